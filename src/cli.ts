@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import type { Command, CommandIO } from './cli/command.js';
+import { ExitCode, UsageError } from './cli/exit-codes.js';
+import { ConfigError } from './config/config.js';
+import { RedisUnavailableError } from './queue/connection.js';
+
+/** Every command, loaded on demand so `lead-importer status` does not load the sandbox. */
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  import: () => import('./commands/import.js'),
+  worker: () => import('./commands/worker.js'),
+  status: () => import('./commands/status.js'),
+  report: () => import('./commands/report.js'),
+  dlq: () => import('./commands/dlq.js'),
+  pause: () => import('./commands/pause.js'),
+  resume: () => import('./commands/resume.js'),
+  cancel: () => import('./commands/cancel.js'),
+  revert: () => import('./commands/revert.js'),
+  dashboard: () => import('./commands/dashboard.js'),
+  sandbox: () => import('./commands/sandbox.js'),
+  demo: () => import('./commands/demo.js'),
+};
+
+const USAGE = `Usage: lead-importer <command> [options]
+
+Commands:
+  import FILE        read a CSV, validate it and enqueue one job per row (--dry-run to estimate)
+  worker             process import jobs: find or create contacts, add leads
+  status [ID]        counts and state of one import (or a list of recent imports)
+  report ID          one line per input row: outcome and Pipedrive ids
+  dlq <action>       list | export | retry | purge the dead-letter queue
+  pause / resume     stop or restart processing for every worker
+  cancel ID          drop an import's unprocessed rows
+  revert ID          delete what an import created
+  dashboard          bull-board, imports page, /metrics, /healthz
+  sandbox            a local Pipedrive API for rehearsals and tests
+  demo               sandbox + worker + example import, end to end
+
+Run \`lead-importer <command> --help\` for a command's options.
+Exit codes: 0 ok, 1 unexpected failure, 2 usage or configuration error, 3 some rows rejected or dead-lettered.`;
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return name ? ExitCode.Ok : ExitCode.Usage;
+  }
+  if (name === '--version' || name === '-v') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+    io.stdout.write(`${pkg.version}\n`);
+    return ExitCode.Ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`Unknown command "${name}".\n\n${USAGE}\n`);
+    return ExitCode.Usage;
+  }
+  const { command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.help.trim()}\n`);
+    return ExitCode.Ok;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    const [min, max] = command.positionals ?? [0, 0];
+    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+      throw new UsageError(
+        `${name}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}.`,
+      );
+    }
+    return await command.run(parsed, io);
+  } catch (err) {
+    return reportError(err, name, io);
+  }
+}
+
+function reportError(err: unknown, name: string, io: CommandIO): number {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string } | null)?.code;
+  if (
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    err instanceof RedisUnavailableError ||
+    (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+  ) {
+    io.stderr.write(`lead-importer ${name}: ${message}\nRun \`lead-importer ${name} --help\` for usage.\n`);
+    return ExitCode.Usage;
+  }
+  io.stderr.write(`lead-importer ${name}: unexpected error: ${message}\n`);
+  if (io.env.LOG_LEVEL === 'debug' && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return ExitCode.Failure;
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+  );
+}

@@ -1,0 +1,16 @@
+/** Exit codes of every command (documented in the README). */
+export const ExitCode = {
+  Ok: 0,
+  /** Unexpected failure (a bug, or a service that broke mid-way). */
+  Failure: 1,
+  /** Usage or configuration error: bad flag, bad mapping, unreadable file, Redis unreachable. */
+  Usage: 2,
+  /** Finished, but some rows were rejected or dead-lettered. */
+  RowsFailed: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the user can fix; the CLI prints its message (no stack) and exits with {@link ExitCode.Usage}. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,180 @@
+/**
+ * The only module that reads `process.env`. Everything else receives a frozen {@link Config}.
+ *
+ * Values are validated once; an invalid value raises a {@link ConfigError} that names the
+ * environment variable (and the flag, where one exists) and how to fix it.
+ */
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+
+export type Plan = 'lite' | 'growth' | 'premium' | 'ultimate';
+export type AuthKind = 'api_token' | 'oauth';
+export const PLANS: readonly Plan[] = ['lite', 'growth', 'premium', 'ultimate'];
+
+/** Daily token budget multiplier per plan (pipedrive-api.md §3.2). */
+export const PLAN_MULTIPLIER: Record<Plan, number> = { lite: 1, growth: 2, premium: 5, ultimate: 7 };
+
+/** Requests per rolling 2-second window with an API token (pipedrive-api.md §3.4). OAuth apps get 4×. */
+export const PLAN_BURST_PER_2S: Record<Plan, number> = { lite: 20, growth: 40, premium: 100, ultimate: 120 };
+
+/** Search API: 10 requests per 2 s on every plan and auth type. */
+export const SEARCH_BURST_PER_2S = 10;
+
+export function burstLimitPer2s(plan: Plan, auth: AuthKind): number {
+  return PLAN_BURST_PER_2S[plan] * (auth === 'oauth' ? 4 : 1);
+}
+
+export function dailyTokenBudget(plan: Plan, seats: number): number {
+  return 30_000 * PLAN_MULTIPLIER[plan] * seats;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface OAuthConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly refreshToken: string;
+  /** Token endpoint; defaults to Pipedrive's, configurable so the sandbox can serve it. */
+  readonly tokenUrl: string;
+}
+
+export interface Config {
+  /** Redis connection URL. @defaultValue `redis://127.0.0.1:6379` */
+  readonly redisUrl: string;
+  /** Prefix of every Redis key this tool writes (BullMQ's and ours). @defaultValue `lpi` */
+  readonly redisPrefix: string;
+  readonly pipedrive: {
+    /** e.g. `https://yourcompany.pipedrive.com`; v1 lives at `/api/v1`, v2 at `/api/v2`. */
+    readonly baseUrl: string;
+    /** API token; never logged, never stored in Redis. */
+    readonly apiToken: string | undefined;
+    readonly oauth: OAuthConfig | undefined;
+    readonly plan: Plan;
+    readonly seats: number;
+    /** Overrides the computed daily budget (`PIPEDRIVE_DAILY_TOKENS`). */
+    readonly dailyTokens: number;
+    /** Per-request timeout in ms. @defaultValue 30000 */
+    readonly requestTimeoutMs: number;
+  };
+  readonly worker: {
+    /** Jobs processed at once by one worker process. @defaultValue 8 */
+    readonly concurrency: number;
+  };
+  readonly logLevel: string;
+  readonly dashboard: {
+    readonly user: string | undefined;
+    readonly password: string | undefined;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be a whole number ≥ ${min}, got "${raw}". Fix or unset ${name}.`);
+  }
+  return value;
+}
+
+function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}".`);
+  }
+  return raw as T;
+}
+
+function readUrl(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim() || fallback;
+  try {
+    const url = new URL(raw);
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`${name} must be a URL such as ${fallback}, got "${raw}".`);
+  }
+}
+
+/** Builds the configuration from an environment (default: `process.env`). Throws {@link ConfigError}. */
+export function loadConfig(env: Env = process.env): Config {
+  const plan = readEnum(env, 'PIPEDRIVE_PLAN', PLANS, 'lite');
+  const seats = readInt(env, 'PIPEDRIVE_SEATS', 1, 1);
+  const clientId = env.PIPEDRIVE_OAUTH_CLIENT_ID?.trim();
+  const clientSecret = env.PIPEDRIVE_OAUTH_CLIENT_SECRET?.trim();
+  const refreshToken = env.PIPEDRIVE_OAUTH_REFRESH_TOKEN?.trim();
+  const oauthParts = [clientId, clientSecret, refreshToken].filter(Boolean).length;
+  if (oauthParts > 0 && oauthParts < 3) {
+    throw new ConfigError(
+      'OAuth needs all three of PIPEDRIVE_OAUTH_CLIENT_ID, PIPEDRIVE_OAUTH_CLIENT_SECRET and PIPEDRIVE_OAUTH_REFRESH_TOKEN.',
+    );
+  }
+  const oauth: OAuthConfig | undefined =
+    oauthParts === 3
+      ? {
+          clientId: clientId!,
+          clientSecret: clientSecret!,
+          refreshToken: refreshToken!,
+          tokenUrl: readUrl(env, 'PIPEDRIVE_OAUTH_TOKEN_URL', 'https://oauth.pipedrive.com/oauth/token'),
+        }
+      : undefined;
+  const redisPrefix = env.REDIS_PREFIX?.trim() || 'lpi';
+  if (redisPrefix.includes(':')) {
+    throw new ConfigError(
+      `REDIS_PREFIX must not contain ":" (BullMQ uses it as a separator), got "${redisPrefix}".`,
+    );
+  }
+  const config: Config = {
+    redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+    redisPrefix,
+    pipedrive: {
+      baseUrl: readUrl(env, 'PIPEDRIVE_BASE_URL', 'https://api.pipedrive.com'),
+      apiToken: env.PIPEDRIVE_API_TOKEN?.trim() || undefined,
+      oauth,
+      plan,
+      seats,
+      dailyTokens: readInt(env, 'PIPEDRIVE_DAILY_TOKENS', dailyTokenBudget(plan, seats), 1),
+      requestTimeoutMs: readInt(env, 'PIPEDRIVE_TIMEOUT_MS', 30 * SECOND, 1),
+    },
+    worker: { concurrency: readInt(env, 'WORKER_CONCURRENCY', 8, 1) },
+    logLevel: readEnum(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
+    dashboard: {
+      user: env.DASHBOARD_USER || undefined,
+      password: env.DASHBOARD_PASSWORD || undefined,
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** The auth kind a config implies: OAuth when its three variables are set, else the API token. */
+export function authKindOf(config: Config): AuthKind {
+  return config.pipedrive.oauth ? 'oauth' : 'api_token';
+}
+
+/** Throws a {@link ConfigError} unless the config can call Pipedrive. */
+export function requirePipedriveAuth(config: Config): void {
+  if (!config.pipedrive.apiToken && !config.pipedrive.oauth) {
+    throw new ConfigError(
+      'No Pipedrive credentials: set PIPEDRIVE_API_TOKEN (Settings → Personal preferences → API) or the three PIPEDRIVE_OAUTH_* variables.',
+    );
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,407 @@
+import type { Redis } from 'ioredis';
+import { type Keys, keysFor } from './names.js';
+
+/**
+ * The import ledger: one record per import, and the state of every row of it, kept in Redis
+ * independently of BullMQ's jobs (completed jobs are removed; the ledger is what remains).
+ *
+ * Every row is in exactly one state. Transitions are atomic Lua scripts that move the row and
+ * its counters together, and are idempotent (a transition the row has already made is refused),
+ * so a retried job, a re-run producer or a crashed worker can never count a row twice:
+ *
+ *     rows = created + rejected + deadLettered + cancelled + pending
+ *     pending = enqueued − created − deadLettered − cancelled
+ */
+export const RowState = {
+  /** Not seen yet. */
+  None: 0,
+  /** Enqueued, not finished (waiting, active, delayed or retrying). */
+  Pending: 1,
+  Created: 2,
+  /** Rejected by the producer's validation; never enqueued. */
+  Rejected: 3,
+  DeadLettered: 4,
+  /** Dropped by an operator (`lead-importer cancel`) before it was processed. */
+  Cancelled: 5,
+} as const;
+export type RowState = (typeof RowState)[keyof typeof RowState];
+
+export const ROW_STATE_NAMES: Record<RowState, string> = {
+  0: 'unknown',
+  1: 'pending',
+  2: 'created',
+  3: 'rejected',
+  4: 'dead-lettered',
+  5: 'cancelled',
+};
+
+export type ImportState = 'reading' | 'enqueued' | 'completed' | 'cancelled' | 'failed';
+
+/** Counters kept on the import record. */
+export const COUNTERS = [
+  'rows',
+  'enqueued',
+  'rejected',
+  'alreadyImported',
+  'created',
+  'deadLettered',
+  'cancelled',
+  'createdPersons',
+  'reusedPersons',
+  'createdOrganizations',
+  'reusedOrganizations',
+  'tokensUsed',
+  'distinctPersons',
+  'distinctOrganizations',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+export interface ImportMeta {
+  importId: string;
+  fileName: string;
+  fileSize: number;
+  /** sha256 of the file's bytes, hex. */
+  fileHash: string;
+  /** The resolved mapping, as shown by `--dry-run`. */
+  mapping: unknown;
+  /** Header cells as read from the file (job data keeps only cells, in this order). */
+  header: string[];
+  createdAt: number;
+}
+
+export interface ImportRecord extends ImportMeta, Record<Counter, number> {
+  state: ImportState;
+  /** Derived: enqueued − created − deadLettered − cancelled. */
+  pending: number;
+  updatedAt: number;
+  /** Set when the producer failed or an operator note applies. */
+  error?: string;
+}
+
+/** Details of a row's terminal outcome, stored compactly (short keys) per line. */
+export interface CreatedOutcome {
+  leadId: string;
+  personId?: number;
+  organizationId?: number;
+  personCreated?: boolean;
+  organizationCreated?: boolean;
+}
+export interface FailedOutcome {
+  errorClass: string;
+  message: string;
+  httpStatus?: number;
+}
+export interface RejectedOutcome {
+  column?: string;
+  reason: string;
+}
+export type RowOutcome =
+  | ({ state: 'created' } & CreatedOutcome)
+  | ({ state: 'dead-lettered' } & FailedOutcome)
+  | ({ state: 'rejected' } & RejectedOutcome)
+  | { state: 'cancelled' }
+  | { state: 'pending' }
+  | { state: 'unknown' };
+
+/* Counters moved by a transition: leaving state s decrements STATE_COUNTER[s], entering t increments it. */
+const TRANSITION_LUA = `
+local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', [5] = 'cancelled' }
+local line = ARGV[1]
+local to = tonumber(ARGV[2])
+local allowed = ARGV[3]
+local cur = redis.call('BITFIELD', KEYS[1], 'GET', 'u4', '#' .. line)[1]
+if not string.find(allowed, tostring(cur), 1, true) then
+  return { 0, cur }
+end
+redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, to)
+if stateCounter[cur] then redis.call('HINCRBY', KEYS[2], stateCounter[cur], -1) end
+if stateCounter[to] then redis.call('HINCRBY', KEYS[2], stateCounter[to], 1) end
+if cur == 0 and to == 1 then redis.call('HINCRBY', KEYS[2], 'enqueued', 1) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], line, ARGV[4]) end
+for i = 5, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[2], ARGV[i], tonumber(ARGV[i + 1]))
+end
+redis.call('HSET', KEYS[2], 'updatedAt', redis.call('TIME')[1] * 1000)
+return { 1, cur }
+`;
+
+/* Marks many lines as enqueued at once; returns 1 for each line newly marked, 0 for lines already known. */
+const MARK_ENQUEUED_LUA = `
+local result = {}
+local added = 0
+for i = 1, #ARGV do
+  local cur = redis.call('BITFIELD', KEYS[1], 'GET', 'u4', '#' .. ARGV[i])[1]
+  if cur == 0 then
+    redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[i], 1)
+    added = added + 1
+    result[i] = 1
+  else
+    result[i] = 0
+  end
+end
+if added > 0 then redis.call('HINCRBY', KEYS[2], 'enqueued', added) end
+return result
+`;
+
+type LedgerRedis = Redis & {
+  ledgerTransition(
+    states: string,
+    record: string,
+    outcomes: string,
+    ...args: (string | number)[]
+  ): Promise<[number, number]>;
+  ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
+};
+
+export interface TransitionResult {
+  /** False when the row was not in an allowed state (the transition already happened, or never can). */
+  applied: boolean;
+  previous: RowState;
+}
+
+export class ImportLedger {
+  readonly keys: Keys;
+  private readonly redis: LedgerRedis;
+
+  constructor(redis: Redis, prefix: string) {
+    this.keys = keysFor(prefix);
+    if (!('ledgerTransition' in redis)) {
+      redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: TRANSITION_LUA });
+      redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
+    }
+    this.redis = redis as LedgerRedis;
+  }
+
+  /**
+   * Creates the import record unless it exists. Returns the record and whether it is new;
+   * an existing record is left as it is (a re-run of the same import resumes it).
+   */
+  async createImport(meta: ImportMeta): Promise<{ created: boolean; record: ImportRecord }> {
+    const key = this.keys.import(meta.importId);
+    const isNew = await this.redis.hsetnx(key, 'importId', meta.importId);
+    if (isNew) {
+      await this.redis
+        .multi()
+        .hset(key, {
+          fileName: meta.fileName,
+          fileSize: meta.fileSize,
+          fileHash: meta.fileHash,
+          mapping: JSON.stringify(meta.mapping ?? null),
+          header: JSON.stringify(meta.header),
+          createdAt: meta.createdAt,
+          updatedAt: meta.createdAt,
+          state: 'reading',
+        })
+        .zadd(this.keys.imports, meta.createdAt, meta.importId)
+        .exec();
+    }
+    const record = await this.getImport(meta.importId);
+    if (!record) throw new Error(`Import ${meta.importId} vanished while it was being created`);
+    return { created: isNew === 1, record };
+  }
+
+  async getImport(importId: string): Promise<ImportRecord | null> {
+    const raw = await this.redis.hgetall(this.keys.import(importId));
+    if (!raw.importId) return null;
+    return parseRecord(raw);
+  }
+
+  /** Most recent first. */
+  async listImports(limit = 50): Promise<ImportRecord[]> {
+    const ids = await this.redis.zrevrange(this.keys.imports, 0, limit - 1);
+    const records = await Promise.all(ids.map((id) => this.getImport(id)));
+    return records.filter((r): r is ImportRecord => r !== null);
+  }
+
+  async setState(importId: string, state: ImportState, error?: string): Promise<void> {
+    const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
+    if (error !== undefined) fields.error = error;
+    await this.redis.hset(this.keys.import(importId), fields);
+  }
+
+  /** Sets absolute counter values (the producer's totals, e.g. `rows`). */
+  async setCounters(importId: string, values: Partial<Record<Counter, number>>): Promise<void> {
+    await this.redis.hset(this.keys.import(importId), { ...values, updatedAt: Date.now() });
+  }
+
+  async incrementCounters(importId: string, deltas: Partial<Record<Counter, number>>): Promise<void> {
+    const entries = Object.entries(deltas).filter(([, v]) => v);
+    if (entries.length === 0) return;
+    const multi = this.redis.multi();
+    for (const [field, delta] of entries) multi.hincrby(this.keys.import(importId), field, delta as number);
+    await multi.exec();
+  }
+
+  /**
+   * Marks lines as enqueued (None → Pending). Returns, for each line, whether it was newly
+   * marked; `false` means the row is already known (enqueued, finished or rejected before).
+   */
+  async markEnqueued(importId: string, lines: number[]): Promise<boolean[]> {
+    if (lines.length === 0) return [];
+    const flags = await this.redis.ledgerMarkEnqueued(
+      this.keys.rowStates(importId),
+      this.keys.import(importId),
+      ...lines,
+    );
+    return flags.map((f) => f === 1);
+  }
+
+  /** The current state of each line. */
+  async rowStates(importId: string, lines: number[]): Promise<RowState[]> {
+    if (lines.length === 0) return [];
+    const args: (string | number)[] = [];
+    for (const line of lines) args.push('GET', 'u4', `#${line}`);
+    const values = (await this.redis.call('BITFIELD_RO', this.keys.rowStates(importId), ...args)) as number[];
+    return values as RowState[];
+  }
+
+  /** None → Rejected, with the reason and the row's original cells (for reports and --rejects). */
+  async recordRejected(
+    importId: string,
+    line: number,
+    outcome: RejectedOutcome,
+    cells: string[],
+  ): Promise<TransitionResult> {
+    const result = await this.transition(importId, line, RowState.Rejected, [RowState.None], {
+      c: outcome.column,
+      m: outcome.reason,
+    });
+    if (result.applied) await this.redis.hset(this.keys.rejectCells(importId), line, JSON.stringify(cells));
+    return result;
+  }
+
+  /** Pending (or Cancelled, if the job was already running) → Created. */
+  async recordCreated(
+    importId: string,
+    line: number,
+    outcome: CreatedOutcome,
+    counters: Partial<Record<Counter, number>> = {},
+  ): Promise<TransitionResult> {
+    return this.transition(
+      importId,
+      line,
+      RowState.Created,
+      [RowState.Pending, RowState.Cancelled],
+      {
+        l: outcome.leadId,
+        p: outcome.personId,
+        o: outcome.organizationId,
+        pc: outcome.personCreated ? 1 : undefined,
+        oc: outcome.organizationCreated ? 1 : undefined,
+      },
+      counters,
+    );
+  }
+
+  /** Pending → DeadLettered. */
+  async recordDeadLettered(
+    importId: string,
+    line: number,
+    outcome: FailedOutcome,
+  ): Promise<TransitionResult> {
+    return this.transition(importId, line, RowState.DeadLettered, [RowState.Pending], {
+      e: outcome.errorClass,
+      m: outcome.message,
+      s: outcome.httpStatus,
+    });
+  }
+
+  /** DeadLettered → Pending, when an operator replays a dead-lettered row. */
+  async recordRequeued(importId: string, line: number): Promise<TransitionResult> {
+    return this.transition(importId, line, RowState.Pending, [RowState.DeadLettered], undefined);
+  }
+
+  /** Pending → Cancelled (the row's job was removed before it ran). */
+  async recordCancelled(importId: string, line: number): Promise<TransitionResult> {
+    return this.transition(importId, line, RowState.Cancelled, [RowState.Pending], undefined);
+  }
+
+  /** State and details of the given lines, in the order asked. */
+  async outcomes(importId: string, lines: number[]): Promise<RowOutcome[]> {
+    if (lines.length === 0) return [];
+    const [states, details] = await Promise.all([
+      this.rowStates(importId, lines),
+      this.redis.hmget(this.keys.outcomes(importId), ...lines.map(String)),
+    ]);
+    return lines.map((_, i) => toOutcome(states[i] ?? RowState.None, details[i] ?? null));
+  }
+
+  /** Original cells of rejected lines. */
+  async rejectedCells(importId: string, lines: number[]): Promise<(string[] | null)[]> {
+    if (lines.length === 0) return [];
+    const raw = await this.redis.hmget(this.keys.rejectCells(importId), ...lines.map(String));
+    return raw.map((r) => (r ? (JSON.parse(r) as string[]) : null));
+  }
+
+  private async transition(
+    importId: string,
+    line: number,
+    to: RowState,
+    from: RowState[],
+    details: Record<string, unknown> | undefined,
+    counters: Partial<Record<Counter, number>> = {},
+  ): Promise<TransitionResult> {
+    const extra: (string | number)[] = [];
+    for (const [field, delta] of Object.entries(counters)) if (delta) extra.push(field, delta);
+    const [applied, previous] = await this.redis.ledgerTransition(
+      this.keys.rowStates(importId),
+      this.keys.import(importId),
+      this.keys.outcomes(importId),
+      line,
+      to,
+      from.join(''),
+      details ? JSON.stringify(details) : '',
+      ...extra,
+    );
+    return { applied: applied === 1, previous: previous as RowState };
+  }
+}
+
+function toOutcome(state: RowState, raw: string | null): RowOutcome {
+  const d = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  switch (state) {
+    case RowState.Created:
+      return {
+        state: 'created',
+        leadId: String(d.l),
+        personId: d.p as number | undefined,
+        organizationId: d.o as number | undefined,
+        personCreated: d.pc === 1,
+        organizationCreated: d.oc === 1,
+      };
+    case RowState.DeadLettered:
+      return {
+        state: 'dead-lettered',
+        errorClass: String(d.e ?? 'Error'),
+        message: String(d.m ?? ''),
+        httpStatus: d.s as number | undefined,
+      };
+    case RowState.Rejected:
+      return { state: 'rejected', column: d.c as string | undefined, reason: String(d.m ?? '') };
+    case RowState.Cancelled:
+      return { state: 'cancelled' };
+    case RowState.Pending:
+      return { state: 'pending' };
+    default:
+      return { state: 'unknown' };
+  }
+}
+
+function parseRecord(raw: Record<string, string>): ImportRecord {
+  const num = (k: string) => Number(raw[k] ?? 0) || 0;
+  const counters = Object.fromEntries(COUNTERS.map((c) => [c, num(c)])) as Record<Counter, number>;
+  return {
+    importId: raw.importId!,
+    fileName: raw.fileName ?? '',
+    fileSize: num('fileSize'),
+    fileHash: raw.fileHash ?? '',
+    mapping: raw.mapping ? JSON.parse(raw.mapping) : null,
+    header: raw.header ? (JSON.parse(raw.header) as string[]) : [],
+    createdAt: num('createdAt'),
+    updatedAt: num('updatedAt'),
+    state: (raw.state as ImportState) ?? 'reading',
+    error: raw.error,
+    ...counters,
+    pending: Math.max(0, counters.enqueued - counters.created - counters.deadLettered - counters.cancelled),
+  };
+}

@@ -1,0 +1,54 @@
+/** The queue the producer fills and the workers drain: one job per valid CSV row. */
+export const LEAD_QUEUE = 'lead-import';
+/** Rows that could not be imported. Never processed automatically; see `lead-importer dlq`. */
+export const DLQ_QUEUE = 'lead-import-dlq';
+
+/**
+ * The job id of one CSV row. Stable, so re-adding a row that is already queued is a no-op.
+ * BullMQ forbids `:` in custom ids, and import ids never contain one (see {@link assertImportId}).
+ */
+export function jobIdFor(importId: string, line: number): string {
+  return `${importId}-${line}`;
+}
+
+const IMPORT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Import ids become part of Redis keys and job ids: letters, digits, `_`, `.`, `-`, at most 64. */
+export function assertImportId(importId: string): string {
+  if (!IMPORT_ID.test(importId)) {
+    throw new RangeError(
+      `Invalid import id "${importId}": use 1 to 64 letters, digits, "_", "." or "-" (no ":" or spaces).`,
+    );
+  }
+  return importId;
+}
+
+/** Every Redis key of ours, in one place, so nothing else concatenates key strings. */
+export function keysFor(prefix: string) {
+  return {
+    /** Sorted set of import ids by creation time (ms). */
+    imports: `${prefix}:imports`,
+    /** Hash: the import record (meta + counters). */
+    import: (importId: string) => `${prefix}:imp:${importId}`,
+    /** Bitfield of u4 row states, offset = line number (see RowState). */
+    rowStates: (importId: string) => `${prefix}:imp:${importId}:states`,
+    /** Hash line → compact JSON of a row's terminal outcome (ids, error, reject reason). */
+    outcomes: (importId: string) => `${prefix}:imp:${importId}:out`,
+    /** Hash line → JSON `{ cells }` of rejected rows' original cells (for the report and --rejects). */
+    rejectCells: (importId: string) => `${prefix}:imp:${importId}:rejcells`,
+    /** Worker-side per-company caches and locks (issue #4). */
+    cache: (companyKey: string, kind: 'org' | 'person') => `${prefix}:cache:${companyKey}:${kind}`,
+    lock: (companyKey: string, kind: string, matchKey: string) =>
+      `${prefix}:lock:${companyKey}:${kind}:${matchKey}`,
+    /** Daily token governor, per company and budget day. */
+    budget: (companyKey: string, day: string) => `${prefix}:budget:${companyKey}:${day}`,
+    /** Global control flags (paused, blocked reason, budget wait) shared by all workers. */
+    control: `${prefix}:control`,
+    /** Aggregated metrics counters written by workers, read by the dashboard. */
+    metrics: `${prefix}:metrics`,
+    /** Worker heartbeats: sorted set of worker id by last-seen ms. */
+    workers: `${prefix}:workers`,
+  };
+}
+
+export type Keys = ReturnType<typeof keysFor>;

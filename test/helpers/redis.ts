@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, inject } from 'vitest';
+
+/** The Redis the test run uses: the private one from global setup, or REDIS_URL. */
+export function testRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+/** A key prefix of its own for one test or file, so tests never see each other's keys. */
+export function uniquePrefix(label = 't'): string {
+  return `${label}${randomBytes(4).toString('hex')}`;
+}
+
+/** A Redis client closed after the file's tests. */
+export function testRedis(): Redis {
+  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  afterAll(async () => {
+    redis.disconnect();
+  });
+  return redis;
+}
+
+/** Deletes every key under a prefix (for tests that assert on what a prefix holds). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}

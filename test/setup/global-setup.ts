@@ -1,0 +1,27 @@
+import type { TestProject } from 'vitest/node';
+import { type PrivateRedis, startPrivateRedis } from './redis-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}
+
+let redis: PrivateRedis | undefined;
+
+/**
+ * Starts one private redis-server for the whole run unless REDIS_URL is set. Test files keep
+ * apart by using their own key prefix (see test/helpers/redis.ts), not by flushing.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  let url = process.env.REDIS_URL;
+  if (!url) {
+    redis = await startPrivateRedis();
+    url = redis.url;
+  }
+  project.provide('redisUrl', url);
+}
+
+export async function teardown(): Promise<void> {
+  await redis?.stop();
+}
