@@ -1,0 +1,38 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+
+function capture() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => {
+    out += d;
+  });
+  stderr.on('data', (d) => {
+    err += d;
+  });
+  return { io: { stdout, stderr, env: {} }, out: () => out, err: () => err };
+}
+
+describe('lead-importer CLI', () => {
+  it('lists the commands and exit codes on --help', async () => {
+    const c = capture();
+    expect(await main(['--help'], c.io)).toBe(0);
+    expect(c.out()).toMatch(/import FILE/);
+    expect(c.out()).toMatch(/3 some rows rejected or dead-lettered/);
+  });
+
+  it('exits 2 on an unknown command and says which', async () => {
+    const c = capture();
+    expect(await main(['imprt'], c.io)).toBe(2);
+    expect(c.err()).toContain('Unknown command "imprt"');
+  });
+
+  it('exits 2 on an unknown flag, naming it', async () => {
+    const c = capture();
+    expect(await main(['status', '--bogus'], c.io)).toBe(2);
+    expect(c.err()).toContain('--bogus');
+  });
+});
