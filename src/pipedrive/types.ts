@@ -314,7 +314,10 @@ export interface PipedriveApi {
   listLeads(query?: ListLeadsQuery, options?: CallOptions): Promise<OffsetPage<Lead>>;
   /** v2 `GET /api/v2/leads/search`. */
   searchLeads(
-    query: SearchQuery<'custom_fields' | 'notes' | 'title'> & { person_id?: number; organization_id?: number },
+    query: SearchQuery<'custom_fields' | 'notes' | 'title'> & {
+      person_id?: number;
+      organization_id?: number;
+    },
     options?: CallOptions,
   ): Promise<CursorPage<SearchResult<LeadSearchItem>>>;
   getLeadLabels(options?: CallOptions): Promise<LeadLabel[]>;
@@ -322,7 +325,10 @@ export interface PipedriveApi {
   getCurrentUser(options?: CallOptions): Promise<User>;
   getUsers(options?: CallOptions): Promise<User[]>;
   getCurrencies(query?: { term?: string }, options?: CallOptions): Promise<Currency[]>;
-  getDealFields(query?: { start?: number; limit?: number }, options?: CallOptions): Promise<OffsetPage<DealField>>;
+  getDealFields(
+    query?: { start?: number; limit?: number },
+    options?: CallOptions,
+  ): Promise<OffsetPage<DealField>>;
   addPerson(body: AddPersonBody, options?: CallOptions): Promise<Person>;
   addOrganization(body: AddOrganizationBody, options?: CallOptions): Promise<Organization>;
   searchPersons(
@@ -333,7 +339,10 @@ export interface PipedriveApi {
     query: SearchQuery<'address' | 'custom_fields' | 'notes' | 'name'>,
     options?: CallOptions,
   ): Promise<CursorPage<SearchResult<OrganizationSearchItem>>>;
-  listPersons(query?: ListContactsQuery & { org_id?: number }, options?: CallOptions): Promise<CursorPage<Person>>;
+  listPersons(
+    query?: ListContactsQuery & { org_id?: number },
+    options?: CallOptions,
+  ): Promise<CursorPage<Person>>;
   listOrganizations(query?: ListContactsQuery, options?: CallOptions): Promise<CursorPage<Organization>>;
   deletePerson(id: number, options?: CallOptions): Promise<{ id: number }>;
   deleteOrganization(id: number, options?: CallOptions): Promise<{ id: number }>;
