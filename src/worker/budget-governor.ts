@@ -1,0 +1,237 @@
+import type { Redis } from 'ioredis';
+import type { RateLimitInfo } from '../pipedrive/types.js';
+import { keysFor } from '../queue/names.js';
+import { budgetDay, nextBudgetReset } from './budget-day.js';
+
+/**
+ * Admission for one call, in one Redis round trip: the global pause after a 429 (control hash
+ * `rateLimitedUntil`, compared with Redis' own clock so machines need not agree on the time)
+ * and the daily token budget of the company.
+ *
+ * KEYS: budget hash, control hash. ARGV: cost, configured total, reserve, ttl ms, force.
+ * Returns `{1, used}` admitted, `{0, used, limit}` budget spent, `{2, waitMs}` paused.
+ */
+const ADMIT_LUA = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local force = ARGV[5] == '1'
+local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
+if not force and pausedUntil > now then return { 2, pausedUntil - now } end
+local cost = tonumber(ARGV[1])
+local total = tonumber(redis.call('HGET', KEYS[1], 'total') or ARGV[2])
+local limit = math.floor(total * (1 - tonumber(ARGV[3])))
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+if not force then
+  if redis.call('HEXISTS', KEYS[1], 'exhaustedBy') == 1 or used + cost > limit then
+    return { 0, used, limit }
+  end
+end
+used = redis.call('HINCRBY', KEYS[1], 'used', cost)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return { 1, used }
+`;
+
+/**
+ * Corrects the count from \`x-daily-ratelimit-token-remaining\`: the company as a whole has used
+ * total − remaining, which includes other integrations; never lowers the count, because our
+ * own in-flight calls are charged already but not yet reflected in the header.
+ * ARGV: companyUsed, headerTotal ('' when absent), ttl.
+ */
+const OBSERVE_LUA = `
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+local companyUsed = tonumber(ARGV[1])
+if companyUsed > used then redis.call('HSET', KEYS[1], 'used', companyUsed) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'total', ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('HGET', KEYS[1], 'used')
+`;
+
+/** ARGV: millis to pause; sets `rateLimitedUntil` = Redis now + millis unless already later. */
+const PAUSE_LUA = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local untilMs = now + tonumber(ARGV[1])
+local cur = tonumber(redis.call('HGET', KEYS[1], 'rateLimitedUntil') or '0') or 0
+if untilMs > cur then
+  redis.call('HSET', KEYS[1], 'rateLimitedUntil', untilMs, 'rateLimitScope', ARGV[2])
+  return untilMs
+end
+return cur
+`;
+
+type GovernorRedis = Redis & {
+  budgetAdmit(budget: string, control: string, ...args: (string | number)[]): Promise<number[]>;
+  budgetObserve(budget: string, ...args: (string | number)[]): Promise<string>;
+  budgetPause(control: string, ...args: (string | number)[]): Promise<number>;
+};
+
+export type Admission =
+  | { kind: 'admitted'; used: number }
+  | { kind: 'paused'; waitMs: number }
+  | { kind: 'spent'; used: number; limit: number; untilMs: number };
+
+export interface BudgetGovernorOptions {
+  redis: Redis;
+  prefix: string;
+  /** Budget and caches are per company: `/users/me` → `company_id`. */
+  companyKey: string;
+  /** The company's daily tokens (30,000 × plan multiplier × seats, or `PIPEDRIVE_DAILY_TOKENS`). */
+  dailyTokens: number;
+  /** Share kept for the company's other integrations, 0–1. @defaultValue 0.1 */
+  reserve: number;
+  /** Budget day start as ms after 00:00 UTC (see {@link parseResetUtc}). @defaultValue 0 */
+  resetOffsetMs: number;
+  /** Clock, for tests. @defaultValue Date.now */
+  now?: () => number;
+}
+
+export interface BudgetStatus {
+  day: string;
+  used: number;
+  limit: number;
+  /** Tokens we may still spend today (never negative). */
+  left: number;
+  /** Set when Pipedrive itself answered with a daily 429 today. */
+  exhaustedByServer: boolean;
+  nextResetAt: number;
+}
+
+/** Keys live two budget days: long enough for a reset-time change, short enough to vanish. */
+const BUDGET_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+
+/**
+ * The daily token governor: every call is charged its cost from the client's table *before* it
+ * is sent, per company per budget day, against `dailyTokens × (1 − reserve)`. When the budget is
+ * spent, {@link admit} says until when, and jobs wait for the next budget day instead of failing.
+ *
+ * Limits: a charge is kept when the call fails without an answer (Pipedrive may have charged
+ * it); a 429 is refunded (a rejected call is assumed free; undocumented, pipedrive-api.md §12.4).
+ */
+export class BudgetGovernor {
+  readonly companyKey: string;
+  private readonly redis: GovernorRedis;
+  private readonly keys: ReturnType<typeof keysFor>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: BudgetGovernorOptions) {
+    this.companyKey = options.companyKey;
+    this.keys = keysFor(options.prefix);
+    this.now = options.now ?? Date.now;
+    const redis = options.redis;
+    if (!('budgetAdmit' in redis)) {
+      redis.defineCommand('budgetAdmit', { numberOfKeys: 2, lua: ADMIT_LUA });
+      redis.defineCommand('budgetObserve', { numberOfKeys: 1, lua: OBSERVE_LUA });
+      redis.defineCommand('budgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
+    }
+    this.redis = redis as GovernorRedis;
+  }
+
+  get limit(): number {
+    return Math.floor(this.options.dailyTokens * (1 - this.options.reserve));
+  }
+
+  /** The budget key of the current day. */
+  currentKey(): string {
+    return this.keys.budget(this.companyKey, budgetDay(this.now(), this.options.resetOffsetMs));
+  }
+
+  nextResetAt(): number {
+    return nextBudgetReset(this.now(), this.options.resetOffsetMs);
+  }
+
+  /**
+   * Charges `cost` unless processing is paused or the budget is spent. `force` charges without
+   * checking (the probes that find out whether the budget is back must be able to run).
+   */
+  async admit(cost: number, force = false): Promise<Admission> {
+    const [kind, a, b] = await this.redis.budgetAdmit(
+      this.currentKey(),
+      this.keys.control,
+      cost,
+      this.options.dailyTokens,
+      this.options.reserve,
+      BUDGET_TTL_MS,
+      force ? '1' : '0',
+    );
+    if (kind === 1) return { kind: 'admitted', used: a ?? 0 };
+    if (kind === 2) return { kind: 'paused', waitMs: a ?? 0 };
+    return { kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() };
+  }
+
+  /** Gives back a charge for a call Pipedrive refused with 429. */
+  async refund(cost: number): Promise<void> {
+    await this.redis.hincrby(this.currentKey(), 'used', -cost);
+  }
+
+  /** Corrects the count from the optional daily-token headers of any response. */
+  async observe(info: RateLimitInfo): Promise<void> {
+    if (info.dailyTokenRemaining === undefined) return;
+    const total = info.dailyTokenLimit ?? this.options.dailyTokens;
+    await this.redis.budgetObserve(
+      this.currentKey(),
+      Math.max(0, total - info.dailyTokenRemaining),
+      info.dailyTokenLimit ?? '',
+      BUDGET_TTL_MS,
+    );
+  }
+
+  /** Pipedrive answered with a daily 429: nothing more today, whatever our count says. */
+  async markSpentByServer(): Promise<void> {
+    const key = this.currentKey();
+    await this.redis.multi().hset(key, 'exhaustedBy', 'server').pexpire(key, BUDGET_TTL_MS).exec();
+  }
+
+  /**
+   * After a probe call that Pipedrive accepted while we were waiting: decides whether the budget
+   * is back before our own reset time (Pipedrive's day may start at another hour, or someone
+   * bought a top-up). With the daily-token headers we know exactly; without them, an accepted
+   * call proves the budget is back only when it was Pipedrive (not our count) that stopped us.
+   * Returns true when calls may resume.
+   */
+  async reopenAfterProbe(info: RateLimitInfo, minUseful: number): Promise<boolean> {
+    const key = this.currentKey();
+    const state = await this.redis.hmget(key, 'used', 'exhaustedBy', 'total');
+    if (info.dailyTokenRemaining !== undefined) {
+      const total = info.dailyTokenLimit ?? (Number(state[2]) || this.options.dailyTokens);
+      const floor = Math.ceil(total * this.options.reserve);
+      if (info.dailyTokenRemaining - floor < minUseful) return false;
+      await this.redis
+        .multi()
+        .hset(key, 'used', total - info.dailyTokenRemaining, 'total', total)
+        .hdel(key, 'exhaustedBy')
+        .pexpire(key, BUDGET_TTL_MS)
+        .exec();
+      return true;
+    }
+    if (state[1] === 'server') {
+      await this.redis.multi().hset(key, 'used', 0).hdel(key, 'exhaustedBy').exec();
+      return true;
+    }
+    return false;
+  }
+
+  /** Pauses every call of every worker for `ms` (never shortens a longer pause). */
+  async pauseCalls(ms: number, scope: string): Promise<number> {
+    return this.redis.budgetPause(this.keys.control, Math.max(0, Math.round(ms)), scope);
+  }
+
+  async status(): Promise<BudgetStatus> {
+    const day = budgetDay(this.now(), this.options.resetOffsetMs);
+    const [used, exhaustedBy, total] = await this.redis.hmget(
+      this.keys.budget(this.companyKey, day),
+      'used',
+      'exhaustedBy',
+      'total',
+    );
+    const limit = total ? Math.floor(Number(total) * (1 - this.options.reserve)) : this.limit;
+    const usedN = Number(used ?? 0);
+    return {
+      day,
+      used: usedN,
+      limit,
+      left: Math.max(0, limit - usedN),
+      exhaustedByServer: exhaustedBy === 'server',
+      nextResetAt: this.nextResetAt(),
+    };
+  }
+}

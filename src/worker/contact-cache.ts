@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import { keysFor } from '../queue/names.js';
+
+export type ContactKind = 'org' | 'person';
+
+/**
+ * Meta fields kept in the same hash. They cannot collide with match keys: organization keys
+ * have punctuation removed and person keys start with `e:` or `n:`.
+ */
+const COMPLETE = '#complete';
+const SYNCED = '#synced';
+
+export interface CacheMeta {
+  /** When a full listing of the company's contacts finished: from then on a miss means "absent". */
+  completeAt?: number;
+  /** Pipedrive-side time (ISO 8601) the last listing covered; the next refresh lists `updated_since` it. */
+  syncedThrough?: string;
+}
+
+/**
+ * Match key → Pipedrive id, per company and kind, shared by every worker (`{prefix}:cache:…`).
+ * Ids are per company, so a cache never serves another company's token. Holds ids only, never
+ * names or emails beyond the normalised match key itself.
+ */
+export class ContactCache {
+  private readonly keys: ReturnType<typeof keysFor>;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly companyKey: string,
+  ) {
+    this.keys = keysFor(prefix);
+  }
+
+  key(kind: ContactKind): string {
+    return this.keys.cache(this.companyKey, kind);
+  }
+
+  async get(kind: ContactKind, matchKey: string): Promise<number | undefined> {
+    const raw = await this.redis.hget(this.key(kind), matchKey);
+    return raw ? Number(raw) : undefined;
+  }
+
+  async set(kind: ContactKind, matchKey: string, id: number): Promise<void> {
+    await this.redis.hset(this.key(kind), matchKey, id);
+  }
+
+  async delete(kind: ContactKind, matchKey: string): Promise<void> {
+    await this.redis.hdel(this.key(kind), matchKey);
+  }
+
+  /**
+   * Adds listed contacts without replacing a key already known: when a company holds two
+   * contacts with one email, the first one seen (lowest id, listings go by id) keeps winning.
+   */
+  async addListed(kind: ContactKind, entries: Iterable<[string, number]>): Promise<void> {
+    const multi = this.redis.multi();
+    let n = 0;
+    for (const [matchKey, id] of entries) {
+      multi.hsetnx(this.key(kind), matchKey, id);
+      n++;
+    }
+    if (n > 0) await multi.exec();
+  }
+
+  async meta(kind: ContactKind): Promise<CacheMeta> {
+    const [complete, synced] = await this.redis.hmget(this.key(kind), COMPLETE, SYNCED);
+    const meta: CacheMeta = {};
+    if (complete) meta.completeAt = Number(complete);
+    if (synced) meta.syncedThrough = synced;
+    return meta;
+  }
+
+  async setMeta(kind: ContactKind, meta: CacheMeta): Promise<void> {
+    const fields: Record<string, string | number> = {};
+    if (meta.completeAt !== undefined) fields[COMPLETE] = meta.completeAt;
+    if (meta.syncedThrough !== undefined) fields[SYNCED] = meta.syncedThrough;
+    if (Object.keys(fields).length) await this.redis.hset(this.key(kind), fields);
+  }
+
+  /** Number of cached contacts (meta fields excluded). */
+  async size(kind: ContactKind): Promise<number> {
+    const n = await this.redis.hlen(this.key(kind));
+    const meta = await this.meta(kind);
+    return n - (meta.completeAt !== undefined ? 1 : 0) - (meta.syncedThrough !== undefined ? 1 : 0);
+  }
+}

@@ -1,0 +1,60 @@
+import type { Redis } from 'ioredis';
+import { keysFor } from '../queue/names.js';
+
+/**
+ * The control hash (`{prefix}:control`): global flags every worker, `status` and the dashboard
+ * read. Workers write the fields below; an operator's `pause`/`resume` may add its own.
+ *
+ * | field               | meaning                                                                    |
+ * |---------------------|----------------------------------------------------------------------------|
+ * | `blockedReason`     | why processing is blocked (a rejected token); shown as "blocked: …"        |
+ * | `blockedKind`       | `auth` (401)                                                               |
+ * | `blockedAt`         | ms epoch                                                                   |
+ * | `pausedBy`          | `auth` when the worker paused the queue itself (so only it resumes it)     |
+ * | `budgetWaitUntil`   | ms epoch: jobs wait for the next budget day until then                     |
+ * | `budgetWaitReason`  | one sentence, e.g. "daily token budget spent (27,000 of 27,000)"          |
+ * | `rateLimitedUntil`  | ms epoch: every call waits until then (after a 429 or an edge block)      |
+ * | `rateLimitScope`    | `burst`, `search`, `daily` or `edge`                                       |
+ */
+export interface ControlState {
+  blockedReason?: string;
+  blockedKind?: 'auth';
+  blockedAt?: number;
+  pausedBy?: 'auth';
+  budgetWaitUntil?: number;
+  budgetWaitReason?: string;
+  rateLimitedUntil?: number;
+  rateLimitScope?: string;
+}
+
+export async function readControl(redis: Redis, prefix: string): Promise<ControlState> {
+  const raw = await redis.hgetall(keysFor(prefix).control);
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const state: ControlState = {};
+  if (raw.blockedReason) state.blockedReason = raw.blockedReason;
+  if (raw.blockedKind === 'auth') state.blockedKind = 'auth';
+  if (raw.blockedAt) state.blockedAt = num(raw.blockedAt);
+  if (raw.pausedBy === 'auth') state.pausedBy = 'auth';
+  if (raw.budgetWaitUntil) state.budgetWaitUntil = num(raw.budgetWaitUntil);
+  if (raw.budgetWaitReason) state.budgetWaitReason = raw.budgetWaitReason;
+  if (raw.rateLimitedUntil) state.rateLimitedUntil = num(raw.rateLimitedUntil);
+  if (raw.rateLimitScope) state.rateLimitScope = raw.rateLimitScope;
+  return state;
+}
+
+/**
+ * One line for `status` and the imports page, or `undefined` when nothing holds processing back:
+ * "blocked: Pipedrive rejected the API token …" or "waiting for budget until 2026-05-15 00:00 UTC".
+ */
+export function describeControl(state: ControlState, now = Date.now()): string | undefined {
+  if (state.blockedReason) return `blocked: ${state.blockedReason}`;
+  if (state.budgetWaitUntil && state.budgetWaitUntil > now) {
+    return `waiting for budget until ${formatUtc(state.budgetWaitUntil)}`;
+  }
+  return undefined;
+}
+
+/** `2026-05-15 00:00 UTC` */
+export function formatUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { keysFor } from '../../src/queue/names.js';
+import { budgetDay, nextBudgetReset, parseResetUtc } from '../../src/worker/budget-day.js';
+import { BudgetGovernor } from '../../src/worker/budget-governor.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
+
+const redis = testRedis();
+
+function governor(options: { dailyTokens?: number; reserve?: number; now?: () => number } = {}) {
+  const prefix = uniquePrefix();
+  return {
+    prefix,
+    governor: new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey: 'c1',
+      dailyTokens: options.dailyTokens ?? 100,
+      reserve: options.reserve ?? 0.1,
+      resetOffsetMs: 0,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  };
+}
+
+describe('budget days', () => {
+  it('names a budget day by the UTC date it started on, honouring a reset time', () => {
+    const at = Date.parse('2026-05-14T21:00:00Z');
+    expect(budgetDay(at, parseResetUtc('00:00'))).toBe('2026-05-14');
+    expect(budgetDay(at, parseResetUtc('22:30'))).toBe('2026-05-13');
+    expect(new Date(nextBudgetReset(at, parseResetUtc('00:00'))).toISOString()).toBe(
+      '2026-05-15T00:00:00.000Z',
+    );
+    expect(new Date(nextBudgetReset(at, parseResetUtc('22:30'))).toISOString()).toBe(
+      '2026-05-14T22:30:00.000Z',
+    );
+  });
+
+  it('refuses a reset time that is not HH:MM', () => {
+    expect(() => parseResetUtc('25:00')).toThrow(/HH:MM/);
+    expect(() => parseResetUtc('noon')).toThrow(/HH:MM/);
+  });
+});
+
+describe('BudgetGovernor', () => {
+  it('admits calls until the budget minus the reserve is spent, then says until when to wait', async () => {
+    const { governor: g } = governor({ dailyTokens: 100, reserve: 0.1 });
+    expect(g.limit).toBe(90);
+    for (let i = 0; i < 9; i++) expect((await g.admit(10)).kind).toBe('admitted');
+    const spent = await g.admit(10);
+    expect(spent).toMatchObject({ kind: 'spent', used: 90, limit: 90 });
+    expect(spent.kind === 'spent' && spent.untilMs).toBe(g.nextResetAt());
+    expect(await g.status()).toMatchObject({ used: 90, left: 0 });
+  });
+
+  it('lets a forced probe through a spent budget', async () => {
+    const { governor: g } = governor({ dailyTokens: 10, reserve: 0 });
+    await g.admit(10);
+    expect((await g.admit(2)).kind).toBe('spent');
+    expect((await g.admit(2, true)).kind).toBe('admitted');
+  });
+
+  it('raises its count when the daily-token header shows other integrations spent tokens, never lowers it', async () => {
+    const { governor: g } = governor({ dailyTokens: 1000 });
+    await g.admit(10);
+    await g.observe({ dailyTokenRemaining: 700 });
+    expect((await g.status()).used).toBe(300);
+    await g.observe({ dailyTokenRemaining: 990 });
+    expect((await g.status()).used).toBe(300);
+  });
+
+  it('stops admitting after a daily 429 from Pipedrive, and reopens when a probe is accepted', async () => {
+    const { governor: g } = governor({ dailyTokens: 1000 });
+    await g.markSpentByServer();
+    expect((await g.admit(10)).kind).toBe('spent');
+    expect(await g.reopenAfterProbe({}, 10)).toBe(true);
+    expect((await g.admit(10)).kind).toBe('admitted');
+  });
+
+  it('reopens from the header only when enough tokens are left above the reserve', async () => {
+    const { governor: g } = governor({ dailyTokens: 1000, reserve: 0.1 });
+    await g.markSpentByServer();
+    expect(await g.reopenAfterProbe({ dailyTokenRemaining: 105 }, 10)).toBe(false);
+    expect(await g.reopenAfterProbe({ dailyTokenRemaining: 1000, dailyTokenLimit: 1000 }, 10)).toBe(true);
+    expect(await g.status()).toMatchObject({ used: 0, exhaustedByServer: false });
+  });
+
+  it('pauses every call for a while after a 429, and never shortens a longer pause', async () => {
+    const { governor: g, prefix } = governor();
+    await g.pauseCalls(5_000, 'burst');
+    await g.pauseCalls(1_000, 'burst');
+    const paused = await g.admit(10);
+    expect(paused.kind).toBe('paused');
+    expect(paused.kind === 'paused' && paused.waitMs).toBeGreaterThan(4_000);
+    expect(await redis.hget(keysFor(prefix).control, 'rateLimitScope')).toBe('burst');
+    expect((await g.status()).used).toBe(0);
+  });
+
+  it('keeps each budget day apart', async () => {
+    let now = Date.parse('2026-05-14T23:59:00Z');
+    const { governor: g } = governor({ dailyTokens: 20, reserve: 0, now: () => now });
+    await g.admit(20);
+    expect((await g.admit(1)).kind).toBe('spent');
+    now = Date.parse('2026-05-15T00:00:01Z');
+    expect((await g.admit(1)).kind).toBe('admitted');
+  });
+});
