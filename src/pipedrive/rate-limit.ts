@@ -39,6 +39,8 @@ export function parseRetryAfterSeconds(value: string | null, nowMs: number = Dat
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  // An HTTP date names its month; without this, Date.parse would read "-5" as the year -5.
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined;
   const dateMs = Date.parse(trimmed);
   if (Number.isNaN(dateMs)) return undefined;
   return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
