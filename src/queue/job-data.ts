@@ -52,6 +52,10 @@ export interface JobCheckpoint {
   /** Set just before `POST /v1/leads`: a retry that finds it without `leadId` searches first. */
   leadIntentAt?: number;
   leadId?: string;
+  /** When the worker first started on this row (ms epoch), for the dead-letter record. */
+  firstAttemptAt?: number;
+  /** Times the row went back to the queue because of a 429 or an edge block (no attempt spent). */
+  rateLimitRequeues?: number;
 }
 
 export interface LeadJobData {
