@@ -1,0 +1,566 @@
+/**
+ * The Pipedrive endpoints the sandbox answers, each with its token cost (`x-token-cost` in
+ * SPEC-v1/SPEC-v2, pipedrive-api.md §3.3) and handler.
+ */
+import type { Lead, Organization, Person } from '../pipedrive/types.js';
+import { badRequest, entityNotFound, leadNotFound, ok, type Reply } from './envelopes.js';
+import type { ResolvedOptions } from './options.js';
+import {
+  LEAD_SEARCH_FIELDS,
+  ORGANIZATION_SEARCH_FIELDS,
+  PERSON_SEARCH_FIELDS,
+  type SearchParams,
+  searchLeads,
+  searchOrganizations,
+  searchPersons,
+} from './search.js';
+import { fold, type SandboxStore, type Stored } from './store.js';
+import { parseTimestamp } from './time.js';
+import { validateLead, validateOrganization, validatePerson } from './validation.js';
+
+export type ApiVersion = 'v1' | 'v2';
+
+export interface RouteContext {
+  store: SandboxStore;
+  options: ResolvedOptions;
+  query: URLSearchParams;
+  body: unknown;
+  /** Path parameters captured by the route pattern. */
+  params: string[];
+  now: number;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  version: ApiVersion;
+  /** Path after the version prefix, e.g. `/leads/:id`. */
+  path: string;
+  /** Tokens charged per call. */
+  cost: number;
+  /** Counted against the 10-per-2-s search window. */
+  search?: boolean;
+  handle(ctx: RouteContext): Reply;
+}
+
+const MAX_LIMIT = 500;
+const DEFAULT_LIMIT = 100;
+
+class QueryError extends Error {}
+
+function intParam(
+  query: URLSearchParams,
+  name: string,
+  options: { min?: number; max?: number } = {},
+): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw)) throw new QueryError(`${name} must be an integer`);
+  const n = Number(raw);
+  if (options.min !== undefined && n < options.min)
+    throw new QueryError(`${name} must be at least ${options.min}`);
+  if (options.max !== undefined && n > options.max)
+    throw new QueryError(`${name} must be at most ${options.max}`);
+  return n;
+}
+
+function boolParam(query: URLSearchParams, name: string): boolean {
+  const raw = query.get(name);
+  if (raw === null || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new QueryError(`${name} must be true or false`);
+}
+
+function timeParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  const t = parseTimestamp(raw);
+  if (t === undefined) throw new QueryError(`${name} must be an RFC 3339 date-time`);
+  return t;
+}
+
+/** Wraps a handler so a bad query parameter answers 400 instead of throwing. */
+function guarded(fn: (ctx: RouteContext) => Reply): (ctx: RouteContext) => Reply {
+  return (ctx) => {
+    try {
+      return fn(ctx);
+    } catch (err) {
+      if (err instanceof QueryError) return badRequest(err.message);
+      throw err;
+    }
+  };
+}
+
+function offsetPage<T>(items: T[], query: URLSearchParams) {
+  const start = intParam(query, 'start', { min: 0 }) ?? 0;
+  // v1 caps `limit` at 500 (pipedrive-api.md §7).
+  const limit = Math.min(MAX_LIMIT, intParam(query, 'limit', { min: 1 }) ?? DEFAULT_LIMIT);
+  const page = items.slice(start, start + limit);
+  const more = start + limit < items.length;
+  const pagination = {
+    start,
+    limit,
+    more_items_in_collection: more,
+    ...(more ? { next_start: start + limit } : {}),
+  };
+  return { page, pagination };
+}
+
+function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeCursor<T>(cursor: string | null, check: (v: unknown) => v is T): T | undefined {
+  if (cursor === null || cursor === '') return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (check(v)) return v;
+  } catch {
+    // fall through
+  }
+  throw new QueryError('cursor is not valid');
+}
+
+function isOffsetCursor(v: unknown): v is { offset: number } {
+  return typeof v === 'object' && v !== null && Number.isInteger((v as { offset?: unknown }).offset);
+}
+
+// ---- search ----
+
+function searchParams(ctx: RouteContext, allowed: readonly string[]): SearchParams {
+  const exactMatch = boolParam(ctx.query, 'exact_match');
+  const term = (ctx.query.get('term') ?? '').trim();
+  if (term === '') throw new QueryError('term is required');
+  // "Minimum 2 characters (or 1 if using exact_match)" (SPEC-v2 search endpoints).
+  if (term.length < (exactMatch ? 1 : 2)) {
+    throw new QueryError('term must be at least 2 characters long (1 with exact_match)');
+  }
+  const rawFields = ctx.query.get('fields');
+  const fields = new Set(rawFields ? rawFields.split(',').map((f) => f.trim()) : allowed);
+  for (const f of fields) {
+    if (!allowed.includes(f)) throw new QueryError(`fields may only contain ${allowed.join(', ')}`);
+  }
+  return {
+    term: fold(term),
+    fields,
+    exactMatch,
+    now: ctx.now,
+    organizationId: intParam(ctx.query, 'organization_id'),
+    personId: intParam(ctx.query, 'person_id'),
+  };
+}
+
+function cursorSearchPage<T>(items: T[], query: URLSearchParams): Reply {
+  const limit = intParam(query, 'limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT;
+  const offset = decodeCursor(query.get('cursor'), isOffsetCursor)?.offset ?? 0;
+  const page = items.slice(offset, offset + limit);
+  const next = offset + limit < items.length ? encodeCursor({ offset: offset + limit }) : null;
+  return ok({ items: page }, { next_cursor: next });
+}
+
+// ---- v2 lists ----
+
+type SortBy = 'id' | 'update_time' | 'add_time';
+
+interface KeysetCursor {
+  field: SortBy;
+  fieldValue: number;
+  sortDirection: 'asc' | 'desc';
+  id: number;
+}
+
+function isKeysetCursor(v: unknown): v is KeysetCursor {
+  const c = v as Partial<KeysetCursor> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.fieldValue === 'number' &&
+    typeof c.id === 'number' &&
+    ['id', 'update_time', 'add_time'].includes(c.field as string) &&
+    (c.sortDirection === 'asc' || c.sortDirection === 'desc')
+  );
+}
+
+function listContacts<T extends Person | Organization>(
+  ctx: RouteContext,
+  source: Map<number, Stored<T>>,
+  filter: (item: T) => boolean,
+): Reply {
+  const q = ctx.query;
+  const limit = intParam(q, 'limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT;
+  const sortBy = (q.get('sort_by') ?? 'id') as SortBy;
+  if (!['id', 'update_time', 'add_time'].includes(sortBy)) {
+    throw new QueryError('sort_by must be one of id, update_time, add_time');
+  }
+  const direction = q.get('sort_direction') ?? 'asc';
+  if (direction !== 'asc' && direction !== 'desc') throw new QueryError('sort_direction must be asc or desc');
+  const since = timeParam(q, 'updated_since');
+  const until = timeParam(q, 'updated_until');
+  const idsRaw = q.get('ids');
+  let ids: Set<number> | undefined;
+  if (idsRaw) {
+    const parts = idsRaw.split(',');
+    if (parts.length > 100 || !parts.every((p) => /^\d+$/.test(p.trim()))) {
+      throw new QueryError('ids must be a comma-separated list of at most 100 integers');
+    }
+    ids = new Set(parts.map(Number));
+  }
+  const ownerId = intParam(q, 'owner_id');
+  const cursor = decodeCursor(q.get('cursor'), isKeysetCursor);
+  if (cursor && (cursor.field !== sortBy || cursor.sortDirection !== direction)) {
+    throw new QueryError('cursor does not match sort_by and sort_direction');
+  }
+
+  const keyOf = (s: Stored<T>): number =>
+    sortBy === 'id' ? s.data.id : sortBy === 'add_time' ? Date.parse(s.data.add_time) : s.updatedAt;
+  const sign = direction === 'asc' ? 1 : -1;
+  const rows: Stored<T>[] = [];
+  for (const s of source.values()) {
+    const item = s.data;
+    if (item.is_deleted) continue;
+    if (ids && !ids.has(item.id)) continue;
+    if (ownerId !== undefined && item.owner_id !== ownerId) continue;
+    if (since !== undefined && s.updatedAt < since) continue;
+    if (until !== undefined && s.updatedAt >= until) continue;
+    if (!filter(item)) continue;
+    if (cursor) {
+      const k = keyOf(s);
+      const after = sign * (k - cursor.fieldValue) || sign * (item.id - cursor.id);
+      if (after <= 0) continue;
+    }
+    rows.push(s);
+  }
+  if (sortBy !== 'id' || direction !== 'asc') {
+    rows.sort((a, b) => sign * (keyOf(a) - keyOf(b)) || sign * (a.data.id - b.data.id));
+  }
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const next =
+    rows.length > limit && last
+      ? encodeCursor({ field: sortBy, fieldValue: keyOf(last), sortDirection: direction, id: last.data.id })
+      : null;
+  return ok(
+    page.map((s) => s.data),
+    { next_cursor: next },
+  );
+}
+
+function idParam(ctx: RouteContext): number | undefined {
+  const raw = ctx.params[0] ?? '';
+  return /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+// ---- route table ----
+
+export const ROUTES: readonly Route[] = [
+  // Leads (v1 only, pipedrive-api.md §4)
+  {
+    method: 'POST',
+    version: 'v1',
+    path: '/leads',
+    cost: 10,
+    handle: (ctx) => {
+      const v = validateLead(ctx.store, ctx.body);
+      if (!v.ok) return badRequest(v.message);
+      return ok(ctx.store.addLead(v.value), undefined, 201);
+    },
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/leads',
+    cost: 20,
+    handle: guarded((ctx) => {
+      const q = ctx.query;
+      const personId = intParam(q, 'person_id');
+      const orgId = intParam(q, 'organization_id');
+      const ownerId = intParam(q, 'owner_id');
+      const since = timeParam(q, 'updated_since');
+      let source: Iterable<Stored<Lead>> = ctx.store.leads.values();
+      // Map order is creation order: oldest first, as Pipedrive lists leads.
+      if (personId !== undefined) {
+        source = [...(ctx.store.leadsByPerson.get(personId) ?? [])].map((id) => ctx.store.leads.get(id)!);
+      } else if (orgId !== undefined) {
+        source = [...(ctx.store.leadsByOrganization.get(orgId) ?? [])].map((id) => ctx.store.leads.get(id)!);
+      }
+      const items: Lead[] = [];
+      for (const s of source) {
+        const l = s.data;
+        if (l.is_archived) continue;
+        if (orgId !== undefined && l.organization_id !== orgId) continue;
+        if (ownerId !== undefined && l.owner_id !== ownerId) continue;
+        if (since !== undefined && s.updatedAt < since) continue;
+        items.push(l);
+      }
+      const { page, pagination } = offsetPage(items, q);
+      const flat = {
+        start: pagination.start,
+        limit: pagination.limit,
+        more_items_in_collection: pagination.more_items_in_collection,
+      };
+      const mode = ctx.options.leadListPagination;
+      const additional =
+        mode === 'flat' ? flat : mode === 'nested' ? { pagination } : { ...flat, pagination };
+      return ok(page, additional);
+    }),
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/leads/search',
+    cost: 40,
+    search: true,
+    handle: guarded((ctx) => {
+      const results = searchLeads(ctx.store, searchParams(ctx, LEAD_SEARCH_FIELDS));
+      const { page, pagination } = offsetPage(results, ctx.query);
+      return ok({ items: page }, { pagination });
+    }),
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/leads/:id',
+    cost: 2,
+    handle: (ctx) => {
+      const lead = ctx.store.leads.get(ctx.params[0] ?? '');
+      return lead ? ok(lead.data) : leadNotFound();
+    },
+  },
+  {
+    method: 'DELETE',
+    version: 'v1',
+    path: '/leads/:id',
+    cost: 6,
+    handle: (ctx) => {
+      const id = ctx.params[0] ?? '';
+      return ctx.store.deleteLead(id) ? ok({ id }) : leadNotFound();
+    },
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/leadLabels',
+    cost: 10,
+    handle: (ctx) => ok([...ctx.store.leadLabels.values()]),
+  },
+  { method: 'GET', version: 'v1', path: '/leadSources', cost: 2, handle: (ctx) => ok(ctx.store.leadSources) },
+  // Users, currencies, deal fields (pipedrive-api.md §6)
+  { method: 'GET', version: 'v1', path: '/users/me', cost: 2, handle: (ctx) => ok(ctx.store.me) },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/users',
+    cost: 20,
+    handle: (ctx) => ok([...ctx.store.users.values()]),
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/currencies',
+    cost: 20,
+    handle: (ctx) => {
+      const term = fold(ctx.query.get('term') ?? '');
+      const items = term
+        ? ctx.store.currencies.filter((c) => fold(c.code).includes(term) || fold(c.name).includes(term))
+        : ctx.store.currencies;
+      return ok(items);
+    },
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/dealFields',
+    cost: 20,
+    handle: guarded((ctx) => {
+      const { page, pagination } = offsetPage(ctx.store.dealFields, ctx.query);
+      return ok(page, { pagination });
+    }),
+  },
+  // Persons and organizations (v2, pipedrive-api.md §5)
+  {
+    method: 'POST',
+    version: 'v2',
+    path: '/persons',
+    cost: 5,
+    handle: (ctx) => {
+      const v = validatePerson(ctx.store, ctx.body);
+      return v.ok ? ok(ctx.store.addPerson(v.value)) : badRequest(v.message);
+    },
+  },
+  {
+    method: 'POST',
+    version: 'v2',
+    path: '/organizations',
+    cost: 5,
+    handle: (ctx) => {
+      const v = validateOrganization(ctx.store, ctx.body);
+      return v.ok ? ok(ctx.store.addOrganization(v.value)) : badRequest(v.message);
+    },
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/persons',
+    cost: 10,
+    handle: guarded((ctx) => {
+      const orgId = intParam(ctx.query, 'org_id');
+      return listContacts(ctx, ctx.store.persons, (p) => orgId === undefined || p.org_id === orgId);
+    }),
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/organizations',
+    cost: 10,
+    handle: guarded((ctx) => listContacts(ctx, ctx.store.organizations, () => true)),
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/persons/search',
+    cost: 20,
+    search: true,
+    handle: guarded((ctx) =>
+      cursorSearchPage(searchPersons(ctx.store, searchParams(ctx, PERSON_SEARCH_FIELDS)), ctx.query),
+    ),
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/organizations/search',
+    cost: 20,
+    search: true,
+    handle: guarded((ctx) =>
+      cursorSearchPage(
+        searchOrganizations(ctx.store, searchParams(ctx, ORGANIZATION_SEARCH_FIELDS)),
+        ctx.query,
+      ),
+    ),
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/leads/search',
+    cost: 20,
+    search: true,
+    handle: guarded((ctx) =>
+      cursorSearchPage(searchLeads(ctx.store, searchParams(ctx, LEAD_SEARCH_FIELDS)), ctx.query),
+    ),
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/persons/:id',
+    cost: 1,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const p = ctx.store.persons.get(id);
+      return p ? ok(p.data) : entityNotFound();
+    },
+  },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/organizations/:id',
+    cost: 1,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const o = ctx.store.organizations.get(id);
+      return o ? ok(o.data) : entityNotFound();
+    },
+  },
+  {
+    method: 'DELETE',
+    version: 'v2',
+    path: '/persons/:id',
+    cost: 3,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      // Deleting an already deleted person answers 404, so a retried delete is visible to the client.
+      return ctx.store.deletePerson(id) ? ok({ id }) : entityNotFound();
+    },
+  },
+  {
+    method: 'DELETE',
+    version: 'v2',
+    path: '/organizations/:id',
+    cost: 3,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      return ctx.store.deleteOrganization(id) ? ok({ id }) : entityNotFound();
+    },
+  },
+];
+
+export interface RouteMatch {
+  route: Route;
+  params: string[];
+}
+
+export type Resolution =
+  | { kind: 'match'; match: RouteMatch }
+  | { kind: 'method'; allowed: string[] }
+  | { kind: 'none' };
+
+interface CompiledRoute {
+  route: Route;
+  segments: string[];
+  params: number;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** Literal segments win over `:param` segments (`/leads/search` before `/leads/:id`). */
+export class Router {
+  private readonly byVersion = new Map<ApiVersion, CompiledRoute[]>();
+
+  constructor(routes: readonly Route[]) {
+    for (const route of routes) {
+      const list = this.byVersion.get(route.version) ?? [];
+      const segments = route.path.split('/').filter(Boolean);
+      list.push({ route, segments, params: segments.filter((s) => s.startsWith(':')).length });
+      this.byVersion.set(route.version, list);
+    }
+    for (const list of this.byVersion.values()) {
+      list.sort((a, b) => a.params - b.params);
+    }
+  }
+
+  resolve(version: ApiVersion, method: string, path: string): Resolution {
+    const parts = path.split('/').filter(Boolean);
+    const allowed: string[] = [];
+    let found: RouteMatch | undefined;
+    let paramCount = Number.POSITIVE_INFINITY;
+    for (const { route, segments, params: count } of this.byVersion.get(version) ?? []) {
+      // Routes are sorted by parameter count: once a more literal route matched, ignore the rest.
+      if (segments.length !== parts.length || count > paramCount) continue;
+      const params: string[] = [];
+      let matches = true;
+      for (let i = 0; i < segments.length; i++) {
+        const seg = segments[i]!;
+        const part = parts[i]!;
+        if (seg.startsWith(':')) params.push(safeDecode(part));
+        else if (seg !== part) {
+          matches = false;
+          break;
+        }
+      }
+      if (!matches) continue;
+      paramCount = count;
+      allowed.push(route.method);
+      if (route.method === method && !found) found = { route, params };
+    }
+    if (found) return { kind: 'match', match: found };
+    if (allowed.length > 0) return { kind: 'method', allowed };
+    return { kind: 'none' };
+  }
+}

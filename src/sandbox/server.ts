@@ -1,0 +1,541 @@
+/**
+ * The sandbox HTTP server: raw `node:http`, keep-alive, one pipeline per request:
+ * latency → authentication → route → limits → fault injection → handler → response.
+ *
+ * Token charging (Pipedrive does not document whether failed requests cost tokens, §3.3): every
+ * request that passes authentication and the limits and reaches a known endpoint is charged the
+ * endpoint's cost, whatever the status it answers (a 400 validation error costs as much as a 201).
+ * Not charged: 401, 429, the Cloudflare 403, unknown routes (404/405), the token endpoint,
+ * `/_sandbox`, and faults injected before the request was processed. A write whose response was
+ * lost after it was applied (`faultAfterWriteRatio`) is charged: Pipedrive did the work.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { cloudflareBlock, error, overLimit, type Reply, serverFault, unauthorized } from './envelopes.js';
+import { createRandom, FaultInjector } from './faults.js';
+import { type Admission, Limits, type RequestIdentity } from './limits.js';
+import { OAuthTokens } from './oauth.js';
+import {
+  type ResolvedOptions,
+  RUNTIME_OPTION_KEYS,
+  type RuntimeOptions,
+  resolveOptions,
+  SandboxOptionError,
+  type SandboxOptions,
+} from './options.js';
+import { type ApiVersion, ROUTES, Router } from './routes.js';
+import { type SandboxExport, SandboxStore } from './store.js';
+
+/** What `GET /_sandbox/state` answers. The first nine fields are the contract of DESIGN.md. */
+export interface SandboxState {
+  /** Persons not deleted. */
+  persons: number;
+  /** Organizations not deleted. */
+  organizations: number;
+  leads: number;
+  /** Surplus non-deleted persons sharing an email with another. */
+  duplicatePersons: number;
+  /** Surplus non-deleted organizations sharing a name (case-insensitive). */
+  duplicateOrganizations: number;
+  /** Surplus leads sharing title + person + organization. */
+  duplicateLeads: number;
+  /** Tokens charged since start or reset, across budget days. */
+  tokensUsed: number;
+  /** API requests received (not `/_sandbox`). */
+  requests: number;
+  /** Requests answered 429. */
+  rateLimited: number;
+  tokensUsedToday: number;
+  tokensRemaining: number;
+  dailyTokenLimit: number;
+  /** Budget day number, 1 on start; `new-day` and server midnight add one. */
+  day: number;
+  /** Requests answered with the Cloudflare HTML 403. */
+  blocked: number;
+  deletedPersons: number;
+  deletedOrganizations: number;
+  faultsInjected: { error: number; timeout: number; reset: number; afterWrite: number };
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the query string (so no `api_token` ever lands here). */
+  path: string;
+  /** HTTP status; 0 when no response was sent (timeout or reset fault). */
+  status: number;
+  /** Time from request to response, in milliseconds. */
+  ms: number;
+  /** Epoch ms (sandbox clock) when the request arrived. */
+  at: number;
+  fault?: 'error' | 'timeout' | 'reset';
+  /** The fault hit after the write was applied. */
+  afterWrite?: boolean;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const API_PREFIXES: readonly [string, ApiVersion][] = [
+  ['/api/v2/', 'v2'],
+  ['/api/v1/', 'v1'],
+  ['/v1/', 'v1'],
+];
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLarge());
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export class Sandbox {
+  readonly store: SandboxStore;
+  private options: ResolvedOptions;
+  private readonly limits: Limits;
+  private readonly faults: FaultInjector;
+  private jitter: () => number;
+  private readonly oauth = new OAuthTokens();
+  private readonly router = new Router(ROUTES);
+  private readonly server: Server;
+  private readonly log: RequestLogEntry[] = [];
+  private logNext = 0;
+  private readonly held = new Set<{ socket: Socket; timer: NodeJS.Timeout }>();
+  private counters = { requests: 0, rateLimited: 0, blocked: 0 };
+  private baseUrl = '';
+  private closing: Promise<void> | undefined;
+
+  constructor(options: SandboxOptions = {}) {
+    this.options = resolveOptions(options);
+    this.store = new SandboxStore(
+      () => this.options.now(),
+      () => this.options.plan,
+      () => this.options.searchLagMs,
+    );
+    this.limits = new Limits(() => this.options);
+    this.faults = new FaultInjector(this.options.seed);
+    this.jitter = createRandom(this.options.seed ^ 0x9e3779b9);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent && !res.destroyed) {
+          this.send(res, error(500, `Sandbox bug: ${err instanceof Error ? err.message : String(err)}`));
+        }
+      });
+    });
+    // Keep idle keep-alive connections longer than typical client pools (undici: 4 s, axios agents: none).
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    this.baseUrl = `http://${host}:${this.port}`;
+  }
+
+  /** Stops listening, drops keep-alive connections and held (timed-out) requests. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const h of this.held) {
+        clearTimeout(h.timer);
+        h.socket.destroy();
+      }
+      this.held.clear();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  state(): SandboxState {
+    const s = this.store;
+    return {
+      persons: s.activePersonCount,
+      organizations: s.activeOrganizationCount,
+      leads: s.leads.size,
+      duplicatePersons: s.duplicatePersons(),
+      duplicateOrganizations: s.duplicateOrganizations(),
+      duplicateLeads: s.duplicateLeads(),
+      tokensUsed: this.limits.tokensUsedTotal,
+      requests: this.counters.requests,
+      rateLimited: this.counters.rateLimited,
+      tokensUsedToday: this.limits.tokensUsed,
+      tokensRemaining: this.limits.tokensRemaining,
+      dailyTokenLimit: this.limits.budget,
+      day: this.limits.day,
+      blocked: this.counters.blocked,
+      deletedPersons: s.persons.size - s.activePersonCount,
+      deletedOrganizations: s.organizations.size - s.activeOrganizationCount,
+      faultsInjected: { ...this.faults.injected },
+    };
+  }
+
+  export(): SandboxExport {
+    return this.store.export();
+  }
+
+  /** Empties the data, limits, counters and request log, and re-seeds the fault generator. */
+  reset(): void {
+    this.store.clear();
+    this.limits.reset();
+    this.counters = { requests: 0, rateLimited: 0, blocked: 0 };
+    this.log.length = 0;
+    this.logNext = 0;
+    this.faults.reseed(this.options.seed);
+    this.faults.resetCounts();
+    this.jitter = createRandom(this.options.seed ^ 0x9e3779b9);
+  }
+
+  newDay(): void {
+    this.limits.newDay();
+  }
+
+  exhaustBudget(): void {
+    this.limits.exhaustBudget();
+  }
+
+  /** Changes runtime knobs; unknown keys are rejected with the list of valid ones. */
+  configure(partial: RuntimeOptions): RuntimeOptions {
+    for (const key of Object.keys(partial)) {
+      if (!(RUNTIME_OPTION_KEYS as readonly string[]).includes(key)) {
+        throw new SandboxOptionError(
+          `Unknown sandbox option "${key}"; valid: ${RUNTIME_OPTION_KEYS.join(', ')}`,
+        );
+      }
+    }
+    this.options = resolveOptions(partial, this.options);
+    if (partial.seed !== undefined) {
+      this.faults.reseed(this.options.seed);
+      this.jitter = createRandom(this.options.seed ^ 0x9e3779b9);
+    }
+    return this.runtimeOptions();
+  }
+
+  runtimeOptions(): RuntimeOptions {
+    const out: Record<string, unknown> = {};
+    for (const key of RUNTIME_OPTION_KEYS) out[key] = this.options[key];
+    return out as RuntimeOptions;
+  }
+
+  /** Recent API requests, oldest first (a ring buffer of `requestLogSize` entries). */
+  requests(): RequestLogEntry[] {
+    const size = this.options.requestLogSize;
+    if (this.log.length < size) return [...this.log];
+    return [...this.log.slice(this.logNext), ...this.log.slice(0, this.logNext)];
+  }
+
+  /** Issues an OAuth access token without the token endpoint (for tests). */
+  issueAccessToken(): string {
+    return this.oauth.issue(this.options, this.options.now()).accessToken;
+  }
+
+  private record(entry: RequestLogEntry): void {
+    const size = this.options.requestLogSize;
+    if (this.log.length > size) {
+      // requestLogSize shrank at runtime: restart the ring.
+      this.log.length = 0;
+      this.logNext = 0;
+    }
+    if (this.log.length < size) this.log.push(entry);
+    else this.log[this.logNext] = entry;
+    this.logNext = (this.logNext + 1) % size;
+  }
+
+  private send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, string> = {}): void {
+    if (res.destroyed || res.headersSent) return;
+    const html = typeof reply.body === 'string';
+    const payload = html ? (reply.body as string) : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': html ? 'text/html; charset=UTF-8' : 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
+      ...extraHeaders,
+      ...reply.headers,
+    });
+    res.end(payload);
+  }
+
+  private identify(req: IncomingMessage, query: URLSearchParams, now: number): RequestIdentity | undefined {
+    const header = req.headers['x-api-token'];
+    const token = (Array.isArray(header) ? header[0] : header) ?? query.get('api_token') ?? undefined;
+    // "If both API token and OAuth access token are set, then the API token takes precedence" (SDK README).
+    if (token !== undefined)
+      return token === this.options.apiToken ? { key: 'api-token', viaOAuth: false } : undefined;
+    const auth = req.headers.authorization;
+    const bearer = auth ? /^Bearer\s+(\S+)$/i.exec(auth)?.[1] : undefined;
+    if (bearer && this.oauth.isValid(bearer, now))
+      return { key: `oauth:${this.options.oauth.clientId}`, viaOAuth: true };
+    return undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const path = url.pathname;
+    if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
+      await this.control(req, res, method, path, url.searchParams);
+      return;
+    }
+
+    const at = this.options.now();
+    this.counters.requests++;
+    const entry: RequestLogEntry = { method, path, status: 0, ms: 0, at };
+    const finish = (reply: Reply | undefined, headers?: Record<string, string>) => {
+      if (reply) this.send(res, reply, headers);
+      entry.status = reply?.status ?? 0;
+      entry.ms = Math.round((performance.now() - started) * 100) / 100;
+      this.record(entry);
+    };
+
+    const { latencyMs, latencyJitterMs } = this.options;
+    const jitter = this.jitter();
+    if (latencyMs > 0 || latencyJitterMs > 0) await sleep(latencyMs + jitter * latencyJitterMs);
+    if (res.destroyed) return finish(undefined);
+
+    if (path === '/oauth/token' || path === '/oauth/token/') {
+      if (method !== 'POST') return finish(error(405, 'Method not allowed'), { allow: 'POST' });
+      const body = await readBody(req).catch(() => Buffer.alloc(0));
+      const reply = this.oauth.handle(
+        this.options,
+        req.headers.authorization,
+        new URLSearchParams(body.toString('utf8')),
+        this.baseUrl,
+        this.options.now(),
+      );
+      return finish(reply);
+    }
+
+    const prefix = API_PREFIXES.find(([p]) => path.startsWith(p));
+    if (!prefix) return finish(error(404, `Unknown route ${method} ${path}`));
+    const [prefixPath, version] = prefix;
+
+    const now = this.options.now();
+    const who = this.identify(req, url.searchParams, now);
+    if (!who) return finish(unauthorized());
+
+    const resolution = this.router.resolve(version, method, path.slice(prefixPath.length - 1));
+    const rateHeaders = (isSearch: boolean, isWrite: boolean) =>
+      this.limits.headers(who, isSearch, isWrite, this.options.now());
+    if (resolution.kind === 'none') {
+      return finish(error(404, `Unknown route ${method} ${path}`), rateHeaders(false, false));
+    }
+    if (resolution.kind === 'method') {
+      return finish(error(405, `Method ${method} not allowed on ${path}`), {
+        ...rateHeaders(false, false),
+        allow: resolution.allowed.join(', '),
+      });
+    }
+
+    const { route, params } = resolution.match;
+    const isSearch = route.search === true;
+    const isWrite = method === 'POST' || method === 'PUT';
+    const admission: Admission = this.limits.admit(who, isSearch, now);
+    if (admission.kind === 'blocked') {
+      this.counters.blocked++;
+      return finish(cloudflareBlock());
+    }
+    if (admission.kind !== 'ok') {
+      this.counters.rateLimited++;
+      return finish(overLimit(), {
+        ...rateHeaders(isSearch, isWrite),
+        'retry-after': String(admission.retryAfterSeconds),
+      });
+    }
+    if (isWrite && !who.viaOAuth) this.limits.countWrite(who.key);
+
+    let body: unknown;
+    let bodyError: Reply | undefined;
+    if (method === 'POST') {
+      try {
+        const raw = await readBody(req);
+        if (raw.length > 0) {
+          const type = req.headers['content-type'] ?? '';
+          if (!/^application\/json\b/i.test(type)) {
+            // Leads and every v2 endpoint accept JSON only (pipedrive-api.md §1.1).
+            bodyError = error(400, 'Content-Type must be application/json');
+          } else {
+            body = JSON.parse(raw.toString('utf8'));
+          }
+        }
+      } catch (err) {
+        bodyError =
+          err instanceof BodyTooLarge
+            ? error(413, 'Request body too large')
+            : error(400, 'Request body is not valid JSON');
+      }
+    }
+
+    const fault = this.faults.decide(this.options, method === 'POST' || method === 'DELETE');
+    if (fault.kind !== 'none') {
+      entry.fault = fault.kind;
+      entry.afterWrite = fault.afterWrite;
+    }
+    const injectFault = () => {
+      if (fault.kind === 'reset') {
+        req.socket.destroy();
+        return finish(undefined);
+      }
+      if (fault.kind === 'timeout') {
+        this.hold(req.socket);
+        return finish(undefined);
+      }
+      return finish(serverFault(fault.status, fault.html), rateHeaders(isSearch, isWrite));
+    };
+    if (fault.kind !== 'none' && !fault.afterWrite) return injectFault();
+
+    const reply =
+      bodyError ??
+      route.handle({
+        store: this.store,
+        options: this.options,
+        query: url.searchParams,
+        body,
+        params,
+        now: this.options.now(),
+      });
+    this.limits.charge(route.cost);
+    if (fault.kind !== 'none') return injectFault();
+    return finish(reply, rateHeaders(isSearch, isWrite));
+  }
+
+  /** Never answers; the socket is destroyed when the client gives up, on close(), or after timeoutHoldMs. */
+  private hold(socket: Socket): void {
+    const h = {
+      socket,
+      timer: setTimeout(() => {
+        this.held.delete(h);
+        socket.destroy();
+      }, this.options.timeoutHoldMs),
+    };
+    h.timer.unref();
+    this.held.add(h);
+    socket.once('close', () => {
+      clearTimeout(h.timer);
+      this.held.delete(h);
+    });
+  }
+
+  private async control(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const json = (status: number, body: unknown) => this.send(res, { status, body });
+    const route = `${method} ${path.replace(/\/$/, '')}`;
+    switch (route) {
+      case 'GET /_sandbox/state':
+        return json(200, this.state());
+      case 'GET /_sandbox/export':
+        return this.streamExport(res);
+      case 'POST /_sandbox/reset':
+        this.reset();
+        return json(200, this.state());
+      case 'POST /_sandbox/new-day':
+        this.newDay();
+        return json(200, this.state());
+      case 'POST /_sandbox/exhaust-budget':
+        this.exhaustBudget();
+        return json(200, this.state());
+      case 'GET /_sandbox/config':
+        return json(200, this.runtimeOptions());
+      case 'POST /_sandbox/config': {
+        let partial: unknown;
+        try {
+          partial = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+        } catch {
+          return json(400, { error: 'Body must be a JSON object of sandbox options' });
+        }
+        if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
+          return json(400, { error: 'Body must be a JSON object of sandbox options' });
+        }
+        try {
+          return json(200, this.configure(partial as RuntimeOptions));
+        } catch (err) {
+          if (err instanceof SandboxOptionError) return json(400, { error: err.message });
+          throw err;
+        }
+      }
+      case 'GET /_sandbox/requests': {
+        const limit = Number(query.get('limit') ?? 0);
+        const all = this.requests();
+        return json(200, limit > 0 ? all.slice(-limit) : all);
+      }
+      default:
+        return json(404, {
+          error: `Unknown sandbox control route ${route}`,
+          routes: [
+            'GET /_sandbox/state',
+            'GET /_sandbox/export',
+            'POST /_sandbox/reset',
+            'POST /_sandbox/new-day',
+            'POST /_sandbox/exhaust-budget',
+            'GET /_sandbox/config',
+            'POST /_sandbox/config',
+            'GET /_sandbox/requests',
+          ],
+        });
+    }
+  }
+
+  /** Streams the export in chunks so a large store never becomes one giant string. */
+  private async streamExport(res: ServerResponse): Promise<void> {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    const write = async (chunk: string) => {
+      if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
+    };
+    const sections: [string, Iterable<{ data: unknown }>][] = [
+      ['persons', this.store.persons.values()],
+      ['organizations', this.store.organizations.values()],
+      ['leads', this.store.leads.values()],
+    ];
+    let first = true;
+    await write('{');
+    for (const [name, items] of sections) {
+      await write(`${first ? '' : ','}${JSON.stringify(name)}:[`);
+      first = false;
+      let batch: string[] = [];
+      let sep = '';
+      for (const item of items) {
+        batch.push(JSON.stringify(item.data));
+        if (batch.length === 1000) {
+          await write(sep + batch.join(','));
+          sep = ',';
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await write(sep + batch.join(','));
+      await write(']');
+    }
+    res.end('}');
+  }
+}
