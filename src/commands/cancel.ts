@@ -1,15 +1,35 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { loadConfig } from '../config/config.js';
+import { cancelImport } from '../ops/cancel.js';
+import { formatCount } from '../ops/format.js';
+import { withOps } from '../ops/ops-context.js';
 
-// Placeholder until the issue that builds `cancel` lands.
 export const command: Command = {
   name: 'cancel',
-  summary: 'cancel',
-  help: 'lead-importer cancel (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer cancel is not built yet.\n');
-    return ExitCode.Failure;
+  summary: "drop an import's unprocessed rows",
+  help: `Usage: lead-importer cancel ID [--json]
+
+Removes the import's waiting and delayed jobs; their rows are reported as cancelled, so
+rows = created + rejected + dead-lettered + cancelled + pending still holds. Rows a worker is
+processing right now finish normally. Safe to run again.
+
+Options:
+  --json   print the summary as JSON`,
+  options: { json: { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(args, io) {
+    const config = loadConfig(io.env);
+    return withOps(config, async (ctx) => {
+      const summary = await cancelImport(ctx, args.positionals[0]!);
+      if (args.values.json) {
+        io.stdout.write(`${JSON.stringify(summary)}\n`);
+      } else {
+        io.stdout.write(
+          `Cancelled ${formatCount(summary.cancelled)} rows of import ${summary.importId}.${summary.inFlight > 0 ? ` ${formatCount(summary.inFlight)} rows in flight will finish; run cancel again to catch any that retry.` : ''}\n`,
+        );
+      }
+      return ExitCode.Ok;
+    });
   },
 };

@@ -1,15 +1,118 @@
-import type { Command } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import type { Command, ParsedArgs } from '../cli/command.js';
+import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { loadConfig } from '../config/config.js';
+import {
+  type DeadLetterEntry,
+  exportDeadLetters,
+  listDeadLetters,
+  purgeDeadLetters,
+  retryDeadLetters,
+} from '../ops/dead-letters.js';
+import { formatCount, table } from '../ops/format.js';
+import { withOps } from '../ops/ops-context.js';
 
-// Placeholder until the issue that builds `dlq` lands.
+const ACTIONS = ['list', 'export', 'retry', 'purge'] as const;
+type Action = (typeof ACTIONS)[number];
+
 export const command: Command = {
   name: 'dlq',
-  summary: 'dlq',
-  help: 'lead-importer dlq (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer dlq is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'list | export | retry | purge the dead-letter queue',
+  help: `Usage: lead-importer dlq <list|export|retry|purge> [options]
+
+  dlq list [--import ID] [--error-class C] [--json]
+      rows in the dead-letter queue with their errors (all imports unless --import)
+  dlq export --import ID --out failed.csv [--error-class C]
+      the rows' original columns plus error_class, error_message, http_status and line:
+      fix the file and import it again (UTF-8 with BOM, safe to open in Excel)
+  dlq retry [--import ID] [--error-class C]
+      put the rows back on the queue with fresh attempts (steps that succeeded are not redone)
+  dlq purge --import ID
+      delete the import's DLQ entries (the rows stay counted as dead-lettered)
+
+Examples:
+  lead-importer dlq list --import leads-3f2a9c
+  lead-importer dlq retry --error-class PipedriveServerError`,
+  options: {
+    import: { type: 'string' },
+    'error-class': { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  positionals: [1, 1],
+  async run(args, io) {
+    const action = args.positionals[0] as Action;
+    if (!ACTIONS.includes(action)) {
+      throw new UsageError(`Unknown dlq action "${action}": use one of ${ACTIONS.join(', ')}.`);
+    }
+    const importId = stringOption(args, 'import');
+    const errorClass = stringOption(args, 'error-class');
+    const out = stringOption(args, 'out');
+    if ((action === 'export' || action === 'purge') && !importId) {
+      throw new UsageError(`dlq ${action} needs --import ID (see \`lead-importer dlq list\`).`);
+    }
+    if (action === 'export' && !out)
+      throw new UsageError('dlq export needs --out FILE.csv: the file to write.');
+    const config = loadConfig(io.env);
+    return withOps(config, async (ctx) => {
+      switch (action) {
+        case 'list': {
+          const entries = await listDeadLetters(ctx, { importId, errorClass });
+          io.stdout.write(args.values.json ? `${JSON.stringify(entries)}\n` : formatEntries(entries));
+          return ExitCode.Ok;
+        }
+        case 'export': {
+          const result = await exportDeadLetters(ctx, { importId: importId!, out: out!, errorClass });
+          io.stdout.write(`Wrote ${formatCount(result.rows)} dead-lettered rows to ${result.out}.\n`);
+          return ExitCode.Ok;
+        }
+        case 'retry': {
+          const s = await retryDeadLetters(ctx, { importId, errorClass });
+          io.stdout.write(
+            `Re-queued ${formatCount(s.requeued)} rows with fresh attempts.${s.stale ? ` Removed ${formatCount(s.stale)} stale entries of rows that had already finished.` : ''}\n`,
+          );
+          if (s.busy) {
+            io.stderr.write(
+              `${formatCount(s.busy)} rows are still being dead-lettered by a worker; run the command again in a few seconds.\n`,
+            );
+          }
+          return ExitCode.Ok;
+        }
+        case 'purge': {
+          const { removed } = await purgeDeadLetters(ctx, { importId: importId!, errorClass });
+          io.stdout.write(
+            `Removed ${formatCount(removed)} entries from the dead-letter queue (the rows stay counted as dead-lettered).\n`,
+          );
+          return ExitCode.Ok;
+        }
+      }
+    });
   },
 };
+
+function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} needs a value.`);
+  return v;
+}
+
+function formatEntries(entries: DeadLetterEntry[]): string {
+  if (entries.length === 0) return 'The dead-letter queue is empty.\n';
+  const byImport = new Map<string, number>();
+  for (const e of entries) byImport.set(e.importId, (byImport.get(e.importId) ?? 0) + 1);
+  const rows = entries.map((e) => [
+    e.importId,
+    String(e.line),
+    e.errorClass,
+    e.httpStatus ? String(e.httpStatus) : '',
+    String(e.attempts),
+    oneLine(e.message, 80),
+  ]);
+  const totals = [...byImport].map(([id, n]) => `${id}: ${formatCount(n)}`).join(', ');
+  return `${table(['IMPORT', 'LINE', 'ERROR', 'HTTP', 'ATTEMPTS', 'MESSAGE'], rows)}${formatCount(entries.length)} rows (${totals})\n`;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

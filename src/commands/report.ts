@@ -1,15 +1,45 @@
 import type { Command } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { loadConfig } from '../config/config.js';
+import { formatCount } from '../ops/format.js';
+import { withOps } from '../ops/ops-context.js';
+import { writeReport } from '../ops/report.js';
 
-// Placeholder until the issue that builds `report` lands.
 export const command: Command = {
   name: 'report',
-  summary: 'report',
-  help: 'lead-importer report (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer report is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'one line per input row: outcome and Pipedrive ids',
+  help: `Usage: lead-importer report ID --out FILE.csv
+
+Writes one line per input row, in input order:
+  line, outcome (created | rejected | dead-lettered | cancelled | pending), lead_id, person_id,
+  organization_id, person (created | reused), organization (created | reused), error,
+followed by the row's original columns for rows that are rejected, dead-lettered or pending
+(created rows keep only their ids in Redis; join on "line" with your file for the rest).
+The file is UTF-8 with BOM and safe to open in Excel.
+
+Options:
+  --out FILE.csv   where to write the report (required; overwritten)
+
+Example:
+  lead-importer report leads-3f2a9c --out results.csv`,
+  options: { out: { type: 'string' } },
+  positionals: [1, 1],
+  async run(args, io) {
+    const config = loadConfig(io.env);
+    const importId = args.positionals[0]!;
+    const out = args.values.out;
+    if (typeof out !== 'string' || out === '') {
+      throw new UsageError('report needs --out FILE.csv: the file to write the report to.');
+    }
+    return withOps(config, async (ctx) => {
+      const summary = await writeReport(ctx, { importId, out });
+      const parts = Object.entries(summary.byOutcome)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${formatCount(n)} ${k}`);
+      io.stdout.write(
+        `Wrote ${formatCount(summary.rows)} rows to ${out}${parts.length ? ` (${parts.join(', ')})` : ''}.\n`,
+      );
+      return ExitCode.Ok;
+    });
   },
 };

@@ -1,15 +1,45 @@
 import type { Command } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { loadConfig } from '../config/config.js';
+import { formatStatus, formatStatusTable } from '../ops/format.js';
+import { withOps } from '../ops/ops-context.js';
+import { getStatus, listStatuses } from '../ops/status.js';
 
-// Placeholder until the issue that builds `status` lands.
 export const command: Command = {
   name: 'status',
-  summary: 'status',
-  help: 'lead-importer status (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer status is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'counts and state of one import (or a list of recent imports)',
+  help: `Usage: lead-importer status [ID] [--json] [--limit N]
+
+Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
+paused, completed, cancelled, failed), rows = created + rejected + dead-lettered + cancelled +
+pending, contacts created and reused, tokens spent, budget left today and an ETA. Without ID,
+lists the most recent imports.
+
+Options:
+  --json       print JSON (one object for an ID, an array otherwise)
+  --limit N    how many imports to list without ID (default 20)
+
+Examples:
+  lead-importer status
+  lead-importer status leads-3f2a9c --json`,
+  options: { json: { type: 'boolean' }, limit: { type: 'string' } },
+  positionals: [0, 1],
+  async run(args, io) {
+    const config = loadConfig(io.env);
+    const [importId] = args.positionals;
+    const limit = args.values.limit === undefined ? 20 : Number(args.values.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new UsageError(`--limit must be a whole number ≥ 1, got "${String(args.values.limit)}".`);
+    }
+    return withOps(config, async (ctx) => {
+      if (importId) {
+        const status = await getStatus(ctx, importId);
+        io.stdout.write(args.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+      } else {
+        const list = await listStatuses(ctx, limit);
+        io.stdout.write(args.values.json ? `${JSON.stringify(list)}\n` : formatStatusTable(list));
+      }
+      return ExitCode.Ok;
+    });
   },
 };

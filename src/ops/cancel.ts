@@ -1,0 +1,62 @@
+import { RowState } from '../queue/ledger.js';
+import { jobIdFor } from '../queue/names.js';
+import { ImportNotFoundError } from './import-not-found-error.js';
+import type { OpsContext } from './ops-context.js';
+import { linesInState, readRowStates } from './row-scan.js';
+
+export interface CancelSummary {
+  importId: string;
+  /** Rows whose job was removed before it ran, now counted as cancelled. */
+  cancelled: number;
+  /** Rows a worker is processing right now; they finish as created or dead-lettered. */
+  inFlight: number;
+}
+
+/** Job states a row can be dropped from: it has not started, or waits between attempts. */
+const UNSTARTED = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
+
+/**
+ * Drops an import's unprocessed rows: removes each pending row's waiting or delayed job, then
+ * moves the row Pending → Cancelled in the ledger, so `rows = created + rejected + deadLettered
+ * + cancelled + pending` keeps holding. A row whose job is gone already (a crash between the two
+ * steps, or the producer's window before it adds a job) is cancelled too; if its job turns up and
+ * runs after all, the ledger lets it become created (Cancelled → Created), counted once.
+ * Active rows are left to finish. Idempotent: run it again to pick up rows that were in flight.
+ */
+export async function cancelImport(
+  ctx: OpsContext,
+  importId: string,
+  batchSize = 500,
+): Promise<CancelSummary> {
+  const record = await ctx.ledger.getImport(importId);
+  if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
+  const summary: CancelSummary = { importId, cancelled: 0, inFlight: 0 };
+  // A finished import has nothing to cancel; keep its state truthful.
+  if (record.state !== 'reading' && record.pending === 0) return summary;
+  // First, so the producer (if still reading) and the dashboard see it.
+  await ctx.ledger.setState(importId, 'cancelled');
+  const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
+  for (const lines of linesInState(snapshot, [RowState.Pending], batchSize)) {
+    const results = await Promise.all(lines.map((line) => cancelRow(ctx, importId, line)));
+    for (const r of results) if (r !== 'skipped') summary[r]++;
+  }
+  return summary;
+}
+
+async function cancelRow(
+  ctx: OpsContext,
+  importId: string,
+  line: number,
+): Promise<'cancelled' | 'inFlight' | 'skipped'> {
+  const id = jobIdFor(importId, line);
+  const state = await ctx.leadQueue.getJobState(id);
+  if (UNSTARTED.has(state)) {
+    // 0 when a worker locked it between the two calls: then it is in flight.
+    if ((await ctx.leadQueue.remove(id)) !== 1) return 'inFlight';
+  } else if (state !== 'unknown') {
+    // active, or completed/failed and about to be recorded by its worker.
+    return state === 'active' ? 'inFlight' : 'skipped';
+  }
+  const moved = await ctx.ledger.recordCancelled(importId, line);
+  return moved.applied ? 'cancelled' : 'skipped';
+}

@@ -1,0 +1,207 @@
+import type { Job } from 'bullmq';
+import { CsvWriter } from '../csv/csv-writer.js';
+import type { DeadLetterJobData } from '../queue/dead-letter.js';
+import { LEAD_JOB_NAME } from '../queue/job-data.js';
+import { leadJobOptions } from '../queue/job-options.js';
+import { RowState } from '../queue/ledger.js';
+import { jobIdFor } from '../queue/names.js';
+import { ImportNotFoundError } from './import-not-found-error.js';
+import type { OpsContext } from './ops-context.js';
+import { fitToHeader } from './report.js';
+
+/** One dead-lettered row as `dlq list` shows it. */
+export interface DeadLetterEntry {
+  importId: string;
+  line: number;
+  errorClass: string;
+  httpStatus?: number;
+  message: string;
+  attempts: number;
+  firstAttemptAt: number;
+  lastAttemptAt: number;
+}
+
+export interface DeadLetterFilter {
+  /** Only this import's rows (in line order); all imports when omitted. */
+  importId?: string;
+  /** Only rows that failed with this error class, e.g. `PipedriveValidationError`. */
+  errorClass?: string;
+}
+
+/** DLQ jobs are never processed, so they stay where `add` put them. */
+const DLQ_STATES = ['waiting', 'paused', 'prioritized', 'delayed'] as const;
+const PAGE = 500;
+
+/**
+ * Every DLQ job matching the filter, by import and line. The job id is `{importId}-{line}` (see
+ * `jobIdFor`; the line is the last, all-digit part), so an import's entries are found from the
+ * ids alone without reading other imports' jobs. Ids are listed first: retry and purge remove
+ * jobs while we go, which would shift pages. Stale entries (rows that moved on) are included,
+ * so retry and purge can clean them up.
+ */
+export async function* deadLetterJobs(
+  ctx: OpsContext,
+  filter: DeadLetterFilter = {},
+): AsyncGenerator<Job<DeadLetterJobData>> {
+  if (filter.importId && !(await ctx.ledger.getImport(filter.importId))) {
+    throw new ImportNotFoundError(filter.importId, ctx.prefix);
+  }
+  const ids = [...new Set(await ctx.deadLetterQueue.getRanges([...DLQ_STATES], 0, -1, true))];
+  const rows = ids
+    .map((id) => ({ id, ...parseJobId(id) }))
+    .filter((r) => !filter.importId || r.importId === filter.importId)
+    .sort((a, b) => (a.importId === b.importId ? a.line - b.line : a.importId < b.importId ? -1 : 1));
+  for (let i = 0; i < rows.length; i += PAGE) {
+    const jobs = await Promise.all(rows.slice(i, i + PAGE).map((r) => ctx.deadLetterQueue.getJob(r.id)));
+    for (const job of jobs) {
+      if (job?.data && (!filter.errorClass || job.data.errorClass === filter.errorClass)) yield job;
+    }
+  }
+}
+
+/** `imp-1-42` → import `imp-1`, line 42. */
+export function parseJobId(id: string): { importId: string; line: number } {
+  const match = /^(.*)-(\d+)$/.exec(id);
+  return match ? { importId: match[1]!, line: Number(match[2]) } : { importId: id, line: 0 };
+}
+
+export function toEntry(data: DeadLetterJobData): DeadLetterEntry {
+  return {
+    importId: data.importId,
+    line: data.line,
+    errorClass: data.errorClass,
+    httpStatus: data.httpStatus,
+    message: data.message,
+    attempts: data.attempts,
+    firstAttemptAt: data.firstAttemptAt,
+    lastAttemptAt: data.lastAttemptAt,
+  };
+}
+
+export async function listDeadLetters(
+  ctx: OpsContext,
+  filter: DeadLetterFilter = {},
+): Promise<DeadLetterEntry[]> {
+  const entries: DeadLetterEntry[] = [];
+  for await (const job of deadLetterJobs(ctx, filter)) entries.push(toEntry(job.data));
+  return entries;
+}
+
+export const DLQ_EXPORT_COLUMNS = ['error_class', 'error_message', 'http_status', 'line'] as const;
+
+export interface ExportOptions extends DeadLetterFilter {
+  importId: string;
+  out: string;
+}
+
+/**
+ * Writes an import's dead-lettered rows as CSV: the original columns, then `error_class`,
+ * `error_message`, `http_status` and `line`. Fix the cells, drop the extra columns (or keep them:
+ * automatic mapping ignores them) and import the file again.
+ */
+export async function exportDeadLetters(
+  ctx: OpsContext,
+  options: ExportOptions,
+): Promise<{ out: string; rows: number }> {
+  const record = await ctx.ledger.getImport(options.importId);
+  if (!record) throw new ImportNotFoundError(options.importId, ctx.prefix);
+  const writer = new CsvWriter(options.out, [...record.header, ...DLQ_EXPORT_COLUMNS]);
+  try {
+    for await (const job of deadLetterJobs(ctx, options)) {
+      const d = job.data;
+      await writer.write([
+        ...fitToHeader(d.job.cells, record.header.length),
+        d.errorClass,
+        d.message,
+        d.httpStatus ?? '',
+        d.line,
+      ]);
+    }
+  } finally {
+    await writer.close();
+  }
+  return { out: options.out, rows: writer.rowCount };
+}
+
+export interface RetrySummary {
+  /** Rows put back on the lead queue with fresh attempts. */
+  requeued: number;
+  /** DLQ entries of rows that had already finished another way (removed, nothing re-run). */
+  stale: number;
+  /** Rows whose failed job is still being wrapped up by a worker; run the command again shortly. */
+  busy: number;
+}
+
+/** How long a re-added job waits before it may run, unless promoted sooner (see {@link retryDeadLetters}). */
+const RETRY_HOLD_MS = 60_000;
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Puts dead-lettered rows back on the lead queue with fresh attempts (`leadJobOptions`) and the
+ * job's checkpoint, so steps that succeeded before are not redone.
+ *
+ * The order never loses or doubles a row, whatever step a crash interrupts, and re-running the
+ * command completes an interrupted retry:
+ * 1. ledger DeadLettered → Pending (atomic; refused when the row already moved on);
+ * 2. add the lead job held back (delayed), so no worker can fail it again while its old DLQ
+ *    entry still exists — the worker's DLQ add would be a no-op against the same job id;
+ * 3. remove the DLQ entry;
+ * 4. promote the job so it runs now. Had we crashed before this, it runs when the hold ends.
+ */
+export async function retryDeadLetters(
+  ctx: OpsContext,
+  filter: DeadLetterFilter = {},
+): Promise<RetrySummary> {
+  const summary: RetrySummary = { requeued: 0, stale: 0, busy: 0 };
+  for await (const entry of deadLetterJobs(ctx, filter)) {
+    summary[await retryOne(ctx, entry)]++;
+  }
+  return summary;
+}
+
+async function retryOne(ctx: OpsContext, entry: Job<DeadLetterJobData>): Promise<keyof RetrySummary> {
+  const { importId, line } = entry.data;
+  const id = jobIdFor(importId, line);
+  const [[rowState], existing] = await Promise.all([
+    ctx.ledger.rowStates(importId, [line]),
+    ctx.leadQueue.getJob(id),
+  ]);
+  const existingState = existing ? await existing.getState() : 'unknown';
+  const existingLive = LIVE_STATES.has(existingState);
+  // A worker dead-letters a row before its job fails: wait until the job has failed.
+  if (rowState === RowState.DeadLettered && existingLive) return 'busy';
+
+  const moved = await ctx.ledger.recordRequeued(importId, line);
+  if (!moved.applied && moved.previous !== RowState.Pending) {
+    // The row is created, cancelled or gone: the DLQ entry is left over. Drop it, re-run nothing.
+    await entry.remove();
+    return 'stale';
+  }
+  // Pending now (or still, after an interrupted retry): make sure exactly one live job exists.
+  let job = existingLive ? existing : undefined;
+  if (!job) {
+    if (existing) await existing.remove(); // the failed job holds the id; BullMQ would ignore a new add
+    job = await ctx.leadQueue.add(LEAD_JOB_NAME, entry.data.job, {
+      ...leadJobOptions(importId, line),
+      delay: RETRY_HOLD_MS,
+    });
+  }
+  await entry.remove();
+  if ((await job.getState()) === 'delayed') {
+    await job.promote().catch(() => {}); // already picked up or promoted: nothing to do
+  }
+  return 'requeued';
+}
+
+/**
+ * Removes an import's DLQ entries (their rows stay dead-lettered in the ledger, with the error,
+ * so counts still add up; only the original cells go). Returns how many were removed.
+ */
+export async function purgeDeadLetters(ctx: OpsContext, filter: DeadLetterFilter & { importId: string }) {
+  let removed = 0;
+  for await (const entry of deadLetterJobs(ctx, filter)) {
+    await entry.remove();
+    removed++;
+  }
+  return { removed };
+}

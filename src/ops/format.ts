@@ -1,0 +1,59 @@
+import { formatDuration } from './eta.js';
+import type { ImportStatus } from './status.js';
+
+/** `12,345` */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** `2026-05-15 00:00 UTC` (the worker's format for budget waits). */
+export function formatUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The human-readable `status ID` block. */
+export function formatStatus(s: ImportStatus): string {
+  const lines = [
+    `Import ${s.importId} (${s.fileName || 'unknown file'}): ${s.stateText}`,
+    `  rows ${formatCount(s.rows)} = created ${formatCount(s.created)} + rejected ${formatCount(s.rejected)} + dead-lettered ${formatCount(s.deadLettered)} + cancelled ${formatCount(s.cancelled)} + pending ${formatCount(s.pending)}${s.balanced || s.state === 'reading' ? '' : '  (does not add up: report this)'}`,
+    `  progress ${Math.floor(s.progress * 100)}%   persons created ${formatCount(s.createdPersons)}, reused ${formatCount(s.reusedPersons)}   organizations created ${formatCount(s.createdOrganizations)}, reused ${formatCount(s.reusedOrganizations)}`,
+    `  tokens spent ${formatCount(s.tokensUsed)}${s.pending > 0 ? `, about ${formatCount(s.tokensRemaining)} to go` : ''}${s.budget ? `   budget left today ${formatCount(s.budget.left)} of ${formatCount(s.budget.limit)}` : ''}`,
+  ];
+  if (s.etaMs !== null)
+    lines.push(`  ETA ${formatDuration(s.etaMs)} at the earliest (burst limit and budget)`);
+  if (s.alreadyImported > 0)
+    lines.push(`  ${formatCount(s.alreadyImported)} rows were already imported by an earlier run`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `status` (no id) table. */
+export function formatStatusTable(list: ImportStatus[]): string {
+  if (list.length === 0) return 'No imports yet. Start one with `lead-importer import FILE`.\n';
+  const rows = list.map((s) => [
+    s.importId,
+    s.fileName,
+    s.state,
+    `${Math.floor(s.progress * 100)}%`,
+    formatCount(s.rows),
+    formatCount(s.created),
+    formatCount(s.rejected),
+    formatCount(s.deadLettered),
+    formatCount(s.pending),
+    new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+  ]);
+  return table(
+    ['IMPORT', 'FILE', 'STATE', 'DONE', 'ROWS', 'CREATED', 'REJECTED', 'DLQ', 'PENDING', 'STARTED (UTC)'],
+    rows,
+  );
+}
+
+/** A plain, left-aligned text table. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}

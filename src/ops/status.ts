@@ -1,0 +1,193 @@
+import type { ImportRecord } from '../queue/ledger.js';
+import { estimateEta, formatDuration } from './eta.js';
+import { formatUtc } from './format.js';
+import { ImportNotFoundError } from './import-not-found-error.js';
+import type { BudgetSnapshot, OpsContext } from './ops-context.js';
+
+/**
+ * What an operator sees of an import:
+ * - `reading`: the producer is still enqueuing rows;
+ * - `running`: rows are being processed;
+ * - `waiting-for-budget`: today's token budget is spent; workers resume at the reset;
+ * - `blocked`: workers stopped on an error only a person can fix (e.g. a rejected API token);
+ * - `paused`: an operator ran `lead-importer pause`;
+ * - `completed`: nothing pending; `cancelled`: an operator cancelled it; `failed`: the producer failed.
+ */
+export type ImportDisplayState =
+  | 'reading'
+  | 'running'
+  | 'waiting-for-budget'
+  | 'blocked'
+  | 'paused'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
+
+/** The flags workers and operators share in the `control` hash. */
+export interface ControlFlags {
+  paused: boolean;
+  pausedAt?: number;
+  blockedReason?: string;
+  blockedAt?: number;
+  budgetWaitUntil?: number;
+}
+
+export interface ImportStatus {
+  importId: string;
+  fileName: string;
+  state: ImportDisplayState;
+  /** One line for people: "waiting for budget until 2026-05-02 00:00 UTC", "blocked: …". */
+  stateText: string;
+  rows: number;
+  enqueued: number;
+  rejected: number;
+  alreadyImported: number;
+  created: number;
+  deadLettered: number;
+  cancelled: number;
+  pending: number;
+  createdPersons: number;
+  reusedPersons: number;
+  createdOrganizations: number;
+  reusedOrganizations: number;
+  /** Persons and organizations found in Pipedrive rather than created. */
+  reusedContacts: number;
+  tokensUsed: number;
+  /** Finished share of the rows, 0…1. */
+  progress: number;
+  /** Best-case milliseconds until done under the burst limit and budget; null when done. */
+  etaMs: number | null;
+  etaText: string | null;
+  /** Tokens the pending rows are expected to spend. */
+  tokensRemaining: number;
+  budget: BudgetSnapshot | null;
+  blockedReason?: string;
+  budgetWaitUntil?: number;
+  /** `rows = created + rejected + deadLettered + cancelled + pending` (always true once reading is done). */
+  balanced: boolean;
+  createdAt: number;
+  updatedAt: number;
+  error?: string;
+}
+
+export async function readControlFlags(ctx: OpsContext): Promise<ControlFlags> {
+  const [raw, queuePaused] = await Promise.all([
+    ctx.redis.hgetall(ctx.keys.control),
+    ctx.leadQueue.isPaused(),
+  ]);
+  const num = (v: string | undefined) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);
+  return {
+    paused: queuePaused,
+    pausedAt: num(raw.paused),
+    blockedReason: raw.blockedReason || undefined,
+    blockedAt: num(raw.blockedAt),
+    budgetWaitUntil: num(raw.budgetWaitUntil),
+  };
+}
+
+/** Status of one import; throws {@link ImportNotFoundError} for an unknown id. */
+export async function getStatus(ctx: OpsContext, importId: string, now = Date.now()): Promise<ImportStatus> {
+  const [record, flags, budget] = await Promise.all([
+    ctx.ledger.getImport(importId),
+    readControlFlags(ctx),
+    ctx.readBudget(),
+  ]);
+  if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
+  return describeImport(ctx, record, flags, budget, now);
+}
+
+/** Status of the most recent imports, newest first. */
+export async function listStatuses(ctx: OpsContext, limit = 20, now = Date.now()): Promise<ImportStatus[]> {
+  const [records, flags, budget] = await Promise.all([
+    ctx.ledger.listImports(limit),
+    readControlFlags(ctx),
+    ctx.readBudget(),
+  ]);
+  return records.map((r) => describeImport(ctx, r, flags, budget, now));
+}
+
+export function describeImport(
+  ctx: Pick<OpsContext, 'limits'>,
+  record: ImportRecord,
+  flags: ControlFlags,
+  budget: BudgetSnapshot | null,
+  now: number,
+): ImportStatus {
+  const state = displayState(record, flags, now);
+  const eta =
+    state === 'completed' || state === 'cancelled' || state === 'failed'
+      ? null
+      : estimateEta({
+          pendingRows: record.pending,
+          finishedRows: record.created,
+          tokensUsed: record.tokensUsed,
+          contactsCreated: record.createdPersons + record.createdOrganizations,
+          burstPer2s: ctx.limits.burstPer2s,
+          dailyTokens: budget?.limit ?? ctx.limits.dailyTokens,
+          budgetLeft: budget?.left,
+          budgetResetsAt: flags.budgetWaitUntil ?? budget?.resetsAt,
+          now,
+        });
+  const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
+  const total = Math.max(record.rows, finished + record.pending);
+  return {
+    importId: record.importId,
+    fileName: record.fileName,
+    state,
+    stateText: stateText(state, record, flags),
+    rows: record.rows,
+    enqueued: record.enqueued,
+    rejected: record.rejected,
+    alreadyImported: record.alreadyImported,
+    created: record.created,
+    deadLettered: record.deadLettered,
+    cancelled: record.cancelled,
+    pending: record.pending,
+    createdPersons: record.createdPersons,
+    reusedPersons: record.reusedPersons,
+    createdOrganizations: record.createdOrganizations,
+    reusedOrganizations: record.reusedOrganizations,
+    reusedContacts: record.reusedPersons + record.reusedOrganizations,
+    tokensUsed: record.tokensUsed,
+    progress: total > 0 ? finished / total : state === 'completed' ? 1 : 0,
+    etaMs: eta && eta.ms > 0 ? eta.ms : null,
+    etaText: eta && eta.ms > 0 ? formatDuration(eta.ms) : null,
+    tokensRemaining: eta?.tokens ?? 0,
+    budget,
+    blockedReason: flags.blockedReason,
+    budgetWaitUntil: flags.budgetWaitUntil,
+    balanced: record.rows === finished + record.pending,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    error: record.error,
+  };
+}
+
+function displayState(record: ImportRecord, flags: ControlFlags, now: number): ImportDisplayState {
+  if (record.state === 'failed') return 'failed';
+  if (record.state === 'cancelled') return 'cancelled';
+  if (record.state !== 'reading' && record.pending === 0) return 'completed';
+  if (flags.blockedReason) return 'blocked';
+  if (flags.paused) return 'paused';
+  if (flags.budgetWaitUntil && flags.budgetWaitUntil > now) return 'waiting-for-budget';
+  return record.state === 'reading' ? 'reading' : 'running';
+}
+
+function stateText(state: ImportDisplayState, record: ImportRecord, flags: ControlFlags): string {
+  switch (state) {
+    case 'waiting-for-budget':
+      return `waiting for budget until ${formatUtc(flags.budgetWaitUntil ?? 0)}`;
+    case 'blocked':
+      return `blocked: ${flags.blockedReason}`;
+    case 'paused':
+      return 'paused (run `lead-importer resume`)';
+    case 'cancelled':
+      return record.pending > 0 ? `cancelled (${record.pending} rows in flight)` : 'cancelled';
+    case 'failed':
+      return record.error ? `failed: ${record.error}` : 'failed';
+    case 'reading':
+      return 'reading the file';
+    default:
+      return state;
+  }
+}

@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  exportDeadLetters,
+  listDeadLetters,
+  purgeDeadLetters,
+  retryDeadLetters,
+} from '../../src/ops/dead-letters.js';
+import { LEAD_JOB_ATTEMPTS } from '../../src/queue/job-options.js';
+import { RowState } from '../../src/queue/ledger.js';
+import { jobIdFor } from '../../src/queue/names.js';
+import { testRedis } from '../helpers/redis.js';
+import { balance, HEADER, type SeedRow, seedImport, testOps } from './seed.js';
+
+const redis = testRedis();
+const contexts: ReturnType<typeof testOps>[] = [];
+afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
+});
+
+function ops() {
+  const ctx = testOps(redis);
+  contexts.push(ctx);
+  return ctx;
+}
+
+const ROWS: SeedRow[] = [
+  { line: 2, cells: ['Ana', 'ana@example.com', 'Acme'], outcome: 'created', leadId: 'L2', personId: 1 },
+  {
+    line: 3,
+    cells: ['=HYPERLINK("http://evil.example","click")', 'bob@example.com', '+Acme'],
+    outcome: 'dead-lettered',
+    errorClass: 'PipedriveValidationError',
+    httpStatus: 400,
+    message: 'Title is required',
+  },
+  {
+    line: 5,
+    cells: ['Cy', 'cy@example.com', 'Öl GmbH'],
+    outcome: 'dead-lettered',
+    errorClass: 'PipedriveServerError',
+    httpStatus: 503,
+    message: 'Service unavailable',
+    checkpoint: { personId: 77, personCreated: true },
+  },
+  {
+    line: 6,
+    cells: ['Di', 'not-an-email', ''],
+    outcome: 'rejected',
+    column: 'Email',
+    reason: 'not an email address',
+  },
+  { line: 7, cells: ['Ed', 'ed@example.com', 'Initech'], outcome: 'pending' },
+];
+
+describe('dlq list', () => {
+  it('lists an import’s dead-lettered rows in line order with their errors', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-a', ROWS);
+    await seedImport(ctx, 'imp-b', [
+      {
+        line: 2,
+        cells: ['X', 'x@example.com', 'X'],
+        outcome: 'dead-lettered',
+        errorClass: 'PipedriveNotFoundError',
+        httpStatus: 404,
+        message: 'Owner not found',
+      },
+    ]);
+    const entries = await listDeadLetters(ctx, { importId: 'imp-a' });
+    expect(entries.map((e) => [e.line, e.errorClass, e.httpStatus, e.message])).toEqual([
+      [3, 'PipedriveValidationError', 400, 'Title is required'],
+      [5, 'PipedriveServerError', 503, 'Service unavailable'],
+    ]);
+    const all = await listDeadLetters(ctx);
+    expect(all.map((e) => `${e.importId}:${e.line}`).sort()).toEqual(['imp-a:3', 'imp-a:5', 'imp-b:2']);
+    const servers = await listDeadLetters(ctx, { errorClass: 'PipedriveServerError' });
+    expect(servers.map((e) => e.line)).toEqual([5]);
+  });
+
+  it('names the unknown import instead of listing nothing', async () => {
+    await expect(listDeadLetters(ops(), { importId: 'nope' })).rejects.toThrow(/No import "nope"/);
+  });
+});
+
+describe('dlq export', () => {
+  it('writes original columns plus error columns, Excel-safe, so the file can be fixed and re-imported', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-x', ROWS);
+    const out = join(tmpdir(), `${ctx.prefix}-failed.csv`);
+    const result = await exportDeadLetters(ctx, { importId: 'imp-x', out });
+    expect(result.rows).toBe(2);
+    const text = await readFile(out, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const lines = text.slice(1).trimEnd().split('\r\n');
+    expect(lines[0]).toBe([...HEADER, 'error_class', 'error_message', 'http_status', 'line'].join(','));
+    // The formula a hostile CSV smuggled in is neutralised, not executed by a spreadsheet.
+    expect(lines[1]).toBe(
+      `"'=HYPERLINK(""http://evil.example"",""click"")",bob@example.com,'+Acme,PipedriveValidationError,Title is required,400,3`,
+    );
+    expect(lines[2]).toBe('Cy,cy@example.com,Öl GmbH,PipedriveServerError,Service unavailable,503,5');
+  });
+});
+
+describe('dlq retry', () => {
+  it('puts rows back with fresh attempts and their checkpoint, and keeps the ledger balanced', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-r', ROWS);
+    expect(await balance(ctx, 'imp-r')).toMatchObject({ rows: 5, sum: 5, deadLettered: 2, pending: 1 });
+    // The failed jobs still hold their ids on the lead queue, as BullMQ keeps failed jobs a week.
+    expect(await ctx.leadQueue.getJobState(jobIdFor('imp-r', 3))).toBe('failed');
+
+    const summary = await retryDeadLetters(ctx, { importId: 'imp-r' });
+
+    expect(summary).toEqual({ requeued: 2, stale: 0, busy: 0 });
+    expect(await balance(ctx, 'imp-r')).toMatchObject({ rows: 5, sum: 5, deadLettered: 0, pending: 3 });
+    expect(await ctx.ledger.rowStates('imp-r', [3, 5])).toEqual([RowState.Pending, RowState.Pending]);
+    expect(await ctx.deadLetterQueue.count()).toBe(0);
+    const job = (await ctx.leadQueue.getJob(jobIdFor('imp-r', 5)))!;
+    expect(await job.getState()).toBe('waiting');
+    expect(job.attemptsMade).toBe(0);
+    expect(job.opts.attempts).toBe(LEAD_JOB_ATTEMPTS);
+    expect(job.data.checkpoint).toEqual({ personId: 77, personCreated: true });
+    expect(job.data.cells).toEqual(['Cy', 'cy@example.com', 'Öl GmbH']);
+  });
+
+  it('retries only the error class asked for', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-c', ROWS);
+    expect(await retryDeadLetters(ctx, { importId: 'imp-c', errorClass: 'PipedriveServerError' })).toEqual({
+      requeued: 1,
+      stale: 0,
+      busy: 0,
+    });
+    expect((await listDeadLetters(ctx, { importId: 'imp-c' })).map((e) => e.line)).toEqual([3]);
+    expect(await balance(ctx, 'imp-c')).toMatchObject({ sum: 5, deadLettered: 1, pending: 2 });
+  });
+
+  it('finishes a retry that was interrupted after the ledger moved, without doubling the row', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-i', ROWS);
+    // A previous `dlq retry` died right after step 1: the row is pending, its DLQ entry still there, no job.
+    await ctx.ledger.recordRequeued('imp-i', 5);
+    await ctx.leadQueue.remove(jobIdFor('imp-i', 5));
+
+    const summary = await retryDeadLetters(ctx, { importId: 'imp-i', errorClass: 'PipedriveServerError' });
+
+    expect(summary.requeued).toBe(1);
+    expect(await ctx.leadQueue.getJobState(jobIdFor('imp-i', 5))).toBe('waiting');
+    expect(await ctx.deadLetterQueue.getJob(jobIdFor('imp-i', 5))).toBeUndefined();
+    expect(await balance(ctx, 'imp-i')).toMatchObject({ sum: 5, deadLettered: 1, pending: 2 });
+  });
+
+  it('drops a left-over DLQ entry of a row that was created since, without re-running it', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-s', ROWS);
+    await ctx.ledger.recordRequeued('imp-s', 3);
+    await ctx.ledger.recordCreated('imp-s', 3, { leadId: 'L3' });
+
+    expect(
+      await retryDeadLetters(ctx, { importId: 'imp-s', errorClass: 'PipedriveValidationError' }),
+    ).toEqual({
+      requeued: 0,
+      stale: 1,
+      busy: 0,
+    });
+    expect(await ctx.leadQueue.getJobState(jobIdFor('imp-s', 3))).toBe('failed');
+    expect(await balance(ctx, 'imp-s')).toMatchObject({ sum: 5, created: 2, deadLettered: 1 });
+  });
+});
+
+describe('dlq purge', () => {
+  it('removes the import’s entries and leaves the rows counted as dead-lettered', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-p', ROWS);
+    await seedImport(ctx, 'imp-q', ROWS);
+    expect(await purgeDeadLetters(ctx, { importId: 'imp-p' })).toEqual({ removed: 2 });
+    expect(await listDeadLetters(ctx, { importId: 'imp-p' })).toEqual([]);
+    expect(await listDeadLetters(ctx, { importId: 'imp-q' })).toHaveLength(2);
+    expect(await balance(ctx, 'imp-p')).toMatchObject({ sum: 5, deadLettered: 2 });
+  });
+});

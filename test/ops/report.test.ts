@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/ops/report.js';
+import { testRedis } from '../helpers/redis.js';
+import { type SeedRow, seedImport, testOps } from './seed.js';
+
+const redis = testRedis();
+const ctx = testOps(redis);
+afterAll(() => ctx.close());
+
+async function readCsv(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8');
+  expect(text.startsWith('\uFEFF')).toBe(true);
+  return text.slice(1).trimEnd().split('\r\n');
+}
+
+describe('writeReport', () => {
+  it('writes one line per input row in input order, skipping lines that held no row', async () => {
+    const rows: SeedRow[] = [
+      {
+        line: 2,
+        cells: ['Ana', 'ana@example.com', 'Acme'],
+        outcome: 'created',
+        leadId: 'a1b2',
+        personId: 11,
+        organizationId: 21,
+        personCreated: true,
+        organizationCreated: false,
+      },
+      // line 3 is blank; lines 4-5 are one row with a quoted newline (it starts on line 4)
+      { line: 4, cells: ['Bo', 'bo@example.com', 'Two\nlines'], outcome: 'pending' },
+      {
+        line: 6,
+        cells: ['@SUM(A1:A9)', 'bad', ''],
+        outcome: 'rejected',
+        column: 'Email',
+        reason: 'not an email address',
+      },
+      {
+        line: 7,
+        cells: ['Cy', 'cy@example.com', 'Globex'],
+        outcome: 'dead-lettered',
+        errorClass: 'PipedriveValidationError',
+        httpStatus: 400,
+        message: 'Owner 9 does not exist',
+      },
+      { line: 8, cells: ['Di', 'di@example.com', ''], outcome: 'created', leadId: 'c3d4', personId: 12 },
+    ];
+    await seedImport(ctx, 'rep-1', rows);
+    const out = join(tmpdir(), `${ctx.prefix}-report.csv`);
+
+    const summary = await writeReport(ctx, { importId: 'rep-1', out, batchSize: 2 });
+
+    expect(summary).toMatchObject({
+      rows: 5,
+      byOutcome: { created: 2, rejected: 1, 'dead-lettered': 1, cancelled: 0, pending: 1 },
+      rowsWithInput: 3,
+    });
+    expect(await readCsv(out)).toEqual([
+      'line,outcome,lead_id,person_id,organization_id,person,organization,error,Name,Email,Company',
+      '2,created,a1b2,11,21,created,reused,,,,',
+      '4,pending,,,,,,,Bo,bo@example.com,"Two\nlines"',
+      // The rejected row's formula-like cell is neutralised for Excel.
+      "6,rejected,,,,,,Email: not an email address,'@SUM(A1:A9),bad,",
+      '7,dead-lettered,,,,,,PipedriveValidationError (HTTP 400): Owner 9 does not exist,Cy,cy@example.com,Globex',
+      '8,created,c3d4,12,,reused,,,,,',
+    ]);
+  });
+
+  it('names an unknown import', async () => {
+    await expect(writeReport(ctx, { importId: 'missing', out: join(tmpdir(), 'x.csv') })).rejects.toThrow(
+      /No import "missing"/,
+    );
+  });
+});

@@ -1,0 +1,142 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TOKENS_PER_ROW, estimateEta, formatDuration } from '../../src/ops/eta.js';
+import { getStatus, listStatuses } from '../../src/ops/status.js';
+import { testRedis } from '../helpers/redis.js';
+import { type SeedRow, seedImport, testOps } from './seed.js';
+
+const redis = testRedis();
+const contexts: ReturnType<typeof testOps>[] = [];
+afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
+});
+function ops() {
+  const ctx = testOps(redis);
+  contexts.push(ctx);
+  return ctx;
+}
+
+const rows: SeedRow[] = [
+  {
+    line: 2,
+    cells: ['A', 'a@example.com', 'Acme'],
+    outcome: 'created',
+    leadId: 'L2',
+    personId: 1,
+    organizationId: 5,
+    personCreated: true,
+  },
+  {
+    line: 3,
+    cells: ['B', 'b@example.com', 'Acme'],
+    outcome: 'created',
+    leadId: 'L3',
+    personId: 2,
+    organizationId: 5,
+  },
+  { line: 4, cells: ['C', 'bad', ''], outcome: 'rejected', reason: 'no email' },
+  { line: 5, cells: ['D', 'd@example.com', ''], outcome: 'pending' },
+  { line: 6, cells: ['E', 'e@example.com', ''], outcome: 'pending' },
+];
+
+describe('getStatus', () => {
+  it('reports the counts, which add up, the reused contacts, tokens and an ETA', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-1', rows);
+    const s = await getStatus(ctx, 'st-1');
+    expect(s).toMatchObject({
+      importId: 'st-1',
+      fileName: 'st-1.csv',
+      state: 'running',
+      rows: 5,
+      enqueued: 4,
+      rejected: 1,
+      created: 2,
+      deadLettered: 0,
+      cancelled: 0,
+      pending: 2,
+      createdPersons: 1,
+      reusedPersons: 1,
+      reusedOrganizations: 2,
+      reusedContacts: 3,
+      tokensUsed: 45,
+      balanced: true,
+      progress: 3 / 5,
+    });
+    expect(s.etaMs).toBeGreaterThan(0);
+    expect(s.etaText).toMatch(/s$/);
+  });
+
+  it('says paused, blocked or waiting for budget from the shared control flags', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-2', rows);
+    await ctx.leadQueue.pause();
+    expect((await getStatus(ctx, 'st-2')).state).toBe('paused');
+    await ctx.leadQueue.resume();
+    const until = Date.UTC(2030, 0, 2);
+    await redis.hset(ctx.keys.control, 'budgetWaitUntil', until);
+    expect(await getStatus(ctx, 'st-2')).toMatchObject({
+      state: 'waiting-for-budget',
+      stateText: 'waiting for budget until 2030-01-02 00:00 UTC',
+      budgetWaitUntil: until,
+    });
+    await redis.hset(ctx.keys.control, 'blockedReason', 'Pipedrive rejected the API token (401)');
+    expect((await getStatus(ctx, 'st-2')).stateText).toBe('blocked: Pipedrive rejected the API token (401)');
+  });
+
+  it('calls an import with nothing pending completed', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-3', rows.slice(0, 3));
+    expect(await getStatus(ctx, 'st-3')).toMatchObject({ state: 'completed', progress: 1, etaMs: null });
+  });
+
+  it('lists recent imports, newest first', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-old', rows);
+    await new Promise((r) => setTimeout(r, 2)); // distinct creation times
+    await seedImport(ctx, 'st-new', rows);
+    expect((await listStatuses(ctx)).map((s) => s.importId)).toEqual(['st-new', 'st-old']);
+  });
+});
+
+describe('estimateEta', () => {
+  const base = {
+    finishedRows: 0,
+    tokensUsed: 0,
+    contactsCreated: 0,
+    burstPer2s: 20,
+    dailyTokens: 30_000,
+    now: 0,
+  };
+
+  it('is bound by the burst limit while the budget lasts', () => {
+    // 35 tokens a row: a search, a new person and a lead = 3 calls; 10 calls/s → 3.33 rows/s,
+    // but one search per row at 5 searches/s allows 5 rows/s: the burst limit decides.
+    const eta = estimateEta({ ...base, pendingRows: 100, budgetLeft: 30_000 });
+    expect(eta).toEqual({ ms: 30_000, tokens: 100 * DEFAULT_TOKENS_PER_ROW, limitedByBudget: false });
+  });
+
+  it('waits for the next budget days when the rows cost more than what is left today', () => {
+    const eta = estimateEta({
+      ...base,
+      pendingRows: 2000,
+      finishedRows: 100,
+      tokensUsed: 1000, // 10 tokens a row: the contacts were all known
+      budgetLeft: 5_000,
+      dailyTokens: 10_000,
+      budgetResetsAt: 3_600_000,
+    });
+    // 500 rows today; then 1,000 rows a day: one full day and 500 rows at 10 rows/s.
+    expect(eta).toEqual({ ms: 3_600_000 + 86_400_000 + 50_000, tokens: 20_000, limitedByBudget: true });
+  });
+
+  it('formats durations for people', () => {
+    expect([0, 400, 45_000, 600_000, 3 * 3_600_000 + 720_000, 3 * 86_400_000].map(formatDuration)).toEqual([
+      '0 s',
+      '< 1 s',
+      '45 s',
+      '10 min',
+      '3 h 12 min',
+      '3 d 0 h',
+    ]);
+  });
+});
