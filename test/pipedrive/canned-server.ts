@@ -9,11 +9,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type CannedHandler = (
-  request: RecordedRequest,
-  res: ServerResponse,
-  req: IncomingMessage,
-) => void | Promise<void>;
+export type CannedHandler = (request: RecordedRequest, res: ServerResponse, req: IncomingMessage) => unknown;
 
 export interface CannedServer {
   url: string;

@@ -281,7 +281,10 @@ describe('PipedriveClient against a rate-limited sandbox', () => {
 
   it('raises a daily rate-limit error once the budget is spent', async () => {
     sandbox.exhaustBudget();
-    const err = await client.getLeadSources().catch((e: unknown) => e as PipedriveRateLimitError);
+    const err = (await client.getLeadSources().then(
+      () => expect.fail('the call should be rate-limited'),
+      (e: unknown) => e,
+    )) as PipedriveRateLimitError;
     expect(err).toBeInstanceOf(PipedriveRateLimitError);
     expect(err.scope).toBe('daily');
     expect(err.rateLimit.dailyTokenRemaining).toBe(0);
