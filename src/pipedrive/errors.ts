@@ -6,6 +6,7 @@ import {
   rateLimitScope,
   retryAfterMsFor,
 } from './rate-limit.js';
+import { ENDPOINTS } from './token-costs.js';
 import type { Operation, RateLimitInfo } from './types.js';
 
 /** Raw bodies kept on an error are cut to this many characters (a Cloudflare page is ~10 kB of HTML). */
@@ -330,7 +331,7 @@ export function errorFromResponse(input: ResponseErrorInput): PipedriveError {
   const request = `${method} ${path} with ${status} ${statusText}`;
 
   if (status === 429) {
-    const scope = rateLimitScope(rateLimit);
+    const scope = rateLimitScope(rateLimit, { search: ENDPOINTS[operation].path.endsWith('/search') });
     const retryAfterMs = retryAfterMsFor(rateLimit, scope);
     const limit = scope === 'daily' ? 'daily budget' : 'burst limit';
     return new PipedriveRateLimitError(

@@ -75,11 +75,16 @@ export function parseRateLimitHeaders(headers: HeaderSource, nowMs: number = Dat
  * heuristic: an exhausted daily token budget (`x-daily-ratelimit-token-remaining: 0`), an exhausted legacy
  * POST/PUT counter (`x-daily-requests-left: 0`), or a 429 while the burst window still has room
  * (`x-ratelimit-remaining > 0`) mean the daily budget; anything else is the burst window.
+ *
+ * For a search call (`options.search`) the last rule is skipped: searches have their own 10-per-2-s window, and
+ * which window the `x-ratelimit-*` headers describe on a search path is undocumented, so room in them proves
+ * nothing. Calling a search-window 429 "daily" would park an import for an hour; calling a daily 429 "burst"
+ * costs one short wait before the next call shows the empty budget.
  */
-export function rateLimitScope(info: RateLimitInfo): RateLimitScope {
+export function rateLimitScope(info: RateLimitInfo, options: { search?: boolean } = {}): RateLimitScope {
   if (info.dailyTokenRemaining === 0) return 'daily';
   if (info.dailyRequestsLeft === 0) return 'daily';
-  if (info.remaining !== undefined && info.remaining > 0) return 'daily';
+  if (!options.search && info.remaining !== undefined && info.remaining > 0) return 'daily';
   return 'burst';
 }
 

@@ -137,6 +137,18 @@ describe('errorFromResponse', () => {
     expect(daily.retryAfterMs).toBe(1_800_000);
   });
 
+  it('does not call a search 429 with room in the general window the daily budget', () => {
+    const err = errorFromResponse({
+      operation: 'persons.search',
+      method: 'GET',
+      path: '/api/v2/persons/search',
+      status: 429,
+      headers: new Headers({ 'x-ratelimit-limit': '20', 'x-ratelimit-remaining': '12' }),
+      bodyText: envelope('Request over limit'),
+    }) as PipedriveRateLimitError;
+    expect(err.scope).toBe('burst');
+  });
+
   it('marks 5xx as possibly carried out, and 4xx as not', () => {
     expect(fromStatus(502).outcomeUnknown).toBe(true);
     expect(fromStatus(400).outcomeUnknown).toBe(false);

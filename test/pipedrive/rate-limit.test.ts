@@ -87,6 +87,11 @@ describe('rateLimitScope', () => {
     expect(rateLimitScope({ limit: 20, remaining: 13 })).toBe('daily');
   });
 
+  it('does not read room in the window as the daily budget on a search call', () => {
+    expect(rateLimitScope({ limit: 20, remaining: 13 }, { search: true })).toBe('burst');
+    expect(rateLimitScope({ remaining: 13, dailyTokenRemaining: 0 }, { search: true })).toBe('daily');
+  });
+
   it('calls a 429 with the legacy POST/PUT counter at zero the daily budget', () => {
     expect(rateLimitScope({ remaining: 0, dailyRequestsLeft: 0 })).toBe('daily');
   });
