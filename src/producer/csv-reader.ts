@@ -1,0 +1,443 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { type CsvError, type Options as CsvParseOptions, parse } from 'csv-parse';
+import { detectDelimiter } from './delimiter.js';
+import { type CsvEncoding, createChunkDecoder, decodeChunks, detectEncoding } from './encoding.js';
+import { CsvFormatError } from './errors.js';
+
+export interface CsvReadOptions {
+  /** Name used in messages. @defaultValue the path */
+  displayName?: string;
+  /** Overrides encoding detection. */
+  encoding?: CsvEncoding;
+  /** Overrides delimiter detection (one character). */
+  delimiter?: string;
+  /**
+   * Longest record accepted, in bytes. A quote that is never closed makes the parser read on
+   * until this size; below it the rows after the bad line are recovered, above it the file is
+   * refused with the line to fix. @defaultValue 1 MiB
+   */
+  maxRecordBytes?: number;
+  /** Bytes read from disk per chunk. @defaultValue 256 KiB */
+  chunkBytes?: number;
+}
+
+/** One data row: its cells (exactly one per header column), or why it could not be read. */
+export type CsvRow =
+  | { line: number; cells: string[]; error?: undefined }
+  | { line: number; cells: string[]; error: string };
+
+export interface CsvFile {
+  encoding: CsvEncoding;
+  bom: boolean;
+  delimiter: string;
+  /** Header names as written (trimmed); unnamed columns read `Column N`. */
+  header: string[];
+  /** The header's line number (1 unless the file starts with blank lines or `sep=`). */
+  headerLine: number;
+  /** Data rows in file order; blank lines are skipped. Call once. */
+  rows(): AsyncGenerator<CsvRow>;
+  /** Stops reading early and releases the file. */
+  close(): Promise<void>;
+}
+
+const SAMPLE_BYTES = 64 * 1024;
+
+interface ParsedEvent {
+  line: number;
+  cells: string[];
+  error?: string;
+}
+
+/**
+ * Opens a CSV file for streaming: detects the encoding and the delimiter from the first bytes,
+ * reads the header, and returns the rows as an async generator (so the caller's `await`s pace the
+ * reading: backpressure all the way to the disk). Memory stays bounded by one chunk plus one record.
+ *
+ * Line numbers are physical lines where a record starts (the header is line 1), with CRLF, LF and
+ * CR all counting as one line break. A malformed record (an unclosed quote, a stray quote, a wrong
+ * number of fields) becomes a row with an `error`; the rows after it are still read.
+ */
+export async function openCsv(path: string, options: CsvReadOptions = {}): Promise<CsvFile> {
+  const name = options.displayName ?? path;
+  const size = await fileSize(path, name);
+  const sample = await readSample(path, name);
+  if (size === 0 || sample.length === 0) {
+    throw new CsvFormatError(
+      `${name} is empty: expected a header line naming the columns, then one row per lead.`,
+    );
+  }
+  assertNotSpreadsheet(sample, name);
+  const detected = options.encoding
+    ? { encoding: options.encoding, bom: hasBom(sample) }
+    : detectEncoding(sample);
+  const sampleText = normaliseLineBreaks(createChunkDecoder(detected.encoding).decode(sample)).replace(
+    /^\uFEFF/,
+    '',
+  );
+  assertText(sampleText, name, detected.encoding);
+
+  const lines = sampleText.split('\n');
+  let firstLineIndex = lines.findIndex((l) => l.trim() !== '');
+  if (firstLineIndex === -1) {
+    throw new CsvFormatError(`${name} has no header line: expected the first line to name the columns.`);
+  }
+  let delimiter = options.delimiter;
+  // Excel writes `sep=;` as a first line to announce the delimiter.
+  const sepLine = /^sep=(.)\s*$/i.exec(lines[firstLineIndex] ?? '');
+  const skipFirstRecord = Boolean(sepLine);
+  if (sepLine) {
+    delimiter ??= sepLine[1];
+    firstLineIndex = lines.findIndex((l, i) => i > firstLineIndex && l.trim() !== '');
+  }
+  delimiter ??= detectDelimiter(lines[firstLineIndex] ?? '');
+  const sep: string = delimiter;
+
+  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
+  const events = parseEvents(path, detected.encoding, sep, maxRecordBytes, options.chunkBytes);
+  let first = await nextNonBlank(events);
+  if (first && skipFirstRecord) first = await nextNonBlank(events);
+  if (!first) {
+    throw new CsvFormatError(`${name} has no header line: expected the first line to name the columns.`);
+  }
+  if (first.error) {
+    throw new CsvFormatError(`${name}:${first.line}: the header line cannot be read (${first.error}).`);
+  }
+  const rawHeader = first.cells.map((c) => c.trim());
+  // Trailing unnamed columns (Excel's stray trailing delimiters) are not columns.
+  let width = rawHeader.length;
+  while (width > 1 && rawHeader[width - 1] === '') width--;
+  const header = rawHeader.slice(0, width).map((h, i) => h || `Column ${i + 1}`);
+  const rawWidth = rawHeader.length;
+
+  let closed = false;
+  async function* rows(): AsyncGenerator<CsvRow> {
+    for await (const event of events) {
+      if (closed) return;
+      if (event.error) {
+        yield { line: event.line, cells: fitCells(event.cells, width), error: event.error };
+        continue;
+      }
+      if (event.cells.every((c) => c.trim() === '')) continue;
+      const cells = event.cells;
+      // Trailing empty cells beyond the header are harmless (Excel pads rows to its widest one),
+      // and so is text under an unnamed trailing column (it maps to nothing).
+      let n = cells.length;
+      while (n > width && cells[n - 1]?.trim() === '') n--;
+      if (n === width || (n > width && cells.length <= rawWidth)) {
+        yield { line: event.line, cells: fitCells(cells, width) };
+      } else {
+        yield {
+          line: event.line,
+          cells: fitCells(cells, width),
+          error: `has ${n} field${n === 1 ? '' : 's'} but the header has ${width}; check this line for a missing or extra ${delimiterWord(sep)}, or a value containing ${delimiterWord(sep)} that is not in quotes`,
+        };
+      }
+    }
+  }
+  return {
+    encoding: detected.encoding,
+    bom: detected.bom,
+    delimiter: sep,
+    header,
+    headerLine: first.line,
+    rows,
+    async close() {
+      closed = true;
+      await events.return(undefined);
+    },
+  };
+}
+
+function delimiterWord(d: string): string {
+  return d === '\t' ? 'tab' : `"${d}"`;
+}
+
+function fitCells(cells: string[], width: number): string[] {
+  if (cells.length === width) return cells;
+  if (cells.length > width) return cells.slice(0, width);
+  return [...cells, ...Array<string>(width - cells.length).fill('')];
+}
+
+async function nextNonBlank(events: AsyncGenerator<ParsedEvent>): Promise<ParsedEvent | undefined> {
+  for (;;) {
+    const { value, done } = await events.next();
+    if (done) return undefined;
+    if (value.error || value.cells.some((c) => c.trim() !== '')) return value;
+  }
+}
+
+async function fileSize(path: string, name: string): Promise<number> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new CsvFormatError(`${name} is not a file.`);
+    return s.size;
+  } catch (err) {
+    if (err instanceof CsvFormatError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CsvFormatError(`${name} does not exist; check the path.`);
+    if (code === 'EACCES') throw new CsvFormatError(`${name} cannot be read: permission denied.`);
+    throw new CsvFormatError(`${name} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+async function readSample(path: string, name: string): Promise<Uint8Array> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(SAMPLE_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, SAMPLE_BYTES, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new CsvFormatError(`${name} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function hasBom(sample: Uint8Array): boolean {
+  return (
+    (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) ||
+    (sample[0] === 0xff && sample[1] === 0xfe) ||
+    (sample[0] === 0xfe && sample[1] === 0xff)
+  );
+}
+
+function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
+  const zip = sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04;
+  const ole = sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0;
+  if (zip || ole) {
+    throw new CsvFormatError(
+      `${name} is an Excel workbook, not a CSV file. Open it and save it as "CSV UTF-8 (comma delimited)", then import the .csv file.`,
+    );
+  }
+}
+
+function assertText(text: string, name: string, encoding: CsvEncoding): void {
+  let control = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0) {
+      throw new CsvFormatError(
+        `${name} is not a text CSV file (it contains binary data, read as ${encoding}). Export it as CSV and try again, or pass --encoding if it is text in another encoding.`,
+      );
+    }
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffd) control++;
+  }
+  if (control > Math.max(8, text.length * 0.01)) {
+    throw new CsvFormatError(
+      `${name} does not look like a text CSV file (many control or undecodable characters as ${encoding}). Export it as CSV, or pass --encoding utf-8|utf-16le|utf-16be|windows-1252.`,
+    );
+  }
+}
+
+function normaliseLineBreaks(text: string): string {
+  return text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+}
+
+/**
+ * CRLF, LF and a lone CR (old Mac Excel) all become LF before parsing, so csv-parse counts lines
+ * the same way whatever the file uses (its own counting is off with CRLF inside quoted values).
+ */
+async function* normaliseLineEndings(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  let carry = '';
+  for await (const chunk of chunks) {
+    let text = carry + chunk;
+    carry = '';
+    if (text.endsWith('\r')) {
+      carry = '\r';
+      text = text.slice(0, -1);
+    }
+    if (text) yield normaliseLineBreaks(text);
+  }
+  if (carry) yield '\n';
+}
+
+function countBreaks(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Position just after the `count`-th line break at or after `from` (or the text's end). */
+function skipLines(text: string, from: number, count: number): number {
+  let pos = from;
+  for (let i = 0; i < count; i++) {
+    const next = text.indexOf('\n', pos);
+    if (next === -1) return text.length;
+    pos = next + 1;
+  }
+  return pos;
+}
+
+interface Restart {
+  /** The line the new parser's first line follows. */
+  base: number;
+  /** Text from line `base + 1` on, not yet parsed. */
+  text: string;
+}
+
+/**
+ * One csv-parse instance over the file from line `base + 1` on. It turns records into events
+ * carrying the line where each record starts: csv-parse reports the line where a record ends, and
+ * a record starts as many lines earlier as its values hold line breaks (only quoted values can,
+ * and every break is LF by now).
+ *
+ * When csv-parse meets a malformed record it cannot resynchronise: an unclosed quote swallows the
+ * lines after it, and a record over `max_record_size` makes it drop the rest of the file. So on
+ * the first error the segment rejects the line where the record starts, stops, and asks for a
+ * new segment from the next line, with the text it has not parsed yet (kept in `window`: from
+ * the end of the last good record to the end of the last chunk, so bounded by a chunk plus the
+ * longest record).
+ */
+class CsvSegment {
+  readonly pending: ParsedEvent[] = [];
+  readonly parser: ReturnType<typeof parse>;
+  restart: Restart | undefined;
+  private lastEnd: number;
+  private window = '';
+  private offset = 0;
+
+  constructor(
+    private readonly base: number,
+    private readonly options: CsvParseOptions,
+  ) {
+    this.lastEnd = base;
+    const withHooks: CsvParseOptions<ParsedEvent[], string[]> = {
+      ...(options as unknown as CsvParseOptions<ParsedEvent[], string[]>),
+      // Each record is replaced by the events located up to and including it.
+      on_record: (record: string[], context) => {
+        if (this.restart) return null;
+        this.onRecord(record, context.lines);
+        return this.pending.splice(0);
+      },
+      on_skip: (err) => {
+        this.onSkip(err);
+        return undefined;
+      },
+    };
+    this.parser = parse(withHooks as unknown as CsvParseOptions);
+  }
+
+  /** Writes text; false when the parser wants a drain or this segment has stopped. */
+  write(text: string): boolean {
+    this.window = this.window.slice(this.offset) + text;
+    this.offset = 0;
+    return this.parser.write(text);
+  }
+
+  private onRecord(cells: string[], endLine: number): void {
+    let breaks = 0;
+    for (const c of cells) if (c.indexOf('\n') !== -1) breaks += countBreaks(c);
+    const end = this.base + endLine;
+    this.pending.push({ line: end - breaks, cells });
+    this.offset = skipLines(this.window, this.offset, end - this.lastEnd);
+    this.lastEnd = end;
+  }
+
+  private onSkip(err: CsvError | undefined): void {
+    if (this.restart) return;
+    let pos = this.offset;
+    let start = this.lastEnd + 1;
+    while (this.window[pos] === '\n') {
+      pos++;
+      start++;
+    }
+    const lineEnd = this.window.indexOf('\n', pos);
+    const firstLine = this.window.slice(pos, lineEnd === -1 ? undefined : lineEnd);
+    const code = err?.code ?? 'CSV_ERROR';
+    const errorLine = this.base + ((err as { lines?: number } | undefined)?.lines ?? 0);
+    this.pending.push({
+      line: start,
+      cells: firstLine.split(String(this.options.delimiter ?? ',')),
+      error: describeCsvError(code, errorLine > start),
+    });
+    this.restart = { base: start, text: lineEnd === -1 ? '' : this.window.slice(lineEnd + 1) };
+    this.window = '';
+    this.offset = 0;
+  }
+}
+
+function describeCsvError(code: string, spansLines: boolean): string {
+  switch (code) {
+    case 'INVALID_OPENING_QUOTE':
+      return 'has a " inside a value that is not in quotes; put the whole value in quotes and double the " inside it ("")';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return spansLines
+        ? 'has a quoted value that is not closed on this line (the quote runs into the lines below); put a " at the end of the value'
+        : 'has text right after a closing quote; put the whole value in quotes and double any " inside it ("")';
+    case 'CSV_QUOTE_NOT_CLOSED':
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'has a quote that is never closed; put a " at the end of the value';
+    default:
+      return `cannot be read as CSV (${code})`;
+  }
+}
+
+function drainOrClose(stream: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+/**
+ * Parses the file into events, one csv-parse segment after another (a new one after each
+ * malformed record). Pulling from this generator pulls chunks from the disk: backpressure.
+ */
+async function* parseEvents(
+  path: string,
+  encoding: CsvEncoding,
+  delimiter: string,
+  maxRecordBytes: number,
+  chunkBytes = 256 * 1024,
+): AsyncGenerator<ParsedEvent> {
+  const options: CsvParseOptions = {
+    delimiter,
+    record_delimiter: '\n',
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: maxRecordBytes,
+  };
+  const file = createReadStream(path, { highWaterMark: chunkBytes });
+  const chunks = normaliseLineEndings(decodeChunks(file, encoding))[Symbol.asyncIterator]();
+  let next: Restart | undefined = { base: 0, text: '' };
+  try {
+    while (next) {
+      const segment: CsvSegment = new CsvSegment(next.base, options);
+      const carry = next.text;
+      const feeding = (async () => {
+        try {
+          if (carry && !segment.write(carry) && !segment.restart) await drainOrClose(segment.parser);
+          while (!segment.restart && !segment.parser.destroyed) {
+            const { value, done } = await chunks.next();
+            if (done) break;
+            if (!segment.write(value) && !segment.restart) await drainOrClose(segment.parser);
+          }
+          segment.parser.end();
+        } catch (err) {
+          segment.parser.destroy(err as Error);
+        }
+      })();
+      try {
+        for await (const batch of segment.parser as AsyncIterable<ParsedEvent[]>) {
+          for (const event of batch) yield event;
+        }
+        for (const event of segment.pending.splice(0)) yield event;
+      } finally {
+        if (!segment.parser.destroyed) segment.parser.destroy();
+        await feeding;
+      }
+      next = segment.restart;
+    }
+  } finally {
+    file.destroy();
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * Pure normalisers for CSV cells. Each returns `{ value }` or `{ error }`, where the error
+ * completes the sentence `column "X": "cell" …` and says how to fix the cell.
+ */
+
+export type Parsed<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ value });
+const fail = <T>(error: string): Parsed<T> => ({ error });
+
+/** Deliberately simple (like browsers' `type=email`): a local part, an @, a dotted domain, no spaces. */
+const EMAIL =
+  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** Trims, accepts `Name <email>` and `mailto:`, lower-cases and validates. */
+export function normaliseEmail(cell: string): Parsed<string> {
+  let text = cell.trim();
+  const angle = /<([^<>]+)>\s*$/.exec(text);
+  if (angle?.[1]) text = angle[1].trim();
+  text = text.replace(/^mailto:/i, '').toLowerCase();
+  if (/[,;\s]/.test(text) && text.split(/[,;\s]+/).filter(Boolean).length > 1) {
+    return fail('holds more than one email address; keep one per row');
+  }
+  if (!EMAIL.test(text) || text.includes('..') || text.startsWith('.') || text.includes('.@')) {
+    return fail('is not an email address; fix the cell or clear it');
+  }
+  return ok(text);
+}
+
+/** Currency symbols that name one currency without doubt. `$` alone is taken as USD. */
+const CURRENCY_SYMBOLS: Record<string, string> = {
+  $: 'USD',
+  US$: 'USD',
+  '€': 'EUR',
+  '£': 'GBP',
+  '₹': 'INR',
+  '₽': 'RUB',
+  '₩': 'KRW',
+  '₪': 'ILS',
+  '₺': 'TRY',
+  '₴': 'UAH',
+  zł: 'PLN',
+  R$: 'BRL',
+  C$: 'CAD',
+  A$: 'AUD',
+  Fr: 'CHF',
+  kr: 'SEK',
+};
+
+export interface Amount {
+  amount: number;
+  /** ISO 4217 code when the cell named one (`EUR 1 234,50`, `$1,234`). */
+  currency?: string;
+}
+
+/**
+ * Reads money as people write it: `1234.5`, `1,234.50`, `1.234,50`, `$1,234`, `EUR 1 234,50`,
+ * `1 234,50 €`, `1'234.50`, `(1,234)` is refused (negative). The decimal separator is the last of
+ * `.`/`,` when both appear; a single separator followed by exactly three digits is a thousands
+ * separator (money rarely has three decimals).
+ */
+export function parseAmount(cell: string): Parsed<Amount> {
+  let text = cell.trim().replace(/[\u00a0\u202f\u2009]/g, ' ');
+  if (text === '') return fail('is empty');
+  let currency: string | undefined;
+  const code = /^([A-Za-z]{3})\s*(?=[-+\d.,])|(?<=[\d.,])\s*([A-Za-z]{3})$/.exec(text);
+  if (code) {
+    currency = (code[1] ?? code[2])?.toUpperCase();
+    text = text.replace(code[0], '').trim();
+  } else {
+    for (const [symbol, iso] of Object.entries(CURRENCY_SYMBOLS).sort((a, b) => b[0].length - a[0].length)) {
+      if (text.startsWith(symbol)) {
+        currency = iso;
+        text = text.slice(symbol.length).trim();
+        break;
+      }
+      if (text.endsWith(symbol)) {
+        currency = iso;
+        text = text.slice(0, -symbol.length).trim();
+        break;
+      }
+    }
+  }
+  if (text.startsWith('-') || text.startsWith('('))
+    return fail('is negative; a lead value must be 0 or more');
+  text = text.replace(/^\+/, '');
+  const notAmount =
+    'is not an amount; write it like 1234.50, 1,234.50 or 1.234,50 (optionally with a currency code)';
+  // Spaces and apostrophes only ever group thousands (1 234,50 / 1'234.50).
+  if (/^\d{1,3}(?:[ ']\d{3})+(?:[.,]\d+)?$/.test(text)) text = text.replace(/[ ']/g, '');
+  if (!/^\d[\d.,]*$/.test(text) || /[.,]$/.test(text)) return fail(notAmount);
+  const dots = text.split('.').length - 1;
+  const commas = text.split(',').length - 1;
+  let decimal: '.' | ',' | undefined;
+  if (dots && commas) decimal = text.lastIndexOf('.') > text.lastIndexOf(',') ? '.' : ',';
+  else if (dots + commas === 1) {
+    const sep = dots ? '.' : ',';
+    decimal = text.length - text.indexOf(sep) - 1 === 3 ? undefined : sep;
+  }
+  const [intPart, fraction] = decimal ? splitLast(text, decimal) : [text, undefined];
+  if (/[.,]/.test(intPart)) {
+    const thousands = decimal === '.' ? ',' : decimal === ',' ? '.' : dots ? '.' : ',';
+    const groups = intPart.split(thousands);
+    const badGroups =
+      /[.,]/.test(intPart.replaceAll(thousands, '')) ||
+      (groups[0] ?? '').length > 3 ||
+      groups.slice(1).some((g) => g.length !== 3);
+    if (badGroups) return fail(notAmount);
+  }
+  const amount = Number(intPart.replace(/[.,]/g, '') + (fraction !== undefined ? `.${fraction}` : ''));
+  if (!Number.isFinite(amount)) return fail(notAmount);
+  return ok(currency ? { amount, currency } : { amount });
+}
+
+function splitLast(text: string, sep: string): [string, string] {
+  const i = text.lastIndexOf(sep);
+  return [text.slice(0, i), text.slice(i + 1)];
+}
+
+/** Currency codes: three letters, upper-cased; a well-known symbol is accepted too. */
+export function normaliseCurrency(cell: string): Parsed<string> {
+  const text = cell.trim();
+  const symbol = CURRENCY_SYMBOLS[text];
+  if (symbol) return ok(symbol);
+  if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
+  return fail('is not a currency code; use a three-letter code such as EUR or USD');
+}
+
+/** How to read `xx/yy/zzzz` dates, which are ambiguous when both parts are 12 or less. */
+export type DateOrder = 'DMY' | 'MDY';
+
+/** Accepts `DMY`, `MDY`, `DD/MM/YYYY`, `MM/DD/YYYY`, `dd.mm.yyyy`, `eu`, `us`. */
+export function parseDateOrder(value: string): DateOrder | undefined {
+  const v = value
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z]/g, '');
+  if (v === 'DMY' || v === 'DDMMYYYY' || v === 'DDMMYY' || v === 'EU' || v === 'DAYFIRST') return 'DMY';
+  if (v === 'MDY' || v === 'MMDDYYYY' || v === 'MMDDYY' || v === 'US' || v === 'MONTHFIRST') return 'MDY';
+  return undefined;
+}
+
+/** Excel's day 0 is 1899-12-30 (it counts the non-existent 1900-02-29). */
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
+const DAY_MS = 86_400_000;
+
+/**
+ * Reads a date as `YYYY-MM-DD`: ISO (`2025-03-31`, with or without a time), `YYYY/MM/DD`,
+ * `DD/MM/YYYY` or `MM/DD/YYYY` (also with `.` or `-`; two-digit years are 20xx), and Excel
+ * serial numbers (`45747` = 2025-03-31). A date like `03/04/2025` needs `order`.
+ */
+export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
+  const text = cell.trim();
+  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  if (m) return checkedDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = /^(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?:[ T][\d:.]+(?:\s?[AP]M)?)?$/i.exec(text);
+  if (m) {
+    const a = Number(m[1]);
+    const b = Number(m[3]);
+    const year = m[4]!.length === 2 ? 2000 + Number(m[4]) : Number(m[4]);
+    // A dot is only used day-first (German, Dutch, Nordic…).
+    let dayFirst: boolean | undefined = m[2] === '.' ? true : undefined;
+    if (dayFirst === undefined) {
+      if (a > 12 && b <= 12) dayFirst = true;
+      else if (b > 12 && a <= 12) dayFirst = false;
+      else if (a === b) dayFirst = true;
+      else if (order) dayFirst = order === 'DMY';
+      else {
+        return fail(
+          'is ambiguous (day/month or month/day?); run with --date-format DD/MM/YYYY or --date-format MM/DD/YYYY',
+        );
+      }
+    }
+    return dayFirst ? checkedDate(year, b, a) : checkedDate(year, a, b);
+  }
+  if (/^\d{5}(\.\d+)?$/.test(text)) {
+    const serial = Number(text);
+    // 1954..2119: a plausible close date, and not some other number.
+    if (serial >= 20_000 && serial < 80_000) {
+      return ok(new Date(EXCEL_EPOCH_MS + Math.floor(serial) * DAY_MS).toISOString().slice(0, 10));
+    }
+  }
+  return fail('is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY, MM/DD/YYYY)');
+}
+
+function checkedDate(year: number, month: number, day: number): Parsed<string> {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return fail('is not a valid date (no such day)');
+  }
+  if (year < 1900 || year > 2199) return fail('has an implausible year');
+  return ok(date.toISOString().slice(0, 10));
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 'x', 'on', 'ja', 'oui', 'si', 'sí', 'seen', '✓']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'n', 'off', 'nein', 'non', 'unseen', '']);
+
+export function parseBoolean(cell: string): Parsed<boolean> {
+  const v = cell.trim().toLowerCase();
+  if (TRUE_WORDS.has(v)) return ok(true);
+  if (FALSE_WORDS.has(v)) return ok(false);
+  return fail('is not yes or no; use yes/no, true/false or 1/0');
+}
+
+/** Pipedrive visibility codes (pipedrive-api.md §9.1). */
+export type Visibility = '1' | '3' | '5' | '7';
+
+/**
+ * Reads visibility as a code (1, 3, 5, 7) or a word. "Company" means 3 on Lite and Growth and 7
+ * on Premium and Ultimate, where 3 is the owner's visibility group.
+ */
+export function parseVisibility(cell: string, groupsPlan: boolean): Parsed<Visibility> {
+  const v = cell
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9&]+/g, ' ')
+    .trim();
+  if (v === '1' || v === '3' || v === '5' || v === '7') {
+    if (!groupsPlan && (v === '5' || v === '7')) {
+      return fail('is only available on Premium and Ultimate plans; use 1 (owner) or 3 (company)');
+    }
+    return ok(v);
+  }
+  const words: Record<string, Visibility> = {
+    owner: '1',
+    'owner only': '1',
+    private: '1',
+    'owner & followers': '1',
+    'owner and followers': '1',
+    'owner followers': '1',
+    company: groupsPlan ? '7' : '3',
+    'entire company': groupsPlan ? '7' : '3',
+    everyone: groupsPlan ? '7' : '3',
+    shared: groupsPlan ? '7' : '3',
+    public: groupsPlan ? '7' : '3',
+  };
+  if (groupsPlan) {
+    Object.assign(words, {
+      group: '3',
+      'visibility group': '3',
+      'owner s visibility group': '3',
+      'group and sub groups': '5',
+      'group and subgroups': '5',
+      'group & sub groups': '5',
+      'group & subgroups': '5',
+    });
+  }
+  const code = words[v];
+  if (code) return ok(code);
+  return fail(
+    groupsPlan
+      ? 'is not a visibility; use owner, group, group and subgroups, company (or 1, 3, 5, 7)'
+      : 'is not a visibility; use owner or company (or 1, 3)',
+  );
+}
+
+/** Splits a list cell (`Hot, VIP; Trade show`) into trimmed, non-empty, distinct items. */
+export function splitList(cell: string): string[] {
+  const items = cell
+    .split(/[,;|\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...new Set(items)];
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import {
+  normaliseCurrency,
+  normaliseEmail,
+  parseAmount,
+  parseBoolean,
+  parseDate,
+  parseDateOrder,
+  parseVisibility,
+  splitList,
+} from '../../src/producer/normalise.js';
+
+describe('normaliseEmail', () => {
+  it.each([
+    ['  Jane.Doe@Example.COM ', 'jane.doe@example.com'],
+    ['Jane Doe <jane@example.com>', 'jane@example.com'],
+    ['mailto:bob@example.co.uk', 'bob@example.co.uk'],
+    ['o+tag@sub.example.io', 'o+tag@sub.example.io'],
+  ])('accepts %j as %j', (cell, email) => {
+    expect(normaliseEmail(cell)).toEqual({ value: email });
+  });
+
+  it.each([
+    ['bob@', 'is not an email address'],
+    ['bob', 'is not an email address'],
+    ['bob@example', 'is not an email address'],
+    ['bob@@example.com', 'is not an email address'],
+    ['bob..x@example.com', 'is not an email address'],
+    ['a@example.com; b@example.com', 'more than one email'],
+  ])('refuses %j', (cell, reason) => {
+    expect(normaliseEmail(cell).error).toContain(reason);
+  });
+});
+
+describe('parseAmount', () => {
+  it.each([
+    ['1234.5', 1234.5, undefined],
+    ['1,234.50', 1234.5, undefined],
+    ['1.234,50', 1234.5, undefined],
+    ['$1,234', 1234, 'USD'],
+    ['EUR 1 234,50', 1234.5, 'EUR'],
+    ['1 234,50 €', 1234.5, 'EUR'],
+    ['€1.234', 1234, 'EUR'],
+    ["CHF 1'234.50", 1234.5, 'CHF'],
+    ['1234 usd', 1234, 'USD'],
+    ['£99.99', 99.99, 'GBP'],
+    ['1,5', 1.5, undefined],
+    ['0.75', 0.75, undefined],
+    ['1,234,567.89', 1234567.89, undefined],
+    ['1.234.567,89', 1234567.89, undefined],
+    ['1\u00a0234,50', 1234.5, undefined],
+    ['5000', 5000, undefined],
+  ])('reads %j as %d %s', (cell, amount, currency) => {
+    expect(parseAmount(cell)).toEqual({ value: currency ? { amount, currency } : { amount } });
+  });
+
+  it.each([['abc'], ['12a'], ['1,23,4'], ['-5'], ['1.2.3,4,5'], ['12,']])('refuses %j', (cell) => {
+    expect(parseAmount(cell).error).toBeDefined();
+  });
+});
+
+describe('normaliseCurrency', () => {
+  it('upper-cases codes and knows common symbols', () => {
+    expect(normaliseCurrency(' eur ')).toEqual({ value: 'EUR' });
+    expect(normaliseCurrency('€')).toEqual({ value: 'EUR' });
+    expect(normaliseCurrency('euro').error).toContain('three-letter code');
+  });
+});
+
+describe('parseDate', () => {
+  it.each([
+    ['2025-03-31', undefined, '2025-03-31'],
+    ['2025-03-31T10:00:00Z', undefined, '2025-03-31'],
+    ['2025/3/5', undefined, '2025-03-05'],
+    ['31/03/2025', undefined, '2025-03-31'],
+    ['03/31/2025', undefined, '2025-03-31'],
+    ['31.03.2025', undefined, '2025-03-31'],
+    ['05/05/2025', undefined, '2025-05-05'],
+    ['03/04/2025', 'DMY', '2025-04-03'],
+    ['03/04/2025', 'MDY', '2025-03-04'],
+    ['3/4/25', 'MDY', '2025-03-04'],
+    ['45747', undefined, '2025-03-31'],
+    ['45747.5', undefined, '2025-03-31'],
+  ] as const)('reads %j (%s) as %s', (cell, order, date) => {
+    expect(parseDate(cell, order)).toEqual({ value: date });
+  });
+
+  it('asks for --date-format when day and month could be swapped', () => {
+    expect(parseDate('03/04/2025').error).toContain('--date-format');
+  });
+
+  it.each([['2025-02-30'], ['31/31/2025'], ['next week'], ['12345'], ['2025-13-01']])(
+    'refuses %j',
+    (cell) => {
+      expect(parseDate(cell).error).toBeDefined();
+    },
+  );
+
+  it('understands the usual spellings of --date-format', () => {
+    expect(parseDateOrder('DD/MM/YYYY')).toBe('DMY');
+    expect(parseDateOrder('mm/dd/yyyy')).toBe('MDY');
+    expect(parseDateOrder('YYYY')).toBeUndefined();
+  });
+});
+
+describe('parseBoolean', () => {
+  it.each([
+    ['Yes', true],
+    ['TRUE', true],
+    ['1', true],
+    ['x', true],
+    ['no', false],
+    ['0', false],
+    ['', false],
+  ])('reads %j as %s', (cell, value) => {
+    expect(parseBoolean(cell)).toEqual({ value });
+  });
+
+  it('refuses anything else', () => {
+    expect(parseBoolean('maybe').error).toContain('yes/no');
+  });
+});
+
+describe('parseVisibility', () => {
+  it('maps words to the codes of the plan', () => {
+    expect(parseVisibility('Company', false)).toEqual({ value: '3' });
+    expect(parseVisibility('Entire company', true)).toEqual({ value: '7' });
+    expect(parseVisibility('Owner & followers', false)).toEqual({ value: '1' });
+    expect(parseVisibility('group and sub-groups', true)).toEqual({ value: '5' });
+    expect(parseVisibility('7', true)).toEqual({ value: '7' });
+  });
+
+  it('refuses codes the plan does not have', () => {
+    expect(parseVisibility('7', false).error).toContain('Premium');
+    expect(parseVisibility('group', false).error).toContain('owner or company');
+  });
+});
+
+describe('splitList', () => {
+  it('splits on commas, semicolons and pipes and drops blanks and repeats', () => {
+    expect(splitList(' Hot; VIP ,,Hot| Trade show ')).toEqual(['Hot', 'VIP', 'Trade show']);
+  });
+});
