@@ -124,6 +124,11 @@ export function loadConfig(env: Env = process.env): Config {
           tokenUrl: readUrl(env, 'PIPEDRIVE_OAUTH_TOKEN_URL', 'https://oauth.pipedrive.com/oauth/token'),
         }
       : undefined;
+  if (oauth && env.PIPEDRIVE_API_TOKEN?.trim()) {
+    throw new ConfigError(
+      'Set either PIPEDRIVE_API_TOKEN or the PIPEDRIVE_OAUTH_* variables, not both: they have different burst limits and the importer must know which one it spends.',
+    );
+  }
   const redisPrefix = env.REDIS_PREFIX?.trim() || 'lpi';
   if (redisPrefix.includes(':')) {
     throw new ConfigError(

@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     [{ PIPEDRIVE_BASE_URL: 'not a url' }, /PIPEDRIVE_BASE_URL must be a URL/],
     [{ PIPEDRIVE_OAUTH_CLIENT_ID: 'x' }, /OAuth needs all three/],
     [{ REDIS_PREFIX: 'a:b' }, /REDIS_PREFIX must not contain ":"/],
+    [
+      {
+        PIPEDRIVE_API_TOKEN: 't',
+        PIPEDRIVE_OAUTH_CLIENT_ID: 'i',
+        PIPEDRIVE_OAUTH_CLIENT_SECRET: 's',
+        PIPEDRIVE_OAUTH_REFRESH_TOKEN: 'r',
+      },
+      /not both/,
+    ],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
