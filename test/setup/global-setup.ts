@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type PrivateRedis, startPrivateRedis } from './redis-server.js';
+import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

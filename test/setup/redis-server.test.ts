@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { findRedisServer, RedisBinaryMissingError, startPrivateRedis } from '../../src/dev/private-redis.js';
 import { testRedisUrl } from '../helpers/redis.js';
-import { findRedisServer, RedisBinaryMissingError, startPrivateRedis } from './redis-server.js';
 
 describe('private redis-server for tests', () => {
   it('gives the run a Redis that answers, on a port of its own unless REDIS_URL is set', async () => {
