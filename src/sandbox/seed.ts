@@ -185,7 +185,7 @@ export function seedDealFields(): DealField[] {
   return [
     field(1, 'title', 'Title', 'varchar', false),
     field(2, 'value', 'Value', 'monetary', false),
-    field(3, 'currency', 'Currency', 'varchar_options', false),
+    field(3, 'currency', 'Currency', 'varchar', false),
     field(4, 'user_id', 'Owner', 'user', false),
     field(5, 'person_id', 'Contact person', 'people', false),
     field(6, 'org_id', 'Organization', 'org', false),
