@@ -78,11 +78,4 @@ export class ContactCache {
     if (meta.syncedThrough !== undefined) fields[SYNCED] = meta.syncedThrough;
     if (Object.keys(fields).length) await this.redis.hset(this.key(kind), fields);
   }
-
-  /** Number of cached contacts (meta fields excluded). */
-  async size(kind: ContactKind): Promise<number> {
-    const n = await this.redis.hlen(this.key(kind));
-    const meta = await this.meta(kind);
-    return n - (meta.completeAt !== undefined ? 1 : 0) - (meta.syncedThrough !== undefined ? 1 : 0);
-  }
 }

@@ -1,0 +1,288 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
+import type { Organization, Person, PipedriveApi } from '../pipedrive/types.js';
+import type { ImportLedger } from '../queue/ledger.js';
+import { keysFor } from '../queue/names.js';
+import type { ContactCache, ContactKind } from './contact-cache.js';
+import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
+import type { KeyLocks } from './key-lock.js';
+import type { WarmCacheMode } from './options.js';
+import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
+
+const PAGE_SIZE = 500;
+/** Reverse entries `#o<id>` → organization key, kept in the organization hash for person name keys. */
+const ORG_REVERSE = '#o';
+
+export interface CacheWarmerOptions {
+  redis: Redis;
+  prefix: string;
+  companyKey: string;
+  api: PipedriveApi;
+  gateway: PipedriveGateway;
+  cache: ContactCache;
+  locks: KeyLocks;
+  ledger: ImportLedger;
+  mode: WarmCacheMode;
+  /** A listed cache is trusted this long before a miss lists what changed. */
+  freshnessMs: number;
+  /** Subtracted from our clock for `updated_since`. */
+  clockSkewMs: number;
+  logger: Logger;
+}
+
+/**
+ * Decides, once per import, whether to fill the contact cache by listing the company's
+ * organizations and persons (10 tokens per 500) instead of searching each distinct key of the
+ * import (20 tokens each), and keeps a listed cache fresh with `updated_since`.
+ *
+ * The company's size is not known up front (v2 lists give no total), so `auto` lists page by
+ * page and stops as soon as listing has cost as much as searching every key would: the
+ * ski-rental rule, never worse than twice the better choice and usually the better choice
+ * itself (a company of N contacts costs 10·⌈N/500⌉ tokens to list; the import's K keys cost 20·K
+ * to search, so listing wins while N < 1000·K). Pages listed before stopping stay in the cache.
+ *
+ * A completely listed cache is *authoritative*: a miss means "not in Pipedrive" (after a
+ * refresh if the cache is older than `freshnessMs`), so no search is spent on new contacts.
+ * Its limit: a contact someone else adds between two refreshes can be created again.
+ */
+export class CacheWarmer {
+  private readonly prepared = new Map<string, Promise<void>>();
+  private readonly refreshing = new Map<ContactKind, Promise<void>>();
+  private readonly keys: ReturnType<typeof keysFor>;
+  private authoritativeSeen: Record<ContactKind, { value: boolean; at: number }> = {
+    org: { value: false, at: 0 },
+    person: { value: false, at: 0 },
+  };
+
+  constructor(private readonly options: CacheWarmerOptions) {
+    this.keys = keysFor(options.prefix);
+  }
+
+  /** Runs the warm-up decision for an import once (per process; coordinated across processes). */
+  prepare(importId: string, ctx: CallContext): Promise<void> {
+    let p = this.prepared.get(importId);
+    if (!p) {
+      p = this.decide(importId, ctx).catch((err: unknown) => {
+        this.prepared.delete(importId);
+        throw err;
+      });
+      this.prepared.set(importId, p);
+    }
+    return p;
+  }
+
+  /** True when the cache of this kind was fully listed: a miss means "absent". Cached for 1 s. */
+  async isAuthoritative(kind: ContactKind): Promise<boolean> {
+    const seen = this.authoritativeSeen[kind];
+    if (Date.now() - seen.at < 1000) return seen.value;
+    const meta = await this.options.cache.meta(kind);
+    this.authoritativeSeen[kind] = { value: meta.completeAt !== undefined, at: Date.now() };
+    return meta.completeAt !== undefined;
+  }
+
+  /** Lists what changed since the last listing, if that was longer ago than `freshnessMs`. */
+  refreshIfStale(kind: ContactKind, ctx: CallContext): Promise<void> {
+    let p = this.refreshing.get(kind);
+    if (!p) {
+      p = this.refreshUnderLock(kind, ctx).finally(() => this.refreshing.delete(kind));
+      this.refreshing.set(kind, p);
+    }
+    return p;
+  }
+
+  /** The organization key of an id (for person name keys), when known. */
+  async orgKeyOf(orgId: number): Promise<string | undefined> {
+    return (
+      (await this.options.redis.hget(this.options.cache.key('org'), `${ORG_REVERSE}${orgId}`)) ?? undefined
+    );
+  }
+
+  async rememberOrg(orgId: number, orgKey: string): Promise<void> {
+    await this.options.redis.hset(this.options.cache.key('org'), `${ORG_REVERSE}${orgId}`, orgKey);
+  }
+
+  private async decide(importId: string, ctx: CallContext): Promise<void> {
+    const { mode, locks, redis, logger } = this.options;
+    if (mode === 'never') return;
+    const decisionKey = this.keys.lock(this.options.companyKey, 'warm-decision', importId);
+    if (await redis.exists(decisionKey)) return;
+    const lockKey = this.keys.lock(this.options.companyKey, 'warm', 'all');
+    const got = await locks.acquire<true>(lockKey, {
+      ttlMs: 60_000,
+      waitMs: 10 * 60_000,
+      poll: async () => ((await redis.exists(decisionKey)) ? true : undefined),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (!('lock' in got)) return;
+    const { lock } = got;
+    try {
+      if (await redis.exists(decisionKey)) return;
+      const [orgMeta, personMeta] = await Promise.all([
+        this.options.cache.meta('org'),
+        this.options.cache.meta('person'),
+      ]);
+      let decision: string;
+      if (orgMeta.completeAt !== undefined && personMeta.completeAt !== undefined) {
+        await this.refresh('org', ctx, () => lock.extend());
+        await this.refresh('person', ctx, () => lock.extend());
+        decision = 'listed-before';
+      } else {
+        const budget = mode === 'always' ? Number.POSITIVE_INFINITY : await this.searchCostOf(importId);
+        const spent = { tokens: 0 };
+        const orgsDone =
+          orgMeta.completeAt !== undefined
+            ? await this.refresh('org', ctx, () => lock.extend()).then(() => true)
+            : await this.listAll('org', ctx, budget, spent, () => lock.extend());
+        const personsDone =
+          orgsDone &&
+          (personMeta.completeAt !== undefined
+            ? await this.refresh('person', ctx, () => lock.extend()).then(() => true)
+            : await this.listAll('person', ctx, budget, spent, () => lock.extend()));
+        decision = personsDone ? 'listed' : 'search';
+        logger.info(
+          { importId, decision, listingTokens: spent.tokens, searchTokens: budget },
+          personsDone
+            ? `Warmed the contact cache by listing (${spent.tokens} tokens) for import ${importId}`
+            : `Listing contacts would cost more than searching for import ${importId}; searching each new key`,
+        );
+      }
+      await redis.set(decisionKey, decision, 'PX', 24 * 3_600_000);
+      this.authoritativeSeen = { org: { value: false, at: 0 }, person: { value: false, at: 0 } };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** What searching the import's distinct keys would cost (the producer counts them). */
+  private async searchCostOf(importId: string): Promise<number> {
+    const record = await this.options.ledger.getImport(importId);
+    if (!record) return 0;
+    const persons = record.distinctPersons || record.enqueued || record.rows;
+    const orgs = record.distinctOrganizations || record.enqueued || record.rows;
+    return TOKEN_COSTS['persons.search'] * persons + TOKEN_COSTS['organizations.search'] * orgs;
+  }
+
+  /**
+   * Lists every contact of a kind into the cache, unless listing would cost more than `budget`
+   * tokens (then stops, keeping what it listed). Returns whether the listing completed.
+   */
+  private async listAll(
+    kind: ContactKind,
+    ctx: CallContext,
+    budget: number,
+    spent: { tokens: number },
+    keepAlive: () => Promise<boolean>,
+  ): Promise<boolean> {
+    const startedAt = Date.now();
+    let cursor: string | undefined;
+    const pageCost = TOKEN_COSTS[kind === 'org' ? 'organizations.list' : 'persons.list'];
+    for (;;) {
+      if (spent.tokens + pageCost > budget) return false;
+      const page = await this.listPage(kind, ctx, { cursor });
+      spent.tokens += pageCost;
+      await this.addToCache(kind, page.items);
+      await keepAlive();
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    await this.options.cache.setMeta(kind, { completeAt: Date.now(), syncedThrough: rfc3339(startedAt) });
+    return true;
+  }
+
+  private async refreshUnderLock(kind: ContactKind, ctx: CallContext): Promise<void> {
+    const meta = await this.options.cache.meta(kind);
+    const lastMs = meta.syncedThrough ? Date.parse(meta.syncedThrough) : 0;
+    if (Date.now() - lastMs < this.options.freshnessMs) return;
+    const lockKey = this.keys.lock(this.options.companyKey, 'refresh', kind);
+    const lock = await this.options.locks.tryAcquire(lockKey, 60_000);
+    // Someone else is refreshing: trust the cache as it is for this row.
+    if (!lock) return;
+    try {
+      const again = await this.options.cache.meta(kind);
+      if (again.syncedThrough && Date.now() - Date.parse(again.syncedThrough) < this.options.freshnessMs)
+        return;
+      await this.refresh(kind, ctx, () => lock.extend());
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Lists what changed since the last listing (minus the allowed clock skew) into the cache. */
+  private async refresh(
+    kind: ContactKind,
+    ctx: CallContext,
+    keepAlive: () => Promise<boolean>,
+  ): Promise<void> {
+    const meta = await this.options.cache.meta(kind);
+    const startedAt = Date.now();
+    const sinceMs = (meta.syncedThrough ? Date.parse(meta.syncedThrough) : 0) - this.options.clockSkewMs;
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.listPage(kind, ctx, { cursor, updatedSince: rfc3339(Math.max(0, sinceMs)) });
+      await this.addToCache(kind, page.items);
+      await keepAlive();
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    await this.options.cache.setMeta(kind, { syncedThrough: rfc3339(startedAt) });
+  }
+
+  private async listPage(
+    kind: ContactKind,
+    ctx: CallContext,
+    q: { cursor?: string | undefined; updatedSince?: string },
+  ): Promise<{ items: (Person | Organization)[]; nextCursor: string | null }> {
+    const { api, gateway } = this.options;
+    const query = {
+      limit: PAGE_SIZE,
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+      ...(q.updatedSince ? { updated_since: q.updatedSince } : {}),
+    };
+    return kind === 'org'
+      ? gateway.call('organizations.list', ctx, (o) => api.listOrganizations(query, o))
+      : gateway.call('persons.list', ctx, (o) => api.listPersons(query, o));
+  }
+
+  private async addToCache(kind: ContactKind, items: (Person | Organization)[]): Promise<void> {
+    if (items.length === 0) return;
+    if (kind === 'org') {
+      const entries: [string, number][] = [];
+      const reverse: Record<string, string> = {};
+      for (const org of items as Organization[]) {
+        const key = organizationKeyOf(org);
+        if (!key) continue;
+        entries.push([key, org.id]);
+        reverse[`${ORG_REVERSE}${org.id}`] = key;
+      }
+      await this.options.cache.addListed('org', entries);
+      if (Object.keys(reverse).length) await this.options.redis.hset(this.options.cache.key('org'), reverse);
+      return;
+    }
+    const persons = items as Person[];
+    const orgIds = [
+      ...new Set(persons.map((p) => p.org_id).filter((id): id is number => typeof id === 'number')),
+    ];
+    const orgKeys = new Map<number, string>();
+    if (orgIds.length) {
+      const found = await this.options.redis.hmget(
+        this.options.cache.key('org'),
+        ...orgIds.map((id) => `${ORG_REVERSE}${id}`),
+      );
+      orgIds.forEach((id, i) => {
+        const k = found[i];
+        if (k) orgKeys.set(id, k);
+      });
+    }
+    const entries: [string, number][] = [];
+    for (const person of persons) {
+      const orgKey = person.org_id ? orgKeys.get(person.org_id) : undefined;
+      // A person at an organization we cannot name gets no name key (its name key would be wrong).
+      const keys = personKeysOf(person, orgKey).filter(
+        (k) => !(person.org_id && !orgKey && k.startsWith('n:')),
+      );
+      for (const k of keys) entries.push([k, person.id]);
+    }
+    await this.options.cache.addListed('person', entries);
+  }
+}

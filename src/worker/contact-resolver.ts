@@ -1,0 +1,315 @@
+import type { Redis } from 'ioredis';
+import { isRateLimitError, isRetryable, type PipedriveError } from '../pipedrive/errors.js';
+import type { Organization, Person, PipedriveApi } from '../pipedrive/types.js';
+import type { OrganizationFields, PersonFields } from '../queue/job-data.js';
+import { organizationKey, personKey } from '../queue/match-keys.js';
+import { keysFor } from '../queue/names.js';
+import type { CacheWarmer } from './cache-warmer.js';
+import type { ContactCache, ContactKind } from './contact-cache.js';
+import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
+import { LockTimeoutError } from './errors.js';
+import type { KeyLocks } from './key-lock.js';
+import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
+
+export interface Resolved {
+  id: number;
+  /** True when this row's worker created it (now or in an earlier attempt whose answer was lost). */
+  created: boolean;
+}
+
+export interface ContactResolverOptions {
+  redis: Redis;
+  prefix: string;
+  companyKey: string;
+  api: PipedriveApi;
+  gateway: PipedriveGateway;
+  cache: ContactCache;
+  warmer: CacheWarmer;
+  locks: KeyLocks;
+  /** Extra tries of a create whose outcome is unknown (each preceded by a look). */
+  createRetries: number;
+  /** Subtracted from our clock when listing `updated_since` an intent. */
+  clockSkewMs: number;
+  /** How long a creation lock lives if its holder dies (ms). @defaultValue 30000 */
+  lockTtlMs?: number;
+  /** How long to wait for another worker's creation lock (ms). @defaultValue 120000 */
+  lockWaitMs?: number;
+}
+
+/** How long a creation intent is remembered (a crashed worker's row is retried well within it). */
+const INTENT_TTL_MS = 7 * 24 * 3_600_000;
+/** Pages of `updated_since` listing looked through for a lost create before concluding it is absent. */
+const MAX_LOOKUP_PAGES = 10;
+
+interface Spec<T> {
+  kind: ContactKind;
+  matchKey: string;
+  /** Exact search; undefined when nothing matches. */
+  search: (ctx: CallContext) => Promise<number | undefined>;
+  create: (ctx: CallContext) => Promise<T & { id: number }>;
+  /** Does a listed contact match (for finding a create whose answer was lost)? */
+  matches: (item: T) => boolean | Promise<boolean>;
+}
+
+/**
+ * Find or create an organization or a person, exactly once across every worker process.
+ *
+ * Per match key: shared cache → (single-flight in this process) → Redis lock, cache re-checked
+ * inside it → exact search (skipped when the cache is authoritative, see {@link CacheWarmer}) →
+ * create. Around the create, an **intent** (`{prefix}:lock:{company}:{kind}-intent:{key}`) is
+ * written before the POST and removed once the id is in the cache, so a create whose answer was
+ * lost (timeout, reset, 5xx after the write, or a worker killed mid-request) is always noticed by
+ * whoever comes next.
+ *
+ * Search lag: a contact created a moment ago may not be searchable yet, so an intent is never
+ * resolved by search. It is resolved by **listing** contacts updated since the intent (v2
+ * `updated_since`, 10 tokens per 500): lists read the database, not the search index. Limits:
+ * the listing looks back `clockSkewMs` before the intent and at most 10 pages (5,000 contacts
+ * changed since); if Pipedrive's clock is further off, or the company changes more contacts in
+ * that time, a lost create can be repeated. Without an intent (a contact that exists from before)
+ * search lag does not matter: it was indexed long ago.
+ */
+export class ContactResolver {
+  private readonly inFlight = new Map<string, Promise<Resolved>>();
+  private readonly keys: ReturnType<typeof keysFor>;
+
+  constructor(private readonly options: ContactResolverOptions) {
+    this.keys = keysFor(options.prefix);
+  }
+
+  async organization(fields: OrganizationFields, ctx: CallContext): Promise<Resolved> {
+    const { api, gateway, warmer } = this.options;
+    const matchKey = organizationKey(fields.name);
+    const resolved = await this.resolve<Organization>(
+      {
+        kind: 'org',
+        matchKey,
+        search: async (c) => {
+          const page = await gateway.call('organizations.search', c, (o) =>
+            api.searchOrganizations({ term: fields.name, fields: ['name'], exact_match: true, limit: 10 }, o),
+          );
+          return page.items.find((r) => organizationKey(r.item.name) === matchKey)?.item.id;
+        },
+        create: (c) =>
+          gateway.call(
+            'organizations.add',
+            c,
+            (o) =>
+              api.addOrganization(
+                {
+                  name: fields.name,
+                  ...(fields.owner_id !== undefined ? { owner_id: fields.owner_id } : {}),
+                  ...(fields.visible_to !== undefined ? { visible_to: fields.visible_to } : {}),
+                  ...(fields.custom_fields ? { custom_fields: fields.custom_fields } : {}),
+                },
+                o,
+              ),
+            { retry: false },
+          ),
+        matches: (org) => organizationKeyOf(org) === matchKey,
+      },
+      ctx,
+    );
+    await warmer.rememberOrg(resolved.id, matchKey);
+    return resolved;
+  }
+
+  async person(
+    fields: PersonFields,
+    org: { id: number; name: string } | undefined,
+    ctx: CallContext,
+  ): Promise<Resolved> {
+    const { api, gateway, warmer } = this.options;
+    const matchKey = personKey(fields, org?.name);
+    return this.resolve<Person>(
+      {
+        kind: 'person',
+        matchKey,
+        search: async (c) => {
+          if (fields.email) {
+            const page = await gateway.call('persons.search', c, (o) =>
+              api.searchPersons({ term: fields.email!, fields: ['email'], exact_match: true, limit: 10 }, o),
+            );
+            const email = fields.email.toLowerCase();
+            return page.items.find((r) => r.item.emails.some((e) => e.toLowerCase() === email))?.item.id;
+          }
+          const page = await gateway.call('persons.search', c, (o) =>
+            api.searchPersons(
+              {
+                term: fields.name,
+                fields: ['name'],
+                exact_match: true,
+                limit: 50,
+                ...(org ? { organization_id: org.id } : {}),
+              },
+              o,
+            ),
+          );
+          const nameKey = organizationKey(fields.name);
+          return page.items.find(
+            (r) =>
+              organizationKey(r.item.name) === nameKey && (r.item.organization?.id ?? undefined) === org?.id,
+          )?.item.id;
+        },
+        create: (c) =>
+          gateway.call(
+            'persons.add',
+            c,
+            (o) =>
+              api.addPerson(
+                {
+                  name: fields.name,
+                  ...(org ? { org_id: org.id } : {}),
+                  ...(fields.email
+                    ? { emails: [{ value: fields.email, primary: true, label: 'work' }] }
+                    : {}),
+                  ...(fields.phone
+                    ? { phones: [{ value: fields.phone, primary: true, label: 'work' }] }
+                    : {}),
+                  ...(fields.owner_id !== undefined ? { owner_id: fields.owner_id } : {}),
+                  ...(fields.visible_to !== undefined ? { visible_to: fields.visible_to } : {}),
+                  ...(fields.custom_fields ? { custom_fields: fields.custom_fields } : {}),
+                },
+                o,
+              ),
+            { retry: false },
+          ),
+        matches: async (p) => {
+          const orgKey = p.org_id ? await warmer.orgKeyOf(p.org_id) : undefined;
+          return personKeysOf(p, orgKey).includes(matchKey);
+        },
+      },
+      ctx,
+    );
+  }
+
+  private async resolve<T extends Person | Organization>(spec: Spec<T>, ctx: CallContext): Promise<Resolved> {
+    const cached = await this.options.cache.get(spec.kind, spec.matchKey);
+    if (cached !== undefined) return { id: cached, created: false };
+    // Rows of this process wanting the same contact share one resolution.
+    const flightKey = `${spec.kind}\u0000${spec.matchKey}`;
+    let flight = this.inFlight.get(flightKey);
+    if (flight) {
+      const shared = await flight;
+      return { id: shared.id, created: false };
+    }
+    flight = this.resolveUnderLock(spec, ctx).finally(() => this.inFlight.delete(flightKey));
+    this.inFlight.set(flightKey, flight);
+    return flight;
+  }
+
+  private async resolveUnderLock<T extends Person | Organization>(
+    spec: Spec<T>,
+    ctx: CallContext,
+  ): Promise<Resolved> {
+    const { cache, locks, redis, warmer } = this.options;
+    const lockKey = this.keys.lock(this.options.companyKey, spec.kind, spec.matchKey);
+    const got = await locks.acquire<number>(lockKey, {
+      ttlMs: this.options.lockTtlMs ?? 30_000,
+      waitMs: this.options.lockWaitMs ?? 120_000,
+      poll: () => cache.get(spec.kind, spec.matchKey),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if ('found' in got) return { id: got.found, created: false };
+    if ('timedOut' in got) {
+      throw new LockTimeoutError(`Another worker held the ${spec.kind} creation lock too long; will retry`);
+    }
+    const { lock } = got;
+    // Keep the lock while slow calls run (retries, listings); a dead holder's lock still expires.
+    const ttl = this.options.lockTtlMs ?? 30_000;
+    const keepAlive = setInterval(() => void lock.extend().catch(() => {}), Math.max(1000, ttl / 3));
+    keepAlive.unref();
+    try {
+      const again = await cache.get(spec.kind, spec.matchKey);
+      if (again !== undefined) return { id: again, created: false };
+
+      const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
+      const intentAt = Number(await redis.get(intentKey)) || undefined;
+      if (intentAt !== undefined) {
+        const found = await this.findCreatedSince(spec, intentAt, ctx);
+        if (found !== undefined) return await this.remember(spec, found, intentKey, true);
+      } else if (!(await warmer.isAuthoritative(spec.kind))) {
+        const found = await spec.search(ctx);
+        if (found !== undefined) return await this.remember(spec, found, undefined, false);
+      } else {
+        // A fully listed cache: a miss means absent, once what changed lately has been listed.
+        await warmer.refreshIfStale(spec.kind, ctx);
+        const listed = await cache.get(spec.kind, spec.matchKey);
+        if (listed !== undefined) return { id: listed, created: false };
+      }
+
+      const startedAt = Date.now();
+      await redis.set(intentKey, String(intentAt ?? startedAt), 'PX', INTENT_TTL_MS);
+      const id = await this.createOnce(spec, intentAt ?? startedAt, intentKey, ctx);
+      return await this.remember(spec, id, intentKey, true);
+    } finally {
+      clearInterval(keepAlive);
+      await lock.release();
+    }
+  }
+
+  /**
+   * Sends the create; after a failure whose outcome is unknown, looks (by listing) before
+   * sending again. An answer that proves nothing was created (4xx, 429) removes the intent.
+   */
+  private async createOnce<T extends Person | Organization>(
+    spec: Spec<T>,
+    intentAt: number,
+    intentKey: string,
+    ctx: CallContext,
+  ): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await spec.create(ctx)).id;
+      } catch (err) {
+        const known = err as PipedriveError;
+        const unknownOutcome = isRetryable(err) || known?.outcomeUnknown === true;
+        if (!unknownOutcome || isRateLimitError(err)) {
+          await this.options.redis.del(intentKey);
+          throw err;
+        }
+        if (!isRetryable(err) || attempt >= this.options.createRetries) throw err;
+        await this.options.gateway.backoff(attempt + 1, ctx.signal);
+        const found = await this.findCreatedSince(spec, intentAt, ctx);
+        if (found !== undefined) return found;
+      }
+    }
+  }
+
+  /** Lists contacts updated since the intent (minus clock skew) and returns the one matching. */
+  private async findCreatedSince<T extends Person | Organization>(
+    spec: Spec<T>,
+    intentAt: number,
+    ctx: CallContext,
+  ): Promise<number | undefined> {
+    const { api, gateway } = this.options;
+    const query = {
+      updated_since: rfc3339(intentAt - this.options.clockSkewMs),
+      sort_by: 'id' as const,
+      limit: 500,
+    };
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+      const q = cursor ? { ...query, cursor } : query;
+      const result =
+        spec.kind === 'org'
+          ? await gateway.call('organizations.list', ctx, (o) => api.listOrganizations(q, o))
+          : await gateway.call('persons.list', ctx, (o) => api.listPersons(q, o));
+      for (const item of result.items as T[]) if (await spec.matches(item)) return item.id;
+      if (!result.nextCursor) return undefined;
+      cursor = result.nextCursor;
+    }
+    return undefined;
+  }
+
+  private async remember<T>(
+    spec: Spec<T>,
+    id: number,
+    intentKey: string | undefined,
+    created: boolean,
+  ): Promise<Resolved> {
+    await this.options.cache.set(spec.kind, spec.matchKey, id);
+    if (intentKey) await this.options.redis.del(intentKey);
+    return { id, created };
+  }
+}

@@ -1,0 +1,64 @@
+import type { Job, Queue } from 'bullmq';
+import { isPipedriveError } from '../pipedrive/errors.js';
+import { DEAD_LETTER_JOB_NAME, type DeadLetterJobData } from '../queue/dead-letter.js';
+import type { LeadJobData } from '../queue/job-data.js';
+import type { ImportLedger } from '../queue/ledger.js';
+
+/** The message kept for a failed row: Pipedrive's own words when it gave some, else ours. */
+export function failureMessageOf(err: unknown): string {
+  if (isPipedriveError(err)) {
+    if (err.errorText) return err.errorInfo ? `${err.errorText} (${err.errorInfo})` : err.errorText;
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function errorClassOf(err: unknown): string {
+  return err instanceof Error ? err.name : 'Error';
+}
+
+/**
+ * Writes a row that cannot succeed to `lead-import-dlq` and to the ledger, **before** its lead
+ * job is failed, so a crash in between leaves the row dead-lettered rather than lost. The DLQ
+ * job id is the lead job's id, so writing twice (a retried failure, a crash and re-run) keeps one
+ * entry; the ledger transition is idempotent too.
+ */
+export class DeadLetterWriter {
+  constructor(
+    private readonly dlq: Queue<DeadLetterJobData>,
+    private readonly ledger: ImportLedger,
+  ) {}
+
+  async write(
+    job: Job<LeadJobData>,
+    err: unknown,
+    attempts: number,
+    reason?: string,
+  ): Promise<DeadLetterJobData> {
+    const now = Date.now();
+    const message = reason ?? failureMessageOf(err);
+    const httpStatus = isPipedriveError(err) && err.status > 0 ? err.status : undefined;
+    const data: DeadLetterJobData = {
+      importId: job.data.importId,
+      line: job.data.line,
+      job: job.data,
+      errorClass: errorClassOf(err),
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      message,
+      attempts,
+      firstAttemptAt: job.data.checkpoint?.firstAttemptAt ?? job.processedOn ?? now,
+      lastAttemptAt: now,
+    };
+    await this.dlq.add(DEAD_LETTER_JOB_NAME, data, {
+      jobId: job.id!,
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
+    await this.ledger.recordDeadLettered(data.importId, data.line, {
+      errorClass: data.errorClass,
+      message,
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+    });
+    return data;
+  }
+}

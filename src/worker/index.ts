@@ -1,0 +1,323 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { burstLimitPer2s, dailyTokenBudget } from '../config/config.js';
+import { silentLogger } from '../logging/logger.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
+import { isAuthError, isPaymentRequiredError, isRetryable } from '../pipedrive/errors.js';
+import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
+import { connectRedis, createRedis } from '../queue/connection.js';
+import type { DeadLetterJobData } from '../queue/dead-letter.js';
+import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
+import { ImportLedger } from '../queue/ledger.js';
+import { DLQ_QUEUE, LEAD_QUEUE } from '../queue/names.js';
+import { parseResetUtc } from './budget-day.js';
+import { BudgetGovernor } from './budget-governor.js';
+import { CacheWarmer } from './cache-warmer.js';
+import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
+import { ContactCache } from './contact-cache.js';
+import { ContactResolver } from './contact-resolver.js';
+import { DeadLetterWriter } from './dead-letter-writer.js';
+import { Heartbeat } from './heartbeat.js';
+import { KeyLocks } from './key-lock.js';
+import { LeadWriter } from './lead-writer.js';
+import { DEFAULT_RETRY, type LeadWorkerOptions } from './options.js';
+import { type CallContext, PipedriveGateway } from './pipedrive-gateway.js';
+import { type ProbeResult, ProcessingControl } from './processing-control.js';
+import { createLeadProcessor, type LeadProcessor } from './processor.js';
+import { sleep } from './sleep.js';
+
+export { type ControlState, describeControl, readControl } from './control.js';
+export { recentWorkers } from './heartbeat.js';
+export type { LeadWorkerOptions, RetryOptions, WarmCacheMode } from './options.js';
+export { DEFAULT_RETRY } from './options.js';
+
+export interface LeadWorker {
+  /** The BullMQ worker on `lead-import` (runs once the token is known to work). */
+  readonly worker: Worker<LeadJobData, LeadJobResult>;
+  readonly workerId: string;
+  /** Resolves when the worker takes jobs: after `/users/me` accepted the token. */
+  readonly ready: Promise<void>;
+  /**
+   * Stops taking jobs, lets in-flight rows finish (aborting them after `drainTimeoutMs`; they go
+   * back to the queue), and closes every connection. Idempotent; runs every step even if one fails.
+   */
+  close(): Promise<void>;
+}
+
+/** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
+function tokenFingerprint(options: PipedriveClientOptions): string {
+  const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
+/**
+ * `createLeadWorker(options)`: the long-running worker on the `lead-import` queue. It checks
+ * the token with `GET /v1/users/me` (which also names the company whose budget and caches it
+ * uses), then processes rows until {@link LeadWorker.close}.
+ */
+export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
+  const prefix = options.prefix ?? 'lpi';
+  const logger = (options.logger ?? silentLogger).child({ component: 'worker' });
+  const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const plan = options.plan ?? 'lite';
+  const auth = options.auth ?? 'api_token';
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const edgeBlockBackoffMs = options.edgeBlockBackoffMs ?? 60_000;
+  const clockSkewMs = options.clockSkewMs ?? 60_000;
+  const resetOffsetMs = parseResetUtc(options.budgetResetUtc ?? '00:00');
+  const concurrency = options.concurrency ?? 8;
+
+  const redis: Redis = options.redis
+    ? options.redis.duplicate({ maxRetriesPerRequest: null })
+    : createRedis(options.redisUrl, 'worker');
+  const connected = options.redis ? Promise.resolve(redis) : connectRedis(redis, options.redisUrl);
+  const ledger = new ImportLedger(redis, prefix);
+  const locks = new KeyLocks(redis);
+  const metrics = new MetricsRecorder(redis, prefix);
+  const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+  const dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, { connection: redis, prefix });
+  const deadLetters = new DeadLetterWriter(dlq, ledger);
+  const heartbeat = new Heartbeat({
+    redis,
+    prefix,
+    workerId,
+    intervalMs: options.heartbeatIntervalMs ?? 5000,
+    onError: (err) => logger.warn({ err }, 'Heartbeat failed'),
+  });
+  const shutdown = new AbortController();
+
+  let governor: BudgetGovernor | undefined;
+  let limiter: CallLimiter | undefined;
+  let processor: LeadProcessor | undefined;
+  const lastRateLimit = new Map<Operation, RateLimitInfo>();
+
+  const onResponse = (event: ResponseEvent) => {
+    // Rejected calls (429) are assumed free; everything else is charged in metrics as in the governor.
+    metrics.recordCall(
+      event.operation,
+      event.status,
+      event.durationMs,
+      event.status === 429 ? 0 : event.tokenCost,
+    );
+    lastRateLimit.set(event.operation, event.rateLimit);
+    if (event.rateLimit.limit !== undefined && !event.operation.endsWith('.search') && event.status !== 429) {
+      limiter?.observeLimit(event.rateLimit.limit);
+    }
+    if (event.rateLimit.dailyTokenRemaining !== undefined && governor) {
+      governor
+        .observe(event.rateLimit)
+        .catch((err: unknown) => logger.debug({ err }, 'Budget correction failed'));
+    }
+  };
+  const clientOptions: PipedriveClientOptions = { ...options.pipedrive, onResponse };
+  const api: PipedriveApi = options.createClient
+    ? options.createClient(clientOptions)
+    : new PipedriveClient(clientOptions);
+
+  const worker = new Worker<LeadJobData, LeadJobResult>(
+    LEAD_QUEUE,
+    (job, token, signal) => {
+      if (!processor) throw new Error('Worker processed a job before it was ready');
+      return processor(job, token, signal);
+    },
+    {
+      connection: redis,
+      prefix,
+      concurrency,
+      autorun: false,
+      // BullMQ honours `queue.rateLimit(ms)` only when a limiter is set; this one never limits by
+      // itself (spacing is bottleneck's job), it only lets 429 pauses and budget waits hold the queue.
+      limiter: { max: 1_000_000_000, duration: 1000 },
+      maximumRateLimitDelay: options.controlPollMs ? Math.max(1000, options.controlPollMs * 2) : 5000,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      // A row whose worker died is safe to run again (checkpoints, intents), so a row is never
+      // failed for stalling: a failure there would bypass the dead-letter queue.
+      maxStalledCount: 1000,
+      name: workerId,
+    },
+  );
+  worker.on('error', (err) => logger.error({ err }, 'Worker error'));
+
+  const probe = async (): Promise<ProbeResult> => {
+    try {
+      const ctx: CallContext = { tokens: 0, signal: shutdown.signal };
+      if (gateway) {
+        await gateway.call('users.me', ctx, (o) => api.getCurrentUser(o), { force: true, retry: false });
+      } else {
+        await api.getCurrentUser({ signal: shutdown.signal });
+      }
+      return { ok: true, info: lastRateLimit.get('users.me') ?? {} };
+    } catch (error) {
+      return { ok: false, info: lastRateLimit.get('users.me') ?? {}, error };
+    }
+  };
+  let gateway: PipedriveGateway | undefined;
+
+  const control = new ProcessingControl({
+    redis,
+    prefix,
+    queue,
+    governor: () => governor,
+    locks,
+    logger,
+    probe,
+    onLocalBlock: async (blocked) => {
+      if (blocked) await worker.pause(true);
+      else worker.resume();
+    },
+    budgetProbeIntervalMs: options.budgetProbeIntervalMs ?? 5 * 60_000,
+    authProbeIntervalMs: options.authProbeIntervalMs ?? 60_000,
+    controlPollMs: options.controlPollMs ?? 2000,
+  });
+
+  /** Checks the token until it works (a 401 blocks everything meanwhile); returns the company. */
+  async function identify(): Promise<string> {
+    for (let n = 1; ; n++) {
+      try {
+        const me = await api.getCurrentUser({ signal: shutdown.signal });
+        return `c${me.company_id}`;
+      } catch (err) {
+        if (shutdown.signal.aborted) throw err;
+        if (isAuthError(err) || isPaymentRequiredError(err)) {
+          if (!control.isLocallyBlocked)
+            await control.blockForAuth(err, isAuthError(err) ? 'auth' : 'payment');
+          await sleep(options.authProbeIntervalMs ?? 60_000, shutdown.signal);
+        } else if (isRetryable(err)) {
+          logger.warn({ err }, 'Cannot reach Pipedrive yet; trying again');
+          await sleep(Math.min(30_000, 500 * 2 ** Math.min(n, 6)), shutdown.signal);
+        } else {
+          throw err;
+        }
+      }
+    }
+  }
+
+  async function start(): Promise<void> {
+    await connected;
+    await heartbeat.start();
+    const companyKey = await identify();
+    governor = new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey,
+      dailyTokens: options.dailyTokens ?? dailyTokenBudget(plan, 1),
+      reserve: options.budgetReserve ?? 0.1,
+      resetOffsetMs,
+    });
+    limiter =
+      options.rateLimit === false
+        ? unlimitedCallLimiter()
+        : await createCallLimiter({
+            redis,
+            id: `${prefix}-${tokenFingerprint(options.pipedrive)}`,
+            burstLimit: burstLimitPer2s(plan, auth),
+            margin: options.rateLimitMargin ?? 0.9,
+            onError: (err) => logger.warn({ err }, 'Rate limiter error'),
+          });
+    gateway = new PipedriveGateway({ governor, limiter, retry, edgeBlockBackoffMs });
+    const cache = new ContactCache(redis, prefix, companyKey);
+    const warmer = new CacheWarmer({
+      redis,
+      prefix,
+      companyKey,
+      api,
+      gateway,
+      cache,
+      locks,
+      ledger,
+      mode: options.warmCache ?? 'auto',
+      freshnessMs: options.cacheFreshnessMs ?? 60_000,
+      clockSkewMs,
+      logger,
+    });
+    const resolver = new ContactResolver({
+      redis,
+      prefix,
+      companyKey,
+      api,
+      gateway,
+      cache,
+      warmer,
+      locks,
+      createRetries: retry.callRetries,
+      clockSkewMs,
+    });
+    const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
+    processor = createLeadProcessor({
+      ledger,
+      resolver,
+      leadWriter,
+      warmer,
+      deadLetters,
+      control,
+      metrics,
+      logger,
+      maxRateLimitRequeues: options.maxRateLimitRequeues ?? 50,
+      edgeBlockBackoffMs,
+      shutdownSignal: shutdown.signal,
+    });
+    // A worker whose token works lifts a block another worker's rejected token set.
+    await control.clearAuthBlock();
+    control.start();
+    logger.info(
+      { workerId, concurrency, plan, auth, companyKey, rateLimit: options.rateLimit !== false },
+      `Worker ${workerId} processing ${LEAD_QUEUE} (concurrency ${concurrency}, ${plan} plan, ${
+        limiter.callsPerWindow === Number.POSITIVE_INFINITY
+          ? 'no rate limit'
+          : `${limiter.callsPerWindow} calls per 2 s`
+      })`,
+    );
+    void worker.run().catch((err: unknown) => logger.error({ err }, 'Worker stopped with an error'));
+  }
+
+  const ready = start();
+  ready.catch((err: unknown) => {
+    if (!shutdown.signal.aborted) logger.error({ err }, 'Worker could not start');
+  });
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      const errors: unknown[] = [];
+      const step = async (what: string, fn: () => Promise<unknown> | unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          errors.push(err);
+          logger.warn({ err }, `Shutdown step failed: ${what}`);
+        }
+      };
+      await step('control timers', () => control.close());
+      await step('drain in-flight rows', async () => {
+        const drained = worker.close();
+        const timeoutMs = options.drainTimeoutMs ?? 30_000;
+        const timer = setTimeout(() => {
+          logger.warn(
+            `In-flight rows did not finish within ${timeoutMs} ms; aborting them (they go back to the queue)`,
+          );
+          shutdown.abort(new Error('Worker is shutting down'));
+        }, timeoutMs);
+        try {
+          await drained;
+        } finally {
+          clearTimeout(timer);
+          shutdown.abort(new Error('Worker is shutting down'));
+        }
+      });
+      await step('startup', () => ready.catch(() => {}));
+      await step('heartbeat', () => heartbeat.stop());
+      await step('rate limiter', () => limiter?.close());
+      await step('metrics', () => metrics.close());
+      await step('queues', () => Promise.all([queue.close(), dlq.close()]));
+      await step('redis', () => redis.quit());
+      if (errors.length) logger.warn({ failures: errors.length }, 'Worker closed with errors');
+    })();
+    return closing;
+  }
+
+  return { worker, workerId, ready, close };
+}

@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import type { AuthKind, Plan } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import type { PipedriveClientOptions } from '../pipedrive/client.js';
+import type { PipedriveApi } from '../pipedrive/types.js';
+
+/** When to warm the contact cache by listing the company's persons and organizations. */
+export type WarmCacheMode = 'auto' | 'always' | 'never';
+
+/**
+ * How transient failures are retried, and the worst case it adds up to.
+ *
+ * Inside one job attempt, each Pipedrive call that fails transiently (5xx, network error,
+ * timeout: `isRetryable`) is tried `callRetries + 1` times by p-retry, waiting
+ * `callRetryMinMs × 2^n` (randomised ×1–2, capped at `callRetryMaxMs`) in between. Creates are
+ * never blindly re-sent: before each new try of a POST whose outcome is unknown, the worker looks
+ * for the object first (see `contact-resolver.ts`, `lead-writer.ts`).
+ *
+ * Across attempts, BullMQ retries the job `attempts` times (`leadJobOptions`: 8) with exponential
+ * backoff from 5 s and jitter 0.5: waits of at most 5, 10, 20, 40, 80, 160 and 320 s (635 s).
+ *
+ * Worst case for one row with the defaults (30 s request timeout, 3 tries per call, a row making
+ * at most ~4 sequential calls): per attempt 4 × (3 × 30 s + 1 s + 2 s) ≈ 6.2 min of calls, so
+ * 8 attempts ≈ 50 min plus 10.6 min of backoff ≈ **1 hour** before the row is dead-lettered.
+ * Typical outages (a 5xx burst, a few lost packets) are absorbed by p-retry within seconds.
+ * Rate limits spend neither retries nor attempts: they pause the queue and re-queue the row,
+ * at most `maxRateLimitRequeues` times.
+ */
+export interface RetryOptions {
+  /** Extra tries of one call after a transient failure. @defaultValue 2 */
+  callRetries: number;
+  /** First pause between tries, in ms. @defaultValue 500 */
+  callRetryMinMs: number;
+  /** Longest pause between tries, in ms. @defaultValue 4000 */
+  callRetryMaxMs: number;
+}
+
+export interface LeadWorkerOptions {
+  /** Redis URL (the worker opens its own connections). */
+  redisUrl: string;
+  /** Prefix of every key (BullMQ's and ours). @defaultValue `lpi` */
+  prefix?: string;
+  /** How to reach Pipedrive (base URL, token or OAuth, timeout); the worker adds its `onResponse` hook. */
+  pipedrive: Omit<PipedriveClientOptions, 'onResponse'>;
+  /** Pipedrive plan: burst limit and default daily budget. @defaultValue `lite` */
+  plan?: Plan;
+  /** API token or OAuth: OAuth apps get 4× the burst limit. @defaultValue `api_token` */
+  auth?: AuthKind;
+  /** The company's daily token budget. @defaultValue 30,000 × plan multiplier × 1 seat */
+  dailyTokens?: number;
+  /** Jobs one process works on at once. @defaultValue 8 */
+  concurrency?: number;
+  /** @defaultValue `auto` */
+  warmCache?: WarmCacheMode;
+  /** Fraction of the burst limits to use, 0–1. @defaultValue 0.9 */
+  rateLimitMargin?: number;
+  /** `false` turns all client-side spacing off (a sandbox without limits, overhead benchmarks). @defaultValue true */
+  rateLimit?: boolean;
+  /** Share of the daily budget left for the company's other integrations, 0–1. @defaultValue 0.1 */
+  budgetReserve?: number;
+  /** When Pipedrive's budget day starts, `HH:MM` UTC. @defaultValue `00:00` */
+  budgetResetUtc?: string;
+  /** Transient-failure retries inside a job; see {@link RetryOptions} for the worst case. */
+  retry?: Partial<RetryOptions>;
+  /** A row re-queued by rate limits more often than this is dead-lettered. @defaultValue 50 */
+  maxRateLimitRequeues?: number;
+  /** Pause after Cloudflare's HTML 403 before anyone calls again, in ms. @defaultValue 60000 */
+  edgeBlockBackoffMs?: number;
+  /** While the budget is spent or the token rejected, look again this often (ms). @defaultValue 300000 budget, 60000 auth */
+  budgetProbeIntervalMs?: number;
+  authProbeIntervalMs?: number;
+  /**
+   * A contact cache filled by listing is trusted for this long; after that a miss lists what
+   * changed (`updated_since`, 10 tokens) before creating. @defaultValue 60000
+   */
+  cacheFreshnessMs?: number;
+  /** Clock skew allowed between us and Pipedrive when listing `updated_since` (ms). @defaultValue 300000 */
+  clockSkewMs?: number;
+  /** Heartbeat period (ms). @defaultValue 5000 */
+  heartbeatIntervalMs?: number;
+  /** BullMQ job lock (ms); a dead worker's rows run again after it expires. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** How often BullMQ looks for rows whose worker died (ms). @defaultValue 30000 */
+  stalledIntervalMs?: number;
+  /** How long `close()` waits for in-flight jobs before aborting them (ms). @defaultValue 30000 */
+  drainTimeoutMs?: number;
+  /** How often idle workers look at the control hash (ms). @defaultValue 2000 */
+  controlPollMs?: number;
+  /** Stable name for logs and the heartbeat. @defaultValue `<hostname>-<pid>-<random>` */
+  workerId?: string;
+  logger?: Logger;
+  /** Builds the client from the options (with the worker's hook). @defaultValue `new PipedriveClient(options)` */
+  createClient?: (options: PipedriveClientOptions) => PipedriveApi;
+  /** An ioredis connection to copy instead of opening one from `redisUrl`. */
+  redis?: Redis;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { callRetries: 2, callRetryMinMs: 500, callRetryMaxMs: 4000 };

@@ -1,0 +1,124 @@
+import pRetry from 'p-retry';
+import {
+  isPermissionError,
+  isRateLimitError,
+  isRetryable,
+  type PipedriveRateLimitError,
+} from '../pipedrive/errors.js';
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
+import type { CallOptions, Operation } from '../pipedrive/types.js';
+import type { BudgetGovernor } from './budget-governor.js';
+import type { CallLimiter } from './call-limiter.js';
+import { BudgetSpentError } from './errors.js';
+import type { RetryOptions } from './options.js';
+import { sleep } from './sleep.js';
+
+/** What one row's calls share: the abort signal and the tokens charged to it. */
+export interface CallContext {
+  signal?: AbortSignal | undefined;
+  /** Tokens charged for this row so far (added to the import's `tokensUsed`). */
+  tokens: number;
+}
+
+export interface GatewayOptions {
+  governor: BudgetGovernor;
+  limiter: CallLimiter;
+  retry: RetryOptions;
+  /** Pause after Cloudflare's HTML 403, in ms. */
+  edgeBlockBackoffMs: number;
+}
+
+export interface CallSettings {
+  /** Retry transient failures with p-retry. False for creates, which look before re-sending. @defaultValue true */
+  retry?: boolean;
+  /** Skip the budget check (still charged): probes that find out whether the budget is back. */
+  force?: boolean;
+}
+
+/**
+ * The one way the worker calls Pipedrive: admission (global pause, daily budget), spacing
+ * (burst and search limiters), transient retries, and the reaction to a 429 that every other
+ * caller must see at once (a cluster-wide pause for the time Pipedrive asked).
+ */
+export class PipedriveGateway {
+  constructor(private readonly options: GatewayOptions) {}
+
+  async call<T>(
+    operation: Operation,
+    ctx: CallContext,
+    fn: (options: CallOptions) => Promise<T>,
+    settings: CallSettings = {},
+  ): Promise<T> {
+    const once = () => this.callOnce(operation, ctx, fn, settings.force ?? false);
+    if (settings.retry === false) return once();
+    const { callRetries, callRetryMinMs, callRetryMaxMs } = this.options.retry;
+    return pRetry(once, {
+      retries: callRetries,
+      minTimeout: callRetryMinMs,
+      maxTimeout: callRetryMaxMs,
+      factor: 2,
+      randomize: true,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      shouldRetry: ({ error }) => isRetryable(error),
+    });
+  }
+
+  /** Waits for the backoff p-retry would use before try `n` (1-based), for callers that retry by hand. */
+  async backoff(n: number, signal?: AbortSignal): Promise<void> {
+    const { callRetryMinMs, callRetryMaxMs } = this.options.retry;
+    const ms = Math.min(callRetryMaxMs, callRetryMinMs * 2 ** (n - 1) * (1 + Math.random()));
+    await sleep(ms, signal);
+  }
+
+  private async callOnce<T>(
+    operation: Operation,
+    ctx: CallContext,
+    fn: (options: CallOptions) => Promise<T>,
+    force: boolean,
+  ): Promise<T> {
+    const cost = TOKEN_COSTS[operation];
+    const { governor, limiter } = this.options;
+    for (;;) {
+      ctx.signal?.throwIfAborted();
+      const admission = await governor.admit(cost, force);
+      if (admission.kind === 'admitted') break;
+      if (admission.kind === 'spent')
+        throw new BudgetSpentError(admission.untilMs, admission.used, admission.limit);
+      // Someone got a 429: wait out the pause here rather than add to the pile of rejected calls.
+      await sleep(admission.waitMs + Math.random() * 250, ctx.signal);
+    }
+    const kind = operation.endsWith('.search') ? 'search' : 'call';
+    try {
+      const result = await limiter.schedule(kind, () => fn(ctx.signal ? { signal: ctx.signal } : {}));
+      ctx.tokens += cost;
+      return result;
+    } catch (err) {
+      if (isRateLimitError(err)) {
+        await governor.refund(cost);
+        await this.onRateLimited(err);
+      } else {
+        ctx.tokens += cost;
+        if (isPermissionError(err) && err.blockedByEdge) {
+          await governor.pauseCalls(this.options.edgeBlockBackoffMs, 'edge');
+        }
+      }
+      throw err;
+    }
+  }
+
+  private async onRateLimited(err: PipedriveRateLimitError): Promise<void> {
+    if (err.scope === 'daily') {
+      await this.options.governor.markSpentByServer();
+      return;
+    }
+    // Our spacing should have prevented it (clock jitter, another integration on the token):
+    // everyone stops for the time Pipedrive asked, so nobody adds to the pile of rejected calls.
+    await this.options.governor.pauseCalls(err.retryAfterMs, rateLimitKind(err));
+  }
+}
+
+/** The 429 scope as the worker reports it: a search window 429 is neither burst nor daily. */
+export function rateLimitKind(err: PipedriveRateLimitError): 'burst' | 'daily' | 'search' {
+  if (err.scope === 'daily') return 'daily';
+  return err.operation.endsWith('.search') ? 'search' : 'burst';
+}

@@ -1,0 +1,241 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+import type { RateLimitInfo } from '../pipedrive/types.js';
+import { keysFor } from '../queue/names.js';
+import type { BudgetGovernor } from './budget-governor.js';
+import { formatUtc, readControl } from './control.js';
+import type { KeyLocks } from './key-lock.js';
+
+/**
+ * Extends BullMQ's queue-wide rate limit (the `limiter` key `queue.rateLimit(ms)` sets) to at
+ * least `ms`, never shortening it: `queue.rateLimit` overwrites, so a 2-second burst pause would
+ * otherwise cut short a wait for tomorrow's budget. The value is BullMQ's own (MAX_SAFE_INTEGER).
+ */
+const HOLD_LUA = `
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+end
+return pttl
+`;
+
+type HoldRedis = Redis & { queueHold(key: string, ms: number, value: string): Promise<number> };
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Rate-limit headers of the probe's response. */
+  info: RateLimitInfo;
+  error?: unknown;
+}
+
+export interface ProcessingControlOptions {
+  redis: Redis;
+  prefix: string;
+  queue: Queue;
+  /** Known once the startup probe has named the company. */
+  governor: () => BudgetGovernor | undefined;
+  locks: KeyLocks;
+  logger: Logger;
+  /** `GET /v1/users/me` through the gateway, forced past the budget (2 tokens). */
+  probe: () => Promise<ProbeResult>;
+  /** This process stops (true) or resumes (false) taking jobs: its own token is rejected. */
+  onLocalBlock: (blocked: boolean) => Promise<void>;
+  budgetProbeIntervalMs: number;
+  authProbeIntervalMs: number;
+  controlPollMs: number;
+}
+
+/**
+ * What stops every worker at once, and what starts them again:
+ * - a 429 or an edge block: BullMQ's queue-wide rate limit for the time Pipedrive asked;
+ * - a spent daily budget: the same, until the next budget day, plus `budgetWaitUntil` in the
+ *   control hash ("waiting for budget until …"); one worker probes now and then and reopens
+ *   early when Pipedrive's budget is back (its day may start at another hour than ours);
+ * - a rejected token (401, or 402 for an unpaid account): the queue is paused, `blockedReason`
+ *   set ("blocked: …"), one fatal log line; nothing is dead-lettered. A worker whose token works
+ *   (at start, or on its periodic probe) clears the block and resumes the queue.
+ */
+export class ProcessingControl {
+  private readonly keys: ReturnType<typeof keysFor>;
+  private readonly redis: HoldRedis;
+  private budgetTimer: NodeJS.Timeout | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private lastAuthProbeAt = 0;
+  private locallyBlocked = false;
+  private announcedBudgetUntil = 0;
+  private closed = false;
+
+  constructor(private readonly options: ProcessingControlOptions) {
+    this.keys = keysFor(options.prefix);
+    if (!('queueHold' in options.redis)) {
+      options.redis.defineCommand('queueHold', { numberOfKeys: 1, lua: HOLD_LUA });
+    }
+    this.redis = options.redis as HoldRedis;
+  }
+
+  /** The budget as the governor sees it now (for a daily 429). */
+  async governorStatus() {
+    const governor = this.options.governor();
+    if (!governor) throw new Error('Budget governor used before the worker knew its company');
+    return governor.status();
+  }
+
+  get isLocallyBlocked(): boolean {
+    return this.locallyBlocked;
+  }
+
+  /** Starts watching the control hash (to clear a block another worker's bad token set). */
+  start(): void {
+    this.pollTimer = setInterval(
+      () => void this.poll().catch((err) => this.warn(err)),
+      this.options.controlPollMs,
+    );
+    this.pollTimer.unref();
+  }
+
+  /** No worker fetches a job for `ms` (BullMQ's queue rate limit), never shortening a longer hold. */
+  async holdQueue(ms: number): Promise<void> {
+    const limiterKey = this.options.queue.keys.limiter!;
+    await this.redis.queueHold(limiterKey, Math.max(1, Math.round(ms)), String(Number.MAX_SAFE_INTEGER));
+  }
+
+  async waitForBudget(untilMs: number, used: number, limit: number): Promise<void> {
+    const reason = `daily token budget spent (${used.toLocaleString('en')} of ${limit.toLocaleString('en')} tokens)`;
+    const control = this.keys.control;
+    const current = Number(await this.redis.hget(control, 'budgetWaitUntil')) || 0;
+    if (current < untilMs) {
+      await this.redis.hset(control, { budgetWaitUntil: untilMs, budgetWaitReason: reason });
+    }
+    await this.holdQueue(untilMs - Date.now());
+    if (this.announcedBudgetUntil !== untilMs) {
+      this.announcedBudgetUntil = untilMs;
+      this.options.logger.warn(
+        { untilMs, used, limit },
+        `Waiting for budget until ${formatUtc(untilMs)}: ${reason}; rows stay queued, none fail`,
+      );
+    }
+    this.startBudgetProbe();
+  }
+
+  /** A rejected token: stop this process, pause everyone, say why once. */
+  async blockForAuth(err: unknown, kind: 'auth' | 'payment'): Promise<void> {
+    const wasBlocked = this.locallyBlocked;
+    this.locallyBlocked = true;
+    if (!wasBlocked) await this.options.onLocalBlock(true);
+    const reason =
+      kind === 'auth'
+        ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
+        : 'Pipedrive says the company account is not open (402: trial over or unpaid). Processing resumes once the account works again.';
+    const control = this.keys.control;
+    const first = await this.redis.hsetnx(control, 'blockedReason', reason);
+    await this.redis.hset(control, { blockedKind: 'auth', blockedAt: Date.now() });
+    if (!(await this.options.queue.isPaused())) {
+      await this.options.queue.pause();
+      await this.redis.hset(control, 'pausedBy', 'auth');
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    if (first === 1) this.options.logger.fatal({ detail }, `Processing paused: ${reason}`);
+    else if (!wasBlocked)
+      this.options.logger.warn({ detail }, 'This worker’s token is rejected too; it waits');
+    this.startAuthProbe();
+  }
+
+  /** This worker's token works: lift a block set because of a rejected token. */
+  async clearAuthBlock(): Promise<void> {
+    if (this.locallyBlocked) {
+      this.locallyBlocked = false;
+      await this.options.onLocalBlock(false);
+    }
+    this.stopAuthProbe();
+    const state = await readControl(this.options.redis, this.options.prefix);
+    if (state.blockedKind !== 'auth') return;
+    await this.redis.hdel(this.keys.control, 'blockedReason', 'blockedKind', 'blockedAt');
+    if (state.pausedBy === 'auth') {
+      await this.options.queue.resume();
+      await this.redis.hdel(this.keys.control, 'pausedBy');
+    }
+    this.options.logger.info('Pipedrive accepts the token: block lifted, processing resumes');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of [this.budgetTimer, this.authTimer, this.pollTimer]) if (t) clearInterval(t);
+    this.budgetTimer = this.authTimer = this.pollTimer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.closed) return;
+    const state = await readControl(this.options.redis, this.options.prefix);
+    if (state.blockedKind === 'auth' && !this.locallyBlocked) {
+      // Another worker's token was rejected; if ours works, lift the block.
+      if (Date.now() - this.lastAuthProbeAt < this.options.authProbeIntervalMs) return;
+      this.lastAuthProbeAt = Date.now();
+      const result = await this.options.probe();
+      if (result.ok) await this.clearAuthBlock();
+    }
+    if (state.budgetWaitUntil && state.budgetWaitUntil > Date.now()) this.startBudgetProbe();
+  }
+
+  private startBudgetProbe(): void {
+    if (this.budgetTimer || this.closed) return;
+    this.budgetTimer = setInterval(
+      () => void this.probeBudget().catch((err) => this.warn(err)),
+      this.options.budgetProbeIntervalMs,
+    );
+    this.budgetTimer.unref();
+  }
+
+  private async probeBudget(): Promise<void> {
+    const control = this.keys.control;
+    const until = Number(await this.redis.hget(control, 'budgetWaitUntil')) || 0;
+    if (until <= Date.now()) {
+      // The budget day turned: the hold has expired with it.
+      if (until) await this.redis.hdel(control, 'budgetWaitUntil', 'budgetWaitReason');
+      if (this.budgetTimer) clearInterval(this.budgetTimer);
+      this.budgetTimer = undefined;
+      return;
+    }
+    const governor = this.options.governor();
+    if (!governor) return;
+    // One prober for all workers per interval.
+    const lock = await this.options.locks.tryAcquire(
+      this.keys.lock(governor.companyKey, 'budget-probe', 'all'),
+      Math.max(1000, this.options.budgetProbeIntervalMs - 100),
+    );
+    if (!lock) return;
+    const result = await this.options.probe();
+    if (!result.ok) return;
+    if (await governor.reopenAfterProbe(result.info, 50)) {
+      await this.redis.hdel(control, 'budgetWaitUntil', 'budgetWaitReason');
+      await this.options.queue.removeRateLimitKey();
+      this.announcedBudgetUntil = 0;
+      this.options.logger.info('Pipedrive’s daily budget is back before our reset time: processing resumes');
+    }
+  }
+
+  private startAuthProbe(): void {
+    if (this.authTimer || this.closed) return;
+    this.authTimer = setInterval(async () => {
+      try {
+        this.lastAuthProbeAt = Date.now();
+        const result = await this.options.probe();
+        if (result.ok) await this.clearAuthBlock();
+      } catch (err) {
+        this.warn(err);
+      }
+    }, this.options.authProbeIntervalMs);
+    this.authTimer.unref();
+  }
+
+  private stopAuthProbe(): void {
+    if (this.authTimer) clearInterval(this.authTimer);
+    this.authTimer = undefined;
+  }
+
+  private warn(err: unknown): void {
+    if (this.closed) return;
+    this.options.logger.warn({ err }, 'Control check failed; will try again');
+  }
+}

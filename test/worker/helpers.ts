@@ -1,0 +1,208 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
+import type { LeadJobData } from '../../src/queue/job-data.js';
+import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
+import { leadJobOptions } from '../../src/queue/job-options.js';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { organizationKey, personKey } from '../../src/queue/match-keys.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
+
+/** A sandbox closed after the file's tests. */
+export async function testSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const sandbox = await startSandbox({ port: 0, ...options });
+  afterAll(() => sandbox.close());
+  return sandbox;
+}
+
+export interface RowSpec {
+  title?: string;
+  org?: string;
+  person?: { name: string; email?: string; phone?: string };
+  lead?: Partial<LeadJobData['lead']>;
+}
+
+/** Rows of an import as the producer would enqueue them (line = index + 2, after the header). */
+export function jobsFor(importId: string, rows: RowSpec[]): LeadJobData[] {
+  return rows.map((row, i) => ({
+    v: 1,
+    importId,
+    line: i + 2,
+    lead: { title: row.title ?? `Lead ${i + 2}`, origin_id: importId, ...row.lead },
+    ...(row.person ? { person: row.person } : {}),
+    ...(row.org ? { organization: { name: row.org } } : {}),
+    cells: [row.title ?? `Lead ${i + 2}`, row.person?.name ?? '', row.person?.email ?? '', row.org ?? ''],
+  }));
+}
+
+/**
+ * `count` rows sharing `orgs` organizations and `persons` persons (each person always at the
+ * same organization), as a trade-show file would.
+ */
+export function sharedContactRows(count: number, orgs: number, persons: number): RowSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const p = i % persons;
+    return {
+      title: `Deal ${i}`,
+      org: `Company ${p % orgs} Ltd`,
+      person: { name: `Person ${p}`, email: `person${p}@example.com` },
+    };
+  });
+}
+
+export interface EnqueueOptions {
+  attempts?: number;
+  backoffMs?: number;
+  removeOnComplete?: boolean;
+}
+
+/** Creates the import record and enqueues its rows directly (what `importCsv` does, minus the CSV). */
+export async function enqueueImport(
+  redis: Redis,
+  prefix: string,
+  importId: string,
+  jobs: LeadJobData[],
+  options: EnqueueOptions = {},
+): Promise<void> {
+  const ledger = new ImportLedger(redis, prefix);
+  await ledger.createImport({
+    importId,
+    fileName: `${importId}.csv`,
+    fileSize: 0,
+    fileHash: importId,
+    mapping: null,
+    header: ['Title', 'Name', 'Email', 'Organization'],
+    createdAt: Date.now(),
+  });
+  const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+  try {
+    await ledger.markEnqueued(
+      importId,
+      jobs.map((j) => j.line),
+    );
+    await queue.addBulk(
+      jobs.map((data) => {
+        const opts = leadJobOptions(importId, data.line);
+        return {
+          name: LEAD_JOB_NAME,
+          data,
+          opts: {
+            ...opts,
+            ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+            ...(options.backoffMs !== undefined
+              ? { backoff: { type: 'exponential', delay: options.backoffMs, jitter: 0.5 } }
+              : {}),
+            ...(options.removeOnComplete === false ? { removeOnComplete: false } : {}),
+          },
+        };
+      }),
+    );
+    const persons = new Set(
+      jobs.filter((j) => j.person).map((j) => personKey(j.person!, j.organization?.name)),
+    );
+    const orgs = new Set(
+      jobs.filter((j) => j.organization).map((j) => organizationKey(j.organization!.name)),
+    );
+    await ledger.setCounters(importId, {
+      rows: jobs.length,
+      distinctPersons: persons.size,
+      distinctOrganizations: orgs.size,
+    });
+    await ledger.setState(importId, 'enqueued');
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Polls `check` until it returns a value other than `undefined`/`false`, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  { timeoutMs = 30_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface WorkerProcess {
+  readonly proc: ChildProcess;
+  /** Every line the process printed (stdout and stderr). */
+  readonly lines: string[];
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/** Spawns `lead-importer worker` as a real child process. */
+export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(proc);
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const exited = once(proc, 'exit').then(([code]) => {
+    live.delete(proc);
+    return code as number | null;
+  });
+  return {
+    proc,
+    lines,
+    exited,
+    waitForLine(pattern, timeoutMs = 30_000) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `No line matching ${pattern} within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
