@@ -1,15 +1,62 @@
 import type { Command } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { loadConfig } from '../config/config.js';
+import { startDashboard } from '../dashboard/index.js';
+import { createLogger } from '../logging/logger.js';
+import { limitsFromConfig } from '../ops/ops-context.js';
 
-// Placeholder until the issue that builds `dashboard` lands.
 export const command: Command = {
   name: 'dashboard',
-  summary: 'dashboard',
-  help: 'lead-importer dashboard (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer dashboard is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'bull-board, imports page, /metrics, /healthz',
+  help: `Usage: lead-importer dashboard [--port 3000] [--host 127.0.0.1]
+
+Serves, until Ctrl-C:
+  /           imports: state, progress, counts, tokens, budget left, ETA (refreshes itself)
+  /queues     bull-board for lead-import and lead-import-dlq
+  /metrics    Prometheus metrics, summed over every worker process (read from Redis)
+  /healthz    200 when Redis answers and a worker was seen in the last 30 s, else 503
+
+Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
+/healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
+and listens on loopback only; a non-loopback --host is refused.
+
+Options:
+  --port N      port to listen on (default 3000; 0 picks a free one)
+  --host HOST   address to bind (default 127.0.0.1)`,
+  options: { port: { type: 'string' }, host: { type: 'string' } },
+  positionals: [0, 0],
+  async run(args, io) {
+    const config = loadConfig(io.env);
+    const port = args.values.port === undefined ? 3000 : Number(args.values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port must be a port number (0-65535), got "${String(args.values.port)}".`);
+    }
+    const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
+    const logger = createLogger({ level: config.logLevel, name: 'dashboard' });
+    const { user, password } = config.dashboard;
+    if (!user !== !password) {
+      throw new UsageError(
+        'Set both DASHBOARD_USER and DASHBOARD_PASSWORD (or neither, for a read-only dashboard on loopback).',
+      );
+    }
+    const dashboard = await startDashboard({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      limits: limitsFromConfig(config),
+      host,
+      port,
+      auth: user && password ? { user, password } : undefined,
+      logger,
+    });
+    io.stdout.write(
+      `Dashboard at ${dashboard.url}/ (queues at /queues, metrics at /metrics)${dashboard.actionsEnabled ? '' : ' — read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions'}. Ctrl-C to stop.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await dashboard.close();
+    return ExitCode.Ok;
   },
 };

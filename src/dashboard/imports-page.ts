@@ -1,0 +1,272 @@
+import { formatDuration } from '../ops/eta.js';
+import { formatCount, formatUtc } from '../ops/format.js';
+import type { ImportStatus } from '../ops/status.js';
+import type { ImportDetail, Overview } from './overview.js';
+
+/** Escapes text for HTML element content and quoted attributes. File names and errors are user input. */
+export function esc(value: unknown): string {
+  return String(value ?? '')
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const STYLE = `
+:root{--bg:#f5f6f8;--card:#fff;--ink:#1d2430;--muted:#667085;--line:#e4e7ec;--accent:#2f6fed;
+--ok:#12805c;--warn:#b25e09;--bad:#c0362c;--idle:#667085}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+header{background:#121926;color:#fff;padding:0 24px;display:flex;align-items:center;gap:24px;height:52px}
+header .brand{font-weight:650;letter-spacing:.2px}
+header nav a{color:#c9d3e3;text-decoration:none;margin-right:16px}
+header nav a.active,header nav a:hover{color:#fff}
+main{max-width:1280px;margin:0 auto;padding:20px 24px 40px}
+h1{font-size:20px;margin:4px 0 16px}
+.strip{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}
+.tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px;min-width:150px}
+.tile .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px}
+.tile .v{font-size:18px;font-weight:600;font-variant-numeric:tabular-nums}
+.notice{background:#fff4e5;border:1px solid #f5c98a;color:#7a4100;border-radius:10px;padding:10px 14px;margin-bottom:16px}
+.notice.bad{background:#fdecea;border-color:#f1b0aa;color:#8a1f16}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
+table{border-collapse:collapse;width:100%}
+th,td{padding:10px 12px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
+th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr:last-child td{border-bottom:0}
+td .sub{color:var(--muted);font-size:12px}
+a{color:var(--accent)}
+.badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
+.s-running,.s-reading{background:#e8f0fe;color:#1f57c3}
+.s-completed{background:#e3f5ec;color:var(--ok)}
+.s-waiting-for-budget,.s-paused{background:#fff1dc;color:var(--warn)}
+.s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
+.s-cancelled{background:#eef0f3;color:var(--idle)}
+.bar{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
+.bar>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
+.s-completed-bar>span{background:#19a974}
+.pct{font-size:12px;color:var(--muted);margin-top:3px;font-variant-numeric:tabular-nums}
+.empty{padding:28px;text-align:center;color:var(--muted)}
+.bad{color:var(--bad)}
+dl.kv{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px;margin:0;padding:16px}
+dl.kv div{border-left:3px solid var(--line);padding-left:10px}
+dl.kv dt{color:var(--muted);font-size:12px}
+dl.kv dd{margin:0;font-size:17px;font-weight:600;font-variant-numeric:tabular-nums}
+h2{font-size:16px;margin:24px 0 10px}
+code{background:#eef0f3;border-radius:4px;padding:1px 5px}
+.actions{display:flex;gap:8px;margin:0 0 16px}
+button{font:inherit;border:1px solid var(--line);background:#fff;border-radius:8px;padding:6px 12px;cursor:pointer}
+button:hover{border-color:var(--accent)}
+footer{color:var(--muted);font-size:12px;margin-top:14px}
+`;
+
+export function layout(
+  title: string,
+  body: string,
+  nonce: string,
+  active: 'imports' | 'none' = 'imports',
+): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)} · lead-importer</title><style>${STYLE}</style></head>
+<body><header><span class="brand">lead-importer</span><nav>
+<a href="/"${active === 'imports' ? ' class="active"' : ''}>Imports</a><a href="/queues">Queues</a><a href="/metrics">Metrics</a><a href="/healthz">Health</a>
+</nav></header><main>${body}</main>
+<script nonce="${esc(nonce)}">${CLIENT_SCRIPT}</script></body></html>`;
+}
+
+const STATE_LABEL: Record<ImportStatus['state'], string> = {
+  reading: 'reading',
+  running: 'running',
+  'waiting-for-budget': 'waiting for budget',
+  blocked: 'blocked',
+  paused: 'paused',
+  completed: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+
+function stripHtml(o: Overview): string {
+  const lead = o.queues.lead;
+  const tiles: [string, string, string][] = [
+    ['workers', 'Workers online', formatCount(o.workers)],
+    [
+      'queued',
+      'Queued rows',
+      formatCount((lead.waiting ?? 0) + (lead.delayed ?? 0) + (lead.prioritized ?? 0) + (lead.paused ?? 0)),
+    ],
+    ['active', 'In flight', formatCount(lead.active ?? 0)],
+    ['dlq', 'Dead-letter queue', formatCount(Object.values(o.queues.deadLetter).reduce((a, b) => a + b, 0))],
+    [
+      'budget',
+      'Budget left today',
+      o.budget ? `${formatCount(o.budget.left)} / ${formatCount(o.budget.limit)}` : '—',
+    ],
+  ];
+  return `<div class="strip">${tiles
+    .map(
+      ([id, k, v]) =>
+        `<div class="tile"><div class="k">${esc(k)}</div><div class="v" data-tile="${id}">${esc(v)}</div></div>`,
+    )
+    .join('')}</div>`;
+}
+
+function noticeHtml(notice: string | null): string {
+  const bad = notice?.startsWith('Blocked') ? ' bad' : '';
+  return `<div class="notice${bad}" id="notice"${notice ? '' : ' hidden'}>${esc(notice ?? '')}</div>`;
+}
+
+export function importRowHtml(s: ImportStatus): string {
+  const pct = Math.floor(s.progress * 100);
+  const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
+  return `<tr data-import="${esc(s.importId)}">
+<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}</div></td>
+<td><span class="badge s-${s.state}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
+<td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${pct}%"></span></div><div class="pct">${pct}%</div></td>
+<td class="n">${formatCount(s.rows)}</td><td class="n">${formatCount(s.created)}</td><td class="n">${formatCount(s.reusedContacts)}</td>
+<td class="n">${formatCount(s.rejected)}</td><td class="n${s.deadLettered ? ' bad' : ''}">${formatCount(s.deadLettered)}</td>
+<td class="n">${formatCount(s.pending)}</td><td class="n">${formatCount(s.tokensUsed)}</td>
+<td class="n">${s.etaMs === null ? '—' : esc(formatDuration(s.etaMs))}</td></tr>`;
+}
+
+const TABLE_HEAD = `<thead><tr><th>File</th><th>State</th><th>Progress</th><th class="n">Rows</th><th class="n">Created</th>
+<th class="n">Reused contacts</th><th class="n">Rejected</th><th class="n">Dead-lettered</th><th class="n">Pending</th>
+<th class="n">Tokens</th><th class="n">ETA</th></tr></thead>`;
+
+export function renderImportsPage(o: Overview, nonce: string): string {
+  const rows = o.imports.length
+    ? o.imports.map(importRowHtml).join('')
+    : '<tr><td colspan="11" class="empty">No imports yet. Start one with <code>lead-importer import FILE</code>.</td></tr>';
+  return layout(
+    'Imports',
+    `<h1>Imports</h1>${noticeHtml(o.notice)}${stripHtml(o)}
+<div class="card"><table id="imports" data-poll="/api/imports">${TABLE_HEAD}<tbody>${rows}</tbody></table></div>
+<footer>Refreshes every 2 s · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
+    nonce,
+  );
+}
+
+export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnabled: boolean): string {
+  const s = d.status;
+  const kv: [string, string, string][] = [
+    ['rows', 'Rows', formatCount(s.rows)],
+    ['created', 'Created', formatCount(s.created)],
+    ['rejected', 'Rejected', formatCount(s.rejected)],
+    ['deadLettered', 'Dead-lettered', formatCount(s.deadLettered)],
+    ['cancelled', 'Cancelled', formatCount(s.cancelled)],
+    ['pending', 'Pending', formatCount(s.pending)],
+    ['createdPersons', 'Persons created', formatCount(s.createdPersons)],
+    ['reusedPersons', 'Persons reused', formatCount(s.reusedPersons)],
+    ['createdOrganizations', 'Organizations created', formatCount(s.createdOrganizations)],
+    ['reusedOrganizations', 'Organizations reused', formatCount(s.reusedOrganizations)],
+    ['tokensUsed', 'Tokens spent', formatCount(s.tokensUsed)],
+    ['eta', 'ETA', s.etaMs === null ? '—' : formatDuration(s.etaMs)],
+  ];
+  const dlRows = d.deadLetters.length
+    ? d.deadLetters
+        .map(
+          (
+            e,
+          ) => `<tr><td class="n">${e.line}</td><td>${esc(e.errorClass)}</td><td class="n">${e.httpStatus ?? ''}</td>
+<td>${esc(e.message)}</td><td class="n">${e.attempts}</td><td class="n">${esc(formatUtc(e.lastAttemptAt))}</td></tr>`,
+        )
+        .join('')
+    : '<tr><td colspan="6" class="empty">No dead-lettered rows.</td></tr>';
+  const id = esc(s.importId);
+  const actions = actionsEnabled
+    ? `<div class="actions"><button data-action="/api/imports/${encodeURIComponent(s.importId)}/dlq/retry">Retry dead-lettered rows</button>
+<button data-action="/api/imports/${encodeURIComponent(s.importId)}/cancel" data-confirm="Cancel every unprocessed row of this import?">Cancel import</button></div>`
+    : '';
+  return layout(
+    s.fileName || s.importId,
+    `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${s.state}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>
+<p class="sub" data-field="stateText">${esc(s.stateText)}</p>${actions}
+<div class="card" id="detail" data-poll="/api/imports/${encodeURIComponent(s.importId)}"><dl class="kv">${kv
+      .map(([k, label, v]) => `<div><dt>${esc(label)}</dt><dd data-field="${k}">${esc(v)}</dd></div>`)
+      .join('')}</dl></div>
+<h2>Dead-lettered rows</h2>
+<div class="card"><table><thead><tr><th class="n">Line</th><th>Error</th><th class="n">HTTP</th><th>Message</th><th class="n">Attempts</th><th class="n">Last attempt</th></tr></thead>
+<tbody>${dlRows}</tbody></table></div>
+<footer>${d.moreDeadLetters ? `${formatCount(d.moreDeadLetters)} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>`,
+    nonce,
+  );
+}
+
+/**
+ * The browser side: polls the JSON endpoint every 2 s and redraws with DOM calls and
+ * textContent only (no innerHTML with data), so a hostile file name stays text.
+ */
+const CLIENT_SCRIPT = `(() => {
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const dur = (ms) => { if (ms == null) return '—'; const s = Math.round(ms / 1000); if (s < 60) return s + ' s';
+  const m = Math.round(s / 60); if (m < 60) return m + ' min'; const h = Math.floor(m / 60);
+  return h < 48 ? h + ' h ' + (m % 60) + ' min' : Math.floor(h / 24) + ' d ' + (h % 24) + ' h'; };
+const LABEL = { 'waiting-for-budget': 'waiting for budget' };
+const el = (tag, attrs, ...kids) => { const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v != null) e.setAttribute(k, v);
+  for (const c of kids) e.append(c); return e; };
+const badge = (s) => { const b = el('span', { class: 'badge s-' + s.state }, LABEL[s.state] || s.state);
+  if (s.stateText !== (LABEL[s.state] || s.state)) b.title = s.stateText; return b; };
+function row(s) {
+  const pct = Math.floor(s.progress * 100);
+  const bar = el('div', { class: 'bar' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
+  bar.firstChild.style.width = pct + '%';
+  const stateCell = el('td', null, badge(s));
+  if (s.state === 'waiting-for-budget' || s.state === 'blocked') stateCell.append(el('div', { class: 'sub' }, s.stateText.replace(/^blocked: /, '')));
+  const n = (v, extra) => el('td', { class: 'n' + (extra || '') }, v);
+  return el('tr', { 'data-import': s.importId },
+    el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId)),
+    stateCell, el('td', null, bar, el('div', { class: 'pct' }, pct + '%')),
+    n(fmt(s.rows)), n(fmt(s.created)), n(fmt(s.reusedContacts)), n(fmt(s.rejected)),
+    n(fmt(s.deadLettered), s.deadLettered ? ' bad' : ''), n(fmt(s.pending)), n(fmt(s.tokensUsed)), n(dur(s.etaMs)));
+}
+function patchRow(tr, s) {
+  // Keep the progress bar element so its width animates instead of jumping.
+  const fresh = row(s); const oldBar = tr.querySelector('.bar > span'); const newBar = fresh.querySelector('.bar > span');
+  if (oldBar) { oldBar.style.width = newBar.style.width; newBar.replaceWith(oldBar); }
+  tr.replaceWith(fresh);
+}
+async function poll(target) {
+  const res = await fetch(target.dataset.poll, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error('HTTP ' + res.status);
+  const data = await res.json();
+  if (target.id === 'imports') {
+    const body = target.tBodies[0]; const seen = new Map([...body.rows].map((r) => [r.dataset.import, r]));
+    if (data.imports.length === 0) return;
+    const rows = data.imports.map((s) => { const tr = seen.get(s.importId); if (tr) { patchRow(tr, s); return body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]'); } return row(s); });
+    body.replaceChildren(...rows);
+    const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
+    notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
+    const q = data.queues.lead; const tiles = { workers: fmt(data.workers),
+      queued: fmt((q.waiting || 0) + (q.delayed || 0) + (q.prioritized || 0) + (q.paused || 0)), active: fmt(q.active || 0),
+      dlq: fmt(Object.values(data.queues.deadLetter).reduce((a, b) => a + b, 0)),
+      budget: data.budget ? fmt(data.budget.left) + ' / ' + fmt(data.budget.limit) : '—' };
+    for (const [k, v] of Object.entries(tiles)) { const t = document.querySelector('[data-tile="' + k + '"]'); if (t) t.textContent = v; }
+    document.getElementById('updated').textContent = 'updated ' + new Date(data.generatedAt).toISOString().slice(11, 19) + ' UTC';
+  } else {
+    for (const f of document.querySelectorAll('[data-field]')) {
+      const k = f.dataset.field;
+      if (k === 'state') { f.className = 'badge s-' + data.state; f.textContent = LABEL[data.state] || data.state; }
+      else if (k === 'stateText') f.textContent = data.stateText;
+      else if (k === 'eta') f.textContent = dur(data.etaMs);
+      else if (k in data) f.textContent = fmt(data[k]);
+    }
+  }
+}
+for (const target of document.querySelectorAll('[data-poll]')) {
+  const tick = () => poll(target).catch(() => {}).finally(() => setTimeout(tick, 2000));
+  setTimeout(tick, 2000);
+}
+for (const b of document.querySelectorAll('button[data-action]')) {
+  b.addEventListener('click', async () => {
+    if (b.dataset.confirm && !confirm(b.dataset.confirm)) return;
+    b.disabled = true;
+    const res = await fetch(b.dataset.action, { method: 'POST', credentials: 'same-origin', headers: { 'x-lead-importer': '1' } });
+    const body = await res.json().catch(() => ({}));
+    alert(res.ok ? body.message : 'Failed: ' + (body.error || res.status));
+    location.reload();
+  });
+}
+})();`;

@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import { type Logger, silentLogger } from '../logging/logger.js';
+import { cancelImport } from '../ops/cancel.js';
+import { pauseAll, resumeAll } from '../ops/control.js';
+import { retryDeadLetters } from '../ops/dead-letters.js';
+import { ImportNotFoundError } from '../ops/import-not-found-error.js';
+import {
+  type AccountLimits,
+  type BudgetReader,
+  createOpsContext,
+  type OpsContext,
+} from '../ops/ops-context.js';
+import { getStatus } from '../ops/status.js';
+import { connectRedis, createRedis } from '../queue/connection.js';
+import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
+import { assertSafeBinding } from './bind-policy.js';
+import { checkHealth } from './health.js';
+import { renderImportDetail, renderImportsPage } from './imports-page.js';
+import { createMetricsRegistry } from './metrics-registry.js';
+import { readImportDetail, readOverview } from './overview.js';
+
+export interface DashboardOptions {
+  /** Redis to read; give this or `redis`. */
+  redisUrl?: string;
+  /** An existing connection (left open on close). */
+  redis?: Redis;
+  /** Redis key prefix (`REDIS_PREFIX`). */
+  prefix: string;
+  /** The plan's burst limit and daily budget, for ETAs. */
+  limits: AccountLimits;
+  /** @defaultValue `127.0.0.1` */
+  host?: string;
+  /** 0 picks a free port. @defaultValue 3000 */
+  port?: number;
+  /**
+   * HTTP Basic credentials (`DASHBOARD_USER`/`DASHBOARD_PASSWORD`). Without them the dashboard
+   * only listens on loopback and is read-only.
+   */
+  auth?: BasicAuthCredentials;
+  /** Today's budget, from the worker's governor. @defaultValue unknown (shown as —) */
+  readBudget?: BudgetReader;
+  /** A worker counts as online when its heartbeat is at most this old, in ms. @defaultValue 30000 */
+  workerFreshMs?: number;
+  logger?: Logger;
+}
+
+export interface Dashboard {
+  /** e.g. `http://127.0.0.1:3000` */
+  url: string;
+  /** True when state-changing actions are enabled (credentials configured). */
+  actionsEnabled: boolean;
+  /** Stops listening and closes connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the dashboard: the imports page at `/` (and `/imports/:id`), bull-board at `/queues`,
+ * Prometheus metrics at `/metrics`, a health check at `/healthz`, JSON at `/api/…`.
+ *
+ * Security: with `auth`, every route but `/healthz` needs HTTP Basic credentials, and
+ * state-changing requests (bull-board's actions and ours) are accepted from this origin only.
+ * Without `auth` it refuses a non-loopback host ({@link assertSafeBinding}) and runs read-only:
+ * bull-board in `readOnlyMode`, our actions answer 403.
+ * The lead queue is read-only in bull-board either way: its jobs mirror the import ledger, so
+ * retrying, adding or deleting them there would break the row accounting — use the imports page
+ * or `lead-importer pause|resume|cancel|dlq retry`, which keep it.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const host = options.host ?? '127.0.0.1';
+  const auth = options.auth?.user && options.auth.password ? options.auth : undefined;
+  assertSafeBinding(host, !!auth);
+  const log = options.logger ?? silentLogger;
+  const workerFreshMs = options.workerFreshMs ?? 30_000;
+
+  let ownedRedis: Redis | undefined;
+  let redis = options.redis;
+  if (!redis) {
+    if (!options.redisUrl) throw new TypeError('startDashboard needs redisUrl or redis');
+    // Fail fast per request (pages and /healthz answer at once when Redis is down), reconnect forever.
+    ownedRedis = createRedis(options.redisUrl, 'command', { retryStrategy: (n) => Math.min(n * 200, 2_000) });
+    ownedRedis.on('error', (err) => log.warn({ err }, 'Dashboard lost Redis; retrying'));
+    redis = await connectRedis(ownedRedis, options.redisUrl);
+  }
+  const ctx = createOpsContext({
+    redis,
+    prefix: options.prefix,
+    limits: options.limits,
+    readBudget: options.readBudget,
+  });
+  const app = buildApp(ctx, { auth, workerFreshMs, log });
+
+  const server = createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, host, () => resolve());
+    });
+  } catch (err) {
+    await ctx.close().catch(() => {});
+    ownedRedis?.disconnect();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    actionsEnabled: !!auth,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await stopped;
+        await ctx.close().catch(() => {});
+        ownedRedis?.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
+
+interface AppOptions {
+  auth: BasicAuthCredentials | undefined;
+  workerFreshMs: number;
+  log: Logger;
+}
+
+function buildApp(ctx: OpsContext, { auth, workerFreshMs, log }: AppOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // Liveness probes carry no credentials, and the answer holds no data worth protecting.
+  app.get('/healthz', async (_req, res) => {
+    const health = await checkHealth(ctx, workerFreshMs);
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
+  });
+
+  if (auth) app.use(basicAuth(auth));
+  app.use((req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+    });
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    // Browsers send Basic credentials with any request to this origin; accept writes only from our own pages.
+    if (!auth)
+      return void res
+        .status(403)
+        .json({ error: 'Read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions.' });
+    if (!sameOrigin(req)) return void res.status(403).json({ error: 'Cross-site request refused.' });
+    next();
+  });
+
+  const serverAdapter = new ExpressAdapter().setBasePath('/queues');
+  createBullBoard({
+    queues: [
+      new BullMQAdapter(ctx.leadQueue, {
+        readOnlyMode: true,
+        description: 'one job per CSV row (read-only here: use the CLI or the imports page)',
+      }),
+      new BullMQAdapter(ctx.deadLetterQueue, {
+        readOnlyMode: !auth,
+        allowRetries: false,
+        description: 'rows that could not be imported',
+      }),
+    ],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'lead-importer', miscLinks: [{ text: 'Imports', url: '/' }] } },
+  });
+  app.use('/queues', serverAdapter.getRouter());
+
+  const registry = createMetricsRegistry(ctx, workerFreshMs);
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', registry.contentType).send(await registry.metrics());
+  });
+
+  app.get('/api/imports', async (_req, res) => {
+    res.json(await readOverview(ctx, workerFreshMs));
+  });
+  app.get('/api/imports/:id', async (req, res) => {
+    res.json(await getStatus(ctx, req.params.id));
+  });
+  app.get('/', async (_req, res) => {
+    const nonce = page(res);
+    res.send(renderImportsPage(await readOverview(ctx, workerFreshMs), nonce));
+  });
+  app.get('/imports/:id', async (req, res) => {
+    const nonce = page(res);
+    res.send(renderImportDetail(await readImportDetail(ctx, req.params.id), nonce, !!auth));
+  });
+
+  app.post('/api/pause', async (_req, res) => {
+    await pauseAll(ctx);
+    log.info('Paused from the dashboard');
+    res.json({ message: 'Paused: workers start no new rows.' });
+  });
+  app.post('/api/resume', async (_req, res) => {
+    await resumeAll(ctx);
+    log.info('Resumed from the dashboard');
+    res.json({ message: 'Resumed.' });
+  });
+  app.post('/api/imports/:id/cancel', async (req, res) => {
+    const s = await cancelImport(ctx, req.params.id);
+    log.info({ importId: s.importId, cancelled: s.cancelled }, 'Import cancelled from the dashboard');
+    res.json({ ...s, message: `Cancelled ${s.cancelled} rows (${s.inFlight} in flight finish).` });
+  });
+  app.post('/api/imports/:id/dlq/retry', async (req, res) => {
+    const s = await retryDeadLetters(ctx, { importId: req.params.id });
+    log.info({ importId: req.params.id, ...s }, 'Dead-lettered rows retried from the dashboard');
+    res.json({ ...s, message: `Re-queued ${s.requeued} rows.` });
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ImportNotFoundError) {
+      res.status(404);
+      if (req.path.startsWith('/api/')) return void res.json({ error: err.message });
+      return void res.type('text/plain').send(`${err.message}\n`);
+    }
+    log.error({ err, path: req.path }, 'Dashboard request failed');
+    res
+      .status(503)
+      .json({ error: 'Could not read the queues (is Redis reachable?). See the dashboard log.' });
+  });
+  return app;
+}
+
+/** Security headers of our HTML pages; returns the nonce the inline script must carry. */
+function page(res: Response): string {
+  const nonce = randomBytes(16).toString('base64');
+  res.set(
+    'Content-Security-Policy',
+    `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+  );
+  res.type('html');
+  return nonce;
+}
+
+function sameOrigin(req: Request): boolean {
+  if (req.get('sec-fetch-site') === 'cross-site') return false;
+  const origin = req.get('origin');
+  if (!origin) return true; // not a browser form/fetch from another page (curl, bull-board's same-origin XHR)
+  try {
+    return new URL(origin).host === req.get('host');
+  } catch {
+    return false;
+  }
+}
