@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEAD_LABEL_IDS, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { ROUTES } from '../../src/sandbox/routes.js';
 import {
   loadSpec,
   type OpenApiDocument,
@@ -192,6 +193,17 @@ describe('sandbox responses conform to the Pipedrive OpenAPI specs', () => {
       'listed spec gaps that no longer occur',
     ).toEqual([]);
   }, 60_000);
+});
+
+describe('token costs', () => {
+  it('charges what x-token-cost in the specs says for every sandbox route', () => {
+    const table = ROUTES.map((r) => {
+      const specPath = r.path.replace(/:(\w+)/g, '{$1}');
+      const op = (r.version === 'v1' ? v1 : v2).paths[specPath]?.[r.method.toLowerCase()];
+      return { route: `${r.method} /${r.version}${r.path}`, charged: r.cost, spec: op?.['x-token-cost'] };
+    });
+    expect(table.filter((row) => row.charged !== row.spec)).toEqual([]);
+  });
 });
 
 describe('the schema validator', () => {
