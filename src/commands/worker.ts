@@ -30,6 +30,7 @@ Tuning (mostly for tests and benchmarks):
   --max-rate-limit-requeues N  dead-letter a row re-queued by 429s more often           [50]
   --lock-duration-ms MS        BullMQ job lock; a dead worker's rows rerun after it   [30000]
   --stalled-interval-ms MS     how often rows of dead workers are looked for          [30000]
+  --contact-lock-ttl-ms MS     a dead worker's contact creation lock expires after   [30000]
   --budget-probe-interval-ms MS  while the budget is spent, check Pipedrive this often [300000]
   --auth-probe-interval-ms MS  while the token is rejected, check it this often      [60000]
   --cache-freshness-ms MS      trust a listed contact cache this long                 [60000]
@@ -55,6 +56,7 @@ const NUMBER_FLAGS = [
   'max-rate-limit-requeues',
   'lock-duration-ms',
   'stalled-interval-ms',
+  'contact-lock-ttl-ms',
   'budget-probe-interval-ms',
   'auth-probe-interval-ms',
   'cache-freshness-ms',
@@ -140,6 +142,7 @@ export function workerOptionsFromArgs(
     ['max-rate-limit-requeues', 'maxRateLimitRequeues'],
     ['lock-duration-ms', 'lockDurationMs'],
     ['stalled-interval-ms', 'stalledIntervalMs'],
+    ['contact-lock-ttl-ms', 'contactLockTtlMs'],
     ['budget-probe-interval-ms', 'budgetProbeIntervalMs'],
     ['auth-probe-interval-ms', 'authProbeIntervalMs'],
     ['cache-freshness-ms', 'cacheFreshnessMs'],

@@ -245,6 +245,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
       locks,
       createRetries: retry.callRetries,
       clockSkewMs,
+      lockTtlMs: options.contactLockTtlMs ?? 30_000,
     });
     const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
     processor = createLeadProcessor({

@@ -78,6 +78,8 @@ export interface LeadWorkerOptions {
   clockSkewMs?: number;
   /** Heartbeat period (ms). @defaultValue 5000 */
   heartbeatIntervalMs?: number;
+  /** A contact creation lock expires this long after its holder died (ms). @defaultValue 30000 */
+  contactLockTtlMs?: number;
   /** BullMQ job lock (ms); a dead worker's rows run again after it expires. @defaultValue 30000 */
   lockDurationMs?: number;
   /** How often BullMQ looks for rows whose worker died (ms). @defaultValue 30000 */

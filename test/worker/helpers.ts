@@ -206,3 +206,40 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): W
     },
   };
 }
+
+/** Environment for a worker child process talking to `sandboxUrl` with keys under `prefix`. */
+export function workerEnv(
+  redisUrl: string,
+  prefix: string,
+  sandboxUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_BASE_URL: sandboxUrl,
+    PIPEDRIVE_API_TOKEN: 'sandbox-token',
+    PIPEDRIVE_TIMEOUT_MS: '2000',
+    ...extra,
+  };
+}
+
+/** Flags that keep retries, locks and probes short enough for tests. */
+export const FAST_WORKER_FLAGS = [
+  '--call-retry-min-ms',
+  '10',
+  '--call-retry-max-ms',
+  '100',
+  '--lock-duration-ms',
+  '3000',
+  '--stalled-interval-ms',
+  '1000',
+  '--contact-lock-ttl-ms',
+  '2000',
+  '--control-poll-ms',
+  '200',
+  '--heartbeat-interval-ms',
+  '500',
+  '--drain-timeout-ms',
+  '5000',
+];
