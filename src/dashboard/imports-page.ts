@@ -182,7 +182,7 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
   return layout(
     s.fileName || s.importId,
     `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${s.state}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>
-<p class="sub" data-field="stateText">${esc(s.stateText)}</p>${actions}
+<p class="sub" data-field="stateText">${s.stateText === STATE_LABEL[s.state] ? '' : esc(s.stateText)}</p>${actions}
 <div class="card" id="detail" data-poll="/api/imports/${encodeURIComponent(s.importId)}"><dl class="kv">${kv
       .map(([k, label, v]) => `<div><dt>${esc(label)}</dt><dd data-field="${k}">${esc(v)}</dd></div>`)
       .join('')}</dl></div>
@@ -249,7 +249,7 @@ async function poll(target) {
     for (const f of document.querySelectorAll('[data-field]')) {
       const k = f.dataset.field;
       if (k === 'state') { f.className = 'badge s-' + data.state; f.textContent = LABEL[data.state] || data.state; }
-      else if (k === 'stateText') f.textContent = data.stateText;
+      else if (k === 'stateText') f.textContent = data.stateText === (LABEL[data.state] || data.state) ? '' : data.stateText;
       else if (k === 'eta') f.textContent = dur(data.etaMs);
       else if (k in data) f.textContent = fmt(data[k]);
     }

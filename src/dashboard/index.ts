@@ -143,6 +143,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log }: AppOptions) {
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
 
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   if (auth) app.use(basicAuth(auth));
   app.use((req, res, next) => {
     res.set({
