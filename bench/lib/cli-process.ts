@@ -1,0 +1,115 @@
+/**
+ * `lead-importer` commands as child processes (`node --import tsx src/cli.ts …` from the repo
+ * root), as an operator would run them: each in its own process, so its CPU and memory can be
+ * read from /proc and nothing is shared with the benchmark's own process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface CliProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The last lines the process printed (stdout and stderr), at most 500. */
+  readonly lines: string[];
+  /** Everything printed on stdout, kept whole (for `--json` summaries). */
+  stdout(): string;
+  /** Resolves with the first line matching `pattern`; rejects if the process exits first. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (or the signal's name). */
+  readonly exited: Promise<number | string>;
+  /** Sends `signal` (SIGTERM by default), then SIGKILL after `forceAfterMs`; resolves on exit. */
+  stop(signal?: NodeJS.Signals, forceAfterMs?: number): Promise<number | string>;
+}
+
+export interface SpawnCliOptions {
+  /** Shown in tables and error messages. */
+  name?: string;
+  /** Added to the benchmark's own environment. */
+  env?: Record<string, string>;
+  /** Echo the process's lines to this process's stderr, prefixed with its name. @defaultValue false */
+  echo?: boolean;
+}
+
+/** Runs `lead-importer <args>` from the repo root. */
+export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
+  const name = options.name ?? args[0] ?? 'cli';
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start lead-importer ${args.join(' ')}`);
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let out = '';
+  const onLine = (line: string) => {
+    if (line === '') return;
+    lines.push(line);
+    if (lines.length > 500) lines.shift();
+    if (options.echo) process.stderr.write(`[${name}] ${line}\n`);
+    for (const w of [...waiters]) {
+      if (w.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  const split = (stream: NodeJS.ReadableStream | null, keep: boolean) => {
+    let partial = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      if (keep) out += chunk;
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) onLine(line);
+    });
+    stream?.on('end', () => onLine(partial));
+  };
+  split(child.stdout, true);
+  split(child.stderr, false);
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+
+  return {
+    name,
+    child,
+    pid: child.pid,
+    lines,
+    stdout: () => out,
+    exited,
+    waitForLine(pattern, timeoutMs = 60_000) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(`${name}: no line matching ${pattern} after ${timeoutMs} ms:\n${lines.join('\n')}`),
+          );
+        }, timeoutMs);
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolvePromise(line);
+          },
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`${name} exited (${code}) before printing ${pattern}:\n${lines.join('\n')}`));
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM', forceAfterMs = 30_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), forceAfterMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * CPU time and memory of a process, read from Linux's `/proc/<pid>/stat` and `/proc/<pid>/status`.
+ * Benchmarks compare processes (workers, the sandbox, redis-server) by these, not by wall time
+ * alone, because the machine is shared and wall time is noisy.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of `utime`/`stime` (almost always 100 on Linux). */
+const CLOCK_TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export interface ProcStats {
+  /** User + system CPU time since the process started, in milliseconds. */
+  cpuMs: number;
+  /** Resident set size now, in bytes. */
+  rssBytes: number;
+  /** Highest resident set size since the process started (`VmHWM`), in bytes. */
+  peakRssBytes: number;
+}
+
+/** Stats of a live process, or `null` when it has exited (or is not ours to read). */
+export function readProcStats(pid: number): ProcStats | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return {
+      cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS_PER_S,
+      rssBytes: kb('VmRSS') * 1024,
+      peakRssBytes: kb('VmHWM') * 1024,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** What a {@link ProcSampler} learned about one process. */
+export interface SampledProcess {
+  name: string;
+  pid: number;
+  /** CPU ms spent between `start()` (or when the process was added) and the last sample. */
+  cpuMs: number;
+  /** Highest RSS seen (sampled RSS and the kernel's `VmHWM`), in bytes. */
+  peakRssBytes: number;
+}
+
+/**
+ * Samples a set of processes every `intervalMs` so that CPU and peak RSS are known even for a
+ * process that exits before the benchmark ends (its last sample stands).
+ */
+export class ProcSampler {
+  private readonly procs = new Map<number, SampledProcess & { cpuAtStartMs: number }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs = 250) {}
+
+  /** Starts counting CPU of `pid` from now. */
+  add(name: string, pid: number): void {
+    const now = readProcStats(pid);
+    this.procs.set(pid, {
+      name,
+      pid,
+      cpuAtStartMs: now?.cpuMs ?? 0,
+      cpuMs: 0,
+      peakRssBytes: now?.peakRssBytes ?? 0,
+    });
+  }
+
+  /** Forgets the CPU spent so far by every process: counting starts again from now. */
+  resetCpu(): void {
+    for (const p of this.procs.values()) {
+      const now = readProcStats(p.pid);
+      if (now) p.cpuAtStartMs = now.cpuMs;
+      p.cpuMs = 0;
+    }
+  }
+
+  sample(): void {
+    for (const p of this.procs.values()) {
+      const now = readProcStats(p.pid);
+      if (!now) continue;
+      p.cpuMs = now.cpuMs - p.cpuAtStartMs;
+      p.peakRssBytes = Math.max(p.peakRssBytes, now.peakRssBytes, now.rssBytes);
+    }
+  }
+
+  start(): this {
+    this.sample();
+    this.timer ??= setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Takes a last sample and stops. */
+  stop(): SampledProcess[] {
+    this.sample();
+    clearInterval(this.timer);
+    this.timer = undefined;
+    return this.results();
+  }
+
+  results(): SampledProcess[] {
+    return [...this.procs.values()].map(({ cpuAtStartMs: _, ...p }) => p);
+  }
+}
