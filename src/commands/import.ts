@@ -1,15 +1,197 @@
-import type { Command } from '../cli/command.js';
+import type { Command, CommandIO } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { loadConfig } from '../config/config.js';
+import { formatStatus } from '../ops/format.js';
+import { withOps } from '../ops/ops-context.js';
+import { getStatus, type ImportStatus } from '../ops/status.js';
+import { type ImportProgress, type ImportSummary, importCsv } from '../producer/import-csv.js';
+import { formatProgress, formatSummary } from '../producer/report-format.js';
 
-// Placeholder until the issue that builds `import` lands.
+const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
+
 export const command: Command = {
   name: 'import',
-  summary: 'import',
-  help: 'lead-importer import (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer import is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'read a CSV, validate it and enqueue one job per row (--dry-run to estimate)',
+  help: `Usage: lead-importer import FILE [options]
+
+Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
+one job per valid row for \`lead-importer worker\`. Encoding (UTF-8, UTF-16, Windows-1252),
+delimiter (, ; tab |) and line endings are detected. Rejected rows are reported with their line,
+column and how to fix them, and are never sent to Pipedrive.
+
+Running the same command again enqueues nothing new (the import id comes from the file's content
+and the mapping); after a crash it resumes where it stopped.
+
+Options:
+  --mapping FILE         mapping file (.yaml or .json): columns to lead, person, organization and
+                         custom fields by their Pipedrive name; labels, owner and defaults
+                         (without it, well-known headers such as Name, Email, Company map themselves)
+  --import-id ID         name the import yourself (letters, digits, _ . -; default: imp-<hash>)
+  --dry-run              read and validate everything, show the mapping, the first rejects, distinct
+                         contacts and an estimate of Pipedrive tokens and time; enqueue nothing
+  --offline              with --dry-run: call no Pipedrive endpoint (names stay unresolved)
+  --wait                 follow the import until every row is created or dead-lettered
+  --json                 print one JSON object (importId, rows, enqueued, rejected, alreadyImported, …)
+  --rejects FILE.csv     write rejected rows: original columns plus line, column and reason
+  --title-template TPL   lead title when no title column, e.g. "{organization} – {name}"
+                         (fields: organization, name, first_name, last_name, email, phone, or a
+                         column name in braces; default: "<organization> lead", else "<name> lead")
+  --date-format FMT      DD/MM/YYYY or MM/DD/YYYY, for dates like 03/04/2025
+  --currency CODE        currency of amounts that name none (default: the mapping's, else the
+                         Pipedrive user's default currency)
+  --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 (default: detected)
+  --delimiter D          , | ; | tab | "|" (default: detected from the header line)
+
+Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth),
+PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS (for the estimate).
+
+Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
+3 some rows were rejected (or, with --wait, dead-lettered).
+
+Examples:
+  lead-importer import leads.csv --dry-run
+  lead-importer import leads.csv --mapping mapping.yaml --rejects rejects.csv
+  lead-importer import export.csv --date-format DD/MM/YYYY --title-template "{organization} – {name}" --wait`,
+  options: {
+    mapping: { type: 'string' },
+    'import-id': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    offline: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
+    rejects: { type: 'string' },
+    'title-template': { type: 'string' },
+    'date-format': { type: 'string' },
+    currency: { type: 'string' },
+    encoding: { type: 'string' },
+    delimiter: { type: 'string' },
+  },
+  positionals: [1, 1],
+  async run(args, io) {
+    const config = loadConfig(io.env);
+    const v = args.values;
+    const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
+    const file = args.positionals[0] as string;
+    const progress = createProgressPrinter(io);
+    const summary = await importCsv({
+      file,
+      config,
+      ...optional('mapping', str('mapping')),
+      ...optional('importId', str('import-id')),
+      ...optional('rejectsFile', str('rejects')),
+      ...optional('titleTemplate', str('title-template')),
+      ...optional('dateFormat', str('date-format')),
+      ...optional('currency', str('currency')),
+      ...optional('encoding', str('encoding')),
+      ...optional('delimiter', str('delimiter')),
+      dryRun: v['dry-run'] === true,
+      offline: v.offline === true,
+      onProgress: (p) => progress.update(summaryName(file), p),
+    });
+    progress.done();
+
+    let final: ImportStatus | undefined;
+    if (v.wait === true && !summary.dryRun) {
+      if (!v.json) io.stdout.write(formatSummary(summary));
+      final = await follow(config, summary, io);
+    }
+    if (v.json) {
+      io.stdout.write(`${JSON.stringify(toJson(summary, final))}\n`);
+    } else if (final) {
+      io.stdout.write(`\n${formatStatus(final)}`);
+    } else {
+      io.stdout.write(formatSummary(summary));
+    }
+    const failed = summary.rejected > 0 || (final?.deadLettered ?? 0) > 0;
+    return failed ? ExitCode.RowsFailed : ExitCode.Ok;
   },
 };
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function summaryName(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
+}
+
+/** The `--json` object: the summary plus, with `--wait`, the final counts. */
+function toJson(s: ImportSummary, final: ImportStatus | undefined): Record<string, unknown> {
+  const { header: _header, mapping, fileHash: _hash, ...rest } = s;
+  return {
+    ...rest,
+    mapping,
+    ...(final
+      ? {
+          state: final.state,
+          created: final.created,
+          deadLettered: final.deadLettered,
+          cancelled: final.cancelled,
+          pending: final.pending,
+          tokensUsed: final.tokensUsed,
+        }
+      : {}),
+  };
+}
+
+/** Progress on stderr: one rewritten line on a terminal, a plain line every 10 s otherwise. */
+function createProgressPrinter(io: CommandIO) {
+  const tty = Boolean(io.stderr.isTTY);
+  let lastPlainAt = Date.now();
+  let drawn = false;
+  return {
+    update(file: string, p: ImportProgress) {
+      const line = formatProgress(file, p);
+      if (tty) {
+        io.stderr.write(`\r\x1b[2K${line}`);
+        drawn = true;
+      } else if (!p.done && Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
+        lastPlainAt = Date.now();
+        io.stderr.write(`${line}\n`);
+      }
+    },
+    done() {
+      if (drawn) io.stderr.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/** `--wait`: polls the import's status until nothing is pending; Ctrl-C stops waiting, not the import. */
+async function follow(
+  config: ReturnType<typeof loadConfig>,
+  summary: ImportSummary,
+  io: CommandIO,
+): Promise<ImportStatus> {
+  const tty = Boolean(io.stderr.isTTY);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    return await withOps(config, async (ctx) => {
+      let lastPlainAt = 0;
+      for (;;) {
+        const status = await getStatus(ctx, summary.importId);
+        const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
+        if (tty) io.stderr.write(`\r\x1b[2K${line}`);
+        else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
+          lastPlainAt = Date.now();
+          io.stderr.write(`${line}\n`);
+        }
+        const finished = status.pending === 0 && status.state !== 'reading';
+        if (finished || controller.signal.aborted) {
+          if (tty) io.stderr.write('\n');
+          if (controller.signal.aborted && !finished) {
+            io.stderr.write(
+              `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
+            );
+          }
+          return status;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

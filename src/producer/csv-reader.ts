@@ -37,6 +37,10 @@ export interface CsvFile {
   headerLine: number;
   /** Data rows in file order; blank lines are skipped. Call once. */
   rows(): AsyncGenerator<CsvRow>;
+  /** Bytes read from the file so far (for progress). */
+  bytesRead(): number;
+  /** The file's size in bytes. */
+  size: number;
   /** Stops reading early and releases the file. */
   close(): Promise<void>;
 }
@@ -94,7 +98,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const sep: string = delimiter;
 
   const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
-  const events = parseEvents(path, detected.encoding, sep, maxRecordBytes, options.chunkBytes);
+  const counter = { bytes: 0 };
+  const events = parseEvents(path, detected.encoding, sep, maxRecordBytes, counter, options.chunkBytes);
   let first = await nextNonBlank(events);
   if (first && skipFirstRecord) first = await nextNonBlank(events);
   if (!first) {
@@ -142,6 +147,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     header,
     headerLine: first.line,
     rows,
+    bytesRead: () => counter.bytes,
+    size,
     async close() {
       closed = true;
       await events.return(undefined);
@@ -396,6 +403,7 @@ async function* parseEvents(
   encoding: CsvEncoding,
   delimiter: string,
   maxRecordBytes: number,
+  counter: { bytes: number },
   chunkBytes = 256 * 1024,
 ): AsyncGenerator<ParsedEvent> {
   const options: CsvParseOptions = {
@@ -407,7 +415,13 @@ async function* parseEvents(
     max_record_size: maxRecordBytes,
   };
   const file = createReadStream(path, { highWaterMark: chunkBytes });
-  const chunks = normaliseLineEndings(decodeChunks(file, encoding))[Symbol.asyncIterator]();
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      counter.bytes += chunk.length;
+      yield chunk;
+    }
+  }
+  const chunks = normaliseLineEndings(decodeChunks(counted(), encoding))[Symbol.asyncIterator]();
   let next: Restart | undefined = { base: 0, text: '' };
   try {
     while (next) {

@@ -1,0 +1,129 @@
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
+
+/**
+ * The cost model of an import: Pipedrive tokens and time, from the counts the producer knows.
+ * Pure, so the dry run, the dashboard and the worker's list-or-search choice agree.
+ *
+ * Costs (pipedrive-api.md §3.3): `POST /v1/leads` 10, `POST /api/v2/persons|organizations` 5,
+ * v2 search 20, v2 list page (up to 500 items) 10. Limits (§3.4): the plan's burst per 2 s for
+ * all calls, 10 searches per 2 s, and the company's daily token budget.
+ */
+
+/** Costs by call, from the client's cost table (one source of truth). */
+export const TOKEN_COST = {
+  addLead: TOKEN_COSTS['leads.add'],
+  addPerson: TOKEN_COSTS['persons.add'],
+  addOrganization: TOKEN_COSTS['organizations.add'],
+  search: TOKEN_COSTS['persons.search'],
+  listPage: TOKEN_COSTS['persons.list'],
+} as const;
+
+/** Items per v2 list page. */
+export const LIST_PAGE_SIZE = 500;
+export const SEARCH_PER_2S = 10;
+
+export interface EstimateInput {
+  /** Valid rows (one lead each). */
+  leads: number;
+  /** Distinct persons of the file (by match key). */
+  distinctPersons: number;
+  /** Distinct organizations of the file. */
+  distinctOrganizations: number;
+  /** Requests per 2 s the plan allows this token (`burstLimitPer2s`). */
+  burstPer2s: number;
+  /** Tokens per day for the company (`config.pipedrive.dailyTokens`). */
+  dailyTokens: number;
+  /** Share of the daily budget left for the company's other integrations. @defaultValue 0.1 */
+  reserveShare?: number;
+  /**
+   * Persons and organizations already in the company, when known: listing them all may be
+   * cheaper than searching every key. Unknown → searching is assumed.
+   */
+  existingPersons?: number;
+  existingOrganizations?: number;
+  /** Share of the burst limit the workers use (they keep a safety margin). @defaultValue 0.9 */
+  burstUtilisation?: number;
+}
+
+export interface LookupPlan {
+  strategy: 'search' | 'list';
+  /** Requests for the lookups (searches or list pages). */
+  requests: number;
+  tokens: number;
+}
+
+export interface Estimate {
+  leads: number;
+  /** Best case: every person and organization found (nothing to create). */
+  minTokens: number;
+  /** Worst case: every distinct person and organization is new and created. */
+  maxTokens: number;
+  persons: LookupPlan;
+  organizations: LookupPlan;
+  /** Requests in the worst case. */
+  requests: number;
+  /** API time at the burst limits, ignoring the daily budget, in ms. */
+  apiTimeMs: number;
+  /** Tokens per day this import may use (budget minus the reserve). */
+  usableTokensPerDay: number;
+  /** Budget days the worst case needs (1 = fits in one day's budget). */
+  days: number;
+  /** Wall-clock time to the end in the worst case, in ms: full days of waiting plus API time. */
+  totalTimeMs: number;
+}
+
+/** Searching each key versus listing the company's contacts (page of 500 for 10 tokens). */
+export function planLookups(distinct: number, existing: number | undefined): LookupPlan {
+  const search: LookupPlan = {
+    strategy: 'search',
+    requests: distinct,
+    tokens: distinct * TOKEN_COST.search,
+  };
+  if (existing === undefined || distinct === 0) return search;
+  const pages = Math.max(1, Math.ceil(existing / LIST_PAGE_SIZE));
+  const list: LookupPlan = { strategy: 'list', requests: pages, tokens: pages * TOKEN_COST.listPage };
+  return list.tokens < search.tokens ? list : search;
+}
+
+export function estimateImport(input: EstimateInput): Estimate {
+  const reserve = input.reserveShare ?? 0.1;
+  const utilisation = input.burstUtilisation ?? 0.9;
+  const persons = planLookups(input.distinctPersons, input.existingPersons);
+  const organizations = planLookups(input.distinctOrganizations, input.existingOrganizations);
+  const leadTokens = input.leads * TOKEN_COST.addLead;
+  const createTokens =
+    input.distinctPersons * TOKEN_COST.addPerson + input.distinctOrganizations * TOKEN_COST.addOrganization;
+  const lookupTokens = persons.tokens + organizations.tokens;
+  const minTokens = leadTokens + lookupTokens;
+  const maxTokens = minTokens + createTokens;
+  const searches =
+    (persons.strategy === 'search' ? persons.requests : 0) +
+    (organizations.strategy === 'search' ? organizations.requests : 0);
+  const requests =
+    input.leads +
+    input.distinctPersons +
+    input.distinctOrganizations +
+    persons.requests +
+    organizations.requests;
+  const perSecond = Math.max(0.5, (input.burstPer2s * utilisation) / 2);
+  const apiSeconds = Math.max(requests / perSecond, searches / (SEARCH_PER_2S / 2));
+  const apiTimeMs = Math.ceil(apiSeconds * 1000);
+  const usableTokensPerDay = Math.max(1, Math.floor(input.dailyTokens * (1 - reserve)));
+  const days = Math.max(1, Math.ceil(maxTokens / usableTokensPerDay));
+  const dayMs = 24 * 3600 * 1000;
+  // With several budget days, each day's share runs at the burst rate, then waits for the reset.
+  const lastDayShare = (maxTokens - (days - 1) * usableTokensPerDay) / Math.max(1, maxTokens);
+  const totalTimeMs = days === 1 ? apiTimeMs : (days - 1) * dayMs + Math.ceil(apiTimeMs * lastDayShare);
+  return {
+    leads: input.leads,
+    minTokens,
+    maxTokens,
+    persons,
+    organizations,
+    requests,
+    apiTimeMs,
+    usableTokensPerDay,
+    days,
+    totalTimeMs,
+  };
+}

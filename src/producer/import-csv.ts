@@ -1,0 +1,468 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { UsageError } from '../cli/exit-codes.js';
+import { authKindOf, burstLimitPer2s, type Config, requirePipedriveAuth } from '../config/config.js';
+import { CsvWriter } from '../csv/csv-writer.js';
+import { PipedriveClient } from '../pipedrive/client.js';
+import type { PipedriveApi } from '../pipedrive/types.js';
+import { connectRedis, createRedis } from '../queue/connection.js';
+import type { LeadJobData } from '../queue/job-data.js';
+import { ImportLedger, type ImportState } from '../queue/ledger.js';
+import { assertImportId, LEAD_QUEUE } from '../queue/names.js';
+import { type CsvFile, openCsv } from './csv-reader.js';
+import { parseDelimiterOption } from './delimiter.js';
+import { DistinctCounter } from './distinct-counter.js';
+import { CSV_ENCODINGS, type CsvEncoding, parseEncodingName } from './encoding.js';
+import { LeadEnqueuer } from './enqueuer.js';
+import { MappingError } from './errors.js';
+import { type Estimate, estimateImport } from './estimate.js';
+import {
+  assertDistinctHeader,
+  describeMapping,
+  type ReferenceData,
+  referenceNeeds,
+  resolveMapping,
+} from './mapping.js';
+import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
+import { type DateOrder, parseDateOrder } from './normalise.js';
+import { loadReferenceData, referenceDataCost } from './reference-data.js';
+import { createRowValidator, type RowReject } from './row-validator.js';
+
+export interface ImportCsvOptions {
+  /** Path of the CSV file. */
+  file: string;
+  config: Config;
+  /** A mapping file path (`.yaml`/`.yml`/`.json`) or a mapping object. @defaultValue automatic mapping */
+  mapping?: string | MappingSpec;
+  /** @defaultValue `imp-` + 12 hex of sha256(file bytes, mapping, options) */
+  importId?: string;
+  /** Read and validate everything, estimate the cost; enqueue nothing, touch no Redis. */
+  dryRun?: boolean;
+  /** Call no Pipedrive endpoint (names of labels, owners, custom fields stay unresolved). Dry runs only. */
+  offline?: boolean;
+  /** `{organization} – {name}` */
+  titleTemplate?: string;
+  /** `DD/MM/YYYY` or `MM/DD/YYYY` for ambiguous dates. */
+  dateFormat?: string;
+  /** Overrides encoding detection: utf-8, utf-16le, utf-16be, windows-1252. */
+  encoding?: string;
+  /** Overrides delimiter detection: `,` `;` `|` `tab`. */
+  delimiter?: string;
+  /** Currency of amounts that name none. @defaultValue mapping's defaults.currency, else the API user's */
+  currency?: string;
+  /** Write rejected rows (original columns + line, column, reason) to this CSV file. */
+  rejectsFile?: string;
+  /** A Redis connection to use (not closed). @defaultValue a fail-fast connection to `config.redisUrl` */
+  redis?: Redis;
+  /** The Pipedrive API to read reference data from. @defaultValue a client built from `config` */
+  pipedrive?: PipedriveApi;
+  /** Called about every `progressIntervalMs` while reading, and once at the end. */
+  onProgress?: (progress: ImportProgress) => void;
+  /** @defaultValue 250 */
+  progressIntervalMs?: number;
+  /** Rows per `addBulk`. @defaultValue 500 */
+  batchSize?: number;
+  /** Batches in flight. @defaultValue 4 */
+  maxInFlight?: number;
+  /** How many rejects the summary keeps. @defaultValue 20 */
+  maxRejectsInSummary?: number;
+}
+
+export interface ImportProgress {
+  rowsRead: number;
+  rejected: number;
+  bytesRead: number;
+  totalBytes: number;
+  elapsedMs: number;
+  done: boolean;
+}
+
+export interface RejectedRow {
+  line: number;
+  column?: string;
+  reason: string;
+}
+
+/** What happened, as `import --json` prints it. */
+export interface ImportSummary {
+  importId: string;
+  file: string;
+  fileSize: number;
+  fileHash: string;
+  encoding: CsvEncoding;
+  delimiter: string;
+  header: string[];
+  dryRun: boolean;
+  /** Data rows read (blank lines excluded). */
+  rows: number;
+  /** Rows that passed validation. */
+  valid: number;
+  /** Rows enqueued by this run. */
+  enqueued: number;
+  /** Valid rows an earlier run of this import already enqueued; not enqueued again. */
+  alreadyImported: number;
+  /** Of those, rows whose job had been lost (killed producer) and was added again. */
+  requeued: number;
+  rejected: number;
+  distinctPersons: number;
+  distinctEmails: number;
+  distinctOrganizations: number;
+  /** Whether the distinct counts are exact (they are estimates above 65,536 values). */
+  distinctExact: boolean;
+  firstRejects: RejectedRow[];
+  mapping: Record<string, unknown>;
+  estimate: Estimate;
+  /** Tokens spent reading reference data from Pipedrive (0 offline). */
+  referenceTokens: number;
+  /** The import's state after this run (absent for a dry run). */
+  state?: ImportState;
+  rejectsFile?: string;
+  /** Things the user should know that did not stop the import. */
+  warnings: string[];
+  durationMs: number;
+}
+
+/**
+ * Imports a CSV file: reads it as a stream, validates and normalises every row, writes one job
+ * per valid row to the lead queue and every row's fate to the import ledger, and returns a
+ * summary. Running it again with the same file and mapping enqueues nothing new; after a crash
+ * it resumes. Throws a {@link UsageError} subclass for anything the user must fix (the CLI
+ * exits 2), and lets a failure of Redis propagate after marking the import failed.
+ */
+export async function importCsv(options: ImportCsvOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const { config } = options;
+  const displayName = basename(options.file);
+  const encoding = options.encoding !== undefined ? encodingOption(options.encoding) : undefined;
+  const delimiter = options.delimiter !== undefined ? delimiterOption(options.delimiter) : undefined;
+  const dateOrder = options.dateFormat !== undefined ? dateFormatOption(options.dateFormat) : undefined;
+  if (options.importId !== undefined) importIdOption(options.importId);
+  if (options.offline && !options.dryRun) {
+    throw new UsageError('--offline only works with --dry-run: an import needs Pipedrive to resolve names.');
+  }
+  const spec =
+    typeof options.mapping === 'string'
+      ? await loadMappingFile(options.mapping)
+      : checkMappingSpec(options.mapping ?? {}, 'mapping');
+  const mappingName = typeof options.mapping === 'string' ? basename(options.mapping) : 'mapping';
+
+  const csv = await openCsv(options.file, {
+    displayName,
+    ...(encoding ? { encoding } : {}),
+    ...(delimiter ? { delimiter } : {}),
+  });
+  const cleanups: (() => Promise<unknown> | unknown)[] = [() => csv.close()];
+  try {
+    assertDistinctHeader(csv.header, displayName, csv.headerLine);
+    const needs = referenceNeeds(spec, csv.header);
+    let reference: ReferenceData | undefined;
+    let referenceTokens = 0;
+    if (!options.offline) {
+      reference = await loadReference(options, needs);
+      referenceTokens = referenceDataCost(needs);
+    }
+    const groupsPlan = config.pipedrive.plan === 'premium' || config.pipedrive.plan === 'ultimate';
+    const mapping = resolveMapping(spec, csv.header, reference, {
+      mappingName,
+      groupsPlan,
+      ...(options.titleTemplate !== undefined ? { titleTemplate: options.titleTemplate } : {}),
+      ...(dateOrder ? { dateOrder } : {}),
+      ...(options.currency !== undefined ? { currency: options.currency } : {}),
+    });
+    const described = describeMapping(mapping);
+
+    const fileHash = await hashFile(options.file);
+    const importId = options.importId ?? defaultImportId(fileHash, spec, options, csv);
+    const validate = createRowValidator(mapping, importId);
+
+    const warnings: string[] = [];
+    let ledger: ImportLedger | undefined;
+    let enqueuer: LeadEnqueuer | undefined;
+    let redis: Redis | undefined;
+    if (!options.dryRun) {
+      redis = options.redis;
+      if (!redis) {
+        const own = createRedis(config.redisUrl, 'command');
+        cleanups.push(() => own.disconnect());
+        redis = await connectRedis(own, config.redisUrl);
+      }
+      ledger = new ImportLedger(redis, config.redisPrefix);
+      const { record } = await ledger.createImport({
+        importId,
+        fileName: displayName,
+        fileSize: csv.size,
+        fileHash,
+        mapping: described,
+        header: csv.header,
+        createdAt: Date.now(),
+      });
+      if (record.state === 'cancelled') {
+        throw new UsageError(
+          `Import ${importId} was cancelled; pass another --import-id to import ${displayName} again.`,
+        );
+      }
+      if (record.fileHash !== fileHash) {
+        // Only an explicit --import-id gets here (the default id includes the hash): the user
+        // fixed the file in place to continue an import. Rows are matched by line number.
+        warnings.push(
+          `${displayName} differs from the file import ${importId} started with (${record.fileName}); rows are matched by line number, and lines already enqueued are not enqueued again.`,
+        );
+      }
+      if (record.state === 'failed') await ledger.setState(importId, 'reading');
+      const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix: config.redisPrefix });
+      // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
+      queue.on('error', () => {});
+      cleanups.push(() => queue.close());
+      enqueuer = new LeadEnqueuer({
+        queue,
+        ledger,
+        importId,
+        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+        ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
+      });
+    }
+
+    let rejectsWriter: CsvWriter | undefined;
+    if (options.rejectsFile) {
+      rejectsWriter = new CsvWriter(options.rejectsFile, [...csv.header, 'line', 'column', 'reason']);
+      const writer = rejectsWriter;
+      cleanups.push(() => writer.close());
+    }
+
+    const persons = new DistinctCounter();
+    const emails = new DistinctCounter();
+    const organizations = new DistinctCounter();
+    const firstRejects: RejectedRow[] = [];
+    const maxRejects = options.maxRejectsInSummary ?? 20;
+    let rows = 0;
+    let valid = 0;
+    let rejected = 0;
+    const interval = options.progressIntervalMs ?? 250;
+    let nextProgressAt = Date.now() + interval;
+    let nextLedgerUpdateAt = Date.now() + 2_000;
+    const report = (done: boolean) =>
+      options.onProgress?.({
+        rowsRead: rows,
+        rejected,
+        bytesRead: done ? csv.size : Math.min(csv.bytesRead(), csv.size),
+        totalBytes: csv.size,
+        elapsedMs: Date.now() - started,
+        done,
+      });
+
+    const onReject = async (line: number, cells: string[], reject: RowReject) => {
+      rejected++;
+      if (firstRejects.length < maxRejects) firstRejects.push({ line, ...reject });
+      await rejectsWriter?.write([...cells, line, reject.column ?? '', reject.reason]);
+      await enqueuer?.reject(line, reject, cells);
+    };
+
+    try {
+      for await (const row of csv.rows()) {
+        rows++;
+        if (row.error !== undefined) {
+          await onReject(row.line, row.cells, { reason: row.error });
+        } else {
+          const result = validate(row.line, row.cells);
+          if ('reject' in result) {
+            await onReject(row.line, row.cells, result.reject);
+          } else {
+            valid++;
+            if (result.personKey) persons.add(result.personKey);
+            if (result.ok.person?.email) emails.add(result.ok.person.email);
+            if (result.organizationKey) organizations.add(result.organizationKey);
+            await enqueuer?.add(result.ok);
+          }
+        }
+        if ((rows & 255) === 0) {
+          const now = Date.now();
+          if (now >= nextProgressAt) {
+            nextProgressAt = now + interval;
+            report(false);
+          }
+          if (ledger && now >= nextLedgerUpdateAt) {
+            nextLedgerUpdateAt = now + 2_000;
+            await ledger.setCounters(importId, {
+              rows,
+              distinctPersons: persons.count,
+              distinctOrganizations: organizations.count,
+            });
+          }
+        }
+      }
+      const counts = await enqueuer?.finish();
+      report(true);
+
+      let state: ImportState | undefined;
+      if (ledger) {
+        await ledger.setCounters(importId, {
+          rows,
+          alreadyImported: counts?.alreadyImported ?? 0,
+          distinctPersons: persons.count,
+          distinctOrganizations: organizations.count,
+        });
+        const before = await ledger.getImport(importId);
+        if (before && (before.state === 'reading' || (counts?.enqueued ?? 0) + (counts?.requeued ?? 0) > 0)) {
+          await ledger.setState(importId, 'enqueued');
+        }
+        // The worker completes an import when it finishes its last row; if that happened while
+        // we were still reading (or nothing was left to do), completing it falls to us.
+        const after = await ledger.getImport(importId);
+        if (after && after.state === 'enqueued' && after.pending === 0)
+          await ledger.setState(importId, 'completed');
+        state = (await ledger.getImport(importId))?.state;
+      }
+
+      const estimate = estimateImport({
+        leads: options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0),
+        distinctPersons: persons.count,
+        distinctOrganizations: organizations.count,
+        burstPer2s: burstLimitPer2s(config.pipedrive.plan, authKindOf(config)),
+        dailyTokens: config.pipedrive.dailyTokens,
+      });
+      return {
+        importId,
+        file: displayName,
+        fileSize: csv.size,
+        fileHash,
+        encoding: csv.encoding,
+        delimiter: csv.delimiter,
+        header: csv.header,
+        dryRun: Boolean(options.dryRun),
+        rows,
+        valid,
+        enqueued: counts?.enqueued ?? 0,
+        alreadyImported: counts?.alreadyImported ?? 0,
+        requeued: counts?.requeued ?? 0,
+        rejected,
+        distinctPersons: persons.count,
+        distinctEmails: emails.count,
+        distinctOrganizations: organizations.count,
+        distinctExact: persons.isExact && emails.isExact && organizations.isExact,
+        firstRejects,
+        mapping: described,
+        estimate,
+        referenceTokens,
+        ...(state ? { state } : {}),
+        ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
+        warnings,
+        durationMs: Date.now() - started,
+      };
+    } catch (err) {
+      if (ledger) {
+        const message = err instanceof Error ? err.message : String(err);
+        await ledger.setState(importId, 'failed', message).catch(() => undefined);
+      }
+      throw err;
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Every cleanup runs; a failing one must not hide the result or the first error.
+      }
+    }
+  }
+}
+
+async function loadReference(
+  options: ImportCsvOptions,
+  needs: ReturnType<typeof referenceNeeds>,
+): Promise<ReferenceData> {
+  if (!Object.values(needs).some(Boolean)) return {};
+  let api = options.pipedrive;
+  if (!api) {
+    requirePipedriveAuth(options.config);
+    const p = options.config.pipedrive;
+    api = new PipedriveClient({
+      baseUrl: p.baseUrl,
+      ...(p.apiToken ? { apiToken: p.apiToken } : { oauth: p.oauth }),
+      timeoutMs: p.requestTimeoutMs,
+    });
+  }
+  try {
+    return await loadReferenceData(api, needs);
+  } catch (err) {
+    const what = Object.entries(needs)
+      .filter(([, v]) => v)
+      .map(([k]) => k)
+      .join(', ');
+    throw new MappingError(
+      `Cannot read ${what} from Pipedrive at ${options.config.pipedrive.baseUrl}: ${(err as Error).message}. Check PIPEDRIVE_BASE_URL and PIPEDRIVE_API_TOKEN, or try the mapping with --dry-run --offline.`,
+    );
+  }
+}
+
+/** sha256 of the file's bytes, streamed (fast: a first pass before parsing). */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The same file with the same mapping and options always gets the same id, so running the same
+ * command twice enqueues nothing new; a different mapping is a different import.
+ */
+export function defaultImportId(
+  fileHash: string,
+  spec: MappingSpec,
+  options: Pick<ImportCsvOptions, 'titleTemplate' | 'dateFormat' | 'currency'>,
+  csv: Pick<CsvFile, 'encoding' | 'delimiter'>,
+): string {
+  const identity = JSON.stringify({
+    fileHash,
+    spec: sortKeys(spec),
+    titleTemplate: options.titleTemplate ?? null,
+    dateFormat: options.dateFormat ?? null,
+    currency: options.currency ?? null,
+    encoding: csv.encoding,
+    delimiter: csv.delimiter,
+  });
+  return `imp-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}
+
+function encodingOption(value: string): CsvEncoding {
+  const encoding = parseEncodingName(value);
+  if (!encoding)
+    throw new UsageError(`--encoding must be one of ${CSV_ENCODINGS.join(', ')}, got "${value}".`);
+  return encoding;
+}
+
+function delimiterOption(value: string): string {
+  const d = parseDelimiterOption(value);
+  if (!d)
+    throw new UsageError(`--delimiter must be one character such as , ; | or the word tab, got "${value}".`);
+  return d;
+}
+
+function dateFormatOption(value: string): DateOrder {
+  const order = parseDateOrder(value);
+  if (!order) throw new UsageError(`--date-format must be DD/MM/YYYY or MM/DD/YYYY, got "${value}".`);
+  return order;
+}
+
+function importIdOption(value: string): void {
+  try {
+    assertImportId(value);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

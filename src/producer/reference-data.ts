@@ -1,0 +1,47 @@
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
+import type { DealField, PipedriveApi } from '../pipedrive/types.js';
+import type { ReferenceData, ReferenceNeeds } from './mapping.js';
+
+/**
+ * Fetches the reference data a mapping needs, and nothing else: these are the only calls the
+ * producer makes, all cheap reads (see {@link referenceDataCost}).
+ */
+export async function loadReferenceData(api: PipedriveApi, needs: ReferenceNeeds): Promise<ReferenceData> {
+  const [currentUser, users, labels, currencies, dealFields] = await Promise.all([
+    needs.currentUser ? api.getCurrentUser() : undefined,
+    needs.users ? api.getUsers() : undefined,
+    needs.labels ? api.getLeadLabels() : undefined,
+    needs.currencies ? api.getCurrencies() : undefined,
+    needs.dealFields ? allDealFields(api) : undefined,
+  ]);
+  return {
+    ...(currentUser ? { currentUser } : {}),
+    ...(users ? { users } : {}),
+    ...(labels ? { labels } : {}),
+    ...(currencies ? { currencies } : {}),
+    ...(dealFields ? { dealFields } : {}),
+  };
+}
+
+async function allDealFields(api: PipedriveApi): Promise<DealField[]> {
+  const fields: DealField[] = [];
+  let start = 0;
+  for (let page = 0; page < 100; page++) {
+    const result = await api.getDealFields({ start, limit: 500 });
+    fields.push(...result.items);
+    if (!result.moreItems) break;
+    start = result.nextStart ?? start + result.items.length;
+  }
+  return fields;
+}
+
+/** How many tokens loading these costs (for the dry run's account of its own spending). */
+export function referenceDataCost(needs: ReferenceNeeds): number {
+  return (
+    (needs.currentUser ? TOKEN_COSTS['users.me'] : 0) +
+    (needs.users ? TOKEN_COSTS['users.list'] : 0) +
+    (needs.labels ? TOKEN_COSTS['leadLabels.list'] : 0) +
+    (needs.currencies ? TOKEN_COSTS['currencies.list'] : 0) +
+    (needs.dealFields ? TOKEN_COSTS['dealFields.list'] : 0)
+  );
+}

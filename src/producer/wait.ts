@@ -1,0 +1,44 @@
+import type { ImportLedger, ImportRecord } from '../queue/ledger.js';
+
+export interface WaitOptions {
+  /** Poll interval in ms. @defaultValue 1000 */
+  intervalMs?: number;
+  /** Called after every poll with the current record. */
+  onUpdate?: (record: ImportRecord) => void;
+  /** Stops waiting (the promise resolves with the last record seen). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Follows an import until no row is pending (the workers created or dead-lettered every
+ * enqueued row, or an operator cancelled it) and returns its final record. Polls the ledger:
+ * cheap (one HGETALL), and it works whichever process runs the workers.
+ */
+export async function waitForImport(
+  ledger: ImportLedger,
+  importId: string,
+  options: WaitOptions = {},
+): Promise<ImportRecord> {
+  const intervalMs = options.intervalMs ?? 1000;
+  for (;;) {
+    const record = await ledger.getImport(importId);
+    if (!record) throw new Error(`Import ${importId} does not exist`);
+    options.onUpdate?.(record);
+    const finished =
+      record.state === 'completed' ||
+      record.state === 'cancelled' ||
+      (record.state === 'enqueued' && record.pending === 0);
+    if (finished || options.signal?.aborted) return record;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, intervalMs);
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+}
