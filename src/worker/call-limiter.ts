@@ -49,7 +49,7 @@ export function minTimeFor(limitPer2s: number, margin: number): number {
  */
 export async function createCallLimiter(options: CallLimiterOptions): Promise<CallLimiter> {
   const connection = new Bottleneck.IORedisConnection({
-    client: options.redis.duplicate({ maxRetriesPerRequest: null }),
+    client: options.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false }),
     Redis: Redis as unknown as NonNullable<Bottleneck.IORedisConnectionOptions['Redis']>,
   });
   connection.on('error', (err) => options.onError?.(err));

@@ -1,0 +1,102 @@
+import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import {
+  enqueueImport,
+  eventually,
+  FAST_WORKER_FLAGS,
+  jobsFor,
+  sharedContactRows,
+  spawnWorker,
+  testSandbox,
+  workerEnv,
+} from './helpers.js';
+
+const redis = testRedis();
+
+describe('worker processes that die or are stopped', () => {
+  it('loses and doubles nothing when a worker is SIGKILLed mid-request again and again', async () => {
+    // Latency makes a kill likely to land while a create is on the wire.
+    const sandbox = await testSandbox({
+      limits: false,
+      latencyMs: 15,
+      latencyJitterMs: 30,
+      searchLagMs: 300,
+    });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(redis, prefix, 'imp-kill', jobsFor('imp-kill', sharedContactRows(120, 8, 30)));
+    const env = workerEnv(testRedisUrl(), prefix, sandbox.url);
+    const flags = [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit'];
+
+    // A seeded sequence of kill moments, each after a few more leads were created.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let kill = 0; kill < 4; kill++) {
+      const worker = spawnWorker(env, flags);
+      const before = sandbox.state().leads;
+      const target = before + 5 + Math.floor(random() * 15);
+      await eventually(async () => sandbox.state().leads >= target, {
+        what: `${target} leads`,
+        intervalMs: 5,
+      });
+      await new Promise((r) => setTimeout(r, random() * 40));
+      expect(await worker.stop('SIGKILL')).toBeNull();
+    }
+    const last = spawnWorker(env, flags);
+    const record = await eventually(
+      async () => {
+        const r = await ledger.getImport('imp-kill');
+        return r?.state === 'completed' ? r : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, what: 'the import to finish' },
+    );
+    await last.stop();
+
+    expect(record).toMatchObject({ rows: 120, created: 120, deadLettered: 0, pending: 0 });
+    expect(sandbox.state()).toMatchObject({
+      leads: 120,
+      persons: 30,
+      organizations: 8,
+      duplicatePersons: 0,
+      duplicateOrganizations: 0,
+      duplicateLeads: 0,
+    });
+  }, 150_000);
+
+  it('finishes in-flight rows and exits 0 on SIGTERM, leaving the rest queued', async () => {
+    const sandbox = await testSandbox({ limits: false, latencyMs: 150 });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(redis, prefix, 'imp-term', jobsFor('imp-term', sharedContactRows(200, 5, 5)));
+    const worker = spawnWorker(workerEnv(testRedisUrl(), prefix, sandbox.url), [
+      ...FAST_WORKER_FLAGS,
+      '--concurrency',
+      '4',
+      '--no-rate-limit',
+    ]);
+    await worker.waitForLine(/Created lead/);
+
+    expect(await worker.stop('SIGTERM')).toBe(0);
+
+    expect(worker.lines.some((l) => l.includes('SIGTERM received'))).toBe(true);
+    const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+    try {
+      const counts = await queue.getJobCounts('active', 'wait', 'failed');
+      expect(counts).toMatchObject({ active: 0, failed: 0 });
+      const record = await ledger.getImport('imp-term');
+      expect(record!.created).toBe(sandbox.state().leads);
+      expect(record!.pending).toBe(counts.wait);
+      expect(record!.pending).toBeGreaterThan(0);
+      // The worker said goodbye to /healthz.
+      expect(await redis.zcard(`${prefix}:workers`)).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  }, 60_000);
+});
