@@ -8,9 +8,9 @@ export type Parsed<T> = { value: T; error?: undefined } | { value?: undefined; e
 const ok = <T>(value: T): Parsed<T> => ({ value });
 const fail = <T>(error: string): Parsed<T> => ({ error });
 
-/** Deliberately simple (like browsers' `type=email`): a local part, an @, a dotted domain, no spaces. */
+/** Deliberately simple (like browsers' `type=email`, plus international names): local part, @, dotted domain. */
 const EMAIL =
-  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+  /^[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]+@[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?)+$/u;
 
 /** Trims, accepts `Name <email>` and `mailto:`, lower-cases and validates. */
 export function normaliseEmail(cell: string): Parsed<string> {

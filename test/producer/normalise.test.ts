@@ -16,6 +16,7 @@ describe('normaliseEmail', () => {
     ['Jane Doe <jane@example.com>', 'jane@example.com'],
     ['mailto:bob@example.co.uk', 'bob@example.co.uk'],
     ['o+tag@sub.example.io', 'o+tag@sub.example.io'],
+    ['José@Müller.example', 'josé@müller.example'],
   ])('accepts %j as %j', (cell, email) => {
     expect(normaliseEmail(cell)).toEqual({ value: email });
   });

@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CsvRow, openCsv } from '../../src/producer/csv-reader.js';
+import { CsvFormatError } from '../../src/producer/errors.js';
+
+const fixture = (name: string) => join(import.meta.dirname, '../fixtures/csv', name);
+
+async function readAll(path: string, options = {}) {
+  const csv = await openCsv(path, options);
+  const rows: CsvRow[] = [];
+  for await (const row of csv.rows()) rows.push(row);
+  return { csv, rows };
+}
+
+describe('openCsv', () => {
+  it.each([
+    ['utf8-bom.csv', 'utf-8', ',', ['José Müller', 'jose@müller.example', 'Müller & Söhne GmbH']],
+    ['utf8-semicolon.csv', 'utf-8', ';', ['Anna Schmidt', 'anna@example.de', 'Schmidt KG', '1.234,50']],
+    ['utf16le-tab.csv', 'utf-16le', '\t', ['Renée Dubois', 'renee@example.fr', 'Café Crème']],
+    ['utf16be.csv', 'utf-16be', ',', ['Łukasz Nowak', 'lukasz@example.pl', 'Żabka']],
+    [
+      'windows-1252.csv',
+      'windows-1252',
+      ';',
+      ['Hélène Lefèvre', 'helene@example.fr', 'L’Atelier “Chez Hélène”', '1 500,00 €'],
+    ],
+    ['pipe-cr.csv', 'utf-8', '|', ['Ada Lovelace', 'ada@example.org', 'Analytical Engines']],
+  ])('reads %s as %s, delimited by %j', async (name, encoding, delimiter, firstRow) => {
+    const { csv, rows } = await readAll(fixture(name));
+    expect(csv.encoding).toBe(encoding);
+    expect(csv.delimiter).toBe(delimiter);
+    expect(csv.header[0]).toMatch(/^(Name|Nom)$/);
+    expect(rows[0]).toEqual({ line: 2, cells: firstRow });
+    expect(rows.every((r) => r.error === undefined)).toBe(true);
+  });
+
+  it('keeps delimiters, doubled quotes and line breaks inside quoted values, skips blank lines and numbers lines physically', async () => {
+    const { csv, rows } = await readAll(fixture('quoted.csv'));
+    // The header's two trailing empty columns are not columns.
+    expect(csv.header).toEqual(['Name', 'Email', 'Company', 'Notes']);
+    expect(rows).toEqual([
+      { line: 2, cells: ['Smith, John', 'john@example.com', 'ACME, Inc.', 'He said "hi"'] },
+      { line: 4, cells: ['Jane Roe', 'jane@example.com', 'Multi\nLine Ltd', 'first line\nsecond line'] },
+      { line: 9, cells: ['Bob Stone', 'bob@example.com', 'Stone & Co', ''] },
+      { line: 10, cells: ['Eve Adams', 'eve@example.com', 'Adams LLC', 'ends, with comma,'] },
+    ]);
+  });
+
+  it('rejects each malformed line with its number and reads every line after it', async () => {
+    const { rows } = await readAll(fixture('malformed.csv'));
+    expect(rows.map((r) => [r.line, r.error === undefined ? 'ok' : r.error.split(';')[0]])).toEqual([
+      [2, 'ok'],
+      [3, 'has 4 fields but the header has 3'],
+      [4, 'has 1 field but the header has 3'],
+      [5, 'has a " inside a value that is not in quotes'],
+      [6, 'ok'],
+      [7, 'has a quote that is never closed'],
+      [8, 'ok'],
+      [9, 'ok'],
+    ]);
+    expect(rows[5]?.cells).toEqual(['Bad Quote', '"four@example.com', 'Four Inc']);
+  });
+
+  it('recovers the lines after a quote that closes several lines later, and a quote longer than the record limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-csv-'));
+    const path = join(dir, 'runaway.csv');
+    const filler = Array.from({ length: 50 }, (_, i) => `P${i},p${i}@example.com,Co ${i}`);
+    writeFileSync(
+      path,
+      [
+        'Name,Email,Company',
+        'Ann,"ann@example.com,Ann Co',
+        ...filler,
+        'Zed,zed@example.com,"Zed"Co',
+        'Last,last@example.com,Last Co',
+        '',
+      ].join('\n'),
+    );
+    const { rows } = await readAll(path, { maxRecordBytes: 200 });
+    const bad = rows.filter((r) => r.error !== undefined).map((r) => r.line);
+    const good = rows.filter((r) => r.error === undefined).map((r) => r.line);
+    expect(bad).toEqual([2, 53]);
+    expect(good).toEqual([...Array.from({ length: 50 }, (_, i) => i + 3), 54]);
+  });
+
+  it('honours an Excel "sep=" line and the --delimiter and --encoding overrides', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-csv-'));
+    const sep = join(dir, 'sep.csv');
+    writeFileSync(sep, 'sep=;\nName;Email\nAnn;ann@example.com\n');
+    const a = await readAll(sep);
+    expect(a.csv.header).toEqual(['Name', 'Email']);
+    expect(a.rows).toEqual([{ line: 3, cells: ['Ann', 'ann@example.com'] }]);
+    const forced = await readAll(fixture('utf8-semicolon.csv'), { delimiter: ',', encoding: 'windows-1252' });
+    expect(forced.csv.header).toEqual(['Name;Email;Company;Value']);
+  });
+
+  it.each([
+    ['empty.csv', 'is empty'],
+    ['workbook.csv', 'is an Excel workbook'],
+    ['binary.csv', 'is not a text CSV file'],
+    ['does-not-exist.csv', 'does not exist'],
+  ])('refuses %s with one clear error', async (name, message) => {
+    const error = await openCsv(fixture(name), { displayName: name }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CsvFormatError);
+    expect((error as Error).message).toContain(name);
+    expect((error as Error).message).toContain(message);
+  });
+});
