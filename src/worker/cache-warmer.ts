@@ -72,8 +72,16 @@ export class CacheWarmer {
     return p;
   }
 
-  /** True when the cache of this kind was fully listed: a miss means "absent". Cached for 1 s. */
-  async isAuthoritative(kind: ContactKind): Promise<boolean> {
+  /**
+   * True when a miss on this key means "not in Pipedrive": its kind was fully listed and, for a
+   * person's name key (`n:name@org`), the organizations too (the key holds the org's key).
+   */
+  async isAuthoritative(kind: ContactKind, matchKey: string): Promise<boolean> {
+    if (kind === 'person' && matchKey.startsWith('n:') && !(await this.isComplete('org'))) return false;
+    return this.isComplete(kind);
+  }
+
+  private async isComplete(kind: ContactKind): Promise<boolean> {
     const seen = this.authoritativeSeen[kind];
     if (Date.now() - seen.at < 1000) return seen.value;
     const meta = await this.options.cache.meta(kind);
@@ -128,20 +136,24 @@ export class CacheWarmer {
         await this.refresh('person', ctx, () => lock.extend());
         decision = 'listed-before';
       } else {
-        const budget = mode === 'always' ? Number.POSITIVE_INFINITY : await this.searchCostOf(importId);
+        const budget =
+          mode === 'always'
+            ? { org: Number.POSITIVE_INFINITY, person: Number.POSITIVE_INFINITY }
+            : await this.searchCostOf(importId);
         const spent = { tokens: 0 };
-        const orgsDone =
-          orgMeta.completeAt !== undefined
-            ? await this.refresh('org', ctx, () => lock.extend()).then(() => true)
-            : await this.listAll('org', ctx, budget, spent, () => lock.extend());
-        const personsDone =
-          orgsDone &&
-          (personMeta.completeAt !== undefined
-            ? await this.refresh('person', ctx, () => lock.extend()).then(() => true)
-            : await this.listAll('person', ctx, budget, spent, () => lock.extend()));
-        decision = personsDone ? 'listed' : 'search';
+        const listed = async (kind: ContactKind, complete: boolean) => {
+          if (complete) {
+            await this.refresh(kind, ctx, () => lock.extend());
+            return true;
+          }
+          return this.listAll(kind, ctx, budget[kind], spent, () => lock.extend());
+        };
+        // Organizations first: person name keys need their organization's key.
+        const orgsDone = await listed('org', orgMeta.completeAt !== undefined);
+        const personsDone = await listed('person', personMeta.completeAt !== undefined);
+        decision = orgsDone && personsDone ? 'listed' : personsDone ? 'listed-persons' : 'search';
         logger.info(
-          { importId, decision, listingTokens: spent.tokens, searchTokens: budget },
+          { importId, decision, listingTokens: spent.tokens, searchTokens: budget.org + budget.person },
           personsDone
             ? `Warmed the contact cache by listing (${spent.tokens} tokens) for import ${importId}`
             : `Listing contacts would cost more than searching for import ${importId}; searching each new key`,
@@ -154,13 +166,20 @@ export class CacheWarmer {
     }
   }
 
-  /** What searching the import's distinct keys would cost (the producer counts them). */
-  private async searchCostOf(importId: string): Promise<number> {
+  /** What searching the import's distinct keys of each kind would cost (the producer counts them). */
+  private async searchCostOf(importId: string): Promise<Record<ContactKind, number>> {
     const record = await this.options.ledger.getImport(importId);
-    if (!record) return 0;
-    const persons = record.distinctPersons || record.enqueued || record.rows;
-    const orgs = record.distinctOrganizations || record.enqueued || record.rows;
-    return TOKEN_COSTS['persons.search'] * persons + TOKEN_COSTS['organizations.search'] * orgs;
+    if (!record) return { org: 0, person: 0 };
+    // While the producer is still reading, its distinct counts are partial: assume every row is new.
+    const reading = record.state === 'reading';
+    const persons = reading ? Math.max(record.distinctPersons, record.enqueued) : record.distinctPersons;
+    const orgs = reading
+      ? Math.max(record.distinctOrganizations, record.enqueued)
+      : record.distinctOrganizations;
+    return {
+      org: TOKEN_COSTS['organizations.search'] * orgs,
+      person: TOKEN_COSTS['persons.search'] * persons,
+    };
   }
 
   /**
@@ -177,9 +196,11 @@ export class CacheWarmer {
     const startedAt = Date.now();
     let cursor: string | undefined;
     const pageCost = TOKEN_COSTS[kind === 'org' ? 'organizations.list' : 'persons.list'];
+    let kindSpent = 0;
     for (;;) {
-      if (spent.tokens + pageCost > budget) return false;
+      if (kindSpent + pageCost > budget) return false;
       const page = await this.listPage(kind, ctx, { cursor });
+      kindSpent += pageCost;
       spent.tokens += pageCost;
       await this.addToCache(kind, page.items);
       await keepAlive();

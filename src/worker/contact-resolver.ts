@@ -228,7 +228,7 @@ export class ContactResolver {
       if (intentAt !== undefined) {
         const found = await this.findCreatedSince(spec, intentAt, ctx);
         if (found !== undefined) return await this.remember(spec, found, intentKey, true);
-      } else if (!(await warmer.isAuthoritative(spec.kind))) {
+      } else if (!(await warmer.isAuthoritative(spec.kind, spec.matchKey))) {
         const found = await spec.search(ctx);
         if (found !== undefined) return await this.remember(spec, found, undefined, false);
       } else {
