@@ -1,15 +1,112 @@
 import type { Command } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { authKindOf, loadConfig, requirePipedriveAuth } from '../config/config.js';
+import { formatCount, formatUtc } from '../ops/format.js';
+import { openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
+import { withOps } from '../ops/ops-context.js';
+import { describePlan, planRevert, revertImport } from '../ops/revert.js';
 
-// Placeholder until the issue that builds `revert` lands.
 export const command: Command = {
   name: 'revert',
-  summary: 'revert',
-  help: 'lead-importer revert (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer revert is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'delete what an import created',
+  help: `Usage: lead-importer revert ID [--include-contacts] [--yes] [--json]
+
+Deletes the leads import ID created. With --include-contacts, also the persons and
+organizations it created — never ones it found in Pipedrive and reused. Calls go through the
+workers' rate limiter and daily budget. Without --yes it only prints what it would delete and
+what that costs, and deletes nothing. Safe to run again: it resumes where it stopped.
+
+Options:
+  --include-contacts        also delete persons and organizations this import created
+  --yes                     really delete
+  --json                    print the plan (and the result) as JSON
+  --budget-reserve F        as the workers run it (default 0.1)
+  --budget-reset-utc HH:MM  as the workers run it (default 00:00)
+
+Examples:
+  lead-importer revert leads-3f2a9c --include-contacts
+  lead-importer revert leads-3f2a9c --include-contacts --yes`,
+  options: {
+    'include-contacts': { type: 'boolean' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'budget-reserve': { type: 'string' },
+    'budget-reset-utc': { type: 'string' },
+  },
+  positionals: [1, 1],
+  async run(args, io) {
+    const config = loadConfig(io.env);
+    const importId = args.positionals[0]!;
+    const includeContacts = args.values['include-contacts'] === true;
+    const reserveRaw = args.values['budget-reserve'];
+    const budgetReserve = reserveRaw === undefined ? undefined : Number(reserveRaw);
+    if (budgetReserve !== undefined && !(budgetReserve >= 0 && budgetReserve < 1)) {
+      throw new UsageError(
+        `--budget-reserve must be a fraction from 0 to 0.95, got "${String(reserveRaw)}".`,
+      );
+    }
+    const budgetResetUtc =
+      typeof args.values['budget-reset-utc'] === 'string' ? args.values['budget-reset-utc'] : undefined;
+    return withOps(config, async (ctx) => {
+      const plan = await planRevert(ctx, { importId, includeContacts });
+      if (!args.values.yes) {
+        io.stdout.write(
+          args.values.json ? `${JSON.stringify({ plan })}\n` : describePlan(plan, includeContacts),
+        );
+        return ExitCode.Ok;
+      }
+      requirePipedriveAuth(config);
+      const oauth = config.pipedrive.oauth;
+      const pipedrive = await openGuardedPipedrive({
+        redis: ctx.redis,
+        prefix: ctx.prefix,
+        pipedrive: {
+          baseUrl: config.pipedrive.baseUrl,
+          timeoutMs: config.pipedrive.requestTimeoutMs,
+          ...(oauth
+            ? {
+                oauth: {
+                  clientId: oauth.clientId,
+                  clientSecret: oauth.clientSecret,
+                  refreshToken: oauth.refreshToken,
+                  tokenUrl: oauth.tokenUrl,
+                },
+              }
+            : { apiToken: config.pipedrive.apiToken }),
+        },
+        plan: config.pipedrive.plan,
+        auth: authKindOf(config),
+        dailyTokens: config.pipedrive.dailyTokens,
+        budgetReserve,
+        budgetResetUtc,
+      });
+      try {
+        const result = await revertImport(
+          ctx,
+          { importId, includeContacts, api: pipedrive.api, call: pipedrive.call },
+          plan,
+        );
+        if (args.values.json) {
+          io.stdout.write(`${JSON.stringify({ plan, result })}\n`);
+        } else {
+          const d = result.deleted;
+          io.stdout.write(
+            `Deleted ${formatCount(d.leads)} leads${includeContacts ? `, ${formatCount(d.persons)} persons and ${formatCount(d.organizations)} organizations` : ''} of import ${importId}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}.\n`,
+          );
+          for (const f of result.failed.slice(0, 20))
+            io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${f.error}\n`);
+          if (result.contactsSkipped)
+            io.stderr.write('Persons and organizations were kept because some leads remain.\n');
+          if (result.budgetSpentUntil) {
+            io.stderr.write(
+              `Today's token budget is spent; run the same command again after ${formatUtc(result.budgetSpentUntil)}.\n`,
+            );
+          }
+        }
+        return result.failed.length > 0 || result.budgetSpentUntil ? ExitCode.Failure : ExitCode.Ok;
+      } finally {
+        await pipedrive.close();
+      }
+    });
   },
 };

@@ -36,6 +36,8 @@ export function keysFor(prefix: string) {
     outcomes: (importId: string) => `${prefix}:imp:${importId}:out`,
     /** Hash line → JSON `{ cells }` of rejected rows' original cells (for the report and --rejects). */
     rejectCells: (importId: string) => `${prefix}:imp:${importId}:rejcells`,
+    /** Set of what `lead-importer revert` deleted (`l:{leadId}`, `p:{personId}`, `o:{orgId}`), so a re-run resumes. */
+    reverted: (importId: string) => `${prefix}:imp:${importId}:reverted`,
     /** Worker-side per-company caches and locks (issue #4). */
     cache: (companyKey: string, kind: 'org' | 'person') => `${prefix}:cache:${companyKey}:${kind}`,
     lock: (companyKey: string, kind: string, matchKey: string) =>

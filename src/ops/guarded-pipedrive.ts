@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { type AuthKind, burstLimitPer2s, type Plan } from '../config/config.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
+import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
+import { parseResetUtc } from '../worker/budget-day.js';
+import { BudgetGovernor } from '../worker/budget-governor.js';
+import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from '../worker/call-limiter.js';
+import { DEFAULT_RETRY } from '../worker/index.js';
+import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
+import type { GuardedCall } from './revert.js';
+
+export interface GuardedPipedriveOptions {
+  redis: Redis;
+  prefix: string;
+  pipedrive: Omit<PipedriveClientOptions, 'onResponse'>;
+  plan: Plan;
+  auth: AuthKind;
+  dailyTokens: number;
+  /** As the workers run: share of the budget kept for other integrations. @defaultValue 0.1 */
+  budgetReserve?: number;
+  /** As the workers run: `HH:MM` UTC. @defaultValue `00:00` */
+  budgetResetUtc?: string;
+  /** @defaultValue 0.9 */
+  rateLimitMargin?: number;
+  /** `false`: no client-side spacing (a sandbox without limits). @defaultValue true */
+  rateLimit?: boolean;
+}
+
+export interface GuardedPipedrive {
+  api: PipedriveApi;
+  call: GuardedCall;
+  governor: BudgetGovernor;
+  close(): Promise<void>;
+}
+
+/**
+ * A Pipedrive client whose calls take the workers' path: the same budget governor (same company
+ * budget key), the same bottleneck limiter id (so operators' calls and workers' calls share one
+ * burst window), the same 429 reaction, and metrics into the same counters.
+ *
+ * The limiter id must equal the worker's: `{prefix}-{first 16 hex of sha256(token)}` (see
+ * `tokenFingerprint` in src/worker/index.ts).
+ */
+export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Promise<GuardedPipedrive> {
+  const metrics = new MetricsRecorder(options.redis, options.prefix);
+  const api = new PipedriveClient({
+    ...options.pipedrive,
+    onResponse: (e) =>
+      metrics.recordCall(e.operation, e.status, e.durationMs, e.status === 429 ? 0 : e.tokenCost),
+  });
+  let limiter: CallLimiter | undefined;
+  try {
+    // Also proves the token works before anything is deleted, and names the company's budget.
+    const me = await api.getCurrentUser();
+    const governor = new BudgetGovernor({
+      redis: options.redis,
+      prefix: options.prefix,
+      companyKey: `c${me.company_id}`,
+      dailyTokens: options.dailyTokens,
+      reserve: options.budgetReserve ?? 0.1,
+      resetOffsetMs: parseResetUtc(options.budgetResetUtc ?? '00:00'),
+    });
+    limiter =
+      options.rateLimit === false
+        ? unlimitedCallLimiter()
+        : await createCallLimiter({
+            redis: options.redis,
+            id: `${options.prefix}-${tokenFingerprint(options.pipedrive)}`,
+            burstLimit: burstLimitPer2s(options.plan, options.auth),
+            margin: options.rateLimitMargin ?? 0.9,
+          });
+    const gateway = new PipedriveGateway({
+      governor,
+      limiter,
+      retry: DEFAULT_RETRY,
+      edgeBlockBackoffMs: 60_000,
+    });
+    const call: GuardedCall = <T>(operation: Operation, fn: (o: CallOptions) => Promise<T>) =>
+      gateway.call(operation, { tokens: 0 }, fn);
+    const ownLimiter = limiter;
+    return {
+      api,
+      call,
+      governor,
+      async close() {
+        await Promise.allSettled([ownLimiter.close(), metrics.close()]);
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([limiter?.close(), metrics.close()]);
+    throw err;
+  }
+}
+
+function tokenFingerprint(options: Omit<PipedriveClientOptions, 'onResponse'>): string {
+  const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,198 @@
+import { isNotFoundError } from '../pipedrive/errors.js';
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
+import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
+import { RowState } from '../queue/ledger.js';
+import { isBudgetSpentError } from '../worker/errors.js';
+import { formatDuration } from './eta.js';
+import { ImportNotFoundError } from './import-not-found-error.js';
+import type { OpsContext } from './ops-context.js';
+import { linesInState, readRowStates } from './row-scan.js';
+
+/** What reverting an import would delete: only what it created, never contacts it reused. */
+export interface RevertPlan {
+  importId: string;
+  leads: string[];
+  /** Persons this import created (empty without `includeContacts`). */
+  persons: number[];
+  organizations: number[];
+  /** Already deleted by an earlier, interrupted revert. */
+  alreadyDone: number;
+  /** Tokens the deletes cost (leads 6, persons and organizations 3 each). */
+  tokens: number;
+  /** At the earliest, under the burst limit. */
+  estimatedMs: number;
+  /** Reused persons and organizations that stay (for the message). */
+  reusedContactsKept: number;
+}
+
+export interface RevertPlanOptions {
+  importId: string;
+  /** Also delete the persons and organizations this import created. @defaultValue false */
+  includeContacts?: boolean;
+}
+
+/** Runs one Pipedrive call through the worker's path: budget admission, burst spacing, 429 handling. */
+export type GuardedCall = <T>(operation: Operation, fn: (options: CallOptions) => Promise<T>) => Promise<T>;
+
+export interface RevertOptions extends RevertPlanOptions {
+  api: Pick<PipedriveApi, 'deleteLead' | 'deletePerson' | 'deleteOrganization'>;
+  call: GuardedCall;
+  /** Deletes in flight at once (the limiter spaces them). @defaultValue 4 */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RevertSummary {
+  deleted: { leads: number; persons: number; organizations: number };
+  /** Gone already (404): deleted by hand or by an earlier run. */
+  alreadyGone: number;
+  failed: { kind: 'lead' | 'person' | 'organization'; id: string | number; error: string }[];
+  /** Set when the daily budget ran out: run revert again after this time (ms epoch). */
+  budgetSpentUntil?: number;
+  /** Contacts were not deleted because some leads could not be. */
+  contactsSkipped: boolean;
+}
+
+export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): Promise<RevertPlan> {
+  const { importId } = options;
+  if (!(await ctx.ledger.getImport(importId))) throw new ImportNotFoundError(importId, ctx.prefix);
+  const done = new Set(await ctx.redis.smembers(ctx.keys.reverted(importId)));
+  const leads: string[] = [];
+  const persons = new Set<number>();
+  const organizations = new Set<number>();
+  const reusedPersons = new Set<number>();
+  const reusedOrganizations = new Set<number>();
+  let alreadyDone = 0;
+  const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
+  for (const lines of linesInState(snapshot, [RowState.Created])) {
+    for (const o of await ctx.ledger.outcomes(importId, lines)) {
+      if (o.state !== 'created') continue;
+      if (done.has(`l:${o.leadId}`)) alreadyDone++;
+      else leads.push(o.leadId);
+      // Only the row that created a contact says so; later rows of the same import reuse it.
+      if (o.personId !== undefined) (o.personCreated ? persons : reusedPersons).add(o.personId);
+      if (o.organizationId !== undefined) {
+        (o.organizationCreated ? organizations : reusedOrganizations).add(o.organizationId);
+      }
+    }
+  }
+  const pick = <T>(ids: Set<T>, tag: string) =>
+    [...ids].filter((id) => {
+      if (!done.has(`${tag}:${id}`)) return true;
+      alreadyDone++;
+      return false;
+    });
+  const contacts = options.includeContacts
+    ? { persons: pick(persons, 'p'), organizations: pick(organizations, 'o') }
+    : { persons: [], organizations: [] };
+  const tokens =
+    leads.length * TOKEN_COSTS['leads.delete'] +
+    contacts.persons.length * TOKEN_COSTS['persons.delete'] +
+    contacts.organizations.length * TOKEN_COSTS['organizations.delete'];
+  const calls = leads.length + contacts.persons.length + contacts.organizations.length;
+  return {
+    importId,
+    leads,
+    ...contacts,
+    alreadyDone,
+    tokens,
+    estimatedMs: Math.round((calls / (ctx.limits.burstPer2s / 2)) * 1000),
+    reusedContactsKept:
+      [...reusedPersons].filter((id) => !persons.has(id)).length +
+      [...reusedOrganizations].filter((id) => !organizations.has(id)).length,
+  };
+}
+
+/**
+ * Deletes what an import created: its leads, then (with `includeContacts`) the persons, then
+ * the organizations it created — never contacts it found and reused. Every call goes through
+ * `call` (the worker's budget governor and rate limiter). Each delete is remembered, so a
+ * re-run after a failure or a spent budget resumes; a 404 counts as already gone.
+ * Contacts are only deleted when all leads are gone, so nothing of ours still points at them.
+ *
+ * Caveat: a contact this import created may since have been used by other leads (another
+ * import, or a person); Pipedrive soft-deletes it for 30 days.
+ */
+export async function revertImport(
+  ctx: OpsContext,
+  options: RevertOptions,
+  plan?: RevertPlan,
+): Promise<RevertSummary> {
+  const p = plan ?? (await planRevert(ctx, options));
+  const summary: RevertSummary = {
+    deleted: { leads: 0, persons: 0, organizations: 0 },
+    alreadyGone: 0,
+    failed: [],
+    contactsSkipped: false,
+  };
+  const total = p.leads.length + p.persons.length + p.organizations.length;
+  let progressed = 0;
+  const logKey = ctx.keys.reverted(p.importId);
+  const run = async <I extends string | number>(
+    kind: 'lead' | 'person' | 'organization',
+    ids: I[],
+    operation: Operation,
+    del: (id: I, o: CallOptions) => Promise<unknown>,
+    counter: keyof RevertSummary['deleted'],
+  ) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length && summary.budgetSpentUntil === undefined) {
+        const id = ids[next++]!;
+        try {
+          await options.call(operation, (o) => del(id, o));
+          summary.deleted[counter]++;
+        } catch (err) {
+          if (isBudgetSpentError(err)) {
+            summary.budgetSpentUntil = err.untilMs;
+            return;
+          }
+          if (!isNotFoundError(err)) {
+            summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
+            continue;
+          }
+          summary.alreadyGone++;
+        }
+        await ctx.redis.sadd(logKey, `${kind[0]}:${id}`);
+        options.onProgress?.(++progressed, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  };
+  await run('lead', p.leads, 'leads.delete', (id, o) => options.api.deleteLead(id, o), 'leads');
+  if (p.persons.length + p.organizations.length > 0) {
+    if (summary.failed.length > 0 || summary.budgetSpentUntil !== undefined) {
+      summary.contactsSkipped = true;
+    } else {
+      await run('person', p.persons, 'persons.delete', (id, o) => options.api.deletePerson(id, o), 'persons');
+      await run(
+        'organization',
+        p.organizations,
+        'organizations.delete',
+        (id, o) => options.api.deleteOrganization(id, o),
+        'organizations',
+      );
+    }
+  }
+  return summary;
+}
+
+/** The dry-run text of `revert` without `--yes`. */
+export function describePlan(p: RevertPlan, includeContacts: boolean): string {
+  const parts = [`${p.leads.length} leads`];
+  if (includeContacts) parts.push(`${p.persons.length} persons`, `${p.organizations.length} organizations`);
+  const lines = [
+    `Reverting import ${p.importId} would delete ${parts.join(', ')} it created.`,
+    `Cost: ${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
+  ];
+  if (includeContacts) {
+    lines.push(`${p.reusedContactsKept} persons and organizations it only reused stay untouched.`);
+  } else {
+    lines.push(
+      'Persons and organizations stay (add --include-contacts to delete the ones this import created).',
+    );
+  }
+  if (p.alreadyDone > 0) lines.push(`${p.alreadyDone} were deleted by an earlier revert run.`);
+  lines.push('Nothing was deleted. Run again with --yes to delete.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PipedriveClient } from '../../src/pipedrive/client.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { createLeadWorker, type LeadWorker } from '../../src/worker/index.js';
+import { testRedis, testRedisUrl } from '../helpers/redis.js';
+import { runCli } from './run-cli.js';
+import { enqueue, testOps } from './seed.js';
+
+const redis = testRedis();
+const ctx = testOps(redis);
+let sandbox: RunningSandbox;
+let worker: LeadWorker;
+let existing: { personId: number; organizationId: number };
+
+const env = () => ({
+  REDIS_URL: testRedisUrl(),
+  REDIS_PREFIX: ctx.prefix,
+  PIPEDRIVE_BASE_URL: sandbox.url,
+  PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+});
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  // Contacts the company already had: the import must reuse them, and revert must leave them.
+  const client = new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.apiToken });
+  const org = await client.addOrganization({ name: 'Existing Corp' });
+  const person = await client.addPerson({
+    name: 'Olga Old',
+    org_id: org.id,
+    emails: [{ value: 'olga@existing.example' }],
+  });
+  existing = { personId: person.id, organizationId: org.id };
+
+  await ctx.ledger.createImport({
+    importId: 'rev-1',
+    fileName: 'rev.csv',
+    fileSize: 1,
+    fileHash: 'h',
+    mapping: null,
+    header: ['Name', 'Email', 'Company'],
+    createdAt: Date.now(),
+  });
+  await enqueue(ctx, 'rev-1', [
+    { line: 2, cells: ['Ana New', 'ana@acme.example', 'Acme'] },
+    { line: 3, cells: ['Olga Old', 'olga@existing.example', 'Existing Corp'] },
+    { line: 4, cells: ['Bo New', 'bo@acme.example', 'Acme'] },
+  ]);
+  await ctx.ledger.setCounters('rev-1', { rows: 3 });
+  await ctx.ledger.setState('rev-1', 'enqueued');
+
+  worker = createLeadWorker({
+    redisUrl: testRedisUrl(),
+    prefix: ctx.prefix,
+    pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+    concurrency: 1, // rows in order, so line 4 reuses the organization line 2 created
+    warmCache: 'never',
+  });
+  let completed = 0;
+  const allDone = new Promise<void>((resolve, reject) => {
+    worker.worker.on('completed', () => {
+      if (++completed === 3) resolve();
+    });
+    worker.worker.on('failed', (job, err) =>
+      reject(new Error(`row ${job?.data.line} failed: ${err.message}`)),
+    );
+  });
+  await allDone;
+  await worker.close();
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.close();
+  await sandbox?.close();
+  await ctx.close();
+});
+
+describe('lead-importer revert', () => {
+  it('the import created three leads, two persons and one organization, and reused the rest', async () => {
+    expect(await ctx.ledger.getImport('rev-1')).toMatchObject({
+      created: 3,
+      pending: 0,
+      createdPersons: 2,
+      reusedPersons: 1,
+      createdOrganizations: 1,
+    });
+    expect(sandbox.export().leads).toHaveLength(3);
+  });
+
+  it("status reads today's budget the way the workers count it", async () => {
+    const status = JSON.parse((await runCli(['status', 'rev-1', '--json'], env())).stdout);
+    // Lite, one seat: 30,000 tokens less the 10% reserve; the workers charged at least the rows' tokens.
+    expect(status.budget.limit).toBe(27_000);
+    expect(status.tokensUsed).toBeGreaterThan(0);
+    expect(status.budget.left).toBeLessThanOrEqual(27_000 - status.tokensUsed);
+    expect(status.budget.resetsAt).toBeGreaterThan(Date.now());
+    expect(status.state).toBe('completed');
+  });
+
+  it('without --yes shows what it would delete and what it costs, and deletes nothing', async () => {
+    const before = sandbox.state().requests;
+    const { code, stdout } = await runCli(['revert', 'rev-1', '--include-contacts'], env());
+    expect(code).toBe(0);
+    expect(stdout).toContain('would delete 3 leads, 2 persons, 1 organizations it created');
+    expect(stdout).toContain('Cost: 27 tokens'); // 3 leads × 6 + 3 contacts × 3
+    expect(stdout).toContain('2 persons and organizations it only reused stay untouched');
+    expect(sandbox.state().requests).toBe(before);
+  });
+
+  it('with --yes deletes the leads and created contacts and leaves reused contacts alone', async () => {
+    const { code, stdout, stderr } = await runCli(['revert', 'rev-1', '--include-contacts', '--yes'], env());
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('Deleted 3 leads, 2 persons and 1 organizations of import rev-1.\n');
+
+    const after = sandbox.export();
+    expect(after.leads.filter((l) => !l.is_deleted)).toEqual([]);
+    const live = (items: { id: number; is_deleted: boolean }[]) =>
+      items.filter((i) => !i.is_deleted).map((i) => i.id);
+    expect(live(after.persons)).toEqual([existing.personId]);
+    expect(live(after.organizations)).toEqual([existing.organizationId]);
+
+    // A second run has nothing left to do and spends nothing.
+    const again = await runCli(['revert', 'rev-1', '--include-contacts'], env());
+    expect(again.stdout).toContain('would delete 0 leads, 0 persons, 0 organizations');
+    expect(again.stdout).toContain('6 were deleted by an earlier revert run');
+  });
+});
