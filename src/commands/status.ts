@@ -31,15 +31,19 @@ Examples:
     if (!Number.isInteger(limit) || limit < 1) {
       throw new UsageError(`--limit must be a whole number ≥ 1, got "${String(args.values.limit)}".`);
     }
-    return withOps(config, async (ctx) => {
-      if (importId) {
-        const status = await getStatus(ctx, importId);
-        io.stdout.write(args.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
-      } else {
-        const list = await listStatuses(ctx, limit);
-        io.stdout.write(args.values.json ? `${JSON.stringify(list)}\n` : formatStatusTable(list));
-      }
-      return ExitCode.Ok;
-    });
+    return withOps(
+      config,
+      async (ctx) => {
+        if (importId) {
+          const status = await getStatus(ctx, importId);
+          io.stdout.write(args.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+        } else {
+          const list = await listStatuses(ctx, limit);
+          io.stdout.write(args.values.json ? `${JSON.stringify(list)}\n` : formatStatusTable(list));
+        }
+        return ExitCode.Ok;
+      },
+      'from-workers',
+    );
   },
 };

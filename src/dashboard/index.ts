@@ -7,6 +7,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../logging/logger.js';
+import { type BudgetReaderOptions, createBudgetReader } from '../ops/budget-reader.js';
 import { cancelImport } from '../ops/cancel.js';
 import { pauseAll, resumeAll } from '../ops/control.js';
 import { retryDeadLetters } from '../ops/dead-letters.js';
@@ -44,8 +45,10 @@ export interface DashboardOptions {
    * only listens on loopback and is read-only.
    */
   auth?: BasicAuthCredentials;
-  /** Today's budget, from the worker's governor. @defaultValue unknown (shown as —) */
+  /** Today's budget. @defaultValue read from the workers' budget keys when `budget` is given, else unknown (—) */
   readBudget?: BudgetReader;
+  /** How the workers count the budget, to read it from Redis (see {@link createBudgetReader}). */
+  budget?: Omit<BudgetReaderOptions, 'redis' | 'prefix'>;
   /** A worker counts as online when its heartbeat is at most this old, in ms. @defaultValue 30000 */
   workerFreshMs?: number;
   logger?: Logger;

@@ -6,6 +6,7 @@ import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import { ImportLedger } from '../queue/ledger.js';
 import { DLQ_QUEUE, type Keys, keysFor, LEAD_QUEUE } from '../queue/names.js';
+import { createBudgetReader } from './budget-reader.js';
 
 /** What the budget governor knows about today's Pipedrive token budget. */
 export interface BudgetSnapshot {
@@ -98,7 +99,10 @@ export function limitsFromConfig(config: Config): AccountLimits {
  * Opens a fail-fast Redis connection (a clear error naming the URL when Redis is down) and the
  * context around it, for CLI commands.
  */
-export async function openOps(config: Config, readBudget?: BudgetReader): Promise<OpsContext> {
+export async function openOps(
+  config: Config,
+  readBudget?: BudgetReader | 'from-workers',
+): Promise<OpsContext> {
   const client = createRedis(config.redisUrl, 'command');
   // Failures surface as rejected commands with a clear message; without a listener ioredis
   // would also print "Unhandled error event" for each reconnect attempt.
@@ -108,7 +112,10 @@ export async function openOps(config: Config, readBudget?: BudgetReader): Promis
     redis,
     prefix: config.redisPrefix,
     limits: limitsFromConfig(config),
-    readBudget,
+    readBudget:
+      readBudget === 'from-workers'
+        ? createBudgetReader({ redis, prefix: config.redisPrefix, dailyTokens: config.pipedrive.dailyTokens })
+        : readBudget,
     ownsRedis: true,
   });
 }
@@ -117,7 +124,7 @@ export async function openOps(config: Config, readBudget?: BudgetReader): Promis
 export async function withOps<T>(
   config: Config,
   fn: (ctx: OpsContext) => Promise<T>,
-  readBudget?: BudgetReader,
+  readBudget?: BudgetReader | 'from-workers',
 ): Promise<T> {
   const ctx = await openOps(config, readBudget);
   try {
