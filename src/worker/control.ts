@@ -15,6 +15,7 @@ import { keysFor } from '../queue/names.js';
  * | `budgetWaitReason`  | one sentence, e.g. "daily token budget spent (27,000 of 27,000)"          |
  * | `rateLimitedUntil`  | ms epoch: every call waits until then (after a 429 or an edge block)      |
  * | `rateLimitScope`    | `burst`, `search`, `daily` or `edge`                                       |
+ * | `companyKey`, `budgetDailyTokens`, `budgetReserve`, `budgetResetUtc` | where the budget is kept (`readBudget`) |
  */
 export interface ControlState {
   blockedReason?: string;

@@ -15,6 +15,7 @@ import { ImportLedger } from '../queue/ledger.js';
 import { DLQ_QUEUE, LEAD_QUEUE } from '../queue/names.js';
 import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
+import { publishBudget } from './budget-reader.js';
 import { CacheWarmer } from './cache-warmer.js';
 import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
 import { ContactCache } from './contact-cache.js';
@@ -29,6 +30,7 @@ import { type ProbeResult, ProcessingControl } from './processing-control.js';
 import { createLeadProcessor, type LeadProcessor } from './processor.js';
 import { sleep } from './sleep.js';
 
+export { type BudgetReading, readBudget } from './budget-reader.js';
 export { type ControlState, describeControl, readControl } from './control.js';
 export { recentWorkers } from './heartbeat.js';
 export type { LeadWorkerOptions, RetryOptions, WarmCacheMode } from './options.js';
@@ -207,6 +209,12 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
       dailyTokens: options.dailyTokens ?? dailyTokenBudget(plan, 1),
       reserve: options.budgetReserve ?? 0.1,
       resetOffsetMs,
+    });
+    await publishBudget(redis, prefix, {
+      companyKey,
+      dailyTokens: options.dailyTokens ?? dailyTokenBudget(plan, 1),
+      reserve: options.budgetReserve ?? 0.1,
+      resetUtc: options.budgetResetUtc ?? '00:00',
     });
     limiter =
       options.rateLimit === false

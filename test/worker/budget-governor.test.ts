@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/queue/names.js';
 import { budgetDay, nextBudgetReset, parseResetUtc } from '../../src/worker/budget-day.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
+import { publishBudget, readBudget } from '../../src/worker/budget-reader.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
@@ -102,5 +103,33 @@ describe('BudgetGovernor', () => {
     expect((await g.admit(1)).kind).toBe('spent');
     now = Date.parse('2026-05-15T00:00:01Z');
     expect((await g.admit(1)).kind).toBe('admitted');
+  });
+});
+
+describe('readBudget', () => {
+  it('reads what the workers count, once a worker has published where the budget lives', async () => {
+    const prefix = uniquePrefix();
+    expect(await readBudget(redis, prefix)).toBeNull();
+    await publishBudget(redis, prefix, {
+      companyKey: 'c9',
+      dailyTokens: 1000,
+      reserve: 0.2,
+      resetUtc: '00:00',
+    });
+    const g = new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey: 'c9',
+      dailyTokens: 1000,
+      reserve: 0.2,
+      resetOffsetMs: 0,
+    });
+    await g.admit(300);
+    expect(await readBudget(redis, prefix)).toMatchObject({
+      limit: 800,
+      used: 300,
+      left: 500,
+      resetsAt: g.nextResetAt(),
+    });
   });
 });

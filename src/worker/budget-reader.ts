@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { keysFor } from '../queue/names.js';
+import { parseResetUtc } from './budget-day.js';
+import { BudgetGovernor } from './budget-governor.js';
+
+/** Today's budget as the workers count it, for `status` and the dashboard. */
+export interface BudgetReading {
+  /** Tokens the importer may spend per budget day (after the reserve). */
+  limit: number;
+  /** Tokens left until the next reset. */
+  left: number;
+  used: number;
+  /** Epoch ms of the next budget reset. */
+  resetsAt: number;
+}
+
+/** Fields a worker publishes in the control hash so readers can find the company's budget. */
+export interface PublishedBudget {
+  companyKey: string;
+  dailyTokens: number;
+  reserve: number;
+  resetUtc: string;
+}
+
+export async function publishBudget(redis: Redis, prefix: string, budget: PublishedBudget): Promise<void> {
+  await redis.hset(keysFor(prefix).control, {
+    companyKey: budget.companyKey,
+    budgetDailyTokens: budget.dailyTokens,
+    budgetReserve: budget.reserve,
+    budgetResetUtc: budget.resetUtc,
+  });
+}
+
+/**
+ * Reads the budget the workers keep (`null` before any worker has started): pass it as the
+ * `readBudget` of the ops context.
+ */
+export async function readBudget(
+  redis: Redis,
+  prefix: string,
+  now = Date.now(),
+): Promise<BudgetReading | null> {
+  const [companyKey, dailyTokens, reserve, resetUtc] = await redis.hmget(
+    keysFor(prefix).control,
+    'companyKey',
+    'budgetDailyTokens',
+    'budgetReserve',
+    'budgetResetUtc',
+  );
+  if (!companyKey || !dailyTokens) return null;
+  const governor = new BudgetGovernor({
+    redis,
+    prefix,
+    companyKey,
+    dailyTokens: Number(dailyTokens),
+    reserve: Number(reserve ?? 0.1),
+    resetOffsetMs: parseResetUtc(resetUtc ?? '00:00'),
+    now: () => now,
+  });
+  const status = await governor.status();
+  return { limit: status.limit, left: status.left, used: status.used, resetsAt: status.nextResetAt };
+}
