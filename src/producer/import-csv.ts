@@ -186,6 +186,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       redis = options.redis;
       if (!redis) {
         const own = createRedis(config.redisUrl, 'command');
+        // Connection failures surface as rejected calls (connectRedis words them); not as events.
+        own.on('error', () => {});
         cleanups.push(() => own.disconnect());
         redis = await connectRedis(own, config.redisUrl);
       }

@@ -63,9 +63,12 @@ export function parseAmount(cell: string): Parsed<Amount> {
   let text = cell.trim().replace(/[\u00a0\u202f\u2009]/g, ' ');
   if (text === '') return fail('is empty');
   let currency: string | undefined;
-  const code = /^([A-Za-z]{3})\s*(?=[-+\d.,])|(?<=[\d.,])\s*([A-Za-z]{3})$/.exec(text);
+  // A code sticks to the number only in capitals (`1234USD`), so `12abc` is not read as 12 ABC.
+  const code = /^([A-Z]{3}|[A-Za-z]{3}\s)\s*(?=[-+\d.,])|(?<=[\d.,])(?:\s+([A-Za-z]{3})|([A-Z]{3}))$/.exec(
+    text,
+  );
   if (code) {
-    currency = (code[1] ?? code[2])?.toUpperCase();
+    currency = (code[1] ?? code[2] ?? code[3])?.trim().toUpperCase();
     text = text.replace(code[0], '').trim();
   } else {
     for (const [symbol, iso] of Object.entries(CURRENCY_SYMBOLS).sort((a, b) => b[0].length - a[0].length)) {

@@ -44,6 +44,7 @@ describe('parseAmount', () => {
     ['€1.234', 1234, 'EUR'],
     ["CHF 1'234.50", 1234.5, 'CHF'],
     ['1234 usd', 1234, 'USD'],
+    ['1234USD', 1234, 'USD'],
     ['£99.99', 99.99, 'GBP'],
     ['1,5', 1.5, undefined],
     ['0.75', 0.75, undefined],
@@ -55,7 +56,7 @@ describe('parseAmount', () => {
     expect(parseAmount(cell)).toEqual({ value: currency ? { amount, currency } : { amount } });
   });
 
-  it.each([['abc'], ['12a'], ['1,23,4'], ['-5'], ['1.2.3,4,5'], ['12,']])('refuses %j', (cell) => {
+  it.each([['abc'], ['12a'], ['12abc'], ['1,23,4'], ['-5'], ['1.2.3,4,5'], ['12,']])('refuses %j', (cell) => {
     expect(parseAmount(cell).error).toBeDefined();
   });
 });

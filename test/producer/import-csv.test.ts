@@ -1,0 +1,403 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { MappingError } from '../../src/producer/errors.js';
+import { type ImportCsvOptions, importCsv } from '../../src/producer/import-csv.js';
+import { RedisUnavailableError } from '../../src/queue/connection.js';
+import type { LeadJobData } from '../../src/queue/job-data.js';
+import { ImportLedger, RowState } from '../../src/queue/ledger.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import {
+  CHANNEL_OPTIONS,
+  CUSTOM_FIELD_KEYS,
+  LEAD_LABEL_IDS,
+  SEGMENT_OPTIONS,
+} from '../../src/sandbox/seed.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const redis = testRedis();
+const fixture = (name: string) => join(import.meta.dirname, '../fixtures/csv', name);
+let sandbox: RunningSandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+/** A fresh prefix (so a fresh queue and ledger) and the options to import into it. */
+function setup(extra: Record<string, string> = {}) {
+  const prefix = uniquePrefix('imp');
+  const config = loadConfig({
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_BASE_URL: sandbox.url,
+    PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    ...extra,
+  });
+  // Created on first use: a Queue writes its meta key, and a dry run must leave the prefix empty.
+  let created: Queue<LeadJobData> | undefined;
+  const queue = () => {
+    created ??= new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    return created;
+  };
+  const ledger = new ImportLedger(redis, prefix);
+  const run = (file: string, options: Partial<ImportCsvOptions> = {}) =>
+    importCsv({ file, config, redis, ...options });
+  const jobs = async () =>
+    (await queue().getJobs(['waiting'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
+  return { prefix, config, queue, ledger, run, jobs };
+}
+
+function tempFile(name: string, content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'lpi-import-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('importCsv', () => {
+  it('enqueues one job per valid row holding the normalised row, the original cells and the line', async () => {
+    const { run, jobs } = setup();
+    const summary = await run(fixture('header-variants.csv'));
+    expect(summary).toMatchObject({ rows: 1, valid: 1, enqueued: 1, rejected: 0, alreadyImported: 0 });
+    const [job] = await jobs();
+    expect(job?.id).toBe(`${summary.importId}-2`);
+    expect(job?.name).toBe('lead');
+    expect(job?.opts.attempts).toBe(8);
+    expect(job?.data).toEqual({
+      v: 1,
+      importId: summary.importId,
+      line: 2,
+      lead: {
+        title: 'Compiler deal',
+        value: { amount: 1000, currency: 'USD' },
+        expected_close_date: '1985-01-01',
+        origin_id: summary.importId,
+      },
+      person: { name: 'Grace Hopper', email: 'grace@navy.mil', phone: '+1 555 0100' },
+      organization: { name: 'US Navy' },
+      cells: [
+        'Grace Hopper',
+        'GRACE@Navy.MIL ',
+        'US Navy',
+        '$1,000',
+        'USD',
+        '1985-01-01',
+        'Compiler deal',
+        '+1 555 0100',
+      ],
+    });
+  });
+
+  it('records every rejected row in the ledger with its line, column, reason and cells, and enqueues only the others', async () => {
+    const { run, jobs, ledger } = setup();
+    const summary = await run(fixture('contacts.csv'));
+    expect(summary).toMatchObject({ rows: 6, valid: 3, enqueued: 3, rejected: 3 });
+    expect(
+      (await jobs()).map((j) => [
+        j.data.line,
+        j.data.person?.name,
+        j.data.organization?.name,
+        j.data.lead.title,
+      ]),
+    ).toEqual([
+      [2, 'Ann Lee', undefined, 'Ann Lee lead'],
+      [3, undefined, 'Lonely Org Ltd', 'Lonely Org Ltd lead'],
+      [6, 'carol@example.com', undefined, 'carol@example.com lead'],
+    ]);
+    expect(summary.firstRejects).toEqual([
+      {
+        line: 4,
+        reason:
+          'has no person (name or email) and no organization; fill in at least one of "First name", "Email", "Company"',
+      },
+      { line: 5, column: 'Email', reason: '"bob@" is not an email address; fix the cell or clear it' },
+      {
+        line: 7,
+        column: 'Email',
+        reason: '"dan@example.com, d2@example.com" holds more than one email address; keep one per row',
+      },
+    ]);
+    const outcomes = await ledger.outcomes(summary.importId, [2, 4, 5]);
+    expect(outcomes).toEqual([
+      { state: 'pending' },
+      { state: 'rejected', column: undefined, reason: summary.firstRejects[0]?.reason },
+      { state: 'rejected', column: 'Email', reason: summary.firstRejects[1]?.reason },
+    ]);
+    expect(await ledger.rejectedCells(summary.importId, [5])).toEqual([
+      ['Bob', 'Bad', 'bob@', 'Bad Email Inc', ''],
+    ]);
+    expect(await ledger.getImport(summary.importId)).toMatchObject({
+      rows: 6,
+      enqueued: 3,
+      rejected: 3,
+      pending: 3,
+      state: 'enqueued',
+      header: ['First name', 'Last name', 'Email', 'Company', 'Phone'],
+      distinctPersons: 2,
+      distinctOrganizations: 1,
+    });
+  });
+
+  it('rejects malformed lines with their numbers and imports the lines around them', async () => {
+    const { run, jobs } = setup();
+    const summary = await run(fixture('malformed.csv'));
+    expect(summary.firstRejects.map((r) => r.line)).toEqual([3, 4, 5, 7]);
+    expect((await jobs()).map((j) => j.data.line)).toEqual([2, 6, 8, 9]);
+  });
+
+  it('enqueues nothing new when the same file is imported again, and says the rows were already imported', async () => {
+    const { run, jobs, ledger } = setup();
+    const first = await run(fixture('quoted.csv'));
+    const second = await run(fixture('quoted.csv'));
+    expect(second.importId).toBe(first.importId);
+    expect(first).toMatchObject({ enqueued: 4, alreadyImported: 0 });
+    expect(second).toMatchObject({ rows: 4, enqueued: 0, alreadyImported: 4, requeued: 0 });
+    expect(await jobs()).toHaveLength(4);
+    expect(await ledger.getImport(first.importId)).toMatchObject({
+      enqueued: 4,
+      alreadyImported: 4,
+      pending: 4,
+    });
+  });
+
+  it('gives a different mapping a different import id', async () => {
+    const { run } = setup();
+    const a = await run(fixture('quoted.csv'));
+    const b = await run(fixture('quoted.csv'), { titleTemplate: '{organization} – {name}' });
+    expect(b.importId).not.toBe(a.importId);
+    expect(b.enqueued).toBe(4);
+  });
+
+  it('re-adds a row whose job was lost after the ledger marked it, and never a row that is already done', async () => {
+    const { run, jobs, queue, ledger } = setup();
+    const first = await run(fixture('quoted.csv'));
+    // As if the producer died between marking lines 2 and 4 in the ledger and adding their jobs;
+    // line 9 was created by a worker and its job removed on completion.
+    await queue().remove(`${first.importId}-2`);
+    await queue().remove(`${first.importId}-4`);
+    await ledger.recordCreated(first.importId, 9, { leadId: 'lead-9' });
+    await queue().remove(`${first.importId}-9`);
+    const second = await run(fixture('quoted.csv'));
+    expect(second).toMatchObject({ enqueued: 0, alreadyImported: 4, requeued: 2 });
+    expect((await jobs()).map((j) => j.data.line)).toEqual([2, 4, 10]);
+    expect(await ledger.rowStates(first.importId, [2, 4, 9, 10])).toEqual([
+      RowState.Pending,
+      RowState.Pending,
+      RowState.Created,
+      RowState.Pending,
+    ]);
+    expect(await ledger.getImport(first.importId)).toMatchObject({ enqueued: 4, created: 1, pending: 3 });
+  });
+
+  it('resolves labels, owner, channel, currency and custom fields by their Pipedrive names', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'rich.csv',
+      [
+        'Contact,E-mail,Company,Amount,Tags,Owner,Source,Score,Tier,Site,Follow up,Budget,Seen,Visibility',
+        'Ann Lee,ann@example.com,Acme,"1.500,00",Hot; Warm,olivia@sandbox.example,Referral,87.5,Enterprise,acme.example,2025-06-01,EUR 2 000,yes,company',
+        'Bo Chen,bo@example.com,Bobco,99,Cold,nobody@example.com,Carrier pigeon,x,Huge,,,,,',
+      ].join('\n'),
+    );
+    const summary = await run(file, {
+      mapping: {
+        lead: { value: 'Amount', channel: 'Source', was_seen: 'Seen' },
+        person: { name: 'Contact' },
+        custom_fields: {
+          'Lead score': 'Score',
+          Segment: 'Tier',
+          Website: 'Site',
+          'follow-up date': { column: 'Follow up' },
+          [CUSTOM_FIELD_KEYS.budget]: 'Budget',
+        },
+        defaults: { currency: 'EUR', labels: ['Cold'] },
+      },
+    });
+    expect(summary).toMatchObject({ valid: 1, rejected: 1 });
+    const [job] = await jobs();
+    expect(job?.data.lead).toEqual({
+      title: 'Acme lead',
+      value: { amount: 1500, currency: 'EUR' },
+      owner_id: 2,
+      label_ids: [LEAD_LABEL_IDS.cold, LEAD_LABEL_IDS.hot, LEAD_LABEL_IDS.warm],
+      visible_to: '3',
+      was_seen: true,
+      channel: CHANNEL_OPTIONS.find((c) => c.label === 'Referral')?.id,
+      origin_id: summary.importId,
+      custom_fields: {
+        [CUSTOM_FIELD_KEYS.leadScore]: 87.5,
+        [CUSTOM_FIELD_KEYS.segment]: SEGMENT_OPTIONS.find((o) => o.label === 'Enterprise')?.id,
+        [CUSTOM_FIELD_KEYS.website]: 'acme.example',
+        [CUSTOM_FIELD_KEYS.followUpDate]: '2025-06-01',
+        [CUSTOM_FIELD_KEYS.budget]: 2000,
+        [`${CUSTOM_FIELD_KEYS.budget}_currency`]: 'EUR',
+      },
+    });
+    expect(job?.data.person).toEqual({
+      name: 'Ann Lee',
+      email: 'ann@example.com',
+      owner_id: 2,
+      visible_to: 3,
+    });
+    expect(job?.data.organization).toEqual({ name: 'Acme', owner_id: 2, visible_to: 3 });
+    const reason = summary.firstRejects[0]?.reason ?? '';
+    expect(summary.firstRejects[0]).toMatchObject({ line: 3, column: 'Owner' });
+    expect(reason).toContain('"nobody@example.com" is not an active Pipedrive user');
+    expect(reason).toContain(
+      'column "Source": "Carrier pigeon" is not one of the company\'s marketing channels',
+    );
+    expect(reason).toContain('column "Score": "x" is not a number');
+    expect(reason).toContain(
+      'column "Tier": "Huge" is not an option of "Segment" (options: smb, mid-market, enterprise)',
+    );
+  });
+
+  it('stops with a clear error for an unknown custom field, label or column, before enqueuing anything', async () => {
+    const { run, jobs } = setup();
+    const unknownField = await run(fixture('quoted.csv'), {
+      mapping: { custom_fields: { 'Lead sorce': 'Notes' } },
+    }).catch((e: unknown) => e);
+    expect(unknownField).toBeInstanceOf(MappingError);
+    expect((unknownField as Error).message).toContain(
+      'custom field "Lead sorce" does not exist in Pipedrive',
+    );
+    expect((unknownField as Error).message).toContain('"Lead score"');
+    const unknownLabel = await run(fixture('quoted.csv'), {
+      mapping: { defaults: { labels: 'Scorching' } },
+    }).catch((e: unknown) => e);
+    expect((unknownLabel as Error).message).toContain(
+      'default label "Scorching" does not exist in Pipedrive',
+    );
+    const unknownColumn = await run(fixture('quoted.csv'), { mapping: { person: { email: 'Mail' } } }).catch(
+      (e: unknown) => e,
+    );
+    expect((unknownColumn as Error).message).toContain('person.email is mapped to column "Mail"');
+    expect(await jobs()).toHaveLength(0);
+  });
+
+  it('reads amounts in every common form and refuses the rest', async () => {
+    const { run, jobs } = setup();
+    const summary = await run(fixture('amounts.csv'));
+    expect((await jobs()).map((j) => [j.data.organization?.name, j.data.lead.value])).toEqual([
+      ['A', { amount: 1234.5, currency: 'EUR' }],
+      ['B', { amount: 1234.5, currency: 'USD' }],
+      ['C', { amount: 1234.5, currency: 'EUR' }],
+      ['D', { amount: 1234, currency: 'USD' }],
+      ['E', { amount: 1234.5, currency: 'EUR' }],
+      ['F', { amount: 1234.5, currency: 'EUR' }],
+    ]);
+    expect(summary.firstRejects.map((r) => [r.line, r.column])).toEqual([
+      [8, 'Amount'],
+      [9, 'Currency'],
+    ]);
+  });
+
+  it('reads dates in every common form, and asks for --date-format only when it must', async () => {
+    const { run, jobs } = setup();
+    const without = await run(fixture('dates.csv'));
+    expect(without.firstRejects.map((r) => [r.line, r.reason.split(';')[0]])).toEqual([
+      [7, '"03/04/2025" is ambiguous (day/month or month/day?)'],
+      [8, '"2025-02-30" is not a valid date (no such day)'],
+      [9, '"soon" is not a date'],
+    ]);
+    const { run: run2, jobs: jobs2 } = setup();
+    await run2(fixture('dates.csv'), { dateFormat: 'DD/MM/YYYY' });
+    expect((await jobs2()).map((j) => j.data.lead.expected_close_date)).toEqual([
+      '2025-03-31',
+      '2025-03-31',
+      '2025-03-31',
+      '2025-03-31',
+      '2025-03-31',
+      '2025-04-03',
+    ]);
+    expect(await jobs()).toHaveLength(5);
+  });
+
+  it('imports a Windows-1252 file with a mapping for its French headers', async () => {
+    const { run, jobs } = setup();
+    await run(fixture('windows-1252.csv'), {
+      mapping: { person: { name: 'Nom' }, organization: { name: 'Société' }, lead: { value: 'Montant' } },
+    });
+    expect(
+      (await jobs()).map((j) => [j.data.person?.name, j.data.organization?.name, j.data.lead.value]),
+    ).toEqual([
+      ['Hélène Lefèvre', 'L’Atelier “Chez Hélène”', { amount: 1500, currency: 'EUR' }],
+      ['François Garçon', 'Garçon – Frères', { amount: 250, currency: 'EUR' }],
+    ]);
+  });
+
+  it('renders the title template, dropping the separator of an empty placeholder', async () => {
+    const { run, jobs } = setup();
+    await run(fixture('contacts.csv'), { titleTemplate: '{organization} – {name}' });
+    expect((await jobs()).map((j) => j.data.lead.title)).toEqual([
+      'Ann Lee',
+      'Lonely Org Ltd',
+      'carol@example.com',
+    ]);
+  });
+
+  it('writes rejected rows with their original columns, line, column and reason', async () => {
+    const { run } = setup();
+    const out = join(mkdtempSync(join(tmpdir(), 'lpi-rejects-')), 'rejects.csv');
+    await run(fixture('contacts.csv'), { rejectsFile: out });
+    const lines = readFileSync(out, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe('First name,Last name,Email,Company,Phone,line,column,reason');
+    expect(lines[2]).toBe(
+      'Bob,Bad,bob@,Bad Email Inc,,5,Email,"""bob@"" is not an email address; fix the cell or clear it"',
+    );
+    expect(lines).toHaveLength(4);
+  });
+
+  it('refuses duplicate column names, naming both', async () => {
+    const { run } = setup();
+    const error = await run(fixture('duplicate-headers.csv')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MappingError);
+    expect((error as Error).message).toBe(
+      'duplicate-headers.csv:1: duplicate column names "Email" (column 2) and "e-mail" (column 4); rename one of each pair so every column has its own name.',
+    );
+  });
+
+  it('in a dry run, validates and estimates without touching Redis', async () => {
+    const { run, prefix } = setup();
+    const summary = await run(fixture('contacts.csv'), { dryRun: true });
+    expect(summary).toMatchObject({ dryRun: true, rows: 6, valid: 3, enqueued: 0, rejected: 3 });
+    expect(summary.estimate).toMatchObject({
+      leads: 3,
+      minTokens: 3 * 10 + 2 * 20 + 1 * 20,
+      maxTokens: 90 + 15,
+    });
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+  });
+
+  it('with --offline calls no Pipedrive endpoint, and refuses to enqueue', async () => {
+    const { run } = setup();
+    const before = sandbox.requests().length;
+    const summary = await run(fixture('amounts.csv'), { dryRun: true, offline: true });
+    expect(summary.valid).toBe(6);
+    expect(summary.mapping).toMatchObject({ defaults: { currency: "the API user's default currency" } });
+    expect(sandbox.requests().length).toBe(before);
+    await expect(run(fixture('amounts.csv'), { offline: true })).rejects.toThrow(
+      '--offline only works with --dry-run',
+    );
+  });
+
+  it('fails fast with a clear message when Redis is down', async () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: 'x',
+    });
+    const error = await importCsv({ file: fixture('quoted.csv'), config }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RedisUnavailableError);
+    expect((error as Error).message).toContain('Cannot reach Redis at redis://127.0.0.1:1');
+  });
+});
