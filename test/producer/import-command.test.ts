@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const fixture = (name: string) => join(import.meta.dirname, '../fixtures/csv', name);
+let sandbox: RunningSandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => {
+    out += d;
+  });
+  stderr.on('data', (d) => {
+    err += d;
+  });
+  const code = await main(['import', ...args], {
+    stdout,
+    stderr,
+    env: {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: uniquePrefix('cli'),
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+      ...env,
+    },
+  });
+  return { code, out, err };
+}
+
+describe('lead-importer import', () => {
+  it('documents every option in --help', async () => {
+    const { code, out } = await cli(['--help']);
+    expect(code).toBe(0);
+    for (const flag of [
+      '--mapping',
+      '--import-id',
+      '--dry-run',
+      '--offline',
+      '--wait',
+      '--json',
+      '--rejects',
+      '--title-template',
+      '--date-format',
+      '--currency',
+      '--encoding',
+      '--delimiter',
+    ]) {
+      expect(out).toContain(flag);
+    }
+  });
+
+  it('prints the summary as one JSON object with --json and exits 0 when every row is valid', async () => {
+    const { code, out } = await cli([fixture('quoted.csv'), '--json']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out);
+    expect(summary).toMatchObject({ rows: 4, enqueued: 4, rejected: 0, alreadyImported: 0 });
+    expect(summary.importId).toMatch(/^imp-[0-9a-f]{12}$/);
+  });
+
+  it('exits 3 and names file, line, column and fix when rows are rejected', async () => {
+    const { code, out } = await cli([fixture('contacts.csv')]);
+    expect(code).toBe(3);
+    expect(out).toContain(
+      'contacts.csv:5, column "Email": "bob@" is not an email address; fix the cell or clear it',
+    );
+    expect(out).toContain('enqueued          3');
+  });
+
+  it('shows the mapping, distinct contacts and a token and time estimate in a dry run', async () => {
+    const { code, out } = await cli(
+      [fixture('utf8-semicolon.csv'), '--dry-run', '--offline', '--currency', 'EUR'],
+      {
+        PIPEDRIVE_PLAN: 'growth',
+        PIPEDRIVE_SEATS: '2',
+      },
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('Dry run of import imp-');
+    expect(out).toMatch(/Value \(auto\)\s+lead\.value/);
+    expect(out).toContain('Distinct: 2 persons (2 emails), 2 organizations');
+    expect(out).toContain('108,000 tokens usable per day');
+    // 2 leads × 10 + 4 searches × 20 = 100; creating 2 persons and 2 organizations adds 20.
+    expect(out).toContain('100 if every contact exists, up to 120 if all are new');
+  });
+
+  it.each([
+    [['does-not-exist.csv'], 'does-not-exist.csv does not exist'],
+    [[fixture('duplicate-headers.csv')], 'duplicate column names'],
+    [[fixture('quoted.csv'), '--date-format', 'YYYY'], '--date-format must be DD/MM/YYYY or MM/DD/YYYY'],
+    [[fixture('quoted.csv'), '--import-id', 'a:b'], 'Invalid import id'],
+    [[fixture('quoted.csv')], 'Cannot reach Redis'],
+  ])('exits 2 with one clear line for %j', async (args, message) => {
+    const env: Record<string, string> =
+      message === 'Cannot reach Redis' ? { REDIS_URL: 'redis://127.0.0.1:1' } : {};
+    const { code, err } = await cli(args, env);
+    expect(code).toBe(2);
+    expect(err).toContain(message);
+    expect(err).not.toContain('    at ');
+  });
+
+  it('exits 2 when the mapping names a custom field Pipedrive does not have', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-cli-'));
+    const mapping = join(dir, 'mapping.yaml');
+    writeFileSync(mapping, 'custom_fields:\n  Favourite colour: Notes\n');
+    const { code, err } = await cli([fixture('quoted.csv'), '--mapping', mapping]);
+    expect(code).toBe(2);
+    expect(err).toContain('mapping.yaml: custom field "Favourite colour" does not exist in Pipedrive');
+  });
+});
