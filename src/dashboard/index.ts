@@ -88,7 +88,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!options.redisUrl) throw new TypeError('startDashboard needs redisUrl or redis');
     // Fail fast per request (pages and /healthz answer at once when Redis is down), reconnect forever.
     ownedRedis = createRedis(options.redisUrl, 'command', { retryStrategy: (n) => Math.min(n * 200, 2_000) });
-    ownedRedis.on('error', (err) => log.warn({ err }, 'Dashboard lost Redis; retrying'));
+    // One line per outage, not one per reconnect attempt.
+    let down = false;
+    ownedRedis.on('error', (err) => {
+      if (!down) log.warn({ err }, 'Dashboard lost Redis; pages answer 503 until it is back');
+      down = true;
+    });
+    ownedRedis.on('ready', () => {
+      if (down) log.info('Dashboard reconnected to Redis');
+      down = false;
+    });
     redis = await connectRedis(ownedRedis, options.redisUrl);
   }
   const ctx = createOpsContext({
@@ -121,7 +130,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await stopped;
-        await ctx.close().catch(() => {});
+        // BullMQ's close waits for Redis; with Redis down that would hang the shutdown.
+        await Promise.race([ctx.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())]);
         ownedRedis?.disconnect();
       })();
       return closing;
