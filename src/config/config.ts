@@ -59,6 +59,10 @@ export interface Config {
     readonly dailyTokens: number;
     /** Per-request timeout in ms. @defaultValue 30000 */
     readonly requestTimeoutMs: number;
+    /** Share of the daily budget left for the company's other integrations, 0–1. @defaultValue 0.1 */
+    readonly budgetReserve: number;
+    /** When Pipedrive's budget day starts, `HH:MM` in UTC (Pipedrive's "server midnight"). @defaultValue `00:00` */
+    readonly budgetResetUtc: string;
   };
   readonly worker: {
     /** Jobs processed at once by one worker process. @defaultValue 8 */
@@ -81,6 +85,24 @@ function readInt(env: Env, name: string, fallback: number, min = 0): number {
     throw new ConfigError(`${name} must be a whole number ≥ ${min}, got "${raw}". Fix or unset ${name}.`);
   }
   return value;
+}
+
+function readFraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new ConfigError(`${name} must be a fraction from 0 to below 1 (e.g. 0.1 for 10 %), got "${raw}".`);
+  }
+  return value;
+}
+
+function readUtcTime(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(raw);
+  if (!match) throw new ConfigError(`${name} must be a UTC time of day as HH:MM (e.g. 00:00), got "${raw}".`);
+  return `${match[1]!.padStart(2, '0')}:${match[2]}`;
 }
 
 function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -146,6 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
       seats,
       dailyTokens: readInt(env, 'PIPEDRIVE_DAILY_TOKENS', dailyTokenBudget(plan, seats), 1),
       requestTimeoutMs: readInt(env, 'PIPEDRIVE_TIMEOUT_MS', 30 * SECOND, 1),
+      budgetReserve: readFraction(env, 'PIPEDRIVE_BUDGET_RESERVE', 0.1),
+      budgetResetUtc: readUtcTime(env, 'PIPEDRIVE_BUDGET_RESET_UTC', '00:00'),
     },
     worker: { concurrency: readInt(env, 'WORKER_CONCURRENCY', 8, 1) },
     logLevel: readEnum(

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       apiToken: undefined,
     });
     expect(config.worker.concurrency).toBe(8);
+    expect(config.pipedrive).toMatchObject({ budgetReserve: 0.1, budgetResetUtc: '00:00' });
+    expect(loadConfig({ PIPEDRIVE_BUDGET_RESET_UTC: '6:30' }).pipedrive.budgetResetUtc).toBe('06:30');
     expect(Object.isFrozen(config.pipedrive)).toBe(true);
   });
 
@@ -37,6 +39,8 @@ describe('loadConfig', () => {
     [{ PIPEDRIVE_BASE_URL: 'not a url' }, /PIPEDRIVE_BASE_URL must be a URL/],
     [{ PIPEDRIVE_OAUTH_CLIENT_ID: 'x' }, /OAuth needs all three/],
     [{ REDIS_PREFIX: 'a:b' }, /REDIS_PREFIX must not contain ":"/],
+    [{ PIPEDRIVE_BUDGET_RESERVE: '1.5' }, /PIPEDRIVE_BUDGET_RESERVE must be a fraction/],
+    [{ PIPEDRIVE_BUDGET_RESET_UTC: '25:00' }, /PIPEDRIVE_BUDGET_RESET_UTC must be a UTC time/],
     [
       {
         PIPEDRIVE_API_TOKEN: 't',
