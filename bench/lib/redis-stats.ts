@@ -24,3 +24,9 @@ export async function redisMemory(redis: Redis): Promise<RedisMemory> {
 export function benchRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 3 });
 }
+
+/** `total_commands_processed` from `INFO stats`: commands served since redis-server started. */
+export async function redisCommandsProcessed(redis: Redis): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/^total_commands_processed:(\d+)/m.exec(info)?.[1] ?? 0);
+}
