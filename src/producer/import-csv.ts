@@ -157,7 +157,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => csv.close()];
   try {
     assertDistinctHeader(csv.header, displayName, csv.headerLine);
-    const needs = referenceNeeds(spec, csv.header);
+    const needs = referenceNeeds(spec, csv.header, options.currency);
     let reference: ReferenceData | undefined;
     let referenceTokens = 0;
     if (!options.offline) {

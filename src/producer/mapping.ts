@@ -113,6 +113,8 @@ export interface ResolvedCustomField {
   constant?: string;
   /** enum/set options by lower-cased label. */
   options?: Map<string, number | string>;
+  /** Option labels as Pipedrive writes them (for messages). */
+  optionLabels?: string[];
 }
 
 export interface ResolveOptions {
@@ -156,6 +158,9 @@ export interface ResolvedMapping {
   labelsByName?: Map<string, string>;
   currencyCodes?: Set<string>;
   channelsByName?: Map<string, number>;
+  /** Names as Pipedrive writes them, for messages. */
+  labelNames?: string[];
+  channelNames?: string[];
   /** Whether Pipedrive was consulted (false with --offline). */
   online: boolean;
 }
@@ -164,12 +169,13 @@ export interface ResolvedMapping {
 export const TEMPLATE_FIELDS = ['organization', 'name', 'first_name', 'last_name', 'email', 'phone'];
 
 /** What reference data a mapping needs from Pipedrive, so the producer fetches only that. */
-export function referenceNeeds(spec: MappingSpec, header: string[]): ReferenceNeeds {
+export function referenceNeeds(spec: MappingSpec, header: string[], currencyOption?: string): ReferenceNeeds {
   const mapped = (path: FieldPath) => findColumn(spec, header, path) !== undefined;
   const defaults = spec.defaults ?? {};
   const hasValue = mapped('lead.value');
   return {
-    currentUser: hasValue && !mapped('lead.currency') && !defaults.currency,
+    // Amounts without a currency (an empty currency cell too) take the API user's default one.
+    currentUser: hasValue && !defaults.currency && !currencyOption,
     users:
       mapped('lead.owner') ||
       defaults.owner !== undefined ||
@@ -362,7 +368,7 @@ export function resolveMapping(
       const id = channelsByName.get(String(defaults.channel).trim().toLowerCase());
       if (id === undefined) {
         throw new MappingError(
-          `${where}: default channel "${defaults.channel}" is not one of the company's marketing channels (${[...channelsByName.keys()].join(', ')}).`,
+          `${where}: default channel "${defaults.channel}" is not one of the company's marketing channels (${(channelField?.options ?? []).map((o) => o.label).join(', ')}).`,
         );
       }
       resolvedDefaults.channel = id;
@@ -407,7 +413,7 @@ export function resolveMapping(
     for (const label of field.type === 'set' ? splitList(field.constant) : [field.constant]) {
       if (!field.options.has(label.toLowerCase())) {
         throw new MappingError(
-          `${where}: "${label}" is not an option of custom field "${field.name}"; options: ${[...field.options.keys()].join(', ')}.`,
+          `${where}: "${label}" is not an option of custom field "${field.name}"; options: ${(field.optionLabels ?? []).join(', ')}.`,
         );
       }
     }
@@ -427,6 +433,8 @@ export function resolveMapping(
     ...(labelsByName ? { labelsByName } : {}),
     ...(currencyCodes ? { currencyCodes } : {}),
     ...(channelsByName ? { channelsByName } : {}),
+    ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
+    ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
     online,
   };
 }
@@ -480,7 +488,7 @@ function resolveCustomFields(
       name: field.name,
       key: field.key,
       type: field.field_type,
-      ...(options ? { options } : {}),
+      ...(options ? { options, optionLabels: (field.options ?? []).map((o) => o.label) } : {}),
     };
   });
 }

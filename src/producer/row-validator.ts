@@ -159,7 +159,7 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
           problem(
             at('lead.labels'),
             name,
-            `is not a lead label in Pipedrive (labels: ${[...mapping.labelsByName.keys()].join(', ')}); fix the name or create the label`,
+            `is not a lead label in Pipedrive (labels: ${(mapping.labelNames ?? []).join(', ')}); fix the name or create the label`,
           );
         } else if (!labelIds.includes(id)) labelIds.push(id);
       }
@@ -191,7 +191,7 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
         problem(
           at('lead.channel'),
           channelCell,
-          `is not one of the company's marketing channels (${[...mapping.channelsByName.keys()].join(', ')})`,
+          `is not one of the company's marketing channels (${(mapping.channelNames ?? []).join(', ')})`,
         );
       }
     }
@@ -329,6 +329,9 @@ function convertCustom(
       const parsed = parseAmount(raw);
       if (parsed.error !== undefined) return { error: parsed.error };
       const currency = parsed.value.currency ?? defaultCurrency;
+      if (currency && mapping.currencyCodes && !mapping.currencyCodes.has(currency)) {
+        return { error: `has currency ${currency}, which is not one of the company's currencies` };
+      }
       return {
         values: { [key]: parsed.value.amount, ...(currency ? { [`${key}_currency`]: currency } : {}) },
       };
@@ -341,7 +344,7 @@ function convertCustom(
       const id = field.options?.get(raw.toLowerCase());
       return id === undefined
         ? {
-            error: `is not an option of "${field.name}" (options: ${[...(field.options?.keys() ?? [])].join(', ')})`,
+            error: `is not an option of "${field.name}" (options: ${(field.optionLabels ?? []).join(', ')})`,
           }
         : { values: { [key]: id } };
     }
@@ -351,7 +354,7 @@ function convertCustom(
         const id = field.options?.get(label.toLowerCase());
         if (id === undefined) {
           return {
-            error: `holds "${label}", which is not an option of "${field.name}" (options: ${[...(field.options?.keys() ?? [])].join(', ')})`,
+            error: `holds "${label}", which is not an option of "${field.name}" (options: ${(field.optionLabels ?? []).join(', ')})`,
           };
         }
         ids.push(id);

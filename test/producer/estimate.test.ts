@@ -31,7 +31,13 @@ describe('estimateImport', () => {
   });
 
   it('paces searches at 10 per 2 s even when the plan allows more requests', () => {
-    const e = estimateImport({ leads: 100, distinctPersons: 100, distinctOrganizations: 0, burstPer2s: 480, dailyTokens: 1e9 });
+    const e = estimateImport({
+      leads: 100,
+      distinctPersons: 100,
+      distinctOrganizations: 0,
+      burstPer2s: 480,
+      dailyTokens: 1e9,
+    });
     expect(e.apiTimeMs).toBe(20_000);
   });
 });

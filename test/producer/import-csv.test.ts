@@ -254,7 +254,7 @@ describe('importCsv', () => {
     );
     expect(reason).toContain('column "Score": "x" is not a number');
     expect(reason).toContain(
-      'column "Tier": "Huge" is not an option of "Segment" (options: smb, mid-market, enterprise)',
+      'column "Tier": "Huge" is not an option of "Segment" (options: SMB, Mid-market, Enterprise)',
     );
   });
 

@@ -75,7 +75,7 @@ describe('a producer killed mid-file', () => {
     });
     const [code] = await once(last, 'exit');
     expect(code).toBe(0);
-    const summary = JSON.parse(stdout) as Record<string, number>;
+    const summary = JSON.parse(stdout) as { rows: number; enqueued: number; alreadyImported: number };
     expect(summary.rows).toBe(ROWS);
     expect(summary.enqueued + summary.alreadyImported).toBe(ROWS);
     expect(summary.alreadyImported).toBeGreaterThanOrEqual(killedAt[1] ?? 0);
