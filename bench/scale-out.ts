@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
-import { ProcSampler } from './lib/proc-stats.js';
+import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
 import { benchRedis, redisCommandsProcessed } from './lib/redis-stats.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
 import { startSandboxProcess } from './lib/sandbox-process.js';
@@ -62,7 +62,9 @@ interface RunFigures {
   /** API requests the sandbox served per lead created. */
   requestsPerLead: number;
   /** CPU of each kind of process over the run, in ms per wall second (1,000 = one core). */
-  coreMsPerS: Record<'workers' | 'sandbox' | 'redis' | 'producer', number>;
+  coreMsPerS: Record<'workers' | 'sandbox' | 'redis' | 'producer' | 'all', number>;
+  /** Share of the whole machine's CPU (every core, every process, ours or not) busy during the run. */
+  machineBusy: number;
   processes: { name: string; cpuMs: number; peakRssBytes: number }[];
   duplicates: { persons: number; organizations: number; leads: number };
 }
@@ -75,6 +77,7 @@ try {
     sampler.add('sandbox', sandbox.process.pid);
     sampler.add('redis-server', redis.process.pid!);
     const commandsBefore = await redisCommandsProcessed(conn);
+    const machineCpuBefore = readMachineCpu();
     let t10: number | undefined;
     let t90: number | undefined;
     console.error(`${workers} worker process(es), concurrency ${concurrency} each…`);
@@ -98,6 +101,7 @@ try {
     const processes = sampler.stop();
     const state = await sandbox.state();
     const commands = (await redisCommandsProcessed(conn)) - commandsBefore;
+    const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
     const cpuOf = (match: (name: string) => boolean) =>
       processes.filter((p) => match(p.name)).reduce((sum, p) => sum + p.cpuMs, 0);
     const perS = (ms: number) => ms / (result.wallMs / 1000);
@@ -120,7 +124,9 @@ try {
         sandbox: perS(cpuOf((n) => n === 'sandbox')),
         redis: perS(cpuOf((n) => n === 'redis-server')),
         producer: perS(result.producer.cpuMs),
+        all: perS(cpuOf((n) => n !== 'producer') + result.producer.cpuMs),
       },
+      machineBusy,
       processes: [...processes.filter((p) => p.name !== 'producer'), result.producer],
       duplicates: {
         persons: state.duplicatePersons,
@@ -149,6 +155,8 @@ try {
       'sandbox core-ms/s': r.coreMsPerS.sandbox,
       'redis core-ms/s': r.coreMsPerS.redis,
       'producer core-ms/s': r.coreMsPerS.producer,
+      'ours core-ms/s': r.coreMsPerS.all,
+      'machine busy %': r.machineBusy * 100,
       'dead-lettered': r.deadLettered,
       dups: r.duplicates.persons + r.duplicates.organizations + r.duplicates.leads,
     })),

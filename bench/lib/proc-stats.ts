@@ -113,3 +113,29 @@ export class ProcSampler {
     return [...this.procs.values()].map(({ cpuAtStartMs: _, ...p }) => p);
   }
 }
+
+/** Busy and total CPU time of the whole machine (all cores), from the `cpu` line of /proc/stat. */
+export interface MachineCpu {
+  busyMs: number;
+  totalMs: number;
+}
+
+export function readMachineCpu(): MachineCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idleAll = idle + iowait;
+  const total = user + nice + system + idleAll + irq + softirq + steal;
+  const toMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_S;
+  return { busyMs: toMs(total - idleAll), totalMs: toMs(total) };
+}
+
+/** Share of the machine's CPU (all cores) that was busy between two readings, 0–1. */
+export function machineBusyShare(from: MachineCpu, to: MachineCpu): number {
+  const total = to.totalMs - from.totalMs;
+  return total > 0 ? (to.busyMs - from.busyMs) / total : 0;
+}
