@@ -1,15 +1,209 @@
-import type { Command } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command, CommandIO } from '../cli/command.js';
+import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { loadConfig, PLANS, type Plan } from '../config/config.js';
+import { startDashboard } from '../dashboard/index.js';
+import { type PrivateRedis, RedisBinaryMissingError, startPrivateRedis } from '../dev/private-redis.js';
+import { createLogger } from '../logging/logger.js';
+import { limitsFromConfig } from '../ops/ops-context.js';
+import { startSandbox } from '../sandbox/index.js';
+import { createLeadWorker } from '../worker/index.js';
+import { workerOptionsFromArgs } from './worker.js';
 
-// Placeholder until the issue that builds `demo` lands.
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
 export const command: Command = {
   name: 'demo',
-  summary: 'demo',
-  help: 'lead-importer demo (not built yet)',
-  options: {},
-  positionals: [0, 10],
-  async run(_args, io) {
-    io.stderr.write('lead-importer demo is not built yet.\n');
-    return ExitCode.Failure;
+  summary: 'sandbox + worker + example import, end to end',
+  help: `Usage: lead-importer demo [options]
+
+Runs the whole pipeline on this machine, against a local Pipedrive sandbox (nothing leaves the
+machine, no Pipedrive account needed):
+  1. Redis: REDIS_URL if set, else a private redis-server on a free port (removed afterwards);
+  2. the sandbox, with the plan's burst limits and a little network latency;
+  3. a worker, in this process;
+  4. \`lead-importer import examples/leads.csv --mapping examples/mapping.yaml --wait\`;
+  5. the summary, a per-row report (CSV), and the dashboard until Ctrl-C.
+
+Options:
+  --exit               end when the import is done instead of keeping the dashboard open
+  --file FILE          CSV to import (default: examples/leads.csv)
+  --mapping FILE       mapping file (default: examples/mapping.yaml)
+  --plan PLAN          lite | growth | premium | ultimate: the sandbox's and worker's burst limits
+                       (default: growth, 40 requests per 2 s)
+  --latency-ms N       sandbox latency per request (default: 40)
+  --port N             dashboard port (default: 3000; a free port if 3000 is taken)
+
+Exit codes: 0 the demo ran end to end (its example file has rows that are rejected on purpose),
+1 unexpected failure, 2 no redis-server and no REDIS_URL.`,
+  options: {
+    exit: { type: 'boolean' },
+    file: { type: 'string' },
+    mapping: { type: 'string' },
+    plan: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    port: { type: 'string' },
+  },
+  async run(args, io) {
+    const v = args.values;
+    const file = resolve(typeof v.file === 'string' ? v.file : join(REPO_ROOT, 'examples/leads.csv'));
+    const mapping = resolve(
+      typeof v.mapping === 'string' ? v.mapping : join(REPO_ROOT, 'examples/mapping.yaml'),
+    );
+    for (const path of [file, mapping])
+      if (!existsSync(path)) throw new UsageError(`${path} does not exist.`);
+    const plan = (typeof v.plan === 'string' ? v.plan : 'growth') as Plan;
+    if (!PLANS.includes(plan))
+      throw new UsageError(`--plan must be one of ${PLANS.join(', ')}, got "${plan}".`);
+    const latencyMs = v['latency-ms'] === undefined ? 40 : Number(v['latency-ms']);
+    if (!Number.isFinite(latencyMs) || latencyMs < 0)
+      throw new UsageError('--latency-ms must be a number ≥ 0.');
+    const port = v.port === undefined ? 3000 : Number(v.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535.');
+
+    return runDemo({ file, mapping, plan, latencyMs, port, exitWhenDone: v.exit === true }, io);
   },
 };
+
+interface DemoOptions {
+  file: string;
+  mapping: string;
+  plan: Plan;
+  latencyMs: number;
+  port: number;
+  exitWhenDone: boolean;
+}
+
+async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
+  const say = (line: string) => io.stdout.write(`${line}\n`);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse()) await step().catch(() => {});
+  };
+  try {
+    let redisUrl = io.env.REDIS_URL;
+    let privateRedis: PrivateRedis | undefined;
+    if (redisUrl) {
+      say(`Redis: ${redisUrl} (REDIS_URL), keys under the prefix lpi-demo`);
+    } else {
+      try {
+        privateRedis = await startPrivateRedis();
+      } catch (err) {
+        if (err instanceof RedisBinaryMissingError) throw new UsageError(err.message);
+        throw err;
+      }
+      cleanups.push(() => privateRedis!.stop());
+      redisUrl = privateRedis.url;
+      say(`Redis: a private redis-server at ${redisUrl} (removed when the demo ends)`);
+    }
+
+    const sandbox = await startSandbox({
+      plan: options.plan,
+      latencyMs: options.latencyMs,
+      latencyJitterMs: 20,
+    });
+    cleanups.push(() => sandbox.close());
+    say(`Pipedrive sandbox: ${sandbox.url} (plan ${options.plan}, ${options.latencyMs} ms latency)`);
+
+    // Every in-process command of the demo sees the same environment, as separate processes would.
+    const env: Record<string, string | undefined> = {
+      ...io.env,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: 'lpi-demo',
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+      PIPEDRIVE_PLAN: options.plan,
+      PIPEDRIVE_SEATS: '1',
+      PIPEDRIVE_DAILY_TOKENS: undefined,
+      PIPEDRIVE_OAUTH_CLIENT_ID: undefined,
+      PIPEDRIVE_OAUTH_CLIENT_SECRET: undefined,
+      PIPEDRIVE_OAUTH_REFRESH_TOKEN: undefined,
+      LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn',
+    };
+    const config = loadConfig(env);
+    const logger = createLogger({ level: config.logLevel, name: 'demo' });
+
+    const worker = createLeadWorker({
+      ...workerOptionsFromArgs({ values: {}, positionals: [] }, env),
+      concurrency: 4,
+      logger,
+    });
+    cleanups.push(() => worker.close());
+    await worker.ready;
+    say('Worker: running in this process (concurrency 4)');
+
+    const dashboard = await startDashboardOnFreePort(config, options.port, logger);
+    cleanups.push(() => dashboard.close());
+    say(
+      `Dashboard: ${dashboard.url}/ (bull-board at ${dashboard.url}/queues, metrics at ${dashboard.url}/metrics)`,
+    );
+
+    const importId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+    say(
+      `\n$ lead-importer import ${relativeToCwd(options.file)} --mapping ${relativeToCwd(options.mapping)} --wait`,
+    );
+    const { main } = await import('../cli.js');
+    const demoIo: CommandIO = { ...io, env };
+    const importCode = await main(
+      ['import', options.file, '--mapping', options.mapping, '--import-id', importId, '--wait'],
+      demoIo,
+    );
+    if (importCode !== ExitCode.Ok && importCode !== ExitCode.RowsFailed) return importCode as ExitCode;
+
+    const reportPath = join(tmpdir(), `lead-importer-${importId}-report.csv`);
+    say(`\n$ lead-importer report ${importId} --out ${reportPath}`);
+    await main(['report', importId, '--out', reportPath], demoIo);
+
+    const pipedrive = sandbox.state();
+    say(
+      `\nSandbox: ${pipedrive.leads} leads, ${pipedrive.persons} persons, ${pipedrive.organizations} organizations; ` +
+        `duplicates ${pipedrive.duplicateLeads + pipedrive.duplicatePersons + pipedrive.duplicateOrganizations}; ` +
+        `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} requests answered 429.`,
+    );
+    say(`Per-row report: ${reportPath}`);
+    say(
+      `Dead-lettered rows: lead-importer dlq list --import ${importId} (with REDIS_URL and REDIS_PREFIX=lpi-demo)`,
+    );
+
+    if (!options.exitWhenDone) {
+      say(`\nThe dashboard stays open at ${dashboard.url}/ — press Ctrl-C to stop the demo.`);
+      await new Promise<void>((resolveStop) => {
+        process.once('SIGINT', () => resolveStop());
+        process.once('SIGTERM', () => resolveStop());
+      });
+    }
+    return ExitCode.Ok;
+  } finally {
+    await cleanUp();
+  }
+}
+
+async function startDashboardOnFreePort(
+  config: ReturnType<typeof loadConfig>,
+  port: number,
+  logger: ReturnType<typeof createLogger>,
+) {
+  const start = (p: number) =>
+    startDashboard({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      limits: limitsFromConfig(config),
+      port: p,
+      logger,
+      budget: { dailyTokens: config.pipedrive.dailyTokens },
+    });
+  try {
+    return await start(port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw err;
+    return start(0);
+  }
+}
+
+function relativeToCwd(path: string): string {
+  const cwd = `${process.cwd()}/`;
+  return path.startsWith(cwd) ? path.slice(cwd.length) : path;
+}
