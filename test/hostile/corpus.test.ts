@@ -1,0 +1,213 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GENERATED_FIXTURES,
+  type GeneratedFixture,
+  GOOD_ROWS,
+  HOSTILE_DIR,
+  PADDING_ROWS,
+  SMALL_FIXTURES,
+  writeGeneratedFixture,
+} from '../fixtures/hostile/generate.js';
+import { testRedis } from '../helpers/redis.js';
+import { type ImportRun, runImport, takeEnqueuedJobs } from './run-import.js';
+
+/**
+ * Every file of the hostile corpus through the real CLI, in a child process, into the test
+ * Redis: each ends with one clear error (exit 2, nothing enqueued) or per-row rejects with line
+ * and column (exit 3), never a crash (exit 1, a signal) or a hang (killed after the timeout), and
+ * the queue holds exactly the rows that were read correctly, cell for cell.
+ */
+
+const redis = testRedis();
+const generatedDir = mkdtempSync(join(tmpdir(), 'lpi-hostile-'));
+const pathOf = (name: string) =>
+  (GENERATED_FIXTURES as readonly string[]).includes(name)
+    ? join(generatedDir, name)
+    : join(HOSTILE_DIR, name);
+
+beforeAll(async () => {
+  for (const name of GENERATED_FIXTURES) {
+    if (!name.startsWith('huge-')) await writeGeneratedFixture(generatedDir, name as GeneratedFixture);
+  }
+});
+afterAll(() => rmSync(generatedDir, { recursive: true, force: true }));
+
+interface Reject {
+  line: number;
+  column?: string;
+  reason: RegExp;
+}
+
+type Outcome =
+  /** The whole file is refused: exit 2, a message naming the file and the fix, nothing enqueued. */
+  | { refused: RegExp }
+  /** Read row by row: these lines enqueued with these cells, these rejected (exit 3 if any). */
+  | { enqueued: [line: number, cells: readonly string[]][]; rejects: Reject[] };
+
+const ada = GOOD_ROWS.ada;
+const alan = GOOD_ROWS.alan;
+const grace = GOOD_ROWS.grace;
+const padding = (firstLine: number): [number, string[]][] =>
+  Array.from({ length: PADDING_ROWS }, (_, i) => [
+    firstLine + i,
+    [`Padding Person ${i}`, `padding${i}@example.org`, `Padding ${i} Ltd`],
+  ]);
+const notText = /is not a text CSV file|does not look like a text CSV file/;
+const notUtf8 = /not valid UTF-8/;
+
+const CORPUS: Record<string, Outcome> = {
+  'empty.csv': { refused: /empty\.csv is empty: expected a header line/ },
+  'bom-only.csv': { refused: /bom-only\.csv (is empty|has no header line)/ },
+  'blank-lines-only.csv': { refused: /blank-lines-only\.csv has no header line/ },
+  'header-only.csv': { enqueued: [], rejects: [] },
+  'duplicate-headers.csv': {
+    refused:
+      /duplicate-headers\.csv:1: duplicate column names "Email" \(column 2\) and "EMAIL" \(column 4\); rename one/,
+  },
+  // The first line is blank as Excel writes empty rows (`,,,`), so the data row is taken as the
+  // header and the message says the first line must be the header.
+  'delimiters-only-header.csv': {
+    refused:
+      /No column names a person or an organization \(columns: "Ada Lovelace".*The first line must be the header/,
+  },
+  'nul-bytes.csv': { refused: /nul-bytes\.csv is not a text CSV file/ },
+  'random-bytes.csv': { refused: notText },
+  'png-header.csv': { refused: notText },
+  'gzipped.csv': { refused: notText },
+  'zip-archive.csv': {
+    refused: /zip-archive\.csv is an Excel workbook, not a CSV file\. Open it and save it as/,
+  },
+  'truncated-mid-quote.csv': {
+    enqueued: [
+      [2, ada],
+      [3, alan],
+    ],
+    rejects: [{ line: 4, reason: /has a quote that is never closed/ }],
+  },
+  'truncated-mid-utf8.csv': {
+    enqueued: [[2, ada]],
+    rejects: [{ line: 3, column: 'Company', reason: notUtf8 }],
+  },
+  'truncated-mid-utf16.csv': {
+    enqueued: [[2, ada]],
+    rejects: [{ line: 3, column: 'Company', reason: /not valid UTF-16/ }],
+  },
+  'unbalanced-quotes.csv': {
+    enqueued: [
+      [2, ada],
+      [4, alan],
+      [6, grace],
+    ],
+    rejects: [
+      { line: 3, reason: /has a " inside a value that is not in quotes/ },
+      { line: 5, reason: /has a quoted value that is not closed on this line/ },
+      { line: 7, reason: /has text right after a closing quote/ },
+    ],
+  },
+  'nul-after-sample.csv': {
+    enqueued: [...padding(2), [PADDING_ROWS + 3, ada]],
+    rejects: [{ line: PADDING_ROWS + 2, column: 'Name', reason: /NUL/ }],
+  },
+  'mixed-encodings.csv': {
+    enqueued: [
+      [2, ['José Müller', 'jose@example.de', 'Müller & Söhne GmbH']],
+      [4, ada],
+    ],
+    rejects: [{ line: 3, column: 'Name', reason: notUtf8 }],
+  },
+  'mixed-encodings-after-sample.csv': {
+    enqueued: [
+      [2, ['José Müller', 'jose@example.de', 'Müller & Söhne GmbH']],
+      ...padding(3),
+      [PADDING_ROWS + 4, ada],
+    ],
+    rejects: [{ line: PADDING_ROWS + 3, column: 'Name', reason: notUtf8 }],
+  },
+  'mixed-good-and-bad.csv': {
+    enqueued: [
+      [2, ada],
+      [5, ['Multi\nline, name', 'multi@example.org', 'Multi Line Ltd']],
+      [8, alan],
+      [10, grace],
+    ],
+    rejects: [
+      { line: 3, reason: /has 4 fields but the header has 3/ },
+      { line: 4, reason: /has 1 field but the header has 3/ },
+      { line: 7, column: 'Email', reason: /"broken@" is not an email address/ },
+      { line: 9, reason: /has a quote that is never closed|not closed on this line/ },
+    ],
+  },
+  'ten-thousand-columns.csv': {
+    enqueued: [2, 3].map((line, i) => [
+      line,
+      [...(i === 0 ? ada : alan), ...Array.from({ length: 9997 }, (_, k) => `v${k + 4}`)],
+    ]),
+    rejects: [{ line: 4, reason: /has 3 fields but the header has 10000/ }],
+  },
+};
+
+/** Asserts what the brief promises for every input, whatever it is. */
+function expectNoCrash(name: string, run: ImportRun): void {
+  expect(run.signal, `${name}: killed by a signal`).toBeNull();
+  expect(run.stderr, `${name}: an unexpected error`).not.toMatch(/unexpected error|\n\s+at /);
+  expect([0, 2, 3], `${name}: exit ${run.code}\n${run.stderr}`).toContain(run.code);
+}
+
+describe('the hostile corpus through `lead-importer import`', () => {
+  it('covers every committed and generated fixture', () => {
+    const names = [...Object.keys(SMALL_FIXTURES), ...GENERATED_FIXTURES].filter(
+      (n) => !n.startsWith('huge-') && n !== 'formula-injection.csv' && n !== 'emoji-rtl.csv',
+    );
+    expect(Object.keys(CORPUS).sort()).toEqual(names.sort());
+  });
+
+  it('commits the small fixtures exactly as the generator writes them', () => {
+    for (const [name, bytes] of Object.entries(SMALL_FIXTURES)) {
+      expect(readFileSync(join(HOSTILE_DIR, name)).equals(bytes), `${name} is stale; run generate.ts`).toBe(
+        true,
+      );
+    }
+  });
+
+  const cases = Object.entries(CORPUS).map(([name, outcome]) => ({
+    name,
+    outcome,
+    title:
+      'refused' in outcome
+        ? `${name}: refused with one clear error (exit 2), nothing enqueued`
+        : `${name}: exactly the ${outcome.enqueued.length} rows read correctly enqueued, ${outcome.rejects.length} rejected with line and reason`,
+  }));
+
+  it.concurrent.each(cases)('$title', async ({ name, outcome }) => {
+    const run = await runImport(pathOf(name));
+    expectNoCrash(name, run);
+    if ('refused' in outcome) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(outcome.refused);
+      expect(run.stderr).toContain('lead-importer import: ');
+      expect(run.stdout).toBe('');
+      expect(await takeEnqueuedJobs(redis, run.prefix)).toEqual([]);
+      return;
+    }
+    const { enqueued, rejects } = outcome;
+    expect(run.code, run.stderr).toBe(rejects.length > 0 ? 3 : 0);
+    const summary = run.summary;
+    expect(summary).toMatchObject({
+      rows: enqueued.length + rejects.length,
+      enqueued: enqueued.length,
+      rejected: rejects.length,
+    });
+    expect(summary?.firstRejects).toHaveLength(rejects.length);
+    rejects.forEach((want, i) => {
+      const got = summary?.firstRejects[i];
+      expect(got?.line, `reject ${i} of ${name}`).toBe(want.line);
+      expect(got?.column, `reject ${i} of ${name}`).toBe(want.column);
+      expect(got?.reason, `reject ${i} of ${name}`).toMatch(want.reason);
+    });
+    const jobs = await takeEnqueuedJobs(redis, run.prefix);
+    expect(jobs.map((j) => [j.line, j.cells])).toEqual(enqueued);
+  });
+});
