@@ -18,7 +18,7 @@ export interface CsvReadOptions {
    * refused with the line to fix. @defaultValue 1 MiB
    */
   maxRecordBytes?: number;
-  /** Bytes read from disk per chunk. @defaultValue 256 KiB */
+  /** Bytes read from disk per chunk. @defaultValue 64 KiB */
   chunkBytes?: number;
 }
 
@@ -404,7 +404,7 @@ async function* parseEvents(
   delimiter: string,
   maxRecordBytes: number,
   counter: { bytes: number },
-  chunkBytes = 256 * 1024,
+  chunkBytes = 64 * 1024,
 ): AsyncGenerator<ParsedEvent> {
   const options: CsvParseOptions = {
     delimiter,

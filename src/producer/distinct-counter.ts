@@ -9,8 +9,8 @@ export class DistinctCounter {
   private registers: Uint8Array | undefined;
   private static readonly P = 14;
 
-  /** @param exactLimit values counted exactly before switching to the sketch. @defaultValue 65536 */
-  constructor(private readonly exactLimit = 65_536) {}
+  /** @param exactLimit values counted exactly before switching to the sketch. @defaultValue 16384 */
+  constructor(private readonly exactLimit = 16_384) {}
 
   add(value: string): void {
     if (this.exact) {

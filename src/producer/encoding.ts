@@ -29,8 +29,9 @@ export function parseEncodingName(name: string): CsvEncoding | undefined {
 
 /**
  * Detects the encoding from a sample of the file's first bytes: a BOM decides; UTF-16 without a
- * BOM is recognised by its zero bytes; otherwise valid UTF-8 is UTF-8 and anything else is taken
- * as Windows-1252 (a superset of Latin-1 for printable text).
+ * BOM is recognised by its zero bytes; otherwise valid UTF-8 is UTF-8, and so is a file mixing
+ * UTF-8 with invalid bytes; anything else is taken as Windows-1252 (a superset of Latin-1 for
+ * printable text).
  */
 export function detectEncoding(sample: Uint8Array): DetectedEncoding {
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return { encoding: 'utf-8', bom: true };
@@ -53,8 +54,33 @@ export function detectEncoding(sample: Uint8Array): DetectedEncoding {
     new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true });
     return { encoding: 'utf-8', bom: false };
   } catch {
-    return { encoding: 'windows-1252', bom: false };
+    // Invalid UTF-8 somewhere. Windows-1252 text almost never holds a well-formed multi-byte UTF-8
+    // sequence by accident (it takes a capital like Ã or Â followed by a symbol from 0x80–0xBF),
+    // so one such sequence means a UTF-8 file with some lines pasted from elsewhere. Reading it as
+    // UTF-8 makes those lines undecodable, and so rejected; reading it as Windows-1252 would turn
+    // every UTF-8 accent into mojibake ("JosÃ©") and import that without a word.
+    return { encoding: hasMultiByteUtf8(sample) ? 'utf-8' : 'windows-1252', bom: false };
   }
+}
+
+/** Whether the bytes hold at least one well-formed multi-byte UTF-8 sequence. */
+function hasMultiByteUtf8(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const lead = bytes[i] as number;
+    const length =
+      lead >= 0xc2 && lead <= 0xdf
+        ? 2
+        : lead >= 0xe0 && lead <= 0xef
+          ? 3
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 4
+            : 0;
+    if (length === 0 || i + length > bytes.length) continue;
+    let k = 1;
+    while (k < length && ((bytes[i + k] as number) & 0xc0) === 0x80) k++;
+    if (k === length) return true;
+  }
+  return false;
 }
 
 /* Windows-1252 differs from Latin-1 only in 0x80–0x9F. Node's TextDecoder decodes that range as

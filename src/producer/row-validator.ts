@@ -198,8 +198,10 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
     if (channel !== undefined) lead.channel = channel;
     const channelId = cell('lead.channel_id');
     if (channelId && !tooLong('lead.channel_id', channelId)) lead.channel_id = channelId;
-    const originId = cell('lead.origin_id') || defaults.originId || importId;
-    if (!tooLong('lead.origin_id', originId)) lead.origin_id = originId;
+    // Without one, origin_id is the import id; the worker fills it in (src/worker/lead-writer.ts),
+    // so a million waiting jobs do not each carry it twice.
+    const originId = cell('lead.origin_id') || defaults.originId;
+    if (originId && originId !== importId && !tooLong('lead.origin_id', originId)) lead.origin_id = originId;
 
     const custom: Record<string, unknown> = {};
     for (const field of mapping.customFields) {

@@ -77,7 +77,6 @@ describe('importCsv', () => {
         title: 'Compiler deal',
         value: { amount: 1000, currency: 'USD' },
         expected_close_date: '1985-01-01',
-        origin_id: summary.importId,
       },
       person: { name: 'Grace Hopper', email: 'grace@navy.mil', phone: '+1 555 0100' },
       organization: { name: 'US Navy' },
@@ -229,7 +228,6 @@ describe('importCsv', () => {
       visible_to: '3',
       was_seen: true,
       channel: CHANNEL_OPTIONS.find((c) => c.label === 'Referral')?.id,
-      origin_id: summary.importId,
       custom_fields: {
         [CUSTOM_FIELD_KEYS.leadScore]: 87.5,
         [CUSTOM_FIELD_KEYS.segment]: SEGMENT_OPTIONS.find((o) => o.label === 'Enterprise')?.id,
