@@ -157,6 +157,7 @@ async function readBack(bytes: Buffer, options: { encoding?: CsvEncoding; chunkB
   return { csv, rows };
 }
 
+/** `PROPERTY_RUNS=1500 npx vitest run test/property` searches harder. */
 const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 
 describe('openCsv reads back any table a correct CSV writer wrote', () => {
