@@ -35,8 +35,10 @@ export interface CsvFile {
   header: string[];
   /** The header's line number (1 unless the file starts with blank lines or `sep=`). */
   headerLine: number;
-  /** Data rows in file order; blank lines are skipped. Call once. */
+  /** Data rows in file order; blank lines are skipped. Call once (this or `rowBatches`). */
   rows(): AsyncGenerator<CsvRow>;
+  /** The same rows in batches (one per chunk read): fewer awaits for a million rows. */
+  rowBatches(): AsyncGenerator<CsvRow[]>;
   /** Bytes read from the file so far (for progress). */
   bytesRead(): number;
   /** The file's size in bytes. */
@@ -99,9 +101,17 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
 
   const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
   const counter = { bytes: 0 };
-  const events = parseEvents(path, detected.encoding, sep, maxRecordBytes, counter, options.chunkBytes);
-  let first = await nextNonBlank(events);
-  if (first && skipFirstRecord) first = await nextNonBlank(events);
+  const batches = parseEventBatches(
+    path,
+    detected.encoding,
+    sep,
+    maxRecordBytes,
+    counter,
+    options.chunkBytes,
+  );
+  const reader = new EventReader(batches);
+  let first = await reader.nextNonBlank();
+  if (first && skipFirstRecord) first = await reader.nextNonBlank();
   if (!first) {
     throw new CsvFormatError(`${name} has no header line: expected the first line to name the columns.`);
   }
@@ -116,29 +126,35 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const rawWidth = rawHeader.length;
 
   let closed = false;
-  async function* rows(): AsyncGenerator<CsvRow> {
-    for await (const event of events) {
+  const toRow = (event: ParsedEvent): CsvRow | undefined => {
+    if (event.error) return { line: event.line, cells: fitCells(event.cells, width), error: event.error };
+    const cells = event.cells;
+    if (cells.every((c) => c.trim() === '')) return undefined;
+    // Trailing empty cells beyond the header are harmless (Excel pads rows to its widest one),
+    // and so is text under an unnamed trailing column (it maps to nothing).
+    let n = cells.length;
+    while (n > width && cells[n - 1]?.trim() === '') n--;
+    if (n === width || (n > width && cells.length <= rawWidth))
+      return { line: event.line, cells: fitCells(cells, width) };
+    return {
+      line: event.line,
+      cells: fitCells(cells, width),
+      error: `has ${n} field${n === 1 ? '' : 's'} but the header has ${width}; check this line for a missing or extra ${delimiterWord(sep)}, or a value containing ${delimiterWord(sep)} that is not in quotes`,
+    };
+  };
+  async function* rowBatches(): AsyncGenerator<CsvRow[]> {
+    for await (const events of reader.rest()) {
       if (closed) return;
-      if (event.error) {
-        yield { line: event.line, cells: fitCells(event.cells, width), error: event.error };
-        continue;
+      const rows: CsvRow[] = [];
+      for (const event of events) {
+        const row = toRow(event);
+        if (row) rows.push(row);
       }
-      if (event.cells.every((c) => c.trim() === '')) continue;
-      const cells = event.cells;
-      // Trailing empty cells beyond the header are harmless (Excel pads rows to its widest one),
-      // and so is text under an unnamed trailing column (it maps to nothing).
-      let n = cells.length;
-      while (n > width && cells[n - 1]?.trim() === '') n--;
-      if (n === width || (n > width && cells.length <= rawWidth)) {
-        yield { line: event.line, cells: fitCells(cells, width) };
-      } else {
-        yield {
-          line: event.line,
-          cells: fitCells(cells, width),
-          error: `has ${n} field${n === 1 ? '' : 's'} but the header has ${width}; check this line for a missing or extra ${delimiterWord(sep)}, or a value containing ${delimiterWord(sep)} that is not in quotes`,
-        };
-      }
+      if (rows.length) yield rows;
     }
+  }
+  async function* rows(): AsyncGenerator<CsvRow> {
+    for await (const batch of rowBatches()) yield* batch;
   }
   return {
     encoding: detected.encoding,
@@ -147,11 +163,12 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     header,
     headerLine: first.line,
     rows,
+    rowBatches,
     bytesRead: () => counter.bytes,
     size,
     async close() {
       closed = true;
-      await events.return(undefined);
+      await batches.return(undefined);
     },
   };
 }
@@ -166,11 +183,27 @@ function fitCells(cells: string[], width: number): string[] {
   return [...cells, ...Array<string>(width - cells.length).fill('')];
 }
 
-async function nextNonBlank(events: AsyncGenerator<ParsedEvent>): Promise<ParsedEvent | undefined> {
-  for (;;) {
-    const { value, done } = await events.next();
-    if (done) return undefined;
-    if (value.error || value.cells.some((c) => c.trim() !== '')) return value;
+/** Reads events one at a time (for the header), then hands over the rest in batches. */
+class EventReader {
+  private buffer: ParsedEvent[] = [];
+
+  constructor(private readonly batches: AsyncGenerator<ParsedEvent[]>) {}
+
+  async nextNonBlank(): Promise<ParsedEvent | undefined> {
+    for (;;) {
+      while (this.buffer.length === 0) {
+        const { value, done } = await this.batches.next();
+        if (done) return undefined;
+        this.buffer = value;
+      }
+      const event = this.buffer.shift() as ParsedEvent;
+      if (event.error || event.cells.some((c) => c.trim() !== '')) return event;
+    }
+  }
+
+  async *rest(): AsyncGenerator<ParsedEvent[]> {
+    if (this.buffer.length) yield this.buffer.splice(0);
+    yield* this.batches;
   }
 }
 
@@ -313,11 +346,11 @@ class CsvSegment {
     this.lastEnd = base;
     const withHooks: CsvParseOptions<ParsedEvent[], string[]> = {
       ...(options as unknown as CsvParseOptions<ParsedEvent[], string[]>),
-      // Each record is replaced by the events located up to and including it.
+      // Records are collected here rather than pushed through the stream: after each write the
+      // caller takes them as one batch (one await per chunk instead of one per record).
       on_record: (record: string[], context) => {
-        if (this.restart) return null;
-        this.onRecord(record, context.lines);
-        return this.pending.splice(0);
+        if (!this.restart) this.onRecord(record, context.lines);
+        return null;
       },
       on_skip: (err) => {
         this.onSkip(err);
@@ -325,13 +358,31 @@ class CsvSegment {
       },
     };
     this.parser = parse(withHooks as unknown as CsvParseOptions);
+    this.parser.on('error', (err) => {
+      this.failure ??= err;
+    });
   }
 
-  /** Writes text; false when the parser wants a drain or this segment has stopped. */
-  write(text: string): boolean {
+  /** An error csv-parse raised (not a malformed record: those are skipped and located). */
+  failure: Error | undefined;
+
+  /** Parses text: csv-parse transforms synchronously, so `pending` holds the records when this returns. */
+  write(text: string): void {
     this.window = this.window.slice(this.offset) + text;
     this.offset = 0;
-    return this.parser.write(text);
+    this.parser.write(text);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Ends the input: csv-parse parses what it kept (the last record, an unclosed quote). */
+  async end(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.parser.once('close', resolve);
+      this.parser.end();
+      // Nothing is pushed to the readable side; reading it lets the stream finish and close.
+      this.parser.resume();
+    });
+    if (this.failure) throw this.failure;
   }
 
   private onRecord(cells: string[], endLine: number): void {
@@ -382,30 +433,19 @@ function describeCsvError(code: string, spansLines: boolean): string {
   }
 }
 
-function drainOrClose(stream: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
-}
-
 /**
- * Parses the file into events, one csv-parse segment after another (a new one after each
- * malformed record). Pulling from this generator pulls chunks from the disk: backpressure.
+ * Parses the file into batches of events (one batch per chunk read), one csv-parse segment after
+ * another (a new one after each malformed record). Pulling from this generator pulls chunks from
+ * the disk: backpressure.
  */
-async function* parseEvents(
+async function* parseEventBatches(
   path: string,
   encoding: CsvEncoding,
   delimiter: string,
   maxRecordBytes: number,
   counter: { bytes: number },
   chunkBytes = 64 * 1024,
-): AsyncGenerator<ParsedEvent> {
+): AsyncGenerator<ParsedEvent[]> {
   const options: CsvParseOptions = {
     delimiter,
     record_delimiter: '\n',
@@ -426,32 +466,24 @@ async function* parseEvents(
   try {
     while (next) {
       const segment: CsvSegment = new CsvSegment(next.base, options);
-      const carry = next.text;
-      const feeding = (async () => {
-        try {
-          if (carry && !segment.write(carry) && !segment.restart) await drainOrClose(segment.parser);
-          while (!segment.restart && !segment.parser.destroyed) {
-            const { value, done } = await chunks.next();
-            if (done) break;
-            if (!segment.write(value) && !segment.restart) await drainOrClose(segment.parser);
-          }
-          segment.parser.end();
-        } catch (err) {
-          segment.parser.destroy(err as Error);
-        }
-      })();
       try {
-        for await (const batch of segment.parser as AsyncIterable<ParsedEvent[]>) {
-          for (const event of batch) yield event;
+        if (next.text) segment.write(next.text);
+        if (segment.pending.length) yield segment.pending.splice(0);
+        while (!segment.restart) {
+          const { value, done } = await chunks.next();
+          if (done) break;
+          segment.write(value);
+          if (segment.pending.length) yield segment.pending.splice(0);
         }
-        for (const event of segment.pending.splice(0)) yield event;
+        if (!segment.restart) await segment.end();
+        if (segment.pending.length) yield segment.pending.splice(0);
       } finally {
         if (!segment.parser.destroyed) segment.parser.destroy();
-        await feeding;
       }
       next = segment.restart;
     }
   } finally {
+    await chunks.return?.(undefined);
     file.destroy();
   }
 }

@@ -58,11 +58,13 @@ export class DistinctCounter {
   }
 }
 
-/** MurmurHash3 (x86, 32-bit) over UTF-16 code units: fast, well mixed, no allocation. */
+/** MurmurHash3 (x86, 32-bit) over pairs of UTF-16 code units: fast, well mixed, no allocation. */
 function murmur3(text: string, seed = 0x9747b28c): number {
   let h = seed;
-  for (let i = 0; i < text.length; i++) {
-    let k = text.charCodeAt(i);
+  const n = text.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);
@@ -70,7 +72,14 @@ function murmur3(text: string, seed = 0x9747b28c): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= text.length;
+  if (i < n) {
+    let k = text.charCodeAt(i);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= n;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -60,14 +60,16 @@ export class LeadEnqueuer {
     this.maxInFlight = options.maxInFlight ?? 4;
   }
 
-  async add(job: LeadJobData): Promise<void> {
+  /** Buffers a job; returns a promise only when a batch was sent (await it: backpressure). */
+  add(job: LeadJobData): Promise<void> | undefined {
     this.batch.jobs.push(job);
-    if (this.batch.jobs.length + this.batch.rejects.length >= this.batchSize) await this.flush();
+    return this.batch.jobs.length + this.batch.rejects.length >= this.batchSize ? this.flush() : undefined;
   }
 
-  async reject(line: number, reject: RowReject, cells: string[]): Promise<void> {
+  /** Buffers a rejected row; returns a promise only when a batch was sent. */
+  reject(line: number, reject: RowReject, cells: string[]): Promise<void> | undefined {
     this.batch.rejects.push({ line, reject, cells });
-    if (this.batch.jobs.length + this.batch.rejects.length >= this.batchSize) await this.flush();
+    return this.batch.jobs.length + this.batch.rejects.length >= this.batchSize ? this.flush() : undefined;
   }
 
   /** Sends what is buffered and waits for every batch. Throws the first failure. */

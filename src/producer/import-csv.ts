@@ -263,36 +263,39 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     };
 
     try {
-      for await (const row of csv.rows()) {
-        rows++;
-        if (row.error !== undefined) {
-          await onReject(row.line, row.cells, { reason: row.error });
-        } else {
+      for await (const batch of csv.rowBatches()) {
+        for (const row of batch) {
+          rows++;
+          if (row.error !== undefined) {
+            await onReject(row.line, row.cells, { reason: row.error });
+            continue;
+          }
           const result = validate(row.line, row.cells);
           if ('reject' in result) {
             await onReject(row.line, row.cells, result.reject);
-          } else {
-            valid++;
-            if (result.personKey) persons.add(result.personKey);
-            if (result.ok.person?.email) emails.add(result.ok.person.email);
-            if (result.organizationKey) organizations.add(result.organizationKey);
-            await enqueuer?.add(result.ok);
+            continue;
           }
+          valid++;
+          if (result.personKey) persons.add(result.personKey);
+          // Distinct emails are for the dry run's report; the worker needs persons and organizations.
+          if (options.dryRun && result.ok.person?.email) emails.add(result.ok.person.email);
+          if (result.organizationKey) organizations.add(result.organizationKey);
+          // Only a full batch returns a promise (the wait for Redis: backpressure).
+          const sending = enqueuer?.add(result.ok);
+          if (sending) await sending;
         }
-        if ((rows & 255) === 0) {
-          const now = Date.now();
-          if (now >= nextProgressAt) {
-            nextProgressAt = now + interval;
-            report(false);
-          }
-          if (ledger && now >= nextLedgerUpdateAt) {
-            nextLedgerUpdateAt = now + 2_000;
-            await ledger.setCounters(importId, {
-              rows,
-              distinctPersons: persons.count,
-              distinctOrganizations: organizations.count,
-            });
-          }
+        const now = Date.now();
+        if (now >= nextProgressAt) {
+          nextProgressAt = now + interval;
+          report(false);
+        }
+        if (ledger && now >= nextLedgerUpdateAt) {
+          nextLedgerUpdateAt = now + 2_000;
+          await ledger.setCounters(importId, {
+            rows,
+            distinctPersons: persons.count,
+            distinctOrganizations: organizations.count,
+          });
         }
       }
       const counts = await enqueuer?.finish();

@@ -47,6 +47,9 @@ const CURRENCY_SYMBOLS: Record<string, string> = {
   kr: 'SEK',
 };
 
+/** Longest first, so `US$` wins over `$`. */
+const SYMBOLS_LONGEST_FIRST = Object.entries(CURRENCY_SYMBOLS).sort((a, b) => b[0].length - a[0].length);
+
 export interface Amount {
   amount: number;
   /** ISO 4217 code when the cell named one (`EUR 1 234,50`, `$1,234`). */
@@ -71,7 +74,7 @@ export function parseAmount(cell: string): Parsed<Amount> {
     currency = (code[1] ?? code[2] ?? code[3])?.trim().toUpperCase();
     text = text.replace(code[0], '').trim();
   } else {
-    for (const [symbol, iso] of Object.entries(CURRENCY_SYMBOLS).sort((a, b) => b[0].length - a[0].length)) {
+    for (const [symbol, iso] of SYMBOLS_LONGEST_FIRST) {
       if (text.startsWith(symbol)) {
         currency = iso;
         text = text.slice(symbol.length).trim();
