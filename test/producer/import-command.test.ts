@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { createLeadWorker } from '../../src/worker/index.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '../fixtures/csv', name);
@@ -16,7 +17,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function cli(args: string[], env: Record<string, string> = {}, prefix = uniquePrefix('cli')) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -32,7 +33,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
     stderr,
     env: {
       REDIS_URL: testRedisUrl(),
-      REDIS_PREFIX: uniquePrefix('cli'),
+      REDIS_PREFIX: prefix,
       PIPEDRIVE_BASE_URL: sandbox.url,
       PIPEDRIVE_API_TOKEN: sandbox.apiToken,
       ...env,
@@ -119,5 +120,30 @@ describe('lead-importer import', () => {
     const { code, err } = await cli([fixture('quoted.csv'), '--mapping', mapping]);
     expect(code).toBe(2);
     expect(err).toContain('mapping.yaml: custom field "Favourite colour" does not exist in Pipedrive');
+  });
+
+  it('with --wait follows the import until the workers have created every lead', async () => {
+    const prefix = uniquePrefix('wait');
+    const worker = createLeadWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+      rateLimit: false,
+      concurrency: 4,
+    });
+    try {
+      const { code, out } = await cli([fixture('quoted.csv'), '--wait', '--json'], {}, prefix);
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({
+        rows: 4,
+        enqueued: 4,
+        created: 4,
+        deadLettered: 0,
+        pending: 0,
+        state: 'completed',
+      });
+    } finally {
+      await worker.close();
+    }
   });
 });

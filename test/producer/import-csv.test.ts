@@ -340,6 +340,15 @@ describe('importCsv', () => {
     ]);
   });
 
+  it('leaves origin_id to the worker when it is the import id, and keeps one the mapping sets', async () => {
+    const { run, jobs } = setup();
+    await run(fixture('quoted.csv'));
+    expect((await jobs()).every((j) => j.data.lead.origin_id === undefined)).toBe(true);
+    const other = setup();
+    await other.run(fixture('quoted.csv'), { mapping: { defaults: { origin_id: 'spring-fair-2026' } } });
+    expect((await other.jobs()).map((j) => j.data.lead.origin_id)).toEqual(Array(4).fill('spring-fair-2026'));
+  });
+
   it('writes rejected rows with their original columns, line, column and reason', async () => {
     const { run } = setup();
     const out = join(mkdtempSync(join(tmpdir(), 'lpi-rejects-')), 'rejects.csv');
