@@ -21,6 +21,12 @@ describe('encoding detection of files that mix encodings', () => {
     expect(detectEncoding(mostlyLatin1).encoding).toBe('utf-8');
   });
 
+  it('does not take byte runs that only look like UTF-8 (overlong forms, surrogates) for UTF-8', () => {
+    // E0 80 80 is an overlong form and ED A0 80 a surrogate: both invalid UTF-8 (Unicode Table 3-7).
+    expect(detectEncoding(latin1('Name\nà\x80\x80 Café\n')).encoding).toBe('windows-1252');
+    expect(detectEncoding(latin1('Name\ní\xa0\x80 Café\n')).encoding).toBe('windows-1252');
+  });
+
   it('still reads a file with accents and no well-formed UTF-8 sequence as Windows-1252', () => {
     expect(detectEncoding(latin1('Nom;Société\nHélène Lefèvre;Café Crème\n')).encoding).toBe('windows-1252');
     const cp1252 = readFileSync(join(import.meta.dirname, '../fixtures/csv/windows-1252.csv'));
