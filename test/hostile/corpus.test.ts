@@ -22,6 +22,11 @@ import { type ImportRun, runImport, takeEnqueuedJobs } from './run-import.js';
  */
 
 const redis = testRedis();
+/**
+ * Longer than runImport's own limit, so a hung child is killed and reported as hanging. Generous:
+ * a run takes about a second of CPU, but the children share two cores with everything else.
+ */
+const TEST_TIMEOUT_MS = 120_000;
 const generatedDir = mkdtempSync(join(tmpdir(), 'lpi-hostile-'));
 const pathOf = (name: string) =>
   (GENERATED_FIXTURES as readonly string[]).includes(name)
@@ -206,12 +211,16 @@ describe('the hostile corpus through `lead-importer import`', () => {
     // Messages name a file by its base name.
     ['/dev/zero', /: zero is not a file\./],
     ['a missing file', /nowhere\.csv does not exist; check the path/],
-  ] as const)('refuses %s with one clear error (exit 2), never reading forever', async (what, message) => {
-    const run = await runImport(what === '/dev/zero' ? what : join(generatedDir, 'nowhere.csv'));
-    expectNoCrash(what, run);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(message);
-  });
+  ] as const)(
+    'refuses %s with one clear error (exit 2), never reading forever',
+    async (what, message) => {
+      const run = await runImport(what === '/dev/zero' ? what : join(generatedDir, 'nowhere.csv'));
+      expectNoCrash(what, run);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   it.concurrent.each(cases.filter((c) => KNOWN_BUGS[c.name] === undefined))(
     '$title',
@@ -244,5 +253,6 @@ describe('the hostile corpus through `lead-importer import`', () => {
       const jobs = await takeEnqueuedJobs(redis, run.prefix);
       expect(jobs.map((j) => [j.line, j.cells])).toEqual(enqueued);
     },
+    TEST_TIMEOUT_MS,
   );
 });

@@ -70,7 +70,7 @@ describe('formula-injection cells', () => {
       expect(cell, `report cell ${JSON.stringify(cell)}`).not.toMatch(/^[=+\-@\t\r]/);
     const line5 = reportRows.find((r) => r[0] === '5');
     expect(line5).toContain(`'=HYPERLINK("http://evil.example")`);
-  });
+  }, 120_000);
 });
 
 describe('emoji and right-to-left text', () => {
@@ -90,5 +90,5 @@ describe('emoji and right-to-left text', () => {
     ]);
     for (const job of jobs)
       expect([job.person?.name, job.person?.email, job.organization?.name]).toEqual(job.cells);
-  });
+  }, 120_000);
 });

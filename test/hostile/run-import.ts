@@ -39,7 +39,7 @@ export interface ImportJson {
 export interface RunImportOptions {
   /** Extra arguments after the file. */
   args?: string[];
-  /** A child still running after this long is killed and the run fails: it hangs. @defaultValue 60 s */
+  /** A child still running after this long is killed and the run fails: it hangs. @defaultValue 90 s */
   timeoutMs?: number;
 }
 
@@ -50,7 +50,7 @@ export interface RunImportOptions {
  * instead of stalling the run.
  */
 export async function runImport(file: string, options: RunImportOptions = {}): Promise<ImportRun> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const prefix = uniquePrefix('hostile');
   const scratch = mkdtempSync(join(tmpdir(), 'lpi-rss-'));
   const rssFile = join(scratch, 'peak-rss');
