@@ -63,21 +63,19 @@ export function detectEncoding(sample: Uint8Array): DetectedEncoding {
   }
 }
 
-/** Whether the bytes hold at least one well-formed multi-byte UTF-8 sequence. */
+/** Whether the bytes hold at least one well-formed multi-byte UTF-8 sequence (Unicode Table 3-7). */
 function hasMultiByteUtf8(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const lead = bytes[i] as number;
-    const length =
-      lead >= 0xc2 && lead <= 0xdf
-        ? 2
-        : lead >= 0xe0 && lead <= 0xef
-          ? 3
-          : lead >= 0xf0 && lead <= 0xf4
-            ? 4
-            : 0;
-    if (length === 0 || i + length > bytes.length) continue;
-    let k = 1;
-    while (k < length && ((bytes[i + k] as number) & 0xc0) === 0x80) k++;
+    if (lead < 0xc2 || lead > 0xf4) continue;
+    const length = lead <= 0xdf ? 2 : lead <= 0xef ? 3 : 4;
+    // The second byte's range excludes overlong forms (E0, F0) and surrogates (ED) and caps F4.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    const second = bytes[i + 1];
+    if (second === undefined || second < low || second > high) continue;
+    let k = 2;
+    while (k < length && ((bytes[i + k] ?? 0) & 0xc0) === 0x80) k++;
     if (k === length) return true;
   }
   return false;
