@@ -16,7 +16,8 @@ Options:
   --concurrency N              rows worked on at once by this process   [WORKER_CONCURRENCY or 8]
   --warm-cache MODE            auto | always | never: fill the contact cache by listing the
                                company's contacts when that is cheaper than searching  [auto]
-  --rate-limit-margin F        share of the plan's burst limits to use (0-1)          [0.9]
+  --rate-limit-margin F        share of the plan's burst limits to use (0-1); lower it
+                               when other integrations share the token               [0.95]
   --no-rate-limit              no client-side spacing at all (a sandbox started with
                                --no-limits, overhead benchmarks); 429s are still handled
   --budget-reserve F           share of the daily budget left to other integrations  [0.1]

@@ -26,7 +26,7 @@ export interface CallLimiterOptions {
   id: string;
   /** Requests per 2 s the plan allows this token (`burstLimitPer2s(plan, auth)`). */
   burstLimit: number;
-  /** Fraction of the limit to use, 0–1: headroom for clock jitter and other integrations. @defaultValue 0.9 */
+  /** Fraction of the limit to use, 0–1: headroom for timer and network jitter. @defaultValue 0.95 */
   margin: number;
   /** Search API requests per 2 s. @defaultValue 10 */
   searchLimit?: number;

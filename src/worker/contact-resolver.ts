@@ -15,6 +15,8 @@ export interface Resolved {
   id: number;
   /** True when this row's worker created it (now or in an earlier attempt whose answer was lost). */
   created: boolean;
+  /** Straight from the shared cache: no call, no lock (nothing worth checkpointing). */
+  cached?: boolean;
 }
 
 export interface ContactResolverOptions {
@@ -110,7 +112,7 @@ export class ContactResolver {
       },
       ctx,
     );
-    await warmer.rememberOrg(resolved.id, matchKey);
+    if (!resolved.cached) await warmer.rememberOrg(resolved.id, matchKey);
     return resolved;
   }
 
@@ -185,13 +187,13 @@ export class ContactResolver {
 
   private async resolve<T extends Person | Organization>(spec: Spec<T>, ctx: CallContext): Promise<Resolved> {
     const cached = await this.options.cache.get(spec.kind, spec.matchKey);
-    if (cached !== undefined) return { id: cached, created: false };
+    if (cached !== undefined) return { id: cached, created: false, cached: true };
     // Rows of this process wanting the same contact share one resolution.
     const flightKey = `${spec.kind}\u0000${spec.matchKey}`;
     let flight = this.inFlight.get(flightKey);
     if (flight) {
       const shared = await flight;
-      return { id: shared.id, created: false };
+      return { id: shared.id, created: false, cached: true };
     }
     flight = this.resolveUnderLock(spec, ctx).finally(() => this.inFlight.delete(flightKey));
     this.inFlight.set(flightKey, flight);

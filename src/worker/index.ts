@@ -24,7 +24,7 @@ import { DeadLetterWriter } from './dead-letter-writer.js';
 import { Heartbeat } from './heartbeat.js';
 import { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
-import { DEFAULT_RETRY, type LeadWorkerOptions } from './options.js';
+import { DEFAULT_RATE_LIMIT_MARGIN, DEFAULT_RETRY, type LeadWorkerOptions } from './options.js';
 import { type CallContext, PipedriveGateway } from './pipedrive-gateway.js';
 import { type ProbeResult, ProcessingControl } from './processing-control.js';
 import { createLeadProcessor, type LeadProcessor } from './processor.js';
@@ -108,12 +108,19 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     if (event.rateLimit.limit !== undefined && !event.operation.endsWith('.search') && event.status !== 429) {
       limiter?.observeLimit(event.rateLimit.limit);
     }
-    if (event.rateLimit.dailyTokenRemaining !== undefined && governor) {
-      governor
-        .observe(event.rateLimit)
-        .catch((err: unknown) => logger.debug({ err }, 'Budget correction failed'));
-    }
+    if (event.rateLimit.dailyTokenRemaining !== undefined) latestDaily = event.rateLimit;
   };
+  // The daily-token headers come with every response; correcting the count once a second is
+  // plenty (the count only ever goes up from them) and saves a Redis round trip per call.
+  let latestDaily: RateLimitInfo | undefined;
+  const dailyCorrection = setInterval(() => {
+    const info = latestDaily;
+    latestDaily = undefined;
+    if (info && governor) {
+      governor.observe(info).catch((err: unknown) => logger.debug({ err }, 'Budget correction failed'));
+    }
+  }, 1000);
+  dailyCorrection.unref();
   const clientOptions: PipedriveClientOptions = { ...options.pipedrive, onResponse };
   const api: PipedriveApi = options.createClient
     ? options.createClient(clientOptions)
@@ -223,7 +230,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
             redis,
             id: `${prefix}-${tokenFingerprint(options.pipedrive)}`,
             burstLimit: burstLimitPer2s(plan, auth),
-            margin: options.rateLimitMargin ?? 0.9,
+            margin: options.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
             onError: (err) => logger.warn({ err }, 'Rate limiter error'),
           });
     gateway = new PipedriveGateway({ governor, limiter, retry, edgeBlockBackoffMs });
@@ -257,6 +264,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     });
     const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
     processor = createLeadProcessor({
+      redis,
       ledger,
       resolver,
       leadWriter,
@@ -300,7 +308,10 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
           logger.warn({ err }, `Shutdown step failed: ${what}`);
         }
       };
-      await step('control timers', () => control.close());
+      await step('control timers', () => {
+        clearInterval(dailyCorrection);
+        return control.close();
+      });
       await step('drain in-flight rows', async () => {
         const drained = worker.close();
         const timeoutMs = options.drainTimeoutMs ?? 30_000;

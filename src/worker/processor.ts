@@ -1,4 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import {
@@ -24,6 +25,7 @@ import { rateLimitKind } from './pipedrive-gateway.js';
 import type { ProcessingControl } from './processing-control.js';
 
 export interface LeadProcessorDeps {
+  redis: Redis;
   ledger: ImportLedger;
   resolver: ContactResolver;
   leadWriter: LeadWriter;
@@ -69,6 +71,11 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     let tokensRecorded = false;
 
     try {
+      if (!cp.leadId && cp.leadIntentAt !== undefined) {
+        // A retry: the row may have been recorded already by an attempt that died just after.
+        const [outcome] = await ledger.outcomes(data.importId, [data.line]);
+        if (outcome?.state === 'created') cp.leadId = outcome.leadId;
+      }
       if (!cp.leadId) {
         await warmer.prepare(data.importId, ctx);
         let org: { id: number; name: string } | undefined;
@@ -77,7 +84,8 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
             const r = await resolver.organization(data.organization, ctx);
             cp.organizationId = r.id;
             cp.organizationCreated = r.created;
-            await save();
+            // A cache hit costs nothing to repeat; anything that called Pipedrive is kept.
+            if (!r.cached) await save();
           }
           org = { id: cp.organizationId, name: data.organization.name };
         }
@@ -85,7 +93,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           const r = await resolver.person(data.person, org, ctx);
           cp.personId = r.id;
           cp.personCreated = r.created;
-          await save();
+          if (!r.cached) await save();
         }
         const target = {
           importId: data.importId,
@@ -104,8 +112,8 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
             await save();
           });
         }
+        // Not checkpointed: the ledger records it next, and a retry finds it there (or by its intent).
         cp.leadId = lead.id;
-        await save();
       }
 
       const result: LeadJobResult = {
@@ -145,7 +153,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         },
         `Created lead ${result.leadId} for import ${data.importId} line ${data.line} (person ${describe(result.personId, result.personCreated)}, organization ${describe(result.organizationId, result.organizationCreated)}; ${Date.now() - started} ms, attempt ${attempt} of ${maxAttempts})`,
       );
-      await completeImportIfDone(ledger, data.importId);
+      await completeImportIfDone(deps.redis, ledger, data.importId);
       return result;
     } catch (err) {
       return await handleFailure(err);
@@ -178,7 +186,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         },
         `Dead-lettered import ${data.importId} line ${data.line}: ${errorClassOf(err)} (attempt ${attempt} of ${maxAttempts})`,
       );
-      await completeImportIfDone(ledger, data.importId);
+      await completeImportIfDone(deps.redis, ledger, data.importId);
       throw new UnrecoverableError(message);
     }
 
@@ -240,8 +248,17 @@ function describe(id: number | undefined, created: boolean | undefined): string 
 }
 
 /** The producer is done (`enqueued`) and no row is pending: the import is complete. */
-async function completeImportIfDone(ledger: ImportLedger, importId: string): Promise<void> {
-  const record = await ledger.getImport(importId);
-  if (record && record.state === 'enqueued' && record.pending === 0)
-    await ledger.setState(importId, 'completed');
+async function completeImportIfDone(redis: Redis, ledger: ImportLedger, importId: string): Promise<void> {
+  // Five fields, not the whole record: this runs after every row.
+  const [state, enqueued, created, deadLettered, cancelled] = await redis.hmget(
+    ledger.keys.import(importId),
+    'state',
+    'enqueued',
+    'created',
+    'deadLettered',
+    'cancelled',
+  );
+  const pending =
+    Number(enqueued ?? 0) - Number(created ?? 0) - Number(deadLettered ?? 0) - Number(cancelled ?? 0);
+  if (state === 'enqueued' && pending <= 0) await ledger.setState(importId, 'completed');
 }
