@@ -1,0 +1,102 @@
+import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import type { DeadLetterJobData } from '../../src/queue/dead-letter.js';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { DLQ_QUEUE, LEAD_QUEUE } from '../../src/queue/names.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { readControl } from '../../src/worker/control.js';
+import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { enqueueImport, eventually, jobsFor, testSandbox } from './helpers.js';
+
+const redis = testRedis();
+
+function workerFor(prefix: string, url: string, extra: Partial<LeadWorkerOptions> = {}) {
+  return createLeadWorker({
+    redisUrl: testRedisUrl(),
+    prefix,
+    pipedrive: { baseUrl: url, apiToken: 'sandbox-token', timeoutMs: 1000 },
+    rateLimit: false,
+    retry: { callRetries: 0, callRetryMinMs: 5, callRetryMaxMs: 10 },
+    authProbeIntervalMs: 200,
+    controlPollMs: 100,
+    ...extra,
+  });
+}
+
+describe('rows that keep failing', () => {
+  it('dead-letters a row after its last attempt, with the error, before BullMQ fails the job', async () => {
+    const sandbox = await testSandbox({ limits: false, faultRate: 1, faultAfterWriteRatio: 0, seed: 3 });
+    const prefix = uniquePrefix();
+    await enqueueImport(
+      redis,
+      prefix,
+      'imp-down',
+      jobsFor('imp-down', [{ title: 'Doomed', org: 'Down Corp' }]),
+      {
+        attempts: 2,
+        backoffMs: 10,
+      },
+    );
+    const worker = workerFor(prefix, sandbox.url, { warmCache: 'never' });
+    const ledger = new ImportLedger(redis, prefix);
+    const leadQueue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+    const dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, { connection: redis, prefix });
+    try {
+      // The startup check itself faults until Pipedrive recovers: let it through once.
+      sandbox.configure({ faultRate: 0 });
+      await worker.ready;
+      sandbox.configure({ faultRate: 1 });
+      const record = await eventually(async () => {
+        const r = await ledger.getImport('imp-down');
+        return r?.state === 'completed' ? r : undefined;
+      });
+      expect(record).toMatchObject({ created: 0, deadLettered: 1, pending: 0 });
+      const [entry] = await dlq.getJobs(['waiting']);
+      expect(entry?.id).toBe('imp-down-2');
+      expect(entry?.data).toMatchObject({
+        importId: 'imp-down',
+        line: 2,
+        errorClass: 'PipedriveServerError',
+        attempts: 2,
+        job: { lead: { title: 'Doomed' }, organization: { name: 'Down Corp' } },
+      });
+      expect(entry!.data.httpStatus).toBeGreaterThanOrEqual(500);
+      expect(entry!.data.lastAttemptAt).toBeGreaterThanOrEqual(entry!.data.firstAttemptAt);
+      const failed = await eventually(async () => (await leadQueue.getJobs(['failed']))[0]);
+      expect(failed.attemptsMade).toBe(2);
+      expect((await ledger.outcomes('imp-down', [2]))[0]).toMatchObject({ state: 'dead-lettered' });
+    } finally {
+      await Promise.all([worker.close(), leadQueue.close(), dlq.close()]);
+    }
+  });
+
+  it('pauses instead of dead-lettering when the token is revoked mid-import', async () => {
+    const first = await startSandbox({ port: 0, limits: false, latencyMs: 30 });
+    const port = first.port;
+    const prefix = uniquePrefix();
+    const rows = Array.from({ length: 30 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 3}` }));
+    await enqueueImport(redis, prefix, 'imp-revoked', jobsFor('imp-revoked', rows));
+    const worker = workerFor(prefix, first.url, { concurrency: 2 });
+    const leadQueue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+    const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
+    // The same Pipedrive address, now refusing our token (an admin regenerated it).
+    let second: Awaited<ReturnType<typeof startSandbox>> | undefined;
+    try {
+      await worker.ready;
+      await eventually(async () => first.state().leads >= 3);
+      await first.close();
+      second = await startSandbox({ port, limits: false, apiToken: 'regenerated-token' });
+      await eventually(() => leadQueue.isPaused(), { what: 'the queue to pause' });
+      expect((await readControl(redis, prefix)).blockedReason).toMatch(/rejected the API token/);
+      expect(await dlq.count()).toBe(0);
+      const record = await new ImportLedger(redis, prefix).getImport('imp-revoked');
+      expect(record!.deadLettered).toBe(0);
+      expect(record!.created + record!.pending).toBe(30);
+    } finally {
+      await Promise.all([worker.close(), leadQueue.close(), dlq.close()]);
+      await second?.close();
+      await first.close();
+    }
+  });
+});
