@@ -316,7 +316,16 @@ interface Restart {
   base: number;
   /** Text from line `base + 1` on, not yet parsed. */
   text: string;
+  /**
+   * Line `base` goes on past the text read so far (one line longer than `max_record_size`): the
+   * input up to its end must be dropped first, or the new parser would start mid-line and number
+   * every further piece of that line as a line of its own.
+   */
+  skipRestOfLine?: boolean;
 }
+
+/** Cells of an over-long line are kept this long for the reject (reports, the ledger in Redis). */
+const MAX_REJECTED_CELL_CHARS = 1024;
 
 /**
  * One csv-parse instance over the file from line `base + 1` on. It turns records into events
@@ -406,15 +415,30 @@ class CsvSegment {
     const firstLine = this.window.slice(pos, lineEnd === -1 ? undefined : lineEnd);
     const code = err?.code ?? 'CSV_ERROR';
     const errorLine = this.base + ((err as { lines?: number } | undefined)?.lines ?? 0);
+    const tooLong = code === 'CSV_MAX_RECORD_SIZE' && lineEnd === -1;
+    const cells = firstLine.split(String(this.options.delimiter ?? ','));
     this.pending.push({
       line: start,
-      cells: firstLine.split(String(this.options.delimiter ?? ',')),
-      error: describeCsvError(code, errorLine > start),
+      cells: tooLong ? cells.map((c) => c.slice(0, MAX_REJECTED_CELL_CHARS)) : cells,
+      error: tooLong
+        ? describeLongLine(Number(this.options.max_record_size))
+        : describeCsvError(code, errorLine > start),
     });
-    this.restart = { base: start, text: lineEnd === -1 ? '' : this.window.slice(lineEnd + 1) };
+    this.restart =
+      lineEnd === -1
+        ? { base: start, text: '', skipRestOfLine: true }
+        : { base: start, text: this.window.slice(lineEnd + 1) };
     this.window = '';
     this.offset = 0;
   }
+}
+
+function describeLongLine(maxRecordBytes: number): string {
+  const limit =
+    maxRecordBytes >= 1024 * 1024
+      ? `${Math.round(maxRecordBytes / 1024 / 1024)} MiB`
+      : `${maxRecordBytes} bytes`;
+  return `is longer than ${limit}, the longest row this tool reads; shorten its values (Pipedrive keeps at most 255 characters of a text field)`;
 }
 
 function describeCsvError(code: string, spansLines: boolean): string {
@@ -465,9 +489,21 @@ async function* parseEventBatches(
   let next: Restart | undefined = { base: 0, text: '' };
   try {
     while (next) {
+      let carry = next.text;
+      if (next.skipRestOfLine) {
+        for (;;) {
+          const { value, done } = await chunks.next();
+          if (done) break;
+          const lf = value.indexOf('\n');
+          if (lf !== -1) {
+            carry = value.slice(lf + 1);
+            break;
+          }
+        }
+      }
       const segment: CsvSegment = new CsvSegment(next.base, options);
       try {
-        if (next.text) segment.write(next.text);
+        if (carry) segment.write(carry);
         if (segment.pending.length) yield segment.pending.splice(0);
         while (!segment.restart) {
           const { value, done } = await chunks.next();
