@@ -40,7 +40,9 @@ import { startSandboxProcess } from './lib/sandbox-process.js';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
-    'batch-size': { type: 'string', default: '500' },
+    'batch-size': { type: 'string', default: '200' },
+    /** NODE_OPTIONS for the producer process, e.g. `--max-old-space-size=128`. */
+    'node-options': { type: 'string', default: '' },
     'in-flight': { type: 'string', default: '4' },
     /** Runs of the enqueue and raw stages, alternated; the best of each counts (the machine is shared). */
     repeat: { type: 'string', default: '1' },
@@ -90,6 +92,11 @@ try {
   }
   const { rate: enqueueRate, durationMs, peakRss, bytesPerJob, waiting } = best as Enqueued;
 
+  // Bytes per waiting job by hash encoding: BullMQ's job hash holds `data` and `opts`, both longer
+  // than Redis's default `hash-max-listpack-value 64`, so each job is a full hash table.
+  const stockBytes = await bytesPerJobWith(templates, '64');
+  const listpackBytes = await bytesPerJobWith(templates, '1024');
+
   const rows = [
     {
       stage: 'parse only (read, parse, validate)',
@@ -129,11 +136,16 @@ try {
     },
   ];
   printTable('Targets', targets);
+  printTable('Redis bytes per waiting job by hash encoding (20,000 jobs of the same data)', [
+    { 'hash-max-listpack-value': '64 (Redis default)', 'bytes/job': stockBytes },
+    { 'hash-max-listpack-value': '1024', 'bytes/job': listpackBytes },
+  ]);
   writeResults('producer-throughput', {
     machine: machineInfo(),
     rows: ROWS,
     fileBytes,
     batchSize: BATCH,
+    producerNodeOptions: values['node-options'] || null,
     inFlight: IN_FLIGHT,
     repeat: REPEAT,
     parseRowsPerSecond: Math.round(parseRate),
@@ -143,6 +155,10 @@ try {
     producerPeakRssBytes: peakRss,
     redisBytesPerWaitingJob: Math.round(bytesPerJob),
     waitingJobs: waiting,
+    redisBytesPerJobByEncoding: {
+      'hash-max-listpack-value 64 (default)': stockBytes,
+      'hash-max-listpack-value 1024': listpackBytes,
+    },
     targets,
   });
 } finally {
@@ -165,7 +181,10 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
   await redis.flushall();
   const memoryBefore = await redisMemory(redis);
   const sampler = new ProcSampler(50);
-  const producer = spawnCli(['import', file, '--json'], { name: 'producer', env });
+  const producer = spawnCli(['import', file, '--json'], {
+    name: 'producer',
+    env: values['node-options'] ? { ...env, NODE_OPTIONS: values['node-options'] } : env,
+  });
   sampler.add('producer', producer.pid);
   sampler.start();
   const exit = await producer.exited;
@@ -203,6 +222,28 @@ async function rawAddBulk(templates: LeadJobData[]): Promise<number> {
   const rate = ROWS / ((performance.now() - started) / 1000);
   await queue.close();
   return rate;
+}
+
+/** `used_memory` per job after adding 20,000 jobs, with the given `hash-max-listpack-value`. */
+async function bytesPerJobWith(templates: LeadJobData[], listpackValue: string): Promise<number> {
+  await redis.flushall();
+  await redis.config('SET', 'hash-max-listpack-value', listpackValue);
+  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+  await queue.waitUntilReady();
+  const before = (await redisMemory(redis)).usedBytes;
+  const n = 20_000;
+  for (let start = 0; start < n; start += BATCH) {
+    const jobs = [];
+    for (let line = start + 2; line < start + BATCH + 2; line++) {
+      const data = { ...(templates[line % templates.length] as LeadJobData), importId: 'mem', line };
+      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('mem', line) });
+    }
+    await queue.addBulk(jobs);
+  }
+  const bytes = Math.round(((await redisMemory(redis)).usedBytes - before) / n);
+  await queue.close();
+  await redis.config('SET', 'hash-max-listpack-value', '64');
+  return bytes;
 }
 
 /** The first `n` valid rows of the file as job data (what the producer would enqueue). */

@@ -25,7 +25,7 @@ export interface CsvReadOptions {
 /** One data row: its cells (exactly one per header column), or why it could not be read. */
 export type CsvRow =
   | { line: number; cells: string[]; error?: undefined }
-  | { line: number; cells: string[]; error: string };
+  | { line: number; cells: string[]; error: string; column?: string };
 
 export interface CsvFile {
   encoding: CsvEncoding;
@@ -134,8 +134,14 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     // and so is text under an unnamed trailing column (it maps to nothing).
     let n = cells.length;
     while (n > width && cells[n - 1]?.trim() === '') n--;
-    if (n === width || (n > width && cells.length <= rawWidth))
-      return { line: event.line, cells: fitCells(cells, width) };
+    if (n === width || (n > width && cells.length <= rawWidth)) {
+      const fitted = fitCells(cells, width);
+      const unreadable = unreadableCell(fitted, detected.encoding);
+      if (unreadable) {
+        return { line: event.line, cells: fitted, column: header[unreadable.index], error: unreadable.error };
+      }
+      return { line: event.line, cells: fitted };
+    }
     return {
       line: event.line,
       cells: fitCells(cells, width),
@@ -171,6 +177,34 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       await batches.return(undefined);
     },
   };
+}
+
+/**
+ * A cell the file could not give us as written: bytes the encoding cannot decode (U+FFFD: a file
+ * cut in the middle of a character, or lines pasted from another encoding), or a NUL byte (binary
+ * data past the sample `assertText` checks). Imported, either would put garbage in Pipedrive.
+ */
+function unreadableCell(
+  cells: string[],
+  encoding: CsvEncoding,
+): { index: number; error: string } | undefined {
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i] as string;
+    if (cell.includes('\uFFFD')) {
+      const name = encoding.toUpperCase().replace(/(LE|BE)$/, '');
+      return {
+        index: i,
+        error: `holds bytes that are not valid ${name} (shown as \uFFFD): the file is cut in the middle of a character or mixes encodings; save it again as ${name}, or pass --encoding windows-1252 if all of it is Windows-1252`,
+      };
+    }
+    if (cell.includes('\u0000')) {
+      return {
+        index: i,
+        error: 'holds a NUL byte (binary data); remove it, or export the file again as CSV',
+      };
+    }
+  }
+  return undefined;
 }
 
 function delimiterWord(d: string): string {

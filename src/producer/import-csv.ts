@@ -63,7 +63,7 @@ export interface ImportCsvOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** @defaultValue 250 */
   progressIntervalMs?: number;
-  /** Rows per `addBulk`. @defaultValue 500 */
+  /** Rows per `addBulk`. @defaultValue 200 */
   batchSize?: number;
   /** Batches in flight. @defaultValue 4 */
   maxInFlight?: number;
@@ -267,7 +267,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         for (const row of batch) {
           rows++;
           if (row.error !== undefined) {
-            await onReject(row.line, row.cells, { reason: row.error });
+            await onReject(row.line, row.cells, {
+              ...(row.column !== undefined ? { column: row.column } : {}),
+              reason: row.error,
+            });
             continue;
           }
           const result = validate(row.line, row.cells);
