@@ -154,22 +154,6 @@ const CORPUS: Record<string, Outcome> = {
   },
 };
 
-/**
- * Bugs this corpus found in `src/producer/csv-reader.ts`, not fixed here because that file was
- * being rewritten (batched rows) at the time. The expected outcome of each stays in CORPUS above;
- * when the fix lands, delete the entry and the case runs.
- */
-const UNDECODABLE =
-  'undecodable bytes reach the queue as U+FFFD: createChunkDecoder (encoding.ts) decodes with fatal: false, and openCsv\'s row conversion lets a cell holding "\\uFFFD" through. Fix: a row with such a cell gets the error `column "<header>" is not valid <UTF-8|UTF-16>: the file is cut in the middle of a character or mixes encodings; save it as UTF-8 (or pass --encoding windows-1252 if all of it is Windows-1252)`, and CsvRow gains an optional `column` that importCsv passes to onReject';
-const KNOWN_BUGS: Partial<Record<string, string>> = {
-  'truncated-mid-utf8.csv': UNDECODABLE,
-  'truncated-mid-utf16.csv': UNDECODABLE,
-  'mixed-encodings.csv': UNDECODABLE,
-  'mixed-encodings-after-sample.csv': UNDECODABLE,
-  'nul-after-sample.csv':
-    'a NUL byte after the first 64 KiB (which assertText samples) reaches the queue inside a name. Fix: in openCsv\'s row conversion, a cell holding "\\u0000" gets the error `column "<header>" holds a NUL byte (binary data); remove it or export the file again as CSV`, with the column as for undecodable bytes',
-};
-
 /** Asserts what the brief promises for every input, whatever it is. */
 function expectNoCrash(name: string, run: ImportRun): void {
   expect(run.signal, `${name}: killed by a signal`).toBeNull();
@@ -202,7 +186,6 @@ describe('the hostile corpus through `lead-importer import`', () => {
         : `${name}: exactly the ${outcome.enqueued.length} rows read correctly enqueued, ${outcome.rejects.length} rejected with line and reason`,
   }));
 
-  for (const [name, bug] of Object.entries(KNOWN_BUGS)) it.todo(`${name}: ${bug}`);
   it.todo(
     'delimiters-only-header.csv: the mapping\'s "No column names a person or an organization" error names neither the file nor the line it took for the header (2). Fix: importCsv prefixes MappingErrors raised by resolveMapping for the header with its file name and header line, as in "delimiters-only-header.csv:2: "',
   );
@@ -222,7 +205,7 @@ describe('the hostile corpus through `lead-importer import`', () => {
     TEST_TIMEOUT_MS,
   );
 
-  it.concurrent.each(cases.filter((c) => KNOWN_BUGS[c.name] === undefined))(
+  it.concurrent.each(cases)(
     '$title',
     async ({ name, outcome }) => {
       const run = await runImport(pathOf(name));
