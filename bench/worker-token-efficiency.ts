@@ -58,13 +58,8 @@ const csv = await writeLeadsCsv({ path: join(dir, 'leads.csv'), rows, seed: Numb
 const machineBefore = machineInfo();
 console.error(`load before: ${machineBefore.uptime}`);
 const redis = await startPrivateRedis();
-const sandbox = await startSandboxProcess([
-  ...(values.plan ? ['--plan', values.plan] : ['--no-limits']),
-  '--latency-ms',
-  values['latency-ms'],
-  '--seed',
-  values.seed,
-]);
+// Seeded without limits or latency; the plan's limits (if any) apply from the import on.
+const sandbox = await startSandboxProcess(['--no-limits', '--seed', values.seed]);
 const sampler = new ProcSampler().start();
 
 try {
@@ -87,6 +82,19 @@ try {
       ),
     );
   }
+  const control = async (path: string, body?: unknown) => {
+    const res = await fetch(`${sandbox.url}/_sandbox/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+    if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
+  };
+  await control('config', {
+    latencyMs: Number(values['latency-ms']),
+    ...(values.plan ? { limits: true, plan: values.plan } : {}),
+  });
+  await control('new-day');
   console.error(
     `${rows} rows (${csv.persons} new persons, ${csv.organizations} new organizations); company holds ` +
       `${existingPersons} persons and ${existingOrgs} organizations; warm-cache ${values['warm-cache']}`,

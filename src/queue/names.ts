@@ -44,6 +44,11 @@ export function keysFor(prefix: string) {
       `${prefix}:lock:${companyKey}:${kind}:${matchKey}`,
     /** Daily token governor, per company and budget day. */
     budget: (companyKey: string, day: string) => `${prefix}:budget:${companyKey}:${day}`,
+    /**
+     * Sorted set of recent call times (ms) of one token's burst window (`kind` = `calls` or
+     * `search`), so every worker sees the rolling 2-s window as Pipedrive counts it.
+     */
+    window: (limiterId: string, kind: string) => `${prefix}:window:${limiterId}:${kind}`,
     /** Global control flags (paused, blocked reason, budget wait) shared by all workers. */
     control: `${prefix}:control`,
     /** Aggregated metrics counters written by workers, read by the dashboard. */

@@ -4,12 +4,18 @@ import { keysFor } from '../queue/names.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
 /**
- * Admission for one call, in one Redis round trip: the global pause after a 429 (control hash
- * `rateLimitedUntil`, compared with Redis' own clock so machines need not agree on the time)
- * and the daily token budget of the company.
+ * Admission for one call, in one Redis round trip, at the moment it is about to be sent:
+ * 1. the global pause after a 429 (control hash `rateLimitedUntil`);
+ * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets of send times, for
+ *    all calls and for searches): bottleneck's `minTime` spaces calls evenly, but a process
+ *    that stalls (GC, a busy machine) fires its delayed calls together, and this catches that;
+ * 3. the company's daily token budget.
+ * Times are Redis' own clock, so machines need not agree on the time.
  *
- * KEYS: budget hash, control hash. ARGV: cost, configured total, reserve, ttl ms, force.
- * Returns `{1, used}` admitted, `{0, used, limit}` budget spent, `{2, waitMs}` paused.
+ * KEYS: budget hash, control hash, calls window, search window.
+ * ARGV: cost, configured total, reserve, ttl ms, force, calls cap, search cap (0 = no window), member.
+ * Returns `{1, used}` admitted, `{0, used, limit}` budget spent, `{2, waitMs}` paused,
+ * `{3, waitMs}` window full.
  */
 const ADMIT_LUA = `
 local t = redis.call('TIME')
@@ -17,6 +23,16 @@ local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local force = ARGV[5] == '1'
 local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
 if not force and pausedUntil > now then return { 2, pausedUntil - now } end
+local caps = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
+for i = 1, 2 do
+  if caps[i] > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
+    if redis.call('ZCARD', KEYS[2 + i]) >= caps[i] then
+      local oldest = redis.call('ZRANGE', KEYS[2 + i], 0, 0, 'WITHSCORES')
+      return { 3, math.max(1, tonumber(oldest[2]) + 2000 - now + 1) }
+    end
+  end
+end
 local cost = tonumber(ARGV[1])
 local total = tonumber(redis.call('HGET', KEYS[1], 'total') or ARGV[2])
 local limit = math.floor(total * (1 - tonumber(ARGV[3])))
@@ -24,6 +40,12 @@ local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
 if not force then
   if redis.call('HEXISTS', KEYS[1], 'exhaustedBy') == 1 or used + cost > limit then
     return { 0, used, limit }
+  end
+end
+for i = 1, 2 do
+  if caps[i] > 0 then
+    redis.call('ZADD', KEYS[2 + i], now, ARGV[8])
+    redis.call('PEXPIRE', KEYS[2 + i], 3000)
   end
 end
 used = redis.call('HINCRBY', KEYS[1], 'used', cost)
@@ -60,7 +82,13 @@ return cur
 `;
 
 type GovernorRedis = Redis & {
-  budgetAdmit(budget: string, control: string, ...args: (string | number)[]): Promise<number[]>;
+  budgetAdmit(
+    budget: string,
+    control: string,
+    callsWindow: string,
+    searchWindow: string,
+    ...args: (string | number)[]
+  ): Promise<number[]>;
   budgetObserve(budget: string, ...args: (string | number)[]): Promise<string>;
   budgetPause(control: string, ...args: (string | number)[]): Promise<number>;
 };
@@ -68,7 +96,18 @@ type GovernorRedis = Redis & {
 export type Admission =
   | { kind: 'admitted'; used: number }
   | { kind: 'paused'; waitMs: number }
+  | { kind: 'window'; waitMs: number }
   | { kind: 'spent'; used: number; limit: number; untilMs: number };
+
+/** The token's rolling windows a call must fit in (from the call limiter). */
+export interface WindowCheck {
+  callsKey: string;
+  /** Calls allowed in any 2 s (0 = not checked). */
+  callsCap: number;
+  searchKey?: string;
+  /** Searches allowed in any 2 s; 0 for a call that is not a search. */
+  searchCap?: number;
+}
 
 export interface BudgetGovernorOptions {
   redis: Redis;
@@ -119,7 +158,7 @@ export class BudgetGovernor {
     this.now = options.now ?? Date.now;
     const redis = options.redis;
     if (!('budgetAdmit' in redis)) {
-      redis.defineCommand('budgetAdmit', { numberOfKeys: 2, lua: ADMIT_LUA });
+      redis.defineCommand('budgetAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
       redis.defineCommand('budgetObserve', { numberOfKeys: 1, lua: OBSERVE_LUA });
       redis.defineCommand('budgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
     }
@@ -140,21 +179,28 @@ export class BudgetGovernor {
   }
 
   /**
-   * Charges `cost` unless processing is paused or the budget is spent. `force` charges without
-   * checking (the probes that find out whether the budget is back must be able to run).
+   * Charges `cost` unless processing is paused, the token's burst window is full, or the budget
+   * is spent. `force` skips the pause and budget checks (the probes that find out whether the
+   * budget is back must be able to run).
    */
-  async admit(cost: number, force = false): Promise<Admission> {
+  async admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
     const [kind, a, b] = await this.redis.budgetAdmit(
       this.currentKey(),
       this.keys.control,
+      window?.callsKey ?? this.keys.control,
+      window?.searchKey ?? this.keys.control,
       cost,
       this.options.dailyTokens,
       this.options.reserve,
       BUDGET_TTL_MS,
       force ? '1' : '0',
+      window?.callsCap ?? 0,
+      window?.searchCap ?? 0,
+      `${Date.now()}-${Math.random().toString(36).slice(2)}`,
     );
     if (kind === 1) return { kind: 'admitted', used: a ?? 0 };
     if (kind === 2) return { kind: 'paused', waitMs: a ?? 0 };
+    if (kind === 3) return { kind: 'window', waitMs: a ?? 0 };
     return { kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() };
   }
 

@@ -1,6 +1,8 @@
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { SEARCH_BURST_PER_2S } from '../config/config.js';
+import { keysFor } from '../queue/names.js';
+import type { WindowCheck } from './budget-governor.js';
 
 /** Pipedrive's burst windows are rolling 2-second windows (pipedrive-api.md §3.4). */
 const WINDOW_MS = 2000;
@@ -13,6 +15,11 @@ export interface CallLimiter {
   observeLimit(limit: number): void;
   /** Requests per 2 s currently allowed for ordinary calls (after the margin). */
   readonly callsPerWindow: number;
+  /**
+   * The exact rolling-window check made just before each call is sent (see the admission in
+   * `budget-governor.ts`); `undefined` when nothing is limited.
+   */
+  windowFor(kind: 'call' | 'search'): WindowCheck | undefined;
   close(): Promise<void>;
 }
 
@@ -30,6 +37,8 @@ export interface CallLimiterOptions {
   margin: number;
   /** Search API requests per 2 s. @defaultValue 10 */
   searchLimit?: number;
+  /** Key prefix for the rolling-window sets. @defaultValue `lpi` */
+  prefix?: string;
   onError?: (err: unknown) => void;
 }
 
@@ -81,9 +90,22 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   ]);
 
   let closed = false;
+  const keys = keysFor(options.prefix ?? 'lpi');
+  const callsKey = keys.window(options.id, 'calls');
+  const searchKey = keys.window(options.id, 'search');
   return {
     get callsPerWindow() {
       return Math.floor(limit * options.margin);
+    },
+    windowFor(kind) {
+      const callsCap = Math.max(1, Math.floor(limit * options.margin));
+      if (kind === 'call') return { callsKey, callsCap };
+      return {
+        callsKey,
+        callsCap,
+        searchKey,
+        searchCap: Math.max(1, Math.floor(searchLimit * options.margin)),
+      };
     },
     schedule(kind, fn) {
       // A search counts against the search window and, conservatively, the token's window too
@@ -110,6 +132,7 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
 export function unlimitedCallLimiter(): CallLimiter {
   return {
     callsPerWindow: Number.POSITIVE_INFINITY,
+    windowFor: () => undefined,
     schedule: (_kind, fn) => fn(),
     observeLimit() {},
     async close() {},

@@ -22,14 +22,6 @@ export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';
 }
 
-/** The worker is shutting down: release the row without spending an attempt. */
-export class ShutdownError extends Error {
-  override readonly name = 'ShutdownError';
-  constructor() {
-    super('Worker is shutting down');
-  }
-}
-
 export function isBudgetSpentError(err: unknown): err is BudgetSpentError {
   return err instanceof BudgetSpentError || (err as { name?: unknown } | null)?.name === 'BudgetSpentError';
 }

@@ -165,6 +165,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     }
   };
   let gateway: PipedriveGateway | undefined;
+  let running = false;
 
   const control = new ProcessingControl({
     redis,
@@ -175,6 +176,8 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     logger,
     probe,
     onLocalBlock: async (blocked) => {
+      // Before the worker runs, `identify()` holds it back; BullMQ's resume() would start it.
+      if (!running) return;
       if (blocked) await worker.pause(true);
       else worker.resume();
     },
@@ -231,6 +234,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
             id: `${prefix}-${tokenFingerprint(options.pipedrive)}`,
             burstLimit: burstLimitPer2s(plan, auth),
             margin: options.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
+            prefix,
             onError: (err) => logger.warn({ err }, 'Rate limiter error'),
           });
     gateway = new PipedriveGateway({ governor, limiter, retry, edgeBlockBackoffMs });
@@ -288,6 +292,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
           : `${limiter.callsPerWindow} calls per 2 s`
       })`,
     );
+    running = true;
     void worker.run().catch((err: unknown) => logger.error({ err }, 'Worker stopped with an error'));
   }
 

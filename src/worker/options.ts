@@ -19,10 +19,14 @@ export type WarmCacheMode = 'auto' | 'always' | 'never';
  * Across attempts, BullMQ retries the job `attempts` times (`leadJobOptions`: 8) with exponential
  * backoff from 5 s and jitter 0.5: waits of at most 5, 10, 20, 40, 80, 160 and 320 s (635 s).
  *
- * Worst case for one row with the defaults (30 s request timeout, 3 tries per call, a row making
- * at most ~4 sequential calls): per attempt 4 × (3 × 30 s + 1 s + 2 s) ≈ 6.2 min of calls, so
- * 8 attempts ≈ 50 min plus 10.6 min of backoff ≈ **1 hour** before the row is dead-lettered.
- * Typical outages (a 5xx burst, a few lost packets) are absorbed by p-retry within seconds.
+ * Worst case for one row with the defaults, every request hanging until the 30 s timeout:
+ * a read is tried 3 times (≈ 93 s with pauses); a create is sent at most 3 times with a look-up
+ * list (3 tries) before each re-send, 9 requests. Organization (search + create), person (the
+ * same) and lead (look-up + create) add up to at most 36 requests ≈ 18 min per attempt; 8
+ * attempts ≈ 2 h 25 min, plus 10.6 min of BullMQ backoff: **≈ 2 h 35 min** before the row is
+ * dead-lettered. That bound needs Pipedrive to hang on every request for hours; a 5xx burst or
+ * a few lost packets are absorbed by p-retry within seconds, an outage of minutes by the
+ * attempts' backoff. (With a cache warmed by listing there is no search, so fewer requests.)
  * Rate limits spend neither retries nor attempts: they pause the queue and re-queue the row,
  * at most `maxRateLimitRequeues` times.
  */

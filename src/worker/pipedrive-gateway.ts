@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import {
   isPermissionError,
+  isPipedriveError,
   isRateLimitError,
   isRetryable,
   type PipedriveRateLimitError,
@@ -9,7 +10,7 @@ import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { CallOptions, Operation } from '../pipedrive/types.js';
 import type { BudgetGovernor } from './budget-governor.js';
 import type { CallLimiter } from './call-limiter.js';
-import { BudgetSpentError } from './errors.js';
+import { BudgetSpentError, isBudgetSpentError } from './errors.js';
 import type { RetryOptions } from './options.js';
 import { sleep } from './sleep.js';
 
@@ -78,24 +79,34 @@ export class PipedriveGateway {
   ): Promise<T> {
     const cost = TOKEN_COSTS[operation];
     const { governor, limiter } = this.options;
-    for (;;) {
-      ctx.signal?.throwIfAborted();
-      const admission = await governor.admit(cost, force);
-      if (admission.kind === 'admitted') break;
-      if (admission.kind === 'spent')
-        throw new BudgetSpentError(admission.untilMs, admission.used, admission.limit);
-      // Someone got a 429: wait out the pause here rather than add to the pile of rejected calls.
-      await sleep(admission.waitMs + Math.random() * 250, ctx.signal);
-    }
     const kind = operation.endsWith('.search') ? 'search' : 'call';
+    const window = limiter.windowFor(kind);
+    // Admission happens when bottleneck says it is our turn, right before the request leaves.
+    const send = async (): Promise<T> => {
+      for (;;) {
+        ctx.signal?.throwIfAborted();
+        const admission = await governor.admit(cost, force, window);
+        if (admission.kind === 'admitted') break;
+        if (admission.kind === 'spent') {
+          throw new BudgetSpentError(admission.untilMs, admission.used, admission.limit);
+        }
+        // A full window waits for its oldest call to leave; a pause (someone got a 429) waits it
+        // out with a little jitter, rather than add to the pile of rejected calls.
+        const jitter = admission.kind === 'paused' ? Math.random() * 250 : Math.random() * 20;
+        await sleep(admission.waitMs + jitter, ctx.signal);
+      }
+      return fn(ctx.signal ? { signal: ctx.signal } : {});
+    };
     try {
-      const result = await limiter.schedule(kind, () => fn(ctx.signal ? { signal: ctx.signal } : {}));
+      const result = await limiter.schedule(kind, send);
       ctx.tokens += cost;
       return result;
     } catch (err) {
       if (isRateLimitError(err)) {
         await governor.refund(cost);
         await this.onRateLimited(err);
+      } else if (isBudgetSpentError(err) || (ctx.signal?.aborted && !isPipedriveError(err))) {
+        // Never sent: nothing to charge.
       } else {
         ctx.tokens += cost;
         if (isPermissionError(err) && err.blockedByEdge) {

@@ -133,3 +133,17 @@ describe('readBudget', () => {
     });
   });
 });
+
+describe('BudgetGovernor rolling windows', () => {
+  it('admits at most the cap of calls in any 2 s, and says how long until the oldest leaves', async () => {
+    const { governor: g, prefix } = governor({ dailyTokens: 1000 });
+    const window = { callsKey: `${prefix}:window:test:calls`, callsCap: 3 };
+    for (let i = 0; i < 3; i++) expect((await g.admit(1, false, window)).kind).toBe('admitted');
+    const full = await g.admit(1, false, window);
+    expect(full.kind).toBe('window');
+    expect(full.kind === 'window' && full.waitMs).toBeGreaterThan(1900);
+    expect(full.kind === 'window' && full.waitMs).toBeLessThanOrEqual(2001);
+    // A refused call is not charged.
+    expect((await g.status()).used).toBe(3);
+  });
+});
