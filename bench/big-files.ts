@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
-import { spawnCli } from './lib/cli-process.js';
+import { killOnExit, spawnCli } from './lib/cli-process.js';
 import { runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { ProcSampler, readProcStats } from './lib/proc-stats.js';
 import { benchRedis, type RedisMemory, redisMemory } from './lib/redis-stats.js';
 import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
-import { startSandboxProcess } from './lib/sandbox-process.js';
+import { startSandboxProcess, unlimitedSandboxFlags } from './lib/sandbox-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,7 +66,8 @@ async function enqueueOnly(n: number): Promise<EnqueueFigures> {
     seed: Number(values.seed),
   });
   const redis = await startPrivateRedis();
-  const sandbox = await startSandboxProcess(['--no-limits']);
+  killOnExit(redis.process);
+  const sandbox = await startSandboxProcess(unlimitedSandboxFlags());
   const conn = benchRedis(redis.url);
   try {
     const before = await redisMemory(conn);
@@ -153,7 +154,8 @@ interface EndToEndFigures {
 async function endToEnd(n: number): Promise<EndToEndFigures> {
   const csv = await writeLeadsCsv({ path: join(dir, `e2e-${n}.csv`), rows: n, seed: Number(values.seed) });
   const redis = await startPrivateRedis();
-  const sandbox = await startSandboxProcess(['--no-limits', '--latency-ms', values['latency-ms']]);
+  killOnExit(redis.process);
+  const sandbox = await startSandboxProcess(unlimitedSandboxFlags('--latency-ms', values['latency-ms']));
   const sampler = new ProcSampler(500).start();
   sampler.add('sandbox', sandbox.process.pid);
   sampler.add('redis-server', redis.process.pid!);

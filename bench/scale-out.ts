@@ -20,12 +20,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
+import { killOnExit } from './lib/cli-process.js';
 import { runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
 import { benchRedis, redisCommandsProcessed } from './lib/redis-stats.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
-import { startSandboxProcess } from './lib/sandbox-process.js';
+import { startSandboxProcess, unlimitedSandboxFlags } from './lib/sandbox-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +46,8 @@ const csv = await writeLeadsCsv({ path: join(dir, 'leads.csv'), rows, seed: Numb
 const machineBefore = machineInfo();
 console.error(`load before: ${machineBefore.uptime}`);
 const redis = await startPrivateRedis();
-const sandbox = await startSandboxProcess(['--no-limits', '--latency-ms', values['latency-ms']]);
+killOnExit(redis.process);
+const sandbox = await startSandboxProcess(unlimitedSandboxFlags('--latency-ms', values['latency-ms']));
 const conn = benchRedis(redis.url);
 
 interface RunFigures {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import type { RequestLogEntry, SandboxPlan, SandboxState } from '../src/sandbox/index.js';
+import { killOnExit } from './lib/cli-process.js';
 import { type ImporterRunResult, runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { physicalLimit } from './lib/physical-limit.js';
@@ -97,6 +98,7 @@ const csv = await writeLeadsCsv({ path: join(dir, 'leads.csv'), rows, seed: Numb
 const machineBefore = machineInfo();
 console.error(`load before: ${machineBefore.uptime}`);
 const redis = await startPrivateRedis();
+killOnExit(redis.process);
 const sandbox = await startSandboxProcess([
   '--plan',
   plan,

@@ -10,6 +10,30 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+const live = new Set<ChildProcess>();
+let exitHooked = false;
+
+/**
+ * Kills `child` (SIGKILL) if the benchmark itself is interrupted (Ctrl-C, SIGTERM) or exits
+ * without stopping it, so no worker, sandbox or redis-server is left running behind.
+ */
+export function killOnExit(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = () => {
+    for (const c of live) c.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
 export interface CliProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -44,6 +68,7 @@ export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`could not start lead-importer ${args.join(' ')}`);
+  killOnExit(child);
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let out = '';

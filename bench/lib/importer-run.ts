@@ -35,6 +35,11 @@ export interface ImporterRunOptions {
   onProgress?: (record: ImportRecord, elapsedMs: number) => void;
   /** Give up after this long, in ms. @defaultValue 30 minutes */
   timeoutMs?: number;
+  /**
+   * Fail when no row reached an outcome for this long, in ms (a worker waiting for budget, a
+   * bug), instead of waiting for `timeoutMs`. @defaultValue 120,000
+   */
+  stallMs?: number;
   /** Sample `INFO memory` while the import runs, for the peak. @defaultValue false */
   watchRedisMemory?: boolean;
 }
@@ -119,6 +124,8 @@ export async function runImporter(options: ImporterRunOptions): Promise<Importer
     const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     let record: ImportRecord | null = null;
     let producerDone = false;
+    let lastDone = -1;
+    let lastChangeAt = Date.now();
     void producerExit.then(() => {
       producerDone = true;
     });
@@ -142,6 +149,17 @@ export async function runImporter(options: ImporterRunOptions): Promise<Importer
       }
       if (producerDone && record?.state === 'failed') {
         throw new Error(`import ${importId} failed: ${record.error}\n${producer.lines.join('\n')}`);
+      }
+      const done = (record?.created ?? 0) + (record?.deadLettered ?? 0);
+      if (done !== lastDone) {
+        lastDone = done;
+        lastChangeAt = Date.now();
+      } else if (Date.now() - lastChangeAt > (options.stallMs ?? 120_000)) {
+        const control = await redis.hgetall(`${options.prefix}:control`);
+        throw new Error(
+          `import ${importId} stalled at ${done} rows done; control flags ${JSON.stringify(control)}; ` +
+            `last worker lines:\n${workers.flatMap((w) => w.lines.slice(-5)).join('\n')}`,
+        );
       }
       if (Date.now() > deadline) throw new Error(`import ${importId} did not finish in time`);
       await new Promise((r) => setTimeout(r, options.pollMs ?? 200));

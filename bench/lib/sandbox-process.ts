@@ -17,6 +17,15 @@ export interface SandboxProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * A sandbox that limits nothing: no burst windows, and a daily budget no benchmark spends. The
+ * budget matters even with `--no-limits`, because the sandbox still sends the daily-budget
+ * headers and the worker, as it should, believes them and waits for the next budget day.
+ */
+export function unlimitedSandboxFlags(...extra: string[]): string[] {
+  return ['--no-limits', '--plan', 'ultimate', '--daily-tokens', String(1_000_000_000), ...extra];
+}
+
 /** Starts `lead-importer sandbox --port 0 --json <flags>`; resolves when it listens. */
 export async function startSandboxProcess(flags: string[] = []): Promise<SandboxProcess> {
   const proc = spawnCli(['sandbox', '--port', '0', '--json', ...flags], { name: 'sandbox' });
