@@ -19,6 +19,25 @@ export interface MachineInfo {
   loadAverage: number[];
   /** The `uptime` line, for the README. */
   uptime: string;
+  /** The code measured: `BENCH_COMMIT` (set when running from an exported snapshot), else `git rev-parse HEAD`, plus "-dirty" when the tree has changes. */
+  commit: string;
+}
+
+function codeVersion(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function machineInfo(): MachineInfo {
@@ -38,6 +57,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     uptime,
+    commit: codeVersion(),
   };
 }
 
