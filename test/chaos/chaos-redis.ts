@@ -60,8 +60,16 @@ export class ChaosRedis {
     }
   }
 
-  /** Crashes Redis, keeps it down for `downMs`, starts it again on the same port and directory. */
-  async crashAndRestart(mode: RedisCrashMode, downMs: number, probe: AckedCounter): Promise<CrashReport> {
+  /**
+   * Crashes Redis, keeps it down for at least `downMs` and until `whileDown` has finished, starts
+   * it again on the same port and directory.
+   */
+  async crashAndRestart(
+    mode: RedisCrashMode,
+    downMs: number,
+    probe: AckedCounter,
+    whileDown: () => Promise<void> = async () => {},
+  ): Promise<CrashReport> {
     const server = this.server;
     if (!server) throw new Error('Redis is not running');
     const killedAt = Date.now();
@@ -70,7 +78,7 @@ export class ChaosRedis {
     await exited;
     let truncatedBytes = 0;
     if (mode === 'power-loss') truncatedBytes = this.cutToDurable(killedAt - 1000);
-    await new Promise((r) => setTimeout(r, downMs));
+    await Promise.all([new Promise((r) => setTimeout(r, downMs)), whileDown()]);
     // Read once every reply Redis sent before it died has been taken in.
     const acknowledged = probe.acknowledged;
     this.server = await startPrivateRedis({ appendOnly: true, port: this.port, dir: this.dir });

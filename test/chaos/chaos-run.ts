@@ -202,7 +202,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       note(`worker${slot} exited by itself with ${code}; restarting it`);
       workers[slot] = undefined;
       await sleep(1000);
-      if (!done) startWorker(slot);
+      if (!done && !workers[slot]) startWorker(slot);
     });
   };
 
@@ -252,14 +252,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     // Every worker stops as an operator would stop it, and must exit 0.
     const exitCodes = await Promise.all(
-      workers.map(async (w) => {
-        if (!w) return 0;
-        stoppedByUs.add(w);
-        const exited = w.kill('SIGTERM');
-        const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout' as const)]);
-        if (code === 'timeout') await w.kill('SIGKILL');
-        return code;
-      }),
+      processes
+        .filter((p) => p.name.startsWith('worker') && p.running)
+        .map(async (w) => {
+          stoppedByUs.add(w);
+          const exited = w.kill('SIGTERM');
+          const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout' as const)]);
+          if (code === 'timeout') await w.kill('SIGKILL');
+          return code;
+        }),
     );
     note(`workers stopped (exit codes ${exitCodes.join(', ')})`);
     await probe.stop();
@@ -324,6 +325,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   } finally {
     done = true;
     await Promise.allSettled(background);
+    for (const p of processes) stoppedByUs.add(p);
     await Promise.allSettled(processes.map((p) => p.kill('SIGKILL')));
     await probe.stop().catch(() => {});
     redis.disconnect();
@@ -364,7 +366,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       } else if (!fired.crash && progress >= options.at.redisCrash) {
         fired.crash = true;
         note(`Redis ${options.redisCrash === 'kill' ? 'SIGKILLed' : 'power loss'}`);
-        crash = await redisServer.crashAndRestart(options.redisCrash, options.redisDownMs, probe);
+        // A worker starting meanwhile (a supervisor restarting it) must wait for Redis, not die.
+        crash = await redisServer.crashAndRestart(
+          options.redisCrash,
+          options.redisDownMs,
+          probe,
+          async () => {
+            const fresh = await replaceWorker('while Redis is down');
+            await untilStarted(fresh, () => fresh.output().length > 0);
+          },
+        );
         note(
           `Redis back after ${crash.downMs} ms; ${crash.lostAcknowledgedWrites} acknowledged probe writes lost${crash.truncatedBytes ? `, ${crash.truncatedBytes} AOF bytes cut` : ''}`,
         );
@@ -386,6 +397,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     while (!done && Date.now() < noticeBy && !(await redis.hget(control, 'budgetWaitUntil')))
       await sleep(100);
     note('workers wait for the budget');
+    // A worker starting now gets a 429 from its first call; it must wait for the budget, not die.
+    const fresh = await replaceWorker('while the budget is spent');
+    const spawnedAt = Date.now();
+    await untilStarted(fresh, () =>
+      sandbox.requests().some((r) => r.at >= spawnedAt && r.status === 429 && r.path.endsWith('/users/me')),
+    );
     const status = spawnLogged('status', ['status', importId, '--json'], env, logDir, {
       separateStdout: true,
     });
@@ -401,6 +418,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     sandbox.newDay();
     budgetSpentForMs = Date.now() - spentAt;
     note(`new budget day after ${budgetSpentForMs} ms (status said "${budgetStatusState}")`);
+  }
+
+  /** SIGKILLs a random live worker and starts another in its place at once. */
+  async function replaceWorker(why: string): Promise<LoggedProcess> {
+    const live = workers.map((w, slot) => ({ w, slot })).filter((x) => x.w?.running);
+    const victim = live[Math.floor(random() * live.length)] ?? { w: undefined, slot: 0 };
+    if (victim.w) {
+      stoppedByUs.add(victim.w);
+      await victim.w.kill('SIGKILL');
+      kills++;
+    }
+    startWorker(victim.slot);
+    note(`worker${victim.slot} ${victim.w ? 'SIGKILLed and ' : ''}started again ${why}`);
+    return workers[victim.slot]!;
+  }
+
+  /** Waits until `started()` says the worker got going (or it exited), at most 30 s. */
+  async function untilStarted(worker: LoggedProcess, started: () => boolean): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (worker.running && !started() && Date.now() < until) await sleep(100);
   }
 
   /** SIGKILLs a random worker every few seconds and starts a new one in its place. */
@@ -419,7 +456,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       note(`SIGKILL worker${victim.slot} (kill ${kills})`);
       await sleep(between(options.restartAfterMs));
       if (done) return;
-      startWorker(victim.slot);
+      if (!workers[victim.slot]) startWorker(victim.slot);
     }
   }
 
