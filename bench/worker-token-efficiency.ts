@@ -92,6 +92,8 @@ try {
   };
   await control('config', {
     latencyMs: Number(values['latency-ms']),
+    // Tokens are what this measures, not the budget: no import here may run out of them.
+    dailyTokens: 1_000_000_000,
     ...(values.plan ? { limits: true, plan: values.plan } : {}),
   });
   await control('new-day');
@@ -107,6 +109,7 @@ try {
     plan: values.plan ?? 'growth',
     workers: Number(values.workers),
     workerArgs: [...(values.plan ? [] : ['--no-rate-limit']), '--warm-cache', values['warm-cache']],
+    env: { PIPEDRIVE_DAILY_TOKENS: '1000000000' },
     sampler,
   });
   const log = (await sandbox.requests()).filter((e) => e.at >= run.startedAtEpochMs);

@@ -13,6 +13,11 @@ export interface CallLimiter {
   schedule<T>(kind: 'call' | 'search', fn: () => Promise<T>): Promise<T>;
   /** Adapts when the server's `x-ratelimit-limit` differs from what the plan implied. */
   observeLimit(limit: number): void;
+  /**
+   * A burst 429 despite the spacing (another integration on the token, network jitter): use
+   * 10 % less of the window (compounding, down to 60 %) until 30 s pass without one.
+   */
+  backOff(): void;
   /** Requests per 2 s currently allowed for ordinary calls (after the margin). */
   readonly callsPerWindow: number;
   /**
@@ -90,15 +95,23 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   ]);
 
   let closed = false;
+  // Multiplicative decrease after a 429, restored after 30 quiet seconds.
+  let factor = 1;
+  let restore: NodeJS.Timeout | undefined;
+  const margin = () => options.margin * factor;
+  const applyMinTime = () =>
+    void Promise.resolve(calls.updateSettings({ minTime: minTimeFor(limit, margin()) })).catch(
+      (err: unknown) => options.onError?.(err),
+    );
   const keys = keysFor(options.prefix ?? 'lpi');
   const callsKey = keys.window(options.id, 'calls');
   const searchKey = keys.window(options.id, 'search');
   return {
     get callsPerWindow() {
-      return Math.floor(limit * options.margin);
+      return Math.floor(limit * margin());
     },
     windowFor(kind) {
-      const callsCap = Math.max(1, Math.floor(limit * options.margin));
+      const callsCap = Math.max(1, Math.floor(limit * margin()));
       if (kind === 'call') return { callsKey, callsCap };
       return {
         callsKey,
@@ -116,13 +129,22 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
     observeLimit(serverLimit) {
       if (!Number.isFinite(serverLimit) || serverLimit <= 0 || serverLimit === limit) return;
       limit = serverLimit;
-      void Promise.resolve(calls.updateSettings({ minTime: minTimeFor(limit, options.margin) })).catch(
-        (err: unknown) => options.onError?.(err),
-      );
+      applyMinTime();
+    },
+    backOff() {
+      factor = Math.max(0.6, factor * 0.9);
+      applyMinTime();
+      if (restore) clearTimeout(restore);
+      restore = setTimeout(() => {
+        factor = 1;
+        applyMinTime();
+      }, 30_000);
+      restore.unref();
     },
     async close() {
       if (closed) return;
       closed = true;
+      if (restore) clearTimeout(restore);
       await connection.disconnect(false);
     },
   };
@@ -135,6 +157,7 @@ export function unlimitedCallLimiter(): CallLimiter {
     windowFor: () => undefined,
     schedule: (_kind, fn) => fn(),
     observeLimit() {},
+    backOff() {},
     async close() {},
   };
 }

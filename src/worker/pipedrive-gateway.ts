@@ -118,18 +118,29 @@ export class PipedriveGateway {
   }
 
   private async onRateLimited(err: PipedriveRateLimitError): Promise<void> {
-    if (err.scope === 'daily') {
+    if (rateLimitKind(err) === 'daily') {
       await this.options.governor.markSpentByServer();
       return;
     }
     // Our spacing should have prevented it (clock jitter, another integration on the token):
     // everyone stops for the time Pipedrive asked, so nobody adds to the pile of rejected calls.
     await this.options.governor.pauseCalls(err.retryAfterMs, rateLimitKind(err));
+    this.options.limiter.backOff();
   }
 }
 
-/** The 429 scope as the worker reports it: a search window 429 is neither burst nor daily. */
+/**
+ * The 429's scope as the worker acts on it. The client's heuristic calls a 429 with room left in
+ * the burst window "daily"; when the daily-token header is present and shows tokens left, the
+ * budget is not the cause (a window that moved on between the rejection and its headers, or a
+ * window we do not see), so it is treated as a burst: a short pause, not a wait until tomorrow.
+ */
 export function rateLimitKind(err: PipedriveRateLimitError): 'burst' | 'daily' | 'search' {
-  if (err.scope === 'daily') return 'daily';
+  const r = err.rateLimit;
+  const budgetLeft =
+    r.dailyTokenRemaining !== undefined &&
+    r.dailyTokenRemaining > 0 &&
+    (r.dailyRequestsLeft === undefined || r.dailyRequestsLeft > 0);
+  if (err.scope === 'daily' && !budgetLeft) return 'daily';
   return err.operation.endsWith('.search') ? 'search' : 'burst';
 }
