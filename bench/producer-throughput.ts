@@ -32,7 +32,7 @@ import { leadJobOptions } from '../src/queue/job-options.js';
 import { LEAD_QUEUE } from '../src/queue/names.js';
 import { spawnCli } from './lib/cli-process.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
-import { ProcSampler } from './lib/proc-stats.js';
+import { ProcSampler, readProcStats } from './lib/proc-stats.js';
 import { benchRedis, redisMemory } from './lib/redis-stats.js';
 import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
 import { startSandboxProcess } from './lib/sandbox-process.js';
@@ -81,16 +81,18 @@ try {
 
   const templates = await firstJobs(file, 10_000);
   let best: Enqueued | undefined;
-  let rawRate = 0;
+  let raw: Raw | undefined;
   for (let run = 0; run < REPEAT; run++) {
     console.error(`enqueue end to end (run ${run + 1} of ${REPEAT})…`);
     const e = await enqueueEndToEnd(file);
     if (!best || e.rate > best.rate) best = { ...e, peakRss: Math.max(e.peakRss, best?.peakRss ?? 0) };
     else best.peakRss = Math.max(best.peakRss, e.peakRss);
     console.error(`raw addBulk (run ${run + 1} of ${REPEAT})…`);
-    rawRate = Math.max(rawRate, await rawAddBulk(templates));
+    const r = await rawAddBulk(templates);
+    if (!raw || r.rate > raw.rate) raw = r;
   }
   const { rate: enqueueRate, durationMs, peakRss, bytesPerJob, waiting } = best as Enqueued;
+  const rawRate = (raw as Raw).rate;
 
   // Bytes per waiting job by hash encoding: BullMQ's job hash holds `data` and `opts`, both longer
   // than Redis's default `hash-max-listpack-value 64`, so each job is a full hash table.
@@ -107,8 +109,16 @@ try {
       stage: 'enqueue end to end (lead-importer import)',
       'rows/s': Math.round(enqueueRate),
       'time s': durationMs / 1000,
+      'client CPU µs/row': Math.round((best as Enqueued).cpuUsPerRow),
+      'redis CPU µs/row': Math.round((best as Enqueued).redisCpuUsPerRow),
     },
-    { stage: 'raw addBulk, same jobs (ceiling)', 'rows/s': Math.round(rawRate), 'time s': ROWS / rawRate },
+    {
+      stage: 'raw addBulk, same jobs (ceiling)',
+      'rows/s': Math.round(rawRate),
+      'time s': ROWS / rawRate,
+      'client CPU µs/row': Math.round((raw as Raw).cpuUsPerRow),
+      'redis CPU µs/row': Math.round((raw as Raw).redisCpuUsPerRow),
+    },
   ];
   printTable(
     `Producer, ${ROWS.toLocaleString('en-US')} rows (${toMiB(fileBytes)} MiB), batches of ${BATCH}, ${IN_FLIGHT} in flight`,
@@ -152,6 +162,10 @@ try {
     enqueueRowsPerSecond: Math.round(enqueueRate),
     rawAddBulkRowsPerSecond: Math.round(rawRate),
     endToEndShareOfRaw: Math.round(ratio * 1000) / 1000,
+    producerCpuUsPerRow: Math.round((best as Enqueued).cpuUsPerRow),
+    rawClientCpuUsPerRow: Math.round((raw as Raw).cpuUsPerRow),
+    redisCpuUsPerRowEndToEnd: Math.round((best as Enqueued).redisCpuUsPerRow),
+    redisCpuUsPerRowRaw: Math.round((raw as Raw).redisCpuUsPerRow),
     producerPeakRssBytes: peakRss,
     redisBytesPerWaitingJob: Math.round(bytesPerJob),
     waitingJobs: waiting,
@@ -170,6 +184,10 @@ try {
 
 interface Enqueued {
   rate: number;
+  /** Producer CPU (user + system) per row, µs: independent of how busy the machine is. */
+  cpuUsPerRow: number;
+  /** redis-server CPU per row during the run, µs. */
+  redisCpuUsPerRow: number;
   durationMs: number;
   peakRss: number;
   bytesPerJob: number;
@@ -181,6 +199,7 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
   await redis.flushall();
   const memoryBefore = await redisMemory(redis);
   const sampler = new ProcSampler(50);
+  const redisCpuBefore = readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0;
   const producer = spawnCli(['import', file, '--json'], {
     name: 'producer',
     env: values['node-options'] ? { ...env, NODE_OPTIONS: values['node-options'] } : env,
@@ -192,10 +211,14 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
   sampler.stop();
   if (exit !== 0) throw new Error(`producer exited with ${exit}: ${producer.lines.slice(-5).join('\n')}`);
   const summary = JSON.parse(producer.stdout()) as { enqueued: number; durationMs: number };
+  const redisCpuMs = (readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0) - redisCpuBefore;
+  const producerCpuMs = sampler.results()[0]?.cpuMs ?? 0;
   const memoryAfter = await redisMemory(redis);
   const waiting = await redis.llen(`${prefix}:${LEAD_QUEUE}:wait`);
   return {
     rate: summary.enqueued / (summary.durationMs / 1000),
+    cpuUsPerRow: (producerCpuMs * 1000) / summary.enqueued,
+    redisCpuUsPerRow: (redisCpuMs * 1000) / summary.enqueued,
     durationMs: summary.durationMs,
     peakRss: sampler.results()[0]?.peakRssBytes ?? 0,
     bytesPerJob: (memoryAfter.usedBytes - memoryBefore.usedBytes) / waiting,
@@ -204,9 +227,12 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
 }
 
 /** `addBulk` of jobs like the producer's (re-numbered copies of real ones), same batching. */
-async function rawAddBulk(templates: LeadJobData[]): Promise<number> {
+async function rawAddBulk(templates: LeadJobData[]): Promise<Raw> {
   await redis.flushall();
   const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+  await queue.waitUntilReady();
+  const redisCpuBefore = readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const inFlight: Promise<unknown>[] = [];
   for (let start = 0; start < ROWS; start += BATCH) {
@@ -220,8 +246,16 @@ async function rawAddBulk(templates: LeadJobData[]): Promise<number> {
   }
   await Promise.all(inFlight);
   const rate = ROWS / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const redisCpuMs = (readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0) - redisCpuBefore;
   await queue.close();
-  return rate;
+  return { rate, cpuUsPerRow: (cpu.user + cpu.system) / ROWS, redisCpuUsPerRow: (redisCpuMs * 1000) / ROWS };
+}
+
+interface Raw {
+  rate: number;
+  cpuUsPerRow: number;
+  redisCpuUsPerRow: number;
 }
 
 /** `used_memory` per job after adding 20,000 jobs, with the given `hash-max-listpack-value`. */
