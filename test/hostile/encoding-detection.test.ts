@@ -13,18 +13,31 @@ describe('encoding detection of files that mix encodings', () => {
       encoding: 'utf-8',
       bom: false,
     });
-    // Even when the Windows-1252 accents outnumber the UTF-8 ones.
-    const mostlyLatin1 = Buffer.concat([
-      utf8('Name\nJosé\n'),
-      latin1('Hélène Lefèvre\nFrançois Garçon\nRenée Crème\n'),
+    // One line among several UTF-8 ones, whatever its share of the accents.
+    const oneLine = Buffer.concat([
+      utf8('Name\nJosé Müller\nZoë Ødegård\n'),
+      latin1('Hélène Lefèvre, Crème brûlée\n'),
     ]);
-    expect(detectEncoding(mostlyLatin1).encoding).toBe('utf-8');
+    expect(detectEncoding(oneLine).encoding).toBe('utf-8');
   });
 
   it('does not take byte runs that only look like UTF-8 (overlong forms, surrogates) for UTF-8', () => {
     // E0 80 80 is an overlong form and ED A0 80 a surrogate: both invalid UTF-8 (Unicode Table 3-7).
     expect(detectEncoding(latin1('Name\nà\x80\x80 Café\n')).encoding).toBe('windows-1252');
     expect(detectEncoding(latin1('Name\ní\xa0\x80 Café\n')).encoding).toBe('windows-1252');
+  });
+
+  it('reads a Windows-1252 file as Windows-1252 even when an accented capital and a curly quote look like UTF-8', () => {
+    // "É”" is C9 94, a well-formed two-byte UTF-8 sequence; every other accent here is not.
+    expect(
+      detectEncoding(
+        latin1(
+          'Nom;Société\n“CAFÉ” Hélène;Crème brûlée à la carte\n'.replace(/[“”]/g, (q) =>
+            q === '“' ? '\x93' : '\x94',
+          ),
+        ),
+      ).encoding,
+    ).toBe('windows-1252');
   });
 
   it('still reads a file with accents and no well-formed UTF-8 sequence as Windows-1252', () => {
