@@ -76,7 +76,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   assertNotSpreadsheet(sample, name);
   const detected = options.encoding
     ? { encoding: options.encoding, bom: hasBom(sample) }
-    : detectEncoding(sample);
+    : detectEncoding(sample, size <= sample.length);
   const sampleText = normaliseLineBreaks(createChunkDecoder(detected.encoding).decode(sample)).replace(
     /^\uFEFF/,
     '',

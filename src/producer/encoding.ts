@@ -29,11 +29,11 @@ export function parseEncodingName(name: string): CsvEncoding | undefined {
 
 /**
  * Detects the encoding from a sample of the file's first bytes: a BOM decides; UTF-16 without a
- * BOM is recognised by its zero bytes; otherwise valid UTF-8 is UTF-8, and so is a file mixing
- * UTF-8 with invalid bytes; anything else is taken as Windows-1252 (a superset of Latin-1 for
- * printable text).
+ * BOM is recognised by its zero bytes; otherwise valid UTF-8 is UTF-8, and so is mostly valid
+ * UTF-8 with some invalid bytes; anything else is taken as Windows-1252 (a superset of Latin-1 for
+ * printable text). `wholeFile` says the sample is all of the file: nothing was cut off its end.
  */
-export function detectEncoding(sample: Uint8Array): DetectedEncoding {
+export function detectEncoding(sample: Uint8Array, wholeFile = false): DetectedEncoding {
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return { encoding: 'utf-8', bom: true };
   if (sample[0] === 0xff && sample[1] === 0xfe) return { encoding: 'utf-16le', bom: true };
   if (sample[0] === 0xfe && sample[1] === 0xff) return { encoding: 'utf-16be', bom: true };
@@ -50,35 +50,62 @@ export function detectEncoding(sample: Uint8Array): DetectedEncoding {
     if (zeroEven > pairs * 0.4 && zeroOdd < pairs * 0.05) return { encoding: 'utf-16be', bom: false };
   }
   try {
-    // `stream: true` tolerates a multi-byte character cut at the end of the sample.
-    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true });
+    // `stream: true` tolerates a multi-byte character cut at the end of the sample; when the
+    // sample is the whole file, a byte left over at its end is no cut, just not UTF-8.
+    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: !wholeFile });
     return { encoding: 'utf-8', bom: false };
   } catch {
-    // Invalid UTF-8 somewhere. Windows-1252 text almost never holds a well-formed multi-byte UTF-8
-    // sequence by accident (it takes a capital like Ã or Â followed by a symbol from 0x80–0xBF),
-    // so one such sequence means a UTF-8 file with some lines pasted from elsewhere. Reading it as
-    // UTF-8 makes those lines undecodable, and so rejected; reading it as Windows-1252 would turn
-    // every UTF-8 accent into mojibake ("JosÃ©") and import that without a word.
-    return { encoding: hasMultiByteUtf8(sample) ? 'utf-8' : 'windows-1252', bom: false };
+    // Invalid UTF-8 somewhere: a Windows-1252 file, or a UTF-8 file with lines pasted from one.
+    // Reading a UTF-8 file as Windows-1252 would turn every accent into mojibake ("JosÃ©") and
+    // import it without a word; reading a Windows-1252 file as UTF-8 makes its accented rows
+    // undecodable, so rejected, loudly. Hence UTF-8 unless invalid bytes outnumber well-formed
+    // multi-byte sequences more than two to one (Windows-1252 text holds such a sequence only by
+    // accident: an accented capital followed by a symbol from 0x80–0xBF, as in "CAFÉ”").
+    const { valid, invalid } = utf8Evidence(sample);
+    return { encoding: valid > 0 && valid * 2 >= invalid ? 'utf-8' : 'windows-1252', bom: false };
   }
 }
 
-/** Whether the bytes hold at least one well-formed multi-byte UTF-8 sequence (Unicode Table 3-7). */
-function hasMultiByteUtf8(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
+/**
+ * Counts well-formed multi-byte UTF-8 sequences (Unicode Table 3-7: no overlong forms, no
+ * surrogates) and the non-ASCII bytes that are part of none.
+ */
+function utf8Evidence(bytes: Uint8Array): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  for (let i = 0; i < bytes.length; ) {
     const lead = bytes[i] as number;
-    if (lead < 0xc2 || lead > 0xf4) continue;
-    const length = lead <= 0xdf ? 2 : lead <= 0xef ? 3 : 4;
-    // The second byte's range excludes overlong forms (E0, F0) and surrogates (ED) and caps F4.
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length =
+      lead >= 0xc2 && lead <= 0xdf
+        ? 2
+        : lead >= 0xe0 && lead <= 0xef
+          ? 3
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 4
+            : 0;
     const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
     const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
-    const second = bytes[i + 1];
-    if (second === undefined || second < low || second > high) continue;
-    let k = 2;
-    while (k < length && ((bytes[i + k] ?? 0) & 0xc0) === 0x80) k++;
-    if (k === length) return true;
+    let k = 1;
+    if (length > 0) {
+      const second = bytes[i + 1];
+      if (second !== undefined && second >= low && second <= high) {
+        k = 2;
+        while (k < length && ((bytes[i + k] ?? 0) & 0xc0) === 0x80) k++;
+      }
+    }
+    if (length > 0 && k === length) {
+      valid++;
+      i += length;
+    } else {
+      invalid++;
+      i++;
+    }
   }
-  return false;
+  return { valid, invalid };
 }
 
 /* Windows-1252 differs from Latin-1 only in 0x80–0x9F. Node's TextDecoder decodes that range as
