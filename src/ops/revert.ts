@@ -172,9 +172,35 @@ export async function revertImport(
         (id, o) => options.api.deleteOrganization(id, o),
         'organizations',
       );
+      // The workers' contact cache still maps match keys to these ids; a later import must not
+      // link a lead to a deleted contact, so forget them (it re-finds or re-creates them).
+      await forgetCachedContacts(ctx, 'person', p.persons);
+      await forgetCachedContacts(ctx, 'org', p.organizations);
     }
   }
   return summary;
+}
+
+/** Removes cache entries (every company's) that point at the given contact ids. */
+async function forgetCachedContacts(ctx: OpsContext, kind: 'org' | 'person', ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const gone = new Set(ids.map(String));
+  const pattern = ctx.keys.cache('*', kind);
+  let cursor = '0';
+  do {
+    const [next, cacheKeys] = await ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
+    cursor = next;
+    for (const cacheKey of cacheKeys) {
+      let fieldCursor = '0';
+      do {
+        const [nextField, flat] = await ctx.redis.hscan(cacheKey, fieldCursor, 'COUNT', 1000);
+        fieldCursor = nextField;
+        const stale: string[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) if (gone.has(flat[i + 1]!)) stale.push(flat[i]!);
+        if (stale.length > 0) await ctx.redis.hdel(cacheKey, ...stale);
+      } while (fieldCursor !== '0');
+    }
+  } while (cursor !== '0');
 }
 
 /** The dry-run text of `revert` without `--yes`. */

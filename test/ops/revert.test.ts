@@ -119,6 +119,22 @@ describe('lead-importer revert', () => {
     expect(live(after.persons)).toEqual([existing.personId]);
     expect(live(after.organizations)).toEqual([existing.organizationId]);
 
+    // The workers' contact cache forgets the deleted contacts (a later import must not link a
+    // lead to them) and still knows the reused ones.
+    const cached: string[] = [];
+    for (const key of await redis.keys(`${ctx.prefix}:cache:*`)) {
+      for (const [field, id] of Object.entries(await redis.hgetall(key)))
+        if (!field.startsWith('#')) cached.push(id);
+    }
+    const deletedIds = [...after.persons, ...after.organizations]
+      .filter((i) => i.is_deleted)
+      .map((i) => String(i.id));
+    expect(deletedIds).toHaveLength(3);
+    expect(cached.filter((id) => deletedIds.includes(id))).toEqual([]);
+    expect(cached).toEqual(
+      expect.arrayContaining([String(existing.personId), String(existing.organizationId)]),
+    );
+
     // A second run has nothing left to do and spends nothing.
     const again = await runCli(['revert', 'rev-1', '--include-contacts'], env());
     expect(again.stdout).toContain('would delete 0 leads, 0 persons, 0 organizations');
