@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { burstLimitPer2s, dailyTokenBudget } from '../config/config.js';
-import { silentLogger } from '../logging/logger.js';
+import { type Logger, silentLogger } from '../logging/logger.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
-import { isAuthError, isPaymentRequiredError, isRetryable } from '../pipedrive/errors.js';
+import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } from '../pipedrive/errors.js';
 import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
-import { connectRedis, createRedis } from '../queue/connection.js';
+import { createRedis, redactRedisUrl } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import { ImportLedger } from '../queue/ledger.js';
@@ -25,7 +25,7 @@ import { Heartbeat } from './heartbeat.js';
 import { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
 import { DEFAULT_RATE_LIMIT_MARGIN, DEFAULT_RETRY, type LeadWorkerOptions } from './options.js';
-import { type CallContext, PipedriveGateway } from './pipedrive-gateway.js';
+import { type CallContext, PipedriveGateway, rateLimitKind } from './pipedrive-gateway.js';
 import { type ProbeResult, ProcessingControl } from './processing-control.js';
 import { createLeadProcessor, type LeadProcessor } from './processor.js';
 import { sleep } from './sleep.js';
@@ -47,6 +47,22 @@ export interface LeadWorker {
    * back to the queue), and closes every connection. Idempotent; runs every step even if one fails.
    */
   close(): Promise<void>;
+}
+
+/**
+ * Resolves once `redis` is ready, however long Redis is down: a worker that a supervisor starts
+ * during a Redis restart must survive it as a running worker does (the worker connection
+ * reconnects forever). Says once that it waits, naming the URL without its password.
+ */
+function connectPatiently(redis: Redis, url: string, logger: Logger): Promise<void> {
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  redis.connect().catch((err: unknown) => {
+    logger.warn(
+      { reason: err instanceof Error ? err.message : String(err) },
+      `Cannot reach Redis at ${redactRedisUrl(url)} yet; waiting for it`,
+    );
+  });
+  return ready;
 }
 
 /** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
@@ -72,10 +88,14 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
   const resetOffsetMs = parseResetUtc(options.budgetResetUtc ?? '00:00');
   const concurrency = options.concurrency ?? 8;
 
+  // Declared first: connecting (below) already listens to it.
+  const shutdown = new AbortController();
   const redis: Redis = options.redis
     ? options.redis.duplicate({ maxRetriesPerRequest: null })
     : createRedis(options.redisUrl, 'worker');
-  const connected = options.redis ? Promise.resolve(redis) : connectRedis(redis, options.redisUrl);
+  // Connect before BullMQ sees the client: it waits for a connecting client to become ready, but
+  // gives up for good on one whose first connect() fails (Redis down or restarting at start).
+  const connected = options.redis ? Promise.resolve() : connectPatiently(redis, options.redisUrl, logger);
   const ledger = new ImportLedger(redis, prefix);
   const locks = new KeyLocks(redis);
   const metrics = new MetricsRecorder(redis, prefix);
@@ -89,7 +109,6 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     intervalMs: options.heartbeatIntervalMs ?? 5000,
     onError: (err) => logger.warn({ err }, 'Heartbeat failed'),
   });
-  const shutdown = new AbortController();
 
   let governor: BudgetGovernor | undefined;
   let limiter: CallLimiter | undefined;
@@ -198,6 +217,20 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
           if (!control.isLocallyBlocked)
             await control.blockForAuth(err, isAuthError(err) ? 'auth' : 'payment');
           await sleep(options.authProbeIntervalMs ?? 60_000, shutdown.signal);
+        } else if (isRateLimitError(err)) {
+          // A spent daily budget or a full burst window must not end the process: a restarted
+          // worker would crash-loop until the budget day turns. Wait as running workers do.
+          const daily = rateLimitKind(err) === 'daily';
+          logger.warn(
+            { err },
+            daily
+              ? 'The daily budget is spent; starting once it is back'
+              : 'Rate-limited at start; trying again',
+          );
+          await sleep(
+            daily ? (options.budgetProbeIntervalMs ?? 5 * 60_000) : Math.max(1000, err.retryAfterMs),
+            shutdown.signal,
+          );
         } else if (isRetryable(err)) {
           logger.warn({ err }, 'Cannot reach Pipedrive yet; trying again');
           await sleep(Math.min(30_000, 500 * 2 ** Math.min(n, 6)), shutdown.signal);
@@ -209,7 +242,12 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
   }
 
   async function start(): Promise<void> {
-    await connected;
+    await Promise.race([
+      connected,
+      new Promise<never>((_, reject) =>
+        shutdown.signal.addEventListener('abort', () => reject(shutdown.signal.reason), { once: true }),
+      ),
+    ]);
     await heartbeat.start();
     const companyKey = await identify();
     governor = new BudgetGovernor({
