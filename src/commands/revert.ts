@@ -20,8 +20,8 @@ Options:
   --include-contacts        also delete persons and organizations this import created
   --yes                     really delete
   --json                    print the plan (and the result) as JSON
-  --budget-reserve F        as the workers run it (default 0.1)
-  --budget-reset-utc HH:MM  as the workers run it (default 00:00)
+  --budget-reserve F        as the workers run it (default PIPEDRIVE_BUDGET_RESERVE or 0.1)
+  --budget-reset-utc HH:MM  as the workers run it (default PIPEDRIVE_BUDGET_RESET_UTC or 00:00)
 
 Examples:
   lead-importer revert leads-3f2a9c --include-contacts
@@ -39,14 +39,16 @@ Examples:
     const importId = args.positionals[0]!;
     const includeContacts = args.values['include-contacts'] === true;
     const reserveRaw = args.values['budget-reserve'];
-    const budgetReserve = reserveRaw === undefined ? undefined : Number(reserveRaw);
-    if (budgetReserve !== undefined && !(budgetReserve >= 0 && budgetReserve < 1)) {
+    const budgetReserve = reserveRaw === undefined ? config.pipedrive.budgetReserve : Number(reserveRaw);
+    if (!(budgetReserve >= 0 && budgetReserve < 1)) {
       throw new UsageError(
         `--budget-reserve must be a fraction from 0 to 0.95, got "${String(reserveRaw)}".`,
       );
     }
     const budgetResetUtc =
-      typeof args.values['budget-reset-utc'] === 'string' ? args.values['budget-reset-utc'] : undefined;
+      typeof args.values['budget-reset-utc'] === 'string'
+        ? args.values['budget-reset-utc']
+        : config.pipedrive.budgetResetUtc;
     return withOps(config, async (ctx) => {
       const plan = await planRevert(ctx, { importId, includeContacts });
       if (!args.values.yes) {

@@ -20,8 +20,10 @@ Options:
                                when other integrations share the token               [0.95]
   --no-rate-limit              no client-side spacing at all (a sandbox started with
                                --no-limits, overhead benchmarks); 429s are still handled
-  --budget-reserve F           share of the daily budget left to other integrations  [0.1]
-  --budget-reset-utc HH:MM     when Pipedrive's budget day starts, in UTC            [00:00]
+  --budget-reserve F           share of the daily budget left to other integrations
+                                                       [PIPEDRIVE_BUDGET_RESERVE or 0.1]
+  --budget-reset-utc HH:MM     when Pipedrive's budget day starts, in UTC
+                                                    [PIPEDRIVE_BUDGET_RESET_UTC or 00:00]
   --drain-timeout-ms MS        wait this long for in-flight rows on shutdown        [30000]
 
 Tuning (mostly for tests and benchmarks):
@@ -40,7 +42,7 @@ Tuning (mostly for tests and benchmarks):
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or the three
 PIPEDRIVE_OAUTH_* variables), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS,
-PIPEDRIVE_TIMEOUT_MS, WORKER_CONCURRENCY, LOG_LEVEL.
+PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL.
 
 Examples:
   lead-importer worker
@@ -93,7 +95,9 @@ export function workerOptionsFromArgs(
     throw new UsageError(`--warm-cache must be auto, always or never, got "${String(warm)}".`);
   }
   const resetUtc =
-    typeof args.values['budget-reset-utc'] === 'string' ? args.values['budget-reset-utc'] : '00:00';
+    typeof args.values['budget-reset-utc'] === 'string'
+      ? args.values['budget-reset-utc']
+      : config.pipedrive.budgetResetUtc;
   try {
     parseResetUtc(resetUtc);
   } catch (err) {
@@ -137,7 +141,7 @@ export function workerOptionsFromArgs(
     retry,
   };
   if (margin !== undefined) options.rateLimitMargin = margin;
-  if (reserve !== undefined) options.budgetReserve = reserve;
+  options.budgetReserve = reserve ?? config.pipedrive.budgetReserve;
   const plain: [string, keyof LeadWorkerOptions][] = [
     ['drain-timeout-ms', 'drainTimeoutMs'],
     ['max-rate-limit-requeues', 'maxRateLimitRequeues'],
