@@ -364,8 +364,10 @@ export class Sandbox {
     }
     if (admission.kind !== 'ok') {
       this.counters.rateLimited++;
+      // Headers from the same instant the limit was judged: a later clock reading on a busy
+      // machine could show room in the window and make a burst 429 look like a daily one.
       return finish(overLimit(), {
-        ...rateHeaders(isSearch, isWrite),
+        ...this.limits.headers(who, isSearch, isWrite, now),
         'retry-after': String(admission.retryAfterSeconds),
       });
     }
