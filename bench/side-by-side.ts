@@ -135,29 +135,44 @@ try {
       progressEvery: 200,
     });
     naive = { ...result, state: await sandbox.state() };
+    // Kept even if the importer's half fails: 15 minutes of measurement are worth a file.
+    writeResults('side-by-side-naive', { machine: machineBefore, naive });
   }
 
   await sandbox.reset();
   console.error(`importer: ${workers} worker processes + the producer…`);
   let lastLog = 0;
-  const importer: ImporterRunResult = await runImporter({
-    csvPath: csv.path,
-    redisUrl: redis.url,
-    prefix: `bench-sbs-${Date.now()}`,
-    sandboxUrl: sandbox.url,
-    plan,
-    workers,
-    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
-    workerArgs: values['rate-limit-margin'] ? ['--rate-limit-margin', values['rate-limit-margin']] : [],
-    sampler,
-    onProgress: (record, elapsedMs) => {
-      if (elapsedMs - lastLog < 10_000) return;
-      lastLog = elapsedMs;
-      console.error(
-        `  importer: ${record.created}/${record.rows} created after ${Math.round(elapsedMs / 1000)} s`,
-      );
-    },
-  });
+  let importer: ImporterRunResult;
+  try {
+    importer = await runImporter({
+      csvPath: csv.path,
+      redisUrl: redis.url,
+      prefix: `bench-sbs-${Date.now()}`,
+      sandboxUrl: sandbox.url,
+      plan,
+      workers,
+      ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      workerArgs: values['rate-limit-margin'] ? ['--rate-limit-margin', values['rate-limit-margin']] : [],
+      sampler,
+      onProgress: (record, elapsedMs) => {
+        if (elapsedMs - lastLog < 10_000) return;
+        lastLog = elapsedMs;
+        console.error(
+          `  importer: ${record.created}/${record.rows} created after ${Math.round(elapsedMs / 1000)} s`,
+        );
+      },
+    });
+  } catch (err) {
+    // A stalled or failed importer run is a finding, not a crash: keep what was measured.
+    const state = await sandbox.state();
+    writeResults('side-by-side', {
+      machine: machineBefore,
+      loadAfter: machineInfo().uptime,
+      naive: naive ?? null,
+      importer: { error: (err as Error).message.split('\n')[0], sandboxState: state },
+    });
+    throw err;
+  }
   const importerState = await sandbox.state();
   const log = await sandbox.requests();
   const processes = sampler.stop();
