@@ -5,6 +5,7 @@ import { formatCount, formatUtc } from '../ops/format.js';
 import { openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { withOps } from '../ops/ops-context.js';
 import { describePlan, planRevert, revertImport } from '../ops/revert.js';
+import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 
 export const command: Command = {
   name: 'revert',
@@ -58,24 +59,10 @@ Examples:
         return ExitCode.Ok;
       }
       requirePipedriveAuth(config);
-      const oauth = config.pipedrive.oauth;
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,
         prefix: ctx.prefix,
-        pipedrive: {
-          baseUrl: config.pipedrive.baseUrl,
-          timeoutMs: config.pipedrive.requestTimeoutMs,
-          ...(oauth
-            ? {
-                oauth: {
-                  clientId: oauth.clientId,
-                  clientSecret: oauth.clientSecret,
-                  refreshToken: oauth.refreshToken,
-                  tokenUrl: oauth.tokenUrl,
-                },
-              }
-            : { apiToken: config.pipedrive.apiToken }),
-        },
+        pipedrive: clientOptionsFromConfig(config),
         plan: config.pipedrive.plan,
         auth: authKindOf(config),
         dailyTokens: config.pipedrive.dailyTokens,

@@ -1,7 +1,8 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { loadConfig, requirePipedriveAuth } from '../config/config.js';
+import { authKindOf, loadConfig, requirePipedriveAuth } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
+import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import { createLeadWorker, type LeadWorkerOptions, type WarmCacheMode } from '../worker/index.js';
 
@@ -113,26 +114,12 @@ export function workerOptionsFromArgs(
   const maxMs = numberFlag(args, 'call-retry-max-ms');
   if (maxMs !== undefined) retry.callRetryMaxMs = maxMs;
 
-  const { oauth } = config.pipedrive;
   const options: LeadWorkerOptions = {
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
-    pipedrive: {
-      baseUrl: config.pipedrive.baseUrl,
-      timeoutMs: config.pipedrive.requestTimeoutMs,
-      ...(oauth
-        ? {
-            oauth: {
-              clientId: oauth.clientId,
-              clientSecret: oauth.clientSecret,
-              refreshToken: oauth.refreshToken,
-              tokenUrl: oauth.tokenUrl,
-            },
-          }
-        : { apiToken: config.pipedrive.apiToken }),
-    },
+    pipedrive: clientOptionsFromConfig(config),
     plan: config.pipedrive.plan,
-    auth: oauth ? 'oauth' : 'api_token',
+    auth: authKindOf(config),
     dailyTokens: config.pipedrive.dailyTokens,
     concurrency: numberFlag(args, 'concurrency', { min: 1, max: 1000 }) ?? config.worker.concurrency,
     warmCache: (warm as WarmCacheMode | undefined) ?? 'auto',
