@@ -93,6 +93,7 @@ const settings: Omit<ChaosOptions, 'seed' | 'workDir'> = {
     '10000',
   ],
   deadlineMs: 30 * 60_000,
+  stallTimeoutMs: 120_000,
 };
 
 // Ctrl-C: exit, so the children (workers, redis-server) are killed on the way out.

@@ -55,8 +55,13 @@ export interface ChaosOptions {
   requestTimeoutMs: number;
   /** Extra `lead-importer worker` flags (lock durations etc.). */
   workerFlags: string[];
-  /** The run fails if the import is not finished by then. */
+  /** The run fails if the import is not finished by then (a hard cap on the run). */
   deadlineMs: number;
+  /**
+   * The run fails if no row finishes for this long: a stuck import fails fast, a slow machine
+   * does not. @defaultValue 90000
+   */
+  stallTimeoutMs?: number;
   /** Logs, the CSV and Redis's data go here. */
   workDir: string;
   /** Progress lines. @defaultValue silent */
@@ -214,6 +219,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let budgetSpentForMs: number | null = null;
   let budgetStatusState: string | undefined;
   let finished = false;
+  /** When the number of finished rows last changed. */
+  let lastProgressAt = Date.now();
+  let lastFinishedRows = -1;
   const background: Promise<unknown>[] = [];
   try {
     for (let slot = 0; slot < options.workers; slot++) startWorker(slot);
@@ -243,10 +251,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     probe.start();
     const deadline = started + options.deadlineMs;
+    const stallTimeoutMs = options.stallTimeoutMs ?? 90_000;
+    lastProgressAt = Date.now();
     background.push(killLoop(), deleteDoomedOrganization(), progressLoop());
-    while (!done && Date.now() < deadline) await sleep(250);
+    while (!done && Date.now() < deadline && Date.now() - lastProgressAt < stallTimeoutMs) await sleep(250);
     finished = done;
-    if (!done) note(`DEADLINE: the import did not finish within ${options.deadlineMs / 1000} s`);
+    if (!done && Date.now() >= deadline) {
+      note(`DEADLINE: the import did not finish within ${options.deadlineMs / 1000} s`);
+    } else if (!done) {
+      note(`STALLED: no row finished for ${stallTimeoutMs / 1000} s`);
+    }
     done = true;
     await Promise.all(background);
 
@@ -340,6 +354,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     while (!done) {
       record = await ledger.getImport(importId);
       const finishedRows = (record?.created ?? 0) + (record?.deadLettered ?? 0);
+      if (finishedRows !== lastFinishedRows) {
+        lastFinishedRows = finishedRows;
+        lastProgressAt = Date.now();
+      }
       const progress = record?.enqueued ? finishedRows / record.enqueued : 0;
       if (record?.state === 'completed' && record.pending === 0) {
         note(

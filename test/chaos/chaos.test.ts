@@ -63,10 +63,11 @@ describe('an import under chaos', () => {
         '--drain-timeout-ms',
         '5000',
       ],
-      deadlineMs: 150_000,
+      deadlineMs: 280_000,
+      stallTimeoutMs: 60_000,
       workDir,
     });
-  }, 200_000);
+  }, 300_000);
   afterAll(() => {
     // The logs of every process stay for a look when something failed.
     if (result?.ok) rmSync(workDir, { recursive: true, force: true });
