@@ -8,7 +8,9 @@
  *   DD/MM/YYYY (the mapping says so), labels, owners, marketing channels and custom fields;
  * - 8 rows the producer rejects, each for a reason it explains: a bad email, no person and no
  *   company, an impossible date, an unknown label, an owner who is not a user, an unknown
- *   segment, a malformed quote, a wrong number of fields.
+ *   segment, a malformed quote, a wrong number of fields;
+ * - 4 rows owned by a user whom the demo deactivates before the worker starts: Pipedrive
+ *   refuses them, and they land in the dead-letter queue.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,6 +39,14 @@ const OWNERS = ['olivia@sandbox.example', 'marcus@sandbox.example', 'priya@sandb
 const SOURCES = ['Events', 'Referral', 'Paid search', 'Organic search', 'Social media', ''];
 const SEGMENTS = ['SMB', 'Mid-market', 'Enterprise', ''];
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'SEK'];
+// What the lead is about; the mapping's title template uses it, so one person's several leads
+// get different titles (no two rows of the file describe the same lead).
+const INTERESTS = ['CRM rollout', 'Website redesign', 'Support plan', 'Data migration', 'Training', 'Integrations'];
+// A sales rep who leaves the company while the import waits in the queue (the demo deactivates
+// this user in the sandbox): Pipedrive refuses the rows she owns, and they land in the
+// dead-letter queue with Pipedrive's message.
+const DEPARTING_OWNER = 'dana@sandbox.example';
+const DEPARTING_ROWS = new Set([30, 99, 180, 250]);
 
 const companies = Array.from({ length: 40 }, (_, i) => {
   const base = `${COMPANY_WORDS[i % COMPANY_WORDS.length]} ${SUFFIXES[Math.floor(i / COMPANY_WORDS.length) % SUFFIXES.length]}`;
@@ -94,12 +104,18 @@ const header = [
   'Score',
   'Website',
   'Notes',
+  'Interest',
 ];
 const rows: string[][] = [];
+const interestsOf = new Map<string, Set<string>>();
 for (let i = 0; i < 292; i++) {
   // Every person once, then repeats (a second or third lead for someone already met).
   const person = i < people.length ? (people[i] as (typeof people)[number]) : pick(people);
   const currency = pick(CURRENCIES);
+  const used = interestsOf.get(person.email) ?? new Set<string>();
+  const interest = pick(INTERESTS.filter((x) => !used.has(x)));
+  used.add(interest);
+  interestsOf.set(person.email, used);
   rows.push([
     person.first,
     person.last,
@@ -110,25 +126,26 @@ for (let i = 0; i < 292; i++) {
     currency,
     random() < 0.8 ? date() : '',
     pick(TAGS),
-    pick(OWNERS),
+    DEPARTING_ROWS.has(i) ? DEPARTING_OWNER : pick(OWNERS),
     pick(SOURCES),
     random() < 0.5 ? 'Spring fair 2026' : '',
     pick(SEGMENTS),
     random() < 0.6 ? String(Math.round(random() * 1000) / 10) : '',
     random() < 0.5 ? `https://www.${person.company.domain}` : '',
     random() < 0.2 ? 'Met at booth 12, wants a demo, "ASAP"' : '',
+    interest,
   ]);
 }
 
 // Rows the producer rejects, spread through the file (index → row).
 const bad: [number, string[] | string][] = [
-  [17, ['Tom', 'Typo', 'tom@@northernpeak.example', '', 'Northern Peak Ltd', '1200', 'EUR', '', '', '', '', '', '', '', '', '']],
-  [45, ['', '', '', '+49 30 5550100', '', '800', 'EUR', '', 'Hot', '', '', '', '', '', '', 'A phone number and nothing else']],
-  [88, ['Ida', 'Late', 'ida@quietcanvas.example', '', 'Quiet Canvas Ltd', '950', 'EUR', '31/02/2026', '', '', '', '', '', '', '', '']],
-  [121, ['Ray', 'Tag', 'ray@boldpixel.example', '', 'Bold Pixel Ltd', '700', 'USD', '', 'Scorching', '', '', '', '', '', '', '']],
-  [160, ['Sam', 'Owner', 'sam@bluehabor.example', '', 'Blue Harbor Ltd', '', '', '', '', 'nobody@example.com', '', '', '', '', '', '']],
-  [203, ['Uma', 'Tier', 'uma@greenbridge.example', '', 'Green Bridge Ltd', '3000', 'GBP', '', '', '', '', '', 'Gigantic', '', '', '']],
-  [240, 'Vic,Quote,vic@rapidsignal.example,,"Rapid Signal Ltd,1500,EUR,,,,,,,,,'],
+  [17, ['Tom', 'Typo', 'tom@@northernpeak.example', '', 'Northern Peak Ltd', '1200', 'EUR', '', '', '', '', '', '', '', '', '', '']],
+  [45, ['', '', '', '+49 30 5550100', '', '800', 'EUR', '', 'Hot', '', '', '', '', '', '', 'A phone number and nothing else', '']],
+  [88, ['Ida', 'Late', 'ida@quietcanvas.example', '', 'Quiet Canvas Ltd', '950', 'EUR', '31/02/2026', '', '', '', '', '', '', '', '', '']],
+  [121, ['Ray', 'Tag', 'ray@boldpixel.example', '', 'Bold Pixel Ltd', '700', 'USD', '', 'Scorching', '', '', '', '', '', '', '', '']],
+  [160, ['Sam', 'Owner', 'sam@bluehabor.example', '', 'Blue Harbor Ltd', '', '', '', '', 'nobody@example.com', '', '', '', '', '', '', '']],
+  [203, ['Uma', 'Tier', 'uma@greenbridge.example', '', 'Green Bridge Ltd', '3000', 'GBP', '', '', '', '', '', 'Gigantic', '', '', '', '']],
+  [240, 'Vic,Quote,vic@rapidsignal.example,,"Rapid Signal Ltd,1500,EUR,,,,,,,,,,'],
   [266, 'Wes,Short,wes@silverorchard.example'],
 ];
 const lines = [header.map(quote).join(','), ...rows.map((r) => r.map(quote).join(','))];

@@ -9,9 +9,15 @@ import { startDashboard } from '../dashboard/index.js';
 import { type PrivateRedis, RedisBinaryMissingError, startPrivateRedis } from '../dev/private-redis.js';
 import { createLogger } from '../logging/logger.js';
 import { limitsFromConfig } from '../ops/ops-context.js';
+import { waitForImport } from '../producer/wait.js';
+import { connectRedis, createRedis } from '../queue/connection.js';
+import { ImportLedger } from '../queue/ledger.js';
 import { startSandbox } from '../sandbox/index.js';
 import { createLeadWorker } from '../worker/index.js';
 import { workerOptionsFromArgs } from './worker.js';
+
+/** Owner of a few rows of examples/leads.csv; the demo deactivates her before the worker starts. */
+const DEPARTING_OWNER = 'dana@sandbox.example';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -24,9 +30,12 @@ Runs the whole pipeline on this machine, against a local Pipedrive sandbox (noth
 machine, no Pipedrive account needed):
   1. Redis: REDIS_URL if set, else a private redis-server on a free port (removed afterwards);
   2. the sandbox, with the plan's burst limits and a little network latency;
-  3. a worker, in this process;
-  4. \`lead-importer import examples/leads.csv --mapping examples/mapping.yaml --wait\`;
-  5. the summary, a per-row report (CSV), and the dashboard until Ctrl-C.
+  3. \`lead-importer import examples/leads.csv --mapping examples/mapping.yaml\`: 8 rows are
+     rejected with the reason, the rest enqueued;
+  4. meanwhile a sales rep leaves the company (her user is deactivated in the sandbox);
+  5. a worker, in this process, imports the rows; Pipedrive refuses the 4 she owns, and they
+     land in the dead-letter queue;
+  6. status, the dead-letter queue, a per-row report (CSV), and the dashboard until Ctrl-C.
 
 Options:
   --exit               end when the import is done instead of keeping the dashboard open
@@ -121,19 +130,10 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
       PIPEDRIVE_OAUTH_CLIENT_ID: undefined,
       PIPEDRIVE_OAUTH_CLIENT_SECRET: undefined,
       PIPEDRIVE_OAUTH_REFRESH_TOKEN: undefined,
-      LOG_LEVEL: io.env.LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: io.env.LOG_LEVEL ?? 'error',
     };
     const config = loadConfig(env);
     const logger = createLogger({ level: config.logLevel, name: 'demo' });
-
-    const worker = createLeadWorker({
-      ...workerOptionsFromArgs({ values: {}, positionals: [] }, env),
-      concurrency: 4,
-      logger,
-    });
-    cleanups.push(() => worker.close());
-    await worker.ready;
-    say('Worker: running in this process (concurrency 4)');
 
     const dashboard = await startDashboardOnFreePort(config, options.port, logger);
     cleanups.push(() => dashboard.close());
@@ -142,16 +142,50 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     );
 
     const importId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
-    say(
-      `\n$ lead-importer import ${relativeToCwd(options.file)} --mapping ${relativeToCwd(options.mapping)} --wait`,
-    );
     const { main } = await import('../cli.js');
     const demoIo: CommandIO = { ...io, env };
+    say(
+      `\n$ lead-importer import ${relativeToCwd(options.file)} --mapping ${relativeToCwd(options.mapping)}`,
+    );
     const importCode = await main(
-      ['import', options.file, '--mapping', options.mapping, '--import-id', importId, '--wait'],
+      ['import', options.file, '--mapping', options.mapping, '--import-id', importId],
       demoIo,
     );
     if (importCode !== ExitCode.Ok && importCode !== ExitCode.RowsFailed) return importCode as ExitCode;
+
+    // While the rows wait in the queue, something changes in Pipedrive that no producer can
+    // foresee: a sales rep leaves. Pipedrive refuses the rows she owns; they go to the DLQ.
+    if (sandbox.deactivateUser(DEPARTING_OWNER)) {
+      say(`\nMeanwhile in Pipedrive: ${DEPARTING_OWNER} left the company and her user was deactivated;`);
+      say('Pipedrive will refuse the rows she owns, and the worker will park them in the dead-letter queue.');
+    }
+
+    say('\n$ lead-importer worker --concurrency 4   (in this process)');
+    const worker = createLeadWorker({
+      ...workerOptionsFromArgs({ values: {}, positionals: [] }, env),
+      concurrency: 4,
+      logger,
+    });
+    cleanups.push(() => worker.close());
+    await worker.ready;
+    const redis = await connectRedis(createRedis(redisUrl, 'command'), redisUrl);
+    cleanups.push(async () => redis.disconnect());
+    let lastLineAt = 0;
+    await waitForImport(new ImportLedger(redis, config.redisPrefix), importId, {
+      intervalMs: 500,
+      onUpdate: (r) => {
+        if (Date.now() - lastLineAt < 3000) return;
+        lastLineAt = Date.now();
+        say(
+          `  ${r.created + r.deadLettered} of ${r.enqueued} rows done (created ${r.created}, dead-lettered ${r.deadLettered})`,
+        );
+      },
+    });
+
+    say(`\n$ lead-importer status ${importId}`);
+    await main(['status', importId], demoIo);
+    say(`\n$ lead-importer dlq list --import ${importId}`);
+    await main(['dlq', 'list', '--import', importId], demoIo);
 
     const reportPath = join(tmpdir(), `lead-importer-${importId}-report.csv`);
     say(`\n$ lead-importer report ${importId} --out ${reportPath}`);
@@ -160,13 +194,11 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     const pipedrive = sandbox.state();
     say(
       `\nSandbox: ${pipedrive.leads} leads, ${pipedrive.persons} persons, ${pipedrive.organizations} organizations; ` +
-        `duplicates ${pipedrive.duplicateLeads + pipedrive.duplicatePersons + pipedrive.duplicateOrganizations}; ` +
+        `duplicates: ${pipedrive.duplicateLeads} leads, ${pipedrive.duplicatePersons} persons, ${pipedrive.duplicateOrganizations} organizations; ` +
         `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} requests answered 429.`,
     );
     say(`Per-row report: ${reportPath}`);
-    say(
-      `Dead-lettered rows: lead-importer dlq list --import ${importId} (with REDIS_URL and REDIS_PREFIX=lpi-demo)`,
-    );
+    say(`(Commands against this demo's Redis need REDIS_URL=${redisUrl} REDIS_PREFIX=lpi-demo.)`);
 
     if (!options.exitWhenDone) {
       say(`\nThe dashboard stays open at ${dashboard.url}/ — press Ctrl-C to stop the demo.`);

@@ -51,6 +51,8 @@ export interface RunningSandbox {
   newDay(): void;
   /** Spends what is left of today's budget. */
   exhaustBudget(): void;
+  /** Deactivates the user with this email (a rep who left); false when there is none. */
+  deactivateUser(email: string): boolean;
   /** Changes latency, faults, limits, plan … at runtime; returns the runtime options now in force. */
   configure(options: RuntimeOptions): RuntimeOptions;
   /** Recent API requests (method, path without query, status, ms), oldest first; bounded. */
@@ -73,6 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     reset: () => sandbox.reset(),
     newDay: () => sandbox.newDay(),
     exhaustBudget: () => sandbox.exhaustBudget(),
+    deactivateUser: (email) => sandbox.deactivateUser(email),
     configure: (o) => sandbox.configure(o),
     requests: () => sandbox.requests(),
     issueAccessToken: () => sandbox.issueAccessToken(),

@@ -28,6 +28,8 @@ const SEED_USERS: readonly SeedUser[] = [
   { id: 2, name: 'Olivia Owner', email: 'olivia@sandbox.example', active: true, admin: false },
   { id: 3, name: 'Marcus Seller', email: 'marcus@sandbox.example', active: true, admin: false },
   { id: 4, name: 'Priya Patel', email: 'priya@sandbox.example', active: true, admin: false },
+  // Active at first; the demo deactivates her mid-import (`deactivateUser`) to show Pipedrive refusing rows.
+  { id: 6, name: 'Dana Departing', email: 'dana@sandbox.example', active: true, admin: false },
   // Deactivated users exist in real companies; leads cannot be assigned to them.
   { id: 5, name: 'Former Employee', email: 'former@sandbox.example', active: false, admin: false },
 ];

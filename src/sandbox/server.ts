@@ -222,6 +222,18 @@ export class Sandbox {
     this.limits.exhaustBudget();
   }
 
+  /**
+   * Deactivates a user, as when a sales rep leaves the company: from then on Pipedrive refuses
+   * leads and contacts assigned to them (`owner_id … is a deactivated user`). Returns false when
+   * no user has that email.
+   */
+  deactivateUser(email: string): boolean {
+    const user = [...this.store.users.values()].find((u) => u.email.toLowerCase() === email.toLowerCase());
+    if (!user) return false;
+    user.active_flag = false;
+    return true;
+  }
+
   /** Changes runtime knobs; unknown keys are rejected with the list of valid ones. */
   configure(partial: RuntimeOptions): RuntimeOptions {
     for (const key of Object.keys(partial)) {
@@ -468,6 +480,12 @@ export class Sandbox {
       case 'POST /_sandbox/exhaust-budget':
         this.exhaustBudget();
         return json(200, this.state());
+      case 'POST /_sandbox/deactivate-user': {
+        const email = query.get('email') ?? '';
+        return this.deactivateUser(email)
+          ? json(200, { deactivated: email })
+          : json(404, { error: `No user with email "${email}"` });
+      }
       case 'GET /_sandbox/config':
         return json(200, this.runtimeOptions());
       case 'POST /_sandbox/config': {
@@ -501,6 +519,7 @@ export class Sandbox {
             'POST /_sandbox/reset',
             'POST /_sandbox/new-day',
             'POST /_sandbox/exhaust-budget',
+            'POST /_sandbox/deactivate-user?email=…',
             'GET /_sandbox/config',
             'POST /_sandbox/config',
             'GET /_sandbox/requests',

@@ -45,6 +45,10 @@ describe('lead-importer demo', () => {
     expect(pending).toBe(0);
     expect(created! + rejected! + deadLettered! + cancelled!).toBe(rows);
     expect(rejected).toBeGreaterThan(0);
+    // The rows of the rep who left are refused by Pipedrive and parked with its message.
+    expect(deadLettered).toBe(4);
+    expect(out).toMatch(/owner_id \d+ is a deactivated user/);
+    expect(out).toContain('duplicates: 0 leads, 0 persons, 0 organizations');
     expect(out).toMatch(/Per-row report: .*report\.csv/);
     expect(out).toMatch(/Sandbox: (\d+) leads/);
     expect(Number(/Sandbox: (\d+) leads/.exec(out)![1])).toBe(created);
