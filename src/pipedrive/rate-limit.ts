@@ -74,7 +74,8 @@ export function parseRateLimitHeaders(headers: HeaderSource, nowMs: number = Dat
  * Which limit a 429 hit. Pipedrive sends no field that says so (pipedrive-api.md §3.6, §12.2), so this is a
  * heuristic: an exhausted daily token budget (`x-daily-ratelimit-token-remaining: 0`), an exhausted legacy
  * POST/PUT counter (`x-daily-requests-left: 0`), or a 429 while the burst window still has room
- * (`x-ratelimit-remaining > 0`) mean the daily budget; anything else is the burst window.
+ * (`x-ratelimit-remaining > 0`, unless the daily token header shows tokens left) mean the daily budget;
+ * anything else is the burst window.
  *
  * For a search call (`options.search`) the last rule is skipped: searches have their own 10-per-2-s window, and
  * which window the `x-ratelimit-*` headers describe on a search path is undocumented, so room in them proves
@@ -84,6 +85,10 @@ export function parseRateLimitHeaders(headers: HeaderSource, nowMs: number = Dat
 export function rateLimitScope(info: RateLimitInfo, options: { search?: boolean } = {}): RateLimitScope {
   if (info.dailyTokenRemaining === 0) return 'daily';
   if (info.dailyRequestsLeft === 0) return 'daily';
+  // Tokens left today means the budget did not cause it, whatever the window shows: the window
+  // may have moved on between the rejection and its headers. Mistaking a burst for the daily
+  // budget would park an import until tomorrow; the reverse costs one short wait.
+  if (info.dailyTokenRemaining !== undefined && info.dailyTokenRemaining > 0) return 'burst';
   if (!options.search && info.remaining !== undefined && info.remaining > 0) return 'daily';
   return 'burst';
 }

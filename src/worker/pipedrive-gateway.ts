@@ -129,18 +129,8 @@ export class PipedriveGateway {
   }
 }
 
-/**
- * The 429's scope as the worker acts on it. The client's heuristic calls a 429 with room left in
- * the burst window "daily"; when the daily-token header is present and shows tokens left, the
- * budget is not the cause (a window that moved on between the rejection and its headers, or a
- * window we do not see), so it is treated as a burst: a short pause, not a wait until tomorrow.
- */
+/** Which pause a 429 calls for: the daily budget, the search window, or the general burst window. */
 export function rateLimitKind(err: PipedriveRateLimitError): 'burst' | 'daily' | 'search' {
-  const r = err.rateLimit;
-  const budgetLeft =
-    r.dailyTokenRemaining !== undefined &&
-    r.dailyTokenRemaining > 0 &&
-    (r.dailyRequestsLeft === undefined || r.dailyRequestsLeft > 0);
-  if (err.scope === 'daily' && !budgetLeft) return 'daily';
+  if (err.scope === 'daily') return 'daily';
   return err.operation.endsWith('.search') ? 'search' : 'burst';
 }

@@ -87,6 +87,10 @@ describe('rateLimitScope', () => {
     expect(rateLimitScope({ limit: 20, remaining: 13 })).toBe('daily');
   });
 
+  it('calls a 429 a burst when the daily header shows tokens left, even with room in the window', () => {
+    expect(rateLimitScope({ limit: 40, remaining: 1, dailyTokenRemaining: 50_000 })).toBe('burst');
+  });
+
   it('does not read room in the window as the daily budget on a search call', () => {
     expect(rateLimitScope({ limit: 20, remaining: 13 }, { search: true })).toBe('burst');
     expect(rateLimitScope({ remaining: 13, dailyTokenRemaining: 0 }, { search: true })).toBe('daily');
