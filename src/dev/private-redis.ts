@@ -66,6 +66,9 @@ export async function startPrivateRedis(options: StartRedisOptions = {}): Promis
     dir,
     '--maxmemory-policy',
     'noeviction',
+    // As docker-compose.yml recommends for production: waiting jobs stay compact listpack hashes.
+    '--hash-max-listpack-value',
+    '1024',
     '--appendonly',
     options.appendOnly ? 'yes' : 'no',
     '--appendfsync',
