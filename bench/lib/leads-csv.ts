@@ -6,6 +6,7 @@
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { seededRandom } from '../../src/dev/seeded-random.js';
 
 export interface LeadsCsvOptions {
   path: string;
@@ -29,17 +30,7 @@ export interface LeadsCsv {
 
 export const LEADS_CSV_HEADER = ['Title', 'Name', 'Email', 'Phone', 'Company', 'Value', 'Currency'];
 
-/** mulberry32: small, fast, good enough to shuffle a benchmark file reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };
 
 const FIRST = [
   'Anna',

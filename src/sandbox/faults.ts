@@ -3,17 +3,10 @@
  * whatever the outcome, so a given seed yields the same fault sequence for the same request order.
  */
 
-/** mulberry32: a small, fast, seedable PRNG with a full 2^32 period. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../dev/seeded-random.js';
+
+/** The seeded PRNG of fault decisions. */
+export const createRandom = seededRandom;
 
 export type FaultKind = 'none' | 'reset' | 'timeout' | 'error';
 
