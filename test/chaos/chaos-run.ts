@@ -264,7 +264,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     done = true;
     await Promise.all(background);
 
-    // Every worker stops as an operator would stop it, and must exit 0.
+    // Every worker stops as an operator would stop it, and must exit 0. One started a moment ago
+    // may still be loading (no signal handler yet, so SIGTERM would end it by default): wait
+    // until each says it is processing.
+    const readyBy = Date.now() + 60_000;
+    const booting = () =>
+      processes.filter(
+        (p) => p.name.startsWith('worker') && p.running && !p.output().includes('processing lead-import'),
+      );
+    while (booting().length > 0 && Date.now() < readyBy) await sleep(250);
     const exitCodes = await Promise.all(
       processes
         .filter((p) => p.name.startsWith('worker') && p.running)
