@@ -167,6 +167,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     const groupsPlan = config.pipedrive.plan === 'premium' || config.pipedrive.plan === 'ultimate';
     const mapping = resolveMapping(spec, csv.header, reference, {
       mappingName,
+      headerSource: `${displayName}:${csv.headerLine}`,
       groupsPlan,
       ...(options.titleTemplate !== undefined ? { titleTemplate: options.titleTemplate } : {}),
       ...(dateOrder ? { dateOrder } : {}),

@@ -118,6 +118,8 @@ export interface ResolvedCustomField {
 }
 
 export interface ResolveOptions {
+  /** Where the header was read, as `file.csv:LINE`, for errors about the header itself. */
+  headerSource?: string;
   titleTemplate?: string;
   dateOrder?: DateOrder;
   currency?: string;
@@ -278,7 +280,7 @@ export function resolveMapping(
     columns['organization.name'] !== undefined;
   if (!hasContact) {
     throw new MappingError(
-      `No column names a person or an organization (columns: ${headerList}). Name them like "Name", "Email" or "Company", or map them in a mapping file (--mapping mapping.yaml). The first line must be the header.`,
+      `${options.headerSource ? `${options.headerSource}: ` : ''}No column names a person or an organization (columns: ${headerList}). Name them like "Name", "Email" or "Company", or map them in a mapping file (--mapping mapping.yaml). The first line must be the header.`,
     );
   }
 

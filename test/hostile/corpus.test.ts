@@ -186,9 +186,13 @@ describe('the hostile corpus through `lead-importer import`', () => {
         : `${name}: exactly the ${outcome.enqueued.length} rows read correctly enqueued, ${outcome.rejects.length} rejected with line and reason`,
   }));
 
-  it.todo(
-    'delimiters-only-header.csv: the mapping\'s "No column names a person or an organization" error names neither the file nor the line it took for the header (2). Fix: importCsv prefixes MappingErrors raised by resolveMapping for the header with its file name and header line, as in "delimiters-only-header.csv:2: "',
-  );
+  it('names the file and the line it took for the header when no column names a person or an organization', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const run = await runImport(pathOf('delimiters-only-header.csv'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/delimiters-only-header\.csv:2: No column names a person or an organization/);
+  });
 
   it.concurrent.each([
     // Messages name a file by its base name.
