@@ -7,6 +7,7 @@ import { UsageError } from '../cli/exit-codes.js';
 import { authKindOf, burstLimitPer2s, type Config, requirePipedriveAuth } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import { PipedriveClient } from '../pipedrive/client.js';
+import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import type { LeadJobData } from '../queue/job-data.js';
@@ -386,12 +387,7 @@ async function loadReference(
   let api = options.pipedrive;
   if (!api) {
     requirePipedriveAuth(options.config);
-    const p = options.config.pipedrive;
-    api = new PipedriveClient({
-      baseUrl: p.baseUrl,
-      ...(p.apiToken ? { apiToken: p.apiToken } : { oauth: p.oauth }),
-      timeoutMs: p.requestTimeoutMs,
-    });
+    api = new PipedriveClient(clientOptionsFromConfig(options.config));
   }
   try {
     return await loadReferenceData(api, needs);
