@@ -1,15 +1,18 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type AuthKind, burstLimitPer2s, type Plan } from '../config/config.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
+import { isRateLimitError } from '../pipedrive/errors.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import { BudgetGovernor } from '../worker/budget-governor.js';
 import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from '../worker/call-limiter.js';
-import { DEFAULT_RETRY } from '../worker/index.js';
+import { DEFAULT_RETRY, tokenFingerprint } from '../worker/index.js';
 import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
 import type { GuardedCall } from './revert.js';
+
+/** Burst 429s one call may meet before it fails. */
+export const MAX_RATE_LIMIT_RETRIES = 20;
 
 export interface GuardedPipedriveOptions {
   redis: Redis;
@@ -40,8 +43,11 @@ export interface GuardedPipedrive {
  * budget key), the same bottleneck limiter id (so operators' calls and workers' calls share one
  * burst window), the same 429 reaction, and metrics into the same counters.
  *
- * The limiter id must equal the worker's: `{prefix}-{first 16 hex of sha256(token)}` (see
- * `tokenFingerprint` in src/worker/index.ts).
+ * The limiter id must equal the worker's: `{prefix}-{tokenFingerprint}` (src/worker/index.ts).
+ *
+ * A burst 429 is not a failure of the call: the gateway has paused every caller for the time
+ * Pipedrive asked, and the call is tried again (at most {@link MAX_RATE_LIMIT_RETRIES} times,
+ * as a worker re-queues a row). A spent daily budget still ends the call (revert resumes later).
  */
 export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Promise<GuardedPipedrive> {
   const metrics = new MetricsRecorder(options.redis, options.prefix);
@@ -77,8 +83,16 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
       retry: DEFAULT_RETRY,
       edgeBlockBackoffMs: 60_000,
     });
-    const call: GuardedCall = <T>(operation: Operation, fn: (o: CallOptions) => Promise<T>) =>
-      gateway.call(operation, { tokens: 0 }, fn);
+    const call: GuardedCall = async <T>(operation: Operation, fn: (o: CallOptions) => Promise<T>) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await gateway.call(operation, { tokens: 0 }, fn);
+        } catch (err) {
+          if (isRateLimitError(err) && err.scope !== 'daily' && attempt < MAX_RATE_LIMIT_RETRIES) continue;
+          throw err;
+        }
+      }
+    };
     const ownLimiter = limiter;
     return {
       api,
@@ -92,9 +106,4 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
     await Promise.allSettled([limiter?.close(), metrics.close()]);
     throw err;
   }
-}
-
-function tokenFingerprint(options: Omit<PipedriveClientOptions, 'onResponse'>): string {
-  const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }

@@ -66,7 +66,7 @@ function connectPatiently(redis: Redis, url: string, logger: Logger): Promise<vo
 }
 
 /** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
-function tokenFingerprint(options: PipedriveClientOptions): string {
+export function tokenFingerprint(options: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>): string {
   const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
   return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
