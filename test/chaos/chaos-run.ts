@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ImportLedger, type ImportRecord } from '../../src/queue/ledger.js';
 import {
@@ -263,6 +264,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     done = true;
     await Promise.all(background);
+
+    // A row whose worker died after recording it is done in the ledger while its job still sits
+    // in active until its lock expires and a worker finishes it: let them (at most a minute).
+    if (finished) {
+      const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+      const settleBy = Date.now() + 60_000;
+      const left = async () =>
+        Object.values(await queue.getJobCounts('active', 'wait', 'delayed', 'prioritized')).reduce(
+          (a, b) => a + b,
+          0,
+        );
+      while ((await left()) > 0 && Date.now() < settleBy) await sleep(500);
+      await queue.close();
+    }
 
     // Every worker stops as an operator would stop it, and must exit 0. One started a moment ago
     // may still be loading (no signal handler yet, so SIGTERM would end it by default): wait
