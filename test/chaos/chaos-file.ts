@@ -5,6 +5,7 @@
  * seed; every row's expected fate is known, so the run can account for each one.
  */
 import { writeFileSync } from 'node:fs';
+import { seededRandom } from '../../src/dev/seeded-random.js';
 
 export const CHAOS_HEADER = ['Title', 'Name', 'Email', 'Phone', 'Company', 'Value', 'Currency'];
 
@@ -39,17 +40,8 @@ export interface ChaosFileOptions {
   seed: number;
 }
 
-/** mulberry32, so a seed always yields the same file. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seed always yields the same file (re-exported for the chaos run's own draws). */
+export { seededRandom };
 
 const FIRST = [
   'Anna',
