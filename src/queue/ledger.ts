@@ -26,15 +26,6 @@ export const RowState = {
 } as const;
 export type RowState = (typeof RowState)[keyof typeof RowState];
 
-export const ROW_STATE_NAMES: Record<RowState, string> = {
-  0: 'unknown',
-  1: 'pending',
-  2: 'created',
-  3: 'rejected',
-  4: 'dead-lettered',
-  5: 'cancelled',
-};
-
 export type ImportState = 'reading' | 'enqueued' | 'completed' | 'cancelled' | 'failed';
 
 /** Counters kept on the import record. */
