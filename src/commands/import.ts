@@ -6,6 +6,7 @@ import { withOps } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus } from '../ops/status.js';
 import { type ImportProgress, type ImportSummary, importCsv } from '../producer/import-csv.js';
 import { formatProgress, formatSummary } from '../producer/report-format.js';
+import { waitForImport } from '../producer/wait.js';
 
 const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
 
@@ -170,26 +171,26 @@ async function follow(
   try {
     return await withOps(config, async (ctx) => {
       let lastPlainAt = 0;
-      for (;;) {
-        const status = await getStatus(ctx, summary.importId);
-        const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
-        if (tty) io.stderr.write(`\r\x1b[2K${line}`);
-        else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
-          lastPlainAt = Date.now();
-          io.stderr.write(`${line}\n`);
-        }
-        const finished = status.pending === 0 && status.state !== 'reading';
-        if (finished || controller.signal.aborted) {
-          if (tty) io.stderr.write('\n');
-          if (controller.signal.aborted && !finished) {
-            io.stderr.write(
-              `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
-            );
+      let status: ImportStatus | undefined;
+      const finished = await waitForImport(ctx.ledger, summary.importId, {
+        signal: controller.signal,
+        onUpdate: async () => {
+          status = await getStatus(ctx, summary.importId);
+          const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
+          if (tty) io.stderr.write(`\r\x1b[2K${line}`);
+          else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
+            lastPlainAt = Date.now();
+            io.stderr.write(`${line}\n`);
           }
-          return status;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        },
+      });
+      if (tty) io.stderr.write('\n');
+      if (controller.signal.aborted && finished.pending > 0) {
+        io.stderr.write(
+          `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
+        );
       }
+      return status ?? getStatus(ctx, summary.importId);
     });
   } finally {
     process.off('SIGINT', onSignal);

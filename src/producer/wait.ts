@@ -3,8 +3,8 @@ import type { ImportLedger, ImportRecord } from '../queue/ledger.js';
 export interface WaitOptions {
   /** Poll interval in ms. @defaultValue 1000 */
   intervalMs?: number;
-  /** Called after every poll with the current record. */
-  onUpdate?: (record: ImportRecord) => void;
+  /** Called after every poll with the current record (awaited, so it may read more). */
+  onUpdate?: (record: ImportRecord) => void | Promise<void>;
   /** Stops waiting (the promise resolves with the last record seen). */
   signal?: AbortSignal;
 }
@@ -23,7 +23,7 @@ export async function waitForImport(
   for (;;) {
     const record = await ledger.getImport(importId);
     if (!record) throw new Error(`Import ${importId} does not exist`);
-    options.onUpdate?.(record);
+    await options.onUpdate?.(record);
     const finished =
       record.state === 'completed' ||
       record.state === 'cancelled' ||
