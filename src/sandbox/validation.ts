@@ -3,6 +3,7 @@
  * (persons and organizations, v2). Pipedrive's exact 400 messages are undocumented and localised,
  * so ours only aim to be clear; clients must not parse them.
  */
+import type { MarketingStatus } from '../pipedrive/types.js';
 import type { SandboxStore } from './store.js';
 import { isCalendarDate, isRfc3339 } from './time.js';
 
@@ -43,7 +44,7 @@ export interface PersonInput {
   addTime: string | undefined;
   customFields: Record<string, unknown>;
   notes: string | null;
-  marketingStatus: string | undefined;
+  marketingStatus: MarketingStatus | undefined;
 }
 
 export interface OrganizationInput {
@@ -342,7 +343,7 @@ export function validatePerson(store: SandboxStore, body: unknown): Validation<P
       addTime: addTime(body),
       customFields: customFieldsV2(body),
       notes: optionalString(body, 'notes'),
-      marketingStatus: marketingStatus as string | undefined,
+      marketingStatus: marketingStatus as MarketingStatus | undefined,
     };
   });
 }
