@@ -123,9 +123,9 @@ function optionalNumber(value: unknown): number | undefined {
 
 /**
  * A typed client for the Pipedrive endpoints the importer uses (v1 leads, notes and reference data such as field
- * catalogues; v2 persons, organizations and search). Methods resolve with the unwrapped `data` (plus page info for lists) and reject with
- * a `PipedriveError` subclass. It does not retry and does not rate-limit: the worker does both, once, so they never
- * multiply.
+ * catalogues; v2 persons, organizations and search). Methods resolve with the unwrapped `data` (plus page info
+ * for lists) and reject with a `PipedriveError` subclass. It does not retry and does not rate-limit: the worker
+ * does both, once, so they never multiply.
  */
 export class PipedriveClient implements PipedriveApi {
   readonly #configuredBaseUrl: string | undefined;

@@ -265,7 +265,14 @@ export interface Note {
   pinned_to_person_flag?: boolean;
   pinned_to_organization_flag?: boolean;
   pinned_to_deal_flag?: boolean;
-  [key: string]: unknown;
+  pinned_to_project_flag?: boolean;
+  last_update_user_id?: number | null;
+  /** Related objects by name; null when the note is not linked to one. */
+  person?: { name: string } | null;
+  organization?: { name: string } | null;
+  deal?: { title: string } | null;
+  project?: { title: string } | null;
+  user?: { email: string; name: string; is_you: boolean; icon_url?: string } | null;
 }
 
 /** `POST /v1/notes` (SPEC-v1 `addNote`): `content` and at least one of lead, person, organization or deal. */
