@@ -40,6 +40,8 @@ Options:
   --oauth-refresh-token T    refresh token the token endpoint accepts             [sandbox-refresh-token]
   --access-token-ttl-seconds N  lifetime of issued access tokens                  [3599]
   --lead-list-pagination M   flat | nested | both: GET /v1/leads pagination shape [flat]
+  --no-campaigns             the company has no Campaigns: no marketing_status field,
+                             and person writes that send one are refused
   --json                     print the startup line as JSON
   -h, --help                 show this help
 
@@ -116,6 +118,7 @@ export function sandboxOptionsFromArgs(args: ParsedArgs): SandboxOptions {
   set('seed', num(args, 'seed', { integer: true }));
   set('apiToken', str(args, 'api-token'));
   if (args.values['no-limits'] === true) options.limits = false;
+  if (args.values['no-campaigns'] === true) options.campaigns = false;
   set('searchLagMs', num(args, 'search-lag-ms'));
   set('maxIgnored429', num(args, 'max-ignored-429', { integer: true }));
   set('budgetResetHourUtc', num(args, 'budget-reset-hour-utc', { integer: true, max: 23 }));
@@ -156,6 +159,7 @@ export const command: Command = {
     seed: { type: 'string' },
     'api-token': { type: 'string' },
     'no-limits': { type: 'boolean' },
+    'no-campaigns': { type: 'boolean' },
     'search-lag-ms': { type: 'string' },
     'max-ignored-429': { type: 'string' },
     'budget-reset-hour-utc': { type: 'string' },

@@ -5,6 +5,7 @@ import { ENDPOINTS } from './token-costs.js';
 import { createTransport, type RawResponse, type Send } from './transport.js';
 import type {
   AddLeadBody,
+  AddNoteBody,
   AddOrganizationBody,
   AddPersonBody,
   CallOptions,
@@ -17,6 +18,8 @@ import type {
   LeadSource,
   ListContactsQuery,
   ListLeadsQuery,
+  ListNotesQuery,
+  Note,
   OffsetPage,
   Operation,
   Organization,
@@ -24,9 +27,12 @@ import type {
   Person,
   PersonSearchItem,
   PipedriveApi,
+  PipedriveField,
   ResponseEvent,
   SearchQuery,
   SearchResult,
+  UpdateOrganizationBody,
+  UpdatePersonBody,
   User,
 } from './types.js';
 
@@ -116,10 +122,10 @@ function optionalNumber(value: unknown): number | undefined {
 }
 
 /**
- * A typed client for the Pipedrive endpoints the importer uses (v1 leads and reference data, v2 persons,
- * organizations and search). Methods resolve with the unwrapped `data` (plus page info for lists) and reject with
- * a `PipedriveError` subclass. It does not retry and does not rate-limit: the worker does both, once, so they never
- * multiply.
+ * A typed client for the Pipedrive endpoints the importer uses (v1 leads, notes and reference data such as field
+ * catalogues; v2 persons, organizations and search). Methods resolve with the unwrapped `data` (plus page info
+ * for lists) and reject with a `PipedriveError` subclass. It does not retry and does not rate-limit: the worker
+ * does both, once, so they never multiply.
  */
 export class PipedriveClient implements PipedriveApi {
   readonly #configuredBaseUrl: string | undefined;
@@ -222,12 +228,57 @@ export class PipedriveClient implements PipedriveApi {
     return this.#offsetPage<DealField>('dealFields.list', { ...query }, options);
   }
 
+  getPersonFields(
+    query: { start?: number; limit?: number } = {},
+    options?: CallOptions,
+  ): Promise<OffsetPage<PipedriveField>> {
+    return this.#offsetPage<PipedriveField>('personFields.list', { ...query }, options);
+  }
+
+  getOrganizationFields(
+    query: { start?: number; limit?: number } = {},
+    options?: CallOptions,
+  ): Promise<OffsetPage<PipedriveField>> {
+    return this.#offsetPage<PipedriveField>('organizationFields.list', { ...query }, options);
+  }
+
+  /** `POST /v1/notes` answers 200 (not 201, unlike the other v1 creates). */
+  addNote(body: AddNoteBody, options?: CallOptions): Promise<Note> {
+    return this.#object<Note>('notes.add', { body }, options);
+  }
+
+  listNotes(query: ListNotesQuery, options?: CallOptions): Promise<OffsetPage<Note>> {
+    return this.#offsetPage<Note>('notes.list', { ...query }, options);
+  }
+
+  /** Pipedrive answers `data: true`; anything else means the note was not deleted. */
+  async deleteNote(id: number, options?: CallOptions): Promise<void> {
+    const { envelope, fail } = await this.#call('notes.delete', { id }, options);
+    if (envelope.data !== true) throw fail('its data is not true');
+  }
+
   addPerson(body: AddPersonBody, options?: CallOptions): Promise<Person> {
     return this.#object<Person>('persons.add', { body }, options);
   }
 
+  getPerson(id: number, options?: CallOptions): Promise<Person> {
+    return this.#object<Person>('persons.get', { id }, options);
+  }
+
+  updatePerson(id: number, body: UpdatePersonBody, options?: CallOptions): Promise<Person> {
+    return this.#object<Person>('persons.update', { id, body }, options);
+  }
+
   addOrganization(body: AddOrganizationBody, options?: CallOptions): Promise<Organization> {
     return this.#object<Organization>('organizations.add', { body }, options);
+  }
+
+  getOrganization(id: number, options?: CallOptions): Promise<Organization> {
+    return this.#object<Organization>('organizations.get', { id }, options);
+  }
+
+  updateOrganization(id: number, body: UpdateOrganizationBody, options?: CallOptions): Promise<Organization> {
+    return this.#object<Organization>('organizations.update', { id, body }, options);
   }
 
   searchPersons(

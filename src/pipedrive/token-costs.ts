@@ -4,7 +4,7 @@ import type { Operation } from './types.js';
 export type ApiVersion = 'v1' | 'v2' | 'oauth';
 
 export interface Endpoint {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   api: ApiVersion;
   /** Path as the OpenAPI spec writes it, relative to the version prefix, e.g. `/leads/{id}`. */
   path: string;
@@ -26,11 +26,20 @@ export const ENDPOINTS: Readonly<Record<Operation, Endpoint>> = {
   'users.list': { method: 'GET', api: 'v1', path: '/users' },
   'currencies.list': { method: 'GET', api: 'v1', path: '/currencies' },
   'dealFields.list': { method: 'GET', api: 'v1', path: '/dealFields' },
+  'personFields.list': { method: 'GET', api: 'v1', path: '/personFields' },
+  'organizationFields.list': { method: 'GET', api: 'v1', path: '/organizationFields' },
+  'notes.add': { method: 'POST', api: 'v1', path: '/notes' },
+  'notes.list': { method: 'GET', api: 'v1', path: '/notes' },
+  'notes.delete': { method: 'DELETE', api: 'v1', path: '/notes/{id}' },
   'persons.add': { method: 'POST', api: 'v2', path: '/persons' },
+  'persons.get': { method: 'GET', api: 'v2', path: '/persons/{id}' },
+  'persons.update': { method: 'PATCH', api: 'v2', path: '/persons/{id}' },
   'persons.search': { method: 'GET', api: 'v2', path: '/persons/search' },
   'persons.list': { method: 'GET', api: 'v2', path: '/persons' },
   'persons.delete': { method: 'DELETE', api: 'v2', path: '/persons/{id}' },
   'organizations.add': { method: 'POST', api: 'v2', path: '/organizations' },
+  'organizations.get': { method: 'GET', api: 'v2', path: '/organizations/{id}' },
+  'organizations.update': { method: 'PATCH', api: 'v2', path: '/organizations/{id}' },
   'organizations.search': { method: 'GET', api: 'v2', path: '/organizations/search' },
   'organizations.list': { method: 'GET', api: 'v2', path: '/organizations' },
   'organizations.delete': { method: 'DELETE', api: 'v2', path: '/organizations/{id}' },
@@ -54,11 +63,20 @@ export const TOKEN_COSTS: Readonly<Record<Operation, number>> = {
   'users.list': 20,
   'currencies.list': 20,
   'dealFields.list': 20,
+  'personFields.list': 20,
+  'organizationFields.list': 20,
+  'notes.add': 10,
+  'notes.list': 20,
+  'notes.delete': 6,
   'persons.add': 5,
+  'persons.get': 1,
+  'persons.update': 5,
   'persons.search': 20,
   'persons.list': 10,
   'persons.delete': 3,
   'organizations.add': 5,
+  'organizations.get': 1,
+  'organizations.update': 5,
   'organizations.search': 20,
   'organizations.list': 10,
   'organizations.delete': 3,

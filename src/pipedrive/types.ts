@@ -17,11 +17,20 @@ export type Operation =
   | 'users.list'
   | 'currencies.list'
   | 'dealFields.list'
+  | 'personFields.list'
+  | 'organizationFields.list'
+  | 'notes.add'
+  | 'notes.list'
+  | 'notes.delete'
   | 'persons.add'
+  | 'persons.get'
+  | 'persons.update'
   | 'persons.search'
   | 'persons.list'
   | 'persons.delete'
   | 'organizations.add'
+  | 'organizations.get'
+  | 'organizations.update'
   | 'organizations.search'
   | 'organizations.list'
   | 'organizations.delete'
@@ -103,6 +112,40 @@ export interface ContactDetail {
   label: string;
 }
 
+/** An email or phone as v2 takes it: only `value` is required, `label` defaults to `work` (pipedrive-api.md §5.2). */
+export interface ContactDetailInput {
+  value: string;
+  primary?: boolean;
+  label?: string;
+}
+
+/**
+ * A structured address: a person's `postal_address` or an organization's `address` (v2; SDK-33
+ * `person-item-address.d.ts`, `organization-item-address.d.ts`). `value` is the full address as one line;
+ * the parts are optional.
+ */
+export interface PostalAddress {
+  value: string;
+  country?: string;
+  /** e.g. state */
+  admin_area_level_1?: string;
+  /** e.g. county */
+  admin_area_level_2?: string;
+  /** e.g. city */
+  locality?: string;
+  /** e.g. neighbourhood */
+  sublocality?: string;
+  /** e.g. street */
+  route?: string;
+  street_number?: string;
+  /** e.g. apartment or suite number */
+  subpremise?: string;
+  postal_code?: string;
+}
+
+/** Campaigns consent of a person; accepted only when the company uses Campaigns (SPEC-v2 `PATCH /persons/{id}`). */
+export type MarketingStatus = 'no_consent' | 'unsubscribed' | 'subscribed' | 'archived';
+
 export interface Person {
   id: number;
   name: string;
@@ -118,19 +161,47 @@ export interface Person {
   add_time: string;
   update_time: string;
   custom_fields: Record<string, unknown>;
+  /** Contact-sync fields: null when unset. */
+  job_title?: string | null;
+  /** `YYYY-MM-DD` */
+  birthday?: string | null;
+  postal_address?: PostalAddress | null;
+  notes?: string | null;
+  /** Only for companies with Campaigns. */
+  marketing_status?: MarketingStatus;
   [key: string]: unknown;
 }
 
+/** `POST /api/v2/persons` (SDK-33 `v2/models/add-person-request.d.ts`; the v2 OpenAPI copy lacks some fields). */
 export interface AddPersonBody {
   name: string;
   owner_id?: number;
   org_id?: number;
-  emails?: { value: string; primary?: boolean; label?: string }[];
-  phones?: { value: string; primary?: boolean; label?: string }[];
+  emails?: ContactDetailInput[];
+  phones?: ContactDetailInput[];
   visible_to?: VisibleToV2;
+  /** Option ids of the `label_ids` person field (`GET /v1/personFields`). */
   label_ids?: number[];
+  /** At most 255 characters. */
+  job_title?: string;
+  /** `YYYY-MM-DD` */
+  birthday?: string;
+  postal_address?: PostalAddress;
+  /** Contact-sync notes, at most 10,000 characters (not a note of `POST /v1/notes`). */
+  notes?: string;
+  /** Only when the company uses Campaigns; otherwise Pipedrive refuses it. */
+  marketing_status?: MarketingStatus;
+  /** Keyed by 40-hex field key; monetary as `{ value, currency }`, set as option ids; `null` clears, `[]` is refused. */
   custom_fields?: Record<string, unknown>;
 }
+
+/**
+ * `PATCH /api/v2/persons/{id}`: only the fields sent change, `null` clears a field, and `emails`/`phones`, when
+ * sent, replace the whole list (SDK-33 `update-person-request.d.ts`).
+ */
+export type UpdatePersonBody = {
+  [K in keyof AddPersonBody]?: K extends 'name' ? AddPersonBody[K] : AddPersonBody[K] | null;
+};
 
 export interface Organization {
   id: number;
@@ -139,19 +210,100 @@ export interface Organization {
   is_deleted: boolean;
   visible_to: VisibleToV2;
   label_ids: number[];
-  address: { value: string; [key: string]: unknown } | null;
+  address: PostalAddress | null;
   add_time: string;
   update_time: string;
   custom_fields: Record<string, unknown>;
+  website?: string | null;
+  linkedin?: string | null;
+  /** Option id of the `industry` organization field. */
+  industry?: number | null;
+  annual_revenue?: number | null;
+  employee_count?: number | null;
   [key: string]: unknown;
 }
 
+/** `POST /api/v2/organizations` (SDK-33 `v2/models/add-organization-request.d.ts`). */
 export interface AddOrganizationBody {
   name: string;
   owner_id?: number;
   visible_to?: VisibleToV2;
+  /** Option ids of the `label_ids` organization field (`GET /v1/organizationFields`). */
   label_ids?: number[];
+  address?: PostalAddress;
+  website?: string;
+  linkedin?: string;
+  /** Option id of the `industry` organization field. */
+  industry?: number;
+  annual_revenue?: number;
+  employee_count?: number;
   custom_fields?: Record<string, unknown>;
+}
+
+/** `PATCH /api/v2/organizations/{id}`: only the fields sent change, `null` clears a field. */
+export type UpdateOrganizationBody = {
+  [K in keyof AddOrganizationBody]?: K extends 'name'
+    ? AddOrganizationBody[K]
+    : AddOrganizationBody[K] | null;
+};
+
+/** A note (SPEC-v1 `Note`): HTML content attached to a lead, person, organization or deal. */
+export interface Note {
+  id: number;
+  content: string;
+  lead_id: string | null;
+  person_id: number | null;
+  org_id: number | null;
+  deal_id: number | null;
+  project_id?: number | null;
+  user_id: number;
+  /** v1 format, `YYYY-MM-DD HH:MM:SS` in UTC. */
+  add_time: string;
+  update_time: string;
+  active_flag: boolean;
+  pinned_to_lead_flag?: boolean;
+  pinned_to_person_flag?: boolean;
+  pinned_to_organization_flag?: boolean;
+  pinned_to_deal_flag?: boolean;
+  pinned_to_project_flag?: boolean;
+  last_update_user_id?: number | null;
+  /** Related objects by name; null when the note is not linked to one. */
+  person?: { name: string } | null;
+  organization?: { name: string } | null;
+  deal?: { title: string } | null;
+  project?: { title: string } | null;
+  user?: { email: string; name: string; is_you: boolean; icon_url?: string } | null;
+}
+
+/** `POST /v1/notes` (SPEC-v1 `addNote`): `content` and at least one of lead, person, organization or deal. */
+export interface AddNoteBody {
+  /** HTML; Pipedrive sanitises it. */
+  content: string;
+  /** Lead UUID. */
+  lead_id?: string;
+  person_id?: number;
+  org_id?: number;
+  deal_id?: number;
+  /** Author; only an admin may set someone else. */
+  user_id?: number;
+  /** `YYYY-MM-DD HH:MM:SS` in UTC. */
+  add_time?: string;
+  /** 1 pins the note to the lead (needs `lead_id`). */
+  pinned_to_lead_flag?: 0 | 1;
+}
+
+/** `GET /v1/notes` filters and paging. */
+export interface ListNotesQuery {
+  lead_id?: string;
+  person_id?: number;
+  org_id?: number;
+  deal_id?: number;
+  user_id?: number;
+  start?: number;
+  /** At most 500. */
+  limit?: number;
+  /** e.g. `add_time ASC` or `id DESC`. */
+  sort?: string;
 }
 
 export interface SearchResult<T> {
@@ -240,12 +392,19 @@ export interface Currency {
   is_custom_flag: boolean;
 }
 
-export interface DealFieldOption {
+/** One option of an `enum` or `set` field. Ids are integers, except a few standard fields (`marketing_status`). */
+export interface PipedriveFieldOption {
   id: number | string;
   label: string;
+  /** Label colours of `label_ids` options. */
+  color?: string;
 }
 
-export interface DealField {
+/**
+ * One field of a v1 field catalogue (`GET /v1/dealFields`, `/v1/personFields`, `/v1/organizationFields`).
+ * Custom fields have a 40-hex `key` and `edit_flag: true`.
+ */
+export interface PipedriveField {
   id: number;
   key: string;
   name: string;
@@ -253,9 +412,14 @@ export interface DealField {
   edit_flag: boolean;
   active_flag: boolean;
   mandatory_flag: boolean | Record<string, unknown>;
-  options?: DealFieldOption[] | null;
+  options?: PipedriveFieldOption[] | null;
   [key: string]: unknown;
 }
+
+/** The option shape under its older name. */
+export type DealFieldOption = PipedriveFieldOption;
+/** A deal field; lead custom fields are deal fields (pipedrive-api.md §4.5). */
+export type DealField = PipedriveField;
 
 /** One page of a v2 cursor-paged list. */
 export interface CursorPage<T> {
@@ -329,8 +493,25 @@ export interface PipedriveApi {
     query?: { start?: number; limit?: number },
     options?: CallOptions,
   ): Promise<OffsetPage<DealField>>;
+  /** v1 `GET /v1/personFields`. */
+  getPersonFields(
+    query?: { start?: number; limit?: number },
+    options?: CallOptions,
+  ): Promise<OffsetPage<PipedriveField>>;
+  /** v1 `GET /v1/organizationFields`. */
+  getOrganizationFields(
+    query?: { start?: number; limit?: number },
+    options?: CallOptions,
+  ): Promise<OffsetPage<PipedriveField>>;
+  addNote(body: AddNoteBody, options?: CallOptions): Promise<Note>;
+  listNotes(query: ListNotesQuery, options?: CallOptions): Promise<OffsetPage<Note>>;
+  deleteNote(id: number, options?: CallOptions): Promise<void>;
   addPerson(body: AddPersonBody, options?: CallOptions): Promise<Person>;
+  getPerson(id: number, options?: CallOptions): Promise<Person>;
+  updatePerson(id: number, body: UpdatePersonBody, options?: CallOptions): Promise<Person>;
   addOrganization(body: AddOrganizationBody, options?: CallOptions): Promise<Organization>;
+  getOrganization(id: number, options?: CallOptions): Promise<Organization>;
+  updateOrganization(id: number, body: UpdateOrganizationBody, options?: CallOptions): Promise<Organization>;
   searchPersons(
     query: SearchQuery<'custom_fields' | 'email' | 'notes' | 'phone' | 'name'> & { organization_id?: number },
     options?: CallOptions,

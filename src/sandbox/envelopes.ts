@@ -31,6 +31,9 @@ export const badRequest = (message: string): Reply => error(400, message);
 /** 404 of the lead endpoints (SPEC-v1 `GET/PATCH/DELETE /leads/{id}`). */
 export const leadNotFound = (): Reply => error(404, 'requested lead not found', 'Object was not found.');
 
+/** 404 of `GET/DELETE /v1/notes/{id}`; the spec documents no 404 body, so this follows the v1 pattern (inferred). */
+export const noteNotFound = (): Reply => error(404, 'Note not found', 'Object was not found.');
+
 /** 404 of v2 entity endpoints (SPEC-v2). */
 export const entityNotFound = (): Reply => error(404, 'Entity was not found', 'Object was not found.');
 

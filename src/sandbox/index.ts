@@ -7,6 +7,7 @@ import type { RuntimeOptions, SandboxOptions } from './options.js';
 import { type RequestLogEntry, Sandbox, type SandboxState } from './server.js';
 import type { SandboxExport } from './store.js';
 
+export { sanitizeNoteContent } from './note-validation.js';
 export type {
   LeadListPagination,
   RuntimeOptions,
@@ -26,9 +27,19 @@ export {
   CHANNEL_OPTIONS,
   COMPANY,
   CUSTOM_FIELD_KEYS,
+  INDUSTRY_OPTIONS,
+  INTEREST_OPTIONS,
   LEAD_LABEL_IDS,
+  MARKETING_STATUS_OPTIONS,
   ME_USER_ID,
+  ORGANIZATION_FIELD_KEYS,
+  ORGANIZATION_LABEL_OPTIONS,
+  PERSON_FIELD_KEYS,
+  PERSON_LABEL_OPTIONS,
+  PREFERRED_LANGUAGE_OPTIONS,
+  PRODUCTS_USED_OPTIONS,
   SEGMENT_OPTIONS,
+  TIER_OPTIONS,
 } from './seed.js';
 export type { RequestLogEntry, SandboxState } from './server.js';
 export type { SandboxExport } from './store.js';
@@ -43,9 +54,9 @@ export interface RunningSandbox {
   close(): Promise<void>;
   /** The same object as `GET /_sandbox/state`. */
   state(): SandboxState;
-  /** Every stored person, organization (deleted ones included) and lead. */
+  /** Every stored person, organization (deleted ones included), lead and note. */
   export(): SandboxExport;
-  /** Empties data, limits, counters and the request log; re-seeds faults. */
+  /** Empties data (notes included), limits, counters and the request log; re-seeds faults. */
   reset(): void;
   /** Starts a new daily budget (as if server midnight had passed). */
   newDay(): void;

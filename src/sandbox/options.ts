@@ -47,7 +47,7 @@ export interface SandboxOptions {
   /** Probability (0–1) that the connection is destroyed instead of answered. @defaultValue 0 */
   resetRate?: number;
   /**
-   * For writes (POST/DELETE), the share of injected faults that happen after the write was applied:
+   * For writes (POST/PATCH/DELETE), the share of injected faults that happen after the write was applied:
    * the object exists but the response is lost. @defaultValue 0.5
    */
   faultAfterWriteRatio?: number;
@@ -76,6 +76,12 @@ export interface SandboxOptions {
   leadListPagination?: LeadListPagination;
   /** Entries kept in the request log (a ring buffer). @defaultValue 10,000 */
   requestLogSize?: number;
+  /**
+   * Whether the company uses Pipedrive Campaigns: only then does `GET /v1/personFields` list
+   * `marketing_status` and do person writes accept it (SPEC-v1 `getPersonFields`, SPEC-v2 `PATCH /persons/{id}`).
+   * @defaultValue true
+   */
+  campaigns?: boolean;
 }
 
 /** Options that `configure()` and `POST /_sandbox/config` may change at runtime. */
@@ -97,6 +103,7 @@ export type RuntimeOptions = Pick<
   | 'maxIgnored429'
   | 'leadListPagination'
   | 'budgetResetHourUtc'
+  | 'campaigns'
 >;
 
 export const RUNTIME_OPTION_KEYS: readonly (keyof RuntimeOptions)[] = [
@@ -116,6 +123,7 @@ export const RUNTIME_OPTION_KEYS: readonly (keyof RuntimeOptions)[] = [
   'maxIgnored429',
   'leadListPagination',
   'budgetResetHourUtc',
+  'campaigns',
 ];
 
 export const PLAN_MULTIPLIER: Readonly<Record<SandboxPlan, number>> = {
@@ -162,6 +170,7 @@ export interface ResolvedOptions {
   timeoutHoldMs: number;
   leadListPagination: LeadListPagination;
   requestLogSize: number;
+  campaigns: boolean;
 }
 
 const PLANS = Object.keys(PLAN_MULTIPLIER) as SandboxPlan[];
@@ -214,6 +223,10 @@ export function resolveOptions(options: SandboxOptions = {}, base?: ResolvedOpti
     true,
   );
   if (resetHour > 23) throw new SandboxOptionError('budgetResetHourUtc must be between 0 and 23');
+  const campaigns = options.campaigns ?? base?.campaigns ?? true;
+  if (typeof campaigns !== 'boolean') {
+    throw new SandboxOptionError(`campaigns must be true or false, got ${String(options.campaigns)}`);
+  }
   const dailyTokens =
     'dailyTokens' in options && options.dailyTokens !== undefined
       ? nonNegative('dailyTokens', options.dailyTokens, 0, true)
@@ -258,6 +271,7 @@ export function resolveOptions(options: SandboxOptions = {}, base?: ResolvedOpti
       1,
       nonNegative('requestLogSize', options.requestLogSize, base?.requestLogSize ?? 10_000, true),
     ),
+    campaigns,
   };
 }
 

@@ -2,8 +2,15 @@
  * The Pipedrive endpoints the sandbox answers, each with its token cost (`x-token-cost` in
  * SPEC-v1/SPEC-v2, pipedrive-api.md §3.3) and handler.
  */
-import type { Lead, Organization, Person } from '../pipedrive/types.js';
-import { badRequest, entityNotFound, leadNotFound, ok, type Reply } from './envelopes.js';
+import type { Lead, Organization, Person, PipedriveField } from '../pipedrive/types.js';
+import {
+  validateOrganization,
+  validateOrganizationUpdate,
+  validatePerson,
+  validatePersonUpdate,
+} from './contact-validation.js';
+import { badRequest, entityNotFound, leadNotFound, noteNotFound, ok, type Reply } from './envelopes.js';
+import { validateNote } from './note-validation.js';
 import type { ResolvedOptions } from './options.js';
 import {
   LEAD_SEARCH_FIELDS,
@@ -14,9 +21,9 @@ import {
   searchOrganizations,
   searchPersons,
 } from './search.js';
-import { fold, type SandboxStore, type Stored } from './store.js';
+import { fold, type SandboxStore, type Stored, type StoredNote } from './store.js';
 import { parseTimestamp } from './time.js';
-import { validateLead, validateOrganization, validatePerson } from './validation.js';
+import { UUID_RE, validateLead } from './validation.js';
 
 export type ApiVersion = 'v1' | 'v2';
 
@@ -31,7 +38,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   version: ApiVersion;
   /** Path after the version prefix, e.g. `/leads/:id`. */
   path: string;
@@ -249,6 +256,74 @@ function idParam(ctx: RouteContext): number | undefined {
   return /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
+// ---- field catalogues and notes (v1) ----
+
+function fieldCatalogue(fields: PipedriveField[], ctx: RouteContext): Reply {
+  const { page, pagination } = offsetPage(fields, ctx.query);
+  return ok(page, { pagination });
+}
+
+const NOTE_SORT_FIELDS = ['id', 'add_time', 'update_time'] as const;
+type NoteSortField = (typeof NOTE_SORT_FIELDS)[number];
+
+/** `sort=add_time DESC, id ASC` (SPEC-v1 `getNotes`); only first-level fields, ASC by default. */
+function noteOrder(raw: string | null): ((a: StoredNote, b: StoredNote) => number) | undefined {
+  if (raw === null || raw.trim() === '') return undefined;
+  const keys = raw.split(',').map((part) => {
+    const [field, direction = 'ASC', extra] = part.trim().split(/\s+/);
+    const dir = direction.toUpperCase();
+    if (!NOTE_SORT_FIELDS.includes(field as NoteSortField) || (dir !== 'ASC' && dir !== 'DESC') || extra) {
+      throw new QueryError(
+        `sort must be a comma-separated list of "field ASC|DESC" with field one of ${NOTE_SORT_FIELDS.join(', ')}`,
+      );
+    }
+    return { field: field as NoteSortField, sign: dir === 'ASC' ? 1 : -1 };
+  });
+  return (a, b) => {
+    for (const { field, sign } of keys) {
+      const x = a[field];
+      const y = b[field];
+      if (x !== y) return sign * (x < y ? -1 : 1);
+    }
+    return a.id - b.id;
+  };
+}
+
+function listNotes(ctx: RouteContext): Reply {
+  const { query: q, store } = ctx;
+  const leadId = q.get('lead_id') || undefined;
+  if (leadId !== undefined && !UUID_RE.test(leadId)) throw new QueryError('lead_id must be a lead UUID');
+  const personId = intParam(q, 'person_id');
+  const orgId = intParam(q, 'org_id');
+  const userId = intParam(q, 'user_id');
+  // The sandbox has no deals, so a deal filter matches nothing.
+  const dealId = intParam(q, 'deal_id');
+  const order = noteOrder(q.get('sort'));
+  const ids =
+    leadId !== undefined
+      ? store.notesByLead.get(leadId)
+      : personId !== undefined
+        ? store.notesByPerson.get(personId)
+        : orgId !== undefined
+          ? store.notesByOrganization.get(orgId)
+          : undefined;
+  const source = ids ? [...ids].map((id) => store.notes.get(id)!) : [...store.notes.values()];
+  const items = source.filter(
+    (n) =>
+      dealId === undefined &&
+      (leadId === undefined || n.lead_id === leadId) &&
+      (personId === undefined || n.person_id === personId) &&
+      (orgId === undefined || n.org_id === orgId) &&
+      (userId === undefined || n.user_id === userId),
+  );
+  items.sort(order ?? ((a, b) => a.id - b.id));
+  const { page, pagination } = offsetPage(items, q);
+  return ok(
+    page.map((n) => store.noteView(n)),
+    { pagination },
+  );
+}
+
 // ---- route table ----
 
 export const ROUTES: readonly Route[] = [
@@ -375,6 +450,63 @@ export const ROUTES: readonly Route[] = [
       return ok(page, { pagination });
     }),
   },
+  // Person and organization field catalogues (SPEC-v1 getPersonFields / getOrganizationFields)
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/personFields',
+    cost: 20,
+    handle: guarded((ctx) => {
+      // "If a company uses the Campaigns product, then this endpoint will also return marketing_status".
+      const fields = ctx.options.campaigns
+        ? ctx.store.personFields
+        : ctx.store.personFields.filter((f) => f.key !== 'marketing_status');
+      return fieldCatalogue(fields, ctx);
+    }),
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/organizationFields',
+    cost: 20,
+    handle: guarded((ctx) => fieldCatalogue(ctx.store.organizationFields, ctx)),
+  },
+  // Notes (v1 only)
+  {
+    method: 'POST',
+    version: 'v1',
+    path: '/notes',
+    cost: 10,
+    handle: (ctx) => {
+      const v = validateNote(ctx.store, ctx.body);
+      // SPEC-v1 documents 200 for addNote, not the 201 of other v1 creates.
+      return v.ok ? ok(ctx.store.noteView(ctx.store.addNote(v.value))) : badRequest(v.message);
+    },
+  },
+  { method: 'GET', version: 'v1', path: '/notes', cost: 20, handle: guarded(listNotes) },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/notes/:id',
+    cost: 2,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const note = ctx.store.notes.get(id);
+      return note ? ok(ctx.store.noteView(note)) : noteNotFound();
+    },
+  },
+  {
+    method: 'DELETE',
+    version: 'v1',
+    path: '/notes/:id',
+    cost: 6,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      return ctx.store.deleteNote(id) ? ok(true) : noteNotFound();
+    },
+  },
   // Persons and organizations (v2, pipedrive-api.md §5)
   {
     method: 'POST',
@@ -382,8 +514,37 @@ export const ROUTES: readonly Route[] = [
     path: '/persons',
     cost: 5,
     handle: (ctx) => {
-      const v = validatePerson(ctx.store, ctx.body);
+      const v = validatePerson(ctx.store, ctx.body, { campaigns: ctx.options.campaigns });
       return v.ok ? ok(ctx.store.addPerson(v.value)) : badRequest(v.message);
+    },
+  },
+  {
+    method: 'PATCH',
+    version: 'v2',
+    path: '/persons/:id',
+    cost: 5,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const stored = ctx.store.persons.get(id);
+      // A deleted person cannot be edited; v2 answers as if it did not exist.
+      if (!stored || stored.data.is_deleted) return entityNotFound();
+      const v = validatePersonUpdate(ctx.store, stored.data, ctx.body, { campaigns: ctx.options.campaigns });
+      return v.ok ? ok(ctx.store.updatePerson(id, v.value)) : badRequest(v.message);
+    },
+  },
+  {
+    method: 'PATCH',
+    version: 'v2',
+    path: '/organizations/:id',
+    cost: 5,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const stored = ctx.store.organizations.get(id);
+      if (!stored || stored.data.is_deleted) return entityNotFound();
+      const v = validateOrganizationUpdate(ctx.store, ctx.body);
+      return v.ok ? ok(ctx.store.updateOrganization(id, v.value)) : badRequest(v.message);
     },
   },
   {

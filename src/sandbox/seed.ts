@@ -1,9 +1,17 @@
 /**
- * The fixed company every sandbox starts with: users, lead labels and sources, currencies and deal
- * fields (lead custom fields are deal fields, pipedrive-api.md §4.5). Ids and keys are constants so
- * tests, docs and example mappings can name them.
+ * The fixed company every sandbox starts with: users, lead labels and sources, currencies, and the
+ * deal, person and organization field catalogues (lead custom fields are deal fields, pipedrive-api.md
+ * §4.5). Ids and keys are constants so tests, docs and example mappings can name them.
  */
-import type { Currency, DealField, LeadLabel, LeadSource, User } from '../pipedrive/types.js';
+import type {
+  Currency,
+  DealField,
+  LeadLabel,
+  LeadSource,
+  PipedriveField,
+  PipedriveFieldOption,
+  User,
+} from '../pipedrive/types.js';
 
 export const COMPANY = {
   id: 7_654_321,
@@ -155,8 +163,8 @@ function field(
   name: string,
   fieldType: string,
   custom: boolean,
-  options?: readonly { id: number; label: string }[],
-): DealField {
+  options?: readonly PipedriveFieldOption[],
+): PipedriveField {
   return {
     id,
     key,
@@ -179,7 +187,7 @@ function field(
     filtering_allowed: true,
     sortable_flag: true,
     mandatory_flag: false,
-    ...(options ? { options: options.map((o) => ({ id: o.id, label: o.label })) } : {}),
+    ...(options ? { options: options.map((o) => ({ ...o })) } : {}),
   };
 }
 
@@ -203,5 +211,167 @@ export function seedDealFields(): DealField[] {
     field(42, CUSTOM_FIELD_KEYS.website, 'Website', 'varchar', true),
     field(43, CUSTOM_FIELD_KEYS.followUpDate, 'Follow-up date', 'date', true),
     field(44, CUSTOM_FIELD_KEYS.budget, 'Budget', 'monetary', true),
+  ];
+}
+
+/** Keys of the seeded custom person fields (40-hex), one of each type an import file is likely to fill. */
+export const PERSON_FIELD_KEYS = {
+  linkedinProfile: 'f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4',
+  preferredLanguage: 'f2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5',
+  interests: 'f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6',
+  lastMet: 'f4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7',
+  npsScore: 'f5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708',
+  assistantPhone: 'f6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819',
+} as const;
+
+/** Keys of the seeded custom organization fields (40-hex). */
+export const ORGANIZATION_FIELD_KEYS = {
+  vatNumber: '0a1b2c3d4e5f60718293a4b5c6d7e8f901a2b3c4',
+  tier: '0b2c3d4e5f60718293a4b5c6d7e8f901a2b3c4d5',
+  productsUsed: '0c3d4e5f60718293a4b5c6d7e8f901a2b3c4d5e6',
+  locations: '0d4e5f60718293a4b5c6d7e8f901a2b3c4d5e6f7',
+  customerSince: '0e5f60718293a4b5c6d7e8f901a2b3c4d5e6f708',
+  creditLimit: '0f60718293a4b5c6d7e8f901a2b3c4d5e6f70819',
+} as const;
+
+/**
+ * Options of the `label_ids` person field (Pipedrive's default contact labels). Person and organization
+ * labels are separate fields with their own ids; the sandbox keeps the ranges apart so mixing them up fails.
+ */
+export const PERSON_LABEL_OPTIONS = [
+  { id: 1, label: 'Customer', color: 'green' },
+  { id: 2, label: 'Hot lead', color: 'red' },
+  { id: 3, label: 'Warm lead', color: 'yellow' },
+  { id: 4, label: 'Cold lead', color: 'blue' },
+] as const;
+
+/** Options of the `label_ids` organization field. */
+export const ORGANIZATION_LABEL_OPTIONS = [
+  { id: 5, label: 'Customer', color: 'green' },
+  { id: 6, label: 'Hot lead', color: 'red' },
+  { id: 7, label: 'Warm lead', color: 'yellow' },
+  { id: 8, label: 'Cold lead', color: 'blue' },
+] as const;
+
+/**
+ * Options of the `marketing_status` person field, present only when the company uses Campaigns. Its option
+ * ids are the status strings themselves, which is what `marketing_status` takes.
+ */
+export const MARKETING_STATUS_OPTIONS = [
+  { id: 'no_consent', label: 'No consent' },
+  { id: 'unsubscribed', label: 'Unsubscribed' },
+  { id: 'subscribed', label: 'Subscribed' },
+  { id: 'archived', label: 'Subscribed (archived)' },
+] as const;
+
+/** Options of the standard `industry` organization field (`industry` takes the option id). */
+export const INDUSTRY_OPTIONS = [
+  { id: 401, label: 'Software/IT services' },
+  { id: 402, label: 'Manufacturing' },
+  { id: 403, label: 'Retail' },
+  { id: 404, label: 'Financial services' },
+  { id: 405, label: 'Healthcare' },
+  { id: 406, label: 'Education' },
+  { id: 407, label: 'Marketing & advertising' },
+  { id: 408, label: 'Consulting' },
+  { id: 409, label: 'Real estate' },
+  { id: 410, label: 'Telecommunications' },
+  { id: 411, label: 'Non-profit' },
+  { id: 412, label: 'Government' },
+  { id: 413, label: 'Other' },
+] as const;
+
+export const PREFERRED_LANGUAGE_OPTIONS = [
+  { id: 201, label: 'English' },
+  { id: 202, label: 'German' },
+  { id: 203, label: 'French' },
+  { id: 204, label: 'Spanish' },
+  { id: 205, label: 'Estonian' },
+] as const;
+
+export const INTEREST_OPTIONS = [
+  { id: 211, label: 'Product updates' },
+  { id: 212, label: 'Webinars' },
+  { id: 213, label: 'Events' },
+  { id: 214, label: 'Case studies' },
+] as const;
+
+export const TIER_OPTIONS = [
+  { id: 301, label: 'Gold' },
+  { id: 302, label: 'Silver' },
+  { id: 303, label: 'Bronze' },
+] as const;
+
+export const PRODUCTS_USED_OPTIONS = [
+  { id: 311, label: 'CRM' },
+  { id: 312, label: 'Marketing automation' },
+  { id: 313, label: 'Analytics' },
+  { id: 314, label: 'Support desk' },
+] as const;
+
+/**
+ * The person catalogue of `GET /v1/personFields`: standard fields with Pipedrive's keys and types
+ * (`edit_flag: false`), then custom ones. `marketing_status` is listed only while the company uses
+ * Campaigns (SPEC-v1 `getPersonFields`); the route drops it otherwise.
+ */
+export function seedPersonFields(): PipedriveField[] {
+  return [
+    field(1, 'name', 'Name', 'varchar', false),
+    field(2, 'first_name', 'First name', 'varchar', false),
+    field(3, 'last_name', 'Last name', 'varchar', false),
+    field(4, 'label_ids', 'Labels', 'set', false, PERSON_LABEL_OPTIONS),
+    field(5, 'org_id', 'Organization', 'org', false),
+    field(6, 'owner_id', 'Owner', 'user', false),
+    field(7, 'email', 'Email', 'varchar', false),
+    field(8, 'phone', 'Phone', 'phone', false),
+    field(9, 'job_title', 'Job title', 'varchar', false),
+    field(10, 'postal_address', 'Postal address', 'address', false),
+    field(11, 'birthday', 'Birthday', 'date', false),
+    field(12, 'notes', 'Notes', 'text', false),
+    field(13, 'marketing_status', 'Marketing status', 'enum', false, MARKETING_STATUS_OPTIONS),
+    field(14, 'visible_to', 'Visible to', 'visible_to', false),
+    field(15, 'add_time', 'Person created', 'date', false),
+    field(16, 'update_time', 'Update time', 'date', false),
+    field(50, PERSON_FIELD_KEYS.linkedinProfile, 'LinkedIn profile', 'varchar', true),
+    field(
+      51,
+      PERSON_FIELD_KEYS.preferredLanguage,
+      'Preferred language',
+      'enum',
+      true,
+      PREFERRED_LANGUAGE_OPTIONS,
+    ),
+    field(52, PERSON_FIELD_KEYS.interests, 'Interests', 'set', true, INTEREST_OPTIONS),
+    field(53, PERSON_FIELD_KEYS.lastMet, 'Last met', 'date', true),
+    field(54, PERSON_FIELD_KEYS.npsScore, 'NPS score', 'double', true),
+    field(55, PERSON_FIELD_KEYS.assistantPhone, 'Assistant phone', 'phone', true),
+  ];
+}
+
+/**
+ * The organization catalogue of `GET /v1/organizationFields`. `employee_count` is typed `int` and
+ * `annual_revenue` `double`: v2 takes both as plain numbers (SDK-33 `add-organization-request.d.ts`); how
+ * Pipedrive types them in the catalogue is not documented (**assumed**).
+ */
+export function seedOrganizationFields(): PipedriveField[] {
+  return [
+    field(1, 'name', 'Name', 'varchar', false),
+    field(2, 'label_ids', 'Labels', 'set', false, ORGANIZATION_LABEL_OPTIONS),
+    field(3, 'owner_id', 'Owner', 'user', false),
+    field(4, 'address', 'Address', 'address', false),
+    field(5, 'website', 'Website', 'varchar', false),
+    field(6, 'linkedin', 'LinkedIn profile', 'varchar', false),
+    field(7, 'industry', 'Industry', 'enum', false, INDUSTRY_OPTIONS),
+    field(8, 'employee_count', 'Number of employees', 'int', false),
+    field(9, 'annual_revenue', 'Annual revenue', 'double', false),
+    field(10, 'visible_to', 'Visible to', 'visible_to', false),
+    field(11, 'add_time', 'Organization created', 'date', false),
+    field(12, 'update_time', 'Update time', 'date', false),
+    field(60, ORGANIZATION_FIELD_KEYS.vatNumber, 'VAT number', 'varchar', true),
+    field(61, ORGANIZATION_FIELD_KEYS.tier, 'Tier', 'enum', true, TIER_OPTIONS),
+    field(62, ORGANIZATION_FIELD_KEYS.productsUsed, 'Products used', 'set', true, PRODUCTS_USED_OPTIONS),
+    field(63, ORGANIZATION_FIELD_KEYS.locations, 'Number of locations', 'double', true),
+    field(64, ORGANIZATION_FIELD_KEYS.customerSince, 'Customer since', 'date', true),
+    field(65, ORGANIZATION_FIELD_KEYS.creditLimit, 'Credit limit', 'monetary', true),
   ];
 }

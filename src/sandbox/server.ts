@@ -54,6 +54,10 @@ export interface SandboxState {
   blocked: number;
   deletedPersons: number;
   deletedOrganizations: number;
+  /** Notes stored (deleted notes are gone). */
+  notes: number;
+  /** Surplus notes sharing lead and content. */
+  duplicateNotes: number;
   faultsInjected: { error: number; timeout: number; reset: number; afterWrite: number };
 }
 
@@ -194,6 +198,8 @@ export class Sandbox {
       blocked: this.counters.blocked,
       deletedPersons: s.persons.size - s.activePersonCount,
       deletedOrganizations: s.organizations.size - s.activeOrganizationCount,
+      notes: s.notes.size,
+      duplicateNotes: s.duplicateNotes(),
       faultsInjected: { ...this.faults.injected },
     };
   }
@@ -368,7 +374,8 @@ export class Sandbox {
 
     const { route, params } = resolution.match;
     const isSearch = route.search === true;
-    const isWrite = method === 'POST' || method === 'PUT';
+    // PATCH is v2's PUT (DOCS-v2-migration), so it counts as a write like POST and PUT.
+    const isWrite = method === 'POST' || method === 'PUT' || method === 'PATCH';
     const admission: Admission = this.limits.admit(who, isSearch, now);
     if (admission.kind === 'blocked') {
       this.counters.blocked++;
@@ -387,7 +394,7 @@ export class Sandbox {
 
     let body: unknown;
     let bodyError: Reply | undefined;
-    if (method === 'POST') {
+    if (method === 'POST' || method === 'PATCH') {
       try {
         const raw = await readBody(req);
         if (raw.length > 0) {
@@ -407,7 +414,10 @@ export class Sandbox {
       }
     }
 
-    const fault = this.faults.decide(this.options, method === 'POST' || method === 'DELETE');
+    const fault = this.faults.decide(
+      this.options,
+      method === 'POST' || method === 'PATCH' || method === 'DELETE',
+    );
     if (fault.kind !== 'none') {
       entry.fault = fault.kind;
       entry.afterWrite = fault.afterWrite;
@@ -534,10 +544,18 @@ export class Sandbox {
     const write = async (chunk: string) => {
       if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
     };
-    const sections: [string, Iterable<{ data: unknown }>][] = [
-      ['persons', this.store.persons.values()],
-      ['organizations', this.store.organizations.values()],
-      ['leads', this.store.leads.values()],
+    const store = this.store;
+    function* data<T>(items: Iterable<{ data: T }>): Iterable<T> {
+      for (const item of items) yield item.data;
+    }
+    function* notes(): Iterable<unknown> {
+      for (const note of store.notes.values()) yield store.noteView(note);
+    }
+    const sections: [string, Iterable<unknown>][] = [
+      ['persons', data(store.persons.values())],
+      ['organizations', data(store.organizations.values())],
+      ['leads', data(store.leads.values())],
+      ['notes', notes()],
     ];
     let first = true;
     await write('{');
@@ -547,7 +565,7 @@ export class Sandbox {
       let batch: string[] = [];
       let sep = '';
       for (const item of items) {
-        batch.push(JSON.stringify(item.data));
+        batch.push(JSON.stringify(item));
         if (batch.length === 1000) {
           await write(sep + batch.join(','));
           sep = ',';

@@ -1,7 +1,7 @@
 /**
  * The sandbox company's data, in memory, with the indexes that keep every lookup O(1): email →
- * persons, lower-cased name → persons and organizations, person/organization → leads, and a
- * title+person+organization key → leads (for duplicate counts).
+ * persons, lower-cased name → persons and organizations, person/organization → leads, a
+ * title+person+organization key → leads (for duplicate counts), and lead/person/organization → notes.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -10,11 +10,15 @@ import type {
   Lead,
   LeadLabel,
   LeadSource,
+  Note,
   Organization,
   Person,
+  PipedriveField,
   User,
   VisibleToV2,
 } from '../pipedrive/types.js';
+import type { OrganizationWrite, PersonWrite } from './contact-validation.js';
+import type { NoteInput } from './note-validation.js';
 import type { SandboxPlan } from './options.js';
 import {
   COMPANY,
@@ -23,10 +27,12 @@ import {
   seedDealFields,
   seedLeadLabels,
   seedLeadSources,
+  seedOrganizationFields,
+  seedPersonFields,
   seedUsers,
 } from './seed.js';
-import { isoWithMs, rfc3339 } from './time.js';
-import type { LeadInput, OrganizationInput, PersonInput } from './validation.js';
+import { isoWithMs, rfc3339, v1DateTime } from './time.js';
+import type { LeadInput } from './validation.js';
 
 export interface Stored<T> {
   data: T;
@@ -59,15 +65,37 @@ export function fold(value: string): string {
   return value.trim().toLowerCase();
 }
 
+function noteKey(leadId: string, content: string): string {
+  return `${leadId}\u0000${content}`;
+}
+
 function leadKey(lead: Lead): string {
   return `${fold(lead.title)}\u0000${lead.person_id ?? ''}\u0000${lead.organization_id ?? ''}`;
+}
+
+/** Custom-field values of a write applied to stored ones: a `null` value clears that field. */
+function mergeCustomFields(
+  current: Record<string, unknown>,
+  written: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...current };
+  for (const [key, value] of Object.entries(written)) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
 }
 
 export interface SandboxExport {
   persons: Person[];
   organizations: Organization[];
   leads: Lead[];
+  /** Every stored note (deleted ones are gone), as `GET /v1/notes/{id}` shows it. */
+  notes: Note[];
 }
+
+/** A note as stored; `GET /v1/notes` adds the related `person`, `organization` and `user` on the way out. */
+export type StoredNote = Omit<Note, 'person' | 'organization' | 'user' | 'deal' | 'project'>;
 
 export class SandboxStore {
   readonly users = new Map<number, User>();
@@ -77,10 +105,17 @@ export class SandboxStore {
   readonly currencyCodes = new Set(this.currencies.map((c) => c.code));
   readonly dealFields: DealField[] = seedDealFields();
   readonly dealFieldsByKey = new Map(this.dealFields.map((f) => [f.key, f]));
+  /** Every person field, `marketing_status` included (the route hides it when Campaigns is off). */
+  readonly personFields: PipedriveField[] = seedPersonFields();
+  readonly personFieldsByKey = new Map(this.personFields.map((f) => [f.key, f]));
+  readonly organizationFields: PipedriveField[] = seedOrganizationFields();
+  readonly organizationFieldsByKey = new Map(this.organizationFields.map((f) => [f.key, f]));
 
   readonly persons = new Map<number, Stored<Person>>();
   readonly organizations = new Map<number, Stored<Organization>>();
   readonly leads = new Map<string, Stored<Lead>>();
+  /** By id, in id order (the default order of `GET /v1/notes`). */
+  readonly notes = new Map<number, StoredNote>();
 
   /** Non-deleted persons by folded email. */
   readonly personsByEmail = new Map<string, Set<number>>();
@@ -93,9 +128,16 @@ export class SandboxStore {
   readonly leadsByPerson = new Map<number, Set<string>>();
   readonly leadsByOrganization = new Map<number, Set<string>>();
   private readonly leadsByKey = new Map<string, Set<string>>();
+  readonly notesByLead = new Map<string, Set<number>>();
+  readonly notesByPerson = new Map<number, Set<number>>();
+  readonly notesByOrganization = new Map<number, Set<number>>();
+  /** lead id + content → note ids, for duplicate counts. */
+  private readonly notesByLeadContent = new Map<string, Set<number>>();
+  private notesOnLeads = 0;
 
   private nextPersonId = 1;
   private nextOrganizationId = 1;
+  private nextNoteId = 1;
   private seq = 0;
   private deletedPersons = 0;
   private deletedOrganizations = 0;
@@ -113,12 +155,17 @@ export class SandboxStore {
     return this.users.get(ME_USER_ID)!;
   }
 
-  /** Drops every person, organization and lead; seed data stays. Ids restart at 1. */
+  /** Drops every person, organization, lead and note; seed data stays. Ids restart at 1. */
   clear(): void {
     for (const m of [
       this.persons,
       this.organizations,
       this.leads,
+      this.notes,
+      this.notesByLead,
+      this.notesByPerson,
+      this.notesByOrganization,
+      this.notesByLeadContent,
       this.personsByEmail,
       this.personsByPhone,
       this.personsByName,
@@ -131,6 +178,8 @@ export class SandboxStore {
     }
     this.nextPersonId = 1;
     this.nextOrganizationId = 1;
+    this.nextNoteId = 1;
+    this.notesOnLeads = 0;
     this.seq = 0;
     this.deletedPersons = 0;
     this.deletedOrganizations = 0;
@@ -146,29 +195,52 @@ export class SandboxStore {
     return { data, searchableAt: at + this.searchLagMs(), updatedAt: at, seq: this.seq++ };
   }
 
-  addPerson(input: PersonInput): Person {
+  addPerson(write: PersonWrite & { name: string }): Person {
     const at = this.now();
-    const time = input.addTime ? rfc3339(Date.parse(input.addTime)) : rfc3339(at);
     const person: Person = {
       id: this.nextPersonId++,
-      name: input.name,
-      first_name: input.firstName,
-      last_name: input.lastName,
-      owner_id: input.ownerId ?? ME_USER_ID,
-      org_id: input.orgId,
-      add_time: time,
+      name: write.name,
+      first_name: write.first_name ?? null,
+      last_name: write.last_name ?? null,
+      owner_id: write.owner_id ?? ME_USER_ID,
+      org_id: write.org_id ?? null,
+      add_time: write.add_time ? rfc3339(Date.parse(write.add_time)) : rfc3339(at),
       update_time: rfc3339(at),
-      emails: input.emails,
-      phones: input.phones,
+      emails: write.emails ?? [],
+      phones: write.phones ?? [],
       is_deleted: false,
-      visible_to: input.visibleTo ?? this.defaultVisibility(),
-      label_ids: input.labelIds,
+      visible_to: write.visible_to ?? this.defaultVisibility(),
+      label_ids: write.label_ids ?? [],
       picture_id: null,
-      custom_fields: input.customFields,
-      ...(input.notes !== null ? { notes: input.notes } : {}),
-      ...(input.marketingStatus ? { marketing_status: input.marketingStatus } : {}),
+      custom_fields: mergeCustomFields({}, write.custom_fields ?? {}),
+      // Contact-sync fields are always present, null when unset, so a reader can tell "empty" at a glance.
+      notes: write.notes ?? null,
+      job_title: write.job_title ?? null,
+      birthday: write.birthday ?? null,
+      postal_address: write.postal_address ?? null,
+      ...(write.marketing_status ? { marketing_status: write.marketing_status } : {}),
     };
     this.persons.set(person.id, this.stamp(person, at));
+    this.indexPerson(person);
+    return person;
+  }
+
+  /**
+   * Applies a PATCH: only the written fields change (a `null` clears one), emails and phones are
+   * replaced as a whole, and the search indexes follow. Undefined for an unknown or deleted person.
+   */
+  updatePerson(id: number, write: PersonWrite): Person | undefined {
+    const stored = this.persons.get(id);
+    if (!stored || stored.data.is_deleted) return undefined;
+    const at = this.now();
+    const person = stored.data;
+    this.unindexPerson(person);
+    const { custom_fields: custom, add_time: addTime, ...fields } = write;
+    Object.assign(person, fields);
+    if (addTime !== undefined) person.add_time = rfc3339(Date.parse(addTime));
+    if (custom !== undefined) person.custom_fields = mergeCustomFields(person.custom_fields, custom);
+    person.update_time = rfc3339(at);
+    stored.updatedAt = at;
     this.indexPerson(person);
     return person;
   }
@@ -185,23 +257,47 @@ export class SandboxStore {
     removeFromIndex(this.personsByName, fold(p.name), p.id);
   }
 
-  addOrganization(input: OrganizationInput): Organization {
+  addOrganization(write: OrganizationWrite & { name: string }): Organization {
     const at = this.now();
     const org: Organization = {
       id: this.nextOrganizationId++,
-      name: input.name,
-      owner_id: input.ownerId ?? ME_USER_ID,
-      add_time: input.addTime ? rfc3339(Date.parse(input.addTime)) : rfc3339(at),
+      name: write.name,
+      owner_id: write.owner_id ?? ME_USER_ID,
+      add_time: write.add_time ? rfc3339(Date.parse(write.add_time)) : rfc3339(at),
       update_time: rfc3339(at),
       is_deleted: false,
-      visible_to: input.visibleTo ?? this.defaultVisibility(),
-      label_ids: input.labelIds,
-      address: input.address as Organization['address'],
-      custom_fields: input.customFields,
-      ...(input.notes !== null ? { notes: input.notes } : {}),
+      visible_to: write.visible_to ?? this.defaultVisibility(),
+      label_ids: write.label_ids ?? [],
+      address: write.address ?? null,
+      website: write.website ?? null,
+      linkedin: write.linkedin ?? null,
+      industry: write.industry ?? null,
+      annual_revenue: write.annual_revenue ?? null,
+      employee_count: write.employee_count ?? null,
+      custom_fields: mergeCustomFields({}, write.custom_fields ?? {}),
+      ...(write.notes != null ? { notes: write.notes } : {}),
     };
     this.organizations.set(org.id, this.stamp(org, at));
     addToIndex(this.organizationsByName, fold(org.name), org.id);
+    return org;
+  }
+
+  /** Applies a PATCH to an organization; undefined for an unknown or deleted one. */
+  updateOrganization(id: number, write: OrganizationWrite): Organization | undefined {
+    const stored = this.organizations.get(id);
+    if (!stored || stored.data.is_deleted) return undefined;
+    const at = this.now();
+    const org = stored.data;
+    removeFromIndex(this.organizationsByName, fold(org.name), id);
+    const { custom_fields: custom, add_time: addTime, notes, ...fields } = write;
+    Object.assign(org, fields);
+    if (addTime !== undefined) org.add_time = rfc3339(Date.parse(addTime));
+    if (custom !== undefined) org.custom_fields = mergeCustomFields(org.custom_fields, custom);
+    if (notes === null) delete org.notes;
+    else if (notes !== undefined) org.notes = notes;
+    org.update_time = rfc3339(at);
+    stored.updatedAt = at;
+    addToIndex(this.organizationsByName, fold(org.name), id);
     return org;
   }
 
@@ -252,6 +348,75 @@ export class SandboxStore {
     if (lead.organization_id !== null) removeFromIndex(this.leadsByOrganization, lead.organization_id, id);
     removeFromIndex(this.leadsByKey, leadKey(lead), id);
     return true;
+  }
+
+  addNote(input: NoteInput): StoredNote {
+    const at = this.now();
+    const time = input.addTime ?? v1DateTime(at);
+    const userId = input.userId ?? ME_USER_ID;
+    const note: StoredNote = {
+      id: this.nextNoteId++,
+      user_id: userId,
+      deal_id: null,
+      person_id: input.personId,
+      org_id: input.orgId,
+      lead_id: input.leadId,
+      project_id: null,
+      content: input.content,
+      add_time: time,
+      update_time: v1DateTime(at),
+      active_flag: true,
+      pinned_to_lead_flag: input.pinnedToLead,
+      pinned_to_deal_flag: false,
+      pinned_to_organization_flag: input.pinnedToOrganization,
+      pinned_to_person_flag: input.pinnedToPerson,
+      pinned_to_project_flag: false,
+      last_update_user_id: userId,
+    };
+    this.notes.set(note.id, note);
+    if (note.lead_id !== null) {
+      addToIndex(this.notesByLead, note.lead_id, note.id);
+      addToIndex(this.notesByLeadContent, noteKey(note.lead_id, note.content), note.id);
+      this.notesOnLeads++;
+    }
+    if (note.person_id !== null) addToIndex(this.notesByPerson, note.person_id, note.id);
+    if (note.org_id !== null) addToIndex(this.notesByOrganization, note.org_id, note.id);
+    return note;
+  }
+
+  /** Notes are deleted for good. A lead's delete leaves its notes: Pipedrive's behaviour is undocumented. */
+  deleteNote(id: number): boolean {
+    const note = this.notes.get(id);
+    if (!note) return false;
+    this.notes.delete(id);
+    if (note.lead_id !== null) {
+      removeFromIndex(this.notesByLead, note.lead_id, id);
+      removeFromIndex(this.notesByLeadContent, noteKey(note.lead_id, note.content), id);
+      this.notesOnLeads--;
+    }
+    if (note.person_id !== null) removeFromIndex(this.notesByPerson, note.person_id, id);
+    if (note.org_id !== null) removeFromIndex(this.notesByOrganization, note.org_id, id);
+    return true;
+  }
+
+  /** A note as v1 answers it: the related person, organization and author by name (null when not linked). */
+  noteView(note: StoredNote): Note {
+    const person = note.person_id !== null ? this.persons.get(note.person_id)?.data : undefined;
+    const org = note.org_id !== null ? this.organizations.get(note.org_id)?.data : undefined;
+    const user = this.users.get(note.user_id);
+    return {
+      ...note,
+      deal: null,
+      person: person ? { name: person.name } : null,
+      organization: org ? { name: org.name } : null,
+      project: null,
+      user: user ? { email: user.email, name: user.name, is_you: user.id === ME_USER_ID } : null,
+    };
+  }
+
+  /** Surplus notes sharing lead and content (the importer's retries must not add a lead's note twice). */
+  duplicateNotes(): number {
+    return this.notesOnLeads - this.notesByLeadContent.size;
   }
 
   /** Soft delete (SPEC-v2: "Marks a person as deleted"). False when unknown or already deleted. */
@@ -318,6 +483,7 @@ export class SandboxStore {
       persons: [...this.persons.values()].map((s) => structuredClone(s.data)),
       organizations: [...this.organizations.values()].map((s) => structuredClone(s.data)),
       leads: [...this.leads.values()].map((s) => structuredClone(s.data)),
+      notes: [...this.notes.values()].map((n) => this.noteView(n)),
     };
   }
 }

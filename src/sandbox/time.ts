@@ -10,6 +10,23 @@ export function rfc3339(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
 }
 
+/** v1 entities (notes, fields): `YYYY-MM-DD HH:MM:SS` in UTC, e.g. `2019-12-09 13:59:21`. */
+export function v1DateTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+const V1_DATE_TIME_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+/** `YYYY-MM-DD HH:MM:SS` naming a real instant (v1 `add_time` of notes). */
+export function isV1DateTime(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    V1_DATE_TIME_RE.test(value) &&
+    isCalendarDate(value.slice(0, 10)) &&
+    !Number.isNaN(Date.parse(`${value.replace(' ', 'T')}Z`))
+  );
+}
+
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** `YYYY-MM-DD` that names a real calendar day. */

@@ -1,10 +1,11 @@
 /**
- * Request validation for creates, as documented in pipedrive-api.md §4.1 (leads, v1) and §5.2–5.3
- * (persons and organizations, v2). Pipedrive's exact 400 messages are undocumented and localised,
- * so ours only aim to be clear; clients must not parse them.
+ * Request validation for lead creates, as documented in pipedrive-api.md §4.1 (v1), and the helpers
+ * every validator shares (`contact-validation.ts` for v2 persons and organizations, `note-validation.ts`
+ * for notes). Pipedrive's exact 400 messages are undocumented and localised, so ours only aim to be
+ * clear; clients must not parse them.
  */
 import type { SandboxStore } from './store.js';
-import { isCalendarDate, isRfc3339 } from './time.js';
+import { isCalendarDate } from './time.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -24,60 +25,27 @@ export interface LeadInput {
   customFields: Record<string, unknown>;
 }
 
-export interface ContactDetailInput {
-  value: string;
-  primary: boolean;
-  label: string;
-}
-
-export interface PersonInput {
-  name: string;
-  firstName: string | null;
-  lastName: string | null;
-  ownerId: number | undefined;
-  orgId: number | null;
-  emails: ContactDetailInput[];
-  phones: ContactDetailInput[];
-  visibleTo: 1 | 3 | 5 | 7 | undefined;
-  labelIds: number[];
-  addTime: string | undefined;
-  customFields: Record<string, unknown>;
-  notes: string | null;
-  marketingStatus: string | undefined;
-}
-
-export interface OrganizationInput {
-  name: string;
-  ownerId: number | undefined;
-  visibleTo: 1 | 3 | 5 | 7 | undefined;
-  labelIds: number[];
-  address: Record<string, unknown> | null;
-  addTime: string | undefined;
-  customFields: Record<string, unknown>;
-  notes: string | null;
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CUSTOM_KEY_RE = /^[0-9a-f]{40}$/;
 const VISIBLE_TO_V1 = new Set(['1', '3', '5', '7']);
-const VISIBLE_TO_V2 = new Set([1, 3, 5, 7]);
-const MARKETING_STATUS = new Set(['no_consent', 'unsubscribed', 'subscribed', 'archived']);
 
 class Invalid extends Error {}
 
-function fail(message: string): never {
+/** Ends validation with a 400 carrying this message (caught by {@link run}). */
+export function fail(message: string): never {
   throw new Invalid(message);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isInteger(value: unknown): value is number {
+export function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
 }
 
-function run<T>(fn: () => T): Validation<T> {
+/** Runs a validator that calls {@link fail}, turning its failure into a `Validation`. */
+export function run<T>(fn: () => T): Validation<T> {
   try {
     return { ok: true, value: fn() };
   } catch (err) {
@@ -86,14 +54,15 @@ function run<T>(fn: () => T): Validation<T> {
   }
 }
 
-function optionalInteger(body: Record<string, unknown>, key: string): number | undefined {
+export function optionalInteger(body: Record<string, unknown>, key: string): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (!isInteger(v)) fail(`${key} must be an integer`);
   return v;
 }
 
-function owner(store: SandboxStore, id: number | undefined): number | undefined {
+/** An `owner_id` must be an active user of the company. */
+export function owner(store: SandboxStore, id: number | undefined): number | undefined {
   if (id === undefined) return undefined;
   const user = store.users.get(id);
   if (!user) fail(`owner_id ${id} is not a user of this company`);
@@ -238,137 +207,6 @@ export function validateLead(store: SandboxStore, body: unknown): Validation<Lea
       channel,
       channelId: (body.channel_id as string | null | undefined) ?? null,
       customFields,
-    };
-  });
-}
-
-function contactDetails(key: 'emails' | 'phones', raw: unknown): ContactDetailInput[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) fail(`${key} must be an array of objects { value, primary?, label? }`);
-  const items = raw.map((item, i) => {
-    // API v2 rejects v1's plain-string form (pipedrive-api.md §5.2).
-    if (!isObject(item))
-      fail(`${key}[${i}] must be an object { value, primary?, label? }, not a plain value`);
-    if (typeof item.value !== 'string') fail(`${key}[${i}].value must be a string`);
-    if (item.primary !== undefined && typeof item.primary !== 'boolean') {
-      fail(`${key}[${i}].primary must be a boolean`);
-    }
-    if (item.label !== undefined && typeof item.label !== 'string')
-      fail(`${key}[${i}].label must be a string`);
-    return { value: item.value, primary: item.primary === true, label: (item.label as string) ?? 'work' };
-  });
-  const primaries = items.filter((i) => i.primary).length;
-  if (primaries > 1) fail(`${key}: only one item can be primary`);
-  if (primaries === 0 && items[0]) items[0].primary = true;
-  return items;
-}
-
-function visibleToV2(body: Record<string, unknown>): 1 | 3 | 5 | 7 | undefined {
-  const v = body.visible_to;
-  if (v === undefined || v === null) return undefined;
-  if (!isInteger(v) || !VISIBLE_TO_V2.has(v))
-    fail('visible_to must be one of 1, 3, 5, 7 (an integer in API v2)');
-  return v as 1 | 3 | 5 | 7;
-}
-
-function labelIdsV2(body: Record<string, unknown>): number[] {
-  const v = body.label_ids;
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every(isInteger)) fail('label_ids must be an array of integers');
-  return v;
-}
-
-function customFieldsV2(body: Record<string, unknown>): Record<string, unknown> {
-  const v = body.custom_fields;
-  if (v === undefined || v === null) return {};
-  if (!isObject(v)) fail('custom_fields must be an object keyed by field key');
-  for (const [key, value] of Object.entries(v)) {
-    if (Array.isArray(value) && value.length === 0)
-      fail(`custom_fields.${key}: use null, not [], to clear a set field`);
-  }
-  return { ...v };
-}
-
-function addTime(body: Record<string, unknown>): string | undefined {
-  const v = body.add_time;
-  if (v === undefined || v === null) return undefined;
-  if (!isRfc3339(v)) fail('add_time must be an RFC 3339 date-time');
-  return v;
-}
-
-function optionalString(body: Record<string, unknown>, key: string): string | null {
-  const v = body[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') fail(`${key} must be a string`);
-  return v;
-}
-
-/** `POST /api/v2/persons` (pipedrive-api.md §5.2): strict types, objects for emails and phones. */
-export function validatePerson(store: SandboxStore, body: unknown): Validation<PersonInput> {
-  return run(() => {
-    if (!isObject(body)) fail('Request body must be a JSON object');
-    const firstName = optionalString(body, 'first_name');
-    const lastName = optionalString(body, 'last_name');
-    let name = body.name;
-    if (name === undefined || name === null) {
-      const joined = [firstName, lastName].filter(Boolean).join(' ');
-      if (joined === '') fail('name is required');
-      name = joined;
-    }
-    if (typeof name !== 'string' || name.trim() === '') fail('name must be a non-empty string');
-    const orgId = optionalInteger(body, 'org_id') ?? null;
-    if (orgId !== null) {
-      const org = store.organizations.get(orgId);
-      if (!org || org.data.is_deleted) fail(`Organization with id ${orgId} does not exist`);
-    }
-    const marketingStatus = body.marketing_status;
-    if (
-      marketingStatus !== undefined &&
-      (typeof marketingStatus !== 'string' || !MARKETING_STATUS.has(marketingStatus))
-    ) {
-      fail('marketing_status must be one of no_consent, unsubscribed, subscribed, archived');
-    }
-    const space = name.indexOf(' ');
-    return {
-      name,
-      firstName: firstName ?? (space > 0 ? name.slice(0, space) : name),
-      lastName: lastName ?? (space > 0 ? name.slice(space + 1) : null),
-      ownerId: owner(store, optionalInteger(body, 'owner_id')),
-      orgId,
-      emails: contactDetails('emails', body.emails),
-      phones: contactDetails('phones', body.phones),
-      visibleTo: visibleToV2(body),
-      labelIds: labelIdsV2(body),
-      addTime: addTime(body),
-      customFields: customFieldsV2(body),
-      notes: optionalString(body, 'notes'),
-      marketingStatus: marketingStatus as string | undefined,
-    };
-  });
-}
-
-/** `POST /api/v2/organizations` (pipedrive-api.md §5.3). */
-export function validateOrganization(store: SandboxStore, body: unknown): Validation<OrganizationInput> {
-  return run(() => {
-    if (!isObject(body)) fail('Request body must be a JSON object');
-    const name = body.name;
-    if (name === undefined || name === null) fail('name is required');
-    if (typeof name !== 'string' || name.trim() === '') fail('name must be a non-empty string');
-    let address: Record<string, unknown> | null = null;
-    if (body.address !== undefined && body.address !== null) {
-      if (!isObject(body.address)) fail('address must be an object { value, country, locality, … }');
-      if (typeof body.address.value !== 'string') fail('address.value is required when address is set');
-      address = { ...body.address };
-    }
-    return {
-      name,
-      ownerId: owner(store, optionalInteger(body, 'owner_id')),
-      visibleTo: visibleToV2(body),
-      labelIds: labelIdsV2(body),
-      address,
-      addTime: addTime(body),
-      customFields: customFieldsV2(body),
-      notes: optionalString(body, 'notes'),
     };
   });
 }

@@ -130,6 +130,93 @@ describe('request shape', () => {
     expect(server.requests[14]?.url).toContain('term=Acme+%26+Co');
   });
 
+  it('reads field catalogues, writes and lists notes, and reads and patches contacts at the right method and path', async () => {
+    server.handle((req, res) => {
+      if (req.method === 'GET' && /\/(personFields|organizationFields|notes)(\?|$)/.test(req.url)) {
+        return json(res, 200, { success: true, data: [] });
+      }
+      if (req.method === 'DELETE') return json(res, 200, { success: true, data: true });
+      return json(res, 200, { success: true, data: { id: 7 } });
+    });
+    const note = {
+      content: '<p>Met at the fair</p>',
+      lead_id: 'adf21080-0e10-11eb-879b-05d71fb426ec',
+      pinned_to_lead_flag: 1 as const,
+    };
+    const personPatch = {
+      job_title: 'CTO',
+      birthday: '1990-04-01',
+      postal_address: { value: 'Narva mnt 5, Tallinn', locality: 'Tallinn', country: 'Estonia' },
+      marketing_status: 'subscribed' as const,
+      label_ids: [2],
+      emails: [{ value: 'ann@example.com', primary: true, label: 'work' }],
+      notes: null,
+      custom_fields: { a1f3c9e27b4d5086e1f2a3b4c5d6e7f809112233: null },
+    };
+    const orgPatch = {
+      address: { value: 'Main St 1, Springfield' },
+      website: 'https://acme.example',
+      linkedin: null,
+      industry: 3,
+      employee_count: 250,
+      annual_revenue: 1_500_000,
+    };
+    await client.getPersonFields({ start: 0, limit: 500 });
+    await client.getOrganizationFields();
+    await client.addNote(note);
+    await client.listNotes({ lead_id: note.lead_id, sort: 'add_time ASC', limit: 500 });
+    await client.deleteNote(41);
+    await client.getPerson(12);
+    await client.updatePerson(12, personPatch);
+    await client.getOrganization(13);
+    await client.updateOrganization(13, orgPatch);
+
+    expect(server.requests.map((r) => `${r.method} ${decodeURIComponent(r.url)}`)).toEqual([
+      'GET /api/v1/personFields?start=0&limit=500',
+      'GET /api/v1/organizationFields',
+      'POST /api/v1/notes',
+      'GET /api/v1/notes?lead_id=adf21080-0e10-11eb-879b-05d71fb426ec&sort=add_time+ASC&limit=500',
+      'DELETE /api/v1/notes/41',
+      'GET /api/v2/persons/12',
+      'PATCH /api/v2/persons/12',
+      'GET /api/v2/organizations/13',
+      'PATCH /api/v2/organizations/13',
+    ]);
+    const [, , addNote, , , , patchPerson, , patchOrg] = server.requests;
+    expect(JSON.parse(addNote?.body ?? '')).toEqual(note);
+    // PATCH sends exactly the fields given, nulls included: null is how a field is cleared.
+    expect(JSON.parse(patchPerson?.body ?? '')).toEqual(personPatch);
+    expect(patchPerson?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(patchOrg?.body ?? '')).toEqual(orgPatch);
+    expect(server.requests[4]?.body).toBe('');
+  });
+
+  it('reports each new operation with its token cost', async () => {
+    server.handle((req, res) =>
+      req.method === 'DELETE'
+        ? json(res, 200, { success: true, data: true })
+        : json(res, 200, { success: true, data: req.url.includes('Fields') ? [] : { id: 1 } }),
+    );
+    await client.getPersonFields();
+    await client.getOrganizationFields();
+    await client.addNote({ content: 'x', person_id: 1 });
+    await client.deleteNote(1);
+    await client.getPerson(1);
+    await client.updatePerson(1, { job_title: 'CEO' });
+    await client.getOrganization(1);
+    await client.updateOrganization(1, { website: 'https://a.example' });
+    expect(events.map((e) => [e.operation, e.method, e.tokenCost])).toEqual([
+      ['personFields.list', 'GET', 20],
+      ['organizationFields.list', 'GET', 20],
+      ['notes.add', 'POST', 10],
+      ['notes.delete', 'DELETE', 6],
+      ['persons.get', 'GET', 1],
+      ['persons.update', 'PATCH', 5],
+      ['organizations.get', 'GET', 1],
+      ['organizations.update', 'PATCH', 5],
+    ]);
+  });
+
   it('keeps a base URL’s own path prefix (a proxy) and drops a trailing slash', async () => {
     server.handle((_req, res) => json(res, 200, { success: true, data: { id: 1 } }));
     const proxied = new PipedriveClient({ baseUrl: `${server.url}/pipedrive/`, apiToken: TOKEN });
@@ -206,6 +293,31 @@ describe('responses', () => {
     await expect(client.listPersons({ limit: 1, cursor: 'eyJpZCI6MX0' })).resolves.toMatchObject({
       nextCursor: null,
     });
+  });
+
+  it('reads a notes page, and resolves deleteNote only when Pipedrive answers data: true', async () => {
+    const note = { id: 3, content: 'Hi', lead_id: 'adf21080-0e10-11eb-879b-05d71fb426ec' };
+    server.handle((req, res) => {
+      if (req.method === 'GET') {
+        return json(res, 200, {
+          success: true,
+          data: [note],
+          additional_data: {
+            pagination: { start: 0, limit: 1, more_items_in_collection: true, next_start: 1 },
+          },
+        });
+      }
+      return json(res, 200, { success: true, data: req.url.endsWith('/3') });
+    });
+    await expect(client.listNotes({ lead_id: note.lead_id, limit: 1 })).resolves.toEqual({
+      items: [note],
+      start: 0,
+      limit: 1,
+      moreItems: true,
+      nextStart: 1,
+    });
+    await expect(client.deleteNote(3)).resolves.toBeUndefined();
+    await expect(client.deleteNote(4)).rejects.toThrow(/DELETE \/api\/v1\/notes\/4 .*data is not true/);
   });
 
   it('unwraps v2 search items', async () => {

@@ -9,10 +9,14 @@ import {
 import type { Lead, ResponseEvent } from '../../src/pipedrive/types.js';
 import {
   CUSTOM_FIELD_KEYS,
+  INDUSTRY_OPTIONS,
   LEAD_LABEL_IDS,
   ME_USER_ID,
+  ORGANIZATION_FIELD_KEYS,
+  PERSON_FIELD_KEYS,
   type RunningSandbox,
   startSandbox,
+  TIER_OPTIONS,
 } from '../../src/sandbox/index.js';
 
 /** Every call the client makes, against the real sandbox over HTTP. */
@@ -204,6 +208,94 @@ describe('PipedriveClient against the sandbox', () => {
     expect(firstPage).toMatchObject({ start: 0, limit: 2, moreItems: true, nextStart: 2 });
     const secondPage = await client.getDealFields({ start: 2, limit: 2 });
     expect(secondPage.items[0]?.id).toBe(fields.items[2]?.id);
+  });
+
+  it('reads the person and organization field catalogues page by page', async () => {
+    const all = await client.getPersonFields({ limit: 500 });
+    expect(all.moreItems).toBe(false);
+    expect(all.items.map((f) => f.key)).toEqual(
+      expect.arrayContaining([
+        'job_title',
+        'postal_address',
+        'birthday',
+        ...Object.values(PERSON_FIELD_KEYS),
+      ]),
+    );
+    const first = await client.getPersonFields({ limit: 3 });
+    expect(first).toMatchObject({ start: 0, limit: 3, moreItems: true, nextStart: 3 });
+    const next = await client.getPersonFields({ start: first.nextStart, limit: 3 });
+    expect(next.items.map((f) => f.key)).toEqual(all.items.slice(3, 6).map((f) => f.key));
+
+    const orgFields = await client.getOrganizationFields();
+    const industry = orgFields.items.find((f) => f.key === 'industry');
+    expect(industry?.options?.map((o) => o.id)).toEqual(INDUSTRY_OPTIONS.map((o) => o.id));
+  });
+
+  it('adds a note to a lead, lists the lead’s notes, and deletes it', async () => {
+    const person = await client.addPerson({ name: 'Noted' });
+    const lead = await client.addLead({ title: 'Noted lead', person_id: person.id });
+    const note = await client.addNote({
+      content: 'Met at the fair',
+      lead_id: lead.id,
+      pinned_to_lead_flag: 1,
+    });
+    expect(note).toMatchObject({ content: 'Met at the fair', lead_id: lead.id, pinned_to_lead_flag: true });
+    await client.addNote({ content: 'About the person only', person_id: person.id });
+
+    const page = await client.listNotes({ lead_id: lead.id, limit: 500 });
+    expect(page).toMatchObject({ start: 0, moreItems: false });
+    expect(page.items.map((n) => n.id)).toEqual([note.id]);
+
+    await expect(client.deleteNote(note.id)).resolves.toBeUndefined();
+    expect((await client.listNotes({ lead_id: lead.id })).items).toEqual([]);
+    await expect(client.deleteNote(note.id)).rejects.toBeInstanceOf(PipedriveNotFoundError);
+  });
+
+  it('reads persons and organizations by id and fills their empty fields with PATCH', async () => {
+    const org = await client.addOrganization({ name: 'Initech' });
+    const person = await client.addPerson({ name: 'Peter Gibbons', org_id: org.id });
+    expect(await client.getPerson(person.id)).toMatchObject({ job_title: null, postal_address: null });
+
+    const updated = await client.updatePerson(person.id, {
+      job_title: 'Programmer',
+      postal_address: { value: '4120 Freidrich Ln, Austin, TX', locality: 'Austin' },
+      custom_fields: { [PERSON_FIELD_KEYS.npsScore]: 3 },
+    });
+    expect(updated).toMatchObject({
+      name: 'Peter Gibbons',
+      org_id: org.id,
+      job_title: 'Programmer',
+      postal_address: { locality: 'Austin' },
+      custom_fields: { [PERSON_FIELD_KEYS.npsScore]: 3 },
+    });
+    await expect(client.getPerson(person.id)).resolves.toEqual(updated);
+
+    const orgUpdated = await client.updateOrganization(org.id, {
+      website: 'https://initech.example',
+      industry: INDUSTRY_OPTIONS[0].id,
+      employee_count: 400,
+      custom_fields: { [ORGANIZATION_FIELD_KEYS.tier]: TIER_OPTIONS[2].id },
+    });
+    expect(orgUpdated).toMatchObject({
+      name: 'Initech',
+      website: 'https://initech.example',
+      employee_count: 400,
+    });
+    await expect(client.getOrganization(org.id)).resolves.toEqual(orgUpdated);
+
+    await expect(client.updatePerson(9999, { job_title: 'x' })).rejects.toBeInstanceOf(
+      PipedriveNotFoundError,
+    );
+    const invalid = await client
+      .updateOrganization(org.id, { industry: 1 })
+      .catch((e: unknown) => e as PipedriveValidationError);
+    expect(invalid).toBeInstanceOf(PipedriveValidationError);
+    expect(invalid.message).toContain('PATCH /api/v2/organizations/');
+    expect(events.map((e) => [e.operation, e.method, e.status, e.tokenCost]).slice(-3)).toEqual([
+      ['organizations.get', 'GET', 200, 1],
+      ['persons.update', 'PATCH', 404, 5],
+      ['organizations.update', 'PATCH', 400, 5],
+    ]);
   });
 
   it('reports the same token spend the sandbox charged', async () => {

@@ -61,6 +61,7 @@ describe('lead-importer sandbox', () => {
         seed: '7',
         'api-token': 'secret',
         'no-limits': true,
+        'no-campaigns': true,
         'search-lag-ms': '2000',
         'oauth-client-id': 'cid',
       },
@@ -79,6 +80,7 @@ describe('lead-importer sandbox', () => {
       seed: 7,
       apiToken: 'secret',
       limits: false,
+      campaigns: false,
       searchLagMs: 2000,
       oauth: { clientId: 'cid' },
     });
