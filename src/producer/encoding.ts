@@ -1,12 +1,20 @@
 /**
  * Text encodings of real-world CSV exports: UTF-8 (with or without BOM), UTF-16 LE/BE (Excel's
- * "Unicode text"), and Windows-1252 (Excel on Windows, older CRMs). Detected from the first
- * bytes; `--encoding` overrides.
+ * "Unicode text"), Windows-1252 (Excel on Windows, older CRMs) and Mac Roman (Excel for Mac's
+ * "CSV (Macintosh)"). Detected from the first bytes; `--encoding` overrides.
  */
+import { decodeMacRoman } from './mac-roman.js';
+import { decodeWindows1252 } from './windows-1252.js';
 
-export type CsvEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+export type CsvEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'macintosh';
 
-export const CSV_ENCODINGS: readonly CsvEncoding[] = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'];
+export const CSV_ENCODINGS: readonly CsvEncoding[] = [
+  'utf-8',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'macintosh',
+];
 
 export interface DetectedEncoding {
   encoding: CsvEncoding;
@@ -14,7 +22,10 @@ export interface DetectedEncoding {
   bom: boolean;
 }
 
-/** Accepts the usual spellings: `utf8`, `UTF-16LE`, `latin1`, `cp1252`, `iso-8859-1`… */
+/**
+ * Accepts the usual spellings: `utf8`, `UTF-16LE`, `latin1`, `cp1252`, `iso-8859-1`, `mac`,
+ * `macroman`, `mac-roman`, `x-mac-roman`…
+ */
 export function parseEncodingName(name: string): CsvEncoding | undefined {
   const n = name
     .trim()
@@ -24,6 +35,8 @@ export function parseEncodingName(name: string): CsvEncoding | undefined {
   if (n === 'utf16le' || n === 'utf16' || n === 'ucs2') return 'utf-16le';
   if (n === 'utf16be') return 'utf-16be';
   if (['windows1252', 'cp1252', 'latin1', 'iso88591', 'ansi'].includes(n)) return 'windows-1252';
+  // cp10000 is Windows' code page number for Mac Roman.
+  if (['macintosh', 'mac', 'macroman', 'xmacroman', 'macosroman', 'cp10000'].includes(n)) return 'macintosh';
   return undefined;
 }
 
@@ -108,43 +121,6 @@ function utf8Evidence(bytes: Uint8Array): { valid: number; invalid: number } {
   return { valid, invalid };
 }
 
-/* Windows-1252 differs from Latin-1 only in 0x80–0x9F. Node's TextDecoder decodes that range as
-   C1 controls (it treats the label as Latin-1), so the 27 printable characters are mapped here. */
-const CP1252_HIGH: Record<number, string> = {
-  128: '€',
-  130: '‚',
-  131: 'ƒ',
-  132: '„',
-  133: '…',
-  134: '†',
-  135: '‡',
-  136: 'ˆ',
-  137: '‰',
-  138: 'Š',
-  139: '‹',
-  140: 'Œ',
-  142: 'Ž',
-  145: '‘',
-  146: '’',
-  147: '“',
-  148: '”',
-  149: '•',
-  150: '–',
-  151: '—',
-  152: '˜',
-  153: '™',
-  154: 'š',
-  155: '›',
-  156: 'œ',
-  158: 'ž',
-  159: 'Ÿ',
-};
-
-function decodeWindows1252(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  return text.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0)] ?? c);
-}
-
 /** A streaming decoder: feed byte chunks, get text; a character split across chunks is kept for the next. */
 export interface ChunkDecoder {
   decode(chunk: Uint8Array): string;
@@ -153,9 +129,9 @@ export interface ChunkDecoder {
 }
 
 export function createChunkDecoder(encoding: CsvEncoding): ChunkDecoder {
-  if (encoding === 'windows-1252') {
-    return { decode: decodeWindows1252, end: () => '' };
-  }
+  // Single-byte: a chunk boundary never splits a character, so nothing is carried.
+  if (encoding === 'windows-1252') return { decode: decodeWindows1252, end: () => '' };
+  if (encoding === 'macintosh') return { decode: decodeMacRoman, end: () => '' };
   // ignoreBOM false: the decoder drops a leading BOM itself.
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
   return {

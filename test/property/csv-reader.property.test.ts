@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/producer/csv-reader.js';
 import { type CsvEncoding, detectEncoding } from '../../src/producer/encoding.js';
+import { MAC_ROMAN_HIGH } from '../../src/producer/mac-roman.js';
 
 /**
  * Round trip: any table written by a correct CSV writer, with any supported delimiter, line
@@ -40,6 +41,17 @@ function encodeCp1252(text: string): Buffer {
   return Buffer.from([...text].map((c) => CP1252_BYTE.get(c) ?? c.charCodeAt(0)));
 }
 
+/** Printable Mac Roman: ASCII and all 128 characters at 0x80–0xFF (the table itself is tested in encoding.property). */
+const MAC_ROMAN_CHARS = [
+  ...Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)),
+  ...MAC_ROMAN_HIGH,
+];
+const MAC_ROMAN_BYTE = new Map([...MAC_ROMAN_HIGH].map((c, i) => [c, 0x80 + i]));
+
+function encodeMacRoman(text: string): Buffer {
+  return Buffer.from([...text].map((c) => MAC_ROMAN_BYTE.get(c) ?? c.charCodeAt(0)));
+}
+
 function encode(text: string, encoding: CsvEncoding, bom: boolean): Buffer {
   switch (encoding) {
     case 'utf-8':
@@ -56,6 +68,8 @@ function encode(text: string, encoding: CsvEncoding, bom: boolean): Buffer {
     }
     case 'windows-1252':
       return encodeCp1252(text);
+    case 'macintosh':
+      return encodeMacRoman(text);
   }
 }
 
@@ -103,6 +117,11 @@ const unicodeCell = fc
   )
   .map((parts) => parts.join('').replace(/[\u0000\ufffd]/g, ''))
   .filter((cell) => (cell.match(/[\u0001-\u0008\u000b\u000c\u000e-\u001f]/g) ?? []).length === 0);
+const macRomanCell = fc
+  .array(fc.oneof(fc.constantFrom(...MAC_ROMAN_CHARS), fc.constantFrom('"', '\n', '\r\n', '\t')), {
+    maxLength: 12,
+  })
+  .map((chars) => chars.join(''));
 const cp1252Cell = fc
   .array(fc.oneof(fc.constantFrom(...CP1252_CHARS), fc.constantFrom('"', '\n', '\r\n', '\t')), {
     maxLength: 12,
@@ -199,6 +218,26 @@ describe('openCsv reads back any table a correct CSV writer wrote', () => {
         async (t, delimiter, eol, chunkBytes) => {
           const { header, text, expected } = render(t, delimiter, eol);
           const { csv, rows } = await readBack(encodeCp1252(text), { encoding: 'windows-1252', chunkBytes });
+          expect(csv.delimiter).toBe(delimiter);
+          expect(csv.header).toEqual(header);
+          expect(rows).toEqual(expected);
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('in Mac Roman (named with --encoding), for text within its repertoire', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        table(macRomanCell),
+        fc.constantFrom(...DELIMITERS),
+        fc.constantFrom(...LINE_ENDINGS),
+        fc.integer({ min: 1, max: 48 }),
+        async (t, delimiter, eol, chunkBytes) => {
+          const { header, text, expected } = render(t, delimiter, eol);
+          const { csv, rows } = await readBack(encodeMacRoman(text), { encoding: 'macintosh', chunkBytes });
+          expect(csv.encoding).toBe('macintosh');
           expect(csv.delimiter).toBe(delimiter);
           expect(csv.header).toEqual(header);
           expect(rows).toEqual(expected);
