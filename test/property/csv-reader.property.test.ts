@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/producer/csv-reader.js';
 import { type CsvEncoding, detectEncoding } from '../../src/producer/encoding.js';
+import { AmbiguousEncodingError } from '../../src/producer/errors.js';
 import { MAC_ROMAN_HIGH } from '../../src/producer/mac-roman.js';
 
 /**
@@ -253,7 +254,11 @@ const WELL_FORMED_MULTIBYTE =
   /[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}/;
 
 describe('encoding detection', () => {
-  it('reads a Windows-1252 file with no well-formed UTF-8 sequence as Windows-1252, even one ending in an accent', async () => {
+  // Random characters from Windows-1252's repertoire are not always Windows-1252 text: "a…b" reads
+  // as "aÖb" in Mac Roman, and "Kšnig" as "König". Since Mac Roman joined, such bytes are read as
+  // whichever reading is clearly text, or refused with the ambiguity error (encoding.property tests
+  // that text as people write it is never read wrong); never as UTF-8.
+  it('never reads a file with no well-formed UTF-8 sequence as UTF-8 (unless ASCII), even one ending in an accent', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.constantFrom(...CP1252_CHARS, '\n', ','), { minLength: 1, maxLength: 200 }),
@@ -264,9 +269,13 @@ describe('encoding detection', () => {
           const ascii = /^[\x00-\x7f]*$/.test(latin1);
           const path = join(dir, `t${files++}.csv`);
           writeFileSync(path, bytes);
-          const csv = await openCsv(path);
-          await csv.close();
-          expect(csv.encoding).toBe(ascii ? 'utf-8' : 'windows-1252');
+          const csv = await openCsv(path).catch((err: unknown) => {
+            expect(err).toBeInstanceOf(AmbiguousEncodingError);
+            return undefined;
+          });
+          await csv?.close();
+          if (ascii) expect(csv?.encoding).toBe('utf-8');
+          else if (csv) expect(['windows-1252', 'macintosh']).toContain(csv.encoding);
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
