@@ -40,7 +40,8 @@ Options:
   --date-format FMT      DD/MM/YYYY or MM/DD/YYYY, for dates like 03/04/2025
   --currency CODE        currency of amounts that name none (default: the mapping's, else the
                          Pipedrive user's default currency)
-  --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 (default: detected)
+  --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 | macintosh (Mac Roman)
+                         (default: detected; a file that fits two is refused until you choose)
   --delimiter D          , | ; | tab | "|" (default: detected from the header line)
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth),

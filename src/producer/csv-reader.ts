@@ -2,8 +2,14 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { type CsvError, type Options as CsvParseOptions, parse } from 'csv-parse';
 import { detectDelimiter } from './delimiter.js';
-import { type CsvEncoding, createChunkDecoder, decodeChunks, detectEncoding } from './encoding.js';
-import { CsvFormatError } from './errors.js';
+import {
+  CSV_ENCODINGS,
+  type CsvEncoding,
+  createChunkDecoder,
+  decodeChunks,
+  detectFileEncoding,
+} from './encoding.js';
+import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
 
 export interface CsvReadOptions {
   /** Name used in messages. @defaultValue the path */
@@ -76,7 +82,13 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   assertNotSpreadsheet(sample, name);
   const detected = options.encoding
     ? { encoding: options.encoding, bom: hasBom(sample) }
-    : detectEncoding(sample, size <= sample.length);
+    : await detectFileEncoding(path, sample, { size, displayName: name }).catch((err: unknown) => {
+        // Binary data fits no encoding: say so, rather than ask which of two it is.
+        if (err instanceof AmbiguousEncodingError) {
+          assertText(createChunkDecoder('windows-1252').decode(sample), name, 'windows-1252');
+        }
+        throw err;
+      });
   const sampleText = normaliseLineBreaks(createChunkDecoder(detected.encoding).decode(sample)).replace(
     /^\uFEFF/,
     '',
@@ -301,7 +313,7 @@ function assertText(text: string, name: string, encoding: CsvEncoding): void {
   }
   if (control > Math.max(8, text.length * 0.01)) {
     throw new CsvFormatError(
-      `${name} does not look like a text CSV file (many control or undecodable characters as ${encoding}). Export it as CSV, or pass --encoding utf-8|utf-16le|utf-16be|windows-1252.`,
+      `${name} does not look like a text CSV file (many control or undecodable characters as ${encoding}). Export it as CSV, or pass --encoding ${CSV_ENCODINGS.join('|')}.`,
     );
   }
 }

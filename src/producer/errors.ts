@@ -9,6 +9,25 @@ export class CsvFormatError extends UsageError {
   override name = 'CsvFormatError';
 }
 
+/**
+ * The file's bytes read as text in more than one encoding (Windows-1252 and Mac Roman give the same
+ * bytes different accents), and nothing in them says which: the import stops before anything is
+ * enqueued. The message shows a line read each way and the `--encoding` values to choose from.
+ */
+export class AmbiguousEncodingError extends CsvFormatError {
+  override name = 'AmbiguousEncodingError';
+
+  constructor(
+    message: string,
+    /** The encodings that fit, the more plausible first. */
+    readonly candidates: readonly string[],
+    /** The line shown in the message. */
+    readonly line: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** The mapping cannot be used: unknown column or Pipedrive field, bad option, bad default. Exit 2. */
 export class MappingError extends UsageError {
   override name = 'MappingError';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ACCENTED_ROWS,
   GENERATED_FIXTURES,
   type GeneratedFixture,
   GOOD_ROWS,
@@ -60,6 +61,9 @@ const padding = (firstLine: number): [number, string[]][] =>
     firstLine + i,
     [`Padding Person ${i}`, `padding${i}@example.org`, `Padding ${i} Ltd`],
   ]);
+/** The accented rows of the Mac Roman and Windows-1252 fixtures, from line `firstLine` on. */
+const accented = (firstLine: number): [number, readonly string[]][] =>
+  ACCENTED_ROWS.map((cells, i) => [firstLine + i, cells]);
 const notText = /is not a text CSV file|does not look like a text CSV file/;
 const notUtf8 = /not valid UTF-8/;
 
@@ -130,6 +134,20 @@ const CORPUS: Record<string, Outcome> = {
       [PADDING_ROWS + 4, ada],
     ],
     rejects: [{ line: PADDING_ROWS + 3, column: 'Name', reason: notUtf8 }],
+  },
+  'excel-mac-roman.csv': { enqueued: accented(2), rejects: [] },
+  'excel-windows-1252.csv': { enqueued: accented(2), rejects: [] },
+  'ambiguous-single-byte.csv': {
+    refused:
+      /ambiguous-single-byte\.csv: cannot tell the text encoding: line 3 reads "Jonas K.nig" as (Windows-1252|Mac Roman \(macintosh\)) and "Jonas K.nig" as .*--encoding (windows-1252|macintosh) or --encoding (windows-1252|macintosh)/,
+  },
+  'mac-roman-after-sample.csv': {
+    enqueued: [...padding(2), ...accented(PADDING_ROWS + 2), [PADDING_ROWS + 7, ada]],
+    rejects: [],
+  },
+  'windows-1252-after-sample.csv': {
+    enqueued: [...padding(2), ...accented(PADDING_ROWS + 2), [PADDING_ROWS + 7, ada]],
+    rejects: [],
   },
   'mixed-good-and-bad.csv': {
     enqueued: [

@@ -1,8 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { detectEncoding } from '../../src/producer/encoding.js';
-import { HOSTILE_DIR } from '../fixtures/hostile/generate.js';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { loadConfig } from '../../src/config/config.js';
+import { type CsvReadOptions, type CsvRow, openCsv } from '../../src/producer/csv-reader.js';
+import { detectEncoding, detectFileEncoding, parseEncodingName } from '../../src/producer/encoding.js';
+import { AmbiguousEncodingError, CsvFormatError } from '../../src/producer/errors.js';
+import { importCsv } from '../../src/producer/import-csv.js';
+import { formatSummary } from '../../src/producer/report-format.js';
+import {
+  ACCENTED_ROWS,
+  HOSTILE_DIR,
+  macRoman,
+  PADDING_ROWS,
+  windows1252,
+  writeGeneratedFixture,
+} from '../fixtures/hostile/generate.js';
+import { testRedis, testRedisUrl } from '../helpers/redis.js';
+import { runImport, takeEnqueuedJobs } from './run-import.js';
 
 const latin1 = (text: string) => Buffer.from(text, 'latin1');
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
@@ -23,7 +40,8 @@ describe('encoding detection of files that mix encodings', () => {
 
   it('does not take byte runs that only look like UTF-8 (overlong forms, surrogates) for UTF-8', () => {
     // E0 80 80 is an overlong form and ED A0 80 a surrogate: both invalid UTF-8 (Unicode Table 3-7).
-    expect(detectEncoding(latin1('Name\nà\x80\x80 Café\n')).encoding).toBe('windows-1252');
+    // "à€€" reads as text in Mac Roman too ("‡ÄÄ"), so the line says more, as a real file would.
+    expect(detectEncoding(latin1('Name\nà\x80\x80 Café Crème\n')).encoding).toBe('windows-1252');
     expect(detectEncoding(latin1('Name\ní\xa0\x80 Café\n')).encoding).toBe('windows-1252');
   });
 
@@ -46,3 +64,216 @@ describe('encoding detection of files that mix encodings', () => {
     expect(detectEncoding(cp1252).encoding).toBe('windows-1252');
   });
 });
+
+const redis = testRedis();
+const hostile = (name: string) => join(HOSTILE_DIR, name);
+const generatedDir = mkdtempSync(join(tmpdir(), 'lpi-encoding-'));
+afterAll(() => rmSync(generatedDir, { recursive: true, force: true }));
+
+async function readRows(path: string, options: CsvReadOptions = {}) {
+  const csv = await openCsv(path, options);
+  const rows: CsvRow[] = [];
+  for await (const r of csv.rows()) rows.push(r);
+  return { encoding: csv.encoding, rows };
+}
+
+/** What the Mac Roman and Windows-1252 fixtures hold, from line `firstLine` on. */
+const accented = (firstLine: number) => ACCENTED_ROWS.map((cells, i) => ({ line: firstLine + i, cells }));
+
+const AMBIGUOUS_MESSAGE =
+  'ambiguous-single-byte.csv: cannot tell the text encoding: line 3 reads "Jonas Kšnig" as Windows-1252 and "Jonas König" as Mac Roman (macintosh). Open the file and check which is right, then pass --encoding windows-1252 or --encoding macintosh (or save it as "CSV UTF-8").';
+
+describe('Mac Roman (Excel for Mac) and Windows-1252', () => {
+  it('reads an Excel-for-Mac "CSV (Macintosh)" file (Mac Roman, CR line endings) with its accents and curly quotes', async () => {
+    const { encoding, rows } = await readRows(hostile('excel-mac-roman.csv'));
+    expect(encoding).toBe('macintosh');
+    expect(rows).toEqual(accented(2));
+  });
+
+  it('still reads the same names written by Excel on Windows as Windows-1252', async () => {
+    const { encoding, rows } = await readRows(hostile('excel-windows-1252.csv'));
+    expect(encoding).toBe('windows-1252');
+    expect(rows).toEqual(accented(2));
+  });
+
+  it('says macintosh in the dry run summary, and validates the names as written', async () => {
+    const config = loadConfig({ REDIS_URL: testRedisUrl(), PIPEDRIVE_API_TOKEN: 'unused-offline' });
+    const summary = await importCsv({
+      file: hostile('excel-mac-roman.csv'),
+      config,
+      dryRun: true,
+      offline: true,
+    });
+    expect(summary).toMatchObject({ encoding: 'macintosh', rows: 5, valid: 5, rejected: 0 });
+    expect(formatSummary(summary)).toContain('excel-mac-roman.csv (5 rows, macintosh, ","-separated)');
+  });
+
+  it.each([
+    ['é 0xE9 / 0x8E', 'Renée Dubois'],
+    ['ü 0xFC / 0x9F', 'Jürgen Müller'],
+    ['ø 0xF8 / 0xBF', 'Søren Bjørn'],
+    ['ñ 0xF1 / 0x96', 'Iñaki Muñoz Peña'],
+    ['curly quotes 0x93 0x94 / 0xD2 0xD3', '“Acme” Ltd'],
+    ['en dashes 0x96 / 0xD0', 'Paris – Lyon – Nice'],
+  ])('tells the two apart by %s ("%s"), with LF or CR line endings', (_, name) => {
+    for (const eol of ['\n', '\r']) {
+      const text = `Name${eol}${name}${eol}`;
+      expect(detectEncoding(windows1252(text), true).encoding).toBe('windows-1252');
+      expect(detectEncoding(macRoman(text), true).encoding).toBe('macintosh');
+    }
+  });
+
+  it('asks rather than guesses when the accents read as text both ways', () => {
+    // Each reads as plausible text in both: "König"/"Kšnig", "“le chef”"/"ìle chefî", "don’t"/"donít".
+    for (const [bytes, readings] of [
+      [macRoman('Name\nJonas König\n'), ['"Jonas Kšnig" as Windows-1252', '"Jonas König" as Mac Roman']],
+      [windows1252('Name\n“le chef”\n'), ['"“le chef”" as Windows-1252', '"ìle chefî" as Mac Roman']],
+      [windows1252('Name\ndon’t\n'), ['"don’t" as Windows-1252', '"donít" as Mac Roman']],
+    ] as const) {
+      const error = catchError(() => detectEncoding(bytes, true, 'leads.csv'));
+      expect(error).toBeInstanceOf(AmbiguousEncodingError);
+      expect(error).toBeInstanceOf(CsvFormatError);
+      for (const reading of readings) expect(error?.message).toContain(reading);
+      expect((error as AmbiguousEncodingError).candidates).toHaveLength(2);
+    }
+  });
+
+  it('takes CR-only line endings (classic Mac OS, Excel for Mac) as a hint for Mac Roman, not as proof', () => {
+    // "ñ" read as Windows-1252 is an en dash inside a word: odd, but not impossible.
+    const text = (eol: string) => `Name,Company${eol}Ana Muñoz,Muñoz Hermanos${eol}`;
+    expect(() => detectEncoding(macRoman(text('\n')), true)).toThrow(AmbiguousEncodingError);
+    expect(detectEncoding(macRoman(text('\r')), true).encoding).toBe('macintosh');
+    // A hint does not outweigh the bytes: the same names in Windows-1252 with CR stay Windows-1252.
+    expect(detectEncoding(windows1252(text('\r')), true).encoding).toBe('windows-1252');
+  });
+
+  it('stops a file that fits both before anything is read, naming both encodings and --encoding', async () => {
+    const error = await openCsv(hostile('ambiguous-single-byte.csv'), {
+      displayName: 'ambiguous-single-byte.csv',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmbiguousEncodingError);
+    expect((error as Error).message).toBe(AMBIGUOUS_MESSAGE);
+    expect(error).toMatchObject({ candidates: ['windows-1252', 'macintosh'], line: 3 });
+  });
+
+  it('reads the file as told with --encoding macintosh (or mac, macroman, mac-roman, x-mac-roman)', async () => {
+    for (const name of [
+      'macintosh',
+      'mac',
+      'macroman',
+      'mac-roman',
+      'x-mac-roman',
+      'Mac Roman',
+      'MACINTOSH',
+    ]) {
+      expect(parseEncodingName(name), name).toBe('macintosh');
+    }
+    const mac = await readRows(hostile('ambiguous-single-byte.csv'), { encoding: 'macintosh' });
+    expect(mac.rows[1]?.cells).toEqual(['Jonas König', 'jonas@example.de', 'Bau GmbH']);
+    const windows = await readRows(hostile('ambiguous-single-byte.csv'), { encoding: 'windows-1252' });
+    expect(windows.rows[1]?.cells[0]).toBe('Jonas Kšnig');
+  });
+
+  it('imports the file with --encoding macintosh through the CLI, which lists macintosh in its help', {
+    timeout: 120_000,
+  }, async () => {
+    const run = await runImport(hostile('ambiguous-single-byte.csv'), { args: ['--encoding', 'macintosh'] });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.summary).toMatchObject({ encoding: 'macintosh', rows: 2, enqueued: 2, rejected: 0 });
+    const jobs = await takeEnqueuedJobs(redis, run.prefix);
+    expect(jobs.map((j) => j.cells)).toEqual([
+      ['Ada Lovelace', 'ada@example.org', 'Analytical Engines'],
+      ['Jonas König', 'jonas@example.de', 'Bau GmbH'],
+    ]);
+
+    let help = '';
+    const stdout = new PassThrough().on('data', (d) => {
+      help += d;
+    });
+    expect(await main(['import', '--help'], { stdout, stderr: new PassThrough(), env: {} })).toBe(0);
+    expect(help).toMatch(/--encoding ENC +utf-8 \| utf-16le \| utf-16be \| windows-1252 \| macintosh/);
+  });
+
+  it.each([
+    ['mac-roman-after-sample.csv', 'macintosh'],
+    ['windows-1252-after-sample.csv', 'windows-1252'],
+  ] as const)('detects %s, whose first accent is past the 64 KiB sample, as %s', async (name, want) => {
+    const path = await writeGeneratedFixture(generatedDir, name);
+    expect(statSync(path).size).toBeGreaterThan(64 * 1024);
+    const { encoding, rows } = await readRows(path);
+    expect(encoding).toBe(want);
+    expect(rows.filter((r) => r.error !== undefined)).toEqual([]);
+    expect(rows.slice(PADDING_ROWS, PADDING_ROWS + ACCENTED_ROWS.length)).toEqual(accented(PADDING_ROWS + 2));
+  });
+});
+
+describe('detectFileEncoding reading past the sample', () => {
+  /** `count` ASCII lines (about 60 bytes each): far more than the 64 KiB sample. */
+  const asciiLines = (count: number, eol: string) =>
+    Array.from({ length: count }, (_, i) => `Person ${i},person${i}@example.org,Company ${i}${eol}`).join('');
+
+  async function detect(bytes: Buffer, chunkBytes?: number) {
+    const path = join(generatedDir, `detect-${Math.random().toString(36).slice(2)}.csv`);
+    writeFileSync(path, bytes);
+    const sample = bytes.subarray(0, 64 * 1024);
+    return detectFileEncoding(path, sample, {
+      size: bytes.length,
+      displayName: 'big.csv',
+      ...(chunkBytes ? { chunkBytes } : {}),
+    });
+  }
+
+  it.each([
+    [undefined, '\r\n'],
+    [97, '\r\n'],
+    [97, '\r'],
+    [4096, '\n'],
+  ] as const)(
+    'names the right line of an ambiguous byte far past the sample (chunks of %s bytes, %j)',
+    async (chunkBytes, eol) => {
+      // 3,000 lines of ASCII, so a CRLF falls across many chunk boundaries, then "König" in Mac Roman.
+      const bytes = Buffer.concat([
+        Buffer.from(`Name,Email,Company${eol}${asciiLines(3000, eol)}`),
+        macRoman(`Jonas König,jonas@example.de,Bau GmbH${eol}`),
+        Buffer.from(asciiLines(10, eol)),
+      ]);
+      const error = await detect(bytes, chunkBytes).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AmbiguousEncodingError);
+      // CR-only endings lean to Mac Roman, so the readings are listed in either order.
+      expect((error as Error).message).toMatch(
+        /^big\.csv: cannot tell the text encoding: line 3002 reads "Jonas K.nig" as /,
+      );
+      expect(error).toMatchObject({ line: 3002 });
+    },
+  );
+
+  it('takes a file that is ASCII to its end for UTF-8', async () => {
+    expect(await detect(Buffer.from(`Name${'\n'}${asciiLines(3000, '\n')}`), 1000)).toEqual({
+      encoding: 'utf-8',
+      bom: false,
+    });
+  });
+
+  it('takes a file whose first non-ASCII bytes past the sample are UTF-8 for UTF-8', async () => {
+    const bytes = Buffer.from(`Name\n${asciiLines(3000, '\n')}Zoë Ørsted,zoe@example.dk,Ørsted A/S\n`);
+    expect(await detect(bytes)).toEqual({ encoding: 'utf-8', bom: false });
+  });
+
+  it('reads on past an undecided sample until the bytes decide', async () => {
+    // "König" alone fits both; "Müller" 64 KiB further down does not ("MŸller" in Windows-1252).
+    const bytes = Buffer.concat([
+      macRoman(`Name\nJonas König,jonas@example.de,Bau GmbH\n${asciiLines(3000, '\n')}`),
+      macRoman('François Müller,francois@example.ch,Müller & Söhne GmbH\n'),
+    ]);
+    expect(await detect(bytes, 1000)).toEqual({ encoding: 'macintosh', bom: false });
+  });
+});
+
+function catchError(run: () => unknown): Error | undefined {
+  try {
+    run();
+  } catch (err) {
+    return err as Error;
+  }
+  return undefined;
+}
