@@ -324,6 +324,7 @@ export class PipedriveClient implements PipedriveApi {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
     if (body !== undefined) headers['content-type'] = 'application/json';
 
+    const url = (): string => `${this.baseUrl}${path}${toQueryString(spec.query)}`;
     const attempt = async (): Promise<{ response: RawResponse; bearer: string | undefined }> => {
       let bearer: string | undefined;
       if (this.#oauth) {
@@ -335,7 +336,7 @@ export class PipedriveClient implements PipedriveApi {
       const response = await this.#send({
         operation,
         method: endpoint.method,
-        url: `${this.baseUrl}${path}${toQueryString(spec.query)}`,
+        url: url(),
         path,
         headers,
         body,
@@ -361,6 +362,7 @@ export class PipedriveClient implements PipedriveApi {
       statusText: response.statusText,
       headers: response.headers,
       bodyText: response.bodyText,
+      url: url(),
       secrets: this.#secrets(),
     };
     if (response.status < 200 || response.status >= 300) throw errorFromResponse(context);

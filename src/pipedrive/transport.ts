@@ -79,6 +79,10 @@ export function createTransport(options: TransportOptions): Send {
         headers: request.headers,
         body: request.body,
         signal: controller.signal,
+        // fetch follows redirects by default and drops only `Authorization` across origins: `x-api-token`
+        // would go to wherever `Location` points, and a 307/308 re-sends an OAuth refresh body. The 3xx
+        // comes back as a response instead and becomes a PipedriveRedirectError (errors.ts).
+        redirect: 'manual',
       });
       // The timer is still running: a server that sends headers and then stalls is a timeout too.
       const bodyText = await response.text();
