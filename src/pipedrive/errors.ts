@@ -175,6 +175,22 @@ export class PipedriveRedirectError extends PipedriveError {
   }
 }
 
+/**
+ * The response body is larger than the client's `maxResponseBytes` (16 MiB unless configured): the client stopped
+ * reading and closed the connection rather than hold it in memory. No Pipedrive answer is that large, so the
+ * server is not Pipedrive or something is badly wrong. Not retryable; a write's outcome is unknown.
+ */
+export class PipedriveResponseTooLargeError extends PipedriveError {
+  override readonly name: string = 'PipedriveResponseTooLargeError';
+  /** The cap that was exceeded, in bytes. */
+  readonly maxResponseBytes: number;
+
+  constructor(message: string, fields: PipedriveErrorFields & { maxResponseBytes: number }) {
+    super(message, fields);
+    this.maxResponseBytes = fields.maxResponseBytes;
+  }
+}
+
 /** The caller's `signal` aborted the call (e.g. worker shutdown). Not retryable here; the outcome is unknown. */
 export class PipedriveAbortedError extends PipedriveError {
   override readonly name: string = 'PipedriveAbortedError';
@@ -193,6 +209,7 @@ const ERROR_NAMES = new Set([
   'PipedriveTimeoutError',
   'PipedriveAbortedError',
   'PipedriveRedirectError',
+  'PipedriveResponseTooLargeError',
 ]);
 
 function nameOf(err: unknown): string | undefined {
@@ -226,6 +243,10 @@ export const isNetworkError = guard(PipedriveNetworkError, 'PipedriveNetworkErro
 export const isTimeoutError = guard(PipedriveTimeoutError, 'PipedriveTimeoutError');
 export const isAbortedError = guard(PipedriveAbortedError, 'PipedriveAbortedError');
 export const isRedirectError = guard(PipedriveRedirectError, 'PipedriveRedirectError');
+export const isResponseTooLargeError = guard(
+  PipedriveResponseTooLargeError,
+  'PipedriveResponseTooLargeError',
+);
 
 /**
  * Whether trying the same call again soon may succeed: 5xx (but not 501), network errors and timeouts.

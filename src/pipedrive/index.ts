@@ -1,5 +1,6 @@
 export {
   DEFAULT_BASE_URL,
+  DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUT_MS,
   PipedriveClient,
   type PipedriveClientOptions,
@@ -16,6 +17,7 @@ export {
   isPipedriveError,
   isRateLimitError,
   isRedirectError,
+  isResponseTooLargeError,
   isRetryable,
   isServerError,
   isTimeoutError,
@@ -30,6 +32,7 @@ export {
   PipedrivePermissionError,
   PipedriveRateLimitError,
   PipedriveRedirectError,
+  PipedriveResponseTooLargeError,
   PipedriveServerError,
   PipedriveTimeoutError,
   PipedriveValidationError,
