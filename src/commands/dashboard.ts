@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { insecureHttpWarning, loadConfig } from '../config/config.js';
 import { startDashboard } from '../dashboard/index.js';
 import { createLogger } from '../logging/logger.js';
 import { limitsFromConfig } from '../ops/ops-context.js';
@@ -33,6 +33,8 @@ Options:
     }
     const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
     const logger = createLogger({ level: config.logLevel, name: 'dashboard' });
+    const insecure = insecureHttpWarning(config);
+    if (insecure) logger.warn({ origins: config.pipedrive.insecureHttpOrigins }, insecure);
     const { user, password } = config.dashboard;
     if (!user !== !password) {
       throw new UsageError(
