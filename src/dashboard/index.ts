@@ -268,8 +268,14 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   });
   app.post('/api/imports/:id/dlq/retry', async (req, res) => {
     const s = await retryDeadLetters(ctx, { importId: req.params.id });
-    log.info({ importId: req.params.id, ...s }, 'Dead-lettered rows retried from the dashboard');
-    res.json({ ...s, message: `Re-queued ${s.requeued} rows.` });
+    log.info(
+      { importId: req.params.id, requeued: s.requeued, stale: s.stale, busy: s.busy, refused: s.refused },
+      'Dead-lettered rows retried from the dashboard',
+    );
+    const refused = s.refused
+      ? ` Refused ${s.refused} whose data does not pass validation (first: line ${s.refusals[0]?.line}: ${s.refusals[0]?.reason}); \`lead-importer dlq retry --import ${req.params.id}\` lists them.`
+      : '';
+    res.json({ ...s, message: `Re-queued ${s.requeued} rows.${refused}` });
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
