@@ -18,7 +18,8 @@ Serves, until Ctrl-C:
 
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
-and listens on loopback only; a non-loopback --host is refused.
+and listens on loopback only; a non-loopback --host is refused. Beyond loopback, serve it
+through TLS (an SSH tunnel or a TLS proxy): see docs/security.md.
 
 Options:
   --port N      port to listen on (default 3000; 0 picks a free one)
