@@ -90,22 +90,6 @@ export function createTransport(options: TransportOptions): Send {
       });
       // The timer is still running: a server that sends headers and then stalls is a timeout too.
       const body = await readCapped(response, options.maxResponseBytes);
-      if (typeof body !== 'string') {
-        // Closing the connection is what stops a server that sends forever; undici would keep reading otherwise.
-        tooLarge = true;
-        controller.abort(new DOMException('response body too large', 'AbortError'));
-        emit({
-          operation,
-          method,
-          path,
-          status: response.status,
-          durationMs: performance.now() - startedAt,
-          tokenCost,
-          rateLimit: parseRateLimitHeaders(response.headers),
-        });
-        throw tooLargeError(request, response, options.maxResponseBytes, body.declaredBytes);
-      }
-      const bodyText = body;
       emit({
         operation,
         method,
@@ -115,11 +99,17 @@ export function createTransport(options: TransportOptions): Send {
         tokenCost,
         rateLimit: parseRateLimitHeaders(response.headers),
       });
+      if (typeof body !== 'string') {
+        // Closing the connection is what stops a server that sends forever; undici would keep reading otherwise.
+        tooLarge = true;
+        controller.abort(new DOMException('response body too large', 'AbortError'));
+        throw tooLargeError(request, response, options.maxResponseBytes, body.declaredBytes);
+      }
       return {
         status: response.status,
         statusText: response.statusText,
         headers: response.headers,
-        bodyText,
+        bodyText: body,
       };
     } catch (cause) {
       if (tooLarge) throw cause;
