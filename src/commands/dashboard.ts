@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { insecureHttpWarning, loadConfig } from '../config/config.js';
 import { startDashboard } from '../dashboard/index.js';
 import { createLogger } from '../logging/logger.js';
 import { limitsFromConfig } from '../ops/ops-context.js';
@@ -18,7 +18,8 @@ Serves, until Ctrl-C:
 
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
-and listens on loopback only; a non-loopback --host is refused.
+and listens on loopback only; a non-loopback --host is refused. Beyond loopback, serve it
+through TLS (an SSH tunnel or a TLS proxy): see docs/security.md.
 
 Options:
   --port N      port to listen on (default 3000; 0 picks a free one)
@@ -33,6 +34,8 @@ Options:
     }
     const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
     const logger = createLogger({ level: config.logLevel, name: 'dashboard' });
+    const insecure = insecureHttpWarning(config);
+    if (insecure) logger.warn({ origins: config.pipedrive.insecureHttpOrigins }, insecure);
     const { user, password } = config.dashboard;
     if (!user !== !password) {
       throw new UsageError(

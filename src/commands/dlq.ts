@@ -25,7 +25,8 @@ export const command: Command = {
       the rows' original columns plus error_class, error_message, http_status and line:
       fix the file and import it again (UTF-8 with BOM, safe to open in Excel)
   dlq retry [--import ID] [--error-class C]
-      put the rows back on the queue with fresh attempts (steps that succeeded are not redone)
+      put the rows back on the queue with fresh attempts (steps that succeeded are not redone);
+      a row whose stored data does not pass validation is refused and stays (exit 3)
   dlq purge --import ID
       delete the import's DLQ entries (the rows stay counted as dead-lettered)
 
@@ -74,6 +75,19 @@ Examples:
             io.stderr.write(
               `${formatCount(s.busy)} rows are still being dead-lettered by a worker; run the command again in a few seconds.\n`,
             );
+          }
+          if (s.refused) {
+            const listed = s.refusals.map((r) => `  ${r.importId} line ${r.line}: ${r.reason}\n`).join('');
+            const more =
+              s.refused > s.refusals.length
+                ? `  … and ${formatCount(s.refused - s.refusals.length)} more\n`
+                : '';
+            const ids = [...new Set(s.refusals.map((r) => r.importId))];
+            io.stderr.write(
+              `Refused ${formatCount(s.refused)} rows whose data does not pass validation; they stay in the dead-letter queue:\n${listed}${more}` +
+                `Export them (${ids.map((id) => `\`lead-importer dlq export --import ${id} --out failed.csv\``).join(', ')}), fix the rows and import the file again.\n`,
+            );
+            return ExitCode.RowsFailed;
           }
           return ExitCode.Ok;
         }

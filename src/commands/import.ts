@@ -1,6 +1,6 @@
 import type { Command, CommandIO } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { insecureHttpWarning, loadConfig } from '../config/config.js';
 import { formatStatus } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus } from '../ops/status.js';
@@ -72,6 +72,8 @@ Examples:
   async run(args, io) {
     const config = loadConfig(io.env);
     const v = args.values;
+    const insecure = v.offline === true ? undefined : insecureHttpWarning(config);
+    if (insecure) io.stderr.write(`Warning: ${insecure}\n`);
     const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
     const file = args.positionals[0] as string;
     const progress = createProgressPrinter(io);

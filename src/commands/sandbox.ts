@@ -1,5 +1,6 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { isLoopbackHost } from '../config/loopback-host.js';
 import {
   type LeadListPagination,
   type SandboxAuth,
@@ -46,9 +47,10 @@ Options:
   -h, --help                 show this help
 
 Endpoints: v1 at /api/v1 (or /v1), v2 at /api/v2, OAuth at /oauth/token.
-Control API (no auth, not rate-limited): GET /_sandbox/state, GET /_sandbox/export,
-POST /_sandbox/reset, POST /_sandbox/new-day, POST /_sandbox/exhaust-budget,
-GET|POST /_sandbox/config, GET /_sandbox/requests.
+Control API (no auth, not rate-limited; refuses requests from other origins' web pages):
+GET /_sandbox/state, GET /_sandbox/export, POST /_sandbox/reset, POST /_sandbox/new-day,
+POST /_sandbox/exhaust-budget, GET|POST /_sandbox/config, GET /_sandbox/requests.
+Keep it on loopback (or a private compose network): it has no authentication.
 
 Examples:
   lead-importer sandbox
@@ -183,6 +185,13 @@ export const command: Command = {
         throw new UsageError(`port ${options.port} on ${options.host} is in use; pick another with --port.`);
       }
       throw err;
+    }
+    if (!isLoopbackHost(options.host ?? '127.0.0.1')) {
+      // The control API has no authentication and the token is a known default: fine on this machine or a
+      // private compose network, not on a network others share.
+      io.stderr.write(
+        `Warning: the sandbox listens on ${options.host}, reachable from other machines: its control API (/_sandbox) has no authentication and anyone there can use its API token. Use --host 127.0.0.1 unless this network is private (e.g. a compose network).\n`,
+      );
     }
     const state = sandbox.state();
     const info = {

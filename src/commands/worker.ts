@@ -1,6 +1,6 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { authKindOf, loadConfig, requirePipedriveAuth } from '../config/config.js';
+import { authKindOf, insecureHttpWarning, loadConfig, requirePipedriveAuth } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 import { parseResetUtc } from '../worker/budget-day.js';
@@ -162,6 +162,8 @@ export const command: Command = {
     const options = workerOptionsFromArgs(args, io.env);
     const config = loadConfig(io.env);
     const logger = createLogger({ level: config.logLevel, name: 'lead-importer' });
+    const insecure = insecureHttpWarning(config);
+    if (insecure) logger.warn({ origins: config.pipedrive.insecureHttpOrigins }, insecure);
     const lead = createLeadWorker({ ...options, logger });
 
     let signals = 0;

@@ -5,6 +5,8 @@
  * environment variable (and the flag, where one exists) and how to fix it.
  */
 
+import { isLoopbackHost } from './loopback-host.js';
+
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
@@ -33,6 +35,9 @@ export function dailyTokenBudget(plan: Plan, seats: number): number {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** The variable that lets plain HTTP carry credentials beyond loopback (a rehearsal against a remote sandbox). */
+export const ALLOW_INSECURE_HTTP_VAR = 'PIPEDRIVE_ALLOW_INSECURE_HTTP';
 
 export interface OAuthConfig {
   readonly clientId: string;
@@ -63,6 +68,12 @@ export interface Config {
     readonly budgetReserve: number;
     /** When Pipedrive's budget day starts, `HH:MM` in UTC (Pipedrive's "server midnight"). @defaultValue `00:00` */
     readonly budgetResetUtc: string;
+    /**
+     * Origins (never credentials) of the configured URLs that use plain `http://` to a host beyond loopback,
+     * allowed by `PIPEDRIVE_ALLOW_INSECURE_HTTP`. Commands that talk to Pipedrive warn about each.
+     * @defaultValue `[]`
+     */
+    readonly insecureHttpOrigins: readonly string[];
   };
   readonly worker: {
     /** Jobs processed at once by one worker process. @defaultValue 8 */
@@ -124,6 +135,66 @@ function readUrl(env: Env, name: string, fallback: string): string {
   }
 }
 
+/** Hosts `PIPEDRIVE_ALLOW_INSECURE_HTTP` names (`sandbox`, `sandbox,10.0.0.5`), or `'any'` for `1`/`true`/`*`. */
+function readInsecureHosts(env: Env): ReadonlySet<string> | 'any' {
+  const raw = env[ALLOW_INSECURE_HTTP_VAR]?.trim().toLowerCase() ?? '';
+  if (raw === '' || raw === '0' || raw === 'false' || raw === 'no') return new Set();
+  if (raw === '1' || raw === 'true' || raw === 'yes' || raw === '*') return 'any';
+  const hosts = raw.split(',').map((h) => h.trim().replace(/^\[|\]$/g, ''));
+  const bad = hosts.find((h) => !/^[a-z0-9._:-]+$/.test(h));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `${ALLOW_INSECURE_HTTP_VAR} must be 1 or a comma-separated list of host names (e.g. sandbox), got "${env[ALLOW_INSECURE_HTTP_VAR]}".`,
+    );
+  }
+  return new Set(hosts);
+}
+
+/**
+ * A Pipedrive URL (API or token endpoint): `https://`, or plain `http://` to a loopback host (the local
+ * sandbox) — anything else would send the API token, OAuth secrets and lead data unencrypted across a network.
+ * A rehearsal against a sandbox on another host opts in with `PIPEDRIVE_ALLOW_INSECURE_HTTP`; the URL's origin
+ * is then returned as `insecureOrigin` so commands can say so in their logs.
+ */
+function readPipedriveUrl(
+  env: Env,
+  name: string,
+  fallback: string,
+  insecureHosts: ReadonlySet<string> | 'any',
+): { url: string; insecureOrigin?: string } {
+  const url = readUrl(env, name, fallback);
+  const parsed = new URL(url);
+  // The origin never carries `user:password@`, so messages may quote it.
+  const origin = `${parsed.protocol}//${parsed.host}`;
+  if (parsed.username || parsed.password) {
+    // fetch refuses such a URL with an error that quotes it, password and all.
+    throw new ConfigError(
+      `${name} must not contain a user name or password (user:password@), got "${origin}": put the API token in PIPEDRIVE_API_TOKEN or the OAuth credentials in the PIPEDRIVE_OAUTH_* variables.`,
+    );
+  }
+  if (parsed.protocol === 'https:') return { url };
+  if (parsed.protocol !== 'http:') {
+    throw new ConfigError(`${name} must be an https:// URL such as ${fallback}, got "${origin}".`);
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isLoopbackHost(host)) return { url };
+  if (insecureHosts === 'any' || insecureHosts.has(host)) return { url, insecureOrigin: origin };
+  throw new ConfigError(
+    `${name} must use https:// (got "${origin}"): over plain HTTP the API token and lead data cross the network unencrypted. ` +
+      `Use https:// (e.g. ${fallback}); plain HTTP is accepted only for loopback (127.0.0.1, localhost, ::1), or, for a rehearsal against a sandbox on another host, with ${ALLOW_INSECURE_HTTP_VAR}=${host}.`,
+  );
+}
+
+/**
+ * The warning line commands that talk to Pipedrive log when `PIPEDRIVE_ALLOW_INSECURE_HTTP` let plain HTTP
+ * through to a host beyond loopback; undefined otherwise.
+ */
+export function insecureHttpWarning(config: Config): string | undefined {
+  const origins = config.pipedrive.insecureHttpOrigins;
+  if (origins.length === 0) return undefined;
+  return `Plain HTTP to ${origins.join(' and ')} (allowed by ${ALLOW_INSECURE_HTTP_VAR}): the API token and lead data cross the network unencrypted. Use this for a rehearsal against a sandbox only; Pipedrive itself is https://.`;
+}
+
 /** Builds the configuration from an environment (default: `process.env`). Throws {@link ConfigError}. */
 export function loadConfig(env: Env = process.env): Config {
   const plan = readEnum(env, 'PIPEDRIVE_PLAN', PLANS, 'lite');
@@ -137,13 +208,25 @@ export function loadConfig(env: Env = process.env): Config {
       'OAuth needs all three of PIPEDRIVE_OAUTH_CLIENT_ID, PIPEDRIVE_OAUTH_CLIENT_SECRET and PIPEDRIVE_OAUTH_REFRESH_TOKEN.',
     );
   }
+  const insecureHosts = readInsecureHosts(env);
+  const baseUrl = readPipedriveUrl(env, 'PIPEDRIVE_BASE_URL', 'https://api.pipedrive.com', insecureHosts);
+  // Checked only when OAuth is configured: without it the token endpoint is never called.
+  const tokenUrl =
+    oauthParts === 3
+      ? readPipedriveUrl(
+          env,
+          'PIPEDRIVE_OAUTH_TOKEN_URL',
+          'https://oauth.pipedrive.com/oauth/token',
+          insecureHosts,
+        )
+      : undefined;
   const oauth: OAuthConfig | undefined =
     oauthParts === 3
       ? {
           clientId: clientId!,
           clientSecret: clientSecret!,
           refreshToken: refreshToken!,
-          tokenUrl: readUrl(env, 'PIPEDRIVE_OAUTH_TOKEN_URL', 'https://oauth.pipedrive.com/oauth/token'),
+          tokenUrl: tokenUrl!.url,
         }
       : undefined;
   if (oauth && env.PIPEDRIVE_API_TOKEN?.trim()) {
@@ -161,7 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     redisPrefix,
     pipedrive: {
-      baseUrl: readUrl(env, 'PIPEDRIVE_BASE_URL', 'https://api.pipedrive.com'),
+      baseUrl: baseUrl.url,
       apiToken: env.PIPEDRIVE_API_TOKEN?.trim() || undefined,
       oauth,
       plan,
@@ -170,6 +253,9 @@ export function loadConfig(env: Env = process.env): Config {
       requestTimeoutMs: readInt(env, 'PIPEDRIVE_TIMEOUT_MS', 30 * SECOND, 1),
       budgetReserve: readFraction(env, 'PIPEDRIVE_BUDGET_RESERVE', 0.1),
       budgetResetUtc: readUtcTime(env, 'PIPEDRIVE_BUDGET_RESET_UTC', '00:00'),
+      insecureHttpOrigins: [
+        ...new Set([baseUrl.insecureOrigin, tokenUrl?.insecureOrigin].filter((o): o is string => !!o)),
+      ],
     },
     worker: { concurrency: readInt(env, 'WORKER_CONCURRENCY', 8, 1) },
     logLevel: readEnum(

@@ -1,9 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { LoginThrottle } from './login-throttle.js';
 
 export interface BasicAuthCredentials {
   user: string;
   password: string;
+}
+
+export interface BasicAuthOptions {
+  /** @defaultValue `lead-importer` */
+  realm?: string;
+  /** Limits failed logins per client address; without it, guesses are unlimited. */
+  throttle?: LoginThrottle;
+  /** Called once when a client address uses up its failed logins (to log it). */
+  onLockout?: (client: string, retryAfterMs: number) => void;
 }
 
 /** Equal-length digests make the comparison's time independent of where the inputs differ. */
@@ -31,12 +41,32 @@ export function isAuthorized(header: string | undefined, expected: BasicAuthCred
   return userOk && passwordOk;
 }
 
-/** Express middleware answering 401 with a Basic challenge unless the credentials match. */
-export function basicAuth(expected: BasicAuthCredentials, realm = 'lead-importer') {
+/**
+ * Express middleware answering 401 with a Basic challenge unless the credentials match, and 429 with
+ * `Retry-After` to an address that has used up its failed logins. Only requests that carry credentials count
+ * as failures: a browser's first, credential-less request is how it learns to ask.
+ */
+export function basicAuth(expected: BasicAuthCredentials, options: BasicAuthOptions = {}) {
+  const realm = options.realm ?? 'lead-importer';
+  const { throttle } = options;
   return (req: Request, res: Response, next: NextFunction): void => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = throttle?.retryAfterMs(client) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      res
+        .status(429)
+        .set('Retry-After', String(seconds))
+        .type('text/plain')
+        .send(`Too many failed logins from this address; try again in ${seconds} s.\n`);
+      return;
+    }
     if (isAuthorized(req.headers.authorization, expected)) {
       next();
       return;
+    }
+    if (req.headers.authorization !== undefined && throttle?.recordFailure(client)) {
+      options.onLockout?.(client, throttle.retryAfterMs(client));
     }
     res
       .status(401)

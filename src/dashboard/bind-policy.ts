@@ -1,15 +1,7 @@
-import { isIP } from 'node:net';
 import { ConfigError } from '../config/config.js';
+import { isLoopbackHost } from '../config/loopback-host.js';
 
-/** Hosts only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-}
+export { isLoopbackHost };
 
 /**
  * The dashboard shows customer data and can change queues, so it is only reachable from other

@@ -3,7 +3,10 @@ import { formatCount, formatUtc } from '../ops/format.js';
 import type { ImportStatus } from '../ops/status.js';
 import type { ImportDetail, Overview } from './overview.js';
 
-/** Escapes text for HTML element content and quoted attributes. File names and errors are user input. */
+/**
+ * Escapes text for HTML element content and quoted attributes. Every value a page prints goes through it, numbers
+ * too: file names and errors are user input, and what Redis holds is only as typed as whoever wrote it.
+ */
 export function esc(value: unknown): string {
   return String(value ?? '')
     .replaceAll('&', '&amp;')
@@ -11,6 +14,11 @@ export function esc(value: unknown): string {
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;')
     .replaceAll("'", '&#39;');
+}
+
+/** A time for the page; an entry whose time is not a number (edited by hand) shows what it holds instead of failing. */
+function safeUtc(ms: unknown): string {
+  return typeof ms === 'number' && Number.isFinite(ms) ? formatUtc(ms) : String(ms ?? '');
 }
 
 const STYLE = `
@@ -123,11 +131,11 @@ export function importRowHtml(s: ImportStatus): string {
   const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
   return `<tr data-import="${esc(s.importId)}">
 <td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}</div></td>
-<td><span class="badge s-${s.state}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
-<td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${pct}%"></span></div><div class="pct">${pct}%</div></td>
-<td class="n">${formatCount(s.rows)}</td><td class="n">${formatCount(s.created)}</td><td class="n">${formatCount(s.reusedContacts)}</td>
-<td class="n">${formatCount(s.rejected)}</td><td class="n${s.deadLettered ? ' bad' : ''}">${formatCount(s.deadLettered)}</td>
-<td class="n">${formatCount(s.pending)}</td><td class="n">${formatCount(s.tokensUsed)}</td>
+<td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
+<td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
+<td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
+<td class="n">${esc(formatCount(s.rejected))}</td><td class="n${s.deadLettered ? ' bad' : ''}">${esc(formatCount(s.deadLettered))}</td>
+<td class="n">${esc(formatCount(s.pending))}</td><td class="n">${esc(formatCount(s.tokensUsed))}</td>
 <td class="n">${s.etaMs === null ? '—' : esc(formatDuration(s.etaMs))}</td></tr>`;
 }
 
@@ -167,10 +175,11 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
   const dlRows = d.deadLetters.length
     ? d.deadLetters
         .map(
+          // Every field is escaped: a DLQ entry is data in Redis, and none of its fields is known to be a number.
           (
             e,
-          ) => `<tr><td class="n">${e.line}</td><td>${esc(e.errorClass)}</td><td class="n">${e.httpStatus ?? ''}</td>
-<td>${esc(e.message)}</td><td class="n">${e.attempts}</td><td class="n">${esc(formatUtc(e.lastAttemptAt))}</td></tr>`,
+          ) => `<tr><td class="n">${esc(e.line)}</td><td>${esc(e.errorClass)}</td><td class="n">${esc(e.httpStatus)}</td>
+<td>${esc(e.message)}</td><td class="n">${esc(e.attempts)}</td><td class="n">${esc(safeUtc(e.lastAttemptAt))}</td></tr>`,
         )
         .join('')
     : '<tr><td colspan="6" class="empty">No dead-lettered rows.</td></tr>';
@@ -181,7 +190,7 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
     : '';
   return layout(
     s.fileName || s.importId,
-    `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${s.state}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>
+    `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${esc(s.state)}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>
 <p class="sub" data-field="stateText">${s.stateText === STATE_LABEL[s.state] ? '' : esc(s.stateText)}</p>${actions}
 <div class="card" id="detail" data-poll="/api/imports/${encodeURIComponent(s.importId)}"><dl class="kv">${kv
       .map(([k, label, v]) => `<div><dt>${esc(label)}</dt><dd data-field="${k}">${esc(v)}</dd></div>`)
@@ -189,7 +198,7 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
 <h2>Dead-lettered rows</h2>
 <div class="card"><table><thead><tr><th class="n">Line</th><th>Error</th><th class="n">HTTP</th><th>Message</th><th class="n">Attempts</th><th class="n">Last attempt</th></tr></thead>
 <tbody>${dlRows}</tbody></table></div>
-<footer>${d.moreDeadLetters ? `${formatCount(d.moreDeadLetters)} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>`,
+<footer>${d.moreDeadLetters ? `${esc(formatCount(d.moreDeadLetters))} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>`,
     nonce,
   );
 }

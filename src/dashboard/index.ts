@@ -24,8 +24,11 @@ import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
 import { checkHealth } from './health.js';
 import { renderImportDetail, renderImportsPage } from './imports-page.js';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { loopbackHostOnly } from './loopback-host-only.js';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { readImportDetail, readOverview } from './overview.js';
+import { BULL_BOARD_CSP, securityHeaders } from './security-headers.js';
 
 export interface DashboardOptions {
   /** Redis to read; give this or `redis`. */
@@ -51,6 +54,8 @@ export interface DashboardOptions {
   budget?: Omit<BudgetReaderOptions, 'redis' | 'prefix'>;
   /** A worker counts as online when its heartbeat is at most this old, in ms. @defaultValue 30000 */
   workerFreshMs?: number;
+  /** Failed logins allowed per client address (with `auth`). @defaultValue 10 per 60000 ms */
+  loginThrottle?: LoginThrottleOptions;
   logger?: Logger;
 }
 
@@ -67,13 +72,14 @@ export interface Dashboard {
  * Starts the dashboard: the imports page at `/` (and `/imports/:id`), bull-board at `/queues`,
  * Prometheus metrics at `/metrics`, a health check at `/healthz`, JSON at `/api/…`.
  *
- * Security: with `auth`, every route but `/healthz` needs HTTP Basic credentials, and
- * state-changing requests (bull-board's actions and ours) are accepted from this origin only.
- * Without `auth` it refuses a non-loopback host ({@link assertSafeBinding}) and runs read-only:
- * bull-board in `readOnlyMode`, our actions answer 403.
- * The lead queue is read-only in bull-board either way: its jobs mirror the import ledger, so
- * retrying, adding or deleting them there would break the row accounting — use the imports page
- * or `lead-importer pause|resume|cancel|dlq retry`, which keep it.
+ * Security (see docs/security.md): with `auth`, every route but `/healthz` needs HTTP Basic
+ * credentials, failed logins are throttled per client address, and our state-changing requests are
+ * accepted from this origin only. Without `auth` it refuses a non-loopback host
+ * ({@link assertSafeBinding}), answers only loopback `Host` names (DNS rebinding) and runs read-only.
+ * Both queues are read-only in bull-board either way: lead jobs mirror the import ledger, and a DLQ
+ * entry is what `dlq retry` replays, so adding, editing, retrying or deleting jobs there would break
+ * the row accounting or replay unchecked data — use the imports page or `lead-importer
+ * pause|resume|cancel|dlq`, which keep it. Every answer carries `Cache-Control: no-store` and a CSP.
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
@@ -106,7 +112,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     limits: options.limits,
     readBudget: options.readBudget,
   });
-  const app = buildApp(ctx, { auth, workerFreshMs, log });
+  let port = 0;
+  const app = buildApp(ctx, {
+    auth,
+    workerFreshMs,
+    log,
+    port: () => port,
+    throttle: auth ? new LoginThrottle(options.loginThrottle) : undefined,
+  });
 
   const server = createServer(app);
   try {
@@ -120,6 +133,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     throw err;
   }
   const address = server.address() as AddressInfo;
+  port = address.port;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
@@ -143,12 +157,17 @@ interface AppOptions {
   auth: BasicAuthCredentials | undefined;
   workerFreshMs: number;
   log: Logger;
+  /** The port listened on (known once listening), for the `Host` check. */
+  port: () => number;
+  throttle: LoginThrottle | undefined;
 }
 
-function buildApp(ctx: OpsContext, { auth, workerFreshMs, log }: AppOptions) {
+function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(securityHeaders());
+  if (!auth) app.use(loopbackHostOnly(port));
 
   // Liveness probes carry no credentials, and the answer holds no data worth protecting.
   app.get('/healthz', async (_req, res) => {
@@ -157,14 +176,27 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log }: AppOptions) {
   });
 
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
-  if (auth) app.use(basicAuth(auth));
+  if (auth) {
+    app.use(
+      basicAuth(auth, {
+        throttle,
+        onLockout: (client, retryAfterMs) =>
+          log.warn(
+            { client, retryAfterMs },
+            'Too many failed dashboard logins; refusing this address for now',
+          ),
+      }),
+    );
+  }
   app.use((req, res, next) => {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-    });
     if (req.method === 'GET' || req.method === 'HEAD') return next();
+    // Both queues are read-only in bull-board; refuse its writes here too, whatever its own checks do.
+    if (req.path === '/queues' || req.path.startsWith('/queues/')) {
+      return void res.status(403).json({
+        error:
+          'bull-board is read-only here: use the imports page or `lead-importer pause|resume|cancel|dlq`.',
+      });
+    }
     // Browsers send Basic credentials with any request to this origin; accept writes only from our own pages.
     if (!auth)
       return void res
@@ -182,15 +214,22 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log }: AppOptions) {
         description: 'one job per CSV row (read-only here: use the CLI or the imports page)',
       }),
       new BullMQAdapter(ctx.deadLetterQueue, {
-        readOnlyMode: !auth,
-        allowRetries: false,
-        description: 'rows that could not be imported',
+        readOnlyMode: true,
+        description:
+          'rows that could not be imported (read-only here: use `lead-importer dlq` or the imports page)',
       }),
     ],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'lead-importer', miscLinks: [{ text: 'Imports', url: '/' }] } },
   });
-  app.use('/queues', serverAdapter.getRouter());
+  // bull-board serves from an Express app of its own, which would announce itself in X-Powered-By.
+  const bullBoard = serverAdapter.getRouter() as express.Express;
+  bullBoard.disable('x-powered-by');
+  app.use('/queues', (_req, res, next) => {
+    res.set('Content-Security-Policy', BULL_BOARD_CSP);
+    next();
+  });
+  app.use('/queues', bullBoard);
 
   const registry = createMetricsRegistry(ctx, workerFreshMs);
   app.get('/metrics', async (_req, res) => {
@@ -229,8 +268,14 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log }: AppOptions) {
   });
   app.post('/api/imports/:id/dlq/retry', async (req, res) => {
     const s = await retryDeadLetters(ctx, { importId: req.params.id });
-    log.info({ importId: req.params.id, ...s }, 'Dead-lettered rows retried from the dashboard');
-    res.json({ ...s, message: `Re-queued ${s.requeued} rows.` });
+    log.info(
+      { importId: req.params.id, requeued: s.requeued, stale: s.stale, busy: s.busy, refused: s.refused },
+      'Dead-lettered rows retried from the dashboard',
+    );
+    const refused = s.refused
+      ? ` Refused ${s.refused} whose data does not pass validation (first: line ${s.refusals[0]?.line}: ${s.refusals[0]?.reason}); \`lead-importer dlq retry --import ${req.params.id}\` lists them.`
+      : '';
+    res.json({ ...s, message: `Re-queued ${s.requeued} rows.${refused}` });
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -7,6 +7,7 @@ import { RowState } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
+import { replayProblem } from './replay-check.js';
 import { fitToHeader } from './report.js';
 
 /** One dead-lettered row as `dlq list` shows it. */
@@ -123,6 +124,14 @@ export async function exportDeadLetters(
   return { out: options.out, rows: writer.rowCount };
 }
 
+/** A dead-lettered row `dlq retry` would not replay, and why. */
+export interface RefusedReplay {
+  importId: string;
+  line: number;
+  /** What in the entry's data does not pass validation, e.g. `lead.title is empty`. */
+  reason: string;
+}
+
 export interface RetrySummary {
   /** Rows put back on the lead queue with fresh attempts. */
   requeued: number;
@@ -130,7 +139,14 @@ export interface RetrySummary {
   stale: number;
   /** Rows whose failed job is still being wrapped up by a worker; run the command again shortly. */
   busy: number;
+  /** Rows whose data does not pass validation (see `replay-check.ts`): left dead-lettered and in the DLQ. */
+  refused: number;
+  /** The first {@link MAX_REFUSALS_LISTED} refused rows, with the reason. */
+  refusals: RefusedReplay[];
 }
+
+/** Refused rows listed in a summary (all are counted). */
+export const MAX_REFUSALS_LISTED = 100;
 
 /** How long a re-added job waits before it may run, unless promoted sooner (see {@link retryDeadLetters}). */
 const RETRY_HOLD_MS = 60_000;
@@ -139,6 +155,11 @@ const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wai
 /**
  * Puts dead-lettered rows back on the lead queue with fresh attempts (`leadJobOptions`) and the
  * job's checkpoint, so steps that succeeded before are not redone.
+ *
+ * Each entry's data is checked first ({@link replayProblem}): what a worker would send must be what
+ * the producer's validation lets through, for the row the entry is filed under. A row that fails is
+ * refused — nothing moves, it stays dead-lettered and in the DLQ — and listed with the reason; the fix
+ * is `dlq export`, correct the row, import the file again.
  *
  * The order never loses or doubles a row, whatever step a crash interrupts, and re-running the
  * command completes an interrupted retry:
@@ -152,14 +173,25 @@ export async function retryDeadLetters(
   ctx: OpsContext,
   filter: DeadLetterFilter = {},
 ): Promise<RetrySummary> {
-  const summary: RetrySummary = { requeued: 0, stale: 0, busy: 0 };
+  const summary: RetrySummary = { requeued: 0, stale: 0, busy: 0, refused: 0, refusals: [] };
   for await (const entry of deadLetterJobs(ctx, filter)) {
+    const reason = replayProblem(entry.id ?? '', entry.data);
+    if (reason !== undefined) {
+      summary.refused++;
+      if (summary.refusals.length < MAX_REFUSALS_LISTED) {
+        summary.refusals.push({ ...parseJobId(entry.id ?? ''), reason });
+      }
+      continue;
+    }
     summary[await retryOne(ctx, entry)]++;
   }
   return summary;
 }
 
-async function retryOne(ctx: OpsContext, entry: Job<DeadLetterJobData>): Promise<keyof RetrySummary> {
+async function retryOne(
+  ctx: OpsContext,
+  entry: Job<DeadLetterJobData>,
+): Promise<'requeued' | 'stale' | 'busy'> {
   const { importId, line } = entry.data;
   const id = jobIdFor(importId, line);
   const [[rowState], existing] = await Promise.all([

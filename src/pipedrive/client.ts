@@ -39,6 +39,8 @@ import type {
 /** Used when neither `baseUrl` nor an OAuth `api_domain` says where the company lives. */
 export const DEFAULT_BASE_URL = 'https://api.pipedrive.com';
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** 16 MiB: far above any Pipedrive answer (a 500-item list page is well under 1 MiB), far below trouble. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_USER_AGENT = 'pipedrive-lead-importer';
 
 export interface PipedriveClientOptions {
@@ -55,6 +57,11 @@ export interface PipedriveClientOptions {
   oauth?: OAuthOptions | undefined;
   /** Per-request timeout in ms, covering headers and body. @defaultValue 30000 */
   timeoutMs?: number | undefined;
+  /**
+   * Largest response body read into memory, in bytes; a bigger one fails the call with a
+   * `PipedriveResponseTooLargeError` and the connection is closed. @defaultValue 16777216 (16 MiB)
+   */
+  maxResponseBytes?: number | undefined;
   /** Called after every HTTP exchange, success or failure (status 0 when no response arrived). Must not throw. */
   onResponse?: ((event: ResponseEvent) => void) | undefined;
   /** @defaultValue `pipedrive-lead-importer` */
@@ -149,12 +156,19 @@ export class PipedriveClient implements PipedriveApi {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
     }
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes <= 0) {
+      throw new TypeError(
+        `maxResponseBytes must be a positive whole number of bytes, got ${options.maxResponseBytes}`,
+      );
+    }
     this.#configuredBaseUrl = options.baseUrl ? normalizeBaseUrl(options.baseUrl) : undefined;
     this.#apiToken = hasToken ? options.apiToken : undefined;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     const logger = options.logger ?? silentLogger;
     this.#send = createTransport({
       timeoutMs,
+      maxResponseBytes,
       fetch: options.fetch ?? globalThis.fetch,
       onResponse: options.onResponse,
       logger,
@@ -375,6 +389,7 @@ export class PipedriveClient implements PipedriveApi {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
     if (body !== undefined) headers['content-type'] = 'application/json';
 
+    const url = (): string => `${this.baseUrl}${path}${toQueryString(spec.query)}`;
     const attempt = async (): Promise<{ response: RawResponse; bearer: string | undefined }> => {
       let bearer: string | undefined;
       if (this.#oauth) {
@@ -386,7 +401,7 @@ export class PipedriveClient implements PipedriveApi {
       const response = await this.#send({
         operation,
         method: endpoint.method,
-        url: `${this.baseUrl}${path}${toQueryString(spec.query)}`,
+        url: url(),
         path,
         headers,
         body,
@@ -412,6 +427,7 @@ export class PipedriveClient implements PipedriveApi {
       statusText: response.statusText,
       headers: response.headers,
       bodyText: response.bodyText,
+      url: url(),
       secrets: this.#secrets(),
     };
     if (response.status < 200 || response.status >= 300) throw errorFromResponse(context);

@@ -158,6 +158,39 @@ export class PipedriveTimeoutError extends PipedriveError {
   }
 }
 
+/**
+ * 3xx: the server answered with a redirect, which the client never follows — fetch would carry the
+ * `x-api-token` header (and an OAuth refresh body on 307/308) to wherever `Location` points. Usually a
+ * misconfigured URL (`http://` answered with a redirect to `https://`, an old company domain): set the
+ * configured URL to the origin the server names, if that origin is Pipedrive's. Not retryable.
+ */
+export class PipedriveRedirectError extends PipedriveError {
+  override readonly name: string = 'PipedriveRedirectError';
+  /** Scheme, host and port of `Location` (never its path or query, which may carry a secret); undefined when absent. */
+  readonly redirectOrigin: string | undefined;
+
+  constructor(message: string, fields: PipedriveErrorFields & { redirectOrigin: string | undefined }) {
+    super(message, fields);
+    this.redirectOrigin = fields.redirectOrigin;
+  }
+}
+
+/**
+ * The response body is larger than the client's `maxResponseBytes` (16 MiB unless configured): the client stopped
+ * reading and closed the connection rather than hold it in memory. No Pipedrive answer is that large, so the
+ * server is not Pipedrive or something is badly wrong. Not retryable; a write's outcome is unknown.
+ */
+export class PipedriveResponseTooLargeError extends PipedriveError {
+  override readonly name: string = 'PipedriveResponseTooLargeError';
+  /** The cap that was exceeded, in bytes. */
+  readonly maxResponseBytes: number;
+
+  constructor(message: string, fields: PipedriveErrorFields & { maxResponseBytes: number }) {
+    super(message, fields);
+    this.maxResponseBytes = fields.maxResponseBytes;
+  }
+}
+
 /** The caller's `signal` aborted the call (e.g. worker shutdown). Not retryable here; the outcome is unknown. */
 export class PipedriveAbortedError extends PipedriveError {
   override readonly name: string = 'PipedriveAbortedError';
@@ -175,6 +208,8 @@ const ERROR_NAMES = new Set([
   'PipedriveNetworkError',
   'PipedriveTimeoutError',
   'PipedriveAbortedError',
+  'PipedriveRedirectError',
+  'PipedriveResponseTooLargeError',
 ]);
 
 function nameOf(err: unknown): string | undefined {
@@ -207,6 +242,11 @@ export const isServerError = guard(PipedriveServerError, 'PipedriveServerError')
 export const isNetworkError = guard(PipedriveNetworkError, 'PipedriveNetworkError');
 export const isTimeoutError = guard(PipedriveTimeoutError, 'PipedriveTimeoutError');
 export const isAbortedError = guard(PipedriveAbortedError, 'PipedriveAbortedError');
+export const isRedirectError = guard(PipedriveRedirectError, 'PipedriveRedirectError');
+export const isResponseTooLargeError = guard(
+  PipedriveResponseTooLargeError,
+  'PipedriveResponseTooLargeError',
+);
 
 /**
  * Whether trying the same call again soon may succeed: 5xx (but not 501), network errors and timeouts.
@@ -295,6 +335,8 @@ export interface ResponseErrorInput {
   statusText?: string | undefined;
   headers: HeaderSource;
   bodyText: string;
+  /** The URL requested, to resolve a relative `Location` of a redirect. Never quoted in messages. */
+  url?: string | undefined;
   /** Strings to redact from everything the error keeps (the API token, OAuth tokens, the client secret). */
   secrets?: readonly (string | undefined)[];
   /** Clock for `Retry-After` dates. @defaultValue `Date.now()` */
@@ -359,6 +401,7 @@ export function errorFromResponse(input: ResponseErrorInput): PipedriveError {
   if (status === 404 || status === 410) {
     return new PipedriveNotFoundError(`Pipedrive rejected ${request}${what}`, fields);
   }
+  if (status >= 300 && status < 400) return redirectError(input, request, fields);
   if (status >= 500) {
     return new PipedriveServerError(`Pipedrive failed ${request}${what}`, {
       ...fields,
@@ -366,6 +409,35 @@ export function errorFromResponse(input: ResponseErrorInput): PipedriveError {
     });
   }
   return new PipedriveError(`Pipedrive rejected ${request}${what}`, fields);
+}
+
+/**
+ * A redirect, not followed (the transport asks fetch for `redirect: 'manual'`). The message names the target's
+ * origin only: a path or query could carry a secret, and the origin is what the operator must judge.
+ */
+function redirectError(
+  input: ResponseErrorInput,
+  request: string,
+  fields: PipedriveErrorFields,
+): PipedriveRedirectError {
+  const location = input.headers.get('location');
+  let redirectOrigin: string | undefined;
+  if (location) {
+    try {
+      const target = new URL(location, input.url ?? 'http://unknown.invalid');
+      if (target.origin !== 'null') redirectOrigin = target.origin;
+    } catch {
+      // An unparsable Location is reported as absent.
+    }
+  }
+  const variable = input.operation === 'oauth.token' ? 'PIPEDRIVE_OAUTH_TOKEN_URL' : 'PIPEDRIVE_BASE_URL';
+  const where = redirectOrigin ? `redirected to ${redirectOrigin}` : 'a redirect without a usable Location';
+  return new PipedriveRedirectError(
+    `Pipedrive answered ${request}: ${where}; the request was not followed, so no credentials went there. ` +
+      `Check ${variable}: it must be the https:// origin Pipedrive serves${redirectOrigin ? ` (use ${redirectOrigin} only if that is Pipedrive)` : ''}`,
+    // 303 See Other after a POST means "done, see there": the work may have been carried out.
+    { ...fields, redirectOrigin, outcomeUnknown: input.status === 303 },
+  );
 }
 
 /**

@@ -147,6 +147,7 @@ export class OAuthTokenProvider {
       statusText: response.statusText,
       headers: response.headers,
       bodyText: response.bodyText,
+      url: this.#tokenUrl,
       secrets: [...this.secrets(), basic],
     } as const;
 

@@ -1,5 +1,6 @@
+import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../logging/logger.js';
-import { errorFromNoResponse, redactSecrets } from './errors.js';
+import { errorFromNoResponse, PipedriveResponseTooLargeError, redactSecrets } from './errors.js';
 import { parseRateLimitHeaders } from './rate-limit.js';
 import { TOKEN_COSTS } from './token-costs.js';
 import type { Operation, ResponseEvent } from './types.js';
@@ -32,6 +33,8 @@ export type Send = (request: OutgoingRequest) => Promise<RawResponse>;
 export interface TransportOptions {
   /** Per-request timeout covering headers and body. */
   timeoutMs: number;
+  /** Largest body read into memory, in bytes. */
+  maxResponseBytes: number;
   fetch: typeof fetch;
   onResponse?: ((event: ResponseEvent) => void) | undefined;
   logger: Logger;
@@ -65,6 +68,7 @@ export function createTransport(options: TransportOptions): Send {
     const tokenCost = TOKEN_COSTS[operation];
     const controller = new AbortController();
     let timedOut = false;
+    let tooLarge = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
@@ -79,9 +83,13 @@ export function createTransport(options: TransportOptions): Send {
         headers: request.headers,
         body: request.body,
         signal: controller.signal,
+        // fetch follows redirects by default and drops only `Authorization` across origins: `x-api-token`
+        // would go to wherever `Location` points, and a 307/308 re-sends an OAuth refresh body. The 3xx
+        // comes back as a response instead and becomes a PipedriveRedirectError (errors.ts).
+        redirect: 'manual',
       });
       // The timer is still running: a server that sends headers and then stalls is a timeout too.
-      const bodyText = await response.text();
+      const body = await readCapped(response, options.maxResponseBytes);
       emit({
         operation,
         method,
@@ -91,13 +99,20 @@ export function createTransport(options: TransportOptions): Send {
         tokenCost,
         rateLimit: parseRateLimitHeaders(response.headers),
       });
+      if (typeof body !== 'string') {
+        // Closing the connection is what stops a server that sends forever; undici would keep reading otherwise.
+        tooLarge = true;
+        controller.abort(new DOMException('response body too large', 'AbortError'));
+        throw tooLargeError(request, response, options.maxResponseBytes, body.declaredBytes);
+      }
       return {
         status: response.status,
         statusText: response.statusText,
         headers: response.headers,
-        bodyText,
+        bodyText: body,
       };
     } catch (cause) {
+      if (tooLarge) throw cause;
       emit({
         operation,
         method,
@@ -126,6 +141,67 @@ export function createTransport(options: TransportOptions): Send {
       request.signal?.removeEventListener('abort', onCallerAbort);
     }
   };
+}
+
+/**
+ * The body as text, read chunk by chunk and given up (`{ declaredBytes }`) once it would exceed `maxBytes`, so a
+ * hostile or broken server cannot fill the process's memory. A `Content-Length` over the cap is refused unread.
+ */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+): Promise<string | { declaredBytes: number | undefined }> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) return { declaredBytes: declared };
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return { declaredBytes: undefined };
+    }
+    chunks.push(value);
+  }
+  // TextDecoder drops a leading BOM and replaces invalid bytes, as `response.text()` does.
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function tooLargeError(
+  request: OutgoingRequest,
+  response: Response,
+  maxBytes: number,
+  declaredBytes: number | undefined,
+): PipedriveResponseTooLargeError {
+  const { operation, method, path } = request;
+  const statusText = response.statusText || STATUS_CODES[response.status] || 'Unknown Status';
+  const size =
+    declaredBytes === undefined
+      ? `a body over ${formatBytes(maxBytes)}`
+      : `a body of ${declaredBytes.toLocaleString('en-US')} bytes, over ${formatBytes(maxBytes)}`;
+  return new PipedriveResponseTooLargeError(
+    `Pipedrive answered ${method} ${path} with ${response.status} ${statusText} and ${size} (maxResponseBytes); ` +
+      `it was not read further and the connection was closed. Check ${operation === 'oauth.token' ? 'PIPEDRIVE_OAUTH_TOKEN_URL' : 'PIPEDRIVE_BASE_URL'} points at Pipedrive.`,
+    {
+      operation,
+      method,
+      path,
+      status: response.status,
+      rateLimit: parseRateLimitHeaders(response.headers),
+      maxResponseBytes: maxBytes,
+      // The request was received; a write may have been carried out.
+      outcomeUnknown: method !== 'GET',
+    },
+  );
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes.toLocaleString('en-US')} bytes`;
 }
 
 /**

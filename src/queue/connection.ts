@@ -26,11 +26,32 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
   return new Redis(url, { lazyConnect: true, ...options });
 }
 
-/** A Redis URL fit for messages: the password, if any, replaced. */
+/**
+ * Query parameters shown as they are. ioredis takes every other one as a connection option, and some of
+ * those are secrets (`password`, `sentinelPassword`, …), so anything not listed here is hidden.
+ */
+const SHOWN_QUERY_KEYS = new Set(['db', 'family', 'username', 'connectionname', 'name', 'role']);
+
+function redactQuery(query: string): string {
+  const params = new URLSearchParams(query);
+  for (const key of new Set(params.keys())) {
+    if (!SHOWN_QUERY_KEYS.has(key.toLowerCase())) params.set(key, '***');
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** A Redis URL fit for messages: the password, if any, and every query value that may be a secret replaced. */
 export function redactRedisUrl(url: string): string {
+  if (url.startsWith('/') && !url.startsWith('//')) {
+    // A Unix socket path, as ioredis accepts it: `/run/redis.sock?password=…`.
+    const q = url.indexOf('?');
+    return q === -1 ? url : `${url.slice(0, q)}${redactQuery(url.slice(q + 1))}`;
+  }
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    if (u.search) u.search = redactQuery(u.search);
     return u.toString();
   } catch {
     return '(invalid REDIS_URL)';

@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { isLoopbackHost } from '../config/loopback-host.js';
 import { cloudflareBlock, error, overLimit, type Reply, serverFault, unauthorized } from './envelopes.js';
 import { createRandom, FaultInjector } from './faults.js';
 import { type Admission, Limits, type RequestIdentity } from './limits.js';
@@ -101,6 +102,33 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Why a request to `/_sandbox` must be refused, if it must. The control API has no authentication (tests and
+ * tools call it), so a web page the operator visits must not reach it: a "simple" cross-site POST needs no
+ * preflight, and could reset the data, spend the budget or switch faults on. Browsers say where a request comes
+ * from (`Origin`, `Sec-Fetch-Site`); tools send neither and are served. A page of the sandbox's own origin is
+ * served too, but only under a name that is the sandbox's: loopback or the bound host, so a rebound DNS name
+ * (`evil.example` now resolving to 127.0.0.1) is not.
+ */
+function crossOriginRefusal(req: IncomingMessage, boundHost: string): string | undefined {
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  const refused = `Cross-origin request to the sandbox control API refused (${origin ? `Origin ${origin}` : `Sec-Fetch-Site ${site}`}): /_sandbox serves tools and the sandbox's own origin only.`;
+  if (site === 'cross-site' || site === 'same-site') return refused;
+  if (origin === undefined) return undefined;
+  const host = (req.headers.host ?? '').toLowerCase();
+  let originHost: string | undefined;
+  let hostName: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+    hostName = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return refused;
+  }
+  const ownName = isLoopbackHost(hostName) || hostName === boundHost.toLowerCase();
+  return originHost === host && ownName ? undefined : refused;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -475,6 +503,8 @@ export class Sandbox {
     query: URLSearchParams,
   ): Promise<void> {
     const json = (status: number, body: unknown) => this.send(res, { status, body });
+    const refusal = crossOriginRefusal(req, this.options.host);
+    if (refusal) return json(403, { error: refusal });
     const route = `${method} ${path.replace(/\/$/, '')}`;
     switch (route) {
       case 'GET /_sandbox/state':

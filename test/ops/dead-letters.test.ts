@@ -1,17 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
 import {
   exportDeadLetters,
   listDeadLetters,
   purgeDeadLetters,
   retryDeadLetters,
 } from '../../src/ops/dead-letters.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
+import { replayProblem } from '../../src/ops/replay-check.js';
+import { importCsv } from '../../src/producer/import-csv.js';
+import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_ATTEMPTS } from '../../src/queue/job-options.js';
 import { RowState } from '../../src/queue/ledger.js';
-import { jobIdFor } from '../../src/queue/names.js';
-import { testRedis } from '../helpers/redis.js';
+import { jobIdFor, LEAD_QUEUE } from '../../src/queue/names.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { createLeadWorker } from '../../src/worker/index.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { runCli } from './run-cli.js';
 import { balance, HEADER, type SeedRow, seedImport, testOps } from './seed.js';
 
 const redis = testRedis();
@@ -114,7 +123,7 @@ describe('dlq retry', () => {
 
     const summary = await retryDeadLetters(ctx, { importId: 'imp-r' });
 
-    expect(summary).toEqual({ requeued: 2, stale: 0, busy: 0 });
+    expect(summary).toEqual({ requeued: 2, stale: 0, busy: 0, refused: 0, refusals: [] });
     expect(await balance(ctx, 'imp-r')).toMatchObject({ rows: 5, sum: 5, deadLettered: 0, pending: 3 });
     expect(await ctx.ledger.rowStates('imp-r', [3, 5])).toEqual([RowState.Pending, RowState.Pending]);
     expect(await ctx.deadLetterQueue.count()).toBe(0);
@@ -133,6 +142,8 @@ describe('dlq retry', () => {
       requeued: 1,
       stale: 0,
       busy: 0,
+      refused: 0,
+      refusals: [],
     });
     expect((await listDeadLetters(ctx, { importId: 'imp-c' })).map((e) => e.line)).toEqual([3]);
     expect(await balance(ctx, 'imp-c')).toMatchObject({ sum: 5, deadLettered: 1, pending: 2 });
@@ -165,11 +176,158 @@ describe('dlq retry', () => {
       requeued: 0,
       stale: 1,
       busy: 0,
+      refused: 0,
+      refusals: [],
     });
     expect(await ctx.leadQueue.getJobState(jobIdFor('imp-s', 3))).toBe('failed');
     expect(await balance(ctx, 'imp-s')).toMatchObject({ sum: 5, created: 2, deadLettered: 1 });
   });
 });
+
+describe('dlq retry and the producer’s validation', () => {
+  it('refuses an entry whose data the producer would never have enqueued, and leaves it dead-lettered', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-v', ROWS);
+    const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('imp-v', 5)))!;
+    // Edited in Redis (or, before it was read-only, in bull-board): no title, a bad email, an unknown field.
+    await entry.updateData({
+      ...entry.data,
+      job: {
+        ...entry.data.job,
+        lead: { title: '', owner_id: 'me' as unknown as number, note: 'x' } as LeadJobData['lead'],
+        person: { name: 'Cy', email: 'cy at example' },
+      },
+    });
+
+    const summary = await retryDeadLetters(ctx, { importId: 'imp-v' });
+
+    expect(summary).toMatchObject({ requeued: 1, stale: 0, busy: 0, refused: 1 });
+    expect(summary.refusals).toEqual([
+      {
+        importId: 'imp-v',
+        line: 5,
+        reason:
+          'lead.note is not a field the importer writes; lead.title is empty; lead.owner_id must be a positive whole number; person.email is not an email address',
+      },
+    ]);
+    // Nothing moved for the refused row: still dead-lettered, still in the DLQ, no job to run.
+    expect(await ctx.ledger.rowStates('imp-v', [3, 5])).toEqual([RowState.Pending, RowState.DeadLettered]);
+    expect(await balance(ctx, 'imp-v')).toMatchObject({ rows: 5, sum: 5, deadLettered: 1, pending: 2 });
+    expect(await ctx.leadQueue.getJobState(jobIdFor('imp-v', 5))).toBe('failed');
+    expect((await listDeadLetters(ctx, { importId: 'imp-v' })).map((e) => e.line)).toEqual([5]);
+  });
+
+  it('refuses an entry whose data names another row than the one it is filed under', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-w', ROWS);
+    const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('imp-w', 3)))!;
+    await entry.updateData({ ...entry.data, line: 5, job: { ...entry.data.job, line: 5 } });
+
+    const summary = await retryDeadLetters(ctx, {
+      importId: 'imp-w',
+      errorClass: 'PipedriveValidationError',
+    });
+
+    expect(summary).toMatchObject({ requeued: 0, refused: 1 });
+    expect(summary.refusals[0]?.reason).toBe('the entry "imp-w-3" does not belong to import "imp-w" line 5');
+    expect(await ctx.ledger.rowStates('imp-w', [3, 5])).toEqual([
+      RowState.DeadLettered,
+      RowState.DeadLettered,
+    ]);
+  });
+
+  it('says so on the command line and exits 3, naming the row and the fix', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-cli', ROWS);
+    const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('imp-cli', 3)))!;
+    await entry.updateData({ ...entry.data, job: { ...entry.data.job, v: 2 as 1 } });
+
+    const run = await runCli(['dlq', 'retry', '--import', 'imp-cli'], {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: ctx.prefix,
+    });
+
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain('Re-queued 1 rows with fresh attempts.');
+    expect(run.stderr).toContain(
+      'Refused 1 rows whose data does not pass validation; they stay in the dead-letter queue:\n  imp-cli line 3: job data version 2 is not one this version reads (1)\n',
+    );
+    expect(run.stderr).toContain('lead-importer dlq export --import imp-cli --out failed.csv');
+  });
+
+  it('replays what the producer and a real worker wrote (labels, owners, custom fields, checkpoints)', async () => {
+    const sandbox = await startSandbox({ port: 0, limits: false });
+    const prefix = uniquePrefix('replay');
+    const ctx = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
+    contexts.push(ctx);
+    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    let worker: ReturnType<typeof createLeadWorker> | undefined;
+    try {
+      const config = loadConfig({
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: prefix,
+        PIPEDRIVE_BASE_URL: sandbox.url,
+        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+      });
+      const examples = join(import.meta.dirname, '../../examples');
+      const summary = await importCsv({
+        file: join(examples, 'leads.csv'),
+        mapping: join(examples, 'mapping.yaml'),
+        config,
+        redis,
+      });
+      const jobs = await queue.getJobs(['waiting', 'prioritized'], 0, -1);
+      expect(jobs.length).toBe(summary.enqueued);
+      expect(
+        jobs.some((j) => j.data.lead.custom_fields && j.data.lead.label_ids && j.data.lead.owner_id),
+      ).toBe(true);
+      const problems = jobs
+        .map((j) => [j.data.line, replayProblem(j.id!, entryOf(j.data))])
+        .filter(([, problem]) => problem !== undefined);
+      expect(problems).toEqual([]);
+
+      // A rep leaves: Pipedrive refuses her rows and the worker parks them, with their checkpoints.
+      expect(sandbox.deactivateUser('dana@sandbox.example')).toBe(true);
+      worker = createLeadWorker({
+        redisUrl: testRedisUrl(),
+        prefix,
+        pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+        rateLimit: false,
+      });
+      await worker.ready;
+      for (let waited = 0; (await ctx.ledger.getImport(summary.importId))!.pending > 0; waited += 100) {
+        if (waited > 60_000) throw new Error('the worker did not finish the example import in 60 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await worker.close();
+      worker = undefined;
+      const parked = await listDeadLetters(ctx, { importId: summary.importId });
+      expect(parked.length).toBeGreaterThan(0);
+
+      const retried = await retryDeadLetters(ctx, { importId: summary.importId });
+
+      expect(retried).toMatchObject({ requeued: parked.length, refused: 0, refusals: [] });
+    } finally {
+      await worker?.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await sandbox.close();
+    }
+  }, 90_000);
+});
+
+function entryOf(job: LeadJobData) {
+  return {
+    importId: job.importId,
+    line: job.line,
+    job,
+    errorClass: 'PipedriveServerError',
+    message: 'x',
+    attempts: 1,
+    firstAttemptAt: 0,
+    lastAttemptAt: 0,
+  };
+}
 
 describe('dlq purge', () => {
   it('removes the import’s entries and leaves the rows counted as dead-lettered', async () => {

@@ -1,0 +1,293 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
+import { jobIdFor } from '../../src/queue/names.js';
+import { testRedis } from '../helpers/redis.js';
+import { type SeedRow, seedImport, testOps } from '../ops/seed.js';
+
+const redis = testRedis();
+const limits = { burstPer2s: 20, dailyTokens: 30_000 };
+const AUTH = { user: 'ops', password: 'correct horse battery staple' };
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+const ROWS: SeedRow[] = [
+  { line: 2, cells: ['A', 'a@example.com', 'Acme'], outcome: 'created', leadId: 'L2', personId: 1 },
+  { line: 3, cells: ['B', 'b@example.com', 'Acme'], outcome: 'pending' },
+  {
+    line: 4,
+    cells: ['C', 'c@example.com', 'Acme'],
+    outcome: 'dead-lettered',
+    errorClass: 'PipedriveValidationError',
+    httpStatus: 400,
+    message: 'Owner 9 does not exist',
+  },
+];
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request with exactly these headers, from `localAddress` (fetch would not let a test set Host). */
+function raw(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; localAddress?: string } = {},
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(url);
+  const headers = options.headers ?? {};
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers,
+        setHost: !('host' in headers),
+        localAddress: options.localAddress,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('dashboard without credentials: DNS rebinding', () => {
+  const ctx = testOps(redis);
+  let dashboard: Dashboard;
+  beforeAll(async () => {
+    await seedImport(ctx, 'rebind-1', ROWS);
+    dashboard = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0 });
+  });
+  afterAll(async () => {
+    await dashboard.close();
+    await ctx.close();
+  });
+
+  it('answers 421 to a Host that is not a loopback name with its port, holding back the lead data', async () => {
+    const port = new URL(dashboard.url).port;
+    for (const path of ['/api/imports', '/queues/api/queues', '/', '/imports/rebind-1', '/metrics']) {
+      for (const host of [
+        `evil.example:${port}`,
+        `127.0.0.1.evil.example:${port}`,
+        `127.0.0.1:${Number(port) + 1}`,
+      ]) {
+        const res = await raw(dashboard.url, path, { headers: { host } });
+        expect(res.status, `${host}${path}`).toBe(421);
+        expect(res.body).toMatch(/^Misdirected request/);
+        expect(res.body).not.toContain('rebind-1');
+        expect(res.headers['cache-control']).toBe('no-store');
+      }
+    }
+  });
+
+  it('serves the loopback names with its port', async () => {
+    const port = new URL(dashboard.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      const res = await raw(dashboard.url, '/api/imports', { headers: { host } });
+      expect(res.status, host).toBe(200);
+      expect(res.body).toContain('rebind-1');
+    }
+  });
+});
+
+describe('dashboard security headers', () => {
+  const ctx = testOps(redis);
+  let open: Dashboard;
+  let locked: Dashboard;
+  beforeAll(async () => {
+    await seedImport(ctx, 'head-1', ROWS);
+    open = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0 });
+    locked = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0, auth: AUTH });
+  });
+  afterAll(async () => {
+    await Promise.all([open.close(), locked.close()]);
+    await ctx.close();
+  });
+
+  const PATHS = [
+    '/',
+    '/imports/head-1',
+    '/api/imports',
+    '/api/imports/head-1',
+    '/metrics',
+    '/queues',
+    '/queues/api/queues',
+    '/healthz',
+  ];
+
+  it('sends no-store, nosniff, frame and referrer headers and a CSP on every page and API answer', async () => {
+    for (const [dashboard, headers] of [
+      [open, {}],
+      [locked, { authorization: basic(AUTH.user, AUTH.password) }],
+    ] as const) {
+      for (const path of PATHS) {
+        const res = await raw(dashboard.url, path, { headers });
+        expect([200, 503], path).toContain(res.status);
+        expect(res.headers['cache-control'], path).toBe('no-store');
+        expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+        expect(res.headers['x-frame-options'], path).toBe('DENY');
+        expect(res.headers['referrer-policy'], path).toBe('no-referrer');
+        expect(res.headers['content-security-policy'], path).toMatch(/frame-ancestors 'none'/);
+        expect(res.headers['x-powered-by'], path).toBeUndefined();
+      }
+    }
+  });
+
+  it('gives bull-board a CSP without inline or eval scripts, and its static files no X-Powered-By', async () => {
+    const page = await raw(open.url, '/queues');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+    const script = /src="(static\/js\/[^"]+\.js)"/.exec(page.body)?.[1];
+    expect(script).toBeDefined();
+    const asset = await raw(open.url, `/queues/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers['x-powered-by']).toBeUndefined();
+    expect(asset.headers['cache-control']).toBe('no-store');
+  });
+
+  it('puts the same headers on 401 and /healthz', async () => {
+    for (const path of ['/', '/api/imports', '/healthz']) {
+      const res = await raw(locked.url, path);
+      expect(res.status, path).toBe(path === '/healthz' ? res.status : 401);
+      expect(res.headers['cache-control'], path).toBe('no-store');
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(res.headers['content-security-policy'], path).toContain("default-src 'none'");
+    }
+  });
+});
+
+describe('failed logins', () => {
+  const ctx = testOps(redis);
+  let dashboard: Dashboard;
+  beforeAll(async () => {
+    dashboard = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0, auth: AUTH });
+  });
+  afterAll(async () => {
+    await dashboard.close();
+    await ctx.close();
+  });
+
+  it('are throttled per client address: after 10 in a minute, 429 with Retry-After, even for the right password', async () => {
+    const wrong = { authorization: basic('ops', 'guess') };
+    const right = { authorization: basic(AUTH.user, AUTH.password) };
+    // A browser's first request carries no credentials: that is no failed login.
+    for (let i = 0; i < 20; i++) expect((await raw(dashboard.url, '/')).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await raw(dashboard.url, '/', { headers: wrong })).status).toBe(401);
+
+    const refused = await raw(dashboard.url, '/', { headers: right });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers['cache-control']).toBe('no-store');
+    expect(refused.body).toMatch(/Too many failed logins/);
+
+    // Another address is not affected (the dashboard listens on 127.0.0.1; 127.0.0.2 is loopback too).
+    const other = await raw(dashboard.url, '/', { headers: right, localAddress: '127.0.0.2' });
+    expect(other.status).toBe(200);
+  });
+});
+
+describe('bull-board is read-only for the dead-letter queue too', () => {
+  const ctx = testOps(redis);
+  let dashboard: Dashboard;
+  beforeAll(async () => {
+    await seedImport(ctx, 'ro-1', ROWS);
+    dashboard = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0, auth: AUTH });
+  });
+  afterAll(async () => {
+    await dashboard.close();
+    await ctx.close();
+  });
+
+  it('refuses adding, editing, retrying, cleaning, emptying and obliterating, even for a logged-in operator', async () => {
+    const headers = { authorization: basic(AUTH.user, AUTH.password), 'content-type': 'application/json' };
+    const id = jobIdFor('ro-1', 4);
+    const q = '/queues/api/queues/lead-import-dlq';
+    const attempts: [string, string, unknown][] = [
+      ['POST', `${q}/add`, { name: 'dead-letter', data: { importId: 'ro-1', line: 3 } }],
+      ['PATCH', `${q}/${id}/update-data`, { data: { importId: 'ro-1', line: 4, job: { lead: {} } } }],
+      ['PATCH', `${q}/${id}/priority`, { priority: 1 }],
+      ['PATCH', `${q}/${id}/delay`, { delay: 1000 }],
+      ['PUT', `${q}/${id}/retry`, {}],
+      ['PUT', `${q}/${id}/promote`, {}],
+      ['PUT', `${q}/${id}/clean`, {}],
+      ['PUT', `${q}/clean/waiting`, {}],
+      ['PUT', `${q}/empty`, {}],
+      ['PUT', `${q}/pause`, {}],
+      ['PUT', `${q}/obliterate`, {}],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await fetch(`${dashboard.url}${path}`, { method, headers, body: JSON.stringify(body) });
+      expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+    }
+    const board = (await (await fetch(`${dashboard.url}/queues/api/queues`, { headers })).json()) as {
+      queues: { name: string; readOnlyMode: boolean }[];
+    };
+    expect(board.queues.map((b) => [b.name, b.readOnlyMode]).sort()).toEqual([
+      ['lead-import', true],
+      ['lead-import-dlq', true],
+    ]);
+    expect(await ctx.deadLetterQueue.getJobCounts('waiting', 'paused')).toEqual({ waiting: 1, paused: 0 });
+    const entry = await ctx.deadLetterQueue.getJob(id);
+    expect(entry?.data).toMatchObject({ importId: 'ro-1', line: 4, message: 'Owner 9 does not exist' });
+    expect(entry?.data.job.person).toMatchObject({ name: 'C' });
+  });
+});
+
+describe('the import detail page with hostile values', () => {
+  const ctx = testOps(redis);
+  let dashboard: Dashboard;
+  beforeAll(async () => {
+    await seedImport(ctx, 'html-1', ROWS);
+    await redis.hset(ctx.keys.import('html-1'), 'fileName', `${HOSTILE}.csv`);
+    // What a DLQ entry edited in Redis (or, before, in bull-board) may hold: strings where numbers belong.
+    const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('html-1', 4)))!;
+    await entry.updateData({
+      ...entry.data,
+      line: HOSTILE as unknown as number,
+      httpStatus: `"><svg onload=alert(2)>` as unknown as number,
+      attempts: '<script>alert(3)</script>' as unknown as number,
+      errorClass: '<b>Error</b>',
+      message: `${HOSTILE} & more`,
+      lastAttemptAt: Date.parse('2026-03-01T10:00:00Z'),
+    });
+    dashboard = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0, auth: AUTH });
+  });
+  afterAll(async () => {
+    await dashboard.close();
+    await ctx.close();
+  });
+
+  it('escapes every value it prints: file name, line, HTTP status, attempts, error class and message', async () => {
+    const res = await fetch(`${dashboard.url}/imports/html-1`, {
+      headers: { authorization: basic(AUTH.user, AUTH.password) },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    // The page's own markup has one <script> (with the nonce) and no <img>, <svg> or <b>.
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).not.toMatch(/<img|<svg|<b>|<script>alert/i);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.csv');
+    expect(html).toContain('<td class="n">&lt;img src=x onerror=alert(1)&gt;</td>');
+    expect(html).toContain('&quot;&gt;&lt;svg onload=alert(2)&gt;');
+    expect(html).toContain('&lt;script&gt;alert(3)&lt;/script&gt;');
+    expect(html).toContain('&lt;b&gt;Error&lt;/b&gt;');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; more');
+  });
+});
