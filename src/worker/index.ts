@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,7 +17,7 @@ import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
 import { publishBudget } from './budget-reader.js';
 import { CacheWarmer } from './cache-warmer.js';
-import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
+import { type CallLimiter, callLimiterId, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
 import { ContactCache } from './contact-cache.js';
 import { ContactResolver } from './contact-resolver.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
@@ -31,6 +31,7 @@ import { createLeadProcessor, type LeadProcessor } from './processor.js';
 import { sleep } from './sleep.js';
 
 export { type BudgetReading, readBudget } from './budget-reader.js';
+export { tokenFingerprint } from './call-limiter.js';
 export { type ControlState, describeControl, readControl } from './control.js';
 export { recentWorkers } from './heartbeat.js';
 export type { LeadWorkerOptions, RetryOptions, WarmCacheMode } from './options.js';
@@ -63,12 +64,6 @@ function connectPatiently(redis: Redis, url: string, logger: Logger): Promise<vo
     );
   });
   return ready;
-}
-
-/** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
-export function tokenFingerprint(options: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>): string {
-  const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
 /**
@@ -269,7 +264,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis,
-            id: `${prefix}-${tokenFingerprint(options.pipedrive)}`,
+            id: callLimiterId(prefix, options.pipedrive),
             burstLimit: burstLimitPer2s(plan, auth),
             margin: options.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
             prefix,
