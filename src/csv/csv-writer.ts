@@ -1,24 +1,28 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { startsLikeFormula } from './formula-start.js';
 
 /**
  * Writes CSV files that are safe to open in Excel: UTF-8 with a BOM (so accents survive) and
  * every cell that a spreadsheet would run as a formula neutralised (OWASP "CSV injection"):
- * a cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`.
+ * such a cell (see {@link startsLikeFormula}) gets a leading `'`, which the importer takes away
+ * again when the file comes back (`stripProtectiveQuote`).
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
 export function neutraliseCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return startsLikeFormula(text) ? `'${text}` : text;
 }
 
+/**
+ * One CSV line. A cell with a `;` is quoted as well as one with a `,`: Excel in many locales
+ * (German, French, …) splits on `;`, and an unquoted one would shift every column after it.
+ */
 export function formatCsvRow(cells: readonly unknown[]): string {
   return `${cells
     .map((cell) => {
       const text = neutraliseCell(cell);
-      return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+      return /[",;\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
     })
     .join(',')}\r\n`;
 }
