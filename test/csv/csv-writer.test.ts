@@ -42,7 +42,7 @@ describe('CSV writer', () => {
 
   it('writes UTF-8 with a BOM that a CSV reader reads back cell for cell', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'csvw-')), 'out.csv');
-    const writer = new CsvWriter(path, ['name', 'note']);
+    const writer = await CsvWriter.create(path, ['name', 'note']);
     await writer.write(['Zoë Ærø', '=1+1']);
     await writer.close();
     const bytes = readFileSync(path);
