@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -85,6 +86,8 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
 
   // Declared first: connecting (below) already listens to it.
   const shutdown = new AbortController();
+  // Every in-flight job links its own signal to this one (processor.ts), plus a few waits: no leak.
+  setMaxListeners(concurrency + 10, shutdown.signal);
   const redis: Redis = options.redis
     ? options.redis.duplicate({ maxRetriesPerRequest: null })
     : createRedis(options.redisUrl, 'worker');
