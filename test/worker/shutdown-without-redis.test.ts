@@ -53,7 +53,9 @@ describe('a worker whose Redis is gone', () => {
         worker.proc.kill('SIGTERM');
         const ended = await exitWithin(worker.exited, DRAIN_TIMEOUT_MS + MARGIN_MS);
 
-        expect(ended, worker.lines.filter((l) => !l.includes('Worker error')).join('\n')).not.toBe('still running');
+        expect(ended, worker.lines.filter((l) => !l.includes('Worker error')).join('\n')).not.toBe(
+          'still running',
+        );
         // Rows were in flight when Redis went: they could not be handed back, and the log says so.
         expect(ended).toBe(1);
         expect(worker.lines.some((l) => /could not be handed back/.test(l))).toBe(true);
