@@ -49,3 +49,18 @@ describe('imports flow one way, from the CLI down', () => {
     expect(whole).toEqual([]);
   });
 });
+
+describe('what ships', () => {
+  it('tsx is a development dependency, and nothing shipped (bin/, src/, the Dockerfile) imports it', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
+    expect(Object.keys(pkg.devDependencies)).toContain('tsx');
+    const shipped = [
+      ...readdirSync('bin').map((f) => join('bin', f)),
+      ...sourceFiles().map((f) => join('src', f)),
+      'Dockerfile',
+    ];
+    const loading = shipped.filter((f) => /\btsx\b/.test(readFileSync(f, 'utf8')));
+    expect(loading).toEqual([]);
+  });
+});

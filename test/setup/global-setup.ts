@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import { buildDistIfStale } from './build-dist.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,10 +11,12 @@ declare module 'vitest' {
 let redis: PrivateRedis | undefined;
 
 /**
- * Starts one private redis-server for the whole run unless REDIS_URL is set. Test files keep
- * apart by using their own key prefix (see test/helpers/redis.ts), not by flushing.
+ * Builds dist/ when src/ is newer (the shipped-binary tests run it), and starts one private
+ * redis-server for the whole run unless REDIS_URL is set. Test files keep apart by using their
+ * own key prefix (see test/helpers/redis.ts), not by flushing.
  */
 export async function setup(project: TestProject): Promise<void> {
+  buildDistIfStale();
   let url = process.env.REDIS_URL;
   if (!url) {
     redis = await startPrivateRedis();
