@@ -5,7 +5,8 @@
  *  1. parse only: read, parse, validate and normalise every row, count distinct contacts
  *     (`importCsv` as a dry run, offline: everything but Redis), in this process;
  *  2. enqueue end to end: `lead-importer import FILE --json` as a child process (ledger + queue),
- *     its peak RSS (`VmHWM`) sampled from /proc, Redis `used_memory` per waiting job after it;
+ *     run as shipped (`bin/lead-importer.js` → dist/, built first if src/ is newer), its peak RSS
+ *     (`VmHWM`) sampled from /proc, Redis `used_memory` per waiting job after it;
  *  3. raw `addBulk` of the same jobs (same data shape and size, same batch size and batches in
  *     flight, no parsing, no ledger): the ceiling the producer is measured against.
  *
@@ -30,6 +31,7 @@ import { createRowValidator } from '../src/producer/row-validator.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../src/queue/job-data.js';
 import { leadJobOptions } from '../src/queue/job-options.js';
 import { LEAD_QUEUE } from '../src/queue/names.js';
+import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { spawnCli } from './lib/cli-process.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { ProcSampler, readProcStats } from './lib/proc-stats.js';
@@ -53,6 +55,7 @@ const ROWS = Number(values.rows);
 const BATCH = Number(values['batch-size']);
 const IN_FLIGHT = Number(values['in-flight']);
 
+if (buildDistIfStale()) console.error('built dist/ (src/ was newer)');
 const dir = mkdtempSync(join(tmpdir(), 'lpi-bench-producer-'));
 const redisServer = await startPrivateRedis();
 const redis = benchRedis(redisServer.url);
@@ -202,6 +205,8 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
   const redisCpuBefore = readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0;
   const producer = spawnCli(['import', file, '--json'], {
     name: 'producer',
+    // The shipped binary, so the peak RSS is the producer's, not the TypeScript loader's.
+    built: true,
     env: values['node-options'] ? { ...env, NODE_OPTIONS: values['node-options'] } : env,
   });
   sampler.add('producer', producer.pid);

@@ -57,12 +57,21 @@ export interface SpawnCliOptions {
   env?: Record<string, string>;
   /** Echo the process's lines to this process's stderr, prefixed with its name. @defaultValue false */
   echo?: boolean;
+  /**
+   * Run the shipped binary (`node bin/lead-importer.js` → dist/, as `npm install -g` and the Docker
+   * image do) instead of `node --import tsx src/cli.ts`, whose loader adds ≈ 100 MiB of RSS. The
+   * caller builds dist/ first (`buildDistIfStale` in test/setup/build-dist.ts). @defaultValue false
+   */
+  built?: boolean;
 }
 
-/** Runs `lead-importer <args>` from the repo root. */
+/** Runs `lead-importer <args>` from the repo root (from src/ through tsx unless `built`). */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
   const name = options.name ?? args[0] ?? 'cli';
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts'), ...args], {
+  const entry = options.built
+    ? [resolve(REPO_ROOT, 'bin/lead-importer.js')]
+    : ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts')];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,5 @@
+export { UsageError } from '../errors/usage-error.js';
+
 /** Exit codes of every command (documented in the README). */
 export const ExitCode = {
   Ok: 0,
@@ -9,8 +11,3 @@ export const ExitCode = {
   RowsFailed: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
-
-/** An error the user can fix; the CLI prints its message (no stack) and exits with {@link ExitCode.Usage}. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}

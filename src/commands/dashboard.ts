@@ -50,7 +50,6 @@ Options:
       port,
       auth: user && password ? { user, password } : undefined,
       logger,
-      budget: { dailyTokens: config.pipedrive.dailyTokens },
     });
     io.stdout.write(
       `Dashboard at ${dashboard.url}/ (queues at /queues, metrics at /metrics)${dashboard.actionsEnabled ? '' : ' — read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions'}. Ctrl-C to stop.\n`,

@@ -225,7 +225,6 @@ async function startDashboardOnFreePort(
       limits: limitsFromConfig(config),
       port: p,
       logger,
-      budget: { dailyTokens: config.pipedrive.dailyTokens },
     });
   try {
     return await start(port);

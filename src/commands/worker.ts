@@ -4,7 +4,12 @@ import { authKindOf, insecureHttpWarning, loadConfig, requirePipedriveAuth } fro
 import { createLogger } from '../logging/logger.js';
 import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 import { parseResetUtc } from '../worker/budget-day.js';
-import { createLeadWorker, type LeadWorkerOptions, type WarmCacheMode } from '../worker/index.js';
+import {
+  createLeadWorker,
+  type LeadWorkerOptions,
+  type WarmCacheMode,
+  type WorkerCloseResult,
+} from '../worker/index.js';
 
 const HELP = `Usage: lead-importer worker [options]
 
@@ -12,6 +17,8 @@ Processes import jobs: finds or creates each row's organization and person in Pi
 adds the lead, within the burst limits and the daily token budget, exactly once. Run one or
 many (on many machines) against one Redis; they share limits, budget, caches and locks.
 SIGTERM/SIGINT: stop taking rows, let in-flight ones finish, exit 0; a second signal forces.
+Shutdown ends within --drain-timeout-ms whatever Redis does; rows it could not hand back
+(Redis gone) are logged, exit 1, and resume on another worker once their lock expires.
 
 Options:
   --concurrency N              rows worked on at once by this process   [WORKER_CONCURRENCY or 8]
@@ -25,7 +32,8 @@ Options:
                                                        [PIPEDRIVE_BUDGET_RESERVE or 0.1]
   --budget-reset-utc HH:MM     when Pipedrive's budget day starts, in UTC
                                                     [PIPEDRIVE_BUDGET_RESET_UTC or 00:00]
-  --drain-timeout-ms MS        wait this long for in-flight rows on shutdown        [30000]
+  --drain-timeout-ms MS        the whole shutdown takes at most this long; in-flight
+                               rows are aborted 5 s before its end                  [30000]
 
 Tuning (mostly for tests and benchmarks):
   --call-retries N             extra tries of a call after a 5xx/network error/timeout  [2]
@@ -167,7 +175,7 @@ export const command: Command = {
     const lead = createLeadWorker({ ...options, logger });
 
     let signals = 0;
-    const stopped = new Promise<void>((resolve) => {
+    const stopped = new Promise<WorkerCloseResult | undefined>((resolve) => {
       const onSignal = (signal: NodeJS.Signals) => {
         signals++;
         if (signals > 1) {
@@ -178,7 +186,7 @@ export const command: Command = {
           process.exit(ExitCode.Failure);
         }
         logger.info(`${signal} received: finishing in-flight rows (send it again to force)`);
-        lead.close().then(resolve, resolve);
+        lead.close().then(resolve, () => resolve(undefined));
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
@@ -193,9 +201,10 @@ export const command: Command = {
       await lead.close();
       throw outcome;
     }
-    await stopped;
+    const closed = await stopped;
     logger.info('Worker stopped');
     logger.flush();
-    return ExitCode.Ok;
+    // Rows left in flight (Redis gone) are not lost, but a supervisor should know the stop was not clean.
+    return closed?.handedBack === false ? ExitCode.Failure : ExitCode.Ok;
   },
 };

@@ -1,43 +1,102 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { startsLikeFormula } from './formula-start.js';
+import { checkOutputPath, type OutputPathOptions } from './output-path.js';
+import { OutputPathError } from './output-path-error.js';
 
 /**
  * Writes CSV files that are safe to open in Excel: UTF-8 with a BOM (so accents survive) and
  * every cell that a spreadsheet would run as a formula neutralised (OWASP "CSV injection"):
- * a cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`.
+ * such a cell (see {@link startsLikeFormula}) gets a leading `'`, which the importer takes away
+ * again when the file comes back (`stripProtectiveQuote`).
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
 export function neutraliseCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return startsLikeFormula(text) ? `'${text}` : text;
 }
 
+/**
+ * One CSV line. A cell with a `;` is quoted as well as one with a `,`: Excel in many locales
+ * (German, French, …) splits on `;`, and an unquoted one would shift every column after it.
+ */
 export function formatCsvRow(cells: readonly unknown[]): string {
   return `${cells
     .map((cell) => {
       const text = neutraliseCell(cell);
-      return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+      return /[",;\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
     })
     .join(',')}\r\n`;
 }
 
-/** A streaming CSV writer with backpressure: `await writer.write(cells)` per row, then `close()`. */
-export class CsvWriter {
-  private readonly stream: WriteStream;
-  private rows = 0;
+/** Where the file may go: the flag that named it and the inputs it must never replace. */
+export type CsvWriterOptions = OutputPathOptions;
 
-  constructor(
+/**
+ * A streaming CSV writer with backpressure: `await CsvWriter.create(path, header)`, then
+ * `await writer.write(cells)` per row, then `close()`.
+ *
+ * Rows go to a temporary file in the target's directory, which `close()` flushes to disk and
+ * renames over the target: a crash or an error mid-way leaves the old file (or none) and never a
+ * half one, and the target is only ever replaced whole. {@link checkOutputPath} refuses a path
+ * that is one of the inputs, so the file being read can never be truncated.
+ */
+export class CsvWriter {
+  private rows = 0;
+  private failure: Error | undefined;
+  private ending: Promise<void> | undefined;
+
+  private constructor(
+    /** The path as given (for messages and summaries). */
     readonly path: string,
-    header: readonly string[],
+    private readonly target: string,
+    private readonly temp: string,
+    private readonly handle: FileHandle,
+    private readonly stream: WriteStream,
   ) {
-    this.stream = createWriteStream(path, { encoding: 'utf8' });
-    this.stream.write('\uFEFF');
-    this.stream.write(formatCsvRow(header));
+    // Without a listener a write error (disk full) would be an uncaught 'error' event.
+    stream.on('error', (err) => {
+      this.failure ??= err;
+    });
+  }
+
+  /**
+   * Checks the path (see {@link checkOutputPath}) and opens the temporary file next to it.
+   * Throws an {@link OutputPathError} (a usage error: exit 2) when it cannot.
+   */
+  static async create(
+    path: string,
+    header: readonly string[],
+    options: CsvWriterOptions = {},
+  ): Promise<CsvWriter> {
+    const target = await checkOutputPath(path, options);
+    const temp = join(
+      dirname(target),
+      `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+    );
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, 'wx');
+    } catch (err) {
+      const { code, message } = err as NodeJS.ErrnoException;
+      throw new OutputPathError(
+        `${options.option ?? 'output'} ${path}: cannot create a file in ${dirname(target)} (${code ?? message}); choose a directory you can write to.`,
+      );
+    }
+    const stream = handle.createWriteStream({ encoding: 'utf8', flush: true });
+    const writer = new CsvWriter(path, target, temp, handle, stream);
+    stream.write('\uFEFF');
+    stream.write(formatCsvRow(header));
+    return writer;
   }
 
   async write(cells: readonly unknown[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.ending) throw new Error(`${this.path} is already closed`);
     this.rows++;
     if (!this.stream.write(formatCsvRow(cells))) await once(this.stream, 'drain');
   }
@@ -47,8 +106,34 @@ export class CsvWriter {
     return this.rows;
   }
 
-  async close(): Promise<void> {
-    this.stream.end();
-    await once(this.stream, 'finish');
+  /** Finishes the file and puts it in place of the target. Idempotent; after `abort()`, does nothing. */
+  close(): Promise<void> {
+    this.ending ??= (async () => {
+      try {
+        if (this.failure) throw this.failure;
+        // `flush`: the data is on disk (fsync) before the rename makes it the target.
+        this.stream.end();
+        await finished(this.stream);
+        await rename(this.temp, this.target);
+      } catch (err) {
+        await this.discard();
+        throw err;
+      }
+    })();
+    return this.ending;
+  }
+
+  /** Drops what was written: the target stays as it was. Idempotent. */
+  abort(): Promise<void> {
+    this.ending ??= this.discard();
+    return this.ending;
+  }
+
+  private async discard(): Promise<void> {
+    this.stream.destroy();
+    // The stream closes the handle; waiting for it keeps the unlink after the last write.
+    await finished(this.stream).catch(() => {});
+    await this.handle.close().catch(() => {});
+    await rm(this.temp, { force: true });
   }
 }

@@ -7,7 +7,6 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../logging/logger.js';
-import { type BudgetReaderOptions, createBudgetReader } from '../ops/budget-reader.js';
 import { cancelImport } from '../ops/cancel.js';
 import { pauseAll, resumeAll } from '../ops/control.js';
 import { retryDeadLetters } from '../ops/dead-letters.js';
@@ -15,6 +14,7 @@ import { ImportNotFoundError } from '../ops/import-not-found-error.js';
 import {
   type AccountLimits,
   type BudgetReader,
+  budgetFromWorkers,
   createOpsContext,
   type OpsContext,
 } from '../ops/ops-context.js';
@@ -48,10 +48,8 @@ export interface DashboardOptions {
    * only listens on loopback and is read-only.
    */
   auth?: BasicAuthCredentials;
-  /** Today's budget. @defaultValue read from the workers' budget keys when `budget` is given, else unknown (—) */
+  /** Today's budget. @defaultValue what the workers publish and count in Redis ({@link budgetFromWorkers}) */
   readBudget?: BudgetReader;
-  /** How the workers count the budget, to read it from Redis (see {@link createBudgetReader}). */
-  budget?: Omit<BudgetReaderOptions, 'redis' | 'prefix'>;
   /** A worker counts as online when its heartbeat is at most this old, in ms. @defaultValue 30000 */
   workerFreshMs?: number;
   /** Failed logins allowed per client address (with `auth`). @defaultValue 10 per 60000 ms */
@@ -110,7 +108,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     redis,
     prefix: options.prefix,
     limits: options.limits,
-    readBudget: options.readBudget,
+    readBudget: options.readBudget ?? budgetFromWorkers(redis, options.prefix),
   });
   let port = 0;
   const app = buildApp(ctx, {

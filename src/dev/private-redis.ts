@@ -48,13 +48,24 @@ export interface StartRedisOptions {
   /** Turn on AOF persistence (chaos tests restart Redis and expect data back). */
   appendOnly?: boolean;
   port?: number;
+  /** Data directory, kept afterwards. @defaultValue a new temporary directory, removed on stop or failure */
   dir?: string;
+  /** Give up (and stop the child) when the server is not ready within this many ms. @defaultValue 10000 */
+  startTimeoutMs?: number;
 }
 
+/**
+ * Starts `redis-server` and resolves once it accepts connections. When it cannot start (the port
+ * is taken, a bad binary, no "ready" within `startTimeoutMs`) it rejects having stopped the child
+ * and removed the temporary directory, so a failed start leaves nothing behind.
+ */
 export async function startPrivateRedis(options: StartRedisOptions = {}): Promise<PrivateRedis> {
   const bin = findRedisServer();
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lpi-redis-'));
+  const removeDir = () => {
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+  };
   const args = [
     '--port',
     String(port),
@@ -74,7 +85,17 @@ export async function startPrivateRedis(options: StartRedisOptions = {}): Promis
     '--appendfsync',
     'everysec',
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let child: ChildProcess;
+  try {
+    child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    removeDir();
+    throw err;
+  }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
@@ -82,24 +103,41 @@ export async function startPrivateRedis(options: StartRedisOptions = {}): Promis
   child.stderr?.on('data', (d) => {
     output += d;
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`redis-server did not start on port ${port}:\n${output}`)),
-      10_000,
-    );
-    const check = () => {
-      if (output.includes('Ready to accept connections')) {
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`redis-server did not start on port ${port} within ${timeoutMs} ms:\n${output}`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if (output.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      // A binary that cannot be run at all reports 'error' (and maybe no 'exit').
+      child.once('error', (err) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', check);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with code ${code}:\n${output}`));
+        reject(err);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited with code ${code ?? signal}:\n${output}`));
+      });
     });
-  });
+  } catch (err) {
+    // Stop it (it may be running but not ready) and wait for the exit before removing its directory.
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+      child.kill('SIGKILL');
+    if (child.pid !== undefined) await exited;
+    removeDir();
+    throw err;
+  }
   child.removeAllListeners('exit');
+  child.removeAllListeners('error');
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -107,11 +145,11 @@ export async function startPrivateRedis(options: StartRedisOptions = {}): Promis
     process: child,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
+        const stopped = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await exited;
+        await stopped;
       }
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }

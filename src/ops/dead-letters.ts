@@ -106,7 +106,9 @@ export async function exportDeadLetters(
 ): Promise<{ out: string; rows: number }> {
   const record = await ctx.ledger.getImport(options.importId);
   if (!record) throw new ImportNotFoundError(options.importId, ctx.prefix);
-  const writer = new CsvWriter(options.out, [...record.header, ...DLQ_EXPORT_COLUMNS]);
+  const writer = await CsvWriter.create(options.out, [...record.header, ...DLQ_EXPORT_COLUMNS], {
+    option: '--out',
+  });
   try {
     for await (const job of deadLetterJobs(ctx, options)) {
       const d = job.data;
@@ -118,9 +120,12 @@ export async function exportDeadLetters(
         d.line,
       ]);
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    // Half an export would pass for all the failed rows: keep the previous file instead.
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   return { out: options.out, rows: writer.rowCount };
 }
 

@@ -6,8 +6,13 @@ import { isRateLimitError } from '../pipedrive/errors.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import { BudgetGovernor } from '../worker/budget-governor.js';
-import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from '../worker/call-limiter.js';
-import { DEFAULT_RETRY, tokenFingerprint } from '../worker/index.js';
+import {
+  type CallLimiter,
+  callLimiterId,
+  createCallLimiter,
+  unlimitedCallLimiter,
+} from '../worker/call-limiter.js';
+import { DEFAULT_RETRY } from '../worker/options.js';
 import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
 import type { GuardedCall } from './revert.js';
 
@@ -43,7 +48,7 @@ export interface GuardedPipedrive {
  * budget key), the same bottleneck limiter id (so operators' calls and workers' calls share one
  * burst window), the same 429 reaction, and metrics into the same counters.
  *
- * The limiter id must equal the worker's: `{prefix}-{tokenFingerprint}` (src/worker/index.ts).
+ * The limiter id is the worker's: {@link callLimiterId}, from the limiter's own module.
  *
  * A burst 429 is not a failure of the call: the gateway has paused every caller for the time
  * Pipedrive asked, and the call is tried again (at most {@link MAX_RATE_LIMIT_RETRIES} times,
@@ -73,7 +78,7 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis: options.redis,
-            id: `${options.prefix}-${tokenFingerprint(options.pipedrive)}`,
+            id: callLimiterId(options.prefix, options.pipedrive),
             burstLimit: burstLimitPer2s(options.plan, options.auth),
             margin: options.rateLimitMargin ?? 0.9,
           });

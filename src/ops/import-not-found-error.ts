@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors/usage-error.js';
 
 /** The import id names no import in this Redis (and key prefix). A usage error: exit code 2. */
 export class ImportNotFoundError extends UsageError {

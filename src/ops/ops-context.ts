@@ -6,7 +6,7 @@ import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import { ImportLedger } from '../queue/ledger.js';
 import { DLQ_QUEUE, type Keys, keysFor, LEAD_QUEUE } from '../queue/names.js';
-import { createBudgetReader } from './budget-reader.js';
+import { readBudget as readWorkersBudget } from '../worker/budget-reader.js';
 
 /** What the budget governor knows about today's Pipedrive token budget. */
 export interface BudgetSnapshot {
@@ -18,7 +18,7 @@ export interface BudgetSnapshot {
   resetsAt: number;
 }
 
-/** Reads today's budget; supplied by the worker's governor (returns null when it cannot tell). */
+/** Reads today's budget (null when it cannot tell); {@link budgetFromWorkers} is the real one. */
 export type BudgetReader = () => Promise<BudgetSnapshot | null>;
 
 /** The account limits an ETA is computed from. */
@@ -112,12 +112,14 @@ export async function openOps(
     redis,
     prefix: config.redisPrefix,
     limits: limitsFromConfig(config),
-    readBudget:
-      readBudget === 'from-workers'
-        ? createBudgetReader({ redis, prefix: config.redisPrefix, dailyTokens: config.pipedrive.dailyTokens })
-        : readBudget,
+    readBudget: readBudget === 'from-workers' ? budgetFromWorkers(redis, config.redisPrefix) : readBudget,
     ownsRedis: true,
   });
+}
+
+/** Today's budget as the workers publish and count it (see `readBudget` in src/worker/budget-reader.ts). */
+export function budgetFromWorkers(redis: Redis, prefix: string): BudgetReader {
+  return () => readWorkersBudget(redis, prefix);
 }
 
 /** Opens a context for `fn` and closes it afterwards, whatever happens. */

@@ -50,7 +50,7 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
   if (!record) throw new ImportNotFoundError(options.importId, ctx.prefix);
   const { importId } = options;
   const header = record.header;
-  const writer = new CsvWriter(options.out, [...REPORT_COLUMNS, ...header]);
+  const writer = await CsvWriter.create(options.out, [...REPORT_COLUMNS, ...header], { option: '--out' });
   const summary: ReportSummary = {
     importId,
     out: options.out,
@@ -73,9 +73,12 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
         await writer.write([...outcomeColumns(line, outcome), ...fitToHeader(input, header.length)]);
       }
     }
-  } finally {
-    await writer.close();
+  } catch (err) {
+    // A report cut short by an error would pass for a whole one: keep the previous file instead.
+    await writer.abort();
+    throw err;
   }
+  await writer.close();
   return summary;
 }
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../errors/usage-error.js';
 
 /**
  * The input cannot be imported as a whole (not a CSV file, no header, duplicate column names,

@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UsageError } from '../cli/exit-codes.js';
 import { authKindOf, burstLimitPer2s, type Config, requirePipedriveAuth } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
+import { checkOutputPath } from '../csv/output-path.js';
+import { UsageError } from '../errors/usage-error.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
@@ -150,6 +151,13 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       : checkMappingSpec(options.mapping ?? {}, 'mapping');
   const mappingName = typeof options.mapping === 'string' ? basename(options.mapping) : 'mapping';
 
+  // Before anything is read or written: the rejects file must never replace the input or the mapping.
+  const rejectsOutput = {
+    option: '--rejects',
+    inputs: [options.file, ...(typeof options.mapping === 'string' ? [options.mapping] : [])],
+  };
+  if (options.rejectsFile) await checkOutputPath(options.rejectsFile, rejectsOutput);
+
   const csv = await openCsv(options.file, {
     displayName,
     ...(encoding ? { encoding } : {}),
@@ -231,7 +239,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
 
     let rejectsWriter: CsvWriter | undefined;
     if (options.rejectsFile) {
-      rejectsWriter = new CsvWriter(options.rejectsFile, [...csv.header, 'line', 'column', 'reason']);
+      rejectsWriter = await CsvWriter.create(
+        options.rejectsFile,
+        [...csv.header, 'line', 'column', 'reason'],
+        rejectsOutput,
+      );
       const writer = rejectsWriter;
       cleanups.push(() => writer.close());
     }

@@ -1,3 +1,4 @@
+import { stripProtectiveQuote } from '../csv/protective-quote.js';
 import type { LeadFields, LeadJobData, OrganizationFields, PersonFields } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import type { ResolvedCustomField, ResolvedMapping } from './mapping.js';
@@ -40,7 +41,10 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
 
-  return function validateRow(line: number, cells: string[]): RowResult {
+  return function validateRow(line: number, fileCells: string[]): RowResult {
+    // Values are read without a spreadsheet's protective `'` (`'+49 30 …` is a phone number); the
+    // job keeps `fileCells`, what the file had, for the report and the DLQ export.
+    const cells = fileCells.some((c) => c.startsWith("'")) ? fileCells.map(stripProtectiveQuote) : fileCells;
     const problems: RowReject[] = [];
     const cell = (path: FieldPath): string => {
       const i = at(path);
@@ -236,7 +240,7 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
     }
 
     const visibleV2 = visibleTo ? (Number(visibleTo) as 1 | 3 | 5 | 7) : undefined;
-    const data: LeadJobData = { v: 1, importId, line, lead, cells };
+    const data: LeadJobData = { v: 1, importId, line, lead, cells: fileCells };
     let pKey: string | undefined;
     let oKey: string | undefined;
     if (orgName) {

@@ -32,8 +32,10 @@ export async function publishBudget(redis: Redis, prefix: string, budget: Publis
 }
 
 /**
- * Reads the budget the workers keep (`null` before any worker has started): pass it as the
- * `readBudget` of the ops context.
+ * Reads today's budget exactly as the workers count it (`null` before any worker has started):
+ * the one reader behind `status`, the imports page and `/metrics`. It takes the company, daily
+ * tokens, reserve and reset time from what the workers published, not from the reader's own
+ * configuration, which may differ (another machine, another `--budget-reserve`).
  */
 export async function readBudget(
   redis: Redis,
@@ -58,5 +60,11 @@ export async function readBudget(
     now: () => now,
   });
   const status = await governor.status();
-  return { limit: status.limit, left: status.left, used: status.used, resetsAt: status.nextResetAt };
+  return {
+    limit: status.limit,
+    // Pipedrive's own daily 429 ends the day whatever our count says.
+    left: status.exhaustedByServer ? 0 : status.left,
+    used: status.used,
+    resetsAt: status.nextResetAt,
+  };
 }

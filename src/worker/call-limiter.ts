@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { SEARCH_BURST_PER_2S } from '../config/config.js';
+import type { PipedriveClientOptions } from '../pipedrive/client.js';
 import { keysFor } from '../queue/names.js';
 import type { WindowCheck } from './budget-governor.js';
 
@@ -45,6 +47,23 @@ export interface CallLimiterOptions {
   /** Key prefix for the rolling-window sets. @defaultValue `lpi` */
   prefix?: string;
   onError?: (err: unknown) => void;
+}
+
+/** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
+export function tokenFingerprint(options: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>): string {
+  const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
+/**
+ * The limiter id of one token under one key prefix. Workers and operator commands (`revert`) must
+ * use the same id to share one burst window, so it is built here, next to the limiter, and nowhere else.
+ */
+export function callLimiterId(
+  prefix: string,
+  credentials: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>,
+) {
+  return `${prefix}-${tokenFingerprint(credentials)}`;
 }
 
 export function minTimeFor(limitPer2s: number, margin: number): number {

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,7 +18,7 @@ import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
 import { publishBudget } from './budget-reader.js';
 import { CacheWarmer } from './cache-warmer.js';
-import { type CallLimiter, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
+import { type CallLimiter, callLimiterId, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
 import { ContactCache } from './contact-cache.js';
 import { ContactResolver } from './contact-resolver.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
@@ -31,6 +32,7 @@ import { createLeadProcessor, type LeadProcessor } from './processor.js';
 import { sleep } from './sleep.js';
 
 export { type BudgetReading, readBudget } from './budget-reader.js';
+export { tokenFingerprint } from './call-limiter.js';
 export { type ControlState, describeControl, readControl } from './control.js';
 export { recentWorkers } from './heartbeat.js';
 export type { LeadWorkerOptions, RetryOptions, WarmCacheMode } from './options.js';
@@ -43,10 +45,24 @@ export interface LeadWorker {
   /** Resolves when the worker takes jobs: after `/users/me` accepted the token. */
   readonly ready: Promise<void>;
   /**
-   * Stops taking jobs, lets in-flight rows finish (aborting them after `drainTimeoutMs`; they go
-   * back to the queue), and closes every connection. Idempotent; runs every step even if one fails.
+   * Stops taking jobs, lets in-flight rows finish (aborting them near the end of `drainTimeoutMs`;
+   * they go back to the queue), and closes every connection, all within `drainTimeoutMs` whatever
+   * Redis does: a step that hangs is cut at the deadline and the connections are dropped.
+   * Idempotent; runs every step even if one fails.
    */
-  close(): Promise<void>;
+  close(): Promise<WorkerCloseResult>;
+}
+
+/** How a worker's shutdown ended. */
+export interface WorkerCloseResult {
+  /**
+   * True when no row was left in flight: each finished or went back to the queue. False when
+   * Redis did not answer in time: those rows stay locked until their lock expires, then another
+   * worker resumes them from their checkpoints.
+   */
+  handedBack: boolean;
+  /** Rows still in flight at the deadline (0 when `handedBack`). */
+  stranded: number;
 }
 
 /**
@@ -63,12 +79,6 @@ function connectPatiently(redis: Redis, url: string, logger: Logger): Promise<vo
     );
   });
   return ready;
-}
-
-/** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
-export function tokenFingerprint(options: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>): string {
-  const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
 /**
@@ -90,6 +100,8 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
 
   // Declared first: connecting (below) already listens to it.
   const shutdown = new AbortController();
+  // Every in-flight job links its own signal to this one (processor.ts), plus a few waits: no leak.
+  setMaxListeners(concurrency + 10, shutdown.signal);
   const redis: Redis = options.redis
     ? options.redis.duplicate({ maxRetriesPerRequest: null })
     : createRedis(options.redisUrl, 'worker');
@@ -145,11 +157,18 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     ? options.createClient(clientOptions)
     : new PipedriveClient(clientOptions);
 
-  const worker = new Worker<LeadJobData, LeadJobResult>(
+  // Rows whose processing has not ended, for the shutdown's account of what it handed back.
+  let inFlight = 0;
+  const worker = new LeadBullWorker(
     LEAD_QUEUE,
-    (job, token, signal) => {
+    async (job, token, signal) => {
       if (!processor) throw new Error('Worker processed a job before it was ready');
-      return processor(job, token, signal);
+      inFlight++;
+      try {
+        return await processor(job, token, signal);
+      } finally {
+        inFlight--;
+      }
     },
     {
       connection: redis,
@@ -269,7 +288,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis,
-            id: `${prefix}-${tokenFingerprint(options.pipedrive)}`,
+            id: callLimiterId(prefix, options.pipedrive),
             burstLimit: burstLimitPer2s(plan, auth),
             margin: options.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
             prefix,
@@ -332,55 +351,124 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     );
     running = true;
     void worker.run().catch((err: unknown) => logger.error({ err }, 'Worker stopped with an error'));
+    // BullMQ's own blocking connection, so a shutdown that Redis does not answer can drop it too.
+    worker.waitUntilReady().then(
+      (client) => {
+        blockingClient = client;
+      },
+      () => {},
+    );
   }
+  let blockingClient: { disconnect(): void } | undefined;
 
   const ready = start();
   ready.catch((err: unknown) => {
     if (!shutdown.signal.aborted) logger.error({ err }, 'Worker could not start');
   });
 
-  let closing: Promise<void> | undefined;
-  async function close(): Promise<void> {
+  let closing: Promise<WorkerCloseResult> | undefined;
+  function close(): Promise<WorkerCloseResult> {
     closing ??= (async () => {
-      const errors: unknown[] = [];
-      const step = async (what: string, fn: () => Promise<unknown> | unknown) => {
+      const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+      const startedAt = Date.now();
+      const deadline = startedAt + drainTimeoutMs;
+      // The end of the drain timeout (5 s, or a third of a short one) is kept for aborted rows to
+      // go back to the queue and for the connections to close.
+      const abortAt = deadline - Math.min(5_000, drainTimeoutMs / 3);
+      const failed: unknown[] = [];
+      const cut: string[] = [];
+      /**
+       * Runs one step and waits for it until the deadline at most. Every step runs, even past the
+       * deadline (its synchronous part stops timers), but none is waited for then: BullMQ's
+       * close, a queue's close or `quit` wait for Redis, which may never answer.
+       */
+      const step = async (what: string, fn: () => Promise<unknown> | unknown): Promise<boolean> => {
         try {
-          await fn();
+          const done = await settlesWithin(fn(), deadline - Date.now());
+          if (!done) cut.push(what);
+          return done;
         } catch (err) {
-          errors.push(err);
+          failed.push(err);
           logger.warn({ err }, `Shutdown step failed: ${what}`);
+          return true;
         }
       };
       await step('control timers', () => {
         clearInterval(dailyCorrection);
         return control.close();
       });
-      await step('drain in-flight rows', async () => {
-        const drained = worker.close();
-        const timeoutMs = options.drainTimeoutMs ?? 30_000;
-        const timer = setTimeout(() => {
+      const abortTimer = setTimeout(
+        () => {
           logger.warn(
-            `In-flight rows did not finish within ${timeoutMs} ms; aborting them (they go back to the queue)`,
+            `In-flight rows did not finish within ${abortAt - startedAt} ms; aborting them (they go back to the queue)`,
           );
           shutdown.abort(new Error('Worker is shutting down'));
-        }, timeoutMs);
-        try {
-          await drained;
-        } finally {
-          clearTimeout(timer);
-          shutdown.abort(new Error('Worker is shutting down'));
-        }
-      });
+        },
+        Math.max(0, abortAt - Date.now()),
+      );
+      const drained = await step('drain in-flight rows', () => worker.close());
+      clearTimeout(abortTimer);
+      shutdown.abort(new Error('Worker is shutting down'));
+      const stranded = drained ? 0 : inFlight;
       await step('startup', () => ready.catch(() => {}));
       await step('heartbeat', () => heartbeat.stop());
       await step('rate limiter', () => limiter?.close());
       await step('metrics', () => metrics.close());
       await step('queues', () => Promise.all([queue.close(), dlq.close()]));
       await step('redis', () => redis.quit());
-      if (errors.length) logger.warn({ failures: errors.length }, 'Worker closed with errors');
+      if (cut.length) {
+        // Nothing may keep the process alive now: drop the sockets and their reconnect timers, and
+        // first tell BullMQ not to move the jobs that end when their Redis calls fail.
+        await settlesWithin(
+          worker.abandonRedis().catch(() => {}),
+          100,
+        );
+        redis.disconnect();
+        blockingClient?.disconnect();
+        if (stranded > 0) {
+          logger.error(
+            { stranded, cutShort: cut, drainTimeoutMs },
+            `Shutdown: ${stranded} in-flight row${stranded === 1 ? '' : 's'} could not be handed back: Redis did not answer within the ${drainTimeoutMs} ms drain timeout. They stay locked until their lock expires, then another worker resumes them from their checkpoints.`,
+          );
+        } else {
+          logger.warn(
+            { cutShort: cut, drainTimeoutMs },
+            `Shutdown: Redis did not answer within the ${drainTimeoutMs} ms drain timeout; connections dropped (no row was in flight)`,
+          );
+        }
+      }
+      if (failed.length) logger.warn({ failures: failed.length }, 'Worker closed with errors');
+      return { handedBack: stranded === 0, stranded };
     })();
     return closing;
   }
 
   return { worker, workerId, ready, close };
+}
+
+/** BullMQ's Worker, able to let go of Redis at once when a shutdown runs out of time. */
+class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
+  /**
+   * Marks the worker's connection closed (ours is shared, so it stays open until we drop it) so
+   * that jobs ending from now on are not moved in Redis: on a dropped connection BullMQ 5.81 would
+   * retry the move without a pause, for ever, while closing (`retryIfFailed`), and starve the
+   * event loop. An abandoned job stays active until its lock expires; its checkpoints and the
+   * ledger make the next run of it safe.
+   */
+  abandonRedis(): Promise<void> {
+    return this.connection.close(true);
+  }
+}
+
+/** Whether `work` settles within `ms` (a rejection counts as settled and is thrown). */
+async function settlesWithin(work: unknown, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([Promise.resolve(work).then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -88,7 +88,11 @@ export interface LeadWorkerOptions {
   lockDurationMs?: number;
   /** How often BullMQ looks for rows whose worker died (ms). @defaultValue 30000 */
   stalledIntervalMs?: number;
-  /** How long `close()` waits for in-flight jobs before aborting them (ms). @defaultValue 30000 */
+  /**
+   * The longest `close()` takes, in ms, whatever Redis does. In-flight rows may run until 5 s before
+   * its end (a third of a shorter timeout), then they are aborted and handed back to the queue.
+   * @defaultValue 30000
+   */
   drainTimeoutMs?: number;
   /** How often idle workers look at the control hash (ms). @defaultValue 2000 */
   controlPollMs?: number;

@@ -63,7 +63,10 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     const data = job.data;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const signal = jobSignal ? AbortSignal.any([jobSignal, deps.shutdownSignal]) : deps.shutdownSignal;
+    // Linked by hand and unlinked when the job ends, as transport.ts does: `AbortSignal.any` would
+    // leave an entry on the long-lived shutdown signal for every job, for ever (+7 MB per 150,000 jobs).
+    const link = jobSignal ? linkSignals(jobSignal, deps.shutdownSignal) : undefined;
+    const signal = link?.signal ?? deps.shutdownSignal;
     const ctx: CallContext = { signal, tokens: 0 };
     const cp: JobCheckpoint = { ...data.checkpoint };
     if (cp.firstAttemptAt === undefined) cp.firstAttemptAt = started;
@@ -158,6 +161,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     } catch (err) {
       return await handleFailure(err);
     } finally {
+      link?.unlink();
       if (!tokensRecorded && ctx.tokens > 0) {
         await ledger.incrementCounters(data.importId, { tokensUsed: ctx.tokens }).catch(() => {});
       }
@@ -239,6 +243,24 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       );
       throw err;
     }
+  };
+}
+
+/** A signal aborted when either is; `unlink()` removes its listeners from both. */
+function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; unlink(): void } {
+  const controller = new AbortController();
+  const onA = () => controller.abort(a.reason);
+  const onB = () => controller.abort(b.reason);
+  if (a.aborted) onA();
+  else if (b.aborted) onB();
+  a.addEventListener('abort', onA, { once: true });
+  b.addEventListener('abort', onB, { once: true });
+  return {
+    signal: controller.signal,
+    unlink() {
+      a.removeEventListener('abort', onA);
+      b.removeEventListener('abort', onB);
+    },
   };
 }
 
