@@ -50,6 +50,19 @@ export interface Route {
 }
 
 const MAX_LIMIT = 500;
+/** Lead label colors (SPEC-v1 addLeadLabel: "Only a subset of colors can be used"). */
+const LEAD_LABEL_COLORS = [
+  'blue',
+  'brown',
+  'dark-gray',
+  'gray',
+  'green',
+  'orange',
+  'pink',
+  'purple',
+  'red',
+  'yellow',
+];
 const DEFAULT_LIMIT = 100;
 
 class QueryError extends Error {}
@@ -416,6 +429,22 @@ export const ROUTES: readonly Route[] = [
     path: '/leadLabels',
     cost: 10,
     handle: (ctx) => ok([...ctx.store.leadLabels.values()]),
+  },
+  {
+    // An admin adds a label (SPEC-v1 addLeadLabel: name and color required, 200).
+    method: 'POST',
+    version: 'v1',
+    path: '/leadLabels',
+    cost: 10,
+    handle: (ctx) => {
+      const body = ctx.body as { name?: unknown; color?: unknown } | null;
+      const name = typeof body?.name === 'string' ? body.name.trim() : '';
+      if (name === '') return badRequest('name is required');
+      if (typeof body?.color !== 'string' || !LEAD_LABEL_COLORS.includes(body.color)) {
+        return badRequest(`color must be one of ${LEAD_LABEL_COLORS.join(', ')}`);
+      }
+      return ok(ctx.store.addLeadLabel(name, body.color));
+    },
   },
   { method: 'GET', version: 'v1', path: '/leadSources', cost: 2, handle: (ctx) => ok(ctx.store.leadSources) },
   // Users, currencies, deal fields (pipedrive-api.md §6)

@@ -119,6 +119,10 @@ export function seedCurrencies(): Currency[] {
     ['CAD', 'Canadian Dollar', 'CA$', 2],
     ['AUD', 'Australian Dollar', 'A$', 2],
     ['JPY', 'Japanese Yen', '¥', 0],
+    ['RUB', 'Russian Ruble', '₽', 2],
+    ['INR', 'Indian Rupee', '₹', 2],
+    ['CZK', 'Czech Koruna', 'Kč', 2],
+    ['MXN', 'Mexican Peso', 'MX$', 2],
     ['BRL', 'Brazilian Real', 'R$', 2],
   ];
   return rows.map(([code, name, symbol, decimals], i) => ({
@@ -279,6 +283,23 @@ export const INDUSTRY_OPTIONS = [
   { id: 411, label: 'Non-profit' },
   { id: 412, label: 'Government' },
   { id: 413, label: 'Other' },
+  // Names other systems' taxonomies use too (Salesforce's picklist, LinkedIn's industries), so
+  // exports from them can be rehearsed; a real account's list is the company's own.
+  { id: 414, label: 'Technology' },
+  { id: 415, label: 'Computer software' },
+  { id: 416, label: 'Transportation' },
+  { id: 417, label: 'Logistics & supply chain' },
+  { id: 418, label: 'Media' },
+  { id: 419, label: 'Media production' },
+  { id: 420, label: 'Machinery' },
+  { id: 421, label: 'Banking' },
+  { id: 422, label: 'Insurance' },
+  { id: 423, label: 'Construction' },
+  { id: 424, label: 'Energy' },
+  { id: 425, label: 'Hospitality' },
+  { id: 426, label: 'Food & beverages' },
+  { id: 427, label: 'Automotive' },
+  { id: 428, label: 'Legal services' },
 ] as const;
 
 export const PREFERRED_LANGUAGE_OPTIONS = [

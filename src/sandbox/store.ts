@@ -151,12 +151,23 @@ export class SandboxStore {
     for (const l of seedLeadLabels()) this.leadLabels.set(l.id, l);
   }
 
+  /** A lead label an admin adds (`POST /v1/leadLabels`). */
+  addLeadLabel(name: string, color: string): LeadLabel {
+    const time = isoWithMs(this.now());
+    const label: LeadLabel = { id: randomUUID(), name, color, add_time: time, update_time: time };
+    this.leadLabels.set(label.id, label);
+    return label;
+  }
+
   get me(): User {
     return this.users.get(ME_USER_ID)!;
   }
 
   /** Drops every person, organization, lead and note; seed data stays. Ids restart at 1. */
   clear(): void {
+    // Labels an admin added go; the seeded ones come back.
+    this.leadLabels.clear();
+    for (const l of seedLeadLabels()) this.leadLabels.set(l.id, l);
     for (const m of [
       this.persons,
       this.organizations,
