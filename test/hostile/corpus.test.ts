@@ -136,6 +136,29 @@ const CORPUS: Record<string, Outcome> = {
     rejects: [{ line: PADDING_ROWS + 3, column: 'Name', reason: notUtf8 }],
   },
   'excel-mac-roman.csv': { enqueued: accented(2), rejects: [] },
+  // The header after LinkedIn's notes; the notes are no rows.
+  'preamble-notes.csv': {
+    enqueued: [
+      [5, ada],
+      [6, alan],
+    ],
+    rejects: [],
+  },
+  // A report's footer is no rows; one-field lines at the end that are not one are rejected.
+  'report-footer.csv': {
+    enqueued: [
+      [2, ada],
+      [3, grace],
+    ],
+    rejects: [],
+  },
+  'one-field-lines-at-end.csv': {
+    enqueued: [[2, ada]],
+    rejects: [
+      { line: 4, reason: /has 1 field but the header has 3/ },
+      { line: 5, reason: /has 1 field but the header has 3/ },
+    ],
+  },
   'excel-windows-1252.csv': { enqueued: accented(2), rejects: [] },
   'ambiguous-single-byte.csv': {
     refused:

@@ -1,0 +1,856 @@
+/**
+ * How real systems name their export columns, as data: which header means which Pipedrive field.
+ * The column matcher (column-matcher.ts) reads these tables; nothing else in them is code.
+ *
+ * Each entry's value is a target in the text form of targets.ts (`person.email:home`,
+ * `organization.address.city`) or `ignore: <why>`, which the dry run prints for the column.
+ * Headers compare as {@link normaliseHeaderName} leaves them (`Company / Account` = `companyaccount`).
+ * Sources for each table are in test/fixtures/real-exports/README.md.
+ */
+
+/** Header names compare case-, accent-spacing- and punctuation-insensitively: `E-mail ` = `email`. */
+export function normaliseHeaderName(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** What a column means: a target in text form, or `ignore: why`. A label column is named after `@`. */
+export type Meaning = string;
+
+export interface SourceSystem {
+  id: string;
+  /** As the dry run names it: `Salesforce report`. */
+  name: string;
+  /** Normalised headers typical of this system and how strongly each points to it. */
+  fingerprint: Record<string, number>;
+  /** Score the header must reach (sum of matched fingerprint weights) to be read as this system's. */
+  minScore: number;
+  /** Header as the system writes it → meaning. When two columns claim one field, the earlier entry wins. */
+  columns: Record<string, Meaning>;
+  /** Numbered columns (`E-mail 2 - Value`): a pattern over the normalised header. */
+  patterns?: readonly ColumnPattern[];
+}
+
+export interface ColumnPattern {
+  match: RegExp;
+  /** `has(normalised header)` tells whether the file has a column (to find a companion label column). */
+  meaning: (m: RegExpExecArray, has: (normalised: string) => string | undefined) => Meaning;
+}
+
+/**
+ * Headers any file may use, for a field each (the first column found wins a single-column field).
+ * A bare `Title` is not here: the matcher reads it as a job title or a lead title from its
+ * neighbours and its values (see column-matcher.ts).
+ */
+export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
+  'lead.title': [
+    'leadtitle',
+    'leadname',
+    'dealname',
+    'dealtitle',
+    'subject',
+    'opportunity',
+    'opportunityname',
+  ],
+  'lead.value': ['value', 'amount', 'dealvalue', 'leadvalue', 'dealamount', 'dealsize', 'budget'],
+  'lead.currency': ['currency', 'currencycode', 'valuecurrency'],
+  'lead.expected_close_date': ['expectedclosedate', 'closedate', 'closingdate', 'expectedclose'],
+  'lead.owner': ['owner', 'owneremail', 'leadowner', 'leadowneremail', 'assignedto', 'salesrep'],
+  'lead.labels': ['labels', 'label', 'tags', 'tag', 'leadlabels'],
+  'lead.visible_to': ['visibility', 'visibleto'],
+  'lead.was_seen': ['wasseen', 'seen'],
+  'lead.channel': ['channel', 'marketingchannel', 'sourcechannel'],
+  'lead.channel_id': ['channelid', 'sourcechannelid'],
+  'lead.origin_id': ['originid'],
+  'lead.note': ['notes', 'note', 'description', 'comments', 'comment', 'remarks', 'memo'],
+  'person.name': ['name', 'fullname', 'contact', 'contactname', 'personname', 'person', 'contactperson'],
+  'person.first_name': ['firstname', 'givenname', 'forename', 'first'],
+  'person.last_name': ['lastname', 'surname', 'familyname', 'last'],
+  'person.email:work': [
+    'email',
+    'emailaddress',
+    'workemail',
+    'contactemail',
+    'primaryemail',
+    'businessemail',
+    'mail',
+  ],
+  'person.email:home': ['homeemail', 'personalemail', 'privateemail'],
+  'person.email:other': ['secondaryemail', 'email2', 'otheremail', 'alternativeemail', 'alternateemail'],
+  'person.phone:work': [
+    'phone',
+    'phonenumber',
+    'telephone',
+    'tel',
+    'workphone',
+    'businessphone',
+    'officephone',
+    'directphone',
+    'directdial',
+  ],
+  'person.phone:mobile': ['mobile', 'mobilephone', 'cell', 'cellphone', 'mobilenumber', 'mobilephonenumber'],
+  'person.phone:home': ['homephone'],
+  'person.phone:other': ['otherphone', 'phone2'],
+  'person.job_title': ['jobtitle', 'position', 'designation', 'jobrole', 'role', 'occupation'],
+  'person.birthday': ['birthday', 'dateofbirth', 'dob', 'birthdate'],
+  'person.marketing_status': ['marketingstatus', 'emailmarketingstatus', 'subscriptionstatus'],
+  'person.email_opt_out': ['emailoptout', 'optedout', 'hasoptedoutofemail', 'donotemail', 'unsubscribed'],
+  'person.postal_address': ['homeaddress', 'postaladdress', 'mailingaddress'],
+  'organization.name': [
+    'company',
+    'organization',
+    'organisation',
+    'account',
+    'companyname',
+    'organizationname',
+    'organisationname',
+    'accountname',
+    'companyaccount',
+    'org',
+    'employer',
+  ],
+  'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
+  'organization.website': [
+    'website',
+    'web',
+    'companywebsite',
+    'homepage',
+    'companydomain',
+    'websiteurl',
+    'domain',
+  ],
+  'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
+  'organization.industry': ['industry', 'sector'],
+  'organization.employee_count': [
+    'employees',
+    'employeecount',
+    'numberofemployees',
+    'noofemployees',
+    'companysize',
+    'headcount',
+  ],
+  'organization.annual_revenue': ['annualrevenue', 'revenue'],
+};
+
+/**
+ * Address parts without an owner in their name (`City`): the organization's when the file names
+ * an organization, else the person's. A full address in one column (`Address`) likewise.
+ */
+export const GENERIC_ADDRESS: Record<
+  'street' | 'city' | 'state' | 'postal_code' | 'country' | 'whole',
+  readonly string[]
+> = {
+  whole: ['address', 'fulladdress', 'streetaddressfull'],
+  street: ['street', 'streetaddress', 'address1', 'addressline1', 'road'],
+  city: ['city', 'town', 'locality'],
+  state: ['state', 'region', 'province', 'county', 'stateprovince', 'stateregion'],
+  postal_code: ['zip', 'zipcode', 'postcode', 'postalcode', 'zippostalcode'],
+  country: ['country', 'countryregion'],
+};
+
+/** Columns no Pipedrive field takes, wherever they come from, with the reason the dry run gives. */
+export const GENERIC_IGNORED: Record<string, string> = {
+  id: 'a record id of the system the file comes from',
+  recordid: 'a record id of the system the file comes from',
+  salutation: 'a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+  prefix: 'a name prefix: Pipedrive persons have no salutation field',
+  suffix: 'a name suffix: Pipedrive persons have no such field',
+  middlename: 'a middle name: Pipedrive keeps first and last name',
+  fax: 'a fax number: not imported',
+  createddate: "the source system's creation date: Pipedrive sets its own",
+  createdtime: "the source system's creation date: Pipedrive sets its own",
+  createdate: "the source system's creation date: Pipedrive sets its own",
+  modifiedtime: "the source system's last change: Pipedrive sets its own",
+  lastmodifieddate: "the source system's last change: Pipedrive sets its own",
+  leadstatus:
+    'a lead status: a Pipedrive lead has none (it is open until converted); map it to a custom field to keep it',
+  status: 'a status: a Pipedrive lead has none; map it to a custom field to keep it',
+};
+
+/** Source systems, most distinctive first (the best score wins; ties go to the earlier one). */
+export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
+  {
+    id: 'salesforce-report',
+    name: 'Salesforce report',
+    fingerprint: {
+      companyaccount: 4,
+      leadowner: 1,
+      leadsource: 1,
+      leadstatus: 1,
+      stateprovince: 2,
+      zippostalcode: 2,
+      noofemployees: 1,
+      rating: 1,
+      leadid: 2,
+    },
+    minScore: 4,
+    columns: {
+      'Lead Owner':
+        "ignore: a Salesforce user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      'Lead ID': 'ignore: the Salesforce record id',
+      'Created By': 'ignore: a Salesforce user',
+      Salutation: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Name: 'person.name',
+      Title: 'person.job_title',
+      'Company / Account': 'organization.name',
+      Company: 'organization.name',
+      Email: 'person.email:work',
+      Phone: 'person.phone:work',
+      Mobile: 'person.phone:mobile',
+      Fax: 'ignore: a fax number: not imported',
+      Street: 'organization.address.street',
+      City: 'organization.address.city',
+      'State/Province': 'organization.address.state',
+      'State/Province (text only)': 'organization.address.state',
+      'Zip/Postal Code': 'organization.address.postal_code',
+      Country: 'organization.address.country',
+      Website: 'organization.website',
+      Industry: 'organization.industry',
+      'No. of Employees': 'organization.employee_count',
+      'Annual Revenue': 'organization.annual_revenue',
+      Rating: 'lead.labels',
+      Description: 'lead.note',
+      'Email Opt Out': 'person.email_opt_out',
+      'Lead Source':
+        'ignore: the Salesforce lead source: Pipedrive\'s source channel takes its own options; map it (lead: { channel: "Lead Source" }) if the names match',
+      'Lead Status':
+        'ignore: the Salesforce lead status: a Pipedrive lead has none (it is open until converted)',
+      'Created Date': "ignore: Salesforce's creation date: Pipedrive sets its own",
+      'Create Date': "ignore: Salesforce's creation date: Pipedrive sets its own",
+      'Last Activity': "ignore: Salesforce's last activity date",
+      'Unread By Owner': 'ignore: a Salesforce flag',
+      Converted: 'ignore: a Salesforce flag',
+    },
+  },
+  {
+    id: 'salesforce-data-loader',
+    name: 'Salesforce Data Loader',
+    fingerprint: {
+      ownerid: 3,
+      isconverted: 3,
+      systemmodstamp: 3,
+      masterrecordid: 3,
+      isunreadbyowner: 2,
+      isdeleted: 1,
+      createdbyid: 2,
+      lastmodifiedbyid: 2,
+      mobilephone: 1,
+      postalcode: 1,
+      numberofemployees: 1,
+      leadsource: 1,
+      hasoptedoutofemail: 2,
+    },
+    minScore: 5,
+    columns: {
+      Id: 'ignore: the Salesforce record id',
+      FirstName: 'person.first_name',
+      LastName: 'person.last_name',
+      Name: 'person.name',
+      Salutation: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      Title: 'person.job_title',
+      Company: 'organization.name',
+      Email: 'person.email:work',
+      Phone: 'person.phone:work',
+      MobilePhone: 'person.phone:mobile',
+      Fax: 'ignore: a fax number: not imported',
+      Street: 'organization.address.street',
+      City: 'organization.address.city',
+      State: 'organization.address.state',
+      PostalCode: 'organization.address.postal_code',
+      Country: 'organization.address.country',
+      Website: 'organization.website',
+      Industry: 'organization.industry',
+      NumberOfEmployees: 'organization.employee_count',
+      AnnualRevenue: 'organization.annual_revenue',
+      Rating: 'lead.labels',
+      Description: 'lead.note',
+      HasOptedOutOfEmail: 'person.email_opt_out',
+      OwnerId:
+        'ignore: a Salesforce user id, not a Pipedrive user: add an owner email column (lead: { owner: … }) or defaults.owner',
+      LeadSource:
+        "ignore: the Salesforce lead source: Pipedrive's source channel takes its own options; map it (lead: { channel: LeadSource }) if the names match",
+      Status: 'ignore: the Salesforce lead status: a Pipedrive lead has none',
+      IsConverted: 'ignore: a Salesforce flag',
+      IsDeleted: 'ignore: a Salesforce flag',
+      IsUnreadByOwner: 'ignore: a Salesforce flag',
+      MasterRecordId: 'ignore: a Salesforce record id',
+      CreatedById: 'ignore: a Salesforce user id',
+      LastModifiedById: 'ignore: a Salesforce user id',
+      CreatedDate: "ignore: Salesforce's creation date: Pipedrive sets its own",
+      LastModifiedDate: "ignore: Salesforce's last change",
+      SystemModstamp: "ignore: Salesforce's last change",
+      LastActivityDate: "ignore: Salesforce's last activity date",
+    },
+  },
+  {
+    id: 'hubspot',
+    name: 'HubSpot',
+    fingerprint: {
+      lifecyclestage: 3,
+      contactowner: 2,
+      associatedcompany: 2,
+      stateregion: 2,
+      countryregion: 2,
+      mobilephonenumber: 2,
+      websiteurl: 1,
+      createdate: 1,
+      recordid: 1,
+      phonenumber: 1,
+      hubspotscore: 2,
+    },
+    minScore: 4,
+    columns: {
+      'Record ID': 'ignore: the HubSpot record id',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Email: 'person.email:work',
+      'Additional email addresses': 'person.email:other*',
+      'Work email': 'person.email:work',
+      'Phone Number': 'person.phone:work',
+      'Mobile Phone Number': 'person.phone:mobile',
+      'Job Title': 'person.job_title',
+      'Company Name': 'organization.name',
+      'Associated Company': 'organization.name',
+      'Associated Company IDs': 'ignore: HubSpot record ids',
+      'Primary Associated Company ID': 'ignore: a HubSpot record id',
+      'Date of birth': 'person.birthday',
+      Message: 'lead.note',
+      'Street Address': 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      'State/Region': 'person.postal_address.state',
+      'Postal Code': 'person.postal_address.postal_code',
+      'Country/Region': 'person.postal_address.country',
+      'Website URL': 'organization.website',
+      Industry: 'organization.industry',
+      'Number of Employees': 'organization.employee_count',
+      'Annual Revenue': 'organization.annual_revenue',
+      'Contact owner':
+        "ignore: a HubSpot user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      'Lifecycle Stage': 'ignore: the HubSpot lifecycle stage: a Pipedrive lead has none',
+      'Lead Status': 'ignore: the HubSpot lead status: a Pipedrive lead has none',
+      'Create Date': "ignore: HubSpot's creation date: Pipedrive sets its own",
+      'Last Activity Date': "ignore: HubSpot's last activity date",
+      'Marketing contact status': 'ignore: HubSpot marketing billing status, not consent',
+    },
+  },
+  {
+    id: 'zoho',
+    name: 'Zoho CRM',
+    fingerprint: {
+      designation: 3,
+      leadownerid: 3,
+      createdbyid: 2,
+      modifiedbyid: 2,
+      isconverted: 1,
+      leadname: 2,
+      secondaryemail: 2,
+      emailoptout: 1,
+      skypeid: 3,
+      zipcode: 1,
+      noofemployees: 1,
+      createdtime: 2,
+      modifiedtime: 2,
+      leadowner: 1,
+      recordid: 1,
+    },
+    minScore: 4,
+    columns: {
+      'Record Id': 'ignore: the Zoho record id',
+      'Lead Owner':
+        "ignore: a Zoho user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      'Lead Owner.id': 'ignore: a Zoho user id',
+      'Created By': 'ignore: a Zoho user',
+      'Created By.id': 'ignore: a Zoho user id',
+      'Modified By': 'ignore: a Zoho user',
+      'Modified By.id': 'ignore: a Zoho user id',
+      'Is Converted': 'ignore: a Zoho flag',
+      Company: 'organization.name',
+      Salutation: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Full Name': 'person.name',
+      'Lead Name': 'person.name',
+      Title: 'person.job_title',
+      Designation: 'person.job_title',
+      Email: 'person.email:work',
+      'Secondary Email': 'person.email:other',
+      Phone: 'person.phone:work',
+      Mobile: 'person.phone:mobile',
+      Fax: 'ignore: a fax number: not imported',
+      Website: 'organization.website',
+      Industry: 'organization.industry',
+      'No. of Employees': 'organization.employee_count',
+      'Annual Revenue': 'organization.annual_revenue',
+      Street: 'organization.address.street',
+      City: 'organization.address.city',
+      State: 'organization.address.state',
+      'Zip Code': 'organization.address.postal_code',
+      Country: 'organization.address.country',
+      Description: 'lead.note',
+      'Email Opt Out': 'person.email_opt_out',
+      'Lead Source':
+        'ignore: the Zoho lead source: Pipedrive\'s source channel takes its own options; map it (lead: { channel: "Lead Source" }) if the names match',
+      'Lead Status': 'ignore: the Zoho lead status: a Pipedrive lead has none',
+      Rating: 'ignore: the Zoho rating (Acquired, Active, …) names no Pipedrive lead label',
+      'Skype ID': 'ignore: Pipedrive persons have no Skype field; map it to a custom person field to keep it',
+      Twitter: 'ignore: Pipedrive persons have no Twitter field; map it to a custom person field to keep it',
+      Tag: 'ignore: Zoho tags: map them (lead: { labels: Tag }) if they name Pipedrive lead labels',
+      'Created Time': "ignore: Zoho's creation date: Pipedrive sets its own",
+      'Modified Time': "ignore: Zoho's last change",
+      'Last Activity Time': "ignore: Zoho's last activity date",
+    },
+  },
+  {
+    id: 'apollo',
+    name: 'Apollo',
+    fingerprint: {
+      companynameforemails: 3,
+      emailstatus: 2,
+      seniority: 2,
+      departments: 2,
+      workdirectphone: 3,
+      corporatephone: 2,
+      personlinkedinurl: 3,
+      companylinkedinurl: 2,
+      apollocontactid: 3,
+      apolloaccountid: 3,
+    },
+    minScore: 4,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Name: 'person.name',
+      Title: 'person.job_title',
+      Company: 'organization.name',
+      'Company Name': 'organization.name',
+      'Company Name for Emails':
+        "ignore: Apollo's short company name for email templates (Company is the name)",
+      Email: 'person.email:work',
+      'Secondary Email': 'person.email:other',
+      'Tertiary Email': 'person.email:other',
+      'Work Direct Phone': 'person.phone:work',
+      'First Phone': 'person.phone:work',
+      'Mobile Phone': 'person.phone:mobile',
+      'Home Phone': 'person.phone:home',
+      'Other Phone': 'person.phone:other',
+      'Corporate Phone': 'person.phone:work',
+      'Company Phone': "ignore: the company's switchboard: Pipedrive organizations have no phone field",
+      'Email Status': "ignore: Apollo's email verification status",
+      'Primary Email Source': "ignore: Apollo's email verification record",
+      'Email Confidence': "ignore: Apollo's email verification record",
+      'Primary Email Catch-all Status': "ignore: Apollo's email verification record",
+      'Primary Email Last Verified At': "ignore: Apollo's email verification record",
+      'Secondary Email Source': "ignore: Apollo's email verification record",
+      'Tertiary Email Source': "ignore: Apollo's email verification record",
+      Seniority: 'ignore: Apollo seniority: map it to a custom person field to keep it',
+      Departments: 'ignore: Apollo departments: map it to a custom person field to keep it',
+      'Sub Departments': 'ignore: Apollo departments: map it to a custom person field to keep it',
+      'Contact Owner':
+        "ignore: a Apollo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      'Account Owner':
+        "ignore: a Apollo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      Stage: 'ignore: the Apollo stage: a Pipedrive lead has none',
+      Lists: 'ignore: Apollo lists',
+      'Last Contacted': "ignore: Apollo's last contact date",
+      '# Employees': 'organization.employee_count',
+      Industry: 'organization.industry',
+      Keywords: 'ignore: Apollo keywords',
+      'Person Linkedin Url':
+        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      Website: 'organization.website',
+      'Company Linkedin Url': 'organization.linkedin',
+      'Facebook Url': 'ignore: not imported',
+      'Twitter Url': 'ignore: not imported',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      Country: 'person.postal_address.country',
+      'Company Address': 'organization.address',
+      'Company Street': 'organization.address.street',
+      'Company City': 'organization.address.city',
+      'Company State': 'organization.address.state',
+      'Company Postal Code': 'organization.address.postal_code',
+      'Company Country': 'organization.address.country',
+      'SEO Description': "ignore: the company's web description",
+      Technologies: 'ignore: Apollo technologies',
+      'Annual Revenue': 'organization.annual_revenue',
+      'Total Funding': 'ignore: not imported',
+      'Latest Funding': 'ignore: not imported',
+      'Latest Funding Amount': 'ignore: not imported',
+      'Last Raised At': 'ignore: not imported',
+      'Email Sent': 'ignore: Apollo engagement flag',
+      'Email Open': 'ignore: Apollo engagement flag',
+      'Email Bounced': 'ignore: Apollo engagement flag',
+      Replied: 'ignore: Apollo engagement flag',
+      Demoed: 'ignore: Apollo engagement flag',
+      'Number of Retail Locations': 'ignore: not imported',
+      'Apollo Contact Id': 'ignore: the Apollo record id',
+      'Apollo Account Id': 'ignore: the Apollo record id',
+    },
+  },
+  {
+    id: 'linkedin',
+    name: 'LinkedIn connections',
+    fingerprint: { connectedon: 4, url: 1, position: 1, emailaddress: 1 },
+    minScore: 5,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      URL: 'ignore: the LinkedIn profile: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      // The member's sign-up address, usually a private one.
+      'Email Address': 'person.email:other',
+      Company: 'organization.name',
+      Position: 'person.job_title',
+      'Connected On': 'ignore: when you connected on LinkedIn',
+    },
+  },
+  {
+    id: 'google-contacts',
+    name: 'Google Contacts',
+    fingerprint: {
+      email1value: 3,
+      email1label: 2,
+      email1type: 2,
+      phone1value: 3,
+      organizationtitle: 3,
+      organization1name: 3,
+      organization1title: 3,
+      givenname: 1,
+      familyname: 1,
+      groupmembership: 3,
+      fileas: 2,
+      phoneticfirstname: 3,
+      address1formatted: 3,
+    },
+    minScore: 5,
+    columns: {
+      Name: 'person.name',
+      'First Name': 'person.first_name',
+      'Given Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Family Name': 'person.last_name',
+      'Middle Name': 'person.middle_name',
+      'Additional Name': 'person.middle_name',
+      Photo: 'ignore: a picture URL',
+      'Name Prefix': 'ignore: a name prefix: Pipedrive persons have no salutation field',
+      'Name Suffix': 'ignore: a name suffix: Pipedrive persons have no such field',
+      Nickname: 'ignore: a nickname: not imported',
+      'File As': 'ignore: how Google files the contact',
+      'Organization Name': 'organization.name',
+      'Organization 1 - Name': 'organization.name',
+      'Organization Title': 'person.job_title',
+      'Organization 1 - Title': 'person.job_title',
+      'Organization Department': 'ignore: a department: map it to a custom person field to keep it',
+      'Organization 1 - Department': 'ignore: a department: map it to a custom person field to keep it',
+      Birthday: 'person.birthday',
+      Notes: 'lead.note',
+      Labels: "ignore: Google's contact groups (* myContacts ::: Starred), not lead labels",
+      'Group Membership': "ignore: Google's contact groups (* myContacts), not lead labels",
+    },
+    patterns: [
+      {
+        match: /^email(\d+)value$/,
+        meaning: (m, has) =>
+          `person.email@${has(`email${m[1]}label`) ?? has(`email${m[1]}type`) ?? ''}`.replace(/@$/, ''),
+      },
+      {
+        match: /^phone(\d+)value$/,
+        meaning: (m, has) =>
+          `person.phone@${has(`phone${m[1]}label`) ?? has(`phone${m[1]}type`) ?? ''}`.replace(/@$/, ''),
+      },
+      {
+        match: /^(email|phone|address|website|relation|event|im)\d+(label|type)$/,
+        meaning: () => 'ignore: the label of the column beside it',
+      },
+      { match: /^address1formatted$/, meaning: () => 'person.postal_address' },
+      { match: /^address1street$/, meaning: () => 'person.postal_address.street' },
+      { match: /^address1city$/, meaning: () => 'person.postal_address.city' },
+      { match: /^address1region$/, meaning: () => 'person.postal_address.state' },
+      { match: /^address1postalcode$/, meaning: () => 'person.postal_address.postal_code' },
+      { match: /^address1country$/, meaning: () => 'person.postal_address.country' },
+      {
+        match: /^address\d+(pobox|extendedaddress|countrycode)$/,
+        meaning: () => 'ignore: a part of an address Pipedrive does not keep',
+      },
+      {
+        match: /^address([2-9]|\d\d+)/,
+        meaning: () => 'ignore: a further address: a Pipedrive person has one postal address',
+      },
+      {
+        // A contact's web page is the organization's when Google labels it Work.
+        match: /^website1value$/,
+        meaning: (_m, has) =>
+          `organization.website@${has('website1label') ?? has('website1type') ?? ''}`.replace(/@$/, ''),
+      },
+      {
+        match:
+          /^(website|relation|event|im|customfield|externalid|location|hobby|sensitivity|priority|subject|language|billinginformation|directoryserver|mileage|occupation|initials|gender|photo|phonetic)/,
+        meaning: () => 'ignore: not a Pipedrive person or organization field',
+      },
+    ],
+  },
+  {
+    id: 'outlook',
+    name: 'Outlook',
+    fingerprint: {
+      email2address: 3,
+      email3address: 3,
+      businessphone: 2,
+      businessstreet: 3,
+      homestreet: 3,
+      businesscountryregion: 3,
+      givenyomi: 3,
+      surnameyomi: 3,
+      companyyomi: 3,
+      officelocation: 2,
+      managersname: 3,
+      assistantsname: 3,
+    },
+    minScore: 5,
+    columns: {
+      Title: "ignore: Outlook's Title is a salutation (Mr., Dr.), not a job title",
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
+      'E-mail Address': 'person.email:work',
+      'E-mail 2 Address': 'person.email:other',
+      'E-mail 3 Address': 'person.email:other',
+      'Primary Phone': 'person.phone:other',
+      'Business Phone': 'person.phone:work',
+      'Business Phone 2': 'person.phone:work',
+      'Company Main Phone': 'person.phone:work',
+      Callback: 'person.phone:other',
+      'Mobile Phone': 'person.phone:mobile',
+      'Home Phone': 'person.phone:home',
+      'Home Phone 2': 'person.phone:home',
+      'Other Phone': 'person.phone:other',
+      'Car Phone': 'person.phone:other',
+      'Job Title': 'person.job_title',
+      Company: 'organization.name',
+      'Business Street': 'organization.address.street',
+      'Business Street 2': 'organization.address.street',
+      'Business Street 3': 'organization.address.street',
+      'Business City': 'organization.address.city',
+      'Business State': 'organization.address.state',
+      'Business Postal Code': 'organization.address.postal_code',
+      'Business Country/Region': 'organization.address.country',
+      'Home Street': 'person.postal_address.street',
+      'Home Street 2': 'person.postal_address.street',
+      'Home Street 3': 'person.postal_address.street',
+      'Home City': 'person.postal_address.city',
+      'Home State': 'person.postal_address.state',
+      'Home Postal Code': 'person.postal_address.postal_code',
+      'Home Country/Region': 'person.postal_address.country',
+      'Web Page': 'organization.website',
+      Birthday: 'person.birthday',
+      Notes: 'lead.note',
+      Categories: "ignore: Outlook's categories, not lead labels",
+      Department: 'ignore: a department: map it to a custom person field to keep it',
+    },
+    patterns: [
+      {
+        match: /^(email\d*(type|displayname)|emailtype|emaildisplayname)$/,
+        meaning: () => "ignore: Outlook's email type or display name",
+      },
+      {
+        match: /fax$|^(pager|radiophone|telex|ttytddphone|isdn|assistantsphone)$/,
+        meaning: () => 'ignore: a phone Pipedrive persons do not keep',
+      },
+      {
+        match:
+          /^(other(street\d?|city|state|postalcode|countryregion|addresspobox)|(business|home)addresspobox)$/,
+        meaning: () => 'ignore: a further address line Pipedrive does not keep',
+      },
+      {
+        match:
+          /yomi$|^(officelocation|managersname|assistantsname|spouse|schools|hobby|location|anniversary|initials|gender|language|mileage|priority|private|sensitivity|billinginformation|directoryserver|accountdebug|account|governmentidnumber|organizationalidnumber|profession|referredby|children|keywords|user\d|internetfreebusy|personalwebpage|imaddress)$/,
+        meaning: () => 'ignore: an Outlook field Pipedrive persons do not keep',
+      },
+    ],
+  },
+  {
+    id: 'mailchimp',
+    name: 'Mailchimp',
+    fingerprint: {
+      memberrating: 3,
+      optintime: 3,
+      optinip: 3,
+      confirmtime: 3,
+      leid: 3,
+      euid: 3,
+      gmtoff: 2,
+      dstoff: 2,
+      lastchanged: 2,
+    },
+    minScore: 5,
+    columns: {
+      // A subscriber's own address and phone, work or not.
+      'Email Address': 'person.email:other',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Address: 'person.postal_address',
+      'Phone Number': 'person.phone:other',
+      Company: 'organization.name',
+      Birthday: 'ignore: Mailchimp birthdays have no year (MM/DD), and Pipedrive needs one',
+      NOTES: 'lead.note',
+      TAGS: 'ignore: Mailchimp tags: map them (lead: { labels: TAGS }) if they name Pipedrive lead labels',
+      UNSUB_TIME: 'person.email_opt_out',
+      MEMBER_RATING: 'ignore: Mailchimp engagement rating',
+      OPTIN_TIME: 'ignore: Mailchimp opt-in record',
+      OPTIN_IP: 'ignore: Mailchimp opt-in record',
+      CONFIRM_TIME: 'ignore: Mailchimp opt-in record',
+      CONFIRM_IP: 'ignore: Mailchimp opt-in record',
+      LATITUDE: 'ignore: geolocation',
+      LONGITUDE: 'ignore: geolocation',
+      GMTOFF: 'ignore: time zone',
+      DSTOFF: 'ignore: time zone',
+      TIMEZONE: 'ignore: time zone',
+      CC: 'ignore: country code of the geolocation',
+      REGION: 'ignore: region of the geolocation',
+      LAST_CHANGED: "ignore: Mailchimp's last change",
+      LEID: 'ignore: a Mailchimp id',
+      EUID: 'ignore: a Mailchimp id',
+      UNSUB_CAMPAIGN_TITLE: 'ignore: Mailchimp unsubscribe record',
+      UNSUB_CAMPAIGN_ID: 'ignore: Mailchimp unsubscribe record',
+      UNSUB_REASON: 'ignore: Mailchimp unsubscribe record',
+      UNSUB_REASON_OTHER: 'ignore: Mailchimp unsubscribe record',
+      CLEAN_TIME: 'ignore: Mailchimp cleaned record',
+      CLEAN_CAMPAIGN_TITLE: 'ignore: Mailchimp cleaned record',
+      CLEAN_CAMPAIGN_ID: 'ignore: Mailchimp cleaned record',
+    },
+  },
+];
+
+/** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */
+export const PIPEDRIVE_EXPORT_ENTITIES: Record<string, 'lead' | 'deal' | 'person' | 'organization' | 'note'> =
+  {
+    lead: 'lead',
+    deal: 'deal',
+    person: 'person',
+    organization: 'organization',
+    organisation: 'organization',
+    note: 'note',
+    notes: 'note',
+  };
+
+const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
+  title: 'lead.title',
+  value: 'lead.value',
+  currency: 'lead.currency',
+  currencyofvalue: 'lead.currency',
+  valuecurrency: 'lead.currency',
+  owner:
+    "ignore: a user of the exporting account: map it (lead: { owner: … }) when the names are this account's users",
+  labels: 'lead.labels',
+  label: 'lead.labels',
+  expectedclosedate: 'lead.expected_close_date',
+  sourcechannel:
+    "ignore: the exporting account's source channel: map it (lead: { channel: … }) when this account has the same channels",
+  sourcechannelid: 'lead.channel_id',
+  sourceorigin: 'ignore: how the lead reached the exporting account (API leads get the source API)',
+  sourceoriginid: 'ignore: an id of the exporting account',
+  organizationid: 'ignore: an id of the exporting account',
+  contactpersonid: 'ignore: an id of the exporting account',
+  visibleto: 'lead.visible_to',
+  id: 'ignore: the id in the exporting account',
+  source: 'ignore: the lead source, set by Pipedrive (API for imported leads)',
+  creator: 'ignore: who created it in the exporting account',
+  leadcreated: "ignore: the exporting account's creation date",
+  dealcreated: "ignore: the exporting account's creation date",
+  addtime: "ignore: the exporting account's creation date",
+  updatetime: "ignore: the exporting account's last change",
+  archived: 'ignore: archived leads are imported as open leads',
+  nextactivitydate: 'ignore: activities are not imported',
+  person: 'ignore: the linked person (Person - Name carries it)',
+  contactperson: 'ignore: the linked person (Person - Name carries it)',
+  organization: 'ignore: the linked organization (Organization - Name carries it)',
+  status: 'ignore: a deal status: a lead has none',
+  stage: 'ignore: a deal stage: a lead has none',
+  pipeline: 'ignore: a deal pipeline: a lead has none',
+};
+
+/** Field names of Pipedrive's export headers, per entity, normalised. Others are custom fields by name. */
+export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = {
+  lead: PIPEDRIVE_LEAD_FIELDS,
+  deal: PIPEDRIVE_LEAD_FIELDS,
+  person: {
+    name: 'person.name',
+    firstname: 'person.first_name',
+    lastname: 'person.last_name',
+    email: 'person.email',
+    phone: 'person.phone',
+    jobtitle: 'person.job_title',
+    birthday: 'person.birthday',
+    postaladdress: 'person.postal_address',
+    labels:
+      'ignore: person labels of the exporting account: map them (person: { labels: … }) when this account has the same labels',
+    label:
+      'ignore: person labels of the exporting account: map them (person: { labels: … }) when this account has the same labels',
+    marketingstatus: 'person.marketing_status',
+    organization: 'ignore: the linked organization (Organization - Name carries it)',
+    owner: "ignore: the person's owner in the exporting account (the lead's owner is used)",
+    id: 'ignore: the id in the exporting account',
+    notes: 'ignore: contact-sync notes of the person',
+    addtime: "ignore: the exporting account's creation date",
+    updatetime: "ignore: the exporting account's last change",
+    visibleto: "ignore: the person's visibility (the lead's is used)",
+  },
+  organization: {
+    name: 'organization.name',
+    address: 'organization.address',
+    website: 'organization.website',
+    linkedin: 'organization.linkedin',
+    linkedinprofile: 'organization.linkedin',
+    industry: 'organization.industry',
+    numberofemployees: 'organization.employee_count',
+    employeecount: 'organization.employee_count',
+    annualrevenue: 'organization.annual_revenue',
+    labels:
+      'ignore: organization labels of the exporting account: map them (organization: { labels: … }) when this account has the same labels',
+    label:
+      'ignore: organization labels of the exporting account: map them (organization: { labels: … }) when this account has the same labels',
+    owner: "ignore: the organization's owner in the exporting account (the lead's owner is used)",
+    id: 'ignore: the id in the exporting account',
+    addtime: "ignore: the exporting account's creation date",
+    updatetime: "ignore: the exporting account's last change",
+    visibleto: "ignore: the organization's visibility (the lead's is used)",
+  },
+  note: { content: 'lead.note', note: 'lead.note', notes: 'lead.note', text: 'lead.note' },
+};
+
+/**
+ * Values that read as job titles: a column of them beside a person is a job title, not a lead
+ * title. Words, matched as whole words, case-insensitively.
+ */
+export const JOB_TITLE_WORDS =
+  /\b(ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|vp|svp|evp|avp|chief|president|vice|director|head|manager|mgr|engineer|developer|founder|co-?founder|owner|partner|officer|lead|specialist|analyst|consultant|coordinator|executive|assistant|associate|representative|rep|administrator|admin|architect|designer|recruiter|accountant|advisor|adviser|professor|teacher|scientist|researcher|intern|principal|senior|sr|junior|jr|staff|buyer|controller|strategist|marketer|product|sales|marketing|operations|procurement|purchasing|account|business|development|technical|technician|agent|broker|attorney|lawyer|counsel|nurse|doctor|physician|editor|writer|journalist|student|chair|chairman|chairwoman|secretary|treasurer|trustee|board|member|supervisor|foreman|clerk|cashier|operator|programmer|tester|qa|devops|sre|ux|ui|hr|it|pm)\b/i;
+
+let knownHeaders: Set<string> | undefined;
+
+/**
+ * Whether a header name is one the conventions know (any system's, or any file's): the header
+ * finder looks for a line with several of them to skip what comes before it.
+ */
+export function isKnownHeader(name: string): boolean {
+  if (!knownHeaders) {
+    knownHeaders = new Set<string>(['title']);
+    for (const list of [...Object.values(GENERIC_HEADERS), ...Object.values(GENERIC_ADDRESS)]) {
+      for (const n of list) knownHeaders.add(n);
+    }
+    for (const n of Object.keys(GENERIC_IGNORED)) knownHeaders.add(n);
+    for (const system of SOURCE_SYSTEMS) {
+      for (const h of Object.keys(system.columns)) knownHeaders.add(normaliseHeaderName(h));
+      for (const n of Object.keys(system.fingerprint)) knownHeaders.add(n);
+    }
+  }
+  const n = normaliseHeaderName(name);
+  if (knownHeaders.has(n)) return true;
+  const entity = name.split(/\s+-\s+/);
+  return (
+    entity.length >= 2 && PIPEDRIVE_EXPORT_ENTITIES[normaliseHeaderName(entity[0] as string)] !== undefined
+  );
+}
