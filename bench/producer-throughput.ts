@@ -26,7 +26,7 @@ import { loadConfig } from '../src/config/config.js';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { openCsv } from '../src/producer/csv-reader.js';
 import { importCsv } from '../src/producer/import-csv.js';
-import { resolveMapping } from '../src/producer/mapping.js';
+import { mapColumns } from '../src/producer/mapping.js';
 import { createRowValidator } from '../src/producer/row-validator.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../src/queue/job-data.js';
 import { leadJobOptions } from '../src/queue/job-options.js';
@@ -288,7 +288,7 @@ async function bytesPerJobWith(templates: LeadJobData[], listpackValue: string):
 /** The first `n` valid rows of the file as job data (what the producer would enqueue). */
 async function firstJobs(file: string, n: number): Promise<LeadJobData[]> {
   const csv = await openCsv(file);
-  const mapping = resolveMapping({}, csv.header, undefined, {});
+  const mapping = mapColumns({}, csv.header, undefined, {});
   const validate = createRowValidator(mapping, 'raw');
   const jobs: LeadJobData[] = [];
   for await (const row of csv.rows()) {

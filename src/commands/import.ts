@@ -16,9 +16,12 @@ export const command: Command = {
   help: `Usage: lead-importer import FILE [options]
 
 Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
-one job per valid row for \`lead-importer worker\`. Encoding (UTF-8, UTF-16, Windows-1252),
-delimiter (, ; tab |) and line endings are detected. Rejected rows are reported with their line,
-column and how to fix them, and are never sent to Pipedrive.
+one job per valid row for \`lead-importer worker\`. Encoding (UTF-8, UTF-16, Windows-1252, Mac
+Roman), delimiter (, ; tab |), line endings and lines before the header are detected. Columns map
+themselves from the header conventions of Salesforce, HubSpot, Zoho, Apollo, LinkedIn, Google
+Contacts, Outlook, Mailchimp and Pipedrive's own export, and from well-known headers; the dry run
+shows each column's field and why. Rejected rows are reported with their line, column and how to
+fix them, and are never sent to Pipedrive.
 
 Running the same command again enqueues nothing new (the import id comes from the file's content
 and the mapping); after a crash it resumes where it stopped.
@@ -28,8 +31,15 @@ Options:
                          custom fields by their Pipedrive name; labels, owner and defaults
                          (without it, well-known headers such as Name, Email, Company map themselves)
   --import-id ID         name the import yourself (letters, digits, _ . -; default: imp-<hash>)
-  --dry-run              read and validate everything, show the mapping, the first rejects, distinct
+  --dry-run              read and validate everything, show the mapping (each column's field and
+                         why, the columns not imported and why), the first rejects, distinct
                          contacts and an estimate of Pipedrive tokens and time; enqueue nothing
+  --print-mapping        a dry run that prints the mapping as a mapping file to start from
+                         (YAML on stdout; the summary goes to stderr): fix a wrong guess, then
+                         import with --mapping
+  --update-contacts MODE never (default): persons and organizations that exist already are linked
+                         as they are; fill-empty: they get the row's values in fields where they
+                         have none (never overwriting; 1–6 tokens per existing contact)
   --offline              with --dry-run: call no Pipedrive endpoint (names stay unresolved)
   --wait                 follow the import until every row is created or dead-lettered
   --json                 print one JSON object (importId, rows, enqueued, rejected, alreadyImported, …)
@@ -52,12 +62,15 @@ Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis 
 
 Examples:
   lead-importer import leads.csv --dry-run
+  lead-importer import salesforce-report.csv --print-mapping > mapping.yaml
   lead-importer import leads.csv --mapping mapping.yaml --rejects rejects.csv
   lead-importer import export.csv --date-format DD/MM/YYYY --title-template "{organization} – {name}" --wait`,
   options: {
     mapping: { type: 'string' },
     'import-id': { type: 'string' },
     'dry-run': { type: 'boolean' },
+    'print-mapping': { type: 'boolean' },
+    'update-contacts': { type: 'string' },
     offline: { type: 'boolean' },
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -88,12 +101,18 @@ Examples:
       ...optional('currency', str('currency')),
       ...optional('encoding', str('encoding')),
       ...optional('delimiter', str('delimiter')),
-      dryRun: v['dry-run'] === true,
+      ...optional('updateContacts', str('update-contacts') as 'never' | 'fill-empty' | undefined),
+      dryRun: v['dry-run'] === true || v['print-mapping'] === true,
       offline: v.offline === true,
       onProgress: (p) => progress.update(summaryName(file), p),
     });
     progress.done();
 
+    if (v['print-mapping'] === true) {
+      io.stderr.write(formatSummary(summary));
+      io.stdout.write(summary.mappingFile);
+      return summary.rejected > 0 ? ExitCode.RowsFailed : ExitCode.Ok;
+    }
     let final: ImportStatus | undefined;
     if (v.wait === true && !summary.dryRun) {
       if (!v.json) io.stdout.write(formatSummary(summary));
@@ -121,7 +140,7 @@ function summaryName(file: string): string {
 
 /** The `--json` object: the summary plus, with `--wait`, the final counts. */
 function toJson(s: ImportSummary, final: ImportStatus | undefined): Record<string, unknown> {
-  const { header: _header, mapping, fileHash: _hash, ...rest } = s;
+  const { header: _header, mapping, fileHash: _hash, mappingFile: _file, ...rest } = s;
   return {
     ...rest,
     mapping,

@@ -12,6 +12,9 @@ import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 /** Costs by call, from the client's cost table (one source of truth). */
 export const TOKEN_COST = {
   addLead: TOKEN_COSTS['leads.add'],
+  addNote: TOKEN_COSTS['notes.add'],
+  getContact: TOKEN_COSTS['persons.get'],
+  updateContact: TOKEN_COSTS['persons.update'],
   addPerson: TOKEN_COSTS['persons.add'],
   addOrganization: TOKEN_COSTS['organizations.add'],
   search: TOKEN_COSTS['persons.search'],
@@ -25,6 +28,13 @@ export const SEARCH_PER_2S = 10;
 export interface EstimateInput {
   /** Valid rows (one lead each). */
   leads: number;
+  /** Leads that get a note (`POST /v1/notes`, 10 tokens each). @defaultValue 0 */
+  notes?: number;
+  /**
+   * `--update-contacts fill-empty`: each existing person and organization is read (1 token) and,
+   * when the row fills one of its empty fields, updated (5). @defaultValue false
+   */
+  fillEmpty?: boolean;
   /** Distinct persons of the file (by match key). */
   distinctPersons: number;
   /** Distinct organizations of the file. */
@@ -54,6 +64,11 @@ export interface LookupPlan {
 
 export interface Estimate {
   leads: number;
+  notes: number;
+  /** Tokens of the notes (in both the best and the worst case). */
+  noteTokens: number;
+  /** Tokens `fill-empty` adds at most (read and update every contact that exists). */
+  fillTokens: number;
   /** Best case: every person and organization found (nothing to create). */
   minTokens: number;
   /** Worst case: every distinct person and organization is new and created. */
@@ -90,19 +105,25 @@ export function estimateImport(input: EstimateInput): Estimate {
   const utilisation = input.burstUtilisation ?? 0.9;
   const persons = planLookups(input.distinctPersons, input.existingPersons);
   const organizations = planLookups(input.distinctOrganizations, input.existingOrganizations);
+  const notes = input.notes ?? 0;
+  const distinct = input.distinctPersons + input.distinctOrganizations;
   const leadTokens = input.leads * TOKEN_COST.addLead;
+  const noteTokens = notes * TOKEN_COST.addNote;
   const createTokens =
     input.distinctPersons * TOKEN_COST.addPerson + input.distinctOrganizations * TOKEN_COST.addOrganization;
+  // A contact is either created (5) or, existing, read and perhaps updated (1 + 5): never both.
+  const fillTokens = input.fillEmpty ? distinct * (TOKEN_COST.getContact + TOKEN_COST.updateContact) : 0;
   const lookupTokens = persons.tokens + organizations.tokens;
-  const minTokens = leadTokens + lookupTokens;
-  const maxTokens = minTokens + createTokens;
+  const minTokens =
+    leadTokens + noteTokens + lookupTokens + (input.fillEmpty ? distinct * TOKEN_COST.getContact : 0);
+  const maxTokens = leadTokens + noteTokens + lookupTokens + Math.max(createTokens, fillTokens);
   const searches =
     (persons.strategy === 'search' ? persons.requests : 0) +
     (organizations.strategy === 'search' ? organizations.requests : 0);
   const requests =
     input.leads +
-    input.distinctPersons +
-    input.distinctOrganizations +
+    notes +
+    (input.fillEmpty ? 2 * distinct : distinct) +
     persons.requests +
     organizations.requests;
   const perSecond = Math.max(0.5, (input.burstPer2s * utilisation) / 2);
@@ -116,6 +137,9 @@ export function estimateImport(input: EstimateInput): Estimate {
   const totalTimeMs = days === 1 ? apiTimeMs : (days - 1) * dayMs + Math.ceil(apiTimeMs * lastDayShare);
   return {
     leads: input.leads,
+    notes,
+    noteTokens,
+    fillTokens,
     minTokens,
     maxTokens,
     persons,

@@ -3,12 +3,10 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { authKindOf, burstLimitPer2s, type Config, requirePipedriveAuth } from '../config/config.js';
+import { authKindOf, burstLimitPer2s, type Config } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
-import { PipedriveClient } from '../pipedrive/client.js';
-import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import type { LeadJobData } from '../queue/job-data.js';
@@ -19,18 +17,12 @@ import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { CSV_ENCODINGS, type CsvEncoding, parseEncodingName } from './encoding.js';
 import { LeadEnqueuer } from './enqueuer.js';
-import { MappingError } from './errors.js';
 import { type Estimate, estimateImport } from './estimate.js';
-import {
-  assertDistinctHeader,
-  describeMapping,
-  type ReferenceData,
-  referenceNeeds,
-  resolveMapping,
-} from './mapping.js';
+import { mapFile } from './map-file.js';
+import { describeMapping, type MappingDescription } from './mapping.js';
+import { printMapping } from './mapping-printer.js';
 import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
 import { type DateOrder, parseDateOrder } from './normalise.js';
-import { loadReferenceData, referenceDataCost } from './reference-data.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
 
 export interface ImportCsvOptions {
@@ -49,7 +41,13 @@ export interface ImportCsvOptions {
   titleTemplate?: string;
   /** `DD/MM/YYYY` or `MM/DD/YYYY` for ambiguous dates. */
   dateFormat?: string;
-  /** Overrides encoding detection: utf-8, utf-16le, utf-16be, windows-1252. */
+  /**
+   * `fill-empty`: a person or organization that exists in Pipedrive already gets the row's values
+   * in the fields where it has none (never overwriting). @defaultValue `never`: existing contacts
+   * are linked as they are.
+   */
+  updateContacts?: 'never' | 'fill-empty';
+  /** Overrides encoding detection: utf-8, utf-16le, utf-16be, windows-1252, macintosh. */
   encoding?: string;
   /** Overrides delimiter detection: `,` `;` `|` `tab`. */
   delimiter?: string;
@@ -102,6 +100,14 @@ export interface ImportSummary {
   rows: number;
   /** Rows that passed validation. */
   valid: number;
+  /** Valid rows with a note for their lead (10 tokens each). */
+  notes: number;
+  /** Lines before the header that were skipped (a report's title, LinkedIn's notes, Excel's `sep=`). */
+  preamble: { line: number; text: string }[];
+  /** Lines after the data that were skipped (a Salesforce report's footer). */
+  footer: { line: number; text: string }[];
+  /** The mapping as a mapping file (YAML) to start from: `--print-mapping`. */
+  mappingFile: string;
   /** Rows enqueued by this run. */
   enqueued: number;
   /** Valid rows an earlier run of this import already enqueued; not enqueued again. */
@@ -115,7 +121,9 @@ export interface ImportSummary {
   /** Whether the distinct counts are exact (they are estimates above 65,536 values). */
   distinctExact: boolean;
   firstRejects: RejectedRow[];
-  mapping: Record<string, unknown>;
+  /** Rejected rows per column at fault (the column's header; `(row)` for the row as a whole). */
+  rejectsByColumn: Record<string, number>;
+  mapping: MappingDescription;
   estimate: Estimate;
   /** Tokens spent reading reference data from Pipedrive (0 offline). */
   referenceTokens: number;
@@ -165,28 +173,20 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   });
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => csv.close()];
   try {
-    assertDistinctHeader(csv.header, displayName, csv.headerLine);
-    const needs = referenceNeeds(spec, csv.header, options.currency);
-    let reference: ReferenceData | undefined;
-    let referenceTokens = 0;
-    if (!options.offline) {
-      reference = await loadReference(options, needs);
-      referenceTokens = referenceDataCost(needs);
-    }
-    const groupsPlan = config.pipedrive.plan === 'premium' || config.pipedrive.plan === 'ultimate';
-    const mapping = resolveMapping(spec, csv.header, reference, {
+    const { mapping, referenceTokens } = await mapFile(csv, spec, {
+      ...options,
       mappingName,
-      headerSource: `${displayName}:${csv.headerLine}`,
-      groupsPlan,
-      ...(options.titleTemplate !== undefined ? { titleTemplate: options.titleTemplate } : {}),
+      displayName,
       ...(dateOrder ? { dateOrder } : {}),
-      ...(options.currency !== undefined ? { currency: options.currency } : {}),
     });
     const described = describeMapping(mapping);
 
     const fileHash = await hashFile(options.file);
     const importId = options.importId ?? defaultImportId(fileHash, spec, options, csv);
-    const validate = createRowValidator(mapping, importId);
+    const updateContacts = updateContactsOption(options.updateContacts);
+    const validate = createRowValidator(mapping, importId, {
+      ...(updateContacts === 'fill-empty' ? { updateContacts } : {}),
+    });
 
     const warnings: string[] = [];
     let ledger: ImportLedger | undefined;
@@ -252,9 +252,15 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     const emails = new DistinctCounter();
     const organizations = new DistinctCounter();
     const firstRejects: RejectedRow[] = [];
+    const rejectsByColumn: Record<string, number> = {};
     const maxRejects = options.maxRejectsInSummary ?? 20;
     let rows = 0;
     let valid = 0;
+    let notes = 0;
+    const rowWarnings = new Map<
+      string,
+      { column: string; message: string; lines: number[]; count: number }
+    >();
     let rejected = 0;
     const interval = options.progressIntervalMs ?? 250;
     let nextProgressAt = Date.now() + interval;
@@ -272,6 +278,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     const onReject = async (line: number, cells: string[], reject: RowReject) => {
       rejected++;
       if (firstRejects.length < maxRejects) firstRejects.push({ line, ...reject });
+      const column = reject.column ?? '(row)';
+      rejectsByColumn[column] = (rejectsByColumn[column] ?? 0) + 1;
       await rejectsWriter?.write([...cells, line, reject.column ?? '', reject.reason]);
       await enqueuer?.reject(line, reject, cells);
     };
@@ -293,6 +301,14 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
             continue;
           }
           valid++;
+          if (result.ok.note) notes++;
+          for (const w of result.warnings ?? []) {
+            const key = `${w.column}\u0000${w.message}`;
+            const entry = rowWarnings.get(key) ?? { ...w, lines: [], count: 0 };
+            entry.count++;
+            if (entry.lines.length < 5) entry.lines.push(row.line);
+            rowWarnings.set(key, entry);
+          }
           if (result.personKey) persons.add(result.personKey);
           // Distinct emails are for the dry run's report; the worker needs persons and organizations.
           if (options.dryRun && result.ok.person?.email) emails.add(result.ok.person.email);
@@ -317,6 +333,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       }
       const counts = await enqueuer?.finish();
       report(true);
+      for (const w of rowWarnings.values()) {
+        warnings.push(
+          `${w.count} row${w.count === 1 ? '' : 's'} (line ${w.lines.join(', ')}${w.count > w.lines.length ? ', …' : ''}): column "${w.column}" ${w.message}.`,
+        );
+      }
 
       let state: ImportState | undefined;
       if (ledger) {
@@ -338,8 +359,12 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         state = (await ledger.getImport(importId))?.state;
       }
 
+      const leads = options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0);
       const estimate = estimateImport({
-        leads: options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0),
+        leads,
+        // Notes in proportion, when a re-run enqueues only some of the valid rows.
+        notes: valid > 0 ? Math.round((notes * leads) / valid) : 0,
+        fillEmpty: updateContacts === 'fill-empty',
         distinctPersons: persons.count,
         distinctOrganizations: organizations.count,
         burstPer2s: burstLimitPer2s(config.pipedrive.plan, authKindOf(config)),
@@ -356,6 +381,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         dryRun: Boolean(options.dryRun),
         rows,
         valid,
+        notes,
+        preamble: csv.preamble,
+        footer: csv.footer(),
+        mappingFile: printMapping(mapping, spec),
         enqueued: counts?.enqueued ?? 0,
         alreadyImported: counts?.alreadyImported ?? 0,
         requeued: counts?.requeued ?? 0,
@@ -365,6 +394,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         distinctOrganizations: organizations.count,
         distinctExact: persons.isExact && emails.isExact && organizations.isExact,
         firstRejects,
+        rejectsByColumn,
         mapping: described,
         estimate,
         referenceTokens,
@@ -388,29 +418,6 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         // Every cleanup runs; a failing one must not hide the result or the first error.
       }
     }
-  }
-}
-
-async function loadReference(
-  options: ImportCsvOptions,
-  needs: ReturnType<typeof referenceNeeds>,
-): Promise<ReferenceData> {
-  if (!Object.values(needs).some(Boolean)) return {};
-  let api = options.pipedrive;
-  if (!api) {
-    requirePipedriveAuth(options.config);
-    api = new PipedriveClient(clientOptionsFromConfig(options.config));
-  }
-  try {
-    return await loadReferenceData(api, needs);
-  } catch (err) {
-    const what = Object.entries(needs)
-      .filter(([, v]) => v)
-      .map(([k]) => k)
-      .join(', ');
-    throw new MappingError(
-      `Cannot read ${what} from Pipedrive at ${options.config.pipedrive.baseUrl}: ${(err as Error).message}. Check PIPEDRIVE_BASE_URL and PIPEDRIVE_API_TOKEN, or try the mapping with --dry-run --offline.`,
-    );
   }
 }
 
@@ -454,6 +461,12 @@ function sortKeys(value: unknown): unknown {
     );
   }
   return value;
+}
+
+function updateContactsOption(value: string | undefined): 'never' | 'fill-empty' {
+  if (value === undefined || value === 'never') return 'never';
+  if (value === 'fill-empty') return value;
+  throw new UsageError(`--update-contacts must be never or fill-empty, got "${value}".`);
 }
 
 function encodingOption(value: string): CsvEncoding {

@@ -2,39 +2,96 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MappingError } from './errors.js';
+import {
+  ADDRESS_PARTS,
+  type AddressPart,
+  CONTACT_LABELS,
+  type ContactLabel,
+  type Entity,
+  LEAD_FIELDS,
+  ORGANIZATION_FIELDS,
+  PERSON_FIELDS,
+  type Target,
+} from './targets.js';
+
+/** A column named in the mapping file, matched case- and punctuation-insensitively. */
+export type ColumnName = string;
+
+/** An email or phone column, with the label Pipedrive shows (work, home, mobile, other). */
+export interface LabelledColumn {
+  column: ColumnName;
+  /** @defaultValue `work` */
+  label?: ContactLabel;
+  /** A column holding each row's label (Google's `E-mail 1 - Label`: `* Work`, `Home`…). */
+  label_column?: ColumnName;
+}
 
 /**
- * What a mapping file says, before it meets a CSV header and Pipedrive. Fields map to column
- * names (matched case- and punctuation-insensitively). Example (`examples/mapping.yaml`):
+ * An address in one column, or spread over several: each part a column (street lines a list), and
+ * `full` a column with the whole address beside the parts.
+ */
+export type AddressSpec = ColumnName | Partial<Record<AddressPart | 'full', ColumnName | ColumnName[]>>;
+
+/**
+ * What a mapping file says, before it meets a CSV header and Pipedrive. Every section is
+ * optional: columns the file does not name are mapped automatically from their headers (unless
+ * `auto: false`), and `--dry-run --print-mapping` writes one to start from. Example
+ * (`examples/mapping.yaml` has them all):
  *
  * ```yaml
- * lead:
- *   title: Opportunity
- *   value: Deal size
- *   labels: Tags
- * person: { name: Contact, email: E-mail }
- * organization: { name: Company }
- * custom_fields:
- *   Segment: Tier            # a deal field by its Pipedrive name ← a column
- *   Website: { value: n/a }  # or a constant
+ * lead: { title: Opportunity, value: Deal size, labels: Tags, note: [Description, Comments] }
+ * person:
+ *   first_name: First name
+ *   email: [Email, { column: Private email, label: home }]
+ *   phone: [{ column: Mobile, label: mobile }, Phone]
+ *   job_title: Title
+ * organization:
+ *   name: Company
+ *   address: { street: Street, city: City, postal_code: Zip, country: Country }
+ * custom_fields: { Segment: Tier }                 # lead (deal) fields by their Pipedrive name
+ * person_custom_fields: { Preferred language: Language }
+ * organization_custom_fields: { VAT number: { value: n/a } }   # or a constant
+ * ignore: [Record ID, Lead Status]
  * defaults: { currency: EUR, labels: [Warm], title_template: "{organization} – {name}" }
  * ```
  */
 export interface MappingSpec {
-  lead?: Partial<Record<LeadColumnField, string>>;
-  person?: Partial<Record<PersonColumnField, string>>;
-  organization?: Partial<Record<'name', string>>;
+  lead?: Partial<Record<Exclude<(typeof LEAD_FIELDS)[number], 'note'>, ColumnName>> & {
+    note?: ColumnName | ColumnName[];
+  };
+  person?: Partial<
+    Record<Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>, ColumnName>
+  > & {
+    email?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
+    phone?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
+    postal_address?: AddressSpec;
+  };
+  organization?: Partial<
+    Record<Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address' | 'website'>, ColumnName>
+  > & {
+    address?: AddressSpec;
+    /** Or `{ column, label_column }`: only a site whose label (Google's `Website 1 - Label`) says Work. */
+    website?: ColumnName | { column: ColumnName; label_column?: ColumnName };
+  };
   /** Deal/lead custom fields by Pipedrive name (or 40-hex key): a column, or `{ value }` for a constant. */
-  custom_fields?: Record<string, string | { column?: string; value?: string }>;
+  custom_fields?: CustomFieldsSpec;
+  /** Person custom fields by Pipedrive name (or 40-hex key). */
+  person_custom_fields?: CustomFieldsSpec;
+  /** Organization custom fields by Pipedrive name (or 40-hex key). */
+  organization_custom_fields?: CustomFieldsSpec;
+  /** Columns never imported, even when their header would map itself. */
+  ignore?: ColumnName[];
   defaults?: MappingDefaults;
-  /** Map well-known headers the file does not mention. @defaultValue true */
+  /** Map headers the file does not mention (from the conventions of known systems). @defaultValue true */
   auto?: boolean;
 }
+
+export type CustomFieldsSpec = Record<string, ColumnName | { column?: ColumnName; value?: string }>;
 
 export interface MappingDefaults {
   /** Currency of amounts that name none. @defaultValue the API user's default currency */
   currency?: string;
-  /** Owner (user email) of every lead, person and organization without an owner column. */
+  /** Owner (user email or name) of every lead, person and organization without an owner column. */
   owner?: string;
   /** Labels (names) given to every lead, added to those of a labels column. */
   labels?: string[] | string;
@@ -50,34 +107,17 @@ export interface MappingDefaults {
   date_format?: string;
 }
 
-export const LEAD_COLUMN_FIELDS = [
-  'title',
-  'value',
-  'currency',
-  'expected_close_date',
-  'owner',
-  'labels',
-  'visible_to',
-  'was_seen',
-  'channel',
-  'channel_id',
-  'origin_id',
+const TOP_LEVEL = [
+  'lead',
+  'person',
+  'organization',
+  'custom_fields',
+  'person_custom_fields',
+  'organization_custom_fields',
+  'ignore',
+  'defaults',
+  'auto',
 ] as const;
-export type LeadColumnField = (typeof LEAD_COLUMN_FIELDS)[number];
-
-export const PERSON_COLUMN_FIELDS = ['name', 'first_name', 'last_name', 'email', 'phone'] as const;
-export type PersonColumnField = (typeof PERSON_COLUMN_FIELDS)[number];
-
-/** Every field a column can fill, named as the mapping file and `--dry-run` name them. */
-export type FieldPath = `lead.${LeadColumnField}` | `person.${PersonColumnField}` | 'organization.name';
-
-export const FIELD_PATHS: readonly FieldPath[] = [
-  ...LEAD_COLUMN_FIELDS.map((f) => `lead.${f}` as const),
-  ...PERSON_COLUMN_FIELDS.map((f) => `person.${f}` as const),
-  'organization.name',
-];
-
-const TOP_LEVEL = ['lead', 'person', 'organization', 'custom_fields', 'defaults', 'auto'];
 const DEFAULT_KEYS = [
   'currency',
   'owner',
@@ -88,6 +128,14 @@ const DEFAULT_KEYS = [
   'title_template',
   'date_format',
 ];
+const CUSTOM_SECTIONS: Record<
+  'custom_fields' | 'person_custom_fields' | 'organization_custom_fields',
+  Entity
+> = {
+  custom_fields: 'lead',
+  person_custom_fields: 'person',
+  organization_custom_fields: 'organization',
+};
 
 /** Reads and checks a mapping file (`.yaml`, `.yml` or `.json`). Throws {@link MappingError}. */
 export async function loadMappingFile(path: string): Promise<MappingSpec> {
@@ -118,31 +166,22 @@ export async function loadMappingFile(path: string): Promise<MappingSpec> {
 export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
   if (!isObject(data)) throw new MappingError(`${name} must be a map of sections (${TOP_LEVEL.join(', ')}).`);
   unknownKeys(data, TOP_LEVEL, name);
-  const section = (key: string, allowed: readonly string[]) => {
+  const spec: MappingSpec = {};
+  // Checking the explicit assignments checks every column reference of the three sections.
+  const sections = { lead: LEAD_FIELDS, person: PERSON_FIELDS, organization: ORGANIZATION_FIELDS } as const;
+  for (const [key, allowed] of Object.entries(sections) as [keyof typeof sections, readonly string[]][]) {
     const value = data[key];
-    if (value === undefined || value === null) return undefined;
+    if (value === undefined || value === null) continue;
     if (!isObject(value)) throw new MappingError(`${name}: "${key}" must be a map of field: column.`);
     unknownKeys(value, allowed, `${name}: ${key}`);
-    for (const [field, column] of Object.entries(value)) {
-      if (typeof column !== 'string' || column.trim() === '') {
-        throw new MappingError(
-          `${name}: ${key}.${field} must be a column name (text), got ${JSON.stringify(column)}.`,
-        );
-      }
+    (spec as Record<string, unknown>)[key] = value;
+  }
+  for (const section of Object.keys(CUSTOM_SECTIONS) as (keyof typeof CUSTOM_SECTIONS)[]) {
+    const custom = data[section];
+    if (custom === undefined || custom === null) continue;
+    if (!isObject(custom)) {
+      throw new MappingError(`${name}: ${section} must be a map of Pipedrive field name: column.`);
     }
-    return value as Record<string, string>;
-  };
-  const spec: MappingSpec = {};
-  const lead = section('lead', LEAD_COLUMN_FIELDS);
-  if (lead) spec.lead = lead;
-  const person = section('person', PERSON_COLUMN_FIELDS);
-  if (person) spec.person = person;
-  const organization = section('organization', ['name']);
-  if (organization) spec.organization = organization;
-  const custom = data.custom_fields;
-  if (custom !== undefined && custom !== null) {
-    if (!isObject(custom))
-      throw new MappingError(`${name}: custom_fields must be a map of Pipedrive field name: column.`);
     for (const [field, target] of Object.entries(custom)) {
       const okColumn = typeof target === 'string' && target.trim() !== '';
       const okObject =
@@ -151,11 +190,11 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
         (typeof target.column === 'string') !== (target.value !== undefined && target.value !== null);
       if (!okColumn && !okObject) {
         throw new MappingError(
-          `${name}: custom_fields."${field}" must be a column name, or { column: NAME } or { value: CONSTANT }.`,
+          `${name}: ${section}."${field}" must be a column name, or { column: NAME } or { value: CONSTANT }.`,
         );
       }
     }
-    spec.custom_fields = Object.fromEntries(
+    spec[section] = Object.fromEntries(
       Object.entries(custom).map(([k, v]) => [
         k,
         isObject(v)
@@ -163,6 +202,15 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
           : String(v),
       ]),
     );
+  }
+  if (data.ignore !== undefined && data.ignore !== null) {
+    const list = typeof data.ignore === 'string' ? [data.ignore] : data.ignore;
+    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string' && c.trim() !== '')) {
+      throw new MappingError(
+        `${name}: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status].`,
+      );
+    }
+    spec.ignore = list as string[];
   }
   const defaults = data.defaults;
   if (defaults !== undefined && defaults !== null) {
@@ -174,7 +222,171 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
     if (typeof data.auto !== 'boolean') throw new MappingError(`${name}: auto must be true or false.`);
     spec.auto = data.auto;
   }
+  explicitAssignments(spec, name);
   return spec;
+}
+
+/** One column the mapping file assigns to a field. */
+export interface Assignment {
+  column: ColumnName;
+  target: Target;
+  /** Where the mapping file says it, for messages: `person.email`, `custom_fields."Segment"`. */
+  where: string;
+}
+
+/** A constant the mapping file gives a custom field (`{ value: … }`). */
+export interface CustomConstant {
+  of: Entity;
+  name: string;
+  value: string;
+}
+
+/**
+ * The mapping file's explicit column assignments, one per column reference, in the file's order.
+ * Throws a {@link MappingError} naming the entry when one is not a column name of the right form.
+ */
+export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assignment[] {
+  const out: Assignment[] = [];
+  const column = (value: unknown, where: string): string => {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new MappingError(`${name}: ${where} must be a column name (text), got ${JSON.stringify(value)}.`);
+    }
+    return value;
+  };
+  for (const [field, value] of Object.entries(spec.lead ?? {})) {
+    if (field === 'note') {
+      for (const [i, c] of toList(value).entries()) {
+        out.push({
+          column: column(c, `lead.note${Array.isArray(value) ? `[${i}]` : ''}`),
+          target: { entity: 'lead', field: 'note' },
+          where: 'lead.note',
+        });
+      }
+    } else {
+      out.push({
+        column: column(value, `lead.${field}`),
+        target: { entity: 'lead', field: field as Exclude<(typeof LEAD_FIELDS)[number], 'note'> },
+        where: `lead.${field}`,
+      });
+    }
+  }
+  for (const [field, value] of Object.entries(spec.person ?? {})) {
+    if (field === 'email' || field === 'phone') {
+      for (const [i, item] of toList(value).entries()) {
+        const where = `person.${field}${Array.isArray(value) ? `[${i}]` : ''}`;
+        if (isObject(item)) {
+          unknownKeys(item, ['column', 'label', 'label_column'], `${name}: ${where}`);
+          const label = item.label;
+          if (label !== undefined && !(CONTACT_LABELS as readonly unknown[]).includes(label)) {
+            throw new MappingError(`${name}: ${where}.label must be one of ${CONTACT_LABELS.join(', ')}.`);
+          }
+          const labelColumn =
+            item.label_column !== undefined ? column(item.label_column, `${where}.label_column`) : undefined;
+          out.push({
+            column: column(item.column, `${where}.column`),
+            target: {
+              entity: 'person',
+              field,
+              ...(label ? { label: label as ContactLabel } : {}),
+              ...(labelColumn ? { labelColumn } : {}),
+            },
+            where,
+          });
+        } else {
+          out.push({ column: column(item, where), target: { entity: 'person', field }, where });
+        }
+      }
+    } else if (field === 'postal_address') {
+      out.push(...addressAssignments(value, 'person', name));
+    } else {
+      out.push({
+        column: column(value, `person.${field}`),
+        target: {
+          entity: 'person',
+          field: field as Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone'>,
+        },
+        where: `person.${field}`,
+      });
+    }
+  }
+  for (const [field, value] of Object.entries(spec.organization ?? {})) {
+    if (field === 'address') {
+      out.push(...addressAssignments(value, 'organization', name));
+    } else if (field === 'website' && isObject(value)) {
+      const site = value as Record<string, unknown>;
+      unknownKeys(site, ['column', 'label_column'], `${name}: organization.website`);
+      const labelColumn =
+        site.label_column !== undefined
+          ? column(site.label_column, 'organization.website.label_column')
+          : undefined;
+      out.push({
+        column: column(site.column, 'organization.website.column'),
+        target: { entity: 'organization', field: 'website', ...(labelColumn ? { labelColumn } : {}) },
+        where: 'organization.website',
+      });
+    } else {
+      out.push({
+        column: column(value, `organization.${field}`),
+        target: {
+          entity: 'organization',
+          field: field as Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address'>,
+        },
+        where: `organization.${field}`,
+      });
+    }
+  }
+  for (const [section, of] of Object.entries(CUSTOM_SECTIONS) as [keyof typeof CUSTOM_SECTIONS, Entity][]) {
+    for (const [field, target] of Object.entries(spec[section] ?? {})) {
+      const col = typeof target === 'string' ? target : target.column;
+      if (col !== undefined) {
+        out.push({
+          column: col,
+          target: { entity: 'custom', of, name: field },
+          where: `${section}."${field}"`,
+        });
+      }
+    }
+  }
+  return out;
+
+  function addressAssignments(value: unknown, entity: 'person' | 'organization', file: string): Assignment[] {
+    const field = entity === 'person' ? 'postal_address' : 'address';
+    const where = `${entity}.${field}`;
+    if (typeof value === 'string') {
+      return [{ column: column(value, where), target: { entity, field } as Target, where }];
+    }
+    if (!isObject(value)) {
+      throw new MappingError(
+        `${file}: ${where} must be a column name, or a map of ${[...ADDRESS_PARTS, 'full'].join(', ')} to columns.`,
+      );
+    }
+    unknownKeys(value, [...ADDRESS_PARTS, 'full'], `${file}: ${where}`);
+    return Object.entries(value).flatMap(([part, columns]) =>
+      toList(columns).map((c, i) => ({
+        column: column(c, `${where}.${part}${Array.isArray(columns) ? `[${i}]` : ''}`),
+        target: (part === 'full'
+          ? { entity, field }
+          : { entity, field, part: part as AddressPart }) as Target,
+        where: `${where}.${part}`,
+      })),
+    );
+  }
+}
+
+/** The constants the mapping file gives custom fields. */
+export function customConstants(spec: MappingSpec): CustomConstant[] {
+  const out: CustomConstant[] = [];
+  for (const [section, of] of Object.entries(CUSTOM_SECTIONS) as [keyof typeof CUSTOM_SECTIONS, Entity][]) {
+    for (const [name, target] of Object.entries(spec[section] ?? {})) {
+      if (typeof target !== 'string' && target.value !== undefined)
+        out.push({ of, name, value: target.value });
+    }
+  }
+  return out;
+}
+
+function toList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
 }
 
 function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {

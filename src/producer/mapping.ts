@@ -1,73 +1,34 @@
 import type { Currency, DealField, LeadLabel, User } from '../pipedrive/types.js';
+import { type ColumnMatch, type ColumnPlan, matchColumns } from './column-matcher.js';
 import { MappingError } from './errors.js';
-import type { FieldPath, MappingSpec } from './mapping-spec.js';
-import { FIELD_PATHS } from './mapping-spec.js';
+import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
+import { normaliseHeaderName } from './header-conventions.js';
+import { customConstants, type MappingSpec } from './mapping-spec.js';
 import {
   type DateOrder,
+  inferDateOrder,
   normaliseCurrency,
   parseDateOrder,
   parseVisibility,
   splitList,
   type Visibility,
 } from './normalise.js';
+import {
+  type AddressPart,
+  type ContactLabel,
+  type Entity,
+  type Target,
+  targetSlot,
+  targetText,
+} from './targets.js';
 
-/** Header names compare case-, accent-spacing- and punctuation-insensitively: `E-mail ` = `email`. */
-export function normaliseHeaderName(name: string): string {
-  return name
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
-}
+export { normaliseHeaderName } from './header-conventions.js';
 
-/** Headers each field takes by itself when no mapping names a column for it (normalised spellings). */
-export const AUTO_HEADERS: Record<FieldPath, string[]> = {
-  'lead.title': ['title', 'leadtitle', 'leadname', 'subject', 'opportunity', 'opportunityname'],
-  'lead.value': ['value', 'amount', 'dealvalue', 'leadvalue', 'dealamount', 'dealsize', 'budget'],
-  'lead.currency': ['currency', 'currencycode', 'valuecurrency'],
-  'lead.expected_close_date': ['expectedclosedate', 'closedate', 'closingdate', 'expectedclose'],
-  'lead.owner': ['owner', 'owneremail', 'leadowner', 'leadowneremail', 'assignedto', 'salesrep'],
-  'lead.labels': ['labels', 'label', 'tags', 'tag', 'leadlabels'],
-  'lead.visible_to': ['visibility', 'visibleto'],
-  'lead.was_seen': ['wasseen', 'seen'],
-  'lead.channel': ['channel', 'marketingchannel', 'sourcechannel'],
-  'lead.channel_id': ['channelid', 'sourcechannelid'],
-  'lead.origin_id': ['originid'],
-  'person.name': ['name', 'fullname', 'contact', 'contactname', 'personname', 'person', 'contactperson'],
-  'person.first_name': ['firstname', 'givenname', 'forename', 'first'],
-  'person.last_name': ['lastname', 'surname', 'familyname', 'last'],
-  'person.email': [
-    'email',
-    'emailaddress',
-    'workemail',
-    'contactemail',
-    'primaryemail',
-    'businessemail',
-    'mail',
-  ],
-  'person.phone': [
-    'phone',
-    'mobile',
-    'phonenumber',
-    'mobilephone',
-    'telephone',
-    'tel',
-    'workphone',
-    'cell',
-    'mobilenumber',
-  ],
-  'organization.name': [
-    'company',
-    'organization',
-    'organisation',
-    'account',
-    'companyname',
-    'organizationname',
-    'organisationname',
-    'accountname',
-    'org',
-    'employer',
-  ],
-};
+/** Fields one column fills (the key is the field's text form, as the dry run prints it). */
+export type FieldPath =
+  | `lead.${'title' | 'value' | 'currency' | 'expected_close_date' | 'owner' | 'labels' | 'visible_to' | 'was_seen' | 'channel' | 'channel_id' | 'origin_id'}`
+  | `person.${'name' | 'first_name' | 'middle_name' | 'last_name' | 'job_title' | 'birthday' | 'labels' | 'marketing_status' | 'email_opt_out'}`
+  | `organization.${'name' | 'website' | 'linkedin' | 'industry' | 'employee_count' | 'annual_revenue' | 'labels'}`;
 
 /** Custom field types the importer can fill from a cell. */
 const SUPPORTED_CUSTOM_TYPES = new Set([
@@ -92,17 +53,27 @@ export interface ReferenceData {
   labels?: LeadLabel[];
   currencies?: Currency[];
   dealFields?: DealField[];
+  personFields?: DealField[];
+  organizationFields?: DealField[];
 }
 
 export interface ReferenceNeeds {
+  /**
+   * The field lists are wanted only to match columns to custom fields by name: without
+   * credentials (a dry run on a laptop) they are skipped, not demanded.
+   */
+  catalogueOptional?: boolean;
   currentUser: boolean;
   users: boolean;
   labels: boolean;
   currencies: boolean;
   dealFields: boolean;
+  personFields: boolean;
+  organizationFields: boolean;
 }
 
 export interface ResolvedCustomField {
+  entity: Entity;
   /** Pipedrive's name of the field. */
   name: string;
   /** 40-hex key, or undefined offline. */
@@ -111,10 +82,30 @@ export interface ResolvedCustomField {
   type?: string;
   column?: number;
   constant?: string;
-  /** enum/set options by lower-cased label. */
+  /** enum/set options by `optionKey` of their label. */
   options?: Map<string, number | string>;
   /** Option labels as Pipedrive writes them (for messages). */
   optionLabels?: string[];
+}
+
+/** An email or phone column: its label, or a column holding each row's label. */
+export interface ContactColumn {
+  column: number;
+  label: ContactLabel;
+  labelColumn?: number;
+  /** The cell may hold several values, separated by `;` or `,`. */
+  list?: boolean;
+}
+
+/** An address: one column with all of it, parts in columns of their own (street lines in several), or both. */
+export type AddressColumns = Partial<Record<AddressPart | 'whole', number[]>>;
+
+/** Option labels of an option field, for validating cells. */
+export interface OptionLookup {
+  /** Field name as Pipedrive writes it. */
+  name: string;
+  byLabel: Map<string, number | string>;
+  labels: string[];
 }
 
 export interface ResolveOptions {
@@ -127,16 +118,33 @@ export interface ResolveOptions {
   groupsPlan?: boolean;
   /** Name of the mapping file, for messages. */
   mappingName?: string;
+  /** The first data rows: without a date format, the dates in them tell how to read `03/04/2025`. */
+  sample?: readonly (readonly string[])[];
 }
 
 /** A mapping bound to one header and one Pipedrive company: what the row validator runs on. */
 export interface ResolvedMapping {
   header: string[];
-  /** Column index of each mapped field. */
+  /** How every column was read (for the dry run and `--print-mapping`). */
+  plan: ColumnPlan;
+  /** Column of each field one column fills. */
   columns: Partial<Record<FieldPath, number>>;
-  /** How each mapped field was found: from the mapping file, or automatically from the header. */
-  sources: Partial<Record<FieldPath, 'mapping' | 'auto'>>;
+  /** Email and phone columns, the primary first. */
+  emails: ContactColumn[];
+  phones: ContactColumn[];
+  /** Columns whose text becomes the lead's note (several join under their headers). */
+  noteColumns: number[];
+  /** The organization's website is taken only where this column's cell says it is a work site. */
+  websiteLabelColumn?: number;
+  personAddress?: AddressColumns;
+  organizationAddress?: AddressColumns;
   customFields: ResolvedCustomField[];
+  personCustomFields: ResolvedCustomField[];
+  organizationCustomFields: ResolvedCustomField[];
+  /** Option fields of persons and organizations (online). */
+  personLabels?: OptionLookup;
+  organizationLabels?: OptionLookup;
+  industries?: OptionLookup;
   defaults: {
     currency?: string;
     /** True when the currency is the API user's default (not known offline). */
@@ -157,6 +165,8 @@ export interface ResolvedMapping {
   groupsPlan: boolean;
   /** Lookups (undefined offline). */
   usersByEmail?: Map<string, number>;
+  /** Active users by lower-cased name, when the name is unique. */
+  usersByName?: Map<string, number>;
   labelsByName?: Map<string, string>;
   currencyCodes?: Set<string>;
   channelsByName?: Map<string, number>;
@@ -170,59 +180,49 @@ export interface ResolvedMapping {
 /** Placeholders a title template can use besides column names. */
 export const TEMPLATE_FIELDS = ['organization', 'name', 'first_name', 'last_name', 'email', 'phone'];
 
-/** What reference data a mapping needs from Pipedrive, so the producer fetches only that. */
-export function referenceNeeds(spec: MappingSpec, header: string[], currencyOption?: string): ReferenceNeeds {
-  const mapped = (path: FieldPath) => findColumn(spec, header, path) !== undefined;
+/** Person fields beyond name, email and phone: they need the account's person fields. */
+const PERSON_CATALOGUE_FIELDS = new Set([
+  'job_title',
+  'birthday',
+  'postal_address',
+  'labels',
+  'marketing_status',
+  'email_opt_out',
+]);
+
+/**
+ * What reference data a column plan needs from Pipedrive, so the producer fetches only that
+ * (each list costs 10–20 tokens, see reference-data.ts).
+ */
+export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOption?: string): ReferenceNeeds {
+  const targets = plan.matches.map((m) => m.target);
+  const has = (text: string) => targets.some((t) => targetText(t) === text);
   const defaults = spec.defaults ?? {};
-  const hasValue = mapped('lead.value');
+  const hasValue = has('lead.value');
+  const custom = (of: Entity) =>
+    targets.some((t) => t.entity === 'custom' && t.of === of) ||
+    customConstants(spec).some((c) => c.of === of);
+  const byName = plan.wantsCatalogue === true;
+  const required = {
+    dealFields: custom('lead') || has('lead.channel') || defaults.channel !== undefined,
+    personFields:
+      custom('person') || targets.some((t) => t.entity === 'person' && PERSON_CATALOGUE_FIELDS.has(t.field)),
+    organizationFields:
+      custom('organization') || targets.some((t) => t.entity === 'organization' && t.field !== 'name'),
+  };
   return {
+    ...(byName && !required.dealFields && !required.personFields && !required.organizationFields
+      ? { catalogueOptional: true }
+      : {}),
     // Amounts without a currency (an empty currency cell too) take the API user's default one.
     currentUser: hasValue && !defaults.currency && !currencyOption,
-    users:
-      mapped('lead.owner') ||
-      defaults.owner !== undefined ||
-      Object.keys(spec.custom_fields ?? {}).length > 0,
-    labels: mapped('lead.labels') || defaults.labels !== undefined,
-    currencies: hasValue || Object.keys(spec.custom_fields ?? {}).length > 0,
-    dealFields:
-      Object.keys(spec.custom_fields ?? {}).length > 0 ||
-      mapped('lead.channel') ||
-      defaults.channel !== undefined,
+    users: has('lead.owner') || defaults.owner !== undefined || targets.some((t) => t.entity === 'custom'),
+    labels: has('lead.labels') || defaults.labels !== undefined,
+    currencies: hasValue || targets.some((t) => t.entity === 'custom') || customConstants(spec).length > 0,
+    dealFields: byName || required.dealFields,
+    personFields: byName || required.personFields,
+    organizationFields: byName || required.organizationFields,
   };
-}
-
-/** Where a field's column is, by the mapping file or (unless `auto: false`) by a well-known header. */
-function findColumn(spec: MappingSpec, header: string[], path: FieldPath): number | undefined {
-  const explicit = explicitColumnName(spec, path);
-  if (explicit !== undefined) return indexOfHeader(header, explicit);
-  if (spec.auto === false) return undefined;
-  const taken = new Set(
-    FIELD_PATHS.map((p) => explicitColumnName(spec, p))
-      .filter((c): c is string => c !== undefined)
-      .map(normaliseHeaderName),
-  );
-  for (const customTarget of Object.values(spec.custom_fields ?? {})) {
-    const column = typeof customTarget === 'string' ? customTarget : customTarget.column;
-    if (column) taken.add(normaliseHeaderName(column));
-  }
-  const names = header.map(normaliseHeaderName);
-  for (const synonym of AUTO_HEADERS[path]) {
-    const i = names.indexOf(synonym);
-    if (i !== -1 && !taken.has(synonym)) return i;
-  }
-  return undefined;
-}
-
-function explicitColumnName(spec: MappingSpec, path: FieldPath): string | undefined {
-  const [section, field] = path.split('.') as [keyof MappingSpec, string];
-  const value = (spec[section] as Record<string, string> | undefined)?.[field];
-  return value;
-}
-
-function indexOfHeader(header: string[], name: string): number | undefined {
-  const wanted = normaliseHeaderName(name);
-  const i = header.findIndex((h) => normaliseHeaderName(h) === wanted);
-  return i === -1 ? undefined : i;
 }
 
 /** Throws when two header names are the same once normalised (`Email` and `e-mail`). */
@@ -244,61 +244,154 @@ export function assertDistinctHeader(header: string[], fileName: string, headerL
 }
 
 /**
- * Binds a mapping to a header and to the company's reference data (users, labels, currencies,
- * deal fields). Every problem a whole import would hit is raised here, once, as a
- * {@link MappingError}: an unknown column, custom field, label, owner or option.
- * Without reference data (offline) names stay unresolved; only a dry run can use that.
+ * Matches the columns and binds them to the company in one step (for callers that have the
+ * reference data already: tests, benchmarks).
+ */
+export function mapColumns(
+  spec: MappingSpec,
+  header: string[],
+  reference: ReferenceData | undefined,
+  options: ResolveOptions & { sample?: readonly (readonly string[])[] } = {},
+): ResolvedMapping {
+  const catalogue = catalogueOf(reference);
+  const plan = matchColumns({
+    header,
+    spec,
+    ...(options.sample ? { sample: options.sample } : {}),
+    ...(catalogue ? { catalogue } : {}),
+    ...(options.mappingName ? { mappingName: options.mappingName } : {}),
+  });
+  return resolveMapping(spec, header, plan, reference, options);
+}
+
+/**
+ * A row needs a person or an organization: throws when no column can give either (before any
+ * call to Pipedrive, whose fields could not change that).
+ */
+export function assertNamesContact(plan: ColumnPlan, header: readonly string[], headerSource?: string): void {
+  const contact = plan.matches.some(
+    (m) =>
+      (m.target.entity === 'person' &&
+        ['name', 'first_name', 'last_name', 'email'].includes(m.target.field)) ||
+      (m.target.entity === 'organization' && m.target.field === 'name'),
+  );
+  if (!contact) {
+    throw new MappingError(
+      `${headerSource ? `${headerSource}: ` : ''}No column names a person or an organization (columns: ${header.map((h) => `"${h}"`).join(', ')}). Name them like "Name", "Email" or "Company", or map them in a mapping file (--mapping mapping.yaml). The first line must be the header (a few lines of notes before it are skipped).`,
+    );
+  }
+}
+
+/** The account's fields as a catalogue (undefined offline). */
+export function catalogueOf(reference: ReferenceData | undefined): FieldCatalogue | undefined {
+  if (!reference || !(reference.dealFields || reference.personFields || reference.organizationFields))
+    return undefined;
+  return new FieldCatalogue({
+    ...(reference.dealFields ? { lead: reference.dealFields } : {}),
+    ...(reference.personFields ? { person: reference.personFields } : {}),
+    ...(reference.organizationFields ? { organization: reference.organizationFields } : {}),
+  });
+}
+
+/**
+ * Binds a column plan to the company's reference data (users, labels, currencies, fields).
+ * Every problem a whole import would hit is raised here, once, as a {@link MappingError}: an
+ * unknown custom field, label, owner or option, or a field this account does not have. A field
+ * the mapping file did not ask for and the account does not have is dropped from the plan with
+ * the reason instead. Without reference data (offline) names stay unresolved; only a dry run can
+ * use that.
  */
 export function resolveMapping(
   spec: MappingSpec,
   header: string[],
+  plan: ColumnPlan,
   reference: ReferenceData | undefined,
   options: ResolveOptions = {},
 ): ResolvedMapping {
   const where = options.mappingName ?? 'mapping';
-  const columns: Partial<Record<FieldPath, number>> = {};
-  const sources: Partial<Record<FieldPath, 'mapping' | 'auto'>> = {};
   const headerList = header.map((h) => `"${h}"`).join(', ');
-  for (const path of FIELD_PATHS) {
-    const explicit = explicitColumnName(spec, path);
-    const index = findColumn(spec, header, path);
-    if (explicit !== undefined && index === undefined) {
-      throw new MappingError(
-        `${where}: ${path} is mapped to column "${explicit}", which the file does not have; its columns are ${headerList}.`,
-      );
+  const online = reference !== undefined;
+  const catalogue = catalogueOf(reference);
+
+  // Standard fields an account may lack (marketing status needs Campaigns).
+  const kept: ColumnMatch[] = [];
+  for (const m of plan.matches) {
+    const missing = missingStandardField(m.target, catalogue);
+    if (missing === undefined) {
+      kept.push(m);
+      continue;
     }
-    if (index !== undefined) {
-      columns[path] = index;
-      sources[path] = explicit !== undefined ? 'mapping' : 'auto';
+    if (m.source === 'mapping')
+      throw new MappingError(`${where}: ${targetText(m.target)} (column "${m.header}"): ${missing}.`);
+    plan.skipped.push({ index: m.index, header: m.header, reason: missing });
+  }
+  plan.matches = kept;
+  plan.skipped.sort((a, b) => a.index - b.index);
+
+  const columns: Partial<Record<FieldPath, number>> = {};
+  const emails: ContactColumn[] = [];
+  const phones: ContactColumn[] = [];
+  const noteColumns: number[] = [];
+  let personAddress: AddressColumns | undefined;
+  let organizationAddress: AddressColumns | undefined;
+  let websiteLabelColumn: number | undefined;
+  const customMatches: { of: Entity; name: string; column: number }[] = [];
+  const byOrder = [...plan.matches].sort((a, b) => a.order - b.order);
+  for (const m of byOrder) {
+    const t = m.target;
+    if (t.entity === 'custom') {
+      customMatches.push({ of: t.of, name: t.name, column: m.index });
+    } else if (t.entity === 'lead' && t.field === 'note') {
+      noteColumns.push(m.index);
+    } else if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone')) {
+      const labelColumn =
+        t.labelColumn !== undefined
+          ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(t.labelColumn as string))
+          : -1;
+      (t.field === 'email' ? emails : phones).push({
+        column: m.index,
+        label: t.label ?? 'work',
+        ...(labelColumn !== -1 ? { labelColumn } : {}),
+        ...(t.list ? { list: true } : {}),
+      });
+    } else if (t.entity === 'person' && t.field === 'postal_address') {
+      personAddress = withColumn(personAddress, t.part ?? 'whole', m.index);
+    } else if (t.entity === 'organization' && t.field === 'address') {
+      organizationAddress = withColumn(organizationAddress, t.part ?? 'whole', m.index);
+    } else {
+      columns[targetSlot(t) as FieldPath] = m.index;
+      if (t.entity === 'organization' && t.labelColumn !== undefined) {
+        const labelColumn = header.findIndex(
+          (h) => normaliseHeaderName(h) === normaliseHeaderName(t.labelColumn as string),
+        );
+        if (labelColumn !== -1) websiteLabelColumn = labelColumn;
+      }
     }
   }
-  const hasContact =
-    columns['person.name'] !== undefined ||
-    columns['person.first_name'] !== undefined ||
-    columns['person.last_name'] !== undefined ||
-    columns['person.email'] !== undefined ||
-    columns['organization.name'] !== undefined;
-  if (!hasContact) {
-    throw new MappingError(
-      `${options.headerSource ? `${options.headerSource}: ` : ''}No column names a person or an organization (columns: ${headerList}). Name them like "Name", "Email" or "Company", or map them in a mapping file (--mapping mapping.yaml). The first line must be the header.`,
-    );
+  noteColumns.sort((a, b) => a - b);
+  for (const address of [personAddress, organizationAddress]) {
+    for (const list of Object.values(address ?? {})) list.sort((a, b) => a - b);
   }
 
-  const online = reference !== undefined;
+  assertNamesContact(plan, header, options.headerSource);
+
   const usersByEmail = reference?.users
     ? new Map(
         reference.users.filter((u) => u.active_flag !== false).map((u) => [u.email.toLowerCase(), u.id]),
       )
     : undefined;
+  const usersByName = reference?.users
+    ? uniqueByName(reference.users.filter((u) => u.active_flag !== false))
+    : undefined;
   const labelsByName = reference?.labels
-    ? new Map(reference.labels.map((l) => [l.name.trim().toLowerCase(), l.id]))
+    ? new Map(reference.labels.map((l) => [optionKey(l.name), l.id]))
     : undefined;
   const currencyCodes = reference?.currencies
     ? new Set(reference.currencies.filter((c) => c.active_flag !== false).map((c) => c.code.toUpperCase()))
     : undefined;
   const channelField = reference?.dealFields?.find((f) => f.key === 'channel');
   const channelsByName = channelField
-    ? new Map((channelField.options ?? []).map((o) => [o.label.trim().toLowerCase(), Number(o.id)]))
+    ? new Map((channelField.options ?? []).map((o) => [optionKey(o.label), Number(o.id)]))
     : undefined;
 
   const defaults = spec.defaults ?? {};
@@ -312,9 +405,8 @@ export function resolveMapping(
   const currencyText = options.currency ?? defaults.currency;
   if (currencyText !== undefined) {
     const parsed = normaliseCurrency(String(currencyText));
-    if (parsed.value === undefined) {
+    if (parsed.value === undefined)
       throw new MappingError(`${where}: default currency "${currencyText}" ${parsed.error}.`);
-    }
     if (currencyCodes && !currencyCodes.has(parsed.value)) {
       throw new MappingError(
         `${where}: default currency ${parsed.value} is not one of the company's currencies (${[...currencyCodes].join(', ')}).`,
@@ -329,10 +421,10 @@ export function resolveMapping(
     }
   }
   if (defaults.owner !== undefined) {
-    const email = String(defaults.owner).trim().toLowerCase();
-    resolvedDefaults.ownerEmail = email;
+    const text = String(defaults.owner).trim().toLowerCase();
+    resolvedDefaults.ownerEmail = text;
     if (usersByEmail) {
-      const id = usersByEmail.get(email);
+      const id = usersByEmail.get(text) ?? usersByName?.get(text);
       if (id === undefined) {
         throw new MappingError(
           `${where}: default owner "${defaults.owner}" is not an active user of the company; users: ${[...usersByEmail.keys()].join(', ')}.`,
@@ -348,7 +440,7 @@ export function resolveMapping(
     resolvedDefaults.labelNames = names;
     if (labelsByName) {
       resolvedDefaults.labelIds = names.map((n) => {
-        const id = labelsByName.get(n.trim().toLowerCase());
+        const id = labelsByName.get(optionKey(n));
         if (!id) {
           throw new MappingError(
             `${where}: default label "${n}" does not exist in Pipedrive; labels: ${[...(reference?.labels ?? [])].map((l) => l.name).join(', ')}. Create it in Pipedrive or fix the name.`,
@@ -367,7 +459,7 @@ export function resolveMapping(
   if (defaults.channel !== undefined) {
     resolvedDefaults.channelName = String(defaults.channel);
     if (channelsByName) {
-      const id = channelsByName.get(String(defaults.channel).trim().toLowerCase());
+      const id = channelsByName.get(optionKey(String(defaults.channel)));
       if (id === undefined) {
         throw new MappingError(
           `${where}: default channel "${defaults.channel}" is not one of the company's marketing channels (${(channelField?.options ?? []).map((o) => o.label).join(', ')}).`,
@@ -381,9 +473,22 @@ export function resolveMapping(
   let dateOrder = options.dateOrder;
   if (!dateOrder && defaults.date_format !== undefined) {
     dateOrder = parseDateOrder(String(defaults.date_format));
-    if (!dateOrder) {
+    if (!dateOrder)
       throw new MappingError(
         `${where}: date_format "${defaults.date_format}" must be DD/MM/YYYY or MM/DD/YYYY.`,
+      );
+  }
+  if (!dateOrder && options.sample) {
+    const dateColumns = [
+      columns['lead.expected_close_date'],
+      columns['person.birthday'],
+      ...customMatches.map((c) => c.column),
+    ].filter((c): c is number => c !== undefined);
+    const inferred = inferDateOrder(options.sample.flatMap((row) => dateColumns.map((c) => row[c] ?? '')));
+    if (inferred) {
+      dateOrder = inferred.order;
+      plan.notes.push(
+        `Dates read as ${inferred.order === 'DMY' ? 'DD/MM/YYYY' : 'MM/DD/YYYY'} (the file has "${inferred.example}"); pass --date-format to read them otherwise.`,
       );
     }
   }
@@ -399,8 +504,8 @@ export function resolveMapping(
     }
     for (const p of placeholders) {
       if (TEMPLATE_FIELDS.includes(p)) continue;
-      const index = indexOfHeader(header, p);
-      if (index === undefined) {
+      const index = header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(p));
+      if (index === -1) {
         throw new MappingError(
           `Title template placeholder {${p}} is neither a field (${TEMPLATE_FIELDS.join(', ')}) nor a column (${headerList}).`,
         );
@@ -409,29 +514,56 @@ export function resolveMapping(
     }
   }
 
-  const customFields = resolveCustomFields(spec, header, reference, where, headerList);
-  for (const field of customFields) {
-    if (field.constant === undefined || !field.options) continue;
-    for (const label of field.type === 'set' ? splitList(field.constant) : [field.constant]) {
-      if (!field.options.has(label.toLowerCase())) {
-        throw new MappingError(
-          `${where}: "${label}" is not an option of custom field "${field.name}"; options: ${(field.optionLabels ?? []).join(', ')}.`,
-        );
-      }
-    }
-  }
+  const constants = customConstants(spec);
+  const resolveCustom = (of: Entity) =>
+    resolveCustomFields(
+      of,
+      [
+        ...customMatches.filter((c) => c.of === of).map((c) => ({ name: c.name, column: c.column })),
+        ...constants.filter((c) => c.of === of).map((c) => ({ name: c.name, constant: c.value })),
+      ],
+      catalogue,
+      where,
+    );
+
+  const optionLookup = (entity: Entity, key: string): OptionLookup | undefined => {
+    const field = catalogue?.standard(entity, key);
+    if (!field?.options) return undefined;
+    return { name: field.name, byLabel: field.options, labels: field.optionLabels ?? [] };
+  };
 
   return {
     header,
+    plan,
     columns,
-    sources,
-    customFields,
+    emails,
+    phones,
+    noteColumns,
+    ...(websiteLabelColumn !== undefined ? { websiteLabelColumn } : {}),
+    ...(personAddress ? { personAddress } : {}),
+    ...(organizationAddress ? { organizationAddress } : {}),
+    customFields: resolveCustom('lead'),
+    personCustomFields: resolveCustom('person'),
+    organizationCustomFields: resolveCustom('organization'),
+    ...optionalEntry(
+      'personLabels',
+      columns['person.labels'] !== undefined ? optionLookup('person', 'label_ids') : undefined,
+    ),
+    ...optionalEntry(
+      'organizationLabels',
+      columns['organization.labels'] !== undefined ? optionLookup('organization', 'label_ids') : undefined,
+    ),
+    ...optionalEntry(
+      'industries',
+      columns['organization.industry'] !== undefined ? optionLookup('organization', 'industry') : undefined,
+    ),
     defaults: resolvedDefaults,
     ...(titleTemplate !== undefined ? { titleTemplate } : {}),
     templateColumns,
     ...(dateOrder ? { dateOrder } : {}),
     groupsPlan,
     ...(usersByEmail ? { usersByEmail } : {}),
+    ...(usersByName ? { usersByName } : {}),
     ...(labelsByName ? { labelsByName } : {}),
     ...(currencyCodes ? { currencyCodes } : {}),
     ...(channelsByName ? { channelsByName } : {}),
@@ -441,76 +573,130 @@ export function resolveMapping(
   };
 }
 
+function withColumn(
+  address: AddressColumns | undefined,
+  part: AddressPart | 'whole',
+  index: number,
+): AddressColumns {
+  return { ...address, [part]: [...(address?.[part] ?? []), index] };
+}
+
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Standard fields by target, as the account's field lists name them. */
+const STANDARD_KEYS: Partial<Record<string, { entity: Entity; key: string; what: string }>> = {
+  'person.job_title': { entity: 'person', key: 'job_title', what: 'a job title field' },
+  'person.birthday': { entity: 'person', key: 'birthday', what: 'a birthday field' },
+  'person.postal_address': { entity: 'person', key: 'postal_address', what: 'a postal address field' },
+  'person.labels': { entity: 'person', key: 'label_ids', what: 'person labels' },
+  'person.marketing_status': {
+    entity: 'person',
+    key: 'marketing_status',
+    what: 'a marketing status field (it comes with Campaigns)',
+  },
+  'person.email_opt_out': {
+    entity: 'person',
+    key: 'marketing_status',
+    what: 'a marketing status field (it comes with Campaigns), where an opt-out is kept',
+  },
+  'organization.address': { entity: 'organization', key: 'address', what: 'an address field' },
+  'organization.website': { entity: 'organization', key: 'website', what: 'a website field' },
+  'organization.linkedin': { entity: 'organization', key: 'linkedin', what: 'a LinkedIn field' },
+  'organization.industry': { entity: 'organization', key: 'industry', what: 'an industry field' },
+  'organization.employee_count': {
+    entity: 'organization',
+    key: 'employee_count',
+    what: 'an employee count field',
+  },
+  'organization.annual_revenue': {
+    entity: 'organization',
+    key: 'annual_revenue',
+    what: 'an annual revenue field',
+  },
+  'organization.labels': { entity: 'organization', key: 'label_ids', what: 'organization labels' },
+};
+
+/** Why the account cannot take this target, or undefined when it can (or we cannot tell, offline). */
+function missingStandardField(target: Target, catalogue: FieldCatalogue | undefined): string | undefined {
+  if (target.entity === 'custom' || !catalogue) return undefined;
+  const slot = `${target.entity}.${target.field}`;
+  const standard = STANDARD_KEYS[slot];
+  if (!standard) return undefined;
+  return catalogue.hasStandard(standard.entity, standard.key) === false
+    ? `this Pipedrive account has no ${standard.what}`
+    : undefined;
+}
+
+function uniqueByName(users: User[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const u of users)
+    counts.set(u.name.trim().toLowerCase(), (counts.get(u.name.trim().toLowerCase()) ?? 0) + 1);
+  return new Map(
+    users
+      .filter((u) => counts.get(u.name.trim().toLowerCase()) === 1)
+      .map((u) => [u.name.trim().toLowerCase(), u.id]),
+  );
+}
+
 function resolveCustomFields(
-  spec: MappingSpec,
-  header: string[],
-  reference: ReferenceData | undefined,
+  entity: Entity,
+  entries: { name: string; column?: number; constant?: string }[],
+  catalogue: FieldCatalogue | undefined,
   where: string,
-  headerList: string,
 ): ResolvedCustomField[] {
-  const entries = Object.entries(spec.custom_fields ?? {});
-  const custom = reference?.dealFields?.filter((f) => f.edit_flag && f.active_flag !== false);
-  return entries.map(([name, target]) => {
-    const columnName = typeof target === 'string' ? target : target.column;
-    const constant = typeof target === 'string' ? undefined : target.value;
-    let column: number | undefined;
-    if (columnName !== undefined) {
-      column = indexOfHeader(header, columnName);
-      if (column === undefined) {
-        throw new MappingError(
-          `${where}: custom field "${name}" is mapped to column "${columnName}", which the file does not have; its columns are ${headerList}.`,
-        );
-      }
-    }
+  const section = `${entity}_custom_fields`;
+  return entries.map((entry) => {
     const base: ResolvedCustomField = {
-      name,
-      ...(column !== undefined ? { column } : {}),
-      ...(constant !== undefined ? { constant } : {}),
+      entity,
+      name: entry.name,
+      ...(entry.column !== undefined ? { column: entry.column } : {}),
+      ...(entry.constant !== undefined ? { constant: entry.constant } : {}),
     };
-    if (!custom) return base;
-    const wanted = name.trim().toLowerCase();
-    const field =
-      custom.find((f) => f.key === name.trim()) ?? custom.find((f) => f.name.trim().toLowerCase() === wanted);
+    if (!catalogue?.has(entity)) return base;
+    const field = catalogue.custom(entity, entry.name);
     if (!field) {
+      const known = catalogue.customFields(entity).map((f) => `"${f.name}"`);
       throw new MappingError(
-        `${where}: custom field "${name}" does not exist in Pipedrive (lead custom fields are deal fields); known custom fields: ${custom.map((f) => `"${f.name}"`).join(', ') || 'none'}.`,
+        entity === 'lead'
+          ? `${where}: custom field "${entry.name}" does not exist in Pipedrive (lead custom fields are deal fields); known custom fields: ${known.join(', ') || 'none'}.`
+          : `${where}: ${section}: ${entity} custom field "${entry.name}" does not exist in Pipedrive; known custom ${entity} fields: ${known.join(', ') || 'none'}.`,
       );
     }
-    if (!SUPPORTED_CUSTOM_TYPES.has(field.field_type)) {
-      throw new MappingError(
-        `${where}: custom field "${field.name}" has type ${field.field_type}, which cannot be filled from a CSV cell; remove it from the mapping.`,
-      );
-    }
-    const options =
-      field.field_type === 'enum' || field.field_type === 'set'
-        ? new Map((field.options ?? []).map((o) => [o.label.trim().toLowerCase(), o.id]))
-        : undefined;
-    return {
-      ...base,
-      name: field.name,
-      key: field.key,
-      type: field.field_type,
-      ...(options ? { options, optionLabels: (field.options ?? []).map((o) => o.label) } : {}),
-    };
+    return bindField(base, field, where);
   });
 }
 
-/**
- * The mapping as people read it (for `--dry-run` and the import record): field → column, and
- * the resolved custom fields and defaults. No secrets, nothing from rows.
- */
-export function describeMapping(m: ResolvedMapping): Record<string, unknown> {
-  const fields: Record<string, string> = {};
-  for (const path of FIELD_PATHS) {
-    const i = m.columns[path];
-    if (i !== undefined) fields[path] = `${m.header[i]}${m.sources[path] === 'auto' ? ' (auto)' : ''}`;
+function bindField(base: ResolvedCustomField, field: CatalogueField, where: string): ResolvedCustomField {
+  if (!SUPPORTED_CUSTOM_TYPES.has(field.type)) {
+    throw new MappingError(
+      `${where}: custom field "${field.name}" has type ${field.type}, which cannot be filled from a CSV cell; remove it from the mapping.`,
+    );
   }
-  const custom = Object.fromEntries(
-    m.customFields.map((f) => [
-      f.key ? `${f.name} (${f.key})` : f.name,
-      f.column !== undefined ? `column ${m.header[f.column]}` : `constant ${JSON.stringify(f.constant)}`,
-    ]),
-  );
+  const resolved: ResolvedCustomField = { ...base, name: field.name, key: field.key, type: field.type };
+  if ((field.type === 'enum' || field.type === 'set') && field.options) {
+    resolved.options = field.options;
+    resolved.optionLabels = field.optionLabels ?? [];
+    if (base.constant !== undefined) {
+      for (const label of field.type === 'set' ? splitList(base.constant) : [base.constant]) {
+        if (!field.options.has(optionKey(label))) {
+          throw new MappingError(
+            `${where}: "${label}" is not an option of custom field "${field.name}"; options: ${(field.optionLabels ?? []).join(', ')}.`,
+          );
+        }
+      }
+    }
+  }
+  return resolved;
+}
+
+/**
+ * The mapping as people read it (for `--dry-run` and the import record): each column with its
+ * field and the reason, the columns not imported and why, the readings to check, and the
+ * defaults. No secrets, nothing from rows.
+ */
+export function describeMapping(m: ResolvedMapping): MappingDescription {
   const d = m.defaults;
   const defaults: Record<string, unknown> = {};
   if (d.currency) defaults.currency = d.currency;
@@ -520,10 +706,53 @@ export function describeMapping(m: ResolvedMapping): Record<string, unknown> {
   if (d.visibleTo) defaults.visible_to = d.visibleTo;
   if (d.channelName) defaults.channel = d.channel ? `${d.channelName} (${d.channel})` : d.channelName;
   defaults.origin_id = d.originId ?? 'the import id';
-  defaults.title = m.titleTemplate ?? '{organization} lead, else {name} lead';
+  defaults.title =
+    m.titleTemplate ??
+    (m.columns['lead.title'] !== undefined ? 'the title column' : '{organization} lead, else {name} lead');
   if (m.dateOrder) defaults.date_format = m.dateOrder === 'DMY' ? 'DD/MM/YYYY' : 'MM/DD/YYYY';
-  const unmapped = m.header.filter(
-    (_, i) => !Object.values(m.columns).includes(i) && !m.customFields.some((f) => f.column === i),
-  );
-  return { fields, customFields: custom, defaults, unmappedColumns: unmapped };
+  const custom = [...m.customFields, ...m.personCustomFields, ...m.organizationCustomFields];
+  return {
+    ...(m.plan.system
+      ? {
+          system: `${m.plan.system.name} (recognised by ${m.plan.system.evidence.map((e) => `"${e}"`).join(', ')})`,
+        }
+      : {}),
+    columns: m.plan.matches.map((c) => {
+      const field = custom.find(
+        (f) => f.column === c.index && c.target.entity === 'custom' && f.entity === c.target.of,
+      );
+      return {
+        column: c.header,
+        field: field
+          ? `custom.${field.entity}:${field.name}${field.key ? ` (${field.key})` : ''}`
+          : describeTarget(c.target, m),
+        reason: c.reason,
+      };
+    }),
+    notImported: m.plan.skipped.map((s) => ({ column: s.header, reason: s.reason })),
+    notes: m.plan.notes,
+    constants: Object.fromEntries(
+      custom.filter((f) => f.constant !== undefined).map((f) => [`custom.${f.entity}:${f.name}`, f.constant]),
+    ),
+    defaults,
+  };
+}
+
+function describeTarget(t: Target, m: ResolvedMapping): string {
+  const text = targetText(t);
+  if (t.entity === 'person' && t.labelColumn !== undefined) return `${text} (label from "${t.labelColumn}")`;
+  if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone') && !t.label)
+    return `${text}:work`;
+  void m;
+  return text;
+}
+
+export interface MappingDescription {
+  /** The system the header conventions were recognised from. */
+  system?: string;
+  columns: { column: string; field: string; reason: string }[];
+  notImported: { column: string; reason: string }[];
+  notes: string[];
+  constants: Record<string, string | undefined>;
+  defaults: Record<string, unknown>;
 }

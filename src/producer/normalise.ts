@@ -90,6 +90,11 @@ export function parseAmount(cell: string): Parsed<Amount> {
   if (text.startsWith('-') || text.startsWith('('))
     return fail('is negative; a lead value must be 0 or more');
   text = text.replace(/^\+/, '');
+  // Java and spreadsheets write big numbers in scientific notation (Salesforce Data Loader: 3.8E7).
+  if (/^\d+(?:\.\d+)?[eE][+]?\d{1,3}$/.test(text)) {
+    const amount = Number(text);
+    if (Number.isFinite(amount)) return ok(currency ? { amount, currency } : { amount });
+  }
   const notAmount =
     'is not an amount; write it like 1234.50, 1,234.50 or 1.234,50 (optionally with a currency code)';
   // Spaces and apostrophes only ever group thousands (1 234,50 / 1'234.50).
@@ -143,6 +148,26 @@ export function parseDateOrder(value: string): DateOrder | undefined {
     .replace(/[^A-Z]/g, '');
   if (v === 'DMY' || v === 'DDMMYYYY' || v === 'DDMMYY' || v === 'EU' || v === 'DAYFIRST') return 'DMY';
   if (v === 'MDY' || v === 'MMDDYYYY' || v === 'MMDDYY' || v === 'US' || v === 'MONTHFIRST') return 'MDY';
+  return undefined;
+}
+
+/**
+ * How a file writes its dates, from the dates themselves: `25/12/2025` can only be day-first,
+ * `12/25/2025` only month-first. Undefined when no date tells, or when they disagree.
+ */
+export function inferDateOrder(values: Iterable<string>): { order: DateOrder; example: string } | undefined {
+  let dmy: string | undefined;
+  let mdy: string | undefined;
+  for (const value of values) {
+    const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b/.exec(value.trim());
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (a > 12 && b <= 12) dmy ??= value.trim();
+    if (b > 12 && a <= 12) mdy ??= value.trim();
+  }
+  if (dmy && !mdy) return { order: 'DMY', example: dmy };
+  if (mdy && !dmy) return { order: 'MDY', example: mdy };
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import type { DealField, PipedriveApi } from '../pipedrive/types.js';
+import type { DealField, OffsetPage, PipedriveApi } from '../pipedrive/types.js';
 import type { ReferenceData, ReferenceNeeds } from './mapping.js';
 
 /**
@@ -7,27 +7,35 @@ import type { ReferenceData, ReferenceNeeds } from './mapping.js';
  * producer makes, all cheap reads (see {@link referenceDataCost}).
  */
 export async function loadReferenceData(api: PipedriveApi, needs: ReferenceNeeds): Promise<ReferenceData> {
-  const [currentUser, users, labels, currencies, dealFields] = await Promise.all([
-    needs.currentUser ? api.getCurrentUser() : undefined,
-    needs.users ? api.getUsers() : undefined,
-    needs.labels ? api.getLeadLabels() : undefined,
-    needs.currencies ? api.getCurrencies() : undefined,
-    needs.dealFields ? allDealFields(api) : undefined,
-  ]);
+  const [currentUser, users, labels, currencies, dealFields, personFields, organizationFields] =
+    await Promise.all([
+      needs.currentUser ? api.getCurrentUser() : undefined,
+      needs.users ? api.getUsers() : undefined,
+      needs.labels ? api.getLeadLabels() : undefined,
+      needs.currencies ? api.getCurrencies() : undefined,
+      needs.dealFields ? allPages((q) => api.getDealFields(q)) : undefined,
+      needs.personFields ? allPages((q) => api.getPersonFields(q)) : undefined,
+      needs.organizationFields ? allPages((q) => api.getOrganizationFields(q)) : undefined,
+    ]);
   return {
     ...(currentUser ? { currentUser } : {}),
     ...(users ? { users } : {}),
     ...(labels ? { labels } : {}),
     ...(currencies ? { currencies } : {}),
     ...(dealFields ? { dealFields } : {}),
+    ...(personFields ? { personFields } : {}),
+    ...(organizationFields ? { organizationFields } : {}),
   };
 }
 
-async function allDealFields(api: PipedriveApi): Promise<DealField[]> {
+/** Every page of a field list (one page of 500 in all but the largest accounts). */
+async function allPages(
+  get: (query: { start: number; limit: number }) => Promise<OffsetPage<DealField>>,
+): Promise<DealField[]> {
   const fields: DealField[] = [];
   let start = 0;
   for (let page = 0; page < 100; page++) {
-    const result = await api.getDealFields({ start, limit: 500 });
+    const result = await get({ start, limit: 500 });
     fields.push(...result.items);
     if (!result.moreItems) break;
     start = result.nextStart ?? start + result.items.length;
@@ -42,6 +50,8 @@ export function referenceDataCost(needs: ReferenceNeeds): number {
     (needs.users ? TOKEN_COSTS['users.list'] : 0) +
     (needs.labels ? TOKEN_COSTS['leadLabels.list'] : 0) +
     (needs.currencies ? TOKEN_COSTS['currencies.list'] : 0) +
-    (needs.dealFields ? TOKEN_COSTS['dealFields.list'] : 0)
+    (needs.dealFields ? TOKEN_COSTS['dealFields.list'] : 0) +
+    (needs.personFields ? TOKEN_COSTS['personFields.list'] : 0) +
+    (needs.organizationFields ? TOKEN_COSTS['organizationFields.list'] : 0)
   );
 }

@@ -62,25 +62,56 @@ export function formatSummary(s: ImportSummary): string {
 }
 
 function formatDryRun(s: ImportSummary): string[] {
-  const out: string[] = ['Mapping (column → Pipedrive field):'];
-  const m = s.mapping as {
-    fields: Record<string, string>;
-    customFields: Record<string, string>;
-    defaults: Record<string, unknown>;
-    unmappedColumns: string[];
-  };
-  const rows = Object.entries(m.fields).map(([field, column]) => [column, field]);
-  for (const [name, target] of Object.entries(m.customFields)) rows.push([target, `custom field ${name}`]);
+  const m = s.mapping;
+  const out: string[] = [
+    m.system
+      ? `Mapping (column → Pipedrive field), for a ${m.system} file:`
+      : 'Mapping (column → Pipedrive field):',
+  ];
   out.push(
-    ...table(['COLUMN', 'FIELD'], rows)
-      .trimEnd()
-      .split('\n')
-      .map((l) => `  ${l}`),
+    ...indent(
+      table(
+        ['COLUMN', 'FIELD', 'WHY'],
+        m.columns.map((c) => [c.column, c.field, c.reason]),
+      ),
+    ),
   );
+  for (const [field, value] of Object.entries(m.constants))
+    out.push(`  ${field} = ${JSON.stringify(value)} (constant)`);
+  if (m.notImported.length) {
+    out.push('', 'Not imported:');
+    for (const c of m.notImported) out.push(`  "${c.column}": ${c.reason}`);
+  }
+  if (m.notes.length) {
+    out.push('', 'Check these readings:');
+    for (const note of m.notes) out.push(`  ${note}`);
+  }
+  if (s.preamble.length) {
+    out.push(
+      '',
+      `Skipped before the header (line ${s.preamble.map((p) => p.line).join(', ')}): ${s.preamble.map((p) => JSON.stringify(p.text)).join(', ')}`,
+    );
+  }
+  if (s.footer.length) {
+    out.push(
+      '',
+      `Skipped after the data (a report footer, line ${s.footer.map((p) => p.line).join(', ')}): ${s.footer.map((p) => JSON.stringify(p.text)).join(', ')}`,
+    );
+  }
+  out.push('', 'Defaults:');
   for (const [k, v] of Object.entries(m.defaults))
     out.push(`  ${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
-  if (m.unmappedColumns.length)
-    out.push(`  not imported: ${m.unmappedColumns.map((c) => `"${c}"`).join(', ')}`);
+  const byColumn = Object.entries(s.rejectsByColumn).sort((a, b) => b[1] - a[1]);
+  if (byColumn.length > 1 || (byColumn.length === 1 && s.rejected > s.firstRejects.length)) {
+    out.push(
+      '',
+      `Rejected rows by column: ${byColumn.map(([c, n]) => `${c === '(row)' ? 'the row as a whole' : `"${c}"`} ${formatCount(n)}`).join(', ')}`,
+    );
+  }
+  out.push(
+    '',
+    '(`--print-mapping` writes this mapping as a file to start from: fix a wrong guess once, then import with --mapping.)',
+  );
   const e = s.estimate;
   const approx = s.distinctExact ? '' : ' (estimated)';
   out.push(
@@ -89,6 +120,14 @@ function formatDryRun(s: ImportSummary): string[] {
     '',
     'Estimate (Pipedrive tokens and time):',
     `  leads             ${formatCount(e.leads)} × 10 tokens`,
+    ...(e.notes
+      ? [`  notes             ${formatCount(e.notes)} × 10 tokens (a note per lead with note text)`]
+      : []),
+    ...(e.fillTokens
+      ? [
+          `  fill-empty        up to ${formatCount(e.fillTokens)} tokens (read 1 + update 5 per existing contact)`,
+        ]
+      : []),
     `  contacts lookup   ${describeLookup('persons', e.persons)}; ${describeLookup('organizations', e.organizations)}`,
     `  tokens            ${formatCount(e.minTokens)} if every contact exists, up to ${formatCount(e.maxTokens)} if all are new (5 per person or organization created)`,
     `  API time          ${formatDuration(e.apiTimeMs)} at the burst limit (${formatCount(e.requests)} requests at most)`,
@@ -99,6 +138,13 @@ function formatDryRun(s: ImportSummary): string[] {
     `  (this dry run spent ${s.referenceTokens} tokens on reference data)`,
   );
   return out;
+}
+
+function indent(text: string): string[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}`);
 }
 
 function describeLookup(kind: string, plan: { strategy: string; requests: number; tokens: number }): string {

@@ -1,8 +1,22 @@
 import { stripProtectiveQuote } from '../csv/protective-quote.js';
-import type { LeadFields, LeadJobData, OrganizationFields, PersonFields } from '../queue/job-data.js';
+import type {
+  AddressFields,
+  ContactValue,
+  LeadFields,
+  LeadJobData,
+  OrganizationFields,
+  PersonFields,
+} from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
-import type { ResolvedCustomField, ResolvedMapping } from './mapping.js';
-import type { FieldPath } from './mapping-spec.js';
+import { optionKey } from './field-catalogue.js';
+import type {
+  AddressColumns,
+  ContactColumn,
+  FieldPath,
+  OptionLookup,
+  ResolvedCustomField,
+  ResolvedMapping,
+} from './mapping.js';
 import {
   normaliseCurrency,
   normaliseEmail,
@@ -12,6 +26,7 @@ import {
   parseVisibility,
   splitList,
 } from './normalise.js';
+import { contactLabelOf } from './targets.js';
 
 export interface RowReject {
   /** Header name of the column at fault; absent when the row as a whole is at fault. */
@@ -26,18 +41,57 @@ export type RowResult =
       /** Match keys (src/queue/match-keys.ts) for distinct counts. */
       personKey?: string;
       organizationKey?: string;
+      /** Values left out of an imported row, and why (the summary counts them per column). */
+      warnings?: RowWarning[];
     }
   | { reject: RowReject };
 
+/** A value the row could not carry into Pipedrive, though the row itself is fine. */
+export interface RowWarning {
+  column: string;
+  /** Completes "N rows: column X …": the same text for every row it applies to. */
+  message: string;
+}
+
+export interface RowValidatorOptions {
+  /** `fill-empty`: existing contacts get the row's values where they have none. */
+  updateContacts?: 'fill-empty';
+}
+
 /** Pipedrive's limit for text fields (pipedrive-api.md §9.6). */
 const MAX_TEXT = 255;
+/** Pipedrive's long text ("text" fields, notes): up to 65k characters. */
+const MAX_NOTE = 65_535;
+/** Google Contacts puts several values of one kind in one cell, joined by ` ::: `. */
+const MULTI_VALUE = /\s+:::\s+/;
+/** Outlook writes an unset date as 0/0/00. */
+const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
+/** A date without a year: Google's `--11-30`, Mailchimp's `11/30`. */
+const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
+/** What systems put in a required field that has no value: it is no value. */
+const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
+/** Apollo's stand-in for an email not revealed yet. */
+const LOCKED_EMAIL = /^email_not_unlocked@/i;
+
+const MARKETING_STATUS: Record<string, NonNullable<PersonFields['marketing_status']>> = {
+  subscribed: 'subscribed',
+  unsubscribed: 'unsubscribed',
+  noconsent: 'no_consent',
+  archived: 'archived',
+  optedin: 'subscribed',
+  optedout: 'unsubscribed',
+};
 
 /**
  * Builds the function that turns one CSV row into job data or a reject. Pure: the mapping holds
  * every lookup it needs, so a million rows cost no I/O here. All problems of a row are reported
  * together, so one round of fixes is enough.
  */
-export function createRowValidator(mapping: ResolvedMapping, importId: string) {
+export function createRowValidator(
+  mapping: ResolvedMapping,
+  importId: string,
+  options: RowValidatorOptions = {},
+) {
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
 
@@ -46,41 +100,61 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
     // job keeps `fileCells`, what the file had, for the report and the DLQ export.
     const cells = fileCells.some((c) => c.startsWith("'")) ? fileCells.map(stripProtectiveQuote) : fileCells;
     const problems: RowReject[] = [];
-    const cell = (path: FieldPath): string => {
-      const i = at(path);
-      return i === undefined ? '' : (cells[i] ?? '').trim();
-    };
+    const warnings: RowWarning[] = [];
+    const read = (index: number | undefined): string =>
+      index === undefined ? '' : (cells[index] ?? '').trim();
+    const cell = (path: FieldPath): string => read(at(path));
     const problem = (index: number | undefined, value: string, message: string) => {
       problems.push({
         ...(index !== undefined ? { column: header[index] } : {}),
         reason: value === '' ? message : `${quote(value)} ${message}`,
       });
     };
-    const tooLong = (path: FieldPath, value: string) => {
+    const text = (path: FieldPath): string | undefined => {
+      const value = cell(path);
+      if (value === '') return undefined;
       if (value.length > MAX_TEXT) {
         problem(at(path), '', `has ${value.length} characters; Pipedrive takes at most ${MAX_TEXT}`);
-        return true;
+        return undefined;
       }
-      return false;
+      return value;
     };
 
-    // Organization and person.
-    const orgName = cell('organization.name');
-    tooLong('organization.name', orgName);
-    const emailCell = cell('person.email');
-    let email: string | undefined;
-    if (emailCell) {
-      const parsed = normaliseEmail(emailCell);
-      if (parsed.error !== undefined) problem(at('person.email'), emailCell, parsed.error);
-      else email = parsed.value;
+    // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
+    const orgCell = cell('organization.name');
+    const orgName = PLACEHOLDERS.has(orgCell.toLowerCase()) ? '' : orgCell;
+    if (orgName.length > MAX_TEXT) {
+      problem(
+        at('organization.name'),
+        '',
+        `has ${orgName.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
+      );
     }
+
+    // Person: name, emails, phones.
+    const emails = contactValues(mapping.emails, 'email');
+    const phones = contactValues(mapping.phones, 'phone');
+    const email = emails[0]?.value;
     const fullName =
-      cell('person.name') || [cell('person.first_name'), cell('person.last_name')].filter(Boolean).join(' ');
-    tooLong(at('person.name') !== undefined ? 'person.name' : 'person.first_name', fullName);
-    const phone = cell('person.phone');
-    if (!orgName && !fullName && !emailCell) {
-      const names = (['person.name', 'person.first_name', 'person.email', 'organization.name'] as const)
-        .map((p) => at(p))
+      cell('person.name') ||
+      [cell('person.first_name'), cell('person.middle_name'), cell('person.last_name')]
+        .filter(Boolean)
+        .join(' ');
+    if (fullName.length > MAX_TEXT) {
+      problem(
+        at(at('person.name') !== undefined ? 'person.name' : 'person.first_name'),
+        '',
+        `has ${fullName.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
+      );
+    }
+    const emailColumnsHaveText = mapping.emails.some((c) => read(c.column) !== '');
+    if (!orgName && !fullName && !emailColumnsHaveText) {
+      const names = [
+        at('person.name'),
+        at('person.first_name'),
+        mapping.emails[0]?.column,
+        at('organization.name'),
+      ]
         .filter((i): i is number => i !== undefined)
         .map((i) => `"${header[i]}"`);
       problems.unshift({
@@ -135,20 +209,17 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
     const ownerCell = cell('lead.owner');
     let ownerId = defaults.ownerId;
     if (ownerCell) {
-      const parsed = normaliseEmail(ownerCell);
-      if (parsed.error !== undefined)
-        problem(
-          at('lead.owner'),
-          ownerCell,
-          'is not an email address; owners are given by their Pipedrive login email',
-        );
-      else if (mapping.usersByEmail) {
-        const id = mapping.usersByEmail.get(parsed.value);
+      const byEmail = normaliseEmail(ownerCell);
+      if (mapping.usersByEmail) {
+        const id =
+          byEmail.value !== undefined
+            ? mapping.usersByEmail.get(byEmail.value)
+            : mapping.usersByName?.get(ownerCell.toLowerCase());
         if (id === undefined) {
           problem(
             at('lead.owner'),
             ownerCell,
-            "is not an active Pipedrive user of the company; use a user's login email or clear the cell",
+            `is not an active Pipedrive user of the company (by login email or name); fix the cell, clear it, or add ignore: [${header[at('lead.owner') as number]}] to the mapping file to leave owners out`,
           );
         } else ownerId = id;
       }
@@ -158,7 +229,7 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
     const labelIds = [...defaults.labelIds];
     if (labelCell && mapping.labelsByName) {
       for (const name of splitList(labelCell)) {
-        const id = mapping.labelsByName.get(name.toLowerCase());
+        const id = mapping.labelsByName.get(optionKey(name));
         if (!id) {
           problem(
             at('lead.labels'),
@@ -186,7 +257,7 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
     const channelCell = cell('lead.channel');
     let channel = defaults.channel;
     if (channelCell && mapping.channelsByName) {
-      const byName = mapping.channelsByName.get(channelCell.toLowerCase());
+      const byName = mapping.channelsByName.get(optionKey(channelCell));
       const byId =
         /^\d+$/.test(channelCell) && [...mapping.channelsByName.values()].includes(Number(channelCell));
       if (byName !== undefined) channel = byName;
@@ -200,22 +271,18 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
       }
     }
     if (channel !== undefined) lead.channel = channel;
-    const channelId = cell('lead.channel_id');
-    if (channelId && !tooLong('lead.channel_id', channelId)) lead.channel_id = channelId;
+    const channelId = text('lead.channel_id');
+    if (channelId) lead.channel_id = channelId;
     // Without one, origin_id is the import id; the worker fills it in (src/worker/lead-writer.ts),
     // so a million waiting jobs do not each carry it twice.
-    const originId = cell('lead.origin_id') || defaults.originId;
-    if (originId && originId !== importId && !tooLong('lead.origin_id', originId)) lead.origin_id = originId;
-
-    const custom: Record<string, unknown> = {};
-    for (const field of mapping.customFields) {
-      const raw = field.column !== undefined ? (cells[field.column] ?? '').trim() : (field.constant ?? '');
-      if (raw === '') continue;
-      const converted = convertCustom(field, raw, mapping, defaults.currency);
-      if ('error' in converted) problem(field.column, raw, converted.error);
-      else if (field.key) Object.assign(custom, converted.values);
+    const originId = text('lead.origin_id') ?? defaults.originId;
+    if (originId && originId !== importId) {
+      if (originId.length > MAX_TEXT)
+        problem(undefined, '', `origin_id has more than ${MAX_TEXT} characters`);
+      else lead.origin_id = originId;
     }
-    if (Object.keys(custom).length) lead.custom_fields = custom;
+    const leadCustom = customValues(mapping.customFields);
+    if (leadCustom) lead.custom_fields = leadCustom;
 
     const titleCell = cell('lead.title');
     lead.title =
@@ -224,9 +291,99 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
         organization: orgName,
         name: fullName || email || '',
         email: email ?? '',
-        phone,
+        phone: phones[0]?.value ?? '',
       });
-    tooLong(titleCell ? 'lead.title' : 'organization.name', lead.title);
+    if (lead.title.length > MAX_TEXT) {
+      problem(
+        at(titleCell ? 'lead.title' : 'organization.name'),
+        '',
+        `makes a lead title of ${lead.title.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
+      );
+    }
+
+    // The person's and organization's other fields.
+    const person: Omit<PersonFields, 'name'> = {};
+    const jobTitle = text('person.job_title');
+    if (jobTitle) person.job_title = jobTitle;
+    const birthdayCell = cell('person.birthday');
+    if (birthdayCell && !EMPTY_DATE.test(birthdayCell)) {
+      if (NO_YEAR_DATE.test(birthdayCell)) {
+        // Nothing to fix in the file: the year is not known. The birthday is left out, and said so.
+        warnings.push({
+          column: header[at('person.birthday') as number] as string,
+          message: "has a birthday without a year (Pipedrive's birthday needs one): the birthday is left out",
+        });
+      } else {
+        const parsed = parseDate(birthdayCell, mapping.dateOrder);
+        if (parsed.error !== undefined) problem(at('person.birthday'), birthdayCell, parsed.error);
+        else person.birthday = parsed.value;
+      }
+    }
+    const personAddress = address(mapping.personAddress);
+    if (personAddress) person.postal_address = personAddress;
+    const personLabels = optionIds('person.labels', mapping.personLabels, 'person label');
+    if (personLabels) person.label_ids = personLabels;
+    const statusCell = cell('person.marketing_status');
+    if (statusCell) {
+      const status = MARKETING_STATUS[statusCell.toLowerCase().replace(/[^a-z]/g, '')];
+      if (!status) {
+        problem(
+          at('person.marketing_status'),
+          statusCell,
+          'is not a marketing status; use subscribed, unsubscribed, no consent or archived',
+        );
+      } else person.marketing_status = status;
+    }
+    const optOutCell = cell('person.email_opt_out');
+    if (optOutCell && person.marketing_status === undefined) {
+      const parsed = parseBoolean(optOutCell);
+      // A date (Mailchimp's UNSUB_TIME) says when the person opted out: that is a yes.
+      const optedOut =
+        parsed.error === undefined ? parsed.value : parseDate(optOutCell.slice(0, 10)).error === undefined;
+      if (parsed.error !== undefined && !optedOut)
+        problem(at('person.email_opt_out'), optOutCell, parsed.error);
+      else if (optedOut) person.marketing_status = 'unsubscribed';
+    }
+    const personCustom = customValues(mapping.personCustomFields);
+    if (personCustom) person.custom_fields = personCustom;
+
+    const organization: Omit<OrganizationFields, 'name'> = {};
+    const orgAddress = address(mapping.organizationAddress);
+    if (orgAddress) organization.address = orgAddress;
+    const website = text('organization.website');
+    const siteKind = read(mapping.websiteLabelColumn);
+    if (website && (!siteKind || contactLabelOf(siteKind) === 'work')) organization.website = website;
+    const linkedin = text('organization.linkedin');
+    if (linkedin) organization.linkedin = linkedin;
+    const industryCell = cell('organization.industry');
+    if (industryCell && mapping.industries) {
+      const id = mapping.industries.byLabel.get(optionKey(industryCell));
+      if (id === undefined) {
+        problem(
+          at('organization.industry'),
+          industryCell,
+          `is not one of the account's industries (${mapping.industries.labels.join(', ')}); fix the cell, add the option in Pipedrive, or add ignore: [${header[at('organization.industry') as number]}] to the mapping file`,
+        );
+      } else organization.industry = Number(id);
+    }
+    const employeesCell = cell('organization.employee_count');
+    if (employeesCell) {
+      const parsed = parseCount(employeesCell);
+      if (parsed.error !== undefined) problem(at('organization.employee_count'), employeesCell, parsed.error);
+      else organization.employee_count = parsed.value;
+    }
+    const revenueCell = cell('organization.annual_revenue');
+    if (revenueCell) {
+      const parsed = parseAmount(revenueCell);
+      if (parsed.error !== undefined) problem(at('organization.annual_revenue'), revenueCell, parsed.error);
+      else organization.annual_revenue = parsed.value.amount;
+    }
+    const orgLabels = optionIds('organization.labels', mapping.organizationLabels, 'organization label');
+    if (orgLabels) organization.label_ids = orgLabels;
+    const orgCustom = customValues(mapping.organizationCustomFields);
+    if (orgCustom) organization.custom_fields = orgCustom;
+
+    const note = noteOf();
 
     if (problems.length > 0) {
       const [first, ...rest] = problems as [RowReject, ...RowReject[]];
@@ -241,30 +398,240 @@ export function createRowValidator(mapping: ResolvedMapping, importId: string) {
 
     const visibleV2 = visibleTo ? (Number(visibleTo) as 1 | 3 | 5 | 7) : undefined;
     const data: LeadJobData = { v: 1, importId, line, lead, cells: fileCells };
+    if (note) data.note = note;
+    if (options.updateContacts === 'fill-empty') data.updateContacts = 'fill-empty';
     let pKey: string | undefined;
     let oKey: string | undefined;
     if (orgName) {
-      const organization: OrganizationFields = { name: orgName };
-      if (ownerId !== undefined) organization.owner_id = ownerId;
-      if (visibleV2) organization.visible_to = visibleV2;
-      data.organization = organization;
+      data.organization = { name: orgName, ...organization };
+      if (ownerId !== undefined) data.organization.owner_id = ownerId;
+      if (visibleV2) data.organization.visible_to = visibleV2;
       oKey = organizationKey(orgName);
+    } else if (orgAddress && !person.postal_address) {
+      // No organization on this row: an address the file gives organizations is the person's own.
+      person.postal_address = orgAddress;
     }
     if (fullName || email) {
-      const person: PersonFields = { name: fullName || (email as string) };
-      if (email) person.email = email;
-      if (phone) person.phone = phone;
-      if (ownerId !== undefined) person.owner_id = ownerId;
-      if (visibleV2) person.visible_to = visibleV2;
-      data.person = person;
-      pKey = personKey(person, orgName || undefined);
+      const p: PersonFields = { name: fullName || (email as string) };
+      const first = cell('person.first_name');
+      const last = cell('person.last_name');
+      if (!cell('person.name') && first && last) {
+        p.first_name = first;
+        p.last_name = last;
+      }
+      if (email) p.email = email;
+      if (phones[0]) p.phone = phones[0].value;
+      // The lists only when they say more than the primary email and phone do.
+      if (emails.length > 1 || (emails[0] && emails[0].label !== 'work')) p.emails = emails;
+      if (phones.length > 1 || (phones[0] && phones[0].label !== 'work')) p.phones = phones;
+      Object.assign(p, person);
+      if (ownerId !== undefined) p.owner_id = ownerId;
+      if (visibleV2) p.visible_to = visibleV2;
+      data.person = p;
+      pKey = personKey(p, orgName || undefined);
     }
     return {
       ok: data,
       ...(pKey ? { personKey: pKey } : {}),
       ...(oKey ? { organizationKey: oKey } : {}),
+      ...(warnings.length ? { warnings } : {}),
     };
+
+    /** The values of email or phone columns, deduplicated, the primary first. */
+    function contactValues(list: ContactColumn[], kind: 'email' | 'phone'): ContactValue[] {
+      const out: (ContactValue & { starred: boolean })[] = [];
+      for (const c of list) {
+        const raw = read(c.column);
+        if (raw === '') continue;
+        const labelCell = c.labelColumn !== undefined ? read(c.labelColumn) : '';
+        const label = labelCell ? contactLabelOf(labelCell) : c.label;
+        // Google marks the preferred value's label with a star: `* Work`.
+        const starred = labelCell.startsWith('*');
+        for (const part of raw.split(c.list ? /\s*[;,]\s*|\s+:::\s+/ : MULTI_VALUE)) {
+          if (part === '' || (kind === 'email' && LOCKED_EMAIL.test(part))) continue;
+          const value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
+          if (value !== undefined && !out.some((o) => o.value === value)) out.push({ value, label, starred });
+        }
+      }
+      const starred = out.findIndex((o) => o.starred);
+      if (starred > 0) out.unshift(...out.splice(starred, 1));
+      return out.map(({ value, label }) => ({ value, label }));
+    }
+
+    function checkedEmail(column: number, value: string): string | undefined {
+      const parsed = normaliseEmail(value);
+      if (parsed.error !== undefined) {
+        problem(column, value, parsed.error);
+        return undefined;
+      }
+      return parsed.value;
+    }
+
+    function checkedPhone(column: number, raw: string): string | undefined {
+      const value = raw.trim();
+      if (!/\d/.test(value)) {
+        problem(column, value, 'is not a phone number (it has no digits); fix the cell or clear it');
+        return undefined;
+      }
+      if (value.length > MAX_TEXT) {
+        problem(column, '', `has ${value.length} characters; Pipedrive takes at most ${MAX_TEXT}`);
+        return undefined;
+      }
+      return value;
+    }
+
+    function address(spec: AddressColumns | undefined): AddressFields | undefined {
+      if (!spec) return undefined;
+      const join = (columns: number[] | undefined) =>
+        (columns ?? [])
+          .map((i) => read(i).replace(/\s*\r?\n\s*/g, ', '))
+          .filter(Boolean)
+          .join(', ');
+      const parts: Record<'route' | 'locality' | 'admin_area_level_1' | 'postal_code' | 'country', string> = {
+        route: join(spec.street),
+        locality: join(spec.city),
+        admin_area_level_1: join(spec.state),
+        postal_code: join(spec.postal_code),
+        country: join(spec.country),
+      };
+      let whole = join(spec.whole);
+      if (whole && !Object.values(parts).some(Boolean)) {
+        // Mailchimp separates the parts of its one address cell with two spaces:
+        // street [street 2] city state zip country.
+        const spaced = whole.split(/ {2,}/);
+        if (spaced.length >= 5) {
+          const [country, zip, state, city] = spaced.splice(-4).reverse() as [string, string, string, string];
+          Object.assign(parts, {
+            route: spaced.join(', '),
+            locality: city,
+            admin_area_level_1: state,
+            postal_code: zip,
+            country,
+          });
+          whole = '';
+        }
+      }
+      if (whole) fillFromWhole(whole, parts);
+      const value =
+        whole ||
+        [parts.route, parts.locality, parts.admin_area_level_1, parts.postal_code, parts.country]
+          .filter(Boolean)
+          .join(', ');
+      if (value === '') return undefined;
+      if (value.length > MAX_TEXT) {
+        problem(
+          spec.whole?.[0] ?? spec.street?.[0],
+          '',
+          `makes an address of ${value.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
+        );
+        return undefined;
+      }
+      const out: AddressFields = { value };
+      for (const [key, v] of Object.entries(parts))
+        if (v) (out as unknown as Record<string, string>)[key] = v;
+      return out;
+    }
+
+    function optionIds(
+      path: FieldPath,
+      lookup: OptionLookup | undefined,
+      what: string,
+    ): number[] | undefined {
+      const raw = cell(path);
+      if (!raw || !lookup) return undefined;
+      const ids: number[] = [];
+      for (const name of splitList(raw)) {
+        const id = lookup.byLabel.get(optionKey(name));
+        if (id === undefined) {
+          problem(
+            at(path),
+            name,
+            `is not a ${what} in Pipedrive (${lookup.labels.join(', ')}); fix the name or create the label`,
+          );
+        } else if (!ids.includes(Number(id))) ids.push(Number(id));
+      }
+      return ids.length ? ids : undefined;
+    }
+
+    function customValues(fields: ResolvedCustomField[]): Record<string, unknown> | undefined {
+      const values: Record<string, unknown> = {};
+      for (const field of fields) {
+        const raw = field.column !== undefined ? (cells[field.column] ?? '').trim() : (field.constant ?? '');
+        if (raw === '') continue;
+        const converted = convertCustom(field, raw, mapping, defaults.currency);
+        if ('error' in converted) problem(field.column, raw, converted.error);
+        else if (field.key) Object.assign(values, converted.values);
+      }
+      return Object.keys(values).length ? values : undefined;
+    }
+
+    function noteOf(): string | undefined {
+      const parts = mapping.noteColumns
+        .map((i) => ({ header: header[i] as string, text: (cells[i] ?? '').replace(/\r\n?/g, '\n').trim() }))
+        .filter((p) => p.text !== '');
+      if (parts.length === 0) return undefined;
+      const plain =
+        parts.length === 1 && mapping.noteColumns.length === 1
+          ? (parts[0] as { text: string }).text
+          : parts.map((p) => `${p.header}:\n${p.text}`).join('\n\n');
+      if (plain.length > MAX_NOTE) {
+        problem(
+          mapping.noteColumns[0],
+          '',
+          `makes a note of ${plain.length} characters; Pipedrive takes at most ${MAX_NOTE}`,
+        );
+        return undefined;
+      }
+      return noteHtml(plain);
+    }
   };
+}
+
+/**
+ * Note content is HTML in Pipedrive (`POST /v1/notes`, "subject to sanitization"): the plain text
+ * of the file is escaped, so `<b>` stays text, and its line breaks become `<br>`.
+ */
+export function noteHtml(plain: string): string {
+  return plain
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '<br>');
+}
+
+/**
+ * A whole address on one line with some parts in columns of their own (Apollo's Company Address
+ * beside Company City): the comma-separated pieces the parts do not name give the street (the
+ * first) and the postal code (one with a digit, at the start or the end).
+ */
+function fillFromWhole(whole: string, parts: Record<string, string>): void {
+  const known = new Set(
+    Object.values(parts)
+      .filter(Boolean)
+      .map((v) => v.toLowerCase()),
+  );
+  const pieces = whole.split(/\s*,\s*/).filter((p) => p && !known.has(p.toLowerCase()));
+  if (pieces.length < 2 || known.size === 0) return;
+  if (!parts.route) parts.route = pieces.shift() as string;
+  if (!parts.postal_code) {
+    const zip = [pieces[pieces.length - 1], pieces[0]].find(
+      (p) => p !== undefined && /\d/.test(p) && p.length <= 10,
+    );
+    if (zip) parts.postal_code = zip;
+  }
+}
+
+/** A whole number of people: `250`, `1,200`, `10000+`. A range (`51-200`) is refused: say one number. */
+function parseCount(cell: string): { value: number; error?: undefined } | { error: string } {
+  const text = cell.trim().replace(/\+$/, '');
+  if (/^\d+\s*[-–]\s*\d+$/.test(text))
+    return { error: 'is a range; write one number of employees (e.g. the upper bound)' };
+  const parsed = parseAmount(text);
+  if (parsed.error !== undefined || !Number.isInteger(parsed.value.amount) || parsed.value.currency) {
+    return { error: 'is not a whole number of employees' };
+  }
+  return { value: parsed.value.amount };
 }
 
 function quote(value: string): string {
@@ -315,6 +682,11 @@ function cellOf(mapping: ResolvedMapping, cells: string[], path: FieldPath): str
 
 type Converted = { values: Record<string, unknown> } | { error: string };
 
+/**
+ * A custom field's value from a cell. Lead fields go flat at the root of the lead body (v1:
+ * monetary as `<key>` + `<key>_currency`); person and organization fields go under
+ * `custom_fields` (v2: monetary as `{ value, currency }`).
+ */
 function convertCustom(
   field: ResolvedCustomField,
   raw: string,
@@ -322,6 +694,7 @@ function convertCustom(
   defaultCurrency: string | undefined,
 ): Converted {
   const key = field.key ?? field.name;
+  const v2 = field.entity !== 'lead';
   switch (field.type) {
     case undefined:
       return { values: {} };
@@ -338,6 +711,7 @@ function convertCustom(
       if (currency && mapping.currencyCodes && !mapping.currencyCodes.has(currency)) {
         return { error: `has currency ${currency}, which is not one of the company's currencies` };
       }
+      if (v2) return { values: { [key]: { value: parsed.value.amount, ...(currency ? { currency } : {}) } } };
       return {
         values: { [key]: parsed.value.amount, ...(currency ? { [`${key}_currency`]: currency } : {}) },
       };
@@ -347,17 +721,15 @@ function convertCustom(
       return parsed.error !== undefined ? { error: parsed.error } : { values: { [key]: parsed.value } };
     }
     case 'enum': {
-      const id = field.options?.get(raw.toLowerCase());
+      const id = field.options?.get(optionKey(raw));
       return id === undefined
-        ? {
-            error: `is not an option of "${field.name}" (options: ${(field.optionLabels ?? []).join(', ')})`,
-          }
+        ? { error: `is not an option of "${field.name}" (options: ${(field.optionLabels ?? []).join(', ')})` }
         : { values: { [key]: id } };
     }
     case 'set': {
       const ids: (number | string)[] = [];
       for (const label of splitList(raw)) {
-        const id = field.options?.get(label.toLowerCase());
+        const id = field.options?.get(optionKey(label));
         if (id === undefined) {
           return {
             error: `holds "${label}", which is not an option of "${field.name}" (options: ${(field.optionLabels ?? []).join(', ')})`,
@@ -374,6 +746,8 @@ function convertCustom(
         ? { error: `is not the login email of an active Pipedrive user (for "${field.name}")` }
         : { values: { [key]: id } };
     }
+    case 'address':
+      return { values: { [key]: v2 ? { value: raw } : raw } };
     default:
       if ((field.type === 'varchar' || field.type === 'varchar_auto') && raw.length > MAX_TEXT) {
         return { error: `is longer than ${MAX_TEXT} characters (the limit of "${field.name}")` };

@@ -22,24 +22,67 @@ export interface LeadFields {
   custom_fields?: Record<string, unknown>;
 }
 
+/** An email or phone with its label, as v2 takes them (`work`, `home`, `mobile`, `other`). */
+export interface ContactValue {
+  value: string;
+  label: string;
+}
+
+/** An address as v2 takes it (pipedrive-api.md §5.3): `value` is the whole address on one line. */
+export interface AddressFields {
+  value: string;
+  route?: string;
+  locality?: string;
+  admin_area_level_1?: string;
+  postal_code?: string;
+  country?: string;
+}
+
 /** Person fields for `POST /api/v2/persons` (emails/phones become v2 objects in the worker). */
 export interface PersonFields {
   /** Display name; when the file has only an email, the producer uses the email. */
   name: string;
-  /** Lower-cased, validated. */
+  /** When the file names them apart (a full name alone is split by Pipedrive). */
+  first_name?: string;
+  last_name?: string;
+  /** The primary email, lower-cased and validated: the person's match key. */
   email?: string;
-  /** Kept as given. */
+  /** The primary phone, kept as given. */
   phone?: string;
+  /**
+   * Every email, the primary first, when there is more than one or its label is not `work`
+   * (otherwise `email` says it all and the job stays small).
+   */
+  emails?: ContactValue[];
+  /** Every phone, the primary first, under the same rule as `emails`. */
+  phones?: ContactValue[];
+  job_title?: string;
+  /** `YYYY-MM-DD` */
+  birthday?: string;
+  postal_address?: AddressFields;
+  /** Person label ids (from `GET /v1/personFields`). */
+  label_ids?: number[];
+  marketing_status?: 'no_consent' | 'unsubscribed' | 'subscribed' | 'archived';
   owner_id?: number;
   visible_to?: 1 | 3 | 5 | 7;
+  /** Person custom fields by 40-hex key. */
   custom_fields?: Record<string, unknown>;
 }
 
 /** Organization fields for `POST /api/v2/organizations`. */
 export interface OrganizationFields {
   name: string;
+  address?: AddressFields;
+  website?: string;
+  linkedin?: string;
+  /** Option id of the industry field. */
+  industry?: number;
+  employee_count?: number;
+  annual_revenue?: number;
+  label_ids?: number[];
   owner_id?: number;
   visible_to?: 1 | 3 | 5 | 7;
+  /** Organization custom fields by 40-hex key. */
   custom_fields?: Record<string, unknown>;
 }
 
@@ -52,6 +95,12 @@ export interface JobCheckpoint {
   /** Set just before `POST /v1/leads`: a retry that finds it without `leadId` searches first. */
   leadIntentAt?: number;
   leadId?: string;
+  /** Set just before `POST /v1/notes`: a retry that finds it without `noteId` lists the lead's notes first. */
+  noteIntentAt?: number;
+  noteId?: number;
+  /** `fill-empty`: the existing person (organization) has been given the row's values where it had none. */
+  personFilled?: boolean;
+  organizationFilled?: boolean;
   /** When the worker first started on this row (ms epoch), for the dead-letter record. */
   firstAttemptAt?: number;
   /** Times the row went back to the queue because of a 429 or an edge block (no attempt spent). */
@@ -69,6 +118,10 @@ export interface LeadJobData {
   organization?: OrganizationFields;
   /** The row's original cells in header order; the header is stored once on the import record. */
   cells: string[];
+  /** A note for the lead (`POST /v1/notes`), as HTML (Pipedrive stores note content as HTML). */
+  note?: string;
+  /** `fill-empty`: a person or organization that exists already gets this row's values where it has none. */
+  updateContacts?: 'fill-empty';
   checkpoint?: JobCheckpoint;
 }
 
@@ -78,6 +131,7 @@ export const LEAD_JOB_NAME = 'lead';
 /** What a completed job returns (kept small: BullMQ stores it). */
 export interface LeadJobResult {
   leadId: string;
+  noteId?: number;
   personId?: number;
   organizationId?: number;
   personCreated?: boolean;

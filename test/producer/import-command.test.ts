@@ -91,7 +91,8 @@ describe('lead-importer import', () => {
     );
     expect(code).toBe(0);
     expect(out).toContain('Dry run of import imp-');
-    expect(out).toMatch(/Value \(auto\)\s+lead\.value/);
+    // Each column with its field and why.
+    expect(out).toMatch(/Value\s+lead\.value\s+auto: well-known header "Value"/);
     expect(out).toContain('Distinct: 2 persons (2 emails), 2 organizations');
     expect(out).toContain('108,000 tokens usable per day');
     // 2 leads × 10 + 4 searches × 20 = 100; creating 2 persons and 2 organizations adds 20.

@@ -78,7 +78,13 @@ describe('importCsv', () => {
         value: { amount: 1000, currency: 'USD' },
         expected_close_date: '1985-01-01',
       },
-      person: { name: 'Grace Hopper', email: 'grace@navy.mil', phone: '+1 555 0100' },
+      // The "Mobile" column gives a phone labelled mobile.
+      person: {
+        name: 'Grace Hopper',
+        email: 'grace@navy.mil',
+        phone: '+1 555 0100',
+        phones: [{ value: '+1 555 0100', label: 'mobile' }],
+      },
       organization: { name: 'US Navy' },
       cells: [
         'Grace Hopper',

@@ -1,0 +1,529 @@
+import { MappingError } from './errors.js';
+import type { FieldCatalogue } from './field-catalogue.js';
+import {
+  GENERIC_ADDRESS,
+  GENERIC_HEADERS,
+  GENERIC_IGNORED,
+  JOB_TITLE_WORDS,
+  type Meaning,
+  normaliseHeaderName,
+  PIPEDRIVE_EXPORT_ENTITIES,
+  PIPEDRIVE_EXPORT_FIELDS,
+  SOURCE_SYSTEMS,
+  type SourceSystem,
+} from './header-conventions.js';
+import { explicitAssignments, type MappingSpec } from './mapping-spec.js';
+import {
+  type AddressPart,
+  contactLabelOf,
+  type Entity,
+  isMultiColumn,
+  parseTarget,
+  type Target,
+  targetSlot,
+  targetText,
+} from './targets.js';
+
+/** A column and the field it fills, with the reason the dry run gives. */
+export interface ColumnMatch {
+  index: number;
+  header: string;
+  target: Target;
+  source: 'mapping' | 'auto';
+  /** `mapping file (person.email)`, `auto: Salesforce report "Company / Account"`… */
+  reason: string;
+  /** Among columns of one multi-column field (emails, phones, notes): lower comes first (the primary). */
+  order: number;
+}
+
+/** A column that is not imported, and why. */
+export interface SkippedColumn {
+  index: number;
+  header: string;
+  reason: string;
+}
+
+export interface DetectedSystem {
+  id: string;
+  name: string;
+  /** Headers that gave it away. */
+  evidence: string[];
+}
+
+/** Every column of the file: the field(s) it fills, or why it is not imported. */
+export interface ColumnPlan {
+  system?: DetectedSystem;
+  matches: ColumnMatch[];
+  skipped: SkippedColumn[];
+  /** Readings a person should check, each saying how to override it in the mapping file. */
+  notes: string[];
+  /**
+   * Matched without the account's fields, and some column could be a custom field by its name
+   * (or a Pipedrive export names fields): match again once they are loaded.
+   */
+  wantsCatalogue?: boolean;
+}
+
+export interface MatchOptions {
+  header: readonly string[];
+  spec: MappingSpec;
+  /** The first data rows' cells: an ambiguous `Title` is read by its values. */
+  sample?: readonly (readonly string[])[];
+  /** The account's fields; without it (offline), columns are not matched to custom fields by name. */
+  catalogue?: FieldCatalogue;
+  /** Name of the mapping file, for messages. */
+  mappingName?: string;
+}
+
+interface Candidate {
+  index: number;
+  meaning: Meaning;
+  tier: number;
+  rank: number;
+  reason: string;
+}
+
+/** Tiers: the file's own words (Pipedrive's `Entity - Field`), then a recognised system, then any file, then custom field names. */
+const TIER = { pipedrive: 0, system: 1, generic: 2, custom: 3 } as const;
+
+/**
+ * Decides, for every column, which Pipedrive field it fills, as a person reading the file would:
+ * the mapping file first; then, unless `auto: false`, the header conventions of the system the
+ * file comes from (found by its typical headers), Pipedrive's own `Entity - Field - Label`
+ * headers, headers any file uses, and the names of the account's custom fields. A bare `Title`
+ * is read from its neighbours and values (a job title next to a person's columns, a lead title
+ * otherwise), and address parts go to the organization when the file names one. Each reading
+ * carries its reason, and the dry run prints them all.
+ */
+export function matchColumns(options: MatchOptions): ColumnPlan {
+  const { header, spec } = options;
+  const where = options.mappingName ?? 'mapping';
+  const names = header.map(normaliseHeaderName);
+  const has = (normalised: string): string | undefined => {
+    const i = names.indexOf(normalised);
+    return i === -1 ? undefined : header[i];
+  };
+  const indexOf = (column: string): number => names.indexOf(normaliseHeaderName(column));
+  const headerList = header.map((h) => `"${h}"`).join(', ');
+
+  const matches: ColumnMatch[] = [];
+  const skipped: SkippedColumn[] = [];
+  const notes: string[] = [];
+  const slots = new Map<string, number>();
+  const handled = new Set<number>();
+
+  // 1. What the mapping file says.
+  for (const a of explicitAssignments(spec, where)) {
+    const index = indexOf(a.column);
+    if (index === -1) {
+      throw new MappingError(
+        `${where}: ${a.where} is mapped to column "${a.column}", which the file does not have; its columns are ${headerList}.`,
+      );
+    }
+    if (
+      a.target.entity === 'person' &&
+      a.target.labelColumn !== undefined &&
+      indexOf(a.target.labelColumn) === -1
+    ) {
+      throw new MappingError(
+        `${where}: ${a.where} takes its labels from column "${a.target.labelColumn}", which the file does not have; its columns are ${headerList}.`,
+      );
+    }
+    matches.push({
+      index,
+      header: header[index] as string,
+      target: a.target,
+      source: 'mapping',
+      reason: `mapping file (${a.where})`,
+      order: matches.length,
+    });
+    if (!isMultiColumn(a.target)) slots.set(targetSlot(a.target), index);
+    handled.add(index);
+  }
+  for (const column of spec.ignore ?? []) {
+    const index = indexOf(column);
+    if (index === -1) {
+      notes.push(`ignore: the file has no column "${column}".`);
+      continue;
+    }
+    if (handled.has(index)) {
+      throw new MappingError(
+        `${where}: column "${column}" is both mapped and listed under ignore; keep one.`,
+      );
+    }
+    skipped.push({ index, header: header[index] as string, reason: `listed under ignore in ${where}` });
+    handled.add(index);
+  }
+  if (spec.auto === false) {
+    header.forEach((h, index) => {
+      if (!handled.has(index)) skipped.push({ index, header: h, reason: `not in ${where} (auto: false)` });
+    });
+    return finish(undefined, false);
+  }
+
+  // 2. What the headers say.
+  const pipedriveEvidence = names.filter((_, i) => pipedriveExportParts(header[i] as string) !== undefined);
+  const system: DetectedSystem | undefined =
+    pipedriveEvidence.length >= 2
+      ? {
+          id: 'pipedrive',
+          name: 'Pipedrive export',
+          evidence: header.filter((h) => pipedriveExportParts(h) !== undefined).slice(0, 4),
+        }
+      : detectSystem(header, names);
+  const table = system ? SOURCE_SYSTEMS.find((s) => s.id === system.id) : undefined;
+  const tableEntries = table
+    ? Object.entries(table.columns).map(([h, m], rank) => [normaliseHeaderName(h), m, h, rank] as const)
+    : [];
+
+  const candidates: Candidate[] = [];
+  const titleColumns: number[] = [];
+  const addressColumns: { index: number; part: AddressPart | 'whole' }[] = [];
+  const unmatched: number[] = [];
+  header.forEach((h, index) => {
+    if (handled.has(index)) return;
+    const name = names[index] as string;
+    const exported = pipedriveExportParts(h);
+    if (exported && system?.id === 'pipedrive') {
+      const meaning = pipedriveExportMeaning(exported, options.catalogue);
+      candidates.push({
+        index,
+        meaning,
+        tier: TIER.pipedrive,
+        rank: index,
+        reason:
+          meaning === 'lead.note' &&
+          normaliseHeaderName(exported.field) !== 'content' &&
+          exported.entity !== 'note'
+            ? `auto: Pipedrive export "${h}": this account has no such field, so its text goes into the lead's note`
+            : `auto: Pipedrive export "${h}"`,
+      });
+      return;
+    }
+    if (table && system) {
+      const entry = tableEntries.find(([n]) => n === name);
+      if (entry) {
+        candidates.push({
+          index,
+          meaning: entry[1],
+          tier: TIER.system,
+          rank: contactRank(entry[1], name, index) ?? entry[3],
+          reason: `auto: ${system.name} "${entry[2]}"`,
+        });
+        return;
+      }
+      for (const pattern of table.patterns ?? []) {
+        const m = pattern.match.exec(name);
+        if (m) {
+          candidates.push({
+            index,
+            meaning: pattern.meaning(m, has),
+            tier: TIER.system,
+            rank: 100 + Number(/\d+/.exec(name)?.[0] ?? 0),
+            reason: `auto: ${system.name} "${h}"`,
+          });
+          return;
+        }
+      }
+    }
+    if (name === 'title') {
+      titleColumns.push(index);
+      return;
+    }
+    for (const [meaning, synonyms] of Object.entries(GENERIC_HEADERS)) {
+      if (synonyms.includes(name)) {
+        candidates.push({
+          index,
+          meaning,
+          tier: TIER.generic,
+          rank: index,
+          reason: `auto: well-known header "${h}"`,
+        });
+        return;
+      }
+    }
+    for (const [part, synonyms] of Object.entries(GENERIC_ADDRESS) as [
+      AddressPart | 'whole',
+      readonly string[],
+    ][]) {
+      if (synonyms.includes(name)) {
+        addressColumns.push({ index, part });
+        return;
+      }
+    }
+    const ignored = GENERIC_IGNORED[name];
+    if (ignored) {
+      candidates.push({ index, meaning: `ignore: ${ignored}`, tier: TIER.generic, rank: index, reason: '' });
+      return;
+    }
+    unmatched.push(index);
+  });
+
+  // 3. Columns named like the account's custom fields.
+  for (const index of unmatched) {
+    const h = header[index] as string;
+    const found = (['lead', 'person', 'organization'] as const)
+      .map((of) => options.catalogue?.custom(of, h))
+      .filter((f) => f !== undefined);
+    if (found.length === 1) {
+      const f = found[0]!;
+      candidates.push({
+        index,
+        meaning: `custom.${f.entity}:${f.name}`,
+        tier: TIER.custom,
+        rank: index,
+        reason: `auto: named like the ${f.entity === 'lead' ? 'lead (deal)' : f.entity} custom field "${f.name}"`,
+      });
+    } else if (found.length > 1) {
+      skipped.push({
+        index,
+        header: h,
+        reason: `named like custom fields of ${found.map((f) => f!.entity).join(' and ')}: say which in the mapping file (custom_fields, person_custom_fields or organization_custom_fields)`,
+      });
+    } else {
+      skipped.push({
+        index,
+        header: h,
+        reason: options.catalogue
+          ? `no Pipedrive field is named like it: map it to a custom field in the mapping file (custom_fields, person_custom_fields, organization_custom_fields) or list it under ignore`
+          : 'no standard field is named like it (custom fields are matched by name when Pipedrive is reachable)',
+      });
+    }
+  }
+
+  // 4. Readings that depend on the rest of the file.
+  const targetsSoFar = [
+    ...matches.map((m) => m.target),
+    ...candidates.filter((c) => !c.meaning.startsWith('ignore:')).map((c) => parseMeaning(c.meaning).target),
+  ];
+  const hasTarget = (text: string) =>
+    targetsSoFar.some((t) => targetSlot(t) === targetSlot(parseTarget(text)));
+  const personContext =
+    ['person.name', 'person.first_name', 'person.last_name', 'organization.name'].some(hasTarget) ||
+    targetsSoFar.some((t) => t.entity === 'person' && t.field === 'email');
+  for (const index of titleColumns) {
+    const reading = readTitle(index, header[index] as string, {
+      sample: options.sample ?? [],
+      personContext,
+      leadTitleMapped: hasTarget('lead.title'),
+      jobTitleMapped: hasTarget('person.job_title'),
+    });
+    candidates.push({
+      index,
+      meaning: reading.meaning,
+      tier: TIER.generic,
+      rank: index,
+      reason: reading.reason,
+    });
+    notes.push(reading.note);
+  }
+  if (addressColumns.length > 0) {
+    const toOrganization = hasTarget('organization.name');
+    const entity = toOrganization ? 'organization' : 'person';
+    const field = toOrganization ? 'address' : 'postal_address';
+    for (const { index, part } of addressColumns) {
+      candidates.push({
+        index,
+        meaning: `${entity}.${field}${part === 'whole' ? '' : `.${part}`}`,
+        tier: TIER.generic,
+        rank: index,
+        reason: `auto: well-known header "${header[index]}"`,
+      });
+    }
+    const columns = addressColumns.map((a) => `"${header[a.index]}"`).join(', ');
+    notes.push(
+      toOrganization
+        ? `${columns} read as the organization's address (the file names an organization); for the person's postal address write person: { postal_address: … } in the mapping file.`
+        : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
+    );
+  }
+
+  // 5. Assign: a single-column field goes to the best candidate; the others are left out, saying why.
+  candidates.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.index - b.index);
+  for (const c of candidates) {
+    const h = header[c.index] as string;
+    if (c.meaning.startsWith('ignore:')) {
+      skipped.push({ index: c.index, header: h, reason: c.meaning.slice('ignore:'.length).trim() });
+      continue;
+    }
+    const { target, labelColumn } = parseMeaning(c.meaning);
+    if ((target.entity === 'person' || target.entity === 'organization') && labelColumn !== undefined) {
+      target.labelColumn = labelColumn;
+    }
+    const slot = targetSlot(target);
+    if (!isMultiColumn(target)) {
+      const taken = slots.get(slot);
+      if (taken !== undefined) {
+        skipped.push({
+          index: c.index,
+          header: h,
+          reason: `would fill ${targetText(target)}, which "${header[taken]}" fills already`,
+        });
+        continue;
+      }
+      slots.set(slot, c.index);
+    }
+    matches.push({
+      index: c.index,
+      header: h,
+      target,
+      source: 'auto',
+      reason: c.reason,
+      order: c.tier * 100_000 + c.rank,
+    });
+  }
+  const wantsCatalogue = !options.catalogue && (unmatched.length > 0 || system?.id === 'pipedrive');
+  return finish(system, wantsCatalogue);
+
+  function finish(detected: DetectedSystem | undefined, wants: boolean): ColumnPlan {
+    matches.sort((a, b) => a.index - b.index);
+    skipped.sort((a, b) => a.index - b.index);
+    return {
+      ...(detected ? { system: detected } : {}),
+      matches,
+      skipped,
+      notes,
+      ...(wants ? { wantsCatalogue: true } : {}),
+    };
+  }
+}
+
+/**
+ * Emails and phones keep the file's column order (the primary first in every export we know), but
+ * a column that calls itself primary (Outlook's `Primary Phone`) comes first. Other fields
+ * return undefined: the convention table's order decides which of two columns fills them.
+ */
+function contactRank(meaning: Meaning, name: string, index: number): number | undefined {
+  if (!/^person\.(email|phone)\b/.test(meaning)) return undefined;
+  return name.includes('primary') ? -1 : index;
+}
+
+/** The system whose typical headers the file has most of (at least its threshold). */
+export function detectSystem(
+  header: readonly string[],
+  names: readonly string[],
+): DetectedSystem | undefined {
+  let best: { system: SourceSystem; score: number; evidence: string[] } | undefined;
+  for (const system of SOURCE_SYSTEMS) {
+    let score = 0;
+    const evidence: string[] = [];
+    names.forEach((n, i) => {
+      const weight = system.fingerprint[n];
+      if (weight) {
+        score += weight;
+        evidence.push(header[i] as string);
+      }
+    });
+    if (score >= system.minScore && (!best || score > best.score)) best = { system, score, evidence };
+  }
+  return best ? { id: best.system.id, name: best.system.name, evidence: best.evidence } : undefined;
+}
+
+/** `person.email:other*@E-mail 1 - Label`: a target, `*` for several values in a cell, `@` a label column. */
+function parseMeaning(meaning: Meaning): { target: Target; labelColumn?: string } {
+  const at = meaning.indexOf('@');
+  let text = at === -1 ? meaning : meaning.slice(0, at);
+  const list = text.endsWith('*');
+  if (list) text = text.slice(0, -1);
+  const target = parseTarget(text);
+  if (list && target.entity === 'person') target.list = true;
+  return at === -1 ? { target } : { target, labelColumn: meaning.slice(at + 1) };
+}
+
+/** `Person - Email - Work` → entity, field and the rest, for Pipedrive's own exports. */
+export function pipedriveExportParts(
+  header: string,
+): { entity: string; field: string; rest?: string } | undefined {
+  const parts = header.split(/\s+-\s+/);
+  if (parts.length < 2) return undefined;
+  const entity = PIPEDRIVE_EXPORT_ENTITIES[normaliseHeaderName(parts[0] as string)];
+  if (!entity) return undefined;
+  const rest = parts.slice(2).join(' - ');
+  return { entity, field: parts[1] as string, ...(rest ? { rest } : {}) };
+}
+
+function pipedriveExportMeaning(
+  exported: { entity: string; field: string; rest?: string },
+  catalogue: FieldCatalogue | undefined,
+): Meaning {
+  let parts = exported;
+  const table = PIPEDRIVE_EXPORT_FIELDS[parts.entity] ?? {};
+  // Address subfields read `City/town/village/locality of Address` (or `Organization - Address - City…`).
+  const of = /^(.+) of (address|postal address)$/i.exec(parts.field);
+  if (of) parts = { ...parts, field: of[2] as string, rest: of[1] as string };
+  const field = normaliseHeaderName(parts.field);
+  const meaning = table[field];
+  if (meaning !== undefined) {
+    if (meaning === 'person.email' || meaning === 'person.phone') {
+      return parts.rest ? `${meaning}:${contactLabelOf(parts.rest)}` : `${meaning}:work`;
+    }
+    if ((meaning === 'organization.address' || meaning === 'person.postal_address') && parts.rest) {
+      const part = addressPartOf(parts.rest);
+      if (part === undefined) return `ignore: a part of the address Pipedrive keeps in the whole address`;
+      return part === 'whole' ? meaning : `${meaning}.${part}`;
+    }
+    return meaning;
+  }
+  const entity: Entity =
+    parts.entity === 'person' ? 'person' : parts.entity === 'organization' ? 'organization' : 'lead';
+  const custom = catalogue?.custom(entity, parts.field);
+  if (custom) return `custom.${entity}:${custom.name}`;
+  if (!catalogue?.has(entity))
+    return `ignore: a ${entity} field matched by name only when Pipedrive is reachable`;
+  // A lead field of the exporting account this one lacks: its text is kept in the lead's note
+  // rather than lost; create the field to get it as a field.
+  if (entity === 'lead') return 'lead.note';
+  return `ignore: a field of the exporting account this account does not have: create ${entity === 'organization' ? 'an organization' : 'a person'} field "${parts.field}" in Pipedrive to import it, or list the column under ignore`;
+}
+
+/** Pipedrive's address subfield names (`City/town/village/locality`, `ZIP/Postal code`…). */
+function addressPartOf(text: string): AddressPart | 'whole' | undefined {
+  const t = text.toLowerCase();
+  if (/full|combined|formatted/.test(t)) return 'whole';
+  if (/city|town|locality/.test(t)) return 'city';
+  if (/zip|postal/.test(t)) return 'postal_code';
+  if (/state|county|region|province/.test(t)) return 'state';
+  if (/country/.test(t)) return 'country';
+  if (/street|road|route/.test(t)) return 'street';
+  return undefined;
+}
+
+interface TitleContext {
+  sample: readonly (readonly string[])[];
+  personContext: boolean;
+  leadTitleMapped: boolean;
+  jobTitleMapped: boolean;
+}
+
+/**
+ * A bare `Title`: in most exports (Salesforce, Apollo, HubSpot lists) the person's job title, in
+ * hand-made sheets sometimes the lead's title. Read it as people do: by its values ("CTO",
+ * "VP Sales" are job titles) and its neighbours.
+ */
+function readTitle(
+  index: number,
+  header: string,
+  ctx: TitleContext,
+): { meaning: Meaning; reason: string; note: string } {
+  const values = ctx.sample
+    .map((row) => (row[index] ?? '').trim())
+    .filter((v) => v !== '')
+    .slice(0, 50);
+  const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v)).length;
+  const examples = values.slice(0, 2).map((v) => `"${v.length > 30 ? `${v.slice(0, 29)}…` : v}"`);
+  const asJob = (why: string) => ({
+    meaning: ctx.jobTitleMapped ? `ignore: another column is the job title` : 'person.job_title',
+    reason: `auto: "${header}" ${why}`,
+    note: `"${header}" read as the person's job title (${why}); if it is the lead's title, write lead: { title: ${header} } in the mapping file.`,
+  });
+  if (values.length > 0 && jobLike * 2 >= values.length) {
+    return asJob(`holds job titles, e.g. ${examples.join(', ')}`);
+  }
+  if (ctx.leadTitleMapped) return asJob('stands beside a lead title column');
+  if (values.length === 0 && ctx.personContext) return asJob("stands beside a person's columns");
+  return {
+    meaning: 'lead.title',
+    reason: `auto: "${header}" holds lead titles${examples.length ? `, e.g. ${examples.join(', ')}` : ''}`,
+    note: `"${header}" read as the lead's title (its values do not look like job titles${examples.length ? `: ${examples.join(', ')}` : ''}); if it is the person's job title, write person: { job_title: ${header} } in the mapping file.`,
+  };
+}

@@ -1,0 +1,116 @@
+import { stringify } from 'yaml';
+import type { ColumnMatch } from './column-matcher.js';
+import type { ResolvedMapping } from './mapping.js';
+import type { MappingSpec } from './mapping-spec.js';
+
+/**
+ * The mapping as a mapping file (`import --dry-run --print-mapping`): every column the import
+ * reads, written out with the reason as a comment, and the columns it leaves out with theirs, so
+ * a wrong guess is fixed once and the file reused with `--mapping`. It sets `auto: false`: what
+ * the file lists is what is imported, and deleting a line leaves that column out.
+ */
+export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
+  const out: string[] = [
+    '# A mapping file to start from: fix what is wrong, then import with --mapping FILE.',
+    '# Every line says why the column was read that way. Delete a line to leave its column out.',
+  ];
+  if (m.plan.system) out.push(`# The header was recognised as ${m.plan.system.name}.`);
+  out.push('auto: false', '');
+
+  const byField = (entity: string) => m.plan.matches.filter((c) => c.target.entity === entity);
+  const q = (text: string) => JSON.stringify(text);
+  const line = (indent: string, key: string, value: string, why: string) =>
+    `${indent}${key}: ${value}  # ${why}`;
+
+  const lead = byField('lead');
+  if (lead.length) {
+    out.push('lead:');
+    const notes = lead.filter((c) => c.target.entity === 'lead' && c.target.field === 'note');
+    for (const c of lead) {
+      if (c.target.entity !== 'lead' || c.target.field === 'note') continue;
+      out.push(line('  ', c.target.field, q(c.header), c.reason));
+    }
+    if (notes.length === 1) out.push(line('  ', 'note', q(notes[0]!.header), notes[0]!.reason));
+    else if (notes.length > 1) {
+      out.push('  note:');
+      for (const c of notes) out.push(`    - ${q(c.header)}  # ${c.reason}`);
+    }
+  }
+
+  for (const entity of ['person', 'organization'] as const) {
+    const matches = byField(entity);
+    if (!matches.length) continue;
+    out.push(`${entity}:`);
+    const addressField = entity === 'person' ? 'postal_address' : 'address';
+    const address: ColumnMatch[] = [];
+    for (const field of ['email', 'phone'] as const) {
+      const list = matches
+        .filter((c) => c.target.entity === 'person' && c.target.field === field)
+        .sort((a, b) => a.order - b.order);
+      if (!list.length) continue;
+      out.push(`  ${field}:`);
+      for (const c of list) {
+        const t = c.target as { label?: string; labelColumn?: string };
+        const label = t.labelColumn ? `, label_column: ${q(t.labelColumn)}` : `, label: ${t.label ?? 'work'}`;
+        out.push(`    - { column: ${q(c.header)}${label} }  # ${c.reason}`);
+      }
+    }
+    for (const c of matches) {
+      const t = c.target as { field: string; part?: string };
+      if (t.field === 'email' || t.field === 'phone') continue;
+      if (t.field === addressField) {
+        address.push(c);
+        continue;
+      }
+      const labelColumn = (c.target as { labelColumn?: string }).labelColumn;
+      const value = labelColumn ? `{ column: ${q(c.header)}, label_column: ${q(labelColumn)} }` : q(c.header);
+      out.push(line('  ', t.field, value, c.reason));
+    }
+    if (address.length === 1 && !(address[0]!.target as { part?: string }).part) {
+      out.push(line('  ', addressField, q(address[0]!.header), address[0]!.reason));
+    } else if (address.length) {
+      out.push(`  ${addressField}:`);
+      const parts = new Map<string, ColumnMatch[]>();
+      for (const c of address) {
+        const part = (c.target as { part?: string }).part ?? 'full';
+        parts.set(part, [...(parts.get(part) ?? []), c]);
+      }
+      for (const [part, columns] of parts) {
+        if (columns.length === 1) out.push(line('    ', part, q(columns[0]!.header), columns[0]!.reason));
+        else {
+          out.push(`    ${part}:`);
+          for (const c of columns) out.push(`      - ${q(c.header)}  # ${c.reason}`);
+        }
+      }
+    }
+  }
+
+  const sections = {
+    lead: 'custom_fields',
+    person: 'person_custom_fields',
+    organization: 'organization_custom_fields',
+  };
+  for (const [entity, section] of Object.entries(sections)) {
+    const fields = [...m.customFields, ...m.personCustomFields, ...m.organizationCustomFields].filter(
+      (f) => f.entity === entity,
+    );
+    if (!fields.length) continue;
+    out.push(`${section}:`);
+    for (const f of fields) {
+      if (f.column !== undefined) {
+        const why =
+          m.plan.matches.find((c) => c.index === f.column && c.target.entity === 'custom')?.reason ?? '';
+        out.push(line('  ', q(f.name), q(m.header[f.column] as string), why || 'mapping file'));
+      } else out.push(`  ${q(f.name)}: { value: ${q(f.constant ?? '')} }`);
+    }
+  }
+
+  if (m.plan.skipped.length) {
+    out.push('', '# Not imported (to import one, add it above under its field):');
+    for (const s of m.plan.skipped) out.push(`#   ${q(s.header)}: ${s.reason}`);
+  }
+  if (spec.defaults && Object.keys(spec.defaults).length) {
+    out.push('', stringify({ defaults: spec.defaults }).trimEnd());
+  }
+  return `${out.join('\n')}\n`;
+}

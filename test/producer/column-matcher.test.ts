@@ -1,0 +1,315 @@
+import { describe, expect, it } from 'vitest';
+import type { DealField } from '../../src/pipedrive/types.js';
+import { type ColumnPlan, matchColumns } from '../../src/producer/column-matcher.js';
+import { MappingError } from '../../src/producer/errors.js';
+import { FieldCatalogue } from '../../src/producer/field-catalogue.js';
+import { SOURCE_SYSTEMS } from '../../src/producer/header-conventions.js';
+import { findHeader } from '../../src/producer/header-finder.js';
+import { parseTarget, targetText } from '../../src/producer/targets.js';
+
+/** `{ header: field }` of a plan, with `-` for columns not imported. */
+function fields(plan: ColumnPlan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of plan.matches) out[m.header] = targetText(m.target);
+  for (const s of plan.skipped) out[s.header] = '-';
+  return out;
+}
+
+function field(key: string, name: string, type: string, custom: boolean, options?: string[]): DealField {
+  return {
+    id: 0,
+    key,
+    name,
+    field_type: type,
+    edit_flag: custom,
+    active_flag: true,
+    mandatory_flag: false,
+    ...(options ? { options: options.map((label, i) => ({ id: i + 1, label })) } : {}),
+  };
+}
+
+describe('the header conventions', () => {
+  it('are all well-formed targets', () => {
+    for (const system of SOURCE_SYSTEMS) {
+      for (const [header, meaning] of Object.entries(system.columns)) {
+        if (meaning.startsWith('ignore:')) {
+          expect(meaning.length, `${system.id} ${header}`).toBeGreaterThan('ignore: '.length + 5);
+        } else {
+          // `*`: several values in a cell; `@`: the column holding each row's label.
+          const target = (meaning.split('@')[0] as string).replace(/\*$/, '');
+          expect(() => parseTarget(target), `${system.id} ${header}`).not.toThrow();
+        }
+      }
+    }
+  });
+});
+
+describe('matchColumns', () => {
+  it('reads a Salesforce report: "Company / Account" is the organization, "Title" the job title, the address the company\'s', () => {
+    const plan = matchColumns({
+      header: [
+        'Lead Owner',
+        'First Name',
+        'Last Name',
+        'Title',
+        'Company / Account',
+        'Email',
+        'Phone',
+        'Mobile',
+        'Street',
+        'City',
+        'State/Province',
+        'Zip/Postal Code',
+        'Country',
+        'Lead Source',
+        'Lead Status',
+        'Rating',
+        'Description',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.name).toBe('Salesforce report');
+    expect(fields(plan)).toMatchObject({
+      // A Salesforce user need not be a Pipedrive user: not imported unless mapped.
+      'Lead Owner': '-',
+      Title: 'person.job_title',
+      'Company / Account': 'organization.name',
+      Email: 'person.email:work',
+      Mobile: 'person.phone:mobile',
+      Street: 'organization.address.street',
+      'Zip/Postal Code': 'organization.address.postal_code',
+      'Lead Status': '-',
+      Rating: 'lead.labels',
+      Description: 'lead.note',
+    });
+    expect(plan.matches.find((m) => m.header === 'Company / Account')?.reason).toBe(
+      'auto: Salesforce report "Company / Account"',
+    );
+  });
+
+  it("reads Outlook's Title as a salutation it leaves out, and its Business address as the organization's", () => {
+    const plan = matchColumns({
+      header: [
+        'Title',
+        'First Name',
+        'Last Name',
+        'Company',
+        'Job Title',
+        'Business Street',
+        'Business City',
+        'Business Postal Code',
+        'Business Country/Region',
+        'Home Street',
+        'Home City',
+        'E-mail Address',
+        'E-mail 2 Address',
+        'Mobile Phone',
+        'Business Phone',
+        'Notes',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('outlook');
+    expect(fields(plan)).toMatchObject({
+      Title: '-',
+      'Job Title': 'person.job_title',
+      'Business City': 'organization.address.city',
+      'Home City': 'person.postal_address.city',
+      'E-mail 2 Address': 'person.email:other',
+      Notes: 'lead.note',
+    });
+  });
+
+  it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
+    const plan = matchColumns({
+      header: [
+        'First Name',
+        'Last Name',
+        'E-mail 1 - Label',
+        'E-mail 1 - Value',
+        'E-mail 2 - Label',
+        'E-mail 2 - Value',
+        'Phone 1 - Label',
+        'Phone 1 - Value',
+        'Organization Name',
+        'Organization Title',
+        'Address 1 - Formatted',
+        'Address 1 - City',
+        'Birthday',
+        'Notes',
+        'Labels',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('google-contacts');
+    const email1 = plan.matches.find((m) => m.header === 'E-mail 1 - Value')?.target;
+    expect(email1).toMatchObject({ entity: 'person', field: 'email', labelColumn: 'E-mail 1 - Label' });
+    expect(fields(plan)).toMatchObject({
+      'E-mail 1 - Label': '-',
+      'Organization Title': 'person.job_title',
+      'Address 1 - Formatted': 'person.postal_address',
+      Labels: '-',
+      Notes: 'lead.note',
+    });
+  });
+
+  it("reads Pipedrive's own export by entity and field, labels included, and custom fields by name", () => {
+    const catalogue = new FieldCatalogue({
+      lead: [
+        field('title', 'Title', 'varchar', false),
+        field('a'.repeat(40), 'Segment', 'enum', true, ['SMB']),
+      ],
+      person: [field('job_title', 'Job title', 'varchar', false)],
+      organization: [field('b'.repeat(40), 'VAT number', 'varchar', true)],
+    });
+    const plan = matchColumns({
+      header: [
+        'Lead - Title',
+        'Lead - Segment',
+        'Person - Name',
+        'Person - Email - Work',
+        'Person - Email - Home',
+        'Person - Phone - Mobile',
+        'Person - Job title',
+        'Organization - Name',
+        'Organization - VAT number',
+        'Organization - Tier',
+      ],
+      spec: {},
+      catalogue,
+    });
+    expect(plan.system?.id).toBe('pipedrive');
+    expect(fields(plan)).toMatchObject({
+      'Lead - Title': 'lead.title',
+      'Lead - Segment': 'custom.lead:Segment',
+      'Person - Email - Home': 'person.email:home',
+      'Person - Phone - Mobile': 'person.phone:mobile',
+      'Person - Job title': 'person.job_title',
+      'Organization - VAT number': 'custom.organization:VAT number',
+      'Organization - Tier': '-',
+    });
+    expect(plan.skipped.find((s) => s.header === 'Organization - Tier')?.reason).toMatch(
+      /create an organization field "Tier"/,
+    );
+  });
+
+  it('reads a bare Title by its values: job titles next to a person, else the lead title, and says which', () => {
+    const header = ['Title', 'Name', 'Email', 'Company'];
+    const jobs = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['CTO', 'A', 'a@x.io', 'X'],
+        ['VP Sales', 'B', 'b@x.io', 'Y'],
+      ],
+    });
+    expect(fields(jobs).Title).toBe('person.job_title');
+    expect(jobs.notes.join()).toMatch(/"Title" read as the person's job title .*lead: \{ title: Title \}/);
+    const deals = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['Website redesign', 'A', 'a@x.io', 'X'],
+        ['Support contract', 'B', 'b@x.io', 'Y'],
+      ],
+    });
+    expect(fields(deals).Title).toBe('lead.title');
+    expect(deals.notes.join()).toMatch(/read as the lead's title .*person: \{ job_title: Title \}/);
+    // With a lead-title column beside it, Title is the job title whatever it holds.
+    const both = matchColumns({
+      header: [...header, 'Deal name'],
+      spec: {},
+      sample: [['Website', 'A', 'a@x.io', 'X', 'D']],
+    });
+    expect(fields(both)).toMatchObject({ Title: 'person.job_title', 'Deal name': 'lead.title' });
+  });
+
+  it('puts an address with no owner in its name on the organization when the file has one, else on the person', () => {
+    expect(fields(matchColumns({ header: ['Name', 'Company', 'City', 'Zip'], spec: {} }))).toMatchObject({
+      City: 'organization.address.city',
+      Zip: 'organization.address.postal_code',
+    });
+    expect(fields(matchColumns({ header: ['Name', 'Email', 'City', 'Address'], spec: {} }))).toMatchObject({
+      City: 'person.postal_address.city',
+      Address: 'person.postal_address',
+    });
+  });
+
+  it('takes several email and phone columns with their labels, primary first', () => {
+    const plan = matchColumns({
+      header: ['Name', 'Mobile', 'Email', 'Phone', 'Personal email', 'Secondary email'],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      Mobile: 'person.phone:mobile',
+      Phone: 'person.phone:work',
+      Email: 'person.email:work',
+      'Personal email': 'person.email:home',
+      'Secondary email': 'person.email:other',
+    });
+  });
+
+  it('lets the mapping file override a reading, and ignore columns', () => {
+    const plan = matchColumns({
+      header: ['Title', 'First Name', 'Company / Account', 'Lead Status', 'Notes'],
+      spec: { lead: { title: 'Title' }, ignore: ['Notes'] },
+    });
+    expect(fields(plan)).toMatchObject({ Title: 'lead.title', Notes: '-' });
+    expect(plan.matches.find((m) => m.header === 'Title')?.reason).toBe('mapping file (lead.title)');
+    expect(plan.skipped.find((s) => s.header === 'Notes')?.reason).toMatch(/listed under ignore/);
+  });
+
+  it('leaves out a second column for a one-column field, naming the first', () => {
+    const plan = matchColumns({ header: ['Company', 'Organization', 'Email'], spec: {} });
+    expect(plan.skipped.find((s) => s.header === 'Organization')?.reason).toBe(
+      'would fill organization.name, which "Company" fills already',
+    );
+  });
+
+  it('matches a column to a custom field by its name, online', () => {
+    const catalogue = new FieldCatalogue({
+      lead: [],
+      person: [field('c'.repeat(40), 'Preferred language', 'enum', true, ['English'])],
+      organization: [],
+    });
+    const plan = matchColumns({ header: ['Email', 'Preferred Language'], spec: {}, catalogue });
+    expect(fields(plan)['Preferred Language']).toBe('custom.person:Preferred language');
+    expect(matchColumns({ header: ['Email', 'Preferred Language'], spec: {} }).wantsCatalogue).toBe(true);
+  });
+
+  it('refuses a mapping to a column the file does not have, listing the columns', () => {
+    expect(() => matchColumns({ header: ['Name'], spec: { person: { email: 'Mail' } } })).toThrow(
+      MappingError,
+    );
+    expect(() => matchColumns({ header: ['Name'], spec: { person: { email: 'Mail' } } })).toThrow(
+      /its columns are "Name"/,
+    );
+  });
+});
+
+describe('findHeader', () => {
+  it("skips LinkedIn's notes before the header and names them", () => {
+    const lines = [
+      'Notes:',
+      '"When exporting your connection data, you may notice that some of the email addresses are missing."',
+      '',
+      'First Name,Last Name,URL,Email Address,Company,Position,Connected On',
+      'Ada,Lovelace,https://www.linkedin.com/in/ada,ada@example.com,Analytical Engines,CTO,01 Mar 2024',
+    ];
+    const found = findHeader(lines);
+    expect(found.index).toBe(3);
+    expect(found.preamble.map((p) => p.line)).toEqual([1, 2]);
+  });
+
+  it("skips a report's title and filters, and takes Excel's sep= as the delimiter", () => {
+    expect(
+      findHeader(['"Leads by source"', '"Filtered by: Status = Open"', '', 'Name;Email;Company']).index,
+    ).toBe(3);
+    const sep = findHeader(['sep=;', 'Name;Email;Company', 'Ada;ada@example.com;X']);
+    expect(sep).toMatchObject({ index: 1, delimiter: ';' });
+  });
+
+  it('keeps a first line of unknown words when the rows below have as many fields', () => {
+    expect(findHeader(['Nom,Société,Montant', 'Ada,X,12']).index).toBe(0);
+  });
+});

@@ -1,0 +1,45 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { openCsv } from '../../src/producer/csv-reader.js';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { printMapping } from '../../src/producer/mapping-printer.js';
+import { checkMappingSpec } from '../../src/producer/mapping-spec.js';
+import { targetText } from '../../src/producer/targets.js';
+
+const DIR = join(import.meta.dirname, '../fixtures/real-exports');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.csv'));
+
+describe('--print-mapping', () => {
+  it.each(files)(
+    'writes a mapping file that, read back, maps %s the same way, column for column',
+    async (file) => {
+      const csv = await openCsv(join(DIR, file));
+      try {
+        const sample = await csv.sampleRows(50);
+        const auto = mapColumns({}, csv.header, undefined, { sample });
+        const text = printMapping(auto, {});
+        const spec = checkMappingSpec(parseYaml(text), 'printed.yaml');
+        expect(spec.auto).toBe(false);
+        const again = mapColumns(spec, csv.header, undefined, { sample });
+        const reading = (m: typeof auto) =>
+          m.plan.matches
+            .map(
+              (c) =>
+                `${c.header} → ${targetText(c.target)}${'labelColumn' in c.target && c.target.labelColumn ? ` @${c.target.labelColumn}` : ''}`,
+            )
+            .sort();
+        expect(reading(again)).toEqual(reading(auto));
+        // Primary email and phone stay first.
+        expect(again.emails.map((e) => e.column)).toEqual(auto.emails.map((e) => e.column));
+        expect(again.phones.map((e) => e.column)).toEqual(auto.phones.map((e) => e.column));
+        // Every column left out is named, with its reason, as a comment.
+        for (const s of auto.plan.skipped)
+          expect(text).toContain(`#   ${JSON.stringify(s.header)}: ${s.reason}`);
+      } finally {
+        await csv.close();
+      }
+    },
+  );
+});
