@@ -112,18 +112,24 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
   add('lead_importer_rows_dead_lettered_total', 'Rows moved to the dead-letter queue.', 'counter', (s) => [
     { labels: {}, value: s.counters['outcome|deadLettered'] ?? 0 },
   ]);
-  add('lead_importer_contacts_total', 'Persons and organizations, created or reused.', 'counter', (s) =>
-    (
-      [
-        ['person', 'created', 'personCreated'],
-        ['person', 'reused', 'personReused'],
-        ['organization', 'created', 'organizationCreated'],
-        ['organization', 'reused', 'organizationReused'],
-      ] as const
-    ).map(([kind, result, field]) => ({
-      labels: { kind, result },
-      value: s.counters[`outcome|${field}`] ?? 0,
-    })),
+  add(
+    'lead_importer_contacts_total',
+    'Persons and organizations: created, reused, or reused and filled (--update-contacts fill-empty).',
+    'counter',
+    (s) =>
+      (
+        [
+          ['person', 'created', 'personCreated'],
+          ['person', 'reused', 'personReused'],
+          ['organization', 'created', 'organizationCreated'],
+          ['organization', 'reused', 'organizationReused'],
+          ['person', 'filled', 'personFilled'],
+          ['organization', 'filled', 'organizationFilled'],
+        ] as const
+      ).map(([kind, result, field]) => ({
+        labels: { kind, result },
+        value: s.counters[`outcome|${field}`] ?? 0,
+      })),
   );
   add(
     'lead_importer_pipedrive_calls_total',

@@ -11,7 +11,10 @@ export type OutcomeKind =
   | 'personCreated'
   | 'personReused'
   | 'organizationCreated'
-  | 'organizationReused';
+  | 'organizationReused'
+  /** `fill-empty` gave an existing contact values it did not have. */
+  | 'personFilled'
+  | 'organizationFilled';
 
 /**
  * Counters shared by every worker process: each process adds to one Redis hash

@@ -44,6 +44,10 @@ export const COUNTERS = [
   'tokensUsed',
   'distinctPersons',
   'distinctOrganizations',
+  /** Notes attached to the import's leads. */
+  'createdNotes',
+  /** Notes Pipedrive refused (their leads stand; `report` shows the error). */
+  'failedNotes',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 
@@ -72,6 +76,10 @@ export interface ImportRecord extends ImportMeta, Record<Counter, number> {
 /** Details of a row's terminal outcome, stored compactly (short keys) per line. */
 export interface CreatedOutcome {
   leadId: string;
+  /** The lead's note, when the row had note text. */
+  noteId?: number;
+  /** Why Pipedrive refused the note, when it did. */
+  noteError?: string;
   personId?: number;
   organizationId?: number;
   personCreated?: boolean;
@@ -275,6 +283,8 @@ export class ImportLedger {
       [RowState.Pending, RowState.Cancelled],
       {
         l: outcome.leadId,
+        n: outcome.noteId,
+        ne: outcome.noteError,
         p: outcome.personId,
         o: outcome.organizationId,
         pc: outcome.personCreated ? 1 : undefined,
@@ -355,6 +365,8 @@ function toOutcome(state: RowState, raw: string | null): RowOutcome {
       return {
         state: 'created',
         leadId: String(d.l),
+        ...(d.n !== undefined ? { noteId: d.n as number } : {}),
+        ...(d.ne !== undefined ? { noteError: String(d.ne) } : {}),
         personId: d.p as number | undefined,
         organizationId: d.o as number | undefined,
         personCreated: d.pc === 1,

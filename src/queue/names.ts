@@ -42,6 +42,12 @@ export function keysFor(prefix: string) {
     cache: (companyKey: string, kind: 'org' | 'person') => `${prefix}:cache:${companyKey}:${kind}`,
     lock: (companyKey: string, kind: string, matchKey: string) =>
       `${prefix}:lock:${companyKey}:${kind}:${matchKey}`,
+    /**
+     * `fill-empty` marker: this import has filled (or created) this person or organization, so its
+     * other rows leave it alone. `kind` is `person` or `org`.
+     */
+    filled: (importId: string, kind: 'org' | 'person', id: number) =>
+      `${prefix}:imp:${importId}:filled:${kind}:${id}`,
     /** Daily token governor, per company and budget day. */
     budget: (companyKey: string, day: string) => `${prefix}:budget:${companyKey}:${day}`,
     /**

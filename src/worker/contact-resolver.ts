@@ -1,12 +1,18 @@
 import type { Redis } from 'ioredis';
-import { isRateLimitError, isRetryable, type PipedriveError } from '../pipedrive/errors.js';
-import type { Organization, Person, PipedriveApi } from '../pipedrive/types.js';
-import type { OrganizationFields, PersonFields } from '../queue/job-data.js';
+import type {
+  AddOrganizationBody,
+  AddPersonBody,
+  Organization,
+  Person,
+  PipedriveApi,
+} from '../pipedrive/types.js';
+import type { ContactValue, OrganizationFields, PersonFields } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { keysFor } from '../queue/names.js';
 import type { CacheWarmer } from './cache-warmer.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
+import { createOnce } from './create-once.js';
 import { LockTimeoutError } from './errors.js';
 import type { KeyLocks } from './key-lock.js';
 import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
@@ -38,6 +44,29 @@ export interface ContactResolverOptions {
   lockWaitMs?: number;
 }
 
+/** The v2 person body of a row (pipedrive-api.md §5.2): emails and phones as objects, the first primary. */
+export function personBody(fields: PersonFields, orgId: number | undefined): AddPersonBody {
+  const { name, email, phone, emails, phones, custom_fields, ...rest } = fields;
+  const list = (values: ContactValue[]) =>
+    values.map((v, i) => ({ value: v.value, label: v.label, primary: i === 0 }));
+  const body: AddPersonBody = { name, ...rest };
+  if (orgId !== undefined) body.org_id = orgId;
+  const allEmails = emails ?? (email ? [{ value: email, label: 'work' }] : []);
+  const allPhones = phones ?? (phone ? [{ value: phone, label: 'work' }] : []);
+  if (allEmails.length) body.emails = list(allEmails);
+  if (allPhones.length) body.phones = list(allPhones);
+  if (custom_fields && Object.keys(custom_fields).length) body.custom_fields = custom_fields;
+  return body;
+}
+
+/** The v2 organization body of a row (pipedrive-api.md §5.3). */
+export function organizationBody(fields: OrganizationFields): AddOrganizationBody {
+  const { custom_fields, ...rest } = fields;
+  const body: AddOrganizationBody = { ...rest };
+  if (custom_fields && Object.keys(custom_fields).length) body.custom_fields = custom_fields;
+  return body;
+}
+
 /** How long a creation intent is remembered (a crashed worker's row is retried well within it). */
 const INTENT_TTL_MS = 7 * 24 * 3_600_000;
 /** Pages of `updated_since` listing looked through for a lost create before concluding it is absent. */
@@ -51,6 +80,7 @@ interface Spec<T> {
   create: (ctx: CallContext) => Promise<T & { id: number }>;
   /** Does a listed contact match (for finding a create whose answer was lost)? */
   matches: (item: T) => boolean | Promise<boolean>;
+  onCreated?: (id: number) => Promise<void>;
 }
 
 /**
@@ -79,7 +109,15 @@ export class ContactResolver {
     this.keys = keysFor(options.prefix);
   }
 
-  async organization(fields: OrganizationFields, ctx: CallContext): Promise<Resolved> {
+  /**
+   * `onCreated` runs right after a create, before any other row can see the new id: the contact
+   * filler records there what the import put in it.
+   */
+  async organization(
+    fields: OrganizationFields,
+    ctx: CallContext,
+    onCreated?: (id: number) => Promise<void>,
+  ): Promise<Resolved> {
     const { api, gateway, warmer } = this.options;
     const matchKey = organizationKey(fields.name);
     const resolved = await this.resolve<Organization>(
@@ -93,22 +131,11 @@ export class ContactResolver {
           return page.items.find((r) => organizationKey(r.item.name) === matchKey)?.item.id;
         },
         create: (c) =>
-          gateway.call(
-            'organizations.add',
-            c,
-            (o) =>
-              api.addOrganization(
-                {
-                  name: fields.name,
-                  ...(fields.owner_id !== undefined ? { owner_id: fields.owner_id } : {}),
-                  ...(fields.visible_to !== undefined ? { visible_to: fields.visible_to } : {}),
-                  ...(fields.custom_fields ? { custom_fields: fields.custom_fields } : {}),
-                },
-                o,
-              ),
-            { retry: false },
-          ),
+          gateway.call('organizations.add', c, (o) => api.addOrganization(organizationBody(fields), o), {
+            retry: false,
+          }),
         matches: (org) => organizationKeyOf(org) === matchKey,
+        ...(onCreated ? { onCreated } : {}),
       },
       ctx,
     );
@@ -120,6 +147,7 @@ export class ContactResolver {
     fields: PersonFields,
     org: { id: number; name: string } | undefined,
     ctx: CallContext,
+    onCreated?: (id: number) => Promise<void>,
   ): Promise<Resolved> {
     const { api, gateway, warmer } = this.options;
     const matchKey = personKey(fields, org?.name);
@@ -154,32 +182,14 @@ export class ContactResolver {
           )?.item.id;
         },
         create: (c) =>
-          gateway.call(
-            'persons.add',
-            c,
-            (o) =>
-              api.addPerson(
-                {
-                  name: fields.name,
-                  ...(org ? { org_id: org.id } : {}),
-                  ...(fields.email
-                    ? { emails: [{ value: fields.email, primary: true, label: 'work' }] }
-                    : {}),
-                  ...(fields.phone
-                    ? { phones: [{ value: fields.phone, primary: true, label: 'work' }] }
-                    : {}),
-                  ...(fields.owner_id !== undefined ? { owner_id: fields.owner_id } : {}),
-                  ...(fields.visible_to !== undefined ? { visible_to: fields.visible_to } : {}),
-                  ...(fields.custom_fields ? { custom_fields: fields.custom_fields } : {}),
-                },
-                o,
-              ),
-            { retry: false },
-          ),
+          gateway.call('persons.add', c, (o) => api.addPerson(personBody(fields, org?.id), o), {
+            retry: false,
+          }),
         matches: async (p) => {
           const orgKey = p.org_id ? await warmer.orgKeyOf(p.org_id) : undefined;
           return personKeysOf(p, orgKey).includes(matchKey);
         },
+        ...(onCreated ? { onCreated } : {}),
       },
       ctx,
     );
@@ -229,7 +239,10 @@ export class ContactResolver {
       const intentAt = Number(await redis.get(intentKey)) || undefined;
       if (intentAt !== undefined) {
         const found = await this.findCreatedSince(spec, intentAt, ctx);
-        if (found !== undefined) return await this.remember(spec, found, intentKey, true);
+        if (found !== undefined) {
+          await spec.onCreated?.(found);
+          return await this.remember(spec, found, intentKey, true);
+        }
       } else if (!(await warmer.isAuthoritative(spec.kind, spec.matchKey))) {
         const found = await spec.search(ctx);
         if (found !== undefined) return await this.remember(spec, found, undefined, false);
@@ -243,6 +256,7 @@ export class ContactResolver {
       const startedAt = Date.now();
       await redis.set(intentKey, String(intentAt ?? startedAt), 'PX', INTENT_TTL_MS);
       const id = await this.createOnce(spec, intentAt ?? startedAt, intentKey, ctx);
+      await spec.onCreated?.(id);
       return await this.remember(spec, id, intentKey, true);
     } finally {
       clearInterval(keepAlive);
@@ -260,22 +274,16 @@ export class ContactResolver {
     intentKey: string,
     ctx: CallContext,
   ): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return (await spec.create(ctx)).id;
-      } catch (err) {
-        const known = err as PipedriveError;
-        const unknownOutcome = isRetryable(err) || known?.outcomeUnknown === true;
-        if (!unknownOutcome || isRateLimitError(err)) {
-          await this.options.redis.del(intentKey);
-          throw err;
-        }
-        if (!isRetryable(err) || attempt >= this.options.createRetries) throw err;
-        await this.options.gateway.backoff(attempt + 1, ctx.signal);
-        const found = await this.findCreatedSince(spec, intentAt, ctx);
-        if (found !== undefined) return found;
-      }
-    }
+    return createOnce({
+      send: async () => (await spec.create(ctx)).id,
+      find: () => this.findCreatedSince(spec, intentAt, ctx),
+      onNotCreated: async () => {
+        await this.options.redis.del(intentKey);
+      },
+      retries: this.options.createRetries,
+      gateway: this.options.gateway,
+      ctx,
+    });
   }
 
   /** Lists contacts updated since the intent (minus clock skew) and returns the one matching. */

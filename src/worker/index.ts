@@ -20,11 +20,13 @@ import { publishBudget } from './budget-reader.js';
 import { CacheWarmer } from './cache-warmer.js';
 import { type CallLimiter, callLimiterId, createCallLimiter, unlimitedCallLimiter } from './call-limiter.js';
 import { ContactCache } from './contact-cache.js';
+import { ContactFiller } from './contact-filler.js';
 import { ContactResolver } from './contact-resolver.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { Heartbeat } from './heartbeat.js';
 import { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
+import { NoteWriter } from './note-writer.js';
 import { DEFAULT_RATE_LIMIT_MARGIN, DEFAULT_RETRY, type LeadWorkerOptions } from './options.js';
 import { type CallContext, PipedriveGateway, rateLimitKind } from './pipedrive-gateway.js';
 import { type ProbeResult, ProcessingControl } from './processing-control.js';
@@ -324,11 +326,15 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
       lockTtlMs: options.contactLockTtlMs ?? 30_000,
     });
     const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
+    const noteWriter = new NoteWriter({ api, gateway, createRetries: retry.callRetries });
+    const filler = new ContactFiller({ redis, prefix, companyKey, api, gateway, locks });
     processor = createLeadProcessor({
       redis,
       ledger,
       resolver,
       leadWriter,
+      noteWriter,
+      filler,
       warmer,
       deadLetters,
       control,

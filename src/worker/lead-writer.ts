@@ -1,7 +1,7 @@
-import { isRateLimitError, isRetryable, type PipedriveError } from '../pipedrive/errors.js';
 import type { AddLeadBody, Lead, PipedriveApi } from '../pipedrive/types.js';
 import type { LeadFields } from '../queue/job-data.js';
 import { rfc3339 } from './contact-keys.js';
+import { createOnce } from './create-once.js';
 import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
 
 /** Pages of a person's (or organization's) recent leads looked through for a lost create. */
@@ -84,20 +84,13 @@ export class LeadWriter {
   ): Promise<Lead> {
     const { api, gateway } = this.options;
     const body = leadBodyOf(target);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await gateway.call('leads.add', ctx, (o) => api.addLead(body, o), { retry: false });
-      } catch (err) {
-        const unknownOutcome = isRetryable(err) || (err as PipedriveError)?.outcomeUnknown === true;
-        if (!unknownOutcome || isRateLimitError(err)) {
-          await onNotCreated();
-          throw err;
-        }
-        if (!isRetryable(err) || attempt >= this.options.createRetries) throw err;
-        await gateway.backoff(attempt + 1, ctx.signal);
-        const found = await this.findExisting(target, intentAt, ctx);
-        if (found) return found;
-      }
-    }
+    return createOnce({
+      send: () => gateway.call('leads.add', ctx, (o) => api.addLead(body, o), { retry: false }),
+      find: () => this.findExisting(target, intentAt, ctx),
+      onNotCreated,
+      retries: this.options.createRetries,
+      gateway,
+      ctx,
+    });
   }
 }

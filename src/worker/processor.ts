@@ -16,10 +16,12 @@ import type { Lead } from '../pipedrive/types.js';
 import type { JobCheckpoint, LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import type { Counter, ImportLedger } from '../queue/ledger.js';
 import type { CacheWarmer } from './cache-warmer.js';
-import type { ContactResolver } from './contact-resolver.js';
+import type { ContactFiller } from './contact-filler.js';
+import { type ContactResolver, organizationBody, personBody } from './contact-resolver.js';
 import { type DeadLetterWriter, errorClassOf, failureMessageOf } from './dead-letter-writer.js';
 import { isBudgetSpentError } from './errors.js';
 import type { LeadWriter } from './lead-writer.js';
+import type { NoteWriter } from './note-writer.js';
 import type { CallContext } from './pipedrive-gateway.js';
 import { rateLimitKind } from './pipedrive-gateway.js';
 import type { ProcessingControl } from './processing-control.js';
@@ -29,6 +31,8 @@ export interface LeadProcessorDeps {
   ledger: ImportLedger;
   resolver: ContactResolver;
   leadWriter: LeadWriter;
+  noteWriter: NoteWriter;
+  filler: ContactFiller;
   warmer: CacheWarmer;
   deadLetters: DeadLetterWriter;
   control: ProcessingControl;
@@ -49,14 +53,15 @@ export type LeadProcessor = (
 ) => Promise<LeadJobResult>;
 
 /**
- * One CSV row: organization → person → lead, each step checkpointed in the job
- * (`job.updateData`) so a retry never redoes a finished step, then the ledger. Failures become
+ * One CSV row: organization → person → (with `fill-empty`, their empty fields) → lead → note,
+ * each step checkpointed in the job (`job.updateData`) so a retry never redoes a finished step,
+ * then the ledger. Failures become
  * queue actions: rate limits and a spent budget re-queue the row without spending an attempt, a
  * rejected token pauses everything, a row Pipedrive refuses goes to the dead-letter queue at
  * once, and anything transient is retried by BullMQ until its last attempt, then dead-lettered.
  */
 export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
-  const { ledger, resolver, leadWriter, warmer, logger, metrics } = deps;
+  const { ledger, resolver, leadWriter, noteWriter, filler, warmer, logger, metrics } = deps;
 
   return async (job, _token, jobSignal) => {
     const started = Date.now();
@@ -72,19 +77,29 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     if (cp.firstAttemptAt === undefined) cp.firstAttemptAt = started;
     const save = () => job.updateData({ ...data, checkpoint: { ...cp } });
     let tokensRecorded = false;
+    let recorded = false;
+    let noteError: string | undefined;
 
     try {
       if (!cp.leadId && cp.leadIntentAt !== undefined) {
         // A retry: the row may have been recorded already by an attempt that died just after.
         const [outcome] = await ledger.outcomes(data.importId, [data.line]);
-        if (outcome?.state === 'created') cp.leadId = outcome.leadId;
+        if (outcome?.state === 'created') {
+          cp.leadId = outcome.leadId;
+          // Recorded means finished: the note (or its failure) is in the ledger too.
+          if (outcome.noteId !== undefined) cp.noteId = outcome.noteId;
+          recorded = true;
+        }
       }
       if (!cp.leadId) {
         await warmer.prepare(data.importId, ctx);
         let org: { id: number; name: string } | undefined;
         if (data.organization) {
           if (cp.organizationId === undefined) {
-            const r = await resolver.organization(data.organization, ctx);
+            const fields = data.organization;
+            const r = await resolver.organization(fields, ctx, (id) =>
+              filler.recordCreated(data.importId, 'org', id, organizationBody(fields)),
+            );
             cp.organizationId = r.id;
             cp.organizationCreated = r.created;
             // A cache hit costs nothing to repeat; anything that called Pipedrive is kept.
@@ -93,11 +108,15 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           org = { id: cp.organizationId, name: data.organization.name };
         }
         if (data.person && cp.personId === undefined) {
-          const r = await resolver.person(data.person, org, ctx);
+          const fields = data.person;
+          const r = await resolver.person(fields, org, ctx, (id) =>
+            filler.recordCreated(data.importId, 'person', id, personBody(fields, org?.id)),
+          );
           cp.personId = r.id;
           cp.personCreated = r.created;
           if (!r.cached) await save();
         }
+        await completeContacts(org?.id);
         const target = {
           importId: data.importId,
           lead: data.lead,
@@ -115,12 +134,16 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
             await save();
           });
         }
-        // Not checkpointed: the ledger records it next, and a retry finds it there (or by its intent).
         cp.leadId = lead.id;
+        // Without a note the ledger records the lead next, and a retry finds it there (or by its
+        // intent); with one, the note's own steps come first, so the lead is checkpointed.
+        if (data.note) await save();
       }
+      if (data.note && cp.noteId === undefined && !recorded) await addNote(cp.leadId);
 
       const result: LeadJobResult = {
         leadId: cp.leadId,
+        ...(cp.noteId !== undefined ? { noteId: cp.noteId } : {}),
         ...(cp.personId !== undefined
           ? { personId: cp.personId, personCreated: cp.personCreated === true }
           : {}),
@@ -129,11 +152,18 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           : {}),
       };
       const counters: Partial<Record<Counter, number>> = { tokensUsed: ctx.tokens };
+      if (cp.noteId !== undefined) counters.createdNotes = 1;
+      if (noteError !== undefined) counters.failedNotes = 1;
       if (cp.personId !== undefined) counters[cp.personCreated ? 'createdPersons' : 'reusedPersons'] = 1;
       if (cp.organizationId !== undefined) {
         counters[cp.organizationCreated ? 'createdOrganizations' : 'reusedOrganizations'] = 1;
       }
-      const transition = await ledger.recordCreated(data.importId, data.line, result, counters);
+      const transition = await ledger.recordCreated(
+        data.importId,
+        data.line,
+        { ...result, ...(noteError !== undefined ? { noteError } : {}) },
+        counters,
+      );
       tokensRecorded = transition.applied;
       if (transition.applied) {
         metrics.recordOutcome('created');
@@ -164,6 +194,79 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       link?.unlink();
       if (!tokensRecorded && ctx.tokens > 0) {
         await ledger.incrementCounters(data.importId, { tokensUsed: ctx.tokens }).catch(() => {});
+      }
+    }
+
+    /**
+     * The note, exactly once: an intent before `POST /v1/notes`, the id after. A note Pipedrive
+     * refuses (it checked the text: 400) does not undo the lead: the row is recorded as created
+     * with the note's error, which `report` shows.
+     */
+    async function addNote(leadId: string): Promise<void> {
+      const content = data.note as string;
+      try {
+        let note =
+          cp.noteIntentAt !== undefined ? await noteWriter.findExisting(leadId, content, ctx) : undefined;
+        if (!note) {
+          cp.noteIntentAt ??= Date.now();
+          await save();
+          note = await noteWriter.create(leadId, content, ctx, async () => {
+            cp.noteIntentAt = undefined;
+            await save();
+          });
+        }
+        cp.noteId = note.id;
+      } catch (err) {
+        if (!(isValidationError(err) || isNotFoundError(err) || isPermissionError(err))) throw err;
+        if (isPermissionError(err) && err.blockedByEdge) throw err;
+        noteError = `${errorClassOf(err)}: ${failureMessageOf(err)}`;
+        logger.warn(
+          { importId: data.importId, line: data.line, leadId, errorClass: errorClassOf(err) },
+          `Pipedrive refused the note of import ${data.importId} line ${data.line}; the lead stays, the report shows the error`,
+        );
+      }
+    }
+
+    /**
+     * A contact this row linked but did not create gets the row's values where it has none: when
+     * another row of the import created it (rows of one person complete it), or, with
+     * `--update-contacts fill-empty`, when it existed before.
+     */
+    async function completeContacts(orgId: number | undefined): Promise<void> {
+      const fillExisting = data.updateContacts === 'fill-empty';
+      if (
+        data.organization &&
+        cp.organizationId !== undefined &&
+        !cp.organizationCreated &&
+        !cp.organizationFilled
+      ) {
+        const done = await filler.completeOrganization(
+          data.importId,
+          cp.organizationId,
+          data.organization,
+          fillExisting,
+          ctx,
+        );
+        if (done === 'updated') metrics.recordOutcome('organizationFilled');
+        if (done !== 'none') {
+          cp.organizationFilled = true;
+          await save();
+        }
+      }
+      if (data.person && cp.personId !== undefined && !cp.personCreated && !cp.personFilled) {
+        const done = await filler.completePerson(
+          data.importId,
+          cp.personId,
+          data.person,
+          orgId,
+          fillExisting,
+          ctx,
+        );
+        if (done === 'updated') metrics.recordOutcome('personFilled');
+        if (done !== 'none') {
+          cp.personFilled = true;
+          await save();
+        }
       }
     }
 

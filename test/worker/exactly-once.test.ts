@@ -3,8 +3,8 @@ import { ImportLedger } from '../../src/queue/ledger.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   enqueueImport,
-  eventually,
   FAST_WORKER_FLAGS,
+  finished,
   jobsFor,
   sharedContactRows,
   spawnWorker,
@@ -13,16 +13,6 @@ import {
 } from './helpers.js';
 
 const redis = testRedis();
-
-async function finished(ledger: ImportLedger, importId: string, timeoutMs = 90_000) {
-  return eventually(
-    async () => {
-      const r = await ledger.getImport(importId);
-      return r && r.pending === 0 && r.state === 'completed' ? r : undefined;
-    },
-    { timeoutMs, intervalMs: 200, what: `import ${importId} to finish` },
-  );
-}
 
 describe('exactly once, across worker processes', () => {
   it('creates no duplicate when 2 processes × 8 rows at a time share 15 organizations and 60 persons', async () => {

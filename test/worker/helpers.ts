@@ -117,6 +117,17 @@ export async function enqueueImport(
   }
 }
 
+/** Waits until the import has no pending row and is completed; returns its record. */
+export async function finished(ledger: ImportLedger, importId: string, timeoutMs = 90_000) {
+  return eventually(
+    async () => {
+      const r = await ledger.getImport(importId);
+      return r && r.pending === 0 && r.state === 'completed' ? r : undefined;
+    },
+    { timeoutMs, intervalMs: 200, what: `import ${importId} to finish` },
+  );
+}
+
 /** Polls `check` until it returns a value other than `undefined`/`false`, or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
