@@ -193,8 +193,8 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
 
     const pipedrive = sandbox.state();
     say(
-      `\nSandbox: ${pipedrive.leads} leads, ${pipedrive.persons} persons, ${pipedrive.organizations} organizations; ` +
-        `duplicates: ${pipedrive.duplicateLeads} leads, ${pipedrive.duplicatePersons} persons, ${pipedrive.duplicateOrganizations} organizations; ` +
+      `\nSandbox: ${pipedrive.leads} leads (${pipedrive.notes} with a note), ${pipedrive.persons} persons, ${pipedrive.organizations} organizations; ` +
+        `duplicates: ${pipedrive.duplicateLeads} leads, ${pipedrive.duplicatePersons} persons, ${pipedrive.duplicateOrganizations} organizations, ${pipedrive.duplicateNotes} notes; ` +
         `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} requests answered 429.`,
     );
     say(`Per-row report: ${reportPath}`);

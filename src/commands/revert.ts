@@ -80,7 +80,7 @@ Examples:
         } else {
           const d = result.deleted;
           io.stdout.write(
-            `Deleted ${formatCount(d.leads)} leads${includeContacts ? `, ${formatCount(d.persons)} persons and ${formatCount(d.organizations)} organizations` : ''} of import ${importId}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}.\n`,
+            `Deleted ${formatCount(d.leads)} leads${d.notes ? ` (and ${formatCount(d.notes)} notes)` : ''}${includeContacts ? `, ${formatCount(d.persons)} persons and ${formatCount(d.organizations)} organizations` : ''} of import ${importId}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}.\n`,
           );
           for (const f of result.failed.slice(0, 20))
             io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${f.error}\n`);

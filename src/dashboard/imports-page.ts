@@ -169,6 +169,7 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
     ['reusedPersons', 'Persons reused', formatCount(s.reusedPersons)],
     ['createdOrganizations', 'Organizations created', formatCount(s.createdOrganizations)],
     ['reusedOrganizations', 'Organizations reused', formatCount(s.reusedOrganizations)],
+    ['createdNotes', 'Notes', formatCount(s.createdNotes)],
     ['tokensUsed', 'Tokens spent', formatCount(s.tokensUsed)],
     ['eta', 'ETA', s.etaMs === null ? '—' : formatDuration(s.etaMs)],
   ];

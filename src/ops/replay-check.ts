@@ -18,19 +18,70 @@ const LEAD_KEYS = new Set([
   'channel_id',
   'custom_fields',
 ]);
-const PERSON_KEYS = new Set(['name', 'email', 'phone', 'owner_id', 'visible_to', 'custom_fields']);
-const ORGANIZATION_KEYS = new Set(['name', 'owner_id', 'visible_to', 'custom_fields']);
-const JOB_KEYS = new Set(['v', 'importId', 'line', 'lead', 'person', 'organization', 'cells', 'checkpoint']);
+const PERSON_KEYS = new Set([
+  'name',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'emails',
+  'phones',
+  'job_title',
+  'birthday',
+  'postal_address',
+  'label_ids',
+  'marketing_status',
+  'owner_id',
+  'visible_to',
+  'custom_fields',
+]);
+const ORGANIZATION_KEYS = new Set([
+  'name',
+  'address',
+  'website',
+  'linkedin',
+  'industry',
+  'employee_count',
+  'annual_revenue',
+  'label_ids',
+  'owner_id',
+  'visible_to',
+  'custom_fields',
+]);
+const JOB_KEYS = new Set([
+  'v',
+  'importId',
+  'line',
+  'lead',
+  'person',
+  'organization',
+  'cells',
+  'note',
+  'updateContacts',
+  'checkpoint',
+]);
 const CHECKPOINT_NUMBERS = new Set([
   'organizationId',
   'personId',
   'leadIntentAt',
+  'noteIntentAt',
+  'noteId',
   'firstAttemptAt',
   'rateLimitRequeues',
 ]);
-const CHECKPOINT_FLAGS = new Set(['organizationCreated', 'personCreated']);
+const CHECKPOINT_FLAGS = new Set([
+  'organizationCreated',
+  'personCreated',
+  'organizationFilled',
+  'personFilled',
+]);
 /** A deal (lead) custom field key, and a monetary field's currency companion. */
 const CUSTOM_FIELD_KEY = /^[0-9a-f]{40}(?:_currency)?$/;
+const CONTACT_LABELS = ['work', 'home', 'mobile', 'other'];
+const MARKETING_STATUSES = ['no_consent', 'unsubscribed', 'subscribed', 'archived'];
+const ADDRESS_PARTS = ['value', 'route', 'locality', 'admin_area_level_1', 'postal_code', 'country'];
+/** A note's HTML: the producer refuses text over 65,535 characters; escaping can grow it a few times. */
+const MAX_NOTE_HTML = 6 * 65_535;
 
 type Problems = string[];
 
@@ -63,8 +114,39 @@ function customFields(where: string, value: unknown, out: Problems): void {
   for (const [key, v] of Object.entries(value)) {
     if (!CUSTOM_FIELD_KEY.test(key)) out.push(`${where}.${key} is not a custom field key`);
     const scalar = (x: unknown) => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x));
-    if (!(scalar(v) || (Array.isArray(v) && v.every(scalar))))
-      out.push(`${where}.${key} must be text, a number or a list`);
+    // v2 person and organization fields: monetary as { value, currency }, an address as { value }.
+    const object = (x: unknown) => isRecord(x) && Object.values(x).every(scalar);
+    if (!(scalar(v) || object(v) || (Array.isArray(v) && v.every(scalar))))
+      out.push(`${where}.${key} must be text, a number, a list or a value object`);
+  }
+}
+
+function contactList(where: string, value: unknown, email: boolean, out: Problems): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) return void out.push(`${where} must be a list`);
+  value.forEach((item, i) => {
+    if (!isRecord(item) || typeof item.value !== 'string' || !CONTACT_LABELS.includes(item.label as string)) {
+      out.push(`${where}[${i}] must be a value with a label (${CONTACT_LABELS.join(', ')})`);
+    } else if (email && normaliseEmail(item.value).value !== item.value) {
+      out.push(`${where}[${i}] is not an email address`);
+    } else text(`${where}[${i}]`, item.value, out);
+  });
+}
+
+function address(where: string, value: unknown, out: Problems): void {
+  if (value === undefined) return;
+  if (!isRecord(value)) return void out.push(`${where} must be an address`);
+  unknownKeys(where, value, new Set(ADDRESS_PARTS), out);
+  for (const part of ADDRESS_PARTS)
+    text(`${where}.${part}`, value[part], out, { required: part === 'value' });
+}
+
+function ids(where: string, value: unknown, out: Problems): void {
+  if (
+    value !== undefined &&
+    !(Array.isArray(value) && value.every((v) => Number.isSafeInteger(v) && v > 0))
+  ) {
+    out.push(`${where} must be a list of ids`);
   }
 }
 
@@ -98,6 +180,15 @@ export function replayProblem(jobId: string, entry: DeadLetterJobData): string |
   }
   if (!Array.isArray(job.cells) || !job.cells.every((c) => typeof c === 'string')) {
     out.push('cells must be a list of text');
+  }
+  if (
+    job.note !== undefined &&
+    (typeof job.note !== 'string' || job.note === '' || job.note.length > MAX_NOTE_HTML)
+  ) {
+    out.push('note must be the text of a note');
+  }
+  if (job.updateContacts !== undefined && job.updateContacts !== 'fill-empty') {
+    out.push('updateContacts must be fill-empty');
   }
 
   const lead = job.lead;
@@ -158,12 +249,41 @@ export function replayProblem(jobId: string, entry: DeadLetterJobData): string |
     id(`${name}.owner_id`, contact.owner_id, out);
     visibility(`${name}.visible_to`, contact.visible_to, [1, 3, 5, 7], out);
     customFields(`${name}.custom_fields`, contact.custom_fields, out);
+    ids(`${name}.label_ids`, contact.label_ids, out);
     if (name === 'person') {
       if (contact.email !== undefined) {
         const email = typeof contact.email === 'string' ? normaliseEmail(contact.email) : undefined;
         if (email?.value !== contact.email) out.push('person.email is not an email address');
       }
       text('person.phone', contact.phone, out);
+      text('person.first_name', contact.first_name, out);
+      text('person.last_name', contact.last_name, out);
+      text('person.job_title', contact.job_title, out);
+      contactList('person.emails', contact.emails, true, out);
+      contactList('person.phones', contact.phones, false, out);
+      address('person.postal_address', contact.postal_address, out);
+      if (contact.birthday !== undefined) {
+        const date = contact.birthday;
+        if (typeof date !== 'string' || parseDate(date).value !== date)
+          out.push('person.birthday must be a date as YYYY-MM-DD');
+      }
+      if (
+        contact.marketing_status !== undefined &&
+        !MARKETING_STATUSES.includes(contact.marketing_status as string)
+      ) {
+        out.push(`person.marketing_status must be one of ${MARKETING_STATUSES.join(', ')}`);
+      }
+    } else {
+      address('organization.address', contact.address, out);
+      text('organization.website', contact.website, out);
+      text('organization.linkedin', contact.linkedin, out);
+      id('organization.industry', contact.industry, out);
+      for (const key of ['employee_count', 'annual_revenue'] as const) {
+        const n = contact[key];
+        if (n !== undefined && !(typeof n === 'number' && Number.isFinite(n) && n >= 0)) {
+          out.push(`organization.${key} must be a number`);
+        }
+      }
     }
   }
   if (job.person === undefined && job.organization === undefined) {

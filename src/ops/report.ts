@@ -11,6 +11,7 @@ export const REPORT_COLUMNS = [
   'line',
   'outcome',
   'lead_id',
+  'note_id',
   'person_id',
   'organization_id',
   'person',
@@ -120,18 +121,19 @@ function outcomeColumns(line: number, outcome: RowOutcome): unknown[] {
         line,
         'created',
         outcome.leadId,
+        outcome.noteId,
         outcome.personId,
         outcome.organizationId,
         outcome.personId === undefined ? '' : outcome.personCreated ? 'created' : 'reused',
         outcome.organizationId === undefined ? '' : outcome.organizationCreated ? 'created' : 'reused',
-        '',
+        outcome.noteError ? `the lead was created, but Pipedrive refused its note: ${outcome.noteError}` : '',
       ];
     case 'rejected':
-      return [line, 'rejected', '', '', '', '', '', rejectionText(outcome)];
+      return [line, 'rejected', '', '', '', '', '', '', rejectionText(outcome)];
     case 'dead-lettered':
-      return [line, 'dead-lettered', '', '', '', '', '', failureText(outcome)];
+      return [line, 'dead-lettered', '', '', '', '', '', '', failureText(outcome)];
     default:
-      return [line, outcome.state, '', '', '', '', '', ''];
+      return [line, outcome.state, '', '', '', '', '', '', ''];
   }
 }
 

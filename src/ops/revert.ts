@@ -12,12 +12,14 @@ import { linesInState, readRowStates } from './row-scan.js';
 export interface RevertPlan {
   importId: string;
   leads: string[];
+  /** Notes this import attached to its leads (deleted first: Pipedrive may keep a deleted lead's notes). */
+  notes: number[];
   /** Persons this import created (empty without `includeContacts`). */
   persons: number[];
   organizations: number[];
   /** Already deleted by an earlier, interrupted revert. */
   alreadyDone: number;
-  /** Tokens the deletes cost (leads 6, persons and organizations 3 each). */
+  /** Tokens the deletes cost (notes and leads 6, persons and organizations 3 each). */
   tokens: number;
   /** At the earliest, under the burst limit. */
   estimatedMs: number;
@@ -35,7 +37,7 @@ export interface RevertPlanOptions {
 export type GuardedCall = <T>(operation: Operation, fn: (options: CallOptions) => Promise<T>) => Promise<T>;
 
 export interface RevertOptions extends RevertPlanOptions {
-  api: Pick<PipedriveApi, 'deleteLead' | 'deletePerson' | 'deleteOrganization'>;
+  api: Pick<PipedriveApi, 'deleteLead' | 'deleteNote' | 'deletePerson' | 'deleteOrganization'>;
   call: GuardedCall;
   /** Deletes in flight at once (the limiter spaces them). @defaultValue 4 */
   concurrency?: number;
@@ -43,10 +45,10 @@ export interface RevertOptions extends RevertPlanOptions {
 }
 
 export interface RevertSummary {
-  deleted: { leads: number; persons: number; organizations: number };
+  deleted: { notes: number; leads: number; persons: number; organizations: number };
   /** Gone already (404): deleted by hand or by an earlier run. */
   alreadyGone: number;
-  failed: { kind: 'lead' | 'person' | 'organization'; id: string | number; error: string }[];
+  failed: { kind: 'note' | 'lead' | 'person' | 'organization'; id: string | number; error: string }[];
   /** Set when the daily budget ran out: run revert again after this time (ms epoch). */
   budgetSpentUntil?: number;
   /** Contacts were not deleted because some leads could not be. */
@@ -58,6 +60,7 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   if (!(await ctx.ledger.getImport(importId))) throw new ImportNotFoundError(importId, ctx.prefix);
   const done = new Set(await ctx.redis.smembers(ctx.keys.reverted(importId)));
   const leads: string[] = [];
+  const notes: number[] = [];
   const persons = new Set<number>();
   const organizations = new Set<number>();
   const reusedPersons = new Set<number>();
@@ -69,6 +72,10 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
       if (o.state !== 'created') continue;
       if (done.has(`l:${o.leadId}`)) alreadyDone++;
       else leads.push(o.leadId);
+      if (o.noteId !== undefined) {
+        if (done.has(`n:${o.noteId}`)) alreadyDone++;
+        else notes.push(o.noteId);
+      }
       // Only the row that created a contact says so; later rows of the same import reuse it.
       if (o.personId !== undefined) (o.personCreated ? persons : reusedPersons).add(o.personId);
       if (o.organizationId !== undefined) {
@@ -86,13 +93,15 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
     ? { persons: pick(persons, 'p'), organizations: pick(organizations, 'o') }
     : { persons: [], organizations: [] };
   const tokens =
+    notes.length * TOKEN_COSTS['notes.delete'] +
     leads.length * TOKEN_COSTS['leads.delete'] +
     contacts.persons.length * TOKEN_COSTS['persons.delete'] +
     contacts.organizations.length * TOKEN_COSTS['organizations.delete'];
-  const calls = leads.length + contacts.persons.length + contacts.organizations.length;
+  const calls = notes.length + leads.length + contacts.persons.length + contacts.organizations.length;
   return {
     importId,
     leads,
+    notes,
     ...contacts,
     alreadyDone,
     tokens,
@@ -104,7 +113,7 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
 }
 
 /**
- * Deletes what an import created: its leads, then (with `includeContacts`) the persons, then
+ * Deletes what an import created: its leads' notes and its leads, then (with `includeContacts`) the persons, then
  * the organizations it created — never contacts it found and reused. Every call goes through
  * `call` (the worker's budget governor and rate limiter). Each delete is remembered, so a
  * re-run after a failure or a spent budget resumes; a 404 counts as already gone.
@@ -120,16 +129,16 @@ export async function revertImport(
 ): Promise<RevertSummary> {
   const p = plan ?? (await planRevert(ctx, options));
   const summary: RevertSummary = {
-    deleted: { leads: 0, persons: 0, organizations: 0 },
+    deleted: { notes: 0, leads: 0, persons: 0, organizations: 0 },
     alreadyGone: 0,
     failed: [],
     contactsSkipped: false,
   };
-  const total = p.leads.length + p.persons.length + p.organizations.length;
+  const total = p.notes.length + p.leads.length + p.persons.length + p.organizations.length;
   let progressed = 0;
   const logKey = ctx.keys.reverted(p.importId);
   const run = async <I extends string | number>(
-    kind: 'lead' | 'person' | 'organization',
+    kind: 'note' | 'lead' | 'person' | 'organization',
     ids: I[],
     operation: Operation,
     del: (id: I, o: CallOptions) => Promise<unknown>,
@@ -159,6 +168,8 @@ export async function revertImport(
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   };
+  await run('note', p.notes, 'notes.delete', (id, o) => options.api.deleteNote(id, o), 'notes');
+  if (summary.budgetSpentUntil !== undefined) return summary;
   await run('lead', p.leads, 'leads.delete', (id, o) => options.api.deleteLead(id, o), 'leads');
   if (p.persons.length + p.organizations.length > 0) {
     if (summary.failed.length > 0 || summary.budgetSpentUntil !== undefined) {
@@ -206,6 +217,7 @@ async function forgetCachedContacts(ctx: OpsContext, kind: 'org' | 'person', ids
 /** The dry-run text of `revert` without `--yes`. */
 export function describePlan(p: RevertPlan, includeContacts: boolean): string {
   const parts = [`${p.leads.length} leads`];
+  if (p.notes.length) parts.push(`their ${p.notes.length} notes`);
   if (includeContacts) parts.push(`${p.persons.length} persons`, `${p.organizations.length} organizations`);
   const lines = [
     `Reverting import ${p.importId} would delete ${parts.join(', ')} it created.`,

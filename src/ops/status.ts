@@ -52,6 +52,9 @@ export interface ImportStatus {
   reusedOrganizations: number;
   /** Persons and organizations found in Pipedrive rather than created. */
   reusedContacts: number;
+  /** Notes added to the import's leads, and notes Pipedrive refused (their leads stand). */
+  createdNotes: number;
+  failedNotes: number;
   tokensUsed: number;
   /** Finished share of the rows, 0…1. */
   progress: number;
@@ -148,6 +151,8 @@ export function describeImport(
     createdOrganizations: record.createdOrganizations,
     reusedOrganizations: record.reusedOrganizations,
     reusedContacts: record.reusedPersons + record.reusedOrganizations,
+    createdNotes: record.createdNotes,
+    failedNotes: record.failedNotes,
     tokensUsed: record.tokensUsed,
     progress: total > 0 ? finished / total : state === 'completed' ? 1 : 0,
     etaMs: eta && eta.ms > 0 ? eta.ms : null,

@@ -84,7 +84,7 @@ describe('lead-importer report', () => {
     expect(stdout).toBe(`Wrote 4 rows to ${out} (1 created, 1 rejected, 1 dead-lettered, 1 pending).\n`);
     const text = await readFile(out, 'utf8');
     expect(text).toContain(
-      "4,dead-lettered,,,,,,PipedriveServerError (HTTP 502): Bad gateway,'-2+3,cy@example.com,Acme",
+      "4,dead-lettered,,,,,,,PipedriveServerError (HTTP 502): Bad gateway,'-2+3,cy@example.com,Acme",
     );
   });
 

@@ -316,6 +316,47 @@ describe('dlq retry and the producer’s validation', () => {
   }, 90_000);
 });
 
+describe('dlq retry and real exports', () => {
+  it('accepts what the producer writes for whole real files: emails and phones with labels, addresses, job titles, notes', async () => {
+    const sandbox = await startSandbox({ port: 0, limits: false });
+    const prefix = uniquePrefix('replay-real');
+    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    try {
+      const config = loadConfig({
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: prefix,
+        PIPEDRIVE_BASE_URL: sandbox.url,
+        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+      });
+      const fixtures = join(import.meta.dirname, '../fixtures/real-exports');
+      let enqueued = 0;
+      for (const file of [
+        'google-contacts.csv',
+        'apollo-people.csv',
+        'salesforce-report.csv',
+        'hubspot-contacts.csv',
+      ]) {
+        enqueued += (
+          await importCsv({ file: join(fixtures, file), config, redis, updateContacts: 'fill-empty' })
+        ).enqueued;
+      }
+      const jobs = await queue.getJobs(['waiting', 'prioritized'], 0, -1);
+      expect(jobs.length).toBe(enqueued);
+      // The new fields are there to check.
+      expect(jobs.some((j) => j.data.note && j.data.person?.emails && j.data.person.job_title)).toBe(true);
+      expect(jobs.some((j) => j.data.organization?.address && j.data.person?.phones)).toBe(true);
+      const problems = jobs
+        .map((j) => [j.data.line, replayProblem(j.id!, entryOf(j.data))])
+        .filter(([, problem]) => problem !== undefined);
+      expect(problems).toEqual([]);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await sandbox.close();
+    }
+  }, 60_000);
+});
+
 function entryOf(job: LeadJobData) {
   return {
     importId: job.importId,

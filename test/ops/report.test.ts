@@ -47,6 +47,22 @@ describe('writeReport', () => {
         message: 'Owner 9 does not exist',
       },
       { line: 8, cells: ['Di', 'di@example.com', ''], outcome: 'created', leadId: 'c3d4', personId: 12 },
+      {
+        line: 9,
+        cells: ['Ed', 'ed@example.com', ''],
+        outcome: 'created',
+        leadId: 'e5f6',
+        noteId: 31,
+        personId: 13,
+      },
+      {
+        line: 10,
+        cells: ['Flo', 'flo@example.com', ''],
+        outcome: 'created',
+        leadId: 'f7a8',
+        personId: 14,
+        noteError: 'PipedriveValidationError: content is too long',
+      },
     ];
     await seedImport(ctx, 'rep-1', rows);
     const out = join(tmpdir(), `${ctx.prefix}-report.csv`);
@@ -54,18 +70,20 @@ describe('writeReport', () => {
     const summary = await writeReport(ctx, { importId: 'rep-1', out, batchSize: 2 });
 
     expect(summary).toMatchObject({
-      rows: 5,
-      byOutcome: { created: 2, rejected: 1, 'dead-lettered': 1, cancelled: 0, pending: 1 },
+      rows: 7,
+      byOutcome: { created: 4, rejected: 1, 'dead-lettered': 1, cancelled: 0, pending: 1 },
       rowsWithInput: 3,
     });
     expect(await readCsv(out)).toEqual([
-      'line,outcome,lead_id,person_id,organization_id,person,organization,error,Name,Email,Company',
-      '2,created,a1b2,11,21,created,reused,,,,',
-      '4,pending,,,,,,,Bo,bo@example.com,"Two\nlines"',
+      'line,outcome,lead_id,note_id,person_id,organization_id,person,organization,error,Name,Email,Company',
+      '2,created,a1b2,,11,21,created,reused,,,,',
+      '4,pending,,,,,,,,Bo,bo@example.com,"Two\nlines"',
       // The rejected row's formula-like cell is neutralised for Excel.
-      "6,rejected,,,,,,Email: not an email address,'@SUM(A1:A9),bad,",
-      '7,dead-lettered,,,,,,PipedriveValidationError (HTTP 400): Owner 9 does not exist,Cy,cy@example.com,Globex',
-      '8,created,c3d4,12,,reused,,,,,',
+      "6,rejected,,,,,,,Email: not an email address,'@SUM(A1:A9),bad,",
+      '7,dead-lettered,,,,,,,PipedriveValidationError (HTTP 400): Owner 9 does not exist,Cy,cy@example.com,Globex',
+      '8,created,c3d4,,12,,reused,,,,,',
+      '9,created,e5f6,31,13,,reused,,,,,',
+      '10,created,f7a8,,14,,reused,,"the lead was created, but Pipedrive refused its note: PipedriveValidationError: content is too long",,,',
     ]);
   });
 

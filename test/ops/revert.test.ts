@@ -41,9 +41,9 @@ beforeAll(async () => {
     createdAt: Date.now(),
   });
   await enqueue(ctx, 'rev-1', [
-    { line: 2, cells: ['Ana New', 'ana@acme.example', 'Acme'] },
+    { line: 2, cells: ['Ana New', 'ana@acme.example', 'Acme'], note: 'Met at the fair' },
     { line: 3, cells: ['Olga Old', 'olga@existing.example', 'Existing Corp'] },
-    { line: 4, cells: ['Bo New', 'bo@acme.example', 'Acme'] },
+    { line: 4, cells: ['Bo New', 'bo@acme.example', 'Acme'], note: 'Wants a demo' },
   ]);
   await ctx.ledger.setCounters('rev-1', { rows: 3 });
   await ctx.ledger.setState('rev-1', 'enqueued');
@@ -84,6 +84,7 @@ describe('lead-importer revert', () => {
       createdOrganizations: 1,
     });
     expect(sandbox.export().leads).toHaveLength(3);
+    expect(sandbox.export().notes).toHaveLength(2);
   });
 
   it("status reads today's budget the way the workers count it", async () => {
@@ -100,8 +101,8 @@ describe('lead-importer revert', () => {
     const before = sandbox.state().requests;
     const { code, stdout } = await runCli(['revert', 'rev-1', '--include-contacts'], env());
     expect(code).toBe(0);
-    expect(stdout).toContain('would delete 3 leads, 2 persons, 1 organizations it created');
-    expect(stdout).toContain('Cost: 27 tokens'); // 3 leads × 6 + 3 contacts × 3
+    expect(stdout).toContain('would delete 3 leads, their 2 notes, 2 persons, 1 organizations it created');
+    expect(stdout).toContain('Cost: 39 tokens'); // 3 leads × 6 + 2 notes × 6 + 3 contacts × 3
     expect(stdout).toContain('2 persons and organizations it only reused stay untouched');
     expect(sandbox.state().requests).toBe(before);
   });
@@ -110,10 +111,12 @@ describe('lead-importer revert', () => {
     const { code, stdout, stderr } = await runCli(['revert', 'rev-1', '--include-contacts', '--yes'], env());
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe('Deleted 3 leads, 2 persons and 1 organizations of import rev-1.\n');
+    expect(stdout).toBe('Deleted 3 leads (and 2 notes), 2 persons and 1 organizations of import rev-1.\n');
 
     const after = sandbox.export();
     expect(after.leads.filter((l) => !l.is_deleted)).toEqual([]);
+    // The notes go too: Pipedrive may keep a deleted lead's notes.
+    expect(after.notes).toEqual([]);
     const live = (items: { id: number; is_deleted: boolean }[]) =>
       items.filter((i) => !i.is_deleted).map((i) => i.id);
     expect(live(after.persons)).toEqual([existing.personId]);
@@ -138,6 +141,6 @@ describe('lead-importer revert', () => {
     // A second run has nothing left to do and spends nothing.
     const again = await runCli(['revert', 'rev-1', '--include-contacts'], env());
     expect(again.stdout).toContain('would delete 0 leads, 0 persons, 0 organizations');
-    expect(again.stdout).toContain('6 were deleted by an earlier revert run');
+    expect(again.stdout).toContain('8 were deleted by an earlier revert run');
   });
 });

@@ -98,7 +98,11 @@ export async function seedImport(
   await ctx.ledger.setState(importId, options.state ?? 'enqueued');
 }
 
-export async function enqueue(ctx: OpsContext, importId: string, rows: { line: number; cells: string[] }[]) {
+export async function enqueue(
+  ctx: OpsContext,
+  importId: string,
+  rows: { line: number; cells: string[]; note?: string }[],
+) {
   await ctx.ledger.markEnqueued(
     importId,
     rows.map((r) => r.line),
@@ -106,7 +110,7 @@ export async function enqueue(ctx: OpsContext, importId: string, rows: { line: n
   await ctx.leadQueue.addBulk(
     rows.map((r) => ({
       name: LEAD_JOB_NAME,
-      data: jobData(importId, r.line, r.cells),
+      data: { ...jobData(importId, r.line, r.cells), ...(r.note ? { note: r.note } : {}) },
       opts: leadJobOptions(importId, r.line),
     })),
   );
