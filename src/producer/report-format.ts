@@ -61,6 +61,11 @@ export function formatSummary(s: ImportSummary): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Text from the file shown on a terminal: control characters (escape sequences, line breaks) as `?`. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 function formatDryRun(s: ImportSummary): string[] {
   const m = s.mapping;
   const out: string[] = [
@@ -80,11 +85,11 @@ function formatDryRun(s: ImportSummary): string[] {
     out.push(`  ${field} = ${JSON.stringify(value)} (constant)`);
   if (m.notImported.length) {
     out.push('', 'Not imported:');
-    for (const c of m.notImported) out.push(`  "${c.column}": ${c.reason}`);
+    for (const c of m.notImported) out.push(`  "${printable(c.column)}": ${printable(c.reason)}`);
   }
   if (m.notes.length) {
     out.push('', 'Check these readings:');
-    for (const note of m.notes) out.push(`  ${note}`);
+    for (const note of m.notes) out.push(`  ${printable(note)}`);
   }
   if (s.preamble.length) {
     out.push(
