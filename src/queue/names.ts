@@ -48,6 +48,27 @@ export function keysFor(prefix: string) {
      */
     filled: (importId: string, kind: 'org' | 'person', id: number) =>
       `${prefix}:imp:${importId}:filled:${kind}:${id}`,
+    /**
+     * A row's lease: `workerId:token` of the one runner allowed to write the row's checkpoints and
+     * outcome and to send its creates; expires with the job lock and is renewed with it.
+     */
+    lease: (importId: string, line: number) => `${prefix}:imp:${importId}:lease:${line}`,
+    /** Hash: the Redis server (`run_id`) the workers last saw and since when (a restart or failover changes it). */
+    epoch: `${prefix}:epoch`,
+    /** Counter written only to carry a connection's replication offset before `WAITAOF` / `WAIT`. */
+    durableTick: `${prefix}:epoch:tick`,
+    /**
+     * Hash per company: the `run_id` its workers have reconciled against Pipedrive, and the durable
+     * point (`durableAt`, Redis time in ms) its workers refresh every second while that holds.
+     */
+    companyEpoch: (companyKey: string) => `${prefix}:epoch:${companyKey}`,
+    /**
+     * What a reconciliation after a possible rollback found in Pipedrive, for rows to adopt instead
+     * of creating again: `leads` (hash match key → lead ids), `claims` (hash lead id → row that
+     * adopted it) and `notes` (hash lead id → notes).
+     */
+    adoption: (companyKey: string, kind: 'leads' | 'claims' | 'notes') =>
+      `${prefix}:adopt:${companyKey}:${kind}`,
     /** Daily token governor, per company and budget day. */
     budget: (companyKey: string, day: string) => `${prefix}:budget:${companyKey}:${day}`,
     /**
