@@ -199,9 +199,29 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
 <h2>Dead-lettered rows</h2>
 <div class="card"><table><thead><tr><th class="n">Line</th><th>Error</th><th class="n">HTTP</th><th>Message</th><th class="n">Attempts</th><th class="n">Last attempt</th></tr></thead>
 <tbody>${dlRows}</tbody></table></div>
-<footer>${d.moreDeadLetters ? `${esc(formatCount(d.moreDeadLetters))} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>`,
+<footer>${d.moreDeadLetters ? `${esc(formatCount(d.moreDeadLetters))} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>${mappingHtml(d.mapping)}`,
     nonce,
   );
+}
+
+/** How the file's columns were read: what the dry run showed, kept with the import. Escaped: it is the file's text. */
+function mappingHtml(m: ImportDetail['mapping']): string {
+  if (!m) return '';
+  const rows = m.columns
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.column)}</td><td><code>${esc(c.field)}</code></td><td class="sub">${esc(c.reason)}</td></tr>`,
+    )
+    .join('');
+  const left = m.notImported
+    .map((c) => `<tr><td>${esc(c.column)}</td><td class="sub" colspan="2">${esc(c.reason)}</td></tr>`)
+    .join('');
+  return `<h2>Columns${m.system ? ` <span class="sub">${esc(m.system)}</span>` : ''}</h2>
+<div class="card"><table><thead><tr><th>Column</th><th>Pipedrive field</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></div>${
+    left
+      ? `<h2>Not imported</h2><div class="card"><table><thead><tr><th>Column</th><th colspan="2">Why</th></tr></thead><tbody>${left}</tbody></table></div>`
+      : ''
+  }`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus, listStatuses, readControlFlags } from '../ops/status.js';
+import type { MappingDescription } from '../producer/mapping.js';
 import { countLiveWorkers } from './health.js';
 
 export interface Overview {
@@ -51,6 +52,8 @@ export interface ImportDetail {
   deadLetters: DeadLetterEntry[];
   /** Dead-lettered rows beyond the ones listed. */
   moreDeadLetters: number;
+  /** How the producer read the file's columns (as the dry run shows it), when the record has it. */
+  mapping?: MappingDescription;
 }
 
 export async function readImportDetail(
@@ -60,5 +63,15 @@ export async function readImportDetail(
 ): Promise<ImportDetail> {
   const status = await getStatus(ctx, importId);
   const all = await listDeadLetters(ctx, { importId });
-  return { status, deadLetters: all.slice(0, limit), moreDeadLetters: Math.max(0, all.length - limit) };
+  const mapping = (await ctx.ledger.getImport(importId))?.mapping as
+    | Partial<MappingDescription>
+    | null
+    | undefined;
+  return {
+    status,
+    deadLetters: all.slice(0, limit),
+    moreDeadLetters: Math.max(0, all.length - limit),
+    // Imports recorded before the mapping said why have no columns list: nothing to show.
+    ...(mapping && Array.isArray(mapping.columns) ? { mapping: mapping as MappingDescription } : {}),
+  };
 }
