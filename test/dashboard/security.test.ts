@@ -304,7 +304,9 @@ describe('the import detail page with hostile values', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; more');
     // The columns section shows the file's header as text.
     expect(html).not.toMatch(/<iframe/i);
-    expect(html).toContain('<td>&lt;img src=x onerror=alert(1)&gt; Email</td><td><code>person.email:work</code></td>');
+    expect(html).toContain(
+      '<td>&lt;img src=x onerror=alert(1)&gt; Email</td><td><code>person.email:work</code></td>',
+    );
     expect(html).toContain('<td>&lt;iframe src=x&gt;</td>');
   });
 });
