@@ -8,6 +8,9 @@ export const DEFAULT_CONNECTION = 'default';
 /** Connection names go into Redis keys and queue names: lower-case letters, digits, `_` and `-`, at most 32. */
 export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
+/** Names no connection may have: `dlq`'s lead queue would be the dead-letter queue (`lead-import-dlq`). */
+export const RESERVED_CONNECTION_NAMES: readonly string[] = ['dlq'];
+
 export interface OAuthConfig {
   readonly clientId: string;
   readonly clientSecret: string;

@@ -7,6 +7,7 @@ import {
   ConnectionConfig,
   type ConnectionCredentials,
   type OAuthConfig,
+  RESERVED_CONNECTION_NAMES,
 } from './connection-config.js';
 import { checkPipedriveUrl, type InsecureHosts } from './pipedrive-url.js';
 import { dailyTokenBudget, PLANS, type Plan } from './plans.js';
@@ -176,6 +177,13 @@ class ConnectionsFileReader {
         path,
         'key',
         `connection name "${name}" must be 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or digit: it becomes part of Redis keys and queue names. Rename it, e.g. "${suggestName(name)}".`,
+      );
+    }
+    if (RESERVED_CONNECTION_NAMES.includes(name)) {
+      throw this.error(
+        path,
+        'key',
+        `connection name "${name}" is reserved: its lead queue would be the dead-letter queue (lead-import-${name}). Rename it, e.g. "${name}-company".`,
       );
     }
     const who = `connection "${name}"`;

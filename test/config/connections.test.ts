@@ -164,6 +164,11 @@ describe('the connections file', () => {
       'connections.yaml:2:3: connection name "Acme Corp" must be 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or digit: it becomes part of Redis keys and queue names. Rename it, e.g. "acme-corp".',
     ],
     [
+      'the name whose queue would be the dead-letter queue',
+      'connections:\n  dlq:\n    api_token_env: X\n',
+      'connections.yaml:2:3: connection name "dlq" is reserved: its lead queue would be the dead-letter queue (lead-import-dlq). Rename it, e.g. "dlq-company".',
+    ],
+    [
       'an unknown key',
       acme('api_token_env: X', 'region: eu'),
       'connections.yaml:4:5: connection "acme": unknown key "region". Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
