@@ -442,3 +442,29 @@ describe('without a connections file', () => {
     );
   });
 });
+
+describe('the worker, until it serves each connection', () => {
+  it('serves the connection named default, with its own settings and credentials', async () => {
+    const { workerOptionsFromArgs } = await import('../../src/commands/worker.js');
+    const path = file(
+      'connections.yaml',
+      `connections:\n  default:\n    base_url: https://old.pipedrive.com\n    api_token_env: OLD_TOKEN\n    plan: premium\n    budget_reserve: 0.3\n  acme:\n    api_token_env: ACME_PIPEDRIVE_TOKEN\n`,
+    );
+    const options = workerOptionsFromArgs(
+      { values: {}, positionals: [] },
+      { PIPEDRIVE_CONNECTIONS_FILE: path, OLD_TOKEN: 'old-token', ACME_PIPEDRIVE_TOKEN: ACME_TOKEN },
+    );
+    expect(options.pipedrive).toMatchObject({ baseUrl: 'https://old.pipedrive.com', apiToken: 'old-token' });
+    expect(options).toMatchObject({ plan: 'premium', budgetReserve: 0.3 });
+  });
+
+  it("refuses a file without default rather than serve lead-import with another company's credentials", async () => {
+    const { workerOptionsFromArgs } = await import('../../src/commands/worker.js');
+    const path = file('connections.yaml', YAML);
+    expect(() =>
+      workerOptionsFromArgs({ values: {}, positionals: [] }, { PIPEDRIVE_CONNECTIONS_FILE: path, ...ENV }),
+    ).toThrow(
+      /^The worker serves only the connection named default for now \(on the lead-import queue\); PIPEDRIVE_CONNECTIONS_FILE \(.*\) defines acme, globex\./,
+    );
+  });
+});
