@@ -60,6 +60,8 @@ Tuning (mostly for tests and benchmarks):
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or the three
 PIPEDRIVE_OAUTH_* variables), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS,
 PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL.
+With PIPEDRIVE_CONNECTIONS_FILE, this version serves the connection named default (the
+lead-import queue) with that connection's settings; other connections' rows wait on their queues.
 
 Examples:
   lead-importer worker
