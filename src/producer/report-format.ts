@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
 import { formatCount, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
@@ -20,7 +21,7 @@ export function formatSummary(s: ImportSummary): string {
   const out: string[] = [];
   const encoding = `${s.encoding}, ${describeDelimiter(s.delimiter)}-separated`;
   out.push(
-    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}: ${s.file} (${formatCount(s.rows)} rows, ${encoding})`,
+    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}${s.connection === DEFAULT_CONNECTION ? '' : ` into ${s.connection}`}: ${s.file} (${formatCount(s.rows)} rows, ${encoding})`,
   );
   if (s.dryRun) {
     out.push(`  valid             ${formatCount(s.valid)}`);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { type Keys, keysFor } from './names.js';
 
 /**
@@ -53,6 +54,11 @@ export type Counter = (typeof COUNTERS)[number];
 
 export interface ImportMeta {
   importId: string;
+  /**
+   * The Pipedrive company (connection) the import's rows go to: their queue, credentials and budget.
+   * @defaultValue `default` (and records written before connections existed read as `default`)
+   */
+  connection?: string;
   fileName: string;
   fileSize: number;
   /** sha256 of the file's bytes, hex. */
@@ -65,6 +71,7 @@ export interface ImportMeta {
 }
 
 export interface ImportRecord extends ImportMeta, Record<Counter, number> {
+  connection: string;
   state: ImportState;
   /** Derived: enqueued − created − deadLettered − cancelled. */
   pending: number;
@@ -217,6 +224,7 @@ export class ImportLedger {
       await this.redis
         .multi()
         .hset(key, {
+          connection: meta.connection ?? DEFAULT_CONNECTION,
           fileName: meta.fileName,
           fileSize: meta.fileSize,
           fileHash: meta.fileHash,
@@ -451,6 +459,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
   const counters = Object.fromEntries(COUNTERS.map((c) => [c, num(c)])) as Record<Counter, number>;
   return {
     importId: raw.importId!,
+    connection: raw.connection || DEFAULT_CONNECTION,
     fileName: raw.fileName ?? '',
     fileSize: num('fileSize'),
     fileHash: raw.fileHash ?? '',

@@ -20,7 +20,11 @@ describe('--print-mapping', () => {
     const spec = checkMappingSpec(parseYaml(printed), 'printed.yaml');
     expect(spec.auto).toBe(false);
     expect(spec.ignore).toBeUndefined();
-    expect(mapColumns(spec, header, undefined).plan.matches.map((m) => m.header)).toEqual(['Title', 'Name', 'Email']);
+    expect(mapColumns(spec, header, undefined).plan.matches.map((m) => m.header)).toEqual([
+      'Title',
+      'Name',
+      'Email',
+    ]);
   });
 
   it.each(files)(
