@@ -32,6 +32,8 @@ Options:
                              response is lost (0-1)                               [0.5]
   --seed N                   seed of the fault generator (reproducible runs)      [1]
   --api-token TOKEN          API token to accept                                  [sandbox-token]
+  --company-id N             company_id that /users/me reports: sandboxes standing
+                             for different companies need different ids           [7654321]
   --no-limits                no burst, search or daily limits (tokens still counted)
   --search-lag-ms MS         delay before created objects become searchable       [0]
   --max-ignored-429 N        429s in a row before the HTML 403 block (0 = never)  [50]
@@ -49,7 +51,8 @@ Options:
 Endpoints: v1 at /api/v1 (or /v1), v2 at /api/v2, OAuth at /oauth/token.
 Control API (no auth, not rate-limited; refuses requests from other origins' web pages):
 GET /_sandbox/state, GET /_sandbox/export, POST /_sandbox/reset, POST /_sandbox/new-day,
-POST /_sandbox/exhaust-budget, GET|POST /_sandbox/config, GET /_sandbox/requests.
+POST /_sandbox/exhaust-budget, POST /_sandbox/api-token (body {"apiToken": "…"}: the old
+token is refused from then on), GET|POST /_sandbox/config, GET /_sandbox/requests.
 Keep it on loopback (or a private compose network): it has no authentication.
 
 Examples:
@@ -119,6 +122,9 @@ export function sandboxOptionsFromArgs(args: ParsedArgs): SandboxOptions {
   set('faultAfterWriteRatio', num(args, 'fault-after-write-ratio', { max: 1 }));
   set('seed', num(args, 'seed', { integer: true }));
   set('apiToken', str(args, 'api-token'));
+  const companyId = num(args, 'company-id', { integer: true });
+  if (companyId === 0) throw new UsageError('--company-id must be at least 1.');
+  set('companyId', companyId);
   if (args.values['no-limits'] === true) options.limits = false;
   if (args.values['no-campaigns'] === true) options.campaigns = false;
   set('searchLagMs', num(args, 'search-lag-ms'));
@@ -160,6 +166,7 @@ export const command: Command = {
     'fault-after-write-ratio': { type: 'string' },
     seed: { type: 'string' },
     'api-token': { type: 'string' },
+    'company-id': { type: 'string' },
     'no-limits': { type: 'boolean' },
     'no-campaigns': { type: 'boolean' },
     'search-lag-ms': { type: 'string' },
@@ -203,6 +210,7 @@ export const command: Command = {
       auth: options.auth ?? 'api_token',
       dailyTokens: state.dailyTokenLimit,
       limits: options.limits !== false,
+      companyId: sandbox.companyId,
     };
     if (args.values.json === true) {
       io.stdout.write(`${JSON.stringify(info)}\n`);

@@ -4,6 +4,7 @@
  * request pipeline and `limits.ts` for the limit model and its documented choices.
  */
 import type { RuntimeOptions, SandboxOptions } from './options.js';
+import { COMPANY } from './seed.js';
 import { type RequestLogEntry, Sandbox, type SandboxState } from './server.js';
 import type { SandboxExport } from './store.js';
 
@@ -48,8 +49,10 @@ export interface RunningSandbox {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8787`. v1 at `/api/v1` or `/v1`, v2 at `/api/v2`. */
   readonly url: string;
   readonly port: number;
-  /** The API token the sandbox accepts. */
+  /** The API token the sandbox accepts (now: {@link RunningSandbox.setApiToken} replaces it). */
   readonly apiToken: string;
+  /** The company id `GET /v1/users/me` reports (the `companyId` option). */
+  readonly companyId: number;
   /** Stops the server and frees every connection, including hanging ones. Idempotent. */
   close(): Promise<void>;
   /** The same object as `GET /_sandbox/state`. */
@@ -62,6 +65,8 @@ export interface RunningSandbox {
   newDay(): void;
   /** Spends what is left of today's budget. */
   exhaustBudget(): void;
+  /** Accepts `token` from now on and answers 401 to the previous one (a revoked token). */
+  setApiToken(token: string): void;
   /** Deactivates the user with this email (a rep who left); false when there is none. */
   deactivateUser(email: string): boolean;
   /** Changes latency, faults, limits, plan … at runtime; returns the runtime options now in force. */
@@ -79,13 +84,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return {
     url: sandbox.url,
     port: sandbox.port,
-    apiToken: options.apiToken ?? 'sandbox-token',
+    get apiToken() {
+      return sandbox.apiToken;
+    },
+    companyId: options.companyId ?? COMPANY.id,
     close: () => sandbox.close(),
     state: () => sandbox.state(),
     export: () => sandbox.export(),
     reset: () => sandbox.reset(),
     newDay: () => sandbox.newDay(),
     exhaustBudget: () => sandbox.exhaustBudget(),
+    setApiToken: (token) => sandbox.setApiToken(token),
     deactivateUser: (email) => sandbox.deactivateUser(email),
     configure: (o) => sandbox.configure(o),
     requests: () => sandbox.requests(),

@@ -2,6 +2,7 @@
  * Options of the local Pipedrive sandbox. Every knob has a default that behaves like a Lite
  * company with one seat and an API token, with no latency and no faults.
  */
+import { COMPANY } from './seed.js';
 
 export type SandboxPlan = 'lite' | 'growth' | 'premium' | 'ultimate';
 export type SandboxAuth = 'api_token' | 'oauth';
@@ -53,8 +54,16 @@ export interface SandboxOptions {
   faultAfterWriteRatio?: number;
   /** Seed of the fault and jitter generators, for reproducible runs. @defaultValue 1 */
   seed?: number;
-  /** The API token accepted in `x-api-token` or `?api_token=`. @defaultValue 'sandbox-token' */
+  /**
+   * The API token accepted in `x-api-token` or `?api_token=`; {@link Sandbox.setApiToken} (`POST /_sandbox/api-token`)
+   * replaces it at runtime, as when a company revokes a token. @defaultValue 'sandbox-token'
+   */
   apiToken?: string;
+  /**
+   * The company's id (`company_id` of `GET /v1/users/me`): workers keep budgets, caches and locks per company, so
+   * sandboxes that stand for different companies need different ids. A positive integer. @defaultValue 7654321
+   */
+  companyId?: number;
   /** `false` turns off burst, search and daily limits (tokens are still counted). @defaultValue true */
   limits?: boolean;
   /** OAuth client accepted by `POST /oauth/token`. */
@@ -161,6 +170,7 @@ export interface ResolvedOptions {
   faultAfterWriteRatio: number;
   seed: number;
   apiToken: string;
+  companyId: number;
   limits: boolean;
   oauth: Required<SandboxOAuthOptions>;
   searchLagMs: number;
@@ -223,6 +233,10 @@ export function resolveOptions(options: SandboxOptions = {}, base?: ResolvedOpti
     true,
   );
   if (resetHour > 23) throw new SandboxOptionError('budgetResetHourUtc must be between 0 and 23');
+  const companyId = nonNegative('companyId', options.companyId, base?.companyId ?? COMPANY.id, true);
+  if (companyId < 1 || companyId > Number.MAX_SAFE_INTEGER) {
+    throw new SandboxOptionError(`companyId must be a positive integer, got ${String(options.companyId)}`);
+  }
   const campaigns = options.campaigns ?? base?.campaigns ?? true;
   if (typeof campaigns !== 'boolean') {
     throw new SandboxOptionError(`campaigns must be true or false, got ${String(options.campaigns)}`);
@@ -250,6 +264,7 @@ export function resolveOptions(options: SandboxOptions = {}, base?: ResolvedOpti
     ),
     seed: nonNegative('seed', options.seed, base?.seed ?? 1, true),
     apiToken: options.apiToken ?? base?.apiToken ?? 'sandbox-token',
+    companyId,
     limits: options.limits ?? base?.limits ?? true,
     oauth: {
       clientId: options.oauth?.clientId ?? base?.oauth.clientId ?? 'sandbox-client',

@@ -45,7 +45,8 @@ const SEED_USERS: readonly SeedUser[] = [
 /** The authenticated user (`GET /v1/users/me`). */
 export const ME_USER_ID = 1;
 
-export function seedUsers(): User[] {
+/** The company's users; `companyId` is what `/users/me` reports as `company_id` (the sandbox's `companyId` option). */
+export function seedUsers(companyId: number = COMPANY.id): User[] {
   return SEED_USERS.map((u) => ({
     id: u.id,
     name: u.name,
@@ -68,7 +69,7 @@ export function seedUsers(): User[] {
     is_you: u.id === ME_USER_ID,
     is_deleted: false,
     is_admin: u.admin ? 1 : 0,
-    company_id: COMPANY.id,
+    company_id: companyId,
     company_name: COMPANY.name,
     company_domain: COMPANY.domain,
     company_country: COMPANY.country,

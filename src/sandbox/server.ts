@@ -157,6 +157,7 @@ export class Sandbox {
       () => this.options.now(),
       () => this.options.plan,
       () => this.options.searchLagMs,
+      this.options.companyId,
     );
     this.limits = new Limits(() => this.options);
     this.faults = new FaultInjector(this.options.seed);
@@ -254,6 +255,22 @@ export class Sandbox {
 
   exhaustBudget(): void {
     this.limits.exhaustBudget();
+  }
+
+  /** The API token the sandbox accepts now. */
+  get apiToken(): string {
+    return this.options.apiToken;
+  }
+
+  /**
+   * Accepts `token` from now on and refuses the one before it (401), as when a company revokes an API token and
+   * issues another. Requests already past authentication finish.
+   */
+  setApiToken(token: string): void {
+    if (typeof token !== 'string' || token.trim() === '' || /\s/.test(token)) {
+      throw new SandboxOptionError('apiToken must be a non-empty string without spaces');
+    }
+    this.options = { ...this.options, apiToken: token };
   }
 
   /**
@@ -526,6 +543,23 @@ export class Sandbox {
           ? json(200, { deactivated: email })
           : json(404, { error: `No user with email "${email}"` });
       }
+      case 'POST /_sandbox/api-token': {
+        // The token is a secret like any other: it comes in the body, never in the URL, and is never echoed.
+        let body: unknown;
+        try {
+          body = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+        } catch {
+          return json(400, { error: 'Body must be a JSON object: {"apiToken": "…"}' });
+        }
+        const token = (body as { apiToken?: unknown } | null)?.apiToken;
+        try {
+          this.setApiToken(token as string);
+        } catch (err) {
+          if (err instanceof SandboxOptionError) return json(400, { error: err.message });
+          throw err;
+        }
+        return json(200, { rotated: true });
+      }
       case 'GET /_sandbox/config':
         return json(200, this.runtimeOptions());
       case 'POST /_sandbox/config': {
@@ -560,6 +594,7 @@ export class Sandbox {
             'POST /_sandbox/new-day',
             'POST /_sandbox/exhaust-budget',
             'POST /_sandbox/deactivate-user?email=…',
+            'POST /_sandbox/api-token',
             'GET /_sandbox/config',
             'POST /_sandbox/config',
             'GET /_sandbox/requests',

@@ -146,8 +146,9 @@ export class SandboxStore {
     private readonly now: () => number,
     private readonly plan: () => SandboxPlan,
     private readonly searchLagMs: () => number,
+    companyId?: number,
   ) {
-    for (const u of seedUsers()) this.users.set(u.id, u);
+    for (const u of seedUsers(companyId)) this.users.set(u.id, u);
     for (const l of seedLeadLabels()) this.leadLabels.set(l.id, l);
   }
 
