@@ -27,7 +27,8 @@ interface ConnectionSnapshot {
 type ImportTotals = Map<string, { imports: Record<string, number>; rows: Record<RowOutcome, number> }>;
 
 interface Snapshot {
-  counters: Record<string, number>;
+  /** The workers' counters by connection (`default` alone for one company). */
+  counters: Map<string, Record<string, number>>;
   deadLetterJobs: Record<string, number>;
   workers: number;
   connections: ConnectionSnapshot[];
@@ -68,15 +69,41 @@ class SnapshotMetric {
   }
 }
 
-/** Counters from the recorder's hash whose field starts with `head|`, split into label values. */
-function fieldSamples(counters: Record<string, number>, head: string, labelNames: string[]): Sample[] {
+/**
+ * Counters from the recorders' hashes whose field starts with `head|`, split into label values, with each
+ * connection's labels (`by`) first.
+ */
+function fieldSamples(
+  counters: Map<string, Record<string, number>>,
+  by: (connection: string) => Labels,
+  head: string,
+  labelNames: string[],
+): Sample[] {
   const out: Sample[] = [];
-  for (const [field, value] of Object.entries(counters)) {
-    const parts = field.split('|');
-    if (parts[0] !== head || parts.length !== labelNames.length + 1) continue;
-    out.push({ labels: Object.fromEntries(labelNames.map((l, i) => [l, parts[i + 1]!])), value });
+  for (const [connection, fields] of counters) {
+    for (const [field, value] of Object.entries(fields)) {
+      const parts = field.split('|');
+      if (parts[0] !== head || parts.length !== labelNames.length + 1) continue;
+      out.push({
+        labels: { ...by(connection), ...Object.fromEntries(labelNames.map((l, i) => [l, parts[i + 1]!])) },
+        value,
+      });
+    }
   }
   return out.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+}
+
+/** One sample per connection of the counter `field`. */
+function perConnection(
+  counters: Map<string, Record<string, number>>,
+  by: (connection: string) => Labels,
+  field: string,
+  labels: Labels = {},
+): Sample[] {
+  return [...counters].map(([connection, fields]) => ({
+    labels: { ...by(connection), ...labels },
+    value: fields[field] ?? 0,
+  }));
 }
 
 /**
@@ -91,7 +118,7 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
   // One Redis round of reads per scrape, shared by every family of that scrape.
   let pending: Promise<Snapshot> | undefined;
   const load = () => {
-    pending ??= takeSnapshot(ctx, workerFreshMs).finally(() => {
+    pending ??= takeSnapshot(ctx, workerFreshMs, servesManyCompanies(ctx.connections)).finally(() => {
       setImmediate(() => {
         pending = undefined;
       });
@@ -153,18 +180,20 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
   add('lead_importer_workers', 'Worker processes seen within the freshness window.', 'gauge', (s) => [
     { labels: {}, value: s.workers },
   ]);
-  add('lead_importer_leads_created_total', 'Leads created in Pipedrive.', 'counter', (s) => [
-    { labels: {}, value: s.counters['outcome|created'] ?? 0 },
-  ]);
+  // The workers' counters below carry `connection` by the same rule (each connection's workers count in a hash
+  // of their own, `connectionMetrics`).
+  add('lead_importer_leads_created_total', 'Leads created in Pipedrive.', 'counter', (s) =>
+    perConnection(s.counters, by, 'outcome|created'),
+  );
   add(
     'lead_importer_rows_rejected_total',
     'CSV rows rejected by validation (never enqueued).',
     'counter',
-    (s) => [{ labels: {}, value: s.counters['outcome|rejected'] ?? 0 }],
+    (s) => perConnection(s.counters, by, 'outcome|rejected'),
   );
-  add('lead_importer_rows_dead_lettered_total', 'Rows moved to the dead-letter queue.', 'counter', (s) => [
-    { labels: {}, value: s.counters['outcome|deadLettered'] ?? 0 },
-  ]);
+  add('lead_importer_rows_dead_lettered_total', 'Rows moved to the dead-letter queue.', 'counter', (s) =>
+    perConnection(s.counters, by, 'outcome|deadLettered'),
+  );
   add(
     'lead_importer_contacts_total',
     'Persons and organizations: created, reused, or reused and filled (--update-contacts fill-empty).',
@@ -179,25 +208,24 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
           ['person', 'filled', 'personFilled'],
           ['organization', 'filled', 'organizationFilled'],
         ] as const
-      ).map(([kind, result, field]) => ({
-        labels: { kind, result },
-        value: s.counters[`outcome|${field}`] ?? 0,
-      })),
+      ).flatMap(([kind, result, field]) =>
+        perConnection(s.counters, by, `outcome|${field}`, { kind, result }),
+      ),
   );
   add(
     'lead_importer_pipedrive_calls_total',
     'Pipedrive API calls by operation and HTTP status (0: no response).',
     'counter',
-    (s) => fieldSamples(s.counters, 'calls', ['operation', 'status']),
+    (s) => fieldSamples(s.counters, by, 'calls', ['operation', 'status']),
   );
   add('lead_importer_pipedrive_rate_limited_total', 'Pipedrive 429 answers by scope.', 'counter', (s) =>
-    fieldSamples(s.counters, 'rate_limited', ['scope']),
+    fieldSamples(s.counters, by, 'rate_limited', ['scope']),
   );
   add(
     'lead_importer_pipedrive_tokens_spent_total',
     'Daily-budget tokens spent, by operation.',
     'counter',
-    (s) => fieldSamples(s.counters, 'tokens', ['operation']),
+    (s) => fieldSamples(s.counters, by, 'tokens', ['operation']),
   );
   add(
     'lead_importer_budget_tokens_limit',
@@ -221,14 +249,14 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
     'lead_importer_pipedrive_call_duration_seconds',
     'Pipedrive call latency by operation.',
     'histogram',
-    (s) => latencySamples(s.counters),
+    (s) => [...s.counters].flatMap(([connection, fields]) => latencySamples(fields, by(connection))),
   );
   return registry;
 }
 
 const HISTOGRAM = 'lead_importer_pipedrive_call_duration_seconds';
 
-function latencySamples(counters: Record<string, number>): Sample[] {
+function latencySamples(counters: Record<string, number>, labels: Labels): Sample[] {
   const operations = new Set<string>();
   for (const field of Object.keys(counters)) {
     const [head, operation] = field.split('|');
@@ -239,31 +267,50 @@ function latencySamples(counters: Record<string, number>): Sample[] {
     for (const le of LATENCY_BUCKETS_MS) {
       out.push({
         metricName: `${HISTOGRAM}_bucket`,
-        labels: { operation, le: le / 1000 },
+        labels: { ...labels, operation, le: le / 1000 },
         value: counters[`latency|${operation}|${le}`] ?? 0,
       });
     }
     const count = counters[`latency|${operation}|+Inf`] ?? 0;
-    out.push({ metricName: `${HISTOGRAM}_bucket`, labels: { operation, le: '+Inf' }, value: count });
+    out.push({
+      metricName: `${HISTOGRAM}_bucket`,
+      labels: { ...labels, operation, le: '+Inf' },
+      value: count,
+    });
     out.push({
       metricName: `${HISTOGRAM}_sum`,
-      labels: { operation },
+      labels: { ...labels, operation },
       value: (counters[`latency_sum|${operation}`] ?? 0) / 1000,
     });
-    out.push({ metricName: `${HISTOGRAM}_count`, labels: { operation }, value: count });
+    out.push({ metricName: `${HISTOGRAM}_count`, labels: { ...labels, operation }, value: count });
   }
   return out;
 }
 
-async function takeSnapshot(ctx: OpsContext, workerFreshMs: number): Promise<Snapshot> {
+async function takeSnapshot(ctx: OpsContext, workerFreshMs: number, many: boolean): Promise<Snapshot> {
   const [counters, deadLetterJobs, workers, connections, imports] = await Promise.all([
-    readMetrics(ctx.redis, ctx.prefix),
+    workerCounters(ctx, many),
     ctx.deadLetterQueue.getJobCounts(...JOB_STATES),
     countLiveWorkers(ctx, workerFreshMs),
     Promise.all(ctx.connections.map((c) => connectionSnapshot(ctx, c))),
     importTotals(ctx),
   ]);
   return { counters, deadLetterJobs, workers, connections, imports };
+}
+
+/**
+ * The workers' counters by connection: `default`'s alone for one company (as before connections); with several,
+ * each configured connection's, and `default`'s too when it holds counters but is no longer configured (counters
+ * must not vanish from a scrape).
+ */
+async function workerCounters(ctx: OpsContext, many: boolean): Promise<Map<string, Record<string, number>>> {
+  const names = many ? [...new Set([...ctx.connections, DEFAULT_CONNECTION])] : [DEFAULT_CONNECTION];
+  const read = await Promise.all(names.map((c) => readMetrics(ctx.redis, ctx.prefix, c)));
+  return new Map(
+    names
+      .map((c, i) => [c, read[i]!] as const)
+      .filter(([c, fields]) => ctx.connections.includes(c) || !many || Object.keys(fields).length > 0),
+  );
 }
 
 async function connectionSnapshot(ctx: OpsContext, connection: string): Promise<ConnectionSnapshot> {

@@ -169,13 +169,11 @@ export async function openOps(
 }
 
 /**
- * Today's budget as the workers publish and count it (see `readBudget` in src/worker/budget-reader.ts). Workers
- * publish the `default` connection's budget only, for now: another connection's reads as unknown until workers
- * serve it and publish its budget (in its `connectionControl` hash).
+ * Today's budget of a connection as its workers publish and count it (see `readBudget` in
+ * src/worker/budget-reader.ts), from the connection's `connectionControl` hash; unknown until a worker serves it.
  */
 export function budgetFromWorkers(redis: Redis, prefix: string): BudgetReader {
-  return async (connection = DEFAULT_CONNECTION) =>
-    connection === DEFAULT_CONNECTION ? readWorkersBudget(redis, prefix) : null;
+  return async (connection = DEFAULT_CONNECTION) => readWorkersBudget(redis, prefix, connection);
 }
 
 /** Opens a context for `fn` and closes it afterwards, whatever happens. */

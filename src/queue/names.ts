@@ -115,8 +115,16 @@ export function keysFor(prefix: string) {
       connection === DEFAULT_CONNECTION
         ? `${prefix}:control`
         : `${prefix}:control:${assertConnectionName(connection)}`,
-    /** Aggregated metrics counters written by workers, read by the dashboard. */
+    /** Aggregated metrics counters written by workers, read by the dashboard (the `default` connection's). */
     metrics: `${prefix}:metrics`,
+    /**
+     * One connection's worker counters (calls, tokens, latency, outcomes, rate limits): {@link metrics} itself for
+     * `default`, where today's workers write them, and a hash of its own for every other connection.
+     */
+    connectionMetrics: (connection: string) =>
+      connection === DEFAULT_CONNECTION
+        ? `${prefix}:metrics`
+        : `${prefix}:metrics:${assertConnectionName(connection)}`,
     /** Worker heartbeats: sorted set of worker id by last-seen ms. */
     workers: `${prefix}:workers`,
   };

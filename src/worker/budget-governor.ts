@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
 import { keysFor } from '../queue/names.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
 /**
  * Admission for one call, in one Redis round trip, at the moment it is about to be sent:
- * 1. the global pause after a 429 (control hash `rateLimitedUntil`);
+ * 1. the connection's pause after a 429 (its control hash, `rateLimitedUntil`);
  * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets of send times, for
  *    all calls and for searches): bottleneck's `minTime` spaces calls evenly, but a process
  *    that stalls (GC, a busy machine) fires its delayed calls together, and this catches that;
@@ -112,8 +113,16 @@ export interface WindowCheck {
 export interface BudgetGovernorOptions {
   redis: Redis;
   prefix: string;
-  /** Budget and caches are per company: `/users/me` → `company_id`. */
+  /**
+   * Budget and caches are per company: `/users/me` → `company_id`. Two connections of one company share
+   * the budget; different companies never do.
+   */
   companyKey: string;
+  /**
+   * The connection whose calls a 429 pauses (`rateLimitedUntil` in its control hash): burst windows are per
+   * token, so one company's 429 never holds another's calls. @defaultValue `default`
+   */
+  connection?: string;
   /** The company's daily tokens (30,000 × plan multiplier × seats, or `PIPEDRIVE_DAILY_TOKENS`). */
   dailyTokens: number;
   /** Share kept for the company's other integrations, 0–1. @defaultValue 0.1 */
@@ -151,10 +160,13 @@ export class BudgetGovernor {
   private readonly redis: GovernorRedis;
   private readonly keys: ReturnType<typeof keysFor>;
   private readonly now: () => number;
+  /** The connection's control hash: where its 429 pause is kept. */
+  private readonly controlKey: string;
 
   constructor(private readonly options: BudgetGovernorOptions) {
     this.companyKey = options.companyKey;
     this.keys = keysFor(options.prefix);
+    this.controlKey = this.keys.connectionControl(options.connection ?? DEFAULT_CONNECTION);
     this.now = options.now ?? Date.now;
     const redis = options.redis;
     if (!('budgetAdmit' in redis)) {
@@ -186,9 +198,9 @@ export class BudgetGovernor {
   async admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
     const [kind, a, b] = await this.redis.budgetAdmit(
       this.currentKey(),
-      this.keys.control,
-      window?.callsKey ?? this.keys.control,
-      window?.searchKey ?? this.keys.control,
+      this.controlKey,
+      window?.callsKey ?? this.controlKey,
+      window?.searchKey ?? this.controlKey,
       cost,
       this.options.dailyTokens,
       this.options.reserve,
@@ -256,9 +268,9 @@ export class BudgetGovernor {
     return false;
   }
 
-  /** Pauses every call of every worker for `ms` (never shortens a longer pause). */
+  /** Pauses every call of the connection's workers for `ms` (never shortens a longer pause). */
   async pauseCalls(ms: number, scope: string): Promise<number> {
-    return this.redis.budgetPause(this.keys.control, Math.max(0, Math.round(ms)), scope);
+    return this.redis.budgetPause(this.controlKey, Math.max(0, Math.round(ms)), scope);
   }
 
   async status(): Promise<BudgetStatus> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { keysFor } from '../queue/names.js';
 import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
@@ -14,7 +15,7 @@ export interface BudgetReading {
   resetsAt: number;
 }
 
-/** Fields a worker publishes in the control hash so readers can find the company's budget. */
+/** Fields a worker publishes in its connection's control hash so readers can find the company's budget. */
 export interface PublishedBudget {
   companyKey: string;
   dailyTokens: number;
@@ -22,8 +23,18 @@ export interface PublishedBudget {
   resetUtc: string;
 }
 
-export async function publishBudget(redis: Redis, prefix: string, budget: PublishedBudget): Promise<void> {
-  await redis.hset(keysFor(prefix).control, {
+/**
+ * Publishes where a connection's budget is kept, in the connection's own control hash (`connectionControl`:
+ * `control` itself for `default`). Two connections of one company publish the same company key, so both read
+ * the one budget they share.
+ */
+export async function publishBudget(
+  redis: Redis,
+  prefix: string,
+  budget: PublishedBudget,
+  connection: string = DEFAULT_CONNECTION,
+): Promise<void> {
+  await redis.hset(keysFor(prefix).connectionControl(connection), {
     companyKey: budget.companyKey,
     budgetDailyTokens: budget.dailyTokens,
     budgetReserve: budget.reserve,
@@ -32,18 +43,19 @@ export async function publishBudget(redis: Redis, prefix: string, budget: Publis
 }
 
 /**
- * Reads today's budget exactly as the workers count it (`null` before any worker has started):
- * the one reader behind `status`, the imports page and `/metrics`. It takes the company, daily
+ * Reads a connection's budget today exactly as its workers count it (`null` before any worker of the connection
+ * has started): the one reader behind `status`, the imports page and `/metrics`. It takes the company, daily
  * tokens, reserve and reset time from what the workers published, not from the reader's own
  * configuration, which may differ (another machine, another `--budget-reserve`).
  */
 export async function readBudget(
   redis: Redis,
   prefix: string,
+  connection: string = DEFAULT_CONNECTION,
   now = Date.now(),
 ): Promise<BudgetReading | null> {
   const [companyKey, dailyTokens, reserve, resetUtc] = await redis.hmget(
-    keysFor(prefix).control,
+    keysFor(prefix).connectionControl(connection),
     'companyKey',
     'budgetDailyTokens',
     'budgetReserve',

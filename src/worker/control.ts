@@ -1,9 +1,12 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { keysFor } from '../queue/names.js';
 
 /**
- * The control hash (`{prefix}:control`): global flags every worker, `status` and the dashboard
- * read. Workers write the fields below; an operator's `pause`/`resume` may add its own.
+ * A connection's control hash (`connectionControl`: `{prefix}:control` for `default`,
+ * `{prefix}:control:{name}` for the others): the flags every worker of the connection, `status` and the
+ * dashboard read. Workers write the fields below; an operator's `pause`/`resume` adds its own to
+ * `{prefix}:control` (every connection's).
  *
  * | field               | meaning                                                                    |
  * |---------------------|----------------------------------------------------------------------------|
@@ -28,8 +31,13 @@ export interface ControlState {
   rateLimitScope?: string;
 }
 
-export async function readControl(redis: Redis, prefix: string): Promise<ControlState> {
-  const raw = await redis.hgetall(keysFor(prefix).control);
+/** A connection's flags (`default`'s when none is named). */
+export async function readControl(
+  redis: Redis,
+  prefix: string,
+  connection: string = DEFAULT_CONNECTION,
+): Promise<ControlState> {
+  const raw = await redis.hgetall(keysFor(prefix).connectionControl(connection));
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const state: ControlState = {};
   if (raw.blockedReason) state.blockedReason = raw.blockedReason;

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
 import { keysFor } from '../queue/names.js';
@@ -32,6 +33,12 @@ export interface ProbeResult {
 export interface ProcessingControlOptions {
   redis: Redis;
   prefix: string;
+  /**
+   * The connection whose rows this controls: its flags live in its own control hash and its holds on its own
+   * queue, so one company's block or budget wait never stops another's rows. @defaultValue `default`
+   */
+  connection?: string;
+  /** The connection's lead queue. */
   queue: Queue;
   /** Known once the startup probe has named the company. */
   governor: () => BudgetGovernor | undefined;
@@ -47,7 +54,8 @@ export interface ProcessingControlOptions {
 }
 
 /**
- * What stops every worker at once, and what starts them again:
+ * What stops every worker of one connection at once, and what starts them again (the connection's queue and
+ * control hash only: other connections' rows go on):
  * - a 429 or an edge block: BullMQ's queue-wide rate limit for the time Pipedrive asked;
  * - a spent daily budget: the same, until the next budget day, plus `budgetWaitUntil` in the
  *   control hash ("waiting for budget until …"); one worker probes now and then and reopens
@@ -59,6 +67,9 @@ export interface ProcessingControlOptions {
 export class ProcessingControl {
   private readonly keys: ReturnType<typeof keysFor>;
   private readonly redis: HoldRedis;
+  private readonly connection: string;
+  /** The connection's control hash. */
+  private readonly controlKey: string;
   private budgetTimer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -69,6 +80,8 @@ export class ProcessingControl {
 
   constructor(private readonly options: ProcessingControlOptions) {
     this.keys = keysFor(options.prefix);
+    this.connection = options.connection ?? DEFAULT_CONNECTION;
+    this.controlKey = this.keys.connectionControl(this.connection);
     if (!('queueHold' in options.redis)) {
       options.redis.defineCommand('queueHold', { numberOfKeys: 1, lua: HOLD_LUA });
     }
@@ -95,7 +108,7 @@ export class ProcessingControl {
     this.pollTimer.unref();
   }
 
-  /** No worker fetches a job for `ms` (BullMQ's queue rate limit), never shortening a longer hold. */
+  /** No worker fetches a job of the connection for `ms` (BullMQ's queue rate limit), never shortening a longer hold. */
   async holdQueue(ms: number): Promise<void> {
     const limiterKey = this.options.queue.keys.limiter!;
     await this.redis.queueHold(limiterKey, Math.max(1, Math.round(ms)), String(Number.MAX_SAFE_INTEGER));
@@ -103,7 +116,7 @@ export class ProcessingControl {
 
   async waitForBudget(untilMs: number, used: number, limit: number): Promise<void> {
     const reason = `daily token budget spent (${used.toLocaleString('en')} of ${limit.toLocaleString('en')} tokens)`;
-    const control = this.keys.control;
+    const control = this.controlKey;
     const current = Number(await this.redis.hget(control, 'budgetWaitUntil')) || 0;
     if (current < untilMs) {
       await this.redis.hset(control, { budgetWaitUntil: untilMs, budgetWaitReason: reason });
@@ -119,16 +132,13 @@ export class ProcessingControl {
     this.startBudgetProbe();
   }
 
-  /** A rejected token: stop this process, pause everyone, say why once. */
+  /** A rejected token: stop this connection in this process, pause its queue for everyone, say why once. */
   async blockForAuth(err: unknown, kind: 'auth' | 'payment'): Promise<void> {
     const wasBlocked = this.locallyBlocked;
     this.locallyBlocked = true;
     if (!wasBlocked) await this.options.onLocalBlock(true);
-    const reason =
-      kind === 'auth'
-        ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
-        : 'Pipedrive says the company account is not open (402: trial over or unpaid). Processing resumes once the account works again.';
-    const control = this.keys.control;
+    const reason = blockReason(this.connection, kind);
+    const control = this.controlKey;
     const first = await this.redis.hsetnx(control, 'blockedReason', reason);
     await this.redis.hset(control, { blockedKind: 'auth', blockedAt: Date.now() });
     if (!(await this.options.queue.isPaused())) {
@@ -149,12 +159,12 @@ export class ProcessingControl {
       await this.options.onLocalBlock(false);
     }
     this.stopAuthProbe();
-    const state = await readControl(this.options.redis, this.options.prefix);
+    const state = await readControl(this.options.redis, this.options.prefix, this.connection);
     if (state.blockedKind !== 'auth') return;
-    await this.redis.hdel(this.keys.control, 'blockedReason', 'blockedKind', 'blockedAt');
+    await this.redis.hdel(this.controlKey, 'blockedReason', 'blockedKind', 'blockedAt');
     if (state.pausedBy === 'auth') {
       await this.options.queue.resume();
-      await this.redis.hdel(this.keys.control, 'pausedBy');
+      await this.redis.hdel(this.controlKey, 'pausedBy');
     }
     this.options.logger.info('Pipedrive accepts the token: block lifted, processing resumes');
   }
@@ -167,7 +177,7 @@ export class ProcessingControl {
 
   private async poll(): Promise<void> {
     if (this.closed) return;
-    const state = await readControl(this.options.redis, this.options.prefix);
+    const state = await readControl(this.options.redis, this.options.prefix, this.connection);
     if (state.blockedKind === 'auth' && !this.locallyBlocked) {
       // Another worker's token was rejected; if ours works, lift the block.
       if (Date.now() - this.lastAuthProbeAt < this.options.authProbeIntervalMs) return;
@@ -188,7 +198,7 @@ export class ProcessingControl {
   }
 
   private async probeBudget(): Promise<void> {
-    const control = this.keys.control;
+    const control = this.controlKey;
     const until = Number(await this.redis.hget(control, 'budgetWaitUntil')) || 0;
     if (until <= Date.now()) {
       // The budget day turned: the hold has expired with it.
@@ -199,9 +209,13 @@ export class ProcessingControl {
     }
     const governor = this.options.governor();
     if (!governor) return;
-    // One prober for all workers per interval.
+    // One prober per connection for all workers per interval: each connection's queue is held on its own.
     const lock = await this.options.locks.tryAcquire(
-      this.keys.lock(governor.companyKey, 'budget-probe', 'all'),
+      this.keys.lock(
+        governor.companyKey,
+        'budget-probe',
+        this.connection === DEFAULT_CONNECTION ? 'all' : this.connection,
+      ),
       Math.max(1000, this.options.budgetProbeIntervalMs - 100),
     );
     if (!lock) return;
@@ -238,4 +252,18 @@ export class ProcessingControl {
     if (this.closed) return;
     this.options.logger.warn({ err }, 'Control check failed; will try again');
   }
+}
+
+/**
+ * Why a connection is blocked, for `status`, the imports page and the one fatal log line. `default` without a
+ * connections file keeps the words today's operators know; a named connection says which company and how its
+ * workers pick up a fixed token (SIGHUP re-reads the connections file and the files it names).
+ */
+export function blockReason(connection: string, kind: 'auth' | 'payment'): string {
+  if (kind === 'payment') {
+    return `Pipedrive says the company account${connection === DEFAULT_CONNECTION ? '' : ` of connection "${connection}"`} is not open (402: trial over or unpaid). Processing resumes once the account works again.`;
+  }
+  return connection === DEFAULT_CONNECTION
+    ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
+    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token its connections-file entry names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
 }

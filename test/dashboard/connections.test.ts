@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { type SeedRow, seedImport } from '../ops/seed.js';
@@ -158,5 +159,62 @@ describe('the imports page of a deployment serving several companies', () => {
     } finally {
       await redis.hdel(ctx.keys.connectionControl('globex'), 'blockedReason');
     }
+  });
+
+  it("/metrics counts each connection's worker calls, tokens, latency, outcomes and rate limits under its name", async () => {
+    const recorder = new MetricsRecorder(redis, ctx.prefix, 0);
+    recorder.connection('acme').recordCall('leads.create', 201, 120, 10);
+    recorder.connection('acme').recordOutcome('created');
+    recorder.connection('globex').recordCall('leads.create', 201, 40, 10);
+    recorder.connection('globex').recordCall('leads.create', 429, 5, 0);
+    recorder.connection('globex').recordRateLimited('burst');
+    recorder.recordOutcome('created', 2);
+    await recorder.close();
+
+    const { samples } = parsePrometheusText(await (await fetch(`${dashboard.url}/metrics`)).text());
+    const value = (name: string, labels: Record<string, string>) => sampleValue(samples, name, labels);
+    expect(value('lead_importer_leads_created_total', { connection: 'acme' })).toBe(1);
+    expect(value('lead_importer_leads_created_total', { connection: 'globex' })).toBe(0);
+    expect(value('lead_importer_leads_created_total', { connection: 'default' })).toBe(2);
+    expect(
+      value('lead_importer_pipedrive_calls_total', {
+        connection: 'globex',
+        operation: 'leads.create',
+        status: '429',
+      }),
+    ).toBe(1);
+    expect(
+      samples.some(
+        (s) =>
+          s.name === 'lead_importer_pipedrive_calls_total' &&
+          s.labels.connection === 'acme' &&
+          s.labels.status === '429',
+      ),
+    ).toBe(false);
+    expect(
+      value('lead_importer_pipedrive_tokens_spent_total', { connection: 'acme', operation: 'leads.create' }),
+    ).toBe(10);
+    expect(
+      value('lead_importer_pipedrive_rate_limited_total', { connection: 'globex', scope: 'burst' }),
+    ).toBe(1);
+    expect(
+      value('lead_importer_pipedrive_call_duration_seconds_bucket', {
+        connection: 'acme',
+        operation: 'leads.create',
+        le: '0.1',
+      }),
+    ).toBe(0);
+    expect(
+      value('lead_importer_pipedrive_call_duration_seconds_count', {
+        connection: 'acme',
+        operation: 'leads.create',
+      }),
+    ).toBe(1);
+    // Every worker counter of a deployment of several companies carries the label.
+    const unlabelled = samples.filter(
+      (s) =>
+        /^lead_importer_(pipedrive|leads|rows|contacts)_/.test(s.name) && s.labels.connection === undefined,
+    );
+    expect(unlabelled).toEqual([]);
   });
 });

@@ -134,6 +134,49 @@ describe('readBudget', () => {
   });
 });
 
+describe('budgets of several connections', () => {
+  it("reads each connection's budget where its workers published it: one company's spending is not another's", async () => {
+    const prefix = uniquePrefix();
+    const publish = (connection: string, companyKey: string, dailyTokens: number) =>
+      publishBudget(redis, prefix, { companyKey, dailyTokens, reserve: 0, resetUtc: '00:00' }, connection);
+    await publish('acme', 'c1', 1000);
+    await publish('globex', 'c2', 500);
+    // A second connection of acme's company (another token) shares its budget.
+    await publish('acme-eu', 'c1', 1000);
+    await new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey: 'c1',
+      dailyTokens: 1000,
+      reserve: 0,
+      resetOffsetMs: 0,
+    }).admit(300);
+
+    expect(await readBudget(redis, prefix, 'acme')).toMatchObject({ limit: 1000, used: 300, left: 700 });
+    expect(await readBudget(redis, prefix, 'acme-eu')).toMatchObject({ used: 300, left: 700 });
+    expect(await readBudget(redis, prefix, 'globex')).toMatchObject({ limit: 500, used: 0, left: 500 });
+    expect(await readBudget(redis, prefix)).toBeNull();
+  });
+
+  it("keeps a connection's 429 pause to that connection", async () => {
+    const prefix = uniquePrefix();
+    const of = (connection: string) =>
+      new BudgetGovernor({
+        redis,
+        prefix,
+        companyKey: 'c1',
+        dailyTokens: 1000,
+        reserve: 0,
+        resetOffsetMs: 0,
+        connection,
+      });
+    await of('acme').pauseCalls(5000, 'burst');
+    expect((await of('acme').admit(1)).kind).toBe('paused');
+    expect((await of('globex').admit(1)).kind).toBe('admitted');
+    expect((await of('default').admit(1)).kind).toBe('admitted');
+  });
+});
+
 describe('BudgetGovernor rolling windows', () => {
   it('admits at most the cap of calls in any 2 s, and says how long until the oldest leaves', async () => {
     const { governor: g, prefix } = governor({ dailyTokens: 1000 });
