@@ -47,13 +47,21 @@ export interface LeadWorkerOptions {
   prefix?: string;
   /** How to reach Pipedrive (base URL, token or OAuth, timeout); the worker adds its `onResponse` hook. */
   pipedrive: Omit<PipedriveClientOptions, 'onResponse'>;
+  /**
+   * The connection (Pipedrive company) served: its queue (`lead-import` for `default`, `lead-import-<name>`
+   * otherwise), control hash and counters. @defaultValue `default`
+   */
+  connection?: string;
   /** Pipedrive plan: burst limit and default daily budget. @defaultValue `lite` */
   plan?: Plan;
   /** API token or OAuth: OAuth apps get 4× the burst limit. @defaultValue `api_token` */
   auth?: AuthKind;
   /** The company's daily token budget. @defaultValue 30,000 × plan multiplier × 1 seat */
   dailyTokens?: number;
-  /** Jobs one process works on at once. @defaultValue 8 */
+  /**
+   * Rows one process works on at once, in all: the connections it serves share them in turn
+   * (see `concurrency-permits.ts`). @defaultValue 8
+   */
   concurrency?: number;
   /** @defaultValue `auto` */
   warmCache?: WarmCacheMode;

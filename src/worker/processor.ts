@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
-import type { MetricsRecorder } from '../metrics/recorder.js';
+import type { ConnectionMetrics } from '../metrics/recorder.js';
 import {
   isAbortedError,
   isAuthError,
@@ -47,7 +47,7 @@ export interface LeadProcessorDeps {
   warmer: CacheWarmer;
   deadLetters: DeadLetterWriter;
   control: ProcessingControl;
-  metrics: MetricsRecorder;
+  metrics: ConnectionMetrics;
   logger: Logger;
   /** A row re-queued by rate limits more often than this is dead-lettered. */
   maxRateLimitRequeues: number;

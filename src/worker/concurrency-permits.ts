@@ -1,0 +1,129 @@
+/** Gives the permit back; idempotent. */
+export type ReleasePermit = () => void;
+
+interface Waiter {
+  grant: (release: ReleasePermit) => void;
+}
+
+/**
+ * A worker process's concurrency (`--concurrency N`: rows worked on at once by the process, whatever the
+ * connections), shared fairly by the connections it serves.
+ *
+ * Each connection has its own BullMQ worker on its own queue (that is what keeps one company's 429 pause or
+ * budget wait from holding another's rows), and each may take up to N jobs: a row then waits here for one of
+ * the N permits. A free permit goes to a waiting row at once; when rows wait, the next permit given back goes
+ * to the connection whose turn it is, round-robin over the connections with waiting rows, and a connection
+ * that got one goes to the back of the line. So a busy company's hundred waiting rows never stand in front
+ * of another company's one: each connection with work gets an equal share of the permits as they free up,
+ * and a connection alone uses all of them.
+ *
+ * Why a small scheduler in the process rather than in Redis or in BullMQ: BullMQ's open-source edition has
+ * no group or fair-share scheduling across queues (groups are BullMQ Pro), its priorities order jobs within
+ * one queue only, and its rate limit is per queue (which is what the isolation uses). Concurrency is a
+ * process's own resource (its sockets, CPU and memory), so sharing it needs no coordination between
+ * processes; the Pipedrive limits that every process shares (burst windows, budgets) are already kept in
+ * Redis per token and per company. The cost: a row waiting for a permit counts as active in BullMQ (its lock
+ * is renewed as for any active row), so a process holds at most N rows per connection, N running.
+ */
+export class ConcurrencyPermits {
+  private free: number;
+  /** Waiting rows by connection; a connection is in `turns` exactly while it has waiting rows. */
+  private readonly waiting = new Map<string, Waiter[]>();
+  /** Connections with waiting rows, in the order of their turns. */
+  private readonly turns: string[] = [];
+  private readonly held = new Map<string, number>();
+
+  constructor(
+    /** Permits in all: the process's concurrency. */
+    readonly total: number,
+  ) {
+    if (!Number.isInteger(total) || total < 1)
+      throw new RangeError(`total must be a whole number ≥ 1, got ${total}`);
+    this.free = total;
+  }
+
+  /** Permits a connection holds now. */
+  heldBy(connection: string): number {
+    return this.held.get(connection) ?? 0;
+  }
+
+  /** Rows of a connection waiting for a permit. */
+  waitingFor(connection: string): number {
+    return this.waiting.get(connection)?.length ?? 0;
+  }
+
+  /**
+   * Resolves with a permit for one row of `connection`, at once when one is free, else in the connection's
+   * turn. Rejects with the signal's reason when any of `signals` aborts first (the row is not counted).
+   */
+  acquire(connection: string, ...signals: (AbortSignal | undefined)[]): Promise<ReleasePermit> {
+    const aborted = signals.find((s) => s?.aborted);
+    if (aborted) return Promise.reject(aborted.reason);
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(this.permitFor(connection));
+    }
+    return new Promise<ReleasePermit>((resolve, reject) => {
+      const onAbort = (event: Event) => {
+        this.remove(connection, waiter);
+        unlink();
+        reject((event.target as AbortSignal).reason);
+      };
+      const unlink = () => {
+        for (const s of signals) s?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        grant: (release) => {
+          unlink();
+          resolve(release);
+        },
+      };
+      for (const s of signals) s?.addEventListener('abort', onAbort, { once: true });
+      let queue = this.waiting.get(connection);
+      if (!queue) {
+        queue = [];
+        this.waiting.set(connection, queue);
+        this.turns.push(connection);
+      }
+      queue.push(waiter);
+    });
+  }
+
+  private permitFor(connection: string): ReleasePermit {
+    this.held.set(connection, this.heldBy(connection) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = this.heldBy(connection) - 1;
+      if (left > 0) this.held.set(connection, left);
+      else this.held.delete(connection);
+      this.handOn();
+    };
+  }
+
+  /** A permit came back: to the connection whose turn it is, or back to the pool. */
+  private handOn(): void {
+    const next = this.turns.shift();
+    if (next === undefined) {
+      this.free++;
+      return;
+    }
+    const queue = this.waiting.get(next)!;
+    const waiter = queue.shift()!;
+    if (queue.length > 0) this.turns.push(next);
+    else this.waiting.delete(next);
+    waiter.grant(this.permitFor(next));
+  }
+
+  private remove(connection: string, waiter: Waiter): void {
+    const queue = this.waiting.get(connection);
+    if (!queue) return;
+    const i = queue.indexOf(waiter);
+    if (i >= 0) queue.splice(i, 1);
+    if (queue.length === 0) {
+      this.waiting.delete(connection);
+      this.turns.splice(this.turns.indexOf(connection), 1);
+    }
+  }
+}

@@ -1,0 +1,575 @@
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  type AuthKind,
+  burstLimitPer2s,
+  DEFAULT_CONNECTION,
+  dailyTokenBudget,
+  type Plan,
+} from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import type { ConnectionMetrics } from '../metrics/recorder.js';
+import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
+import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } from '../pipedrive/errors.js';
+import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
+import type { DurableWrites } from '../queue/durable-writes.js';
+import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
+import type { ImportLedger } from '../queue/ledger.js';
+import { leadQueueName } from '../queue/names.js';
+import { RedisEpoch } from '../queue/redis-epoch.js';
+import { AdoptionBook } from './adoption-book.js';
+import { parseResetUtc } from './budget-day.js';
+import { BudgetGovernor } from './budget-governor.js';
+import { publishBudget } from './budget-reader.js';
+import { CacheWarmer } from './cache-warmer.js';
+import {
+  type CallLimiter,
+  callLimiterId,
+  createCallLimiter,
+  tokenFingerprint,
+  unlimitedCallLimiter,
+} from './call-limiter.js';
+import type { ConcurrencyPermits } from './concurrency-permits.js';
+import { ContactCache } from './contact-cache.js';
+import { ContactFiller } from './contact-filler.js';
+import { ContactResolver } from './contact-resolver.js';
+import type { DeadLetterWriter } from './dead-letter-writer.js';
+import { DurabilityGate } from './durability-gate.js';
+import { EpochReconciler } from './epoch-reconciler.js';
+import type { KeyLocks } from './key-lock.js';
+import { LeadWriter } from './lead-writer.js';
+import { NoteWriter } from './note-writer.js';
+import { DEFAULT_RATE_LIMIT_MARGIN, DEFAULT_RETRY, type LeadWorkerOptions } from './options.js';
+import { type CallContext, PipedriveGateway, rateLimitKind } from './pipedrive-gateway.js';
+import { type ProbeResult, ProcessingControl } from './processing-control.js';
+import { createLeadProcessor, type LeadProcessor } from './processor.js';
+import type { RowLeases } from './row-lease.js';
+import { type ShutdownSteps, settlesWithin } from './shutdown-steps.js';
+import { sleep } from './sleep.js';
+
+/** One Pipedrive company a worker process serves: who it is, how to reach it, what its plan allows. */
+export interface WorkerConnection {
+  /** `default` (the `lead-import` queue) or a connection of the connections file (`lead-import-<name>`). */
+  name: string;
+  /** How to reach Pipedrive (base URL, token or OAuth, timeout); the worker adds its `onResponse` hook. */
+  pipedrive: Omit<PipedriveClientOptions, 'onResponse'>;
+  /** Pipedrive plan: burst limit and default daily budget. @defaultValue `lite` */
+  plan?: Plan;
+  /** API token or OAuth: OAuth apps get 4× the burst limit. @defaultValue `api_token` */
+  auth?: AuthKind;
+  /** The company's daily token budget. @defaultValue 30,000 × plan multiplier × 1 seat */
+  dailyTokens?: number;
+  /** Share of the daily budget left for the company's other integrations, 0–1. @defaultValue 0.1 */
+  budgetReserve?: number;
+  /** When Pipedrive's budget day starts, `HH:MM` UTC. @defaultValue `00:00` */
+  budgetResetUtc?: string;
+}
+
+/**
+ * What a connection's workers depend on, as a short digest: its URL, timeout, plan, auth, budget settings and a
+ * fingerprint of its credentials (never the credentials). Two connections with the same digest behave the
+ * same; a reload restarts a connection whose digest changed (a rotated token file, a new plan).
+ */
+export function connectionDigest(connection: WorkerConnection): string {
+  const { pipedrive } = connection;
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        connection.name,
+        pipedrive.baseUrl,
+        pipedrive.timeoutMs ?? null,
+        pipedrive.oauth?.tokenUrl ?? null,
+        tokenFingerprint(pipedrive),
+        pipedrive.oauth ? createHash('sha256').update(pipedrive.oauth.clientSecret).digest('hex') : null,
+        connection.plan ?? 'lite',
+        connection.auth ?? 'api_token',
+        connection.dailyTokens ?? null,
+        connection.budgetReserve ?? null,
+        connection.budgetResetUtc ?? null,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The process's parts a connection's workers share with the other connections'. */
+export interface SharedWorkerParts {
+  redis: Redis;
+  prefix: string;
+  workerId: string;
+  logger: Logger;
+  ledger: ImportLedger;
+  locks: KeyLocks;
+  leases: RowLeases;
+  durable: DurableWrites;
+  deadLetters: DeadLetterWriter;
+  /** The counters of this connection (its own hash, flushed with the others'). */
+  metrics: ConnectionMetrics;
+  /** The process's concurrency, shared by its connections. */
+  permits: ConcurrencyPermits;
+  /** Resolves once Redis answers and the heartbeat runs; nothing of a connection starts before. */
+  started: Promise<void>;
+  /** The process's tuning (retries, locks, probes, intervals): the same for every connection. */
+  tuning: Omit<
+    LeadWorkerOptions,
+    'pipedrive' | 'plan' | 'auth' | 'dailyTokens' | 'budgetReserve' | 'budgetResetUtc'
+  >;
+}
+
+/** How one connection's part of a shutdown ended. */
+export interface ConnectionCloseResult {
+  /** Rows of the connection still in flight when its drain was cut short (0 when it drained). */
+  stranded: number;
+}
+
+/**
+ * Everything one Pipedrive company needs in a worker process, built in one place: its Pipedrive client (its
+ * URL and credentials), its burst and search limiters (one id per token), its budget governor (per company
+ * and budget day), contact cache, cache warmer, resolver, lead and note writers, filler, processing control
+ * (429 pause, 401/402 block, edge back-off and budget wait, in its own control hash and on its own queue),
+ * durability gate with its epoch reconciler, and one BullMQ worker on its queue.
+ *
+ * The client, the control and the BullMQ worker exist from the constructor on (so callers can listen to the
+ * worker at once); the parts that need the company (`GET /users/me` → `company_id`) are built by
+ * {@link ConnectionWorker.start}, which runs from the constructor: {@link ConnectionWorker.ready} resolves
+ * when the connection takes rows.
+ */
+export class ConnectionWorker {
+  readonly name: string;
+  readonly queueName: string;
+  /** The connection's settings this worker was built from, and their digest ({@link connectionDigest}). */
+  readonly connection: WorkerConnection;
+  readonly digest: string;
+  /** The BullMQ worker on the connection's queue (runs once the token is known to work). */
+  readonly worker: LeadBullWorker;
+  /** Resolves when the connection takes rows: after `/users/me` accepted its token. */
+  readonly ready: Promise<void>;
+
+  private readonly logger: Logger;
+  private readonly queue: Queue;
+  private readonly api: PipedriveApi;
+  private readonly control: ProcessingControl;
+  /** Aborted when the connection stops: reaches every in-flight row and wait of this connection. */
+  private readonly shutdown = new AbortController();
+  private readonly lastRateLimit = new Map<Operation, RateLimitInfo>();
+  private readonly dailyCorrection: NodeJS.Timeout;
+  /** The daily-token headers of the latest response, applied to the count once a second. */
+  private latestDaily: RateLimitInfo | undefined;
+  private governor: BudgetGovernor | undefined;
+  private limiter: CallLimiter | undefined;
+  private gateway: PipedriveGateway | undefined;
+  private gate: DurabilityGate | undefined;
+  private processor: LeadProcessor | undefined;
+  private running = false;
+  /** Rows whose processing has not ended, for the shutdown's account of what it handed back. */
+  private inFlight = 0;
+  /** BullMQ's own blocking connection, so a shutdown that Redis does not answer can drop it too. */
+  private blockingClient: { disconnect(): void } | undefined;
+  private closing: Promise<ConnectionCloseResult> | undefined;
+
+  constructor(
+    connection: WorkerConnection,
+    private readonly shared: SharedWorkerParts,
+  ) {
+    const { tuning, redis, prefix } = shared;
+    this.connection = connection;
+    this.name = connection.name;
+    this.digest = connectionDigest(connection);
+    this.queueName = leadQueueName(connection.name);
+    this.logger =
+      connection.name === DEFAULT_CONNECTION
+        ? shared.logger
+        : shared.logger.child({ connection: connection.name });
+    // Every in-flight job links its own signal to this one (processor.ts), plus a few waits: no leak.
+    setMaxListeners(shared.permits.total + 10, this.shutdown.signal);
+    this.queue = new Queue(this.queueName, { connection: redis, prefix });
+
+    const onResponse = (event: ResponseEvent) => {
+      // Rejected calls (429) are assumed free; everything else is charged in metrics as in the governor.
+      shared.metrics.recordCall(
+        event.operation,
+        event.status,
+        event.durationMs,
+        event.status === 429 ? 0 : event.tokenCost,
+      );
+      this.lastRateLimit.set(event.operation, event.rateLimit);
+      if (
+        event.rateLimit.limit !== undefined &&
+        !event.operation.endsWith('.search') &&
+        event.status !== 429
+      ) {
+        this.limiter?.observeLimit(event.rateLimit.limit);
+      }
+      if (event.rateLimit.dailyTokenRemaining !== undefined) this.latestDaily = event.rateLimit;
+    };
+    // The daily-token headers come with every response; correcting the count once a second is
+    // plenty (the count only ever goes up from them) and saves a Redis round trip per call.
+    this.dailyCorrection = setInterval(() => {
+      const info = this.latestDaily;
+      this.latestDaily = undefined;
+      if (info && this.governor) {
+        this.governor
+          .observe(info)
+          .catch((err: unknown) => this.logger.debug({ err }, 'Budget correction failed'));
+      }
+    }, 1000);
+    this.dailyCorrection.unref();
+    const clientOptions: PipedriveClientOptions = { ...connection.pipedrive, onResponse };
+    this.api = tuning.createClient ? tuning.createClient(clientOptions) : new PipedriveClient(clientOptions);
+
+    this.worker = new LeadBullWorker(
+      this.queueName,
+      (job, token, signal) => this.process(job, token, signal),
+      {
+        connection: redis,
+        prefix,
+        // Up to the process's concurrency each; a row runs once it has one of the process's permits.
+        concurrency: shared.permits.total,
+        autorun: false,
+        // BullMQ honours `queue.rateLimit(ms)` only when a limiter is set; this one never limits by
+        // itself (spacing is bottleneck's job), it only lets 429 pauses and budget waits hold the queue.
+        limiter: { max: 1_000_000_000, duration: 1000 },
+        maximumRateLimitDelay: tuning.controlPollMs ? Math.max(1000, tuning.controlPollMs * 2) : 5000,
+        lockDuration: tuning.lockDurationMs ?? 30_000,
+        stalledInterval: tuning.stalledIntervalMs ?? 30_000,
+        // A row whose worker died is safe to run again (checkpoints, intents), so a row is never
+        // failed for stalling: a failure there would bypass the dead-letter queue.
+        maxStalledCount: 1000,
+        name: shared.workerId,
+      },
+    );
+    this.worker.on('error', (err) => this.logger.error({ err }, 'Worker error'));
+    // Row leases live and die with the job locks: renewed when BullMQ renews them, lost with them.
+    this.worker.on('locksRenewed', ({ jobIds }) => {
+      shared.leases
+        .renew(jobIds)
+        .catch((err: unknown) => this.logger.warn({ err }, 'Could not renew row leases'));
+    });
+    this.worker.on('lockRenewalFailed', (jobIds) => shared.leases.lost(jobIds));
+
+    this.control = new ProcessingControl({
+      redis,
+      prefix,
+      connection: connection.name,
+      queue: this.queue,
+      governor: () => this.governor,
+      locks: shared.locks,
+      logger: this.logger,
+      probe: () => this.probe(),
+      onLocalBlock: async (blocked) => {
+        // Before the worker runs, `identify()` holds it back; BullMQ's resume() would start it.
+        if (!this.running) return;
+        if (blocked) await this.worker.pause(true);
+        else this.worker.resume();
+      },
+      budgetProbeIntervalMs: tuning.budgetProbeIntervalMs ?? 5 * 60_000,
+      authProbeIntervalMs: tuning.authProbeIntervalMs ?? 60_000,
+      controlPollMs: tuning.controlPollMs ?? 2000,
+    });
+
+    this.ready = this.start();
+    this.ready.catch((err: unknown) => {
+      if (!this.shutdown.signal.aborted) this.logger.error({ err }, 'Worker could not start');
+    });
+  }
+
+  /** A row: waits for one of the process's permits (its connection's turn), then runs. */
+  private async process(
+    job: Parameters<LeadProcessor>[0],
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<LeadJobResult> {
+    const processor = this.processor;
+    if (!processor) throw new Error('Worker processed a job before it was ready');
+    this.inFlight++;
+    try {
+      let release: () => void;
+      try {
+        release = await this.shared.permits.acquire(this.name, signal, this.shutdown.signal);
+      } catch {
+        // Stopped while the row waited for its turn: it goes back to the queue untouched, no attempt spent.
+        throw Worker.RateLimitError();
+      }
+      try {
+        return await processor(job, token, signal);
+      } finally {
+        release();
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** `GET /v1/users/me` through the gateway, forced past the budget (2 tokens). */
+  private async probe(): Promise<ProbeResult> {
+    try {
+      const ctx: CallContext = { tokens: 0, signal: this.shutdown.signal };
+      if (this.gateway) {
+        await this.gateway.call('users.me', ctx, (o) => this.api.getCurrentUser(o), {
+          force: true,
+          retry: false,
+        });
+      } else {
+        await this.api.getCurrentUser({ signal: this.shutdown.signal });
+      }
+      return { ok: true, info: this.lastRateLimit.get('users.me') ?? {} };
+    } catch (error) {
+      return { ok: false, info: this.lastRateLimit.get('users.me') ?? {}, error };
+    }
+  }
+
+  /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company. */
+  private async identify(): Promise<string> {
+    const { tuning } = this.shared;
+    const signal = this.shutdown.signal;
+    for (let n = 1; ; n++) {
+      try {
+        const me = await this.api.getCurrentUser({ signal });
+        return `c${me.company_id}`;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (isAuthError(err) || isPaymentRequiredError(err)) {
+          if (!this.control.isLocallyBlocked)
+            await this.control.blockForAuth(err, isAuthError(err) ? 'auth' : 'payment');
+          await sleep(tuning.authProbeIntervalMs ?? 60_000, signal);
+        } else if (isRateLimitError(err)) {
+          // A spent daily budget or a full burst window must not end the process: a restarted
+          // worker would crash-loop until the budget day turns. Wait as running workers do.
+          const daily = rateLimitKind(err) === 'daily';
+          this.logger.warn(
+            { err },
+            daily
+              ? 'The daily budget is spent; starting once it is back'
+              : 'Rate-limited at start; trying again',
+          );
+          await sleep(
+            daily ? (tuning.budgetProbeIntervalMs ?? 5 * 60_000) : Math.max(1000, err.retryAfterMs),
+            signal,
+          );
+        } else if (isRetryable(err)) {
+          this.logger.warn({ err }, 'Cannot reach Pipedrive yet; trying again');
+          await sleep(Math.min(30_000, 500 * 2 ** Math.min(n, 6)), signal);
+        } else {
+          throw err;
+        }
+      }
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { shared, connection } = this;
+    const { tuning, redis, prefix, ledger, locks } = shared;
+    const signal = this.shutdown.signal;
+    await Promise.race([
+      shared.started,
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      ),
+    ]);
+    const plan = connection.plan ?? 'lite';
+    const auth = connection.auth ?? 'api_token';
+    const retry = { ...DEFAULT_RETRY, ...tuning.retry };
+    const clockSkewMs = tuning.clockSkewMs ?? 60_000;
+    const edgeBlockBackoffMs = tuning.edgeBlockBackoffMs ?? 60_000;
+    const dailyTokens = connection.dailyTokens ?? dailyTokenBudget(plan, 1);
+    const reserve = connection.budgetReserve ?? 0.1;
+    const companyKey = await this.identify();
+    const governor = new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey,
+      connection: connection.name,
+      dailyTokens,
+      reserve,
+      resetOffsetMs: parseResetUtc(connection.budgetResetUtc ?? '00:00'),
+    });
+    this.governor = governor;
+    await publishBudget(
+      redis,
+      prefix,
+      { companyKey, dailyTokens, reserve, resetUtc: connection.budgetResetUtc ?? '00:00' },
+      connection.name,
+    );
+    const limiter =
+      tuning.rateLimit === false
+        ? unlimitedCallLimiter()
+        : await createCallLimiter({
+            redis,
+            id: callLimiterId(prefix, connection.pipedrive),
+            burstLimit: burstLimitPer2s(plan, auth),
+            margin: tuning.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
+            prefix,
+            onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
+          });
+    this.limiter = limiter;
+    if (signal.aborted) throw signal.reason;
+    const api = this.api;
+    const gateway = new PipedriveGateway({ governor, limiter, retry, edgeBlockBackoffMs });
+    this.gateway = gateway;
+    const cache = new ContactCache(redis, prefix, companyKey);
+    const warmer = new CacheWarmer({
+      redis,
+      prefix,
+      companyKey,
+      api,
+      gateway,
+      cache,
+      locks,
+      ledger,
+      mode: tuning.warmCache ?? 'auto',
+      freshnessMs: tuning.cacheFreshnessMs ?? 60_000,
+      clockSkewMs,
+      logger: this.logger,
+    });
+    const resolver = new ContactResolver({
+      redis,
+      prefix,
+      companyKey,
+      api,
+      gateway,
+      cache,
+      warmer,
+      locks,
+      createRetries: retry.callRetries,
+      clockSkewMs,
+      lockTtlMs: tuning.contactLockTtlMs ?? 30_000,
+    });
+    const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
+    const noteWriter = new NoteWriter({ api, gateway, createRetries: retry.callRetries });
+    const filler = new ContactFiller({ redis, prefix, companyKey, api, gateway, locks });
+    const adoption = new AdoptionBook(redis, prefix, companyKey, tuning.adoptionTtlMs ?? 24 * 3_600_000);
+    const gate = new DurabilityGate({
+      redis,
+      prefix,
+      companyKey,
+      epoch: new RedisEpoch(redis, prefix),
+      reconciler: new EpochReconciler({ api, gateway, warmer, adoption }),
+      locks,
+      logger: this.logger,
+      marginMs: tuning.epochMarginMs ?? clockSkewMs,
+      adoptionTtlMs: tuning.adoptionTtlMs ?? 24 * 3_600_000,
+      markIntervalMs: tuning.durableMarkIntervalMs ?? 1000,
+      signal,
+    });
+    this.gate = gate;
+    // Before any row: a Redis that came back from a crash is reconciled first.
+    await gate.start();
+    this.processor = createLeadProcessor({
+      redis,
+      ledger,
+      resolver,
+      leadWriter,
+      noteWriter,
+      filler,
+      warmer,
+      deadLetters: shared.deadLetters,
+      control: this.control,
+      metrics: shared.metrics,
+      logger: this.logger,
+      maxRateLimitRequeues: tuning.maxRateLimitRequeues ?? 50,
+      edgeBlockBackoffMs,
+      shutdownSignal: signal,
+      leases: shared.leases,
+      gate,
+      durable: shared.durable,
+      adoption,
+      inFlightWindowMs: tuning.inFlightWindowMs ?? (connection.pipedrive.timeoutMs ?? 30_000) + 1000,
+    });
+    // A worker whose token works lifts a block another worker's rejected token set.
+    await this.control.clearAuthBlock();
+    if (signal.aborted) throw signal.reason;
+    this.control.start();
+    const concurrency = shared.permits.total;
+    const rate =
+      limiter.callsPerWindow === Number.POSITIVE_INFINITY
+        ? 'no rate limit'
+        : `${limiter.callsPerWindow} calls per 2 s`;
+    this.logger.info(
+      {
+        workerId: shared.workerId,
+        connection: connection.name,
+        concurrency,
+        plan,
+        auth,
+        companyKey,
+        rateLimit: tuning.rateLimit !== false,
+      },
+      connection.name === DEFAULT_CONNECTION
+        ? `Worker ${shared.workerId} processing ${this.queueName} (concurrency ${concurrency}, ${plan} plan, ${rate})`
+        : `Worker ${shared.workerId} processing ${this.queueName} for connection ${connection.name} (company ${companyKey}, concurrency ${concurrency} shared, ${plan} plan, ${rate})`,
+    );
+    this.running = true;
+    void this.worker
+      .run()
+      .catch((err: unknown) => this.logger.error({ err }, 'Worker stopped with an error'));
+    this.worker.waitUntilReady().then(
+      (client) => {
+        this.blockingClient = client;
+      },
+      () => {},
+    );
+  }
+
+  /**
+   * Stops taking the connection's rows, lets in-flight ones finish until `abortAt` (then aborts them: they go
+   * back to the queue), and lets go of the connection's parts; every step ends by the steps' deadline.
+   * Idempotent. The shared parts (Redis, heartbeat, metrics) are the process's to close.
+   */
+  close(steps: ShutdownSteps, abortAt: number): Promise<ConnectionCloseResult> {
+    this.closing ??= (async () => {
+      const startedAt = Date.now();
+      await steps.run('control timers', () => {
+        clearInterval(this.dailyCorrection);
+        return this.control.close();
+      });
+      const abortTimer = setTimeout(
+        () => {
+          this.logger.warn(
+            `In-flight rows did not finish within ${abortAt - startedAt} ms; aborting them (they go back to the queue)`,
+          );
+          this.shutdown.abort(new Error('Worker is shutting down'));
+        },
+        Math.max(0, abortAt - Date.now()),
+      );
+      const drained = await steps.run('drain in-flight rows', () => this.worker.close());
+      clearTimeout(abortTimer);
+      this.shutdown.abort(new Error('Worker is shutting down'));
+      const stranded = drained ? 0 : this.inFlight;
+      await steps.run('startup', () => this.ready.catch(() => {}));
+      this.gate?.stop();
+      await steps.run('rate limiter', () => this.limiter?.close());
+      await steps.run('queues', () => this.queue.close());
+      return { stranded };
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Lets go of Redis at once after a shutdown ran out of time: BullMQ is told not to move the jobs that end from
+   * now on, and its blocking connection is dropped.
+   */
+  async abandon(): Promise<void> {
+    // Not waited for long: on a Redis that does not answer, BullMQ's close may never end.
+    await settlesWithin(
+      this.worker.abandonRedis().catch(() => {}),
+      100,
+    );
+    this.blockingClient?.disconnect();
+  }
+}
+
+/** BullMQ's Worker, able to let go of Redis at once when a shutdown runs out of time. */
+export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
+  /**
+   * Marks the worker's connection closed (ours is shared, so it stays open until we drop it) so
+   * that jobs ending from now on are not moved in Redis: on a dropped connection BullMQ 5.81 would
+   * retry the move without a pause, for ever, while closing (`retryIfFailed`), and starve the
+   * event loop. An abandoned job stays active until its lock expires; its checkpoints and the
+   * ledger make the next run of it safe.
+   */
+  abandonRedis(): Promise<void> {
+    return this.connection.close(true);
+  }
+}

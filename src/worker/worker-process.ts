@@ -1,0 +1,335 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type Logger, silentLogger } from '../logging/logger.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { createRedis, redactRedisUrl } from '../queue/connection.js';
+import type { DeadLetterJobData } from '../queue/dead-letter.js';
+import { DurableWrites } from '../queue/durable-writes.js';
+import { ImportLedger } from '../queue/ledger.js';
+import { DLQ_QUEUE, keysFor } from '../queue/names.js';
+import { ConcurrencyPermits } from './concurrency-permits.js';
+import {
+  type ConnectionCloseResult,
+  ConnectionWorker,
+  connectionDigest,
+  type SharedWorkerParts,
+  type WorkerConnection,
+} from './connection-worker.js';
+import { DeadLetterWriter } from './dead-letter-writer.js';
+import { Heartbeat } from './heartbeat.js';
+import { KeyLocks } from './key-lock.js';
+import type { LeadWorkerOptions } from './options.js';
+import { RowLeases } from './row-lease.js';
+import { ShutdownSteps, settlesWithin } from './shutdown-steps.js';
+
+/** A worker process's settings: everything of {@link LeadWorkerOptions} but the company it serves. */
+export type WorkerProcessOptions = Omit<
+  LeadWorkerOptions,
+  'pipedrive' | 'plan' | 'auth' | 'dailyTokens' | 'budgetReserve' | 'budgetResetUtc' | 'connection'
+>;
+
+/** How a worker's shutdown ended. */
+export interface WorkerCloseResult {
+  /**
+   * True when no row was left in flight: each finished or went back to the queue. False when
+   * Redis did not answer in time: those rows stay locked until their lock expires, then another
+   * worker resumes them from their checkpoints.
+   */
+  handedBack: boolean;
+  /** Rows still in flight at the deadline (0 when `handedBack`). */
+  stranded: number;
+}
+
+/** What a reload did to one connection. */
+export interface ConnectionChange {
+  connection: string;
+  /**
+   * `started`: newly served; `stopped`: no longer served (drained; its rows wait on its queue); `restarted`: its
+   * credentials or limits changed, or it had failed to start.
+   */
+  change: 'started' | 'stopped' | 'restarted';
+}
+
+/**
+ * Resolves once `redis` is ready, however long Redis is down: a worker that a supervisor starts
+ * during a Redis restart must survive it as a running worker does (the worker connection
+ * reconnects forever). Says once that it waits, naming the URL without its password.
+ */
+function connectPatiently(redis: Redis, url: string, logger: Logger): Promise<void> {
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  redis.connect().catch((err: unknown) => {
+    logger.warn(
+      { reason: err instanceof Error ? err.message : String(err) },
+      `Cannot reach Redis at ${redactRedisUrl(url)} yet; waiting for it`,
+    );
+  });
+  return ready;
+}
+
+/**
+ * A worker process: the parts every connection it serves shares — the Redis connections, the heartbeat, the
+ * metrics recorder, the import ledger, locks, row leases, durable writes, the dead-letter queue and the
+ * process's concurrency ({@link ConcurrencyPermits}) — and one {@link ConnectionWorker} per connection.
+ *
+ * Connections come and go while it runs ({@link LeadWorkerProcess.update}: a reloaded connections file);
+ * {@link LeadWorkerProcess.close} stops them all and then the shared parts, within `drainTimeoutMs` whatever
+ * Redis does.
+ */
+export class LeadWorkerProcess {
+  readonly workerId: string;
+  /** Resolves once Redis answers and the heartbeat runs. */
+  readonly started: Promise<void>;
+
+  private readonly options: WorkerProcessOptions;
+  private readonly logger: Logger;
+  private readonly prefix: string;
+  private readonly redis: Redis;
+  private readonly heartbeat: Heartbeat;
+  private readonly metrics: MetricsRecorder;
+  private readonly durable: DurableWrites;
+  private readonly dlq: Queue<DeadLetterJobData>;
+  private readonly parts: Omit<SharedWorkerParts, 'metrics'>;
+  private readonly served = new Map<string, ConnectionWorker>();
+  /** Connections being stopped by a reload: a shutdown meanwhile waits for them too. */
+  private readonly stopping = new Set<ConnectionWorker>();
+  /** Connections whose start failed (a reload starts them again). */
+  private readonly failed = new WeakSet<ConnectionWorker>();
+  /** Aborted once the connections are closed: ends a wait for Redis at start. */
+  private readonly shutdown = new AbortController();
+  private updating: Promise<unknown> = Promise.resolve();
+  private closing: Promise<WorkerCloseResult> | undefined;
+
+  constructor(options: WorkerProcessOptions) {
+    this.options = options;
+    this.prefix = options.prefix ?? 'lpi';
+    this.logger = (options.logger ?? silentLogger).child({ component: 'worker' });
+    this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const prefix = this.prefix;
+    const redis: Redis = options.redis
+      ? options.redis.duplicate({ maxRetriesPerRequest: null })
+      : createRedis(options.redisUrl, 'worker');
+    this.redis = redis;
+    // Connect before BullMQ sees the client: it waits for a connecting client to become ready, but
+    // gives up for good on one whose first connect() fails (Redis down or restarting at start).
+    const connected = options.redis
+      ? Promise.resolve()
+      : connectPatiently(redis, options.redisUrl, this.logger);
+    const ledger = new ImportLedger(redis, prefix);
+    this.metrics = new MetricsRecorder(redis, prefix);
+    this.dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, { connection: redis, prefix });
+    this.durable = new DurableWrites(redis, keysFor(prefix).durableTick, {
+      mode: options.intentDurability ?? 'auto',
+      replicas: options.intentReplicas ?? 0,
+      timeoutMs: options.intentDurabilityTimeoutMs ?? 1000,
+    });
+    this.heartbeat = new Heartbeat({
+      redis,
+      prefix,
+      workerId: this.workerId,
+      intervalMs: options.heartbeatIntervalMs ?? 5000,
+      onError: (err) => this.logger.warn({ err }, 'Heartbeat failed'),
+    });
+    this.started = this.start(connected);
+    this.started.catch(() => {});
+    this.parts = {
+      redis,
+      prefix,
+      workerId: this.workerId,
+      logger: this.logger,
+      ledger,
+      locks: new KeyLocks(redis),
+      leases: new RowLeases({
+        redis,
+        prefix,
+        workerId: this.workerId,
+        ttlMs: options.lockDurationMs ?? 30_000,
+      }),
+      durable: this.durable,
+      deadLetters: new DeadLetterWriter(this.dlq, ledger),
+      permits: new ConcurrencyPermits(options.concurrency ?? 8),
+      started: this.started,
+      tuning: options,
+    };
+  }
+
+  private async start(connected: Promise<void>): Promise<void> {
+    const signal = this.shutdown.signal;
+    await Promise.race([
+      connected,
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      ),
+    ]);
+    await this.heartbeat.start();
+    await this.describeDurability();
+  }
+
+  /** The connections served now, by name. */
+  get connections(): ReadonlyMap<string, ConnectionWorker> {
+    return this.served;
+  }
+
+  /**
+   * Starts serving one connection (its own queue, limiters, governor, control); returns its worker, whose
+   * `ready` resolves when it takes rows. Throws if the connection is served already or the process is closing.
+   */
+  serve(connection: WorkerConnection): ConnectionWorker {
+    if (this.closing) throw new Error('The worker process is shutting down');
+    if (this.served.has(connection.name)) throw new Error(`Connection ${connection.name} is served already`);
+    // Each connection's durability gate follows the shared connection's close and ready events.
+    this.redis.setMaxListeners(this.redis.getMaxListeners() + 2);
+    const worker = new ConnectionWorker(connection, {
+      ...this.parts,
+      metrics: this.metrics.connection(connection.name),
+    });
+    worker.ready.catch(() => {
+      if (!this.closing && this.served.get(connection.name) === worker) this.failed.add(worker);
+    });
+    this.served.set(connection.name, worker);
+    return worker;
+  }
+
+  /**
+   * Stops serving one connection: no new rows, in-flight ones finish (or go back to the queue near the end of
+   * `drainTimeoutMs`); its rows stay on its queue for whoever serves it. The process's other connections go on.
+   */
+  async stop(name: string): Promise<ConnectionCloseResult | undefined> {
+    const worker = this.served.get(name);
+    if (!worker) return undefined;
+    this.served.delete(name);
+    this.stopping.add(worker);
+    try {
+      const { deadline, abortAt } = this.deadlines();
+      const steps = new ShutdownSteps(deadline, this.logger);
+      const result = await worker.close(steps, abortAt);
+      if (steps.cut.length) await worker.abandon();
+      return result;
+    } finally {
+      this.stopping.delete(worker);
+      this.redis.setMaxListeners(Math.max(0, this.redis.getMaxListeners() - 2));
+    }
+  }
+
+  /**
+   * Serves exactly `connections` from now on: starts the new ones, drains and stops the ones no longer listed,
+   * and restarts one whose credentials or limits changed ({@link connectionDigest}) or whose start had failed.
+   * Logs one line per change and returns them; connections left as they were are not mentioned. Reloads run
+   * one at a time.
+   */
+  update(connections: readonly WorkerConnection[]): Promise<ConnectionChange[]> {
+    const run = this.updating.then(() => this.applyUpdate(connections));
+    this.updating = run.catch(() => {});
+    return run;
+  }
+
+  private async applyUpdate(connections: readonly WorkerConnection[]): Promise<ConnectionChange[]> {
+    if (this.closing) return [];
+    const wanted = new Map(connections.map((c) => [c.name, c]));
+    const changes: ConnectionChange[] = [];
+    const stops: Promise<unknown>[] = [];
+    for (const [name, worker] of this.served) {
+      const next = wanted.get(name);
+      if (!next) {
+        changes.push({ connection: name, change: 'stopped' });
+        stops.push(this.stop(name));
+      } else if (connectionDigest(next) !== worker.digest || this.failed.has(worker)) {
+        changes.push({ connection: name, change: 'restarted' });
+        stops.push(this.stop(name));
+      }
+    }
+    // Stopped first, so a restarted connection never has two workers (two limiters, two controls) at once.
+    await Promise.all(stops);
+    if (this.closing) return changes.filter((c) => c.change === 'stopped');
+    for (const connection of connections) {
+      if (this.served.has(connection.name)) continue;
+      if (!changes.some((c) => c.connection === connection.name)) {
+        changes.push({ connection: connection.name, change: 'started' });
+      }
+      this.serve(connection);
+    }
+    for (const { connection, change } of changes) {
+      const queue = this.served.get(connection)?.queueName;
+      this.logger.info(
+        { connection, change },
+        change === 'started'
+          ? `Connection ${connection}: started (${queue})`
+          : change === 'restarted'
+            ? `Connection ${connection}: restarted (its credentials or limits changed, or it had not started)`
+            : `Connection ${connection}: stopped (no longer served; its rows wait on its queue)`,
+      );
+    }
+    return changes;
+  }
+
+  private deadlines(): { deadline: number; abortAt: number } {
+    const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
+    const deadline = Date.now() + drainTimeoutMs;
+    // The end of the drain timeout (5 s, or a third of a short one) is kept for aborted rows to
+    // go back to the queue and for the connections to close.
+    return { deadline, abortAt: deadline - Math.min(5_000, drainTimeoutMs / 3) };
+  }
+
+  /**
+   * Stops taking jobs on every connection, lets in-flight rows finish (aborting them near the end of
+   * `drainTimeoutMs`; they go back to the queue), and closes every connection, all within `drainTimeoutMs`
+   * whatever Redis does: a step that hangs is cut at the deadline and the connections are dropped.
+   * Idempotent; runs every step even if one fails.
+   */
+  close(): Promise<WorkerCloseResult> {
+    this.closing ??= (async () => {
+      const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
+      const { deadline, abortAt } = this.deadlines();
+      const steps = new ShutdownSteps(deadline, this.logger);
+      const workers = [...this.served.values(), ...this.stopping];
+      const results = await Promise.all(workers.map((w) => w.close(steps, abortAt)));
+      const stranded = results.reduce((sum, r) => sum + r.stranded, 0);
+      this.shutdown.abort(new Error('Worker is shutting down'));
+      await steps.run('startup', () => this.started.catch(() => {}));
+      await steps.run('heartbeat', () => this.heartbeat.stop());
+      await steps.run('durable writes', () => this.durable.close());
+      await steps.run('metrics', () => this.metrics.close());
+      await steps.run('queues', () => this.dlq.close());
+      await steps.run('redis', () => this.redis.quit());
+      const cut = [...new Set(steps.cut)];
+      if (cut.length) {
+        // Nothing may keep the process alive now: drop the sockets and their reconnect timers, and
+        // first tell BullMQ not to move the jobs that end when their Redis calls fail.
+        await Promise.all(workers.map((w) => w.abandon()));
+        this.redis.disconnect();
+        if (stranded > 0) {
+          this.logger.error(
+            { stranded, cutShort: cut, drainTimeoutMs },
+            `Shutdown: ${stranded} in-flight row${stranded === 1 ? '' : 's'} could not be handed back: Redis did not answer within the ${drainTimeoutMs} ms drain timeout. They stay locked until their lock expires, then another worker resumes them from their checkpoints.`,
+          );
+        } else {
+          this.logger.warn(
+            { cutShort: cut, drainTimeoutMs },
+            `Shutdown: Redis did not answer within the ${drainTimeoutMs} ms drain timeout; connections dropped (no row was in flight)`,
+          );
+        }
+      }
+      if (steps.failed.length)
+        this.logger.warn({ failures: steps.failed.length }, 'Worker closed with errors');
+      return { handedBack: stranded === 0, stranded };
+    })();
+    return this.closing;
+  }
+
+  /** Says once how intents are protected on this Redis, so an operator can see what a machine crash would cost. */
+  private async describeDurability(): Promise<void> {
+    try {
+      const [support, plan] = await Promise.all([this.durable.detect(), this.durable.plan()]);
+      const fsync = support.appendfsync ?? 'unknown';
+      this.logger.info(
+        { ...support, intentDurability: plan },
+        plan === 'none'
+          ? `Intents: AOF ${support.aof ? `on (appendfsync ${fsync})` : 'off'}, ${support.waitaof ? 'WAITAOF not used' : 'no WAITAOF (Redis < 7.2)'}; a Redis that comes back without its last writes is reconciled with Pipedrive before anything is created`
+          : `Intents: made durable with ${plan === 'waitaof' ? 'WAITAOF' : 'WAIT'} before each create (AOF ${support.aof ? `on, appendfsync ${fsync}` : 'off'})`,
+      );
+    } catch (err) {
+      this.logger.debug({ err }, 'Could not ask Redis what durability it offers');
+    }
+  }
+}
