@@ -22,7 +22,7 @@ import { Heartbeat } from './heartbeat.js';
 import { KeyLocks } from './key-lock.js';
 import type { LeadWorkerOptions } from './options.js';
 import { RowLeases } from './row-lease.js';
-import { ShutdownSteps, settlesWithin } from './shutdown-steps.js';
+import { ShutdownSteps } from './shutdown-steps.js';
 
 /** A worker process's settings: everything of {@link LeadWorkerOptions} but the company it serves. */
 export type WorkerProcessOptions = Omit<
