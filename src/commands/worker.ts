@@ -3,7 +3,6 @@ import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import {
   CONNECTIONS_FILE_VAR,
   type Config,
-  ConfigError,
   type ConnectionConfig,
   DEFAULT_CONNECTION,
   insecureHttpWarning,
@@ -13,33 +12,43 @@ import { createLogger } from '../logging/logger.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import {
-  createLeadWorker,
   type LeadWorkerOptions,
+  LeadWorkerProcess,
   type WarmCacheMode,
   type WorkerCloseResult,
+  type WorkerConnection,
+  type WorkerProcessOptions,
 } from '../worker/index.js';
 
-const HELP = `Usage: lead-importer worker [options]
+const HELP = `Usage: lead-importer worker [--connections a,b] [options]
 
 Processes import jobs: finds or creates each row's organization and person in Pipedrive and
 adds the lead, within the burst limits and the daily token budget, exactly once. Run one or
 many (on many machines) against one Redis; they share limits, budget, caches and locks.
+With PIPEDRIVE_CONNECTIONS_FILE it serves every company of the file (or those --connections
+names), each on its own queue with its own limiters, budget, 429 pause and token block, so
+one company's revoked token or spent budget never holds another's rows.
 SIGTERM/SIGINT: stop taking rows, let in-flight ones finish, exit 0; a second signal forces.
 Shutdown ends within --drain-timeout-ms whatever Redis does; rows it could not hand back
 (Redis gone) are logged, exit 1, and resume on another worker once their lock expires.
+SIGHUP: read the connections file (and the token files it names) again: start new
+connections, drain removed ones, restart those whose credentials or limits changed; a file
+that does not validate is reported and the running connections are kept.
 
 Options:
-  --concurrency N              rows worked on at once by this process   [WORKER_CONCURRENCY or 8]
+  --connections a,b            serve only these connections of the file         [all of them]
+  --concurrency N              rows worked on at once by this process, shared in turn by
+                               the connections with work             [WORKER_CONCURRENCY or 8]
   --warm-cache MODE            auto | always | never: fill the contact cache by listing the
                                company's contacts when that is cheaper than searching  [auto]
   --rate-limit-margin F        share of the plan's burst limits to use (0-1); lower it
                                when other integrations share the token               [0.95]
   --no-rate-limit              no client-side spacing at all (a sandbox started with
                                --no-limits, overhead benchmarks); 429s are still handled
-  --budget-reserve F           share of the daily budget left to other integrations
-                                                       [PIPEDRIVE_BUDGET_RESERVE or 0.1]
-  --budget-reset-utc HH:MM     when Pipedrive's budget day starts, in UTC
-                                                    [PIPEDRIVE_BUDGET_RESET_UTC or 00:00]
+  --budget-reserve F           share of the daily budget left to other integrations, for
+                               every connection served   [the connection's, or PIPEDRIVE_BUDGET_RESERVE or 0.1]
+  --budget-reset-utc HH:MM     when Pipedrive's budget day starts, in UTC, for every
+                               connection served   [the connection's, or PIPEDRIVE_BUDGET_RESET_UTC or 00:00]
   --drain-timeout-ms MS        the whole shutdown takes at most this long; in-flight
                                rows are aborted 5 s before its end                  [30000]
 
@@ -59,13 +68,15 @@ Tuning (mostly for tests and benchmarks):
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or the three
 PIPEDRIVE_OAUTH_* variables), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS,
-PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL.
-With PIPEDRIVE_CONNECTIONS_FILE, this version serves the connection named default (the
-lead-import queue) with that connection's settings; other connections' rows wait on their queues.
+PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL;
+or PIPEDRIVE_CONNECTIONS_FILE (then the PIPEDRIVE_* variables are not read). A token in a file
+(api_token_file) can be rotated with SIGHUP; one in a variable needs a restart.
 
 Examples:
   lead-importer worker
-  lead-importer worker --concurrency 16 --budget-reserve 0.2 --budget-reset-utc 23:00`;
+  lead-importer worker --concurrency 16 --budget-reserve 0.2 --budget-reset-utc 23:00
+  PIPEDRIVE_CONNECTIONS_FILE=connections.yaml lead-importer worker --connections acme,globex
+  kill -HUP <pid>                 # after editing connections.yaml or rotating a token file`;
 
 const NUMBER_FLAGS = [
   'concurrency',
@@ -102,44 +113,99 @@ function numberFlag(
   return n;
 }
 
-/**
- * The connection this worker serves: `default`, on the `lead-import` queue. Workers for the other connections of a
- * connections file (one BullMQ worker per connection queue) come with the worker's part of issue #12; until then a
- * file without `default` is refused rather than served with another company's credentials.
- */
-export function servedConnection(config: Config): ConnectionConfig {
-  const connection = config.connections.get(DEFAULT_CONNECTION);
-  if (!connection) {
-    throw new ConfigError(
-      `The worker serves only the connection named ${DEFAULT_CONNECTION} for now (on the lead-import queue); ${CONNECTIONS_FILE_VAR} (${config.connectionsFile}) defines ${[...config.connections.keys()].join(', ')}. Rename the connection this worker should serve to ${DEFAULT_CONNECTION}; workers for named connections come in a later version.`,
+/** The `--connections` flag: comma-separated names, each at most once. */
+function connectionNames(args: ParsedArgs): string[] | undefined {
+  const raw = args.values.connections;
+  if (raw === undefined) return undefined;
+  const names = String(raw)
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  if (names.length === 0) {
+    throw new UsageError(
+      '--connections needs one or more connection names, separated by commas (e.g. acme,globex).',
     );
   }
-  return connection;
+  return [...new Set(names)];
 }
 
-/** Turns flags and the environment into worker options (exported for tests). */
-export function workerOptionsFromArgs(
-  args: ParsedArgs,
-  env: Record<string, string | undefined>,
-): LeadWorkerOptions {
+/** Flags that override what the connections say, for every connection served. */
+interface ConnectionOverrides {
+  budgetReserve?: number;
+  budgetResetUtc?: string;
+}
+
+/**
+ * The connections a worker serves: every connection of the configuration (the connections file's, or `default`
+ * from the `PIPEDRIVE_*` variables), or those `--connections` names. Each must have its credentials.
+ *
+ * `unknown`: what to do with a name `--connections` lists that the configuration lacks: `refuse` (at start: a
+ * {@link UsageError} listing the valid names) or `skip` (on a reload: the connection left the file, so it is
+ * no longer served; reported in `missing`).
+ */
+export function connectionsToServe(
+  config: Config,
+  names: readonly string[] | undefined,
+  overrides: ConnectionOverrides = {},
+  unknown: 'refuse' | 'skip' = 'refuse',
+): { connections: WorkerConnection[]; served: ConnectionConfig[]; missing: string[] } {
+  const defined = [...config.connections.keys()];
+  const missing = (names ?? []).filter((n) => !config.connections.has(n));
+  if (missing.length > 0 && unknown === 'refuse') {
+    const source = config.connectionsFile
+      ? `${CONNECTIONS_FILE_VAR} (${config.connectionsFile}) defines`
+      : `without ${CONNECTIONS_FILE_VAR} the PIPEDRIVE_* variables define one connection,`;
+    throw new UsageError(
+      `--connections names ${missing.map((n) => `"${n}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not defined: ${source} ${defined.join(', ')}. Name some of those, or leave --connections out to serve them all.`,
+    );
+  }
+  const served = (names ?? defined)
+    .map((n) => config.connections.get(n))
+    .filter((c): c is ConnectionConfig => c !== undefined);
+  for (const connection of served) connection.requireCredentials();
+  const connections = served.map((connection) => ({
+    name: connection.name,
+    pipedrive: clientOptionsForConnection(connection),
+    plan: connection.plan,
+    auth: connection.auth,
+    dailyTokens: connection.dailyTokens,
+    budgetReserve: overrides.budgetReserve ?? connection.budgetReserve,
+    budgetResetUtc: overrides.budgetResetUtc ?? connection.budgetResetUtc,
+  }));
+  return { connections, served, missing };
+}
+
+/** What `lead-importer worker` runs: the process's settings, the connections it serves, and how they were chosen. */
+export interface WorkerPlan {
+  process: WorkerProcessOptions;
+  connections: WorkerConnection[];
+  /** The `--connections` names, when given (a reload serves those of them the file still defines). */
+  names: string[] | undefined;
+  overrides: ConnectionOverrides;
+  config: Config;
+}
+
+/** Turns flags and the environment into what the worker runs (exported for tests). */
+export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string | undefined>): WorkerPlan {
   const config = loadConfig(env);
-  const connection = servedConnection(config);
-  connection.requireCredentials();
   const warm = args.values['warm-cache'];
   if (warm !== undefined && !['auto', 'always', 'never'].includes(String(warm))) {
     throw new UsageError(`--warm-cache must be auto, always or never, got "${String(warm)}".`);
   }
-  const resetUtc =
-    typeof args.values['budget-reset-utc'] === 'string'
-      ? args.values['budget-reset-utc']
-      : connection.budgetResetUtc;
-  try {
-    parseResetUtc(resetUtc);
-  } catch (err) {
-    throw new UsageError(`--budget-reset-utc: ${(err as Error).message}`);
+  const overrides: ConnectionOverrides = {};
+  if (typeof args.values['budget-reset-utc'] === 'string') {
+    try {
+      parseResetUtc(args.values['budget-reset-utc']);
+    } catch (err) {
+      throw new UsageError(`--budget-reset-utc: ${(err as Error).message}`);
+    }
+    overrides.budgetResetUtc = args.values['budget-reset-utc'];
   }
-  const margin = numberFlag(args, 'rate-limit-margin', { min: 0.05, max: 1, integer: false });
   const reserve = numberFlag(args, 'budget-reserve', { min: 0, max: 0.95, integer: false });
+  if (reserve !== undefined) overrides.budgetReserve = reserve;
+  const names = connectionNames(args);
+  const { connections } = connectionsToServe(config, names, overrides);
+  const margin = numberFlag(args, 'rate-limit-margin', { min: 0.05, max: 1, integer: false });
   const retry: LeadWorkerOptions['retry'] = {};
   const retries = numberFlag(args, 'call-retries');
   if (retries !== undefined) retry.callRetries = retries;
@@ -148,22 +214,16 @@ export function workerOptionsFromArgs(
   const maxMs = numberFlag(args, 'call-retry-max-ms');
   if (maxMs !== undefined) retry.callRetryMaxMs = maxMs;
 
-  const options: LeadWorkerOptions = {
+  const options: WorkerProcessOptions = {
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
-    pipedrive: clientOptionsForConnection(connection),
-    plan: connection.plan,
-    auth: connection.auth,
-    dailyTokens: connection.dailyTokens,
     concurrency: numberFlag(args, 'concurrency', { min: 1, max: 1000 }) ?? config.worker.concurrency,
     warmCache: (warm as WarmCacheMode | undefined) ?? 'auto',
     rateLimit: args.values['no-rate-limit'] !== true,
-    budgetResetUtc: resetUtc,
     retry,
   };
   if (margin !== undefined) options.rateLimitMargin = margin;
-  options.budgetReserve = reserve ?? connection.budgetReserve;
-  const plain: [string, keyof LeadWorkerOptions][] = [
+  const plain: [string, keyof WorkerProcessOptions][] = [
     ['drain-timeout-ms', 'drainTimeoutMs'],
     ['max-rate-limit-requeues', 'maxRateLimitRequeues'],
     ['lock-duration-ms', 'lockDurationMs'],
@@ -179,7 +239,34 @@ export function workerOptionsFromArgs(
     const value = numberFlag(args, flag, { min: flag.endsWith('-ms') ? 1 : 0 });
     if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
   }
-  return options;
+  return { process: options, connections, names, overrides, config };
+}
+
+/**
+ * The options of a worker serving one connection, for {@link createLeadWorker} (the demo runs one in its own
+ * process): the flags and environment must leave exactly one connection to serve.
+ */
+export function workerOptionsFromArgs(
+  args: ParsedArgs,
+  env: Record<string, string | undefined>,
+): LeadWorkerOptions {
+  const plan = workerPlanFromArgs(args, env);
+  const [only, ...more] = plan.connections;
+  if (!only || more.length > 0) {
+    throw new UsageError(
+      `This worker runs one connection, and there are ${plan.connections.length} to serve (${plan.connections.map((c) => c.name).join(', ')}): name one with --connections NAME.`,
+    );
+  }
+  return {
+    ...plan.process,
+    connection: only.name,
+    pipedrive: only.pipedrive,
+    plan: only.plan,
+    auth: only.auth,
+    dailyTokens: only.dailyTokens,
+    budgetReserve: only.budgetReserve,
+    budgetResetUtc: only.budgetResetUtc,
+  };
 }
 
 export const command: Command = {
@@ -188,25 +275,74 @@ export const command: Command = {
   help: HELP,
   options: {
     ...Object.fromEntries(NUMBER_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    connections: { type: 'string' },
     'warm-cache': { type: 'string' },
     'budget-reset-utc': { type: 'string' },
     'no-rate-limit': { type: 'boolean' },
   },
   async run(args, io) {
-    const options = workerOptionsFromArgs(args, io.env);
-    const config = loadConfig(io.env);
-    const logger = createLogger({ level: config.logLevel, name: 'lead-importer' });
-    const connection = servedConnection(config);
-    const insecure = insecureHttpWarning(config, connection);
-    if (insecure) logger.warn({ origins: connection.insecureHttpOrigins }, insecure);
-    const unserved = [...config.connections.keys()].filter((c) => c !== DEFAULT_CONNECTION);
-    if (unserved.length > 0) {
-      logger.warn(
-        { unserved },
-        `This worker serves the ${DEFAULT_CONNECTION} connection only; rows imported into ${unserved.join(', ')} wait on their own queues`,
+    const plan = workerPlanFromArgs(args, io.env);
+    const logger = createLogger({ level: plan.config.logLevel, name: 'lead-importer' });
+    const warnInsecure = (config: Config, names: readonly string[]) => {
+      for (const name of names) {
+        const connection = config.connections.get(name);
+        const insecure = connection && insecureHttpWarning(config, connection);
+        if (insecure) logger.warn({ connection: name, origins: connection.insecureHttpOrigins }, insecure);
+      }
+    };
+    warnInsecure(
+      plan.config,
+      plan.connections.map((c) => c.name),
+    );
+    const worker = new LeadWorkerProcess({ ...plan.process, logger });
+    const readies = plan.connections.map((c) => worker.serve(c).ready);
+    if (plan.connections.length > 1 || plan.connections[0]?.name !== DEFAULT_CONNECTION) {
+      const left = [...plan.config.connections.keys()].filter(
+        (c) => !plan.connections.some((s) => s.name === c),
+      );
+      logger.info(
+        { connections: plan.connections.map((c) => c.name), unserved: left },
+        `Serving ${plan.connections.length} connection${plan.connections.length === 1 ? '' : 's'}: ${plan.connections.map((c) => c.name).join(', ')} (concurrency ${plan.process.concurrency} in all, shared in turn)${left.length ? `; not served here: ${left.join(', ')}` : ''}`,
       );
     }
-    const lead = createLeadWorker({ ...options, logger });
+
+    // SIGHUP: read the connections file (and the token files it names) again, and serve what it says now.
+    const reload = async () => {
+      let next: ReturnType<typeof connectionsToServe>;
+      let config: Config;
+      try {
+        config = loadConfig(io.env);
+        next = connectionsToServe(config, plan.names, plan.overrides, 'skip');
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        logger.error(
+          { reason: message },
+          `SIGHUP: the connections could not be read again; the ${worker.connections.size} running connection${worker.connections.size === 1 ? ' is' : 's are'} kept as they were. ${message}`,
+        );
+        return;
+      }
+      for (const name of next.missing) {
+        logger.warn(
+          { connection: name },
+          `SIGHUP: connection ${name}, named by --connections, is no longer defined; it is no longer served`,
+        );
+      }
+      const before = new Set(worker.connections.keys());
+      const changes = await worker.update(next.connections);
+      warnInsecure(
+        config,
+        changes.filter((c) => c.change !== 'stopped' && !before.has(c.connection)).map((c) => c.connection),
+      );
+      if (changes.length === 0) logger.info('SIGHUP: the connections are unchanged');
+    };
+    let reloading = Promise.resolve();
+    const onHangup = () => {
+      logger.info('SIGHUP received: reading the connections again');
+      reloading = reloading
+        .then(reload)
+        .catch((err: unknown) => logger.error({ err }, 'SIGHUP: reload failed'));
+    };
+    process.on('SIGHUP', onHangup);
 
     let signals = 0;
     const stopped = new Promise<WorkerCloseResult | undefined>((resolve) => {
@@ -220,19 +356,22 @@ export const command: Command = {
           process.exit(ExitCode.Failure);
         }
         logger.info(`${signal} received: finishing in-flight rows (send it again to force)`);
-        lead.close().then(resolve, () => resolve(undefined));
+        process.off('SIGHUP', onHangup);
+        worker.close().then(resolve, () => resolve(undefined));
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
-    // A worker that cannot start (Redis unreachable, a bug) ends the process with a clear line.
-    const failed = lead.ready.then(
-      () => new Promise<never>(() => {}),
-      (err: unknown) => err,
-    );
+    // A worker none of whose connections can start (Redis unreachable, a bug) ends the process with a clear
+    // line; one company that cannot start (a wrong URL) is logged and the others go on.
+    const failed = Promise.allSettled(readies).then((results) => {
+      const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      return reasons.length === results.length ? reasons[0] : new Promise<never>(() => {});
+    });
     const outcome = await Promise.race([stopped.then(() => 'stopped' as const), failed]);
     if (outcome !== 'stopped' && signals === 0) {
-      await lead.close();
+      process.off('SIGHUP', onHangup);
+      await worker.close();
       throw outcome;
     }
     const closed = await stopped;

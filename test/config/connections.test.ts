@@ -443,28 +443,70 @@ describe('without a connections file', () => {
   });
 });
 
-describe('the worker, until it serves each connection', () => {
+describe('the connections a worker serves', () => {
   it('serves the connection named default, with its own settings and credentials', async () => {
     const { workerOptionsFromArgs } = await import('../../src/commands/worker.js');
     const path = file(
       'connections.yaml',
-      `connections:\n  default:\n    base_url: https://old.pipedrive.com\n    api_token_env: OLD_TOKEN\n    plan: premium\n    budget_reserve: 0.3\n  acme:\n    api_token_env: ACME_PIPEDRIVE_TOKEN\n`,
+      `connections:\n  default:\n    base_url: https://old.pipedrive.com\n    api_token_env: OLD_TOKEN\n    plan: premium\n    budget_reserve: 0.3\n`,
     );
     const options = workerOptionsFromArgs(
       { values: {}, positionals: [] },
-      { PIPEDRIVE_CONNECTIONS_FILE: path, OLD_TOKEN: 'old-token', ACME_PIPEDRIVE_TOKEN: ACME_TOKEN },
+      { PIPEDRIVE_CONNECTIONS_FILE: path, OLD_TOKEN: 'old-token' },
     );
     expect(options.pipedrive).toMatchObject({ baseUrl: 'https://old.pipedrive.com', apiToken: 'old-token' });
-    expect(options).toMatchObject({ plan: 'premium', budgetReserve: 0.3 });
+    expect(options).toMatchObject({ connection: 'default', plan: 'premium', budgetReserve: 0.3 });
   });
 
-  it("refuses a file without default rather than serve lead-import with another company's credentials", async () => {
-    const { workerOptionsFromArgs } = await import('../../src/commands/worker.js');
+  it('serves every connection of the file, each with its own settings and credentials', async () => {
+    const { workerPlanFromArgs } = await import('../../src/commands/worker.js');
     const path = file('connections.yaml', YAML);
-    expect(() =>
-      workerOptionsFromArgs({ values: {}, positionals: [] }, { PIPEDRIVE_CONNECTIONS_FILE: path, ...ENV }),
-    ).toThrow(
-      /^The worker serves only the connection named default for now \(on the lead-import queue\); PIPEDRIVE_CONNECTIONS_FILE \(.*\) defines acme, globex\./,
+    const plan = workerPlanFromArgs(
+      { values: { concurrency: '12' }, positionals: [] },
+      { PIPEDRIVE_CONNECTIONS_FILE: path, ...ENV },
     );
+    expect(plan.process.concurrency).toBe(12);
+    expect(plan.connections.map((c) => c.name)).toEqual(['acme', 'globex']);
+    expect(plan.connections[0]).toMatchObject({
+      pipedrive: { baseUrl: 'https://acme.pipedrive.com', apiToken: ACME_TOKEN },
+      plan: 'growth',
+      auth: 'api_token',
+      dailyTokens: 400_000,
+      budgetReserve: 0.2,
+    });
+    expect(plan.connections[1]).toMatchObject({
+      pipedrive: { baseUrl: 'https://globex.pipedrive.com', oauth: { clientId: GLOBEX_ID } },
+      auth: 'oauth',
+      budgetResetUtc: '06:30',
+    });
+  });
+
+  it('--connections serves those named; an unknown name is a usage error listing the valid ones', async () => {
+    const { workerPlanFromArgs } = await import('../../src/commands/worker.js');
+    const { UsageError } = await import('../../src/cli/exit-codes.js');
+    const path = file('connections.yaml', YAML);
+    const env = { PIPEDRIVE_CONNECTIONS_FILE: path, ...ENV };
+    const plan = workerPlanFromArgs({ values: { connections: 'globex' }, positionals: [] }, env);
+    expect(plan.connections.map((c) => c.name)).toEqual(['globex']);
+
+    const unknown = () =>
+      workerPlanFromArgs({ values: { connections: 'acme,initech' }, positionals: [] }, env);
+    expect(unknown).toThrow(UsageError);
+    expect(unknown).toThrow(
+      /^--connections names "initech", which is not defined: PIPEDRIVE_CONNECTIONS_FILE \(.*\) defines acme, globex\./,
+    );
+    // A connection served without its credentials stops the start with the reason, not the other way round.
+    expect(() =>
+      workerPlanFromArgs(
+        { values: {}, positionals: [] },
+        { PIPEDRIVE_CONNECTIONS_FILE: path, GLOBEX_ID, GLOBEX_SECRET },
+      ),
+    ).toThrow(/ACME_PIPEDRIVE_TOKEN is not set/);
+    expect(
+      workerPlanFromArgs(
+        { values: { connections: 'globex' }, positionals: [] },
+        { PIPEDRIVE_CONNECTIONS_FILE: path, GLOBEX_ID, GLOBEX_SECRET },
+      ).connections,
+    ).toHaveLength(1);
   });
 });

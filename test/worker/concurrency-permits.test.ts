@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { ConcurrencyPermits, type ReleasePermit } from '../../src/worker/concurrency-permits.js';
+
+/** Records the order in which rows of each connection get their permits. */
+function recorder(permits: ConcurrencyPermits) {
+  const order: string[] = [];
+  const held: ReleasePermit[] = [];
+  const ask = (connection: string, signal?: AbortSignal) =>
+    permits.acquire(connection, signal).then((release) => {
+      order.push(connection);
+      held.push(release);
+      return release;
+    });
+  return { order, held, ask };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('ConcurrencyPermits: the process concurrency shared by its connections', () => {
+  it('grants free permits at once, and a connection alone may use all of them', async () => {
+    const permits = new ConcurrencyPermits(3);
+    const { order, ask } = recorder(permits);
+    await Promise.all([ask('a'), ask('a'), ask('a')]);
+    expect(order).toEqual(['a', 'a', 'a']);
+    expect(permits.heldBy('a')).toBe(3);
+  });
+
+  it("gives each freed permit to the next connection in turn, so a busy company's queue never stands in front of another's row", async () => {
+    const permits = new ConcurrencyPermits(2);
+    const { order, held, ask } = recorder(permits);
+    await Promise.all([ask('busy'), ask('busy')]);
+    // The busy company has five more rows waiting before the small one asks.
+    for (let i = 0; i < 5; i++) void ask('busy');
+    void ask('small');
+    void ask('other');
+    await settle();
+    expect(permits.waitingFor('busy')).toBe(5);
+
+    for (let i = 0; i < 4; i++) {
+      held.shift()!();
+      await settle();
+    }
+
+    // First come the two the busy company held, then turns: busy, small, other, busy.
+    expect(order).toEqual(['busy', 'busy', 'busy', 'small', 'other', 'busy']);
+    expect(permits.waitingFor('busy')).toBe(3);
+    expect(permits.waitingFor('small')).toBe(0);
+  });
+
+  it('returns a permit to the pool when no row waits, and counts a double release once', async () => {
+    const permits = new ConcurrencyPermits(1);
+    const release = await permits.acquire('a');
+    release();
+    release();
+    const { order, held, ask } = recorder(permits);
+    await ask('b');
+    const late = ask('c');
+    await settle();
+    // Counted twice, the pool would hold two permits and c would run beside b.
+    expect(order).toEqual(['b']);
+    expect(permits.waitingFor('c')).toBe(1);
+    held.shift()!();
+    await late;
+    expect(order).toEqual(['b', 'c']);
+  });
+
+  it('drops a waiting row whose signal aborts (a shutdown), without losing the permit', async () => {
+    const permits = new ConcurrencyPermits(1);
+    const { order, held, ask } = recorder(permits);
+    await ask('a');
+    const stop = new AbortController();
+    const waiting = ask('b', stop.signal);
+    const next = ask('c');
+    stop.abort(new Error('stopping'));
+    await expect(waiting).rejects.toThrow('stopping');
+    held.shift()!();
+    await next;
+    expect(order).toEqual(['a', 'c']);
+    await expect(permits.acquire('d', stop.signal)).rejects.toThrow('stopping');
+  });
+});
