@@ -8,7 +8,7 @@ import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
 import { leadJobOptions } from '../../src/queue/job-options.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
-import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { leadQueueName } from '../../src/queue/names.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 
 /** A sandbox closed after the file's tests. */
@@ -54,6 +54,8 @@ export function sharedContactRows(count: number, orgs: number, persons: number):
 }
 
 export interface EnqueueOptions {
+  /** The connection (company) the import goes to: its record says so and its rows wait on its queue. @defaultValue `default` */
+  connection?: string;
   attempts?: number;
   backoffMs?: number;
   removeOnComplete?: boolean;
@@ -76,8 +78,9 @@ export async function enqueueImport(
     mapping: null,
     header: ['Title', 'Name', 'Email', 'Organization'],
     createdAt: Date.now(),
+    ...(options.connection ? { connection: options.connection } : {}),
   });
-  const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+  const queue = new Queue(leadQueueName(options.connection ?? 'default'), { connection: redis, prefix });
   try {
     await ledger.markEnqueued(
       importId,

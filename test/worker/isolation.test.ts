@@ -1,0 +1,179 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { DLQ_QUEUE, leadQueueName } from '../../src/queue/names.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { describeControl, readControl } from '../../src/worker/control.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import {
+  enqueueImport,
+  eventually,
+  FAST_WORKER_FLAGS,
+  finished,
+  jobsFor,
+  type RowSpec,
+  spawnWorker,
+  testSandbox,
+} from './helpers.js';
+
+const redis = testRedis();
+
+/** `count` rows sharing a few organizations and persons, all of them this company's (tagged). */
+function rowsOf(tag: string, count: number): RowSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const p = i % 15;
+    return {
+      title: `${tag} deal ${i}`,
+      org: `${tag} company ${p % 5}`,
+      person: { name: `${tag} person ${p}`, email: `person${p}@${tag}.example` },
+    };
+  });
+}
+
+/** Every lead, person and organization in the sandbox belongs to this import (its origin id, its tag). */
+function onlyItsOwn(sandbox: RunningSandbox, importId: string, tag: string) {
+  const data = sandbox.export();
+  return {
+    leads: data.leads.length,
+    foreignLeads: data.leads.filter((l) => l.origin_id !== importId || !l.title.startsWith(`${tag} `)).length,
+    foreignPersons: data.persons.filter((p) => !p.emails.every((e) => e.value.endsWith(`@${tag}.example`)))
+      .length,
+    foreignOrganizations: data.organizations.filter((o) => !o.name.startsWith(`${tag} `)).length,
+  };
+}
+
+describe('one worker process serving three companies', () => {
+  it('keeps a spent budget and a revoked token to their own company: A finishes, B waits for its new day, C blocks until its token file is fixed and SIGHUP, and no lead lands in another company', async () => {
+    // A: Growth with latency. B: its daily budget runs out mid-import. C: its token is revoked mid-import.
+    const [a, b, c] = await Promise.all([
+      testSandbox({
+        plan: 'growth',
+        companyId: 1001,
+        apiToken: 'token-a',
+        latencyMs: 40,
+        latencyJitterMs: 40,
+      }),
+      testSandbox({ plan: 'lite', companyId: 1002, apiToken: 'token-b' }),
+      testSandbox({ plan: 'lite', companyId: 1003, apiToken: 'token-c' }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-isolation-'));
+    for (const [name, token] of [
+      ['a', 'token-a'],
+      ['b', 'token-b'],
+      ['c', 'token-c'],
+    ]) {
+      writeFileSync(join(dir, `${name}.token`), `${token}\n`);
+    }
+    const entry = (name: string, sandbox: RunningSandbox, plan: string) =>
+      `  ${name}:\n    base_url: ${sandbox.url}\n    api_token_file: ${name}.token\n    plan: ${plan}\n    budget_reserve: 0\n    timeout_ms: 2000\n`;
+    const connectionsFile = join(dir, 'connections.yaml');
+    writeFileSync(
+      connectionsFile,
+      `connections:\n${entry('a', a, 'growth')}${entry('b', b, 'lite')}${entry('c', c, 'lite')}`,
+    );
+
+    const prefix = uniquePrefix('iso');
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(redis, prefix, 'imp-a', jobsFor('imp-a', rowsOf('a', 150)), { connection: 'a' });
+    await enqueueImport(redis, prefix, 'imp-b', jobsFor('imp-b', rowsOf('b', 60)), { connection: 'b' });
+    await enqueueImport(redis, prefix, 'imp-c', jobsFor('imp-c', rowsOf('c', 60)), { connection: 'c' });
+    const queues = Object.fromEntries(
+      ['a', 'b', 'c'].map((n) => [n, new Queue(leadQueueName(n), { connection: redis, prefix })]),
+    );
+    const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
+
+    const worker = spawnWorker(
+      { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: connectionsFile },
+      [
+        ...FAST_WORKER_FLAGS,
+        '--concurrency',
+        '6',
+        '--budget-probe-interval-ms',
+        '300',
+        '--auth-probe-interval-ms',
+        '300',
+      ],
+    );
+    try {
+      const created = async (id: string) => (await ledger.getImport(id))?.created ?? 0;
+      // Mid-import: B's budget runs out, C's token is revoked (the sandbox answers 401 to it from now on).
+      await eventually(async () => (await created('imp-b')) >= 10, { what: 'B to create 10 leads' });
+      b.exhaustBudget();
+      await eventually(async () => (await created('imp-c')) >= 10, { what: 'C to create 10 leads' });
+      c.setApiToken('token-c-rotated');
+
+      // A finishes, untouched by either.
+      const doneA = await finished(ledger, 'imp-a', 60_000);
+      expect(doneA).toMatchObject({ created: 150, deadLettered: 0 });
+
+      // B waits for budget, on its own queue and in its own flags, and nothing of it fails.
+      const waitLine = await worker.waitForLine(/Waiting for budget until/);
+      expect(JSON.parse(waitLine)).toMatchObject({ connection: 'b' });
+      expect(describeControl(await readControl(redis, prefix, 'b'))).toMatch(/^waiting for budget until /);
+      // C is blocked, says so once, names its company, and dead-letters nothing.
+      await eventually(() => queues.c!.isPaused(), { what: "C's queue to pause" });
+      const control = await readControl(redis, prefix, 'c');
+      expect(control.blockedReason).toMatch(/rejected the API token of connection "c" \(401\).*SIGHUP/);
+      const fatal = worker.lines.filter((l) => l.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).not.toContain('token-c');
+      // A's flags and queue were never touched by B's budget or C's token.
+      expect(await readControl(redis, prefix, 'a')).toEqual({});
+      expect(await readControl(redis, prefix, 'default')).toEqual({});
+      expect(await queues.a!.isPaused()).toBe(false);
+
+      const [waitingB, blockedC] = await Promise.all([ledger.getImport('imp-b'), ledger.getImport('imp-c')]);
+      expect(waitingB!.pending).toBeGreaterThan(0);
+      expect(blockedC!.pending).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1500));
+      // They stay put: the budget is spent, the token rejected; nothing fails meanwhile.
+      expect(await created('imp-b')).toBe(waitingB!.created);
+      expect(await created('imp-c')).toBe(blockedC!.created);
+      expect(await dlq.count()).toBe(0);
+
+      // B's new budget day: its worker finds the budget back and finishes.
+      b.newDay();
+      expect(await finished(ledger, 'imp-b', 60_000)).toMatchObject({ created: 60, deadLettered: 0 });
+      expect(await readControl(redis, prefix, 'b')).not.toHaveProperty('budgetWaitUntil');
+      // C still waits for a person: its probe uses the token it was given.
+      expect(await queues.c!.isPaused()).toBe(true);
+
+      // The token file is fixed; SIGHUP makes the worker read it and restart C alone.
+      writeFileSync(join(dir, 'c.token'), 'token-c-rotated\n');
+      worker.proc.kill('SIGHUP');
+      const restarted = await worker.waitForLine(/Connection c: restarted/);
+      expect(restarted).not.toContain('token-c-rotated');
+      expect(worker.lines.filter((l) => /Connection [ab]: /.test(l))).toEqual([]);
+      expect(await finished(ledger, 'imp-c', 60_000)).toMatchObject({ created: 60, deadLettered: 0 });
+      expect(await queues.c!.isPaused()).toBe(false);
+      expect(await readControl(redis, prefix, 'c')).not.toHaveProperty('blockedReason');
+      expect(await dlq.count()).toBe(0);
+
+      // No lead (person, organization) landed in another company, none twice.
+      for (const [sandbox, id, tag, rows] of [
+        [a, 'imp-a', 'a', 150],
+        [b, 'imp-b', 'b', 60],
+        [c, 'imp-c', 'c', 60],
+      ] as const) {
+        expect(onlyItsOwn(sandbox, id, tag), tag).toEqual({
+          leads: rows,
+          foreignLeads: 0,
+          foreignPersons: 0,
+          foreignOrganizations: 0,
+        });
+        expect(sandbox.state(), tag).toMatchObject({
+          duplicateLeads: 0,
+          duplicatePersons: 0,
+          duplicateOrganizations: 0,
+        });
+      }
+      expect(await worker.stop()).toBe(0);
+    } finally {
+      await worker.stop();
+      await Promise.all([...Object.values(queues).map((q) => q.close()), dlq.close()]);
+    }
+  }, 150_000);
+});
