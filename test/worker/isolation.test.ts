@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { readMetrics } from '../../src/metrics/recorder.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../../src/queue/names.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
@@ -170,7 +171,22 @@ describe('one worker process serving three companies', () => {
           duplicateOrganizations: 0,
         });
       }
+      // Each company's counters are its own: B's daily 429 and C's 401s are not A's.
       expect(await worker.stop()).toBe(0);
+      const [ma, mb, mc] = (await Promise.all(['a', 'b', 'c'].map((n) => readMetrics(redis, prefix, n)))) as [
+        Record<string, number>,
+        Record<string, number>,
+        Record<string, number>,
+      ];
+      expect(ma).toMatchObject({ 'outcome|created': 150 });
+      expect(mb).toMatchObject({ 'outcome|created': 60, 'rate_limited|daily': expect.any(Number) });
+      expect(mc['outcome|created']).toBe(60);
+      expect(Object.keys(mc).some((k) => /^calls\|.*\|401$/.test(k))).toBe(true);
+      // (A may meet a burst 429 of its own now and then; never B's daily one or C's 401.)
+      expect(Object.keys(ma).filter((k) => k === 'rate_limited|daily' || /^calls\|.*\|401$/.test(k))).toEqual(
+        [],
+      );
+      expect(await readMetrics(redis, prefix)).toEqual({});
     } finally {
       await worker.stop();
       await Promise.all([...Object.values(queues).map((q) => q.close()), dlq.close()]);
