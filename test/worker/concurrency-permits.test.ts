@@ -25,7 +25,7 @@ describe('ConcurrencyPermits: the process concurrency shared by its connections'
     expect(permits.heldBy('a')).toBe(3);
   });
 
-  it("gives each freed permit to the next connection in turn, so a busy company's queue never stands in front of another's row", async () => {
+  it("gives a freed permit to the waiting connection holding the fewest, so a busy company's queue never stands in front of another's row", async () => {
     const permits = new ConcurrencyPermits(2);
     const { order, held, ask } = recorder(permits);
     await Promise.all([ask('busy'), ask('busy')]);
@@ -41,10 +41,34 @@ describe('ConcurrencyPermits: the process concurrency shared by its connections'
       await settle();
     }
 
-    // First come the two the busy company held, then turns: busy, small, other, busy.
-    expect(order).toEqual(['busy', 'busy', 'busy', 'small', 'other', 'busy']);
+    // The first permit back goes to small (busy still holds one); then equals take turns in the order they queued.
+    expect(order).toEqual(['busy', 'busy', 'small', 'busy', 'other', 'busy']);
     expect(permits.waitingFor('busy')).toBe(3);
     expect(permits.waitingFor('small')).toBe(0);
+  });
+
+  it('keeps a slow company (its rows wait on its own rate limit) from gathering the permits a fast one gives back', async () => {
+    const permits = new ConcurrencyPermits(3);
+    const { order, held, ask } = recorder(permits);
+    const slow = await Promise.all([ask('slow'), ask('slow')]);
+    const fast = [await ask('fast')];
+    for (let i = 0; i < 5; i++) void ask('slow');
+    for (let i = 0; i < 5; i++) void ask('fast');
+    await settle();
+    held.length = 0;
+
+    // The fast company's rows end quickly; the slow one's hold on.
+    for (let i = 0; i < 5; i++) {
+      (fast.shift() ?? held.shift())!();
+      await settle();
+      fast.push(held.shift()!);
+    }
+
+    // With turns alone, the slow company would take every other permit back and end up with all three.
+    expect(order.slice(3)).toEqual(['fast', 'fast', 'fast', 'fast', 'fast']);
+    expect(permits.heldBy('slow')).toBe(2);
+    expect(permits.heldBy('fast')).toBe(1);
+    for (const release of [...slow, ...fast]) release();
   });
 
   it('returns a permit to the pool when no row waits, and counts a double release once', async () => {
