@@ -7,6 +7,7 @@ import { readMetrics } from '../../src/metrics/recorder.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../../src/queue/names.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { readBudget } from '../../src/worker/budget-reader.js';
 import { describeControl, readControl } from '../../src/worker/control.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
@@ -114,6 +115,10 @@ describe('one worker process serving three companies', () => {
       const waitLine = await worker.waitForLine(/Waiting for budget until/);
       expect(JSON.parse(waitLine)).toMatchObject({ connection: 'b' });
       expect(describeControl(await readControl(redis, prefix, 'b'))).toMatch(/^waiting for budget until /);
+      // Each company's budget is published where status and the imports page read it: B's is gone, A's is not.
+      expect(await readBudget(redis, prefix, 'b')).toMatchObject({ left: 0, limit: 30_000 });
+      expect(await readBudget(redis, prefix, 'a')).toMatchObject({ limit: 60_000, left: expect.any(Number) });
+      expect((await readBudget(redis, prefix, 'a'))!.left).toBeGreaterThan(50_000);
       // C is blocked, says so once, names its company, and dead-letters nothing.
       await eventually(() => queues.c!.isPaused(), { what: "C's queue to pause" });
       const control = await readControl(redis, prefix, 'c');
