@@ -6,6 +6,15 @@
  */
 
 import { isLoopbackHost } from './loopback-host.js';
+import {
+  formatSentinelUrl,
+  isSentinelUrl,
+  parseRedisTarget,
+  parseSentinelList,
+  parseSentinelUrl,
+  RedisTargetError,
+  type SentinelTarget,
+} from './redis-target.js';
 
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
@@ -48,7 +57,11 @@ export interface OAuthConfig {
 }
 
 export interface Config {
-  /** Redis connection URL. @defaultValue `redis://127.0.0.1:6379` */
+  /**
+   * Redis connection URL: `redis://…` for one server, `redis+sentinel://…` for a primary found through
+   * Sentinel (built from `REDIS_SENTINELS` and `REDIS_SENTINEL_NAME` when those are set). Carries passwords:
+   * print it only through `redactRedisUrl`. @defaultValue `redis://127.0.0.1:6379`
+   */
   readonly redisUrl: string;
   /** Prefix of every Redis key this tool writes (BullMQ's and ours). @defaultValue `lpi` */
   readonly redisPrefix: string;
@@ -195,6 +208,56 @@ export function insecureHttpWarning(config: Config): string | undefined {
   return `Plain HTTP to ${origins.join(' and ')} (allowed by ${ALLOW_INSECURE_HTTP_VAR}): the API token and lead data cross the network unencrypted. Use this for a rehearsal against a sandbox only; Pipedrive itself is https://.`;
 }
 
+/**
+ * The Redis URL from `REDIS_URL`, or from `REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`; `REDIS_SENTINEL_PASSWORD`
+ * goes to the sentinels of either form. A Sentinel setup comes out as one canonical `redis+sentinel://` URL, so
+ * every process (producer, workers, dashboard, commands) connects through the same code from one string.
+ */
+function readRedisUrl(env: Env): string {
+  const url = env.REDIS_URL?.trim() || undefined;
+  const sentinels = env.REDIS_SENTINELS?.trim() || undefined;
+  const name = env.REDIS_SENTINEL_NAME?.trim() || undefined;
+  const sentinelPassword = env.REDIS_SENTINEL_PASSWORD || undefined;
+  try {
+    let target: SentinelTarget | undefined;
+    if (sentinels !== undefined || name !== undefined) {
+      if (sentinels === undefined || name === undefined) {
+        throw new ConfigError(
+          `Sentinel needs both REDIS_SENTINELS (host:port,host:port) and REDIS_SENTINEL_NAME (the master group name); ${sentinels === undefined ? 'REDIS_SENTINELS' : 'REDIS_SENTINEL_NAME'} is not set.`,
+        );
+      }
+      if (url !== undefined) {
+        throw new ConfigError(
+          "REDIS_URL and REDIS_SENTINELS both say where Redis is: unset REDIS_URL, or unset REDIS_SENTINELS and REDIS_SENTINEL_NAME and write redis+sentinel://[:password@]host:port,host:port/mastername in REDIS_URL (the form that can also carry the primary's password and db).",
+        );
+      }
+      target = { kind: 'sentinel', sentinels: parseSentinelList(sentinels, 'REDIS_SENTINELS'), name, db: 0 };
+    } else if (url !== undefined && isSentinelUrl(url)) {
+      target = parseSentinelUrl(url, 'REDIS_URL');
+    } else if (url !== undefined) {
+      parseRedisTarget(url, 'REDIS_URL'); // refuses rediss+sentinel://
+    }
+    if (sentinelPassword !== undefined) {
+      if (!target) {
+        throw new ConfigError(
+          'REDIS_SENTINEL_PASSWORD is set but no Sentinel is configured: set REDIS_SENTINELS and REDIS_SENTINEL_NAME, or a redis+sentinel:// REDIS_URL, or unset REDIS_SENTINEL_PASSWORD.',
+        );
+      }
+      if (target.sentinelPassword !== undefined && target.sentinelPassword !== sentinelPassword) {
+        throw new ConfigError(
+          "The sentinels' password is given twice (REDIS_SENTINEL_PASSWORD and sentinelPassword= in REDIS_URL), differently: keep one.",
+        );
+      }
+      target.sentinelPassword = sentinelPassword;
+    }
+    if (target) return formatSentinelUrl(target);
+    return url ?? 'redis://127.0.0.1:6379';
+  } catch (err) {
+    if (err instanceof RedisTargetError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 /** Builds the configuration from an environment (default: `process.env`). Throws {@link ConfigError}. */
 export function loadConfig(env: Env = process.env): Config {
   const plan = readEnum(env, 'PIPEDRIVE_PLAN', PLANS, 'lite');
@@ -241,7 +304,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const config: Config = {
-    redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+    redisUrl: readRedisUrl(env),
     redisPrefix,
     pipedrive: {
       baseUrl: baseUrl.url,
