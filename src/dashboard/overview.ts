@@ -3,6 +3,7 @@ import { listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus, listStatuses, readControlFlags } from '../ops/status.js';
+import { type LastVerification, readLastVerification } from '../ops/verify.js';
 import { countLiveWorkers } from './health.js';
 
 export interface Overview {
@@ -51,6 +52,8 @@ export interface ImportDetail {
   deadLetters: DeadLetterEntry[];
   /** Dead-lettered rows beyond the ones listed. */
   moreDeadLetters: number;
+  /** The last `lead-importer verify` of this import, if any. */
+  verification: LastVerification | null;
 }
 
 export async function readImportDetail(
@@ -59,6 +62,14 @@ export async function readImportDetail(
   limit = 500,
 ): Promise<ImportDetail> {
   const status = await getStatus(ctx, importId);
-  const all = await listDeadLetters(ctx, { importId });
-  return { status, deadLetters: all.slice(0, limit), moreDeadLetters: Math.max(0, all.length - limit) };
+  const [all, verification] = await Promise.all([
+    listDeadLetters(ctx, { importId }),
+    readLastVerification(ctx, importId),
+  ]);
+  return {
+    status,
+    deadLetters: all.slice(0, limit),
+    moreDeadLetters: Math.max(0, all.length - limit),
+    verification,
+  };
 }
