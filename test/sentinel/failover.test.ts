@@ -86,7 +86,7 @@ describe('Redis Sentinel: a failover in the middle of an import', () => {
     });
     const createdBefore = (await ledger.getImport(importId))!.created;
 
-    const failover = await topology.killPrimaryAndAwaitFailover(30_000);
+    const failover = await topology.killPrimaryAndAwaitFailover({ timeoutMs: 30_000 });
     // Not all done yet: the kill really came mid-import.
     expect(createdBefore).toBeLessThan(ROWS);
 

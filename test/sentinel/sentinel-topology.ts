@@ -40,6 +40,21 @@ export interface FailoverReport {
   newPrimaryPort: number;
   /** From the kill until the sentinels named the new primary, ms. */
   failoverMs: number;
+  /** Replication bytes the primary had written that the promoted replica never got: writes lost. */
+  unreplicatedBytes: number;
+}
+
+export interface KillOptions {
+  /** Give up waiting for the failover after this long, ms. @defaultValue 30000 */
+  timeoutMs?: number;
+  /**
+   * Cut the replica off this many ms before the kill, so that the primary's last writes are not replicated
+   * (Redis replicates asynchronously: a primary that dies takes what it had not sent yet). The replica is
+   * stopped (SIGSTOP) and the primary drops its link, then the primary is killed and the replica resumed.
+   * Keep it under the sentinels' `downAfterMs`, or they count the replica down too and the failover waits.
+   * @defaultValue 0 (the replica is in sync up to the kill)
+   */
+  unreplicatedMs?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -199,14 +214,31 @@ export class SentinelTopology {
    * SIGKILLs the current primary (no shutdown, no last writes flushed to anyone) and waits until the
    * sentinels name another one, at most `timeoutMs`.
    */
-  async killPrimaryAndAwaitFailover(timeoutMs = 30_000): Promise<FailoverReport> {
+  async killPrimaryAndAwaitFailover(options: KillOptions = {}): Promise<FailoverReport> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
     const oldPort = await this.primaryPort();
     const primary = this.node(oldPort);
+    const replica = this.nodes.find((n) => n.role === 'replica' && n.port !== oldPort && n.running);
     if (!primary?.running) throw new Error(`the primary on port ${oldPort} is not ours or not running`);
+    const offsetOf = (port: number, field: string) =>
+      withClient(port, async (r) =>
+        Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(await r.info('replication'))?.[1] ?? 0),
+      );
+    const cutOff = (options.unreplicatedMs ?? 0) > 0 && replica !== undefined;
+    if (cutOff) {
+      replica.process.kill('SIGSTOP');
+      await withClient(oldPort, (r) => r.call('CLIENT', 'KILL', 'TYPE', 'replica'));
+      await sleep(options.unreplicatedMs!);
+    }
+    const primaryOffset = await offsetOf(oldPort, 'master_repl_offset').catch(() => 0);
     const killedAt = Date.now();
     const exited = new Promise((r) => primary.process.once('exit', r));
     primary.process.kill('SIGKILL');
     await exited;
+    if (cutOff) replica.process.kill('SIGCONT');
+    // What the replica holds: all it was sent, once it has read its socket (the link is down from now on).
+    await sleep(200);
+    const replicaOffset = replica ? await offsetOf(replica.port, 'master_repl_offset').catch(() => 0) : 0;
     let newPort = oldPort;
     await until(
       async () => {
@@ -218,7 +250,11 @@ export class SentinelTopology {
       timeoutMs,
       () => `a failover away from port ${oldPort}:\n${this.outputs()}`,
     );
-    return { newPrimaryPort: newPort, failoverMs: Date.now() - killedAt };
+    return {
+      newPrimaryPort: newPort,
+      failoverMs: Date.now() - killedAt,
+      unreplicatedBytes: Math.max(0, primaryOffset - replicaOffset),
+    };
   }
 
   /** Every node's last lines, for a failure message. */
