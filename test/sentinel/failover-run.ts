@@ -33,6 +33,8 @@ export interface FailoverOptions {
   workerFlags: string[];
   /** The run fails when the import is not finished by then, ms. */
   deadlineMs: number;
+  /** The run fails when no row finishes for this long, ms (a stranded row never will). @defaultValue 120000 */
+  stallTimeoutMs?: number;
   workDir: string;
   log?: (line: string) => void;
 }
@@ -179,10 +181,21 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     let record = (await finishedRows()).record;
     let finished = false;
     let lastReport = 0;
+    let lastDone = -1;
+    let lastProgressAt = Date.now();
+    let stalled = false;
     while (Date.now() < deadline) {
-      record = (await finishedRows()).record;
+      const now = await finishedRows();
+      record = now.record;
       if (record?.state === 'completed' && record.pending === 0) {
         finished = true;
+        break;
+      }
+      if (now.done !== lastDone) {
+        lastDone = now.done;
+        lastProgressAt = Date.now();
+      } else if (Date.now() - lastProgressAt > (options.stallTimeoutMs ?? 120_000)) {
+        stalled = true;
         break;
       }
       if (Date.now() - lastReport > 5000) {
@@ -193,7 +206,13 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       }
       await sleep(250);
     }
-    note(finished ? `import completed: ${record?.created} created` : 'DEADLINE: the import did not finish');
+    note(
+      finished
+        ? `import completed: ${record?.created} created`
+        : stalled
+          ? `STALLED: no row finished for ${(options.stallTimeoutMs ?? 120_000) / 1000} s (${record?.pending} pending)`
+          : 'DEADLINE: the import did not finish',
+    );
     // Rows whose ledger transition was lost with the primary run again; let their jobs settle.
     await sleep(2000);
     const workerExitCodes = await Promise.all(
@@ -303,7 +322,13 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       durationMs: Date.now() - started,
     };
     const violations: string[] = [];
-    if (!finished) violations.push('the import did not finish before the deadline');
+    if (!finished) {
+      violations.push(
+        stalled
+          ? 'the import stalled: rows pending that no worker will finish'
+          : 'the import did not finish before the deadline',
+      );
+    }
     if (figures.lost)
       violations.push(`${figures.lost} rows lost (neither created, rejected nor dead-lettered)`);
     if (rejected !== file.rows.length - valid)
