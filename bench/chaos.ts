@@ -10,9 +10,11 @@
  * its AOF or any log. Exits 1 on any violation. `--runs 3` repeats it with seeds seed, seed+1, …
  *
  *   npm run bench:chaos -- [--rows 5000] [--workers 3] [--seed 1] [--runs 1]
- *                          [--redis-crash kill|power-loss] [--keep-logs]
+ *                          [--redis-crash kill|power-loss] [--redis-fsync everysec|always] [--keep-logs]
  *
- * Writes bench/results/chaos.json. Logs of every process stay in a temporary directory when a
+ * `--redis-crash power-loss` cuts the AOF back by the second `everysec` may lose (a machine
+ * crash); with `--redis-fsync always` nothing acknowledged can be lost, so nothing is cut.
+ * Writes bench/results/chaos.json (chaos-power-loss.json, chaos-power-loss-always.json for those). Logs of every process stay in a temporary directory when a
  * run fails (or with --keep-logs); its path is printed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     runs: { type: 'string', default: '1' },
     'redis-crash': { type: 'string', default: 'kill' },
+    'redis-fsync': { type: 'string', default: 'everysec' },
     'keep-logs': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
@@ -52,6 +55,11 @@ if (crashMode !== 'kill' && crashMode !== 'power-loss') {
   console.error(`--redis-crash must be kill or power-loss, got "${crashMode}"`);
   process.exit(2);
 }
+const fsync = values['redis-fsync'];
+if (fsync !== 'everysec' && fsync !== 'always') {
+  console.error(`--redis-fsync must be everysec or always, got "${fsync}"`);
+  process.exit(2);
+}
 
 /**
  * The settings of the full run. Lock durations are shorter than the worker's defaults (30 s) so
@@ -64,6 +72,7 @@ const settings: Omit<ChaosOptions, 'seed' | 'workDir'> = {
   killEveryMs: [3000, 8000],
   restartAfterMs: [500, 2000],
   redisCrash: crashMode,
+  redisFsync: fsync,
   redisDownMs: 2000,
   at: { squeeze: 0.1, redisCrash: 0.4, budgetExpiry: 0.6 },
   squeezeMs: 8000,
@@ -140,6 +149,11 @@ printTable(
     'dup leads': r.figures.duplicateLeads,
     'dup persons': r.figures.duplicatePersons,
     'dup orgs': r.figures.duplicateOrganizations,
+    notes: r.figures.sandboxNotes,
+    'dup notes': r.figures.duplicateNotes,
+    'reconcile tokens': Object.values(r.figures.reconciliations)
+      .map((e) => Number(e.lastTokens ?? 0))
+      .reduce((a, b) => a + b, 0),
     kills: r.figures.kills,
     'redis down s': ms(r.figures.redisCrash?.downMs),
     'budget spent s': ms(r.figures.budgetSpentForMs),
@@ -161,7 +175,13 @@ if (Object.keys(reasons).length) {
     Object.entries(reasons).map(([reason, n]) => ({ reason, rows: n })),
   );
 }
-writeResults('chaos', {
+const resultName =
+  crashMode === 'power-loss'
+    ? fsync === 'always'
+      ? 'chaos-power-loss-always'
+      : 'chaos-power-loss'
+    : 'chaos';
+writeResults(resultName, {
   machine,
   settings: { ...settings, runs, firstSeed },
   allOk: results.every((r) => r.ok),

@@ -10,6 +10,9 @@ export {
   burstLimitPer2s,
   type Config,
   ConfigError,
+  ConnectionConfig,
+  connectionOf,
+  DEFAULT_CONNECTION,
   dailyTokenBudget,
   loadConfig,
   type Plan,
@@ -30,7 +33,7 @@ export {
 export type { DeadLetterJobData } from './queue/dead-letter.js';
 export type { LeadJobData, LeadJobResult } from './queue/job-data.js';
 export { ImportLedger, type ImportRecord, type RowOutcome } from './queue/ledger.js';
-export { DLQ_QUEUE, LEAD_QUEUE } from './queue/names.js';
+export { DLQ_QUEUE, LEAD_QUEUE, leadQueueName } from './queue/names.js';
 export {
   type RunningSandbox,
   type SandboxOptions,

@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { connectionOf, loadConfig } from '../config/config.js';
 import { cancelImport } from '../ops/cancel.js';
 import { formatCount } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
@@ -8,20 +8,26 @@ import { withOps } from '../ops/ops-context.js';
 export const command: Command = {
   name: 'cancel',
   summary: "drop an import's unprocessed rows",
-  help: `Usage: lead-importer cancel ID [--json]
+  help: `Usage: lead-importer cancel ID [--json] [--connection NAME]
 
-Removes the import's waiting and delayed jobs; their rows are reported as cancelled, so
+Removes the import's waiting and delayed jobs (from its connection's queue); their rows are
+reported as cancelled, so
 rows = created + rejected + dead-lettered + cancelled + pending still holds. Rows a worker is
 processing right now finish normally. Safe to run again.
 
 Options:
-  --json   print the summary as JSON`,
-  options: { json: { type: 'boolean' } },
+  --json               print the summary as JSON
+  --connection NAME    refuse unless the import went to this connection`,
+  options: { json: { type: 'boolean' }, connection: { type: 'string' } },
   positionals: [1, 1],
   async run(args, io) {
     const config = loadConfig(io.env);
+    const connection =
+      typeof args.values.connection === 'string'
+        ? connectionOf(config, args.values.connection).name
+        : undefined;
     return withOps(config, async (ctx) => {
-      const summary = await cancelImport(ctx, args.positionals[0]!);
+      const summary = await cancelImport(ctx, args.positionals[0]!, { connection });
       if (args.values.json) {
         io.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {

@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { insecureHttpWarning, loadConfig } from '../config/config.js';
 import { startDashboard } from '../dashboard/index.js';
 import { createLogger } from '../logging/logger.js';
-import { limitsFromConfig } from '../ops/ops-context.js';
+import { limitsByConnection, limitsFromConfig } from '../ops/ops-context.js';
 
 export const command: Command = {
   name: 'dashboard',
@@ -35,7 +35,10 @@ Options:
     const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
     const logger = createLogger({ level: config.logLevel, name: 'dashboard' });
     const insecure = insecureHttpWarning(config);
-    if (insecure) logger.warn({ origins: config.pipedrive.insecureHttpOrigins }, insecure);
+    if (insecure) {
+      const origins = [...new Set([...config.connections.values()].flatMap((c) => c.insecureHttpOrigins))];
+      logger.warn({ origins }, insecure);
+    }
     const { user, password } = config.dashboard;
     if (!user !== !password) {
       throw new UsageError(
@@ -46,6 +49,7 @@ Options:
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,
       limits: limitsFromConfig(config),
+      connectionLimits: limitsByConnection(config),
       host,
       port,
       auth: user && password ? { user, password } : undefined,

@@ -1,6 +1,6 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { connectionOf, DEFAULT_CONNECTION, loadConfig } from '../config/config.js';
 import {
   type DeadLetterEntry,
   exportDeadLetters,
@@ -19,23 +19,28 @@ export const command: Command = {
   summary: 'list | export | retry | purge the dead-letter queue',
   help: `Usage: lead-importer dlq <list|export|retry|purge> [options]
 
-  dlq list [--import ID] [--error-class C] [--json]
+  dlq list [--import ID] [--error-class C] [--connection NAME] [--json]
       rows in the dead-letter queue with their errors (all imports unless --import)
   dlq export --import ID --out failed.csv [--error-class C]
       the rows' original columns plus error_class, error_message, http_status and line:
       fix the file and import it again (UTF-8 with BOM, safe to open in Excel)
-  dlq retry [--import ID] [--error-class C]
-      put the rows back on the queue with fresh attempts (steps that succeeded are not redone);
-      a row whose stored data does not pass validation is refused and stays (exit 3)
+  dlq retry [--import ID] [--error-class C] [--connection NAME]
+      put the rows back on their connection's queue with fresh attempts (steps that succeeded
+      are not redone); a row whose stored data does not pass validation is refused and stays (exit 3)
   dlq purge --import ID
       delete the import's DLQ entries (the rows stay counted as dead-lettered)
 
+  --connection NAME   only rows of imports into this connection (PIPEDRIVE_CONNECTIONS_FILE);
+                      with --import, refuse unless the import went there
+
 Examples:
   lead-importer dlq list --import leads-3f2a9c
-  lead-importer dlq retry --error-class PipedriveServerError`,
+  lead-importer dlq retry --error-class PipedriveServerError
+  lead-importer dlq list --connection acme`,
   options: {
     import: { type: 'string' },
     'error-class': { type: 'string' },
+    connection: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -54,20 +59,29 @@ Examples:
     if (action === 'export' && !out)
       throw new UsageError('dlq export needs --out FILE.csv: the file to write.');
     const config = loadConfig(io.env);
+    const connectionName = stringOption(args, 'connection');
+    const connection = connectionName === undefined ? undefined : connectionOf(config, connectionName).name;
     return withOps(config, async (ctx) => {
       switch (action) {
         case 'list': {
-          const entries = await listDeadLetters(ctx, { importId, errorClass });
-          io.stdout.write(args.values.json ? `${JSON.stringify(entries)}\n` : formatEntries(entries));
+          const entries = await listDeadLetters(ctx, { importId, errorClass, connection });
+          io.stdout.write(
+            args.values.json ? `${JSON.stringify(entries)}\n` : formatEntries(entries, connection),
+          );
           return ExitCode.Ok;
         }
         case 'export': {
-          const result = await exportDeadLetters(ctx, { importId: importId!, out: out!, errorClass });
+          const result = await exportDeadLetters(ctx, {
+            importId: importId!,
+            out: out!,
+            errorClass,
+            connection,
+          });
           io.stdout.write(`Wrote ${formatCount(result.rows)} dead-lettered rows to ${result.out}.\n`);
           return ExitCode.Ok;
         }
         case 'retry': {
-          const s = await retryDeadLetters(ctx, { importId, errorClass });
+          const s = await retryDeadLetters(ctx, { importId, errorClass, connection });
           io.stdout.write(
             `Re-queued ${formatCount(s.requeued)} rows with fresh attempts.${s.stale ? ` Removed ${formatCount(s.stale)} stale entries of rows that had already finished.` : ''}\n`,
           );
@@ -92,7 +106,7 @@ Examples:
           return ExitCode.Ok;
         }
         case 'purge': {
-          const { removed } = await purgeDeadLetters(ctx, { importId: importId!, errorClass });
+          const { removed } = await purgeDeadLetters(ctx, { importId: importId!, errorClass, connection });
           io.stdout.write(
             `Removed ${formatCount(removed)} entries from the dead-letter queue (the rows stay counted as dead-lettered).\n`,
           );
@@ -110,12 +124,19 @@ function stringOption(args: ParsedArgs, name: string): string | undefined {
   return v;
 }
 
-function formatEntries(entries: DeadLetterEntry[]): string {
-  if (entries.length === 0) return 'The dead-letter queue is empty.\n';
+function formatEntries(entries: DeadLetterEntry[], connection: string | undefined): string {
+  if (entries.length === 0) {
+    return connection === undefined
+      ? 'The dead-letter queue is empty.\n'
+      : `The dead-letter queue holds no rows of connection ${connection}.\n`;
+  }
+  // One company's table stays as it was; a CONNECTION column once another connection's rows are listed.
+  const withConnection = entries.some((e) => e.connection !== DEFAULT_CONNECTION);
   const byImport = new Map<string, number>();
   for (const e of entries) byImport.set(e.importId, (byImport.get(e.importId) ?? 0) + 1);
   const rows = entries.map((e) => [
     e.importId,
+    ...(withConnection ? [e.connection] : []),
     String(e.line),
     e.errorClass,
     e.httpStatus ? String(e.httpStatus) : '',
@@ -123,7 +144,16 @@ function formatEntries(entries: DeadLetterEntry[]): string {
     oneLine(e.message, 80),
   ]);
   const totals = [...byImport].map(([id, n]) => `${id}: ${formatCount(n)}`).join(', ');
-  return `${table(['IMPORT', 'LINE', 'ERROR', 'HTTP', 'ATTEMPTS', 'MESSAGE'], rows)}${formatCount(entries.length)} rows (${totals})\n`;
+  const head = [
+    'IMPORT',
+    ...(withConnection ? ['CONNECTION'] : []),
+    'LINE',
+    'ERROR',
+    'HTTP',
+    'ATTEMPTS',
+    'MESSAGE',
+  ];
+  return `${table(head, rows)}${formatCount(entries.length)} rows (${totals})\n`;
 }
 
 function oneLine(text: string, max: number): string {

@@ -1,6 +1,6 @@
 import type { Command, CommandIO } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { insecureHttpWarning, loadConfig } from '../config/config.js';
+import { connectionOf, insecureHttpWarning, loadConfig } from '../config/config.js';
 import { formatStatus } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus } from '../ops/status.js';
@@ -27,6 +27,10 @@ Running the same command again enqueues nothing new (the import id comes from th
 and the mapping); after a crash it resumes where it stopped.
 
 Options:
+  --connection NAME      the Pipedrive company to import into, from PIPEDRIVE_CONNECTIONS_FILE
+                         (default: the connection named default, or the file's only one); its
+                         users, labels and fields read the file, its plan and budget make the
+                         estimate, and the rows wait on its own queue
   --mapping FILE         mapping file (.yaml or .json): columns to lead, person, organization and
                          custom fields by their Pipedrive name; labels, owner and defaults
                          (without it, well-known headers such as Name, Email, Company map themselves)
@@ -54,8 +58,9 @@ Options:
                          (default: detected; a file that fits two is refused until you choose)
   --delimiter D          , | ; | tab | "|" (default: detected from the header line)
 
-Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth),
-PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS (for the estimate).
+Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_CONNECTIONS_FILE (many companies), or for one:
+PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS,
+PIPEDRIVE_DAILY_TOKENS (for the estimate).
 
 Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered).
@@ -64,8 +69,10 @@ Examples:
   lead-importer import leads.csv --dry-run
   lead-importer import salesforce-report.csv --print-mapping > mapping.yaml
   lead-importer import leads.csv --mapping mapping.yaml --rejects rejects.csv
+  lead-importer import leads.csv --connection acme --wait
   lead-importer import export.csv --date-format DD/MM/YYYY --title-template "{organization} – {name}" --wait`,
   options: {
+    connection: { type: 'string' },
     mapping: { type: 'string' },
     'import-id': { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -85,14 +92,16 @@ Examples:
   async run(args, io) {
     const config = loadConfig(io.env);
     const v = args.values;
-    const insecure = v.offline === true ? undefined : insecureHttpWarning(config);
-    if (insecure) io.stderr.write(`Warning: ${insecure}\n`);
     const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
+    const connection = connectionOf(config, str('connection'));
+    const insecure = v.offline === true ? undefined : insecureHttpWarning(config, connection);
+    if (insecure) io.stderr.write(`Warning: ${insecure}\n`);
     const file = args.positionals[0] as string;
     const progress = createProgressPrinter(io);
     const summary = await importCsv({
       file,
       config,
+      connection: connection.name,
       ...optional('mapping', str('mapping')),
       ...optional('importId', str('import-id')),
       ...optional('rejectsFile', str('rejects')),

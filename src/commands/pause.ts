@@ -9,8 +9,9 @@ export const command: Command = {
   summary: 'stop processing for every worker',
   help: `Usage: lead-importer pause
 
-Stops processing on every worker at once (a budget emergency, a Pipedrive incident). Rows in
-flight finish; nothing new starts until \`lead-importer resume\`. Imports show "paused".`,
+Stops processing on every worker at once, for every connection's queue (a budget emergency, a
+Pipedrive incident). Rows in flight finish; nothing new starts until \`lead-importer resume\`.
+Imports show "paused".`,
   options: {},
   positionals: [0, 0],
   async run(_args, io) {

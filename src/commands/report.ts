@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { connectionOf, loadConfig } from '../config/config.js';
 import { formatCount } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { writeReport } from '../ops/report.js';
@@ -8,7 +8,7 @@ import { writeReport } from '../ops/report.js';
 export const command: Command = {
   name: 'report',
   summary: 'one line per input row: outcome and Pipedrive ids',
-  help: `Usage: lead-importer report ID --out FILE.csv
+  help: `Usage: lead-importer report ID --out FILE.csv [--connection NAME]
 
 Writes one line per input row, in input order:
   line, outcome (created | rejected | dead-lettered | cancelled | pending), lead_id, person_id,
@@ -18,11 +18,12 @@ followed by the row's original columns for rows that are rejected, dead-lettered
 The file is UTF-8 with BOM and safe to open in Excel.
 
 Options:
-  --out FILE.csv   where to write the report (required; overwritten)
+  --out FILE.csv       where to write the report (required; overwritten)
+  --connection NAME    refuse unless the import went to this connection
 
 Example:
   lead-importer report leads-3f2a9c --out results.csv`,
-  options: { out: { type: 'string' } },
+  options: { out: { type: 'string' }, connection: { type: 'string' } },
   positionals: [1, 1],
   async run(args, io) {
     const config = loadConfig(io.env);
@@ -31,8 +32,12 @@ Example:
     if (typeof out !== 'string' || out === '') {
       throw new UsageError('report needs --out FILE.csv: the file to write the report to.');
     }
+    const connection =
+      typeof args.values.connection === 'string'
+        ? connectionOf(config, args.values.connection).name
+        : undefined;
     return withOps(config, async (ctx) => {
-      const summary = await writeReport(ctx, { importId, out });
+      const summary = await writeReport(ctx, { importId, out, connection });
       const parts = Object.entries(summary.byOutcome)
         .filter(([, n]) => n > 0)
         .map(([k, n]) => `${formatCount(n)} ${k}`);

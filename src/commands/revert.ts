@@ -1,28 +1,32 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { authKindOf, loadConfig, requirePipedriveAuth } from '../config/config.js';
+import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
 import { formatCount, formatUtc } from '../ops/format.js';
 import { openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { withOps } from '../ops/ops-context.js';
 import { describePlan, planRevert, revertImport } from '../ops/revert.js';
-import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 
 export const command: Command = {
   name: 'revert',
   summary: 'delete what an import created',
-  help: `Usage: lead-importer revert ID [--include-contacts] [--yes] [--json]
+  help: `Usage: lead-importer revert ID [--include-contacts] [--yes] [--json] [--connection NAME]
 
-Deletes the leads import ID created. With --include-contacts, also the persons and
-organizations it created — never ones it found in Pipedrive and reused. Calls go through the
-workers' rate limiter and daily budget. Without --yes it only prints what it would delete and
+Deletes the leads import ID created, in the Pipedrive company it went to (its connection's
+URL and credentials). With --include-contacts, also the persons and organizations it created —
+never ones it found in Pipedrive and reused. Calls go through the workers' rate limiter and
+that company's daily budget. Without --yes it only prints what it would delete and
 what that costs, and deletes nothing. Safe to run again: it resumes where it stopped.
 
 Options:
   --include-contacts        also delete persons and organizations this import created
   --yes                     really delete
   --json                    print the plan (and the result) as JSON
-  --budget-reserve F        as the workers run it (default PIPEDRIVE_BUDGET_RESERVE or 0.1)
-  --budget-reset-utc HH:MM  as the workers run it (default PIPEDRIVE_BUDGET_RESET_UTC or 00:00)
+  --connection NAME         refuse unless the import went to this connection
+  --budget-reserve F        as the workers run it (default: the connection's budget_reserve,
+                            PIPEDRIVE_BUDGET_RESERVE or 0.1)
+  --budget-reset-utc HH:MM  as the workers run it (default: the connection's budget_reset_utc,
+                            PIPEDRIVE_BUDGET_RESET_UTC or 00:00)
 
 Examples:
   lead-importer revert leads-3f2a9c --include-contacts
@@ -31,6 +35,7 @@ Examples:
     'include-contacts': { type: 'boolean' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
+    connection: { type: 'string' },
     'budget-reserve': { type: 'string' },
     'budget-reset-utc': { type: 'string' },
   },
@@ -40,34 +45,40 @@ Examples:
     const importId = args.positionals[0]!;
     const includeContacts = args.values['include-contacts'] === true;
     const reserveRaw = args.values['budget-reserve'];
-    const budgetReserve = reserveRaw === undefined ? config.pipedrive.budgetReserve : Number(reserveRaw);
-    if (!(budgetReserve >= 0 && budgetReserve < 1)) {
+    const reserveFlag = reserveRaw === undefined ? undefined : Number(reserveRaw);
+    if (reserveFlag !== undefined && !(reserveFlag >= 0 && reserveFlag < 1)) {
       throw new UsageError(
         `--budget-reserve must be a fraction from 0 to 0.95, got "${String(reserveRaw)}".`,
       );
     }
-    const budgetResetUtc =
-      typeof args.values['budget-reset-utc'] === 'string'
-        ? args.values['budget-reset-utc']
-        : config.pipedrive.budgetResetUtc;
+    const resetFlag =
+      typeof args.values['budget-reset-utc'] === 'string' ? args.values['budget-reset-utc'] : undefined;
+    const connectionFlag = typeof args.values.connection === 'string' ? args.values.connection : undefined;
     return withOps(config, async (ctx) => {
-      const plan = await planRevert(ctx, { importId, includeContacts });
+      const plan = await planRevert(ctx, { importId, includeContacts, connection: connectionFlag });
       if (!args.values.yes) {
         io.stdout.write(
           args.values.json ? `${JSON.stringify({ plan })}\n` : describePlan(plan, includeContacts),
         );
         return ExitCode.Ok;
       }
-      requirePipedriveAuth(config);
+      // The import's own company: deleting with another connection's credentials would hit the wrong account.
+      const connection = config.connections.get(plan.connection);
+      if (!connection) {
+        throw new ConfigError(
+          `Import ${importId} went to connection "${plan.connection}", which ${config.connectionsFile ? `${CONNECTIONS_FILE_VAR} (${config.connectionsFile})` : `the PIPEDRIVE_* variables (without ${CONNECTIONS_FILE_VAR})`} does not define: define it again, with the same company's URL and credentials, to revert this import.`,
+        );
+      }
+      connection.requireCredentials();
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,
         prefix: ctx.prefix,
-        pipedrive: clientOptionsFromConfig(config),
-        plan: config.pipedrive.plan,
-        auth: authKindOf(config),
-        dailyTokens: config.pipedrive.dailyTokens,
-        budgetReserve,
-        budgetResetUtc,
+        pipedrive: clientOptionsForConnection(connection),
+        plan: connection.plan,
+        auth: connection.auth,
+        dailyTokens: connection.dailyTokens,
+        budgetReserve: reserveFlag ?? connection.budgetReserve,
+        budgetResetUtc: resetFlag ?? connection.budgetResetUtc,
       });
       try {
         const result = await revertImport(

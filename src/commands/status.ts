@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { loadConfig } from '../config/config.js';
+import { connectionOf, loadConfig } from '../config/config.js';
 import { formatStatus, formatStatusTable } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { getStatus, listStatuses } from '../ops/status.js';
@@ -8,21 +8,24 @@ import { getStatus, listStatuses } from '../ops/status.js';
 export const command: Command = {
   name: 'status',
   summary: 'counts and state of one import (or a list of recent imports)',
-  help: `Usage: lead-importer status [ID] [--json] [--limit N]
+  help: `Usage: lead-importer status [ID] [--json] [--limit N] [--connection NAME]
 
 Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
 paused, completed, cancelled, failed), rows = created + rejected + dead-lettered + cancelled +
 pending, contacts created and reused, tokens spent, budget left today and an ETA. Without ID,
-lists the most recent imports.
+lists the most recent imports (with their connection, once there are several companies).
 
 Options:
-  --json       print JSON (one object for an ID, an array otherwise)
-  --limit N    how many imports to list without ID (default 20)
+  --json             print JSON (one object for an ID, an array otherwise); each has "connection"
+  --limit N          how many imports to list without ID (default 20)
+  --connection NAME  only imports into this connection (PIPEDRIVE_CONNECTIONS_FILE); with ID,
+                     refuse unless the import went there
 
 Examples:
   lead-importer status
+  lead-importer status --connection acme
   lead-importer status leads-3f2a9c --json`,
-  options: { json: { type: 'boolean' }, limit: { type: 'string' } },
+  options: { json: { type: 'boolean' }, limit: { type: 'string' }, connection: { type: 'string' } },
   positionals: [0, 1],
   async run(args, io) {
     const config = loadConfig(io.env);
@@ -31,15 +34,21 @@ Examples:
     if (!Number.isInteger(limit) || limit < 1) {
       throw new UsageError(`--limit must be a whole number ≥ 1, got "${String(args.values.limit)}".`);
     }
+    const connection =
+      typeof args.values.connection === 'string'
+        ? connectionOf(config, args.values.connection).name
+        : undefined;
     return withOps(
       config,
       async (ctx) => {
         if (importId) {
-          const status = await getStatus(ctx, importId);
+          const status = await getStatus(ctx, importId, Date.now(), { connection });
           io.stdout.write(args.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
         } else {
-          const list = await listStatuses(ctx, limit);
-          io.stdout.write(args.values.json ? `${JSON.stringify(list)}\n` : formatStatusTable(list));
+          const list = await listStatuses(ctx, limit, Date.now(), { connection });
+          io.stdout.write(
+            args.values.json ? `${JSON.stringify(list)}\n` : formatStatusTable(list, connection),
+          );
         }
         return ExitCode.Ok;
       },

@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { authKindOf, loadConfig, requirePipedriveAuth } from '../config/config.js';
+import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
 import { formatUtc } from '../ops/format.js';
 import { openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { withOps } from '../ops/ops-context.js';
@@ -15,7 +15,7 @@ import {
   verifyImport,
 } from '../ops/verify.js';
 import { describeRepair, describeVerifyPlan, describeVerifyReport } from '../ops/verify-text.js';
-import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 
 const STRATEGIES: readonly VerifyStrategy[] = ['since', 'contacts', 'row'];
@@ -23,9 +23,10 @@ const STRATEGIES: readonly VerifyStrategy[] = ['since', 'contacts', 'row'];
 export const command: Command = {
   name: 'verify',
   summary: "compare an import's ledger with what Pipedrive holds; --repair fixes what it caused",
-  help: `Usage: lead-importer verify ID [--repair] [--yes] [--json] [--by since|contacts|row]
+  help: `Usage: lead-importer verify ID [--repair] [--yes] [--json] [--by since|contacts|row] [--connection NAME]
 
-Compares what import ID recorded with what Pipedrive holds:
+Compares what import ID recorded with what the Pipedrive company it went to holds (its
+connection's URL and credentials):
   missing      rows recorded as created whose lead is gone (deleted in Pipedrive; archived is not missing)
   unrecorded   leads with this import's origin_id that no row records
   duplicates   leads with the title, person and organization of a lead a row records, and
@@ -59,6 +60,7 @@ Options:
   --repair        fix what the import caused (see above); needs --yes to change anything
   --yes           really repair
   --by STRATEGY   since | contacts | row (default since)
+  --connection NAME  refuse unless the import went to this connection
   --json          print one JSON object: {"importId","leadsChecked","missing","unrecorded",
                   "duplicates","duplicateNotes","repaired","tokensUsed",…} with every finding
 
@@ -75,6 +77,7 @@ Examples:
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
     by: { type: 'string' },
+    connection: { type: 'string' },
   },
   positionals: [1, 1],
   async run(args, io) {
@@ -90,8 +93,13 @@ Examples:
     if (yes && !repair) {
       throw new UsageError('--yes goes with --repair: verify alone changes nothing.');
     }
+    const connectionFlag = typeof args.values.connection === 'string' ? args.values.connection : undefined;
     return withOps(config, async (ctx) => {
-      const prepared = await prepareVerify(ctx, { importId, by: by as VerifyStrategy });
+      const prepared = await prepareVerify(ctx, {
+        importId,
+        by: by as VerifyStrategy,
+        connection: connectionFlag,
+      });
       const { plan } = prepared;
       if (repair && plan.pendingRows > 0) {
         throw new UsageError(
@@ -99,16 +107,23 @@ Examples:
         );
       }
       if (!json) io.stdout.write(describeVerifyPlan(plan));
-      requirePipedriveAuth(config);
+      // The import's own company: another connection's credentials would look in the wrong account.
+      const connection = config.connections.get(plan.connection);
+      if (!connection) {
+        throw new ConfigError(
+          `Import ${importId} went to connection "${plan.connection}", which ${config.connectionsFile ? `${CONNECTIONS_FILE_VAR} (${config.connectionsFile})` : `the PIPEDRIVE_* variables (without ${CONNECTIONS_FILE_VAR})`} does not define: define it again, with the same company's URL and credentials, to verify this import.`,
+        );
+      }
+      connection.requireCredentials();
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,
         prefix: ctx.prefix,
-        pipedrive: clientOptionsFromConfig(config),
-        plan: config.pipedrive.plan,
-        auth: authKindOf(config),
-        dailyTokens: config.pipedrive.dailyTokens,
-        budgetReserve: config.pipedrive.budgetReserve,
-        budgetResetUtc: config.pipedrive.budgetResetUtc,
+        pipedrive: clientOptionsForConnection(connection),
+        plan: connection.plan,
+        auth: connection.auth,
+        dailyTokens: connection.dailyTokens,
+        budgetReserve: connection.budgetReserve,
+        budgetResetUtc: connection.budgetResetUtc,
       });
       try {
         let report: Awaited<ReturnType<typeof verifyImport>>;
@@ -156,7 +171,14 @@ Examples:
             })}\n`,
           );
         } else {
-          io.stdout.write(describeRepair(report, repairPlan, { repair, fileName: plan.fileName, result }));
+          io.stdout.write(
+            describeRepair(report, repairPlan, {
+              repair,
+              fileName: plan.fileName,
+              connection: plan.connection,
+              result,
+            }),
+          );
         }
         if (result && (result.failed.length > 0 || result.budgetSpentUntil)) return ExitCode.Failure;
         const repairedAll = result !== undefined;

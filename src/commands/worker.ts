@@ -1,8 +1,16 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { authKindOf, insecureHttpWarning, loadConfig, requirePipedriveAuth } from '../config/config.js';
+import {
+  CONNECTIONS_FILE_VAR,
+  type Config,
+  ConfigError,
+  type ConnectionConfig,
+  DEFAULT_CONNECTION,
+  insecureHttpWarning,
+  loadConfig,
+} from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
-import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import {
   createLeadWorker,
@@ -52,6 +60,8 @@ Tuning (mostly for tests and benchmarks):
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or the three
 PIPEDRIVE_OAUTH_* variables), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS,
 PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL.
+With PIPEDRIVE_CONNECTIONS_FILE, this version serves the connection named default (the
+lead-import queue) with that connection's settings; other connections' rows wait on their queues.
 
 Examples:
   lead-importer worker
@@ -92,13 +102,29 @@ function numberFlag(
   return n;
 }
 
+/**
+ * The connection this worker serves: `default`, on the `lead-import` queue. Workers for the other connections of a
+ * connections file (one BullMQ worker per connection queue) come with the worker's part of issue #12; until then a
+ * file without `default` is refused rather than served with another company's credentials.
+ */
+export function servedConnection(config: Config): ConnectionConfig {
+  const connection = config.connections.get(DEFAULT_CONNECTION);
+  if (!connection) {
+    throw new ConfigError(
+      `The worker serves only the connection named ${DEFAULT_CONNECTION} for now (on the lead-import queue); ${CONNECTIONS_FILE_VAR} (${config.connectionsFile}) defines ${[...config.connections.keys()].join(', ')}. Rename the connection this worker should serve to ${DEFAULT_CONNECTION}; workers for named connections come in a later version.`,
+    );
+  }
+  return connection;
+}
+
 /** Turns flags and the environment into worker options (exported for tests). */
 export function workerOptionsFromArgs(
   args: ParsedArgs,
   env: Record<string, string | undefined>,
 ): LeadWorkerOptions {
   const config = loadConfig(env);
-  requirePipedriveAuth(config);
+  const connection = servedConnection(config);
+  connection.requireCredentials();
   const warm = args.values['warm-cache'];
   if (warm !== undefined && !['auto', 'always', 'never'].includes(String(warm))) {
     throw new UsageError(`--warm-cache must be auto, always or never, got "${String(warm)}".`);
@@ -106,7 +132,7 @@ export function workerOptionsFromArgs(
   const resetUtc =
     typeof args.values['budget-reset-utc'] === 'string'
       ? args.values['budget-reset-utc']
-      : config.pipedrive.budgetResetUtc;
+      : connection.budgetResetUtc;
   try {
     parseResetUtc(resetUtc);
   } catch (err) {
@@ -125,10 +151,10 @@ export function workerOptionsFromArgs(
   const options: LeadWorkerOptions = {
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
-    pipedrive: clientOptionsFromConfig(config),
-    plan: config.pipedrive.plan,
-    auth: authKindOf(config),
-    dailyTokens: config.pipedrive.dailyTokens,
+    pipedrive: clientOptionsForConnection(connection),
+    plan: connection.plan,
+    auth: connection.auth,
+    dailyTokens: connection.dailyTokens,
     concurrency: numberFlag(args, 'concurrency', { min: 1, max: 1000 }) ?? config.worker.concurrency,
     warmCache: (warm as WarmCacheMode | undefined) ?? 'auto',
     rateLimit: args.values['no-rate-limit'] !== true,
@@ -136,7 +162,7 @@ export function workerOptionsFromArgs(
     retry,
   };
   if (margin !== undefined) options.rateLimitMargin = margin;
-  options.budgetReserve = reserve ?? config.pipedrive.budgetReserve;
+  options.budgetReserve = reserve ?? connection.budgetReserve;
   const plain: [string, keyof LeadWorkerOptions][] = [
     ['drain-timeout-ms', 'drainTimeoutMs'],
     ['max-rate-limit-requeues', 'maxRateLimitRequeues'],
@@ -170,8 +196,16 @@ export const command: Command = {
     const options = workerOptionsFromArgs(args, io.env);
     const config = loadConfig(io.env);
     const logger = createLogger({ level: config.logLevel, name: 'lead-importer' });
-    const insecure = insecureHttpWarning(config);
-    if (insecure) logger.warn({ origins: config.pipedrive.insecureHttpOrigins }, insecure);
+    const connection = servedConnection(config);
+    const insecure = insecureHttpWarning(config, connection);
+    if (insecure) logger.warn({ origins: connection.insecureHttpOrigins }, insecure);
+    const unserved = [...config.connections.keys()].filter((c) => c !== DEFAULT_CONNECTION);
+    if (unserved.length > 0) {
+      logger.warn(
+        { unserved },
+        `This worker serves the ${DEFAULT_CONNECTION} connection only; rows imported into ${unserved.join(', ')} wait on their own queues`,
+      );
+    }
     const lead = createLeadWorker({ ...options, logger });
 
     let signals = 0;

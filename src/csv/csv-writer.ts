@@ -80,7 +80,8 @@ export class CsvWriter {
     );
     let handle: FileHandle;
     try {
-      handle = await open(temp, 'wx');
+      // Reports, rejects and DLQ exports hold lead data: readable by their owner only.
+      handle = await open(temp, 'wx', 0o600);
     } catch (err) {
       const { code, message } = err as NodeJS.ErrnoException;
       throw new OutputPathError(

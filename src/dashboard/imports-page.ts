@@ -69,6 +69,9 @@ code{background:#eef0f3;border-radius:4px;padding:1px 5px}
 button{font:inherit;border:1px solid var(--line);background:#fff;border-radius:8px;padding:6px 12px;cursor:pointer}
 button:hover{border-color:var(--accent)}
 footer{color:var(--muted);font-size:12px;margin-top:14px}
+nav.filters{margin:0 0 14px;color:var(--muted)}
+nav.filters a{margin-right:10px;text-decoration:none}
+nav.filters a.active{font-weight:650;color:var(--ink)}
 `;
 
 export function layout(
@@ -127,11 +130,13 @@ function noticeHtml(notice: string | null): string {
   return `<div class="notice${bad}" id="notice"${notice ? '' : ' hidden'}>${esc(notice ?? '')}</div>`;
 }
 
-export function importRowHtml(s: ImportStatus): string {
+export function importRowHtml(s: ImportStatus, showConnection = false): string {
   const pct = Math.floor(s.progress * 100);
   const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
   return `<tr data-import="${esc(s.importId)}">
-<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}</div></td>
+<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}</div></td>${
+    showConnection ? `<td class="conn">${esc(s.connection)}</td>` : ''
+  }
 <td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
 <td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
@@ -140,18 +145,42 @@ export function importRowHtml(s: ImportStatus): string {
 <td class="n">${s.etaMs === null ? '—' : esc(formatDuration(s.etaMs))}</td></tr>`;
 }
 
-const TABLE_HEAD = `<thead><tr><th>File</th><th>State</th><th>Progress</th><th class="n">Rows</th><th class="n">Created</th>
+function tableHead(showConnection: boolean): string {
+  return `<thead><tr><th>File</th>${showConnection ? '<th>Connection</th>' : ''}<th>State</th><th>Progress</th><th class="n">Rows</th><th class="n">Created</th>
 <th class="n">Reused contacts</th><th class="n">Rejected</th><th class="n">Dead-lettered</th><th class="n">Pending</th>
 <th class="n">Tokens</th><th class="n">ETA</th></tr></thead>`;
+}
+
+/** Links to the page of each connection's imports (`/?connection=NAME`), and to all of them. */
+function connectionFilterHtml(o: Overview): string {
+  if (!o.showConnections) return '';
+  const link = (name: string | null, text: string) => {
+    const href = name === null ? '/' : `/?connection=${encodeURIComponent(name)}`;
+    return o.connection === name
+      ? `<a href="${esc(href)}" class="active" aria-current="page">${esc(text)}</a>`
+      : `<a href="${esc(href)}">${esc(text)}</a>`;
+  };
+  return `<nav class="filters" aria-label="Connections">Connection: ${[
+    link(null, 'all'),
+    ...o.connections.map((c) => link(c, c)),
+  ].join(' ')}</nav>`;
+}
 
 export function renderImportsPage(o: Overview, nonce: string): string {
+  const showConnection = o.showConnections;
+  const empty =
+    o.connection === null
+      ? 'No imports yet. Start one with <code>lead-importer import FILE</code>.'
+      : `No imports into ${esc(o.connection)} yet. Start one with <code>lead-importer import FILE --connection ${esc(o.connection)}</code>.`;
   const rows = o.imports.length
-    ? o.imports.map(importRowHtml).join('')
-    : '<tr><td colspan="11" class="empty">No imports yet. Start one with <code>lead-importer import FILE</code>.</td></tr>';
+    ? o.imports.map((s) => importRowHtml(s, showConnection)).join('')
+    : `<tr><td colspan="${showConnection ? 12 : 11}" class="empty">${empty}</td></tr>`;
+  const poll =
+    o.connection === null ? '/api/imports' : `/api/imports?connection=${encodeURIComponent(o.connection)}`;
   return layout(
-    'Imports',
-    `<h1>Imports</h1>${noticeHtml(o.notice)}${stripHtml(o)}
-<div class="card"><table id="imports" data-poll="/api/imports">${TABLE_HEAD}<tbody>${rows}</tbody></table></div>
+    o.connection === null ? 'Imports' : `Imports · ${o.connection}`,
+    `<h1>Imports${o.connection === null ? '' : ` <span class="sub">into ${esc(o.connection)}</span>`}</h1>${connectionFilterHtml(o)}${noticeHtml(o.notice)}${stripHtml(o)}
+<div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead(showConnection)}<tbody>${rows}</tbody></table></div>
 <footer>Refreshes every 2 s · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
     nonce,
   );
@@ -226,7 +255,11 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
     : '';
   return layout(
     s.fileName || s.importId,
-    `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${esc(s.state)}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>
+    `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${esc(s.state)}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>${
+      d.showConnections
+        ? `\n<p class="sub">Connection <a href="/?connection=${encodeURIComponent(s.connection)}">${esc(s.connection)}</a></p>`
+        : ''
+    }
 <p class="sub" data-field="stateText">${s.stateText === STATE_LABEL[s.state] ? '' : esc(s.stateText)}</p>${actions}
 <div class="card" id="detail" data-poll="/api/imports/${encodeURIComponent(s.importId)}"><dl class="kv">${kv
       .map(([k, label, v]) => `<div><dt>${esc(label)}</dt><dd data-field="${k}">${esc(v)}</dd></div>`)
@@ -236,9 +269,29 @@ ${verificationHtml(s.importId, d.verification)}
 <h2>Dead-lettered rows</h2>
 <div class="card"><table><thead><tr><th class="n">Line</th><th>Error</th><th class="n">HTTP</th><th>Message</th><th class="n">Attempts</th><th class="n">Last attempt</th></tr></thead>
 <tbody>${dlRows}</tbody></table></div>
-<footer>${d.moreDeadLetters ? `${esc(formatCount(d.moreDeadLetters))} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>`,
+<footer>${d.moreDeadLetters ? `${esc(formatCount(d.moreDeadLetters))} more not shown. ` : ''}Fix and re-import them: <code>lead-importer dlq export --import ${id} --out failed.csv</code> · retry transient failures: <code>lead-importer dlq retry --import ${id}</code></footer>${mappingHtml(d.mapping)}`,
     nonce,
   );
+}
+
+/** How the file's columns were read: what the dry run showed, kept with the import. Escaped: it is the file's text. */
+function mappingHtml(m: ImportDetail['mapping']): string {
+  if (!m) return '';
+  const rows = m.columns
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.column)}</td><td><code>${esc(c.field)}</code></td><td class="sub">${esc(c.reason)}</td></tr>`,
+    )
+    .join('');
+  const left = m.notImported
+    .map((c) => `<tr><td>${esc(c.column)}</td><td class="sub" colspan="2">${esc(c.reason)}</td></tr>`)
+    .join('');
+  return `<h2>Columns${m.system ? ` <span class="sub">${esc(m.system)}</span>` : ''}</h2>
+<div class="card"><table><thead><tr><th>Column</th><th>Pipedrive field</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></div>${
+    left
+      ? `<h2>Not imported</h2><div class="card"><table><thead><tr><th>Column</th><th colspan="2">Why</th></tr></thead><tbody>${left}</tbody></table></div>`
+      : ''
+  }`;
 }
 
 /**
@@ -251,6 +304,7 @@ const dur = (ms) => { if (ms == null) return '—'; const s = Math.round(ms / 10
   const m = Math.round(s / 60); if (m < 60) return m + ' min'; const h = Math.floor(m / 60);
   return h < 48 ? h + ' h ' + (m % 60) + ' min' : Math.floor(h / 24) + ' d ' + (h % 24) + ' h'; };
 const LABEL = { 'waiting-for-budget': 'waiting for budget' };
+const WITH_CONNECTION = document.getElementById('imports')?.dataset.connections === '1';
 const el = (tag, attrs, ...kids) => { const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v != null) e.setAttribute(k, v);
   for (const c of kids) e.append(c); return e; };
@@ -265,6 +319,7 @@ function row(s) {
   const n = (v, extra) => el('td', { class: 'n' + (extra || '') }, v);
   return el('tr', { 'data-import': s.importId },
     el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId)),
+    ...(WITH_CONNECTION ? [el('td', { class: 'conn' }, s.connection)] : []),
     stateCell, el('td', null, bar, el('div', { class: 'pct' }, pct + '%')),
     n(fmt(s.rows)), n(fmt(s.created)), n(fmt(s.reusedContacts)), n(fmt(s.rejected)),
     n(fmt(s.deadLettered), s.deadLettered ? ' bad' : ''), n(fmt(s.pending)), n(fmt(s.tokensUsed)), n(dur(s.etaMs)));

@@ -6,6 +6,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { cancelImport } from '../ops/cancel.js';
 import { pauseAll, resumeAll } from '../ops/control.js';
@@ -18,7 +19,7 @@ import {
   createOpsContext,
   type OpsContext,
 } from '../ops/ops-context.js';
-import { getStatus } from '../ops/status.js';
+import { getStatus, type StatusFilter } from '../ops/status.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
@@ -37,8 +38,13 @@ export interface DashboardOptions {
   redis?: Redis;
   /** Redis key prefix (`REDIS_PREFIX`). */
   prefix: string;
-  /** The plan's burst limit and daily budget, for ETAs. */
+  /** The plan's burst limit and daily budget, for ETAs: the `default` connection's. */
   limits: AccountLimits;
+  /**
+   * Every configured connection's limits, by name (`limitsByConnection(config)`): the connections the imports page
+   * filters by and bull-board shows the queues of. @defaultValue `default` alone, with `limits`
+   */
+  connectionLimits?: ReadonlyMap<string, AccountLimits>;
   /** @defaultValue `127.0.0.1` */
   host?: string;
   /** 0 picks a free port. @defaultValue 3000 */
@@ -108,6 +114,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     redis,
     prefix: options.prefix,
     limits: options.limits,
+    ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
     readBudget: options.readBudget ?? budgetFromWorkers(redis, options.prefix),
   });
   let port = 0;
@@ -207,10 +214,13 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   const serverAdapter = new ExpressAdapter().setBasePath('/queues');
   createBullBoard({
     queues: [
-      new BullMQAdapter(ctx.leadQueue, {
-        readOnlyMode: true,
-        description: 'one job per CSV row (read-only here: use the CLI or the imports page)',
-      }),
+      ...[...new Set([DEFAULT_CONNECTION, ...ctx.connections])].map(
+        (connection) =>
+          new BullMQAdapter(ctx.leadQueueOf(connection), {
+            readOnlyMode: true,
+            description: `one job per CSV row${connection === DEFAULT_CONNECTION ? '' : ` of connection ${connection}`} (read-only here: use the CLI or the imports page)`,
+          }),
+      ),
       new BullMQAdapter(ctx.deadLetterQueue, {
         readOnlyMode: true,
         description:
@@ -234,15 +244,25 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   });
 
-  app.get('/api/imports', async (_req, res) => {
-    res.json(await readOverview(ctx, workerFreshMs));
+  /** `?connection=NAME`: one configured connection's imports; a name the deployment does not serve is a 400. */
+  const connectionFilter = (req: Request): StatusFilter => {
+    const raw = req.query.connection;
+    if (raw === undefined || raw === '') return {};
+    if (typeof raw !== 'string' || !ctx.connections.includes(raw)) {
+      throw new UnknownConnectionError(String(raw), ctx.connections);
+    }
+    return { connection: raw };
+  };
+  app.get('/api/imports', async (req, res) => {
+    res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req)));
   });
   app.get('/api/imports/:id', async (req, res) => {
     res.json(await getStatus(ctx, req.params.id));
   });
-  app.get('/', async (_req, res) => {
+  app.get('/', async (req, res) => {
+    const overview = await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req));
     const nonce = page(res);
-    res.send(renderImportsPage(await readOverview(ctx, workerFreshMs), nonce));
+    res.send(renderImportsPage(overview, nonce));
   });
   app.get('/imports/:id', async (req, res) => {
     const nonce = page(res);
@@ -277,6 +297,11 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof UnknownConnectionError) {
+      res.status(400);
+      if (req.path.startsWith('/api/')) return void res.json({ error: err.message });
+      return void res.type('text/plain').send(`${err.message}\n`);
+    }
     if (err instanceof ImportNotFoundError) {
       res.status(404);
       if (req.path.startsWith('/api/')) return void res.json({ error: err.message });
@@ -288,6 +313,15 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
       .json({ error: 'Could not read the queues (is Redis reachable?). See the dashboard log.' });
   });
   return app;
+}
+
+/** A `?connection=` the deployment does not serve: a 400 naming the ones it does. */
+class UnknownConnectionError extends Error {
+  override name = 'UnknownConnectionError';
+  constructor(connection: string, known: readonly string[]) {
+    // The name is the client's input: JSON or plain text carries it, never HTML.
+    super(`Unknown connection "${connection.slice(0, 64)}": this dashboard serves ${known.join(', ')}.`);
+  }
 }
 
 /** Security headers of our HTML pages; returns the nonce the inline script must carry. */

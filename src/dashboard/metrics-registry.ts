@@ -1,8 +1,11 @@
 import { type Metric, Registry } from 'prom-client';
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import { LATENCY_BUCKETS_MS, readMetrics } from '../metrics/recorder.js';
 import type { OpsContext } from '../ops/ops-context.js';
-import { DLQ_QUEUE, LEAD_QUEUE } from '../queue/names.js';
+import type { COUNTERS, ImportState } from '../queue/ledger.js';
+import { DLQ_QUEUE, leadQueueName } from '../queue/names.js';
 import { countLiveWorkers } from './health.js';
+import { servesManyCompanies } from './overview.js';
 
 type Labels = Record<string, string | number>;
 interface Sample {
@@ -10,14 +13,30 @@ interface Sample {
   labels: Labels;
   value: number;
 }
-interface Snapshot {
-  counters: Record<string, number>;
-  jobs: Record<string, Record<string, number>>;
+/** What one connection's queue, flags and budget say at a scrape. */
+interface ConnectionSnapshot {
+  connection: string;
+  queue: string;
+  jobs: Record<string, number>;
   paused: boolean;
   blocked: boolean;
-  workers: number;
   budget: { limit: number; left: number } | null;
 }
+
+/** Imports by connection: how many in each state, and their rows by outcome. */
+type ImportTotals = Map<string, { imports: Record<string, number>; rows: Record<RowOutcome, number> }>;
+
+interface Snapshot {
+  counters: Record<string, number>;
+  deadLetterJobs: Record<string, number>;
+  workers: number;
+  connections: ConnectionSnapshot[];
+  imports: ImportTotals;
+}
+
+const IMPORT_STATES: readonly ImportState[] = ['reading', 'enqueued', 'completed', 'cancelled', 'failed'];
+const ROW_OUTCOMES = ['created', 'rejected', 'dead_lettered', 'cancelled', 'pending'] as const;
+type RowOutcome = (typeof ROW_OUTCOMES)[number];
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed'] as const;
 
@@ -66,6 +85,9 @@ function fieldSamples(counters: Record<string, number>, head: string, labelNames
  */
 export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): Registry {
   const registry = new Registry();
+  // What is per connection carries a `connection` label once the deployment serves several companies; one
+  // company's series stay exactly as they were (dashboards and alerts built on them keep working).
+  const by = (connection: string): Labels => (servesManyCompanies(ctx.connections) ? { connection } : {});
   // One Redis round of reads per scrape, shared by every family of that scrape.
   let pending: Promise<Snapshot> | undefined;
   const load = () => {
@@ -83,19 +105,50 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
     samples: (s: Snapshot) => Sample[],
   ) => registry.registerMetric(new SnapshotMetric(name, help, type, load, samples) as unknown as Metric);
 
-  add('lead_importer_queue_jobs', 'Jobs per queue and state.', 'gauge', (s) =>
-    Object.entries(s.jobs).flatMap(([queue, counts]) =>
-      JOB_STATES.map((state) => ({ labels: { queue, state }, value: counts[state] ?? 0 })),
-    ),
+  add(
+    'lead_importer_queue_jobs',
+    "Jobs per queue and state: each connection's lead queue (labelled with the connection) and the dead-letter queue.",
+    'gauge',
+    (s) => [
+      ...s.connections.flatMap(({ queue, connection, jobs }) =>
+        JOB_STATES.map((state) => ({ labels: { queue, ...by(connection), state }, value: jobs[state] ?? 0 })),
+      ),
+      ...JOB_STATES.map((state) => ({
+        labels: { queue: DLQ_QUEUE, state },
+        value: s.deadLetterJobs[state] ?? 0,
+      })),
+    ],
   );
-  add('lead_importer_queue_paused', '1 while processing is paused for every worker.', 'gauge', (s) => [
-    { labels: {}, value: s.paused ? 1 : 0 },
-  ]);
+  add(
+    'lead_importer_queue_paused',
+    "1 while a connection's queue is paused (`lead-importer pause` pauses every connection's).",
+    'gauge',
+    (s) => s.connections.map(({ connection, paused }) => ({ labels: by(connection), value: paused ? 1 : 0 })),
+  );
   add(
     'lead_importer_blocked',
-    '1 while workers are blocked on an error a person must fix (e.g. a rejected token).',
+    "1 while a connection's workers are blocked on an error a person must fix (e.g. a rejected token).",
     'gauge',
-    (s) => [{ labels: {}, value: s.blocked ? 1 : 0 }],
+    (s) =>
+      s.connections.map(({ connection, blocked }) => ({ labels: by(connection), value: blocked ? 1 : 0 })),
+  );
+  add(
+    'lead_importer_imports',
+    'Imports by connection and state (as the import ledger records it).',
+    'gauge',
+    (s) =>
+      [...s.imports].flatMap(([connection, totals]) =>
+        IMPORT_STATES.map((state) => ({ labels: { connection, state }, value: totals.imports[state] ?? 0 })),
+      ),
+  );
+  add(
+    'lead_importer_import_rows',
+    'Rows of every import by connection and outcome (rows = created + rejected + dead_lettered + cancelled + pending).',
+    'gauge',
+    (s) =>
+      [...s.imports].flatMap(([connection, totals]) =>
+        ROW_OUTCOMES.map((outcome) => ({ labels: { connection, outcome }, value: totals.rows[outcome] })),
+      ),
   );
   add('lead_importer_workers', 'Worker processes seen within the freshness window.', 'gauge', (s) => [
     { labels: {}, value: s.workers },
@@ -146,11 +199,23 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
     'counter',
     (s) => fieldSamples(s.counters, 'tokens', ['operation']),
   );
-  add('lead_importer_budget_tokens_limit', 'Tokens this tool may spend per budget day.', 'gauge', (s) =>
-    s.budget ? [{ labels: {}, value: s.budget.limit }] : [],
+  add(
+    'lead_importer_budget_tokens_limit',
+    "Tokens this tool may spend per budget day, by connection (once the connection's workers publish it).",
+    'gauge',
+    (s) =>
+      s.connections.flatMap(({ connection, budget }) =>
+        budget ? [{ labels: by(connection), value: budget.limit }] : [],
+      ),
   );
-  add('lead_importer_budget_tokens_left', 'Tokens left in the current budget day.', 'gauge', (s) =>
-    s.budget ? [{ labels: {}, value: s.budget.left }] : [],
+  add(
+    'lead_importer_budget_tokens_left',
+    'Tokens left in the current budget day, by connection.',
+    'gauge',
+    (s) =>
+      s.connections.flatMap(({ connection, budget }) =>
+        budget ? [{ labels: by(connection), value: budget.left }] : [],
+      ),
   );
   add(
     'lead_importer_pipedrive_call_duration_seconds',
@@ -191,21 +256,63 @@ function latencySamples(counters: Record<string, number>): Sample[] {
 }
 
 async function takeSnapshot(ctx: OpsContext, workerFreshMs: number): Promise<Snapshot> {
-  const [counters, lead, dlq, paused, control, workers, budget] = await Promise.all([
+  const [counters, deadLetterJobs, workers, connections, imports] = await Promise.all([
     readMetrics(ctx.redis, ctx.prefix),
-    ctx.leadQueue.getJobCounts(...JOB_STATES),
     ctx.deadLetterQueue.getJobCounts(...JOB_STATES),
-    ctx.leadQueue.isPaused(),
-    ctx.redis.hget(ctx.keys.control, 'blockedReason'),
     countLiveWorkers(ctx, workerFreshMs),
-    ctx.readBudget(),
+    Promise.all(ctx.connections.map((c) => connectionSnapshot(ctx, c))),
+    importTotals(ctx),
   ]);
-  return {
-    counters,
-    jobs: { [LEAD_QUEUE]: lead, [DLQ_QUEUE]: dlq },
-    paused,
-    blocked: !!control,
-    workers,
-    budget,
-  };
+  return { counters, deadLetterJobs, workers, connections, imports };
+}
+
+async function connectionSnapshot(ctx: OpsContext, connection: string): Promise<ConnectionSnapshot> {
+  const queue = ctx.leadQueueOf(connection);
+  const [jobs, paused, blockedReason, budget] = await Promise.all([
+    queue.getJobCounts(...JOB_STATES),
+    queue.isPaused(),
+    ctx.redis.hget(ctx.keys.connectionControl(connection), 'blockedReason'),
+    ctx.readBudget(connection),
+  ]);
+  return { connection, queue: leadQueueName(connection), jobs, paused, blocked: !!blockedReason, budget };
+}
+
+/** Every import's state and row counts, summed by connection: one pipelined read of the records' counters. */
+async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
+  const ids = await ctx.redis.zrange(ctx.keys.imports, 0, -1);
+  const fields = [
+    'connection',
+    'state',
+    'rows',
+    'enqueued',
+    'created',
+    'rejected',
+    'deadLettered',
+    'cancelled',
+  ] as const;
+  const totals: ImportTotals = new Map();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const pipeline = ctx.redis.pipeline();
+    for (const id of ids.slice(i, i + 1000)) pipeline.hmget(ctx.keys.import(id), ...fields);
+    for (const [err, values] of (await pipeline.exec()) ?? []) {
+      if (err || !Array.isArray(values)) continue;
+      const raw = Object.fromEntries(fields.map((f, j) => [f, values[j] as string | null]));
+      const n = (f: (typeof COUNTERS)[number]) => Number(raw[f] ?? 0) || 0;
+      const connection = raw.connection || DEFAULT_CONNECTION;
+      let t = totals.get(connection);
+      if (!t) {
+        t = { imports: {}, rows: { created: 0, rejected: 0, dead_lettered: 0, cancelled: 0, pending: 0 } };
+        totals.set(connection, t);
+      }
+      const state = raw.state ?? 'reading';
+      t.imports[state] = (t.imports[state] ?? 0) + 1;
+      t.rows.created += n('created');
+      t.rows.rejected += n('rejected');
+      t.rows.dead_lettered += n('deadLettered');
+      t.rows.cancelled += n('cancelled');
+      // As the ledger derives it: enqueued − created − deadLettered − cancelled.
+      t.rows.pending += Math.max(0, n('enqueued') - n('created') - n('deadLettered') - n('cancelled'));
+    }
+  }
+  return totals;
 }

@@ -1,50 +1,117 @@
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { DeadLetterEntry } from '../ops/dead-letters.js';
 import { listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
-import { getStatus, type ImportStatus, listStatuses, readControlFlags } from '../ops/status.js';
+import {
+  type ControlFlags,
+  getStatus,
+  type ImportStatus,
+  listStatuses,
+  readControlFlags,
+  type StatusFilter,
+} from '../ops/status.js';
 import { type LastVerification, readLastVerification } from '../ops/verify.js';
+import type { MappingDescription } from '../producer/mapping.js';
 import { countLiveWorkers } from './health.js';
 
 export interface Overview {
   generatedAt: number;
-  /** One line when something holds every import back (paused, blocked, waiting for budget). */
+  /** One line when something holds imports back (paused; a connection blocked or waiting for budget). */
   notice: string | null;
   paused: boolean;
   workers: number;
+  /** The shown connection's budget today (the only connection's, without a filter); null when unknown. */
   budget: BudgetSnapshot | null;
+  /** Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's. */
   queues: { lead: Record<string, number>; deadLetter: Record<string, number> };
   imports: ImportStatus[];
+  /** The configured connections, for the page's filter. */
+  connections: readonly string[];
+  /** The connection the page shows (`?connection=`), or null for all. */
+  connection: string | null;
+  /**
+   * Whether the page names each import's connection: once the deployment serves more than the one `default`
+   * company (a single-company page looks as it always did).
+   */
+  showConnections: boolean;
+}
+
+/** Whether a deployment serves more than the one `default` company (then pages name each import's connection). */
+export function servesManyCompanies(connections: readonly string[]): boolean {
+  return !(connections.length === 1 && connections[0] === DEFAULT_CONNECTION);
 }
 
 const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'] as const;
 
-/** What the imports page shows, as served by `/api/imports`. */
-export async function readOverview(ctx: OpsContext, workerFreshMs: number, limit = 50): Promise<Overview> {
+/**
+ * What the imports page shows, as served by `/api/imports`: every connection's imports, or one connection's
+ * (`filter.connection`, which the caller has checked is configured).
+ */
+export async function readOverview(
+  ctx: OpsContext,
+  workerFreshMs: number,
+  limit = 50,
+  filter: StatusFilter = {},
+): Promise<Overview> {
   const now = Date.now();
-  const [imports, flags, workers, budget, lead, deadLetter] = await Promise.all([
-    listStatuses(ctx, limit, now),
-    readControlFlags(ctx),
+  const shown = filter.connection !== undefined ? [filter.connection] : ctx.connections;
+  // One connection's budget, when the page is about one.
+  const budgetOf = filter.connection ?? (ctx.connections.length === 1 ? ctx.connections[0] : undefined);
+  const [imports, flags, workers, budget, leadCounts, deadLetter] = await Promise.all([
+    listStatuses(ctx, limit, now, filter),
+    Promise.all(shown.map((c) => readControlFlags(ctx, c))),
     countLiveWorkers(ctx, workerFreshMs, now),
-    ctx.readBudget(),
-    ctx.leadQueue.getJobCounts(...COUNTED),
+    budgetOf === undefined ? null : ctx.readBudget(budgetOf),
+    Promise.all(shown.map((c) => ctx.leadQueueOf(c).getJobCounts(...COUNTED))),
     ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized'),
   ]);
-  let notice: string | null = null;
-  if (flags.blockedReason) notice = `Blocked: ${flags.blockedReason}`;
-  else if (flags.paused) notice = 'Paused: no worker starts new rows until `lead-importer resume`.';
-  else if (flags.budgetWaitUntil && flags.budgetWaitUntil > now) {
-    notice = `Today's token budget is spent: waiting until ${formatUtc(flags.budgetWaitUntil)}.`;
+  const lead: Record<string, number> = {};
+  for (const counts of leadCounts) {
+    for (const [state, n] of Object.entries(counts)) lead[state] = (lead[state] ?? 0) + n;
   }
+  const showConnections = servesManyCompanies(ctx.connections);
   return {
     generatedAt: now,
-    notice,
-    paused: flags.paused,
+    notice: noticeOf(
+      shown.map((c, i) => [c, flags[i]!] as const),
+      now,
+      showConnections,
+    ),
+    paused: flags.some((f) => f.paused),
     workers,
     budget,
     queues: { lead, deadLetter },
     imports,
+    connections: ctx.connections,
+    connection: filter.connection ?? null,
+    showConnections,
   };
+}
+
+/** The line that says what holds imports back: a pause first, then each blocked connection, then budget waits. */
+function noticeOf(
+  flags: readonly (readonly [string, ControlFlags])[],
+  now: number,
+  nameConnections: boolean,
+): string | null {
+  // One company's page says what it always said; several name the connection each line is about.
+  const who = (c: string) => (nameConnections ? ` (${c})` : '');
+  const blocked = flags.filter(([, f]) => f.blockedReason);
+  if (blocked.length > 0) {
+    return blocked.map(([c, f]) => `Blocked${who(c)}: ${f.blockedReason}`).join(' · ');
+  }
+  if (flags.some(([, f]) => f.paused))
+    return 'Paused: no worker starts new rows until `lead-importer resume`.';
+  const waiting = flags.filter(([, f]) => f.budgetWaitUntil && f.budgetWaitUntil > now);
+  if (waiting.length > 0) {
+    return waiting
+      .map(
+        ([c, f]) => `Today's token budget${who(c)} is spent: waiting until ${formatUtc(f.budgetWaitUntil!)}.`,
+      )
+      .join(' ');
+  }
+  return null;
 }
 
 export interface ImportDetail {
@@ -52,6 +119,10 @@ export interface ImportDetail {
   deadLetters: DeadLetterEntry[];
   /** Dead-lettered rows beyond the ones listed. */
   moreDeadLetters: number;
+  /** How the producer read the file's columns (as the dry run shows it), when the record has it. */
+  mapping?: MappingDescription;
+  /** Whether the page names the import's connection ({@link servesManyCompanies}). */
+  showConnections: boolean;
   /** The last `lead-importer verify` of this import, if any. */
   verification: LastVerification | null;
 }
@@ -66,10 +137,17 @@ export async function readImportDetail(
     listDeadLetters(ctx, { importId }),
     readLastVerification(ctx, importId),
   ]);
+  const mapping = (await ctx.ledger.getImport(importId))?.mapping as
+    | Partial<MappingDescription>
+    | null
+    | undefined;
   return {
     status,
     deadLetters: all.slice(0, limit),
     moreDeadLetters: Math.max(0, all.length - limit),
+    showConnections: servesManyCompanies(ctx.connections),
     verification,
+    // Imports recorded before the mapping said why have no columns list: nothing to show.
+    ...(mapping && Array.isArray(mapping.columns) ? { mapping: mapping as MappingDescription } : {}),
   };
 }

@@ -1,5 +1,7 @@
+import type { Queue } from 'bullmq';
 import { RowState } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
+import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
 import { linesInState, readRowStates } from './row-scan.js';
@@ -15,8 +17,16 @@ export interface CancelSummary {
 /** Job states a row can be dropped from: it has not started, or waits between attempts. */
 const UNSTARTED = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
+export interface CancelOptions {
+  /** Lines per round of removals. @defaultValue 500 */
+  batchSize?: number;
+  /** Refuse unless the import goes to this connection (`--connection NAME`). @defaultValue any */
+  connection?: string;
+}
+
 /**
- * Drops an import's unprocessed rows: removes each pending row's waiting or delayed job, then
+ * Drops an import's unprocessed rows: removes each pending row's waiting or delayed job (from its
+ * connection's queue), then
  * moves the row Pending → Cancelled in the ledger, so `rows = created + rejected + deadLettered
  * + cancelled + pending` keeps holding. A row whose job is gone already (a crash between the two
  * steps, or the producer's window before it adds a job) is cancelled too; if its job turns up and
@@ -26,18 +36,20 @@ const UNSTARTED = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiti
 export async function cancelImport(
   ctx: OpsContext,
   importId: string,
-  batchSize = 500,
+  options: CancelOptions = {},
 ): Promise<CancelSummary> {
   const record = await ctx.ledger.getImport(importId);
   if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
+  ImportConnectionError.check(record, options.connection);
+  const queue = ctx.leadQueueOf(record.connection);
   const summary: CancelSummary = { importId, cancelled: 0, inFlight: 0 };
   // A finished import has nothing to cancel; keep its state truthful.
   if (record.state !== 'reading' && record.pending === 0) return summary;
   // First, so the producer (if still reading) and the dashboard see it.
   await ctx.ledger.setState(importId, 'cancelled');
   const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
-  for (const lines of linesInState(snapshot, [RowState.Pending], batchSize)) {
-    const results = await Promise.all(lines.map((line) => cancelRow(ctx, importId, line)));
+  for (const lines of linesInState(snapshot, [RowState.Pending], options.batchSize ?? 500)) {
+    const results = await Promise.all(lines.map((line) => cancelRow(ctx, queue, importId, line)));
     for (const r of results) if (r !== 'skipped') summary[r]++;
   }
   return summary;
@@ -45,14 +57,15 @@ export async function cancelImport(
 
 async function cancelRow(
   ctx: OpsContext,
+  queue: Queue,
   importId: string,
   line: number,
 ): Promise<'cancelled' | 'inFlight' | 'skipped'> {
   const id = jobIdFor(importId, line);
-  const state = await ctx.leadQueue.getJobState(id);
+  const state = await queue.getJobState(id);
   if (UNSTARTED.has(state)) {
     // 0 when a worker locked it between the two calls: then it is in flight.
-    if ((await ctx.leadQueue.remove(id)) !== 1) return 'inFlight';
+    if ((await queue.remove(id)) !== 1) return 'inFlight';
   } else if (state !== 'unknown') {
     // active, or completed/failed and about to be recorded by its worker.
     return state === 'active' ? 'inFlight' : 'skipped';

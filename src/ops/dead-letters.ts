@@ -1,10 +1,12 @@
 import type { Job } from 'bullmq';
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import { LEAD_JOB_NAME } from '../queue/job-data.js';
 import { leadJobOptions } from '../queue/job-options.js';
 import { RowState } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
+import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
 import { replayProblem } from './replay-check.js';
@@ -13,6 +15,8 @@ import { fitToHeader } from './report.js';
 /** One dead-lettered row as `dlq list` shows it. */
 export interface DeadLetterEntry {
   importId: string;
+  /** The import's connection (Pipedrive company). */
+  connection: string;
   line: number;
   errorClass: string;
   httpStatus?: number;
@@ -27,6 +31,28 @@ export interface DeadLetterFilter {
   importId?: string;
   /** Only rows that failed with this error class, e.g. `PipedriveValidationError`. */
   errorClass?: string;
+  /**
+   * Only rows of imports into this connection; with `importId`, a check that the import goes there.
+   * @defaultValue every connection
+   */
+  connection?: string;
+}
+
+/** Each import's connection, read from its record once per command (the DLQ is shared by every connection). */
+export class ImportConnections {
+  private readonly known = new Map<string, Promise<string>>();
+
+  constructor(private readonly ctx: OpsContext) {}
+
+  /** An import whose record is gone counts as `default`'s, as records from before connections do. */
+  of(importId: string): Promise<string> {
+    let found = this.known.get(importId);
+    if (!found) {
+      found = this.ctx.ledger.getImport(importId).then((r) => r?.connection ?? DEFAULT_CONNECTION);
+      this.known.set(importId, found);
+    }
+    return found;
+  }
 }
 
 /** DLQ jobs are never processed, so they stay where `add` put them. */
@@ -43,15 +69,25 @@ const PAGE = 500;
 export async function* deadLetterJobs(
   ctx: OpsContext,
   filter: DeadLetterFilter = {},
+  connections: ImportConnections = new ImportConnections(ctx),
 ): AsyncGenerator<Job<DeadLetterJobData>> {
-  if (filter.importId && !(await ctx.ledger.getImport(filter.importId))) {
-    throw new ImportNotFoundError(filter.importId, ctx.prefix);
+  if (filter.importId) {
+    const record = await ctx.ledger.getImport(filter.importId);
+    if (!record) throw new ImportNotFoundError(filter.importId, ctx.prefix);
+    ImportConnectionError.check(record, filter.connection);
   }
   const ids = [...new Set(await ctx.deadLetterQueue.getRanges([...DLQ_STATES], 0, -1, true))];
-  const rows = ids
+  let rows = ids
     .map((id) => ({ id, ...parseJobId(id) }))
-    .filter((r) => !filter.importId || r.importId === filter.importId)
-    .sort((a, b) => (a.importId === b.importId ? a.line - b.line : a.importId < b.importId ? -1 : 1));
+    .filter((r) => !filter.importId || r.importId === filter.importId);
+  if (filter.connection !== undefined && !filter.importId) {
+    const wanted = new Set<string>();
+    for (const importId of new Set(rows.map((r) => r.importId))) {
+      if ((await connections.of(importId)) === filter.connection) wanted.add(importId);
+    }
+    rows = rows.filter((r) => wanted.has(r.importId));
+  }
+  rows.sort((a, b) => (a.importId === b.importId ? a.line - b.line : a.importId < b.importId ? -1 : 1));
   for (let i = 0; i < rows.length; i += PAGE) {
     const jobs = await Promise.all(rows.slice(i, i + PAGE).map((r) => ctx.deadLetterQueue.getJob(r.id)));
     for (const job of jobs) {
@@ -66,9 +102,10 @@ export function parseJobId(id: string): { importId: string; line: number } {
   return match ? { importId: match[1]!, line: Number(match[2]) } : { importId: id, line: 0 };
 }
 
-export function toEntry(data: DeadLetterJobData): DeadLetterEntry {
+export function toEntry(data: DeadLetterJobData, connection: string): DeadLetterEntry {
   return {
     importId: data.importId,
+    connection,
     line: data.line,
     errorClass: data.errorClass,
     httpStatus: data.httpStatus,
@@ -84,7 +121,10 @@ export async function listDeadLetters(
   filter: DeadLetterFilter = {},
 ): Promise<DeadLetterEntry[]> {
   const entries: DeadLetterEntry[] = [];
-  for await (const job of deadLetterJobs(ctx, filter)) entries.push(toEntry(job.data));
+  const connections = new ImportConnections(ctx);
+  for await (const job of deadLetterJobs(ctx, filter, connections)) {
+    entries.push(toEntry(job.data, await connections.of(job.data.importId)));
+  }
   return entries;
 }
 
@@ -106,6 +146,7 @@ export async function exportDeadLetters(
 ): Promise<{ out: string; rows: number }> {
   const record = await ctx.ledger.getImport(options.importId);
   if (!record) throw new ImportNotFoundError(options.importId, ctx.prefix);
+  ImportConnectionError.check(record, options.connection);
   const writer = await CsvWriter.create(options.out, [...record.header, ...DLQ_EXPORT_COLUMNS], {
     option: '--out',
   });
@@ -158,7 +199,7 @@ const RETRY_HOLD_MS = 60_000;
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
- * Puts dead-lettered rows back on the lead queue with fresh attempts (`leadJobOptions`) and the
+ * Puts dead-lettered rows back on their import's connection's lead queue with fresh attempts (`leadJobOptions`) and the
  * job's checkpoint, so steps that succeeded before are not redone.
  *
  * Each entry's data is checked first ({@link replayProblem}): what a worker would send must be what
@@ -179,7 +220,8 @@ export async function retryDeadLetters(
   filter: DeadLetterFilter = {},
 ): Promise<RetrySummary> {
   const summary: RetrySummary = { requeued: 0, stale: 0, busy: 0, refused: 0, refusals: [] };
-  for await (const entry of deadLetterJobs(ctx, filter)) {
+  const connections = new ImportConnections(ctx);
+  for await (const entry of deadLetterJobs(ctx, filter, connections)) {
     const reason = replayProblem(entry.id ?? '', entry.data);
     if (reason !== undefined) {
       summary.refused++;
@@ -188,7 +230,7 @@ export async function retryDeadLetters(
       }
       continue;
     }
-    summary[await retryOne(ctx, entry)]++;
+    summary[await retryOne(ctx, entry, await connections.of(entry.data.importId))]++;
   }
   return summary;
 }
@@ -196,12 +238,14 @@ export async function retryDeadLetters(
 async function retryOne(
   ctx: OpsContext,
   entry: Job<DeadLetterJobData>,
+  connection: string,
 ): Promise<'requeued' | 'stale' | 'busy'> {
   const { importId, line } = entry.data;
   const id = jobIdFor(importId, line);
+  const leadQueue = ctx.leadQueueOf(connection);
   const [[rowState], existing] = await Promise.all([
     ctx.ledger.rowStates(importId, [line]),
-    ctx.leadQueue.getJob(id),
+    leadQueue.getJob(id),
   ]);
   const existingState = existing ? await existing.getState() : 'unknown';
   const existingLive = LIVE_STATES.has(existingState);
@@ -218,7 +262,7 @@ async function retryOne(
   let job = existingLive ? existing : undefined;
   if (!job) {
     if (existing) await existing.remove(); // the failed job holds the id; BullMQ would ignore a new add
-    job = await ctx.leadQueue.add(LEAD_JOB_NAME, entry.data.job, {
+    job = await leadQueue.add(LEAD_JOB_NAME, entry.data.job, {
       ...leadJobOptions(importId, line),
       delay: RETRY_HOLD_MS,
     });

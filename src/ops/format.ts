@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import { formatDuration } from './eta.js';
 import type { ImportStatus } from './status.js';
 
@@ -14,7 +15,7 @@ export function formatUtc(ms: number): string {
 /** The human-readable `status ID` block. */
 export function formatStatus(s: ImportStatus): string {
   const lines = [
-    `Import ${s.importId} (${s.fileName || 'unknown file'}): ${s.stateText}`,
+    `Import ${s.importId} (${s.fileName || 'unknown file'}${s.connection === DEFAULT_CONNECTION ? '' : `, connection ${s.connection}`}): ${s.stateText}`,
     `  rows ${formatCount(s.rows)} = created ${formatCount(s.created)} + rejected ${formatCount(s.rejected)} + dead-lettered ${formatCount(s.deadLettered)} + cancelled ${formatCount(s.cancelled)} + pending ${formatCount(s.pending)}${s.balanced || s.state === 'reading' ? '' : '  (does not add up: report this)'}`,
     `  progress ${Math.floor(s.progress * 100)}%   persons created ${formatCount(s.createdPersons)}, reused ${formatCount(s.reusedPersons)}   organizations created ${formatCount(s.createdOrganizations)}, reused ${formatCount(s.reusedOrganizations)}${s.createdNotes || s.failedNotes ? `   notes ${formatCount(s.createdNotes)}${s.failedNotes ? ` (${formatCount(s.failedNotes)} refused: see the report)` : ''}` : ''}`,
     `  tokens spent ${formatCount(s.tokensUsed)}${s.pending > 0 ? `, about ${formatCount(s.tokensRemaining)} to go` : ''}${s.budget ? `   budget left today ${formatCount(s.budget.left)} of ${formatCount(s.budget.limit)}` : ''}`,
@@ -26,11 +27,20 @@ export function formatStatus(s: ImportStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The `status` (no id) table. */
-export function formatStatusTable(list: ImportStatus[]): string {
-  if (list.length === 0) return 'No imports yet. Start one with `lead-importer import FILE`.\n';
+/**
+ * The `status` (no id) table; with a CONNECTION column once an import goes to another connection than `default`
+ * (one company's table stays as it was).
+ */
+export function formatStatusTable(list: ImportStatus[], connection?: string): string {
+  if (list.length === 0) {
+    return connection === undefined
+      ? 'No imports yet. Start one with `lead-importer import FILE`.\n'
+      : `No imports into connection ${connection} yet. Start one with \`lead-importer import FILE --connection ${connection}\`.\n`;
+  }
+  const withConnection = list.some((s) => s.connection !== DEFAULT_CONNECTION);
   const rows = list.map((s) => [
     s.importId,
+    ...(withConnection ? [s.connection] : []),
     s.fileName,
     s.state,
     `${Math.floor(s.progress * 100)}%`,
@@ -42,7 +52,19 @@ export function formatStatusTable(list: ImportStatus[]): string {
     new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' '),
   ]);
   return table(
-    ['IMPORT', 'FILE', 'STATE', 'DONE', 'ROWS', 'CREATED', 'REJECTED', 'DLQ', 'PENDING', 'STARTED (UTC)'],
+    [
+      'IMPORT',
+      ...(withConnection ? ['CONNECTION'] : []),
+      'FILE',
+      'STATE',
+      'DONE',
+      'ROWS',
+      'CREATED',
+      'REJECTED',
+      'DLQ',
+      'PENDING',
+      'STARTED (UTC)',
+    ],
     rows,
   );
 }

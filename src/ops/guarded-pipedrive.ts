@@ -97,6 +97,8 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
             id: callLimiterId(options.prefix, options.pipedrive),
             burstLimit: burstLimitPer2s(options.plan, options.auth),
             margin: options.rateLimitMargin ?? 0.9,
+            // The window keys under the workers' prefix: one window, whoever calls.
+            prefix: options.prefix,
           });
     const gateway = new PipedriveGateway({
       governor,

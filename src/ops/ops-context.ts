@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { authKindOf, burstLimitPer2s, type Config } from '../config/config.js';
+import { burstLimitPer2s, type Config, type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import { ImportLedger } from '../queue/ledger.js';
-import { DLQ_QUEUE, type Keys, keysFor, LEAD_QUEUE } from '../queue/names.js';
+import { DLQ_QUEUE, type Keys, keysFor, leadQueueName } from '../queue/names.js';
 import { readBudget as readWorkersBudget } from '../worker/budget-reader.js';
 
 /** What the budget governor knows about today's Pipedrive token budget. */
@@ -18,8 +18,11 @@ export interface BudgetSnapshot {
   resetsAt: number;
 }
 
-/** Reads today's budget (null when it cannot tell); {@link budgetFromWorkers} is the real one. */
-export type BudgetReader = () => Promise<BudgetSnapshot | null>;
+/**
+ * Reads today's budget of a connection (`default` when not named; null when it cannot tell);
+ * {@link budgetFromWorkers} is the real one.
+ */
+export type BudgetReader = (connection?: string) => Promise<BudgetSnapshot | null>;
 
 /** The account limits an ETA is computed from. */
 export interface AccountLimits {
@@ -30,17 +33,32 @@ export interface AccountLimits {
 }
 
 /**
- * Everything the operations need: one Redis connection, the ledger and both queues. The queues
- * share the connection, so closing the context closes one socket.
+ * Everything the operations need: one Redis connection, the ledger, the dead-letter queue and each
+ * connection's lead queue. The queues share the connection, so closing the context closes one socket.
+ *
+ * An import's rows are on its own connection's queue: operations that touch an import's jobs take the queue
+ * from {@link OpsContext.leadQueueOf} with the import record's `connection`.
  */
 export interface OpsContext {
   readonly redis: Redis;
   readonly prefix: string;
   readonly keys: Keys;
   readonly ledger: ImportLedger;
+  /** The `default` connection's lead queue (`lead-import`). */
   readonly leadQueue: Queue<LeadJobData>;
+  /** The configured connections, in the configuration's order (`default` alone without a connections file). */
+  readonly connections: readonly string[];
+  /**
+   * A connection's lead queue, opened on first use and closed with the context. Any valid name works, configured
+   * or not: an import's rows stay on its queue after its connection leaves the file.
+   */
+  leadQueueOf(connection: string): Queue<LeadJobData>;
+  /** Every connection's dead-lettered rows (each entry's import names its connection). */
   readonly deadLetterQueue: Queue<DeadLetterJobData>;
+  /** The `default` connection's limits. */
   readonly limits: AccountLimits;
+  /** A connection's limits, for ETAs and revert's estimate; {@link OpsContext.limits} for one not configured. */
+  limitsOf(connection: string): AccountLimits;
   readonly readBudget: BudgetReader;
   /** Closes the queues, and the Redis connection when the context opened it. Idempotent. */
   close(): Promise<void>;
@@ -50,7 +68,13 @@ export interface OpsContextOptions {
   redis: Redis;
   /** Redis key prefix (`REDIS_PREFIX`). */
   prefix: string;
+  /** The `default` connection's limits (and those of a connection `connectionLimits` does not name). */
   limits: AccountLimits;
+  /**
+   * Every configured connection's limits, by name, in order: {@link limitsByConnection}.
+   * @defaultValue `default` alone, with `limits`
+   */
+  connectionLimits?: ReadonlyMap<string, AccountLimits>;
   /** @defaultValue a reader that knows nothing (budget shown as unknown) */
   readBudget?: BudgetReader;
   /** Disconnect `redis` on close. @defaultValue false */
@@ -60,11 +84,21 @@ export interface OpsContextOptions {
 export function createOpsContext(options: OpsContextOptions): OpsContext {
   const { redis, prefix } = options;
   const queueOptions = { connection: redis, prefix };
-  const leadQueue = new Queue<LeadJobData>(LEAD_QUEUE, queueOptions);
+  const leadQueues = new Map<string, Queue<LeadJobData>>();
+  const leadQueueOf = (connection: string) => {
+    let queue = leadQueues.get(connection);
+    if (!queue) {
+      queue = new Queue<LeadJobData>(leadQueueName(connection), queueOptions);
+      // A command connection fails fast; queue errors surface as rejected calls, not as crashes.
+      queue.on('error', () => {});
+      leadQueues.set(connection, queue);
+    }
+    return queue;
+  };
+  const leadQueue = leadQueueOf(DEFAULT_CONNECTION);
   const deadLetterQueue = new Queue<DeadLetterJobData>(DLQ_QUEUE, queueOptions);
-  // A command connection fails fast; queue errors surface as rejected calls, not as crashes.
-  leadQueue.on('error', () => {});
   deadLetterQueue.on('error', () => {});
+  const connectionLimits = options.connectionLimits ?? new Map([[DEFAULT_CONNECTION, options.limits]]);
   let closing: Promise<void> | undefined;
   return {
     redis,
@@ -72,12 +106,18 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     keys: keysFor(prefix),
     ledger: new ImportLedger(redis, prefix),
     leadQueue,
+    connections: [...connectionLimits.keys()],
+    leadQueueOf,
     deadLetterQueue,
     limits: options.limits,
+    limitsOf: (connection) => connectionLimits.get(connection) ?? options.limits,
     readBudget: options.readBudget ?? (async () => null),
     close() {
       closing ??= (async () => {
-        const results = await Promise.allSettled([leadQueue.close(), deadLetterQueue.close()]);
+        const results = await Promise.allSettled([
+          ...[...leadQueues.values()].map((q) => q.close()),
+          deadLetterQueue.close(),
+        ]);
         if (options.ownsRedis) redis.disconnect();
         const failed = results.find((r) => r.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -87,12 +127,22 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
   };
 }
 
-/** The account limits implied by the configuration. */
+/** The account limits of the configuration's default connection. */
 export function limitsFromConfig(config: Config): AccountLimits {
+  return limitsOfConnection(config.pipedrive);
+}
+
+/** The account limits of one connection: its plan's burst limit for its kind of credentials, its daily budget. */
+export function limitsOfConnection(connection: ConnectionConfig): AccountLimits {
   return {
-    burstPer2s: burstLimitPer2s(config.pipedrive.plan, authKindOf(config)),
-    dailyTokens: config.pipedrive.dailyTokens,
+    burstPer2s: burstLimitPer2s(connection.plan, connection.auth),
+    dailyTokens: connection.dailyTokens,
   };
+}
+
+/** Every configured connection's limits, by name, in the configuration's order. */
+export function limitsByConnection(config: Config): ReadonlyMap<string, AccountLimits> {
+  return new Map([...config.connections].map(([name, c]) => [name, limitsOfConnection(c)]));
 }
 
 /**
@@ -112,14 +162,20 @@ export async function openOps(
     redis,
     prefix: config.redisPrefix,
     limits: limitsFromConfig(config),
+    connectionLimits: limitsByConnection(config),
     readBudget: readBudget === 'from-workers' ? budgetFromWorkers(redis, config.redisPrefix) : readBudget,
     ownsRedis: true,
   });
 }
 
-/** Today's budget as the workers publish and count it (see `readBudget` in src/worker/budget-reader.ts). */
+/**
+ * Today's budget as the workers publish and count it (see `readBudget` in src/worker/budget-reader.ts). Workers
+ * publish the `default` connection's budget only, for now: another connection's reads as unknown until workers
+ * serve it and publish its budget (in its `connectionControl` hash).
+ */
 export function budgetFromWorkers(redis: Redis, prefix: string): BudgetReader {
-  return () => readWorkersBudget(redis, prefix);
+  return async (connection = DEFAULT_CONNECTION) =>
+    connection === DEFAULT_CONNECTION ? readWorkersBudget(redis, prefix) : null;
 }
 
 /** Opens a context for `fn` and closes it afterwards, whatever happens. */

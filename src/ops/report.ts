@@ -1,8 +1,10 @@
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import type { RowOutcome } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
+import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
 import { linesInState, readRowStates } from './row-scan.js';
@@ -25,6 +27,8 @@ export interface ReportOptions {
   out: string;
   /** Lines per Redis round trip. @defaultValue 1000 */
   batchSize?: number;
+  /** Refuse unless the import goes to this connection (`--connection NAME`). @defaultValue any */
+  connection?: string;
 }
 
 export interface ReportSummary {
@@ -49,6 +53,7 @@ export interface ReportSummary {
 export async function writeReport(ctx: OpsContext, options: ReportOptions): Promise<ReportSummary> {
   const record = await ctx.ledger.getImport(options.importId);
   if (!record) throw new ImportNotFoundError(options.importId, ctx.prefix);
+  ImportConnectionError.check(record, options.connection);
   const { importId } = options;
   const header = record.header;
   const writer = await CsvWriter.create(options.out, [...REPORT_COLUMNS, ...header], { option: '--out' });
@@ -63,7 +68,7 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
     const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
     for (const lines of linesInState(snapshot, undefined, options.batchSize ?? 1000)) {
       const outcomes = await ctx.ledger.outcomes(importId, lines);
-      const cells = await originalCells(ctx, importId, lines, outcomes);
+      const cells = await originalCells(ctx, importId, lines, outcomes, record.connection);
       for (const [i, line] of lines.entries()) {
         const outcome = outcomes[i]!;
         if (outcome.state === 'unknown') continue;
@@ -83,12 +88,13 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
   return summary;
 }
 
-/** The original cells of each line where Redis still has them (null elsewhere). */
+/** The original cells of each line where Redis still has them (null elsewhere); pending rows' from `connection`'s queue. */
 export async function originalCells(
   ctx: OpsContext,
   importId: string,
   lines: number[],
   outcomes: RowOutcome[],
+  connection: string = DEFAULT_CONNECTION,
 ): Promise<(string[] | null)[]> {
   const rejectedLines = lines.filter((_, i) => outcomes[i]?.state === 'rejected');
   const rejected = new Map<number, string[] | null>();
@@ -104,7 +110,7 @@ export async function originalCells(
           return (job?.data as DeadLetterJobData | undefined)?.job.cells ?? null;
         }
         case 'pending': {
-          const job = await ctx.leadQueue.getJob(jobIdFor(importId, line));
+          const job = await ctx.leadQueueOf(connection).getJob(jobIdFor(importId, line));
           return (job?.data as LeadJobData | undefined)?.cells ?? null;
         }
         default:

@@ -1,9 +1,11 @@
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import { isNotFoundError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 import { formatDuration } from './eta.js';
+import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
 import { linesInState, readRowStates } from './row-scan.js';
@@ -11,6 +13,8 @@ import { linesInState, readRowStates } from './row-scan.js';
 /** What reverting an import would delete: only what it created, never contacts it reused. */
 export interface RevertPlan {
   importId: string;
+  /** The connection (Pipedrive company) the import went to: the deletes happen there. */
+  connection: string;
   leads: string[];
   /** Notes this import attached to its leads (deleted first: Pipedrive may keep a deleted lead's notes). */
   notes: number[];
@@ -31,6 +35,8 @@ export interface RevertPlanOptions {
   importId: string;
   /** Also delete the persons and organizations this import created. @defaultValue false */
   includeContacts?: boolean;
+  /** Refuse unless the import went to this connection (`--connection NAME`). @defaultValue any */
+  connection?: string;
 }
 
 /** Runs one Pipedrive call through the worker's path: budget admission, burst spacing, 429 handling. */
@@ -57,7 +63,9 @@ export interface RevertSummary {
 
 export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): Promise<RevertPlan> {
   const { importId } = options;
-  if (!(await ctx.ledger.getImport(importId))) throw new ImportNotFoundError(importId, ctx.prefix);
+  const record = await ctx.ledger.getImport(importId);
+  if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
+  ImportConnectionError.check(record, options.connection);
   const done = new Set(await ctx.redis.smembers(ctx.keys.reverted(importId)));
   const leads: string[] = [];
   const notes: number[] = [];
@@ -100,12 +108,13 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   const calls = notes.length + leads.length + contacts.persons.length + contacts.organizations.length;
   return {
     importId,
+    connection: record.connection,
     leads,
     notes,
     ...contacts,
     alreadyDone,
     tokens,
-    estimatedMs: Math.round((calls / (ctx.limits.burstPer2s / 2)) * 1000),
+    estimatedMs: Math.round((calls / (ctx.limitsOf(record.connection).burstPer2s / 2)) * 1000),
     reusedContactsKept:
       [...reusedPersons].filter((id) => !persons.has(id)).length +
       [...reusedOrganizations].filter((id) => !organizations.has(id)).length,
@@ -113,7 +122,8 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
 }
 
 /**
- * Deletes what an import created: its leads' notes and its leads, then (with `includeContacts`) the persons, then
+ * Deletes what an import created, in the company it went to (`api` must be that connection's client; the
+ * revert command builds it from the plan's `connection`): its leads' notes and its leads, then (with `includeContacts`) the persons, then
  * the organizations it created — never contacts it found and reused. Every call goes through
  * `call` (the worker's budget governor and rate limiter). Each delete is remembered, so a
  * re-run after a failure or a spent budget resumes; a 404 counts as already gone.
@@ -220,7 +230,7 @@ export function describePlan(p: RevertPlan, includeContacts: boolean): string {
   if (p.notes.length) parts.push(`their ${p.notes.length} notes`);
   if (includeContacts) parts.push(`${p.persons.length} persons`, `${p.organizations.length} organizations`);
   const lines = [
-    `Reverting import ${p.importId} would delete ${parts.join(', ')} it created.`,
+    `Reverting import ${p.importId}${p.connection === DEFAULT_CONNECTION ? '' : ` (connection ${p.connection})`} would delete ${parts.join(', ')} it created.`,
     `Cost: ${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
   ];
   if (includeContacts) {

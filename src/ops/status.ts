@@ -1,6 +1,8 @@
+import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { ImportRecord } from '../queue/ledger.js';
 import { estimateEta, formatDuration } from './eta.js';
 import { formatUtc } from './format.js';
+import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
 
@@ -23,7 +25,10 @@ export type ImportDisplayState =
   | 'cancelled'
   | 'failed';
 
-/** The flags workers and operators share in the `control` hash. */
+/**
+ * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
+ * the budget wait in the connection's own (`connectionControl`, which is `control` for `default`).
+ */
 export interface ControlFlags {
   paused: boolean;
   pausedAt?: number;
@@ -34,6 +39,8 @@ export interface ControlFlags {
 
 export interface ImportStatus {
   importId: string;
+  /** The connection (Pipedrive company) the import's rows go to. */
+  connection: string;
   fileName: string;
   state: ImportDisplayState;
   /** One line for people: "waiting for budget until 2026-05-02 00:00 UTC", "blocked: …". */
@@ -73,44 +80,94 @@ export interface ImportStatus {
   error?: string;
 }
 
-export async function readControlFlags(ctx: OpsContext): Promise<ControlFlags> {
-  const [raw, queuePaused] = await Promise.all([
-    ctx.redis.hgetall(ctx.keys.control),
-    ctx.leadQueue.isPaused(),
+/** The flags that hold back a connection's rows (the `default` connection's when none is named). */
+export async function readControlFlags(
+  ctx: OpsContext,
+  connection: string = DEFAULT_CONNECTION,
+): Promise<ControlFlags> {
+  const [pausedAt, raw, queuePaused] = await Promise.all([
+    ctx.redis.hget(ctx.keys.control, 'paused'),
+    ctx.redis.hgetall(ctx.keys.connectionControl(connection)),
+    ctx.leadQueueOf(connection).isPaused(),
   ]);
-  const num = (v: string | undefined) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);
+  const num = (v: string | undefined | null) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);
   return {
     paused: queuePaused,
-    pausedAt: num(raw.paused),
+    pausedAt: num(pausedAt),
     blockedReason: raw.blockedReason || undefined,
     blockedAt: num(raw.blockedAt),
     budgetWaitUntil: num(raw.budgetWaitUntil),
   };
 }
 
-/** Status of one import; throws {@link ImportNotFoundError} for an unknown id. */
-export async function getStatus(ctx: OpsContext, importId: string, now = Date.now()): Promise<ImportStatus> {
-  const [record, flags, budget] = await Promise.all([
-    ctx.ledger.getImport(importId),
-    readControlFlags(ctx),
-    ctx.readBudget(),
-  ]);
+export interface StatusFilter {
+  /** Only imports into this connection; every connection's when omitted. */
+  connection?: string;
+}
+
+/**
+ * Status of one import, with its connection's flags, budget and limits; throws {@link ImportNotFoundError} for an
+ * unknown id, and {@link ImportConnectionError} when `filter.connection` names another connection than the import's.
+ */
+export async function getStatus(
+  ctx: OpsContext,
+  importId: string,
+  now = Date.now(),
+  filter: StatusFilter = {},
+): Promise<ImportStatus> {
+  const record = await ctx.ledger.getImport(importId);
   if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
+  ImportConnectionError.check(record, filter.connection);
+  const [flags, budget] = await Promise.all([
+    readControlFlags(ctx, record.connection),
+    ctx.readBudget(record.connection),
+  ]);
   return describeImport(ctx, record, flags, budget, now);
 }
 
-/** Status of the most recent imports, newest first. */
-export async function listStatuses(ctx: OpsContext, limit = 20, now = Date.now()): Promise<ImportStatus[]> {
-  const [records, flags, budget] = await Promise.all([
-    ctx.ledger.listImports(limit),
-    readControlFlags(ctx),
-    ctx.readBudget(),
+/** Imports read per round trip while a connection filter skips the others. */
+const LIST_PAGE = 100;
+
+/** Status of the most recent imports (into one connection, with `filter.connection`), newest first. */
+export async function listStatuses(
+  ctx: OpsContext,
+  limit = 20,
+  now = Date.now(),
+  filter: StatusFilter = {},
+): Promise<ImportStatus[]> {
+  const records = await recentImports(ctx, limit, filter);
+  const connections = [...new Set(records.map((r) => r.connection))];
+  const [flags, budgets] = await Promise.all([
+    Promise.all(connections.map((c) => readControlFlags(ctx, c))),
+    Promise.all(connections.map((c) => ctx.readBudget(c))),
   ]);
-  return records.map((r) => describeImport(ctx, r, flags, budget, now));
+  const of = (connection: string) => connections.indexOf(connection);
+  return records.map((r) =>
+    describeImport(ctx, r, flags[of(r.connection)]!, budgets[of(r.connection)]!, now),
+  );
+}
+
+/** The `limit` most recent import records that pass the filter, newest first. */
+export async function recentImports(
+  ctx: OpsContext,
+  limit: number,
+  filter: StatusFilter = {},
+): Promise<ImportRecord[]> {
+  if (filter.connection === undefined) return ctx.ledger.listImports(limit);
+  // The ledger keeps no index by connection: read newest first until enough match.
+  const found: ImportRecord[] = [];
+  for (let start = 0; found.length < limit; start += LIST_PAGE) {
+    const ids = await ctx.redis.zrevrange(ctx.keys.imports, start, start + LIST_PAGE - 1);
+    const records = await Promise.all(ids.map((id) => ctx.ledger.getImport(id)));
+    for (const r of records)
+      if (r && r.connection === filter.connection && found.length < limit) found.push(r);
+    if (ids.length < LIST_PAGE) break;
+  }
+  return found;
 }
 
 export function describeImport(
-  ctx: Pick<OpsContext, 'limits'>,
+  ctx: Pick<OpsContext, 'limitsOf'>,
   record: ImportRecord,
   flags: ControlFlags,
   budget: BudgetSnapshot | null,
@@ -125,8 +182,8 @@ export function describeImport(
           finishedRows: record.created,
           tokensUsed: record.tokensUsed,
           contactsCreated: record.createdPersons + record.createdOrganizations,
-          burstPer2s: ctx.limits.burstPer2s,
-          dailyTokens: budget?.limit ?? ctx.limits.dailyTokens,
+          burstPer2s: ctx.limitsOf(record.connection).burstPer2s,
+          dailyTokens: budget?.limit ?? ctx.limitsOf(record.connection).dailyTokens,
           budgetLeft: budget?.left,
           budgetResetsAt: flags.budgetWaitUntil ?? budget?.resetsAt,
           now,
@@ -135,6 +192,7 @@ export function describeImport(
   const total = Math.max(record.rows, finished + record.pending);
   return {
     importId: record.importId,
+    connection: record.connection,
     fileName: record.fileName,
     state,
     stateText: stateText(state, record, flags),

@@ -9,7 +9,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} 
 /** What `verify` is about to read and what it costs, printed before any call. */
 export function describeVerifyPlan(p: VerifyPlan): string {
   const lines = [
-    `Import ${p.importId}${p.fileName ? ` (${p.fileName})` : ''}: ${plural(p.leads, 'lead')} recorded as created${p.notes ? ` (${formatCount(p.notes)} with a note)` : ''}, on ${plural(p.contacts, 'person or organization', 'persons and organizations')}${p.reverted ? `; ${formatCount(p.reverted)} deleted by revert are not looked for` : ''}.`,
+    `Import ${p.importId}${p.fileName ? ` (${p.fileName})` : ''}${p.connection !== 'default' ? `, connection ${p.connection}` : ''}: ${plural(p.leads, 'lead')} recorded as created${p.notes ? ` (${formatCount(p.notes)} with a note)` : ''}, on ${plural(p.contacts, 'person or organization', 'persons and organizations')}${p.reverted ? `; ${formatCount(p.reverted)} deleted by revert are not looked for` : ''}.`,
     `Estimated cost: ${p.minTokens === p.maxTokens ? `${formatCount(p.minTokens)} tokens` : `${formatCount(p.minTokens)} tokens at the least, ${formatCount(p.maxTokens)} at the most`}${p.strategy === 'row' ? '' : ', plus 2 per recorded lead no listing shows (to tell a deleted lead from an archived one)'}.`,
     `  leads: ${p.why}.`,
     ...(p.notesWhy ? [`  notes: ${p.notesWhy}.`] : []),
@@ -86,7 +86,7 @@ export function describeVerifyReport(r: VerifyReport): string {
 export function describeRepair(
   r: VerifyReport,
   p: RepairPlan,
-  options: { repair: boolean; fileName: string; result?: RepairSummary },
+  options: { repair: boolean; fileName: string; connection: string; result?: RepairSummary },
 ): string {
   const lines: string[] = [];
   const deletes = p.leads.length + p.notes.length;
@@ -98,7 +98,7 @@ export function describeRepair(
   ]
     .filter(Boolean)
     .join(', and ');
-  const reimport = `lead-importer import ${options.fileName ? shellQuote(options.fileName) : 'FILE'} --import-id ${r.importId}`;
+  const reimport = `lead-importer import ${options.fileName ? shellQuote(options.fileName) : 'FILE'} --import-id ${r.importId}${options.connection !== 'default' ? ` --connection ${options.connection}` : ''}`;
   const result = options.result;
   if (result) {
     const d = result.deleted;

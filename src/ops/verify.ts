@@ -5,6 +5,7 @@ import { RowState } from '../queue/ledger.js';
 import { rfc3339 } from '../worker/contact-keys.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 import { plainText } from '../worker/note-writer.js';
+import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
 import type { GuardedCall } from './revert.js';
@@ -52,6 +53,8 @@ export type VerifyStrategy = 'since' | 'contacts' | 'row';
 
 export interface VerifyOptions {
   importId: string;
+  /** Refuse unless the import went to this connection (`--connection NAME`). @defaultValue any */
+  connection?: string;
   /** How to find the import's leads (see the module comment). @defaultValue `since` */
   by?: VerifyStrategy;
 }
@@ -68,6 +71,8 @@ interface RecordedRow {
 /** What verifying will read and roughly cost, before any call. */
 export interface VerifyPlan {
   importId: string;
+  /** The connection (Pipedrive company) the import went to: verified there, with its credentials. */
+  connection: string;
   fileName: string;
   strategy: VerifyStrategy;
   /** Rows recorded as created, whose lead is looked for. */
@@ -171,6 +176,7 @@ export async function prepareVerify(ctx: OpsContext, options: VerifyOptions): Pr
   const { importId } = options;
   const record = await ctx.ledger.getImport(importId);
   if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
+  ImportConnectionError.check(record, options.connection);
   const revertedTags = await ctx.redis.smembers(ctx.keys.reverted(importId));
   const revertedLeads = new Set(revertedTags.filter((t) => t.startsWith('l:')).map((t) => t.slice(2)));
   const rows: RecordedRow[] = [];
@@ -229,6 +235,7 @@ export async function prepareVerify(ctx: OpsContext, options: VerifyOptions): Pr
   return {
     plan: {
       importId,
+      connection: record.connection,
       fileName: record.fileName,
       strategy,
       leads: rows.length,

@@ -510,7 +510,7 @@ function readTitle(
     .filter((v) => v !== '')
     .slice(0, 50);
   const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v)).length;
-  const examples = values.slice(0, 2).map((v) => `"${v.length > 30 ? `${v.slice(0, 29)}…` : v}"`);
+  const examples = values.slice(0, 2).map((v) => JSON.stringify(v.length > 30 ? `${v.slice(0, 29)}…` : v));
   const asJob = (why: string) => ({
     meaning: ctx.jobTitleMapped ? `ignore: another column is the job title` : 'person.job_title',
     reason: `auto: "${header}" ${why}`,

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { authKindOf, burstLimitPer2s, type Config } from '../config/config.js';
+import { burstLimitPer2s, type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
@@ -11,7 +11,7 @@ import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
-import { assertImportId, LEAD_QUEUE } from '../queue/names.js';
+import { assertImportId, leadQueueName } from '../queue/names.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -29,9 +29,15 @@ export interface ImportCsvOptions {
   /** Path of the CSV file. */
   file: string;
   config: Config;
+  /**
+   * The Pipedrive company to import into (a connection of `config`): its users, labels and fields bind the
+   * mapping, its plan and budget make the estimate, and the rows go to its queue.
+   * @defaultValue `config.defaultConnection` (`default` without a connections file)
+   */
+  connection?: string;
   /** A mapping file path (`.yaml`/`.yml`/`.json`) or a mapping object. @defaultValue automatic mapping */
   mapping?: string | MappingSpec;
-  /** @defaultValue `imp-` + 12 hex of sha256(file bytes, mapping, options) */
+  /** @defaultValue `imp-` + 12 hex of sha256(file bytes, mapping, options and, but for `default`, the connection) */
   importId?: string;
   /** Read and validate everything, estimate the cost; enqueue nothing, touch no Redis. */
   dryRun?: boolean;
@@ -57,7 +63,7 @@ export interface ImportCsvOptions {
   rejectsFile?: string;
   /** A Redis connection to use (not closed). @defaultValue a fail-fast connection to `config.redisUrl` */
   redis?: Redis;
-  /** The Pipedrive API to read reference data from. @defaultValue a client built from `config` */
+  /** The Pipedrive API to read reference data from. @defaultValue a client of the connection */
   pipedrive?: PipedriveApi;
   /** Called about every `progressIntervalMs` while reading, and once at the end. */
   onProgress?: (progress: ImportProgress) => void;
@@ -89,6 +95,8 @@ export interface RejectedRow {
 /** What happened, as `import --json` prints it. */
 export interface ImportSummary {
   importId: string;
+  /** The connection (Pipedrive company) the rows go to. */
+  connection: string;
   file: string;
   fileSize: number;
   fileHash: string;
@@ -145,6 +153,8 @@ export interface ImportSummary {
 export async function importCsv(options: ImportCsvOptions): Promise<ImportSummary> {
   const started = Date.now();
   const { config } = options;
+  // First: an unknown --connection must not cost a read of the file.
+  const connection = connectionOf(config, options.connection);
   const displayName = basename(options.file);
   const encoding = options.encoding !== undefined ? encodingOption(options.encoding) : undefined;
   const delimiter = options.delimiter !== undefined ? delimiterOption(options.delimiter) : undefined;
@@ -175,6 +185,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   try {
     const { mapping, referenceTokens } = await mapFile(csv, spec, {
       ...options,
+      connection,
       mappingName,
       displayName,
       ...(dateOrder ? { dateOrder } : {}),
@@ -182,7 +193,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     const described = describeMapping(mapping);
 
     const fileHash = await hashFile(options.file);
-    const importId = options.importId ?? defaultImportId(fileHash, spec, options, csv);
+    const importId =
+      options.importId ?? defaultImportId(fileHash, spec, { ...options, connection: connection.name }, csv);
     const updateContacts = updateContactsOption(options.updateContacts);
     const validate = createRowValidator(mapping, importId, {
       ...(updateContacts === 'fill-empty' ? { updateContacts } : {}),
@@ -204,6 +216,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       ledger = new ImportLedger(redis, config.redisPrefix);
       const { record } = await ledger.createImport({
         importId,
+        connection: connection.name,
         fileName: displayName,
         fileSize: csv.size,
         fileHash,
@@ -211,6 +224,12 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         header: csv.header,
         createdAt: Date.now(),
       });
+      if (record.connection !== connection.name) {
+        // Only an explicit --import-id gets here (the default id includes the connection).
+        throw new UsageError(
+          `Import ${importId} goes to connection "${record.connection}", not "${connection.name}": pass another --import-id to import ${displayName} into "${connection.name}".`,
+        );
+      }
       if (record.state === 'cancelled') {
         throw new UsageError(
           `Import ${importId} was cancelled; pass another --import-id to import ${displayName} again.`,
@@ -224,7 +243,10 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         );
       }
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
-      const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix: config.redisPrefix });
+      const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
+        connection: redis,
+        prefix: config.redisPrefix,
+      });
       // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
       queue.on('error', () => {});
       cleanups.push(() => queue.close());
@@ -367,11 +389,13 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         fillEmpty: updateContacts === 'fill-empty',
         distinctPersons: persons.count,
         distinctOrganizations: organizations.count,
-        burstPer2s: burstLimitPer2s(config.pipedrive.plan, authKindOf(config)),
-        dailyTokens: config.pipedrive.dailyTokens,
+        burstPer2s: burstLimitPer2s(connection.plan, connection.auth),
+        dailyTokens: connection.dailyTokens,
+        reserveShare: connection.budgetReserve,
       });
       return {
         importId,
+        connection: connection.name,
         file: displayName,
         fileSize: csv.size,
         fileHash,
@@ -431,15 +455,19 @@ export async function hashFile(path: string): Promise<string> {
 
 /**
  * The same file with the same mapping and options always gets the same id, so running the same
- * command twice enqueues nothing new; a different mapping is a different import.
+ * command twice enqueues nothing new; a different mapping is a different import, and so is the same
+ * file into another company. The `default` connection adds nothing to the identity: an import started
+ * before connections existed keeps its id, and running its command again still resumes it.
  */
 export function defaultImportId(
   fileHash: string,
   spec: MappingSpec,
-  options: Pick<ImportCsvOptions, 'titleTemplate' | 'dateFormat' | 'currency'>,
+  options: Pick<ImportCsvOptions, 'titleTemplate' | 'dateFormat' | 'currency' | 'connection'>,
   csv: Pick<CsvFile, 'encoding' | 'delimiter'>,
 ): string {
+  const connection = options.connection ?? DEFAULT_CONNECTION;
   const identity = JSON.stringify({
+    ...(connection === DEFAULT_CONNECTION ? {} : { connection }),
     fileHash,
     spec: sortKeys(spec),
     titleTemplate: options.titleTemplate ?? null,

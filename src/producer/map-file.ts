@@ -1,6 +1,6 @@
-import { requirePipedriveAuth } from '../config/config.js';
+import { type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
 import { PipedriveClient } from '../pipedrive/client.js';
-import { clientOptionsFromConfig } from '../pipedrive/client-options-from-config.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { matchColumns } from './column-matcher.js';
 import type { CsvFile } from './csv-reader.js';
 import { MappingError } from './errors.js';
@@ -26,6 +26,8 @@ export interface MapFileOptions
   extends Pick<ImportCsvOptions, 'config' | 'pipedrive' | 'offline' | 'currency' | 'titleTemplate'> {
   displayName: string;
   mappingName: string;
+  /** The company whose users, labels and fields the mapping is bound to. */
+  connection: ConnectionConfig;
   dateOrder?: DateOrder;
 }
 
@@ -43,7 +45,7 @@ export interface MappedFile {
  * the result is bound to the account, every mapping problem raised here, once.
  */
 export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileOptions): Promise<MappedFile> {
-  const { displayName, mappingName, config } = options;
+  const { displayName, mappingName, connection } = options;
   const headerSource = `${displayName}:${csv.headerLine}`;
   assertDistinctHeader(csv.header, displayName, csv.headerLine);
   const sample = await csv.sampleRows(SAMPLE_ROWS);
@@ -65,7 +67,7 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
     mappingName,
     sample,
     headerSource,
-    groupsPlan: config.pipedrive.plan === 'premium' || config.pipedrive.plan === 'ultimate',
+    groupsPlan: connection.plan === 'premium' || connection.plan === 'ultimate',
     ...(options.titleTemplate !== undefined ? { titleTemplate: options.titleTemplate } : {}),
     ...(options.dateOrder ? { dateOrder: options.dateOrder } : {}),
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
@@ -76,13 +78,13 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
 async function loadReference(options: MapFileOptions, needs: ReferenceNeeds): Promise<ReferenceData> {
   const { catalogueOptional, ...wanted } = needs;
   if (!Object.values(wanted).some(Boolean)) return {};
+  const { connection } = options;
   let api = options.pipedrive;
   if (!api) {
-    const { apiToken, oauth } = options.config.pipedrive;
     // Without credentials, lists wanted only to match custom fields by name are skipped.
-    if (catalogueOptional && !apiToken && !oauth) return {};
-    requirePipedriveAuth(options.config);
-    api = new PipedriveClient(clientOptionsFromConfig(options.config));
+    if (catalogueOptional && !connection.hasCredentials) return {};
+    connection.requireCredentials();
+    api = new PipedriveClient(clientOptionsForConnection(connection));
   }
   try {
     return await loadReferenceData(api, needs);
@@ -91,8 +93,12 @@ async function loadReference(options: MapFileOptions, needs: ReferenceNeeds): Pr
       .filter(([, v]) => v)
       .map(([k]) => k)
       .join(', ');
+    const check =
+      connection.name === DEFAULT_CONNECTION && !options.config.connectionsFile
+        ? 'PIPEDRIVE_BASE_URL and PIPEDRIVE_API_TOKEN'
+        : `base_url and the credentials of connection "${connection.name}" (${connection.definedIn})`;
     throw new MappingError(
-      `Cannot read ${what} from Pipedrive at ${options.config.pipedrive.baseUrl}: ${(err as Error).message}. Check PIPEDRIVE_BASE_URL and PIPEDRIVE_API_TOKEN, or try the mapping with --dry-run --offline.`,
+      `Cannot read ${what} from Pipedrive at ${connection.baseUrl}: ${(err as Error).message}. Check ${check}, or try the mapping with --dry-run --offline.`,
     );
   }
 }

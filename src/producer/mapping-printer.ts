@@ -19,8 +19,10 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
 
   const byField = (entity: string) => m.plan.matches.filter((c) => c.target.entity === entity);
   const q = (text: string) => JSON.stringify(text);
+  // A comment ends at the line's end: a header with a line break in it must not write YAML.
+  const comment = (text: string) => text.replace(/[\r\n\u2028\u2029]+/g, ' ');
   const line = (indent: string, key: string, value: string, why: string) =>
-    `${indent}${key}: ${value}  # ${why}`;
+    `${indent}${key}: ${value}  # ${comment(why)}`;
 
   const lead = byField('lead');
   if (lead.length) {
@@ -33,7 +35,7 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
     if (notes.length === 1) out.push(line('  ', 'note', q(notes[0]!.header), notes[0]!.reason));
     else if (notes.length > 1) {
       out.push('  note:');
-      for (const c of notes) out.push(`    - ${q(c.header)}  # ${c.reason}`);
+      for (const c of notes) out.push(`    - ${q(c.header)}  # ${comment(c.reason)}`);
     }
   }
 
@@ -52,7 +54,7 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       for (const c of list) {
         const t = c.target as { label?: string; labelColumn?: string };
         const label = t.labelColumn ? `, label_column: ${q(t.labelColumn)}` : `, label: ${t.label ?? 'work'}`;
-        out.push(`    - { column: ${q(c.header)}${label} }  # ${c.reason}`);
+        out.push(`    - { column: ${q(c.header)}${label} }  # ${comment(c.reason)}`);
       }
     }
     for (const c of matches) {
@@ -79,7 +81,7 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
         if (columns.length === 1) out.push(line('    ', part, q(columns[0]!.header), columns[0]!.reason));
         else {
           out.push(`    ${part}:`);
-          for (const c of columns) out.push(`      - ${q(c.header)}  # ${c.reason}`);
+          for (const c of columns) out.push(`      - ${q(c.header)}  # ${comment(c.reason)}`);
         }
       }
     }
@@ -107,7 +109,7 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
 
   if (m.plan.skipped.length) {
     out.push('', '# Not imported (to import one, add it above under its field):');
-    for (const s of m.plan.skipped) out.push(`#   ${q(s.header)}: ${s.reason}`);
+    for (const s of m.plan.skipped) out.push(`#   ${q(s.header)}: ${comment(s.reason)}`);
   }
   if (spec.defaults && Object.keys(spec.defaults).length) {
     out.push('', stringify({ defaults: spec.defaults }).trimEnd());

@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
 import { formatCount, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
@@ -20,7 +21,7 @@ export function formatSummary(s: ImportSummary): string {
   const out: string[] = [];
   const encoding = `${s.encoding}, ${describeDelimiter(s.delimiter)}-separated`;
   out.push(
-    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}: ${s.file} (${formatCount(s.rows)} rows, ${encoding})`,
+    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}${s.connection === DEFAULT_CONNECTION ? '' : ` into ${s.connection}`}: ${s.file} (${formatCount(s.rows)} rows, ${encoding})`,
   );
   if (s.dryRun) {
     out.push(`  valid             ${formatCount(s.valid)}`);
@@ -61,6 +62,11 @@ export function formatSummary(s: ImportSummary): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Text from the file shown on a terminal: control characters (escape sequences, line breaks) as `?`. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 function formatDryRun(s: ImportSummary): string[] {
   const m = s.mapping;
   const out: string[] = [
@@ -80,11 +86,11 @@ function formatDryRun(s: ImportSummary): string[] {
     out.push(`  ${field} = ${JSON.stringify(value)} (constant)`);
   if (m.notImported.length) {
     out.push('', 'Not imported:');
-    for (const c of m.notImported) out.push(`  "${c.column}": ${c.reason}`);
+    for (const c of m.notImported) out.push(`  "${printable(c.column)}": ${printable(c.reason)}`);
   }
   if (m.notes.length) {
     out.push('', 'Check these readings:');
-    for (const note of m.notes) out.push(`  ${note}`);
+    for (const note of m.notes) out.push(`  ${printable(note)}`);
   }
   if (s.preamble.length) {
     out.push(

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { type Keys, keysFor } from './names.js';
 
 /**
@@ -53,6 +54,11 @@ export type Counter = (typeof COUNTERS)[number];
 
 export interface ImportMeta {
   importId: string;
+  /**
+   * The Pipedrive company (connection) the import's rows go to: their queue, credentials and budget.
+   * @defaultValue `default` (and records written before connections existed read as `default`)
+   */
+  connection?: string;
   fileName: string;
   fileSize: number;
   /** sha256 of the file's bytes, hex. */
@@ -65,6 +71,7 @@ export interface ImportMeta {
 }
 
 export interface ImportRecord extends ImportMeta, Record<Counter, number> {
+  connection: string;
   state: ImportState;
   /** Derived: enqueued − created − deadLettered − cancelled. */
   pending: number;
@@ -102,8 +109,20 @@ export type RowOutcome =
   | { state: 'pending' }
   | { state: 'unknown' };
 
-/* Counters moved by a transition: leaving state s decrements STATE_COUNTER[s], entering t increments it. */
-const TRANSITION_LUA = `
+/*
+ * Counters moved by a transition: leaving state s decrements STATE_COUNTER[s], entering t increments it.
+ * The fenced variant first checks the row's lease (KEYS[4]) against the caller's (the last ARGV), in
+ * the same atomic step: a runner whose lease is gone or taken changes nothing ({ -1, holder }).
+ */
+function transitionLua(fenced: boolean): string {
+  return `
+${
+  fenced
+    ? `local holder = redis.call('GET', KEYS[4])
+if holder ~= ARGV[#ARGV] then return { -1, holder or '' } end
+local last = #ARGV - 1`
+    : 'local last = #ARGV'
+}
 local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', [5] = 'cancelled' }
 local line = ARGV[1]
 local to = tonumber(ARGV[2])
@@ -117,12 +136,13 @@ if stateCounter[cur] then redis.call('HINCRBY', KEYS[2], stateCounter[cur], -1) 
 if stateCounter[to] then redis.call('HINCRBY', KEYS[2], stateCounter[to], 1) end
 if cur == 0 and to == 1 then redis.call('HINCRBY', KEYS[2], 'enqueued', 1) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], line, ARGV[4]) end
-for i = 5, #ARGV, 2 do
+for i = 5, last, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], tonumber(ARGV[i + 1]))
 end
 redis.call('HSET', KEYS[2], 'updatedAt', redis.call('TIME')[1] * 1000)
 return { 1, cur }
 `;
+}
 
 /* Marks many lines as enqueued at once; returns 1 for each line newly marked, 0 for lines already known. */
 const MARK_ENQUEUED_LUA = `
@@ -149,6 +169,13 @@ type LedgerRedis = Redis & {
     outcomes: string,
     ...args: (string | number)[]
   ): Promise<[number, number]>;
+  ledgerFencedTransition(
+    states: string,
+    record: string,
+    outcomes: string,
+    lease: string,
+    ...args: (string | number)[]
+  ): Promise<[number, number | string]>;
   ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
 };
 
@@ -156,6 +183,20 @@ export interface TransitionResult {
   /** False when the row was not in an allowed state (the transition already happened, or never can). */
   applied: boolean;
   previous: RowState;
+  /**
+   * True when the caller's lease was gone or someone else's: nothing was changed, and the row is
+   * not the caller's to finish (`previous` is then meaningless).
+   */
+  fenced?: boolean;
+}
+
+/**
+ * The row lease a transition is conditional on (`{prefix}:imp:{id}:lease:{line}` holding exactly
+ * `value`): see `src/worker/row-lease.ts`.
+ */
+export interface LeaseFence {
+  key: string;
+  value: string;
 }
 
 export class ImportLedger {
@@ -165,7 +206,8 @@ export class ImportLedger {
   constructor(redis: Redis, prefix: string) {
     this.keys = keysFor(prefix);
     if (!('ledgerTransition' in redis)) {
-      redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: TRANSITION_LUA });
+      redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: transitionLua(false) });
+      redis.defineCommand('ledgerFencedTransition', { numberOfKeys: 4, lua: transitionLua(true) });
       redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
     }
     this.redis = redis as LedgerRedis;
@@ -182,6 +224,7 @@ export class ImportLedger {
       await this.redis
         .multi()
         .hset(key, {
+          connection: meta.connection ?? DEFAULT_CONNECTION,
           fileName: meta.fileName,
           fileSize: meta.fileSize,
           fileHash: meta.fileHash,
@@ -269,12 +312,16 @@ export class ImportLedger {
     return result;
   }
 
-  /** Pending (or Cancelled, if the job was already running) → Created. */
+  /**
+   * Pending (or Cancelled, if the job was already running) → Created. With a `fence`, only while
+   * the caller still holds the row's lease (checked in the same atomic step).
+   */
   async recordCreated(
     importId: string,
     line: number,
     outcome: CreatedOutcome,
     counters: Partial<Record<Counter, number>> = {},
+    fence?: LeaseFence,
   ): Promise<TransitionResult> {
     return this.transition(
       importId,
@@ -291,20 +338,30 @@ export class ImportLedger {
         oc: outcome.organizationCreated ? 1 : undefined,
       },
       counters,
+      fence,
     );
   }
 
-  /** Pending → DeadLettered. */
+  /** Pending → DeadLettered; with a `fence`, only while the caller still holds the row's lease. */
   async recordDeadLettered(
     importId: string,
     line: number,
     outcome: FailedOutcome,
+    fence?: LeaseFence,
   ): Promise<TransitionResult> {
-    return this.transition(importId, line, RowState.DeadLettered, [RowState.Pending], {
-      e: outcome.errorClass,
-      m: outcome.message,
-      s: outcome.httpStatus,
-    });
+    return this.transition(
+      importId,
+      line,
+      RowState.DeadLettered,
+      [RowState.Pending],
+      {
+        e: outcome.errorClass,
+        m: outcome.message,
+        s: outcome.httpStatus,
+      },
+      {},
+      fence,
+    );
   }
 
   /** DeadLettered → Pending, when an operator replays a dead-lettered row. */
@@ -350,19 +407,26 @@ export class ImportLedger {
     from: RowState[],
     details: Record<string, unknown> | undefined,
     counters: Partial<Record<Counter, number>> = {},
+    fence?: LeaseFence,
   ): Promise<TransitionResult> {
-    const extra: (string | number)[] = [];
-    for (const [field, delta] of Object.entries(counters)) if (delta) extra.push(field, delta);
-    const [applied, previous] = await this.redis.ledgerTransition(
-      this.keys.rowStates(importId),
-      this.keys.import(importId),
-      this.keys.outcomes(importId),
-      line,
-      to,
-      from.join(''),
-      details ? JSON.stringify(details) : '',
-      ...extra,
-    );
+    const args: (string | number)[] = [line, to, from.join(''), details ? JSON.stringify(details) : ''];
+    for (const [field, delta] of Object.entries(counters)) if (delta) args.push(field, delta);
+    const states = this.keys.rowStates(importId);
+    const record = this.keys.import(importId);
+    const outcomes = this.keys.outcomes(importId);
+    if (fence) {
+      const [applied, previous] = await this.redis.ledgerFencedTransition(
+        states,
+        record,
+        outcomes,
+        fence.key,
+        ...args,
+        fence.value,
+      );
+      if (applied === -1) return { applied: false, previous: RowState.None, fenced: true };
+      return { applied: applied === 1, previous: previous as RowState };
+    }
+    const [applied, previous] = await this.redis.ledgerTransition(states, record, outcomes, ...args);
     return { applied: applied === 1, previous: previous as RowState };
   }
 }
@@ -404,6 +468,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
   const counters = Object.fromEntries(COUNTERS.map((c) => [c, num(c)])) as Record<Counter, number>;
   return {
     importId: raw.importId!,
+    connection: raw.connection || DEFAULT_CONNECTION,
     fileName: raw.fileName ?? '',
     fileSize: num('fileSize'),
     fileHash: raw.fileHash ?? '',

@@ -440,6 +440,7 @@ export const ROUTES: readonly Route[] = [
       const body = ctx.body as { name?: unknown; color?: unknown } | null;
       const name = typeof body?.name === 'string' ? body.name.trim() : '';
       if (name === '') return badRequest('name is required');
+      if (name.length > 255) return badRequest('name must be at most 255 characters');
       if (typeof body?.color !== 'string' || !LEAD_LABEL_COLORS.includes(body.color)) {
         return badRequest(`color must be one of ${LEAD_LABEL_COLORS.join(', ')}`);
       }

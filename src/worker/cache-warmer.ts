@@ -265,6 +265,15 @@ export class CacheWarmer {
       : gateway.call('persons.list', ctx, (o) => api.listPersons(query, o));
   }
 
+  /**
+   * Puts listed contacts in the cache under their match keys, as warming does (organizations
+   * before the persons whose name keys need them). The reconciliation after a Redis rollback uses
+   * it for the contacts created in the window that may have lost their cache entries.
+   */
+  addListed(kind: ContactKind, items: (Person | Organization)[]): Promise<void> {
+    return this.addToCache(kind, items);
+  }
+
   private async addToCache(kind: ContactKind, items: (Person | Organization)[]): Promise<void> {
     if (items.length === 0) return;
     if (kind === 'org') {

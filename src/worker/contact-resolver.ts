@@ -13,9 +13,10 @@ import type { CacheWarmer } from './cache-warmer.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
 import { createOnce } from './create-once.js';
-import { LockTimeoutError } from './errors.js';
+import { LockTimeoutError, RowRestartError } from './errors.js';
 import type { KeyLocks } from './key-lock.js';
 import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
+import { waitUntilOld } from './sleep.js';
 
 export interface Resolved {
   id: number;
@@ -42,6 +43,12 @@ export interface ContactResolverOptions {
   lockTtlMs?: number;
   /** How long to wait for another worker's creation lock (ms). @defaultValue 120000 */
   lockWaitMs?: number;
+  /**
+   * How long after its intent a create sent by a holder that then stopped (killed, frozen, cut
+   * off) may still land in Pipedrive, in ms: whoever inherits a younger intent waits until it is
+   * this old before looking. @defaultValue 0
+   */
+  inFlightWindowMs?: number;
 }
 
 /** The v2 person body of a row (pipedrive-api.md §5.2): emails and phones as objects, the first primary. */
@@ -238,6 +245,8 @@ export class ContactResolver {
       const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
       const intentAt = Number(await redis.get(intentKey)) || undefined;
       if (intentAt !== undefined) {
+        // The intent's writer lost the lock: its create may still be on the wire.
+        await waitUntilOld(intentAt, this.options.inFlightWindowMs ?? 0, ctx.signal);
         const found = await this.findCreatedSince(spec, intentAt, ctx);
         if (found !== undefined) {
           await spec.onCreated?.(found);
@@ -255,7 +264,14 @@ export class ContactResolver {
 
       const startedAt = Date.now();
       await redis.set(intentKey, String(intentAt ?? startedAt), 'PX', INTENT_TTL_MS);
-      const id = await this.createOnce(spec, intentAt ?? startedAt, intentKey, ctx);
+      const id = await this.createOnce(spec, intentAt ?? startedAt, intentKey, ctx, async () => {
+        // A holder frozen past its lock's TTL finds the lock gone and leaves the create to the next.
+        if (!(await lock.extend())) {
+          throw new RowRestartError(
+            `Lost the ${spec.kind} creation lock before creating; the row starts again`,
+          );
+        }
+      });
       await spec.onCreated?.(id);
       return await this.remember(spec, id, intentKey, true);
     } finally {
@@ -273,6 +289,7 @@ export class ContactResolver {
     intentAt: number,
     intentKey: string,
     ctx: CallContext,
+    beforeCreate: () => Promise<void>,
   ): Promise<number> {
     return createOnce({
       send: async () => (await spec.create(ctx)).id,
@@ -283,6 +300,7 @@ export class ContactResolver {
       retries: this.options.createRetries,
       gateway: this.options.gateway,
       ctx,
+      beforeCreate,
     });
   }
 

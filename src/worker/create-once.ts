@@ -1,4 +1,5 @@
 import { isRateLimitError, isRetryable, type PipedriveError } from '../pipedrive/errors.js';
+import { isRowLeaseLostError, isRowRestartError } from './errors.js';
 import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
 
 export interface CreateOnceOptions<T> {
@@ -10,6 +11,8 @@ export interface CreateOnceOptions<T> {
   onNotCreated: () => Promise<void>;
   /** Extra sends after a failure whose outcome is unknown (each preceded by a look). */
   retries: number;
+  /** A check of the caller's own before each send (a contact's creation lock still held). */
+  beforeCreate?: () => Promise<void>;
   gateway: PipedriveGateway;
   ctx: CallContext;
 }
@@ -20,12 +23,27 @@ export interface CreateOnceOptions<T> {
  * backoff and a look, and only what the look does not find is sent again. An answer that proves
  * nothing was created (a 4xx, a 429) ends it, telling the caller. The caller wrote an intent
  * before, so a process that dies in here leaves the next attempt something to look for.
+ *
+ * Before each send, the row's guard (`ctx.guard`) waits while Redis may have rolled back and
+ * makes the intent durable where the server can; the gateway checks the row's lease right before
+ * the request leaves.
  */
 export async function createOnce<T>(options: CreateOnceOptions<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
+      await options.ctx.guard?.beforeCreate();
+    } catch (err) {
+      // Stopped before anything was sent: the intent can go, so the row's next run need not wait
+      // for a create that never left. (A lost lease writes nothing: the intent is the next owner's.)
+      if (attempt === 0 && isRowRestartError(err)) await options.onNotCreated();
+      throw err;
+    }
+    await options.beforeCreate?.();
+    try {
       return await options.send();
     } catch (err) {
+      if (attempt === 0 && isRowRestartError(err)) await options.onNotCreated();
+      if (isRowRestartError(err) || isRowLeaseLostError(err)) throw err;
       const unknownOutcome = isRetryable(err) || (err as PipedriveError)?.outcomeUnknown === true;
       if (!unknownOutcome || isRateLimitError(err)) {
         await options.onNotCreated();

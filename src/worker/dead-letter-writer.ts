@@ -3,6 +3,8 @@ import { isPipedriveError } from '../pipedrive/errors.js';
 import { DEAD_LETTER_JOB_NAME, type DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
+import { RowLeaseLostError } from './errors.js';
+import type { RowLease } from './row-lease.js';
 
 /** The message kept for a failed row: Pipedrive's own words when it gave some, else ours. */
 export function failureMessageOf(err: unknown): string {
@@ -29,11 +31,18 @@ export class DeadLetterWriter {
     private readonly ledger: ImportLedger,
   ) {}
 
+  /**
+   * With a `lease`, only the lease holder dead-letters the row: the lease is checked before the
+   * DLQ entry is added and again, atomically, in the ledger transition (`RowLeaseLostError`
+   * otherwise). The one window left, a lease lost between the two, leaves a DLQ entry whose row
+   * another worker finishes; `dlq list` shows the row's ledger state next to it.
+   */
   async write(
     job: Job<LeadJobData>,
     err: unknown,
     attempts: number,
     reason?: string,
+    lease?: RowLease,
   ): Promise<DeadLetterJobData> {
     const now = Date.now();
     const message = reason ?? failureMessageOf(err);
@@ -49,16 +58,26 @@ export class DeadLetterWriter {
       firstAttemptAt: job.data.checkpoint?.firstAttemptAt ?? job.processedOn ?? now,
       lastAttemptAt: now,
     };
+    await lease?.check();
     await this.dlq.add(DEAD_LETTER_JOB_NAME, data, {
       jobId: job.id!,
       removeOnComplete: false,
       removeOnFail: false,
     });
-    await this.ledger.recordDeadLettered(data.importId, data.line, {
-      errorClass: data.errorClass,
-      message,
-      ...(httpStatus !== undefined ? { httpStatus } : {}),
-    });
+    const transition = await this.ledger.recordDeadLettered(
+      data.importId,
+      data.line,
+      {
+        errorClass: data.errorClass,
+        message,
+        ...(httpStatus !== undefined ? { httpStatus } : {}),
+      },
+      lease?.fence,
+    );
+    if (transition.fenced) {
+      lease?.markLost();
+      throw new RowLeaseLostError('The row lease was lost before the row was dead-lettered');
+    }
     return data;
   }
 }

@@ -25,3 +25,29 @@ export class LockTimeoutError extends Error {
 export function isBudgetSpentError(err: unknown): err is BudgetSpentError {
   return err instanceof BudgetSpentError || (err as { name?: unknown } | null)?.name === 'BudgetSpentError';
 }
+
+/**
+ * This runner no longer owns the row: its lease expired (a frozen process, an event-loop stall, a
+ * Redis outage longer than the lock) and another runner may have taken it. The row stops at once
+ * and writes nothing more: its checkpoints and outcome are the new owner's to write.
+ */
+export class RowLeaseLostError extends Error {
+  override readonly name = 'RowLeaseLostError';
+}
+
+/**
+ * Redis may have rolled back while the row was running (a restart or a failover, see
+ * `durability-gate.ts`): what the row read before is not to be trusted, so it goes back to the
+ * queue (no attempt spent) and starts again from its checkpoint once Pipedrive is reconciled.
+ */
+export class RowRestartError extends Error {
+  override readonly name = 'RowRestartError';
+}
+
+export function isRowLeaseLostError(err: unknown): err is RowLeaseLostError {
+  return err instanceof RowLeaseLostError || (err as { name?: unknown } | null)?.name === 'RowLeaseLostError';
+}
+
+export function isRowRestartError(err: unknown): err is RowRestartError {
+  return err instanceof RowRestartError || (err as { name?: unknown } | null)?.name === 'RowRestartError';
+}

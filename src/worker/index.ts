@@ -11,9 +11,12 @@ import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } fr
 import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
 import { createRedis, redactRedisUrl } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
+import { DurableWrites } from '../queue/durable-writes.js';
 import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import { ImportLedger } from '../queue/ledger.js';
-import { DLQ_QUEUE, LEAD_QUEUE } from '../queue/names.js';
+import { DLQ_QUEUE, keysFor, LEAD_QUEUE } from '../queue/names.js';
+import { RedisEpoch } from '../queue/redis-epoch.js';
+import { AdoptionBook } from './adoption-book.js';
 import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
 import { publishBudget } from './budget-reader.js';
@@ -23,6 +26,8 @@ import { ContactCache } from './contact-cache.js';
 import { ContactFiller } from './contact-filler.js';
 import { ContactResolver } from './contact-resolver.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
+import { DurabilityGate } from './durability-gate.js';
+import { EpochReconciler } from './epoch-reconciler.js';
 import { Heartbeat } from './heartbeat.js';
 import { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
@@ -31,6 +36,7 @@ import { DEFAULT_RATE_LIMIT_MARGIN, DEFAULT_RETRY, type LeadWorkerOptions } from
 import { type CallContext, PipedriveGateway, rateLimitKind } from './pipedrive-gateway.js';
 import { type ProbeResult, ProcessingControl } from './processing-control.js';
 import { createLeadProcessor, type LeadProcessor } from './processor.js';
+import { RowLeases } from './row-lease.js';
 import { sleep } from './sleep.js';
 
 export { type BudgetReading, readBudget } from './budget-reader.js';
@@ -99,6 +105,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
   const clockSkewMs = options.clockSkewMs ?? 60_000;
   const resetOffsetMs = parseResetUtc(options.budgetResetUtc ?? '00:00');
   const concurrency = options.concurrency ?? 8;
+  const lockDurationMs = options.lockDurationMs ?? 30_000;
 
   // Declared first: connecting (below) already listens to it.
   const shutdown = new AbortController();
@@ -116,6 +123,13 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
   const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
   const dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, { connection: redis, prefix });
   const deadLetters = new DeadLetterWriter(dlq, ledger);
+  const leases = new RowLeases({ redis, prefix, workerId, ttlMs: lockDurationMs });
+  const durable = new DurableWrites(redis, keysFor(prefix).durableTick, {
+    mode: options.intentDurability ?? 'auto',
+    replicas: options.intentReplicas ?? 0,
+    timeoutMs: options.intentDurabilityTimeoutMs ?? 1000,
+  });
+  let gate: DurabilityGate | undefined;
   const heartbeat = new Heartbeat({
     redis,
     prefix,
@@ -181,7 +195,7 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
       // itself (spacing is bottleneck's job), it only lets 429 pauses and budget waits hold the queue.
       limiter: { max: 1_000_000_000, duration: 1000 },
       maximumRateLimitDelay: options.controlPollMs ? Math.max(1000, options.controlPollMs * 2) : 5000,
-      lockDuration: options.lockDurationMs ?? 30_000,
+      lockDuration: lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
       // A row whose worker died is safe to run again (checkpoints, intents), so a row is never
       // failed for stalling: a failure there would bypass the dead-letter queue.
@@ -190,6 +204,11 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     },
   );
   worker.on('error', (err) => logger.error({ err }, 'Worker error'));
+  // Row leases live and die with the job locks: renewed when BullMQ renews them, lost with them.
+  worker.on('locksRenewed', ({ jobIds }) => {
+    leases.renew(jobIds).catch((err: unknown) => logger.warn({ err }, 'Could not renew row leases'));
+  });
+  worker.on('lockRenewalFailed', (jobIds) => leases.lost(jobIds));
 
   const probe = async (): Promise<ProbeResult> => {
     try {
@@ -328,6 +347,23 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
     const noteWriter = new NoteWriter({ api, gateway, createRetries: retry.callRetries });
     const filler = new ContactFiller({ redis, prefix, companyKey, api, gateway, locks });
+    const adoption = new AdoptionBook(redis, prefix, companyKey, options.adoptionTtlMs ?? 24 * 3_600_000);
+    gate = new DurabilityGate({
+      redis,
+      prefix,
+      companyKey,
+      epoch: new RedisEpoch(redis, prefix),
+      reconciler: new EpochReconciler({ api, gateway, warmer, adoption }),
+      locks,
+      logger,
+      marginMs: options.epochMarginMs ?? clockSkewMs,
+      adoptionTtlMs: options.adoptionTtlMs ?? 24 * 3_600_000,
+      markIntervalMs: options.durableMarkIntervalMs ?? 1000,
+      signal: shutdown.signal,
+    });
+    // Before any row: a Redis that came back from a crash is reconciled first.
+    await gate.start();
+    await describeDurability();
     processor = createLeadProcessor({
       redis,
       ledger,
@@ -343,6 +379,11 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
       maxRateLimitRequeues: options.maxRateLimitRequeues ?? 50,
       edgeBlockBackoffMs,
       shutdownSignal: shutdown.signal,
+      leases,
+      gate,
+      durable,
+      adoption,
+      inFlightWindowMs: options.inFlightWindowMs ?? (options.pipedrive.timeoutMs ?? 30_000) + 1000,
     });
     // A worker whose token works lifts a block another worker's rejected token set.
     await control.clearAuthBlock();
@@ -366,6 +407,22 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     );
   }
   let blockingClient: { disconnect(): void } | undefined;
+
+  /** Says once how intents are protected on this Redis, so an operator can see what a machine crash would cost. */
+  async function describeDurability(): Promise<void> {
+    try {
+      const [support, plan] = await Promise.all([durable.detect(), durable.plan()]);
+      const fsync = support.appendfsync ?? 'unknown';
+      logger.info(
+        { ...support, intentDurability: plan },
+        plan === 'none'
+          ? `Intents: AOF ${support.aof ? `on (appendfsync ${fsync})` : 'off'}, ${support.waitaof ? 'WAITAOF not used' : 'no WAITAOF (Redis < 7.2)'}; a Redis that comes back without its last writes is reconciled with Pipedrive before anything is created`
+          : `Intents: made durable with ${plan === 'waitaof' ? 'WAITAOF' : 'WAIT'} before each create (AOF ${support.aof ? `on, appendfsync ${fsync}` : 'off'})`,
+      );
+    } catch (err) {
+      logger.debug({ err }, 'Could not ask Redis what durability it offers');
+    }
+  }
 
   const ready = start();
   ready.catch((err: unknown) => {
@@ -417,7 +474,9 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
       shutdown.abort(new Error('Worker is shutting down'));
       const stranded = drained ? 0 : inFlight;
       await step('startup', () => ready.catch(() => {}));
+      gate?.stop();
       await step('heartbeat', () => heartbeat.stop());
+      await step('durable writes', () => durable.close());
       await step('rate limiter', () => limiter?.close());
       await step('metrics', () => metrics.close());
       await step('queues', () => Promise.all([queue.close(), dlq.close()]));

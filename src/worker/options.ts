@@ -3,6 +3,7 @@ import type { AuthKind, Plan } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { PipedriveClientOptions } from '../pipedrive/client.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
+import type { IntentDurability } from '../queue/durable-writes.js';
 
 /** When to warm the contact cache by listing the company's persons and organizations. */
 export type WarmCacheMode = 'auto' | 'always' | 'never';
@@ -84,7 +85,10 @@ export interface LeadWorkerOptions {
   heartbeatIntervalMs?: number;
   /** A contact creation lock expires this long after its holder died (ms). @defaultValue 30000 */
   contactLockTtlMs?: number;
-  /** BullMQ job lock (ms); a dead worker's rows run again after it expires. @defaultValue 30000 */
+  /**
+   * BullMQ job lock (ms); a dead worker's rows run again after it expires. Each row's lease
+   * (`row-lease.ts`) lives as long and is renewed with the lock. @defaultValue 30000
+   */
   lockDurationMs?: number;
   /** How often BullMQ looks for rows whose worker died (ms). @defaultValue 30000 */
   stalledIntervalMs?: number;
@@ -96,6 +100,37 @@ export interface LeadWorkerOptions {
   drainTimeoutMs?: number;
   /** How often idle workers look at the control hash (ms). @defaultValue 2000 */
   controlPollMs?: number;
+  /**
+   * Make each intent durable before the create it announces is sent: `auto` uses `WAITAOF` where
+   * the server has it (Redis ≥ 7.2, AOF on), `off` never waits. On Redis 7.0 there is nothing to
+   * use, and the Redis epoch alone catches a lost intent (see `durability-gate.ts`).
+   * @defaultValue `auto`
+   */
+  intentDurability?: IntentDurability;
+  /**
+   * Replicas that must hold an intent before its create is sent (`WAITAOF 1 n`, or `WAIT n` on
+   * Redis < 7.2): for a Redis with failover, so a promoted replica knows the intent. @defaultValue 0
+   */
+  intentReplicas?: number;
+  /** Longest wait for one intent to become durable (ms); the create goes ahead afterwards. @defaultValue 1000 */
+  intentDurabilityTimeoutMs?: number;
+  /**
+   * After Redis changed (restart, failover), Pipedrive is listed from the durable point minus this
+   * (ms): the clock skew allowed between Redis's host and Pipedrive, plus the time a create takes
+   * to land. A wider margin costs list pages, never correctness. @defaultValue `clockSkewMs`
+   */
+  epochMarginMs?: number;
+  /** How often each worker moves its company's durable point (ms). @defaultValue 1000 */
+  durableMarkIntervalMs?: number;
+  /** What a reconciliation found stays adoptable this long (ms). @defaultValue 24 hours */
+  adoptionTtlMs?: number;
+  /**
+   * How long after its intent a create sent by a runner that then stopped (killed, frozen, cut
+   * off from Redis) may still land in Pipedrive, in ms. A row or contact that inherits a younger
+   * intent waits until it is this old before it looks, so the look sees a create that was on the
+   * wire. @defaultValue the Pipedrive request timeout + 1000
+   */
+  inFlightWindowMs?: number;
   /** Stable name for logs and the heartbeat. @defaultValue `<hostname>-<pid>-<random>` */
   workerId?: string;
   logger?: Logger;

@@ -14,12 +14,37 @@ import { BudgetSpentError, isBudgetSpentError } from './errors.js';
 import type { RetryOptions } from './options.js';
 import { sleep } from './sleep.js';
 
+/** What a row checks around each of its creates (see `processor.ts`). */
+export interface CreateGuard {
+  /**
+   * Before a create is prepared, outside any limiter: waits while Redis may have rolled back,
+   * stops a row that began against an older Redis (`RowRestartError`), and makes the intent just
+   * written durable where the server can.
+   */
+  beforeCreate(): Promise<void>;
+  /**
+   * Right before the request leaves (after the limiters let it go): throws `RowLeaseLostError`
+   * when the row is no longer this runner's, `RowRestartError` when Redis changed meanwhile.
+   */
+  beforeSend(): Promise<void>;
+}
+
 /** What one row's calls share: the abort signal and the tokens charged to it. */
 export interface CallContext {
   signal?: AbortSignal | undefined;
   /** Tokens charged for this row so far (added to the import's `tokensUsed`). */
   tokens: number;
+  /** The row's fence, checked before every create it sends. */
+  guard?: CreateGuard | undefined;
 }
+
+/** Calls that create something in Pipedrive: each is fenced by the row's {@link CreateGuard}. */
+const CREATES: ReadonlySet<Operation> = new Set([
+  'leads.add',
+  'notes.add',
+  'persons.add',
+  'organizations.add',
+]);
 
 export interface GatewayOptions {
   governor: BudgetGovernor;
@@ -95,14 +120,28 @@ export class PipedriveGateway {
         const jitter = admission.kind === 'paused' ? Math.random() * 250 : Math.random() * 20;
         await sleep(admission.waitMs + jitter, ctx.signal);
       }
+      if (guard) {
+        try {
+          await guard.beforeSend();
+        } catch (err) {
+          stopped = true;
+          throw err;
+        }
+      }
       return fn(ctx.signal ? { signal: ctx.signal } : {});
     };
+    // The last look before a create leaves: as close to the send as the code can put it.
+    const guard = CREATES.has(operation) ? ctx.guard : undefined;
+    let stopped = false;
     try {
       const result = await limiter.schedule(kind, send);
       ctx.tokens += cost;
       return result;
     } catch (err) {
-      if (isRateLimitError(err)) {
+      if (stopped) {
+        // Admitted but never sent: the budget gets its tokens back.
+        await governor.refund(cost);
+      } else if (isRateLimitError(err)) {
         await governor.refund(cost);
         await this.onRateLimited(err);
       } else if (isBudgetSpentError(err) || (ctx.signal?.aborted && !isPipedriveError(err))) {

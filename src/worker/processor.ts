@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
@@ -13,18 +13,29 @@ import {
   type PipedriveRateLimitError,
 } from '../pipedrive/errors.js';
 import type { Lead } from '../pipedrive/types.js';
+import type { DurableWrites } from '../queue/durable-writes.js';
 import type { JobCheckpoint, LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import type { Counter, ImportLedger } from '../queue/ledger.js';
+import type { AdoptionBook } from './adoption-book.js';
 import type { CacheWarmer } from './cache-warmer.js';
 import type { ContactFiller } from './contact-filler.js';
 import { type ContactResolver, organizationBody, personBody } from './contact-resolver.js';
 import { type DeadLetterWriter, errorClassOf, failureMessageOf } from './dead-letter-writer.js';
-import { isBudgetSpentError } from './errors.js';
-import type { LeadWriter } from './lead-writer.js';
+import type { DurabilityGate } from './durability-gate.js';
+import {
+  isBudgetSpentError,
+  isRowLeaseLostError,
+  isRowRestartError,
+  RowLeaseLostError,
+  RowRestartError,
+} from './errors.js';
+import { type LeadWriter, leadBodyOf } from './lead-writer.js';
 import type { NoteWriter } from './note-writer.js';
 import type { CallContext } from './pipedrive-gateway.js';
 import { rateLimitKind } from './pipedrive-gateway.js';
 import type { ProcessingControl } from './processing-control.js';
+import type { LeaseBusy, RowLease, RowLeases } from './row-lease.js';
+import { waitUntilOld } from './sleep.js';
 
 export interface LeadProcessorDeps {
   redis: Redis;
@@ -44,6 +55,19 @@ export interface LeadProcessorDeps {
   edgeBlockBackoffMs: number;
   /** Aborted when the worker is forced to stop: reaches every in-flight call. */
   shutdownSignal: AbortSignal;
+  /** One runner per row: the lease that fences the row's writes and creates. */
+  leases: RowLeases;
+  /** Closed while Redis may have rolled back, until Pipedrive is reconciled. */
+  gate: DurabilityGate;
+  /** Makes an intent durable before its create is sent, where the server can. */
+  durable: DurableWrites;
+  /** What a reconciliation found, for rows whose intents were lost. */
+  adoption: AdoptionBook;
+  /**
+   * How long after its intent a create sent by a runner that then stopped may still land (ms): a
+   * row that inherits a younger lead or note intent waits until it is this old before looking.
+   */
+  inFlightWindowMs: number;
 }
 
 export type LeadProcessor = (
@@ -59,11 +83,16 @@ export type LeadProcessor = (
  * queue actions: rate limits and a spent budget re-queue the row without spending an attempt, a
  * rejected token pauses everything, a row Pipedrive refuses goes to the dead-letter queue at
  * once, and anything transient is retried by BullMQ until its last attempt, then dead-lettered.
+ *
+ * Exactly once when things go wrong around it: the row waits while Redis may have rolled back
+ * (`durability-gate.ts`), holds a lease that fences every checkpoint, outcome and create
+ * (`row-lease.ts`), and, where Redis may have lost its intent, adopts what the reconciliation
+ * found in Pipedrive (`adoption-book.ts`) instead of creating it again.
  */
 export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
   const { ledger, resolver, leadWriter, noteWriter, filler, warmer, logger, metrics } = deps;
 
-  return async (job, _token, jobSignal) => {
+  return async (job, token, jobSignal) => {
     const started = Date.now();
     const data = job.data;
     const attempt = job.attemptsMade + 1;
@@ -75,12 +104,45 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     const ctx: CallContext = { signal, tokens: 0 };
     const cp: JobCheckpoint = { ...data.checkpoint };
     if (cp.firstAttemptAt === undefined) cp.firstAttemptAt = started;
-    const save = () => job.updateData({ ...data, checkpoint: { ...cp } });
+    let lease: RowLease | undefined;
+    /** Checkpoints are the lease holder's to write (throws `RowLeaseLostError` otherwise). */
+    const save = async () => {
+      if (lease) await lease.save(job, { ...data, checkpoint: { ...cp } });
+    };
+    /** On the way out (a failure, a re-queue): a runner that lost the row just leaves it. */
+    const saveIfOwner = () =>
+      save().catch((err: unknown) => {
+        if (!isRowLeaseLostError(err)) throw err;
+      });
+    const claimant = `${data.importId}:${data.line}`;
     let tokensRecorded = false;
     let recorded = false;
     let noteError: string | undefined;
 
     try {
+      // Nothing is decided on state Redis may have lost: wait until the epoch is known.
+      await deps.gate.whenOpen(signal);
+      const taken = await deps.leases.take(job);
+      if ('busy' in taken) return await runElsewhere(taken);
+      lease = taken;
+      const held = taken;
+      const generation = deps.gate.generation;
+      ctx.guard = {
+        beforeCreate: async () => {
+          if (!deps.gate.isOpen) await deps.gate.whenOpen(signal);
+          if (deps.gate.generation !== generation) {
+            throw new RowRestartError('Redis changed (restart or failover) while the row ran');
+          }
+          await deps.durable.makeDurable();
+        },
+        beforeSend: async () => {
+          if (!deps.gate.isOpen || deps.gate.generation !== generation) {
+            throw new RowRestartError('Redis changed (restart or failover) while the row ran');
+          }
+          await held.check();
+        },
+      };
+
       if (!cp.leadId && cp.leadIntentAt !== undefined) {
         // A retry: the row may have been recorded already by an attempt that died just after.
         const [outcome] = await ledger.outcomes(data.importId, [data.line]);
@@ -123,8 +185,30 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           personId: cp.personId,
           organizationId: cp.organizationId,
         };
-        let lead: Lead | undefined;
-        if (cp.leadIntentAt !== undefined) lead = await leadWriter.findExisting(target, cp.leadIntentAt, ctx);
+        let lead: Pick<Lead, 'id'> | undefined;
+        if (cp.leadIntentAt !== undefined) {
+          // An intent from an attempt that did not finish: its POST may still be on the wire.
+          await waitUntilOld(cp.leadIntentAt, deps.inFlightWindowMs, signal);
+          lead = await leadWriter.findExisting(target, cp.leadIntentAt, ctx);
+        }
+        const body = leadBodyOf(target);
+        const match = {
+          title: body.title,
+          personId: target.personId,
+          organizationId: target.organizationId,
+          originId: body.origin_id,
+        };
+        if (!lead && deps.gate.adoptionActive) {
+          // Redis may have lost this row's intent: a lead the reconciliation found is adopted.
+          const id = await deps.adoption.claimLead(match, claimant);
+          if (id) {
+            lead = { id };
+            logger.info(
+              { importId: data.importId, line: data.line, leadId: id },
+              `Adopted lead ${id} for import ${data.importId} line ${data.line}: created before Redis lost the row's intent`,
+            );
+          }
+        }
         if (!lead) {
           const intentAt = cp.leadIntentAt ?? Date.now();
           cp.leadIntentAt = intentAt;
@@ -133,6 +217,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
             cp.leadIntentAt = undefined;
             await save();
           });
+          if (deps.gate.adoptionActive) await deps.adoption.markOwn(lead.id, claimant);
         }
         cp.leadId = lead.id;
         // Without a note the ledger records the lead next, and a retry finds it there (or by its
@@ -163,7 +248,10 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         data.line,
         { ...result, ...(noteError !== undefined ? { noteError } : {}) },
         counters,
+        held.fence,
       );
+      if (transition.fenced)
+        throw new RowLeaseLostError('The row lease was lost before its outcome was recorded');
       tokensRecorded = transition.applied;
       if (transition.applied) {
         metrics.recordOutcome('created');
@@ -195,6 +283,23 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       if (!tokensRecorded && ctx.tokens > 0) {
         await ledger.incrementCounters(data.importId, { tokensUsed: ctx.tokens }).catch(() => {});
       }
+      await lease?.release().catch(() => {});
+    }
+
+    /**
+     * Another runner holds the row's lease (a worker frozen or cut off, whose lock BullMQ gave
+     * up on, may still be at it): this attempt does nothing and the job comes back once that lease
+     * has run out, without spending an attempt.
+     */
+    async function runElsewhere(busy: LeaseBusy): Promise<never> {
+      const retryInMs = busy.remainingMs + 250;
+      logger.info(
+        { importId: data.importId, line: data.line, holder: busy.holder, retryInMs },
+        `Import ${data.importId} line ${data.line} is held by another runner (${busy.holder}); trying again in ${retryInMs} ms`,
+      );
+      if (!token) throw Worker.RateLimitError();
+      await job.moveToDelayed(Date.now() + retryInMs, token);
+      throw new DelayedError();
     }
 
     /**
@@ -205,8 +310,14 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     async function addNote(leadId: string): Promise<void> {
       const content = data.note as string;
       try {
-        let note =
-          cp.noteIntentAt !== undefined ? await noteWriter.findExisting(leadId, content, ctx) : undefined;
+        let note: { id: number } | undefined;
+        if (cp.noteIntentAt !== undefined) {
+          await waitUntilOld(cp.noteIntentAt, deps.inFlightWindowMs, signal);
+          note = await noteWriter.findExisting(leadId, content, ctx);
+        } else if (deps.gate.adoptionActive) {
+          const id = await deps.adoption.findNote(leadId, content);
+          if (id !== undefined) note = { id };
+        }
         if (!note) {
           cp.noteIntentAt ??= Date.now();
           await save();
@@ -279,7 +390,13 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     }
 
     async function deadLetter(err: unknown, reason?: string): Promise<never> {
-      await deps.deadLetters.write(job, err, attempt, reason);
+      if (!lease) return leaseLost();
+      try {
+        await deps.deadLetters.write(job, err, attempt, reason, lease);
+      } catch (writeErr) {
+        if (isRowLeaseLostError(writeErr)) return leaseLost();
+        throw writeErr;
+      }
       metrics.recordOutcome('deadLettered');
       const message = reason ?? failureMessageOf(err);
       logger.warn(
@@ -305,15 +422,38 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           `Rate-limited ${cp.rateLimitRequeues - 1} times (${kind}); giving up on this row so it does not loop forever`,
         );
       }
-      await save();
+      await saveIfOwner();
       await deps.control.holdQueue(waitMs);
       return requeue(kind);
     }
 
+    /**
+     * Someone else runs the row now: write nothing, send nothing. If BullMQ still counts the job
+     * as ours it goes back to the queue; if not, BullMQ's move is refused and changes nothing.
+     */
+    function leaseLost(): never {
+      logger.warn(
+        { importId: data.importId, line: data.line, leadId: cp.leadId, attempt },
+        `Stopped import ${data.importId} line ${data.line}: another worker owns the row now (this worker's lease on it ran out); nothing more written by this one`,
+      );
+      throw Worker.RateLimitError();
+    }
+
     async function handleFailure(err: unknown): Promise<never> {
+      if (err instanceof DelayedError || (err as Error | undefined)?.name === 'DelayedError') throw err;
+      if (isRowLeaseLostError(err)) return leaseLost();
+      if (isRowRestartError(err)) {
+        // What the row read may predate a Redis rollback: it starts again from its checkpoint.
+        await saveIfOwner().catch(() => {});
+        logger.info(
+          { importId: data.importId, line: data.line, reason: (err as Error).message },
+          `Import ${data.importId} line ${data.line} starts again: ${(err as Error).message}`,
+        );
+        return requeue('redis changed');
+      }
       if (signal.aborted || isAbortedError(err)) {
         // Shutdown: the row goes back to the queue as it is; its checkpoint says what is done.
-        await save().catch(() => {});
+        await saveIfOwner().catch(() => {});
         return requeue('shutdown');
       }
       if (isBudgetSpentError(err)) {

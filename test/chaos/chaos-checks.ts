@@ -146,6 +146,11 @@ export async function checkChaosRun(input: ChaosCheckInput): Promise<ChaosCheck[
   const persons = new Map(data.persons.map((p) => [p.id, p]));
   const organizations = new Map(data.organizations.map((o) => [o.id, o]));
   const leadsById = new Map(data.leads.map((l) => [l.id, l]));
+  const notesByLead = new Map<string, string[]>();
+  for (const n of data.notes) {
+    if (!n.lead_id) continue;
+    notesByLead.set(n.lead_id, [...(notesByLead.get(n.lead_id) ?? []), n.content ?? '']);
+  }
   {
     const problems: unknown[] = [];
     for (const { row, outcome } of inState('created')) {
@@ -157,6 +162,15 @@ export async function checkChaosRun(input: ChaosCheckInput): Promise<ChaosCheck[
       }
       if (lead.title !== row.title)
         problems.push(`line ${row.line}: lead ${lead.id} is titled "${lead.title}"`);
+      const notes = notesByLead.get(lead.id) ?? [];
+      if (row.note) {
+        const own = notes.filter((n) => fold(n.replace(/<[^>]*>/g, ' ')).includes(fold(row.note!)));
+        if (own.length !== 1)
+          problems.push(`line ${row.line}: lead ${lead.id} has ${own.length} copies of its note`);
+        if (outcome.noteId === undefined) problems.push(`line ${row.line}: no note id in the ledger`);
+      }
+      if (notes.length !== (row.note ? 1 : 0))
+        problems.push(`line ${row.line}: lead ${lead.id} has ${notes.length} notes`);
       if (row.email) {
         const person = lead.person_id ? persons.get(lead.person_id) : undefined;
         if (!person?.emails.some((e) => e.value.toLowerCase() === row.email)) {
@@ -179,7 +193,7 @@ export async function checkChaosRun(input: ChaosCheckInput): Promise<ChaosCheck[
     check(
       'every created row has its lead, with its person and organization',
       problems,
-      `${inState('created').length} leads checked in the sandbox`,
+      `${inState('created').length} leads and their ${data.notes.length} notes checked in the sandbox`,
     );
   }
   {
@@ -200,11 +214,16 @@ export async function checkChaosRun(input: ChaosCheckInput): Promise<ChaosCheck[
     );
   }
 
-  // 5. No duplicates: the sandbox's own counts and ours (emails, names, titles).
+  // 5. No duplicates: the sandbox's own counts and ours (emails, names, titles, notes).
   {
     const problems: unknown[] = [];
     const state = sandbox.state();
-    for (const k of ['duplicateLeads', 'duplicatePersons', 'duplicateOrganizations'] as const) {
+    for (const k of [
+      'duplicateLeads',
+      'duplicatePersons',
+      'duplicateOrganizations',
+      'duplicateNotes',
+    ] as const) {
       if (state[k] !== 0) problems.push(`sandbox ${k} = ${state[k]}`);
     }
     const twice = <T>(items: T[], keyOf: (item: T) => string | undefined, what: string) => {
@@ -229,9 +248,9 @@ export async function checkChaosRun(input: ChaosCheckInput): Promise<ChaosCheck[
     );
     twice(data.leads, (l) => l.title, 'leads titled');
     check(
-      'zero duplicate leads, persons and organizations',
+      'zero duplicate leads, persons, organizations and notes',
       problems,
-      `${data.leads.length} leads, ${livePersons.length} persons, ${data.organizations.filter((o) => !o.is_deleted).length} organizations, no two alike`,
+      `${data.leads.length} leads, ${livePersons.length} persons, ${data.organizations.filter((o) => !o.is_deleted).length} organizations, ${data.notes.length} notes, no two alike`,
     );
   }
 

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { seededRandom } from '../../src/dev/seeded-random.js';
 
-export const CHAOS_HEADER = ['Title', 'Name', 'Email', 'Phone', 'Company', 'Value', 'Currency'];
+export const CHAOS_HEADER = ['Title', 'Name', 'Email', 'Phone', 'Company', 'Value', 'Currency', 'Notes'];
 
 /** What the file says about one data row (line = 1-based line in the file, the header is line 1). */
 export interface ChaosRow {
@@ -22,6 +22,8 @@ export interface ChaosRow {
   rejectBecause?: string;
   /** The row belongs to the organization deleted mid-import. */
   doomed: boolean;
+  /** The lead's note (plain text), when the row has one. */
+  note?: string;
 }
 
 export interface ChaosFile {
@@ -102,6 +104,7 @@ function quote(cell: string): string {
  * always at the same company, as in a trade-show export); 8% of persons have no email (matched by
  * name and company); 4% of rows name only a company, 4% only a person; 2% are broken in a way
  * the producer rejects; ~1% belong to the doomed organization, spread from 2% of the file on.
+ * A third of the rows carry a note (the `Notes` column), each with its own text.
  */
 export function writeChaosCsv(options: ChaosFileOptions): ChaosFile {
   const { rows: count, seed } = options;
@@ -128,6 +131,8 @@ export function writeChaosCsv(options: ChaosFileOptions): ChaosFile {
       : '';
     const value = (100 + Math.floor(random() * 99_000) / 10).toFixed(2);
     const title = `Chaos deal ${line}`;
+    // Drawn for every row (broken ones too), so a seed always gives the same file.
+    const note = random() < 1 / 3 ? `Met at booth ${line}, wants a call back` : '';
 
     let cells: string[];
     let row: ChaosRow;
@@ -135,21 +140,21 @@ export function writeChaosCsv(options: ChaosFileOptions): ChaosFile {
       // Broken rows, one kind after another.
       const kind = i % 3;
       if (kind === 0) {
-        cells = [title, name, 'not-an-email', '', company, value, 'EUR'];
+        cells = [title, name, 'not-an-email', '', company, value, 'EUR', note];
         row = { line, title, rejectBecause: 'email is not an email address', doomed };
       } else if (kind === 1) {
-        cells = [title, '', '', '', '', value, 'EUR'];
+        cells = [title, '', '', '', '', value, 'EUR', note];
         row = { line, title, rejectBecause: 'no person and no organization', doomed };
       } else {
-        cells = [title, name, email, '', company, 'lots', 'EUR'];
+        cells = [title, name, email, '', company, 'lots', 'EUR', note];
         row = { line, title, rejectBecause: 'value is not an amount', doomed };
       }
     } else if (!doomed && roll < 0.06) {
-      cells = [title, '', '', '', company, value, 'EUR'];
-      row = { line, title, company, doomed };
+      cells = [title, '', '', '', company, value, 'EUR', note];
+      row = { line, title, company, doomed, ...(note ? { note } : {}) };
     } else if (!doomed && roll < 0.1 && hasEmail) {
-      cells = [title, name, email, '', '', value, 'EUR'];
-      row = { line, title, name, email, doomed };
+      cells = [title, name, email, '', '', value, 'EUR', note];
+      row = { line, title, name, email, doomed, ...(note ? { note } : {}) };
     } else {
       const phone = random() < 0.5 ? `+372 5${String(100_000 + p).padStart(6, '0')}` : '';
       // Now and then spelled differently: the same contact to the matcher, and to Pipedrive.
@@ -162,8 +167,9 @@ export function writeChaosCsv(options: ChaosFileOptions): ChaosFile {
         shout ? ` ${company.toUpperCase()}  ` : company,
         value,
         'EUR',
+        note,
       ];
-      row = { line, title, name, company, doomed, ...(email ? { email } : {}) };
+      row = { line, title, name, company, doomed, ...(email ? { email } : {}), ...(note ? { note } : {}) };
     }
     rows.push(row);
     lines.push(cells.map(quote).join(','));

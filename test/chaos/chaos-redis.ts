@@ -7,7 +7,9 @@
  *   the commands in it, so what it acknowledged is in the kernel's page cache and survives the
  *   process; only an fsync stall longer than 2 s (a busy disk) can delay that write.
  * - `power-loss`: SIGKILL, then cut the AOF back to what had been written 1 s earlier: what a
- *   machine crash leaves on disk with `everysec`, which fsyncs once a second.
+ *   machine crash leaves on disk with `everysec`, which fsyncs once a second. With
+ *   `appendfsync always` Redis fsyncs before it answers, so a power loss cuts nothing it
+ *   acknowledged, and nothing is cut.
  */
 import { mkdirSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { freePort, type PrivateRedis, startPrivateRedis } from '../../src/dev/pr
 import { killOnExit } from './logged-process.js';
 
 export type RedisCrashMode = 'kill' | 'power-loss';
+export type RedisFsync = 'everysec' | 'always';
 
 export interface CrashReport {
   mode: RedisCrashMode;
@@ -35,15 +38,30 @@ export class ChaosRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    readonly fsync: RedisFsync,
   ) {}
 
-  static async start(dir: string): Promise<ChaosRedis> {
+  static async start(dir: string, fsync: RedisFsync = 'everysec'): Promise<ChaosRedis> {
     mkdirSync(dir, { recursive: true });
-    const redis = new ChaosRedis(await freePort(), dir);
-    redis.server = await startPrivateRedis({ appendOnly: true, port: redis.port, dir });
-    killOnExit(redis.server.process);
+    const redis = new ChaosRedis(await freePort(), dir, fsync);
+    redis.server = await redis.launch();
     redis.trackAofSize();
     return redis;
+  }
+
+  /** Starts redis-server on our port and directory, with our fsync policy. */
+  private async launch(): Promise<PrivateRedis> {
+    const server = await startPrivateRedis({ appendOnly: true, port: this.port, dir: this.dir });
+    killOnExit(server.process);
+    if (this.fsync !== 'everysec') {
+      const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      try {
+        await client.config('SET', 'appendfsync', this.fsync);
+      } finally {
+        client.disconnect();
+      }
+    }
+    return server;
   }
 
   get url(): string {
@@ -77,12 +95,12 @@ export class ChaosRedis {
     server.process.kill('SIGKILL');
     await exited;
     let truncatedBytes = 0;
-    if (mode === 'power-loss') truncatedBytes = this.cutToDurable(killedAt - 1000);
+    if (mode === 'power-loss' && this.fsync === 'everysec')
+      truncatedBytes = this.cutToDurable(killedAt - 1000);
     await Promise.all([new Promise((r) => setTimeout(r, downMs)), whileDown()]);
     // Read once every reply Redis sent before it died has been taken in.
     const acknowledged = probe.acknowledged;
-    this.server = await startPrivateRedis({ appendOnly: true, port: this.port, dir: this.dir });
-    killOnExit(this.server.process);
+    this.server = await this.launch();
     const downFor = Date.now() - killedAt;
     const after = await probe.read();
     return {

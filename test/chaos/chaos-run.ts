@@ -20,7 +20,13 @@ import {
 } from '../../src/sandbox/index.js';
 import { type ChaosCheck, checkChaosRun } from './chaos-checks.js';
 import { type ChaosFile, seededRandom, writeChaosCsv } from './chaos-file.js';
-import { AckedCounter, ChaosRedis, type CrashReport, type RedisCrashMode } from './chaos-redis.js';
+import {
+  AckedCounter,
+  ChaosRedis,
+  type CrashReport,
+  type RedisCrashMode,
+  type RedisFsync,
+} from './chaos-redis.js';
 import { type LoggedProcess, spawnLogged } from './logged-process.js';
 
 export interface ChaosOptions {
@@ -37,6 +43,8 @@ export interface ChaosOptions {
   /** A killed worker is replaced after [min, max] ms. */
   restartAfterMs: [number, number];
   redisCrash: RedisCrashMode;
+  /** Redis's `appendfsync`. @defaultValue `everysec` */
+  redisFsync?: RedisFsync;
   /** How long Redis stays down. */
   redisDownMs: number;
   /** Progress (finished ÷ enqueued) at which each event happens. */
@@ -98,6 +106,13 @@ export interface ChaosFigures {
   duplicateLeads: number;
   duplicatePersons: number;
   duplicateOrganizations: number;
+  sandboxNotes: number;
+  duplicateNotes: number;
+  /**
+   * What each company's workers recorded of the reconciliation after the Redis crash (the
+   * `{prefix}:epoch:{company}` hash: pages, tokens, what was found), by company.
+   */
+  reconciliations: Record<string, Record<string, string>>;
   kills: number;
   workerStarts: number;
   producerRuns: number;
@@ -148,7 +163,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const prefix = 'chaos';
   const importId = `chaos-${options.seed}`;
 
-  const redisServer = await ChaosRedis.start(join(options.workDir, 'redis'));
+  const redisServer = await ChaosRedis.start(
+    join(options.workDir, 'redis'),
+    options.redisFsync ?? 'everysec',
+  );
   const sandbox = await startSandbox({
     apiToken: secret,
     plan: options.plan,
@@ -345,6 +363,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       duplicateLeads: state.duplicateLeads,
       duplicatePersons: state.duplicatePersons,
       duplicateOrganizations: state.duplicateOrganizations,
+      sandboxNotes: state.notes,
+      duplicateNotes: state.duplicateNotes,
+      reconciliations: await reconciliations(redis, prefix),
       kills,
       workerStarts,
       producerRuns,
@@ -517,6 +538,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await sleep(200);
     }
   }
+}
+
+/** Each company's epoch record (`{prefix}:epoch:{company}`): what its last reconciliation did. */
+async function reconciliations(
+  redis: Redis,
+  prefix: string,
+): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  const keys = await redis.keys(`${prefix}:epoch:c*`);
+  for (const key of keys) out[key.slice(`${prefix}:epoch:`.length)] = await redis.hgetall(key);
+  return out;
 }
 
 /** `DELETE /api/v2/organizations/:id`, tried until it sticks (faults are on for us too). */

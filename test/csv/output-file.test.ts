@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -65,6 +66,14 @@ describe('CSV output files', () => {
     expect(text.startsWith('\uFEFFn\r\n0\r\n1\r\n')).toBe(true);
     expect(text.endsWith('9999\r\n')).toBe(true);
     expect(readdirSync(here)).toEqual(['report.csv']);
+  });
+
+  it('writes a file only its owner can read: it holds lead data', async () => {
+    const out = join(dir('mode'), 'rejects.csv');
+    const writer = await CsvWriter.create(out, ['email'], { option: '--rejects' });
+    await writer.write(['ada@example.org']);
+    await writer.close();
+    expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 
   it('leaves the target as it was and no temporary file behind when abandoned', async () => {

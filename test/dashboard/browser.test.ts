@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
-import { testRedis } from '../helpers/redis.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { enqueue, seedImport, testOps } from '../ops/seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -175,5 +176,60 @@ describe('the dashboard in a real browser', () => {
     expect(violations.filter((v) => !v.includes('blocked https://fonts.googleapis.com/css2?'))).toEqual([]);
 
     await page.close();
+  });
+
+  it("names each import's connection, and keeps doing so as the page polls, when it serves several companies", async () => {
+    const lite = { burstPer2s: 20, dailyTokens: 30_000 };
+    const many = createOpsContext({
+      redis,
+      prefix: uniquePrefix('browserconn'),
+      limits: lite,
+      connectionLimits: new Map([
+        ['acme', lite],
+        ['globex', lite],
+      ]),
+    });
+    await seedImport(many, 'acme-leads', [{ line: 2, cells: cells(2), outcome: 'pending' }], {
+      connection: 'acme',
+    });
+    await seedImport(many, 'globex-leads', [{ line: 2, cells: cells(2), outcome: 'pending' }], {
+      connection: 'globex',
+    });
+    const board = await startDashboard({
+      redis,
+      prefix: many.prefix,
+      limits: lite,
+      connectionLimits: new Map([
+        ['acme', lite],
+        ['globex', lite],
+      ]),
+      port: 0,
+    });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    try {
+      await page.goto(`${board.url}/?connection=globex`);
+      const connectionCell = () => page.locator('tr[data-import="globex-leads"] td.conn').textContent();
+      expect(await connectionCell()).toBe('globex');
+      expect(await page.locator('tr[data-import="acme-leads"]').count()).toBe(0);
+      // A new import into globex appears with its connection after a poll; acme's still does not.
+      await seedImport(many, 'globex-more', [{ line: 2, cells: cells(3), outcome: 'pending' }], {
+        connection: 'globex',
+      });
+      await page.locator('tr[data-import="globex-more"] td.conn').waitFor({ timeout: 10_000 });
+      expect(await page.locator('tr[data-import="globex-more"] td.conn').textContent()).toBe('globex');
+      expect(await connectionCell()).toBe('globex');
+      expect(await page.locator('tr[data-import="acme-leads"]').count()).toBe(0);
+      expect(await page.locator('#imports thead th').count()).toBe(
+        await page.locator('tr[data-import="globex-more"] td').count(),
+      );
+      await page.screenshot({ path: join(OUT, 'dashboard-imports-connection.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await board.close();
+      await many.close();
+    }
   });
 });

@@ -256,6 +256,19 @@ describe('the import detail page with hostile values', () => {
   beforeAll(async () => {
     await seedImport(ctx, 'html-1', ROWS);
     await redis.hset(ctx.keys.import('html-1'), 'fileName', `${HOSTILE}.csv`);
+    // The columns as the producer read them: the file's own header text, shown on the page.
+    await redis.hset(
+      ctx.keys.import('html-1'),
+      'mapping',
+      JSON.stringify({
+        system: `${HOSTILE} export`,
+        columns: [{ column: `${HOSTILE} Email`, field: 'person.email:work', reason: `auto: "${HOSTILE}"` }],
+        notImported: [{ column: '<iframe src=x>', reason: 'no Pipedrive field is named like it' }],
+        notes: [],
+        constants: {},
+        defaults: {},
+      }),
+    );
     // What a DLQ entry edited in Redis (or, before, in bull-board) may hold: strings where numbers belong.
     const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('html-1', 4)))!;
     await entry.updateData({
@@ -289,5 +302,11 @@ describe('the import detail page with hostile values', () => {
     expect(html).toContain('&lt;script&gt;alert(3)&lt;/script&gt;');
     expect(html).toContain('&lt;b&gt;Error&lt;/b&gt;');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; more');
+    // The columns section shows the file's header as text.
+    expect(html).not.toMatch(/<iframe/i);
+    expect(html).toContain(
+      '<td>&lt;img src=x onerror=alert(1)&gt; Email</td><td><code>person.email:work</code></td>',
+    );
+    expect(html).toContain('<td>&lt;iframe src=x&gt;</td>');
   });
 });

@@ -34,4 +34,23 @@ describe("operators' calls on the workers' path", () => {
     expect(sandbox.state().rateLimited).toBeGreaterThan(0);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
   }, 60_000);
+
+  it("counts its calls in the workers' burst window, under the workers' prefix", async () => {
+    const sandbox = await startSandbox({ limits: false });
+    cleanups.push(() => sandbox.close());
+    const prefix = uniquePrefix('gp');
+    const guarded = await openGuardedPipedrive({
+      redis,
+      prefix,
+      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+      plan: 'lite',
+      auth: 'api_token',
+      dailyTokens: 30_000,
+    });
+    cleanups.push(() => guarded.close());
+    await guarded.call('leadSources.list', (o) => guarded.api.getLeadSources(o));
+    const windows = await redis.keys(`*:window:${prefix}-*`);
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows.every((k) => k.startsWith(`${prefix}:`))).toBe(true);
+  }, 30_000);
 });

@@ -5,7 +5,7 @@ import { DEAD_LETTER_JOB_NAME, type DeadLetterJobData } from '../../src/queue/de
 import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
 import { leadJobOptions } from '../../src/queue/job-options.js';
 import type { CreatedOutcome } from '../../src/queue/ledger.js';
-import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { leadQueueName } from '../../src/queue/names.js';
 import { uniquePrefix } from '../helpers/redis.js';
 
 /** A context on its own key prefix, Lite limits. */
@@ -55,10 +55,12 @@ export async function seedImport(
   ctx: OpsContext,
   importId: string,
   rows: SeedRow[],
-  options: { state?: 'reading' | 'enqueued'; header?: string[] } = {},
+  options: { state?: 'reading' | 'enqueued'; header?: string[]; connection?: string } = {},
 ): Promise<void> {
+  const connection = options.connection ?? 'default';
   await ctx.ledger.createImport({
     importId,
+    connection,
     fileName: `${importId}.csv`,
     fileSize: 1000,
     fileHash: 'f'.repeat(64),
@@ -91,23 +93,25 @@ export async function seedImport(
     });
   }
   const failed = rows.filter((r) => r.outcome === 'dead-lettered');
-  if (failed.length > 0) await deadLetter(ctx, importId, failed);
+  if (failed.length > 0) await deadLetter(ctx, importId, failed, connection);
   const pending = rows.filter((r) => r.outcome === 'pending');
-  await enqueue(ctx, importId, pending);
+  await enqueue(ctx, importId, pending, connection);
   await ctx.ledger.setCounters(importId, { rows: rows.length });
   await ctx.ledger.setState(importId, options.state ?? 'enqueued');
 }
 
+/** Enqueues the rows on `connection`'s lead queue, as the producer does. */
 export async function enqueue(
   ctx: OpsContext,
   importId: string,
   rows: { line: number; cells: string[]; note?: string }[],
+  connection = 'default',
 ) {
   await ctx.ledger.markEnqueued(
     importId,
     rows.map((r) => r.line),
   );
-  await ctx.leadQueue.addBulk(
+  await ctx.leadQueueOf(connection).addBulk(
     rows.map((r) => ({
       name: LEAD_JOB_NAME,
       data: { ...jobData(importId, r.line, r.cells), ...(r.note ? { note: r.note } : {}) },
@@ -121,8 +125,9 @@ async function deadLetter(
   ctx: OpsContext,
   importId: string,
   rows: Extract<SeedRow, { outcome: 'dead-lettered' }>[],
+  pipedriveConnection: string,
 ): Promise<void> {
-  await enqueue(ctx, importId, rows);
+  await enqueue(ctx, importId, rows, pipedriveConnection);
   const byLine = new Map(rows.map((r) => [r.line, r]));
   let remaining = rows.length;
   let done!: () => void;
@@ -131,7 +136,7 @@ async function deadLetter(
   });
   const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker<LeadJobData>(
-    LEAD_QUEUE,
+    leadQueueName(pipedriveConnection),
     async (job) => {
       const row = byLine.get(job.data.line)!;
       const data: DeadLetterJobData = {

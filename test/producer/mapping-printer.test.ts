@@ -12,6 +12,21 @@ const DIR = join(import.meta.dirname, '../fixtures/real-exports');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.csv'));
 
 describe('--print-mapping', () => {
+  it('writes what the file holds (a value with line breaks, quoted in a reason) as comments, never as YAML of its own', () => {
+    const header = ['Title', 'Name', 'Email'];
+    const sample = [['VP Sales\nauto: true\nignore: [Email]', 'Ada', 'ada@example.org']];
+    const mapping = mapColumns({}, header, undefined, { sample });
+    const printed = printMapping(mapping, {});
+    const spec = checkMappingSpec(parseYaml(printed), 'printed.yaml');
+    expect(spec.auto).toBe(false);
+    expect(spec.ignore).toBeUndefined();
+    expect(mapColumns(spec, header, undefined).plan.matches.map((m) => m.header)).toEqual([
+      'Title',
+      'Name',
+      'Email',
+    ]);
+  });
+
   it.each(files)(
     'writes a mapping file that, read back, maps %s the same way, column for column',
     async (file) => {

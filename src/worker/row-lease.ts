@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { LeadJobData } from '../queue/job-data.js';
+import type { LeaseFence } from '../queue/ledger.js';
+import { keysFor } from '../queue/names.js';
+import { RowLeaseLostError } from './errors.js';
+
+/*
+ * Takes the lease unless someone else holds it. ARGV[3], when not empty, is this worker's
+ * `workerId:`: a lease of ours that no attempt of this process holds any more (one that ended
+ * without releasing it, Redis being down) is taken over rather than waited out.
+ */
+const TAKE_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if cur and (ARGV[3] == '' or string.sub(cur, 1, #ARGV[3]) ~= ARGV[3]) then
+  return { 0, cur, redis.call('PTTL', KEYS[1]) }
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return { 1, '', 0 }
+`;
+
+/* Extends every lease that still holds its value (ARGV[i + 1]); returns the indexes (1-based) of the others. */
+const RENEW_LUA = `
+local lost = {}
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i + 1] then
+    redis.call('PEXPIRE', KEYS[i], ARGV[1])
+  else
+    lost[#lost + 1] = i
+  end
+end
+return lost
+`;
+
+/* A checkpoint write that only the lease holder can make: -1 fenced out, 0 no such job, 1 written. */
+const SAVE_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'data', ARGV[2])
+return 1
+`;
+
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+type LeaseRedis = Redis & {
+  rowLeaseTake(
+    key: string,
+    value: string,
+    ttlMs: number,
+    ownPrefix: string,
+  ): Promise<[number, string, number]>;
+  rowLeaseRenew(...keysThenArgs: (string | number)[]): Promise<number[]>;
+  rowLeaseSave(lease: string, job: string, value: string, data: string): Promise<number>;
+  rowLeaseRelease(key: string, value: string): Promise<number>;
+};
+
+export interface RowLeasesOptions {
+  redis: Redis;
+  prefix: string;
+  workerId: string;
+  /** How long a lease outlives its last renewal, in ms: the job lock's duration. */
+  ttlMs: number;
+}
+
+/** Someone else runs the row: try again once their lease has run out. */
+export interface LeaseBusy {
+  busy: true;
+  holder: string;
+  /** Time left on their lease (ms). */
+  remainingMs: number;
+}
+
+/**
+ * One runner per row. BullMQ runs a job once only while its lock holds; a worker that stops
+ * renewing (frozen with SIGSTOP, an event loop stalled, Redis unreachable) loses it, and the row
+ * runs again elsewhere while the first runner may still wake up and carry on. So each attempt takes
+ * a **lease** (`{prefix}:imp:{id}:lease:{line}` → `workerId:token`, a fresh token per attempt)
+ * with the lock's TTL, renewed when BullMQ renews the lock (its `locksRenewed` event) and dropped
+ * when BullMQ says the lock is lost. The lease fences every write of the row: its checkpoints
+ * ({@link RowLease.save}), its ledger outcome (the same Lua step checks it) and, right before each
+ * create is sent, a {@link RowLease.check}. A runner that finds its lease gone or taken stops
+ * without writing anything.
+ *
+ * What it cannot fence: a runner frozen between its last check and the moment its request leaves
+ * (microseconds of work, but a freeze can land anywhere). Its create then reaches Pipedrive after the
+ * next runner looked; the intent it wrote before is what the next runner looks with, and it waits
+ * out the request timeout before looking (see `processor.ts`), which covers a request that was on
+ * the wire, not one that had not left yet.
+ */
+export class RowLeases {
+  private readonly redis: LeaseRedis;
+  private readonly keys: ReturnType<typeof keysFor>;
+  /** Leases held by attempts running in this process, by job id. */
+  private readonly held = new Map<string, RowLease>();
+
+  constructor(private readonly options: RowLeasesOptions) {
+    const redis = options.redis;
+    if (!('rowLeaseTake' in redis)) {
+      redis.defineCommand('rowLeaseTake', { numberOfKeys: 1, lua: TAKE_LUA });
+      redis.defineCommand('rowLeaseRenew', { lua: RENEW_LUA });
+      redis.defineCommand('rowLeaseSave', { numberOfKeys: 2, lua: SAVE_LUA });
+      redis.defineCommand('rowLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    }
+    this.redis = redis as LeaseRedis;
+    this.keys = keysFor(options.prefix);
+  }
+
+  /** Leases held by this process now. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Takes the row's lease for one attempt of `job`, or says who holds it. */
+  async take(job: Job<LeadJobData>): Promise<RowLease | LeaseBusy> {
+    const jobId = job.id as string;
+    const key = this.keys.lease(job.data.importId, job.data.line);
+    const value = `${this.options.workerId}:${randomBytes(8).toString('hex')}`;
+    // An attempt of this process still holding the row (BullMQ gave it to us again after a stall)
+    // is a runner like any other: never take over from it.
+    const ownPrefix = this.held.has(jobId) ? '' : `${this.options.workerId}:`;
+    const [ok, holder, pttl] = await this.redis.rowLeaseTake(key, value, this.options.ttlMs, ownPrefix);
+    if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
+    const lease = new RowLease(this.redis, key, value, `${job.queueQualifiedName}:${jobId}`, () => {
+      if (this.held.get(jobId) === lease) this.held.delete(jobId);
+    });
+    this.held.set(jobId, lease);
+    return lease;
+  }
+
+  /**
+   * Renews the leases of jobs whose locks BullMQ has just renewed (one round trip for all); a lease
+   * that no longer holds our value is marked lost, and its row stops at its next step.
+   */
+  async renew(jobIds: string[]): Promise<void> {
+    const leases = jobIds.map((id) => this.held.get(id)).filter((l): l is RowLease => l !== undefined);
+    if (leases.length === 0) return;
+    const lost = await this.redis.rowLeaseRenew(
+      leases.length,
+      ...leases.map((l) => l.key),
+      this.options.ttlMs,
+      ...leases.map((l) => l.value),
+    );
+    for (const i of lost) leases[i - 1]?.markLost();
+  }
+
+  /** BullMQ could not renew these jobs' locks: the rows are someone else's now. */
+  lost(jobIds: string[]): void {
+    for (const id of jobIds) this.held.get(id)?.markLost();
+  }
+}
+
+/** One attempt's hold on its row. */
+export class RowLease {
+  private lostAt: number | undefined;
+  private released = false;
+
+  constructor(
+    private readonly redis: LeaseRedis,
+    readonly key: string,
+    readonly value: string,
+    private readonly jobKey: string,
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** For the ledger's fenced transitions. */
+  get fence(): LeaseFence {
+    return { key: this.key, value: this.value };
+  }
+
+  get isLost(): boolean {
+    return this.lostAt !== undefined;
+  }
+
+  markLost(): void {
+    this.lostAt ??= Date.now();
+  }
+
+  /** Throws {@link RowLeaseLostError} unless the lease is still ours (one GET). */
+  async check(): Promise<void> {
+    if (this.lostAt === undefined && (await this.redis.get(this.key)) === this.value) return;
+    this.markLost();
+    throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; stopping the row`);
+  }
+
+  /**
+   * Writes the job's data (its checkpoint) if the lease is still ours, in one atomic step; throws
+   * {@link RowLeaseLostError} otherwise. A job that no longer exists (removed by an operator) is
+   * left alone, as BullMQ's own `updateData` would fail on it.
+   */
+  async save(job: Job<LeadJobData>, data: LeadJobData): Promise<void> {
+    if (this.lostAt !== undefined) throw new RowLeaseLostError(`Row lease ${this.key} was lost`);
+    const written = await this.redis.rowLeaseSave(this.key, this.jobKey, this.value, JSON.stringify(data));
+    if (written === -1) {
+      this.markLost();
+      throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; checkpoint not written`);
+    }
+    job.data = data;
+  }
+
+  /** Gives the row up (end of the attempt); a lease someone else holds now is left alone. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.onEnd();
+    if (this.lostAt === undefined) await this.redis.rowLeaseRelease(this.key, this.value);
+  }
+}

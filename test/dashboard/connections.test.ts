@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
+import { type SeedRow, seedImport } from '../ops/seed.js';
+import { parsePrometheusText, sampleValue } from './prometheus-text.js';
+
+/** A deployment serving three companies, with an import into each. */
+const redis = testRedis();
+const lite = { burstPer2s: 20, dailyTokens: 30_000 };
+const connectionLimits = new Map([
+  ['default', lite],
+  ['acme', lite],
+  ['globex', { burstPer2s: 100, dailyTokens: 150_000 }],
+]);
+const ctx = createOpsContext({ redis, prefix: uniquePrefix('dashconn'), limits: lite, connectionLimits });
+let dashboard: Dashboard;
+
+const rows = (tag: string, pending: number): SeedRow[] => [
+  { line: 2, cells: ['A', `a@${tag}.example`, tag], outcome: 'created', leadId: `L-${tag}`, personId: 1 },
+  ...Array.from({ length: pending }, (_, i) => ({
+    line: 3 + i,
+    cells: [`P${i}`, `p${i}@${tag}.example`, tag],
+    outcome: 'pending' as const,
+  })),
+];
+
+beforeAll(async () => {
+  await seedImport(ctx, 'imp-default', rows('default', 1));
+  await seedImport(ctx, 'imp-acme', rows('acme', 2), { connection: 'acme' });
+  await seedImport(ctx, 'imp-globex', rows('globex', 3), { connection: 'globex' });
+  dashboard = await startDashboard({ redis, prefix: ctx.prefix, limits: lite, connectionLimits, port: 0 });
+});
+afterAll(async () => {
+  await dashboard?.close();
+  await ctx.close();
+});
+
+const json = async (path: string) => {
+  const res = await fetch(`${dashboard.url}${path}`);
+  return { status: res.status, body: await res.json() };
+};
+
+describe('the imports page of a deployment serving several companies', () => {
+  it('lists every import with its connection, and the connections to filter by', async () => {
+    const { body } = await json('/api/imports');
+    expect(body.connections).toEqual(['default', 'acme', 'globex']);
+    expect(body.connection).toBeNull();
+    expect(body.showConnections).toBe(true);
+    expect(
+      body.imports
+        .map((s: { importId: string; connection: string }) => `${s.importId}:${s.connection}`)
+        .sort(),
+    ).toEqual(['imp-acme:acme', 'imp-default:default', 'imp-globex:globex']);
+    // Every connection's queue counted.
+    expect(body.queues.lead.waiting).toBe(6);
+
+    const html = await (await fetch(`${dashboard.url}/`)).text();
+    expect(html).toContain('<th>Connection</th>');
+    expect(html).toContain('<td class="conn">globex</td>');
+    expect(html).toContain('data-connections="1"');
+    expect(html).toContain('<a href="/?connection=acme">acme</a>');
+  });
+
+  it('?connection=NAME shows one connection’s imports and queue, and polls for them', async () => {
+    const { body } = await json('/api/imports?connection=acme');
+    expect(body.connection).toBe('acme');
+    expect(body.imports.map((s: { importId: string }) => s.importId)).toEqual(['imp-acme']);
+    expect(body.queues.lead.waiting).toBe(2);
+
+    const html = await (await fetch(`${dashboard.url}/?connection=globex`)).text();
+    expect(html).toContain('data-import="imp-globex"');
+    expect(html).not.toContain('data-import="imp-acme"');
+    expect(html).toContain('data-poll="/api/imports?connection=globex"');
+    expect(html).toContain('<a href="/?connection=globex" class="active" aria-current="page">globex</a>');
+  });
+
+  it('answers 400 naming the connections it serves for one it does not, never echoing markup', async () => {
+    const page = await fetch(`${dashboard.url}/?connection=initech`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toBe(
+      'Unknown connection "initech": this dashboard serves default, acme, globex.\n',
+    );
+    const hostile = await json(`/api/imports?connection=${encodeURIComponent('<script>x</script>')}`);
+    expect(hostile.status).toBe(400);
+    expect(hostile.body.error).toMatch(/^Unknown connection/);
+    expect(
+      (await fetch(`${dashboard.url}/?connection=${encodeURIComponent('<b>')}`)).headers.get('content-type'),
+    ).toMatch(/^text\/plain/);
+  });
+
+  it("names a blocked connection in the notice, and only on that connection's page", async () => {
+    await redis.hset(ctx.keys.connectionControl('acme'), 'blockedReason', 'Pipedrive rejected the API token');
+    try {
+      expect((await json('/api/imports')).body.notice).toBe(
+        'Blocked (acme): Pipedrive rejected the API token',
+      );
+      expect((await json('/api/imports?connection=acme')).body.notice).toBe(
+        'Blocked (acme): Pipedrive rejected the API token',
+      );
+      expect((await json('/api/imports?connection=globex')).body.notice).toBeNull();
+      const imports = (await json('/api/imports')).body.imports as { importId: string; state: string }[];
+      expect(Object.fromEntries(imports.map((s) => [s.importId, s.state]))).toEqual({
+        'imp-acme': 'blocked',
+        'imp-default': 'running',
+        'imp-globex': 'running',
+      });
+    } finally {
+      await redis.hdel(ctx.keys.connectionControl('acme'), 'blockedReason');
+    }
+  });
+
+  it("shows the import's connection on its page", async () => {
+    const html = await (await fetch(`${dashboard.url}/imports/imp-globex`)).text();
+    expect(html).toContain('Connection <a href="/?connection=globex">globex</a>');
+  });
+
+  it("shows every connection's queue in bull-board", async () => {
+    const body = (await json('/queues/api/queues')).body as {
+      queues: { name: string; readOnlyMode: boolean }[];
+    };
+    expect(body.queues.map((q) => [q.name, q.readOnlyMode]).sort()).toEqual([
+      ['lead-import', true],
+      ['lead-import-acme', true],
+      ['lead-import-dlq', true],
+      ['lead-import-globex', true],
+    ]);
+  });
+
+  it('/metrics labels what is per connection', async () => {
+    await redis.hset(ctx.keys.connectionControl('globex'), 'blockedReason', 'x');
+    try {
+      const { samples } = parsePrometheusText(await (await fetch(`${dashboard.url}/metrics`)).text());
+      const value = (name: string, labels: Record<string, string>) => sampleValue(samples, name, labels);
+      expect(
+        value('lead_importer_queue_jobs', {
+          queue: 'lead-import-acme',
+          connection: 'acme',
+          state: 'waiting',
+        }),
+      ).toBe(2);
+      expect(
+        value('lead_importer_queue_jobs', {
+          queue: 'lead-import-globex',
+          connection: 'globex',
+          state: 'waiting',
+        }),
+      ).toBe(3);
+      expect(value('lead_importer_queue_jobs', { queue: 'lead-import-dlq', state: 'waiting' })).toBe(0);
+      expect(value('lead_importer_blocked', { connection: 'globex' })).toBe(1);
+      expect(value('lead_importer_blocked', { connection: 'acme' })).toBe(0);
+      expect(value('lead_importer_queue_paused', { connection: 'acme' })).toBe(0);
+      expect(value('lead_importer_imports', { connection: 'acme', state: 'enqueued' })).toBe(1);
+      expect(value('lead_importer_imports', { connection: 'acme', state: 'completed' })).toBe(0);
+      expect(value('lead_importer_import_rows', { connection: 'globex', outcome: 'pending' })).toBe(3);
+      expect(value('lead_importer_import_rows', { connection: 'globex', outcome: 'created' })).toBe(1);
+      expect(value('lead_importer_import_rows', { connection: 'default', outcome: 'pending' })).toBe(1);
+    } finally {
+      await redis.hdel(ctx.keys.connectionControl('globex'), 'blockedReason');
+    }
+  });
+});

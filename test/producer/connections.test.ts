@@ -1,0 +1,211 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { PipedriveClient } from '../../src/pipedrive/client.js';
+import { importCsv } from '../../src/producer/import-csv.js';
+import type { LeadJobData } from '../../src/queue/job-data.js';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { LEAD_QUEUE, leadQueueName } from '../../src/queue/names.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { LEAD_LABEL_IDS } from '../../src/sandbox/seed.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { runCli } from '../ops/run-cli.js';
+
+/**
+ * Two companies, two sandboxes with tokens of their own. They differ where the producer reads them: Acme's
+ * Dana is still active and Acme has no VIP label; Globex made a VIP label and deactivated Dana.
+ */
+const redis = testRedis();
+let acme: RunningSandbox;
+let globex: RunningSandbox;
+let vipLabelId: string;
+let dir: string;
+
+const CSV = [
+  'Name,Email,Company,Title,Owner,Labels',
+  'Ana Acme,ana@example.com,Initech,Printer deal,dana@sandbox.example,Hot',
+  'Bo Both,bo@example.com,Initech,Stapler deal,,VIP',
+  'Cy Common,cy@example.com,Initech,Chair deal,,Warm',
+  '',
+].join('\n');
+
+beforeAll(async () => {
+  [acme, globex] = await Promise.all([
+    startSandbox({ port: 0, apiToken: 'acme-token' }),
+    startSandbox({ port: 0, apiToken: 'globex-token', plan: 'growth', seats: 3 }),
+  ]);
+  const admin = new PipedriveClient({ baseUrl: globex.url, apiToken: 'globex-token' });
+  const res = await fetch(`${globex.url}/api/v1/leadLabels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-token': 'globex-token' },
+    body: JSON.stringify({ name: 'VIP', color: 'purple' }),
+  });
+  expect(res.status).toBe(200);
+  vipLabelId = ((await res.json()) as { data: { id: string } }).data.id;
+  expect((await admin.getLeadLabels()).map((l) => l.name)).toContain('VIP');
+  expect(globex.deactivateUser('dana@sandbox.example')).toBe(true);
+
+  dir = mkdtempSync(join(tmpdir(), 'lpi-producer-connections-'));
+  writeFileSync(join(dir, 'globex-token'), 'globex-token\n');
+  writeFileSync(
+    join(dir, 'connections.yaml'),
+    `connections:
+  acme:
+    base_url: ${acme.url}
+    api_token_env: ACME_PIPEDRIVE_TOKEN
+  globex:
+    base_url: ${globex.url}
+    api_token_file: globex-token
+    plan: growth
+    seats: 3
+`,
+  );
+  writeFileSync(join(dir, 'leads.csv'), CSV);
+});
+afterAll(async () => {
+  await Promise.all([acme?.close(), globex?.close()]);
+});
+
+function setup() {
+  const prefix = uniquePrefix('conn');
+  const env = {
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+    ACME_PIPEDRIVE_TOKEN: 'acme-token',
+  };
+  const config = loadConfig(env);
+  const queues: Queue<LeadJobData>[] = [];
+  const jobsOn = async (connection: string) => {
+    const queue = new Queue<LeadJobData>(leadQueueName(connection), { connection: redis, prefix });
+    queues.push(queue);
+    return (await queue.getJobs(['waiting'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
+  };
+  const close = () => Promise.all(queues.map((q) => q.close()));
+  return { prefix, env, config, ledger: new ImportLedger(redis, prefix), jobsOn, close };
+}
+
+describe('one file into two companies', () => {
+  it('is two imports, each on its connection’s queue, with a record that names it', async () => {
+    const { config, ledger, jobsOn, close } = setup();
+    const file = join(dir, 'leads.csv');
+    const intoAcme = await importCsv({ file, config, redis, connection: 'acme' });
+    const intoGlobex = await importCsv({ file, config, redis, connection: 'globex' });
+
+    expect(intoAcme.importId).not.toBe(intoGlobex.importId);
+    expect(intoAcme).toMatchObject({ connection: 'acme', rows: 3 });
+    expect(intoGlobex).toMatchObject({ connection: 'globex', rows: 3 });
+    expect(await ledger.getImport(intoAcme.importId)).toMatchObject({
+      connection: 'acme',
+      state: 'enqueued',
+    });
+    expect(await ledger.getImport(intoGlobex.importId)).toMatchObject({ connection: 'globex' });
+
+    const acmeJobs = await jobsOn('acme');
+    const globexJobs = await jobsOn('globex');
+    expect(acmeJobs.map((j) => j.id)).toEqual([`${intoAcme.importId}-2`, `${intoAcme.importId}-4`]);
+    expect(globexJobs.map((j) => j.id)).toEqual([`${intoGlobex.importId}-3`, `${intoGlobex.importId}-4`]);
+    // Nothing waits on the default connection's queue.
+    expect(await jobsOn('default')).toEqual([]);
+    expect(leadQueueName('default')).toBe(LEAD_QUEUE);
+    await close();
+  });
+
+  it("binds each import to its own company's users and labels, read from that company's Pipedrive", async () => {
+    const { config, jobsOn, close } = setup();
+    const file = join(dir, 'leads.csv');
+    const acmeBefore = acme.requests().length;
+    const globexBefore = globex.requests().length;
+
+    const intoAcme = await importCsv({ file, config, redis, connection: 'acme' });
+    const acmeCalls = acme.requests().length - acmeBefore;
+    expect(acmeCalls).toBeGreaterThan(0);
+    expect(globex.requests().length).toBe(globexBefore);
+
+    const intoGlobex = await importCsv({ file, config, redis, connection: 'globex' });
+    expect(acme.requests().length - acmeBefore).toBe(acmeCalls);
+    expect(globex.requests().length).toBeGreaterThan(globexBefore);
+
+    // Acme: Dana owns line 2; there is no VIP label, so line 3 is refused.
+    expect(intoAcme.firstRejects).toEqual([
+      expect.objectContaining({ line: 3, reason: expect.stringMatching(/"VIP" is not a lead label/) }),
+    ]);
+    // Globex: Dana left, so line 2 is refused; its own VIP label takes line 3.
+    expect(intoGlobex.firstRejects).toEqual([
+      expect.objectContaining({ line: 2, reason: expect.stringMatching(/dana@sandbox\.example/) }),
+    ]);
+    const [acmeLine2, acmeLine4] = await jobsOn('acme');
+    expect(acmeLine2?.data.lead).toMatchObject({ owner_id: 6, label_ids: [LEAD_LABEL_IDS.hot] });
+    expect(acmeLine4?.data.lead.label_ids).toEqual([LEAD_LABEL_IDS.warm]);
+    const [globexLine3] = await jobsOn('globex');
+    expect(globexLine3?.data.line).toBe(3);
+    expect(globexLine3?.data.lead.label_ids).toEqual([vipLabelId]);
+    await close();
+  });
+
+  it("estimates with each company's plan, seats and budget", async () => {
+    const { config } = setup();
+    const file = join(dir, 'leads.csv');
+    const acmeRun = await importCsv({ file, config, connection: 'acme', dryRun: true, offline: true });
+    const globexRun = await importCsv({ file, config, connection: 'globex', dryRun: true, offline: true });
+    // Lite, 1 seat: 30,000 tokens a day, 20 requests per 2 s; Growth, 3 seats: 180,000 and 40. 10 % kept back.
+    expect(acmeRun.estimate.usableTokensPerDay).toBe(27_000);
+    expect(globexRun.estimate.usableTokensPerDay).toBe(162_000);
+    expect(globexRun.estimate.apiTimeMs).toBeLessThan(acmeRun.estimate.apiTimeMs);
+  });
+
+  it('refuses an --import-id of another connection’s import, and a connection there is not', async () => {
+    const { config } = setup();
+    const file = join(dir, 'leads.csv');
+    await importCsv({ file, config, redis, connection: 'acme', importId: 'shared-id' });
+    await expect(
+      importCsv({ file, config, redis, connection: 'globex', importId: 'shared-id' }),
+    ).rejects.toThrow(
+      'Import shared-id goes to connection "acme", not "globex": pass another --import-id to import leads.csv into "globex".',
+    );
+    await expect(importCsv({ file, config, redis, connection: 'initech' })).rejects.toThrow(ConfigError);
+    // Several connections and none named default: the company must be named.
+    await expect(importCsv({ file, config, redis })).rejects.toThrow(/name one with --connection NAME/);
+  });
+
+  it('`import --connection NAME --json` says which connection, and an unknown name exits 2 listing the names', async () => {
+    const { env, ledger } = setup();
+    const ok = await runCli(['import', join(dir, 'leads.csv'), '--connection', 'globex', '--json'], env);
+    expect(ok.stderr).toBe('');
+    const summary = JSON.parse(ok.stdout);
+    expect(summary).toMatchObject({ connection: 'globex', rows: 3, enqueued: 2, rejected: 1 });
+    expect(ok.code).toBe(3);
+    expect((await ledger.getImport(summary.importId))?.connection).toBe('globex');
+
+    const bad = await runCli(['import', join(dir, 'leads.csv'), '--connection', 'acem'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /Unknown connection "acem": PIPEDRIVE_CONNECTIONS_FILE \(.*\) defines acme, globex/,
+    );
+  });
+});
+
+describe('without a connections file', () => {
+  it('imports into the default connection as before: same import id, lead-import queue', async () => {
+    const prefix = uniquePrefix('conn');
+    const config = loadConfig({
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_BASE_URL: acme.url,
+      PIPEDRIVE_API_TOKEN: 'acme-token',
+    });
+    const fixture = join(import.meta.dirname, '../fixtures/csv/header-variants.csv');
+    // The id an import of this file got before connections existed: re-running its command resumes it.
+    const dry = await importCsv({ file: fixture, config, dryRun: true, offline: true });
+    expect(dry.importId).toBe('imp-9f80ddbfacab');
+    const summary = await importCsv({ file: fixture, config, redis });
+    expect(summary).toMatchObject({ importId: 'imp-9f80ddbfacab', connection: 'default', enqueued: 1 });
+    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    expect((await queue.getJobs(['waiting'])).map((j) => j.id)).toEqual(['imp-9f80ddbfacab-2']);
+    await queue.close();
+    expect((await new ImportLedger(redis, prefix).getImport(summary.importId))?.connection).toBe('default');
+  });
+});

@@ -1,0 +1,138 @@
+import { type Job, Queue } from 'bullmq';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
+import { ImportLedger, RowState } from '../../src/queue/ledger.js';
+import { jobIdFor, LEAD_QUEUE } from '../../src/queue/names.js';
+import { isRowLeaseLostError } from '../../src/worker/errors.js';
+import { type LeaseBusy, type RowLease, RowLeases } from '../../src/worker/row-lease.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
+import { jobsFor } from './helpers.js';
+
+const redis = testRedis();
+const queues: Queue[] = [];
+afterAll(async () => {
+  await Promise.all(queues.map((q) => q.close()));
+});
+
+/** A real job of one row, enqueued under its own prefix, with the row pending in the ledger. */
+async function rowJob(prefix: string, importId = 'imp-lease'): Promise<Job<LeadJobData>> {
+  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+  queues.push(queue);
+  const [data] = jobsFor(importId, [{ title: 'Leased deal', org: 'Lease Ltd' }]);
+  await new ImportLedger(redis, prefix).markEnqueued(importId, [data!.line]);
+  return queue.add(LEAD_JOB_NAME, data!, { jobId: jobIdFor(importId, data!.line) });
+}
+
+function held(taken: RowLease | LeaseBusy): RowLease {
+  if ('busy' in taken) throw new Error(`expected the lease, ${taken.holder} holds it`);
+  return taken;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('row leases', () => {
+  it('let one runner hold a row at a time, and tell the other who holds it and for how long', async () => {
+    const prefix = uniquePrefix();
+    const job = await rowJob(prefix);
+    const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
+
+    const lease = held(await a.take(job));
+    expect(lease.value).toMatch(/^worker-a:[0-9a-f]{16}$/);
+    expect(await redis.get(`${prefix}:imp:imp-lease:lease:2`)).toBe(lease.value);
+    const busy = await b.take(job);
+    expect(busy).toMatchObject({ busy: true, holder: lease.value });
+    expect((busy as LeaseBusy).remainingMs).toBeGreaterThan(4000);
+
+    await lease.release();
+    expect(await redis.exists(`${prefix}:imp:imp-lease:lease:2`)).toBe(0);
+    expect(held(await b.take(job)).value).toMatch(/^worker-b:/);
+  });
+
+  it("take over a lease their own worker left behind, but never one an attempt of theirs still holds, nor another worker's", async () => {
+    const prefix = uniquePrefix();
+    const job = await rowJob(prefix);
+    // An attempt of this worker ended without releasing (Redis was down): the lease is stale.
+    await redis.set(`${prefix}:imp:imp-lease:lease:2`, 'worker-a:0123456789abcdef', 'PX', 30_000);
+    const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    const first = held(await a.take(job));
+    expect(first.value).not.toBe('worker-a:0123456789abcdef');
+    // BullMQ handed the same job to this process again while the first attempt still runs.
+    expect(await a.take(job)).toMatchObject({ busy: true, holder: first.value });
+    const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
+    expect(await b.take(job)).toMatchObject({ busy: true, holder: first.value });
+  });
+
+  it("refuse the checkpoint, the outcome and the dead letter of a runner whose lease ran out and was taken, and take the new owner's", async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const job = await rowJob(prefix);
+    const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 150 });
+    const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
+    const stale = held(await a.take(job));
+    await sleep(250);
+    const owner = held(await b.take(job));
+
+    // The stale runner's writes change nothing.
+    const mine = { ...job.data, checkpoint: { leadIntentAt: 1 } };
+    await expect(stale.save(job, mine)).rejects.toSatisfy(isRowLeaseLostError);
+    expect(stale.isLost).toBe(true);
+    await expect(stale.check()).rejects.toSatisfy(isRowLeaseLostError);
+    const created = await ledger.recordCreated('imp-lease', 2, { leadId: 'stale-lead' }, {}, stale.fence);
+    expect(created).toMatchObject({ applied: false, fenced: true });
+    const dead = await ledger.recordDeadLettered(
+      'imp-lease',
+      2,
+      { errorClass: 'Error', message: 'stale' },
+      stale.fence,
+    );
+    expect(dead).toMatchObject({ applied: false, fenced: true });
+    expect(await ledger.rowStates('imp-lease', [2])).toEqual([RowState.Pending]);
+    expect(await ledger.getImport('imp-lease')).toBeNull();
+    expect(JSON.parse((await redis.hget(`${prefix}:${LEAD_QUEUE}:${job.id}`, 'data')) ?? '{}')).toEqual(
+      job.data,
+    );
+
+    // The owner's go through.
+    const theirs = { ...job.data, checkpoint: { leadId: 'their-lead' } };
+    await owner.save(job, theirs);
+    expect(JSON.parse((await redis.hget(`${prefix}:${LEAD_QUEUE}:${job.id}`, 'data')) ?? '{}')).toEqual(
+      theirs,
+    );
+    await owner.check();
+    expect(
+      await ledger.recordCreated('imp-lease', 2, { leadId: 'their-lead' }, { tokensUsed: 10 }, owner.fence),
+    ).toMatchObject({ applied: true, previous: RowState.Pending });
+    expect(await ledger.outcomes('imp-lease', [2])).toMatchObject([
+      { state: 'created', leadId: 'their-lead' },
+    ]);
+
+    // Releasing a lease someone else holds leaves theirs alone.
+    await stale.release();
+    expect(await redis.get(`${prefix}:imp:imp-lease:lease:2`)).toBe(owner.value);
+  });
+
+  it('are renewed when BullMQ renews the locks, and marked lost when a renewal finds them gone', async () => {
+    const prefix = uniquePrefix();
+    const jobA = await rowJob(prefix, 'imp-renew-a');
+    const jobB = await rowJob(prefix, 'imp-renew-b');
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 400 });
+    const a = held(await leases.take(jobA));
+    const b = held(await leases.take(jobB));
+    expect(leases.size).toBe(2);
+    // Another worker took B's row meanwhile (its lease had expired).
+    await redis.set(b.key, 'worker-b:feedfacefeedface', 'PX', 5000);
+    await sleep(250);
+    await leases.renew([jobA.id!, jobB.id!]);
+    expect(await redis.pttl(a.key)).toBeGreaterThan(300);
+    expect(a.isLost).toBe(false);
+    expect(b.isLost).toBe(true);
+    await expect(b.check()).rejects.toSatisfy(isRowLeaseLostError);
+
+    // BullMQ says a lock could not be renewed: the lease counts as lost without asking Redis.
+    leases.lost([jobA.id!]);
+    await expect(a.check()).rejects.toSatisfy(isRowLeaseLostError);
+    await Promise.all([a.release(), b.release()]);
+    expect(leases.size).toBe(0);
+  });
+});
