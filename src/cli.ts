@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   resume: () => import('./commands/resume.js'),
   cancel: () => import('./commands/cancel.js'),
   revert: () => import('./commands/revert.js'),
+  verify: () => import('./commands/verify.js'),
   dashboard: () => import('./commands/dashboard.js'),
   sandbox: () => import('./commands/sandbox.js'),
   demo: () => import('./commands/demo.js'),
@@ -32,6 +33,7 @@ Commands:
   pause / resume     stop or restart processing for every worker
   cancel ID          drop an import's unprocessed rows
   revert ID          delete what an import created
+  verify ID          compare an import with what Pipedrive holds; --repair fixes what it caused
   dashboard          bull-board, imports page, /metrics, /healthz
   sandbox            a local Pipedrive API for rehearsals and tests
   demo               sandbox + worker + example import, end to end

@@ -10,7 +10,7 @@ import { type PrivateRedis, RedisBinaryMissingError, startPrivateRedis } from '.
 import { createLogger } from '../logging/logger.js';
 import { limitsFromConfig } from '../ops/ops-context.js';
 import { waitForImport } from '../producer/wait.js';
-import { connectRedis, createRedis } from '../queue/connection.js';
+import { connectRedis, createRedis, redactRedisUrl } from '../queue/connection.js';
 import { ImportLedger } from '../queue/ledger.js';
 import { startSandbox } from '../sandbox/index.js';
 import { createLeadWorker } from '../worker/index.js';
@@ -93,10 +93,11 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     for (const step of cleanups.reverse()) await step().catch(() => {});
   };
   try {
-    let redisUrl = io.env.REDIS_URL;
+    // REDIS_URL or REDIS_SENTINELS: the Redis the user named (one URL either way, sentinel password and all).
+    let redisUrl = io.env.REDIS_URL || io.env.REDIS_SENTINELS ? loadConfig(io.env).redisUrl : undefined;
     let privateRedis: PrivateRedis | undefined;
     if (redisUrl) {
-      say(`Redis: ${redisUrl} (REDIS_URL), keys under the prefix lpi-demo`);
+      say(`Redis: ${redactRedisUrl(redisUrl)} (as configured), keys under the prefix lpi-demo`);
     } else {
       try {
         privateRedis = await startPrivateRedis();
@@ -121,6 +122,9 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     const env: Record<string, string | undefined> = {
       ...io.env,
       REDIS_URL: redisUrl,
+      REDIS_SENTINELS: undefined,
+      REDIS_SENTINEL_NAME: undefined,
+      REDIS_SENTINEL_PASSWORD: undefined,
       REDIS_PREFIX: 'lpi-demo',
       PIPEDRIVE_BASE_URL: sandbox.url,
       PIPEDRIVE_API_TOKEN: sandbox.apiToken,
@@ -198,7 +202,9 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
         `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} requests answered 429.`,
     );
     say(`Per-row report: ${reportPath}`);
-    say(`(Commands against this demo's Redis need REDIS_URL=${redisUrl} REDIS_PREFIX=lpi-demo.)`);
+    say(
+      `(Commands against this demo's Redis need ${privateRedis ? `REDIS_URL=${redisUrl}` : 'your Redis settings'} REDIS_PREFIX=lpi-demo.)`,
+    );
 
     if (!options.exitWhenDone) {
       say(`\nThe dashboard stays open at ${dashboard.url}/ — press Ctrl-C to stop the demo.`);

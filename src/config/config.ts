@@ -15,6 +15,7 @@ import {
   readInsecureHosts,
 } from './pipedrive-url.js';
 import { type AuthKind, dailyTokenBudget, PLANS } from './plans.js';
+import { readRedisUrl } from './redis-url.js';
 
 export { ConfigError } from './config-error.js';
 export {
@@ -42,7 +43,11 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 
 export interface Config {
-  /** Redis connection URL. @defaultValue `redis://127.0.0.1:6379` */
+  /**
+   * Redis connection URL: `redis://…` for one server, `redis+sentinel://…` for a primary found through
+   * Sentinel (built from `REDIS_SENTINELS` and `REDIS_SENTINEL_NAME` when those are set). Carries passwords:
+   * print it only through `redactRedisUrl`. @defaultValue `redis://127.0.0.1:6379`
+   */
   readonly redisUrl: string;
   /** Prefix of every Redis key this tool writes (BullMQ's and ours). @defaultValue `lpi` */
   readonly redisPrefix: string;
@@ -230,7 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const config: Config = {
-    redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+    redisUrl: readRedisUrl(env),
     redisPrefix,
     connections,
     connectionsFile,

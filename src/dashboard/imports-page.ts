@@ -1,6 +1,7 @@
 import { formatDuration } from '../ops/eta.js';
 import { formatCount, formatUtc } from '../ops/format.js';
 import type { ImportStatus } from '../ops/status.js';
+import type { LastVerification } from '../ops/verify.js';
 import type { ImportDetail, Overview } from './overview.js';
 
 /**
@@ -185,6 +186,40 @@ export function renderImportsPage(o: Overview, nonce: string): string {
   );
 }
 
+/**
+ * The last `lead-importer verify`: what it found in Pipedrive against the ledger. Escaped like everything else:
+ * it is JSON in Redis that anyone with access may have edited.
+ */
+export function verificationHtml(importId: string, v: LastVerification | null): string {
+  const command = `lead-importer verify ${importId}`;
+  if (!v) {
+    return `<div class="card"><div class="empty" id="verification">Not verified yet. Compare it with what Pipedrive holds: <code>${esc(command)}</code></div></div>`;
+  }
+  const found = v.missing + v.unrecorded + v.duplicates + v.duplicateNotes;
+  const kv: [string, number, boolean][] = [
+    ['Leads checked', v.leadsChecked, false],
+    ['Missing', v.missing, v.missing > 0],
+    ['Unrecorded', v.unrecorded, v.unrecorded > 0],
+    ['Duplicate leads', v.duplicates, v.duplicates > 0],
+    ['Duplicate notes', v.duplicateNotes, v.duplicateNotes > 0],
+    ['Repaired', v.repaired, false],
+    ['Tokens spent', v.tokensUsed, false],
+  ];
+  const verdict =
+    found === 0
+      ? 'Pipedrive held exactly what the ledger records.'
+      : v.repaired > 0
+        ? `Found ${formatCount(found)} and repaired ${formatCount(v.repaired)}; verify again to confirm.`
+        : `Found ${formatCount(found)}: see \`${command} --repair\`.`;
+  return `<div class="card" id="verification"><dl class="kv">${kv
+    .map(
+      ([label, value, bad]) =>
+        `<div><dt>${esc(label)}</dt><dd${bad ? ' class="bad"' : ''}>${esc(formatCount(value))}</dd></div>`,
+    )
+    .join('')}</dl></div>
+<footer>Verified ${esc(safeUtc(v.at))} by ${esc(v.strategy)}${v.complete ? '' : ' (not every kind of lead was looked for)'} · ${esc(verdict)}</footer>`;
+}
+
 export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnabled: boolean): string {
   const s = d.status;
   const kv: [string, string, string][] = [
@@ -229,6 +264,8 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
 <div class="card" id="detail" data-poll="/api/imports/${encodeURIComponent(s.importId)}"><dl class="kv">${kv
       .map(([k, label, v]) => `<div><dt>${esc(label)}</dt><dd data-field="${k}">${esc(v)}</dd></div>`)
       .join('')}</dl></div>
+<h2>Last verification against Pipedrive</h2>
+${verificationHtml(s.importId, d.verification)}
 <h2>Dead-lettered rows</h2>
 <div class="card"><table><thead><tr><th class="n">Line</th><th>Error</th><th class="n">HTTP</th><th>Message</th><th class="n">Attempts</th><th class="n">Last attempt</th></tr></thead>
 <tbody>${dlRows}</tbody></table></div>

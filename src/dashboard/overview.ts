@@ -11,6 +11,7 @@ import {
   readControlFlags,
   type StatusFilter,
 } from '../ops/status.js';
+import { type LastVerification, readLastVerification } from '../ops/verify.js';
 import type { MappingDescription } from '../producer/mapping.js';
 import { countLiveWorkers } from './health.js';
 
@@ -122,6 +123,8 @@ export interface ImportDetail {
   mapping?: MappingDescription;
   /** Whether the page names the import's connection ({@link servesManyCompanies}). */
   showConnections: boolean;
+  /** The last `lead-importer verify` of this import, if any. */
+  verification: LastVerification | null;
 }
 
 export async function readImportDetail(
@@ -130,7 +133,10 @@ export async function readImportDetail(
   limit = 500,
 ): Promise<ImportDetail> {
   const status = await getStatus(ctx, importId);
-  const all = await listDeadLetters(ctx, { importId });
+  const [all, verification] = await Promise.all([
+    listDeadLetters(ctx, { importId }),
+    readLastVerification(ctx, importId),
+  ]);
   const mapping = (await ctx.ledger.getImport(importId))?.mapping as
     | Partial<MappingDescription>
     | null
@@ -140,6 +146,7 @@ export async function readImportDetail(
     deadLetters: all.slice(0, limit),
     moreDeadLetters: Math.max(0, all.length - limit),
     showConnections: servesManyCompanies(ctx.connections),
+    verification,
     // Imports recorded before the mapping said why have no columns list: nothing to show.
     ...(mapping && Array.isArray(mapping.columns) ? { mapping: mapping as MappingDescription } : {}),
   };

@@ -1,10 +1,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisTarget, type SentinelTarget } from '../config/redis-target.js';
 
 /**
  * Redis connections by role, following BullMQ's production guide:
  * - `command` (producer, CLI commands): fail fast when Redis is down (`enableOfflineQueue: false`,
  *   few retries), so the user gets a clear message instead of a hang.
- * - `worker`: wait forever (`maxRetriesPerRequest: null`); a worker survives a Redis restart.
+ * - `worker`: wait forever (`maxRetriesPerRequest: null`); a worker survives a Redis restart, and a
+ *   Sentinel failover (it asks the sentinels for the new primary until one is promoted).
  */
 export type RedisRole = 'command' | 'worker';
 
@@ -12,6 +14,11 @@ export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
 }
 
+/**
+ * A client for `url` (`redis://`, `rediss://`, a socket path, or `redis+sentinel://`), not connected yet.
+ * Every client the importer opens comes from here or is a `duplicate()` of one (BullMQ's, bottleneck's),
+ * which keeps the Sentinel options.
+ */
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
     role === 'worker'
@@ -23,7 +30,36 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
           retryStrategy: (times) => (times > 3 ? null : 200 * times),
           ...extra,
         };
-  return new Redis(url, { lazyConnect: true, ...options });
+  const target = parseRedisTarget(url);
+  if (target.kind === 'standalone') return new Redis(url, { lazyConnect: true, ...options });
+  return new Redis({ lazyConnect: true, ...sentinelOptions(target), ...options, ...sentinelRetry(options) });
+}
+
+/** ioredis options that find the primary through Sentinel. */
+function sentinelOptions(target: SentinelTarget): RedisOptions {
+  return {
+    sentinels: target.sentinels,
+    name: target.name,
+    db: target.db,
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.sentinelUsername ? { sentinelUsername: target.sentinelUsername } : {}),
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    // A primary demoted to replica (it came back after a failover, or a partition healed) answers writes
+    // with READONLY: reconnect, which asks the sentinels again, and re-send the command (2) to the new one.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
+/**
+ * With every sentinel unreachable, ioredis retries by `sentinelRetryStrategy`; when that gives up the client
+ * ends for good, whatever `retryStrategy` says. So it follows the role's `retryStrategy`: a command gives up
+ * after a few tries with a clear message, a worker (and the dashboard) keeps trying.
+ */
+function sentinelRetry(options: RedisOptions): RedisOptions {
+  const retry = options.retryStrategy;
+  if (retry === undefined) return {};
+  return { sentinelRetryStrategy: (times) => (retry === null ? null : (retry(times) ?? null)) };
 }
 
 /**
@@ -41,8 +77,28 @@ function redactQuery(query: string): string {
   return text === '' ? '' : `?${text}`;
 }
 
+/**
+ * A Sentinel URL fit for messages. `new URL()` cannot read its host list, so the password is found by hand:
+ * whatever follows the first `:` of the part before the last `@` of the authority.
+ */
+function redactSentinelUrl(url: string): string {
+  const start = url.indexOf('://') + 3;
+  const queryAt = url.indexOf('?', start);
+  const head = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : redactQuery(url.slice(queryAt + 1).split('#')[0] ?? '');
+  const slash = head.indexOf('/', start);
+  const authorityEnd = slash === -1 ? head.length : slash;
+  const at = head.lastIndexOf('@', authorityEnd);
+  if (at < start) return `${head}${query}`;
+  const userinfo = head.slice(start, at);
+  const colon = userinfo.indexOf(':');
+  const shown = colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`;
+  return `${head.slice(0, start)}${shown}${head.slice(at)}${query}`;
+}
+
 /** A Redis URL fit for messages: the password, if any, and every query value that may be a secret replaced. */
 export function redactRedisUrl(url: string): string {
+  if (/^rediss?\+sentinel:\/\//i.test(url.trim())) return redactSentinelUrl(url.trim());
   if (url.startsWith('/') && !url.startsWith('//')) {
     // A Unix socket path, as ioredis accepts it: `/run/redis.sock?password=…`.
     const q = url.indexOf('?');
@@ -70,8 +126,65 @@ export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
   } catch (err) {
     redis.disconnect();
     const reason = err instanceof Error ? err.message : String(err);
+    const target = parseRedisTarget(url);
     throw new RedisUnavailableError(
-      `Cannot reach Redis at ${redactRedisUrl(url)} (${reason}). Start Redis (e.g. \`redis-server\`) or set REDIS_URL.`,
+      target.kind === 'sentinel'
+        ? `Cannot reach the Redis primary "${target.name}" through the sentinels at ${redactRedisUrl(url)} (${reason}). Check that the sentinels run and monitor "${target.name}" (REDIS_SENTINELS and REDIS_SENTINEL_NAME, or REDIS_URL).`
+        : `Cannot reach Redis at ${redactRedisUrl(url)} (${reason}). Start Redis (e.g. \`redis-server\`) or set REDIS_URL.`,
     );
   }
+}
+
+/** What {@link waitForReplicas} found. */
+export interface ReplicaWait {
+  /** Replicas that confirmed holding every write this connection had sent before the call. */
+  acknowledged: number;
+  /** Replicas connected to the primary when asked (0 on a single Redis: nothing to wait for). */
+  connected: number;
+  /** At least `replicas` confirmed: a failover to any of them keeps the writes. */
+  durable: boolean;
+}
+
+export interface ReplicaWaitOptions {
+  /** Replicas that must confirm. @defaultValue 1 */
+  replicas?: number;
+  /**
+   * Longest wait, in ms. `WAIT` blocks the connection it is sent on until then: other commands on
+   * that connection queue behind it (a LAN round trip when replicas are healthy). @defaultValue 1000
+   */
+  timeoutMs?: number;
+  /** How long a count of connected replicas is reused before `INFO replication` is asked again, in ms. @defaultValue 1000 */
+  replicaCountTtlMs?: number;
+}
+
+const replicaCounts = new WeakMap<Redis, { at: number; connected: number }>();
+
+async function connectedReplicas(redis: Redis, ttlMs: number): Promise<number> {
+  const cached = replicaCounts.get(redis);
+  if (cached && Date.now() - cached.at < ttlMs) return cached.connected;
+  const info = await redis.info('replication');
+  const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+  replicaCounts.set(redis, { at: Date.now(), connected });
+  return connected;
+}
+
+/**
+ * Makes the writes this connection has sent so far survive a failover: `WAIT n timeoutMs` until `n`
+ * replicas hold them. Redis replicates asynchronously, so without it a primary that dies right after
+ * acknowledging a write may take the write with it, and Sentinel promotes a replica that never saw it.
+ * Call it after a write that must not be lost before acting on it (an intent before a create).
+ *
+ * On a single Redis (no replica connected) it returns at once with `durable: false` instead of
+ * blocking for `timeoutMs`; so does it when the replicas are gone (right after a failover the new
+ * primary has none until they re-attach). Where a write must be durable on one machine too, that is the
+ * AOF's job (`appendfsync always`, or `WAITAOF` on Redis ≥ 7.2).
+ */
+export async function waitForReplicas(redis: Redis, options: ReplicaWaitOptions = {}): Promise<ReplicaWait> {
+  const wanted = Math.max(1, options.replicas ?? 1);
+  const connected = await connectedReplicas(redis, options.replicaCountTtlMs ?? 1000);
+  if (connected === 0) return { acknowledged: 0, connected, durable: false };
+  const acknowledged = Number(
+    await redis.call('WAIT', Math.min(wanted, connected), options.timeoutMs ?? 1000),
+  );
+  return { acknowledged, connected, durable: acknowledged >= wanted };
 }

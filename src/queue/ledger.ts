@@ -369,6 +369,15 @@ export class ImportLedger {
     return this.transition(importId, line, RowState.Pending, [RowState.DeadLettered], undefined);
   }
 
+  /**
+   * Created → Pending, when `verify --repair` found the row's lead gone from Pipedrive: the row counts
+   * as pending again (`created` goes down by one), and a re-run of the import re-adds its job (the
+   * producer re-adds rows that are Pending without a job). Its old outcome stays until the new one.
+   */
+  async recordLeadMissing(importId: string, line: number): Promise<TransitionResult> {
+    return this.transition(importId, line, RowState.Pending, [RowState.Created], undefined);
+  }
+
   /** Pending → Cancelled (the row's job was removed before it ran). */
   async recordCancelled(importId: string, line: number): Promise<TransitionResult> {
     return this.transition(importId, line, RowState.Cancelled, [RowState.Pending], undefined);

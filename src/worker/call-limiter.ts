@@ -80,12 +80,41 @@ export function minTimeFor(limitPer2s: number, margin: number): number {
  * 36.3. bottleneck defines its Lua scripts as commands named `init`, `done`, `free`…, so it gets
  * its own client (a `duplicate()` of ours) rather than decorating the shared one.
  */
+/** Bottleneck's own Lua error codes, which it answers by re-creating its state in Redis. */
+const BOTTLENECK_CODES = /^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)$/;
+
+/**
+ * Bottleneck 2.19.5 recognises `SETTINGS_KEY_NOT_FOUND` and `UNKNOWN_CLIENT` by the exact error
+ * message and then re-creates its settings or re-registers the client. Redis 7 prefixes a Lua
+ * script's error reply with `ERR `, so without this it never does: once its keys expire after
+ * idling (`timeout`) or are lost with Redis's last writes, every call through the limiter fails.
+ * Its scripts' callbacks pass through `__scriptArgs__`; the message is given back as Bottleneck
+ * expects it there.
+ */
+function recogniseBottleneckErrors(connection: Bottleneck.IORedisConnection): void {
+  type ScriptArgs = (
+    name: string,
+    id: string,
+    args: unknown[],
+    cb: (err: Error | null, replies: unknown) => void,
+  ) => unknown[];
+  const internals = connection as unknown as { __scriptArgs__: ScriptArgs };
+  const original = internals.__scriptArgs__.bind(connection);
+  internals.__scriptArgs__ = (name, id, args, cb) =>
+    original(name, id, args, (err, replies) => {
+      const code = err ? BOTTLENECK_CODES.exec(err.message) : null;
+      if (err && code) err.message = code[1] as string;
+      cb(err, replies);
+    });
+}
+
 export async function createCallLimiter(options: CallLimiterOptions): Promise<CallLimiter> {
   const connection = new Bottleneck.IORedisConnection({
     client: options.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false }),
     Redis: Redis as unknown as NonNullable<Bottleneck.IORedisConnectionOptions['Redis']>,
   });
   connection.on('error', (err) => options.onError?.(err));
+  recogniseBottleneckErrors(connection);
   let limit = options.burstLimit;
   const searchLimit = options.searchLimit ?? SEARCH_BURST_PER_2S;
   const common = {

@@ -64,3 +64,76 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig: where Redis is', () => {
+  it('keeps a plain REDIS_URL as it is', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://:pw@redis.internal:6380/2' }).redisUrl).toBe(
+      'redis://:pw@redis.internal:6380/2',
+    );
+  });
+
+  it('builds one redis+sentinel:// URL from REDIS_SENTINELS and REDIS_SENTINEL_NAME (port 26379 when left out)', () => {
+    const config = loadConfig({
+      REDIS_SENTINELS: ' 10.0.0.1:26380, 10.0.0.2 ,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'mymaster',
+      REDIS_SENTINEL_PASSWORD: 's3cret&=',
+    });
+    expect(config.redisUrl).toBe(
+      'redis+sentinel://10.0.0.1:26380,10.0.0.2:26379,[::1]:26381/mymaster?sentinelPassword=s3cret%26%3D',
+    );
+  });
+
+  it('reads a redis+sentinel:// REDIS_URL with the primary password and db, and adds REDIS_SENTINEL_PASSWORD', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis+sentinel://:p%40ss@s1:26379,s2:26379/mymaster?db=3',
+      REDIS_SENTINEL_PASSWORD: 'sp',
+    });
+    expect(config.redisUrl).toBe('redis+sentinel://:p%40ss@s1:26379,s2:26379/mymaster/3?sentinelPassword=sp');
+    expect(loadConfig({ REDIS_URL: 'REDIS+SENTINEL://s1/m/1' }).redisUrl).toBe(
+      'redis+sentinel://s1:26379/m/1',
+    );
+  });
+
+  it.each([
+    [{ REDIS_SENTINELS: 's1:26379' }, /REDIS_SENTINEL_NAME .*is not set/],
+    [{ REDIS_SENTINEL_NAME: 'mymaster' }, /REDIS_SENTINELS is not set/],
+    [
+      { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_URL: 'redis://x' },
+      /REDIS_URL and REDIS_SENTINELS both say where Redis is/,
+    ],
+    [
+      { REDIS_SENTINELS: 's1:99999', REDIS_SENTINEL_NAME: 'm' },
+      /REDIS_SENTINELS: "s1:99999" is not a sentinel address/,
+    ],
+    [
+      { REDIS_URL: 'redis+sentinel://user:pw-host:26379/m' },
+      /REDIS_URL: sentinel 1 of the host list is not a sentinel address/,
+    ],
+    [{ REDIS_SENTINELS: ',', REDIS_SENTINEL_NAME: 'm' }, /REDIS_SENTINELS must list at least one sentinel/],
+    [{ REDIS_URL: 'redis+sentinel://s1:26379' }, /REDIS_URL must name the master group/],
+    [{ REDIS_URL: 'redis+sentinel://s1:26379/m?password=x' }, /REDIS_URL: unknown parameter "password"/],
+    [{ REDIS_URL: 'redis+sentinel://s1:26379/m/x' }, /REDIS_URL: the database must be a whole number/],
+    [{ REDIS_URL: 'rediss+sentinel://s1:26379/m' }, /TLS to Sentinel .* is not supported/],
+    [{ REDIS_SENTINEL_PASSWORD: 'x' }, /REDIS_SENTINEL_PASSWORD is set but no Sentinel is configured/],
+    [{ REDIS_URL: 'redis+sentinel://s1/m?sentinelPassword=a', REDIS_SENTINEL_PASSWORD: 'b' }, /given twice/],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never puts a Redis password in an error message', () => {
+    for (const env of [
+      { REDIS_URL: 'redis+sentinel://:primary-secret@s1:26379/m?sentinelPassword=sentinel-secret&x=1' },
+      { REDIS_URL: 'redis+sentinel://:primary-secret@s1:bad/m' },
+      { REDIS_URL: 'redis+sentinel://user:primary-secret:26379/m' },
+      { REDIS_URL: 'redis://redis', REDIS_SENTINEL_PASSWORD: 'sentinel-secret' },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      try {
+        loadConfig(env);
+      } catch (err) {
+        expect(String(err)).not.toMatch(/primary-secret|sentinel-secret/);
+      }
+    }
+  });
+});

@@ -104,4 +104,25 @@ describe('ImportLedger', () => {
       reason: 'not an email',
     });
   });
+
+  it('puts a created row whose lead is gone back to pending (verify --repair), once, and the rows still add up', async () => {
+    const { ledger } = await newImport();
+    await ledger.markEnqueued('imp1', [2, 3]);
+    await ledger.recordCreated('imp1', 2, { leadId: 'L2', personId: 7 });
+    await ledger.setCounters('imp1', { rows: 2 });
+
+    expect(await ledger.recordLeadMissing('imp1', 2)).toEqual({ applied: true, previous: RowState.Created });
+    // Twice, or on a row that was never created: refused, nothing moves.
+    expect(await ledger.recordLeadMissing('imp1', 2)).toEqual({ applied: false, previous: RowState.Pending });
+    expect((await ledger.recordLeadMissing('imp1', 3)).applied).toBe(false);
+    const r = (await ledger.getImport('imp1'))!;
+    expect(r).toMatchObject({ rows: 2, enqueued: 2, created: 0, pending: 2 });
+    expect(r.created + r.rejected + r.deadLettered + r.cancelled + r.pending).toBe(r.rows);
+    expect((await ledger.outcomes('imp1', [2]))[0]).toEqual({ state: 'pending' });
+
+    // Created again by a re-run: counted once more, with the new lead.
+    expect((await ledger.recordCreated('imp1', 2, { leadId: 'L2b', personId: 7 })).applied).toBe(true);
+    expect(await ledger.getImport('imp1')).toMatchObject({ created: 1, pending: 1 });
+    expect((await ledger.outcomes('imp1', [2]))[0]).toMatchObject({ state: 'created', leadId: 'L2b' });
+  });
 });

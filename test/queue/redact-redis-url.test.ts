@@ -20,6 +20,17 @@ describe('redactRedisUrl', () => {
     ],
     [`redis://redis.internal?Password=${SECRET}`, 'redis://redis.internal?Password=***'],
     [`/run/redis.sock?password=${SECRET}`, '/run/redis.sock?password=***'],
+    // Sentinel: `new URL()` cannot read a host list, so these are redacted by hand.
+    [
+      `redis+sentinel://:${SECRET}@10.0.0.1:26379,10.0.0.2:26379/mymaster?db=2&sentinelPassword=${SECRET}`,
+      'redis+sentinel://:***@10.0.0.1:26379,10.0.0.2:26379/mymaster?db=2&sentinelPassword=***',
+    ],
+    [
+      `redis+sentinel://app:${SECRET}@[::1]:26379/mymaster/1`,
+      'redis+sentinel://app:***@[::1]:26379/mymaster/1',
+    ],
+    [`REDIS+SENTINEL://a:b@c@s1/m`, 'REDIS+SENTINEL://a:***@s1/m'],
+    ['redis+sentinel://s1:26379,s2/mymaster', 'redis+sentinel://s1:26379,s2/mymaster'],
     ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
   ])('%s → %s', (url, shown) => {
     expect(redactRedisUrl(url)).toBe(shown);

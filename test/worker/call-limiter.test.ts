@@ -67,4 +67,20 @@ describe('createCallLimiter', () => {
       await limiter.close();
     }
   });
+
+  it("keeps working when its state in Redis is gone (expired after idling, or lost with Redis's last writes)", async () => {
+    const id = uniquePrefix('lim');
+    const limiter = await createCallLimiter({ redis, id, burstLimit: 1000, margin: 1 });
+    try {
+      await limiter.schedule('call', async () => undefined);
+      // What a 10-minute idle expiry or a Redis rollback leaves: no bottleneck keys for this id.
+      const keys = await redis.keys(`b_${id}-*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      await expect(limiter.schedule('call', async () => 'ran')).resolves.toBe('ran');
+      await expect(limiter.schedule('search', async () => 'ran')).resolves.toBe('ran');
+    } finally {
+      await limiter.close();
+    }
+  });
 });
