@@ -73,6 +73,7 @@ Examples:
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,
         prefix: ctx.prefix,
+        connection: plan.connection,
         pipedrive: clientOptionsForConnection(connection),
         plan: connection.plan,
         auth: connection.auth,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type AuthKind, burstLimitPer2s, type Plan } from '../config/config.js';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
 import { isRateLimitError } from '../pipedrive/errors.js';
@@ -37,6 +38,11 @@ async function currentUserAfterBurst(api: PipedriveClient) {
 export interface GuardedPipedriveOptions {
   redis: Redis;
   prefix: string;
+  /**
+   * The connection whose workers share these calls: its 429 pause and its counters, never another
+   * company's. @defaultValue `default`
+   */
+  connection?: string;
   pipedrive: Omit<PipedriveClientOptions, 'onResponse'>;
   plan: Plan;
   auth: AuthKind;
@@ -71,10 +77,11 @@ export interface GuardedPipedrive {
  */
 export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Promise<GuardedPipedrive> {
   const metrics = new MetricsRecorder(options.redis, options.prefix);
+  const counters = metrics.connection(options.connection ?? DEFAULT_CONNECTION);
   const api = new PipedriveClient({
     ...options.pipedrive,
     onResponse: (e) =>
-      metrics.recordCall(e.operation, e.status, e.durationMs, e.status === 429 ? 0 : e.tokenCost),
+      counters.recordCall(e.operation, e.status, e.durationMs, e.status === 429 ? 0 : e.tokenCost),
   });
   let limiter: CallLimiter | undefined;
   try {
@@ -85,6 +92,7 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
       redis: options.redis,
       prefix: options.prefix,
       companyKey: `c${me.company_id}`,
+      connection: options.connection ?? DEFAULT_CONNECTION,
       dailyTokens: options.dailyTokens,
       reserve: options.budgetReserve ?? 0.1,
       resetOffsetMs: parseResetUtc(options.budgetResetUtc ?? '00:00'),
