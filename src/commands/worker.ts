@@ -65,10 +65,17 @@ Tuning (mostly for tests and benchmarks):
   --cache-freshness-ms MS      trust a listed contact cache this long                 [60000]
   --control-poll-ms MS         look at the shared control flags this often             [2000]
   --heartbeat-interval-ms MS   heartbeat period (the dashboard's /healthz)             [5000]
+  --intent-replicas N          replicas that must hold a create's intent before it is sent
+                               (WAIT; Redis with failover) [REDIS_INTENT_REPLICAS, 1 with a
+                               Sentinel URL, else 0]
+  --intent-durability MODE     auto: WAITAOF before each create where Redis has it (≥ 7.2);
+                               off: never wait (the Redis epoch still catches a lost intent)
+                               [REDIS_INTENT_DURABILITY, auto]
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or the three
 PIPEDRIVE_OAUTH_* variables), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS,
-PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL;
+PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL,
+REDIS_INTENT_REPLICAS, REDIS_INTENT_DURABILITY;
 or PIPEDRIVE_CONNECTIONS_FILE (then the PIPEDRIVE_* variables are not read). A token in a file
 (api_token_file) can be rotated with SIGHUP; one in a variable needs a restart.
 
@@ -95,6 +102,7 @@ const NUMBER_FLAGS = [
   'cache-freshness-ms',
   'control-poll-ms',
   'heartbeat-interval-ms',
+  'intent-replicas',
 ] as const;
 
 function numberFlag(
@@ -185,6 +193,14 @@ export interface WorkerPlan {
   config: Config;
 }
 
+function intentDurabilityFlag(args: ParsedArgs): 'auto' | 'off' | undefined {
+  const raw = args.values['intent-durability'];
+  if (raw === undefined) return undefined;
+  if (raw !== 'auto' && raw !== 'off')
+    throw new UsageError(`--intent-durability must be auto or off, got "${String(raw)}".`);
+  return raw;
+}
+
 /** Turns flags and the environment into what the worker runs (exported for tests). */
 export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string | undefined>): WorkerPlan {
   const config = loadConfig(env);
@@ -221,6 +237,8 @@ export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string 
     warmCache: (warm as WarmCacheMode | undefined) ?? 'auto',
     rateLimit: args.values['no-rate-limit'] !== true,
     retry,
+    intentReplicas: numberFlag(args, 'intent-replicas', { max: 16 }) ?? config.worker.intentReplicas,
+    intentDurability: intentDurabilityFlag(args) ?? config.worker.intentDurability,
   };
   if (margin !== undefined) options.rateLimitMargin = margin;
   const plain: [string, keyof WorkerProcessOptions][] = [
@@ -279,6 +297,7 @@ export const command: Command = {
     'warm-cache': { type: 'string' },
     'budget-reset-utc': { type: 'string' },
     'no-rate-limit': { type: 'boolean' },
+    'intent-durability': { type: 'string' },
   },
   async run(args, io) {
     const plan = workerPlanFromArgs(args, io.env);

@@ -72,6 +72,13 @@ export interface Config {
   readonly worker: {
     /** Jobs processed at once by one worker process. @defaultValue 8 */
     readonly concurrency: number;
+    /**
+     * Replicas that must hold an intent before its create is sent (`REDIS_INTENT_REPLICAS`).
+     * @defaultValue 1 with a Sentinel URL, else 0
+     */
+    readonly intentReplicas: number;
+    /** `auto` (WAITAOF where the server has it, WAIT for replicas) or `off` (`REDIS_INTENT_DURABILITY`). @defaultValue `auto` */
+    readonly intentDurability: 'auto' | 'off';
   };
   readonly logLevel: string;
   readonly dashboard: {
@@ -234,14 +241,24 @@ export function loadConfig(env: Env = process.env): Config {
       `REDIS_PREFIX must not contain ":" (BullMQ uses it as a separator), got "${redisPrefix}".`,
     );
   }
+  const redisUrl = readRedisUrl(env);
   const config: Config = {
-    redisUrl: readRedisUrl(env),
+    redisUrl,
     redisPrefix,
     connections,
     connectionsFile,
     defaultConnection,
     pipedrive: connections.get(defaultConnection ?? '') ?? [...connections.values()][0]!,
-    worker: { concurrency: readInt(env, 'WORKER_CONCURRENCY', 8, 1) },
+    worker: {
+      concurrency: readInt(env, 'WORKER_CONCURRENCY', 8, 1),
+      intentReplicas: readInt(
+        env,
+        'REDIS_INTENT_REPLICAS',
+        redisUrl.startsWith('redis+sentinel:') ? 1 : 0,
+        0,
+      ),
+      intentDurability: readEnum(env, 'REDIS_INTENT_DURABILITY', ['auto', 'off'] as const, 'auto'),
+    },
     logLevel: readEnum(
       env,
       'LOG_LEVEL',

@@ -159,7 +159,7 @@ export interface ReplicaWaitOptions {
 
 const replicaCounts = new WeakMap<Redis, { at: number; connected: number }>();
 
-async function connectedReplicas(redis: Redis, ttlMs: number): Promise<number> {
+export async function connectedReplicas(redis: Redis, ttlMs: number): Promise<number> {
   const cached = replicaCounts.get(redis);
   if (cached && Date.now() - cached.at < ttlMs) return cached.connected;
   const info = await redis.info('replication');

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { connectedReplicas } from './connection.js';
 
 /** Whether intents are made durable before the create they announce is sent. */
 export type IntentDurability = 'auto' | 'off';
@@ -144,7 +145,11 @@ export class DurableWrites {
       ];
       return local >= 1 && copies >= replicas ? 'durable' : 'timed-out';
     }
-    const copies = (await this.connection.call('WAIT', replicas, timeoutMs)) as number;
+    // Right after a failover (or with no replica at all) nothing can answer: waiting the full
+    // timeout on every intent would only slow the creates the epoch covers anyway.
+    const connected = await connectedReplicas(this.connection, 1000);
+    if (connected === 0) return 'timed-out';
+    const copies = (await this.connection.call('WAIT', Math.min(replicas, connected), timeoutMs)) as number;
     return copies >= replicas ? 'durable' : 'timed-out';
   }
 }

@@ -252,6 +252,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       );
       if (transition.fenced)
         throw new RowLeaseLostError('The row lease was lost before its outcome was recorded');
+      // With failover, the outcome reaches a replica before the job completes: a promoted replica
+      // that had the completion but not the outcome would hold a pending row without a job.
+      if (transition.applied) await deps.durable.makeDurable();
       tokensRecorded = transition.applied;
       if (transition.applied) {
         metrics.recordOutcome('created');

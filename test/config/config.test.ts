@@ -66,6 +66,19 @@ describe('loadConfig', () => {
 });
 
 describe('loadConfig: where Redis is', () => {
+  it('waits for one replica before the first create only when Redis is reached through Sentinel, unless told otherwise', () => {
+    expect(loadConfig({}).worker).toMatchObject({ intentReplicas: 0, intentDurability: 'auto' });
+    const sentinel = { REDIS_SENTINELS: '10.0.0.1', REDIS_SENTINEL_NAME: 'mymaster' };
+    expect(loadConfig(sentinel).worker.intentReplicas).toBe(1);
+    expect(loadConfig({ ...sentinel, REDIS_INTENT_REPLICAS: '0' }).worker.intentReplicas).toBe(0);
+    expect(loadConfig({ REDIS_INTENT_REPLICAS: '2', REDIS_INTENT_DURABILITY: 'off' }).worker).toMatchObject({
+      intentReplicas: 2,
+      intentDurability: 'off',
+    });
+    expect(() => loadConfig({ REDIS_INTENT_DURABILITY: 'sometimes' })).toThrow(/REDIS_INTENT_DURABILITY/);
+    expect(() => loadConfig({ REDIS_INTENT_REPLICAS: '-1' })).toThrow(/REDIS_INTENT_REPLICAS/);
+  });
+
   it('keeps a plain REDIS_URL as it is', () => {
     expect(loadConfig({ REDIS_URL: 'redis://:pw@redis.internal:6380/2' }).redisUrl).toBe(
       'redis://:pw@redis.internal:6380/2',
