@@ -87,7 +87,7 @@ export interface LeadWorkerOptions {
    * changed (`updated_since`, 10 tokens) before creating. @defaultValue 60000
    */
   cacheFreshnessMs?: number;
-  /** Clock skew allowed between us and Pipedrive when listing `updated_since` (ms). @defaultValue 300000 */
+  /** Clock skew allowed between us and Pipedrive when listing `updated_since` (ms). @defaultValue 60000 */
   clockSkewMs?: number;
   /** Heartbeat period (ms). @defaultValue 5000 */
   heartbeatIntervalMs?: number;
