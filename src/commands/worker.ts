@@ -179,6 +179,7 @@ export function connectionsToServe(
     dailyTokens: connection.dailyTokens,
     budgetReserve: overrides.budgetReserve ?? connection.budgetReserve,
     budgetResetUtc: overrides.budgetResetUtc ?? connection.budgetResetUtc,
+    connectionsFile: config.connectionsFile,
   }));
   return { connections, served, missing };
 }

@@ -65,6 +65,8 @@ export interface WorkerConnection {
   budgetReserve?: number;
   /** When Pipedrive's budget day starts, `HH:MM` UTC. @defaultValue `00:00` */
   budgetResetUtc?: string;
+  /** The connections file that defines it; without one, the `PIPEDRIVE_*` variables do (what a 401 tells the operator to fix). */
+  connectionsFile?: string;
 }
 
 /**
@@ -253,6 +255,7 @@ export class ConnectionWorker {
       redis,
       prefix,
       connection: connection.name,
+      connectionsFile: connection.connectionsFile,
       queue: this.queue,
       governor: () => this.governor,
       locks: shared.locks,

@@ -38,6 +38,8 @@ export interface ProcessingControlOptions {
    * queue, so one company's block or budget wait never stops another's rows. @defaultValue `default`
    */
   connection?: string;
+  /** The connections file that defines the connection, if any: a 401 tells the operator to fix its entry there. */
+  connectionsFile?: string | undefined;
   /** The connection's lead queue. */
   queue: Queue;
   /** Known once the startup probe has named the company. */
@@ -137,7 +139,7 @@ export class ProcessingControl {
     const wasBlocked = this.locallyBlocked;
     this.locallyBlocked = true;
     if (!wasBlocked) await this.options.onLocalBlock(true);
-    const reason = blockReason(this.connection, kind);
+    const reason = blockReason(this.connection, kind, this.options.connectionsFile);
     const control = this.controlKey;
     const first = await this.redis.hsetnx(control, 'blockedReason', reason);
     await this.redis.hset(control, { blockedKind: 'auth', blockedAt: Date.now() });
@@ -256,14 +258,15 @@ export class ProcessingControl {
 
 /**
  * Why a connection is blocked, for `status`, the imports page and the one fatal log line. `default` without a
- * connections file keeps the words today's operators know; a named connection says which company and how its
- * workers pick up a fixed token (SIGHUP re-reads the connections file and the files it names).
+ * connections file keeps the words today's operators know; a named connection (or `default` defined in a
+ * connections file) says which company and how its workers pick up a fixed token (SIGHUP re-reads the
+ * connections file and the files it names).
  */
-export function blockReason(connection: string, kind: 'auth' | 'payment'): string {
+export function blockReason(connection: string, kind: 'auth' | 'payment', connectionsFile?: string): string {
   if (kind === 'payment') {
     return `Pipedrive says the company account${connection === DEFAULT_CONNECTION ? '' : ` of connection "${connection}"`} is not open (402: trial over or unpaid). Processing resumes once the account works again.`;
   }
-  return connection === DEFAULT_CONNECTION
+  return connection === DEFAULT_CONNECTION && connectionsFile === undefined
     ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
-    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token its connections-file entry names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
 }

@@ -458,6 +458,32 @@ describe('the connections a worker serves', () => {
     expect(options).toMatchObject({ connection: 'default', plan: 'premium', budgetReserve: 0.3 });
   });
 
+  it("a rejected token names what to fix: the variable without a file, the file's entry with one (default too)", async () => {
+    const { workerPlanFromArgs } = await import('../../src/commands/worker.js');
+    const { blockReason } = await import('../../src/worker/processing-control.js');
+    const path = file(
+      'connections.yaml',
+      `connections:\n  default:\n    base_url: https://old.pipedrive.com\n    api_token_env: OLD_TOKEN\n`,
+    );
+    const [fromFile] = workerPlanFromArgs(
+      { values: {}, positionals: [] },
+      { PIPEDRIVE_CONNECTIONS_FILE: path, OLD_TOKEN: 'old-token' },
+    ).connections;
+    expect(fromFile?.connectionsFile).toBe(path);
+    const reason = blockReason('default', 'auth', fromFile?.connectionsFile);
+    expect(reason).toContain(`Fix the token its entry in ${path} names, then send the workers SIGHUP`);
+    expect(reason).not.toContain('PIPEDRIVE_API_TOKEN');
+
+    const [fromEnv] = workerPlanFromArgs(
+      { values: {}, positionals: [] },
+      { PIPEDRIVE_BASE_URL: 'https://old.pipedrive.com', PIPEDRIVE_API_TOKEN: 'old-token' },
+    ).connections;
+    expect(fromEnv?.connectionsFile).toBeUndefined();
+    expect(blockReason('default', 'auth', fromEnv?.connectionsFile)).toContain(
+      'Set a valid PIPEDRIVE_API_TOKEN',
+    );
+  });
+
   it('serves every connection of the file, each with its own settings and credentials', async () => {
     const { workerPlanFromArgs } = await import('../../src/commands/worker.js');
     const path = file('connections.yaml', YAML);
