@@ -31,7 +31,7 @@ h1{font-size:20px;margin:4px 0 16px}
 .tile .v{font-size:18px;font-weight:600;font-variant-numeric:tabular-nums}
 .notice{background:#fff4e5;border:1px solid #f5c98a;color:#7a4100;border-radius:10px;padding:10px 14px;margin-bottom:16px}
 .notice.bad{background:#fdecea;border-color:#f1b0aa;color:#8a1f16}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:auto}
 table{border-collapse:collapse;width:100%}
 th,td{padding:10px 12px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
