@@ -36,7 +36,11 @@ function frame(id: string, title: string, desc: string, body: string, className:
 
 /** The budget burn-down's description: the same numbers the chart draws, in words. */
 export function burnDownText(b: BudgetBurnDown): string {
-  return `Spent ${formatCount(b.used)} of ${formatCount(b.limit)} tokens today, ${formatCount(b.left)} left (${formatCount(b.reserve)} of the company's ${formatCount(b.total)} kept in reserve); ${b.projection.text}; resets ${formatUtc(b.resetsAt)}.`;
+  const reserve =
+    b.reserve > 0
+      ? ` (${formatCount(b.reserve)} of the company's ${formatCount(b.total)} kept in reserve)`
+      : ' (no reserve kept)';
+  return `Spent ${formatCount(b.used)} of ${formatCount(b.limit)} tokens today, ${formatCount(b.left)} left${reserve}; ${b.projection.text}; resets ${formatUtc(b.resetsAt)}.`;
 }
 
 /**

@@ -136,7 +136,8 @@ export function projectBudget(input: {
 }
 
 function formatMinutes(minutes: number): string {
-  const m = Math.round(minutes);
+  // The window's minutes as begun: 14.5 (the current one under way) is the last 15.
+  const m = Math.ceil(minutes - 1e-9);
   return m === 1 ? 'minute' : `${m} min`;
 }
 
@@ -242,7 +243,6 @@ const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 /** The connection's state and the line that says it, most urgent first (see {@link ConnectionState}). Pure. */
 export function connectionState(s: StateInput): { state: ConnectionState; stateText: string } {
   const work = s.queued + s.active;
-  const rows = `${formatCount(work)} ${work === 1 ? 'row' : 'rows'}`;
   if (s.control.blockedReason) return { state: 'blocked', stateText: `blocked: ${s.control.blockedReason}` };
   if (s.queuePaused) {
     return { state: 'paused', stateText: 'paused: no worker starts new rows until `lead-importer resume`' };
@@ -262,26 +262,26 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
   if (waitUntil && waitUntil > s.now) {
     return {
       state: 'budget-spent',
-      stateText: `budget spent: ${rows} wait until ${formatUtc(waitUntil)}`,
+      stateText: `budget spent: rows wait until ${formatUtc(waitUntil)}`,
     };
   }
   if (s.budget && s.budget.left <= 0 && work > 0) {
     return {
       state: 'budget-spent',
-      stateText: `budget spent: ${rows} wait until ${formatUtc(s.budget.resetsAt)}`,
+      stateText: `budget spent: rows wait until ${formatUtc(s.budget.resetsAt)}`,
     };
   }
   if (work > 0 && s.recentLeads === 0 && s.recentTokens === 0) {
     return {
       state: 'starved',
-      stateText: `starved: ${rows} queued, nothing sent to Pipedrive in the last ${STARVED_AFTER_MINUTES} min`,
+      stateText: `starved: rows queued, nothing sent to Pipedrive in the last ${STARVED_AFTER_MINUTES} min`,
     };
   }
   if (work > 0 || s.recentLeads > 0) {
     const rate = s.leadsPerMinute.toLocaleString('en-US', { maximumFractionDigits: 1 });
     return {
       state: 'running',
-      stateText: `running: ${rate} leads/min over the last ${STARVED_AFTER_MINUTES} min, ${rows} to go`,
+      stateText: `running: ${rate} leads/min over the last ${STARVED_AFTER_MINUTES} min`,
     };
   }
   return { state: 'idle', stateText: 'idle: nothing queued' };

@@ -86,6 +86,8 @@ describe('the burn-down chart', () => {
     expect(spent.projection.verdict).toBe('spent');
     expect(burnDownSvg('y', 'acme', spent, now)).not.toContain('class="projection"');
     expect(burnDownText(spent)).toContain('0 left');
+    // A budget without a reserve says so rather than "0 of the company's … kept".
+    expect(burnDownText({ ...spent, reserve: 0, total: spent.limit })).toContain('0 left (no reserve kept);');
   });
 });
 
@@ -122,7 +124,7 @@ describe('connection cards', () => {
   const card = (over: Partial<ConnectionActivity>): ConnectionActivity => ({
     connection: 'acme',
     state: 'running',
-    stateText: 'running: 6 leads/min over the last 5 min, 40 rows to go',
+    stateText: 'running: 6 leads/min over the last 5 min',
     queued: 38,
     active: 2,
     budget: burnDown(12_000, 200),
@@ -135,9 +137,7 @@ describe('connection cards', () => {
     expect(html).toContain('data-connection="acme"');
     expect(html).toContain('<span class="badge c-running" data-state="running">running</span>');
     expect(html).toContain('data-verdict="runs-out">runs out ≈ 13:15 UTC</span>');
-    expect(html).toContain(
-      'running: 6 leads/min over the last 5 min, 40 rows to go · 38 queued, 2 in flight',
-    );
+    expect(html).toContain('running: 6 leads/min over the last 5 min · 38 queued, 2 in flight');
     expect(html.match(/<svg /g)).toHaveLength(2);
     expect(html).toContain('<figcaption>180 leads created in the last hour');
     const none = connectionCardsHtml([card({ budget: null, state: 'idle', stateText: 'idle' })], now, true);
