@@ -72,6 +72,9 @@ export class MetricsRecorder implements ConnectionMetrics {
   /** Per-minute hashes written since the last flush: each gets its expiry renewed once per flush. */
   private expiring = new Set<string>();
   private readonly now: () => number;
+  private minute = Number.NaN;
+  private hour = '';
+  private minuteField = '';
 
   constructor(
     private readonly redis: Redis,
@@ -151,9 +154,15 @@ export class MetricsRecorder implements ConnectionMetrics {
 
   /** Counts `value` in this minute's field of the connection's per-minute hash (flushed with the rest). */
   private addPerMinute(connection: string, what: 'leads' | 'tokens', value: number): void {
-    const at = this.now();
-    const key = this.keys.connectionRate(connection, rateHour(at));
-    this.add(key, `${what}|${rateMinute(at)}`, value);
+    const minute = Math.floor(this.now() / 60_000);
+    // The hour's key and the minute's field, worked out once a minute rather than once a lead.
+    if (minute !== this.minute) {
+      this.minute = minute;
+      this.hour = rateHour(minute * 60_000);
+      this.minuteField = rateMinute(minute * 60_000);
+    }
+    const key = this.keys.connectionRate(connection, this.hour);
+    this.add(key, `${what}|${this.minuteField}`, value);
     this.expiring.add(key);
   }
 
