@@ -277,7 +277,7 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
       stateText: `starved: rows queued, nothing sent to Pipedrive in the last ${STARVED_AFTER_MINUTES} min`,
     };
   }
-  if (work > 0 || s.recentLeads > 0) {
+  if (work > 0) {
     const rate = s.leadsPerMinute.toLocaleString('en-US', { maximumFractionDigits: 1 });
     return {
       state: 'running',

@@ -198,6 +198,8 @@ describe('connectionState: what holds a connection back, in words', () => {
       state: 'running',
       stateText: 'running: 6.3 leads/min over the last 5 min',
     });
+    // Done: idle, however busy the last minutes were.
+    expect(state({ queued: 0, active: 0 }).state).toBe('idle');
     expect(state({ queued: 0, active: 0, recentLeads: 0, recentTokens: 0 })).toEqual({
       state: 'idle',
       stateText: 'idle: nothing queued',
