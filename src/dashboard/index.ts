@@ -277,8 +277,10 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   });
   app.get('/', async (req, res) => {
     const filter = connectionFilter(req);
-    const overview = await readOverview(ctx, workerFreshMs, undefined, filter);
-    const activity = await readConnectionActivity(ctx, shownConnections(filter), overview.generatedAt);
+    const [overview, activity] = await Promise.all([
+      readOverview(ctx, workerFreshMs, undefined, filter),
+      readConnectionActivity(ctx, shownConnections(filter)),
+    ]);
     const nonce = page(res);
     res.send(renderImportsPage(overview, nonce, activity));
   });
