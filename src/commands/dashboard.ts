@@ -11,7 +11,9 @@ export const command: Command = {
   help: `Usage: lead-importer dashboard [--port 3000] [--host 127.0.0.1]
 
 Serves, until Ctrl-C:
-  /           imports: state, progress, counts, tokens, budget left, ETA (refreshes itself)
+  /           imports by connection: each company's state, budget burn-down and leads per
+              minute as charts; each import's progress, counts, tokens, ETA (refreshes itself)
+  /api/connections   the per-company figures as JSON ([?connection=NAME])
   /queues     bull-board for lead-import and lead-import-dlq
   /metrics    Prometheus metrics, summed over every worker process (read from Redis)
   /healthz    200 when Redis answers and a worker was seen in the last 30 s, else 503

@@ -1,21 +1,13 @@
+import type { ConnectionActivity, ConnectionState } from '../ops/connection-activity.js';
 import { formatDuration } from '../ops/eta.js';
 import { formatCount, formatUtc } from '../ops/format.js';
 import type { ImportStatus } from '../ops/status.js';
 import type { LastVerification } from '../ops/verify.js';
+import { burnDownSvg, burnDownText, leadsPerMinuteSvg, leadsPerMinuteText } from './charts.js';
+import { esc } from './escape.js';
 import type { ImportDetail, Overview } from './overview.js';
 
-/**
- * Escapes text for HTML element content and quoted attributes. Every value a page prints goes through it, numbers
- * too: file names and errors are user input, and what Redis holds is only as typed as whoever wrote it.
- */
-export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+export { esc };
 
 /** A time for the page; an entry whose time is not a number (edited by hand) shows what it holds instead of failing. */
 function safeUtc(ms: unknown): string {
@@ -39,7 +31,7 @@ h1{font-size:20px;margin:4px 0 16px}
 .tile .v{font-size:18px;font-weight:600;font-variant-numeric:tabular-nums}
 .notice{background:#fff4e5;border:1px solid #f5c98a;color:#7a4100;border-radius:10px;padding:10px 14px;margin-bottom:16px}
 .notice.bad{background:#fdecea;border-color:#f1b0aa;color:#8a1f16}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:auto}
 table{border-collapse:collapse;width:100%}
 th,td{padding:10px 12px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
@@ -72,6 +64,37 @@ footer{color:var(--muted);font-size:12px;margin-top:14px}
 nav.filters{margin:0 0 14px;color:var(--muted)}
 nav.filters a{margin-right:10px;text-decoration:none}
 nav.filters a.active{font-weight:650;color:var(--ink)}
+.conns{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:12px;margin-bottom:16px}
+.conn-card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:10px;padding:12px 14px}
+.conn-card.conn-blocked{border-left-color:var(--bad)}
+.conn-card.conn-paused,.conn-card.conn-rate-limited,.conn-card.conn-edge-backoff,.conn-card.conn-budget-spent,.conn-card.conn-starved{border-left-color:var(--warn)}
+.conn-card.conn-running{border-left-color:var(--accent)}
+.conn-head{display:flex;align-items:center;gap:8px;flex-wrap:wrap}
+.conn-head h2{margin:0;font-size:16px}
+.conn-state{margin:6px 0 8px;color:var(--muted);font-size:13px}
+.c-blocked,.v-spent{background:#fdecea;color:var(--bad)}
+.c-paused,.c-rate-limited,.c-edge-backoff,.c-budget-spent,.c-starved,.v-runs-out{background:#fff1dc;color:var(--warn)}
+.c-running{background:#e8f0fe;color:#1f57c3}
+.c-idle{background:#eef0f3;color:var(--idle)}
+.v-lasts-the-day{background:#e3f5ec;color:var(--ok)}
+.charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+.charts figure{margin:0}
+.charts figcaption{color:var(--muted);font-size:12px;margin-top:2px}
+.charts .none{color:var(--muted);font-size:13px;padding:24px 0}
+svg.chart{width:100%;height:auto;display:block}
+svg.chart text{font-size:10px;fill:var(--muted);font-family:inherit}
+svg.chart .axis{stroke:#c5cbd5}
+svg.chart .grid{stroke:var(--line);stroke-dasharray:2 3}
+svg.chart .reserve{fill:#fbe3e0}
+svg.chart .limit{stroke:var(--bad);stroke-dasharray:4 3}
+svg.chart .spent{fill:none;stroke:var(--accent);stroke-width:2;stroke-linejoin:round}
+svg.chart .spent-area{fill:#2f6fed22}
+svg.chart .projection{stroke:var(--warn);stroke-width:1.5;stroke-dasharray:2 3}
+svg.chart .runs-out{fill:var(--warn)}
+svg.chart .now{stroke:#98a2b3;stroke-dasharray:1 2}
+svg.chart .bar{fill:var(--accent)}
+svg.chart .bar-now{fill:#2f6fed66}
+tr.group th{background:#f0f3f8;text-transform:none;font-size:13px;color:var(--ink);letter-spacing:0}
 `;
 
 export function layout(
@@ -166,22 +189,107 @@ function connectionFilterHtml(o: Overview): string {
   ].join(' ')}</nav>`;
 }
 
-export function renderImportsPage(o: Overview, nonce: string): string {
+const CONNECTION_STATE_LABEL: Record<ConnectionState, string> = {
+  blocked: 'blocked',
+  paused: 'paused',
+  'rate-limited': 'rate-limited (429)',
+  'edge-backoff': 'edge back-off (403)',
+  'budget-spent': 'budget spent',
+  starved: 'starved',
+  running: 'running',
+  idle: 'idle',
+};
+
+const VERDICT_LABEL = { spent: 'budget spent', 'lasts-the-day': 'budget lasts the day' } as const;
+
+/**
+ * One card per connection: its state in words, today's budget burn-down and its leads per minute over the last
+ * hour. What `/fragments/connections` serves, and what the page refreshes itself with.
+ */
+export function connectionCardsHtml(
+  activity: readonly ConnectionActivity[],
+  now: number,
+  named: boolean,
+): string {
+  return activity
+    .map((a) => {
+      const name = esc(a.connection);
+      const b = a.budget;
+      const verdict = b
+        ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
+            b.projection.verdict === 'runs-out'
+              ? b.projection.text.replace(/ at .*$/, '')
+              : VERDICT_LABEL[b.projection.verdict],
+          )}</span>`
+        : '';
+      const burn = b
+        ? `${burnDownSvg(`c-${a.connection}-burn`, a.connection, b, now)}<figcaption>${esc(burnDownText(b))}</figcaption>`
+        : `<div class="none">No budget yet: no worker has served ${name} today.</div>`;
+      const heading = named
+        ? `<a href="/?connection=${encodeURIComponent(a.connection)}">${name}</a>`
+        : 'Today';
+      return `<article class="conn-card conn-${esc(a.state)}" data-connection="${name}" aria-label="Connection ${name}">
+<div class="conn-head"><h2>${heading}</h2><span class="badge c-${esc(a.state)}" data-state="${esc(a.state)}">${esc(CONNECTION_STATE_LABEL[a.state])}</span>${verdict}</div>
+<p class="conn-state" data-field="connectionState">${esc(a.stateText)} · ${esc(formatCount(a.queued))} queued, ${esc(formatCount(a.active))} in flight</p>
+<div class="charts"><figure>${burn}</figure>
+<figure>${leadsPerMinuteSvg(`c-${a.connection}-leads`, a.connection, a.leadsPerMinute)}<figcaption>${esc(leadsPerMinuteText(a.leadsPerMinute))}</figcaption></figure></div>
+</article>`;
+    })
+    .join('\n');
+}
+
+/**
+ * The imports in the connections' order (newest first within each), and a heading row before each connection's,
+ * when the page shows several connections' imports.
+ */
+function groupedRows(o: Overview): string {
+  if (!o.showConnections || o.connection !== null)
+    return o.imports.map((s) => importRowHtml(s, o.showConnections)).join('');
+  const rank = (c: string) => {
+    const i = o.connections.indexOf(c);
+    return i === -1 ? o.connections.length : i;
+  };
+  const sorted = o.imports
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s.connection) - rank(b.s.connection) || a.i - b.i)
+    .map(({ s }) => s);
+  let last: string | null = null;
+  return sorted
+    .map((s) => {
+      const head =
+        s.connection === last
+          ? ''
+          : `<tr class="group" data-group="${esc(s.connection)}"><th colspan="12"><a href="/?connection=${encodeURIComponent(s.connection)}">${esc(s.connection)}</a></th></tr>`;
+      last = s.connection;
+      return head + importRowHtml(s, true);
+    })
+    .join('');
+}
+
+export function renderImportsPage(
+  o: Overview,
+  nonce: string,
+  activity: readonly ConnectionActivity[] = [],
+): string {
   const showConnection = o.showConnections;
   const empty =
     o.connection === null
       ? 'No imports yet. Start one with <code>lead-importer import FILE</code>.'
       : `No imports into ${esc(o.connection)} yet. Start one with <code>lead-importer import FILE --connection ${esc(o.connection)}</code>.`;
   const rows = o.imports.length
-    ? o.imports.map((s) => importRowHtml(s, showConnection)).join('')
+    ? groupedRows(o)
     : `<tr><td colspan="${showConnection ? 12 : 11}" class="empty">${empty}</td></tr>`;
-  const poll =
-    o.connection === null ? '/api/imports' : `/api/imports?connection=${encodeURIComponent(o.connection)}`;
+  const query = o.connection === null ? '' : `?connection=${encodeURIComponent(o.connection)}`;
+  const poll = `/api/imports${query}`;
+  const cards = activity.length
+    ? `<section class="conns" id="connections" data-refresh="${esc(`/fragments/connections${query}`)}" aria-label="Connections">${connectionCardsHtml(activity, o.generatedAt, showConnection)}</section>`
+    : '';
   return layout(
     o.connection === null ? 'Imports' : `Imports · ${o.connection}`,
     `<h1>Imports${o.connection === null ? '' : ` <span class="sub">into ${esc(o.connection)}</span>`}</h1>${connectionFilterHtml(o)}${noticeHtml(o.notice)}${stripHtml(o)}
+${cards}
 <div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead(showConnection)}<tbody>${rows}</tbody></table></div>
-<footer>Refreshes every 2 s · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
+<footer>Refreshes every 2 s (charts every 10 s) · Budget runs out at the rate of the last 15 min · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
     nonce,
   );
 }
@@ -337,7 +445,19 @@ async function poll(target) {
   if (target.id === 'imports') {
     const body = target.tBodies[0]; const seen = new Map([...body.rows].map((r) => [r.dataset.import, r]));
     if (data.imports.length === 0) return;
-    const rows = data.imports.map((s) => { const tr = seen.get(s.importId); if (tr) { patchRow(tr, s); return body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]'); } return row(s); });
+    // Several connections' imports: in the connections' order, each connection's under a heading row.
+    const grouped = WITH_CONNECTION && data.connection == null;
+    const rank = (c) => { const i = data.connections.indexOf(c); return i === -1 ? data.connections.length : i; };
+    const imports = grouped ? data.imports.map((s, i) => [s, i]).sort((a, b) => rank(a[0].connection) - rank(b[0].connection) || a[1] - b[1]).map((p) => p[0]) : data.imports;
+    const rows = []; let last = null;
+    for (const s of imports) {
+      if (grouped && s.connection !== last) {
+        rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '12' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
+        last = s.connection;
+      }
+      const tr = seen.get(s.importId);
+      if (tr) { patchRow(tr, s); rows.push(body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]')); } else rows.push(row(s));
+    }
     body.replaceChildren(...rows);
     const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
     notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
@@ -356,6 +476,19 @@ async function poll(target) {
       else if (k in data) f.textContent = fmt(data[k]);
     }
   }
+}
+// The connections' cards (state, budget burn-down, leads per minute): SVG written on the server, escaped there as
+// on the first load; parsed as inert markup (DOMParser runs no script) and swapped in.
+const cards = document.getElementById('connections');
+if (cards) {
+  const refresh = async () => {
+    const res = await fetch(cards.dataset.refresh, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+    cards.replaceChildren(...[...doc.body.children].map((n) => document.adoptNode(n)));
+  };
+  const tick = () => refresh().catch(() => {}).finally(() => setTimeout(tick, 10000));
+  setTimeout(tick, 10000);
 }
 for (const target of document.querySelectorAll('[data-poll]')) {
   const tick = () => poll(target).catch(() => {}).finally(() => setTimeout(tick, 2000));

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { cancelImport } from '../ops/cancel.js';
+import { readConnectionActivity } from '../ops/connection-activity.js';
 import { pauseAll, resumeAll } from '../ops/control.js';
 import { retryDeadLetters } from '../ops/dead-letters.js';
 import { ImportNotFoundError } from '../ops/import-not-found-error.js';
@@ -24,11 +25,11 @@ import { connectRedis, createRedis } from '../queue/connection.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
 import { checkHealth } from './health.js';
-import { renderImportDetail, renderImportsPage } from './imports-page.js';
+import { connectionCardsHtml, renderImportDetail, renderImportsPage } from './imports-page.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
 import { createMetricsRegistry } from './metrics-registry.js';
-import { readImportDetail, readOverview } from './overview.js';
+import { readImportDetail, readOverview, servesManyCompanies } from './overview.js';
 import { BULL_BOARD_CSP, securityHeaders } from './security-headers.js';
 
 export interface DashboardOptions {
@@ -256,13 +257,32 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   app.get('/api/imports', async (req, res) => {
     res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req)));
   });
+  /** The connections a page or answer is about: the filtered one, or every configured one. */
+  const shownConnections = (filter: StatusFilter) =>
+    filter.connection === undefined ? ctx.connections : [filter.connection];
+  // Per connection: state in words, today's budget burn-down and its projection, leads per minute over the hour.
+  app.get('/api/connections', async (req, res) => {
+    const now = Date.now();
+    const connections = await readConnectionActivity(ctx, shownConnections(connectionFilter(req)), now);
+    res.json({ generatedAt: now, connections });
+  });
+  // The same as the imports page's cards, for its refresh (markup written and escaped here, like the page).
+  app.get('/fragments/connections', async (req, res) => {
+    const now = Date.now();
+    const activity = await readConnectionActivity(ctx, shownConnections(connectionFilter(req)), now);
+    res.type('html').send(connectionCardsHtml(activity, now, servesManyCompanies(ctx.connections)));
+  });
   app.get('/api/imports/:id', async (req, res) => {
     res.json(await getStatus(ctx, req.params.id));
   });
   app.get('/', async (req, res) => {
-    const overview = await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req));
+    const filter = connectionFilter(req);
+    const [overview, activity] = await Promise.all([
+      readOverview(ctx, workerFreshMs, undefined, filter),
+      readConnectionActivity(ctx, shownConnections(filter)),
+    ]);
     const nonce = page(res);
-    res.send(renderImportsPage(overview, nonce));
+    res.send(renderImportsPage(overview, nonce, activity));
   });
   app.get('/imports/:id', async (req, res) => {
     const nonce = page(res);

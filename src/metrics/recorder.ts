@@ -17,6 +17,25 @@ export type OutcomeKind =
   | 'personFilled'
   | 'organizationFilled';
 
+/**
+ * How long a connection's per-minute hash lives after its last write: a budget day (24 h) past the hour it
+ * holds, so the burn-down can read back to the start of the budget day, and no longer.
+ */
+export const RATE_TTL_MS = 26 * 60 * 60 * 1000;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/** `YYYYMMDDHH` of the UTC hour `ms` falls in: the per-minute hash it belongs to. */
+export function rateHour(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 13).replace(/[-T]/g, '');
+}
+
+/** `MM`, the minute of the hour `ms` falls in: its field in the hour's hash. */
+function rateMinute(ms: number): string {
+  return String(new Date(ms).getUTCMinutes()).padStart(2, '0');
+}
+
 /** What one connection's workers count. */
 export interface ConnectionMetrics {
   /** One Pipedrive call; `status` 0 means no HTTP response (network error or timeout). */
@@ -37,6 +56,10 @@ export interface ConnectionMetrics {
  * `latency|{operation}|{le}` (cumulative buckets, `+Inf` included), `latency_sum|{operation}`,
  * `rate_limited|{scope}`, `outcome|{kind}`.
  *
+ * The same flush adds each connection's leads created and tokens charged per minute (`connectionRate`: one hash
+ * per connection per UTC hour, expiring after {@link RATE_TTL_MS}) for the imports page's charts: two `HINCRBY`
+ * and a `PEXPIRE` per connection per flush, whatever the number of leads — no command of its own per lead.
+ *
  * The recorder's own `record…` methods count for `default`; {@link MetricsRecorder.connection}
  * gives another connection's counters.
  */
@@ -46,13 +69,22 @@ export class MetricsRecorder implements ConnectionMetrics {
   private timer: NodeJS.Timeout | undefined;
   private readonly keys: ReturnType<typeof keysFor>;
   private readonly views = new Map<string, ConnectionMetrics>();
+  /** Per-minute hashes written since the last flush: each gets its expiry renewed once per flush. */
+  private expiring = new Set<string>();
+  private readonly now: () => number;
+  private minute = Number.NaN;
+  private hour = '';
+  private minuteField = '';
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
     flushIntervalMs = 1000,
+    /** Clock of the per-minute counts, for tests. @defaultValue Date.now */
+    now: () => number = Date.now,
   ) {
     this.keys = keysFor(prefix);
+    this.now = now;
     if (flushIntervalMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => {}), flushIntervalMs);
       this.timer.unref();
@@ -67,7 +99,10 @@ export class MetricsRecorder implements ConnectionMetrics {
       view = {
         recordCall: (operation, status, durationMs, tokens) => {
           this.add(key, `calls|${operation}|${status}`, 1);
-          if (tokens) this.add(key, `tokens|${operation}`, tokens);
+          if (tokens) {
+            this.add(key, `tokens|${operation}`, tokens);
+            this.addPerMinute(name, 'tokens', tokens);
+          }
           for (const le of LATENCY_BUCKETS_MS) {
             if (durationMs <= le) this.add(key, `latency|${operation}|${le}`, 1);
           }
@@ -75,7 +110,10 @@ export class MetricsRecorder implements ConnectionMetrics {
           this.add(key, `latency_sum|${operation}`, Math.round(durationMs));
         },
         recordRateLimited: (scope) => this.add(key, `rate_limited|${scope}`, 1),
-        recordOutcome: (kind, count = 1) => this.add(key, `outcome|${kind}`, count),
+        recordOutcome: (kind, count = 1) => {
+          this.add(key, `outcome|${kind}`, count);
+          if (kind === 'created') this.addPerMinute(name, 'leads', count);
+        },
       };
       this.views.set(name, view);
     }
@@ -97,11 +135,14 @@ export class MetricsRecorder implements ConnectionMetrics {
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
+    const expiring = this.expiring;
     this.pending = new Map();
+    this.expiring = new Set();
     const multi = this.redis.multi();
     for (const [key, fields] of batch) {
       for (const [field, value] of fields) multi.hincrby(key, field, value);
     }
+    for (const key of expiring) multi.pexpire(key, RATE_TTL_MS);
     await multi.exec();
   }
 
@@ -109,6 +150,20 @@ export class MetricsRecorder implements ConnectionMetrics {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();
+  }
+
+  /** Counts `value` in this minute's field of the connection's per-minute hash (flushed with the rest). */
+  private addPerMinute(connection: string, what: 'leads' | 'tokens', value: number): void {
+    const minute = Math.floor(this.now() / 60_000);
+    // The hour's key and the minute's field, worked out once a minute rather than once a lead.
+    if (minute !== this.minute) {
+      this.minute = minute;
+      this.hour = rateHour(minute * 60_000);
+      this.minuteField = rateMinute(minute * 60_000);
+    }
+    const key = this.keys.connectionRate(connection, this.hour);
+    this.add(key, `${what}|${this.minuteField}`, value);
+    this.expiring.add(key);
   }
 
   private add(key: string, field: string, value: number): void {
@@ -129,4 +184,49 @@ export async function readMetrics(
 ): Promise<Record<string, number>> {
   const raw = await redis.hgetall(keysFor(prefix).connectionMetrics(connection));
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+}
+
+/** A connection's leads created and tokens charged per minute, oldest minute first. */
+export interface MinuteCounts {
+  /** Epoch ms of the first minute (a whole minute). */
+  from: number;
+  leads: number[];
+  tokens: number[];
+}
+
+/**
+ * Reads a connection's per-minute counts for the minutes from `fromMs` to `toMs` (both included, whole minutes):
+ * one `HGETALL` per UTC hour, sent together. Minutes nobody wrote (no worker, or older than {@link RATE_TTL_MS})
+ * count 0.
+ */
+export async function readMinuteCounts(
+  redis: Redis,
+  prefix: string,
+  connection: string,
+  fromMs: number,
+  toMs: number,
+): Promise<MinuteCounts> {
+  const keys = keysFor(prefix);
+  const from = Math.floor(fromMs / MINUTE_MS) * MINUTE_MS;
+  const to = Math.floor(toMs / MINUTE_MS) * MINUTE_MS;
+  const n = Math.max(0, (to - from) / MINUTE_MS + 1);
+  const leads = new Array<number>(n).fill(0);
+  const tokens = new Array<number>(n).fill(0);
+  const hours: number[] = [];
+  for (let h = Math.floor(from / HOUR_MS) * HOUR_MS; h <= to; h += HOUR_MS) hours.push(h);
+  const hashes = await Promise.all(
+    hours.map((h) => redis.hgetall(keys.connectionRate(connection, rateHour(h)))),
+  );
+  hours.forEach((h, i) => {
+    for (const [field, raw] of Object.entries(hashes[i] ?? {})) {
+      const match = /^(leads|tokens)\|(\d{2})$/.exec(field);
+      const value = Number(raw);
+      if (!match || !Number.isFinite(value)) continue;
+      const index = (h + Number(match[2]) * MINUTE_MS - from) / MINUTE_MS;
+      if (index < 0 || index >= n) continue;
+      const series = match[1] === 'leads' ? leads : tokens;
+      series[index] = (series[index] ?? 0) + value;
+    }
+  });
+  return { from, leads, tokens };
 }

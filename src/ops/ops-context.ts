@@ -16,6 +16,12 @@ export interface BudgetSnapshot {
   left: number;
   /** Epoch ms of the next budget reset. */
   resetsAt: number;
+  /** Tokens spent today as the workers count them (`limit − left` when the reader does not say). */
+  used?: number;
+  /** The company's daily tokens, reserve included (`limit` when the reader does not say). */
+  total?: number;
+  /** Pipedrive itself answered with a daily 429 today. */
+  exhaustedByServer?: boolean;
 }
 
 /**

@@ -125,6 +125,13 @@ export function keysFor(prefix: string) {
       connection === DEFAULT_CONNECTION
         ? `${prefix}:metrics`
         : `${prefix}:metrics:${assertConnectionName(connection)}`,
+    /**
+     * One connection's activity per minute, one hash per UTC hour (`hour` = `YYYYMMDDHH`): fields `leads|MM` (leads
+     * created) and `tokens|MM` (tokens charged) for minute `MM`, written by the metrics recorder's flush and expiring
+     * a budget day after the hour, for the imports page's charts (leads per minute, budget burn-down).
+     */
+    connectionRate: (connection: string, hour: string) =>
+      `${prefix}:rate:${assertConnectionName(connection)}:${hour}`,
     /** Worker heartbeats: sorted set of worker id by last-seen ms. */
     workers: `${prefix}:workers`,
   };

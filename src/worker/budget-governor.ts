@@ -137,6 +137,8 @@ export interface BudgetStatus {
   day: string;
   used: number;
   limit: number;
+  /** The company's daily tokens (Pipedrive's own figure once a response carried it): `limit` plus the reserve. */
+  total: number;
   /** Tokens we may still spend today (never negative). */
   left: number;
   /** Set when Pipedrive itself answered with a daily 429 today. */
@@ -281,12 +283,14 @@ export class BudgetGovernor {
       'exhaustedBy',
       'total',
     );
-    const limit = total ? Math.floor(Number(total) * (1 - this.options.reserve)) : this.limit;
+    const totalN = total ? Number(total) : this.options.dailyTokens;
+    const limit = total ? Math.floor(totalN * (1 - this.options.reserve)) : this.limit;
     const usedN = Number(used ?? 0);
     return {
       day,
       used: usedN,
       limit,
+      total: totalN,
       left: Math.max(0, limit - usedN),
       exhaustedByServer: exhaustedBy === 'server',
       nextResetAt: this.nextResetAt(),

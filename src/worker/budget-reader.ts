@@ -13,6 +13,10 @@ export interface BudgetReading {
   used: number;
   /** Epoch ms of the next budget reset. */
   resetsAt: number;
+  /** The company's daily tokens: `limit` plus the reserve kept for its other integrations. */
+  total: number;
+  /** Pipedrive itself answered with a daily 429 today (nothing more today, whatever the count says). */
+  exhaustedByServer: boolean;
 }
 
 /** Fields a worker publishes in its connection's control hash so readers can find the company's budget. */
@@ -78,5 +82,7 @@ export async function readBudget(
     left: status.exhaustedByServer ? 0 : status.left,
     used: status.used,
     resetsAt: status.nextResetAt,
+    total: status.total,
+    exhaustedByServer: status.exhaustedByServer,
   };
 }

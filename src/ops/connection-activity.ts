@@ -1,0 +1,349 @@
+import { type MinuteCounts, readMinuteCounts } from '../metrics/recorder.js';
+import { type ControlState, readControl } from '../worker/control.js';
+import { formatCount, formatUtc } from './format.js';
+import type { BudgetSnapshot, OpsContext } from './ops-context.js';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** The recent rate a projection uses: tokens charged over the last 15 minutes (the current one so far included). */
+export const PROJECTION_WINDOW_MINUTES = 15;
+/** Minutes a connection with queued rows may go without sending anything before it counts as starved. */
+export const STARVED_AFTER_MINUTES = 5;
+/** Step of the burn-down's points. */
+export const BURN_DOWN_STEP_MINUTES = 10;
+
+/**
+ * What holds a connection back, or what it is doing, most urgent first:
+ * - `blocked`: Pipedrive rejected its credentials (401); nothing runs until they are fixed;
+ * - `paused`: an operator paused the queues (`lead-importer pause`);
+ * - `rate-limited`: its calls wait after a 429 (burst, search or daily window);
+ * - `edge-backoff`: its calls wait after an edge block (an HTML 403 from Pipedrive's CDN);
+ * - `budget-spent`: today's budget is spent; rows wait for the next budget day;
+ * - `starved`: rows are queued but nothing was sent to Pipedrive for {@link STARVED_AFTER_MINUTES} minutes;
+ * - `running`: rows are being imported;
+ * - `idle`: nothing queued.
+ */
+export type ConnectionState =
+  | 'blocked'
+  | 'paused'
+  | 'rate-limited'
+  | 'edge-backoff'
+  | 'budget-spent'
+  | 'starved'
+  | 'running'
+  | 'idle';
+
+/** How long today's budget lasts at the recent rate. */
+export interface BudgetProjection {
+  /**
+   * `spent`: nothing left today; `runs-out`: the recent rate spends it before the reset (`runsOutAt`);
+   * `lasts-the-day`: it lasts until the reset at the recent rate (or nothing was spent recently).
+   */
+  verdict: 'spent' | 'runs-out' | 'lasts-the-day';
+  /** Tokens per minute over the window. */
+  tokensPerMinute: number;
+  /** The window the rate was measured over, in minutes (shorter just after the budget day began). */
+  windowMinutes: number;
+  /** Epoch ms when the budget runs out at that rate (`runs-out` only). */
+  runsOutAt: number | null;
+  /** One line for people: "runs out ≈ 14:20 UTC at 1,200 tokens/min", "lasts the day", "spent". */
+  text: string;
+}
+
+/** Today's budget of a connection's company, with how it was spent and how long it lasts. */
+export interface BudgetBurnDown {
+  /** The company's daily tokens, reserve included. */
+  total: number;
+  /** What the importer may spend (total minus the reserve for the company's other integrations). */
+  limit: number;
+  /** Tokens held back for the company's other integrations: `total − limit`. */
+  reserve: number;
+  used: number;
+  left: number;
+  /** Epoch ms the budget day began and when it resets. */
+  dayStartsAt: number;
+  resetsAt: number;
+  /**
+   * Tokens spent since the budget day began, at every {@link BURN_DOWN_STEP_MINUTES} minutes and now (last point):
+   * the importer's own charges per minute, added up, on top of what it did not record (spent by the company's
+   * other integrations as Pipedrive's headers report them, or before the per-minute record began), so the last
+   * point is `used`.
+   */
+  spent: { at: number; used: number }[];
+  projection: BudgetProjection;
+}
+
+/** Leads created per minute over the last hour, oldest minute first; the last minute is the current one, so far. */
+export interface LeadsPerMinute {
+  /** Epoch ms of the first minute. */
+  from: number;
+  counts: number[];
+  /** Leads created over the hour. */
+  total: number;
+  /** The most in one minute. */
+  peak: number;
+}
+
+/** One connection (one Pipedrive company) on the imports page and in `/api/connections`. */
+export interface ConnectionActivity {
+  connection: string;
+  state: ConnectionState;
+  /** The state in words, with what it waits for and until when. */
+  stateText: string;
+  /** Rows on the connection's queue, not yet started (waiting, delayed, prioritized, paused), and in flight. */
+  queued: number;
+  active: number;
+  /** Today's budget, or null before a worker has served the connection (nothing to show yet). */
+  budget: BudgetBurnDown | null;
+  leadsPerMinute: LeadsPerMinute;
+}
+
+/**
+ * Projects when the budget runs out from the rate of the last minutes: `left ÷ (tokens in the window ÷ the
+ * window's minutes)` from now. A rate of 0 (nothing spent recently) lasts the day; so does a run-out time at or
+ * after the reset. Pure, for tests.
+ */
+export function projectBudget(input: {
+  now: number;
+  left: number;
+  resetsAt: number;
+  /** Tokens charged in the window that ends now. */
+  windowTokens: number;
+  windowMinutes: number;
+}): BudgetProjection {
+  const { now, left, resetsAt, windowTokens, windowMinutes } = input;
+  const tokensPerMinute = windowMinutes > 0 ? windowTokens / windowMinutes : 0;
+  const rate = `${formatCount(Math.round(tokensPerMinute))} tokens/min`;
+  const base = { tokensPerMinute, windowMinutes, runsOutAt: null };
+  if (left <= 0) return { ...base, verdict: 'spent', text: `spent until ${formatUtc(resetsAt)}` };
+  if (tokensPerMinute <= 0) {
+    return {
+      ...base,
+      verdict: 'lasts-the-day',
+      text: `lasts the day (nothing spent in the last ${formatMinutes(windowMinutes)})`,
+    };
+  }
+  const runsOutAt = now + (left / tokensPerMinute) * MINUTE_MS;
+  if (runsOutAt >= resetsAt) return { ...base, verdict: 'lasts-the-day', text: `lasts the day at ${rate}` };
+  return {
+    ...base,
+    verdict: 'runs-out',
+    runsOutAt,
+    // To the nearest minute.
+    text: `runs out ≈ ${new Date(Math.round(runsOutAt / MINUTE_MS) * MINUTE_MS).toISOString().slice(11, 16)} UTC at ${rate}`,
+  };
+}
+
+function formatMinutes(minutes: number): string {
+  // The window's minutes as begun: 14.5 (the current one under way) is the last 15.
+  const m = Math.ceil(minutes - 1e-9);
+  return m === 1 ? 'minute' : `${m} min`;
+}
+
+/**
+ * The burn-down of one budget day from the per-minute token counts (`tokens`, whose first minute is `from`):
+ * cumulative tokens at every `stepMinutes` from `dayStartsAt`, and at `now`, offset so the last point is
+ * `used` (what the governor counts, which also holds what the importer did not record), never above it; and the
+ * projection from the last {@link PROJECTION_WINDOW_MINUTES} minutes. Pure, for tests.
+ */
+export function buildBurnDown(input: {
+  now: number;
+  budget: { total: number; limit: number; used: number; left: number; resetsAt: number };
+  minutes: Pick<MinuteCounts, 'from' | 'tokens'>;
+  stepMinutes?: number;
+}): BudgetBurnDown {
+  const { now, budget, minutes } = input;
+  const step = (input.stepMinutes ?? BURN_DOWN_STEP_MINUTES) * MINUTE_MS;
+  const dayStartsAt = budget.resetsAt - DAY_MS;
+  // Minutes of this budget day up to now (the current one included), as recorded.
+  const inDay = (i: number) => {
+    const at = minutes.from + i * MINUTE_MS;
+    return at >= dayStartsAt && at <= now;
+  };
+  const recorded = minutes.tokens.reduce((sum, t, i) => (inDay(i) ? sum + t : sum), 0);
+  const offset = Math.max(0, budget.used - recorded);
+  const spent: { at: number; used: number }[] = [];
+  let cumulative = offset;
+  let i = 0;
+  // Every step's point holds the tokens of the minutes before it.
+  for (let at = dayStartsAt; at < now; at += step) {
+    for (; i < minutes.tokens.length && minutes.from + i * MINUTE_MS < at; i++) {
+      if (inDay(i)) cumulative += minutes.tokens[i] ?? 0;
+    }
+    spent.push({ at, used: Math.min(cumulative, budget.used) });
+  }
+  spent.push({ at: now, used: budget.used });
+
+  const windowStart = Math.max(
+    dayStartsAt,
+    Math.floor(now / MINUTE_MS) * MINUTE_MS - (PROJECTION_WINDOW_MINUTES - 1) * MINUTE_MS,
+  );
+  let windowTokens = 0;
+  minutes.tokens.forEach((t, j) => {
+    const at = minutes.from + j * MINUTE_MS;
+    if (at >= windowStart && at <= now) windowTokens += t;
+  });
+  const windowMinutes = Math.max(1 / 60, (now - windowStart) / MINUTE_MS);
+  return {
+    total: budget.total,
+    limit: budget.limit,
+    reserve: Math.max(0, budget.total - budget.limit),
+    used: budget.used,
+    left: budget.left,
+    dayStartsAt,
+    resetsAt: budget.resetsAt,
+    spent,
+    projection: projectBudget({
+      now,
+      left: budget.left,
+      resetsAt: budget.resetsAt,
+      windowTokens,
+      windowMinutes,
+    }),
+  };
+}
+
+/** The last hour's leads per minute (60 minutes, the current one last) out of the per-minute counts. Pure. */
+export function buildLeadsPerMinute(
+  now: number,
+  minutes: Pick<MinuteCounts, 'from' | 'leads'>,
+): LeadsPerMinute {
+  const from = Math.floor(now / MINUTE_MS) * MINUTE_MS - 59 * MINUTE_MS;
+  const counts = Array.from({ length: 60 }, (_, k) => {
+    const i = (from + k * MINUTE_MS - minutes.from) / MINUTE_MS;
+    return minutes.leads[i] ?? 0;
+  });
+  return {
+    from,
+    counts,
+    total: counts.reduce((a, b) => a + b, 0),
+    peak: Math.max(0, ...counts),
+  };
+}
+
+/** What a connection's state is decided from. */
+export interface StateInput {
+  now: number;
+  control: ControlState;
+  /** The connection's queue is paused (an operator's `pause`, or the worker's own after a 401). */
+  queuePaused: boolean;
+  queued: number;
+  active: number;
+  budget: Pick<BudgetBurnDown, 'left' | 'resetsAt'> | null;
+  /** Leads created and tokens charged over the last {@link STARVED_AFTER_MINUTES} minutes. */
+  recentLeads: number;
+  recentTokens: number;
+  /** Leads per minute over the last {@link STARVED_AFTER_MINUTES} minutes, for the running line. */
+  leadsPerMinute: number;
+}
+
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+/** The connection's state and the line that says it, most urgent first (see {@link ConnectionState}). Pure. */
+export function connectionState(s: StateInput): { state: ConnectionState; stateText: string } {
+  const work = s.queued + s.active;
+  if (s.control.blockedReason) return { state: 'blocked', stateText: `blocked: ${s.control.blockedReason}` };
+  if (s.queuePaused) {
+    return { state: 'paused', stateText: 'paused: no worker starts new rows until `lead-importer resume`' };
+  }
+  const until = s.control.rateLimitedUntil;
+  if (until && until > s.now) {
+    if (s.control.rateLimitScope === 'edge') {
+      return {
+        state: 'edge-backoff',
+        stateText: `backing off after an edge block (HTML 403) until ${clock(until)}`,
+      };
+    }
+    const scope = s.control.rateLimitScope ? ` (${s.control.rateLimitScope})` : '';
+    return { state: 'rate-limited', stateText: `paused after a 429${scope} until ${clock(until)}` };
+  }
+  const waitUntil = s.control.budgetWaitUntil;
+  if (waitUntil && waitUntil > s.now) {
+    return {
+      state: 'budget-spent',
+      stateText: `budget spent: rows wait until ${formatUtc(waitUntil)}`,
+    };
+  }
+  if (s.budget && s.budget.left <= 0 && work > 0) {
+    return {
+      state: 'budget-spent',
+      stateText: `budget spent: rows wait until ${formatUtc(s.budget.resetsAt)}`,
+    };
+  }
+  if (work > 0 && s.recentLeads === 0 && s.recentTokens === 0) {
+    return {
+      state: 'starved',
+      stateText: `starved: rows queued, nothing sent to Pipedrive in the last ${STARVED_AFTER_MINUTES} min`,
+    };
+  }
+  if (work > 0) {
+    const rate = s.leadsPerMinute.toLocaleString('en-US', { maximumFractionDigits: 1 });
+    return {
+      state: 'running',
+      stateText: `running: ${rate} leads/min over the last ${STARVED_AFTER_MINUTES} min`,
+    };
+  }
+  return { state: 'idle', stateText: 'idle: nothing queued' };
+}
+
+const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
+
+/**
+ * Each connection's state, budget burn-down and leads per minute, as the imports page and `/api/connections`
+ * show them: the budget from the one reader (`ctx.readBudget`), the flags from the connection's control hash,
+ * the counts per minute from what the workers' metrics recorder writes.
+ */
+export async function readConnectionActivity(
+  ctx: OpsContext,
+  connections: readonly string[],
+  now = Date.now(),
+): Promise<ConnectionActivity[]> {
+  return Promise.all(connections.map((c) => readOne(ctx, c, now)));
+}
+
+async function readOne(ctx: OpsContext, connection: string, now: number): Promise<ConnectionActivity> {
+  const queue = ctx.leadQueueOf(connection);
+  const [budget, control, queuePaused, counts] = await Promise.all([
+    ctx.readBudget(connection),
+    readControl(ctx.redis, ctx.prefix, connection),
+    queue.isPaused(),
+    queue.getJobCounts(...QUEUED, 'active'),
+  ]);
+  const hourAgo = Math.floor(now / MINUTE_MS) * MINUTE_MS - 59 * MINUTE_MS;
+  // Back to the start of the budget day for the burn-down, or an hour for the leads.
+  const from = budget ? Math.min(budget.resetsAt - DAY_MS, hourAgo) : hourAgo;
+  const minutes = await readMinuteCounts(ctx.redis, ctx.prefix, connection, from, now);
+  const burnDown = budget ? buildBurnDown({ now, budget: budgetFigures(budget), minutes }) : null;
+  const leadsPerMinute = buildLeadsPerMinute(now, minutes);
+  const recent = (series: number[]) => series.slice(-STARVED_AFTER_MINUTES).reduce((a, b) => a + b, 0);
+  const recentLeads = recent(minutes.leads);
+  const queued = QUEUED.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+  const active = counts.active ?? 0;
+  const elapsed = STARVED_AFTER_MINUTES - 1 + (now % MINUTE_MS) / MINUTE_MS;
+  return {
+    connection,
+    ...connectionState({
+      now,
+      control,
+      queuePaused,
+      queued,
+      active,
+      budget: burnDown,
+      recentLeads,
+      recentTokens: recent(minutes.tokens),
+      leadsPerMinute: recentLeads / elapsed,
+    }),
+    queued,
+    active,
+    budget: burnDown,
+    leadsPerMinute,
+  };
+}
+
+/** The reader's figures, filling in what a reader that says less (tests, older workers) leaves out. */
+function budgetFigures(b: BudgetSnapshot) {
+  const left = b.exhaustedByServer ? 0 : Math.max(0, b.left);
+  const used = b.used ?? Math.max(0, b.limit - b.left);
+  return { total: Math.max(b.total ?? b.limit, b.limit), limit: b.limit, used, left, resetsAt: b.resetsAt };
+}

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
+import { seedTwoCompanies } from './two-companies.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join(process.cwd(), 'test-output');
+/** Where the page's picture goes for people to look at (and the test-output copy). */
+const SCREENSHOT = process.env.CHARTS_SCREENSHOT ?? '/tmp/charts.png';
+
+const redis = testRedis();
+const acmeLimits = { burstPer2s: 40, dailyTokens: 20_000 };
+const globexLimits = { burstPer2s: 100, dailyTokens: 100_000 };
+const connectionLimits = new Map([
+  ['acme', acmeLimits],
+  ['globex', globexLimits],
+]);
+const ctx = createOpsContext({
+  redis,
+  prefix: uniquePrefix('chartsweb'),
+  limits: acmeLimits,
+  connectionLimits,
+});
+let dashboard: Dashboard;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`,
+    );
+  }
+  await mkdir(OUT, { recursive: true });
+  await seedTwoCompanies(redis, ctx);
+  dashboard = await startDashboard({
+    redis,
+    prefix: ctx.prefix,
+    limits: acmeLimits,
+    connectionLimits,
+    port: 0,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  await ctx.close();
+});
+
+/** A page that records script errors and every CSP violation the browser reports. */
+async function watchedPage(): Promise<{ page: Page; errors: string[]; violations: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const errors: string[] = [];
+  const violations: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  await page.exposeFunction('reportViolation', (v: string) => violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as unknown as { reportViolation: (v: string) => void }).reportViolation(
+        `${location.pathname}: ${e.effectiveDirective} blocked ${e.blockedURI}`,
+      );
+    });
+  });
+  return { page, errors, violations };
+}
+
+describe('the connections’ charts in a real browser', () => {
+  it('draws both charts per company with their numbers as accessible text, refreshes them, and breaks no CSP rule', async () => {
+    const { page, errors, violations } = await watchedPage();
+    try {
+      await page.goto(`${dashboard.url}/`);
+      for (const name of ['acme', 'globex']) {
+        const card = page.locator(`article[data-connection="${name}"]`);
+        const charts = card.locator('svg.chart');
+        expect(await charts.count()).toBe(2);
+        for (const chart of await charts.all()) {
+          const box = await chart.boundingBox();
+          // Laid out at a readable size, not collapsed.
+          expect(box?.width).toBeGreaterThan(250);
+          expect(box?.height).toBeGreaterThan(90);
+        }
+        // Screen readers get the chart's name and its numbers.
+        await expect.poll(() => page.getByRole('img', { name: `Budget today, ${name}` }).count()).toBe(1);
+        await expect
+          .poll(() => page.getByRole('img', { name: `Leads per minute, last hour, ${name}` }).count())
+          .toBe(1);
+      }
+      const acme = page.locator('article[data-connection="acme"]');
+      // The spent line is drawn, with the projection meeting the limit (a run-out marker); bars for 20 minutes.
+      const spent = await acme.locator('polyline.spent').boundingBox();
+      expect(spent?.width).toBeGreaterThan(10);
+      expect(await acme.locator('circle.runs-out').count()).toBe(1);
+      expect(await acme.locator('rect.bar, rect.bar-now').count()).toBe(20);
+      expect(await acme.locator('.badge[data-verdict]').textContent()).toMatch(/^runs out ≈ \d\d:\d\d UTC$/);
+      const globex = page.locator('article[data-connection="globex"]');
+      expect(await globex.locator('[data-state]').textContent()).toBe('blocked');
+      expect(await globex.locator('.conn-state').textContent()).toContain(
+        'blocked: Pipedrive rejected the API token (401)',
+      );
+      // The reserve band is shaded in the browser's computed style (the page's stylesheet reaches the SVG).
+      const fill = await globex
+        .locator('rect.reserve')
+        .evaluate((el) => getComputedStyle(el as SVGRectElement).fill);
+      expect(fill).toBe('rgb(251, 227, 224)');
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      await page.screenshot({ path: join(OUT, 'dashboard-connection-charts.png'), fullPage: true });
+
+      // globex's token is fixed: its card says so at the next refresh, with no reload.
+      await redis.hdel(ctx.keys.connectionControl('globex'), 'blockedReason', 'blockedKind', 'blockedAt');
+      await page.waitForFunction(
+        () =>
+          document.querySelector('article[data-connection="globex"] [data-state]')?.textContent === 'running',
+        undefined,
+        { timeout: 15_000 },
+      );
+      expect(await page.locator('article[data-connection="globex"] svg.chart').count()).toBe(2);
+      expect(await page.getByRole('img', { name: 'Budget today, globex' }).count()).toBe(1);
+
+      expect(errors).toEqual([]);
+      expect(violations).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 40_000);
+});

@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import { MetricsRecorder, RATE_TTL_MS, readMinuteCounts } from '../../src/metrics/recorder.js';
+import {
+  buildBurnDown,
+  buildLeadsPerMinute,
+  connectionState,
+  projectBudget,
+  type StateInput,
+} from '../../src/ops/connection-activity.js';
+import { keysFor } from '../../src/queue/names.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
+
+const MIN = 60_000;
+const at = (iso: string) => Date.parse(iso);
+
+describe('projectBudget: when today’s budget runs out at the recent rate', () => {
+  const resetsAt = at('2026-12-02T00:00:00Z');
+  const now = at('2026-12-01T12:00:00Z');
+
+  it('left ÷ (tokens in the window ÷ its minutes) from now, before the reset', () => {
+    // 3,000 tokens in 15 min = 200/min; 24,000 left → 120 min → 14:00.
+    const p = projectBudget({ now, left: 24_000, resetsAt, windowTokens: 3_000, windowMinutes: 15 });
+    expect(p.verdict).toBe('runs-out');
+    expect(p.tokensPerMinute).toBe(200);
+    expect(p.runsOutAt).toBe(at('2026-12-01T14:00:00Z'));
+    expect(p.text).toBe('runs out ≈ 14:00 UTC at 200 tokens/min');
+  });
+
+  it('lasts the day when the rate does not reach the limit before the reset', () => {
+    // 100/min for the 720 minutes left = 72,000 < 80,000 left.
+    const p = projectBudget({ now, left: 80_000, resetsAt, windowTokens: 1_500, windowMinutes: 15 });
+    expect(p).toMatchObject({
+      verdict: 'lasts-the-day',
+      runsOutAt: null,
+      text: 'lasts the day at 100 tokens/min',
+    });
+    // Exactly at the reset still lasts the day.
+    expect(
+      projectBudget({ now, left: 72_000, resetsAt, windowTokens: 1_500, windowMinutes: 15 }).verdict,
+    ).toBe('lasts-the-day');
+    expect(
+      projectBudget({ now, left: 71_999, resetsAt, windowTokens: 1_500, windowMinutes: 15 }).verdict,
+    ).toBe('runs-out');
+  });
+
+  it('lasts the day when nothing was spent recently, and is spent when nothing is left', () => {
+    expect(projectBudget({ now, left: 10, resetsAt, windowTokens: 0, windowMinutes: 15 })).toMatchObject({
+      verdict: 'lasts-the-day',
+      tokensPerMinute: 0,
+      text: 'lasts the day (nothing spent in the last 15 min)',
+    });
+    // A window whose last minute is under way is still the last 15 minutes.
+    expect(projectBudget({ now, left: 10, resetsAt, windowTokens: 0, windowMinutes: 14.5 }).text).toBe(
+      'lasts the day (nothing spent in the last 15 min)',
+    );
+    expect(projectBudget({ now, left: 0, resetsAt, windowTokens: 900, windowMinutes: 15 })).toMatchObject({
+      verdict: 'spent',
+      runsOutAt: null,
+      text: 'spent until 2026-12-02 00:00 UTC',
+    });
+  });
+});
+
+describe('buildBurnDown: spent over the budget day, and the projection from the last 15 minutes', () => {
+  // A budget day that resets at 06:00 UTC; now is 09:07:30, so the day began at 06:00.
+  const now = at('2026-12-01T09:07:30Z');
+  const resetsAt = at('2026-12-02T06:00:00Z');
+  const dayStart = at('2026-12-01T06:00:00Z');
+
+  /** Per-minute tokens from `from`, `perMinute` each minute from `activeFrom` to now. */
+  function minutes(from: number, activeFrom: number, perMinute: number) {
+    const n = (Math.floor(now / MIN) * MIN - from) / MIN + 1;
+    return {
+      from,
+      tokens: Array.from({ length: n }, (_, i) => (from + i * MIN >= activeFrom ? perMinute : 0)),
+    };
+  }
+
+  it('adds up the minutes of this budget day only, every 10 min, ending at what the governor counts', () => {
+    // 100 tokens a minute since 08:00 (and some the day before, which belong to yesterday's budget).
+    const m = minutes(at('2026-12-01T05:00:00Z'), at('2026-12-01T05:30:00Z'), 100);
+    for (let i = 0; i < 30; i++) m.tokens[60 + i] = 0; // 06:00–06:29 idle
+    for (let i = 30; i < 120; i++) m.tokens[60 + i] = 0; // idle until 08:00
+    // 08:00 … 09:07 = 68 minutes × 100 = 6,800 recorded today; the governor counts 7,000 (200 by others).
+    const b = buildBurnDown({
+      now,
+      budget: { total: 30_000, limit: 27_000, used: 7_000, left: 20_000, resetsAt },
+      minutes: m,
+    });
+    expect(b.dayStartsAt).toBe(dayStart);
+    expect(b.reserve).toBe(3_000);
+    // Points at 06:00, 06:10, …, 09:00 and now.
+    expect(b.spent).toHaveLength(20);
+    expect(b.spent[0]).toEqual({ at: dayStart, used: 200 });
+    expect(b.spent.find((p) => p.at === at('2026-12-01T08:00:00Z'))?.used).toBe(200);
+    expect(b.spent.find((p) => p.at === at('2026-12-01T08:30:00Z'))?.used).toBe(200 + 3_000);
+    expect(b.spent.find((p) => p.at === at('2026-12-01T09:00:00Z'))?.used).toBe(200 + 6_000);
+    expect(b.spent.at(-1)).toEqual({ at: now, used: 7_000 });
+    // The last 15 minutes: 08:53 … 09:07:30 = 14.5 min, 1,500 tokens → 103.4/min; 20,000 left → 193 min → 12:21.
+    expect(b.projection.windowMinutes).toBe(14.5);
+    expect(b.projection.tokensPerMinute).toBeCloseTo(1_500 / 14.5, 6);
+    expect(b.projection.verdict).toBe('runs-out');
+    expect(b.projection.text).toMatch(/^runs out ≈ 12:21 UTC at 103 tokens\/min$/);
+  });
+
+  it('never draws more than the governor counts, and measures the rate only since the day began', () => {
+    const justAfterReset = at('2026-12-01T06:04:30Z');
+    const m = {
+      from: at('2026-12-01T05:50:00Z'),
+      // 1,000 a minute before the reset (yesterday's), 50 a minute since.
+      tokens: Array.from({ length: 15 }, (_, i) => (i < 10 ? 1_000 : 50)),
+    };
+    const b = buildBurnDown({
+      now: justAfterReset,
+      budget: { total: 30_000, limit: 27_000, used: 100, left: 26_900, resetsAt },
+      minutes: m,
+    });
+    expect(b.spent.every((p) => p.used <= 100)).toBe(true);
+    expect(b.projection.windowMinutes).toBe(4.5);
+    expect(b.projection.tokensPerMinute).toBeCloseTo(250 / 4.5, 6);
+  });
+});
+
+describe('buildLeadsPerMinute', () => {
+  it('is the last 60 minutes, the current one last, zeros where nothing was written', () => {
+    const now = at('2026-12-01T10:30:20Z');
+    const from = at('2026-12-01T09:00:00Z');
+    const leads = Array.from({ length: 91 }, () => 0);
+    leads[90] = 4; // 10:30 (so far)
+    leads[89] = 12; // 10:29
+    leads[31] = 7; // 09:31: the first minute of the hour shown
+    leads[30] = 99; // 09:30: more than an hour ago
+    const l = buildLeadsPerMinute(now, { from, leads });
+    expect(l.from).toBe(at('2026-12-01T09:31:00Z'));
+    expect(l.counts).toHaveLength(60);
+    expect(l.counts[0]).toBe(7);
+    expect(l.counts.slice(-2)).toEqual([12, 4]);
+    expect(l.total).toBe(23);
+    expect(l.peak).toBe(12);
+  });
+});
+
+describe('connectionState: what holds a connection back, in words', () => {
+  const now = at('2026-12-01T10:00:00Z');
+  const base: StateInput = {
+    now,
+    control: {},
+    queuePaused: false,
+    queued: 40,
+    active: 2,
+    budget: { left: 5_000, resetsAt: at('2026-12-02T00:00:00Z') },
+    recentLeads: 30,
+    recentTokens: 900,
+    leadsPerMinute: 6.25,
+  };
+  const state = (over: Partial<StateInput>) => connectionState({ ...base, ...over });
+
+  it('blocked before anything else', () => {
+    expect(
+      state({
+        control: { blockedReason: 'Pipedrive rejected the API token', rateLimitedUntil: now + 5_000 },
+      }),
+    ).toEqual({ state: 'blocked', stateText: 'blocked: Pipedrive rejected the API token' });
+  });
+
+  it('a 429 pause and an edge back-off, until when', () => {
+    expect(state({ control: { rateLimitedUntil: now + 7_000, rateLimitScope: 'burst' } })).toEqual({
+      state: 'rate-limited',
+      stateText: 'paused after a 429 (burst) until 10:00:07 UTC',
+    });
+    expect(state({ control: { rateLimitedUntil: now + 60_000, rateLimitScope: 'edge' } })).toEqual({
+      state: 'edge-backoff',
+      stateText: 'backing off after an edge block (HTML 403) until 10:01:00 UTC',
+    });
+    // A pause that has ended holds nothing.
+    expect(state({ control: { rateLimitedUntil: now - 1, rateLimitScope: 'burst' } }).state).toBe('running');
+  });
+
+  it('budget spent: the workers’ wait, or nothing left with rows queued', () => {
+    expect(state({ control: { budgetWaitUntil: at('2026-12-02T00:00:00Z') } })).toEqual({
+      state: 'budget-spent',
+      stateText: 'budget spent: rows wait until 2026-12-02 00:00 UTC',
+    });
+    expect(state({ budget: { left: 0, resetsAt: at('2026-12-02T00:00:00Z') } }).state).toBe('budget-spent');
+    expect(state({ budget: { left: 0, resetsAt: 0 }, queued: 0, active: 0, recentLeads: 0 }).state).toBe(
+      'idle',
+    );
+  });
+
+  it('starved when rows are queued and nothing went to Pipedrive for 5 minutes; running otherwise', () => {
+    expect(state({ recentLeads: 0, recentTokens: 0 })).toEqual({
+      state: 'starved',
+      stateText: 'starved: rows queued, nothing sent to Pipedrive in the last 5 min',
+    });
+    // Searching for contacts is work too.
+    expect(state({ recentLeads: 0, recentTokens: 20 }).state).toBe('running');
+    expect(state({})).toEqual({
+      state: 'running',
+      stateText: 'running: 6.3 leads/min over the last 5 min',
+    });
+    // Done: idle, however busy the last minutes were.
+    expect(state({ queued: 0, active: 0 }).state).toBe('idle');
+    expect(state({ queued: 0, active: 0, recentLeads: 0, recentTokens: 0 })).toEqual({
+      state: 'idle',
+      stateText: 'idle: nothing queued',
+    });
+    expect(state({ queuePaused: true }).state).toBe('paused');
+  });
+});
+
+describe('the per-minute counts the workers’ metrics recorder writes', () => {
+  const redis = testRedis();
+
+  it('counts leads created and tokens charged per connection per minute, in hashes that expire', async () => {
+    const prefix = uniquePrefix('rate');
+    let clock = at('2026-12-01T10:58:10Z');
+    const recorder = new MetricsRecorder(redis, prefix, 0, () => clock);
+    const acme = recorder.connection('acme');
+    acme.recordCall('leads.create', 201, 80, 10);
+    acme.recordOutcome('created');
+    acme.recordCall('persons.search', 200, 40, 20);
+    acme.recordOutcome('personReused');
+    recorder.connection('globex').recordOutcome('created', 3);
+    clock = at('2026-12-01T11:00:05Z');
+    acme.recordCall('leads.create', 201, 80, 10);
+    acme.recordOutcome('created');
+    acme.recordCall('leads.create', 429, 5, 0);
+    await recorder.flush();
+
+    const counts = await readMinuteCounts(redis, prefix, 'acme', at('2026-12-01T10:57:00Z'), clock);
+    expect(counts.from).toBe(at('2026-12-01T10:57:00Z'));
+    expect(counts.leads).toEqual([0, 1, 0, 1]);
+    expect(counts.tokens).toEqual([0, 30, 0, 10]);
+    expect((await readMinuteCounts(redis, prefix, 'globex', clock - 3 * MIN, clock)).leads).toEqual([
+      0, 3, 0, 0,
+    ]);
+    const key = keysFor(prefix).connectionRate('acme', '2026120110');
+    expect(await redis.hgetall(key)).toEqual({ 'leads|58': '1', 'tokens|58': '30' });
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(RATE_TTL_MS - 60_000);
+    expect(ttl).toBeLessThanOrEqual(RATE_TTL_MS);
+  });
+
+  it('adds two HINCRBY and one PEXPIRE per connection per flush, however many leads it counts', async () => {
+    const prefix = uniquePrefix('rate');
+    const recorder = new MetricsRecorder(redis, prefix, 0, () => at('2026-12-01T10:58:10Z'));
+    const commands: string[] = [];
+    const multi = redis.multi.bind(redis);
+    const spy = redis as unknown as { multi: typeof redis.multi };
+    spy.multi = ((...args: Parameters<typeof redis.multi>) => {
+      const m = multi(...args);
+      const hincrby = m.hincrby.bind(m);
+      const pexpire = m.pexpire.bind(m);
+      m.hincrby = ((key: string, ...rest: unknown[]) => {
+        commands.push(`HINCRBY ${key.slice(prefix.length + 1)}`);
+        return (hincrby as (...a: unknown[]) => typeof m)(key, ...rest);
+      }) as typeof m.hincrby;
+      m.pexpire = ((key: string, ...rest: unknown[]) => {
+        commands.push(`PEXPIRE ${key.slice(prefix.length + 1)}`);
+        return (pexpire as (...a: unknown[]) => typeof m)(key, ...rest);
+      }) as typeof m.pexpire;
+      return m;
+    }) as typeof redis.multi;
+    try {
+      for (let i = 0; i < 200; i++) {
+        recorder.connection('acme').recordCall('leads.create', 201, 50, 10);
+        recorder.connection('acme').recordOutcome('created');
+      }
+      await recorder.flush();
+    } finally {
+      spy.multi = multi;
+    }
+    const perMinute = commands.filter((c) => c.includes('rate:'));
+    expect(perMinute.sort()).toEqual([
+      'HINCRBY rate:acme:2026120110',
+      'HINCRBY rate:acme:2026120110',
+      'PEXPIRE rate:acme:2026120110',
+    ]);
+  });
+});
