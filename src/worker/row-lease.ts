@@ -201,6 +201,16 @@ export class RowLease {
     job.data = data;
   }
 
+  /**
+   * The lease was deleted by the step that recorded the row's outcome (`finish` in the ledger's
+   * fenced transition): nothing left to release.
+   */
+  ended(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onEnd();
+  }
+
   /** Gives the row up (end of the attempt); a lease someone else holds now is left alone. */
   async release(): Promise<void> {
     if (this.released) return;
