@@ -67,6 +67,8 @@ interface RunFigures {
   created: number;
   deadLettered: number;
   workerCpuMsPerLead: number;
+  /** Workers' `write` system calls per lead: Redis round trips (a pipeline is one), HTTP requests, log lines. */
+  workerWritesPerLead: number;
   /** Redis commands (every client: workers, producer, the bench's polling) per lead created. */
   redisCommandsPerLead: number;
   /** API requests the sandbox served per lead created. */
@@ -137,6 +139,10 @@ try {
       created: result.record.created,
       deadLettered: result.record.deadLettered,
       workerCpuMsPerLead: workerCpu / Math.max(1, result.record.created),
+      workerWritesPerLead:
+        processes
+          .filter((p) => p.name.startsWith('worker'))
+          .reduce((sum, p) => sum + (p.writeCalls ?? 0), 0) / Math.max(1, result.record.created),
       redisCommandsPerLead: commands / Math.max(1, result.record.created),
       requestsPerLead: state.requests / Math.max(1, result.record.created),
       coreMsPerS: {
@@ -173,6 +179,7 @@ try {
       speed_up: r.steadyLeadsPerS / base.steadyLeadsPerS,
       'worker CPU ms/lead': r.workerCpuMsPerLead,
       'Redis cmds/lead': r.redisCommandsPerLead,
+      'worker writes/lead': r.workerWritesPerLead,
       'workers core-ms/s': r.coreMsPerS.workers,
       'sandbox core-ms/s': r.coreMsPerS.sandbox,
       'redis core-ms/s': r.coreMsPerS.redis,

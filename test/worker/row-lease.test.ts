@@ -165,6 +165,35 @@ describe('row leases', () => {
     expect(await ledger.rowStates('imp-finish', [2])).toEqual([RowState.Created]);
   });
 
+  it('are checked before a create without a read while half their TTL since they were set or renewed has not passed, and read after', async () => {
+    const prefix = uniquePrefix();
+    const job = await rowJob(prefix, 'imp-trust');
+    const counting = redis.duplicate();
+    let gets = 0;
+    const send = counting.sendCommand.bind(counting);
+    counting.sendCommand = ((command: { name: string }) => {
+      if (command.name === 'get') gets++;
+      return send(command as never);
+    }) as typeof counting.sendCommand;
+    try {
+      const leases = new RowLeases({ redis: counting, prefix, workerId: 'worker-a', ttlMs: 400 });
+      const lease = held(await leases.take(job));
+      await lease.check();
+      expect(gets).toBe(0);
+      await sleep(250);
+      await lease.check();
+      expect(gets).toBe(1);
+      await leases.renew([job.id!]);
+      await lease.check();
+      expect(gets).toBe(1);
+      // Seen lost (a renewal refused by BullMQ): no trust left, nothing read.
+      leases.lost([job.id!]);
+      await expect(lease.check()).rejects.toSatisfy(isRowLeaseLostError);
+    } finally {
+      counting.disconnect();
+    }
+  });
+
   it('are renewed when BullMQ renews the locks, and marked lost when a renewal finds them gone', async () => {
     const prefix = uniquePrefix();
     const jobA = await rowJob(prefix, 'imp-renew-a');
