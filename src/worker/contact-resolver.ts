@@ -281,11 +281,14 @@ export class ContactResolver {
     const keepAlive = setInterval(() => void lock.extend().catch(() => {}), Math.max(1000, ttl / 3));
     keepAlive.unref();
     try {
-      const again = await cache.get(spec.kind, spec.matchKey);
-      if (again !== undefined) return { id: again, created: false };
-
+      // The cache again (another process may have finished it meanwhile) and the intent, in one round trip.
       const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
-      const intentAt = Number(await redis.get(intentKey)) || undefined;
+      const [[againErr, againRaw] = [null, null], [intentErr, intentRaw] = [null, null]] =
+        (await redis.pipeline().hget(cache.key(spec.kind), spec.matchKey).get(intentKey).exec()) ?? [];
+      if (againErr) throw againErr;
+      if (intentErr) throw intentErr;
+      if (againRaw) return { id: Number(againRaw), created: false };
+      const intentAt = Number(intentRaw) || undefined;
       if (intentAt !== undefined) {
         // The intent's writer lost the lock: its create may still be on the wire.
         await waitUntilOld(intentAt, this.options.inFlightWindowMs ?? 0, ctx.signal);
