@@ -11,6 +11,12 @@
  *   npm run bench:scale-out                            # 5,000 rows per run, 1/2/4 workers
  *   npm run bench:scale-out -- --rows 1000 --workers 1,2
  *   npm run bench:scale-out -- --concurrency 16 --latency-ms 0
+ *   npm run bench:scale-out -- --rows 1000 --workers 1 --breakdown
+ *
+ * Every run prints its Redis commands per lead by command name (`INFO commandstats`, which counts
+ * what Lua scripts run too). `--breakdown` also charges each command to where it came from (BullMQ's
+ * scripts, ours, the rate limiter, metrics, …) through a MONITOR connection, which costs Redis
+ * CPU: take CPU figures from a run without it.
  *
  * Prints a table and writes bench/results/scale-out.json.
  */
@@ -24,6 +30,7 @@ import { killOnExit } from './lib/cli-process.js';
 import { runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
+import { commandStats, commandStatsDelta, type OriginCount, watchCommands } from './lib/redis-breakdown.js';
 import { benchRedis, redisCommandsProcessed } from './lib/redis-stats.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
 import { startSandboxProcess, unlimitedSandboxFlags } from './lib/sandbox-process.js';
@@ -35,6 +42,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'latency-ms': { type: 'string', default: '50' },
     seed: { type: 'string', default: '42' },
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
@@ -59,6 +67,8 @@ interface RunFigures {
   created: number;
   deadLettered: number;
   workerCpuMsPerLead: number;
+  /** Workers' `write` system calls per lead: Redis round trips (a pipeline is one), HTTP requests, log lines. */
+  workerWritesPerLead: number;
   /** Redis commands (every client: workers, producer, the bench's polling) per lead created. */
   redisCommandsPerLead: number;
   /** API requests the sandbox served per lead created. */
@@ -69,6 +79,10 @@ interface RunFigures {
   machineBusy: number;
   processes: { name: string; cpuMs: number; peakRssBytes: number }[];
   duplicates: { persons: number; organizations: number; leads: number };
+  /** Redis commands per lead by command name (scripts' inner commands included). */
+  commandsPerLead: Record<string, number>;
+  /** With --breakdown: per lead, by origin. */
+  origins?: (OriginCount & { perLead: number })[];
 }
 
 const runs: RunFigures[] = [];
@@ -78,6 +92,9 @@ try {
     const sampler = new ProcSampler().start();
     sampler.add('sandbox', sandbox.process.pid);
     sampler.add('redis-server', redis.process.pid!);
+    const prefix = `bench-scale-${workers}-${Date.now()}`;
+    const statsBefore = await commandStats(conn);
+    const watch = values.breakdown ? await watchCommands(redis.url, prefix) : undefined;
     const commandsBefore = await redisCommandsProcessed(conn);
     const machineCpuBefore = readMachineCpu();
     let t10: number | undefined;
@@ -86,7 +103,7 @@ try {
     const result = await runImporter({
       csvPath: csv.path,
       redisUrl: redis.url,
-      prefix: `bench-scale-${workers}-${Date.now()}`,
+      prefix,
       sandboxUrl: sandbox.url,
       plan: 'ultimate',
       workers,
@@ -103,6 +120,9 @@ try {
     const processes = sampler.stop();
     const state = await sandbox.state();
     const commands = (await redisCommandsProcessed(conn)) - commandsBefore;
+    const origins = await watch?.stop();
+    const leadCount = Math.max(1, result.record.created);
+    const byCommand = commandStatsDelta(statsBefore, await commandStats(conn));
     const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
     const cpuOf = (match: (name: string) => boolean) =>
       processes.filter((p) => match(p.name)).reduce((sum, p) => sum + p.cpuMs, 0);
@@ -119,6 +139,10 @@ try {
       created: result.record.created,
       deadLettered: result.record.deadLettered,
       workerCpuMsPerLead: workerCpu / Math.max(1, result.record.created),
+      workerWritesPerLead:
+        processes
+          .filter((p) => p.name.startsWith('worker'))
+          .reduce((sum, p) => sum + (p.writeCalls ?? 0), 0) / Math.max(1, result.record.created),
       redisCommandsPerLead: commands / Math.max(1, result.record.created),
       requestsPerLead: state.requests / Math.max(1, result.record.created),
       coreMsPerS: {
@@ -135,6 +159,8 @@ try {
         organizations: state.duplicateOrganizations,
         leads: state.duplicateLeads,
       },
+      commandsPerLead: Object.fromEntries(byCommand.map(([k, v]) => [k, v / leadCount])),
+      ...(origins ? { origins: origins.map((o) => ({ ...o, perLead: o.total / leadCount })) } : {}),
     };
     runs.push(figures);
     console.error(
@@ -153,6 +179,7 @@ try {
       speed_up: r.steadyLeadsPerS / base.steadyLeadsPerS,
       'worker CPU ms/lead': r.workerCpuMsPerLead,
       'Redis cmds/lead': r.redisCommandsPerLead,
+      'worker writes/lead': r.workerWritesPerLead,
       'workers core-ms/s': r.coreMsPerS.workers,
       'sandbox core-ms/s': r.coreMsPerS.sandbox,
       'redis core-ms/s': r.coreMsPerS.redis,
@@ -163,6 +190,27 @@ try {
       dups: r.duplicates.persons + r.duplicates.organizations + r.duplicates.leads,
     })),
   );
+  for (const r of runs) {
+    console.log(
+      `\nRedis commands per lead, ${r.workers} worker(s), by name: ${Object.entries(r.commandsPerLead)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}`,
+    );
+    if (r.origins) {
+      printTable(
+        `Redis commands per lead by origin, ${r.workers} worker(s) (sent = round trips' commands; total = with what scripts ran)`,
+        r.origins.map((o) => ({
+          origin: o.origin,
+          'sent/lead': o.sent / Math.max(1, r.created),
+          'total/lead': o.perLead,
+          commands: Object.entries(o.byCommand)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `${k} ${(v / Math.max(1, r.created)).toFixed(2)}`)
+            .join(', '),
+        })),
+      );
+    }
+  }
   console.log(
     '\ncore-ms/s: CPU milliseconds a process used per second of wall time (1,000 = one core busy all the time).',
   );

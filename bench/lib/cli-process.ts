@@ -65,12 +65,20 @@ export interface SpawnCliOptions {
   built?: boolean;
 }
 
-/** Runs `lead-importer <args>` from the repo root (from src/ through tsx unless `built`). */
+/**
+ * Runs `lead-importer <args>` from the repo root (from src/ through tsx unless `built`).
+ * With `BENCH_CPU_PROF_DIR` set, `lead-importer worker` processes write a V8 CPU profile there when
+ * they exit (`node --cpu-prof`; open it in Chrome DevTools or speedscope).
+ */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
   const name = options.name ?? args[0] ?? 'cli';
-  const entry = options.built
-    ? [resolve(REPO_ROOT, 'bin/lead-importer.js')]
-    : ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts')];
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const entry = [
+    ...(profDir && args[0] === 'worker' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ...(options.built
+      ? [resolve(REPO_ROOT, 'bin/lead-importer.js')]
+      : ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts')]),
+  ];
   const child = spawn(process.execPath, [...entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },

@@ -22,6 +22,11 @@ export interface ProcStats {
   rssBytes: number;
   /** Highest resident set size since the process started (`VmHWM`), in bytes. */
   peakRssBytes: number;
+  /**
+   * `write` system calls since the process started (`syscw` of /proc/<pid>/io): for a worker, about
+   * one per Redis round trip (a pipeline is one), per HTTP request and per log line.
+   */
+  writeCalls: number;
 }
 
 /** Stats of a live process, or `null` when it has exited (or is not ours to read). */
@@ -34,10 +39,17 @@ export function readProcStats(pid: number): ProcStats | null {
     const stime = Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    let writeCalls = 0;
+    try {
+      writeCalls = Number(/^syscw:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // /proc/<pid>/io needs ptrace access: left at 0 where it is refused.
+    }
     return {
       cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS_PER_S,
       rssBytes: kb('VmRSS') * 1024,
       peakRssBytes: kb('VmHWM') * 1024,
+      writeCalls,
     };
   } catch {
     return null;
@@ -52,6 +64,8 @@ export interface SampledProcess {
   cpuMs: number;
   /** Highest RSS seen (sampled RSS and the kernel's `VmHWM`), in bytes. */
   peakRssBytes: number;
+  /** `write` system calls over the same span as `cpuMs` (see {@link ProcStats.writeCalls}). */
+  writeCalls?: number;
 }
 
 /**
@@ -59,7 +73,10 @@ export interface SampledProcess {
  * process that exits before the benchmark ends (its last sample stands).
  */
 export class ProcSampler {
-  private readonly procs = new Map<number, SampledProcess & { cpuAtStartMs: number }>();
+  private readonly procs = new Map<
+    number,
+    SampledProcess & { cpuAtStartMs: number; writesAtStart: number }
+  >();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly intervalMs = 250) {}
@@ -73,6 +90,8 @@ export class ProcSampler {
       cpuAtStartMs: now?.cpuMs ?? 0,
       cpuMs: 0,
       peakRssBytes: now?.peakRssBytes ?? 0,
+      writesAtStart: now?.writeCalls ?? 0,
+      writeCalls: 0,
     });
   }
 
@@ -80,8 +99,12 @@ export class ProcSampler {
   resetCpu(): void {
     for (const p of this.procs.values()) {
       const now = readProcStats(p.pid);
-      if (now) p.cpuAtStartMs = now.cpuMs;
+      if (now) {
+        p.cpuAtStartMs = now.cpuMs;
+        p.writesAtStart = now.writeCalls;
+      }
       p.cpuMs = 0;
+      p.writeCalls = 0;
     }
   }
 
@@ -90,6 +113,7 @@ export class ProcSampler {
       const now = readProcStats(p.pid);
       if (!now) continue;
       p.cpuMs = now.cpuMs - p.cpuAtStartMs;
+      p.writeCalls = now.writeCalls - p.writesAtStart;
       p.peakRssBytes = Math.max(p.peakRssBytes, now.peakRssBytes, now.rssBytes);
     }
   }
@@ -110,7 +134,7 @@ export class ProcSampler {
   }
 
   results(): SampledProcess[] {
-    return [...this.procs.values()].map(({ cpuAtStartMs: _, ...p }) => p);
+    return [...this.procs.values()].map(({ cpuAtStartMs: _, writesAtStart: __, ...p }) => p);
   }
 }
 

@@ -113,6 +113,10 @@ export type RowOutcome =
  * Counters moved by a transition: leaving state s decrements STATE_COUNTER[s], entering t increments it.
  * The fenced variant first checks the row's lease (KEYS[4]) against the caller's (the last ARGV), in
  * the same atomic step: a runner whose lease is gone or taken changes nothing ({ -1, holder }).
+ * Its second-to-last ARGV, when '1', ends the row's run in the same step (the worker's last write of
+ * a row): the lease is deleted (applied or not: the fence held, so it is the caller's) and an import
+ * whose producer is done ('enqueued') and has no pending row left becomes 'completed'; the third
+ * element of the answer is then 1 when this step completed the import.
  */
 function transitionLua(fenced: boolean): string {
   return `
@@ -120,27 +124,41 @@ ${
   fenced
     ? `local holder = redis.call('GET', KEYS[4])
 if holder ~= ARGV[#ARGV] then return { -1, holder or '' } end
-local last = #ARGV - 1`
-    : 'local last = #ARGV'
+local finish = ARGV[#ARGV - 1] == '1'
+local last = #ARGV - 2`
+    : `local finish = false
+local last = #ARGV`
 }
 local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', [5] = 'cancelled' }
 local line = ARGV[1]
 local to = tonumber(ARGV[2])
 local allowed = ARGV[3]
-local cur = redis.call('BITFIELD', KEYS[1], 'GET', 'u4', '#' .. line)[1]
-if not string.find(allowed, tostring(cur), 1, true) then
-  return { 0, cur }
+local function finished()
+  if not finish then return 0 end
+  redis.call('DEL', KEYS[4])
+  local r = redis.call('HMGET', KEYS[2], 'state', 'enqueued', 'created', 'deadLettered', 'cancelled')
+  local pending = (tonumber(r[2]) or 0) - (tonumber(r[3]) or 0) - (tonumber(r[4]) or 0) - (tonumber(r[5]) or 0)
+  if r[1] == 'enqueued' and pending <= 0 then
+    redis.call('HSET', KEYS[2], 'state', 'completed')
+    return 1
+  end
+  return 0
 end
-redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, to)
+-- One BITFIELD sets the new state and answers the old; a refused transition puts it back.
+local cur = redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, to)[1]
+if not string.find(allowed, tostring(cur), 1, true) then
+  if cur ~= to then redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, cur) end
+  return { 0, cur, finished() }
+end
 if stateCounter[cur] then redis.call('HINCRBY', KEYS[2], stateCounter[cur], -1) end
 if stateCounter[to] then redis.call('HINCRBY', KEYS[2], stateCounter[to], 1) end
 if cur == 0 and to == 1 then redis.call('HINCRBY', KEYS[2], 'enqueued', 1) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], line, ARGV[4]) end
-for i = 5, last, 2 do
+for i = 6, last, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], tonumber(ARGV[i + 1]))
 end
-redis.call('HSET', KEYS[2], 'updatedAt', redis.call('TIME')[1] * 1000)
-return { 1, cur }
+redis.call('HSET', KEYS[2], 'updatedAt', ARGV[5])
+return { 1, cur, finished() }
 `;
 }
 
@@ -175,7 +193,7 @@ type LedgerRedis = Redis & {
     outcomes: string,
     lease: string,
     ...args: (string | number)[]
-  ): Promise<[number, number | string]>;
+  ): Promise<[number, number | string, number?]>;
   ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
 };
 
@@ -188,6 +206,20 @@ export interface TransitionResult {
    * not the caller's to finish (`previous` is then meaningless).
    */
   fenced?: boolean;
+  /**
+   * With `finish`: the step ended the row's run (the fence held; the lease is deleted), and this is
+   * true when it also marked the import completed (its last pending row).
+   */
+  completedImport?: boolean;
+}
+
+/**
+ * A fenced transition that is also the runner's last write of the row: it deletes the lease and
+ * completes the import when no row is left pending, in the same atomic step (one round trip instead
+ * of three: the outcome, the lease's release, the completion check).
+ */
+export interface FinishOptions {
+  finish?: boolean;
 }
 
 /**
@@ -322,6 +354,7 @@ export class ImportLedger {
     outcome: CreatedOutcome,
     counters: Partial<Record<Counter, number>> = {},
     fence?: LeaseFence,
+    options: FinishOptions = {},
   ): Promise<TransitionResult> {
     return this.transition(
       importId,
@@ -339,6 +372,7 @@ export class ImportLedger {
       },
       counters,
       fence,
+      options,
     );
   }
 
@@ -348,6 +382,7 @@ export class ImportLedger {
     line: number,
     outcome: FailedOutcome,
     fence?: LeaseFence,
+    options: FinishOptions = {},
   ): Promise<TransitionResult> {
     return this.transition(
       importId,
@@ -361,6 +396,7 @@ export class ImportLedger {
       },
       {},
       fence,
+      options,
     );
   }
 
@@ -408,23 +444,35 @@ export class ImportLedger {
     details: Record<string, unknown> | undefined,
     counters: Partial<Record<Counter, number>> = {},
     fence?: LeaseFence,
+    options: FinishOptions = {},
   ): Promise<TransitionResult> {
-    const args: (string | number)[] = [line, to, from.join(''), details ? JSON.stringify(details) : ''];
+    const args: (string | number)[] = [
+      line,
+      to,
+      from.join(''),
+      details ? JSON.stringify(details) : '',
+      Date.now(),
+    ];
     for (const [field, delta] of Object.entries(counters)) if (delta) args.push(field, delta);
     const states = this.keys.rowStates(importId);
     const record = this.keys.import(importId);
     const outcomes = this.keys.outcomes(importId);
     if (fence) {
-      const [applied, previous] = await this.redis.ledgerFencedTransition(
+      const [applied, previous, completed] = await this.redis.ledgerFencedTransition(
         states,
         record,
         outcomes,
         fence.key,
         ...args,
+        options.finish ? '1' : '0',
         fence.value,
       );
       if (applied === -1) return { applied: false, previous: RowState.None, fenced: true };
-      return { applied: applied === 1, previous: previous as RowState };
+      return {
+        applied: applied === 1,
+        previous: previous as RowState,
+        ...(options.finish ? { completedImport: completed === 1 } : {}),
+      };
     }
     const [applied, previous] = await this.redis.ledgerTransition(states, record, outcomes, ...args);
     return { applied: applied === 1, previous: previous as RowState };

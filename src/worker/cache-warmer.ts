@@ -14,6 +14,11 @@ const PAGE_SIZE = 500;
 /** Reverse entries `#o<id>` → organization key, kept in the organization hash for person name keys. */
 const ORG_REVERSE = '#o';
 
+/** The organization cache's reverse entry of an id (id → match key, for person name keys). */
+export function orgReverseField(orgId: number): string {
+  return `${ORG_REVERSE}${orgId}`;
+}
+
 export interface CacheWarmerOptions {
   redis: Redis;
   prefix: string;
@@ -102,12 +107,12 @@ export class CacheWarmer {
   /** The organization key of an id (for person name keys), when known. */
   async orgKeyOf(orgId: number): Promise<string | undefined> {
     return (
-      (await this.options.redis.hget(this.options.cache.key('org'), `${ORG_REVERSE}${orgId}`)) ?? undefined
+      (await this.options.redis.hget(this.options.cache.key('org'), orgReverseField(orgId))) ?? undefined
     );
   }
 
   async rememberOrg(orgId: number, orgKey: string): Promise<void> {
-    await this.options.redis.hset(this.options.cache.key('org'), `${ORG_REVERSE}${orgId}`, orgKey);
+    await this.options.redis.hset(this.options.cache.key('org'), orgReverseField(orgId), orgKey);
   }
 
   private async decide(importId: string, ctx: CallContext): Promise<void> {

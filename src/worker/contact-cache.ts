@@ -42,6 +42,19 @@ export class ContactCache {
     return raw ? Number(raw) : undefined;
   }
 
+  /** Several lookups in one round trip (a pipeline), in the order asked. */
+  async getMany(lookups: readonly [ContactKind, string][]): Promise<(number | undefined)[]> {
+    if (lookups.length === 0) return [];
+    if (lookups.length === 1) return [await this.get(lookups[0]![0], lookups[0]![1])];
+    const pipeline = this.redis.pipeline();
+    for (const [kind, matchKey] of lookups) pipeline.hget(this.key(kind), matchKey);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, raw]) => {
+      if (err) throw err;
+      return raw ? Number(raw) : undefined;
+    });
+  }
+
   async set(kind: ContactKind, matchKey: string, id: number): Promise<void> {
     await this.redis.hset(this.key(kind), matchKey, id);
   }

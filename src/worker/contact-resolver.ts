@@ -9,12 +9,12 @@ import type {
 import type { ContactValue, OrganizationFields, PersonFields } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { keysFor } from '../queue/names.js';
-import type { CacheWarmer } from './cache-warmer.js';
+import { type CacheWarmer, orgReverseField } from './cache-warmer.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
 import { createOnce } from './create-once.js';
 import { LockTimeoutError, RowRestartError } from './errors.js';
-import type { KeyLocks } from './key-lock.js';
+import type { HeldLock, KeyLocks } from './key-lock.js';
 import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
 import { waitUntilOld } from './sleep.js';
 
@@ -24,6 +24,17 @@ export interface Resolved {
   created: boolean;
   /** Straight from the shared cache: no call, no lock (nothing worth checkpointing). */
   cached?: boolean;
+  /** Put in the cache by this resolution (an organization's reverse entry too). */
+  remembered?: boolean;
+}
+
+/**
+ * What the shared cache held for a row's contacts, read together before they are resolved
+ * ({@link ContactResolver.lookUp}): an id, or `null` for a miss. Absent = not looked up.
+ */
+export interface KnownContacts {
+  org?: number | null;
+  person?: number | null;
 }
 
 export interface ContactResolverOptions {
@@ -82,6 +93,8 @@ const MAX_LOOKUP_PAGES = 10;
 interface Spec<T> {
   kind: ContactKind;
   matchKey: string;
+  /** What the cache held a moment ago ({@link ContactResolver.lookUp}); absent: read it. */
+  known?: number | null;
   /** Exact search; undefined when nothing matches. */
   search: (ctx: CallContext) => Promise<number | undefined>;
   create: (ctx: CallContext) => Promise<T & { id: number }>;
@@ -117,13 +130,36 @@ export class ContactResolver {
   }
 
   /**
+   * Looks up a row's organization and person in the shared cache in one round trip, so that
+   * {@link organization} and {@link person} need no read of their own when the cache has them (most
+   * rows: contacts repeat). The person's key uses the row's organization name (`organizationName`),
+   * whether or not the organization is still to resolve.
+   */
+  async lookUp(
+    organization: OrganizationFields | undefined,
+    person: PersonFields | undefined,
+    organizationName: string | undefined,
+  ): Promise<KnownContacts> {
+    const lookups: [ContactKind, string][] = [];
+    if (organization) lookups.push(['org', organizationKey(organization.name)]);
+    if (person) lookups.push(['person', personKey(person, organizationName)]);
+    const ids = await this.options.cache.getMany(lookups);
+    const known: KnownContacts = {};
+    let i = 0;
+    if (organization) known.org = ids[i++] ?? null;
+    if (person) known.person = ids[i] ?? null;
+    return known;
+  }
+
+  /**
    * `onCreated` runs right after a create, before any other row can see the new id: the contact
-   * filler records there what the import put in it.
+   * filler records there what the import put in it. `known`: what {@link lookUp} found for it.
    */
   async organization(
     fields: OrganizationFields,
     ctx: CallContext,
     onCreated?: (id: number) => Promise<void>,
+    known?: number | null,
   ): Promise<Resolved> {
     const { api, gateway, warmer } = this.options;
     const matchKey = organizationKey(fields.name);
@@ -131,6 +167,7 @@ export class ContactResolver {
       {
         kind: 'org',
         matchKey,
+        ...(known !== undefined ? { known } : {}),
         search: async (c) => {
           const page = await gateway.call('organizations.search', c, (o) =>
             api.searchOrganizations({ term: fields.name, fields: ['name'], exact_match: true, limit: 10 }, o),
@@ -146,7 +183,7 @@ export class ContactResolver {
       },
       ctx,
     );
-    if (!resolved.cached) await warmer.rememberOrg(resolved.id, matchKey);
+    if (!resolved.cached && !resolved.remembered) await warmer.rememberOrg(resolved.id, matchKey);
     return resolved;
   }
 
@@ -155,6 +192,7 @@ export class ContactResolver {
     org: { id: number; name: string } | undefined,
     ctx: CallContext,
     onCreated?: (id: number) => Promise<void>,
+    known?: number | null,
   ): Promise<Resolved> {
     const { api, gateway, warmer } = this.options;
     const matchKey = personKey(fields, org?.name);
@@ -162,6 +200,7 @@ export class ContactResolver {
       {
         kind: 'person',
         matchKey,
+        ...(known !== undefined ? { known } : {}),
         search: async (c) => {
           if (fields.email) {
             const page = await gateway.call('persons.search', c, (o) =>
@@ -203,7 +242,10 @@ export class ContactResolver {
   }
 
   private async resolve<T extends Person | Organization>(spec: Spec<T>, ctx: CallContext): Promise<Resolved> {
-    const cached = await this.options.cache.get(spec.kind, spec.matchKey);
+    const cached =
+      spec.known !== undefined
+        ? (spec.known ?? undefined)
+        : await this.options.cache.get(spec.kind, spec.matchKey);
     if (cached !== undefined) return { id: cached, created: false, cached: true };
     // Rows of this process wanting the same contact share one resolution.
     const flightKey = `${spec.kind}\u0000${spec.matchKey}`;
@@ -239,22 +281,25 @@ export class ContactResolver {
     const keepAlive = setInterval(() => void lock.extend().catch(() => {}), Math.max(1000, ttl / 3));
     keepAlive.unref();
     try {
-      const again = await cache.get(spec.kind, spec.matchKey);
-      if (again !== undefined) return { id: again, created: false };
-
+      // The cache again (another process may have finished it meanwhile) and the intent, in one round trip.
       const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
-      const intentAt = Number(await redis.get(intentKey)) || undefined;
+      const [[againErr, againRaw] = [null, null], [intentErr, intentRaw] = [null, null]] =
+        (await redis.pipeline().hget(cache.key(spec.kind), spec.matchKey).get(intentKey).exec()) ?? [];
+      if (againErr) throw againErr;
+      if (intentErr) throw intentErr;
+      if (againRaw) return { id: Number(againRaw), created: false };
+      const intentAt = Number(intentRaw) || undefined;
       if (intentAt !== undefined) {
         // The intent's writer lost the lock: its create may still be on the wire.
         await waitUntilOld(intentAt, this.options.inFlightWindowMs ?? 0, ctx.signal);
         const found = await this.findCreatedSince(spec, intentAt, ctx);
         if (found !== undefined) {
           await spec.onCreated?.(found);
-          return await this.remember(spec, found, intentKey, true);
+          return await this.remember(spec, found, intentKey, true, lock);
         }
       } else if (!(await warmer.isAuthoritative(spec.kind, spec.matchKey))) {
         const found = await spec.search(ctx);
-        if (found !== undefined) return await this.remember(spec, found, undefined, false);
+        if (found !== undefined) return await this.remember(spec, found, undefined, false, lock);
       } else {
         // A fully listed cache: a miss means absent, once what changed lately has been listed.
         await warmer.refreshIfStale(spec.kind, ctx);
@@ -273,7 +318,7 @@ export class ContactResolver {
         }
       });
       await spec.onCreated?.(id);
-      return await this.remember(spec, id, intentKey, true);
+      return await this.remember(spec, id, intentKey, true, lock);
     } finally {
       clearInterval(keepAlive);
       await lock.release();
@@ -330,14 +375,23 @@ export class ContactResolver {
     return undefined;
   }
 
+  /**
+   * Puts the id in the cache, drops the intent and releases the creation lock, in that order and in
+   * one round trip (an organization's reverse entry, id → key, goes with them).
+   */
   private async remember<T>(
     spec: Spec<T>,
     id: number,
     intentKey: string | undefined,
     created: boolean,
+    lock: HeldLock,
   ): Promise<Resolved> {
-    await this.options.cache.set(spec.kind, spec.matchKey, id);
-    if (intentKey) await this.options.redis.del(intentKey);
-    return { id, created };
+    const cacheKey = this.options.cache.key(spec.kind);
+    await lock.releaseAfter((p) => {
+      p.hset(cacheKey, spec.matchKey, id);
+      if (spec.kind === 'org') p.hset(cacheKey, orgReverseField(id), spec.matchKey);
+      if (intentKey) p.del(intentKey);
+    });
+    return { id, created, remembered: true };
   }
 }

@@ -35,7 +35,9 @@ export class DeadLetterWriter {
    * With a `lease`, only the lease holder dead-letters the row: the lease is checked before the
    * DLQ entry is added and again, atomically, in the ledger transition (`RowLeaseLostError`
    * otherwise). The one window left, a lease lost between the two, leaves a DLQ entry whose row
-   * another worker finishes; `dlq list` shows the row's ledger state next to it.
+   * another worker finishes; `dlq list` shows the row's ledger state next to it. The ledger step
+   * also ends the lease's run (deletes it) and completes the import when this was its last pending
+   * row: `completedImport` on the answer says so.
    */
   async write(
     job: Job<LeadJobData>,
@@ -43,7 +45,7 @@ export class DeadLetterWriter {
     attempts: number,
     reason?: string,
     lease?: RowLease,
-  ): Promise<DeadLetterJobData> {
+  ): Promise<DeadLetterJobData & { completedImport?: boolean }> {
     const now = Date.now();
     const message = reason ?? failureMessageOf(err);
     const httpStatus = isPipedriveError(err) && err.status > 0 ? err.status : undefined;
@@ -73,11 +75,13 @@ export class DeadLetterWriter {
         ...(httpStatus !== undefined ? { httpStatus } : {}),
       },
       lease?.fence,
+      { finish: lease !== undefined },
     );
     if (transition.fenced) {
       lease?.markLost();
       throw new RowLeaseLostError('The row lease was lost before the row was dead-lettered');
     }
-    return data;
+    lease?.ended();
+    return transition.completedImport ? { ...data, completedImport: true } : data;
   }
 }

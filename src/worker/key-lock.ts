@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { sleep } from './sleep.js';
 
 /* Deletes or extends the lock only if it still holds our token (someone else may own it now). */
@@ -16,12 +16,20 @@ type LockRedis = Redis & {
   keyLockRelease(key: string, token: string): Promise<number>;
   keyLockExtend(key: string, token: string, ttlMs: number): Promise<number>;
 };
+interface LockCommands {
+  keyLockRelease(key: string, token: string): ChainableCommander;
+}
 
 export interface HeldLock {
   readonly key: string;
   /** Still ours? False after it expired and someone else took it. */
   extend(ttlMs?: number): Promise<boolean>;
   release(): Promise<void>;
+  /**
+   * Sends `writes` and then the release in one pipeline (one round trip): what the holder did under
+   * the lock is written before the lock goes, as with a write followed by {@link release}.
+   */
+  releaseAfter(writes: (pipeline: ChainableCommander) => void): Promise<void>;
 }
 
 export interface AcquireOptions {
@@ -67,6 +75,13 @@ export class KeyLocks {
         if (released) return;
         released = true;
         await this.redis.keyLockRelease(key, token);
+      },
+      releaseAfter: async (writes) => {
+        const pipeline = this.redis.pipeline();
+        writes(pipeline);
+        if (!released) (pipeline as ChainableCommander & LockCommands).keyLockRelease(key, token);
+        released = true;
+        for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
       },
     };
   }

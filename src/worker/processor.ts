@@ -155,12 +155,21 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       }
       if (!cp.leadId) {
         await warmer.prepare(data.importId, ctx);
+        // The contacts still to resolve, looked up in the shared cache together (one round trip).
+        const known = await resolver.lookUp(
+          cp.organizationId === undefined ? data.organization : undefined,
+          cp.personId === undefined ? data.person : undefined,
+          data.organization?.name,
+        );
         let org: { id: number; name: string } | undefined;
         if (data.organization) {
           if (cp.organizationId === undefined) {
             const fields = data.organization;
-            const r = await resolver.organization(fields, ctx, (id) =>
-              filler.recordCreated(data.importId, 'org', id, organizationBody(fields)),
+            const r = await resolver.organization(
+              fields,
+              ctx,
+              (id) => filler.recordCreated(data.importId, 'org', id, organizationBody(fields)),
+              known.org,
             );
             cp.organizationId = r.id;
             cp.organizationCreated = r.created;
@@ -171,8 +180,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         }
         if (data.person && cp.personId === undefined) {
           const fields = data.person;
-          const r = await resolver.person(fields, org, ctx, (id) =>
-            filler.recordCreated(data.importId, 'person', id, personBody(fields, org?.id)),
+          const r = await resolver.person(
+            fields,
+            org,
+            ctx,
+            (id) => filler.recordCreated(data.importId, 'person', id, personBody(fields, org?.id)),
+            known.person,
           );
           cp.personId = r.id;
           cp.personCreated = r.created;
@@ -249,9 +262,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         { ...result, ...(noteError !== undefined ? { noteError } : {}) },
         counters,
         held.fence,
+        // The row's last write: the same step drops the lease and completes the import if this was its last row.
+        { finish: true },
       );
       if (transition.fenced)
         throw new RowLeaseLostError('The row lease was lost before its outcome was recorded');
+      held.ended();
       // With failover, the outcome reaches a replica before the job completes: a promoted replica
       // that had the completion but not the outcome would hold a pending row without a job.
       if (transition.applied) await deps.durable.makeDurable();
@@ -277,7 +293,6 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         },
         `Created lead ${result.leadId} for import ${data.importId} line ${data.line} (person ${describe(result.personId, result.personCreated)}, organization ${describe(result.organizationId, result.organizationCreated)}; ${Date.now() - started} ms, attempt ${attempt} of ${maxAttempts})`,
       );
-      await completeImportIfDone(deps.redis, ledger, data.importId);
       return result;
     } catch (err) {
       return await handleFailure(err);
@@ -413,7 +428,6 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         },
         `Dead-lettered import ${data.importId} line ${data.line}: ${errorClassOf(err)} (attempt ${attempt} of ${maxAttempts})`,
       );
-      await completeImportIfDone(deps.redis, ledger, data.importId);
       throw new UnrecoverableError(message);
     }
 
@@ -513,20 +527,4 @@ function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; unl
 function describe(id: number | undefined, created: boolean | undefined): string {
   if (id === undefined) return 'none';
   return `${id} ${created ? 'created' : 'reused'}`;
-}
-
-/** The producer is done (`enqueued`) and no row is pending: the import is complete. */
-async function completeImportIfDone(redis: Redis, ledger: ImportLedger, importId: string): Promise<void> {
-  // Five fields, not the whole record: this runs after every row.
-  const [state, enqueued, created, deadLettered, cancelled] = await redis.hmget(
-    ledger.keys.import(importId),
-    'state',
-    'enqueued',
-    'created',
-    'deadLettered',
-    'cancelled',
-  );
-  const pending =
-    Number(enqueued ?? 0) - Number(created ?? 0) - Number(deadLettered ?? 0) - Number(cancelled ?? 0);
-  if (state === 'enqueued' && pending <= 0) await ledger.setState(importId, 'completed');
 }

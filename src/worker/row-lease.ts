@@ -122,11 +122,13 @@ export class RowLeases {
     // An attempt of this process still holding the row (BullMQ gave it to us again after a stall)
     // is a runner like any other: never take over from it.
     const ownPrefix = this.held.has(jobId) ? '' : `${this.options.workerId}:`;
+    const sentAt = performance.now();
     const [ok, holder, pttl] = await this.redis.rowLeaseTake(key, value, this.options.ttlMs, ownPrefix);
     if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
     const lease = new RowLease(this.redis, key, value, `${job.queueQualifiedName}:${jobId}`, () => {
       if (this.held.get(jobId) === lease) this.held.delete(jobId);
     });
+    lease.heldAt(sentAt, this.options.ttlMs);
     this.held.set(jobId, lease);
     return lease;
   }
@@ -138,13 +140,18 @@ export class RowLeases {
   async renew(jobIds: string[]): Promise<void> {
     const leases = jobIds.map((id) => this.held.get(id)).filter((l): l is RowLease => l !== undefined);
     if (leases.length === 0) return;
+    const sentAt = performance.now();
     const lost = await this.redis.rowLeaseRenew(
       leases.length,
       ...leases.map((l) => l.key),
       this.options.ttlMs,
       ...leases.map((l) => l.value),
     );
-    for (const i of lost) leases[i - 1]?.markLost();
+    const lostSet = new Set(lost);
+    leases.forEach((lease, i) => {
+      if (lostSet.has(i + 1)) lease.markLost();
+      else lease.heldAt(sentAt, this.options.ttlMs);
+    });
   }
 
   /** BullMQ could not renew these jobs' locks: the rows are someone else's now. */
@@ -153,10 +160,18 @@ export class RowLeases {
   }
 }
 
+/**
+ * Share of the lease's TTL during which a lease set or renewed by this runner counts as still its
+ * own without reading it again (see {@link RowLease.check}).
+ */
+const TRUSTED_SHARE_OF_TTL = 0.5;
+
 /** One attempt's hold on its row. */
 export class RowLease {
   private lostAt: number | undefined;
   private released = false;
+  /** Until when (`performance.now()`) the lease cannot have expired: see {@link check}. */
+  private trustedUntil = 0;
 
   constructor(
     private readonly redis: LeaseRedis,
@@ -179,8 +194,25 @@ export class RowLease {
     this.lostAt ??= Date.now();
   }
 
-  /** Throws {@link RowLeaseLostError} unless the lease is still ours (one GET). */
+  /**
+   * Redis set (or extended) the lease to `ttlMs` on a command sent at `sentAt` (`performance.now()`):
+   * it cannot expire before `sentAt + ttlMs`.
+   */
+  heldAt(sentAt: number, ttlMs: number): void {
+    this.trustedUntil = Math.max(this.trustedUntil, sentAt + ttlMs * TRUSTED_SHARE_OF_TTL);
+  }
+
+  /**
+   * Throws {@link RowLeaseLostError} unless the lease is still ours. Nobody else can take a lease
+   * before it expires (`take` only sets a key that is absent, or one this process left behind and
+   * no attempt of it holds), and this runner knows the earliest moment it can expire: when it set or
+   * last renewed it, plus its TTL. Until half of that TTL has passed (on the monotonic clock, which
+   * runs on while the process is frozen) no read is needed; after that, or once it was seen lost, one
+   * GET decides. A Redis that lost the key (a restart, a failover) is the durability gate's to catch,
+   * as before: the gate is checked right before every create as well.
+   */
   async check(): Promise<void> {
+    if (this.lostAt === undefined && performance.now() < this.trustedUntil) return;
     if (this.lostAt === undefined && (await this.redis.get(this.key)) === this.value) return;
     this.markLost();
     throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; stopping the row`);
@@ -199,6 +231,16 @@ export class RowLease {
       throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; checkpoint not written`);
     }
     job.data = data;
+  }
+
+  /**
+   * The lease was deleted by the step that recorded the row's outcome (`finish` in the ledger's
+   * fenced transition): nothing left to release.
+   */
+  ended(): void {
+    if (this.released) return;
+    this.released = true;
+    this.onEnd();
   }
 
   /** Gives the row up (end of the attempt); a lease someone else holds now is left alone. */

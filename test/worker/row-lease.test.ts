@@ -112,6 +112,88 @@ describe('row leases', () => {
     expect(await redis.get(`${prefix}:imp:imp-lease:lease:2`)).toBe(owner.value);
   });
 
+  it("end with the row's outcome in one step: the lease goes and the import completes with its last row; a stale runner's finish changes nothing", async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const job = await rowJob(prefix, 'imp-finish');
+    await ledger.createImport({
+      importId: 'imp-finish',
+      fileName: 'f.csv',
+      fileSize: 1,
+      fileHash: 'h',
+      mapping: null,
+      header: [],
+      createdAt: Date.now(),
+    });
+    await ledger.setState('imp-finish', 'enqueued');
+    const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 150 });
+    const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
+    const stale = held(await a.take(job));
+    await sleep(250);
+    const owner = held(await b.take(job));
+
+    const refused = await ledger.recordCreated('imp-finish', 2, { leadId: 'stale' }, {}, stale.fence, {
+      finish: true,
+    });
+    expect(refused).toMatchObject({ applied: false, fenced: true });
+    expect(await redis.get(owner.key)).toBe(owner.value);
+    expect((await ledger.getImport('imp-finish'))?.state).toBe('enqueued');
+
+    const done = await ledger.recordCreated('imp-finish', 2, { leadId: 'L2' }, {}, owner.fence, {
+      finish: true,
+    });
+    expect(done).toMatchObject({ applied: true, previous: RowState.Pending, completedImport: true });
+    expect(await redis.exists(owner.key)).toBe(0);
+    expect(await ledger.getImport('imp-finish')).toMatchObject({
+      state: 'completed',
+      created: 1,
+      pending: 0,
+    });
+    // The lease is gone with the step: releasing it afterwards sends nothing and takes nobody's.
+    owner.ended();
+    expect(b.size).toBe(0);
+    const next = held(await a.take(job));
+    await owner.release();
+    expect(await redis.get(next.key)).toBe(next.value);
+
+    // Recorded already (a retry): the transition is refused, the lease still goes.
+    const again = await ledger.recordCreated('imp-finish', 2, { leadId: 'L2' }, {}, next.fence, {
+      finish: true,
+    });
+    expect(again).toMatchObject({ applied: false, previous: RowState.Created, completedImport: false });
+    expect(await redis.exists(next.key)).toBe(0);
+    expect(await ledger.rowStates('imp-finish', [2])).toEqual([RowState.Created]);
+  });
+
+  it('are checked before a create without a read while half their TTL since they were set or renewed has not passed, and read after', async () => {
+    const prefix = uniquePrefix();
+    const job = await rowJob(prefix, 'imp-trust');
+    const counting = redis.duplicate();
+    let gets = 0;
+    const send = counting.sendCommand.bind(counting);
+    counting.sendCommand = ((command: { name: string }) => {
+      if (command.name === 'get') gets++;
+      return send(command as never);
+    }) as typeof counting.sendCommand;
+    try {
+      const leases = new RowLeases({ redis: counting, prefix, workerId: 'worker-a', ttlMs: 400 });
+      const lease = held(await leases.take(job));
+      await lease.check();
+      expect(gets).toBe(0);
+      await sleep(250);
+      await lease.check();
+      expect(gets).toBe(1);
+      await leases.renew([job.id!]);
+      await lease.check();
+      expect(gets).toBe(1);
+      // Seen lost (a renewal refused by BullMQ): no trust left, nothing read.
+      leases.lost([job.id!]);
+      await expect(lease.check()).rejects.toSatisfy(isRowLeaseLostError);
+    } finally {
+      counting.disconnect();
+    }
+  });
+
   it('are renewed when BullMQ renews the locks, and marked lost when a renewal finds them gone', async () => {
     const prefix = uniquePrefix();
     const jobA = await rowJob(prefix, 'imp-renew-a');
