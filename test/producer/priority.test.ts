@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { loadConfig } from '../../src/config/config.js';
+import { startDashboard } from '../../src/dashboard/index.js';
 import { importCsv } from '../../src/producer/index.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import {
@@ -20,6 +21,7 @@ import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
+const limits = { burstPer2s: 20, dailyTokens: 30_000 };
 let sandbox: RunningSandbox;
 const dir = mkdtempSync(join(tmpdir(), 'lpi-priority-'));
 beforeAll(async () => {
@@ -137,6 +139,18 @@ describe('import --priority', () => {
     expect(JSON.parse(json.out)).toMatchObject({ importId: summary.importId, priority: 7 });
     const text = await cli(['status', summary.importId], prefix);
     expect(text.out).toContain('priority 7');
+
+    const dashboard = await startDashboard({ redis, prefix, limits, port: 0 });
+    try {
+      const list = await (await fetch(`${dashboard.url}/`)).text();
+      expect(list).toContain(`${summary.importId} · priority 7</div>`);
+      const api = await (await fetch(`${dashboard.url}/api/imports`)).json();
+      expect(api.imports[0]).toMatchObject({ importId: summary.importId, priority: 7 });
+      const page = await (await fetch(`${dashboard.url}/imports/${summary.importId}`)).text();
+      expect(page).toContain('<dt>Priority</dt><dd data-field="priority">7</dd>');
+    } finally {
+      await dashboard.close();
+    }
   });
 
   it('gives every job the priority ceil(turn / weight), so imports on one queue take turns by weight', async () => {
