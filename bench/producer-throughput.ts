@@ -29,7 +29,7 @@ import { importCsv } from '../src/producer/import-csv.js';
 import { mapColumns } from '../src/producer/mapping.js';
 import { createRowValidator } from '../src/producer/row-validator.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../src/queue/job-data.js';
-import { leadJobOptions } from '../src/queue/job-options.js';
+import { leadJobOptions, leadPriority } from '../src/queue/job-options.js';
 import { LEAD_QUEUE } from '../src/queue/names.js';
 import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { spawnCli } from './lib/cli-process.js';
@@ -219,7 +219,10 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
   const redisCpuMs = (readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0) - redisCpuBefore;
   const producerCpuMs = sampler.results()[0]?.cpuMs ?? 0;
   const memoryAfter = await redisMemory(redis);
-  const waiting = await redis.llen(`${prefix}:${LEAD_QUEUE}:wait`);
+  // Lead jobs wait with a priority (turns between imports): in the prioritized sorted set, not the wait list.
+  const waiting =
+    (await redis.llen(`${prefix}:${LEAD_QUEUE}:wait`)) +
+    (await redis.zcard(`${prefix}:${LEAD_QUEUE}:prioritized`));
   return {
     rate: summary.enqueued / (summary.durationMs / 1000),
     cpuUsPerRow: (producerCpuMs * 1000) / summary.enqueued,
@@ -244,7 +247,7 @@ async function rawAddBulk(templates: LeadJobData[]): Promise<Raw> {
     const jobs = [];
     for (let line = start + 2; line < Math.min(start + BATCH, ROWS) + 2; line++) {
       const data = { ...(templates[line % templates.length] as LeadJobData), importId: 'raw', line };
-      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('raw', line) });
+      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('raw', line, leadPriority(line - 1)) });
     }
     inFlight.push(queue.addBulk(jobs));
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
@@ -275,7 +278,7 @@ async function bytesPerJobWith(templates: LeadJobData[], listpackValue: string):
     const jobs = [];
     for (let line = start + 2; line < start + BATCH + 2; line++) {
       const data = { ...(templates[line % templates.length] as LeadJobData), importId: 'mem', line };
-      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('mem', line) });
+      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('mem', line, leadPriority(line - 1)) });
     }
     await queue.addBulk(jobs);
   }

@@ -18,7 +18,7 @@ import { Queue } from 'bullmq';
 import { type Command, Redis, type RedisOptions } from 'ioredis';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../src/queue/job-data.js';
-import { leadJobOptions } from '../src/queue/job-options.js';
+import { leadJobOptions, leadPriority } from '../src/queue/job-options.js';
 import { ImportLedger } from '../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../src/queue/names.js';
 import { startSandbox } from '../src/sandbox/index.js';
@@ -104,7 +104,7 @@ async function enqueue(redis: Redis, prefix: string, importId: string): Promise<
       all.slice(i, i + 500).map((data) => ({
         name: LEAD_JOB_NAME,
         data,
-        opts: leadJobOptions(importId, data.line),
+        opts: leadJobOptions(importId, data.line, leadPriority(data.line - 1)),
       })),
     );
   }

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../src/queue/job-data.js';
-import { leadJobOptions } from '../src/queue/job-options.js';
+import { leadJobOptions, leadPriority } from '../src/queue/job-options.js';
 import { ImportLedger } from '../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../src/queue/names.js';
 import { createLeadWorker } from '../src/worker/index.js';
@@ -127,7 +127,7 @@ try {
           organization: { name: 'Soak Test Ltd' },
           cells: [`Soak deal ${line}`, 'Soak Test Ltd'],
         },
-        opts: leadJobOptions(importId, line),
+        opts: leadJobOptions(importId, line, leadPriority(line - 1)),
       })),
     );
   };

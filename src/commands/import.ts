@@ -1,12 +1,14 @@
 import type { Command, CommandIO } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { connectionOf, insecureHttpWarning, loadConfig } from '../config/config.js';
+import { UsageError } from '../errors/usage-error.js';
 import { formatStatus } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus } from '../ops/status.js';
 import { type ImportProgress, type ImportSummary, importCsv } from '../producer/import-csv.js';
 import { formatProgress, formatSummary } from '../producer/report-format.js';
 import { waitForImport } from '../producer/wait.js';
+import { IMPORT_PRIORITY_MAX, parseImportPriority } from '../queue/job-options.js';
 
 const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
 
@@ -31,6 +33,10 @@ Options:
                          (default: the connection named default, or the file's only one); its
                          users, labels and fields read the file, its plan and budget make the
                          estimate, and the rows wait on its own queue
+  --priority N           the import's share of its connection beside other imports running there,
+                         1 to 100 (default 1): imports take turns row by row, and one of priority N
+                         takes N rows per turn, so a small import started during a big one is not
+                         stuck behind it; kept with the import (a re-run keeps the first one)
   --mapping FILE         mapping file (.yaml or .json): columns to lead, person, organization and
                          custom fields by their Pipedrive name; labels, owner and defaults
                          (without it, well-known headers such as Name, Email, Company map themselves)
@@ -70,9 +76,11 @@ Examples:
   lead-importer import salesforce-report.csv --print-mapping > mapping.yaml
   lead-importer import leads.csv --mapping mapping.yaml --rejects rejects.csv
   lead-importer import leads.csv --connection acme --wait
+  lead-importer import urgent.csv --priority 5     # 5 rows for every row of the other imports
   lead-importer import export.csv --date-format DD/MM/YYYY --title-template "{organization} – {name}" --wait`,
   options: {
     connection: { type: 'string' },
+    priority: { type: 'string' },
     mapping: { type: 'string' },
     'import-id': { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -94,6 +102,7 @@ Examples:
     const v = args.values;
     const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
     const connection = connectionOf(config, str('connection'));
+    const priority = priorityFlag(str('priority'));
     const insecure = v.offline === true ? undefined : insecureHttpWarning(config, connection);
     if (insecure) io.stderr.write(`Warning: ${insecure}\n`);
     const file = args.positionals[0] as string;
@@ -102,6 +111,7 @@ Examples:
       file,
       config,
       connection: connection.name,
+      ...optional('priority', priority),
       ...optional('mapping', str('mapping')),
       ...optional('importId', str('import-id')),
       ...optional('rejectsFile', str('rejects')),
@@ -138,6 +148,18 @@ Examples:
     return failed ? ExitCode.RowsFailed : ExitCode.Ok;
   },
 };
+
+/** `--priority N`: a whole number from 1 to 100, or a usage error (exit 2) that says so. */
+function priorityFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseImportPriority(value);
+  if (n === undefined) {
+    throw new UsageError(
+      `--priority must be a whole number from 1 to ${IMPORT_PRIORITY_MAX} (an import of priority N takes N rows for every row of a priority-1 import on the same connection), got "${value}".`,
+    );
+  }
+  return n;
+}
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

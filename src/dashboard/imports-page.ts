@@ -157,7 +157,7 @@ export function importRowHtml(s: ImportStatus, showConnection = false): string {
   const pct = Math.floor(s.progress * 100);
   const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
   return `<tr data-import="${esc(s.importId)}">
-<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}</div></td>${
+<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>${
     showConnection ? `<td class="conn">${esc(s.connection)}</td>` : ''
   }
 <td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
@@ -331,6 +331,7 @@ export function verificationHtml(importId: string, v: LastVerification | null): 
 export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnabled: boolean): string {
   const s = d.status;
   const kv: [string, string, string][] = [
+    ['priority', 'Priority', formatCount(s.priority)],
     ['rows', 'Rows', formatCount(s.rows)],
     ['created', 'Created', formatCount(s.created)],
     ['rejected', 'Rejected', formatCount(s.rejected)],
@@ -426,7 +427,7 @@ function row(s) {
   if (s.state === 'waiting-for-budget' || s.state === 'blocked') stateCell.append(el('div', { class: 'sub' }, s.stateText.replace(/^blocked: /, '')));
   const n = (v, extra) => el('td', { class: 'n' + (extra || '') }, v);
   return el('tr', { 'data-import': s.importId },
-    el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId)),
+    el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId + (s.priority === 1 ? '' : ' · priority ' + s.priority))),
     ...(WITH_CONNECTION ? [el('td', { class: 'conn' }, s.connection)] : []),
     stateCell, el('td', null, bar, el('div', { class: 'pct' }, pct + '%')),
     n(fmt(s.rows)), n(fmt(s.created)), n(fmt(s.reusedContacts)), n(fmt(s.rejected)),

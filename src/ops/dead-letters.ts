@@ -2,8 +2,8 @@ import type { Job } from 'bullmq';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
-import { LEAD_JOB_NAME } from '../queue/job-data.js';
-import { leadJobOptions } from '../queue/job-options.js';
+import { LEAD_JOB_NAME, turnOf } from '../queue/job-data.js';
+import { IMPORT_PRIORITY_DEFAULT, leadJobOptions, leadPriority } from '../queue/job-options.js';
 import { RowState } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
 import { ImportConnectionError } from './import-connection-error.js';
@@ -40,15 +40,27 @@ export interface DeadLetterFilter {
 
 /** Each import's connection, read from its record once per command (the DLQ is shared by every connection). */
 export class ImportConnections {
-  private readonly known = new Map<string, Promise<string>>();
+  private readonly known = new Map<string, Promise<{ connection: string; priority: number }>>();
 
   constructor(private readonly ctx: OpsContext) {}
 
   /** An import whose record is gone counts as `default`'s, as records from before connections do. */
-  of(importId: string): Promise<string> {
+  async of(importId: string): Promise<string> {
+    return (await this.record(importId)).connection;
+  }
+
+  /** The import's weight (`--priority`) as its record holds it; 1 when the record is gone. */
+  async priorityOf(importId: string): Promise<number> {
+    return (await this.record(importId)).priority;
+  }
+
+  private record(importId: string): Promise<{ connection: string; priority: number }> {
     let found = this.known.get(importId);
     if (!found) {
-      found = this.ctx.ledger.getImport(importId).then((r) => r?.connection ?? DEFAULT_CONNECTION);
+      found = this.ctx.ledger.getImport(importId).then((r) => ({
+        connection: r?.connection ?? DEFAULT_CONNECTION,
+        priority: r?.priority ?? IMPORT_PRIORITY_DEFAULT,
+      }));
       this.known.set(importId, found);
     }
     return found;
@@ -200,7 +212,8 @@ const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wai
 
 /**
  * Puts dead-lettered rows back on their import's connection's lead queue with fresh attempts (`leadJobOptions`) and the
- * job's checkpoint, so steps that succeeded before are not redone.
+ * job's checkpoint, so steps that succeeded before are not redone. Each gets the priority it was first added with
+ * (`leadPriority` of its turn and its import's weight): its turn has usually passed, so it runs soon.
  *
  * Each entry's data is checked first ({@link replayProblem}): what a worker would send must be what
  * the producer's validation lets through, for the row the entry is filed under. A row that fails is
@@ -230,7 +243,10 @@ export async function retryDeadLetters(
       }
       continue;
     }
-    summary[await retryOne(ctx, entry, await connections.of(entry.data.importId))]++;
+    const { importId } = entry.data;
+    summary[
+      await retryOne(ctx, entry, await connections.of(importId), await connections.priorityOf(importId))
+    ]++;
   }
   return summary;
 }
@@ -239,6 +255,7 @@ async function retryOne(
   ctx: OpsContext,
   entry: Job<DeadLetterJobData>,
   connection: string,
+  weight: number,
 ): Promise<'requeued' | 'stale' | 'busy'> {
   const { importId, line } = entry.data;
   const id = jobIdFor(importId, line);
@@ -263,7 +280,8 @@ async function retryOne(
   if (!job) {
     if (existing) await existing.remove(); // the failed job holds the id; BullMQ would ignore a new add
     job = await leadQueue.add(LEAD_JOB_NAME, entry.data.job, {
-      ...leadJobOptions(importId, line),
+      // The priority it had when it was first added (its turn is in its job data): deterministic.
+      ...leadJobOptions(importId, line, leadPriority(turnOf(entry.data.job), weight)),
       delay: RETRY_HOLD_MS,
     });
   }

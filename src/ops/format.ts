@@ -15,7 +15,7 @@ export function formatUtc(ms: number): string {
 /** The human-readable `status ID` block. */
 export function formatStatus(s: ImportStatus): string {
   const lines = [
-    `Import ${s.importId} (${s.fileName || 'unknown file'}${s.connection === DEFAULT_CONNECTION ? '' : `, connection ${s.connection}`}): ${s.stateText}`,
+    `Import ${s.importId} (${s.fileName || 'unknown file'}${s.connection === DEFAULT_CONNECTION ? '' : `, connection ${s.connection}`}${s.priority === 1 ? '' : `, priority ${s.priority}`}): ${s.stateText}`,
     `  rows ${formatCount(s.rows)} = created ${formatCount(s.created)} + rejected ${formatCount(s.rejected)} + dead-lettered ${formatCount(s.deadLettered)} + cancelled ${formatCount(s.cancelled)} + pending ${formatCount(s.pending)}${s.balanced || s.state === 'reading' ? '' : '  (does not add up: report this)'}`,
     `  progress ${Math.floor(s.progress * 100)}%   persons created ${formatCount(s.createdPersons)}, reused ${formatCount(s.reusedPersons)}   organizations created ${formatCount(s.createdOrganizations)}, reused ${formatCount(s.reusedOrganizations)}${s.createdNotes || s.failedNotes ? `   notes ${formatCount(s.createdNotes)}${s.failedNotes ? ` (${formatCount(s.failedNotes)} refused: see the report)` : ''}` : ''}`,
     `  tokens spent ${formatCount(s.tokensUsed)}${s.pending > 0 ? `, about ${formatCount(s.tokensRemaining)} to go` : ''}${s.budget ? `   budget left today ${formatCount(s.budget.left)} of ${formatCount(s.budget.limit)}` : ''}`,

@@ -52,6 +52,7 @@ const JOB_KEYS = new Set([
   'v',
   'importId',
   'line',
+  'turn',
   'lead',
   'person',
   'organization',
@@ -177,6 +178,9 @@ export function replayProblem(jobId: string, entry: DeadLetterJobData): string |
   if (job.v !== 1) out.push(`job data version ${JSON.stringify(job.v)} is not one this version reads (1)`);
   if (job.importId !== entry.importId || job.line !== entry.line) {
     out.push(`its job data names import ${JSON.stringify(job.importId)} line ${JSON.stringify(job.line)}`);
+  }
+  if (job.turn !== undefined && (!Number.isSafeInteger(job.turn) || (job.turn as number) < 1)) {
+    out.push('turn must be a whole number from 1');
   }
   if (!Array.isArray(job.cells) || !job.cells.every((c) => typeof c === 'string')) {
     out.push('cells must be a list of text');

@@ -41,6 +41,8 @@ export interface ImportStatus {
   importId: string;
   /** The connection (Pipedrive company) the import's rows go to. */
   connection: string;
+  /** The import's weight among its connection's imports (`import --priority N`; 1 by default). */
+  priority: number;
   fileName: string;
   state: ImportDisplayState;
   /** One line for people: "waiting for budget until 2026-05-02 00:00 UTC", "blocked: …". */
@@ -193,6 +195,7 @@ export function describeImport(
   return {
     importId: record.importId,
     connection: record.connection,
+    priority: record.priority,
     fileName: record.fileName,
     state,
     stateText: stateText(state, record, flags),

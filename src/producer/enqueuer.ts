@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LEAD_JOB_NAME, type LeadJobData } from '../queue/job-data.js';
-import { leadJobOptions } from '../queue/job-options.js';
+import { LEAD_JOB_NAME, type LeadJobData, turnOf } from '../queue/job-data.js';
+import { leadJobOptions, leadPriority } from '../queue/job-options.js';
 import { type ImportLedger, RowState } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
 import type { RowReject } from './row-validator.js';
@@ -10,6 +10,12 @@ export interface EnqueuerOptions {
   queue: Queue<LeadJobData>;
   ledger: ImportLedger;
   importId: string;
+  /**
+   * The import's weight (`--priority`, as its ledger record holds it): each job's BullMQ priority is
+   * `leadPriority(turn, weight)`, the same whether a row is added for the first time or again.
+   * @defaultValue 1
+   */
+  weight?: number;
   /**
    * Rows per `addBulk` (and per ledger call). Larger batches are not faster, and their pipelines
    * live long enough to reach the old generation, which V8 frees lazily: peak RSS grows.
@@ -43,7 +49,8 @@ interface Batch {
  *
  * Nothing lost, nothing doubled, whenever the process dies. For each batch:
  * 1. the ledger marks the lines enqueued (None → Pending, atomically; returns which are new);
- * 2. `addBulk` adds the new lines' jobs, with deterministic ids (`${importId}-${line}`).
+ * 2. `addBulk` adds the new lines' jobs, with deterministic ids (`${importId}-${line}`) and
+ *    priorities (`leadPriority`: the row's turn in its job data, the import's weight).
  * A kill between 1 and 2 leaves lines Pending without a job. A re-run finds them: for lines the
  * ledger already knows, it checks which jobs exist *first* and reads the row states *after*, and
  * re-adds only rows that are still Pending with no job. The worker records a row as created
@@ -122,7 +129,11 @@ export class LeadEnqueuer {
       }
       if (toAdd.length > 0) {
         await queue.addBulk(
-          toAdd.map((data) => ({ name: LEAD_JOB_NAME, data, opts: leadJobOptions(importId, data.line) })),
+          toAdd.map((data) => ({
+            name: LEAD_JOB_NAME,
+            data,
+            opts: leadJobOptions(importId, data.line, leadPriority(turnOf(data), this.options.weight)),
+          })),
         );
       }
     }

@@ -10,6 +10,7 @@ import { UsageError } from '../errors/usage-error.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import type { LeadJobData } from '../queue/job-data.js';
+import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX } from '../queue/job-options.js';
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName } from '../queue/names.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
@@ -39,6 +40,12 @@ export interface ImportCsvOptions {
   mapping?: string | MappingSpec;
   /** @defaultValue `imp-` + 12 hex of sha256(file bytes, mapping, options and, but for `default`, the connection) */
   importId?: string;
+  /**
+   * The import's weight among the imports of its connection, 1…100: its rows take `priority` turns for
+   * every turn of a weight-1 import (see `leadPriority`). Kept on the import's record when it is created;
+   * a re-run keeps the recorded one. @defaultValue 1
+   */
+  priority?: number;
   /** Read and validate everything, estimate the cost; enqueue nothing, touch no Redis. */
   dryRun?: boolean;
   /** Call no Pipedrive endpoint (names of labels, owners, custom fields stay unresolved). Dry runs only. */
@@ -97,6 +104,8 @@ export interface ImportSummary {
   importId: string;
   /** The connection (Pipedrive company) the rows go to. */
   connection: string;
+  /** The import's weight among its connection's imports (`--priority`; a re-run keeps the recorded one). */
+  priority: number;
   file: string;
   fileSize: number;
   fileHash: string;
@@ -160,6 +169,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   const delimiter = options.delimiter !== undefined ? delimiterOption(options.delimiter) : undefined;
   const dateOrder = options.dateFormat !== undefined ? dateFormatOption(options.dateFormat) : undefined;
   if (options.importId !== undefined) importIdOption(options.importId);
+  if (options.priority !== undefined) priorityOption(options.priority);
   if (options.offline && !options.dryRun) {
     throw new UsageError('--offline only works with --dry-run: an import needs Pipedrive to resolve names.');
   }
@@ -201,6 +211,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     });
 
     const warnings: string[] = [];
+    let priority = options.priority ?? IMPORT_PRIORITY_DEFAULT;
     let ledger: ImportLedger | undefined;
     let enqueuer: LeadEnqueuer | undefined;
     let redis: Redis | undefined;
@@ -217,6 +228,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
+        priority: options.priority ?? IMPORT_PRIORITY_DEFAULT,
         fileName: displayName,
         fileSize: csv.size,
         fileHash,
@@ -242,6 +254,12 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
           `${displayName} differs from the file import ${importId} started with (${record.fileName}); rows are matched by line number, and lines already enqueued are not enqueued again.`,
         );
       }
+      if (options.priority !== undefined && record.priority !== options.priority) {
+        warnings.push(
+          `Import ${importId} keeps priority ${record.priority}, the one it started with (--priority ${options.priority} applies to new imports only).`,
+        );
+      }
+      priority = record.priority;
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
       const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
         connection: redis,
@@ -254,6 +272,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         queue,
         ledger,
         importId,
+        weight: record.priority,
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
       });
@@ -323,6 +342,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
             continue;
           }
           valid++;
+          // Its turn among the valid rows makes its queue priority: deterministic for the same file.
+          result.ok.turn = valid;
           if (result.ok.note) notes++;
           for (const w of result.warnings ?? []) {
             const key = `${w.column}\u0000${w.message}`;
@@ -396,6 +417,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       return {
         importId,
         connection: connection.name,
+        priority,
         file: displayName,
         fileSize: csv.size,
         fileHash,
@@ -515,6 +537,14 @@ function dateFormatOption(value: string): DateOrder {
   const order = parseDateOrder(value);
   if (!order) throw new UsageError(`--date-format must be DD/MM/YYYY or MM/DD/YYYY, got "${value}".`);
   return order;
+}
+
+function priorityOption(value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > IMPORT_PRIORITY_MAX) {
+    throw new UsageError(
+      `--priority must be a whole number from 1 to ${IMPORT_PRIORITY_MAX} (an import of priority N takes N rows for every row of a priority-1 import on the same connection), got "${value}".`,
+    );
+  }
 }
 
 function importIdOption(value: string): void {

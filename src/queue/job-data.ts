@@ -113,6 +113,11 @@ export interface LeadJobData {
   importId: string;
   /** Line in the source file where the row starts (the header is line 1). */
   line: number;
+  /**
+   * The row's turn among its import's valid rows (1 = the first), which makes its queue priority
+   * (`leadPriority` in job-options.ts). Absent in jobs enqueued before priorities: `turnOf` uses the line.
+   */
+  turn?: number;
   lead: LeadFields;
   person?: PersonFields;
   organization?: OrganizationFields;
@@ -123,6 +128,11 @@ export interface LeadJobData {
   /** `fill-empty`: a person or organization that exists already gets this row's values where it has none. */
   updateContacts?: 'fill-empty';
   checkpoint?: JobCheckpoint;
+}
+
+/** A job's turn within its import: `turn`, or for a job from before priorities, its line less the header's. */
+export function turnOf(data: Pick<LeadJobData, 'turn' | 'line'>): number {
+  return data.turn ?? Math.max(1, data.line - 1);
 }
 
 /** Name given to every job on the lead queue. */

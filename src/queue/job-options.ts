@@ -9,9 +9,54 @@ import { jobIdFor } from './names.js';
 export const LEAD_JOB_ATTEMPTS = 8;
 export const LEAD_JOB_BACKOFF_MS = 5_000;
 
-export function leadJobOptions(importId: string, line: number): JobsOptions {
+/** `import --priority N`: the import's weight among the imports of its connection. */
+export const IMPORT_PRIORITY_DEFAULT = 1;
+export const IMPORT_PRIORITY_MAX = 100;
+
+/**
+ * BullMQ's largest job priority (`PRIORITY_LIMIT` in bullmq's job.ts: 2^21 − 1; a larger one makes
+ * `add` throw). Lower numbers run first; 0 means "no priority", and such jobs would run before every
+ * prioritized one, so a lead job never gets 0.
+ */
+export const MAX_JOB_PRIORITY = 2 ** 21 - 1;
+
+/**
+ * The BullMQ priority of a lead job: its row's turn within its import divided by the import's weight,
+ * rounded up (`ceil(turn / weight)`), clamped to 1…{@link MAX_JOB_PRIORITY}.
+ *
+ * Every import's k-th row gets priority k (with weight 1), and BullMQ takes the lowest priority first
+ * (first in, first out among equals), so imports sharing a connection's queue take turns, row by row:
+ * a 100-row import started while a 20,000-row one is at its row 5,000 has its rows ahead of that
+ * import's rest and finishes in about the time it takes alone. An import of weight 3 has three rows
+ * for every turn of a weight-1 import. Rows past turn 2,097,151 × weight all share the last priority
+ * (first in, first out among them).
+ *
+ * Deterministic: the same row of the same import always gets the same priority, whoever (re-)adds it.
+ */
+export function leadPriority(turn: number, weight: number = IMPORT_PRIORITY_DEFAULT): number {
+  const t = Number.isFinite(turn) && turn >= 1 ? Math.floor(turn) : 1;
+  const w = Number.isInteger(weight) && weight >= 1 ? Math.min(weight, IMPORT_PRIORITY_MAX) : 1;
+  return Math.min(MAX_JOB_PRIORITY, Math.ceil(t / w));
+}
+
+/**
+ * Parses `--priority`: an integer from 1 to {@link IMPORT_PRIORITY_MAX}; `undefined` for anything else.
+ */
+export function parseImportPriority(value: string): number | undefined {
+  if (!/^\d{1,3}$/.test(value.trim())) return undefined;
+  const n = Number(value.trim());
+  return n >= 1 && n <= IMPORT_PRIORITY_MAX ? n : undefined;
+}
+
+/**
+ * Options of a lead job. `priority` comes from {@link leadPriority}: the producer, its re-run and
+ * `dlq retry` all give a row the same one (its `turn` is in its job data, the import's weight on its
+ * record).
+ */
+export function leadJobOptions(importId: string, line: number, priority: number): JobsOptions {
   return {
     jobId: jobIdFor(importId, line),
+    priority: Math.max(1, Math.min(MAX_JOB_PRIORITY, Math.floor(priority))),
     attempts: LEAD_JOB_ATTEMPTS,
     backoff: { type: 'exponential', delay: LEAD_JOB_BACKOFF_MS, jitter: 0.5 },
     // The ledger keeps every row's outcome, so finished jobs need not stay in Redis.

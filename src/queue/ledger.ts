@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import { IMPORT_PRIORITY_DEFAULT } from './job-options.js';
 import { type Keys, keysFor } from './names.js';
 
 /**
@@ -59,6 +60,12 @@ export interface ImportMeta {
    * @defaultValue `default` (and records written before connections existed read as `default`)
    */
   connection?: string;
+  /**
+   * The import's weight among its connection's imports (`import --priority N`, 1…100): its rows take N
+   * turns for every turn of a weight-1 import (`leadPriority`). Set when the import is created; a re-run
+   * and `dlq retry` re-add rows with it. @defaultValue 1 (and records from before priorities read as 1)
+   */
+  priority?: number;
   fileName: string;
   fileSize: number;
   /** sha256 of the file's bytes, hex. */
@@ -72,6 +79,7 @@ export interface ImportMeta {
 
 export interface ImportRecord extends ImportMeta, Record<Counter, number> {
   connection: string;
+  priority: number;
   state: ImportState;
   /** Derived: enqueued − created − deadLettered − cancelled. */
   pending: number;
@@ -257,6 +265,7 @@ export class ImportLedger {
         .multi()
         .hset(key, {
           connection: meta.connection ?? DEFAULT_CONNECTION,
+          priority: meta.priority ?? IMPORT_PRIORITY_DEFAULT,
           fileName: meta.fileName,
           fileSize: meta.fileSize,
           fileHash: meta.fileHash,
@@ -517,6 +526,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
   return {
     importId: raw.importId!,
     connection: raw.connection || DEFAULT_CONNECTION,
+    priority: num('priority') || IMPORT_PRIORITY_DEFAULT,
     fileName: raw.fileName ?? '',
     fileSize: num('fileSize'),
     fileHash: raw.fileHash ?? '',

@@ -126,7 +126,7 @@ describe('importing cells with a protective quote', () => {
 
     const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
     try {
-      const [job, ...more] = await queue.getJobs(['waiting'], 0, -1);
+      const [job, ...more] = await queue.getJobs(['prioritized'], 0, -1);
       expect(more).toEqual([]);
       expect(job?.data.person).toMatchObject({ name: 'Ada Lovelace', phone: '+49 30 1234567' });
       expect(job?.data.lead.value).toEqual({ amount: 1200.5, currency: 'EUR' });

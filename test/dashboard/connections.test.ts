@@ -54,7 +54,7 @@ describe('the imports page of a deployment serving several companies', () => {
         .sort(),
     ).toEqual(['imp-acme:acme', 'imp-default:default', 'imp-globex:globex']);
     // Every connection's queue counted.
-    expect(body.queues.lead.waiting).toBe(6);
+    expect(body.queues.lead.prioritized).toBe(6); // lead jobs wait with a priority (turns between imports)
 
     const html = await (await fetch(`${dashboard.url}/`)).text();
     expect(html).toContain('<th>Connection</th>');
@@ -67,7 +67,7 @@ describe('the imports page of a deployment serving several companies', () => {
     const { body } = await json('/api/imports?connection=acme');
     expect(body.connection).toBe('acme');
     expect(body.imports.map((s: { importId: string }) => s.importId)).toEqual(['imp-acme']);
-    expect(body.queues.lead.waiting).toBe(2);
+    expect(body.queues.lead.prioritized).toBe(2);
 
     const html = await (await fetch(`${dashboard.url}/?connection=globex`)).text();
     expect(html).toContain('data-import="imp-globex"');
@@ -137,14 +137,14 @@ describe('the imports page of a deployment serving several companies', () => {
         value('lead_importer_queue_jobs', {
           queue: 'lead-import-acme',
           connection: 'acme',
-          state: 'waiting',
+          state: 'prioritized',
         }),
       ).toBe(2);
       expect(
         value('lead_importer_queue_jobs', {
           queue: 'lead-import-globex',
           connection: 'globex',
-          state: 'waiting',
+          state: 'prioritized',
         }),
       ).toBe(3);
       expect(value('lead_importer_queue_jobs', { queue: 'lead-import-dlq', state: 'waiting' })).toBe(0);

@@ -73,7 +73,7 @@ describe('dashboard without credentials', () => {
     expect(body.imports).toMatchObject([
       { importId: 'dash-1', rows: 3, created: 1, deadLettered: 1, pending: 1 },
     ]);
-    expect(body.queues.lead.waiting).toBe(1);
+    expect(body.queues.lead.prioritized).toBe(1); // lead jobs wait with a priority (turns between imports)
     expect(body.queues.deadLetter.waiting).toBe(1);
   });
 

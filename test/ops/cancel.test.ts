@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cancelImport } from '../../src/ops/cancel.js';
 import { getStatus } from '../../src/ops/status.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
-import { leadJobOptions } from '../../src/queue/job-options.js';
+import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { testRedis } from '../helpers/redis.js';
 import { balance, jobData, type SeedRow, seedImport, testOps } from './seed.js';
@@ -34,7 +34,7 @@ describe('cancelImport', () => {
     await ctx.ledger.markEnqueued('can-1', [6]);
     await ctx.ledger.setCounters('can-1', { rows: 5 });
     await ctx.leadQueue.add(LEAD_JOB_NAME, jobData('can-1', 6, ['P6', 'p6@example.com', 'Acme']), {
-      ...leadJobOptions('can-1', 6),
+      ...leadJobOptions('can-1', 6, leadPriority(6 - 1)),
       delay: 60_000,
     });
 

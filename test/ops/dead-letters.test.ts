@@ -128,11 +128,29 @@ describe('dlq retry', () => {
     expect(await ctx.ledger.rowStates('imp-r', [3, 5])).toEqual([RowState.Pending, RowState.Pending]);
     expect(await ctx.deadLetterQueue.count()).toBe(0);
     const job = (await ctx.leadQueue.getJob(jobIdFor('imp-r', 5)))!;
-    expect(await job.getState()).toBe('waiting');
+    // Every lead job has a priority (fair turns between imports), so it waits in the prioritized set.
+    expect(await job.getState()).toBe('prioritized');
+    // The priority it was first added with: its turn (line 5 → 4, from before turns were in job data), weight 1.
+    expect(job.opts.priority).toBe(4);
     expect(job.attemptsMade).toBe(0);
     expect(job.opts.attempts).toBe(LEAD_JOB_ATTEMPTS);
     expect(job.data.checkpoint).toEqual({ personId: 77, personCreated: true });
     expect(job.data.cells).toEqual(['Cy', 'cy@example.com', 'Öl GmbH']);
+  });
+
+  it("re-adds a row with the priority its turn and its import's --priority give it", async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-p', ROWS, { priority: 4 });
+    // The producer writes each row's turn among the valid rows into its job data.
+    const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('imp-p', 5)))!;
+    await entry.updateData({ ...entry.data, job: { ...entry.data.job, turn: 40 } });
+
+    expect(await retryDeadLetters(ctx, { importId: 'imp-p' })).toMatchObject({ requeued: 2, refused: 0 });
+    const turned = (await ctx.leadQueue.getJob(jobIdFor('imp-p', 5)))!;
+    expect(turned.data.turn).toBe(40);
+    expect(turned.opts.priority).toBe(10); // ceil(40 / 4)
+    // Line 3's entry has no turn (a job from before turns): its line less the header's stands in.
+    expect((await ctx.leadQueue.getJob(jobIdFor('imp-p', 3)))?.opts.priority).toBe(1); // ceil(2 / 4)
   });
 
   it('retries only the error class asked for', async () => {
@@ -159,7 +177,7 @@ describe('dlq retry', () => {
     const summary = await retryDeadLetters(ctx, { importId: 'imp-i', errorClass: 'PipedriveServerError' });
 
     expect(summary.requeued).toBe(1);
-    expect(await ctx.leadQueue.getJobState(jobIdFor('imp-i', 5))).toBe('waiting');
+    expect(await ctx.leadQueue.getJobState(jobIdFor('imp-i', 5))).toBe('prioritized');
     expect(await ctx.deadLetterQueue.getJob(jobIdFor('imp-i', 5))).toBeUndefined();
     expect(await balance(ctx, 'imp-i')).toMatchObject({ sum: 5, deadLettered: 1, pending: 2 });
   });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createOpsContext, type OpsContext } from '../../src/ops/ops-context.js';
 import { DEAD_LETTER_JOB_NAME, type DeadLetterJobData } from '../../src/queue/dead-letter.js';
 import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
-import { leadJobOptions } from '../../src/queue/job-options.js';
+import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
 import type { CreatedOutcome } from '../../src/queue/ledger.js';
 import { leadQueueName } from '../../src/queue/names.js';
 import { uniquePrefix } from '../helpers/redis.js';
@@ -55,12 +55,13 @@ export async function seedImport(
   ctx: OpsContext,
   importId: string,
   rows: SeedRow[],
-  options: { state?: 'reading' | 'enqueued'; header?: string[]; connection?: string } = {},
+  options: { state?: 'reading' | 'enqueued'; header?: string[]; connection?: string; priority?: number } = {},
 ): Promise<void> {
   const connection = options.connection ?? 'default';
   await ctx.ledger.createImport({
     importId,
     connection,
+    ...(options.priority ? { priority: options.priority } : {}),
     fileName: `${importId}.csv`,
     fileSize: 1000,
     fileHash: 'f'.repeat(64),
@@ -115,7 +116,7 @@ export async function enqueue(
     rows.map((r) => ({
       name: LEAD_JOB_NAME,
       data: { ...jobData(importId, r.line, r.cells), ...(r.note ? { note: r.note } : {}) },
-      opts: leadJobOptions(importId, r.line),
+      opts: leadJobOptions(importId, r.line, leadPriority(r.line - 1)),
     })),
   );
 }

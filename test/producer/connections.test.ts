@@ -82,7 +82,7 @@ function setup() {
   const jobsOn = async (connection: string) => {
     const queue = new Queue<LeadJobData>(leadQueueName(connection), { connection: redis, prefix });
     queues.push(queue);
-    return (await queue.getJobs(['waiting'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
+    return (await queue.getJobs(['prioritized'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
   };
   const close = () => Promise.all(queues.map((q) => q.close()));
   return { prefix, env, config, ledger: new ImportLedger(redis, prefix), jobsOn, close };
@@ -204,7 +204,7 @@ describe('without a connections file', () => {
     const summary = await importCsv({ file: fixture, config, redis });
     expect(summary).toMatchObject({ importId: 'imp-9f80ddbfacab', connection: 'default', enqueued: 1 });
     const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
-    expect((await queue.getJobs(['waiting'])).map((j) => j.id)).toEqual(['imp-9f80ddbfacab-2']);
+    expect((await queue.getJobs(['prioritized'])).map((j) => j.id)).toEqual(['imp-9f80ddbfacab-2']);
     await queue.close();
     expect((await new ImportLedger(redis, prefix).getImport(summary.importId))?.connection).toBe('default');
   });

@@ -50,7 +50,7 @@ function setup(extra: Record<string, string> = {}) {
   const run = (file: string, options: Partial<ImportCsvOptions> = {}) =>
     importCsv({ file, config, redis, ...options });
   const jobs = async () =>
-    (await queue().getJobs(['waiting'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
+    (await queue().getJobs(['prioritized'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
   return { prefix, config, queue, ledger, run, jobs };
 }
 
@@ -73,6 +73,8 @@ describe('importCsv', () => {
       v: 1,
       importId: summary.importId,
       line: 2,
+      // The first valid row: its turn makes its queue priority.
+      turn: 1,
       lead: {
         title: 'Compiler deal',
         value: { amount: 1000, currency: 'USD' },

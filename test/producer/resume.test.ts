@@ -82,7 +82,7 @@ describe('a producer killed mid-file', () => {
 
     const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
     queues.push(queue);
-    expect(await queue.getWaitingCount()).toBe(ROWS);
+    expect(await queue.getPrioritizedCount()).toBe(ROWS);
     expect(await ledger.getImport(importId)).toMatchObject({
       rows: ROWS,
       enqueued: ROWS,

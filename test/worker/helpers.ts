@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
-import { leadJobOptions } from '../../src/queue/job-options.js';
+import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
 import { leadQueueName } from '../../src/queue/names.js';
@@ -88,7 +88,7 @@ export async function enqueueImport(
     );
     await queue.addBulk(
       jobs.map((data) => {
-        const opts = leadJobOptions(importId, data.line);
+        const opts = leadJobOptions(importId, data.line, leadPriority(data.line - 1));
         return {
           name: LEAD_JOB_NAME,
           data,

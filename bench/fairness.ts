@@ -1,0 +1,232 @@
+/**
+ * Fairness within one connection: does a small import started while a huge one runs on the same
+ * company finish in about the time it takes alone? One sandbox process (Growth, 40 requests per
+ * rolling 2 s, 100 ± 50 ms latency by default) and one `lead-importer worker` process per phase,
+ * each phase in a fresh key prefix against a freshly reset sandbox:
+ *
+ * - "small alone": `import small.csv` (100 rows) with nothing else queued;
+ * - "small beside big": `import big.csv` (20,000 rows), and once its producer has enqueued every row
+ *   and the worker has created `--start-after` of its leads, `import small.csv`. One such phase per
+ *   value of `--start-after` (default `0,200`: as soon as the big one is enqueued, and once it is well
+ *   under way). The big import is left unfinished: the phase ends when the small one is done.
+ *
+ * The small import's time is from its producer's start to its last row's outcome, as `--wait` would
+ * see it; the ratio is its time beside the big one over its time alone, in the same run (target ≤ 2).
+ * Also shown: how many of the big import's leads were created meanwhile (its share of the burst).
+ *
+ *   npm run bench:fairness
+ *   npm run bench:fairness -- --rows 2000 --small-rows 50 --rounds 2 --start-after 0,100
+ *
+ * Prints a table and writes bench/results/fairness.json.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPrivateRedis } from '../src/dev/private-redis.js';
+import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
+import { type CliProcess, spawnCli } from './lib/cli-process.js';
+import { writeLeadsCsv } from './lib/leads-csv.js';
+import { ProcSampler } from './lib/proc-stats.js';
+import { benchRedis } from './lib/redis-stats.js';
+import { machineInfo, printTable, writeResults } from './lib/report.js';
+import { startSandboxProcess } from './lib/sandbox-process.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '20000' },
+    'small-rows': { type: 'string', default: '100' },
+    'start-after': { type: 'string', default: '0,200' },
+    concurrency: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '1' },
+    plan: { type: 'string', default: 'growth' },
+    'latency-ms': { type: 'string', default: '50' },
+    'latency-jitter-ms': { type: 'string', default: '100' },
+    /** Give up on the small import after this long beside the big one (reported as not done). */
+    'timeout-s': { type: 'string', default: '600' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const bigRows = Number(values.rows);
+const smallRows = Number(values['small-rows']);
+const startAfters = values['start-after'].split(',').map((s) => Number(s.trim()));
+const timeoutMs = Number(values['timeout-s']) * 1000;
+if (![bigRows, smallRows, ...startAfters].every((n) => Number.isInteger(n) && n >= 0)) {
+  throw new Error('--rows, --small-rows and --start-after take whole numbers');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'lpi-bench-fairness-'));
+const machineBefore = machineInfo();
+console.error(`load before: ${machineBefore.uptime}`);
+const redisServer = await startPrivateRedis();
+const redis = benchRedis(redisServer.url);
+// A daily budget the big import cannot spend: the burst limit is what the imports share.
+const sandbox = await startSandboxProcess([
+  '--plan',
+  values.plan,
+  '--daily-tokens',
+  String(1_000_000_000),
+  '--latency-ms',
+  values['latency-ms'],
+  '--latency-jitter-ms',
+  values['latency-jitter-ms'],
+]);
+const files = {
+  small: await writeLeadsCsv({ path: join(dir, 'small.csv'), rows: smallRows, seed: Number(values.seed) }),
+  big: await writeLeadsCsv({ path: join(dir, 'big.csv'), rows: bigRows, seed: Number(values.seed) + 1 }),
+};
+const sampler = new ProcSampler().start();
+
+interface PhaseResult {
+  round: number;
+  phase: string;
+  'small s': number | null;
+  'small leads': number;
+  'big leads before small': number | null;
+  'big leads while small ran': number | null;
+  'big pending after': number | null;
+  'worker CPU s': number;
+}
+
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, limitMs = 20 * 60_000) {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const finished = (r: ImportRecord | null) =>
+  r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
+
+/** One phase: the small import alone (`startAfter` undefined) or beside the big one. */
+async function phase(round: number, startAfter: number | undefined): Promise<PhaseResult> {
+  const name =
+    startAfter === undefined ? 'small alone' : `small beside big (started at big's lead ${startAfter})`;
+  const prefix = `bench-fair-${round}-${startAfter ?? 'alone'}-${Date.now()}`;
+  const ledger = new ImportLedger(redis, prefix);
+  await sandbox.reset();
+  const env = {
+    REDIS_URL: redisServer.url,
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_BASE_URL: sandbox.url,
+    PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    PIPEDRIVE_PLAN: values.plan,
+    PIPEDRIVE_DAILY_TOKENS: String(1_000_000_000),
+    LOG_LEVEL: 'info',
+  };
+  const worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
+  const producers: CliProcess[] = [];
+  const importOf = (which: 'small' | 'big') => {
+    const p = spawnCli(['import', files[which].path, '--import-id', `imp-${which}`, '--json'], {
+      name: `import ${which}`,
+      env,
+    });
+    producers.push(p);
+    return p;
+  };
+  try {
+    await worker.waitForLine(/processing lead-import/, 120_000);
+    sampler.add(`worker ${round} ${startAfter ?? 'alone'}`, worker.pid);
+    const cpuAtStart = sampler.results().find((p) => p.pid === worker.pid)?.cpuMs ?? 0;
+    let bigBefore: number | null = null;
+    if (startAfter !== undefined) {
+      const big = importOf('big');
+      const code = await big.exited;
+      if (code !== 0) throw new Error(`the big import's producer exited ${code}:\n${big.lines.join('\n')}`);
+      bigBefore = await until(async () => {
+        const r = await ledger.getImport('imp-big');
+        return r && r.created >= startAfter ? r.created : undefined;
+      }, `the big import to create ${startAfter} leads`);
+    }
+    const startedAt = performance.now();
+    importOf('small');
+    let small: ImportRecord | null = null;
+    try {
+      small = await until(
+        async () => {
+          const r = await ledger.getImport('imp-small');
+          return finished(r) ? r! : undefined;
+        },
+        'the small import',
+        timeoutMs,
+      );
+    } catch (err) {
+      if (startAfter === undefined) throw err;
+      console.error(`  ${name}: not done after ${timeoutMs / 1000} s`);
+    }
+    const smallSeconds = small ? (performance.now() - startedAt) / 1000 : null;
+    const bigAfter = startAfter === undefined ? null : await ledger.getImport('imp-big');
+    sampler.sample();
+    const cpuMs = (sampler.results().find((p) => p.pid === worker.pid)?.cpuMs ?? 0) - cpuAtStart;
+    const smallNow = small ?? (await ledger.getImport('imp-small'));
+    if (small && (small.deadLettered > 0 || small.created !== smallRows)) {
+      throw new Error(
+        `the small import ended with ${small.created} leads, ${small.deadLettered} dead-lettered`,
+      );
+    }
+    console.error(
+      `  round ${round}, ${name}: ${smallSeconds === null ? 'not done' : `${smallSeconds.toFixed(1)} s`}` +
+        (bigAfter && bigBefore !== null
+          ? `; big created ${bigAfter.created - bigBefore} meanwhile, ${bigAfter.pending} pending`
+          : ''),
+    );
+    return {
+      round,
+      phase: name,
+      'small s': smallSeconds,
+      'small leads': smallNow?.created ?? 0,
+      'big leads before small': bigBefore,
+      'big leads while small ran': bigAfter && bigBefore !== null ? bigAfter.created - bigBefore : null,
+      'big pending after': bigAfter?.pending ?? null,
+      'worker CPU s': cpuMs / 1000,
+    };
+  } finally {
+    await Promise.all(producers.map((p) => p.stop('SIGTERM', 5_000)));
+    await worker.stop('SIGTERM', 30_000);
+  }
+}
+
+try {
+  console.error(
+    `small: ${smallRows} rows; big: ${bigRows} rows; same connection (${values.plan}); one worker, concurrency ${values.concurrency}; ` +
+      `latency ${values['latency-ms']}+[0,${values['latency-jitter-ms']}) ms`,
+  );
+  const results: PhaseResult[] = [];
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    results.push(await phase(round, undefined));
+    for (const after of startAfters) results.push(await phase(round, after));
+  }
+  const mean = (xs: (number | null)[]) =>
+    xs.some((x) => x === null) ? null : (xs as number[]).reduce((a, b) => a + b, 0) / xs.length;
+  const alone = mean(results.filter((r) => r.phase === 'small alone').map((r) => r['small s']));
+  const ratios = startAfters.map((after) => {
+    const beside = mean(results.filter((r) => r.phase.endsWith(`lead ${after})`)).map((r) => r['small s']));
+    return {
+      'started at big lead': after,
+      'small alone s (mean)': alone,
+      'small beside big s (mean)': beside,
+      ratio: alone !== null && beside !== null ? beside / alone : null,
+    };
+  });
+  printTable(
+    `Fairness: ${smallRows} rows alone, then beside a ${bigRows}-row import on the same connection`,
+    results.map((r) => ({ ...r })),
+  );
+  printTable('small beside big ÷ small alone (target ≤ 2)', ratios);
+  writeResults('fairness', {
+    machine: { before: machineBefore, after: machineInfo() },
+    options: values,
+    target: { ratio: 2 },
+    ratios,
+    results,
+  });
+} finally {
+  sampler.stop();
+  await sandbox.stop();
+  await redis.quit();
+  await redisServer.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
