@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 
 /** Upper bounds (ms) of the Pipedrive call latency histogram. */
 export const LATENCY_BUCKETS_MS = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
@@ -52,7 +52,7 @@ export class MetricsRecorder implements ConnectionMetrics {
     prefix: string,
     flushIntervalMs = 1000,
   ) {
-    this.keys = keysFor(prefix);
+    this.keys = keysFor(prefix, keyScope(redis));
     if (flushIntervalMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => {}), flushIntervalMs);
       this.timer.unref();
@@ -98,6 +98,17 @@ export class MetricsRecorder implements ConnectionMetrics {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    if (this.keys.cluster) {
+      // Each connection's counters are in its own slot on a cluster: one MULTI per hash.
+      await Promise.all(
+        [...batch].map(([key, fields]) => {
+          const multi = this.redis.multi();
+          for (const [field, value] of fields) multi.hincrby(key, field, value);
+          return multi.exec();
+        }),
+      );
+      return;
+    }
     const multi = this.redis.multi();
     for (const [key, fields] of batch) {
       for (const [field, value] of fields) multi.hincrby(key, field, value);
@@ -127,6 +138,6 @@ export async function readMetrics(
   prefix: string,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<Record<string, number>> {
-  const raw = await redis.hgetall(keysFor(prefix).connectionMetrics(connection));
+  const raw = await redis.hgetall(keysFor(prefix, keyScope(redis)).connectionMetrics(connection));
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
 
@@ -34,7 +34,7 @@ export async function publishBudget(
   budget: PublishedBudget,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<void> {
-  await redis.hset(keysFor(prefix).connectionControl(connection), {
+  await redis.hset(keysFor(prefix, keyScope(redis)).connectionControl(connection), {
     companyKey: budget.companyKey,
     budgetDailyTokens: budget.dailyTokens,
     budgetReserve: budget.reserve,
@@ -55,7 +55,7 @@ export async function readBudget(
   now = Date.now(),
 ): Promise<BudgetReading | null> {
   const [companyKey, dailyTokens, reserve, resetUtc] = await redis.hmget(
-    keysFor(prefix).connectionControl(connection),
+    keysFor(prefix, keyScope(redis)).connectionControl(connection),
     'companyKey',
     'budgetDailyTokens',
     'budgetReserve',
