@@ -66,6 +66,7 @@ export async function readBudget(
     redis,
     prefix,
     companyKey,
+    connection,
     dailyTokens: Number(dailyTokens),
     reserve: Number(reserve ?? 0.1),
     resetOffsetMs: parseResetUtc(resetUtc ?? '00:00'),
