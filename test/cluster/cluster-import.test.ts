@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/index.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { uniquePrefix } from '../helpers/redis.js';
@@ -35,7 +36,7 @@ function csv(): string {
 }
 
 describe('a three-master Redis Cluster', () => {
-  it('runs an import through it (producer → worker → sandbox, every lead once), and status, report, verify, pause/resume and revert work on it', async () => {
+  it('runs an import through it (producer → worker → sandbox, every lead once), and status, report, verify, pause/resume, dlq, revert, cancel and the dashboard work on it', async () => {
     const sandbox = await testSandbox({ plan: 'growth', latencyJitterMs: 10 });
     const prefix = uniquePrefix('cl');
     const dir = mkdtempSync(join(tmpdir(), 'lpi-cluster-import-'));
@@ -104,12 +105,45 @@ describe('a three-master Redis Cluster', () => {
       } finally {
         await queue.close();
       }
+      // The dashboard reads the cluster: the imports page, its API, /metrics and /healthz.
+      const dashboard = await startDashboard({
+        redisUrl: cluster.url,
+        prefix,
+        limits: { burstPer2s: 40, dailyTokens: 60_000 },
+        port: 0,
+      });
+      try {
+        const api = (await (await fetch(`${dashboard.url}/api/imports`)).json()) as {
+          imports: { importId: string; created: number }[];
+        };
+        expect(api.imports).toMatchObject([{ importId: 'cl-1', created: ROWS }]);
+        const page = await fetch(`${dashboard.url}/`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('data-import="cl-1"');
+        const metrics = await (await fetch(`${dashboard.url}/metrics`)).text();
+        expect(metrics).toContain(
+          `lead_importer_import_rows{connection="default",outcome="created"} ${ROWS}\n`,
+        );
+        // The workers' counters, flushed to the connection's own hash on its node.
+        expect(metrics).toContain(`lead_importer_leads_created_total ${ROWS}\n`);
+        expect((await fetch(`${dashboard.url}/healthz`)).status).toBe(200);
+      } finally {
+        await dashboard.close();
+      }
       const dlq = await runCli(['dlq', 'list'], env);
       expect(dlq.code).toBe(0);
       const revert = await runCli(['revert', 'cl-1', '--include-contacts', '--yes'], env);
       expect(revert.stderr).toBe('');
       expect(revert.code).toBe(0);
       expect(sandbox.state()).toMatchObject({ leads: 0, persons: 0, organizations: 0 });
+
+      // With no worker running, a second import waits on the queue; cancel takes its rows off it.
+      expect(await worker.stop()).toBe(0);
+      expect((await runCli(['import', file, '--import-id', 'cl-2', '--json'], env)).code).toBe(0);
+      const cancelled = await runCli(['cancel', 'cl-2', '--json'], env);
+      expect(cancelled.stderr).toBe('');
+      expect(JSON.parse(cancelled.stdout)).toMatchObject({ importId: 'cl-2', cancelled: ROWS });
+      expect(await ledger.getImport('cl-2')).toMatchObject({ cancelled: ROWS, pending: 0 });
     } finally {
       await worker.stop();
     }
