@@ -42,13 +42,19 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
 
 /**
  * An ioredis Cluster on the seed nodes. The role's options go to every node's client (`redisOptions`); the
- * cluster's own retry follows the role's (`clusterRetryStrategy`), and so does its offline queue, so a command
- * fails fast and a worker waits. `maxRedirections` and `retryDelayOnMoved` stay ioredis's: a slot moving
- * (resharding, a failover) is followed, not reported.
+ * cluster's own retry follows the role's (`clusterRetryStrategy`), so a command gives up after a few tries and
+ * a worker waits. `maxRedirections` and `retryDelayOnMoved` stay ioredis's: a slot moving (resharding, a
+ * failover) is followed, not reported.
  */
 function createCluster(target: ClusterTarget, options: RedisOptions): Cluster {
-  const { retryStrategy, enableOfflineQueue, maxRetriesPerRequest, enableReadyCheck, ...nodeOptions } =
-    options;
+  // `enableOfflineQueue` stays out: see below.
+  const {
+    retryStrategy,
+    enableOfflineQueue: _,
+    maxRetriesPerRequest,
+    enableReadyCheck,
+    ...nodeOptions
+  } = options;
   const clusterOptions: ClusterOptions = {
     lazyConnect: true,
     redisOptions: {

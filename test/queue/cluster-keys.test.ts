@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { readRedisUrl } from '../../src/config/redis-url.js';
-import { redactRedisUrl } from '../../src/queue/connection.js';
+import {
+  connectRedis,
+  createRedis,
+  RedisUnavailableError,
+  redactRedisUrl,
+} from '../../src/queue/connection.js';
 import {
   connectionTag,
   DLQ_QUEUE,
@@ -161,6 +166,20 @@ describe('key names', () => {
 });
 
 describe('cluster configuration', () => {
+  it('fails fast with a message naming the cluster, not its password, when no node answers', async () => {
+    const url = 'redis+cluster://:s3cret@127.0.0.1:1,127.0.0.1:2';
+    const started = Date.now();
+    const client = createRedis(url, 'command');
+    client.on('error', () => {}); // as the commands do: the rejection carries the message
+    const err = await connectRedis(client, url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RedisUnavailableError);
+    expect((err as Error).message).toMatch(
+      /^Cannot reach the Redis Cluster at redis\+cluster:\/\/:\*\*\*@127/,
+    );
+    expect((err as Error).message).not.toContain('s3cret');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('reads redis+cluster:// and REDIS_CLUSTER_NODES into one canonical URL', () => {
     expect(readRedisUrl({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2' })).toBe(
       'redis+cluster://10.0.0.1:7000,10.0.0.2:6379',
