@@ -19,6 +19,7 @@
  *
  *   npm run bench:isolation
  *   npm run bench:isolation -- --rows 300 --other-rows 200 --rounds 2
+ *   npm run bench:isolation -- --cluster     # on a three-master Redis Cluster started from redis-server
  *
  * Target: A + B + C within 10 % of A alone. Prints a table and writes bench/results/isolation.json.
  */
@@ -27,9 +28,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
+import calculateSlot from 'cluster-key-slot';
+import type { Redis } from 'ioredis';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
-import { DLQ_QUEUE, keysFor } from '../src/queue/names.js';
+import { connectionTag, DLQ_QUEUE, deadLetterPrefix, keyScope, keysFor } from '../src/queue/names.js';
+import { startRedisCluster } from '../test/cluster/redis-cluster.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { ProcSampler } from './lib/proc-stats.js';
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     'latency-jitter-ms': { type: 'string', default: '100' },
     seed: { type: 'string', default: '42' },
+    cluster: { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
@@ -58,8 +63,27 @@ const dir = mkdtempSync(join(tmpdir(), 'lpi-bench-isolation-'));
 const latency = ['--latency-ms', values['latency-ms'], '--latency-jitter-ms', values['latency-jitter-ms']];
 const machineBefore = machineInfo();
 console.error(`load before: ${machineBefore.uptime}`);
-const redisServer = await startPrivateRedis();
-const redis = benchRedis(redisServer.url);
+// One private redis-server, or with --cluster three masters joined by `redis-cli --cluster create`.
+const redisServer = values.cluster ? await startRedisCluster(3) : await startPrivateRedis();
+const redis: Redis =
+  'client' in redisServer ? (redisServer.client() as unknown as Redis) : benchRedis(redisServer.url);
+const masterOf = async (slot: number) =>
+  'masterOfSlot' in redisServer ? await redisServer.masterOfSlot(slot) : undefined;
+
+/**
+ * A fresh key prefix; on a cluster one whose connections a, b and c hash to three different masters (about a
+ * third of prefixes do), so the companies spread over the cluster as they would with many.
+ */
+async function freshPrefix(base: string): Promise<string> {
+  if (!values.cluster) return base;
+  for (let n = 0; ; n++) {
+    const prefix = `${base}-${n}`;
+    const masters = await Promise.all(
+      ['a', 'b', 'c'].map((c) => masterOf(calculateSlot(connectionTag(prefix, c)))),
+    );
+    if (new Set(masters).size === 3) return prefix;
+  }
+}
 const sandboxes: Record<'a' | 'b' | 'c', SandboxProcess> = {
   a: await startSandboxProcess([
     '--plan',
@@ -147,8 +171,14 @@ const done = (r: ImportRecord | null) =>
   r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
 
 async function phase(round: number, withOthers: boolean): Promise<PhaseResult> {
-  const prefix = `bench-iso-${round}-${withOthers ? 'abc' : 'a'}-${Date.now()}`;
-  const keys = keysFor(prefix);
+  const prefix = await freshPrefix(`bench-iso-${round}-${withOthers ? 'abc' : 'a'}-${Date.now()}`);
+  const keys = keysFor(prefix, keyScope(redis));
+  if (values.cluster) {
+    const where = await Promise.all(
+      ['a', 'b', 'c'].map(async (n) => `${n} on :${await masterOf(calculateSlot(connectionTag(prefix, n)))}`),
+    );
+    console.error(`cluster: ${where.join(', ')}`);
+  }
   const ledger = new ImportLedger(redis, prefix);
   await Promise.all(Object.values(sandboxes).map((s) => s.reset()));
   await control(sandboxes.c, '/_sandbox/api-token', { apiToken: 'token-c' });
@@ -282,7 +312,10 @@ async function phase(round: number, withOthers: boolean): Promise<PhaseResult> {
         );
       }
     }
-    const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
+    const dlq = new Queue(DLQ_QUEUE, {
+      connection: redis,
+      prefix: deadLetterPrefix(prefix, !!values.cluster),
+    });
     const dlqWaiting = await dlq.count();
     await dlq.close();
     return {
@@ -328,7 +361,7 @@ try {
   printTable('A + B + C ÷ A alone (target ≤ 1.10)', [
     { 'A alone s (mean)': mean('A alone'), 'A + B + C s (mean)': mean('A + B + C'), ratio },
   ]);
-  writeResults('isolation', {
+  writeResults(values.cluster ? 'isolation-cluster' : 'isolation', {
     machine: { before: machineBefore, after: machineInfo() },
     options: values,
     target: { ratio: 1.1 },
@@ -338,7 +371,7 @@ try {
 } finally {
   sampler.stop();
   await Promise.all(Object.values(sandboxes).map((s) => s.stop()));
-  await redis.quit();
+  if (!values.cluster) await redis.quit();
   await redisServer.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -93,8 +93,11 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     for (const step of cleanups.reverse()) await step().catch(() => {});
   };
   try {
-    // REDIS_URL or REDIS_SENTINELS: the Redis the user named (one URL either way, sentinel password and all).
-    let redisUrl = io.env.REDIS_URL || io.env.REDIS_SENTINELS ? loadConfig(io.env).redisUrl : undefined;
+    // REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES: the Redis the user named (one URL either way, passwords and all).
+    let redisUrl =
+      io.env.REDIS_URL || io.env.REDIS_SENTINELS || io.env.REDIS_CLUSTER_NODES
+        ? loadConfig(io.env).redisUrl
+        : undefined;
     let privateRedis: PrivateRedis | undefined;
     if (redisUrl) {
       say(`Redis: ${redactRedisUrl(redisUrl)} (as configured), keys under the prefix lpi-demo`);
@@ -123,6 +126,7 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
       ...io.env,
       REDIS_URL: redisUrl,
       REDIS_SENTINELS: undefined,
+      REDIS_CLUSTER_NODES: undefined,
       REDIS_SENTINEL_NAME: undefined,
       REDIS_SENTINEL_PASSWORD: undefined,
       REDIS_PREFIX: 'lpi-demo',

@@ -242,6 +242,11 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const redisUrl = readRedisUrl(env);
+  if (redisUrl.startsWith('redis+cluster:') && /[{}]/.test(redisPrefix)) {
+    throw new ConfigError(
+      `REDIS_PREFIX must not contain "{" or "}" on a Redis Cluster: the importer adds its own hash tags (one per connection), got "${redisPrefix}".`,
+    );
+  }
   const config: Config = {
     redisUrl,
     redisPrefix,

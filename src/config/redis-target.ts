@@ -43,7 +43,23 @@ export interface StandaloneTarget {
   url: string;
 }
 
-export type RedisTarget = StandaloneTarget | SentinelTarget;
+/**
+ * A Redis Cluster: the seed nodes ioredis asks for the slot map (any masters or replicas of the cluster; one
+ * that answers is enough). Written `redis+cluster://[[user]:password@]host:port,host:port` (the password is
+ * the nodes'), or `REDIS_CLUSTER_NODES=host:port,host:port`. A node's port defaults to 6379.
+ */
+export interface ClusterTarget {
+  kind: 'cluster';
+  nodes: SentinelAddress[];
+  username?: string;
+  /** The nodes' password (`requirepass` / `masterauth`); never printed (see `redactRedisUrl`). */
+  password?: string;
+}
+
+export type RedisTarget = StandaloneTarget | SentinelTarget | ClusterTarget;
+
+export const CLUSTER_SCHEME = 'redis+cluster:';
+export const DEFAULT_CLUSTER_PORT = 6379;
 
 /** A Redis location that cannot be used; the message names `variable` and says how to fix it. */
 export class RedisTargetError extends Error {
@@ -60,22 +76,29 @@ const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]/?#@,\s]+))(?::(\d{1,5}))?$/;
  * `quote`: whether messages may quote the text (not from a URL, where a mistyped `user:password@` would
  * end up in the host list).
  */
-export function parseSentinelList(list: string, variable: string, quote = true): SentinelAddress[] {
+export function parseSentinelList(
+  list: string,
+  variable: string,
+  quote = true,
+  what: 'sentinel' | 'cluster node' = 'sentinel',
+): SentinelAddress[] {
+  const defaultPort = what === 'sentinel' ? DEFAULT_SENTINEL_PORT : DEFAULT_CLUSTER_PORT;
+  const example = what === 'sentinel' ? '10.0.0.1:26379,10.0.0.2:26379' : '10.0.0.1:7000,10.0.0.2:7001';
   const entries = list
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e !== '');
   if (entries.length === 0) {
     throw new RedisTargetError(
-      `${variable} must list at least one sentinel as host:port (e.g. 10.0.0.1:26379,10.0.0.2:26379)${quote ? `, got "${list}"` : ''}.`,
+      `${variable} must list at least one ${what} as host:port (e.g. ${example})${quote ? `, got "${list}"` : ''}.`,
     );
   }
   return entries.map((entry, i) => {
     const match = HOST_PORT.exec(entry);
-    const port = match?.[3] === undefined ? DEFAULT_SENTINEL_PORT : Number(match[3]);
+    const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
     if (!match || port < 1 || port > 65535) {
       throw new RedisTargetError(
-        `${variable}: ${quote ? `"${entry}"` : `sentinel ${i + 1} of the host list`} is not a sentinel address; write host:port (e.g. 10.0.0.1:26379, [::1]:26379), separated by commas.`,
+        `${variable}: ${quote ? `"${entry}"` : `${what} ${i + 1} of the host list`} is not a ${what} address; write host:port (e.g. ${example.split(',')[0]}, [::1]:${defaultPort}), separated by commas.`,
       );
     }
     return { host: match[1] ?? match[2]!, port };
@@ -174,9 +197,60 @@ export function isSentinelUrl(url: string): boolean {
   return url.trim().toLowerCase().startsWith(`${SENTINEL_SCHEME}//`);
 }
 
+/** Whether a URL names a Redis Cluster (any case of the scheme). */
+export function isClusterUrl(url: string): boolean {
+  return url.trim().toLowerCase().startsWith(`${CLUSTER_SCHEME}//`);
+}
+
+/**
+ * Reads a `redis+cluster://[[user]:password@]host:port,host:port` URL. A cluster has no databases but 0 and
+ * no master name, so a path or a query is refused rather than silently ignored.
+ */
+export function parseClusterUrl(url: string, variable = 'REDIS_URL'): ClusterTarget {
+  const rest = url.trim().slice(url.trim().indexOf('://') + 3);
+  const at = rest.lastIndexOf('@');
+  const userinfo = at === -1 ? undefined : rest.slice(0, at);
+  const hosts = (at === -1 ? rest : rest.slice(at + 1)).replace(/\/$/, '');
+  if (/[/?#]/.test(hosts)) {
+    throw new RedisTargetError(
+      `${variable}: a Redis Cluster URL lists its nodes and nothing else: redis+cluster://[:password@]host:port,host:port (a cluster has only database 0).`,
+    );
+  }
+  const target: ClusterTarget = {
+    kind: 'cluster',
+    nodes: parseSentinelList(hosts, variable, false, 'cluster node'),
+  };
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    const user = decode(colon === -1 ? userinfo : userinfo.slice(0, colon), variable, 'user name');
+    const password = colon === -1 ? '' : decode(userinfo.slice(colon + 1), variable, 'password');
+    if (user) target.username = user;
+    if (password) target.password = password;
+  }
+  return target;
+}
+
+/** The canonical URL of a cluster target. */
+export function formatClusterUrl(target: ClusterTarget): string {
+  const hosts = target.nodes
+    .map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`)
+    .join(',');
+  const auth =
+    target.username || target.password
+      ? `${encodeURIComponent(target.username ?? '')}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@`
+      : '';
+  return `redis+cluster://${auth}${hosts}`;
+}
+
 /** Reads any Redis location the importer accepts; a plain URL is left for ioredis to read. */
 export function parseRedisTarget(url: string, variable = 'REDIS_URL'): RedisTarget {
   if (isSentinelUrl(url)) return parseSentinelUrl(url.trim(), variable);
+  if (isClusterUrl(url)) return parseClusterUrl(url, variable);
+  if (/^rediss\+cluster:/i.test(url.trim())) {
+    throw new RedisTargetError(
+      `${variable}: TLS to a Redis Cluster (rediss+cluster://) is not supported yet; use redis+cluster:// on a trusted network.`,
+    );
+  }
   if (/^rediss\+sentinel:/i.test(url.trim())) {
     throw new RedisTargetError(
       `${variable}: TLS to Sentinel (rediss+sentinel://) is not supported; use redis+sentinel:// on a trusted network, or a TLS proxy.`,

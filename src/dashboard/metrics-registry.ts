@@ -339,9 +339,26 @@ async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
   ] as const;
   const totals: ImportTotals = new Map();
   for (let i = 0; i < ids.length; i += 1000) {
-    const pipeline = ctx.redis.pipeline();
-    for (const id of ids.slice(i, i + 1000)) pipeline.hmget(ctx.keys.import(id), ...fields);
-    for (const [err, values] of (await pipeline.exec()) ?? []) {
+    const chunk = ids.slice(i, i + 1000);
+    let replies: [Error | null, unknown][];
+    if (ctx.keys.cluster) {
+      // Imports of different connections are in different slots on a cluster: no one pipeline holds them.
+      await ctx.ledger.resolveMany(chunk);
+      replies = await Promise.all(
+        chunk.map(async (id): Promise<[Error | null, unknown]> => {
+          try {
+            return [null, await ctx.redis.hmget(ctx.keys.import(id), ...fields)];
+          } catch (err) {
+            return [err as Error, null];
+          }
+        }),
+      );
+    } else {
+      const pipeline = ctx.redis.pipeline();
+      for (const id of chunk) pipeline.hmget(ctx.keys.import(id), ...fields);
+      replies = (await pipeline.exec()) ?? [];
+    }
+    for (const [err, values] of replies) {
       if (err || !Array.isArray(values)) continue;
       const raw = Object.fromEntries(fields.map((f, j) => [f, values[j] as string | null]));
       const n = (f: (typeof COUNTERS)[number]) => Number(raw[f] ?? 0) || 0;

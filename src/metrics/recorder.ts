@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 
 /** Upper bounds (ms) of the Pipedrive call latency histogram. */
 export const LATENCY_BUCKETS_MS = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
@@ -83,7 +83,7 @@ export class MetricsRecorder implements ConnectionMetrics {
     /** Clock of the per-minute counts, for tests. @defaultValue Date.now */
     now: () => number = Date.now,
   ) {
-    this.keys = keysFor(prefix);
+    this.keys = keysFor(prefix, keyScope(redis));
     this.now = now;
     if (flushIntervalMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => {}), flushIntervalMs);
@@ -138,6 +138,18 @@ export class MetricsRecorder implements ConnectionMetrics {
     const expiring = this.expiring;
     this.pending = new Map();
     this.expiring = new Set();
+    if (this.keys.cluster) {
+      // Each connection's counters (and its per-minute hash) are in its own slot on a cluster: one MULTI per hash.
+      await Promise.all(
+        [...batch].map(([key, fields]) => {
+          const multi = this.redis.multi();
+          for (const [field, value] of fields) multi.hincrby(key, field, value);
+          if (expiring.has(key)) multi.pexpire(key, RATE_TTL_MS);
+          return multi.exec();
+        }),
+      );
+      return;
+    }
     const multi = this.redis.multi();
     for (const [key, fields] of batch) {
       for (const [field, value] of fields) multi.hincrby(key, field, value);
@@ -182,7 +194,7 @@ export async function readMetrics(
   prefix: string,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<Record<string, number>> {
-  const raw = await redis.hgetall(keysFor(prefix).connectionMetrics(connection));
+  const raw = await redis.hgetall(keysFor(prefix, keyScope(redis)).connectionMetrics(connection));
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
 }
 
@@ -206,7 +218,7 @@ export async function readMinuteCounts(
   fromMs: number,
   toMs: number,
 ): Promise<MinuteCounts> {
-  const keys = keysFor(prefix);
+  const keys = keysFor(prefix, keyScope(redis));
   const from = Math.floor(fromMs / MINUTE_MS) * MINUTE_MS;
   const to = Math.floor(toMs / MINUTE_MS) * MINUTE_MS;
   const n = Math.max(0, (to - from) / MINUTE_MS + 1);

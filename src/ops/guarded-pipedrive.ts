@@ -5,6 +5,7 @@ import { MetricsRecorder } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
 import { isRateLimitError } from '../pipedrive/errors.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
+import { keyScope } from '../queue/names.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import { BudgetGovernor } from '../worker/budget-governor.js';
 import {
@@ -102,11 +103,16 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis: options.redis,
-            id: callLimiterId(options.prefix, options.pipedrive),
+            id: callLimiterId(
+              options.prefix,
+              options.pipedrive,
+              keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION),
+            ),
             burstLimit: burstLimitPer2s(options.plan, options.auth),
             margin: options.rateLimitMargin ?? 0.9,
             // The window keys under the workers' prefix: one window, whoever calls.
             prefix: options.prefix,
+            connection: options.connection ?? DEFAULT_CONNECTION,
           });
     const gateway = new PipedriveGateway({
       governor,

@@ -5,7 +5,15 @@ import { connectRedis, createRedis } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import { ImportLedger } from '../queue/ledger.js';
-import { DLQ_QUEUE, type Keys, keysFor, leadQueueName } from '../queue/names.js';
+import {
+  DLQ_QUEUE,
+  deadLetterPrefix,
+  type Keys,
+  keyScope,
+  keysFor,
+  leadQueueName,
+  queuePrefix,
+} from '../queue/names.js';
 import { readBudget as readWorkersBudget } from '../worker/budget-reader.js';
 
 /** What the budget governor knows about today's Pipedrive token budget. */
@@ -89,12 +97,15 @@ export interface OpsContextOptions {
 
 export function createOpsContext(options: OpsContextOptions): OpsContext {
   const { redis, prefix } = options;
-  const queueOptions = { connection: redis, prefix };
+  const scope = keyScope(redis);
   const leadQueues = new Map<string, Queue<LeadJobData>>();
   const leadQueueOf = (connection: string) => {
     let queue = leadQueues.get(connection);
     if (!queue) {
-      queue = new Queue<LeadJobData>(leadQueueName(connection), queueOptions);
+      queue = new Queue<LeadJobData>(leadQueueName(connection), {
+        connection: redis,
+        prefix: queuePrefix(prefix, connection, scope.cluster),
+      });
       // A command connection fails fast; queue errors surface as rejected calls, not as crashes.
       queue.on('error', () => {});
       leadQueues.set(connection, queue);
@@ -102,14 +113,17 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     return queue;
   };
   const leadQueue = leadQueueOf(DEFAULT_CONNECTION);
-  const deadLetterQueue = new Queue<DeadLetterJobData>(DLQ_QUEUE, queueOptions);
+  const deadLetterQueue = new Queue<DeadLetterJobData>(DLQ_QUEUE, {
+    connection: redis,
+    prefix: deadLetterPrefix(prefix, scope.cluster),
+  });
   deadLetterQueue.on('error', () => {});
   const connectionLimits = options.connectionLimits ?? new Map([[DEFAULT_CONNECTION, options.limits]]);
   let closing: Promise<void> | undefined;
   return {
     redis,
     prefix,
-    keys: keysFor(prefix),
+    keys: keysFor(prefix, scope),
     ledger: new ImportLedger(redis, prefix),
     leadQueue,
     connections: [...connectionLimits.keys()],

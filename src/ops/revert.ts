@@ -2,6 +2,7 @@ import { DEFAULT_CONNECTION } from '../config/config.js';
 import { isNotFoundError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
+import { scanKeys } from '../queue/connection.js';
 import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 import { formatDuration } from './eta.js';
@@ -206,11 +207,7 @@ export async function revertImport(
 async function forgetCachedContacts(ctx: OpsContext, kind: 'org' | 'person', ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   const gone = new Set(ids.map(String));
-  const pattern = ctx.keys.cache('*', kind);
-  let cursor = '0';
-  do {
-    const [next, cacheKeys] = await ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
-    cursor = next;
+  for await (const cacheKeys of scanKeys(ctx.redis, ctx.keys.cachePattern(kind))) {
     for (const cacheKey of cacheKeys) {
       let fieldCursor = '0';
       do {
@@ -221,7 +218,7 @@ async function forgetCachedContacts(ctx: OpsContext, kind: 'org' | 'person', ids
         if (stale.length > 0) await ctx.redis.hdel(cacheKey, ...stale);
       } while (fieldCursor !== '0');
     }
-  } while (cursor !== '0');
+  }
 }
 
 /** The dry-run text of `revert` without `--yes`. */

@@ -11,6 +11,7 @@ import { type ImportLedger, type RowState, RowState as States } from '../queue/l
  * transition.
  */
 export async function readRowStates(redis: Redis, ledger: ImportLedger, importId: string): Promise<Buffer> {
+  if ((await ledger.resolve(importId)) === undefined) return Buffer.alloc(0);
   return (await redis.getBuffer(ledger.keys.rowStates(importId))) ?? Buffer.alloc(0);
 }
 

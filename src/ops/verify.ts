@@ -675,6 +675,7 @@ export async function saveVerification(
   importId: string,
   v: LastVerification,
 ): Promise<void> {
+  await ctx.ledger.resolve(importId);
   await ctx.redis.hset(ctx.keys.import(importId), VERIFICATION_FIELD, JSON.stringify(v));
 }
 
@@ -683,6 +684,7 @@ export async function readLastVerification(
   ctx: OpsContext,
   importId: string,
 ): Promise<LastVerification | null> {
+  if ((await ctx.ledger.resolve(importId)) === undefined) return null;
   const raw = await ctx.redis.hget(ctx.keys.import(importId), VERIFICATION_FIELD);
   if (!raw) return null;
   let v: Record<string, unknown>;

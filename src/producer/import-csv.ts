@@ -8,11 +8,11 @@ import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
-import { connectRedis, createRedis } from '../queue/connection.js';
+import { connectRedis, createRedis, isClusterRedis } from '../queue/connection.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX } from '../queue/job-options.js';
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
-import { assertImportId, leadQueueName } from '../queue/names.js';
+import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -263,7 +263,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
       const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
         connection: redis,
-        prefix: config.redisPrefix,
+        prefix: queuePrefix(config.redisPrefix, connection.name, isClusterRedis(redis)),
       });
       // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
       queue.on('error', () => {});

@@ -1,5 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { parseRedisTarget, type SentinelTarget } from '../config/redis-target.js';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { type ClusterTarget, parseRedisTarget, type SentinelTarget } from '../config/redis-target.js';
 
 /**
  * Redis connections by role, following BullMQ's production guide:
@@ -15,9 +15,13 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
- * A client for `url` (`redis://`, `rediss://`, a socket path, or `redis+sentinel://`), not connected yet.
- * Every client the importer opens comes from here or is a `duplicate()` of one (BullMQ's, bottleneck's),
- * which keeps the Sentinel options.
+ * A client for `url` (`redis://`, `rediss://`, a socket path, `redis+sentinel://` or `redis+cluster://`), not
+ * connected yet. Every client the importer opens comes from here or is a duplicate of one (BullMQ's,
+ * bottleneck's: {@link duplicateRedis}), which keeps the Sentinel or cluster options.
+ *
+ * A cluster comes back as an ioredis `Cluster` typed as a `Redis`: it takes the same commands (each routed to
+ * the node of its key's slot), `defineCommand` scripts, `multi()` within one slot, and BullMQ and bottleneck
+ * take it as a connection. What differs is named where it matters: {@link isClusterRedis}.
  */
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
@@ -32,7 +36,85 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
         };
   const target = parseRedisTarget(url);
   if (target.kind === 'standalone') return new Redis(url, { lazyConnect: true, ...options });
+  if (target.kind === 'cluster') return createCluster(target, options) as unknown as Redis;
   return new Redis({ lazyConnect: true, ...sentinelOptions(target), ...options, ...sentinelRetry(options) });
+}
+
+/**
+ * An ioredis Cluster on the seed nodes. The role's options go to every node's client (`redisOptions`); the
+ * cluster's own retry follows the role's (`clusterRetryStrategy`), so a command gives up after a few tries and
+ * a worker waits. `maxRedirections` and `retryDelayOnMoved` stay ioredis's: a slot moving (resharding, a
+ * failover) is followed, not reported.
+ */
+function createCluster(target: ClusterTarget, options: RedisOptions): Cluster {
+  // `enableOfflineQueue` stays out: see below.
+  const {
+    retryStrategy,
+    enableOfflineQueue: _,
+    maxRetriesPerRequest,
+    enableReadyCheck,
+    ...nodeOptions
+  } = options;
+  const clusterOptions: ClusterOptions = {
+    lazyConnect: true,
+    redisOptions: {
+      ...nodeOptions,
+      ...(maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest } : {}),
+      ...(target.username ? { username: target.username } : {}),
+      ...(target.password ? { password: target.password } : {}),
+    },
+    // No `enableOfflineQueue: false` here: a cluster's slot refreshes go through it, and without it one that is
+    // due when a command client closes rejects with nobody to catch it. Commands still fail fast: the cluster
+    // gives up reconnecting after the role's retries, and what waited fails then.
+    ...(enableReadyCheck !== undefined ? { enableReadyCheck } : {}),
+    ...(retryStrategy !== undefined
+      ? {
+          clusterRetryStrategy: (times: number) =>
+            retryStrategy === null ? null : (retryStrategy(times) ?? null),
+        }
+      : {}),
+  };
+  return new Cluster(
+    target.nodes.map((n) => ({ host: n.host, port: n.port })),
+    clusterOptions,
+  );
+}
+
+/**
+ * Every key matching `pattern`, in batches (SCAN, so Redis is never blocked). On a cluster SCAN walks one node's
+ * keys, so it runs on every master in turn.
+ */
+export async function* scanKeys(redis: Redis, pattern: string, count = 100): AsyncGenerator<string[]> {
+  const nodes = isClusterRedis(redis) ? (redis as unknown as Cluster).nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
+  }
+}
+
+/** Whether a client talks to a Redis Cluster (an ioredis `Cluster`, see {@link createRedis}). */
+export function isClusterRedis(redis: unknown): boolean {
+  return (redis as { isCluster?: unknown } | null)?.isCluster === true;
+}
+
+/**
+ * A new client like `redis` with `override` applied: `Redis#duplicate(override)`, or for a cluster
+ * `Cluster#duplicate([], { redisOptions: override })` (its first argument is the seed nodes).
+ */
+export function duplicateRedis(redis: Redis, override: RedisOptions = {}): Redis {
+  if (!isClusterRedis(redis)) return redis.duplicate(override);
+  const cluster = redis as unknown as Cluster;
+  const { lazyConnect, enableOfflineQueue, ...nodeOverride } = override;
+  return cluster.duplicate([], {
+    ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+    // A duplicate is sent commands before its slot map is in (bottleneck's): queue them meanwhile.
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    redisOptions: { ...cluster.options.redisOptions, ...nodeOverride },
+  }) as unknown as Redis;
 }
 
 /** ioredis options that find the primary through Sentinel. */
@@ -98,7 +180,7 @@ function redactSentinelUrl(url: string): string {
 
 /** A Redis URL fit for messages: the password, if any, and every query value that may be a secret replaced. */
 export function redactRedisUrl(url: string): string {
-  if (/^rediss?\+sentinel:\/\//i.test(url.trim())) return redactSentinelUrl(url.trim());
+  if (/^rediss?\+(sentinel|cluster):\/\//i.test(url.trim())) return redactSentinelUrl(url.trim());
   if (url.startsWith('/') && !url.startsWith('//')) {
     // A Unix socket path, as ioredis accepts it: `/run/redis.sock?password=…`.
     const q = url.indexOf('?');
@@ -121,6 +203,7 @@ export function redactRedisUrl(url: string): string {
 export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
   try {
     if (redis.status === 'wait') await redis.connect();
+    // A cluster is ready once it has the slot map; PING then goes to one node.
     await redis.ping();
     return redis;
   } catch (err) {
@@ -130,7 +213,9 @@ export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
     throw new RedisUnavailableError(
       target.kind === 'sentinel'
         ? `Cannot reach the Redis primary "${target.name}" through the sentinels at ${redactRedisUrl(url)} (${reason}). Check that the sentinels run and monitor "${target.name}" (REDIS_SENTINELS and REDIS_SENTINEL_NAME, or REDIS_URL).`
-        : `Cannot reach Redis at ${redactRedisUrl(url)} (${reason}). Start Redis (e.g. \`redis-server\`) or set REDIS_URL.`,
+        : target.kind === 'cluster'
+          ? `Cannot reach the Redis Cluster at ${redactRedisUrl(url)} (${reason}). Check that its nodes run and the cluster is formed (\`redis-cli --cluster check host:port\`; REDIS_CLUSTER_NODES or REDIS_URL).`
+          : `Cannot reach Redis at ${redactRedisUrl(url)} (${reason}). Start Redis (e.g. \`redis-server\`) or set REDIS_URL.`,
     );
   }
 }
@@ -159,7 +244,13 @@ export interface ReplicaWaitOptions {
 
 const replicaCounts = new WeakMap<Redis, { at: number; connected: number }>();
 
+/**
+ * Replicas connected to the primary `redis` talks to (`INFO replication`). On a Redis Cluster there is no one
+ * primary: `INFO` would answer for whichever node it reached, and `WAIT` counts the replicas of the node the
+ * connection last wrote to, so both are off there (0: nothing waited for; see `DurableWrites`).
+ */
 export async function connectedReplicas(redis: Redis, ttlMs: number): Promise<number> {
+  if (isClusterRedis(redis)) return 0;
   const cached = replicaCounts.get(redis);
   if (cached && Date.now() - cached.at < ttlMs) return cached.connected;
   const info = await redis.info('replication');

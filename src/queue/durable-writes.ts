@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { connectedReplicas } from './connection.js';
+import { connectedReplicas, isClusterRedis } from './connection.js';
 
 /** Whether intents are made durable before the create they announce is sent. */
 export type IntentDurability = 'auto' | 'off';
@@ -95,6 +95,9 @@ export class DurableWrites {
   /** What {@link makeDurable} will ask for, given what the server supports. */
   async plan(): Promise<'waitaof' | 'wait' | 'none'> {
     if (this.options.mode === 'off') return 'none';
+    // On a cluster WAIT / WAITAOF answer for the node this connection last wrote to, and the tick key's slot
+    // is not the intents' (they carry each connection's tag): no wait, the per-connection epoch covers it.
+    if (isClusterRedis(this.redis)) return 'none';
     const replicas = this.options.replicas ?? 0;
     const support = await this.detect();
     if (support.waitaof && support.aof) return 'waitaof';

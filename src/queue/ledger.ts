@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { IMPORT_PRIORITY_DEFAULT } from './job-options.js';
-import { type Keys, keysFor } from './names.js';
+import { type Keys, keyScope, keysFor, knownImportConnection, rememberImportConnection } from './names.js';
 
 /**
  * The import ledger: one record per import, and the state of every row of it, kept in Redis
@@ -242,9 +242,11 @@ export interface LeaseFence {
 export class ImportLedger {
   readonly keys: Keys;
   private readonly redis: LedgerRedis;
+  private readonly prefix: string;
 
   constructor(redis: Redis, prefix: string) {
-    this.keys = keysFor(prefix);
+    this.prefix = prefix;
+    this.keys = keysFor(prefix, keyScope(redis));
     if (!('ledgerTransition' in redis)) {
       redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: transitionLua(false) });
       redis.defineCommand('ledgerFencedTransition', { numberOfKeys: 4, lua: transitionLua(true) });
@@ -258,23 +260,23 @@ export class ImportLedger {
    * an existing record is left as it is (a re-run of the same import resumes it).
    */
   async createImport(meta: ImportMeta): Promise<{ created: boolean; record: ImportRecord }> {
+    if (this.keys.cluster) {
+      // The index first: an import whose record exists is always found. An import id already taken by another
+      // connection keeps that connection (and its record, which the caller then sees).
+      const connection = meta.connection ?? DEFAULT_CONNECTION;
+      await this.redis.hsetnx(this.keys.importConnections, meta.importId, connection);
+      await this.resolve(meta.importId);
+    }
     const key = this.keys.import(meta.importId);
     const isNew = await this.redis.hsetnx(key, 'importId', meta.importId);
-    if (isNew) {
+    if (isNew && this.keys.cluster) {
+      // The record and the index live in different slots on a cluster: two steps (the index is what lists it).
+      await this.redis.hset(key, this.newRecord(meta));
+      await this.redis.zadd(this.keys.imports, meta.createdAt, meta.importId);
+    } else if (isNew) {
       await this.redis
         .multi()
-        .hset(key, {
-          connection: meta.connection ?? DEFAULT_CONNECTION,
-          priority: meta.priority ?? IMPORT_PRIORITY_DEFAULT,
-          fileName: meta.fileName,
-          fileSize: meta.fileSize,
-          fileHash: meta.fileHash,
-          mapping: JSON.stringify(meta.mapping ?? null),
-          header: JSON.stringify(meta.header),
-          createdAt: meta.createdAt,
-          updatedAt: meta.createdAt,
-          state: 'reading',
-        })
+        .hset(key, this.newRecord(meta))
         .zadd(this.keys.imports, meta.createdAt, meta.importId)
         .exec();
     }
@@ -283,7 +285,50 @@ export class ImportLedger {
     return { created: isNew === 1, record };
   }
 
+  private newRecord(meta: ImportMeta): Record<string, string | number> {
+    return {
+      connection: meta.connection ?? DEFAULT_CONNECTION,
+      priority: meta.priority ?? IMPORT_PRIORITY_DEFAULT,
+      fileName: meta.fileName,
+      fileSize: meta.fileSize,
+      fileHash: meta.fileHash,
+      mapping: JSON.stringify(meta.mapping ?? null),
+      header: JSON.stringify(meta.header),
+      createdAt: meta.createdAt,
+      updatedAt: meta.createdAt,
+      state: 'reading',
+    };
+  }
+
+  /**
+   * The import's connection on a Redis Cluster, where its keys carry the connection's hash tag: known to this
+   * process, or read from the shared index (`imports:connection`) and remembered. `undefined` when no such
+   * import exists. On one Redis, `true` at once: key names do not depend on the connection there.
+   */
+  async resolve(importId: string): Promise<string | true | undefined> {
+    if (!this.keys.cluster) return true;
+    const known = knownImportConnection(this.prefix, importId);
+    if (known !== undefined) return known;
+    const connection = await this.redis.hget(this.keys.importConnections, importId);
+    if (connection === null) return undefined;
+    rememberImportConnection(this.prefix, importId, connection);
+    return connection;
+  }
+
+  /** {@link resolve} for many imports in one round trip (those not found stay unknown). */
+  async resolveMany(importIds: string[]): Promise<void> {
+    if (!this.keys.cluster) return;
+    const unknown = importIds.filter((id) => knownImportConnection(this.prefix, id) === undefined);
+    if (unknown.length === 0) return;
+    const connections = await this.redis.hmget(this.keys.importConnections, ...unknown);
+    unknown.forEach((id, i) => {
+      const connection = connections[i];
+      if (connection) rememberImportConnection(this.prefix, id, connection);
+    });
+  }
+
   async getImport(importId: string): Promise<ImportRecord | null> {
+    if ((await this.resolve(importId)) === undefined) return null;
     const raw = await this.redis.hgetall(this.keys.import(importId));
     if (!raw.importId) return null;
     return parseRecord(raw);
@@ -297,6 +342,7 @@ export class ImportLedger {
   }
 
   async setState(importId: string, state: ImportState, error?: string): Promise<void> {
+    await this.resolve(importId);
     const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
     if (error !== undefined) fields.error = error;
     await this.redis.hset(this.keys.import(importId), fields);
@@ -304,10 +350,12 @@ export class ImportLedger {
 
   /** Sets absolute counter values (the producer's totals, e.g. `rows`). */
   async setCounters(importId: string, values: Partial<Record<Counter, number>>): Promise<void> {
+    await this.resolve(importId);
     await this.redis.hset(this.keys.import(importId), { ...values, updatedAt: Date.now() });
   }
 
   async incrementCounters(importId: string, deltas: Partial<Record<Counter, number>>): Promise<void> {
+    await this.resolve(importId);
     const entries = Object.entries(deltas).filter(([, v]) => v);
     if (entries.length === 0) return;
     const multi = this.redis.multi();
@@ -320,6 +368,7 @@ export class ImportLedger {
    * marked; `false` means the row is already known (enqueued, finished or rejected before).
    */
   async markEnqueued(importId: string, lines: number[]): Promise<boolean[]> {
+    await this.resolve(importId);
     if (lines.length === 0) return [];
     const flags = await this.redis.ledgerMarkEnqueued(
       this.keys.rowStates(importId),
@@ -331,6 +380,7 @@ export class ImportLedger {
 
   /** The current state of each line. */
   async rowStates(importId: string, lines: number[]): Promise<RowState[]> {
+    await this.resolve(importId);
     if (lines.length === 0) return [];
     const args: (string | number)[] = [];
     for (const line of lines) args.push('GET', 'u4', `#${line}`);
@@ -430,6 +480,7 @@ export class ImportLedger {
 
   /** State and details of the given lines, in the order asked. */
   async outcomes(importId: string, lines: number[]): Promise<RowOutcome[]> {
+    await this.resolve(importId);
     if (lines.length === 0) return [];
     const [states, details] = await Promise.all([
       this.rowStates(importId, lines),
@@ -440,6 +491,7 @@ export class ImportLedger {
 
   /** Original cells of rejected lines. */
   async rejectedCells(importId: string, lines: number[]): Promise<(string[] | null)[]> {
+    await this.resolve(importId);
     if (lines.length === 0) return [];
     const raw = await this.redis.hmget(this.keys.rejectCells(importId), ...lines.map(String));
     return raw.map((r) => (r ? (JSON.parse(r) as string[]) : null));
@@ -455,6 +507,7 @@ export class ImportLedger {
     fence?: LeaseFence,
     options: FinishOptions = {},
   ): Promise<TransitionResult> {
+    await this.resolve(importId);
     const args: (string | number)[] = [
       line,
       to,

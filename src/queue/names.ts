@@ -52,88 +52,194 @@ export function assertImportId(importId: string): string {
   return importId;
 }
 
+/**
+ * How keys are laid out. On one Redis (and behind Sentinel) every key is `{prefix}:…` as it always was, so
+ * imports in flight survive an upgrade. On a Redis Cluster (`cluster: true`) every key carries a hash tag:
+ * - a connection's keys (its queue, control, counters, budget, burst windows, caches, locks, epoch, and the
+ *   keys of its imports) carry `{prefix:connection}`, so each multi-key script and MULTI touches one slot and
+ *   connections spread across the masters;
+ * - what every connection shares (the import index, the pause flag, the heartbeats, the dead-letter queue,
+ *   the `default` counters' total) carries `{prefix}`.
+ * Company-keyed keys (cache, lock, budget, …) then need the connection whose tag they take: `connection`.
+ */
+export interface KeyScope {
+  cluster: boolean;
+  /** The connection whose tag company-keyed keys take on a cluster (unused on one Redis). */
+  connection?: string;
+}
+
+/** The key layout for a client: a cluster's when `redis` is an ioredis `Cluster`, with `connection`'s tag. */
+export function keyScope(redis: unknown, connection?: string): KeyScope {
+  const cluster = (redis as { isCluster?: unknown } | null)?.isCluster === true;
+  return connection === undefined ? { cluster } : { cluster, connection };
+}
+
+/** The hash tag of what every connection shares on a cluster: `{prefix}`. */
+export function sharedTag(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+/** The hash tag of one connection's keys on a cluster: `{prefix:connection}`. */
+export function connectionTag(prefix: string, connection: string): string {
+  return `{${prefix}:${assertConnectionName(connection)}}`;
+}
+
+/** BullMQ's prefix for a connection's lead queue: the key prefix, or on a cluster the connection's tag. */
+export function queuePrefix(prefix: string, connection: string, cluster: boolean): string {
+  return cluster ? connectionTag(prefix, connection) : prefix;
+}
+
+/** BullMQ's prefix for the dead-letter queue: the key prefix, or on a cluster the shared tag. */
+export function deadLetterPrefix(prefix: string, cluster: boolean): string {
+  return cluster ? sharedTag(prefix) : prefix;
+}
+
+/**
+ * On a cluster, an import's keys carry its connection's tag, so whoever names them must know the import's
+ * connection: the producer (which creates it), the worker (whose queue it is on) or the ledger (which reads
+ * it from the shared index `{prefix}:imports:connection`) records it here. An import never changes connection.
+ */
+const importConnections = new Map<string, Map<string, string>>();
+
+export function rememberImportConnection(prefix: string, importId: string, connection: string): void {
+  const known = importConnections.get(prefix) ?? new Map<string, string>();
+  importConnections.set(prefix, known);
+  known.set(importId, assertConnectionName(connection));
+}
+
+export function knownImportConnection(prefix: string, importId: string): string | undefined {
+  return importConnections.get(prefix)?.get(importId);
+}
+
+/** An import's keys were asked for on a cluster before anything said which connection it belongs to. */
+export class UnknownImportConnectionError extends Error {
+  override name = 'UnknownImportConnectionError';
+}
+
 /** Every Redis key of ours, in one place, so nothing else concatenates key strings. */
-export function keysFor(prefix: string) {
+export function keysFor(prefix: string, scope: KeyScope = { cluster: false }) {
+  const cluster = scope.cluster;
+  /** Before what would be `{prefix}` on one Redis: what every connection shares. */
+  const shared = cluster ? sharedTag(prefix) : prefix;
+  const ofConnection = (connection: string) => (cluster ? connectionTag(prefix, connection) : prefix);
+  /** Company-keyed keys: the scope's connection's tag on a cluster. */
+  const company = () => {
+    if (!cluster) return prefix;
+    if (scope.connection === undefined) {
+      throw new TypeError(
+        'On a Redis Cluster, company keys need the connection they belong to (KeyScope.connection)',
+      );
+    }
+    return connectionTag(prefix, scope.connection);
+  };
+  const ofImport = (importId: string) => {
+    if (!cluster) return prefix;
+    const connection = knownImportConnection(prefix, importId);
+    if (connection === undefined) {
+      throw new UnknownImportConnectionError(
+        `The connection of import ${importId} is not known yet (read the import first: ImportLedger.resolve)`,
+      );
+    }
+    return connectionTag(prefix, connection);
+  };
   return {
+    cluster,
     /** Sorted set of import ids by creation time (ms). */
-    imports: `${prefix}:imports`,
+    imports: `${shared}:imports`,
+    /** Hash import id → connection: on a cluster, where each import's keys are (unused on one Redis). */
+    importConnections: `${shared}:imports:connection`,
     /** Hash: the import record (meta + counters). */
-    import: (importId: string) => `${prefix}:imp:${importId}`,
+    import: (importId: string) => `${ofImport(importId)}:imp:${importId}`,
     /** Bitfield of u4 row states, offset = line number (see RowState). */
-    rowStates: (importId: string) => `${prefix}:imp:${importId}:states`,
+    rowStates: (importId: string) => `${ofImport(importId)}:imp:${importId}:states`,
     /** Hash line → compact JSON of a row's terminal outcome (ids, error, reject reason). */
-    outcomes: (importId: string) => `${prefix}:imp:${importId}:out`,
+    outcomes: (importId: string) => `${ofImport(importId)}:imp:${importId}:out`,
     /** Hash line → JSON `{ cells }` of rejected rows' original cells (for the report and --rejects). */
-    rejectCells: (importId: string) => `${prefix}:imp:${importId}:rejcells`,
+    rejectCells: (importId: string) => `${ofImport(importId)}:imp:${importId}:rejcells`,
     /** Set of what `lead-importer revert` deleted (`l:{leadId}`, `p:{personId}`, `o:{orgId}`), so a re-run resumes. */
-    reverted: (importId: string) => `${prefix}:imp:${importId}:reverted`,
+    reverted: (importId: string) => `${ofImport(importId)}:imp:${importId}:reverted`,
     /** Worker-side per-company caches and locks (issue #4). */
-    cache: (companyKey: string, kind: 'org' | 'person') => `${prefix}:cache:${companyKey}:${kind}`,
+    cache: (companyKey: string, kind: 'org' | 'person') => `${company()}:cache:${companyKey}:${kind}`,
+    /** A SCAN pattern matching every company's cache of `kind`, whichever connection's tag it carries. */
+    cachePattern: (kind: 'org' | 'person') => `${cluster ? `{${prefix}:*}` : prefix}:cache:*:${kind}`,
     lock: (companyKey: string, kind: string, matchKey: string) =>
-      `${prefix}:lock:${companyKey}:${kind}:${matchKey}`,
+      `${company()}:lock:${companyKey}:${kind}:${matchKey}`,
     /**
      * `fill-empty` marker: this import has filled (or created) this person or organization, so its
      * other rows leave it alone. `kind` is `person` or `org`.
      */
     filled: (importId: string, kind: 'org' | 'person', id: number) =>
-      `${prefix}:imp:${importId}:filled:${kind}:${id}`,
+      `${ofImport(importId)}:imp:${importId}:filled:${kind}:${id}`,
     /**
      * A row's lease: `workerId:token` of the one runner allowed to write the row's checkpoints and
      * outcome and to send its creates; expires with the job lock and is renewed with it.
      */
-    lease: (importId: string, line: number) => `${prefix}:imp:${importId}:lease:${line}`,
-    /** Hash: the Redis server (`run_id`) the workers last saw and since when (a restart or failover changes it). */
-    epoch: `${prefix}:epoch`,
-    /** Counter written only to carry a connection's replication offset before `WAITAOF` / `WAIT`. */
-    durableTick: `${prefix}:epoch:tick`,
+    lease: (importId: string, line: number) => `${ofImport(importId)}:imp:${importId}:lease:${line}`,
+    /**
+     * Hash: the Redis server (`run_id`) the workers last saw and since when (a restart or failover changes it).
+     * On a cluster, one per connection: its scripts run on the node holding the connection's slot.
+     */
+    get epoch() {
+      return `${company()}:epoch`;
+    },
+    /** Counter written only to carry a connection's replication offset before `WAITAOF` / `WAIT` (not on a cluster). */
+    durableTick: `${shared}:epoch:tick`,
     /**
      * Hash per company: the `run_id` its workers have reconciled against Pipedrive, and the durable
      * point (`durableAt`, Redis time in ms) its workers refresh every second while that holds.
      */
-    companyEpoch: (companyKey: string) => `${prefix}:epoch:${companyKey}`,
+    companyEpoch: (companyKey: string) => `${company()}:epoch:${companyKey}`,
     /**
      * What a reconciliation after a possible rollback found in Pipedrive, for rows to adopt instead
      * of creating again: `leads` (hash match key → lead ids), `claims` (hash lead id → row that
      * adopted it) and `notes` (hash lead id → notes).
      */
     adoption: (companyKey: string, kind: 'leads' | 'claims' | 'notes') =>
-      `${prefix}:adopt:${companyKey}:${kind}`,
+      `${company()}:adopt:${companyKey}:${kind}`,
     /** Daily token governor, per company and budget day. */
-    budget: (companyKey: string, day: string) => `${prefix}:budget:${companyKey}:${day}`,
+    budget: (companyKey: string, day: string) => `${company()}:budget:${companyKey}:${day}`,
     /**
      * Sorted set of recent call times (ms) of one token's burst window (`kind` = `calls` or
      * `search`), so every worker sees the rolling 2-s window as Pipedrive counts it.
      */
-    window: (limiterId: string, kind: string) => `${prefix}:window:${limiterId}:${kind}`,
+    window: (limiterId: string, kind: string) => `${company()}:window:${limiterId}:${kind}`,
     /** Global control flags (paused, blocked reason, budget wait) shared by all workers. */
-    control: `${prefix}:control`,
+    control: `${shared}:control`,
     /**
      * One connection's flags (blocked reason, budget wait, its published budget): {@link control} itself for
-     * `default`, where today's workers write them, and a hash of its own for every other connection.
+     * `default`, where today's workers write them, and a hash of its own for every other connection. On a
+     * cluster, `{prefix:connection}:control` for every connection (`default` too).
      */
     connectionControl: (connection: string) =>
-      connection === DEFAULT_CONNECTION
-        ? `${prefix}:control`
-        : `${prefix}:control:${assertConnectionName(connection)}`,
+      cluster
+        ? `${ofConnection(connection)}:control`
+        : connection === DEFAULT_CONNECTION
+          ? `${prefix}:control`
+          : `${prefix}:control:${assertConnectionName(connection)}`,
     /** Aggregated metrics counters written by workers, read by the dashboard (the `default` connection's). */
-    metrics: `${prefix}:metrics`,
+    metrics: cluster ? `${connectionTag(prefix, DEFAULT_CONNECTION)}:metrics` : `${prefix}:metrics`,
     /**
      * One connection's worker counters (calls, tokens, latency, outcomes, rate limits): {@link metrics} itself for
      * `default`, where today's workers write them, and a hash of its own for every other connection.
      */
     connectionMetrics: (connection: string) =>
-      connection === DEFAULT_CONNECTION
-        ? `${prefix}:metrics`
-        : `${prefix}:metrics:${assertConnectionName(connection)}`,
+      cluster
+        ? `${ofConnection(connection)}:metrics`
+        : connection === DEFAULT_CONNECTION
+          ? `${prefix}:metrics`
+          : `${prefix}:metrics:${assertConnectionName(connection)}`,
     /**
      * One connection's activity per minute, one hash per UTC hour (`hour` = `YYYYMMDDHH`): fields `leads|MM` (leads
      * created) and `tokens|MM` (tokens charged) for minute `MM`, written by the metrics recorder's flush and expiring
-     * a budget day after the hour, for the imports page's charts (leads per minute, budget burn-down).
+     * a budget day after the hour, for the imports page's charts (leads per minute, budget burn-down). On a cluster,
+     * in the connection's slot, beside its counters.
      */
     connectionRate: (connection: string, hour: string) =>
-      `${prefix}:rate:${assertConnectionName(connection)}:${hour}`,
+      cluster
+        ? `${ofConnection(connection)}:rate:${hour}`
+        : `${prefix}:rate:${assertConnectionName(connection)}:${hour}`,
     /** Worker heartbeats: sorted set of worker id by last-seen ms. */
-    workers: `${prefix}:workers`,
+    workers: `${shared}:workers`,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { keysFor } from './names.js';
+import { keyScope, keysFor } from './names.js';
 
 /*
  * Every script reads the server's own `run_id` (INFO is allowed in scripts): it changes whenever
@@ -78,14 +78,15 @@ export class RedisEpoch {
   private readonly redis: EpochRedis;
   private readonly keys: ReturnType<typeof keysFor>;
 
-  constructor(redis: Redis, prefix: string) {
+  /** @param connection - the connection whose companies these are (its hash tag, on a Redis Cluster) */
+  constructor(redis: Redis, prefix: string, connection = 'default') {
     if (!('epochStatus' in redis)) {
       redis.defineCommand('epochStatus', { numberOfKeys: 2, lua: STATUS_LUA });
       redis.defineCommand('epochMark', { numberOfKeys: 1, lua: MARK_LUA });
       redis.defineCommand('epochCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
     }
     this.redis = redis as EpochRedis;
-    this.keys = keysFor(prefix);
+    this.keys = keysFor(prefix, keyScope(redis, connection));
   }
 
   async status(companyKey: string): Promise<EpochStatus> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { Lead, Note } from '../pipedrive/types.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { plainText } from './note-writer.js';
 
 /* Adds lead ids to their match keys' lists, keeping each once. ARGV: ttl, then key/id pairs. */
@@ -89,13 +90,15 @@ export class AdoptionBook {
     private readonly companyKey: string,
     /** How long what a reconciliation found stays adoptable (ms). */
     private readonly ttlMs: number,
+    /** The connection the company is served through (its hash tag on a Redis Cluster). */
+    connection: string = DEFAULT_CONNECTION,
   ) {
     if (!('adoptionOffer' in redis)) {
       redis.defineCommand('adoptionOffer', { numberOfKeys: 1, lua: OFFER_LUA });
       redis.defineCommand('adoptionClaim', { numberOfKeys: 2, lua: CLAIM_LUA });
     }
     this.redis = redis as AdoptionRedis;
-    this.keys = keysFor(prefix);
+    this.keys = keysFor(prefix, keyScope(redis, connection));
   }
 
   /** Adds listed leads (those with an `origin_id`); returns how many were kept. */

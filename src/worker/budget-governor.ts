@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
 /**
@@ -167,7 +167,7 @@ export class BudgetGovernor {
 
   constructor(private readonly options: BudgetGovernorOptions) {
     this.companyKey = options.companyKey;
-    this.keys = keysFor(options.prefix);
+    this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
     this.controlKey = this.keys.connectionControl(options.connection ?? DEFAULT_CONNECTION);
     this.now = options.now ?? Date.now;
     const redis = options.redis;

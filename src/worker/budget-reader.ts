@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { parseResetUtc } from './budget-day.js';
 import { BudgetGovernor } from './budget-governor.js';
 
@@ -38,7 +38,7 @@ export async function publishBudget(
   budget: PublishedBudget,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<void> {
-  await redis.hset(keysFor(prefix).connectionControl(connection), {
+  await redis.hset(keysFor(prefix, keyScope(redis)).connectionControl(connection), {
     companyKey: budget.companyKey,
     budgetDailyTokens: budget.dailyTokens,
     budgetReserve: budget.reserve,
@@ -59,7 +59,7 @@ export async function readBudget(
   now = Date.now(),
 ): Promise<BudgetReading | null> {
   const [companyKey, dailyTokens, reserve, resetUtc] = await redis.hmget(
-    keysFor(prefix).connectionControl(connection),
+    keysFor(prefix, keyScope(redis)).connectionControl(connection),
     'companyKey',
     'budgetDailyTokens',
     'budgetReserve',
@@ -70,6 +70,7 @@ export async function readBudget(
     redis,
     prefix,
     companyKey,
+    connection,
     dailyTokens: Number(dailyTokens),
     reserve: Number(reserve ?? 0.1),
     resetOffsetMs: parseResetUtc(resetUtc ?? '00:00'),

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { Logger } from '../logging/logger.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { Organization, Person, PipedriveApi } from '../pipedrive/types.js';
 import type { ImportLedger } from '../queue/ledger.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
 import type { KeyLocks } from './key-lock.js';
@@ -23,6 +24,8 @@ export interface CacheWarmerOptions {
   redis: Redis;
   prefix: string;
   companyKey: string;
+  /** The connection the company is served through (its hash tag on a Redis Cluster). @defaultValue `default` */
+  connection?: string;
   api: PipedriveApi;
   gateway: PipedriveGateway;
   cache: ContactCache;
@@ -61,7 +64,7 @@ export class CacheWarmer {
   };
 
   constructor(private readonly options: CacheWarmerOptions) {
-    this.keys = keysFor(options.prefix);
+    this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
   }
 
   /** Runs the warm-up decision for an import once (per process; coordinated across processes). */

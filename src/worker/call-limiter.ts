@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { SEARCH_BURST_PER_2S } from '../config/config.js';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { PipedriveClientOptions } from '../pipedrive/client.js';
-import { keysFor } from '../queue/names.js';
+import { duplicateRedis } from '../queue/connection.js';
+import { connectionTag, type KeyScope, keyScope, keysFor } from '../queue/names.js';
 import type { WindowCheck } from './budget-governor.js';
 
 /** Pipedrive's burst windows are rolling 2-second windows (pipedrive-api.md §3.4). */
@@ -46,6 +48,8 @@ export interface CallLimiterOptions {
   searchLimit?: number;
   /** Key prefix for the rolling-window sets. @defaultValue `lpi` */
   prefix?: string;
+  /** The connection the token is used by: the window keys' hash tag on a Redis Cluster. @defaultValue `default` */
+  connection?: string;
   onError?: (err: unknown) => void;
 }
 
@@ -58,12 +62,18 @@ export function tokenFingerprint(options: Pick<PipedriveClientOptions, 'apiToken
 /**
  * The limiter id of one token under one key prefix. Workers and operator commands (`revert`) must
  * use the same id to share one burst window, so it is built here, next to the limiter, and nowhere else.
+ *
+ * On a Redis Cluster (`scope.cluster`) the id starts with the connection's hash tag (`{prefix:connection}-…`):
+ * bottleneck's scripts touch several `b_<id>_…` keys at once, which must share a slot, and the budget
+ * governor's admission script reads the burst windows with the connection's budget and control hash.
  */
 export function callLimiterId(
   prefix: string,
   credentials: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>,
+  scope: KeyScope = { cluster: false },
 ) {
-  return `${prefix}-${tokenFingerprint(credentials)}`;
+  const head = scope.cluster ? connectionTag(prefix, scope.connection ?? DEFAULT_CONNECTION) : prefix;
+  return `${head}-${tokenFingerprint(credentials)}`;
 }
 
 export function minTimeFor(limitPer2s: number, margin: number): number {
@@ -110,7 +120,7 @@ function recogniseBottleneckErrors(connection: Bottleneck.IORedisConnection): vo
 
 export async function createCallLimiter(options: CallLimiterOptions): Promise<CallLimiter> {
   const connection = new Bottleneck.IORedisConnection({
-    client: options.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: false }),
+    client: duplicateRedis(options.redis, { maxRetriesPerRequest: null, lazyConnect: false }),
     Redis: Redis as unknown as NonNullable<Bottleneck.IORedisConnectionOptions['Redis']>,
   });
   connection.on('error', (err) => options.onError?.(err));
@@ -151,7 +161,10 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
     void Promise.resolve(calls.updateSettings({ minTime: minTimeFor(limit, margin()) })).catch(
       (err: unknown) => options.onError?.(err),
     );
-  const keys = keysFor(options.prefix ?? 'lpi');
+  const keys = keysFor(
+    options.prefix ?? 'lpi',
+    keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION),
+  );
   const callsKey = keys.window(options.id, 'calls');
   const searchKey = keys.window(options.id, 'search');
   return {

@@ -14,10 +14,11 @@ import type { ConnectionMetrics } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
 import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } from '../pipedrive/errors.js';
 import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
+import { isClusterRedis } from '../queue/connection.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
 import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
-import { leadQueueName } from '../queue/names.js';
+import { keyScope, leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
 import { AdoptionBook } from './adoption-book.js';
 import { parseResetUtc } from './budget-day.js';
@@ -141,6 +142,8 @@ export interface ConnectionCloseResult {
 export class ConnectionWorker {
   readonly name: string;
   readonly queueName: string;
+  /** BullMQ's prefix for the connection's queue ({@link queuePrefix}). */
+  readonly bullPrefix: string;
   /** The connection's settings this worker was built from, and their digest ({@link connectionDigest}). */
   readonly connection: WorkerConnection;
   readonly digest: string;
@@ -186,7 +189,9 @@ export class ConnectionWorker {
         : shared.logger.child({ connection: connection.name });
     // Every in-flight job links its own signal to this one (processor.ts), plus a few waits: no leak.
     setMaxListeners(shared.permits.total + 10, this.shutdown.signal);
-    this.queue = new Queue(this.queueName, { connection: redis, prefix });
+    // On a Redis Cluster the queue's keys carry the connection's hash tag, as the connection's own keys do.
+    this.bullPrefix = queuePrefix(prefix, connection.name, isClusterRedis(redis));
+    this.queue = new Queue(this.queueName, { connection: redis, prefix: this.bullPrefix });
 
     const onResponse = (event: ResponseEvent) => {
       // Rejected calls (429) are assumed free; everything else is charged in metrics as in the governor.
@@ -226,7 +231,7 @@ export class ConnectionWorker {
       (job, token, signal) => this.process(job, token, signal),
       {
         connection: redis,
-        prefix,
+        prefix: this.bullPrefix,
         // Up to the process's concurrency each; a row runs once it has one of the process's permits.
         concurrency: shared.permits.total,
         autorun: false,
@@ -286,6 +291,8 @@ export class ConnectionWorker {
   ): Promise<LeadJobResult> {
     const processor = this.processor;
     if (!processor) throw new Error('Worker processed a job before it was ready');
+    // A row on this connection's queue belongs to an import of this connection: where its keys are on a cluster.
+    rememberImportConnection(this.shared.prefix, job.data.importId, this.name);
     this.inFlight++;
     try {
       let release: () => void;
@@ -400,10 +407,11 @@ export class ConnectionWorker {
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis,
-            id: callLimiterId(prefix, connection.pipedrive),
+            id: callLimiterId(prefix, connection.pipedrive, keyScope(redis, connection.name)),
             burstLimit: burstLimitPer2s(plan, auth),
             margin: tuning.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
             prefix,
+            connection: connection.name,
             onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
           });
     this.limiter = limiter;
@@ -411,11 +419,12 @@ export class ConnectionWorker {
     const api = this.api;
     const gateway = new PipedriveGateway({ governor, limiter, retry, edgeBlockBackoffMs });
     this.gateway = gateway;
-    const cache = new ContactCache(redis, prefix, companyKey);
+    const cache = new ContactCache(redis, prefix, companyKey, connection.name);
     const warmer = new CacheWarmer({
       redis,
       prefix,
       companyKey,
+      connection: connection.name,
       api,
       gateway,
       cache,
@@ -430,6 +439,7 @@ export class ConnectionWorker {
       redis,
       prefix,
       companyKey,
+      connection: connection.name,
       api,
       gateway,
       cache,
@@ -441,13 +451,28 @@ export class ConnectionWorker {
     });
     const leadWriter = new LeadWriter({ api, gateway, createRetries: retry.callRetries, clockSkewMs });
     const noteWriter = new NoteWriter({ api, gateway, createRetries: retry.callRetries });
-    const filler = new ContactFiller({ redis, prefix, companyKey, api, gateway, locks });
-    const adoption = new AdoptionBook(redis, prefix, companyKey, tuning.adoptionTtlMs ?? 24 * 3_600_000);
+    const filler = new ContactFiller({
+      redis,
+      prefix,
+      companyKey,
+      connection: connection.name,
+      api,
+      gateway,
+      locks,
+    });
+    const adoption = new AdoptionBook(
+      redis,
+      prefix,
+      companyKey,
+      tuning.adoptionTtlMs ?? 24 * 3_600_000,
+      connection.name,
+    );
     const gate = new DurabilityGate({
       redis,
       prefix,
       companyKey,
-      epoch: new RedisEpoch(redis, prefix),
+      connection: connection.name,
+      epoch: new RedisEpoch(redis, prefix, connection.name),
       reconciler: new EpochReconciler({ api, gateway, warmer, adoption }),
       locks,
       logger: this.logger,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { keysFor } from '../queue/names.js';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import { keyScope, keysFor } from '../queue/names.js';
 
 export type ContactKind = 'org' | 'person';
 
@@ -29,8 +30,10 @@ export class ContactCache {
     private readonly redis: Redis,
     prefix: string,
     private readonly companyKey: string,
+    /** The connection the company is served through (its hash tag on a Redis Cluster). */
+    connection: string = DEFAULT_CONNECTION,
   ) {
-    this.keys = keysFor(prefix);
+    this.keys = keysFor(prefix, keyScope(redis, connection));
   }
 
   key(kind: ContactKind): string {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type {
   Organization,
   Person,
@@ -8,7 +9,7 @@ import type {
   UpdatePersonBody,
 } from '../pipedrive/types.js';
 import type { OrganizationFields, PersonFields } from '../queue/job-data.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { organizationBody, personBody } from './contact-resolver.js';
 import { LockTimeoutError } from './errors.js';
 import type { KeyLocks } from './key-lock.js';
@@ -18,6 +19,8 @@ export interface ContactFillerOptions {
   redis: Redis;
   prefix: string;
   companyKey: string;
+  /** The connection the company is served through (its hash tag on a Redis Cluster). @defaultValue `default` */
+  connection?: string;
   api: PipedriveApi;
   gateway: PipedriveGateway;
   locks: KeyLocks;
@@ -75,7 +78,7 @@ export class ContactFiller {
   private readonly keys: ReturnType<typeof keysFor>;
 
   constructor(private readonly options: ContactFillerOptions) {
-    this.keys = keysFor(options.prefix);
+    this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
   }
 
   /** Records that the import created this contact with these fields (before others can link it). */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type {
   AddOrganizationBody,
   AddPersonBody,
@@ -8,7 +9,7 @@ import type {
 } from '../pipedrive/types.js';
 import type { ContactValue, OrganizationFields, PersonFields } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { type CacheWarmer, orgReverseField } from './cache-warmer.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
@@ -41,6 +42,8 @@ export interface ContactResolverOptions {
   redis: Redis;
   prefix: string;
   companyKey: string;
+  /** The connection the company is served through (its hash tag on a Redis Cluster). @defaultValue `default` */
+  connection?: string;
   api: PipedriveApi;
   gateway: PipedriveGateway;
   cache: ContactCache;
@@ -126,7 +129,7 @@ export class ContactResolver {
   private readonly keys: ReturnType<typeof keysFor>;
 
   constructor(private readonly options: ContactResolverOptions) {
-    this.keys = keysFor(options.prefix);
+    this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 
 /**
  * A connection's control hash (`connectionControl`: `{prefix}:control` for `default`,
@@ -37,7 +37,7 @@ export async function readControl(
   prefix: string,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<ControlState> {
-  const raw = await redis.hgetall(keysFor(prefix).connectionControl(connection));
+  const raw = await redis.hgetall(keysFor(prefix, keyScope(redis)).connectionControl(connection));
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const state: ControlState = {};
   if (raw.blockedReason) state.blockedReason = raw.blockedReason;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { Logger } from '../logging/logger.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import type { RedisEpoch } from '../queue/redis-epoch.js';
 import type { EpochReconciler, ReconcileStats } from './epoch-reconciler.js';
 import type { KeyLocks } from './key-lock.js';
@@ -10,6 +11,8 @@ export interface DurabilityGateOptions {
   redis: Redis;
   prefix: string;
   companyKey: string;
+  /** The connection the company is served through (its hash tag on a Redis Cluster). @defaultValue `default` */
+  connection?: string;
   epoch: RedisEpoch;
   reconciler: EpochReconciler;
   locks: KeyLocks;
@@ -168,12 +171,13 @@ export class DurabilityGate {
   }
 
   private async reconcileUnderLock(): Promise<void> {
-    const { epoch, companyKey, locks, signal, logger, prefix } = this.options;
+    const { epoch, companyKey, locks, signal, logger, prefix, redis } = this.options;
+    const keys = keysFor(prefix, keyScope(redis, this.options.connection ?? DEFAULT_CONNECTION));
     const settled = async () => {
       const s = await epoch.status(companyKey);
       return s.companyRunId === s.liveRunId ? true : undefined;
     };
-    const got = await locks.acquire<true>(keysFor(prefix).lock(companyKey, 'epoch', 'reconcile'), {
+    const got = await locks.acquire<true>(keys.lock(companyKey, 'epoch', 'reconcile'), {
       ttlMs: 60_000,
       waitMs: 30 * 60_000,
       poll: settled,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 
 export interface HeartbeatOptions {
   redis: Redis;
@@ -22,7 +22,7 @@ export class Heartbeat {
   private readonly key: string;
 
   constructor(private readonly options: HeartbeatOptions) {
-    this.key = keysFor(options.prefix).workers;
+    this.key = keysFor(options.prefix, keyScope(options.redis)).workers;
   }
 
   async start(): Promise<void> {
@@ -51,5 +51,5 @@ export class Heartbeat {
 
 /** Worker ids seen within `withinMs` (for `/healthz`). */
 export async function recentWorkers(redis: Redis, prefix: string, withinMs = 30_000): Promise<string[]> {
-  return redis.zrangebyscore(keysFor(prefix).workers, Date.now() - withinMs, '+inf');
+  return redis.zrangebyscore(keysFor(prefix, keyScope(redis)).workers, Date.now() - withinMs, '+inf');
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import type { BudgetGovernor } from './budget-governor.js';
 import { formatUtc, readControl } from './control.js';
 import type { KeyLocks } from './key-lock.js';
@@ -81,8 +81,8 @@ export class ProcessingControl {
   private closed = false;
 
   constructor(private readonly options: ProcessingControlOptions) {
-    this.keys = keysFor(options.prefix);
     this.connection = options.connection ?? DEFAULT_CONNECTION;
+    this.keys = keysFor(options.prefix, keyScope(options.redis, this.connection));
     this.controlKey = this.keys.connectionControl(this.connection);
     if (!('queueHold' in options.redis)) {
       options.redis.defineCommand('queueHold', { numberOfKeys: 1, lua: HOLD_LUA });

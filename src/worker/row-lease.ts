@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LeadJobData } from '../queue/job-data.js';
 import type { LeaseFence } from '../queue/ledger.js';
-import { keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import { RowLeaseLostError } from './errors.js';
 
 /*
@@ -106,7 +106,7 @@ export class RowLeases {
       redis.defineCommand('rowLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     }
     this.redis = redis as LeaseRedis;
-    this.keys = keysFor(options.prefix);
+    this.keys = keysFor(options.prefix, keyScope(redis));
   }
 
   /** Leases held by this process now. */
@@ -140,6 +140,20 @@ export class RowLeases {
   async renew(jobIds: string[]): Promise<void> {
     const leases = jobIds.map((id) => this.held.get(id)).filter((l): l is RowLease => l !== undefined);
     if (leases.length === 0) return;
+    if (this.keys.cluster) {
+      // One script runs in one slot: on a cluster, one round per connection (its hash tag) the leases are of.
+      const byTag = new Map<string, RowLease[]>();
+      for (const l of leases) {
+        const tag = l.key.slice(0, l.key.indexOf('}') + 1);
+        byTag.set(tag, [...(byTag.get(tag) ?? []), l]);
+      }
+      await Promise.all([...byTag.values()].map((group) => this.renewGroup(group)));
+      return;
+    }
+    await this.renewGroup(leases);
+  }
+
+  private async renewGroup(leases: RowLease[]): Promise<void> {
     const sentAt = performance.now();
     const lost = await this.redis.rowLeaseRenew(
       leases.length,

@@ -4,11 +4,11 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { createRedis, redactRedisUrl } from '../queue/connection.js';
+import { createRedis, duplicateRedis, isClusterRedis, redactRedisUrl } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import { DurableWrites } from '../queue/durable-writes.js';
 import { ImportLedger } from '../queue/ledger.js';
-import { DLQ_QUEUE, keysFor } from '../queue/names.js';
+import { DLQ_QUEUE, deadLetterPrefix, keyScope, keysFor } from '../queue/names.js';
 import { ConcurrencyPermits } from './concurrency-permits.js';
 import {
   type ConnectionCloseResult,
@@ -108,7 +108,7 @@ export class LeadWorkerProcess {
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const prefix = this.prefix;
     const redis: Redis = options.redis
-      ? options.redis.duplicate({ maxRetriesPerRequest: null })
+      ? duplicateRedis(options.redis, { maxRetriesPerRequest: null })
       : createRedis(options.redisUrl, 'worker');
     this.redis = redis;
     // Connect before BullMQ sees the client: it waits for a connecting client to become ready, but
@@ -118,8 +118,11 @@ export class LeadWorkerProcess {
       : connectPatiently(redis, options.redisUrl, this.logger);
     const ledger = new ImportLedger(redis, prefix);
     this.metrics = new MetricsRecorder(redis, prefix);
-    this.dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, { connection: redis, prefix });
-    this.durable = new DurableWrites(redis, keysFor(prefix).durableTick, {
+    this.dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, {
+      connection: redis,
+      prefix: deadLetterPrefix(prefix, isClusterRedis(redis)),
+    });
+    this.durable = new DurableWrites(redis, keysFor(prefix, keyScope(redis)).durableTick, {
       mode: options.intentDurability ?? 'auto',
       replicas: options.intentReplicas ?? 0,
       timeoutMs: options.intentDurabilityTimeoutMs ?? 1000,
@@ -322,6 +325,13 @@ export class LeadWorkerProcess {
     try {
       const [support, plan] = await Promise.all([this.durable.detect(), this.durable.plan()]);
       const fsync = support.appendfsync ?? 'unknown';
+      if (isClusterRedis(this.redis) && this.options.intentDurability !== 'off') {
+        this.logger.info(
+          { ...support, intentDurability: plan },
+          'Intents: not waited for with WAIT / WAITAOF on a Redis Cluster (each would answer for one node, not the one holding a given connection); a node that comes back without its last writes is still reconciled with Pipedrive (the epoch is kept per connection, on its node)',
+        );
+        return;
+      }
       this.logger.info(
         { ...support, intentDurability: plan },
         plan === 'none'

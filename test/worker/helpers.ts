@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
-import { leadQueueName } from '../../src/queue/names.js';
+import { leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 
 /** A sandbox closed after the file's tests. */
@@ -80,7 +81,11 @@ export async function enqueueImport(
     createdAt: Date.now(),
     ...(options.connection ? { connection: options.connection } : {}),
   });
-  const queue = new Queue(leadQueueName(options.connection ?? 'default'), { connection: redis, prefix });
+  const connection = options.connection ?? 'default';
+  const queue = new Queue(leadQueueName(connection), {
+    connection: redis,
+    prefix: queuePrefix(prefix, connection, isClusterRedis(redis)),
+  });
   try {
     await ledger.markEnqueued(
       importId,
