@@ -170,6 +170,12 @@ export class ConnectionWorker {
   private running = false;
   /** Rows whose processing has not ended, for the shutdown's account of what it handed back. */
   private inFlight = 0;
+  /**
+   * Rows whose processing ended but whose job BullMQ has not yet moved (completed, failed, retried): with Redis
+   * gone, such a row is as stranded as one still running. A row that asked to be re-queued (`RateLimitError`) or
+   * delayed itself is not counted: BullMQ's move of it is not observable.
+   */
+  private readonly awaitingMove = new Set<string>();
   /** BullMQ's own blocking connection, so a shutdown that Redis does not answer can drop it too. */
   private blockingClient: { disconnect(): void } | undefined;
   private closing: Promise<ConnectionCloseResult> | undefined;
@@ -248,6 +254,10 @@ export class ConnectionWorker {
       },
     );
     this.worker.on('error', (err) => this.logger.error({ err }, 'Worker error'));
+    this.worker.on('completed', (job) => this.awaitingMove.delete(job.id ?? ''));
+    this.worker.on('failed', (job) => {
+      if (job?.id) this.awaitingMove.delete(job.id);
+    });
     // Row leases live and die with the job locks: renewed when BullMQ renews them, lost with them.
     this.worker.on('locksRenewed', ({ jobIds }) => {
       shared.leases
@@ -293,22 +303,35 @@ export class ConnectionWorker {
     if (!processor) throw new Error('Worker processed a job before it was ready');
     // A row on this connection's queue belongs to an import of this connection: where its keys are on a cluster.
     rememberImportConnection(this.shared.prefix, job.data.importId, this.name);
+    const jobId = job.id ?? '';
+    this.awaitingMove.delete(jobId);
     this.inFlight++;
+    let moves = true;
     try {
       let release: () => void;
       try {
         release = await this.shared.permits.acquire(this.name, signal, this.shutdown.signal);
       } catch {
         // Stopped while the row waited for its turn: it goes back to the queue untouched, no attempt spent.
+        moves = false;
         throw Worker.RateLimitError();
       }
       try {
         return await processor(job, token, signal);
+      } catch (err) {
+        const name = (err as Error | undefined)?.name;
+        if (
+          name === 'DelayedError' ||
+          (err as Error | undefined)?.message === Worker.RateLimitError().message
+        )
+          moves = false;
+        throw err;
       } finally {
         release();
       }
     } finally {
       this.inFlight--;
+      if (moves) this.awaitingMove.add(jobId);
     }
   }
 
@@ -564,7 +587,7 @@ export class ConnectionWorker {
       const drained = await steps.run('drain in-flight rows', () => this.worker.close());
       clearTimeout(abortTimer);
       this.shutdown.abort(new Error('Worker is shutting down'));
-      const stranded = drained ? 0 : this.inFlight;
+      const stranded = drained ? 0 : this.inFlight + this.awaitingMove.size;
       await steps.run('startup', () => this.ready.catch(() => {}));
       this.gate?.stop();
       await steps.run('rate limiter', () => this.limiter?.close());
