@@ -8,6 +8,7 @@
  *   npm run bench:side-by-side                       # 2,000 rows, 3 workers (≈ 15 min: the naive loop is slow)
  *   npm run bench:side-by-side -- --rows 300         # quicker, while developing
  *   npm run bench:side-by-side -- --skip-naive       # the importer and the limit only
+ *   npm run bench:side-by-side -- --timeline         # also print requests admitted per 2 s (and write the request log)
  *   npm run bench:side-by-side -- --search-lag-ms 2000
  *
  * Prints tables and writes bench/results/side-by-side.json.
@@ -21,6 +22,7 @@ import type { RequestLogEntry, SandboxPlan, SandboxState } from '../src/sandbox/
 import { killOnExit } from './lib/cli-process.js';
 import { type ImporterRunResult, runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
+import { pacingBreakdown } from './lib/pacing.js';
 import { physicalLimit } from './lib/physical-limit.js';
 import { ProcSampler } from './lib/proc-stats.js';
 import { type Cell, machineInfo, printTable, writeResults } from './lib/report.js';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'rate-limit-margin': { type: 'string' },
     'skip-naive': { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
     'no-org': { type: 'boolean', default: false },
   },
 });
@@ -290,6 +293,28 @@ try {
     processes.map((p) => ({ process: p.name, 'cpu ms': p.cpuMs, 'peak RSS MiB': p.peakRssBytes / 2 ** 20 })),
   );
   console.log('importer requests by endpoint:', breakdown);
+  const pacing = pacingBreakdown(apiLog, {
+    limitPer2s: limit.burstLimitPer2s,
+    startedAtMs: importer.startedAtEpochMs,
+    endedAtMs: importer.startedAtEpochMs + importer.wallMs,
+  });
+  printTable('Where the time goes (server admission times, from the sandbox log)', [
+    {
+      'start s': pacing.startMs / 1000,
+      'span s': pacing.spanMs / 1000,
+      'tail s': pacing.tailMs / 1000,
+      'span at limit s': pacing.idealSpanMs / 1000,
+      'mean window fill': pacing.meanFill,
+      'at limit': pacing.atLimit,
+      '429s': pacing.rejected,
+      'after 429s s': pacing.after429Ms / 1000,
+      'stalls s': pacing.stallMs / 1000,
+    },
+  ]);
+  if (values.timeline) {
+    console.log('admitted per 2 s:', pacing.perBucket.join(' '));
+    writeResults('side-by-side-requests', { startedAtEpochMs: importer.startedAtEpochMs, log: apiLog });
+  }
   const machineAfter = machineInfo();
   console.error(`load after: ${machineAfter.uptime}`);
 
@@ -309,6 +334,7 @@ try {
       wallMs: importer.wallMs,
       enqueueMs: importer.enqueueMs,
       apiSpanMs: lastAt - firstAt,
+      pacing,
       record: importer.record,
       sandboxState: importerState,
       requestsByEndpoint: breakdown,
