@@ -8,6 +8,7 @@
  *   npm run bench:side-by-side                       # 2,000 rows, 3 workers (≈ 15 min: the naive loop is slow)
  *   npm run bench:side-by-side -- --rows 300         # quicker, while developing
  *   npm run bench:side-by-side -- --skip-naive       # the importer and the limit only
+ *   npm run bench:side-by-side -- --built            # workers and producer from dist/, as shipped
  *   npm run bench:side-by-side -- --timeline         # also print requests admitted per 2 s (and write the request log)
  *   npm run bench:side-by-side -- --search-lag-ms 2000
  *
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import type { RequestLogEntry, SandboxPlan, SandboxState } from '../src/sandbox/index.js';
+import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { killOnExit } from './lib/cli-process.js';
 import { type ImporterRunResult, runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
@@ -37,12 +39,14 @@ const { values } = parseArgs({
     'rate-limit-margin': { type: 'string' },
     'skip-naive': { type: 'boolean', default: false },
     timeline: { type: 'boolean', default: false },
+    built: { type: 'boolean', default: false },
     'no-org': { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
 const plan = values.plan as SandboxPlan;
 const workers = Number(values.workers);
+if (values.built && buildDistIfStale()) console.error('built dist/ (src/ was newer)');
 
 /** `GET /api/v2/persons/123` → `GET /api/v2/persons/:id`, so the log groups by endpoint. */
 function endpointOf(entry: RequestLogEntry): string {
@@ -154,6 +158,7 @@ try {
       sandboxUrl: sandbox.url,
       plan,
       workers,
+      built: values.built,
       ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
       workerArgs: values['rate-limit-margin'] ? ['--rate-limit-margin', values['rate-limit-margin']] : [],
       sampler,
