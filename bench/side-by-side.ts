@@ -27,6 +27,7 @@ import { writeLeadsCsv } from './lib/leads-csv.js';
 import { pacingBreakdown } from './lib/pacing.js';
 import { physicalLimit } from './lib/physical-limit.js';
 import { ProcSampler } from './lib/proc-stats.js';
+import { benchRedis, redisCommandStats } from './lib/redis-stats.js';
 import { type Cell, machineInfo, printTable, writeResults } from './lib/report.js';
 import { startSandboxProcess } from './lib/sandbox-process.js';
 import { type NaiveLoopResult, runNaiveLoop, SANDBOX_FLAG_OPTIONS } from './naive-loop.js';
@@ -148,6 +149,8 @@ try {
 
   await sandbox.reset();
   console.error(`importer: ${workers} worker processes + the producer…`);
+  const statsRedis = benchRedis(redis.url);
+  const commandsBefore = await redisCommandStats(statsRedis);
   let lastLog = 0;
   let importer: ImporterRunResult;
   try {
@@ -182,6 +185,8 @@ try {
     throw err;
   }
   const importerState = await sandbox.state();
+  const commandsAfter = await redisCommandStats(statsRedis);
+  await statsRedis.quit();
   const log = await sandbox.requests();
   const processes = sampler.stop();
   // Requests of the import itself: the workers' start-up calls (`/users/me`) came before.
@@ -316,6 +321,21 @@ try {
       'stalls s': pacing.stallMs / 1000,
     },
   ]);
+  // Round trips are the top-level commands; script bodies' commands are counted too (`eval*` are the scripts).
+  const commandDelta = Object.fromEntries(
+    Object.entries(commandsAfter)
+      .map(([name, n]) => [name, n - (commandsBefore[name] ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
+  const allCommands = Object.values(commandDelta).reduce((a, b) => a + b, 0);
+  const scripts = (commandDelta.evalsha ?? 0) + (commandDelta.eval ?? 0) + (commandDelta.fcall ?? 0);
+  printTable('Redis commands per Pipedrive request (all processes; INFO commandstats)', [
+    {
+      'all (incl. inside scripts)': allCommands / Math.max(1, importerState.requests),
+      'scripts run': scripts / Math.max(1, importerState.requests),
+      requests: importerState.requests,
+    },
+  ]);
   if (values.timeline) {
     console.log('admitted per 2 s:', pacing.perBucket.join(' '));
     writeResults('side-by-side-requests', { startedAtEpochMs: importer.startedAtEpochMs, log: apiLog });
@@ -340,6 +360,7 @@ try {
       enqueueMs: importer.enqueueMs,
       apiSpanMs: lastAt - firstAt,
       pacing,
+      redisCommands: commandDelta,
       record: importer.record,
       sandboxState: importerState,
       requestsByEndpoint: breakdown,
