@@ -88,7 +88,13 @@ export function callLimiterId(
 export function minTimeFor(limitPer2s: number, margin: number): number {
   return Math.ceil(WINDOW_MS / (limitPer2s * margin));
 }
-/** How far ahead a call may reserve its send time (more waits and asks again). */
+/**
+ * How far ahead a call may reserve its send time (further out it waits and asks again). A
+ * reserved call is sent even if a 429 pause or a block starts meanwhile, and its place was
+ * computed from what the window knew then, so shorter is safer; but each caller beyond the
+ * horizon asks Redis again: at 500 ms, bench:side-by-side (600 rows) ran 13.3 scripts per
+ * request against 9.5 at 2 s and 10.0 before reservations.
+ */
 export const RESERVE_AHEAD_MS = 2000;
 
 /**
