@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetGovernor, type WindowCheck } from '../../src/worker/budget-governor.js';
+import { createCallLimiter } from '../../src/worker/call-limiter.js';
 import {
   BASE_SAFETY_MS,
   LatencySpread,
@@ -79,6 +80,30 @@ describe('windows by arrival', () => {
     const { governor, check } = setup();
     const a = await governor.admit(1, false, check({ takeCorrections: () => ['gone', Date.now()] }));
     expect(a).toMatchObject({ kind: 'admitted', delayMs: 0 });
+  });
+});
+
+describe('the call limiter between admissions', () => {
+  it('hands each answered call to the next admission once, and learns the spread from the round trips', async () => {
+    const limiter = await createCallLimiter({ redis, id: uniquePrefix('lim'), burstLimit: 40, margin: 1 });
+    try {
+      const first = limiter.windowFor('call');
+      if (!first) throw new Error('no window');
+      expect(first).toMatchObject({ callsCap: 40, leadMs: 0, pendingMs: UNKNOWN_PENDING_MS });
+      for (let i = 0; i < 8; i++) {
+        const check = i === 0 ? first : (limiter.windowFor('call') as WindowCheck);
+        limiter.answered(check, { admittedAtMs: 1000 + i, sinceAdmitMs: 150, roundTripMs: 140 + i });
+      }
+      const next = limiter.windowFor('call') as WindowCheck;
+      expect(next.member).not.toBe(first.member);
+      expect(next).toMatchObject({ leadMs: 140 - BASE_SAFETY_MS, pendingMs: 147 });
+      const corrections = next.takeCorrections?.() ?? [];
+      expect(corrections.slice(0, 2)).toEqual([first.member, 1150]);
+      expect(corrections).toHaveLength(16);
+      expect(next.takeCorrections?.()).toEqual([]);
+    } finally {
+      await limiter.close();
+    }
   });
 });
 
