@@ -150,7 +150,9 @@ export class PipedriveGateway {
         answered();
         return result;
       } catch (err) {
-        // Any HTTP answer (a 429 too) says when the request reached the server; a network error does not.
+        // Any HTTP answer says when the request reached the server; a network error does not. A
+        // 429 keeps its place too: whether Pipedrive counts a rejected request is undocumented
+        // (pipedrive-api.md §12.4), and the sandbox does not, so this errs on the safe side.
         if (isPipedriveError(err) && err.status > 0) answered();
         throw err;
       }
