@@ -8,6 +8,8 @@
  *   npm run bench:side-by-side                       # 2,000 rows, 3 workers (≈ 15 min: the naive loop is slow)
  *   npm run bench:side-by-side -- --rows 300         # quicker, while developing
  *   npm run bench:side-by-side -- --skip-naive       # the importer and the limit only
+ *   npm run bench:side-by-side -- --built            # workers and producer from dist/, as shipped
+ *   npm run bench:side-by-side -- --timeline         # also print requests admitted per 2 s (and write the request log)
  *   npm run bench:side-by-side -- --search-lag-ms 2000
  *
  * Prints tables and writes bench/results/side-by-side.json.
@@ -18,11 +20,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import type { RequestLogEntry, SandboxPlan, SandboxState } from '../src/sandbox/index.js';
+import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { killOnExit } from './lib/cli-process.js';
 import { type ImporterRunResult, runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
+import { pacingBreakdown } from './lib/pacing.js';
 import { physicalLimit } from './lib/physical-limit.js';
 import { ProcSampler } from './lib/proc-stats.js';
+import { benchRedis, redisCommandStats } from './lib/redis-stats.js';
 import { type Cell, machineInfo, printTable, writeResults } from './lib/report.js';
 import { startSandboxProcess } from './lib/sandbox-process.js';
 import { type NaiveLoopResult, runNaiveLoop, SANDBOX_FLAG_OPTIONS } from './naive-loop.js';
@@ -34,12 +39,15 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'rate-limit-margin': { type: 'string' },
     'skip-naive': { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
+    built: { type: 'boolean', default: false },
     'no-org': { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
 const plan = values.plan as SandboxPlan;
 const workers = Number(values.workers);
+if (values.built && buildDistIfStale()) console.error('built dist/ (src/ was newer)');
 
 /** `GET /api/v2/persons/123` → `GET /api/v2/persons/:id`, so the log groups by endpoint. */
 function endpointOf(entry: RequestLogEntry): string {
@@ -141,6 +149,8 @@ try {
 
   await sandbox.reset();
   console.error(`importer: ${workers} worker processes + the producer…`);
+  const statsRedis = benchRedis(redis.url);
+  const commandsBefore = await redisCommandStats(statsRedis);
   let lastLog = 0;
   let importer: ImporterRunResult;
   try {
@@ -151,6 +161,7 @@ try {
       sandboxUrl: sandbox.url,
       plan,
       workers,
+      built: values.built,
       ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
       workerArgs: values['rate-limit-margin'] ? ['--rate-limit-margin', values['rate-limit-margin']] : [],
       sampler,
@@ -174,6 +185,8 @@ try {
     throw err;
   }
   const importerState = await sandbox.state();
+  const commandsAfter = await redisCommandStats(statsRedis);
+  await statsRedis.quit();
   const log = await sandbox.requests();
   const processes = sampler.stop();
   // Requests of the import itself: the workers' start-up calls (`/users/me`) came before.
@@ -290,6 +303,43 @@ try {
     processes.map((p) => ({ process: p.name, 'cpu ms': p.cpuMs, 'peak RSS MiB': p.peakRssBytes / 2 ** 20 })),
   );
   console.log('importer requests by endpoint:', breakdown);
+  const pacing = pacingBreakdown(apiLog, {
+    limitPer2s: limit.burstLimitPer2s,
+    startedAtMs: importer.startedAtEpochMs,
+    endedAtMs: importer.startedAtEpochMs + importer.wallMs,
+  });
+  printTable('Where the time goes (server admission times, from the sandbox log)', [
+    {
+      'start s': pacing.startMs / 1000,
+      'span s': pacing.spanMs / 1000,
+      'tail s': pacing.tailMs / 1000,
+      'span at limit s': pacing.idealSpanMs / 1000,
+      'mean window fill': pacing.meanFill,
+      'at limit': pacing.atLimit,
+      '429s': pacing.rejected,
+      'after 429s s': pacing.after429Ms / 1000,
+      'stalls s': pacing.stallMs / 1000,
+    },
+  ]);
+  // Round trips are the top-level commands; script bodies' commands are counted too (`eval*` are the scripts).
+  const commandDelta = Object.fromEntries(
+    Object.entries(commandsAfter)
+      .map(([name, n]) => [name, n - (commandsBefore[name] ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
+  const allCommands = Object.values(commandDelta).reduce((a, b) => a + b, 0);
+  const scripts = (commandDelta.evalsha ?? 0) + (commandDelta.eval ?? 0) + (commandDelta.fcall ?? 0);
+  printTable('Redis commands per Pipedrive request (all processes; INFO commandstats)', [
+    {
+      'all (incl. inside scripts)': allCommands / Math.max(1, importerState.requests),
+      'scripts run': scripts / Math.max(1, importerState.requests),
+      requests: importerState.requests,
+    },
+  ]);
+  if (values.timeline) {
+    console.log('admitted per 2 s:', pacing.perBucket.join(' '));
+    writeResults('side-by-side-requests', { startedAtEpochMs: importer.startedAtEpochMs, log: apiLog });
+  }
   const machineAfter = machineInfo();
   console.error(`load after: ${machineAfter.uptime}`);
 
@@ -309,6 +359,8 @@ try {
       wallMs: importer.wallMs,
       enqueueMs: importer.enqueueMs,
       apiSpanMs: lastAt - firstAt,
+      pacing,
+      redisCommands: commandDelta,
       record: importer.record,
       sandboxState: importerState,
       requestsByEndpoint: breakdown,

@@ -23,6 +23,11 @@ export interface ImporterRunOptions {
   concurrency?: number;
   /** Extra flags for `lead-importer worker`. */
   workerArgs?: string[];
+  /**
+   * Run every process as shipped (`bin/lead-importer.js` → dist/) rather than from src/ through
+   * tsx, whose start-up compiles TypeScript. The caller builds dist/ first. @defaultValue false
+   */
+  built?: boolean;
   /** Extra environment for every process. */
   env?: Record<string, string>;
   /** Workers, the producer and others are added to it (CPU counted from the producer's start). */
@@ -86,7 +91,9 @@ export async function runImporter(options: ImporterRunOptions): Promise<Importer
   try {
     const workerStartedAt = performance.now();
     for (let i = 0; i < options.workers; i++) {
-      workers.push(spawnCli(['worker', ...workerArgs], { name: `worker-${i + 1}`, env }));
+      workers.push(
+        spawnCli(['worker', ...workerArgs], { name: `worker-${i + 1}`, env, built: options.built ?? false }),
+      );
     }
     await Promise.all(workers.map((w) => w.waitForLine(/processing lead-import/, 120_000)));
     const workerStartMs = performance.now() - workerStartedAt;
@@ -98,6 +105,7 @@ export async function runImporter(options: ImporterRunOptions): Promise<Importer
     const producer = spawnCli(['import', options.csvPath, '--import-id', importId, '--json'], {
       name: 'producer',
       env,
+      built: options.built ?? false,
     });
     options.sampler.add('producer', producer.pid);
     // The producer may exit before the sampler's next tick: keep its last figures.

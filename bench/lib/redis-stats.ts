@@ -30,3 +30,11 @@ export async function redisCommandsProcessed(redis: Redis): Promise<number> {
   const info = await redis.info('stats');
   return Number(/^total_commands_processed:(\d+)/m.exec(info)?.[1] ?? 0);
 }
+
+/** Calls per command name from `INFO commandstats` (commands run inside scripts count too). */
+export async function redisCommandStats(redis: Redis): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  const calls: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1] as string] = Number(m[2]);
+  return calls;
+}

@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { isLoopbackHost } from '../config/loopback-host.js';
 import {
   type LeadListPagination,
+  type RateLimitResetUnit,
   type SandboxAuth,
   SandboxOptionError,
   type SandboxOptions,
@@ -36,6 +37,8 @@ Options:
                              for different companies need different ids           [7654321]
   --no-limits                no burst, search or daily limits (tokens still counted)
   --search-lag-ms MS         delay before created objects become searchable       [0]
+  --ratelimit-reset-unit U   seconds | milliseconds: unit of x-ratelimit-reset
+                             (undocumented by Pipedrive; its example reads as s) [seconds]
   --max-ignored-429 N        429s in a row before the HTML 403 block (0 = never)  [50]
   --budget-reset-hour-utc H  UTC hour of "server midnight"                        [0]
   --oauth-client-id ID       OAuth client id for POST /oauth/token                [sandbox-client]
@@ -128,6 +131,10 @@ export function sandboxOptionsFromArgs(args: ParsedArgs): SandboxOptions {
   if (args.values['no-limits'] === true) options.limits = false;
   if (args.values['no-campaigns'] === true) options.campaigns = false;
   set('searchLagMs', num(args, 'search-lag-ms'));
+  set(
+    'rateLimitResetUnit',
+    oneOf<RateLimitResetUnit>(args, 'ratelimit-reset-unit', ['seconds', 'milliseconds']),
+  );
   set('maxIgnored429', num(args, 'max-ignored-429', { integer: true }));
   set('budgetResetHourUtc', num(args, 'budget-reset-hour-utc', { integer: true, max: 23 }));
   set(
@@ -170,6 +177,7 @@ export const command: Command = {
     'no-limits': { type: 'boolean' },
     'no-campaigns': { type: 'boolean' },
     'search-lag-ms': { type: 'string' },
+    'ratelimit-reset-unit': { type: 'string' },
     'max-ignored-429': { type: 'string' },
     'budget-reset-hour-utc': { type: 'string' },
     'oauth-client-id': { type: 'string' },

@@ -42,7 +42,7 @@ Options:
   --warm-cache MODE            auto | always | never: fill the contact cache by listing the
                                company's contacts when that is cheaper than searching  [auto]
   --rate-limit-margin F        share of the plan's burst limits to use (0-1); lower it
-                               when other integrations share the token               [0.95]
+                               when other integrations share the token                  [1]
   --no-rate-limit              no client-side spacing at all (a sandbox started with
                                --no-limits, overhead benchmarks); 429s are still handled
   --budget-reserve F           share of the daily budget left to other integrations, for

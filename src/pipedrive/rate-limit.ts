@@ -23,6 +23,31 @@ export const MAX_BURST_RETRY_AFTER_MS = 60_000;
  */
 export const MAX_DAILY_RETRY_AFTER_MS = 60 * 60_000;
 
+/** Pipedrive's burst window, in seconds (pipedrive-api.md §3.4). */
+const BURST_WINDOW_S = 2;
+/**
+ * After a reset given to the millisecond, the retry waits this much longer, so it lands after
+ * the server's window has moved rather than on its edge.
+ */
+export const FINE_RESET_MARGIN_MS = 50;
+/** The shortest wait after a 429 whose reset was given to the millisecond. */
+export const MIN_FINE_RETRY_AFTER_MS = 100;
+
+/**
+ * `x-ratelimit-reset` in ms, by the value's form: its unit is undocumented and Pipedrive's only
+ * example is `2` (pipedrive-api.md §3.5, §12.3). A fraction is seconds; a whole number up to 2
+ * is seconds (the example; and if it were ms, waiting seconds is the safe misreading); a whole
+ * number above 2 and up to 2,000 is milliseconds, because a 2-s window never resets more than
+ * 2 s away; anything larger is seconds again (a longer limit's reset: waiting longer is safe).
+ * `fine` says whether the value was finer than whole seconds. Exported for tests.
+ */
+export function resetMsOf(value: number): { ms: number; fine: boolean } | undefined {
+  if (!Number.isFinite(value) || value < 0) return undefined;
+  if (!Number.isInteger(value)) return { ms: Math.ceil(value * 1000), fine: true };
+  if (value > BURST_WINDOW_S && value <= BURST_WINDOW_S * 1000) return { ms: value, fine: true };
+  return { ms: value * 1000, fine: false };
+}
+
 function readNumber(headers: HeaderSource, name: string): number | undefined {
   const raw = headers.get(name);
   if (raw === null || raw.trim() === '') return undefined;
@@ -58,7 +83,11 @@ export function parseRateLimitHeaders(headers: HeaderSource, nowMs: number = Dat
   const remaining = readNumber(headers, 'x-ratelimit-remaining');
   if (remaining !== undefined) info.remaining = remaining;
   const reset = readNumber(headers, 'x-ratelimit-reset');
-  if (reset !== undefined) info.resetSeconds = reset;
+  const resetRead = reset === undefined ? undefined : resetMsOf(reset);
+  if (resetRead) {
+    info.resetSeconds = resetRead.ms / 1000;
+    if (resetRead.fine) info.resetIsFine = true;
+  }
   const retryAfter = parseRetryAfterSeconds(headers.get('retry-after'), nowMs);
   if (retryAfter !== undefined) info.retryAfterSeconds = retryAfter;
   const dailyRequestsLeft = readNumber(headers, 'x-daily-requests-left');
@@ -96,10 +125,20 @@ export function rateLimitScope(info: RateLimitInfo, options: { search?: boolean 
 /**
  * How long to wait after a 429: `Retry-After`, else `x-ratelimit-reset`, else {@link DEFAULT_RETRY_AFTER_MS}
  * (pipedrive-api.md §3.5), never less than {@link MIN_RETRY_AFTER_MS} and capped by scope.
+ *
+ * A burst window's reset given to the millisecond is the server's exact wait: it is used (plus
+ * {@link FINE_RESET_MARGIN_MS}, at least {@link MIN_FINE_RETRY_AFTER_MS}) when there is no
+ * `Retry-After`, or when `Retry-After` is the same wait rounded up to whole seconds. Waiting
+ * the full second instead would stop every worker of the token for up to a second per 429.
  */
 export function retryAfterMsFor(info: RateLimitInfo, scope: RateLimitScope = rateLimitScope(info)): number {
-  const seconds = info.retryAfterSeconds ?? info.resetSeconds;
-  const askedMs = seconds === undefined ? DEFAULT_RETRY_AFTER_MS : Math.ceil(seconds * 1000);
   const capMs = scope === 'daily' ? MAX_DAILY_RETRY_AFTER_MS : MAX_BURST_RETRY_AFTER_MS;
-  return Math.min(capMs, Math.max(MIN_RETRY_AFTER_MS, askedMs));
+  const retryAfterMs = info.retryAfterSeconds === undefined ? undefined : info.retryAfterSeconds * 1000;
+  const resetMs = info.resetSeconds === undefined ? undefined : Math.ceil(info.resetSeconds * 1000);
+  if (scope === 'burst' && info.resetIsFine && resetMs !== undefined) {
+    const sameWait = retryAfterMs === undefined || (resetMs <= retryAfterMs && resetMs > retryAfterMs - 1000);
+    if (sameWait) return Math.min(capMs, Math.max(MIN_FINE_RETRY_AFTER_MS, resetMs + FINE_RESET_MARGIN_MS));
+  }
+  const askedMs = retryAfterMs ?? resetMs ?? DEFAULT_RETRY_AFTER_MS;
+  return Math.min(capMs, Math.max(MIN_RETRY_AFTER_MS, Math.ceil(askedMs)));
 }

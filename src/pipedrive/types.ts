@@ -42,8 +42,13 @@ export interface RateLimitInfo {
   limit?: number;
   /** `x-ratelimit-remaining`. */
   remaining?: number;
-  /** `x-ratelimit-reset`, in seconds (unit assumed; undocumented). */
+  /**
+   * `x-ratelimit-reset`, in seconds. Its unit is undocumented: the value is read by its form
+   * (`resetMsOf` in `rate-limit.ts`), whole seconds unless it can only be milliseconds.
+   */
   resetSeconds?: number;
+  /** Set when `x-ratelimit-reset` was finer than whole seconds (milliseconds or a fraction). */
+  resetIsFine?: true;
   /** `Retry-After`, in seconds. */
   retryAfterSeconds?: number;
   /** `x-daily-requests-left` (legacy POST/PUT fair-use counter). */

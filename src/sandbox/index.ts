@@ -11,6 +11,7 @@ import type { SandboxExport } from './store.js';
 export { sanitizeNoteContent } from './note-validation.js';
 export type {
   LeadListPagination,
+  RateLimitResetUnit,
   RuntimeOptions,
   SandboxAuth,
   SandboxOAuthOptions,

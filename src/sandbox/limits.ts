@@ -52,10 +52,15 @@ class RollingWindow {
 
   /** Whole seconds until the oldest hit leaves the window (at least 1); 2 when empty. */
   resetSeconds(now: number): number {
+    return Math.max(1, Math.ceil(this.resetMs(now) / 1000));
+  }
+
+  /** Milliseconds until the oldest hit leaves the window (at least 1); 2,000 when empty. */
+  resetMs(now: number): number {
     this.evict(now);
     const oldest = this.hits[this.head];
-    if (oldest === undefined) return BURST_WINDOW_MS / 1000;
-    return Math.max(1, Math.ceil((oldest + BURST_WINDOW_MS - now) / 1000));
+    if (oldest === undefined) return BURST_WINDOW_MS;
+    return Math.max(1, Math.ceil(oldest + BURST_WINDOW_MS - now));
   }
 }
 
@@ -212,7 +217,9 @@ export class Limits {
     const headers: Record<string, string> = {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(Math.max(0, limit - w.count(now))),
-      'x-ratelimit-reset': String(w.resetSeconds(now)),
+      'x-ratelimit-reset': String(
+        options.rateLimitResetUnit === 'milliseconds' ? w.resetMs(now) : w.resetSeconds(now),
+      ),
       'x-daily-ratelimit-token-limit': String(this.budget),
       'x-daily-ratelimit-token-remaining': String(this.tokensRemaining),
     };

@@ -9,6 +9,7 @@ export type SandboxAuth = 'api_token' | 'oauth';
 
 /** How `GET /v1/leads` reports pagination; the real shape is unverified (pipedrive-api.md §4.2, §12.6). */
 export type LeadListPagination = 'flat' | 'nested' | 'both';
+export type RateLimitResetUnit = 'seconds' | 'milliseconds';
 
 export interface SandboxOAuthOptions {
   /** Client id accepted in the Basic credentials of `POST /oauth/token`. @defaultValue 'sandbox-client' */
@@ -86,6 +87,12 @@ export interface SandboxOptions {
   /** Entries kept in the request log (a ring buffer). @defaultValue 10,000 */
   requestLogSize?: number;
   /**
+   * Unit of `x-ratelimit-reset`: Pipedrive's docs give no unit and show the value `2`, read as
+   * seconds (pipedrive-api.md §3.5, §12.3); `milliseconds` tries the exact wait a client sees
+   * when the server is finer. `Retry-After` stays in whole seconds either way. @defaultValue 'seconds'
+   */
+  rateLimitResetUnit?: RateLimitResetUnit;
+  /**
    * Whether the company uses Pipedrive Campaigns: only then does `GET /v1/personFields` list
    * `marketing_status` and do person writes accept it (SPEC-v1 `getPersonFields`, SPEC-v2 `PATCH /persons/{id}`).
    * @defaultValue true
@@ -113,6 +120,7 @@ export type RuntimeOptions = Pick<
   | 'leadListPagination'
   | 'budgetResetHourUtc'
   | 'campaigns'
+  | 'rateLimitResetUnit'
 >;
 
 export const RUNTIME_OPTION_KEYS: readonly (keyof RuntimeOptions)[] = [
@@ -133,6 +141,7 @@ export const RUNTIME_OPTION_KEYS: readonly (keyof RuntimeOptions)[] = [
   'leadListPagination',
   'budgetResetHourUtc',
   'campaigns',
+  'rateLimitResetUnit',
 ];
 
 export const PLAN_MULTIPLIER: Readonly<Record<SandboxPlan, number>> = {
@@ -181,6 +190,7 @@ export interface ResolvedOptions {
   leadListPagination: LeadListPagination;
   requestLogSize: number;
   campaigns: boolean;
+  rateLimitResetUnit: RateLimitResetUnit;
 }
 
 const PLANS = Object.keys(PLAN_MULTIPLIER) as SandboxPlan[];
@@ -224,6 +234,12 @@ export function resolveOptions(options: SandboxOptions = {}, base?: ResolvedOpti
   if (!['flat', 'nested', 'both'].includes(pagination)) {
     throw new SandboxOptionError(
       `leadListPagination must be flat, nested or both, got ${String(pagination)}`,
+    );
+  }
+  const resetUnit = options.rateLimitResetUnit ?? base?.rateLimitResetUnit ?? 'seconds';
+  if (resetUnit !== 'seconds' && resetUnit !== 'milliseconds') {
+    throw new SandboxOptionError(
+      `rateLimitResetUnit must be seconds or milliseconds, got ${String(resetUnit)}`,
     );
   }
   const resetHour = nonNegative(
@@ -287,6 +303,7 @@ export function resolveOptions(options: SandboxOptions = {}, base?: ResolvedOpti
       nonNegative('requestLogSize', options.requestLogSize, base?.requestLogSize ?? 10_000, true),
     ),
     campaigns,
+    rateLimitResetUnit: resetUnit as RateLimitResetUnit,
   };
 }
 

@@ -7,33 +7,57 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
 /**
  * Admission for one call, in one Redis round trip, at the moment it is about to be sent:
  * 1. the connection's pause after a 429 (its control hash, `rateLimitedUntil`);
- * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets of send times, for
- *    all calls and for searches): bottleneck's `minTime` spaces calls evenly, but a process
- *    that stalls (GC, a busy machine) fires its delayed calls together, and this catches that;
+ * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets, for all calls and
+ *    for searches; see "Windows by arrival" below);
  * 3. the company's daily token budget.
  * Times are Redis' own clock, so machines need not agree on the time.
  *
+ * Windows by arrival: Pipedrive counts a request when it arrives, a network latency after we
+ * send it, and latencies differ by tens of ms. So each entry's score is when the request reached
+ * the server, at the latest: the send time plus an upper estimate of the latency (`pending`)
+ * while it is on the wire, then the time its answer came back (`corrections`, sent with the
+ * process's next admission, so they cost no round trip). A new call arrives `lead` ms after it
+ * is sent at the earliest, so the entries that can still share its server window are those
+ * scored after `send + lead − 2000`: the call is given the earliest send time at which fewer
+ * than `cap` of them remain. Within `horizon` ms that time is reserved for it (the caller sleeps
+ * until then and sends: one round trip per call, and no herd of waiters polling Redis); further
+ * out it is told how long to wait before asking again. `horizon` 0 admits only at once.
+ *
  * KEYS: budget hash, control hash, calls window, search window.
- * ARGV: cost, configured total, reserve, ttl ms, force, calls cap, search cap (0 = no window), member.
- * Returns `{1, used}` admitted, `{0, used, limit}` budget spent, `{2, waitMs}` paused,
- * `{3, waitMs}` window full.
+ * ARGV: cost, configured total, reserve, ttl ms, force, calls cap, search cap (0 = no window),
+ * member, lead ms, pending ms, horizon ms, then pairs of (member, arrival) corrections.
+ * Returns `{1, used, delayMs, now}` admitted (send after `delayMs`), `{0, used, limit}` budget
+ * spent, `{2, waitMs}` paused, `{3, waitMs}` window full.
  */
 const ADMIT_LUA = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local force = ARGV[5] == '1'
-local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
-if not force and pausedUntil > now then return { 2, pausedUntil - now } end
 local caps = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
 for i = 1, 2 do
   if caps[i] > 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
-    if redis.call('ZCARD', KEYS[2 + i]) >= caps[i] then
-      local oldest = redis.call('ZRANGE', KEYS[2 + i], 0, 0, 'WITHSCORES')
-      return { 3, math.max(1, tonumber(oldest[2]) + 2000 - now + 1) }
+    for j = 12, #ARGV - 1, 2 do redis.call('ZADD', KEYS[2 + i], 'XX', ARGV[j + 1], ARGV[j]) end
+  end
+end
+local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
+if not force and pausedUntil > now then return { 2, pausedUntil - now } end
+local lead = tonumber(ARGV[9]) or 0
+local pending = tonumber(ARGV[10]) or 0
+local horizon = tonumber(ARGV[11]) or 0
+local sendAt = now
+for i = 1, 2 do
+  if caps[i] > 0 then
+    local key = KEYS[2 + i]
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - 2000)
+    local n = redis.call('ZCARD', key)
+    if n >= caps[i] then
+      local e = redis.call('ZRANGE', key, n - caps[i], n - caps[i], 'WITHSCORES')
+      local free = tonumber(e[2]) + 2000 - lead + 1
+      if free > sendAt then sendAt = free end
     end
   end
 end
+if sendAt - now > horizon then return { 3, math.max(1, sendAt - now - horizon) } end
 local cost = tonumber(ARGV[1])
 local total = tonumber(redis.call('HGET', KEYS[1], 'total') or ARGV[2])
 local limit = math.floor(total * (1 - tonumber(ARGV[3])))
@@ -45,13 +69,13 @@ if not force then
 end
 for i = 1, 2 do
   if caps[i] > 0 then
-    redis.call('ZADD', KEYS[2 + i], now, ARGV[8])
-    redis.call('PEXPIRE', KEYS[2 + i], 3000)
+    redis.call('ZADD', KEYS[2 + i], sendAt + pending, ARGV[8])
+    redis.call('PEXPIRE', KEYS[2 + i], sendAt - now + pending + 4000)
   end
 end
 used = redis.call('HINCRBY', KEYS[1], 'used', cost)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return { 1, used }
+return { 1, used, sendAt - now, now }
 `;
 
 /**
@@ -95,7 +119,8 @@ type GovernorRedis = Redis & {
 };
 
 export type Admission =
-  | { kind: 'admitted'; used: number }
+  /** Send after `delayMs` (a reserved place in the window); `atMs` is Redis' clock at admission. */
+  | { kind: 'admitted'; used: number; delayMs: number; atMs: number }
   | { kind: 'paused'; waitMs: number }
   | { kind: 'window'; waitMs: number }
   | { kind: 'spent'; used: number; limit: number; untilMs: number };
@@ -108,6 +133,16 @@ export interface WindowCheck {
   searchKey?: string;
   /** Searches allowed in any 2 s; 0 for a call that is not a search. */
   searchCap?: number;
+  /** This call's entry in the windows. @defaultValue a random one */
+  member?: string;
+  /** Earliest latency of a request to the server, in ms (see `ADMIT_LUA`). @defaultValue 0 */
+  leadMs?: number;
+  /** Latest latency, in ms: a call on the wire counts until then at least. @defaultValue 0 */
+  pendingMs?: number;
+  /** How far ahead a send time may be reserved, in ms; 0 admits only at once. @defaultValue 0 */
+  horizonMs?: number;
+  /** Arrival times learnt since the last admission: `member, arrivalMs` pairs (Redis clock). */
+  takeCorrections?: () => (string | number)[];
 }
 
 export interface BudgetGovernorOptions {
@@ -198,7 +233,7 @@ export class BudgetGovernor {
    * budget is back must be able to run).
    */
   async admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
-    const [kind, a, b] = await this.redis.budgetAdmit(
+    const [kind, a, b, c] = await this.redis.budgetAdmit(
       this.currentKey(),
       this.controlKey,
       window?.callsKey ?? this.controlKey,
@@ -210,9 +245,13 @@ export class BudgetGovernor {
       force ? '1' : '0',
       window?.callsCap ?? 0,
       window?.searchCap ?? 0,
-      `${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      window?.member ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      Math.round(window?.leadMs ?? 0),
+      Math.round(window?.pendingMs ?? 0),
+      Math.round(window?.horizonMs ?? 0),
+      ...(window?.takeCorrections?.() ?? []),
     );
-    if (kind === 1) return { kind: 'admitted', used: a ?? 0 };
+    if (kind === 1) return { kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() };
     if (kind === 2) return { kind: 'paused', waitMs: a ?? 0 };
     if (kind === 3) return { kind: 'window', waitMs: a ?? 0 };
     return { kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() };

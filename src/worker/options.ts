@@ -65,7 +65,7 @@ export interface LeadWorkerOptions {
   concurrency?: number;
   /** @defaultValue `auto` */
   warmCache?: WarmCacheMode;
-  /** Fraction of the burst limits to use, 0–1. @defaultValue 0.95 (see {@link DEFAULT_RATE_LIMIT_MARGIN}) */
+  /** Fraction of the burst limits to use, 0–1. @defaultValue 1 (see {@link DEFAULT_RATE_LIMIT_MARGIN}) */
   rateLimitMargin?: number;
   /** `false` turns all client-side spacing off (a sandbox without limits, overhead benchmarks). @defaultValue true */
   rateLimit?: boolean;
@@ -149,12 +149,11 @@ export interface LeadWorkerOptions {
 }
 
 /**
- * Share of the burst limits the workers use. bottleneck's `minTime` spacing is even (three
- * processes never put more than limit + 0 in any rolling 2 s in our runs), so the margin only
- * has to absorb timer and network jitter: on Growth with 100 ± 50 ms latency, 0.95 used 93 % of
- * the window with 1.7 429s per 1,000 requests; 0.9 used 88 % with none
- * (`npm run bench:worker-rate-limit`). Lower it when other integrations share the token.
+ * Share of the burst limits the workers use. Network jitter no longer needs headroom: the
+ * windows count each request from when it reached Pipedrive (answer times, the fastest round
+ * trip as the earliest arrival; `budget-governor.ts`), so all of the window can be used. Lower
+ * it when other integrations share the token.
  */
-export const DEFAULT_RATE_LIMIT_MARGIN = 0.95;
+export const DEFAULT_RATE_LIMIT_MARGIN = 1;
 
 export const DEFAULT_RETRY: RetryOptions = { callRetries: 2, callRetryMinMs: 500, callRetryMaxMs: 4000 };

@@ -108,10 +108,17 @@ export class PipedriveGateway {
     const window = limiter.windowFor(kind);
     // Admission happens when bottleneck says it is our turn, right before the request leaves.
     const send = async (): Promise<T> => {
-      for (;;) {
+      let admitted: { atMs: number; delayMs: number } | undefined;
+      // Taken before asking: Redis' `atMs` lies after it, so times measured from here are never short.
+      let askedAt = Date.now();
+      while (!admitted) {
         ctx.signal?.throwIfAborted();
+        askedAt = Date.now();
         const admission = await governor.admit(cost, force, window);
-        if (admission.kind === 'admitted') break;
+        if (admission.kind === 'admitted') {
+          admitted = admission;
+          break;
+        }
         if (admission.kind === 'spent') {
           throw new BudgetSpentError(admission.untilMs, admission.used, admission.limit);
         }
@@ -120,15 +127,35 @@ export class PipedriveGateway {
         const jitter = admission.kind === 'paused' ? Math.random() * 250 : Math.random() * 20;
         await sleep(admission.waitMs + jitter, ctx.signal);
       }
-      if (guard) {
-        try {
-          await guard.beforeSend();
-        } catch (err) {
-          stopped = true;
-          throw err;
-        }
+      try {
+        // The send time the window reserved for this call (from the reply: never early).
+        if (admitted.delayMs > 0) await sleep(admitted.delayMs, ctx.signal);
+        await guard?.beforeSend();
+      } catch (err) {
+        stopped = true;
+        throw err;
       }
-      return fn(ctx.signal ? { signal: ctx.signal } : {});
+      const sentAt = Date.now();
+      const answered = () => {
+        if (!window) return;
+        const now = Date.now();
+        limiter.answered(window, {
+          admittedAtMs: admitted.atMs,
+          sinceAdmitMs: now - askedAt,
+          roundTripMs: now - sentAt,
+        });
+      };
+      try {
+        const result = await fn(ctx.signal ? { signal: ctx.signal } : {});
+        answered();
+        return result;
+      } catch (err) {
+        // Any HTTP answer says when the request reached the server; a network error does not. A
+        // 429 keeps its place too: whether Pipedrive counts a rejected request is undocumented
+        // (pipedrive-api.md §12.4), and the sandbox does not, so this errs on the safe side.
+        if (isPipedriveError(err) && err.status > 0) answered();
+        throw err;
+      }
     };
     // The last look before a create leaves: as close to the send as the code can put it.
     const guard = CREATES.has(operation) ? ctx.guard : undefined;
