@@ -124,8 +124,16 @@ describe('a three-master Redis Cluster', () => {
         expect(metrics).toContain(
           `lead_importer_import_rows{connection="default",outcome="created"} ${ROWS}\n`,
         );
-        // The workers' counters, flushed to the connection's own hash on its node.
-        expect(metrics).toContain(`lead_importer_leads_created_total ${ROWS}\n`);
+        // The workers' counters, flushed to the connection's own hash on its node at the recorder's next flush
+        // (once a second; the last row's outcome can complete the import before its count is flushed).
+        const counted = await eventually(
+          async () => {
+            const text = await (await fetch(`${dashboard.url}/metrics`)).text();
+            return text.includes(`lead_importer_leads_created_total ${ROWS}\n`) ? text : undefined;
+          },
+          { what: "the workers' counters to reach their hash", timeoutMs: 10_000 },
+        );
+        expect(counted).toContain(`lead_importer_leads_created_total ${ROWS}\n`);
         expect((await fetch(`${dashboard.url}/healthz`)).status).toBe(200);
       } finally {
         await dashboard.close();
