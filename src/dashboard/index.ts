@@ -152,7 +152,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         await stopped;
         // BullMQ's close waits for Redis; with Redis down that would hang the shutdown.
         await Promise.race([ctx.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())]);
-        ownedRedis?.disconnect();
+        // QUIT lets the replies still on the way arrive (disconnect would reject them, unhandled where nobody
+        // waits for them any more); disconnect after 1 s in case Redis does not answer.
+        if (ownedRedis) {
+          await Promise.race([
+            ownedRedis.quit().catch(() => {}),
+            new Promise((r) => setTimeout(r, 1_000).unref()),
+          ]);
+          ownedRedis.disconnect();
+        }
       })();
       return closing;
     },

@@ -51,6 +51,8 @@ export async function startRedisCluster(masters = 3, timeoutMs = 30_000): Promis
   const ports: number[] = [];
   const clients: (Cluster | Redis)[] = [];
   const stop = async () => {
+    // QUIT first, so replies still on the way arrive rather than being rejected unhandled; then drop what is left.
+    await Promise.all(clients.map((c) => Promise.race([c.quit().catch(() => {}), sleep(1_000)])));
     for (const c of clients) c.disconnect();
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await Promise.all(
