@@ -1,0 +1,323 @@
+/**
+ * Scale (issue #12): one `lead-importer worker` process serving many companies at once. Each
+ * company is a sandbox process of its own (its own company id, plan and 100 ± 50 ms latency), all
+ * in one connections file; each gets one import of `--rows` rows, all started together once the
+ * worker is up. The worker's `--concurrency` is shared by the companies (fewest-held permits,
+ * src/worker/concurrency-permits.ts).
+ *
+ * Per company: the burst window it used while its work remained (from the sandbox's request log:
+ * the requests it admitted from its import's first admitted request to its last, per 2 s ÷ the
+ * plan's limit), the mean window fill each admitted request saw (bench/lib/pacing.ts), its import
+ * time (producer start → last row's outcome) and its 429s. In total: leads/s, the worker's CPU
+ * per lead (/proc), Redis commands per lead (`INFO commandstats` delta over the run: worker and
+ * producers, commands inside scripts included) and the worker's peak RSS. Every sandbox must hold
+ * exactly its own import's leads, none twice, and nothing may be dead-lettered.
+ *
+ *   npm run bench:many-companies
+ *   npm run bench:many-companies -- --rows 100 --companies 3        # quick
+ *   npm run bench:many-companies -- --plan growth                   # a plan the machine can drive
+ *
+ * Targets: each company's window used ≥ 0.85; worker CPU ≤ 1 ms per lead; Redis ≤ 25 commands per
+ * lead. Prints a table and writes bench/results/many-companies[-<plan>-<n>].json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { burstLimitPer2s, PLANS, type Plan } from '../src/config/plans.js';
+import { startPrivateRedis } from '../src/dev/private-redis.js';
+import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
+import { DLQ_QUEUE, deadLetterPrefix } from '../src/queue/names.js';
+import { type CliProcess, spawnCli } from './lib/cli-process.js';
+import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
+import { admittedAt, pacingBreakdown } from './lib/pacing.js';
+import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
+import { commandStats, commandStatsDelta } from './lib/redis-breakdown.js';
+import { benchRedis } from './lib/redis-stats.js';
+import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
+import { type SandboxProcess, startSandboxProcess } from './lib/sandbox-process.js';
+
+const { values } = parseArgs({
+  options: {
+    companies: { type: 'string', default: '10' },
+    rows: { type: 'string', default: '600' },
+    concurrency: { type: 'string', default: '200' },
+    plan: { type: 'string', default: 'ultimate' },
+    'latency-ms': { type: 'string', default: '50' },
+    'latency-jitter-ms': { type: 'string', default: '100' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const companies = Number(values.companies);
+const rows = Number(values.rows);
+const plan = values.plan as Plan;
+if (!PLANS.includes(plan)) throw new Error(`--plan: one of ${PLANS.join(', ')}`);
+const limitPer2s = burstLimitPer2s(plan, 'api_token');
+const seed = Number(values.seed);
+const names = Array.from({ length: companies }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+const TARGET = { windowUsed: 0.85, cpuMsPerLead: 1, redisCommandsPerLead: 25 };
+
+const dir = mkdtempSync(join(tmpdir(), 'lpi-bench-many-'));
+const machineBefore = machineInfo();
+console.error(`load before: ${machineBefore.uptime}`);
+const redisServer = await startPrivateRedis();
+const redis = benchRedis(redisServer.url);
+const sampler = new ProcSampler().start();
+const sandboxes = new Map<string, SandboxProcess>();
+const producers: CliProcess[] = [];
+let worker: CliProcess | undefined;
+
+/** Waits until `check` gives a value, polling; throws with `what` after `timeoutMs`. */
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20 * 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+const done = (r: ImportRecord | null) =>
+  r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
+
+try {
+  console.error(
+    `${companies} companies on ${plan} (${limitPer2s} requests / 2 s each), ${rows} rows each; ` +
+      `one worker, concurrency ${values.concurrency}; latency ${values['latency-ms']}+[0,${values['latency-jitter-ms']}) ms`,
+  );
+  await Promise.all(
+    names.map(async (name, i) => {
+      const sandbox = await startSandboxProcess([
+        '--plan',
+        plan,
+        '--company-id',
+        String(2001 + i),
+        '--api-token',
+        `token-${name}`,
+        '--latency-ms',
+        values['latency-ms'],
+        '--latency-jitter-ms',
+        values['latency-jitter-ms'],
+        '--seed',
+        String(seed + i),
+      ]);
+      sandboxes.set(name, sandbox);
+      sampler.add(`sandbox ${name}`, sandbox.process.pid);
+      writeFileSync(join(dir, `${name}.token`), `token-${name}\n`);
+    }),
+  );
+  sampler.add('redis-server', redisServer.process.pid!);
+  const files = new Map<string, LeadsCsv>();
+  for (const [i, name] of names.entries()) {
+    files.set(name, await writeLeadsCsv({ path: join(dir, `${name}.csv`), rows, seed: seed + 100 + i }));
+  }
+  const connectionsFile = join(dir, 'connections.yaml');
+  writeFileSync(
+    connectionsFile,
+    `connections:\n${names
+      .map(
+        (n) =>
+          `  ${n}:\n    base_url: ${sandboxes.get(n)!.url}\n    api_token_file: ${n}.token\n    plan: ${plan}\n    timeout_ms: 10000\n`,
+      )
+      .join('')}`,
+  );
+  const prefix = `bench-many-${Date.now()}`;
+  const env = {
+    REDIS_URL: redisServer.url,
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_CONNECTIONS_FILE: connectionsFile,
+    LOG_LEVEL: 'info',
+  };
+  const ledger = new ImportLedger(redis, prefix);
+
+  worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
+  const w = worker;
+  await Promise.all(names.map((n) => w.waitForLine(new RegExp(`processing lead-import-${n} `), 180_000)));
+  sampler.add('worker', w.pid);
+  sampler.sample();
+  const cpuBefore = sampler.results().find((p) => p.pid === w.pid)?.cpuMs ?? 0;
+  const machineCpuBefore = readMachineCpu();
+  const statsBefore = await commandStats(redis);
+
+  const startedAt = performance.now();
+  const startedAtEpoch = Date.now();
+  /** When each producer exited: its rows all enqueued, so from then on the worker has all its work. */
+  const enqueuedAt = new Map<string, number>();
+  for (const name of names) {
+    const producer = spawnCli(
+      ['import', files.get(name)!.path, '--connection', name, '--import-id', `imp-${name}`, '--json'],
+      { name: `import ${name}`, env },
+    );
+    void producer.exited.then(() => enqueuedAt.set(name, Date.now()));
+    producers.push(producer);
+  }
+  const seconds = new Map<string, number>();
+  const records = new Map<string, ImportRecord>();
+  let lastLog = 0;
+  await until(
+    async () => {
+      for (const name of names) {
+        if (records.has(name)) continue;
+        const r = await ledger.getImport(`imp-${name}`);
+        if (done(r)) {
+          records.set(name, r!);
+          seconds.set(name, (performance.now() - startedAt) / 1000);
+        }
+      }
+      const elapsed = performance.now() - startedAt;
+      if (elapsed - lastLog > 10_000) {
+        lastLog = elapsed;
+        console.error(`  ${Math.round(elapsed / 1000)} s: ${records.size}/${companies} imports done`);
+      }
+      return records.size === companies;
+    },
+    'every import',
+    30 * 60_000,
+  );
+  const allSeconds = (performance.now() - startedAt) / 1000;
+  sampler.sample();
+  const workerProc = sampler.results().find((p) => p.pid === w.pid)!;
+  const workerCpuMs = workerProc.cpuMs - cpuBefore;
+  const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
+  const byCommand = commandStatsDelta(statsBefore, await commandStats(redis));
+  const redisCommands = byCommand.reduce((s, [, n]) => s + n, 0);
+
+  const perCompany: Record<string, string | number | boolean>[] = [];
+  /** Admitted requests per 2 s from each company's first one: where its window went unused. */
+  const timelines: Record<string, number[]> = {};
+  let leads = 0;
+  for (const name of names) {
+    const sandbox = sandboxes.get(name)!;
+    const record = records.get(name)!;
+    const state = await sandbox.state();
+    if (
+      state.leads !== rows ||
+      state.duplicateLeads ||
+      state.duplicatePersons ||
+      state.duplicateOrganizations ||
+      record.deadLettered
+    ) {
+      throw new Error(
+        `sandbox ${name} holds ${state.leads} leads (expected ${rows}), ${record.deadLettered} dead-lettered: ${JSON.stringify(state)}`,
+      );
+    }
+    leads += record.created;
+    // The import's requests: the worker's start-up calls (`/users/me`) came before the producers.
+    const log = (await sandbox.requests()).filter(
+      (e) => !e.path.startsWith('/_sandbox') && e.at >= startedAtEpoch,
+    );
+    const pacing = pacingBreakdown(log, {
+      limitPer2s,
+      startedAtMs: startedAtEpoch,
+      endedAtMs: startedAtEpoch + seconds.get(name)! * 1000,
+    });
+    const admitted = log.filter((e) => e.status !== 429).map(admittedAt);
+    // The same from the moment its producer exited (every row enqueued) to its last admitted request:
+    // leaves out the ramp while ten producers start on a busy machine and rows trickle in.
+    const from = enqueuedAt.get(name) ?? startedAtEpoch;
+    const last = admitted.length ? Math.max(...admitted) : from;
+    const afterEnqueued = admitted.filter((t) => t >= from).length;
+    perCompany.push({
+      company: name,
+      's (import)': seconds.get(name)!,
+      'start s': pacing.startMs / 1000,
+      'span s': pacing.spanMs / 1000,
+      requests: pacing.admitted,
+      // Admitted per 2 s over the span in which its work remained ÷ the limit.
+      'window used': pacing.spanMs > 0 ? pacing.idealSpanMs / pacing.spanMs : 0,
+      'enqueued s': (from - startedAtEpoch) / 1000,
+      'window used once enqueued': last > from ? (afterEnqueued * 2000) / limitPer2s / (last - from) : 0,
+      'mean fill': pacing.meanFill,
+      '429s': pacing.rejected,
+      'stalls s': pacing.stallMs / 1000,
+      'first admitted': admitted.length ? Math.min(...admitted) : 0,
+      leads: state.leads,
+      ok: true,
+    });
+    timelines[name] = pacing.perBucket;
+  }
+  const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix: deadLetterPrefix(prefix, false) });
+  const dlqEntries = await dlq.count();
+  await dlq.close();
+  if (dlqEntries) throw new Error(`${dlqEntries} DLQ entries`);
+
+  const minWindow = Math.min(...perCompany.map((c) => c['window used'] as number));
+  const minWindowEnqueued = Math.min(...perCompany.map((c) => c['window used once enqueued'] as number));
+  const total = {
+    companies,
+    plan,
+    'rows each': rows,
+    leads,
+    's (all)': allSeconds,
+    'leads/s': leads / allSeconds,
+    'limit leads/s': undefined as number | undefined,
+    'worker CPU ms/lead': workerCpuMs / leads,
+    'worker CPU share': workerCpuMs / 1000 / allSeconds,
+    'machine busy': machineBusy,
+    'Redis cmds/lead': redisCommands / leads,
+    'worker peak RSS MiB': toMiB(workerProc.peakRssBytes),
+    'min window used': minWindow,
+    'min once enqueued': minWindowEnqueued,
+    '429s': perCompany.reduce((s, c) => s + (c['429s'] as number), 0),
+  };
+  const requestsPerLead = perCompany.reduce((s, c) => s + (c.requests as number), 0) / leads;
+  total['limit leads/s'] = (companies * limitPer2s) / 2 / requestsPerLead;
+  const processes = sampler.stop().map((p) => ({
+    name: p.name,
+    cpuS: p.cpuMs / 1000,
+    peakRssMiB: toMiB(p.peakRssBytes),
+  }));
+  const sandboxCpuS = processes.filter((p) => p.name.startsWith('sandbox')).reduce((s, p) => s + p.cpuS, 0);
+
+  printTable(
+    `Per company (${plan}, ${limitPer2s} requests / 2 s; window used target ≥ ${TARGET.windowUsed})`,
+    perCompany.map(({ 'first admitted': _, ok: __, ...rest }) => rest),
+  );
+  printTable('In total (one worker process)', [total]);
+  printTable('Targets', [
+    {
+      'min window used': minWindow,
+      'window ≥ 0.85': minWindow >= TARGET.windowUsed ? 'met' : 'missed',
+      'min once enqueued': minWindowEnqueued,
+      'once enqueued ≥ 0.85': minWindowEnqueued >= TARGET.windowUsed ? 'met' : 'missed',
+      'CPU ms/lead': total['worker CPU ms/lead'],
+      'CPU ≤ 1': total['worker CPU ms/lead'] <= TARGET.cpuMsPerLead ? 'met' : 'missed',
+      'Redis cmds/lead': total['Redis cmds/lead'],
+      'Redis ≤ 25': total['Redis cmds/lead'] <= TARGET.redisCommandsPerLead ? 'met' : 'missed',
+    },
+  ]);
+  printTable(
+    'CPU by process over the whole benchmark (s)',
+    processes.map((p) => ({ process: p.name, 'CPU s': p.cpuS, 'peak RSS MiB': p.peakRssMiB })),
+  );
+  console.log(
+    `sandboxes together: ${sandboxCpuS.toFixed(1)} CPU s; requests per lead ${requestsPerLead.toFixed(2)}`,
+  );
+  console.log(
+    'Redis commands per lead by name (top 12):',
+    byCommand
+      .slice(0, 12)
+      .map(([k, n]) => `${k} ${(n / leads).toFixed(1)}`)
+      .join(', '),
+  );
+  const isDefault = companies === 10 && plan === 'ultimate';
+  writeResults(isDefault ? 'many-companies' : `many-companies-${plan}-${companies}`, {
+    machine: { before: machineBefore, after: machineInfo() },
+    options: values,
+    target: TARGET,
+    total: { ...total, requestsPerLead, sandboxCpuS },
+    perCompany,
+    timelines,
+    redisCommandsPerLead: Object.fromEntries(byCommand.map(([k, n]) => [k, n / leads])),
+    processes,
+  });
+} finally {
+  sampler.stop();
+  await Promise.all(producers.map((p) => p.stop('SIGTERM', 5_000)));
+  await worker?.stop('SIGTERM', 30_000);
+  await Promise.all([...sandboxes.values()].map((s) => s.stop()));
+  await redis.quit();
+  await redisServer.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
