@@ -162,13 +162,7 @@ export function parseSentinelUrl(url: string, variable = 'REDIS_URL'): SentinelT
     name: decode(name, variable, 'master name'),
     db: dbRaw === undefined ? 0 : readDb(dbRaw, variable),
   };
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    const user = decode(colon === -1 ? userinfo : userinfo.slice(0, colon), variable, 'user name');
-    const password = colon === -1 ? '' : decode(userinfo.slice(colon + 1), variable, 'password');
-    if (user) target.username = user;
-    if (password) target.password = password;
-  }
+  if (userinfo !== undefined) readUserinfo(userinfo, variable, target);
   const sentinelPassword = query.get('sentinelPassword');
   const sentinelUsername = query.get('sentinelUsername');
   if (sentinelPassword) target.sentinelPassword = sentinelPassword;
@@ -176,15 +170,34 @@ export function parseSentinelUrl(url: string, variable = 'REDIS_URL'): SentinelT
   return target;
 }
 
+/** Fills `target`'s user name and password from a URL's `user:password` part (percent-decoded). */
+function readUserinfo(
+  userinfo: string,
+  variable: string,
+  target: { username?: string; password?: string },
+): void {
+  const colon = userinfo.indexOf(':');
+  const user = decode(colon === -1 ? userinfo : userinfo.slice(0, colon), variable, 'user name');
+  const password = colon === -1 ? '' : decode(userinfo.slice(colon + 1), variable, 'password');
+  if (user) target.username = user;
+  if (password) target.password = password;
+}
+
+/** `host:port,host:port`, IPv6 hosts in brackets. */
+function formatHosts(hosts: readonly { host: string; port: number }[]): string {
+  return hosts.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(',');
+}
+
+/** `user:password@` (percent-encoded), or nothing without credentials. */
+function formatAuth(target: { username?: string; password?: string }): string {
+  if (!target.username && !target.password) return '';
+  return `${encodeURIComponent(target.username ?? '')}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@`;
+}
+
 /** The canonical URL of a Sentinel target (what the configuration hands to every connection). */
 export function formatSentinelUrl(target: SentinelTarget): string {
-  const hosts = target.sentinels
-    .map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`)
-    .join(',');
-  const auth =
-    target.username || target.password
-      ? `${encodeURIComponent(target.username ?? '')}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@`
-      : '';
+  const hosts = formatHosts(target.sentinels);
+  const auth = formatAuth(target);
   const query = new URLSearchParams();
   if (target.sentinelUsername) query.set('sentinelUsername', target.sentinelUsername);
   if (target.sentinelPassword) query.set('sentinelPassword', target.sentinelPassword);
@@ -220,25 +233,14 @@ export function parseClusterUrl(url: string, variable = 'REDIS_URL'): ClusterTar
     kind: 'cluster',
     nodes: parseSentinelList(hosts, variable, false, 'cluster node'),
   };
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    const user = decode(colon === -1 ? userinfo : userinfo.slice(0, colon), variable, 'user name');
-    const password = colon === -1 ? '' : decode(userinfo.slice(colon + 1), variable, 'password');
-    if (user) target.username = user;
-    if (password) target.password = password;
-  }
+  if (userinfo !== undefined) readUserinfo(userinfo, variable, target);
   return target;
 }
 
 /** The canonical URL of a cluster target. */
 export function formatClusterUrl(target: ClusterTarget): string {
-  const hosts = target.nodes
-    .map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`)
-    .join(',');
-  const auth =
-    target.username || target.password
-      ? `${encodeURIComponent(target.username ?? '')}${target.password ? `:${encodeURIComponent(target.password)}` : ''}@`
-      : '';
+  const hosts = formatHosts(target.nodes);
+  const auth = formatAuth(target);
   return `redis+cluster://${auth}${hosts}`;
 }
 
