@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { leadQueueName, queuePrefix } from '../../src/queue/names.js';
+import { startDashboardProcess } from '../helpers/dashboard-process.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { runCli } from '../ops/run-cli.js';
 import { eventually, FAST_WORKER_FLAGS, spawnWorker, testSandbox, workerEnv } from '../worker/helpers.js';
@@ -26,39 +25,6 @@ afterAll(async () => {
 });
 
 const ROWS = 40;
-
-/** `lead-importer dashboard --port 0` as an operator starts it, on the cluster `env` names. */
-async function dashboardProcess(
-  env: Record<string, string>,
-): Promise<{ url: string; close(): Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0'], {
-    cwd: join(import.meta.dirname, '..', '..'),
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    output += d;
-  });
-  const url = await new Promise<string>((found, failed) => {
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-      const m = /Dashboard at (http:\/\/\S+?)\/ /.exec(output);
-      if (m) found(m[1]!);
-    });
-    child.once('exit', () => failed(new Error(`dashboard exited:\n${output}`)));
-  });
-  return {
-    url,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-      return child.exitCode;
-    },
-  };
-}
 
 function csv(): string {
   const lines = ['Title,Name,Email,Company'];
@@ -140,7 +106,7 @@ describe('a three-master Redis Cluster', () => {
         await queue.close();
       }
       // The dashboard reads the cluster: the imports page, its API, /metrics and /healthz.
-      const dashboard = await dashboardProcess(env);
+      const dashboard = await startDashboardProcess(env);
       try {
         const api = (await (await fetch(`${dashboard.url}/api/imports`)).json()) as {
           imports: { importId: string; created: number }[];
@@ -166,7 +132,7 @@ describe('a three-master Redis Cluster', () => {
         expect((await fetch(`${dashboard.url}/healthz`)).status).toBe(200);
       } finally {
         // A clean stop: an error the dashboard's cluster clients left unhandled would end it otherwise.
-        expect(await dashboard.close()).toBe(0);
+        expect(await dashboard.stop()).toBe(0);
       }
       const dlq = await runCli(['dlq', 'list'], env);
       expect(dlq.code).toBe(0);

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { ConnectionActivity } from '../../src/ops/connection-activity.js';
 import { createOpsContext, limitsByConnection, limitsFromConfig } from '../../src/ops/ops-context.js';
+import { type DashboardProcess, startDashboardProcess } from '../helpers/dashboard-process.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { ACTIVE_MINUTES, CONNECTIONS_YAML, seedTwoCompanies, TWO_COMPANIES } from './two-companies.js';
 
@@ -15,7 +14,6 @@ import { ACTIVE_MINUTES, CONNECTIONS_YAML, seedTwoCompanies, TWO_COMPANIES } fro
  * starts it (the CLI, its connections file, its own Redis connection): each company's state, budget burn-down
  * and leads per minute, on the page and in `/api/connections`.
  */
-const REPO = resolve(import.meta.dirname, '../..');
 const redis = testRedis();
 const prefix = uniquePrefix('charts');
 const dir = mkdtempSync(join(tmpdir(), 'lpi-charts-'));
@@ -26,7 +24,7 @@ const env = {
   ACME_TOKEN: 'acme-token',
   GLOBEX_TOKEN: 'globex-token',
 };
-let child: ChildProcess | undefined;
+let dashboard: DashboardProcess | undefined;
 let url: string;
 let seededAt: number;
 
@@ -43,30 +41,12 @@ beforeAll(async () => {
   await seedTwoCompanies(redis, ctx, seededAt);
   await ctx.close();
 
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0'], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    output += d;
-  });
-  url = await new Promise<string>((found, failed) => {
-    child?.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-      const m = /Dashboard at (http:\/\/\S+?)\/ /.exec(output);
-      if (m) found(m[1]!);
-    });
-    child?.once('exit', () => failed(new Error(`dashboard exited:\n${output}`)));
-  });
+  dashboard = await startDashboardProcess(env);
+  url = dashboard.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+  await dashboard?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,18 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { budgetFromWorkers } from '../../src/ops/ops-context.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { publishBudget } from '../../src/worker/budget-reader.js';
+import { type DashboardProcess, startDashboardProcess } from '../helpers/dashboard-process.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from './run-cli.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const redis = testRedis();
-const children = new Set<ChildProcess>();
+const dashboards = new Set<DashboardProcess>();
 afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const dashboard of dashboards) dashboard.kill();
 });
 
 /**
@@ -79,24 +76,9 @@ describe('the budget status and the dashboard show', () => {
   it('on the dashboard started as `lead-importer dashboard` starts it', async () => {
     const prefix = uniquePrefix('budget');
     const governor = await workerSpent(prefix);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0'], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...commandEnv(prefix) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let output = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-    });
-    const url = await new Promise<string>((found, failed) => {
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        output += d;
-        const m = /Dashboard at (http:\/\/\S+?)\/ /.exec(output);
-        if (m) found(m[1]!);
-      });
-      child.once('exit', () => failed(new Error(`dashboard exited:\n${output}`)));
-    });
+    const dashboard = await startDashboardProcess(commandEnv(prefix));
+    dashboards.add(dashboard);
+    const { url } = dashboard;
     try {
       const overview = (await (await fetch(`${url}/api/imports`)).json()) as { budget: unknown };
       expect(overview.budget).toMatchObject({ limit: 800, left: 500, resetsAt: governor.nextResetAt() });
@@ -105,9 +87,8 @@ describe('the budget status and the dashboard show', () => {
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/^lead_importer_budget_tokens_left 500$/m);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-      children.delete(child);
+      await dashboard.stop();
+      dashboards.delete(dashboard);
     }
   });
 });
