@@ -35,7 +35,8 @@ Options:
                          estimate, and the rows wait on its own queue
   --priority N           the import's share of its connection beside other imports running there,
                          1 to 100 (default 1): imports take turns row by row, and one of priority N
-                         takes N rows per turn, so a small import started during a big one is not
+                         takes N rows per turn; a new import runs its first 1,000 turns ahead of
+                         the imports under way, so a small one started during a big one is not
                          stuck behind it; kept with the import (a re-run keeps the first one)
   --mapping FILE         mapping file (.yaml or .json): columns to lead, person, organization and
                          custom fields by their Pipedrive name; labels, owner and defaults

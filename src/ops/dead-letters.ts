@@ -38,9 +38,17 @@ export interface DeadLetterFilter {
   connection?: string;
 }
 
+/** What orders an import's rows on its connection's queue (see `leadPriority`). */
+export interface ImportTurns {
+  /** `--priority`: rows per turn of a weight-1 import. */
+  weight: number;
+  /** The turn its rows count from (`importStartTurn`). */
+  startTurn: number;
+}
+
 /** Each import's connection, read from its record once per command (the DLQ is shared by every connection). */
 export class ImportConnections {
-  private readonly known = new Map<string, Promise<{ connection: string; priority: number }>>();
+  private readonly known = new Map<string, Promise<{ connection: string; turns: ImportTurns }>>();
 
   constructor(private readonly ctx: OpsContext) {}
 
@@ -49,17 +57,17 @@ export class ImportConnections {
     return (await this.record(importId)).connection;
   }
 
-  /** The import's weight (`--priority`) as its record holds it; 1 when the record is gone. */
-  async priorityOf(importId: string): Promise<number> {
-    return (await this.record(importId)).priority;
+  /** The import's weight (`--priority`) and start turn as its record holds them; 1 and 0 when the record is gone. */
+  async turnsOf(importId: string): Promise<ImportTurns> {
+    return (await this.record(importId)).turns;
   }
 
-  private record(importId: string): Promise<{ connection: string; priority: number }> {
+  private record(importId: string): Promise<{ connection: string; turns: ImportTurns }> {
     let found = this.known.get(importId);
     if (!found) {
       found = this.ctx.ledger.getImport(importId).then((r) => ({
         connection: r?.connection ?? DEFAULT_CONNECTION,
-        priority: r?.priority ?? IMPORT_PRIORITY_DEFAULT,
+        turns: { weight: r?.priority ?? IMPORT_PRIORITY_DEFAULT, startTurn: r?.startTurn ?? 0 },
       }));
       this.known.set(importId, found);
     }
@@ -213,7 +221,7 @@ const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wai
 /**
  * Puts dead-lettered rows back on their import's connection's lead queue with fresh attempts (`leadJobOptions`) and the
  * job's checkpoint, so steps that succeeded before are not redone. Each gets the priority it was first added with
- * (`leadPriority` of its turn and its import's weight): its turn has usually passed, so it runs soon.
+ * (`leadPriority` of its turn and its import's weight and start turn): its turn has usually passed, so it runs soon.
  *
  * Each entry's data is checked first ({@link replayProblem}): what a worker would send must be what
  * the producer's validation lets through, for the row the entry is filed under. A row that fails is
@@ -245,7 +253,7 @@ export async function retryDeadLetters(
     }
     const { importId } = entry.data;
     summary[
-      await retryOne(ctx, entry, await connections.of(importId), await connections.priorityOf(importId))
+      await retryOne(ctx, entry, await connections.of(importId), await connections.turnsOf(importId))
     ]++;
   }
   return summary;
@@ -255,7 +263,7 @@ async function retryOne(
   ctx: OpsContext,
   entry: Job<DeadLetterJobData>,
   connection: string,
-  weight: number,
+  turns: ImportTurns,
 ): Promise<'requeued' | 'stale' | 'busy'> {
   const { importId, line } = entry.data;
   const id = jobIdFor(importId, line);
@@ -281,7 +289,7 @@ async function retryOne(
     if (existing) await existing.remove(); // the failed job holds the id; BullMQ would ignore a new add
     job = await leadQueue.add(LEAD_JOB_NAME, entry.data.job, {
       // The priority it had when it was first added (its turn is in its job data): deterministic.
-      ...leadJobOptions(importId, line, leadPriority(turnOf(entry.data.job), weight)),
+      ...leadJobOptions(importId, line, leadPriority(turnOf(entry.data.job), turns.weight, turns.startTurn)),
       delay: RETRY_HOLD_MS,
     });
   }

@@ -12,10 +12,12 @@ export interface EnqueuerOptions {
   importId: string;
   /**
    * The import's weight (`--priority`, as its ledger record holds it): each job's BullMQ priority is
-   * `leadPriority(turn, weight)`, the same whether a row is added for the first time or again.
+   * `leadPriority(turn, weight, startTurn)`, the same whether a row is added for the first time or again.
    * @defaultValue 1
    */
   weight?: number;
+  /** The import's start turn on its connection's queue (`importStartTurn`, as its record holds it). @defaultValue 0 */
+  startTurn?: number;
   /**
    * Rows per `addBulk` (and per ledger call). Larger batches are not faster, and their pipelines
    * live long enough to reach the old generation, which V8 frees lazily: peak RSS grows.
@@ -50,7 +52,7 @@ interface Batch {
  * Nothing lost, nothing doubled, whenever the process dies. For each batch:
  * 1. the ledger marks the lines enqueued (None → Pending, atomically; returns which are new);
  * 2. `addBulk` adds the new lines' jobs, with deterministic ids (`${importId}-${line}`) and
- *    priorities (`leadPriority`: the row's turn in its job data, the import's weight).
+ *    priorities (`leadPriority`: the row's turn in its job data, the import's weight and start turn).
  * A kill between 1 and 2 leaves lines Pending without a job. A re-run finds them: for lines the
  * ledger already knows, it checks which jobs exist *first* and reads the row states *after*, and
  * re-adds only rows that are still Pending with no job. The worker records a row as created
@@ -132,7 +134,11 @@ export class LeadEnqueuer {
           toAdd.map((data) => ({
             name: LEAD_JOB_NAME,
             data,
-            opts: leadJobOptions(importId, data.line, leadPriority(turnOf(data), this.options.weight)),
+            opts: leadJobOptions(
+              importId,
+              data.line,
+              leadPriority(turnOf(data), this.options.weight, this.options.startTurn),
+            ),
           })),
         );
       }

@@ -10,9 +10,10 @@ import { UsageError } from '../errors/usage-error.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis, isClusterRedis } from '../queue/connection.js';
 import type { LeadJobData } from '../queue/job-data.js';
-import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX } from '../queue/job-options.js';
+import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
+import { nextLeadPriority } from '../queue/queue-head.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -225,10 +226,19 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         redis = await connectRedis(own, config.redisUrl);
       }
       ledger = new ImportLedger(redis, config.redisPrefix);
+      const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
+        connection: redis,
+        prefix: queuePrefix(config.redisPrefix, connection.name, isClusterRedis(redis)),
+      });
+      // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
+      queue.on('error', () => {});
+      cleanups.push(() => queue.close());
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
         priority: options.priority ?? IMPORT_PRIORITY_DEFAULT,
+        // Where the connection's imports under way are (kept only when the import is new).
+        startTurn: importStartTurn(await nextLeadPriority(queue)),
         fileName: displayName,
         fileSize: csv.size,
         fileHash,
@@ -261,18 +271,12 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       }
       priority = record.priority;
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
-      const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
-        connection: redis,
-        prefix: queuePrefix(config.redisPrefix, connection.name, isClusterRedis(redis)),
-      });
-      // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
-      queue.on('error', () => {});
-      cleanups.push(() => queue.close());
       enqueuer = new LeadEnqueuer({
         queue,
         ledger,
         importId,
         weight: record.priority,
+        startTurn: record.startTurn,
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
       });

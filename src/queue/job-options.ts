@@ -21,22 +21,50 @@ export const IMPORT_PRIORITY_MAX = 100;
 export const MAX_JOB_PRIORITY = 2 ** 21 - 1;
 
 /**
- * The BullMQ priority of a lead job: its row's turn within its import divided by the import's weight,
- * rounded up (`ceil(turn / weight)`), clamped to 1…{@link MAX_JOB_PRIORITY}.
+ * How many turns a new import may take ahead of the imports already under way on its connection
+ * before it shares turns with them (see {@link importStartTurn}).
  *
- * Every import's k-th row gets priority k (with weight 1), and BullMQ takes the lowest priority first
- * (first in, first out among equals), so imports sharing a connection's queue take turns, row by row:
- * a 100-row import started while a 20,000-row one is at its row 5,000 has its rows ahead of that
- * import's rest and finishes in about the time it takes alone. An import of weight 3 has three rows
- * for every turn of a weight-1 import. Rows past turn 2,097,151 × weight all share the last priority
- * (first in, first out among them).
+ * Why a head start, and why this size: a small import started during a huge one should finish in
+ * about the time it takes alone, so its rows go ahead of the huge one's; but a second huge import
+ * started late must not hold the first one back until it has caught up with it row for row (at 20
+ * leads/s on Growth, a 500,000-row import is 7 hours ahead). With 1,000 turns, an import of up to
+ * 1,000 rows (× its weight) runs as if alone, and the imports under way wait at most 1,000 rows of
+ * the newcomer (≈ 1–2 minutes on Growth) before both take turns.
+ */
+export const IMPORT_HEAD_START_TURNS = 1_000;
+
+/**
+ * The turn a new import's rows count from on its connection's queue: the priority of the row its
+ * connection serves next (the lowest priority waiting, 0 when none waits) less the head start, never
+ * below 0. Start-time fair queuing: the new import's turn 1 falls where the imports under way are,
+ * minus {@link IMPORT_HEAD_START_TURNS}, so it neither waits behind their rows nor stalls them for
+ * longer than the head start. Kept on the import's record (`startTurn`), so a re-run and `dlq retry`
+ * give every row the priority it was first added with.
+ */
+export function importStartTurn(nextPriority: number): number {
+  if (!Number.isFinite(nextPriority) || nextPriority <= IMPORT_HEAD_START_TURNS) return 0;
+  return Math.min(MAX_JOB_PRIORITY - 1, Math.floor(nextPriority) - IMPORT_HEAD_START_TURNS);
+}
+
+/**
+ * The BullMQ priority of a lead job: its import's start turn plus its row's turn within the import
+ * divided by the import's weight, rounded up (`startTurn + ceil(turn / weight)`), clamped to
+ * 1…{@link MAX_JOB_PRIORITY}.
+ *
+ * Every import's k-th row gets priority startTurn + k (with weight 1), and BullMQ takes the lowest
+ * priority first (first in, first out among equals), so imports sharing a connection's queue take
+ * turns, row by row: a 100-row import started while a 20,000-row one is at its row 5,000 starts at
+ * turn 4,000 (the head start), has its rows ahead of that import's rest and finishes in about the time
+ * it takes alone. An import of weight 3 has three rows for every turn of a weight-1 import. Rows past
+ * priority 2,097,151 all share the last one (first in, first out among them).
  *
  * Deterministic: the same row of the same import always gets the same priority, whoever (re-)adds it.
  */
-export function leadPriority(turn: number, weight: number = IMPORT_PRIORITY_DEFAULT): number {
+export function leadPriority(turn: number, weight: number = IMPORT_PRIORITY_DEFAULT, startTurn = 0): number {
   const t = Number.isFinite(turn) && turn >= 1 ? Math.floor(turn) : 1;
   const w = Number.isInteger(weight) && weight >= 1 ? Math.min(weight, IMPORT_PRIORITY_MAX) : 1;
-  return Math.min(MAX_JOB_PRIORITY, Math.ceil(t / w));
+  const s = Number.isFinite(startTurn) && startTurn >= 0 ? Math.floor(startTurn) : 0;
+  return Math.min(MAX_JOB_PRIORITY, s + Math.ceil(t / w));
 }
 
 /**

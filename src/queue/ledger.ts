@@ -66,6 +66,12 @@ export interface ImportMeta {
    * and `dlq retry` re-add rows with it. @defaultValue 1 (and records from before priorities read as 1)
    */
   priority?: number;
+  /**
+   * The turn the import's rows count from on its connection's queue (`importStartTurn`: where the imports
+   * already under way were when it was created, less a head start). Set when the import is created; a re-run
+   * and `dlq retry` re-add rows with it. @defaultValue 0 (and records from before read as 0)
+   */
+  startTurn?: number;
   fileName: string;
   fileSize: number;
   /** sha256 of the file's bytes, hex. */
@@ -80,6 +86,7 @@ export interface ImportMeta {
 export interface ImportRecord extends ImportMeta, Record<Counter, number> {
   connection: string;
   priority: number;
+  startTurn: number;
   state: ImportState;
   /** Derived: enqueued − created − deadLettered − cancelled. */
   pending: number;
@@ -289,6 +296,7 @@ export class ImportLedger {
     return {
       connection: meta.connection ?? DEFAULT_CONNECTION,
       priority: meta.priority ?? IMPORT_PRIORITY_DEFAULT,
+      startTurn: meta.startTurn ?? 0,
       fileName: meta.fileName,
       fileSize: meta.fileSize,
       fileHash: meta.fileHash,
@@ -580,6 +588,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
     importId: raw.importId!,
     connection: raw.connection || DEFAULT_CONNECTION,
     priority: num('priority') || IMPORT_PRIORITY_DEFAULT,
+    startTurn: num('startTurn'),
     fileName: raw.fileName ?? '',
     fileSize: num('fileSize'),
     fileHash: raw.fileHash ?? '',

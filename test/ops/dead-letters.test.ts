@@ -153,6 +153,16 @@ describe('dlq retry', () => {
     expect((await ctx.leadQueue.getJob(jobIdFor('imp-p', 3)))?.opts.priority).toBe(1); // ceil(2 / 4)
   });
 
+  it('re-adds a row after the start turn its import was created with', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-s', ROWS, { priority: 4, startTurn: 5_000 });
+    const entry = (await ctx.deadLetterQueue.getJob(jobIdFor('imp-s', 5)))!;
+    await entry.updateData({ ...entry.data, job: { ...entry.data.job, turn: 40 } });
+
+    expect(await retryDeadLetters(ctx, { importId: 'imp-s' })).toMatchObject({ requeued: 2, refused: 0 });
+    expect((await ctx.leadQueue.getJob(jobIdFor('imp-s', 5)))?.opts.priority).toBe(5_010); // 5,000 + ceil(40 / 4)
+  });
+
   it('retries only the error class asked for', async () => {
     const ctx = ops();
     await seedImport(ctx, 'imp-c', ROWS);

@@ -55,13 +55,20 @@ export async function seedImport(
   ctx: OpsContext,
   importId: string,
   rows: SeedRow[],
-  options: { state?: 'reading' | 'enqueued'; header?: string[]; connection?: string; priority?: number } = {},
+  options: {
+    state?: 'reading' | 'enqueued';
+    header?: string[];
+    connection?: string;
+    priority?: number;
+    startTurn?: number;
+  } = {},
 ): Promise<void> {
   const connection = options.connection ?? 'default';
   await ctx.ledger.createImport({
     importId,
     connection,
     ...(options.priority ? { priority: options.priority } : {}),
+    ...(options.startTurn ? { startTurn: options.startTurn } : {}),
     fileName: `${importId}.csv`,
     fileSize: 1000,
     fileHash: 'f'.repeat(64),

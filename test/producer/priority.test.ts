@@ -10,7 +10,9 @@ import { startDashboard } from '../../src/dashboard/index.js';
 import { importCsv } from '../../src/producer/index.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import {
+  IMPORT_HEAD_START_TURNS,
   IMPORT_PRIORITY_MAX,
+  importStartTurn,
   leadPriority,
   MAX_JOB_PRIORITY,
   parseImportPriority,
@@ -90,6 +92,24 @@ describe('leadPriority', () => {
     expect(leadPriority(MAX_JOB_PRIORITY)).toBe(MAX_JOB_PRIORITY);
     expect(leadPriority(50_000_000)).toBe(MAX_JOB_PRIORITY);
     expect(leadPriority(50_000_000, 100)).toBe(500_000);
+  });
+
+  it("counts from the import's start turn", () => {
+    expect([1, 2, 3].map((t) => leadPriority(t, 1, 500))).toEqual([501, 502, 503]);
+    expect([1, 3, 4].map((t) => leadPriority(t, 3, 500))).toEqual([501, 501, 502]);
+    expect(leadPriority(10, 1, -4)).toBe(10);
+    expect(leadPriority(10, 1, Number.NaN)).toBe(10);
+    expect(leadPriority(10, 1, MAX_JOB_PRIORITY)).toBe(MAX_JOB_PRIORITY);
+  });
+
+  it('starts a new import a head start before the row its connection serves next, never below 0', () => {
+    expect(IMPORT_HEAD_START_TURNS).toBe(1_000);
+    expect([0, 1, 999, 1_000].map(importStartTurn)).toEqual([0, 0, 0, 0]);
+    expect(importStartTurn(1_001)).toBe(1);
+    expect(importStartTurn(250_000)).toBe(249_000);
+    expect(importStartTurn(Number.NaN)).toBe(0);
+    expect(importStartTurn(MAX_JOB_PRIORITY)).toBe(MAX_JOB_PRIORITY - IMPORT_HEAD_START_TURNS);
+    expect(importStartTurn(1e12)).toBe(MAX_JOB_PRIORITY - 1);
   });
 
   it('reads a weight outside 1…100 as the nearest sensible one', () => {
@@ -199,6 +219,47 @@ describe('import --priority', () => {
     const order = (await queueOrder(prefix)).map((j) => j.id);
     expect(order.slice(0, 5)).toEqual([2, 3, 4, 5, 6].map((line) => jobIdFor(small.importId, line)));
     expect(order.slice(5)).toEqual(Array.from({ length: 20 }, (_, i) => jobIdFor(big.importId, i + 22)));
+  });
+
+  it('lets a big import started late go ahead by its head start only, then take turns with the one under way', async () => {
+    const prefix = uniquePrefix('prio');
+    const config = loadConfig(env(prefix));
+    const served = IMPORT_HEAD_START_TURNS + 20;
+    const first = await importCsv({ file: leadsFile('first', served + 30), config, redis });
+    // As if a worker had already taken the first import's rows up to turn `served`.
+    const queue = new Queue<LeadJobData>(leadQueueName('default'), { connection: redis, prefix });
+    try {
+      const taken = Array.from({ length: served }, (_, i) => jobIdFor(first.importId, i + 2));
+      for (let i = 0; i < taken.length; i += 200) {
+        await Promise.all(taken.slice(i, i + 200).map((id) => queue.remove(id)));
+      }
+    } finally {
+      await queue.close();
+    }
+    const late = await importCsv({ file: leadsFile('late', IMPORT_HEAD_START_TURNS + 40), config, redis });
+    expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(21);
+
+    const order = (await queueOrder(prefix)).map((j) => j.id);
+    const First = (turn: number) => jobIdFor(first.importId, turn + 1);
+    const Late = (turn: number) => jobIdFor(late.importId, turn + 1);
+    // The late import's first 1,000 turns (priorities 22…1,021) go ahead of the first import's next row (1,021,
+    // added first, so first among equals at 1,021)…
+    expect(order.slice(0, 999)).toEqual(Array.from({ length: 999 }, (_, i) => Late(i + 1)));
+    // …then the two take turns, row for row.
+    expect(order.slice(999, 1_007)).toEqual([
+      First(served + 1),
+      Late(1_000),
+      First(served + 2),
+      Late(1_001),
+      First(served + 3),
+      Late(1_002),
+      First(served + 4),
+      Late(1_003),
+    ]);
+    // A re-run keeps the start turn it was created with, whatever the queue holds now.
+    const again = await importCsv({ file: leadsFile('late', IMPORT_HEAD_START_TURNS + 40), config, redis });
+    expect(again.importId).toBe(late.importId);
+    expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(21);
   });
 
   it('counts turns among valid rows only, and a re-run re-adds a lost job with the priority it had', async () => {
