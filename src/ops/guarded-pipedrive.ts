@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { type AuthKind, burstLimitPer2s, type Plan } from '../config/config.js';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
+import { afterBursts, MAX_BURST_RETRIES } from '../pipedrive/burst-wait.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
 import { isRateLimitError } from '../pipedrive/errors.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
@@ -19,22 +20,7 @@ import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
 import type { GuardedCall } from './revert.js';
 
 /** Burst 429s one call may meet before it fails. */
-export const MAX_RATE_LIMIT_RETRIES = 20;
-
-/** Longest wait for one burst 429 of the first call, ms (Pipedrive's window is 2 s). */
-const MAX_BURST_WAIT_MS = 10_000;
-
-/** `GET /users/me`, waiting out burst 429s as Pipedrive asks (a spent daily budget still fails). */
-async function currentUserAfterBurst(api: PipedriveClient) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await api.getCurrentUser();
-    } catch (err) {
-      if (!isRateLimitError(err) || err.scope === 'daily' || attempt >= MAX_RATE_LIMIT_RETRIES) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(Math.max(err.retryAfterMs, 100), MAX_BURST_WAIT_MS)));
-    }
-  }
-}
+export const MAX_RATE_LIMIT_RETRIES = MAX_BURST_RETRIES;
 
 export interface GuardedPipedriveOptions {
   redis: Redis;
@@ -88,7 +74,7 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
   try {
     // Also proves the token works before anything is deleted, and names the company's budget. It runs before
     // the limiter exists, so a burst 429 (workers busy on the same token) is waited out here.
-    const me = await currentUserAfterBurst(api);
+    const me = await afterBursts(() => api.getCurrentUser());
     const governor = new BudgetGovernor({
       redis: options.redis,
       prefix: options.prefix,

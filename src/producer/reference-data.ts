@@ -1,18 +1,21 @@
+import { afterBursts } from '../pipedrive/burst-wait.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { DealField, OffsetPage, PipedriveApi } from '../pipedrive/types.js';
 import type { ReferenceData, ReferenceNeeds } from './mapping.js';
 
 /**
  * Fetches the reference data a mapping needs, and nothing else: these are the only calls the
- * producer makes, all cheap reads (see {@link referenceDataCost}).
+ * producer makes, all cheap reads (see {@link referenceDataCost}). They do not take the workers'
+ * rolling windows (the producer may run without Redis: `--dry-run`), so while workers fill the
+ * token's burst window they meet 429s: each is waited out as Pipedrive asks ({@link afterBursts}).
  */
 export async function loadReferenceData(api: PipedriveApi, needs: ReferenceNeeds): Promise<ReferenceData> {
   const [currentUser, users, labels, currencies, dealFields, personFields, organizationFields] =
     await Promise.all([
-      needs.currentUser ? api.getCurrentUser() : undefined,
-      needs.users ? api.getUsers() : undefined,
-      needs.labels ? api.getLeadLabels() : undefined,
-      needs.currencies ? api.getCurrencies() : undefined,
+      needs.currentUser ? afterBursts(() => api.getCurrentUser()) : undefined,
+      needs.users ? afterBursts(() => api.getUsers()) : undefined,
+      needs.labels ? afterBursts(() => api.getLeadLabels()) : undefined,
+      needs.currencies ? afterBursts(() => api.getCurrencies()) : undefined,
       needs.dealFields ? allPages((q) => api.getDealFields(q)) : undefined,
       needs.personFields ? allPages((q) => api.getPersonFields(q)) : undefined,
       needs.organizationFields ? allPages((q) => api.getOrganizationFields(q)) : undefined,
@@ -35,7 +38,7 @@ async function allPages(
   const fields: DealField[] = [];
   let start = 0;
   for (let page = 0; page < 100; page++) {
-    const result = await get({ start, limit: 500 });
+    const result = await afterBursts(() => get({ start, limit: 500 }));
     fields.push(...result.items);
     if (!result.moreItems) break;
     start = result.nextStart ?? start + result.items.length;
