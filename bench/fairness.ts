@@ -14,8 +14,15 @@
  * see it; the ratio is its time beside the big one over its time alone, in the same run (target ≤ 2).
  * Also shown: how many of the big import's leads were created meanwhile (its share of the burst).
  *
+ * With `--late-big-after N` (0: off, the default), one more phase: `import big.csv`, and once it has
+ * created N leads, a second big import of as many rows (`late.csv`). Shown: the first big import's
+ * leads while the late one runs its head start (its first `IMPORT_HEAD_START_TURNS` leads), and the
+ * first one's share of all leads afterwards, over the late one's next `--late-window` leads (0.5 is
+ * sharing row for row; 0 is the late one holding the first back until it has caught up).
+ *
  *   npm run bench:fairness
  *   npm run bench:fairness -- --rows 2000 --small-rows 50 --rounds 2 --start-after 0,100
+ *   npm run bench:fairness -- --rows 6000 --start-after 0 --late-big-after 2000 --late-window 400
  *
  * Prints a table and writes bench/results/fairness.json.
  */
@@ -24,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
+import { IMPORT_HEAD_START_TURNS } from '../src/queue/job-options.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
@@ -45,14 +53,27 @@ const { values } = parseArgs({
     /** Give up on the small import after this long beside the big one (reported as not done). */
     'timeout-s': { type: 'string', default: '600' },
     seed: { type: 'string', default: '42' },
+    'late-big-after': { type: 'string', default: '0' },
+    'late-window': { type: 'string', default: '400' },
   },
 });
+const lateBigAfter = Number(values['late-big-after']);
+const lateWindow = Number(values['late-window']);
 const bigRows = Number(values.rows);
 const smallRows = Number(values['small-rows']);
 const startAfters = values['start-after'].split(',').map((s) => Number(s.trim()));
 const timeoutMs = Number(values['timeout-s']) * 1000;
-if (![bigRows, smallRows, ...startAfters].every((n) => Number.isInteger(n) && n >= 0)) {
-  throw new Error('--rows, --small-rows and --start-after take whole numbers');
+if (
+  ![bigRows, smallRows, lateBigAfter, lateWindow, ...startAfters].every((n) => Number.isInteger(n) && n >= 0)
+) {
+  throw new Error(
+    '--rows, --small-rows, --start-after, --late-big-after and --late-window take whole numbers',
+  );
+}
+if (lateBigAfter > 0 && lateBigAfter + IMPORT_HEAD_START_TURNS + lateWindow > bigRows) {
+  throw new Error(
+    `--late-big-after ${lateBigAfter} needs --rows of at least ${lateBigAfter + IMPORT_HEAD_START_TURNS + lateWindow} (the first big import must outlast the late one's head start and window)`,
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lpi-bench-fairness-'));
@@ -74,6 +95,7 @@ const sandbox = await startSandboxProcess([
 const files = {
   small: await writeLeadsCsv({ path: join(dir, 'small.csv'), rows: smallRows, seed: Number(values.seed) }),
   big: await writeLeadsCsv({ path: join(dir, 'big.csv'), rows: bigRows, seed: Number(values.seed) + 1 }),
+  late: await writeLeadsCsv({ path: join(dir, 'late.csv'), rows: bigRows, seed: Number(values.seed) + 2 }),
 };
 const sampler = new ProcSampler().start();
 
@@ -98,6 +120,18 @@ async function until<T>(check: () => Promise<T | undefined | false>, what: strin
   }
 }
 
+function phaseEnv(prefix: string): Record<string, string> {
+  return {
+    REDIS_URL: redisServer.url,
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_BASE_URL: sandbox.url,
+    PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    PIPEDRIVE_PLAN: values.plan,
+    PIPEDRIVE_DAILY_TOKENS: String(1_000_000_000),
+    LOG_LEVEL: 'info',
+  };
+}
+
 const finished = (r: ImportRecord | null) =>
   r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
 
@@ -108,15 +142,7 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
   const prefix = `bench-fair-${round}-${startAfter ?? 'alone'}-${Date.now()}`;
   const ledger = new ImportLedger(redis, prefix);
   await sandbox.reset();
-  const env = {
-    REDIS_URL: redisServer.url,
-    REDIS_PREFIX: prefix,
-    PIPEDRIVE_BASE_URL: sandbox.url,
-    PIPEDRIVE_API_TOKEN: sandbox.apiToken,
-    PIPEDRIVE_PLAN: values.plan,
-    PIPEDRIVE_DAILY_TOKENS: String(1_000_000_000),
-    LOG_LEVEL: 'info',
-  };
+  const env = phaseEnv(prefix);
   const worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
   const producers: CliProcess[] = [];
   const importOf = (which: 'small' | 'big') => {
@@ -189,6 +215,85 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
   }
 }
 
+interface LateBigResult {
+  'first leads when late started': number;
+  "first's leads during late's head start": number;
+  "late's head start leads": number;
+  "first's share of leads after the head start": number | null;
+  'window leads (first + late)': number;
+  'head start s': number;
+  'window s': number;
+}
+
+/** The first big import, then a second one of as many rows once the first has created `after` leads. */
+async function lateBigPhase(after: number): Promise<LateBigResult> {
+  const prefix = `bench-fair-late-${Date.now()}`;
+  const ledger = new ImportLedger(redis, prefix);
+  await sandbox.reset();
+  const env = phaseEnv(prefix);
+  const worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
+  const producers: CliProcess[] = [];
+  const importOf = (which: 'big' | 'late') => {
+    const p = spawnCli(['import', files[which].path, '--import-id', `imp-${which}`, '--json'], {
+      name: `import ${which}`,
+      env,
+    });
+    producers.push(p);
+    return p;
+  };
+  const created = async () => {
+    const [first, late] = await Promise.all([ledger.getImport('imp-big'), ledger.getImport('imp-late')]);
+    return { first: first?.created ?? 0, late: late?.created ?? 0 };
+  };
+  try {
+    await worker.waitForLine(/processing lead-import/, 120_000);
+    const big = importOf('big');
+    if ((await big.exited) !== 0)
+      throw new Error(`the big import's producer failed:\n${big.lines.join('\n')}`);
+    const atStart = await until(async () => {
+      const c = await created();
+      return c.first >= after ? c : undefined;
+    }, `the big import to create ${after} leads`);
+    const startedAt = performance.now();
+    const late = importOf('late');
+    if ((await late.exited) !== 0)
+      throw new Error(`the late import's producer failed:\n${late.lines.join('\n')}`);
+    const headStartEnd = await until(async () => {
+      const c = await created();
+      return c.late >= IMPORT_HEAD_START_TURNS ? c : undefined;
+    }, "the late import's head start");
+    const headStartS = (performance.now() - startedAt) / 1000;
+    const windowStart = performance.now();
+    const windowEnd = await until(
+      async () => {
+        const c = await created();
+        return c.late >= headStartEnd.late + lateWindow ? c : undefined;
+      },
+      "the late import's window",
+      timeoutMs,
+    ).catch(async () => {
+      console.error(`  late big: the window did not end after ${timeoutMs / 1000} s; measured so far`);
+      return created();
+    });
+    const firstInWindow = windowEnd.first - headStartEnd.first;
+    const allInWindow = firstInWindow + windowEnd.late - headStartEnd.late;
+    const result: LateBigResult = {
+      'first leads when late started': atStart.first,
+      "first's leads during late's head start": headStartEnd.first - atStart.first,
+      "late's head start leads": headStartEnd.late,
+      "first's share of leads after the head start": allInWindow > 0 ? firstInWindow / allInWindow : null,
+      'window leads (first + late)': allInWindow,
+      'head start s': headStartS,
+      'window s': (performance.now() - windowStart) / 1000,
+    };
+    console.error(`  late big: ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await Promise.all(producers.map((p) => p.stop('SIGTERM', 5_000)));
+    await worker.stop('SIGTERM', 30_000);
+  }
+}
+
 try {
   console.error(
     `small: ${smallRows} rows; big: ${bigRows} rows; same connection (${values.plan}); one worker, concurrency ${values.concurrency}; ` +
@@ -216,12 +321,20 @@ try {
     results.map((r) => ({ ...r })),
   );
   printTable('small beside big ÷ small alone (target ≤ 2)', ratios);
+  const lateBig = lateBigAfter > 0 ? await lateBigPhase(lateBigAfter) : undefined;
+  if (lateBig) {
+    printTable(
+      `A second ${bigRows}-row import started at the first one's lead ${lateBigAfter} (head start ${IMPORT_HEAD_START_TURNS} rows)`,
+      [{ ...lateBig }],
+    );
+  }
   writeResults('fairness', {
     machine: { before: machineBefore, after: machineInfo() },
     options: values,
     target: { ratio: 2 },
     ratios,
     results,
+    ...(lateBig ? { lateBig } : {}),
   });
 } finally {
   sampler.stop();
