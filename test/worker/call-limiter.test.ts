@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createCallLimiter, minTimeFor } from '../../src/worker/call-limiter.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
+import { peakInWindow } from './helpers.js';
 
 const redis = testRedis();
-
-/** Most calls that started within any `windowMs`. */
-function peakInWindow(starts: number[], windowMs: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let peak = 0;
-  let from = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[from]! >= windowMs) from++;
-    peak = Math.max(peak, i - from + 1);
-  }
-  return peak;
-}
 
 describe('createCallLimiter', () => {
   it('derives the spacing from the plan limit and the margin', () => {
