@@ -211,10 +211,10 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
       if (closed) return;
       closed = true;
       if (restore) clearTimeout(restore);
-      // Callers still waiting for their turn are told so; calls already running end on their own.
-      for (const l of [calls, search]) {
-        l.stop({ dropWaitingJobs: true, dropErrorMessage: 'The call limiter is closed' }).catch(() => {});
-      }
+      // New calls are refused. Callers already waiting keep their turn rather than fail with an error
+      // of the limiter's own (which the gateway would take for a sent call): a row stopped by the
+      // shutdown ends there, unsent, on its abort signal. Nothing is waited for.
+      for (const l of [calls, search]) l.stop({ dropWaitingJobs: false }).catch(() => {});
     },
   };
 }
