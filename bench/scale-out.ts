@@ -4,7 +4,7 @@
  * CPUs) sets the pace. For each run: leads/s, worker CPU per lead, and the CPU each process used
  * (1,000 ms per second = one core busy), which says what the bottleneck is.
  *
- * The workers run with `--no-rate-limit` (no client-side spacing; 429s would still be honoured)
+ * Unless `--rate-limit` is given, the workers run with `--no-rate-limit` (no client-side spacing; 429s would still be honoured)
  * and a daily budget far above what the runs spend (PIPEDRIVE_DAILY_TOKENS), so neither limiter
  * plays a part.
  *
@@ -12,6 +12,10 @@
  *   npm run bench:scale-out -- --rows 1000 --workers 1,2
  *   npm run bench:scale-out -- --concurrency 16 --latency-ms 0
  *   npm run bench:scale-out -- --rows 1000 --workers 1 --breakdown
+ *   npm run bench:scale-out -- --rows 1000 --workers 1 --breakdown --rate-limit
+ *
+ * `--rate-limit` runs the workers with their rate limiter on, as they run by default (Ultimate's
+ * windows, the sandbox still without limits): what the limiter itself costs per lead.
  *
  * Every run prints its Redis commands per lead by command name (`INFO commandstats`, which counts
  * what Lua scripts run too). `--breakdown` also charges each command to where it came from (BullMQ's
@@ -43,11 +47,13 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     seed: { type: 'string', default: '42' },
     breakdown: { type: 'boolean', default: false },
+    'rate-limit': { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
 const workerCounts = values.workers.split(',').map(Number);
 const concurrency = Number(values.concurrency);
+const workerFlags = values['rate-limit'] ? [] : ['--no-rate-limit'];
 
 const dir = mkdtempSync(join(tmpdir(), 'lpi-scale-out-'));
 const csv = await writeLeadsCsv({ path: join(dir, 'leads.csv'), rows, seed: Number(values.seed) });
@@ -108,7 +114,7 @@ try {
       plan: 'ultimate',
       workers,
       concurrency,
-      workerArgs: ['--no-rate-limit'],
+      workerArgs: workerFlags,
       env: { PIPEDRIVE_DAILY_TOKENS: String(1_000_000_000) },
       sampler,
       pollMs: 100,
@@ -221,7 +227,7 @@ try {
     loadAfter: machineAfter.uptime,
     file: { rows, persons: csv.persons, organizations: csv.organizations },
     sandbox: { limits: false, latencyMs: Number(values['latency-ms']) },
-    worker: { concurrency, flags: ['--no-rate-limit'], plan: 'ultimate', dailyTokens: 1_000_000_000 },
+    worker: { concurrency, flags: workerFlags, plan: 'ultimate', dailyTokens: 1_000_000_000 },
     runs,
   });
 } finally {

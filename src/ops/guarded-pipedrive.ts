@@ -6,7 +6,6 @@ import { afterBursts, MAX_BURST_RETRIES } from '../pipedrive/burst-wait.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
 import { isRateLimitError } from '../pipedrive/errors.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
-import { keyScope } from '../queue/names.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import { BudgetGovernor } from '../worker/budget-governor.js';
 import {
@@ -53,8 +52,9 @@ export interface GuardedPipedrive {
 
 /**
  * A Pipedrive client whose calls take the workers' path: the same budget governor (same company
- * budget key), the same bottleneck limiter id (so operators' calls and workers' calls share one
- * burst window), the same 429 reaction, and metrics into the same counters.
+ * budget key), the same admission into the same burst windows in Redis (the limiter id names them,
+ * so operators' calls and workers' calls share one window), the same 429 reaction, and metrics into
+ * the same counters.
  *
  * The limiter id is the worker's: {@link callLimiterId}, from the limiter's own module.
  *
@@ -89,11 +89,7 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis: options.redis,
-            id: callLimiterId(
-              options.prefix,
-              options.pipedrive,
-              keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION),
-            ),
+            id: callLimiterId(options.prefix, options.pipedrive),
             burstLimit: burstLimitPer2s(options.plan, options.auth),
             margin: options.rateLimitMargin ?? 0.9,
             // The window keys under the workers' prefix: one window, whoever calls.

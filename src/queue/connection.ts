@@ -16,12 +16,12 @@ export class RedisUnavailableError extends Error {
 
 /**
  * A client for `url` (`redis://`, `rediss://`, a socket path, `redis+sentinel://` or `redis+cluster://`), not
- * connected yet. Every client the importer opens comes from here or is a duplicate of one (BullMQ's,
- * bottleneck's: {@link duplicateRedis}), which keeps the Sentinel or cluster options.
+ * connected yet. Every client the importer opens comes from here or is a duplicate of one
+ * ({@link duplicateRedis}: BullMQ's own, a worker's copy of the client it was given), which keeps the Sentinel or cluster options.
  *
  * A cluster comes back as an ioredis `Cluster` typed as a `Redis`: it takes the same commands (each routed to
- * the node of its key's slot), `defineCommand` scripts, `multi()` within one slot, and BullMQ and bottleneck
- * take it as a connection. What differs is named where it matters: {@link isClusterRedis}.
+ * the node of its key's slot), `defineCommand` scripts, `multi()` within one slot, and BullMQ
+ * takes it as a connection. What differs is named where it matters: {@link isClusterRedis}.
  */
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
@@ -111,7 +111,7 @@ export function duplicateRedis(redis: Redis, override: RedisOptions = {}): Redis
   const { lazyConnect, enableOfflineQueue, ...nodeOverride } = override;
   return cluster.duplicate([], {
     ...(lazyConnect !== undefined ? { lazyConnect } : {}),
-    // A duplicate is sent commands before its slot map is in (bottleneck's): queue them meanwhile.
+    // A duplicate may be sent commands before its slot map is in: queue them meanwhile.
     enableOfflineQueue: enableOfflineQueue ?? true,
     redisOptions: { ...cluster.options.redisOptions, ...nodeOverride },
   }) as unknown as Redis;

@@ -1,20 +1,26 @@
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { SEARCH_BURST_PER_2S } from '../config/config.js';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { PipedriveClientOptions } from '../pipedrive/client.js';
-import { duplicateRedis } from '../queue/connection.js';
-import { connectionTag, type KeyScope, keyScope, keysFor } from '../queue/names.js';
+import { keyScope, keysFor } from '../queue/names.js';
 import type { WindowCheck } from './budget-governor.js';
 import { LatencySpread } from './latency-spread.js';
 
 /** Pipedrive's burst windows are rolling 2-second windows (pipedrive-api.md §3.4). */
 const WINDOW_MS = 2000;
 
-/** Spaces Pipedrive calls across every worker process that shares the token. */
+/**
+ * Paces one process's Pipedrive calls: the admission's windows in Redis (see `windowFor`) hold the
+ * token's limits across every process; the local spacing keeps this process's callers from all
+ * asking Redis at once.
+ */
 export interface CallLimiter {
-  /** Runs `fn` when the token's burst window (and, for searches, the search window) allows. */
+  /**
+   * Runs `fn` in this process's turn: calls (and, for searches, searches) spaced by what the window
+   * allows one process. Across processes, only the admission that `fn` makes holds the window.
+   */
   schedule<T>(kind: 'call' | 'search', fn: () => Promise<T>): Promise<T>;
   /** Adapts when the server's `x-ratelimit-limit` differs from what the plan implied. */
   observeLimit(limit: number): void;
@@ -48,11 +54,14 @@ export interface CallAnswer {
 }
 
 export interface CallLimiterOptions {
-  /** The connection to copy; the limiter opens its own two (commands and pub/sub). */
+  /**
+   * The connection the admission uses: it tells the window keys' layout (one Redis or a cluster).
+   * The limiter itself sends nothing to Redis.
+   */
   redis: Redis;
   /**
-   * Shared by every process using the same token: derive it from the prefix and a fingerprint
-   * of the token, never the token itself (bottleneck stores it in Redis key names).
+   * Shared by every process using the same token (it names the token's window keys): derive it
+   * from the prefix and a fingerprint of the token, never the token itself ({@link callLimiterId}).
    */
   id: string;
   /** Requests per 2 s the plan allows this token (`burstLimitPer2s(plan, auth)`). */
@@ -72,27 +81,23 @@ export interface CallLimiterOptions {
   onError?: (err: unknown) => void;
 }
 
-/** Bottleneck keys its state by id; a fingerprint keeps the token itself out of Redis. */
+/** A fingerprint of a token's credentials, for Redis key names and digests: never the token itself. */
 export function tokenFingerprint(options: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>): string {
   const secret = options.apiToken ?? `${options.oauth?.clientId}:${options.oauth?.refreshToken}`;
   return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
 /**
- * The limiter id of one token under one key prefix. Workers and operator commands (`revert`) must
- * use the same id to share one burst window, so it is built here, next to the limiter, and nowhere else.
- *
- * On a Redis Cluster (`scope.cluster`) the id starts with the connection's hash tag (`{prefix:connection}-…`):
- * bottleneck's scripts touch several `b_<id>_…` keys at once, which must share a slot, and the budget
- * governor's admission script reads the burst windows with the connection's budget and control hash.
+ * The limiter id of one token under one key prefix: it names the token's burst windows. Workers and
+ * operator commands (`revert`) must use the same id to share those windows, so it is built here, next
+ * to the limiter, and nowhere else. On a Redis Cluster the window keys take the connection's hash tag
+ * from their own layout (`keysFor(…).window`), so the id carries none.
  */
 export function callLimiterId(
   prefix: string,
   credentials: Pick<PipedriveClientOptions, 'apiToken' | 'oauth'>,
-  scope: KeyScope = { cluster: false },
 ) {
-  const head = scope.cluster ? connectionTag(prefix, scope.connection ?? DEFAULT_CONNECTION) : prefix;
-  return `${head}-${tokenFingerprint(credentials)}`;
+  return `${prefix}-${tokenFingerprint(credentials)}`;
 }
 
 export function minTimeFor(limitPer2s: number, margin: number): number {
@@ -109,77 +114,23 @@ export const RESERVE_AHEAD_MS = 2000;
 
 /**
  * How calls are paced, in two layers:
- * - bottleneck in clustering mode (`datastore: 'ioredis'`), one limiter id per token for all
- *   calls and a second one for the search API, spacing calls with `minTime` across processes;
- *   it keeps waiting callers from polling Redis all at once;
- * - the exact windows in the admission (`budget-governor.ts`): entries scored by when the
- *   request reached Pipedrive, and a reserved send time for each call within
- *   {@link RESERVE_AHEAD_MS} (one admission per call).
+ * - the exact windows in the admission (`budget-governor.ts`), in Redis, for every process and
+ *   operator command on the token: entries scored by when the request reached Pipedrive, and a
+ *   reserved send time for each call within {@link RESERVE_AHEAD_MS} (one admission per call);
+ * - bottleneck, local to this process (no Redis datastore), one limiter for all calls and one for
+ *   searches, spacing this process's calls with `minTime` as if it had the window to itself; it
+ *   keeps waiting callers from asking Redis all at once. With several processes on one token each
+ *   asks at most that often, and the admission gives each its place in the shared window.
  *
- * bottleneck defines its Lua scripts as commands named `init`, `done`, `free`…, so it gets its
- * own client (a `duplicate()` of ours) rather than decorating the shared one.
+ * Until 2026-12 bottleneck ran in its Redis clustering mode, spacing calls across processes too:
+ * 3 Lua scripts (about 48 commands) per call that did again what the admission's windows do.
  */
-/** Bottleneck's own Lua error codes, which it answers by re-creating its state in Redis. */
-const BOTTLENECK_CODES = /^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)$/;
-
-/**
- * Bottleneck 2.19.5 recognises `SETTINGS_KEY_NOT_FOUND` and `UNKNOWN_CLIENT` by the exact error
- * message and then re-creates its settings or re-registers the client. Redis 7 prefixes a Lua
- * script's error reply with `ERR `, so without this it never does: once its keys expire after
- * idling (`timeout`) or are lost with Redis's last writes, every call through the limiter fails.
- * Its scripts' callbacks pass through `__scriptArgs__`; the message is given back as Bottleneck
- * expects it there.
- */
-function recogniseBottleneckErrors(connection: Bottleneck.IORedisConnection): void {
-  type ScriptArgs = (
-    name: string,
-    id: string,
-    args: unknown[],
-    cb: (err: Error | null, replies: unknown) => void,
-  ) => unknown[];
-  const internals = connection as unknown as { __scriptArgs__: ScriptArgs };
-  const original = internals.__scriptArgs__.bind(connection);
-  internals.__scriptArgs__ = (name, id, args, cb) =>
-    original(name, id, args, (err, replies) => {
-      const code = err ? BOTTLENECK_CODES.exec(err.message) : null;
-      if (err && code) err.message = code[1] as string;
-      cb(err, replies);
-    });
-}
-
 export async function createCallLimiter(options: CallLimiterOptions): Promise<CallLimiter> {
-  const connection = new Bottleneck.IORedisConnection({
-    client: duplicateRedis(options.redis, { maxRetriesPerRequest: null, lazyConnect: false }),
-    Redis: Redis as unknown as NonNullable<Bottleneck.IORedisConnectionOptions['Redis']>,
-  });
-  connection.on('error', (err) => options.onError?.(err));
-  recogniseBottleneckErrors(connection);
   let limit = options.burstLimit;
   const searchLimit = options.searchLimit ?? SEARCH_BURST_PER_2S;
-  const common = {
-    datastore: 'ioredis' as const,
-    connection,
-    maxConcurrent: null,
-    // Forget a limiter's state after 10 idle minutes, so a changed margin applies next time.
-    timeout: 10 * 60_000,
-  };
-  const calls = new Bottleneck({
-    ...common,
-    id: `${options.id}-calls`,
-    minTime: minTimeFor(limit, options.margin),
-  });
-  const search = new Bottleneck({
-    ...common,
-    id: `${options.id}-search`,
-    minTime: minTimeFor(searchLimit, options.margin),
-  });
+  const calls = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(limit, options.margin) });
+  const search = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(searchLimit, options.margin) });
   for (const l of [calls, search]) l.on('error', (err) => options.onError?.(err));
-  await Promise.all([calls.ready(), search.ready()]);
-  // The first limiter of an id stores its settings in Redis and later ones adopt them; ours win.
-  await Promise.all([
-    calls.updateSettings({ minTime: minTimeFor(limit, options.margin) }),
-    search.updateSettings({ minTime: minTimeFor(searchLimit, options.margin) }),
-  ]);
 
   let closed = false;
   // From the third burst 429 in 30 s (another integration on the token): multiplicative decrease,
@@ -190,10 +141,7 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   const latency = new LatencySpread();
   let corrections: (string | number)[] = [];
   const margin = () => options.margin * factor;
-  const applyMinTime = () =>
-    void Promise.resolve(calls.updateSettings({ minTime: minTimeFor(limit, margin()) })).catch(
-      (err: unknown) => options.onError?.(err),
-    );
+  const applyMinTime = () => calls.updateSettings({ minTime: minTimeFor(limit, margin()) });
   const keys = keysFor(
     options.prefix ?? 'lpi',
     keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION),
@@ -263,7 +211,10 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
       if (closed) return;
       closed = true;
       if (restore) clearTimeout(restore);
-      await connection.disconnect(false);
+      // New calls are refused. Callers already waiting keep their turn rather than fail with an error
+      // of the limiter's own (which the gateway would take for a sent call): a row stopped by the
+      // shutdown ends there, unsent, on its abort signal. Nothing is waited for.
+      for (const l of [calls, search]) l.stop({ dropWaitingJobs: false }).catch(() => {});
     },
   };
 }

@@ -18,7 +18,7 @@ import { isClusterRedis } from '../queue/connection.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
 import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
-import { keyScope, leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
+import { leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
 import { AdoptionBook } from './adoption-book.js';
 import { parseResetUtc } from './budget-day.js';
@@ -241,8 +241,9 @@ export class ConnectionWorker {
         // Up to the process's concurrency each; a row runs once it has one of the process's permits.
         concurrency: shared.permits.total,
         autorun: false,
-        // BullMQ honours `queue.rateLimit(ms)` only when a limiter is set; this one never limits by
-        // itself (spacing is bottleneck's job), it only lets 429 pauses and budget waits hold the queue.
+        // BullMQ honours `queue.rateLimit(ms)` only when a limiter is set; this one never limits by itself
+        // (spacing is the call limiter's and the admission's job), it only lets 429 pauses and budget waits
+        // hold the queue.
         limiter: { max: 1_000_000_000, duration: 1000 },
         maximumRateLimitDelay: tuning.controlPollMs ? Math.max(1000, tuning.controlPollMs * 2) : 5000,
         lockDuration: tuning.lockDurationMs ?? 30_000,
@@ -430,7 +431,7 @@ export class ConnectionWorker {
         ? unlimitedCallLimiter()
         : await createCallLimiter({
             redis,
-            id: callLimiterId(prefix, connection.pipedrive, keyScope(redis, connection.name)),
+            id: callLimiterId(prefix, connection.pipedrive),
             burstLimit: burstLimitPer2s(plan, auth),
             margin: tuning.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
             prefix,

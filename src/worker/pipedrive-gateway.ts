@@ -106,7 +106,7 @@ export class PipedriveGateway {
     const { governor, limiter } = this.options;
     const kind = operation.endsWith('.search') ? 'search' : 'call';
     const window = limiter.windowFor(kind);
-    // Admission happens when bottleneck says it is our turn, right before the request leaves.
+    // Admission happens when this process's limiter says it is our turn, right before the request leaves.
     const send = async (): Promise<T> => {
       let admitted: { atMs: number; delayMs: number } | undefined;
       // Taken before asking: Redis' `atMs` lies after it, so times measured from here are never short.

@@ -28,19 +28,14 @@ const PREFIX = 'lpi';
 const CONNECTIONS = ['default', 'acme', 'globex'] as const;
 const token = (c: string) => ({ apiToken: `token-of-${c}` });
 
-/** Every key one connection's producer, workers and commands use on a cluster, ours, BullMQ's and bottleneck's. */
+/** Every key one connection's producer, workers and commands use on a cluster, ours and BullMQ's. */
 function keysOfConnection(connection: string): string[] {
   const importId = `imp-${connection}`;
   rememberImportConnection(PREFIX, importId, connection);
   const keys = keysFor(PREFIX, { cluster: true, connection });
-  const limiterId = callLimiterId(PREFIX, token(connection), { cluster: true, connection });
+  const limiterId = callLimiterId(PREFIX, token(connection));
   const queue = leadQueueName(connection);
   const bull = Object.values(new QueueKeys(queuePrefix(PREFIX, connection, true)).getKeys(queue));
-  const bottleneck = ['calls', 'search'].flatMap((kind) =>
-    ['settings', 'job_weights', 'job_expirations', 'job_clients', 'client_running', 'client_num_queued'].map(
-      (k) => `b_${limiterId}-${kind}_${k}`,
-    ),
-  );
   return [
     keys.import(importId),
     keys.rowStates(importId),
@@ -64,7 +59,6 @@ function keysOfConnection(connection: string): string[] {
     keys.connectionMetrics(connection),
     ...bull,
     `${queuePrefix(PREFIX, connection, true)}:${queue}:${jobIdFor(importId, 3)}`,
-    ...bottleneck,
   ];
 }
 
@@ -125,9 +119,6 @@ describe('key names', () => {
     expect(queuePrefix(PREFIX, 'acme', false)).toBe('lpi');
     expect(deadLetterPrefix(PREFIX, false)).toBe('lpi');
     expect(callLimiterId(PREFIX, token('acme'))).toMatch(/^lpi-[0-9a-f]{16}$/);
-    expect(callLimiterId(PREFIX, token('acme'), keyScope({ isCluster: false }, 'acme'))).toBe(
-      callLimiterId(PREFIX, token('acme')),
-    );
   });
 
   it('on a cluster, put every key of one connection in one slot (its hash tag), and each connection in its own', () => {

@@ -19,6 +19,18 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<Running
   return sandbox;
 }
 
+/** Most of `times` (epoch ms) within any `windowMs`. */
+export function peakInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let from = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[from]! >= windowMs) from++;
+    peak = Math.max(peak, i - from + 1);
+  }
+  return peak;
+}
+
 export interface RowSpec {
   title?: string;
   org?: string;
