@@ -229,7 +229,12 @@ export class ConnectionWorker {
       }
     }, 1000);
     this.dailyCorrection.unref();
-    const clientOptions: PipedriveClientOptions = { ...connection.pipedrive, onResponse };
+    // One keep-alive connection per row the process runs at once (plus the OAuth refresh, on its own origin).
+    const clientOptions: PipedriveClientOptions = {
+      maxSockets: shared.permits.total,
+      ...connection.pipedrive,
+      onResponse,
+    };
     this.api = tuning.createClient ? tuning.createClient(clientOptions) : new PipedriveClient(clientOptions);
 
     this.worker = new LeadBullWorker(
@@ -592,6 +597,7 @@ export class ConnectionWorker {
       this.gate?.stop();
       await steps.run('rate limiter', () => this.limiter?.close());
       await steps.run('queues', () => this.queue.close());
+      this.api.close?.();
       return { stranded };
     })();
     return this.closing;
