@@ -240,9 +240,12 @@ function exchange(
         agent: https ? agents.https : agents.http,
       });
       req.once('socket', (socket) => {
-        // Nothing is written to a fresh socket before it connects (and, for TLS, completes its handshake).
-        if (req?.reusedSocket) progress.connected = true;
-        else socket.once(https ? 'secureConnect' : 'connect', () => (progress.connected = true));
+        // Nothing is written to a new socket before it connects (and, for TLS, completes its handshake). Any
+        // other socket is up: one from the idle pool, or one a finished call handed to this queued one (which
+        // `req.reusedSocket` does not mark).
+        if (socket.connecting)
+          socket.once(https ? 'secureConnect' : 'connect', () => (progress.connected = true));
+        else progress.connected = true;
       });
     } catch (err) {
       fail('invalid', err);

@@ -153,6 +153,28 @@ describe('what a failure says about the request', () => {
     expect(err.outcomeUnknown).toBe(true);
   });
 
+  it('a caller abort on a connection handed over from a call that was waiting for one: outcome unknown', async () => {
+    let received = 0;
+    const server = await httpServer((req, res) => {
+      req.resume();
+      received++;
+      // The first call is answered; the second, sent on the same connection once it is free, is not.
+      if (received === 1) setTimeout(() => res.writeHead(200).end('{"success":true,"data":[]}'), 20);
+    });
+    const api = client(server.url, { maxSockets: 1 });
+    const controller = new AbortController();
+    const first = api.getLeadSources();
+    const second = failureOf(api.addLead({ title: 'x', person_id: 1 }, { signal: controller.signal }));
+    await first;
+    while (received < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    const err = await second;
+    expect(server.connections).toHaveLength(1);
+    expect(err.name).toBe('PipedriveAbortedError');
+    expect(err.outcomeUnknown).toBe(true);
+    api.close();
+  });
+
   it('a timeout once connected: outcome unknown', async () => {
     const server = await listen(
       createTcpServer(() => {}),
