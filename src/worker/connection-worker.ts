@@ -229,9 +229,11 @@ export class ConnectionWorker {
       }
     }, 1000);
     this.dailyCorrection.unref();
-    // One keep-alive connection per row the process runs at once (plus the OAuth refresh, on its own origin).
+    // A keep-alive connection per row the process runs at once (a row makes one call at a time), and two for
+    // the calls beside them (start-up, reconciliation), so no call the limiter admitted waits for a connection
+    // and arrives later than it reserved. The OAuth refresh goes to its own origin, with its own connections.
     const clientOptions: PipedriveClientOptions = {
-      maxSockets: shared.permits.total,
+      maxSockets: shared.permits.total + 2,
       ...connection.pipedrive,
       onResponse,
     };
