@@ -118,10 +118,12 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
       call,
       governor,
       async close() {
+        api.close();
         await Promise.allSettled([ownLimiter.close(), metrics.close()]);
       },
     };
   } catch (err) {
+    api.close();
     await Promise.allSettled([limiter?.close(), metrics.close()]);
     throw err;
   }

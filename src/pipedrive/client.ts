@@ -2,7 +2,7 @@ import { type Logger, silentLogger } from '../logging/logger.js';
 import { errorFromResponse, type ResponseErrorInput, unusableResponseError } from './errors.js';
 import { type OAuthOptions, OAuthTokenProvider } from './oauth.js';
 import { ENDPOINTS } from './token-costs.js';
-import { createTransport, type RawResponse, type Send } from './transport.js';
+import { createTransport, type RawResponse, type Send, type Transport } from './transport.js';
 import type {
   AddLeadBody,
   AddNoteBody,
@@ -41,6 +41,7 @@ export const DEFAULT_BASE_URL = 'https://api.pipedrive.com';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** 16 MiB: far above any Pipedrive answer (a 500-item list page is well under 1 MiB), far below trouble. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_SOCKETS = 16;
 const DEFAULT_USER_AGENT = 'pipedrive-lead-importer';
 
 export interface PipedriveClientOptions {
@@ -66,8 +67,11 @@ export interface PipedriveClientOptions {
   onResponse?: ((event: ResponseEvent) => void) | undefined;
   /** @defaultValue `pipedrive-lead-importer` */
   userAgent?: string | undefined;
-  /** A `fetch` implementation. @defaultValue the global `fetch` (undici, keep-alive on) */
-  fetch?: typeof fetch | undefined;
+  /**
+   * Keep-alive connections per origin, and so calls in flight at once to it (more wait for a free one): as many
+   * as the calls the owner makes at once. {@link PipedriveClient.close} destroys them. @defaultValue 16
+   */
+  maxSockets?: number | undefined;
   /** Where hook failures are reported. @defaultValue a silent logger */
   logger?: Logger | undefined;
   /** Clock for OAuth expiry, in ms since the epoch. @defaultValue `Date.now` */
@@ -139,6 +143,7 @@ export class PipedriveClient implements PipedriveApi {
   readonly #apiToken: string | undefined;
   readonly #oauth: OAuthTokenProvider | undefined;
   readonly #userAgent: string;
+  readonly #transport: Transport;
   readonly #send: Send;
 
   constructor(options: PipedriveClientOptions) {
@@ -147,7 +152,7 @@ export class PipedriveClient implements PipedriveApi {
       throw new TypeError('PipedriveClient needs either apiToken or oauth (exactly one of them)');
     }
     if (hasToken && !/^[\x21-\x7e]+$/.test(options.apiToken as string)) {
-      // Checked here so fetch never echoes the token in an "invalid header value" error.
+      // Checked here so no error about an invalid header value can echo the token.
       throw new TypeError(
         'apiToken contains spaces or characters a header cannot carry; check how it was copied',
       );
@@ -166,14 +171,19 @@ export class PipedriveClient implements PipedriveApi {
     this.#apiToken = hasToken ? options.apiToken : undefined;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     const logger = options.logger ?? silentLogger;
-    this.#send = createTransport({
+    const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+    if (!Number.isSafeInteger(maxSockets) || maxSockets <= 0) {
+      throw new TypeError(`maxSockets must be a positive whole number, got ${options.maxSockets}`);
+    }
+    this.#transport = createTransport({
       timeoutMs,
       maxResponseBytes,
-      fetch: options.fetch ?? globalThis.fetch,
+      maxSockets,
       onResponse: options.onResponse,
       logger,
       secrets: () => this.#secrets(),
     });
+    this.#send = this.#transport.send;
     this.#oauth = options.oauth
       ? new OAuthTokenProvider(options.oauth, {
           send: this.#send,
@@ -187,6 +197,14 @@ export class PipedriveClient implements PipedriveApi {
   /** Where v1 and v2 live: the configured base URL, else OAuth's `api_domain`, else {@link DEFAULT_BASE_URL}. */
   get baseUrl(): string {
     return this.#configuredBaseUrl ?? this.#oauth?.apiDomain?.replace(/\/+$/, '') ?? DEFAULT_BASE_URL;
+  }
+
+  /**
+   * Destroys the client's connections (idle keep-alive ones and any call still in flight, which fails), so
+   * none keeps a stopping process alive. A call made afterwards opens a new connection.
+   */
+  close(): void {
+    this.#transport.close();
   }
 
   addLead(body: AddLeadBody, options?: CallOptions): Promise<Lead> {

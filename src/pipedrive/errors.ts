@@ -147,7 +147,10 @@ export class PipedriveNetworkError extends PipedriveError {
   override readonly name: string = 'PipedriveNetworkError';
 }
 
-/** Our per-request timeout fired before the response (headers and body) arrived. The outcome is unknown. */
+/**
+ * Our per-request timeout fired before the response (headers and body) arrived. The outcome is unknown unless the
+ * connection was never established (`outcomeUnknown: false`).
+ */
 export class PipedriveTimeoutError extends PipedriveError {
   override readonly name: string = 'PipedriveTimeoutError';
   readonly timeoutMs: number;
@@ -159,7 +162,7 @@ export class PipedriveTimeoutError extends PipedriveError {
 }
 
 /**
- * 3xx: the server answered with a redirect, which the client never follows — fetch would carry the
+ * 3xx: the server answered with a redirect, which the client never follows — a client that did would carry the
  * `x-api-token` header (and an OAuth refresh body on 307/308) to wherever `Location` points. Usually a
  * misconfigured URL (`http://` answered with a redirect to `https://`, an old company domain): set the
  * configured URL to the origin the server names, if that origin is Pipedrive's. Not retryable.
@@ -412,7 +415,7 @@ export function errorFromResponse(input: ResponseErrorInput): PipedriveError {
 }
 
 /**
- * A redirect, not followed (the transport asks fetch for `redirect: 'manual'`). The message names the target's
+ * A redirect, not followed (`node:http` never follows one). The message names the target's
  * origin only: a path or query could carry a secret, and the origin is what the operator must judge.
  */
 function redirectError(
@@ -471,7 +474,7 @@ const NOT_SENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** The first `code` and message along an error's `cause` chain (undici wraps them: `fetch failed` → cause). */
+/** The first `code` and message along an error's `cause` chain (an error may wrap the system error as `cause`). */
 function systemFailureOf(cause: unknown): { code: string | undefined; detail: string | undefined } {
   let current: unknown = cause;
   let detail: string | undefined;
@@ -493,6 +496,11 @@ export interface NoResponseInput {
   kind: 'timeout' | 'aborted' | 'network';
   cause?: unknown;
   timeoutMs?: number;
+  /**
+   * Whether the request may have left: false when the connection was never established (so nothing was written
+   * and the outcome is known: not done), whatever the kind. @defaultValue true
+   */
+  sent?: boolean;
   secrets?: readonly (string | undefined)[];
 }
 
@@ -500,18 +508,19 @@ export interface NoResponseInput {
 export function errorFromNoResponse(input: NoResponseInput): PipedriveError {
   const { operation, method, path, secrets = [] } = input;
   const base = { operation, method, path, status: 0, cause: input.cause };
+  const mayHaveLeft = input.sent !== false;
   if (input.kind === 'timeout') {
     const timeoutMs = input.timeoutMs ?? 0;
     return new PipedriveTimeoutError(`Pipedrive did not answer ${method} ${path} within ${timeoutMs} ms`, {
       ...base,
       timeoutMs,
-      outcomeUnknown: true,
+      outcomeUnknown: mayHaveLeft,
     });
   }
   if (input.kind === 'aborted') {
     return new PipedriveAbortedError(`${method} ${path} to Pipedrive was aborted by the caller`, {
       ...base,
-      outcomeUnknown: true,
+      outcomeUnknown: mayHaveLeft,
     });
   }
   const { code, detail } = systemFailureOf(input.cause);
@@ -523,7 +532,7 @@ export function errorFromNoResponse(input: NoResponseInput): PipedriveError {
     {
       ...base,
       code,
-      outcomeUnknown: code === undefined || !NOT_SENT_CODES.has(code),
+      outcomeUnknown: mayHaveLeft && (code === undefined || !NOT_SENT_CODES.has(code)),
     },
   );
 }

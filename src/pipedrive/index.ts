@@ -1,6 +1,7 @@
 export {
   DEFAULT_BASE_URL,
   DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_SOCKETS,
   DEFAULT_TIMEOUT_MS,
   PipedriveClient,
   type PipedriveClientOptions,

@@ -477,6 +477,8 @@ export interface ListContactsQuery {
 
 /** What the importer calls. Methods resolve with `data` (unwrapped) and reject with a PipedriveError. */
 export interface PipedriveApi {
+  /** Lets go of the client's connections (see `PipedriveClient.close`); a fake may have none. */
+  close?(): void;
   addLead(body: AddLeadBody, options?: CallOptions): Promise<Lead>;
   getLead(id: string, options?: CallOptions): Promise<Lead>;
   deleteLead(id: string, options?: CallOptions): Promise<{ id: string }>;

@@ -80,11 +80,13 @@ async function loadReference(options: MapFileOptions, needs: ReferenceNeeds): Pr
   if (!Object.values(wanted).some(Boolean)) return {};
   const { connection } = options;
   let api = options.pipedrive;
+  let own: PipedriveClient | undefined;
   if (!api) {
     // Without credentials, lists wanted only to match custom fields by name are skipped.
     if (catalogueOptional && !connection.hasCredentials) return {};
     connection.requireCredentials();
-    api = new PipedriveClient(clientOptionsForConnection(connection));
+    own = new PipedriveClient(clientOptionsForConnection(connection));
+    api = own;
   }
   try {
     return await loadReferenceData(api, needs);
@@ -100,5 +102,7 @@ async function loadReference(options: MapFileOptions, needs: ReferenceNeeds): Pr
     throw new MappingError(
       `Cannot read ${what} from Pipedrive at ${connection.baseUrl}: ${(err as Error).message}. Check ${check}, or try the mapping with --dry-run --offline.`,
     );
+  } finally {
+    own?.close();
   }
 }

@@ -229,7 +229,14 @@ export class ConnectionWorker {
       }
     }, 1000);
     this.dailyCorrection.unref();
-    const clientOptions: PipedriveClientOptions = { ...connection.pipedrive, onResponse };
+    // A keep-alive connection per row the process runs at once (a row makes one call at a time), and two for
+    // the calls beside them (start-up, reconciliation), so no call the limiter admitted waits for a connection
+    // and arrives later than it reserved. The OAuth refresh goes to its own origin, with its own connections.
+    const clientOptions: PipedriveClientOptions = {
+      maxSockets: shared.permits.total + 2,
+      ...connection.pipedrive,
+      onResponse,
+    };
     this.api = tuning.createClient ? tuning.createClient(clientOptions) : new PipedriveClient(clientOptions);
 
     this.worker = new LeadBullWorker(
@@ -593,6 +600,7 @@ export class ConnectionWorker {
       this.gate?.stop();
       await steps.run('rate limiter', () => this.limiter?.close());
       await steps.run('queues', () => this.queue.close());
+      this.api.close?.();
       return { stranded };
     })();
     return this.closing;

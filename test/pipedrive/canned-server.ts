@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { PipedriveError } from '../../src/pipedrive/errors.js';
 
 export interface RecordedRequest {
   method: string;
@@ -66,4 +67,14 @@ export function json(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** Rejects with what the promise rejects with; fails the test if it resolves. */
+export async function failureOf(promise: Promise<unknown>): Promise<PipedriveError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as PipedriveError;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -4,7 +4,6 @@ import {
   isRetryable,
   PipedriveAbortedError,
   PipedriveAuthError,
-  type PipedriveError,
   PipedriveNetworkError,
   PipedriveNotFoundError,
   PipedrivePaymentRequiredError,
@@ -15,7 +14,7 @@ import {
   PipedriveValidationError,
 } from '../../src/pipedrive/errors.js';
 import type { ResponseEvent } from '../../src/pipedrive/types.js';
-import { type CannedServer, json, startCannedServer } from './canned-server.js';
+import { type CannedServer, failureOf, json, startCannedServer } from './canned-server.js';
 
 const TOKEN = 'f3b1c9d2e4a5968778695a4b3c2d1e0f11223344';
 
@@ -38,16 +37,6 @@ beforeEach(() => {
     onResponse: (event) => events.push(event),
   });
 });
-
-/** Rejects with what the promise rejects with; fails the test if it resolves. */
-async function failureOf(promise: Promise<unknown>): Promise<PipedriveError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as PipedriveError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
