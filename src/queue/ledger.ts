@@ -390,9 +390,11 @@ export class ImportLedger {
   async rowStates(importId: string, lines: number[]): Promise<RowState[]> {
     await this.resolve(importId);
     if (lines.length === 0) return [];
-    const args: (string | number)[] = [];
-    for (const line of lines) args.push('GET', 'u4', `#${line}`);
-    const values = (await this.redis.call('BITFIELD_RO', this.keys.rowStates(importId), ...args)) as number[];
+    const values = (await this.redis.call(
+      'BITFIELD_RO',
+      this.keys.rowStates(importId),
+      ...bitfieldGets(lines),
+    )) as number[];
     return values as RowState[];
   }
 
@@ -490,10 +492,17 @@ export class ImportLedger {
   async outcomes(importId: string, lines: number[]): Promise<RowOutcome[]> {
     await this.resolve(importId);
     if (lines.length === 0) return [];
-    const [states, details] = await Promise.all([
-      this.rowStates(importId, lines),
-      this.redis.hmget(this.keys.outcomes(importId), ...lines.map(String)),
-    ]);
+    // One MULTI: read apart, a row created between the two reads would show as created without its lead.
+    const replies = await this.redis
+      .multi()
+      .call('BITFIELD_RO', this.keys.rowStates(importId), ...bitfieldGets(lines))
+      .hmget(this.keys.outcomes(importId), ...lines.map(String))
+      .exec();
+    const failed = replies?.find(([err]) => err)?.[0];
+    if (!replies || failed)
+      throw failed ?? new Error(`Reading the outcomes of import ${importId} was aborted`);
+    const states = replies[0]?.[1] as RowState[];
+    const details = replies[1]?.[1] as (string | null)[];
     return lines.map((_, i) => toOutcome(states[i] ?? RowState.None, details[i] ?? null));
   }
 
@@ -579,6 +588,13 @@ function toOutcome(state: RowState, raw: string | null): RowOutcome {
     default:
       return { state: 'unknown' };
   }
+}
+
+/** `BITFIELD_RO` arguments reading the 4-bit state of each line. */
+function bitfieldGets(lines: number[]): (string | number)[] {
+  const args: (string | number)[] = [];
+  for (const line of lines) args.push('GET', 'u4', `#${line}`);
+  return args;
 }
 
 function parseRecord(raw: Record<string, string>): ImportRecord {
