@@ -619,8 +619,14 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
    * retry the move without a pause, for ever, while closing (`retryIfFailed`), and starve the
    * event loop. An abandoned job stays active until its lock expires; its checkpoints and the
    * ledger make the next run of it safe.
+   *
+   * Its timers stop too: BullMQ stops them at the end of its close, after the in-flight jobs, which a Redis that is
+   * gone never lets end; the lock renewal re-arms itself every `lockDuration / 4` until then, and kept the process
+   * of a worker whose Redis was killed running after its shutdown (2 runs in 10).
    */
   abandonRedis(): Promise<void> {
+    void this.lockManager.close();
+    (this as unknown as { stalledCheckStopper?: () => void }).stalledCheckStopper?.();
     return this.connection.close(true);
   }
 }
