@@ -15,14 +15,9 @@ describe('a worker that lost the lock of a row it finished', () => {
       const sandbox = await testSandbox({ limits: false, latencyMs: 1_000 });
       const prefix = uniquePrefix('lost');
       const queue = new Queue(leadQueueName('default'), { connection: redis, prefix });
-      const started = (what: string) =>
-        eventually(
-          async () => {
-            const active = await queue.getActive();
-            return active.length ? active[0] : undefined;
-          },
-          { what },
-        );
+      /** The active job other than `not`: the lost row's job stays active, without its lock, until a stalled check. */
+      const started = (what: string, not?: string) =>
+        eventually(async () => (await queue.getActive()).find((j) => j.id !== not), { what });
       // Locks long enough not to be renewed while a row runs, and no stalled check that would take the job back
       // and run it again here: BullMQ learns of the lost lock only when it moves the job.
       const worker = spawnWorker(workerEnv(redisServer.url, prefix, sandbox.url), [
@@ -57,7 +52,7 @@ describe('a worker that lost the lock of a row it finished', () => {
           'imp-next',
           jobsFor('imp-next', [{ title: 'Deal 2', org: 'Org 2' }]),
         );
-        await started('the second row to start');
+        await started('the second row to start', lost.id);
         redisServer.process.kill('SIGSTOP');
         worker.proc.kill('SIGTERM');
         expect(await worker.exited).toBe(1);
