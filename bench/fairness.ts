@@ -34,6 +34,7 @@ import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { IMPORT_HEAD_START_TURNS } from '../src/queue/job-options.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
+import { importDone, until } from './lib/companies.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { ProcSampler } from './lib/proc-stats.js';
 import { benchRedis } from './lib/redis-stats.js';
@@ -110,16 +111,6 @@ interface PhaseResult {
   'worker CPU s': number;
 }
 
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, limitMs = 20 * 60_000) {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function phaseEnv(prefix: string): Record<string, string> {
   return {
     REDIS_URL: redisServer.url,
@@ -131,9 +122,6 @@ function phaseEnv(prefix: string): Record<string, string> {
     LOG_LEVEL: 'info',
   };
 }
-
-const finished = (r: ImportRecord | null) =>
-  r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
 
 /** One phase: the small import alone (`startAfter` undefined) or beside the big one. */
 async function phase(round: number, startAfter: number | undefined): Promise<PhaseResult> {
@@ -162,10 +150,15 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
       const big = importOf('big');
       const code = await big.exited;
       if (code !== 0) throw new Error(`the big import's producer exited ${code}:\n${big.lines.join('\n')}`);
-      bigBefore = await until(async () => {
-        const r = await ledger.getImport('imp-big');
-        return r && r.created >= startAfter ? r.created : undefined;
-      }, `the big import to create ${startAfter} leads`);
+      bigBefore = await until(
+        async () => {
+          const r = await ledger.getImport('imp-big');
+          return r && r.created >= startAfter ? r.created : undefined;
+        },
+        `the big import to create ${startAfter} leads`,
+        20 * 60_000,
+        100,
+      );
     }
     const startedAt = performance.now();
     importOf('small');
@@ -174,10 +167,11 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
       small = await until(
         async () => {
           const r = await ledger.getImport('imp-small');
-          return finished(r) ? r! : undefined;
+          return importDone(r) ? r! : undefined;
         },
         'the small import',
         timeoutMs,
+        100,
       );
     } catch (err) {
       if (startAfter === undefined) throw err;

@@ -31,10 +31,11 @@ import { Queue } from 'bullmq';
 import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
-import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
+import { ImportLedger } from '../src/queue/ledger.js';
 import { connectionTag, DLQ_QUEUE, deadLetterPrefix, keyScope, keysFor } from '../src/queue/names.js';
 import { startRedisCluster } from '../test/cluster/redis-cluster.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
+import { importDone, until, writeConnectionsFile } from './lib/companies.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { ProcSampler } from './lib/proc-stats.js';
 import { benchRedis } from './lib/redis-stats.js';
@@ -118,15 +119,14 @@ const files = {
   b: await writeLeadsCsv({ path: join(dir, 'b.csv'), rows: otherRows, seed: seed + 1 }),
   c: await writeLeadsCsv({ path: join(dir, 'c.csv'), rows: otherRows, seed: seed + 2 }),
 };
-const connectionsFile = join(dir, 'connections.yaml');
-writeFileSync(
-  connectionsFile,
-  `connections:\n${(['a', 'b', 'c'] as const)
-    .map(
-      (n) =>
-        `  ${n}:\n    base_url: ${sandboxes[n].url}\n    api_token_file: ${n}.token\n    plan: ${n === 'a' ? 'growth' : 'lite'}\n    timeout_ms: 5000\n`,
-    )
-    .join('')}`,
+const connectionsFile = writeConnectionsFile(
+  dir,
+  (['a', 'b', 'c'] as const).map((n) => ({
+    name: n,
+    url: sandboxes[n].url,
+    plan: n === 'a' ? 'growth' : 'lite',
+  })),
+  5000,
 );
 const writeToken = (name: string, token: string) => writeFileSync(join(dir, `${name}.token`), `${token}\n`);
 const control = async (sandbox: SandboxProcess, path: string, body?: unknown) => {
@@ -155,20 +155,6 @@ interface PhaseResult {
   'worker CPU s': number;
   'DLQ entries': number;
 }
-
-/** Waits until `check` gives a value, polling; throws with `what` after `timeoutMs`. */
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20 * 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const done = (r: ImportRecord | null) =>
-  r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
 
 async function phase(round: number, withOthers: boolean): Promise<PhaseResult> {
   const prefix = await freshPrefix(`bench-iso-${round}-${withOthers ? 'abc' : 'a'}-${Date.now()}`);
@@ -241,7 +227,8 @@ async function phase(round: number, withOthers: boolean): Promise<PhaseResult> {
         'A to get going',
       ).then(async () => {
         const [b, c] = await Promise.all([ledger.getImport('imp-b'), ledger.getImport('imp-c')]);
-        if (done(b) || done(c)) throw new Error('B or C finished before their trouble: give them more rows');
+        if (importDone(b) || importDone(c))
+          throw new Error('B or C finished before their trouble: give them more rows');
         await control(sandboxes.b, '/_sandbox/exhaust-budget');
         spentAt = at();
         await control(sandboxes.c, '/_sandbox/api-token', { apiToken: 'token-c-2' });
@@ -250,7 +237,7 @@ async function phase(round: number, withOthers: boolean): Promise<PhaseResult> {
     }
     const recordA = await until(async () => {
       const r = await ledger.getImport('imp-a');
-      return done(r) ? r! : undefined;
+      return importDone(r) ? r! : undefined;
     }, "A's import");
     const aSeconds = (performance.now() - startedAt) / 1000;
     sampler.sample();
@@ -285,7 +272,7 @@ async function phase(round: number, withOthers: boolean): Promise<PhaseResult> {
         (['imp-b', 'imp-c'] as const).map((id) =>
           until(async () => {
             const r = await ledger.getImport(id);
-            return done(r) ? r! : undefined;
+            return importDone(r) ? r! : undefined;
           }, id),
         ),
       );

@@ -30,6 +30,7 @@ import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
 import { DLQ_QUEUE, deadLetterPrefix } from '../src/queue/names.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
+import { importDone, until, writeConnectionsFile } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
 import { admittedAt, pacingBreakdown } from './lib/pacing.js';
 import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
@@ -68,19 +69,6 @@ const sandboxes = new Map<string, SandboxProcess>();
 const producers: CliProcess[] = [];
 let worker: CliProcess | undefined;
 
-/** Waits until `check` gives a value, polling; throws with `what` after `timeoutMs`. */
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20 * 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-const done = (r: ImportRecord | null) =>
-  r !== null && (r.state === 'completed' || (r.state === 'enqueued' && r.pending === 0));
-
 try {
   console.error(
     `${companies} companies on ${plan} (${limitPer2s} requests / 2 s each), ${rows} rows each; ` +
@@ -112,15 +100,10 @@ try {
   for (const [i, name] of names.entries()) {
     files.set(name, await writeLeadsCsv({ path: join(dir, `${name}.csv`), rows, seed: seed + 100 + i }));
   }
-  const connectionsFile = join(dir, 'connections.yaml');
-  writeFileSync(
-    connectionsFile,
-    `connections:\n${names
-      .map(
-        (n) =>
-          `  ${n}:\n    base_url: ${sandboxes.get(n)!.url}\n    api_token_file: ${n}.token\n    plan: ${plan}\n    timeout_ms: 10000\n`,
-      )
-      .join('')}`,
+  const connectionsFile = writeConnectionsFile(
+    dir,
+    names.map((n) => ({ name: n, url: sandboxes.get(n)!.url, plan })),
+    10_000,
   );
   const prefix = `bench-many-${Date.now()}`;
   const env = {
@@ -160,7 +143,7 @@ try {
       for (const name of names) {
         if (records.has(name)) continue;
         const r = await ledger.getImport(`imp-${name}`);
-        if (done(r)) {
+        if (importDone(r)) {
           records.set(name, r!);
           seconds.set(name, (performance.now() - startedAt) / 1000);
         }
@@ -174,6 +157,7 @@ try {
     },
     'every import',
     30 * 60_000,
+    250,
   );
   const allSeconds = (performance.now() - startedAt) / 1000;
   sampler.sample();

@@ -398,11 +398,6 @@ export const command: Command = {
     logger.info('Worker stopped');
     logger.flush();
     // Rows left in flight (Redis gone) are not lost, but a supervisor should know the stop was not clean.
-    const code = closed?.handedBack === false ? ExitCode.Failure : ExitCode.Ok;
-    // The shutdown is complete: a handle a dropped Redis connection leaves behind (a reconnect or a socket that
-    // never closes; seen 1 run in 3 with Redis killed) must not keep the process running. Unref'd, so a clean
-    // stop still ends by itself.
-    setTimeout(() => process.exit(code), 2000).unref();
-    return code;
+    return closed?.handedBack === false ? ExitCode.Failure : ExitCode.Ok;
   },
 };

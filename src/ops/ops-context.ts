@@ -112,12 +112,20 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     }
     return queue;
   };
-  const leadQueue = leadQueueOf(DEFAULT_CONNECTION);
-  const deadLetterQueue = new Queue<DeadLetterJobData>(DLQ_QUEUE, {
-    connection: redis,
-    prefix: deadLetterPrefix(prefix, scope.cluster),
-  });
-  deadLetterQueue.on('error', () => {});
+  // Queues open on first use: BullMQ starts each (asks Redis its version) in the background, and a start a command
+  // never waited for, failing once the command has dropped Redis, was thrown with no one to catch it (an unhandled
+  // 'Connection is closed.' from status or report on a Redis Cluster, whose node connections open lazily).
+  let deadLetterQueue: Queue<DeadLetterJobData> | undefined;
+  const deadLetterQueueOnce = () => {
+    if (!deadLetterQueue) {
+      deadLetterQueue = new Queue<DeadLetterJobData>(DLQ_QUEUE, {
+        connection: redis,
+        prefix: deadLetterPrefix(prefix, scope.cluster),
+      });
+      deadLetterQueue.on('error', () => {});
+    }
+    return deadLetterQueue;
+  };
   const connectionLimits = options.connectionLimits ?? new Map([[DEFAULT_CONNECTION, options.limits]]);
   let closing: Promise<void> | undefined;
   return {
@@ -125,19 +133,22 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     prefix,
     keys: keysFor(prefix, scope),
     ledger: new ImportLedger(redis, prefix),
-    leadQueue,
+    get leadQueue() {
+      return leadQueueOf(DEFAULT_CONNECTION);
+    },
     connections: [...connectionLimits.keys()],
     leadQueueOf,
-    deadLetterQueue,
+    get deadLetterQueue() {
+      return deadLetterQueueOnce();
+    },
     limits: options.limits,
     limitsOf: (connection) => connectionLimits.get(connection) ?? options.limits,
     readBudget: options.readBudget ?? (async () => null),
     close() {
       closing ??= (async () => {
-        const results = await Promise.allSettled([
-          ...[...leadQueues.values()].map((q) => q.close()),
-          deadLetterQueue.close(),
-        ]);
+        const results = await Promise.allSettled(
+          [...leadQueues.values(), ...(deadLetterQueue ? [deadLetterQueue] : [])].map((q) => q.close()),
+        );
         if (options.ownsRedis) redis.disconnect();
         const failed = results.find((r) => r.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;

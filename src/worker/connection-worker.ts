@@ -173,7 +173,9 @@ export class ConnectionWorker {
   /**
    * Rows whose processing ended but whose job BullMQ has not yet moved (completed, failed, retried): with Redis
    * gone, such a row is as stranded as one still running. A row that asked to be re-queued (`RateLimitError`) or
-   * delayed itself is not counted: BullMQ's move of it is not observable.
+   * delayed itself is not counted. A row leaves it when BullMQ is done with its job, moved or not
+   * ({@link LeadBullWorker.onJobDone}): a job whose lock was lost is never moved by this process, and kept here it
+   * would count as stranded at every later shutdown.
    */
   private readonly awaitingMove = new Set<string>();
   /** BullMQ's own blocking connection, so a shutdown that Redis does not answer can drop it too. */
@@ -262,10 +264,7 @@ export class ConnectionWorker {
       },
     );
     this.worker.on('error', (err) => this.logger.error({ err }, 'Worker error'));
-    this.worker.on('completed', (job) => this.awaitingMove.delete(job.id ?? ''));
-    this.worker.on('failed', (job) => {
-      if (job?.id) this.awaitingMove.delete(job.id);
-    });
+    this.worker.onJobDone = (jobId) => this.awaitingMove.delete(jobId);
     // Row leases live and die with the job locks: renewed when BullMQ renews them, lost with them.
     this.worker.on('locksRenewed', ({ jobIds }) => {
       shared.leases
@@ -623,13 +622,35 @@ export class ConnectionWorker {
 /** BullMQ's Worker, able to let go of Redis at once when a shutdown runs out of time. */
 export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
   /**
+   * Called once BullMQ is done with a job it took: moved (completed, failed, retried), or given up, with no
+   * 'completed' or 'failed' event, because its lock was lost (another worker has the row) or Redis was let go.
+   */
+  onJobDone: (jobId: string) => void = () => {};
+
+  override async processJob(
+    ...args: Parameters<Worker<LeadJobData, LeadJobResult>['processJob']>
+  ): ReturnType<Worker<LeadJobData, LeadJobResult>['processJob']> {
+    try {
+      return await super.processJob(...args);
+    } finally {
+      this.onJobDone(args[0].id ?? '');
+    }
+  }
+
+  /**
    * Marks the worker's connection closed (ours is shared, so it stays open until we drop it) so
    * that jobs ending from now on are not moved in Redis: on a dropped connection BullMQ 5.81 would
    * retry the move without a pause, for ever, while closing (`retryIfFailed`), and starve the
    * event loop. An abandoned job stays active until its lock expires; its checkpoints and the
    * ledger make the next run of it safe.
+   *
+   * Its timers stop too: BullMQ stops them at the end of its close, after the in-flight jobs, which a Redis that is
+   * gone never lets end; the lock renewal re-arms itself every `lockDuration / 4` until then, and kept the process
+   * of a worker whose Redis was killed running after its shutdown (2 runs in 10).
    */
   abandonRedis(): Promise<void> {
+    void this.lockManager.close();
+    (this as unknown as { stalledCheckStopper?: () => void }).stalledCheckStopper?.();
     return this.connection.close(true);
   }
 }

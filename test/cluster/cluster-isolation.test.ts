@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import calculateSlot from 'cluster-key-slot';
@@ -14,19 +13,17 @@ import {
   leadQueueName,
   queuePrefix,
 } from '../../src/queue/names.js';
-import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { readBudget } from '../../src/worker/budget-reader.js';
 import { describeControl, readControl } from '../../src/worker/control.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { expectEachHoldsItsOwn, rowsOf, startThreeCompanies } from '../helpers/three-companies.js';
 import {
   enqueueImport,
   eventually,
   FAST_WORKER_FLAGS,
   finished,
   jobsFor,
-  type RowSpec,
   spawnWorker,
-  testSandbox,
 } from '../worker/helpers.js';
 import { type RedisClusterNodes, startRedisCluster } from './redis-cluster.js';
 
@@ -45,28 +42,6 @@ afterAll(async () => {
 });
 
 const NAMES = ['a', 'b', 'c'] as const;
-
-function rowsOf(tag: string, count: number): RowSpec[] {
-  return Array.from({ length: count }, (_, i) => {
-    const p = i % 15;
-    return {
-      title: `${tag} deal ${i}`,
-      org: `${tag} company ${p % 5}`,
-      person: { name: `${tag} person ${p}`, email: `person${p}@${tag}.example` },
-    };
-  });
-}
-
-function onlyItsOwn(sandbox: RunningSandbox, importId: string, tag: string) {
-  const data = sandbox.export();
-  return {
-    leads: data.leads.length,
-    foreignLeads: data.leads.filter((l) => l.origin_id !== importId || !l.title.startsWith(`${tag} `)).length,
-    foreignPersons: data.persons.filter((p) => !p.emails.every((e) => e.value.endsWith(`@${tag}.example`)))
-      .length,
-    foreignOrganizations: data.organizations.filter((o) => !o.name.startsWith(`${tag} `)).length,
-  };
-}
 
 /** The port of each master, by the slot ranges the cluster reports. */
 async function masterBySlot(): Promise<(slot: number) => number> {
@@ -107,26 +82,8 @@ async function tagsByMaster(prefix: string): Promise<Map<number, Set<string>>> {
 
 describe('three companies on a three-master Redis Cluster', () => {
   it('keeps each company in its own slot on its own master, and a spent budget and a revoked token to their own company (the isolation test on a cluster)', async () => {
-    const [a, b, c] = await Promise.all([
-      testSandbox({
-        plan: 'growth',
-        companyId: 1001,
-        apiToken: 'token-a',
-        latencyMs: 20,
-        latencyJitterMs: 20,
-      }),
-      testSandbox({ plan: 'lite', companyId: 1002, apiToken: 'token-b' }),
-      testSandbox({ plan: 'lite', companyId: 1003, apiToken: 'token-c' }),
-    ]);
-    const dir = mkdtempSync(join(tmpdir(), 'lpi-cluster-isolation-'));
-    for (const n of NAMES) writeFileSync(join(dir, `${n}.token`), `token-${n}\n`);
-    const entry = (name: string, sandbox: RunningSandbox, plan: string) =>
-      `  ${name}:\n    base_url: ${sandbox.url}\n    api_token_file: ${name}.token\n    plan: ${plan}\n    budget_reserve: 0\n    timeout_ms: 2000\n`;
-    const connectionsFile = join(dir, 'connections.yaml');
-    writeFileSync(
-      connectionsFile,
-      `connections:\n${entry('a', a, 'growth')}${entry('b', b, 'lite')}${entry('c', c, 'lite')}`,
-    );
+    const companies = await startThreeCompanies({ latencyMs: 20, latencyJitterMs: 20 });
+    const { b, c, dir, connectionsFile } = companies;
 
     const prefix = await prefixSpreadOverMasters();
     const ledger = new ImportLedger(redis, prefix);
@@ -182,23 +139,7 @@ describe('three companies on a three-master Redis Cluster', () => {
       expect(await finished(ledger, 'imp-c', 30_000)).toMatchObject({ created: 40, deadLettered: 0 });
       expect(await dlq.count()).toBe(0);
 
-      for (const [sandbox, id, tag, rows] of [
-        [a, 'imp-a', 'a', 80],
-        [b, 'imp-b', 'b', 40],
-        [c, 'imp-c', 'c', 40],
-      ] as const) {
-        expect(onlyItsOwn(sandbox, id, tag), tag).toEqual({
-          leads: rows,
-          foreignLeads: 0,
-          foreignPersons: 0,
-          foreignOrganizations: 0,
-        });
-        expect(sandbox.state(), tag).toMatchObject({
-          duplicateLeads: 0,
-          duplicatePersons: 0,
-          duplicateOrganizations: 0,
-        });
-      }
+      expectEachHoldsItsOwn(companies, { a: 80, b: 40, c: 40 });
       expect(await worker.stop()).toBe(0);
       expect(worker.lines.filter((l) => /CROSSSLOT|MOVED|"level":50/.test(l))).toEqual([]);
       const [ma, mb] = await Promise.all(['a', 'b'].map((n) => readMetrics(redis, prefix, n)));

@@ -1,81 +1,23 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { readMetrics } from '../../src/metrics/recorder.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../../src/queue/names.js';
-import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { readBudget } from '../../src/worker/budget-reader.js';
 import { describeControl, readControl } from '../../src/worker/control.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import {
-  enqueueImport,
-  eventually,
-  FAST_WORKER_FLAGS,
-  finished,
-  jobsFor,
-  type RowSpec,
-  spawnWorker,
-  testSandbox,
-} from './helpers.js';
+import { expectEachHoldsItsOwn, rowsOf, startThreeCompanies } from '../helpers/three-companies.js';
+import { enqueueImport, eventually, FAST_WORKER_FLAGS, finished, jobsFor, spawnWorker } from './helpers.js';
 
 const redis = testRedis();
-
-/** `count` rows sharing a few organizations and persons, all of them this company's (tagged). */
-function rowsOf(tag: string, count: number): RowSpec[] {
-  return Array.from({ length: count }, (_, i) => {
-    const p = i % 15;
-    return {
-      title: `${tag} deal ${i}`,
-      org: `${tag} company ${p % 5}`,
-      person: { name: `${tag} person ${p}`, email: `person${p}@${tag}.example` },
-    };
-  });
-}
-
-/** Every lead, person and organization in the sandbox belongs to this import (its origin id, its tag). */
-function onlyItsOwn(sandbox: RunningSandbox, importId: string, tag: string) {
-  const data = sandbox.export();
-  return {
-    leads: data.leads.length,
-    foreignLeads: data.leads.filter((l) => l.origin_id !== importId || !l.title.startsWith(`${tag} `)).length,
-    foreignPersons: data.persons.filter((p) => !p.emails.every((e) => e.value.endsWith(`@${tag}.example`)))
-      .length,
-    foreignOrganizations: data.organizations.filter((o) => !o.name.startsWith(`${tag} `)).length,
-  };
-}
 
 describe('one worker process serving three companies', () => {
   it('keeps a spent budget and a revoked token to their own company: A finishes, B waits for its new day, C blocks until its token file is fixed and SIGHUP, and no lead lands in another company', async () => {
     // A: Growth with latency. B: its daily budget runs out mid-import. C: its token is revoked mid-import.
-    const [a, b, c] = await Promise.all([
-      testSandbox({
-        plan: 'growth',
-        companyId: 1001,
-        apiToken: 'token-a',
-        latencyMs: 40,
-        latencyJitterMs: 40,
-      }),
-      testSandbox({ plan: 'lite', companyId: 1002, apiToken: 'token-b' }),
-      testSandbox({ plan: 'lite', companyId: 1003, apiToken: 'token-c' }),
-    ]);
-    const dir = mkdtempSync(join(tmpdir(), 'lpi-isolation-'));
-    for (const [name, token] of [
-      ['a', 'token-a'],
-      ['b', 'token-b'],
-      ['c', 'token-c'],
-    ]) {
-      writeFileSync(join(dir, `${name}.token`), `${token}\n`);
-    }
-    const entry = (name: string, sandbox: RunningSandbox, plan: string) =>
-      `  ${name}:\n    base_url: ${sandbox.url}\n    api_token_file: ${name}.token\n    plan: ${plan}\n    budget_reserve: 0\n    timeout_ms: 2000\n`;
-    const connectionsFile = join(dir, 'connections.yaml');
-    writeFileSync(
-      connectionsFile,
-      `connections:\n${entry('a', a, 'growth')}${entry('b', b, 'lite')}${entry('c', c, 'lite')}`,
-    );
+    const companies = await startThreeCompanies({ latencyMs: 40, latencyJitterMs: 40 });
+    const { b, c, dir, connectionsFile } = companies;
 
     const prefix = uniquePrefix('iso');
     const ledger = new ImportLedger(redis, prefix);
@@ -159,23 +101,7 @@ describe('one worker process serving three companies', () => {
       expect(await dlq.count()).toBe(0);
 
       // No lead (person, organization) landed in another company, none twice.
-      for (const [sandbox, id, tag, rows] of [
-        [a, 'imp-a', 'a', 150],
-        [b, 'imp-b', 'b', 60],
-        [c, 'imp-c', 'c', 60],
-      ] as const) {
-        expect(onlyItsOwn(sandbox, id, tag), tag).toEqual({
-          leads: rows,
-          foreignLeads: 0,
-          foreignPersons: 0,
-          foreignOrganizations: 0,
-        });
-        expect(sandbox.state(), tag).toMatchObject({
-          duplicateLeads: 0,
-          duplicatePersons: 0,
-          duplicateOrganizations: 0,
-        });
-      }
+      expectEachHoldsItsOwn(companies, { a: 150, b: 60, c: 60 });
       // Each company's counters are its own: B's daily 429 and C's 401s are not A's.
       expect(await worker.stop()).toBe(0);
       const [ma, mb, mc] = (await Promise.all(['a', 'b', 'c'].map((n) => readMetrics(redis, prefix, n)))) as [
