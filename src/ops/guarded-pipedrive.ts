@@ -7,7 +7,7 @@ import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/clien
 import { isRateLimitError } from '../pipedrive/errors.js';
 import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { parseResetUtc } from '../worker/budget-day.js';
-import { BudgetGovernor } from '../worker/budget-governor.js';
+import { BudgetGovernor, recordUnadmittedCall } from '../worker/budget-governor.js';
 import {
   type CallLimiter,
   callLimiterId,
@@ -72,18 +72,6 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
   });
   let limiter: CallLimiter | undefined;
   try {
-    // Also proves the token works before anything is deleted, and names the company's budget. It runs before
-    // the limiter exists, so a burst 429 (workers busy on the same token) is waited out here.
-    const me = await afterBursts(() => api.getCurrentUser());
-    const governor = new BudgetGovernor({
-      redis: options.redis,
-      prefix: options.prefix,
-      companyKey: `c${me.company_id}`,
-      connection: options.connection ?? DEFAULT_CONNECTION,
-      dailyTokens: options.dailyTokens,
-      reserve: options.budgetReserve ?? 0.1,
-      resetOffsetMs: parseResetUtc(options.budgetResetUtc ?? '00:00'),
-    });
     limiter =
       options.rateLimit === false
         ? unlimitedCallLimiter()
@@ -96,6 +84,20 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
             prefix: options.prefix,
             connection: options.connection ?? DEFAULT_CONNECTION,
           });
+    // Also proves the token works before anything is deleted, and names the company's budget. It goes out
+    // before any admission (the budget is named by its answer), so a burst 429 (workers busy on the same
+    // token) is waited out here, and the call is then counted in the token's window.
+    const me = await afterBursts(() => api.getCurrentUser());
+    await recordUnadmittedCall(options.redis, limiter.windowFor('call'));
+    const governor = new BudgetGovernor({
+      redis: options.redis,
+      prefix: options.prefix,
+      companyKey: `c${me.company_id}`,
+      connection: options.connection ?? DEFAULT_CONNECTION,
+      dailyTokens: options.dailyTokens,
+      reserve: options.budgetReserve ?? 0.1,
+      resetOffsetMs: parseResetUtc(options.budgetResetUtc ?? '00:00'),
+    });
     const gateway = new PipedriveGateway({
       governor,
       limiter,

@@ -106,6 +106,37 @@ end
 return cur
 `;
 
+/**
+ * Puts a call that was sent without an admission into the token's calls window, at Redis' clock now (after
+ * its answer, so never earlier than it arrived: the window only errs on the safe side). For the call that
+ * identifies the company, which must be answered before the company's budget can be named.
+ * KEYS: calls window. ARGV: member.
+ */
+const RECORD_LUA = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 4000 then redis.call('PEXPIRE', KEYS[1], 4000) end
+return now
+`;
+
+/**
+ * Counts a call that was answered without an admission (the start-up `GET /users/me` of a worker or an
+ * operator command) in the token's burst window, so the admissions right after it leave room for it: three
+ * workers starting together otherwise sent 3 calls more than the window holds in their first 2 s.
+ */
+export async function recordUnadmittedCall(redis: Redis, window: WindowCheck | undefined): Promise<void> {
+  if (!window?.callsCap) return;
+  if (!('budgetRecordCall' in redis))
+    redis.defineCommand('budgetRecordCall', { numberOfKeys: 1, lua: RECORD_LUA });
+  await (
+    redis as Redis & { budgetRecordCall(key: string, member: string): Promise<number> }
+  ).budgetRecordCall(
+    window.callsKey,
+    window.member ?? `unadmitted-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+  );
+}
+
 type GovernorRedis = Redis & {
   budgetAdmit(
     budget: string,

@@ -22,7 +22,7 @@ import { leadQueueName, queuePrefix, rememberImportConnection } from '../queue/n
 import { RedisEpoch } from '../queue/redis-epoch.js';
 import { AdoptionBook } from './adoption-book.js';
 import { parseResetUtc } from './budget-day.js';
-import { BudgetGovernor } from './budget-governor.js';
+import { BudgetGovernor, recordUnadmittedCall } from './budget-governor.js';
 import { publishBudget } from './budget-reader.js';
 import { CacheWarmer } from './cache-warmer.js';
 import {
@@ -415,7 +415,22 @@ export class ConnectionWorker {
     const edgeBlockBackoffMs = tuning.edgeBlockBackoffMs ?? 60_000;
     const dailyTokens = connection.dailyTokens ?? dailyTokenBudget(plan, 1);
     const reserve = connection.budgetReserve ?? 0.1;
+    const limiter =
+      tuning.rateLimit === false
+        ? unlimitedCallLimiter()
+        : await createCallLimiter({
+            redis,
+            id: callLimiterId(prefix, connection.pipedrive),
+            burstLimit: burstLimitPer2s(plan, auth),
+            margin: tuning.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
+            prefix,
+            connection: connection.name,
+            onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
+          });
+    this.limiter = limiter;
     const companyKey = await this.identify();
+    // The call that named the company went out before any admission: it counts in the token's window.
+    await recordUnadmittedCall(redis, limiter.windowFor('call'));
     const governor = new BudgetGovernor({
       redis,
       prefix,
@@ -432,19 +447,6 @@ export class ConnectionWorker {
       { companyKey, dailyTokens, reserve, resetUtc: connection.budgetResetUtc ?? '00:00' },
       connection.name,
     );
-    const limiter =
-      tuning.rateLimit === false
-        ? unlimitedCallLimiter()
-        : await createCallLimiter({
-            redis,
-            id: callLimiterId(prefix, connection.pipedrive),
-            burstLimit: burstLimitPer2s(plan, auth),
-            margin: tuning.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
-            prefix,
-            connection: connection.name,
-            onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
-          });
-    this.limiter = limiter;
     if (signal.aborted) throw signal.reason;
     const api = this.api;
     const gateway = new PipedriveGateway({ governor, limiter, retry, edgeBlockBackoffMs });
