@@ -127,12 +127,18 @@ try {
   const startedAtEpoch = Date.now();
   /** When each producer exited: its rows all enqueued, so from then on the worker has all its work. */
   const enqueuedAt = new Map<string, number>();
+  let producerFailed: string | undefined;
   for (const name of names) {
     const producer = spawnCli(
       ['import', files.get(name)!.path, '--connection', name, '--import-id', `imp-${name}`, '--json'],
       { name: `import ${name}`, env },
     );
-    void producer.exited.then(() => enqueuedAt.set(name, Date.now()));
+    void producer.exited.then((code) => {
+      enqueuedAt.set(name, Date.now());
+      // A producer that failed (on a loaded machine a `tsx` start can) leaves its import never enqueued.
+      if (code !== 0)
+        producerFailed ??= `${producer.name} exited with ${code}: ${producer.lines.slice(-5).join(' | ')}`;
+    });
     producers.push(producer);
   }
   const seconds = new Map<string, number>();
@@ -140,6 +146,7 @@ try {
   let lastLog = 0;
   await until(
     async () => {
+      if (producerFailed) throw new Error(producerFailed);
       for (const name of names) {
         if (records.has(name)) continue;
         const r = await ledger.getImport(`imp-${name}`);

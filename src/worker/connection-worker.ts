@@ -241,14 +241,17 @@ export class ConnectionWorker {
     };
     this.api = tuning.createClient ? tuning.createClient(clientOptions) : new PipedriveClient(clientOptions);
 
+    // Served from now on: its share of the rows to take counts it ({@link ConcurrencyPermits.rowsToTake}).
+    shared.permits.cap(connection.name, Number.POSITIVE_INFINITY);
     this.worker = new LeadBullWorker(
       this.queueName,
       (job, token, signal) => this.process(job, token, signal),
       {
         connection: redis,
         prefix: this.bullPrefix,
-        // Up to the process's concurrency each; a row runs once it has one of the process's permits.
-        concurrency: shared.permits.total,
+        // The rows it can start soon (its permits and a few more), adjusted as permits move; a row runs once
+        // it has one of the process's permits.
+        concurrency: shared.permits.rowsToTake(connection.name),
         autorun: false,
         // BullMQ honours `queue.rateLimit(ms)` only when a limiter is set; this one never limits by itself
         // (spacing is the call limiter's and the admission's job), it only lets 429 pauses and budget waits
@@ -322,6 +325,8 @@ export class ConnectionWorker {
         // Stopped while the row waited for its turn: it goes back to the queue untouched, no attempt spent.
         moves = false;
         throw Worker.RateLimitError();
+      } finally {
+        this.takeRows();
       }
       try {
         return await processor(job, token, signal);
@@ -335,11 +340,24 @@ export class ConnectionWorker {
         throw err;
       } finally {
         release();
+        this.takeRows();
       }
     } finally {
       this.inFlight--;
       if (moves) this.awaitingMove.add(jobId);
     }
+  }
+
+  /**
+   * Sets how many rows the connection's BullMQ worker takes: the permits it holds plus a few waiting, within
+   * the connection's cap ({@link ConcurrencyPermits.rowsToTake}). The cap follows the connection's limiter:
+   * what its burst window admits in 2 s (a 429 streak lowers it, a header raises it).
+   */
+  private takeRows(): void {
+    const { permits } = this.shared;
+    const calls = this.limiter?.callsPerWindow ?? Number.POSITIVE_INFINITY;
+    permits.cap(this.name, calls === Number.POSITIVE_INFINITY ? calls : Math.max(1, calls));
+    this.worker.concurrency = permits.rowsToTake(this.name);
   }
 
   /** `GET /v1/users/me` through the gateway, forced past the budget (2 tokens). */
@@ -561,6 +579,7 @@ export class ConnectionWorker {
         : `Worker ${shared.workerId} processing ${this.queueName} for connection ${connection.name} (company ${companyKey}, concurrency ${concurrency} shared, ${plan} plan, ${rate})`,
     );
     this.running = true;
+    this.takeRows();
     void this.worker
       .run()
       .catch((err: unknown) => this.logger.error({ err }, 'Worker stopped with an error'));
@@ -597,6 +616,7 @@ export class ConnectionWorker {
       clearTimeout(abortTimer);
       this.shutdown.abort(new Error('Worker is shutting down'));
       const stranded = drained ? 0 : this.inFlight + this.awaitingMove.size;
+      this.shared.permits.forget(this.name);
       await steps.run('startup', () => this.ready.catch(() => {}));
       this.gate?.stop();
       await steps.run('rate limiter', () => this.limiter?.close());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyPermits, type ReleasePermit } from '../../src/worker/concurrency-permits.js';
+import { ConcurrencyPermits, type ReleasePermit, ROWS_AHEAD } from '../../src/worker/concurrency-permits.js';
 
 /** Records the order in which rows of each connection get their permits. */
 function recorder(permits: ConcurrencyPermits) {
@@ -101,5 +101,62 @@ describe('ConcurrencyPermits: the process concurrency shared by its connections'
     await next;
     expect(order).toEqual(['a', 'c']);
     await expect(permits.acquire('d', stop.signal)).rejects.toThrow('stopping');
+  });
+  it('holds a connection to its cap whatever is free, gives what it cannot take to others, and lets it take more once the cap is raised', async () => {
+    const permits = new ConcurrencyPermits(5);
+    const { order, held, ask } = recorder(permits);
+    // A rate-limited company whose window admits 2 calls per 2 s: a third row would only wait in its limiter.
+    permits.cap('limited', 2);
+    for (let i = 0; i < 4; i++) void ask('limited');
+    await settle();
+    expect(permits.heldBy('limited')).toBe(2);
+    expect(permits.waitingFor('limited')).toBe(2);
+    // The permits it may not take stay free for a company whose rows come later.
+    await Promise.all([ask('late'), ask('late'), ask('late')]);
+    expect(permits.heldBy('late')).toBe(3);
+    const late = ask('late');
+    await settle();
+    expect(permits.waitingFor('late')).toBe(1);
+
+    // A permit of the limited company comes back: it goes to limited's waiting row (the fewest held).
+    held.shift()!();
+    await settle();
+    expect(order.slice(5)).toEqual(['limited']);
+    // A permit of late's comes back: limited holds fewer but is at its cap, so late's row takes it.
+    held.splice(2, 1)[0]!();
+    await late;
+    expect(permits.heldBy('limited')).toBe(2);
+    expect(permits.waitingFor('limited')).toBe(1);
+
+    // Its window grows (a header said so): its waiting row takes the next permit given back, another's too.
+    permits.cap('limited', 3);
+    held.splice(1, 1)[0]!();
+    await settle();
+    expect(permits.heldBy('limited')).toBe(3);
+    expect(permits.waitingFor('limited')).toBe(0);
+    expect(() => permits.cap('limited', 0)).toThrow(RangeError);
+  });
+
+  it('tells each BullMQ worker to take its permits and a share more, not every row the process could run', async () => {
+    const permits = new ConcurrencyPermits(200);
+    // One connection served: it takes as many as it may run, as before.
+    permits.cap('alone', Number.POSITIVE_INFINITY);
+    expect(permits.rowsToTake('alone')).toBe(200);
+    permits.forget('alone');
+    // Ten served: each takes its permits plus a tenth of them, within its cap.
+    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    for (const name of names) permits.cap(name, name === 'c9' ? 30 : Number.POSITIVE_INFINITY);
+    expect(permits.rowsToTake('c0')).toBe(20);
+    const releases = await Promise.all(Array.from({ length: 15 }, () => permits.acquire('c0')));
+    expect(permits.rowsToTake('c0')).toBe(35);
+    await Promise.all(Array.from({ length: 25 }, () => permits.acquire('c9')));
+    expect(permits.heldBy('c9')).toBe(25);
+    expect(permits.rowsToTake('c9')).toBe(30);
+    for (const release of releases) release();
+    expect(permits.rowsToTake('c0')).toBe(20);
+    // Never fewer than a few ahead, however many connections share the permits.
+    const small = new ConcurrencyPermits(8);
+    for (const name of names) small.cap(name, Number.POSITIVE_INFINITY);
+    expect(small.rowsToTake('c0')).toBe(ROWS_AHEAD);
   });
 });
