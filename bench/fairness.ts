@@ -111,6 +111,23 @@ interface PhaseResult {
   'worker CPU s': number;
 }
 
+/** A phase's start: the sandbox reset, a worker on a fresh prefix, and how to start its imports. */
+async function startPhase(prefix: string) {
+  await sandbox.reset();
+  const env = phaseEnv(prefix);
+  const worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
+  const producers: CliProcess[] = [];
+  const importOf = (which: keyof typeof files) => {
+    const p = spawnCli(['import', files[which].path, '--import-id', `imp-${which}`, '--json'], {
+      name: `import ${which}`,
+      env,
+    });
+    producers.push(p);
+    return p;
+  };
+  return { ledger: new ImportLedger(redis, prefix), worker, producers, importOf };
+}
+
 function phaseEnv(prefix: string): Record<string, string> {
   return {
     REDIS_URL: redisServer.url,
@@ -128,19 +145,7 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
   const name =
     startAfter === undefined ? 'small alone' : `small beside big (started at big's lead ${startAfter})`;
   const prefix = `bench-fair-${round}-${startAfter ?? 'alone'}-${Date.now()}`;
-  const ledger = new ImportLedger(redis, prefix);
-  await sandbox.reset();
-  const env = phaseEnv(prefix);
-  const worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
-  const producers: CliProcess[] = [];
-  const importOf = (which: 'small' | 'big') => {
-    const p = spawnCli(['import', files[which].path, '--import-id', `imp-${which}`, '--json'], {
-      name: `import ${which}`,
-      env,
-    });
-    producers.push(p);
-    return p;
-  };
+  const { ledger, worker, producers, importOf } = await startPhase(prefix);
   try {
     await worker.waitForLine(/processing lead-import/, 120_000);
     sampler.add(`worker ${round} ${startAfter ?? 'alone'}`, worker.pid);
@@ -222,19 +227,7 @@ interface LateBigResult {
 /** The first big import, then a second one of as many rows once the first has created `after` leads. */
 async function lateBigPhase(after: number): Promise<LateBigResult> {
   const prefix = `bench-fair-late-${Date.now()}`;
-  const ledger = new ImportLedger(redis, prefix);
-  await sandbox.reset();
-  const env = phaseEnv(prefix);
-  const worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
-  const producers: CliProcess[] = [];
-  const importOf = (which: 'big' | 'late') => {
-    const p = spawnCli(['import', files[which].path, '--import-id', `imp-${which}`, '--json'], {
-      name: `import ${which}`,
-      env,
-    });
-    producers.push(p);
-    return p;
-  };
+  const { ledger, worker, producers, importOf } = await startPhase(prefix);
   const created = async () => {
     const [first, late] = await Promise.all([ledger.getImport('imp-big'), ledger.getImport('imp-late')]);
     return { first: first?.created ?? 0, late: late?.created ?? 0 };
