@@ -203,7 +203,7 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     say(
       `\nSandbox: ${pipedrive.leads} leads (${pipedrive.notes} with a note), ${pipedrive.persons} persons, ${pipedrive.organizations} organizations; ` +
         `duplicates: ${pipedrive.duplicateLeads} leads, ${pipedrive.duplicatePersons} persons, ${pipedrive.duplicateOrganizations} organizations, ${pipedrive.duplicateNotes} notes; ` +
-        `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} requests answered 429.`,
+        `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} ${pipedrive.rateLimited === 1 ? 'request' : 'requests'} answered 429.`,
     );
     say(`Per-row report: ${reportPath}`);
     say(
