@@ -166,11 +166,19 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
       );
     }
     const startedAt = performance.now();
-    importOf('small');
+    const smallProducer = importOf('small');
+    // A producer that fails (under load: a start-up call timing out) must end the phase, not leave it
+    // waiting for an import that never exists.
+    let producerFailed: string | undefined;
+    void smallProducer.exited.then((code) => {
+      if (code !== 0)
+        producerFailed = `the small import's producer exited ${code}:\n${smallProducer.lines.join('\n')}`;
+    });
     let small: ImportRecord | null = null;
     try {
       small = await until(
         async () => {
+          if (producerFailed) throw new Error(producerFailed);
           const r = await ledger.getImport('imp-small');
           return importDone(r) ? r! : undefined;
         },
@@ -179,7 +187,7 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
         100,
       );
     } catch (err) {
-      if (startAfter === undefined) throw err;
+      if (startAfter === undefined || producerFailed) throw err;
       console.error(`  ${name}: not done after ${timeoutMs / 1000} s`);
     }
     const smallSeconds = small ? (performance.now() - startedAt) / 1000 : null;
