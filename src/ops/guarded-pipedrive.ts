@@ -18,9 +18,6 @@ import { DEFAULT_RETRY } from '../worker/options.js';
 import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
 import type { GuardedCall } from './revert.js';
 
-/** Burst 429s one call may meet before it fails. */
-export const MAX_RATE_LIMIT_RETRIES = MAX_BURST_RETRIES;
-
 export interface GuardedPipedriveOptions {
   redis: Redis;
   prefix: string;
@@ -59,7 +56,7 @@ export interface GuardedPipedrive {
  * The limiter id is the worker's: {@link callLimiterId}, from the limiter's own module.
  *
  * A burst 429 is not a failure of the call: the gateway has paused every caller for the time
- * Pipedrive asked, and the call is tried again (at most {@link MAX_RATE_LIMIT_RETRIES} times,
+ * Pipedrive asked, and the call is tried again (at most {@link MAX_BURST_RETRIES} times,
  * as a worker re-queues a row). A spent daily budget still ends the call (revert resumes later).
  */
 export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Promise<GuardedPipedrive> {
@@ -109,7 +106,7 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
         try {
           return await gateway.call(operation, { tokens: 0 }, fn);
         } catch (err) {
-          if (isRateLimitError(err) && err.scope !== 'daily' && attempt < MAX_RATE_LIMIT_RETRIES) continue;
+          if (isRateLimitError(err) && err.scope !== 'daily' && attempt < MAX_BURST_RETRIES) continue;
           throw err;
         }
       }
