@@ -30,12 +30,13 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
+import { writeConnectionsFile } from '../src/dev/connections-file.js';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { ImportLedger } from '../src/queue/ledger.js';
 import { connectionTag, DLQ_QUEUE, deadLetterPrefix, keyScope, keysFor } from '../src/queue/names.js';
 import { startRedisCluster } from '../test/cluster/redis-cluster.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
-import { importDone, until, writeConnectionsFile } from './lib/companies.js';
+import { importDone, until } from './lib/companies.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { ProcSampler } from './lib/proc-stats.js';
 import { benchRedis } from './lib/redis-stats.js';
@@ -126,7 +127,7 @@ const connectionsFile = writeConnectionsFile(
     url: sandboxes[n].url,
     plan: n === 'a' ? 'growth' : 'lite',
   })),
-  5000,
+  { timeout_ms: 5000 },
 );
 const writeToken = (name: string, token: string) => writeFileSync(join(dir, `${name}.token`), `${token}\n`);
 const control = async (sandbox: SandboxProcess, path: string, body?: unknown) => {

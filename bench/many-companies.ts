@@ -26,11 +26,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { burstLimitPer2s, PLANS, type Plan } from '../src/config/plans.js';
+import { writeConnectionsFile } from '../src/dev/connections-file.js';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
 import { DLQ_QUEUE, deadLetterPrefix } from '../src/queue/names.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
-import { importDone, until, writeConnectionsFile } from './lib/companies.js';
+import { importDone, until } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
 import { admittedAt, pacingBreakdown } from './lib/pacing.js';
 import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
@@ -103,7 +104,7 @@ try {
   const connectionsFile = writeConnectionsFile(
     dir,
     names.map((n) => ({ name: n, url: sandboxes.get(n)!.url, plan })),
-    10_000,
+    { timeout_ms: 10_000 },
   );
   const prefix = `bench-many-${Date.now()}`;
   const env = {

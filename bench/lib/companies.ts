@@ -1,39 +1,8 @@
 /**
  * What the benchmarks that run a worker for several companies or imports share (isolation, many-companies, fairness):
- * the connections file naming each company's sandbox, waiting for a condition, and when an import is done.
+ * waiting for a condition, and when an import is done (the connections file: `src/dev/connections-file.ts`).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ImportRecord } from '../../src/queue/ledger.js';
-
-export interface CompanyEntry {
-  name: string;
-  /** Its sandbox's base URL. */
-  url: string;
-  plan: string;
-}
-
-/**
- * Writes `connections.yaml` in `dir`: each company's sandbox, plan and timeout, its token read from `<name>.token`
- * in the same folder (written by the caller, and again to rotate it). Returns the file's path.
- */
-export function writeConnectionsFile(
-  dir: string,
-  companies: readonly CompanyEntry[],
-  timeoutMs: number,
-): string {
-  const file = join(dir, 'connections.yaml');
-  writeFileSync(
-    file,
-    `connections:\n${companies
-      .map(
-        (c) =>
-          `  ${c.name}:\n    base_url: ${c.url}\n    api_token_file: ${c.name}.token\n    plan: ${c.plan}\n    timeout_ms: ${timeoutMs}\n`,
-      )
-      .join('')}`,
-  );
-  return file;
-}
 
 /** Waits until `check` gives a value, polling every `intervalMs`; throws with `what` after `timeoutMs`. */
 export async function until<T>(

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { writeConnectionsFile } from '../../src/dev/connections-file.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { type RowSpec, testSandbox } from '../worker/helpers.js';
 
@@ -31,12 +32,14 @@ export async function startThreeCompanies(aLatency: {
   ]);
   const dir = mkdtempSync(join(tmpdir(), 'lpi-isolation-'));
   for (const n of ['a', 'b', 'c']) writeFileSync(join(dir, `${n}.token`), `token-${n}\n`);
-  const entry = (name: string, sandbox: RunningSandbox, plan: string) =>
-    `  ${name}:\n    base_url: ${sandbox.url}\n    api_token_file: ${name}.token\n    plan: ${plan}\n    budget_reserve: 0\n    timeout_ms: 2000\n`;
-  const connectionsFile = join(dir, 'connections.yaml');
-  writeFileSync(
-    connectionsFile,
-    `connections:\n${entry('a', a, 'growth')}${entry('b', b, 'lite')}${entry('c', c, 'lite')}`,
+  const connectionsFile = writeConnectionsFile(
+    dir,
+    [
+      { name: 'a', url: a.url, plan: 'growth' },
+      { name: 'b', url: b.url, plan: 'lite' },
+      { name: 'c', url: c.url, plan: 'lite' },
+    ],
+    { budget_reserve: 0, timeout_ms: 2000 },
   );
   return { a, b, c, dir, connectionsFile };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { writeConnectionsFile } from '../../src/dev/connections-file.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../../src/queue/names.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -26,12 +27,16 @@ describe('rows a connection takes from its queue', () => {
       testSandbox({ plan: 'lite', companyId: 3002, apiToken: 'token-b', latencyMs: 30, latencyJitterMs: 30 }),
     ]);
     const dir = mkdtempSync(join(tmpdir(), 'lpi-active-rows-'));
-    const entry = (name: string, url: string) =>
-      `  ${name}:\n    base_url: ${url}\n    api_token_file: ${name}.token\n    plan: lite\n    budget_reserve: 0\n`;
     writeFileSync(join(dir, 'a.token'), 'token-a\n');
     writeFileSync(join(dir, 'b.token'), 'token-b\n');
-    const connectionsFile = join(dir, 'connections.yaml');
-    writeFileSync(connectionsFile, `connections:\n${entry('a', a.url)}${entry('b', b.url)}`);
+    const connectionsFile = writeConnectionsFile(
+      dir,
+      [
+        { name: 'a', url: a.url, plan: 'lite' },
+        { name: 'b', url: b.url, plan: 'lite' },
+      ],
+      { budget_reserve: 0 },
+    );
 
     const prefix = uniquePrefix('active');
     const ledger = new ImportLedger(redis, prefix);
