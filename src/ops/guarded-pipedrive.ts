@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { type AuthKind, burstLimitPer2s, type Plan } from '../config/config.js';
-import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import { type ConnectionConfig, DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { afterBursts, MAX_BURST_RETRIES } from '../pipedrive/burst-wait.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { isRateLimitError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { CallOptions, Operation, PipedriveApi, User } from '../pipedrive/types.js';
@@ -46,6 +47,24 @@ export interface GuardedPipedriveOptions {
    * reads that must not wait for the next budget day (the producer's reference data). @defaultValue false
    */
   useReserve?: boolean;
+}
+
+/** What {@link openGuardedPipedrive} takes from a configured connection: its client, plan and budget, as its workers do. */
+export function connectionSettings(
+  connection: ConnectionConfig,
+): Pick<
+  GuardedPipedriveOptions,
+  'connection' | 'pipedrive' | 'plan' | 'auth' | 'dailyTokens' | 'budgetReserve' | 'budgetResetUtc'
+> {
+  return {
+    connection: connection.name,
+    pipedrive: clientOptionsForConnection(connection),
+    plan: connection.plan,
+    auth: connection.auth,
+    dailyTokens: connection.dailyTokens,
+    budgetReserve: connection.budgetReserve,
+    budgetResetUtc: connection.budgetResetUtc,
+  };
 }
 
 export interface GuardedPipedrive {

@@ -1,5 +1,5 @@
 import { type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
-import { type GuardedPipedrive, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
+import { connectionSettings, type GuardedPipedrive, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
@@ -105,18 +105,12 @@ async function loadReference(
     }
     // An import's reads take the workers' admission, as an operator command's calls do: they wait for room in
     // the token's windows in Redis and are charged to the company's budget. A spent budget lets them into the
-    // reserve (`useReserve`): a handful of reads (112 tokens at most, one page each), and an import only enqueues — its rows
-    // wait for the budget in the workers — so a spent day must not stop the rows from being read and queued.
+    // reserve (`useReserve`): a handful of reads, 112 tokens at most (one page each), and an import only
+    // enqueues (its rows wait for the budget in the workers), so a spent day must not keep them out of the queue.
     guarded = await openGuardedPipedrive({
       redis: options.redis,
       prefix: options.config.redisPrefix,
-      connection: connection.name,
-      pipedrive: clientOptionsForConnection(connection),
-      plan: connection.plan,
-      auth: connection.auth,
-      dailyTokens: connection.dailyTokens,
-      budgetReserve: connection.budgetReserve,
-      budgetResetUtc: connection.budgetResetUtc,
+      ...connectionSettings(connection),
       useReserve: true,
     });
     const reference = await loadReferenceData(guarded.api, needs, guarded.call, { currentUser: guarded.me });
