@@ -13,6 +13,7 @@
  * The small import's time is from its producer's start to its last row's outcome, as `--wait` would
  * see it; the ratio is its time beside the big one over its time alone, in the same run (target ≤ 2).
  * Also shown: how many of the big import's leads were created meanwhile (its share of the burst).
+ * Every phase also shows the sandbox's 429s, and how many answered a read of the account.
  *
  * With `--late-big-after N` (0: off, the default), one more phase: `import big.csv`, and once it has
  * created N leads, a second big import of as many rows (`late.csv`). Shown: the first big import's
