@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { sleep } from './sleep.js';
+import { uniqueTokens } from './unique-token.js';
+
+/** A lock's token: 12 random bytes for this process's locks, then a count (32 hex digits). */
+const TOKEN_RANDOM_BYTES = 12;
 
 /* Deletes or extends the lock only if it still holds our token (someone else may own it now). */
 const RELEASE_LUA = `
@@ -54,6 +57,7 @@ export type AcquireResult<T> = { lock: HeldLock } | { found: T } | { timedOut: t
  */
 export class KeyLocks {
   private readonly redis: LockRedis;
+  private readonly nextToken = uniqueTokens(TOKEN_RANDOM_BYTES);
 
   constructor(redis: Redis) {
     if (!('keyLockRelease' in redis)) {
@@ -64,7 +68,7 @@ export class KeyLocks {
   }
 
   async tryAcquire(key: string, ttlMs = 30_000): Promise<HeldLock | undefined> {
-    const token = randomBytes(12).toString('hex');
+    const token = this.nextToken();
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return undefined;
     let released = false;
