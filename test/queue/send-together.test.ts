@@ -16,9 +16,11 @@ describe('sendTogether', () => {
   it('answers in order, and writes every command in one system call (as a pipeline, without one)', async () => {
     await redis.hset(`${prefix}:h`, 'a', '1');
     await redis.set(`${prefix}:s`, 'x');
-    const socket = (redis as unknown as { stream: Writable & { _write: unknown; _writev: unknown } }).stream;
-    const write = vi.spyOn(socket, '_write' as never);
-    const writev = vi.spyOn(socket, '_writev' as never);
+    // Node's hooks for one write and for several written together (one system call each).
+    const socket = (redis as unknown as { stream: Writable & Required<Pick<Writable, '_write' | '_writev'>> })
+      .stream;
+    const write = vi.spyOn(socket, '_write');
+    const writev = vi.spyOn(socket, '_writev');
     const pipeline = vi.spyOn(redis, 'pipeline');
     try {
       const replies = await sendTogether(redis, (r) => [
