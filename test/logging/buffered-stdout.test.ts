@@ -1,24 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/run-process.js';
 
 const FIXTURE = 'test/fixtures/logging/log-lines.ts';
 
 /** Runs the fixture to its end: its stdout lines, its stderr, its exit code. */
 async function logLines(count: number, how: 'flush' | 'exit' | 'return') {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, String(count), how], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-  });
-  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const [code] = await once(proc, 'close');
-  return { lines: out.split('\n').filter((l) => l !== ''), err, code: code as number };
+  const run = await runNode(['--import', 'tsx', FIXTURE, String(count), how]);
+  return { lines: run.stdout.split('\n').filter((l) => l !== ''), err: run.stderr, code: run.code };
 }
 
 function expectEveryLine(lines: string[], count: number) {
