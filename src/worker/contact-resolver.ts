@@ -391,11 +391,11 @@ export class ContactResolver {
     lock: HeldLock,
   ): Promise<Resolved> {
     const cacheKey = this.options.cache.key(spec.kind);
-    await lock.releaseAfter((p) => {
-      p.hset(cacheKey, spec.matchKey, id);
-      if (spec.kind === 'org') p.hset(cacheKey, orgReverseField(id), spec.matchKey);
-      if (intentKey) p.del(intentKey);
-    });
+    await lock.releaseAfter((r) => [
+      r.hset(cacheKey, spec.matchKey, id),
+      ...(spec.kind === 'org' ? [r.hset(cacheKey, orgReverseField(id), spec.matchKey)] : []),
+      ...(intentKey ? [r.del(intentKey)] : []),
+    ]);
     return { id, created, remembered: true };
   }
 }

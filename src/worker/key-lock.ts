@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { sendTogether } from '../queue/send-together.js';
 import { sleep } from './sleep.js';
 import { uniqueTokens } from './unique-token.js';
 
@@ -19,9 +20,6 @@ type LockRedis = Redis & {
   keyLockRelease(key: string, token: string): Promise<number>;
   keyLockExtend(key: string, token: string, ttlMs: number): Promise<number>;
 };
-interface LockCommands {
-  keyLockRelease(key: string, token: string): ChainableCommander;
-}
 
 export interface HeldLock {
   readonly key: string;
@@ -29,10 +27,11 @@ export interface HeldLock {
   extend(ttlMs?: number): Promise<boolean>;
   release(): Promise<void>;
   /**
-   * Sends `writes` and then the release in one pipeline (one round trip): what the holder did under
-   * the lock is written before the lock goes, as with a write followed by {@link release}.
+   * Sends the commands `writes` issues and then the release in one write (one round trip,
+   * {@link sendTogether}): what the holder did under the lock is written before the lock goes, as with
+   * a write followed by {@link release}.
    */
-  releaseAfter(writes: (pipeline: ChainableCommander) => void): Promise<void>;
+  releaseAfter(writes: (redis: Redis) => Promise<unknown>[]): Promise<void>;
 }
 
 export interface AcquireOptions {
@@ -81,11 +80,12 @@ export class KeyLocks {
         await this.redis.keyLockRelease(key, token);
       },
       releaseAfter: async (writes) => {
-        const pipeline = this.redis.pipeline();
-        writes(pipeline);
-        if (!released) (pipeline as ChainableCommander & LockCommands).keyLockRelease(key, token);
+        const release = !released;
         released = true;
-        for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+        await sendTogether(this.redis, (r) => [
+          ...writes(r),
+          ...(release ? [(r as LockRedis).keyLockRelease(key, token)] : []),
+        ]);
       },
     };
   }
