@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import { SEARCH_BURST_PER_2S } from '../config/config.js';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
@@ -77,6 +78,7 @@ export interface CallLimiterOptions {
   prefix?: string;
   /** The connection the token is used by: the window keys' hash tag on a Redis Cluster. @defaultValue `default` */
   connection?: string;
+  onError?: (err: unknown) => void;
 }
 
 /** A fingerprint of a token's credentials, for Redis key names and digests: never the token itself. */
@@ -101,39 +103,6 @@ export function callLimiterId(
 export function minTimeFor(limitPer2s: number, margin: number): number {
   return Math.ceil(WINDOW_MS / (limitPer2s * margin));
 }
-
-/**
- * Starts calls in the order they come, each at least `minTime` ms after the one before it started, with
- * no bound on how many run at once: what bottleneck (local, `maxConcurrent: null`) did here, computed the
- * same way (a call waits until the last start + `minTime`; a changed `minTime` spaces the calls that come
- * after it). Bottleneck did it through its event emitter, job objects, locks and two timers per call:
- * ≈ 5 % of a rate-limited worker's CPU (bench/README.md, scale-out).
- */
-export class CallSpacer {
-  /** When the next call may start (Date.now()). */
-  private nextStart = 0;
-  private stopped = false;
-
-  constructor(
-    /** Least ms between two starts. */
-    public minTime: number,
-  ) {}
-
-  schedule<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.stopped) return Promise.reject(new Error('The call limiter is closed: no new calls'));
-    const now = Date.now();
-    const wait = Math.max(0, this.nextStart - now);
-    this.nextStart = now + wait + this.minTime;
-    // Never started in the caller's own turn, as before: the same ordering for the code around it.
-    if (wait === 0) return Promise.resolve().then(fn);
-    return new Promise<void>((resolve) => setTimeout(resolve, wait)).then(fn);
-  }
-
-  /** New calls are refused; calls already waiting keep their turn. */
-  stop(): void {
-    this.stopped = true;
-  }
-}
 /**
  * How far ahead a call may reserve its send time (further out it waits and asks again). A
  * reserved call is sent even if a 429 pause or a block starts meanwhile, and its place was
@@ -148,7 +117,7 @@ export const RESERVE_AHEAD_MS = 2000;
  * - the exact windows in the admission (`budget-governor.ts`), in Redis, for every process and
  *   operator command on the token: entries scored by when the request reached Pipedrive, and a
  *   reserved send time for each call within {@link RESERVE_AHEAD_MS} (one admission per call);
- * - a {@link CallSpacer}, local to this process (nothing in Redis), one for all calls and one for
+ * - bottleneck, local to this process (no Redis datastore), one limiter for all calls and one for
  *   searches, spacing this process's calls with `minTime` as if it had the window to itself; it
  *   keeps waiting callers from asking Redis all at once. With several processes on one token each
  *   asks at most that often, and the admission gives each its place in the shared window.
@@ -159,8 +128,9 @@ export const RESERVE_AHEAD_MS = 2000;
 export async function createCallLimiter(options: CallLimiterOptions): Promise<CallLimiter> {
   let limit = options.burstLimit;
   const searchLimit = options.searchLimit ?? SEARCH_BURST_PER_2S;
-  const calls = new CallSpacer(minTimeFor(limit, options.margin));
-  const search = new CallSpacer(minTimeFor(searchLimit, options.margin));
+  const calls = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(limit, options.margin) });
+  const search = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(searchLimit, options.margin) });
+  for (const l of [calls, search]) l.on('error', (err) => options.onError?.(err));
 
   let closed = false;
   // From the third burst 429 in 30 s (another integration on the token): multiplicative decrease,
@@ -171,9 +141,7 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   const latency = new LatencySpread();
   let corrections: (string | number)[] = [];
   const margin = () => options.margin * factor;
-  const applyMinTime = () => {
-    calls.minTime = minTimeFor(limit, margin());
-  };
+  const applyMinTime = () => calls.updateSettings({ minTime: minTimeFor(limit, margin()) });
   const keys = keysFor(
     options.prefix ?? 'lpi',
     keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION),
@@ -246,8 +214,7 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
       // New calls are refused. Callers already waiting keep their turn rather than fail with an error
       // of the limiter's own (which the gateway would take for a sent call): a row stopped by the
       // shutdown ends there, unsent, on its abort signal. Nothing is waited for.
-      calls.stop();
-      search.stop();
+      for (const l of [calls, search]) l.stop({ dropWaitingJobs: false }).catch(() => {});
     },
   };
 }

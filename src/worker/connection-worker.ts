@@ -443,6 +443,7 @@ export class ConnectionWorker {
             margin: tuning.rateLimitMargin ?? DEFAULT_RATE_LIMIT_MARGIN,
             prefix,
             connection: connection.name,
+            onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
           });
     this.limiter = limiter;
     const companyKey = await this.identify();
