@@ -59,7 +59,12 @@ export interface ConnectionChange {
  */
 function connectPatiently(redis: Redis, url: string, logger: Logger): Promise<void> {
   const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-  redis.connect().catch((err: unknown) => {
+  const connecting = redis.connect();
+  // Copies made from now on connect at once and wait for Redis as this client does. BullMQ's worker takes its
+  // blocking connection from `duplicate()`, and on a lazy copy it calls `connect()` itself, which fails for good
+  // when Redis refuses the first attempt: the worker then stops taking rows while the process runs on.
+  redis.options.lazyConnect = false;
+  connecting.catch((err: unknown) => {
     logger.warn(
       { reason: err instanceof Error ? err.message : String(err) },
       `Cannot reach Redis at ${redactRedisUrl(url)} yet; waiting for it`,
