@@ -1,14 +1,12 @@
-import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
-import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
-import { jobIdFor, LEAD_QUEUE } from '../../src/queue/names.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
-import { type LeaseBusy, type RowLease, RowLeases } from '../../src/worker/row-lease.js';
+import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
 import { uniquePrefix } from '../helpers/redis.js';
-import { jobsFor } from './helpers.js';
+import { bareImport, held, rowJobs } from './helpers.js';
 
 /*
  * What each per-lead script runs inside Redis (`INFO commandstats` counts every `redis.call` of a
@@ -17,16 +15,16 @@ import { jobsFor } from './helpers.js';
  */
 let server: PrivateRedis;
 let redis: Redis;
-const queues: Queue[] = [];
 beforeAll(async () => {
   server = await startPrivateRedis();
   redis = new Redis(server.url, { maxRetriesPerRequest: null });
 });
 afterAll(async () => {
-  await Promise.all(queues.map((q) => q.close()));
   redis.disconnect();
   await server.stop();
 });
+// After the hook above, so its queues are closed first (after-hooks run last-registered first).
+const rowJob = rowJobs(() => redis);
 
 /** Commands Redis ran (by name, lower case) while `step` ran. */
 async function commandsOf(step: () => Promise<unknown>): Promise<Record<string, number>> {
@@ -39,19 +37,6 @@ async function commandsOf(step: () => Promise<unknown>): Promise<Record<string, 
     if (!name.startsWith('config') && name !== 'info') counts[name] = Number(m[2]);
   }
   return counts;
-}
-
-async function rowJob(prefix: string, importId: string): Promise<Job<LeadJobData>> {
-  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
-  queues.push(queue);
-  const [data] = jobsFor(importId, [{ title: 'Counted deal', org: 'Count Ltd' }]);
-  await new ImportLedger(redis, prefix).markEnqueued(importId, [data!.line]);
-  return queue.add(LEAD_JOB_NAME, data!, { jobId: jobIdFor(importId, data!.line) });
-}
-
-function held(taken: RowLease | LeaseBusy): RowLease {
-  if ('busy' in taken) throw new Error(`expected the lease, ${taken.holder} holds it`);
-  return taken;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -77,21 +62,8 @@ describe("a lead's scripts", () => {
       reserve: 0,
       resetOffsetMs: 0,
     }).admit(1);
-    // The day's first admission sets the hash's TTL: two budget days.
-    expect(await commandsOf(() => g.admit(1, false, window))).toEqual({
-      evalsha: 1,
-      time: 1,
-      hget: 1,
-      zremrangebyscore: 1,
-      zrange: 1,
-      hmget: 1,
-      zadd: 1,
-      pexpire: 2,
-      hincrby: 1,
-    });
-    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
-    const counts = await commandsOf(() => g.admit(1, false, window));
-    expect(counts).toEqual({
+    // What an admitted call runs once the day's count has started.
+    const admitted = {
       evalsha: 1,
       time: 1,
       hget: 1,
@@ -101,7 +73,11 @@ describe("a lead's scripts", () => {
       zadd: 1,
       pexpire: 1,
       hincrby: 1,
-    });
+    };
+    // The day's first admission also sets the hash's TTL: two budget days.
+    expect(await commandsOf(() => g.admit(1, false, window))).toEqual({ ...admitted, pexpire: 2 });
+    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
+    expect(await commandsOf(() => g.admit(1, false, window))).toEqual(admitted);
     expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
     // The answered calls' arrival times: one ZADD XX for all of them.
     const member = { ...window, member: 'm3', takeCorrections: () => ['m1', 1, 'm2', 2] };
@@ -157,15 +133,7 @@ describe("a lead's scripts", () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);
     const importId = 'imp-outcome';
-    await ledger.createImport({
-      importId,
-      fileName: 'f.csv',
-      fileSize: 1,
-      fileHash: 'h',
-      mapping: null,
-      header: [],
-      createdAt: Date.now(),
-    });
+    await ledger.createImport(bareImport(importId));
     const job = await rowJob(prefix, importId);
     await ledger.markEnqueued(importId, [3]);
     await ledger.setState(importId, 'enqueued');
