@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
-import { BudgetGovernor } from '../../src/worker/budget-governor.js';
+import { BudgetGovernor, type BudgetGovernorOptions } from '../../src/worker/budget-governor.js';
 import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { bareImport, held, rowJobs } from './helpers.js';
@@ -41,27 +41,26 @@ async function commandsOf(step: () => Promise<unknown>): Promise<Record<string, 
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Company c1's governor: 1,000 tokens a day, 10 % kept back, the day starting at 00:00 UTC. */
+function governor(prefix: string, options: Partial<BudgetGovernorOptions> = {}): BudgetGovernor {
+  return new BudgetGovernor({
+    redis,
+    prefix,
+    companyKey: 'c1',
+    dailyTokens: 1000,
+    reserve: 0.1,
+    resetOffsetMs: 0,
+    ...options,
+  });
+}
+
 describe("a lead's scripts", () => {
   it('admit a call with one merged read of the budget and no TTL write once the day has started', async () => {
     const prefix = uniquePrefix();
-    const g = new BudgetGovernor({
-      redis,
-      prefix,
-      companyKey: 'c1',
-      dailyTokens: 1000,
-      reserve: 0.1,
-      resetOffsetMs: 0,
-    });
+    const g = governor(prefix);
     const window = { callsKey: `${prefix}:window:c1:calls`, callsCap: 10 };
     // Load the script.
-    await new BudgetGovernor({
-      redis,
-      prefix,
-      companyKey: 'c0',
-      dailyTokens: 1,
-      reserve: 0,
-      resetOffsetMs: 0,
-    }).admit(1);
+    await governor(prefix, { companyKey: 'c0' }).admit(1);
     // What an admitted call runs once the day's count has started.
     const admitted = {
       evalsha: 1,
@@ -86,15 +85,7 @@ describe("a lead's scripts", () => {
 
   it("leave a TTL on a day's hash that a refund starts (a 429 answered after the budget day turned)", async () => {
     let now = Date.parse('2026-05-14T23:59:59Z');
-    const g = new BudgetGovernor({
-      redis,
-      prefix: uniquePrefix(),
-      companyKey: 'c1',
-      dailyTokens: 1000,
-      reserve: 0.1,
-      resetOffsetMs: 0,
-      now: () => now,
-    });
+    const g = governor(uniquePrefix(), { now: () => now });
     expect((await g.admit(5)).kind).toBe('admitted');
     now += 2000;
     await g.refund(5);
@@ -131,14 +122,7 @@ describe("a lead's scripts", () => {
 
   it("write the lead's intent in its create's admission, fenced by the row's lease", async () => {
     const prefix = uniquePrefix();
-    const g = new BudgetGovernor({
-      redis,
-      prefix,
-      companyKey: 'c1',
-      dailyTokens: 1000,
-      reserve: 0,
-      resetOffsetMs: 0,
-    });
+    const g = governor(prefix, { reserve: 0 });
     const job = await rowJob(prefix, 'imp-intent');
     const jobKey = `${prefix}:${LEAD_QUEUE}:${job.id}`;
     const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
