@@ -13,6 +13,7 @@
  * The small import's time is from its producer's start to its last row's outcome, as `--wait` would
  * see it; the ratio is its time beside the big one over its time alone, in the same run (target ≤ 2).
  * Also shown: how many of the big import's leads were created meanwhile (its share of the burst).
+ * Every phase also shows the sandbox's 429s, and how many answered a read of the account.
  *
  * With `--late-big-after N` (0: off, the default), one more phase: `import big.csv`, and once it has
  * created N leads, a second big import of as many rows (`late.csv`). Shown: the first big import's
@@ -109,6 +110,24 @@ interface PhaseResult {
   'big leads while small ran': number | null;
   'big pending after': number | null;
   'worker CPU s': number;
+  /** Every 429 the sandbox answered in the phase, and those of them to a read of the account (see {@link rateLimited}). */
+  '429s': number;
+  '429s to reads': number;
+}
+
+/** What producers and workers read of the account at start: `users/me`, users, labels, currencies, fields. */
+const ACCOUNT_READ = /\/(users(\/me)?|currencies|leadLabels|dealFields|personFields|organizationFields)$/;
+
+/**
+ * The 429s since the phase's reset, and how many of them answered a read of the account: the producers' reference
+ * reads and the worker's start-up `users/me` (from the request log, which keeps the last 10,000 requests).
+ */
+async function rateLimited(): Promise<{ '429s': number; '429s to reads': number }> {
+  const [state, log] = await Promise.all([sandbox.state(), sandbox.requests()]);
+  return {
+    '429s': state.rateLimited,
+    '429s to reads': log.filter((e) => e.status === 429 && ACCOUNT_READ.test(e.path)).length,
+  };
 }
 
 /** A phase's start: the sandbox reset, a worker on a fresh prefix, and how to start its imports. */
@@ -200,11 +219,13 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
         `the small import ended with ${small.created} leads, ${small.deadLettered} dead-lettered`,
       );
     }
+    const limited = await rateLimited();
     console.error(
       `  round ${round}, ${name}: ${smallSeconds === null ? 'not done' : `${smallSeconds.toFixed(1)} s`}` +
         (bigAfter && bigBefore !== null
           ? `; big created ${bigAfter.created - bigBefore} meanwhile, ${bigAfter.pending} pending`
-          : ''),
+          : '') +
+        `; ${limited['429s']} 429s (${limited['429s to reads']} to reads of the account)`,
     );
     return {
       round,
@@ -215,6 +236,7 @@ async function phase(round: number, startAfter: number | undefined): Promise<Pha
       'big leads while small ran': bigAfter && bigBefore !== null ? bigAfter.created - bigBefore : null,
       'big pending after': bigAfter?.pending ?? null,
       'worker CPU s': cpuMs / 1000,
+      ...limited,
     };
   } finally {
     await Promise.all(producers.map((p) => p.stop('SIGTERM', 5_000)));
@@ -230,6 +252,8 @@ interface LateBigResult {
   'window leads (first + late)': number;
   'head start s': number;
   'window s': number;
+  '429s': number;
+  '429s to reads': number;
 }
 
 /** The first big import, then a second one of as many rows once the first has created `after` leads. */
@@ -280,6 +304,7 @@ async function lateBigPhase(after: number): Promise<LateBigResult> {
       'window leads (first + late)': allInWindow,
       'head start s': headStartS,
       'window s': (performance.now() - windowStart) / 1000,
+      ...(await rateLimited()),
     };
     console.error(`  late big: ${JSON.stringify(result)}`);
     return result;

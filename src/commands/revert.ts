@@ -2,10 +2,9 @@ import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
 import { formatCount, formatUtc } from '../ops/format.js';
-import { openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
+import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { withOps } from '../ops/ops-context.js';
 import { describePlan, planRevert, revertImport } from '../ops/revert.js';
-import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 
 export const command: Command = {
   name: 'revert',
@@ -73,11 +72,7 @@ Examples:
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,
         prefix: ctx.prefix,
-        connection: plan.connection,
-        pipedrive: clientOptionsForConnection(connection),
-        plan: connection.plan,
-        auth: connection.auth,
-        dailyTokens: connection.dailyTokens,
+        ...connectionSettings(connection),
         budgetReserve: reserveFlag ?? connection.budgetReserve,
         budgetResetUtc: resetFlag ?? connection.budgetResetUtc,
       });

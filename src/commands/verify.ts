@@ -2,7 +2,7 @@ import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
 import { formatUtc } from '../ops/format.js';
-import { openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
+import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { withOps } from '../ops/ops-context.js';
 import {
   lastVerificationOf,
@@ -15,7 +15,6 @@ import {
   verifyImport,
 } from '../ops/verify.js';
 import { describeRepair, describeVerifyPlan, describeVerifyReport } from '../ops/verify-text.js';
-import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 
 const STRATEGIES: readonly VerifyStrategy[] = ['since', 'contacts', 'row'];
@@ -118,13 +117,7 @@ Examples:
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,
         prefix: ctx.prefix,
-        connection: plan.connection,
-        pipedrive: clientOptionsForConnection(connection),
-        plan: connection.plan,
-        auth: connection.auth,
-        dailyTokens: connection.dailyTokens,
-        budgetReserve: connection.budgetReserve,
-        budgetResetUtc: connection.budgetResetUtc,
+        ...connectionSettings(connection),
       });
       try {
         let report: Awaited<ReturnType<typeof verifyImport>>;

@@ -1,19 +1,23 @@
 import type { Redis } from 'ioredis';
 import { type AuthKind, burstLimitPer2s, type Plan } from '../config/config.js';
-import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import { type ConnectionConfig, DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { afterBursts, MAX_BURST_RETRIES } from '../pipedrive/burst-wait.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { isRateLimitError } from '../pipedrive/errors.js';
-import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
+import type { CallOptions, Operation, PipedriveApi, User } from '../pipedrive/types.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import { BudgetGovernor, recordUnadmittedCall } from '../worker/budget-governor.js';
+import { readPublishedBudget } from '../worker/budget-reader.js';
 import {
   type CallLimiter,
   callLimiterId,
   createCallLimiter,
   unlimitedCallLimiter,
 } from '../worker/call-limiter.js';
+import { isBudgetSpentError } from '../worker/errors.js';
 import { DEFAULT_RETRY } from '../worker/options.js';
 import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
 import type { GuardedCall } from './revert.js';
@@ -38,12 +42,37 @@ export interface GuardedPipedriveOptions {
   rateLimitMargin?: number;
   /** `false`: no client-side spacing (a sandbox without limits). @defaultValue true */
   rateLimit?: boolean;
+  /**
+   * A spent daily budget lets calls into the reserve (admitted with `force`) instead of ending them: for a few
+   * reads that must not wait for the next budget day (the producer's reference data). @defaultValue false
+   */
+  useReserve?: boolean;
+}
+
+/** What {@link openGuardedPipedrive} takes from a configured connection: its client, plan and budget, as its workers do. */
+export function connectionSettings(
+  connection: ConnectionConfig,
+): Pick<
+  GuardedPipedriveOptions,
+  'connection' | 'pipedrive' | 'plan' | 'auth' | 'dailyTokens' | 'budgetReserve' | 'budgetResetUtc'
+> {
+  return {
+    connection: connection.name,
+    pipedrive: clientOptionsForConnection(connection),
+    plan: connection.plan,
+    auth: connection.auth,
+    dailyTokens: connection.dailyTokens,
+    budgetReserve: connection.budgetReserve,
+    budgetResetUtc: connection.budgetResetUtc,
+  };
 }
 
 export interface GuardedPipedrive {
   api: PipedriveApi;
   call: GuardedCall;
-  governor: BudgetGovernor;
+  readonly governor: BudgetGovernor;
+  /** The token's user (`GET /users/me`, the call that named the company's budget). */
+  me: User;
   close(): Promise<void>;
 }
 
@@ -57,7 +86,8 @@ export interface GuardedPipedrive {
  *
  * A burst 429 is not a failure of the call: the gateway has paused every caller for the time
  * Pipedrive asked, and the call is tried again (at most {@link MAX_BURST_RETRIES} times,
- * as a worker re-queues a row). A spent daily budget still ends the call (revert resumes later).
+ * as a worker re-queues a row). A spent daily budget still ends the call (revert resumes later), unless
+ * `useReserve`.
  */
 export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Promise<GuardedPipedrive> {
   const metrics = new MetricsRecorder(options.redis, options.prefix);
@@ -81,41 +111,56 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
             prefix: options.prefix,
             connection: options.connection ?? DEFAULT_CONNECTION,
           });
-    // Also proves the token works before anything is deleted, and names the company's budget. It goes out
-    // before any admission (the budget is named by its answer), so a burst 429 (workers busy on the same
-    // token) is waited out here, and the call is then counted in the token's window.
-    const me = await afterBursts(() => api.getCurrentUser());
-    await recordUnadmittedCall(options.redis, limiter.windowFor('call'));
-    const governor = new BudgetGovernor({
-      redis: options.redis,
-      prefix: options.prefix,
-      companyKey: `c${me.company_id}`,
-      connection: options.connection ?? DEFAULT_CONNECTION,
-      dailyTokens: options.dailyTokens,
-      reserve: options.budgetReserve ?? 0.1,
-      resetOffsetMs: parseResetUtc(options.budgetResetUtc ?? '00:00'),
-    });
-    const gateway = new PipedriveGateway({
-      governor,
-      limiter,
-      retry: DEFAULT_RETRY,
-      edgeBlockBackoffMs: 60_000,
-    });
-    const call: GuardedCall = async <T>(operation: Operation, fn: (o: CallOptions) => Promise<T>) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await gateway.call(operation, { tokens: 0 }, fn);
-        } catch (err) {
-          if (isRateLimitError(err) && err.scope !== 'daily' && attempt < MAX_BURST_RETRIES) continue;
-          throw err;
-        }
-      }
-    };
+    const connection = options.connection ?? DEFAULT_CONNECTION;
     const ownLimiter = limiter;
+    const chargeTo = (companyKey: string) => {
+      const governor = new BudgetGovernor({
+        redis: options.redis,
+        prefix: options.prefix,
+        companyKey,
+        connection,
+        dailyTokens: options.dailyTokens,
+        reserve: options.budgetReserve ?? 0.1,
+        resetOffsetMs: parseResetUtc(options.budgetResetUtc ?? '00:00'),
+      });
+      const gateway = new PipedriveGateway({
+        governor,
+        limiter: ownLimiter,
+        retry: DEFAULT_RETRY,
+        edgeBlockBackoffMs: 60_000,
+      });
+      return { governor, gateway };
+    };
+    // `GET /users/me` proves the token works before anything is deleted, and names the company's budget.
+    // Once a worker of the connection has published its company, the call is admitted into the token's window
+    // and charged like any other (into the reserve if it must: it names the budget, it must not end the command).
+    // Before that, it goes out before any admission: a burst 429 (another process busy on the token) is waited
+    // out here, and the call is then counted in the token's window.
+    const published = await readPublishedBudget(options.redis, options.prefix, connection);
+    let me: User;
+    let charged: ReturnType<typeof chargeTo>;
+    if (published) {
+      charged = chargeTo(published.companyKey);
+      me = await callThrough(charged.gateway, 'users.me', (o) => api.getCurrentUser(o), true);
+      if (`c${me.company_id}` !== published.companyKey) {
+        // The token is another company's than the workers' (its configuration changed since they started):
+        // the call goes back to the budget it was not spent from; the token's window keeps it.
+        await charged.governor.refund(TOKEN_COSTS['users.me']);
+        charged = chargeTo(`c${me.company_id}`);
+      }
+    } else {
+      me = await afterBursts(() => api.getCurrentUser());
+      await recordUnadmittedCall(options.redis, limiter.windowFor('call'));
+      charged = chargeTo(`c${me.company_id}`);
+    }
+    const { governor, gateway } = charged;
+    const useReserve = options.useReserve ?? false;
+    const call: GuardedCall = (operation, fn) => callThrough(gateway, operation, fn, useReserve);
     return {
       api,
       call,
       governor,
+      me,
       async close() {
         api.close();
         await Promise.allSettled([ownLimiter.close(), metrics.close()]);
@@ -125,5 +170,31 @@ export async function openGuardedPipedrive(options: GuardedPipedriveOptions): Pr
     api.close();
     await Promise.allSettled([limiter?.close(), metrics.close()]);
     throw err;
+  }
+}
+
+/**
+ * One call through the gateway, as a row's call is: a burst 429 is tried again (the gateway has paused every
+ * caller meanwhile), at most {@link MAX_BURST_RETRIES} times. A spent budget ends it, unless `useReserve`:
+ * then it is admitted again with `force`, which still keeps to the token's windows.
+ */
+async function callThrough<T>(
+  gateway: PipedriveGateway,
+  operation: Operation,
+  fn: (o: CallOptions) => Promise<T>,
+  useReserve: boolean,
+): Promise<T> {
+  let force = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await gateway.call(operation, { tokens: 0 }, fn, { force });
+    } catch (err) {
+      if (isRateLimitError(err) && err.scope !== 'daily' && attempt < MAX_BURST_RETRIES) continue;
+      if (useReserve && !force && isBudgetSpentError(err)) {
+        force = true;
+        continue;
+      }
+      throw err;
+    }
   }
 }

@@ -194,8 +194,21 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   });
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => csv.close()];
   try {
+    let redis: Redis | undefined;
+    if (!options.dryRun) {
+      // Before the reference reads: they wait for room in the token's windows in Redis, as every call on it does.
+      redis = options.redis;
+      if (!redis) {
+        const own = createRedis(config.redisUrl, 'command');
+        // Connection failures surface as rejected calls (connectRedis words them); not as events.
+        own.on('error', () => {});
+        cleanups.push(() => own.disconnect());
+        redis = await connectRedis(own, config.redisUrl);
+      }
+    }
     const { mapping, referenceTokens } = await mapFile(csv, spec, {
       ...options,
+      ...(redis ? { redis } : {}),
       connection,
       mappingName,
       displayName,
@@ -215,16 +228,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     let priority = options.priority ?? IMPORT_PRIORITY_DEFAULT;
     let ledger: ImportLedger | undefined;
     let enqueuer: LeadEnqueuer | undefined;
-    let redis: Redis | undefined;
-    if (!options.dryRun) {
-      redis = options.redis;
-      if (!redis) {
-        const own = createRedis(config.redisUrl, 'command');
-        // Connection failures surface as rejected calls (connectRedis words them); not as events.
-        own.on('error', () => {});
-        cleanups.push(() => own.disconnect());
-        redis = await connectRedis(own, config.redisUrl);
-      }
+    if (redis) {
       ledger = new ImportLedger(redis, config.redisPrefix);
       const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
         connection: redis,

@@ -1,6 +1,8 @@
 import { type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
+import { connectionSettings, type GuardedPipedrive, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import { matchColumns } from './column-matcher.js';
 import type { CsvFile } from './csv-reader.js';
 import { MappingError } from './errors.js';
@@ -23,7 +25,10 @@ import { loadReferenceData, referenceDataCost } from './reference-data.js';
 const SAMPLE_ROWS = 50;
 
 export interface MapFileOptions
-  extends Pick<ImportCsvOptions, 'config' | 'pipedrive' | 'offline' | 'currency' | 'titleTemplate'> {
+  extends Pick<
+    ImportCsvOptions,
+    'config' | 'pipedrive' | 'offline' | 'currency' | 'titleTemplate' | 'redis'
+  > {
   displayName: string;
   mappingName: string;
   /** The company whose users, labels and fields the mapping is bound to. */
@@ -57,8 +62,7 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
   let reference: ReferenceData | undefined;
   let referenceTokens = 0;
   if (!options.offline) {
-    reference = await loadReference(options, needs);
-    referenceTokens = referenceDataCost(needs);
+    ({ reference, tokens: referenceTokens } = await loadReference(options, needs));
     const catalogue = catalogueOf(reference);
     // Matched again with the account's fields: columns named like its custom fields find them.
     if (plan.wantsCatalogue && catalogue) plan = matchColumns({ ...matchOptions, catalogue });
@@ -75,21 +79,43 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
   return { mapping, referenceTokens };
 }
 
-async function loadReference(options: MapFileOptions, needs: ReferenceNeeds): Promise<ReferenceData> {
+/** The reference data, and the tokens its reads cost. */
+async function loadReference(
+  options: MapFileOptions,
+  needs: ReferenceNeeds,
+): Promise<{ reference: ReferenceData; tokens: number }> {
   const { catalogueOptional, ...wanted } = needs;
-  if (!Object.values(wanted).some(Boolean)) return {};
+  const nothing = { reference: {}, tokens: 0 };
+  if (!Object.values(wanted).some(Boolean)) return nothing;
   const { connection } = options;
-  let api = options.pipedrive;
-  let own: PipedriveClient | undefined;
-  if (!api) {
-    // Without credentials, lists wanted only to match custom fields by name are skipped.
-    if (catalogueOptional && !connection.hasCredentials) return {};
+  // Without credentials, lists wanted only to match custom fields by name are skipped.
+  if (!options.pipedrive) {
+    if (catalogueOptional && !connection.hasCredentials) return nothing;
     connection.requireCredentials();
-    own = new PipedriveClient(clientOptionsForConnection(connection));
-    api = own;
   }
+  let guarded: GuardedPipedrive | undefined;
+  let own: PipedriveClient | undefined;
   try {
-    return await loadReferenceData(api, needs);
+    const tokens = referenceDataCost(needs);
+    if (options.pipedrive) return { reference: await loadReferenceData(options.pipedrive, needs), tokens };
+    if (!options.redis) {
+      // A dry run touches no Redis: its reads go outside the workers' windows (and their budget).
+      own = new PipedriveClient(clientOptionsForConnection(connection));
+      return { reference: await loadReferenceData(own, needs), tokens };
+    }
+    // An import's reads take the workers' admission, as an operator command's calls do: they wait for room in
+    // the token's windows in Redis and are charged to the company's budget. A spent budget lets them into the
+    // reserve (`useReserve`): a handful of reads, 112 tokens at most (one page each), and an import only
+    // enqueues (its rows wait for the budget in the workers), so a spent day must not keep them out of the queue.
+    guarded = await openGuardedPipedrive({
+      redis: options.redis,
+      prefix: options.config.redisPrefix,
+      ...connectionSettings(connection),
+      useReserve: true,
+    });
+    const reference = await loadReferenceData(guarded.api, needs, guarded.call, { currentUser: guarded.me });
+    // `users/me` named the budget whether the mapping wanted the user or not.
+    return { reference, tokens: tokens + (needs.currentUser ? 0 : TOKEN_COSTS['users.me']) };
   } catch (err) {
     const what = Object.entries(wanted)
       .filter(([, v]) => v)
@@ -104,5 +130,6 @@ async function loadReference(options: MapFileOptions, needs: ReferenceNeeds): Pr
     );
   } finally {
     own?.close();
+    await guarded?.close();
   }
 }

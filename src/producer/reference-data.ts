@@ -1,24 +1,50 @@
 import { afterBursts } from '../pipedrive/burst-wait.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import type { DealField, OffsetPage, PipedriveApi } from '../pipedrive/types.js';
+import type {
+  CallOptions,
+  DealField,
+  OffsetPage,
+  Operation,
+  PipedriveApi,
+  User,
+} from '../pipedrive/types.js';
 import type { ReferenceData, ReferenceNeeds } from './mapping.js';
+
+/** How one reference read is sent: {@link unadmitted}, or an operator's guarded call (`openGuardedPipedrive`). */
+export type ReferenceCall = <T>(operation: Operation, fn: (options: CallOptions) => Promise<T>) => Promise<T>;
+
+/**
+ * A read outside the workers' rolling windows, for the producer without Redis (`--dry-run`) or with an API
+ * of its caller's: while workers fill the token's burst window it meets 429s, each waited out as Pipedrive
+ * asks ({@link afterBursts}).
+ */
+export const unadmitted: ReferenceCall = (_operation, fn) => afterBursts(() => fn({}));
 
 /**
  * Fetches the reference data a mapping needs, and nothing else: these are the only calls the
- * producer makes, all cheap reads (see {@link referenceDataCost}). They do not take the workers'
- * rolling windows (the producer may run without Redis: `--dry-run`), so while workers fill the
- * token's burst window they meet 429s: each is waited out as Pipedrive asks ({@link afterBursts}).
+ * producer makes, all cheap reads (see {@link referenceDataCost}). An import sends them through the
+ * workers' admission (`call`: the token's windows in Redis, the company's budget); `currentUser`, when the
+ * caller has it already (the answer that named the budget), is not read again.
  */
-export async function loadReferenceData(api: PipedriveApi, needs: ReferenceNeeds): Promise<ReferenceData> {
+export async function loadReferenceData(
+  api: PipedriveApi,
+  needs: ReferenceNeeds,
+  call: ReferenceCall = unadmitted,
+  known: { currentUser?: User } = {},
+): Promise<ReferenceData> {
   const [currentUser, users, labels, currencies, dealFields, personFields, organizationFields] =
     await Promise.all([
-      needs.currentUser ? afterBursts(() => api.getCurrentUser()) : undefined,
-      needs.users ? afterBursts(() => api.getUsers()) : undefined,
-      needs.labels ? afterBursts(() => api.getLeadLabels()) : undefined,
-      needs.currencies ? afterBursts(() => api.getCurrencies()) : undefined,
-      needs.dealFields ? allPages((q) => api.getDealFields(q)) : undefined,
-      needs.personFields ? allPages((q) => api.getPersonFields(q)) : undefined,
-      needs.organizationFields ? allPages((q) => api.getOrganizationFields(q)) : undefined,
+      needs.currentUser ? (known.currentUser ?? call('users.me', (o) => api.getCurrentUser(o))) : undefined,
+      needs.users ? call('users.list', (o) => api.getUsers(o)) : undefined,
+      needs.labels ? call('leadLabels.list', (o) => api.getLeadLabels(o)) : undefined,
+      needs.currencies ? call('currencies.list', (o) => api.getCurrencies({}, o)) : undefined,
+      needs.dealFields ? allPages('dealFields.list', call, (q, o) => api.getDealFields(q, o)) : undefined,
+      needs.personFields
+        ? allPages('personFields.list', call, (q, o) => api.getPersonFields(q, o))
+        : undefined,
+      needs.organizationFields
+        ? allPages('organizationFields.list', call, (q, o) => api.getOrganizationFields(q, o))
+        : undefined,
     ]);
   return {
     ...(currentUser ? { currentUser } : {}),
@@ -33,12 +59,14 @@ export async function loadReferenceData(api: PipedriveApi, needs: ReferenceNeeds
 
 /** Every page of a field list (one page of 500 in all but the largest accounts). */
 async function allPages(
-  get: (query: { start: number; limit: number }) => Promise<OffsetPage<DealField>>,
+  operation: Operation,
+  call: ReferenceCall,
+  get: (query: { start: number; limit: number }, options: CallOptions) => Promise<OffsetPage<DealField>>,
 ): Promise<DealField[]> {
   const fields: DealField[] = [];
   let start = 0;
   for (let page = 0; page < 100; page++) {
-    const result = await afterBursts(() => get({ start, limit: 500 }));
+    const result = await call(operation, (o) => get({ start, limit: 500 }, o));
     fields.push(...result.items);
     if (!result.moreItems) break;
     start = result.nextStart ?? start + result.items.length;

@@ -58,22 +58,16 @@ export async function readBudget(
   connection: string = DEFAULT_CONNECTION,
   now = Date.now(),
 ): Promise<BudgetReading | null> {
-  const [companyKey, dailyTokens, reserve, resetUtc] = await redis.hmget(
-    keysFor(prefix, keyScope(redis)).connectionControl(connection),
-    'companyKey',
-    'budgetDailyTokens',
-    'budgetReserve',
-    'budgetResetUtc',
-  );
-  if (!companyKey || !dailyTokens) return null;
+  const published = await readPublishedBudget(redis, prefix, connection);
+  if (!published) return null;
   const governor = new BudgetGovernor({
     redis,
     prefix,
-    companyKey,
+    companyKey: published.companyKey,
     connection,
-    dailyTokens: Number(dailyTokens),
-    reserve: Number(reserve ?? 0.1),
-    resetOffsetMs: parseResetUtc(resetUtc ?? '00:00'),
+    dailyTokens: published.dailyTokens,
+    reserve: published.reserve,
+    resetOffsetMs: parseResetUtc(published.resetUtc),
     now: () => now,
   });
   const status = await governor.status();
@@ -85,5 +79,30 @@ export async function readBudget(
     resetsAt: status.nextResetAt,
     total: status.total,
     exhaustedByServer: status.exhaustedByServer,
+  };
+}
+
+/**
+ * What {@link publishBudget} wrote for a connection (`null` before any worker of the connection has started):
+ * the company whose budget its calls are charged to, known without asking Pipedrive.
+ */
+export async function readPublishedBudget(
+  redis: Redis,
+  prefix: string,
+  connection: string = DEFAULT_CONNECTION,
+): Promise<PublishedBudget | null> {
+  const [companyKey, dailyTokens, reserve, resetUtc] = await redis.hmget(
+    keysFor(prefix, keyScope(redis)).connectionControl(connection),
+    'companyKey',
+    'budgetDailyTokens',
+    'budgetReserve',
+    'budgetResetUtc',
+  );
+  if (!companyKey || !dailyTokens) return null;
+  return {
+    companyKey,
+    dailyTokens: Number(dailyTokens),
+    reserve: Number(reserve ?? 0.1),
+    resetUtc: resetUtc ?? '00:00',
   };
 }

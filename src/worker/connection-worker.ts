@@ -253,10 +253,10 @@ export class ConnectionWorker {
         // it has one of the process's permits.
         concurrency: shared.permits.rowsToTake(connection.name),
         autorun: false,
-        // BullMQ honours `queue.rateLimit(ms)` only when a limiter is set; this one never limits by itself
-        // (spacing is the call limiter's and the admission's job), it only lets 429 pauses and budget waits
-        // hold the queue.
-        limiter: { max: 1_000_000_000, duration: 1000 },
+        // No `limiter`: BullMQ would count every job it fetches in the queue's limiter key (2 Redis commands a
+        // row). 429 pauses and budget waits hold the queue with the global rate limit that ProcessingControl
+        // sets only while a hold lasts (processing-control.ts, HOLD_SYNC_LUA); spacing is the call limiter's
+        // and the admission's job.
         maximumRateLimitDelay: tuning.controlPollMs ? Math.max(1000, tuning.controlPollMs * 2) : 5000,
         lockDuration: tuning.lockDurationMs ?? 30_000,
         stalledInterval: tuning.stalledIntervalMs ?? 30_000,
@@ -558,6 +558,9 @@ export class ConnectionWorker {
     // A worker whose token works lifts a block another worker's rejected token set.
     await this.control.clearAuthBlock();
     if (signal.aborted) throw signal.reason;
+    // A hold set before this worker started (or by an older worker, which set no global limit) holds it from its
+    // first fetch.
+    await this.control.syncHold();
     this.control.start();
     const concurrency = shared.permits.total;
     const rate =

@@ -21,7 +21,34 @@ end
 return pttl
 `;
 
-type HoldRedis = Redis & { queueHold(key: string, ms: number, value: string): Promise<number> };
+/**
+ * Makes BullMQ look at the hold only while there is one. BullMQ checks a queue's `limiter` key when it fetches a
+ * job only if a rate limit is configured (the worker's `limiter` option or the queue's global one, `max` and
+ * `duration` in its meta hash), and then also counts every job it fetches there (`GET` + `INCR` per job, a
+ * `PEXPIRE` a second: 2 of a lead's Redis commands). So the workers set no `limiter`, and this sets the global
+ * one while the key holds a hold (the MAX_SAFE_INTEGER `queueHold` and `queue.rateLimit` write) and removes it
+ * once the hold is gone, atomically against a new hold. A `max` no job count reaches: it never limits by itself.
+ * Returns 1 while held.
+ */
+const HOLD_SYNC_LUA = `
+local held = (tonumber(redis.call('GET', KEYS[1]) or '0') or 0) >= 1e15
+if held then
+  if redis.call('HEXISTS', KEYS[2], 'max') == 0 then
+    redis.call('HSET', KEYS[2], 'max', ARGV[1], 'duration', ARGV[2])
+  end
+  return 1
+end
+redis.call('HDEL', KEYS[2], 'max', 'duration')
+return 0
+`;
+
+/** The global rate limit {@link HOLD_SYNC_LUA} sets during a hold: no job count reaches `max` in its `duration`. */
+const HOLD_LIMIT = { max: 1_000_000_000, durationMs: 1000 };
+
+type HoldRedis = Redis & {
+  queueHold(key: string, ms: number, value: string): Promise<number>;
+  queueHoldSync(limiterKey: string, metaKey: string, max: number, durationMs: number): Promise<number>;
+};
 
 export interface ProbeResult {
   ok: boolean;
@@ -87,6 +114,9 @@ export class ProcessingControl {
     if (!('queueHold' in options.redis)) {
       options.redis.defineCommand('queueHold', { numberOfKeys: 1, lua: HOLD_LUA });
     }
+    if (!('queueHoldSync' in options.redis)) {
+      options.redis.defineCommand('queueHoldSync', { numberOfKeys: 2, lua: HOLD_SYNC_LUA });
+    }
     this.redis = options.redis as HoldRedis;
   }
 
@@ -114,6 +144,18 @@ export class ProcessingControl {
   async holdQueue(ms: number): Promise<void> {
     const limiterKey = this.options.queue.keys.limiter!;
     await this.redis.queueHold(limiterKey, Math.max(1, Math.round(ms)), String(Number.MAX_SAFE_INTEGER));
+    // After the hold, never before: a sync between the two would otherwise drop the limit the hold needs.
+    await this.syncHold();
+  }
+
+  /**
+   * BullMQ's global rate limit on the connection's queue while a hold is set, none otherwise
+   * ({@link HOLD_SYNC_LUA}); after each hold and on each control poll, so a hold's limit outlives it by at
+   * most one poll. Returns whether the queue is held.
+   */
+  async syncHold(): Promise<boolean> {
+    const { limiter, meta } = this.options.queue.keys;
+    return (await this.redis.queueHoldSync(limiter!, meta!, HOLD_LIMIT.max, HOLD_LIMIT.durationMs)) === 1;
   }
 
   async waitForBudget(untilMs: number, used: number, limit: number): Promise<void> {
@@ -179,6 +221,7 @@ export class ProcessingControl {
 
   private async poll(): Promise<void> {
     if (this.closed) return;
+    await this.syncHold();
     const state = await readControl(this.options.redis, this.options.prefix, this.connection);
     if (state.blockedKind === 'auth' && !this.locallyBlocked) {
       // Another worker's token was rejected; if ours works, lift the block.
@@ -226,6 +269,7 @@ export class ProcessingControl {
     if (await governor.reopenAfterProbe(result.info, 50)) {
       await this.redis.hdel(control, 'budgetWaitUntil', 'budgetWaitReason');
       await this.options.queue.removeRateLimitKey();
+      await this.syncHold();
       this.announcedBudgetUntil = 0;
       this.options.logger.info('Pipedrive’s daily budget is back before our reset time: processing resumes');
     }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import { burstLimitPer2s } from '../../src/config/config.js';
 import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
@@ -11,6 +12,10 @@ import { ImportLedger, type ImportMeta } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
 import { jobIdFor, LEAD_QUEUE, leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
+import { BudgetGovernor } from '../../src/worker/budget-governor.js';
+import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
+import { DEFAULT_RETRY } from '../../src/worker/options.js';
+import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
 import type { LeaseBusy, RowLease } from '../../src/worker/row-lease.js';
 
 /** A sandbox closed after the file's tests. */
@@ -18,6 +23,43 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<Running
   const sandbox = await startSandbox({ port: 0, ...options });
   afterAll(() => sandbox.close());
   return sandbox;
+}
+
+/**
+ * A worker's calls on a Lite API token as `connection-worker.ts` builds them: its limiter (the token's windows in
+ * Redis, under `prefix`), its budget governor (company `companyKey`) and the gateway that admits each call.
+ */
+export async function workerGateway(options: {
+  redis: Redis;
+  prefix: string;
+  pipedrive: { baseUrl: string; apiToken: string };
+  companyKey: string;
+  margin: number;
+  reserve: number;
+}): Promise<{ limiter: CallLimiter; governor: BudgetGovernor; gateway: PipedriveGateway }> {
+  const { redis, prefix } = options;
+  const limiter = await createCallLimiter({
+    redis,
+    id: callLimiterId(prefix, options.pipedrive),
+    burstLimit: burstLimitPer2s('lite', 'api_token'),
+    margin: options.margin,
+    prefix,
+  });
+  const governor = new BudgetGovernor({
+    redis,
+    prefix,
+    companyKey: options.companyKey,
+    dailyTokens: 30_000,
+    reserve: options.reserve,
+    resetOffsetMs: 0,
+  });
+  const gateway = new PipedriveGateway({
+    governor,
+    limiter,
+    retry: DEFAULT_RETRY,
+    edgeBlockBackoffMs: 60_000,
+  });
+  return { limiter, governor, gateway };
 }
 
 /** Most of `times` (epoch ms) within any `windowMs`. */

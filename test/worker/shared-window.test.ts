@@ -3,13 +3,9 @@ import { burstLimitPer2s } from '../../src/config/config.js';
 import { openGuardedPipedrive } from '../../src/ops/guarded-pipedrive.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import type { RequestLogEntry } from '../../src/sandbox/index.js';
-import { BudgetGovernor } from '../../src/worker/budget-governor.js';
-import { callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
-import { DEFAULT_RETRY } from '../../src/worker/options.js';
-import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
 import { sleep } from '../../src/worker/sleep.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
-import { peakInWindow, testSandbox } from './helpers.js';
+import { peakInWindow, testSandbox, workerGateway } from './helpers.js';
 
 const WINDOW_MS = 2000;
 
@@ -26,27 +22,13 @@ describe('one burst window in Redis for every process on a token', () => {
     const limit = burstLimitPer2s('lite', 'api_token');
 
     // The worker's side, as `connection-worker.ts` builds it, on its own Redis client.
-    const workerRedis = testRedis();
-    const limiter = await createCallLimiter({
-      redis: workerRedis,
-      id: callLimiterId(prefix, pipedrive),
-      burstLimit: limit,
-      margin: 1,
+    const { limiter, gateway } = await workerGateway({
+      redis: testRedis(),
       prefix,
-    });
-    const governor = new BudgetGovernor({
-      redis: workerRedis,
-      prefix,
+      pipedrive,
       companyKey: 'c1',
-      dailyTokens: 30_000,
+      margin: 1,
       reserve: 0,
-      resetOffsetMs: 0,
-    });
-    const gateway = new PipedriveGateway({
-      governor,
-      limiter,
-      retry: DEFAULT_RETRY,
-      edgeBlockBackoffMs: 60_000,
     });
     const api = new PipedriveClient(pipedrive);
     // An operator command (`revert`, `verify`, `dlq retry`) beside it, on another client.
