@@ -8,7 +8,7 @@ import {
   insecureHttpWarning,
   loadConfig,
 } from '../config/config.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger, flushLogger } from '../logging/logger.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import {
@@ -302,7 +302,8 @@ export const command: Command = {
   },
   async run(args, io) {
     const plan = workerPlanFromArgs(args, io.env);
-    const logger = createLogger({ level: plan.config.logLevel, name: 'lead-importer' });
+    // A line per row: buffered, and written out before every exit below (flushLogger).
+    const logger = createLogger({ level: plan.config.logLevel, name: 'lead-importer', buffered: true });
     const warnInsecure = (config: Config, names: readonly string[]) => {
       for (const name of names) {
         const connection = config.connections.get(name);
@@ -372,8 +373,8 @@ export const command: Command = {
           logger.warn(
             `Second ${signal}: exiting now; in-flight rows will be picked up again by another worker`,
           );
-          logger.flush();
-          process.exit(ExitCode.Failure);
+          void flushLogger(logger, 1000).then(() => process.exit(ExitCode.Failure));
+          return;
         }
         logger.info(`${signal} received: finishing in-flight rows (send it again to force)`);
         process.off('SIGHUP', onHangup);
@@ -392,11 +393,12 @@ export const command: Command = {
     if (outcome !== 'stopped' && signals === 0) {
       process.off('SIGHUP', onHangup);
       await worker.close();
+      await flushLogger(logger);
       throw outcome;
     }
     const closed = await stopped;
     logger.info('Worker stopped');
-    logger.flush();
+    await flushLogger(logger);
     // Rows left in flight (Redis gone) are not lost, but a supervisor should know the stop was not clean.
     return closed?.handedBack === false ? ExitCode.Failure : ExitCode.Ok;
   },

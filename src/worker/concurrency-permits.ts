@@ -79,6 +79,9 @@ export class ConcurrencyPermits {
   cap(connection: string, max: number): void {
     if (max !== Number.POSITIVE_INFINITY && (!Number.isInteger(max) || max < 1))
       throw new RangeError(`max must be a whole number ≥ 1 or Infinity, got ${max}`);
+    // Set again at every row's start and end (connection-worker.ts), and only a change can free a permit:
+    // every other change of state dispatches already.
+    if (this.caps.get(connection) === max) return;
     this.caps.set(connection, max);
     this.dispatch();
   }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { keyScope, keysFor } from '../queue/names.js';
+import { sendTogether } from '../queue/send-together.js';
 
 export type ContactKind = 'org' | 'person';
 
@@ -45,17 +46,14 @@ export class ContactCache {
     return raw ? Number(raw) : undefined;
   }
 
-  /** Several lookups in one round trip (a pipeline), in the order asked. */
+  /** Several lookups in one round trip ({@link sendTogether}), in the order asked. */
   async getMany(lookups: readonly [ContactKind, string][]): Promise<(number | undefined)[]> {
     if (lookups.length === 0) return [];
     if (lookups.length === 1) return [await this.get(lookups[0]![0], lookups[0]![1])];
-    const pipeline = this.redis.pipeline();
-    for (const [kind, matchKey] of lookups) pipeline.hget(this.key(kind), matchKey);
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, raw]) => {
-      if (err) throw err;
-      return raw ? Number(raw) : undefined;
-    });
+    const replies = await sendTogether(this.redis, (r) =>
+      lookups.map(([kind, matchKey]) => r.hget(this.key(kind), matchKey)),
+    );
+    return replies.map((raw) => (raw ? Number(raw) : undefined));
   }
 
   async set(kind: ContactKind, matchKey: string, id: number): Promise<void> {

@@ -10,6 +10,7 @@ import type {
 import type { ContactValue, OrganizationFields, PersonFields } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { keyScope, keysFor } from '../queue/names.js';
+import { sendTogether } from '../queue/send-together.js';
 import { type CacheWarmer, orgReverseField } from './cache-warmer.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
@@ -286,10 +287,10 @@ export class ContactResolver {
     try {
       // The cache again (another process may have finished it meanwhile) and the intent, in one round trip.
       const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
-      const [[againErr, againRaw] = [null, null], [intentErr, intentRaw] = [null, null]] =
-        (await redis.pipeline().hget(cache.key(spec.kind), spec.matchKey).get(intentKey).exec()) ?? [];
-      if (againErr) throw againErr;
-      if (intentErr) throw intentErr;
+      const [againRaw, intentRaw] = await sendTogether(redis, (r) => [
+        r.hget(cache.key(spec.kind), spec.matchKey),
+        r.get(intentKey),
+      ]);
       if (againRaw) return { id: Number(againRaw), created: false };
       const intentAt = Number(intentRaw) || undefined;
       if (intentAt !== undefined) {
@@ -390,11 +391,11 @@ export class ContactResolver {
     lock: HeldLock,
   ): Promise<Resolved> {
     const cacheKey = this.options.cache.key(spec.kind);
-    await lock.releaseAfter((p) => {
-      p.hset(cacheKey, spec.matchKey, id);
-      if (spec.kind === 'org') p.hset(cacheKey, orgReverseField(id), spec.matchKey);
-      if (intentKey) p.del(intentKey);
-    });
+    await lock.releaseAfter((r) => [
+      r.hset(cacheKey, spec.matchKey, id),
+      ...(spec.kind === 'org' ? [r.hset(cacheKey, orgReverseField(id), spec.matchKey)] : []),
+      ...(intentKey ? [r.del(intentKey)] : []),
+    ]);
     return { id, created, remembered: true };
   }
 }

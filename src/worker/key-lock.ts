@@ -1,6 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { sendTogether } from '../queue/send-together.js';
 import { sleep } from './sleep.js';
+import { uniqueTokens } from './unique-token.js';
+
+/** A lock's token: 12 random bytes for this process's locks, then a count (32 hex digits). */
+const TOKEN_RANDOM_BYTES = 12;
 
 /* Deletes or extends the lock only if it still holds our token (someone else may own it now). */
 const RELEASE_LUA = `
@@ -16,9 +20,6 @@ type LockRedis = Redis & {
   keyLockRelease(key: string, token: string): Promise<number>;
   keyLockExtend(key: string, token: string, ttlMs: number): Promise<number>;
 };
-interface LockCommands {
-  keyLockRelease(key: string, token: string): ChainableCommander;
-}
 
 export interface HeldLock {
   readonly key: string;
@@ -26,10 +27,11 @@ export interface HeldLock {
   extend(ttlMs?: number): Promise<boolean>;
   release(): Promise<void>;
   /**
-   * Sends `writes` and then the release in one pipeline (one round trip): what the holder did under
-   * the lock is written before the lock goes, as with a write followed by {@link release}.
+   * Sends the commands `writes` issues and then the release in one write (one round trip,
+   * {@link sendTogether}): what the holder did under the lock is written before the lock goes, as with
+   * a write followed by {@link release}.
    */
-  releaseAfter(writes: (pipeline: ChainableCommander) => void): Promise<void>;
+  releaseAfter(writes: (redis: Redis) => Promise<unknown>[]): Promise<void>;
 }
 
 export interface AcquireOptions {
@@ -54,6 +56,7 @@ export type AcquireResult<T> = { lock: HeldLock } | { found: T } | { timedOut: t
  */
 export class KeyLocks {
   private readonly redis: LockRedis;
+  private readonly nextToken = uniqueTokens(TOKEN_RANDOM_BYTES);
 
   constructor(redis: Redis) {
     if (!('keyLockRelease' in redis)) {
@@ -64,7 +67,7 @@ export class KeyLocks {
   }
 
   async tryAcquire(key: string, ttlMs = 30_000): Promise<HeldLock | undefined> {
-    const token = randomBytes(12).toString('hex');
+    const token = this.nextToken();
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return undefined;
     let released = false;
@@ -77,11 +80,12 @@ export class KeyLocks {
         await this.redis.keyLockRelease(key, token);
       },
       releaseAfter: async (writes) => {
-        const pipeline = this.redis.pipeline();
-        writes(pipeline);
-        if (!released) (pipeline as ChainableCommander & LockCommands).keyLockRelease(key, token);
+        const release = !released;
         released = true;
-        for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+        await sendTogether(this.redis, (r) => [
+          ...writes(r),
+          ...(release ? [(r as LockRedis).keyLockRelease(key, token)] : []),
+        ]);
       },
     };
   }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LeadJobData } from '../queue/job-data.js';
@@ -6,6 +5,10 @@ import type { LeaseFence } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
 import type { CheckpointWrite } from './budget-governor.js';
 import { RowLeaseLostError } from './errors.js';
+import { uniqueTokens } from './unique-token.js';
+
+/** A lease value is `workerId:` and 16 hex digits: 4 random bytes for this process's leases, then a count. */
+const TOKEN_RANDOM_BYTES = 4;
 
 /*
  * Takes the lease unless someone else holds it. ARGV[3], when not empty, is this worker's
@@ -108,6 +111,7 @@ export class RowLeases {
   private readonly keys: ReturnType<typeof keysFor>;
   /** Leases held by attempts running in this process, by job id. */
   private readonly held = new Map<string, RowLease>();
+  private readonly nextToken = uniqueTokens(TOKEN_RANDOM_BYTES);
 
   constructor(private readonly options: RowLeasesOptions) {
     const redis = options.redis;
@@ -130,7 +134,7 @@ export class RowLeases {
   async take(job: Job<LeadJobData>): Promise<RowLease | LeaseBusy> {
     const jobId = job.id as string;
     const key = this.keys.lease(job.data.importId, job.data.line);
-    const value = `${this.options.workerId}:${randomBytes(8).toString('hex')}`;
+    const value = `${this.options.workerId}:${this.nextToken()}`;
     // An attempt of this process still holding the row (BullMQ gave it to us again after a stall)
     // is a runner like any other: never take over from it.
     const ownPrefix = this.held.has(jobId) ? '' : `${this.options.workerId}:`;

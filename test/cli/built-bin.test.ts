@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ProcessResult, runNode } from '../helpers/run-process.js';
 
 /**
  * The shipped path: `bin/lead-importer.js` → `dist/` (what `npm install -g` and the Docker image
@@ -14,22 +14,12 @@ const BIN = join(REPO, 'bin/lead-importer.js');
 const scratch = mkdtempSync(join(tmpdir(), 'lpi-bin-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function bin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+function bin(args: string[]): Promise<ProcessResult> {
+  return runNode([BIN, ...args], {
     cwd: scratch,
     // No NODE_OPTIONS: nothing may load tsx behind the shipped binary's back.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
 /** Newest modification time of the files under `dir`. */

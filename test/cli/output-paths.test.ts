@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
+import { type ProcessResult, runNode } from '../helpers/run-process.js';
 import { seedImport, testOps } from '../ops/seed.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -14,8 +14,8 @@ const redis = testRedis();
 const ctx = testOps(redis);
 
 /** `lead-importer …` as its own process: an unhandled 'error' event would end it, not the test run. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+function cli(args: string[]): Promise<ProcessResult> {
+  return runNode(['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH ?? '',
@@ -23,17 +23,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
       REDIS_PREFIX: ctx.prefix,
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
 }
 
 const CSV = 'Name,Email,Company\nAda Lovelace,ada@example.org,Analytical Engines\nNobody,not-an-email,\n';

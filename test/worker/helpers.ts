@@ -229,8 +229,12 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): W
   live.add(proc);
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
+  // A line may come in two chunks (the worker writes its log lines several at a time): each stream keeps
+  // its unfinished last line until the rest comes.
+  const onData = (partial: { text: string }) => (chunk: Buffer) => {
+    const parts = (partial.text + chunk.toString('utf8')).split('\n');
+    partial.text = parts.pop() ?? '';
+    for (const line of parts) {
       if (!line) continue;
       lines.push(line);
       for (const w of [...waiters]) {
@@ -241,8 +245,8 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): W
       }
     }
   };
-  proc.stdout?.on('data', onData);
-  proc.stderr?.on('data', onData);
+  proc.stdout?.on('data', onData({ text: '' }));
+  proc.stderr?.on('data', onData({ text: '' }));
   const exited = once(proc, 'exit').then(([code]) => {
     live.delete(proc);
     return code as number | null;

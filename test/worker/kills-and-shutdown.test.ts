@@ -92,6 +92,9 @@ describe('worker processes that die or are stopped', () => {
       expect(counts).toMatchObject({ active: 0, failed: 0 });
       const record = await ledger.getImport('imp-term');
       expect(record!.created).toBe(sandbox.state().leads);
+      // Its log lines, buffered, all reached stdout before it exited: one per row created, then the last.
+      expect(worker.lines.filter((l) => l.includes('"msg":"Created lead')).length).toBe(record!.created);
+      expect(worker.lines.some((l) => l.includes('"msg":"Worker stopped"'))).toBe(true);
       expect(record!.pending).toBe(counts.wait! + counts.prioritized!);
       expect(record!.pending).toBeGreaterThan(0);
       // The worker said goodbye to /healthz.
