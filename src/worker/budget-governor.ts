@@ -23,18 +23,13 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * until then and sends: one round trip per call, and no herd of waiters polling Redis); further
  * out it is told how long to wait before asking again. `horizon` 0 admits only at once.
  *
- * With a checkpoint (the lead's intent, see {@link CheckpointWrite}), the same step is fenced by the row's
- * lease and writes the checkpoint when it admits the call: a lost lease neither admits nor writes.
- *
- * KEYS: budget hash, control hash, calls window, search window, row lease, job hash.
+ * KEYS: budget hash, control hash, calls window, search window.
  * ARGV: cost, configured total, reserve, ttl ms, force, calls cap, search cap (0 = no window),
- * member, lead ms, pending ms, horizon ms, lease value ('' = no checkpoint), job data, then pairs of
- * (member, arrival) corrections.
+ * member, lead ms, pending ms, horizon ms, then pairs of (member, arrival) corrections.
  * Inner commands of an admitted call with one window: TIME, HGET, ZREMRANGEBYSCORE, ZRANGE, HMGET, ZADD,
  * PEXPIRE, HINCRBY, plus one ZADD XX when there are corrections and one PEXPIRE when the day's count starts.
- * Returns `{1, used, delayMs, now, written}` admitted (send after `delayMs`; `written` 1 when the
- * checkpoint was written), `{0, used, limit}` budget spent, `{2, waitMs}` paused, `{3, waitMs}` window
- * full, `{4}` the row's lease is not the caller's.
+ * Returns `{1, used, delayMs, now}` admitted (send after `delayMs`), `{0, used, limit}` budget
+ * spent, `{2, waitMs}` paused, `{3, waitMs}` window full.
  */
 const ADMIT_LUA = `
 local t = redis.call('TIME')
@@ -43,7 +38,7 @@ local force = ARGV[5] == '1'
 local caps = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
 -- The corrections, as (arrival, member) pairs: one ZADD XX per window for all of them.
 local corrections = {}
-for j = 14, #ARGV - 1, 2 do
+for j = 12, #ARGV - 1, 2 do
   corrections[#corrections + 1] = ARGV[j + 1]
   corrections[#corrections + 1] = ARGV[j]
 end
@@ -54,7 +49,6 @@ for i = 1, 2 do
     end
   end
 end
-if ARGV[12] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[12] then return { 4 } end
 local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
 if not force and pausedUntil > now then return { 2, pausedUntil - now } end
 local lead = tonumber(ARGV[9]) or 0
@@ -90,19 +84,10 @@ for i = 1, 2 do
     redis.call('PEXPIRE', KEYS[2 + i], sendAt - now + pending + 4000)
   end
 end
--- The row's checkpoint (as rowLeaseSave writes it: a job that no longer exists is left alone).
-local written = 0
-if ARGV[12] ~= '' then
-  written = 1
-  if redis.call('HSET', KEYS[6], 'data', ARGV[13]) == 1 and redis.call('HLEN', KEYS[6]) == 1 then
-    redis.call('DEL', KEYS[6])
-    written = 0
-  end
-end
 used = redis.call('HINCRBY', KEYS[1], 'used', cost)
 -- The day's hash lives ttl ms from when its count started: every other writer of the hash sets the TTL too.
 if not budget[2] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-return { 1, used, sendAt - now, now, written }
+return { 1, used, sendAt - now, now }
 `;
 
 /**
@@ -177,8 +162,6 @@ type GovernorRedis = Redis & {
     control: string,
     callsWindow: string,
     searchWindow: string,
-    lease: string,
-    job: string,
     ...args: (string | number)[]
   ): Promise<number[]>;
   budgetObserve(budget: string, ...args: (string | number)[]): Promise<string>;
@@ -186,13 +169,8 @@ type GovernorRedis = Redis & {
 };
 
 export type Admission =
-  /**
-   * Send after `delayMs` (a reserved place in the window); `atMs` is Redis' clock at admission. With a
-   * checkpoint, `written` says whether it was written (false: the job no longer exists).
-   */
-  | { kind: 'admitted'; used: number; delayMs: number; atMs: number; written?: boolean }
-  /** The checkpoint's row lease is not the caller's: nothing admitted, nothing written. */
-  | { kind: 'fenced' }
+  /** Send after `delayMs` (a reserved place in the window); `atMs` is Redis' clock at admission. */
+  | { kind: 'admitted'; used: number; delayMs: number; atMs: number }
   | { kind: 'paused'; waitMs: number }
   | { kind: 'window'; waitMs: number }
   | { kind: 'spent'; used: number; limit: number; untilMs: number };
@@ -215,27 +193,6 @@ export interface WindowCheck {
   horizonMs?: number;
   /** Arrival times learnt since the last admission: `member, arrivalMs` pairs (Redis clock). */
   takeCorrections?: () => (string | number)[];
-}
-
-/**
- * A row's checkpoint written by the admission of its next create, in the same step (one round trip
- * instead of two): the lead's intent, right before `POST /v1/leads`. Fenced by the row's lease as
- * `rowLeaseSave` is.
- */
-export interface CheckpointWrite {
-  leaseKey: string;
-  leaseValue: string;
-  /** The job's hash (BullMQ's key). */
-  jobKey: string;
-  /** The job's data with the checkpoint, as JSON. */
-  data: string;
-}
-
-/** The hash tag a key is placed by on a Redis Cluster (`{…}`), or the whole key without one. */
-function hashTag(key: string): string {
-  const open = key.indexOf('{');
-  const close = key.indexOf('}', open + 1);
-  return open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 export interface BudgetGovernorOptions {
@@ -303,7 +260,7 @@ export class BudgetGovernor {
     this.now = options.now ?? Date.now;
     const redis = options.redis;
     if (!('budgetAdmit' in redis)) {
-      redis.defineCommand('budgetAdmit', { numberOfKeys: 6, lua: ADMIT_LUA });
+      redis.defineCommand('budgetAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
       redis.defineCommand('budgetObserve', { numberOfKeys: 1, lua: OBSERVE_LUA });
       redis.defineCommand('budgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
     }
@@ -328,19 +285,12 @@ export class BudgetGovernor {
    * is spent. `force` skips the pause and budget checks (the probes that find out whether the
    * budget is back must be able to run).
    */
-  async admit(
-    cost: number,
-    force = false,
-    window?: WindowCheck,
-    checkpoint?: CheckpointWrite,
-  ): Promise<Admission> {
-    const [kind, a, b, c, d] = await this.redis.budgetAdmit(
+  async admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
+    const [kind, a, b, c] = await this.redis.budgetAdmit(
       this.currentKey(),
       this.controlKey,
       window?.callsKey ?? this.controlKey,
       window?.searchKey ?? this.controlKey,
-      checkpoint?.leaseKey ?? this.controlKey,
-      checkpoint?.jobKey ?? this.controlKey,
       cost,
       this.options.dailyTokens,
       this.options.reserve,
@@ -352,35 +302,12 @@ export class BudgetGovernor {
       Math.round(window?.leadMs ?? 0),
       Math.round(window?.pendingMs ?? 0),
       Math.round(window?.horizonMs ?? 0),
-      checkpoint?.leaseValue ?? '',
-      checkpoint?.data ?? '',
       ...(window?.takeCorrections?.() ?? []),
     );
-    if (kind === 1) {
-      const admitted = { kind: 'admitted' as const, used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() };
-      return checkpoint ? { ...admitted, written: d === 1 } : admitted;
-    }
-    if (kind === 4) return { kind: 'fenced' };
+    if (kind === 1) return { kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() };
     if (kind === 2) return { kind: 'paused', waitMs: a ?? 0 };
     if (kind === 3) return { kind: 'window', waitMs: a ?? 0 };
     return { kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() };
-  }
-
-  /**
-   * Whether an admission can carry `checkpoint`: every key of one script in one slot. On one Redis always; on a
-   * cluster when the row's keys carry the same hash tag as the budget and the windows (a worker's imports are of
-   * its own connection, so they do).
-   */
-  canCarry(checkpoint: CheckpointWrite, window?: WindowCheck): boolean {
-    if (!this.keys.cluster) return true;
-    const tag = hashTag(this.controlKey);
-    return [
-      this.currentKey(),
-      window?.callsKey,
-      window?.searchKey,
-      checkpoint.leaseKey,
-      checkpoint.jobKey,
-    ].every((key) => key === undefined || hashTag(key) === tag);
   }
 
   /** Gives back a charge for a call Pipedrive refused with 429. */

@@ -8,9 +8,9 @@ import {
 } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { CallOptions, Operation } from '../pipedrive/types.js';
-import type { BudgetGovernor, CheckpointWrite } from './budget-governor.js';
+import type { BudgetGovernor } from './budget-governor.js';
 import type { CallLimiter } from './call-limiter.js';
-import { BudgetSpentError, isBudgetSpentError, RowLeaseLostError } from './errors.js';
+import { BudgetSpentError, isBudgetSpentError } from './errors.js';
 import type { RetryOptions } from './options.js';
 import { sleep } from './sleep.js';
 
@@ -36,23 +36,6 @@ export interface CallContext {
   tokens: number;
   /** The row's fence, checked before every create it sends. */
   guard?: CreateGuard | undefined;
-  /** A checkpoint the admission of the row's next create writes in the same step (the lead's intent). */
-  checkpoint?: PendingCheckpoint | undefined;
-}
-
-/**
- * The lead's intent, written by the admission of its `POST /v1/leads` (one round trip instead of two), or,
- * where that admission cannot carry it (a cluster slot of its own), by `save` right before it. Either way it
- * is written before the request leaves and by the lease holder only.
- */
-export interface PendingCheckpoint {
-  write: CheckpointWrite;
-  /** The admission wrote it. */
-  written(): void;
-  /** The admission found the row's lease gone or someone else's: nothing admitted, nothing written. */
-  lost(): void;
-  /** Writes it on its own (throws `RowLeaseLostError` when the lease is lost). */
-  save(): Promise<void>;
 }
 
 /** Calls that create something in Pipedrive: each is fenced by the row's {@link CreateGuard}. */
@@ -128,27 +111,13 @@ export class PipedriveGateway {
       let admitted: { atMs: number; delayMs: number } | undefined;
       // Taken before asking: Redis' `atMs` lies after it, so times measured from here are never short.
       let askedAt = Date.now();
-      let checkpoint = guard ? ctx.checkpoint : undefined;
-      if (checkpoint && !governor.canCarry(checkpoint.write, window)) {
-        await checkpoint.save();
-        ctx.checkpoint = checkpoint = undefined;
-      }
       while (!admitted) {
         ctx.signal?.throwIfAborted();
         askedAt = Date.now();
-        const admission = await governor.admit(cost, force, window, checkpoint?.write);
+        const admission = await governor.admit(cost, force, window);
         if (admission.kind === 'admitted') {
           admitted = admission;
-          if (checkpoint) {
-            ctx.checkpoint = undefined;
-            checkpoint.written();
-          }
           break;
-        }
-        if (admission.kind === 'fenced') {
-          fenced = true;
-          checkpoint?.lost();
-          throw new RowLeaseLostError('The row lease was lost before its create was admitted');
         }
         if (admission.kind === 'spent') {
           throw new BudgetSpentError(admission.untilMs, admission.used, admission.limit);
@@ -191,8 +160,6 @@ export class PipedriveGateway {
     // The last look before a create leaves: as close to the send as the code can put it.
     const guard = CREATES.has(operation) ? ctx.guard : undefined;
     let stopped = false;
-    /** The admission found the row's lease lost: nothing charged, nothing sent. */
-    let fenced = false;
     try {
       const result = await limiter.schedule(kind, send);
       ctx.tokens += cost;
@@ -204,7 +171,7 @@ export class PipedriveGateway {
       } else if (isRateLimitError(err)) {
         await governor.refund(cost);
         await this.onRateLimited(err);
-      } else if (fenced || isBudgetSpentError(err) || (ctx.signal?.aborted && !isPipedriveError(err))) {
+      } else if (isBudgetSpentError(err) || (ctx.signal?.aborted && !isPipedriveError(err))) {
         // Never sent: nothing to charge.
       } else {
         ctx.tokens += cost;

@@ -225,30 +225,11 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         if (!lead) {
           const intentAt = cp.leadIntentAt ?? Date.now();
           cp.leadIntentAt = intentAt;
-          if ((await deps.durable.plan()) === 'none') {
-            // The create's admission writes the intent in the same step, fenced by the lease (one round trip
-            // less). Not where the intent must be made durable before the create: that wait would fall between
-            // the admission and the send, late for the send time the window reserved.
-            const withIntent: LeadJobData = { ...data, checkpoint: { ...cp } };
-            ctx.checkpoint = {
-              write: held.checkpoint(withIntent),
-              written: () => {
-                job.data = withIntent;
-              },
-              lost: () => held.markLost(),
-              save,
-            };
-          } else {
+          await save();
+          lead = await leadWriter.create(target, intentAt, ctx, async () => {
+            cp.leadIntentAt = undefined;
             await save();
-          }
-          try {
-            lead = await leadWriter.create(target, intentAt, ctx, async () => {
-              cp.leadIntentAt = undefined;
-              await save();
-            });
-          } finally {
-            ctx.checkpoint = undefined;
-          }
+          });
           if (deps.gate.adoptionActive) await deps.adoption.markOwn(lead.id, claimant);
         }
         cp.leadId = lead.id;

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { LeadJobData } from '../queue/job-data.js';
 import type { LeaseFence } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
-import type { CheckpointWrite } from './budget-governor.js';
 import { RowLeaseLostError } from './errors.js';
 import { uniqueTokens } from './unique-token.js';
 
@@ -96,7 +95,7 @@ export interface LeaseBusy {
  * a **lease** (`{prefix}:imp:{id}:lease:{line}` → `workerId:token`, a fresh token per attempt)
  * with the lock's TTL, renewed when BullMQ renews the lock (its `locksRenewed` event) and dropped
  * when BullMQ says the lock is lost. The lease fences every write of the row: its checkpoints
- * ({@link RowLease.save}, or the lead's intent in its create's admission: {@link RowLease.checkpoint}), its ledger outcome (the same Lua step checks it) and, right before each
+ * ({@link RowLease.save}), its ledger outcome (the same Lua step checks it) and, right before each
  * create is sent, a {@link RowLease.check}. A runner that finds its lease gone or taken stops
  * without writing anything.
  *
@@ -261,16 +260,6 @@ export class RowLease {
       throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; checkpoint not written`);
     }
     job.data = data;
-  }
-
-  /**
-   * The checkpoint {@link save} would write, for the admission of the row's next create to write in the
-   * same step (`BudgetGovernor.admit`); throws {@link RowLeaseLostError} when the lease was seen lost. An
-   * admission the lease fenced out calls {@link markLost}.
-   */
-  checkpoint(data: LeadJobData): CheckpointWrite {
-    if (this.lostAt !== undefined) throw new RowLeaseLostError(`Row lease ${this.key} was lost`);
-    return { leaseKey: this.key, leaseValue: this.value, jobKey: this.jobKey, data: JSON.stringify(data) };
   }
 
   /**

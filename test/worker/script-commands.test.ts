@@ -120,39 +120,6 @@ describe("a lead's scripts", () => {
     expect(await redis.exists(`${prefix}:${LEAD_QUEUE}:${job.id}`)).toBe(0);
   });
 
-  it("write the lead's intent in its create's admission, fenced by the row's lease", async () => {
-    const prefix = uniquePrefix();
-    const g = governor(prefix, { reserve: 0 });
-    const job = await rowJob(prefix, 'imp-intent');
-    const jobKey = `${prefix}:${LEAD_QUEUE}:${job.id}`;
-    const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
-    const lease = held(await a.take(job));
-    const withIntent = { ...job.data, checkpoint: { leadIntentAt: 1 } };
-    const window = { callsKey: `${prefix}:window:c1:calls`, callsCap: 10 };
-    await g.admit(1, false, window); // loads the script
-    const step = commandsOf(() => g.admit(10, false, window, lease.checkpoint(withIntent)));
-    // One script: the lease's GET and the checkpoint's HSET besides what an admission runs.
-    expect(await step).toMatchObject({ evalsha: 1, get: 1, hset: 1, hincrby: 1 });
-    expect(JSON.parse((await redis.hget(jobKey, 'data')) ?? '{}')).toEqual(withIntent);
-    expect((await g.status()).used).toBe(11);
-
-    // A lease that ran out and was taken: nothing admitted, nothing charged, nothing written.
-    await redis.set(lease.key, 'worker-b:other');
-    const later = { ...job.data, checkpoint: { leadIntentAt: 2 } };
-    expect(await g.admit(10, false, window, lease.checkpoint(later))).toEqual({ kind: 'fenced' });
-    expect(JSON.parse((await redis.hget(jobKey, 'data')) ?? '{}')).toEqual(withIntent);
-    expect((await g.status()).used).toBe(11);
-
-    // A job removed meanwhile is left removed; the call is admitted as any other.
-    await redis.set(lease.key, lease.value);
-    await job.remove();
-    expect(await g.admit(10, false, window, lease.checkpoint(later))).toMatchObject({
-      kind: 'admitted',
-      written: false,
-    });
-    expect(await redis.exists(jobKey)).toBe(0);
-  });
-
   it("record a row's outcome reading and writing the import record once", async () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);
