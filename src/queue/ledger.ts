@@ -148,32 +148,65 @@ local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', 
 local line = ARGV[1]
 local to = tonumber(ARGV[2])
 local allowed = ARGV[3]
-local function finished()
-  if not finish then return 0 end
-  redis.call('DEL', KEYS[4])
-  local r = redis.call('HMGET', KEYS[2], 'state', 'enqueued', 'created', 'deadLettered', 'cancelled')
-  local pending = (tonumber(r[2]) or 0) - (tonumber(r[3]) or 0) - (tonumber(r[4]) or 0) - (tonumber(r[5]) or 0)
-  if r[1] == 'enqueued' and pending <= 0 then
-    redis.call('HSET', KEYS[2], 'state', 'completed')
-    return 1
+-- The import record is read once (HMGET) and written once (HSET): the increments of its counters (as
+-- HINCRBY would, an integer or an error), the given fields (the time of the change), and with finish whether the
+-- import is now complete.
+local function recordStep(deltas, fields)
+  local names = {}
+  for i = 1, #deltas, 2 do names[#names + 1] = deltas[i] end
+  if finish then
+    for _, f in ipairs({ 'state', 'enqueued', 'created', 'deadLettered', 'cancelled' }) do names[#names + 1] = f end
   end
-  return 0
+  local record = {}
+  if #names > 0 then
+    local values = redis.call('HMGET', KEYS[2], unpack(names))
+    for i, f in ipairs(names) do record[f] = values[i] end
+  end
+  local order = {}
+  for i = 1, #deltas, 2 do
+    local f = deltas[i]
+    if type(record[f]) ~= 'number' then
+      local n = tonumber(record[f] or '0')
+      -- Not an integer: HINCRBY's own error.
+      if not n or n ~= math.floor(n) then redis.call('HINCRBY', KEYS[2], f, 0) end
+      record[f] = n
+      order[#order + 1] = f
+    end
+    record[f] = record[f] + deltas[i + 1]
+  end
+  for _, f in ipairs(order) do
+    fields[#fields + 1] = f
+    fields[#fields + 1] = record[f]
+  end
+  local completed = 0
+  if finish then
+    redis.call('DEL', KEYS[4])
+    local function num(f) return tonumber(record[f]) or 0 end
+    if record.state == 'enqueued' and num('enqueued') - num('created') - num('deadLettered') - num('cancelled') <= 0 then
+      fields[#fields + 1] = 'state'
+      fields[#fields + 1] = 'completed'
+      completed = 1
+    end
+  end
+  if #fields > 0 then redis.call('HSET', KEYS[2], unpack(fields)) end
+  return completed
 end
 -- One BITFIELD sets the new state and answers the old; a refused transition puts it back.
 local cur = redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, to)[1]
 if not string.find(allowed, tostring(cur), 1, true) then
   if cur ~= to then redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, cur) end
-  return { 0, cur, finished() }
+  return { 0, cur, recordStep({}, {}) }
 end
-if stateCounter[cur] then redis.call('HINCRBY', KEYS[2], stateCounter[cur], -1) end
-if stateCounter[to] then redis.call('HINCRBY', KEYS[2], stateCounter[to], 1) end
-if cur == 0 and to == 1 then redis.call('HINCRBY', KEYS[2], 'enqueued', 1) end
+local deltas = {}
+if stateCounter[cur] then deltas[#deltas + 1] = stateCounter[cur]; deltas[#deltas + 1] = -1 end
+if stateCounter[to] then deltas[#deltas + 1] = stateCounter[to]; deltas[#deltas + 1] = 1 end
+if cur == 0 and to == 1 then deltas[#deltas + 1] = 'enqueued'; deltas[#deltas + 1] = 1 end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], line, ARGV[4]) end
 for i = 6, last, 2 do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], tonumber(ARGV[i + 1]))
+  deltas[#deltas + 1] = ARGV[i]
+  deltas[#deltas + 1] = tonumber(ARGV[i + 1])
 end
-redis.call('HSET', KEYS[2], 'updatedAt', ARGV[5])
-return { 1, cur, finished() }
+return { 1, cur, recordStep(deltas, { 'updatedAt', ARGV[5] }) }
 `;
 }
 

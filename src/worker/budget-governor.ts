@@ -26,6 +26,8 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * KEYS: budget hash, control hash, calls window, search window.
  * ARGV: cost, configured total, reserve, ttl ms, force, calls cap, search cap (0 = no window),
  * member, lead ms, pending ms, horizon ms, then pairs of (member, arrival) corrections.
+ * Inner commands of an admitted call with one window: TIME, HGET, ZREMRANGEBYSCORE, ZRANGE, HMGET, ZADD,
+ * PEXPIRE, HINCRBY, plus one ZADD XX when there are corrections and one PEXPIRE when the day's count starts.
  * Returns `{1, used, delayMs, now}` admitted (send after `delayMs`), `{0, used, limit}` budget
  * spent, `{2, waitMs}` paused, `{3, waitMs}` window full.
  */
@@ -34,9 +36,17 @@ local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local force = ARGV[5] == '1'
 local caps = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
+-- The corrections, as (arrival, member) pairs: one ZADD XX per window for all of them.
+local corrections = {}
+for j = 12, #ARGV - 1, 2 do
+  corrections[#corrections + 1] = ARGV[j + 1]
+  corrections[#corrections + 1] = ARGV[j]
+end
 for i = 1, 2 do
   if caps[i] > 0 then
-    for j = 12, #ARGV - 1, 2 do redis.call('ZADD', KEYS[2 + i], 'XX', ARGV[j + 1], ARGV[j]) end
+    for k = 1, #corrections, 200 do
+      redis.call('ZADD', KEYS[2 + i], 'XX', unpack(corrections, k, math.min(k + 199, #corrections)))
+    end
   end
 end
 local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
@@ -49,9 +59,9 @@ for i = 1, 2 do
   if caps[i] > 0 then
     local key = KEYS[2 + i]
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - 2000)
-    local n = redis.call('ZCARD', key)
-    if n >= caps[i] then
-      local e = redis.call('ZRANGE', key, n - caps[i], n - caps[i], 'WITHSCORES')
+    -- The cap-th latest entry left, the one a new call must wait out (none while fewer than cap are left).
+    local e = redis.call('ZRANGE', key, -caps[i], -caps[i], 'WITHSCORES')
+    if e[2] then
       local free = tonumber(e[2]) + 2000 - lead + 1
       if free > sendAt then sendAt = free end
     end
@@ -59,11 +69,12 @@ for i = 1, 2 do
 end
 if sendAt - now > horizon then return { 3, math.max(1, sendAt - now - horizon) } end
 local cost = tonumber(ARGV[1])
-local total = tonumber(redis.call('HGET', KEYS[1], 'total') or ARGV[2])
+local budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy')
+local total = tonumber(budget[1] or ARGV[2])
 local limit = math.floor(total * (1 - tonumber(ARGV[3])))
-local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+local used = tonumber(budget[2] or '0')
 if not force then
-  if redis.call('HEXISTS', KEYS[1], 'exhaustedBy') == 1 or used + cost > limit then
+  if budget[3] or used + cost > limit then
     return { 0, used, limit }
   end
 end
@@ -74,7 +85,8 @@ for i = 1, 2 do
   end
 end
 used = redis.call('HINCRBY', KEYS[1], 'used', cost)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+-- The day's hash lives ttl ms from when its count started: every other writer of the hash sets the TTL too.
+if not budget[2] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return { 1, used, sendAt - now, now }
 `;
 
@@ -85,12 +97,19 @@ return { 1, used, sendAt - now, now }
  * ARGV: companyUsed, headerTotal ('' when absent), ttl.
  */
 const OBSERVE_LUA = `
-local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
-local companyUsed = tonumber(ARGV[1])
-if companyUsed > used then redis.call('HSET', KEYS[1], 'used', companyUsed) end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'total', ARGV[2]) end
+local used = redis.call('HGET', KEYS[1], 'used')
+local fields = {}
+if tonumber(ARGV[1]) > tonumber(used or '0') then
+  used = ARGV[1]
+  fields = { 'used', used }
+end
+if ARGV[2] ~= '' then
+  fields[#fields + 1] = 'total'
+  fields[#fields + 1] = ARGV[2]
+end
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('HGET', KEYS[1], 'used')
+return used
 `;
 
 /** ARGV: millis to pause; sets `rateLimitedUntil` = Redis now + millis unless already later. */
@@ -212,7 +231,10 @@ export interface BudgetStatus {
   nextResetAt: number;
 }
 
-/** Keys live two budget days: long enough for a reset-time change, short enough to vanish. */
+/**
+ * Keys live two budget days from when their count started (the admission that creates `used` sets the TTL; so
+ * does every other write of the hash): long enough for a reset-time change, short enough to vanish.
+ */
 const BUDGET_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
 /**
@@ -290,7 +312,9 @@ export class BudgetGovernor {
 
   /** Gives back a charge for a call Pipedrive refused with 429. */
   async refund(cost: number): Promise<void> {
-    await this.redis.hincrby(this.currentKey(), 'used', -cost);
+    // The TTL too: past a day's turn this starts the new day's hash, whose admissions set no TTL once `used` exists.
+    const key = this.currentKey();
+    await this.redis.multi().hincrby(key, 'used', -cost).pexpire(key, BUDGET_TTL_MS).exec();
   }
 
   /** Corrects the count from the optional daily-token headers of any response. */
@@ -334,7 +358,12 @@ export class BudgetGovernor {
       return true;
     }
     if (state[1] === 'server') {
-      await this.redis.multi().hset(key, 'used', 0).hdel(key, 'exhaustedBy').exec();
+      await this.redis
+        .multi()
+        .hset(key, 'used', 0)
+        .hdel(key, 'exhaustedBy')
+        .pexpire(key, BUDGET_TTL_MS)
+        .exec();
       return true;
     }
     return false;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Queue } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
@@ -8,14 +8,15 @@ import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
-import { ImportLedger } from '../../src/queue/ledger.js';
+import { ImportLedger, type ImportMeta } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
-import { leadQueueName, queuePrefix } from '../../src/queue/names.js';
+import { jobIdFor, LEAD_QUEUE, leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
 import { DEFAULT_RETRY } from '../../src/worker/options.js';
 import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
+import type { LeaseBusy, RowLease } from '../../src/worker/row-lease.js';
 
 /** A sandbox closed after the file's tests. */
 export async function testSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -320,3 +321,40 @@ export const FAST_WORKER_FLAGS = [
   '--drain-timeout-ms',
   '5000',
 ];
+
+/**
+ * Makes real jobs of one row each (`importId`'s line 2), enqueued under their own prefix, with the row pending in
+ * the ledger. Call it at a file's top level: its queues are closed after the file's tests.
+ */
+export function rowJobs(redis: () => Redis): (prefix: string, importId: string) => Promise<Job<LeadJobData>> {
+  const queues: Queue[] = [];
+  afterAll(async () => {
+    await Promise.all(queues.map((q) => q.close()));
+  });
+  return async (prefix, importId) => {
+    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis(), prefix });
+    queues.push(queue);
+    const [data] = jobsFor(importId, [{ title: 'Leased deal', org: 'Lease Ltd' }]);
+    await new ImportLedger(redis(), prefix).markEnqueued(importId, [data!.line]);
+    return queue.add(LEAD_JOB_NAME, data!, { jobId: jobIdFor(importId, data!.line) });
+  };
+}
+
+/** The lease a take answered, or a failed test when someone else holds the row. */
+export function held(taken: RowLease | LeaseBusy): RowLease {
+  if ('busy' in taken) throw new Error(`expected the lease, ${taken.holder} holds it`);
+  return taken;
+}
+
+/** An import record's fields for tests that need the record but no file. */
+export function bareImport(importId: string): ImportMeta {
+  return {
+    importId,
+    fileName: 'f.csv',
+    fileSize: 1,
+    fileHash: 'h',
+    mapping: null,
+    header: [],
+    createdAt: Date.now(),
+  };
+}

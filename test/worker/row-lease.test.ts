@@ -1,32 +1,14 @@
-import { type Job, Queue } from 'bullmq';
-import { afterAll, describe, expect, it } from 'vitest';
-import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
+import { describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
-import { jobIdFor, LEAD_QUEUE } from '../../src/queue/names.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { isRowLeaseLostError } from '../../src/worker/errors.js';
-import { type LeaseBusy, type RowLease, RowLeases } from '../../src/worker/row-lease.js';
+import { type LeaseBusy, RowLeases } from '../../src/worker/row-lease.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
-import { jobsFor } from './helpers.js';
+import { bareImport, held, rowJobs } from './helpers.js';
 
 const redis = testRedis();
-const queues: Queue[] = [];
-afterAll(async () => {
-  await Promise.all(queues.map((q) => q.close()));
-});
-
-/** A real job of one row, enqueued under its own prefix, with the row pending in the ledger. */
-async function rowJob(prefix: string, importId = 'imp-lease'): Promise<Job<LeadJobData>> {
-  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
-  queues.push(queue);
-  const [data] = jobsFor(importId, [{ title: 'Leased deal', org: 'Lease Ltd' }]);
-  await new ImportLedger(redis, prefix).markEnqueued(importId, [data!.line]);
-  return queue.add(LEAD_JOB_NAME, data!, { jobId: jobIdFor(importId, data!.line) });
-}
-
-function held(taken: RowLease | LeaseBusy): RowLease {
-  if ('busy' in taken) throw new Error(`expected the lease, ${taken.holder} holds it`);
-  return taken;
-}
+const newRowJob = rowJobs(() => redis);
+const rowJob = (prefix: string, importId = 'imp-lease') => newRowJob(prefix, importId);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,15 +98,7 @@ describe('row leases', () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);
     const job = await rowJob(prefix, 'imp-finish');
-    await ledger.createImport({
-      importId: 'imp-finish',
-      fileName: 'f.csv',
-      fileSize: 1,
-      fileHash: 'h',
-      mapping: null,
-      header: [],
-      createdAt: Date.now(),
-    });
+    await ledger.createImport(bareImport('imp-finish'));
     await ledger.setState('imp-finish', 'enqueued');
     const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 150 });
     const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });

@@ -1,0 +1,164 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import { ImportLedger, RowState } from '../../src/queue/ledger.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { BudgetGovernor, type BudgetGovernorOptions } from '../../src/worker/budget-governor.js';
+import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { bareImport, held, rowJobs } from './helpers.js';
+
+/*
+ * What each per-lead script runs inside Redis (`INFO commandstats` counts every `redis.call` of a
+ * script as well as the script itself): a server of this file's own, so no other test's commands
+ * are counted. The scripts are run once before counting, so ioredis' EVALSHA finds them loaded.
+ */
+let server: PrivateRedis;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startPrivateRedis();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+// After the hook above, so its queues are closed first (after-hooks run last-registered first).
+const rowJob = rowJobs(() => redis);
+
+/** Commands Redis ran (by name, lower case) while `step` ran. */
+async function commandsOf(step: () => Promise<unknown>): Promise<Record<string, number>> {
+  await redis.config('RESETSTAT');
+  await step();
+  const info = await redis.info('commandstats');
+  const counts: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    const name = m[1] as string;
+    if (!name.startsWith('config') && name !== 'info') counts[name] = Number(m[2]);
+  }
+  return counts;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Company c1's governor: 1,000 tokens a day, 10 % kept back, the day starting at 00:00 UTC. */
+function governor(prefix: string, options: Partial<BudgetGovernorOptions> = {}): BudgetGovernor {
+  return new BudgetGovernor({
+    redis,
+    prefix,
+    companyKey: 'c1',
+    dailyTokens: 1000,
+    reserve: 0.1,
+    resetOffsetMs: 0,
+    ...options,
+  });
+}
+
+describe("a lead's scripts", () => {
+  it('admit a call with one merged read of the budget and no TTL write once the day has started', async () => {
+    const prefix = uniquePrefix();
+    const g = governor(prefix);
+    const window = { callsKey: `${prefix}:window:c1:calls`, callsCap: 10 };
+    // Load the script.
+    await governor(prefix, { companyKey: 'c0' }).admit(1);
+    // What an admitted call runs once the day's count has started.
+    const admitted = {
+      evalsha: 1,
+      time: 1,
+      hget: 1,
+      zremrangebyscore: 1,
+      zrange: 1,
+      hmget: 1,
+      zadd: 1,
+      pexpire: 1,
+      hincrby: 1,
+    };
+    // The day's first admission also sets the hash's TTL: two budget days.
+    expect(await commandsOf(() => g.admit(1, false, window))).toEqual({ ...admitted, pexpire: 2 });
+    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
+    expect(await commandsOf(() => g.admit(1, false, window))).toEqual(admitted);
+    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
+    // The answered calls' arrival times: one ZADD XX for all of them.
+    const member = { ...window, member: 'm3', takeCorrections: () => ['m1', 1, 'm2', 2] };
+    expect((await commandsOf(() => g.admit(1, false, member))).zadd).toBe(2);
+  });
+
+  it("leave a TTL on a day's hash that a refund starts (a 429 answered after the budget day turned)", async () => {
+    let now = Date.parse('2026-05-14T23:59:59Z');
+    const g = governor(uniquePrefix(), { now: () => now });
+    expect((await g.admit(5)).kind).toBe('admitted');
+    now += 2000;
+    await g.refund(5);
+    expect(await redis.hget(g.currentKey(), 'used')).toBe('-5');
+    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
+    // The next admission of that day leaves the TTL in place.
+    expect((await g.admit(5)).kind).toBe('admitted');
+    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
+  });
+
+  it('take a free row with one SET, and checkpoint with one HSET; a removed job is left removed', async () => {
+    const prefix = uniquePrefix();
+    const job = await rowJob(prefix, 'imp-count');
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    // Load the scripts.
+    await held(await leases.take(await rowJob(prefix, 'imp-warm'))).save(
+      await rowJob(prefix, 'imp-warm-2'),
+      job.data,
+    );
+    let lease: RowLease | undefined;
+    expect(
+      await commandsOf(async () => {
+        lease = held(await leases.take(job));
+      }),
+    ).toEqual({ evalsha: 1, set: 1 });
+    const data = { ...job.data, checkpoint: { leadIntentAt: 1 } };
+    expect(await commandsOf(() => lease!.save(job, data))).toEqual({ evalsha: 1, get: 1, hset: 1 });
+    expect(JSON.parse((await redis.hget(`${prefix}:${LEAD_QUEUE}:${job.id}`, 'data')) ?? '{}')).toEqual(data);
+
+    await job.remove();
+    await lease!.save(job, { ...data, checkpoint: { leadIntentAt: 2 } });
+    expect(await redis.exists(`${prefix}:${LEAD_QUEUE}:${job.id}`)).toBe(0);
+  });
+
+  it("record a row's outcome reading and writing the import record once", async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const importId = 'imp-outcome';
+    await ledger.createImport(bareImport(importId));
+    const job = await rowJob(prefix, importId);
+    await ledger.markEnqueued(importId, [3]);
+    await ledger.setState(importId, 'enqueued');
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    const first = held(await leases.take(job));
+    const counters = { tokensUsed: 10, createdPersons: 1 };
+    // Load the script.
+    await ledger.recordCreated('imp-other', 9, { leadId: 'warm' }, counters, first.fence, {});
+    expect(
+      await commandsOf(() =>
+        ledger.recordCreated(importId, 2, { leadId: 'L2' }, counters, first.fence, { finish: true }),
+      ),
+    ).toEqual({ evalsha: 1, get: 1, bitfield: 1, hset: 2, hmget: 1, del: 1 });
+    expect(await ledger.getImport(importId)).toMatchObject({
+      state: 'enqueued',
+      created: 1,
+      pending: 1,
+      tokensUsed: 10,
+      createdPersons: 1,
+    });
+    const second = { key: ledger.keys.lease(importId, 3), value: 'worker-b:1' };
+    await redis.set(second.key, second.value);
+    const done = await ledger.recordCreated(importId, 3, { leadId: 'L3' }, counters, second, {
+      finish: true,
+    });
+    expect(done).toMatchObject({ applied: true, previous: RowState.Pending, completedImport: true });
+    expect(await ledger.getImport(importId)).toMatchObject({
+      state: 'completed',
+      created: 2,
+      pending: 0,
+      tokensUsed: 20,
+      createdPersons: 2,
+    });
+    // Counters stay integers that HINCRBY can go on with.
+    expect(await redis.hincrby(ledger.keys.import(importId), 'tokensUsed', 1)).toBe(21);
+  });
+});
