@@ -354,8 +354,14 @@ describe('the connections file', () => {
       acme('api_token_env: X', `base_url: https://me:${GLOBEX_SECRET}@acme.pipedrive.com`),
     );
     expect(inUrl).toMatch(/base_url must not contain a user name or password/);
+    const inQuery = problem(
+      acme('api_token_env: X', `base_url: https://acme.pipedrive.com/?api_token=${ACME_TOKEN}`),
+    );
+    expect(inQuery).toBe(
+      'connections.yaml:4:15: connection "acme": base_url must not contain a query string or fragment (?… or #…), got "https://acme.pipedrive.com" followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. https://yourcompany.pipedrive.com; reference the API token with api_token_env or api_token_file instead.',
+    );
     const broken = problem(`connections:\n  acme:\n    api_token: ${ACME_TOKEN}\n      x: [\n`);
-    for (const text of [pasted, inline, inUrl, broken]) {
+    for (const text of [pasted, inline, inUrl, inQuery, broken]) {
       for (const secret of SECRETS) expect(text).not.toContain(secret);
     }
   });

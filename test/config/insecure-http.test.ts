@@ -51,6 +51,29 @@ describe('plain HTTP to Pipedrive', () => {
     }
   });
 
+  it('refuses a query string or fragment in the URL (Pipedrive’s old ?api_token=), without quoting it', () => {
+    for (const url of [
+      'https://acme.pipedrive.com/?api_token=hunter2-token',
+      'https://acme.pipedrive.com?api_token=hunter2-token',
+      'http://127.0.0.1:8787/#hunter2-token',
+      'https://acme.pipedrive.com/v1?',
+    ]) {
+      const message = configError({ PIPEDRIVE_BASE_URL: url });
+      expect(message).toMatch(/^PIPEDRIVE_BASE_URL must not contain a query string or fragment/);
+      expect(message).toContain('put the API token in PIPEDRIVE_API_TOKEN');
+      expect(message).not.toContain('hunter2');
+    }
+    const oauth = configError({
+      ...OAUTH,
+      PIPEDRIVE_OAUTH_TOKEN_URL: 'https://oauth.pipedrive.com/oauth/token?client_secret=hunter2-secret',
+    });
+    expect(oauth).toMatch(/^PIPEDRIVE_OAUTH_TOKEN_URL must not contain a query string or fragment/);
+    expect(oauth).not.toContain('hunter2');
+    const notUrl = configError({ PIPEDRIVE_BASE_URL: 'acme.pipedrive.com?api_token=hunter2-token' });
+    expect(notUrl).toMatch(/^PIPEDRIVE_BASE_URL must be a URL such as/);
+    expect(notUrl).not.toContain('hunter2');
+  });
+
   it('accepts https:// anywhere and http:// on loopback (the local sandbox) without a warning', () => {
     for (const url of [
       'https://yourcompany.pipedrive.com',
