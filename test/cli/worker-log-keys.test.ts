@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { spawnCli } from '../helpers/cli-process.js';
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const redis = testRedis();
 const prefix = uniquePrefix('logkeys');
 let sandbox: RunningSandbox;
@@ -32,32 +31,17 @@ describe('the worker’s log lines for a named connection', () => {
       file,
       `connections:\n  acme:\n    base_url: ${sandbox.url}\n    api_token_env: ACME_PIPEDRIVE_TOKEN\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        REDIS_URL: testRedisUrl(),
-        REDIS_PREFIX: prefix,
-        PIPEDRIVE_CONNECTIONS_FILE: file,
-        ACME_PIPEDRIVE_TOKEN: 'acme-token',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = spawnCli(['worker'], {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: file,
+      ACME_PIPEDRIVE_TOKEN: 'acme-token',
+      LOG_LEVEL: 'info',
     });
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      out += c;
-    });
-    const exited = new Promise((r) => child.on('exit', r));
-    const deadline = Date.now() + 40_000;
-    while (!out.includes('processing lead-import-acme') && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill('SIGTERM');
-    await exited;
+    await worker.waitFor(/processing lead-import-acme/);
+    worker.kill('SIGTERM');
+    await worker.exited;
+    const out = worker.output();
     const line = out.split('\n').find((l) => l.includes('processing lead-import-acme'));
     expect(line, out).toBeDefined();
     const keys = keysOf(line!);
