@@ -18,6 +18,9 @@ Serves, until Ctrl-C:
   /metrics    Prometheus metrics, summed over every worker process (read from Redis)
   /healthz    200 when Redis answers and a worker was seen in the last 30 s, else 503
 
+It reads PIPEDRIVE_CONNECTIONS_FILE when it starts: restart it after adding or removing a
+connection (SIGHUP, which makes workers re-read the file, only logs a line here).
+
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
 and listens on loopback only; a non-loopback --host is refused. Beyond loopback, serve it
@@ -60,11 +63,19 @@ Options:
     io.stdout.write(
       `Dashboard at ${dashboard.url}/ (queues at /queues, metrics at /metrics)${dashboard.actionsEnabled ? '' : ' — read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions'}. Ctrl-C to stop.\n`,
     );
+    // Node's default for SIGHUP is to exit: an operator reloading every process after editing the connections
+    // file (the workers' SIGHUP) would take the dashboard down. It reads the file only when it starts, and says so.
+    const onHangup = () =>
+      logger.warn(
+        'SIGHUP: the dashboard reads the connections only when it starts and keeps serving the ones it started with; restart it to show connections added or removed since',
+      );
+    process.on('SIGHUP', onHangup);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    process.off('SIGHUP', onHangup);
     await dashboard.close();
     return ExitCode.Ok;
   },

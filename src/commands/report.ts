@@ -11,8 +11,8 @@ export const command: Command = {
   help: `Usage: lead-importer report ID --out FILE.csv [--connection NAME]
 
 Writes one line per input row, in input order:
-  line, outcome (created | rejected | dead-lettered | cancelled | pending), lead_id, person_id,
-  organization_id, person (created | reused), organization (created | reused), error,
+  line, outcome (created | rejected | dead-lettered | cancelled | pending), lead_id, note_id,
+  person_id, organization_id, person (created | reused), organization (created | reused), error,
 followed by the row's original columns for rows that are rejected, dead-lettered or pending
 (created rows keep only their ids in Redis; join on "line" with your file for the rest).
 The file is UTF-8 with BOM and safe to open in Excel.

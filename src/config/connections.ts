@@ -57,6 +57,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const QUOTABLE_ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 /** What a Pipedrive API token looks like: written where a variable's name belongs, it must not be quoted. */
 const LOOKS_LIKE_TOKEN = /^[0-9a-f]{32,}$/i;
+/**
+ * What a secret written where a file's path belongs looks like: an API token, or an OAuth refresh token
+ * (`1234:5678:hex…`). Its "does not exist" message would quote it as a path.
+ */
+const LOOKS_LIKE_SECRET_NOT_PATH = /^(?:\d+:\d+:)?[0-9a-f]{32,}$/i;
 
 const DEFAULT_BASE_URL = 'https://api.pipedrive.com';
 const DEFAULT_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
@@ -329,6 +334,11 @@ class ConnectionsFileReader {
         };
       }
       return { value: secret };
+    }
+    if (LOOKS_LIKE_SECRET_NOT_PATH.test(value.trim())) {
+      throw new ConfigError(
+        `${where} must be the path of a file holding the secret, not the secret itself: write the secret in a file, e.g. /run/secrets/acme-pipedrive-token, and its path here. (The value is not shown.)`,
+      );
     }
     // Relative paths are read from the connections file's folder, wherever the command runs.
     const file = resolve(dirname(resolve(this.path)), value.trim());

@@ -48,7 +48,9 @@ export function checkPipedriveUrl(
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`${subject} must be a URL such as ${example}, got "${raw}".`);
+    // A value that is not a URL may still carry a secret (`acme.pipedrive.com?api_token=…`, `me:pw@host`).
+    const shown = /[?#@]/.test(raw) ? 'a value that is not one (not shown)' : `"${raw}"`;
+    throw new ConfigError(`${subject} must be a URL such as ${example}, got ${shown}.`);
   }
   const url = parsed.toString().replace(/\/+$/, '');
   // The origin never carries `user:password@`, so messages may quote it.
@@ -57,6 +59,12 @@ export function checkPipedriveUrl(
     // fetch refuses such a URL with an error that quotes it, password and all.
     throw new ConfigError(
       `${subject} must not contain a user name or password (user:password@), got "${origin}": ${rule.credentialsHint}.`,
+    );
+  }
+  if (parsed.search || parsed.hash || /[?#]/.test(raw)) {
+    // Requests would drop them, but messages quote the URL: Pipedrive's old `?api_token=…` would be printed.
+    throw new ConfigError(
+      `${subject} must not contain a query string or fragment (?… or #…), got "${origin}${parsed.pathname.replace(/\/+$/, '')}" followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. ${example}; ${rule.credentialsHint}.`,
     );
   }
   if (parsed.protocol === 'https:') return { url };

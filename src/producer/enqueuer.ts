@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { LEAD_JOB_NAME, type LeadJobData, turnOf } from '../queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../queue/job-options.js';
 import { type ImportLedger, RowState } from '../queue/ledger.js';
@@ -26,6 +27,8 @@ export interface EnqueuerOptions {
   batchSize?: number;
   /** Batches sent to Redis before the next one waits for the oldest. @defaultValue 4 */
   maxInFlight?: number;
+  /** The import's connection: its rejected rows count in that connection's metrics. @defaultValue `default` */
+  connection?: string;
 }
 
 export interface EnqueueCounts {
@@ -143,7 +146,11 @@ export class LeadEnqueuer {
         );
       }
     }
-    await rejecting;
+    const rejected = await rejecting;
+    await ledger.countRejectedRows(
+      this.options.connection ?? DEFAULT_CONNECTION,
+      rejected.filter((r) => r.applied).length,
+    );
     this.counts.rejected += batch.rejects.length;
   }
 

@@ -281,6 +281,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         importId,
         weight: record.priority,
         startTurn: record.startTurn,
+        connection: connection.name,
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
       });

@@ -570,7 +570,8 @@ export class ConnectionWorker {
     this.logger.info(
       {
         workerId: shared.workerId,
-        connection: connection.name,
+        // The logger of any other connection carries it already: a second `connection` key would repeat it.
+        ...(connection.name === DEFAULT_CONNECTION ? { connection: connection.name } : {}),
         concurrency,
         plan,
         auth,

@@ -350,12 +350,34 @@ describe('the connections file', () => {
     expect(inline).toBe(
       'connections.yaml:3:5: connection "acme": api_token is not a key of the connections file: secrets are never written in it. Put the secret in an environment variable or a file and reference it with api_token_env or api_token_file. (The value is not shown.)',
     );
+    const asFile = problem(acme(`api_token_file: ${ACME_TOKEN}`));
+    expect(asFile).toBe(
+      'connections.yaml:3:21: connection "acme": api_token_file must be the path of a file holding the secret, not the secret itself: write the secret in a file, e.g. /run/secrets/acme-pipedrive-token, and its path here. (The value is not shown.)',
+    );
+    const refreshAsFile = problem(
+      acme(
+        'base_url: https://acme.pipedrive.com',
+        'oauth:',
+        '  client_id_env: X',
+        '  client_secret_env: X',
+        `  refresh_token_file: ${GLOBEX_REFRESH}`,
+      ),
+    );
+    expect(refreshAsFile).toMatch(
+      /^connections\.yaml:7:27: connection "acme": oauth: refresh_token_file must be the path of a file holding the secret, not the secret itself/,
+    );
     const inUrl = problem(
       acme('api_token_env: X', `base_url: https://me:${GLOBEX_SECRET}@acme.pipedrive.com`),
     );
     expect(inUrl).toMatch(/base_url must not contain a user name or password/);
+    const inQuery = problem(
+      acme('api_token_env: X', `base_url: https://acme.pipedrive.com/?api_token=${ACME_TOKEN}`),
+    );
+    expect(inQuery).toBe(
+      'connections.yaml:4:15: connection "acme": base_url must not contain a query string or fragment (?… or #…), got "https://acme.pipedrive.com" followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. https://yourcompany.pipedrive.com; reference the API token with api_token_env or api_token_file instead.',
+    );
     const broken = problem(`connections:\n  acme:\n    api_token: ${ACME_TOKEN}\n      x: [\n`);
-    for (const text of [pasted, inline, inUrl, broken]) {
+    for (const text of [pasted, asFile, refreshAsFile, inline, inUrl, inQuery, broken]) {
       for (const secret of SECRETS) expect(text).not.toContain(secret);
     }
   });

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, insecureHttpWarning, loadConfig } from '../../src/config/config.js';
 import { isLoopbackHost } from '../../src/config/loopback-host.js';
+import { spawnCli } from '../helpers/cli-process.js';
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from '../ops/run-cli.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const OAUTH = {
   PIPEDRIVE_OAUTH_CLIENT_ID: 'id',
   PIPEDRIVE_OAUTH_CLIENT_SECRET: 'secret',
@@ -49,6 +48,29 @@ describe('plain HTTP to Pipedrive', () => {
       expect(message).toMatch(/^PIPEDRIVE_BASE_URL must not contain a user name or password/);
       expect(message).not.toContain('hunter2');
     }
+  });
+
+  it('refuses a query string or fragment in the URL (Pipedrive’s old ?api_token=), without quoting it', () => {
+    for (const url of [
+      'https://acme.pipedrive.com/?api_token=hunter2-token',
+      'https://acme.pipedrive.com?api_token=hunter2-token',
+      'http://127.0.0.1:8787/#hunter2-token',
+      'https://acme.pipedrive.com/v1?',
+    ]) {
+      const message = configError({ PIPEDRIVE_BASE_URL: url });
+      expect(message).toMatch(/^PIPEDRIVE_BASE_URL must not contain a query string or fragment/);
+      expect(message).toContain('put the API token in PIPEDRIVE_API_TOKEN');
+      expect(message).not.toContain('hunter2');
+    }
+    const oauth = configError({
+      ...OAUTH,
+      PIPEDRIVE_OAUTH_TOKEN_URL: 'https://oauth.pipedrive.com/oauth/token?client_secret=hunter2-secret',
+    });
+    expect(oauth).toMatch(/^PIPEDRIVE_OAUTH_TOKEN_URL must not contain a query string or fragment/);
+    expect(oauth).not.toContain('hunter2');
+    const notUrl = configError({ PIPEDRIVE_BASE_URL: 'acme.pipedrive.com?api_token=hunter2-token' });
+    expect(notUrl).toMatch(/^PIPEDRIVE_BASE_URL must be a URL such as/);
+    expect(notUrl).not.toContain('hunter2');
   });
 
   it('accepts https:// anywhere and http:// on loopback (the local sandbox) without a warning', () => {
@@ -154,25 +176,11 @@ describe('commands and plain HTTP', () => {
   it.each([['worker'], ['dashboard', '--port', '0']])(
     '%s logs the warning line naming the URL',
     async (...args) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-        cwd: REPO,
-        env: { ...process.env, ...rehearsal },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c) => {
-        out += c;
-      });
-      child.stderr.on('data', (c) => {
-        out += c;
-      });
-      const exited = new Promise((r) => child.on('exit', r));
-      const deadline = Date.now() + 20_000;
-      while (!out.includes('Plain HTTP') && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const child = spawnCli(args, rehearsal);
+      await child.waitFor(/Plain HTTP/, 20_000);
       child.kill('SIGTERM');
-      await exited;
+      await child.exited;
+      const out = child.output();
       const line = out.split('\n').find((l) => l.includes('Plain HTTP'));
       expect(line, out).toBeDefined();
       const entry = JSON.parse(line!) as { level: number; msg: string; origins: string[] };

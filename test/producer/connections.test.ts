@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { startDashboard } from '../../src/dashboard/index.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { importCsv } from '../../src/producer/import-csv.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
@@ -11,6 +12,7 @@ import { ImportLedger } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE, leadQueueName } from '../../src/queue/names.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { LEAD_LABEL_IDS } from '../../src/sandbox/seed.js';
+import { parsePrometheusText, sampleValue } from '../dashboard/prometheus-text.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from '../ops/run-cli.js';
 
@@ -144,6 +146,38 @@ describe('one file into two companies', () => {
     expect(globexLine3?.data.line).toBe(3);
     expect(globexLine3?.data.lead.label_ids).toEqual([vipLabelId]);
     await close();
+  });
+
+  it("counts each company's rejected rows once in /metrics (lead_importer_rows_rejected_total)", async () => {
+    const { prefix, config, close } = setup();
+    const file = join(dir, 'leads.csv');
+    await importCsv({ file, config, redis, connection: 'acme' });
+    await importCsv({ file, config, redis, connection: 'globex' });
+    // The same command again records nothing new: its rejected row is counted once.
+    await importCsv({ file, config, redis, connection: 'acme' });
+    const limits = { burstPer2s: 20, dailyTokens: 30_000 };
+    const dashboard = await startDashboard({
+      redis,
+      prefix,
+      limits,
+      connectionLimits: new Map([
+        ['acme', limits],
+        ['globex', limits],
+      ]),
+      port: 0,
+    });
+    try {
+      const { samples } = parsePrometheusText(await (await fetch(`${dashboard.url}/metrics`)).text());
+      for (const connection of ['acme', 'globex']) {
+        expect(sampleValue(samples, 'lead_importer_import_rows', { connection, outcome: 'rejected' })).toBe(
+          1,
+        );
+        expect(sampleValue(samples, 'lead_importer_rows_rejected_total', { connection })).toBe(1);
+      }
+    } finally {
+      await dashboard.close();
+      await close();
+    }
   });
 
   it("estimates with each company's plan, seats and budget", async () => {
