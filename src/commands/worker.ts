@@ -29,13 +29,18 @@ adds the lead, within the burst limits and the daily token budget, exactly once.
 many (on many machines) against one Redis; they share limits, budget, caches and locks.
 With PIPEDRIVE_CONNECTIONS_FILE it serves every company of the file (or those --connections
 names), each on its own queue with its own limiters, budget, 429 pause and token block, so
-one company's revoked token or spent budget never holds another's rows.
+one company's revoked token or spent budget never holds another's rows. A connection whose
+secret cannot be read (variable not set, token file missing) or whose base_url is not
+Pipedrive's is logged and the others are served; exit 2 only when none can start. An
+unreachable Pipedrive is tried again (back-off up to 30 s), never a reason to exit.
 SIGTERM/SIGINT: stop taking rows, let in-flight ones finish, exit 0; a second signal forces.
 Shutdown ends within --drain-timeout-ms whatever Redis does; rows it could not hand back
 (Redis gone) are logged, exit 1, and resume on another worker once their lock expires.
 SIGHUP: read the connections file (and the token files it names) again: start new
 connections, drain removed ones, restart those whose credentials or limits changed; a file
-that does not validate is reported and the running connections are kept.
+that does not validate is reported and the running connections are kept; a connection whose
+secret cannot be read is reported alone (a running one keeps its old credentials) and the
+rest of the file is applied.
 
 Options:
   --connections a,b            serve only these connections of the file         [all of them]
