@@ -3,12 +3,13 @@
  * set) is logged with the file, the connection, the field and the fix, and the worker serves the rest — at start
  * and on SIGHUP.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeConnectionsFile } from '../../src/dev/connections-file.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { rowsOf } from '../helpers/three-companies.js';
@@ -18,17 +19,11 @@ const redis = testRedis();
 
 /** A connections file: each company's token in a variable (`<NAME>_TOKEN`), set or not. */
 function connectionsFile(dir: string, companies: { name: string; url: string }[]): string {
-  const file = join(dir, 'connections.yaml');
-  writeFileSync(
-    file,
-    `connections:\n${companies
-      .map(
-        (c) =>
-          `  ${c.name}:\n    base_url: ${c.url}\n    api_token_env: ${c.name.toUpperCase()}_TOKEN\n    timeout_ms: 2000\n`,
-      )
-      .join('')}`,
+  return writeConnectionsFile(
+    dir,
+    companies.map((c) => ({ ...c, plan: 'lite', tokenEnv: `${c.name.toUpperCase()}_TOKEN` })),
+    { timeout_ms: 2000 },
   );
-  return file;
 }
 
 describe('a connection that cannot start', () => {
