@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import {
   CONNECTIONS_FILE_VAR,
   type Config,
+  ConfigError,
   type ConnectionConfig,
   DEFAULT_CONNECTION,
   insecureHttpWarning,
@@ -10,6 +11,7 @@ import {
 } from '../config/config.js';
 import { createLogger, flushLogger } from '../logging/logger.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
+import { isPipedriveError } from '../pipedrive/errors.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import {
   type LeadWorkerOptions,
@@ -27,13 +29,18 @@ adds the lead, within the burst limits and the daily token budget, exactly once.
 many (on many machines) against one Redis; they share limits, budget, caches and locks.
 With PIPEDRIVE_CONNECTIONS_FILE it serves every company of the file (or those --connections
 names), each on its own queue with its own limiters, budget, 429 pause and token block, so
-one company's revoked token or spent budget never holds another's rows.
+one company's revoked token or spent budget never holds another's rows. A connection whose
+secret cannot be read (variable not set, token file missing) or whose base_url is not
+Pipedrive's is logged and the others are served; exit 2 only when none can start. An
+unreachable Pipedrive is tried again (back-off up to 30 s), never a reason to exit.
 SIGTERM/SIGINT: stop taking rows, let in-flight ones finish, exit 0; a second signal forces.
 Shutdown ends within --drain-timeout-ms whatever Redis does; rows it could not hand back
 (Redis gone) are logged, exit 1, and resume on another worker once their lock expires.
 SIGHUP: read the connections file (and the token files it names) again: start new
 connections, drain removed ones, restart those whose credentials or limits changed; a file
-that does not validate is reported and the running connections are kept.
+that does not validate is reported and the running connections are kept; a connection whose
+secret cannot be read is reported alone (a running one keeps its old credentials) and the
+rest of the file is applied.
 
 Options:
   --connections a,b            serve only these connections of the file         [all of them]
@@ -143,9 +150,18 @@ interface ConnectionOverrides {
   budgetResetUtc?: string;
 }
 
+/** A connection the worker was asked to serve but cannot start: its secret could not be read. */
+export interface UnusableConnection {
+  connection: string;
+  /** Names the file, the connection, the field and the fix; never the secret. */
+  reason: string;
+}
+
 /**
  * The connections a worker serves: every connection of the configuration (the connections file's, or `default`
- * from the `PIPEDRIVE_*` variables), or those `--connections` names. Each must have its credentials.
+ * from the `PIPEDRIVE_*` variables), or those `--connections` names. One whose secret cannot be read (a variable
+ * not set, a token file missing) is left out and reported in `unusable`, so it never stops the others; the
+ * caller decides what none at all means.
  *
  * `unknown`: what to do with a name `--connections` lists that the configuration lacks: `refuse` (at start: a
  * {@link UsageError} listing the valid names) or `skip` (on a reload: the connection left the file, so it is
@@ -156,7 +172,12 @@ export function connectionsToServe(
   names: readonly string[] | undefined,
   overrides: ConnectionOverrides = {},
   unknown: 'refuse' | 'skip' = 'refuse',
-): { connections: WorkerConnection[]; served: ConnectionConfig[]; missing: string[] } {
+): {
+  connections: WorkerConnection[];
+  served: ConnectionConfig[];
+  missing: string[];
+  unusable: UnusableConnection[];
+} {
   const defined = [...config.connections.keys()];
   const missing = (names ?? []).filter((n) => !config.connections.has(n));
   if (missing.length > 0 && unknown === 'refuse') {
@@ -167,10 +188,19 @@ export function connectionsToServe(
       `--connections names ${missing.map((n) => `"${n}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not defined: ${source} ${defined.join(', ')}. Name some of those, or leave --connections out to serve them all.`,
     );
   }
-  const served = (names ?? defined)
-    .map((n) => config.connections.get(n))
-    .filter((c): c is ConnectionConfig => c !== undefined);
-  for (const connection of served) connection.requireCredentials();
+  const served: ConnectionConfig[] = [];
+  const unusable: UnusableConnection[] = [];
+  for (const name of names ?? defined) {
+    const connection = config.connections.get(name);
+    if (!connection) continue;
+    try {
+      connection.requireCredentials();
+      served.push(connection);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      unusable.push({ connection: name, reason: err.message });
+    }
+  }
   const connections = served.map((connection) => ({
     name: connection.name,
     pipedrive: clientOptionsForConnection(connection),
@@ -181,7 +211,12 @@ export function connectionsToServe(
     budgetResetUtc: overrides.budgetResetUtc ?? connection.budgetResetUtc,
     connectionsFile: config.connectionsFile,
   }));
-  return { connections, served, missing };
+  return { connections, served, missing, unusable };
+}
+
+/** The line logged for a connection that cannot start; the process serves the others. */
+export function cannotStartLine(unusable: UnusableConnection): string {
+  return `Connection ${unusable.connection} cannot start; the other connections go on. ${unusable.reason}`;
 }
 
 /** What `lead-importer worker` runs: the process's settings, the connections it serves, and how they were chosen. */
@@ -192,6 +227,8 @@ export interface WorkerPlan {
   names: string[] | undefined;
   overrides: ConnectionOverrides;
   config: Config;
+  /** Connections to serve whose secret cannot be read: logged, not served (never all of them). */
+  unusable: UnusableConnection[];
 }
 
 function intentDurabilityFlag(args: ParsedArgs): 'auto' | 'off' | undefined {
@@ -221,7 +258,15 @@ export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string 
   const reserve = numberFlag(args, 'budget-reserve', { min: 0, max: 0.95, integer: false });
   if (reserve !== undefined) overrides.budgetReserve = reserve;
   const names = connectionNames(args);
-  const { connections } = connectionsToServe(config, names, overrides);
+  const { connections, unusable } = connectionsToServe(config, names, overrides);
+  // Exit 2 only when nothing can start; otherwise each that cannot is logged and the others are served.
+  if (connections.length === 0 && unusable.length > 0) {
+    throw new ConfigError(
+      unusable.length === 1
+        ? unusable[0]!.reason
+        : `No connection can start: ${unusable.map((u) => u.reason).join(' ')}`,
+    );
+  }
   const margin = numberFlag(args, 'rate-limit-margin', { min: 0.05, max: 1, integer: false });
   const retry: LeadWorkerOptions['retry'] = {};
   const retries = numberFlag(args, 'call-retries');
@@ -258,7 +303,7 @@ export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string 
     const value = numberFlag(args, flag, { min: flag.endsWith('-ms') ? 1 : 0 });
     if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
   }
-  return { process: options, connections, names, overrides, config };
+  return { process: options, connections, names, overrides, config, unusable };
 }
 
 /**
@@ -270,6 +315,8 @@ export function workerOptionsFromArgs(
   env: Record<string, string | undefined>,
 ): LeadWorkerOptions {
   const plan = workerPlanFromArgs(args, env);
+  // One connection only: the one asked for must be able to start.
+  if (plan.unusable[0]) throw new ConfigError(plan.unusable[0].reason);
   const [only, ...more] = plan.connections;
   if (!only || more.length > 0) {
     throw new UsageError(
@@ -315,6 +362,8 @@ export const command: Command = {
       plan.config,
       plan.connections.map((c) => c.name),
     );
+    for (const unusable of plan.unusable)
+      logger.error({ connection: unusable.connection }, cannotStartLine(unusable));
     const worker = new LeadWorkerProcess({ ...plan.process, logger });
     const readies = plan.connections.map((c) => worker.serve(c).ready);
     if (plan.connections.length > 1 || plan.connections[0]?.name !== DEFAULT_CONNECTION) {
@@ -348,13 +397,25 @@ export const command: Command = {
           `SIGHUP: connection ${name}, named by --connections, is no longer defined; it is no longer served`,
         );
       }
+      // One whose secret cannot be read now is reported; if it runs, it keeps running as it was.
+      for (const unusable of next.unusable) {
+        const running = worker.connections.has(unusable.connection);
+        logger.error(
+          { connection: unusable.connection },
+          `SIGHUP: connection ${unusable.connection} cannot ${running ? 'be reloaded; it keeps running as it was' : 'start'}; the other connections are applied. ${unusable.reason}`,
+        );
+      }
       const before = new Set(worker.connections.keys());
-      const changes = await worker.update(next.connections);
+      const changes = await worker.update(
+        next.connections,
+        next.unusable.map((u) => u.connection),
+      );
       warnInsecure(
         config,
         changes.filter((c) => c.change !== 'stopped' && !before.has(c.connection)).map((c) => c.connection),
       );
-      if (changes.length === 0) logger.info('SIGHUP: the connections are unchanged');
+      if (changes.length === 0 && next.unusable.length === 0)
+        logger.info('SIGHUP: the connections are unchanged');
     };
     let reloading = Promise.resolve();
     const onHangup = () => {
@@ -384,10 +445,22 @@ export const command: Command = {
       process.on('SIGINT', onSignal);
     });
     // A worker none of whose connections can start (Redis unreachable, a bug) ends the process with a clear
-    // line; one company that cannot start (a wrong URL) is logged and the others go on.
+    // line; one company that cannot start (a wrong URL) is logged and the others go on. What waiting can fix
+    // never ends up here: an unreachable Pipedrive, a 429 or a rejected token are waited for in the connection.
     const failed = Promise.allSettled(readies).then((results) => {
       const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      return reasons.length === results.length ? reasons[0] : new Promise<never>(() => {});
+      if (reasons.length < results.length) return new Promise<never>(() => {});
+      // Pipedrive answered, but not as a company's API (a wrong base_url): configuration, exit 2.
+      if (reasons.every(isPipedriveError)) {
+        return new ConfigError(
+          `No connection can start: ${plan.connections
+            .map(
+              (c, i) => `connection "${c.name}" (${c.pipedrive.baseUrl}): ${(reasons[i] as Error).message}.`,
+            )
+            .join(' ')} Check its base_url (https://yourcompany.pipedrive.com or https://api.pipedrive.com).`,
+        );
+      }
+      return reasons[0];
     });
     const outcome = await Promise.race([stopped.then(() => 'stopped' as const), failed]);
     if (outcome !== 'stopped' && signals === 0) {

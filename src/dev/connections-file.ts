@@ -7,11 +7,14 @@ export interface SandboxConnection {
   /** Its sandbox's base URL. */
   url: string;
   plan: string;
+  /** The variable holding its token (`api_token_env`) instead of the token file `<name>.token`. */
+  tokenEnv?: string;
 }
 
 /**
  * Writes `connections.yaml` in `dir` for companies served by local sandboxes: each one's base URL and plan, its
- * token read from `<name>.token` in the same folder (written by the caller, and again to rotate it), and the same
+ * token read from `<name>.token` in the same folder (written by the caller, and again to rotate it) or from the
+ * variable `tokenEnv` names, and the same
  * `settings` (`timeout_ms`, `budget_reserve`, …) for every one. Returns the file's path.
  */
 export function writeConnectionsFile(
@@ -28,7 +31,7 @@ export function writeConnectionsFile(
     `connections:\n${companies
       .map(
         (c) =>
-          `  ${c.name}:\n    base_url: ${c.url}\n    api_token_file: ${c.name}.token\n    plan: ${c.plan}\n${extra}`,
+          `  ${c.name}:\n    base_url: ${c.url}\n    ${c.tokenEnv ? `api_token_env: ${c.tokenEnv}` : `api_token_file: ${c.name}.token`}\n    plan: ${c.plan}\n${extra}`,
       )
       .join('')}`,
   );

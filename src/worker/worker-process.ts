@@ -224,21 +224,29 @@ export class LeadWorkerProcess {
    * Serves exactly `connections` from now on: starts the new ones, drains and stops the ones no longer listed,
    * and restarts one whose credentials or limits changed ({@link connectionDigest}) or whose start had failed.
    * Logs one line per change and returns them; connections left as they were are not mentioned. Reloads run
-   * one at a time.
+   * one at a time. `keep`: names not in `connections` that are left as they are when served (a connection
+   * whose new settings cannot be used: it goes on with the ones it has) rather than stopped.
    */
-  update(connections: readonly WorkerConnection[]): Promise<ConnectionChange[]> {
-    const run = this.updating.then(() => this.applyUpdate(connections));
+  update(
+    connections: readonly WorkerConnection[],
+    keep: readonly string[] = [],
+  ): Promise<ConnectionChange[]> {
+    const run = this.updating.then(() => this.applyUpdate(connections, new Set(keep)));
     this.updating = run.catch(() => {});
     return run;
   }
 
-  private async applyUpdate(connections: readonly WorkerConnection[]): Promise<ConnectionChange[]> {
+  private async applyUpdate(
+    connections: readonly WorkerConnection[],
+    keep: ReadonlySet<string>,
+  ): Promise<ConnectionChange[]> {
     if (this.closing) return [];
     const wanted = new Map(connections.map((c) => [c.name, c]));
     const changes: ConnectionChange[] = [];
     const stops: Promise<unknown>[] = [];
     for (const [name, worker] of this.served) {
       const next = wanted.get(name);
+      if (!next && keep.has(name)) continue;
       if (!next) {
         changes.push({ connection: name, change: 'stopped' });
         stops.push(this.stop(name));

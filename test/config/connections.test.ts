@@ -543,13 +543,24 @@ describe('the connections a worker serves', () => {
     expect(unknown).toThrow(
       /^--connections names "initech", which is not defined: PIPEDRIVE_CONNECTIONS_FILE \(.*\) defines acme, globex\./,
     );
-    // A connection served without its credentials stops the start with the reason, not the other way round.
-    expect(() =>
+    // A connection served without its credentials is left out with the reason; the others are served.
+    const partial = workerPlanFromArgs(
+      { values: {}, positionals: [] },
+      { PIPEDRIVE_CONNECTIONS_FILE: path, GLOBEX_ID, GLOBEX_SECRET },
+    );
+    expect(partial.connections.map((c) => c.name)).toEqual(['globex']);
+    expect(partial.unusable).toEqual([
+      { connection: 'acme', reason: expect.stringMatching(/ACME_PIPEDRIVE_TOKEN is not set/) },
+    ]);
+    // None of those to serve can start: the start stops with the reason (exit 2).
+    const { ConfigError } = await import('../../src/config/config.js');
+    const none = () =>
       workerPlanFromArgs(
-        { values: {}, positionals: [] },
+        { values: { connections: 'acme' }, positionals: [] },
         { PIPEDRIVE_CONNECTIONS_FILE: path, GLOBEX_ID, GLOBEX_SECRET },
-      ),
-    ).toThrow(/ACME_PIPEDRIVE_TOKEN is not set/);
+      );
+    expect(none).toThrow(ConfigError);
+    expect(none).toThrow(/ACME_PIPEDRIVE_TOKEN is not set/);
     expect(
       workerPlanFromArgs(
         { values: { connections: 'globex' }, positionals: [] },
