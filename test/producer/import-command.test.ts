@@ -147,4 +147,24 @@ describe('lead-importer import', () => {
       await worker.close();
     }
   });
+
+  it('with --wait says it waits, not "Next: run `lead-importer worker`", before following the import', async () => {
+    const prefix = uniquePrefix('wait-text');
+    const worker = createLeadWorker({
+      redisUrl: testRedisUrl(),
+      prefix,
+      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+      rateLimit: false,
+      concurrency: 4,
+    });
+    try {
+      const { code, out } = await cli([fixture('quoted.csv'), '--wait'], {}, prefix);
+      expect(code).toBe(0);
+      expect(out).not.toContain('Next: run');
+      expect(out).toContain('Waiting for workers to finish it');
+      expect(out).toMatch(/created\s+4/);
+    } finally {
+      await worker.close();
+    }
+  });
 });
