@@ -28,15 +28,20 @@ let dashboard: DashboardProcess | undefined;
 let url: string;
 let seededAt: number;
 
-beforeAll(async () => {
-  writeFileSync(env.PIPEDRIVE_CONNECTIONS_FILE, CONNECTIONS_YAML);
+/** An ops context on the test's Redis and connections file, as the dashboard command makes its own. */
+function opsContext() {
   const config = loadConfig(env);
-  const ctx = createOpsContext({
+  return createOpsContext({
     redis,
     prefix,
     limits: limitsFromConfig(config),
     connectionLimits: limitsByConnection(config),
   });
+}
+
+beforeAll(async () => {
+  writeFileSync(env.PIPEDRIVE_CONNECTIONS_FILE, CONNECTIONS_YAML);
+  const ctx = opsContext();
   seededAt = Date.now();
   await seedTwoCompanies(redis, ctx, seededAt);
   await ctx.close();
@@ -160,13 +165,7 @@ describe('the imports page per connection, on `lead-importer dashboard`', () => 
 
   // Last: it empties acme's queue. A finished import's rate of the last 15 minutes is not projected forward.
   it('a company with nothing queued or in flight: its budget lasts the day, whatever the last minutes spent', async () => {
-    const config = loadConfig(env);
-    const ctx = createOpsContext({
-      redis,
-      prefix,
-      limits: limitsFromConfig(config),
-      connectionLimits: limitsByConnection(config),
-    });
+    const ctx = opsContext();
     try {
       await ctx.leadQueueOf('acme').drain(true);
     } finally {

@@ -46,6 +46,17 @@ async function command(args: string[], env: Record<string, string> = {}, prefix 
   return { code, out, err };
 }
 
+/** A worker of `prefix` against the sandbox, without limits, for the tests that follow an import to its end. */
+function sandboxWorker(prefix: string) {
+  return createLeadWorker({
+    redisUrl: testRedisUrl(),
+    prefix,
+    pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+    rateLimit: false,
+    concurrency: 4,
+  });
+}
+
 describe('lead-importer import', () => {
   it('documents every option in --help', async () => {
     const { code, out } = await cli(['--help']);
@@ -129,13 +140,7 @@ describe('lead-importer import', () => {
 
   it('with --wait follows the import until the workers have created every lead', async () => {
     const prefix = uniquePrefix('wait');
-    const worker = createLeadWorker({
-      redisUrl: testRedisUrl(),
-      prefix,
-      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
-      rateLimit: false,
-      concurrency: 4,
-    });
+    const worker = sandboxWorker(prefix);
     try {
       const { code, out } = await cli([fixture('quoted.csv'), '--wait', '--json'], {}, prefix);
       expect(code).toBe(0);
@@ -154,13 +159,7 @@ describe('lead-importer import', () => {
 
   it('with --wait says it waits, not "Next: run `lead-importer worker`", before following the import', async () => {
     const prefix = uniquePrefix('wait-text');
-    const worker = createLeadWorker({
-      redisUrl: testRedisUrl(),
-      prefix,
-      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
-      rateLimit: false,
-      concurrency: 4,
-    });
+    const worker = sandboxWorker(prefix);
     try {
       const { code, out } = await cli([fixture('quoted.csv'), '--wait'], {}, prefix);
       expect(code).toBe(0);
@@ -180,13 +179,7 @@ describe('lead-importer import', () => {
       file,
       'First name,Email,Company\nAnn,ann@a.example,A\n,,\nBob,bob@b.example,B\n\n  ,  ,\nCid,cid@c.example,C\n',
     );
-    const worker = createLeadWorker({
-      redisUrl: testRedisUrl(),
-      prefix,
-      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
-      rateLimit: false,
-      concurrency: 4,
-    });
+    const worker = sandboxWorker(prefix);
     try {
       const imported = await cli([file, '--wait', '--json', '--import-id', 'blank-rows'], {}, prefix);
       expect(imported.code).toBe(0);
