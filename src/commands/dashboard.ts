@@ -1,6 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { insecureHttpWarning, loadConfig } from '../config/config.js';
+import { plainHttpWarning } from '../dashboard/bind-policy.js';
 import { startDashboard } from '../dashboard/index.js';
 import { createLogger } from '../logging/logger.js';
 import { limitsByConnection, limitsFromConfig } from '../ops/ops-context.js';
@@ -8,7 +9,7 @@ import { limitsByConnection, limitsFromConfig } from '../ops/ops-context.js';
 export const command: Command = {
   name: 'dashboard',
   summary: 'bull-board, imports page, /metrics, /healthz',
-  help: `Usage: lead-importer dashboard [--port 3000] [--host 127.0.0.1]
+  help: `Usage: lead-importer dashboard [--port 3000] [--host 127.0.0.1] [--behind-tls]
 
 Serves, until Ctrl-C:
   /           imports by connection: each company's state, budget burn-down and leads per
@@ -24,12 +25,16 @@ connection (SIGHUP, which makes workers re-read the file, only logs a line here)
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
 and listens on loopback only; a non-loopback --host is refused. Beyond loopback, serve it
-through TLS (an SSH tunnel or a TLS proxy): see docs/security.md.
+through TLS (an SSH tunnel or a TLS proxy): see docs/security.md. With a password on a
+non-loopback --host it warns once at start that the password crosses plain HTTP, unless
+--behind-tls says TLS (or the host's loopback) is the only way in.
 
 Options:
   --port N      port to listen on (default 3000; 0 picks a free one)
-  --host HOST   address to bind (default 127.0.0.1)`,
-  options: { port: { type: 'string' }, host: { type: 'string' } },
+  --host HOST   address to bind (default 127.0.0.1)
+  --behind-tls  only a TLS proxy, a tunnel or the host's loopback reaches it (a container's
+                port published on 127.0.0.1): no warning about plain HTTP`,
+  options: { port: { type: 'string' }, host: { type: 'string' }, 'behind-tls': { type: 'boolean' } },
   positionals: [0, 0],
   async run(args, io) {
     const config = loadConfig(io.env);
@@ -60,6 +65,8 @@ Options:
       auth: user && password ? { user, password } : undefined,
       logger,
     });
+    const plainHttp = plainHttpWarning(host, dashboard.actionsEnabled, args.values['behind-tls'] === true);
+    if (plainHttp) logger.warn({ host }, plainHttp);
     io.stdout.write(
       `Dashboard at ${dashboard.url}/ (queues at /queues, metrics at /metrics)${dashboard.actionsEnabled ? '' : ' — read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions'}. Ctrl-C to stop.\n`,
     );

@@ -137,7 +137,7 @@ Examples:
     }
     let final: ImportStatus | undefined;
     if (v.wait === true && !summary.dryRun) {
-      if (!v.json) io.stdout.write(formatSummary(summary));
+      if (!v.json) io.stdout.write(formatSummary(summary, { waiting: true }));
       final = await follow(config, summary, io);
     }
     if (v.json) {

@@ -46,7 +46,8 @@ export function burnDownText(b: BudgetBurnDown): string {
 /**
  * Today's budget: tokens spent since the budget day began (solid line, filled below), the importer's limit
  * (dashed) with the reserve above it (shaded band up to the company's daily tokens), now (a thin vertical
- * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset.
+ * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset (none
+ * when nothing is queued or in flight: a finished import's rate is not projected).
  */
 export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, now: number): string {
   const start = b.dayStartsAt;
@@ -74,7 +75,7 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
     );
   }
   const p = b.projection;
-  if (p.verdict !== 'spent' && p.tokensPerMinute > 0) {
+  if (p.verdict !== 'spent' && p.tokensPerMinute > 0 && !p.nothingQueued) {
     const endAt = p.runsOutAt ?? b.resetsAt;
     const endUsed = p.runsOutAt ? b.limit : b.used + (p.tokensPerMinute * (b.resetsAt - now)) / 60_000;
     parts.push(

@@ -223,7 +223,9 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   const serverAdapter = new ExpressAdapter().setBasePath('/queues');
   createBullBoard({
     queues: [
-      ...[...new Set([DEFAULT_CONNECTION, ...ctx.connections])].map(
+      // The configured connections' queues only (`default` alone without a connections file): a `default` queue
+      // no worker serves would show empty and "No workers" beside the real ones.
+      ...ctx.connections.map(
         (connection) =>
           new BullMQAdapter(ctx.leadQueueOf(connection), {
             readOnlyMode: true,

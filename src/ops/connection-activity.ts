@@ -38,7 +38,8 @@ export type ConnectionState =
 export interface BudgetProjection {
   /**
    * `spent`: nothing left today; `runs-out`: the recent rate spends it before the reset (`runsOutAt`);
-   * `lasts-the-day`: it lasts until the reset at the recent rate (or nothing was spent recently).
+   * `lasts-the-day`: it lasts until the reset at the recent rate (or nothing was spent recently, or the
+   * connection has nothing queued or in flight to spend it on).
    */
   verdict: 'spent' | 'runs-out' | 'lasts-the-day';
   /** Tokens per minute over the window. */
@@ -47,7 +48,15 @@ export interface BudgetProjection {
   windowMinutes: number;
   /** Epoch ms when the budget runs out at that rate (`runs-out` only). */
   runsOutAt: number | null;
-  /** One line for people: "runs out ≈ 14:20 UTC at 1,200 tokens/min", "lasts the day", "spent". */
+  /**
+   * The connection has no rows waiting, delayed or in flight: the recent rate was a finished import's, and is
+   * not projected forward (no dotted line on the chart).
+   */
+  nothingQueued: boolean;
+  /**
+   * One line for people: "runs out ≈ 14:20 UTC at 1,200 tokens/min", "lasts the day at 300 tokens/min",
+   * "lasts the day: nothing queued", "spent until …".
+   */
   text: string;
 }
 
@@ -102,7 +111,8 @@ export interface ConnectionActivity {
 /**
  * Projects when the budget runs out from the rate of the last minutes: `left ÷ (tokens in the window ÷ the
  * window's minutes)` from now. A rate of 0 (nothing spent recently) lasts the day; so does a run-out time at or
- * after the reset. Pure, for tests.
+ * after the reset, and so does any rate when nothing is queued or in flight (`pending` 0: the rate was an import
+ * that has finished). Pure, for tests.
  */
 export function projectBudget(input: {
   now: number;
@@ -111,12 +121,22 @@ export function projectBudget(input: {
   /** Tokens charged in the window that ends now. */
   windowTokens: number;
   windowMinutes: number;
+  /** Rows of the connection waiting, delayed or in flight; unknown (undefined) projects the rate regardless. */
+  pending?: number;
 }): BudgetProjection {
   const { now, left, resetsAt, windowTokens, windowMinutes } = input;
   const tokensPerMinute = windowMinutes > 0 ? windowTokens / windowMinutes : 0;
   const rate = `${formatCount(Math.round(tokensPerMinute))} tokens/min`;
-  const base = { tokensPerMinute, windowMinutes, runsOutAt: null };
+  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false };
   if (left <= 0) return { ...base, verdict: 'spent', text: `spent until ${formatUtc(resetsAt)}` };
+  if (input.pending === 0 && tokensPerMinute > 0) {
+    return {
+      ...base,
+      nothingQueued: true,
+      verdict: 'lasts-the-day',
+      text: `lasts the day: nothing queued (${rate} over the last ${formatMinutes(windowMinutes)})`,
+    };
+  }
   if (tokensPerMinute <= 0) {
     return {
       ...base,
@@ -152,6 +172,8 @@ export function buildBurnDown(input: {
   budget: { total: number; limit: number; used: number; left: number; resetsAt: number };
   minutes: Pick<MinuteCounts, 'from' | 'tokens'>;
   stepMinutes?: number;
+  /** Rows waiting, delayed or in flight (see {@link projectBudget}). */
+  pending?: number;
 }): BudgetBurnDown {
   const { now, budget, minutes } = input;
   const step = (input.stepMinutes ?? BURN_DOWN_STEP_MINUTES) * MINUTE_MS;
@@ -200,6 +222,7 @@ export function buildBurnDown(input: {
       resetsAt: budget.resetsAt,
       windowTokens,
       windowMinutes,
+      ...(input.pending === undefined ? {} : { pending: input.pending }),
     }),
   };
 }
@@ -314,12 +337,14 @@ async function readOne(ctx: OpsContext, connection: string, now: number): Promis
   // Back to the start of the budget day for the burn-down, or an hour for the leads.
   const from = budget ? Math.min(budget.resetsAt - DAY_MS, hourAgo) : hourAgo;
   const minutes = await readMinuteCounts(ctx.redis, ctx.prefix, connection, from, now);
-  const burnDown = budget ? buildBurnDown({ now, budget: budgetFigures(budget), minutes }) : null;
+  const queued = QUEUED.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+  const active = counts.active ?? 0;
+  const burnDown = budget
+    ? buildBurnDown({ now, budget: budgetFigures(budget), minutes, pending: queued + active })
+    : null;
   const leadsPerMinute = buildLeadsPerMinute(now, minutes);
   const recent = (series: number[]) => series.slice(-STARVED_AFTER_MINUTES).reduce((a, b) => a + b, 0);
   const recentLeads = recent(minutes.leads);
-  const queued = QUEUED.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
-  const active = counts.active ?? 0;
   const elapsed = STARVED_AFTER_MINUTES - 1 + (now % MINUTE_MS) / MINUTE_MS;
   return {
     connection,

@@ -42,7 +42,8 @@ export interface ReportSummary {
 }
 
 /**
- * Writes one line per input row, in input order: the outcome and Pipedrive ids, then the row's
+ * Writes one line per input row, in input order (a row the import read: blank lines and rows of empty cells
+ * are skipped by the CSV reader and counted nowhere): the outcome and Pipedrive ids, then the row's
  * original columns where Redis still holds them.
  *
  * Original cells are kept only for rows that may need a person's attention: rejected rows

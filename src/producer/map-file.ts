@@ -105,7 +105,7 @@ async function loadReference(
     }
     // An import's reads take the workers' admission, as an operator command's calls do: they wait for room in
     // the token's windows in Redis and are charged to the company's budget. A spent budget lets them into the
-    // reserve (`useReserve`): a handful of reads, 112 tokens at most (one page each), and an import only
+    // reserve (`useReserve`): a handful of reads, REFERENCE_DATA_MAX_TOKENS (112) at most, one page each, and an import only
     // enqueues (its rows wait for the budget in the workers), so a spent day must not keep them out of the queue.
     guarded = await openGuardedPipedrive({
       redis: options.redis,

@@ -74,7 +74,10 @@ async function allPages(
   return fields;
 }
 
-/** How many tokens loading these costs (for the dry run's account of its own spending). */
+/**
+ * How many tokens loading these costs (for the dry run's account of its own spending), one page of each field
+ * list: a list longer than a page (500 fields) costs its operation's tokens again per further page.
+ */
 export function referenceDataCost(needs: ReferenceNeeds): number {
   return (
     (needs.currentUser ? TOKEN_COSTS['users.me'] : 0) +
@@ -86,3 +89,18 @@ export function referenceDataCost(needs: ReferenceNeeds): number {
     (needs.organizationFields ? TOKEN_COSTS['organizationFields.list'] : 0)
   );
 }
+
+/**
+ * The most an import's reads of the account cost, one page of each list, from the token-cost table: every list a
+ * mapping can want, and `users/me` (which an import reads whether the mapping wants the user or not, to name the
+ * budget). README's figure is this one (`test/producer/reference-data-cost.test.ts` holds them together).
+ */
+export const REFERENCE_DATA_MAX_TOKENS = referenceDataCost({
+  currentUser: true,
+  users: true,
+  labels: true,
+  currencies: true,
+  dealFields: true,
+  personFields: true,
+  organizationFields: true,
+});

@@ -17,7 +17,7 @@ export function formatProgress(file: string, p: ImportProgress): string {
 }
 
 /** The text summary of a run (import or dry run). */
-export function formatSummary(s: ImportSummary): string {
+export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}): string {
   const out: string[] = [];
   const encoding = `${s.encoding}, ${describeDelimiter(s.delimiter)}-separated`;
   out.push(
@@ -54,9 +54,12 @@ export function formatSummary(s: ImportSummary): string {
   if (s.dryRun) out.push('', ...formatDryRun(s));
   else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
   else if (s.enqueued + s.requeued > 0) {
+    // With `--wait` the command follows the import itself: telling the user to follow it is not true.
     out.push(
       '',
-      `Next: run \`lead-importer worker\` to process the rows; follow with \`lead-importer status ${s.importId}\`.`,
+      opts.waiting
+        ? `Waiting for workers to finish it (Ctrl-C stops waiting; the import goes on, \`lead-importer status ${s.importId}\` follows it)…`
+        : `Next: run \`lead-importer worker\` to process the rows; follow with \`lead-importer status ${s.importId}\`.`,
     );
   }
   return `${out.join('\n')}\n`;

@@ -28,15 +28,20 @@ let dashboard: DashboardProcess | undefined;
 let url: string;
 let seededAt: number;
 
-beforeAll(async () => {
-  writeFileSync(env.PIPEDRIVE_CONNECTIONS_FILE, CONNECTIONS_YAML);
+/** An ops context on the test's Redis and connections file, as the dashboard command makes its own. */
+function opsContext() {
   const config = loadConfig(env);
-  const ctx = createOpsContext({
+  return createOpsContext({
     redis,
     prefix,
     limits: limitsFromConfig(config),
     connectionLimits: limitsByConnection(config),
   });
+}
+
+beforeAll(async () => {
+  writeFileSync(env.PIPEDRIVE_CONNECTIONS_FILE, CONNECTIONS_YAML);
+  const ctx = opsContext();
   seededAt = Date.now();
   await seedTwoCompanies(redis, ctx, seededAt);
   await ctx.close();
@@ -156,5 +161,34 @@ describe('the imports page per connection, on `lead-importer dashboard`', () => 
     expect(html).toMatch(/^<article class="conn-card conn-running" data-connection="acme"/);
     expect(html).not.toContain('data-connection="globex"');
     expect(html).not.toContain('<script');
+  });
+
+  // Last: it empties acme's queue. A finished import's rate of the last 15 minutes is not projected forward.
+  it('a company with nothing queued or in flight: its budget lasts the day, whatever the last minutes spent', async () => {
+    const ctx = opsContext();
+    try {
+      await ctx.leadQueueOf('acme').drain(true);
+    } finally {
+      await ctx.close();
+    }
+    const [acme] = await connectionsJson('?connection=acme');
+    expect(acme?.queued).toBe(0);
+    expect(acme?.active).toBe(0);
+    expect(acme?.state).toBe('idle');
+    expect(acme?.budget?.left).toBe(1_000);
+    expect(acme?.budget?.projection).toMatchObject({
+      verdict: 'lasts-the-day',
+      runsOutAt: null,
+      nothingQueued: true,
+    });
+    expect(acme?.budget?.projection.text).toMatch(
+      /^lasts the day: nothing queued \(\d+ tokens\/min over the last 15 min\)$/,
+    );
+
+    const html = await (await fetch(`${url}/fragments/connections?connection=acme`)).text();
+    expect(html).toContain('data-verdict="lasts-the-day">budget lasts the day</span>');
+    expect(html).toContain('lasts the day: nothing queued');
+    expect(html).not.toContain('runs out');
+    expect(html).not.toContain('class="projection"');
   });
 });

@@ -128,6 +128,28 @@ describe('the imports page of a deployment serving several companies', () => {
     ]);
   });
 
+  it('shows no `default` queue in bull-board when the connections file defines no `default` connection', async () => {
+    const named = await startDashboard({
+      redis,
+      prefix: ctx.prefix,
+      limits: lite,
+      connectionLimits: new Map([...connectionLimits].filter(([name]) => name !== 'default')),
+      port: 0,
+    });
+    try {
+      const res = await fetch(`${named.url}/queues/api/queues`);
+      const body = (await res.json()) as { queues: { name: string }[] };
+      // No worker ever serves `lead-import` here: bull-board marked it "No workers", empty, beside the real ones.
+      expect(body.queues.map((q) => q.name).sort()).toEqual([
+        'lead-import-acme',
+        'lead-import-dlq',
+        'lead-import-globex',
+      ]);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('/metrics labels what is per connection', async () => {
     await redis.hset(ctx.keys.connectionControl('globex'), 'blockedReason', 'x');
     try {

@@ -12,15 +12,27 @@ export interface DashboardProcess {
   stop(): Promise<number | null>;
   /** SIGKILL, for a test's last clean-up. */
   kill(): void;
+  /** What it wrote to stdout and stderr so far (all of it once {@link stop} has returned). */
+  output(): string;
 }
 
-/** Starts the dashboard command with only `PATH` and `env` in its environment; rejects with its output if it exits first. */
-export async function startDashboardProcess(env: Record<string, string>): Promise<DashboardProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0'], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts the dashboard command (with `args` after `--port 0`) with only `PATH` and `env` in its environment;
+ * rejects with its output if it exits first.
+ */
+export async function startDashboardProcess(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): Promise<DashboardProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0', ...args],
+    {
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     output += d;
@@ -45,5 +57,6 @@ export async function startDashboardProcess(env: Record<string, string>): Promis
     kill() {
       child.kill('SIGKILL');
     },
+    output: () => output,
   };
 }

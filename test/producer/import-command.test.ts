@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -18,6 +18,10 @@ afterAll(async () => {
 });
 
 async function cli(args: string[], env: Record<string, string> = {}, prefix = uniquePrefix('cli')) {
+  return command(['import', ...args], env, prefix);
+}
+
+async function command(args: string[], env: Record<string, string> = {}, prefix = uniquePrefix('cli')) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -28,7 +32,7 @@ async function cli(args: string[], env: Record<string, string> = {}, prefix = un
   stderr.on('data', (d) => {
     err += d;
   });
-  const code = await main(['import', ...args], {
+  const code = await main(args, {
     stdout,
     stderr,
     env: {
@@ -40,6 +44,17 @@ async function cli(args: string[], env: Record<string, string> = {}, prefix = un
     },
   });
   return { code, out, err };
+}
+
+/** A worker of `prefix` against the sandbox, without limits, for the tests that follow an import to its end. */
+function sandboxWorker(prefix: string) {
+  return createLeadWorker({
+    redisUrl: testRedisUrl(),
+    prefix,
+    pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+    rateLimit: false,
+    concurrency: 4,
+  });
 }
 
 describe('lead-importer import', () => {
@@ -125,13 +140,7 @@ describe('lead-importer import', () => {
 
   it('with --wait follows the import until the workers have created every lead', async () => {
     const prefix = uniquePrefix('wait');
-    const worker = createLeadWorker({
-      redisUrl: testRedisUrl(),
-      prefix,
-      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
-      rateLimit: false,
-      concurrency: 4,
-    });
+    const worker = sandboxWorker(prefix);
     try {
       const { code, out } = await cli([fixture('quoted.csv'), '--wait', '--json'], {}, prefix);
       expect(code).toBe(0);
@@ -143,6 +152,52 @@ describe('lead-importer import', () => {
         pending: 0,
         state: 'completed',
       });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('with --wait says it waits, not "Next: run `lead-importer worker`", before following the import', async () => {
+    const prefix = uniquePrefix('wait-text');
+    const worker = sandboxWorker(prefix);
+    try {
+      const { code, out } = await cli([fixture('quoted.csv'), '--wait'], {}, prefix);
+      expect(code).toBe(0);
+      expect(out).not.toContain('Next: run');
+      expect(out).toContain('Waiting for workers to finish it');
+      expect(out).toMatch(/created\s+4/);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('skips rows whose every cell is empty: the import, status and report leave them out alike', async () => {
+    const prefix = uniquePrefix('blank-rows');
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-blank-'));
+    const file = join(dir, 'blank-rows.csv');
+    writeFileSync(
+      file,
+      'First name,Email,Company\nAnn,ann@a.example,A\n,,\nBob,bob@b.example,B\n\n  ,  ,\nCid,cid@c.example,C\n',
+    );
+    const worker = sandboxWorker(prefix);
+    try {
+      const imported = await cli([file, '--wait', '--json', '--import-id', 'blank-rows'], {}, prefix);
+      expect(imported.code).toBe(0);
+      expect(JSON.parse(imported.out)).toMatchObject({ rows: 3, enqueued: 3, rejected: 0, created: 3 });
+      const status = await command(['status', 'blank-rows'], {}, prefix);
+      expect(status.out).toMatch(/rows 3 = created 3 \+ rejected 0 \+ dead-lettered 0/);
+      const out = join(dir, 'report.csv');
+      expect((await command(['report', 'blank-rows', '--out', out], {}, prefix)).code).toBe(0);
+      const lines = readFileSync(out, 'utf8')
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split(/\r?\n/);
+      // The header, then the three rows with the file's own line numbers.
+      expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual([
+        '2,created',
+        '4,created',
+        '7,created',
+      ]);
     } finally {
       await worker.close();
     }
