@@ -17,7 +17,8 @@ Serves, until Ctrl-C:
   /api/connections   the per-company figures as JSON ([?connection=NAME])
   /queues     bull-board for lead-import and lead-import-dlq
   /metrics    Prometheus metrics, summed over every worker process (read from Redis)
-  /healthz    200 when Redis answers and a worker was seen in the last 30 s, else 503
+  /healthz    200 when Redis answers, a worker was seen in the last 30 s and none has a
+              connection down (its worker failed: connectionsDown names it), else 503
 
 It reads PIPEDRIVE_CONNECTIONS_FILE when it starts: restart it after adding or removing a
 connection (SIGHUP, which makes workers re-read the file, only logs a line here).
