@@ -72,8 +72,8 @@ describe('a connection whose BullMQ worker fails', () => {
         PIPEDRIVE_CONNECTIONS_FILE: file,
         A_TOKEN: 'token-a',
         B_TOKEN: 'token-b',
-        // Three failures in a row: down for about 1 + 2 + 4 s of back-off.
-        LPI_FAULT_END_BLOCKING: 'lead-import-b:3',
+        // Four failures in a row: down for about 1 + 2 + 4 + 8 s of back-off.
+        LPI_FAULT_END_BLOCKING: 'lead-import-b:4',
       },
       FAST_WORKER_FLAGS,
       ['--import', FAULT],
@@ -89,7 +89,11 @@ describe('a connection whose BullMQ worker fails', () => {
       expect(down.status).toBe(503);
       expect(down.body.status).toBe('unhealthy');
       expect(down.body.connectionsDown).toEqual([
-        expect.objectContaining({ connection: 'b', error: 'Connection is closed.' }),
+        expect.objectContaining({
+          connection: 'b',
+          error: 'Connection is closed.',
+          restartAt: expect.any(String),
+        }),
       ]);
       expect(down.body.connectionsDown.some((d) => d.connection === 'a')).toBe(false);
       const aBefore = (await ledger.getImport('imp-a'))!.created;
@@ -98,9 +102,9 @@ describe('a connection whose BullMQ worker fails', () => {
       });
       expect(await bDown()).toBeDefined();
 
-      // The back-off doubles: 1 s, 2 s, 4 s; then b starts and takes its rows.
-      const third = await worker.waitForLine(/Connection b: its worker stopped.*failure 3 in a row/);
-      expect(JSON.parse(third)).toMatchObject({ failures: 3, restartInMs: 4000 });
+      // The back-off doubles: 1 s, 2 s, 4 s, 8 s; then b starts and takes its rows.
+      const fourth = await worker.waitForLine(/Connection b: its worker stopped.*failure 4 in a row/);
+      expect(JSON.parse(fourth)).toMatchObject({ failures: 4, restartInMs: 8000 });
       await worker.waitForLine(/Connection b: up again/, 30_000);
 
       const [doneA, doneB] = await Promise.all([
