@@ -154,9 +154,14 @@ export class ConnectionWorker {
   /**
    * Called when the connection's BullMQ worker stopped with an error while it should run (its `run()` rejected,
    * e.g. its blocking Redis connection ended before it was ready): the connection takes no rows until it is
-   * restarted. Not called for a stop this worker asked for ({@link ConnectionWorker.close}).
+   * restarted. Not called for a stop this worker asked for ({@link ConnectionWorker.close}). The worker process
+   * restarts the connection (worker-process.ts); on its own, a ConnectionWorker only logs it.
    */
-  onRunFailed: (err: unknown) => void = () => {};
+  onRunFailed: (err: unknown) => void = (err) =>
+    this.logger.error(
+      { err },
+      `Connection ${this.name}: its worker stopped with an error and takes none of its rows`,
+    );
 
   private readonly logger: Logger;
   private readonly queue: Queue;
