@@ -22,6 +22,19 @@ export interface Health {
 }
 
 /**
+ * What `/healthz` shows without a login: the same verdict, with the connections down counted but not named.
+ * Connection names are an agency's client list, and worker ids carry host names: they stay behind the
+ * dashboard's login (`/api/health`).
+ */
+export interface PublicHealth extends Omit<Health, 'connectionsDown'> {
+  connectionsDown: number;
+}
+
+export function publicHealth(health: Health): PublicHealth {
+  return { ...health, connectionsDown: health.connectionsDown.length };
+}
+
+/**
  * Redis answers a PING, at least one worker sent a heartbeat within `workerFreshMs` (workers keep a sorted set
  * of id → last-seen ms), and no live worker has a connection down (its worker failed; `workersDown`). Healthy
  * means imports can make progress.

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Health } from '../../src/dashboard/health.js';
+import type { Health, PublicHealth } from '../../src/dashboard/health.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { writeConnectionsFile } from '../../src/dev/connections-file.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
@@ -57,8 +57,12 @@ describe('a connection whose BullMQ worker fails', () => {
       port: 0,
     });
     const health = async () => {
-      const res = await fetch(`${dashboard!.url}/healthz`);
+      const res = await fetch(`${dashboard!.url}/api/health`);
       return { status: res.status, body: (await res.json()) as Health };
+    };
+    const healthz = async () => {
+      const res = await fetch(`${dashboard!.url}/healthz`);
+      return { status: res.status, body: (await res.json()) as PublicHealth };
     };
     const bDown = async () => {
       const h = await health();
@@ -84,8 +88,11 @@ describe('a connection whose BullMQ worker fails', () => {
       expect(line).toContain('(Connection is closed.)');
       expect(line).not.toContain('token-b');
 
-      // While b is down, /healthz says so (503, naming it and why) and a keeps importing.
-      const down = await eventually(bDown, { intervalMs: 50, what: '/healthz to report connection b down' });
+      // While b is down, /healthz says so (503, counting it, naming nothing) and a keeps importing.
+      const down = await eventually(bDown, {
+        intervalMs: 50,
+        what: '/api/health to report connection b down',
+      });
       expect(down.status).toBe(503);
       expect(down.body.status).toBe('unhealthy');
       expect(down.body.connectionsDown).toEqual([
@@ -96,6 +103,9 @@ describe('a connection whose BullMQ worker fails', () => {
         }),
       ]);
       expect(down.body.connectionsDown.some((d) => d.connection === 'a')).toBe(false);
+      const probe = await healthz();
+      expect(probe).toMatchObject({ status: 503, body: { status: 'unhealthy', connectionsDown: 1 } });
+      expect(JSON.stringify(probe.body)).not.toContain(down.body.connectionsDown[0]!.worker);
       const aBefore = (await ledger.getImport('imp-a'))!.created;
       await eventually(async () => (await ledger.getImport('imp-a'))!.created > aBefore, {
         what: 'a to import more rows while b is down',
@@ -139,6 +149,7 @@ describe('a connection whose BullMQ worker fails', () => {
       const healthy = await health();
       expect(healthy.status).toBe(200);
       expect(healthy.body).toMatchObject({ status: 'ok', connectionsDown: [] });
+      expect(await healthz()).toMatchObject({ status: 200, body: { status: 'ok', connectionsDown: 0 } });
       expect(await worker.stop()).toBe(0);
       expect(await redis.hlen(`${prefix}:workers:down`)).toBe(0);
     } finally {
