@@ -27,6 +27,33 @@ export function normaliseEmail(cell: string): Parsed<string> {
   return ok(text);
 }
 
+/**
+ * A person's several addresses in one cell, as CRMs export them (`a@x.com, b@y.com`; `;` or spaces
+ * between them): each address alone, to be checked one by one. A cell with `<` (`Doe, Jane
+ * <jane@x.com>`) is one address.
+ */
+export function emailsInCell(cell: string): string[] {
+  if (cell.includes('<')) return [cell];
+  const parts = cell.split(/[\s,;]+/).filter(Boolean);
+  return parts.length > 1 ? parts : [cell];
+}
+
+/** Digits a phone number has at least; fewer after a `,` is an extension or a note, not a second number. */
+const MIN_PHONE_DIGITS = 6;
+
+/**
+ * A person's several phone numbers in one cell (`+46 8 555 010 10, +46 70 555 01 01`; or `;`):
+ * each number alone, when every part has the digits of one; otherwise the cell as it is.
+ */
+export function phonesInCell(cell: string): string[] {
+  const parts = cell
+    .split(/\s*[,;]\s*/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const isNumber = (p: string) => (p.match(/\d/g) ?? []).length >= MIN_PHONE_DIGITS;
+  return parts.length > 1 && parts.every(isNumber) ? parts : [cell];
+}
+
 /** Currency symbols that name one currency without doubt. `$` alone is taken as USD. */
 const CURRENCY_SYMBOLS: Record<string, string> = {
   $: 'USD',
