@@ -348,6 +348,37 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // A companies export (the Companies index, a view's columns): a row is a company, no person.
+    id: 'hubspot-companies',
+    name: 'HubSpot companies',
+    fingerprint: { companyowner: 5, companydomainname: 2, recordid: 1, lastactivitydate: 1 },
+    minScore: 6,
+    columns: {
+      'Record ID': 'ignore: the HubSpot record id',
+      'Company name': 'organization.name',
+      'Company Domain Name': 'organization.website',
+      'Website URL': 'organization.website',
+      'LinkedIn Company Page': 'organization.linkedin',
+      'Street Address': 'organization.address.street',
+      'Street Address 2': 'organization.address.street',
+      City: 'organization.address.city',
+      'State/Region': 'organization.address.state',
+      'Postal Code': 'organization.address.postal_code',
+      'Country/Region': 'organization.address.country',
+      Industry: 'organization.industry',
+      'Number of Employees': 'organization.employee_count',
+      'Annual Revenue': 'organization.annual_revenue',
+      Description: 'lead.note',
+      'Phone Number': "ignore: the company's phone: Pipedrive organizations have no phone field",
+      'Company owner':
+        "ignore: a HubSpot user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      'Lifecycle Stage': 'ignore: the HubSpot lifecycle stage: a Pipedrive lead has none',
+      'Lead Status': 'ignore: the HubSpot lead status: a Pipedrive lead has none',
+      'Create Date': "ignore: HubSpot's creation date: Pipedrive sets its own",
+      'Last Activity Date': "ignore: HubSpot's last activity date",
+    },
+  },
+  {
     id: 'zoho',
     name: 'Zoho CRM',
     fingerprint: {

@@ -84,6 +84,8 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Pipedrive persons export', 'pipedrive-persons-export', {}],
   // The user's sum under the list is rejected with its reason, never a lead called "Total".
   ['Excel for Windows, European locale', 'excel-windows-eu', {}],
+  // A row is a company: no person; the one without a name is rejected with its reason.
+  ['HubSpot companies', 'hubspot-companies', {}],
 ];
 
 /**
