@@ -815,6 +815,68 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     ],
   },
   {
+    // Close's lead export: a lead is a company; its first contact in `primary_contact_*` columns.
+    id: 'close',
+    name: 'Close',
+    fingerprint: {
+      primarycontactname: 3,
+      primarycontactprimaryemail: 3,
+      primarycontactprimaryphone: 2,
+      statuslabel: 2,
+      htmlurl: 1,
+      displayname: 1,
+    },
+    minScore: 5,
+    columns: {
+      display_name: 'organization.name',
+      lead_name: 'organization.name',
+      name: 'organization.name',
+      url: 'organization.website',
+      description: 'lead.note',
+      primary_contact_name: 'person.name',
+      primary_contact_first_name: 'person.first_name',
+      primary_contact_last_name: 'person.last_name',
+      primary_contact_title: 'person.job_title',
+      primary_contact_primary_email: 'person.email:work@primary_contact_primary_email_type',
+      primary_contact_other_emails: 'person.email:other*',
+      primary_contact_primary_phone: 'person.phone:work@primary_contact_primary_phone_type',
+      primary_contact_other_phones: 'person.phone:other*',
+      primary_contact_primary_email_type: 'ignore: the label of primary_contact_primary_email',
+      primary_contact_primary_phone_type: 'ignore: the label of primary_contact_primary_phone',
+      primary_contact_primary_url:
+        "ignore: the contact's web page: Pipedrive persons have no such field; map it to a custom person field to keep it",
+      primary_contact_other_urls:
+        "ignore: the contact's web pages: Pipedrive persons have no such field; map it to a custom person field to keep it",
+      address_1_address_1: 'organization.address.street',
+      address_1_address_2: 'organization.address.street',
+      address_1_city: 'organization.address.city',
+      address_1_state: 'organization.address.state',
+      address_1_zip: 'organization.address.postal_code',
+      address_1_country: 'organization.address.country',
+      id: 'ignore: the Close record id',
+      status_id: 'ignore: a Close status id',
+      status_label: 'ignore: the Close lead status: a Pipedrive lead has none',
+      html_url: 'ignore: the lead in Close',
+      date_created: "ignore: Close's creation date: Pipedrive sets its own",
+      date_updated: "ignore: Close's last change",
+      created_by: 'ignore: a Close user',
+      created_by_name: 'ignore: a Close user',
+      updated_by: 'ignore: a Close user',
+      updated_by_name: 'ignore: a Close user',
+    },
+    patterns: [
+      {
+        match: /^address[2-9]/,
+        meaning: () => "ignore: a further address of the lead (the first is the organization's)",
+      },
+      {
+        match:
+          /^(num|first|last|next|primaryopportunity)(call|communication|completed|received|sent|sms|activity|email|incoming|lead|note|opportunity|outgoing|voicemail|task|s)|^emaillast|opportunityvaluesummary$|^(avg|max|min|total)(annual|monthly|annualized|onetime)/,
+        meaning: () => "ignore: Close's activity and opportunity summaries",
+      },
+    ],
+  },
+  {
     id: 'zoominfo',
     name: 'ZoomInfo',
     fingerprint: {

@@ -86,6 +86,7 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Excel for Windows, European locale', 'excel-windows-eu', {}],
   // A row is a company: no person; the one without a name is rejected with its reason.
   ['HubSpot companies', 'hubspot-companies', {}],
+  ['Close', 'close-leads', {}],
 ];
 
 /**
