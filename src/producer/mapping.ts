@@ -225,8 +225,19 @@ export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOpti
   };
 }
 
-/** Throws when two header names are the same once normalised (`Email` and `e-mail`). */
-export function assertDistinctHeader(header: string[], fileName: string, headerLine: number): void {
+/**
+ * Throws when two header names are the same once normalised (`Email` and `e-mail`) and one of
+ * them is imported: which one a mapping file or a reader means is then unclear. Two columns of
+ * one name that are both left out (Pipedrive's deals export has a custom `Deal - Status` beside
+ * the built-in one) harm nothing.
+ */
+export function assertDistinctHeader(
+  header: string[],
+  fileName: string,
+  headerLine: number,
+  plan?: Pick<ColumnPlan, 'matches'>,
+): void {
+  const imported = new Set(plan ? plan.matches.map((m) => m.index) : header.keys());
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   header.forEach((h, i) => {
@@ -234,7 +245,8 @@ export function assertDistinctHeader(header: string[], fileName: string, headerL
     if (!key) return;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
-    else duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
+    else if (imported.has(first) || imported.has(i))
+      duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
   });
   if (duplicates.length > 0) {
     throw new MappingError(

@@ -412,6 +412,21 @@ describe('importCsv', () => {
     ]);
   });
 
+  it("imports a file whose duplicate column names are both left out (Pipedrive's deals export: Deal - Status twice)", async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'deals.csv',
+      [
+        'Deal - Title,Deal - Status,Deal - Value,Person - Name,Person - Email - Work,Organization - Name,Deal - Status',
+        'Acme – 20 seats,Open,5000,Ann Lee,ann@example.com,Acme,Hot prospect',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary).toMatchObject({ rows: 1, valid: 1, rejected: 0 });
+    expect(summary.mapping.notImported.filter((c) => c.column === 'Deal - Status')).toHaveLength(2);
+  });
+
   it('in a dry run, validates and estimates without touching Redis', async () => {
     const { run, prefix } = setup();
     const summary = await run(fixture('contacts.csv'), { dryRun: true });
