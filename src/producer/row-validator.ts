@@ -74,20 +74,20 @@ const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
  * What starts the totals row a spreadsheet user adds under a list (`Total`, `Grand total:`,
- * `Sum`, and the same in the languages of Excel's European users).
+ * `Sum`, and the same in the languages of Excel's European users), with the figure in the same
+ * cell or not (`Total: 12`).
  */
 const SUMMARY_LABEL =
-  /^(grand\s+|sub-?)?totals?:?$|^sum:?$|^count:?$|^summe:?$|^gesamt(summe)?:?$|^somme:?$|^totaal:?$|^totale:?$|^summa:?$|^yhteensä:?$/i;
+  /^((grand\s+|sub-?)?totals?|sum|count|summe|gesamt(summe)?|somme|totaal|totale|summa|yhteensä)\s*[:=]?\s*([^\p{L}]*\d[^\p{L}]*)?$/iu;
 
 /** A sum or a count: digits with the signs, separators and currency marks amounts carry. */
 const FIGURE = /^[^\p{L}]*\d[^\p{L}]*$|^[\p{Lu}]{3}\s*[-\d.,\s]+$|^[-\d.,\s]+\s*[\p{Lu}]{3}$/u;
 
 /**
  * A totals row: its first filled cell says `Total` (or the like) and every other filled cell is a
- * figure. (A company called "Total" comes with a person's name, an email or a phone's `+`… that is
- * not only a figure: `+46 8 555` is, so a row of a label and phone numbers alone would read as
- * totals, and no lead has nothing else.) Imported, it would be a person called "Total" with the
- * list's sum as its value.
+ * figure. A lead named "Total" has an email, a company or a name beside it, which are not figures
+ * (a phone number alone is, so such a row is rejected too, with the reason). Imported, a totals
+ * row would be a person called "Total" with the list's sum as its value.
  */
 function summaryRowLabel(cells: readonly string[]): { index: number; label: string } | undefined {
   const index = cells.findIndex((c) => c.trim() !== '');

@@ -391,11 +391,12 @@ describe('importCsv', () => {
         'Jean Dupont,,Total,2000',
         'Total,,,3000',
         'Grand total:,,,"$3,000.00"',
+        'Count: 2,,,',
         '',
       ].join('\n'),
     );
     const summary = await run(file, { dryRun: true });
-    expect(summary).toMatchObject({ rows: 4, valid: 2, rejected: 2 });
+    expect(summary).toMatchObject({ rows: 5, valid: 2, rejected: 3 });
     expect(summary.firstRejects).toEqual([
       {
         line: 4,
@@ -408,6 +409,12 @@ describe('importCsv', () => {
         column: 'Name',
         reason:
           '"Grand total:" starts a summary row (a spreadsheet\'s totals), not a lead; delete the line from the file',
+      },
+      {
+        line: 6,
+        column: 'Name',
+        reason:
+          '"Count: 2" starts a summary row (a spreadsheet\'s totals), not a lead; delete the line from the file',
       },
     ]);
   });
