@@ -5,6 +5,7 @@ import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogu
 import { normaliseHeaderName } from './header-conventions.js';
 import { customConstants, type MappingSpec } from './mapping-spec.js';
 import {
+  currencyNameKey,
   type DateOrder,
   inferDateOrder,
   normaliseCurrency,
@@ -169,6 +170,8 @@ export interface ResolvedMapping {
   usersByName?: Map<string, number>;
   labelsByName?: Map<string, string>;
   currencyCodes?: Set<string>;
+  /** The account's currencies by name (`currencyNameKey`), for a currency column that names them (`Euro`). */
+  currencyNames?: Map<string, string>;
   channelsByName?: Map<string, number>;
   /** Names as Pipedrive writes them, for messages. */
   labelNames?: string[];
@@ -401,6 +404,13 @@ export function resolveMapping(
   const currencyCodes = reference?.currencies
     ? new Set(reference.currencies.filter((c) => c.active_flag !== false).map((c) => c.code.toUpperCase()))
     : undefined;
+  const currencyNames = reference?.currencies
+    ? new Map(
+        reference.currencies
+          .filter((c) => c.active_flag !== false && c.name)
+          .map((c) => [currencyNameKey(c.name), c.code.toUpperCase()]),
+      )
+    : undefined;
   const channelField = reference?.dealFields?.find((f) => f.key === 'channel');
   const channelsByName = channelField
     ? new Map((channelField.options ?? []).map((o) => [optionKey(o.label), Number(o.id)]))
@@ -578,6 +588,7 @@ export function resolveMapping(
     ...(usersByName ? { usersByName } : {}),
     ...(labelsByName ? { labelsByName } : {}),
     ...(currencyCodes ? { currencyCodes } : {}),
+    ...(currencyNames ? { currencyNames } : {}),
     ...(channelsByName ? { channelsByName } : {}),
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),

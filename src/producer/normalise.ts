@@ -156,13 +156,55 @@ function splitLast(text: string, sep: string): [string, string] {
 }
 
 /** Currency codes: three letters, upper-cased; a well-known symbol is accepted too. */
-export function normaliseCurrency(cell: string): Parsed<string> {
+export function normaliseCurrency(cell: string, names?: ReadonlyMap<string, string>): Parsed<string> {
   const text = cell.trim();
   const symbol = CURRENCY_SYMBOLS[text];
   if (symbol) return ok(symbol);
   if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
+  const key = currencyNameKey(text);
+  const named = names?.get(key) ?? CURRENCY_NAMES[key];
+  if (named) return ok(named);
   return fail('is not a currency code; use a three-letter code such as EUR or USD');
 }
+
+/** A currency's name as names compare: `US Dollar` = `us-dollar`. */
+export function currencyNameKey(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}]+/gu, '');
+}
+
+/**
+ * ISO 4217's English names of common currencies, as CRMs write a record's currency (Dynamics 365's
+ * Currency column: `Euro`, `US Dollar`, `Pound Sterling`); the account's own names are added to these.
+ */
+const CURRENCY_NAMES: Record<string, string> = Object.fromEntries(
+  (
+    [
+      ['US Dollar', 'USD'],
+      ['Euro', 'EUR'],
+      ['Pound Sterling', 'GBP'],
+      ['British Pound', 'GBP'],
+      ['Swedish Krona', 'SEK'],
+      ['Norwegian Krone', 'NOK'],
+      ['Danish Krone', 'DKK'],
+      ['Swiss Franc', 'CHF'],
+      ['Zloty', 'PLN'],
+      ['Polish Zloty', 'PLN'],
+      ['Czech Koruna', 'CZK'],
+      ['Canadian Dollar', 'CAD'],
+      ['Australian Dollar', 'AUD'],
+      ['New Zealand Dollar', 'NZD'],
+      ['Yen', 'JPY'],
+      ['Japanese Yen', 'JPY'],
+      ['Indian Rupee', 'INR'],
+      ['Russian Ruble', 'RUB'],
+      ['Mexican Peso', 'MXN'],
+      ['Brazilian Real', 'BRL'],
+    ] as const
+  ).map(([name, code]) => [currencyNameKey(name), code]),
+);
 
 /** How to read `xx/yy/zzzz` dates, which are ambiguous when both parts are 12 or less. */
 export type DateOrder = 'DMY' | 'MDY';

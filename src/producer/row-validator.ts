@@ -208,7 +208,7 @@ export function createRowValidator(
         const currencyCell = cell('lead.currency');
         let currency = parsed.value.currency;
         if (currencyCell) {
-          const c = normaliseCurrency(currencyCell);
+          const c = normaliseCurrency(currencyCell, mapping.currencyNames);
           if (c.error !== undefined) problem(at('lead.currency'), currencyCell, c.error);
           else if (currency && c.value !== currency) {
             problem(

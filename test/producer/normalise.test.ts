@@ -64,10 +64,18 @@ describe('parseAmount', () => {
 });
 
 describe('normaliseCurrency', () => {
+  it("reads currency names as CRMs write them (Dynamics 365: Euro, Pound Sterling), and the account's own names", () => {
+    expect(normaliseCurrency('Euro').value).toBe('EUR');
+    expect(normaliseCurrency('Pound Sterling').value).toBe('GBP');
+    expect(normaliseCurrency('US Dollar').value).toBe('USD');
+    expect(normaliseCurrency('Hong Kong Dollar', new Map([['hongkongdollar', 'HKD']])).value).toBe('HKD');
+    expect(normaliseCurrency('Moon Dollar').error).toMatch(/not a currency code/);
+  });
+
   it('upper-cases codes and knows common symbols', () => {
     expect(normaliseCurrency(' eur ')).toEqual({ value: 'EUR' });
     expect(normaliseCurrency('€')).toEqual({ value: 'EUR' });
-    expect(normaliseCurrency('euro').error).toContain('three-letter code');
+    expect(normaliseCurrency('eurodollars').error).toContain('three-letter code');
   });
 });
 
