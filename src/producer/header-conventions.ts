@@ -970,9 +970,10 @@ const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
   updatetime: "ignore: the exporting account's last change",
   archived: 'ignore: archived leads are imported as open leads',
   nextactivitydate: 'ignore: activities are not imported',
-  person: 'ignore: the linked person (Person - Name carries it)',
-  contactperson: 'ignore: the linked person (Person - Name carries it)',
-  // The linked organization's name: it fills the organization when the file has no Organization - Name.
+  // The linked person's and organization's names: they fill the person and organization when the
+  // file has no Person - Name or Organization - Name (a deals export with deal columns only).
+  person: 'person.name',
+  contactperson: 'person.name',
   organization: 'organization.name',
   status: 'ignore: a deal status: a lead has none',
   stage: 'ignore: a deal stage: a lead has none',

@@ -278,6 +278,22 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads a Pipedrive deals export's contact person from Deal - Contact person, unless Person - Name is there", () => {
+    const deals = matchColumns({
+      header: ['Deal - Title', 'Deal - Value', 'Deal - Organization', 'Deal - Contact person'],
+      spec: {},
+    });
+    expect(fields(deals)).toMatchObject({
+      'Deal - Organization': 'organization.name',
+      'Deal - Contact person': 'person.name',
+    });
+    const both = matchColumns({
+      header: ['Deal - Title', 'Deal - Contact person', 'Person - Name', 'Person - Email - Work'],
+      spec: {},
+    });
+    expect(fields(both)).toMatchObject({ 'Person - Name': 'person.name', 'Deal - Contact person': '-' });
+  });
+
   it('lets the mapping file override a reading, and ignore columns', () => {
     const plan = matchColumns({
       header: ['Title', 'First Name', 'Company / Account', 'Lead Status', 'Notes'],
