@@ -1,7 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
-import { formatCount, formatUtc } from '../ops/format.js';
+import { formatCount, formatUtc, printable } from '../ops/format.js';
 import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { ImportCompanyError } from '../ops/import-company-error.js';
 import { withOps } from '../ops/ops-context.js';
@@ -95,7 +95,7 @@ Examples:
             `Deleted ${formatCount(d.leads)} leads${d.notes ? ` (and ${formatCount(d.notes)} notes)` : ''}${includeContacts ? `, ${formatCount(d.persons)} persons and ${formatCount(d.organizations)} organizations` : ''} of import ${importId}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}.\n`,
           );
           for (const f of result.failed.slice(0, 20))
-            io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${f.error}\n`);
+            io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${printable(f.error)}\n`);
           if (result.contactsSkipped)
             io.stderr.write('Persons and organizations were kept because some leads remain.\n');
           if (result.budgetSpentUntil) {
