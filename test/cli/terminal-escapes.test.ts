@@ -42,16 +42,10 @@ describe('what commands print from files and answers', () => {
   });
 
   it('dlq list, status and an error message show escape sequences from Redis and answers as ?', async () => {
-    await seedImport(ctx, 'esc-1', [
-      {
-        line: 2,
-        cells: ['Ana', 'ana@example.com', 'Acme'],
-        outcome: 'dead-lettered',
-        errorClass: 'PipedriveValidationError',
-        httpStatus: 400,
-        message: `Invalid${TITLE} value\r${ESC}[1AAll rows imported${CLEAR}`,
-      },
-    ]);
+    const message = `Invalid${TITLE} value\r${ESC}[1AAll rows imported${CLEAR}`;
+    const cells = ['Ana', 'ana@example.com', 'Acme'];
+    const errorClass = 'PipedriveValidationError';
+    await seedImport(ctx, 'esc-1', [{ line: 2, cells, outcome: 'dead-lettered', errorClass, message }]);
     await redis.hset(ctx.keys.import('esc-1'), 'fileName', `leads${TITLE}.csv`);
     const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: ctx.prefix };
 
