@@ -430,7 +430,8 @@ class ConnectionsFileReader {
   ): void {
     for (const k of Object.keys(value)) {
       if (allowed.includes(k)) continue;
-      const secretHome = SECRET_KEYS[k];
+      // Own keys only: `constructor` or `__proto__` would otherwise find Object.prototype's.
+      const secretHome = Object.hasOwn(SECRET_KEYS, k) ? SECRET_KEYS[k] : undefined;
       throw this.error(
         [...path, k],
         'key',
