@@ -131,7 +131,8 @@ function splitLast(text: string, sep: string): [string, string] {
 /** Currency codes: three letters, upper-cased; a well-known symbol is accepted too. */
 export function normaliseCurrency(cell: string): Parsed<string> {
   const text = cell.trim();
-  const symbol = CURRENCY_SYMBOLS[text];
+  // Own keys only: a cell such as `constructor` or `__proto__` would otherwise find Object.prototype's members.
+  const symbol = Object.hasOwn(CURRENCY_SYMBOLS, text) ? CURRENCY_SYMBOLS[text] : undefined;
   if (symbol) return ok(symbol);
   if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
   return fail('is not a currency code; use a three-letter code such as EUR or USD');
@@ -276,7 +277,7 @@ export function parseVisibility(cell: string, groupsPlan: boolean): Parsed<Visib
       'group & subgroups': '5',
     });
   }
-  const code = words[v];
+  const code = Object.hasOwn(words, v) ? words[v] : undefined;
   if (code) return ok(code);
   return fail(
     groupsPlan
