@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import type { ConnectionMetrics } from '../metrics/recorder.js';
 import { LEAD_JOB_NAME, type LeadJobData, turnOf } from '../queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../queue/job-options.js';
 import { type ImportLedger, RowState } from '../queue/ledger.js';
@@ -27,8 +27,11 @@ export interface EnqueuerOptions {
   batchSize?: number;
   /** Batches sent to Redis before the next one waits for the oldest. @defaultValue 4 */
   maxInFlight?: number;
-  /** The import's connection: its rejected rows count in that connection's metrics. @defaultValue `default` */
-  connection?: string;
+  /**
+   * The counters of the import's connection (`MetricsRecorder.connection`): each batch's newly rejected rows are
+   * counted there (`lead_importer_rows_rejected_total`) and flushed with the batch, in the workers' format.
+   */
+  metrics: ConnectionMetrics;
 }
 
 export interface EnqueueCounts {
@@ -146,11 +149,12 @@ export class LeadEnqueuer {
         );
       }
     }
-    const rejected = await rejecting;
-    await ledger.countRejectedRows(
-      this.options.connection ?? DEFAULT_CONNECTION,
-      rejected.filter((r) => r.applied).length,
-    );
+    // Only rows whose rejection this run recorded: a re-run of the same import counts nothing again.
+    const newlyRejected = (await rejecting).filter((r) => r.applied).length;
+    if (newlyRejected > 0) {
+      this.options.metrics.recordOutcome('rejected', newlyRejected);
+      await this.options.metrics.flush();
+    }
     this.counts.rejected += batch.rejects.length;
   }
 

@@ -243,9 +243,13 @@ afterAll(() => {
   for (const p of live) p.kill('SIGKILL');
 });
 
-/** Spawns `lead-importer worker` as a real child process. */
-export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', ...args], {
+/** Spawns `lead-importer worker` as a real child process; `nodeArgs` go to Node (e.g. `--import` of a fault). */
+export function spawnWorker(
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): WorkerProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/cli.ts', 'worker', ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
