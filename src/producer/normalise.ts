@@ -286,6 +286,16 @@ export function parseVisibility(cell: string, groupsPlan: boolean): Parsed<Visib
   );
 }
 
+/**
+ * The scheme of a link that is not a web address (`javascript`, `data`, `vbscript`, `file`…), or undefined for a
+ * bare domain (`acme.com`, `acme.com:8080/x`) or an http(s) address. Browsers ignore tabs, line breaks and leading
+ * controls in a URL, so the scheme is read without them.
+ */
+export function nonWebScheme(link: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+-]*):/i.exec(link.replace(/[\u0000-\u0020]/g, ''))?.[1];
+  return scheme && !/^https?$/i.test(scheme) ? scheme : undefined;
+}
+
 /** Splits a list cell (`Hot, VIP; Trade show`) into trimmed, non-empty, distinct items. */
 export function splitList(cell: string): string[] {
   const items = cell
