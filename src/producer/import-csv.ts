@@ -207,7 +207,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         redis = await connectRedis(own, config.redisUrl);
       }
     }
-    const { mapping, referenceTokens } = await mapFile(csv, spec, {
+    const { mapping, referenceTokens, companyId } = await mapFile(csv, spec, {
       ...options,
       ...(redis ? { redis } : {}),
       connection,
@@ -244,6 +244,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         priority: options.priority ?? IMPORT_PRIORITY_DEFAULT,
         // Where the connection's imports under way are (kept only when the import is new).
         startTurn: importStartTurn(await nextLeadPriority(queue)),
+        ...(companyId !== undefined ? { companyId } : {}),
         fileName: displayName,
         fileSize: csv.size,
         fileHash,

@@ -392,14 +392,14 @@ export class ConnectionWorker {
     }
   }
 
-  /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company. */
-  private async identify(): Promise<string> {
+  /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company's id. */
+  private async identify(): Promise<number> {
     const { tuning } = this.shared;
     const signal = this.shutdown.signal;
     for (let n = 1; ; n++) {
       try {
         const me = await this.api.getCurrentUser({ signal });
-        return `c${me.company_id}`;
+        return me.company_id;
       } catch (err) {
         if (signal.aborted) throw err;
         if (isAuthError(err) || isPaymentRequiredError(err)) {
@@ -460,7 +460,8 @@ export class ConnectionWorker {
             onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
           });
     this.limiter = limiter;
-    const companyKey = await this.identify();
+    const companyId = await this.identify();
+    const companyKey = `c${companyId}`;
     // The call that named the company went out before any admission: it counts in the token's window.
     await recordUnadmittedCall(redis, limiter.windowFor('call'));
     const governor = new BudgetGovernor({
@@ -568,6 +569,7 @@ export class ConnectionWorker {
       durable: shared.durable,
       adoption,
       inFlightWindowMs: tuning.inFlightWindowMs ?? (connection.pipedrive.timeoutMs ?? 30_000) + 1000,
+      companyId,
     });
     // A worker whose token works lifts a block another worker's rejected token set.
     await this.control.clearAuthBlock();

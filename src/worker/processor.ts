@@ -23,6 +23,7 @@ import { type ContactResolver, organizationBody, personBody } from './contact-re
 import { type DeadLetterWriter, errorClassOf, failureMessageOf } from './dead-letter-writer.js';
 import type { DurabilityGate } from './durability-gate.js';
 import {
+  ImportCompanyMismatchError,
   isBudgetSpentError,
   isRowLeaseLostError,
   isRowRestartError,
@@ -68,6 +69,11 @@ export interface LeadProcessorDeps {
    * row that inherits a younger lead or note intent waits until it is this old before looking.
    */
   inFlightWindowMs: number;
+  /**
+   * The Pipedrive company this worker's credentials belong to (`users/me`). A row of an import recorded as another
+   * company's is dead-lettered without a call ({@link ImportCompanyMismatchError}). @defaultValue unchecked
+   */
+  companyId?: number;
 }
 
 export type LeadProcessor = (
@@ -91,6 +97,17 @@ export type LeadProcessor = (
  */
 export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
   const { ledger, resolver, leadWriter, noteWriter, filler, warmer, logger, metrics } = deps;
+  /** Each import's company, recorded (or read) once per process: one round trip per import, not per row. */
+  const importCompanies = new Map<string, Promise<number>>();
+  const companyOf = (importId: string, companyId: number): Promise<number> => {
+    let recorded = importCompanies.get(importId);
+    if (!recorded) {
+      recorded = ledger.recordCompany(importId, companyId);
+      recorded.catch(() => importCompanies.delete(importId));
+      importCompanies.set(importId, recorded);
+    }
+    return recorded;
+  };
 
   return async (job, token, jobSignal) => {
     const started = Date.now();
@@ -125,6 +142,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       const taken = await deps.leases.take(job);
       if ('busy' in taken) return await runElsewhere(taken);
       lease = taken;
+      if (deps.companyId !== undefined) {
+        const recorded = await companyOf(data.importId, deps.companyId);
+        if (recorded !== deps.companyId) {
+          throw new ImportCompanyMismatchError(data.importId, recorded, deps.companyId);
+        }
+      }
       const held = taken;
       const generation = deps.gate.generation;
       ctx.guard = {
@@ -496,6 +519,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         return requeue('auth');
       }
       if (isValidationError(err) || isNotFoundError(err) || isPermissionError(err)) return deadLetter(err);
+      if (err instanceof ImportCompanyMismatchError) return deadLetter(err);
       if (attempt >= maxAttempts) return deadLetter(err);
       logger.info(
         { importId: data.importId, line: data.line, errorClass: errorClassOf(err), attempt },
