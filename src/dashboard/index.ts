@@ -205,7 +205,9 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     // Both queues are read-only in bull-board; refuse its writes here too, whatever its own checks do.
-    if (req.path === '/queues' || req.path.startsWith('/queues/')) {
+    // Express routes ignore case (`/QUEUES` reaches bull-board): so does this check.
+    const path = req.path.toLowerCase();
+    if (path === '/queues' || path.startsWith('/queues/')) {
       return void res.status(403).json({
         error:
           'bull-board is read-only here: use the imports page or `lead-importer pause|resume|cancel|dlq`.',

@@ -237,6 +237,15 @@ describe('bull-board is read-only for the dead-letter queue too', () => {
       const res = await fetch(`${dashboard.url}${path}`, { method, headers, body: JSON.stringify(body) });
       expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
     }
+    // Our own refusal, not only bull-board's: also under another case, which Express routes to bull-board too.
+    for (const base of ['/queues', '/QUEUES', '/Queues']) {
+      const res = await fetch(`${dashboard.url}${base}/api/queues/lead-import-dlq/empty`, {
+        method: 'PUT',
+        headers,
+      });
+      expect(res.status, base).toBe(403);
+      expect(((await res.json()) as { error: string }).error, base).toMatch(/bull-board is read-only here/);
+    }
     const board = (await (await fetch(`${dashboard.url}/queues/api/queues`, { headers })).json()) as {
       queues: { name: string; readOnlyMode: boolean }[];
     };
