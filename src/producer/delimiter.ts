@@ -27,7 +27,9 @@ export function detectDelimiter(headerLine: string): string {
 /** Accepts `,`, `;`, `|`, a literal tab, or the words `tab`, `comma`, `semicolon`, `pipe`. */
 export function parseDelimiterOption(value: string): string | undefined {
   const named: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
-  const v = named[value.toLowerCase()] ?? value;
+  const word = value.toLowerCase();
+  // Own keys only: `constructor` would otherwise find Object (whose length is 1, like a delimiter's).
+  const v = Object.hasOwn(named, word) ? (named[word] as string) : value;
   return v.length === 1 && v !== '"' && v !== '\n' && v !== '\r' ? v : undefined;
 }
 

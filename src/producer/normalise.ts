@@ -163,7 +163,8 @@ export function normaliseCurrency(cell: string, names?: ReadonlyMap<string, stri
   if (symbol) return ok(symbol);
   if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
   const key = currencyNameKey(text);
-  const named = names?.get(key) ?? CURRENCY_NAMES[key];
+  // A Map, not an object: a cell such as `constructor` must not find Object.prototype's members here either.
+  const named = names?.get(key) ?? CURRENCY_NAMES.get(key);
   if (named) return ok(named);
   return fail('is not a currency code; use a three-letter code such as EUR or USD');
 }
@@ -180,7 +181,7 @@ export function currencyNameKey(name: string): string {
  * ISO 4217's English names of common currencies, as CRMs write a record's currency (Dynamics 365's
  * Currency column: `Euro`, `US Dollar`, `Pound Sterling`); the account's own names are added to these.
  */
-const CURRENCY_NAMES: Record<string, string> = Object.fromEntries(
+const CURRENCY_NAMES: ReadonlyMap<string, string> = new Map(
   (
     [
       ['US Dollar', 'USD'],
@@ -204,7 +205,7 @@ const CURRENCY_NAMES: Record<string, string> = Object.fromEntries(
       ['Mexican Peso', 'MXN'],
       ['Brazilian Real', 'BRL'],
     ] as const
-  ).map(([name, code]) => [currencyNameKey(name), code]),
+  ).map(([name, code]) => [currencyNameKey(name), code] as const),
 );
 
 /** How to read `xx/yy/zzzz` dates, which are ambiguous when both parts are 12 or less. */

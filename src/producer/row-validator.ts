@@ -708,7 +708,13 @@ function renderTitle(
   const rendered = mapping.titleTemplate.replace(/\{([^{}]+)\}/g, (_, key: string) => {
     const k = key.trim();
     const column = mapping.templateColumns.get(k);
-    const value = column !== undefined ? (cells[column] ?? '').trim() : (named[k] ?? '');
+    // Own keys only: `{constructor}` is an unknown placeholder, not Object.prototype's member.
+    const value =
+      column !== undefined
+        ? (cells[column] ?? '').trim()
+        : Object.hasOwn(named, k)
+          ? (named[k] as string)
+          : '';
     return value === '' ? '\u0000' : value;
   });
   const title = rendered
