@@ -69,7 +69,9 @@ Options:
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_CONNECTIONS_FILE (many companies), or for one:
 PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS,
-PIPEDRIVE_DAILY_TOKENS (for the estimate).
+PIPEDRIVE_DAILY_TOKENS (for the estimate). LEAD_IMPORTER_ROWS_PER_JOB=k (1–100, default 1): a new
+import's valid rows go k consecutive rows per BullMQ job (fewer Redis commands and less worker CPU
+per lead; each row still runs, retries and is dead-lettered on its own); kept with the import.
 
 Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered).

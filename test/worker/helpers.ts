@@ -4,6 +4,7 @@ import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
+import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
@@ -16,7 +17,7 @@ import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
 import { DEFAULT_RETRY } from '../../src/worker/options.js';
 import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
-import type { LeaseBusy, RowLease } from '../../src/worker/row-lease.js';
+import type { LeaseBusy, RowFinished, RowLease } from '../../src/worker/row-lease.js';
 
 /** A sandbox closed after the file's tests. */
 export async function testSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -115,6 +116,8 @@ export interface EnqueueOptions {
   attempts?: number;
   backoffMs?: number;
   removeOnComplete?: boolean;
+  /** Rows per BullMQ job: with more than 1, the producer's enqueuer adds chunk jobs. @defaultValue 1 */
+  rowsPerJob?: number;
 }
 
 /** Creates the import record and enqueues its rows directly (what `importCsv` does, minus the CSV). */
@@ -135,6 +138,7 @@ export async function enqueueImport(
     header: ['Title', 'Name', 'Email', 'Organization'],
     createdAt: Date.now(),
     ...(options.connection ? { connection: options.connection } : {}),
+    ...(options.rowsPerJob ? { rowsPerJob: options.rowsPerJob } : {}),
   });
   const connection = options.connection ?? 'default';
   const queue = new Queue(leadQueueName(connection), {
@@ -142,6 +146,14 @@ export async function enqueueImport(
     prefix: queuePrefix(prefix, connection, isClusterRedis(redis)),
   });
   try {
+    if ((options.rowsPerJob ?? 1) > 1) {
+      const enqueuer = new LeadEnqueuer({ queue, ledger, importId, rowsPerJob: options.rowsPerJob });
+      for (const job of jobs) await enqueuer.add(job);
+      await enqueuer.finish();
+      await ledger.setCounters(importId, { rows: jobs.length });
+      await ledger.setState(importId, 'enqueued');
+      return;
+    }
     await ledger.markEnqueued(
       importId,
       jobs.map((j) => j.line),
@@ -341,8 +353,9 @@ export function rowJobs(redis: () => Redis): (prefix: string, importId: string) 
 }
 
 /** The lease a take answered, or a failed test when someone else holds the row. */
-export function held(taken: RowLease | LeaseBusy): RowLease {
+export function held(taken: RowLease | LeaseBusy | RowFinished): RowLease {
   if ('busy' in taken) throw new Error(`expected the lease, ${taken.holder} holds it`);
+  if ('finished' in taken) throw new Error(`expected the lease, the row is finished (state ${taken.state})`);
   return taken;
 }
 
