@@ -1,18 +1,35 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { cancelImport } from '../../src/ops/cancel.js';
+import { listDeadLetters, retryDeadLetters } from '../../src/ops/dead-letters.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import {
   type PipedriveErrorFields,
   PipedriveRateLimitError,
   PipedriveServerError,
+  PipedriveValidationError,
 } from '../../src/pipedrive/errors.js';
 import type { AddLeadBody, CallOptions, PipedriveApi } from '../../src/pipedrive/types.js';
+import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import type { DeadLetterJobData } from '../../src/queue/dead-letter.js';
+import { isChunkJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, LEAD_QUEUE } from '../../src/queue/names.js';
 import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { enqueueImport, finished, jobsFor, sharedContactRows, testSandbox } from './helpers.js';
+import {
+  bareImport,
+  enqueueImport,
+  eventually,
+  FAST_WORKER_FLAGS,
+  finished,
+  jobsFor,
+  sharedContactRows,
+  spawnWorker,
+  testSandbox,
+  workerEnv,
+} from './helpers.js';
 
 const redis = testRedis();
 
@@ -131,4 +148,153 @@ describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
       await Promise.all([worker.close(), dlq.close()]);
     }
   }, 60_000);
+
+  it('loses and doubles nothing when a worker is SIGKILLed mid-chunk again and again', async () => {
+    const sandbox = await testSandbox({
+      limits: false,
+      latencyMs: 15,
+      latencyJitterMs: 30,
+      searchLagMs: 300,
+    });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(redis, prefix, 'imp-kill', jobsFor('imp-kill', sharedContactRows(120, 8, 30)), {
+      rowsPerJob: 10,
+    });
+    const env = workerEnv(testRedisUrl(), prefix, sandbox.url, { LEAD_IMPORTER_ROWS_PER_JOB: '10' });
+    const flags = [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit'];
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let kill = 0; kill < 4; kill++) {
+      const worker = spawnWorker(env, flags);
+      const target = sandbox.state().leads + 5 + Math.floor(random() * 15);
+      await eventually(async () => sandbox.state().leads >= target, {
+        what: `${target} leads`,
+        intervalMs: 5,
+      });
+      await new Promise((r) => setTimeout(r, random() * 40));
+      expect(await worker.stop('SIGKILL')).toBeNull();
+    }
+    const last = spawnWorker(env, flags);
+    const record = await finished(ledger, 'imp-kill');
+    await last.stop();
+    expect(record).toMatchObject({ rows: 120, created: 120, deadLettered: 0, pending: 0 });
+    expect(sandbox.state()).toMatchObject({
+      leads: 120,
+      persons: 30,
+      organizations: 8,
+      duplicatePersons: 0,
+      duplicateOrganizations: 0,
+      duplicateLeads: 0,
+    });
+  }, 150_000);
+
+  it('cancels the rows of chunks that have not run, and leaves the rows in flight to finish', async () => {
+    const sandbox = await testSandbox({ limits: false, latencyMs: 150 });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const rows = Array.from({ length: 40 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 4}` }));
+    await enqueueImport(redis, prefix, 'imp-cancel', jobsFor('imp-cancel', rows), { rowsPerJob: 10 });
+    const worker = workerFor(prefix, sandbox.url, { concurrency: 2, warmCache: 'never' });
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
+    try {
+      await eventually(async () => ((await ledger.getImport('imp-cancel'))?.created ?? 0) >= 2);
+      const summary = await cancelImport(ops, 'imp-cancel');
+      expect(summary.inFlight).toBeGreaterThan(0);
+      expect(summary.inFlight).toBeLessThanOrEqual(2);
+      const record = await eventually(async () => {
+        const r = await ledger.getImport('imp-cancel');
+        return r && r.pending === 0 && (await redis.keys(`${prefix}:imp:imp-cancel:lease:*`)).length === 0
+          ? r
+          : undefined;
+      });
+      // Let the chunks left in the queue run: they skip their cancelled rows.
+      await eventually(
+        async () => (await new Queue(LEAD_QUEUE, { connection: redis, prefix }).count()) === 0,
+      );
+      const after = (await ledger.getImport('imp-cancel'))!;
+      expect(after).toMatchObject({ created: record.created, cancelled: record.cancelled });
+      expect(after.created + after.cancelled).toBe(40);
+      expect(after.cancelled).toBeGreaterThanOrEqual(30);
+      expect(sandbox.state()).toMatchObject({ leads: after.created, duplicateLeads: 0 });
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it('retries a dead-lettered row of a chunk as its own job (dlq retry), once', async () => {
+    const sandbox = await testSandbox({ limits: false, latencyMs: 5 });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const rows = Array.from({ length: 6 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 2}` }));
+    rows[3] = { title: 'Refused once', org: 'Org 1' };
+    await enqueueImport(redis, prefix, 'imp-retry', jobsFor('imp-retry', rows), { rowsPerJob: 6 });
+    const worker = workerFor(prefix, sandbox.url, {
+      createClient: failingOnce({
+        'Refused once': () =>
+          new PipedriveValidationError('Bad request', { ...fields(400), errorText: 'owner unknown' }),
+      }),
+    });
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
+    try {
+      expect(await finished(ledger, 'imp-retry')).toMatchObject({ created: 5, deadLettered: 1 });
+      const listed = await listDeadLetters(ops, { importId: 'imp-retry' });
+      expect(listed.map((e) => e.line)).toEqual([5]);
+      expect(await retryDeadLetters(ops, { importId: 'imp-retry' })).toMatchObject({ requeued: 1 });
+      const record = await eventually(async () => {
+        const r = await ledger.getImport('imp-retry');
+        return r?.created === 6 ? r : undefined;
+      });
+      expect(record).toMatchObject({ rows: 6, created: 6, deadLettered: 0, pending: 0 });
+      expect(sandbox.state()).toMatchObject({ leads: 6, duplicateLeads: 0 });
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+});
+
+describe('the producer with several rows per job', () => {
+  it('re-adds alone the rows of a chunk a killed run marked but never added, and nothing twice', async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    const jobs = jobsFor('imp-resume', sharedContactRows(25, 3, 7));
+    try {
+      await ledger.createImport({ ...bareImport('imp-resume'), rowsPerJob: 10 });
+      // A first run killed between the ledger and the queue: chunk 1 (turns 11-20) marked, never added.
+      await ledger.markEnqueued(
+        'imp-resume',
+        jobs.slice(10, 20).map((j) => j.line),
+      );
+      const run = async () => {
+        const enqueuer = new LeadEnqueuer({
+          queue,
+          ledger,
+          importId: 'imp-resume',
+          rowsPerJob: 10,
+          batchSize: 7,
+        });
+        for (const job of jobs) await enqueuer.add(job);
+        return enqueuer.finish();
+      };
+      expect(await run()).toMatchObject({ enqueued: 15, alreadyImported: 10, requeued: 10 });
+      // A second run adds nothing.
+      expect(await run()).toMatchObject({ enqueued: 0, alreadyImported: 25, requeued: 0 });
+      const waiting = await queue.getJobs(['prioritized', 'waiting']);
+      const ids = waiting.map((j) => j.id).sort();
+      expect(ids).toEqual(
+        ['imp-resume-c0', 'imp-resume-c2', ...jobs.slice(10, 20).map((j) => `imp-resume-${j.line}`)].sort(),
+      );
+      // Every line is in exactly one job.
+      const lines = waiting.flatMap((j) =>
+        isChunkJobData(j.data) ? j.data.rows.map((r) => r.line) : [j.data.line],
+      );
+      expect(lines.sort((a, b) => a - b)).toEqual(jobs.map((j) => j.line));
+    } finally {
+      await queue.close();
+    }
+  });
 });
