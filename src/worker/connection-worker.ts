@@ -389,8 +389,10 @@ export class ConnectionWorker {
   /**
    * Sets how many jobs the connection's BullMQ worker takes: enough for the rows it should hold (the permits it
    * holds plus a few waiting, within the connection's cap: {@link ConcurrencyPermits.rowsToTake}). With chunks of
-   * k rows that is rows ÷ k jobs and one more: BullMQ fetches the next job only when one ends, so the extra chunk
-   * keeps rows waiting for permits while a chunk's last rows finish. The cap follows the connection's limiter:
+   * k rows, twice that many rows in jobs, and one job more: BullMQ fetches (and notices a raised concurrency) only
+   * when a job ends, which a chunk does only once its slowest row has, so a chunk's rows must be waiting for
+   * permits while other chunks drain (in `bench:many-companies`, ⌈rows ÷ k⌉ + 1 jobs admitted half the requests
+   * per 2 s that single-row jobs did). A waiting chunk row holds no permit, lease or limiter place. The cap follows the connection's limiter:
    * what its burst window admits in 2 s (a 429 streak lowers it, a header raises it).
    */
   private takeRows(): void {
@@ -399,7 +401,7 @@ export class ConnectionWorker {
     permits.cap(this.name, calls === Number.POSITIVE_INFINITY ? calls : Math.max(1, calls));
     const rows = permits.rowsToTake(this.name);
     const k = this.rowsPerJob;
-    this.worker.concurrency = k > 1 ? Math.ceil(rows / k) + 1 : rows;
+    this.worker.concurrency = k > 1 ? Math.ceil((2 * rows) / k) + 1 : rows;
   }
 
   /** `GET /v1/users/me` through the gateway, forced past the budget (2 tokens). */

@@ -46,7 +46,7 @@ function workerFor(prefix: string, url: string, extra: Partial<LeadWorkerOptions
   });
 }
 
-/** Counts every job BullMQ was ever given on the lead queue (its id counter) and the chunk jobs among them. */
+/** Jobs ever added to the lead queue (BullMQ counts every add in its `id` key, custom ids too). */
 async function jobsAdded(prefix: string): Promise<number> {
   return Number((await redis.get(`${prefix}:${LEAD_QUEUE}:id`)) ?? 0);
 }
@@ -161,6 +161,7 @@ describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
     await enqueueImport(redis, prefix, 'imp-kill', jobsFor('imp-kill', sharedContactRows(120, 8, 30)), {
       rowsPerJob: 10,
     });
+    expect(await jobsAdded(prefix)).toBe(12);
     const env = workerEnv(testRedisUrl(), prefix, sandbox.url, { LEAD_IMPORTER_ROWS_PER_JOB: '10' });
     const flags = [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit'];
     let seed = 11;
@@ -198,6 +199,7 @@ describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
     const ledger = new ImportLedger(redis, prefix);
     const rows = Array.from({ length: 40 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 4}` }));
     await enqueueImport(redis, prefix, 'imp-cancel', jobsFor('imp-cancel', rows), { rowsPerJob: 10 });
+    expect(await jobsAdded(prefix)).toBe(4);
     const worker = workerFor(prefix, sandbox.url, { concurrency: 2, warmCache: 'never' });
     const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
     try {
@@ -232,6 +234,7 @@ describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
     const rows = Array.from({ length: 6 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 2}` }));
     rows[3] = { title: 'Refused once', org: 'Org 1' };
     await enqueueImport(redis, prefix, 'imp-retry', jobsFor('imp-retry', rows), { rowsPerJob: 6 });
+    expect(await jobsAdded(prefix)).toBe(1);
     const worker = workerFor(prefix, sandbox.url, {
       createClient: failingOnce({
         'Refused once': () =>
