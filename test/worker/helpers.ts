@@ -9,7 +9,7 @@ import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
-import { ImportLedger, type ImportMeta } from '../../src/queue/ledger.js';
+import { ImportLedger, type ImportMeta, type ImportRecord } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
 import { jobIdFor, LEAD_QUEUE, leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
@@ -295,6 +295,44 @@ export function spawnWorker(env: Record<string, string>, args: string[] = []): W
       return exited;
     },
   };
+}
+
+/**
+ * SIGKILLs a freshly spawned worker `kills` times, each a seeded moment after a few more leads were created (5–19,
+ * then 0–40 ms), then spawns one more that finishes the import; returns the import's record once it is done.
+ */
+export async function killWorkersThenFinish(options: {
+  sandbox: RunningSandbox;
+  ledger: ImportLedger;
+  importId: string;
+  env: Record<string, string>;
+  flags: string[];
+  kills?: number;
+  seed?: number;
+}): Promise<ImportRecord> {
+  const { sandbox, env, flags } = options;
+  let seed = options.seed ?? 7;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let kill = 0; kill < (options.kills ?? 4); kill++) {
+    const worker = spawnWorker(env, flags);
+    const target = sandbox.state().leads + 5 + Math.floor(random() * 15);
+    await eventually(async () => sandbox.state().leads >= target, { what: `${target} leads`, intervalMs: 5 });
+    await new Promise((r) => setTimeout(r, random() * 40));
+    if ((await worker.stop('SIGKILL')) !== null) throw new Error('the worker exited before its SIGKILL');
+  }
+  const last = spawnWorker(env, flags);
+  const record = await eventually(
+    async () => {
+      const r = await options.ledger.getImport(options.importId);
+      return r?.state === 'completed' ? r : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 200, what: 'the import to finish' },
+  );
+  await last.stop();
+  return record;
 }
 
 /** Environment for a worker child process talking to `sandboxUrl` with keys under `prefix`. */

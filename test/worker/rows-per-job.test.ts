@@ -22,13 +22,10 @@ import {
   bareImport,
   enqueueImport,
   eventually,
-  FAST_WORKER_FLAGS,
   finished,
   jobsFor,
   sharedContactRows,
-  spawnWorker,
   testSandbox,
-  workerEnv,
 } from './helpers.js';
 
 const redis = testRedis();
@@ -148,50 +145,6 @@ describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
       await Promise.all([worker.close(), dlq.close()]);
     }
   }, 60_000);
-
-  it('loses and doubles nothing when a worker is SIGKILLed mid-chunk again and again', async () => {
-    const sandbox = await testSandbox({
-      limits: false,
-      latencyMs: 15,
-      latencyJitterMs: 30,
-      searchLagMs: 300,
-    });
-    const prefix = uniquePrefix();
-    const ledger = new ImportLedger(redis, prefix);
-    await enqueueImport(redis, prefix, 'imp-kill', jobsFor('imp-kill', sharedContactRows(120, 8, 30)), {
-      rowsPerJob: 10,
-    });
-    expect(await jobsAdded(prefix)).toBe(12);
-    const env = workerEnv(testRedisUrl(), prefix, sandbox.url, { LEAD_IMPORTER_ROWS_PER_JOB: '10' });
-    const flags = [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit'];
-    let seed = 11;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    for (let kill = 0; kill < 4; kill++) {
-      const worker = spawnWorker(env, flags);
-      const target = sandbox.state().leads + 5 + Math.floor(random() * 15);
-      await eventually(async () => sandbox.state().leads >= target, {
-        what: `${target} leads`,
-        intervalMs: 5,
-      });
-      await new Promise((r) => setTimeout(r, random() * 40));
-      expect(await worker.stop('SIGKILL')).toBeNull();
-    }
-    const last = spawnWorker(env, flags);
-    const record = await finished(ledger, 'imp-kill');
-    await last.stop();
-    expect(record).toMatchObject({ rows: 120, created: 120, deadLettered: 0, pending: 0 });
-    expect(sandbox.state()).toMatchObject({
-      leads: 120,
-      persons: 30,
-      organizations: 8,
-      duplicatePersons: 0,
-      duplicateOrganizations: 0,
-      duplicateLeads: 0,
-    });
-  }, 150_000);
 
   it('cancels the rows of chunks that have not run, and leaves the rows in flight to finish', async () => {
     const sandbox = await testSandbox({ limits: false, latencyMs: 150 });
