@@ -1,5 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { listenForStop } from '../cli/stop-signals.js';
 import { insecureHttpWarning, loadConfig } from '../config/config.js';
 import { plainHttpWarning } from '../dashboard/bind-policy.js';
 import { startDashboard } from '../dashboard/index.js';
@@ -17,7 +18,8 @@ Serves, until Ctrl-C:
   /api/connections   the per-company figures as JSON ([?connection=NAME])
   /queues     bull-board for lead-import and lead-import-dlq
   /metrics    Prometheus metrics, summed over every worker process (read from Redis)
-  /healthz    200 when Redis answers and a worker was seen in the last 30 s, else 503
+  /healthz    200 when Redis answers, a worker was seen in the last 30 s and none has a
+              connection down (its worker failed: connectionsDown names it), else 503
 
 It reads PIPEDRIVE_CONNECTIONS_FILE when it starts: restart it after adding or removing a
 connection (SIGHUP, which makes workers re-read the file, only logs a line here).
@@ -65,11 +67,8 @@ Options:
       auth: user && password ? { user, password } : undefined,
       logger,
     });
-    const plainHttp = plainHttpWarning(host, dashboard.actionsEnabled, args.values['behind-tls'] === true);
-    if (plainHttp) logger.warn({ host }, plainHttp);
-    io.stdout.write(
-      `Dashboard at ${dashboard.url}/ (queues at /queues, metrics at /metrics)${dashboard.actionsEnabled ? '' : ' — read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions'}. Ctrl-C to stop.\n`,
-    );
+    // Every signal is listened for before the line that says it is up: whoever reads it may signal at once.
+    const stop = listenForStop();
     // Node's default for SIGHUP is to exit: an operator reloading every process after editing the connections
     // file (the workers' SIGHUP) would take the dashboard down. It reads the file only when it starts, and says so.
     const onHangup = () =>
@@ -77,11 +76,12 @@ Options:
         'SIGHUP: the dashboard reads the connections only when it starts and keeps serving the ones it started with; restart it to show connections added or removed since',
       );
     process.on('SIGHUP', onHangup);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    const plainHttp = plainHttpWarning(host, dashboard.actionsEnabled, args.values['behind-tls'] === true);
+    if (plainHttp) logger.warn({ host }, plainHttp);
+    io.stdout.write(
+      `Dashboard at ${dashboard.url}/ (queues at /queues, metrics at /metrics)${dashboard.actionsEnabled ? '' : ' — read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions'}. Ctrl-C to stop.\n`,
+    );
+    await stop.received;
     process.off('SIGHUP', onHangup);
     await dashboard.close();
     return ExitCode.Ok;

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommandIO } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { listenForStop } from '../cli/stop-signals.js';
 import { loadConfig, PLANS, type Plan } from '../config/config.js';
 import { startDashboard } from '../dashboard/index.js';
 import { type PrivateRedis, RedisBinaryMissingError, startPrivateRedis } from '../dev/private-redis.js';
@@ -211,11 +212,10 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     );
 
     if (!options.exitWhenDone) {
+      // Listened for before the line that invites it: a stop signal right after it still cleans up.
+      const stop = listenForStop();
       say(`\nThe dashboard stays open at ${dashboard.url}/ — press Ctrl-C to stop the demo.`);
-      await new Promise<void>((resolveStop) => {
-        process.once('SIGINT', () => resolveStop());
-        process.once('SIGTERM', () => resolveStop());
-      });
+      await stop.received;
     }
     return ExitCode.Ok;
   } finally {

@@ -17,15 +17,17 @@ export const command: Command = {
   summary: 'read a CSV, validate it and enqueue one job per row (--dry-run to estimate)',
   help: `Usage: lead-importer import FILE [options]
 
-Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues one
-job per valid row (or per k rows: LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
+Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
+one job per valid row (or per k rows: LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
 Encoding (UTF-8, UTF-16, Windows-1252, Mac Roman), delimiter (, ; tab |), line endings and lines
 before the header are detected. Columns map themselves from the header conventions of Salesforce,
-HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp and Pipedrive's own export,
-and from well-known headers; the dry run shows each column's field and why. Rejected rows are reported with their line, column and how to
-fix them, and are never sent to Pipedrive. What it reads from Pipedrive (owners, labels,
-currencies, fields) waits for room in the token's burst window beside the workers' calls and
-counts in the company's daily budget (the dry run's reads do neither: it touches no Redis).
+HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo
+and Pipedrive's own exports, and from well-known headers; the dry run shows each column's field and
+why. A spreadsheet's totals row (Total, Sum… and figures) is rejected, never imported as a lead.
+Rejected rows are reported with their line, column and how to fix them, and are never sent to
+Pipedrive. What it reads from Pipedrive (owners, labels, currencies, fields) waits for room in the
+token's burst window beside the workers' calls and counts in the company's daily budget (the dry
+run's reads do neither: it touches no Redis).
 
 Running the same command again enqueues nothing new (the import id comes from the file's content
 and the mapping); after a crash it resumes where it stopped.

@@ -1,5 +1,6 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
+import { listenForStop } from '../cli/stop-signals.js';
 import { isLoopbackHost } from '../config/loopback-host.js';
 import {
   type LeadListPagination,
@@ -201,6 +202,8 @@ export const command: Command = {
       }
       throw err;
     }
+    // Before anything is printed: whoever reads "listening" may send SIGTERM at once.
+    const stop = listenForStop();
     if (!isLoopbackHost(options.host ?? '127.0.0.1')) {
       // The control API has no authentication and the token is a known default: fine on this machine or a
       // private compose network, not on a network others share.
@@ -230,15 +233,7 @@ export const command: Command = {
           `  state: ${sandbox.url}/_sandbox/state   stop: Ctrl-C\n`,
       );
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stop.received;
     await sandbox.close();
     return ExitCode.Ok;
   },

@@ -24,7 +24,7 @@ import { getStatus, type StatusFilter } from '../ops/status.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
-import { checkHealth } from './health.js';
+import { checkHealth, publicHealth } from './health.js';
 import { connectionCardsHtml, renderImportDetail, renderImportsPage } from './imports-page.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
@@ -183,10 +183,10 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   app.use(securityHeaders());
   if (!auth) app.use(loopbackHostOnly(port));
 
-  // Liveness probes carry no credentials, and the answer holds no data worth protecting.
+  // Liveness probes carry no credentials: the answer holds no names (which connections are down: /api/health).
   app.get('/healthz', async (_req, res) => {
     const health = await checkHealth(ctx, workerFreshMs);
-    res.status(health.status === 'ok' ? 200 : 503).json(health);
+    res.status(health.status === 'ok' ? 200 : 503).json(publicHealth(health));
   });
 
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
@@ -264,6 +264,11 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     }
     return { connection: raw };
   };
+  // /healthz's verdict with the connections down named: which, on which worker, since when, why.
+  app.get('/api/health', async (_req, res) => {
+    const health = await checkHealth(ctx, workerFreshMs);
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
+  });
   app.get('/api/imports', async (req, res) => {
     res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req)));
   });

@@ -42,6 +42,8 @@ export interface ConnectionMetrics {
   recordCall(operation: string, status: number, durationMs: number, tokens: number): void;
   recordRateLimited(scope: 'burst' | 'daily' | 'search'): void;
   recordOutcome(kind: OutcomeKind, count?: number): void;
+  /** Sends what is counted so far to Redis now (every connection's: one recorder, one flush). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -114,6 +116,7 @@ export class MetricsRecorder implements ConnectionMetrics {
           this.add(key, `outcome|${kind}`, count);
           if (kind === 'created') this.addPerMinute(name, 'leads', count);
         },
+        flush: () => this.flush(),
       };
       this.views.set(name, view);
     }

@@ -85,6 +85,8 @@ interface Candidate {
 
 /** Tiers: the file's own words (Pipedrive's `Entity - Field`), then a recognised system, then any file, then custom field names. */
 const TIER = { pipedrive: 0, system: 1, generic: 2, custom: 3 } as const;
+/** Ranks a linked organization's or person's name (`Person - Organization`) after the entity's own `- Name`. */
+const LINKED_ORGANIZATION_RANK = 100_000;
 
 /**
  * Decides, for every column, which Pipedrive field it fills, as a person reading the file would:
@@ -186,11 +188,17 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     const exported = pipedriveExportParts(h);
     if (exported && system?.id === 'pipedrive') {
       const meaning = pipedriveExportMeaning(exported, options.catalogue);
+      // `Person - Organization` (a lead's or deal's too) names the linked organization, and a deal's
+      // `Contact person` the linked person: they fill them only when the file has no
+      // `Organization - Name` or `Person - Name`, which say more.
+      const linked =
+        (meaning === 'organization.name' && exported.entity !== 'organization') ||
+        (meaning === 'person.name' && exported.entity !== 'person');
       candidates.push({
         index,
         meaning,
         tier: TIER.pipedrive,
-        rank: index,
+        rank: linked ? LINKED_ORGANIZATION_RANK + index : index,
         reason:
           meaning === 'lead.note' &&
           normaliseHeaderName(exported.field) !== 'content' &&

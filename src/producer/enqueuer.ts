@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import type { ConnectionMetrics } from '../metrics/recorder.js';
 import {
   LEAD_CHUNK_JOB_NAME,
   LEAD_JOB_NAME,
@@ -34,8 +34,11 @@ export interface EnqueuerOptions {
   batchSize?: number;
   /** Batches sent to Redis before the next one waits for the oldest. @defaultValue 4 */
   maxInFlight?: number;
-  /** The import's connection: its rejected rows count in that connection's metrics. @defaultValue `default` */
-  connection?: string;
+  /**
+   * The counters of the import's connection (`MetricsRecorder.connection`): each batch's newly rejected rows are
+   * counted there (`lead_importer_rows_rejected_total`) and flushed with the batch, in the workers' format.
+   */
+  metrics: ConnectionMetrics;
   /**
    * Rows per BullMQ job (the import's recorded `rowsPerJob`): with k > 1, the rows of turns `c × k + 1` …
    * `(c + 1) × k` go in one chunk job `chunkJobIdFor(importId, c)`. @defaultValue 1
@@ -193,11 +196,12 @@ export class LeadEnqueuer {
       }
     }
     if (batch.chunks.length > 0) await this.sendChunks(batch.chunks);
-    const rejected = await rejecting;
-    await ledger.countRejectedRows(
-      this.options.connection ?? DEFAULT_CONNECTION,
-      rejected.filter((r) => r.applied).length,
-    );
+    // Only rows whose rejection this run recorded: a re-run of the same import counts nothing again.
+    const newlyRejected = (await rejecting).filter((r) => r.applied).length;
+    if (newlyRejected > 0) {
+      this.options.metrics.recordOutcome('rejected', newlyRejected);
+      await this.options.metrics.flush();
+    }
     this.counts.rejected += batch.rejects.length;
   }
 

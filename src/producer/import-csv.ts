@@ -7,6 +7,7 @@ import { burstLimitPer2s, type Config, connectionOf, DEFAULT_CONNECTION } from '
 import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis, isClusterRedis } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
@@ -289,7 +290,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         startTurn: record.startTurn,
         // The import's own, as it was created: a re-run forms the same chunks whatever the variable says now.
         rowsPerJob: record.rowsPerJob,
-        connection: connection.name,
+        // Its rejected rows count where the workers count the connection's outcomes; flushed by each batch.
+        metrics: new MetricsRecorder(redis, config.redisPrefix, 0).connection(connection.name),
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
       });

@@ -52,10 +52,10 @@ export interface MappedFile {
 export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileOptions): Promise<MappedFile> {
   const { displayName, mappingName, connection } = options;
   const headerSource = `${displayName}:${csv.headerLine}`;
-  assertDistinctHeader(csv.header, displayName, csv.headerLine);
   const sample = await csv.sampleRows(SAMPLE_ROWS);
   const matchOptions = { header: csv.header, spec, sample, mappingName };
   let plan = matchColumns(matchOptions);
+  assertDistinctHeader(csv.header, displayName, csv.headerLine, plan);
   assertNamesContact(plan, csv.header, headerSource);
 
   const needs = referenceNeeds(plan, spec, options.currency);
@@ -65,7 +65,10 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
     ({ reference, tokens: referenceTokens } = await loadReference(options, needs));
     const catalogue = catalogueOf(reference);
     // Matched again with the account's fields: columns named like its custom fields find them.
-    if (plan.wantsCatalogue && catalogue) plan = matchColumns({ ...matchOptions, catalogue });
+    if (plan.wantsCatalogue && catalogue) {
+      plan = matchColumns({ ...matchOptions, catalogue });
+      assertDistinctHeader(csv.header, displayName, csv.headerLine, plan);
+    }
   }
   const mapping = resolveMapping(spec, csv.header, plan, reference, {
     mappingName,

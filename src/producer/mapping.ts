@@ -5,6 +5,7 @@ import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogu
 import { normaliseHeaderName } from './header-conventions.js';
 import { customConstants, type MappingSpec } from './mapping-spec.js';
 import {
+  currencyNameKey,
   type DateOrder,
   inferDateOrder,
   normaliseCurrency,
@@ -169,6 +170,8 @@ export interface ResolvedMapping {
   usersByName?: Map<string, number>;
   labelsByName?: Map<string, string>;
   currencyCodes?: Set<string>;
+  /** The account's currencies by name (`currencyNameKey`), for a currency column that names them (`Euro`). */
+  currencyNames?: Map<string, string>;
   channelsByName?: Map<string, number>;
   /** Names as Pipedrive writes them, for messages. */
   labelNames?: string[];
@@ -225,8 +228,19 @@ export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOpti
   };
 }
 
-/** Throws when two header names are the same once normalised (`Email` and `e-mail`). */
-export function assertDistinctHeader(header: string[], fileName: string, headerLine: number): void {
+/**
+ * Throws when two header names are the same once normalised (`Email` and `e-mail`) and one of
+ * them is imported: which one a mapping file or a reader means is then unclear. Two columns of
+ * one name that are both left out (Pipedrive's deals export has a custom `Deal - Status` beside
+ * the built-in one) harm nothing.
+ */
+export function assertDistinctHeader(
+  header: string[],
+  fileName: string,
+  headerLine: number,
+  plan?: Pick<ColumnPlan, 'matches'>,
+): void {
+  const imported = new Set(plan ? plan.matches.map((m) => m.index) : header.keys());
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   header.forEach((h, i) => {
@@ -234,7 +248,8 @@ export function assertDistinctHeader(header: string[], fileName: string, headerL
     if (!key) return;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
-    else duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
+    else if (imported.has(first) || imported.has(i))
+      duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
   });
   if (duplicates.length > 0) {
     throw new MappingError(
@@ -388,6 +403,13 @@ export function resolveMapping(
     : undefined;
   const currencyCodes = reference?.currencies
     ? new Set(reference.currencies.filter((c) => c.active_flag !== false).map((c) => c.code.toUpperCase()))
+    : undefined;
+  const currencyNames = reference?.currencies
+    ? new Map(
+        reference.currencies
+          .filter((c) => c.active_flag !== false && c.name)
+          .map((c) => [currencyNameKey(c.name), c.code.toUpperCase()]),
+      )
     : undefined;
   const channelField = reference?.dealFields?.find((f) => f.key === 'channel');
   const channelsByName = channelField
@@ -566,6 +588,7 @@ export function resolveMapping(
     ...(usersByName ? { usersByName } : {}),
     ...(labelsByName ? { labelsByName } : {}),
     ...(currencyCodes ? { currencyCodes } : {}),
+    ...(currencyNames ? { currencyNames } : {}),
     ...(channelsByName ? { channelsByName } : {}),
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),

@@ -27,6 +27,33 @@ export function normaliseEmail(cell: string): Parsed<string> {
   return ok(text);
 }
 
+/**
+ * A person's several addresses in one cell, as CRMs export them (`a@x.com, b@y.com`; `;` or spaces
+ * between them): each address alone, to be checked one by one. A cell with `<` (`Doe, Jane
+ * <jane@x.com>`) is one address.
+ */
+export function emailsInCell(cell: string): string[] {
+  if (cell.includes('<')) return [cell];
+  const parts = cell.split(/[\s,;]+/).filter(Boolean);
+  return parts.length > 1 ? parts : [cell];
+}
+
+/** Digits a phone number has at least; fewer after a `,` is an extension or a note, not a second number. */
+const MIN_PHONE_DIGITS = 6;
+
+/**
+ * A person's several phone numbers in one cell (`+46 8 555 010 10, +46 70 555 01 01`; or `;`):
+ * each number alone, when every part has the digits of one; otherwise the cell as it is.
+ */
+export function phonesInCell(cell: string): string[] {
+  const parts = cell
+    .split(/\s*[,;]\s*/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const isNumber = (p: string) => (p.match(/\d/g) ?? []).length >= MIN_PHONE_DIGITS;
+  return parts.length > 1 && parts.every(isNumber) ? parts : [cell];
+}
+
 /** Currency symbols that name one currency without doubt. `$` alone is taken as USD. */
 const CURRENCY_SYMBOLS: Record<string, string> = {
   $: 'USD',
@@ -129,13 +156,55 @@ function splitLast(text: string, sep: string): [string, string] {
 }
 
 /** Currency codes: three letters, upper-cased; a well-known symbol is accepted too. */
-export function normaliseCurrency(cell: string): Parsed<string> {
+export function normaliseCurrency(cell: string, names?: ReadonlyMap<string, string>): Parsed<string> {
   const text = cell.trim();
   const symbol = CURRENCY_SYMBOLS[text];
   if (symbol) return ok(symbol);
   if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
+  const key = currencyNameKey(text);
+  const named = names?.get(key) ?? CURRENCY_NAMES[key];
+  if (named) return ok(named);
   return fail('is not a currency code; use a three-letter code such as EUR or USD');
 }
+
+/** A currency's name as names compare: `US Dollar` = `us-dollar`. */
+export function currencyNameKey(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}]+/gu, '');
+}
+
+/**
+ * ISO 4217's English names of common currencies, as CRMs write a record's currency (Dynamics 365's
+ * Currency column: `Euro`, `US Dollar`, `Pound Sterling`); the account's own names are added to these.
+ */
+const CURRENCY_NAMES: Record<string, string> = Object.fromEntries(
+  (
+    [
+      ['US Dollar', 'USD'],
+      ['Euro', 'EUR'],
+      ['Pound Sterling', 'GBP'],
+      ['British Pound', 'GBP'],
+      ['Swedish Krona', 'SEK'],
+      ['Norwegian Krone', 'NOK'],
+      ['Danish Krone', 'DKK'],
+      ['Swiss Franc', 'CHF'],
+      ['Zloty', 'PLN'],
+      ['Polish Zloty', 'PLN'],
+      ['Czech Koruna', 'CZK'],
+      ['Canadian Dollar', 'CAD'],
+      ['Australian Dollar', 'AUD'],
+      ['New Zealand Dollar', 'NZD'],
+      ['Yen', 'JPY'],
+      ['Japanese Yen', 'JPY'],
+      ['Indian Rupee', 'INR'],
+      ['Russian Ruble', 'RUB'],
+      ['Mexican Peso', 'MXN'],
+      ['Brazilian Real', 'BRL'],
+    ] as const
+  ).map(([name, code]) => [currencyNameKey(name), code]),
+);
 
 /** How to read `xx/yy/zzzz` dates, which are ambiguous when both parts are 12 or less. */
 export type DateOrder = 'DMY' | 'MDY';

@@ -18,12 +18,14 @@ import type {
   ResolvedMapping,
 } from './mapping.js';
 import {
+  emailsInCell,
   normaliseCurrency,
   normaliseEmail,
   parseAmount,
   parseBoolean,
   parseDate,
   parseVisibility,
+  phonesInCell,
   splitList,
 } from './normalise.js';
 import { contactLabelOf } from './targets.js';
@@ -70,6 +72,31 @@ const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
 const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
+/**
+ * What starts the totals row a spreadsheet user adds under a list (`Total`, `Grand total:`,
+ * `Sum`, and the same in the languages of Excel's European users), with the figure in the same
+ * cell or not (`Total: 12`).
+ */
+const SUMMARY_LABEL =
+  /^((grand\s+|sub-?)?totals?|sum|count|summe|gesamt(summe)?|somme|totaal|totale|summa|yhteensä)\s*[:=]?\s*([^\p{L}]*\d[^\p{L}]*)?$/iu;
+
+/** A sum or a count: digits with the signs, separators and currency marks amounts carry. */
+const FIGURE = /^[^\p{L}]*\d[^\p{L}]*$|^[\p{Lu}]{3}\s*[-\d.,\s]+$|^[-\d.,\s]+\s*[\p{Lu}]{3}$/u;
+
+/**
+ * A totals row: its first filled cell says `Total` (or the like) and every other filled cell is a
+ * figure. A lead named "Total" has an email, a company or a name beside it, which are not figures
+ * (a phone number alone is, so such a row is rejected too, with the reason). Imported, a totals
+ * row would be a person called "Total" with the list's sum as its value.
+ */
+function summaryRowLabel(cells: readonly string[]): { index: number; label: string } | undefined {
+  const index = cells.findIndex((c) => c.trim() !== '');
+  const label = cells[index]?.trim() ?? '';
+  if (!SUMMARY_LABEL.test(label)) return undefined;
+  const others = cells.filter((c, i) => i !== index && c.trim() !== '');
+  return others.every((c) => FIGURE.test(c.trim())) ? { index, label } : undefined;
+}
+
 /** Apollo's stand-in for an email not revealed yet. */
 const LOCKED_EMAIL = /^email_not_unlocked@/i;
 
@@ -99,6 +126,15 @@ export function createRowValidator(
     // Values are read without a spreadsheet's protective `'` (`'+49 30 …` is a phone number); the
     // job keeps `fileCells`, what the file had, for the report and the DLQ export.
     const cells = fileCells.some((c) => c.startsWith("'")) ? fileCells.map(stripProtectiveQuote) : fileCells;
+    const summary = summaryRowLabel(cells);
+    if (summary) {
+      return {
+        reject: {
+          column: header[summary.index] as string,
+          reason: `${quote(summary.label)} starts a summary row (a spreadsheet's totals), not a lead; delete the line from the file`,
+        },
+      };
+    }
     const problems: RowReject[] = [];
     const warnings: RowWarning[] = [];
     const read = (index: number | undefined): string =>
@@ -172,7 +208,7 @@ export function createRowValidator(
         const currencyCell = cell('lead.currency');
         let currency = parsed.value.currency;
         if (currencyCell) {
-          const c = normaliseCurrency(currencyCell);
+          const c = normaliseCurrency(currencyCell, mapping.currencyNames);
           if (c.error !== undefined) problem(at('lead.currency'), currencyCell, c.error);
           else if (currency && c.value !== currency) {
             problem(
@@ -447,7 +483,8 @@ export function createRowValidator(
         const label = labelCell ? contactLabelOf(labelCell) : c.label;
         // Google marks the preferred value's label with a star: `* Work`.
         const starred = labelCell.startsWith('*');
-        for (const part of raw.split(c.list ? /\s*[;,]\s*|\s+:::\s+/ : MULTI_VALUE)) {
+        const cellParts = raw.split(c.list ? /\s*[;,]\s*|\s+:::\s+/ : MULTI_VALUE);
+        for (const part of cellParts.flatMap(kind === 'email' ? emailsInCell : phonesInCell)) {
           if (part === '' || (kind === 'email' && LOCKED_EMAIL.test(part))) continue;
           const value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
           if (value !== undefined && !out.some((o) => o.value === value)) out.push({ value, label, starred });

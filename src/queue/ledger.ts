@@ -441,16 +441,6 @@ export class ImportLedger {
     return values as RowState[];
   }
 
-  /**
-   * Adds `count` newly rejected rows to `connection`'s counters (`lead_importer_rows_rejected_total`), in the hash
-   * the workers' metrics recorder writes. The producer calls it with the rows whose {@link recordRejected} applied,
-   * so a re-run of the same import counts nothing again.
-   */
-  async countRejectedRows(connection: string, count: number): Promise<void> {
-    if (count > 0)
-      await this.redis.hincrby(this.keys.connectionMetrics(connection), 'outcome|rejected', count);
-  }
-
   /** None → Rejected, with the reason and the row's original cells (for reports and --rejects). */
   async recordRejected(
     importId: string,

@@ -256,6 +256,12 @@ export function keysFor(prefix: string, scope: KeyScope = { cluster: false }) {
         : `${prefix}:rate:${assertConnectionName(connection)}:${hour}`,
     /** Worker heartbeats: sorted set of worker id by last-seen ms. */
     workers: `${shared}:workers`,
+    /**
+     * Connections a live worker serves but whose BullMQ worker failed (it takes none of their rows until it restarts):
+     * hash of `{workerId}|{connection}` → JSON `{since, error, restartAt?}`, written and cleared by the worker
+     * process, read by `/healthz` (entries of workers no longer seen are ignored).
+     */
+    workersDown: `${shared}:workers:down`,
   };
 }
 

@@ -159,6 +159,17 @@ export class ConnectionWorker {
   readonly worker: LeadBullWorker;
   /** Resolves when the connection takes rows: after `/users/me` accepted its token. */
   readonly ready: Promise<void>;
+  /**
+   * Called when the connection's BullMQ worker stopped with an error while it should run (its `run()` rejected,
+   * e.g. its blocking Redis connection ended before it was ready): the connection takes no rows until it is
+   * restarted. Not called for a stop this worker asked for ({@link ConnectionWorker.close}). The worker process
+   * restarts the connection (worker-process.ts); on its own, a ConnectionWorker only logs it.
+   */
+  onRunFailed: (err: unknown) => void = (err) =>
+    this.logger.error(
+      { err },
+      `Connection ${this.name}: its worker stopped with an error and takes none of its rows`,
+    );
 
   private readonly logger: Logger;
   private readonly queue: Queue;
@@ -281,6 +292,9 @@ export class ConnectionWorker {
     );
     this.worker.on('error', (err) => this.logger.error({ err }, 'Worker error'));
     this.worker.onJobDone = (jobId) => this.awaitingMove.delete(jobId);
+    this.worker.onRunFailed = (err) => {
+      if (!this.closing && !this.shutdown.signal.aborted) this.onRunFailed(err);
+    };
     // Row leases live and die with the job locks: renewed when BullMQ renews them, lost with them.
     this.worker.on('locksRenewed', ({ jobIds }) => {
       shared.leases
@@ -635,9 +649,8 @@ export class ConnectionWorker {
     );
     this.running = true;
     this.takeRows();
-    void this.worker
-      .run()
-      .catch((err: unknown) => this.logger.error({ err }, 'Worker stopped with an error'));
+    // A failure is reported through `onRunFailed` (LeadBullWorker.run).
+    void this.worker.run().catch(() => {});
     this.worker.waitUntilReady().then(
       (client) => {
         this.blockingClient = client;
@@ -703,6 +716,17 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
    * 'completed' or 'failed' event, because its lock was lost (another worker has the row) or Redis was let go.
    */
   onJobDone: (jobId: string) => void = () => {};
+  /**
+   * Called when `run()` rejects: the worker has stopped taking jobs. Every run is watched, including the one
+   * BullMQ's `resume()` starts itself without handling its failure.
+   */
+  onRunFailed: (err: unknown) => void = () => {};
+
+  override run(): Promise<void> {
+    const running = super.run();
+    running.catch((err: unknown) => this.onRunFailed(err));
+    return running;
+  }
 
   override async processJob(
     ...args: Parameters<Worker<LeadJobData, LeadJobResult>['processJob']>

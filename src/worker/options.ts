@@ -111,6 +111,14 @@ export interface LeadWorkerOptions {
    * @defaultValue 30000
    */
   drainTimeoutMs?: number;
+  /**
+   * A connection whose BullMQ worker stops with an error (it would take no more rows) is restarted after this
+   * (ms), twice as long after each further failure in a row, up to `connectionRestartMaxMs`; the process's other
+   * connections go on meanwhile. @defaultValue 1000
+   */
+  connectionRestartMinMs?: number;
+  /** The longest wait before such a restart (ms). @defaultValue 60000 */
+  connectionRestartMaxMs?: number;
   /** How often idle workers look at the control hash (ms). @defaultValue 2000 */
   controlPollMs?: number;
   /**

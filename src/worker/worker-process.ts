@@ -52,6 +52,15 @@ export interface ConnectionChange {
   change: 'started' | 'stopped' | 'restarted';
 }
 
+/** Failures of a connection's worker less than this apart (ms) count as in a row for the restart's back-off. */
+const RUN_FAILURES_IN_A_ROW_MS = 10 * 60_000;
+
+/** An error's message for a log line or `/healthz`, kept short. */
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
 /**
  * Resolves once `redis` is ready, however long Redis is down: a worker that a supervisor starts
  * during a Redis restart must survive it as a running worker does (the worker connection
@@ -99,8 +108,17 @@ export class LeadWorkerProcess {
   private readonly served = new Map<string, ConnectionWorker>();
   /** Connections being stopped by a reload: a shutdown meanwhile waits for them too. */
   private readonly stopping = new Set<ConnectionWorker>();
-  /** Connections whose start failed (a reload starts them again). */
+  /**
+   * Connections whose start failed (a reload starts them again) or whose BullMQ worker stopped with an error
+   * (restarted after a back-off, {@link LeadWorkerProcess.runFailed}). Each is down: `/healthz` shows it.
+   */
   private readonly failed = new WeakSet<ConnectionWorker>();
+  /** Failures in a row of each connection's BullMQ worker, for the restart's back-off. */
+  private readonly runFailures = new Map<string, { count: number; at: number }>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  /** Connections recorded as down for `/healthz` (`workersDown`), and since when. */
+  private readonly downSince = new Map<string, number>();
+  private readonly keys: ReturnType<typeof keysFor>;
   /** Aborted once the connections are closed: ends a wait for Redis at start. */
   private readonly shutdown = new AbortController();
   private updating: Promise<unknown> = Promise.resolve();
@@ -116,6 +134,7 @@ export class LeadWorkerProcess {
       ? duplicateRedis(options.redis, { maxRetriesPerRequest: null })
       : createRedis(options.redisUrl, 'worker');
     this.redis = redis;
+    this.keys = keysFor(prefix, keyScope(redis));
     // Connect before BullMQ sees the client: it waits for a connecting client to become ready, but
     // gives up for good on one whose first connect() fails (Redis down or restarting at start).
     const connected = options.redis
@@ -192,11 +211,90 @@ export class LeadWorkerProcess {
       ...this.parts,
       metrics: this.metrics.connection(connection.name),
     });
-    worker.ready.catch(() => {
-      if (!this.closing && this.served.get(connection.name) === worker) this.failed.add(worker);
-    });
-    this.served.set(connection.name, worker);
+    const { name } = connection;
+    worker.onRunFailed = (err) => this.runFailed(connection, worker, err);
+    worker.ready.then(
+      // Up once BullMQ's blocking connection is ready too: a worker restarted after a failure is up again.
+      () =>
+        worker.worker.waitUntilReady().then(
+          () => {
+            if (this.served.get(name) !== worker || this.failed.has(worker) || !this.downSince.has(name))
+              return;
+            void this.clearDown(name);
+            this.logger.info({ connection: name }, `Connection ${name}: up again, taking its rows`);
+          },
+          // Its run() fails too: reported there (runFailed).
+          () => {},
+        ),
+      (err: unknown) => {
+        if (this.closing || this.served.get(name) !== worker) return;
+        this.failed.add(worker);
+        this.markDown(name, err);
+      },
+    );
+    this.served.set(name, worker);
     return worker;
+  }
+
+  /**
+   * A connection's BullMQ worker stopped with an error: it takes none of the connection's rows, so it is marked
+   * down (`/healthz`) and restarted after a back-off that doubles with each failure in a row; the process's other
+   * connections go on untouched. A reload meanwhile restarts it at once.
+   */
+  private runFailed(connection: WorkerConnection, worker: ConnectionWorker, err: unknown): void {
+    const { name } = connection;
+    if (this.closing || this.served.get(name) !== worker || this.failed.has(worker)) return;
+    this.failed.add(worker);
+    const now = Date.now();
+    const last = this.runFailures.get(name);
+    // A failure long after the last one is not "in a row": the back-off starts again.
+    const count = last && now - last.at < RUN_FAILURES_IN_A_ROW_MS ? last.count + 1 : 1;
+    this.runFailures.set(name, { count, at: now });
+    const minMs = this.options.connectionRestartMinMs ?? 1000;
+    const delayMs = Math.min(this.options.connectionRestartMaxMs ?? 60_000, minMs * 2 ** (count - 1));
+    this.logger.error(
+      { err, connection: name, failures: count, restartInMs: delayMs },
+      `Connection ${name}: its worker stopped with an error (${errorText(err)}) and takes none of its rows; restarting it in ${delayMs} ms (failure ${count} in a row). The other connections go on.`,
+    );
+    this.markDown(name, err, now + delayMs);
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      const run = this.updating.then(() => this.restartFailed(connection, worker));
+      this.updating = run.catch((e: unknown) =>
+        this.logger.error({ err: e, connection: name }, `Connection ${name}: restart failed`),
+      );
+    }, delayMs);
+    this.restartTimers.add(timer);
+  }
+
+  private async restartFailed(connection: WorkerConnection, worker: ConnectionWorker): Promise<void> {
+    const { name } = connection;
+    // Stopping, or a reload restarted or stopped it meanwhile.
+    if (this.closing || this.served.get(name) !== worker) return;
+    await this.stop(name);
+    if (this.closing || this.served.has(name)) return;
+    this.serve(connection);
+    this.logger.info(
+      { connection: name, change: 'restarted' },
+      `Connection ${name}: restarted after its worker failed`,
+    );
+  }
+
+  /** Records for `/healthz` that this process serves `name` but takes none of its rows, and why. */
+  private markDown(name: string, err: unknown, restartAt?: number): void {
+    const since = this.downSince.get(name) ?? Date.now();
+    this.downSince.set(name, since);
+    const entry = { since, error: errorText(err), ...(restartAt ? { restartAt } : {}) };
+    this.redis
+      .hset(this.keys.workersDown, `${this.workerId}|${name}`, JSON.stringify(entry))
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a connection as down'));
+  }
+
+  private clearDown(name: string): Promise<unknown> {
+    if (!this.downSince.delete(name)) return Promise.resolve();
+    return this.redis
+      .hdel(this.keys.workersDown, `${this.workerId}|${name}`)
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a connection as up'));
   }
 
   /**
@@ -249,7 +347,7 @@ export class LeadWorkerProcess {
       if (!next && keep.has(name)) continue;
       if (!next) {
         changes.push({ connection: name, change: 'stopped' });
-        stops.push(this.stop(name));
+        stops.push(this.stop(name).then(() => this.clearDown(name)));
       } else if (connectionDigest(next) !== worker.digest || this.failed.has(worker)) {
         changes.push({ connection: name, change: 'restarted' });
         stops.push(this.stop(name));
@@ -298,12 +396,15 @@ export class LeadWorkerProcess {
       const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
       const { deadline, abortAt } = this.deadlines();
       const steps = new ShutdownSteps(deadline, this.logger);
+      for (const timer of this.restartTimers) clearTimeout(timer);
+      this.restartTimers.clear();
       const workers = [...this.served.values(), ...this.stopping];
       const results = await Promise.all(workers.map((w) => w.close(steps, abortAt)));
       const stranded = results.reduce((sum, r) => sum + r.stranded, 0);
       this.shutdown.abort(new Error('Worker is shutting down'));
       await steps.run('startup', () => this.started.catch(() => {}));
       await steps.run('heartbeat', () => this.heartbeat.stop());
+      await steps.run('health', () => Promise.all([...this.downSince.keys()].map((n) => this.clearDown(n))));
       await steps.run('durable writes', () => this.durable.close());
       await steps.run('metrics', () => this.metrics.close());
       await steps.run('queues', () => this.dlq.close());

@@ -119,7 +119,7 @@ describe('dashboard with credentials', () => {
   });
 
   it('answers 401 without or with wrong credentials, on every page but /healthz', async () => {
-    for (const path of ['/', '/api/imports', '/metrics', '/queues', '/imports/dash-2']) {
+    for (const path of ['/', '/api/imports', '/api/health', '/metrics', '/queues', '/imports/dash-2']) {
       const res = await fetch(`${dashboard.url}${path}`);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm=/);

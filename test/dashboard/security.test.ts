@@ -123,6 +123,7 @@ describe('dashboard security headers', () => {
     '/imports/head-1',
     '/api/imports',
     '/api/imports/head-1',
+    '/api/health',
     '/metrics',
     '/queues',
     '/queues/api/queues',

@@ -17,9 +17,12 @@ export interface CliProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `lead-importer ...args` from the repository's source with `env` added to this process's environment. */
-export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+/**
+ * Starts `lead-importer ...args` from the repository's source with `env` added to this process's environment;
+ * `nodeArgs` go to Node (e.g. `--import` of a fault).
+ */
+export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/cli.ts', ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

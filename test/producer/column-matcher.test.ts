@@ -249,6 +249,51 @@ describe('matchColumns', () => {
     });
   });
 
+  it('takes numbered email and phone columns (Email 1, Phone 1), the first as the primary', () => {
+    const plan = matchColumns({
+      header: ['First Name', 'Last Name', 'Email 1', 'Email 2', 'Phone 1', 'Phone 2', 'Company Name'],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'Email 1': 'person.email:work',
+      'Email 2': 'person.email:other',
+      'Phone 1': 'person.phone:work',
+      'Phone 2': 'person.phone:other',
+    });
+  });
+
+  it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
+    const persons = matchColumns({
+      header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],
+      spec: {},
+    });
+    expect(fields(persons)).toMatchObject({ 'Person - Organization': 'organization.name' });
+    const both = matchColumns({
+      header: ['Lead - Title', 'Lead - Organization', 'Person - Name', 'Organization - Name'],
+      spec: {},
+    });
+    expect(fields(both)).toMatchObject({
+      'Organization - Name': 'organization.name',
+      'Lead - Organization': '-',
+    });
+  });
+
+  it("reads a Pipedrive deals export's contact person from Deal - Contact person, unless Person - Name is there", () => {
+    const deals = matchColumns({
+      header: ['Deal - Title', 'Deal - Value', 'Deal - Organization', 'Deal - Contact person'],
+      spec: {},
+    });
+    expect(fields(deals)).toMatchObject({
+      'Deal - Organization': 'organization.name',
+      'Deal - Contact person': 'person.name',
+    });
+    const both = matchColumns({
+      header: ['Deal - Title', 'Deal - Contact person', 'Person - Name', 'Person - Email - Work'],
+      spec: {},
+    });
+    expect(fields(both)).toMatchObject({ 'Person - Name': 'person.name', 'Deal - Contact person': '-' });
+  });
+
   it('lets the mapping file override a reading, and ignore columns', () => {
     const plan = matchColumns({
       header: ['Title', 'First Name', 'Company / Account', 'Lead Status', 'Notes'],

@@ -127,7 +127,7 @@ describe('importCsv', () => {
       {
         line: 7,
         column: 'Email',
-        reason: '"dan@example.com, d2@example.com" holds more than one email address; keep one per row',
+        reason: '"d2@" is not an email address; fix the cell or clear it',
       },
     ]);
     const outcomes = await ledger.outcomes(summary.importId, [2, 4, 5]);
@@ -379,6 +379,59 @@ describe('importCsv', () => {
     expect((error as Error).message).toBe(
       'duplicate-headers.csv:1: duplicate column names "Email" (column 2) and "e-mail" (column 4); rename one of each pair so every column has its own name.',
     );
+  });
+
+  it('rejects the totals row a spreadsheet user adds under the list, and imports a company called Total', async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'with-total.csv',
+      [
+        'Name,Email,Company,Deal value',
+        'Ann Lee,ann@example.com,Acme,1000',
+        'Jean Dupont,,Total,2000',
+        'Total,,,3000',
+        'Grand total:,,,"$3,000.00"',
+        'Count: 2,,,',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary).toMatchObject({ rows: 5, valid: 2, rejected: 3 });
+    expect(summary.firstRejects).toEqual([
+      {
+        line: 4,
+        column: 'Name',
+        reason:
+          '"Total" starts a summary row (a spreadsheet\'s totals), not a lead; delete the line from the file',
+      },
+      {
+        line: 5,
+        column: 'Name',
+        reason:
+          '"Grand total:" starts a summary row (a spreadsheet\'s totals), not a lead; delete the line from the file',
+      },
+      {
+        line: 6,
+        column: 'Name',
+        reason:
+          '"Count: 2" starts a summary row (a spreadsheet\'s totals), not a lead; delete the line from the file',
+      },
+    ]);
+  });
+
+  it("imports a file whose duplicate column names are both left out (Pipedrive's deals export: Deal - Status twice)", async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'deals.csv',
+      [
+        'Deal - Title,Deal - Status,Deal - Value,Person - Name,Person - Email - Work,Organization - Name,Deal - Status',
+        'Acme – 20 seats,Open,5000,Ann Lee,ann@example.com,Acme,Hot prospect',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary).toMatchObject({ rows: 1, valid: 1, rejected: 0 });
+    expect(summary.mapping.notImported.filter((c) => c.column === 'Deal - Status')).toHaveLength(2);
   });
 
   it('in a dry run, validates and estimates without touching Redis', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  emailsInCell,
   normaliseCurrency,
   normaliseEmail,
   parseAmount,
@@ -7,6 +8,7 @@ import {
   parseDate,
   parseDateOrder,
   parseVisibility,
+  phonesInCell,
   splitList,
 } from '../../src/producer/normalise.js';
 
@@ -62,10 +64,18 @@ describe('parseAmount', () => {
 });
 
 describe('normaliseCurrency', () => {
+  it("reads currency names as CRMs write them (Dynamics 365: Euro, Pound Sterling), and the account's own names", () => {
+    expect(normaliseCurrency('Euro').value).toBe('EUR');
+    expect(normaliseCurrency('Pound Sterling').value).toBe('GBP');
+    expect(normaliseCurrency('US Dollar').value).toBe('USD');
+    expect(normaliseCurrency('Hong Kong Dollar', new Map([['hongkongdollar', 'HKD']])).value).toBe('HKD');
+    expect(normaliseCurrency('Moon Dollar').error).toMatch(/not a currency code/);
+  });
+
   it('upper-cases codes and knows common symbols', () => {
     expect(normaliseCurrency(' eur ')).toEqual({ value: 'EUR' });
     expect(normaliseCurrency('€')).toEqual({ value: 'EUR' });
-    expect(normaliseCurrency('euro').error).toContain('three-letter code');
+    expect(normaliseCurrency('eurodollars').error).toContain('three-letter code');
   });
 });
 
@@ -141,5 +151,32 @@ describe('parseVisibility', () => {
 describe('splitList', () => {
   it('splits on commas, semicolons and pipes and drops blanks and repeats', () => {
     expect(splitList(' Hot; VIP ,,Hot| Trade show ')).toEqual(['Hot', 'VIP', 'Trade show']);
+  });
+});
+
+describe('emailsInCell', () => {
+  it("splits a cell of several addresses, as CRMs export a person's emails", () => {
+    expect(emailsInCell('a@example.com, b@example.org')).toEqual(['a@example.com', 'b@example.org']);
+    expect(emailsInCell('a@example.com;b@example.org')).toEqual(['a@example.com', 'b@example.org']);
+    expect(emailsInCell('a@example.com b@example.org')).toEqual(['a@example.com', 'b@example.org']);
+  });
+
+  it('keeps one address whole, with a display name that has a comma too', () => {
+    expect(emailsInCell('a@example.com')).toEqual(['a@example.com']);
+    expect(emailsInCell('Doe, Jane <jane@example.com>')).toEqual(['Doe, Jane <jane@example.com>']);
+  });
+});
+
+describe('phonesInCell', () => {
+  it('splits a cell of several numbers when each part has the digits of one', () => {
+    expect(phonesInCell('+46 8 555 010 10, +46 70 555 01 01')).toEqual([
+      '+46 8 555 010 10',
+      '+46 70 555 01 01',
+    ]);
+    expect(phonesInCell('+1 555 0100; +1 555 0101')).toEqual(['+1 555 0100', '+1 555 0101']);
+  });
+
+  it('keeps a number with an extension whole', () => {
+    expect(phonesInCell('+1 555 0100, ext. 12')).toEqual(['+1 555 0100, ext. 12']);
   });
 });

@@ -79,6 +79,14 @@ const SYSTEMS: [string, string, Setup][] = [
   // The account being moved to has the exporting account's labels.
   ['Pipedrive export', 'pipedrive-leads-export', { labels: ['Partner', 'Expo 2026'] }],
   ['Excel for Mac', 'excel-mac', {}],
+  ['Dynamics 365', 'dynamics-365-leads', {}],
+  ['ZoomInfo', 'zoominfo-contacts', {}],
+  ['Pipedrive persons export', 'pipedrive-persons-export', {}],
+  // The user's sum under the list is rejected with its reason, never a lead called "Total".
+  ['Excel for Windows, European locale', 'excel-windows-eu', {}],
+  // A row is a company: no person; the one without a name is rejected with its reason.
+  ['HubSpot companies', 'hubspot-companies', {}],
+  ['Close', 'close-leads', {}],
 ];
 
 /**
@@ -101,9 +109,16 @@ describe('real lead files, whole', () => {
     async (_name, file, setup) => {
       const expected = JSON.parse(readFileSync(join(DIR, `${file}.expected.json`), 'utf8')) as Record<
         string,
-        ExpectedRow
+        ExpectedRow | { rejected: string }
       > & { notImported: Record<string, string> };
-      const { notImported, ...rows } = expected;
+      const { notImported, ...all } = expected;
+      // Rows the importer must reject (with these words in the reason) rather than import.
+      const rejected = Object.entries(all).flatMap(([line, r]) =>
+        'rejected' in r ? [{ line: Number(line), words: r.rejected }] : [],
+      );
+      const rows = Object.fromEntries(
+        Object.entries(all).filter((entry): entry is [string, ExpectedRow] => !('rejected' in entry[1])),
+      );
       const lines = Object.keys(rows).map(Number);
 
       const sandbox = await startSandbox({ port: 0, limits: false });
@@ -129,8 +144,12 @@ describe('real lead files, whole', () => {
         redis,
         ...(setup.dateFormat ? { dateFormat: setup.dateFormat } : {}),
       });
-      expect(summary.firstRejects, 'no row is rejected').toEqual([]);
-      expect(summary.rows).toBe(lines.length);
+      expect(
+        summary.firstRejects.map((r) => r.line),
+        'the rows that must be rejected, and no other',
+      ).toEqual(rejected.map((r) => r.line));
+      for (const [i, r] of rejected.entries()) expect(summary.firstRejects[i]?.reason).toContain(r.words);
+      expect(summary.rows).toBe(lines.length + rejected.length);
       // Columns that should land nowhere are reported as not imported, each with its reason.
       const skipped = new Map(summary.mapping.notImported.map((c) => [c.column, c.reason]));
       for (const column of Object.keys(notImported)) {
@@ -155,7 +174,7 @@ describe('real lead files, whole', () => {
           },
           { what: `import of ${file} to complete`, timeoutMs: 60_000 },
         );
-        expect(record).toMatchObject({ created: lines.length, deadLettered: 0, rejected: 0 });
+        expect(record).toMatchObject({ created: lines.length, deadLettered: 0, rejected: rejected.length });
       } finally {
         await worker.close();
       }

@@ -4,6 +4,7 @@ import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
@@ -147,7 +148,13 @@ export async function enqueueImport(
   });
   try {
     if ((options.rowsPerJob ?? 1) > 1) {
-      const enqueuer = new LeadEnqueuer({ queue, ledger, importId, rowsPerJob: options.rowsPerJob });
+      const enqueuer = new LeadEnqueuer({
+        queue,
+        ledger,
+        importId,
+        rowsPerJob: options.rowsPerJob,
+        metrics: new MetricsRecorder(redis, prefix, 0).connection(connection),
+      });
       for (const job of jobs) await enqueuer.add(job);
       await enqueuer.finish();
       await ledger.setCounters(importId, { rows: jobs.length });
@@ -232,9 +239,13 @@ afterAll(() => {
   for (const p of live) p.kill('SIGKILL');
 });
 
-/** Spawns `lead-importer worker` as a real child process. */
-export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', ...args], {
+/** Spawns `lead-importer worker` as a real child process; `nodeArgs` go to Node (e.g. `--import` of a fault). */
+export function spawnWorker(
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): WorkerProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/cli.ts', 'worker', ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { cancelImport } from '../../src/ops/cancel.js';
 import { listDeadLetters, retryDeadLetters } from '../../src/ops/dead-letters.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
@@ -232,6 +233,7 @@ describe('the producer with several rows per job', () => {
           importId: 'imp-resume',
           rowsPerJob: 10,
           batchSize: 7,
+          metrics: new MetricsRecorder(redis, prefix, 0).connection('default'),
         });
         for (const job of jobs) await enqueuer.add(job);
         return enqueuer.finish();
