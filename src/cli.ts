@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from './cli/command.js';
 import { ExitCode, UsageError } from './cli/exit-codes.js';
 import { ConfigError } from './config/config.js';
+import { printableLines } from './ops/format.js';
 import { RedisUnavailableError } from './queue/connection.js';
 
 /** Every command, loaded on demand so `lead-importer status` does not load the sandbox. */
@@ -78,7 +79,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 function reportError(err: unknown, name: string, io: CommandIO): number {
-  const message = err instanceof Error ? err.message : String(err);
+  // Messages quote file names, headers and Pipedrive's answers: no escape sequence of theirs reaches the terminal.
+  const message = printableLines(err instanceof Error ? err.message : String(err));
   const code = (err as { code?: string } | null)?.code;
   if (
     err instanceof UsageError ||

@@ -8,7 +8,7 @@ import {
   purgeDeadLetters,
   retryDeadLetters,
 } from '../ops/dead-letters.js';
-import { formatCount, table } from '../ops/format.js';
+import { formatCount, printable, table } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 
 const ACTIONS = ['list', 'export', 'retry', 'purge'] as const;
@@ -91,7 +91,9 @@ Examples:
             );
           }
           if (s.refused) {
-            const listed = s.refusals.map((r) => `  ${r.importId} line ${r.line}: ${r.reason}\n`).join('');
+            const listed = s.refusals
+              .map((r) => `  ${r.importId} line ${r.line}: ${printable(r.reason)}\n`)
+              .join('');
             const more =
               s.refused > s.refusals.length
                 ? `  … and ${formatCount(s.refused - s.refusals.length)} more\n`

@@ -1,8 +1,9 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
-import { formatCount, formatUtc } from '../ops/format.js';
+import { formatCount, formatUtc, printable } from '../ops/format.js';
 import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
+import { ImportCompanyError } from '../ops/import-company-error.js';
 import { withOps } from '../ops/ops-context.js';
 import { describePlan, planRevert, revertImport } from '../ops/revert.js';
 
@@ -16,6 +17,8 @@ URL and credentials). With --include-contacts, also the persons and organization
 never ones it found in Pipedrive and reused. Calls go through the workers' rate limiter and
 that company's daily budget. Without --yes it only prints what it would delete and
 what that costs, and deletes nothing. Safe to run again: it resumes where it stopped.
+Credentials that now belong to another company than the import went to are refused (exit 2):
+person, organization and note ids are numbers every company has.
 
 Options:
   --include-contacts        also delete persons and organizations this import created
@@ -77,6 +80,8 @@ Examples:
         budgetResetUtc: resetFlag ?? connection.budgetResetUtc,
       });
       try {
+        // The same connection name may now carry another company's credentials: never act on that company.
+        ImportCompanyError.check(plan, pipedrive.me);
         const result = await revertImport(
           ctx,
           { importId, includeContacts, api: pipedrive.api, call: pipedrive.call },
@@ -90,7 +95,7 @@ Examples:
             `Deleted ${formatCount(d.leads)} leads${d.notes ? ` (and ${formatCount(d.notes)} notes)` : ''}${includeContacts ? `, ${formatCount(d.persons)} persons and ${formatCount(d.organizations)} organizations` : ''} of import ${importId}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}.\n`,
           );
           for (const f of result.failed.slice(0, 20))
-            io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${f.error}\n`);
+            io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${printable(f.error)}\n`);
           if (result.contactsSkipped)
             io.stderr.write('Persons and organizations were kept because some leads remain.\n');
           if (result.budgetSpentUntil) {

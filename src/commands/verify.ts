@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../cli/exit-codes.js';
 import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
 import { formatUtc } from '../ops/format.js';
 import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
+import { ImportCompanyError } from '../ops/import-company-error.js';
 import { withOps } from '../ops/ops-context.js';
 import {
   lastVerificationOf,
@@ -32,6 +33,7 @@ connection's URL and credentials):
                copies of a row's note on its lead: what a create sent twice leaves
 It prints the estimated token cost first; reads go through the workers' rate limiter and budget.
 The result is kept on the import (the dashboard's import page shows the last one).
+Credentials that now belong to another company than the import went to are refused (exit 2).
 
 --repair, after --yes (without it, it says what it would do and changes nothing):
   - deletes the duplicate leads and notes (6 tokens each), never the lead or note a row records;
@@ -120,6 +122,8 @@ Examples:
         ...connectionSettings(connection),
       });
       try {
+        // Another company's leads, listed under this import's name, would pass for missing or duplicates.
+        ImportCompanyError.check(plan, pipedrive.me);
         let report: Awaited<ReturnType<typeof verifyImport>>;
         try {
           report = await verifyImport(prepared, {

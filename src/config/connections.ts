@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError } from './config-error.js';
@@ -344,14 +344,18 @@ class ConnectionsFileReader {
     const file = resolve(dirname(resolve(this.path)), value.trim());
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readSecretFile(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       return {
         missing:
           code === 'ENOENT'
             ? `${where}: ${file} does not exist. Create it with the secret on one line, or fix the path.`
-            : `${where}: cannot read ${file} (${code ?? 'error'}). Let this process read it.`,
+            : code === NOT_A_FILE
+              ? `${where}: ${file} is not a regular file (a FIFO, a device or a directory). Write the secret in a file, on one line.`
+              : code === TOO_LARGE
+                ? `${where}: ${file} is over ${MAX_SECRET_FILE_BYTES / 1024} KiB: it holds more than the secret. Keep only the secret in it, on one line.`
+                : `${where}: cannot read ${file} (${code ?? 'error'}). Let this process read it.`,
       };
     }
     const secret = text.trim();
@@ -430,7 +434,8 @@ class ConnectionsFileReader {
   ): void {
     for (const k of Object.keys(value)) {
       if (allowed.includes(k)) continue;
-      const secretHome = SECRET_KEYS[k];
+      // Own keys only: `constructor` or `__proto__` would otherwise find Object.prototype's.
+      const secretHome = Object.hasOwn(SECRET_KEYS, k) ? SECRET_KEYS[k] : undefined;
       throw this.error(
         [...path, k],
         'key',
@@ -471,6 +476,36 @@ class ConnectionsFileReader {
       found = node?.range?.[0] ?? found;
     }
     return found;
+  }
+}
+
+/** A secret file holds one token or key: anything larger is not one. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
+const NOT_A_FILE = 'ENOTREGULAR';
+const TOO_LARGE = 'ETOOLARGE';
+
+/**
+ * Reads a secret file without trusting what stands at its path, which whoever may replace that one file controls
+ * (one company's secret, in a directory of its own): it is opened without blocking, so a FIFO cannot hang a worker
+ * that serves every connection (at start, on SIGHUP) until someone writes to it, and read only when it is a regular
+ * file (a symlink to one is fine: Kubernetes mounts secrets so) of at most {@link MAX_SECRET_FILE_BYTES}, so
+ * `/dev/zero` or a huge file cannot fill that worker's memory. Throws with `code` set.
+ */
+function readSecretFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    const fail = (code: string) => Object.assign(new Error(`${file}: ${code}`), { code });
+    if (!stats.isFile()) throw fail(NOT_A_FILE);
+    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > MAX_SECRET_FILE_BYTES) throw fail(TOO_LARGE);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import type { LoginThrottle } from './login-throttle.js';
 
@@ -21,6 +22,27 @@ function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/**
+ * Who failed logins are counted against: an IPv4 address (an IPv4-mapped IPv6 one as IPv4), or an IPv6 address's
+ * /64 network. One host is given a whole /64 (SLAAC, most providers), so counting IPv6 addresses one by one would give
+ * a guesser 10 guesses a minute for each of the 2^64 addresses it may use.
+ */
+export function throttleClient(address: string): string {
+  const plain = address.replace(/%.*$/, '');
+  if (isIP(plain) !== 6) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain);
+  if (mapped) return mapped[1]!;
+  const [head = '', tail] = plain.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${all
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** Parses an `Authorization: Basic …` header; null when absent or malformed. */
@@ -50,7 +72,7 @@ export function basicAuth(expected: BasicAuthCredentials, options: BasicAuthOpti
   const realm = options.realm ?? 'lead-importer';
   const { throttle } = options;
   return (req: Request, res: Response, next: NextFunction): void => {
-    const client = req.socket.remoteAddress ?? 'unknown';
+    const client = throttleClient(req.socket.remoteAddress ?? 'unknown');
     const waitMs = throttle?.retryAfterMs(client) ?? 0;
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);

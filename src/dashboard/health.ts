@@ -31,7 +31,9 @@ export interface PublicHealth extends Omit<Health, 'connectionsDown'> {
 }
 
 export function publicHealth(health: Health): PublicHealth {
-  return { ...health, connectionsDown: health.connectionsDown.length };
+  // Redis's error text may name an internal host and port: the probe only learns that Redis did not answer.
+  const redis = health.redis.ok ? health.redis : { ok: false, error: 'Redis did not answer' };
+  return { ...health, redis, connectionsDown: health.connectionsDown.length };
 }
 
 /**

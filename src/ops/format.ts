@@ -2,6 +2,21 @@ import { DEFAULT_CONNECTION } from '../config/config.js';
 import { formatDuration } from './eta.js';
 import type { ImportStatus } from './status.js';
 
+/**
+ * Text for a terminal: control characters as `?`, line breaks and tabs kept. What is printed quotes CSV headers and
+ * cells, file names and Pipedrive's messages, which whoever wrote them controls: an escape sequence there would
+ * otherwise reach the operator's terminal (rewrite or hide lines, set the title, or worse on some terminals), and a
+ * carriage return would print over the line before it.
+ */
+export function printableLines(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** One value from a file shown on a terminal: every control character (escape sequences, line breaks) as `?`. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 /** `12,345` */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -24,7 +39,7 @@ export function formatStatus(s: ImportStatus): string {
     lines.push(`  ETA ${formatDuration(s.etaMs)} at the earliest (burst limit and budget)`);
   if (s.alreadyImported > 0)
     lines.push(`  ${formatCount(s.alreadyImported)} rows were already imported by an earlier run`);
-  return `${lines.join('\n')}\n`;
+  return printableLines(`${lines.join('\n')}\n`);
 }
 
 /**
@@ -77,5 +92,5 @@ export function table(header: string[], rows: string[][]): string {
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  return printableLines(`${[line(header), ...rows.map(line)].join('\n')}\n`);
 }

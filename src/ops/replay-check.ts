@@ -1,4 +1,4 @@
-import { normaliseEmail, parseDate } from '../producer/normalise.js';
+import { nonWebScheme, normaliseEmail, parseDate } from '../producer/normalise.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import { jobIdFor } from '../queue/names.js';
 
@@ -282,8 +282,11 @@ export function replayProblem(jobId: string, entry: DeadLetterJobData): string |
       }
     } else {
       address('organization.address', contact.address, out);
-      text('organization.website', contact.website, out);
-      text('organization.linkedin', contact.linkedin, out);
+      for (const key of ['website', 'linkedin'] as const) {
+        text(`organization.${key}`, contact[key], out);
+        if (typeof contact[key] === 'string' && nonWebScheme(contact[key]))
+          out.push(`organization.${key} is not a web address`);
+      }
       id('organization.industry', contact.industry, out);
       for (const key of ['employee_count', 'annual_revenue'] as const) {
         const n = contact[key];

@@ -16,6 +16,8 @@ export interface RevertPlan {
   importId: string;
   /** The connection (Pipedrive company) the import went to: the deletes happen there. */
   connection: string;
+  /** The company the import went to, when its record names it (see `ImportMeta.companyId`). */
+  companyId?: number;
   leads: string[];
   /** Notes this import attached to its leads (deleted first: Pipedrive may keep a deleted lead's notes). */
   notes: number[];
@@ -110,6 +112,7 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   return {
     importId,
     connection: record.connection,
+    ...(record.companyId !== undefined ? { companyId: record.companyId } : {}),
     leads,
     notes,
     ...contacts,

@@ -1,4 +1,4 @@
-import { formatCount, formatUtc } from './format.js';
+import { formatCount, formatUtc, printableLines } from './format.js';
 import type { RepairPlan, RepairSummary, VerifyPlan, VerifyReport } from './verify.js';
 
 /** Lines of each kind printed; the rest are counted (`--json` has them all). */
@@ -19,7 +19,7 @@ export function describeVerifyPlan(p: VerifyPlan): string {
       `Warning: ${plural(p.pendingRows, 'row is', 'rows are')} still pending: leads created meanwhile may show up as unrecorded.`,
     );
   }
-  return `${lines.join('\n')}\n`;
+  return printableLines(`${lines.join('\n')}\n`);
 }
 
 function list<T>(title: string, items: T[], line: (item: T) => string): string[] {
@@ -79,7 +79,7 @@ export function describeVerifyReport(r: VerifyReport): string {
   if (r.missing.length + r.unrecorded.length + r.duplicates.length + r.duplicateNotes.length === 0) {
     lines.push('Pipedrive holds exactly what the ledger records.');
   }
-  return `${lines.join('\n')}\n`;
+  return printableLines(`${lines.join('\n')}\n`);
 }
 
 /** What `--repair` did, or would do, about the findings (and what it leaves to a person). */
@@ -131,7 +131,7 @@ export function describeRepair(
         `${r.importId}\` (a lead made for a row that was then dead-lettered or is pending: delete it in Pipedrive, or keep it and leave the row).`,
     );
   }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  return lines.length ? printableLines(`${lines.join('\n')}\n`) : '';
 }
 
 /** A file name as a shell reads it back. */

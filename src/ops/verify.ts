@@ -73,6 +73,8 @@ export interface VerifyPlan {
   importId: string;
   /** The connection (Pipedrive company) the import went to: verified there, with its credentials. */
   connection: string;
+  /** The company the import went to, when its record names it (see `ImportMeta.companyId`). */
+  companyId?: number;
   fileName: string;
   strategy: VerifyStrategy;
   /** Rows recorded as created, whose lead is looked for. */
@@ -236,6 +238,7 @@ export async function prepareVerify(ctx: OpsContext, options: VerifyOptions): Pr
     plan: {
       importId,
       connection: record.connection,
+      ...(record.companyId !== undefined ? { companyId: record.companyId } : {}),
       fileName: record.fileName,
       strategy,
       leads: rows.length,

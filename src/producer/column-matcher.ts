@@ -259,7 +259,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         return;
       }
     }
-    const ignored = GENERIC_IGNORED[name];
+    const ignored = Object.hasOwn(GENERIC_IGNORED, name) ? GENERIC_IGNORED[name] : undefined;
     if (ignored) {
       candidates.push({ index, meaning: `ignore: ${ignored}`, tier: TIER.generic, rank: index, reason: '' });
       return;

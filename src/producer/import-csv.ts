@@ -212,7 +212,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         redis = await connectRedis(own, config.redisUrl);
       }
     }
-    const { mapping, referenceTokens } = await mapFile(csv, spec, {
+    const { mapping, referenceTokens, companyId } = await mapFile(csv, spec, {
       ...options,
       ...(redis ? { redis } : {}),
       connection,
@@ -250,6 +250,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         // Where the connection's imports under way are (kept only when the import is new).
         startTurn: importStartTurn(await nextLeadPriority(queue)),
         rowsPerJob: options.rowsPerJob ?? config.rowsPerJob,
+        ...(companyId !== undefined ? { companyId } : {}),
         fileName: displayName,
         fileSize: csv.size,
         fileHash,

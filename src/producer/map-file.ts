@@ -40,6 +40,8 @@ export interface MappedFile {
   mapping: ResolvedMapping;
   /** Tokens spent reading the account's reference data (0 offline). */
   referenceTokens: number;
+  /** The company (`users/me`'s `company_id`) the reads went to, when the reads took the workers' path. */
+  companyId?: number;
 }
 
 /**
@@ -61,8 +63,9 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
   const needs = referenceNeeds(plan, spec, options.currency);
   let reference: ReferenceData | undefined;
   let referenceTokens = 0;
+  let companyId: number | undefined;
   if (!options.offline) {
-    ({ reference, tokens: referenceTokens } = await loadReference(options, needs));
+    ({ reference, tokens: referenceTokens, companyId } = await loadReference(options, needs));
     const catalogue = catalogueOf(reference);
     // Matched again with the account's fields: columns named like its custom fields find them.
     if (plan.wantsCatalogue && catalogue) {
@@ -79,14 +82,14 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
     ...(options.dateOrder ? { dateOrder: options.dateOrder } : {}),
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
   });
-  return { mapping, referenceTokens };
+  return { mapping, referenceTokens, ...(companyId !== undefined ? { companyId } : {}) };
 }
 
 /** The reference data, and the tokens its reads cost. */
 async function loadReference(
   options: MapFileOptions,
   needs: ReferenceNeeds,
-): Promise<{ reference: ReferenceData; tokens: number }> {
+): Promise<{ reference: ReferenceData; tokens: number; companyId?: number }> {
   const { catalogueOptional, ...wanted } = needs;
   const nothing = { reference: {}, tokens: 0 };
   if (!Object.values(wanted).some(Boolean)) return nothing;
@@ -117,8 +120,12 @@ async function loadReference(
       useReserve: true,
     });
     const reference = await loadReferenceData(guarded.api, needs, guarded.call, { currentUser: guarded.me });
-    // `users/me` named the budget whether the mapping wanted the user or not.
-    return { reference, tokens: tokens + (needs.currentUser ? 0 : TOKEN_COSTS['users.me']) };
+    // `users/me` named the budget whether the mapping wanted the user or not, and names the import's company.
+    return {
+      reference,
+      tokens: tokens + (needs.currentUser ? 0 : TOKEN_COSTS['users.me']),
+      companyId: guarded.me.company_id,
+    };
   } catch (err) {
     const what = Object.entries(wanted)
       .filter(([, v]) => v)

@@ -158,7 +158,8 @@ function splitLast(text: string, sep: string): [string, string] {
 /** Currency codes: three letters, upper-cased; a well-known symbol is accepted too. */
 export function normaliseCurrency(cell: string, names?: ReadonlyMap<string, string>): Parsed<string> {
   const text = cell.trim();
-  const symbol = CURRENCY_SYMBOLS[text];
+  // Own keys only: a cell such as `constructor` or `__proto__` would otherwise find Object.prototype's members.
+  const symbol = Object.hasOwn(CURRENCY_SYMBOLS, text) ? CURRENCY_SYMBOLS[text] : undefined;
   if (symbol) return ok(symbol);
   if (/^[A-Za-z]{3}$/.test(text)) return ok(text.toUpperCase());
   const key = currencyNameKey(text);
@@ -345,13 +346,23 @@ export function parseVisibility(cell: string, groupsPlan: boolean): Parsed<Visib
       'group & subgroups': '5',
     });
   }
-  const code = words[v];
+  const code = Object.hasOwn(words, v) ? words[v] : undefined;
   if (code) return ok(code);
   return fail(
     groupsPlan
       ? 'is not a visibility; use owner, group, group and subgroups, company (or 1, 3, 5, 7)'
       : 'is not a visibility; use owner or company (or 1, 3)',
   );
+}
+
+/**
+ * The scheme of a link that is not a web address (`javascript`, `data`, `vbscript`, `file`…), or undefined for a
+ * bare domain (`acme.com`, `acme.com:8080/x`) or an http(s) address. Browsers ignore tabs, line breaks and leading
+ * controls in a URL, so the scheme is read without them.
+ */
+export function nonWebScheme(link: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+-]*):/i.exec(link.replace(/[\u0000-\u0020]/g, ''))?.[1];
+  return scheme && !/^https?$/i.test(scheme) ? scheme : undefined;
 }
 
 /** Splits a list cell (`Hot, VIP; Trade show`) into trimmed, non-empty, distinct items. */

@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
-import { formatCount, table } from '../ops/format.js';
+import { formatCount, printable, printableLines, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
 import type { ImportProgress, ImportSummary } from './import-csv.js';
 
@@ -13,7 +13,9 @@ export function formatReject(file: string, r: { line: number; column?: string; r
 export function formatProgress(file: string, p: ImportProgress): string {
   const percent = p.totalBytes > 0 ? Math.floor((p.bytesRead / p.totalBytes) * 100) : 100;
   const rate = p.elapsedMs > 0 ? Math.round((p.rowsRead / p.elapsedMs) * 1000) : 0;
-  return `${file}  ${String(percent).padStart(3)}% · ${formatCount(p.rowsRead)} rows · ${formatCount(rate)} rows/s · ${formatCount(p.rejected)} rejected`;
+  return printable(
+    `${file}  ${String(percent).padStart(3)}% · ${formatCount(p.rowsRead)} rows · ${formatCount(rate)} rows/s · ${formatCount(p.rejected)} rejected`,
+  );
 }
 
 /** The text summary of a run (import or dry run). */
@@ -62,12 +64,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
         : `Next: run \`lead-importer worker\` to process the rows; follow with \`lead-importer status ${s.importId}\`.`,
     );
   }
-  return `${out.join('\n')}\n`;
-}
-
-/** Text from the file shown on a terminal: control characters (escape sequences, line breaks) as `?`. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printableLines(`${out.join('\n')}\n`);
 }
 
 function formatDryRun(s: ImportSummary): string[] {

@@ -19,6 +19,7 @@ import type {
 } from './mapping.js';
 import {
   emailsInCell,
+  nonWebScheme,
   normaliseCurrency,
   normaliseEmail,
   parseAmount,
@@ -154,6 +155,14 @@ export function createRowValidator(
         return undefined;
       }
       return value;
+    };
+
+    /** A website or profile link, which Pipedrive shows as a link: a `javascript:` one would be a click from running. */
+    const webAddress = (path: FieldPath): string | undefined => {
+      const value = text(path);
+      if (!value || nonWebScheme(value) === undefined) return value;
+      problem(at(path), value, 'is not a web address; use https://… or a domain such as acme.com');
+      return undefined;
     };
 
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
@@ -386,10 +395,10 @@ export function createRowValidator(
     const organization: Omit<OrganizationFields, 'name'> = {};
     const orgAddress = address(mapping.organizationAddress);
     if (orgAddress) organization.address = orgAddress;
-    const website = text('organization.website');
+    const website = webAddress('organization.website');
     const siteKind = read(mapping.websiteLabelColumn);
     if (website && (!siteKind || contactLabelOf(siteKind) === 'work')) organization.website = website;
-    const linkedin = text('organization.linkedin');
+    const linkedin = webAddress('organization.linkedin');
     if (linkedin) organization.linkedin = linkedin;
     const industryCell = cell('organization.industry');
     if (industryCell && mapping.industries) {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { IMPORT_PRIORITY_DEFAULT } from './job-options.js';
 import { type Keys, keyScope, keysFor, knownImportConnection, rememberImportConnection } from './names.js';
+import { sendTogether } from './send-together.js';
 
 /**
  * The import ledger: one record per import, and the state of every row of it, kept in Redis
@@ -77,6 +78,13 @@ export interface ImportMeta {
    * with it, whatever the variable says then. @defaultValue 1 (and records from before chunks read as 1)
    */
   rowsPerJob?: number;
+  /**
+   * The Pipedrive company (`company_id` of the token's `users/me`) the producer read the account of when it created
+   * the import. `revert` and `verify` refuse credentials of another company: person, organization and note ids are
+   * numbers every company reuses, so a delete by id with another company's token hits that company's records.
+   * @defaultValue unset (records from before, and imports made without reading Pipedrive): not checked
+   */
+  companyId?: number;
   fileName: string;
   fileSize: number;
   /** sha256 of the file's bytes, hex. */
@@ -340,6 +348,7 @@ export class ImportLedger {
       priority: meta.priority ?? IMPORT_PRIORITY_DEFAULT,
       startTurn: meta.startTurn ?? 0,
       rowsPerJob: meta.rowsPerJob ?? 1,
+      ...(meta.companyId !== undefined ? { companyId: meta.companyId } : {}),
       fileName: meta.fileName,
       fileSize: meta.fileSize,
       fileHash: meta.fileHash,
@@ -383,6 +392,20 @@ export class ImportLedger {
     const raw = await this.redis.hgetall(this.keys.import(importId));
     if (!raw.importId) return null;
     return parseRecord(raw);
+  }
+
+  /**
+   * Records the Pipedrive company an import's rows go to unless one is recorded already (by the producer, or the
+   * first worker to serve it), and returns the recorded one.
+   */
+  async recordCompany(importId: string, companyId: number): Promise<number> {
+    await this.resolve(importId);
+    const key = this.keys.import(importId);
+    const [, recorded] = await sendTogether(this.redis, (r) => [
+      r.hsetnx(key, 'companyId', companyId),
+      r.hget(key, 'companyId'),
+    ]);
+    return Number(recorded);
   }
 
   /** Most recent first. */
@@ -650,6 +673,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
     priority: num('priority') || IMPORT_PRIORITY_DEFAULT,
     startTurn: num('startTurn'),
     rowsPerJob: num('rowsPerJob') || 1,
+    ...(num('companyId') > 0 ? { companyId: num('companyId') } : {}),
     fileName: raw.fileName ?? '',
     fileSize: num('fileSize'),
     fileHash: raw.fileHash ?? '',

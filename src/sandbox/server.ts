@@ -109,26 +109,44 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * tools call it), so a web page the operator visits must not reach it: a "simple" cross-site POST needs no
  * preflight, and could reset the data, spend the budget or switch faults on. Browsers say where a request comes
  * from (`Origin`, `Sec-Fetch-Site`); tools send neither and are served. A page of the sandbox's own origin is
- * served too, but only under a name that is the sandbox's: loopback or the bound host, so a rebound DNS name
- * (`evil.example` now resolving to 127.0.0.1) is not.
+ * served too, under a name that is the sandbox's ({@link reboundNameRefusal} has refused any other by then).
  */
-function crossOriginRefusal(req: IncomingMessage, boundHost: string): string | undefined {
+function crossOriginRefusal(req: IncomingMessage): string | undefined {
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
   const refused = `Cross-origin request to the sandbox control API refused (${origin ? `Origin ${origin}` : `Sec-Fetch-Site ${site}`}): /_sandbox serves tools and the sandbox's own origin only.`;
   if (site === 'cross-site' || site === 'same-site') return refused;
   if (origin === undefined) return undefined;
-  const host = (req.headers.host ?? '').toLowerCase();
-  let originHost: string | undefined;
-  let hostName: string | undefined;
   try {
-    originHost = new URL(origin).host;
-    hostName = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '');
+    return new URL(origin).host === (req.headers.host ?? '').toLowerCase() ? undefined : refused;
   } catch {
     return refused;
   }
-  const ownName = isLoopbackHost(hostName) || hostName === boundHost.toLowerCase();
-  return originHost === host && ownName ? undefined : refused;
+}
+
+/**
+ * Why a browser's request under a name that is not the sandbox's must be refused, if it must: DNS rebinding. A page
+ * whose name an attacker points at 127.0.0.1 (`evil.example` → 127.0.0.1) makes same-origin requests, and a
+ * same-origin GET carries no `Origin`: it could read `/_sandbox/export` or, with the well-known sandbox token, the
+ * Pipedrive routes, i.e. whatever a rehearsal imported. Browsers mark every request with `Sec-Fetch-*` (and send
+ * `Origin` on the rest), so a request with either must name the sandbox by a loopback name or its bound host; tools
+ * send neither and are served under any name (compose's workers call it `sandbox`).
+ */
+function reboundNameRefusal(req: IncomingMessage, boundHost: string): string | undefined {
+  const fromBrowser =
+    req.headers.origin !== undefined ||
+    req.headers['sec-fetch-site'] !== undefined ||
+    req.headers['sec-fetch-mode'] !== undefined;
+  if (!fromBrowser) return undefined;
+  let hostName: string | undefined;
+  try {
+    hostName = new URL(`http://${req.headers.host ?? ''}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    hostName = undefined;
+  }
+  if (hostName !== undefined && (isLoopbackHost(hostName) || hostName === boundHost.toLowerCase()))
+    return undefined;
+  return "Request from a browser under a name that is not the sandbox's refused (DNS rebinding): open the sandbox as http://127.0.0.1, localhost or the host it listens on.";
 }
 
 function sleep(ms: number): Promise<void> {
@@ -363,6 +381,8 @@ export class Sandbox {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const path = url.pathname;
+    const rebound = reboundNameRefusal(req, this.options.host);
+    if (rebound) return this.send(res, { status: 403, body: { success: false, error: rebound } });
     if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
       await this.control(req, res, method, path, url.searchParams);
       return;
@@ -520,7 +540,7 @@ export class Sandbox {
     query: URLSearchParams,
   ): Promise<void> {
     const json = (status: number, body: unknown) => this.send(res, { status, body });
-    const refusal = crossOriginRefusal(req, this.options.host);
+    const refusal = crossOriginRefusal(req);
     if (refusal) return json(403, { error: refusal });
     const route = `${method} ${path.replace(/\/$/, '')}`;
     switch (route) {

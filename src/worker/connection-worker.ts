@@ -436,14 +436,14 @@ export class ConnectionWorker {
     }
   }
 
-  /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company. */
-  private async identify(): Promise<string> {
+  /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company's id. */
+  private async identify(): Promise<number> {
     const { tuning } = this.shared;
     const signal = this.shutdown.signal;
     for (let n = 1; ; n++) {
       try {
         const me = await this.api.getCurrentUser({ signal });
-        return `c${me.company_id}`;
+        return me.company_id;
       } catch (err) {
         if (signal.aborted) throw err;
         if (isAuthError(err) || isPaymentRequiredError(err)) {
@@ -504,7 +504,8 @@ export class ConnectionWorker {
             onError: (err) => this.logger.warn({ err }, 'Rate limiter error'),
           });
     this.limiter = limiter;
-    const companyKey = await this.identify();
+    const companyId = await this.identify();
+    const companyKey = `c${companyId}`;
     // The call that named the company went out before any admission: it counts in the token's window.
     await recordUnadmittedCall(redis, limiter.windowFor('call'));
     const governor = new BudgetGovernor({
@@ -612,6 +613,7 @@ export class ConnectionWorker {
       durable: shared.durable,
       adoption,
       inFlightWindowMs: tuning.inFlightWindowMs ?? (connection.pipedrive.timeoutMs ?? 30_000) + 1000,
+      companyId,
       bullJobIdOf: (job) => (job instanceof ChunkRow ? job.chunkJobId : undefined),
     });
     const processor = this.processor;

@@ -22,6 +22,20 @@ export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';
 }
 
+/**
+ * The row's import went to another Pipedrive company than the one this worker's credentials belong to (the
+ * connection's token was replaced by another company's): the row is dead-lettered without a call, since its
+ * checkpointed person and organization ids, and everything it would create, belong to the other company.
+ */
+export class ImportCompanyMismatchError extends Error {
+  override readonly name = 'ImportCompanyMismatchError';
+  constructor(importId: string, recorded: number, served: number) {
+    super(
+      `Import ${importId} goes to Pipedrive company ${recorded}, but this worker's credentials for its connection belong to company ${served}: nothing was sent. Give the connection that company's credentials again and run \`lead-importer dlq retry --import ${importId}\`, or import the file again with another --import-id to send it to company ${served}.`,
+    );
+  }
+}
+
 export function isBudgetSpentError(err: unknown): err is BudgetSpentError {
   return err instanceof BudgetSpentError || (err as { name?: unknown } | null)?.name === 'BudgetSpentError';
 }

@@ -23,6 +23,7 @@ import { type ContactResolver, organizationBody, personBody } from './contact-re
 import { type DeadLetterWriter, errorClassOf, failureMessageOf } from './dead-letter-writer.js';
 import type { DurabilityGate } from './durability-gate.js';
 import {
+  ImportCompanyMismatchError,
   isBudgetSpentError,
   isRowLeaseLostError,
   isRowRestartError,
@@ -70,6 +71,11 @@ export interface LeadProcessorDeps {
   inFlightWindowMs: number;
   /** The BullMQ job whose lock a row's lease lives with, when it is not the row's own job (a chunk's row). */
   bullJobIdOf?: (job: Job<LeadJobData, LeadJobResult>) => string | undefined;
+  /**
+   * The Pipedrive company this worker's credentials belong to (`users/me`). A row of an import recorded as another
+   * company's is dead-lettered without a call ({@link ImportCompanyMismatchError}). @defaultValue unchecked
+   */
+  companyId?: number;
 }
 
 export type LeadProcessor = (
@@ -93,6 +99,17 @@ export type LeadProcessor = (
  */
 export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
   const { ledger, resolver, leadWriter, noteWriter, filler, warmer, logger, metrics } = deps;
+  /** Each import's company, recorded (or read) once per process: one round trip per import, not per row. */
+  const importCompanies = new Map<string, Promise<number>>();
+  const companyOf = (importId: string, companyId: number): Promise<number> => {
+    let recorded = importCompanies.get(importId);
+    if (!recorded) {
+      recorded = ledger.recordCompany(importId, companyId);
+      recorded.catch(() => importCompanies.delete(importId));
+      importCompanies.set(importId, recorded);
+    }
+    return recorded;
+  };
 
   return async (job, token, jobSignal) => {
     const started = Date.now();
@@ -130,6 +147,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       if ('busy' in taken) return await runElsewhere(taken);
       if ('finished' in taken) return { leadId: '', alreadyFinished: true };
       lease = taken;
+      if (deps.companyId !== undefined) {
+        const recorded = await companyOf(data.importId, deps.companyId);
+        if (recorded !== deps.companyId) {
+          throw new ImportCompanyMismatchError(data.importId, recorded, deps.companyId);
+        }
+      }
       const held = taken;
       // A row enqueued in a chunk: its checkpoint is the one stored under its own key, whichever job wrote it
       // (the job's data holds what its producer or splitter knew, older or the same).
@@ -508,6 +531,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         return requeue('auth');
       }
       if (isValidationError(err) || isNotFoundError(err) || isPermissionError(err)) return deadLetter(err);
+      if (err instanceof ImportCompanyMismatchError) return deadLetter(err);
       if (attempt >= maxAttempts) return deadLetter(err);
       logger.info(
         { importId: data.importId, line: data.line, errorClass: errorClassOf(err), attempt },

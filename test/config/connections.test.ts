@@ -174,6 +174,11 @@ describe('the connections file', () => {
       'connections.yaml:4:5: connection "acme": unknown key "region". Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
     ],
     [
+      "a key named like a plain object's own (__proto__, constructor): unknown, not taken for a secret's",
+      acme('api_token_env: X', 'constructor: 1'),
+      'connections.yaml:4:5: connection "acme": unknown key "constructor". Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
+    ],
+    [
       'a key at the top that is not connections',
       'connection:\n  acme: {}\n',
       'connections.yaml:1:1: the file: unknown key "connection". Valid keys: connections.',

@@ -21,7 +21,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import { createLeadWorker } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { runCli } from './run-cli.js';
-import { balance, HEADER, type SeedRow, seedImport, testOps } from './seed.js';
+import { balance, HEADER, jobData, type SeedRow, seedImport, testOps } from './seed.js';
 
 const redis = testRedis();
 const contexts: ReturnType<typeof testOps>[] = [];
@@ -243,6 +243,19 @@ describe('dlq retry and the producer’s validation', () => {
     expect(await balance(ctx, 'imp-v')).toMatchObject({ rows: 5, sum: 5, deadLettered: 1, pending: 2 });
     expect(await ctx.leadQueue.getJobState(jobIdFor('imp-v', 5))).toBe('failed');
     expect((await listDeadLetters(ctx, { importId: 'imp-v' })).map((e) => e.line)).toEqual([5]);
+  });
+
+  it("refuses an entry whose organization's website or LinkedIn is a script or data link, not a web address", () => {
+    const job = (website: string, linkedin?: string) => ({
+      ...jobData('imp-w', 2, ['Ana', 'ana@example.com', 'Acme']),
+      organization: { name: 'Acme', website, ...(linkedin ? { linkedin } : {}) },
+    });
+    const problem = (data: LeadJobData) => replayProblem(jobIdFor('imp-w', 2), entryOf(data));
+    expect(problem(job('https://acme.example', 'linkedin.com/company/acme'))).toBeUndefined();
+    expect(problem(job('javascript:alert(1)'))).toBe('organization.website is not a web address');
+    expect(problem(job('acme.example', ' data:text/html,x'))).toBe(
+      'organization.linkedin is not a web address',
+    );
   });
 
   it('refuses an entry whose data names another row than the one it is filed under', async () => {

@@ -8,9 +8,8 @@ import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { PipedriveRateLimitError } from '../../src/pipedrive/errors.js';
 import { RowState } from '../../src/queue/ledger.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
-import { createLeadWorker } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
-import { finished } from '../worker/helpers.js';
+import { workUntilFinished } from '../worker/helpers.js';
 import { runCli } from './run-cli.js';
 import { testOps } from './seed.js';
 
@@ -42,20 +41,13 @@ Deal H,Fay Fox,fay@acme.example,Acme,
 `;
 
 /** Runs one in-process worker until the import has no pending row. */
-async function work(importId: string): Promise<void> {
-  const worker = createLeadWorker({
+function work(importId: string): Promise<void> {
+  return workUntilFinished(ctx.ledger, importId, {
     redisUrl: testRedisUrl(),
     prefix: ctx.prefix,
     pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
     plan: 'growth',
-    concurrency: 1,
-    warmCache: 'never',
   });
-  try {
-    await finished(ctx.ledger, importId, 60_000);
-  } finally {
-    await worker.close();
-  }
 }
 
 /** `verify … --json`, with what the sandbox charged for it. */

@@ -45,6 +45,18 @@ describe('the header conventions', () => {
 });
 
 describe('matchColumns', () => {
+  it("leaves out a header named like a plain object's own member as unmatched, not as a known column to ignore", () => {
+    const plan = matchColumns({
+      header: ['Title', 'constructor'],
+      spec: {},
+      sample: [],
+      mappingName: 'mapping',
+    });
+    const skipped = plan.skipped.find((s) => s.header === 'constructor');
+    expect(skipped?.reason).not.toMatch(/native code|function/);
+    expect(plan.matches.map((m) => m.header)).toEqual(['Title']);
+  });
+
   it('reads a Salesforce report: "Company / Account" is the organization, "Title" the job title, the address the company\'s', () => {
     const plan = matchColumns({
       header: [

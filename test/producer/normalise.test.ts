@@ -77,6 +77,11 @@ describe('normaliseCurrency', () => {
     expect(normaliseCurrency('€')).toEqual({ value: 'EUR' });
     expect(normaliseCurrency('eurodollars').error).toContain('three-letter code');
   });
+
+  it("refuses a cell named like a plain object's own member instead of taking it for a symbol", () => {
+    for (const cell of ['constructor', '__proto__', 'toString'])
+      expect(normaliseCurrency(cell).error, cell).toContain('three-letter code');
+  });
 });
 
 describe('parseDate', () => {
@@ -145,6 +150,11 @@ describe('parseVisibility', () => {
   it('refuses codes the plan does not have', () => {
     expect(parseVisibility('7', false).error).toContain('Premium');
     expect(parseVisibility('group', false).error).toContain('owner or company');
+  });
+
+  it("refuses a cell named like a plain object's own member instead of taking it for a word", () => {
+    expect(parseVisibility('constructor', false).error).toContain('is not a visibility');
+    expect(parseVisibility('Constructor', true).error).toContain('is not a visibility');
   });
 });
 

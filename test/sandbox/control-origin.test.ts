@@ -67,6 +67,29 @@ describe('the /_sandbox control API and browsers', () => {
     expect(sandbox.configure({}).faultRate).toBe(0);
   });
 
+  it("refuses a rebound page's same-origin reads, which carry no Origin, on every route", async () => {
+    // DNS rebinding: `evil.example` now resolves to 127.0.0.1; the page's fetch is same-origin to it.
+    const rebound = {
+      host: `evil.example:${sandbox.port}`,
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-mode': 'cors',
+    };
+    const exported = await send('GET', '/_sandbox/export', rebound);
+    expect(exported.status).toBe(403);
+    expect(exported.body).toContain('DNS rebinding');
+    expect(exported.body).not.toContain('persons');
+    // The Pipedrive routes too: the sandbox's token is well known.
+    const persons = await send('GET', '/api/v2/persons', { ...rebound, 'x-api-token': sandbox.apiToken });
+    expect(persons.status).toBe(403);
+    // A tool under another name (compose's workers call it `sandbox`) is served.
+    const tool = await send('GET', '/api/v2/persons', {
+      host: `sandbox:${sandbox.port}`,
+      'x-api-token': sandbox.apiToken,
+    });
+    expect(tool.status).toBe(200);
+    expect((await send('GET', '/_sandbox/state', { host: `sandbox:${sandbox.port}` })).status).toBe(200);
+  });
+
   it('serves tools (no Origin) and pages of its own origin', async () => {
     expect((await send('GET', '/_sandbox/state', {})).status).toBe(200);
     expect((await send('GET', '/_sandbox/state', { origin: sandbox.url })).status).toBe(200);

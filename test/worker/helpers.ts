@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
-import { burstLimitPer2s } from '../../src/config/config.js';
+import { burstLimitPer2s, type Plan } from '../../src/config/config.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import { isClusterRedis } from '../../src/queue/connection.js';
@@ -16,6 +16,7 @@ import { jobIdFor, LEAD_QUEUE, leadQueueName, queuePrefix } from '../../src/queu
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
+import { createLeadWorker } from '../../src/worker/index.js';
 import { DEFAULT_RETRY } from '../../src/worker/options.js';
 import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
 import type { LeaseBusy, RowFinished, RowLease } from '../../src/worker/row-lease.js';
@@ -208,6 +209,28 @@ export async function finished(ledger: ImportLedger, importId: string, timeoutMs
     },
     { timeoutMs, intervalMs: 200, what: `import ${importId} to finish` },
   );
+}
+
+/**
+ * Runs one in-process worker (one row at a time, no cache warming) with `pipedrive`'s credentials until the import
+ * has no pending row.
+ */
+export async function workUntilFinished(
+  ledger: ImportLedger,
+  importId: string,
+  options: {
+    redisUrl: string;
+    prefix: string;
+    pipedrive: { baseUrl: string; apiToken: string };
+    plan?: Plan;
+  },
+): Promise<void> {
+  const worker = createLeadWorker({ ...options, concurrency: 1, warmCache: 'never' });
+  try {
+    await finished(ledger, importId, 60_000);
+  } finally {
+    await worker.close();
+  }
 }
 
 /** Polls `check` until it returns a value other than `undefined`/`false`, or fails after `timeoutMs`. */

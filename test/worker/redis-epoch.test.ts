@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { DurableWrites } from '../../src/queue/durable-writes.js';
@@ -21,7 +21,7 @@ async function restartableRedis() {
   let server: PrivateRedis = await startPrivateRedis({ appendOnly: true, port, dir });
   const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
   client.on('error', () => {});
-  afterAll(async () => {
+  onTestFinished(async () => {
     client.disconnect();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
