@@ -18,16 +18,16 @@ export const command: Command = {
   help: `Usage: lead-importer import FILE [options]
 
 Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
-one job per valid row for \`lead-importer worker\`. Encoding (UTF-8, UTF-16, Windows-1252, Mac
-Roman), delimiter (, ; tab |), line endings and lines before the header are detected. Columns
-map themselves from the header conventions of Salesforce, HubSpot, Zoho, Apollo, LinkedIn,
-Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo and Pipedrive's own exports,
-and from well-known headers; the dry run shows each column's field and why. A spreadsheet's
-totals row (Total, Sum… and figures) is rejected, never imported as a lead. Rejected rows are
-reported with their line, column and how to fix them, and are never sent to Pipedrive. What it
-reads from Pipedrive (owners, labels, currencies, fields) waits for room in the token's burst
-window beside the workers' calls and counts in the company's daily budget (the dry run's reads
-do neither: it touches no Redis).
+one job per valid row (or per k rows: LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
+Encoding (UTF-8, UTF-16, Windows-1252, Mac Roman), delimiter (, ; tab |), line endings and lines
+before the header are detected. Columns map themselves from the header conventions of Salesforce,
+HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo
+and Pipedrive's own exports, and from well-known headers; the dry run shows each column's field and
+why. A spreadsheet's totals row (Total, Sum… and figures) is rejected, never imported as a lead.
+Rejected rows are reported with their line, column and how to fix them, and are never sent to
+Pipedrive. What it reads from Pipedrive (owners, labels, currencies, fields) waits for room in the
+token's burst window beside the workers' calls and counts in the company's daily budget (the dry
+run's reads do neither: it touches no Redis).
 
 Running the same command again enqueues nothing new (the import id comes from the file's content
 and the mapping); after a crash it resumes where it stopped.
@@ -71,7 +71,9 @@ Options:
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_CONNECTIONS_FILE (many companies), or for one:
 PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS,
-PIPEDRIVE_DAILY_TOKENS (for the estimate).
+PIPEDRIVE_DAILY_TOKENS (for the estimate). LEAD_IMPORTER_ROWS_PER_JOB=k (1–100, default 1): a new
+import's valid rows go k consecutive rows per BullMQ job (fewer Redis commands and less worker CPU
+per lead; each row still runs, retries and is dead-lettered on its own); kept with the import.
 
 Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered).

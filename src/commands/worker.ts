@@ -82,7 +82,8 @@ Tuning (mostly for tests and benchmarks):
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or the three
 PIPEDRIVE_OAUTH_* variables), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS, PIPEDRIVE_DAILY_TOKENS,
 PIPEDRIVE_TIMEOUT_MS, PIPEDRIVE_BUDGET_RESERVE, PIPEDRIVE_BUDGET_RESET_UTC, WORKER_CONCURRENCY, LOG_LEVEL,
-REDIS_INTENT_REPLICAS, REDIS_INTENT_DURABILITY;
+REDIS_INTENT_REPLICAS, REDIS_INTENT_DURABILITY, LEAD_IMPORTER_ROWS_PER_JOB (the chunk size the
+imports use, so a worker's first fetch takes the right number of jobs; chunks of any size are served);
 or PIPEDRIVE_CONNECTIONS_FILE (then the PIPEDRIVE_* variables are not read). A token in a file
 (api_token_file) can be rotated with SIGHUP; one in a variable needs a restart.
 
@@ -280,6 +281,7 @@ export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string 
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
     concurrency: numberFlag(args, 'concurrency', { min: 1, max: 1000 }) ?? config.worker.concurrency,
+    rowsPerJob: config.rowsPerJob,
     warmCache: (warm as WarmCacheMode | undefined) ?? 'auto',
     rateLimit: args.values['no-rate-limit'] !== true,
     retry,

@@ -5,6 +5,7 @@
  * environment variable (and the flag, where one exists) and how to fix it.
  */
 
+import { MAX_ROWS_PER_JOB } from '../queue/job-data.js';
 import { ConfigError } from './config-error.js';
 import { ConnectionConfig, DEFAULT_CONNECTION, type OAuthConfig } from './connection-config.js';
 import { CONNECTIONS_FILE_VAR, loadConnectionsFile } from './connections.js';
@@ -69,8 +70,14 @@ export interface Config {
    * connections picks one with {@link connectionOf}.
    */
   readonly pipedrive: ConnectionConfig;
+  /**
+   * Rows per BullMQ job (`LEAD_IMPORTER_ROWS_PER_JOB`, 1…100): the producer enqueues chunks of this many
+   * consecutive rows of an import (kept with the import: a re-run forms the same chunks); a worker takes it as
+   * the size of the chunks to expect, until one arrives. @defaultValue 1 (one job per row)
+   */
+  readonly rowsPerJob: number;
   readonly worker: {
-    /** Jobs processed at once by one worker process. @defaultValue 8 */
+    /** Rows processed at once by one worker process. @defaultValue 8 */
     readonly concurrency: number;
     /**
      * Replicas that must hold an intent before its create is sent (`REDIS_INTENT_REPLICAS`).
@@ -98,6 +105,19 @@ function readInt(env: Env, name: string, fallback: number, min = 0): number {
   }
   return value;
 }
+
+function readRowsPerJob(env: Env): number {
+  const value = readInt(env, ROWS_PER_JOB_VAR, 1, 1);
+  if (value > MAX_ROWS_PER_JOB) {
+    throw new ConfigError(
+      `${ROWS_PER_JOB_VAR} must be a whole number from 1 to ${MAX_ROWS_PER_JOB} (rows per BullMQ job), got "${env[ROWS_PER_JOB_VAR]}". Fix or unset ${ROWS_PER_JOB_VAR}.`,
+    );
+  }
+  return value;
+}
+
+/** Rows per BullMQ job: see {@link Config.rowsPerJob}. */
+export const ROWS_PER_JOB_VAR = 'LEAD_IMPORTER_ROWS_PER_JOB';
 
 function readFraction(env: Env, name: string, fallback: number): number {
   const raw = env[name];
@@ -254,6 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
     connectionsFile,
     defaultConnection,
     pipedrive: connections.get(defaultConnection ?? '') ?? [...connections.values()][0]!,
+    rowsPerJob: readRowsPerJob(env),
     worker: {
       concurrency: readInt(env, 'WORKER_CONCURRENCY', 8, 1),
       intentReplicas: readInt(

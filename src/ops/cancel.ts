@@ -31,7 +31,8 @@ export interface CancelOptions {
  * + cancelled + pending` keeps holding. A row whose job is gone already (a crash between the two
  * steps, or the producer's window before it adds a job) is cancelled too; if its job turns up and
  * runs after all, the ledger lets it become created (Cancelled → Created), counted once.
- * Active rows are left to finish. Idempotent: run it again to pick up rows that were in flight.
+ * Active rows are left to finish. A row in a chunk job (several rows per job) has no job of its own: it is
+ * cancelled unless a runner holds its lease, and its chunk skips it. Idempotent: run it again to pick up rows that were in flight.
  */
 export async function cancelImport(
   ctx: OpsContext,
@@ -69,6 +70,10 @@ async function cancelRow(
   } else if (state !== 'unknown') {
     // active, or completed/failed and about to be recorded by its worker.
     return state === 'active' ? 'inFlight' : 'skipped';
+  } else if ((await ctx.redis.exists(ctx.ledger.keys.lease(importId, line))) === 1) {
+    // No job of its own (a row of a chunk job, LEAD_IMPORTER_ROWS_PER_JOB) and a runner holds it: in flight. A row
+    // of a chunk that has not reached it is cancelled here, and the chunk skips it (it takes only Pending rows).
+    return 'inFlight';
   }
   const moved = await ctx.ledger.recordCancelled(importId, line);
   return moved.applied ? 'cancelled' : 'skipped';

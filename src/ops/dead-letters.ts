@@ -287,7 +287,9 @@ async function retryOne(
   let job = existingLive ? existing : undefined;
   if (!job) {
     if (existing) await existing.remove(); // the failed job holds the id; BullMQ would ignore a new add
-    job = await leadQueue.add(LEAD_JOB_NAME, entry.data.job, {
+    // A fresh set of attempts: the ones a row split out of its chunk had spent before do not carry over.
+    const { priorAttempts: _spent, ...data } = entry.data.job;
+    job = await leadQueue.add(LEAD_JOB_NAME, data, {
       // The priority it had when it was first added (its turn is in its job data): deterministic.
       ...leadJobOptions(importId, line, leadPriority(turnOf(entry.data.job), turns.weight, turns.startTurn)),
       delay: RETRY_HOLD_MS,

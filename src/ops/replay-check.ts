@@ -60,6 +60,9 @@ const JOB_KEYS = new Set([
   'note',
   'updateContacts',
   'checkpoint',
+  // A row enqueued in a chunk (LEAD_IMPORTER_ROWS_PER_JOB): its checkpoint under its own key, its attempts so far.
+  'cpKey',
+  'priorAttempts',
 ]);
 const CHECKPOINT_NUMBERS = new Set([
   'organizationId',
@@ -297,6 +300,12 @@ export function replayProblem(jobId: string, entry: DeadLetterJobData): string |
     out.push('it has no person and no organization');
   }
 
+  if (job.cpKey !== undefined && job.cpKey !== 1) out.push('cpKey must be 1');
+  if (
+    job.priorAttempts !== undefined &&
+    !(Number.isSafeInteger(job.priorAttempts) && Number(job.priorAttempts) >= 0)
+  )
+    out.push('priorAttempts must be a whole number');
   if (job.checkpoint !== undefined) {
     const checkpoint = job.checkpoint;
     if (!isRecord(checkpoint)) out.push('checkpoint must be an object');

@@ -1,14 +1,21 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ConnectionMetrics } from '../metrics/recorder.js';
-import { LEAD_JOB_NAME, type LeadJobData, turnOf } from '../queue/job-data.js';
-import { leadJobOptions, leadPriority } from '../queue/job-options.js';
+import {
+  LEAD_CHUNK_JOB_NAME,
+  LEAD_JOB_NAME,
+  type LeadChunkJobData,
+  type LeadJobData,
+  type LeadQueueJobData,
+  turnOf,
+} from '../queue/job-data.js';
+import { leadChunkJobOptions, leadJobOptions, leadPriority } from '../queue/job-options.js';
 import { type ImportLedger, RowState } from '../queue/ledger.js';
-import { jobIdFor } from '../queue/names.js';
+import { chunkJobIdFor, jobIdFor } from '../queue/names.js';
 import type { RowReject } from './row-validator.js';
 
 export interface EnqueuerOptions {
-  queue: Queue<LeadJobData>;
+  queue: Queue<LeadQueueJobData>;
   ledger: ImportLedger;
   importId: string;
   /**
@@ -32,6 +39,11 @@ export interface EnqueuerOptions {
    * counted there (`lead_importer_rows_rejected_total`) and flushed with the batch, in the workers' format.
    */
   metrics: ConnectionMetrics;
+  /**
+   * Rows per BullMQ job (the import's recorded `rowsPerJob`): with k > 1, the rows of turns `c × k + 1` …
+   * `(c + 1) × k` go in one chunk job `chunkJobIdFor(importId, c)`. @defaultValue 1
+   */
+  rowsPerJob?: number;
 }
 
 export interface EnqueueCounts {
@@ -47,6 +59,8 @@ export interface EnqueueCounts {
 
 interface Batch {
   jobs: LeadJobData[];
+  /** With rows per job > 1: whole chunks (a chunk never spans two batches, so its lines are marked together). */
+  chunks: LeadJobData[][];
   rejects: { line: number; reject: RowReject; cells: string[] }[];
 }
 
@@ -65,10 +79,21 @@ interface Batch {
  * before its job completes and is removed, so a job seen missing while its row is still Pending
  * afterwards never ran to completion; adding it cannot double the row. Adding a job whose id
  * exists is a no-op in BullMQ, so a concurrent re-run cannot double it either.
+ *
+ * With rows per job k > 1 the same holds chunk by chunk: a chunk's id comes from its rows' turns and the k kept on
+ * the import's record, so a re-run computes the same chunks; a chunk is marked in one ledger step, so its lines are
+ * all new (the chunk is added) or all known (each is looked for in its chunk and as a single-row job, and one
+ * found in neither while still Pending is added alone, as a single-row job). A row that ends up both in a chunk
+ * and alone (a re-run racing another) still runs once: a chunk row is taken only while Pending, under its lease
+ * (`src/worker/chunk-runner.ts`).
  */
 export class LeadEnqueuer {
   readonly counts: EnqueueCounts = { enqueued: 0, alreadyImported: 0, requeued: 0, rejected: 0 };
-  private batch: Batch = { jobs: [], rejects: [] };
+  private batch: Batch = { jobs: [], chunks: [], rejects: [] };
+  /** The chunk being filled (k > 1), and its index. */
+  private open: LeadJobData[] = [];
+  private openIndex = -1;
+  private readonly rowsPerJob: number;
   private readonly inFlight: Promise<void>[] = [];
   private failure: unknown;
   private readonly batchSize: number;
@@ -77,22 +102,43 @@ export class LeadEnqueuer {
   constructor(private readonly options: EnqueuerOptions) {
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 4;
+    this.rowsPerJob = Math.max(1, Math.floor(options.rowsPerJob ?? 1));
   }
 
   /** Buffers a job; returns a promise only when a batch was sent (await it: backpressure). */
   add(job: LeadJobData): Promise<void> | undefined {
-    this.batch.jobs.push(job);
-    return this.batch.jobs.length + this.batch.rejects.length >= this.batchSize ? this.flush() : undefined;
+    if (this.rowsPerJob === 1) {
+      this.batch.jobs.push(job);
+    } else {
+      const index = Math.floor((turnOf(job) - 1) / this.rowsPerJob);
+      if (index !== this.openIndex) this.closeChunk();
+      this.openIndex = index;
+      this.open.push(job);
+    }
+    return this.buffered() >= this.batchSize ? this.flush() : undefined;
   }
 
   /** Buffers a rejected row; returns a promise only when a batch was sent. */
   reject(line: number, reject: RowReject, cells: string[]): Promise<void> | undefined {
     this.batch.rejects.push({ line, reject, cells });
-    return this.batch.jobs.length + this.batch.rejects.length >= this.batchSize ? this.flush() : undefined;
+    return this.buffered() >= this.batchSize ? this.flush() : undefined;
+  }
+
+  /** Rows in the batch (the chunk being filled waits for its last row). */
+  private buffered(): number {
+    let rows = this.batch.jobs.length + this.batch.rejects.length;
+    for (const chunk of this.batch.chunks) rows += chunk.length;
+    return rows;
+  }
+
+  private closeChunk(): void {
+    if (this.open.length > 0) this.batch.chunks.push(this.open);
+    this.open = [];
   }
 
   /** Sends what is buffered and waits for every batch. Throws the first failure. */
   async finish(): Promise<EnqueueCounts> {
+    this.closeChunk();
     await this.flush();
     while (this.inFlight.length) await this.inFlight.shift();
     if (this.failure) throw this.failure;
@@ -102,8 +148,8 @@ export class LeadEnqueuer {
   private async flush(): Promise<void> {
     if (this.failure) throw this.failure;
     const batch = this.batch;
-    if (batch.jobs.length === 0 && batch.rejects.length === 0) return;
-    this.batch = { jobs: [], rejects: [] };
+    if (batch.jobs.length === 0 && batch.chunks.length === 0 && batch.rejects.length === 0) return;
+    this.batch = { jobs: [], chunks: [], rejects: [] };
     const sending = this.send(batch).catch((err: unknown) => {
       this.failure ??= err;
     });
@@ -149,6 +195,7 @@ export class LeadEnqueuer {
         );
       }
     }
+    if (batch.chunks.length > 0) await this.sendChunks(batch.chunks);
     // Only rows whose rejection this run recorded: a re-run of the same import counts nothing again.
     const newlyRejected = (await rejecting).filter((r) => r.applied).length;
     if (newlyRejected > 0) {
@@ -156,6 +203,77 @@ export class LeadEnqueuer {
       await this.options.metrics.flush();
     }
     this.counts.rejected += batch.rejects.length;
+  }
+
+  /** Chunks of rows (k > 1): see the class comment. */
+  private async sendChunks(chunks: LeadJobData[][]): Promise<void> {
+    const { ledger, importId, queue } = this.options;
+    const lines = chunks.flat().map((j) => j.line);
+    const fresh = await ledger.markEnqueued(importId, lines);
+    const whole: LeadJobData[][] = [];
+    const alone: LeadJobData[] = [];
+    const known: { row: LeadJobData; chunk: number }[] = [];
+    let at = 0;
+    for (const rows of chunks) {
+      const flags = fresh.slice(at, at + rows.length);
+      at += rows.length;
+      const chunk = Math.floor((turnOf(rows[0]!) - 1) / this.rowsPerJob);
+      if (flags.every(Boolean)) whole.push(rows);
+      else
+        rows.forEach((row, i) => {
+          if (flags[i]) alone.push(row);
+          else known.push({ row, chunk });
+        });
+    }
+    this.counts.enqueued += fresh.filter(Boolean).length;
+    this.counts.alreadyImported += known.length;
+    if (known.length > 0) {
+      const lost = await this.findLostChunkRows(known);
+      this.counts.requeued += lost.length;
+      alone.push(...lost);
+    }
+    const { weight, startTurn } = this.options;
+    const adds: Parameters<typeof queue.addBulk>[0] = whole.map((rows) => {
+      const chunk = Math.floor((turnOf(rows[0]!) - 1) / this.rowsPerJob);
+      const data: LeadChunkJobData = { v: 1, importId, chunk, rows };
+      return {
+        name: LEAD_CHUNK_JOB_NAME,
+        data,
+        opts: leadChunkJobOptions(importId, chunk, leadPriority(turnOf(rows[0]!), weight, startTurn)),
+      };
+    });
+    for (const row of alone) {
+      adds.push({
+        name: LEAD_JOB_NAME,
+        // Its checkpoint under its own key and taken only while Pending, as a chunk's row: it may meet its chunk.
+        data: { ...row, cpKey: 1 },
+        opts: leadJobOptions(importId, row.line, leadPriority(turnOf(row), weight, startTurn)),
+      });
+    }
+    if (adds.length > 0) await queue.addBulk(adds);
+  }
+
+  /**
+   * Known rows of chunks the ledger has as Pending with neither their chunk nor a single-row job of theirs: the
+   * existence of both is read first and the row states after, as {@link findLostJobs} does (a chunk completes only
+   * once each of its rows is recorded or split out as a single-row job, and that job is removed only once the row is
+   * recorded).
+   */
+  private async findLostChunkRows(known: { row: LeadJobData; chunk: number }[]): Promise<LeadJobData[]> {
+    const { ledger, importId, queue } = this.options;
+    const client = (await queue.client) as unknown as Redis;
+    const exists = client.pipeline();
+    for (const { row, chunk } of known) {
+      exists.exists(queue.toKey(chunkJobIdFor(importId, chunk)), queue.toKey(jobIdFor(importId, row.line)));
+    }
+    const results = (await exists.exec()) ?? [];
+    const missing = known.filter((_, i) => results[i]?.[1] === 0).map((k) => k.row);
+    if (missing.length === 0) return [];
+    const states = await ledger.rowStates(
+      importId,
+      missing.map((j) => j.line),
+    );
+    return missing.filter((_, i) => states[i] === RowState.Pending);
   }
 
   /** Rows the ledger has as Pending but whose job is gone (see the class comment for the order). */

@@ -10,7 +10,7 @@ import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis, isClusterRedis } from '../queue/connection.js';
-import type { LeadJobData } from '../queue/job-data.js';
+import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
@@ -80,6 +80,11 @@ export interface ImportCsvOptions {
   progressIntervalMs?: number;
   /** Rows per `addBulk`. @defaultValue 200 */
   batchSize?: number;
+  /**
+   * Rows per BullMQ job for a new import (kept with it; a re-run uses the recorded one).
+   * @defaultValue `config.rowsPerJob` (`LEAD_IMPORTER_ROWS_PER_JOB`, 1)
+   */
+  rowsPerJob?: number;
   /** Batches in flight. @defaultValue 4 */
   maxInFlight?: number;
   /** How many rejects the summary keeps. @defaultValue 20 */
@@ -231,7 +236,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     let enqueuer: LeadEnqueuer | undefined;
     if (redis) {
       ledger = new ImportLedger(redis, config.redisPrefix);
-      const queue = new Queue<LeadJobData>(leadQueueName(connection.name), {
+      const queue = new Queue<LeadQueueJobData>(leadQueueName(connection.name), {
         connection: redis,
         prefix: queuePrefix(config.redisPrefix, connection.name, isClusterRedis(redis)),
       });
@@ -244,6 +249,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         priority: options.priority ?? IMPORT_PRIORITY_DEFAULT,
         // Where the connection's imports under way are (kept only when the import is new).
         startTurn: importStartTurn(await nextLeadPriority(queue)),
+        rowsPerJob: options.rowsPerJob ?? config.rowsPerJob,
         ...(companyId !== undefined ? { companyId } : {}),
         fileName: displayName,
         fileSize: csv.size,
@@ -283,6 +289,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         importId,
         weight: record.priority,
         startTurn: record.startTurn,
+        // The import's own, as it was created: a re-run forms the same chunks whatever the variable says now.
+        rowsPerJob: record.rowsPerJob,
         // Its rejected rows count where the workers count the connection's outcomes; flushed by each batch.
         metrics: new MetricsRecorder(redis, config.redisPrefix, 0).connection(connection.name),
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),

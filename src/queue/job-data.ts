@@ -128,7 +128,41 @@ export interface LeadJobData {
   /** `fill-empty`: a person or organization that exists already gets this row's values where it has none. */
   updateContacts?: 'fill-empty';
   checkpoint?: JobCheckpoint;
+  /**
+   * 1 for a row enqueued in a chunk ({@link LeadChunkJobData}), and for the single-row job it may be split into:
+   * its checkpoint lives under its own key (`keys.rowCheckpoint`), whichever job runs it, and a runner that finds
+   * the row finished already (its outcome recorded) does nothing.
+   */
+  cpKey?: 1;
+  /** Attempts the row spent before this job (a row split out of its chunk to be retried). @defaultValue 0 */
+  priorAttempts?: number;
 }
+
+/**
+ * Several consecutive rows of one import in one BullMQ job (`LEAD_IMPORTER_ROWS_PER_JOB` > 1): BullMQ's work per
+ * job (fetch, lock, complete: 36 Redis commands) is shared by the rows. Each row still runs on its own (its own
+ * permit, lease, checkpoints and outcome): see `src/worker/chunk-runner.ts`.
+ */
+export interface LeadChunkJobData {
+  v: 1;
+  importId: string;
+  /** The chunk's index among its import's chunks (turns `index × k + 1` … `(index + 1) × k`). */
+  chunk: number;
+  rows: LeadJobData[];
+}
+
+/** What a job on a lead queue holds: one row, or a chunk of rows. */
+export type LeadQueueJobData = LeadJobData | LeadChunkJobData;
+
+export function isChunkJobData(data: LeadQueueJobData): data is LeadChunkJobData {
+  return Array.isArray((data as LeadChunkJobData).rows);
+}
+
+/** Name given to every chunk job on the lead queue. */
+export const LEAD_CHUNK_JOB_NAME = 'leads';
+
+/** The most rows a chunk job may hold (`LEAD_IMPORTER_ROWS_PER_JOB`). */
+export const MAX_ROWS_PER_JOB = 100;
 
 /** A job's turn within its import: `turn`, or for a job from before priorities, its line less the header's. */
 export function turnOf(data: Pick<LeadJobData, 'turn' | 'line'>): number {
@@ -140,7 +174,10 @@ export const LEAD_JOB_NAME = 'lead';
 
 /** What a completed job returns (kept small: BullMQ stores it). */
 export interface LeadJobResult {
+  /** Empty when the row had been finished by another runner (`alreadyFinished`). */
   leadId: string;
+  /** The row's outcome was recorded before this runner took it (a chunk's re-run, a job left over): nothing done. */
+  alreadyFinished?: true;
   noteId?: number;
   personId?: number;
   organizationId?: number;

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { jobIdFor } from './names.js';
+import { chunkJobIdFor, jobIdFor } from './names.js';
 
 /**
  * Attempts and backoff for lead jobs, used by the producer and by `dlq retry`. Transient errors
@@ -92,4 +92,13 @@ export function leadJobOptions(importId: string, line: number, priority: number)
     // Failed jobs are moved to the dead-letter queue by the worker; keep a week for inspection.
     removeOnFail: { age: 7 * 24 * 3600 },
   };
+}
+
+/**
+ * Options of a chunk job (several rows, `LEAD_IMPORTER_ROWS_PER_JOB`): a lead job's, with the chunk's id and the
+ * priority of its first row. Its attempts cover only a chunk that could not hand a row on (Redis gone); a row's own
+ * retries are single-row jobs split out of it (`src/worker/chunk-runner.ts`).
+ */
+export function leadChunkJobOptions(importId: string, chunk: number, priority: number): JobsOptions {
+  return { ...leadJobOptions(importId, 0, priority), jobId: chunkJobIdFor(importId, chunk) };
 }

@@ -74,6 +74,11 @@ export interface ImportMeta {
    */
   startTurn?: number;
   /**
+   * Rows per BullMQ job (`LEAD_IMPORTER_ROWS_PER_JOB` when the import was created): a re-run forms the same chunks
+   * with it, whatever the variable says then. @defaultValue 1 (and records from before chunks read as 1)
+   */
+  rowsPerJob?: number;
+  /**
    * The Pipedrive company (`company_id` of the token's `users/me`) the producer read the account of when it created
    * the import. `revert` and `verify` refuse credentials of another company: person, organization and note ids are
    * numbers every company reuses, so a delete by id with another company's token hits that company's records.
@@ -95,6 +100,7 @@ export interface ImportRecord extends ImportMeta, Record<Counter, number> {
   connection: string;
   priority: number;
   startTurn: number;
+  rowsPerJob: number;
   state: ImportState;
   /** Derived: enqueued − created − deadLettered − cancelled. */
   pending: number;
@@ -137,7 +143,7 @@ export type RowOutcome =
  * The fenced variant first checks the row's lease (KEYS[4]) against the caller's (the last ARGV), in
  * the same atomic step: a runner whose lease is gone or taken changes nothing ({ -1, holder }).
  * Its second-to-last ARGV, when '1', ends the row's run in the same step (the worker's last write of
- * a row): the lease is deleted (applied or not: the fence held, so it is the caller's) and an import
+ * a row): the lease and the row's own checkpoint (KEYS[5], a row enqueued in a chunk) are deleted (applied or not: the fence held, so it is the caller's) and an import
  * whose producer is done ('enqueued') and has no pending row left becomes 'completed'; the third
  * element of the answer is then 1 when this step completed the import.
  */
@@ -188,7 +194,7 @@ local function recordStep(deltas, fields)
   end
   local completed = 0
   if finish then
-    redis.call('DEL', KEYS[4])
+    redis.call('DEL', KEYS[4], KEYS[5])
     local function num(f) return tonumber(record[f]) or 0 end
     if record.state == 'enqueued' and num('enqueued') - num('created') - num('deadLettered') - num('cancelled') <= 0 then
       fields[#fields + 1] = 'state'
@@ -248,6 +254,7 @@ type LedgerRedis = Redis & {
     record: string,
     outcomes: string,
     lease: string,
+    checkpoint: string,
     ...args: (string | number)[]
   ): Promise<[number, number | string, number?]>;
   ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
@@ -285,6 +292,8 @@ export interface FinishOptions {
 export interface LeaseFence {
   key: string;
   value: string;
+  /** The row's own checkpoint key (`keys.rowCheckpoint`, a row enqueued in a chunk): deleted with the lease at the finish. */
+  checkpointKey?: string;
 }
 
 export class ImportLedger {
@@ -297,7 +306,7 @@ export class ImportLedger {
     this.keys = keysFor(prefix, keyScope(redis));
     if (!('ledgerTransition' in redis)) {
       redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: transitionLua(false) });
-      redis.defineCommand('ledgerFencedTransition', { numberOfKeys: 4, lua: transitionLua(true) });
+      redis.defineCommand('ledgerFencedTransition', { numberOfKeys: 5, lua: transitionLua(true) });
       redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
     }
     this.redis = redis as LedgerRedis;
@@ -338,6 +347,7 @@ export class ImportLedger {
       connection: meta.connection ?? DEFAULT_CONNECTION,
       priority: meta.priority ?? IMPORT_PRIORITY_DEFAULT,
       startTurn: meta.startTurn ?? 0,
+      rowsPerJob: meta.rowsPerJob ?? 1,
       ...(meta.companyId !== undefined ? { companyId: meta.companyId } : {}),
       fileName: meta.fileName,
       fileSize: meta.fileSize,
@@ -598,6 +608,7 @@ export class ImportLedger {
         record,
         outcomes,
         fence.key,
+        fence.checkpointKey ?? fence.key,
         ...args,
         options.finish ? '1' : '0',
         fence.value,
@@ -661,6 +672,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
     connection: raw.connection || DEFAULT_CONNECTION,
     priority: num('priority') || IMPORT_PRIORITY_DEFAULT,
     startTurn: num('startTurn'),
+    rowsPerJob: num('rowsPerJob') || 1,
     ...(num('companyId') > 0 ? { companyId: num('companyId') } : {}),
     fileName: raw.fileName ?? '',
     fileSize: num('fileSize'),

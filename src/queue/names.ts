@@ -40,6 +40,16 @@ export function jobIdFor(importId: string, line: number): string {
   return `${importId}-${line}`;
 }
 
+/**
+ * The job id of a chunk of an import's rows (several rows in one BullMQ job, `LEAD_IMPORTER_ROWS_PER_JOB`): its
+ * index among the import's chunks, after a `c`, so it never equals a row's id (whose last part is all digits).
+ * Stable: the producer's re-run computes the same chunks (by the rows' turns and the import's recorded rows per
+ * job), and re-adding a chunk that exists is a no-op.
+ */
+export function chunkJobIdFor(importId: string, chunkIndex: number): string {
+  return `${importId}-c${chunkIndex}`;
+}
+
 const IMPORT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Import ids become part of Redis keys and job ids: letters, digits, `_`, `.`, `-`, at most 64. */
@@ -175,6 +185,12 @@ export function keysFor(prefix: string, scope: KeyScope = { cluster: false }) {
      * outcome and to send its creates; expires with the job lock and is renewed with it.
      */
     lease: (importId: string, line: number) => `${ofImport(importId)}:imp:${importId}:lease:${line}`,
+    /**
+     * The checkpoint of a row enqueued in a chunk (JSON of `JobCheckpoint`), kept apart from any job so that
+     * whichever job runs the row next (its chunk again, or the single-row job it was split into) sees it; written
+     * only by the row's lease holder, deleted by the step that records the row's outcome.
+     */
+    rowCheckpoint: (importId: string, line: number) => `${ofImport(importId)}:imp:${importId}:cp:${line}`,
     /**
      * Hash: the Redis server (`run_id`) the workers last saw and since when (a restart or failover changes it).
      * On a cluster, one per connection: its scripts run on the node holding the connection's slot.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Queue, Worker } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   type AuthKind,
@@ -16,7 +16,14 @@ import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } fr
 import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
 import { isClusterRedis } from '../queue/connection.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
-import type { LeadJobData, LeadJobResult } from '../queue/job-data.js';
+import {
+  isChunkJobData,
+  type LeadChunkJobData,
+  type LeadJobData,
+  type LeadJobResult,
+  type LeadQueueJobData,
+  MAX_ROWS_PER_JOB,
+} from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
 import { leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
@@ -32,6 +39,7 @@ import {
   tokenFingerprint,
   unlimitedCallLimiter,
 } from './call-limiter.js';
+import { ChunkRow, ChunkRunner } from './chunk-runner.js';
 import type { ConcurrencyPermits } from './concurrency-permits.js';
 import { ContactCache } from './contact-cache.js';
 import { ContactFiller } from './contact-filler.js';
@@ -178,6 +186,9 @@ export class ConnectionWorker {
   private gateway: PipedriveGateway | undefined;
   private gate: DurabilityGate | undefined;
   private processor: LeadProcessor | undefined;
+  private chunks: ChunkRunner | undefined;
+  /** Rows per job of the chunks this connection took last (1 until one came): how many jobs make its rows. */
+  private rowsPerJob = 1;
   private running = false;
   /** Rows whose processing has not ended, for the shutdown's account of what it handed back. */
   private inFlight = 0;
@@ -207,10 +218,12 @@ export class ConnectionWorker {
         ? shared.logger
         : shared.logger.child({ connection: connection.name });
     // Every in-flight job links its own signal to this one (processor.ts), plus a few waits: no leak.
-    setMaxListeners(shared.permits.total + 10, this.shutdown.signal);
+    // With chunks, a chunk's rows waiting for a permit listen too: up to a chunk's rows more.
+    setMaxListeners(shared.permits.total * 2 + MAX_ROWS_PER_JOB + 10, this.shutdown.signal);
     // On a Redis Cluster the queue's keys carry the connection's hash tag, as the connection's own keys do.
     this.bullPrefix = queuePrefix(prefix, connection.name, isClusterRedis(redis));
     this.queue = new Queue(this.queueName, { connection: redis, prefix: this.bullPrefix });
+    this.rowsPerJob = Math.max(1, tuning.rowsPerJob ?? 1);
 
     const onResponse = (event: ResponseEvent) => {
       // Rejected calls (429) are assumed free; everything else is charged in metrics as in the governor.
@@ -317,33 +330,36 @@ export class ConnectionWorker {
     });
   }
 
-  /** A row: waits for one of the process's permits (its connection's turn), then runs. */
+  /** A job: one row, or a chunk of rows ({@link ChunkRunner}); each row waits for one of the process's permits. */
   private async process(
     job: Parameters<LeadProcessor>[0],
     token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<LeadJobResult> {
     const processor = this.processor;
-    if (!processor) throw new Error('Worker processed a job before it was ready');
+    const chunks = this.chunks;
+    if (!processor || !chunks) throw new Error('Worker processed a job before it was ready');
     // A row on this connection's queue belongs to an import of this connection: where its keys are on a cluster.
     rememberImportConnection(this.shared.prefix, job.data.importId, this.name);
     const jobId = job.id ?? '';
+    const data = job.data as LeadQueueJobData;
+    const rows = isChunkJobData(data) ? data.rows.length : 1;
+    if (isChunkJobData(data)) this.rowsPerJob = Math.max(1, rows);
     this.awaitingMove.delete(jobId);
-    this.inFlight++;
+    this.inFlight += rows;
     let moves = true;
+    let left = rows;
     try {
-      let release: () => void;
-      try {
-        release = await this.shared.permits.acquire(this.name, signal, this.shutdown.signal);
-      } catch {
-        // Stopped while the row waited for its turn: it goes back to the queue untouched, no attempt spent.
-        moves = false;
-        throw Worker.RateLimitError();
-      } finally {
-        this.takeRows();
+      if (isChunkJobData(data)) {
+        const chunk = job as unknown as Job<LeadChunkJobData>;
+        // The chunk's result is not a row's: BullMQ stores it until the job is removed (at once).
+        return (await chunks.run(chunk, token, signal, () => {
+          left--;
+          this.inFlight--;
+        })) as unknown as LeadJobResult;
       }
       try {
-        return await processor(job, token, signal);
+        return await this.runRow(processor, job, token, signal);
       } catch (err) {
         const name = (err as Error | undefined)?.name;
         if (
@@ -352,26 +368,54 @@ export class ConnectionWorker {
         )
           moves = false;
         throw err;
-      } finally {
-        release();
-        this.takeRows();
       }
     } finally {
-      this.inFlight--;
+      this.inFlight -= left;
       if (moves) this.awaitingMove.add(jobId);
+      this.takeRows();
+    }
+  }
+
+  /** One row: waits for one of the process's permits (its connection's turn), then runs. */
+  private async runRow(
+    processor: LeadProcessor,
+    job: Parameters<LeadProcessor>[0],
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<LeadJobResult> {
+    let release: () => void;
+    try {
+      release = await this.shared.permits.acquire(this.name, signal, this.shutdown.signal);
+    } catch {
+      // Stopped while the row waited for its turn: it goes back to the queue untouched, no attempt spent.
+      throw Worker.RateLimitError();
+    } finally {
+      this.takeRows();
+    }
+    try {
+      return await processor(job, token, signal);
+    } finally {
+      release();
+      this.takeRows();
     }
   }
 
   /**
-   * Sets how many rows the connection's BullMQ worker takes: the permits it holds plus a few waiting, within
-   * the connection's cap ({@link ConcurrencyPermits.rowsToTake}). The cap follows the connection's limiter:
+   * Sets how many jobs the connection's BullMQ worker takes: enough for the rows it should hold (the permits it
+   * holds plus a few waiting, within the connection's cap: {@link ConcurrencyPermits.rowsToTake}). With chunks of
+   * k rows, twice that many rows in jobs, and one job more: BullMQ fetches (and notices a raised concurrency) only
+   * when a job ends, which a chunk does only once its slowest row has, so a chunk's rows must be waiting for
+   * permits while other chunks drain (in `bench:many-companies`, ⌈rows ÷ k⌉ + 1 jobs admitted half the requests
+   * per 2 s that single-row jobs did). A waiting chunk row holds no permit, lease or limiter place. The cap follows the connection's limiter:
    * what its burst window admits in 2 s (a 429 streak lowers it, a header raises it).
    */
   private takeRows(): void {
     const { permits } = this.shared;
     const calls = this.limiter?.callsPerWindow ?? Number.POSITIVE_INFINITY;
     permits.cap(this.name, calls === Number.POSITIVE_INFINITY ? calls : Math.max(1, calls));
-    this.worker.concurrency = permits.rowsToTake(this.name);
+    const rows = permits.rowsToTake(this.name);
+    const k = this.rowsPerJob;
+    this.worker.concurrency = k > 1 ? Math.ceil((2 * rows) / k) + 1 : rows;
   }
 
   /** `GET /v1/users/me` through the gateway, forced past the budget (2 tokens). */
@@ -570,6 +614,13 @@ export class ConnectionWorker {
       adoption,
       inFlightWindowMs: tuning.inFlightWindowMs ?? (connection.pipedrive.timeoutMs ?? 30_000) + 1000,
       companyId,
+      bullJobIdOf: (job) => (job instanceof ChunkRow ? job.chunkJobId : undefined),
+    });
+    const processor = this.processor;
+    this.chunks = new ChunkRunner({
+      redis,
+      queue: this.queue,
+      runRow: (row, token, signal) => this.runRow(processor, row.asJob(), token, signal),
     });
     // A worker whose token works lifts a block another worker's rejected token set.
     await this.control.clearAuthBlock();

@@ -63,6 +63,11 @@ export interface LeadWorkerOptions {
    * (see `concurrency-permits.ts`). @defaultValue 8
    */
   concurrency?: number;
+  /**
+   * The rows per job to expect (`LEAD_IMPORTER_ROWS_PER_JOB`), until a chunk arrives: how many jobs make the rows a
+   * connection takes at start (BullMQ fetches all it may take before it starts the first). @defaultValue 1
+   */
+  rowsPerJob?: number;
   /** @defaultValue `auto` */
   warmCache?: WarmCacheMode;
   /** Fraction of the burst limits to use, 0–1. @defaultValue 1 (see {@link DEFAULT_RATE_LIMIT_MARGIN}) */

@@ -69,6 +69,8 @@ export interface LeadProcessorDeps {
    * row that inherits a younger lead or note intent waits until it is this old before looking.
    */
   inFlightWindowMs: number;
+  /** The BullMQ job whose lock a row's lease lives with, when it is not the row's own job (a chunk's row). */
+  bullJobIdOf?: (job: Job<LeadJobData, LeadJobResult>) => string | undefined;
   /**
    * The Pipedrive company this worker's credentials belong to (`users/me`). A row of an import recorded as another
    * company's is dead-lettered without a call ({@link ImportCompanyMismatchError}). @defaultValue unchecked
@@ -112,8 +114,10 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
   return async (job, token, jobSignal) => {
     const started = Date.now();
     const data = job.data;
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
+    // A row split out of its chunk to be retried carries the attempts it spent there.
+    const prior = data.priorAttempts ?? 0;
+    const attempt = prior + job.attemptsMade + 1;
+    const maxAttempts = prior + (job.opts.attempts ?? 1);
     // Linked by hand and unlinked when the job ends, as transport.ts does: `AbortSignal.any` would
     // leave an entry on the long-lived shutdown signal for every job, for ever (+7 MB per 150,000 jobs).
     const link = jobSignal ? linkSignals(jobSignal, deps.shutdownSignal) : undefined;
@@ -139,8 +143,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     try {
       // Nothing is decided on state Redis may have lost: wait until the epoch is known.
       await deps.gate.whenOpen(signal);
-      const taken = await deps.leases.take(job);
+      const taken = await deps.leases.take(job, deps.bullJobIdOf?.(job));
       if ('busy' in taken) return await runElsewhere(taken);
+      if ('finished' in taken) return { leadId: '', alreadyFinished: true };
       lease = taken;
       if (deps.companyId !== undefined) {
         const recorded = await companyOf(data.importId, deps.companyId);
@@ -149,6 +154,13 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         }
       }
       const held = taken;
+      // A row enqueued in a chunk: its checkpoint is the one stored under its own key, whichever job wrote it
+      // (the job's data holds what its producer or splitter knew, older or the same).
+      if (taken.storedCheckpoint) {
+        Object.assign(cp, taken.storedCheckpoint);
+        // What a dead-letter entry or a split-out job copies: the row's intents must travel with it.
+        job.data = { ...data, checkpoint: { ...cp } };
+      }
       const generation = deps.gate.generation;
       ctx.guard = {
         beforeCreate: async () => {

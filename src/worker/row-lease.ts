@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { LeadJobData } from '../queue/job-data.js';
+import type { JobCheckpoint, LeadJobData } from '../queue/job-data.js';
 import type { LeaseFence } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
 import { RowLeaseLostError } from './errors.js';
@@ -25,6 +25,39 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return { 1, '', 0 }
 `;
+
+/*
+ * The take of a row whose checkpoint lives under its own key (a row enqueued in a chunk, `cpKey`): the row's state
+ * (KEYS[2], ARGV[4] its line) is read first, and a row that is no longer Pending (its outcome recorded by another
+ * runner, or cancelled) is not taken: { 2, '', 0, state }. Otherwise as TAKE_LUA, and a take answers the row's
+ * checkpoint (KEYS[3]) too. State, lease and checkpoint in one atomic step: whoever recorded the row's outcome did so
+ * under a lease that ended before this one was set, so the state read here is final.
+ */
+const TAKE_ROW_LUA = `
+local state = redis.call('BITFIELD_RO', KEYS[2], 'GET', 'u4', '#' .. ARGV[4])[1]
+if state ~= 1 then return { 2, '', 0, state } end
+local cur = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX', 'GET')
+if cur then
+  if ARGV[3] == '' or string.sub(cur, 1, #ARGV[3]) ~= ARGV[3] then
+    return { 0, cur, redis.call('PTTL', KEYS[1]) }
+  end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return { 1, '', 0, 1, redis.call('GET', KEYS[3]) or '' }
+`;
+
+/* A row checkpoint (KEYS[2]) written only by the lease holder (KEYS[1] = ARGV[1]): -1 fenced out, 1 written. */
+const SAVE_CHECKPOINT_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+/**
+ * How long a row's own checkpoint outlives its last write when nothing records the row's outcome (a row cancelled
+ * while its chunk waited): the outcome's step deletes it otherwise.
+ */
+const ROW_CHECKPOINT_TTL_MS = 30 * 24 * 3_600_000;
 
 /* Extends every lease that still holds its value (ARGV[i + 1]); returns the indexes (1-based) of the others. */
 const RENEW_LUA = `
@@ -70,6 +103,22 @@ type LeaseRedis = Redis & {
   rowLeaseRenew(...keysThenArgs: (string | number)[]): Promise<number[]>;
   rowLeaseSave(lease: string, job: string, value: string, data: string): Promise<number>;
   rowLeaseRelease(key: string, value: string): Promise<number>;
+  rowLeaseTakeRow(
+    lease: string,
+    states: string,
+    checkpoint: string,
+    value: string,
+    ttlMs: number,
+    ownPrefix: string,
+    line: number,
+  ): Promise<[number, string, number, number, string?]>;
+  rowLeaseSaveCheckpoint(
+    lease: string,
+    checkpoint: string,
+    value: string,
+    data: string,
+    ttlMs: number,
+  ): Promise<number>;
 };
 
 export interface RowLeasesOptions {
@@ -86,6 +135,13 @@ export interface LeaseBusy {
   holder: string;
   /** Time left on their lease (ms). */
   remainingMs: number;
+}
+
+/** The row was finished (or cancelled) before this runner came: nothing to do. */
+export interface RowFinished {
+  finished: true;
+  /** Its state in the ledger (`RowState`). */
+  state: number;
 }
 
 /**
@@ -119,6 +175,8 @@ export class RowLeases {
       redis.defineCommand('rowLeaseRenew', { lua: RENEW_LUA });
       redis.defineCommand('rowLeaseSave', { numberOfKeys: 2, lua: SAVE_LUA });
       redis.defineCommand('rowLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+      redis.defineCommand('rowLeaseTakeRow', { numberOfKeys: 3, lua: TAKE_ROW_LUA });
+      redis.defineCommand('rowLeaseSaveCheckpoint', { numberOfKeys: 2, lua: SAVE_CHECKPOINT_LUA });
     }
     this.redis = redis as LeaseRedis;
     this.keys = keysFor(options.prefix, keyScope(redis));
@@ -129,20 +187,53 @@ export class RowLeases {
     return this.held.size;
   }
 
-  /** Takes the row's lease for one attempt of `job`, or says who holds it. */
-  async take(job: Job<LeadJobData>): Promise<RowLease | LeaseBusy> {
+  /**
+   * Takes the row's lease for one attempt of `job`, or says who holds it. A row whose checkpoint lives under its
+   * own key (`cpKey`) is taken only while Pending ({@link RowFinished} otherwise), and its lease carries the stored
+   * checkpoint ({@link RowLease.storedCheckpoint}). `bullJobId`: the BullMQ job whose lock the lease lives with,
+   * when it is not the row's own (a chunk's row: renewed and lost with the chunk's lock).
+   */
+  async take(job: Job<LeadJobData>, bullJobId?: string): Promise<RowLease | LeaseBusy | RowFinished> {
     const jobId = job.id as string;
-    const key = this.keys.lease(job.data.importId, job.data.line);
+    const { importId, line } = job.data;
+    const key = this.keys.lease(importId, line);
     const value = `${this.options.workerId}:${this.nextToken()}`;
     // An attempt of this process still holding the row (BullMQ gave it to us again after a stall)
     // is a runner like any other: never take over from it.
     const ownPrefix = this.held.has(jobId) ? '' : `${this.options.workerId}:`;
     const sentAt = performance.now();
-    const [ok, holder, pttl] = await this.redis.rowLeaseTake(key, value, this.options.ttlMs, ownPrefix);
-    if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
-    const lease = new RowLease(this.redis, key, value, `${job.queueQualifiedName}:${jobId}`, () => {
-      if (this.held.get(jobId) === lease) this.held.delete(jobId);
-    });
+    let checkpointKey: string | undefined;
+    let stored: JobCheckpoint | undefined;
+    if (job.data.cpKey === 1) {
+      checkpointKey = this.keys.rowCheckpoint(importId, line);
+      const [ok, holder, pttl, state, cp] = await this.redis.rowLeaseTakeRow(
+        key,
+        this.keys.rowStates(importId),
+        checkpointKey,
+        value,
+        this.options.ttlMs,
+        ownPrefix,
+        line,
+      );
+      if (ok === 2) return { finished: true, state };
+      if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
+      if (cp) stored = JSON.parse(cp) as JobCheckpoint;
+    } else {
+      const [ok, holder, pttl] = await this.redis.rowLeaseTake(key, value, this.options.ttlMs, ownPrefix);
+      if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
+    }
+    const lease = new RowLease(
+      this.redis,
+      key,
+      value,
+      `${job.queueQualifiedName}:${jobId}`,
+      () => {
+        if (this.held.get(jobId) === lease) this.held.delete(jobId);
+      },
+      bullJobId ?? jobId,
+      checkpointKey,
+      stored,
+    );
     lease.heldAt(sentAt, this.options.ttlMs);
     this.held.set(jobId, lease);
     return lease;
@@ -153,7 +244,7 @@ export class RowLeases {
    * that no longer holds our value is marked lost, and its row stops at its next step.
    */
   async renew(jobIds: string[]): Promise<void> {
-    const leases = jobIds.map((id) => this.held.get(id)).filter((l): l is RowLease => l !== undefined);
+    const leases = this.heldFor(jobIds);
     if (leases.length === 0) return;
     if (this.keys.cluster) {
       // One script runs in one slot: on a cluster, one round per connection (its hash tag) the leases are of.
@@ -185,7 +276,13 @@ export class RowLeases {
 
   /** BullMQ could not renew these jobs' locks: the rows are someone else's now. */
   lost(jobIds: string[]): void {
-    for (const id of jobIds) this.held.get(id)?.markLost();
+    for (const lease of this.heldFor(jobIds)) lease.markLost();
+  }
+
+  /** The leases living with these BullMQ jobs' locks (a single row's job, or every running row of a chunk). */
+  private heldFor(jobIds: string[]): RowLease[] {
+    const ids = new Set(jobIds);
+    return [...this.held.values()].filter((l) => ids.has(l.bullJobId));
   }
 }
 
@@ -208,11 +305,19 @@ export class RowLease {
     readonly value: string,
     private readonly jobKey: string,
     private readonly onEnd: () => void,
+    /** The BullMQ job whose lock this lease lives with (the row's job, or its chunk's). */
+    readonly bullJobId: string = '',
+    /** The row's own checkpoint key (`cpKey` rows): where {@link save} writes. */
+    private readonly checkpointKey?: string,
+    /** The checkpoint stored under that key when the lease was taken (none yet: undefined). */
+    readonly storedCheckpoint?: JobCheckpoint,
   ) {}
 
   /** For the ledger's fenced transitions. */
   get fence(): LeaseFence {
-    return { key: this.key, value: this.value };
+    return this.checkpointKey
+      ? { key: this.key, value: this.value, checkpointKey: this.checkpointKey }
+      : { key: this.key, value: this.value };
   }
 
   get isLost(): boolean {
@@ -254,7 +359,15 @@ export class RowLease {
    */
   async save(job: Job<LeadJobData>, data: LeadJobData): Promise<void> {
     if (this.lostAt !== undefined) throw new RowLeaseLostError(`Row lease ${this.key} was lost`);
-    const written = await this.redis.rowLeaseSave(this.key, this.jobKey, this.value, JSON.stringify(data));
+    const written = this.checkpointKey
+      ? await this.redis.rowLeaseSaveCheckpoint(
+          this.key,
+          this.checkpointKey,
+          this.value,
+          JSON.stringify(data.checkpoint ?? {}),
+          ROW_CHECKPOINT_TTL_MS,
+        )
+      : await this.redis.rowLeaseSave(this.key, this.jobKey, this.value, JSON.stringify(data));
     if (written === -1) {
       this.markLost();
       throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; checkpoint not written`);

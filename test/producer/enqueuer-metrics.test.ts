@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionMetrics, OutcomeKind } from '../../src/metrics/recorder.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
-import type { LeadJobData } from '../../src/queue/job-data.js';
+import type { LeadQueueJobData } from '../../src/queue/job-data.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
@@ -39,7 +39,7 @@ describe('LeadEnqueuer and the rejected-rows counter', () => {
       header: ['Title'],
       createdAt: Date.now(),
     });
-    const queue = new Queue<LeadJobData>(leadQueueName('default'), {
+    const queue = new Queue<LeadQueueJobData>(leadQueueName('default'), {
       connection: redis,
       prefix: queuePrefix(prefix, 'default', false),
     });

@@ -4,11 +4,13 @@ import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { burstLimitPer2s, type Plan } from '../../src/config/config.js';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
+import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_NAME } from '../../src/queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
-import { ImportLedger, type ImportMeta } from '../../src/queue/ledger.js';
+import { ImportLedger, type ImportMeta, type ImportRecord } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
 import { jobIdFor, LEAD_QUEUE, leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
@@ -17,7 +19,7 @@ import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/wo
 import { createLeadWorker } from '../../src/worker/index.js';
 import { DEFAULT_RETRY } from '../../src/worker/options.js';
 import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
-import type { LeaseBusy, RowLease } from '../../src/worker/row-lease.js';
+import type { LeaseBusy, RowFinished, RowLease } from '../../src/worker/row-lease.js';
 
 /** A sandbox closed after the file's tests. */
 export async function testSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -116,6 +118,8 @@ export interface EnqueueOptions {
   attempts?: number;
   backoffMs?: number;
   removeOnComplete?: boolean;
+  /** Rows per BullMQ job: with more than 1, the producer's enqueuer adds chunk jobs. @defaultValue 1 */
+  rowsPerJob?: number;
 }
 
 /** Creates the import record and enqueues its rows directly (what `importCsv` does, minus the CSV). */
@@ -136,6 +140,7 @@ export async function enqueueImport(
     header: ['Title', 'Name', 'Email', 'Organization'],
     createdAt: Date.now(),
     ...(options.connection ? { connection: options.connection } : {}),
+    ...(options.rowsPerJob ? { rowsPerJob: options.rowsPerJob } : {}),
   });
   const connection = options.connection ?? 'default';
   const queue = new Queue(leadQueueName(connection), {
@@ -143,6 +148,20 @@ export async function enqueueImport(
     prefix: queuePrefix(prefix, connection, isClusterRedis(redis)),
   });
   try {
+    if ((options.rowsPerJob ?? 1) > 1) {
+      const enqueuer = new LeadEnqueuer({
+        queue,
+        ledger,
+        importId,
+        rowsPerJob: options.rowsPerJob,
+        metrics: new MetricsRecorder(redis, prefix, 0).connection(connection),
+      });
+      for (const job of jobs) await enqueuer.add(job);
+      await enqueuer.finish();
+      await ledger.setCounters(importId, { rows: jobs.length });
+      await ledger.setState(importId, 'enqueued');
+      return;
+    }
     await ledger.markEnqueued(
       importId,
       jobs.map((j) => j.line),
@@ -312,6 +331,44 @@ export function spawnWorker(
   };
 }
 
+/**
+ * SIGKILLs a freshly spawned worker `kills` times, each a seeded moment after a few more leads were created (5–19,
+ * then 0–40 ms), then spawns one more that finishes the import; returns the import's record once it is done.
+ */
+export async function killWorkersThenFinish(options: {
+  sandbox: RunningSandbox;
+  ledger: ImportLedger;
+  importId: string;
+  env: Record<string, string>;
+  flags: string[];
+  kills?: number;
+  seed?: number;
+}): Promise<ImportRecord> {
+  const { sandbox, env, flags } = options;
+  let seed = options.seed ?? 7;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let kill = 0; kill < (options.kills ?? 4); kill++) {
+    const worker = spawnWorker(env, flags);
+    const target = sandbox.state().leads + 5 + Math.floor(random() * 15);
+    await eventually(async () => sandbox.state().leads >= target, { what: `${target} leads`, intervalMs: 5 });
+    await new Promise((r) => setTimeout(r, random() * 40));
+    if ((await worker.stop('SIGKILL')) !== null) throw new Error('the worker exited before its SIGKILL');
+  }
+  const last = spawnWorker(env, flags);
+  const record = await eventually(
+    async () => {
+      const r = await options.ledger.getImport(options.importId);
+      return r?.state === 'completed' ? r : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 200, what: 'the import to finish' },
+  );
+  await last.stop();
+  return record;
+}
+
 /** Environment for a worker child process talking to `sandboxUrl` with keys under `prefix`. */
 export function workerEnv(
   redisUrl: string,
@@ -368,8 +425,9 @@ export function rowJobs(redis: () => Redis): (prefix: string, importId: string) 
 }
 
 /** The lease a take answered, or a failed test when someone else holds the row. */
-export function held(taken: RowLease | LeaseBusy): RowLease {
+export function held(taken: RowLease | LeaseBusy | RowFinished): RowLease {
   if ('busy' in taken) throw new Error(`expected the lease, ${taken.holder} holds it`);
+  if ('finished' in taken) throw new Error(`expected the lease, the row is finished (state ${taken.state})`);
   return taken;
 }
 

@@ -5,9 +5,9 @@ import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   enqueueImport,
-  eventually,
   FAST_WORKER_FLAGS,
   jobsFor,
+  killWorkersThenFinish,
   sharedContactRows,
   spawnWorker,
   testSandbox,
@@ -17,57 +17,48 @@ import {
 const redis = testRedis();
 
 describe('worker processes that die or are stopped', () => {
-  it('loses and doubles nothing when a worker is SIGKILLed mid-request again and again', async () => {
-    // Latency makes a kill likely to land while a create is on the wire.
-    const sandbox = await testSandbox({
-      limits: false,
-      latencyMs: 15,
-      latencyJitterMs: 30,
-      searchLagMs: 300,
-    });
-    const prefix = uniquePrefix();
-    const ledger = new ImportLedger(redis, prefix);
-    await enqueueImport(redis, prefix, 'imp-kill', jobsFor('imp-kill', sharedContactRows(120, 8, 30)));
-    const env = workerEnv(testRedisUrl(), prefix, sandbox.url);
-    const flags = [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit'];
-
-    // A seeded sequence of kill moments, each after a few more leads were created.
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    for (let kill = 0; kill < 4; kill++) {
-      const worker = spawnWorker(env, flags);
-      const before = sandbox.state().leads;
-      const target = before + 5 + Math.floor(random() * 15);
-      await eventually(async () => sandbox.state().leads >= target, {
-        what: `${target} leads`,
-        intervalMs: 5,
+  // With several rows per job (LEAD_IMPORTER_ROWS_PER_JOB), a kill lands mid-chunk: BullMQ gives the stalled chunk
+  // to the next worker, which redoes only its unfinished rows, from their own checkpoints.
+  it.each([
+    { rowsPerJob: 1, seed: 7 },
+    { rowsPerJob: 10, seed: 11 },
+  ])(
+    'loses and doubles nothing when a worker is SIGKILLed mid-request again and again ($rowsPerJob row(s) per job)',
+    async ({ rowsPerJob, seed }) => {
+      // Latency makes a kill likely to land while a create is on the wire.
+      const sandbox = await testSandbox({
+        limits: false,
+        latencyMs: 15,
+        latencyJitterMs: 30,
+        searchLagMs: 300,
       });
-      await new Promise((r) => setTimeout(r, random() * 40));
-      expect(await worker.stop('SIGKILL')).toBeNull();
-    }
-    const last = spawnWorker(env, flags);
-    const record = await eventually(
-      async () => {
-        const r = await ledger.getImport('imp-kill');
-        return r?.state === 'completed' ? r : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 200, what: 'the import to finish' },
-    );
-    await last.stop();
+      const prefix = uniquePrefix();
+      const ledger = new ImportLedger(redis, prefix);
+      await enqueueImport(redis, prefix, 'imp-kill', jobsFor('imp-kill', sharedContactRows(120, 8, 30)), {
+        rowsPerJob,
+      });
+      // Jobs BullMQ was given (its `id` key counts every add): one per chunk.
+      expect(Number(await redis.get(`${prefix}:${LEAD_QUEUE}:id`))).toBe(120 / rowsPerJob);
+      const env = workerEnv(testRedisUrl(), prefix, sandbox.url, {
+        LEAD_IMPORTER_ROWS_PER_JOB: String(rowsPerJob),
+      });
+      const flags = [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit'];
 
-    expect(record).toMatchObject({ rows: 120, created: 120, deadLettered: 0, pending: 0 });
-    expect(sandbox.state()).toMatchObject({
-      leads: 120,
-      persons: 30,
-      organizations: 8,
-      duplicatePersons: 0,
-      duplicateOrganizations: 0,
-      duplicateLeads: 0,
-    });
-  }, 150_000);
+      // A seeded sequence of kill moments, each after a few more leads were created.
+      const record = await killWorkersThenFinish({ sandbox, ledger, importId: 'imp-kill', env, flags, seed });
+
+      expect(record).toMatchObject({ rows: 120, created: 120, deadLettered: 0, pending: 0 });
+      expect(sandbox.state()).toMatchObject({
+        leads: 120,
+        persons: 30,
+        organizations: 8,
+        duplicatePersons: 0,
+        duplicateOrganizations: 0,
+        duplicateLeads: 0,
+      });
+    },
+    150_000,
+  );
 
   it('finishes in-flight rows and exits 0 on SIGTERM, leaving the rest queued', async () => {
     const sandbox = await testSandbox({ limits: false, latencyMs: 150 });
