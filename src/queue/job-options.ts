@@ -9,6 +9,9 @@ import { chunkJobIdFor, jobIdFor } from './names.js';
 export const LEAD_JOB_ATTEMPTS = 8;
 export const LEAD_JOB_BACKOFF_MS = 5_000;
 
+/** BullMQ's backoff of a lead job's retries (and of a row split out of its chunk to be retried). */
+export const LEAD_JOB_BACKOFF = { type: 'exponential', delay: LEAD_JOB_BACKOFF_MS, jitter: 0.5 } as const;
+
 /** `import --priority N`: the import's weight among the imports of its connection. */
 export const IMPORT_PRIORITY_DEFAULT = 1;
 export const IMPORT_PRIORITY_MAX = 100;
@@ -86,7 +89,7 @@ export function leadJobOptions(importId: string, line: number, priority: number)
     jobId: jobIdFor(importId, line),
     priority: Math.max(1, Math.min(MAX_JOB_PRIORITY, Math.floor(priority))),
     attempts: LEAD_JOB_ATTEMPTS,
-    backoff: { type: 'exponential', delay: LEAD_JOB_BACKOFF_MS, jitter: 0.5 },
+    backoff: LEAD_JOB_BACKOFF,
     // The ledger keeps every row's outcome, so finished jobs need not stay in Redis.
     removeOnComplete: true,
     // Failed jobs are moved to the dead-letter queue by the worker; keep a week for inspection.

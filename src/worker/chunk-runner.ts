@@ -38,7 +38,7 @@
  *   split out; it fails (and BullMQ retries it) only when Redis could not take a split-out row.
  */
 import { setMaxListeners } from 'node:events';
-import { type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Backoffs, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   LEAD_JOB_NAME,
@@ -46,8 +46,9 @@ import {
   type LeadJobData,
   type LeadJobResult,
 } from '../queue/job-data.js';
-import { LEAD_JOB_ATTEMPTS, LEAD_JOB_BACKOFF_MS, leadJobOptions } from '../queue/job-options.js';
+import { LEAD_JOB_ATTEMPTS, LEAD_JOB_BACKOFF, leadJobOptions } from '../queue/job-options.js';
 import { jobIdFor } from '../queue/names.js';
+import { isDelayedError, isRequeueError, isUnrecoverableError } from './errors.js';
 
 /** How one row of a chunk ended in this run. */
 export type ChunkRowEnd = 'done' | 'skipped' | 'split';
@@ -164,18 +165,17 @@ export class ChunkRunner {
       return out?.alreadyFinished ? 'skipped' : 'done';
     } catch (err) {
       // Dead-lettered: the row's DLQ entry and outcome are written.
-      if (err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError')
-        return 'done';
-      const name = (err as Error | undefined)?.name;
-      const requeue = (err as Error | undefined)?.message === Worker.RateLimitError().message;
-      if (name === 'DelayedError') {
+      if (isUnrecoverableError(err)) return 'done';
+      if (isDelayedError(err)) {
         await this.splitOut(row, chunk, Math.max(0, (row.delayUntil ?? Date.now()) - Date.now()), 0);
-      } else if (requeue) {
+      } else if (isRequeueError(err)) {
         // A re-queue spends no attempt: the row waits in the queue as a re-queued job does (a 429 hold holds it).
         await this.splitOut(row, chunk, 0, 0);
       } else {
-        // A transient failure with attempts left (the processor dead-letters the last one itself).
-        await this.splitOut(row, chunk, backoffMs(1), 1);
+        // A transient failure with attempts left (the processor dead-letters the last one itself): the delay
+        // BullMQ's backoff of lead jobs gives a first retry.
+        const delay = await Backoffs.calculate(LEAD_JOB_BACKOFF, 1, err as Error, chunk);
+        await this.splitOut(row, chunk, delay ?? 0, 1);
       }
       return 'split';
     }
@@ -196,10 +196,4 @@ export class ChunkRunner {
       ...(delayMs > 0 ? { delay: Math.ceil(delayMs) } : {}),
     });
   }
-}
-
-/** The delay before retry `n` of a row, as BullMQ's exponential backoff of lead jobs computes it (jitter 0.5). */
-function backoffMs(n: number): number {
-  const full = LEAD_JOB_BACKOFF_MS * 2 ** (n - 1);
-  return Math.round(full * (0.5 + Math.random() * 0.5));
 }

@@ -47,6 +47,7 @@ import { ContactResolver } from './contact-resolver.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { DurabilityGate } from './durability-gate.js';
 import { EpochReconciler } from './epoch-reconciler.js';
+import { isDelayedError, isRequeueError } from './errors.js';
 import type { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
 import { NoteWriter } from './note-writer.js';
@@ -343,14 +344,15 @@ export class ConnectionWorker {
     rememberImportConnection(this.shared.prefix, job.data.importId, this.name);
     const jobId = job.id ?? '';
     const data = job.data as LeadQueueJobData;
-    const rows = isChunkJobData(data) ? data.rows.length : 1;
-    if (isChunkJobData(data)) this.rowsPerJob = Math.max(1, rows);
+    const isChunk = isChunkJobData(data);
+    const rows = isChunk ? data.rows.length : 1;
+    if (isChunk) this.rowsPerJob = Math.max(1, rows);
     this.awaitingMove.delete(jobId);
     this.inFlight += rows;
     let moves = true;
     let left = rows;
     try {
-      if (isChunkJobData(data)) {
+      if (isChunk) {
         const chunk = job as unknown as Job<LeadChunkJobData>;
         // The chunk's result is not a row's: BullMQ stores it until the job is removed (at once).
         return (await chunks.run(chunk, token, signal, () => {
@@ -361,12 +363,7 @@ export class ConnectionWorker {
       try {
         return await this.runRow(processor, job, token, signal);
       } catch (err) {
-        const name = (err as Error | undefined)?.name;
-        if (
-          name === 'DelayedError' ||
-          (err as Error | undefined)?.message === Worker.RateLimitError().message
-        )
-          moves = false;
+        if (isDelayedError(err) || isRequeueError(err)) moves = false;
         throw err;
       }
     } finally {

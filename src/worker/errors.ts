@@ -1,3 +1,5 @@
+import { DelayedError, RATE_LIMIT_ERROR, UnrecoverableError } from 'bullmq';
+
 /**
  * Signals the processor turns into queue actions. Like BullMQ's own errors, each is named for
  * what happens next, and is recognised by `instanceof` or by `name`.
@@ -64,4 +66,21 @@ export function isRowLeaseLostError(err: unknown): err is RowLeaseLostError {
 
 export function isRowRestartError(err: unknown): err is RowRestartError {
   return err instanceof RowRestartError || (err as { name?: unknown } | null)?.name === 'RowRestartError';
+}
+
+/** BullMQ's `DelayedError`: the processor moved the job to delayed itself (a row held by another runner). */
+export function isDelayedError(err: unknown): boolean {
+  return err instanceof DelayedError || (err as { name?: unknown } | null)?.name === 'DelayedError';
+}
+
+/** `Worker.RateLimitError()`: the row goes back to the queue without spending an attempt. */
+export function isRequeueError(err: unknown): boolean {
+  return (err as { message?: unknown } | null)?.message === RATE_LIMIT_ERROR;
+}
+
+/** BullMQ's `UnrecoverableError`: the processor dead-lettered the row. */
+export function isUnrecoverableError(err: unknown): boolean {
+  return (
+    err instanceof UnrecoverableError || (err as { name?: unknown } | null)?.name === 'UnrecoverableError'
+  );
 }

@@ -25,6 +25,7 @@ import type { DurabilityGate } from './durability-gate.js';
 import {
   ImportCompanyMismatchError,
   isBudgetSpentError,
+  isDelayedError,
   isRowLeaseLostError,
   isRowRestartError,
   RowLeaseLostError,
@@ -492,7 +493,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     }
 
     async function handleFailure(err: unknown): Promise<never> {
-      if (err instanceof DelayedError || (err as Error | undefined)?.name === 'DelayedError') throw err;
+      if (isDelayedError(err)) throw err;
       if (isRowLeaseLostError(err)) return leaseLost();
       if (isRowRestartError(err)) {
         // What the row read may predate a Redis rollback: it starts again from its checkpoint.
