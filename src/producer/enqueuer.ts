@@ -110,7 +110,7 @@ export class LeadEnqueuer {
     if (this.rowsPerJob === 1) {
       this.batch.jobs.push(job);
     } else {
-      const index = Math.floor((turnOf(job) - 1) / this.rowsPerJob);
+      const index = this.chunkOf(job);
       if (index !== this.openIndex) this.closeChunk();
       this.openIndex = index;
       this.open.push(job);
@@ -122,6 +122,11 @@ export class LeadEnqueuer {
   reject(line: number, reject: RowReject, cells: string[]): Promise<void> | undefined {
     this.batch.rejects.push({ line, reject, cells });
     return this.buffered() >= this.batchSize ? this.flush() : undefined;
+  }
+
+  /** The index of the chunk a row goes in (k > 1): turns `c × k + 1` … `(c + 1) × k` make chunk c. */
+  private chunkOf(row: LeadJobData): number {
+    return Math.floor((turnOf(row) - 1) / this.rowsPerJob);
   }
 
   /** Rows in the batch (the chunk being filled waits for its last row). */
@@ -217,7 +222,7 @@ export class LeadEnqueuer {
     for (const rows of chunks) {
       const flags = fresh.slice(at, at + rows.length);
       at += rows.length;
-      const chunk = Math.floor((turnOf(rows[0]!) - 1) / this.rowsPerJob);
+      const chunk = this.chunkOf(rows[0]!);
       if (flags.every(Boolean)) whole.push(rows);
       else
         rows.forEach((row, i) => {
@@ -234,7 +239,7 @@ export class LeadEnqueuer {
     }
     const { weight, startTurn } = this.options;
     const adds: Parameters<typeof queue.addBulk>[0] = whole.map((rows) => {
-      const chunk = Math.floor((turnOf(rows[0]!) - 1) / this.rowsPerJob);
+      const chunk = this.chunkOf(rows[0]!);
       const data: LeadChunkJobData = { v: 1, importId, chunk, rows };
       return {
         name: LEAD_CHUNK_JOB_NAME,
