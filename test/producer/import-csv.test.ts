@@ -301,8 +301,8 @@ describe('importCsv', () => {
     expect(byName.get('Ed Fox')?.note).toBe('Met at the fair<br><br>Industry: IT Services and IT Consulting');
     expect(byName.get('Flo Gil')?.note).toBe('Industry: information technology &amp; services');
     expect(summary.warnings).toEqual([
-      `2 rows (line 6, 8): column "Industry" has "IT Services and IT Consulting", none of the account's industries: the organization is created without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
-      `1 row (line 7): column "Industry" has "information technology & services", none of the account's industries: the organization is created without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
+      `2 rows (line 6, 8): column "Industry" has "IT Services and IT Consulting", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
+      `1 row (line 7): column "Industry" has "information technology & services", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
     ]);
   });
 
