@@ -1,4 +1,5 @@
 import type { OpsContext } from '../ops/ops-context.js';
+import { parseDownEntryField } from '../queue/names.js';
 
 /** A connection a live worker serves but takes none of the rows of: its worker failed and is restarting. */
 export interface ConnectionDown {
@@ -70,9 +71,9 @@ export async function checkHealth(ctx: OpsContext, workerFreshMs: number, now = 
 function connectionsDown(entries: Record<string, string>, live: ReadonlySet<string>): ConnectionDown[] {
   const down: ConnectionDown[] = [];
   for (const [field, raw] of Object.entries(entries)) {
-    const at = field.lastIndexOf('|');
-    const worker = field.slice(0, at);
-    if (at < 0 || !live.has(worker)) continue;
+    const parsed = parseDownEntryField(field);
+    if (!parsed || !live.has(parsed.worker)) continue;
+    const { worker, connection } = parsed;
     let entry: { since?: unknown; error?: unknown; restartAt?: unknown };
     try {
       entry = JSON.parse(raw) as typeof entry;
@@ -80,7 +81,7 @@ function connectionsDown(entries: Record<string, string>, live: ReadonlySet<stri
       continue;
     }
     down.push({
-      connection: field.slice(at + 1),
+      connection,
       worker,
       since: new Date(Number(entry.since)).toISOString(),
       error: String(entry.error ?? ''),

@@ -138,6 +138,8 @@ export function createRowValidator(
     }
     const problems: RowReject[] = [];
     const warnings: RowWarning[] = [];
+    /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
+    const noteExtras: string[] = [];
     const read = (index: number | undefined): string =>
       index === undefined ? '' : (cells[index] ?? '').trim();
     const cell = (path: FieldPath): string => read(at(path));
@@ -404,11 +406,15 @@ export function createRowValidator(
     if (industryCell && mapping.industries) {
       const id = mapping.industries.byLabel.get(optionKey(industryCell));
       if (id === undefined) {
-        problem(
-          at('organization.industry'),
-          industryCell,
-          `is not one of the account's industries (${mapping.industries.labels.join(', ')}); fix the cell, add the option in Pipedrive, or add ignore: [${header[at('organization.industry') as number]}] to the mapping file`,
-        );
+        // Each CRM names industries its own way (LinkedIn's "IT Services and IT Consulting"): a
+        // value the account has no option for must not cost the lead. It goes to the note, and the
+        // summary counts it per value, so the user can add the option or fix the file.
+        const column = header[at('organization.industry') as number] as string;
+        noteExtras.push(`${column}: ${industryCell}`);
+        warnings.push({
+          column,
+          message: `has ${quote(industryCell.length > 60 ? `${industryCell.slice(0, 60)}…` : industryCell)}, none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set)`,
+        });
       } else organization.industry = Number(id);
     }
     const employeesCell = cell('organization.employee_count');
@@ -615,11 +621,12 @@ export function createRowValidator(
       const parts = mapping.noteColumns
         .map((i) => ({ header: header[i] as string, text: (cells[i] ?? '').replace(/\r\n?/g, '\n').trim() }))
         .filter((p) => p.text !== '');
-      if (parts.length === 0) return undefined;
-      const plain =
+      if (parts.length === 0 && noteExtras.length === 0) return undefined;
+      const fromColumns =
         parts.length === 1 && mapping.noteColumns.length === 1
           ? (parts[0] as { text: string }).text
           : parts.map((p) => `${p.header}:\n${p.text}`).join('\n\n');
+      const plain = [fromColumns, noteExtras.join('\n')].filter((p) => p !== '').join('\n\n');
       if (plain.length > MAX_NOTE) {
         problem(
           mapping.noteColumns[0],

@@ -266,3 +266,14 @@ export function keysFor(prefix: string, scope: KeyScope = { cluster: false }) {
 }
 
 export type Keys = ReturnType<typeof keysFor>;
+
+/** A field of `workersDown`: the worker process and the connection it cannot serve now. */
+export function downEntryField(workerId: string, connection: string): string {
+  return `${workerId}|${connection}`;
+}
+
+/** The worker and connection of a `workersDown` field (worker ids may hold `|`, connection names cannot). */
+export function parseDownEntryField(field: string): { worker: string; connection: string } | undefined {
+  const at = field.lastIndexOf('|');
+  return at < 0 ? undefined : { worker: field.slice(0, at), connection: field.slice(at + 1) };
+}

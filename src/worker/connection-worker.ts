@@ -41,6 +41,7 @@ import {
 } from './call-limiter.js';
 import { ChunkRow, ChunkRunner } from './chunk-runner.js';
 import type { ConcurrencyPermits } from './concurrency-permits.js';
+import { ConnectionCompanyError } from './connection-company-error.js';
 import { ContactCache } from './contact-cache.js';
 import { ContactFiller } from './contact-filler.js';
 import { ContactResolver } from './contact-resolver.js';
@@ -440,9 +441,10 @@ export class ConnectionWorker {
     for (let n = 1; ; n++) {
       try {
         const me = await this.api.getCurrentUser({ signal });
+        ConnectionCompanyError.check(this.name, this.connection.pipedrive.baseUrl, me);
         return me.company_id;
       } catch (err) {
-        if (signal.aborted) throw err;
+        if (signal.aborted || err instanceof ConnectionCompanyError) throw err;
         if (isAuthError(err) || isPaymentRequiredError(err)) {
           if (!this.control.isLocallyBlocked)
             await this.control.blockForAuth(err, isAuthError(err) ? 'auth' : 'payment');

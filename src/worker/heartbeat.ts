@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { keyScope, keysFor } from '../queue/names.js';
+import { keyScope, keysFor, parseDownEntryField } from '../queue/names.js';
 
 export interface HeartbeatOptions {
   redis: Redis;
@@ -15,14 +15,19 @@ export interface HeartbeatOptions {
 /**
  * `ZADD {prefix}:workers <now ms> <workerId>` every few seconds; the dashboard's `/healthz`
  * reads it ("workers seen recently"). A clean stop removes the entry; a crashed worker's entry
- * simply ages.
+ * simply ages, and once it is forgotten (`forgetAfterMs`) any worker's beat also removes the
+ * connections that worker had recorded as down (`workersDown`): a worker killed while one of its
+ * connections was down cannot clear them itself.
  */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private readonly key: string;
+  private readonly downKey: string;
 
   constructor(private readonly options: HeartbeatOptions) {
-    this.key = keysFor(options.prefix, keyScope(options.redis)).workers;
+    const keys = keysFor(options.prefix, keyScope(options.redis));
+    this.key = keys.workers;
+    this.downKey = keys.workersDown;
   }
 
   async start(): Promise<void> {
@@ -35,11 +40,17 @@ export class Heartbeat {
 
   async beat(): Promise<void> {
     const now = Date.now();
-    await this.options.redis
+    const replies = await this.options.redis
       .multi()
       .zadd(this.key, now, this.options.workerId)
       .zremrangebyscore(this.key, '-inf', now - (this.options.forgetAfterMs ?? 3_600_000))
+      .zrange(this.key, 0, -1)
+      .hkeys(this.downKey)
       .exec();
+    const known = new Set((replies?.[2]?.[1] as string[] | undefined) ?? []);
+    const down = (replies?.[3]?.[1] as string[] | undefined) ?? [];
+    const forgotten = down.filter((field) => !known.has(parseDownEntryField(field)?.worker ?? ''));
+    if (forgotten.length > 0) await this.options.redis.hdel(this.downKey, ...forgotten);
   }
 
   async stop(): Promise<void> {

@@ -19,10 +19,14 @@ export {
 } from './worker-process.js';
 
 export interface LeadWorker {
-  /** The BullMQ worker on the connection's queue, `lead-import` for `default` (runs once the token is known to work). */
+  /**
+   * The BullMQ worker on the connection's queue, `lead-import` for `default` (runs once the token is known to
+   * work). A BullMQ worker that stops with an error is replaced by a new one (the connection is restarted): this
+   * is always the current one, so read it when you use it rather than keeping it.
+   */
   readonly worker: ConnectionWorker['worker'];
   readonly workerId: string;
-  /** Resolves when the worker takes jobs: after `/users/me` accepted the token. */
+  /** Resolves when the current worker takes jobs: after `/users/me` accepted the token. */
   readonly ready: Promise<void>;
   /**
    * Stops taking jobs, lets in-flight rows finish (aborting them near the end of `drainTimeoutMs`;
@@ -43,8 +47,9 @@ export interface LeadWorker {
  */
 export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
   const worker = new LeadWorkerProcess(options);
-  const served = worker.serve({
-    name: options.connection ?? DEFAULT_CONNECTION,
+  const name = options.connection ?? DEFAULT_CONNECTION;
+  let current = worker.serve({
+    name,
     pipedrive: options.pipedrive,
     plan: options.plan,
     auth: options.auth,
@@ -52,10 +57,20 @@ export function createLeadWorker(options: LeadWorkerOptions): LeadWorker {
     budgetReserve: options.budgetReserve,
     budgetResetUtc: options.budgetResetUtc,
   });
+  // The process restarts a connection whose BullMQ worker failed with a new ConnectionWorker; while it does,
+  // the stopped one stands in.
+  const served = () => {
+    current = worker.connections.get(name) ?? current;
+    return current;
+  };
   return {
-    worker: served.worker,
+    get worker() {
+      return served().worker;
+    },
     workerId: worker.workerId,
-    ready: served.ready,
+    get ready() {
+      return served().ready;
+    },
     close: () => worker.close(),
   };
 }

@@ -8,7 +8,14 @@ import { createRedis, duplicateRedis, isClusterRedis, redactRedisUrl } from '../
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import { DurableWrites } from '../queue/durable-writes.js';
 import { ImportLedger } from '../queue/ledger.js';
-import { DLQ_QUEUE, deadLetterPrefix, keyScope, keysFor } from '../queue/names.js';
+import {
+  DLQ_QUEUE,
+  deadLetterPrefix,
+  downEntryField,
+  keyScope,
+  keysFor,
+  parseDownEntryField,
+} from '../queue/names.js';
 import { ConcurrencyPermits } from './concurrency-permits.js';
 import {
   type ConnectionCloseResult,
@@ -189,8 +196,24 @@ export class LeadWorkerProcess {
         signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
       ),
     ]);
+    await this.forgetEarlierDownEntries();
     await this.heartbeat.start();
     await this.describeDurability();
+  }
+
+  /**
+   * A process given a stable `workerId` (a pod's name) that was killed while a connection was down left that
+   * entry in `workersDown`; it is live again under the same id, so `/healthz` would count the entry for ever.
+   * What this process has not recorded itself is from an earlier life: removed. (Random ids, the default, never
+   * meet an earlier life's entries; the heartbeat forgets those of workers gone for good.)
+   */
+  private async forgetEarlierDownEntries(): Promise<void> {
+    const fields = await this.redis.hkeys(this.keys.workersDown);
+    const earlier = fields.filter((field) => {
+      const entry = parseDownEntryField(field);
+      return entry?.worker === this.workerId && !this.downSince.has(entry.connection);
+    });
+    if (earlier.length > 0) await this.redis.hdel(this.keys.workersDown, ...earlier);
   }
 
   /** The connections served now, by name. */
@@ -286,14 +309,14 @@ export class LeadWorkerProcess {
     this.downSince.set(name, since);
     const entry = { since, error: errorText(err), ...(restartAt ? { restartAt } : {}) };
     this.redis
-      .hset(this.keys.workersDown, `${this.workerId}|${name}`, JSON.stringify(entry))
+      .hset(this.keys.workersDown, downEntryField(this.workerId, name), JSON.stringify(entry))
       .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a connection as down'));
   }
 
   private clearDown(name: string): Promise<unknown> {
     if (!this.downSince.delete(name)) return Promise.resolve();
     return this.redis
-      .hdel(this.keys.workersDown, `${this.workerId}|${name}`)
+      .hdel(this.keys.workersDown, downEntryField(this.workerId, name))
       .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a connection as up'));
   }
 

@@ -14,6 +14,7 @@ import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import {
   CHANNEL_OPTIONS,
   CUSTOM_FIELD_KEYS,
+  INDUSTRY_OPTIONS,
   LEAD_LABEL_IDS,
   SEGMENT_OPTIONS,
 } from '../../src/sandbox/seed.js';
@@ -262,6 +263,47 @@ describe('importCsv', () => {
     expect(reason).toContain(
       'column "Tier": "Huge" is not an option of "Segment" (options: SMB, Mid-market, Enterprise)',
     );
+  });
+
+  it('matches industries as CRMs write them, and imports a row whose industry is not an option with the value in its note', async () => {
+    const { run, jobs } = setup();
+    const industryId = (label: string) => INDUSTRY_OPTIONS.find((o) => o.label === label)?.id;
+    const file = tempFile(
+      'industries.csv',
+      [
+        'Name,Company,Industry,Notes',
+        // HubSpot's internal value, HubSpot's label, Apollo's lower case, Salesforce's picklist.
+        'Ann Lee,Acme,COMPUTER_SOFTWARE,',
+        'Bo Chen,Bobco,Logistics and Supply Chain,',
+        'Cy Diaz,Cyco,machinery,',
+        'Di Eng,Dico,Technology,',
+        // LinkedIn's and Apollo's names the account has no option for.
+        'Ed Fox,Edco,IT Services and IT Consulting,Met at the fair',
+        'Flo Gil,Floco,information technology & services,',
+        'Gus Ho,Gusco,IT Services and IT Consulting,',
+      ].join('\n'),
+    );
+    const summary = await run(file, {
+      mapping: {
+        person: { name: 'Name' },
+        organization: { name: 'Company', industry: 'Industry' },
+        lead: { note: 'Notes' },
+      },
+    });
+    expect(summary).toMatchObject({ rows: 7, valid: 7, rejected: 0 });
+    const byName = new Map((await jobs()).map((j) => [j.data.person?.name, j.data]));
+    expect(byName.get('Ann Lee')?.organization?.industry).toBe(industryId('Computer software'));
+    expect(byName.get('Bo Chen')?.organization?.industry).toBe(industryId('Logistics & supply chain'));
+    expect(byName.get('Cy Diaz')?.organization?.industry).toBe(industryId('Machinery'));
+    expect(byName.get('Di Eng')?.organization?.industry).toBe(industryId('Technology'));
+    expect(byName.get('Ann Lee')?.note).toBeUndefined();
+    expect(byName.get('Ed Fox')?.organization).toEqual({ name: 'Edco' });
+    expect(byName.get('Ed Fox')?.note).toBe('Met at the fair<br><br>Industry: IT Services and IT Consulting');
+    expect(byName.get('Flo Gil')?.note).toBe('Industry: information technology &amp; services');
+    expect(summary.warnings).toEqual([
+      `2 rows (line 6, 8): column "Industry" has "IT Services and IT Consulting", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
+      `1 row (line 7): column "Industry" has "information technology & services", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
+    ]);
   });
 
   it('stops with a clear error for an unknown custom field, label or column, before enqueuing anything', async () => {
