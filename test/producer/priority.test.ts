@@ -78,6 +78,19 @@ async function queueOrder(prefix: string): Promise<{ id: string; priority: numbe
   }
 }
 
+/** As if a worker had taken an import's first `rows` rows (lines 2…rows + 1): their jobs leave the queue. */
+async function takeFirstRows(prefix: string, importId: string, rows: number): Promise<void> {
+  const queue = new Queue<LeadJobData>(leadQueueName('default'), { connection: redis, prefix });
+  try {
+    const taken = Array.from({ length: rows }, (_, i) => jobIdFor(importId, i + 2));
+    for (let i = 0; i < taken.length; i += 200) {
+      await Promise.all(taken.slice(i, i + 200).map((id) => queue.remove(id)));
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
 describe('leadPriority', () => {
   it("is the row's turn divided by the import's weight, rounded up", () => {
     expect([1, 2, 3, 100].map((t) => leadPriority(t))).toEqual([1, 2, 3, 100]);
@@ -196,15 +209,7 @@ describe('import --priority', () => {
     const a = await importCsv({ file: leadsFile('a', served + 6), config, redis });
     // As if a worker had already taken A's first 1,000 rows: B, of weight 3, goes ahead for its head start of
     // 1,000 turns (3,000 rows at 3 a turn), then shares.
-    const queue = new Queue<LeadJobData>(leadQueueName('default'), { connection: redis, prefix });
-    try {
-      const taken = Array.from({ length: served }, (_, i) => jobIdFor(a.importId, i + 2));
-      for (let i = 0; i < taken.length; i += 200) {
-        await Promise.all(taken.slice(i, i + 200).map((id) => queue.remove(id)));
-      }
-    } finally {
-      await queue.close();
-    }
+    await takeFirstRows(prefix, a.importId, served);
     const headStartRows = 3 * IMPORT_HEAD_START_TURNS;
     const b = await importCsv({ file: leadsFile('b', headStartRows + 9), config, redis, priority: 3 });
     expect([a.priority, b.priority]).toEqual([1, 3]);
@@ -262,15 +267,7 @@ describe('import --priority', () => {
     const served = IMPORT_HEAD_START_TURNS + 20;
     const first = await importCsv({ file: leadsFile('first', served + 30), config, redis });
     // As if a worker had already taken the first import's rows up to turn `served`.
-    const queue = new Queue<LeadJobData>(leadQueueName('default'), { connection: redis, prefix });
-    try {
-      const taken = Array.from({ length: served }, (_, i) => jobIdFor(first.importId, i + 2));
-      for (let i = 0; i < taken.length; i += 200) {
-        await Promise.all(taken.slice(i, i + 200).map((id) => queue.remove(id)));
-      }
-    } finally {
-      await queue.close();
-    }
+    await takeFirstRows(prefix, first.importId, served);
     const late = await importCsv({ file: leadsFile('late', IMPORT_HEAD_START_TURNS + 40), config, redis });
     expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(
       IMPORT_FIRST_START_TURN + 21,
