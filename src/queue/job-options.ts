@@ -37,15 +37,27 @@ export const MAX_JOB_PRIORITY = 2 ** 21 - 1;
 export const IMPORT_HEAD_START_TURNS = 1_000;
 
 /**
- * The turn a new import's rows count from on its connection's queue: the priority of the row its
- * connection serves next (the lowest priority waiting, 0 when none waits) less the head start, never
- * below 0. Start-time fair queuing: the new import's turn 1 falls where the imports under way are,
- * minus {@link IMPORT_HEAD_START_TURNS}, so it neither waits behind their rows nor stalls them for
- * longer than the head start. Kept on the import's record (`startTurn`), so a re-run and `dlq retry`
- * give every row the priority it was first added with.
+ * The turn the first import on an empty queue starts from: room below it for the head starts of the imports that
+ * arrive while it runs. Were it 0 (as until this constant), a newcomer's head start would be cut to the turns the
+ * imports under way had served: a 100-row import started once a 20,000-row one had served 56 rows went only 56
+ * turns ahead, then shared row for row (2.3× its time alone in `bench:fairness -- --start-after 0`). Ten head
+ * starts deep: imports arriving one after another, each during the previous one's head start, each still get
+ * their full head start. It costs the first import 10,000 of BullMQ's 2,097,151 priorities.
+ */
+export const IMPORT_FIRST_START_TURN = 10 * IMPORT_HEAD_START_TURNS;
+
+/**
+ * The turn a new import's rows count from on its connection's queue: the priority of the row its connection serves
+ * next (the lowest priority waiting) less the head start, never below 0; {@link IMPORT_FIRST_START_TURN} when no
+ * row waits. Start-time fair queuing: the new import's turn 1 falls where the imports under way are, minus
+ * {@link IMPORT_HEAD_START_TURNS}, so it neither waits behind their rows nor stalls them for longer than the head
+ * start. Kept on the import's record (`startTurn`), so a re-run and `dlq retry` give every row the priority it was
+ * first added with. (Imports created before {@link IMPORT_FIRST_START_TURN} count from 0, so a newcomer beside
+ * them gets at most the turns they have served ahead.)
  */
 export function importStartTurn(nextPriority: number): number {
-  if (!Number.isFinite(nextPriority) || nextPriority <= IMPORT_HEAD_START_TURNS) return 0;
+  if (!Number.isFinite(nextPriority) || nextPriority < 1) return IMPORT_FIRST_START_TURN;
+  if (nextPriority <= IMPORT_HEAD_START_TURNS) return 0;
   return Math.min(MAX_JOB_PRIORITY - 1, Math.floor(nextPriority) - IMPORT_HEAD_START_TURNS);
 }
 
@@ -56,9 +68,9 @@ export function importStartTurn(nextPriority: number): number {
  *
  * Every import's k-th row gets priority startTurn + k (with weight 1), and BullMQ takes the lowest
  * priority first (first in, first out among equals), so imports sharing a connection's queue take
- * turns, row by row: a 100-row import started while a 20,000-row one is at its row 5,000 starts at
- * turn 4,000 (the head start), has its rows ahead of that import's rest and finishes in about the time
- * it takes alone. An import of weight 3 has three rows for every turn of a weight-1 import. Rows past
+ * turns, row by row: a 20,000-row import started on an empty queue counts from turn 10,000
+ * ({@link IMPORT_FIRST_START_TURN}); a 100-row import started once it is at its row 5,000 starts at turn 14,000
+ * (the head start), has its rows ahead of that import's rest and finishes in about the time it takes alone. An import of weight 3 has three rows for every turn of a weight-1 import. Rows past
  * priority 2,097,151 all share the last one (first in, first out among them).
  *
  * Deterministic: the same row of the same import always gets the same priority, whoever (re-)adds it.

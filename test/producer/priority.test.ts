@@ -10,6 +10,7 @@ import { startDashboard } from '../../src/dashboard/index.js';
 import { importCsv } from '../../src/producer/index.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import {
+  IMPORT_FIRST_START_TURN,
   IMPORT_HEAD_START_TURNS,
   IMPORT_PRIORITY_MAX,
   importStartTurn,
@@ -77,6 +78,19 @@ async function queueOrder(prefix: string): Promise<{ id: string; priority: numbe
   }
 }
 
+/** As if a worker had taken an import's first `rows` rows (lines 2…rows + 1): their jobs leave the queue. */
+async function takeFirstRows(prefix: string, importId: string, rows: number): Promise<void> {
+  const queue = new Queue<LeadJobData>(leadQueueName('default'), { connection: redis, prefix });
+  try {
+    const taken = Array.from({ length: rows }, (_, i) => jobIdFor(importId, i + 2));
+    for (let i = 0; i < taken.length; i += 200) {
+      await Promise.all(taken.slice(i, i + 200).map((id) => queue.remove(id)));
+    }
+  } finally {
+    await queue.close();
+  }
+}
+
 describe('leadPriority', () => {
   it("is the row's turn divided by the import's weight, rounded up", () => {
     expect([1, 2, 3, 100].map((t) => leadPriority(t))).toEqual([1, 2, 3, 100]);
@@ -104,12 +118,27 @@ describe('leadPriority', () => {
 
   it('starts a new import a head start before the row its connection serves next, never below 0', () => {
     expect(IMPORT_HEAD_START_TURNS).toBe(1_000);
-    expect([0, 1, 999, 1_000].map(importStartTurn)).toEqual([0, 0, 0, 0]);
+    expect([1, 999, 1_000].map(importStartTurn)).toEqual([0, 0, 0]);
     expect(importStartTurn(1_001)).toBe(1);
     expect(importStartTurn(250_000)).toBe(249_000);
-    expect(importStartTurn(Number.NaN)).toBe(0);
     expect(importStartTurn(MAX_JOB_PRIORITY)).toBe(MAX_JOB_PRIORITY - IMPORT_HEAD_START_TURNS);
     expect(importStartTurn(1e12)).toBe(MAX_JOB_PRIORITY - 1);
+  });
+
+  it('starts the first import on an empty queue high enough for the next ones to get their full head start', () => {
+    expect(IMPORT_FIRST_START_TURN).toBe(10 * IMPORT_HEAD_START_TURNS);
+    expect(importStartTurn(0)).toBe(IMPORT_FIRST_START_TURN);
+    expect(importStartTurn(Number.NaN)).toBe(IMPORT_FIRST_START_TURN);
+    // One served row later, a newcomer goes a whole head start ahead of the first import's next row…
+    const next = leadPriority(2, 1, IMPORT_FIRST_START_TURN);
+    expect(next - importStartTurn(next)).toBe(IMPORT_HEAD_START_TURNS);
+    // …and ten newcomers, each arriving as the previous one's first row is served, each get theirs.
+    let serving = next;
+    for (let i = 0; i < 9; i++) {
+      const start = importStartTurn(serving);
+      expect(serving - start).toBe(IMPORT_HEAD_START_TURNS);
+      serving = leadPriority(2, 1, start);
+    }
   });
 
   it('reads a weight outside 1…100 as the nearest sensible one', () => {
@@ -176,15 +205,23 @@ describe('import --priority', () => {
   it('gives every job the priority ceil(turn / weight), so imports on one queue take turns by weight', async () => {
     const prefix = uniquePrefix('prio');
     const config = loadConfig(env(prefix));
-    const a = await importCsv({ file: leadsFile('a', 6), config, redis });
-    const b = await importCsv({ file: leadsFile('b', 9), config, redis, priority: 3 });
+    const served = IMPORT_HEAD_START_TURNS;
+    const a = await importCsv({ file: leadsFile('a', served + 6), config, redis });
+    // As if a worker had already taken A's first 1,000 rows: B, of weight 3, goes ahead for its head start of
+    // 1,000 turns (3,000 rows at 3 a turn), then shares.
+    await takeFirstRows(prefix, a.importId, served);
+    const headStartRows = 3 * IMPORT_HEAD_START_TURNS;
+    const b = await importCsv({ file: leadsFile('b', headStartRows + 9), config, redis, priority: 3 });
     expect([a.priority, b.priority]).toEqual([1, 3]);
 
     const order = await queueOrder(prefix);
-    // Turn k of A (weight 1) and turns 3k-2…3k of B (weight 3) share priority k; A was enqueued first.
-    const A = (turn: number) => jobIdFor(a.importId, turn + 1);
-    const B = (turn: number) => jobIdFor(b.importId, turn + 1);
-    expect(order.map((j) => j.id)).toEqual([
+    const A = (turn: number) => jobIdFor(a.importId, served + turn + 1);
+    const B = (turn: number) => jobIdFor(b.importId, headStartRows - 3 + turn + 1);
+    expect(order.slice(0, headStartRows - 3).map((j) => j.id)).toEqual(
+      Array.from({ length: headStartRows - 3 }, (_, i) => jobIdFor(b.importId, i + 2)),
+    );
+    // Then turn k of A (weight 1) and B's three rows of the same turn share a priority; A was enqueued first.
+    expect(order.slice(headStartRows - 3).map((j) => j.id)).toEqual([
       A(1),
       B(1),
       B(2),
@@ -198,6 +235,9 @@ describe('import --priority', () => {
       B(8),
       B(9),
       A(4),
+      B(10),
+      B(11),
+      B(12),
       A(5),
       A(6),
     ]);
@@ -227,23 +267,17 @@ describe('import --priority', () => {
     const served = IMPORT_HEAD_START_TURNS + 20;
     const first = await importCsv({ file: leadsFile('first', served + 30), config, redis });
     // As if a worker had already taken the first import's rows up to turn `served`.
-    const queue = new Queue<LeadJobData>(leadQueueName('default'), { connection: redis, prefix });
-    try {
-      const taken = Array.from({ length: served }, (_, i) => jobIdFor(first.importId, i + 2));
-      for (let i = 0; i < taken.length; i += 200) {
-        await Promise.all(taken.slice(i, i + 200).map((id) => queue.remove(id)));
-      }
-    } finally {
-      await queue.close();
-    }
+    await takeFirstRows(prefix, first.importId, served);
     const late = await importCsv({ file: leadsFile('late', IMPORT_HEAD_START_TURNS + 40), config, redis });
-    expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(21);
+    expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(
+      IMPORT_FIRST_START_TURN + 21,
+    );
 
     const order = (await queueOrder(prefix)).map((j) => j.id);
     const First = (turn: number) => jobIdFor(first.importId, turn + 1);
     const Late = (turn: number) => jobIdFor(late.importId, turn + 1);
-    // The late import's first 1,000 turns (priorities 22…1,021) go ahead of the first import's next row (1,021,
-    // added first, so first among equals at 1,021)…
+    // The late import's first 1,000 turns (priorities 10,022…11,021) go ahead of the first import's next row
+    // (11,021, added first, so first among equals at 11,021)…
     expect(order.slice(0, 999)).toEqual(Array.from({ length: 999 }, (_, i) => Late(i + 1)));
     // …then the two take turns, row for row.
     expect(order.slice(999, 1_007)).toEqual([
@@ -259,7 +293,9 @@ describe('import --priority', () => {
     // A re-run keeps the start turn it was created with, whatever the queue holds now.
     const again = await importCsv({ file: leadsFile('late', IMPORT_HEAD_START_TURNS + 40), config, redis });
     expect(again.importId).toBe(late.importId);
-    expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(21);
+    expect((await new ImportLedger(redis, prefix).getImport(late.importId))?.startTurn).toBe(
+      IMPORT_FIRST_START_TURN + 21,
+    );
   });
 
   it('counts turns among valid rows only, and a re-run re-adds a lost job with the priority it had', async () => {
@@ -274,12 +310,13 @@ describe('import --priority', () => {
     const first = await importCsv({ file, config, redis, priority: 2 });
     expect(first).toMatchObject({ enqueued: 4, rejected: 1, priority: 2 });
     const before = await queueOrder(prefix);
-    // turns 1, 2, 3, 4 on lines 2, 4, 5, 6 → priorities 1, 1, 2, 2
+    // turns 1, 2, 3, 4 on lines 2, 4, 5, 6 → priorities 1, 1, 2, 2 after the first import's start turn
+    const start = IMPORT_FIRST_START_TURN;
     expect(before).toEqual([
-      { id: jobIdFor(first.importId, 2), priority: 1 },
-      { id: jobIdFor(first.importId, 4), priority: 1 },
-      { id: jobIdFor(first.importId, 5), priority: 2 },
-      { id: jobIdFor(first.importId, 6), priority: 2 },
+      { id: jobIdFor(first.importId, 2), priority: start + 1 },
+      { id: jobIdFor(first.importId, 4), priority: start + 1 },
+      { id: jobIdFor(first.importId, 5), priority: start + 2 },
+      { id: jobIdFor(first.importId, 6), priority: start + 2 },
     ]);
 
     // A producer killed between the ledger and the queue leaves rows pending without their job.
@@ -294,8 +331,8 @@ describe('import --priority', () => {
       );
       const job = await queue.getJob(jobIdFor(first.importId, 5));
       expect(job?.data.turn).toBe(3);
-      expect(job?.opts.priority).toBe(2);
-      expect((await queue.getJob(jobIdFor(first.importId, 2)))?.opts.priority).toBe(1);
+      expect(job?.opts.priority).toBe(start + 2);
+      expect((await queue.getJob(jobIdFor(first.importId, 2)))?.opts.priority).toBe(start + 1);
     } finally {
       await queue.close();
     }

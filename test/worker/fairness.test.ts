@@ -81,4 +81,35 @@ describe('imports sharing a connection', () => {
       await worker.stop();
     }
   }, 240_000);
+
+  it("takes a new import's rows before the rest of one queued just before it, however few rows that one has served", async () => {
+    // The bench:fairness case "both started together": the big import's rows are queued and it has served none of
+    // them (or a few dozen) when the small one arrives. Its head start must still put all its rows first.
+    const sandbox = await testSandbox({ latencyMs: 5, latencyJitterMs: 5 });
+    const prefix = uniquePrefix('fair-together');
+    const env = workerEnv(testRedisUrl(), prefix, sandbox.url);
+    const config = loadConfig(env);
+    const ledger = new ImportLedger(redis, prefix);
+    const big = await importCsv({ file: leadsFile('big', 30), config, redis });
+    const small = await importCsv({ file: leadsFile('small', 12), config, redis });
+    // One row at a time: the order the worker takes them is the order Pipedrive gets the leads.
+    const worker = spawnWorker(env, [...FAST_WORKER_FLAGS, '--concurrency', '1']);
+    try {
+      for (const id of [small.importId, big.importId]) {
+        await eventually(
+          async () => {
+            const r = await ledger.getImport(id);
+            return r?.state === 'completed' ? r : undefined;
+          },
+          { timeoutMs: 60_000, what: `import ${id} to complete` },
+        );
+      }
+      const titles = sandbox.export().leads.map((l) => l.title);
+      expect(titles.slice(0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => `small deal ${i + 1}`));
+      expect(titles.slice(12)).toEqual(Array.from({ length: 30 }, (_, i) => `big deal ${i + 1}`));
+      expect(sandbox.state()).toMatchObject({ leads: 42, duplicateLeads: 0 });
+    } finally {
+      await worker.stop();
+    }
+  }, 120_000);
 });
