@@ -121,6 +121,7 @@ try {
   sampler.add('worker', w.pid);
   sampler.sample();
   const cpuBefore = sampler.results().find((p) => p.pid === w.pid)?.cpuMs ?? 0;
+  const writesBefore = sampler.results().find((p) => p.pid === w.pid)?.writeCalls ?? 0;
   const machineCpuBefore = readMachineCpu();
   const statsBefore = await commandStats(redis);
 
@@ -246,6 +247,8 @@ try {
     'limit leads/s': undefined as number | undefined,
     'worker CPU ms/lead': workerCpuMs / leads,
     'worker CPU share': workerCpuMs / 1000 / allSeconds,
+    // Its `write` system calls (/proc/<pid>/io): one per Redis round trip, HTTP request or log flush.
+    'worker writes/lead': ((workerProc.writeCalls ?? 0) - writesBefore) / leads,
     'machine busy': machineBusy,
     'Redis cmds/lead': redisCommands / leads,
     'worker peak RSS MiB': toMiB(workerProc.peakRssBytes),

@@ -5,7 +5,7 @@ import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { Organization, Person, PipedriveApi } from '../pipedrive/types.js';
 import type { ImportLedger } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
-import type { ContactCache, ContactKind } from './contact-cache.js';
+import type { CacheMeta, ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
 import type { KeyLocks } from './key-lock.js';
 import type { WarmCacheMode } from './options.js';
@@ -39,6 +39,9 @@ export interface CacheWarmerOptions {
   logger: Logger;
 }
 
+/** How long a read of a kind's cache meta is reused (the same second's tolerance as before it was shared). */
+const META_REUSE_MS = 1000;
+
 /**
  * Decides, once per import, whether to fill the contact cache by listing the company's
  * organizations and persons (10 tokens per 500) instead of searching each distinct key of the
@@ -56,12 +59,15 @@ export interface CacheWarmerOptions {
  */
 export class CacheWarmer {
   private readonly prepared = new Map<string, Promise<void>>();
+  private readonly done = new Set<string>();
   private readonly refreshing = new Map<ContactKind, Promise<void>>();
   private readonly keys: ReturnType<typeof keysFor>;
-  private authoritativeSeen: Record<ContactKind, { value: boolean; at: number }> = {
-    org: { value: false, at: 0 },
-    person: { value: false, at: 0 },
-  };
+  /**
+   * Each kind's cache meta as last read, reused for {@link META_REUSE_MS}: whether the cache is complete and how
+   * fresh its last listing is are asked for every contact a row may create (a read each was half a Redis round
+   * trip per lead when contacts are new), and both change rarely (a listing's end, a new day's refresh).
+   */
+  private metaSeen: Partial<Record<ContactKind, { meta: Promise<CacheMeta>; at: number }>> = {};
 
   constructor(private readonly options: CacheWarmerOptions) {
     this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
@@ -71,13 +77,23 @@ export class CacheWarmer {
   prepare(importId: string, ctx: CallContext): Promise<void> {
     let p = this.prepared.get(importId);
     if (!p) {
-      p = this.decide(importId, ctx).catch((err: unknown) => {
-        this.prepared.delete(importId);
-        throw err;
-      });
+      p = this.decide(importId, ctx).then(
+        () => {
+          this.done.add(importId);
+        },
+        (err: unknown) => {
+          this.prepared.delete(importId);
+          throw err;
+        },
+      );
       this.prepared.set(importId, p);
     }
     return p;
+  }
+
+  /** Whether {@link prepare} has finished for the import in this process (the cache is as warm as it gets). */
+  isPrepared(importId: string): boolean {
+    return this.done.has(importId);
   }
 
   /**
@@ -90,11 +106,20 @@ export class CacheWarmer {
   }
 
   private async isComplete(kind: ContactKind): Promise<boolean> {
-    const seen = this.authoritativeSeen[kind];
-    if (Date.now() - seen.at < 1000) return seen.value;
-    const meta = await this.options.cache.meta(kind);
-    this.authoritativeSeen[kind] = { value: meta.completeAt !== undefined, at: Date.now() };
-    return meta.completeAt !== undefined;
+    return (await this.recentMeta(kind)).completeAt !== undefined;
+  }
+
+  /** The kind's cache meta, read at most once per {@link META_REUSE_MS} (rows asking meanwhile share the read). */
+  private recentMeta(kind: ContactKind): Promise<CacheMeta> {
+    const seen = this.metaSeen[kind];
+    if (seen && Date.now() - seen.at < META_REUSE_MS) return seen.meta;
+    const meta = this.options.cache.meta(kind);
+    const entry = { meta, at: Date.now() };
+    this.metaSeen[kind] = entry;
+    meta.catch(() => {
+      if (this.metaSeen[kind] === entry) delete this.metaSeen[kind];
+    });
+    return meta;
   }
 
   /** Lists what changed since the last listing, if that was longer ago than `freshnessMs`. */
@@ -168,7 +193,7 @@ export class CacheWarmer {
         );
       }
       await redis.set(decisionKey, decision, 'PX', 24 * 3_600_000);
-      this.authoritativeSeen = { org: { value: false, at: 0 }, person: { value: false, at: 0 } };
+      this.metaSeen = {};
     } finally {
       await lock.release();
     }
@@ -220,7 +245,8 @@ export class CacheWarmer {
   }
 
   private async refreshUnderLock(kind: ContactKind, ctx: CallContext): Promise<void> {
-    const meta = await this.options.cache.meta(kind);
+    // A listing that looked fresh a moment ago still is (its time only moves on); under the lock, read again.
+    const meta = await this.recentMeta(kind);
     const lastMs = meta.syncedThrough ? Date.parse(meta.syncedThrough) : 0;
     if (Date.now() - lastMs < this.options.freshnessMs) return;
     const lockKey = this.keys.lock(this.options.companyKey, 'refresh', kind);
@@ -255,6 +281,7 @@ export class CacheWarmer {
       cursor = page.nextCursor;
     }
     await this.options.cache.setMeta(kind, { syncedThrough: rfc3339(startedAt) });
+    delete this.metaSeen[kind];
   }
 
   private async listPage(

@@ -297,10 +297,8 @@ export class ContactResolver {
         // The intent's writer lost the lock: its create may still be on the wire.
         await waitUntilOld(intentAt, this.options.inFlightWindowMs ?? 0, ctx.signal);
         const found = await this.findCreatedSince(spec, intentAt, ctx);
-        if (found !== undefined) {
-          await spec.onCreated?.(found);
-          return await this.remember(spec, found, intentKey, true, lock);
-        }
+        if (found !== undefined)
+          return await this.remember(spec, found, intentKey, true, lock, spec.onCreated);
       } else if (!(await warmer.isAuthoritative(spec.kind, spec.matchKey))) {
         const found = await spec.search(ctx);
         if (found !== undefined) return await this.remember(spec, found, undefined, false, lock);
@@ -321,8 +319,7 @@ export class ContactResolver {
           );
         }
       });
-      await spec.onCreated?.(id);
-      return await this.remember(spec, id, intentKey, true, lock);
+      return await this.remember(spec, id, intentKey, true, lock, spec.onCreated);
     } finally {
       clearInterval(keepAlive);
       await lock.release();
@@ -381,7 +378,10 @@ export class ContactResolver {
 
   /**
    * Puts the id in the cache, drops the intent and releases the creation lock, in that order and in
-   * one round trip (an organization's reverse entry, id → key, goes with them).
+   * one round trip (an organization's reverse entry, id → key, goes with them). `onCreated` (a created
+   * contact: what the import put in it) is issued first, in the same turn: the worker's client writes the
+   * turn's commands together and in order, so Redis has it before the cache entry that lets other rows link
+   * the contact, without a round trip of its own.
    */
   private async remember<T>(
     spec: Spec<T>,
@@ -389,13 +389,18 @@ export class ContactResolver {
     intentKey: string | undefined,
     created: boolean,
     lock: HeldLock,
+    onCreated?: (id: number) => Promise<void>,
   ): Promise<Resolved> {
     const cacheKey = this.options.cache.key(spec.kind);
-    await lock.releaseAfter((r) => [
+    const recorded = onCreated?.(id);
+    const released = lock.releaseAfter((r) => [
       r.hset(cacheKey, spec.matchKey, id),
       ...(spec.kind === 'org' ? [r.hset(cacheKey, orgReverseField(id), spec.matchKey)] : []),
       ...(intentKey ? [r.del(intentKey)] : []),
     ]);
+    const [first, second] = await Promise.allSettled([recorded, released]);
+    if (first.status === 'rejected') throw first.reason;
+    if (second.status === 'rejected') throw second.reason;
     return { id, created, remembered: true };
   }
 }

@@ -144,6 +144,21 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     try {
       // Nothing is decided on state Redis may have lost: wait until the epoch is known.
       await deps.gate.whenOpen(signal);
+      // The contacts still to resolve, looked up in the shared cache together (one round trip): for a row
+      // starting afresh, issued with the lease's take, so both leave in one write and answer in one round trip
+      // (the worker's client batches a turn's commands). A read of the shared cache, not of the row's own state:
+      // as fresh as one made after the take (a miss is checked again under the contact's lock).
+      const lookUpContacts = () =>
+        resolver.lookUp(
+          cp.organizationId === undefined ? data.organization : undefined,
+          cp.personId === undefined ? data.person : undefined,
+          data.organization?.name,
+        );
+      const early =
+        data.cpKey !== 1 && !cp.leadId && cp.leadIntentAt === undefined && warmer.isPrepared(data.importId)
+          ? lookUpContacts()
+          : undefined;
+      early?.catch(() => {}); // awaited below, unless the row stops first
       const taken = await deps.leases.take(job, deps.bullJobIdOf?.(job));
       if ('busy' in taken) return await runElsewhere(taken);
       if ('finished' in taken) return { leadId: '', alreadyFinished: true };
@@ -191,12 +206,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       }
       if (!cp.leadId) {
         await warmer.prepare(data.importId, ctx);
-        // The contacts still to resolve, looked up in the shared cache together (one round trip).
-        const known = await resolver.lookUp(
-          cp.organizationId === undefined ? data.organization : undefined,
-          cp.personId === undefined ? data.person : undefined,
-          data.organization?.name,
-        );
+        const known = await (early ?? lookUpContacts());
         let org: { id: number; name: string } | undefined;
         if (data.organization) {
           if (cp.organizationId === undefined) {

@@ -16,6 +16,7 @@ import {
   keysFor,
   parseDownEntryField,
 } from '../queue/names.js';
+import { batchWritesPerTick } from '../queue/send-together.js';
 import { ConcurrencyPermits } from './concurrency-permits.js';
 import {
   type ConnectionCloseResult,
@@ -137,9 +138,13 @@ export class LeadWorkerProcess {
     this.logger = (options.logger ?? silentLogger).child({ component: 'worker' });
     this.workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const prefix = this.prefix;
-    const redis: Redis = options.redis
-      ? duplicateRedis(options.redis, { maxRetriesPerRequest: null })
-      : createRedis(options.redisUrl, 'worker');
+    // One write system call per turn of the event loop for every row's commands, BullMQ's included (this client
+    // sends no blocking command: BullMQ blocks on its own duplicate, the durability waits on theirs).
+    const redis: Redis = batchWritesPerTick(
+      options.redis
+        ? duplicateRedis(options.redis, { maxRetriesPerRequest: null })
+        : createRedis(options.redisUrl, 'worker'),
+    );
     this.redis = redis;
     this.keys = keysFor(prefix, keyScope(redis));
     // Connect before BullMQ sees the client: it waits for a connecting client to become ready, but
