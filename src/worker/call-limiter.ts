@@ -165,13 +165,16 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   let recent429s = 0;
   let restore: NodeJS.Timeout | undefined;
   let refill: NodeJS.Timeout | undefined;
+  /** The size of the group whose bottleneck job waits for the reservoir (0: none). */
+  let groupWaiting = 0;
   const latency = new LatencySpread();
   let corrections: (string | number)[] = [];
   const margin = () => options.margin * factor;
   const applyPace = () => {
     const { size, intervalMs } = groupFor(limit, margin());
     if (refill) clearInterval(refill);
-    refill = setInterval(() => calls.updateSettings({ reservoir: size }), intervalMs);
+    // Never below the group waiting in bottleneck: a smaller group size (a back-off) must not strand it.
+    refill = setInterval(() => calls.updateSettings({ reservoir: Math.max(size, groupWaiting) }), intervalMs);
     refill.unref();
   };
   applyPace();
@@ -201,8 +204,11 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
         // for the next increase, which the reservoir's maximum would partly waste); at least one.
         const left = (await calls.currentReservoir()) ?? 0;
         size = Math.max(1, Math.min(waiting.length, groupFor(limit, margin()).size, left));
+        groupWaiting = size;
         await calls.schedule({ weight: size }, async () => {});
+        groupWaiting = 0;
       } catch (err) {
+        groupWaiting = 0;
         // Stopped by `close`: those already waiting keep their turn, as bottleneck's own waiting jobs do
         // (see `close`); the admission still holds the window. Any other failure is theirs.
         if (closed) for (const w of waiting.splice(0)) w.start();
@@ -218,7 +224,14 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
     // After `close`, bottleneck refuses it as it refuses any new call.
     if (closed) return calls.schedule(fn);
     return new Promise<T>((resolve, reject) => {
-      waiting.push({ start: () => fn().then(resolve, reject), fail: reject });
+      const start = () => {
+        try {
+          fn().then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      };
+      waiting.push({ start, fail: reject });
       void release();
     });
   };
