@@ -5,7 +5,8 @@ import { keyScope, keysFor } from '../queue/names.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
 /**
- * Admission for one call, in one Redis round trip, at the moment it is about to be sent:
+ * Admission for a call, in one Redis round trip (shared with the calls asked at the same moment, see
+ * "Batches"), at the moment it is about to be sent:
  * 1. the connection's pause after a 429 (its control hash, `rateLimitedUntil`);
  * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets, for all calls and
  *    for searches; see "Windows by arrival" below);
@@ -23,71 +24,134 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * until then and sends: one round trip per call, and no herd of waiters polling Redis); further
  * out it is told how long to wait before asking again. `horizon` 0 admits only at once.
  *
+ * Batches: the calls one process asks to admit at about the same moment (see {@link BudgetGovernor.admit})
+ * go in one script call that admits them one after another, in the order asked, exactly as that many
+ * single admissions would have: each is placed in the windows after those before it (by their reserved
+ * arrival), charged against what those before it left of the budget, and the 429 pause holds them all. So
+ * a batch of N costs one round trip and the inner commands of one admission, not N of each.
+ *
  * KEYS: budget hash, control hash, calls window, search window.
- * ARGV: cost, configured total, reserve, ttl ms, force, calls cap, search cap (0 = no window),
- * member, lead ms, pending ms, horizon ms, then pairs of (member, arrival) corrections.
- * Inner commands of an admitted call with one window: TIME, HGET, ZREMRANGEBYSCORE, ZRANGE, HMGET, ZADD,
- * PEXPIRE, HINCRBY, plus one ZADD XX when there are corrections and one PEXPIRE when the day's count starts.
- * Returns `{1, used, delayMs, now}` admitted (send after `delayMs`), `{0, used, limit}` budget
- * spent, `{2, waitMs}` paused, `{3, waitMs}` window full.
+ * ARGV: configured total, reserve, ttl ms, N; then per call 8 values: cost, force, calls cap, search cap
+ * (0 = no window), member, lead ms, pending ms, horizon ms; then pairs of (member, arrival) corrections.
+ * Inner commands of a batch with one window, whatever its size: TIME, HGET, ZREMRANGEBYSCORE, ZRANGE, HMGET,
+ * ZADD, PEXPIRE, HINCRBY, plus one ZADD XX when there are corrections and one PEXPIRE when the day's count
+ * starts (a batch that is all paused stops after the HGET; one that admits none writes nothing).
+ * Returns 4 numbers per call, in order: `1, used, delayMs, now` admitted (send after `delayMs`),
+ * `0, used, limit` budget spent, `2, waitMs` paused, `3, waitMs` window full (unused places are 0).
  */
 const ADMIT_LUA = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local force = ARGV[5] == '1'
-local caps = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
+local n = tonumber(ARGV[4])
+local calls = {}
+local maxCap = { 0, 0 }
+local anyActive = false
+local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
+for j = 1, n do
+  local o = 4 + (j - 1) * 8
+  local c = {
+    cost = tonumber(ARGV[o + 1]), force = ARGV[o + 2] == '1',
+    caps = { tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4]) }, member = ARGV[o + 5],
+    lead = tonumber(ARGV[o + 6]) or 0, pending = tonumber(ARGV[o + 7]) or 0, horizon = tonumber(ARGV[o + 8]) or 0,
+  }
+  for i = 1, 2 do
+    if c.caps[i] > maxCap[i] then maxCap[i] = c.caps[i] end
+  end
+  if c.force or pausedUntil <= now then anyActive = true end
+  calls[j] = c
+end
 -- The corrections, as (arrival, member) pairs: one ZADD XX per window for all of them.
 local corrections = {}
-for j = 12, #ARGV - 1, 2 do
+for j = 5 + n * 8, #ARGV - 1, 2 do
   corrections[#corrections + 1] = ARGV[j + 1]
   corrections[#corrections + 1] = ARGV[j]
 end
 for i = 1, 2 do
-  if caps[i] > 0 then
+  if maxCap[i] > 0 then
     for k = 1, #corrections, 200 do
       redis.call('ZADD', KEYS[2 + i], 'XX', unpack(corrections, k, math.min(k + 199, #corrections)))
     end
   end
 end
-local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
-if not force and pausedUntil > now then return { 2, pausedUntil - now } end
-local lead = tonumber(ARGV[9]) or 0
-local pending = tonumber(ARGV[10]) or 0
-local horizon = tonumber(ARGV[11]) or 0
-local sendAt = now
+local out = {}
+if not anyActive then
+  for j = 1, n do
+    out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
+  end
+  return out
+end
+-- Each window's latest entries, ascending (as many as the largest cap): the calls of this batch are
+-- placed among them one after another, as that many single admissions would have been.
+local scores = { {}, {} }
 for i = 1, 2 do
-  if caps[i] > 0 then
-    local key = KEYS[2 + i]
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - 2000)
-    -- The cap-th latest entry left, the one a new call must wait out (none while fewer than cap are left).
-    local e = redis.call('ZRANGE', key, -caps[i], -caps[i], 'WITHSCORES')
-    if e[2] then
-      local free = tonumber(e[2]) + 2000 - lead + 1
-      if free > sendAt then sendAt = free end
+  if maxCap[i] > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
+    local e = redis.call('ZRANGE', KEYS[2 + i], -maxCap[i], -1, 'WITHSCORES')
+    for k = 2, #e, 2 do scores[i][#scores[i] + 1] = tonumber(e[k]) end
+  end
+end
+local budget, used, limit, startsDay
+local charged, admitted = 0, 0
+local added = { {}, {} }
+local ttl = { 0, 0 }
+for j = 1, n do
+  local c = calls[j]
+  if not c.force and pausedUntil > now then
+    out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
+  else
+    local sendAt = now
+    for i = 1, 2 do
+      -- The cap-th latest entry, the one a new call must wait out (none while fewer than cap are left).
+      local s = scores[i][#scores[i] - c.caps[i] + 1]
+      if c.caps[i] > 0 and s then
+        local free = s + 2000 - c.lead + 1
+        if free > sendAt then sendAt = free end
+      end
+    end
+    if not budget then
+      budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy')
+      limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
+      used = tonumber(budget[2] or '0')
+      startsDay = not budget[2]
+    end
+    if sendAt - now > c.horizon then
+      out[#out + 1] = 3; out[#out + 1] = math.max(1, sendAt - now - c.horizon); out[#out + 1] = 0; out[#out + 1] = 0
+    elseif not c.force and (budget[3] or used + c.cost > limit) then
+      out[#out + 1] = 0; out[#out + 1] = used; out[#out + 1] = limit; out[#out + 1] = 0
+    else
+      for i = 1, 2 do
+        if c.caps[i] > 0 then
+          local score = sendAt + c.pending
+          local s = scores[i]
+          local k = #s + 1
+          while k > 1 and s[k - 1] > score do k = k - 1 end
+          table.insert(s, k, score)
+          added[i][#added[i] + 1] = score
+          added[i][#added[i] + 1] = c.member
+          if sendAt - now + c.pending + 4000 > ttl[i] then ttl[i] = sendAt - now + c.pending + 4000 end
+        end
+      end
+      used = used + c.cost
+      charged = charged + c.cost
+      admitted = admitted + 1
+      out[#out + 1] = 1; out[#out + 1] = used; out[#out + 1] = sendAt - now; out[#out + 1] = now
     end
   end
 end
-if sendAt - now > horizon then return { 3, math.max(1, sendAt - now - horizon) } end
-local cost = tonumber(ARGV[1])
-local budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy')
-local total = tonumber(budget[1] or ARGV[2])
-local limit = math.floor(total * (1 - tonumber(ARGV[3])))
-local used = tonumber(budget[2] or '0')
-if not force then
-  if budget[3] or used + cost > limit then
-    return { 0, used, limit }
-  end
-end
 for i = 1, 2 do
-  if caps[i] > 0 then
-    redis.call('ZADD', KEYS[2 + i], sendAt + pending, ARGV[8])
-    redis.call('PEXPIRE', KEYS[2 + i], sendAt - now + pending + 4000)
+  if #added[i] > 0 then
+    for k = 1, #added[i], 200 do
+      redis.call('ZADD', KEYS[2 + i], unpack(added[i], k, math.min(k + 199, #added[i])))
+    end
+    redis.call('PEXPIRE', KEYS[2 + i], ttl[i])
   end
 end
-used = redis.call('HINCRBY', KEYS[1], 'used', cost)
--- The day's hash lives ttl ms from when its count started: every other writer of the hash sets the TTL too.
-if not budget[2] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-return { 1, used, sendAt - now, now }
+if admitted > 0 then
+  redis.call('HINCRBY', KEYS[1], 'used', charged)
+  -- The day's hash lives ttl ms from when its count started: every other writer of the hash sets the TTL too.
+  if startsDay then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+end
+return out
 `;
 
 /**
@@ -195,6 +259,16 @@ export interface WindowCheck {
   takeCorrections?: () => (string | number)[];
 }
 
+/** One admission waiting for its batch. */
+interface AdmitRequest {
+  budgetKey: string;
+  cost: number;
+  force: boolean;
+  window: WindowCheck | undefined;
+  resolve: (admission: Admission) => void;
+  reject: (err: unknown) => void;
+}
+
 export interface BudgetGovernorOptions {
   redis: Redis;
   prefix: string;
@@ -252,6 +326,10 @@ export class BudgetGovernor {
   private readonly now: () => number;
   /** The connection's control hash: where its 429 pause is kept. */
   private readonly controlKey: string;
+  /** Admissions asked for and not yet sent to Redis (see {@link admit}). */
+  private waiting: AdmitRequest[] = [];
+  /** A batch is on its way: what is asked meanwhile waits for it and goes in the next. */
+  private sending = false;
 
   constructor(private readonly options: BudgetGovernorOptions) {
     this.companyKey = options.companyKey;
@@ -284,30 +362,91 @@ export class BudgetGovernor {
    * Charges `cost` unless processing is paused, the token's burst window is full, or the budget
    * is spent. `force` skips the pause and budget checks (the probes that find out whether the
    * budget is back must be able to run).
+   *
+   * The calls asked for in the same turn of the event loop, and those asked while a batch is on its
+   * way, go together in the next batch: one script call for all of them, each answered as if admitted
+   * alone in the order asked (see `ADMIT_LUA`). No timer: a call asked alone is sent at once, and a
+   * call asked meanwhile waits at most for the batch before it, one round trip.
    */
-  async admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
-    const [kind, a, b, c] = await this.redis.budgetAdmit(
-      this.currentKey(),
-      this.controlKey,
-      window?.callsKey ?? this.controlKey,
-      window?.searchKey ?? this.controlKey,
-      cost,
+  admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
+    return new Promise<Admission>((resolve, reject) => {
+      this.waiting.push({ budgetKey: this.currentKey(), cost, force, window, resolve, reject });
+      if (this.waiting.length === 1 && !this.sending) setImmediate(() => void this.sendBatches());
+    });
+  }
+
+  /** Sends what is waiting, one batch per budget day and token, until nothing is left waiting. */
+  private async sendBatches(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.waiting.length > 0) {
+        const taken = this.waiting;
+        this.waiting = [];
+        // Calls and searches share a batch: a batch has one budget key and one key per window.
+        const batches: AdmitRequest[][] = [];
+        for (const r of taken) {
+          const fits = (b: AdmitRequest[]) =>
+            b.every(
+              (o) =>
+                o.budgetKey === r.budgetKey &&
+                o.window?.callsKey === r.window?.callsKey &&
+                (!o.window?.searchKey || !r.window?.searchKey || o.window.searchKey === r.window.searchKey),
+            );
+          const batch = batches.find(fits);
+          if (batch) batch.push(r);
+          else batches.push([r]);
+        }
+        await Promise.all(batches.map((batch) => this.sendBatch(batch)));
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async sendBatch(batch: AdmitRequest[]): Promise<void> {
+    const first = batch[0] as AdmitRequest;
+    const args: (string | number)[] = [
       this.options.dailyTokens,
       this.options.reserve,
       BUDGET_TTL_MS,
-      force ? '1' : '0',
-      window?.callsCap ?? 0,
-      window?.searchCap ?? 0,
-      window?.member ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`,
-      Math.round(window?.leadMs ?? 0),
-      Math.round(window?.pendingMs ?? 0),
-      Math.round(window?.horizonMs ?? 0),
-      ...(window?.takeCorrections?.() ?? []),
-    );
-    if (kind === 1) return { kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() };
-    if (kind === 2) return { kind: 'paused', waitMs: a ?? 0 };
-    if (kind === 3) return { kind: 'window', waitMs: a ?? 0 };
-    return { kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() };
+      batch.length,
+    ];
+    const corrections: (string | number)[] = [];
+    for (const { cost, force, window } of batch) {
+      args.push(
+        cost,
+        force ? '1' : '0',
+        window?.callsCap ?? 0,
+        window?.searchCap ?? 0,
+        window?.member ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`,
+        Math.round(window?.leadMs ?? 0),
+        Math.round(window?.pendingMs ?? 0),
+        Math.round(window?.horizonMs ?? 0),
+      );
+      corrections.push(...(window?.takeCorrections?.() ?? []));
+    }
+    let reply: number[];
+    try {
+      reply = await this.redis.budgetAdmit(
+        first.budgetKey,
+        this.controlKey,
+        first.window?.callsKey ?? this.controlKey,
+        batch.find((r) => r.window?.searchKey)?.window?.searchKey ?? this.controlKey,
+        ...args,
+        ...corrections,
+      );
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+      return;
+    }
+    batch.forEach((r, i) => {
+      const [kind, a, b, c] = reply.slice(i * 4, i * 4 + 4);
+      if (kind === 1) r.resolve({ kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() });
+      else if (kind === 2) r.resolve({ kind: 'paused', waitMs: a ?? 0 });
+      else if (kind === 3) r.resolve({ kind: 'window', waitMs: a ?? 0 });
+      else r.resolve({ kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() });
+    });
   }
 
   /** Gives back a charge for a call Pipedrive refused with 429. */

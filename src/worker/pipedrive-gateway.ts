@@ -62,8 +62,9 @@ export interface CallSettings {
 }
 
 /**
- * The one way the worker calls Pipedrive: admission (global pause, daily budget), spacing
- * (burst and search limiters), transient retries, and the reaction to a 429 that every other
+ * The one way the worker calls Pipedrive: admission (global pause, daily budget, the windows; batched with the
+ * calls asked at the same moment), spacing (burst and search limiters), transient retries, and the reaction to a
+ * 429 that every other
  * caller must see at once (a cluster-wide pause for the time Pipedrive asked).
  */
 export class PipedriveGateway {
@@ -106,7 +107,8 @@ export class PipedriveGateway {
     const { governor, limiter } = this.options;
     const kind = operation.endsWith('.search') ? 'search' : 'call';
     const window = limiter.windowFor(kind);
-    // Admission happens when this process's limiter says it is our turn, right before the request leaves.
+    // Admission happens when this process's limiter says it is our turn, right before the request leaves;
+    // the calls of one group ask in the same turn of the event loop, so the governor admits them in one batch.
     const send = async (): Promise<T> => {
       let admitted: { atMs: number; delayMs: number } | undefined;
       // Taken before asking: Redis' `atMs` lies after it, so times measured from here are never short.

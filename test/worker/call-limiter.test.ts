@@ -37,6 +37,22 @@ describe('createCallLimiter', () => {
     }
   });
 
+  it('keeps letting calls go after a back-off and a new limit change its pace', async () => {
+    const limiter = await createCallLimiter({ redis, id: uniquePrefix('lim'), burstLimit: 40, margin: 1 });
+    try {
+      const run = () =>
+        Promise.all(Array.from({ length: 4 }, () => limiter.schedule('call', async () => Date.now())));
+      expect(await run()).toHaveLength(4);
+      for (let i = 0; i < 3; i++) limiter.backOff();
+      expect(limiter.callsPerWindow).toBe(36);
+      expect(await run()).toHaveLength(4);
+      limiter.observeLimit(20);
+      expect(await run()).toHaveLength(4);
+    } finally {
+      await limiter.close();
+    }
+  });
+
   it('holds searches to the search window even when the token window has room', async () => {
     const limiter = await createCallLimiter({
       redis,

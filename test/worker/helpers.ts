@@ -13,7 +13,12 @@ import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
 import { ImportLedger, type ImportMeta, type ImportRecord } from '../../src/queue/ledger.js';
 import { organizationKey, personKey } from '../../src/queue/match-keys.js';
 import { jobIdFor, LEAD_QUEUE, leadQueueName, queuePrefix } from '../../src/queue/names.js';
-import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
+import {
+  type RequestLogEntry,
+  type RunningSandbox,
+  type SandboxOptions,
+  startSandbox,
+} from '../../src/sandbox/index.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
 import { createLeadWorker } from '../../src/worker/index.js';
@@ -29,11 +34,13 @@ export async function testSandbox(options: SandboxOptions = {}): Promise<Running
 }
 
 /**
- * A worker's calls on a Lite API token as `connection-worker.ts` builds them: its limiter (the token's windows in
- * Redis, under `prefix`), its budget governor (company `companyKey`) and the gateway that admits each call.
+ * A worker's calls on an API token (Lite unless `plan` says) as `connection-worker.ts` builds them: its limiter
+ * (the token's windows in Redis, under `prefix`), its budget governor (company `companyKey`) and the gateway that
+ * admits each call.
  */
 export async function workerGateway(options: {
   redis: Redis;
+  plan?: Plan;
   prefix: string;
   pipedrive: { baseUrl: string; apiToken: string };
   companyKey: string;
@@ -44,7 +51,7 @@ export async function workerGateway(options: {
   const limiter = await createCallLimiter({
     redis,
     id: callLimiterId(prefix, options.pipedrive),
-    burstLimit: burstLimitPer2s('lite', 'api_token'),
+    burstLimit: burstLimitPer2s(options.plan ?? 'lite', 'api_token'),
     margin: options.margin,
     prefix,
   });
@@ -63,6 +70,28 @@ export async function workerGateway(options: {
     edgeBlockBackoffMs: 60_000,
   });
   return { limiter, governor, gateway };
+}
+
+/** When the server admitted each request: when its latency had passed (`at + ms`). */
+export const admittedAt = (log: RequestLogEntry[]) => log.map((e) => e.at + e.ms);
+
+/**
+ * Commands Redis ran (by name, lower case) while `step` ran: `INFO commandstats` counts every `redis.call`
+ * of a script as well as the script itself. Only meaningful on a server no other test uses.
+ */
+export async function commandsOf(
+  redis: Redis,
+  step: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  await redis.config('RESETSTAT');
+  await step();
+  const info = await redis.info('commandstats');
+  const counts: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    const name = m[1] as string;
+    if (!name.startsWith('config') && name !== 'info') counts[name] = Number(m[2]);
+  }
+  return counts;
 }
 
 /** Most of `times` (epoch ms) within any `windowMs`. */

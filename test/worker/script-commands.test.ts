@@ -6,7 +6,7 @@ import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { BudgetGovernor, type BudgetGovernorOptions } from '../../src/worker/budget-governor.js';
 import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
 import { uniquePrefix } from '../helpers/redis.js';
-import { bareImport, held, rowJobs } from './helpers.js';
+import { bareImport, commandsOf, held, rowJobs } from './helpers.js';
 
 /*
  * What each per-lead script runs inside Redis (`INFO commandstats` counts every `redis.call` of a
@@ -25,19 +25,6 @@ afterAll(async () => {
 });
 // After the hook above, so its queues are closed first (after-hooks run last-registered first).
 const rowJob = rowJobs(() => redis);
-
-/** Commands Redis ran (by name, lower case) while `step` ran. */
-async function commandsOf(step: () => Promise<unknown>): Promise<Record<string, number>> {
-  await redis.config('RESETSTAT');
-  await step();
-  const info = await redis.info('commandstats');
-  const counts: Record<string, number> = {};
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    const name = m[1] as string;
-    if (!name.startsWith('config') && name !== 'info') counts[name] = Number(m[2]);
-  }
-  return counts;
-}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -74,13 +61,13 @@ describe("a lead's scripts", () => {
       hincrby: 1,
     };
     // The day's first admission also sets the hash's TTL: two budget days.
-    expect(await commandsOf(() => g.admit(1, false, window))).toEqual({ ...admitted, pexpire: 2 });
+    expect(await commandsOf(redis, () => g.admit(1, false, window))).toEqual({ ...admitted, pexpire: 2 });
     expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
-    expect(await commandsOf(() => g.admit(1, false, window))).toEqual(admitted);
+    expect(await commandsOf(redis, () => g.admit(1, false, window))).toEqual(admitted);
     expect(await redis.pttl(g.currentKey())).toBeGreaterThan(2 * DAY_MS - 60_000);
     // The answered calls' arrival times: one ZADD XX for all of them.
     const member = { ...window, member: 'm3', takeCorrections: () => ['m1', 1, 'm2', 2] };
-    expect((await commandsOf(() => g.admit(1, false, member))).zadd).toBe(2);
+    expect((await commandsOf(redis, () => g.admit(1, false, member))).zadd).toBe(2);
   });
 
   it("leave a TTL on a day's hash that a refund starts (a 429 answered after the budget day turned)", async () => {
@@ -107,12 +94,12 @@ describe("a lead's scripts", () => {
     );
     let lease: RowLease | undefined;
     expect(
-      await commandsOf(async () => {
+      await commandsOf(redis, async () => {
         lease = held(await leases.take(job));
       }),
     ).toEqual({ evalsha: 1, set: 1 });
     const data = { ...job.data, checkpoint: { leadIntentAt: 1 } };
-    expect(await commandsOf(() => lease!.save(job, data))).toEqual({ evalsha: 1, get: 1, hset: 1 });
+    expect(await commandsOf(redis, () => lease!.save(job, data))).toEqual({ evalsha: 1, get: 1, hset: 1 });
     expect(JSON.parse((await redis.hget(`${prefix}:${LEAD_QUEUE}:${job.id}`, 'data')) ?? '{}')).toEqual(data);
 
     await job.remove();
@@ -134,7 +121,7 @@ describe("a lead's scripts", () => {
     // Load the script.
     await ledger.recordCreated('imp-other', 9, { leadId: 'warm' }, counters, first.fence, {});
     expect(
-      await commandsOf(() =>
+      await commandsOf(redis, () =>
         ledger.recordCreated(importId, 2, { leadId: 'L2' }, counters, first.fence, { finish: true }),
       ),
     ).toEqual({ evalsha: 1, get: 1, bitfield: 1, hset: 2, hmget: 1, del: 1 });

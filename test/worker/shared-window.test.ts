@@ -2,15 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
 import { openGuardedPipedrive } from '../../src/ops/guarded-pipedrive.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
-import type { RequestLogEntry } from '../../src/sandbox/index.js';
 import { sleep } from '../../src/worker/sleep.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
-import { peakInWindow, testSandbox, workerGateway } from './helpers.js';
+import { admittedAt, peakInWindow, testSandbox, workerGateway } from './helpers.js';
 
 const WINDOW_MS = 2000;
-
-/** When the server admitted each request: when its latency had passed (`at + ms`). */
-const admittedAt = (log: RequestLogEntry[]) => log.map((e) => e.at + e.ms);
 
 describe('one burst window in Redis for every process on a token', () => {
   it("keeps a worker's calls and an operator command's calls, on separate Redis clients, within the token's window", async () => {

@@ -1,0 +1,187 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { burstLimitPer2s } from '../../src/config/config.js';
+import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import { PipedriveClient } from '../../src/pipedrive/client.js';
+import { type Admission, BudgetGovernor, type WindowCheck } from '../../src/worker/budget-governor.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { admittedAt, commandsOf, peakInWindow, testSandbox, workerGateway } from './helpers.js';
+
+/*
+ * The admissions one process asks for at the same moment go to Redis as one script call (see "Batches" in
+ * budget-governor.ts), each answered as it would have been alone, one after another. A Redis server of this
+ * file's own, so `INFO commandstats` counts only this file's commands.
+ */
+let server: PrivateRedis;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startPrivateRedis();
+  redis = new Redis(server.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.stop();
+});
+
+function governor(dailyTokens = 10_000, reserve = 0) {
+  const prefix = uniquePrefix();
+  const g = new BudgetGovernor({ redis, prefix, companyKey: 'c1', dailyTokens, reserve, resetOffsetMs: 0 });
+  let n = 0;
+  const check = (over: Partial<WindowCheck> = {}): WindowCheck => ({
+    callsKey: `${prefix}:window:test:calls`,
+    callsCap: 2,
+    member: `m${++n}`,
+    horizonMs: 5000,
+    ...over,
+  });
+  return { g, check };
+}
+
+const delays = (admissions: Admission[]) =>
+  admissions.map((a) => (a.kind === 'admitted' ? a.delayMs : a.kind));
+
+describe('admissions asked at the same moment', () => {
+  it('go in one script call, each given the send time it would get alone, one after another', async () => {
+    // Load the script first, so the counts below see EVALSHA only.
+    await governor().g.admit(1);
+    const one = governor();
+    const inTurn: Admission[] = [];
+    for (let i = 0; i < 5; i++) inTurn.push(await one.g.admit(1, false, one.check()));
+
+    const together = governor();
+    let batch: Admission[] = [];
+    const commands = await commandsOf(redis, async () => {
+      batch = await Promise.all(
+        Array.from({ length: 5 }, () => together.g.admit(1, false, together.check())),
+      );
+    });
+    // One round trip, and the inner commands of one admission, for all five.
+    expect(commands).toEqual({
+      evalsha: 1,
+      time: 1,
+      hget: 1,
+      zremrangebyscore: 1,
+      zrange: 1,
+      hmget: 1,
+      zadd: 1,
+      pexpire: 2,
+      hincrby: 1,
+    });
+    // Two per window: the 3rd and 4th wait for the 1st and 2nd to leave it, the 5th for the 3rd.
+    for (const d of [delays(inTurn), delays(batch)]) {
+      expect(d.slice(0, 2)).toEqual([0, 0]);
+      for (const i of [2, 3]) expect(d[i]).toBeGreaterThan(1950);
+      for (const i of [2, 3]) expect(d[i]).toBeLessThanOrEqual(2001);
+      expect(d[4]).toBeGreaterThan(3950);
+      expect(d[4]).toBeLessThanOrEqual(4002);
+    }
+    // Each in the window at its own send time: 5 entries, the budget charged 5.
+    expect(await redis.zcard(together.check().callsKey)).toBe(5);
+    expect(await redis.hget(together.g.currentKey(), 'used')).toBe('5');
+    // Beyond the horizon the caller is told to ask again, and nothing is reserved for it.
+    const late = await Promise.all([
+      together.g.admit(1, false, together.check({ horizonMs: 1000 })),
+      together.g.admit(1, false, together.check()),
+    ]);
+    expect(late[0]?.kind).toBe('window');
+    expect(late[1]?.kind).toBe('admitted');
+    expect(await redis.zcard(together.check().callsKey)).toBe(6);
+  });
+
+  it('keep the daily budget with its reserve, and let a forced probe through, call by call', async () => {
+    // 100 tokens, 10 % kept back: 90 may be spent.
+    const { g, check } = governor(100, 0.1);
+    const first = await Promise.all(
+      Array.from({ length: 8 }, () => g.admit(10, false, check({ callsCap: 100 }))),
+    );
+    expect(first.map((a) => a.kind)).toEqual(Array(8).fill('admitted'));
+    expect(first.map((a) => a.kind === 'admitted' && a.used)).toEqual([10, 20, 30, 40, 50, 60, 70, 80]);
+    let batch: Admission[] = [];
+    const commands = await commandsOf(redis, async () => {
+      batch = await Promise.all([
+        g.admit(10, false, check({ callsCap: 100 })),
+        g.admit(10, false, check({ callsCap: 100 })),
+        g.admit(5, true, check({ callsCap: 100 })),
+        g.admit(1, false, check({ callsCap: 100 })),
+      ]);
+    });
+    expect(commands.evalsha).toBe(1);
+    expect(batch).toMatchObject([
+      { kind: 'admitted', used: 90 },
+      { kind: 'spent', used: 90, limit: 90 },
+      { kind: 'admitted', used: 95 },
+      { kind: 'spent', used: 95, limit: 90 },
+    ]);
+    // What was spent is charged, what was refused is not, and no refused call holds a place in the window.
+    expect(await redis.hget(g.currentKey(), 'used')).toBe('95');
+    expect(await redis.zcard(check().callsKey)).toBe(10);
+  });
+
+  it("hold every call but a forced probe while the connection's 429 pause lasts", async () => {
+    const { g, check } = governor();
+    await g.pauseCalls(3000, 'burst');
+    const batch = await Promise.all([
+      g.admit(1, false, check()),
+      g.admit(2, true, check()),
+      g.admit(1, false, check()),
+    ]);
+    expect(batch.map((a) => a.kind)).toEqual(['paused', 'admitted', 'paused']);
+    for (const a of [batch[0], batch[2]]) {
+      expect(a?.kind === 'paused' && a.waitMs).toBeGreaterThan(2900);
+    }
+    expect(await redis.hget(g.currentKey(), 'used')).toBe('2');
+    expect(await redis.zcard(check().callsKey)).toBe(1);
+    // All paused: nothing read or written past the pause.
+    const paused = await commandsOf(redis, () =>
+      Promise.all([g.admit(1, false, check()), g.admit(1, false, check())]),
+    );
+    expect(paused).toEqual({ evalsha: 1, time: 1, hget: 1 });
+  });
+});
+
+describe('a worker process calling at once', () => {
+  it("keeps its calls within the token's window at the server, admitting them in batches", async () => {
+    // Premium: 100 requests per 2 s, so the local limiter lets calls go 5 at a time.
+    const sandbox = await testSandbox({ plan: 'premium', latencyMs: 20, requestLogSize: 1000 });
+    const prefix = uniquePrefix('batch');
+    const pipedrive = { baseUrl: sandbox.url, apiToken: sandbox.apiToken };
+    const limit = burstLimitPer2s('premium', 'api_token');
+    const { limiter, gateway } = await workerGateway({
+      redis,
+      plan: 'premium',
+      prefix,
+      pipedrive,
+      companyKey: 'c1',
+      margin: 1,
+      reserve: 0,
+    });
+    const api = new PipedriveClient(pipedrive);
+    try {
+      const calls = 250;
+      const startedAt = Date.now();
+      let results: PromiseSettledResult<unknown>[] = [];
+      const commands = await commandsOf(redis, async () => {
+        results = await Promise.allSettled(
+          Array.from({ length: calls }, () =>
+            gateway.call('leadSources.list', { tokens: 0 }, (o) => api.getLeadSources(o)),
+          ),
+        );
+      });
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const log = sandbox.requests().filter((e) => !e.path.startsWith('/_sandbox') && e.at >= startedAt);
+      const figures = `${sandbox.state().rateLimited} 429s; ${log.length} requests, at most ${peakInWindow(admittedAt(log), 2000)} in 2 s; ${commands.evalsha} scripts`;
+      expect(sandbox.state().rateLimited, figures).toBe(0);
+      expect(
+        log.filter((e) => e.status === 200),
+        figures,
+      ).toHaveLength(calls);
+      expect(peakInWindow(admittedAt(log), 2000), figures).toBeLessThanOrEqual(limit);
+      // 2.5 windows' worth of calls cannot all be served in less than two windows.
+      expect(Math.max(...log.map((e) => e.at)) - startedAt, figures).toBeGreaterThanOrEqual(2 * 2000 - 100);
+      // Far fewer admission scripts than calls (one each before batches).
+      expect(commands.evalsha ?? 0, figures).toBeLessThanOrEqual(calls / 2);
+    } finally {
+      await limiter.close();
+    }
+  }, 60_000);
+});
