@@ -615,7 +615,6 @@ export class ConnectionWorker {
     });
     const processor = this.processor;
     this.chunks = new ChunkRunner({
-      redis,
       queue: this.queue,
       runRow: (row, token, signal) => this.runRow(processor, row.asJob(), token, signal),
     });
