@@ -1,16 +1,14 @@
-import { existsSync } from 'node:fs';
 import { type Queue, Worker } from 'bullmq';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import type { LeadQueueJobData } from '../../src/queue/job-data.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { testRedis } from '../helpers/redis.js';
 import { jobData, testOps } from '../ops/seed.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const redis = testRedis();
 const ctx = testOps(redis);
@@ -26,11 +24,6 @@ const held = new Promise<void>((resolve) => {
 const blocking = redis.duplicate({ maxRetriesPerRequest: null });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`,
-    );
-  }
   // 25 rows, 10 per job: chunks c0 (turns 1-10), c1 (11-20), c2 (21-25), enqueued by the producer's enqueuer.
   await ctx.ledger.createImport({
     importId: IMPORT,
@@ -77,16 +70,7 @@ beforeAll(async () => {
     limits: { burstPer2s: 40, dailyTokens: 60_000 },
     port: 0,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
