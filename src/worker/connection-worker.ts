@@ -391,7 +391,8 @@ export class ConnectionWorker {
         (k) => {
           this.importRowsPerJob.set(importId, k);
           this.noteRowsPerJob();
-          this.takeRows();
+          // A connection that is closing has let go of its place among the permits: not taken back here.
+          if (!this.closing) this.takeRows();
         },
         (err: unknown) => {
           // Read again with the import's next job; meanwhile the figure stays as it was.
