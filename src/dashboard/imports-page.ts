@@ -124,15 +124,10 @@ const STATE_LABEL: Record<ImportStatus['state'], string> = {
 };
 
 function stripHtml(o: Overview): string {
-  const lead = o.queues.lead;
   const tiles: [string, string, string][] = [
     ['workers', 'Workers online', formatCount(o.workers)],
-    [
-      'queued',
-      'Queued rows',
-      formatCount((lead.waiting ?? 0) + (lead.delayed ?? 0) + (lead.prioritized ?? 0) + (lead.paused ?? 0)),
-    ],
-    ['active', 'In flight', formatCount(lead.active ?? 0)],
+    ['queued', 'Queued rows', formatCount(o.rows.queued)],
+    ['active', 'In flight', formatCount(o.rows.active)],
     ['dlq', 'Dead-letter queue', formatCount(Object.values(o.queues.deadLetter).reduce((a, b) => a + b, 0))],
     [
       'budget',
@@ -145,7 +140,12 @@ function stripHtml(o: Overview): string {
       ([id, k, v]) =>
         `<div class="tile"><div class="k">${esc(k)}</div><div class="v" data-tile="${id}">${esc(v)}</div></div>`,
     )
-    .join('')}</div>`;
+    .join('')}</div>${jobsNoteHtml(o.rowsPerJob)}`;
+}
+
+/** Said where bull-board's job counts would read as rows: with several rows per job they are not. */
+function jobsNoteHtml(rowsPerJob: number): string {
+  return `<p class="sub" id="jobs-note"${rowsPerJob > 1 ? '' : ' hidden'}>Tiles count rows. <a href="/queues">Queues</a> (bull-board) counts BullMQ jobs, which hold up to <span data-tile="rowsPerJob">${esc(rowsPerJob)}</span> rows each.</p>`;
 }
 
 function noticeHtml(notice: string | null): string {
@@ -462,11 +462,11 @@ async function poll(target) {
     body.replaceChildren(...rows);
     const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
     notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
-    const q = data.queues.lead; const tiles = { workers: fmt(data.workers),
-      queued: fmt((q.waiting || 0) + (q.delayed || 0) + (q.prioritized || 0) + (q.paused || 0)), active: fmt(q.active || 0),
+    const tiles = { workers: fmt(data.workers), queued: fmt(data.rows.queued), active: fmt(data.rows.active), rowsPerJob: String(data.rowsPerJob),
       dlq: fmt(Object.values(data.queues.deadLetter).reduce((a, b) => a + b, 0)),
       budget: data.budget ? fmt(data.budget.left) + ' / ' + fmt(data.budget.limit) : '—' };
     for (const [k, v] of Object.entries(tiles)) { const t = document.querySelector('[data-tile="' + k + '"]'); if (t) t.textContent = v; }
+    const jobsNote = document.getElementById('jobs-note'); if (jobsNote) jobsNote.hidden = !(data.rowsPerJob > 1);
     document.getElementById('updated').textContent = 'updated ' + new Date(data.generatedAt).toISOString().slice(11, 19) + ' UTC';
   } else {
     for (const f of document.querySelectorAll('[data-field]')) {

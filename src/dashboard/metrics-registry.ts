@@ -1,8 +1,9 @@
 import { type Metric, Registry } from 'prom-client';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { LATENCY_BUCKETS_MS, readMetrics } from '../metrics/recorder.js';
+import { type ImportTotals, importTotals, ROW_OUTCOMES } from '../ops/import-totals.js';
 import type { OpsContext } from '../ops/ops-context.js';
-import type { COUNTERS, ImportState } from '../queue/ledger.js';
+import type { ImportState } from '../queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../queue/names.js';
 import { countLiveWorkers } from './health.js';
 import { servesManyCompanies } from './overview.js';
@@ -23,9 +24,6 @@ interface ConnectionSnapshot {
   budget: { limit: number; left: number } | null;
 }
 
-/** Imports by connection: how many in each state, and their rows by outcome. */
-type ImportTotals = Map<string, { imports: Record<string, number>; rows: Record<RowOutcome, number> }>;
-
 interface Snapshot {
   /** The workers' counters by connection (`default` alone for one company). */
   counters: Map<string, Record<string, number>>;
@@ -36,8 +34,6 @@ interface Snapshot {
 }
 
 const IMPORT_STATES: readonly ImportState[] = ['reading', 'enqueued', 'completed', 'cancelled', 'failed'];
-const ROW_OUTCOMES = ['created', 'rejected', 'dead_lettered', 'cancelled', 'pending'] as const;
-type RowOutcome = (typeof ROW_OUTCOMES)[number];
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed'] as const;
 
@@ -322,61 +318,4 @@ async function connectionSnapshot(ctx: OpsContext, connection: string): Promise<
     ctx.readBudget(connection),
   ]);
   return { connection, queue: leadQueueName(connection), jobs, paused, blocked: !!blockedReason, budget };
-}
-
-/** Every import's state and row counts, summed by connection: one pipelined read of the records' counters. */
-async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
-  const ids = await ctx.redis.zrange(ctx.keys.imports, 0, -1);
-  const fields = [
-    'connection',
-    'state',
-    'rows',
-    'enqueued',
-    'created',
-    'rejected',
-    'deadLettered',
-    'cancelled',
-  ] as const;
-  const totals: ImportTotals = new Map();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000);
-    let replies: [Error | null, unknown][];
-    if (ctx.keys.cluster) {
-      // Imports of different connections are in different slots on a cluster: no one pipeline holds them.
-      await ctx.ledger.resolveMany(chunk);
-      replies = await Promise.all(
-        chunk.map(async (id): Promise<[Error | null, unknown]> => {
-          try {
-            return [null, await ctx.redis.hmget(ctx.keys.import(id), ...fields)];
-          } catch (err) {
-            return [err as Error, null];
-          }
-        }),
-      );
-    } else {
-      const pipeline = ctx.redis.pipeline();
-      for (const id of chunk) pipeline.hmget(ctx.keys.import(id), ...fields);
-      replies = (await pipeline.exec()) ?? [];
-    }
-    for (const [err, values] of replies) {
-      if (err || !Array.isArray(values)) continue;
-      const raw = Object.fromEntries(fields.map((f, j) => [f, values[j] as string | null]));
-      const n = (f: (typeof COUNTERS)[number]) => Number(raw[f] ?? 0) || 0;
-      const connection = raw.connection || DEFAULT_CONNECTION;
-      let t = totals.get(connection);
-      if (!t) {
-        t = { imports: {}, rows: { created: 0, rejected: 0, dead_lettered: 0, cancelled: 0, pending: 0 } };
-        totals.set(connection, t);
-      }
-      const state = raw.state ?? 'reading';
-      t.imports[state] = (t.imports[state] ?? 0) + 1;
-      t.rows.created += n('created');
-      t.rows.rejected += n('rejected');
-      t.rows.dead_lettered += n('deadLettered');
-      t.rows.cancelled += n('cancelled');
-      // As the ledger derives it: enqueued − created − deadLettered − cancelled.
-      t.rows.pending += Math.max(0, n('enqueued') - n('created') - n('deadLettered') - n('cancelled'));
-    }
-  }
-  return totals;
 }

@@ -3,6 +3,7 @@ import type { DeadLetterEntry } from '../ops/dead-letters.js';
 import { listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
+import { type RowCounts, readRowCounts } from '../ops/row-counts.js';
 import {
   type ControlFlags,
   getStatus,
@@ -23,8 +24,15 @@ export interface Overview {
   workers: number;
   /** The shown connection's budget today (the only connection's, without a filter); null when unknown. */
   budget: BudgetSnapshot | null;
-  /** Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's. */
+  /**
+   * Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's.
+   * BullMQ's counts: with several rows per job a lead job holds up to that many rows; {@link Overview.rows} counts rows.
+   */
   queues: { lead: Record<string, number>; deadLetter: Record<string, number> };
+  /** Rows queued and in flight (the shown connection's, or every connection's summed): {@link readRowCounts}. */
+  rows: RowCounts;
+  /** The most rows per BullMQ job among the imports listed (1 when each job is one row). */
+  rowsPerJob: number;
   imports: ImportStatus[];
   /** The configured connections, for the page's filter. */
   connections: readonly string[];
@@ -58,14 +66,20 @@ export async function readOverview(
   const shown = filter.connection !== undefined ? [filter.connection] : ctx.connections;
   // One connection's budget, when the page is about one.
   const budgetOf = filter.connection ?? (ctx.connections.length === 1 ? ctx.connections[0] : undefined);
-  const [imports, flags, workers, budget, leadCounts, deadLetter] = await Promise.all([
+  const [imports, flags, workers, budget, leadCounts, deadLetter, rowCounts] = await Promise.all([
     listStatuses(ctx, limit, now, filter),
     Promise.all(shown.map((c) => readControlFlags(ctx, c))),
     countLiveWorkers(ctx, workerFreshMs, now),
     budgetOf === undefined ? null : ctx.readBudget(budgetOf),
     Promise.all(shown.map((c) => ctx.leadQueueOf(c).getJobCounts(...COUNTED))),
     ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized'),
+    readRowCounts(ctx, shown),
   ]);
+  const rows: RowCounts = { queued: 0, active: 0 };
+  for (const counts of rowCounts.values()) {
+    rows.queued += counts.queued;
+    rows.active += counts.active;
+  }
   const lead: Record<string, number> = {};
   for (const counts of leadCounts) {
     for (const [state, n] of Object.entries(counts)) lead[state] = (lead[state] ?? 0) + n;
@@ -82,6 +96,8 @@ export async function readOverview(
     workers,
     budget,
     queues: { lead, deadLetter },
+    rows,
+    rowsPerJob: Math.max(1, ...imports.map((s) => s.rowsPerJob)),
     imports,
     connections: ctx.connections,
     connection: filter.connection ?? null,

@@ -2,6 +2,7 @@ import { type MinuteCounts, readMinuteCounts } from '../metrics/recorder.js';
 import { type ControlState, readControl } from '../worker/control.js';
 import { formatCount, formatUtc } from './format.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
+import { type RowCounts, readRowCounts } from './row-counts.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -100,7 +101,7 @@ export interface ConnectionActivity {
   state: ConnectionState;
   /** The state in words, with what it waits for and until when. */
   stateText: string;
-  /** Rows on the connection's queue, not yet started (waiting, delayed, prioritized, paused), and in flight. */
+  /** The connection's rows not yet started (waiting, delayed, prioritized, paused), and in flight: rows, not jobs. */
   queued: number;
   active: number;
   /** Today's budget, or null before a worker has served the connection (nothing to show yet). */
@@ -310,8 +311,6 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
   return { state: 'idle', stateText: 'idle: nothing queued' };
 }
 
-const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
-
 /**
  * Each connection's state, budget burn-down and leads per minute, as the imports page and `/api/connections`
  * show them: the budget from the one reader (`ctx.readBudget`), the flags from the connection's control hash,
@@ -322,23 +321,27 @@ export async function readConnectionActivity(
   connections: readonly string[],
   now = Date.now(),
 ): Promise<ConnectionActivity[]> {
-  return Promise.all(connections.map((c) => readOne(ctx, c, now)));
+  // Rows, not jobs (a job may hold several rows): every connection's in one read of the import records.
+  const rows = await readRowCounts(ctx, connections);
+  return Promise.all(connections.map((c) => readOne(ctx, c, now, rows.get(c) ?? { queued: 0, active: 0 })));
 }
 
-async function readOne(ctx: OpsContext, connection: string, now: number): Promise<ConnectionActivity> {
+async function readOne(
+  ctx: OpsContext,
+  connection: string,
+  now: number,
+  { queued, active }: RowCounts,
+): Promise<ConnectionActivity> {
   const queue = ctx.leadQueueOf(connection);
-  const [budget, control, queuePaused, counts] = await Promise.all([
+  const [budget, control, queuePaused] = await Promise.all([
     ctx.readBudget(connection),
     readControl(ctx.redis, ctx.prefix, connection),
     queue.isPaused(),
-    queue.getJobCounts(...QUEUED, 'active'),
   ]);
   const hourAgo = Math.floor(now / MINUTE_MS) * MINUTE_MS - 59 * MINUTE_MS;
   // Back to the start of the budget day for the burn-down, or an hour for the leads.
   const from = budget ? Math.min(budget.resetsAt - DAY_MS, hourAgo) : hourAgo;
   const minutes = await readMinuteCounts(ctx.redis, ctx.prefix, connection, from, now);
-  const queued = QUEUED.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
-  const active = counts.active ?? 0;
   const burnDown = budget
     ? buildBurnDown({ now, budget: budgetFigures(budget), minutes, pending: queued + active })
     : null;

@@ -1,13 +1,14 @@
+import type { Queue } from 'bullmq';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
-import type { LeadJobData } from '../queue/job-data.js';
-import type { RowOutcome } from '../queue/ledger.js';
-import { jobIdFor } from '../queue/names.js';
+import { isChunkJobData, type LeadJobData, type LeadQueueJobData } from '../queue/job-data.js';
+import { type RowOutcome, RowState } from '../queue/ledger.js';
+import { chunkJobIdFor, jobIdFor } from '../queue/names.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
-import { linesInState, readRowStates } from './row-scan.js';
+import { lastLine, linesInState, readRowStates, stateAt } from './row-scan.js';
 
 export const REPORT_COLUMNS = [
   'line',
@@ -67,9 +68,13 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
   };
   try {
     const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
+    const chunks =
+      record.rowsPerJob > 1
+        ? new ChunkCells(ctx.leadQueueOf(record.connection), importId, record.rowsPerJob, snapshot)
+        : undefined;
     for (const lines of linesInState(snapshot, undefined, options.batchSize ?? 1000)) {
       const outcomes = await ctx.ledger.outcomes(importId, lines);
-      const cells = await originalCells(ctx, importId, lines, outcomes, record.connection);
+      const cells = await originalCells(ctx, importId, lines, outcomes, record.connection, chunks);
       for (const [i, line] of lines.entries()) {
         const outcome = outcomes[i]!;
         if (outcome.state === 'unknown') continue;
@@ -89,13 +94,17 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
   return summary;
 }
 
-/** The original cells of each line where Redis still has them (null elsewhere); pending rows' from `connection`'s queue. */
+/**
+ * The original cells of each line where Redis still has them (null elsewhere); pending rows' from `connection`'s
+ * queue: the row's own job, or (an import of several rows per job) the chunk job that holds it.
+ */
 export async function originalCells(
   ctx: OpsContext,
   importId: string,
   lines: number[],
   outcomes: RowOutcome[],
   connection: string = DEFAULT_CONNECTION,
+  chunks?: ChunkCells,
 ): Promise<(string[] | null)[]> {
   const rejectedLines = lines.filter((_, i) => outcomes[i]?.state === 'rejected');
   const rejected = new Map<number, string[] | null>();
@@ -112,13 +121,78 @@ export async function originalCells(
         }
         case 'pending': {
           const job = await ctx.leadQueueOf(connection).getJob(jobIdFor(importId, line));
-          return (job?.data as LeadJobData | undefined)?.cells ?? null;
+          const own = (job?.data as LeadJobData | undefined)?.cells;
+          // A chunk's row has a job of its own only once split out of it (to wait or retry).
+          return own ?? (await chunks?.cellsOf(line)) ?? null;
         }
         default:
           return null;
       }
     }),
   );
+}
+
+/**
+ * The cells of pending rows still inside their chunk job (an import of k > 1 rows per job). A chunk holds the rows
+ * of turns `c × k + 1` … `(c + 1) × k`, a row's turn being its place among the import's valid rows: the lines the
+ * ledger knows that were not rejected, counted from the snapshot. The chunk found is checked for the line (and
+ * its neighbours tried: an import still being read may not have marked every earlier line yet). Chunks are read
+ * once each; the lines come in order, so only the last few are kept.
+ */
+export class ChunkCells {
+  private turns: Uint32Array | undefined;
+  private readonly read = new Map<number, Promise<Map<number, string[]>>>();
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly importId: string,
+    private readonly rowsPerJob: number,
+    private readonly snapshot: Buffer,
+  ) {}
+
+  async cellsOf(line: number): Promise<string[] | null> {
+    const turn = this.turnOf(line);
+    if (turn === 0) return null;
+    const chunk = Math.floor((turn - 1) / this.rowsPerJob);
+    for (const c of [chunk, chunk - 1, chunk + 1]) {
+      if (c < 0) continue;
+      const cells = (await this.chunk(c)).get(line);
+      if (cells) return cells;
+    }
+    return null;
+  }
+
+  private turnOf(line: number): number {
+    if (!this.turns) {
+      const last = lastLine(this.snapshot);
+      this.turns = new Uint32Array(last + 1);
+      let valid = 0;
+      for (let l = 1; l <= last; l++) {
+        const state = stateAt(this.snapshot, l);
+        if (state !== RowState.None && state !== RowState.Rejected) valid++;
+        this.turns[l] = valid;
+      }
+    }
+    return this.turns[line] ?? 0;
+  }
+
+  private chunk(c: number): Promise<Map<number, string[]>> {
+    let cells = this.read.get(c);
+    if (!cells) {
+      cells = this.queue.getJob(chunkJobIdFor(this.importId, c)).then((job) => {
+        const data = job?.data as LeadQueueJobData | undefined;
+        return new Map(
+          data && isChunkJobData(data)
+            ? data.rows.flatMap((row) => (row.cells ? [[row.line, row.cells] as const] : []))
+            : [],
+        );
+      });
+      this.read.set(c, cells);
+      // Lines come in order: older chunks are not asked for again.
+      if (this.read.size > 16) this.read.delete(this.read.keys().next().value as number);
+    }
+    return cells;
+  }
 }
 
 function outcomeColumns(line: number, outcome: RowOutcome): unknown[] {

@@ -43,6 +43,8 @@ export interface ImportStatus {
   connection: string;
   /** The import's weight among its connection's imports (`import --priority N`; 1 by default). */
   priority: number;
+  /** Rows per BullMQ job of the import (`LEAD_IMPORTER_ROWS_PER_JOB` when it was created; 1 by default). */
+  rowsPerJob: number;
   fileName: string;
   state: ImportDisplayState;
   /** One line for people: "waiting for budget until 2026-05-02 00:00 UTC", "blocked: …". */
@@ -196,6 +198,7 @@ export function describeImport(
     importId: record.importId,
     connection: record.connection,
     priority: record.priority,
+    rowsPerJob: record.rowsPerJob,
     fileName: record.fileName,
     state,
     stateText: stateText(state, record, flags),

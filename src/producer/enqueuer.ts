@@ -1,5 +1,4 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ConnectionMetrics } from '../metrics/recorder.js';
 import {
   LEAD_CHUNK_JOB_NAME,
@@ -10,6 +9,7 @@ import {
   turnOf,
 } from '../queue/job-data.js';
 import { leadChunkJobOptions, leadJobOptions, leadPriority } from '../queue/job-options.js';
+import { jobsExist } from '../queue/jobs-exist.js';
 import { type ImportLedger, RowState } from '../queue/ledger.js';
 import { chunkJobIdFor, jobIdFor } from '../queue/names.js';
 import type { RowReject } from './row-validator.js';
@@ -265,34 +265,29 @@ export class LeadEnqueuer {
    * recorded).
    */
   private async findLostChunkRows(known: { row: LeadJobData; chunk: number }[]): Promise<LeadJobData[]> {
-    const { ledger, importId, queue } = this.options;
-    const client = (await queue.client) as unknown as Redis;
-    const exists = client.pipeline();
-    for (const { row, chunk } of known) {
-      exists.exists(queue.toKey(chunkJobIdFor(importId, chunk)), queue.toKey(jobIdFor(importId, row.line)));
-    }
-    const results = (await exists.exec()) ?? [];
-    const missing = known.filter((_, i) => results[i]?.[1] === 0).map((k) => k.row);
-    if (missing.length === 0) return [];
-    const states = await ledger.rowStates(
-      importId,
-      missing.map((j) => j.line),
-    );
-    return missing.filter((_, i) => states[i] === RowState.Pending);
+    const { importId } = this.options;
+    const exist = await jobsExist(this.options.queue, [
+      ...known.map(({ chunk }) => chunkJobIdFor(importId, chunk)),
+      ...known.map(({ row }) => jobIdFor(importId, row.line)),
+    ]);
+    return this.stillPending(known.filter((_, i) => !exist[i] && !exist[known.length + i]).map((k) => k.row));
   }
 
   /** Rows the ledger has as Pending but whose job is gone (see the class comment for the order). */
   private async findLostJobs(known: LeadJobData[]): Promise<LeadJobData[]> {
-    const { ledger, importId, queue } = this.options;
-    // BullMQ types its connection loosely; it is an ioredis client.
-    const client = (await queue.client) as unknown as Redis;
-    const exists = client.pipeline();
-    for (const job of known) exists.exists(queue.toKey(jobIdFor(importId, job.line)));
-    const results = (await exists.exec()) ?? [];
-    const missing = known.filter((_, i) => results[i]?.[1] === 0);
+    const { importId } = this.options;
+    const exist = await jobsExist(
+      this.options.queue,
+      known.map((job) => jobIdFor(importId, job.line)),
+    );
+    return this.stillPending(known.filter((_, i) => !exist[i]));
+  }
+
+  /** Of rows whose jobs were found missing, those the ledger has as Pending, read after the jobs' existence. */
+  private async stillPending(missing: LeadJobData[]): Promise<LeadJobData[]> {
     if (missing.length === 0) return [];
-    const states = await ledger.rowStates(
-      importId,
+    const states = await this.options.ledger.rowStates(
+      this.options.importId,
       missing.map((j) => j.line),
     );
     return missing.filter((_, i) => states[i] === RowState.Pending);

@@ -408,6 +408,15 @@ export class ImportLedger {
     return Number(recorded);
   }
 
+  /**
+   * The import's rows per BullMQ job, as its record keeps it ({@link ImportMeta.rowsPerJob}): 1 for a record from
+   * before chunks, or an import that does not exist.
+   */
+  async rowsPerJobOf(importId: string): Promise<number> {
+    if ((await this.resolve(importId)) === undefined) return 1;
+    return Math.max(1, Number(await this.redis.hget(this.keys.import(importId), 'rowsPerJob')) || 1);
+  }
+
   /** Most recent first. */
   async listImports(limit = 50): Promise<ImportRecord[]> {
     const ids = await this.redis.zrevrange(this.keys.imports, 0, limit - 1);

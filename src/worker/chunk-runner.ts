@@ -39,7 +39,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Backoffs, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   LEAD_JOB_NAME,
   type LeadChunkJobData,
@@ -47,6 +46,7 @@ import {
   type LeadJobResult,
 } from '../queue/job-data.js';
 import { LEAD_JOB_ATTEMPTS, LEAD_JOB_BACKOFF, leadJobOptions } from '../queue/job-options.js';
+import { jobsExist } from '../queue/jobs-exist.js';
 import { jobIdFor } from '../queue/names.js';
 import { isDelayedError, isRequeueError, isUnrecoverableError } from './errors.js';
 
@@ -96,7 +96,6 @@ export class ChunkRow {
 }
 
 export interface ChunkRunnerOptions {
-  redis: Redis;
   /** The connection's lead queue: where split-out rows go. */
   queue: Queue;
   /** Runs one row (waits for its permit, then the processor); rejects as the processor does. */
@@ -148,10 +147,10 @@ export class ChunkRunner {
   private async splitBefore(job: Job<LeadChunkJobData>): Promise<boolean[]> {
     const { rows } = job.data;
     if (job.attemptsMade === 0 && (job.stalledCounter ?? 0) === 0) return rows.map(() => false);
-    const exists = this.options.redis.pipeline();
-    for (const row of rows) exists.exists(this.options.queue.toKey(jobIdFor(row.importId, row.line)));
-    const answers = (await exists.exec()) ?? [];
-    return rows.map((_, i) => answers[i]?.[1] === 1);
+    return jobsExist(
+      this.options.queue,
+      rows.map((row) => jobIdFor(row.importId, row.line)),
+    );
   }
 
   private async runOne(

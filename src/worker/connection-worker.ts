@@ -189,8 +189,16 @@ export class ConnectionWorker {
   private gate: DurabilityGate | undefined;
   private processor: LeadProcessor | undefined;
   private chunks: ChunkRunner | undefined;
-  /** Rows per job of the chunks this connection took last (1 until one came): how many jobs make its rows. */
+  /**
+   * Rows per job of the imports whose jobs this connection runs (the least of them, as their records say: a
+   * chunk may hold fewer, an import's last one), or of the last ones it ran: how many jobs make its rows.
+   * `LEAD_IMPORTER_ROWS_PER_JOB` until a job came.
+   */
   private rowsPerJob = 1;
+  /** Each import's rows per job, read once per import from its record (undefined while being read). */
+  private readonly importRowsPerJob = new Map<string, number | undefined>();
+  /** Jobs in progress by import. */
+  private readonly jobsByImport = new Map<string, number>();
   private running = false;
   /** Rows whose processing has not ended, for the shutdown's account of what it handed back. */
   private inFlight = 0;
@@ -347,7 +355,7 @@ export class ConnectionWorker {
     const data = job.data as LeadQueueJobData;
     const isChunk = isChunkJobData(data);
     const rows = isChunk ? data.rows.length : 1;
-    if (isChunk) this.rowsPerJob = Math.max(1, rows);
+    this.enterImport(data.importId);
     this.awaitingMove.delete(jobId);
     this.inFlight += rows;
     let moves = true;
@@ -370,8 +378,46 @@ export class ConnectionWorker {
     } finally {
       this.inFlight -= left;
       if (moves) this.awaitingMove.add(jobId);
+      this.leaveImport(data.importId);
       this.takeRows();
     }
+  }
+
+  /** Counts a job of the import in progress; the import's rows per job is read from its record the first time. */
+  private enterImport(importId: string): void {
+    this.jobsByImport.set(importId, (this.jobsByImport.get(importId) ?? 0) + 1);
+    if (!this.importRowsPerJob.has(importId)) {
+      this.importRowsPerJob.set(importId, undefined);
+      this.shared.ledger.rowsPerJobOf(importId).then(
+        (k) => {
+          this.importRowsPerJob.set(importId, k);
+          this.noteRowsPerJob();
+          // A connection that is closing has let go of its place among the permits: not taken back here.
+          if (!this.closing) this.takeRows();
+        },
+        (err: unknown) => {
+          // Read again with the import's next job; meanwhile the figure stays as it was.
+          this.importRowsPerJob.delete(importId);
+          this.logger.debug({ err, importId }, "Could not read the import's rows per job");
+        },
+      );
+    }
+    this.noteRowsPerJob();
+  }
+
+  private leaveImport(importId: string): void {
+    const left = (this.jobsByImport.get(importId) ?? 1) - 1;
+    if (left > 0) this.jobsByImport.set(importId, left);
+    else this.jobsByImport.delete(importId);
+    this.noteRowsPerJob();
+  }
+
+  /** {@link rowsPerJob}: the least of the imports in progress whose record was read; unchanged when none is. */
+  private noteRowsPerJob(): void {
+    let k = Number.POSITIVE_INFINITY;
+    for (const importId of this.jobsByImport.keys())
+      k = Math.min(k, this.importRowsPerJob.get(importId) ?? k);
+    if (k !== Number.POSITIVE_INFINITY) this.rowsPerJob = k;
   }
 
   /** One row: waits for one of the process's permits (its connection's turn), then runs. */
@@ -617,7 +663,6 @@ export class ConnectionWorker {
     });
     const processor = this.processor;
     this.chunks = new ChunkRunner({
-      redis,
       queue: this.queue,
       runRow: (row, token, signal) => this.runRow(processor, row.asJob(), token, signal),
     });

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { enqueue, seedImport, testOps } from '../ops/seed.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(process.cwd(), 'test-output');
 
 const redis = testRedis();
@@ -19,11 +18,6 @@ let browser: Browser;
 const cells = (i: number) => [`Person ${i}`, `p${i}@example.com`, `Company ${i % 7}`];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`,
-    );
-  }
   await mkdir(OUT, { recursive: true });
   // A finished import, and one that is running: 60 rows waiting on the queue.
   await seedImport(ctx, 'spring-fair', [
@@ -76,18 +70,7 @@ beforeAll(async () => {
     port: 0,
     readBudget: async () => ({ limit: 54_000, left: 41_250, resetsAt: Date.now() + 5 * 3_600_000 }),
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium(['--disable-component-update', '--disable-sync']);
 });
 
 afterAll(async () => {

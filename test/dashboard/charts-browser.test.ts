@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { seedTwoCompanies } from './two-companies.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(process.cwd(), 'test-output');
 /** Where the page's picture goes for people to look at (and the test-output copy). */
 const SCREENSHOT = process.env.CHARTS_SCREENSHOT ?? '/tmp/charts.png';
@@ -30,11 +29,6 @@ let dashboard: Dashboard;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.`,
-    );
-  }
   await mkdir(OUT, { recursive: true });
   await seedTwoCompanies(redis, ctx);
   dashboard = await startDashboard({
@@ -44,16 +38,7 @@ beforeAll(async () => {
     connectionLimits,
     port: 0,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

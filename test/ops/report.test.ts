@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { writeReport } from '../../src/ops/report.js';
+import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
+import type { LeadQueueJobData } from '../../src/queue/job-data.js';
 import { testRedis } from '../helpers/redis.js';
-import { type SeedRow, seedImport, testOps } from './seed.js';
+import { HEADER, jobData, type SeedRow, seedImport, testOps } from './seed.js';
 
 const redis = testRedis();
 const ctx = testOps(redis);
@@ -85,6 +89,57 @@ describe('writeReport', () => {
       '9,created,e5f6,31,13,,reused,,,,,',
       '10,created,f7a8,,14,,reused,,"the lead was created, but Pipedrive refused its note: PipedriveValidationError: content is too long",,,',
     ]);
+  });
+
+  it("reads a pending row's cells from its chunk when the import puts several rows in a job", async () => {
+    const importId = 'rep-chunks';
+    await ctx.ledger.createImport({
+      importId,
+      rowsPerJob: 3,
+      fileName: `${importId}.csv`,
+      fileSize: 1000,
+      fileHash: 'f'.repeat(64),
+      mapping: null,
+      header: HEADER,
+      createdAt: Date.now(),
+    });
+    // The producer's own enqueuer: lines 2-9 with a rejected row (line 4) and a blank line (6) between them, so a
+    // row's turn is not its line. Turns 1-3, 4-6 and 7 make chunks c0, c1 and c2.
+    const enqueuer = new LeadEnqueuer({
+      // A lead queue holds rows and chunks (the context types it for rows).
+      queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
+      ledger: ctx.ledger,
+      importId,
+      rowsPerJob: 3,
+      metrics: new MetricsRecorder(redis, ctx.prefix, 0).connection('default'),
+    });
+    let turn = 0;
+    for (const line of [2, 3, 4, 5, 7, 8, 9, 10]) {
+      const cells = [`Row ${line}`, `r${line}@example.com`, `Org ${line}`];
+      if (line === 4) await enqueuer.reject(line, { column: 'Email', reason: 'not an email address' }, cells);
+      else await enqueuer.add({ ...jobData(importId, line, cells), turn: ++turn });
+    }
+    await enqueuer.finish();
+    const queued = await ctx.leadQueue.getJobs(['prioritized', 'waiting']);
+    expect(
+      queued
+        .map((j) => j.id)
+        .filter((id) => id?.startsWith(importId))
+        .sort(),
+    ).toEqual(['rep-chunks-c0', 'rep-chunks-c1', 'rep-chunks-c2']);
+    const out = join(tmpdir(), `${ctx.prefix}-chunks-report.csv`);
+
+    const summary = await writeReport(ctx, { importId, out, batchSize: 3 });
+
+    expect(summary).toMatchObject({ rows: 8, byOutcome: { pending: 7, rejected: 1 }, rowsWithInput: 8 });
+    const lines = await readCsv(out);
+    expect(lines.slice(1)).toEqual(
+      [2, 3, 4, 5, 7, 8, 9, 10].map((line) =>
+        line === 4
+          ? '4,rejected,,,,,,,Email: not an email address,Row 4,r4@example.com,Org 4'
+          : `${line},pending,,,,,,,,Row ${line},r${line}@example.com,Org ${line}`,
+      ),
+    );
   });
 
   it('names an unknown import', async () => {

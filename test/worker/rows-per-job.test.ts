@@ -213,6 +213,41 @@ describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
   }, 60_000);
 });
 
+describe('how many jobs a connection takes', () => {
+  it("sizes its fetch by the rows per job of the import's record, not by its own setting or the last chunk it saw", async () => {
+    const sandbox = await testSandbox({ limits: false, latencyMs: 40 });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+    // LEAD_IMPORTER_ROWS_PER_JOB=10 set for the worker; concurrency 4.
+    const worker = workerFor(prefix, sandbox.url, { rowsPerJob: 10 });
+    try {
+      // An import made with 1 row per job (its record says so, whatever the worker's variable): single-row jobs.
+      const rows = Array.from({ length: 60 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 6}` }));
+      await enqueueImport(redis, prefix, 'imp-single', jobsFor('imp-single', rows));
+      let most = 0;
+      let done = false;
+      const watching = (async () => {
+        while (!done) {
+          most = Math.max(most, await queue.getActiveCount());
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const record = await finished(ledger, 'imp-single');
+      done = true;
+      await watching;
+      expect(record).toMatchObject({ created: 60, pending: 0 });
+      expect(sandbox.state()).toMatchObject({ leads: 60, duplicateLeads: 0 });
+      // Sized for 10 rows a job, it takes ⌈2 × 8 ÷ 10⌉ + 1 = 3 single-row jobs: 3 rows for 4 permits. For 1 row
+      // a job, the rows it can start soon: its 4 permits and more.
+      expect(most).toBeGreaterThanOrEqual(4);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  }, 60_000);
+});
+
 describe('the producer with several rows per job', () => {
   it('re-adds alone the rows of a chunk a killed run marked but never added, and nothing twice', async () => {
     const prefix = uniquePrefix();
