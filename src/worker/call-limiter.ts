@@ -170,14 +170,27 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   const latency = new LatencySpread();
   let corrections: (string | number)[] = [];
   const margin = () => options.margin * factor;
-  const applyPace = () => {
-    const { size, intervalMs } = groupFor(limit, margin());
+  let pace = groupFor(limit, margin());
+  const stopRefill = () => {
     if (refill) clearInterval(refill);
-    // Never below the group waiting in bottleneck: a smaller group size (a back-off) must not strand it.
-    refill = setInterval(() => calls.updateSettings({ reservoir: Math.max(size, groupWaiting) }), intervalMs);
+    refill = undefined;
+  };
+  // The refill runs only while the reservoir may be short of a group or a group waits: a connection with
+  // nothing to send costs no wakeups (10 a second each, a hundred companies 1,000 a second, otherwise).
+  const startRefill = () => {
+    if (refill || closed) return;
+    refill = setInterval(() => {
+      // Never below the group waiting in bottleneck: a smaller group size (a back-off) must not strand it.
+      calls.updateSettings({ reservoir: Math.max(pace.size, groupWaiting) });
+      if (groupWaiting === 0 && waiting.length === 0) stopRefill();
+    }, pace.intervalMs);
     refill.unref();
   };
-  applyPace();
+  const applyPace = () => {
+    pace = groupFor(limit, margin());
+    stopRefill();
+    startRefill();
+  };
   const keys = keysFor(
     options.prefix ?? 'lpi',
     keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION),
@@ -205,6 +218,7 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
         const left = (await calls.currentReservoir()) ?? 0;
         size = Math.max(1, Math.min(waiting.length, groupFor(limit, margin()).size, left));
         groupWaiting = size;
+        startRefill();
         await calls.schedule({ weight: size }, async () => {});
         groupWaiting = 0;
       } catch (err) {
@@ -291,7 +305,7 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
       if (closed) return;
       closed = true;
       if (restore) clearTimeout(restore);
-      if (refill) clearInterval(refill);
+      stopRefill();
       // New calls are refused. Callers already waiting keep their turn rather than fail with an error
       // of the limiter's own (which the gateway would take for a sent call): a row stopped by the
       // shutdown ends there, unsent, on its abort signal. Nothing is waited for.

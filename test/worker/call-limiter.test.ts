@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCallLimiter, minTimeFor } from '../../src/worker/call-limiter.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { peakInWindow } from './helpers.js';
@@ -70,6 +70,41 @@ describe('createCallLimiter', () => {
       expect(span).toBeGreaterThanOrEqual(3 * 200 - 50);
     } finally {
       await limiter.close();
+    }
+  });
+  it('lets calls go in groups refilled on a timer that stops once nothing waits and the group is whole', async () => {
+    // Only the intervals are faked: the refill is the limiter's own, bottleneck's timers stay real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    // 40 per 2 s: groups of 2 every 100 ms.
+    const limiter = await createCallLimiter({ redis, id: uniquePrefix('lim'), burstLimit: 40, margin: 1 });
+    try {
+      let done = 0;
+      // vi.waitFor would advance the fake intervals itself: poll on real time instead.
+      const until = async (n: number) => {
+        for (let i = 0; i < 400 && done < n; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(done).toBe(n);
+      };
+      const all = Promise.all(
+        Array.from({ length: 6 }, () => limiter.schedule('call', async () => void done++)),
+      );
+      await until(2);
+      // The rest wait for the refill: nothing else lets them go.
+      await new Promise((r) => setTimeout(r, 150));
+      expect(done).toBe(2);
+      for (let i = 0; i < 3 && done < 6; i++) {
+        await vi.advanceTimersByTimeAsync(100);
+        await until(Math.min(6, 2 * (i + 2)));
+      }
+      await all;
+      // The group is whole again after one more refill; then an idle connection has no timer waking it.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(vi.getTimerCount()).toBe(0);
+      // And a call that comes later still goes at once.
+      await limiter.schedule('call', async () => void done++);
+      expect(done).toBe(7);
+    } finally {
+      await limiter.close();
+      vi.useRealTimers();
     }
   });
 });
