@@ -918,8 +918,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
         "ignore: in thousands of US dollars, where Pipedrive's annual revenue is the amount itself",
       'Revenue Range (in USD)': 'ignore: a range, not an amount',
       'Employee Range': 'ignore: a range (Employees has the number)',
-      'Primary Industry':
-        "ignore: ZoomInfo's industry names, not the account's industry options: map it (organization: { industry: … }) when they are",
+      'Primary Industry': 'organization.industry',
       'LinkedIn Contact Profile URL':
         'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
       'ZoomInfo Contact Profile URL': 'ignore: a ZoomInfo page',
