@@ -5,7 +5,7 @@ import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import { LEAD_JOB_NAME, turnOf } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, leadJobOptions, leadPriority } from '../queue/job-options.js';
 import { RowState } from '../queue/ledger.js';
-import { jobIdFor } from '../queue/names.js';
+import { jobIdFor, parseRowJobId } from '../queue/names.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
@@ -118,8 +118,7 @@ export async function* deadLetterJobs(
 
 /** `imp-1-42` → import `imp-1`, line 42. */
 export function parseJobId(id: string): { importId: string; line: number } {
-  const match = /^(.*)-(\d+)$/.exec(id);
-  return match ? { importId: match[1]!, line: Number(match[2]) } : { importId: id, line: 0 };
+  return parseRowJobId(id) ?? { importId: id, line: 0 };
 }
 
 export function toEntry(data: DeadLetterJobData, connection: string): DeadLetterEntry {

@@ -1,6 +1,7 @@
 import { isChunkJobData, type LeadQueueJobData } from '../queue/job-data.js';
 import { RowState } from '../queue/ledger.js';
-import { type ImportTotals, importTotals } from './import-totals.js';
+import { parseRowJobId } from '../queue/names.js';
+import { importTotals } from './import-totals.js';
 import type { OpsContext } from './ops-context.js';
 
 /** A connection's rows not yet finished: waiting in its queue, and in flight (their job is active). */
@@ -8,9 +9,6 @@ export interface RowCounts {
   queued: number;
   active: number;
 }
-
-/** The id of a row's own job, `<import>-<line>` (a chunk's, `<import>-c<n>`, does not match). */
-const ROW_JOB_ID = /^(.+)-(\d+)$/;
 
 /** Where a queued row waits: its own job, or a chunk job. */
 const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
@@ -24,16 +22,13 @@ const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
  *   cancelled, summed as `/metrics` sums them) less those in flight: waiting, delayed or split out of a chunk;
  *   at most what its queued jobs can hold (k rows each, the most of its imports with pending rows), so rows
  *   whose jobs are gone (a queue emptied by hand, a producer killed before it added them) are not counted.
- *
- * `totals` when the caller has read them already.
  */
 export async function readRowCounts(
   ctx: OpsContext,
   connections: readonly string[],
-  totals?: ImportTotals,
 ): Promise<Map<string, RowCounts>> {
   const [pending, active, queuedJobs] = await Promise.all([
-    totals ?? importTotals(ctx),
+    importTotals(ctx),
     Promise.all(connections.map((c) => rowsInFlight(ctx, c))),
     Promise.all(connections.map((c) => ctx.leadQueueOf(c).getJobCounts(...QUEUED))),
   ]);
@@ -60,8 +55,9 @@ async function rowsInFlight(ctx: OpsContext, connection: string): Promise<number
   };
   const chunks: string[] = [];
   for (const id of ids) {
-    const row = ROW_JOB_ID.exec(id);
-    if (row) add(row[1]!, Number(row[2]));
+    // A row's own job, `<import>-<line>`; a chunk's, `<import>-c<n>`, is read for its rows.
+    const row = parseRowJobId(id);
+    if (row) add(row.importId, row.line);
     else chunks.push(id);
   }
   const jobs = await Promise.all(chunks.map((id) => queue.getJob(id)));

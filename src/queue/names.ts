@@ -40,6 +40,12 @@ export function jobIdFor(importId: string, line: number): string {
   return `${importId}-${line}`;
 }
 
+/** The import and line of a row's own job id ({@link jobIdFor}); undefined for any other id, a chunk's included. */
+export function parseRowJobId(id: string): { importId: string; line: number } | undefined {
+  const match = /^(.+)-(\d+)$/.exec(id);
+  return match ? { importId: match[1] as string, line: Number(match[2]) } : undefined;
+}
+
 /**
  * The job id of a chunk of an import's rows (several rows in one BullMQ job, `LEAD_IMPORTER_ROWS_PER_JOB`): its
  * index among the import's chunks, after a `c`, so it never equals a row's id (whose last part is all digits).
