@@ -413,7 +413,7 @@ export function createRowValidator(
         noteExtras.push(`${column}: ${industryCell}`);
         warnings.push({
           column,
-          message: `has ${quote(industryCell.length > 60 ? `${industryCell.slice(0, 60)}…` : industryCell)}, none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set)`,
+          message: `has ${quote(industryCell)}, none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set)`,
         });
       } else organization.industry = Number(id);
     }
