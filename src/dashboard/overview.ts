@@ -3,7 +3,7 @@ import type { DeadLetterEntry } from '../ops/dead-letters.js';
 import { listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
-import { type RowCounts, readRowCounts } from '../ops/row-counts.js';
+import { QUEUED, type RowCounts, readRowCounts } from '../ops/row-counts.js';
 import {
   type ControlFlags,
   getStatus,
@@ -50,7 +50,8 @@ export function servesManyCompanies(connections: readonly string[]): boolean {
   return !(connections.length === 1 && connections[0] === DEFAULT_CONNECTION);
 }
 
-const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'] as const;
+// Every state readRowCounts counts as queued, and more.
+const COUNTED = [...QUEUED, 'active', 'failed'] as const;
 
 /**
  * What the imports page shows, as served by `/api/imports`: every connection's imports, or one connection's
@@ -66,14 +67,16 @@ export async function readOverview(
   const shown = filter.connection !== undefined ? [filter.connection] : ctx.connections;
   // One connection's budget, when the page is about one.
   const budgetOf = filter.connection ?? (ctx.connections.length === 1 ? ctx.connections[0] : undefined);
+  // Read once: shown by state, and counted in rows by readRowCounts.
+  const jobCounts = Promise.all(shown.map((c) => ctx.leadQueueOf(c).getJobCounts(...COUNTED)));
   const [imports, flags, workers, budget, leadCounts, deadLetter, rowCounts] = await Promise.all([
     listStatuses(ctx, limit, now, filter),
     Promise.all(shown.map((c) => readControlFlags(ctx, c))),
     countLiveWorkers(ctx, workerFreshMs, now),
     budgetOf === undefined ? null : ctx.readBudget(budgetOf),
-    Promise.all(shown.map((c) => ctx.leadQueueOf(c).getJobCounts(...COUNTED))),
+    jobCounts,
     ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized'),
-    readRowCounts(ctx, shown),
+    readRowCounts(ctx, shown, jobCounts),
   ]);
   const rows: RowCounts = { queued: 0, active: 0 };
   for (const counts of rowCounts.values()) {

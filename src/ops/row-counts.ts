@@ -11,7 +11,7 @@ export interface RowCounts {
 }
 
 /** Where a queued row waits: its own job, or a chunk job. */
-const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
+export const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
 
 /**
  * Rows, not BullMQ jobs, by connection: with several rows per job (`LEAD_IMPORTER_ROWS_PER_JOB`) a job holds up
@@ -26,11 +26,16 @@ const QUEUED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
 export async function readRowCounts(
   ctx: OpsContext,
   connections: readonly string[],
+  /**
+   * Each connection's job counts (in `connections`' order, holding at least the states in {@link QUEUED}) when the
+   * caller reads them anyway, as the imports page does: read once, not twice.
+   */
+  jobCounts?: Promise<readonly Record<string, number>[]>,
 ): Promise<Map<string, RowCounts>> {
   const [pending, active, queuedJobs] = await Promise.all([
     importTotals(ctx),
     Promise.all(connections.map((c) => rowsInFlight(ctx, c))),
-    Promise.all(connections.map((c) => ctx.leadQueueOf(c).getJobCounts(...QUEUED))),
+    jobCounts ?? Promise.all(connections.map((c) => ctx.leadQueueOf(c).getJobCounts(...QUEUED))),
   ]);
   return new Map(
     connections.map((c, i) => {

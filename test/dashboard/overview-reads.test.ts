@@ -1,0 +1,67 @@
+import type { Queue } from 'bullmq';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readOverview } from '../../src/dashboard/overview.js';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
+import { readRowCounts } from '../../src/ops/row-counts.js';
+import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
+import type { LeadQueueJobData } from '../../src/queue/job-data.js';
+import { testRedis } from '../helpers/redis.js';
+import { jobData, testOps } from '../ops/seed.js';
+
+const redis = testRedis();
+const ctx = testOps(redis);
+const IMPORT = 'overview-reads';
+
+afterAll(async () => {
+  await ctx.close();
+});
+
+describe('the imports page overview', () => {
+  it('reads each shown connection’s job counts once per refresh, and counts rows from them', async () => {
+    // 25 rows, 10 per job: three chunk jobs waiting.
+    await ctx.ledger.createImport({
+      importId: IMPORT,
+      rowsPerJob: 10,
+      fileName: `${IMPORT}.csv`,
+      fileSize: 1000,
+      fileHash: 'e'.repeat(64),
+      mapping: null,
+      header: ['Name', 'Email', 'Company'],
+      createdAt: Date.now(),
+    });
+    const enqueuer = new LeadEnqueuer({
+      queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
+      ledger: ctx.ledger,
+      importId: IMPORT,
+      rowsPerJob: 10,
+      metrics: new MetricsRecorder(redis, ctx.prefix, 0).connection('default'),
+    });
+    for (let i = 0; i < 25; i++) {
+      await enqueuer.add({
+        ...jobData(IMPORT, i + 2, [`P ${i}`, `p${i}@example.com`, `C ${i}`]),
+        turn: i + 1,
+      });
+    }
+    await enqueuer.finish();
+    await ctx.ledger.setCounters(IMPORT, { rows: 25 });
+    await ctx.ledger.setState(IMPORT, 'enqueued');
+
+    const queue = ctx.leadQueueOf('default');
+    const counts = vi.spyOn(queue, 'getJobCounts');
+    try {
+      const overview = await readOverview(ctx, 10_000);
+      expect(counts).toHaveBeenCalledTimes(1);
+      const lead = overview.queues.lead;
+      expect((lead.waiting ?? 0) + (lead.prioritized ?? 0)).toBe(3);
+      expect(overview.rows).toEqual({ queued: 25, active: 0 });
+      // The same rows as a read of its own (which reads the counts itself).
+      counts.mockClear();
+      expect(await readRowCounts(ctx, ['default'])).toEqual(
+        new Map([['default', { queued: 25, active: 0 }]]),
+      );
+      expect(counts).toHaveBeenCalledTimes(1);
+    } finally {
+      counts.mockRestore();
+    }
+  });
+});
