@@ -7,6 +7,7 @@ import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { writeReport } from '../../src/ops/report.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import type { LeadQueueJobData } from '../../src/queue/job-data.js';
+import { keysFor } from '../../src/queue/names.js';
 import { testRedis } from '../helpers/redis.js';
 import { HEADER, jobData, type SeedRow, seedImport, testOps } from './seed.js';
 
@@ -139,6 +140,44 @@ describe('writeReport', () => {
           ? '4,rejected,,,,,,,Email: not an email address,Row 4,r4@example.com,Org 4'
           : `${line},pending,,,,,,,,Row ${line},r${line}@example.com,Org ${line}`,
       ),
+    );
+  });
+
+  it('finds a pending row in the next chunk when an earlier line is not marked yet (an import still being read)', async () => {
+    const importId = 'rep-chunk-gap';
+    await ctx.ledger.createImport({
+      importId,
+      rowsPerJob: 3,
+      fileName: `${importId}.csv`,
+      fileSize: 1000,
+      fileHash: 'd'.repeat(64),
+      mapping: null,
+      header: HEADER,
+      createdAt: Date.now(),
+    });
+    const enqueuer = new LeadEnqueuer({
+      queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
+      ledger: ctx.ledger,
+      importId,
+      rowsPerJob: 3,
+      metrics: new MetricsRecorder(redis, ctx.prefix, 0).connection('default'),
+    });
+    // Lines 2-8 are turns 1-7: chunks c0 (lines 2-4), c1 (5-7), c2 (8).
+    for (const line of [2, 3, 4, 5, 6, 7, 8]) {
+      const cells = [`Row ${line}`, `r${line}@example.com`, `Org ${line}`];
+      await enqueuer.add({ ...jobData(importId, line, cells), turn: line - 1 });
+    }
+    await enqueuer.finish();
+    // Line 3's mark not written yet: every later line's turn, counted from the snapshot, is one too low, so lines 5
+    // and 8 point at the chunk before theirs (c0, c1) and are found in the next one.
+    await redis.bitfield(keysFor(ctx.prefix).rowStates(importId), 'SET', 'u4', '#3', 0);
+    const out = join(tmpdir(), `${ctx.prefix}-chunk-gap-report.csv`);
+
+    const summary = await writeReport(ctx, { importId, out, batchSize: 2 });
+
+    expect(summary).toMatchObject({ rows: 6, byOutcome: { pending: 6 }, rowsWithInput: 6 });
+    expect((await readCsv(out)).slice(1)).toEqual(
+      [2, 4, 5, 6, 7, 8].map((line) => `${line},pending,,,,,,,,Row ${line},r${line}@example.com,Org ${line}`),
     );
   });
 
