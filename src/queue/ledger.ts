@@ -223,19 +223,22 @@ return { 1, cur }
 const FENCED_OUTCOMES_LUA = `
 local m = tonumber(ARGV[1])
 local now = ARGV[2]
+if not m or m < 1 or m ~= math.floor(m) then return redis.error_reply('ERR bad outcome batch') end
 local n = (#KEYS - 3 * m) / 2
-if not m or m < 1 or n < 1 or n ~= math.floor(n) then return redis.error_reply('ERR bad outcome batch') end
+if n < 1 or n ~= math.floor(n) then return redis.error_reply('ERR bad outcome batch') end
 local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', [5] = 'cancelled' }
 local rows = {}
 local p = 3
 for r = 1, n do
   local imp = tonumber(ARGV[p])
   local c = tonumber(ARGV[p + 7])
-  if not imp or imp < 1 or imp > m or imp ~= math.floor(imp) or not tonumber(ARGV[p + 2]) or not c or c < 0
-    or p + 7 + 2 * c > #ARGV then
+  local to = tonumber(ARGV[p + 2])
+  -- One row's bad arguments must not fail the others after some were written: everything is checked first.
+  if not c or c < 0 or c ~= math.floor(c) or p + 7 + 2 * c > #ARGV or not imp or imp < 1 or imp > m
+    or imp ~= math.floor(imp) or not string.match(ARGV[p + 1], '^%d+$') or not to or to < 0 or to > 15
+    or to ~= math.floor(to) then
     return redis.error_reply('ERR bad outcome batch')
   end
-  -- Checked before anything is written: a script's writes are not rolled back when it fails.
   for j = p + 9, p + 7 + 2 * c, 2 do
     if not tonumber(ARGV[j]) then return redis.error_reply('ERR bad outcome batch') end
   end
@@ -727,6 +730,9 @@ export class ImportLedger {
     const record = this.keys.import(importId);
     const outcomes = this.keys.outcomes(importId);
     if (fence) {
+      // A bad line would fail the whole step, other rows' outcomes with it: refused here, alone.
+      if (!Number.isSafeInteger(line) || line < 0)
+        throw new Error(`Line ${line} of import ${importId} is not a line number`);
       const [applied, previous, completed] = await new Promise<FencedAnswer>((resolve, reject) => {
         this.waitingOutcomes.push({
           importKeys: [states, record, outcomes],

@@ -270,4 +270,40 @@ describe('ImportLedger, outcomes recorded together', () => {
     ]);
     expect(await ledger.getImport('impB')).toMatchObject({ state: 'completed', created: 2, tokensUsed: 101 });
   });
+
+  it('fails a row with a bad line alone, not the rows recorded with it', async () => {
+    const ledger = new ImportLedger(redis, uniquePrefix());
+    const fence = await enqueuedImport(ledger, 'imp1', [2]);
+    const [good, bad] = await Promise.allSettled([
+      ledger.recordCreated('imp1', 2, { leadId: 'L2' }, { tokensUsed: 10 }, fence(2), { finish: true }),
+      ledger.recordCreated('imp1', 2.5, { leadId: 'L?' }, { tokensUsed: 10 }, fence(2), { finish: true }),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { applied: true } });
+    expect(bad.status).toBe('rejected');
+    expect(await ledger.getImport('imp1')).toMatchObject({ created: 1, tokensUsed: 10, state: 'completed' });
+    // A step Redis is handed with a malformed row writes nothing at all.
+    const keys = [ledger.keys.rowStates('imp1'), ledger.keys.import('imp1'), ledger.keys.outcomes('imp1')];
+    const scripted = redis as unknown as {
+      ledgerFencedOutcomes(...a: (string | number)[]): Promise<unknown>;
+    };
+    await expect(
+      scripted.ledgerFencedOutcomes(
+        5,
+        ...keys,
+        'lease',
+        'lease',
+        1,
+        Date.now(),
+        1,
+        '#3',
+        2,
+        '1',
+        '',
+        '1',
+        'v',
+        0,
+      ),
+    ).rejects.toThrow(/bad outcome batch/);
+    expect(await ledger.getImport('imp1')).toMatchObject({ created: 1, tokensUsed: 10 });
+  });
 });
