@@ -27,10 +27,12 @@ export function knownScripts(): Map<string, string> {
     if (script?.name && typeof script.content === 'string')
       names.set(sha(script.content), `bullmq ${script.name}`);
   }
-  // Our classes define their scripts in their constructors: a recorder stands in for Redis.
+  // Our classes define their scripts in their constructors: a recorder stands in for Redis. Two scripts of the same
+  // text have one SHA and cannot be told apart (the key locks' release and the row lease's): both names are given.
   const recorder = {
     defineCommand(name: string, def: { lua: string }) {
-      names.set(sha(def.lua), name);
+      const known = names.get(sha(def.lua));
+      names.set(sha(def.lua), known && known !== name ? `${known} or ${name}` : name);
     },
   } as unknown as Redis;
   const makers: (() => unknown)[] = [

@@ -14,6 +14,13 @@ import { sendTogether } from './send-together.js';
  *
  *     rows = created + rejected + deadLettered + cancelled + pending
  *     pending = enqueued − created − deadLettered − cancelled
+ *
+ * A worker's outcomes (the fenced transitions: created, dead-lettered) are its most frequent writes, and a script
+ * of their own cost 7 commands a row. Those asked for in the same turn of the event loop, or while the step before
+ * was on its way, go as one script call per connection (FENCED_OUTCOMES_LUA): each row is still checked against its
+ * own lease and answered as if alone, and what rows share (the lease read, one state write and one record read and
+ * write per import, the lease deletion) is paid once. No timer: a row alone is not held back (a window of 10 or
+ * 30 ms gathered little more at the rates the windows allow; bench/README.md).
  */
 export const RowState = {
   /** Not seen yet. */
@@ -140,37 +147,18 @@ export type RowOutcome =
 
 /*
  * Counters moved by a transition: leaving state s decrements STATE_COUNTER[s], entering t increments it.
- * The fenced variant first checks the row's lease (KEYS[4]) against the caller's (the last ARGV), in
- * the same atomic step: a runner whose lease is gone or taken changes nothing ({ -1, holder }).
- * Its second-to-last ARGV, when '1', ends the row's run in the same step (the worker's last write of
- * a row): the lease and the row's own checkpoint (KEYS[5], a row enqueued in a chunk) are deleted (applied or not: the fence held, so it is the caller's) and an import
- * whose producer is done ('enqueued') and has no pending row left becomes 'completed'; the third
- * element of the answer is then 1 when this step completed the import.
+ * The row's details (ARGV[4], when not empty) go to the outcomes hash, then ARGV[6…] are (counter, delta) pairs.
  */
-function transitionLua(fenced: boolean): string {
-  return `
-${
-  fenced
-    ? `local holder = redis.call('GET', KEYS[4])
-if holder ~= ARGV[#ARGV] then return { -1, holder or '' } end
-local finish = ARGV[#ARGV - 1] == '1'
-local last = #ARGV - 2`
-    : `local finish = false
-local last = #ARGV`
-}
+const TRANSITION_LUA = `
 local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', [5] = 'cancelled' }
 local line = ARGV[1]
 local to = tonumber(ARGV[2])
 local allowed = ARGV[3]
--- The import record is read once (HMGET) and written once (HSET): the increments of its counters (as
--- HINCRBY would, an integer or an error), the given fields (the time of the change), and with finish whether the
--- import is now complete.
+-- The import record is read once (HMGET) and written once (HSET): the increments of its counters (as HINCRBY
+-- would, an integer or an error) and the time of the change.
 local function recordStep(deltas, fields)
   local names = {}
   for i = 1, #deltas, 2 do names[#names + 1] = deltas[i] end
-  if finish then
-    for _, f in ipairs({ 'state', 'enqueued', 'created', 'deadLettered', 'cancelled' }) do names[#names + 1] = f end
-  end
   local record = {}
   if #names > 0 then
     local values = redis.call('HMGET', KEYS[2], unpack(names))
@@ -192,37 +180,172 @@ local function recordStep(deltas, fields)
     fields[#fields + 1] = f
     fields[#fields + 1] = record[f]
   end
-  local completed = 0
-  if finish then
-    redis.call('DEL', KEYS[4], KEYS[5])
-    local function num(f) return tonumber(record[f]) or 0 end
-    if record.state == 'enqueued' and num('enqueued') - num('created') - num('deadLettered') - num('cancelled') <= 0 then
-      fields[#fields + 1] = 'state'
-      fields[#fields + 1] = 'completed'
-      completed = 1
-    end
-  end
-  if #fields > 0 then redis.call('HSET', KEYS[2], unpack(fields)) end
-  return completed
+  redis.call('HSET', KEYS[2], unpack(fields))
 end
 -- One BITFIELD sets the new state and answers the old; a refused transition puts it back.
 local cur = redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, to)[1]
 if not string.find(allowed, tostring(cur), 1, true) then
   if cur ~= to then redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. line, cur) end
-  return { 0, cur, recordStep({}, {}) }
+  return { 0, cur }
 end
 local deltas = {}
 if stateCounter[cur] then deltas[#deltas + 1] = stateCounter[cur]; deltas[#deltas + 1] = -1 end
 if stateCounter[to] then deltas[#deltas + 1] = stateCounter[to]; deltas[#deltas + 1] = 1 end
 if cur == 0 and to == 1 then deltas[#deltas + 1] = 'enqueued'; deltas[#deltas + 1] = 1 end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], line, ARGV[4]) end
-for i = 6, last, 2 do
+for i = 6, #ARGV, 2 do
   deltas[#deltas + 1] = ARGV[i]
   deltas[#deltas + 1] = tonumber(ARGV[i + 1])
 end
-return { 1, cur, recordStep(deltas, { 'updatedAt', ARGV[5] }) }
+recordStep(deltas, { 'updatedAt', ARGV[5] })
+return { 1, cur }
 `;
-}
+
+/*
+ * The fenced transitions of many rows in one step: the outcomes the worker's runners recorded in the same turn of
+ * the event loop (or while the step before was on its way), each checked against its own lease and answered on its
+ * own, as if each had run alone in the order given. KEYS: per import (states, record, outcomes), then per row
+ * (lease, checkpoint). ARGV: the number of imports, the time, then per row: its import (1-based index into the
+ * imports), line, target state, allowed states, details, '1' when the step ends the row's run (finish), the lease
+ * value it must hold, the number of counters and their (name, delta) pairs.
+ *
+ * A row whose lease is gone or someone else's changes nothing ({ -1, holder, 0 }). Otherwise its state moves as
+ * TRANSITION_LUA's does ({ 1, previous, 0 } applied, { 0, previous, 0 } refused); with finish its lease and its own
+ * checkpoint (a row enqueued in a chunk) are deleted, applied or not (the fence held, so the row was the caller's),
+ * and an import whose producer is done ('enqueued') and has no pending row left becomes 'completed': the third
+ * element of the answer of the import's last finishing row in the step is then 1.
+ *
+ * What many rows share costs once per step, not per row: one GET (MGET) for the leases, per import one BITFIELD for
+ * the states, one HSET of the details, one HMGET and one HSET of the record (each counter summed over the import's
+ * rows), and one DEL of every finished lease and checkpoint. All keys are of one connection (the caller batches per
+ * hash tag), so the step is in one slot on a cluster.
+ */
+const FENCED_OUTCOMES_LUA = `
+local m = tonumber(ARGV[1])
+local now = ARGV[2]
+if not m or m < 1 or m ~= math.floor(m) then return redis.error_reply('ERR bad outcome batch') end
+local n = (#KEYS - 3 * m) / 2
+if n < 1 or n ~= math.floor(n) then return redis.error_reply('ERR bad outcome batch') end
+local stateCounter = { [2] = 'created', [3] = 'rejected', [4] = 'deadLettered', [5] = 'cancelled' }
+local rows = {}
+local p = 3
+for r = 1, n do
+  local imp = tonumber(ARGV[p])
+  local c = tonumber(ARGV[p + 7])
+  local to = tonumber(ARGV[p + 2])
+  -- One row's bad arguments must not fail the others after some were written: everything is checked first.
+  if not c or c < 0 or c ~= math.floor(c) or p + 7 + 2 * c > #ARGV or not imp or imp < 1 or imp > m
+    or imp ~= math.floor(imp) or not string.match(ARGV[p + 1], '^%d+$') or not to or to < 0 or to > 15
+    or to ~= math.floor(to) then
+    return redis.error_reply('ERR bad outcome batch')
+  end
+  for j = p + 9, p + 7 + 2 * c, 2 do
+    if not tonumber(ARGV[j]) then return redis.error_reply('ERR bad outcome batch') end
+  end
+  rows[r] = {
+    imp = imp, line = ARGV[p + 1], to = tonumber(ARGV[p + 2]), allowed = ARGV[p + 3], details = ARGV[p + 4],
+    finish = ARGV[p + 5] == '1', value = ARGV[p + 6], lease = KEYS[3 * m + 2 * r - 1], cp = KEYS[3 * m + 2 * r],
+    first = p + 8, counters = c,
+  }
+  p = p + 8 + 2 * c
+end
+if p ~= #ARGV + 1 then return redis.error_reply('ERR bad outcome batch') end
+local holders
+if n == 1 then
+  holders = { redis.call('GET', rows[1].lease) }
+else
+  local leases = {}
+  for r = 1, n do leases[r] = rows[r].lease end
+  holders = redis.call('MGET', unpack(leases))
+end
+local reply = {}
+local byImport = {}
+for r = 1, n do
+  local row = rows[r]
+  if holders[r] ~= row.value then
+    reply[3 * r - 2] = -1; reply[3 * r - 1] = holders[r] or ''; reply[3 * r] = 0
+  else
+    byImport[row.imp] = byImport[row.imp] or {}
+    table.insert(byImport[row.imp], r)
+  end
+end
+local ended = {}
+for imp = 1, m do
+  local own = byImport[imp]
+  if own then
+    local states, recordKey, outcomes = KEYS[3 * imp - 2], KEYS[3 * imp - 1], KEYS[3 * imp]
+    local sets = {}
+    for _, r in ipairs(own) do
+      for _, a in ipairs({ 'SET', 'u4', '#' .. rows[r].line, rows[r].to }) do sets[#sets + 1] = a end
+    end
+    -- One BITFIELD sets every new state and answers the old ones; refused transitions are put back.
+    local olds = redis.call('BITFIELD', states, unpack(sets))
+    local back, details, sums, order = {}, {}, {}, {}
+    local function add(f, d)
+      if sums[f] == nil then sums[f] = 0; order[#order + 1] = f end
+      sums[f] = sums[f] + d
+    end
+    local applied, lastFinish = false, nil
+    for i, r in ipairs(own) do
+      local row, cur = rows[r], olds[i]
+      reply[3 * r - 1] = cur; reply[3 * r] = 0
+      if row.finish then
+        ended[#ended + 1] = row.lease; ended[#ended + 1] = row.cp
+        lastFinish = r
+      end
+      if not string.find(row.allowed, tostring(cur), 1, true) then
+        if cur ~= row.to then
+          for _, a in ipairs({ 'SET', 'u4', '#' .. row.line, cur }) do back[#back + 1] = a end
+        end
+        reply[3 * r - 2] = 0
+      else
+        reply[3 * r - 2] = 1
+        applied = true
+        if stateCounter[cur] then add(stateCounter[cur], -1) end
+        if stateCounter[row.to] then add(stateCounter[row.to], 1) end
+        if cur == 0 and row.to == 1 then add('enqueued', 1) end
+        if row.details ~= '' then details[#details + 1] = row.line; details[#details + 1] = row.details end
+        for j = row.first, row.first + 2 * row.counters - 1, 2 do add(ARGV[j], tonumber(ARGV[j + 1])) end
+      end
+    end
+    if #back > 0 then redis.call('BITFIELD', states, unpack(back)) end
+    if #details > 0 then redis.call('HSET', outcomes, unpack(details)) end
+    -- The import record is read once (HMGET) and written once (HSET): the summed increments of its counters (as
+    -- HINCRBY would, an integer or an error), the time of the change, and whether the import is now complete.
+    local names = {}
+    for _, f in ipairs(order) do names[#names + 1] = f end
+    if lastFinish then
+      for _, f in ipairs({ 'state', 'enqueued', 'created', 'deadLettered', 'cancelled' }) do names[#names + 1] = f end
+    end
+    local record = {}
+    if #names > 0 then
+      local values = redis.call('HMGET', recordKey, unpack(names))
+      for i, f in ipairs(names) do record[f] = values[i] end
+    end
+    local fields = {}
+    if applied then fields = { 'updatedAt', now } end
+    for _, f in ipairs(order) do
+      local v = tonumber(record[f] or '0')
+      -- Not an integer: HINCRBY's own error.
+      if not v or v ~= math.floor(v) then redis.call('HINCRBY', recordKey, f, 0) end
+      record[f] = v + sums[f]
+      fields[#fields + 1] = f
+      fields[#fields + 1] = record[f]
+    end
+    if lastFinish then
+      local function num(f) return tonumber(record[f]) or 0 end
+      if record.state == 'enqueued' and num('enqueued') - num('created') - num('deadLettered') - num('cancelled') <= 0 then
+        fields[#fields + 1] = 'state'
+        fields[#fields + 1] = 'completed'
+        reply[3 * lastFinish] = 1
+      end
+    end
+    if #fields > 0 then redis.call('HSET', recordKey, unpack(fields)) end
+  end
+end
+if #ended > 0 then redis.call('DEL', unpack(ended)) end
+return reply
+`;
 
 /* Marks many lines as enqueued at once; returns 1 for each line newly marked, 0 for lines already known. */
 const MARK_ENQUEUED_LUA = `
@@ -249,14 +372,10 @@ type LedgerRedis = Redis & {
     outcomes: string,
     ...args: (string | number)[]
   ): Promise<[number, number]>;
-  ledgerFencedTransition(
-    states: string,
-    record: string,
-    outcomes: string,
-    lease: string,
-    checkpoint: string,
-    ...args: (string | number)[]
-  ): Promise<[number, number | string, number?]>;
+  ledgerFencedOutcomes(
+    numberOfKeys: number,
+    ...keysThenArgs: (string | number)[]
+  ): Promise<(number | string)[]>;
   ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
 };
 
@@ -300,13 +419,17 @@ export class ImportLedger {
   readonly keys: Keys;
   private readonly redis: LedgerRedis;
   private readonly prefix: string;
+  /** Fenced transitions asked for and not yet sent (see {@link sendOutcomes}). */
+  private waitingOutcomes: FencedRequest[] = [];
+  /** A step of fenced transitions is on its way: those asked meanwhile go in the next. */
+  private sendingOutcomes = false;
 
   constructor(redis: Redis, prefix: string) {
     this.prefix = prefix;
     this.keys = keysFor(prefix, keyScope(redis));
     if (!('ledgerTransition' in redis)) {
-      redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: transitionLua(false) });
-      redis.defineCommand('ledgerFencedTransition', { numberOfKeys: 5, lua: transitionLua(true) });
+      redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: TRANSITION_LUA });
+      redis.defineCommand('ledgerFencedOutcomes', { lua: FENCED_OUTCOMES_LUA });
       redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
     }
     this.redis = redis as LedgerRedis;
@@ -600,28 +723,28 @@ export class ImportLedger {
     options: FinishOptions = {},
   ): Promise<TransitionResult> {
     await this.resolve(importId);
-    const args: (string | number)[] = [
-      line,
-      to,
-      from.join(''),
-      details ? JSON.stringify(details) : '',
-      Date.now(),
-    ];
-    for (const [field, delta] of Object.entries(counters)) if (delta) args.push(field, delta);
+    const detailsArg = details ? JSON.stringify(details) : '';
+    const deltas: (string | number)[] = [];
+    for (const [field, delta] of Object.entries(counters)) if (delta) deltas.push(field, delta);
     const states = this.keys.rowStates(importId);
     const record = this.keys.import(importId);
     const outcomes = this.keys.outcomes(importId);
     if (fence) {
-      const [applied, previous, completed] = await this.redis.ledgerFencedTransition(
-        states,
-        record,
-        outcomes,
-        fence.key,
-        fence.checkpointKey ?? fence.key,
-        ...args,
-        options.finish ? '1' : '0',
-        fence.value,
-      );
+      // A bad line would fail the whole step, other rows' outcomes with it: refused here, alone.
+      if (!Number.isSafeInteger(line) || line < 0)
+        throw new Error(`Line ${line} of import ${importId} is not a line number`);
+      const [applied, previous, completed] = await new Promise<FencedAnswer>((resolve, reject) => {
+        this.waitingOutcomes.push({
+          importKeys: [states, record, outcomes],
+          rowKeys: [fence.key, fence.checkpointKey ?? fence.key],
+          args: [line, to, from.join(''), detailsArg, options.finish ? '1' : '0', fence.value],
+          deltas,
+          resolve,
+          reject,
+        });
+        if (this.waitingOutcomes.length === 1 && !this.sendingOutcomes)
+          setImmediate(() => void this.sendOutcomes());
+      });
       if (applied === -1) return { applied: false, previous: RowState.None, fenced: true };
       return {
         applied: applied === 1,
@@ -629,10 +752,112 @@ export class ImportLedger {
         ...(options.finish ? { completedImport: completed === 1 } : {}),
       };
     }
-    const [applied, previous] = await this.redis.ledgerTransition(states, record, outcomes, ...args);
+    const [applied, previous] = await this.redis.ledgerTransition(
+      states,
+      record,
+      outcomes,
+      line,
+      to,
+      from.join(''),
+      detailsArg,
+      Date.now(),
+      ...deltas,
+    );
     return { applied: applied === 1, previous: previous as RowState };
   }
+
+  /**
+   * Sends the fenced transitions waiting, one script call (FENCED_OUTCOMES_LUA) per hash tag, until none is left:
+   * those asked in the same turn of the event loop, and those asked while a call was on its way, go together. No
+   * timer: an outcome asked alone is sent at once, and one asked meanwhile waits at most for the call before it.
+   */
+  private async sendOutcomes(): Promise<void> {
+    if (this.sendingOutcomes) return;
+    this.sendingOutcomes = true;
+    try {
+      while (this.waitingOutcomes.length > 0) {
+        const taken = this.waitingOutcomes;
+        const later: FencedRequest[] = [];
+        const batches = new Map<string, { requests: FencedRequest[]; leases: Set<string> }>();
+        for (const r of taken) {
+          // One script runs in one slot: on a cluster, a batch per connection (the hash tag its keys carry).
+          const states = r.importKeys[0];
+          const tag = states.startsWith('{') ? states.slice(0, states.indexOf('}') + 1) : '';
+          let batch = batches.get(tag);
+          if (!batch) {
+            batch = { requests: [], leases: new Set() };
+            batches.set(tag, batch);
+          }
+          // The same lease twice in one step would see its own first write: the second waits for the next step.
+          if (batch.requests.length >= MAX_OUTCOMES_PER_STEP || batch.leases.has(r.rowKeys[0])) later.push(r);
+          else {
+            batch.requests.push(r);
+            batch.leases.add(r.rowKeys[0]);
+          }
+        }
+        this.waitingOutcomes = later;
+        await Promise.all([...batches.values()].map(({ requests }) => this.sendOutcomeStep(requests)));
+      }
+    } finally {
+      this.sendingOutcomes = false;
+    }
+  }
+
+  private async sendOutcomeStep(requests: FencedRequest[]): Promise<void> {
+    const imports = new Map<string, number>();
+    const importKeys: string[] = [];
+    const rowKeys: string[] = [];
+    const rowArgs: (string | number)[] = [];
+    for (const r of requests) {
+      let index = imports.get(r.importKeys[0]);
+      if (index === undefined) {
+        importKeys.push(...r.importKeys);
+        index = imports.size + 1;
+        imports.set(r.importKeys[0], index);
+      }
+      rowKeys.push(...r.rowKeys);
+      const [line, to, allowed, details, finish, value] = r.args;
+      rowArgs.push(index, line, to, allowed, details, finish, value, r.deltas.length / 2, ...r.deltas);
+    }
+    let reply: (number | string)[];
+    try {
+      reply = await this.redis.ledgerFencedOutcomes(
+        importKeys.length + rowKeys.length,
+        ...importKeys,
+        ...rowKeys,
+        imports.size,
+        Date.now(),
+        ...rowArgs,
+      );
+    } catch (err) {
+      for (const r of requests) r.reject(err);
+      return;
+    }
+    for (const [i, r] of requests.entries()) {
+      r.resolve([Number(reply[3 * i]), reply[3 * i + 1] ?? '', Number(reply[3 * i + 2] ?? 0)]);
+    }
+  }
 }
+
+/** A fenced transition's answer: applied (1), refused (0) or fenced out (-1); the previous state (or the lease's holder); 1 when it completed the import. */
+type FencedAnswer = [number, number | string, number];
+
+/** A fenced transition waiting for its step (see `sendOutcomes`). */
+interface FencedRequest {
+  /** The import's states, record and outcomes keys. */
+  importKeys: [string, string, string];
+  /** The row's lease and checkpoint keys (the lease twice for a row without its own checkpoint). */
+  rowKeys: [string, string];
+  /** Line, target state, allowed states, details, finish ('1' or '0'), the lease's value. */
+  args: [number, number, string, string, string, string];
+  /** (counter, delta) pairs. */
+  deltas: (string | number)[];
+  resolve(answer: FencedAnswer): void;
+  reject(err: unknown): void;
+}
+
+/** A bound on one step's rows (its keys and arguments are unpacked onto Lua's stack). */
+const MAX_OUTCOMES_PER_STEP = 200;
 
 function toOutcome(state: RowState, raw: string | null): RowOutcome {
   const d = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};

@@ -126,3 +126,184 @@ describe('ImportLedger', () => {
     expect((await ledger.outcomes('imp1', [2]))[0]).toMatchObject({ state: 'created', leadId: 'L2b' });
   });
 });
+
+describe('ImportLedger, outcomes recorded together', () => {
+  /** An import enqueued with `lines`, each with a lease held by `worker-a:<line>`. */
+  async function enqueuedImport(ledger: ImportLedger, importId: string, lines: number[]) {
+    await ledger.createImport({
+      importId,
+      fileName: 'leads.csv',
+      fileSize: 10,
+      fileHash: 'abc',
+      mapping: {},
+      header: ['Title'],
+      createdAt: 1,
+    });
+    await ledger.markEnqueued(importId, lines);
+    await ledger.setCounters(importId, { rows: lines.length });
+    await ledger.setState(importId, 'enqueued');
+    const fences = new Map<number, { key: string; value: string; checkpointKey: string }>();
+    for (const line of lines) {
+      const fence = {
+        key: ledger.keys.lease(importId, line),
+        value: `worker-a:${line}`,
+        checkpointKey: ledger.keys.rowCheckpoint(importId, line),
+      };
+      await redis.set(fence.key, fence.value);
+      await redis.set(fence.checkpointKey, '{}');
+      fences.set(line, fence);
+    }
+    return (line: number) => fences.get(line)!;
+  }
+
+  it('answers each row on its own: applied, fenced out, refused; counters summed exactly; the import completes once', async () => {
+    const ledger = new ImportLedger(redis, uniquePrefix());
+    const fence = await enqueuedImport(ledger, 'imp1', [2, 3, 4, 5, 6, 7]);
+    // Row 7 was recorded already (an earlier attempt); row 5's lease is someone else's now.
+    await ledger.recordCreated('imp1', 7, { leadId: 'L7' }, { tokensUsed: 5 });
+    await redis.set(fence(5).key, 'worker-b:1');
+    const finish = { finish: true };
+    const answers = await Promise.all([
+      ledger.recordCreated(
+        'imp1',
+        2,
+        { leadId: 'L2' },
+        { tokensUsed: 35, createdPersons: 1 },
+        fence(2),
+        finish,
+      ),
+      ledger.recordCreated(
+        'imp1',
+        3,
+        { leadId: 'L3' },
+        { tokensUsed: 10, reusedPersons: 1 },
+        fence(3),
+        finish,
+      ),
+      ledger.recordCreated(
+        'imp1',
+        4,
+        { leadId: 'L4' },
+        { tokensUsed: 10, reusedPersons: 1 },
+        fence(4),
+        finish,
+      ),
+      ledger.recordCreated('imp1', 5, { leadId: 'L5' }, { tokensUsed: 10 }, fence(5), finish),
+      ledger.recordDeadLettered(
+        'imp1',
+        6,
+        { errorClass: 'E', message: 'bad', httpStatus: 400 },
+        fence(6),
+        finish,
+      ),
+      ledger.recordCreated('imp1', 7, { leadId: 'L7b' }, { tokensUsed: 10 }, fence(7), finish),
+    ]);
+    expect(answers).toEqual([
+      { applied: true, previous: RowState.Pending, completedImport: false },
+      { applied: true, previous: RowState.Pending, completedImport: false },
+      { applied: true, previous: RowState.Pending, completedImport: false },
+      { applied: false, previous: RowState.None, fenced: true },
+      { applied: true, previous: RowState.Pending, completedImport: false },
+      { applied: false, previous: RowState.Created, completedImport: false },
+    ]);
+    expect(await ledger.getImport('imp1')).toMatchObject({
+      state: 'enqueued',
+      created: 4,
+      deadLettered: 1,
+      pending: 1,
+      tokensUsed: 60,
+      createdPersons: 1,
+      reusedPersons: 2,
+    });
+    expect(await ledger.rowStates('imp1', [2, 3, 4, 5, 6, 7])).toEqual([2, 2, 2, 1, 4, 2]);
+    const outcomes = await ledger.outcomes('imp1', [2, 6, 7]);
+    expect(outcomes[0]).toMatchObject({ state: 'created', leadId: 'L2' });
+    expect(outcomes[1]).toMatchObject({ state: 'dead-lettered', errorClass: 'E', httpStatus: 400 });
+    expect(outcomes[2]).toMatchObject({ state: 'created', leadId: 'L7' });
+    // Finished rows' leases and checkpoints are gone (row 7's too: its fence held); row 5's stay as they were.
+    for (const line of [2, 3, 4, 6, 7]) {
+      expect(await redis.exists(fence(line).key, fence(line).checkpointKey)).toBe(0);
+    }
+    expect(await redis.get(fence(5).key)).toBe('worker-b:1');
+    expect(await redis.exists(fence(5).checkpointKey)).toBe(1);
+
+    // The lease's new holder finishes the row: the import completes, once.
+    const last = await ledger.recordCreated(
+      'imp1',
+      5,
+      { leadId: 'L5' },
+      { tokensUsed: 10 },
+      { ...fence(5), value: 'worker-b:1' },
+      finish,
+    );
+    expect(last).toEqual({ applied: true, previous: RowState.Pending, completedImport: true });
+    expect(await ledger.getImport('imp1')).toMatchObject({
+      state: 'completed',
+      created: 5,
+      pending: 0,
+      tokensUsed: 70,
+    });
+  });
+
+  it('completes an import whose last rows finish in one step once, and keeps imports apart', async () => {
+    const ledger = new ImportLedger(redis, uniquePrefix());
+    const a = await enqueuedImport(ledger, 'impA', [2, 3, 4]);
+    const b = await enqueuedImport(ledger, 'impB', [2, 3]);
+    const finish = { finish: true };
+    const answers = await Promise.all([
+      ...[2, 3, 4].map((line) =>
+        ledger.recordCreated('impA', line, { leadId: `A${line}` }, { tokensUsed: line }, a(line), finish),
+      ),
+      ledger.recordCreated('impB', 2, { leadId: 'B2' }, { tokensUsed: 100 }, b(2), finish),
+    ]);
+    expect(answers.map((t) => t.completedImport)).toEqual([false, false, true, false]);
+    expect(await ledger.getImport('impA')).toMatchObject({ state: 'completed', created: 3, tokensUsed: 9 });
+    expect(await ledger.getImport('impB')).toMatchObject({ state: 'enqueued', created: 1, tokensUsed: 100 });
+    // The same row twice (two fences, one of them stale): one step each, as if alone, in the order asked.
+    const twice = await Promise.all([
+      ledger.recordCreated('impB', 3, { leadId: 'B3' }, { tokensUsed: 1 }, b(3), finish),
+      ledger.recordCreated('impB', 3, { leadId: 'B3x' }, { tokensUsed: 1 }, b(3), finish),
+    ]);
+    expect(twice).toEqual([
+      { applied: true, previous: RowState.Pending, completedImport: true },
+      { applied: false, previous: RowState.None, fenced: true },
+    ]);
+    expect(await ledger.getImport('impB')).toMatchObject({ state: 'completed', created: 2, tokensUsed: 101 });
+  });
+
+  it('fails a row with a bad line alone, not the rows recorded with it', async () => {
+    const ledger = new ImportLedger(redis, uniquePrefix());
+    const fence = await enqueuedImport(ledger, 'imp1', [2]);
+    const [good, bad] = await Promise.allSettled([
+      ledger.recordCreated('imp1', 2, { leadId: 'L2' }, { tokensUsed: 10 }, fence(2), { finish: true }),
+      ledger.recordCreated('imp1', 2.5, { leadId: 'L?' }, { tokensUsed: 10 }, fence(2), { finish: true }),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { applied: true } });
+    expect(bad.status).toBe('rejected');
+    expect(await ledger.getImport('imp1')).toMatchObject({ created: 1, tokensUsed: 10, state: 'completed' });
+    // A step Redis is handed with a malformed row writes nothing at all.
+    const keys = [ledger.keys.rowStates('imp1'), ledger.keys.import('imp1'), ledger.keys.outcomes('imp1')];
+    const scripted = redis as unknown as {
+      ledgerFencedOutcomes(...a: (string | number)[]): Promise<unknown>;
+    };
+    await expect(
+      scripted.ledgerFencedOutcomes(
+        5,
+        ...keys,
+        'lease',
+        'lease',
+        1,
+        Date.now(),
+        1,
+        '#3',
+        2,
+        '1',
+        '',
+        '1',
+        'v',
+        0,
+      ),
+    ).rejects.toThrow(/bad outcome batch/);
+    expect(await ledger.getImport('imp1')).toMatchObject({ created: 1, tokensUsed: 10 });
+  });
+});

@@ -148,4 +148,47 @@ describe("a lead's scripts", () => {
     // Counters stay integers that HINCRBY can go on with.
     expect(await redis.hincrby(ledger.keys.import(importId), 'tokensUsed', 1)).toBe(21);
   });
+
+  it('record the outcomes asked for together in one script call, sharing what the rows of one import share', async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const fences: {
+      importId: string;
+      line: number;
+      fence: { key: string; value: string; checkpointKey: string };
+    }[] = [];
+    for (const importId of ['imp-a', 'imp-b']) {
+      await ledger.createImport(bareImport(importId));
+      await ledger.markEnqueued(importId, [2, 3, 4, 5]);
+      await ledger.setState(importId, 'enqueued');
+      for (const line of [2, 3, 4, 5]) {
+        const fence = {
+          key: ledger.keys.lease(importId, line),
+          value: `worker-a:${importId}:${line}`,
+          checkpointKey: ledger.keys.rowCheckpoint(importId, line),
+        };
+        await redis.set(fence.key, fence.value);
+        fences.push({ importId, line, fence });
+      }
+    }
+    // Load the script.
+    await ledger.recordCreated('imp-a', 5, { leadId: 'warm' }, {}, fences[3]!.fence, { finish: true });
+    const counters = { tokensUsed: 10, reusedPersons: 1, reusedOrganizations: 1 };
+    // Four rows of imp-a and three of imp-b: per import one BITFIELD, one HSET of details, one HMGET and one HSET
+    // of the record; one GET for all leases (MGET) and one DEL for all leases and checkpoints.
+    const answers: unknown[] = [];
+    expect(
+      await commandsOf(redis, async () => {
+        const all = fences
+          .filter((f) => !(f.importId === 'imp-a' && f.line === 5))
+          .map(({ importId, line, fence }) =>
+            ledger.recordCreated(importId, line, { leadId: `L${line}` }, counters, fence, { finish: true }),
+          );
+        answers.push(...(await Promise.all(all)));
+      }),
+    ).toEqual({ evalsha: 1, mget: 1, bitfield: 2, hset: 4, hmget: 2, del: 1 });
+    expect(answers.filter((a) => (a as { completedImport?: boolean }).completedImport)).toHaveLength(2);
+    expect(await ledger.getImport('imp-b')).toMatchObject({ state: 'completed', created: 4, tokensUsed: 40 });
+    expect(await ledger.getImport('imp-a')).toMatchObject({ state: 'completed', created: 4, tokensUsed: 30 });
+  });
 });
