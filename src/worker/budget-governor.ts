@@ -7,7 +7,8 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
 /**
  * Admission for a call, in one Redis round trip (shared with the calls asked at the same moment, see
  * "Batches"), at the moment it is about to be sent:
- * 1. the connection's pause after a 429 (its control hash, `rateLimitedUntil`);
+ * 1. the connection's pause after a 429 (`rateLimitedUntil:<connection>` in the budget hash, read with the
+ *    budget: see `pauseCalls`; operators see it in the connection's control hash);
  * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets, for all calls and
  *    for searches; see "Windows by arrival" below);
  * 3. the company's daily token budget.
@@ -39,16 +40,17 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * only a correction for an entry older than all those read takes a ZADD XX of its own (XX: one for a call
  * that left the window is dropped, as it is when the window was read whole), and counts for this batch if it
  * may fall among the latest. Until 2026-12-02 every batch trimmed, set the TTL and wrote the corrections
- * with commands of their own: 10 commands for a batch of calls, 15 with a search, against 7 and 9 now.
+ * with commands of their own: 10 commands for a batch of calls, 15 with a search, against 6 and 8 now.
  *
- * KEYS: budget hash, control hash, calls window, search window.
- * ARGV: configured total, reserve, ttl ms, N, upkeep ('1' or '0'), window TTL slack ms; then per call 8
- * values: cost, force, calls cap, search cap (0 = no window), member, lead ms, pending ms, horizon ms; then
- * pairs of (member, arrival) corrections.
- * Inner commands of a batch with one window, whatever its size: TIME, HGET, ZRANGE, HMGET, ZADD, HINCRBY,
- * plus one PEXPIRE when the day's count starts, and on the window's upkeep (or when the key is new) one
- * ZREMRANGEBYSCORE and one PEXPIRE (a batch that is all paused stops after the HGET, or writes its
- * corrections with a ZADD XX; one that admits none writes only corrections).
+ * KEYS: budget hash, control hash (unused: kept for the layout), calls window, search window.
+ * ARGV: configured total, reserve, ttl ms, N, upkeep ('1' or '0'), window TTL slack ms, the pause's field; then
+ * per call 8 values: cost, force, calls cap, search cap (0 = no window), member, lead ms, pending ms, horizon
+ * ms; then pairs of (member, arrival) corrections.
+ * Inner commands of a batch with one window, whatever its size: TIME, HMGET (budget and pause), ZRANGE, ZADD,
+ * HINCRBY, plus one PEXPIRE when the day's count starts, and on the window's upkeep (or when the key is new)
+ * one ZREMRANGEBYSCORE and one PEXPIRE (a batch that is all paused stops after the HMGET, or writes its
+ * corrections with a ZADD XX; one that admits none writes only corrections). Until 2026-12-02 the pause was
+ * read from the control hash, one HGET more per batch.
  * Returns 4 numbers per call, in order: `1, used, delayMs, now` admitted (send after `delayMs`),
  * `0, used, limit` budget spent, `2, waitMs` paused, `3, waitMs` window full (unused places are 0).
  */
@@ -61,9 +63,11 @@ local slack = tonumber(ARGV[6])
 local calls = {}
 local maxCap = { 0, 0 }
 local anyActive = false
-local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
+-- The budget and the connection's 429 pause, in one read (the pause is kept in the day's budget hash too).
+local budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy', ARGV[7])
+local pausedUntil = tonumber(budget[4] or '0') or 0
 for j = 1, n do
-  local o = 6 + (j - 1) * 8
+  local o = 7 + (j - 1) * 8
   local c = {
     cost = tonumber(ARGV[o + 1]), force = ARGV[o + 2] == '1',
     caps = { tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4]) }, member = ARGV[o + 5],
@@ -77,7 +81,7 @@ for j = 1, n do
 end
 -- The corrections: (member, arrival) pairs; one that is not a number is left out.
 local fixM, fixA = {}, {}
-for j = 7 + n * 8, #ARGV - 1, 2 do
+for j = 8 + n * 8, #ARGV - 1, 2 do
   local a = tonumber(ARGV[j + 1])
   if a then
     fixM[#fixM + 1] = ARGV[j]
@@ -170,7 +174,10 @@ for i = 1, 2 do
     end
   end
 end
-local budget, used, limit, startsDay
+local limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
+local used = tonumber(budget[2] or '0')
+-- No count yet: this batch starts the day's (the pause alone does not).
+local startsDay = not budget[2]
 local charged, admitted = 0, 0
 local reach = { -1, -1 }
 for j = 1, n do
@@ -186,12 +193,6 @@ for j = 1, n do
         local free = s + 2000 - c.lead + 1
         if free > sendAt then sendAt = free end
       end
-    end
-    if not budget then
-      budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy')
-      limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
-      used = tonumber(budget[2] or '0')
-      startsDay = not budget[2]
     end
     if sendAt - now > c.horizon then
       out[#out + 1] = 3; out[#out + 1] = math.max(1, sendAt - now - c.horizon); out[#out + 1] = 0; out[#out + 1] = 0
@@ -259,7 +260,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return used
 `;
 
-/** ARGV: millis to pause; sets `rateLimitedUntil` = Redis now + millis unless already later. */
+/**
+ * ARGV: millis to pause, scope, the budget hashes' pause field, their TTL. Sets `rateLimitedUntil` = Redis now +
+ * millis in the connection's control hash (what operators see) and the pause field in each budget hash given
+ * (what the admission reads, with the budget), unless already later.
+ * KEYS: control hash, then the budget hashes of the days an admission may count in during the pause.
+ */
 const PAUSE_LUA = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -267,7 +273,13 @@ local untilMs = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('HGET', KEYS[1], 'rateLimitedUntil') or '0') or 0
 if untilMs > cur then
   redis.call('HSET', KEYS[1], 'rateLimitedUntil', untilMs, 'rateLimitScope', ARGV[2])
-  return untilMs
+  cur = untilMs
+end
+for k = 2, #KEYS do
+  if untilMs > (tonumber(redis.call('HGET', KEYS[k], ARGV[3]) or '0') or 0) then
+    redis.call('HSET', KEYS[k], ARGV[3], untilMs)
+    redis.call('PEXPIRE', KEYS[k], ARGV[4])
+  end
 end
 return cur
 `;
@@ -312,7 +324,7 @@ type GovernorRedis = Redis & {
     ...args: (string | number)[]
   ): Promise<number[]>;
   budgetObserve(budget: string, ...args: (string | number)[]): Promise<string>;
-  budgetPause(control: string, ...args: (string | number)[]): Promise<number>;
+  budgetPause(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
 export type Admission =
@@ -406,6 +418,10 @@ const WINDOW_UPKEEP_MS = 1000;
  */
 const WINDOW_TTL_SLACK_MS = 10_000;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How far apart two processes' clocks may be at a budget day's turn, for the pause (see `pauseCalls`). */
+const PAUSE_CLOCK_SKEW_MS = 60_000;
+
 /**
  * The daily token governor: every call is charged its cost from the client's table *before* it
  * is sent, per company per budget day, against `dailyTokens × (1 − reserve)`. When the budget is
@@ -419,8 +435,10 @@ export class BudgetGovernor {
   private readonly redis: GovernorRedis;
   private readonly keys: ReturnType<typeof keysFor>;
   private readonly now: () => number;
-  /** The connection's control hash: where its 429 pause is kept. */
+  /** The connection's control hash: where its 429 pause is shown. */
   private readonly controlKey: string;
+  /** The connection's 429 pause in a budget hash (two connections of one company share the hash). */
+  private readonly pauseField: string;
   /** Admissions asked for and not yet sent to Redis (see {@link admit}). */
   private waiting: AdmitRequest[] = [];
   /** A batch is on its way: what is asked meanwhile waits for it and goes in the next. */
@@ -432,12 +450,13 @@ export class BudgetGovernor {
     this.companyKey = options.companyKey;
     this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
     this.controlKey = this.keys.connectionControl(options.connection ?? DEFAULT_CONNECTION);
+    this.pauseField = `rateLimitedUntil:${options.connection ?? DEFAULT_CONNECTION}`;
     this.now = options.now ?? Date.now;
     const redis = options.redis;
     if (!('budgetAdmit' in redis)) {
       redis.defineCommand('budgetAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
       redis.defineCommand('budgetObserve', { numberOfKeys: 1, lua: OBSERVE_LUA });
-      redis.defineCommand('budgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
+      redis.defineCommand('budgetPause', { lua: PAUSE_LUA });
     }
     this.redis = redis as GovernorRedis;
   }
@@ -515,6 +534,7 @@ export class BudgetGovernor {
       batch.length,
       upkeep ? '1' : '0',
       WINDOW_TTL_SLACK_MS,
+      this.pauseField,
     ];
     const corrections: (string | number)[] = [];
     for (const { cost, force, window } of batch) {
@@ -614,9 +634,31 @@ export class BudgetGovernor {
     return false;
   }
 
-  /** Pauses every call of the connection's workers for `ms` (never shortens a longer pause). */
+  /**
+   * Pauses every call of the connection's workers for `ms` (never shortens a longer pause). The admission
+   * reads the pause from the budget hash of the day it counts in, so it is written to every day's hash that a
+   * process may count in while it lasts: those of the pause's start and end, give or take a minute of clock
+   * difference between processes.
+   */
   async pauseCalls(ms: number, scope: string): Promise<number> {
-    return this.redis.budgetPause(this.controlKey, Math.max(0, Math.round(ms)), scope);
+    const pauseMs = Math.max(0, Math.round(ms));
+    const now = this.now();
+    const budgetKeys = new Set<string>();
+    for (let at = now - PAUSE_CLOCK_SKEW_MS; ; at += DAY_MS / 2) {
+      const last = at >= now + pauseMs + PAUSE_CLOCK_SKEW_MS;
+      const day = budgetDay(last ? now + pauseMs + PAUSE_CLOCK_SKEW_MS : at, this.options.resetOffsetMs);
+      budgetKeys.add(this.keys.budget(this.companyKey, day));
+      if (last) break;
+    }
+    return this.redis.budgetPause(
+      1 + budgetKeys.size,
+      this.controlKey,
+      ...budgetKeys,
+      pauseMs,
+      scope,
+      this.pauseField,
+      BUDGET_TTL_MS,
+    );
   }
 
   async status(): Promise<BudgetStatus> {
