@@ -23,9 +23,17 @@ afterAll(async () => {
   await server.stop();
 });
 
-function governor(dailyTokens = 10_000, reserve = 0) {
+function governor(dailyTokens = 10_000, reserve = 0, now?: () => number) {
   const prefix = uniquePrefix();
-  const g = new BudgetGovernor({ redis, prefix, companyKey: 'c1', dailyTokens, reserve, resetOffsetMs: 0 });
+  const g = new BudgetGovernor({
+    redis,
+    prefix,
+    companyKey: 'c1',
+    dailyTokens,
+    reserve,
+    resetOffsetMs: 0,
+    ...(now ? { now } : {}),
+  });
   let n = 0;
   const check = (over: Partial<WindowCheck> = {}): WindowCheck => ({
     callsKey: `${prefix}:window:test:calls`,
@@ -145,18 +153,9 @@ describe("the admission's windows", () => {
 
   it('are trimmed and given their TTL on the first batch, then read and written only, until a second has passed', async () => {
     let now = Date.now();
-    const prefix = uniquePrefix();
-    const g = new BudgetGovernor({
-      redis,
-      prefix,
-      companyKey: 'c1',
-      dailyTokens: 10_000,
-      reserve: 0,
-      resetOffsetMs: 0,
-      now: () => now,
-    });
-    const key = `${prefix}:window:test:calls`;
-    const check = (member: string): WindowCheck => ({ callsKey: key, callsCap: 5, member, horizonMs: 5000 });
+    const { g, check: windowCheck } = governor(10_000, 0, () => now);
+    const check = (member: string) => windowCheck({ callsCap: 5, member });
+    const key = check('').callsKey;
     await redis.zadd(key, (await redisMs()) - 10_000, 'stale');
     // The process's first batch: the entry older than the window is trimmed, and the TTL outlasts the upkeeps.
     const first = await commandsOf(redis, () => g.admit(1, false, check('a')));
