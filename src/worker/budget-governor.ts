@@ -7,7 +7,8 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
 /**
  * Admission for a call, in one Redis round trip (shared with the calls asked at the same moment, see
  * "Batches"), at the moment it is about to be sent:
- * 1. the connection's pause after a 429 (its control hash, `rateLimitedUntil`);
+ * 1. the connection's pause after a 429 (`rateLimitedUntil:<connection>` in the budget hash, read with the
+ *    budget: see `pauseCalls`; operators see it in the connection's control hash);
  * 2. the token's rolling 2-s windows as Pipedrive counts them (sorted sets, for all calls and
  *    for searches; see "Windows by arrival" below);
  * 3. the company's daily token budget.
@@ -30,12 +31,26 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * arrival), charged against what those before it left of the budget, and the 429 pause holds them all. So
  * a batch of N costs one round trip and the inner commands of one admission, not N of each.
  *
- * KEYS: budget hash, control hash, calls window, search window.
- * ARGV: configured total, reserve, ttl ms, N; then per call 8 values: cost, force, calls cap, search cap
- * (0 = no window), member, lead ms, pending ms, horizon ms; then pairs of (member, arrival) corrections.
- * Inner commands of a batch with one window, whatever its size: TIME, HGET, ZREMRANGEBYSCORE, ZRANGE, HMGET,
- * ZADD, PEXPIRE, HINCRBY, plus one ZADD XX when there are corrections and one PEXPIRE when the day's count
- * starts (a batch that is all paused stops after the HGET; one that admits none writes nothing).
+ * Each window's upkeep is housekeeping, not a check: an entry older than 2 s never decides a send time, and
+ * the TTL only makes an idle token's window vanish. So a batch reads a window (one ZRANGE) and writes it (one
+ * ZADD, its corrections included) and nothing else; trimming it and renewing its TTL are left to an upkeep
+ * that each process asks for about once a second (`WINDOW_UPKEEP_MS`), with a TTL that outlasts the time
+ * between upkeeps (`WINDOW_TTL_SLACK_MS`). The corrections are applied to the entries read (the latest 2 ×
+ * cap, so the cap latest are still known after corrections moved some down) and written in the same ZADD;
+ * only a correction for an entry older than all those read takes a ZADD XX of its own (XX: one for a call
+ * that left the window is dropped, as it is when the window was read whole), and counts for this batch if it
+ * may fall among the latest. Until 2026-12-02 every batch trimmed, set the TTL and wrote the corrections
+ * with commands of their own: 10 commands for a batch of calls, 15 with a search, against 6 and 8 now.
+ *
+ * KEYS: budget hash, control hash (unused: kept for the layout), calls window, search window.
+ * ARGV: configured total, reserve, ttl ms, N, upkeep ('1' or '0'), window TTL slack ms, the pause's field; then
+ * per call 8 values: cost, force, calls cap, search cap (0 = no window), member, lead ms, pending ms, horizon
+ * ms; then pairs of (member, arrival) corrections.
+ * Inner commands of a batch with one window, whatever its size: TIME, HMGET (budget and pause), ZRANGE, ZADD,
+ * HINCRBY, plus one PEXPIRE when the day's count starts, and on the window's upkeep (or when the key is new)
+ * one ZREMRANGEBYSCORE and one PEXPIRE (a batch that is all paused stops after the HMGET, or writes its
+ * corrections with a ZADD XX; one that admits none writes only corrections). Until 2026-12-02 the pause was
+ * read from the control hash, one HGET more per batch.
  * Returns 4 numbers per call, in order: `1, used, delayMs, now` admitted (send after `delayMs`),
  * `0, used, limit` budget spent, `2, waitMs` paused, `3, waitMs` window full (unused places are 0).
  */
@@ -43,12 +58,16 @@ const ADMIT_LUA = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local n = tonumber(ARGV[4])
+local upkeep = ARGV[5] == '1'
+local slack = tonumber(ARGV[6])
 local calls = {}
 local maxCap = { 0, 0 }
 local anyActive = false
-local pausedUntil = tonumber(redis.call('HGET', KEYS[2], 'rateLimitedUntil') or '0') or 0
+-- The budget and the connection's 429 pause, in one read (the pause is kept in the day's budget hash too).
+local budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy', ARGV[7])
+local pausedUntil = tonumber(budget[4] or '0') or 0
 for j = 1, n do
-  local o = 4 + (j - 1) * 8
+  local o = 7 + (j - 1) * 8
   local c = {
     cost = tonumber(ARGV[o + 1]), force = ARGV[o + 2] == '1',
     caps = { tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4]) }, member = ARGV[o + 5],
@@ -60,40 +79,107 @@ for j = 1, n do
   if c.force or pausedUntil <= now then anyActive = true end
   calls[j] = c
 end
--- The corrections, as (arrival, member) pairs: one ZADD XX per window for all of them.
-local corrections = {}
-for j = 5 + n * 8, #ARGV - 1, 2 do
-  corrections[#corrections + 1] = ARGV[j + 1]
-  corrections[#corrections + 1] = ARGV[j]
+-- The corrections: (member, arrival) pairs; one that is not a number is left out.
+local fixM, fixA = {}, {}
+for j = 8 + n * 8, #ARGV - 1, 2 do
+  local a = tonumber(ARGV[j + 1])
+  if a then
+    fixM[#fixM + 1] = ARGV[j]
+    fixA[#fixM] = a
+  end
 end
-for i = 1, 2 do
-  if maxCap[i] > 0 then
-    for k = 1, #corrections, 200 do
-      redis.call('ZADD', KEYS[2 + i], 'XX', unpack(corrections, k, math.min(k + 199, #corrections)))
+-- ZADD in slices (Lua's unpack has a stack limit); \`flag\` is 'XX' or nil.
+local function zadd(key, list, flag)
+  for k = 1, #list, 200 do
+    if flag then
+      redis.call('ZADD', key, flag, unpack(list, k, math.min(k + 199, #list)))
+    else
+      redis.call('ZADD', key, unpack(list, k, math.min(k + 199, #list)))
     end
   end
 end
 local out = {}
 if not anyActive then
+  -- Nothing read past the pause; the arrivals learnt are kept (XX: never for a call that left the window).
+  if #fixM > 0 then
+    local list = {}
+    for c = 1, #fixM do list[#list + 1] = fixA[c]; list[#list + 1] = fixM[c] end
+    for i = 1, 2 do
+      if maxCap[i] > 0 then zadd(KEYS[2 + i], list, 'XX') end
+    end
+  end
   for j = 1, n do
     out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
   end
   return out
 end
--- Each window's latest entries, ascending (as many as the largest cap): the calls of this batch are
--- placed among them one after another, as that many single admissions would have been.
+-- Each window's latest entries, ascending: as many as the largest cap, and as many again (at least one per
+-- correction), so that the cap latest are still known after corrections moved some entries down. The
+-- corrections are applied to what was read; the calls of this batch are then placed among them one after
+-- another, as that many single admissions would have been.
 local scores = { {}, {} }
+local writes = { {}, {} }
+local existed = { false, false }
 for i = 1, 2 do
   if maxCap[i] > 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
-    local e = redis.call('ZRANGE', KEYS[2 + i], -maxCap[i], -1, 'WITHSCORES')
-    for k = 2, #e, 2 do scores[i][#scores[i] + 1] = tonumber(e[k]) end
+    local want = maxCap[i] + math.max(maxCap[i], #fixM)
+    local e = redis.call('ZRANGE', KEYS[2 + i], -want, -1, 'WITHSCORES')
+    local full = #e >= 2 * want
+    existed[i] = #e > 0
+    local s = scores[i]
+    local scoreOf = {}
+    for k = 1, #e, 2 do
+      local v = tonumber(e[k + 1])
+      s[#s + 1] = v
+      scoreOf[e[k]] = v
+    end
+    local unread = {}
+    for c = 1, #fixM do
+      local m, a = fixM[c], fixA[c]
+      local old = scoreOf[m]
+      if old then
+        -- Read: move its score (binary search for the old one, insertion from the top for the new one).
+        if old ~= a then
+          local lo, hi = 1, #s
+          while lo < hi do
+            local mid = math.floor((lo + hi) / 2)
+            if s[mid] < old then lo = mid + 1 else hi = mid end
+          end
+          table.remove(s, lo)
+          local k = #s + 1
+          while k > 1 and s[k - 1] > a do k = k - 1 end
+          table.insert(s, k, a)
+          scoreOf[m] = a
+          writes[i][#writes[i] + 1] = a
+          writes[i][#writes[i] + 1] = m
+        end
+      elseif full then
+        -- Older than all that was read, or gone: XX keeps a gone call out of the window. For this batch,
+        -- one that may now count among the latest does (whether or not it is still there).
+        unread[#unread + 1] = a
+        unread[#unread + 1] = m
+        if a > s[1] then
+          local k = #s + 1
+          while k > 1 and s[k - 1] > a do k = k - 1 end
+          table.insert(s, k, a)
+        end
+      end
+      -- Not read and the window read whole: the call left the window, and its correction is dropped.
+    end
+    if #unread > 0 then zadd(KEYS[2 + i], unread, 'XX') end
+    -- The trim is housekeeping (entries older than 2 s never decide a send time): only when the process asks
+    -- (about once a second) and something is there to trim.
+    if upkeep and (full or (s[1] and s[1] < now - 2000)) then
+      redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
+    end
   end
 end
-local budget, used, limit, startsDay
+local limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
+local used = tonumber(budget[2] or '0')
+-- No count yet: this batch starts the day's (the pause alone does not).
+local startsDay = not budget[2]
 local charged, admitted = 0, 0
-local added = { {}, {} }
-local ttl = { 0, 0 }
+local reach = { -1, -1 }
 for j = 1, n do
   local c = calls[j]
   if not c.force and pausedUntil > now then
@@ -108,12 +194,6 @@ for j = 1, n do
         if free > sendAt then sendAt = free end
       end
     end
-    if not budget then
-      budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy')
-      limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
-      used = tonumber(budget[2] or '0')
-      startsDay = not budget[2]
-    end
     if sendAt - now > c.horizon then
       out[#out + 1] = 3; out[#out + 1] = math.max(1, sendAt - now - c.horizon); out[#out + 1] = 0; out[#out + 1] = 0
     elseif not c.force and (budget[3] or used + c.cost > limit) then
@@ -126,9 +206,9 @@ for j = 1, n do
           local k = #s + 1
           while k > 1 and s[k - 1] > score do k = k - 1 end
           table.insert(s, k, score)
-          added[i][#added[i] + 1] = score
-          added[i][#added[i] + 1] = c.member
-          if sendAt - now + c.pending + 4000 > ttl[i] then ttl[i] = sendAt - now + c.pending + 4000 end
+          writes[i][#writes[i] + 1] = score
+          writes[i][#writes[i] + 1] = c.member
+          if score - now > reach[i] then reach[i] = score - now end
         end
       end
       used = used + c.cost
@@ -139,11 +219,15 @@ for j = 1, n do
   end
 end
 for i = 1, 2 do
-  if #added[i] > 0 then
-    for k = 1, #added[i], 200 do
-      redis.call('ZADD', KEYS[2 + i], unpack(added[i], k, math.min(k + 199, #added[i])))
+  if maxCap[i] > 0 then
+    zadd(KEYS[2 + i], writes[i])
+    -- The window's TTL: \`slack\` beyond its latest entry's need (2 s in the window, 2 s more for its answer's
+    -- correction). Set when the key is new, on the process's upkeep (about once a second), or for an entry
+    -- reaching further than half the slack; between upkeeps an entry relies on the last one's TTL, which the
+    -- slack outlasts (an upkeep a second apart, and a batch's time on its way).
+    if (existed[i] or #writes[i] > 0) and (upkeep or not existed[i] or reach[i] > slack / 2) then
+      redis.call('PEXPIRE', KEYS[2 + i], math.max(reach[i], 0) + 4000 + slack)
     end
-    redis.call('PEXPIRE', KEYS[2 + i], ttl[i])
   end
 end
 if admitted > 0 then
@@ -176,7 +260,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return used
 `;
 
-/** ARGV: millis to pause; sets `rateLimitedUntil` = Redis now + millis unless already later. */
+/**
+ * ARGV: millis to pause, scope, the budget hashes' pause field, their TTL. Sets `rateLimitedUntil` = Redis now +
+ * millis in the connection's control hash (what operators see) and the pause field in each budget hash given
+ * (what the admission reads, with the budget), unless already later.
+ * KEYS: control hash, then the budget hashes of the days an admission may count in during the pause.
+ */
 const PAUSE_LUA = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -184,7 +273,13 @@ local untilMs = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('HGET', KEYS[1], 'rateLimitedUntil') or '0') or 0
 if untilMs > cur then
   redis.call('HSET', KEYS[1], 'rateLimitedUntil', untilMs, 'rateLimitScope', ARGV[2])
-  return untilMs
+  cur = untilMs
+end
+for k = 2, #KEYS do
+  if untilMs > (tonumber(redis.call('HGET', KEYS[k], ARGV[3]) or '0') or 0) then
+    redis.call('HSET', KEYS[k], ARGV[3], untilMs)
+    redis.call('PEXPIRE', KEYS[k], ARGV[4])
+  end
 end
 return cur
 `;
@@ -229,7 +324,7 @@ type GovernorRedis = Redis & {
     ...args: (string | number)[]
   ): Promise<number[]>;
   budgetObserve(budget: string, ...args: (string | number)[]): Promise<string>;
-  budgetPause(control: string, ...args: (string | number)[]): Promise<number>;
+  budgetPause(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
 export type Admission =
@@ -312,6 +407,22 @@ export interface BudgetStatus {
 const BUDGET_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 
 /**
+ * How often a process asks its admissions to trim a window and renew its TTL (see `ADMIT_LUA`): between
+ * upkeeps an admission reads and writes the window and nothing else.
+ */
+const WINDOW_UPKEEP_MS = 1000;
+/**
+ * A window's TTL beyond its latest entry's need. It must outlast the time between one process's upkeeps
+ * ({@link WINDOW_UPKEEP_MS}) plus a batch's time on its way to Redis; the script renews it at once for an
+ * entry reaching further than half of it. An idle token's window lingers this long: a few hundred entries.
+ */
+const WINDOW_TTL_SLACK_MS = 10_000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How far apart two processes' clocks may be at a budget day's turn, for the pause (see `pauseCalls`). */
+const PAUSE_CLOCK_SKEW_MS = 60_000;
+
+/**
  * The daily token governor: every call is charged its cost from the client's table *before* it
  * is sent, per company per budget day, against `dailyTokens × (1 − reserve)`. When the budget is
  * spent, {@link admit} says until when, and jobs wait for the next budget day instead of failing.
@@ -324,23 +435,28 @@ export class BudgetGovernor {
   private readonly redis: GovernorRedis;
   private readonly keys: ReturnType<typeof keysFor>;
   private readonly now: () => number;
-  /** The connection's control hash: where its 429 pause is kept. */
+  /** The connection's control hash: where its 429 pause is shown. */
   private readonly controlKey: string;
+  /** The connection's 429 pause in a budget hash (two connections of one company share the hash). */
+  private readonly pauseField: string;
   /** Admissions asked for and not yet sent to Redis (see {@link admit}). */
   private waiting: AdmitRequest[] = [];
   /** A batch is on its way: what is asked meanwhile waits for it and goes in the next. */
   private sending = false;
+  /** When this process last sent each window's upkeep (trim and TTL, see `ADMIT_LUA`), local ms. */
+  private readonly upkeptAt = new Map<string, number>();
 
   constructor(private readonly options: BudgetGovernorOptions) {
     this.companyKey = options.companyKey;
     this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
     this.controlKey = this.keys.connectionControl(options.connection ?? DEFAULT_CONNECTION);
+    this.pauseField = `rateLimitedUntil:${options.connection ?? DEFAULT_CONNECTION}`;
     this.now = options.now ?? Date.now;
     const redis = options.redis;
     if (!('budgetAdmit' in redis)) {
       redis.defineCommand('budgetAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
       redis.defineCommand('budgetObserve', { numberOfKeys: 1, lua: OBSERVE_LUA });
-      redis.defineCommand('budgetPause', { numberOfKeys: 1, lua: PAUSE_LUA });
+      redis.defineCommand('budgetPause', { lua: PAUSE_LUA });
     }
     this.redis = redis as GovernorRedis;
   }
@@ -406,11 +522,19 @@ export class BudgetGovernor {
 
   private async sendBatch(batch: AdmitRequest[]): Promise<void> {
     const first = batch[0] as AdmitRequest;
+    const windowKeys = [first.window?.callsKey, batch.find((r) => r.window?.searchKey)?.window?.searchKey];
+    const sentAt = this.now();
+    const upkeep = windowKeys.some(
+      (k) => k !== undefined && sentAt - (this.upkeptAt.get(k) ?? 0) >= WINDOW_UPKEEP_MS,
+    );
     const args: (string | number)[] = [
       this.options.dailyTokens,
       this.options.reserve,
       BUDGET_TTL_MS,
       batch.length,
+      upkeep ? '1' : '0',
+      WINDOW_TTL_SLACK_MS,
+      this.pauseField,
     ];
     const corrections: (string | number)[] = [];
     for (const { cost, force, window } of batch) {
@@ -431,8 +555,8 @@ export class BudgetGovernor {
       reply = await this.redis.budgetAdmit(
         first.budgetKey,
         this.controlKey,
-        first.window?.callsKey ?? this.controlKey,
-        batch.find((r) => r.window?.searchKey)?.window?.searchKey ?? this.controlKey,
+        windowKeys[0] ?? this.controlKey,
+        windowKeys[1] ?? this.controlKey,
         ...args,
         ...corrections,
       );
@@ -440,6 +564,8 @@ export class BudgetGovernor {
       for (const r of batch) r.reject(err);
       return;
     }
+    // Only once the script ran: the TTL the next batches rely on is the one this upkeep set.
+    if (upkeep) for (const k of windowKeys) if (k !== undefined) this.upkeptAt.set(k, sentAt);
     batch.forEach((r, i) => {
       const [kind, a, b, c] = reply.slice(i * 4, i * 4 + 4);
       if (kind === 1) r.resolve({ kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() });
@@ -508,9 +634,31 @@ export class BudgetGovernor {
     return false;
   }
 
-  /** Pauses every call of the connection's workers for `ms` (never shortens a longer pause). */
+  /**
+   * Pauses every call of the connection's workers for `ms` (never shortens a longer pause). The admission
+   * reads the pause from the budget hash of the day it counts in, so it is written to every day's hash that a
+   * process may count in while it lasts: those of the pause's start and end, give or take a minute of clock
+   * difference between processes.
+   */
   async pauseCalls(ms: number, scope: string): Promise<number> {
-    return this.redis.budgetPause(this.controlKey, Math.max(0, Math.round(ms)), scope);
+    const pauseMs = Math.max(0, Math.round(ms));
+    const now = this.now();
+    const budgetKeys = new Set<string>();
+    for (let at = now - PAUSE_CLOCK_SKEW_MS; ; at += DAY_MS / 2) {
+      const last = at >= now + pauseMs + PAUSE_CLOCK_SKEW_MS;
+      const day = budgetDay(last ? now + pauseMs + PAUSE_CLOCK_SKEW_MS : at, this.options.resetOffsetMs);
+      budgetKeys.add(this.keys.budget(this.companyKey, day));
+      if (last) break;
+    }
+    return this.redis.budgetPause(
+      1 + budgetKeys.size,
+      this.controlKey,
+      ...budgetKeys,
+      pauseMs,
+      scope,
+      this.pauseField,
+      BUDGET_TTL_MS,
+    );
   }
 
   async status(): Promise<BudgetStatus> {

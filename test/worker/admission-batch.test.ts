@@ -23,9 +23,17 @@ afterAll(async () => {
   await server.stop();
 });
 
-function governor(dailyTokens = 10_000, reserve = 0) {
+function governor(dailyTokens = 10_000, reserve = 0, now?: () => number) {
   const prefix = uniquePrefix();
-  const g = new BudgetGovernor({ redis, prefix, companyKey: 'c1', dailyTokens, reserve, resetOffsetMs: 0 });
+  const g = new BudgetGovernor({
+    redis,
+    prefix,
+    companyKey: 'c1',
+    dailyTokens,
+    reserve,
+    resetOffsetMs: 0,
+    ...(now ? { now } : {}),
+  });
   let n = 0;
   const check = (over: Partial<WindowCheck> = {}): WindowCheck => ({
     callsKey: `${prefix}:window:test:calls`,
@@ -59,10 +67,8 @@ describe('admissions asked at the same moment', () => {
     expect(commands).toEqual({
       evalsha: 1,
       time: 1,
-      hget: 1,
-      zremrangebyscore: 1,
-      zrange: 1,
       hmget: 1,
+      zrange: 1,
       zadd: 1,
       pexpire: 2,
       hincrby: 1,
@@ -131,11 +137,89 @@ describe('admissions asked at the same moment', () => {
     }
     expect(await redis.hget(g.currentKey(), 'used')).toBe('2');
     expect(await redis.zcard(check().callsKey)).toBe(1);
-    // All paused: nothing read or written past the pause.
+    // All paused: nothing read or written past the pause, which is read with the budget.
     const paused = await commandsOf(redis, () =>
       Promise.all([g.admit(1, false, check()), g.admit(1, false, check())]),
     );
-    expect(paused).toEqual({ evalsha: 1, time: 1, hget: 1 });
+    expect(paused).toEqual({ evalsha: 1, time: 1, hmget: 1 });
+  });
+});
+
+describe("the admission's windows", () => {
+  const redisMs = async () => {
+    const [s, us] = await redis.time();
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  };
+
+  it('are trimmed and given their TTL on the first batch, then read and written only, until a second has passed', async () => {
+    let now = Date.now();
+    const { g, check: windowCheck } = governor(10_000, 0, () => now);
+    const check = (member: string) => windowCheck({ callsCap: 5, member });
+    const key = check('').callsKey;
+    await redis.zadd(key, (await redisMs()) - 10_000, 'stale');
+    // The process's first batch: the entry older than the window is trimmed, and the TTL outlasts the upkeeps.
+    const first = await commandsOf(redis, () => g.admit(1, false, check('a')));
+    expect(first).toMatchObject({ zremrangebyscore: 1, pexpire: 2 });
+    expect(await redis.zrange(key, 0, -1)).toEqual(['a']);
+    expect(await redis.pttl(key)).toBeGreaterThan(10_000);
+    // Within the second: the window read and written, nothing else.
+    await redis.zadd(key, (await redisMs()) - 10_000, 'stale');
+    now += 999;
+    expect(await commandsOf(redis, () => g.admit(1, false, check('b')))).toEqual({
+      evalsha: 1,
+      time: 1,
+      hmget: 1,
+      zrange: 1,
+      zadd: 1,
+      hincrby: 1,
+    });
+    expect(await redis.zcard(key)).toBe(3);
+    // A second after the last upkeep: the next batch trims and renews the TTL.
+    now += 1;
+    await redis.pexpire(key, 5000);
+    expect(await commandsOf(redis, () => g.admit(1, false, check('c')))).toMatchObject({
+      zremrangebyscore: 1,
+      pexpire: 1,
+    });
+    expect(await redis.zrange(key, 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await redis.pttl(key)).toBeGreaterThan(10_000);
+  });
+
+  it("apply the answered calls' arrivals to the entries read, and write them with the new entries in one ZADD", async () => {
+    const { g, check } = governor();
+    const key = check().callsKey;
+    const [a, b] = await Promise.all([
+      g.admit(1, false, check({ member: 'a', pendingMs: 1000 })),
+      g.admit(1, false, check({ member: 'b', pendingMs: 1000 })),
+    ]);
+    if (a?.kind !== 'admitted' || b?.kind !== 'admitted') throw new Error('not admitted');
+    // Both answered 50 ms after their admission: the window is free 2 s after that, not 2 s after a second on
+    // the wire.
+    let next: Admission | undefined;
+    const commands = await commandsOf(redis, async () => {
+      next = await g.admit(1, false, check({ takeCorrections: () => ['a', a.atMs + 50, 'b', b.atMs + 50] }));
+    });
+    expect(commands.zadd).toBe(1);
+    expect(next?.kind === 'admitted' && next.delayMs).toBeGreaterThan(1990);
+    expect(next?.kind === 'admitted' && next.delayMs).toBeLessThanOrEqual(2051);
+    expect(Number(await redis.zscore(key, 'a'))).toBe(a.atMs + 50);
+  });
+
+  it('move an entry older than all they read by its arrival, and leave out a call that left the window', async () => {
+    const { g, check } = governor();
+    const key = check().callsKey;
+    const t = await redisMs();
+    // Cap 1 and two corrections: the admission reads the three latest entries; `old` lies below them.
+    await redis.zadd(key, t - 1500, 'old', t - 1200, 'w', t - 1000, 'x', t - 500, 'y');
+    const next = await g.admit(
+      1,
+      false,
+      check({ callsCap: 1, takeCorrections: () => ['old', t + 100, 'gone', t - 1800] }),
+    );
+    // `old` arrived later than its entry said (a slow answer): the next call waits for it.
+    expect(next.kind === 'admitted' && next.delayMs).toBeGreaterThan(2050);
+    expect(Number(await redis.zscore(key, 'old'))).toBe(t + 100);
+    expect(await redis.zscore(key, 'gone')).toBeNull();
   });
 });
 

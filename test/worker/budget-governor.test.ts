@@ -96,6 +96,30 @@ describe('BudgetGovernor', () => {
     expect((await g.status()).used).toBe(0);
   });
 
+  it("holds a pause begun just before the budget day's turn in the new day, and for a process whose clock is behind", async () => {
+    let now = Date.parse('2026-05-14T23:59:59.500Z');
+    let behind = now - 30_000;
+    const { governor: g, prefix } = governor({ now: () => now });
+    const other = new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey: 'c1',
+      dailyTokens: 100,
+      reserve: 0.1,
+      resetOffsetMs: 0,
+      now: () => behind,
+    });
+    await g.pauseCalls(5_000, 'burst');
+    now += 1_000;
+    behind += 1_000;
+    expect(budgetDay(now, 0)).toBe('2026-05-15');
+    expect((await g.admit(1)).kind).toBe('paused');
+    expect((await other.admit(1)).kind).toBe('paused');
+    // The pause alone does not start a day's count: its first admission still sets the hash's TTL.
+    expect((await g.admit(1, true)).kind).toBe('admitted');
+    expect(await redis.pttl(g.currentKey())).toBeGreaterThan(24 * 60 * 60 * 1000);
+  });
+
   it('keeps each budget day apart', async () => {
     let now = Date.parse('2026-05-14T23:59:00Z');
     const { governor: g } = governor({ dailyTokens: 20, reserve: 0, now: () => now });
