@@ -68,13 +68,17 @@ export interface SpawnCliOptions {
 /**
  * Runs `lead-importer <args>` from the repo root (from src/ through tsx unless `built`).
  * With `BENCH_CPU_PROF_DIR` set, `lead-importer worker` processes write a V8 CPU profile there when
- * they exit (`node --cpu-prof`; open it in Chrome DevTools or speedscope).
+ * they exit (`node --cpu-prof`; open it in Chrome DevTools or speedscope). `BENCH_WORKER_NODE_FLAGS` (space-separated)
+ * adds Node or V8 flags to `lead-importer worker` processes only, e.g. `--single-threaded-gc`, to measure a flag's
+ * effect on the worker without changing the sandboxes' or producers' CPU.
  */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
   const name = options.name ?? args[0] ?? 'cli';
   const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const workerFlags = process.env.BENCH_WORKER_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
   const entry = [
     ...(profDir && args[0] === 'worker' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ...(args[0] === 'worker' ? workerFlags : []),
     ...(options.built
       ? [resolve(REPO_ROOT, 'bin/lead-importer.js')]
       : ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts')]),

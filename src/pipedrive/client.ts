@@ -407,7 +407,9 @@ export class PipedriveClient implements PipedriveApi {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
     if (body !== undefined) headers['content-type'] = 'application/json';
 
-    const url = (): string => `${this.baseUrl}${path}${toQueryString(spec.query)}`;
+    const query = toQueryString(spec.query);
+    // Built per attempt: with OAuth the base URL can come from the token response. Kept for the error context.
+    let url = '';
     const attempt = async (): Promise<{ response: RawResponse; bearer: string | undefined }> => {
       let bearer: string | undefined;
       if (this.#oauth) {
@@ -416,10 +418,11 @@ export class PipedriveClient implements PipedriveApi {
       } else {
         headers['x-api-token'] = this.#apiToken as string;
       }
+      url = `${this.baseUrl}${path}${query}`;
       const response = await this.#send({
         operation,
         method: endpoint.method,
-        url: url(),
+        url,
         path,
         headers,
         body,
@@ -437,7 +440,8 @@ export class PipedriveClient implements PipedriveApi {
       ({ response } = await attempt());
     }
 
-    const context: ResponseErrorInput = {
+    // Only a failure needs it (with the secrets to redact from it): not built for the calls that succeed.
+    const context = (): ResponseErrorInput => ({
       operation,
       method: endpoint.method,
       path,
@@ -445,11 +449,11 @@ export class PipedriveClient implements PipedriveApi {
       statusText: response.statusText,
       headers: response.headers,
       bodyText: response.bodyText,
-      url: url(),
+      url,
       secrets: this.#secrets(),
-    };
-    if (response.status < 200 || response.status >= 300) throw errorFromResponse(context);
-    const fail = (reason: string): Error => unusableResponseError({ ...context, reason });
+    });
+    if (response.status < 200 || response.status >= 300) throw errorFromResponse(context());
+    const fail = (reason: string): Error => unusableResponseError({ ...context(), reason });
     let parsed: unknown;
     try {
       parsed = JSON.parse(response.bodyText);

@@ -3,7 +3,6 @@ import {
   Agent as HttpAgent,
   request as httpRequest,
   type IncomingHttpHeaders,
-  type IncomingMessage,
   STATUS_CODES,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -284,7 +283,14 @@ function exchange(
         else chunks.push(chunk);
       });
       res.once('end', () => {
-        decode(Buffer.concat(chunks, size), res, maxBytes).then(
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+        const encoding = res.headers['content-encoding'];
+        // Most answers have no content coding (or an identity one): their text needs no promise of its own.
+        if (encoding === undefined || encoding === '' || encoding === 'identity') {
+          answer(utf8.decode(body));
+          return;
+        }
+        decode(body, encoding, maxBytes).then(
           (text) => (text === undefined ? tooLarge(undefined) : answer(text)),
           (err: unknown) => fail('network', err),
         );
@@ -316,8 +322,8 @@ async function inflateEither(buffer: Buffer, options: ZlibOptions): Promise<Buff
 const utf8 = new TextDecoder();
 
 /** The body as text after its content codings; undefined when decoding it would pass `maxBytes`. */
-async function decode(body: Buffer, res: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  const codings = (res.headers['content-encoding'] ?? '').split(',').map((c) => c.trim().toLowerCase());
+async function decode(body: Buffer, contentEncoding: string, maxBytes: number): Promise<string | undefined> {
+  const codings = contentEncoding.split(',').map((c) => c.trim().toLowerCase());
   let decoded = body;
   // Codings are listed in the order they were applied.
   for (const coding of codings.reverse()) {
