@@ -100,6 +100,12 @@ export interface ChunkRunnerOptions {
   queue: Queue;
   /** Runs one row (waits for its permit, then the processor); rejects as the processor does. */
   runRow: (row: ChunkRow, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
+  /**
+   * Told of the rows a run is about to run, before any of them waits for its permit, and of the same rows once the
+   * run is over: the processor looks up their contacts together (`LeadProcessor.rowsStarting`).
+   */
+  rowsStarting?: (rows: ChunkRow[]) => void;
+  rowsEnded?: (rows: ChunkRow[]) => void;
 }
 
 /** Runs chunk jobs: each row on its own, concurrently; a row that must wait or retry is split out. */
@@ -118,15 +124,19 @@ export class ChunkRunner {
     if (signal) setMaxListeners(rows.length * 2 + 10, signal);
     const result: LeadChunkResult = { done: 0, skipped: 0, split: 0 };
     const moved = await this.splitBefore(job);
+    const toRun = rows.map((data, i) =>
+      moved[i] ? undefined : new ChunkRow({ ...data, cpKey: 1 }, job.id as string, job.queueQualifiedName),
+    );
+    const running = toRun.filter((row): row is ChunkRow => row !== undefined);
+    this.options.rowsStarting?.(running);
     const failures: unknown[] = [];
     await Promise.all(
-      rows.map(async (data, i) => {
+      toRun.map(async (row) => {
         try {
-          if (moved[i]) {
+          if (!row) {
             result.skipped++;
             return;
           }
-          const row = new ChunkRow({ ...data, cpKey: 1 }, job.id as string, job.queueQualifiedName);
           result[await this.runOne(row, job, token, signal)]++;
         } catch (err) {
           failures.push(err);
@@ -135,6 +145,7 @@ export class ChunkRunner {
         }
       }),
     );
+    this.options.rowsEnded?.(running);
     // A row that could be neither finished nor split out (Redis gone): the chunk fails, BullMQ runs it again.
     if (failures.length > 0) throw failures[0];
     return result;
