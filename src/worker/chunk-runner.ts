@@ -18,10 +18,10 @@
  *   a job's data) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
  *   `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
  *   split into.
- * - **A row is taken only while it is Pending.** The lease's take reads the row's ledger state in the same atomic
- *   step (TAKE_ROW_LUA in row-lease.ts): a row finished by an earlier run of its chunk, by its split-out job or
- *   cancelled is skipped without any other work. Whoever recorded the outcome did so under a lease that had
- *   ended before this take, so the state read is final. This is what makes a chunk safe to run again (a worker
+ * - **A row is taken only while it is Pending.** The lease's take reads the row's ledger state right after setting
+ *   the lease, in the same write (`RowLeases.take` in row-lease.ts): a row finished by an earlier run of its chunk,
+ *   by its split-out job or cancelled is skipped without any other work. Whoever recorded the outcome did so under
+ *   a lease that had ended before this take, so the state read is final. This is what makes a chunk safe to run again (a worker
  *   SIGKILLed mid-chunk: BullMQ gives the stalled chunk to another worker, which redoes only the unfinished rows,
  *   from their checkpoints), and a row that is both in a chunk and alone (a producer re-run racing another) safe.
  * - **A row that must wait or retry is split out**, so the chunk's other rows neither wait for it nor redo
@@ -34,6 +34,8 @@
  * - **A chunk that runs again** (BullMQ retried it, or it stalled) first asks which of its rows have a single-row
  *   job: those were split out and are that job's to run (with its backoff and attempt count). A chunk running for
  *   the first time cannot have any, and pays nothing for the question.
+ * - **A chunk's rows look up their contacts together** as it starts (`rowsStarting`: one HMGET per kind for all of
+ *   them), not each row on its own: rows that wait a while for their permits trust only the hits of that lookup.
  * - The chunk itself is never re-queued or delayed: it completes once each of its rows is finished, skipped or
  *   split out; it fails (and BullMQ retries it) only when Redis could not take a split-out row.
  */

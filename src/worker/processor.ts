@@ -106,8 +106,11 @@ const TRUSTED_MISS_AGE_MS = 5000;
 
 /**
  * One CSV row: organization → person → (with `fill-empty`, their empty fields) → lead → note,
- * each step checkpointed in the job (`job.updateData`) so a retry never redoes a finished step,
- * then the ledger. Failures become
+ * checkpointed (in the job, or under the row's own key for a chunk's row) so a retry never redoes a
+ * Pipedrive write nor loses an intent, then the ledger. A checkpoint is written where it matters and
+ * no more often: each intent before its create; a contact this row created (what a retry could not
+ * learn from the cache, which gives it the id) with the next one, at the latest before the next create
+ * is sent or the row leaves; a contact found needs none (the cache has it for a retry). Failures become
  * queue actions: rate limits and a spent budget re-queue the row without spending an attempt, a
  * rejected token pauses everything, a row Pipedrive refuses goes to the dead-letter queue at
  * once, and anything transient is retried by BullMQ until its last attempt, then dead-lettered.
