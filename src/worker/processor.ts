@@ -456,6 +456,10 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
      */
     async function completeContacts(orgId: number | undefined): Promise<void> {
       const fillExisting = data.updateContacts === 'fill-empty';
+      // A contact this row created is checkpointed before a fill calls Pipedrive (a kill there would lose it).
+      const keepUnsaved = async () => {
+        if (unsaved) await save();
+      };
       if (
         data.organization &&
         cp.organizationId !== undefined &&
@@ -468,6 +472,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           data.organization,
           fillExisting,
           ctx,
+          keepUnsaved,
         );
         if (done === 'updated') metrics.recordOutcome('organizationFilled');
         // Filling again costs a retry one read of the contact's marker, which says it is done: kept with the next
@@ -485,6 +490,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           orgId,
           fillExisting,
           ctx,
+          keepUnsaved,
         );
         if (done === 'updated') metrics.recordOutcome('personFilled');
         if (done !== 'none') {
