@@ -18,10 +18,10 @@
  *   a job's data) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
  *   `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
  *   split into.
- * - **A row is taken only while it is Pending.** The lease's take reads the row's ledger state in the same atomic
- *   step (TAKE_ROW_LUA in row-lease.ts): a row finished by an earlier run of its chunk, by its split-out job or
- *   cancelled is skipped without any other work. Whoever recorded the outcome did so under a lease that had
- *   ended before this take, so the state read is final. This is what makes a chunk safe to run again (a worker
+ * - **A row is taken only while it is Pending.** The lease's take reads the row's ledger state right after setting
+ *   the lease, in the same write (`RowLeases.take` in row-lease.ts): a row finished by an earlier run of its chunk,
+ *   by its split-out job or cancelled is skipped without any other work. Whoever recorded the outcome did so under
+ *   a lease that had ended before this take, so the state read is final. This is what makes a chunk safe to run again (a worker
  *   SIGKILLed mid-chunk: BullMQ gives the stalled chunk to another worker, which redoes only the unfinished rows,
  *   from their checkpoints), and a row that is both in a chunk and alone (a producer re-run racing another) safe.
  * - **A row that must wait or retry is split out**, so the chunk's other rows neither wait for it nor redo
@@ -34,6 +34,8 @@
  * - **A chunk that runs again** (BullMQ retried it, or it stalled) first asks which of its rows have a single-row
  *   job: those were split out and are that job's to run (with its backoff and attempt count). A chunk running for
  *   the first time cannot have any, and pays nothing for the question.
+ * - **A chunk's rows look up their contacts together** as it starts (`rowsStarting`: one HMGET per kind for all of
+ *   them), not each row on its own: rows that wait a while for their permits trust only the hits of that lookup.
  * - The chunk itself is never re-queued or delayed: it completes once each of its rows is finished, skipped or
  *   split out; it fails (and BullMQ retries it) only when Redis could not take a split-out row.
  */
@@ -100,6 +102,12 @@ export interface ChunkRunnerOptions {
   queue: Queue;
   /** Runs one row (waits for its permit, then the processor); rejects as the processor does. */
   runRow: (row: ChunkRow, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
+  /**
+   * Told of the rows a run is about to run, before any of them waits for its permit, and of the same rows once the
+   * run is over: the processor looks up their contacts together (`LeadProcessor.rowsStarting`).
+   */
+  rowsStarting?: (rows: ChunkRow[]) => void;
+  rowsEnded?: (rows: ChunkRow[]) => void;
 }
 
 /** Runs chunk jobs: each row on its own, concurrently; a row that must wait or retry is split out. */
@@ -118,15 +126,19 @@ export class ChunkRunner {
     if (signal) setMaxListeners(rows.length * 2 + 10, signal);
     const result: LeadChunkResult = { done: 0, skipped: 0, split: 0 };
     const moved = await this.splitBefore(job);
+    const toRun = rows.map((data, i) =>
+      moved[i] ? undefined : new ChunkRow({ ...data, cpKey: 1 }, job.id as string, job.queueQualifiedName),
+    );
+    const running = toRun.filter((row): row is ChunkRow => row !== undefined);
+    this.options.rowsStarting?.(running);
     const failures: unknown[] = [];
     await Promise.all(
-      rows.map(async (data, i) => {
+      toRun.map(async (row) => {
         try {
-          if (moved[i]) {
+          if (!row) {
             result.skipped++;
             return;
           }
-          const row = new ChunkRow({ ...data, cpKey: 1 }, job.id as string, job.queueQualifiedName);
           result[await this.runOne(row, job, token, signal)]++;
         } catch (err) {
           failures.push(err);
@@ -135,6 +147,7 @@ export class ChunkRunner {
         }
       }),
     );
+    this.options.rowsEnded?.(running);
     // A row that could be neither finished nor split out (Redis gone): the chunk fails, BullMQ runs it again.
     if (failures.length > 0) throw failures[0];
     return result;

@@ -665,6 +665,8 @@ export class ConnectionWorker {
     this.chunks = new ChunkRunner({
       queue: this.queue,
       runRow: (row, token, signal) => this.runRow(processor, row.asJob(), token, signal),
+      rowsStarting: (rows) => processor.rowsStarting(rows.map((row) => row.asJob())),
+      rowsEnded: (rows) => processor.rowsEnded(rows.map((row) => row.asJob())),
     });
     // A worker whose token works lifts a block another worker's rejected token set.
     await this.control.clearAuthBlock();

@@ -46,14 +46,35 @@ export class ContactCache {
     return raw ? Number(raw) : undefined;
   }
 
-  /** Several lookups in one round trip ({@link sendTogether}), in the order asked. */
+  /**
+   * Several lookups in one round trip ({@link sendTogether}), in the order asked: one command per kind (HGET for
+   * one key, HMGET for more), so a chunk's rows cost two commands, not two each.
+   */
   async getMany(lookups: readonly [ContactKind, string][]): Promise<(number | undefined)[]> {
     if (lookups.length === 0) return [];
     if (lookups.length === 1) return [await this.get(lookups[0]![0], lookups[0]![1])];
+    const byKind = new Map<ContactKind, number[]>();
+    lookups.forEach(([kind], i) => {
+      const at = byKind.get(kind);
+      if (at) at.push(i);
+      else byKind.set(kind, [i]);
+    });
+    const kinds = [...byKind];
     const replies = await sendTogether(this.redis, (r) =>
-      lookups.map(([kind, matchKey]) => r.hget(this.key(kind), matchKey)),
+      kinds.map(([kind, at]) =>
+        at.length === 1
+          ? r.hget(this.key(kind), lookups[at[0]!]![1]).then((raw) => [raw])
+          : r.hmget(this.key(kind), ...at.map((i) => lookups[i]![1])),
+      ),
     );
-    return replies.map((raw) => (raw ? Number(raw) : undefined));
+    const ids: (number | undefined)[] = new Array(lookups.length);
+    kinds.forEach(([, at], k) => {
+      at.forEach((i, j) => {
+        const raw = replies[k]![j];
+        ids[i] = raw ? Number(raw) : undefined;
+      });
+    });
+    return ids;
   }
 
   async set(kind: ContactKind, matchKey: string, id: number): Promise<void> {

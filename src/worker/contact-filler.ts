@@ -92,7 +92,10 @@ export class ContactFiller {
     );
   }
 
-  /** Completes a person this row linked but did not create. */
+  /**
+   * Completes a person this row linked but did not create. `beforeCall` runs right before a call to Pipedrive (the
+   * row checkpoints what it has not yet: most completions make none).
+   */
   completePerson(
     importId: string,
     id: number,
@@ -100,6 +103,7 @@ export class ContactFiller {
     orgId: number | undefined,
     fillExisting: boolean,
     ctx: CallContext,
+    beforeCall?: () => Promise<void>,
   ): Promise<FillResult> {
     const { api, gateway } = this.options;
     return this.complete(
@@ -114,16 +118,18 @@ export class ContactFiller {
         update: (patch) =>
           gateway.call('persons.update', ctx, (o) => api.updatePerson(id, patch as UpdatePersonBody, o)),
       },
+      beforeCall,
     );
   }
 
-  /** Completes an organization this row linked but did not create. */
+  /** Completes an organization this row linked but did not create (`beforeCall`: as {@link completePerson}'s). */
   completeOrganization(
     importId: string,
     id: number,
     fields: OrganizationFields,
     fillExisting: boolean,
     ctx: CallContext,
+    beforeCall?: () => Promise<void>,
   ): Promise<FillResult> {
     const { api, gateway } = this.options;
     return this.complete(
@@ -140,6 +146,7 @@ export class ContactFiller {
             api.updateOrganization(id, patch as UpdateOrganizationBody, o),
           ),
       },
+      beforeCall,
     );
   }
 
@@ -151,6 +158,7 @@ export class ContactFiller {
     fillExisting: boolean,
     ctx: CallContext,
     calls: { read: () => Promise<Person | Organization>; update: (patch: Body) => Promise<unknown> },
+    beforeCall: () => Promise<void> = async () => {},
   ): Promise<FillResult> {
     const brought = fieldsOf(body, kind);
     // Most repeated rows bring nothing beyond the name: no Redis, no Pipedrive.
@@ -185,12 +193,14 @@ export class ContactFiller {
           brought.filter((f) => !set.has(f)),
         );
         if (!patch) return 'none';
+        await beforeCall();
         await calls.update(patch);
         const next: Marker = { by: 'import', fields: [...set, ...fieldsOf(patch, kind)] };
         await redis.set(key, JSON.stringify(next), 'EX', MARKER_TTL_S);
         return 'updated';
       }
       if (!fillExisting) return 'none';
+      await beforeCall();
       const existing = (await calls.read()) as unknown as Body;
       const patch = pick(
         body,

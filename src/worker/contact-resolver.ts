@@ -39,6 +39,14 @@ export interface KnownContacts {
   person?: number | null;
 }
 
+/** A row's contacts as {@link ContactResolver.lookUp} takes them. */
+export interface ContactsOfRow {
+  organization: OrganizationFields | undefined;
+  person: PersonFields | undefined;
+  /** The row's organization name: a person's key holds it. */
+  organizationName: string | undefined;
+}
+
 export interface ContactResolverOptions {
   redis: Redis;
   prefix: string;
@@ -144,15 +152,28 @@ export class ContactResolver {
     person: PersonFields | undefined,
     organizationName: string | undefined,
   ): Promise<KnownContacts> {
+    const [known] = await this.lookUpMany([{ organization, person, organizationName }]);
+    return known as KnownContacts;
+  }
+
+  /**
+   * {@link lookUp} for several rows at once (a chunk's, as it starts): one round trip, and one HMGET per kind for
+   * all of them.
+   */
+  async lookUpMany(rows: readonly ContactsOfRow[]): Promise<KnownContacts[]> {
     const lookups: [ContactKind, string][] = [];
-    if (organization) lookups.push(['org', organizationKey(organization.name)]);
-    if (person) lookups.push(['person', personKey(person, organizationName)]);
+    for (const { organization, person, organizationName } of rows) {
+      if (organization) lookups.push(['org', organizationKey(organization.name)]);
+      if (person) lookups.push(['person', personKey(person, organizationName)]);
+    }
     const ids = await this.options.cache.getMany(lookups);
-    const known: KnownContacts = {};
     let i = 0;
-    if (organization) known.org = ids[i++] ?? null;
-    if (person) known.person = ids[i] ?? null;
-    return known;
+    return rows.map(({ organization, person }) => {
+      const known: KnownContacts = {};
+      if (organization) known.org = ids[i++] ?? null;
+      if (person) known.person = ids[i++] ?? null;
+      return known;
+    });
   }
 
   /**
@@ -285,6 +306,10 @@ export class ContactResolver {
     const keepAlive = setInterval(() => void lock.extend().catch(() => {}), Math.max(1000, ttl / 3));
     keepAlive.unref();
     try {
+      // A fully listed cache: a miss means absent, once what changed lately has been listed; listed first, so that
+      // the read below sees it (one read of the cache under the lock, not one before the listing and one after).
+      const authoritative = await warmer.isAuthoritative(spec.kind, spec.matchKey);
+      if (authoritative) await warmer.refreshIfStale(spec.kind, ctx);
       // The cache again (another process may have finished it meanwhile) and the intent, in one round trip.
       const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
       const [againRaw, intentRaw] = await sendTogether(redis, (r) => [
@@ -299,14 +324,9 @@ export class ContactResolver {
         const found = await this.findCreatedSince(spec, intentAt, ctx);
         if (found !== undefined)
           return await this.remember(spec, found, intentKey, true, lock, spec.onCreated);
-      } else if (!(await warmer.isAuthoritative(spec.kind, spec.matchKey))) {
+      } else if (!authoritative) {
         const found = await spec.search(ctx);
         if (found !== undefined) return await this.remember(spec, found, undefined, false, lock);
-      } else {
-        // A fully listed cache: a miss means absent, once what changed lately has been listed.
-        await warmer.refreshIfStale(spec.kind, ctx);
-        const listed = await cache.get(spec.kind, spec.matchKey);
-        if (listed !== undefined) return { id: listed, created: false };
       }
 
       const startedAt = Date.now();
@@ -378,7 +398,7 @@ export class ContactResolver {
 
   /**
    * Puts the id in the cache, drops the intent and releases the creation lock, in that order and in
-   * one round trip (an organization's reverse entry, id → key, goes with them). `onCreated` (a created
+   * one round trip (an organization's reverse entry, id → key, in the same HSET). `onCreated` (a created
    * contact: what the import put in it) is issued first, in the same turn: the worker's client writes the
    * turn's commands together and in order, so Redis has it before the cache entry that lets other rows link
    * the contact, without a round trip of its own.
@@ -394,8 +414,9 @@ export class ContactResolver {
     const cacheKey = this.options.cache.key(spec.kind);
     const recorded = onCreated?.(id);
     const released = lock.releaseAfter((r) => [
-      r.hset(cacheKey, spec.matchKey, id),
-      ...(spec.kind === 'org' ? [r.hset(cacheKey, orgReverseField(id), spec.matchKey)] : []),
+      spec.kind === 'org'
+        ? r.hset(cacheKey, spec.matchKey, id, orgReverseField(id), spec.matchKey)
+        : r.hset(cacheKey, spec.matchKey, id),
       ...(intentKey ? [r.del(intentKey)] : []),
     ]);
     const [first, second] = await Promise.allSettled([recorded, released]);

@@ -19,7 +19,12 @@ import type { Counter, ImportLedger } from '../queue/ledger.js';
 import type { AdoptionBook } from './adoption-book.js';
 import type { CacheWarmer } from './cache-warmer.js';
 import type { ContactFiller } from './contact-filler.js';
-import { type ContactResolver, organizationBody, personBody } from './contact-resolver.js';
+import {
+  type ContactResolver,
+  type KnownContacts,
+  organizationBody,
+  personBody,
+} from './contact-resolver.js';
 import { type DeadLetterWriter, errorClassOf, failureMessageOf } from './dead-letter-writer.js';
 import type { DurabilityGate } from './durability-gate.js';
 import {
@@ -79,16 +84,33 @@ export interface LeadProcessorDeps {
   companyId?: number;
 }
 
-export type LeadProcessor = (
-  job: Job<LeadJobData, LeadJobResult>,
-  token?: string,
-  signal?: AbortSignal,
-) => Promise<LeadJobResult>;
+export interface LeadProcessor {
+  (job: Job<LeadJobData, LeadJobResult>, token?: string, signal?: AbortSignal): Promise<LeadJobResult>;
+  /**
+   * Rows about to run together (a chunk's, as it starts): their contacts are looked up in the shared cache for all
+   * of them at once (two commands, not two a row), and each row's run uses what was found. {@link rowsEnded}
+   * forgets what was found for rows that did not run.
+   */
+  rowsStarting(jobs: readonly Job<LeadJobData, LeadJobResult>[]): void;
+  /** The rows {@link rowsStarting} was told of have ended (run or not). */
+  rowsEnded(jobs: readonly Job<LeadJobData, LeadJobResult>[]): void;
+}
+
+/**
+ * How long a miss found by a chunk's lookup ({@link LeadProcessor.rowsStarting}) is trusted (ms). A chunk's rows may
+ * wait a while for their permits, and meanwhile another row may create the contact. A hit stays true (ids do not
+ * change); an older miss is read again when the contact is resolved (one HGET), which costs less than going
+ * through the contact's lock to find it there (six commands).
+ */
+const TRUSTED_MISS_AGE_MS = 5000;
 
 /**
  * One CSV row: organization → person → (with `fill-empty`, their empty fields) → lead → note,
- * each step checkpointed in the job (`job.updateData`) so a retry never redoes a finished step,
- * then the ledger. Failures become
+ * checkpointed (in the job, or under the row's own key for a chunk's row) so a retry never redoes a
+ * Pipedrive write nor loses an intent, then the ledger. A checkpoint is written where it matters and
+ * no more often: each intent before its create; a contact this row created (what a retry could not
+ * learn from the cache, which gives it the id) with the next one, at the latest before the next create
+ * is sent or the row leaves; a contact found needs none (the cache has it for a retry). Failures become
  * queue actions: rate limits and a spent budget re-queue the row without spending an attempt, a
  * rejected token pauses everything, a row Pipedrive refuses goes to the dead-letter queue at
  * once, and anything transient is retried by BullMQ until its last attempt, then dead-lettered.
@@ -112,7 +134,14 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     return recorded;
   };
 
-  return async (job, token, jobSignal) => {
+  /** What `rowsStarting` found in the cache, by row job id, until the row runs. */
+  const lookedUpAhead = new Map<string, { known: Promise<KnownContacts>; sentAt: number }>();
+
+  const processor = async (
+    job: Job<LeadJobData, LeadJobResult>,
+    token?: string,
+    jobSignal?: AbortSignal,
+  ): Promise<LeadJobResult> => {
     const started = Date.now();
     const data = job.data;
     // A row split out of its chunk to be retried carries the attempts it spent there.
@@ -127,9 +156,16 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     const cp: JobCheckpoint = { ...data.checkpoint };
     if (cp.firstAttemptAt === undefined) cp.firstAttemptAt = started;
     let lease: RowLease | undefined;
+    /**
+     * The checkpoint lacks something this attempt learned that a retry could not learn again for free: a contact it
+     * created (the cache would give a retry the id, not that this row created it) or filled. Written with the next
+     * checkpoint (the lead's intent, most often, right after), before any create is sent, and on the way out.
+     */
+    let unsaved = false;
     /** Checkpoints are the lease holder's to write (throws `RowLeaseLostError` otherwise). */
     const save = async () => {
       if (lease) await lease.save(job, { ...data, checkpoint: { ...cp } });
+      unsaved = false;
     };
     /** On the way out (a failure, a re-queue): a runner that lost the row just leaves it. */
     const saveIfOwner = () =>
@@ -144,18 +180,21 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     try {
       // Nothing is decided on state Redis may have lost: wait until the epoch is known.
       await deps.gate.whenOpen(signal);
-      // The contacts still to resolve, looked up in the shared cache together (one round trip): for a row
-      // starting afresh, issued with the lease's take, so both leave in one write and answer in one round trip
-      // (the worker's client batches a turn's commands). A read of the shared cache, not of the row's own state:
-      // as fresh as one made after the take (a miss is checked again under the contact's lock).
+      // The contacts still to resolve, looked up in the shared cache together (one round trip): with the chunk's
+      // other rows as it started, or for a row starting afresh, issued with the lease's take, so both leave in one
+      // write and answer in one round trip (the worker's client batches a turn's commands). A read of the shared
+      // cache, not of the row's own state: as fresh as one made after the take (a miss is checked again under the
+      // contact's lock). A row whose checkpoint is under its own key (`cpKey`) may have resolved more than its job
+      // says: looked up all the same (a field more to read, not a command).
       const lookUpContacts = () =>
         resolver.lookUp(
           cp.organizationId === undefined ? data.organization : undefined,
           cp.personId === undefined ? data.person : undefined,
           data.organization?.name,
         );
-      const early =
-        data.cpKey !== 1 && !cp.leadId && cp.leadIntentAt === undefined && warmer.isPrepared(data.importId)
+      const early = lookedUpAhead.has(job.id as string)
+        ? knownAhead(job.id as string)
+        : !cp.leadId && cp.leadIntentAt === undefined && warmer.isPrepared(data.importId)
           ? lookUpContacts()
           : undefined;
       early?.catch(() => {}); // awaited below, unless the row stops first
@@ -172,8 +211,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       const held = taken;
       // A row enqueued in a chunk: its checkpoint is the one stored under its own key, whichever job wrote it
       // (the job's data holds what its producer or splitter knew, older or the same).
-      if (taken.storedCheckpoint) {
-        Object.assign(cp, taken.storedCheckpoint);
+      const stored = taken.storedCheckpoint;
+      if (stored) {
+        Object.assign(cp, stored);
         // What a dead-letter entry or a split-out job copies: the row's intents must travel with it.
         job.data = { ...data, checkpoint: { ...cp } };
       }
@@ -185,6 +225,8 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
             throw new RowRestartError('Redis changed (restart or failover) while the row ran');
           }
           await deps.durable.makeDurable();
+          // Nothing this attempt learned is left only in memory once Pipedrive may hold something new.
+          if (unsaved) await save();
         },
         beforeSend: async () => {
           if (!deps.gate.isOpen || deps.gate.generation !== generation) {
@@ -219,12 +261,16 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
             );
             cp.organizationId = r.id;
             cp.organizationCreated = r.created;
-            // A cache hit costs nothing to repeat; anything that called Pipedrive is kept.
-            if (!r.cached) await save();
+            // Found (in the cache, or by a search or a listing that put it there): a retry finds it in the cache for
+            // nothing. Created: that this row created it is kept, with the next checkpoint.
+            if (r.created) unsaved = true;
           }
           org = { id: cp.organizationId, name: data.organization.name };
         }
         if (data.person && cp.personId === undefined) {
+          // The person not in the cache: its resolution may take a while (a lock, a search), so what is unsaved is
+          // written first rather than left to a kill for that long.
+          if (unsaved && typeof known.person !== 'number') await save();
           const fields = data.person;
           const r = await resolver.person(
             fields,
@@ -235,7 +281,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           );
           cp.personId = r.id;
           cp.personCreated = r.created;
-          if (!r.cached) await save();
+          if (r.created) unsaved = true;
         }
         await completeContacts(org?.id);
         const target = {
@@ -280,8 +326,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         }
         cp.leadId = lead.id;
         // Without a note the ledger records the lead next, and a retry finds it there (or by its
-        // intent); with one, the note's own steps come first, so the lead is checkpointed.
-        if (data.note) await save();
+        // intent); with one, the note's own steps come first, so the lead is checkpointed: with the note's
+        // intent, which follows at once (a retry before it finds the lead by the lead's intent).
+        if (data.note) unsaved = true;
       }
       if (data.note && cp.noteId === undefined && !recorded) await addNote(cp.leadId);
 
@@ -409,6 +456,10 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
      */
     async function completeContacts(orgId: number | undefined): Promise<void> {
       const fillExisting = data.updateContacts === 'fill-empty';
+      // A contact this row created is checkpointed before a fill calls Pipedrive (a kill there would lose it).
+      const keepUnsaved = async () => {
+        if (unsaved) await save();
+      };
       if (
         data.organization &&
         cp.organizationId !== undefined &&
@@ -421,11 +472,14 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           data.organization,
           fillExisting,
           ctx,
+          keepUnsaved,
         );
         if (done === 'updated') metrics.recordOutcome('organizationFilled');
+        // Filling again costs a retry one read of the contact's marker, which says it is done: kept with the next
+        // checkpoint.
         if (done !== 'none') {
           cp.organizationFilled = true;
-          await save();
+          unsaved = true;
         }
       }
       if (data.person && cp.personId !== undefined && !cp.personCreated && !cp.personFilled) {
@@ -436,11 +490,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
           orgId,
           fillExisting,
           ctx,
+          keepUnsaved,
         );
         if (done === 'updated') metrics.recordOutcome('personFilled');
         if (done !== 'none') {
           cp.personFilled = true;
-          await save();
+          unsaved = true;
         }
       }
     }
@@ -505,6 +560,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     async function handleFailure(err: unknown): Promise<never> {
       if (isDelayedError(err)) throw err;
       if (isRowLeaseLostError(err)) return leaseLost();
+      // What this attempt learned leaves with the row whichever way it goes (the paths below that save write it
+      // again: rare ones), and a dead-letter entry copies it.
+      if (unsaved) await saveIfOwner().catch(() => {});
       if (isRowRestartError(err)) {
         // What the row read may predate a Redis rollback: it starts again from its checkpoint.
         await saveIfOwner().catch(() => {});
@@ -551,6 +609,50 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       throw err;
     }
   };
+
+  /**
+   * What the chunk's lookup found for a row (taken once): its misses only while young, older ones left for the
+   * resolution to read again. A lookup that failed is made again by the resolution.
+   */
+  function knownAhead(jobId: string): Promise<KnownContacts> {
+    const ahead = lookedUpAhead.get(jobId) as { known: Promise<KnownContacts>; sentAt: number };
+    lookedUpAhead.delete(jobId);
+    const young = performance.now() - ahead.sentAt < TRUSTED_MISS_AGE_MS;
+    return ahead.known.then(
+      (known) => {
+        if (young) return known;
+        const hits: KnownContacts = {};
+        if (typeof known.org === 'number') hits.org = known.org;
+        if (typeof known.person === 'number') hits.person = known.person;
+        return hits;
+      },
+      () => ({}),
+    );
+  }
+
+  return Object.assign(processor, {
+    rowsStarting(jobs: readonly Job<LeadJobData, LeadJobResult>[]): void {
+      // Before an import's cache is prepared a lookup would miss what its warming lists: those rows look up later.
+      const rows = jobs.filter((job) => warmer.isPrepared(job.data.importId));
+      if (rows.length === 0) return;
+      const sentAt = performance.now();
+      const all = resolver.lookUpMany(
+        rows.map(({ data }) => ({
+          organization: data.organization,
+          person: data.person,
+          organizationName: data.organization?.name,
+        })),
+      );
+      rows.forEach((job, i) => {
+        const known = all.then((found) => found[i] as KnownContacts);
+        known.catch(() => {}); // read by the row, which looks up itself if it failed
+        lookedUpAhead.set(job.id as string, { known, sentAt });
+      });
+    },
+    rowsEnded(jobs: readonly Job<LeadJobData, LeadJobResult>[]): void {
+      for (const job of jobs) lookedUpAhead.delete(job.id as string);
+    },
+  });
 }
 
 /** A signal aborted when either is; `unlink()` removes its listeners from both. */

@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobCheckpoint, LeadJobData } from '../queue/job-data.js';
-import type { LeaseFence } from '../queue/ledger.js';
+import { type LeaseFence, RowState } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
+import { sendTogether } from '../queue/send-together.js';
 import { RowLeaseLostError } from './errors.js';
 import { uniqueTokens } from './unique-token.js';
 
@@ -10,11 +11,10 @@ import { uniqueTokens } from './unique-token.js';
 const TOKEN_RANDOM_BYTES = 4;
 
 /*
- * Takes the lease unless someone else holds it. ARGV[3], when not empty, is this worker's
- * `workerId:`: a lease of ours that no attempt of this process holds any more (one that ended
- * without releasing it, Redis being down) is taken over rather than waited out. A free row (the
- * usual case) costs one command: SET NX GET sets the lease only if it is absent and answers what was
- * there (NX with GET needs Redis 7.0).
+ * Takes the lease over from this worker's own earlier attempt (ARGV[3], `workerId:`): a lease of ours that no
+ * attempt of this process holds any more (one that ended without releasing it, Redis being down) is taken over
+ * rather than waited out. Only for that case, atomically: a row is taken with a plain `SET NX GET` (no script),
+ * whose answer says whether the row was free and, if not, who holds it (NX with GET needs Redis 7.0).
  */
 const TAKE_LUA = `
 local cur = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX', 'GET')
@@ -24,26 +24,6 @@ if ARGV[3] == '' or string.sub(cur, 1, #ARGV[3]) ~= ARGV[3] then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return { 1, '', 0 }
-`;
-
-/*
- * The take of a row whose checkpoint lives under its own key (a row enqueued in a chunk, `cpKey`): the row's state
- * (KEYS[2], ARGV[4] its line) is read first, and a row that is no longer Pending (its outcome recorded by another
- * runner, or cancelled) is not taken: { 2, '', 0, state }. Otherwise as TAKE_LUA, and a take answers the row's
- * checkpoint (KEYS[3]) too. State, lease and checkpoint in one atomic step: whoever recorded the row's outcome did so
- * under a lease that ended before this one was set, so the state read here is final.
- */
-const TAKE_ROW_LUA = `
-local state = redis.call('BITFIELD_RO', KEYS[2], 'GET', 'u4', '#' .. ARGV[4])[1]
-if state ~= 1 then return { 2, '', 0, state } end
-local cur = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX', 'GET')
-if cur then
-  if ARGV[3] == '' or string.sub(cur, 1, #ARGV[3]) ~= ARGV[3] then
-    return { 0, cur, redis.call('PTTL', KEYS[1]) }
-  end
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-end
-return { 1, '', 0, 1, redis.call('GET', KEYS[3]) or '' }
 `;
 
 /* A row checkpoint (KEYS[2]) written only by the lease holder (KEYS[1] = ARGV[1]): -1 fenced out, 1 written. */
@@ -103,15 +83,6 @@ type LeaseRedis = Redis & {
   rowLeaseRenew(...keysThenArgs: (string | number)[]): Promise<number[]>;
   rowLeaseSave(lease: string, job: string, value: string, data: string): Promise<number>;
   rowLeaseRelease(key: string, value: string): Promise<number>;
-  rowLeaseTakeRow(
-    lease: string,
-    states: string,
-    checkpoint: string,
-    value: string,
-    ttlMs: number,
-    ownPrefix: string,
-    line: number,
-  ): Promise<[number, string, number, number, string?]>;
   rowLeaseSaveCheckpoint(
     lease: string,
     checkpoint: string,
@@ -175,7 +146,6 @@ export class RowLeases {
       redis.defineCommand('rowLeaseRenew', { lua: RENEW_LUA });
       redis.defineCommand('rowLeaseSave', { numberOfKeys: 2, lua: SAVE_LUA });
       redis.defineCommand('rowLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
-      redis.defineCommand('rowLeaseTakeRow', { numberOfKeys: 3, lua: TAKE_ROW_LUA });
       redis.defineCommand('rowLeaseSaveCheckpoint', { numberOfKeys: 2, lua: SAVE_CHECKPOINT_LUA });
     }
     this.redis = redis as LeaseRedis;
@@ -192,35 +162,55 @@ export class RowLeases {
    * own key (`cpKey`) is taken only while Pending ({@link RowFinished} otherwise), and its lease carries the stored
    * checkpoint ({@link RowLease.storedCheckpoint}). `bullJobId`: the BullMQ job whose lock the lease lives with,
    * when it is not the row's own (a chunk's row: renewed and lost with the chunk's lock).
+   *
+   * One `SET NX GET` (a free row), and for a `cpKey` row the row's state and checkpoint read in the same write
+   * (three commands, one round trip, no script). Read after the SET, they are final once it took the lease:
+   * whoever recorded the row's outcome or wrote its checkpoint held the lease, which ended before this one was set,
+   * and no one else writes either while this one holds (a cancel only moves a Pending row to Cancelled, which the
+   * row's outcome may still move to Created). A state that is not Pending is final whoever holds the lease.
    */
   async take(job: Job<LeadJobData>, bullJobId?: string): Promise<RowLease | LeaseBusy | RowFinished> {
     const jobId = job.id as string;
     const { importId, line } = job.data;
     const key = this.keys.lease(importId, line);
     const value = `${this.options.workerId}:${this.nextToken()}`;
+    const ttlMs = this.options.ttlMs;
     // An attempt of this process still holding the row (BullMQ gave it to us again after a stall)
     // is a runner like any other: never take over from it.
     const ownPrefix = this.held.has(jobId) ? '' : `${this.options.workerId}:`;
+    const checkpointKey = job.data.cpKey === 1 ? this.keys.rowCheckpoint(importId, line) : undefined;
+    const rowState = async (r: Redis) =>
+      ((await r.bitfield_ro(this.keys.rowStates(importId), 'GET', 'u4', `#${line}`)) as number[])[0] ?? 0;
     const sentAt = performance.now();
-    let checkpointKey: string | undefined;
-    let stored: JobCheckpoint | undefined;
-    if (job.data.cpKey === 1) {
-      checkpointKey = this.keys.rowCheckpoint(importId, line);
-      const [ok, holder, pttl, state, cp] = await this.redis.rowLeaseTakeRow(
-        key,
-        this.keys.rowStates(importId),
-        checkpointKey,
-        value,
-        this.options.ttlMs,
-        ownPrefix,
-        line,
-      );
-      if (ok === 2) return { finished: true, state };
-      if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
-      if (cp) stored = JSON.parse(cp) as JobCheckpoint;
+    let holder: string | null;
+    let state: number = RowState.Pending;
+    let stored: string | null = null;
+    if (checkpointKey) {
+      [holder, state, stored] = await sendTogether(this.redis, (r) => [
+        r.set(key, value, 'PX', ttlMs, 'NX', 'GET'),
+        rowState(r),
+        r.get(checkpointKey),
+      ]);
     } else {
-      const [ok, holder, pttl] = await this.redis.rowLeaseTake(key, value, this.options.ttlMs, ownPrefix);
-      if (ok !== 1) return { busy: true, holder, remainingMs: Math.max(0, pttl) };
+      holder = await this.redis.set(key, value, 'PX', ttlMs, 'NX', 'GET');
+    }
+    let remainingMs: number | undefined;
+    if (holder !== null && ownPrefix !== '' && holder.startsWith(ownPrefix)) {
+      const [ok, current, pttl] = await this.redis.rowLeaseTake(key, value, ttlMs, ownPrefix);
+      holder = ok === 1 ? null : current;
+      remainingMs = pttl;
+      // Taken over: what the row holds now is read under it.
+      if (ok === 1 && checkpointKey) {
+        [state, stored] = await sendTogether(this.redis, (r) => [rowState(r), r.get(checkpointKey)]);
+      }
+    }
+    if (state !== RowState.Pending) {
+      if (holder === null) await this.redis.rowLeaseRelease(key, value);
+      return { finished: true, state };
+    }
+    if (holder !== null) {
+      remainingMs ??= await this.redis.pttl(key);
+      return { busy: true, holder, remainingMs: Math.max(0, remainingMs) };
     }
     const lease = new RowLease(
       this.redis,
@@ -232,9 +222,9 @@ export class RowLeases {
       },
       bullJobId ?? jobId,
       checkpointKey,
-      stored,
+      stored ?? undefined,
     );
-    lease.heldAt(sentAt, this.options.ttlMs);
+    lease.heldAt(sentAt, ttlMs);
     this.held.set(jobId, lease);
     return lease;
   }
@@ -309,9 +299,14 @@ export class RowLease {
     readonly bullJobId: string = '',
     /** The row's own checkpoint key (`cpKey` rows): where {@link save} writes. */
     private readonly checkpointKey?: string,
-    /** The checkpoint stored under that key when the lease was taken (none yet: undefined). */
-    readonly storedCheckpoint?: JobCheckpoint,
+    /** The checkpoint stored under that key when the lease was taken (JSON; none yet: undefined). */
+    private readonly storedJson?: string,
   ) {}
+
+  /** The checkpoint stored under the row's own key when the lease was taken (none yet: undefined). */
+  get storedCheckpoint(): JobCheckpoint | undefined {
+    return this.storedJson ? (JSON.parse(this.storedJson) as JobCheckpoint) : undefined;
+  }
 
   /** For the ledger's fenced transitions. */
   get fence(): LeaseFence {

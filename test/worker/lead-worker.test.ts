@@ -1,13 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { CUSTOM_FIELD_KEYS, LEAD_LABEL_IDS } from '../../src/sandbox/index.js';
 import { createLeadWorker } from '../../src/worker/index.js';
+import { RowLease } from '../../src/worker/row-lease.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { enqueueImport, eventually, jobsFor, testSandbox } from './helpers.js';
 
 const redis = testRedis();
 
-async function runImport(prefix: string, sandboxUrl: string, importId: string) {
+async function runImport(prefix: string, sandboxUrl: string, importId: string, concurrency?: number) {
   const ledger = new ImportLedger(redis, prefix);
   const worker = createLeadWorker({
     redisUrl: testRedisUrl(),
@@ -15,6 +16,7 @@ async function runImport(prefix: string, sandboxUrl: string, importId: string) {
     pipedrive: { baseUrl: sandboxUrl, apiToken: 'sandbox-token', timeoutMs: 2000 },
     rateLimit: false,
     retry: { callRetries: 2, callRetryMinMs: 10, callRetryMaxMs: 50 },
+    ...(concurrency !== undefined ? { concurrency } : {}),
   });
   try {
     await worker.ready;
@@ -96,5 +98,40 @@ describe('createLeadWorker', () => {
       organization_id: acme.id,
     });
     expect(data.leads.find((l) => l.title === 'Org only')).toMatchObject({ person_id: null });
+  });
+
+  it("checkpoints a row before a create only what a retry could not find again, and the contacts it created with the lead's intent", async () => {
+    const sandbox = await testSandbox({ limits: false });
+    const prefix = uniquePrefix();
+    const jobs = jobsFor('imp-saves', [
+      // Creates its organization, then its person: a checkpoint before the person's create (the organization it
+      // created), and the lead's intent (the person it created).
+      { title: 'First', org: 'Umbrella', person: { name: 'Alice', email: 'alice@umbrella.example' } },
+      // Finds the organization in the cache and creates its person: the lead's intent carries the person.
+      { title: 'Second', org: 'Umbrella', person: { name: 'Bob', email: 'bob@umbrella.example' } },
+      // Finds both: the lead's intent only.
+      { title: 'Third', org: 'Umbrella', person: { name: 'Alice', email: 'alice@umbrella.example' } },
+    ]);
+    await enqueueImport(redis, prefix, 'imp-saves', jobs);
+    const saves = vi.spyOn(RowLease.prototype, 'save');
+    try {
+      // One row at a time, in order, so each finds what the one before created.
+      const record = await runImport(prefix, sandbox.url, 'imp-saves', 1);
+      expect(record).toMatchObject({ created: 3, createdPersons: 2, reusedPersons: 1 });
+      expect(record).toMatchObject({ createdOrganizations: 1, reusedOrganizations: 2 });
+      // 2 + 1 + 1 (each contact's own checkpoint before: 3 + 2 + 1).
+      expect(saves).toHaveBeenCalledTimes(4);
+      const outcomes = await new ImportLedger(redis, prefix).outcomes('imp-saves', [2, 3, 4]);
+      expect(outcomes).toEqual([
+        expect.objectContaining({ personCreated: true, organizationCreated: true }),
+        expect.objectContaining({ personCreated: true }),
+        expect.objectContaining({ state: 'created' }),
+      ]);
+      expect(outcomes[1]).not.toHaveProperty('organizationCreated', true);
+      expect(outcomes[2]).not.toHaveProperty('personCreated', true);
+      expect(sandbox.state()).toMatchObject({ persons: 2, organizations: 1, leads: 3 });
+    } finally {
+      saves.mockRestore();
+    }
   });
 });
