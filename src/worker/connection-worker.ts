@@ -319,7 +319,8 @@ export class ConnectionWorker {
       this.taken.set(job, rows);
       this.rowsTaken += rows;
       this.queueLooksEmpty = false;
-      if (this.running && !this.closing) this.takeRows();
+      // With one row a job the fetch does not depend on the rows taken: nothing to size again.
+      if (this.rowsPerJob > 1 && this.running && !this.closing) this.takeRows();
     });
     this.worker.onJobDone = (job) => {
       this.awaitingMove.delete(job.id ?? '');
