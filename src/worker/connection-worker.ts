@@ -199,6 +199,18 @@ export class ConnectionWorker {
   private readonly importRowsPerJob = new Map<string, number | undefined>();
   /** Jobs in progress by import. */
   private readonly jobsByImport = new Map<string, number>();
+  /**
+   * The jobs BullMQ has handed this connection (from its fetch on: a job fetched is not yet processed while
+   * BullMQ fetches the next ones), each with its rows that have not ended; a job leaves when BullMQ is done
+   * with it. With chunks, the fetch is sized by these rows, not by the jobs ({@link takeRows}).
+   */
+  private readonly taken = new Map<Job, number>();
+  /** The rows of {@link taken} in all. */
+  private rowsTaken = 0;
+  /** A chunk is being taken outside BullMQ's loop ({@link takeRows}). */
+  private takingOne = false;
+  /** That take found no job (an empty or held queue, a paused worker): none again until BullMQ's loop takes one. */
+  private queueLooksEmpty = false;
   private running = false;
   /** Rows whose processing has not ended, for the shutdown's account of what it handed back. */
   private inFlight = 0;
@@ -301,7 +313,20 @@ export class ConnectionWorker {
       },
     );
     this.worker.on('error', (err) => this.logger.error({ err }, 'Worker error'));
-    this.worker.onJobDone = (jobId) => this.awaitingMove.delete(jobId);
+    this.worker.on('active', (job) => {
+      const data = job.data as LeadQueueJobData;
+      const rows = isChunkJobData(data) ? data.rows.length : 1;
+      this.taken.set(job, rows);
+      this.rowsTaken += rows;
+      this.queueLooksEmpty = false;
+      // With one row a job the fetch does not depend on the rows taken: nothing to size again.
+      if (this.rowsPerJob > 1 && this.running && !this.closing) this.takeRows();
+    });
+    this.worker.onJobDone = (job) => {
+      this.awaitingMove.delete(job.id ?? '');
+      this.rowsTaken -= this.taken.get(job) ?? 0;
+      this.taken.delete(job);
+    };
     this.worker.onRunFailed = (err) => {
       if (!this.closing && !this.shutdown.signal.aborted) this.onRunFailed(err);
     };
@@ -367,6 +392,8 @@ export class ConnectionWorker {
         return (await chunks.run(chunk, token, signal, () => {
           left--;
           this.inFlight--;
+          this.rowEnded(job);
+          this.takeRows();
         })) as unknown as LeadJobResult;
       }
       try {
@@ -377,10 +404,20 @@ export class ConnectionWorker {
       }
     } finally {
       this.inFlight -= left;
+      if (left > 0) this.rowEnded(job, left);
       if (moves) this.awaitingMove.add(jobId);
       this.leaveImport(data.importId);
       this.takeRows();
     }
+  }
+
+  /** `rows` rows of a job BullMQ handed over ended: they no longer count for the fetch ({@link takeRows}). */
+  private rowEnded(job: Job, rows = 1): void {
+    const left = this.taken.get(job);
+    if (left === undefined) return;
+    const ended = Math.min(left, rows);
+    this.taken.set(job, left - ended);
+    this.rowsTaken -= ended;
   }
 
   /** Counts a job of the import in progress; the import's rows per job is read from its record the first time. */
@@ -446,12 +483,21 @@ export class ConnectionWorker {
 
   /**
    * Sets how many jobs the connection's BullMQ worker takes: enough for the rows it should hold (the permits it
-   * holds plus a few waiting, within the connection's cap: {@link ConcurrencyPermits.rowsToTake}). With chunks of
-   * k rows, twice that many rows in jobs, and one job more: BullMQ fetches (and notices a raised concurrency) only
-   * when a job ends, which a chunk does only once its slowest row has, so a chunk's rows must be waiting for
-   * permits while other chunks drain (in `bench:many-companies`, ⌈rows ÷ k⌉ + 1 jobs admitted half the requests
-   * per 2 s that single-row jobs did). A waiting chunk row holds no permit, lease or limiter place. The cap follows the connection's limiter:
-   * what its burst window admits in 2 s (a 429 streak lowers it, a header raises it).
+   * holds plus a few waiting, within the connection's cap: {@link ConcurrencyPermits.rowsToTake}). With one row
+   * a job, that many jobs.
+   *
+   * With chunks of k rows, BullMQ's concurrency still counts jobs, and a chunk ends only with its slowest row: a
+   * chunk of which 9 rows are done takes a job's place while holding one row. So the fetch is sized by rows: the
+   * jobs that still hold rows, and as many more as the rows missing to what the connection should hold, plus one
+   * chunk (BullMQ fetches, and notices a raised concurrency, only when a job ends: the chunk more covers the rows
+   * that end before the next chunk does). Every row a job hands over and every row's end sets it again, so the
+   * fetch stops once the rows are there. A fixed ⌈2 × rows ÷ k⌉ + 1 jobs (before) held too few rows while chunks
+   * drained and far too many at the start: the first connections' 5 chunks of 10 took 50 free permits at once,
+   * then 110 (their cap), and the companies whose rows came a moment later waited 3–5 s for their first permit
+   * (`bench:many-companies`, k = 10). A waiting chunk row holds no permit, lease or limiter place.
+   *
+   * The cap follows the connection's limiter: what its burst window admits in 2 s (a 429 streak lowers it, a
+   * header raises it).
    */
   private takeRows(): void {
     const { permits } = this.shared;
@@ -459,7 +505,36 @@ export class ConnectionWorker {
     permits.cap(this.name, calls === Number.POSITIVE_INFINITY ? calls : Math.max(1, calls));
     const rows = permits.rowsToTake(this.name);
     const k = this.rowsPerJob;
-    this.worker.concurrency = k > 1 ? Math.ceil((2 * rows) / k) + 1 : rows;
+    if (k === 1) {
+      this.worker.concurrency = rows;
+      return;
+    }
+    this.worker.concurrency = chunkJobsToTake(rows, k, this.taken.values(), this.rowsTaken);
+    // Its rows waiting for a permit are down to less than half a chunk, with permits to have, while no job of
+    // BullMQ's ended: one chunk now. Not sooner: a chunk taken here is moved without fetching the next one in the
+    // same step, one script more (a chunk end refills the rest).
+    const held = permits.heldBy(this.name);
+    const waiting = this.rowsTaken - held;
+    if (
+      waiting < Math.min(k / 2, rows - held) &&
+      !this.takingOne &&
+      !this.queueLooksEmpty &&
+      this.running &&
+      !this.closing
+    ) {
+      this.takingOne = true;
+      void this.worker.takeOne().then(
+        (came) => {
+          this.takingOne = false;
+          // Tried again once BullMQ's loop takes a job (it waits for one on an empty queue).
+          this.queueLooksEmpty = !came;
+          if (came) this.takeRows();
+        },
+        () => {
+          this.takingOne = false;
+        },
+      );
+    }
   }
 
   /** `GET /v1/users/me` through the gateway, forced past the budget (2 tokens). */
@@ -757,18 +832,40 @@ export class ConnectionWorker {
   }
 }
 
+/**
+ * How many chunk jobs of k rows a connection's BullMQ worker should take so that it holds `rows` rows and one
+ * chunk more ({@link ConnectionWorker.takeRows}): the jobs it holds whose rows have not all ended (`rowsLeft`, one
+ * figure a job; their sum `rowsTaken`), and enough chunks for the rows missing. A job whose rows all ended does
+ * not count: BullMQ fetches the next job as it moves that one (when the jobs it holds, that one included, are no
+ * more than this).
+ */
+export function chunkJobsToTake(
+  rows: number,
+  k: number,
+  rowsLeft: Iterable<number>,
+  rowsTaken: number,
+): number {
+  let jobs = 0;
+  for (const left of rowsLeft) if (left > 0) jobs++;
+  return Math.max(1, jobs + Math.max(0, Math.ceil((rows + k - rowsTaken) / k)));
+}
+
 /** BullMQ's Worker, able to let go of Redis at once when a shutdown runs out of time. */
 export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
   /**
    * Called once BullMQ is done with a job it took: moved (completed, failed, retried), or given up, with no
    * 'completed' or 'failed' event, because its lock was lost (another worker has the row) or Redis was let go.
    */
-  onJobDone: (jobId: string) => void = () => {};
+  onJobDone: (job: Job<LeadJobData, LeadJobResult>) => void = () => {};
   /**
    * Called when `run()` rejects: the worker has stopped taking jobs. Every run is watched, including the one
    * BullMQ's `resume()` starts itself without handling its failure.
    */
   onRunFailed: (err: unknown) => void = () => {};
+  /** What {@link takeOne} took, from its fetch until the job is done. */
+  private readonly extra = new Set<Promise<void>>();
+  private extraTokens = 0;
+  private takesNoMore = false;
 
   override run(): Promise<void> {
     const running = super.run();
@@ -782,7 +879,7 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
     try {
       return await super.processJob(...args);
     } finally {
-      this.onJobDone(args[0].id ?? '');
+      this.onJobDone(args[0]);
     }
   }
 
@@ -797,6 +894,49 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
    * gone never lets end; the lock renewal re-arms itself every `lockDuration / 4` until then, and kept the process
    * of a worker whose Redis was killed running after its shutdown (2 runs in 10).
    */
+  /**
+   * Takes one job now, outside BullMQ's own loop, and processes it as BullMQ does (its lock tracked and renewed,
+   * moved when it ends, without fetching the next one in the same step); resolves once the fetch is done: true if
+   * a job came. BullMQ's loop fetches only when one of its jobs ends, and a chunk of rows ends with its slowest
+   * row ({@link ConnectionWorker.takeRows}). The job counts in a close or pause as BullMQ's own jobs do.
+   */
+  takeOne(): Promise<boolean> {
+    if (this.takesNoMore || this.closing || this.paused || !this.running) return Promise.resolve(false);
+    const token = `${this.id}:x${this.extraTokens++}`;
+    let fetched: (came: boolean) => void = () => {};
+    const came = new Promise<boolean>((resolve) => {
+      fetched = resolve;
+    });
+    const run = (async () => {
+      let job: Job<LeadJobData, LeadJobResult> | undefined;
+      try {
+        job = await this.getNextJob(token, { block: false });
+      } finally {
+        fetched(job !== undefined);
+      }
+      if (job) await this.processJob(job, token, () => false);
+    })().catch((err: unknown) => {
+      this.emit('error', err as Error);
+    });
+    this.extra.add(run);
+    void run.finally(() => this.extra.delete(run));
+    return came;
+  }
+
+  /**
+   * BullMQ's close waits for the jobs of its own loop before it stops renewing locks; the jobs {@link takeOne}
+   * took are waited for first, with the loop paused (it takes nothing more meanwhile, and ends once its jobs
+   * have). A forced close waits for none.
+   */
+  override async close(force = false): Promise<void> {
+    this.takesNoMore = true;
+    if (!force && !this.closing && this.extra.size > 0) {
+      await this.pause(true);
+      while (this.extra.size > 0) await Promise.allSettled([...this.extra]);
+    }
+    return super.close(force);
+  }
+
   abandonRedis(): Promise<void> {
     void this.lockManager.close();
     (this as unknown as { stalledCheckStopper?: () => void }).stalledCheckStopper?.();

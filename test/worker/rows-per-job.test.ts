@@ -56,20 +56,15 @@ const fields = (status: number): PipedriveErrorFields => ({
   status,
 });
 
-/** A client whose `addLead` fails once for the titles given, before the request leaves. */
-function failingOnce(failures: Record<string, () => Error>): LeadWorkerOptions['createClient'] {
-  const left = new Map(Object.entries(failures));
+/** A client that runs `before` with each lead's title before its `addLead` request leaves. */
+function beforeAddLead(before: (title: string) => Promise<void> | void): LeadWorkerOptions['createClient'] {
   return (options) => {
     const client = new PipedriveClient(options);
     return new Proxy(client, {
       get(target, property, receiver) {
         if (property === 'addLead') {
           return async (body: AddLeadBody, o?: CallOptions) => {
-            const fail = left.get(body.title);
-            if (fail) {
-              left.delete(body.title);
-              throw fail();
-            }
+            await before(body.title);
             return target.addLead(body, o);
           };
         }
@@ -78,6 +73,26 @@ function failingOnce(failures: Record<string, () => Error>): LeadWorkerOptions['
       },
     }) as PipedriveApi;
   };
+}
+
+/** A client whose `addLead` fails once for the titles given, before the request leaves. */
+function failingOnce(failures: Record<string, () => Error>): LeadWorkerOptions['createClient'] {
+  const left = new Map(Object.entries(failures));
+  return beforeAddLead((title) => {
+    const fail = left.get(title);
+    if (fail) {
+      left.delete(title);
+      throw fail();
+    }
+  });
+}
+
+/** A client whose `addLead` waits for `gate` for the titles given (the row holds its permit meanwhile). */
+function holdingUntil(titles: string[], gate: Promise<void>): LeadWorkerOptions['createClient'] {
+  const held = new Set(titles);
+  return beforeAddLead(async (title) => {
+    if (held.has(title)) await gate;
+  });
 }
 
 describe('several rows per BullMQ job (LEAD_IMPORTER_ROWS_PER_JOB)', () => {
@@ -246,6 +261,40 @@ describe('how many jobs a connection takes', () => {
       await queue.close();
     }
   }, 60_000);
+  it('takes more chunks while the chunks it holds wait for their last rows: its fetch counts rows, not jobs', async () => {
+    const sandbox = await testSandbox({ limits: false, latencyMs: 5 });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    // 60 rows in chunks of 10; the first row of each of the first three chunks waits (its call is held).
+    const rows = Array.from({ length: 60 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 6}` }));
+    await enqueueImport(redis, prefix, 'imp-tails', jobsFor('imp-tails', rows), { rowsPerJob: 10 });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // Concurrency 4: three permits held by the waiting rows, one free.
+    const worker = workerFor(prefix, sandbox.url, {
+      rowsPerJob: 10,
+      createClient: holdingUntil(['Deal 0', 'Deal 10', 'Deal 20'], gate),
+    });
+    try {
+      // Every other row is created while the three wait: the connection holds three chunks of which one row
+      // each is left, and takes the next chunks for its free permit. Sized in jobs (⌈2 × 8 ÷ 10⌉ + 1 = 3) it
+      // took no chunk more until one of the three ended, and stopped at 27 rows.
+      await eventually(async () => sandbox.state().leads >= 57, {
+        timeoutMs: 40_000,
+        what: 'the rows of the chunks after the waiting ones',
+      });
+      expect(sandbox.state().leads).toBe(57);
+      open();
+      const record = await finished(ledger, 'imp-tails');
+      expect(record).toMatchObject({ created: 60, pending: 0 });
+      expect(sandbox.state()).toMatchObject({ leads: 60, duplicateLeads: 0 });
+    } finally {
+      open();
+      await worker.close();
+    }
+  }, 90_000);
 });
 
 describe('the producer with several rows per job', () => {
