@@ -1,12 +1,8 @@
-import type { Queue } from 'bullmq';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readOverview } from '../../src/dashboard/overview.js';
-import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { readRowCounts } from '../../src/ops/row-counts.js';
-import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
-import type { LeadQueueJobData } from '../../src/queue/job-data.js';
 import { testRedis } from '../helpers/redis.js';
-import { jobData, testOps } from '../ops/seed.js';
+import { enqueueChunked, testOps } from '../ops/seed.js';
 
 const redis = testRedis();
 const ctx = testOps(redis);
@@ -19,30 +15,12 @@ afterAll(async () => {
 describe('the imports page overview', () => {
   it('reads each shown connection’s job counts once per refresh, and counts rows from them', async () => {
     // 25 rows, 10 per job: three chunk jobs waiting.
-    await ctx.ledger.createImport({
-      importId: IMPORT,
-      rowsPerJob: 10,
-      fileName: `${IMPORT}.csv`,
-      fileSize: 1000,
-      fileHash: 'e'.repeat(64),
-      mapping: null,
-      header: ['Name', 'Email', 'Company'],
-      createdAt: Date.now(),
-    });
-    const enqueuer = new LeadEnqueuer({
-      queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
-      ledger: ctx.ledger,
-      importId: IMPORT,
-      rowsPerJob: 10,
-      metrics: new MetricsRecorder(redis, ctx.prefix, 0).connection('default'),
-    });
-    for (let i = 0; i < 25; i++) {
-      await enqueuer.add({
-        ...jobData(IMPORT, i + 2, [`P ${i}`, `p${i}@example.com`, `C ${i}`]),
-        turn: i + 1,
-      });
-    }
-    await enqueuer.finish();
+    await enqueueChunked(
+      ctx,
+      IMPORT,
+      10,
+      Array.from({ length: 25 }, (_, i) => i + 2),
+    );
     await ctx.ledger.setCounters(IMPORT, { rows: 25 });
     await ctx.ledger.setState(IMPORT, 'enqueued');
 

@@ -1,15 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { writeReport } from '../../src/ops/report.js';
-import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
-import type { LeadQueueJobData } from '../../src/queue/job-data.js';
 import { keysFor } from '../../src/queue/names.js';
 import { testRedis } from '../helpers/redis.js';
-import { HEADER, jobData, type SeedRow, seedImport, testOps } from './seed.js';
+import { enqueueChunked, type SeedRow, seedImport, testOps } from './seed.js';
 
 const redis = testRedis();
 const ctx = testOps(redis);
@@ -94,33 +90,9 @@ describe('writeReport', () => {
 
   it("reads a pending row's cells from its chunk when the import puts several rows in a job", async () => {
     const importId = 'rep-chunks';
-    await ctx.ledger.createImport({
-      importId,
-      rowsPerJob: 3,
-      fileName: `${importId}.csv`,
-      fileSize: 1000,
-      fileHash: 'f'.repeat(64),
-      mapping: null,
-      header: HEADER,
-      createdAt: Date.now(),
-    });
-    // The producer's own enqueuer: lines 2-9 with a rejected row (line 4) and a blank line (6) between them, so a
-    // row's turn is not its line. Turns 1-3, 4-6 and 7 make chunks c0, c1 and c2.
-    const enqueuer = new LeadEnqueuer({
-      // A lead queue holds rows and chunks (the context types it for rows).
-      queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
-      ledger: ctx.ledger,
-      importId,
-      rowsPerJob: 3,
-      metrics: new MetricsRecorder(redis, ctx.prefix, 0).connection('default'),
-    });
-    let turn = 0;
-    for (const line of [2, 3, 4, 5, 7, 8, 9, 10]) {
-      const cells = [`Row ${line}`, `r${line}@example.com`, `Org ${line}`];
-      if (line === 4) await enqueuer.reject(line, { column: 'Email', reason: 'not an email address' }, cells);
-      else await enqueuer.add({ ...jobData(importId, line, cells), turn: ++turn });
-    }
-    await enqueuer.finish();
+    // Lines 2-9 with a rejected row (line 4) and a blank line (6) between them, so a row's turn is not its line.
+    // Turns 1-3, 4-6 and 7 make chunks c0, c1 and c2.
+    await enqueueChunked(ctx, importId, 3, [2, 3, 4, 5, 7, 8, 9, 10], undefined, [4]);
     const queued = await ctx.leadQueue.getJobs(['prioritized', 'waiting']);
     expect(
       queued
@@ -145,29 +117,8 @@ describe('writeReport', () => {
 
   it('finds a pending row in the next chunk when an earlier line is not marked yet (an import still being read)', async () => {
     const importId = 'rep-chunk-gap';
-    await ctx.ledger.createImport({
-      importId,
-      rowsPerJob: 3,
-      fileName: `${importId}.csv`,
-      fileSize: 1000,
-      fileHash: 'd'.repeat(64),
-      mapping: null,
-      header: HEADER,
-      createdAt: Date.now(),
-    });
-    const enqueuer = new LeadEnqueuer({
-      queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
-      ledger: ctx.ledger,
-      importId,
-      rowsPerJob: 3,
-      metrics: new MetricsRecorder(redis, ctx.prefix, 0).connection('default'),
-    });
     // Lines 2-8 are turns 1-7: chunks c0 (lines 2-4), c1 (5-7), c2 (8).
-    for (const line of [2, 3, 4, 5, 6, 7, 8]) {
-      const cells = [`Row ${line}`, `r${line}@example.com`, `Org ${line}`];
-      await enqueuer.add({ ...jobData(importId, line, cells), turn: line - 1 });
-    }
-    await enqueuer.finish();
+    await enqueueChunked(ctx, importId, 3, [2, 3, 4, 5, 6, 7, 8]);
     // Line 3's mark not written yet: every later line's turn, counted from the snapshot, is one too low, so lines 5
     // and 8 point at the chunk before theirs (c0, c1) and are found in the next one.
     await redis.bitfield(keysFor(ctx.prefix).rowStates(importId), 'SET', 'u4', '#3', 0);

@@ -1,8 +1,11 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { createOpsContext, type OpsContext } from '../../src/ops/ops-context.js';
+import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import { DEAD_LETTER_JOB_NAME, type DeadLetterJobData } from '../../src/queue/dead-letter.js';
-import { LEAD_JOB_NAME, type LeadJobData } from '../../src/queue/job-data.js';
+import { LEAD_JOB_NAME, type LeadJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { leadJobOptions, leadPriority } from '../../src/queue/job-options.js';
 import type { CreatedOutcome } from '../../src/queue/ledger.js';
 import { leadQueueName } from '../../src/queue/names.js';
@@ -184,4 +187,44 @@ export async function balance(ctx: OpsContext, importId: string) {
     cancelled: r.cancelled,
     pending: r.pending,
   };
+}
+
+/**
+ * An import of `rowsPerJob` rows per BullMQ job, enqueued by the producer's own enqueuer: each of `lines` in turn,
+ * with the cells `cellsOf` gives (a line in `rejected` is rejected for its Email instead, and takes no turn).
+ */
+export async function enqueueChunked(
+  ctx: OpsContext,
+  importId: string,
+  rowsPerJob: number,
+  lines: readonly number[],
+  cellsOf: (line: number) => string[] = (line) => [`Row ${line}`, `r${line}@example.com`, `Org ${line}`],
+  rejected: readonly number[] = [],
+): Promise<void> {
+  await ctx.ledger.createImport({
+    importId,
+    rowsPerJob,
+    fileName: `${importId}.csv`,
+    fileSize: 1000,
+    fileHash: createHash('sha256').update(importId).digest('hex'),
+    mapping: null,
+    header: HEADER,
+    createdAt: Date.now(),
+  });
+  const enqueuer = new LeadEnqueuer({
+    // A lead queue holds rows and chunks (the context types it for rows).
+    queue: ctx.leadQueue as unknown as Queue<LeadQueueJobData>,
+    ledger: ctx.ledger,
+    importId,
+    rowsPerJob,
+    metrics: new MetricsRecorder(ctx.redis, ctx.prefix, 0).connection('default'),
+  });
+  let turn = 0;
+  for (const line of lines) {
+    const cells = cellsOf(line);
+    if (rejected.includes(line))
+      await enqueuer.reject(line, { column: 'Email', reason: 'not an email address' }, cells);
+    else await enqueuer.add({ ...jobData(importId, line, cells), turn: ++turn });
+  }
+  await enqueuer.finish();
 }
