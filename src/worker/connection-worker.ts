@@ -205,8 +205,6 @@ export class ConnectionWorker {
    * with it. With chunks, the fetch is sized by these rows, not by the jobs ({@link takeRows}).
    */
   private readonly taken = new Map<Job, number>();
-  /** The rows of {@link taken} in all. */
-  private rowsTaken = 0;
   /** A chunk is being taken outside BullMQ's loop ({@link takeRows}). */
   private takingOne = false;
   /** That take found no job (an empty or held queue, a paused worker): none again until BullMQ's loop takes one. */
@@ -317,14 +315,12 @@ export class ConnectionWorker {
       const data = job.data as LeadQueueJobData;
       const rows = isChunkJobData(data) ? data.rows.length : 1;
       this.taken.set(job, rows);
-      this.rowsTaken += rows;
       this.queueLooksEmpty = false;
       // With one row a job the fetch does not depend on the rows taken: nothing to size again.
       if (this.rowsPerJob > 1 && this.running && !this.closing) this.takeRows();
     });
     this.worker.onJobDone = (job) => {
       this.awaitingMove.delete(job.id ?? '');
-      this.rowsTaken -= this.taken.get(job) ?? 0;
       this.taken.delete(job);
     };
     this.worker.onRunFailed = (err) => {
@@ -415,9 +411,7 @@ export class ConnectionWorker {
   private rowEnded(job: Job, rows = 1): void {
     const left = this.taken.get(job);
     if (left === undefined) return;
-    const ended = Math.min(left, rows);
-    this.taken.set(job, left - ended);
-    this.rowsTaken -= ended;
+    this.taken.set(job, left - Math.min(left, rows));
   }
 
   /** Counts a job of the import in progress; the import's rows per job is read from its record the first time. */
@@ -509,12 +503,14 @@ export class ConnectionWorker {
       this.worker.concurrency = rows;
       return;
     }
-    this.worker.concurrency = chunkJobsToTake(rows, k, this.taken.values(), this.rowsTaken);
+    this.worker.concurrency = chunkJobsToTake(rows, k, this.taken.values());
     // Its rows waiting for a permit are down to less than half a chunk, with permits to have, while no job of
     // BullMQ's ended: one chunk now. Not sooner: a chunk taken here is moved without fetching the next one in the
     // same step, one script more (a chunk end refills the rest).
     const held = permits.heldBy(this.name);
-    const waiting = this.rowsTaken - held;
+    let rowsTaken = 0;
+    for (const left of this.taken.values()) rowsTaken += left;
+    const waiting = rowsTaken - held;
     if (
       waiting < Math.min(k / 2, rows - held) &&
       !this.takingOne &&
@@ -835,19 +831,17 @@ export class ConnectionWorker {
 /**
  * How many chunk jobs of k rows a connection's BullMQ worker should take so that it holds `rows` rows and one
  * chunk more ({@link ConnectionWorker.takeRows}): the jobs it holds whose rows have not all ended (`rowsLeft`, one
- * figure a job; their sum `rowsTaken`), and enough chunks for the rows missing. A job whose rows all ended does
- * not count: BullMQ fetches the next job as it moves that one (when the jobs it holds, that one included, are no
- * more than this).
+ * figure a job), and enough chunks for the rows missing. A job whose rows all ended does not count: BullMQ fetches
+ * the next job as it moves that one (when the jobs it holds, that one included, are no more than this).
  */
-export function chunkJobsToTake(
-  rows: number,
-  k: number,
-  rowsLeft: Iterable<number>,
-  rowsTaken: number,
-): number {
+function chunkJobsToTake(rows: number, k: number, rowsLeft: Iterable<number>): number {
   let jobs = 0;
-  for (const left of rowsLeft) if (left > 0) jobs++;
-  return Math.max(1, jobs + Math.max(0, Math.ceil((rows + k - rowsTaken) / k)));
+  let taken = 0;
+  for (const left of rowsLeft) {
+    if (left > 0) jobs++;
+    taken += left;
+  }
+  return Math.max(1, jobs + Math.max(0, Math.ceil((rows + k - taken) / k)));
 }
 
 /** BullMQ's Worker, able to let go of Redis at once when a shutdown runs out of time. */
@@ -883,17 +877,6 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
     }
   }
 
-  /**
-   * Marks the worker's connection closed (ours is shared, so it stays open until we drop it) so
-   * that jobs ending from now on are not moved in Redis: on a dropped connection BullMQ 5.81 would
-   * retry the move without a pause, for ever, while closing (`retryIfFailed`), and starve the
-   * event loop. An abandoned job stays active until its lock expires; its checkpoints and the
-   * ledger make the next run of it safe.
-   *
-   * Its timers stop too: BullMQ stops them at the end of its close, after the in-flight jobs, which a Redis that is
-   * gone never lets end; the lock renewal re-arms itself every `lockDuration / 4` until then, and kept the process
-   * of a worker whose Redis was killed running after its shutdown (2 runs in 10).
-   */
   /**
    * Takes one job now, outside BullMQ's own loop, and processes it as BullMQ does (its lock tracked and renewed,
    * moved when it ends, without fetching the next one in the same step); resolves once the fetch is done: true if
@@ -937,6 +920,17 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
     return super.close(force);
   }
 
+  /**
+   * Marks the worker's connection closed (ours is shared, so it stays open until we drop it) so
+   * that jobs ending from now on are not moved in Redis: on a dropped connection BullMQ 5.81 would
+   * retry the move without a pause, for ever, while closing (`retryIfFailed`), and starve the
+   * event loop. An abandoned job stays active until its lock expires; its checkpoints and the
+   * ledger make the next run of it safe.
+   *
+   * Its timers stop too: BullMQ stops them at the end of its close, after the in-flight jobs, which a Redis that is
+   * gone never lets end; the lock renewal re-arms itself every `lockDuration / 4` until then, and kept the process
+   * of a worker whose Redis was killed running after its shutdown (2 runs in 10).
+   */
   abandonRedis(): Promise<void> {
     void this.lockManager.close();
     (this as unknown as { stalledCheckStopper?: () => void }).stalledCheckStopper?.();
