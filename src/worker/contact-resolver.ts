@@ -10,13 +10,12 @@ import type {
 import type { ContactValue, OrganizationFields, PersonFields } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { keyScope, keysFor } from '../queue/names.js';
-import { sendTogether } from '../queue/send-together.js';
 import { type CacheWarmer, orgReverseField } from './cache-warmer.js';
 import type { ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
 import { createOnce } from './create-once.js';
 import { LockTimeoutError, RowRestartError } from './errors.js';
-import type { HeldLock, KeyLocks } from './key-lock.js';
+import type { HeldLock, INTENT_TTL_MS, KeyLocks } from './key-lock.js';
 import type { CallContext, PipedriveGateway } from './pipedrive-gateway.js';
 import { waitUntilOld } from './sleep.js';
 
@@ -97,8 +96,11 @@ export function organizationBody(fields: OrganizationFields): AddOrganizationBod
   return body;
 }
 
-/** How long a creation intent is remembered (a crashed worker's row is retried well within it). */
-const INTENT_TTL_MS = 7 * 24 * 3_600_000;
+/** The error of a holder that finds its creation lock gone before a create: someone else may hold it now. */
+function lostLock(kind: ContactKind): RowRestartError {
+  return new RowRestartError(`Lost the ${kind} creation lock before creating; the row starts again`);
+}
+
 /** Pages of `updated_since` listing looked through for a lost create before concluding it is absent. */
 const MAX_LOOKUP_PAGES = 10;
 
@@ -120,10 +122,25 @@ interface Spec<T> {
  *
  * Per match key: shared cache → (single-flight in this process) → Redis lock, cache re-checked
  * inside it → exact search (skipped when the cache is authoritative, see {@link CacheWarmer}) →
- * create. Around the create, an **intent** (`{prefix}:lock:{company}:{kind}-intent:{key}`) is
- * written before the POST and removed once the id is in the cache, so a create whose answer was
- * lost (timeout, reset, 5xx after the write, or a worker killed mid-request) is always noticed by
- * whoever comes next.
+ * create. Around the create, an **intent** (the time it was written) is put into the lock's own key
+ * (`{prefix}:lock:{company}:{kind}:{key}`, see {@link KeyLocks}) before the POST, in the script that
+ * also checks and extends the lock, and goes with the lock once the id is in the cache, so a create
+ * whose answer was lost (timeout, reset, 5xx after the write, or a worker killed mid-request) is
+ * always noticed by whoever takes the lock next: the intent outlives the lock and comes back with the
+ * take. What a created contact costs there: 8 Redis commands (10 with a separate intent key, issue #12).
+ *
+ * Crash windows: killed before the intent, the lock expires and the next holder searches; killed
+ * after it (the create maybe sent), the next holder gets the intent with the lock, waits
+ * `inFlightWindowMs` and lists; frozen past the lock's TTL before the create, the intent's write
+ * finds the lock gone, writes nothing and the row starts again (a later send, after an unknown
+ * outcome, extends first). The intent is written before the row's guard makes it durable
+ * (`WAITAOF`, Redis epoch), and so the lock's last check before the first send comes before that
+ * guard too, not after it: the gateway's admission waits after either anyway.
+ *
+ * Rolling upgrade: the version before kept the intent in `{kind}-intent:{key}` beside the lock. It is
+ * read inside the intent's write while no intent came with the lock (one command more, which can go
+ * once no older worker has run for {@link INTENT_TTL_MS}); an intent found there is listed for as
+ * above and its key deleted with the lock. An older worker never takes a key that holds an intent.
  *
  * Search lag: a contact created a moment ago may not be searchable yet, so an intent is never
  * resolved by search. It is resolved by **listing** contacts updated since the intent (v2
@@ -288,7 +305,7 @@ export class ContactResolver {
     spec: Spec<T>,
     ctx: CallContext,
   ): Promise<Resolved> {
-    const { cache, locks, redis, warmer } = this.options;
+    const { cache, locks, warmer } = this.options;
     const lockKey = this.keys.lock(this.options.companyKey, spec.kind, spec.matchKey);
     const got = await locks.acquire<number>(lockKey, {
       ttlMs: this.options.lockTtlMs ?? 30_000,
@@ -310,36 +327,53 @@ export class ContactResolver {
       // the read below sees it (one read of the cache under the lock, not one before the listing and one after).
       const authoritative = await warmer.isAuthoritative(spec.kind, spec.matchKey);
       if (authoritative) await warmer.refreshIfStale(spec.kind, ctx);
-      // The cache again (another process may have finished it meanwhile) and the intent, in one round trip.
-      const intentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
-      const [againRaw, intentRaw] = await sendTogether(redis, (r) => [
-        r.hget(cache.key(spec.kind), spec.matchKey),
-        r.get(intentKey),
-      ]);
-      if (againRaw) return { id: Number(againRaw), created: false };
-      const intentAt = Number(intentRaw) || undefined;
-      if (intentAt !== undefined) {
-        // The intent's writer lost the lock: its create may still be on the wire.
-        await waitUntilOld(intentAt, this.options.inFlightWindowMs ?? 0, ctx.signal);
-        const found = await this.findCreatedSince(spec, intentAt, ctx);
-        if (found !== undefined)
-          return await this.remember(spec, found, intentKey, true, lock, spec.onCreated);
-      } else if (!authoritative) {
-        const found = await spec.search(ctx);
-        if (found !== undefined) return await this.remember(spec, found, undefined, false, lock);
+      // The cache again (another process may have finished it meanwhile); an intent came with the lock.
+      const again = await cache.get(spec.kind, spec.matchKey);
+      if (again !== undefined) {
+        await lock.releaseAfter(() => []);
+        return { id: again, created: false };
       }
-
-      const startedAt = Date.now();
-      await redis.set(intentKey, String(intentAt ?? startedAt), 'PX', INTENT_TTL_MS);
-      const id = await this.createOnce(spec, intentAt ?? startedAt, intentKey, ctx, async () => {
-        // A holder frozen past its lock's TTL finds the lock gone and leaves the create to the next.
-        if (!(await lock.extend())) {
-          throw new RowRestartError(
-            `Lost the ${spec.kind} creation lock before creating; the row starts again`,
-          );
+      let intentAt = lock.intentAt;
+      if (intentAt === undefined && !authoritative) {
+        const found = await spec.search(ctx);
+        if (found !== undefined) return await this.remember(spec, found, false, lock);
+      }
+      // Where a worker of the version before kept its intent (a rolling upgrade): looked at by the intent's
+      // write while no intent came with the lock, dropped once the contact is in the cache.
+      const olderIntentKey = this.keys.lock(this.options.companyKey, `${spec.kind}-intent`, spec.matchKey);
+      let older = false;
+      for (;;) {
+        if (intentAt !== undefined) {
+          // The intent's writer lost the lock: its create may still be on the wire.
+          await waitUntilOld(intentAt, this.options.inFlightWindowMs ?? 0, ctx.signal);
+          const found = await this.findCreatedSince(spec, intentAt, ctx);
+          if (found !== undefined)
+            return await this.remember(
+              spec,
+              found,
+              true,
+              lock,
+              spec.onCreated,
+              older ? olderIntentKey : undefined,
+            );
         }
-      });
-      return await this.remember(spec, id, intentKey, true, lock, spec.onCreated);
+        // The intent, and the extend before the create in the same script: a holder frozen past its lock's TTL
+        // finds the lock gone and leaves the create to the next.
+        const at = intentAt ?? Date.now();
+        const mark = await lock.markIntent(
+          at,
+          lock.intentAt === undefined && !older ? olderIntentKey : undefined,
+        );
+        if ('lost' in mark) throw lostLock(spec.kind);
+        if ('marked' in mark) {
+          intentAt = at;
+          break;
+        }
+        intentAt = mark.olderIntentAt;
+        older = true;
+      }
+      const id = await this.createOnce(spec, intentAt, lock, ctx);
+      return await this.remember(spec, id, true, lock, spec.onCreated, older ? olderIntentKey : undefined);
     } finally {
       clearInterval(keepAlive);
       await lock.release();
@@ -348,25 +382,30 @@ export class ContactResolver {
 
   /**
    * Sends the create; after a failure whose outcome is unknown, looks (by listing) before
-   * sending again. An answer that proves nothing was created (4xx, 429) removes the intent.
+   * sending again. An answer that proves nothing was created (4xx, 429) removes the intent with the lock.
    */
   private async createOnce<T extends Person | Organization>(
     spec: Spec<T>,
     intentAt: number,
-    intentKey: string,
+    lock: HeldLock,
     ctx: CallContext,
-    beforeCreate: () => Promise<void>,
   ): Promise<number> {
+    let marked = true;
     return createOnce({
       send: async () => (await spec.create(ctx)).id,
       find: () => this.findCreatedSince(spec, intentAt, ctx),
-      onNotCreated: async () => {
-        await this.options.redis.del(intentKey);
-      },
+      onNotCreated: () => lock.releaseAfter(() => []),
       retries: this.options.createRetries,
       gateway: this.options.gateway,
       ctx,
-      beforeCreate,
+      beforeCreate: async () => {
+        // The first send's check was the intent's write; a send again after an unknown outcome extends.
+        if (marked) {
+          marked = false;
+          return;
+        }
+        if (!(await lock.extend())) throw lostLock(spec.kind);
+      },
     });
   }
 
@@ -406,10 +445,10 @@ export class ContactResolver {
   private async remember<T>(
     spec: Spec<T>,
     id: number,
-    intentKey: string | undefined,
     created: boolean,
     lock: HeldLock,
     onCreated?: (id: number) => Promise<void>,
+    olderIntentKey?: string,
   ): Promise<Resolved> {
     const cacheKey = this.options.cache.key(spec.kind);
     const recorded = onCreated?.(id);
@@ -417,7 +456,7 @@ export class ContactResolver {
       spec.kind === 'org'
         ? r.hset(cacheKey, spec.matchKey, id, orgReverseField(id), spec.matchKey)
         : r.hset(cacheKey, spec.matchKey, id),
-      ...(intentKey ? [r.del(intentKey)] : []),
+      ...(olderIntentKey ? [r.del(olderIntentKey)] : []),
     ]);
     const [first, second] = await Promise.allSettled([recorded, released]);
     if (first.status === 'rejected') throw first.reason;

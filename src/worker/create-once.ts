@@ -11,7 +11,10 @@ export interface CreateOnceOptions<T> {
   onNotCreated: () => Promise<void>;
   /** Extra sends after a failure whose outcome is unknown (each preceded by a look). */
   retries: number;
-  /** A check of the caller's own before each send (a contact's creation lock still held). */
+  /**
+   * A check of the caller's own before each send, after the row's guard (a contact's creation lock still
+   * held; the resolver checks the lock for the first send as it writes the intent, before the guard).
+   */
   beforeCreate?: () => Promise<void>;
   gateway: PipedriveGateway;
   ctx: CallContext;
