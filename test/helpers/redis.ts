@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 
 /** The Redis the test run uses: the private one from global setup, or REDIS_URL. */
 export function testRedisUrl(): string {
@@ -19,6 +20,27 @@ export function testRedis(): Redis {
     redis.disconnect();
   });
   return redis;
+}
+
+/**
+ * A redis-server of the calling file's own, started before its tests and stopped after them, for tests that
+ * count `INFO commandstats` (no other file's commands reach it): its client, once started.
+ */
+export function ownRedisServer(): () => Redis {
+  let server: PrivateRedis | undefined;
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    server = await startPrivateRedis();
+    redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+  return () => {
+    if (!redis) throw new Error('ownRedisServer: used before its beforeAll hook ran');
+    return redis;
+  };
 }
 
 /** Deletes every key under a prefix (for tests that assert on what a prefix holds). */

@@ -1,6 +1,4 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import { describe, expect, it } from 'vitest';
 import type { Organization } from '../../src/pipedrive/types.js';
 import { keyScope, keysFor } from '../../src/queue/names.js';
 import { ContactCache } from '../../src/worker/contact-cache.js';
@@ -8,7 +6,7 @@ import { ContactResolver } from '../../src/worker/contact-resolver.js';
 import { isRowRestartError } from '../../src/worker/errors.js';
 import { KeyLocks } from '../../src/worker/key-lock.js';
 import type { CallContext } from '../../src/worker/pipedrive-gateway.js';
-import { uniquePrefix } from '../helpers/redis.js';
+import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
 import { commandsOf } from './helpers.js';
 
 /*
@@ -18,16 +16,7 @@ import { commandsOf } from './helpers.js';
  * Pipedrive is a fake holding organizations, whose search never sees a fresh create (search lag) and whose
  * listing does.
  */
-let server: PrivateRedis;
-let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const ownRedis = ownRedisServer();
 
 interface FakePipedrive {
   organizations: Organization[];
@@ -76,14 +65,14 @@ function resolver(prefix: string, pipedrive: FakePipedrive, lockTtlMs = 30_000):
     orgKeyOf: async () => undefined,
   };
   return new ContactResolver({
-    redis,
+    redis: ownRedis(),
     prefix,
     companyKey: 'c1',
     api: api as never,
     gateway: gateway as never,
-    cache: new ContactCache(redis, prefix, 'c1'),
+    cache: new ContactCache(ownRedis(), prefix, 'c1'),
     warmer: warmer as never,
-    locks: new KeyLocks(redis),
+    locks: new KeyLocks(ownRedis()),
     createRetries: 1,
     clockSkewMs: 1_000,
     lockTtlMs,
@@ -101,14 +90,14 @@ describe('the creation lock of a contact', () => {
     const worker = resolver(prefix, pipedrive);
     await worker.organization({ name: 'Warm Up' }, ctx()); // loads the scripts: EVALSHA finds them
     let id = 0;
-    const commands = await commandsOf(redis, async () => {
+    const commands = await commandsOf(ownRedis(), async () => {
       id = (await worker.organization({ name: 'Acme' }, ctx())).id;
     });
     // The cache's read before the lock and under it (hget), its write (hset); the rest is the lock's:
     // SET NX GET; the intent's script (GET of the lock, GET of the older intent key, SET); the release (GET, DEL).
     expect(commands).toEqual({ hget: 2, set: 2, evalsha: 2, get: 3, del: 1, hset: 1 });
     expect(id).toBe(101);
-    expect(await redis.keys(`${prefix}:*lock*`)).toEqual([]);
+    expect(await ownRedis().keys(`${prefix}:*lock*`)).toEqual([]);
   });
 
   it('gives the intent of a holder killed with its create on the wire to the next holder, which finds the create by listing', async () => {
@@ -129,7 +118,7 @@ describe('the creation lock of a contact', () => {
     expect(resolved).toMatchObject({ id: 100, created: true });
     expect(pipedrive.organizations).toHaveLength(1);
     expect(pipedrive.calls.filter((c) => c === 'organizations.list')).toHaveLength(1);
-    expect(await redis.keys(`${prefix}:*lock*`)).toEqual([]);
+    expect(await ownRedis().keys(`${prefix}:*lock*`)).toEqual([]);
   });
 
   it('makes a holder frozen past its lock start its row again, and leaves the create to the holder after it', async () => {
@@ -170,11 +159,11 @@ describe('the creation lock of a contact', () => {
       name: 'Acme',
       update_time: new Date(at).toISOString(),
     } as Organization);
-    const olderIntent = keysFor(prefix, keyScope(redis, 'default')).lock('c1', 'org-intent', 'acme');
-    await redis.set(olderIntent, String(at), 'PX', 60_000);
+    const olderIntent = keysFor(prefix, keyScope(ownRedis(), 'default')).lock('c1', 'org-intent', 'acme');
+    await ownRedis().set(olderIntent, String(at), 'PX', 60_000);
     const resolved = await resolver(prefix, pipedrive).organization({ name: 'Acme' }, ctx());
     expect(resolved).toMatchObject({ id: 100, created: true });
     expect(pipedrive.calls).toEqual(['organizations.search', 'organizations.list']);
-    expect(await redis.exists(olderIntent)).toBe(0);
+    expect(await ownRedis().exists(olderIntent)).toBe(0);
   });
 });
