@@ -48,11 +48,11 @@ describe('KeyLocks', () => {
   it('keeps an intent after its holder stops, and gives it to whoever takes the lock once the holder stopped extending it', async () => {
     const locks = new KeyLocks(redis);
     const key = `${uniquePrefix()}:lock`;
-    const killed = await locks.tryAcquire(key, 100);
+    const killed = await locks.tryAcquire(key, 1_000);
     expect(await killed?.markIntent(1_234)).toEqual({ marked: true });
     // Its holder alive (the key extended a moment ago): nobody takes it, the intent does not make it free.
     expect(await locks.tryAcquire(key)).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 1_100));
     // The holder died without a release: the lock is over, the intent is not.
     expect(await redis.pttl(key)).toBeGreaterThan(INTENT_TTL_MS - 1_000);
     const next = await locks.tryAcquire(key, 10_000);
