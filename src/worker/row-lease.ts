@@ -138,8 +138,9 @@ export interface RowFinished {
  * a **lease** (`{prefix}:imp:{id}:lease:{line}` → `workerId:token`, a fresh token per attempt)
  * with the lock's TTL, renewed when BullMQ renews the lock (its `locksRenewed` event) and dropped
  * when BullMQ says the lock is lost. The lease fences every write of the row: its checkpoints
- * ({@link RowLease.save}), its ledger outcome (the same Lua step checks it) and, right before each
- * create is sent, a {@link RowLease.check}. A runner that finds its lease gone or taken stops
+ * ({@link RowLease.save}: in the same Lua step, or, for a chunk's row while the lease is trusted as
+ * {@link RowLease.check} trusts it, by that trust), its ledger outcome (the same Lua step checks it) and,
+ * right before each create is sent, a {@link RowLease.check}. A runner that finds its lease gone or taken stops
  * without writing anything.
  *
  * What it cannot fence: a runner frozen between its last check and the moment its request leaves
