@@ -43,6 +43,15 @@ function governor(prefix: string, options: Partial<BudgetGovernorOptions> = {}):
   });
 }
 
+/** A row of a chunk (`cpKey`: its checkpoint under its own key) of a new import with a record. */
+async function chunkRowJob(prefix: string, importId: string) {
+  const ledger = new ImportLedger(redis, prefix);
+  await ledger.createImport(bareImport(importId));
+  const job = await rowJob(prefix, importId);
+  job.data = { ...job.data, cpKey: 1 };
+  return { ledger, job };
+}
+
 describe("a lead's scripts", () => {
   it('admit a call with one merged read of the budget and no TTL write once the day has started', async () => {
     const prefix = uniquePrefix();
@@ -107,11 +116,8 @@ describe("a lead's scripts", () => {
 
   it("take a chunk's row with its state and checkpoint in one write of three commands and no script, and leave a finished row without a lease", async () => {
     const prefix = uniquePrefix();
-    const ledger = new ImportLedger(redis, prefix);
     const importId = 'imp-chunk-take';
-    await ledger.createImport(bareImport(importId));
-    const job = await rowJob(prefix, importId);
-    job.data = { ...job.data, cpKey: 1 };
+    const { ledger, job } = await chunkRowJob(prefix, importId);
     const { line } = job.data;
     await redis.set(ledger.keys.rowCheckpoint(importId, line), JSON.stringify({ organizationId: 7 }));
     const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
@@ -134,11 +140,8 @@ describe("a lead's scripts", () => {
 
   it("checkpoint a chunk's row with one SET while its lease is trusted and Redis steady, and with the fenced script otherwise", async () => {
     const prefix = uniquePrefix();
-    const ledger = new ImportLedger(redis, prefix);
     const importId = 'imp-chunk-save';
-    await ledger.createImport(bareImport(importId));
-    const job = await rowJob(prefix, importId);
-    job.data = { ...job.data, cpKey: 1 };
+    const { ledger, job } = await chunkRowJob(prefix, importId);
     const cpKey = ledger.keys.rowCheckpoint(importId, job.data.line);
     const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
     const lease = held(await leases.take(job));
