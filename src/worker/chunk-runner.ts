@@ -14,11 +14,12 @@
  *
  * The design:
  * - **Checkpoints per row, not per job.** A chunk row's checkpoint lives under its own key
- *   (`keys.rowCheckpoint`, `cpKey: 1` in the row's data), written only by the row's lease holder and deleted by the
- *   same step that records the row's outcome: one plain `SET` while the lease is trusted (set or renewed less than
- *   half its TTL ago, so no one else can hold it) and Redis steady, the fenced script otherwise (`RowLease.save`).
- *   So an intent (`leadIntentAt`, `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or
- *   the single-row job it was split into.
+ *   (`keys.rowCheckpoint`, `cpKey: 1` in the row's data), written only by the row's lease holder (as SAVE_LUA fences
+ *   a job's data) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
+ *   `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
+ *   split into. (A plain `SET` trusted as `RowLease.check` trusts the lease was tried and dropped: a write is not
+ *   a read, and one delayed on the wire or re-sent by the client after a reconnect could land once the lease is
+ *   someone else's, over their checkpoint.)
  * - **A row is taken only while it is Pending.** The lease's take reads the row's ledger state right after setting
  *   the lease, in the same write (`RowLeases.take` in row-lease.ts): a row finished by an earlier run of its chunk,
  *   by its split-out job or cancelled is skipped without any other work. Rows whose takes are asked in the same turn

@@ -162,15 +162,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
      * checkpoint (the lead's intent, most often, right after), before any create is sent, and on the way out.
      */
     let unsaved = false;
-    /** The durability gate's generation when the row took its lease: creates and plain checkpoints need it unchanged. */
-    let generation: number | undefined;
-    /**
-     * Checkpoints are the lease holder's to write (throws `RowLeaseLostError` otherwise): with one plain write while
-     * the lease is trusted and Redis has not changed under the row since it took it (`RowLease.save`).
-     */
+    /** Checkpoints are the lease holder's to write (throws `RowLeaseLostError` otherwise). */
     const save = async () => {
-      const steady = generation !== undefined && deps.gate.isOpen && deps.gate.generation === generation;
-      if (lease) await lease.save(job, { ...data, checkpoint: { ...cp } }, steady);
+      if (lease) await lease.save(job, { ...data, checkpoint: { ...cp } });
       unsaved = false;
     };
     /** On the way out (a failure, a re-queue): a runner that lost the row just leaves it. */
@@ -223,7 +217,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         // What a dead-letter entry or a split-out job copies: the row's intents must travel with it.
         job.data = { ...data, checkpoint: { ...cp } };
       }
-      generation = deps.gate.generation;
+      const generation = deps.gate.generation;
       ctx.guard = {
         beforeCreate: async () => {
           if (!deps.gate.isOpen) await deps.gate.whenOpen(signal);

@@ -138,9 +138,8 @@ export interface RowFinished {
  * a **lease** (`{prefix}:imp:{id}:lease:{line}` → `workerId:token`, a fresh token per attempt)
  * with the lock's TTL, renewed when BullMQ renews the lock (its `locksRenewed` event) and dropped
  * when BullMQ says the lock is lost. The lease fences every write of the row: its checkpoints
- * ({@link RowLease.save}: in the same Lua step, or, for a chunk's row while the lease is trusted as
- * {@link RowLease.check} trusts it, by that trust), its ledger outcome (the same Lua step checks it) and,
- * right before each create is sent, a {@link RowLease.check}. A runner that finds its lease gone or taken stops
+ * ({@link RowLease.save}), its ledger outcome (the same Lua step checks it) and, right before each
+ * create is sent, a {@link RowLease.check}. A runner that finds its lease gone or taken stops
  * without writing anything.
  *
  * What it cannot fence: a runner frozen between its last check and the moment its request leaves
@@ -437,35 +436,11 @@ export class RowLease {
 
   /**
    * Writes the job's data (its checkpoint) if the lease is still ours, in one atomic step; throws
-   * {@link RowLeaseLostError} otherwise (also once the row's outcome step ended the lease: its checkpoint is gone
-   * with it and must not come back). A job that no longer exists (removed by an operator) is left alone, as
-   * BullMQ's own `updateData` would fail on it.
-   *
-   * A row whose checkpoint is under its own key (`cpKey`) writes it with one plain `SET` instead of the fenced
-   * script (three commands) while the lease is trusted as {@link check} trusts it before a create: set or renewed
-   * by this runner less than half its TTL ago on the monotonic clock, so no one else can hold it yet; and only when
-   * the caller says Redis is steady (`redisSteady`: the durability gate open, in the generation the row started
-   * in), since a Redis that restarted or failed over may have lost the lease, and then someone else may hold it
-   * before it expires. Outside that window the fenced script decides, as before. The trust is checked in the same
-   * synchronous step as the write is issued; what is left unfenced is a freeze of more than half the TTL in that
-   * step, narrower than the one a create already has between its check and its request (see the class comment of
-   * {@link RowLeases}).
+   * {@link RowLeaseLostError} otherwise. A job that no longer exists (removed by an operator) is
+   * left alone, as BullMQ's own `updateData` would fail on it.
    */
-  async save(job: Job<LeadJobData>, data: LeadJobData, redisSteady = false): Promise<void> {
-    if (this.lostAt !== undefined || this.released) {
-      throw new RowLeaseLostError(`Row lease ${this.key} was lost or has ended`);
-    }
-    // Checked and sent in the same synchronous step: no await between the trust and the write.
-    if (this.checkpointKey && redisSteady && performance.now() < this.trustedUntil) {
-      await this.redis.set(
-        this.checkpointKey,
-        JSON.stringify(data.checkpoint ?? {}),
-        'PX',
-        ROW_CHECKPOINT_TTL_MS,
-      );
-      job.data = data;
-      return;
-    }
+  async save(job: Job<LeadJobData>, data: LeadJobData): Promise<void> {
+    if (this.lostAt !== undefined) throw new RowLeaseLostError(`Row lease ${this.key} was lost`);
     const written = this.checkpointKey
       ? await this.redis.rowLeaseSaveCheckpoint(
           this.key,

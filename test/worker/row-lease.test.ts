@@ -94,7 +94,7 @@ describe('row leases', () => {
     expect(await redis.get(`${prefix}:imp:imp-lease:lease:2`)).toBe(owner.value);
   });
 
-  it("refuse a chunk row's checkpoint from a runner whose trust ran out and whose lease was taken, even with Redis steady, and never bring back a checkpoint the outcome deleted", async () => {
+  it("refuse a chunk row's checkpoint from a runner whose lease ran out and was taken: the new owner's stays", async () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);
     const job = await rowJob(prefix, 'imp-cp');
@@ -103,27 +103,23 @@ describe('row leases', () => {
     const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 150 });
     const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
     const stale = held(await a.take(job));
-    // Within its trust: one plain write.
-    await stale.save(job, { ...job.data, checkpoint: { organizationId: 7 } }, true);
+    await stale.save(job, { ...job.data, checkpoint: { organizationId: 7 } });
     await sleep(250);
     const owner = held(await b.take(job));
     expect(owner.storedCheckpoint).toEqual({ organizationId: 7 });
-    await owner.save(job, { ...job.data, checkpoint: { organizationId: 7, leadIntentAt: 5 } }, true);
+    await owner.save(job, { ...job.data, checkpoint: { organizationId: 7, leadIntentAt: 5 } });
 
-    // The stale runner's trust ran out with half its TTL: the fenced script refuses it.
-    await expect(stale.save(job, { ...job.data, checkpoint: { organizationId: 7 } }, true)).rejects.toSatisfy(
+    await expect(stale.save(job, { ...job.data, checkpoint: { organizationId: 7 } })).rejects.toSatisfy(
       isRowLeaseLostError,
     );
     expect(JSON.parse((await redis.get(cpKey)) ?? '{}')).toEqual({ organizationId: 7, leadIntentAt: 5 });
-    // Seen lost: refused without a write, trust or not.
-    await expect(stale.save(job, job.data, true)).rejects.toSatisfy(isRowLeaseLostError);
 
-    // The outcome's step deletes the lease and the checkpoint; a save after it (a failure on the way out) is
-    // refused and writes nothing, though the lease is still within its trust.
+    // The outcome's step deletes the lease and the checkpoint; a save after it (a failure on the way out) writes
+    // nothing back.
     await ledger.recordCreated('imp-cp', job.data.line, { leadId: 'L' }, {}, owner.fence, { finish: true });
     owner.ended();
     expect(await redis.exists(cpKey)).toBe(0);
-    await expect(owner.save(job, { ...job.data, checkpoint: { leadId: 'L' } }, true)).rejects.toSatisfy(
+    await expect(owner.save(job, { ...job.data, checkpoint: { leadId: 'L' } })).rejects.toSatisfy(
       isRowLeaseLostError,
     );
     expect(await redis.exists(cpKey)).toBe(0);

@@ -138,30 +138,7 @@ describe("a lead's scripts", () => {
     expect(await redis.exists(ledger.keys.lease(importId, line))).toBe(0);
   });
 
-  it("checkpoint a chunk's row with one SET while its lease is trusted and Redis steady, and with the fenced script otherwise", async () => {
-    const prefix = uniquePrefix();
-    const importId = 'imp-chunk-save';
-    const { ledger, job } = await chunkRowJob(prefix, importId);
-    const cpKey = ledger.keys.rowCheckpoint(importId, job.data.line);
-    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
-    const lease = held(await leases.take(job));
-    // Load the script.
-    await lease.save(job, job.data);
-    const intent = { ...job.data, checkpoint: { leadIntentAt: 1 } };
-    expect(await commandsOf(redis, () => lease.save(job, intent, true))).toEqual({ set: 1 });
-    expect(JSON.parse((await redis.get(cpKey)) ?? '{}')).toEqual({ leadIntentAt: 1 });
-    expect(await redis.pttl(cpKey)).toBeGreaterThan(29 * DAY_MS);
-    // Redis may have changed under the row (the caller says so): the lease is read in the same step.
-    const again = { ...job.data, checkpoint: { leadIntentAt: 2 } };
-    expect(await commandsOf(redis, () => lease.save(job, again, false))).toEqual({
-      evalsha: 1,
-      get: 1,
-      set: 1,
-    });
-    expect(JSON.parse((await redis.get(cpKey)) ?? '{}')).toEqual({ leadIntentAt: 2 });
-  });
-
-  it('take the chunk rows asked for in one turn in one write: a SET each, one BITFIELD_RO per import, one MGET', async () => {
+  it('take the chunk rows asked for in one turn in one write: a SET each, one BITFIELD_RO per import, one MGET (a PTTL for a row held elsewhere)', async () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);
     const base = (await rowJob(prefix, 'imp-many-a')).data;
