@@ -17,13 +17,17 @@
  *   (`keys.rowCheckpoint`, `cpKey: 1` in the row's data), written only by the row's lease holder (as SAVE_LUA fences
  *   a job's data) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
  *   `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
- *   split into.
+ *   split into. (A plain `SET` trusted as `RowLease.check` trusts the lease was tried and dropped: a write is not
+ *   a read, and one delayed on the wire or re-sent by the client after a reconnect could land once the lease is
+ *   someone else's, over their checkpoint.)
  * - **A row is taken only while it is Pending.** The lease's take reads the row's ledger state right after setting
  *   the lease, in the same write (`RowLeases.take` in row-lease.ts): a row finished by an earlier run of its chunk,
- *   by its split-out job or cancelled is skipped without any other work. Whoever recorded the outcome did so under
- *   a lease that had ended before this take, so the state read is final. This is what makes a chunk safe to run again (a worker
- *   SIGKILLed mid-chunk: BullMQ gives the stalled chunk to another worker, which redoes only the unfinished rows,
- *   from their checkpoints), and a row that is both in a chunk and alone (a producer re-run racing another) safe.
+ *   by its split-out job or cancelled is skipped without any other work. Rows whose takes are asked in the same turn
+ *   share those reads (one `BITFIELD_RO` per import, one `MGET`), each still after its own `SET`. Whoever recorded
+ *   the outcome did so under a lease that had ended before this take, so the state read is final. This is what
+ *   makes a chunk safe to run again (a worker SIGKILLed mid-chunk: BullMQ gives the stalled chunk to another worker,
+ *   which redoes only the unfinished rows, from their checkpoints), and a row that is both in a chunk and alone (a
+ *   producer re-run racing another) safe.
  * - **A row that must wait or retry is split out**, so the chunk's other rows neither wait for it nor redo
  *   anything: a rate-limit or budget re-queue, a lease held elsewhere, a transient failure with attempts left,
  *   Redis changed, a shutdown. The chunk adds the row as a single-row job with today's id

@@ -92,6 +92,22 @@ type LeaseRedis = Redis & {
   ): Promise<number>;
 };
 
+/** A `cpKey` row's take: its lease's answer (the holder, or null when set), its state and its stored checkpoint. */
+type TakeAnswer = [string | null, number, string | null];
+
+/** A `cpKey` row's take waiting for its write (see `RowLeases.sendTakes`). */
+interface TakeRequest {
+  key: string;
+  value: string;
+  ttlMs: number;
+  /** The import's row states key. */
+  states: string;
+  line: number;
+  checkpointKey: string;
+  resolve(answer: TakeAnswer): void;
+  reject(err: unknown): void;
+}
+
 export interface RowLeasesOptions {
   redis: Redis;
   prefix: string;
@@ -138,6 +154,10 @@ export class RowLeases {
   /** Leases held by attempts running in this process, by job id. */
   private readonly held = new Map<string, RowLease>();
   private readonly nextToken = uniqueTokens(TOKEN_RANDOM_BYTES);
+  /** Takes of `cpKey` rows asked for and not yet sent (see {@link sendTakes}). */
+  private waitingTakes: TakeRequest[] = [];
+  /** A write of takes is on its way: those asked meanwhile go in the next. */
+  private sendingTakes = false;
 
   constructor(private readonly options: RowLeasesOptions) {
     const redis = options.redis;
@@ -164,7 +184,9 @@ export class RowLeases {
    * when it is not the row's own (a chunk's row: renewed and lost with the chunk's lock).
    *
    * One `SET NX GET` (a free row), and for a `cpKey` row the row's state and checkpoint read in the same write
-   * (three commands, one round trip, no script). Read after the SET, they are final once it took the lease:
+   * (three commands, one round trip, no script); the `cpKey` rows taken in the same turn of the event loop (a chunk's
+   * rows as their permits come, often several as the rows before them end together) share their reads
+   * ({@link sendTakes}): a `SET` each, plus two. Read after the SET, they are final once it took the lease:
    * whoever recorded the row's outcome or wrote its checkpoint held the lease, which ended before this one was set,
    * and no one else writes either while this one holds (a cancel only moves a Pending row to Cancelled, which the
    * row's outcome may still move to Created). A state that is not Pending is final whoever holds the lease.
@@ -186,11 +208,19 @@ export class RowLeases {
     let state: number = RowState.Pending;
     let stored: string | null = null;
     if (checkpointKey) {
-      [holder, state, stored] = await sendTogether(this.redis, (r) => [
-        r.set(key, value, 'PX', ttlMs, 'NX', 'GET'),
-        rowState(r),
-        r.get(checkpointKey),
-      ]);
+      [holder, state, stored] = await new Promise<TakeAnswer>((resolve, reject) => {
+        this.waitingTakes.push({
+          key,
+          value,
+          ttlMs,
+          states: this.keys.rowStates(importId),
+          line,
+          checkpointKey,
+          resolve,
+          reject,
+        });
+        if (this.waitingTakes.length === 1 && !this.sendingTakes) setImmediate(() => void this.sendTakes());
+      });
     } else {
       holder = await this.redis.set(key, value, 'PX', ttlMs, 'NX', 'GET');
     }
@@ -227,6 +257,63 @@ export class RowLeases {
     lease.heldAt(sentAt, ttlMs);
     this.held.set(jobId, lease);
     return lease;
+  }
+
+  /**
+   * Sends the takes of `cpKey` rows waiting, one write per hash tag, until none is left: those asked in the same turn
+   * of the event loop, and those asked while a write was on its way, go together (as the ledger's outcomes do; no
+   * timer). Each row's `SET NX GET` is its own, and comes before the reads in the write, so each row's state and
+   * checkpoint are still read after its own lease was set; what the rows share is the reads: one `BITFIELD_RO` per
+   * import for every row's state, one `MGET` of their checkpoints (a `GET` for a row alone).
+   */
+  private async sendTakes(): Promise<void> {
+    if (this.sendingTakes) return;
+    this.sendingTakes = true;
+    try {
+      while (this.waitingTakes.length > 0) {
+        const taken = this.waitingTakes;
+        this.waitingTakes = [];
+        const byTag = new Map<string, TakeRequest[]>();
+        for (const t of taken) {
+          // On a cluster an MGET stays in one slot: a write per connection (the hash tag its keys carry).
+          const tag = t.key.startsWith('{') ? t.key.slice(0, t.key.indexOf('}') + 1) : '';
+          byTag.set(tag, [...(byTag.get(tag) ?? []), t]);
+        }
+        await Promise.all([...byTag.values()].map((group) => this.sendTakeStep(group)));
+      }
+    } finally {
+      this.sendingTakes = false;
+    }
+  }
+
+  private async sendTakeStep(takes: TakeRequest[]): Promise<void> {
+    const byImport = new Map<string, TakeRequest[]>();
+    for (const t of takes) byImport.set(t.states, [...(byImport.get(t.states) ?? []), t]);
+    const imports = [...byImport.entries()];
+    let replies: unknown[];
+    try {
+      replies = await sendTogether(this.redis, (r) => [
+        ...takes.map((t) => r.set(t.key, t.value, 'PX', t.ttlMs, 'NX', 'GET')),
+        ...imports.map(([states, rows]) =>
+          r.call('BITFIELD_RO', states, ...rows.flatMap((t) => ['GET', 'u4', `#${t.line}`])),
+        ),
+        takes.length === 1
+          ? r.get(takes[0]!.checkpointKey).then((v) => [v])
+          : r.mget(...takes.map((t) => t.checkpointKey)),
+      ]);
+    } catch (err) {
+      for (const t of takes) t.reject(err);
+      return;
+    }
+    const stateOf = new Map<TakeRequest, number>();
+    for (const [i, [, rows]] of imports.entries()) {
+      const values = replies[takes.length + i] as number[];
+      for (const [j, t] of rows.entries()) stateOf.set(t, values[j] ?? 0);
+    }
+    const stored = replies[replies.length - 1] as (string | null)[];
+    for (const [i, t] of takes.entries()) {
+      t.resolve([replies[i] as string | null, stateOf.get(t) ?? 0, stored[i] ?? null]);
+    }
   }
 
   /**

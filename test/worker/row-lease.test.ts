@@ -94,6 +94,37 @@ describe('row leases', () => {
     expect(await redis.get(`${prefix}:imp:imp-lease:lease:2`)).toBe(owner.value);
   });
 
+  it("refuse a chunk row's checkpoint from a runner whose lease ran out and was taken: the new owner's stays", async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const job = await rowJob(prefix, 'imp-cp');
+    job.data = { ...job.data, cpKey: 1 };
+    const cpKey = ledger.keys.rowCheckpoint('imp-cp', job.data.line);
+    const a = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 150 });
+    const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
+    const stale = held(await a.take(job));
+    await stale.save(job, { ...job.data, checkpoint: { organizationId: 7 } });
+    await sleep(250);
+    const owner = held(await b.take(job));
+    expect(owner.storedCheckpoint).toEqual({ organizationId: 7 });
+    await owner.save(job, { ...job.data, checkpoint: { organizationId: 7, leadIntentAt: 5 } });
+
+    await expect(stale.save(job, { ...job.data, checkpoint: { organizationId: 7 } })).rejects.toSatisfy(
+      isRowLeaseLostError,
+    );
+    expect(JSON.parse((await redis.get(cpKey)) ?? '{}')).toEqual({ organizationId: 7, leadIntentAt: 5 });
+
+    // The outcome's step deletes the lease and the checkpoint; a save after it (a failure on the way out) writes
+    // nothing back.
+    await ledger.recordCreated('imp-cp', job.data.line, { leadId: 'L' }, {}, owner.fence, { finish: true });
+    owner.ended();
+    expect(await redis.exists(cpKey)).toBe(0);
+    await expect(owner.save(job, { ...job.data, checkpoint: { leadId: 'L' } })).rejects.toSatisfy(
+      isRowLeaseLostError,
+    );
+    expect(await redis.exists(cpKey)).toBe(0);
+  });
+
   it("end with the row's outcome in one step: the lease goes and the import completes with its last row; a stale runner's finish changes nothing", async () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);

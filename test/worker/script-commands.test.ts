@@ -4,6 +4,7 @@ import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redi
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { BudgetGovernor, type BudgetGovernorOptions } from '../../src/worker/budget-governor.js';
+import { ChunkRow } from '../../src/worker/chunk-runner.js';
 import { ContactCache, type ContactKind } from '../../src/worker/contact-cache.js';
 import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
 import { uniquePrefix } from '../helpers/redis.js';
@@ -40,6 +41,15 @@ function governor(prefix: string, options: Partial<BudgetGovernorOptions> = {}):
     resetOffsetMs: 0,
     ...options,
   });
+}
+
+/** A row of a chunk (`cpKey`: its checkpoint under its own key) of a new import with a record. */
+async function chunkRowJob(prefix: string, importId: string) {
+  const ledger = new ImportLedger(redis, prefix);
+  await ledger.createImport(bareImport(importId));
+  const job = await rowJob(prefix, importId);
+  job.data = { ...job.data, cpKey: 1 };
+  return { ledger, job };
 }
 
 describe("a lead's scripts", () => {
@@ -106,11 +116,8 @@ describe("a lead's scripts", () => {
 
   it("take a chunk's row with its state and checkpoint in one write of three commands and no script, and leave a finished row without a lease", async () => {
     const prefix = uniquePrefix();
-    const ledger = new ImportLedger(redis, prefix);
     const importId = 'imp-chunk-take';
-    await ledger.createImport(bareImport(importId));
-    const job = await rowJob(prefix, importId);
-    job.data = { ...job.data, cpKey: 1 };
+    const { ledger, job } = await chunkRowJob(prefix, importId);
     const { line } = job.data;
     await redis.set(ledger.keys.rowCheckpoint(importId, line), JSON.stringify({ organizationId: 7 }));
     const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
@@ -129,6 +136,45 @@ describe("a lead's scripts", () => {
     // Finished: skipped, and the lease its take set on the way is given back.
     expect(await other.take(job)).toEqual({ finished: true, state: RowState.Created });
     expect(await redis.exists(ledger.keys.lease(importId, line))).toBe(0);
+  });
+
+  it('take the chunk rows asked for in one turn in one write: a SET each, one BITFIELD_RO per import, one MGET (a PTTL for a row held elsewhere)', async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const base = (await rowJob(prefix, 'imp-many-a')).data;
+    await rowJob(prefix, 'imp-many-b');
+    await ledger.markEnqueued('imp-many-a', [3, 4, 5]);
+    const rowOf = (importId: string, line: number) =>
+      new ChunkRow({ ...base, importId, line, cpKey: 1 }, 'chunk-1', `${prefix}:${LEAD_QUEUE}`).asJob();
+    await ledger.recordCreated('imp-many-a', 3, { leadId: 'L3' }, {});
+    await redis.set(ledger.keys.lease('imp-many-a', 4), 'worker-b:feedfacefeedface', 'PX', 5000);
+    await redis.set(ledger.keys.rowCheckpoint('imp-many-a', 5), JSON.stringify({ leadIntentAt: 9 }));
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    let taken: Awaited<ReturnType<RowLeases['take']>>[] = [];
+    expect(
+      await commandsOf(redis, async () => {
+        taken = await Promise.all([
+          leases.take(rowOf('imp-many-a', 2)),
+          leases.take(rowOf('imp-many-a', 4)),
+          leases.take(rowOf('imp-many-a', 5)),
+          leases.take(rowOf('imp-many-b', 2)),
+        ]);
+      }),
+    ).toEqual({ set: 4, bitfield_ro: 2, mget: 1, pttl: 1 });
+    const [a2, a4, a5, b2] = taken;
+    expect(held(a2!).storedCheckpoint).toBeUndefined();
+    expect(a4).toMatchObject({ busy: true, holder: 'worker-b:feedfacefeedface' });
+    expect(held(a5!).storedCheckpoint).toEqual({ leadIntentAt: 9 });
+    expect(await redis.get(ledger.keys.lease('imp-many-b', 2))).toBe(held(b2!).value);
+    await Promise.all([held(a2!).release(), held(b2!).release()]);
+    // A finished row among them is told finished, and the lease its take set on the way is given back.
+    const [again, finished] = await Promise.all([
+      leases.take(rowOf('imp-many-a', 2)),
+      leases.take(rowOf('imp-many-a', 3)),
+    ]);
+    expect(held(again).value).toMatch(/^worker-a:/);
+    expect(finished).toEqual({ finished: true, state: RowState.Created });
+    expect(await redis.exists(ledger.keys.lease('imp-many-a', 3))).toBe(0);
   });
 
   it("look up a chunk's contacts with one command per kind, not one per row", async () => {
