@@ -35,7 +35,7 @@ import { importDone, until } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
 import { admittedAt, pacingBreakdown } from './lib/pacing.js';
 import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
-import { commandStats, commandStatsDelta } from './lib/redis-breakdown.js';
+import { commandStats, commandStatsDelta, watchCommands } from './lib/redis-breakdown.js';
 import { benchRedis } from './lib/redis-stats.js';
 import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
 import { type SandboxProcess, startSandboxProcess } from './lib/sandbox-process.js';
@@ -49,6 +49,8 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     'latency-jitter-ms': { type: 'string', default: '100' },
     seed: { type: 'string', default: '42' },
+    /** Also charge each Redis command to its origin (a MONITOR connection: costs Redis CPU). */
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const companies = Number(values.companies);
@@ -123,6 +125,7 @@ try {
   const cpuBefore = sampler.results().find((p) => p.pid === w.pid)?.cpuMs ?? 0;
   const writesBefore = sampler.results().find((p) => p.pid === w.pid)?.writeCalls ?? 0;
   const machineCpuBefore = readMachineCpu();
+  const watch = values.breakdown ? await watchCommands(redisServer.url, prefix) : undefined;
   const statsBefore = await commandStats(redis);
 
   const startedAt = performance.now();
@@ -174,6 +177,7 @@ try {
   const workerCpuMs = workerProc.cpuMs - cpuBefore;
   const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
   const byCommand = commandStatsDelta(statsBefore, await commandStats(redis));
+  const origins = await watch?.stop();
   const redisCommands = byCommand.reduce((s, [, n]) => s + n, 0);
 
   const perCompany: Record<string, string | number | boolean>[] = [];
@@ -296,6 +300,13 @@ try {
       .map(([k, n]) => `${k} ${(n / leads).toFixed(1)}`)
       .join(', '),
   );
+  if (origins) {
+    console.log('Redis commands per lead by origin:');
+    for (const o of origins)
+      console.log(
+        `  ${(o.total / leads).toFixed(2).padStart(6)}  ${o.origin} (sent ${(o.sent / leads).toFixed(2)})`,
+      );
+  }
   const isDefault = companies === 10 && plan === 'ultimate';
   writeResults(isDefault ? 'many-companies' : `many-companies-${plan}-${companies}`, {
     machine: { before: machineBefore, after: machineInfo() },
@@ -305,6 +316,7 @@ try {
     perCompany,
     timelines,
     redisCommandsPerLead: Object.fromEntries(byCommand.map(([k, n]) => [k, n / leads])),
+    ...(origins ? { origins: origins.map((o) => ({ ...o, perLead: o.total / leads })) } : {}),
     processes,
   });
 } finally {

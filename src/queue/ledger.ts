@@ -3,6 +3,7 @@ import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { IMPORT_PRIORITY_DEFAULT } from './job-options.js';
 import { type Keys, keyScope, keysFor, knownImportConnection, rememberImportConnection } from './names.js';
 import { sendTogether } from './send-together.js';
+import { TurnBatcher, type TurnRequest, type TurnStep } from './turn-batcher.js';
 
 /**
  * The import ledger: one record per import, and the state of every row of it, kept in Redis
@@ -17,10 +18,12 @@ import { sendTogether } from './send-together.js';
  *
  * A worker's outcomes (the fenced transitions: created, dead-lettered) are its most frequent writes, and a script
  * of their own cost 7 commands a row. Those asked for in the same turn of the event loop, or while the step before
- * was on its way, go as one script call per connection (FENCED_OUTCOMES_LUA): each row is still checked against its
- * own lease and answered as if alone, and what rows share (the lease read, one state write and one record read and
- * write per import, the lease deletion) is paid once. No timer: a row alone is not held back (a window of 10 or
- * 30 ms gathered little more at the rates the windows allow; bench/README.md).
+ * was on its way, go as one script call (FENCED_OUTCOMES_LUA; on a cluster one per connection, whose keys carry its
+ * hash tag; the batching is src/queue/turn-batcher.ts, shared with the admissions): each row is still checked against
+ * its own lease and answered as if alone, and what rows share (the lease read, one state write and one record read
+ * and write per import, the lease deletion) is paid once. No timer: a row alone is not held back (a window of 10 or
+ * 30 ms gathered little more at the rates the windows allow; bench/README.md). The producer's marks of a batch of
+ * lines are one BITFIELD and one HINCRBY (MARK_ENQUEUED_LUA).
  */
 export const RowState = {
   /** Not seen yet. */
@@ -217,8 +220,8 @@ return { 1, cur }
  *
  * What many rows share costs once per step, not per row: one GET (MGET) for the leases, per import one BITFIELD for
  * the states, one HSET of the details, one HMGET and one HSET of the record (each counter summed over the import's
- * rows), and one DEL of every finished lease and checkpoint. All keys are of one connection (the caller batches per
- * hash tag), so the step is in one slot on a cluster.
+ * rows), and one DEL of every finished lease and checkpoint. On a cluster all keys are of one connection (the caller
+ * batches per hash tag), so the step is in one slot; on one Redis a step carries every connection's rows.
  */
 const FENCED_OUTCOMES_LUA = `
 local m = tonumber(ARGV[1])
@@ -347,20 +350,43 @@ if #ended > 0 then redis.call('DEL', unpack(ended)) end
 return reply
 `;
 
-/* Marks many lines as enqueued at once; returns 1 for each line newly marked, 0 for lines already known. */
+/*
+ * Marks many lines as enqueued at once; returns 1 for each line newly marked, 0 for lines already known. One BITFIELD
+ * per 500 lines sets each to Pending and answers its old state (BITFIELD checks all its arguments before it writes);
+ * the lines that were already finished, rejected or cancelled are put back, and the count enqueued grows once. A line given
+ * twice answers 1 (the first time) then 0: its second SET sees the first. Until 2026-12-02 a GET and a SET per line:
+ * 2 commands a row of the producer's, against 3 a batch of 200 rows now.
+ */
 const MARK_ENQUEUED_LUA = `
+-- A bad line would fail a later slice after earlier ones were written: all are checked first.
+for i = 1, #ARGV do
+  if not string.match(ARGV[i], '^%d+$') then return redis.error_reply('ERR bad line ' .. ARGV[i]) end
+end
 local result = {}
 local added = 0
-for i = 1, #ARGV do
-  local cur = redis.call('BITFIELD', KEYS[1], 'GET', 'u4', '#' .. ARGV[i])[1]
-  if cur == 0 then
-    redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[i], 1)
-    added = added + 1
-    result[i] = 1
-  else
-    result[i] = 0
+local back = {}
+for first = 1, #ARGV, 500 do
+  local last = math.min(first + 499, #ARGV)
+  local sets = {}
+  for i = first, last do
+    sets[#sets + 1] = 'SET'; sets[#sets + 1] = 'u4'; sets[#sets + 1] = '#' .. ARGV[i]; sets[#sets + 1] = 1
+  end
+  local olds = redis.call('BITFIELD', KEYS[1], unpack(sets))
+  for i = first, last do
+    local cur = olds[i - first + 1]
+    if cur == 0 then
+      added = added + 1
+      result[i] = 1
+    else
+      result[i] = 0
+      -- Pending stays; any other state is put back (a line given twice answers Pending the second time).
+      if cur ~= 1 then
+        back[#back + 1] = 'SET'; back[#back + 1] = 'u4'; back[#back + 1] = '#' .. ARGV[i]; back[#back + 1] = cur
+      end
+    end
   end
 end
+for k = 1, #back, 2000 do redis.call('BITFIELD', KEYS[1], unpack(back, k, math.min(k + 1999, #back))) end
 if added > 0 then redis.call('HINCRBY', KEYS[2], 'enqueued', added) end
 return result
 `;
@@ -419,10 +445,11 @@ export class ImportLedger {
   readonly keys: Keys;
   private readonly redis: LedgerRedis;
   private readonly prefix: string;
-  /** Fenced transitions asked for and not yet sent (see {@link sendOutcomes}). */
-  private waitingOutcomes: FencedRequest[] = [];
-  /** A step of fenced transitions is on its way: those asked meanwhile go in the next. */
-  private sendingOutcomes = false;
+  /** Fenced transitions asked for, sent together (see {@link splitOutcomes}). */
+  private readonly fencedSteps = new TurnBatcher<FencedRequest>(
+    (taken) => this.splitOutcomes(taken),
+    (call) => this.sendOutcomeStep(call),
+  );
 
   constructor(redis: Redis, prefix: string) {
     this.prefix = prefix;
@@ -734,7 +761,7 @@ export class ImportLedger {
       if (!Number.isSafeInteger(line) || line < 0)
         throw new Error(`Line ${line} of import ${importId} is not a line number`);
       const [applied, previous, completed] = await new Promise<FencedAnswer>((resolve, reject) => {
-        this.waitingOutcomes.push({
+        this.fencedSteps.add({
           importKeys: [states, record, outcomes],
           rowKeys: [fence.key, fence.checkpointKey ?? fence.key],
           args: [line, to, from.join(''), detailsArg, options.finish ? '1' : '0', fence.value],
@@ -742,8 +769,6 @@ export class ImportLedger {
           resolve,
           reject,
         });
-        if (this.waitingOutcomes.length === 1 && !this.sendingOutcomes)
-          setImmediate(() => void this.sendOutcomes());
       });
       if (applied === -1) return { applied: false, previous: RowState.None, fenced: true };
       return {
@@ -767,40 +792,28 @@ export class ImportLedger {
   }
 
   /**
-   * Sends the fenced transitions waiting, one script call (FENCED_OUTCOMES_LUA) per hash tag, until none is left:
-   * those asked in the same turn of the event loop, and those asked while a call was on its way, go together. No
-   * timer: an outcome asked alone is sent at once, and one asked meanwhile waits at most for the call before it.
+   * How the fenced transitions waiting go (see `TurnBatcher`): one script call (FENCED_OUTCOMES_LUA) for all of them
+   * on one Redis, one per hash tag on a cluster, where a script runs in one slot (a connection's keys carry its tag).
    */
-  private async sendOutcomes(): Promise<void> {
-    if (this.sendingOutcomes) return;
-    this.sendingOutcomes = true;
-    try {
-      while (this.waitingOutcomes.length > 0) {
-        const taken = this.waitingOutcomes;
-        const later: FencedRequest[] = [];
-        const batches = new Map<string, { requests: FencedRequest[]; leases: Set<string> }>();
-        for (const r of taken) {
-          // One script runs in one slot: on a cluster, a batch per connection (the hash tag its keys carry).
-          const states = r.importKeys[0];
-          const tag = states.startsWith('{') ? states.slice(0, states.indexOf('}') + 1) : '';
-          let batch = batches.get(tag);
-          if (!batch) {
-            batch = { requests: [], leases: new Set() };
-            batches.set(tag, batch);
-          }
-          // The same lease twice in one step would see its own first write: the second waits for the next step.
-          if (batch.requests.length >= MAX_OUTCOMES_PER_STEP || batch.leases.has(r.rowKeys[0])) later.push(r);
-          else {
-            batch.requests.push(r);
-            batch.leases.add(r.rowKeys[0]);
-          }
-        }
-        this.waitingOutcomes = later;
-        await Promise.all([...batches.values()].map(({ requests }) => this.sendOutcomeStep(requests)));
+  private splitOutcomes(taken: FencedRequest[]): TurnStep<FencedRequest> {
+    const later: FencedRequest[] = [];
+    const calls = new Map<string, { requests: FencedRequest[]; leases: Set<string> }>();
+    for (const r of taken) {
+      const states = r.importKeys[0];
+      const tag = this.keys.cluster ? states.slice(0, states.indexOf('}') + 1) : '';
+      let call = calls.get(tag);
+      if (!call) {
+        call = { requests: [], leases: new Set() };
+        calls.set(tag, call);
       }
-    } finally {
-      this.sendingOutcomes = false;
+      // The same lease twice in one step would see its own first write: the second waits for the next step.
+      if (call.requests.length >= MAX_OUTCOMES_PER_STEP || call.leases.has(r.rowKeys[0])) later.push(r);
+      else {
+        call.requests.push(r);
+        call.leases.add(r.rowKeys[0]);
+      }
     }
+    return { calls: [...calls.values()].map((c) => c.requests), later };
   }
 
   private async sendOutcomeStep(requests: FencedRequest[]): Promise<void> {
@@ -819,20 +832,14 @@ export class ImportLedger {
       const [line, to, allowed, details, finish, value] = r.args;
       rowArgs.push(index, line, to, allowed, details, finish, value, r.deltas.length / 2, ...r.deltas);
     }
-    let reply: (number | string)[];
-    try {
-      reply = await this.redis.ledgerFencedOutcomes(
-        importKeys.length + rowKeys.length,
-        ...importKeys,
-        ...rowKeys,
-        imports.size,
-        Date.now(),
-        ...rowArgs,
-      );
-    } catch (err) {
-      for (const r of requests) r.reject(err);
-      return;
-    }
+    const reply = await this.redis.ledgerFencedOutcomes(
+      importKeys.length + rowKeys.length,
+      ...importKeys,
+      ...rowKeys,
+      imports.size,
+      Date.now(),
+      ...rowArgs,
+    );
     for (const [i, r] of requests.entries()) {
       r.resolve([Number(reply[3 * i]), reply[3 * i + 1] ?? '', Number(reply[3 * i + 2] ?? 0)]);
     }
@@ -842,8 +849,8 @@ export class ImportLedger {
 /** A fenced transition's answer: applied (1), refused (0) or fenced out (-1); the previous state (or the lease's holder); 1 when it completed the import. */
 type FencedAnswer = [number, number | string, number];
 
-/** A fenced transition waiting for its step (see `sendOutcomes`). */
-interface FencedRequest {
+/** A fenced transition waiting for its step (see `splitOutcomes`). */
+interface FencedRequest extends TurnRequest {
   /** The import's states, record and outcomes keys. */
   importKeys: [string, string, string];
   /** The row's lease and checkpoint keys (the lease twice for a row without its own checkpoint). */
@@ -853,7 +860,6 @@ interface FencedRequest {
   /** (counter, delta) pairs. */
   deltas: (string | number)[];
   resolve(answer: FencedAnswer): void;
-  reject(err: unknown): void;
 }
 
 /** A bound on one step's rows (its keys and arguments are unpacked onto Lua's stack). */

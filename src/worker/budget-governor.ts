@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
 import { keyScope, keysFor } from '../queue/names.js';
+import { TurnBatcher, type TurnRequest } from '../queue/turn-batcher.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
 /**
@@ -29,7 +30,12 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * go in one script call that admits them one after another, in the order asked, exactly as that many
  * single admissions would have: each is placed in the windows after those before it (by their reserved
  * arrival), charged against what those before it left of the budget, and the 429 pause holds them all. So
- * a batch of N costs one round trip and the inner commands of one admission, not N of each.
+ * a batch of N costs one round trip and the inner commands of one admission, not N of each. Since
+ * 2026-12-02 the governors of every connection on one Redis client share the batching (src/queue/turn-batcher.ts):
+ * on one Redis a call carries a group per governor, budget day and token, admitted one after another as separate
+ * calls would have been (groups of one company share its budget hash, and see each other's charges in order), with
+ * one `EVALSHA` and one `TIME` for all (2 commands saved per group beyond the first: a worker serving 10 companies
+ * asked 10 calls where one does); on a cluster one call per hash tag, as a script runs in one slot.
  *
  * Each window's upkeep is housekeeping, not a check: an entry older than 2 s never decides a send time, and
  * the TTL only makes an idle token's window vanish. So a batch reads a window (one ZRANGE) and writes it (one
@@ -42,200 +48,241 @@ import { budgetDay, nextBudgetReset } from './budget-day.js';
  * may fall among the latest. Until 2026-12-02 every batch trimmed, set the TTL and wrote the corrections
  * with commands of their own: 10 commands for a batch of calls, 15 with a search, against 6 and 8 now.
  *
- * KEYS: budget hash, control hash (unused: kept for the layout), calls window, search window.
- * ARGV: configured total, reserve, ttl ms, N, upkeep ('1' or '0'), window TTL slack ms, the pause's field; then
- * per call 8 values: cost, force, calls cap, search cap (0 = no window), member, lead ms, pending ms, horizon
- * ms; then pairs of (member, arrival) corrections.
+ * KEYS: per group, budget hash, control hash (unused: kept for the layout), calls window, search window.
+ * ARGV: the number of groups; then per group the number of its arguments and its arguments: configured total,
+ * reserve, ttl ms, N, upkeep ('1' or '0'), window TTL slack ms, the pause's field; then per call 8 values: cost,
+ * force, calls cap, search cap (0 = no window), member, lead ms, pending ms, horizon ms; then pairs of (member,
+ * arrival) corrections. Every group's numbers are checked before anything is written.
  * Inner commands of a batch with one window, whatever its size: TIME, HMGET (budget and pause), ZRANGE, ZADD,
  * HINCRBY, plus one PEXPIRE when the day's count starts, and on the window's upkeep (or when the key is new)
  * one ZREMRANGEBYSCORE and one PEXPIRE (a batch that is all paused stops after the HMGET, or writes its
  * corrections with a ZADD XX; one that admits none writes only corrections). Until 2026-12-02 the pause was
  * read from the control hash, one HGET more per batch.
- * Returns 4 numbers per call, in order: `1, used, delayMs, now` admitted (send after `delayMs`),
- * `0, used, limit` budget spent, `2, waitMs` paused, `3, waitMs` window full (unused places are 0).
+ * TIME is read once per script call, whatever the number of groups.
+ * Returns 4 numbers per call, in order (the groups' calls one group after another): `1, used, delayMs, now`
+ * admitted (send after `delayMs`), `0, used, limit` budget spent, `2, waitMs` paused, `3, waitMs` window full
+ * (unused places are 0).
  */
 const ADMIT_LUA = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local n = tonumber(ARGV[4])
-local upkeep = ARGV[5] == '1'
-local slack = tonumber(ARGV[6])
-local calls = {}
-local maxCap = { 0, 0 }
-local anyActive = false
--- The budget and the connection's 429 pause, in one read (the pause is kept in the day's budget hash too).
-local budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy', ARGV[7])
-local pausedUntil = tonumber(budget[4] or '0') or 0
-for j = 1, n do
-  local o = 7 + (j - 1) * 8
-  local c = {
-    cost = tonumber(ARGV[o + 1]), force = ARGV[o + 2] == '1',
-    caps = { tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4]) }, member = ARGV[o + 5],
-    lead = tonumber(ARGV[o + 6]) or 0, pending = tonumber(ARGV[o + 7]) or 0, horizon = tonumber(ARGV[o + 8]) or 0,
-  }
-  for i = 1, 2 do
-    if c.caps[i] > maxCap[i] then maxCap[i] = c.caps[i] end
-  end
-  if c.force or pausedUntil <= now then anyActive = true end
-  calls[j] = c
+-- The groups' arguments, checked before anything is written: one group's bad argument must not fail another's
+-- after that one wrote.
+local groups = tonumber(ARGV[1])
+if not groups or groups < 1 or groups ~= math.floor(groups) or #KEYS ~= 4 * groups then
+  return redis.error_reply('ERR bad admission batch')
 end
--- The corrections: (member, arrival) pairs; one that is not a number is left out.
-local fixM, fixA = {}, {}
-for j = 8 + n * 8, #ARGV - 1, 2 do
-  local a = tonumber(ARGV[j + 1])
-  if a then
-    fixM[#fixM + 1] = ARGV[j]
-    fixA[#fixM] = a
+local slices = {}
+local p = 2
+for g = 1, groups do
+  local size, n = tonumber(ARGV[p]), tonumber(ARGV[p + 4])
+  if not size or not n or n < 1 or n ~= math.floor(n) or size < 7 + 8 * n or p + size > #ARGV then
+    return redis.error_reply('ERR bad admission batch')
   end
-end
--- ZADD in slices (Lua's unpack has a stack limit); \`flag\` is 'XX' or nil.
-local function zadd(key, list, flag)
-  for k = 1, #list, 200 do
-    if flag then
-      redis.call('ZADD', key, flag, unpack(list, k, math.min(k + 199, #list)))
-    else
-      redis.call('ZADD', key, unpack(list, k, math.min(k + 199, #list)))
-    end
-  end
-end
-local out = {}
-if not anyActive then
-  -- Nothing read past the pause; the arrivals learnt are kept (XX: never for a call that left the window).
-  if #fixM > 0 then
-    local list = {}
-    for c = 1, #fixM do list[#list + 1] = fixA[c]; list[#list + 1] = fixM[c] end
-    for i = 1, 2 do
-      if maxCap[i] > 0 then zadd(KEYS[2 + i], list, 'XX') end
-    end
+  for _, k in ipairs({ 1, 2, 3, 6 }) do
+    if not tonumber(ARGV[p + k]) then return redis.error_reply('ERR bad admission batch') end
   end
   for j = 1, n do
-    out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
+    local o = p + 7 + (j - 1) * 8
+    if not tonumber(ARGV[o + 1]) or not tonumber(ARGV[o + 3]) or not tonumber(ARGV[o + 4]) then
+      return redis.error_reply('ERR bad admission batch')
+    end
+  end
+  local argv = {}
+  for k = 1, size do argv[k] = ARGV[p + k] end
+  slices[g] = argv
+  p = p + 1 + size
+end
+if p ~= #ARGV + 1 then return redis.error_reply('ERR bad admission batch') end
+-- One group: one governor's calls of one budget day and one token's windows, as a script call of its own would
+-- admit them (KEYS and ARGV are the group's).
+local function admit(KEYS, ARGV)
+  local n = tonumber(ARGV[4])
+  local upkeep = ARGV[5] == '1'
+  local slack = tonumber(ARGV[6])
+  local calls = {}
+  local maxCap = { 0, 0 }
+  local anyActive = false
+  -- The budget and the connection's 429 pause, in one read (the pause is kept in the day's budget hash too).
+  local budget = redis.call('HMGET', KEYS[1], 'total', 'used', 'exhaustedBy', ARGV[7])
+  local pausedUntil = tonumber(budget[4] or '0') or 0
+  for j = 1, n do
+    local o = 7 + (j - 1) * 8
+    local c = {
+      cost = tonumber(ARGV[o + 1]), force = ARGV[o + 2] == '1',
+      caps = { tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4]) }, member = ARGV[o + 5],
+      lead = tonumber(ARGV[o + 6]) or 0, pending = tonumber(ARGV[o + 7]) or 0, horizon = tonumber(ARGV[o + 8]) or 0,
+    }
+    for i = 1, 2 do
+      if c.caps[i] > maxCap[i] then maxCap[i] = c.caps[i] end
+    end
+    if c.force or pausedUntil <= now then anyActive = true end
+    calls[j] = c
+  end
+  -- The corrections: (member, arrival) pairs; one that is not a number is left out.
+  local fixM, fixA = {}, {}
+  for j = 8 + n * 8, #ARGV - 1, 2 do
+    local a = tonumber(ARGV[j + 1])
+    if a then
+      fixM[#fixM + 1] = ARGV[j]
+      fixA[#fixM] = a
+    end
+  end
+  -- ZADD in slices (Lua's unpack has a stack limit); \`flag\` is 'XX' or nil.
+  local function zadd(key, list, flag)
+    for k = 1, #list, 200 do
+      if flag then
+        redis.call('ZADD', key, flag, unpack(list, k, math.min(k + 199, #list)))
+      else
+        redis.call('ZADD', key, unpack(list, k, math.min(k + 199, #list)))
+      end
+    end
+  end
+  local out = {}
+  if not anyActive then
+    -- Nothing read past the pause; the arrivals learnt are kept (XX: never for a call that left the window).
+    if #fixM > 0 then
+      local list = {}
+      for c = 1, #fixM do list[#list + 1] = fixA[c]; list[#list + 1] = fixM[c] end
+      for i = 1, 2 do
+        if maxCap[i] > 0 then zadd(KEYS[2 + i], list, 'XX') end
+      end
+    end
+    for j = 1, n do
+      out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
+    end
+    return out
+  end
+  -- Each window's latest entries, ascending: as many as the largest cap, and as many again (at least one per
+  -- correction), so that the cap latest are still known after corrections moved some entries down. The
+  -- corrections are applied to what was read; the calls of this batch are then placed among them one after
+  -- another, as that many single admissions would have been.
+  local scores = { {}, {} }
+  local writes = { {}, {} }
+  local existed = { false, false }
+  for i = 1, 2 do
+    if maxCap[i] > 0 then
+      local want = maxCap[i] + math.max(maxCap[i], #fixM)
+      local e = redis.call('ZRANGE', KEYS[2 + i], -want, -1, 'WITHSCORES')
+      local full = #e >= 2 * want
+      existed[i] = #e > 0
+      local s = scores[i]
+      local scoreOf = {}
+      for k = 1, #e, 2 do
+        local v = tonumber(e[k + 1])
+        s[#s + 1] = v
+        scoreOf[e[k]] = v
+      end
+      local unread = {}
+      for c = 1, #fixM do
+        local m, a = fixM[c], fixA[c]
+        local old = scoreOf[m]
+        if old then
+          -- Read: move its score (binary search for the old one, insertion from the top for the new one).
+          if old ~= a then
+            local lo, hi = 1, #s
+            while lo < hi do
+              local mid = math.floor((lo + hi) / 2)
+              if s[mid] < old then lo = mid + 1 else hi = mid end
+            end
+            table.remove(s, lo)
+            local k = #s + 1
+            while k > 1 and s[k - 1] > a do k = k - 1 end
+            table.insert(s, k, a)
+            scoreOf[m] = a
+            writes[i][#writes[i] + 1] = a
+            writes[i][#writes[i] + 1] = m
+          end
+        elseif full then
+          -- Older than all that was read, or gone: XX keeps a gone call out of the window. For this batch,
+          -- one that may now count among the latest does (whether or not it is still there).
+          unread[#unread + 1] = a
+          unread[#unread + 1] = m
+          if a > s[1] then
+            local k = #s + 1
+            while k > 1 and s[k - 1] > a do k = k - 1 end
+            table.insert(s, k, a)
+          end
+        end
+        -- Not read and the window read whole: the call left the window, and its correction is dropped.
+      end
+      if #unread > 0 then zadd(KEYS[2 + i], unread, 'XX') end
+      -- The trim is housekeeping (entries older than 2 s never decide a send time): only when the process asks
+      -- (about once a second) and something is there to trim.
+      if upkeep and (full or (s[1] and s[1] < now - 2000)) then
+        redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
+      end
+    end
+  end
+  local limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
+  local used = tonumber(budget[2] or '0')
+  -- No count yet: this batch starts the day's (the pause alone does not).
+  local startsDay = not budget[2]
+  local charged, admitted = 0, 0
+  local reach = { -1, -1 }
+  for j = 1, n do
+    local c = calls[j]
+    if not c.force and pausedUntil > now then
+      out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
+    else
+      local sendAt = now
+      for i = 1, 2 do
+        -- The cap-th latest entry, the one a new call must wait out (none while fewer than cap are left).
+        local s = scores[i][#scores[i] - c.caps[i] + 1]
+        if c.caps[i] > 0 and s then
+          local free = s + 2000 - c.lead + 1
+          if free > sendAt then sendAt = free end
+        end
+      end
+      if sendAt - now > c.horizon then
+        out[#out + 1] = 3; out[#out + 1] = math.max(1, sendAt - now - c.horizon); out[#out + 1] = 0; out[#out + 1] = 0
+      elseif not c.force and (budget[3] or used + c.cost > limit) then
+        out[#out + 1] = 0; out[#out + 1] = used; out[#out + 1] = limit; out[#out + 1] = 0
+      else
+        for i = 1, 2 do
+          if c.caps[i] > 0 then
+            local score = sendAt + c.pending
+            local s = scores[i]
+            local k = #s + 1
+            while k > 1 and s[k - 1] > score do k = k - 1 end
+            table.insert(s, k, score)
+            writes[i][#writes[i] + 1] = score
+            writes[i][#writes[i] + 1] = c.member
+            if score - now > reach[i] then reach[i] = score - now end
+          end
+        end
+        used = used + c.cost
+        charged = charged + c.cost
+        admitted = admitted + 1
+        out[#out + 1] = 1; out[#out + 1] = used; out[#out + 1] = sendAt - now; out[#out + 1] = now
+      end
+    end
+  end
+  for i = 1, 2 do
+    if maxCap[i] > 0 then
+      zadd(KEYS[2 + i], writes[i])
+      -- The window's TTL: \`slack\` beyond its latest entry's need (2 s in the window, 2 s more for its answer's
+      -- correction). Set when the key is new, on the process's upkeep (about once a second), or for an entry
+      -- reaching further than half the slack; between upkeeps an entry relies on the last one's TTL, which the
+      -- slack outlasts (an upkeep a second apart, and a batch's time on its way).
+      if (existed[i] or #writes[i] > 0) and (upkeep or not existed[i] or reach[i] > slack / 2) then
+        redis.call('PEXPIRE', KEYS[2 + i], math.max(reach[i], 0) + 4000 + slack)
+      end
+    end
+  end
+  if admitted > 0 then
+    redis.call('HINCRBY', KEYS[1], 'used', charged)
+    -- The day's hash lives ttl ms from when its count started: every other writer of the hash sets the TTL too.
+    if startsDay then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
   end
   return out
 end
--- Each window's latest entries, ascending: as many as the largest cap, and as many again (at least one per
--- correction), so that the cap latest are still known after corrections moved some entries down. The
--- corrections are applied to what was read; the calls of this batch are then placed among them one after
--- another, as that many single admissions would have been.
-local scores = { {}, {} }
-local writes = { {}, {} }
-local existed = { false, false }
-for i = 1, 2 do
-  if maxCap[i] > 0 then
-    local want = maxCap[i] + math.max(maxCap[i], #fixM)
-    local e = redis.call('ZRANGE', KEYS[2 + i], -want, -1, 'WITHSCORES')
-    local full = #e >= 2 * want
-    existed[i] = #e > 0
-    local s = scores[i]
-    local scoreOf = {}
-    for k = 1, #e, 2 do
-      local v = tonumber(e[k + 1])
-      s[#s + 1] = v
-      scoreOf[e[k]] = v
-    end
-    local unread = {}
-    for c = 1, #fixM do
-      local m, a = fixM[c], fixA[c]
-      local old = scoreOf[m]
-      if old then
-        -- Read: move its score (binary search for the old one, insertion from the top for the new one).
-        if old ~= a then
-          local lo, hi = 1, #s
-          while lo < hi do
-            local mid = math.floor((lo + hi) / 2)
-            if s[mid] < old then lo = mid + 1 else hi = mid end
-          end
-          table.remove(s, lo)
-          local k = #s + 1
-          while k > 1 and s[k - 1] > a do k = k - 1 end
-          table.insert(s, k, a)
-          scoreOf[m] = a
-          writes[i][#writes[i] + 1] = a
-          writes[i][#writes[i] + 1] = m
-        end
-      elseif full then
-        -- Older than all that was read, or gone: XX keeps a gone call out of the window. For this batch,
-        -- one that may now count among the latest does (whether or not it is still there).
-        unread[#unread + 1] = a
-        unread[#unread + 1] = m
-        if a > s[1] then
-          local k = #s + 1
-          while k > 1 and s[k - 1] > a do k = k - 1 end
-          table.insert(s, k, a)
-        end
-      end
-      -- Not read and the window read whole: the call left the window, and its correction is dropped.
-    end
-    if #unread > 0 then zadd(KEYS[2 + i], unread, 'XX') end
-    -- The trim is housekeeping (entries older than 2 s never decide a send time): only when the process asks
-    -- (about once a second) and something is there to trim.
-    if upkeep and (full or (s[1] and s[1] < now - 2000)) then
-      redis.call('ZREMRANGEBYSCORE', KEYS[2 + i], '-inf', now - 2000)
-    end
-  end
+local reply = {}
+for g = 1, groups do
+  local out = admit({ KEYS[4 * g - 3], KEYS[4 * g - 2], KEYS[4 * g - 1], KEYS[4 * g] }, slices[g])
+  for _, v in ipairs(out) do reply[#reply + 1] = v end
 end
-local limit = math.floor(tonumber(budget[1] or ARGV[1]) * (1 - tonumber(ARGV[2])))
-local used = tonumber(budget[2] or '0')
--- No count yet: this batch starts the day's (the pause alone does not).
-local startsDay = not budget[2]
-local charged, admitted = 0, 0
-local reach = { -1, -1 }
-for j = 1, n do
-  local c = calls[j]
-  if not c.force and pausedUntil > now then
-    out[#out + 1] = 2; out[#out + 1] = pausedUntil - now; out[#out + 1] = 0; out[#out + 1] = 0
-  else
-    local sendAt = now
-    for i = 1, 2 do
-      -- The cap-th latest entry, the one a new call must wait out (none while fewer than cap are left).
-      local s = scores[i][#scores[i] - c.caps[i] + 1]
-      if c.caps[i] > 0 and s then
-        local free = s + 2000 - c.lead + 1
-        if free > sendAt then sendAt = free end
-      end
-    end
-    if sendAt - now > c.horizon then
-      out[#out + 1] = 3; out[#out + 1] = math.max(1, sendAt - now - c.horizon); out[#out + 1] = 0; out[#out + 1] = 0
-    elseif not c.force and (budget[3] or used + c.cost > limit) then
-      out[#out + 1] = 0; out[#out + 1] = used; out[#out + 1] = limit; out[#out + 1] = 0
-    else
-      for i = 1, 2 do
-        if c.caps[i] > 0 then
-          local score = sendAt + c.pending
-          local s = scores[i]
-          local k = #s + 1
-          while k > 1 and s[k - 1] > score do k = k - 1 end
-          table.insert(s, k, score)
-          writes[i][#writes[i] + 1] = score
-          writes[i][#writes[i] + 1] = c.member
-          if score - now > reach[i] then reach[i] = score - now end
-        end
-      end
-      used = used + c.cost
-      charged = charged + c.cost
-      admitted = admitted + 1
-      out[#out + 1] = 1; out[#out + 1] = used; out[#out + 1] = sendAt - now; out[#out + 1] = now
-    end
-  end
-end
-for i = 1, 2 do
-  if maxCap[i] > 0 then
-    zadd(KEYS[2 + i], writes[i])
-    -- The window's TTL: \`slack\` beyond its latest entry's need (2 s in the window, 2 s more for its answer's
-    -- correction). Set when the key is new, on the process's upkeep (about once a second), or for an entry
-    -- reaching further than half the slack; between upkeeps an entry relies on the last one's TTL, which the
-    -- slack outlasts (an upkeep a second apart, and a batch's time on its way).
-    if (existed[i] or #writes[i] > 0) and (upkeep or not existed[i] or reach[i] > slack / 2) then
-      redis.call('PEXPIRE', KEYS[2 + i], math.max(reach[i], 0) + 4000 + slack)
-    end
-  end
-end
-if admitted > 0 then
-  redis.call('HINCRBY', KEYS[1], 'used', charged)
-  -- The day's hash lives ttl ms from when its count started: every other writer of the hash sets the TTL too.
-  if startsDay then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-end
-return out
+return reply
 `;
 
 /**
@@ -316,13 +363,7 @@ export async function recordUnadmittedCall(redis: Redis, window: WindowCheck | u
 }
 
 type GovernorRedis = Redis & {
-  budgetAdmit(
-    budget: string,
-    control: string,
-    callsWindow: string,
-    searchWindow: string,
-    ...args: (string | number)[]
-  ): Promise<number[]>;
+  budgetAdmit(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
   budgetObserve(budget: string, ...args: (string | number)[]): Promise<string>;
   budgetPause(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 };
@@ -355,13 +396,13 @@ export interface WindowCheck {
 }
 
 /** One admission waiting for its batch. */
-interface AdmitRequest {
+interface AdmitRequest extends TurnRequest {
+  governor: BudgetGovernor;
   budgetKey: string;
   cost: number;
   force: boolean;
   window: WindowCheck | undefined;
   resolve: (admission: Admission) => void;
-  reject: (err: unknown) => void;
 }
 
 export interface BudgetGovernorOptions {
@@ -398,6 +439,64 @@ export interface BudgetStatus {
   /** Set when Pipedrive itself answered with a daily 429 today. */
   exhaustedByServer: boolean;
   nextResetAt: number;
+}
+
+/**
+ * The admissions of every governor on one Redis client, sent together (src/queue/turn-batcher.ts): on one Redis all
+ * of a step's groups go in one script call, so the calls of several connections that ask at the same moment pay
+ * `EVALSHA` and `TIME` once; on a cluster one call per hash tag (a connection's keys carry its tag, and a script
+ * runs in one slot).
+ */
+const admissionBatchers = new WeakMap<Redis, TurnBatcher<AdmitRequest>>();
+
+function admissionsOf(redis: GovernorRedis, cluster: boolean): TurnBatcher<AdmitRequest> {
+  let batcher = admissionBatchers.get(redis);
+  if (!batcher) {
+    batcher = new TurnBatcher<AdmitRequest>(
+      (taken) => {
+        if (!cluster) return { calls: [taken] };
+        const byTag = new Map<string, AdmitRequest[]>();
+        for (const r of taken) {
+          const tag = r.budgetKey.slice(0, r.budgetKey.indexOf('}') + 1);
+          byTag.set(tag, [...(byTag.get(tag) ?? []), r]);
+        }
+        return { calls: [...byTag.values()] };
+      },
+      (call) => sendAdmissions(redis, call),
+    );
+    admissionBatchers.set(redis, batcher);
+  }
+  return batcher;
+}
+
+/**
+ * One script call for `call`'s admissions: a group per governor, budget day and token (calls and searches share a
+ * group: a group has one budget key and one key per window), in the order asked.
+ */
+async function sendAdmissions(redis: GovernorRedis, call: AdmitRequest[]): Promise<void> {
+  const groups: AdmitRequest[][] = [];
+  for (const r of call) {
+    const fits = (g: AdmitRequest[]) =>
+      g.every(
+        (o) =>
+          o.governor === r.governor &&
+          o.budgetKey === r.budgetKey &&
+          o.window?.callsKey === r.window?.callsKey &&
+          (!o.window?.searchKey || !r.window?.searchKey || o.window.searchKey === r.window.searchKey),
+      );
+    const group = groups.find(fits);
+    if (group) group.push(r);
+    else groups.push([r]);
+  }
+  const parts = groups.map((g) => g[0]!.governor.admissionGroup(g));
+  const args: (string | number)[] = [parts.length];
+  for (const part of parts) args.push(part.args.length, ...part.args);
+  const reply = await redis.budgetAdmit(parts.length * 4, ...parts.flatMap((part) => part.keys), ...args);
+  let at = 0;
+  groups.forEach((g, i) => {
+    parts[i]!.answer(reply.slice(at, at + g.length * 4));
+    at += g.length * 4;
+  });
 }
 
 /**
@@ -439,10 +538,6 @@ export class BudgetGovernor {
   private readonly controlKey: string;
   /** The connection's 429 pause in a budget hash (two connections of one company share the hash). */
   private readonly pauseField: string;
-  /** Admissions asked for and not yet sent to Redis (see {@link admit}). */
-  private waiting: AdmitRequest[] = [];
-  /** A batch is on its way: what is asked meanwhile waits for it and goes in the next. */
-  private sending = false;
   /** When this process last sent each window's upkeep (trim and TTL, see `ADMIT_LUA`), local ms. */
   private readonly upkeptAt = new Map<string, number>();
 
@@ -454,7 +549,7 @@ export class BudgetGovernor {
     this.now = options.now ?? Date.now;
     const redis = options.redis;
     if (!('budgetAdmit' in redis)) {
-      redis.defineCommand('budgetAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
+      redis.defineCommand('budgetAdmit', { lua: ADMIT_LUA });
       redis.defineCommand('budgetObserve', { numberOfKeys: 1, lua: OBSERVE_LUA });
       redis.defineCommand('budgetPause', { lua: PAUSE_LUA });
     }
@@ -480,49 +575,40 @@ export class BudgetGovernor {
    * budget is back must be able to run).
    *
    * The calls asked for in the same turn of the event loop, and those asked while a batch is on its
-   * way, go together in the next batch: one script call for all of them, each answered as if admitted
-   * alone in the order asked (see `ADMIT_LUA`). No timer: a call asked alone is sent at once, and a
-   * call asked meanwhile waits at most for the batch before it, one round trip.
+   * way, go together in the next batch, with those of the other governors on the same Redis client: one
+   * script call for all of them, each answered as if admitted alone in the order asked (see `ADMIT_LUA`).
+   * No timer: a call asked alone is sent at once, and a call asked meanwhile waits at most for the batch
+   * before it, one round trip.
    */
   admit(cost: number, force = false, window?: WindowCheck): Promise<Admission> {
+    // A bad number would fail the whole call, other connections' admissions with it: refused here, alone.
+    const numbers = [cost, window?.callsCap ?? 0, window?.searchCap ?? 0];
+    if (!numbers.every(Number.isFinite))
+      return Promise.reject(new RangeError(`Admission of a call costing ${cost} tokens: not a number`));
     return new Promise<Admission>((resolve, reject) => {
-      this.waiting.push({ budgetKey: this.currentKey(), cost, force, window, resolve, reject });
-      if (this.waiting.length === 1 && !this.sending) setImmediate(() => void this.sendBatches());
+      admissionsOf(this.redis, this.keys.cluster).add({
+        governor: this,
+        budgetKey: this.currentKey(),
+        cost,
+        force,
+        window,
+        resolve,
+        reject,
+      });
     });
   }
 
-  /** Sends what is waiting, one batch per budget day and token, until nothing is left waiting. */
-  private async sendBatches(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.waiting.length > 0) {
-        const taken = this.waiting;
-        this.waiting = [];
-        // Calls and searches share a batch: a batch has one budget key and one key per window.
-        const batches: AdmitRequest[][] = [];
-        for (const r of taken) {
-          const fits = (b: AdmitRequest[]) =>
-            b.every(
-              (o) =>
-                o.budgetKey === r.budgetKey &&
-                o.window?.callsKey === r.window?.callsKey &&
-                (!o.window?.searchKey || !r.window?.searchKey || o.window.searchKey === r.window.searchKey),
-            );
-          const batch = batches.find(fits);
-          if (batch) batch.push(r);
-          else batches.push([r]);
-        }
-        await Promise.all(batches.map((batch) => this.sendBatch(batch)));
-      }
-    } finally {
-      this.sending = false;
-    }
-  }
-
-  private async sendBatch(batch: AdmitRequest[]): Promise<void> {
-    const first = batch[0] as AdmitRequest;
-    const windowKeys = [first.window?.callsKey, batch.find((r) => r.window?.searchKey)?.window?.searchKey];
+  /**
+   * One group of a script call (see `ADMIT_LUA`): its 4 keys and its arguments, for calls of this governor that share
+   * a budget day and a token's windows. `answer` settles them from the group's part of the reply.
+   */
+  admissionGroup(group: AdmitRequest[]): {
+    keys: string[];
+    args: (string | number)[];
+    answer: (reply: number[]) => void;
+  } {
+    const first = group[0] as AdmitRequest;
+    const windowKeys = [first.window?.callsKey, group.find((r) => r.window?.searchKey)?.window?.searchKey];
     const sentAt = this.now();
     const upkeep = windowKeys.some(
       (k) => k !== undefined && sentAt - (this.upkeptAt.get(k) ?? 0) >= WINDOW_UPKEEP_MS,
@@ -531,13 +617,13 @@ export class BudgetGovernor {
       this.options.dailyTokens,
       this.options.reserve,
       BUDGET_TTL_MS,
-      batch.length,
+      group.length,
       upkeep ? '1' : '0',
       WINDOW_TTL_SLACK_MS,
       this.pauseField,
     ];
     const corrections: (string | number)[] = [];
-    for (const { cost, force, window } of batch) {
+    for (const { cost, force, window } of group) {
       args.push(
         cost,
         force ? '1' : '0',
@@ -550,29 +636,24 @@ export class BudgetGovernor {
       );
       corrections.push(...(window?.takeCorrections?.() ?? []));
     }
-    let reply: number[];
-    try {
-      reply = await this.redis.budgetAdmit(
-        first.budgetKey,
-        this.controlKey,
-        windowKeys[0] ?? this.controlKey,
-        windowKeys[1] ?? this.controlKey,
-        ...args,
-        ...corrections,
-      );
-    } catch (err) {
-      for (const r of batch) r.reject(err);
-      return;
-    }
-    // Only once the script ran: the TTL the next batches rely on is the one this upkeep set.
-    if (upkeep) for (const k of windowKeys) if (k !== undefined) this.upkeptAt.set(k, sentAt);
-    batch.forEach((r, i) => {
-      const [kind, a, b, c] = reply.slice(i * 4, i * 4 + 4);
-      if (kind === 1) r.resolve({ kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() });
-      else if (kind === 2) r.resolve({ kind: 'paused', waitMs: a ?? 0 });
-      else if (kind === 3) r.resolve({ kind: 'window', waitMs: a ?? 0 });
-      else r.resolve({ kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() });
-    });
+    const keys = [
+      first.budgetKey,
+      this.controlKey,
+      windowKeys[0] ?? this.controlKey,
+      windowKeys[1] ?? this.controlKey,
+    ];
+    const answer = (reply: number[]) => {
+      // Only once the script ran: the TTL the next batches rely on is the one this upkeep set.
+      if (upkeep) for (const k of windowKeys) if (k !== undefined) this.upkeptAt.set(k, sentAt);
+      group.forEach((r, i) => {
+        const [kind, a, b, c] = reply.slice(i * 4, i * 4 + 4);
+        if (kind === 1) r.resolve({ kind: 'admitted', used: a ?? 0, delayMs: b ?? 0, atMs: c ?? Date.now() });
+        else if (kind === 2) r.resolve({ kind: 'paused', waitMs: a ?? 0 });
+        else if (kind === 3) r.resolve({ kind: 'window', waitMs: a ?? 0 });
+        else r.resolve({ kind: 'spent', used: a ?? 0, limit: b ?? this.limit, untilMs: this.nextResetAt() });
+      });
+    };
+    return { keys, args: [...args, ...corrections], answer };
   }
 
   /** Gives back a charge for a call Pipedrive refused with 429. */

@@ -145,6 +145,71 @@ describe('admissions asked at the same moment', () => {
   });
 });
 
+describe('admissions of several connections asked at the same moment', () => {
+  /** A connection's governor of its own company, with a window of its own token. */
+  function ofConnection(prefix: string, connection: string, dailyTokens = 10_000) {
+    const g = new BudgetGovernor({
+      redis,
+      prefix,
+      companyKey: `company-${connection}`,
+      connection,
+      dailyTokens,
+      reserve: 0,
+      resetOffsetMs: 0,
+    });
+    let n = 0;
+    const check = (over: Partial<WindowCheck> = {}): WindowCheck => ({
+      callsKey: `${prefix}:window:${connection}:calls`,
+      callsCap: 2,
+      member: `${connection}-${++n}`,
+      horizonMs: 5000,
+      ...over,
+    });
+    return { g, check };
+  }
+
+  it('go in one script call on one Redis, each connection answered as if it had asked alone', async () => {
+    await governor().g.admit(1); // the script loaded
+    const prefix = uniquePrefix();
+    const acme = ofConnection(prefix, 'acme');
+    const globex = ofConnection(prefix, 'globex', 25);
+    await acme.g.pauseCalls(3000, 'burst');
+    let answers: Admission[] = [];
+    const commands = await commandsOf(redis, async () => {
+      answers = await Promise.all([
+        acme.g.admit(1, false, acme.check()),
+        globex.g.admit(10, false, globex.check()),
+        acme.g.admit(2, true, acme.check()),
+        globex.g.admit(10, false, globex.check()),
+        globex.g.admit(10, false, globex.check()),
+      ]);
+    });
+    // One round trip and one clock read for both connections; each group reads its own budget and pause.
+    expect(commands).toMatchObject({ evalsha: 1, time: 1, hmget: 2 });
+    // acme's pause holds acme's call but its forced probe; globex's window (2) and budget (25) are its own.
+    expect(answers.map((a) => a.kind)).toEqual(['paused', 'admitted', 'admitted', 'admitted', 'spent']);
+    expect(delays(answers.slice(1, 2))).toEqual([0]);
+    expect(answers[3]).toMatchObject({ kind: 'admitted', used: 20, delayMs: 0 });
+    expect(answers[4]).toMatchObject({ kind: 'spent', used: 20, limit: 25 });
+    expect(await redis.hget(acme.g.currentKey(), 'used')).toBe('2');
+    expect(await redis.hget(globex.g.currentKey(), 'used')).toBe('20');
+    expect(await redis.zcard(acme.check().callsKey)).toBe(1);
+    expect(await redis.zcard(globex.check().callsKey)).toBe(2);
+  });
+
+  it("refuse a call whose cost is not a number alone, before it can fail another connection's", async () => {
+    const prefix = uniquePrefix();
+    const acme = ofConnection(prefix, 'acme');
+    const globex = ofConnection(prefix, 'globex');
+    const [bad, good] = await Promise.allSettled([
+      acme.g.admit(Number.NaN, false, acme.check()),
+      globex.g.admit(1, false, globex.check()),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect(good).toMatchObject({ status: 'fulfilled', value: { kind: 'admitted', used: 1 } });
+  });
+});
+
 describe("the admission's windows", () => {
   const redisMs = async () => {
     const [s, us] = await redis.time();
