@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ChaosOptions, type ChaosResult, runChaos } from '../test/chaos/chaos-run.js';
+import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -50,6 +51,8 @@ function positive(name: string, raw: string): number {
   return n;
 }
 
+// The chaos run's processes are the built binary (test/chaos/logged-process.ts): build it when src/ is newer.
+if (buildDistIfStale()) console.error('built dist/ (src/ was newer)');
 const rows = positive('rows', values.rows);
 const workers = positive('workers', values.workers);
 const firstSeed = positive('seed', values.seed);

@@ -1,13 +1,15 @@
 /**
  * `lead-importer` commands as child processes whose stdout and stderr go straight to a log file
  * (the file descriptor is the child's own, so nothing is lost when the parent is busy, and the
- * file keeps what a killed process wrote). Chaos runs grep these files for the API token.
+ * file keeps what a killed process wrote). Chaos runs grep these files for the API token. They run the built
+ * binary (test/helpers/cli-entry.ts: half the start-up CPU of tsx); bench/chaos.ts builds dist/ first when stale.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliNodeArgs } from '../helpers/cli-entry.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -49,7 +51,7 @@ export function killOnExit(child: ChildProcess): void {
   });
 }
 
-/** Runs `node --import tsx src/cli.ts <args>` from the repo root, logging to `<logDir>/<name>-<n>.log`. */
+/** Runs `node bin/lead-importer.js <args>` (dist/) from the repo root, logging to `<logDir>/<name>-<n>.log`. */
 export function spawnLogged(
   name: string,
   args: string[],
@@ -62,7 +64,7 @@ export function spawnLogged(
   const outFile = options.separateStdout ? join(logDir, `${name}-${n}.out`) : logFile;
   const errFd = openSync(logFile, 'a');
   const outFd = outFile === logFile ? errFd : openSync(outFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts'), ...args], {
+  const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', outFd, errFd],

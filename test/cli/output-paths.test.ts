@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliNodeArgs } from '../helpers/cli-entry.js';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
 import { type ProcessResult, runNode } from '../helpers/run-process.js';
 import { seedImport, testOps } from '../ops/seed.js';
@@ -15,7 +16,7 @@ const ctx = testOps(redis);
 
 /** `lead-importer …` as its own process: an unhandled 'error' event would end it, not the test run. */
 function cli(args: string[]): Promise<ProcessResult> {
-  return runNode(['--import', 'tsx', 'src/cli.ts', ...args], {
+  return runNode([...cliNodeArgs(), ...args], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { cliNodeArgs } from './cli-entry.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -18,11 +19,11 @@ export interface CliProcess {
 }
 
 /**
- * Starts `lead-importer ...args` from the repository's source with `env` added to this process's environment;
- * `nodeArgs` go to Node (e.g. `--import` of a fault).
+ * Starts `lead-importer ...args` (the built binary, or the source under tsx for a TypeScript fault: see cliNodeArgs)
+ * with `env` added to this process's environment; `nodeArgs` go to Node (e.g. `--import` of a fault).
  */
 export function spawnCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...cliNodeArgs(nodeArgs), ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

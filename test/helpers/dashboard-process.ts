@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
+import { cliNodeArgs } from './cli-entry.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -24,15 +25,11 @@ export async function startDashboardProcess(
   env: Record<string, string>,
   args: readonly string[] = [],
 ): Promise<DashboardProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'dashboard', '--port', '0', ...args],
-    {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...cliNodeArgs(), 'dashboard', '--port', '0', ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     output += d;

@@ -6,10 +6,11 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { cliNodeArgs } from '../helpers/cli-entry.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const PRELOAD = join(import.meta.dirname, 'peak-rss-preload.ts');
+const PRELOAD = join(import.meta.dirname, 'peak-rss-preload.mjs');
 
 export interface ImportRun {
   /** Exit code, or null when the process died of a signal. */
@@ -44,7 +45,7 @@ export interface RunImportOptions {
 }
 
 /**
- * Runs `lead-importer import FILE --json` as a child process (`node --import tsx src/cli.ts`),
+ * Runs `lead-importer import FILE --json` as a child process (the built binary, see cliNodeArgs),
  * against the test Redis under a fresh prefix, and reports how it ended and its peak RSS. A child
  * that outlives `timeoutMs` is SIGKILLed and the promise rejects, so a hang fails the test
  * instead of stalling the run.
@@ -56,7 +57,7 @@ export async function runImport(file: string, options: RunImportOptions = {}): P
   const rssFile = join(scratch, 'peak-rss');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', PRELOAD, 'src/cli.ts', 'import', file, '--json', ...(options.args ?? [])],
+    [...cliNodeArgs(['--import', PRELOAD]), 'import', file, '--json', ...(options.args ?? [])],
     {
       cwd: REPO,
       env: {

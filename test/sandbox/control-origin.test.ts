@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { cliNodeArgs } from '../helpers/cli-entry.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -109,11 +110,10 @@ describe('the /_sandbox control API and browsers', () => {
 describe('lead-importer sandbox --host', () => {
   it('warns when it listens beyond loopback, and not on loopback', async () => {
     const startup = async (host: string) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli.ts', 'sandbox', '--host', host, '--port', '0'],
-        { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const child = spawn(process.execPath, [...cliNodeArgs(), 'sandbox', '--host', host, '--port', '0'], {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c) => {

@@ -25,6 +25,7 @@ import { createLeadWorker } from '../../src/worker/index.js';
 import { DEFAULT_RETRY } from '../../src/worker/options.js';
 import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
 import type { LeaseBusy, RowFinished, RowLease } from '../../src/worker/row-lease.js';
+import { cliNodeArgs } from '../helpers/cli-entry.js';
 
 /** A sandbox closed after the file's tests. */
 export async function testSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
@@ -297,7 +298,7 @@ export function spawnWorker(
   args: string[] = [],
   nodeArgs: string[] = [],
 ): WorkerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/cli.ts', 'worker', ...args], {
+  const proc = spawn(process.execPath, [...cliNodeArgs(nodeArgs), 'worker', ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
