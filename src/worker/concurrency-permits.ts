@@ -45,6 +45,10 @@ interface Waiter {
  * arrive takes every free permit and keeps them as long as its limiter spaces its rows (in
  * `bench:many-companies -- --plan growth`, 200 permits for 13 rows/s: the nine companies whose producers
  * came a moment later waited 12 s for their first rows).
+ *
+ * A waiting row listens for its own signal and its connection's shutdown signal through abort-fanout.ts: one
+ * listener on the shutdown signal for all the rows waiting on it, not one each (Node's `EventTarget` walks its
+ * list of listeners on every add and remove).
  */
 export class ConcurrencyPermits {
   private free: number;
