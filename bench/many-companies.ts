@@ -10,7 +10,11 @@
  * plan's limit), the mean window fill each admitted request saw (bench/lib/pacing.ts), its import
  * time (producer start → last row's outcome) and its 429s. In total: leads/s, the worker's CPU
  * per lead (/proc), Redis commands per lead (`INFO commandstats` delta over the run: worker and
- * producers, commands inside scripts included) and the worker's peak RSS. Every sandbox must hold
+ * producers, commands inside scripts included) and the worker's peak RSS. The CPU per lead is also given from
+ * `--warm-s` seconds after the producers' start and over the second half of the leads (the worker's CPU and the
+ * leads created sampled when each mark is passed): a 40-s run charges V8's compiling of the hot code, which a
+ * long import pays once, to its leads, so these tell warm-up from steady state (`--rows 3000` for a longer run).
+ * Every sandbox must hold
  * exactly its own import's leads, none twice, and nothing may be dead-lettered.
  *
  *   npm run bench:many-companies
@@ -34,7 +38,7 @@ import { type CliProcess, spawnCli } from './lib/cli-process.js';
 import { importDone, until } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
 import { admittedAt, pacingBreakdown } from './lib/pacing.js';
-import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
+import { machineBusyShare, ProcSampler, readMachineCpu, readProcStats } from './lib/proc-stats.js';
 import { commandStats, commandStatsDelta, watchCommands } from './lib/redis-breakdown.js';
 import { benchRedis } from './lib/redis-stats.js';
 import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
@@ -51,6 +55,9 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     /** Also charge each Redis command to its origin (a MONITOR connection: costs Redis CPU). */
     breakdown: { type: 'boolean', default: false },
+    // The worker's CPU per lead is also given from this many seconds after the producers' start (V8 has
+    // compiled the hot code by then) and over the second half of the leads: warm-up told from steady state.
+    'warm-s': { type: 'string', default: '20' },
   },
 });
 const companies = Number(values.companies);
@@ -59,6 +66,7 @@ const plan = values.plan as Plan;
 if (!PLANS.includes(plan)) throw new Error(`--plan: one of ${PLANS.join(', ')}`);
 const limitPer2s = burstLimitPer2s(plan, 'api_token');
 const seed = Number(values.seed);
+const warmS = Number(values['warm-s']);
 const names = Array.from({ length: companies }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
 const TARGET = { windowUsed: 0.85, cpuMsPerLead: 1, redisCommandsPerLead: 25 };
 
@@ -77,27 +85,29 @@ try {
     `${companies} companies on ${plan} (${limitPer2s} requests / 2 s each), ${rows} rows each; ` +
       `one worker, concurrency ${values.concurrency}; latency ${values['latency-ms']}+[0,${values['latency-jitter-ms']}) ms`,
   );
-  await Promise.all(
-    names.map(async (name, i) => {
-      const sandbox = await startSandboxProcess([
-        '--plan',
-        plan,
-        '--company-id',
-        String(2001 + i),
-        '--api-token',
-        `token-${name}`,
-        '--latency-ms',
-        values['latency-ms'],
-        '--latency-jitter-ms',
-        values['latency-jitter-ms'],
-        '--seed',
-        String(seed + i),
-      ]);
-      sandboxes.set(name, sandbox);
-      sampler.add(`sandbox ${name}`, sandbox.process.pid);
-      writeFileSync(join(dir, `${name}.token`), `token-${name}\n`);
-    }),
-  );
+  // Three at a time: ten `tsx` starts at once on a machine at load 40+ passed the sandbox's 60-s start timeout.
+  const startSandbox = async (name: string, i: number) => {
+    const sandbox = await startSandboxProcess([
+      '--plan',
+      plan,
+      '--company-id',
+      String(2001 + i),
+      '--api-token',
+      `token-${name}`,
+      '--latency-ms',
+      values['latency-ms'],
+      '--latency-jitter-ms',
+      values['latency-jitter-ms'],
+      '--seed',
+      String(seed + i),
+    ]);
+    sandboxes.set(name, sandbox);
+    sampler.add(`sandbox ${name}`, sandbox.process.pid);
+    writeFileSync(join(dir, `${name}.token`), `token-${name}\n`);
+  };
+  for (let i = 0; i < names.length; i += 3) {
+    await Promise.all(names.slice(i, i + 3).map((name, j) => startSandbox(name, i + j)));
+  }
   sampler.add('redis-server', redisServer.process.pid!);
   const files = new Map<string, LeadsCsv>();
   for (const [i, name] of names.entries()) {
@@ -148,6 +158,9 @@ try {
   }
   const seconds = new Map<string, number>();
   const records = new Map<string, ImportRecord>();
+  /** The worker's CPU and the leads created when a mark was first passed: `--warm-s`, and half of every lead. */
+  const marks: { afterWarm?: CpuMark; secondHalf?: CpuMark } = {};
+  const created = new Map<string, number>();
   let lastLog = 0;
   await until(
     async () => {
@@ -155,12 +168,21 @@ try {
       for (const name of names) {
         if (records.has(name)) continue;
         const r = await ledger.getImport(`imp-${name}`);
+        created.set(name, r?.created ?? 0);
         if (importDone(r)) {
           records.set(name, r!);
           seconds.set(name, (performance.now() - startedAt) / 1000);
         }
       }
       const elapsed = performance.now() - startedAt;
+      const createdNow = [...created.values()].reduce((s, n) => s + n, 0);
+      const mark = () => ({
+        cpuMs: readProcStats(w.pid)?.cpuMs ?? 0,
+        leads: createdNow,
+        atS: elapsed / 1000,
+      });
+      if (!marks.afterWarm && elapsed >= warmS * 1000) marks.afterWarm = mark();
+      if (!marks.secondHalf && createdNow * 2 >= companies * rows) marks.secondHalf = mark();
       if (elapsed - lastLog > 10_000) {
         lastLog = elapsed;
         console.error(`  ${Math.round(elapsed / 1000)} s: ${records.size}/${companies} imports done`);
@@ -175,6 +197,7 @@ try {
   sampler.sample();
   const workerProc = sampler.results().find((p) => p.pid === w.pid)!;
   const workerCpuMs = workerProc.cpuMs - cpuBefore;
+  const workerCpuEndMs = readProcStats(w.pid)?.cpuMs ?? 0;
   const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
   const byCommand = commandStatsDelta(statsBefore, await commandStats(redis));
   const origins = await watch?.stop();
@@ -250,6 +273,8 @@ try {
     'leads/s': leads / allSeconds,
     'limit leads/s': undefined as number | undefined,
     'worker CPU ms/lead': workerCpuMs / leads,
+    [`CPU ms/lead after ${warmS} s`]: cpuPerLeadFrom(marks.afterWarm, workerCpuEndMs, leads),
+    'CPU ms/lead 2nd half': cpuPerLeadFrom(marks.secondHalf, workerCpuEndMs, leads),
     'worker CPU share': workerCpuMs / 1000 / allSeconds,
     // Its `write` system calls (/proc/<pid>/io): one per Redis round trip, HTTP request or log flush.
     'worker writes/lead': ((workerProc.writeCalls ?? 0) - writesBefore) / leads,
@@ -313,6 +338,7 @@ try {
     options: values,
     target: TARGET,
     total: { ...total, requestsPerLead, sandboxCpuS },
+    cpuMarks: marks,
     perCompany,
     timelines,
     redisCommandsPerLead: Object.fromEntries(byCommand.map(([k, n]) => [k, n / leads])),
@@ -327,4 +353,17 @@ try {
   await redis.quit();
   await redisServer.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The worker's CPU (ms, from /proc) and the leads created when a mark was passed, and when (s from the start). */
+interface CpuMark {
+  cpuMs: number;
+  leads: number;
+  atS: number;
+}
+
+/** CPU ms per lead from a mark to the end; undefined when the mark was never passed or no lead came after it. */
+function cpuPerLeadFrom(mark: CpuMark | undefined, cpuEndMs: number, leadsEnd: number): number | undefined {
+  if (!mark || leadsEnd <= mark.leads) return undefined;
+  return (cpuEndMs - mark.cpuMs) / (leadsEnd - mark.leads);
 }

@@ -145,6 +145,10 @@ export const RESERVE_AHEAD_MS = 2000;
  * its own, a few ms apart, so no two admissions ever met in a batch (1.5 script calls per lead against
  * 0.54 with groups, `npm run bench:scale-out -- --rows 1000 --workers 1 --breakdown --rate-limit`).
  *
+ * A group asks bottleneck one thing: its weighted `schedule`. What the reservoir holds, to size the group, is
+ * mirrored here rather than asked (`currentReservoir()`, like every call into bottleneck's local store, waits
+ * for a `setTimeout(0)`): bottleneck 5.4 % of a worker's CPU in `bench:many-companies` (bench/README.md).
+ *
  * Until 2026-12 bottleneck ran in its Redis clustering mode, spacing calls across processes too:
  * 3 Lua scripts (about 48 commands) per call that did again what the admission's windows do.
  */
@@ -154,7 +158,8 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   // Calls: a reservoir of one group, refilled to one group every group interval by `applyPace`'s timer
   // (bottleneck's own reservoir increase stops for good at the first `updateSettings`: 2.19.5 clears its
   // heartbeat there and never starts it again).
-  const calls = new Bottleneck({ maxConcurrent: null, reservoir: groupFor(limit, options.margin).size });
+  let reservoir = groupFor(limit, options.margin).size;
+  const calls = new Bottleneck({ maxConcurrent: null, reservoir });
   const search = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(searchLimit, options.margin) });
   for (const l of [calls, search]) l.on('error', (err) => options.onError?.(err));
 
@@ -181,7 +186,8 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
     if (refill || closed) return;
     refill = setInterval(() => {
       // Never below the group waiting in bottleneck: a smaller group size (a back-off) must not strand it.
-      calls.updateSettings({ reservoir: Math.max(pace.size, groupWaiting) });
+      reservoir = Math.max(pace.size, groupWaiting);
+      calls.updateSettings({ reservoir });
       if (groupWaiting === 0 && waiting.length === 0) stopRefill();
     }, pace.intervalMs);
     refill.unref();
@@ -204,7 +210,12 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   };
   let seq = 0;
   const memberPrefix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  // Calls waiting for their group; one bottleneck job (weighing the group's size) lets a group go.
+  // Calls waiting for their group; one bottleneck job (weighing the group's size) lets a group go. What
+  // bottleneck's reservoir holds is mirrored in `reservoir` (set with each refill, less each group bottleneck
+  // ran) rather than asked with `currentReservoir()`: every call into bottleneck's local store waits for a
+  // `setTimeout(0)` and runs an async generator, and a group then made one such call fewer of four. The
+  // mirror only sizes the next group (never above the true reservoir, at worst below it for the one group
+  // that met a refill in flight); bottleneck's reservoir still decides when a group goes.
   const waiting: { start: () => void; fail: (err: unknown) => void }[] = [];
   let releasing = false;
   const release = async () => {
@@ -215,11 +226,11 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
       try {
         // As many as wait, up to a group and to what the reservoir holds now (asking for more would wait
         // for the next increase, which the reservoir's maximum would partly waste); at least one.
-        const left = (await calls.currentReservoir()) ?? 0;
-        size = Math.max(1, Math.min(waiting.length, groupFor(limit, margin()).size, left));
+        size = Math.max(1, Math.min(waiting.length, groupFor(limit, margin()).size, reservoir));
         groupWaiting = size;
         startRefill();
         await calls.schedule({ weight: size }, async () => {});
+        reservoir = Math.max(0, reservoir - size);
         groupWaiting = 0;
       } catch (err) {
         groupWaiting = 0;

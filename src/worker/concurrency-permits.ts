@@ -1,3 +1,5 @@
+import { onAbortOf } from './abort-fanout.js';
+
 /** Gives the permit back; idempotent. */
 export type ReleasePermit = () => void;
 
@@ -43,6 +45,10 @@ interface Waiter {
  * arrive takes every free permit and keeps them as long as its limiter spaces its rows (in
  * `bench:many-companies -- --plan growth`, 200 permits for 13 rows/s: the nine companies whose producers
  * came a moment later waited 12 s for their first rows).
+ *
+ * A waiting row listens for its own signal and its connection's shutdown signal through abort-fanout.ts: one
+ * listener on the shutdown signal for all the rows waiting on it, not one each (Node's `EventTarget` walks its
+ * list of listeners on every add and remove).
  */
 export class ConcurrencyPermits {
   private free: number;
@@ -125,13 +131,19 @@ export class ConcurrencyPermits {
       return Promise.resolve(this.permitFor(connection));
     }
     return new Promise<ReleasePermit>((resolve, reject) => {
-      const onAbort = (event: Event) => {
-        this.remove(connection, waiter);
-        unlink();
-        reject((event.target as AbortSignal).reason);
-      };
+      // The signals are the row's and its connection's shutdown signal, which every row of the connection waits
+      // on: one listener on each signal, the rows in a set beside it (abort-fanout.ts), not one listener per row.
+      const unlinks = signals.map((s) =>
+        s
+          ? onAbortOf(s, () => {
+              this.remove(connection, waiter);
+              unlink();
+              reject(s.reason);
+            })
+          : undefined,
+      );
       const unlink = () => {
-        for (const s of signals) s?.removeEventListener('abort', onAbort);
+        for (const u of unlinks) u?.();
       };
       const waiter: Waiter = {
         grant: (release) => {
@@ -139,7 +151,6 @@ export class ConcurrencyPermits {
           resolve(release);
         },
       };
-      for (const s of signals) s?.addEventListener('abort', onAbort, { once: true });
       let queue = this.waiting.get(connection);
       if (!queue) {
         queue = [];

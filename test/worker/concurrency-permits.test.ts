@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyPermits, type ReleasePermit, ROWS_AHEAD } from '../../src/worker/concurrency-permits.js';
 
@@ -101,6 +102,37 @@ describe('ConcurrencyPermits: the process concurrency shared by its connections'
     await next;
     expect(order).toEqual(['a', 'c']);
     await expect(permits.acquire('d', stop.signal)).rejects.toThrow('stopping');
+  });
+
+  it('listens once on a shutdown signal all waiting rows share, however many wait, and still drops each of them when it aborts', async () => {
+    const permits = new ConcurrencyPermits(1);
+    const { held, ask } = recorder(permits);
+    await ask('a');
+    const shutdown = new AbortController();
+    const rows = Array.from({ length: 50 }, () => new AbortController());
+    const waiting = rows.map((row) =>
+      permits.acquire('b', row.signal, shutdown.signal).then(
+        (release) => ({ release }),
+        (err: unknown) => ({ err }),
+      ),
+    );
+    await settle();
+    // Each row's own signal has its one listener; the shared one has one for all fifty, not fifty.
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(1);
+    expect(getEventListeners(rows[0]!.signal, 'abort')).toHaveLength(1);
+    // A row granted its permit stops listening: its own signal's abort does nothing to it any more.
+    held.shift()!();
+    const first = await waiting[0]!;
+    expect(first).toHaveProperty('release');
+    rows[0]!.abort(new Error('too late'));
+    shutdown.abort(new Error('stopping'));
+    const rest = await Promise.all(waiting.slice(1));
+    expect(rest.every((r) => 'err' in r && (r.err as Error).message === 'stopping')).toBe(true);
+    expect(permits.waitingFor('b')).toBe(0);
+    // The permit the first row holds is still its own: given back, it is free for the next row.
+    (first as { release: ReleasePermit }).release();
+    await expect(permits.acquire('c', shutdown.signal)).rejects.toThrow('stopping');
+    await expect(permits.acquire('c')).resolves.toBeTypeOf('function');
   });
   it('holds a connection to its cap whatever is free, gives what it cannot take to others, and lets it take more once the cap is raised', async () => {
     const permits = new ConcurrencyPermits(5);
