@@ -40,7 +40,7 @@ import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
 import { admittedAt, pacingBreakdown } from './lib/pacing.js';
 import { machineBusyShare, ProcSampler, readMachineCpu, readProcStats } from './lib/proc-stats.js';
 import { commandStats, commandStatsDelta, watchCommands } from './lib/redis-breakdown.js';
-import { benchRedis } from './lib/redis-stats.js';
+import { benchRedis, countSent, withoutOwn } from './lib/redis-stats.js';
 import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
 import { type SandboxProcess, startSandboxProcess } from './lib/sandbox-process.js';
 
@@ -135,7 +135,9 @@ try {
   const cpuBefore = sampler.results().find((p) => p.pid === w.pid)?.cpuMs ?? 0;
   const writesBefore = sampler.results().find((p) => p.pid === w.pid)?.writeCalls ?? 0;
   const machineCpuBefore = readMachineCpu();
-  const watch = values.breakdown ? await watchCommands(redisServer.url, prefix) : undefined;
+  const watch = values.breakdown ? await watchCommands(redisServer.url, prefix, [redis]) : undefined;
+  // This benchmark's own commands (INFO, its polls of the import records) are not the importer's.
+  const own = countSent(redis);
   const statsBefore = await commandStats(redis);
 
   const startedAt = performance.now();
@@ -199,7 +201,7 @@ try {
   const workerCpuMs = workerProc.cpuMs - cpuBefore;
   const workerCpuEndMs = readProcStats(w.pid)?.cpuMs ?? 0;
   const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
-  const byCommand = commandStatsDelta(statsBefore, await commandStats(redis));
+  const byCommand = withoutOwn(commandStatsDelta(statsBefore, await commandStats(redis)), own);
   const origins = await watch?.stop();
   const redisCommands = byCommand.reduce((s, [, n]) => s + n, 0);
 

@@ -35,7 +35,7 @@ import { runImporter } from './lib/importer-run.js';
 import { writeLeadsCsv } from './lib/leads-csv.js';
 import { machineBusyShare, ProcSampler, readMachineCpu } from './lib/proc-stats.js';
 import { commandStats, commandStatsDelta, type OriginCount, watchCommands } from './lib/redis-breakdown.js';
-import { benchRedis, redisCommandsProcessed } from './lib/redis-stats.js';
+import { benchRedis, countSent, redisCommandsProcessed, withoutOwn } from './lib/redis-stats.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
 import { startSandboxProcess, unlimitedSandboxFlags } from './lib/sandbox-process.js';
 
@@ -99,8 +99,10 @@ try {
     sampler.add('sandbox', sandbox.process.pid);
     sampler.add('redis-server', redis.process.pid!);
     const prefix = `bench-scale-${workers}-${Date.now()}`;
+    // This benchmark's own commands (INFO, runImporter's polls of the record) are not the importer's.
+    const own = countSent(conn);
     const statsBefore = await commandStats(conn);
-    const watch = values.breakdown ? await watchCommands(redis.url, prefix) : undefined;
+    const watch = values.breakdown ? await watchCommands(redis.url, prefix, [conn]) : undefined;
     const commandsBefore = await redisCommandsProcessed(conn);
     const machineCpuBefore = readMachineCpu();
     let t10: number | undefined;
@@ -109,6 +111,7 @@ try {
     const result = await runImporter({
       csvPath: csv.path,
       redisUrl: redis.url,
+      pollRedis: conn,
       prefix,
       sandboxUrl: sandbox.url,
       plan: 'ultimate',
@@ -125,10 +128,11 @@ try {
     });
     const processes = sampler.stop();
     const state = await sandbox.state();
-    const commands = (await redisCommandsProcessed(conn)) - commandsBefore;
+    const commands =
+      (await redisCommandsProcessed(conn)) - commandsBefore - [...own.values()].reduce((a, b) => a + b, 0);
     const origins = await watch?.stop();
     const leadCount = Math.max(1, result.record.created);
-    const byCommand = commandStatsDelta(statsBefore, await commandStats(conn));
+    const byCommand = withoutOwn(commandStatsDelta(statsBefore, await commandStats(conn)), own);
     const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
     const cpuOf = (match: (name: string) => boolean) =>
       processes.filter((p) => match(p.name)).reduce((sum, p) => sum + p.cpuMs, 0);

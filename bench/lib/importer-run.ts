@@ -4,6 +4,8 @@
  * Measures the wall time from starting the producer to the last row's outcome, and the CPU and
  * peak RSS of every process from /proc.
  */
+
+import type { Redis } from 'ioredis';
 import { ImportLedger, type ImportRecord } from '../../src/queue/ledger.js';
 import { type CliProcess, spawnCli } from './cli-process.js';
 import { type ProcSampler, readProcStats, type SampledProcess } from './proc-stats.js';
@@ -12,6 +14,11 @@ import { benchRedis, type RedisMemory, redisMemory } from './redis-stats.js';
 export interface ImporterRunOptions {
   csvPath: string;
   redisUrl: string;
+  /**
+   * The client to poll the import's record with (the caller's, to count its commands apart from the importer's,
+   * `countSent`); a client of its own (closed at the end) when not given.
+   */
+  pollRedis?: Redis;
   /** Key prefix of this run (a fresh one per run keeps runs apart in one Redis). */
   prefix: string;
   sandboxUrl: string;
@@ -86,7 +93,7 @@ export async function runImporter(options: ImporterRunOptions): Promise<Importer
     ...(options.workerArgs ?? []),
   ];
   const workers: CliProcess[] = [];
-  const redis = benchRedis(options.redisUrl);
+  const redis = options.pollRedis ?? benchRedis(options.redisUrl);
   const ledger = new ImportLedger(redis, options.prefix);
   try {
     const workerStartedAt = performance.now();
@@ -207,6 +214,6 @@ export async function runImporter(options: ImporterRunOptions): Promise<Importer
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop('SIGTERM', 30_000)));
-    await redis.quit();
+    if (!options.pollRedis) await redis.quit();
   }
 }

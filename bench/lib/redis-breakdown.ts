@@ -100,12 +100,22 @@ export interface CommandBreakdown {
 
 /**
  * Watches every command Redis runs from now on (a MONITOR connection) and charges it to its origin.
- * `prefix` is the run's key prefix.
+ * `prefix` is the run's key prefix; `ignore`: the benchmark's own clients, whose commands are left out.
  */
-export async function watchCommands(url: string, prefix: string): Promise<CommandBreakdown> {
+export async function watchCommands(
+  url: string,
+  prefix: string,
+  ignore: Redis[] = [],
+): Promise<CommandBreakdown> {
   const scripts = knownScripts();
   const client = new Redis(url, { maxRetriesPerRequest: 3 });
   const monitor = await client.monitor();
+  // The benchmark's own clients (its polls, its INFO): MONITOR names a command's client by its address, read
+  // when the command comes (a client connects after it is made).
+  const addressOf = (r: Redis) => {
+    const stream = (r as unknown as { stream?: { localAddress?: string; localPort?: number } }).stream;
+    return `${stream?.localAddress}:${stream?.localPort}`;
+  };
   const counts = new Map<string, OriginCount>();
   let current = 'other';
   const count = (origin: string, command: string, sent: boolean) => {
@@ -119,6 +129,7 @@ export async function watchCommands(url: string, prefix: string): Promise<Comman
     c.byCommand[command] = (c.byCommand[command] ?? 0) + 1;
   };
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (ignore.some((r) => addressOf(r) === source)) return;
     const command = (args[0] ?? '').toLowerCase();
     if (source === 'lua') {
       count(current, command, false);

@@ -25,6 +25,30 @@ export function benchRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 3 });
 }
 
+/**
+ * Counts the commands `redis` sends from now on, by name: the benchmark's own (its polls of the import record,
+ * its INFO), left out of "Redis commands per lead", which are the importer's. Pipelines and MULTI send through
+ * `sendCommand` too, so they are counted as well.
+ */
+export function countSent(redis: Redis): Map<string, number> {
+  const sent = new Map<string, number>();
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command, stream) => {
+    const name = command.name.toLowerCase();
+    sent.set(name, (sent.get(name) ?? 0) + 1);
+    return send(command, stream);
+  }) as Redis['sendCommand'];
+  return sent;
+}
+
+/** `byCommand` (name, count) less what `own` holds (the benchmark's own commands), largest first, without zeros. */
+export function withoutOwn(byCommand: [string, number][], own: Map<string, number>): [string, number][] {
+  return byCommand
+    .map(([name, n]) => [name, n - (own.get(name) ?? 0)] as [string, number])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+}
+
 /** `total_commands_processed` from `INFO stats`: commands served since redis-server started. */
 export async function redisCommandsProcessed(redis: Redis): Promise<number> {
   const info = await redis.info('stats');
