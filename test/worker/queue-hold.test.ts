@@ -71,13 +71,10 @@ describe("the lead queue's hold", () => {
       await enqueueImport(redis, prefix, 'imp-hold', jobsFor('imp-hold', rows));
       // BullMQ's own hold, as an operator script or an older worker's 429 pause writes it.
       await queue.rateLimit(8000);
-      // One row per job for the worker too, as for the rows above: this pins BullMQ's hold on single-row jobs. A
-      // worker left at the default (10) over these rows ended the hold before this test saw it (2026-12-02, branch
-      // k10default): open, see bench/README.md "Ten rows per job by default".
-      const worker = spawnWorker(
-        workerEnv(testRedisUrl(), prefix, sandbox.url, { LEAD_IMPORTER_ROWS_PER_JOB: '1' }),
-        [...FAST_WORKER_FLAGS, '--no-rate-limit'],
-      );
+      const worker = spawnWorker(workerEnv(testRedisUrl(), prefix, sandbox.url), [
+        ...FAST_WORKER_FLAGS,
+        '--no-rate-limit',
+      ]);
       await worker.waitForLine(/processing lead-import/);
 
       // While the hold lasts, no row is taken: counts read before the hold is seen still set were read during it.
