@@ -13,7 +13,8 @@
  *                          [--redis-crash kill|power-loss] [--redis-fsync everysec|always] [--keep-logs]
  *                          [--rows-per-job K]
  *
- * `--rows-per-job K` runs the import with `LEAD_IMPORTER_ROWS_PER_JOB=K` (producer and workers): K rows per job.
+ * `--rows-per-job K` runs the import with `LEAD_IMPORTER_ROWS_PER_JOB=K` (producer and workers): K rows per job;
+ * without it, the importer's default (10 rows per job; the worker processes get no other environment).
  *
  * `--redis-crash power-loss` cuts the AOF back by the second `everysec` may lose (a machine
  * crash); with `--redis-fsync always` nothing acknowledged can be lost, so nothing is cut.
@@ -37,7 +38,7 @@ const { values } = parseArgs({
     'redis-crash': { type: 'string', default: 'kill' },
     'redis-fsync': { type: 'string', default: 'everysec' },
     'keep-logs': { type: 'boolean', default: false },
-    'rows-per-job': { type: 'string', default: '1' },
+    'rows-per-job': { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -80,7 +81,9 @@ const settings: Omit<ChaosOptions, 'seed' | 'workDir'> = {
   restartAfterMs: [500, 2000],
   redisCrash: crashMode,
   redisFsync: fsync,
-  rowsPerJob: positive('rows-per-job', values['rows-per-job']),
+  ...(values['rows-per-job'] === undefined
+    ? {}
+    : { rowsPerJob: positive('rows-per-job', values['rows-per-job']) }),
   redisDownMs: 2000,
   at: { squeeze: 0.1, redisCrash: 0.4, budgetExpiry: 0.6 },
   squeezeMs: 8000,

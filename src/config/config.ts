@@ -3,6 +3,10 @@
  *
  * Values are validated once; an invalid value raises a {@link ConfigError} that names the
  * environment variable (and the flag, where one exists) and how to fix it.
+ *
+ * Defaults are the measured best for a deployment that sets nothing: 10 rows per BullMQ job
+ * ({@link DEFAULT_ROWS_PER_JOB}) halves the Redis commands per lead, and each import keeps the value it was
+ * created with, so changing it never re-chunks an import under way.
  */
 
 import { MAX_ROWS_PER_JOB } from '../queue/job-data.js';
@@ -73,7 +77,10 @@ export interface Config {
   /**
    * Rows per BullMQ job (`LEAD_IMPORTER_ROWS_PER_JOB`, 1…100): the producer enqueues chunks of this many
    * consecutive rows of an import (kept with the import: a re-run forms the same chunks); a worker takes it as
-   * the size of the chunks to expect, until one arrives. @defaultValue 1 (one job per row)
+   * the size of the chunks to expect, until one arrives. 1 (one job per row) is still there for whoever wants each
+   * row's job under its own `import-line` id in bull-board. An import's record keeps its k; a record written before
+   * the field existed reads as 1, so imports enqueued before the default changed keep their one-row jobs.
+   * @defaultValue {@link DEFAULT_ROWS_PER_JOB} (10)
    */
   readonly rowsPerJob: number;
   readonly worker: {
@@ -107,7 +114,7 @@ function readInt(env: Env, name: string, fallback: number, min = 0): number {
 }
 
 function readRowsPerJob(env: Env): number {
-  const value = readInt(env, ROWS_PER_JOB_VAR, 1, 1);
+  const value = readInt(env, ROWS_PER_JOB_VAR, DEFAULT_ROWS_PER_JOB, 1);
   if (value > MAX_ROWS_PER_JOB) {
     throw new ConfigError(
       `${ROWS_PER_JOB_VAR} must be a whole number from 1 to ${MAX_ROWS_PER_JOB} (rows per BullMQ job), got "${env[ROWS_PER_JOB_VAR]}". Fix or unset ${ROWS_PER_JOB_VAR}.`,
@@ -118,6 +125,14 @@ function readRowsPerJob(env: Env): number {
 
 /** Rows per BullMQ job: see {@link Config.rowsPerJob}. */
 export const ROWS_PER_JOB_VAR = 'LEAD_IMPORTER_ROWS_PER_JOB';
+
+/**
+ * Rows per BullMQ job when `LEAD_IMPORTER_ROWS_PER_JOB` is unset. 10 since 2026-12-02: BullMQ's own work per job
+ * (≈ 36 Redis commands) shared by 10 rows took `bench:many-companies` from ≈ 61 to ≈ 32 Redis commands per lead
+ * at the same worker CPU and window use, with chaos kill/power-loss runs losing and doubling nothing
+ * (bench/README.md, "Ten rows per job by default").
+ */
+export const DEFAULT_ROWS_PER_JOB = 10;
 
 function readFraction(env: Env, name: string, fallback: number): number {
   const raw = env[name];

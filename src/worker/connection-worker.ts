@@ -6,6 +6,7 @@ import {
   type AuthKind,
   burstLimitPer2s,
   DEFAULT_CONNECTION,
+  DEFAULT_ROWS_PER_JOB,
   dailyTokenBudget,
   type Plan,
 } from '../config/config.js';
@@ -243,7 +244,7 @@ export class ConnectionWorker {
     // On a Redis Cluster the queue's keys carry the connection's hash tag, as the connection's own keys do.
     this.bullPrefix = queuePrefix(prefix, connection.name, isClusterRedis(redis));
     this.queue = new Queue(this.queueName, { connection: redis, prefix: this.bullPrefix });
-    this.rowsPerJob = Math.max(1, tuning.rowsPerJob ?? 1);
+    this.rowsPerJob = Math.max(1, tuning.rowsPerJob ?? DEFAULT_ROWS_PER_JOB);
 
     const onResponse = (event: ResponseEvent) => {
       // Rejected calls (429) are assumed free; everything else is charged in metrics as in the governor.

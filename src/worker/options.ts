@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AuthKind, Plan } from '../config/config.js';
+import type { AuthKind, DEFAULT_ROWS_PER_JOB, Plan } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { PipedriveClientOptions } from '../pipedrive/client.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
@@ -65,7 +65,9 @@ export interface LeadWorkerOptions {
   concurrency?: number;
   /**
    * The rows per job to expect (`LEAD_IMPORTER_ROWS_PER_JOB`), until a chunk arrives: how many jobs make the rows a
-   * connection takes at start (BullMQ fetches all it may take before it starts the first). @defaultValue 1
+   * connection takes at start (BullMQ fetches all it may take before it starts the first). Once a job of an import
+   * came, the import's record says (1 for imports enqueued before the default became 10).
+   * @defaultValue 10 ({@link DEFAULT_ROWS_PER_JOB}, as `LEAD_IMPORTER_ROWS_PER_JOB` unset)
    */
   rowsPerJob?: number;
   /** @defaultValue `auto` */

@@ -45,7 +45,10 @@ export interface ChaosOptions {
   redisCrash: RedisCrashMode;
   /** Redis's `appendfsync`. @defaultValue `everysec` */
   redisFsync?: RedisFsync;
-  /** `LEAD_IMPORTER_ROWS_PER_JOB` of the producer and the workers. @defaultValue 1 */
+  /**
+   * `LEAD_IMPORTER_ROWS_PER_JOB` of the producer and the workers, set whenever given (1 included).
+   * @defaultValue unset: the importer's default, 10
+   */
   rowsPerJob?: number;
   /** How long Redis stays down. */
   redisDownMs: number;
@@ -196,9 +199,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     PIPEDRIVE_DAILY_TOKENS: '1000000',
     PIPEDRIVE_TIMEOUT_MS: String(options.requestTimeoutMs),
     LOG_LEVEL: 'debug',
-    ...(options.rowsPerJob && options.rowsPerJob > 1
-      ? { LEAD_IMPORTER_ROWS_PER_JOB: String(options.rowsPerJob) }
-      : {}),
+    ...(options.rowsPerJob ? { LEAD_IMPORTER_ROWS_PER_JOB: String(options.rowsPerJob) } : {}),
   };
   const processes: LoggedProcess[] = [];
   const workers: (LoggedProcess | undefined)[] = [];

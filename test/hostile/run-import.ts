@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { LeadJobData } from '../../src/queue/job-data.js';
+import { isChunkJobData, type LeadJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { cliNodeArgs } from '../helpers/cli-entry.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -110,12 +110,17 @@ export async function runImport(file: string, options: RunImportOptions = {}): P
   }
 }
 
-/** Every job the import put on the lead queue, in line order; then removes the prefix's keys. */
+/**
+ * Every row the import put on the lead queue, in line order, whether in its own job or in a chunk (10 rows per job
+ * by default: what is checked here is what was read, not how it was packed); then removes the prefix's keys.
+ */
 export async function takeEnqueuedJobs(redis: Redis, prefix: string): Promise<LeadJobData[]> {
-  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+  const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
   try {
     const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'paused', 'active'], 0, -1);
-    return jobs.map((j) => j.data).sort((a, b) => a.line - b.line);
+    return jobs
+      .flatMap((j) => (isChunkJobData(j.data) ? j.data.rows : [j.data]))
+      .sort((a, b) => a.line - b.line);
   } finally {
     await queue.close();
     await deletePrefix(redis, prefix);

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { MappingError } from '../../src/producer/errors.js';
 import { type ImportCsvOptions, importCsv } from '../../src/producer/import-csv.js';
 import { RedisUnavailableError } from '../../src/queue/connection.js';
-import type { LeadJobData } from '../../src/queue/job-data.js';
+import { isChunkJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -42,16 +42,21 @@ function setup(extra: Record<string, string> = {}) {
     ...extra,
   });
   // Created on first use: a Queue writes its meta key, and a dry run must leave the prefix empty.
-  let created: Queue<LeadJobData> | undefined;
+  let created: Queue<LeadQueueJobData> | undefined;
   const queue = () => {
-    created ??= new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    created ??= new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
     return created;
   };
   const ledger = new ImportLedger(redis, prefix);
   const run = (file: string, options: Partial<ImportCsvOptions> = {}) =>
     importCsv({ file, config, redis, ...options });
+  /** Each enqueued row, by line, with the job that holds it: its own, or its chunk (10 rows per job by default). */
   const jobs = async () =>
-    (await queue().getJobs(['prioritized'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
+    (await queue().getJobs(['prioritized'], 0, -1))
+      .flatMap((job) =>
+        (isChunkJobData(job.data) ? job.data.rows : [job.data]).map((data) => ({ job, data })),
+      )
+      .sort((a, b) => a.data.line - b.data.line);
   return { prefix, config, queue, ledger, run, jobs };
 }
 
@@ -62,14 +67,15 @@ function tempFile(name: string, content: string): string {
 }
 
 describe('importCsv', () => {
-  it('enqueues one job per valid row holding the normalised row, the original cells and the line', async () => {
-    const { run, jobs } = setup();
+  it('with one row per job, enqueues one job per valid row holding the normalised row, the original cells and the line', async () => {
+    // LEAD_IMPORTER_ROWS_PER_JOB=1 on purpose: it pins the single-row job (id import-line, name lead, its attempts).
+    const { run, jobs } = setup({ LEAD_IMPORTER_ROWS_PER_JOB: '1' });
     const summary = await run(fixture('header-variants.csv'));
     expect(summary).toMatchObject({ rows: 1, valid: 1, enqueued: 1, rejected: 0, alreadyImported: 0 });
     const [job] = await jobs();
-    expect(job?.id).toBe(`${summary.importId}-2`);
-    expect(job?.name).toBe('lead');
-    expect(job?.opts.attempts).toBe(8);
+    expect(job?.job.id).toBe(`${summary.importId}-2`);
+    expect(job?.job.name).toBe('lead');
+    expect(job?.job.opts.attempts).toBe(8);
     expect(job?.data).toEqual({
       v: 1,
       importId: summary.importId,
@@ -182,8 +188,60 @@ describe('importCsv', () => {
     expect(b.enqueued).toBe(4);
   });
 
-  it('re-adds a row whose job was lost after the ledger marked it, and never a row that is already done', async () => {
+  it('at the default of 10 rows per job, puts consecutive valid rows in chunk jobs, the last one short', async () => {
+    const { run, jobs, ledger, config } = setup();
+    expect(config.rowsPerJob).toBe(10);
+    const lines = Array.from({ length: 24 }, (_, i) =>
+      // The sixth row's email is not one: rejected, so it takes no turn and no place in a chunk.
+      i === 5 ? 'Bad Email,not-an-email,Nobody Ltd' : `Person ${i},p${i}@example.com,Company ${i}`,
+    );
+    const summary = await run(tempFile('chunks.csv', ['Name,Email,Company', ...lines].join('\n')));
+    expect(summary).toMatchObject({ rows: 24, valid: 23, enqueued: 23, rejected: 1 });
+    const rows = await jobs();
+    const byJob = new Map<string, number[]>();
+    for (const { job, data } of rows)
+      byJob.set(job.id as string, [...(byJob.get(job.id as string) ?? []), data.line]);
+    const valid = rows.map((r) => r.data.line);
+    expect(valid).not.toContain(7);
+    expect([...byJob]).toEqual([
+      [`${summary.importId}-c0`, valid.slice(0, 10)],
+      [`${summary.importId}-c1`, valid.slice(10, 20)],
+      [`${summary.importId}-c2`, valid.slice(20)],
+    ]);
+    expect(rows.every(({ job }) => job.name === 'leads')).toBe(true);
+    expect((await ledger.getImport(summary.importId))?.rowsPerJob).toBe(10);
+  });
+
+  it('makes a 4-row import at the default one short chunk, and a re-run adds nothing', async () => {
+    const { run, jobs, ledger } = setup();
+    const first = await run(fixture('quoted.csv'));
+    const second = await run(fixture('quoted.csv'));
+    expect(second).toMatchObject({ rows: 4, enqueued: 0, alreadyImported: 4, requeued: 0 });
+    const rows = await jobs();
+    expect(rows.map(({ job, data }) => [job.id, data.line])).toEqual(
+      [2, 4, 9, 10].map((line) => [`${first.importId}-c0`, line]),
+    );
+    expect(await ledger.getImport(first.importId)).toMatchObject({ enqueued: 4, pending: 4 });
+  });
+
+  it('re-adds the rows of a lost chunk as single-row jobs, and never a row that is already done', async () => {
     const { run, jobs, queue, ledger } = setup();
+    const first = await run(fixture('quoted.csv'));
+    // As if the producer died between marking the chunk's lines in the ledger and adding it; line 9 was created
+    // meanwhile (by a single-row job split out of the chunk, say).
+    await queue().remove(`${first.importId}-c0`);
+    await ledger.recordCreated(first.importId, 9, { leadId: 'lead-9' });
+    const second = await run(fixture('quoted.csv'));
+    expect(second).toMatchObject({ enqueued: 0, alreadyImported: 4, requeued: 3 });
+    expect((await jobs()).map(({ job, data }) => [job.id, job.name, data.line, data.cpKey])).toEqual(
+      [2, 4, 10].map((line) => [`${first.importId}-${line}`, 'lead', line, 1]),
+    );
+    expect(await ledger.getImport(first.importId)).toMatchObject({ enqueued: 4, created: 1, pending: 3 });
+  });
+
+  it('with one row per job, re-adds a row whose job was lost after the ledger marked it, and never a row that is already done', async () => {
+    // LEAD_IMPORTER_ROWS_PER_JOB=1 on purpose: it pins the re-run's check of each row's own import-line job.
+    const { run, jobs, queue, ledger } = setup({ LEAD_IMPORTER_ROWS_PER_JOB: '1' });
     const first = await run(fixture('quoted.csv'));
     // As if the producer died between marking lines 2 and 4 in the ledger and adding their jobs;
     // line 9 was created by a worker and its job removed on completion.

@@ -19,7 +19,7 @@ import {
   parseImportPriority,
 } from '../../src/queue/job-options.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
-import { jobIdFor, leadQueueName } from '../../src/queue/names.js';
+import { chunkJobIdFor, jobIdFor, leadQueueName } from '../../src/queue/names.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -43,12 +43,17 @@ function leadsFile(name: string, rows: number, tag = name): string {
   return path;
 }
 
-function env(prefix: string): Record<string, string> {
+/**
+ * One row per job unless told: these tests pin each row's own priority, ceil(turn / weight), on its own
+ * `import-line` job; a chunk (the default, 10 rows per job) takes its first row's, tested on its own below.
+ */
+function env(prefix: string, rowsPerJob = '1'): Record<string, string> {
   return {
     REDIS_URL: testRedisUrl(),
     REDIS_PREFIX: prefix,
     PIPEDRIVE_BASE_URL: sandbox.url,
     PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    LEAD_IMPORTER_ROWS_PER_JOB: rowsPerJob,
   };
 }
 
@@ -242,6 +247,17 @@ describe('import --priority', () => {
       A(6),
     ]);
     expect(order.every((j) => j.priority >= 1)).toBe(true);
+  });
+
+  it('at the default of 10 rows per job, gives each chunk the priority of its first row, the short last one too', async () => {
+    const prefix = uniquePrefix('prio');
+    const config = loadConfig(env(prefix, ''));
+    expect(config.rowsPerJob).toBe(10);
+    const a = await importCsv({ file: leadsFile('chunked', 25), config, redis, priority: 3 });
+    const startTurn = (await new ImportLedger(redis, prefix).getImport(a.importId))?.startTurn;
+    expect((await queueOrder(prefix)).map((j) => [j.id, j.priority])).toEqual(
+      [0, 1, 2].map((c) => [chunkJobIdFor(a.importId, c), leadPriority(c * 10 + 1, 3, startTurn)]),
+    );
   });
 
   it("puts a new small import's rows ahead of the rest of a big one", async () => {

@@ -28,6 +28,15 @@ describe('ImportLedger', () => {
     expect((await ledger.listImports()).map((r) => r.importId)).toEqual(['imp1']);
   });
 
+  it('reads a record written before rows per job were kept as 1 row per job (a rolling upgrade past the default of 10)', async () => {
+    const { ledger } = await newImport();
+    // As the producers before rows per job wrote it: no field at all.
+    await redis.hdel(ledger.keys.import('imp1'), 'rowsPerJob');
+    expect(await redis.hexists(ledger.keys.import('imp1'), 'rowsPerJob')).toBe(0);
+    expect((await ledger.getImport('imp1'))?.rowsPerJob).toBe(1);
+    expect(await ledger.rowsPerJobOf('imp1')).toBe(1);
+  });
+
   it('marks each line enqueued once, however often it is offered', async () => {
     const { ledger } = await newImport();
     expect(await ledger.markEnqueued('imp1', [2, 3, 4])).toEqual([true, true, true]);

@@ -16,6 +16,9 @@ async function runImport(prefix: string, sandboxUrl: string, importId: string, c
     pipedrive: { baseUrl: sandboxUrl, apiToken: 'sandbox-token', timeoutMs: 2000 },
     rateLimit: false,
     retry: { callRetries: 2, callRetryMinMs: 10, callRetryMaxMs: 50 },
+    // One row per job, as enqueueImport puts these rows: the worker starts them all at once in line order, so the
+    // first row's spelling of a shared organization is the one created (at the default of 10 it first takes one job).
+    rowsPerJob: 1,
     ...(concurrency !== undefined ? { concurrency } : {}),
   });
   try {
