@@ -252,22 +252,31 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
 
 const HISTOGRAM = 'lead_importer_pipedrive_call_duration_seconds';
 
+/**
+ * The latency histogram of each operation: a bucket is the calls of every `latency_in` bucket up to it (what the
+ * recorder writes, each bucket alone), plus the cumulative `latency` field earlier versions wrote for it.
+ */
 function latencySamples(counters: Record<string, number>, labels: Labels): Sample[] {
   const operations = new Set<string>();
   for (const field of Object.keys(counters)) {
     const [head, operation] = field.split('|');
-    if (head === 'latency' && operation) operations.add(operation);
+    if ((head === 'latency' || head === 'latency_in') && operation) operations.add(operation);
   }
   const out: Sample[] = [];
   for (const operation of [...operations].sort()) {
+    let within = 0;
+    const bucket = (le: number | '+Inf') => {
+      within += counters[`latency_in|${operation}|${le}`] ?? 0;
+      return within + (counters[`latency|${operation}|${le}`] ?? 0);
+    };
     for (const le of LATENCY_BUCKETS_MS) {
       out.push({
         metricName: `${HISTOGRAM}_bucket`,
         labels: { ...labels, operation, le: le / 1000 },
-        value: counters[`latency|${operation}|${le}`] ?? 0,
+        value: bucket(le),
       });
     }
-    const count = counters[`latency|${operation}|+Inf`] ?? 0;
+    const count = bucket('+Inf');
     out.push({
       metricName: `${HISTOGRAM}_bucket`,
       labels: { ...labels, operation, le: '+Inf' },

@@ -219,6 +219,52 @@ describe('/metrics and /healthz', () => {
     );
   });
 
+  it('adds the cumulative latency buckets an earlier version wrote to the per-bucket counts written now', async () => {
+    // An earlier worker wrote every bucket from a call's own up, +Inf included (a 300 ms call and a 3 s call).
+    const cumulative = {
+      25: 0,
+      50: 0,
+      100: 0,
+      250: 0,
+      500: 1,
+      1000: 1,
+      2500: 1,
+      5000: 2,
+      10000: 2,
+      '+Inf': 2,
+    };
+    for (const [le, count] of Object.entries(cumulative)) {
+      if (count > 0) await redis.hincrby(`${prefix}:metrics`, `latency|organizations.add|${le}`, count);
+    }
+    await redis.hincrby(`${prefix}:metrics`, 'latency_sum|organizations.add', 3_300);
+    // This version writes each bucket's own calls: 40 ms, 400 ms and 20 s.
+    const now = new MetricsRecorder(redis, prefix, 0);
+    now.recordCall('organizations.add', 201, 40, 10);
+    now.recordCall('organizations.add', 201, 400, 10);
+    now.recordCall('organizations.add', 0, 20_000, 10);
+    await now.close();
+
+    const { samples } = parsePrometheusText(await (await fetch(`${dashboard.url}/metrics`)).text());
+    const bucket = (le: string) =>
+      sampleValue(samples, 'lead_importer_pipedrive_call_duration_seconds_bucket', {
+        operation: 'organizations.add',
+        le,
+      });
+    expect(['0.025', '0.05', '0.25', '0.5', '1', '5', '10', '+Inf'].map(bucket)).toEqual([
+      0, 1, 1, 3, 3, 4, 4, 5,
+    ]);
+    expect(
+      sampleValue(samples, 'lead_importer_pipedrive_call_duration_seconds_count', {
+        operation: 'organizations.add',
+      }),
+    ).toBe(5);
+    expect(
+      sampleValue(samples, 'lead_importer_pipedrive_call_duration_seconds_sum', {
+        operation: 'organizations.add',
+      }),
+    ).toBe(23.74);
+  });
+
   it('/healthz is 503 until a worker has been seen recently, then 200', async () => {
     const keys = `${prefix}:workers`;
     await redis.zadd(keys, Date.now() - 60_000, 'old-worker');

@@ -10,7 +10,7 @@ import { testRedis, uniquePrefix } from '../helpers/redis.js';
 describe('MetricsRecorder: the fields of the calls it recorded', () => {
   const redis = testRedis();
 
-  it('counts per status, tokens, cumulative latency buckets, +Inf and the rounded sum, over two flushes', async () => {
+  it('counts per status, tokens, the calls in each latency bucket they fell in (past the last: +Inf) and the rounded sum, over two flushes', async () => {
     const prefix = uniquePrefix('calls');
     const recorder = new MetricsRecorder(redis, prefix, 0);
     const acme = recorder.connection('acme');
@@ -27,26 +27,13 @@ describe('MetricsRecorder: the fields of the calls it recorded', () => {
       'calls|leads.add|0': 1,
       'calls|leads.add|429': 1,
       'tokens|leads.add': 30,
-      'latency|leads.add|25': 2,
-      'latency|leads.add|50': 3,
-      'latency|leads.add|100': 3,
-      'latency|leads.add|250': 3,
-      'latency|leads.add|500': 3,
-      'latency|leads.add|1000': 3,
-      'latency|leads.add|2500': 3,
-      'latency|leads.add|5000': 3,
-      'latency|leads.add|10000': 3,
-      'latency|leads.add|+Inf': 4,
+      'latency_in|leads.add|25': 2,
+      'latency_in|leads.add|50': 1,
+      'latency_in|leads.add|+Inf': 1,
       'latency_sum|leads.add': 25 + 25 + 30_000 + 3,
       'calls|persons.search|200': 1,
       'tokens|persons.search': 20,
-      'latency|persons.search|250': 1,
-      'latency|persons.search|500': 1,
-      'latency|persons.search|1000': 1,
-      'latency|persons.search|2500': 1,
-      'latency|persons.search|5000': 1,
-      'latency|persons.search|10000': 1,
-      'latency|persons.search|+Inf': 1,
+      'latency_in|persons.search|250': 1,
       'latency_sum|persons.search': 241,
       'outcome|created': 1,
     });
@@ -57,23 +44,14 @@ describe('MetricsRecorder: the fields of the calls it recorded', () => {
     await recorder.flush();
     const after = await readMetrics(redis, prefix, 'acme');
     expect(after['calls|leads.add|201']).toBe(3);
-    expect(after['latency|leads.add|25']).toBe(2);
-    expect(after['latency|leads.add|50']).toBe(3);
-    expect(after['latency|leads.add|100']).toBe(4);
-    expect(after['latency|leads.add|+Inf']).toBe(5);
+    expect(after['latency_in|leads.add|25']).toBe(2);
+    expect(after['latency_in|leads.add|50']).toBe(1);
+    expect(after['latency_in|leads.add|100']).toBe(1);
+    expect(after['latency_in|leads.add|+Inf']).toBe(1);
     expect(after['tokens|leads.add']).toBe(40);
     expect(await readMetrics(redis, prefix)).toEqual({
       'calls|users.me|200': 1,
-      'latency|users.me|25': 1,
-      'latency|users.me|50': 1,
-      'latency|users.me|100': 1,
-      'latency|users.me|250': 1,
-      'latency|users.me|500': 1,
-      'latency|users.me|1000': 1,
-      'latency|users.me|2500': 1,
-      'latency|users.me|5000': 1,
-      'latency|users.me|10000': 1,
-      'latency|users.me|+Inf': 1,
+      'latency_in|users.me|25': 1,
       'latency_sum|users.me': 7,
     });
     await recorder.close();
