@@ -4,6 +4,7 @@ import type { JobCheckpoint, LeadJobData } from '../queue/job-data.js';
 import { type LeaseFence, RowState } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
 import { sendTogether } from '../queue/send-together.js';
+import { TurnBatcher, type TurnRequest, type TurnStep } from '../queue/turn-batcher.js';
 import { RowLeaseLostError } from './errors.js';
 import { uniqueTokens } from './unique-token.js';
 
@@ -95,8 +96,8 @@ type LeaseRedis = Redis & {
 /** A `cpKey` row's take: its lease's answer (the holder, or null when set), its state and its stored checkpoint. */
 type TakeAnswer = [string | null, number, string | null];
 
-/** A `cpKey` row's take waiting for its write (see `RowLeases.sendTakes`). */
-interface TakeRequest {
+/** A `cpKey` row's take waiting for its write (see `RowLeases.splitTakes`). */
+interface TakeRequest extends TurnRequest {
   key: string;
   value: string;
   ttlMs: number;
@@ -105,7 +106,6 @@ interface TakeRequest {
   line: number;
   checkpointKey: string;
   resolve(answer: TakeAnswer): void;
-  reject(err: unknown): void;
 }
 
 export interface RowLeasesOptions {
@@ -154,10 +154,11 @@ export class RowLeases {
   /** Leases held by attempts running in this process, by job id. */
   private readonly held = new Map<string, RowLease>();
   private readonly nextToken = uniqueTokens(TOKEN_RANDOM_BYTES);
-  /** Takes of `cpKey` rows asked for and not yet sent (see {@link sendTakes}). */
-  private waitingTakes: TakeRequest[] = [];
-  /** A write of takes is on its way: those asked meanwhile go in the next. */
-  private sendingTakes = false;
+  /** Takes of `cpKey` rows asked for, sent together (see {@link splitTakes}). */
+  private readonly takes = new TurnBatcher<TakeRequest>(
+    (taken) => this.splitTakes(taken),
+    (step) => this.sendTakeStep(step),
+  );
 
   constructor(private readonly options: RowLeasesOptions) {
     const redis = options.redis;
@@ -209,7 +210,7 @@ export class RowLeases {
     let stored: string | null = null;
     if (checkpointKey) {
       [holder, state, stored] = await new Promise<TakeAnswer>((resolve, reject) => {
-        this.waitingTakes.push({
+        this.takes.add({
           key,
           value,
           ttlMs,
@@ -219,7 +220,6 @@ export class RowLeases {
           resolve,
           reject,
         });
-        if (this.waitingTakes.length === 1 && !this.sendingTakes) setImmediate(() => void this.sendTakes());
       });
     } else {
       holder = await this.redis.set(key, value, 'PX', ttlMs, 'NX', 'GET');
@@ -260,51 +260,35 @@ export class RowLeases {
   }
 
   /**
-   * Sends the takes of `cpKey` rows waiting, one write per hash tag, until none is left: those asked in the same turn
-   * of the event loop, and those asked while a write was on its way, go together (as the ledger's outcomes do; no
-   * timer). Each row's `SET NX GET` is its own, and comes before the reads in the write, so each row's state and
-   * checkpoint are still read after its own lease was set; what the rows share is the reads: one `BITFIELD_RO` per
-   * import for every row's state, one `MGET` of their checkpoints (a `GET` for a row alone).
+   * How the takes of `cpKey` rows waiting go (see `TurnBatcher`: those asked in the same turn of the event loop, and
+   * those asked while a write was on its way, go together, as the ledger's outcomes do): one write on one Redis, one
+   * per hash tag on a cluster, where an `MGET` stays in one slot. Each row's `SET NX GET` is its own, and comes
+   * before the reads in the write, so each row's state and checkpoint are still read after its own lease was set;
+   * what the rows share is the reads: one `BITFIELD_RO` per import for every row's state, one `MGET` of their
+   * checkpoints (a `GET` for a row alone).
    */
-  private async sendTakes(): Promise<void> {
-    if (this.sendingTakes) return;
-    this.sendingTakes = true;
-    try {
-      while (this.waitingTakes.length > 0) {
-        const taken = this.waitingTakes;
-        this.waitingTakes = [];
-        const byTag = new Map<string, TakeRequest[]>();
-        for (const t of taken) {
-          // On a cluster an MGET stays in one slot: a write per connection (the hash tag its keys carry).
-          const tag = t.key.startsWith('{') ? t.key.slice(0, t.key.indexOf('}') + 1) : '';
-          byTag.set(tag, [...(byTag.get(tag) ?? []), t]);
-        }
-        await Promise.all([...byTag.values()].map((group) => this.sendTakeStep(group)));
-      }
-    } finally {
-      this.sendingTakes = false;
+  private splitTakes(taken: TakeRequest[]): TurnStep<TakeRequest> {
+    const byTag = new Map<string, TakeRequest[]>();
+    for (const t of taken) {
+      const tag = this.keys.cluster ? t.key.slice(0, t.key.indexOf('}') + 1) : '';
+      byTag.set(tag, [...(byTag.get(tag) ?? []), t]);
     }
+    return { calls: [...byTag.values()] };
   }
 
   private async sendTakeStep(takes: TakeRequest[]): Promise<void> {
     const byImport = new Map<string, TakeRequest[]>();
     for (const t of takes) byImport.set(t.states, [...(byImport.get(t.states) ?? []), t]);
     const imports = [...byImport.entries()];
-    let replies: unknown[];
-    try {
-      replies = await sendTogether(this.redis, (r) => [
-        ...takes.map((t) => r.set(t.key, t.value, 'PX', t.ttlMs, 'NX', 'GET')),
-        ...imports.map(([states, rows]) =>
-          r.call('BITFIELD_RO', states, ...rows.flatMap((t) => ['GET', 'u4', `#${t.line}`])),
-        ),
-        takes.length === 1
-          ? r.get(takes[0]!.checkpointKey).then((v) => [v])
-          : r.mget(...takes.map((t) => t.checkpointKey)),
-      ]);
-    } catch (err) {
-      for (const t of takes) t.reject(err);
-      return;
-    }
+    const replies = await sendTogether(this.redis, (r) => [
+      ...takes.map((t) => r.set(t.key, t.value, 'PX', t.ttlMs, 'NX', 'GET')),
+      ...imports.map(([states, rows]) =>
+        r.call('BITFIELD_RO', states, ...rows.flatMap((t) => ['GET', 'u4', `#${t.line}`])),
+      ),
+      takes.length === 1
+        ? r.get(takes[0]!.checkpointKey).then((v) => [v])
+        : r.mget(...takes.map((t) => t.checkpointKey)),
+    ]);
     const stateOf = new Map<TakeRequest, number>();
     for (const [i, [, rows]] of imports.entries()) {
       const values = replies[takes.length + i] as number[];
