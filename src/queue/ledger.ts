@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { IMPORT_PRIORITY_DEFAULT } from './job-options.js';
-import { type Keys, keyScope, keysFor, knownImportConnection, rememberImportConnection } from './names.js';
+import {
+  hashTagOf,
+  type Keys,
+  keyScope,
+  keysFor,
+  knownImportConnection,
+  rememberImportConnection,
+} from './names.js';
 import { sendTogether } from './send-together.js';
 import { TurnBatcher, type TurnRequest, type TurnStep } from './turn-batcher.js';
 
@@ -800,7 +807,7 @@ export class ImportLedger {
     const calls = new Map<string, { requests: FencedRequest[]; leases: Set<string> }>();
     for (const r of taken) {
       const states = r.importKeys[0];
-      const tag = this.keys.cluster ? states.slice(0, states.indexOf('}') + 1) : '';
+      const tag = this.keys.cluster ? hashTagOf(states) : '';
       let call = calls.get(tag);
       if (!call) {
         call = { requests: [], leases: new Set() };

@@ -100,6 +100,14 @@ export function connectionTag(prefix: string, connection: string): string {
   return `{${prefix}:${assertConnectionName(connection)}}`;
 }
 
+/**
+ * The hash tag a cluster key starts with (`{…}`, up to its first `}`; empty for a key without one): what groups a
+ * batch's keys into one script call or one `MGET`, which run in one slot.
+ */
+export function hashTagOf(key: string): string {
+  return key.slice(0, key.indexOf('}') + 1);
+}
+
 /** BullMQ's prefix for a connection's lead queue: the key prefix, or on a cluster the connection's tag. */
 export function queuePrefix(prefix: string, connection: string, cluster: boolean): string {
   return cluster ? connectionTag(prefix, connection) : prefix;

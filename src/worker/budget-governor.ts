@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
-import { keyScope, keysFor } from '../queue/names.js';
+import { hashTagOf, keyScope, keysFor } from '../queue/names.js';
 import { TurnBatcher, type TurnRequest } from '../queue/turn-batcher.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
@@ -457,7 +457,7 @@ function admissionsOf(redis: GovernorRedis, cluster: boolean): TurnBatcher<Admit
         if (!cluster) return { calls: [taken] };
         const byTag = new Map<string, AdmitRequest[]>();
         for (const r of taken) {
-          const tag = r.budgetKey.slice(0, r.budgetKey.indexOf('}') + 1);
+          const tag = hashTagOf(r.budgetKey);
           byTag.set(tag, [...(byTag.get(tag) ?? []), r]);
         }
         return { calls: [...byTag.values()] };

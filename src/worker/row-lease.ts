@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobCheckpoint, LeadJobData } from '../queue/job-data.js';
 import { type LeaseFence, RowState } from '../queue/ledger.js';
-import { keyScope, keysFor } from '../queue/names.js';
+import { hashTagOf, keyScope, keysFor } from '../queue/names.js';
 import { sendTogether } from '../queue/send-together.js';
 import { TurnBatcher, type TurnRequest, type TurnStep } from '../queue/turn-batcher.js';
 import { RowLeaseLostError } from './errors.js';
@@ -270,7 +270,7 @@ export class RowLeases {
   private splitTakes(taken: TakeRequest[]): TurnStep<TakeRequest> {
     const byTag = new Map<string, TakeRequest[]>();
     for (const t of taken) {
-      const tag = this.keys.cluster ? t.key.slice(0, t.key.indexOf('}') + 1) : '';
+      const tag = this.keys.cluster ? hashTagOf(t.key) : '';
       byTag.set(tag, [...(byTag.get(tag) ?? []), t]);
     }
     return { calls: [...byTag.values()] };
@@ -311,7 +311,7 @@ export class RowLeases {
       // One script runs in one slot: on a cluster, one round per connection (its hash tag) the leases are of.
       const byTag = new Map<string, RowLease[]>();
       for (const l of leases) {
-        const tag = l.key.slice(0, l.key.indexOf('}') + 1);
+        const tag = hashTagOf(l.key);
         byTag.set(tag, [...(byTag.get(tag) ?? []), l]);
       }
       await Promise.all([...byTag.values()].map((group) => this.renewGroup(group)));
