@@ -193,7 +193,7 @@ export class ConnectionWorker {
   /**
    * Rows per job of the imports whose jobs this connection runs (the least of them, as their records say: a
    * chunk may hold fewer, an import's last one), or of the last ones it ran: how many jobs make its rows.
-   * `LEAD_IMPORTER_ROWS_PER_JOB` until a job came.
+   * `LEAD_IMPORTER_ROWS_PER_JOB` until a job came (1 once a row's own job came, until its import's record is read).
    */
   private rowsPerJob = 1;
   /** Each import's rows per job, read once per import from its record (undefined while being read). */
@@ -317,6 +317,11 @@ export class ConnectionWorker {
       const rows = isChunkJobData(data) ? data.rows.length : 1;
       this.taken.set(job, rows);
       this.queueLooksEmpty = false;
+      // A row's own job, of an import whose record is not read yet: one row a job until the record says otherwise
+      // (an import made with LEAD_IMPORTER_ROWS_PER_JOB=1 or before chunks), not the 10 expected by default, whose
+      // top-ups for chunks would take single-row jobs past the connection's window.
+      if (!isChunkJobData(data) && this.importRowsPerJob.get(data.importId) === undefined)
+        this.rowsPerJob = 1;
       // With one row a job the fetch does not depend on the rows taken: nothing to size again.
       if (this.rowsPerJob > 1 && this.running && !this.closing) this.takeRows();
     });
