@@ -1,23 +1,17 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
-import { uniquePrefix } from '../helpers/redis.js';
+import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
 import { commandsOf } from '../worker/helpers.js';
 
 /*
  * The producer's marks (None → Pending) for a whole batch of lines in one step. A Redis server of this file's own,
  * so `INFO commandstats` counts only this file's commands.
  */
-let server: PrivateRedis;
+const ownRedis = ownRedisServer();
 let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
+beforeAll(() => {
+  redis = ownRedis();
 });
 
 async function newImport() {

@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
-import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { type Admission, BudgetGovernor, type WindowCheck } from '../../src/worker/budget-governor.js';
-import { uniquePrefix } from '../helpers/redis.js';
+import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
 import { admittedAt, commandsOf, peakInWindow, testSandbox, workerGateway } from './helpers.js';
 
 /*
@@ -12,15 +11,10 @@ import { admittedAt, commandsOf, peakInWindow, testSandbox, workerGateway } from
  * budget-governor.ts), each answered as it would have been alone, one after another. A Redis server of this
  * file's own, so `INFO commandstats` counts only this file's commands.
  */
-let server: PrivateRedis;
+const ownRedis = ownRedisServer();
 let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
+beforeAll(() => {
+  redis = ownRedis();
 });
 
 function governor(dailyTokens = 10_000, reserve = 0, now?: () => number) {

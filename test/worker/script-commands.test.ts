@@ -1,13 +1,12 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { BudgetGovernor, type BudgetGovernorOptions } from '../../src/worker/budget-governor.js';
 import { ChunkRow } from '../../src/worker/chunk-runner.js';
 import { ContactCache, type ContactKind } from '../../src/worker/contact-cache.js';
 import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
-import { uniquePrefix } from '../helpers/redis.js';
+import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
 import { bareImport, commandsOf, held, rowJobs } from './helpers.js';
 
 /*
@@ -15,15 +14,10 @@ import { bareImport, commandsOf, held, rowJobs } from './helpers.js';
  * script as well as the script itself): a server of this file's own, so no other test's commands
  * are counted. The scripts are run once before counting, so ioredis' EVALSHA finds them loaded.
  */
-let server: PrivateRedis;
+const ownRedis = ownRedisServer();
 let redis: Redis;
-beforeAll(async () => {
-  server = await startPrivateRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
+beforeAll(() => {
+  redis = ownRedis();
 });
 // After the hook above, so its queues are closed first (after-hooks run last-registered first).
 const rowJob = rowJobs(() => redis);
