@@ -4,9 +4,10 @@
  * Values are validated once; an invalid value raises a {@link ConfigError} that names the
  * environment variable (and the flag, where one exists) and how to fix it.
  *
- * Defaults are the measured best for a deployment that sets nothing: 10 rows per BullMQ job
- * ({@link DEFAULT_ROWS_PER_JOB}) halves the Redis commands per lead, and each import keeps the value it was
- * created with, so changing it never re-chunks an import under way.
+ * One row per BullMQ job by default ({@link DEFAULT_ROWS_PER_JOB}); 10 halves the Redis commands per lead and
+ * was the default for an evening, until a Redis power loss in the chaos test left chunk rows pending with
+ * their leads created (bench/README.md, "The evening merges measured together"). Each import keeps the value it
+ * was created with, so changing it never re-chunks an import under way.
  */
 
 import { MAX_ROWS_PER_JOB } from '../queue/job-data.js';
@@ -80,7 +81,7 @@ export interface Config {
    * the size of the chunks to expect, until one arrives. 1 (one job per row) is still there for whoever wants each
    * row's job under its own `import-line` id in bull-board. An import's record keeps its k; a record written before
    * the field existed reads as 1, so imports enqueued before the default changed keep their one-row jobs.
-   * @defaultValue {@link DEFAULT_ROWS_PER_JOB} (10)
+   * @defaultValue {@link DEFAULT_ROWS_PER_JOB} (1)
    */
   readonly rowsPerJob: number;
   readonly worker: {
@@ -132,7 +133,7 @@ export const ROWS_PER_JOB_VAR = 'LEAD_IMPORTER_ROWS_PER_JOB';
  * at the same worker CPU and window use, with chaos kill/power-loss runs losing and doubling nothing
  * (bench/README.md, "Ten rows per job by default").
  */
-export const DEFAULT_ROWS_PER_JOB = 10;
+export const DEFAULT_ROWS_PER_JOB = 1;
 
 function readFraction(env: Env, name: string, fallback: number): number {
   const raw = env[name];
