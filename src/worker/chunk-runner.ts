@@ -45,6 +45,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Backoffs, type Job, type Queue } from 'bullmq';
+import type { Logger } from '../logging/logger.js';
 import {
   LEAD_JOB_NAME,
   type LeadChunkJobData,
@@ -53,6 +54,7 @@ import {
 } from '../queue/job-data.js';
 import { LEAD_JOB_ATTEMPTS, LEAD_JOB_BACKOFF, leadJobOptions } from '../queue/job-options.js';
 import { jobsExist } from '../queue/jobs-exist.js';
+import { RowState } from '../queue/ledger.js';
 import { jobIdFor } from '../queue/names.js';
 import { isDelayedError, isRequeueError, isUnrecoverableError } from './errors.js';
 
@@ -112,6 +114,9 @@ export interface ChunkRunnerOptions {
    */
   rowsStarting?: (rows: ChunkRow[]) => void;
   rowsEnded?: (rows: ChunkRow[]) => void;
+  /** The ledger's states of an import's lines (`ImportLedger.rowStates`): read once a chunk's rows have ended. */
+  rowStates: (importId: string, lines: number[]) => Promise<RowState[]>;
+  logger?: Logger;
 }
 
 /** Runs chunk jobs: each row on its own, concurrently; a row that must wait or retry is split out. */
@@ -136,6 +141,7 @@ export class ChunkRunner {
     const running = toRun.filter((row): row is ChunkRow => row !== undefined);
     this.options.rowsStarting?.(running);
     const failures: unknown[] = [];
+    const ended = { done: [] as ChunkRow[], split: [] as ChunkRow[] };
     await Promise.all(
       toRun.map(async (row) => {
         try {
@@ -143,7 +149,9 @@ export class ChunkRunner {
             result.skipped++;
             return;
           }
-          result[await this.runOne(row, job, token, signal)]++;
+          const end = await this.runOne(row, job, token, signal);
+          result[end]++;
+          if (end !== 'skipped') ended[end].push(row);
         } catch (err) {
           failures.push(err);
         } finally {
@@ -154,7 +162,52 @@ export class ChunkRunner {
     this.options.rowsEnded?.(running);
     // A row that could be neither finished nor split out (Redis gone): the chunk fails, BullMQ runs it again.
     if (failures.length > 0) throw failures[0];
+    await this.keepLostEnds(job, ended);
     return result;
+  }
+
+  /**
+   * Checks, as the chunk is about to complete, that what its rows' ends wrote is still in Redis, and splits out
+   * again each row whose end is not: one `BITFIELD_RO` for the rows it finished (and an `EXISTS` for each row it
+   * split out, with its state when the job is gone).
+   *
+   * Why: Redis with `appendfsync everysec` that loses power comes back without the last second of acknowledged
+   * writes. A row's outcome (or the add of its split-out job) can be among them while its chunk, still running
+   * other rows, completes on the new server: the row would stay Pending with no job to run it, its lead in
+   * Pipedrive owned by no row (the chaos power-loss run at 10 rows per job, 2026-12-02). A one-row job has the
+   * same gap only between its outcome and BullMQ's `moveToFinished`, one round trip; a chunk had it from its first
+   * row's end to its last. Read here, after the ends, the states come from the server the completion will reach
+   * (a read sent to a dead server is sent again by the client once it reconnects), so the gap is back to the round
+   * trip from this read to the completion. The row split out again waits for the reconciliation with Pipedrive
+   * (the durability gate) and adopts the lead that lost its owner, as any row whose intent Redis lost does.
+   */
+  private async keepLostEnds(
+    chunk: Job<LeadChunkJobData>,
+    ended: { done: ChunkRow[]; split: ChunkRow[] },
+  ): Promise<void> {
+    const { done, split } = ended;
+    if (done.length === 0 && split.length === 0) return;
+    // A split-out job is removed once its row is recorded: existence first, states after (as the producer's
+    // re-run reads them), so a row whose job is gone counts as lost only if it is still Pending afterwards.
+    const exist = await jobsExist(
+      this.options.queue,
+      split.map((row) => row.id),
+    );
+    const asked = [...done, ...split.filter((_, i) => !exist[i])];
+    if (asked.length === 0) return;
+    const states = await this.options.rowStates(
+      chunk.data.rows[0]?.importId as string,
+      asked.map((row) => row.data.line),
+    );
+    const lost = asked.filter((_, i) => states[i] === RowState.Pending);
+    // No attempt spent: the row did its work, Redis forgot it.
+    for (const row of lost) {
+      this.options.logger?.warn(
+        { importId: row.data.importId, line: row.data.line, chunk: chunk.id },
+        `Redis lost the end of import ${row.data.importId} line ${row.data.line} (a restart without its last writes); the row runs again as a job of its own and adopts what it made`,
+      );
+      await this.splitOut(row, chunk, 0, 0);
+    }
   }
 
   /**

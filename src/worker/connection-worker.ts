@@ -744,6 +744,8 @@ export class ConnectionWorker {
       runRow: (row, token, signal) => this.runRow(processor, row.asJob(), token, signal),
       rowsStarting: (rows) => processor.rowsStarting(rows.map((row) => row.asJob())),
       rowsEnded: (rows) => processor.rowsEnded(rows.map((row) => row.asJob())),
+      rowStates: (importId, lines) => shared.ledger.rowStates(importId, lines),
+      logger: this.logger,
     });
     // A worker whose token works lifts a block another worker's rejected token set.
     await this.control.clearAuthBlock();

@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { burstLimitPer2s, type Plan } from '../../src/config/config.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
+import { PipedriveClient } from '../../src/pipedrive/client.js';
+import type { AddLeadBody, CallOptions, PipedriveApi } from '../../src/pipedrive/types.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import { isClusterRedis } from '../../src/queue/connection.js';
 import type { LeadJobData } from '../../src/queue/job-data.js';
@@ -21,7 +23,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { type CallLimiter, callLimiterId, createCallLimiter } from '../../src/worker/call-limiter.js';
-import { createLeadWorker } from '../../src/worker/index.js';
+import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index.js';
 import { DEFAULT_RETRY } from '../../src/worker/options.js';
 import { PipedriveGateway } from '../../src/worker/pipedrive-gateway.js';
 import type { LeaseBusy, RowFinished, RowLease } from '../../src/worker/row-lease.js';
@@ -471,5 +473,26 @@ export function bareImport(importId: string): ImportMeta {
     mapping: null,
     header: [],
     createdAt: Date.now(),
+  };
+}
+
+/** A client that runs `before` with each lead's title before its `addLead` request leaves. */
+export function beforeAddLead(
+  before: (title: string) => Promise<void> | void,
+): LeadWorkerOptions['createClient'] {
+  return (options) => {
+    const client = new PipedriveClient(options);
+    return new Proxy(client, {
+      get(target, property, receiver) {
+        if (property === 'addLead') {
+          return async (body: AddLeadBody, o?: CallOptions) => {
+            await before(body.title);
+            return target.addLead(body, o);
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as PipedriveApi;
   };
 }

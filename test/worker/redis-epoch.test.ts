@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -6,11 +6,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { DurableWrites } from '../../src/queue/durable-writes.js';
-import { ImportLedger } from '../../src/queue/ledger.js';
+import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { RedisEpoch } from '../../src/queue/redis-epoch.js';
 import { createLeadWorker } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { enqueueImport, eventually, jobsFor, testSandbox } from './helpers.js';
+import { beforeAddLead, enqueueImport, eventually, finished, jobsFor, testSandbox } from './helpers.js';
 
 const redis = testRedis();
 
@@ -28,9 +28,28 @@ async function restartableRedis() {
   });
   return {
     client,
+    url: server.url,
     /** A clean restart: the data comes back from the AOF, the server is a new one. */
     async restart() {
       await server.stop();
+      server = await startPrivateRedis({ appendOnly: true, port, dir });
+    },
+    /** The size of the AOF's newest increment now: what a power loss may cut it back to. */
+    aofSize(): { file: string; size: number } {
+      const aofDir = join(dir, 'appendonlydir');
+      const file = readdirSync(aofDir)
+        .filter((f) => f.endsWith('.incr.aof'))
+        .sort((a, b) => Number(/\.(\d+)\.incr/.exec(a)?.[1]) - Number(/\.(\d+)\.incr/.exec(b)?.[1]))
+        .at(-1);
+      if (!file) throw new Error(`no AOF increment in ${aofDir}`);
+      return { file: join(aofDir, file), size: statSync(join(aofDir, file)).size };
+    },
+    /** The machine loses power: SIGKILL, the AOF cut back to `at` (what `everysec` had not fsynced), a new server. */
+    async powerLoss(at: { file: string; size: number }) {
+      const exited = new Promise((r) => server.process.once('exit', r));
+      server.process.kill('SIGKILL');
+      await exited;
+      truncateSync(at.file, at.size);
       server = await startPrivateRedis({ appendOnly: true, port, dir });
     },
   };
@@ -214,4 +233,77 @@ describe('after Redis lost writes', () => {
     expect(record.runId).toMatch(/^[0-9a-f]{40}$/);
     expect(record.runId).not.toBe('f'.repeat(40));
   }, 60_000);
+});
+
+describe('a chunk whose rows ended before Redis lost power', () => {
+  it('runs again the rows whose outcomes Redis lost, rather than completing with them Pending and their leads owned by no row', async () => {
+    const sandbox = await testSandbox({ limits: false, searchLagMs: 60_000 });
+    const redisServer = await restartableRedis();
+    const db = redisServer.client;
+    const prefix = uniquePrefix();
+    const importId = 'imp-chunk-power';
+    const jobs = jobsFor(importId, [
+      { title: 'Early 1', person: { name: 'Ada Early', email: 'ada@early.example' } },
+      { title: 'Early 2', person: { name: 'Ben Early', email: 'ben@early.example' } },
+      { title: 'Late 3', person: { name: 'Cy Late', email: 'cy@late.example' } },
+    ]);
+    // One chunk of the three rows.
+    await enqueueImport(db, prefix, importId, jobs, { rowsPerJob: 3 });
+    const ledger = new ImportLedger(db, prefix);
+
+    // The first two rows' leads leave once both are about to: the AOF's size then is what the power loss keeps,
+    // so their leads reach Pipedrive and their outcomes are acknowledged, then lost. The third row waits for it.
+    let cut: { file: string; size: number } | undefined;
+    let early = 0;
+    let bothEarly: () => void = () => {};
+    const earlyReady = new Promise<void>((r) => {
+      bothEarly = r;
+    });
+    let releaseLate: () => void = () => {};
+    const lateReleased = new Promise<void>((r) => {
+      releaseLate = r;
+    });
+    const worker = createLeadWorker({
+      redisUrl: redisServer.url,
+      prefix,
+      pipedrive: { baseUrl: sandbox.url, apiToken: 'sandbox-token', timeoutMs: 5000 },
+      rateLimit: false,
+      warmCache: 'never',
+      concurrency: 3,
+      epochMarginMs: 2000,
+      controlPollMs: 100,
+      createClient: beforeAddLead(async (title) => {
+        if (title.startsWith('Early')) {
+          if (++early === 2) {
+            cut = redisServer.aofSize();
+            bothEarly();
+          }
+          await earlyReady;
+        } else await lateReleased;
+      }),
+    });
+    try {
+      await worker.ready;
+      await eventually(
+        async () =>
+          (await ledger.outcomes(importId, [2, 3])).every((o) => o?.state === 'created') ? true : undefined,
+        { what: 'the first two rows recorded as created' },
+      );
+      expect(sandbox.state().leads).toBe(2);
+      await redisServer.powerLoss(cut as { file: string; size: number });
+      // The outcomes are gone: the rows are Pending again, their leads are in Pipedrive.
+      expect(await ledger.rowStates(importId, [2, 3])).toEqual([RowState.Pending, RowState.Pending]);
+      releaseLate();
+      await finished(ledger, importId, 45_000);
+    } finally {
+      releaseLate();
+      await worker.close();
+    }
+    expect(await ledger.getImport(importId)).toMatchObject({ rows: 3, created: 3, pending: 0 });
+    // The lost rows adopted the leads they had made: three leads, no duplicate.
+    expect(sandbox.state()).toMatchObject({ leads: 3, persons: 3, duplicateLeads: 0, duplicatePersons: 0 });
+    const outcomes = await ledger.outcomes(importId, [2, 3, 4]);
+    expect(outcomes.map((o) => o?.state)).toEqual(['created', 'created', 'created']);
+    expect(new Set(outcomes.map((o) => (o?.state === 'created' ? o.leadId : undefined))).size).toBe(3);
+  }, 90_000);
 });

@@ -4,14 +4,12 @@ import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { cancelImport } from '../../src/ops/cancel.js';
 import { listDeadLetters, retryDeadLetters } from '../../src/ops/dead-letters.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
-import { PipedriveClient } from '../../src/pipedrive/client.js';
 import {
   type PipedriveErrorFields,
   PipedriveRateLimitError,
   PipedriveServerError,
   PipedriveValidationError,
 } from '../../src/pipedrive/errors.js';
-import type { AddLeadBody, CallOptions, PipedriveApi } from '../../src/pipedrive/types.js';
 import { LeadEnqueuer } from '../../src/producer/enqueuer.js';
 import type { DeadLetterJobData } from '../../src/queue/dead-letter.js';
 import { isChunkJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
@@ -21,6 +19,7 @@ import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   bareImport,
+  beforeAddLead,
   enqueueImport,
   eventually,
   finished,
@@ -55,25 +54,6 @@ const fields = (status: number): PipedriveErrorFields => ({
   path: '/api/v1/leads',
   status,
 });
-
-/** A client that runs `before` with each lead's title before its `addLead` request leaves. */
-function beforeAddLead(before: (title: string) => Promise<void> | void): LeadWorkerOptions['createClient'] {
-  return (options) => {
-    const client = new PipedriveClient(options);
-    return new Proxy(client, {
-      get(target, property, receiver) {
-        if (property === 'addLead') {
-          return async (body: AddLeadBody, o?: CallOptions) => {
-            await before(body.title);
-            return target.addLead(body, o);
-          };
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }) as PipedriveApi;
-  };
-}
 
 /** A client whose `addLead` fails once for the titles given, before the request leaves. */
 function failingOnce(failures: Record<string, () => Error>): LeadWorkerOptions['createClient'] {
