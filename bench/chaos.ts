@@ -14,7 +14,7 @@
  *                          [--rows-per-job K]
  *
  * `--rows-per-job K` runs the import with `LEAD_IMPORTER_ROWS_PER_JOB=K` (producer and workers): K rows per job;
- * without it, the importer's default (1 row per job; the worker processes get no other environment).
+ * without it, the importer's default (10 rows per job; the worker processes get no other environment).
  *
  * `--redis-crash power-loss` cuts the AOF back by the second `everysec` may lose (a machine
  * crash); with `--redis-fsync always` nothing acknowledged can be lost, so nothing is cut.

@@ -18,7 +18,7 @@ export const command: Command = {
   help: `Usage: lead-importer import FILE [options]
 
 Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
-one job per valid row (or per k rows: LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
+one job per 10 valid rows (LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
 Encoding (UTF-8, UTF-16, Windows-1252, Mac Roman), delimiter (, ; tab |), line endings and lines
 before the header are detected. Columns map themselves from the header conventions of Salesforce,
 HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo
@@ -71,7 +71,7 @@ Options:
 
 Environment: REDIS_URL, REDIS_PREFIX, PIPEDRIVE_CONNECTIONS_FILE (many companies), or for one:
 PIPEDRIVE_BASE_URL, PIPEDRIVE_API_TOKEN (or OAuth), PIPEDRIVE_PLAN, PIPEDRIVE_SEATS,
-PIPEDRIVE_DAILY_TOKENS (for the estimate). LEAD_IMPORTER_ROWS_PER_JOB=k (1–100, default 1): a new
+PIPEDRIVE_DAILY_TOKENS (for the estimate). LEAD_IMPORTER_ROWS_PER_JOB=k (1–100, default 10): a new
 import's valid rows go k consecutive rows per BullMQ job (fewer Redis commands and less worker CPU
 per lead; each row still runs, retries and is dead-lettered on its own); kept with the import.
 

@@ -4,10 +4,9 @@
  * Values are validated once; an invalid value raises a {@link ConfigError} that names the
  * environment variable (and the flag, where one exists) and how to fix it.
  *
- * One row per BullMQ job by default ({@link DEFAULT_ROWS_PER_JOB}); 10 halves the Redis commands per lead and
- * was the default for an evening, until a Redis power loss in the chaos test left chunk rows pending with
- * their leads created (bench/README.md, "The evening merges measured together"). Each import keeps the value it
- * was created with, so changing it never re-chunks an import under way.
+ * Defaults are the measured best for a deployment that sets nothing: 10 rows per BullMQ job
+ * ({@link DEFAULT_ROWS_PER_JOB}) halves the Redis commands per lead, and each import keeps the value it was
+ * created with, so changing it never re-chunks an import under way.
  */
 
 import { MAX_ROWS_PER_JOB } from '../queue/job-data.js';
@@ -81,7 +80,7 @@ export interface Config {
    * the size of the chunks to expect, until one arrives. 1 (one job per row) is still there for whoever wants each
    * row's job under its own `import-line` id in bull-board. An import's record keeps its k; a record written before
    * the field existed reads as 1, so imports enqueued before the default changed keep their one-row jobs.
-   * @defaultValue {@link DEFAULT_ROWS_PER_JOB} (1)
+   * @defaultValue {@link DEFAULT_ROWS_PER_JOB} (10)
    */
   readonly rowsPerJob: number;
   readonly worker: {
@@ -130,10 +129,11 @@ export const ROWS_PER_JOB_VAR = 'LEAD_IMPORTER_ROWS_PER_JOB';
 /**
  * Rows per BullMQ job when `LEAD_IMPORTER_ROWS_PER_JOB` is unset. 10 since 2026-12-02: BullMQ's own work per job
  * (≈ 36 Redis commands) shared by 10 rows took `bench:many-companies` from ≈ 61 to ≈ 32 Redis commands per lead
- * at the same worker CPU and window use, with chaos kill/power-loss runs losing and doubling nothing
- * (bench/README.md, "Ten rows per job by default").
+ * at the same worker CPU, with chaos kill/power-loss runs losing and doubling nothing (bench/README.md, "Ten rows
+ * per job by default"; a power loss under a running chunk, found in CI and fixed the same day: "The evening merges
+ * measured together").
  */
-export const DEFAULT_ROWS_PER_JOB = 1;
+export const DEFAULT_ROWS_PER_JOB = 10;
 
 function readFraction(env: Env, name: string, fallback: number): number {
   const raw = env[name];

@@ -67,7 +67,7 @@ export interface LeadWorkerOptions {
    * The rows per job to expect (`LEAD_IMPORTER_ROWS_PER_JOB`), until a chunk arrives: how many jobs make the rows a
    * connection takes at start (BullMQ fetches all it may take before it starts the first). Once a job of an import
    * came, the import's record says (1 for imports enqueued before the default became 10).
-   * @defaultValue 1 ({@link DEFAULT_ROWS_PER_JOB}, as `LEAD_IMPORTER_ROWS_PER_JOB` unset)
+   * @defaultValue 10 ({@link DEFAULT_ROWS_PER_JOB}, as `LEAD_IMPORTER_ROWS_PER_JOB` unset)
    */
   rowsPerJob?: number;
   /** @defaultValue `auto` */

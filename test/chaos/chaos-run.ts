@@ -47,7 +47,7 @@ export interface ChaosOptions {
   redisFsync?: RedisFsync;
   /**
    * `LEAD_IMPORTER_ROWS_PER_JOB` of the producer and the workers, set whenever given (1 included).
-   * @defaultValue unset: the importer's default, 1
+   * @defaultValue unset: the importer's default, 10
    */
   rowsPerJob?: number;
   /** How long Redis stays down. */

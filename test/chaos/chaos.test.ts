@@ -81,9 +81,7 @@ function chaosRun(options: Pick<ChaosOptions, 'seed' | 'redisCrash' | 'rowsPerJo
  */
 describe('an import under chaos', () => {
   // One row per job on purpose: this run pins the single-row path (each row its own `import-line` job, stalled
-  // and retried by BullMQ alone) under kills; the power-loss run below takes the default (one row per job: at 10,
-  // one CI run on 2026-12-02 left 16 chunk rows pending with their leads created after the power loss, an open
-  // bug written up in bench/README.md, "The evening merges measured together").
+  // and retried by BullMQ alone) under kills; the power-loss run below takes the default, 10 rows per job.
   const run = chaosRun({ seed: 11, redisCrash: 'kill', rowsPerJob: 1 });
 
   it('went through every kind of chaos', () => {

@@ -17,10 +17,10 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.pipedrive)).toBe(true);
   });
 
-  it('puts 1 row in a BullMQ job unless LEAD_IMPORTER_ROWS_PER_JOB says otherwise (1 to 100)', () => {
-    expect(loadConfig({}).rowsPerJob).toBe(1);
-    expect(loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: '' }).rowsPerJob).toBe(1);
-    expect(loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: '10' }).rowsPerJob).toBe(10);
+  it('puts 10 rows in a BullMQ job unless LEAD_IMPORTER_ROWS_PER_JOB says otherwise (1 to 100)', () => {
+    expect(loadConfig({}).rowsPerJob).toBe(10);
+    expect(loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: '' }).rowsPerJob).toBe(10);
+    expect(loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: '1' }).rowsPerJob).toBe(1);
     expect(loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: '100' }).rowsPerJob).toBe(100);
     for (const bad of ['0', '101', '2.5', 'ten']) {
       expect(() => loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: bad })).toThrow(ConfigError);

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { neutraliseCell } from '../../src/csv/csv-writer.js';
 import { stripProtectiveQuote } from '../../src/csv/protective-quote.js';
 import { importCsv } from '../../src/producer/import-csv.js';
-import type { LeadJobData } from '../../src/queue/job-data.js';
+import { isChunkJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -124,14 +124,18 @@ describe('importing cells with a protective quote', () => {
       }),
     ]);
 
-    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
     try {
+      // The one valid row, in a chunk of one (10 rows per job by default).
       const [job, ...more] = await queue.getJobs(['prioritized'], 0, -1);
       expect(more).toEqual([]);
-      expect(job?.data.person).toMatchObject({ name: 'Ada Lovelace', phone: '+49 30 1234567' });
-      expect(job?.data.lead.value).toEqual({ amount: 1200.5, currency: 'EUR' });
+      const rows = job && isChunkJobData(job.data) ? job.data.rows : [];
+      expect(rows).toHaveLength(1);
+      const [row] = rows;
+      expect(row?.person).toMatchObject({ name: 'Ada Lovelace', phone: '+49 30 1234567' });
+      expect(row?.lead.value).toEqual({ amount: 1200.5, currency: 'EUR' });
       // The cells stay as the file had them: the report and the DLQ export show what was read.
-      expect(job?.data.cells).toContain("'+49 30 1234567");
+      expect(row?.cells).toContain("'+49 30 1234567");
     } finally {
       await queue.close();
     }

@@ -13,7 +13,7 @@ import {
 import { createOpsContext } from '../../src/ops/ops-context.js';
 import { replayProblem } from '../../src/ops/replay-check.js';
 import { importCsv } from '../../src/producer/import-csv.js';
-import type { LeadJobData } from '../../src/queue/job-data.js';
+import { isChunkJobData, type LeadJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { LEAD_JOB_ATTEMPTS } from '../../src/queue/job-options.js';
 import { RowState } from '../../src/queue/ledger.js';
 import { jobIdFor, LEAD_QUEUE } from '../../src/queue/names.js';
@@ -301,7 +301,7 @@ describe('dlq retry and the producer’s validation', () => {
     const prefix = uniquePrefix('replay');
     const ctx = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
     contexts.push(ctx);
-    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
     let worker: ReturnType<typeof createLeadWorker> | undefined;
     try {
       const config = loadConfig({
@@ -317,13 +317,15 @@ describe('dlq retry and the producer’s validation', () => {
         config,
         redis,
       });
-      const jobs = await queue.getJobs(['waiting', 'prioritized'], 0, -1);
-      expect(jobs.length).toBe(summary.enqueued);
+      // At the default of 10 rows per job: the rows wait in chunks, and each parked row gets its own DLQ entry.
       expect(
-        jobs.some((j) => j.data.lead.custom_fields && j.data.lead.label_ids && j.data.lead.owner_id),
+        (await queue.getJobs(['waiting', 'prioritized'], 0, -1)).every((j) => isChunkJobData(j.data)),
       ).toBe(true);
-      const problems = jobs
-        .map((j) => [j.data.line, replayProblem(j.id!, entryOf(j.data))])
+      const rows = await enqueuedRows(queue);
+      expect(rows.length).toBe(summary.enqueued);
+      expect(rows.some((r) => r.lead.custom_fields && r.lead.label_ids && r.lead.owner_id)).toBe(true);
+      const problems = rows
+        .map((r) => [r.line, replayProblem(jobIdFor(r.importId, r.line), entryOf(r))])
         .filter(([, problem]) => problem !== undefined);
       expect(problems).toEqual([]);
 
@@ -361,7 +363,7 @@ describe('dlq retry and real exports', () => {
   it('accepts what the producer writes for whole real files: emails and phones with labels, addresses, job titles, notes', async () => {
     const sandbox = await startSandbox({ port: 0, limits: false });
     const prefix = uniquePrefix('replay-real');
-    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
     try {
       const config = loadConfig({
         REDIS_URL: testRedisUrl(),
@@ -381,13 +383,13 @@ describe('dlq retry and real exports', () => {
           await importCsv({ file: join(fixtures, file), config, redis, updateContacts: 'fill-empty' })
         ).enqueued;
       }
-      const jobs = await queue.getJobs(['waiting', 'prioritized'], 0, -1);
-      expect(jobs.length).toBe(enqueued);
+      const rows = await enqueuedRows(queue);
+      expect(rows.length).toBe(enqueued);
       // The new fields are there to check.
-      expect(jobs.some((j) => j.data.note && j.data.person?.emails && j.data.person.job_title)).toBe(true);
-      expect(jobs.some((j) => j.data.organization?.address && j.data.person?.phones)).toBe(true);
-      const problems = jobs
-        .map((j) => [j.data.line, replayProblem(j.id!, entryOf(j.data))])
+      expect(rows.some((r) => r.note && r.person?.emails && r.person.job_title)).toBe(true);
+      expect(rows.some((r) => r.organization?.address && r.person?.phones)).toBe(true);
+      const problems = rows
+        .map((r) => [r.line, replayProblem(jobIdFor(r.importId, r.line), entryOf(r))])
         .filter(([, problem]) => problem !== undefined);
       expect(problems).toEqual([]);
     } finally {
@@ -397,6 +399,12 @@ describe('dlq retry and real exports', () => {
     }
   }, 60_000);
 });
+
+/** The rows waiting on the queue, each in its own job or in a chunk: a DLQ entry is filed under the row's own id. */
+async function enqueuedRows(queue: Queue<LeadQueueJobData>): Promise<LeadJobData[]> {
+  const jobs = await queue.getJobs(['waiting', 'prioritized'], 0, -1);
+  return jobs.flatMap((j) => (isChunkJobData(j.data) ? j.data.rows : [j.data]));
+}
 
 function entryOf(job: LeadJobData) {
   return {

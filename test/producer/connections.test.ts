@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { startDashboard } from '../../src/dashboard/index.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { importCsv } from '../../src/producer/import-csv.js';
-import type { LeadJobData } from '../../src/queue/job-data.js';
+import { isChunkJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE, leadQueueName } from '../../src/queue/names.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -80,11 +80,16 @@ function setup() {
     ACME_PIPEDRIVE_TOKEN: 'acme-token',
   };
   const config = loadConfig(env);
-  const queues: Queue<LeadJobData>[] = [];
+  const queues: Queue<LeadQueueJobData>[] = [];
+  /** The rows waiting on a connection's queue, by line, each with the id of its job (a chunk at the default). */
   const jobsOn = async (connection: string) => {
-    const queue = new Queue<LeadJobData>(leadQueueName(connection), { connection: redis, prefix });
+    const queue = new Queue<LeadQueueJobData>(leadQueueName(connection), { connection: redis, prefix });
     queues.push(queue);
-    return (await queue.getJobs(['prioritized'], 0, -1)).sort((a, b) => a.data.line - b.data.line);
+    return (await queue.getJobs(['prioritized'], 0, -1))
+      .flatMap((job) =>
+        (isChunkJobData(job.data) ? job.data.rows : [job.data]).map((data) => ({ id: job.id, data })),
+      )
+      .sort((a, b) => a.data.line - b.data.line);
   };
   const close = () => Promise.all(queues.map((q) => q.close()));
   return { prefix, env, config, ledger: new ImportLedger(redis, prefix), jobsOn, close };
@@ -108,8 +113,15 @@ describe('one file into two companies', () => {
 
     const acmeJobs = await jobsOn('acme');
     const globexJobs = await jobsOn('globex');
-    expect(acmeJobs.map((j) => j.id)).toEqual([`${intoAcme.importId}-2`, `${intoAcme.importId}-4`]);
-    expect(globexJobs.map((j) => j.id)).toEqual([`${intoGlobex.importId}-3`, `${intoGlobex.importId}-4`]);
+    // Each import's two valid rows make one short chunk (10 rows per job by default).
+    expect(acmeJobs.map((j) => [j.id, j.data.line])).toEqual([
+      [`${intoAcme.importId}-c0`, 2],
+      [`${intoAcme.importId}-c0`, 4],
+    ]);
+    expect(globexJobs.map((j) => [j.id, j.data.line])).toEqual([
+      [`${intoGlobex.importId}-c0`, 3],
+      [`${intoGlobex.importId}-c0`, 4],
+    ]);
     // Nothing waits on the default connection's queue.
     expect(await jobsOn('default')).toEqual([]);
     expect(leadQueueName('default')).toBe(LEAD_QUEUE);
@@ -237,8 +249,9 @@ describe('without a connections file', () => {
     expect(dry.importId).toBe('imp-9f80ddbfacab');
     const summary = await importCsv({ file: fixture, config, redis });
     expect(summary).toMatchObject({ importId: 'imp-9f80ddbfacab', connection: 'default', enqueued: 1 });
-    const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
-    expect((await queue.getJobs(['prioritized'])).map((j) => j.id)).toEqual(['imp-9f80ddbfacab-2']);
+    const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
+    // Its one row in a chunk of one (10 rows per job by default).
+    expect((await queue.getJobs(['prioritized'])).map((j) => j.id)).toEqual(['imp-9f80ddbfacab-c0']);
     await queue.close();
     expect((await new ImportLedger(redis, prefix).getImport(summary.importId))?.connection).toBe('default');
   });

@@ -188,8 +188,8 @@ describe('importCsv', () => {
     expect(b.enqueued).toBe(4);
   });
 
-  it('at 10 rows per job, puts consecutive valid rows in chunk jobs, the last one short', async () => {
-    const { run, jobs, ledger, config } = setup({ LEAD_IMPORTER_ROWS_PER_JOB: '10' });
+  it('at the default of 10 rows per job, puts consecutive valid rows in chunk jobs, the last one short', async () => {
+    const { run, jobs, ledger, config } = setup();
     expect(config.rowsPerJob).toBe(10);
     const lines = Array.from({ length: 24 }, (_, i) =>
       // The sixth row's email is not one: rejected, so it takes no turn and no place in a chunk.
@@ -212,8 +212,8 @@ describe('importCsv', () => {
     expect((await ledger.getImport(summary.importId))?.rowsPerJob).toBe(10);
   });
 
-  it('makes a 4-row import at 10 rows per job one short chunk, and a re-run adds nothing', async () => {
-    const { run, jobs, ledger } = setup({ LEAD_IMPORTER_ROWS_PER_JOB: '10' });
+  it('makes a 4-row import at the default one short chunk, and a re-run adds nothing', async () => {
+    const { run, jobs, ledger } = setup();
     const first = await run(fixture('quoted.csv'));
     const second = await run(fixture('quoted.csv'));
     expect(second).toMatchObject({ rows: 4, enqueued: 0, alreadyImported: 4, requeued: 0 });
@@ -225,7 +225,7 @@ describe('importCsv', () => {
   });
 
   it('re-adds the rows of a lost chunk as single-row jobs, and never a row that is already done', async () => {
-    const { run, jobs, queue, ledger } = setup({ LEAD_IMPORTER_ROWS_PER_JOB: '10' });
+    const { run, jobs, queue, ledger } = setup();
     const first = await run(fixture('quoted.csv'));
     // As if the producer died between marking the chunk's lines in the ledger and adding it; line 9 was created
     // meanwhile (by a single-row job split out of the chunk, say).

@@ -249,9 +249,9 @@ describe('import --priority', () => {
     expect(order.every((j) => j.priority >= 1)).toBe(true);
   });
 
-  it('at 10 rows per job, gives each chunk the priority of its first row, the short last one too', async () => {
+  it('at the default of 10 rows per job, gives each chunk the priority of its first row, the short last one too', async () => {
     const prefix = uniquePrefix('prio');
-    const config = loadConfig(env(prefix, '10'));
+    const config = loadConfig(env(prefix, ''));
     expect(config.rowsPerJob).toBe(10);
     const a = await importCsv({ file: leadsFile('chunked', 25), config, redis, priority: 3 });
     const startTurn = (await new ImportLedger(redis, prefix).getImport(a.importId))?.startTurn;
