@@ -27,13 +27,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return { 1, '', 0 }
 `;
 
-/* A row checkpoint (KEYS[2]) written only by the lease holder (KEYS[1] = ARGV[1]): -1 fenced out, 1 written. */
-const SAVE_CHECKPOINT_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return 1
-`;
-
 /**
  * How long a row's own checkpoint outlives its last write when nothing records the row's outcome (a row cancelled
  * while its chunk waited): the outcome's step deletes it otherwise.
@@ -54,20 +47,47 @@ return lost
 `;
 
 /*
- * A checkpoint write that only the lease holder can make: -1 fenced out, 0 no such job, 1 written.
- * A job's hash always has its `data`, so HSET answers 0 (field updated) for a job that exists; an
- * answer of 1 with the field now alone in the hash means HSET created the hash: there was no such
- * job, and it is deleted again in the same atomic step (two commands instead of three for a job that
- * exists).
+ * Checkpoint writes that only each one's lease holder can make, several rows in one call (see `RowLeases.saves`):
+ * KEYS are each row's lease and where its checkpoint goes, ARGV[1] a row checkpoint's TTL (ms), then each row's
+ * lease value, its kind and its data. Answers one number a row: -1 fenced out, 0 no such job, 1 written. The leases
+ * are read first, in one MGET (a GET for a row alone), and nothing written here is a lease, so each row's write is
+ * decided on its own lease as it is when the script runs, as one script a row would decide it.
+ * - `c`: a row's own checkpoint key (`cpKey` rows), set with its TTL.
+ * - `j`: the job's `data`. A job's hash always has its `data`, so HSET answers 0 (field updated) for a job that
+ *   exists; an answer of 1 with the field now alone in the hash means HSET created the hash: there was no such job,
+ *   and it is deleted again in the same atomic step.
  */
-const SAVE_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if redis.call('HSET', KEYS[2], 'data', ARGV[2]) == 1 and redis.call('HLEN', KEYS[2]) == 1 then
-  redis.call('DEL', KEYS[2])
-  return 0
+const SAVE_MANY_LUA = `
+local n = #KEYS / 2
+if n < 1 or n ~= math.floor(n) or #ARGV ~= 1 + 3 * n then return redis.error_reply('ERR bad checkpoint batch') end
+local holders
+if n == 1 then
+  holders = { redis.call('GET', KEYS[1]) }
+else
+  local leases = {}
+  for r = 1, n do leases[r] = KEYS[2 * r - 1] end
+  holders = redis.call('MGET', unpack(leases))
 end
-return 1
+local written = {}
+for r = 1, n do
+  local target, kind, data = KEYS[2 * r], ARGV[3 * r], ARGV[3 * r + 1]
+  if holders[r] ~= ARGV[3 * r - 1] then
+    written[r] = -1
+  elseif kind == 'c' then
+    redis.call('SET', target, data, 'PX', ARGV[1])
+    written[r] = 1
+  elseif redis.call('HSET', target, 'data', data) == 1 and redis.call('HLEN', target) == 1 then
+    redis.call('DEL', target)
+    written[r] = 0
+  else
+    written[r] = 1
+  end
+end
+return written
 `;
+
+/** Most checkpoints in one call: a step with more sends the rest in the next (keeps one script's run short). */
+const MAX_SAVES_PER_CALL = 256;
 
 const RELEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -82,16 +102,24 @@ type LeaseRedis = Redis & {
     ownPrefix: string,
   ): Promise<[number, string, number]>;
   rowLeaseRenew(...keysThenArgs: (string | number)[]): Promise<number[]>;
-  rowLeaseSave(lease: string, job: string, value: string, data: string): Promise<number>;
   rowLeaseRelease(key: string, value: string): Promise<number>;
-  rowLeaseSaveCheckpoint(
-    lease: string,
-    checkpoint: string,
-    value: string,
-    data: string,
-    ttlMs: number,
-  ): Promise<number>;
+  rowLeaseSaveMany(...keysThenArgs: (string | number)[]): Promise<number[]>;
 };
+
+/** Where a checkpoint goes: the row's own key (`c`, `cpKey` rows) or its job's `data` (`j`). */
+type SaveKind = 'c' | 'j';
+
+/** A checkpoint waiting for its call (see `RowLeases.splitSaves`). */
+interface SaveRequest extends TurnRequest {
+  lease: string;
+  value: string;
+  /** The row's checkpoint key, or its job's hash. */
+  target: string;
+  kind: SaveKind;
+  data: string;
+  /** -1 fenced out, 0 no such job, 1 written. */
+  resolve(written: number): void;
+}
 
 /** A `cpKey` row's take: its lease's answer (the holder, or null when set), its state and its stored checkpoint. */
 type TakeAnswer = [string | null, number, string | null];
@@ -159,15 +187,19 @@ export class RowLeases {
     (taken) => this.splitTakes(taken),
     (step) => this.sendTakeStep(step),
   );
+  /** Checkpoints asked for, sent together (see {@link splitSaves}). */
+  private readonly saves = new TurnBatcher<SaveRequest>(
+    (asked) => this.splitSaves(asked),
+    (call) => this.sendSaves(call),
+  );
 
   constructor(private readonly options: RowLeasesOptions) {
     const redis = options.redis;
     if (!('rowLeaseTake' in redis)) {
       redis.defineCommand('rowLeaseTake', { numberOfKeys: 1, lua: TAKE_LUA });
       redis.defineCommand('rowLeaseRenew', { lua: RENEW_LUA });
-      redis.defineCommand('rowLeaseSave', { numberOfKeys: 2, lua: SAVE_LUA });
       redis.defineCommand('rowLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
-      redis.defineCommand('rowLeaseSaveCheckpoint', { numberOfKeys: 2, lua: SAVE_CHECKPOINT_LUA });
+      redis.defineCommand('rowLeaseSaveMany', { lua: SAVE_MANY_LUA });
     }
     this.redis = redis as LeaseRedis;
     this.keys = keysFor(options.prefix, keyScope(redis));
@@ -242,11 +274,16 @@ export class RowLeases {
       remainingMs ??= await this.redis.pttl(key);
       return { busy: true, holder, remainingMs: Math.max(0, remainingMs) };
     }
+    const target = checkpointKey ?? `${job.queueQualifiedName}:${jobId}`;
+    const kind: SaveKind = checkpointKey ? 'c' : 'j';
     const lease = new RowLease(
       this.redis,
       key,
       value,
-      `${job.queueQualifiedName}:${jobId}`,
+      (data) =>
+        new Promise<number>((resolve, reject) => {
+          this.saves.add({ lease: key, value, target, kind, data, resolve, reject });
+        }),
       () => {
         if (this.held.get(jobId) === lease) this.held.delete(jobId);
       },
@@ -298,6 +335,36 @@ export class RowLeases {
     for (const [i, t] of takes.entries()) {
       t.resolve([replies[i] as string | null, stateOf.get(t) ?? 0, stored[i] ?? null]);
     }
+  }
+
+  /**
+   * How the checkpoints waiting go (see `TurnBatcher`: those asked in the same turn of the event loop, and those asked
+   * while a call was on its way): one script call (SAVE_MANY_LUA) for all of them on one Redis, one per hash tag on a
+   * cluster, where a script runs in one slot. Many rows are in flight at once (a company's window of them, in every
+   * company), so a call often carries several: `EVALSHA` and the leases' `MGET` once, then a write a row, where one
+   * call a row costs three commands a row.
+   */
+  private splitSaves(asked: SaveRequest[]): TurnStep<SaveRequest> {
+    const calls = new Map<string, SaveRequest[]>();
+    const later: SaveRequest[] = [];
+    for (const r of asked) {
+      const tag = this.keys.cluster ? `${hashTagOf(r.lease)} ${hashTagOf(r.target)}` : '';
+      const call = calls.get(tag) ?? [];
+      calls.set(tag, call);
+      if (call.length >= MAX_SAVES_PER_CALL) later.push(r);
+      else call.push(r);
+    }
+    return { calls: [...calls.values()], later };
+  }
+
+  private async sendSaves(call: SaveRequest[]): Promise<void> {
+    const written = await this.redis.rowLeaseSaveMany(
+      2 * call.length,
+      ...call.flatMap((r) => [r.lease, r.target]),
+      ROW_CHECKPOINT_TTL_MS,
+      ...call.flatMap((r) => [r.value, r.kind, r.data]),
+    );
+    for (const [i, r] of call.entries()) r.resolve(Number(written[i]));
   }
 
   /**
@@ -364,7 +431,8 @@ export class RowLease {
     private readonly redis: LeaseRedis,
     readonly key: string,
     readonly value: string,
-    private readonly jobKey: string,
+    /** Writes the row's checkpoint (its JSON) if the lease still holds `value`: -1 fenced out, 0 no such job, 1 written. */
+    private readonly sendSave: (data: string) => Promise<number>,
     private readonly onEnd: () => void,
     /** The BullMQ job whose lock this lease lives with (the row's job, or its chunk's). */
     readonly bullJobId: string = '',
@@ -419,21 +487,17 @@ export class RowLease {
   }
 
   /**
-   * Writes the job's data (its checkpoint) if the lease is still ours, in one atomic step; throws
-   * {@link RowLeaseLostError} otherwise. A job that no longer exists (removed by an operator) is
-   * left alone, as BullMQ's own `updateData` would fail on it.
+   * Writes the row's checkpoint (under its own key for a `cpKey` row, in the job's data otherwise) if the lease is
+   * still ours when Redis runs the write, in one atomic step with the lease's read; throws {@link RowLeaseLostError}
+   * otherwise. The step may carry other rows' checkpoints asked in the same turn ({@link RowLeases}' `splitSaves`);
+   * each is fenced by its own lease. A job that no longer exists (removed by an operator) is left alone, as BullMQ's
+   * own `updateData` would fail on it.
    */
   async save(job: Job<LeadJobData>, data: LeadJobData): Promise<void> {
     if (this.lostAt !== undefined) throw new RowLeaseLostError(`Row lease ${this.key} was lost`);
-    const written = this.checkpointKey
-      ? await this.redis.rowLeaseSaveCheckpoint(
-          this.key,
-          this.checkpointKey,
-          this.value,
-          JSON.stringify(data.checkpoint ?? {}),
-          ROW_CHECKPOINT_TTL_MS,
-        )
-      : await this.redis.rowLeaseSave(this.key, this.jobKey, this.value, JSON.stringify(data));
+    const written = await this.sendSave(
+      this.checkpointKey ? JSON.stringify(data.checkpoint ?? {}) : JSON.stringify(data),
+    );
     if (written === -1) {
       this.markLost();
       throw new RowLeaseLostError(`Row lease ${this.key} is no longer ours; checkpoint not written`);

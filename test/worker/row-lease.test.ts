@@ -1,4 +1,6 @@
+import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import type { LeadJobData } from '../../src/queue/job-data.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { isRowLeaseLostError } from '../../src/worker/errors.js';
@@ -123,6 +125,63 @@ describe('row leases', () => {
       isRowLeaseLostError,
     );
     expect(await redis.exists(cpKey)).toBe(0);
+  });
+
+  it("refuse a stale runner's checkpoints sent in the same call as live ones: the new owners' stay, the live ones land", async () => {
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    // Two chunk rows (checkpoint under their own key) and two rows of their own (checkpoint in the job).
+    const jobs = await Promise.all(['imp-b1', 'imp-b2', 'imp-b3', 'imp-b4'].map((id) => rowJob(prefix, id)));
+    const [staleCp, liveCp, staleJob, liveJob] = jobs as [Job<LeadJobData>, ...Job<LeadJobData>[]];
+    for (const job of [staleCp, liveCp]) job!.data = { ...job!.data, cpKey: 1 };
+    const cpKeyOf = (job: Job<LeadJobData>) => ledger.keys.rowCheckpoint(job.data.importId, job.data.line);
+    const jobDataOf = async (job: Job<LeadJobData>) =>
+      JSON.parse((await redis.hget(`${prefix}:${LEAD_QUEUE}:${job.id}`, 'data')) ?? '{}');
+
+    // Worker A's client, counting its script calls.
+    const counting = redis.duplicate();
+    let calls = 0;
+    const send = counting.sendCommand.bind(counting);
+    counting.sendCommand = ((command: { name: string }) => {
+      if (command.name === 'evalsha' || command.name === 'eval') calls++;
+      return send(command as never);
+    }) as typeof counting.sendCommand;
+    try {
+      const a = new RowLeases({ redis: counting, prefix, workerId: 'worker-a', ttlMs: 5000 });
+      const b = new RowLeases({ redis, prefix, workerId: 'worker-b', ttlMs: 5000 });
+      const mine = await Promise.all(jobs.map(async (job) => held(await a.take(job))));
+      // Two of A's leases ran out (A frozen or cut off) and B took those rows and checkpointed them.
+      const theirs = new Map<Job<LeadJobData>, LeadJobData>();
+      for (const [i, job] of [staleCp!, staleJob!].entries()) {
+        await redis.del(mine[jobs.indexOf(job)]!.key);
+        const owner = held(await b.take(job));
+        const data = { ...job.data, checkpoint: { leadId: `their-lead-${i}` } };
+        await owner.save(job, data);
+        theirs.set(job, data);
+      }
+
+      // A wakes up and checkpoints all four rows in one turn: one call carries them.
+      calls = 0;
+      const ours = jobs.map((job) => ({ ...job.data, checkpoint: { leadIntentAt: 42 } }));
+      const saved = await Promise.allSettled(jobs.map((job, i) => mine[i]!.save(job, ours[i]!)));
+      expect(calls).toBe(1);
+      expect(saved.map((s) => s.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      for (const i of [0, 2]) {
+        expect((saved[i] as PromiseRejectedResult).reason).toSatisfy(isRowLeaseLostError);
+        expect(mine[i]!.isLost).toBe(true);
+      }
+      expect(mine[1]!.isLost).toBe(false);
+
+      // The new owners' checkpoints stay as they wrote them; A's live rows have A's.
+      expect(JSON.parse((await redis.get(cpKeyOf(staleCp!))) ?? '{}')).toEqual(
+        theirs.get(staleCp!)!.checkpoint,
+      );
+      expect(await jobDataOf(staleJob!)).toEqual(theirs.get(staleJob!));
+      expect(JSON.parse((await redis.get(cpKeyOf(liveCp!))) ?? '{}')).toEqual({ leadIntentAt: 42 });
+      expect(await jobDataOf(liveJob!)).toEqual(ours[3]);
+    } finally {
+      counting.disconnect();
+    }
   });
 
   it("end with the row's outcome in one step: the lease goes and the import completes with its last row; a stale runner's finish changes nothing", async () => {

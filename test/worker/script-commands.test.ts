@@ -108,6 +108,27 @@ describe("a lead's scripts", () => {
     expect(await redis.exists(`${prefix}:${LEAD_QUEUE}:${job.id}`)).toBe(0);
   });
 
+  it('checkpoint the rows asked for in one turn in one script call: one MGET of their leases, then a write a row', async () => {
+    const prefix = uniquePrefix();
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    const rows = [
+      ...(await Promise.all(['imp-cp-1', 'imp-cp-2'].map((id) => chunkRowJob(prefix, id)))).map((r) => r.job),
+      ...(await Promise.all(['imp-job-1', 'imp-job-2'].map((id) => rowJob(prefix, id)))),
+    ];
+    const mine = await Promise.all(rows.map(async (job) => held(await leases.take(job))));
+    // Load the script.
+    await mine[0]!.save(rows[0]!, rows[0]!.data);
+    const saveAll = () =>
+      Promise.all(rows.map((job, i) => mine[i]!.save(job, { ...job.data, checkpoint: { leadIntentAt: 1 } })));
+    expect(await commandsOf(redis, saveAll)).toEqual({ evalsha: 1, mget: 1, set: 2, hset: 2 });
+    // One alone: what a call a row cost before, and no more.
+    expect(await commandsOf(redis, () => mine[0]!.save(rows[0]!, rows[0]!.data))).toEqual({
+      evalsha: 1,
+      get: 1,
+      set: 1,
+    });
+  });
+
   it("take a chunk's row with its state and checkpoint in one write of three commands and no script, and leave a finished row without a lease", async () => {
     const prefix = uniquePrefix();
     const importId = 'imp-chunk-take';
