@@ -3,12 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { keysFor, rememberImportConnection } from '../../src/queue/names.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
+import { ChunkRow } from '../../src/worker/chunk-runner.js';
+import { isRowLeaseLostError } from '../../src/worker/errors.js';
+import { RowLeases } from '../../src/worker/row-lease.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { held, jobsFor } from '../worker/helpers.js';
 import { type RedisClusterNodes, startRedisCluster } from './redis-cluster.js';
 
 /*
  * What goes together on one Redis goes per hash tag on a cluster (a script runs in one slot): the admissions and
- * the outcomes of several connections asked at the same moment.
+ * the outcomes and the row checkpoints of several connections asked at the same moment.
  */
 let cluster: RedisClusterNodes;
 let redis: Redis;
@@ -93,5 +97,47 @@ describe('a Redis Cluster', () => {
       });
       expect(await ledger.rowStates(importId, [2, 3])).toEqual([RowState.Created, RowState.Created]);
     }
+  });
+
+  it('checkpoints the rows of several connections asked at the same moment, each call in one slot and each row fenced by its own lease', async () => {
+    const prefix = uniquePrefix('clc');
+    const ledger = new ImportLedger(redis, prefix);
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
+    const rows = [];
+    for (const connection of ['acme', 'globex']) {
+      const importId = `imp-${connection}`;
+      rememberImportConnection(prefix, importId, connection);
+      await ledger.createImport({
+        importId,
+        connection,
+        fileName: 'leads.csv',
+        fileSize: 1,
+        fileHash: 'x',
+        mapping: {},
+        header: ['Title'],
+        createdAt: 1,
+      });
+      await ledger.markEnqueued(importId, [2, 3]);
+      for (const data of jobsFor(importId, [{ title: 'A' }, { title: 'B' }])) {
+        rows.push(new ChunkRow({ ...data, cpKey: 1 }, 'chunk-1', `${prefix}:lead`).asJob());
+      }
+    }
+    const mine = await Promise.all(rows.map(async (job) => held(await leases.take(job))));
+    // acme's line 3 passed to another worker.
+    await redis.set(mine[1]!.key, 'worker-b:feedfacefeedface', 'PX', 5000);
+    const saved = await Promise.allSettled(
+      rows.map((job, i) => mine[i]!.save(job, { ...job.data, checkpoint: { leadIntentAt: i + 1 } })),
+    );
+    expect(saved.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((saved[1] as PromiseRejectedResult).reason).toSatisfy(isRowLeaseLostError);
+    const stored = await Promise.all(
+      rows.map(async (job) => redis.get(ledger.keys.rowCheckpoint(job.data.importId, job.data.line))),
+    );
+    expect(stored.map((s) => (s === null ? null : JSON.parse(s)))).toEqual([
+      { leadIntentAt: 1 },
+      null,
+      { leadIntentAt: 3 },
+      { leadIntentAt: 4 },
+    ]);
   });
 });
