@@ -14,8 +14,9 @@
  *
  * The design:
  * - **Checkpoints per row, not per job.** A chunk row's checkpoint lives under its own key
- *   (`keys.rowCheckpoint`, `cpKey: 1` in the row's data), written only by the row's lease holder (as SAVE_LUA fences
- *   a job's data) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
+ *   (`keys.rowCheckpoint`, `cpKey: 1` in the row's data), written only by the row's lease holder (SAVE_MANY_LUA in
+ *   row-lease.ts reads the lease and writes in one step, as it does a job's data; the checkpoints asked in one turn
+ *   share that step, each fenced by its own lease) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
  *   `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
  *   split into. (A plain `SET` trusted as `RowLease.check` trusts the lease was tried and dropped: a write is not
  *   a read, and one delayed on the wire or re-sent by the client after a reconnect could land once the lease is
