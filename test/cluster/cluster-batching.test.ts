@@ -26,6 +26,21 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** An import of `connection`'s, its record created: its keys carry the connection's tag. */
+async function connectionImport(ledger: ImportLedger, prefix: string, connection: string, importId: string) {
+  rememberImportConnection(prefix, importId, connection);
+  await ledger.createImport({
+    importId,
+    connection,
+    fileName: 'leads.csv',
+    fileSize: 1,
+    fileHash: 'x',
+    mapping: {},
+    header: ['Title'],
+    createdAt: 1,
+  });
+}
+
 describe('a Redis Cluster', () => {
   it('admits the calls of several connections asked at the same moment, one script call per connection', async () => {
     const prefix = uniquePrefix('clb');
@@ -58,17 +73,7 @@ describe('a Redis Cluster', () => {
     const ledger = new ImportLedger(redis, prefix);
     const imports = ['acme', 'globex'].map((connection) => ({ connection, importId: `imp-${connection}` }));
     for (const { connection, importId } of imports) {
-      rememberImportConnection(prefix, importId, connection);
-      await ledger.createImport({
-        importId,
-        connection,
-        fileName: 'leads.csv',
-        fileSize: 1,
-        fileHash: 'x',
-        mapping: {},
-        header: ['Title'],
-        createdAt: 1,
-      });
+      await connectionImport(ledger, prefix, connection, importId);
       expect(await ledger.markEnqueued(importId, [2, 3, 2])).toEqual([true, true, false]);
       await ledger.setState(importId, 'enqueued');
       for (const line of [2, 3]) await redis.set(ledger.keys.lease(importId, line), `w:${line}`);
@@ -106,17 +111,7 @@ describe('a Redis Cluster', () => {
     const rows = [];
     for (const connection of ['acme', 'globex']) {
       const importId = `imp-${connection}`;
-      rememberImportConnection(prefix, importId, connection);
-      await ledger.createImport({
-        importId,
-        connection,
-        fileName: 'leads.csv',
-        fileSize: 1,
-        fileHash: 'x',
-        mapping: {},
-        header: ['Title'],
-        createdAt: 1,
-      });
+      await connectionImport(ledger, prefix, connection, importId);
       await ledger.markEnqueued(importId, [2, 3]);
       for (const data of jobsFor(importId, [{ title: 'A' }, { title: 'B' }])) {
         rows.push(new ChunkRow({ ...data, cpKey: 1 }, 'chunk-1', `${prefix}:lead`).asJob());
