@@ -5,6 +5,11 @@
  *
  *   npx tsx bench/cpu-profile-summary.ts /tmp/cpuprof/CPU.*.cpuprofile
  *   npx tsx bench/cpu-profile-summary.ts --top 50 FILE
+ *   npx tsx bench/cpu-profile-summary.ts --from-s 60 FILE   # steady state: samples from 60 s into the profile
+ *   npx tsx bench/cpu-profile-summary.ts /tmp/alloc/ALLOC.*.heapprofile   # bytes allocated, by the same groups
+ *
+ * A `.heapprofile` (bench/lib/alloc-sampler.cjs, or `node --heap-prof`) is summed the same way: sampled bytes
+ * allocated by each function itself instead of time.
  *
  * Shares are of the busy time: `(idle)` is left out of the total and shown apart. Groups: a
  * package under node_modules (`bullmq`, `ioredis`, `pino`, …), a file of ours (`src/…`), Node's
@@ -26,13 +31,23 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** A sampling heap profile: a tree of frames, each with the bytes sampled in it. */
+interface HeapNode {
+  callFrame: ProfileNode['callFrame'];
+  selfSize: number;
+  children: HeapNode[];
+}
+
 const { values, positionals } = parseArgs({
-  options: { top: { type: 'string', default: '30' } },
+  options: { top: { type: 'string', default: '30' }, 'from-s': { type: 'string', default: '0' } },
   allowPositionals: true,
 });
 const top = Number(values.top);
+const fromUs = Number(values['from-s']) * 1e6;
 if (positionals.length === 0) {
-  console.error('usage: npx tsx bench/cpu-profile-summary.ts [--top N] FILE.cpuprofile…');
+  console.error(
+    'usage: npx tsx bench/cpu-profile-summary.ts [--top N] [--from-s S] FILE.cpuprofile|FILE.heapprofile…',
+  );
   process.exit(2);
 }
 
@@ -56,20 +71,54 @@ function shortUrl(url: string): string {
   return src >= 0 ? url.slice(src + 1) : url;
 }
 
-function table(title: string, totals: Map<string, number>, busyUs: number): void {
+function table(title: string, totals: Map<string, number>, total: number, unit: 'ms' | 'KiB'): void {
   console.log(`\n${title}`);
   const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [name, us] of rows) {
-    const share = ((us / busyUs) * 100).toFixed(1).padStart(5);
-    console.log(`${share} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+  for (const [name, amount] of rows) {
+    const share = ((amount / total) * 100).toFixed(1).padStart(5);
+    const scaled = unit === 'ms' ? amount / 1000 : amount / 1024;
+    console.log(`${share} %  ${scaled.toFixed(0).padStart(7)} ${unit}  ${name}`);
   }
 }
 
+function frameName(frame: ProfileNode['callFrame']): string {
+  const where = frame.url ? ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
+  return `${frame.functionName || '(anonymous)'}${where}`;
+}
+
+function summarizeHeap(file: string, head: HeapNode): void {
+  const byFunction = new Map<string, number>();
+  const byGroup = new Map<string, number>();
+  let totalBytes = 0;
+  const visit = (node: HeapNode) => {
+    if (node.selfSize > 0) {
+      totalBytes += node.selfSize;
+      const fn = frameName(node.callFrame);
+      byFunction.set(fn, (byFunction.get(fn) ?? 0) + node.selfSize);
+      const group = groupOf(node.callFrame.url, node.callFrame.functionName);
+      byGroup.set(group, (byGroup.get(group) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(head);
+  console.log(`${file}: ${(totalBytes / 1024 / 1024).toFixed(1)} MiB sampled`);
+  table(`bytes allocated by file or package (top ${top})`, byGroup, totalBytes, 'KiB');
+  table(`bytes allocated by function (top ${top})`, byFunction, totalBytes, 'KiB');
+}
+
 for (const file of positionals) {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Profile | { head: HeapNode };
+  if ('head' in parsed) {
+    summarizeHeap(file, parsed.head);
+    continue;
+  }
+  const profile = parsed;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
+  let atUs = 0;
   profile.samples.forEach((id, i) => {
+    atUs += profile.timeDeltas[i] ?? 0;
+    if (atUs < fromUs) return;
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const byFunction = new Map<string, number>();
@@ -84,13 +133,12 @@ for (const file of positionals) {
       continue;
     }
     busyUs += us;
-    const where = frame.url ? ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
-    const fn = `${frame.functionName || '(anonymous)'}${where}`;
+    const fn = frameName(frame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     const group = groupOf(frame.url, frame.functionName);
     byGroup.set(group, (byGroup.get(group) ?? 0) + us);
   }
   console.log(`${file}: busy ${(busyUs / 1000).toFixed(0)} ms, idle ${(idleUs / 1000).toFixed(0)} ms`);
-  table(`self time by file or package (top ${top})`, byGroup, busyUs);
-  table(`self time by function (top ${top})`, byFunction, busyUs);
+  table(`self time by file or package (top ${top})`, byGroup, busyUs, 'ms');
+  table(`self time by function (top ${top})`, byFunction, busyUs, 'ms');
 }

@@ -70,7 +70,9 @@ export interface SpawnCliOptions {
  * With `BENCH_CPU_PROF_DIR` set, `lead-importer worker` processes write a V8 CPU profile there when
  * they exit (`node --cpu-prof`; open it in Chrome DevTools or speedscope). `BENCH_WORKER_NODE_FLAGS` (space-separated)
  * adds Node or V8 flags to `lead-importer worker` processes only, e.g. `--single-threaded-gc`, to measure a flag's
- * effect on the worker without changing the sandboxes' or producers' CPU.
+ * effect on the worker without changing the sandboxes' or producers' CPU. `BENCH_WORKER_BUILT=1` runs `lead-importer worker`
+ * processes from dist/ (run `npm run build` first): a profile then names each function's line in dist/*.js, where
+ * tsx's output puts a whole module on line 1.
  */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
   const name = options.name ?? args[0] ?? 'cli';
@@ -79,7 +81,7 @@ export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProc
   const entry = [
     ...(profDir && args[0] === 'worker' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
     ...(args[0] === 'worker' ? workerFlags : []),
-    ...(options.built
+    ...(options.built || (args[0] === 'worker' && process.env.BENCH_WORKER_BUILT === '1')
       ? [resolve(REPO_ROOT, 'bin/lead-importer.js')]
       : ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli.ts')]),
   ];
