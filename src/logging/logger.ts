@@ -1,10 +1,11 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { redactFields, redactionPlan, redactValue } from './redaction.js';
 
 export type { Logger } from 'pino';
 
 /**
- * Paths pino removes from every log line. Configured here, once; CSV rows are untrusted input
- * and never define redaction paths or child bindings.
+ * Paths censored in every log line and child logger's bindings (src/logging/redaction.ts, pino's path syntax and
+ * semantics). Configured here, once; CSV rows are untrusted input and never define redaction paths or child bindings.
  */
 export const REDACT_PATHS = [
   'apiToken',
@@ -56,17 +57,36 @@ export interface LoggerOptions {
  */
 export const BUFFERED_STDOUT = { minLength: 4096, periodicFlush: 100 } as const;
 
+const REDACTION = redactionPlan(REDACT_PATHS, '[redacted]');
+/** pino's key for an error; its serializer's output is redacted, not the `Error` before it (whose fields are not enumerable). */
+const ERROR_KEY = 'err';
+
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       name: options.name ?? 'lead-importer',
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Not pino's `redact` option: the same paths, at a fraction of the cost per line (see redaction.ts).
+      formatters: {
+        log: (fields) => redactFields(REDACTION, fields, ERROR_KEY),
+        bindings: (bindings) => redactFields(REDACTION, bindings, ERROR_KEY),
+      },
+      serializers: {
+        [ERROR_KEY]: (err: unknown) =>
+          redactValue(REDACTION, ERROR_KEY, pino.stdSerializers.err(err as Error)),
+      },
       base: { pid: process.pid },
     },
     options.destination ??
       pino.destination({ fd: 1, sync: false, ...(options.buffered ? BUFFERED_STDOUT : {}) }),
   );
+  // pino applies `formatters.bindings` to the root's bindings only (a child's formatter is reset): a child's are
+  // redacted here. Children are made with `Object.create(parent)`, so theirs inherit this `child` too.
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, redactFields(REDACTION, bindings, ERROR_KEY), childOptions);
+  } as typeof child;
+  return logger;
 }
 
 /**
