@@ -1,3 +1,6 @@
+import { setMaxListeners } from 'node:events';
+import { MAX_ROWS_PER_JOB } from '../queue/job-data.js';
+
 /**
  * One `abort` listener per signal, however many wait on it: for the worker's long-lived signals (a connection's
  * shutdown signal), which every running row and every row waiting for a permit listens to until it ends.
@@ -37,5 +40,57 @@ export function onAbortOf(signal: AbortSignal, onAbort: () => void): () => void 
   const registered = waiters;
   return () => {
     registered.delete(onAbort);
+  };
+}
+
+/** The signals linked for the rows running on one job's signal (a chunk's rows share its job's), and how many use it. */
+interface SharedLink {
+  signal: AbortSignal;
+  rows: number;
+  unlink(): void;
+}
+const linksByJobSignal = new WeakMap<AbortSignal, SharedLink>();
+
+/**
+ * A signal that aborts with the job's (`a`) or the connection's shutdown signal (`b`). Every running row of the
+ * connection waits on `b`: through abort-fanout.ts, one listener on it for all of them rather than one per row
+ * added and removed (each a walk of its listener list). The rows of one chunk run on its job's signal and share one
+ * linked signal (the same two sources, so the same aborts and reasons): one `AbortController` and one listener on
+ * each source per chunk instead of per row, which a row's start paid for in `createAbortSignal` and the walk of the
+ * chunk signal's listeners (bench/README.md, branch cpu3). Unlinked from both when the last of its rows ends.
+ */
+export function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; unlink(): void } {
+  let link = linksByJobSignal.get(a);
+  if (!link) {
+    const controller = new AbortController();
+    // Each of the chunk's rows may wait on it at once (a call, its retry's backoff, a sleep).
+    setMaxListeners(MAX_ROWS_PER_JOB * 4 + 10, controller.signal);
+    const onA = () => controller.abort(a.reason);
+    if (a.aborted) onA();
+    else if (b.aborted) controller.abort(b.reason);
+    a.addEventListener('abort', onA, { once: true });
+    const unlinkB = onAbortOf(b, () => controller.abort(b.reason));
+    const created: SharedLink = {
+      signal: controller.signal,
+      rows: 0,
+      unlink() {
+        a.removeEventListener('abort', onA);
+        unlinkB();
+        linksByJobSignal.delete(a);
+      },
+    };
+    link = created;
+    linksByJobSignal.set(a, created);
+  }
+  const shared = link;
+  shared.rows++;
+  let linked = true;
+  return {
+    signal: shared.signal,
+    unlink() {
+      if (!linked) return;
+      linked = false;
+      if (--shared.rows === 0) shared.unlink();
+    },
   };
 }

@@ -16,7 +16,7 @@ import type { Lead } from '../pipedrive/types.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
 import type { JobCheckpoint, LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import type { Counter, ImportLedger } from '../queue/ledger.js';
-import { onAbortOf } from './abort-fanout.js';
+import { linkSignals } from './abort-fanout.js';
 import type { AdoptionBook } from './adoption-book.js';
 import type { CacheWarmer } from './cache-warmer.js';
 import type { ContactFiller } from './contact-filler.js';
@@ -654,28 +654,6 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       for (const job of jobs) lookedUpAhead.delete(job.id as string);
     },
   });
-}
-
-/** A signal aborted when either is; `unlink()` removes its listeners from both. */
-/**
- * A signal that aborts with the job's (`a`) or the connection's shutdown signal (`b`). Every running row of the
- * connection waits on `b`: through abort-fanout.ts, one listener on it for all of them rather than one per row
- * added and removed (each a walk of its listener list).
- */
-function linkSignals(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; unlink(): void } {
-  const controller = new AbortController();
-  const onA = () => controller.abort(a.reason);
-  if (a.aborted) onA();
-  else if (b.aborted) controller.abort(b.reason);
-  a.addEventListener('abort', onA, { once: true });
-  const unlinkB = onAbortOf(b, () => controller.abort(b.reason));
-  return {
-    signal: controller.signal,
-    unlink() {
-      a.removeEventListener('abort', onA);
-      unlinkB();
-    },
-  };
 }
 
 function describe(id: number | undefined, created: boolean | undefined): string {
