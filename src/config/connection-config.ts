@@ -56,7 +56,7 @@ export interface ConnectionCredentials {
 }
 
 /**
- * Connections' secrets, kept apart from the objects: a copy of a connection (a spread, pino's redaction, a
+ * Connections' secrets, kept apart from the objects: a copy of a connection (a spread, the log redaction's, a
  * structured clone) carries none, and reading a secret from such a copy gives `undefined` rather than an error.
  */
 const SECRETS = new WeakMap<ConnectionConfig, Readonly<ConnectionCredentials>>();
