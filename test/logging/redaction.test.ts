@@ -62,6 +62,10 @@ describe('log redaction', () => {
       logger.child({ component: 'worker' }).child(fields).info('a grandchild line');
       pinoRedact.child({ component: 'worker' }).child(fields).info('a grandchild line');
     }
+    // An error as the only argument: pino puts it under `err`.
+    const alone = new ApiError('alone');
+    logger.error(alone);
+    pinoRedact.error(alone);
     const strip = (line: Record<string, unknown>) => ({ ...line, time: 0 });
     expect(ours.lines().map(strip)).toEqual(reference.lines().map(strip));
     const text = JSON.stringify(ours.lines());
