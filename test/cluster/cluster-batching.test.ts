@@ -1,29 +1,20 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { keysFor, rememberImportConnection } from '../../src/queue/names.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
+import { leadsCsvImport } from '../helpers/import-record.js';
 import { uniquePrefix } from '../helpers/redis.js';
-import { type RedisClusterNodes, startRedisCluster } from './redis-cluster.js';
+import { useRedisCluster } from '../helpers/redis-cluster.js';
 
 /*
  * What goes together on one Redis goes per hash tag on a cluster (a script runs in one slot): the admissions and
  * the outcomes of several connections asked at the same moment.
  */
-let cluster: RedisClusterNodes;
-let redis: Redis;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster(3);
-  redis = cluster.client() as unknown as Redis;
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster();
 
 describe('a Redis Cluster', () => {
   it('admits the calls of several connections asked at the same moment, one script call per connection', async () => {
+    const { redis } = cluster();
     const prefix = uniquePrefix('clb');
     const governors = ['acme', 'globex', 'initech'].map((connection) => {
       const g = new BudgetGovernor({
@@ -50,21 +41,13 @@ describe('a Redis Cluster', () => {
   });
 
   it('records the outcomes of several connections finished at the same moment, and marks lines in one step', async () => {
+    const { redis } = cluster();
     const prefix = uniquePrefix('clo');
     const ledger = new ImportLedger(redis, prefix);
     const imports = ['acme', 'globex'].map((connection) => ({ connection, importId: `imp-${connection}` }));
     for (const { connection, importId } of imports) {
       rememberImportConnection(prefix, importId, connection);
-      await ledger.createImport({
-        importId,
-        connection,
-        fileName: 'leads.csv',
-        fileSize: 1,
-        fileHash: 'x',
-        mapping: {},
-        header: ['Title'],
-        createdAt: 1,
-      });
+      await ledger.createImport(leadsCsvImport(importId, { connection }));
       expect(await ledger.markEnqueued(importId, [2, 3, 2])).toEqual([true, true, false]);
       await ledger.setState(importId, 'enqueued');
       for (const line of [2, 3]) await redis.set(ledger.keys.lease(importId, line), `w:${line}`);
