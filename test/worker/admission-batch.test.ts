@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { type Admission, BudgetGovernor, type WindowCheck } from '../../src/worker/budget-governor.js';
-import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
+import { ownRedisServer, redisClockMs, uniquePrefix } from '../helpers/redis.js';
 import { admittedAt, commandsOf, peakInWindow, testSandbox, workerGateway } from './helpers.js';
 
 /*
@@ -46,11 +46,7 @@ const delays = (admissions: Admission[]) =>
 const sendTimes = (admissions: (Admission | undefined)[]) =>
   admissions.map((a) => (a?.kind === 'admitted' ? a.atMs + a.delayMs : a?.kind));
 
-/** The Redis clock, in ms as the scripts reckon it. */
-const redisMs = async () => {
-  const [s, us] = await redis.time();
-  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-};
+const redisMs = () => redisClockMs(redis);
 
 describe('admissions asked at the same moment', () => {
   it('go in one script call, each given the send time it would get alone, one after another', async () => {

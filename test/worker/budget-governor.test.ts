@@ -3,15 +3,9 @@ import { keysFor } from '../../src/queue/names.js';
 import { budgetDay, nextBudgetReset, parseResetUtc } from '../../src/worker/budget-day.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { publishBudget, readBudget } from '../../src/worker/budget-reader.js';
-import { testRedis, uniquePrefix } from '../helpers/redis.js';
+import { redisClockMs, testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
-
-/** The Redis clock, in ms as the scripts reckon it. */
-async function redisMs(): Promise<number> {
-  const [s, us] = await redis.time();
-  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-}
 
 function governor(options: { dailyTokens?: number; reserve?: number; now?: () => number } = {}) {
   const prefix = uniquePrefix();
@@ -215,9 +209,9 @@ describe('BudgetGovernor rolling windows', () => {
     for (let i = 0; i < 3; i++) admitted.push(await g.admit(1, false, window));
     expect(admitted.map((a) => a.kind)).toEqual(['admitted', 'admitted', 'admitted']);
     const oldest = admitted[0]?.kind === 'admitted' ? admitted[0].atMs : Number.NaN;
-    const before = await redisMs();
+    const before = await redisClockMs(redis);
     const full = await g.admit(1, false, window);
-    const after = await redisMs();
+    const after = await redisClockMs(redis);
     expect(full.kind).toBe('window');
     // Until the oldest leaves (2 s and 1 ms after it was sent), reckoned on the Redis clock between before and after.
     const waitMs = full.kind === 'window' ? full.waitMs : -1;
