@@ -7,6 +7,14 @@ import type { EpochReconciler, ReconcileStats } from './epoch-reconciler.js';
 import type { KeyLocks } from './key-lock.js';
 import { sleep } from './sleep.js';
 
+/**
+ * The reconciliation lock's TTL, extended every third of it while the reconciliation runs: how long a worker killed
+ * while reconciling holds back every create of its company's other workers (they take the lock over once it
+ * expires). As BullMQ's lock duration. It was 60 s, as long as the chaos test's stall limit: a worker killed right
+ * after Redis came back (the chaos test's kill 4, on a busy machine) stalled the import for that minute.
+ */
+export const RECONCILE_LOCK_TTL_MS = 30_000;
+
 export interface DurabilityGateOptions {
   redis: Redis;
   prefix: string;
@@ -178,7 +186,7 @@ export class DurabilityGate {
       return s.companyRunId === s.liveRunId ? true : undefined;
     };
     const got = await locks.acquire<true>(keys.lock(companyKey, 'epoch', 'reconcile'), {
-      ttlMs: 60_000,
+      ttlMs: RECONCILE_LOCK_TTL_MS,
       waitMs: 30 * 60_000,
       poll: settled,
       signal,
@@ -186,7 +194,7 @@ export class DurabilityGate {
     // Someone else committed (the caller checks again), or is still at it.
     if (!('lock' in got)) return;
     const { lock } = got;
-    const keepAlive = setInterval(() => void lock.extend().catch(() => {}), 20_000);
+    const keepAlive = setInterval(() => void lock.extend().catch(() => {}), RECONCILE_LOCK_TTL_MS / 3);
     keepAlive.unref();
     try {
       const status = await epoch.status(companyKey);

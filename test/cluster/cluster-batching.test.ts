@@ -1,48 +1,30 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { keysFor, rememberImportConnection } from '../../src/queue/names.js';
 import { BudgetGovernor } from '../../src/worker/budget-governor.js';
 import { ChunkRow } from '../../src/worker/chunk-runner.js';
 import { isRowLeaseLostError } from '../../src/worker/errors.js';
 import { RowLeases } from '../../src/worker/row-lease.js';
+import { leadsCsvImport } from '../helpers/import-record.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { useRedisCluster } from '../helpers/redis-cluster.js';
 import { held, jobsFor } from '../worker/helpers.js';
-import { type RedisClusterNodes, startRedisCluster } from './redis-cluster.js';
 
 /*
  * What goes together on one Redis goes per hash tag on a cluster (a script runs in one slot): the admissions and
  * the outcomes and the row checkpoints of several connections asked at the same moment.
  */
-let cluster: RedisClusterNodes;
-let redis: Redis;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster(3);
-  redis = cluster.client() as unknown as Redis;
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster();
 
 /** An import of `connection`'s, its record created: its keys carry the connection's tag. */
 async function connectionImport(ledger: ImportLedger, prefix: string, connection: string, importId: string) {
   rememberImportConnection(prefix, importId, connection);
-  await ledger.createImport({
-    importId,
-    connection,
-    fileName: 'leads.csv',
-    fileSize: 1,
-    fileHash: 'x',
-    mapping: {},
-    header: ['Title'],
-    createdAt: 1,
-  });
+  await ledger.createImport(leadsCsvImport(importId, { connection }));
 }
 
 describe('a Redis Cluster', () => {
   it('admits the calls of several connections asked at the same moment, one script call per connection', async () => {
+    const { redis } = cluster();
     const prefix = uniquePrefix('clb');
     const governors = ['acme', 'globex', 'initech'].map((connection) => {
       const g = new BudgetGovernor({
@@ -69,6 +51,7 @@ describe('a Redis Cluster', () => {
   });
 
   it('records the outcomes of several connections finished at the same moment, and marks lines in one step', async () => {
+    const { redis } = cluster();
     const prefix = uniquePrefix('clo');
     const ledger = new ImportLedger(redis, prefix);
     const imports = ['acme', 'globex'].map((connection) => ({ connection, importId: `imp-${connection}` }));
@@ -105,6 +88,7 @@ describe('a Redis Cluster', () => {
   });
 
   it('checkpoints the rows of several connections asked at the same moment, each call in one slot and each row fenced by its own lease', async () => {
+    const { redis } = cluster();
     const prefix = uniquePrefix('clc');
     const ledger = new ImportLedger(redis, prefix);
     const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });

@@ -2,27 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { leadQueueName, queuePrefix } from '../../src/queue/names.js';
 import { startDashboardProcess } from '../helpers/dashboard-process.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { useRedisCluster } from '../helpers/redis-cluster.js';
 import { runCli } from '../ops/run-cli.js';
 import { eventually, FAST_WORKER_FLAGS, spawnWorker, testSandbox, workerEnv } from '../worker/helpers.js';
-import { type RedisClusterNodes, startRedisCluster } from './redis-cluster.js';
 
-let cluster: RedisClusterNodes;
-let redis: Redis;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster(3);
-  redis = cluster.client() as unknown as Redis;
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster();
 
 const ROWS = 40;
 
@@ -37,12 +26,13 @@ function csv(): string {
 
 describe('a three-master Redis Cluster', () => {
   it('runs an import through it (producer → worker → sandbox, every lead once), and status, report, verify, pause/resume, dlq, revert, cancel and the dashboard work on it', async () => {
+    const { nodes, redis } = cluster();
     const sandbox = await testSandbox({ plan: 'growth', latencyJitterMs: 10 });
     const prefix = uniquePrefix('cl');
     const dir = mkdtempSync(join(tmpdir(), 'lpi-cluster-import-'));
     const file = join(dir, 'leads.csv');
     writeFileSync(file, csv());
-    const env = workerEnv(cluster.url, prefix, sandbox.url, { PIPEDRIVE_PLAN: 'growth' });
+    const env = workerEnv(nodes.url, prefix, sandbox.url, { PIPEDRIVE_PLAN: 'growth' });
 
     const produced = await runCli(['import', file, '--import-id', 'cl-1', '--json'], env);
     expect(produced.stderr).toBe('');

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import calculateSlot from 'cluster-key-slot';
-import { type Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { readMetrics } from '../../src/metrics/recorder.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import {
@@ -16,6 +16,7 @@ import {
 import { readBudget } from '../../src/worker/budget-reader.js';
 import { describeControl, readControl } from '../../src/worker/control.js';
 import { uniquePrefix } from '../helpers/redis.js';
+import { useRedisCluster } from '../helpers/redis-cluster.js';
 import { expectEachHoldsItsOwn, rowsOf, startThreeCompanies } from '../helpers/three-companies.js';
 import {
   enqueueImport,
@@ -25,27 +26,14 @@ import {
   jobsFor,
   spawnWorker,
 } from '../worker/helpers.js';
-import { type RedisClusterNodes, startRedisCluster } from './redis-cluster.js';
 
-let cluster: RedisClusterNodes;
-let client: Cluster;
-let redis: Redis;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster(3);
-  client = cluster.client();
-  redis = client as unknown as Redis;
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useRedisCluster();
 
 const NAMES = ['a', 'b', 'c'] as const;
 
 /** The port of each master, by the slot ranges the cluster reports. */
 async function masterBySlot(): Promise<(slot: number) => number> {
-  const slots = (await redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+  const slots = (await cluster().redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
   return (slot) => slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
 }
 
@@ -62,7 +50,7 @@ async function prefixSpreadOverMasters(): Promise<string> {
 /** Our keys (and BullMQ's) each master holds, by the hash tag they carry. */
 async function tagsByMaster(prefix: string): Promise<Map<number, Set<string>>> {
   const byMaster = new Map<number, Set<string>>();
-  for (const port of cluster.ports) {
+  for (const port of cluster().nodes.ports) {
     const node = new Redis({ port, host: '127.0.0.1' });
     try {
       const tags = new Set<string>();
@@ -82,6 +70,7 @@ async function tagsByMaster(prefix: string): Promise<Map<number, Set<string>>> {
 
 describe('three companies on a three-master Redis Cluster', () => {
   it('keeps each company in its own slot on its own master, and a spent budget and a revoked token to their own company (the isolation test on a cluster)', async () => {
+    const { nodes, redis } = cluster();
     const companies = await startThreeCompanies({ latencyMs: 20, latencyJitterMs: 20 });
     const { b, c, dir, connectionsFile } = companies;
 
@@ -99,7 +88,7 @@ describe('three companies on a three-master Redis Cluster', () => {
     const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix: deadLetterPrefix(prefix, true) });
 
     const worker = spawnWorker(
-      { REDIS_URL: cluster.url, REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: connectionsFile },
+      { REDIS_URL: nodes.url, REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: connectionsFile },
       [
         ...FAST_WORKER_FLAGS,
         '--concurrency',

@@ -43,6 +43,12 @@ export function ownRedisServer(): () => Redis {
   };
 }
 
+/** The Redis clock in ms, as the scripts reckon it (`TIME`, microseconds dropped). */
+export async function redisClockMs(redis: Redis): Promise<number> {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
+
 /** Deletes every key under a prefix (for tests that assert on what a prefix holds). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
+import { leadsCsvImport } from '../helpers/import-record.js';
 import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
 import { commandsOf } from '../worker/helpers.js';
 
@@ -16,15 +17,7 @@ beforeAll(() => {
 
 async function newImport() {
   const ledger = new ImportLedger(redis, uniquePrefix());
-  await ledger.createImport({
-    importId: 'imp1',
-    fileName: 'leads.csv',
-    fileSize: 10,
-    fileHash: 'abc',
-    mapping: {},
-    header: ['Title'],
-    createdAt: 1,
-  });
+  await ledger.createImport(leadsCsvImport('imp1'));
   return ledger;
 }
 

@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
+import { leadsCsvImport } from '../helpers/import-record.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
 
 async function newImport() {
   const ledger = new ImportLedger(redis, uniquePrefix());
-  const { record } = await ledger.createImport({
-    importId: 'imp1',
-    fileName: 'leads.csv',
-    fileSize: 10,
-    fileHash: 'abc',
-    mapping: { title: 'Title' },
-    header: ['Title', 'Email'],
-    createdAt: 1,
-  });
+  const { record } = await ledger.createImport(
+    leadsCsvImport('imp1', { mapping: { title: 'Title' }, header: ['Title', 'Email'] }),
+  );
   return { ledger, record };
 }
 
@@ -139,15 +134,7 @@ describe('ImportLedger', () => {
 describe('ImportLedger, outcomes recorded together', () => {
   /** An import enqueued with `lines`, each with a lease held by `worker-a:<line>`. */
   async function enqueuedImport(ledger: ImportLedger, importId: string, lines: number[]) {
-    await ledger.createImport({
-      importId,
-      fileName: 'leads.csv',
-      fileSize: 10,
-      fileHash: 'abc',
-      mapping: {},
-      header: ['Title'],
-      createdAt: 1,
-    });
+    await ledger.createImport(leadsCsvImport(importId));
     await ledger.markEnqueued(importId, lines);
     await ledger.setCounters(importId, { rows: lines.length });
     await ledger.setState(importId, 'enqueued');

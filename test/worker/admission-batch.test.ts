@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { burstLimitPer2s } from '../../src/config/config.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { type Admission, BudgetGovernor, type WindowCheck } from '../../src/worker/budget-governor.js';
-import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
+import { ownRedisServer, redisClockMs, uniquePrefix } from '../helpers/redis.js';
 import { admittedAt, commandsOf, peakInWindow, testSandbox, workerGateway } from './helpers.js';
 
 /*
@@ -42,6 +42,12 @@ function governor(dailyTokens = 10_000, reserve = 0, now?: () => number) {
 const delays = (admissions: Admission[]) =>
   admissions.map((a) => (a.kind === 'admitted' ? a.delayMs : a.kind));
 
+/** When each admitted call may be sent, on the Redis clock (its admission's clock plus its delay). */
+const sendTimes = (admissions: (Admission | undefined)[]) =>
+  admissions.map((a) => (a?.kind === 'admitted' ? a.atMs + a.delayMs : a?.kind));
+
+const redisMs = () => redisClockMs(redis);
+
 describe('admissions asked at the same moment', () => {
   it('go in one script call, each given the send time it would get alone, one after another', async () => {
     // Load the script first, so the counts below see EVALSHA only.
@@ -67,14 +73,15 @@ describe('admissions asked at the same moment', () => {
       pexpire: 2,
       hincrby: 1,
     });
-    // Two per window: the 3rd and 4th wait for the 1st and 2nd to leave it, the 5th for the 3rd.
-    for (const d of [delays(inTurn), delays(batch)]) {
-      expect(d.slice(0, 2)).toEqual([0, 0]);
-      for (const i of [2, 3]) expect(d[i]).toBeGreaterThan(1950);
-      for (const i of [2, 3]) expect(d[i]).toBeLessThanOrEqual(2001);
-      expect(d[4]).toBeGreaterThan(3950);
-      expect(d[4]).toBeLessThanOrEqual(4002);
+    // Two per window: the 3rd and 4th wait for the 1st and 2nd to leave it (2 s and 1 ms after they were sent),
+    // the 5th for the 3rd. Send times on the Redis clock, however long the admissions in turn took apart.
+    for (const admissions of [inTurn, batch]) {
+      expect(delays(admissions).slice(0, 2)).toEqual([0, 0]);
+      const [s0, s1, s2, s3, s4] = sendTimes(admissions) as number[];
+      expect([s2! - s0!, s3! - s1!, s4! - s2!]).toEqual([2001, 2001, 2001]);
     }
+    // Asked together, they were reckoned at one moment: the delays themselves are exact.
+    expect(delays(batch)).toEqual([0, 0, 2001, 2001, 4002]);
     // Each in the window at its own send time: 5 entries, the budget charged 5.
     expect(await redis.zcard(together.check().callsKey)).toBe(5);
     expect(await redis.hget(together.g.currentKey(), 'used')).toBe('5');
@@ -119,15 +126,20 @@ describe('admissions asked at the same moment', () => {
 
   it("hold every call but a forced probe while the connection's 429 pause lasts", async () => {
     const { g, check } = governor();
-    await g.pauseCalls(3000, 'burst');
+    const pausedUntil = await g.pauseCalls(3000, 'burst');
+    const before = await redisMs();
     const batch = await Promise.all([
       g.admit(1, false, check()),
       g.admit(2, true, check()),
       g.admit(1, false, check()),
     ]);
+    const after = await redisMs();
     expect(batch.map((a) => a.kind)).toEqual(['paused', 'admitted', 'paused']);
+    // Told to wait until the pause ends (3 s after it began), reckoned at one moment between before and after.
     for (const a of [batch[0], batch[2]]) {
-      expect(a?.kind === 'paused' && a.waitMs).toBeGreaterThan(2900);
+      const waitMs = a?.kind === 'paused' ? a.waitMs : -1;
+      expect(waitMs).toBeGreaterThanOrEqual(pausedUntil - after);
+      expect(waitMs).toBeLessThanOrEqual(pausedUntil - before);
     }
     expect(await redis.hget(g.currentKey(), 'used')).toBe('2');
     expect(await redis.zcard(check().callsKey)).toBe(1);
@@ -205,11 +217,6 @@ describe('admissions of several connections asked at the same moment', () => {
 });
 
 describe("the admission's windows", () => {
-  const redisMs = async () => {
-    const [s, us] = await redis.time();
-    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-  };
-
   it('are trimmed and given their TTL on the first batch, then read and written only, until a second has passed', async () => {
     let now = Date.now();
     const { g, check: windowCheck } = governor(10_000, 0, () => now);
@@ -259,8 +266,7 @@ describe("the admission's windows", () => {
       next = await g.admit(1, false, check({ takeCorrections: () => ['a', a.atMs + 50, 'b', b.atMs + 50] }));
     });
     expect(commands.zadd).toBe(1);
-    expect(next?.kind === 'admitted' && next.delayMs).toBeGreaterThan(1990);
-    expect(next?.kind === 'admitted' && next.delayMs).toBeLessThanOrEqual(2051);
+    expect(sendTimes([next])).toEqual([Math.min(a.atMs, b.atMs) + 50 + 2001]);
     expect(Number(await redis.zscore(key, 'a'))).toBe(a.atMs + 50);
   });
 
@@ -276,7 +282,7 @@ describe("the admission's windows", () => {
       check({ callsCap: 1, takeCorrections: () => ['old', t + 100, 'gone', t - 1800] }),
     );
     // `old` arrived later than its entry said (a slow answer): the next call waits for it.
-    expect(next.kind === 'admitted' && next.delayMs).toBeGreaterThan(2050);
+    expect(sendTimes([next])).toEqual([t + 100 + 2001]);
     expect(Number(await redis.zscore(key, 'old'))).toBe(t + 100);
     expect(await redis.zscore(key, 'gone')).toBeNull();
   });

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LeadJobData } from '../../src/queue/job-data.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
@@ -239,12 +239,15 @@ describe('row leases', () => {
       if (command.name === 'get') gets++;
       return send(command as never);
     }) as typeof counting.sendCommand;
+    // The runner's clock (performance.now) moves only when told: a busy machine's pauses between two steps then
+    // cannot pass half the TTL; timers and Redis keep real time.
+    vi.useFakeTimers({ toFake: ['performance'] });
     try {
-      const leases = new RowLeases({ redis: counting, prefix, workerId: 'worker-a', ttlMs: 400 });
+      const leases = new RowLeases({ redis: counting, prefix, workerId: 'worker-a', ttlMs: 5000 });
       const lease = held(await leases.take(job));
       await lease.check();
       expect(gets).toBe(0);
-      await sleep(250);
+      vi.advanceTimersByTime(2600);
       await lease.check();
       expect(gets).toBe(1);
       await leases.renew([job.id!]);
@@ -254,6 +257,7 @@ describe('row leases', () => {
       leases.lost([job.id!]);
       await expect(lease.check()).rejects.toSatisfy(isRowLeaseLostError);
     } finally {
+      vi.useRealTimers();
       counting.disconnect();
     }
   });
@@ -262,15 +266,16 @@ describe('row leases', () => {
     const prefix = uniquePrefix();
     const jobA = await rowJob(prefix, 'imp-renew-a');
     const jobB = await rowJob(prefix, 'imp-renew-b');
-    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 400 });
+    const leases = new RowLeases({ redis, prefix, workerId: 'worker-a', ttlMs: 5000 });
     const a = held(await leases.take(jobA));
     const b = held(await leases.take(jobB));
     expect(leases.size).toBe(2);
-    // Another worker took B's row meanwhile (its lease had expired).
+    // Another worker took B's row meanwhile (its lease had expired), and A's lease has a second left.
     await redis.set(b.key, 'worker-b:feedfacefeedface', 'PX', 5000);
-    await sleep(250);
+    await redis.pexpire(a.key, 1000);
     await leases.renew([jobA.id!, jobB.id!]);
-    expect(await redis.pttl(a.key)).toBeGreaterThan(300);
+    // Renewed to the full TTL (no sleep: a busy machine's pauses would only eat into the margin).
+    expect(await redis.pttl(a.key)).toBeGreaterThan(1000);
     expect(a.isLost).toBe(false);
     expect(b.isLost).toBe(true);
     await expect(b.check()).rejects.toSatisfy(isRowLeaseLostError);
