@@ -34,12 +34,20 @@ class ApiError extends Error {
 const CORPUS: Record<string, unknown>[] = [
   { importId: 'imp-1', line: 7, leadId: 'lead-1', personId: 3, organizationId: undefined, durationMs: 12 },
   { apiToken: 'secret-1', token: 'secret-2', authorization: 'Bearer x', password: 'p', other: 'kept' },
-  { config: { pipedrive: { apiToken: 'secret', oauth: { clientSecret: 's' }, baseUrl: 'https://x' }, level: 'info' } },
+  {
+    config: {
+      pipedrive: { apiToken: 'secret', oauth: { clientSecret: 's' }, baseUrl: 'https://x' },
+      level: 'info',
+    },
+  },
   { options: { token: 'secret', accessToken: 'a', refreshToken: 'r', clientSecret: 'c', keep: 1 } },
   { headers: { authorization: 'Bearer x', 'x-api-token': 'secret', accept: 'json' } },
   { req: { headers: { authorization: 'Bearer x', 'x-api-token': 'secret', host: 'h' }, method: 'GET' } },
   { request: { headers: { authorization: 'Bearer x', 'x-api-token': 'secret' }, path: '/v1/leads' } },
-  { list: [{ token: 'not a path: arrays are not walked' }], nested: { deep: { token: 'too deep to match' } } },
+  {
+    list: [{ token: 'not a path: arrays are not walked' }],
+    nested: { deep: { token: 'too deep to match' } },
+  },
   { err: new ApiError('Pipedrive rejected the token') },
   { error: new ApiError('under another key'), when: new Date(0) },
   { token: undefined, emptyHeaders: { headers: null }, n: Number.NaN, flag: true, nothing: null },
