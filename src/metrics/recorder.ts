@@ -60,8 +60,8 @@ export interface ConnectionMetrics {
 /**
  * Counters shared by every worker process: each process adds to one Redis hash per connection
  * (`connectionMetrics`: `{prefix}:metrics` for `default`, `{prefix}:metrics:{name}` for the others),
- * buffered and flushed every few seconds (a worker: `WORKER_METRICS_FLUSH_MS`) in one transaction for all of them (a call is only tallied where it
- * happens, per operation, and becomes its fields at the flush), and the dashboard
+ * buffered and flushed every few seconds (a worker: `WORKER_METRICS_FLUSH_MS`) in one transaction for all of them
+ * (a call is only tallied where it happens, per operation, and becomes its fields at the flush), and the dashboard
  * turns the hashes into Prometheus metrics (with a `connection` label once the deployment serves
  * several companies). So `/metrics` is the sum over all workers on all machines, and survives
  * worker restarts.

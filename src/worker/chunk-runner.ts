@@ -16,8 +16,8 @@
  * - **Checkpoints per row, not per job.** A chunk row's checkpoint lives under its own key
  *   (`keys.rowCheckpoint`, `cpKey: 1` in the row's data), written only by the row's lease holder (SAVE_MANY_LUA in
  *   row-lease.ts reads the lease and writes in one step, as it does a job's data; the checkpoints asked in one turn
- *   share that step, each fenced by its own lease) and deleted by the same step that records the row's outcome. So an intent (`leadIntentAt`,
- *   `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
+ *   share that step, each fenced by its own lease) and deleted by the same step that records the row's outcome.
+ *   So an intent (`leadIntentAt`, `noteIntentAt`) is visible to whichever job runs the row next: its chunk again, or the single-row job it was
  *   split into. (A plain `SET` trusted as `RowLease.check` trusts the lease was tried and dropped: a write is not
  *   a read, and one delayed on the wire or re-sent by the client after a reconnect could land once the lease is
  *   someone else's, over their checkpoint.)
@@ -117,7 +117,7 @@ export interface ChunkRunnerOptions {
   rowsEnded?: (rows: ChunkRow[]) => void;
   /** The ledger's states of an import's lines (`ImportLedger.rowStates`): read once a chunk's rows have ended. */
   rowStates: (importId: string, lines: number[]) => Promise<RowState[]>;
-  logger?: Logger;
+  logger: Logger;
 }
 
 /** Runs chunk jobs: each row on its own, concurrently; a row that must wait or retry is split out. */
@@ -203,7 +203,7 @@ export class ChunkRunner {
     const lost = asked.filter((_, i) => states[i] === RowState.Pending);
     // No attempt spent: the row did its work, Redis forgot it.
     for (const row of lost) {
-      this.options.logger?.warn(
+      this.options.logger.warn(
         { importId: row.data.importId, line: row.data.line, chunk: chunk.id },
         `Redis lost the end of import ${row.data.importId} line ${row.data.line} (a restart without its last writes); the row runs again as a job of its own and adopts what it made`,
       );

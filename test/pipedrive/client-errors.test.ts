@@ -14,6 +14,7 @@ import {
   PipedriveValidationError,
 } from '../../src/pipedrive/errors.js';
 import type { ResponseEvent } from '../../src/pipedrive/types.js';
+import { deferred } from '../helpers/deferred.js';
 import { type CannedServer, failureOf, json, startCannedServer } from './canned-server.js';
 
 const TOKEN = 'f3b1c9d2e4a5968778695a4b3c2d1e0f11223344';
@@ -37,14 +38,6 @@ beforeEach(() => {
     onResponse: (event) => events.push(event),
   });
 });
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 describe('PipedriveClient errors over HTTP', () => {
   it.each([

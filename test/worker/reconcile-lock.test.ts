@@ -5,6 +5,7 @@ import { RedisEpoch } from '../../src/queue/redis-epoch.js';
 import { DurabilityGate } from '../../src/worker/durability-gate.js';
 import type { EpochReconciler, ReconcileStats } from '../../src/worker/epoch-reconciler.js';
 import { KeyLocks } from '../../src/worker/key-lock.js';
+import { deferred } from '../helpers/deferred.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
@@ -15,18 +16,12 @@ describe("the durability gate's reconciliation lock", () => {
     const keys = keysFor(prefix);
     // The company last reconciled against a server that is gone: this worker must reconcile.
     await redis.hset(keys.companyEpoch('c1'), 'runId', 'a-server-gone', 'durableAt', 1);
-    let started: () => void = () => {};
-    const reconciling = new Promise<void>((r) => {
-      started = r;
-    });
-    let finish: () => void = () => {};
-    const finished = new Promise<void>((r) => {
-      finish = r;
-    });
+    const reconciling = deferred();
+    const finished = deferred();
     const reconciler = {
       async run(sinceMs: number): Promise<ReconcileStats> {
-        started();
-        await finished;
+        reconciling.resolve();
+        await finished.promise;
         const none = { organizations: 0, persons: 0, leads: 0, leadsKept: 0, notes: 0, pages: 0, tokens: 0 };
         return { sinceMs, ...none, durationMs: 0 };
       },
@@ -46,16 +41,16 @@ describe("the durability gate's reconciliation lock", () => {
     });
     const opened = gate.start();
     try {
-      await reconciling;
+      await reconciling.promise;
       // What a SIGKILL now would leave behind: the lock, for the rest of its TTL.
       const ttl = await redis.pttl(keys.lock('c1', 'epoch', 'reconcile'));
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(30_000);
-      finish();
+      finished.resolve();
       await opened;
       expect(gate.isOpen).toBe(true);
     } finally {
-      finish();
+      finished.resolve();
       controller.abort();
       gate.stop();
     }

@@ -9,6 +9,7 @@ import { DurableWrites } from '../../src/queue/durable-writes.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { RedisEpoch } from '../../src/queue/redis-epoch.js';
 import { createLeadWorker } from '../../src/worker/index.js';
+import { deferred } from '../helpers/deferred.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { beforeAddLead, enqueueImport, eventually, finished, jobsFor, testSandbox } from './helpers.js';
 
@@ -252,14 +253,8 @@ describe('a chunk whose rows ended before Redis lost power', () => {
     // so their leads reach Pipedrive and their outcomes are acknowledged, then lost. The third row waits for it.
     let cut: { file: string; size: number } | undefined;
     let early = 0;
-    let bothEarly: () => void = () => {};
-    const earlyReady = new Promise<void>((r) => {
-      bothEarly = r;
-    });
-    let releaseLate: () => void = () => {};
-    const lateReleased = new Promise<void>((r) => {
-      releaseLate = r;
-    });
+    const earlyReady = deferred();
+    const lateReleased = deferred();
     const worker = createLeadWorker({
       redisUrl: redisServer.url,
       prefix,
@@ -273,10 +268,10 @@ describe('a chunk whose rows ended before Redis lost power', () => {
         if (title.startsWith('Early')) {
           if (++early === 2) {
             cut = redisServer.aofSize();
-            bothEarly();
+            earlyReady.resolve();
           }
-          await earlyReady;
-        } else await lateReleased;
+          await earlyReady.promise;
+        } else await lateReleased.promise;
       }),
     });
     try {
@@ -290,10 +285,10 @@ describe('a chunk whose rows ended before Redis lost power', () => {
       await redisServer.powerLoss(cut as { file: string; size: number });
       // The outcomes are gone: the rows are Pending again, their leads are in Pipedrive.
       expect(await ledger.rowStates(importId, [2, 3])).toEqual([RowState.Pending, RowState.Pending]);
-      releaseLate();
+      lateReleased.resolve();
       await finished(ledger, importId, 45_000);
     } finally {
-      releaseLate();
+      lateReleased.resolve();
       await worker.close();
     }
     expect(await ledger.getImport(importId)).toMatchObject({ rows: 3, created: 3, pending: 0 });
