@@ -8,8 +8,9 @@ import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
+import { formatCount } from '../ops/format.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
-import { connectRedis, createRedis, isClusterRedis } from '../queue/connection.js';
+import { connectRedis, createRedis, isClusterRedis, RedisUnavailableError } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
@@ -27,6 +28,7 @@ import { printMapping } from './mapping-printer.js';
 import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
 import { type DateOrder, parseDateOrder } from './normalise.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
+import { WriteSettle } from './write-settle.js';
 
 export interface ImportCsvOptions {
   /** Path of the CSV file. */
@@ -138,6 +140,11 @@ export interface ImportSummary {
   alreadyImported: number;
   /** Of those, rows whose job had been lost (killed producer) and was added again. */
   requeued: number;
+  /**
+   * Rows this run enqueued that a Redis restart under it lost and that it added again (the file read again: see
+   * {@link importCsv}). Counted once in `enqueued` as well.
+   */
+  readded: number;
   rejected: number;
   distinctPersons: number;
   distinctEmails: number;
@@ -165,8 +172,51 @@ export interface ImportSummary {
  * summary. Running it again with the same file and mapping enqueues nothing new; after a crash
  * it resumes. Throws a {@link UsageError} subclass for anything the user must fix (the CLI
  * exits 2), and lets a failure of Redis propagate after marking the import failed.
+ *
+ * A Redis that restarted while the import was written (a new `run_id` once its writes are on disk,
+ * {@link WriteSettle}) may have lost the last of them: the file is read again, and the rows that went missing are
+ * added again (`readded`), up to {@link MAX_PASSES} passes.
  */
 export async function importCsv(options: ImportCsvOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const first = await importPass(options);
+  let last = first;
+  let readded = 0;
+  let referenceTokens = first.referenceTokens;
+  const warnings = [...first.warnings];
+  for (let pass = 1; last.restart; pass++) {
+    const { from, to } = last.restart;
+    if (pass >= MAX_PASSES) {
+      throw new RedisUnavailableError(
+        `Redis restarted ${pass} times while import ${first.importId} was being written (server ${from.slice(0, 8)}… → ${to.slice(0, 8)}…); rows may be missing. Run the same import command again once Redis is stable: rows already enqueued are not enqueued twice.`,
+      );
+    }
+    last = await importPass(options);
+    const added = last.enqueued + last.requeued;
+    readded += added;
+    referenceTokens += last.referenceTokens;
+    warnings.push(
+      `Redis restarted while this import was being written (server ${from.slice(0, 8)}… → ${to.slice(0, 8)}…) and may have lost its last writes: the file was read again and ${formatCount(added)} row${added === 1 ? '' : 's'} Redis no longer had ${added === 1 ? 'was' : 'were'} added again.`,
+    );
+  }
+  const { restart: _, ...summary } = first;
+  return {
+    ...summary,
+    readded,
+    referenceTokens,
+    warnings,
+    ...(last.state ? { state: last.state } : {}),
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Passes over the file before an import whose Redis keeps restarting under it fails. */
+export const MAX_PASSES = 3;
+
+/** One read of the file into Redis, and whether the server changed under it (see {@link importCsv}). */
+async function importPass(
+  options: ImportCsvOptions,
+): Promise<ImportSummary & { restart?: { from: string; to: string } }> {
   const started = Date.now();
   const { config } = options;
   // First: an unknown --connection must not cost a read of the file.
@@ -212,6 +262,15 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         redis = await connectRedis(own, config.redisUrl);
       }
     }
+    // Before the import writes anything: the server its writes go to.
+    const settle = redis
+      ? await WriteSettle.begin({
+          redis,
+          prefix: config.redisPrefix,
+          connection: connection.name,
+          ...(options.redis ? {} : { url: config.redisUrl }),
+        })
+      : undefined;
     const { mapping, referenceTokens, companyId } = await mapFile(csv, spec, {
       ...options,
       ...(redis ? { redis } : {}),
@@ -421,6 +480,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
           await ledger.setState(importId, 'completed');
         state = (await ledger.getImport(importId))?.state;
       }
+      // Every write above on disk, on the server the import began on; or another pass.
+      const settled = await settle?.settle();
 
       const leads = options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0);
       const estimate = estimateImport({
@@ -454,6 +515,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         enqueued: counts?.enqueued ?? 0,
         alreadyImported: counts?.alreadyImported ?? 0,
         requeued: counts?.requeued ?? 0,
+        readded: 0,
         rejected,
         distinctPersons: persons.count,
         distinctEmails: emails.count,
@@ -468,6 +530,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,
         durationMs: Date.now() - started,
+        ...(settled?.restarted ? { restart: { from: settled.from, to: settled.to } } : {}),
       };
     } catch (err) {
       if (ledger) {

@@ -28,7 +28,9 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   if (s.dryRun) {
     out.push(`  valid             ${formatCount(s.valid)}`);
   } else {
-    out.push(`  enqueued          ${formatCount(s.enqueued)}`);
+    out.push(
+      `  enqueued          ${formatCount(s.enqueued)}${s.readded ? ` (${formatCount(s.readded)} of them added again after Redis restarted)` : ''}`,
+    );
     if (s.alreadyImported > 0) {
       out.push(
         `  already imported  ${formatCount(s.alreadyImported)}${s.requeued ? ` (${formatCount(s.requeued)} of them re-queued: their jobs had been lost)` : ''}`,

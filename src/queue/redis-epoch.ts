@@ -40,7 +40,13 @@ for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;
 
+/* The live run id only (KEYS[1] routes it to the node of the connection's keys, on a cluster). */
+const RUN_ID_LUA = `${RUN_ID}
+return run
+`;
+
 type EpochRedis = Redis & {
+  epochRunId(global: string): Promise<string>;
   epochStatus(global: string, company: string): Promise<[string, number, string, string, string]>;
   epochMark(company: string): Promise<number>;
   epochCommit(company: string, runId: string, ...fields: (string | number)[]): Promise<number>;
@@ -80,13 +86,19 @@ export class RedisEpoch {
 
   /** @param connection - the connection whose companies these are (its hash tag, on a Redis Cluster) */
   constructor(redis: Redis, prefix: string, connection = 'default') {
-    if (!('epochStatus' in redis)) {
+    if (!('epochRunId' in redis)) {
       redis.defineCommand('epochStatus', { numberOfKeys: 2, lua: STATUS_LUA });
       redis.defineCommand('epochMark', { numberOfKeys: 1, lua: MARK_LUA });
       redis.defineCommand('epochCommit', { numberOfKeys: 1, lua: COMMIT_LUA });
+      redis.defineCommand('epochRunId', { numberOfKeys: 1, lua: RUN_ID_LUA });
     }
     this.redis = redis as EpochRedis;
     this.keys = keysFor(prefix, keyScope(redis, connection));
+  }
+
+  /** The `run_id` of the redis-server holding this connection's keys, recording nothing. */
+  liveRunId(): Promise<string> {
+    return this.redis.epochRunId(this.keys.epoch);
   }
 
   async status(companyKey: string): Promise<EpochStatus> {

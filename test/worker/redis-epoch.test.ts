@@ -1,9 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { freePort, type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
+import { describe, expect, it } from 'vitest';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { DurableWrites } from '../../src/queue/durable-writes.js';
 import { ImportLedger, RowState } from '../../src/queue/ledger.js';
@@ -11,50 +6,10 @@ import { RedisEpoch } from '../../src/queue/redis-epoch.js';
 import { createLeadWorker } from '../../src/worker/index.js';
 import { deferred } from '../helpers/deferred.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { restartableRedis } from '../helpers/restartable-redis.js';
 import { beforeAddLead, enqueueImport, eventually, finished, jobsFor, testSandbox } from './helpers.js';
 
 const redis = testRedis();
-
-/** A redis-server with AOF that can be restarted on the same port and data directory. */
-async function restartableRedis() {
-  const dir = mkdtempSync(join(tmpdir(), 'lpi-epoch-'));
-  const port = await freePort();
-  let server: PrivateRedis = await startPrivateRedis({ appendOnly: true, port, dir });
-  const client = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
-  client.on('error', () => {});
-  onTestFinished(async () => {
-    client.disconnect();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return {
-    client,
-    url: server.url,
-    /** A clean restart: the data comes back from the AOF, the server is a new one. */
-    async restart() {
-      await server.stop();
-      server = await startPrivateRedis({ appendOnly: true, port, dir });
-    },
-    /** The size of the AOF's newest increment now: what a power loss may cut it back to. */
-    aofSize(): { file: string; size: number } {
-      const aofDir = join(dir, 'appendonlydir');
-      const file = readdirSync(aofDir)
-        .filter((f) => f.endsWith('.incr.aof'))
-        .sort((a, b) => Number(/\.(\d+)\.incr/.exec(a)?.[1]) - Number(/\.(\d+)\.incr/.exec(b)?.[1]))
-        .at(-1);
-      if (!file) throw new Error(`no AOF increment in ${aofDir}`);
-      return { file: join(aofDir, file), size: statSync(join(aofDir, file)).size };
-    },
-    /** The machine loses power: SIGKILL, the AOF cut back to `at` (what `everysec` had not fsynced), a new server. */
-    async powerLoss(at: { file: string; size: number }) {
-      const exited = new Promise((r) => server.process.once('exit', r));
-      server.process.kill('SIGKILL');
-      await exited;
-      truncateSync(at.file, at.size);
-      server = await startPrivateRedis({ appendOnly: true, port, dir });
-    },
-  };
-}
 
 describe('the Redis epoch', () => {
   it('sees a restarted redis-server, keeps the durable point where the old one left it, and moves it again only once the company is reconciled', async () => {

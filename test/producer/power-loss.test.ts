@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { importCsv } from '../../src/producer/import-csv.js';
+import { isChunkJobData, type LeadQueueJobData } from '../../src/queue/job-data.js';
+import { ImportLedger, RowState } from '../../src/queue/ledger.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { restartableRedis } from '../helpers/restartable-redis.js';
+
+let sandbox: RunningSandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe('a Redis that loses power right after an import was written', () => {
+  it.each([1, 10])(
+    'loses none of its rows (%i rows per job): the producer sees the new server and adds what it lost again',
+    async (rowsPerJob) => {
+      const ROWS = 25;
+      const server = await restartableRedis();
+      const prefix = uniquePrefix('power');
+      const config = loadConfig({
+        REDIS_URL: server.url,
+        REDIS_PREFIX: prefix,
+        PIPEDRIVE_BASE_URL: sandbox.url,
+        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+        LEAD_IMPORTER_ROWS_PER_JOB: String(rowsPerJob),
+      });
+      const file = join(mkdtempSync(join(tmpdir(), 'lpi-power-')), 'leads.csv');
+      const lines = ['Name,Email,Company'];
+      for (let i = 0; i < ROWS; i++) lines.push(`Person ${i},p${i}@example.com,Company ${i % 4}`);
+      writeFileSync(file, `${lines.join('\n')}\n`);
+
+      // The producer has written every row (the last batch acknowledged) and not yet seen them on disk when the
+      // machine loses power: the AOF keeps only what it held before the import (nothing of it was fsynced yet).
+      const beforeImport = server.aofSize();
+      let powerLoss: Promise<void> | undefined;
+      const summary = await importCsv({
+        file,
+        config,
+        redis: server.client,
+        onProgress: (p) => {
+          if (p.done && !powerLoss) powerLoss = server.powerLoss(beforeImport);
+        },
+      });
+      await powerLoss;
+      expect(powerLoss).toBeDefined();
+
+      expect(summary).toMatchObject({ valid: ROWS, enqueued: ROWS, readded: ROWS, rejected: 0 });
+      expect(summary.warnings.join('\n')).toMatch(/Redis restarted while this import was being written/);
+      // Every row is known to the ledger again and held by exactly one job.
+      const ledger = new ImportLedger(server.client, prefix);
+      const lineNumbers = Array.from({ length: ROWS }, (_, i) => i + 2);
+      expect(await ledger.rowStates(summary.importId, lineNumbers)).toEqual(
+        lineNumbers.map(() => RowState.Pending),
+      );
+      const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: server.client, prefix });
+      try {
+        const held = (await queue.getJobs(['prioritized', 'waiting'], 0, -1))
+          .flatMap((job) => (isChunkJobData(job.data) ? job.data.rows : [job.data]))
+          .map((row) => row.line)
+          .sort((a, b) => a - b);
+        expect(held).toEqual(lineNumbers);
+      } finally {
+        await queue.close();
+      }
+    },
+    60_000,
+  );
+});
