@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { keyScope, keysFor } from '../queue/names.js';
 import { sendTogether } from '../queue/send-together.js';
+import { TurnBatcher } from '../queue/turn-batcher.js';
 
 export type ContactKind = 'org' | 'person';
 
@@ -19,13 +20,35 @@ export interface CacheMeta {
   syncedThrough?: string;
 }
 
+interface Read {
+  kind: ContactKind;
+  matchKey: string;
+  resolve(id: number | undefined): void;
+  reject(err: unknown): void;
+}
+
 /**
  * Match key → Pipedrive id, per company and kind, shared by every worker (`{prefix}:cache:…`).
  * Ids are per company, so a cache never serves another company's token. Holds ids only, never
  * names or emails beyond the normalised match key itself.
+ *
+ * Single reads ({@link get}: a row's look before it takes a contact's creation lock, and again under it) asked in
+ * the same turn of the event loop, or while the reads before them are on their way, go together (`TurnBatcher`):
+ * one HMGET per kind instead of an HGET each. Only reads: what a row decides from one is decided as before, under
+ * the lock where it matters, and a read batched with later ones is still sent after the row asked it.
  */
 export class ContactCache {
   private readonly keys: ReturnType<typeof keysFor>;
+  // Every key of one cache is in one slot (the connection's hash tag): one call per step.
+  private readonly reads = new TurnBatcher<Read>(
+    (asked) => ({ calls: [asked] }),
+    async (call) => {
+      const ids = await this.fetch(call.map((r): [ContactKind, string] => [r.kind, r.matchKey]));
+      call.forEach((r, i) => {
+        r.resolve(ids[i]);
+      });
+    },
+  );
 
   constructor(
     private readonly redis: Redis,
@@ -41,18 +64,22 @@ export class ContactCache {
     return this.keys.cache(this.companyKey, kind);
   }
 
-  async get(kind: ContactKind, matchKey: string): Promise<number | undefined> {
-    const raw = await this.redis.hget(this.key(kind), matchKey);
-    return raw ? Number(raw) : undefined;
+  get(kind: ContactKind, matchKey: string): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      this.reads.add({ kind, matchKey, resolve, reject });
+    });
   }
 
   /**
    * Several lookups in one round trip ({@link sendTogether}), in the order asked: one command per kind (HGET for
    * one key, HMGET for more), so a chunk's rows cost two commands, not two each.
    */
-  async getMany(lookups: readonly [ContactKind, string][]): Promise<(number | undefined)[]> {
+  getMany(lookups: readonly [ContactKind, string][]): Promise<(number | undefined)[]> {
+    return this.fetch(lookups);
+  }
+
+  private async fetch(lookups: readonly [ContactKind, string][]): Promise<(number | undefined)[]> {
     if (lookups.length === 0) return [];
-    if (lookups.length === 1) return [await this.get(lookups[0]![0], lookups[0]![1])];
     const byKind = new Map<ContactKind, number[]>();
     lookups.forEach(([kind], i) => {
       const at = byKind.get(kind);

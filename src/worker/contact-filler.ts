@@ -9,7 +9,8 @@ import type {
   UpdatePersonBody,
 } from '../pipedrive/types.js';
 import type { OrganizationFields, PersonFields } from '../queue/job-data.js';
-import { keyScope, keysFor } from '../queue/names.js';
+import { hashTagOf, keyScope, keysFor } from '../queue/names.js';
+import { TurnBatcher } from '../queue/turn-batcher.js';
 import { organizationBody, personBody } from './contact-resolver.js';
 import { LockTimeoutError } from './errors.js';
 import type { KeyLocks } from './key-lock.js';
@@ -76,6 +77,32 @@ export type FillResult = 'none' | 'checked' | 'updated';
  */
 export class ContactFiller {
   private readonly keys: ReturnType<typeof keysFor>;
+  /**
+   * The first look at a contact's marker, before any lock (most rows stop there): those asked in the same turn, or
+   * while the ones before are on their way, go as one `MGET` (one per hash tag on a cluster), as the contact cache's
+   * reads do. The look again under the fill lock stays a `GET` of its own.
+   */
+  private readonly markers = new TurnBatcher<{
+    key: string;
+    resolve(raw: string | null): void;
+    reject(err: unknown): void;
+  }>(
+    (asked) => {
+      if (!this.keys.cluster) return { calls: [asked] };
+      const byTag = new Map<string, typeof asked>();
+      for (const r of asked) byTag.set(hashTagOf(r.key), [...(byTag.get(hashTagOf(r.key)) ?? []), r]);
+      return { calls: [...byTag.values()] };
+    },
+    async (call) => {
+      const raws =
+        call.length === 1
+          ? [await this.options.redis.get(call[0]!.key)]
+          : await this.options.redis.mget(...call.map((r) => r.key));
+      call.forEach((r, i) => {
+        r.resolve(raws[i] ?? null);
+      });
+    },
+  );
 
   constructor(private readonly options: ContactFillerOptions) {
     this.keys = keysFor(options.prefix, keyScope(options.redis, options.connection ?? DEFAULT_CONNECTION));
@@ -165,11 +192,13 @@ export class ContactFiller {
     if (brought.length === 0) return 'none';
     const { redis, locks, companyKey } = this.options;
     const key = this.keys.filled(importId, kind, id);
-    const read = async (): Promise<Marker | undefined> => {
-      const raw = await redis.get(key);
-      return raw ? (JSON.parse(raw) as Marker) : undefined;
-    };
-    const before = await read();
+    const parse = (raw: string | null) => (raw ? (JSON.parse(raw) as Marker) : undefined);
+    const read = async (): Promise<Marker | undefined> => parse(await redis.get(key));
+    const before = parse(
+      await new Promise<string | null>((resolve, reject) => {
+        this.markers.add({ key, resolve, reject });
+      }),
+    );
     if (before?.by === 'filled' || (before === undefined && !fillExisting)) return 'none';
     if (before?.by === 'import' && brought.every((f) => before.fields?.includes(f))) return 'none';
 

@@ -5,6 +5,8 @@ import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { BudgetGovernor, type BudgetGovernorOptions } from '../../src/worker/budget-governor.js';
 import { ChunkRow } from '../../src/worker/chunk-runner.js';
 import { ContactCache, type ContactKind } from '../../src/worker/contact-cache.js';
+import { ContactFiller } from '../../src/worker/contact-filler.js';
+import type { CallContext } from '../../src/worker/pipedrive-gateway.js';
 import { type RowLease, RowLeases } from '../../src/worker/row-lease.js';
 import { ownRedisServer, uniquePrefix } from '../helpers/redis.js';
 import { bareImport, commandsOf, held, rowJobs } from './helpers.js';
@@ -209,6 +211,63 @@ describe("a lead's scripts", () => {
     ).toEqual({ hmget: 2 });
     expect(ids.filter((id) => id !== undefined)).toEqual([11, 11, 23, 11, 11, 11]);
     expect(ids[7]).toBe(23);
+  });
+
+  it("look up rows' contacts one at a time, and those asked together as one HMGET per kind", async () => {
+    const prefix = uniquePrefix();
+    const cache = new ContactCache(redis, prefix, 'c1');
+    await cache.set('org', 'acme', 11);
+    await cache.set('person', 'e:p1@acme.example', 21);
+    let alone: number | undefined;
+    expect(
+      await commandsOf(redis, async () => {
+        alone = await cache.get('org', 'acme');
+      }),
+    ).toEqual({ hget: 1 });
+    expect(alone).toBe(11);
+    // Rows looking again before their creation locks, in the same turn (a group of permits released together).
+    let ids: (number | undefined)[] = [];
+    expect(
+      await commandsOf(redis, async () => {
+        ids = await Promise.all([
+          cache.get('org', 'acme'),
+          cache.get('person', 'e:p0@acme.example'),
+          cache.get('org', 'globex'),
+          cache.get('person', 'e:p1@acme.example'),
+          cache.get('org', 'acme'),
+        ]);
+      }),
+    ).toEqual({ hmget: 2 });
+    expect(ids).toEqual([11, undefined, undefined, 21, 11]);
+  });
+
+  it('look at the markers of the contacts rows linked with one MGET when the rows ask together', async () => {
+    const prefix = uniquePrefix();
+    // Rows that stop at the marker call neither Pipedrive nor a lock.
+    const filler = new ContactFiller({
+      redis,
+      prefix,
+      companyKey: 'c1',
+      api: undefined as never,
+      gateway: undefined as never,
+      locks: undefined as never,
+    });
+    await filler.recordCreated('imp-f', 'person', 7, { name: 'Ann', emails: [{ value: 'a@x.example' }] });
+    await filler.recordCreated('imp-f', 'person', 8, { name: 'Bob', emails: [{ value: 'b@x.example' }] });
+    const ctx = { tokens: 0 } as unknown as CallContext;
+    const person = (email: string) => ({ name: email, email, emails: [{ value: email, label: 'work' }] });
+    let results: string[] = [];
+    expect(
+      await commandsOf(redis, async () => {
+        results = await Promise.all([
+          filler.completePerson('imp-f', 7, person('a@x.example'), undefined, false, ctx),
+          filler.completePerson('imp-f', 8, person('b@x.example'), undefined, false, ctx),
+          // Not created by the import, and no fill-empty: nothing to do either.
+          filler.completePerson('imp-f', 9, person('c@x.example'), undefined, false, ctx),
+        ]);
+      }),
+    ).toEqual({ mget: 1 });
+    expect(results).toEqual(['none', 'none', 'none']);
   });
 
   it("record a row's outcome reading and writing the import record once", async () => {
