@@ -28,8 +28,10 @@ import { TurnBatcher, type TurnRequest, type TurnStep } from './turn-batcher.js'
  * was on its way, go as one script call (FENCED_OUTCOMES_LUA; on a cluster one per connection, whose keys carry its
  * hash tag; the batching is src/queue/turn-batcher.ts, shared with the admissions): each row is still checked against
  * its own lease and answered as if alone, and what rows share (the lease read, one state write and one record read
- * and write per import, the lease deletion) is paid once. No timer: a row alone is not held back (a window of 10 or
- * 30 ms gathered little more at the rates the windows allow; bench/README.md). The producer's marks of a batch of
+ * and write per import, the lease deletion) is paid once. The first outcome of an idle step waits
+ * {@link OUTCOME_LINGER_MS} for others: at one company's 41 leads/s that gathered nothing (2026-12-02), but a worker
+ * serving many companies finishes 100–400 rows a second, and there a 25-ms linger cuts an outcome from 6.3–6.8 to
+ * 3.7–4.9 commands (`bench:outcome-linger`, bench/README.md). The producer's marks of a batch of
  * lines are one BITFIELD and one HINCRBY (MARK_ENQUEUED_LUA).
  */
 export const RowState = {
@@ -453,12 +455,15 @@ export class ImportLedger {
   private readonly redis: LedgerRedis;
   private readonly prefix: string;
   /** Fenced transitions asked for, sent together (see {@link splitOutcomes}). */
-  private readonly fencedSteps = new TurnBatcher<FencedRequest>(
-    (taken) => this.splitOutcomes(taken),
-    (call) => this.sendOutcomeStep(call),
-  );
+  private readonly fencedSteps: TurnBatcher<FencedRequest>;
 
-  constructor(redis: Redis, prefix: string) {
+  /** @param options.outcomeLingerMs - see {@link OUTCOME_LINGER_MS} (`bench:outcome-linger` compares values) */
+  constructor(redis: Redis, prefix: string, options: { outcomeLingerMs?: number } = {}) {
+    this.fencedSteps = new TurnBatcher<FencedRequest>(
+      (taken) => this.splitOutcomes(taken),
+      (call) => this.sendOutcomeStep(call),
+      options.outcomeLingerMs ?? OUTCOME_LINGER_MS,
+    );
     this.prefix = prefix;
     this.keys = keysFor(prefix, keyScope(redis));
     if (!('ledgerTransition' in redis)) {
@@ -871,6 +876,14 @@ interface FencedRequest extends TurnRequest {
 
 /** A bound on one step's rows (its keys and arguments are unpacked onto Lua's stack). */
 const MAX_OUTCOMES_PER_STEP = 200;
+
+/**
+ * How long a row's outcome waits for others' before its step leaves (`TurnBatcher`'s linger). An outcome is the
+ * row's last write, after its lead exists: waiting costs the row nothing but its permit for those milliseconds,
+ * while a step's shared commands (the script call, the leases' read, a BITFIELD, the record's read and write, the
+ * details' write and the DEL, ≈ 7) are paid once for every row in it.
+ */
+export const OUTCOME_LINGER_MS = 25;
 
 function toOutcome(state: RowState, raw: string | null): RowOutcome {
   const d = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
