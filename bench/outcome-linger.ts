@@ -14,8 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
-import { ImportLedger } from '../src/queue/ledger.js';
 import { seededRandom } from '../src/dev/seeded-random.js';
+import { ImportLedger } from '../src/queue/ledger.js';
 import { commandStats, commandStatsDelta } from './lib/redis-breakdown.js';
 import { benchRedis } from './lib/redis-stats.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
