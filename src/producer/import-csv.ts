@@ -195,8 +195,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     const added = last.enqueued + last.requeued;
     readded += added;
     referenceTokens += last.referenceTokens;
+    const server = `server ${from.slice(0, 8)}… → ${to.slice(0, 8)}…`;
     warnings.push(
-      `Redis restarted while this import was being written (server ${from.slice(0, 8)}… → ${to.slice(0, 8)}…) and may have lost its last writes: the file was read again and ${formatCount(added)} row${added === 1 ? '' : 's'} Redis no longer had ${added === 1 ? 'was' : 'were'} added again.`,
+      added === 0
+        ? `Redis restarted while this import was being written (${server}); the file was read again to check: Redis had every row.`
+        : `Redis restarted while this import was being written (${server}) and lost some of it (a power loss or a failover loses the last second): the file was read again and the ${formatCount(added)} row${added === 1 ? '' : 's'} Redis no longer had ${added === 1 ? 'was' : 'were'} added again.`,
     );
   }
   const { restart: _, ...summary } = first;

@@ -55,7 +55,9 @@ describe('a Redis that loses power right after an import was written', () => {
       expect(powerLoss).toBeDefined();
 
       expect(summary).toMatchObject({ valid: ROWS, enqueued: ROWS, readded: ROWS, rejected: 0 });
-      expect(summary.warnings.join('\n')).toMatch(/Redis restarted while this import was being written/);
+      expect(summary.warnings.join('\n')).toMatch(
+        /Redis restarted while this import was being written .* lost some of it/,
+      );
       // Every row is known to the ledger again and held by exactly one job.
       const ledger = new ImportLedger(server.client, prefix);
       const lineNumbers = Array.from({ length: ROWS }, (_, i) => i + 2);
@@ -75,4 +77,33 @@ describe('a Redis that loses power right after an import was written', () => {
     },
     60_000,
   );
+
+  it('checks the file again after a clean restart, and adds nothing: Redis had every row', async () => {
+    const server = await restartableRedis();
+    const prefix = uniquePrefix('restart');
+    const config = loadConfig({
+      REDIS_URL: server.url,
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'lpi-restart-')), 'leads.csv');
+    writeFileSync(file, 'Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n');
+    let restart: Promise<void> | undefined;
+    const summary = await importCsv({
+      file,
+      config,
+      redis: server.client,
+      onProgress: (p) => {
+        if (p.done && !restart) restart = server.restart();
+      },
+    });
+    await restart;
+    expect(summary).toMatchObject({ valid: 2, enqueued: 2, readded: 0 });
+    expect(summary.warnings.join('\n')).toMatch(
+      /Redis restarted .*the file was read again to check: Redis had every row/,
+    );
+    const ledger = new ImportLedger(server.client, prefix);
+    expect(await ledger.rowStates(summary.importId, [2, 3])).toEqual([RowState.Pending, RowState.Pending]);
+  }, 60_000);
 });
