@@ -134,7 +134,9 @@ export function leadsPerMinuteSvg(id: string, connection: string, l: LeadsPerMin
     `<line class="axis" x1="${c(PAD.left)}" x2="${c(PAD.left + PLOT_W)}" y1="${c(bottom)}" y2="${c(bottom)}"/>`,
     `<line class="grid" x1="${c(PAD.left)}" x2="${c(PAD.left + PLOT_W)}" y1="${c(PAD.top)}" y2="${c(PAD.top)}"/>`,
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(bottom)}" text-anchor="end">0</text>`,
-    `<text class="tick" x="${c(PAD.left - 4)}" y="${c(PAD.top + 8)}" text-anchor="end">${esc(compact(max))}/min</text>`,
+    // The unit inside the plot: "300/min" outside it is wider than the margin (its first digit was cut off).
+    `<text class="tick" x="${c(PAD.left - 4)}" y="${c(PAD.top + 8)}" text-anchor="end">${esc(compact(max))}</text>`,
+    `<text class="tick" x="${c(PAD.left + 3)}" y="${c(PAD.top + 8)}" text-anchor="start">leads/min</text>`,
     `<text class="tick" x="${c(PAD.left)}" y="${c(H - 6)}" text-anchor="start">${esc(hhmm(l.from))}</text>`,
     `<text class="tick" x="${c(PAD.left + PLOT_W / 2)}" y="${c(H - 6)}" text-anchor="middle">${esc(hhmm(l.from + 30 * 60_000))}</text>`,
     `<text class="tick" x="${c(PAD.left + PLOT_W)}" y="${c(H - 6)}" text-anchor="end">now</text>`,

@@ -30,7 +30,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(OUT, { recursive: true });
-  await seedTwoCompanies(redis, ctx);
+  // acme at 250 leads a minute: a 300/min scale, the widest label the chart draws.
+  await seedTwoCompanies(redis, ctx, Date.now(), { acme: 250 });
   dashboard = await startDashboard({
     redis,
     prefix: ctx.prefix,
@@ -81,6 +82,14 @@ describe('the connections’ charts in a real browser', () => {
           // Laid out at a readable size, not collapsed.
           expect(box?.width).toBeGreaterThan(250);
           expect(box?.height).toBeGreaterThan(90);
+          // Every label whole inside its chart (acme's scale is 300/min: a three-digit rate once lost its first digit).
+          for (const label of await chart.locator('text').all()) {
+            const text = await label.boundingBox();
+            expect(text?.x).toBeGreaterThanOrEqual((box?.x ?? 0) - 0.5);
+            expect((text?.x ?? 0) + (text?.width ?? 0)).toBeLessThanOrEqual(
+              (box?.x ?? 0) + (box?.width ?? 0) + 0.5,
+            );
+          }
         }
         // Screen readers get the chart's name and its numbers.
         await expect.poll(() => page.getByRole('img', { name: `Budget today, ${name}` }).count()).toBe(1);

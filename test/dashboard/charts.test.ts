@@ -102,7 +102,8 @@ describe('the leads per minute chart', () => {
     expect(svg.match(/class="bar"/g)).toHaveLength(2);
     expect(svg.match(/class="bar-now"/g)).toHaveLength(1);
     // Scale 0…50: 37 is 74 px of 100.
-    expect(svg).toContain('>50/min</text>');
+    expect(svg).toContain('>50</text>');
+    expect(svg).toContain('>leads/min</text>');
     expect(attr(svg, 'bar', 'height')).toEqual([20, 74]);
     expect(svg).toContain(
       '<desc id="c-acme-leads-d">52 leads created in the last hour; at most 37 in a minute; 37 in the last full minute.</desc>',

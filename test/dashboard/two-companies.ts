@@ -59,9 +59,19 @@ const pending = (tag: string, n: number): SeedRow[] =>
  * rest of what they spent earlier in the day (every 10 minutes since 00:00 UTC).
  * acme has 30 rows queued and is running; globex's token was rejected (blocked) with 12 rows queued.
  */
-export async function seedTwoCompanies(redis: Redis, ctx: OpsContext, now = Date.now()): Promise<void> {
+export async function seedTwoCompanies(
+  redis: Redis,
+  ctx: OpsContext,
+  now = Date.now(),
+  /** Leads a minute other than TWO_COMPANIES' (a three-digit rate, for the charts' labels). */
+  leadsPerMinute: Partial<Record<keyof typeof TWO_COMPANIES, number>> = {},
+): Promise<void> {
   const prefix = ctx.prefix;
-  for (const [connection, c] of Object.entries(TWO_COMPANIES)) {
+  for (const [connection, company] of Object.entries(TWO_COMPANIES)) {
+    const c = {
+      ...company,
+      leadsPerMinute: leadsPerMinute[connection as keyof typeof TWO_COMPANIES] ?? company.leadsPerMinute,
+    };
     await publishBudget(
       redis,
       prefix,
