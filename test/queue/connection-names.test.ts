@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, keysFor, LEAD_QUEUE, leadQueueName } from '../../src/queue/names.js';
+import { leadsCsvImport } from '../helpers/import-record.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
@@ -33,18 +34,9 @@ describe('names per connection', () => {
 });
 
 describe("an import's connection in the ledger", () => {
-  const meta = {
-    fileName: 'leads.csv',
-    fileSize: 10,
-    fileHash: 'abc',
-    mapping: null,
-    header: ['Email'],
-    createdAt: 1,
-  };
-
   it('is stored with the import and read back', async () => {
     const ledger = new ImportLedger(redis, uniquePrefix());
-    const { record } = await ledger.createImport({ ...meta, importId: 'imp-acme', connection: 'acme' });
+    const { record } = await ledger.createImport(leadsCsvImport('imp-acme', { connection: 'acme' }));
     expect(record.connection).toBe('acme');
     expect((await ledger.getImport('imp-acme'))?.connection).toBe('acme');
     expect((await ledger.listImports()).map((r) => r.connection)).toEqual(['acme']);
@@ -53,7 +45,7 @@ describe("an import's connection in the ledger", () => {
   it('is default when not given, and for records written before connections existed', async () => {
     const prefix = uniquePrefix();
     const ledger = new ImportLedger(redis, prefix);
-    expect((await ledger.createImport({ ...meta, importId: 'imp-new' })).record.connection).toBe('default');
+    expect((await ledger.createImport(leadsCsvImport('imp-new'))).record.connection).toBe('default');
     // A record as an older version wrote it: no connection field at all.
     await redis.hset(keysFor(prefix).import('imp-old'), {
       importId: 'imp-old',
