@@ -98,20 +98,13 @@ const names =
     : Array.from({ length: CONNECTIONS }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
 const sandboxes: SandboxProcess[] = [];
 for (const [i, name] of names.entries()) {
-  sandboxes.push(
-    await startSandboxProcess(
-      unlimitedSandboxFlags(
-        '--company-id',
-        String(3001 + i),
-        '--api-token',
-        `token-${name}`,
-        '--latency-ms',
-        values['latency-ms'],
-        '--latency-jitter-ms',
-        values['latency-jitter-ms'],
-      ),
-    ),
-  );
+  const flags = Object.entries({
+    '--company-id': String(3001 + i),
+    '--api-token': `token-${name}`,
+    '--latency-ms': values['latency-ms'],
+    '--latency-jitter-ms': values['latency-jitter-ms'],
+  }).flat();
+  sandboxes.push(await startSandboxProcess(unlimitedSandboxFlags(...flags)));
 }
 const redis = benchRedis(redisServer.url);
 const prefix = `bench-soak-${Date.now()}`;
