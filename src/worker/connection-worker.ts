@@ -509,7 +509,11 @@ export class ConnectionWorker {
       this.worker.concurrency = rows;
       return;
     }
-    this.worker.concurrency = chunkJobsToTake(rows, k, this.taken.values());
+    this.worker.concurrency = chunkJobsToTake(
+      rows,
+      k,
+      [...this.taken].map(([job, left]) => ({ left, extra: this.worker.tookOutsideLoop(job) })),
+    );
     // Its rows waiting for a permit are down to less than half a chunk, with permits to have, while no job of
     // BullMQ's ended: one chunk now. Not sooner: a chunk taken here is moved without fetching the next one in the
     // same step, one script more (a chunk end refills the rest).
@@ -842,11 +846,14 @@ export class ConnectionWorker {
  * figure a job), and enough chunks for the rows missing. A job whose rows all ended does not count: BullMQ fetches
  * the next job as it moves that one (when the jobs it holds, that one included, are no more than this).
  */
-function chunkJobsToTake(rows: number, k: number, rowsLeft: Iterable<number>): number {
+function chunkJobsToTake(rows: number, k: number, held: Iterable<{ left: number; extra: boolean }>): number {
   let jobs = 0;
   let taken = 0;
-  for (const left of rowsLeft) {
-    if (left > 0) jobs++;
+  for (const { left, extra } of held) {
+    // A job {@link LeadBullWorker.takeOne} took is not in BullMQ's count of its jobs: counting it here gave BullMQ's
+    // loop room for one more fetch per such job, and each fetch raised the count again (a fairness run had all
+    // 1,996 chunks of a 20,000-row import active within seconds, and a small import beside it never started).
+    if (left > 0 && !extra) jobs++;
     taken += left;
   }
   return Math.max(1, jobs + Math.max(0, Math.ceil((rows + k - taken) / k)));
@@ -866,8 +873,15 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
   onRunFailed: (err: unknown) => void = () => {};
   /** What {@link takeOne} took, from its fetch until the job is done. */
   private readonly extra = new Set<Promise<void>>();
+  /** The jobs {@link takeOne} took (outside BullMQ's loop and its count of jobs in progress). */
+  private readonly extraJobs = new WeakSet<Job<LeadJobData, LeadJobResult>>();
   private extraTokens = 0;
   private takesNoMore = false;
+
+  /** Whether {@link takeOne} took `job` (BullMQ's loop does not count it among its jobs in progress). */
+  tookOutsideLoop(job: Job): boolean {
+    return this.extraJobs.has(job as Job<LeadJobData, LeadJobResult>);
+  }
 
   override run(): Promise<void> {
     const running = super.run();
@@ -905,7 +919,10 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
       } finally {
         fetched(job !== undefined);
       }
-      if (job) await this.processJob(job, token, () => false);
+      if (job) {
+        this.extraJobs.add(job);
+        await this.processJob(job, token, () => false);
+      }
     })().catch((err: unknown) => {
       this.emit('error', err as Error);
     });

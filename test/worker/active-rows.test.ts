@@ -116,4 +116,58 @@ describe('rows a connection takes from its queue', () => {
       await Promise.all([queues.a.close(), queues.b.close(), dlq.close()]);
     }
   }, 150_000);
+
+  it('with chunks, takes a chunk or two beyond the rows it works on, not every chunk of a big import', async () => {
+    // One Lite company (20 calls per 2 s), concurrency 8: the rows wait on its limiter, so chunks end slowly and the
+    // worker tops its rows up itself (takeOne). Each chunk it took that way once counted in BullMQ's own loop's
+    // room: the loop fetched one more for each, and all 60 chunks were active within seconds.
+    const sandbox = await testSandbox({ plan: 'lite', latencyMs: 30, latencyJitterMs: 30 });
+    const prefix = uniquePrefix('chunks-active');
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(
+      redis,
+      prefix,
+      'imp-big',
+      jobsFor(
+        'imp-big',
+        Array.from({ length: 600 }, (_, i) => ({ title: `big deal ${i}`, org: `big company ${i % 4}` })),
+      ),
+      { rowsPerJob: 10 },
+    );
+    const queue = new Queue(leadQueueName('default'), { connection: redis, prefix });
+    const worker = spawnWorker(
+      {
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: prefix,
+        PIPEDRIVE_BASE_URL: sandbox.url,
+        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+        PIPEDRIVE_PLAN: 'lite',
+      },
+      [...FAST_WORKER_FLAGS, '--concurrency', '8'],
+    );
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        most = Math.max(most, await queue.getActiveCount());
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      await eventually(async () => ((await ledger.getImport('imp-big'))?.created ?? 0) >= 60, {
+        timeoutMs: 60_000,
+        what: '60 leads of the big import',
+      });
+      sampling = false;
+      await sampler;
+      // 8 permits and 8 rows ahead (16 rows) and a chunk more: 3 chunks, 4 while one is moved and the next fetched.
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(5);
+    } finally {
+      sampling = false;
+      await sampler;
+      await worker.stop();
+      await queue.close();
+    }
+  }, 120_000);
 });
