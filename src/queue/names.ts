@@ -108,6 +108,22 @@ export function hashTagOf(key: string): string {
   return key.slice(0, key.indexOf('}') + 1);
 }
 
+/**
+ * `items` in groups that each run in one slot of a cluster (by the hash tag of `keyOf(item)`), in the order first
+ * met; on one Redis (`cluster` false) a single group. How a batch becomes one script call or `MGET` per slot.
+ */
+export function groupByHashTag<T>(items: readonly T[], keyOf: (item: T) => string, cluster = true): T[][] {
+  if (!cluster) return [[...items]];
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const tag = hashTagOf(keyOf(item));
+    const group = groups.get(tag);
+    if (group) group.push(item);
+    else groups.set(tag, [item]);
+  }
+  return [...groups.values()];
+}
+
 /** BullMQ's prefix for a connection's lead queue: the key prefix, or on a cluster the connection's tag. */
 export function queuePrefix(prefix: string, connection: string, cluster: boolean): string {
   return cluster ? connectionTag(prefix, connection) : prefix;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
-import { hashTagOf, keyScope, keysFor } from '../queue/names.js';
+import { groupByHashTag, keyScope, keysFor } from '../queue/names.js';
 import { TurnBatcher, type TurnRequest } from '../queue/turn-batcher.js';
 import { budgetDay, nextBudgetReset } from './budget-day.js';
 
@@ -453,15 +453,7 @@ function admissionsOf(redis: GovernorRedis, cluster: boolean): TurnBatcher<Admit
   let batcher = admissionBatchers.get(redis);
   if (!batcher) {
     batcher = new TurnBatcher<AdmitRequest>(
-      (taken) => {
-        if (!cluster) return { calls: [taken] };
-        const byTag = new Map<string, AdmitRequest[]>();
-        for (const r of taken) {
-          const tag = hashTagOf(r.budgetKey);
-          byTag.set(tag, [...(byTag.get(tag) ?? []), r]);
-        }
-        return { calls: [...byTag.values()] };
-      },
+      (taken) => ({ calls: groupByHashTag(taken, (r) => r.budgetKey, cluster) }),
       (call) => sendAdmissions(redis, call),
     );
     admissionBatchers.set(redis, batcher);

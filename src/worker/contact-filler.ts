@@ -9,7 +9,7 @@ import type {
   UpdatePersonBody,
 } from '../pipedrive/types.js';
 import type { OrganizationFields, PersonFields } from '../queue/job-data.js';
-import { hashTagOf, keyScope, keysFor } from '../queue/names.js';
+import { groupByHashTag, keyScope, keysFor } from '../queue/names.js';
 import { TurnBatcher } from '../queue/turn-batcher.js';
 import { organizationBody, personBody } from './contact-resolver.js';
 import { LockTimeoutError } from './errors.js';
@@ -87,12 +87,7 @@ export class ContactFiller {
     resolve(raw: string | null): void;
     reject(err: unknown): void;
   }>(
-    (asked) => {
-      if (!this.keys.cluster) return { calls: [asked] };
-      const byTag = new Map<string, typeof asked>();
-      for (const r of asked) byTag.set(hashTagOf(r.key), [...(byTag.get(hashTagOf(r.key)) ?? []), r]);
-      return { calls: [...byTag.values()] };
-    },
+    (asked) => ({ calls: groupByHashTag(asked, (r) => r.key, this.keys.cluster) }),
     async (call) => {
       const raws =
         call.length === 1

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobCheckpoint, LeadJobData } from '../queue/job-data.js';
 import { type LeaseFence, RowState } from '../queue/ledger.js';
-import { hashTagOf, keyScope, keysFor } from '../queue/names.js';
+import { groupByHashTag, hashTagOf, keyScope, keysFor } from '../queue/names.js';
 import { sendTogether } from '../queue/send-together.js';
 import { TurnBatcher, type TurnRequest, type TurnStep } from '../queue/turn-batcher.js';
 import { RowLeaseLostError } from './errors.js';
@@ -305,12 +305,7 @@ export class RowLeases {
    * checkpoints (a `GET` for a row alone).
    */
   private splitTakes(taken: TakeRequest[]): TurnStep<TakeRequest> {
-    const byTag = new Map<string, TakeRequest[]>();
-    for (const t of taken) {
-      const tag = this.keys.cluster ? hashTagOf(t.key) : '';
-      byTag.set(tag, [...(byTag.get(tag) ?? []), t]);
-    }
-    return { calls: [...byTag.values()] };
+    return { calls: groupByHashTag(taken, (t) => t.key, this.keys.cluster) };
   }
 
   private async sendTakeStep(takes: TakeRequest[]): Promise<void> {
@@ -376,12 +371,7 @@ export class RowLeases {
     if (leases.length === 0) return;
     if (this.keys.cluster) {
       // One script runs in one slot: on a cluster, one round per connection (its hash tag) the leases are of.
-      const byTag = new Map<string, RowLease[]>();
-      for (const l of leases) {
-        const tag = hashTagOf(l.key);
-        byTag.set(tag, [...(byTag.get(tag) ?? []), l]);
-      }
-      await Promise.all([...byTag.values()].map((group) => this.renewGroup(group)));
+      await Promise.all(groupByHashTag(leases, (l) => l.key).map((group) => this.renewGroup(group)));
       return;
     }
     await this.renewGroup(leases);
