@@ -185,17 +185,16 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   let referenceTokens = first.referenceTokens;
   const warnings = [...first.warnings];
   for (let pass = 1; last.restart; pass++) {
-    const { from, to } = last.restart;
+    const server = `server ${last.restart.from.slice(0, 8)}… → ${last.restart.to.slice(0, 8)}…`;
     if (pass >= MAX_PASSES) {
       throw new RedisUnavailableError(
-        `Redis restarted ${pass} times while import ${first.importId} was being written (server ${from.slice(0, 8)}… → ${to.slice(0, 8)}…); rows may be missing. Run the same import command again once Redis is stable: rows already enqueued are not enqueued twice.`,
+        `Redis restarted ${pass} times while import ${first.importId} was being written (${server}); rows may be missing. Run the same import command again once Redis is stable: rows already enqueued are not enqueued twice.`,
       );
     }
     last = await importPass(options);
     const added = last.enqueued + last.requeued;
     readded += added;
     referenceTokens += last.referenceTokens;
-    const server = `server ${from.slice(0, 8)}… → ${to.slice(0, 8)}…`;
     warnings.push(
       added === 0
         ? `Redis restarted while this import was being written (${server}); the file was read again to check: Redis had every row.`

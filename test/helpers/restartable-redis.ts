@@ -5,6 +5,14 @@ import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 import { freePort, type PrivateRedis, startPrivateRedis } from '../../src/dev/private-redis.js';
 
+/** A size of the AOF's newest increment: what a power loss may cut it back to. */
+export interface AofPoint {
+  file: string;
+  size: number;
+}
+
+export type RestartableRedis = Awaited<ReturnType<typeof restartableRedis>>;
+
 /** A redis-server with AOF that can be restarted on the same port and data directory. */
 export async function restartableRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'lpi-epoch-'));
@@ -27,7 +35,7 @@ export async function restartableRedis() {
       server = await startPrivateRedis({ appendOnly: true, port, dir });
     },
     /** The size of the AOF's newest increment now: what a power loss may cut it back to. */
-    aofSize(): { file: string; size: number } {
+    aofSize(): AofPoint {
       const aofDir = join(dir, 'appendonlydir');
       const file = readdirSync(aofDir)
         .filter((f) => f.endsWith('.incr.aof'))
@@ -37,7 +45,7 @@ export async function restartableRedis() {
       return { file: join(aofDir, file), size: statSync(join(aofDir, file)).size };
     },
     /** The machine loses power: SIGKILL, the AOF cut back to `at` (what `everysec` had not fsynced), a new server. */
-    async powerLoss(at: { file: string; size: number }) {
+    async powerLoss(at: AofPoint) {
       const exited = new Promise((r) => server.process.once('exit', r));
       server.process.kill('SIGKILL');
       await exited;

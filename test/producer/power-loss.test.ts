@@ -10,7 +10,7 @@ import { ImportLedger, RowState } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { uniquePrefix } from '../helpers/redis.js';
-import { restartableRedis } from '../helpers/restartable-redis.js';
+import { type AofPoint, type RestartableRedis, restartableRedis } from '../helpers/restartable-redis.js';
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -20,39 +20,56 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/**
+ * Imports `csv` into a restartable Redis of its own and runs `afterWritten` as the producer reports its last row
+ * written (before it settles): a power loss cut back to `beforeImport`, the AOF's size before the import, or a
+ * restart. Returns once both are over.
+ */
+async function importThen(
+  csv: string,
+  afterWritten: (server: RestartableRedis, beforeImport: AofPoint) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const server = await restartableRedis();
+  const prefix = uniquePrefix('power');
+  const config = loadConfig({
+    REDIS_URL: server.url,
+    REDIS_PREFIX: prefix,
+    PIPEDRIVE_BASE_URL: sandbox.url,
+    PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    ...env,
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'lpi-power-')), 'leads.csv');
+  writeFileSync(file, csv);
+  const beforeImport = server.aofSize();
+  let event: Promise<void> | undefined;
+  const summary = await importCsv({
+    file,
+    config,
+    redis: server.client,
+    onProgress: (p) => {
+      if (p.done && !event) event = afterWritten(server, beforeImport);
+    },
+  });
+  await event;
+  expect(event).toBeDefined();
+  return { server, prefix, summary };
+}
+
 describe('a Redis that loses power right after an import was written', () => {
   it.each([1, 10])(
     'loses none of its rows (%i rows per job): the producer sees the new server and adds what it lost again',
     async (rowsPerJob) => {
       const ROWS = 25;
-      const server = await restartableRedis();
-      const prefix = uniquePrefix('power');
-      const config = loadConfig({
-        REDIS_URL: server.url,
-        REDIS_PREFIX: prefix,
-        PIPEDRIVE_BASE_URL: sandbox.url,
-        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
-        LEAD_IMPORTER_ROWS_PER_JOB: String(rowsPerJob),
-      });
-      const file = join(mkdtempSync(join(tmpdir(), 'lpi-power-')), 'leads.csv');
       const lines = ['Name,Email,Company'];
       for (let i = 0; i < ROWS; i++) lines.push(`Person ${i},p${i}@example.com,Company ${i % 4}`);
-      writeFileSync(file, `${lines.join('\n')}\n`);
-
       // The producer has written every row (the last batch acknowledged) and not yet seen them on disk when the
       // machine loses power: the AOF keeps only what it held before the import (nothing of it was fsynced yet).
-      const beforeImport = server.aofSize();
-      let powerLoss: Promise<void> | undefined;
-      const summary = await importCsv({
-        file,
-        config,
-        redis: server.client,
-        onProgress: (p) => {
-          if (p.done && !powerLoss) powerLoss = server.powerLoss(beforeImport);
-        },
-      });
-      await powerLoss;
-      expect(powerLoss).toBeDefined();
+      const { server, prefix, summary } = await importThen(
+        `${lines.join('\n')}\n`,
+        (server, beforeImport) => server.powerLoss(beforeImport),
+        { LEAD_IMPORTER_ROWS_PER_JOB: String(rowsPerJob) },
+      );
 
       expect(summary).toMatchObject({ valid: ROWS, enqueued: ROWS, readded: ROWS, rejected: 0 });
       expect(summary.warnings.join('\n')).toMatch(
@@ -79,26 +96,10 @@ describe('a Redis that loses power right after an import was written', () => {
   );
 
   it('checks the file again after a clean restart, and adds nothing: Redis had every row', async () => {
-    const server = await restartableRedis();
-    const prefix = uniquePrefix('restart');
-    const config = loadConfig({
-      REDIS_URL: server.url,
-      REDIS_PREFIX: prefix,
-      PIPEDRIVE_BASE_URL: sandbox.url,
-      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'lpi-restart-')), 'leads.csv');
-    writeFileSync(file, 'Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n');
-    let restart: Promise<void> | undefined;
-    const summary = await importCsv({
-      file,
-      config,
-      redis: server.client,
-      onProgress: (p) => {
-        if (p.done && !restart) restart = server.restart();
-      },
-    });
-    await restart;
+    const { server, prefix, summary } = await importThen(
+      'Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n',
+      (server) => server.restart(),
+    );
     expect(summary).toMatchObject({ valid: 2, enqueued: 2, readded: 0 });
     expect(summary.warnings.join('\n')).toMatch(
       /Redis restarted .*the file was read again to check: Redis had every row/,

@@ -1,10 +1,29 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startPrivateRedis } from '../../src/dev/private-redis.js';
-import { FSYNC_WAIT_MS, WriteSettle } from '../../src/producer/write-settle.js';
+import { FSYNC_WAIT_MS, WriteSettle, type WriteSettleOptions } from '../../src/producer/write-settle.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { restartableRedis } from '../helpers/restartable-redis.js';
+
+/**
+ * A settle begun on a command connection, as the CLI's (it stops reconnecting after about a second), with `url` to
+ * open another.
+ */
+async function commandSettle(url: string, options: Partial<WriteSettleOptions>) {
+  const command = createRedis(url, 'command');
+  command.on('error', () => {});
+  await command.connect();
+  onTestFinished(() => command.disconnect());
+  const settle = await WriteSettle.begin({
+    redis: command,
+    prefix: uniquePrefix('ws'),
+    connection: 'default',
+    url,
+    ...options,
+  });
+  return { command, settle };
+}
 
 describe('WriteSettle', () => {
   it('waits out the fsync interval of an everysec AOF, and not at all without AOF', async () => {
@@ -37,18 +56,7 @@ describe('WriteSettle', () => {
 
   it('tells a restarted server from the one the import began on, through a new connection when the old one gave up', async () => {
     const server = await restartableRedis();
-    // A command connection, as the CLI's: it stops reconnecting after about a second.
-    const command = createRedis(server.url, 'command');
-    command.on('error', () => {});
-    await command.connect();
-    onTestFinished(() => command.disconnect());
-    const settle = await WriteSettle.begin({
-      redis: command,
-      prefix: uniquePrefix('ws'),
-      connection: 'default',
-      url: server.url,
-      fsyncWaitMs: 0,
-    });
+    const { command, settle } = await commandSettle(server.url, { fsyncWaitMs: 0 });
     // Down long enough for the command connection to give up (3 reconnects over 1.2 s).
     await server.restart(2_000);
     expect(command.status).toBe('end');
@@ -59,17 +67,7 @@ describe('WriteSettle', () => {
 
   it('fails with what to do when Redis does not come back', async () => {
     const plain = await startPrivateRedis();
-    const command = createRedis(plain.url, 'command');
-    command.on('error', () => {});
-    await command.connect();
-    onTestFinished(() => command.disconnect());
-    const settle = await WriteSettle.begin({
-      redis: command,
-      prefix: uniquePrefix('ws'),
-      connection: 'default',
-      url: plain.url,
-      reachTimeoutMs: 1_500,
-    });
+    const { settle } = await commandSettle(plain.url, { reachTimeoutMs: 1_500 });
     await plain.stop();
     await expect(settle.settle()).rejects.toThrow(
       /Redis stopped answering.*Run the same import command again/,

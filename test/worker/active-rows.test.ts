@@ -19,6 +19,23 @@ import {
 
 const redis = testRedis();
 
+/** Runs `sample` every 10 ms (one at a time) until `stop()`, which resolves once the last one is over. */
+function sampleEvery10ms(sample: () => Promise<void>): { stop(): Promise<void> } {
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      await sample();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    stop: async () => {
+      sampling = false;
+      await loop;
+    },
+  };
+}
+
 describe('rows a connection takes from its queue', () => {
   it('holds active only the rows its company can start soon: within its burst window alone, a share of the concurrency beside another, every row once', async () => {
     // Two companies on Lite (20 calls per 2 s): a row beyond 20 in flight only waits in its company's limiter.
@@ -60,17 +77,13 @@ describe('rows a connection takes from its queue', () => {
     );
     const most = { aAlone: 0, a: 0, b: 0, both: 0 };
     let bEnqueued = false;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const [activeA, activeB] = await Promise.all([queues.a.getActiveCount(), queues.b.getActiveCount()]);
-        if (!bEnqueued) most.aAlone = Math.max(most.aAlone, activeA);
-        most.a = Math.max(most.a, activeA);
-        most.b = Math.max(most.b, activeB);
-        most.both = Math.max(most.both, activeA + activeB);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const sampler = sampleEvery10ms(async () => {
+      const [activeA, activeB] = await Promise.all([queues.a.getActiveCount(), queues.b.getActiveCount()]);
+      if (!bEnqueued) most.aAlone = Math.max(most.aAlone, activeA);
+      most.a = Math.max(most.a, activeA);
+      most.b = Math.max(most.b, activeB);
+      most.both = Math.max(most.both, activeA + activeB);
+    });
     try {
       await eventually(async () => ((await ledger.getImport('imp-a'))?.created ?? 0) >= 10, {
         timeoutMs: 60_000,
@@ -81,8 +94,7 @@ describe('rows a connection takes from its queue', () => {
 
       expect(await finished(ledger, 'imp-a', 90_000)).toMatchObject({ created: 80, deadLettered: 0 });
       expect(await finished(ledger, 'imp-b', 90_000)).toMatchObject({ created: 60, deadLettered: 0 });
-      sampling = false;
-      await sampler;
+      await sampler.stop();
 
       // Alone, A took rows (it had 80 waiting, and 30 permits free), but never more than its window's 20 calls
       // per 2 s: before, its BullMQ worker took all 30 and 10 of them waited in its limiter holding a permit.
@@ -110,8 +122,7 @@ describe('rows a connection takes from its queue', () => {
       }
       expect(await worker.stop()).toBe(0);
     } finally {
-      sampling = false;
-      await sampler;
+      await sampler.stop();
       await worker.stop();
       await Promise.all([queues.a.close(), queues.b.close(), dlq.close()]);
     }
@@ -146,26 +157,20 @@ describe('rows a connection takes from its queue', () => {
       [...FAST_WORKER_FLAGS, '--concurrency', '8'],
     );
     let most = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        most = Math.max(most, await queue.getActiveCount());
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const sampler = sampleEvery10ms(async () => {
+      most = Math.max(most, await queue.getActiveCount());
+    });
     try {
       await eventually(async () => ((await ledger.getImport('imp-big'))?.created ?? 0) >= 60, {
         timeoutMs: 60_000,
         what: '60 leads of the big import',
       });
-      sampling = false;
-      await sampler;
+      await sampler.stop();
       // 8 permits and 8 rows ahead (16 rows) and a chunk more: 3 chunks, 4 while one is moved and the next fetched.
       expect(most).toBeGreaterThan(0);
       expect(most).toBeLessThanOrEqual(5);
     } finally {
-      sampling = false;
-      await sampler;
+      await sampler.stop();
       await worker.stop();
       await queue.close();
     }

@@ -6,7 +6,7 @@ import { RedisEpoch } from '../../src/queue/redis-epoch.js';
 import { createLeadWorker } from '../../src/worker/index.js';
 import { deferred } from '../helpers/deferred.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { restartableRedis } from '../helpers/restartable-redis.js';
+import { type AofPoint, restartableRedis } from '../helpers/restartable-redis.js';
 import { beforeAddLead, enqueueImport, eventually, finished, jobsFor, testSandbox } from './helpers.js';
 
 const redis = testRedis();
@@ -206,7 +206,7 @@ describe('a chunk whose rows ended before Redis lost power', () => {
 
     // The first two rows' leads leave once both are about to: the AOF's size then is what the power loss keeps,
     // so their leads reach Pipedrive and their outcomes are acknowledged, then lost. The third row waits for it.
-    let cut: { file: string; size: number } | undefined;
+    let cut: AofPoint | undefined;
     let early = 0;
     const earlyReady = deferred();
     const lateReleased = deferred();
@@ -237,7 +237,7 @@ describe('a chunk whose rows ended before Redis lost power', () => {
         { what: 'the first two rows recorded as created' },
       );
       expect(sandbox.state().leads).toBe(2);
-      await redisServer.powerLoss(cut as { file: string; size: number });
+      await redisServer.powerLoss(cut as AofPoint);
       // The outcomes are gone: the rows are Pending again, their leads are in Pipedrive.
       expect(await ledger.rowStates(importId, [2, 3])).toEqual([RowState.Pending, RowState.Pending]);
       lateReleased.resolve();
