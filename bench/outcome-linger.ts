@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { seededRandom } from '../src/dev/seeded-random.js';
 import { ImportLedger } from '../src/queue/ledger.js';
+import { leadsCsvImport } from '../test/helpers/import-record.js';
 import { commandStats, commandStatsDelta } from './lib/redis-breakdown.js';
 import { benchRedis } from './lib/redis-stats.js';
 import { machineInfo, printTable, writeResults } from './lib/report.js';
@@ -49,15 +50,7 @@ try {
       const ledger = new ImportLedger(redis, prefix, { outcomeLingerMs: linger });
       const ids = Array.from({ length: imports }, (_, i) => `imp-${i}`);
       for (const importId of ids) {
-        await ledger.createImport({
-          importId,
-          fileName: 'f.csv',
-          fileSize: 1,
-          fileHash: 'h',
-          mapping: null,
-          header: [],
-          createdAt: Date.now(),
-        });
+        await ledger.createImport(leadsCsvImport(importId));
         await ledger.markEnqueued(
           importId,
           Array.from({ length: outcomes }, (_, i) => i + 2),
