@@ -509,11 +509,7 @@ export class ConnectionWorker {
       this.worker.concurrency = rows;
       return;
     }
-    this.worker.concurrency = chunkJobsToTake(
-      rows,
-      k,
-      [...this.taken].map(([job, left]) => ({ left, extra: this.worker.tookOutsideLoop(job) })),
-    );
+    this.worker.concurrency = chunkJobsToTake(rows, k, this.taken, (job) => this.worker.tookOutsideLoop(job));
     // Its rows waiting for a permit are down to less than half a chunk, with permits to have, while no job of
     // BullMQ's ended: one chunk now. Not sooner: a chunk taken here is moved without fetching the next one in the
     // same step, one script more (a chunk end refills the rest).
@@ -846,14 +842,19 @@ export class ConnectionWorker {
  * figure a job), and enough chunks for the rows missing. A job whose rows all ended does not count: BullMQ fetches
  * the next job as it moves that one (when the jobs it holds, that one included, are no more than this).
  */
-function chunkJobsToTake(rows: number, k: number, held: Iterable<{ left: number; extra: boolean }>): number {
+function chunkJobsToTake(
+  rows: number,
+  k: number,
+  rowsLeft: ReadonlyMap<Job, number>,
+  tookOutsideLoop: (job: Job) => boolean,
+): number {
   let jobs = 0;
   let taken = 0;
-  for (const { left, extra } of held) {
+  for (const [job, left] of rowsLeft) {
     // A job {@link LeadBullWorker.takeOne} took is not in BullMQ's count of its jobs: counting it here gave BullMQ's
     // loop room for one more fetch per such job, and each fetch raised the count again (a fairness run had all
     // 1,996 chunks of a 20,000-row import active within seconds, and a small import beside it never started).
-    if (left > 0 && !extra) jobs++;
+    if (left > 0 && !tookOutsideLoop(job)) jobs++;
     taken += left;
   }
   return Math.max(1, jobs + Math.max(0, Math.ceil((rows + k - taken) / k)));
