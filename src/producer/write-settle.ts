@@ -55,9 +55,7 @@ export class WriteSettle {
   }
 
   async settle(): Promise<SettleResult> {
-    await this.waitDurable().catch(() => {
-      // Redis went away while we waited: the run id read below tells whether it is a new server.
-    });
+    await this.waitDurable();
     const now = await this.readRunId();
     return now === this.startRunId
       ? { restarted: false }
@@ -74,11 +72,14 @@ export class WriteSettle {
       if ((await durable.makeDurable()) === 'durable') return;
       const support = await durable.detect();
       // No AOF: a crash loses everything since the last snapshot, and waiting saves nothing. `always`: on disk already.
-      if (support.aof && support.appendfsync !== 'always')
-        await sleep(this.options.fsyncWaitMs ?? FSYNC_WAIT_MS);
+      if (!support.aof || support.appendfsync === 'always') return;
+    } catch {
+      // Not known: an ACL that refuses COMMAND or INFO (a managed Redis), or Redis went away (the run id read after
+      // tells whether it is a new server). Waited out as for `everysec`, the default.
     } finally {
       await durable.close();
     }
+    await sleep(this.options.fsyncWaitMs ?? FSYNC_WAIT_MS);
   }
 
   private async readRunId(): Promise<string> {

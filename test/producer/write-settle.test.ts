@@ -54,6 +54,33 @@ describe('WriteSettle', () => {
     expect(Date.now() - before).toBeLessThan(FSYNC_WAIT_MS / 2);
   }, 30_000);
 
+  it('waits out the fsync interval when an ACL refuses the questions that would tell it what Redis does', async () => {
+    const withAof = await restartableRedis();
+    await withAof.client.call(
+      'ACL',
+      'SETUSER',
+      'importer',
+      'on',
+      '>pw',
+      '~*',
+      '&*',
+      '+@all',
+      '-command',
+      '-config',
+    );
+    const limited = new Redis(withAof.url, { username: 'importer', password: 'pw' });
+    onTestFinished(() => limited.disconnect());
+    await expect(limited.call('COMMAND', 'INFO', 'waitaof')).rejects.toThrow(/NOPERM/);
+    const settle = await WriteSettle.begin({
+      redis: limited,
+      prefix: uniquePrefix('ws'),
+      connection: 'default',
+    });
+    const at = Date.now();
+    expect(await settle.settle()).toEqual({ restarted: false });
+    expect(Date.now() - at).toBeGreaterThanOrEqual(FSYNC_WAIT_MS - 50);
+  }, 30_000);
+
   it('tells a restarted server from the one the import began on, through a new connection when the old one gave up', async () => {
     const server = await restartableRedis();
     const { command, settle } = await commandSettle(server.url, { fsyncWaitMs: 0 });
