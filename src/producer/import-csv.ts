@@ -191,7 +191,8 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         `Redis restarted ${pass} times while import ${first.importId} was being written (${server}); rows may be missing. Run the same import command again once Redis is stable: rows already enqueued are not enqueued twice.`,
       );
     }
-    last = await importPass(options);
+    // The same import: its id, and the same bytes (a file changed meanwhile would be another import, its rows again).
+    last = await importPass({ ...options, importId: first.importId }, first.fileHash);
     const added = last.enqueued + last.requeued;
     readded += added;
     referenceTokens += last.referenceTokens;
@@ -215,9 +216,13 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
 export const MAX_PASSES = 3;
 
-/** One read of the file into Redis, and whether the server changed under it (see {@link importCsv}). */
+/**
+ * One read of the file into Redis, and whether the server changed under it (see {@link importCsv}). `sameBytesAs`:
+ * the hash the first pass read; a file that no longer has it is refused before any row is written.
+ */
 async function importPass(
   options: ImportCsvOptions,
+  sameBytesAs?: string,
 ): Promise<ImportSummary & { restart?: { from: string; to: string } }> {
   const started = Date.now();
   const { config } = options;
@@ -284,6 +289,11 @@ async function importPass(
     const described = describeMapping(mapping);
 
     const fileHash = await hashFile(options.file);
+    if (sameBytesAs !== undefined && fileHash !== sameBytesAs) {
+      throw new UsageError(
+        `${displayName} changed while it was being imported, and Redis restarted meanwhile: the rows Redis lost cannot be read again from it. Put the file back as it was and run the same import command again (rows already enqueued are not enqueued twice).`,
+      );
+    }
     const importId =
       options.importId ?? defaultImportId(fileHash, spec, { ...options, connection: connection.name }, csv);
     const updateContacts = updateContactsOption(options.updateContacts);

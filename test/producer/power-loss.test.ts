@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -27,7 +27,7 @@ afterAll(async () => {
  */
 async function importThen(
   csv: string,
-  afterWritten: (server: RestartableRedis, beforeImport: AofPoint) => Promise<void>,
+  afterWritten: (server: RestartableRedis, beforeImport: AofPoint, file: string) => Promise<void>,
   env: Record<string, string> = {},
 ) {
   const server = await restartableRedis();
@@ -43,17 +43,20 @@ async function importThen(
   writeFileSync(file, csv);
   const beforeImport = server.aofSize();
   let event: Promise<void> | undefined;
-  const summary = await importCsv({
-    file,
-    config,
-    redis: server.client,
-    onProgress: (p) => {
-      if (p.done && !event) event = afterWritten(server, beforeImport);
-    },
-  });
-  await event;
-  expect(event).toBeDefined();
-  return { server, prefix, summary };
+  try {
+    const summary = await importCsv({
+      file,
+      config,
+      redis: server.client,
+      onProgress: (p) => {
+        if (p.done && !event) event = afterWritten(server, beforeImport, file);
+      },
+    });
+    return { server, prefix, summary };
+  } finally {
+    await event;
+    expect(event).toBeDefined();
+  }
 }
 
 describe('a Redis that loses power right after an import was written', () => {
@@ -106,5 +109,14 @@ describe('a Redis that loses power right after an import was written', () => {
     );
     const ledger = new ImportLedger(server.client, prefix);
     expect(await ledger.rowStates(summary.importId, [2, 3])).toEqual([RowState.Pending, RowState.Pending]);
+  }, 60_000);
+
+  it('refuses to read the file again when it changed meanwhile: its rows would be another import', async () => {
+    await expect(
+      importThen('Name,Email\nAnn,ann@example.com\n', async (server, beforeImport, file) => {
+        appendFileSync(file, 'Bob,bob@example.com\n');
+        await server.powerLoss(beforeImport);
+      }),
+    ).rejects.toThrow(/leads\.csv changed while it was being imported, and Redis restarted meanwhile/);
   }, 60_000);
 });
