@@ -163,7 +163,8 @@ export class PipedriveGateway {
     const guard = CREATES.has(operation) ? ctx.guard : undefined;
     let stopped = false;
     try {
-      const result = await limiter.schedule(kind, send);
+      // A row's later calls before other rows' first: see the limiter's comment on the order of calls.
+      const result = await limiter.schedule(kind, send, ctx.tokens);
       ctx.tokens += cost;
       return result;
     } catch (err) {

@@ -72,6 +72,26 @@ describe('createCallLimiter', () => {
       await limiter.close();
     }
   });
+  it('lets a call of more progress go before waiting calls of less, and calls of equal progress in their order', async () => {
+    // 10 per 2 s: one call every 200 ms, the first at once.
+    const limiter = await createCallLimiter({ redis, id: uniquePrefix('lim'), burstLimit: 10, margin: 1 });
+    try {
+      const order: string[] = [];
+      const call = (name: string, progress?: number) =>
+        limiter.schedule('call', async () => void order.push(name), progress);
+      // Four rows' first calls; once the first has gone, the others wait while a row's second (10 tokens
+      // spent) and third (20) and another's second come.
+      const first = [call('a0'), call('b0'), call('c0'), call('d0')];
+      await first[0];
+      const later = [call('a10', 10), call('a20', 20), call('b10', 10)];
+      await Promise.all([...first, ...later]);
+      // The most progress first, the first-come among equals; the rows' first calls keep their order.
+      expect(order).toEqual(['a0', 'a20', 'a10', 'b10', 'b0', 'c0', 'd0']);
+    } finally {
+      await limiter.close();
+    }
+  });
+
   it('lets calls go in groups refilled on a timer that stops once nothing waits and the group is whole', async () => {
     // Only the intervals are faked: the refill is the limiter's own, bottleneck's timers stay real.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });

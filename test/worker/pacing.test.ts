@@ -84,4 +84,38 @@ describe('pacing against the server window', () => {
     expect(utilisation, figures).toBeGreaterThanOrEqual(0.92);
     expect(per1000, figures).toBeLessThanOrEqual(5);
   }, 180_000);
+
+  it("sends a row's later calls before other rows' first ones, so rows end one by one and give their permits back", async () => {
+    // Lite (20 requests / 2 s): 40 rows, each with its own organization and person, all taken at once.
+    const sandbox = await testSandbox({ plan: 'lite', latencyMs: 30, latencyJitterMs: 30 });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    const jobs = jobsFor('imp-order', sharedContactRows(40, 40, 40));
+    const worker = spawnWorker(workerEnv(testRedisUrl(), prefix, sandbox.url, { PIPEDRIVE_PLAN: 'lite' }), [
+      ...FAST_WORKER_FLAGS,
+      '--concurrency',
+      '40',
+    ]);
+    let importStartedAt = Number.POSITIVE_INFINITY;
+    try {
+      await worker.waitForLine(/processing lead-import/, 60_000);
+      importStartedAt = Date.now();
+      await enqueueImport(redis, prefix, 'imp-order', jobs);
+      expect(await finished(ledger, 'imp-order', 120_000)).toMatchObject({ created: 40, deadLettered: 0 });
+    } finally {
+      await worker.stop();
+    }
+    expect(sandbox.state()).toMatchObject({ leads: 40, duplicateLeads: 0, duplicatePersons: 0 });
+    const sent = sandbox
+      .requests()
+      .filter((e) => !e.path.startsWith('/_sandbox') && e.at >= importStartedAt)
+      .sort((x, y) => x.at - y.at)
+      .map((e) => `${e.method} ${e.path.replace(/^\/api\/v\d/, '')}`);
+    // In the order the rows came (before 2026-12-03), the first lead was the 43rd request, after every row's
+    // organization: 2 s of Lite's window in which no row ended, every permit held. Now a row's person and lead
+    // go as soon as its organization is answered.
+    const firstLead = sent.indexOf('POST /leads');
+    expect(firstLead, sent.slice(0, 20).join(', ')).toBeGreaterThanOrEqual(0);
+    expect(firstLead, sent.slice(0, 20).join(', ')).toBeLessThan(12);
+  }, 180_000);
 });
