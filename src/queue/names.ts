@@ -3,6 +3,7 @@ import {
   DEFAULT_CONNECTION,
   RESERVED_CONNECTION_NAMES,
 } from '../config/connection-config.js';
+import { RecentMap } from './recent-map.js';
 
 /** The `default` connection's lead queue: the queue the producer fills and the workers drain, one job per valid CSV row. */
 export const LEAD_QUEUE = 'lead-import';
@@ -139,10 +140,10 @@ export function deadLetterPrefix(prefix: string, cluster: boolean): string {
  * connection: the producer (which creates it), the worker (whose queue it is on) or the ledger (which reads
  * it from the shared index `{prefix}:imports:connection`) records it here. An import never changes connection.
  */
-const importConnections = new Map<string, Map<string, string>>();
+const importConnections = new Map<string, RecentMap<string, string>>();
 
 export function rememberImportConnection(prefix: string, importId: string, connection: string): void {
-  const known = importConnections.get(prefix) ?? new Map<string, string>();
+  const known = importConnections.get(prefix) ?? new RecentMap<string, string>();
   importConnections.set(prefix, known);
   known.set(importId, assertConnectionName(connection));
 }

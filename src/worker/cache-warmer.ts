@@ -5,6 +5,7 @@ import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { Organization, Person, PipedriveApi } from '../pipedrive/types.js';
 import type { ImportLedger } from '../queue/ledger.js';
 import { keyScope, keysFor } from '../queue/names.js';
+import { RecentMap } from '../queue/recent-map.js';
 import type { CacheMeta, ContactCache, ContactKind } from './contact-cache.js';
 import { organizationKeyOf, personKeysOf, rfc3339 } from './contact-keys.js';
 import type { KeyLocks } from './key-lock.js';
@@ -58,8 +59,8 @@ const META_REUSE_MS = 1000;
  * Its limit: a contact someone else adds between two refreshes can be created again.
  */
 export class CacheWarmer {
-  private readonly prepared = new Map<string, Promise<void>>();
-  private readonly done = new Set<string>();
+  private readonly prepared = new RecentMap<string, Promise<void>>();
+  private readonly done = new RecentMap<string, true>();
   private readonly refreshing = new Map<ContactKind, Promise<void>>();
   private readonly keys: ReturnType<typeof keysFor>;
   /**
@@ -79,7 +80,7 @@ export class CacheWarmer {
     if (!p) {
       p = this.decide(importId, ctx).then(
         () => {
-          this.done.add(importId);
+          this.done.set(importId, true);
         },
         (err: unknown) => {
           this.prepared.delete(importId);

@@ -27,6 +27,7 @@ import {
 } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
 import { leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
+import { RecentMap } from '../queue/recent-map.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
 import { AdoptionBook } from './adoption-book.js';
 import { parseResetUtc } from './budget-day.js';
@@ -197,7 +198,7 @@ export class ConnectionWorker {
    */
   private rowsPerJob = 1;
   /** Each import's rows per job, read once per import from its record (undefined while being read). */
-  private readonly importRowsPerJob = new Map<string, number | undefined>();
+  private readonly importRowsPerJob = new RecentMap<string, number | undefined>();
   /** Jobs in progress by import. */
   private readonly jobsByImport = new Map<string, number>();
   /**

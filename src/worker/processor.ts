@@ -16,6 +16,7 @@ import type { Lead } from '../pipedrive/types.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
 import type { JobCheckpoint, LeadJobData, LeadJobResult } from '../queue/job-data.js';
 import type { Counter, ImportLedger } from '../queue/ledger.js';
+import { RecentMap } from '../queue/recent-map.js';
 import { linkSignals } from './abort-fanout.js';
 import type { AdoptionBook } from './adoption-book.js';
 import type { CacheWarmer } from './cache-warmer.js';
@@ -124,7 +125,7 @@ const TRUSTED_MISS_AGE_MS = 5000;
 export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
   const { ledger, resolver, leadWriter, noteWriter, filler, warmer, logger, metrics } = deps;
   /** Each import's company, recorded (or read) once per process: one round trip per import, not per row. */
-  const importCompanies = new Map<string, Promise<number>>();
+  const importCompanies = new RecentMap<string, Promise<number>>();
   const companyOf = (importId: string, companyId: number): Promise<number> => {
     let recorded = importCompanies.get(importId);
     if (!recorded) {
