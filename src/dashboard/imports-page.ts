@@ -153,13 +153,11 @@ function noticeHtml(notice: string | null): string {
   return `<div class="notice${bad}" id="notice"${notice ? '' : ' hidden'}>${esc(notice ?? '')}</div>`;
 }
 
-export function importRowHtml(s: ImportStatus, showConnection = false): string {
+export function importRowHtml(s: ImportStatus): string {
   const pct = Math.floor(s.progress * 100);
   const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
   return `<tr data-import="${esc(s.importId)}">
-<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>${
-    showConnection ? `<td class="conn">${esc(s.connection)}</td>` : ''
-  }
+<td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>
 <td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
 <td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
@@ -168,8 +166,16 @@ export function importRowHtml(s: ImportStatus, showConnection = false): string {
 <td class="n">${s.etaMs === null ? '—' : esc(formatDuration(s.etaMs))}</td></tr>`;
 }
 
-function tableHead(showConnection: boolean): string {
-  return `<thead><tr><th>File</th>${showConnection ? '<th>Connection</th>' : ''}<th>State</th><th>Progress</th><th class="n">Rows</th><th class="n">Created</th>
+/** Columns of the imports table ({@link tableHead}). */
+const IMPORT_COLUMNS = 11;
+
+/**
+ * The imports table's columns. No column for the connection: with several, the imports are grouped under a heading
+ * row per connection, and a page of one connection's imports names it in its title (a column repeating it made the
+ * table scroll sideways at 1,360 px, its ETA out of sight).
+ */
+function tableHead(): string {
+  return `<thead><tr><th>File</th><th>State</th><th>Progress</th><th class="n">Rows</th><th class="n">Created</th>
 <th class="n">Reused contacts</th><th class="n">Rejected</th><th class="n">Dead-lettered</th><th class="n">Pending</th>
 <th class="n">Tokens</th><th class="n">ETA</th></tr></thead>`;
 }
@@ -243,8 +249,7 @@ export function connectionCardsHtml(
  * when the page shows several connections' imports.
  */
 function groupedRows(o: Overview): string {
-  if (!o.showConnections || o.connection !== null)
-    return o.imports.map((s) => importRowHtml(s, o.showConnections)).join('');
+  if (!o.showConnections || o.connection !== null) return o.imports.map((s) => importRowHtml(s)).join('');
   const rank = (c: string) => {
     const i = o.connections.indexOf(c);
     return i === -1 ? o.connections.length : i;
@@ -259,9 +264,9 @@ function groupedRows(o: Overview): string {
       const head =
         s.connection === last
           ? ''
-          : `<tr class="group" data-group="${esc(s.connection)}"><th colspan="12"><a href="/?connection=${encodeURIComponent(s.connection)}">${esc(s.connection)}</a></th></tr>`;
+          : `<tr class="group" data-group="${esc(s.connection)}"><th colspan="${IMPORT_COLUMNS}"><a href="/?connection=${encodeURIComponent(s.connection)}">${esc(s.connection)}</a></th></tr>`;
       last = s.connection;
-      return head + importRowHtml(s, true);
+      return head + importRowHtml(s);
     })
     .join('');
 }
@@ -278,7 +283,7 @@ export function renderImportsPage(
       : `No imports into ${esc(o.connection)} yet. Start one with <code>lead-importer import FILE --connection ${esc(o.connection)}</code>.`;
   const rows = o.imports.length
     ? groupedRows(o)
-    : `<tr><td colspan="${showConnection ? 12 : 11}" class="empty">${empty}</td></tr>`;
+    : `<tr><td colspan="${IMPORT_COLUMNS}" class="empty">${empty}</td></tr>`;
   const query = o.connection === null ? '' : `?connection=${encodeURIComponent(o.connection)}`;
   const poll = `/api/imports${query}`;
   const cards = activity.length
@@ -288,7 +293,7 @@ export function renderImportsPage(
     o.connection === null ? 'Imports' : `Imports · ${o.connection}`,
     `<h1>Imports${o.connection === null ? '' : ` <span class="sub">into ${esc(o.connection)}</span>`}</h1>${connectionFilterHtml(o)}${noticeHtml(o.notice)}${stripHtml(o)}
 ${cards}
-<div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead(showConnection)}<tbody>${rows}</tbody></table></div>
+<div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead()}<tbody>${rows}</tbody></table></div>
 <footer>Refreshes every 2 s (charts every 10 s) · Budget runs out at the rate of the last 15 min · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
     nonce,
   );
@@ -428,7 +433,6 @@ function row(s) {
   const n = (v, extra) => el('td', { class: 'n' + (extra || '') }, v);
   return el('tr', { 'data-import': s.importId },
     el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId + (s.priority === 1 ? '' : ' · priority ' + s.priority))),
-    ...(WITH_CONNECTION ? [el('td', { class: 'conn' }, s.connection)] : []),
     stateCell, el('td', null, bar, el('div', { class: 'pct' }, pct + '%')),
     n(fmt(s.rows)), n(fmt(s.created)), n(fmt(s.reusedContacts)), n(fmt(s.rejected)),
     n(fmt(s.deadLettered), s.deadLettered ? ' bad' : ''), n(fmt(s.pending)), n(fmt(s.tokensUsed)), n(dur(s.etaMs)));
@@ -453,7 +457,7 @@ async function poll(target) {
     const rows = []; let last = null;
     for (const s of imports) {
       if (grouped && s.connection !== last) {
-        rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '12' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
+        rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '${IMPORT_COLUMNS}' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
         last = s.connection;
       }
       const tr = seen.get(s.importId);

@@ -178,8 +178,14 @@ export function describeImport(
   now: number,
 ): ImportStatus {
   const state = displayState(record, flags, now);
+  // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed
+  // (the limits' figure, seconds, read as if it were running).
   const eta =
-    state === 'completed' || state === 'cancelled' || state === 'failed'
+    state === 'completed' ||
+    state === 'cancelled' ||
+    state === 'failed' ||
+    state === 'blocked' ||
+    state === 'paused'
       ? null
       : estimateEta({
           pendingRows: record.pending,

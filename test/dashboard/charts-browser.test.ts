@@ -137,4 +137,32 @@ describe('the connections’ charts in a real browser', () => {
       await page.close();
     }
   }, 40_000);
+  it('fits the imports table of two companies in a 1,360-px window, every column in sight, before and after a poll', async () => {
+    const { page, errors } = await watchedPage();
+    try {
+      await page.goto(`${dashboard.url}/`);
+      const overflow = () =>
+        page.locator('#imports').evaluate((table) => {
+          const card = table.parentElement as HTMLElement;
+          return { table: table.scrollWidth, card: card.clientWidth };
+        });
+      const before = await overflow();
+      // With a column repeating each row's connection, the ETA column was past the card's edge.
+      expect(before.table, JSON.stringify(before)).toBeLessThanOrEqual(before.card);
+      expect(await page.locator('#imports thead th').last().textContent()).toBe('ETA');
+      // The page's own script redraws the rows from /api/imports every 2 s: the same columns.
+      const headers = await page.locator('#imports thead th').count();
+      const firstUpdate = await page.locator('#updated').textContent();
+      await page.waitForFunction((t) => document.getElementById('updated')?.textContent !== t, firstUpdate, {
+        timeout: 10_000,
+      });
+      const row = page.locator('#imports tbody tr[data-import]').first();
+      expect(await row.locator('td').count()).toBe(headers);
+      const after = await overflow();
+      expect(after.table, JSON.stringify(after)).toBeLessThanOrEqual(after.card);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -69,8 +69,10 @@ describe('getStatus', () => {
   it('says paused, blocked or waiting for budget from the shared control flags', async () => {
     const ctx = ops();
     await seedImport(ctx, 'st-2', rows);
+    expect((await getStatus(ctx, 'st-2')).etaMs).toBeGreaterThan(0);
     await ctx.leadQueue.pause();
-    expect((await getStatus(ctx, 'st-2')).state).toBe('paused');
+    // Paused or blocked, it waits for a person: no ETA (it showed the seconds the limits allow).
+    expect(await getStatus(ctx, 'st-2')).toMatchObject({ state: 'paused', etaMs: null, etaText: null });
     await ctx.leadQueue.resume();
     const until = Date.UTC(2030, 0, 2);
     await redis.hset(ctx.keys.control, 'budgetWaitUntil', until);
@@ -80,7 +82,10 @@ describe('getStatus', () => {
       budgetWaitUntil: until,
     });
     await redis.hset(ctx.keys.control, 'blockedReason', 'Pipedrive rejected the API token (401)');
-    expect((await getStatus(ctx, 'st-2')).stateText).toBe('blocked: Pipedrive rejected the API token (401)');
+    expect(await getStatus(ctx, 'st-2')).toMatchObject({
+      stateText: 'blocked: Pipedrive rejected the API token (401)',
+      etaMs: null,
+    });
   });
 
   it('calls an import with nothing pending completed', async () => {
