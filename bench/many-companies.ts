@@ -9,7 +9,8 @@
  * the requests it admitted from its import's first admitted request to its last, per 2 s ÷ the
  * plan's limit), the mean window fill each admitted request saw (bench/lib/pacing.ts), its import
  * time (producer start → last row's outcome) and its 429s. In total: leads/s, the worker's CPU
- * per lead (/proc), Redis commands per lead (`INFO commandstats` delta over the run: worker and
+ * per lead and per Pipedrive request (/proc; a lead's CPU follows its requests, more while the rows create their
+ * contacts), Redis commands per lead (`INFO commandstats` delta over the run: worker and
  * producers, commands inside scripts included) and the worker's peak RSS. The CPU per lead is also given from
  * `--warm-s` seconds after the producers' start and over the second half of the leads (the worker's CPU and the
  * leads created sampled when each mark is passed): a 40-s run charges V8's compiling of the hot code, which a
@@ -275,6 +276,9 @@ try {
     'leads/s': leads / allSeconds,
     'limit leads/s': undefined as number | undefined,
     'worker CPU ms/lead': workerCpuMs / leads,
+    // A lead's CPU follows its requests (a row that creates its organization and person makes three): per request
+    // it is the same whether the file's contacts are new or known.
+    'CPU ms/request': undefined as number | undefined,
     [`CPU ms/lead after ${warmS} s`]: cpuPerLeadFrom(marks.afterWarm, workerCpuEndMs, leads),
     'CPU ms/lead 2nd half': cpuPerLeadFrom(marks.secondHalf, workerCpuEndMs, leads),
     'worker CPU share': workerCpuMs / 1000 / allSeconds,
@@ -289,6 +293,7 @@ try {
   };
   const requestsPerLead = perCompany.reduce((s, c) => s + (c.requests as number), 0) / leads;
   total['limit leads/s'] = (companies * limitPer2s) / 2 / requestsPerLead;
+  total['CPU ms/request'] = workerCpuMs / (requestsPerLead * leads);
   const processes = sampler.stop().map((p) => ({
     name: p.name,
     cpuS: p.cpuMs / 1000,
