@@ -160,6 +160,12 @@ export interface ImportSummary {
   referenceTokens: number;
   /** The import's state after this run (absent for a dry run). */
   state?: ImportState;
+  /**
+   * Worker processes taking rows from the connection's queue when the run ended (BullMQ's `getWorkersCount`, from
+   * `CLIENT LIST`); absent for a dry run, a finished import, or where Redis does not list its clients (an ACL
+   * refusing `CLIENT`, a managed Redis without it).
+   */
+  workersServing?: number;
   rejectsFile?: string;
   /** Things the user should know that did not stop the import. */
   warnings: string[];
@@ -202,15 +208,31 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         : `Redis restarted while this import was being written (${server}) and lost some of it (a power loss or a failover loses the last second): the file was read again and the ${formatCount(added)} row${added === 1 ? '' : 's'} Redis no longer had ${added === 1 ? 'was' : 'were'} added again.`,
     );
   }
-  const { restart: _, ...summary } = first;
+  const { restart: _, workersServing: __, ...summary } = first;
   return {
     ...summary,
     readded,
     referenceTokens,
     warnings,
     ...(last.state ? { state: last.state } : {}),
+    ...(last.workersServing !== undefined ? { workersServing: last.workersServing } : {}),
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * How many worker processes serve `queue` now, or undefined where Redis will not say. BullMQ answers a Redis without
+ * `CLIENT LIST` with one made-up client, which is not a worker.
+ */
+async function workersOn(queue: Queue<LeadQueueJobData>): Promise<number | undefined> {
+  try {
+    const workers = await queue.getWorkers();
+    // A client BullMQ read from `CLIENT LIST` carries its address (`addr`); its stand-in where the command is
+    // unknown carries only a name.
+    return workers.every((w) => 'addr' in w) ? workers.length : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
@@ -305,15 +327,17 @@ async function importPass(
     let priority = options.priority ?? IMPORT_PRIORITY_DEFAULT;
     let ledger: ImportLedger | undefined;
     let enqueuer: LeadEnqueuer | undefined;
+    let queue: Queue<LeadQueueJobData> | undefined;
     if (redis) {
       ledger = new ImportLedger(redis, config.redisPrefix);
-      const queue = new Queue<LeadQueueJobData>(leadQueueName(connection.name), {
+      const leadQueue = new Queue<LeadQueueJobData>(leadQueueName(connection.name), {
         connection: redis,
         prefix: queuePrefix(config.redisPrefix, connection.name, isClusterRedis(redis)),
       });
+      queue = leadQueue;
       // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
       queue.on('error', () => {});
-      cleanups.push(() => queue.close());
+      cleanups.push(() => leadQueue.close());
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
@@ -494,6 +518,7 @@ async function importPass(
       }
       // Every write above on disk, on the server the import began on; or another pass.
       const settled = await settle?.settle();
+      const workersServing = queue && state && state !== 'completed' ? await workersOn(queue) : undefined;
 
       const leads = options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0);
       const estimate = estimateImport({
@@ -539,6 +564,7 @@ async function importPass(
         estimate,
         referenceTokens,
         ...(state ? { state } : {}),
+        ...(workersServing !== undefined ? { workersServing } : {}),
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,
         durationMs: Date.now() - started,

@@ -63,7 +63,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
       '',
       opts.waiting
         ? `Waiting for workers to finish it (Ctrl-C stops waiting; the import goes on, \`lead-importer status ${s.importId}\` follows it)…`
-        : `Next: run \`lead-importer worker\` to process the rows; follow with \`lead-importer status ${s.importId}\`.`,
+        : nextStep(s),
     );
   }
   return printableLines(`${out.join('\n')}\n`);
@@ -159,4 +159,17 @@ function describeLookup(kind: string, plan: { strategy: string; requests: number
   return plan.strategy === 'list'
     ? `${kind} listed in ${plan.requests} pages (${formatCount(plan.tokens)} tokens)`
     : `${formatCount(plan.requests)} ${kind} searches (${formatCount(plan.tokens)} tokens)`;
+}
+
+/** What to do once the rows are queued: start a worker only when none serves the import's connection. */
+function nextStep(s: ImportSummary): string {
+  const follow = `follow with \`lead-importer status ${s.importId}\``;
+  const named = s.connection !== DEFAULT_CONNECTION;
+  const n = s.workersServing;
+  if (n === undefined)
+    return `Next: run \`lead-importer worker\` to process the rows, unless one runs already; ${follow}.`;
+  if (n === 0)
+    return `No worker ${named ? `serves ${s.connection}` : 'is running'} yet: run \`lead-importer worker\` to process the rows; ${follow}.`;
+  const who = n === 1 ? 'A worker' : `${formatCount(n)} workers`;
+  return `${who}${named ? ` serving ${s.connection}` : ''} will process the rows; ${follow}.`;
 }

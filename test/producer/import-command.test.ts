@@ -171,6 +171,28 @@ describe('lead-importer import', () => {
     }
   });
 
+  it('says to start a worker only when none serves the queue, and that one will process the rows when it does', async () => {
+    const prefix = uniquePrefix('next-step');
+    const alone = await cli([fixture('quoted.csv'), '--import-id', 'next-alone'], {}, prefix);
+    expect(alone.code).toBe(0);
+    expect(alone.out).toContain('No worker is running yet: run `lead-importer worker` to process the rows');
+    const worker = sandboxWorker(prefix);
+    try {
+      await worker.ready;
+      // Before: "Next: run `lead-importer worker`" with a worker already taking the rows.
+      const served = await cli([fixture('quoted.csv'), '--import-id', 'next-served'], {}, prefix);
+      expect(served.code).toBe(0);
+      expect(served.out).toContain(
+        'A worker will process the rows; follow with `lead-importer status next-served`.',
+      );
+      expect(served.out).not.toContain('Next: run');
+      const json = await cli([fixture('quoted.csv'), '--import-id', 'next-json', '--json'], {}, prefix);
+      expect(JSON.parse(json.out)).toMatchObject({ workersServing: 1 });
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('skips rows whose every cell is empty: the import, status and report leave them out alike', async () => {
     const prefix = uniquePrefix('blank-rows');
     const dir = mkdtempSync(join(tmpdir(), 'lpi-blank-'));
