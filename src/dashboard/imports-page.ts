@@ -1,5 +1,4 @@
 import type { ConnectionActivity, ConnectionState } from '../ops/connection-activity.js';
-import { formatDuration } from '../ops/eta.js';
 import { formatCount, formatUtc } from '../ops/format.js';
 import type { ImportStatus } from '../ops/status.js';
 import type { LastVerification } from '../ops/verify.js';
@@ -163,7 +162,7 @@ export function importRowHtml(s: ImportStatus): string {
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
 <td class="n">${esc(formatCount(s.rejected))}</td><td class="n${s.deadLettered ? ' bad' : ''}">${esc(formatCount(s.deadLettered))}</td>
 <td class="n">${esc(formatCount(s.pending))}</td><td class="n">${esc(formatCount(s.tokensUsed))}</td>
-<td class="n">${s.etaMs === null ? '—' : esc(formatDuration(s.etaMs))}</td></tr>`;
+<td class="n">${esc(s.etaText ?? '—')}</td></tr>`;
 }
 
 /** Columns of the imports table ({@link tableHead}). */
@@ -349,7 +348,7 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
     ['reusedOrganizations', 'Organizations reused', formatCount(s.reusedOrganizations)],
     ['createdNotes', 'Notes', formatCount(s.createdNotes)],
     ['tokensUsed', 'Tokens spent', formatCount(s.tokensUsed)],
-    ['eta', 'ETA', s.etaMs === null ? '—' : formatDuration(s.etaMs)],
+    ['eta', 'ETA', s.etaText ?? '—'],
   ];
   const dlRows = d.deadLetters.length
     ? d.deadLetters
@@ -414,9 +413,8 @@ function mappingHtml(m: ImportDetail['mapping']): string {
  */
 const CLIENT_SCRIPT = `(() => {
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const dur = (ms) => { if (ms == null) return '—'; const s = Math.round(ms / 1000); if (s < 60) return s + ' s';
-  const m = Math.round(s / 60); if (m < 60) return m + ' min'; const h = Math.floor(m / 60);
-  return h < 48 ? h + ' h ' + (m % 60) + ' min' : Math.floor(h / 24) + ' d ' + (h % 24) + ' h'; };
+// The ETA as the server words it (etaText, from formatDuration): the first paint and every poll say the same.
+const eta = (s) => s.etaText ?? '—';
 const LABEL = { 'waiting-for-budget': 'waiting for budget' };
 const WITH_CONNECTION = document.getElementById('imports')?.dataset.connections === '1';
 const el = (tag, attrs, ...kids) => { const e = document.createElement(tag);
@@ -435,7 +433,7 @@ function row(s) {
     el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId + (s.priority === 1 ? '' : ' · priority ' + s.priority))),
     stateCell, el('td', null, bar, el('div', { class: 'pct' }, pct + '%')),
     n(fmt(s.rows)), n(fmt(s.created)), n(fmt(s.reusedContacts)), n(fmt(s.rejected)),
-    n(fmt(s.deadLettered), s.deadLettered ? ' bad' : ''), n(fmt(s.pending)), n(fmt(s.tokensUsed)), n(dur(s.etaMs)));
+    n(fmt(s.deadLettered), s.deadLettered ? ' bad' : ''), n(fmt(s.pending)), n(fmt(s.tokensUsed)), n(eta(s)));
 }
 function patchRow(tr, s) {
   // Keep the progress bar element so its width animates instead of jumping.
@@ -477,7 +475,7 @@ async function poll(target) {
       const k = f.dataset.field;
       if (k === 'state') { f.className = 'badge s-' + data.state; f.textContent = LABEL[data.state] || data.state; }
       else if (k === 'stateText') f.textContent = data.stateText === (LABEL[data.state] || data.state) ? '' : data.stateText;
-      else if (k === 'eta') f.textContent = dur(data.etaMs);
+      else if (k === 'eta') f.textContent = eta(data);
       else if (k in data) f.textContent = fmt(data[k]);
     }
   }
