@@ -330,14 +330,13 @@ async function importPass(
     let queue: Queue<LeadQueueJobData> | undefined;
     if (redis) {
       ledger = new ImportLedger(redis, config.redisPrefix);
-      const leadQueue = new Queue<LeadQueueJobData>(leadQueueName(connection.name), {
+      queue = new Queue<LeadQueueJobData>(leadQueueName(connection.name), {
         connection: redis,
         prefix: queuePrefix(config.redisPrefix, connection.name, isClusterRedis(redis)),
       });
-      queue = leadQueue;
       // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
       queue.on('error', () => {});
-      cleanups.push(() => leadQueue.close());
+      cleanups.push(() => queue?.close());
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
