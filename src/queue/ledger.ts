@@ -772,15 +772,11 @@ export class ImportLedger {
       // A bad line would fail the whole step, other rows' outcomes with it: refused here, alone.
       if (!Number.isSafeInteger(line) || line < 0)
         throw new Error(`Line ${line} of import ${importId} is not a line number`);
-      const [applied, previous, completed] = await new Promise<FencedAnswer>((resolve, reject) => {
-        this.fencedSteps.add({
-          importKeys: [states, record, outcomes],
-          rowKeys: [fence.key, fence.checkpointKey ?? fence.key],
-          args: [line, to, from.join(''), detailsArg, options.finish ? '1' : '0', fence.value],
-          deltas,
-          resolve,
-          reject,
-        });
+      const [applied, previous, completed] = await this.fencedSteps.ask({
+        importKeys: [states, record, outcomes],
+        rowKeys: [fence.key, fence.checkpointKey ?? fence.key],
+        args: [line, to, from.join(''), detailsArg, options.finish ? '1' : '0', fence.value],
+        deltas,
       });
       if (applied === -1) return { applied: false, previous: RowState.None, fenced: true };
       return {

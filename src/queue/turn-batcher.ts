@@ -12,6 +12,9 @@ export interface TurnRequest {
   reject(err: unknown): void;
 }
 
+/** What a request's `resolve` is given: its answer. */
+export type AnswerOf<T> = T extends { resolve(answer: infer A): void } ? A : never;
+
 /** How one step's requests go: the script calls (sent at the same time), and what waits for the next step. */
 export interface TurnStep<T> {
   calls: T[][];
@@ -34,6 +37,16 @@ export class TurnBatcher<T extends TurnRequest> {
     private readonly send: (call: T[]) => Promise<void>,
     private readonly lingerMs = 0,
   ) {}
+
+  /**
+   * Queues the request made of `fields` for the next step, and resolves with its answer (its call's `send` settles
+   * it) or rejects with its call's failure.
+   */
+  ask(fields: Omit<T, 'resolve' | 'reject'>): Promise<AnswerOf<T>> {
+    return new Promise((resolve, reject) => {
+      this.add({ ...fields, resolve, reject } as unknown as T);
+    });
+  }
 
   /** Queues a request for the next step; its `send` settles it. */
   add(request: T): void {

@@ -577,16 +577,12 @@ export class BudgetGovernor {
     const numbers = [cost, window?.callsCap ?? 0, window?.searchCap ?? 0];
     if (!numbers.every(Number.isFinite))
       return Promise.reject(new RangeError(`Admission of a call costing ${cost} tokens: not a number`));
-    return new Promise<Admission>((resolve, reject) => {
-      admissionsOf(this.redis, this.keys.cluster).add({
-        governor: this,
-        budgetKey: this.currentKey(),
-        cost,
-        force,
-        window,
-        resolve,
-        reject,
-      });
+    return admissionsOf(this.redis, this.keys.cluster).ask({
+      governor: this,
+      budgetKey: this.currentKey(),
+      cost,
+      force,
+      window,
     });
   }
 

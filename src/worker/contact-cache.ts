@@ -65,9 +65,7 @@ export class ContactCache {
   }
 
   get(kind: ContactKind, matchKey: string): Promise<number | undefined> {
-    return new Promise((resolve, reject) => {
-      this.reads.add({ kind, matchKey, resolve, reject });
-    });
+    return this.reads.ask({ kind, matchKey });
   }
 
   /**

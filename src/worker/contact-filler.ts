@@ -189,11 +189,7 @@ export class ContactFiller {
     const key = this.keys.filled(importId, kind, id);
     const parse = (raw: string | null) => (raw ? (JSON.parse(raw) as Marker) : undefined);
     const read = async (): Promise<Marker | undefined> => parse(await redis.get(key));
-    const before = parse(
-      await new Promise<string | null>((resolve, reject) => {
-        this.markers.add({ key, resolve, reject });
-      }),
-    );
+    const before = parse(await this.markers.ask({ key }));
     if (before?.by === 'filled' || (before === undefined && !fillExisting)) return 'none';
     if (before?.by === 'import' && brought.every((f) => before.fields?.includes(f))) return 'none';
 

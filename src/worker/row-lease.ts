@@ -241,17 +241,13 @@ export class RowLeases {
     let state: number = RowState.Pending;
     let stored: string | null = null;
     if (checkpointKey) {
-      [holder, state, stored] = await new Promise<TakeAnswer>((resolve, reject) => {
-        this.takes.add({
-          key,
-          value,
-          ttlMs,
-          states: this.keys.rowStates(importId),
-          line,
-          checkpointKey,
-          resolve,
-          reject,
-        });
+      [holder, state, stored] = await this.takes.ask({
+        key,
+        value,
+        ttlMs,
+        states: this.keys.rowStates(importId),
+        line,
+        checkpointKey,
       });
     } else {
       holder = await this.redis.set(key, value, 'PX', ttlMs, 'NX', 'GET');
@@ -280,10 +276,7 @@ export class RowLeases {
       this.redis,
       key,
       value,
-      (data) =>
-        new Promise<number>((resolve, reject) => {
-          this.saves.add({ lease: key, value, target, kind, data, resolve, reject });
-        }),
+      (data) => this.saves.ask({ lease: key, value, target, kind, data }),
       () => {
         if (this.held.get(jobId) === lease) this.held.delete(jobId);
       },

@@ -19,10 +19,7 @@ function recording(lingerMs?: number) {
     },
     lingerMs,
   );
-  const ask = (n: number) =>
-    new Promise<void>((resolve, reject) => {
-      batcher.add({ n, resolve, reject });
-    });
+  const ask = (n: number) => batcher.ask({ n });
   return { calls, ask };
 }
 
@@ -48,5 +45,23 @@ describe('TurnBatcher', () => {
     const third = ask(3);
     await Promise.all([first, second, third]);
     expect(calls).toEqual([[1, 2, 3]]);
+  });
+
+  it('answers each request asked with its own answer, and rejects those of a call that failed', async () => {
+    const batcher = new TurnBatcher<{ n: number; resolve(answer: string): void; reject(err: unknown): void }>(
+      // Odd and even numbers in calls of their own; the odd ones' call fails.
+      (taken) => ({ calls: [taken.filter((r) => r.n % 2 === 0), taken.filter((r) => r.n % 2 === 1)] }),
+      async (call) => {
+        if (call[0]!.n % 2 === 1) throw new Error('odd call failed');
+        for (const r of call) r.resolve(`answer ${r.n}`);
+      },
+    );
+    const settled = await Promise.allSettled([0, 1, 2, 3].map((n) => batcher.ask({ n })));
+    expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'answer 0',
+      'odd call failed',
+      'answer 2',
+      'odd call failed',
+    ]);
   });
 });
