@@ -275,6 +275,7 @@ try {
 
   const minWindow = Math.min(...perCompany.map((c) => c['window used'] as number));
   const minWindowEnqueued = Math.min(...perCompany.map((c) => c['window used once enqueued'] as number));
+  const requestsPerLead = perCompany.reduce((s, c) => s + (c.requests as number), 0) / leads;
   const total = {
     companies,
     plan,
@@ -282,11 +283,11 @@ try {
     leads,
     's (all)': allSeconds,
     'leads/s': leads / allSeconds,
-    'limit leads/s': undefined as number | undefined,
+    'limit leads/s': (companies * limitPer2s) / 2 / requestsPerLead,
     'worker CPU ms/lead': workerCpuMs / leads,
     // A lead's CPU follows its requests (a row that creates its organization and person makes three): per request
     // it is the same whether the file's contacts are new or known.
-    'CPU ms/request': undefined as number | undefined,
+    'CPU ms/request': workerCpuMs / (requestsPerLead * leads),
     [`CPU ms/lead after ${warmS} s`]: cpuPerLeadFrom(marks.afterWarm, workerCpuEndMs, leads),
     'CPU ms/lead 2nd half': cpuPerLeadFrom(marks.secondHalf, workerCpuEndMs, leads),
     'worker CPU share': workerCpuMs / 1000 / allSeconds,
@@ -299,9 +300,6 @@ try {
     'min once enqueued': minWindowEnqueued,
     '429s': perCompany.reduce((s, c) => s + (c['429s'] as number), 0),
   };
-  const requestsPerLead = perCompany.reduce((s, c) => s + (c.requests as number), 0) / leads;
-  total['limit leads/s'] = (companies * limitPer2s) / 2 / requestsPerLead;
-  total['CPU ms/request'] = workerCpuMs / (requestsPerLead * leads);
   const processes = sampler.stop().map((p) => ({
     name: p.name,
     cpuS: p.cpuMs / 1000,
