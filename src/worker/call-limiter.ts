@@ -139,11 +139,11 @@ export const RESERVE_AHEAD_MS = 2000;
  * - bottleneck, local to this process (no Redis datastore), one limiter for all calls and one for
  *   searches, pacing this process's calls as if it had the window to itself, so that waiting callers
  *   do not ask Redis over and over. Searches are spaced with `minTime`. Calls go in groups
- *   ({@link groupFor}: a reservoir of one group, refilled every group interval; each group is one
- *   bottleneck job weighing its size, and its calls start together), so that their admissions make
- *   one batch: one script call instead of one per call. A call that finds the reservoir not empty goes at
- *   once, alone if nothing else waits (no timer adds latency). With several processes on one token each
- *   asks at most that often, and the admission gives each its place in the shared window.
+ *   ({@link groupFor}): bottleneck spaces **slices** of the window with `minTime` (one job per group interval,
+ *   only while calls wait), and each slice lets up to a group of waiting calls start together, so that their
+ *   admissions make one batch: one script call instead of one per call. A call that finds the last slice not
+ *   used up goes at once, alone if nothing else waits (no timer adds latency). With several processes on one
+ *   token each asks at most that often, and the admission gives each its place in the shared window.
  *
  * Waiting calls go by progress ({@link CallLimiter.schedule}): a row's later calls before other rows' first ones.
  * In the order they came, a connection holding N rows sent every row's first call before any row's second, so
@@ -156,9 +156,12 @@ export const RESERVE_AHEAD_MS = 2000;
  * its own, a few ms apart, so no two admissions ever met in a batch (1.5 script calls per lead against
  * 0.54 with groups, `npm run bench:scale-out -- --rows 1000 --workers 1 --breakdown --rate-limit`).
  *
- * A group asks bottleneck one thing: its weighted `schedule`. What the reservoir holds, to size the group, is
- * mirrored here rather than asked (`currentReservoir()`, like every call into bottleneck's local store, waits
- * for a `setTimeout(0)`): bottleneck 5.4 % of a worker's CPU in `bench:many-companies` (bench/README.md).
+ * Until 2026-12-03 each group was a bottleneck job weighing its size, against a reservoir of one group that a
+ * timer of ours refilled with `updateSettings` every group interval. Groups formed as calls trickled in (2.5
+ * calls a group on average), so bottleneck ran 0.6 jobs and 0.27 refills a lead, each a chain of its async
+ * events and `setTimeout(0)`s (14 events a lead, a quarter of the bytes the worker allocated). One job a slice
+ * (0.26 a lead, no refills) makes 40 % of those events, and the worker 3–9 % less CPU a lead in
+ * `bench:many-companies` (bench/README.md, "Slices of the window").
  *
  * Until 2026-12 bottleneck ran in its Redis clustering mode, spacing calls across processes too:
  * 3 Lua scripts (about 48 commands) per call that did again what the admission's windows do.
@@ -166,47 +169,29 @@ export const RESERVE_AHEAD_MS = 2000;
 export async function createCallLimiter(options: CallLimiterOptions): Promise<CallLimiter> {
   let limit = options.burstLimit;
   const searchLimit = options.searchLimit ?? SEARCH_BURST_PER_2S;
-  // Calls: a reservoir of one group, refilled to one group every group interval by `applyPace`'s timer
-  // (bottleneck's own reservoir increase stops for good at the first `updateSettings`: 2.19.5 clears its
-  // heartbeat there and never starts it again).
-  let reservoir = groupFor(limit, options.margin).size;
-  const calls = new Bottleneck({ maxConcurrent: null, reservoir });
-  const search = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(searchLimit, options.margin) });
-  for (const l of [calls, search]) l.on('error', (err) => options.onError?.(err));
-
   let closed = false;
   // From the third burst 429 in 30 s (another integration on the token): multiplicative decrease,
   // restored after 30 quiet seconds.
   let factor = 1;
   let recent429s = 0;
   let restore: NodeJS.Timeout | undefined;
-  let refill: NodeJS.Timeout | undefined;
-  /** The size of the group whose bottleneck job waits for the reservoir (0: none). */
-  let groupWaiting = 0;
   const latency = new LatencySpread();
   let corrections: (string | number)[] = [];
   const margin = () => options.margin * factor;
   let pace = groupFor(limit, margin());
-  const stopRefill = () => {
-    if (refill) clearInterval(refill);
-    refill = undefined;
-  };
-  // The refill runs only while the reservoir may be short of a group or a group waits: a connection with
-  // nothing to send costs no wakeups (10 a second each, a hundred companies 1,000 a second, otherwise).
-  const startRefill = () => {
-    if (refill || closed) return;
-    refill = setInterval(() => {
-      // Never below the group waiting in bottleneck: a smaller group size (a back-off) must not strand it.
-      reservoir = Math.max(pace.size, groupWaiting);
-      calls.updateSettings({ reservoir });
-      if (groupWaiting === 0 && waiting.length === 0) stopRefill();
-    }, pace.intervalMs);
-    refill.unref();
-  };
+  // Calls: bottleneck runs one job per slice of the window, `pace.intervalMs` apart (its `minTime` counts from
+  // the previous job's start, so the first slice after a quiet spell goes at once); a slice lets up to
+  // `pace.size` calls start. What a slice left unused (`credit`) goes to the calls that come before the slice's
+  // interval ends, not later: after a quiet spell a slice's worth goes at once, as it would alone.
+  const calls = new Bottleneck({ maxConcurrent: null, minTime: pace.intervalMs });
+  const search = new Bottleneck({ maxConcurrent: null, minTime: minTimeFor(searchLimit, options.margin) });
+  for (const l of [calls, search]) l.on('error', (err) => options.onError?.(err));
+  let credit = 0;
+  let creditUntil = 0;
   const applyPace = () => {
     pace = groupFor(limit, margin());
-    stopRefill();
-    startRefill();
+    credit = Math.min(credit, pace.size);
+    calls.updateSettings({ minTime: pace.intervalMs });
   };
   const keys = keysFor(
     options.prefix ?? 'lpi',
@@ -221,37 +206,31 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
   };
   let seq = 0;
   const memberPrefix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  // Calls waiting for their group; one bottleneck job (weighing the group's size) lets a group go. What
-  // bottleneck's reservoir holds is mirrored in `reservoir` (set with each refill, less each group bottleneck
-  // ran) rather than asked with `currentReservoir()`: every call into bottleneck's local store waits for a
-  // `setTimeout(0)` and runs an async generator, and a group then made one such call fewer of four. The
-  // mirror only sizes the next group (never above the true reservoir, at worst below it for the one group
-  // that met a refill in flight); bottleneck's reservoir still decides when a group goes.
+  // Calls waiting for a slice, in order of progress. `release` takes slices from bottleneck while any wait and
+  // starts each slice's calls in one turn of the event loop, so that their admissions share one batch.
   const waiting: { start: () => void; fail: (err: unknown) => void; progress: number }[] = [];
   let releasing = false;
   const release = async () => {
     if (releasing) return;
     releasing = true;
     while (waiting.length > 0) {
-      let size = 1;
-      try {
-        // As many as wait, up to a group and to what the reservoir holds now (asking for more would wait
-        // for the next increase, which the reservoir's maximum would partly waste); at least one.
-        size = Math.max(1, Math.min(waiting.length, groupFor(limit, margin()).size, reservoir));
-        groupWaiting = size;
-        startRefill();
-        await calls.schedule({ weight: size }, async () => {});
-        reservoir = Math.max(0, reservoir - size);
-        groupWaiting = 0;
-      } catch (err) {
-        groupWaiting = 0;
-        // Stopped by `close`: those already waiting keep their turn, as bottleneck's own waiting jobs do
-        // (see `close`); the admission still holds the window. Any other failure is theirs.
-        if (closed) for (const w of waiting.splice(0)) w.start();
-        else for (const w of waiting.splice(0, size)) w.fail(err);
-        continue;
+      if (credit > 0 && Date.now() >= creditUntil) credit = 0;
+      if (credit === 0) {
+        try {
+          await calls.schedule(async () => {
+            credit = pace.size;
+            creditUntil = Date.now() + pace.intervalMs;
+          });
+        } catch (err) {
+          // Stopped by `close`: those already waiting keep their turn, as bottleneck's own waiting jobs do
+          // (see `close`); the admission still holds the window. Any other failure is theirs.
+          if (closed) for (const w of waiting.splice(0)) w.start();
+          else for (const w of waiting.splice(0, pace.size)) w.fail(err);
+          continue;
+        }
       }
-      // All in one turn of the event loop, so that their admissions share one batch.
+      const size = Math.min(waiting.length, credit);
+      credit -= size;
       for (const w of waiting.splice(0, size)) w.start();
     }
     releasing = false;
@@ -331,7 +310,6 @@ export async function createCallLimiter(options: CallLimiterOptions): Promise<Ca
       if (closed) return;
       closed = true;
       if (restore) clearTimeout(restore);
-      stopRefill();
       // New calls are refused. Callers already waiting keep their turn rather than fail with an error
       // of the limiter's own (which the gateway would take for a sent call): a row stopped by the
       // shutdown ends there, unsent, on its abort signal. Nothing is waited for.

@@ -1,3 +1,4 @@
+import Bottleneck from 'bottleneck';
 import { describe, expect, it, vi } from 'vitest';
 import { createCallLimiter, minTimeFor } from '../../src/worker/call-limiter.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
@@ -92,37 +93,42 @@ describe('createCallLimiter', () => {
     }
   });
 
-  it('lets calls go in groups refilled on a timer that stops once nothing waits and the group is whole', async () => {
-    // Only the intervals are faked: the refill is the limiter's own, bottleneck's timers stay real.
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  it('lets calls go a group a slice of the window, one bottleneck job a slice, and keeps no timer once idle', async () => {
+    // Every timer and the clock are faked, bottleneck's included: its `minTime` spaces the slices.
+    vi.useFakeTimers();
     // 40 per 2 s: groups of 2 every 100 ms.
     const limiter = await createCallLimiter({ redis, id: uniquePrefix('lim'), burstLimit: 40, margin: 1 });
+    const jobs = vi.spyOn(Bottleneck.prototype, 'schedule');
     try {
-      let done = 0;
-      // vi.waitFor would advance the fake intervals itself: poll on real time instead.
-      const until = async (n: number) => {
-        for (let i = 0; i < 400 && done < n; i++) await new Promise((r) => setTimeout(r, 5));
-        expect(done).toBe(n);
-      };
+      const startedAt: number[] = [];
+      const t0 = Date.now();
       const all = Promise.all(
-        Array.from({ length: 6 }, () => limiter.schedule('call', async () => void done++)),
+        Array.from({ length: 7 }, () =>
+          limiter.schedule('call', async () => void startedAt.push(Date.now() - t0)),
+        ),
       );
-      await until(2);
-      // The rest wait for the refill: nothing else lets them go.
-      await new Promise((r) => setTimeout(r, 150));
-      expect(done).toBe(2);
-      for (let i = 0; i < 3 && done < 6; i++) {
-        await vi.advanceTimersByTimeAsync(100);
-        await until(Math.min(6, 2 * (i + 2)));
-      }
+      await vi.advanceTimersByTimeAsync(350);
       await all;
-      // The group is whole again after one more refill; then an idle connection has no timer waking it.
+      // One group every 100 ms (bottleneck's own timers add a few ms to each).
+      expect(startedAt[0]).toBeLessThan(10);
+      expect(startedAt.map((t) => Math.round((t - startedAt[0]!) / 100))).toEqual([0, 0, 1, 1, 2, 2, 3]);
+      // A job a slice (four), not one a group plus a refill each interval.
+      expect(jobs).toHaveBeenCalledTimes(4);
+      // The last slice let one of its two go: the other goes to a call that comes within its 100 ms, at once.
+      let at = Date.now();
+      await limiter.schedule('call', async () => {});
+      expect(Date.now() - at).toBe(0);
+      expect(jobs).toHaveBeenCalledTimes(4);
+      // A connection with nothing to send has no timer waking it.
       await vi.advanceTimersByTimeAsync(1000);
       expect(vi.getTimerCount()).toBe(0);
-      // And a call that comes later still goes at once.
-      await limiter.schedule('call', async () => void done++);
-      expect(done).toBe(7);
+      // After a quiet spell a call goes within bottleneck's few ms, in a slice of its own.
+      at = Date.now();
+      await Promise.all([limiter.schedule('call', async () => {}), vi.advanceTimersByTimeAsync(20)]);
+      expect(jobs).toHaveBeenCalledTimes(5);
+      expect(Date.now() - at).toBeLessThanOrEqual(20);
     } finally {
+      jobs.mockRestore();
       await limiter.close();
       vi.useRealTimers();
     }
