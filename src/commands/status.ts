@@ -11,7 +11,7 @@ export const command: Command = {
   help: `Usage: lead-importer status [ID] [--json] [--limit N] [--connection NAME]
 
 Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
-paused, completed, cancelled, failed), rows = created + rejected + dead-lettered + cancelled +
+paused, stalled: no row finished in 5 min, completed, cancelled, failed), rows = created + rejected + dead-lettered + cancelled +
 pending, contacts created and reused, tokens spent, budget left today and an ETA. Without ID,
 lists the most recent imports (with their connection, once there are several companies).
 

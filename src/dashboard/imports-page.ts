@@ -41,7 +41,7 @@ a{color:var(--accent)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
 .s-running,.s-reading{background:#e8f0fe;color:#1f57c3}
 .s-completed{background:#e3f5ec;color:var(--ok)}
-.s-waiting-for-budget,.s-paused{background:#fff1dc;color:var(--warn)}
+.s-waiting-for-budget,.s-paused,.s-stalled{background:#fff1dc;color:var(--warn)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
 .bar{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
@@ -111,9 +111,14 @@ export function layout(
 <script nonce="${esc(nonce)}">${CLIENT_SCRIPT}</script></body></html>`;
 }
 
+/** States whose row shows its reason under the badge (the page's script lists the same three). */
+const SUB_STATES = new Set<ImportStatus['state']>(['waiting-for-budget', 'blocked', 'stalled']);
+const subText = (stateText: string) => stateText.replace(/^(blocked|stalled): /, '');
+
 const STATE_LABEL: Record<ImportStatus['state'], string> = {
   reading: 'reading',
   running: 'running',
+  stalled: 'stalled',
   'waiting-for-budget': 'waiting for budget',
   blocked: 'blocked',
   paused: 'paused',
@@ -157,7 +162,7 @@ export function importRowHtml(s: ImportStatus): string {
   const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
   return `<tr data-import="${esc(s.importId)}">
 <td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>
-<td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${s.state === 'waiting-for-budget' || s.state === 'blocked' ? `<div class="sub">${esc(s.stateText.replace(/^blocked: /, ''))}</div>` : ''}</td>
+<td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${SUB_STATES.has(s.state) ? `<div class="sub">${esc(subText(s.stateText))}</div>` : ''}</td>
 <td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
 <td class="n">${esc(formatCount(s.rejected))}</td><td class="n${s.deadLettered ? ' bad' : ''}">${esc(formatCount(s.deadLettered))}</td>
@@ -427,7 +432,7 @@ function row(s) {
   const bar = el('div', { class: 'bar' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
   bar.firstChild.style.width = pct + '%';
   const stateCell = el('td', null, badge(s));
-  if (s.state === 'waiting-for-budget' || s.state === 'blocked') stateCell.append(el('div', { class: 'sub' }, s.stateText.replace(/^blocked: /, '')));
+  if (s.state === 'waiting-for-budget' || s.state === 'blocked' || s.state === 'stalled') stateCell.append(el('div', { class: 'sub' }, s.stateText.replace(/^(blocked|stalled): /, '')));
   const n = (v, extra) => el('td', { class: 'n' + (extra || '') }, v);
   return el('tr', { 'data-import': s.importId },
     el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId + (s.priority === 1 ? '' : ' · priority ' + s.priority))),

@@ -10,6 +10,8 @@ import type { BudgetSnapshot, OpsContext } from './ops-context.js';
  * What an operator sees of an import:
  * - `reading`: the producer is still enqueuing rows;
  * - `running`: rows are being processed;
+ * - `stalled`: rows are pending but none finished for {@link STALLED_AFTER_MINUTES} minutes, and nothing else
+ *   (a block, a pause, a budget wait) explains it: most often no worker serves the import's connection;
  * - `waiting-for-budget`: today's token budget is spent; workers resume at the reset;
  * - `blocked`: workers stopped on an error only a person can fix (e.g. a rejected API token);
  * - `paused`: an operator ran `lead-importer pause`;
@@ -18,12 +20,19 @@ import type { BudgetSnapshot, OpsContext } from './ops-context.js';
 export type ImportDisplayState =
   | 'reading'
   | 'running'
+  | 'stalled'
   | 'waiting-for-budget'
   | 'blocked'
   | 'paused'
   | 'completed'
   | 'cancelled'
   | 'failed';
+
+/**
+ * Minutes an import with pending rows may go without a row finishing before it shows as stalled (the same span
+ * after which a connection with queued rows and nothing sent shows as starved, connection-activity.ts).
+ */
+export const STALLED_AFTER_MINUTES = 5;
 
 /**
  * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
@@ -35,6 +44,8 @@ export interface ControlFlags {
   blockedReason?: string;
   blockedAt?: number;
   budgetWaitUntil?: number;
+  /** Every call of the connection waits until then (after a 429 or an edge block). */
+  rateLimitedUntil?: number;
 }
 
 export interface ImportStatus {
@@ -101,6 +112,7 @@ export async function readControlFlags(
     blockedReason: raw.blockedReason || undefined,
     blockedAt: num(raw.blockedAt),
     budgetWaitUntil: num(raw.budgetWaitUntil),
+    rateLimitedUntil: num(raw.rateLimitedUntil),
   };
 }
 
@@ -178,14 +190,15 @@ export function describeImport(
   now: number,
 ): ImportStatus {
   const state = displayState(record, flags, now);
-  // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed
-  // (the limits' figure, seconds, read as if it were running).
+  // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
+  // a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running).
   const eta =
     state === 'completed' ||
     state === 'cancelled' ||
     state === 'failed' ||
     state === 'blocked' ||
-    state === 'paused'
+    state === 'paused' ||
+    state === 'stalled'
       ? null
       : estimateEta({
           pendingRows: record.pending,
@@ -245,7 +258,17 @@ function displayState(record: ImportRecord, flags: ControlFlags, now: number): I
   if (flags.blockedReason) return 'blocked';
   if (flags.paused) return 'paused';
   if (flags.budgetWaitUntil && flags.budgetWaitUntil > now) return 'waiting-for-budget';
-  return record.state === 'reading' ? 'reading' : 'running';
+  if (record.state === 'reading') return 'reading';
+  // Every finished row updates the record: none for minutes, with rows pending, and no 429 pause or budget wait
+  // that ended since, means nothing serves them.
+  const lastChange = Math.max(
+    record.updatedAt,
+    record.createdAt,
+    flags.rateLimitedUntil ?? 0,
+    flags.budgetWaitUntil ?? 0,
+  );
+  if (now - lastChange >= STALLED_AFTER_MINUTES * 60_000) return 'stalled';
+  return 'running';
 }
 
 function stateText(state: ImportDisplayState, record: ImportRecord, flags: ControlFlags): string {
@@ -262,6 +285,11 @@ function stateText(state: ImportDisplayState, record: ImportRecord, flags: Contr
       return record.error ? `failed: ${record.error}` : 'failed';
     case 'reading':
       return 'reading the file';
+    case 'stalled':
+      return (
+        `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min; ` +
+        `is a worker serving ${record.connection}? (\`lead-importer worker\`)`
+      );
     default:
       return state;
   }

@@ -123,6 +123,28 @@ describe('the imports page of a deployment serving several companies', () => {
     }
   });
 
+  it('shows an import no row of which finished for five minutes as stalled, asking whether a worker serves it', async () => {
+    const key = ctx.keys.import('imp-globex');
+    const before = await redis.hmget(key, 'createdAt', 'updatedAt');
+    const tenMinutesAgo = Date.now() - 10 * 60_000;
+    await redis.hset(key, { createdAt: tenMinutesAgo, updatedAt: tenMinutesAgo });
+    try {
+      const imports = (await json('/api/imports')).body.imports as { importId: string; state: string }[];
+      expect(imports.find((s) => s.importId === 'imp-globex')).toMatchObject({
+        state: 'stalled',
+        etaText: null,
+      });
+      expect(imports.find((s) => s.importId === 'imp-acme')).toMatchObject({ state: 'running' });
+      const html = await (await fetch(`${dashboard.url}/?connection=globex`)).text();
+      const row = html.slice(html.indexOf('data-import="imp-globex"'));
+      expect(row.slice(0, row.indexOf('</tr>'))).toMatch(
+        /<span class="badge s-stalled"[^>]*>stalled<\/span><div class="sub">no row finished in the last 5 min; is a worker serving globex\? \(`lead-importer worker`\)<\/div>/,
+      );
+    } finally {
+      await redis.hset(key, { createdAt: before[0]!, updatedAt: before[1]! });
+    }
+  });
+
   it("shows the import's connection on its page", async () => {
     const html = await (await fetch(`${dashboard.url}/imports/imp-globex`)).text();
     expect(html).toContain('Connection <a href="/?connection=globex">globex</a>');

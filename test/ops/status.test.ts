@@ -88,6 +88,31 @@ describe('getStatus', () => {
     });
   });
 
+  it('says stalled, with no ETA, when no row finished for five minutes and nothing else holds the rows', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-4', rows);
+    const { updatedAt } = await getStatus(ctx, 'st-4');
+    const later = updatedAt + 5 * 60_000;
+    // Four minutes without a row finishing: running, with the limits' ETA.
+    expect(await getStatus(ctx, 'st-4', later - 60_000)).toMatchObject({ state: 'running' });
+    // Five: nothing serves it (no worker for the connection, most often); not the seconds the limits allow.
+    expect(await getStatus(ctx, 'st-4', later)).toMatchObject({
+      state: 'stalled',
+      stateText:
+        'stalled: no row finished in the last 5 min; is a worker serving default? (`lead-importer worker`)',
+      etaMs: null,
+      etaText: null,
+    });
+    expect((await listStatuses(ctx, 20, later)).find((s) => s.importId === 'st-4')?.state).toBe('stalled');
+    // A 429 pause that ended two minutes ago explains the wait: running again.
+    await redis.hset(ctx.keys.control, 'rateLimitedUntil', later - 2 * 60_000);
+    expect(await getStatus(ctx, 'st-4', later)).toMatchObject({ state: 'running' });
+    await redis.hdel(ctx.keys.control, 'rateLimitedUntil');
+    // A row finishing makes it running again.
+    await redis.hset(ctx.keys.import('st-4'), 'updatedAt', later - 1000);
+    expect(await getStatus(ctx, 'st-4', later)).toMatchObject({ state: 'running' });
+  });
+
   it('calls an import with nothing pending completed', async () => {
     const ctx = ops();
     await seedImport(ctx, 'st-3', rows.slice(0, 3));
