@@ -189,7 +189,7 @@ export function describeImport(
   budget: BudgetSnapshot | null,
   now: number,
 ): ImportStatus {
-  const state = displayState(record, flags, now);
+  const state = displayState(record, flags, budget, now);
   // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
   // a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running).
   const eta =
@@ -251,7 +251,12 @@ export function describeImport(
   };
 }
 
-function displayState(record: ImportRecord, flags: ControlFlags, now: number): ImportDisplayState {
+function displayState(
+  record: ImportRecord,
+  flags: ControlFlags,
+  budget: BudgetSnapshot | null,
+  now: number,
+): ImportDisplayState {
   if (record.state === 'failed') return 'failed';
   if (record.state === 'cancelled') return 'cancelled';
   if (record.state !== 'reading' && record.pending === 0) return 'completed';
@@ -267,7 +272,9 @@ function displayState(record: ImportRecord, flags: ControlFlags, now: number): I
     flags.rateLimitedUntil ?? 0,
     flags.budgetWaitUntil ?? 0,
   );
-  if (now - lastChange >= STALLED_AFTER_MINUTES * 60_000) return 'stalled';
+  // A spent budget holds the rows too (the workers' wait flag may not be set yet).
+  const budgetSpent = budget !== null && budget.left <= 0;
+  if (!budgetSpent && now - lastChange >= STALLED_AFTER_MINUTES * 60_000) return 'stalled';
   return 'running';
 }
 

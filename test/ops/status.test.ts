@@ -104,6 +104,12 @@ describe('getStatus', () => {
       etaText: null,
     });
     expect((await listStatuses(ctx, 20, later)).find((s) => s.importId === 'st-4')?.state).toBe('stalled');
+    // A spent budget holds the rows too, even before the workers set their wait.
+    const spent = {
+      ...ctx,
+      readBudget: async () => ({ limit: 30_000, left: 0, resetsAt: later + 3_600_000 }),
+    };
+    expect(await getStatus(spent, 'st-4', later)).toMatchObject({ state: 'running' });
     // A 429 pause that ended two minutes ago explains the wait: running again.
     await redis.hset(ctx.keys.control, 'rateLimitedUntil', later - 2 * 60_000);
     expect(await getStatus(ctx, 'st-4', later)).toMatchObject({ state: 'running' });
