@@ -190,27 +190,25 @@ export function describeImport(
   now: number,
 ): ImportStatus {
   const state = displayState(record, flags, budget, now);
+  const ended = state === 'completed' || state === 'cancelled' || state === 'failed';
+  const estimate = ended
+    ? null
+    : estimateEta({
+        pendingRows: record.pending,
+        finishedRows: record.created,
+        tokensUsed: record.tokensUsed,
+        contactsCreated: record.createdPersons + record.createdOrganizations,
+        burstPer2s: ctx.limitsOf(record.connection).burstPer2s,
+        dailyTokens: budget?.limit ?? ctx.limitsOf(record.connection).dailyTokens,
+        budgetLeft: budget?.left,
+        budgetResetsAt: flags.budgetWaitUntil ?? budget?.resetsAt,
+        now,
+      });
   // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
-  // a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running).
-  const eta =
-    state === 'completed' ||
-    state === 'cancelled' ||
-    state === 'failed' ||
-    state === 'blocked' ||
-    state === 'paused' ||
-    state === 'stalled'
-      ? null
-      : estimateEta({
-          pendingRows: record.pending,
-          finishedRows: record.created,
-          tokensUsed: record.tokensUsed,
-          contactsCreated: record.createdPersons + record.createdOrganizations,
-          burstPer2s: ctx.limitsOf(record.connection).burstPer2s,
-          dailyTokens: budget?.limit ?? ctx.limitsOf(record.connection).dailyTokens,
-          budgetLeft: budget?.left,
-          budgetResetsAt: flags.budgetWaitUntil ?? budget?.resetsAt,
-          now,
-        });
+  // a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running). The
+  // tokens its rows will spend are the same either way.
+  const waitsForPerson = state === 'blocked' || state === 'paused' || state === 'stalled';
+  const eta = waitsForPerson ? null : estimate;
   const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
   const total = Math.max(record.rows, finished + record.pending);
   return {
@@ -240,7 +238,7 @@ export function describeImport(
     progress: total > 0 ? finished / total : state === 'completed' ? 1 : 0,
     etaMs: eta && eta.ms > 0 ? eta.ms : null,
     etaText: eta && eta.ms > 0 ? formatDuration(eta.ms) : null,
-    tokensRemaining: eta?.tokens ?? 0,
+    tokensRemaining: estimate?.tokens ?? 0,
     budget,
     blockedReason: flags.blockedReason,
     budgetWaitUntil: flags.budgetWaitUntil,
@@ -293,10 +291,11 @@ function stateText(state: ImportDisplayState, record: ImportRecord, flags: Contr
     case 'reading':
       return 'reading the file';
     case 'stalled':
-      return (
-        `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min; ` +
-        `is a worker serving ${record.connection}? (\`lead-importer worker\`)`
-      );
+      return `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min; ${
+        record.connection === DEFAULT_CONNECTION
+          ? 'is a worker running? (`lead-importer worker`)'
+          : `is a worker serving ${record.connection}? (\`lead-importer worker\`)`
+      }`;
     default:
       return state;
   }

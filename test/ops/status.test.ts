@@ -99,10 +99,12 @@ describe('getStatus', () => {
     expect(await getStatus(ctx, 'st-4', later)).toMatchObject({
       state: 'stalled',
       stateText:
-        'stalled: no row finished in the last 5 min; is a worker serving default? (`lead-importer worker`)',
+        'stalled: no row finished in the last 5 min; is a worker running? (`lead-importer worker`)',
       etaMs: null,
       etaText: null,
     });
+    // What its rows will spend is still told (it read "about 0 to go").
+    expect((await getStatus(ctx, 'st-4', later)).tokensRemaining).toBeGreaterThan(0);
     expect((await listStatuses(ctx, 20, later)).find((s) => s.importId === 'st-4')?.state).toBe('stalled');
     // A spent budget holds the rows too, even before the workers set their wait.
     const spent = {
