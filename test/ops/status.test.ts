@@ -98,8 +98,7 @@ describe('getStatus', () => {
     // Five: nothing serves it (no worker for the connection, most often); not the seconds the limits allow.
     expect(await getStatus(ctx, 'st-4', later)).toMatchObject({
       state: 'stalled',
-      stateText:
-        'stalled: no row finished in the last 5 min; is a worker running? (`lead-importer worker`)',
+      stateText: 'stalled: no row finished in the last 5 min; is a worker running? (`lead-importer worker`)',
       etaMs: null,
       etaText: null,
     });
