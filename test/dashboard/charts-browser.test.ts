@@ -165,4 +165,37 @@ describe('the connections’ charts in a real browser', () => {
       await page.close();
     }
   });
+
+  it('shows a stalled import with its reason and no ETA, on the first paint and after a poll', async () => {
+    const key = ctx.keys.import('acme-spring');
+    const before = await redis.hmget(key, 'createdAt', 'updatedAt');
+    const tenMinutesAgo = Date.now() - 10 * 60_000;
+    await redis.hset(key, { createdAt: tenMinutesAgo, updatedAt: tenMinutesAgo });
+    const { page, errors } = await watchedPage();
+    try {
+      await page.goto(`${dashboard.url}/?connection=acme`);
+      const row = page.locator('#imports tbody tr[data-import="acme-spring"]');
+      const read = async () => ({
+        badge: await row.locator('.badge').textContent(),
+        reason: await row.locator('td').nth(1).locator('.sub').textContent(),
+        eta: await row.locator('td').last().textContent(),
+      });
+      const expected = {
+        badge: 'stalled',
+        reason: 'no row finished in the last 5 min; is a worker serving acme? (`lead-importer worker`)',
+        eta: '—',
+      };
+      expect(await read()).toEqual(expected);
+      // The page's own script redraws the row from /api/imports: the same words.
+      const firstUpdate = await page.locator('#updated').textContent();
+      await page.waitForFunction((t) => document.getElementById('updated')?.textContent !== t, firstUpdate, {
+        timeout: 10_000,
+      });
+      expect(await read()).toEqual(expected);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await redis.hset(key, { createdAt: before[0]!, updatedAt: before[1]! });
+    }
+  });
 });
