@@ -111,9 +111,11 @@ export function layout(
 <script nonce="${esc(nonce)}">${CLIENT_SCRIPT}</script></body></html>`;
 }
 
-/** States whose row shows its reason under the badge (the page's script lists the same three). */
-const SUB_STATES = new Set<ImportStatus['state']>(['waiting-for-budget', 'blocked', 'stalled']);
-const subText = (stateText: string) => stateText.replace(/^(blocked|stalled): /, '');
+/** States whose row shows its reason under the badge (the page's script is given the same list). */
+const SUB_STATES: readonly ImportStatus['state'][] = ['waiting-for-budget', 'blocked', 'stalled'];
+/** The reason under the badge: the state text without the state's own name in front ("blocked: …", "stalled: …"). */
+const subText = (s: Pick<ImportStatus, 'state' | 'stateText'>) =>
+  s.stateText.startsWith(`${s.state}: `) ? s.stateText.slice(s.state.length + 2) : s.stateText;
 
 const STATE_LABEL: Record<ImportStatus['state'], string> = {
   reading: 'reading',
@@ -162,7 +164,7 @@ export function importRowHtml(s: ImportStatus): string {
   const stateTitle = s.stateText !== STATE_LABEL[s.state] ? ` title="${esc(s.stateText)}"` : '';
   return `<tr data-import="${esc(s.importId)}">
 <td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>
-<td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${SUB_STATES.has(s.state) ? `<div class="sub">${esc(subText(s.stateText))}</div>` : ''}</td>
+<td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${SUB_STATES.includes(s.state) ? `<div class="sub">${esc(subText(s))}</div>` : ''}</td>
 <td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
 <td class="n">${esc(formatCount(s.rejected))}</td><td class="n${s.deadLettered ? ' bad' : ''}">${esc(formatCount(s.deadLettered))}</td>
@@ -420,7 +422,10 @@ const CLIENT_SCRIPT = `(() => {
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 // The ETA as the server words it (etaText, from formatDuration): the first paint and every poll say the same.
 const eta = (s) => s.etaText ?? '—';
-const LABEL = { 'waiting-for-budget': 'waiting for budget' };
+const LABEL = ${JSON.stringify(STATE_LABEL)};
+const SUB_STATES = ${JSON.stringify(SUB_STATES)};
+// As the server's subText: the reason without the state's name in front.
+const subText = (s) => s.stateText.startsWith(s.state + ': ') ? s.stateText.slice(s.state.length + 2) : s.stateText;
 const WITH_CONNECTION = document.getElementById('imports')?.dataset.connections === '1';
 const el = (tag, attrs, ...kids) => { const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v != null) e.setAttribute(k, v);
@@ -432,7 +437,7 @@ function row(s) {
   const bar = el('div', { class: 'bar' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
   bar.firstChild.style.width = pct + '%';
   const stateCell = el('td', null, badge(s));
-  if (s.state === 'waiting-for-budget' || s.state === 'blocked' || s.state === 'stalled') stateCell.append(el('div', { class: 'sub' }, s.stateText.replace(/^(blocked|stalled): /, '')));
+  if (SUB_STATES.includes(s.state)) stateCell.append(el('div', { class: 'sub' }, subText(s)));
   const n = (v, extra) => el('td', { class: 'n' + (extra || '') }, v);
   return el('tr', { 'data-import': s.importId },
     el('td', null, el('a', { href: '/imports/' + encodeURIComponent(s.importId) }, s.fileName || s.importId), el('div', { class: 'sub' }, s.importId + (s.priority === 1 ? '' : ' · priority ' + s.priority))),
