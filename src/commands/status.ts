@@ -11,9 +11,10 @@ export const command: Command = {
   help: `Usage: lead-importer status [ID] [--json] [--limit N] [--connection NAME]
 
 Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
-paused, stalled: no row finished in 5 min, completed, cancelled, failed), rows = created + rejected + dead-lettered + cancelled +
-pending, contacts created and reused, tokens spent, budget left today and an ETA. Without ID,
-lists the most recent imports (with their connection, once there are several companies).
+paused, stalled: no row finished in 5 min, completed, cancelled, failed), rows = created +
+rejected + dead-lettered + cancelled + pending, contacts created and reused, tokens spent,
+budget left today and an ETA. Without ID, lists the most recent imports (with their
+connection, once there are several companies).
 
 Options:
   --json             print JSON (one object for an ID, an array otherwise); each has "connection"

@@ -1,5 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { ImportRecord } from '../queue/ledger.js';
+import { STARVED_AFTER_MINUTES } from './connection-activity.js';
 import { estimateEta, formatDuration } from './eta.js';
 import { formatUtc } from './format.js';
 import { ImportConnectionError } from './import-connection-error.js';
@@ -29,10 +30,10 @@ export type ImportDisplayState =
   | 'failed';
 
 /**
- * Minutes an import with pending rows may go without a row finishing before it shows as stalled (the same span
- * after which a connection with queued rows and nothing sent shows as starved, connection-activity.ts).
+ * Minutes an import with pending rows may go without a row finishing before it shows as stalled: the span after
+ * which a connection with queued rows and nothing sent shows as starved, so that the card and its rows agree.
  */
-export const STALLED_AFTER_MINUTES = 5;
+export const STALLED_AFTER_MINUTES = STARVED_AFTER_MINUTES;
 
 /**
  * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
