@@ -18,9 +18,14 @@
  * Every sandbox must hold
  * exactly its own import's leads, none twice, and nothing may be dead-lettered.
  *
+ * `--waves N` runs N such rounds of imports one after another in the same worker process, each of fresh contacts:
+ * from wave 2 the worker's code is compiled, as in a worker that has run for a while, and a last table gives each
+ * wave's leads/s, CPU per lead and per request, Redis commands per lead and windows used.
+ *
  *   npm run bench:many-companies
  *   npm run bench:many-companies -- --rows 100 --companies 3        # quick
  *   npm run bench:many-companies -- --plan growth                   # a plan the machine can drive
+ *   npm run bench:many-companies -- --waves 2                       # then the same again in the warm worker
  *
  * Targets: each company's window used ≥ 0.85; worker CPU ≤ 1 ms per lead; Redis ≤ 25 commands per
  * lead. Prints a table and writes bench/results/many-companies[-<plan>-<n>].json.
@@ -35,6 +40,7 @@ import { writeConnectionsFile } from '../src/dev/connections-file.js';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
 import { DLQ_QUEUE, deadLetterPrefix } from '../src/queue/names.js';
+import type { RequestLogEntry } from '../src/sandbox/index.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
 import { importDone, until } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
@@ -59,6 +65,10 @@ const { values } = parseArgs({
     // The worker's CPU per lead is also given from this many seconds after the producers' start (V8 has
     // compiled the hot code by then) and over the second half of the leads: warm-up told from steady state.
     'warm-s': { type: 'string', default: '20' },
+    // Imports run one after another in the same worker process: wave 2 and on are fresh files of fresh contacts
+    // (bench/lib/leads-csv.ts `contactsFrom`) for a worker V8 has already compiled, which is what a long-running
+    // worker pays per lead. The tables above are wave 1's; a last table gives each wave's totals.
+    waves: { type: 'string', default: '1' },
   },
 });
 const companies = Number(values.companies);
@@ -68,6 +78,8 @@ if (!PLANS.includes(plan)) throw new Error(`--plan: one of ${PLANS.join(', ')}`)
 const limitPer2s = burstLimitPer2s(plan, 'api_token');
 const seed = Number(values.seed);
 const warmS = Number(values['warm-s']);
+const waves = Number(values.waves);
+if (!Number.isInteger(waves) || waves < 1) throw new Error('--waves: a whole number ≥ 1');
 const names = Array.from({ length: companies }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
 const TARGET = { windowUsed: 0.85, cpuMsPerLead: 1, redisCommandsPerLead: 25 };
 
@@ -110,9 +122,18 @@ try {
     await Promise.all(names.slice(i, i + 3).map((name, j) => startSandbox(name, i + j)));
   }
   sampler.add('redis-server', redisServer.process.pid!);
-  const files = new Map<string, LeadsCsv>();
-  for (const [i, name] of names.entries()) {
-    files.set(name, await writeLeadsCsv({ path: join(dir, `${name}.csv`), rows, seed: seed + 100 + i }));
+  /** Each wave's file per company, all written before the worker starts. */
+  const files: Map<string, LeadsCsv>[] = [];
+  for (let wave = 1; wave <= waves; wave++) {
+    const byName = new Map<string, LeadsCsv>();
+    for (const [i, name] of names.entries()) {
+      const path = join(dir, wave === 1 ? `${name}.csv` : `${name}-w${wave}.csv`);
+      byName.set(
+        name,
+        await writeLeadsCsv({ path, rows, seed: seed + 100 * wave + i, contactsFrom: wave - 1 }),
+      );
+    }
+    files.push(byName);
   }
   const connectionsFile = writeConnectionsFile(
     dir,
@@ -139,97 +160,139 @@ try {
   const watch = values.breakdown ? await watchCommands(redisServer.url, prefix, [redis]) : undefined;
   // This benchmark's own commands (INFO, its polls of the import records) are not the importer's.
   const own = countSent(redis);
-  const statsBefore = await commandStats(redis);
 
-  const startedAt = performance.now();
-  const startedAtEpoch = Date.now();
-  /** When each producer exited: its rows all enqueued, so from then on the worker has all its work. */
-  const enqueuedAt = new Map<string, number>();
-  let producerFailed: string | undefined;
-  for (const name of names) {
-    const producer = spawnCli(
-      ['import', files.get(name)!.path, '--connection', name, '--import-id', `imp-${name}`, '--json'],
-      { name: `import ${name}`, env },
-    );
-    void producer.exited.then((code) => {
-      enqueuedAt.set(name, Date.now());
-      // A producer that failed (on a loaded machine a `tsx` start can) leaves its import never enqueued.
-      if (code !== 0)
-        producerFailed ??= `${producer.name} exited with ${code}: ${producer.lines.slice(-5).join(' | ')}`;
-    });
-    producers.push(producer);
-  }
-  const seconds = new Map<string, number>();
-  const records = new Map<string, ImportRecord>();
-  /** The worker's CPU and the leads created when a mark was first passed: `--warm-s`, and half of every lead. */
-  const marks: { afterWarm?: CpuMark; secondHalf?: CpuMark } = {};
-  const created = new Map<string, number>();
-  let lastLog = 0;
-  await until(
-    async () => {
-      if (producerFailed) throw new Error(producerFailed);
-      for (const name of names) {
-        if (records.has(name)) continue;
-        const r = await ledger.getImport(`imp-${name}`);
-        created.set(name, r?.created ?? 0);
-        if (importDone(r)) {
-          records.set(name, r!);
-          seconds.set(name, (performance.now() - startedAt) / 1000);
-        }
-      }
-      const elapsed = performance.now() - startedAt;
-      const createdNow = [...created.values()].reduce((s, n) => s + n, 0);
-      const mark = () => ({
-        cpuMs: readProcStats(w.pid)?.cpuMs ?? 0,
-        leads: createdNow,
-        atS: elapsed / 1000,
+  /** One wave: every company's import of its file for the wave, started together; resolves once all are done. */
+  const runWave = async (wave: number): Promise<WaveRun> => {
+    // Taken before the INFO below, which the wave's delta counts and the benchmark sent.
+    const ownBefore = new Map(own);
+    const statsBefore = await commandStats(redis);
+    const cpuStartMs = readProcStats(w.pid)?.cpuMs ?? 0;
+    const startedAt = performance.now();
+    const startedAtEpoch = Date.now();
+    /** When each producer exited: its rows all enqueued, so from then on the worker has all its work. */
+    const enqueuedAt = new Map<string, number>();
+    let producerFailed: string | undefined;
+    for (const name of names) {
+      const producer = spawnCli(
+        [
+          'import',
+          files[wave - 1]!.get(name)!.path,
+          '--connection',
+          name,
+          '--import-id',
+          importId(name, wave),
+          '--json',
+        ],
+        { name: `import ${name}`, env },
+      );
+      void producer.exited.then((code) => {
+        enqueuedAt.set(name, Date.now());
+        // A producer that failed (on a loaded machine a `tsx` start can) leaves its import never enqueued.
+        if (code !== 0)
+          producerFailed ??= `${producer.name} exited with ${code}: ${producer.lines.slice(-5).join(' | ')}`;
       });
-      if (!marks.afterWarm && elapsed >= warmS * 1000) marks.afterWarm = mark();
-      if (!marks.secondHalf && createdNow * 2 >= companies * rows) marks.secondHalf = mark();
-      if (elapsed - lastLog > 10_000) {
-        lastLog = elapsed;
-        console.error(`  ${Math.round(elapsed / 1000)} s: ${records.size}/${companies} imports done`);
-      }
-      return records.size === companies;
-    },
-    'every import',
-    30 * 60_000,
-    250,
-  );
-  const allSeconds = (performance.now() - startedAt) / 1000;
+      producers.push(producer);
+    }
+    const seconds = new Map<string, number>();
+    const records = new Map<string, ImportRecord>();
+    /** The worker's CPU and the leads created when a mark was first passed: `--warm-s`, and half of every lead. */
+    const marks: { afterWarm?: CpuMark; secondHalf?: CpuMark } = {};
+    const created = new Map<string, number>();
+    let lastLog = 0;
+    await until(
+      async () => {
+        if (producerFailed) throw new Error(producerFailed);
+        for (const name of names) {
+          if (records.has(name)) continue;
+          const r = await ledger.getImport(importId(name, wave));
+          created.set(name, r?.created ?? 0);
+          if (importDone(r)) {
+            records.set(name, r!);
+            seconds.set(name, (performance.now() - startedAt) / 1000);
+          }
+        }
+        const elapsed = performance.now() - startedAt;
+        const createdNow = [...created.values()].reduce((s, n) => s + n, 0);
+        const mark = () => ({
+          cpuMs: readProcStats(w.pid)?.cpuMs ?? 0,
+          leads: createdNow,
+          atS: elapsed / 1000,
+        });
+        if (!marks.afterWarm && elapsed >= warmS * 1000) marks.afterWarm = mark();
+        if (!marks.secondHalf && createdNow * 2 >= companies * rows) marks.secondHalf = mark();
+        if (elapsed - lastLog > 10_000) {
+          lastLog = elapsed;
+          console.error(
+            `  wave ${wave}, ${Math.round(elapsed / 1000)} s: ${records.size}/${companies} imports done`,
+          );
+        }
+        return records.size === companies;
+      },
+      `every import of wave ${wave}`,
+      30 * 60_000,
+      250,
+    );
+    const allSeconds = (performance.now() - startedAt) / 1000;
+    const cpuEndMs = readProcStats(w.pid)?.cpuMs ?? 0;
+    const ownInWave = new Map([...own].map(([k, n]) => [k, n - (ownBefore.get(k) ?? 0)]));
+    const byCommand = withoutOwn(commandStatsDelta(statsBefore, await commandStats(redis)), ownInWave);
+    return {
+      startedAtEpoch,
+      endedAtEpoch: Date.now(),
+      allSeconds,
+      seconds,
+      records,
+      enqueuedAt,
+      marks,
+      cpuStartMs,
+      cpuEndMs,
+      byCommand,
+    };
+  };
+
+  const first = await runWave(1);
+  // Wave 1's totals are read before any later wave starts.
   sampler.sample();
-  const workerProc = sampler.results().find((p) => p.pid === w.pid)!;
-  const workerCpuMs = workerProc.cpuMs - cpuBefore;
-  const workerCpuEndMs = readProcStats(w.pid)?.cpuMs ?? 0;
+  const workerProc = { ...sampler.results().find((p) => p.pid === w.pid)! };
   const machineBusy = machineBusyShare(machineCpuBefore, readMachineCpu());
-  const byCommand = withoutOwn(commandStatsDelta(statsBefore, await commandStats(redis)), own);
   const origins = await watch?.stop();
+  const runs = [first];
+  for (let wave = 2; wave <= waves; wave++) runs.push(await runWave(wave));
+
+  const { startedAtEpoch, seconds, records, enqueuedAt, marks, allSeconds, byCommand } = first;
+  const workerCpuMs = workerProc.cpuMs - cpuBefore;
+  const workerCpuEndMs = first.cpuEndMs;
   const redisCommands = byCommand.reduce((s, [, n]) => s + n, 0);
 
   const perCompany: Record<string, string | number | boolean>[] = [];
   /** Admitted requests per 2 s from each company's first one: where its window went unused. */
   const timelines: Record<string, number[]> = {};
   let leads = 0;
+  /** Each company's requests to its sandbox (its worker's start-up calls, `/users/me`, came before the producers). */
+  const logs = new Map<string, RequestLogEntry[]>();
   for (const name of names) {
     const sandbox = sandboxes.get(name)!;
     const record = records.get(name)!;
     const state = await sandbox.state();
+    const deadLettered = runs.reduce((n, run) => n + run.records.get(name)!.deadLettered, 0);
     if (
-      state.leads !== rows ||
+      state.leads !== rows * waves ||
       state.duplicateLeads ||
       state.duplicatePersons ||
       state.duplicateOrganizations ||
-      record.deadLettered
+      deadLettered
     ) {
       throw new Error(
-        `sandbox ${name} holds ${state.leads} leads (expected ${rows}), ${record.deadLettered} dead-lettered: ${JSON.stringify(state)}`,
+        `sandbox ${name} holds ${state.leads} leads (expected ${rows * waves}), ${deadLettered} dead-lettered: ${JSON.stringify(state)}`,
       );
     }
     leads += record.created;
-    // The import's requests: the worker's start-up calls (`/users/me`) came before the producers.
-    const log = (await sandbox.requests()).filter(
-      (e) => !e.path.startsWith('/_sandbox') && e.at >= startedAtEpoch,
+    logs.set(
+      name,
+      (await sandbox.requests()).filter((e) => !e.path.startsWith('/_sandbox')),
     );
+    // Wave 1's requests.
+    const log = requestsIn(logs.get(name)!, first);
     const pacing = pacingBreakdown(log, {
       limitPer2s,
       startedAtMs: startedAtEpoch,
@@ -246,8 +309,6 @@ try {
     // The same from the moment its producer exited (every row enqueued) to its last admitted request:
     // leaves out the ramp while ten producers start on a busy machine and rows trickle in.
     const from = enqueuedAt.get(name) ?? startedAtEpoch;
-    const last = admitted.length ? Math.max(...admitted) : from;
-    const afterEnqueued = admitted.filter((t) => t >= from).length;
     perCompany.push({
       company: name,
       's (import)': seconds.get(name)!,
@@ -258,12 +319,12 @@ try {
       'window used': pacing.spanMs > 0 ? pacing.idealSpanMs / pacing.spanMs : 0,
       'enqueued s': (from - startedAtEpoch) / 1000,
       'first lead s': Number.isFinite(firstLead) ? (firstLead - startedAtEpoch) / 1000 : 0,
-      'window used once enqueued': last > from ? (afterEnqueued * 2000) / limitPer2s / (last - from) : 0,
+      'window used once enqueued': windowUsedFrom(admitted, from),
       'mean fill': pacing.meanFill,
       '429s': pacing.rejected,
       'stalls s': pacing.stallMs / 1000,
       'first admitted': admitted.length ? Math.min(...admitted) : 0,
-      leads: state.leads,
+      leads: record.created,
       ok: true,
     });
     timelines[name] = pacing.perBucket;
@@ -345,6 +406,13 @@ try {
         `  ${(o.total / leads).toFixed(2).padStart(6)}  ${o.origin} (sent ${(o.sent / leads).toFixed(2)})`,
       );
   }
+  const byWave = runs.map((run, i) => waveTotals(run, i + 1, logs));
+  if (waves > 1) {
+    printTable(
+      'Each wave (the same worker process; from wave 2 its code is compiled, and every wave creates fresh contacts)',
+      byWave,
+    );
+  }
   const isDefault = companies === 10 && plan === 'ultimate';
   writeResults(isDefault ? 'many-companies' : `many-companies-${plan}-${companies}`, {
     machine: { before: machineBefore, after: machineInfo() },
@@ -354,6 +422,7 @@ try {
     cpuMarks: marks,
     perCompany,
     timelines,
+    ...(waves > 1 ? { waves: byWave } : {}),
     redisCommandsPerLead: Object.fromEntries(byCommand.map(([k, n]) => [k, n / leads])),
     ...(origins ? { origins: origins.map((o) => ({ ...o, perLead: o.total / leads })) } : {}),
     processes,
@@ -366,6 +435,75 @@ try {
   await redis.quit();
   await redisServer.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** What one wave of imports took: its span, each company's import, the worker's CPU and Redis's commands. */
+interface WaveRun {
+  startedAtEpoch: number;
+  endedAtEpoch: number;
+  allSeconds: number;
+  /** Each company's import time (producer start → last row's outcome). */
+  seconds: Map<string, number>;
+  records: Map<string, ImportRecord>;
+  /** When each company's producer exited. */
+  enqueuedAt: Map<string, number>;
+  marks: { afterWarm?: CpuMark; secondHalf?: CpuMark };
+  cpuStartMs: number;
+  cpuEndMs: number;
+  /** Redis commands by name over the wave, the benchmark's own left out. */
+  byCommand: [string, number][];
+}
+
+function importId(name: string, wave: number): string {
+  return wave === 1 ? `imp-${name}` : `imp-${name}-w${wave}`;
+}
+
+/** The requests of a sandbox's log made during a wave. */
+function requestsIn(log: RequestLogEntry[], run: WaveRun): RequestLogEntry[] {
+  return log.filter((e) => e.at >= run.startedAtEpoch && e.at <= run.endedAtEpoch);
+}
+
+/** Admitted requests per 2 s ÷ the limit, from `from` (every row enqueued) to the last one admitted. */
+function windowUsedFrom(admitted: number[], from: number): number {
+  const last = admitted.length ? Math.max(...admitted) : from;
+  const after = admitted.filter((t) => t >= from).length;
+  return last > from ? (after * 2000) / limitPer2s / (last - from) : 0;
+}
+
+/** A wave's line: leads/s, the worker's CPU per lead and per request, Redis commands per lead, the windows used. */
+function waveTotals(run: WaveRun, wave: number, logs: Map<string, RequestLogEntry[]>) {
+  const leads = [...run.records.values()].reduce((n, r) => n + r.created, 0);
+  let requests = 0;
+  let rejected = 0;
+  const used: number[] = [];
+  const usedOnceEnqueued: number[] = [];
+  for (const name of names) {
+    const log = requestsIn(logs.get(name)!, run);
+    const pacing = pacingBreakdown(log, {
+      limitPer2s,
+      startedAtMs: run.startedAtEpoch,
+      endedAtMs: run.startedAtEpoch + run.seconds.get(name)! * 1000,
+    });
+    requests += pacing.admitted;
+    rejected += pacing.rejected;
+    used.push(pacing.spanMs > 0 ? pacing.idealSpanMs / pacing.spanMs : 0);
+    const admitted = log.filter((e) => e.status !== 429).map(admittedAt);
+    usedOnceEnqueued.push(windowUsedFrom(admitted, run.enqueuedAt.get(name) ?? run.startedAtEpoch));
+  }
+  const cpuMs = run.cpuEndMs - run.cpuStartMs;
+  return {
+    wave,
+    leads,
+    's (all)': run.allSeconds,
+    'leads/s': leads / run.allSeconds,
+    'worker CPU ms/lead': cpuMs / leads,
+    'CPU ms/request': cpuMs / requests,
+    'CPU ms/lead 2nd half': cpuPerLeadFrom(run.marks.secondHalf, run.cpuEndMs, leads),
+    'Redis cmds/lead': run.byCommand.reduce((s, [, n]) => s + n, 0) / leads,
+    'min window used': Math.min(...used),
+    'min once enqueued': Math.min(...usedOnceEnqueued),
+    '429s': rejected,
+  };
 }
 
 /** The worker's CPU (ms, from /proc) and the leads created when a mark was passed, and when (s from the start). */

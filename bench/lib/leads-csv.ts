@@ -17,6 +17,12 @@ export interface LeadsCsvOptions {
   organizations?: number;
   /** @defaultValue 42 */
   seed?: number;
+  /**
+   * Numbers the file's persons and organizations from `contactsFrom` × their counts, so files written with 0, 1, 2, …
+   * hold no person or organization in common (a second import of fresh contacts, not one the first created).
+   * @defaultValue 0
+   */
+  contactsFrom?: number;
 }
 
 export interface LeadsCsv {
@@ -133,6 +139,8 @@ export async function writeLeadsCsv(options: LeadsCsvOptions): Promise<LeadsCsv>
   const persons = Math.max(1, Math.min(rows, options.persons ?? Math.round(rows * 0.4)));
   const organizations = Math.max(1, Math.min(persons, options.organizations ?? Math.round(rows * 0.1)));
   const random = seededRandom(options.seed ?? 42);
+  const firstPerson = (options.contactsFrom ?? 0) * persons;
+  const firstOrganization = (options.contactsFrom ?? 0) * organizations;
 
   // Row i is for person order[i]: every person once, then repeats, shuffled (Fisher–Yates).
   const order = new Int32Array(rows);
@@ -147,11 +155,12 @@ export async function writeLeadsCsv(options: LeadsCsvOptions): Promise<LeadsCsv>
   const out = createWriteStream(path, { encoding: 'utf8' });
   let chunk = `${LEADS_CSV_HEADER.join(',')}\n`;
   for (let i = 0; i < rows; i++) {
-    const p = order[i]!;
+    const p = firstPerson + order[i]!;
+    const o = firstOrganization + (order[i]! % organizations);
     const first = FIRST[p % FIRST.length]!;
     const last = LAST[Math.floor(p / FIRST.length) % LAST.length]!;
-    const company = companyName(p % organizations);
-    const domain = `${company.split(' ').slice(0, 2).join('').toLowerCase()}${Math.floor(p % organizations)}.example`;
+    const company = companyName(o);
+    const domain = `${company.split(' ').slice(0, 2).join('').toLowerCase()}${o}.example`;
     const local = `${first}.${last}.${p}`.toLowerCase().replace(/[^a-z0-9.]/g, '');
     const email = `${local}@${domain}`;
     const phone = `+372 5${String(1_000_000 + p).slice(1)}`;
