@@ -422,7 +422,14 @@ try {
     cpuMarks: marks,
     perCompany,
     timelines,
-    ...(waves > 1 ? { waves: byWave } : {}),
+    ...(waves > 1
+      ? {
+          waves: byWave,
+          wavesRedisCommandsPerLead: runs.map((run, i) =>
+            Object.fromEntries(run.byCommand.map(([k, n]) => [k, n / (byWave[i]!.leads || 1)])),
+          ),
+        }
+      : {}),
     redisCommandsPerLead: Object.fromEntries(byCommand.map(([k, n]) => [k, n / leads])),
     ...(origins ? { origins: origins.map((o) => ({ ...o, perLead: o.total / leads })) } : {}),
     processes,
