@@ -1,5 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { ImportRecord } from '../queue/ledger.js';
+import { msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
 import { estimateEta, formatDuration } from './eta.js';
 import { formatUtc } from './format.js';
@@ -37,7 +38,8 @@ export const STALLED_AFTER_MINUTES = STARVED_AFTER_MINUTES;
 
 /**
  * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
- * the budget wait in the connection's own (`connectionControl`, which is `control` for `default`).
+ * the budget wait in the connection's own (`connectionControl`, which is `control` for `default`), as
+ * worker/control.ts's `readControl` reads them for the workers.
  */
 export interface ControlFlags {
   paused: boolean;
@@ -101,19 +103,19 @@ export async function readControlFlags(
   ctx: OpsContext,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<ControlFlags> {
-  const [pausedAt, raw, queuePaused] = await Promise.all([
+  const [pausedAt, state, queuePaused] = await Promise.all([
     ctx.redis.hget(ctx.keys.control, 'paused'),
-    ctx.redis.hgetall(ctx.keys.connectionControl(connection)),
+    // The connection's hash as the workers read it (worker/control.ts): one parser of its fields.
+    readControl(ctx.redis, ctx.prefix, connection),
     ctx.leadQueueOf(connection).isPaused(),
   ]);
-  const num = (v: string | undefined | null) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);
   return {
     paused: queuePaused,
-    pausedAt: num(pausedAt),
-    blockedReason: raw.blockedReason || undefined,
-    blockedAt: num(raw.blockedAt),
-    budgetWaitUntil: num(raw.budgetWaitUntil),
-    rateLimitedUntil: num(raw.rateLimitedUntil),
+    pausedAt: msOrUndefined(pausedAt),
+    blockedReason: state.blockedReason,
+    blockedAt: state.blockedAt,
+    budgetWaitUntil: state.budgetWaitUntil,
+    rateLimitedUntil: state.rateLimitedUntil,
   };
 }
 

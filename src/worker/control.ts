@@ -38,17 +38,26 @@ export async function readControl(
   connection: string = DEFAULT_CONNECTION,
 ): Promise<ControlState> {
   const raw = await redis.hgetall(keysFor(prefix, keyScope(redis)).connectionControl(connection));
-  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const state: ControlState = {};
   if (raw.blockedReason) state.blockedReason = raw.blockedReason;
   if (raw.blockedKind === 'auth') state.blockedKind = 'auth';
-  if (raw.blockedAt) state.blockedAt = num(raw.blockedAt);
+  const blockedAt = msOrUndefined(raw.blockedAt);
+  if (blockedAt !== undefined) state.blockedAt = blockedAt;
   if (raw.pausedBy === 'auth') state.pausedBy = 'auth';
-  if (raw.budgetWaitUntil) state.budgetWaitUntil = num(raw.budgetWaitUntil);
+  const budgetWaitUntil = msOrUndefined(raw.budgetWaitUntil);
+  if (budgetWaitUntil !== undefined) state.budgetWaitUntil = budgetWaitUntil;
   if (raw.budgetWaitReason) state.budgetWaitReason = raw.budgetWaitReason;
-  if (raw.rateLimitedUntil) state.rateLimitedUntil = num(raw.rateLimitedUntil);
+  const rateLimitedUntil = msOrUndefined(raw.rateLimitedUntil);
+  if (rateLimitedUntil !== undefined) state.rateLimitedUntil = rateLimitedUntil;
   if (raw.rateLimitScope) state.rateLimitScope = raw.rateLimitScope;
   return state;
+}
+
+/** A time field of the hash (ms epoch), or undefined when absent, empty or not a number. */
+export function msOrUndefined(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Number(value);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKENS_PER_ROW, estimateEta, formatDuration } from '../../src/ops/eta.js';
 import { getStatus, listStatuses } from '../../src/ops/status.js';
+import { readControl } from '../../src/worker/control.js';
 import { testRedis } from '../helpers/redis.js';
 import { type SeedRow, seedImport, testOps } from './seed.js';
 
@@ -86,6 +87,25 @@ describe('getStatus', () => {
       stateText: 'blocked: Pipedrive rejected the API token (401)',
       etaMs: null,
     });
+  });
+
+  it('ignores a time in the control hash that is not a number, as the workers do', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-5', rows);
+    await redis.hset(ctx.keys.control, {
+      budgetWaitUntil: 'tomorrow',
+      rateLimitedUntil: '',
+      blockedAt: '12x',
+    });
+    try {
+      const status = await getStatus(ctx, 'st-5');
+      expect(status).toMatchObject({ state: 'running' });
+      expect(status.budgetWaitUntil).toBeUndefined();
+      // The workers' reader of the same hash (worker/control.ts) gives the same: no wait, no time.
+      expect(await readControl(redis, ctx.prefix)).toEqual({});
+    } finally {
+      await redis.hdel(ctx.keys.control, 'budgetWaitUntil', 'rateLimitedUntil', 'blockedAt');
+    }
   });
 
   it('says stalled, with no ETA, when no row finished for five minutes and nothing else holds the rows', async () => {
