@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/client-transport.ts                      # 3 rounds of 4,000 calls, concurrency 8
  *   npx tsx bench/client-transport.ts --calls 2000 --rounds 5
+ *   npx tsx bench/client-transport.ts --latency-ms 50 --latency-jitter-ms 100   # answers 100 ± 50 ms late
  *
  * Prints a table and writes bench/results/client-transport.json.
  */
@@ -21,6 +22,9 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '4000' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '8' },
+    // The sandbox's answer delay: 0 measures the client at its busiest; with latency every answer wakes the process.
+    'latency-ms': { type: 'string', default: '0' },
+    'latency-jitter-ms': { type: 'string', default: '0' },
   },
 });
 const calls = Number(values.calls);
@@ -28,7 +32,14 @@ const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
 
 const machine = machineInfo();
-const sandbox = await startSandboxProcess(unlimitedSandboxFlags());
+const sandbox = await startSandboxProcess(
+  unlimitedSandboxFlags(
+    '--latency-ms',
+    values['latency-ms'],
+    '--latency-jitter-ms',
+    values['latency-jitter-ms'],
+  ),
+);
 try {
   const api = new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.apiToken });
   let next = 0;
