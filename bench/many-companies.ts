@@ -26,6 +26,7 @@
  *   npm run bench:many-companies -- --rows 100 --companies 3        # quick
  *   npm run bench:many-companies -- --plan growth                   # a plan the machine can drive
  *   npm run bench:many-companies -- --waves 2                       # then the same again in the warm worker
+ *   npm run bench:many-companies -- --built                         # producers and worker from dist/, as shipped
  *
  * Targets: each company's window used ≥ 0.85; worker CPU ≤ 1 ms per lead; Redis ≤ 25 commands per
  * lead. Prints a table and writes bench/results/many-companies[-<plan>-<n>].json.
@@ -41,6 +42,7 @@ import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { ImportLedger, type ImportRecord } from '../src/queue/ledger.js';
 import { DLQ_QUEUE, deadLetterPrefix } from '../src/queue/names.js';
 import type { RequestLogEntry } from '../src/sandbox/index.js';
+import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { type CliProcess, spawnCli } from './lib/cli-process.js';
 import { importDone, until } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
@@ -69,6 +71,9 @@ const { values } = parseArgs({
     // (bench/lib/leads-csv.ts `contactsFrom`) for a worker V8 has already compiled, which is what a long-running
     // worker pays per lead. The tables above are wave 1's; a last table gives each wave's totals.
     waves: { type: 'string', default: '1' },
+    // The producers and the worker from dist/, as shipped (`npm install -g`, the Docker image), rather than through
+    // tsx: ten producers compiling TypeScript at once slow the first rows and share the worker's two cores.
+    built: { type: 'boolean', default: false },
   },
 });
 const companies = Number(values.companies);
@@ -79,6 +84,7 @@ const limitPer2s = burstLimitPer2s(plan, 'api_token');
 const seed = Number(values.seed);
 const warmS = Number(values['warm-s']);
 const waves = Number(values.waves);
+if (values.built && buildDistIfStale()) console.error('built dist/ (src/ was newer)');
 if (!Number.isInteger(waves) || waves < 1) throw new Error('--waves: a whole number ≥ 1');
 const names = Array.from({ length: companies }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
 const TARGET = { windowUsed: 0.85, cpuMsPerLead: 1, redisCommandsPerLead: 25 };
@@ -149,7 +155,11 @@ try {
   };
   const ledger = new ImportLedger(redis, prefix);
 
-  worker = spawnCli(['worker', '--concurrency', values.concurrency], { name: 'worker', env });
+  worker = spawnCli(['worker', '--concurrency', values.concurrency], {
+    name: 'worker',
+    env,
+    built: values.built,
+  });
   const w = worker;
   await Promise.all(names.map((n) => w.waitForLine(new RegExp(`processing lead-import-${n} `), 180_000)));
   sampler.add('worker', w.pid);
@@ -183,7 +193,7 @@ try {
           importId(name, wave),
           '--json',
         ],
-        { name: `import ${name}`, env },
+        { name: `import ${name}`, env, built: values.built },
       );
       void producer.exited.then((code) => {
         enqueuedAt.set(name, Date.now());
