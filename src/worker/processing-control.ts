@@ -312,5 +312,5 @@ export function blockReason(connection: string, kind: 'auth' | 'payment', connec
   }
   return connection === DEFAULT_CONNECTION && connectionsFile === undefined
     ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
-    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token that its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
 }

@@ -498,7 +498,7 @@ describe('the connections a worker serves', () => {
     ).connections;
     expect(fromFile?.connectionsFile).toBe(path);
     const reason = blockReason('default', 'auth', fromFile?.connectionsFile);
-    expect(reason).toContain(`Fix the token its entry in ${path} names, then send the workers SIGHUP`);
+    expect(reason).toContain(`Fix the token that its entry in ${path} names, then send the workers SIGHUP`);
     expect(reason).not.toContain('PIPEDRIVE_API_TOKEN');
 
     const [fromEnv] = workerPlanFromArgs(
