@@ -346,6 +346,7 @@ export class ConnectionWorker {
       prefix,
       connection: connection.name,
       connectionsFile: connection.connectionsFile,
+      auth: connection.auth,
       queue: this.queue,
       governor: () => this.governor,
       locks: shared.locks,

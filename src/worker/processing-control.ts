@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import type { AuthKind } from '../config/plans.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimitInfo } from '../pipedrive/types.js';
 import { keyScope, keysFor } from '../queue/names.js';
@@ -67,6 +68,8 @@ export interface ProcessingControlOptions {
   connection?: string;
   /** The connections file that defines the connection, if any: a 401 tells the operator to fix its entry there. */
   connectionsFile?: string | undefined;
+  /** How the connection signs in: what a rejection tells the operator to fix. @defaultValue `api_token` */
+  auth?: AuthKind | undefined;
   /** The connection's lead queue. */
   queue: Queue;
   /** Known once the startup probe has named the company. */
@@ -181,7 +184,7 @@ export class ProcessingControl {
     const wasBlocked = this.locallyBlocked;
     this.locallyBlocked = true;
     if (!wasBlocked) await this.options.onLocalBlock(true);
-    const reason = blockReason(this.connection, kind, this.options.connectionsFile);
+    const reason = blockReason(this.connection, kind, this.options.connectionsFile, this.options.auth);
     const control = this.controlKey;
     const first = await this.redis.hsetnx(control, 'blockedReason', reason);
     await this.redis.hset(control, { blockedKind: 'auth', blockedAt: Date.now() });
@@ -304,13 +307,25 @@ export class ProcessingControl {
  * Why a connection is blocked, for `status`, the imports page and the one fatal log line. `default` without a
  * connections file keeps the words today's operators know; a named connection (or `default` defined in a
  * connections file) says which company and how its workers pick up a fixed token (SIGHUP re-reads the
- * connections file and the files it names).
+ * connections file and the files it names). An OAuth connection is told to re-authorize, not to fix an API token:
+ * Pipedrive refused its refresh (400 or 401) or a call with its fresh access token (401).
  */
-export function blockReason(connection: string, kind: 'auth' | 'payment', connectionsFile?: string): string {
+export function blockReason(
+  connection: string,
+  kind: 'auth' | 'payment',
+  connectionsFile?: string,
+  auth: AuthKind = 'api_token',
+): string {
   if (kind === 'payment') {
     return `Pipedrive says the company account${connection === DEFAULT_CONNECTION ? '' : ` of connection "${connection}"`} is not open (402: trial over or unpaid). Processing resumes once the account works again.`;
   }
-  return connection === DEFAULT_CONNECTION && connectionsFile === undefined
+  const fromVariables = connection === DEFAULT_CONNECTION && connectionsFile === undefined;
+  if (auth === 'oauth') {
+    return fromVariables
+      ? 'Pipedrive refused the OAuth credentials. Re-authorize the app and set the new PIPEDRIVE_OAUTH_REFRESH_TOKEN (or fix PIPEDRIVE_OAUTH_CLIENT_ID and PIPEDRIVE_OAUTH_CLIENT_SECRET), then start a worker with them; processing resumes by itself.'
+      : `Pipedrive refused the OAuth credentials of connection "${connection}". Re-authorize the app and put the new refresh token where its entry in ${connectionsFile ?? 'the connections file'} names it (or fix the client id and secret there), then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+  }
+  return fromVariables
     ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
     : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token that its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
 }

@@ -509,6 +509,21 @@ describe('the connections a worker serves', () => {
     expect(blockReason('default', 'auth', fromEnv?.connectionsFile)).toContain(
       'Set a valid PIPEDRIVE_API_TOKEN',
     );
+
+    // OAuth from the variables: re-authorize and set the refresh token's variable, not an API token.
+    const [fromOAuthEnv] = workerPlanFromArgs(
+      { values: {}, positionals: [] },
+      {
+        PIPEDRIVE_BASE_URL: 'https://old.pipedrive.com',
+        PIPEDRIVE_OAUTH_CLIENT_ID: 'cid',
+        PIPEDRIVE_OAUTH_CLIENT_SECRET: 'csecret',
+        PIPEDRIVE_OAUTH_REFRESH_TOKEN: 'rt',
+      },
+    ).connections;
+    expect(fromOAuthEnv?.auth).toBe('oauth');
+    const oauthReason = blockReason('default', 'auth', fromOAuthEnv?.connectionsFile, fromOAuthEnv?.auth);
+    expect(oauthReason).toContain('Re-authorize the app and set the new PIPEDRIVE_OAUTH_REFRESH_TOKEN');
+    expect(oauthReason).not.toContain('API token');
   });
 
   it('serves every connection of the file, each with its own settings and credentials', async () => {

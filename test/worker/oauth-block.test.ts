@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { leadQueueName } from '../../src/queue/names.js';
+import { readControl } from '../../src/worker/control.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { rowsOf } from '../helpers/three-companies.js';
+import {
+  enqueueImport,
+  eventually,
+  FAST_WORKER_FLAGS,
+  finished,
+  jobsFor,
+  spawnWorker,
+  testSandbox,
+} from './helpers.js';
+
+const redis = testRedis();
+
+describe('a connection on OAuth whose refresh Pipedrive refuses', () => {
+  it('blocks with what to re-authorize (not an API token to fix), and resumes with a new refresh token', async () => {
+    const oauth = { clientId: 'cid-o', clientSecret: 'secret-o', refreshToken: 'rt-good' };
+    const sandbox = await testSandbox({ plan: 'growth', companyId: 1004, oauth });
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-oauth-block-'));
+    writeFileSync(join(dir, 'o.client-id'), `${oauth.clientId}\n`);
+    writeFileSync(join(dir, 'o.client-secret'), `${oauth.clientSecret}\n`);
+    // A refresh token Pipedrive no longer accepts (the app was uninstalled, or the token is an old one).
+    writeFileSync(join(dir, 'o.refresh-token'), 'rt-revoked\n');
+    const connectionsFile = join(dir, 'connections.yaml');
+    writeFileSync(
+      connectionsFile,
+      [
+        'connections:',
+        '  o:',
+        `    base_url: ${sandbox.url}`,
+        '    plan: growth',
+        '    timeout_ms: 2000',
+        '    oauth:',
+        '      client_id_file: o.client-id',
+        '      client_secret_file: o.client-secret',
+        '      refresh_token_file: o.refresh-token',
+        `      token_url: ${sandbox.url}/oauth/token`,
+        '',
+      ].join('\n'),
+    );
+
+    const prefix = uniquePrefix('oauth-block');
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(redis, prefix, 'imp-o', jobsFor('imp-o', rowsOf('o', 12)), { connection: 'o' });
+    const queue = new Queue(leadQueueName('o'), { connection: redis, prefix });
+    const worker = spawnWorker(
+      { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: connectionsFile },
+      [...FAST_WORKER_FLAGS, '--auth-probe-interval-ms', '300'],
+    );
+    try {
+      await eventually(() => queue.isPaused(), {
+        what: "the OAuth connection's queue to pause",
+        timeoutMs: 15_000,
+      });
+      const { blockedReason } = await readControl(redis, prefix, 'o');
+      expect(blockedReason).toMatch(
+        /^Pipedrive refused the OAuth credentials of connection "o"\. Re-authorize the app and put the new refresh token where its entry in .+ names it/,
+      );
+      expect(blockedReason).toContain(connectionsFile);
+      expect(blockedReason).toContain('SIGHUP');
+      // Not the API-token advice, which would send the operator to a token this connection does not have.
+      expect(blockedReason).not.toMatch(/API token/);
+      expect((await ledger.getImport('imp-o'))?.deadLettered).toBe(0);
+      // No secret in what the worker printed.
+      for (const secret of ['rt-revoked', 'rt-good', oauth.clientSecret])
+        expect(worker.lines.join('\n')).not.toContain(secret);
+
+      // A new refresh token in the file its entry names, and the workers restarted: the rows go on.
+      // (SIGHUP, which the reason also offers, is not used here: a connection blocked since its worker started
+      // takes the process down when a reload restarts it; see the note of 2026-12-03.)
+      await worker.stop();
+      writeFileSync(join(dir, 'o.refresh-token'), `${oauth.refreshToken}\n`);
+      const again = spawnWorker(
+        { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: connectionsFile },
+        [...FAST_WORKER_FLAGS, '--auth-probe-interval-ms', '300'],
+      );
+      try {
+        expect(await finished(ledger, 'imp-o', 60_000)).toMatchObject({ created: 12, deadLettered: 0 });
+        expect(await readControl(redis, prefix, 'o')).not.toHaveProperty('blockedReason');
+        expect(sandbox.state().leads).toBe(12);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await worker.stop();
+      await queue.close();
+    }
+  }, 90_000);
+});
