@@ -367,7 +367,14 @@ export const command: Command = {
     for (const unusable of plan.unusable)
       logger.error({ connection: unusable.connection }, cannotStartLine(unusable));
     const worker = new LeadWorkerProcess({ ...plan.process, logger });
-    const readies = plan.connections.map((c) => worker.serve(c).ready);
+    // A connection the process stops before it started (a reload restarts one whose token was rejected from the
+    // start) did not fail to start: its `ready` rejects with the stop's reason, and is not counted below.
+    const readies = plan.connections.map((c) => {
+      const served = worker.serve(c);
+      return served.ready.catch((err: unknown) =>
+        served.isClosing ? new Promise<never>(() => {}) : Promise.reject(err),
+      );
+    });
     if (plan.connections.length > 1 || plan.connections[0]?.name !== DEFAULT_CONNECTION) {
       const left = [...plan.config.connections.keys()].filter(
         (c) => !plan.connections.some((s) => s.name === c),

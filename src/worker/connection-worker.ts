@@ -226,6 +226,11 @@ export class ConnectionWorker {
   private blockingClient: { disconnect(): void } | undefined;
   private closing: Promise<ConnectionCloseResult> | undefined;
 
+  /** {@link close} was called: the process stopped this connection (a reload, a shutdown), whatever came of it. */
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
   constructor(
     connection: WorkerConnection,
     private readonly shared: SharedWorkerParts,

@@ -21,7 +21,7 @@ import {
 const redis = testRedis();
 
 describe('a connection on OAuth whose refresh Pipedrive refuses', () => {
-  it('blocks with what to re-authorize (not an API token to fix), and resumes with a new refresh token', async () => {
+  it('blocks with what to re-authorize (not an API token to fix), and resumes with a new refresh token and SIGHUP', async () => {
     const oauth = { clientId: 'cid-o', clientSecret: 'secret-o', refreshToken: 'rt-good' };
     const sandbox = await testSandbox({ plan: 'growth', companyId: 1004, oauth });
     const dir = mkdtempSync(join(tmpdir(), 'lpi-oauth-block-'));
@@ -73,22 +73,16 @@ describe('a connection on OAuth whose refresh Pipedrive refuses', () => {
       for (const secret of ['rt-revoked', 'rt-good', oauth.clientSecret])
         expect(worker.lines.join('\n')).not.toContain(secret);
 
-      // A new refresh token in the file its entry names, and the workers restarted: the rows go on.
-      // (SIGHUP, which the reason also offers, is not used here: a connection blocked since its worker started
-      // takes the process down when a reload restarts it; see the note of 2026-12-03.)
-      await worker.stop();
+      // A new refresh token in the file its entry names; SIGHUP makes the worker read it and restart the
+      // connection. It was the process's only one, blocked since it started: stopping it for the restart once took
+      // the whole process down ("unexpected error: Worker is shutting down", as if no connection could start).
       writeFileSync(join(dir, 'o.refresh-token'), `${oauth.refreshToken}\n`);
-      const again = spawnWorker(
-        { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: connectionsFile },
-        [...FAST_WORKER_FLAGS, '--auth-probe-interval-ms', '300'],
-      );
-      try {
-        expect(await finished(ledger, 'imp-o', 60_000)).toMatchObject({ created: 12, deadLettered: 0 });
-        expect(await readControl(redis, prefix, 'o')).not.toHaveProperty('blockedReason');
-        expect(sandbox.state().leads).toBe(12);
-      } finally {
-        await again.stop();
-      }
+      worker.proc.kill('SIGHUP');
+      await worker.waitForLine(/Connection o: restarted/);
+      expect(await finished(ledger, 'imp-o', 60_000)).toMatchObject({ created: 12, deadLettered: 0 });
+      expect(await readControl(redis, prefix, 'o')).not.toHaveProperty('blockedReason');
+      expect(sandbox.state().leads).toBe(12);
+      expect(worker.lines.join('\n')).not.toMatch(/unexpected error/);
     } finally {
       await worker.stop();
       await queue.close();
