@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { writeConnectionsFile } from '../../src/dev/connections-file.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { leadQueueName } from '../../src/queue/names.js';
 import { readControl } from '../../src/worker/control.js';
@@ -29,22 +30,12 @@ describe('a connection on OAuth whose refresh Pipedrive refuses', () => {
     writeFileSync(join(dir, 'o.client-secret'), `${oauth.clientSecret}\n`);
     // A refresh token Pipedrive no longer accepts (the app was uninstalled, or the token is an old one).
     writeFileSync(join(dir, 'o.refresh-token'), 'rt-revoked\n');
-    const connectionsFile = join(dir, 'connections.yaml');
-    writeFileSync(
-      connectionsFile,
-      [
-        'connections:',
-        '  o:',
-        `    base_url: ${sandbox.url}`,
-        '    plan: growth',
-        '    timeout_ms: 2000',
-        '    oauth:',
-        '      client_id_file: o.client-id',
-        '      client_secret_file: o.client-secret',
-        '      refresh_token_file: o.refresh-token',
-        `      token_url: ${sandbox.url}/oauth/token`,
-        '',
-      ].join('\n'),
+    const connectionsFile = writeConnectionsFile(
+      dir,
+      [{ name: 'o', url: sandbox.url, plan: 'growth', oauth: true }],
+      {
+        timeout_ms: 2000,
+      },
     );
 
     const prefix = uniquePrefix('oauth-block');
