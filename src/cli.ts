@@ -88,7 +88,12 @@ function reportError(err: unknown, name: string, io: CommandIO): number {
     err instanceof RedisUnavailableError ||
     (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
   ) {
-    io.stderr.write(`lead-importer ${name}: ${message}\nRun \`lead-importer ${name} --help\` for usage.\n`);
+    // A flag's mistake is fixed with the command's usage; a configuration's or Redis's by what the message says.
+    const usage =
+      err instanceof UsageError || !(err instanceof ConfigError || err instanceof RedisUnavailableError);
+    io.stderr.write(
+      `lead-importer ${name}: ${message}\n${usage ? `Run \`lead-importer ${name} --help\` for usage.\n` : ''}`,
+    );
     return ExitCode.Usage;
   }
   io.stderr.write(`lead-importer ${name}: unexpected error: ${message}\n`);

@@ -370,7 +370,18 @@ export const command: Command = {
     // A connection the process stops before it started (a reload restarts one whose token was rejected from the
     // start) did not fail to start: its `ready` rejects with the stop's reason, and is not counted below.
     const readies = plan.connections.map((c) => {
-      const served = worker.serve(c);
+      let served: ReturnType<typeof worker.serve>;
+      try {
+        served = worker.serve(c);
+      } catch (err) {
+        // Its parts could not be built (a setting the configuration's checks let through): this connection
+        // cannot start; the others go on, and the process ends below if none can.
+        logger.error(
+          { err, connection: c.name },
+          cannotStartLine({ connection: c.name, reason: err instanceof Error ? err.message : String(err) }),
+        );
+        return Promise.reject(err);
+      }
       return served.ready.catch((err: unknown) =>
         served.isClosing ? new Promise<never>(() => {}) : Promise.reject(err),
       );

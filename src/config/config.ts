@@ -168,6 +168,7 @@ function readPipedriveUrl(
   name: string,
   fallback: string,
   insecureHosts: InsecureHosts,
+  apiBase: boolean,
 ): { url: string; insecureOrigin?: string } {
   return checkPipedriveUrl(env[name]?.trim() || fallback, {
     subject: name,
@@ -175,6 +176,7 @@ function readPipedriveUrl(
     credentialsHint:
       'put the API token in PIPEDRIVE_API_TOKEN or the OAuth credentials in the PIPEDRIVE_OAUTH_* variables',
     insecureHosts,
+    apiBase,
   });
 }
 
@@ -206,7 +208,13 @@ function connectionFromEnv(env: Env, insecureHosts: InsecureHosts): ConnectionCo
       'OAuth needs all three of PIPEDRIVE_OAUTH_CLIENT_ID, PIPEDRIVE_OAUTH_CLIENT_SECRET and PIPEDRIVE_OAUTH_REFRESH_TOKEN.',
     );
   }
-  const baseUrl = readPipedriveUrl(env, 'PIPEDRIVE_BASE_URL', 'https://api.pipedrive.com', insecureHosts);
+  const baseUrl = readPipedriveUrl(
+    env,
+    'PIPEDRIVE_BASE_URL',
+    'https://api.pipedrive.com',
+    insecureHosts,
+    true,
+  );
   // Checked only when OAuth is configured: without it the token endpoint is never called.
   const tokenUrl =
     oauthParts === 3
@@ -215,6 +223,7 @@ function connectionFromEnv(env: Env, insecureHosts: InsecureHosts): ConnectionCo
           'PIPEDRIVE_OAUTH_TOKEN_URL',
           'https://oauth.pipedrive.com/oauth/token',
           insecureHosts,
+          false,
         )
       : undefined;
   const oauth: OAuthConfig | undefined =

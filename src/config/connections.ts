@@ -140,10 +140,15 @@ class ConnectionsFileReader {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      const why: Record<string, string> = {
+        EISDIR: 'it is a folder. Name the file in it, e.g. connections.yaml',
+        EACCES: 'permission denied. Make it readable by the user this command runs as',
+        EPERM: 'permission denied. Make it readable by the user this command runs as',
+      };
       throw new ConfigError(
         code === 'ENOENT'
           ? `${CONNECTIONS_FILE_VAR} names ${this.path}, which does not exist. Fix the path or unset ${CONNECTIONS_FILE_VAR} to use the PIPEDRIVE_* variables.`
-          : `Cannot read the connections file ${this.path} (${CONNECTIONS_FILE_VAR}): ${code ?? (err as Error).message}.`,
+          : `Cannot read the connections file ${this.path} (${CONNECTIONS_FILE_VAR}): ${(code && why[code]) ?? code ?? (err as Error).message}.`,
       );
     }
     const ext = extname(this.path).toLowerCase();
@@ -167,12 +172,38 @@ class ConnectionsFileReader {
       }
     }
     if (syntax) {
+      const kind = ext === '.json' ? 'JSON' : 'YAML';
+      // yaml places an unclosed quote where the file ends; the quote that opens it is the last one before.
+      const quote = /^Missing closing (["'])quote/.exec(syntax.message)?.[1];
+      const opened = quote === undefined ? -1 : text.lastIndexOf(quote, syntax.pos[0] - 1);
       throw new ConfigError(
-        `${this.at(syntax.pos[0])}: the connections file is not valid YAML: ${syntax.message.split('\n')[0]}.`,
+        opened >= 0
+          ? `${this.at(opened)}: the connections file is not valid ${kind}: the ${quote} that opens a value here is never closed. Close it where the value ends.`
+          : `${this.at(syntax.pos[0])}: the connections file is not valid ${kind}: ${syntax.message.split('\n')[0]}.`,
       );
     }
     this.doc = doc;
+    this.textKeysOnly(doc.get('connections'));
     return doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /**
+   * A connection name YAML reads as something other than text (`007` and `1e3` as numbers, `true`, `~`) would be
+   * changed silently (`007` becomes 7, and could merge with a connection named "7" that the file's duplicate check
+   * saw as another key): refused where it is written.
+   */
+  private textKeysOnly(connections: unknown): void {
+    if (!isMap(connections)) return;
+    for (const pair of connections.items) {
+      const key = pair.key;
+      if (!isScalar(key) || typeof key.value === 'string') continue;
+      const written = key.source ?? String(key.value);
+      const as =
+        key.value === null ? 'no name at all (null)' : `the ${typeof key.value} ${String(key.value)}`;
+      throw new ConfigError(
+        `${this.at(key.range?.[0])}: connection name ${written} is read by YAML as ${as}, not as the name written. Put it in quotes ("${written}") or rename it, e.g. "company-${suggestName(written)}".`,
+      );
+    }
   }
 
   private connection(name: string, value: unknown): ConnectionConfig {
@@ -204,6 +235,7 @@ class ConnectionsFileReader {
       example: 'https://yourcompany.pipedrive.com',
       credentialsHint: 'reference the API token with api_token_env or api_token_file instead',
       insecureHosts: this.insecureHosts,
+      apiBase: true,
     });
     const plan = this.plan(value.plan, key('plan'), who);
     const seats = this.wholeNumber(value.seats, key('seats'), who, 1) ?? 1;

@@ -30,7 +30,16 @@ export interface PipedriveUrlRule {
   /** Where credentials belong instead of the URL, for the `user:password@` message. */
   credentialsHint: string;
   insecureHosts: InsecureHosts;
+  /**
+   * The URL is an API base, to which the client adds `/api/v1` and `/api/v2`: one that already ends in an API
+   * path (`/api`, `/v1`, `/api/v2`, …) is refused here, with its setting named, rather than by the client when a
+   * worker builds it. @defaultValue false
+   */
+  apiBase?: boolean;
 }
+
+/** The ends of a path the client adds itself (`/api/v1/leads`, `/api/v2/persons`). */
+const API_PATH_END = /\/(api(\/v[12])?|v[12])$/i;
 
 /**
  * A Pipedrive URL (API or token endpoint): `https://`, or plain `http://` to a loopback host (the local
@@ -65,6 +74,13 @@ export function checkPipedriveUrl(
     // Requests would drop them, but messages quote the URL: Pipedrive's old `?api_token=…` would be printed.
     throw new ConfigError(
       `${subject} must not contain a query string or fragment (?… or #…), got "${origin}${parsed.pathname.replace(/\/+$/, '')}" followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. ${example}; ${rule.credentialsHint}.`,
+    );
+  }
+  const path = parsed.pathname.replace(/\/+$/, '');
+  const apiPath = rule.apiBase ? API_PATH_END.exec(path) : null;
+  if (apiPath) {
+    throw new ConfigError(
+      `${subject} is the company's address without the API's path, e.g. ${example}: the importer adds /api/v1 and /api/v2 itself. Drop "${apiPath[0]}" from its end (got "${origin}${path}").`,
     );
   }
   if (parsed.protocol === 'https:') return { url };

@@ -47,6 +47,10 @@ describe('loadConfig', () => {
     [{ PIPEDRIVE_SEATS: '0' }, /PIPEDRIVE_SEATS must be a whole number ≥ 1/],
     [{ WORKER_CONCURRENCY: 'many' }, /WORKER_CONCURRENCY/],
     [{ PIPEDRIVE_BASE_URL: 'not a url' }, /PIPEDRIVE_BASE_URL must be a URL/],
+    [
+      { PIPEDRIVE_BASE_URL: 'http://127.0.0.1:4701/api/v2' },
+      /^PIPEDRIVE_BASE_URL is the company's address without the API's path, e\.g\. https:\/\/api\.pipedrive\.com: the importer adds \/api\/v1 and \/api\/v2 itself\. Drop "\/api\/v2" from its end \(got "http:\/\/127\.0\.0\.1:4701\/api\/v2"\)\.$/,
+    ],
     [{ PIPEDRIVE_OAUTH_CLIENT_ID: 'x' }, /OAuth needs all three/],
     [{ REDIS_PREFIX: 'a:b' }, /REDIS_PREFIX must not contain ":"/],
     [{ PIPEDRIVE_BUDGET_RESERVE: '1.5' }, /PIPEDRIVE_BUDGET_RESERVE must be a fraction/],
@@ -63,6 +67,19 @@ describe('loadConfig', () => {
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('keeps a base URL with a path of its own (a proxy), and an OAuth token URL whatever its path', () => {
+    expect(loadConfig({ PIPEDRIVE_BASE_URL: 'https://proxy.example/pipedrive/' }).pipedrive.baseUrl).toBe(
+      'https://proxy.example/pipedrive',
+    );
+    const oauth = loadConfig({
+      PIPEDRIVE_OAUTH_CLIENT_ID: 'i',
+      PIPEDRIVE_OAUTH_CLIENT_SECRET: 's',
+      PIPEDRIVE_OAUTH_REFRESH_TOKEN: 'r',
+      PIPEDRIVE_OAUTH_TOKEN_URL: 'https://auth.example/api/v1',
+    });
+    expect(oauth.pipedrive.oauth?.tokenUrl).toBe('https://auth.example/api/v1');
   });
 
   it('never puts the token in an error message', () => {

@@ -261,9 +261,39 @@ describe('the connections file', () => {
       'connections.yaml:4:15: connection "acme": base_url must be a URL such as https://yourcompany.pipedrive.com, got "acme.pipedrive.com".',
     ],
     [
+      "a base URL that ends in the API's path, which the client adds itself",
+      acme('api_token_env: X', 'base_url: https://acme.pipedrive.com/api/v1/'),
+      'connections.yaml:4:15: connection "acme": base_url is the company\'s address without the API\'s path, e.g. https://yourcompany.pipedrive.com: the importer adds /api/v1 and /api/v2 itself. Drop "/api/v1" from its end (got "https://acme.pipedrive.com/api/v1").',
+    ],
+    [
+      'a base URL that ends in /v2 behind a path',
+      acme('api_token_env: X', 'base_url: https://proxy.example/pipedrive/V2'),
+      /^connections\.yaml:4:15: connection "acme": base_url is the company's address without the API's path, .* Drop "\/V2" from its end/,
+    ],
+    [
       'YAML that does not parse',
       `${acme('api_token_env: X')}    plan: [growth\n`,
       /^connections\.yaml:5:1: the connections file is not valid YAML: /,
+    ],
+    [
+      'a quote that is never closed, where it opens (yaml places it where the file ends)',
+      acme('api_token_env: X', 'base_url: "https://acme.pipedrive.com', 'plan: growth'),
+      'connections.yaml:4:15: the connections file is not valid YAML: the " that opens a value here is never closed. Close it where the value ends.',
+    ],
+    [
+      'a connection name YAML reads as a number',
+      'connections:\n  007:\n    api_token_env: X\n',
+      'connections.yaml:2:3: connection name 007 is read by YAML as the number 7, not as the name written. Put it in quotes ("007") or rename it, e.g. "company-007".',
+    ],
+    [
+      'a name written twice, once as a number: one connection would silently take the other’s place',
+      'connections:\n  "7":\n    api_token_env: X\n  7:\n    api_token_env: Y\n',
+      /^connections\.yaml:4:3: connection name 7 is read by YAML as the number 7/,
+    ],
+    [
+      'a connection name YAML reads as no name',
+      'connections:\n  ~:\n    api_token_env: X\n',
+      /^connections\.yaml:2:3: connection name ~ is read by YAML as no name at all \(null\)/,
     ],
     [
       'the same connection twice',
@@ -285,6 +315,15 @@ describe('the connections file', () => {
     );
     expect(() => loadConfig({ PIPEDRIVE_CONNECTIONS_FILE: '/nowhere/connections.yaml' })).toThrow(
       'PIPEDRIVE_CONNECTIONS_FILE names /nowhere/connections.yaml, which does not exist. Fix the path or unset PIPEDRIVE_CONNECTIONS_FILE to use the PIPEDRIVE_* variables.',
+    );
+    // A key twice is valid to JSON.parse, not to the file: called JSON all the same.
+    expect(
+      problem('{"connections": {"acme": {"api_token_env": "X"}, "acme": {"api_token_env": "Y"}}}', 'c.json'),
+    ).toMatch(/^c\.json:1:50: the connections file is not valid JSON: Map keys must be unique/);
+    const folder = join(dir(), 'connections.yaml');
+    mkdirSync(folder);
+    expect(() => loadConfig({ PIPEDRIVE_CONNECTIONS_FILE: folder })).toThrow(
+      `Cannot read the connections file ${folder} (PIPEDRIVE_CONNECTIONS_FILE): it is a folder. Name the file in it, e.g. connections.yaml.`,
     );
   });
 

@@ -160,7 +160,15 @@ describe('commands and plain HTTP', () => {
       const run = await runCli(args, env);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain('PIPEDRIVE_BASE_URL must use https://');
+      // The fix is in the message, not in the command's flags: no pointer to --help.
+      expect(run.stderr).not.toContain('--help');
     }
+    const usage = await runCli(['worker', '--concurrency', 'lots'], {
+      ...env,
+      PIPEDRIVE_BASE_URL: 'http://127.0.0.1:9',
+    });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Run `lead-importer worker --help` for usage.');
   });
 
   it('import prints the warning line before it talks to Pipedrive', async () => {
