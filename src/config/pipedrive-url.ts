@@ -57,8 +57,10 @@ export function checkPipedriveUrl(
   try {
     parsed = new URL(raw);
   } catch {
-    // A value that is not a URL may still carry a secret (`acme.pipedrive.com?api_token=…`, `me:pw@host`).
-    const shown = /[?#@]/.test(raw) ? 'a value that is not one (not shown)' : `"${raw}"`;
+    // A value that is not a URL may still carry a secret (`acme.pipedrive.com?api_token=…`, `me:pw@host`), or be
+    // one pasted in the wrong place (a long run of letters and digits, no dot nor slash).
+    const shown =
+      /[?#@]/.test(raw) || /^[\w:-]{20,}$/.test(raw) ? 'a value that is not one (not shown)' : `"${raw}"`;
     throw new ConfigError(`${subject} must be a URL such as ${example}, got ${shown}.`);
   }
   const url = parsed.toString().replace(/\/+$/, '');

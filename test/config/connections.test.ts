@@ -420,8 +420,12 @@ describe('the connections file', () => {
     expect(inQuery).toBe(
       'connections.yaml:4:15: connection "acme": base_url must not contain a query string or fragment (?… or #…), got "https://acme.pipedrive.com" followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. https://yourcompany.pipedrive.com; reference the API token with api_token_env or api_token_file instead.',
     );
+    const asUrl = problem(acme('api_token_env: X', `base_url: ${ACME_TOKEN}`));
+    expect(asUrl).toBe(
+      'connections.yaml:4:15: connection "acme": base_url must be a URL such as https://yourcompany.pipedrive.com, got a value that is not one (not shown).',
+    );
     const broken = problem(`connections:\n  acme:\n    api_token: ${ACME_TOKEN}\n      x: [\n`);
-    for (const text of [pasted, asFile, refreshAsFile, inline, inUrl, inQuery, broken]) {
+    for (const text of [pasted, asFile, refreshAsFile, inline, inUrl, inQuery, asUrl, broken]) {
       for (const secret of SECRETS) expect(text).not.toContain(secret);
     }
   });
