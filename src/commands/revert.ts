@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
+import { importConnectionOf, loadConfig } from '../config/config.js';
 import { formatCount, formatUtc, printable } from '../ops/format.js';
 import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { ImportCompanyError } from '../ops/import-company-error.js';
@@ -58,18 +58,14 @@ Examples:
     const connectionFlag = typeof args.values.connection === 'string' ? args.values.connection : undefined;
     return withOps(config, async (ctx) => {
       const plan = await planRevert(ctx, { importId, includeContacts, connection: connectionFlag });
+      // The import's own company: deleting with another connection's credentials would hit the wrong account. A
+      // plan is refused as the deletion would be, so it never promises what --yes then refuses.
+      const connection = importConnectionOf(config, importId, plan.connection, 'revert');
       if (!args.values.yes) {
         io.stdout.write(
           args.values.json ? `${JSON.stringify({ plan })}\n` : describePlan(plan, includeContacts),
         );
         return ExitCode.Ok;
-      }
-      // The import's own company: deleting with another connection's credentials would hit the wrong account.
-      const connection = config.connections.get(plan.connection);
-      if (!connection) {
-        throw new ConfigError(
-          `Import ${importId} went to connection "${plan.connection}", which ${config.connectionsFile ? `${CONNECTIONS_FILE_VAR} (${config.connectionsFile})` : `the PIPEDRIVE_* variables (without ${CONNECTIONS_FILE_VAR})`} does not define: define it again, with the same company's URL and credentials, to revert this import.`,
-        );
       }
       connection.requireCredentials();
       const pipedrive = await openGuardedPipedrive({

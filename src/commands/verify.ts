@@ -1,6 +1,6 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { CONNECTIONS_FILE_VAR, ConfigError, loadConfig } from '../config/config.js';
+import { importConnectionOf, loadConfig } from '../config/config.js';
 import { formatUtc } from '../ops/format.js';
 import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { ImportCompanyError } from '../ops/import-company-error.js';
@@ -109,12 +109,7 @@ Examples:
       }
       if (!json) io.stdout.write(describeVerifyPlan(plan));
       // The import's own company: another connection's credentials would look in the wrong account.
-      const connection = config.connections.get(plan.connection);
-      if (!connection) {
-        throw new ConfigError(
-          `Import ${importId} went to connection "${plan.connection}", which ${config.connectionsFile ? `${CONNECTIONS_FILE_VAR} (${config.connectionsFile})` : `the PIPEDRIVE_* variables (without ${CONNECTIONS_FILE_VAR})`} does not define: define it again, with the same company's URL and credentials, to verify this import.`,
-        );
-      }
+      const connection = importConnectionOf(config, importId, plan.connection, 'verify');
       connection.requireCredentials();
       const pipedrive = await openGuardedPipedrive({
         redis: ctx.redis,

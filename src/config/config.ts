@@ -347,6 +347,24 @@ export function connectionOf(config: Config, name?: string): ConnectionConfig {
   );
 }
 
+/**
+ * The connection an import went to, for a command that calls its company (`revert`, `verify`): another
+ * connection's credentials would act on another company, so a connection the configuration no longer defines is
+ * a {@link ConfigError} saying to define it again.
+ */
+export function importConnectionOf(
+  config: Config,
+  importId: string,
+  name: string,
+  toDo: 'revert' | 'verify',
+): ConnectionConfig {
+  const found = config.connections.get(name);
+  if (found) return found;
+  throw new ConfigError(
+    `Import ${importId} went to connection "${name}", which ${config.connectionsFile ? `${CONNECTIONS_FILE_VAR} (${config.connectionsFile})` : `the PIPEDRIVE_* variables (without ${CONNECTIONS_FILE_VAR})`} does not define: define it again, with the same company's URL and credentials, to ${toDo} this import.`,
+  );
+}
+
 /** The auth kind of the default connection: OAuth when its OAuth app is configured, else the API token. */
 export function authKindOf(config: Config): AuthKind {
   return config.pipedrive.auth;

@@ -277,10 +277,18 @@ describe('revert by connection', () => {
 
   it('refuses to revert an import whose connection the configuration no longer defines', async () => {
     const withoutAcme = { ...env, PIPEDRIVE_CONNECTIONS_FILE: '' };
-    const run = await runCli(['revert', 'imp-acme', '--yes'], withoutAcme);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      'Import imp-acme went to connection "acme", which the PIPEDRIVE_* variables (without PIPEDRIVE_CONNECTIONS_FILE) does not define',
-    );
+    // The plan (without --yes) is refused the same way: it never promises a deletion --yes would refuse.
+    for (const args of [
+      ['revert', 'imp-acme', '--yes'],
+      ['revert', 'imp-acme'],
+      ['verify', 'imp-acme'],
+    ]) {
+      const run = await runCli(args, withoutAcme);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout, args.join(' ')).not.toContain('would delete');
+      expect(run.stderr).toContain(
+        `Import imp-acme went to connection "acme", which the PIPEDRIVE_* variables (without PIPEDRIVE_CONNECTIONS_FILE) does not define: define it again, with the same company's URL and credentials, to ${args[0]} this import.`,
+      );
+    }
   });
 });
