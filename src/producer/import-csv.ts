@@ -147,7 +147,8 @@ export interface ImportSummary {
   readded: number;
   rejected: number;
   distinctPersons: number;
-  distinctEmails: number;
+  /** Distinct emails: counted by a dry run only (for its report); absent from a real import's summary. */
+  distinctEmails?: number;
   distinctOrganizations: number;
   /** Whether the distinct counts are exact (they are estimates above 65,536 values). */
   distinctExact: boolean;
@@ -554,7 +555,7 @@ async function importPass(
         readded: 0,
         rejected,
         distinctPersons: persons.count,
-        distinctEmails: emails.count,
+        ...(options.dryRun ? { distinctEmails: emails.count } : {}),
         distinctOrganizations: organizations.count,
         distinctExact: persons.isExact && emails.isExact && organizations.isExact,
         firstRejects,

@@ -124,7 +124,7 @@ function formatDryRun(s: ImportSummary): string[] {
   const approx = s.distinctExact ? '' : ' (estimated)';
   out.push(
     '',
-    `Distinct${approx}: ${formatCount(s.distinctPersons)} persons (${formatCount(s.distinctEmails)} emails), ${formatCount(s.distinctOrganizations)} organizations`,
+    `Distinct${approx}: ${formatCount(s.distinctPersons)} persons${s.distinctEmails === undefined ? '' : ` (${formatCount(s.distinctEmails)} emails)`}, ${formatCount(s.distinctOrganizations)} organizations`,
     '',
     'Estimate (Pipedrive tokens and time):',
     `  leads             ${formatCount(e.leads)} × 10 tokens`,

@@ -112,6 +112,7 @@ describe('importCsv', () => {
     const { run, jobs, ledger } = setup();
     const summary = await run(fixture('contacts.csv'));
     expect(summary).toMatchObject({ rows: 6, valid: 3, enqueued: 3, rejected: 3 });
+    expect(summary).not.toHaveProperty('distinctEmails');
     expect(
       (await jobs()).map((j) => [
         j.data.line,
@@ -538,6 +539,8 @@ describe('importCsv', () => {
     const { run, prefix } = setup();
     const summary = await run(fixture('contacts.csv'), { dryRun: true });
     expect(summary).toMatchObject({ dryRun: true, rows: 6, valid: 3, enqueued: 0, rejected: 3 });
+    // Emails are counted for the dry run's report only (a real import's summary leaves them out, not 0).
+    expect(summary).toMatchObject({ distinctPersons: 2, distinctEmails: 2 });
     expect(summary.estimate).toMatchObject({
       leads: 3,
       minTokens: 3 * 10 + 2 * 20 + 1 * 20,
