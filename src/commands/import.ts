@@ -1,6 +1,7 @@
 import type { Command, CommandIO } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { connectionOf, insecureHttpWarning, loadConfig } from '../config/config.js';
+import type { ConnectionConfig } from '../config/connection-config.js';
 import { UsageError } from '../errors/usage-error.js';
 import { formatStatus } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
@@ -133,6 +134,14 @@ Examples:
       onProgress: (p) => progress.update(summaryName(file), p),
     });
     progress.done();
+    const noSecret = summary.dryRun ? undefined : credentialsProblem(connection);
+    if (noSecret) {
+      // The producer needs no secret (it reads the file and queues rows), and workers may hold it on another
+      // host; but where they read the same configuration, these rows would wait for ever without a word.
+      io.stderr.write(
+        `Warning: connection "${connection.name}" has no Pipedrive credentials here: ${noSecret} Workers need them to process these rows; where they run with the secret set, nothing is wrong.\n`,
+      );
+    }
 
     if (v['print-mapping'] === true) {
       io.stderr.write(formatSummary(summary));
@@ -155,6 +164,16 @@ Examples:
     return failed ? ExitCode.RowsFailed : ExitCode.Ok;
   },
 };
+
+/** Why the connection cannot call Pipedrive from this process (a variable not set, a file missing), if it cannot. */
+function credentialsProblem(connection: ConnectionConfig): string | undefined {
+  try {
+    connection.requireCredentials();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
 
 /** `--priority N`: a whole number from 1 to 100, or a usage error (exit 2) that says so. */
 function priorityFlag(value: string | undefined): number | undefined {

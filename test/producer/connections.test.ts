@@ -226,6 +226,24 @@ describe('one file into two companies', () => {
     expect(ok.code).toBe(3);
     expect((await ledger.getImport(summary.importId))?.connection).toBe('globex');
 
+    // A file that needs no reference data (owners, labels) is queued without the secret (the workers may hold it
+    // elsewhere), but not without a word; one that needs it stops with the same reason.
+    const { ACME_PIPEDRIVE_TOKEN: _, ...unset } = env;
+    const plain = join(dir, 'plain.csv');
+    writeFileSync(plain, 'Name,Email,Company\nAna Acme,ana@example.com,Initech\n');
+    const noSecret = await runCli(['import', plain, '--connection', 'acme', '--json'], unset);
+    expect(JSON.parse(noSecret.stdout)).toMatchObject({ connection: 'acme', enqueued: 1 });
+    const reason =
+      /connections\.yaml:\d+:\d+: connection "acme": api_token_env: ACME_PIPEDRIVE_TOKEN is not set \(or empty\)\. Set it in the environment of this process\./;
+    expect(noSecret.stderr).toMatch(
+      new RegExp(
+        `^Warning: connection "acme" has no Pipedrive credentials here: .*${reason.source} Workers need them to process these rows; where they run with the secret set, nothing is wrong\\.\\n$`,
+      ),
+    );
+    const needsSecret = await runCli(['import', join(dir, 'leads.csv'), '--connection', 'acme'], unset);
+    expect(needsSecret.code).toBe(2);
+    expect(needsSecret.stderr).toMatch(reason);
+
     const bad = await runCli(['import', join(dir, 'leads.csv'), '--connection', 'acem'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(
