@@ -41,6 +41,8 @@ export interface SkippedColumn {
   index: number;
   header: string;
   reason: string;
+  /** No field is named like it: not a column the file's conventions leave out on purpose (an id, a fax). */
+  unrecognised?: true;
 }
 
 export interface DetectedSystem {
@@ -287,6 +289,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         index,
         header: h,
         reason: `named like custom fields of ${found.map((f) => f!.entity).join(' and ')}: say which in the mapping file (custom_fields, person_custom_fields or organization_custom_fields)`,
+        unrecognised: true,
       });
     } else {
       skipped.push({
@@ -295,6 +298,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         reason: options.catalogue
           ? `no Pipedrive field is named like it: map it to a custom field in the mapping file (custom_fields, person_custom_fields, organization_custom_fields) or list it under ignore`
           : 'no standard field is named like it (custom fields are matched by name when Pipedrive is reachable)',
+        unrecognised: true,
       });
     }
   }

@@ -752,7 +752,11 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
         reason: c.reason,
       };
     }),
-    notImported: m.plan.skipped.map((s) => ({ column: s.header, reason: s.reason })),
+    notImported: m.plan.skipped.map((s) => ({
+      column: s.header,
+      reason: s.reason,
+      ...(s.unrecognised ? { unrecognised: true as const } : {}),
+    })),
     notes: m.plan.notes,
     constants: Object.fromEntries(
       custom.filter((f) => f.constant !== undefined).map((f) => [`custom.${f.entity}:${f.name}`, f.constant]),
@@ -774,7 +778,8 @@ export interface MappingDescription {
   /** The system the header conventions were recognised from. */
   system?: string;
   columns: { column: string; field: string; reason: string }[];
-  notImported: { column: string; reason: string }[];
+  /** `unrecognised`: no field is named like the column (see {@link SkippedColumn}). */
+  notImported: { column: string; reason: string; unrecognised?: true }[];
   notes: string[];
   constants: Record<string, string | undefined>;
   defaults: Record<string, unknown>;

@@ -55,6 +55,17 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
       );
   }
   for (const w of s.warnings) out.push('', `Warning: ${w}`);
+  // The dry run lists every column left out, and why; an import says so of those no field is named like, so
+  // a file whose headers the importer did not understand (another language, a system of its own) is not taken
+  // for a complete import.
+  const unrecognised = s.mapping.notImported.filter((c) => c.unrecognised);
+  if (!s.dryRun && unrecognised.length > 0) {
+    const shown = unrecognised.slice(0, 10).map((c) => `"${printable(c.column)}"`);
+    out.push(
+      '',
+      `Warning: ${formatCount(unrecognised.length)} column${unrecognised.length === 1 ? ' was' : 's were'} not imported: no Pipedrive field is named like ${shown.join(', ')}${unrecognised.length > shown.length ? ` and ${formatCount(unrecognised.length - shown.length)} more` : ''}. If they hold data you want: \`lead-importer cancel ${s.importId}\` stops this import (\`revert\` deletes what it created), then map them in a mapping file (\`--print-mapping\` writes one to start from) and import with --mapping. \`--dry-run\` shows the mapping before anything is queued.`,
+    );
+  }
   if (s.dryRun) out.push('', ...formatDryRun(s));
   else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
   else if (s.enqueued + s.requeued > 0) {

@@ -96,6 +96,23 @@ describe('lead-importer import', () => {
     expect(out).toContain('enqueued          3');
   });
 
+  it('says which columns no field is named like, on a real import too, and not those left out on purpose', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-unrecognised-'));
+    const file = join(dir, 'kontakte.csv');
+    writeFileSync(file, 'E-Mail,Rufname,Kürzel,Fax\nanna@example.com,Anni,AM,+49 30 1234\n');
+    const { code, out } = await cli([file]);
+    expect(code).toBe(0);
+    const warning = out.split('\n\n').find((p) => p.startsWith('Warning: '));
+    expect(warning).toMatch(
+      /^Warning: 2 columns were not imported: no Pipedrive field is named like "Rufname", "Kürzel"\. If they hold data you want: `lead-importer cancel imp-[0-9a-f]{12}` stops this import/,
+    );
+    // A fax column is left out on purpose (its reason says so): not in the warning.
+    expect(warning).not.toContain('Fax');
+    const dry = await cli([file, '--dry-run']);
+    expect(dry.out).not.toContain('Warning: 2 columns');
+    expect(dry.out).toContain('"Rufname": no Pipedrive field is named like it');
+  });
+
   it('shows the mapping, distinct contacts and a token and time estimate in a dry run', async () => {
     const { code, out } = await cli(
       [fixture('utf8-semicolon.csv'), '--dry-run', '--offline', '--currency', 'EUR'],
