@@ -420,7 +420,18 @@ export function createRowValidator(
     const employeesCell = cell('organization.employee_count');
     if (employeesCell) {
       const parsed = parseCount(employeesCell);
-      if (parsed.error !== undefined) problem(at('organization.employee_count'), employeesCell, parsed.error);
+      if ('range' in parsed) {
+        // LinkedIn and lead databases give company sizes as ranges ("11-50"): Pipedrive keeps one number, and
+        // picking one would invent it. As with an unknown industry, an optional field must not cost the lead:
+        // it goes to the note, and the summary counts it per value.
+        const column = header[at('organization.employee_count') as number] as string;
+        noteExtras.push(`${column}: ${employeesCell}`);
+        warnings.push({
+          column,
+          message: `has ${quote(employeesCell)}, a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set)`,
+        });
+      } else if (parsed.error !== undefined)
+        problem(at('organization.employee_count'), employeesCell, parsed.error);
       else organization.employee_count = parsed.value;
     }
     const revenueCell = cell('organization.annual_revenue');
@@ -675,11 +686,18 @@ function fillFromWhole(whole: string, parts: Record<string, string>): void {
   }
 }
 
-/** A whole number of people: `250`, `1,200`, `10000+`. A range (`51-200`) is refused: say one number. */
-function parseCount(cell: string): { value: number; error?: undefined } | { error: string } {
-  const text = cell.trim().replace(/\+$/, '');
-  if (/^\d+\s*[-–]\s*\d+$/.test(text))
-    return { error: 'is a range; write one number of employees (e.g. the upper bound)' };
+/** A whole number of people: `250`, `1,200`, `10000+`; or a range (`51-200`, `1,001-5,000`), which is not one. */
+function parseCount(
+  cell: string,
+): { value: number; error?: undefined } | { error: string } | { range: true; error?: undefined } {
+  // LinkedIn writes sizes with their unit ("11-50 employees", "10,001+ employees") and a one-person company as
+  // "Self-employed".
+  if (/^self[-\s]?employed$/i.test(cell.trim())) return { value: 1 };
+  const text = cell
+    .trim()
+    .replace(/\s*employees?$/i, '')
+    .replace(/\+$/, '');
+  if (/^\d[\d,.\s]*\s*[-–]\s*\d[\d,.\s]*$/.test(text)) return { range: true };
   const parsed = parseAmount(text);
   if (parsed.error !== undefined || !Number.isInteger(parsed.value.amount) || parsed.value.currency) {
     return { error: 'is not a whole number of employees' };

@@ -365,6 +365,39 @@ describe('importCsv', () => {
     ]);
   });
 
+  it('imports a company size given as a range without it, the range kept in the note; reads LinkedIn’s sizes', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'sizes.csv',
+      [
+        'Name,Company,Company Size',
+        // LinkedIn Sales Navigator's and Apollo's ways of writing a size.
+        'Ann Lee,Acme,11-50',
+        'Bo Chen,Bobco,"1,001-5,000 employees"',
+        'Cy Diaz,Cyco,"10,001+ employees"',
+        'Di Eng,Dico,Self-employed',
+        'Ed Fox,Edco,250',
+        'Flo Gil,Floco,about fifty',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    // A value that is no number at all is still the file's mistake to fix.
+    expect(summary).toMatchObject({ rows: 6, valid: 5, rejected: 1 });
+    expect(summary.firstRejects[0]).toMatchObject({ line: 7, column: 'Company Size' });
+    const byName = new Map((await jobs()).map((j) => [j.data.person?.name, j.data]));
+    expect(byName.get('Ann Lee')?.organization).toEqual({ name: 'Acme' });
+    expect(byName.get('Ann Lee')?.note).toBe('Company Size: 11-50');
+    expect(byName.get('Bo Chen')?.note).toBe('Company Size: 1,001-5,000 employees');
+    expect(byName.get('Cy Diaz')?.organization?.employee_count).toBe(10001);
+    expect(byName.get('Di Eng')?.organization?.employee_count).toBe(1);
+    expect(byName.get('Ed Fox')?.organization?.employee_count).toBe(250);
+    expect(byName.get('Ed Fox')?.note).toBeUndefined();
+    expect(summary.warnings).toEqual([
+      `1 row (line 2): column "Company Size" has "11-50", a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set).`,
+      `1 row (line 3): column "Company Size" has "1,001-5,000 employees", a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set).`,
+    ]);
+  });
+
   it('stops with a clear error for an unknown custom field, label or column, before enqueuing anything', async () => {
     const { run, jobs } = setup();
     const unknownField = await run(fixture('quoted.csv'), {
