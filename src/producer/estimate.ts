@@ -60,6 +60,11 @@ export interface LookupPlan {
   /** Requests for the lookups (searches or list pages). */
   requests: number;
   tokens: number;
+  /**
+   * The company's count of contacts is not known: searching is the most the lookups cost, and the workers list
+   * the contacts instead when that costs less (cache-warmer.ts), down to one page (10 tokens).
+   */
+  atMost?: true;
 }
 
 export interface Estimate {
@@ -83,6 +88,8 @@ export interface Estimate {
   usableTokensPerDay: number;
   /** Budget days the worst case needs (1 = fits in one day's budget). */
   days: number;
+  /** Budget days the best case needs. */
+  minDays: number;
   /** Wall-clock time to the end in the worst case, in ms: full days of waiting plus API time. */
   totalTimeMs: number;
 }
@@ -94,7 +101,8 @@ export function planLookups(distinct: number, existing: number | undefined): Loo
     requests: distinct,
     tokens: distinct * TOKEN_COST.search,
   };
-  if (existing === undefined || distinct === 0) return search;
+  if (distinct === 0) return search;
+  if (existing === undefined) return { ...search, atMost: true };
   const pages = Math.max(1, Math.ceil(existing / LIST_PAGE_SIZE));
   const list: LookupPlan = { strategy: 'list', requests: pages, tokens: pages * TOKEN_COST.listPage };
   return list.tokens < search.tokens ? list : search;
@@ -114,8 +122,15 @@ export function estimateImport(input: EstimateInput): Estimate {
   // A contact is either created (5) or, existing, read and perhaps updated (1 + 5): never both.
   const fillTokens = input.fillEmpty ? distinct * (TOKEN_COST.getContact + TOKEN_COST.updateContact) : 0;
   const lookupTokens = persons.tokens + organizations.tokens;
+  // At best the lookups are one list page of each kind: what the workers spend when the company has few contacts.
+  const leastLookup = (plan: LookupPlan) =>
+    plan.atMost ? Math.min(plan.tokens, TOKEN_COST.listPage) : plan.tokens;
   const minTokens =
-    leadTokens + noteTokens + lookupTokens + (input.fillEmpty ? distinct * TOKEN_COST.getContact : 0);
+    leadTokens +
+    noteTokens +
+    leastLookup(persons) +
+    leastLookup(organizations) +
+    (input.fillEmpty ? distinct * TOKEN_COST.getContact : 0);
   const maxTokens = leadTokens + noteTokens + lookupTokens + Math.max(createTokens, fillTokens);
   const searches =
     (persons.strategy === 'search' ? persons.requests : 0) +
@@ -131,6 +146,7 @@ export function estimateImport(input: EstimateInput): Estimate {
   const apiTimeMs = Math.ceil(apiSeconds * 1000);
   const usableTokensPerDay = Math.max(1, Math.floor(input.dailyTokens * (1 - reserve)));
   const days = Math.max(1, Math.ceil(maxTokens / usableTokensPerDay));
+  const minDays = Math.max(1, Math.ceil(minTokens / usableTokensPerDay));
   const dayMs = 24 * 3600 * 1000;
   // With several budget days, each day's share runs at the burst rate, then waits for the reset.
   const lastDayShare = (maxTokens - (days - 1) * usableTokensPerDay) / Math.max(1, maxTokens);
@@ -148,6 +164,7 @@ export function estimateImport(input: EstimateInput): Estimate {
     apiTimeMs,
     usableTokensPerDay,
     days,
+    minDays,
     totalTimeMs,
   };
 }

@@ -2,6 +2,7 @@ import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
 import { formatCount, printable, printableLines, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
+import type { LookupPlan } from './estimate.js';
 import type { ImportProgress, ImportSummary } from './import-csv.js';
 
 /** `leads.csv:42, column "Email": "bob@" is not an email address; fix the cell or clear it` */
@@ -148,12 +149,14 @@ function formatDryRun(s: ImportSummary): string[] {
         ]
       : []),
     `  contacts lookup   ${describeLookup('persons', e.persons)}; ${describeLookup('organizations', e.organizations)}`,
-    `  tokens            ${formatCount(e.minTokens)} if every contact exists, up to ${formatCount(e.maxTokens)} if all are new (5 per person or organization created)`,
+    `  tokens            ${formatCount(e.minTokens)} if every contact exists${e.persons.atMost || e.organizations.atMost ? ' and listing them is cheap' : ''}, up to ${formatCount(e.maxTokens)} if all are new (5 per person or organization created)`,
     `  API time          ${formatDuration(e.apiTimeMs)} at the burst limit (${formatCount(e.requests)} requests at most)`,
     `  daily budget      ${formatCount(e.usableTokensPerDay)} tokens usable per day (after a 10% reserve for other integrations)`,
     e.days === 1
       ? "  → fits in one day's budget"
-      : `  → needs ${e.days} budget days: about ${formatDuration(e.totalTimeMs)} in all`,
+      : e.minDays === 1
+        ? `  → fits in one day's budget at best; needs up to ${e.days} budget days (about ${formatDuration(e.totalTimeMs)} in all) if every contact is new`
+        : `  → needs ${e.minDays === e.days ? e.days : `${e.minDays} to ${e.days}`} budget days: about ${formatDuration(e.totalTimeMs)} in all at most`,
     `  (this dry run spent ${s.referenceTokens} tokens on reference data)`,
   );
   return out;
@@ -166,10 +169,11 @@ function indent(text: string): string[] {
     .map((l) => `  ${l}`);
 }
 
-function describeLookup(kind: string, plan: { strategy: string; requests: number; tokens: number }): string {
-  return plan.strategy === 'list'
-    ? `${kind} listed in ${plan.requests} pages (${formatCount(plan.tokens)} tokens)`
-    : `${formatCount(plan.requests)} ${kind} searches (${formatCount(plan.tokens)} tokens)`;
+function describeLookup(kind: string, plan: LookupPlan): string {
+  if (plan.strategy === 'list')
+    return `${kind} listed in ${plan.requests} pages (${formatCount(plan.tokens)} tokens)`;
+  const search = `${formatCount(plan.requests)} ${kind} searches (${formatCount(plan.tokens)} tokens)`;
+  return plan.atMost ? `at most ${search}, fewer tokens if listing the company's ${kind} costs less` : search;
 }
 
 /** What to do once the rows are queued: start a worker only when none serves the import's connection. */

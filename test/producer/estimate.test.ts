@@ -7,9 +7,29 @@ describe('estimateImport', () => {
 
   it('charges 10 per lead, 20 per search and 5 per contact created', () => {
     const e = estimateImport({ ...base, leads: 1_000, distinctPersons: 800, distinctOrganizations: 200 });
-    expect(e.minTokens).toBe(1_000 * 10 + (800 + 200) * 20);
-    expect(e.maxTokens).toBe(e.minTokens + (800 + 200) * 5);
-    expect(e.persons).toEqual({ strategy: 'search', requests: 800, tokens: 16_000 });
+    // At worst every contact is searched and created.
+    expect(e.maxTokens).toBe(1_000 * 10 + (800 + 200) * 20 + (800 + 200) * 5);
+    expect(e.persons).toEqual({ strategy: 'search', requests: 800, tokens: 16_000, atMost: true });
+    // At best the company has few contacts: the workers list them (a page of each kind) rather than search
+    // (cache-warmer.ts), which a dry run that does not count them cannot rule out. A user's 1,500-person import
+    // was estimated at 50,800 tokens "if every contact exists" and cost 27,780 in all.
+    expect(e.minTokens).toBe(1_000 * 10 + 10 + 10);
+    // Known counts: the cheaper of the two, exactly.
+    const known = estimateImport({
+      ...base,
+      leads: 1_000,
+      distinctPersons: 800,
+      distinctOrganizations: 200,
+      existingPersons: 1_000_000,
+      existingOrganizations: 1_000_000,
+    });
+    expect(known.minTokens).toBe(1_000 * 10 + 800 * 20 + 200 * 20);
+  });
+
+  it('says when the best case fits in one day and the worst does not', () => {
+    const e = estimateImport({ ...base, leads: 2_000, distinctPersons: 2_000, distinctOrganizations: 0 });
+    expect(e.minDays).toBe(1);
+    expect(e.days).toBe(3);
   });
 
   it('lists the company contacts instead of searching when that is cheaper', () => {

@@ -127,8 +127,13 @@ describe('lead-importer import', () => {
     expect(out).toMatch(/Value\s+lead\.value\s+auto: well-known header "Value"/);
     expect(out).toContain('Distinct: 2 persons (2 emails), 2 organizations');
     expect(out).toContain('108,000 tokens usable per day');
-    // 2 leads × 10 + 4 searches × 20 = 100; creating 2 persons and 2 organizations adds 20.
-    expect(out).toContain('100 if every contact exists, up to 120 if all are new');
+    // At best 2 leads × 10 + a list page of persons and one of organizations (10 each) = 40: the workers list a
+    // company's contacts when that costs less than searching. At worst 4 searches × 20, and creating 2 persons
+    // and 2 organizations adds 20: 120.
+    expect(out).toContain('40 if every contact exists and listing them is cheap, up to 120 if all are new');
+    expect(out).toContain(
+      "at most 2 persons searches (40 tokens), fewer tokens if listing the company's persons costs less",
+    );
   });
 
   it.each([
