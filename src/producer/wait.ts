@@ -29,16 +29,24 @@ export async function waitForImport(
       record.state === 'cancelled' ||
       (record.state === 'enqueued' && record.pending === 0);
     if (finished || options.signal?.aborted) return record;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      options.signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await sleep(intervalMs, options.signal);
   }
+}
+
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. Its abort listener goes when the sleep ends, however it
+ * ends: one left behind per poll passes Node's limit of 10 listeners on the signal after ten seconds of `--wait`
+ * (MaxListenersExceededWarning), and holds every finished sleep's closure for as long as the signal lives.
+ */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
