@@ -101,11 +101,29 @@ function reportError(err: unknown, name: string, io: CommandIO): number {
   return ExitCode.Failure;
 }
 
-const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry) {
+/**
+ * Runs `main` as this process: its code becomes the exit code. A command still awaiting when Node runs out of work
+ * (a promise nothing will settle, as ioredis's cluster connect was) would otherwise end with exit 0 having done
+ * nothing; it ends with exit 1 and says so.
+ */
+export function runAsProcess(): void {
+  let settled = false;
+  const stalled = () => {
+    if (settled) return;
+    process.stderr.write(
+      `lead-importer ${process.argv[2] ?? ''}: unexpected error: stopped while waiting on something that will never answer (a bug: please report it)\n`,
+    );
+    process.exitCode = ExitCode.Failure;
+  };
+  process.once('beforeExit', stalled);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
+      settled = true;
+      process.off('beforeExit', stalled);
       process.exitCode = code;
     },
   );
 }
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) runAsProcess();

@@ -8,7 +8,8 @@ import { withOps } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus } from '../ops/status.js';
 import { type ImportProgress, type ImportSummary, importCsv } from '../producer/import-csv.js';
 import { formatProgress, formatSummary } from '../producer/report-format.js';
-import { waitForImport } from '../producer/wait.js';
+import { ImportFollowLostError, waitForImport } from '../producer/wait.js';
+import { RedisUnavailableError, redactRedisUrl } from '../queue/connection.js';
 import { IMPORT_PRIORITY_MAX, parseImportPriority } from '../queue/job-options.js';
 
 const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
@@ -248,29 +249,42 @@ async function follow(
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   try {
-    return await withOps(config, async (ctx) => {
-      let lastPlainAt = 0;
-      let status: ImportStatus | undefined;
-      const finished = await waitForImport(ctx.ledger, summary.importId, {
-        signal: controller.signal,
-        onUpdate: async () => {
-          status = await getStatus(ctx, summary.importId);
-          const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
-          if (tty) io.stderr.write(`\r\x1b[2K${line}`);
-          else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
-            lastPlainAt = Date.now();
-            io.stderr.write(`${line}\n`);
-          }
-        },
-      });
-      if (tty) io.stderr.write('\n');
-      if (controller.signal.aborted && finished.pending > 0) {
-        io.stderr.write(
-          `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
-        );
-      }
-      return status ?? getStatus(ctx, summary.importId);
-    });
+    return await withOps(
+      config,
+      async (ctx) => {
+        let lastPlainAt = 0;
+        let status: ImportStatus | undefined;
+        const finished = await waitForImport(ctx.ledger, summary.importId, {
+          signal: controller.signal,
+          onUpdate: async () => {
+            status = await getStatus(ctx, summary.importId);
+            const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
+            if (tty) io.stderr.write(`\r\x1b[2K${line}`);
+            else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
+              lastPlainAt = Date.now();
+              io.stderr.write(`${line}\n`);
+            }
+          },
+        });
+        if (tty) io.stderr.write('\n');
+        if (controller.signal.aborted && finished.pending > 0) {
+          io.stderr.write(
+            `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
+          );
+        }
+        return status ?? getStatus(ctx, summary.importId);
+      },
+      undefined,
+      // Reconnect for as long as it follows (a command client gives up after a few tries): a restart or a
+      // failover outlasts those, and the polls ride through it (`outageToleranceMs` bounds how long).
+      { retryStrategy: (times) => Math.min(times * 200, 2_000) },
+    );
+  } catch (err) {
+    if (!(err instanceof ImportFollowLostError)) throw err;
+    // Redis unreachable: exit 2, as every command; what was enqueued is safe and the workers carry on.
+    throw new RedisUnavailableError(
+      `Cannot reach Redis at ${redactRedisUrl(config.redisUrl)}: ${err.message}. Stopped waiting; the import goes on in the workers. Follow it with \`lead-importer status ${summary.importId}\` once Redis is back.`,
+    );
   } finally {
     process.off('SIGINT', onSignal);
   }

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { burstLimitPer2s, type Config, type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
@@ -183,8 +183,9 @@ export function limitsByConnection(config: Config): ReadonlyMap<string, AccountL
 export async function openOps(
   config: Config,
   readBudget?: BudgetReader | 'from-workers',
+  redisOptions: RedisOptions = {},
 ): Promise<OpsContext> {
-  const client = createRedis(config.redisUrl, 'command');
+  const client = createRedis(config.redisUrl, 'command', redisOptions);
   // Failures surface as rejected commands with a clear message; without a listener ioredis
   // would also print "Unhandled error event" for each reconnect attempt.
   client.on('error', () => {});
@@ -207,13 +208,17 @@ export function budgetFromWorkers(redis: Redis, prefix: string): BudgetReader {
   return async (connection = DEFAULT_CONNECTION) => readWorkersBudget(redis, prefix, connection);
 }
 
-/** Opens a context for `fn` and closes it afterwards, whatever happens. */
+/**
+ * Opens a context for `fn` and closes it afterwards, whatever happens. `redisOptions` override the command
+ * client's (`import --wait` reconnects for as long as it follows).
+ */
 export async function withOps<T>(
   config: Config,
   fn: (ctx: OpsContext) => Promise<T>,
   readBudget?: BudgetReader | 'from-workers',
+  redisOptions: RedisOptions = {},
 ): Promise<T> {
-  const ctx = await openOps(config, readBudget);
+  const ctx = await openOps(config, readBudget, redisOptions);
   try {
     return await fn(ctx);
   } finally {

@@ -1,4 +1,5 @@
 import type { ImportLedger, ImportRecord } from '../queue/ledger.js';
+import { isTransientRedisError } from '../queue/transient-redis-error.js';
 
 export interface WaitOptions {
   /** Poll interval in ms. @defaultValue 1000 */
@@ -7,12 +8,39 @@ export interface WaitOptions {
   onUpdate?: (record: ImportRecord) => void | Promise<void>;
   /** Stops waiting (the promise resolves with the last record seen). */
   signal?: AbortSignal;
+  /**
+   * How long polls may keep failing because Redis is away (a restart, a Sentinel or cluster failover: see
+   * `isTransientRedisError`) before the wait gives up with {@link ImportFollowLostError}, in ms. A failover
+   * takes the cluster's node timeout plus an election: seconds, rarely more than a few tens of them.
+   * @defaultValue 60000
+   */
+  outageToleranceMs?: number;
+}
+
+/**
+ * Raised by {@link waitForImport} when Redis stayed away longer than `outageToleranceMs`. Only the following
+ * stopped: the import goes on in the workers, and `lead-importer status ID` follows it once Redis is back.
+ */
+export class ImportFollowLostError extends Error {
+  override name = 'ImportFollowLostError';
+  constructor(
+    readonly importId: string,
+    readonly outageMs: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Lost Redis for ${Math.round(outageMs / 1000)} s while following import ${importId} (last error: ${cause instanceof Error ? cause.message : String(cause)})`,
+    );
+  }
 }
 
 /**
  * Follows an import until no row is pending (the workers created or dead-lettered every
  * enqueued row, or an operator cancelled it) and returns its final record. Polls the ledger:
  * cheap (one HGETALL), and it works whichever process runs the workers.
+ *
+ * A poll that fails because Redis is away is tried again at the next interval, for up to
+ * `outageToleranceMs`: the workers ride through a failover, so the follower does too.
  */
 export async function waitForImport(
   ledger: ImportLedger,
@@ -20,25 +48,49 @@ export async function waitForImport(
   options: WaitOptions = {},
 ): Promise<ImportRecord> {
   const intervalMs = options.intervalMs ?? 1000;
+  const toleranceMs = options.outageToleranceMs ?? 60_000;
+  let failingSince: number | undefined;
+  let last: ImportRecord | undefined;
   for (;;) {
-    const record = await ledger.getImport(importId);
-    if (!record) throw new Error(`Import ${importId} does not exist`);
-    await options.onUpdate?.(record);
-    const finished =
-      record.state === 'completed' ||
-      record.state === 'cancelled' ||
-      (record.state === 'enqueued' && record.pending === 0);
-    if (finished || options.signal?.aborted) return record;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      options.signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    try {
+      const record = await ledger.getImport(importId);
+      if (!record) throw new Error(`Import ${importId} does not exist`);
+      await options.onUpdate?.(record);
+      failingSince = undefined;
+      last = record;
+      const finished =
+        record.state === 'completed' ||
+        record.state === 'cancelled' ||
+        (record.state === 'enqueued' && record.pending === 0);
+      if (finished) return record;
+    } catch (err) {
+      if (!isTransientRedisError(err)) throw err;
+      failingSince ??= Date.now();
+      const outageMs = Date.now() - failingSince;
+      // Stopped (Ctrl-C) with nothing read yet: there is no record to return, only the outage to report.
+      if (outageMs >= toleranceMs || (options.signal?.aborted && !last)) {
+        throw new ImportFollowLostError(importId, outageMs, err);
+      }
+    }
+    if (options.signal?.aborted && last) return last;
+    await sleep(intervalMs, options.signal);
   }
+}
+
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. Its abort listener goes when the sleep ends, however it
+ * ends: one left behind per poll passes Node's limit of 10 listeners on the signal after ten seconds of `--wait`
+ * (MaxListenersExceededWarning), and holds every finished sleep's closure for as long as the signal lives.
+ */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

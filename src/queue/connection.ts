@@ -197,14 +197,64 @@ export function redactRedisUrl(url: string): string {
 }
 
 /**
+ * Longest {@link connectRedis} waits for a client to be ready, in ms: a backstop, well past a command client's own
+ * give-up (a few tries of at most 5 s each), for any way a connect could otherwise wait on nothing.
+ */
+const CONNECT_DEADLINE_MS = 30_000;
+
+/**
  * Connects and pings; throws {@link RedisUnavailableError} naming the URL (without password)
  * and the fix when Redis cannot be reached.
+ *
+ * A cluster whose nodes answer but whose `cluster_state` is `fail` (a slot range with no reachable master) never
+ * settles ioredis's `Cluster#connect()`: its ready check fails, it reconnects until the retry strategy gives up,
+ * and then it only emits `end`. Nothing else keeps the process alive, so a command awaiting that promise would
+ * end with exit 0 having done nothing. So the connect also fails on `end`, and on a deadline.
  */
-export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
+export async function connectRedis(
+  redis: Redis,
+  url: string,
+  deadlineMs = CONNECT_DEADLINE_MS,
+): Promise<Redis> {
+  // Slots fetched (`refresh`) but never ready: the nodes answered, the cluster's ready check did not pass.
+  let slotsFetched = false;
+  const onRefresh = () => {
+    slotsFetched = true;
+  };
+  let onEnd = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const givenUp = new Promise<never>((_, reject) => {
+    onEnd = () =>
+      reject(
+        new Error(
+          slotsFetched
+            ? 'the cluster is down: its nodes answer, but it reports cluster_state:fail, so not every slot is served by a reachable master'
+            : 'None of startup nodes is available',
+        ),
+      );
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            slotsFetched
+              ? `the cluster is down: not ready within ${deadlineMs / 1000} s (not every slot is served by a reachable master)`
+              : `no answer within ${deadlineMs / 1000} s`,
+          ),
+        ),
+      deadlineMs,
+    );
+  });
+  redis.on('refresh', onRefresh);
+  redis.once('end', onEnd);
   try {
-    if (redis.status === 'wait') await redis.connect();
-    // A cluster is ready once it has the slot map; PING then goes to one node.
-    await redis.ping();
+    await Promise.race([
+      (async () => {
+        if (redis.status === 'wait') await redis.connect();
+        // A cluster is ready once it has the slot map; PING then goes to one node.
+        await redis.ping();
+      })(),
+      givenUp,
+    ]);
     return redis;
   } catch (err) {
     redis.disconnect();
@@ -217,6 +267,10 @@ export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
           ? `Cannot reach the Redis Cluster at ${redactRedisUrl(url)} (${reason}). Check that its nodes run and the cluster is formed (\`redis-cli --cluster check host:port\`; REDIS_CLUSTER_NODES or REDIS_URL).`
           : `Cannot reach Redis at ${redactRedisUrl(url)} (${reason}). Start Redis (e.g. \`redis-server\`) or set REDIS_URL.`,
     );
+  } finally {
+    clearTimeout(timer);
+    redis.off('refresh', onRefresh);
+    redis.off('end', onEnd);
   }
 }
 

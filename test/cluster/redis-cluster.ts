@@ -22,6 +22,11 @@ export interface RedisClusterNodes {
   client(): Cluster;
   /** The port of the master serving `slot`. */
   masterOfSlot(slot: number): Promise<number>;
+  /**
+   * SIGKILLs the node on `port` (a master with no replica: its slots are then served by nobody) and resolves once
+   * every other node reports `cluster_state:fail`, which takes the cluster's node timeout (2 s here).
+   */
+  killNode(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -159,6 +164,23 @@ export async function startRedisCluster(masters = 3, timeoutMs = 30_000): Promis
         return range[2][1];
       } finally {
         probe.disconnect();
+      }
+    },
+    async killNode(port) {
+      const proc = procs[ports.indexOf(port)];
+      if (!proc) throw new Error(`No node of this cluster on port ${port}`);
+      proc.kill('SIGKILL');
+      await new Promise((r) =>
+        proc.exitCode !== null || proc.signalCode !== null ? r(undefined) : proc.once('exit', r),
+      );
+      const deadline = Date.now() + timeoutMs;
+      for (const other of ports.filter((p) => p !== port)) {
+        for (;;) {
+          const info = spawnSync(cli, ['-p', String(other), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+          if (/cluster_state:fail/.test(info)) break;
+          if (Date.now() > deadline) throw new Error(`cluster not failed on ${other}:\n${info}`);
+          await sleep(100);
+        }
       }
     },
     stop,
