@@ -232,6 +232,12 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'telefone',
     'telefoon',
     'telefoonnummer',
+    'numeroditelefono',
+    'númerodeteléfono',
+    'numerodetelefono',
+    // German Outlook and address lists name the kind after the word: `Telefon geschäftlich`, `Telefon/privat`.
+    'telefongeschäftlich',
+    'telefonberuflich',
   ],
   'person.phone:mobile': [
     'mobile',
@@ -246,12 +252,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'mobilnummer',
     'handy',
     'handynummer',
+    'mobilestelefon',
+    'mobiltelefonnummer',
     // fr
     'portable',
     'téléphoneportable',
     // es, pt, it, nl
     'móvil',
     'movil',
+    'teléfonomóvil',
+    'telefonomovil',
     'celular',
     'telemóvel',
     'telemovel',
@@ -259,7 +269,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'mobiel',
     'mobielnummer',
   ],
-  'person.phone:home': ['homephone'],
+  'person.phone:home': ['homephone', 'telefonprivat', 'privattelefon'],
   'person.phone:other': ['otherphone', 'phone2', 'phone3'],
   // Not German `Titel`: an academic title (Dr., Prof.) there, which Pipedrive persons have no field for.
   'person.job_title': [

@@ -360,6 +360,19 @@ describe('matchColumns', () => {
     }
   });
 
+  it('reads the kind of a German phone column from the word after Telefon, as German Outlook writes it', () => {
+    const plan = matchColumns({
+      header: ['Nachname', 'Telefon geschäftlich', 'Telefon privat', 'Mobiltelefon', 'Telefon/beruflich'],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'Telefon geschäftlich': 'person.phone:work',
+      'Telefon privat': 'person.phone:home',
+      Mobiltelefon: 'person.phone:mobile',
+      'Telefon/beruflich': 'person.phone:work',
+    });
+  });
+
   it('leaves out header names that mean different things in different languages', () => {
     // German `Titel` is an academic title (Dr.), never the lead's title; Italian `Via` and `CAP` are
     // English words too ("via LinkedIn"); Spanish `Estado` is also a status.
