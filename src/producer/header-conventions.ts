@@ -164,6 +164,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'nombredepila',
     'primeironome',
   ],
+  // Dutch names keep their particle apart (`Jan` `van` `Dijk`): it belongs in the full name, between
+  // first and last name, where a middle name goes.
+  'person.middle_name': ['tussenvoegsel', 'tussenvoegsels'],
   'person.last_name': [
     'lastname',
     'surname',

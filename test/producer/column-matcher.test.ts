@@ -373,6 +373,16 @@ describe('matchColumns', () => {
     });
   });
 
+  it("keeps a Dutch name's particle (Tussenvoegsel) in the full name, between first and last name", () => {
+    expect(
+      fields(matchColumns({ header: ['Voornaam', 'Tussenvoegsel', 'Achternaam', 'E-mailadres'], spec: {} })),
+    ).toMatchObject({
+      Voornaam: 'person.first_name',
+      Tussenvoegsel: 'person.middle_name',
+      Achternaam: 'person.last_name',
+    });
+  });
+
   it('leaves out header names that mean different things in different languages', () => {
     // German `Titel` is an academic title (Dr.), never the lead's title; Italian `Via` and `CAP` are
     // English words too ("via LinkedIn"); Spanish `Estado` is also a status.
