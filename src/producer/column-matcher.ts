@@ -1,6 +1,7 @@
 import { MappingError } from './errors.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
+  AMBIGUOUS_NAME_HEADERS,
   GENERIC_ADDRESS,
   GENERIC_HEADERS,
   GENERIC_IGNORED,
@@ -182,6 +183,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
 
   const candidates: Candidate[] = [];
   const titleColumns: number[] = [];
+  const nameColumns: number[] = [];
   const addressColumns: { index: number; part: AddressPart | 'whole' }[] = [];
   const unmatched: number[] = [];
   header.forEach((h, index) => {
@@ -238,6 +240,10 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     }
     if (name === 'title') {
       titleColumns.push(index);
+      return;
+    }
+    if (AMBIGUOUS_NAME_HEADERS.includes(name)) {
+      nameColumns.push(index);
       return;
     }
     for (const [meaning, synonyms] of Object.entries(GENERIC_HEADERS)) {
@@ -304,6 +310,32 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   }
 
   // 4. Readings that depend on the rest of the file.
+  // A bare name column first: what it becomes (a first or last name) counts as a person's column below.
+  const columnOf = (text: string): number | undefined => {
+    const slot = targetSlot(parseTarget(text));
+    const mapped = matches.find((m) => targetSlot(m.target) === slot);
+    if (mapped) return mapped.index;
+    return candidates
+      .filter((c) => !c.meaning.startsWith('ignore:') && targetSlot(parseMeaning(c.meaning).target) === slot)
+      .sort((a, b) => a.tier - b.tier || a.rank - b.rank)[0]?.index;
+  };
+  for (const index of nameColumns) {
+    const first = columnOf('person.first_name');
+    const last = columnOf('person.last_name');
+    const reading = readName(index, header[index] as string, {
+      sample: options.sample ?? [],
+      first: first === undefined ? undefined : { index: first, header: header[first] as string },
+      last: last === undefined ? undefined : { index: last, header: header[last] as string },
+    });
+    candidates.push({
+      index,
+      meaning: reading.meaning,
+      tier: TIER.generic,
+      rank: index,
+      reason: reading.reason,
+    });
+    if (reading.note) notes.push(reading.note);
+  }
   const targetsSoFar = [
     ...matches.map((m) => m.target),
     ...candidates.filter((c) => !c.meaning.startsWith('ignore:')).map((c) => parseMeaning(c.meaning).target),
@@ -498,6 +530,66 @@ function addressPartOf(text: string): AddressPart | 'whole' | undefined {
   if (/country/.test(t)) return 'country';
   if (/street|road|route/.test(t)) return 'street';
   return undefined;
+}
+
+interface NameContext {
+  sample: readonly (readonly string[])[];
+  /** The column that fills the person's first name, if any does. */
+  first?: { index: number; header: string };
+  /** The column that fills the person's last name, if any does. */
+  last?: { index: number; header: string };
+}
+
+/**
+ * A bare `Name` (`Nom`, `Nombre`, `Nome`, `Naam`): alone, the person's full name; but German and
+ * French forms write `Vorname` + `Name` and `Prénom` + `Nom` with the surname in it, and Spanish and
+ * Italian ones `Nombre` + `Apellidos` and `Nome` + `Cognome` with the given name. So beside a
+ * first-name column it is the last name, beside a last-name column the first name, unless its
+ * values hold the other column's (`Anna Schmidt` beside `Anna`): then it is the full name after all.
+ */
+function readName(
+  index: number,
+  header: string,
+  ctx: NameContext,
+): { meaning: Meaning; reason: string; note?: string } {
+  const fullName = { meaning: 'person.name', reason: `auto: well-known header "${header}"` };
+  // With both (or neither) beside it, it is the full name, as in English files.
+  if ((ctx.first === undefined) === (ctx.last === undefined)) return fullName;
+  const other = (ctx.first ?? ctx.last) as { index: number; header: string };
+  const part = ctx.first ? 'last name' : 'first name';
+  const otherPart = ctx.first ? 'first' : 'last';
+  const pairs = ctx.sample
+    .map((row) => [(row[index] ?? '').trim(), (row[other.index] ?? '').trim()] as const)
+    .filter(([mine, theirs]) => mine !== '' && theirs !== '')
+    .slice(0, 50);
+  const holding = pairs.filter(([mine, theirs]) => containsWord(mine, theirs));
+  if (pairs.length > 0 && holding.length * 2 >= pairs.length) {
+    const example = JSON.stringify(holding[0]?.[0]);
+    return {
+      meaning: 'person.name',
+      reason: `auto: "${header}" holds full names (with "${other.header}" in them, e.g. ${example})`,
+      note: `"${header}" read as the person's full name (its values hold the ${otherPart} names of "${other.header}", e.g. ${example}); if it is the ${part}, write person: { ${ctx.first ? 'last_name' : 'first_name'}: ${header} } in the mapping file.`,
+    };
+  }
+  const why = `beside "${other.header}" (${otherPart} names) with no ${otherPart === 'first' ? 'last' : 'first'}-name column`;
+  return {
+    meaning: ctx.first ? 'person.last_name' : 'person.first_name',
+    reason: `auto: "${header}" is the ${part}: ${why}`,
+    note: `"${header}" read as the person's ${part} (it stands ${why}${pairs.length ? ', and its values do not hold those names' : ''}); if it holds full names, write person: { name: ${header} } in the mapping file.`,
+  };
+}
+
+/** Whether `text` has `word` in it as whole words, case- and accent-spacing-insensitively: "Anna Schmidt" has "anna". */
+function containsWord(text: string, word: string): boolean {
+  const norm = (s: string) =>
+    ` ${s
+      .normalize('NFKC')
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean)
+      .join(' ')} `;
+  const w = norm(word);
+  return w.trim() !== '' && norm(text).includes(w);
 }
 
 interface TitleContext {

@@ -54,9 +54,47 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'opportunity',
     'opportunityname',
   ],
-  'lead.value': ['value', 'amount', 'dealvalue', 'leadvalue', 'dealamount', 'dealsize', 'budget'],
-  'lead.currency': ['currency', 'currencycode', 'valuecurrency'],
-  'lead.expected_close_date': ['expectedclosedate', 'closedate', 'closingdate', 'expectedclose'],
+  'lead.value': [
+    'value',
+    'amount',
+    'dealvalue',
+    'leadvalue',
+    'dealamount',
+    'dealsize',
+    'budget',
+    // de, fr, es/pt, nl, it
+    'wert',
+    'betrag',
+    'valeur',
+    'montant',
+    'valor',
+    'waarde',
+    'valore',
+  ],
+  'lead.currency': [
+    'currency',
+    'currencycode',
+    'valuecurrency',
+    // de, fr, es, nl/it, pt
+    'währung',
+    'waehrung',
+    'devise',
+    'moneda',
+    'valuta',
+    'moeda',
+  ],
+  'lead.expected_close_date': [
+    'expectedclosedate',
+    'closedate',
+    'closingdate',
+    'expectedclose',
+    // de, fr, es, nl
+    'abschlussdatum',
+    'datedeclôture',
+    'datedecloture',
+    'fechadecierre',
+    'sluitingsdatum',
+  ],
   'lead.owner': ['owner', 'owneremail', 'leadowner', 'leadowneremail', 'assignedto', 'salesrep'],
   'lead.labels': ['labels', 'label', 'tags', 'tag', 'leadlabels'],
   'lead.visible_to': ['visibility', 'visibleto'],
@@ -64,10 +102,89 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'lead.channel': ['channel', 'marketingchannel', 'sourcechannel'],
   'lead.channel_id': ['channelid', 'sourcechannelid'],
   'lead.origin_id': ['originid'],
-  'lead.note': ['notes', 'note', 'description', 'comments', 'comment', 'remarks', 'memo'],
-  'person.name': ['name', 'fullname', 'contact', 'contactname', 'personname', 'person', 'contactperson'],
-  'person.first_name': ['firstname', 'givenname', 'forename', 'first'],
-  'person.last_name': ['lastname', 'surname', 'familyname', 'last'],
+  'lead.note': [
+    'notes',
+    'note',
+    'description',
+    'comments',
+    'comment',
+    'remarks',
+    'memo',
+    // de
+    'bemerkungen',
+    'bemerkung',
+    'notizen',
+    'notiz',
+    'anmerkungen',
+    'anmerkung',
+    'kommentar',
+    'kommentare',
+    // fr
+    'remarques',
+    'remarque',
+    'commentaire',
+    'commentaires',
+    // es/pt, nl, it
+    'notas',
+    'observaciones',
+    'observações',
+    'opmerkingen',
+    'opmerking',
+    'notities',
+    'commenti',
+  ],
+  // A bare name column (`Name`, `Nom`, `Nombre`, `Nome`, `Naam`) is not here: in German, French,
+  // Spanish and Italian forms it is often the surname or the given name, so the matcher reads it
+  // from the columns beside it (see AMBIGUOUS_NAME_HEADERS).
+  'person.name': [
+    'fullname',
+    'contact',
+    'contactname',
+    'personname',
+    'person',
+    'contactperson',
+    // de, fr, es, it, nl
+    'vollständigername',
+    'nomcomplet',
+    'nombrecompleto',
+    'nomecompleto',
+    'volledigenaam',
+    'ansprechpartner',
+  ],
+  'person.first_name': [
+    'firstname',
+    'givenname',
+    'forename',
+    'first',
+    // de, fr, nl, es, pt
+    'vorname',
+    'prénom',
+    'prenom',
+    'voornaam',
+    'nombredepila',
+    'primeironome',
+  ],
+  // Dutch names keep their particle apart (`Jan` `van` `Dijk`): it belongs in the full name, between
+  // first and last name, where a middle name goes.
+  'person.middle_name': ['tussenvoegsel', 'tussenvoegsels'],
+  'person.last_name': [
+    'lastname',
+    'surname',
+    'familyname',
+    'last',
+    // de
+    'nachname',
+    'familienname',
+    'zuname',
+    // fr, nl
+    'nomdefamille',
+    'achternaam',
+    // es, it, pt (not `apelido`: the surname in Portugal, a nickname in Brazil)
+    'apellidos',
+    'apellido',
+    'cognome',
+    'sobrenome',
+  ],
   'person.email:work': [
     'email',
     'emailaddress',
@@ -78,6 +195,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'mail',
     // Numbered columns (`Email 1`, `Email 2`, as lead lists and purchased data write them): the first is the primary.
     'email1',
+    // de (`E-Mail-Adresse`), fr (`Adresse e-mail`, `Courriel`), es, nl, it
+    'emailadresse',
+    'adresseemail',
+    'adressemail',
+    'courriel',
+    'correo',
+    'correoelectrónico',
+    'correoelectronico',
+    'emailadres',
+    'indirizzoemail',
   ],
   'person.email:home': ['homeemail', 'personalemail', 'privateemail'],
   'person.email:other': [
@@ -99,12 +226,86 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'directphone',
     'directdial',
     'phone1',
+    // de, fr, es/it, pt, nl
+    'telefon',
+    'telefonnummer',
+    'téléphone',
+    'teléfono',
+    'telefono',
+    'telefone',
+    'telefoon',
+    'telefoonnummer',
+    'numeroditelefono',
+    'númerodeteléfono',
+    'numerodetelefono',
+    // German Outlook and address lists name the kind after the word: `Telefon geschäftlich`, `Telefon/privat`.
+    'telefongeschäftlich',
+    'telefonberuflich',
   ],
-  'person.phone:mobile': ['mobile', 'mobilephone', 'cell', 'cellphone', 'mobilenumber', 'mobilephonenumber'],
-  'person.phone:home': ['homephone'],
+  'person.phone:mobile': [
+    'mobile',
+    'mobilephone',
+    'cell',
+    'cellphone',
+    'mobilenumber',
+    'mobilephonenumber',
+    // de
+    'mobil',
+    'mobiltelefon',
+    'mobilnummer',
+    'handy',
+    'handynummer',
+    'mobilestelefon',
+    'mobiltelefonnummer',
+    // fr
+    'portable',
+    'téléphoneportable',
+    // es, pt, it, nl
+    'móvil',
+    'movil',
+    'teléfonomóvil',
+    'telefonomovil',
+    'celular',
+    'telemóvel',
+    'telemovel',
+    'cellulare',
+    'mobiel',
+    'mobielnummer',
+  ],
+  'person.phone:home': ['homephone', 'telefonprivat', 'privattelefon'],
   'person.phone:other': ['otherphone', 'phone2', 'phone3'],
-  'person.job_title': ['jobtitle', 'position', 'designation', 'jobrole', 'role', 'occupation'],
-  'person.birthday': ['birthday', 'dateofbirth', 'dob', 'birthdate'],
+  // Not German `Titel`: an academic title (Dr., Prof.) there, which Pipedrive persons have no field for.
+  'person.job_title': [
+    'jobtitle',
+    'position',
+    'designation',
+    'jobrole',
+    'role',
+    'occupation',
+    // de, fr, es/pt, nl, it
+    'berufsbezeichnung',
+    'funktion',
+    'fonction',
+    'poste',
+    'cargo',
+    'puesto',
+    'functie',
+    'ruolo',
+  ],
+  'person.birthday': [
+    'birthday',
+    'dateofbirth',
+    'dob',
+    'birthdate',
+    // de, fr, es, it, nl, pt
+    'geburtstag',
+    'geburtsdatum',
+    'datedenaissance',
+    'fechadenacimiento',
+    'datadinascita',
+    'geboortedatum',
+    'datadenascimento',
+  ],
   'person.marketing_status': ['marketingstatus', 'emailmarketingstatus', 'subscriptionstatus'],
   'person.email_opt_out': ['emailoptout', 'optedout', 'hasoptedoutofemail', 'donotemail', 'unsubscribed'],
   'person.postal_address': ['homeaddress', 'postaladdress', 'mailingaddress'],
@@ -120,6 +321,22 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companyaccount',
     'org',
     'employer',
+    // de
+    'firma',
+    'firmenname',
+    'unternehmen',
+    // fr
+    'société',
+    'societe',
+    'entreprise',
+    'raisonsociale',
+    // es/pt, nl, it
+    'empresa',
+    'bedrijf',
+    'bedrijfsnaam',
+    'azienda',
+    'società',
+    'societa',
   ],
   'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
   'organization.website': [
@@ -130,9 +347,18 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companydomain',
     'websiteurl',
     'domain',
+    // de, fr, es, it
+    'webseite',
+    'internetseite',
+    'siteweb',
+    'siteinternet',
+    'sitioweb',
+    'paginaweb',
+    'sitoweb',
   ],
   'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
-  'organization.industry': ['industry', 'sector'],
+  // `sector` is Spanish and Dutch too; `Branche` German and Dutch.
+  'organization.industry': ['industry', 'sector', 'branche', 'secteur', 'industrie', 'settore'],
   'organization.employee_count': [
     'employees',
     'employeecount',
@@ -145,6 +371,14 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
 };
 
 /**
+ * Bare name columns, read by the matcher from their neighbours and values: the full name alone;
+ * beside a first-name column (German `Vorname` + `Name`, French `Prénom` + `Nom`) the surname;
+ * beside a surname column (Spanish `Nombre` + `Apellidos`, Italian `Nome` + `Cognome`) the given
+ * name; and the full name again wherever its values hold the other column's.
+ */
+export const AMBIGUOUS_NAME_HEADERS: readonly string[] = ['name', 'nom', 'nombre', 'nome', 'naam'];
+
+/**
  * Address parts without an owner in their name (`City`): the organization's when the file names
  * an organization, else the person's. A full address in one column (`Address`) likewise.
  */
@@ -152,12 +386,76 @@ export const GENERIC_ADDRESS: Record<
   'street' | 'city' | 'state' | 'postal_code' | 'country' | 'whole',
   readonly string[]
 > = {
-  whole: ['address', 'fulladdress', 'streetaddressfull'],
-  street: ['street', 'streetaddress', 'address1', 'addressline1', 'road'],
-  city: ['city', 'town', 'locality'],
-  state: ['state', 'region', 'province', 'county', 'stateprovince', 'stateregion'],
-  postal_code: ['zip', 'zipcode', 'postcode', 'postalcode', 'zippostalcode'],
-  country: ['country', 'countryregion'],
+  // In German, French, Spanish, Italian, Portuguese and Dutch after the English names. Left out
+  // on purpose: Italian `Via` (English "via", a channel) and `CAP` (English "cap"), Spanish and
+  // Portuguese `Estado` (also a status), French `Département` (also a company's department).
+  whole: [
+    'address',
+    'fulladdress',
+    'streetaddressfull',
+    'adresse',
+    'dirección',
+    'direccion',
+    'indirizzo',
+    'endereço',
+    'endereco',
+    'adres',
+  ],
+  street: [
+    'street',
+    'streetaddress',
+    'address1',
+    'addressline1',
+    'road',
+    'straße',
+    'strasse',
+    'straßeundhausnummer',
+    'strasseundhausnummer',
+    'rue',
+    'calle',
+    'straat',
+  ],
+  city: [
+    'city',
+    'town',
+    'locality',
+    'ort',
+    'stadt',
+    'ville',
+    'ciudad',
+    'città',
+    'citta',
+    'cidade',
+    'plaats',
+    'woonplaats',
+  ],
+  state: [
+    'state',
+    'region',
+    'province',
+    'county',
+    'stateprovince',
+    'stateregion',
+    'bundesland',
+    'kanton',
+    'région',
+    'provincia',
+    'regione',
+    'provincie',
+  ],
+  postal_code: [
+    'zip',
+    'zipcode',
+    'postcode',
+    'postalcode',
+    'zippostalcode',
+    'plz',
+    'postleitzahl',
+    'codepostal',
+    'códigopostal',
+    'codigopostal',
+  ],
+  country: ['country', 'countryregion', 'land', 'pays', 'país', 'pais', 'paese'],
 };
 
 /** Columns no Pipedrive field takes, wherever they come from, with the reason the dry run gives. */
@@ -168,6 +466,10 @@ export const GENERIC_IGNORED: Record<string, string> = {
   prefix: 'a name prefix: Pipedrive persons have no salutation field',
   suffix: 'a name suffix: Pipedrive persons have no such field',
   middlename: 'a middle name: Pipedrive keeps first and last name',
+  anrede: 'a salutation (Herr, Frau): Pipedrive persons have no salutation field',
+  civilité: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
+  civilite: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
+  tratamiento: 'a salutation (Sr., Sra.): Pipedrive persons have no salutation field',
   fax: 'a fax number: not imported',
   createddate: "the source system's creation date: Pipedrive sets its own",
   createdtime: "the source system's creation date: Pipedrive sets its own",
@@ -1044,7 +1346,7 @@ let knownHeaders: Set<string> | undefined;
  */
 export function isKnownHeader(name: string): boolean {
   if (!knownHeaders) {
-    knownHeaders = new Set<string>(['title']);
+    knownHeaders = new Set<string>(['title', ...AMBIGUOUS_NAME_HEADERS]);
     for (const list of [...Object.values(GENERIC_HEADERS), ...Object.values(GENERIC_ADDRESS)]) {
       for (const n of list) knownHeaders.add(n);
     }

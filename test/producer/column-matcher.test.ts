@@ -236,6 +236,231 @@ describe('matchColumns', () => {
     expect(fields(both)).toMatchObject({ Title: 'person.job_title', 'Deal name': 'lead.title' });
   });
 
+  it('reads the header names of German, French, Spanish, Dutch, Italian and Portuguese sheets', () => {
+    const german = matchColumns({
+      header:
+        'Anrede;Vorname;Nachname;E-Mail;Firma;Telefon;Handy;Position;Straße;PLZ;Ort;Land;Bemerkungen;Wert;Währung;Abschlussdatum;Webseite;Branche;Geburtstag'.split(
+          ';',
+        ),
+      spec: {},
+    });
+    expect(fields(german)).toEqual({
+      Anrede: '-',
+      Vorname: 'person.first_name',
+      Nachname: 'person.last_name',
+      'E-Mail': 'person.email:work',
+      Firma: 'organization.name',
+      Telefon: 'person.phone:work',
+      Handy: 'person.phone:mobile',
+      Position: 'person.job_title',
+      Straße: 'organization.address.street',
+      PLZ: 'organization.address.postal_code',
+      Ort: 'organization.address.city',
+      Land: 'organization.address.country',
+      Bemerkungen: 'lead.note',
+      Wert: 'lead.value',
+      Währung: 'lead.currency',
+      Abschlussdatum: 'lead.expected_close_date',
+      Webseite: 'organization.website',
+      Branche: 'organization.industry',
+      Geburtstag: 'person.birthday',
+    });
+    expect(german.skipped.find((s) => s.header === 'Anrede')?.reason).toMatch(/salutation/);
+    const others: [string[], string[]][] = [
+      [
+        ['Prénom', 'Nom de famille', 'Courriel', 'Société', 'Téléphone', 'Portable', 'Fonction', 'Remarques'],
+        [
+          'first_name',
+          'last_name',
+          'email:work',
+          'organization.name',
+          'phone:work',
+          'phone:mobile',
+          'job_title',
+          'lead.note',
+        ],
+      ],
+      [
+        [
+          'Nombre de pila',
+          'Apellidos',
+          'Correo electrónico',
+          'Empresa',
+          'Teléfono',
+          'Móvil',
+          'Cargo',
+          'Notas',
+        ],
+        [
+          'first_name',
+          'last_name',
+          'email:work',
+          'organization.name',
+          'phone:work',
+          'phone:mobile',
+          'job_title',
+          'lead.note',
+        ],
+      ],
+      [
+        [
+          'Voornaam',
+          'Achternaam',
+          'E-mailadres',
+          'Bedrijfsnaam',
+          'Telefoonnummer',
+          'Mobiel',
+          'Functie',
+          'Opmerkingen',
+        ],
+        [
+          'first_name',
+          'last_name',
+          'email:work',
+          'organization.name',
+          'phone:work',
+          'phone:mobile',
+          'job_title',
+          'lead.note',
+        ],
+      ],
+      [
+        ['Nome', 'Cognome', 'Email', 'Azienda', 'Telefono', 'Cellulare', 'Ruolo', 'Valore'],
+        [
+          'first_name',
+          'last_name',
+          'email:work',
+          'organization.name',
+          'phone:work',
+          'phone:mobile',
+          'job_title',
+          'lead.value',
+        ],
+      ],
+      [
+        ['Nome', 'Sobrenome', 'E-mail', 'Empresa', 'Telefone', 'Celular', 'Cargo', 'Valor'],
+        [
+          'first_name',
+          'last_name',
+          'email:work',
+          'organization.name',
+          'phone:work',
+          'phone:mobile',
+          'job_title',
+          'lead.value',
+        ],
+      ],
+    ];
+    for (const [header, want] of others) {
+      const got = fields(matchColumns({ header, spec: {} }));
+      expect(
+        header.map((h) => got[h]),
+        header.join(';'),
+      ).toEqual(want.map((w) => (/^(lead|organization)\.|^-$/.test(w) ? w : `person.${w}`)));
+    }
+  });
+
+  it('reads the kind of a German phone column from the word after Telefon, as German Outlook writes it', () => {
+    const plan = matchColumns({
+      header: ['Nachname', 'Telefon geschäftlich', 'Telefon privat', 'Mobiltelefon', 'Telefon/beruflich'],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'Telefon geschäftlich': 'person.phone:work',
+      'Telefon privat': 'person.phone:home',
+      Mobiltelefon: 'person.phone:mobile',
+      'Telefon/beruflich': 'person.phone:work',
+    });
+  });
+
+  it("keeps a Dutch name's particle (Tussenvoegsel) in the full name, between first and last name", () => {
+    expect(
+      fields(matchColumns({ header: ['Voornaam', 'Tussenvoegsel', 'Achternaam', 'E-mailadres'], spec: {} })),
+    ).toMatchObject({
+      Voornaam: 'person.first_name',
+      Tussenvoegsel: 'person.middle_name',
+      Achternaam: 'person.last_name',
+    });
+  });
+
+  it('leaves out header names that mean different things in different languages', () => {
+    // German `Titel` is an academic title (Dr.), never the lead's title; Italian `Via` and `CAP` are
+    // English words too ("via LinkedIn"); Spanish `Estado` is also a status.
+    const plan = matchColumns({ header: ['Titel', 'Vorname', 'Nachname', 'Via', 'CAP', 'Estado'], spec: {} });
+    expect(fields(plan)).toMatchObject({ Titel: '-', Via: '-', CAP: '-', Estado: '-' });
+  });
+
+  it('reads a bare Name beside a first-name column as the last name, unless its values are full names', () => {
+    const header = ['Vorname', 'Name', 'E-Mail'];
+    const surname = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['Anna', 'Schmidt', 'anna@example.de'],
+        ['Jürgen', 'Weiß', 'j@example.de'],
+      ],
+    });
+    expect(fields(surname)).toMatchObject({ Vorname: 'person.first_name', Name: 'person.last_name' });
+    expect(surname.matches.find((m) => m.header === 'Name')?.reason).toBe(
+      'auto: "Name" is the last name: beside "Vorname" (first names) with no last-name column',
+    );
+    expect(surname.notes.join()).toMatch(/"Name" read as the person's last name .*person: \{ name: Name \}/);
+    // The French form, before any row is read: the convention decides.
+    expect(fields(matchColumns({ header: ['Prénom', 'Nom', 'Courriel'], spec: {} }))).toMatchObject({
+      Prénom: 'person.first_name',
+      Nom: 'person.last_name',
+    });
+    const full = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['Anna', 'Anna Schmidt', 'anna@example.de'],
+        ['Jürgen', 'Dr. Jürgen Weiß', 'j@example.de'],
+      ],
+    });
+    expect(fields(full)).toMatchObject({ Vorname: 'person.first_name', Name: 'person.name' });
+    expect(full.matches.find((m) => m.header === 'Name')?.reason).toMatch(
+      /holds full names \(with "Vorname" in them, e\.g\. "Anna Schmidt"\)/,
+    );
+    expect(full.notes.join()).toMatch(/person: \{ last_name: Name \}/);
+  });
+
+  it('reads Nombre or Nome beside a last-name column as the first name, and alone as the full name', () => {
+    const spanish = matchColumns({
+      header: ['Nombre', 'Apellidos', 'Correo'],
+      spec: {},
+      sample: [['José', 'Núñez García', 'jose@example.es']],
+    });
+    expect(fields(spanish)).toMatchObject({ Nombre: 'person.first_name', Apellidos: 'person.last_name' });
+    expect(spanish.matches.find((m) => m.header === 'Nombre')?.reason).toMatch(
+      /is the first name: beside "Apellidos"/,
+    );
+    expect(fields(matchColumns({ header: ['Nome', 'Cognome'], spec: {} }))).toMatchObject({
+      Nome: 'person.first_name',
+      Cognome: 'person.last_name',
+    });
+    // A full name that holds the surname stays the full name.
+    const full = matchColumns({
+      header: ['Nombre', 'Apellidos'],
+      spec: {},
+      sample: [['José Núñez García', 'Núñez García']],
+    });
+    expect(fields(full).Nombre).toBe('person.name');
+    for (const name of ['Name', 'Nom', 'Nombre', 'Nome', 'Naam']) {
+      const alone = matchColumns({ header: [name, 'Email'], spec: {} });
+      expect(fields(alone)[name], name).toBe('person.name');
+      expect(alone.notes).toEqual([]);
+    }
+    // Beside both a first and a last name it is the full name, as in English files.
+    expect(fields(matchColumns({ header: ['Vorname', 'Nachname', 'Name'], spec: {} })).Name).toBe(
+      'person.name',
+    );
+    // The mapping file's first name counts as the file's.
+    expect(
+      fields(matchColumns({ header: ['Rufname', 'Name'], spec: { person: { first_name: 'Rufname' } } })).Name,
+    ).toBe('person.last_name');
+  });
+
   it('puts an address with no owner in its name on the organization when the file has one, else on the person', () => {
     expect(fields(matchColumns({ header: ['Name', 'Company', 'City', 'Zip'], spec: {} }))).toMatchObject({
       City: 'organization.address.city',

@@ -87,6 +87,10 @@ const SYSTEMS: [string, string, Setup][] = [
   // A row is a company: no person; the one without a name is rejected with its reason.
   ['HubSpot companies', 'hubspot-companies', {}],
   ['Close', 'close-leads', {}],
+  // German headers (Vorname, Nachname, Firma, Wert…), as the user's file that mapped only E-Mail and Position.
+  ['Excel for Windows, a German sheet', 'excel-windows-de', {}],
+  // French headers, where Nom beside Prénom is the surname.
+  ['Excel for Windows, a French sheet (CSV UTF-8)', 'excel-windows-fr', {}],
 ];
 
 /**
