@@ -44,8 +44,9 @@ a{color:var(--accent)}
 .s-waiting-for-budget,.s-paused,.s-stalled{background:#fff1dc;color:var(--warn)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
-.bar{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
-.bar>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
+/* Not .bar: that is the leads-per-minute chart's <rect class="bar">, whose height CSS would override. */
+.progress{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
+.progress>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
 .s-completed-bar>span{background:#19a974}
 .pct{font-size:12px;color:var(--muted);margin-top:3px;font-variant-numeric:tabular-nums}
 .empty{padding:28px;text-align:center;color:var(--muted)}
@@ -165,7 +166,7 @@ export function importRowHtml(s: ImportStatus): string {
   return `<tr data-import="${esc(s.importId)}">
 <td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>
 <td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${SUB_STATES.includes(s.state) ? `<div class="sub">${esc(subText(s))}</div>` : ''}</td>
-<td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
+<td><div class="progress ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
 <td class="n">${esc(formatCount(s.rejected))}</td><td class="n${s.deadLettered ? ' bad' : ''}">${esc(formatCount(s.deadLettered))}</td>
 <td class="n">${esc(formatCount(s.pending))}</td><td class="n">${esc(formatCount(s.tokensUsed))}</td>
@@ -434,7 +435,7 @@ const badge = (s) => { const b = el('span', { class: 'badge s-' + s.state }, LAB
   if (s.stateText !== (LABEL[s.state] || s.state)) b.title = s.stateText; return b; };
 function row(s) {
   const pct = Math.floor(s.progress * 100);
-  const bar = el('div', { class: 'bar' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
+  const bar = el('div', { class: 'progress' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
   bar.firstChild.style.width = pct + '%';
   const stateCell = el('td', null, badge(s));
   if (SUB_STATES.includes(s.state)) stateCell.append(el('div', { class: 'sub' }, subText(s)));
@@ -447,7 +448,7 @@ function row(s) {
 }
 function patchRow(tr, s) {
   // Keep the progress bar element so its width animates instead of jumping.
-  const fresh = row(s); const oldBar = tr.querySelector('.bar > span'); const newBar = fresh.querySelector('.bar > span');
+  const fresh = row(s); const oldBar = tr.querySelector('.progress > span'); const newBar = fresh.querySelector('.progress > span');
   if (oldBar) { oldBar.style.width = newBar.style.width; newBar.replaceWith(oldBar); }
   tr.replaceWith(fresh);
 }
