@@ -64,7 +64,8 @@ footer{color:var(--muted);font-size:12px;margin-top:14px}
 nav.filters{margin:0 0 14px;color:var(--muted)}
 nav.filters a{margin-right:10px;text-decoration:none}
 nav.filters a.active{font-weight:650;color:var(--ink)}
-.conns{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:12px;margin-bottom:16px}
+/* min(): at a phone's width a card is as wide as the page, not 600 px and cut off. */
+.conns{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(600px,100%),1fr));gap:12px;margin-bottom:16px}
 .conn-card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:10px;padding:12px 14px}
 .conn-card.conn-blocked{border-left-color:var(--bad)}
 .conn-card.conn-paused,.conn-card.conn-rate-limited,.conn-card.conn-edge-backoff,.conn-card.conn-budget-spent,.conn-card.conn-starved{border-left-color:var(--warn)}

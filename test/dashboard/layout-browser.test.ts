@@ -74,4 +74,17 @@ describe('the imports page’s layout in a real browser', () => {
       await page.close();
     }
   });
+
+  it('fits a phone’s width (390 px): nothing wider than the window, the imports table scrolling in its card', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await page.goto(`${dashboard.url}/`);
+      // The connections' cards were at least 600 px wide: the page was 624 px, the cards cut off.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const card = await page.locator('article[data-connection="acme"]').boundingBox();
+      expect((card?.x ?? 0) + (card?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(390);
+    } finally {
+      await page.close();
+    }
+  });
 });
