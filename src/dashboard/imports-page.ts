@@ -36,6 +36,9 @@ th,td{padding:10px 12px;border-bottom:1px solid var(--line);text-align:left;vert
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:last-child td{border-bottom:0}
+/* An import id may be 64 characters with nowhere to break (--import-id): unbroken, it and the file name set the
+   File column's width and push the ETA out of sight at 1,280 px. */
+#imports td:first-child{overflow-wrap:anywhere;min-width:12em}
 td .sub{color:var(--muted);font-size:12px}
 a{color:var(--accent)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}

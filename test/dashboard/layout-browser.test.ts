@@ -87,4 +87,37 @@ describe('the imports page’s layout in a real browser', () => {
       await page.close();
     }
   });
+
+  it('shows every column of the imports table at 1,280 px with a 64-character import id', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${dashboard.url}/`);
+      const measure = () =>
+        page.locator('#imports').evaluate((table) => {
+          const card = table.parentElement as HTMLElement;
+          const eta = table.querySelector('thead th:last-child') as HTMLElement;
+          return {
+            table: table.scrollWidth,
+            card: card.clientWidth,
+            etaRight: eta.getBoundingClientRect().right,
+            cardRight: card.getBoundingClientRect().right,
+          };
+        });
+      expect(await page.locator('#imports thead th').count()).toBe(11);
+      expect(await page.locator(`tr[data-import="${LONG_ID}"]`).count()).toBe(1);
+      // The id and file name, unbroken, set the File column's width: the ETA was out of sight.
+      const first = await measure();
+      expect(first.table, JSON.stringify(first)).toBeLessThanOrEqual(first.card);
+      expect(first.etaRight, JSON.stringify(first)).toBeLessThanOrEqual(first.cardRight + 0.5);
+      // The same once the page's own script has redrawn the rows.
+      const updated = await page.locator('#updated').textContent();
+      await page.waitForFunction((t) => document.getElementById('updated')?.textContent !== t, updated, {
+        timeout: 10_000,
+      });
+      const after = await measure();
+      expect(after.table, JSON.stringify(after)).toBeLessThanOrEqual(after.card);
+    } finally {
+      await page.close();
+    }
+  });
 });
