@@ -41,7 +41,7 @@ export interface BudgetProjection {
    * `spent`: nothing left today, or the connection's state is `budget-spent` (the workers wait once what is left
    * cannot pay for a row, which can be more than 0); `runs-out`: the recent rate spends it before the reset (`runsOutAt`);
    * `lasts-the-day`: it lasts until the reset at the recent rate (or nothing was spent recently, or the
-   * connection has nothing queued or in flight to spend it on).
+   * connection has nothing queued or in flight to spend it on, or is {@link BudgetProjection.held}).
    */
   verdict: 'spent' | 'runs-out' | 'lasts-the-day';
   /** Tokens per minute over the window. */
@@ -55,6 +55,11 @@ export interface BudgetProjection {
    * not projected forward (no dotted line on the chart).
    */
   nothingQueued: boolean;
+  /**
+   * The connection is blocked, paused or starved: nothing goes to Pipedrive until a person acts, so the recent
+   * rate is not projected forward either (no dotted line, no run-out time), as such an import shows no ETA.
+   */
+  held: boolean;
   /**
    * One line for people: "runs out ≈ 14:20 UTC at 1,200 tokens/min", "lasts the day at 300 tokens/min",
    * "lasts the day: nothing queued", "spent until …".
@@ -131,11 +136,19 @@ export function projectBudget(input: {
   const { now, left, resetsAt, windowTokens, windowMinutes } = input;
   const tokensPerMinute = windowMinutes > 0 ? windowTokens / windowMinutes : 0;
   const rate = rateText(tokensPerMinute);
-  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false };
+  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false, held: false };
   // The workers call the budget spent when what is left cannot pay for the next row (the governor's
   // `used + cost > limit`), not only at 0: a card must not say "budget spent" and "runs out ≈ …" at once.
   if (left <= 0 || input.state === 'budget-spent') {
     return { ...base, verdict: 'spent', text: `spent until ${formatUtc(resetsAt)}` };
+  }
+  if (input.state && HELD_STATES.includes(input.state) && tokensPerMinute > 0) {
+    return {
+      ...base,
+      held: true,
+      verdict: 'lasts-the-day',
+      text: `lasts the day: ${input.state}, nothing is sent (${rate} over the last ${formatMinutes(windowMinutes)})`,
+    };
   }
   if (input.pending === 0 && tokensPerMinute > 0) {
     return {
@@ -163,6 +176,9 @@ export function projectBudget(input: {
     text: `runs out ≈ ${new Date(Math.round(runsOutAt / MINUTE_MS) * MINUTE_MS).toISOString().slice(11, 16)} UTC at ${rate}`,
   };
 }
+
+/** States in which nothing is sent until a person acts (a token fixed, a `resume`, a worker started). */
+const HELD_STATES: readonly ConnectionState[] = ['blocked', 'paused', 'starved'];
 
 /** Tokens a minute in words; below 1 with a decimal, so a slow trickle never reads as "0 tokens/min". */
 function rateText(tokensPerMinute: number): string {

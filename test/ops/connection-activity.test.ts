@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { burnDownSvg } from '../../src/dashboard/charts.js';
 import { MetricsRecorder, RATE_TTL_MS, readMinuteCounts } from '../../src/metrics/recorder.js';
 import {
   buildBurnDown,
@@ -92,6 +93,28 @@ describe('projectBudget: never a run-out time beside a spent budget', () => {
   });
 });
 
+describe('projectBudget: no run-out time while nothing is sent', () => {
+  const resetsAt = at('2026-12-02T00:00:00Z');
+  const now = at('2026-12-01T12:00:00Z');
+  // 200 tokens a minute would spend the 24,000 left by 14:00.
+  const input = { now, left: 24_000, resetsAt, windowTokens: 3_000, windowMinutes: 15 };
+
+  it('projects nothing for a blocked, paused or starved connection', () => {
+    for (const state of ['blocked', 'paused', 'starved'] as const) {
+      expect(projectBudget({ ...input, state })).toMatchObject({
+        verdict: 'lasts-the-day',
+        runsOutAt: null,
+        held: true,
+        text: `lasts the day: ${state}, nothing is sent (200 tokens/min over the last 15 min)`,
+      });
+    }
+    // A 429 pause or a back-off ends by itself: the rate goes on after it.
+    for (const state of ['running', 'rate-limited', 'edge-backoff'] as const) {
+      expect(projectBudget({ ...input, state })).toMatchObject({ verdict: 'runs-out', held: false });
+    }
+  });
+});
+
 describe('readConnectionActivity: the projection follows the connection’s state', () => {
   const redis = testRedis();
   const limits = { burstPer2s: 40, dailyTokens: 20_000 };
@@ -121,6 +144,28 @@ describe('readConnectionActivity: the projection follows the connection’s stat
     expect(after?.state).toBe('budget-spent');
     expect(after?.budget?.left).toBe(1_000);
     expect(after?.budget?.projection).toMatchObject({ verdict: 'spent', runsOutAt: null });
+  });
+
+  it('draws no projection while the connection’s queue is paused', async () => {
+    const now = Date.now();
+    await redis.hdel(ctx.keys.connectionControl('acme'), 'budgetWaitUntil');
+    const [before] = await readConnectionActivity(ctx, ['acme'], now);
+    expect(before?.budget?.projection.verdict).toBe('runs-out');
+    await ctx.leadQueueOf('acme').pause();
+    try {
+      const [paused] = await readConnectionActivity(ctx, ['acme'], now);
+      expect(paused?.state).toBe('paused');
+      expect(paused?.budget?.projection).toMatchObject({
+        verdict: 'lasts-the-day',
+        runsOutAt: null,
+        held: true,
+      });
+      const svg = burnDownSvg('b', 'acme', paused!.budget!, now);
+      expect(svg).not.toContain('class="projection"');
+      expect(svg).not.toContain('class="runs-out"');
+    } finally {
+      await ctx.leadQueueOf('acme').resume();
+    }
   });
 });
 
