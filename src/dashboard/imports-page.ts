@@ -456,27 +456,31 @@ function patchRow(tr, s) {
   if (oldBar) { oldBar.style.width = newBar.style.width; newBar.replaceWith(oldBar); }
   tr.replaceWith(fresh);
 }
+// The imports' rows, patched in place where the row is already there (its progress bar animates).
+function drawRows(body, data) {
+  const seen = new Map([...body.rows].map((r) => [r.dataset.import, r]));
+  // Several connections' imports: in the connections' order, each connection's under a heading row.
+  const grouped = WITH_CONNECTION && data.connection == null;
+  const rank = (c) => { const i = data.connections.indexOf(c); return i === -1 ? data.connections.length : i; };
+  const imports = grouped ? data.imports.map((s, i) => [s, i]).sort((a, b) => rank(a[0].connection) - rank(b[0].connection) || a[1] - b[1]).map((p) => p[0]) : data.imports;
+  const rows = []; let last = null;
+  for (const s of imports) {
+    if (grouped && s.connection !== last) {
+      rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '${IMPORT_COLUMNS}' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
+      last = s.connection;
+    }
+    const tr = seen.get(s.importId);
+    if (tr) { patchRow(tr, s); rows.push(body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]')); } else rows.push(row(s));
+  }
+  body.replaceChildren(...rows);
+}
 async function poll(target) {
   const res = await fetch(target.dataset.poll, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error('HTTP ' + res.status);
   const data = await res.json();
   if (target.id === 'imports') {
-    const body = target.tBodies[0]; const seen = new Map([...body.rows].map((r) => [r.dataset.import, r]));
-    if (data.imports.length === 0) return;
-    // Several connections' imports: in the connections' order, each connection's under a heading row.
-    const grouped = WITH_CONNECTION && data.connection == null;
-    const rank = (c) => { const i = data.connections.indexOf(c); return i === -1 ? data.connections.length : i; };
-    const imports = grouped ? data.imports.map((s, i) => [s, i]).sort((a, b) => rank(a[0].connection) - rank(b[0].connection) || a[1] - b[1]).map((p) => p[0]) : data.imports;
-    const rows = []; let last = null;
-    for (const s of imports) {
-      if (grouped && s.connection !== last) {
-        rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '${IMPORT_COLUMNS}' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
-        last = s.connection;
-      }
-      const tr = seen.get(s.importId);
-      if (tr) { patchRow(tr, s); rows.push(body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]')); } else rows.push(row(s));
-    }
-    body.replaceChildren(...rows);
+    // No imports: the server's 'No imports yet' row stays, but the notice, tiles and time below still refresh.
+    if (data.imports.length > 0) drawRows(target.tBodies[0], data);
     const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
     notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
     const tiles = { workers: fmt(data.workers), queued: fmt(data.rows.queued), active: fmt(data.rows.active), rowsPerJob: String(data.rowsPerJob),
