@@ -108,7 +108,11 @@ export async function readOverview(
   };
 }
 
-/** The line that says what holds imports back: a pause first, then each blocked connection, then budget waits. */
+/**
+ * The line that says what holds imports back: each blocked connection first (the notice is red when it starts
+ * with one), then a pause, then each connection waiting for budget. Every one is said: a blocked connection
+ * must not hide that another waits for its budget.
+ */
 function noticeOf(
   flags: readonly (readonly [string, ControlFlags])[],
   now: number,
@@ -116,21 +120,19 @@ function noticeOf(
 ): string | null {
   // One company's page says what it always said; several name the connection each line is about.
   const who = (c: string) => (nameConnections ? ` (${c})` : '');
-  const blocked = flags.filter(([, f]) => f.blockedReason);
-  if (blocked.length > 0) {
-    return blocked.map(([c, f]) => `Blocked${who(c)}: ${f.blockedReason}`).join(' · ');
-  }
-  if (flags.some(([, f]) => f.paused))
-    return 'Paused: no worker starts new rows until `lead-importer resume`.';
-  const waiting = flags.filter(([, f]) => f.budgetWaitUntil && f.budgetWaitUntil > now);
-  if (waiting.length > 0) {
-    return waiting
-      .map(
-        ([c, f]) => `Today's token budget${who(c)} is spent: waiting until ${formatUtc(f.budgetWaitUntil!)}.`,
-      )
-      .join(' ');
-  }
-  return null;
+  const blocked = flags
+    .filter(([, f]) => f.blockedReason)
+    .map(([c, f]) => `Blocked${who(c)}: ${f.blockedReason}`);
+  const paused = flags.some(([, f]) => f.paused)
+    ? ['Paused: no worker starts new rows until `lead-importer resume`.']
+    : [];
+  const waiting = flags
+    .filter(([, f]) => f.budgetWaitUntil && f.budgetWaitUntil > now)
+    .map(
+      ([c, f]) => `Today's token budget${who(c)} is spent: waiting until ${formatUtc(f.budgetWaitUntil!)}.`,
+    );
+  const lines = [...blocked, ...paused, ...waiting];
+  return lines.length > 0 ? lines.join(' · ') : null;
 }
 
 export interface ImportDetail {

@@ -123,6 +123,24 @@ describe('the imports page of a deployment serving several companies', () => {
     }
   });
 
+  it('names a blocked connection and another waiting for its budget, both in the one notice', async () => {
+    const until = Date.parse('2099-01-02T00:00:00Z');
+    await redis.hset(ctx.keys.connectionControl('acme'), 'blockedReason', 'Pipedrive rejected the API token');
+    await redis.hset(ctx.keys.connectionControl('globex'), 'budgetWaitUntil', until);
+    try {
+      // The block alone was said: globex's wait was out of sight until acme's token was fixed.
+      expect((await json('/api/imports')).body.notice).toBe(
+        "Blocked (acme): Pipedrive rejected the API token · Today's token budget (globex) is spent: waiting until 2099-01-02 00:00 UTC.",
+      );
+      const html = await (await fetch(`${dashboard.url}/`)).text();
+      expect(html).toContain('<div class="notice bad" id="notice">Blocked (acme)');
+      expect(html).toContain('Today&#39;s token budget (globex) is spent');
+    } finally {
+      await redis.hdel(ctx.keys.connectionControl('acme'), 'blockedReason');
+      await redis.hdel(ctx.keys.connectionControl('globex'), 'budgetWaitUntil');
+    }
+  });
+
   it('shows an import no row of which finished for five minutes as stalled, asking whether a worker serves it', async () => {
     const key = ctx.keys.import('imp-globex');
     const before = await redis.hmget(key, 'createdAt', 'updatedAt');
