@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { DeadLetterEntry } from '../ops/dead-letters.js';
-import { listDeadLetters } from '../ops/dead-letters.js';
+import { countDeadLettersOf, listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { QUEUED, type RowCounts, readRowCounts } from '../ops/row-counts.js';
@@ -25,7 +25,8 @@ export interface Overview {
   /** The shown connection's budget today (the only connection's, without a filter); null when unknown. */
   budget: BudgetSnapshot | null;
   /**
-   * Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's.
+   * Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's
+   * (the shown connection's entries of it, or all of them).
    * BullMQ's counts: with several rows per job a lead job holds up to that many rows; {@link Overview.rows} counts rows.
    */
   queues: { lead: Record<string, number>; deadLetter: Record<string, number> };
@@ -75,7 +76,10 @@ export async function readOverview(
     countLiveWorkers(ctx, workerFreshMs, now),
     budgetOf === undefined ? null : ctx.readBudget(budgetOf),
     jobCounts,
-    ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized'),
+    // The DLQ is shared by every connection: one connection's page counts its imports' entries only.
+    filter.connection === undefined
+      ? ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized')
+      : countDeadLettersOf(ctx, filter.connection),
     readRowCounts(ctx, shown, jobCounts),
   ]);
   const rows: RowCounts = { queued: 0, active: 0 };
