@@ -47,7 +47,8 @@ export function burnDownText(b: BudgetBurnDown): string {
  * Today's budget: tokens spent since the budget day began (solid line, filled below), the importer's limit
  * (dashed) with the reserve above it (shaded band up to the company's daily tokens), now (a thin vertical
  * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset (none
- * when nothing is queued or in flight: a finished import's rate is not projected).
+ * when nothing is queued or in flight: a finished import's rate is not projected; none either while the
+ * connection is blocked, paused or starved, when nothing is sent).
  */
 export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, now: number): string {
   const start = b.dayStartsAt;
@@ -75,7 +76,7 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
     );
   }
   const p = b.projection;
-  if (p.verdict !== 'spent' && p.tokensPerMinute > 0 && !p.nothingQueued) {
+  if (p.verdict !== 'spent' && p.tokensPerMinute > 0 && !p.nothingQueued && !p.held) {
     const endAt = p.runsOutAt ?? b.resetsAt;
     const endUsed = p.runsOutAt ? b.limit : b.used + (p.tokensPerMinute * (b.resetsAt - now)) / 60_000;
     parts.push(

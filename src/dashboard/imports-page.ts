@@ -36,6 +36,9 @@ th,td{padding:10px 12px;border-bottom:1px solid var(--line);text-align:left;vert
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:last-child td{border-bottom:0}
+/* An import id may be 64 characters with nowhere to break (--import-id): unbroken, it and the file name set the
+   File column's width and push the ETA out of sight at 1,280 px. */
+#imports td:first-child{overflow-wrap:anywhere;min-width:12em}
 td .sub{color:var(--muted);font-size:12px}
 a{color:var(--accent)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
@@ -44,8 +47,9 @@ a{color:var(--accent)}
 .s-waiting-for-budget,.s-paused,.s-stalled{background:#fff1dc;color:var(--warn)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
-.bar{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
-.bar>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
+/* Not .bar: that is the leads-per-minute chart's <rect class="bar">, whose height CSS would override. */
+.progress{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
+.progress>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
 .s-completed-bar>span{background:#19a974}
 .pct{font-size:12px;color:var(--muted);margin-top:3px;font-variant-numeric:tabular-nums}
 .empty{padding:28px;text-align:center;color:var(--muted)}
@@ -63,7 +67,8 @@ footer{color:var(--muted);font-size:12px;margin-top:14px}
 nav.filters{margin:0 0 14px;color:var(--muted)}
 nav.filters a{margin-right:10px;text-decoration:none}
 nav.filters a.active{font-weight:650;color:var(--ink)}
-.conns{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:12px;margin-bottom:16px}
+/* min(): at a phone's width a card is as wide as the page, not 600 px and cut off. */
+.conns{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(600px,100%),1fr));gap:12px;margin-bottom:16px}
 .conn-card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:10px;padding:12px 14px}
 .conn-card.conn-blocked{border-left-color:var(--bad)}
 .conn-card.conn-paused,.conn-card.conn-rate-limited,.conn-card.conn-edge-backoff,.conn-card.conn-budget-spent,.conn-card.conn-starved{border-left-color:var(--warn)}
@@ -165,7 +170,7 @@ export function importRowHtml(s: ImportStatus): string {
   return `<tr data-import="${esc(s.importId)}">
 <td><a href="/imports/${encodeURIComponent(s.importId)}">${esc(s.fileName || s.importId)}</a><div class="sub">${esc(s.importId)}${s.priority === 1 ? '' : ` · priority ${esc(s.priority)}`}</div></td>
 <td><span class="badge s-${esc(s.state)}"${stateTitle}>${esc(STATE_LABEL[s.state])}</span>${SUB_STATES.includes(s.state) ? `<div class="sub">${esc(subText(s))}</div>` : ''}</td>
-<td><div class="bar ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
+<td><div class="progress ${s.state === 'completed' ? 's-completed-bar' : ''}"><span style="width:${esc(pct)}%"></span></div><div class="pct">${esc(pct)}%</div></td>
 <td class="n">${esc(formatCount(s.rows))}</td><td class="n">${esc(formatCount(s.created))}</td><td class="n">${esc(formatCount(s.reusedContacts))}</td>
 <td class="n">${esc(formatCount(s.rejected))}</td><td class="n${s.deadLettered ? ' bad' : ''}">${esc(formatCount(s.deadLettered))}</td>
 <td class="n">${esc(formatCount(s.pending))}</td><td class="n">${esc(formatCount(s.tokensUsed))}</td>
@@ -434,7 +439,7 @@ const badge = (s) => { const b = el('span', { class: 'badge s-' + s.state }, LAB
   if (s.stateText !== (LABEL[s.state] || s.state)) b.title = s.stateText; return b; };
 function row(s) {
   const pct = Math.floor(s.progress * 100);
-  const bar = el('div', { class: 'bar' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
+  const bar = el('div', { class: 'progress' + (s.state === 'completed' ? ' s-completed-bar' : '') }, el('span'));
   bar.firstChild.style.width = pct + '%';
   const stateCell = el('td', null, badge(s));
   if (SUB_STATES.includes(s.state)) stateCell.append(el('div', { class: 'sub' }, subText(s)));
@@ -447,31 +452,35 @@ function row(s) {
 }
 function patchRow(tr, s) {
   // Keep the progress bar element so its width animates instead of jumping.
-  const fresh = row(s); const oldBar = tr.querySelector('.bar > span'); const newBar = fresh.querySelector('.bar > span');
+  const fresh = row(s); const oldBar = tr.querySelector('.progress > span'); const newBar = fresh.querySelector('.progress > span');
   if (oldBar) { oldBar.style.width = newBar.style.width; newBar.replaceWith(oldBar); }
   tr.replaceWith(fresh);
+}
+// The imports' rows, patched in place where the row is already there (its progress bar animates).
+function drawRows(body, data) {
+  const seen = new Map([...body.rows].map((r) => [r.dataset.import, r]));
+  // Several connections' imports: in the connections' order, each connection's under a heading row.
+  const grouped = WITH_CONNECTION && data.connection == null;
+  const rank = (c) => { const i = data.connections.indexOf(c); return i === -1 ? data.connections.length : i; };
+  const imports = grouped ? data.imports.map((s, i) => [s, i]).sort((a, b) => rank(a[0].connection) - rank(b[0].connection) || a[1] - b[1]).map((p) => p[0]) : data.imports;
+  const rows = []; let last = null;
+  for (const s of imports) {
+    if (grouped && s.connection !== last) {
+      rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '${IMPORT_COLUMNS}' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
+      last = s.connection;
+    }
+    const tr = seen.get(s.importId);
+    if (tr) { patchRow(tr, s); rows.push(body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]')); } else rows.push(row(s));
+  }
+  body.replaceChildren(...rows);
 }
 async function poll(target) {
   const res = await fetch(target.dataset.poll, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error('HTTP ' + res.status);
   const data = await res.json();
   if (target.id === 'imports') {
-    const body = target.tBodies[0]; const seen = new Map([...body.rows].map((r) => [r.dataset.import, r]));
-    if (data.imports.length === 0) return;
-    // Several connections' imports: in the connections' order, each connection's under a heading row.
-    const grouped = WITH_CONNECTION && data.connection == null;
-    const rank = (c) => { const i = data.connections.indexOf(c); return i === -1 ? data.connections.length : i; };
-    const imports = grouped ? data.imports.map((s, i) => [s, i]).sort((a, b) => rank(a[0].connection) - rank(b[0].connection) || a[1] - b[1]).map((p) => p[0]) : data.imports;
-    const rows = []; let last = null;
-    for (const s of imports) {
-      if (grouped && s.connection !== last) {
-        rows.push(el('tr', { class: 'group', 'data-group': s.connection }, el('th', { colspan: '${IMPORT_COLUMNS}' }, el('a', { href: '/?connection=' + encodeURIComponent(s.connection) }, s.connection))));
-        last = s.connection;
-      }
-      const tr = seen.get(s.importId);
-      if (tr) { patchRow(tr, s); rows.push(body.querySelector('tr[data-import="' + CSS.escape(s.importId) + '"]')); } else rows.push(row(s));
-    }
-    body.replaceChildren(...rows);
+    // No imports: the server's 'No imports yet' row stays, but the notice, tiles and time below still refresh.
+    if (data.imports.length > 0) drawRows(target.tBodies[0], data);
     const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
     notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
     const tiles = { workers: fmt(data.workers), queued: fmt(data.rows.queued), active: fmt(data.rows.active), rowsPerJob: String(data.rowsPerJob),

@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { DeadLetterEntry } from '../ops/dead-letters.js';
-import { listDeadLetters } from '../ops/dead-letters.js';
+import { countDeadLettersOf, listDeadLetters } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { QUEUED, type RowCounts, readRowCounts } from '../ops/row-counts.js';
@@ -25,7 +25,8 @@ export interface Overview {
   /** The shown connection's budget today (the only connection's, without a filter); null when unknown. */
   budget: BudgetSnapshot | null;
   /**
-   * Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's.
+   * Lead jobs by state (the shown connection's queue, or every connection's summed), and the dead-letter queue's
+   * (the shown connection's entries of it, or all of them).
    * BullMQ's counts: with several rows per job a lead job holds up to that many rows; {@link Overview.rows} counts rows.
    */
   queues: { lead: Record<string, number>; deadLetter: Record<string, number> };
@@ -75,7 +76,10 @@ export async function readOverview(
     countLiveWorkers(ctx, workerFreshMs, now),
     budgetOf === undefined ? null : ctx.readBudget(budgetOf),
     jobCounts,
-    ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized'),
+    // The DLQ is shared by every connection: one connection's page counts its imports' entries only.
+    filter.connection === undefined
+      ? ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized')
+      : countDeadLettersOf(ctx, filter.connection),
     readRowCounts(ctx, shown, jobCounts),
   ]);
   const rows: RowCounts = { queued: 0, active: 0 };
@@ -108,7 +112,11 @@ export async function readOverview(
   };
 }
 
-/** The line that says what holds imports back: a pause first, then each blocked connection, then budget waits. */
+/**
+ * The line that says what holds imports back: each blocked connection first (the notice is red when it starts
+ * with one), then a pause, then each connection waiting for budget. Every one is said: a blocked connection
+ * must not hide that another waits for its budget.
+ */
 function noticeOf(
   flags: readonly (readonly [string, ControlFlags])[],
   now: number,
@@ -116,21 +124,19 @@ function noticeOf(
 ): string | null {
   // One company's page says what it always said; several name the connection each line is about.
   const who = (c: string) => (nameConnections ? ` (${c})` : '');
-  const blocked = flags.filter(([, f]) => f.blockedReason);
-  if (blocked.length > 0) {
-    return blocked.map(([c, f]) => `Blocked${who(c)}: ${f.blockedReason}`).join(' · ');
-  }
-  if (flags.some(([, f]) => f.paused))
-    return 'Paused: no worker starts new rows until `lead-importer resume`.';
-  const waiting = flags.filter(([, f]) => f.budgetWaitUntil && f.budgetWaitUntil > now);
-  if (waiting.length > 0) {
-    return waiting
-      .map(
-        ([c, f]) => `Today's token budget${who(c)} is spent: waiting until ${formatUtc(f.budgetWaitUntil!)}.`,
-      )
-      .join(' ');
-  }
-  return null;
+  const blocked = flags
+    .filter(([, f]) => f.blockedReason)
+    .map(([c, f]) => `Blocked${who(c)}: ${f.blockedReason}`);
+  const paused = flags.some(([, f]) => f.paused)
+    ? ['Paused: no worker starts new rows until `lead-importer resume`.']
+    : [];
+  const waiting = flags
+    .filter(([, f]) => f.budgetWaitUntil && f.budgetWaitUntil > now)
+    .map(
+      ([c, f]) => `Today's token budget${who(c)} is spent: waiting until ${formatUtc(f.budgetWaitUntil!)}.`,
+    );
+  const lines = [...blocked, ...paused, ...waiting];
+  return lines.length > 0 ? lines.join(' · ') : null;
 }
 
 export interface ImportDetail {

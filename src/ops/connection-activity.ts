@@ -38,9 +38,10 @@ export type ConnectionState =
 /** How long today's budget lasts at the recent rate. */
 export interface BudgetProjection {
   /**
-   * `spent`: nothing left today; `runs-out`: the recent rate spends it before the reset (`runsOutAt`);
+   * `spent`: nothing left today, or the connection's state is `budget-spent` (the workers wait once what is left
+   * cannot pay for a row, which can be more than 0); `runs-out`: the recent rate spends it before the reset (`runsOutAt`);
    * `lasts-the-day`: it lasts until the reset at the recent rate (or nothing was spent recently, or the
-   * connection has nothing queued or in flight to spend it on).
+   * connection has nothing queued or in flight to spend it on, or is {@link BudgetProjection.held}).
    */
   verdict: 'spent' | 'runs-out' | 'lasts-the-day';
   /** Tokens per minute over the window. */
@@ -54,6 +55,11 @@ export interface BudgetProjection {
    * not projected forward (no dotted line on the chart).
    */
   nothingQueued: boolean;
+  /**
+   * The connection is blocked, paused or starved: nothing goes to Pipedrive until a person acts, so the recent
+   * rate is not projected forward either (no dotted line, no run-out time), as such an import shows no ETA.
+   */
+  held: boolean;
   /**
    * One line for people: "runs out ≈ 14:20 UTC at 1,200 tokens/min", "lasts the day at 300 tokens/min",
    * "lasts the day: nothing queued", "spent until …".
@@ -124,12 +130,26 @@ export function projectBudget(input: {
   windowMinutes: number;
   /** Rows of the connection waiting, delayed or in flight; unknown (undefined) projects the rate regardless. */
   pending?: number;
+  /** The connection's state ({@link connectionState}), when known. */
+  state?: ConnectionState;
 }): BudgetProjection {
   const { now, left, resetsAt, windowTokens, windowMinutes } = input;
   const tokensPerMinute = windowMinutes > 0 ? windowTokens / windowMinutes : 0;
-  const rate = `${formatCount(Math.round(tokensPerMinute))} tokens/min`;
-  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false };
-  if (left <= 0) return { ...base, verdict: 'spent', text: `spent until ${formatUtc(resetsAt)}` };
+  const rate = rateText(tokensPerMinute);
+  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false, held: false };
+  // The workers call the budget spent when what is left cannot pay for the next row (the governor's
+  // `used + cost > limit`), not only at 0: a card must not say "budget spent" and "runs out ≈ …" at once.
+  if (left <= 0 || input.state === 'budget-spent') {
+    return { ...base, verdict: 'spent', text: `spent until ${formatUtc(resetsAt)}` };
+  }
+  if (input.state && HELD_STATES.includes(input.state) && tokensPerMinute > 0) {
+    return {
+      ...base,
+      held: true,
+      verdict: 'lasts-the-day',
+      text: `lasts the day: ${input.state}, nothing is sent (${rate} over the last ${formatMinutes(windowMinutes)})`,
+    };
+  }
   if (input.pending === 0 && tokensPerMinute > 0) {
     return {
       ...base,
@@ -147,6 +167,7 @@ export function projectBudget(input: {
   }
   const runsOutAt = now + (left / tokensPerMinute) * MINUTE_MS;
   if (runsOutAt >= resetsAt) return { ...base, verdict: 'lasts-the-day', text: `lasts the day at ${rate}` };
+
   return {
     ...base,
     verdict: 'runs-out',
@@ -154,6 +175,16 @@ export function projectBudget(input: {
     // To the nearest minute.
     text: `runs out ≈ ${new Date(Math.round(runsOutAt / MINUTE_MS) * MINUTE_MS).toISOString().slice(11, 16)} UTC at ${rate}`,
   };
+}
+
+/** States in which nothing is sent until a person acts (a token fixed, a `resume`, a worker started). */
+const HELD_STATES: readonly ConnectionState[] = ['blocked', 'paused', 'starved'];
+
+/** Tokens a minute in words; below 1 with a decimal, so a slow trickle never reads as "0 tokens/min". */
+function rateText(tokensPerMinute: number): string {
+  if (tokensPerMinute >= 0.95) return `${formatCount(Math.round(tokensPerMinute))} tokens/min`;
+  if (tokensPerMinute >= 0.05) return `${tokensPerMinute.toFixed(1)} tokens/min`;
+  return 'under 0.1 tokens/min';
 }
 
 function formatMinutes(minutes: number): string {
@@ -175,6 +206,8 @@ export function buildBurnDown(input: {
   stepMinutes?: number;
   /** Rows waiting, delayed or in flight (see {@link projectBudget}). */
   pending?: number;
+  /** The connection's state (see {@link projectBudget}). */
+  state?: ConnectionState;
 }): BudgetBurnDown {
   const { now, budget, minutes } = input;
   const step = (input.stepMinutes ?? BURN_DOWN_STEP_MINUTES) * MINUTE_MS;
@@ -224,6 +257,7 @@ export function buildBurnDown(input: {
       windowTokens,
       windowMinutes,
       ...(input.pending === undefined ? {} : { pending: input.pending }),
+      ...(input.state === undefined ? {} : { state: input.state }),
     }),
   };
 }
@@ -342,26 +376,29 @@ async function readOne(
   // Back to the start of the budget day for the burn-down, or an hour for the leads.
   const from = budget ? Math.min(budget.resetsAt - DAY_MS, hourAgo) : hourAgo;
   const minutes = await readMinuteCounts(ctx.redis, ctx.prefix, connection, from, now);
-  const burnDown = budget
-    ? buildBurnDown({ now, budget: budgetFigures(budget), minutes, pending: queued + active })
-    : null;
+  const figures = budget ? budgetFigures(budget) : null;
   const leadsPerMinute = buildLeadsPerMinute(now, minutes);
   const recent = (series: number[]) => series.slice(-STARVED_AFTER_MINUTES).reduce((a, b) => a + b, 0);
   const recentLeads = recent(minutes.leads);
   const elapsed = STARVED_AFTER_MINUTES - 1 + (now % MINUTE_MS) / MINUTE_MS;
+  // The state first: the projection follows it (a connection whose workers wait for budget has it spent).
+  const state = connectionState({
+    now,
+    control,
+    queuePaused,
+    queued,
+    active,
+    budget: figures,
+    recentLeads,
+    recentTokens: recent(minutes.tokens),
+    leadsPerMinute: recentLeads / elapsed,
+  });
+  const burnDown = figures
+    ? buildBurnDown({ now, budget: figures, minutes, pending: queued + active, state: state.state })
+    : null;
   return {
     connection,
-    ...connectionState({
-      now,
-      control,
-      queuePaused,
-      queued,
-      active,
-      budget: burnDown,
-      recentLeads,
-      recentTokens: recent(minutes.tokens),
-      leadsPerMinute: recentLeads / elapsed,
-    }),
+    ...state,
     queued,
     active,
     budget: burnDown,

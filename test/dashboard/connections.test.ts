@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
+import { DEAD_LETTER_JOB_NAME } from '../../src/queue/dead-letter.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
-import { type SeedRow, seedImport } from '../ops/seed.js';
+import { jobData, type SeedRow, seedImport } from '../ops/seed.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 
 /** A deployment serving three companies, with an import into each. */
@@ -120,6 +121,24 @@ describe('the imports page of a deployment serving several companies', () => {
       });
     } finally {
       await redis.hdel(ctx.keys.connectionControl('acme'), 'blockedReason');
+    }
+  });
+
+  it('names a blocked connection and another waiting for its budget, both in the one notice', async () => {
+    const until = Date.parse('2099-01-02T00:00:00Z');
+    await redis.hset(ctx.keys.connectionControl('acme'), 'blockedReason', 'Pipedrive rejected the API token');
+    await redis.hset(ctx.keys.connectionControl('globex'), 'budgetWaitUntil', until);
+    try {
+      // The block alone was said: globex's wait was out of sight until acme's token was fixed.
+      expect((await json('/api/imports')).body.notice).toBe(
+        "Blocked (acme): Pipedrive rejected the API token · Today's token budget (globex) is spent: waiting until 2099-01-02 00:00 UTC.",
+      );
+      const html = await (await fetch(`${dashboard.url}/`)).text();
+      expect(html).toContain('<div class="notice bad" id="notice">Blocked (acme)');
+      expect(html).toContain('Today&#39;s token budget (globex) is spent');
+    } finally {
+      await redis.hdel(ctx.keys.connectionControl('acme'), 'blockedReason');
+      await redis.hdel(ctx.keys.connectionControl('globex'), 'budgetWaitUntil');
     }
   });
 
@@ -272,5 +291,44 @@ describe('the imports page of a deployment serving several companies', () => {
         /^lead_importer_(pipedrive|leads|rows|contacts)_/.test(s.name) && s.labels.connection === undefined,
     );
     expect(unlabelled).toEqual([]);
+  });
+});
+
+describe('the dead-letter queue tile of one connection’s page', () => {
+  it('counts that connection’s entries of the shared DLQ, not every connection’s', async () => {
+    // Parked on the DLQ as the worker parks a row (its job id is the import's and the line).
+    const park = async (importId: string, connection: string, lines: number[]) => {
+      await seedImport(ctx, importId, [], { connection });
+      for (const line of lines) {
+        await ctx.deadLetterQueue.add(
+          DEAD_LETTER_JOB_NAME,
+          {
+            importId,
+            line,
+            job: jobData(importId, line, ['D', 'd@x.example', 'X']),
+            errorClass: 'PipedriveValidationError',
+            httpStatus: 400,
+            message: 'Owner 41 does not exist',
+            attempts: 1,
+            firstAttemptAt: Date.now(),
+            lastAttemptAt: Date.now(),
+          },
+          { jobId: `${importId}-${line}` },
+        );
+      }
+    };
+    await park('dlq-acme', 'acme', [2]);
+    await park('dlq-globex', 'globex', [2, 3]);
+    const total = (path: string) =>
+      json(path).then(({ body }) =>
+        (Object.values(body.queues.deadLetter) as number[]).reduce((a, b) => a + b, 0),
+      );
+    expect(await total('/api/imports')).toBe(3);
+    // Every connection's page said 3: the DLQ is shared, and was counted whole.
+    expect(await total('/api/imports?connection=acme')).toBe(1);
+    expect(await total('/api/imports?connection=globex')).toBe(2);
+    expect(await total('/api/imports?connection=default')).toBe(0);
+    const html = await (await fetch(`${dashboard.url}/?connection=globex`)).text();
+    expect(html).toContain('<div class="v" data-tile="dlq">2</div>');
   });
 });

@@ -1,13 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { burnDownSvg } from '../../src/dashboard/charts.js';
 import { MetricsRecorder, RATE_TTL_MS, readMinuteCounts } from '../../src/metrics/recorder.js';
 import {
   buildBurnDown,
   buildLeadsPerMinute,
   connectionState,
   projectBudget,
+  readConnectionActivity,
   type StateInput,
 } from '../../src/ops/connection-activity.js';
+import { budgetFromWorkers, createOpsContext } from '../../src/ops/ops-context.js';
 import { keysFor } from '../../src/queue/names.js';
+import { seedTwoCompanies } from '../dashboard/two-companies.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const MIN = 60_000;
@@ -58,6 +62,110 @@ describe('projectBudget: when today’s budget runs out at the recent rate', () 
       runsOutAt: null,
       text: 'spent until 2026-12-02 00:00 UTC',
     });
+  });
+});
+
+describe('projectBudget: never a run-out time beside a spent budget', () => {
+  const resetsAt = at('2026-12-02T00:00:00Z');
+  const now = at('2026-12-01T12:00:00Z');
+
+  it('is spent whenever the connection is budget-spent, though a few tokens are left', () => {
+    // 40 tokens left, less than a row costs: the workers wait for the next budget day.
+    expect(
+      projectBudget({
+        now,
+        left: 40,
+        resetsAt,
+        windowTokens: 3_000,
+        windowMinutes: 15,
+        state: 'budget-spent',
+      }),
+    ).toMatchObject({ verdict: 'spent', runsOutAt: null, text: 'spent until 2026-12-02 00:00 UTC' });
+  });
+
+  it('never says it runs out at 0 tokens/min', () => {
+    // 6 tokens over 15 minutes: 0.4 a minute spends the 20 left in 50 minutes.
+    const p = projectBudget({ now, left: 20, resetsAt, windowTokens: 6, windowMinutes: 15 });
+    expect(p.verdict).toBe('runs-out');
+    expect(p.text).toBe('runs out ≈ 12:50 UTC at 0.4 tokens/min');
+    const trickle = projectBudget({ now, left: 1, resetsAt, windowTokens: 0.3, windowMinutes: 15 });
+    expect(trickle.text).not.toMatch(/ 0 tokens/);
+  });
+});
+
+describe('projectBudget: no run-out time while nothing is sent', () => {
+  const resetsAt = at('2026-12-02T00:00:00Z');
+  const now = at('2026-12-01T12:00:00Z');
+  // 200 tokens a minute would spend the 24,000 left by 14:00.
+  const input = { now, left: 24_000, resetsAt, windowTokens: 3_000, windowMinutes: 15 };
+
+  it('projects nothing for a blocked, paused or starved connection', () => {
+    for (const state of ['blocked', 'paused', 'starved'] as const) {
+      expect(projectBudget({ ...input, state })).toMatchObject({
+        verdict: 'lasts-the-day',
+        runsOutAt: null,
+        held: true,
+        text: `lasts the day: ${state}, nothing is sent (200 tokens/min over the last 15 min)`,
+      });
+    }
+    // A 429 pause or a back-off ends by itself: the rate goes on after it.
+    for (const state of ['running', 'rate-limited', 'edge-backoff'] as const) {
+      expect(projectBudget({ ...input, state })).toMatchObject({ verdict: 'runs-out', held: false });
+    }
+  });
+});
+
+describe('readConnectionActivity: the projection follows the connection’s state', () => {
+  const redis = testRedis();
+  const limits = { burstPer2s: 40, dailyTokens: 20_000 };
+  const prefix = uniquePrefix('activity');
+  const ctx = createOpsContext({
+    redis,
+    prefix,
+    // The budget as the workers publish and count it, as the dashboard reads it.
+    readBudget: budgetFromWorkers(redis, prefix),
+    limits,
+    connectionLimits: new Map([
+      ['acme', limits],
+      ['globex', { burstPer2s: 100, dailyTokens: 100_000 }],
+    ]),
+  });
+  afterAll(() => ctx.close());
+
+  it('says budget spent, and no run-out time, while the workers wait for budget with tokens left', async () => {
+    const now = Date.now();
+    await seedTwoCompanies(redis, ctx, now);
+    // acme: 1,000 of its 18,000 left at 200 tokens a minute, running out in minutes.
+    const [before] = await readConnectionActivity(ctx, ['acme'], now);
+    expect(before?.budget?.projection.verdict).toBe('runs-out');
+    // Its workers found the 1,000 too few for the next row and wait for the next budget day.
+    await redis.hset(ctx.keys.connectionControl('acme'), 'budgetWaitUntil', now + 3_600_000);
+    const [after] = await readConnectionActivity(ctx, ['acme'], now);
+    expect(after?.state).toBe('budget-spent');
+    expect(after?.budget?.left).toBe(1_000);
+    expect(after?.budget?.projection).toMatchObject({ verdict: 'spent', runsOutAt: null });
+  });
+
+  it('draws no projection while the connection’s queue is paused', async () => {
+    const now = Date.now();
+    await redis.hdel(ctx.keys.connectionControl('acme'), 'budgetWaitUntil');
+    const [before] = await readConnectionActivity(ctx, ['acme'], now);
+    expect(before?.budget?.projection.verdict).toBe('runs-out');
+    await ctx.leadQueueOf('acme').pause();
+    try {
+      const [paused] = await readConnectionActivity(ctx, ['acme'], now);
+      expect(paused?.state).toBe('paused');
+      expect(paused?.budget?.projection).toMatchObject({
+        verdict: 'lasts-the-day',
+        runsOutAt: null,
+        held: true,
+      });
+      const svg = burnDownSvg('b', 'acme', paused!.budget!, now);
+      expect(svg).not.toContain('class="projection"');
+      expect(svg).not.toContain('class="runs-out"');
+    } finally {
+      await ctx.leadQueueOf('acme').resume();
+    }
   });
 });
 
