@@ -199,7 +199,9 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       );
     }
     // The same import: its id, and the same bytes (a file changed meanwhile would be another import, its rows again).
-    last = await importPass({ ...options, importId: first.importId }, first.fileHash);
+    // The rows an earlier run had enqueued are the first pass's count: this pass finds the first pass's own rows in
+    // the ledger too, and its count would record them on the import as an earlier run's.
+    last = await importPass({ ...options, importId: first.importId }, first.fileHash, first.alreadyImported);
     const added = last.enqueued + last.requeued;
     readded += added;
     referenceTokens += last.referenceTokens;
@@ -242,10 +244,13 @@ export const MAX_PASSES = 3;
 /**
  * One read of the file into Redis, and whether the server changed under it (see {@link importCsv}). `sameBytesAs`:
  * the hash the first pass read; a file that no longer has it is refused before any row is written.
+ * `alreadyImportedBefore`: the rows an earlier run had enqueued, as the first pass counted them, which a later pass
+ * records on the import in place of its own count.
  */
 async function importPass(
   options: ImportCsvOptions,
   sameBytesAs?: string,
+  alreadyImportedBefore?: number,
 ): Promise<ImportSummary & { restart?: { from: string; to: string } }> {
   const started = Date.now();
   const { config } = options;
@@ -501,7 +506,7 @@ async function importPass(
       if (ledger) {
         await ledger.setCounters(importId, {
           rows,
-          alreadyImported: counts?.alreadyImported ?? 0,
+          alreadyImported: alreadyImportedBefore ?? counts?.alreadyImported ?? 0,
           distinctPersons: persons.count,
           distinctOrganizations: organizations.count,
         });
