@@ -38,7 +38,11 @@ export function formatStatus(s: ImportStatus): string {
   if (s.etaMs !== null)
     lines.push(`  ETA ${formatDuration(s.etaMs)} at the earliest (burst limit and budget)`);
   if (s.alreadyImported > 0)
-    lines.push(`  ${formatCount(s.alreadyImported)} rows were already imported by an earlier run`);
+    // Counted when the import was run again: rows an earlier run had enqueued, finished or not (a row still queued
+    // then is not imported, so it must not be said to be).
+    lines.push(
+      `  ${formatCount(s.alreadyImported)} rows were already enqueued or imported by an earlier run (not enqueued again)`,
+    );
   return printableLines(`${lines.join('\n')}\n`);
 }
 

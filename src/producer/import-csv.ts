@@ -136,8 +136,15 @@ export interface ImportSummary {
   mappingFile: string;
   /** Rows enqueued by this run. */
   enqueued: number;
-  /** Valid rows an earlier run of this import already enqueued; not enqueued again. */
+  /**
+   * Valid rows an earlier run of this import already enqueued, queued or finished; not enqueued again. The sum of
+   * `alreadyQueued` and `alreadyFinished`.
+   */
   alreadyImported: number;
+  /** Of those, rows still queued (pending) when this run read them: no worker had finished them yet. */
+  alreadyQueued: number;
+  /** Of those, rows that had finished (created, dead-lettered or cancelled). */
+  alreadyFinished: number;
   /** Of those, rows whose job had been lost (killed producer) and was added again. */
   requeued: number;
   /**
@@ -556,6 +563,8 @@ async function importPass(
         mappingFile: printMapping(mapping, spec),
         enqueued: counts?.enqueued ?? 0,
         alreadyImported: counts?.alreadyImported ?? 0,
+        alreadyQueued: counts?.alreadyQueued ?? 0,
+        alreadyFinished: counts?.alreadyFinished ?? 0,
         requeued: counts?.requeued ?? 0,
         readded: 0,
         rejected,

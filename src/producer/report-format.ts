@@ -31,9 +31,16 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
     out.push(
       `  enqueued          ${formatCount(s.enqueued)}${s.readded ? ` (${formatCount(s.readded)} of them added again after Redis restarted)` : ''}`,
     );
-    if (s.alreadyImported > 0) {
+    // Rows an earlier run enqueued are imported only once a worker has created their leads: those still queued are
+    // said to be queued, not imported.
+    if (s.alreadyQueued > 0) {
       out.push(
-        `  already imported  ${formatCount(s.alreadyImported)}${s.requeued ? ` (${formatCount(s.requeued)} of them re-queued: their jobs had been lost)` : ''}`,
+        `  already queued    ${formatCount(s.alreadyQueued)} (by an earlier run; not finished yet)${s.requeued ? `, ${formatCount(s.requeued)} of them re-queued: their jobs had been lost` : ''}`,
+      );
+    }
+    if (s.alreadyFinished > 0) {
+      out.push(
+        `  already finished  ${formatCount(s.alreadyFinished)} (by an earlier run: created, dead-lettered or cancelled)`,
       );
     }
   }
