@@ -214,6 +214,14 @@ return { 1, cur }
 `;
 
 /*
+ * TRANSITION_LUA, but only while no one holds the row's lease (KEYS[4]): { -1, 0 } and nothing changed when one does.
+ * Checked in the same step, so a runner cannot take the row between the check and the move.
+ */
+const UNLEASED_TRANSITION_LUA = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return { -1, 0 } end
+${TRANSITION_LUA}`;
+
+/*
  * The fenced transitions of many rows in one step: the outcomes the worker's runners recorded in the same turn of
  * the event loop (or while the step before was on its way), each checked against its own lease and answered on its
  * own, as if each had run alone in the order given. KEYS: per import (states, record, outcomes), then per row
@@ -407,6 +415,13 @@ type LedgerRedis = Redis & {
     outcomes: string,
     ...args: (string | number)[]
   ): Promise<[number, number]>;
+  ledgerUnleasedTransition(
+    states: string,
+    record: string,
+    outcomes: string,
+    lease: string,
+    ...args: (string | number)[]
+  ): Promise<[number, number]>;
   ledgerFencedOutcomes(
     numberOfKeys: number,
     ...keysThenArgs: (string | number)[]
@@ -468,6 +483,7 @@ export class ImportLedger {
     this.keys = keysFor(prefix, keyScope(redis));
     if (!('ledgerTransition' in redis)) {
       redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: TRANSITION_LUA });
+      redis.defineCommand('ledgerUnleasedTransition', { numberOfKeys: 4, lua: UNLEASED_TRANSITION_LUA });
       redis.defineCommand('ledgerFencedOutcomes', { lua: FENCED_OUTCOMES_LUA });
       redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
     }
@@ -723,6 +739,30 @@ export class ImportLedger {
   /** Pending → Cancelled (the row's job was removed before it ran). */
   async recordCancelled(importId: string, line: number): Promise<TransitionResult> {
     return this.transition(importId, line, RowState.Cancelled, [RowState.Pending], undefined);
+  }
+
+  /**
+   * Pending → Cancelled unless a runner holds the row's lease (`fenced` then, nothing changed), in one atomic step. For
+   * a row with no job of its own to remove (a row of a chunk job): a runner takes such a row only while it is Pending,
+   * so a row cancelled here is never run, and a row it took first is left to finish. Checked apart, a runner could
+   * take the row between the check and the move, then record it created from Cancelled: `cancel` counted it as
+   * cancelled and the ledger as created.
+   */
+  async recordCancelledUnlessLeased(importId: string, line: number): Promise<TransitionResult> {
+    await this.resolve(importId);
+    const [applied, previous] = await this.redis.ledgerUnleasedTransition(
+      this.keys.rowStates(importId),
+      this.keys.import(importId),
+      this.keys.outcomes(importId),
+      this.keys.lease(importId, line),
+      line,
+      RowState.Cancelled,
+      String(RowState.Pending),
+      '',
+      Date.now(),
+    );
+    if (applied === -1) return { applied: false, previous: RowState.Pending, fenced: true };
+    return { applied: applied === 1, previous: previous as RowState };
   }
 
   /** State and details of the given lines, in the order asked. */
