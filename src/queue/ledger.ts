@@ -70,6 +70,11 @@ export const COUNTERS = [
   'createdNotes',
   /** Notes Pipedrive refused (their leads stand; `report` shows the error). */
   'failedNotes',
+  /**
+   * Leads of created rows that `lead-importer revert` deleted. Their rows stay Created in the ledger (`created` still
+   * counts them, and a re-run of the import does not create them again): this says how many of them are gone.
+   */
+  'reverted',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 
@@ -220,6 +225,18 @@ return { 1, cur }
 const UNLEASED_TRANSITION_LUA = `
 if redis.call('EXISTS', KEYS[4]) == 1 then return { -1, 0 } end
 ${TRANSITION_LUA}`;
+
+/*
+ * Remembers something `revert` deleted (ARGV[1]: `l:{leadId}`, `n:{noteId}`, `p:…`, `o:…`) in the import's reverted
+ * set (KEYS[1]); a lead remembered for the first time counts on the record (KEYS[2]) as reverted, in the same step,
+ * so a revert run again (or two at once) never counts a lead twice.
+ */
+const MARK_REVERTED_LUA = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and string.sub(ARGV[1], 1, 2) == 'l:' then
+  redis.call('HINCRBY', KEYS[2], 'reverted', 1)
+end
+return 0
+`;
 
 /*
  * The fenced transitions of many rows in one step: the outcomes the worker's runners recorded in the same turn of
@@ -427,6 +444,7 @@ type LedgerRedis = Redis & {
     ...keysThenArgs: (string | number)[]
   ): Promise<(number | string)[]>;
   ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
+  ledgerMarkReverted(reverted: string, record: string, tag: string): Promise<number>;
 };
 
 export interface TransitionResult {
@@ -486,6 +504,7 @@ export class ImportLedger {
       redis.defineCommand('ledgerUnleasedTransition', { numberOfKeys: 4, lua: UNLEASED_TRANSITION_LUA });
       redis.defineCommand('ledgerFencedOutcomes', { lua: FENCED_OUTCOMES_LUA });
       redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
+      redis.defineCommand('ledgerMarkReverted', { numberOfKeys: 2, lua: MARK_REVERTED_LUA });
     }
     this.redis = redis as LedgerRedis;
   }
@@ -763,6 +782,22 @@ export class ImportLedger {
     );
     if (applied === -1) return { applied: false, previous: RowState.Pending, fenced: true };
     return { applied: applied === 1, previous: previous as RowState };
+  }
+
+  /**
+   * Remembers what `revert` deleted (`l:{leadId}`, `n:{noteId}`, `p:{personId}`, `o:{orgId}`), so a re-run resumes,
+   * and counts a lead the first time as `reverted` on the record (status and report show the rows as reverted).
+   */
+  async markReverted(importId: string, tag: string): Promise<void> {
+    await this.resolve(importId);
+    await this.redis.ledgerMarkReverted(this.keys.reverted(importId), this.keys.import(importId), tag);
+  }
+
+  /** Lead ids `revert` deleted. */
+  async revertedLeads(importId: string): Promise<Set<string>> {
+    await this.resolve(importId);
+    const tags = await this.redis.smembers(this.keys.reverted(importId));
+    return new Set(tags.filter((t) => t.startsWith('l:')).map((t) => t.slice(2)));
   }
 
   /** State and details of the given lines, in the order asked. */
