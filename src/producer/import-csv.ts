@@ -169,6 +169,11 @@ export interface ImportSummary {
   /** The import's state after this run (absent for a dry run). */
   state?: ImportState;
   /**
+   * Rows whose lead `lead-importer revert` deleted (absent when none). They stay finished: a re-run does not create
+   * them again (a revert is undone only on purpose, by an import under another `--import-id`).
+   */
+  reverted?: number;
+  /**
    * Worker processes taking rows from the connection's queue when the run ended (BullMQ's `getWorkersCount`, from
    * `CLIENT LIST`); absent for a dry run, a finished import, or where Redis does not list its clients (an ACL
    * refusing `CLIENT`, a managed Redis without it).
@@ -510,6 +515,7 @@ async function importPass(
       }
 
       let state: ImportState | undefined;
+      let reverted = 0;
       if (ledger) {
         await ledger.setCounters(importId, {
           rows,
@@ -526,7 +532,9 @@ async function importPass(
         const after = await ledger.getImport(importId);
         if (after && after.state === 'enqueued' && after.pending === 0)
           await ledger.setState(importId, 'completed');
-        state = (await ledger.getImport(importId))?.state;
+        const final = await ledger.getImport(importId);
+        state = final?.state;
+        reverted = final?.reverted ?? 0;
       }
       // Every write above on disk, on the server the import began on; or another pass.
       const settled = await settle?.settle();
@@ -578,6 +586,7 @@ async function importPass(
         estimate,
         referenceTokens,
         ...(state ? { state } : {}),
+        ...(reverted > 0 ? { reverted } : {}),
         ...(workersServing !== undefined ? { workersServing } : {}),
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,

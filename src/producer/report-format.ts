@@ -63,7 +63,13 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   }
   for (const w of s.warnings) out.push('', `Warning: ${w}`);
   if (s.dryRun) out.push('', ...formatDryRun(s));
-  else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
+  else if (s.state === 'completed' && s.reverted) {
+    // "Finished" alone reads as if the leads were in Pipedrive; a re-run leaves a revert as it is (README: revert).
+    out.push(
+      '',
+      `Every row of this import is finished, and ${formatCount(s.reverted)} of its leads were deleted by \`lead-importer revert\`: running the import again does not create them again. To import the file again, pass another --import-id.`,
+    );
+  } else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
   else if (s.enqueued + s.requeued > 0) {
     // With `--wait` the command follows the import itself: telling the user to follow it is not true.
     out.push(

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,5 +170,24 @@ describe('lead-importer revert', () => {
     );
     // The deleted leads' ids stay in the report, for the record.
     expect(rows.every((r) => r[2] !== '')).toBe(true);
+  });
+
+  it('afterwards, running the same import again creates nothing again, and says how to import the file again', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lpi-rev-')), 'rev.csv');
+    writeFileSync(
+      file,
+      'Name,Email,Company\nAna New,ana@acme.example,Acme\nOlga Old,olga@existing.example,Existing Corp\nBo New,bo@acme.example,Acme\n',
+    );
+    const again = await runCli(['import', file, '--import-id', 'rev-1'], env());
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already finished\s+3/);
+    expect(again.stdout).toContain(
+      'Every row of this import is finished, and 3 of its leads were deleted by `lead-importer revert`: running the import again does not create them again. To import the file again, pass another --import-id.',
+    );
+    const json = JSON.parse((await runCli(['import', file, '--import-id', 'rev-1', '--json'], env())).stdout);
+    expect(json).toMatchObject({ enqueued: 0, alreadyFinished: 3, reverted: 3, state: 'completed' });
+    expect(await ctx.ledger.getImport('rev-1')).toMatchObject({ created: 3, reverted: 3, pending: 0 });
+    // Nothing was enqueued, so no lead exists again.
+    expect(sandbox.export().leads.filter((l) => !l.is_deleted)).toEqual([]);
   });
 });
