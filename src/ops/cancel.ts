@@ -70,10 +70,14 @@ async function cancelRow(
   } else if (state !== 'unknown') {
     // active, or completed/failed and about to be recorded by its worker.
     return state === 'active' ? 'inFlight' : 'skipped';
-  } else if ((await ctx.redis.exists(ctx.ledger.keys.lease(importId, line))) === 1) {
-    // No job of its own (a row of a chunk job, LEAD_IMPORTER_ROWS_PER_JOB) and a runner holds it: in flight. A row
-    // of a chunk that has not reached it is cancelled here, and the chunk skips it (it takes only Pending rows).
-    return 'inFlight';
+  } else {
+    // No job of its own (a row of a chunk job, LEAD_IMPORTER_ROWS_PER_JOB): in flight while a runner holds its lease.
+    // A row of a chunk that has not reached it is cancelled here, and the chunk skips it (it takes only Pending
+    // rows). The lease is checked in the same step as the move: checked before it, a runner taking the row in
+    // between went on to create its lead, and the row was reported cancelled.
+    const moved = await ctx.ledger.recordCancelledUnlessLeased(importId, line);
+    if (moved.fenced) return 'inFlight';
+    return moved.applied ? 'cancelled' : 'skipped';
   }
   const moved = await ctx.ledger.recordCancelled(importId, line);
   return moved.applied ? 'cancelled' : 'skipped';

@@ -37,7 +37,8 @@ export interface ReportSummary {
   out: string;
   /** Lines written (one per input row). */
   rows: number;
-  byOutcome: Record<'created' | 'rejected' | 'dead-lettered' | 'cancelled' | 'pending', number>;
+  /** `reverted`: created rows whose lead `revert` deleted (not counted as `created` here). */
+  byOutcome: Record<'created' | 'reverted' | 'rejected' | 'dead-lettered' | 'cancelled' | 'pending', number>;
   /** Rows whose original cells were still in Redis and went into the file. */
   rowsWithInput: number;
 }
@@ -63,11 +64,14 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
     importId,
     out: options.out,
     rows: 0,
-    byOutcome: { created: 0, rejected: 0, 'dead-lettered': 0, cancelled: 0, pending: 0 },
+    byOutcome: { created: 0, reverted: 0, rejected: 0, 'dead-lettered': 0, cancelled: 0, pending: 0 },
     rowsWithInput: 0,
   };
   try {
     const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
+    // A reverted row stays Created in the ledger; its lead is gone, and a report calling it created would send the
+    // reader to a deleted lead.
+    const reverted = await ctx.ledger.revertedLeads(importId);
     const chunks =
       record.rowsPerJob > 1
         ? new ChunkCells(ctx.leadQueueOf(record.connection), importId, record.rowsPerJob, snapshot)
@@ -81,8 +85,12 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
         const input = cells[i];
         if (input) summary.rowsWithInput++;
         summary.rows++;
-        summary.byOutcome[outcome.state]++;
-        await writer.write([...outcomeColumns(line, outcome), ...fitToHeader(input, header.length)]);
+        const wasReverted = outcome.state === 'created' && reverted.has(outcome.leadId);
+        summary.byOutcome[wasReverted ? 'reverted' : outcome.state]++;
+        await writer.write([
+          ...(wasReverted ? revertedColumns(line, outcome) : outcomeColumns(line, outcome)),
+          ...fitToHeader(input, header.length),
+        ]);
       }
     }
   } catch (err) {
@@ -216,6 +224,14 @@ function outcomeColumns(line: number, outcome: RowOutcome): unknown[] {
     default:
       return [line, outcome.state, '', '', '', '', '', '', ''];
   }
+}
+
+/** A created row whose lead `revert` deleted: its ids as they were, for the record, and what became of them. */
+function revertedColumns(line: number, outcome: RowOutcome & { state: 'created' }): unknown[] {
+  const columns = outcomeColumns(line, outcome);
+  columns[1] = 'reverted';
+  columns[columns.length - 1] = 'the lead was deleted by lead-importer revert';
+  return columns;
 }
 
 export function rejectionText(outcome: { column?: string; reason: string }): string {

@@ -150,7 +150,6 @@ export async function revertImport(
   };
   const total = p.notes.length + p.leads.length + p.persons.length + p.organizations.length;
   let progressed = 0;
-  const logKey = ctx.keys.reverted(p.importId);
   const run = async <I extends string | number>(
     kind: 'note' | 'lead' | 'person' | 'organization',
     ids: I[],
@@ -176,7 +175,7 @@ export async function revertImport(
           }
           summary.alreadyGone++;
         }
-        await ctx.redis.sadd(logKey, `${kind[0]}:${id}`);
+        await ctx.ledger.markReverted(p.importId, `${kind[0]}:${id}`);
         options.onProgress?.(++progressed, total);
       }
     };

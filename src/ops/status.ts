@@ -68,6 +68,8 @@ export interface ImportStatus {
   rejected: number;
   alreadyImported: number;
   created: number;
+  /** Of the created rows, those whose lead `revert` deleted (their rows still count as created). */
+  reverted: number;
   deadLettered: number;
   cancelled: number;
   pending: number;
@@ -227,6 +229,7 @@ export function describeImport(
     rejected: record.rejected,
     alreadyImported: record.alreadyImported,
     created: record.created,
+    reverted: record.reverted,
     deadLettered: record.deadLettered,
     cancelled: record.cancelled,
     pending: record.pending,

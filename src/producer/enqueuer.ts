@@ -49,8 +49,15 @@ export interface EnqueuerOptions {
 export interface EnqueueCounts {
   /** Rows newly enqueued by this run. */
   enqueued: number;
-  /** Valid rows an earlier run had already enqueued (pending or finished): not enqueued again. */
+  /**
+   * Valid rows an earlier run had already enqueued (pending or finished): not enqueued again. The sum of
+   * `alreadyQueued` and `alreadyFinished`.
+   */
   alreadyImported: number;
+  /** Of those, rows still pending when this run read them (queued, not yet finished by a worker). */
+  alreadyQueued: number;
+  /** Of those, rows that had finished (created, dead-lettered, cancelled). */
+  alreadyFinished: number;
   /** Rows an earlier run had enqueued whose job was missing (a producer killed between ledger and queue), added again. */
   requeued: number;
   /** Rejected rows recorded in the ledger (including ones an earlier run had recorded). */
@@ -88,7 +95,14 @@ interface Batch {
  * (`src/worker/chunk-runner.ts`).
  */
 export class LeadEnqueuer {
-  readonly counts: EnqueueCounts = { enqueued: 0, alreadyImported: 0, requeued: 0, rejected: 0 };
+  readonly counts: EnqueueCounts = {
+    enqueued: 0,
+    alreadyImported: 0,
+    alreadyQueued: 0,
+    alreadyFinished: 0,
+    requeued: 0,
+    rejected: 0,
+  };
   private batch: Batch = { jobs: [], chunks: [], rejects: [] };
   /** The chunk being filled (k > 1), and its index. */
   private open: LeadJobData[] = [];
@@ -270,7 +284,10 @@ export class LeadEnqueuer {
       ...known.map(({ chunk }) => chunkJobIdFor(importId, chunk)),
       ...known.map(({ row }) => jobIdFor(importId, row.line)),
     ]);
-    return this.stillPending(known.filter((_, i) => !exist[i] && !exist[known.length + i]).map((k) => k.row));
+    return this.stillPending(
+      known.map((k) => k.row),
+      known.map((_, i) => !exist[i] && !exist[known.length + i]),
+    );
   }
 
   /** Rows the ledger has as Pending but whose job is gone (see the class comment for the order). */
@@ -280,16 +297,26 @@ export class LeadEnqueuer {
       this.options.queue,
       known.map((job) => jobIdFor(importId, job.line)),
     );
-    return this.stillPending(known.filter((_, i) => !exist[i]));
+    return this.stillPending(
+      known,
+      exist.map((found) => !found),
+    );
   }
 
-  /** Of rows whose jobs were found missing, those the ledger has as Pending, read after the jobs' existence. */
-  private async stillPending(missing: LeadJobData[]): Promise<LeadJobData[]> {
-    if (missing.length === 0) return [];
+  /**
+   * Of known rows, those whose job was found missing (`missing[i]`) and that the ledger has as Pending, read after
+   * the jobs' existence. Counts every known row as queued (Pending) or finished: "already imported" was printed for
+   * rows no worker had taken yet.
+   */
+  private async stillPending(known: LeadJobData[], missing: boolean[]): Promise<LeadJobData[]> {
+    if (known.length === 0) return [];
     const states = await this.options.ledger.rowStates(
       this.options.importId,
-      missing.map((j) => j.line),
+      known.map((j) => j.line),
     );
-    return missing.filter((_, i) => states[i] === RowState.Pending);
+    const queued = states.filter((state) => state === RowState.Pending).length;
+    this.counts.alreadyQueued += queued;
+    this.counts.alreadyFinished += known.length - queued;
+    return known.filter((_, i) => missing[i] && states[i] === RowState.Pending);
   }
 }

@@ -136,8 +136,15 @@ export interface ImportSummary {
   mappingFile: string;
   /** Rows enqueued by this run. */
   enqueued: number;
-  /** Valid rows an earlier run of this import already enqueued; not enqueued again. */
+  /**
+   * Valid rows an earlier run of this import already enqueued, queued or finished; not enqueued again. The sum of
+   * `alreadyQueued` and `alreadyFinished`.
+   */
   alreadyImported: number;
+  /** Of those, rows still queued (pending) when this run read them: no worker had finished them yet. */
+  alreadyQueued: number;
+  /** Of those, rows that had finished (created, dead-lettered or cancelled). */
+  alreadyFinished: number;
   /** Of those, rows whose job had been lost (killed producer) and was added again. */
   requeued: number;
   /**
@@ -161,6 +168,11 @@ export interface ImportSummary {
   referenceTokens: number;
   /** The import's state after this run (absent for a dry run). */
   state?: ImportState;
+  /**
+   * Rows whose lead `lead-importer revert` deleted (absent when none). They stay finished: a re-run does not create
+   * them again (a revert is undone only on purpose, by an import under another `--import-id`).
+   */
+  reverted?: number;
   /**
    * Worker processes taking rows from the connection's queue when the run ended (BullMQ's `getWorkersCount`, from
    * `CLIENT LIST`); absent for a dry run, a finished import, or where Redis does not list its clients (an ACL
@@ -199,7 +211,9 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
       );
     }
     // The same import: its id, and the same bytes (a file changed meanwhile would be another import, its rows again).
-    last = await importPass({ ...options, importId: first.importId }, first.fileHash);
+    // The rows an earlier run had enqueued are the first pass's count: this pass finds the first pass's own rows in
+    // the ledger too, and its count would record them on the import as an earlier run's.
+    last = await importPass({ ...options, importId: first.importId }, first.fileHash, first.alreadyImported);
     const added = last.enqueued + last.requeued;
     readded += added;
     referenceTokens += last.referenceTokens;
@@ -242,10 +256,13 @@ export const MAX_PASSES = 3;
 /**
  * One read of the file into Redis, and whether the server changed under it (see {@link importCsv}). `sameBytesAs`:
  * the hash the first pass read; a file that no longer has it is refused before any row is written.
+ * `alreadyImportedBefore`: the rows an earlier run had enqueued, as the first pass counted them, which a later pass
+ * records on the import in place of its own count.
  */
 async function importPass(
   options: ImportCsvOptions,
   sameBytesAs?: string,
+  alreadyImportedBefore?: number,
 ): Promise<ImportSummary & { restart?: { from: string; to: string } }> {
   const started = Date.now();
   const { config } = options;
@@ -498,10 +515,11 @@ async function importPass(
       }
 
       let state: ImportState | undefined;
+      let reverted = 0;
       if (ledger) {
         await ledger.setCounters(importId, {
           rows,
-          alreadyImported: counts?.alreadyImported ?? 0,
+          alreadyImported: alreadyImportedBefore ?? counts?.alreadyImported ?? 0,
           distinctPersons: persons.count,
           distinctOrganizations: organizations.count,
         });
@@ -514,7 +532,9 @@ async function importPass(
         const after = await ledger.getImport(importId);
         if (after && after.state === 'enqueued' && after.pending === 0)
           await ledger.setState(importId, 'completed');
-        state = (await ledger.getImport(importId))?.state;
+        const final = await ledger.getImport(importId);
+        state = final?.state;
+        reverted = final?.reverted ?? 0;
       }
       // Every write above on disk, on the server the import began on; or another pass.
       const settled = await settle?.settle();
@@ -551,6 +571,8 @@ async function importPass(
         mappingFile: printMapping(mapping, spec),
         enqueued: counts?.enqueued ?? 0,
         alreadyImported: counts?.alreadyImported ?? 0,
+        alreadyQueued: counts?.alreadyQueued ?? 0,
+        alreadyFinished: counts?.alreadyFinished ?? 0,
         requeued: counts?.requeued ?? 0,
         readded: 0,
         rejected,
@@ -564,6 +586,7 @@ async function importPass(
         estimate,
         referenceTokens,
         ...(state ? { state } : {}),
+        ...(reverted > 0 ? { reverted } : {}),
         ...(workersServing !== undefined ? { workersServing } : {}),
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,

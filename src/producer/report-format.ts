@@ -32,9 +32,16 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
     out.push(
       `  enqueued          ${formatCount(s.enqueued)}${s.readded ? ` (${formatCount(s.readded)} of them added again after Redis restarted)` : ''}`,
     );
-    if (s.alreadyImported > 0) {
+    // Rows an earlier run enqueued are imported only once a worker has created their leads: those still queued are
+    // said to be queued, not imported.
+    if (s.alreadyQueued > 0) {
       out.push(
-        `  already imported  ${formatCount(s.alreadyImported)}${s.requeued ? ` (${formatCount(s.requeued)} of them re-queued: their jobs had been lost)` : ''}`,
+        `  already queued    ${formatCount(s.alreadyQueued)} (by an earlier run; not finished yet)${s.requeued ? `, ${formatCount(s.requeued)} of them re-queued: their jobs had been lost` : ''}`,
+      );
+    }
+    if (s.alreadyFinished > 0) {
+      out.push(
+        `  already finished  ${formatCount(s.alreadyFinished)} (by an earlier run: created, dead-lettered or cancelled)`,
       );
     }
   }
@@ -68,7 +75,13 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
     );
   }
   if (s.dryRun) out.push('', ...formatDryRun(s));
-  else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
+  else if (s.state === 'completed' && s.reverted) {
+    // "Finished" alone reads as if the leads were in Pipedrive; a re-run leaves a revert as it is (README: revert).
+    out.push(
+      '',
+      `Every row of this import is finished, and ${formatCount(s.reverted)} of its leads were deleted by \`lead-importer revert\`: running the import again does not create them again. To import the file again, pass another --import-id.`,
+    );
+  } else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
   else if (s.enqueued + s.requeued > 0) {
     // With `--wait` the command follows the import itself: telling the user to follow it is not true.
     out.push(

@@ -70,6 +70,11 @@ export const COUNTERS = [
   'createdNotes',
   /** Notes Pipedrive refused (their leads stand; `report` shows the error). */
   'failedNotes',
+  /**
+   * Leads of created rows that `lead-importer revert` deleted. Their rows stay Created in the ledger (`created` still
+   * counts them, and a re-run of the import does not create them again): this says how many of them are gone.
+   */
+  'reverted',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 
@@ -211,6 +216,26 @@ for i = 6, #ARGV, 2 do
 end
 recordStep(deltas, { 'updatedAt', ARGV[5] })
 return { 1, cur }
+`;
+
+/*
+ * TRANSITION_LUA, but only while no one holds the row's lease (KEYS[4]): { -1, 0 } and nothing changed when one does.
+ * Checked in the same step, so a runner cannot take the row between the check and the move.
+ */
+const UNLEASED_TRANSITION_LUA = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return { -1, 0 } end
+${TRANSITION_LUA}`;
+
+/*
+ * Remembers something `revert` deleted (ARGV[1]: `l:{leadId}`, `n:{noteId}`, `p:…`, `o:…`) in the import's reverted
+ * set (KEYS[1]); a lead remembered for the first time counts on the record (KEYS[2]) as reverted, in the same step,
+ * so a revert run again (or two at once) never counts a lead twice.
+ */
+const MARK_REVERTED_LUA = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and string.sub(ARGV[1], 1, 2) == 'l:' then
+  redis.call('HINCRBY', KEYS[2], 'reverted', 1)
+end
+return 0
 `;
 
 /*
@@ -407,11 +432,19 @@ type LedgerRedis = Redis & {
     outcomes: string,
     ...args: (string | number)[]
   ): Promise<[number, number]>;
+  ledgerUnleasedTransition(
+    states: string,
+    record: string,
+    outcomes: string,
+    lease: string,
+    ...args: (string | number)[]
+  ): Promise<[number, number]>;
   ledgerFencedOutcomes(
     numberOfKeys: number,
     ...keysThenArgs: (string | number)[]
   ): Promise<(number | string)[]>;
   ledgerMarkEnqueued(states: string, record: string, ...lines: number[]): Promise<number[]>;
+  ledgerMarkReverted(reverted: string, record: string, tag: string): Promise<number>;
 };
 
 export interface TransitionResult {
@@ -468,8 +501,10 @@ export class ImportLedger {
     this.keys = keysFor(prefix, keyScope(redis));
     if (!('ledgerTransition' in redis)) {
       redis.defineCommand('ledgerTransition', { numberOfKeys: 3, lua: TRANSITION_LUA });
+      redis.defineCommand('ledgerUnleasedTransition', { numberOfKeys: 4, lua: UNLEASED_TRANSITION_LUA });
       redis.defineCommand('ledgerFencedOutcomes', { lua: FENCED_OUTCOMES_LUA });
       redis.defineCommand('ledgerMarkEnqueued', { numberOfKeys: 2, lua: MARK_ENQUEUED_LUA });
+      redis.defineCommand('ledgerMarkReverted', { numberOfKeys: 2, lua: MARK_REVERTED_LUA });
     }
     this.redis = redis as LedgerRedis;
   }
@@ -723,6 +758,46 @@ export class ImportLedger {
   /** Pending → Cancelled (the row's job was removed before it ran). */
   async recordCancelled(importId: string, line: number): Promise<TransitionResult> {
     return this.transition(importId, line, RowState.Cancelled, [RowState.Pending], undefined);
+  }
+
+  /**
+   * Pending → Cancelled unless a runner holds the row's lease (`fenced` then, nothing changed), in one atomic step. For
+   * a row with no job of its own to remove (a row of a chunk job): a runner takes such a row only while it is Pending,
+   * so a row cancelled here is never run, and a row it took first is left to finish. Checked apart, a runner could
+   * take the row between the check and the move, then record it created from Cancelled: `cancel` counted it as
+   * cancelled and the ledger as created.
+   */
+  async recordCancelledUnlessLeased(importId: string, line: number): Promise<TransitionResult> {
+    await this.resolve(importId);
+    const [applied, previous] = await this.redis.ledgerUnleasedTransition(
+      this.keys.rowStates(importId),
+      this.keys.import(importId),
+      this.keys.outcomes(importId),
+      this.keys.lease(importId, line),
+      line,
+      RowState.Cancelled,
+      String(RowState.Pending),
+      '',
+      Date.now(),
+    );
+    if (applied === -1) return { applied: false, previous: RowState.Pending, fenced: true };
+    return { applied: applied === 1, previous: previous as RowState };
+  }
+
+  /**
+   * Remembers what `revert` deleted (`l:{leadId}`, `n:{noteId}`, `p:{personId}`, `o:{orgId}`), so a re-run resumes,
+   * and counts a lead the first time as `reverted` on the record (status and report show the rows as reverted).
+   */
+  async markReverted(importId: string, tag: string): Promise<void> {
+    await this.resolve(importId);
+    await this.redis.ledgerMarkReverted(this.keys.reverted(importId), this.keys.import(importId), tag);
+  }
+
+  /** Lead ids `revert` deleted. */
+  async revertedLeads(importId: string): Promise<Set<string>> {
+    await this.resolve(importId);
+    const tags = await this.redis.smembers(this.keys.reverted(importId));
+    return new Set(tags.filter((t) => t.startsWith('l:')).map((t) => t.slice(2)));
   }
 
   /** State and details of the given lines, in the order asked. */

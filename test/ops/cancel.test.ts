@@ -102,6 +102,36 @@ describe('cancelImport', () => {
     expect(await balance(ctx, 'can-2')).toMatchObject({ rows: 2, sum: 2, cancelled: 2, pending: 0 });
   });
 
+  it('counts as in flight, not cancelled, a chunk row a runner takes just before cancel moves it', async () => {
+    const ctx = testOps(redis);
+    contexts.push(ctx);
+    await seedImport(ctx, 'can-4', [row(2), row(3)]);
+    // Rows of a chunk job: no job of their own.
+    await ctx.leadQueue.remove('can-4-2');
+    await ctx.leadQueue.remove('can-4-3');
+    // A chunk's runner takes line 3 after cancel looked at it and before the ledger moves it (the race: cancel said
+    // "Cancelled 538 rows" and the ledger counted 537, the other one created). Both ways cancel may move a row are
+    // wrapped, so the runner wins the race whichever one cancel takes.
+    const lease = ctx.ledger.keys.lease('can-4', 3);
+    const ledger = ctx.ledger as unknown as Record<string, (id: string, line: number) => Promise<unknown>>;
+    for (const method of ['recordCancelled', 'recordCancelledUnlessLeased']) {
+      const move = ledger[method]?.bind(ctx.ledger);
+      if (!move) continue;
+      ledger[method] = async (id, line) => {
+        if (line === 3) await redis.set(lease, 'runner:0000000000000001', 'PX', 60_000);
+        return move(id, line);
+      };
+    }
+    const summary = await cancelImport(ctx, 'can-4');
+    // The runner goes on and creates its lead (Pending or Cancelled → Created).
+    await ctx.ledger.recordCreated('can-4', 3, { leadId: 'L3' });
+    await redis.del(lease);
+    const record = await ctx.ledger.getImport('can-4');
+    expect(summary).toEqual({ importId: 'can-4', cancelled: record?.cancelled, inFlight: 1 });
+    expect(record).toMatchObject({ created: 1, cancelled: 1, pending: 0 });
+    expect(await balance(ctx, 'can-4')).toMatchObject({ rows: 2, sum: 2 });
+  });
+
   it('leaves a finished import as it is', async () => {
     const ctx = testOps(redis);
     contexts.push(ctx);

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -142,5 +145,49 @@ describe('lead-importer revert', () => {
     const again = await runCli(['revert', 'rev-1', '--include-contacts'], env());
     expect(again.stdout).toContain('would delete 0 leads, 0 persons, 0 organizations');
     expect(again.stdout).toContain('8 were deleted by an earlier revert run');
+  });
+
+  it('afterwards, status and report say the rows were reverted, not that their leads exist', async () => {
+    // Runs after the revert above (tests of a file run in order). The rows stay created in the ledger, so the
+    // counts still add up; the two runs of revert counted each lead once.
+    const text = await runCli(['status', 'rev-1'], env());
+    expect(text.stdout).toMatch(/rows 3 = created 3 \(3 reverted\) \+ rejected 0/);
+    expect(text.stdout).toContain('3 of its leads were deleted by `lead-importer revert`');
+    const json = JSON.parse((await runCli(['status', 'rev-1', '--json'], env())).stdout);
+    expect(json).toMatchObject({ created: 3, reverted: 3, balanced: true });
+
+    const out = join(mkdtempSync(join(tmpdir(), 'lpi-rev-')), 'report.csv');
+    const report = await runCli(['report', 'rev-1', '--out', out], env());
+    expect(report.stdout).toBe(`Wrote 3 rows to ${out} (3 reverted).\n`);
+    const rows = readFileSync(out, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(','));
+    expect(rows.map((r) => [r[0], r[1], r[8]])).toEqual(
+      ['2', '3', '4'].map((line) => [line, 'reverted', 'the lead was deleted by lead-importer revert']),
+    );
+    // The deleted leads' ids stay in the report, for the record.
+    expect(rows.every((r) => r[2] !== '')).toBe(true);
+  });
+
+  it('afterwards, running the same import again creates nothing again, and says how to import the file again', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lpi-rev-')), 'rev.csv');
+    writeFileSync(
+      file,
+      'Name,Email,Company\nAna New,ana@acme.example,Acme\nOlga Old,olga@existing.example,Existing Corp\nBo New,bo@acme.example,Acme\n',
+    );
+    const again = await runCli(['import', file, '--import-id', 'rev-1'], env());
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already finished\s+3/);
+    expect(again.stdout).toContain(
+      'Every row of this import is finished, and 3 of its leads were deleted by `lead-importer revert`: running the import again does not create them again. To import the file again, pass another --import-id.',
+    );
+    const json = JSON.parse((await runCli(['import', file, '--import-id', 'rev-1', '--json'], env())).stdout);
+    expect(json).toMatchObject({ enqueued: 0, alreadyFinished: 3, reverted: 3, state: 'completed' });
+    expect(await ctx.ledger.getImport('rev-1')).toMatchObject({ created: 3, reverted: 3, pending: 0 });
+    // Nothing was enqueued, so no lead exists again.
+    expect(sandbox.export().leads.filter((l) => !l.is_deleted)).toEqual([]);
   });
 });

@@ -246,4 +246,40 @@ describe('lead-importer import', () => {
       await worker.close();
     }
   });
+
+  it('says rows an earlier run enqueued are queued, not imported, until a worker has finished them', async () => {
+    const prefix = uniquePrefix('already-queued');
+    expect((await cli([fixture('quoted.csv'), '--import-id', 're1'], {}, prefix)).code).toBe(0);
+    // No worker yet: the rows are only queued (it printed "already imported 4").
+    const queued = await cli([fixture('quoted.csv'), '--import-id', 're1'], {}, prefix);
+    expect(queued.code).toBe(0);
+    expect(queued.out).toMatch(/already queued\s+4 \(by an earlier run; not finished yet\)/);
+    expect(queued.out).not.toContain('already imported');
+    expect(queued.out).not.toContain('already finished');
+    const json = await cli([fixture('quoted.csv'), '--import-id', 're1', '--json'], {}, prefix);
+    expect(JSON.parse(json.out)).toMatchObject({
+      enqueued: 0,
+      alreadyImported: 4,
+      alreadyQueued: 4,
+      alreadyFinished: 0,
+    });
+    const status = await command(['status', 're1'], {}, prefix);
+    expect(status.out).toMatch(/created 0 .*pending 4/);
+    expect(status.out).not.toContain('already imported');
+    expect(status.out).toContain('4 rows were already enqueued or imported by an earlier run');
+    const worker = sandboxWorker(prefix);
+    try {
+      const finished = await cli(
+        [fixture('quoted.csv'), '--import-id', 're1', '--wait', '--json'],
+        {},
+        prefix,
+      );
+      expect(JSON.parse(finished.out)).toMatchObject({ state: 'completed', created: 4 });
+    } finally {
+      await worker.close();
+    }
+    const again = await cli([fixture('quoted.csv'), '--import-id', 're1'], {}, prefix);
+    expect(again.out).toMatch(/already finished\s+4/);
+    expect(again.out).not.toContain('already queued');
+  });
 });

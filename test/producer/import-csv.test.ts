@@ -233,7 +233,14 @@ describe('importCsv', () => {
     await queue().remove(`${first.importId}-c0`);
     await ledger.recordCreated(first.importId, 9, { leadId: 'lead-9' });
     const second = await run(fixture('quoted.csv'));
-    expect(second).toMatchObject({ enqueued: 0, alreadyImported: 4, requeued: 3 });
+    expect(second).toMatchObject({
+      enqueued: 0,
+      alreadyImported: 4,
+      requeued: 3,
+      // Line 9 is created; the three others only queued (their jobs re-added).
+      alreadyQueued: 3,
+      alreadyFinished: 1,
+    });
     expect((await jobs()).map(({ job, data }) => [job.id, job.name, data.line, data.cpKey])).toEqual(
       [2, 4, 10].map((line) => [`${first.importId}-${line}`, 'lead', line, 1]),
     );
@@ -251,7 +258,13 @@ describe('importCsv', () => {
     await ledger.recordCreated(first.importId, 9, { leadId: 'lead-9' });
     await queue().remove(`${first.importId}-9`);
     const second = await run(fixture('quoted.csv'));
-    expect(second).toMatchObject({ enqueued: 0, alreadyImported: 4, requeued: 2 });
+    expect(second).toMatchObject({
+      enqueued: 0,
+      alreadyImported: 4,
+      requeued: 2,
+      alreadyQueued: 3,
+      alreadyFinished: 1,
+    });
     expect((await jobs()).map((j) => j.data.line)).toEqual([2, 4, 10]);
     expect(await ledger.rowStates(first.importId, [2, 4, 9, 10])).toEqual([
       RowState.Pending,

@@ -103,12 +103,14 @@ describe('a Redis that loses power right after an import was written', () => {
       'Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n',
       (server) => server.restart(),
     );
-    expect(summary).toMatchObject({ valid: 2, enqueued: 2, readded: 0 });
+    expect(summary).toMatchObject({ valid: 2, enqueued: 2, readded: 0, alreadyImported: 0 });
     expect(summary.warnings.join('\n')).toMatch(
       /Redis restarted .*the file was read again to check: Redis had every row/,
     );
     const ledger = new ImportLedger(server.client, prefix);
     expect(await ledger.rowStates(summary.importId, [2, 3])).toEqual([RowState.Pending, RowState.Pending]);
+    // The check found this run's own rows in the ledger: they are not an earlier run's (`status` reads this).
+    expect(await ledger.getImport(summary.importId)).toMatchObject({ enqueued: 2, alreadyImported: 0 });
   }, 60_000);
 
   it('refuses to read the file again when it changed meanwhile: its rows would be another import', async () => {
