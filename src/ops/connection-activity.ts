@@ -1,4 +1,5 @@
 import { type MinuteCounts, readMinuteCounts } from '../metrics/recorder.js';
+import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import { type ControlState, readControl } from '../worker/control.js';
 import { formatCount, formatUtc } from './format.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
@@ -165,6 +166,16 @@ export function projectBudget(input: {
       text: `lasts the day (nothing spent in the last ${formatMinutes(windowMinutes)})`,
     };
   }
+  // The rate says when the budget would end if spending went on; the rows queued say whether it can: an import
+  // about to finish must not read "runs out ≈ 19:27" with 48,000 tokens left and 50 rows to go.
+  const queuedAtMost = input.pending === undefined ? undefined : input.pending * MAX_TOKENS_PER_ROW;
+  if (queuedAtMost !== undefined && queuedAtMost <= left) {
+    return {
+      ...base,
+      verdict: 'lasts-the-day',
+      text: `lasts the day: the ${formatCount(input.pending ?? 0)} rows queued need at most ${formatCount(queuedAtMost)} tokens (${rate} over the last ${formatMinutes(windowMinutes)})`,
+    };
+  }
   const runsOutAt = now + (left / tokensPerMinute) * MINUTE_MS;
   if (runsOutAt >= resetsAt) return { ...base, verdict: 'lasts-the-day', text: `lasts the day at ${rate}` };
 
@@ -176,6 +187,17 @@ export function projectBudget(input: {
     text: `runs out ≈ ${new Date(Math.round(runsOutAt / MINUTE_MS) * MINUTE_MS).toISOString().slice(11, 16)} UTC at ${rate}`,
   };
 }
+
+/**
+ * The most one row can cost: its lead and note, and for each of its person and organization a search and either a
+ * create or, with fill-empty, a read and an update (pipedrive-api.md §3.3).
+ */
+const MAX_TOKENS_PER_ROW =
+  TOKEN_COSTS['leads.add'] +
+  TOKEN_COSTS['notes.add'] +
+  2 *
+    (TOKEN_COSTS['persons.search'] +
+      Math.max(TOKEN_COSTS['persons.add'], TOKEN_COSTS['persons.get'] + TOKEN_COSTS['persons.update']));
 
 /** States in which nothing is sent until a person acts (a token fixed, a `resume`, a worker started). */
 const HELD_STATES: readonly ConnectionState[] = ['blocked', 'paused', 'starved'];

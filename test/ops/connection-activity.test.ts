@@ -47,6 +47,20 @@ describe('projectBudget: when today’s budget runs out at the recent rate', () 
     ).toBe('runs-out');
   });
 
+  it('lasts the day when the rows queued cannot spend what is left, whatever the rate', () => {
+    // An import about to finish: 350/min would spend 48,748 by 14:19, but 50 rows cost at most 72 tokens each
+    // (lead, note, and a search and a create or a read and an update for the person and for the organization).
+    const ending = { now, left: 48_748, resetsAt, windowTokens: 5_250, windowMinutes: 15 };
+    expect(projectBudget({ ...ending, pending: 50 })).toMatchObject({
+      verdict: 'lasts-the-day',
+      runsOutAt: null,
+      text: 'lasts the day: the 50 rows queued need at most 3,600 tokens (350 tokens/min over the last 15 min)',
+    });
+    // 678 rows may cost 48,816: more than is left, so the rate decides.
+    expect(projectBudget({ ...ending, pending: 678 }).verdict).toBe('runs-out');
+    expect(projectBudget({ ...ending, pending: 677 }).verdict).toBe('lasts-the-day');
+  });
+
   it('lasts the day when nothing was spent recently, and is spent when nothing is left', () => {
     expect(projectBudget({ now, left: 10, resetsAt, windowTokens: 0, windowMinutes: 15 })).toMatchObject({
       verdict: 'lasts-the-day',
