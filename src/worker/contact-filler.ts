@@ -53,12 +53,22 @@ const ORGANIZATION_FILLABLE = [
 type Kind = 'person' | 'org';
 type Body = Record<string, unknown> & { custom_fields?: Record<string, unknown> };
 
+/** A person's fields that are lists: rows that describe one person may each bring values of their own. */
+const LIST_FIELDS = ['emails', 'phones'] as const;
+type ListField = (typeof LIST_FIELDS)[number];
+
 /** What an import knows about one contact (kept in Redis, `{prefix}:imp:{id}:filled:{kind}:{id}`). */
 interface Marker {
   /** `import`: this import created it; `filled`: it existed, and fill-empty has filled it once. */
   by: 'import' | 'filled';
   /** With `import`: the fields the import has put in it so far. */
   fields?: string[];
+  /**
+   * With `import`: the emails and phones it has put in them (compared as {@link sameValue} does), so a row bringing
+   * one more (a second enquiry of the same person with another address) adds it, and a row repeating them costs
+   * nothing. Absent from markers written before it was kept: those lists are then not grown.
+   */
+  lists?: Partial<Record<ListField, string[]>>;
 }
 
 /** What {@link ContactFiller.complete} did: nothing, or calls to Pipedrive (worth a checkpoint). */
@@ -105,7 +115,11 @@ export class ContactFiller {
 
   /** Records that the import created this contact with these fields (before others can link it). */
   async recordCreated(importId: string, kind: Kind, id: number, body: object): Promise<void> {
-    const marker: Marker = { by: 'import', fields: fieldsOf(body as Body, kind) };
+    const marker: Marker = {
+      by: 'import',
+      fields: fieldsOf(body as Body, kind),
+      lists: listsOf(body as Body),
+    };
     await this.options.redis.set(
       this.keys.filled(importId, kind, id),
       JSON.stringify(marker),
@@ -191,7 +205,12 @@ export class ContactFiller {
     const read = async (): Promise<Marker | undefined> => parse(await redis.get(key));
     const before = parse(await this.markers.ask({ key }));
     if (before?.by === 'filled' || (before === undefined && !fillExisting)) return 'none';
-    if (before?.by === 'import' && brought.every((f) => before.fields?.includes(f))) return 'none';
+    if (
+      before?.by === 'import' &&
+      brought.every((f) => before.fields?.includes(f)) &&
+      grownLists(before, body).length === 0
+    )
+      return 'none';
 
     // An update sets the same values however often it is sent, so it may be retried; the lock
     // keeps two rows from each adding their value to the same empty field.
@@ -208,14 +227,30 @@ export class ContactFiller {
       if (marker?.by === 'filled') return 'none';
       if (marker?.by === 'import') {
         const set = new Set(marker.fields ?? []);
+        const grown = grownLists(marker, body);
         const patch = pick(
           body,
           brought.filter((f) => !set.has(f)),
         );
-        if (!patch) return 'none';
+        if (!patch && grown.length === 0) return 'none';
         await beforeCall();
-        await calls.update(patch);
-        const next: Marker = { by: 'import', fields: [...set, ...fieldsOf(patch, kind)] };
+        const update: Body = { ...patch };
+        if (grown.length > 0) {
+          // A list is replaced whole by an update: the values it holds now (the import's, and any added by hand
+          // since) are read and kept, the row's new ones added after them.
+          const current = (await calls.read()) as unknown as Body;
+          for (const f of grown) update[f] = mergedList(f, current[f], body[f]);
+        }
+        await calls.update(update);
+        const lists = { ...marker.lists };
+        for (const f of LIST_FIELDS) {
+          if (marker.lists && update[f] !== undefined) lists[f] = listsOf(update)[f] ?? [];
+        }
+        const next: Marker = {
+          by: 'import',
+          fields: [...new Set([...set, ...fieldsOf(update, kind)])],
+          ...(marker.lists ? { lists } : {}),
+        };
         await redis.set(key, JSON.stringify(next), 'EX', MARKER_TTL_S);
         return 'updated';
       }
@@ -242,6 +277,57 @@ export function fieldsOf(body: Body, kind: Kind): string[] {
   for (const [key, value] of Object.entries(body.custom_fields ?? {}))
     if (!isEmpty(value)) out.push(`custom:${key}`);
   return out;
+}
+
+/** An email or phone as lists compare them: an email by its lower case, a phone by its digits. */
+function sameValue(field: ListField, value: string): string {
+  return field === 'emails' ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, '');
+}
+
+function listValues(list: unknown): string[] {
+  return Array.isArray(list)
+    ? list.map((v) => (v as { value?: unknown }).value).filter((v): v is string => typeof v === 'string')
+    : [];
+}
+
+/** The emails and phones a body sets, as {@link Marker.lists} keeps them. */
+function listsOf(body: Body): Partial<Record<ListField, string[]>> {
+  const out: Partial<Record<ListField, string[]>> = {};
+  for (const f of LIST_FIELDS) {
+    const values = listValues(body[f]).map((v) => sameValue(f, v));
+    if (values.length > 0) out[f] = values;
+  }
+  return out;
+}
+
+/** The lists this import has set (and keeps track of) to which the body brings a value they lack. */
+function grownLists(marker: Marker, body: Body): ListField[] {
+  const lists = marker.lists;
+  if (!lists) return [];
+  return LIST_FIELDS.filter((f) => {
+    const had = lists[f];
+    if (!had || !marker.fields?.includes(f)) return false;
+    return listValues(body[f]).some((v) => !had.includes(sameValue(f, v)));
+  });
+}
+
+/** `current` (as Pipedrive holds it, its primary kept) followed by the values of `brought` it lacks, none primary. */
+function mergedList(field: ListField, current: unknown, brought: unknown): unknown[] {
+  type Item = { value: string; label?: string; primary?: boolean };
+  const kept = (Array.isArray(current) ? (current as Item[]) : []).map((v) => ({
+    value: v.value,
+    label: v.label,
+    primary: v.primary === true,
+  }));
+  const seen = new Set(kept.map((v) => sameValue(field, v.value)));
+  const added: Item[] = [];
+  for (const v of Array.isArray(brought) ? (brought as Item[]) : []) {
+    const same = sameValue(field, v.value);
+    if (seen.has(same)) continue;
+    seen.add(same);
+    added.push({ value: v.value, label: v.label, primary: false });
+  }
+  return [...kept, ...added];
 }
 
 function fieldValue(body: Body, field: string): unknown {

@@ -120,6 +120,53 @@ describe('persons and organizations several rows describe', () => {
     expect(['Head of Procurement', 'CFO']).toContain(zoe?.job_title);
   }, 60_000);
 
+  it('get every email and phone the rows bring, each once, the first primary, whichever row runs first', async () => {
+    const sandbox = await testSandbox({ limits: false });
+    const prefix = uniquePrefix();
+    const ledger = new ImportLedger(redis, prefix);
+    // A HubSpot export's two enquiries of one person: one with only her address, one with two more and a phone.
+    const una = { name: 'Una Ulm', email: 'una@u1.example' };
+    const jobs = jobsFor('imp-lists', [
+      { title: 'First enquiry', person: una },
+      { title: 'Second enquiry', person: una },
+      { title: 'Third enquiry', person: una },
+      { title: 'Fourth enquiry', person: una },
+    ]);
+    jobs[1]!.person = {
+      ...una,
+      phone: '+1 555 0100',
+      emails: [
+        { value: 'una@u1.example', label: 'work' },
+        { value: 'una.home@u2.example', label: 'home' },
+        { value: 'una.alt@u3.example', label: 'other' },
+      ],
+    };
+    // The same values again, written otherwise: nothing to add.
+    jobs[2]!.person = {
+      ...una,
+      phone: '+15550100',
+      emails: [
+        { value: 'una@u1.example', label: 'work' },
+        { value: 'UNA.HOME@u2.example', label: 'home' },
+      ],
+    };
+    await enqueueImport(redis, prefix, 'imp-lists', jobs);
+    const env = workerEnv(testRedisUrl(), prefix, sandbox.url);
+    const worker = spawnWorker(env, [...FAST_WORKER_FLAGS, '--concurrency', '4', '--no-rate-limit']);
+    const record = await finished(ledger, 'imp-lists');
+    await worker.stop();
+
+    expect(record).toMatchObject({ created: 4, createdPersons: 1, reusedPersons: 3 });
+    const persons = sandbox.export().persons;
+    expect(persons).toHaveLength(1);
+    expect(persons[0]?.emails).toEqual([
+      { value: 'una@u1.example', label: 'work', primary: true },
+      { value: 'una.home@u2.example', label: 'home', primary: false },
+      { value: 'una.alt@u3.example', label: 'other', primary: false },
+    ]);
+    expect(persons[0]?.phones).toEqual([{ value: '+1 555 0100', label: 'work', primary: true }]);
+  }, 60_000);
+
   it('with fill-empty, fills what existing contacts lack and keeps what they have; without it, leaves them alone', async () => {
     const sandbox = await testSandbox({ limits: false });
     const api = sandboxClient(sandbox);
