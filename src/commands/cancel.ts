@@ -1,9 +1,10 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode } from '../cli/exit-codes.js';
-import { connectionOf, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { cancelImport } from '../ops/cancel.js';
 import { formatCount } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
+import { connectionFilter } from '../ops/status.js';
 
 export const command: Command = {
   name: 'cancel',
@@ -22,11 +23,9 @@ Options:
   positionals: [1, 1],
   async run(args, io) {
     const config = loadConfig(io.env);
-    const connection =
-      typeof args.values.connection === 'string'
-        ? connectionOf(config, args.values.connection).name
-        : undefined;
+    const connectionName = typeof args.values.connection === 'string' ? args.values.connection : undefined;
     return withOps(config, async (ctx) => {
+      const connection = await connectionFilter(ctx, config, connectionName);
       const summary = await cancelImport(ctx, args.positionals[0]!, { connection });
       if (args.values.json) {
         io.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -1,6 +1,6 @@
 import type { Command, ParsedArgs } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { connectionOf, DEFAULT_CONNECTION, loadConfig } from '../config/config.js';
+import { DEFAULT_CONNECTION, loadConfig } from '../config/config.js';
 import {
   type DeadLetterEntry,
   exportDeadLetters,
@@ -10,6 +10,7 @@ import {
 } from '../ops/dead-letters.js';
 import { formatCount, printable, table } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
+import { connectionFilter } from '../ops/status.js';
 
 const ACTIONS = ['list', 'export', 'retry', 'purge'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -60,8 +61,8 @@ Examples:
       throw new UsageError('dlq export needs --out FILE.csv: the file to write.');
     const config = loadConfig(io.env);
     const connectionName = stringOption(args, 'connection');
-    const connection = connectionName === undefined ? undefined : connectionOf(config, connectionName).name;
     return withOps(config, async (ctx) => {
+      const connection = await connectionFilter(ctx, config, connectionName);
       switch (action) {
         case 'list': {
           const entries = await listDeadLetters(ctx, { importId, errorClass, connection });

@@ -1,9 +1,10 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { connectionOf, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { formatCount } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { writeReport } from '../ops/report.js';
+import { connectionFilter } from '../ops/status.js';
 
 export const command: Command = {
   name: 'report',
@@ -33,11 +34,9 @@ Example:
     if (typeof out !== 'string' || out === '') {
       throw new UsageError('report needs --out FILE.csv: the file to write the report to.');
     }
-    const connection =
-      typeof args.values.connection === 'string'
-        ? connectionOf(config, args.values.connection).name
-        : undefined;
+    const connectionName = typeof args.values.connection === 'string' ? args.values.connection : undefined;
     return withOps(config, async (ctx) => {
+      const connection = await connectionFilter(ctx, config, connectionName);
       const summary = await writeReport(ctx, { importId, out, connection });
       const parts = Object.entries(summary.byOutcome)
         .filter(([, n]) => n > 0)

@@ -1,9 +1,9 @@
 import type { Command } from '../cli/command.js';
 import { ExitCode, UsageError } from '../cli/exit-codes.js';
-import { connectionOf, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { formatStatus, formatStatusTable } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
-import { getStatus, listStatuses } from '../ops/status.js';
+import { connectionFilter, getStatus, listStatuses } from '../ops/status.js';
 
 export const command: Command = {
   name: 'status',
@@ -19,8 +19,8 @@ connection, once there are several companies).
 Options:
   --json             print JSON (one object for an ID, an array otherwise); each has "connection"
   --limit N          how many imports to list without ID (default 20)
-  --connection NAME  only imports into this connection (PIPEDRIVE_CONNECTIONS_FILE); with ID,
-                     refuse unless the import went there
+  --connection NAME  only imports into this connection (PIPEDRIVE_CONNECTIONS_FILE, or one removed
+                     from it whose imports are stored); with ID, refuse unless the import went there
 
 Examples:
   lead-importer status
@@ -35,13 +35,11 @@ Examples:
     if (!Number.isInteger(limit) || limit < 1) {
       throw new UsageError(`--limit must be a whole number ≥ 1, got "${String(args.values.limit)}".`);
     }
-    const connection =
-      typeof args.values.connection === 'string'
-        ? connectionOf(config, args.values.connection).name
-        : undefined;
+    const connectionName = typeof args.values.connection === 'string' ? args.values.connection : undefined;
     return withOps(
       config,
       async (ctx) => {
+        const connection = await connectionFilter(ctx, config, connectionName);
         if (importId) {
           const status = await getStatus(ctx, importId, Date.now(), { connection });
           io.stdout.write(args.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));

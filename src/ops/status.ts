@@ -1,4 +1,4 @@
-import { DEFAULT_CONNECTION } from '../config/config.js';
+import { type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
 import type { ImportRecord } from '../queue/ledger.js';
 import { msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
@@ -166,6 +166,21 @@ export async function listStatuses(
   return records.map((r) =>
     describeImport(ctx, r, flags[of(r.connection)]!, budgets[of(r.connection)]!, now),
   );
+}
+
+/**
+ * The connection a command's `--connection NAME` filters by: one the configuration defines, or one it no longer
+ * defines whose imports are still stored (removed from the file with imports in flight: they can still be listed,
+ * reported and cancelled). Any other name is a {@link connectionOf} error naming those defined.
+ */
+export async function connectionFilter(
+  ctx: OpsContext,
+  config: Config,
+  name: string | undefined,
+): Promise<string | undefined> {
+  if (name === undefined || config.connections.has(name)) return name;
+  if ((await recentImports(ctx, 1, { connection: name })).length > 0) return name;
+  return connectionOf(config, name).name;
 }
 
 /** The `limit` most recent import records that pass the filter, newest first. */

@@ -275,6 +275,24 @@ describe('revert by connection', () => {
     expect(live(globex.export().persons)).toEqual([]);
   });
 
+  it('lists, reports and filters the stored imports of a connection the configuration no longer defines', async () => {
+    // acme removed from the file with its import stored: still listed by its name, not an unknown connection.
+    const withoutAcme = { ...env, PIPEDRIVE_CONNECTIONS_FILE: '' };
+    const listed = await runCli(['status', '--connection', 'acme', '--json'], withoutAcme);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((s: { importId: string }) => s.importId)).toContain('imp-acme');
+    const one = await runCli(['status', 'imp-acme', '--connection', 'acme', '--json'], withoutAcme);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ importId: 'imp-acme', connection: 'acme' });
+    const dlq = await runCli(['dlq', 'list', '--connection', 'acme', '--json'], withoutAcme);
+    expect(dlq.code).toBe(0);
+    // A name no configuration defines and no import went to is still an unknown connection.
+    const unknown = await runCli(['status', '--connection', 'acem'], withoutAcme);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown connection "acem"');
+  });
+
   it('refuses to revert an import whose connection the configuration no longer defines', async () => {
     const withoutAcme = { ...env, PIPEDRIVE_CONNECTIONS_FILE: '' };
     // The plan (without --yes) is refused the same way: it never promises a deletion --yes would refuse.
