@@ -59,7 +59,9 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
   ImportConnectionError.check(record, options.connection);
   const { importId } = options;
   const header = record.header;
-  const writer = await CsvWriter.create(options.out, [...REPORT_COLUMNS, ...header], { option: '--out' });
+  const writer = await CsvWriter.create(options.out, [...REPORT_COLUMNS, ...inputColumnNames(header)], {
+    option: '--out',
+  });
   const summary: ReportSummary = {
     importId,
     out: options.out,
@@ -243,6 +245,21 @@ export function rejectionText(outcome: { column?: string; reason: string }): str
 export function failureText(outcome: { errorClass: string; message: string; httpStatus?: number }): string {
   const status = outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : '';
   return `${outcome.errorClass}${status}: ${outcome.message}`;
+}
+
+/**
+ * The input's column names, after the report's own: one named like a report column (a `dlq export` file has its own
+ * `line` and `error`) gets ` (input)` after it, so a join on `line` finds one column. Compared case-insensitively, as
+ * spreadsheets and joins do.
+ */
+export function inputColumnNames(header: readonly string[]): string[] {
+  const taken = new Set<string>(REPORT_COLUMNS);
+  return header.map((h) => {
+    let name = h;
+    while (taken.has(name.toLowerCase())) name = `${name} (input)`;
+    taken.add(name.toLowerCase());
+    return name;
+  });
 }
 
 /** Cells padded or cut to the header's width, so every line of the file has the same columns. */

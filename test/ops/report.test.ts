@@ -132,6 +132,23 @@ describe('writeReport', () => {
     );
   });
 
+  it('renames an input column named like one of its own, so a join on line finds one column', async () => {
+    // A file written by `dlq export`, fixed and imported again: its own line and error come after the report's.
+    await seedImport(
+      ctx,
+      'rep-dlq-file',
+      [{ line: 2, cells: ['7', 'Ana', 'ana@example.com', 'Owner 9 does not exist'], outcome: 'pending' }],
+      { header: ['line', 'Name', 'Email', 'Error'] },
+    );
+    const out = join(tmpdir(), `${ctx.prefix}-dlq-file-report.csv`);
+    await writeReport(ctx, { importId: 'rep-dlq-file', out });
+    const [header, row] = await readCsv(out);
+    expect(header).toBe(
+      'line,outcome,lead_id,note_id,person_id,organization_id,person,organization,error,line (input),Name,Email,Error (input)',
+    );
+    expect(row).toBe('2,pending,,,,,,,,7,Ana,ana@example.com,Owner 9 does not exist');
+  });
+
   it('names an unknown import', async () => {
     await expect(writeReport(ctx, { importId: 'missing', out: join(tmpdir(), 'x.csv') })).rejects.toThrow(
       /No import "missing"/,
