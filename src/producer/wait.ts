@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ImportLedger, ImportRecord } from '../queue/ledger.js';
 import { isTransientRedisError } from '../queue/transient-redis-error.js';
 
@@ -73,24 +74,10 @@ export async function waitForImport(
       }
     }
     if (options.signal?.aborted && last) return last;
-    await sleep(intervalMs, options.signal);
+    // Node's own timer removes its abort listener when it ends: one left per poll would pass the signal's limit of
+    // 10 after ten seconds of `--wait` (MaxListenersExceededWarning). An abort ends the sleep; the loop returns.
+    await delay(intervalMs, undefined, { signal: options.signal }).catch((err: unknown) => {
+      if ((err as Error)?.name !== 'AbortError') throw err;
+    });
   }
-}
-
-/**
- * Resolves after `ms`, or at once when `signal` aborts. Its abort listener goes when the sleep ends, however it
- * ends: one left behind per poll passes Node's limit of 10 listeners on the signal after ten seconds of `--wait`
- * (MaxListenersExceededWarning), and holds every finished sleep's closure for as long as the signal lives.
- */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
