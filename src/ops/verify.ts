@@ -179,8 +179,7 @@ export async function prepareVerify(ctx: OpsContext, options: VerifyOptions): Pr
   const record = await ctx.ledger.getImport(importId);
   if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
   ImportConnectionError.check(record, options.connection);
-  const revertedTags = await ctx.redis.smembers(ctx.keys.reverted(importId));
-  const revertedLeads = new Set(revertedTags.filter((t) => t.startsWith('l:')).map((t) => t.slice(2)));
+  const revertedLeads = await ctx.ledger.revertedLeads(importId);
   const rows: RecordedRow[] = [];
   const snapshot = await readRowStates(ctx.redis, ctx.ledger, importId);
   for (const lines of linesInState(snapshot, [RowState.Created])) {
