@@ -9,6 +9,7 @@ import type {
   UpdatePersonBody,
 } from '../pipedrive/types.js';
 import type { OrganizationFields, PersonFields } from '../queue/job-data.js';
+import { personKey } from '../queue/match-keys.js';
 import { groupByHashTag, keyScope, keysFor } from '../queue/names.js';
 import { TurnBatcher } from '../queue/turn-batcher.js';
 import { organizationBody, personBody } from './contact-resolver.js';
@@ -242,14 +243,10 @@ export class ContactFiller {
           for (const f of grown) update[f] = mergedList(f, current[f], body[f]);
         }
         await calls.update(update);
-        const lists = { ...marker.lists };
-        for (const f of LIST_FIELDS) {
-          if (marker.lists && update[f] !== undefined) lists[f] = listsOf(update)[f] ?? [];
-        }
         const next: Marker = {
           by: 'import',
           fields: [...new Set([...set, ...fieldsOf(update, kind)])],
-          ...(marker.lists ? { lists } : {}),
+          ...(marker.lists ? { lists: { ...marker.lists, ...listsOf(update) } } : {}),
         };
         await redis.set(key, JSON.stringify(next), 'EX', MARKER_TTL_S);
         return 'updated';
@@ -279,9 +276,9 @@ export function fieldsOf(body: Body, kind: Kind): string[] {
   return out;
 }
 
-/** An email or phone as lists compare them: an email by its lower case, a phone by its digits. */
+/** An email or phone as lists compare them: an email by its match key (as the cache and locks do), a phone by its digits. */
 function sameValue(field: ListField, value: string): string {
-  return field === 'emails' ? value.trim().toLowerCase() : value.replace(/[^\d+]/g, '');
+  return field === 'emails' ? personKey({ email: value }) : value.replace(/[^\d+]/g, '');
 }
 
 function listValues(list: unknown): string[] {
