@@ -1,11 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { createLeadWorker } from '../../src/worker/index.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { restartableRedis } from '../helpers/restartable-redis.js';
+import { runCli } from '../ops/run-cli.js';
 import { eventually } from '../worker/helpers.js';
 
 const fixture = (name: string) => new URL(`../fixtures/csv/${name}`, import.meta.url).pathname;
@@ -21,25 +20,11 @@ describe('import --wait', () => {
   it('rides through a Redis restart mid-wait (longer than a command client retries) and exits 0 once the import completes', async () => {
     const redis = await restartableRedis();
     const prefix = uniquePrefix('wait-restart');
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => {
-      out += d;
-    });
-    stderr.on('data', (d) => {
-      err += d;
-    });
-    const waiting = main(['import', fixture('quoted.csv'), '--import-id', 'ride', '--wait', '--json'], {
-      stdout,
-      stderr,
-      env: {
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: prefix,
-        PIPEDRIVE_BASE_URL: sandbox.url,
-        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
-      },
+    const waiting = runCli(['import', fixture('quoted.csv'), '--import-id', 'ride', '--wait', '--json'], {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
     });
     // Enqueued, and no worker yet: the command is following it.
     const ledger = new ImportLedger(redis.client, prefix);
@@ -56,10 +41,10 @@ describe('import --wait', () => {
       concurrency: 4,
     });
     try {
-      const code = await waiting;
-      expect(err).not.toMatch(/unexpected error/);
+      const { code, stdout, stderr } = await waiting;
+      expect(stderr).not.toMatch(/unexpected error/);
       expect(code).toBe(0);
-      expect(JSON.parse(out)).toMatchObject({ created: 4, pending: 0, state: 'completed' });
+      expect(JSON.parse(stdout)).toMatchObject({ created: 4, pending: 0, state: 'completed' });
     } finally {
       await worker.close();
     }
