@@ -135,6 +135,11 @@ export interface ResolvedMapping {
   phones: ContactColumn[];
   /** Columns whose text becomes the lead's note (several join under their headers). */
   noteColumns: number[];
+  /**
+   * Columns named like a standard field this account lacks (marketing status without Campaigns): each value goes to
+   * the end of the lead's note under the column's name, with a warning saying `why`.
+   */
+  keptInNote: { column: number; why: string }[];
   /** The organization's website is taken only where this column's cell says it is a work site. */
   websiteLabelColumn?: number;
   personAddress?: AddressColumns;
@@ -330,6 +335,7 @@ export function resolveMapping(
 
   // Standard fields an account may lack (marketing status needs Campaigns).
   const kept: ColumnMatch[] = [];
+  const keptInNote: ResolvedMapping['keptInNote'] = [];
   for (const m of plan.matches) {
     const missing = missingStandardField(m.target, catalogue);
     if (missing === undefined) {
@@ -338,7 +344,14 @@ export function resolveMapping(
     }
     if (m.source === 'mapping')
       throw new MappingError(`${where}: ${targetText(m.target)} (column "${m.header}"): ${missing}.`);
-    plan.skipped.push({ index: m.index, header: m.header, reason: missing });
+    // Found by its name, its values are not dropped (a "No consent" must not vanish): they go into the lead's
+    // note under the column's name, as an industry the account has no option for does.
+    kept.push({
+      ...m,
+      target: { entity: 'lead', field: 'note' },
+      reason: `${m.reason}; ${missing}, so its values go into the lead's note`,
+    });
+    keptInNote.push({ column: m.index, why: missing });
   }
   plan.matches = kept;
   plan.skipped.sort((a, b) => a.index - b.index);
@@ -357,7 +370,7 @@ export function resolveMapping(
     if (t.entity === 'custom') {
       customMatches.push({ of: t.of, name: t.name, column: m.index });
     } else if (t.entity === 'lead' && t.field === 'note') {
-      noteColumns.push(m.index);
+      if (!keptInNote.some((k) => k.column === m.index)) noteColumns.push(m.index);
     } else if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone')) {
       const labelColumn =
         t.labelColumn !== undefined
@@ -561,6 +574,7 @@ export function resolveMapping(
     emails,
     phones,
     noteColumns,
+    keptInNote,
     ...(websiteLabelColumn !== undefined ? { websiteLabelColumn } : {}),
     ...(personAddress ? { personAddress } : {}),
     ...(organizationAddress ? { organizationAddress } : {}),
@@ -610,33 +624,33 @@ function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P 
 
 /** Standard fields by target, as the account's field lists name them. */
 const STANDARD_KEYS: Partial<Record<string, { entity: Entity; key: string; what: string }>> = {
-  'person.job_title': { entity: 'person', key: 'job_title', what: 'a job title field' },
-  'person.birthday': { entity: 'person', key: 'birthday', what: 'a birthday field' },
-  'person.postal_address': { entity: 'person', key: 'postal_address', what: 'a postal address field' },
+  'person.job_title': { entity: 'person', key: 'job_title', what: 'job title field' },
+  'person.birthday': { entity: 'person', key: 'birthday', what: 'birthday field' },
+  'person.postal_address': { entity: 'person', key: 'postal_address', what: 'postal address field' },
   'person.labels': { entity: 'person', key: 'label_ids', what: 'person labels' },
   'person.marketing_status': {
     entity: 'person',
     key: 'marketing_status',
-    what: 'a marketing status field (it comes with Campaigns)',
+    what: 'marketing status field (it comes with Campaigns)',
   },
   'person.email_opt_out': {
     entity: 'person',
     key: 'marketing_status',
-    what: 'a marketing status field (it comes with Campaigns), where an opt-out is kept',
+    what: 'marketing status field (it comes with Campaigns), where an opt-out is kept',
   },
-  'organization.address': { entity: 'organization', key: 'address', what: 'an address field' },
-  'organization.website': { entity: 'organization', key: 'website', what: 'a website field' },
-  'organization.linkedin': { entity: 'organization', key: 'linkedin', what: 'a LinkedIn field' },
-  'organization.industry': { entity: 'organization', key: 'industry', what: 'an industry field' },
+  'organization.address': { entity: 'organization', key: 'address', what: 'address field' },
+  'organization.website': { entity: 'organization', key: 'website', what: 'website field' },
+  'organization.linkedin': { entity: 'organization', key: 'linkedin', what: 'LinkedIn field' },
+  'organization.industry': { entity: 'organization', key: 'industry', what: 'industry field' },
   'organization.employee_count': {
     entity: 'organization',
     key: 'employee_count',
-    what: 'an employee count field',
+    what: 'employee count field',
   },
   'organization.annual_revenue': {
     entity: 'organization',
     key: 'annual_revenue',
-    what: 'an annual revenue field',
+    what: 'annual revenue field',
   },
   'organization.labels': { entity: 'organization', key: 'label_ids', what: 'organization labels' },
 };

@@ -444,6 +444,13 @@ export function createRowValidator(
     if (orgLabels) organization.label_ids = orgLabels;
     const orgCustom = customValues(mapping.organizationCustomFields);
     if (orgCustom) organization.custom_fields = orgCustom;
+    for (const { column: index, why } of mapping.keptInNote) {
+      const value = read(index);
+      if (value === '') continue;
+      const column = header[index] as string;
+      noteExtras.push(`${column}: ${value}`);
+      warnings.push({ column, message: `has a value, but ${why}: it is kept in the lead's note` });
+    }
 
     const note = noteOf();
 

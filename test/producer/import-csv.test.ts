@@ -378,6 +378,42 @@ describe('importCsv', () => {
     ]);
   });
 
+  it('keeps a column whose field the account lacks in the note under its name (marketing status without Campaigns)', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'consent.csv',
+      [
+        'First name,Last name,Email,Marketing status,Notes',
+        'Ann,Lee,ann@lee.example.com,No consent,Met at the fair',
+        'Bo,Chen,bo@chen.example.com,Subscribed,',
+        'Cy,Diaz,cy@diaz.example.com,,',
+      ].join('\n'),
+    );
+    sandbox.configure({ campaigns: false });
+    try {
+      const summary = await run(file);
+      expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+      const byName = new Map((await jobs()).map((j) => [j.data.person?.name, j.data]));
+      // An opt-out was dropped without a word: the person's consent is the one thing an import must not lose.
+      expect(byName.get('Ann Lee')?.note).toBe('Met at the fair<br><br>Marketing status: No consent');
+      expect(byName.get('Ann Lee')?.person).not.toHaveProperty('marketing_status');
+      // The only value of the note keeps the column's name.
+      expect(byName.get('Bo Chen')?.note).toBe('Marketing status: Subscribed');
+      expect(byName.get('Cy Diaz')?.note).toBeUndefined();
+      expect(summary.warnings).toEqual([
+        `2 rows (line 2, 3): column "Marketing status" has a value, but this Pipedrive account has no marketing status field (it comes with Campaigns): it is kept in the lead's note.`,
+      ]);
+      const column = summary.mapping.columns.find((m) => m.column === 'Marketing status');
+      expect(column?.field).toBe('lead.note');
+      expect(column?.reason).toMatch(
+        /has no marketing status field \(it comes with Campaigns\), so its values go into the lead's note$/,
+      );
+      expect(summary.mapping.notImported.map((c) => c.column)).not.toContain('Marketing status');
+    } finally {
+      sandbox.configure({ campaigns: true });
+    }
+  });
+
   it('imports a company size given as a range without it, the range kept in the note; reads LinkedIn’s sizes', async () => {
     const { run, jobs } = setup();
     const file = tempFile(
