@@ -146,7 +146,7 @@ export class SandboxStore {
     private readonly now: () => number,
     private readonly plan: () => SandboxPlan,
     private readonly searchLagMs: () => number,
-    companyId?: number,
+    private readonly companyId: number = COMPANY.id,
   ) {
     for (const u of seedUsers(companyId)) this.users.set(u.id, u);
     for (const l of seedLeadLabels()) this.leadLabels.set(l.id, l);
@@ -340,7 +340,7 @@ export class SandboxStore {
       add_time: time,
       update_time: time,
       visible_to: input.visibleTo ?? (this.defaultVisibility() === 7 ? '7' : '3'),
-      cc_email: `${COMPANY.domain}+${COMPANY.id}+lead${id.replaceAll('-', '').slice(0, 22)}@sandbox.pipedrivemail.com`,
+      cc_email: `${COMPANY.domain}+${this.companyId}+lead${id.replaceAll('-', '').slice(0, 22)}@sandbox.pipedrivemail.com`,
       ...input.customFields,
     };
     this.leads.set(id, this.stamp(lead, at));

@@ -18,6 +18,12 @@ describe('a sandbox standing for one company among several', () => {
     expect(await me(plain)).toBe(COMPANY.id);
     expect(await me(acme)).toBe(1001);
     expect(acme.companyId).toBe(1001);
+    // A lead's BCC address names its company, as Pipedrive's do.
+    const lead = await sandboxClient(acme).post('/v1/leads', {
+      title: 'Expo lead',
+      person_id: await sandboxClient(acme).person('Ann'),
+    });
+    expect(lead.body.data.cc_email).toMatch(/^[a-z0-9-]+\+1001\+lead[0-9a-f]{22}@/);
   });
 
   it('refuses a company id that is not a positive integer', async () => {
