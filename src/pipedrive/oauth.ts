@@ -62,6 +62,8 @@ export class OAuthTokenProvider {
   #refreshToken: string;
   #accessToken: string | undefined;
   #expiresAtMs: number;
+  /** When {@link getAccessToken} refreshes: the skew before expiry, or half-way through a token shorter-lived than twice it. */
+  #refreshAtMs: number;
   #apiDomain: string | undefined;
   #inFlight: Promise<string> | undefined;
 
@@ -79,6 +81,7 @@ export class OAuthTokenProvider {
     this.#onTokenRefresh = options.onTokenRefresh;
     this.#accessToken = options.accessToken;
     this.#expiresAtMs = options.accessTokenExpiresAtMs ?? 0;
+    this.#refreshAtMs = this.#expiresAtMs - this.#skewMs;
     this.#deps = deps;
   }
 
@@ -94,7 +97,7 @@ export class OAuthTokenProvider {
 
   /** A valid access token, refreshing first when there is none or it expires within the skew. */
   async getAccessToken(): Promise<string> {
-    if (this.#accessToken !== undefined && this.#deps.now() < this.#expiresAtMs - this.#skewMs) {
+    if (this.#accessToken !== undefined && this.#deps.now() < this.#refreshAtMs) {
       return this.#accessToken;
     }
     return this.#refresh();
@@ -188,7 +191,11 @@ export class OAuthTokenProvider {
     const refreshToken =
       typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : undefined;
     this.#accessToken = accessToken;
-    this.#expiresAtMs = this.#deps.now() + expiresInSeconds * 1000;
+    const lifetimeMs = expiresInSeconds * 1000;
+    this.#expiresAtMs = this.#deps.now() + lifetimeMs;
+    // A token server that issues tokens living less than twice the skew (a proxy's 60-s tokens) must not be asked
+    // for a new one before every call: it was, 696 times for 1,284 calls.
+    this.#refreshAtMs = this.#deps.now() + Math.max(lifetimeMs - this.#skewMs, lifetimeMs / 2);
     if (refreshToken) this.#refreshToken = refreshToken;
     if (typeof body.api_domain === 'string' && body.api_domain) this.#apiDomain = body.api_domain;
 

@@ -120,6 +120,22 @@ describe('OAuth', () => {
     expect(apiRequests().at(-1)?.headers.authorization).toBe('Bearer v1u:at-2-0123456789abcdef');
   });
 
+  it('reuses a token that lives less than twice the skew for half its life, rather than refreshing before every call', async () => {
+    // A token server issuing 20-s tokens (a proxy's, the sandbox's --access-token-ttl-seconds 20) was asked for a new
+    // one before nearly every call: 60 s before expiry is always.
+    expiresInSeconds = 20;
+    const client = oauthClient();
+    await client.getCurrentUser();
+    clock += 9_000;
+    await client.getCurrentUser();
+    await client.getCurrentUser();
+    expect(tokenRequests()).toHaveLength(1);
+    clock += 2_000;
+    await client.getCurrentUser();
+    expect(tokenRequests()).toHaveLength(2);
+    expect(apiRequests().at(-1)?.headers.authorization).toBe('Bearer v1u:at-2-0123456789abcdef');
+  });
+
   it('starts from a persisted access token while it is valid', async () => {
     validTokens.add('persisted-access-token');
     const client = oauthClient({
