@@ -72,6 +72,7 @@ const CHECKPOINT_NUMBERS = new Set([
   'noteId',
   'firstAttemptAt',
   'rateLimitRequeues',
+  'contactRechecks',
 ]);
 const CHECKPOINT_FLAGS = new Set([
   'organizationCreated',

@@ -105,6 +105,8 @@ export interface JobCheckpoint {
   firstAttemptAt?: number;
   /** Times the row went back to the queue because of a 429 or an edge block (no attempt spent). */
   rateLimitRequeues?: number;
+  /** Times a refused write made the row read the contacts it reused, and one was gone (`forgetGoneContacts`). */
+  contactRechecks?: number;
 }
 
 export interface LeadJobData {

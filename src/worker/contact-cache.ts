@@ -13,6 +13,12 @@ export type ContactKind = 'org' | 'person';
 const COMPLETE = '#complete';
 const SYNCED = '#synced';
 
+/** KEYS[1] the cache; ARGV: the match key, the id it must name to be dropped, other fields to drop. */
+const FORGET_LUA = `
+for i = 3, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`;
+
 export interface CacheMeta {
   /** When a full listing of the company's contacts finished: from then on a miss means "absent". */
   completeAt?: number;
@@ -104,6 +110,14 @@ export class ContactCache {
 
   async set(kind: ContactKind, matchKey: string, id: number): Promise<void> {
     await this.redis.hset(this.key(kind), matchKey, id);
+  }
+
+  /**
+   * Drops `matchKey` if it still names `id` (a contact Pipedrive no longer holds), and the other `fields` given
+   * (the id's reverse entry). An id another worker put under the key meanwhile stays.
+   */
+  async forget(kind: ContactKind, matchKey: string, id: number, fields: string[] = []): Promise<void> {
+    await this.redis.eval(FORGET_LUA, 1, this.key(kind), matchKey, String(id), ...fields);
   }
 
   async delete(kind: ContactKind, matchKey: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
+import { isNotFoundError } from '../pipedrive/errors.js';
 import type {
   AddOrganizationBody,
   AddPersonBody,
@@ -281,6 +282,37 @@ export class ContactResolver {
       },
       ctx,
     );
+  }
+
+  /**
+   * Whether Pipedrive still holds a contact the row reused (one read, 1 token); if not — deleted, or merged into
+   * another since the cache learned it — the row's key for it is dropped from the shared cache, so the row finds
+   * the contact anew (by a search, or the survivor a listing brings) or creates it.
+   */
+  async forgetIfGone(
+    kind: ContactKind,
+    id: number,
+    row: { organization?: OrganizationFields; person?: PersonFields },
+    ctx: CallContext,
+  ): Promise<boolean> {
+    const { api, gateway, cache } = this.options;
+    let gone: boolean;
+    try {
+      const contact =
+        kind === 'org'
+          ? await gateway.call('organizations.get', ctx, (o) => api.getOrganization(id, o))
+          : await gateway.call('persons.get', ctx, (o) => api.getPerson(id, o));
+      gone = contact.is_deleted === true;
+    } catch (err) {
+      if (!isNotFoundError(err)) throw err;
+      gone = true;
+    }
+    if (!gone) return false;
+    if (kind === 'org' && row.organization)
+      await cache.forget('org', organizationKey(row.organization.name), id, [orgReverseField(id)]);
+    if (kind === 'person' && row.person)
+      await cache.forget('person', personKey(row.person, row.organization?.name), id);
+    return true;
   }
 
   private async resolve<T extends Person | Organization>(spec: Spec<T>, ctx: CallContext): Promise<Resolved> {

@@ -502,6 +502,42 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       }
     }
 
+    /**
+     * A write Pipedrive refused may name a contact the row reused from the shared cache that is gone since — someone
+     * deleted it, or merged it into another: "Organization with id 1 does not exist", or a 404 on its update. Every
+     * later row of it would be refused the same way, a `dlq retry` too. So each contact the row reused is read
+     * (1 token each); one that is gone leaves the cache and the checkpoint, and the row goes again at once to find
+     * it anew or create it. Twice at most per row (its organization, then its person); a refusal this does not
+     * explain is dead-lettered.
+     */
+    async function forgetGoneContacts(err: unknown): Promise<boolean> {
+      if (cp.leadId !== undefined || (cp.contactRechecks ?? 0) >= 2 || !lease) return false;
+      const row = { organization: data.organization, person: data.person };
+      let gone = false;
+      if (cp.organizationId !== undefined && !cp.organizationCreated) {
+        if (await resolver.forgetIfGone('org', cp.organizationId, row, ctx)) {
+          gone = true;
+          cp.organizationId = undefined;
+          cp.organizationFilled = undefined;
+        }
+      }
+      if (cp.personId !== undefined && !cp.personCreated) {
+        if (await resolver.forgetIfGone('person', cp.personId, row, ctx)) {
+          gone = true;
+          cp.personId = undefined;
+          cp.personFilled = undefined;
+        }
+      }
+      if (!gone) return false;
+      cp.contactRechecks = (cp.contactRechecks ?? 0) + 1;
+      await save();
+      logger.info(
+        { importId: data.importId, line: data.line, errorClass: errorClassOf(err) },
+        `Import ${data.importId} line ${data.line}: a contact the cache named is gone from Pipedrive (deleted or merged); finding it anew`,
+      );
+      return true;
+    }
+
     async function requeue(reason: string): Promise<never> {
       logger.debug(
         { importId: data.importId, line: data.line, reason },
@@ -600,6 +636,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       if (isAuthError(err) || isPaymentRequiredError(err)) {
         await deps.control.blockForAuth(err, isAuthError(err) ? 'auth' : 'payment');
         return requeue('auth');
+      }
+      if ((isValidationError(err) || isNotFoundError(err)) && (await forgetGoneContacts(err))) {
+        return requeue('contact gone');
       }
       if (isValidationError(err) || isNotFoundError(err) || isPermissionError(err)) return deadLetter(err);
       if (err instanceof ImportCompanyMismatchError) return deadLetter(err);

@@ -1,0 +1,96 @@
+import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { ImportLedger, type RowOutcome } from '../../src/queue/ledger.js';
+import { DLQ_QUEUE } from '../../src/queue/names.js';
+import { createLeadWorker } from '../../src/worker/index.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { enqueueImport, finished, jobsFor, testSandbox } from './helpers.js';
+
+const redis = testRedis();
+
+/** A row's ids, from an outcome that must be `created`. */
+function createdIds(outcome: RowOutcome | undefined): { organizationId?: number; personId?: number } {
+  if (outcome?.state !== 'created') throw new Error(`expected a created row, got ${JSON.stringify(outcome)}`);
+  return outcome;
+}
+
+/**
+ * The shared contact cache maps a company's organizations and persons to their ids for good. Someone deleting or
+ * merging one in Pipedrive made every later row of it refused (400: "Organization with id 1 does not exist"): all
+ * 300 rows of a trial import dead-lettered, and a `dlq retry` met the same cached id again.
+ */
+describe.each([
+  ['never', 1],
+  ['always', 10],
+] as const)(
+  'a contact deleted in Pipedrive after the cache learned it (warm cache %s, %i rows a job)',
+  (warmCache, rowsPerJob) => {
+    it('is found gone, forgotten and resolved again: the rows are created, none dead-lettered, no id reused', async () => {
+      const sandbox = await testSandbox({ limits: false });
+      const prefix = uniquePrefix();
+      const worker = createLeadWorker({
+        redisUrl: testRedisUrl(),
+        prefix,
+        pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+        rateLimit: false,
+        concurrency: 1,
+        warmCache,
+      });
+      const ledger = new ImportLedger(redis, prefix);
+      const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
+      const api = (method: string, path: string) =>
+        fetch(`${sandbox.url}/api/v2${path}`, { method, headers: { 'x-api-token': sandbox.apiToken } });
+      try {
+        const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
+        await enqueueImport(
+          redis,
+          prefix,
+          'imp-first',
+          jobsFor('imp-first', [{ org: 'Acme', person: ann }]),
+          {
+            rowsPerJob,
+          },
+        );
+        const first = await finished(ledger, 'imp-first');
+        expect(first).toMatchObject({ created: 1, deadLettered: 0 });
+        const before = createdIds((await ledger.outcomes('imp-first', [2]))[0]);
+        const oldOrg = before.organizationId as number;
+        const oldPerson = before.personId as number;
+        expect((await api('DELETE', `/organizations/${oldOrg}`)).status).toBe(200);
+        expect((await api('DELETE', `/persons/${oldPerson}`)).status).toBe(200);
+
+        const bob = { name: 'Bob Ray', email: 'bob@acme.example.com' };
+        await enqueueImport(
+          redis,
+          prefix,
+          'imp-second',
+          jobsFor('imp-second', [
+            { org: 'Acme', person: ann },
+            { org: 'Acme', person: bob },
+          ]),
+          { rowsPerJob },
+        );
+        const second = await finished(ledger, 'imp-second');
+        expect(second).toMatchObject({ created: 2, deadLettered: 0 });
+        expect(await dlq.count()).toBe(0);
+        const rows = (await ledger.outcomes('imp-second', [2, 3])).map(createdIds);
+        const newOrg = rows[0]?.organizationId as number;
+        expect(newOrg).not.toBe(oldOrg);
+        expect(rows[1]?.organizationId).toBe(newOrg);
+        expect(rows[0]?.personId).not.toBe(oldPerson);
+        // The organization is created once again, not once per row; Ann once again.
+        const exported = (await (await fetch(`${sandbox.url}/_sandbox/export`)).json()) as {
+          organizations: { id: number; name: string; is_deleted: boolean }[];
+          persons: { id: number; name: string; is_deleted: boolean }[];
+        };
+        expect(exported.organizations.filter((o) => !o.is_deleted).map((o) => o.id)).toEqual([newOrg]);
+        expect(
+          exported.persons.filter((p) => !p.is_deleted && p.name === 'Ann Lee').map((p) => p.id),
+        ).toEqual([rows[0]?.personId]);
+      } finally {
+        await Promise.all([worker.close(), dlq.close()]);
+        await sandbox.close();
+      }
+    });
+  },
+);
