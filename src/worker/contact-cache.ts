@@ -13,10 +13,21 @@ export type ContactKind = 'org' | 'person';
 const COMPLETE = '#complete';
 const SYNCED = '#synced';
 
-/** KEYS[1] the cache; ARGV: the match key, the id it must name to be dropped, other fields to drop. */
-const FORGET_LUA = `
-for i = 3, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+/**
+ * KEYS[1] the cache. ARGV: the match key, the gone id, the survivor's id ('' for none), the number n of fields to drop,
+ * those n fields, then field/value pairs to set with the survivor.
+ */
+const REPLACE_GONE_LUA = `
+local n = tonumber(ARGV[4])
+for i = 5, 4 + n do redis.call('HDEL', KEYS[1], ARGV[i]) end
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  if ARGV[3] == '' then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+  else
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+    for i = 5 + n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  end
+end
 return 0`;
 
 export interface CacheMeta {
@@ -113,11 +124,29 @@ export class ContactCache {
   }
 
   /**
-   * Drops `matchKey` if it still names `id` (a contact Pipedrive no longer holds), and the other `fields` given
-   * (the id's reverse entry). An id another worker put under the key meanwhile stays.
+   * Where `matchKey` still names `goneId` (a contact Pipedrive no longer holds), names `survivor` instead (the contact
+   * it was merged into, found by a search), or nothing; an id another worker put there meanwhile stays. `drop`: other
+   * fields to remove (the gone id's reverse entry); `alsoSet`: fields to set with the survivor.
    */
-  async forget(kind: ContactKind, matchKey: string, id: number, fields: string[] = []): Promise<void> {
-    await this.redis.eval(FORGET_LUA, 1, this.key(kind), matchKey, String(id), ...fields);
+  async replaceGone(
+    kind: ContactKind,
+    matchKey: string,
+    goneId: number,
+    survivor: number | undefined,
+    drop: string[] = [],
+    alsoSet: [string, string][] = [],
+  ): Promise<void> {
+    await this.redis.eval(
+      REPLACE_GONE_LUA,
+      1,
+      this.key(kind),
+      matchKey,
+      String(goneId),
+      survivor === undefined ? '' : String(survivor),
+      String(drop.length),
+      ...drop,
+      ...(survivor === undefined ? [] : alsoSet.flat()),
+    );
   }
 
   async delete(kind: ContactKind, matchKey: string): Promise<void> {

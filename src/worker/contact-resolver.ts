@@ -211,12 +211,7 @@ export class ContactResolver {
         kind: 'org',
         matchKey,
         ...(known !== undefined ? { known } : {}),
-        search: async (c) => {
-          const page = await gateway.call('organizations.search', c, (o) =>
-            api.searchOrganizations({ term: fields.name, fields: ['name'], exact_match: true, limit: 10 }, o),
-          );
-          return page.items.find((r) => organizationKey(r.item.name) === matchKey)?.item.id;
-        },
+        search: async (c) => (await this.searchOrganizations(fields, c))[0],
         create: (c) =>
           gateway.call('organizations.add', c, (o) => api.addOrganization(organizationBody(fields), o), {
             retry: false,
@@ -244,32 +239,7 @@ export class ContactResolver {
         kind: 'person',
         matchKey,
         ...(known !== undefined ? { known } : {}),
-        search: async (c) => {
-          if (fields.email) {
-            const page = await gateway.call('persons.search', c, (o) =>
-              api.searchPersons({ term: fields.email!, fields: ['email'], exact_match: true, limit: 10 }, o),
-            );
-            const email = fields.email.toLowerCase();
-            return page.items.find((r) => r.item.emails.some((e) => e.toLowerCase() === email))?.item.id;
-          }
-          const page = await gateway.call('persons.search', c, (o) =>
-            api.searchPersons(
-              {
-                term: fields.name,
-                fields: ['name'],
-                exact_match: true,
-                limit: 50,
-                ...(org ? { organization_id: org.id } : {}),
-              },
-              o,
-            ),
-          );
-          const nameKey = organizationKey(fields.name);
-          return page.items.find(
-            (r) =>
-              organizationKey(r.item.name) === nameKey && (r.item.organization?.id ?? undefined) === org?.id,
-          )?.item.id;
-        },
+        search: async (c) => (await this.searchPersons(fields, org, c))[0],
         create: (c) =>
           gateway.call('persons.add', c, (o) => api.addPerson(personBody(fields, org?.id), o), {
             retry: false,
@@ -285,14 +255,16 @@ export class ContactResolver {
   }
 
   /**
-   * Whether Pipedrive still holds a contact the row reused (one read, 1 token); if not — deleted, or merged into
-   * another since the cache learned it — the row's key for it is dropped from the shared cache, so the row finds
-   * the contact anew (by a search, or the survivor a listing brings) or creates it.
+   * Whether Pipedrive still holds a contact the row reused (one read, 1 token). If not — deleted, or merged into another
+   * since the cache learned it — the row's key for it names what an exact search finds instead (a merge's survivor:
+   * a listed cache would take a miss for "absent" and create it again), or nothing; the row then resolves it anew.
+   * `org`: the row's organization, where a person is matched by name within it.
    */
   async forgetIfGone(
     kind: ContactKind,
     id: number,
     row: { organization?: OrganizationFields; person?: PersonFields },
+    org: { id: number; name: string } | undefined,
     ctx: CallContext,
   ): Promise<boolean> {
     const { api, gateway, cache } = this.options;
@@ -308,11 +280,69 @@ export class ContactResolver {
       gone = true;
     }
     if (!gone) return false;
-    if (kind === 'org' && row.organization)
-      await cache.forget('org', organizationKey(row.organization.name), id, [orgReverseField(id)]);
-    if (kind === 'person' && row.person)
-      await cache.forget('person', personKey(row.person, row.organization?.name), id);
+    if (kind === 'org' && row.organization) {
+      const matchKey = organizationKey(row.organization.name);
+      const survivor = (await this.searchOrganizations(row.organization, ctx)).find((found) => found !== id);
+      await cache.replaceGone(
+        'org',
+        matchKey,
+        id,
+        survivor,
+        [orgReverseField(id)],
+        survivor === undefined ? [] : [[orgReverseField(survivor), matchKey]],
+      );
+    }
+    if (kind === 'person' && row.person) {
+      const survivor = (await this.searchPersons(row.person, org, ctx)).find((found) => found !== id);
+      await cache.replaceGone('person', personKey(row.person, row.organization?.name), id, survivor);
+    }
     return true;
+  }
+
+  /** The ids of the organizations named exactly like the row's, best first. */
+  private async searchOrganizations(fields: OrganizationFields, ctx: CallContext): Promise<number[]> {
+    const { api, gateway } = this.options;
+    const matchKey = organizationKey(fields.name);
+    const page = await gateway.call('organizations.search', ctx, (o) =>
+      api.searchOrganizations({ term: fields.name, fields: ['name'], exact_match: true, limit: 10 }, o),
+    );
+    return page.items.filter((r) => organizationKey(r.item.name) === matchKey).map((r) => r.item.id);
+  }
+
+  /** The ids of the persons with the row's email (or, without one, its name within its organization), best first. */
+  private async searchPersons(
+    fields: PersonFields,
+    org: { id: number; name: string } | undefined,
+    ctx: CallContext,
+  ): Promise<number[]> {
+    const { api, gateway } = this.options;
+    if (fields.email) {
+      const page = await gateway.call('persons.search', ctx, (o) =>
+        api.searchPersons({ term: fields.email!, fields: ['email'], exact_match: true, limit: 10 }, o),
+      );
+      const email = fields.email.toLowerCase();
+      return page.items
+        .filter((r) => r.item.emails.some((e) => e.toLowerCase() === email))
+        .map((r) => r.item.id);
+    }
+    const page = await gateway.call('persons.search', ctx, (o) =>
+      api.searchPersons(
+        {
+          term: fields.name,
+          fields: ['name'],
+          exact_match: true,
+          limit: 50,
+          ...(org ? { organization_id: org.id } : {}),
+        },
+        o,
+      ),
+    );
+    const nameKey = organizationKey(fields.name);
+    return page.items
+      .filter(
+        (r) => organizationKey(r.item.name) === nameKey && (r.item.organization?.id ?? undefined) === org?.id,
+      )
+      .map((r) => r.item.id);
   }
 
   private async resolve<T extends Person | Organization>(spec: Spec<T>, ctx: CallContext): Promise<Resolved> {

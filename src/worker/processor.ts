@@ -515,14 +515,18 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       const row = { organization: data.organization, person: data.person };
       let gone = false;
       if (cp.organizationId !== undefined && !cp.organizationCreated) {
-        if (await resolver.forgetIfGone('org', cp.organizationId, row, ctx)) {
+        if (await resolver.forgetIfGone('org', cp.organizationId, row, undefined, ctx)) {
           gone = true;
           cp.organizationId = undefined;
           cp.organizationFilled = undefined;
         }
       }
       if (cp.personId !== undefined && !cp.personCreated) {
-        if (await resolver.forgetIfGone('person', cp.personId, row, ctx)) {
+        const org =
+          cp.organizationId !== undefined && data.organization
+            ? { id: cp.organizationId, name: data.organization.name }
+            : undefined;
+        if (await resolver.forgetIfGone('person', cp.personId, row, org, ctx)) {
           gone = true;
           cp.personId = undefined;
           cp.personFilled = undefined;

@@ -92,5 +92,65 @@ describe.each([
         await sandbox.close();
       }
     });
+
+    it('merged into another of its name (its duplicate kept): the survivor is found, nothing created again', async () => {
+      const sandbox = await testSandbox({ limits: false });
+      const prefix = uniquePrefix();
+      const worker = createLeadWorker({
+        redisUrl: testRedisUrl(),
+        prefix,
+        pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+        rateLimit: false,
+        concurrency: 1,
+        warmCache,
+      });
+      const ledger = new ImportLedger(redis, prefix);
+      const call = async (method: string, path: string, body?: unknown) =>
+        (await fetch(`${sandbox.url}/api/v2${path}`, {
+          method,
+          headers: { 'x-api-token': sandbox.apiToken, 'content-type': 'application/json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        }).then((r) => r.json())) as { data: { id: number } };
+      try {
+        // The company holds Globex twice; someone merges the one the importer used into the other.
+        const one = (await call('POST', '/organizations', { name: 'Globex' })).data.id;
+        const two = (await call('POST', '/organizations', { name: 'Globex' })).data.id;
+        const cy = { name: 'Cy Ng', email: 'cy@globex.example.com' };
+        await enqueueImport(
+          redis,
+          prefix,
+          'imp-first',
+          jobsFor('imp-first', [{ org: 'Globex', person: cy }]),
+          {
+            rowsPerJob,
+          },
+        );
+        await finished(ledger, 'imp-first');
+        const used = createdIds((await ledger.outcomes('imp-first', [2]))[0]).organizationId;
+        expect(used).toBe(one);
+        await call('DELETE', `/organizations/${one}`);
+
+        await enqueueImport(
+          redis,
+          prefix,
+          'imp-second',
+          jobsFor('imp-second', [
+            { org: 'Globex', person: { name: 'Di Ho', email: 'di@globex.example.com' } },
+            { org: 'Globex', person: { name: 'Ed Ko', email: 'ed@globex.example.com' } },
+          ]),
+          { rowsPerJob },
+        );
+        expect(await finished(ledger, 'imp-second')).toMatchObject({ created: 2, deadLettered: 0 });
+        const rows = (await ledger.outcomes('imp-second', [2, 3])).map(createdIds);
+        expect(rows.map((r) => r.organizationId)).toEqual([two, two]);
+        const exported = (await (await fetch(`${sandbox.url}/_sandbox/export`)).json()) as {
+          organizations: { id: number; is_deleted: boolean }[];
+        };
+        expect(exported.organizations.filter((o) => !o.is_deleted).map((o) => o.id)).toEqual([two]);
+      } finally {
+        await worker.close();
+        await sandbox.close();
+      }
+    });
   },
 );
