@@ -292,9 +292,10 @@ export function renderImportsPage(
     o.connection === null
       ? 'No imports yet. Start one with <code>lead-importer import FILE</code>.'
       : `No imports into ${esc(o.connection)} yet. Start one with <code>lead-importer import FILE --connection ${esc(o.connection)}</code>.`;
-  const rows = o.imports.length
-    ? groupedRows(o)
-    : `<tr><td colspan="${IMPORT_COLUMNS}" class="empty">${empty}</td></tr>`;
+  const emptyRow = `<tr><td colspan="${IMPORT_COLUMNS}" class="empty">${empty}</td></tr>`;
+  // The empty row is also kept in a <template>: the page's script shows it when the last import goes (aged out,
+  // deleted), in the server's words.
+  const rows = o.imports.length ? groupedRows(o) : emptyRow;
   const query = o.connection === null ? '' : `?connection=${encodeURIComponent(o.connection)}`;
   const poll = `/api/imports${query}`;
   const cards = activity.length
@@ -305,6 +306,7 @@ export function renderImportsPage(
     `<h1>Imports${o.connection === null ? '' : ` <span class="sub">into ${esc(o.connection)}</span>`}</h1>${connectionFilterHtml(o)}${noticeHtml(o.notice)}${stripHtml(o)}
 ${cards}
 <div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead()}<tbody>${rows}</tbody></table></div>
+<template id="imports-empty">${emptyRow}</template>
 <footer>Refreshes every 2 s (charts every 10 s) · Budget runs out at the rate of the last 15 min · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
     nonce,
   );
@@ -474,13 +476,19 @@ function drawRows(body, data) {
   }
   body.replaceChildren(...rows);
 }
+function drawEmpty(body) {
+  if (body.rows.length === 1 && body.querySelector('td.empty')) return;
+  const empty = document.getElementById('imports-empty');
+  body.replaceChildren(...(empty ? [empty.content.cloneNode(true)] : []));
+}
 async function poll(target) {
   const res = await fetch(target.dataset.poll, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error('HTTP ' + res.status);
   const data = await res.json();
   if (target.id === 'imports') {
-    // No imports: the server's 'No imports yet' row stays, but the notice, tiles and time below still refresh.
-    if (data.imports.length > 0) drawRows(target.tBodies[0], data);
+    // No imports (none yet, or the last one aged out or was deleted): the server's 'No imports yet' row, from its
+    // <template>, in place of any rows shown before.
+    if (data.imports.length > 0) drawRows(target.tBodies[0], data); else drawEmpty(target.tBodies[0]);
     const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
     notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
     const tiles = { workers: fmt(data.workers), queued: fmt(data.rows.queued), active: fmt(data.rows.active), rowsPerJob: String(data.rowsPerJob),
