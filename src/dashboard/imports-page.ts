@@ -1,4 +1,4 @@
-import type { ConnectionActivity, ConnectionState } from '../ops/connection-activity.js';
+import { type ConnectionActivity, type ConnectionState, HELD_STATES } from '../ops/connection-activity.js';
 import { formatCount, formatUtc } from '../ops/format.js';
 import type { ImportStatus } from '../ops/status.js';
 import type { LastVerification } from '../ops/verify.js';
@@ -232,13 +232,16 @@ export function connectionCardsHtml(
     .map((a) => {
       const name = esc(a.connection);
       const b = a.budget;
-      const verdict = b
-        ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
-            b.projection.verdict === 'runs-out'
-              ? b.projection.text.replace(/ at .*$/, '')
-              : VERDICT_LABEL[b.projection.verdict],
-          )}</span>`
-        : '';
+      // Blocked, paused or starved, nothing is sent: its budget "lasts the day" only because nothing spends it, and
+      // the card's state badge already says why. A spent budget is still said: it holds the rows back too.
+      const verdict =
+        b && !(HELD_STATES.includes(a.state) && b.projection.verdict !== 'spent')
+          ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
+              b.projection.verdict === 'runs-out'
+                ? b.projection.text.replace(/ at .*$/, '')
+                : VERDICT_LABEL[b.projection.verdict],
+            )}</span>`
+          : '';
       const burn = b
         ? `${burnDownSvg(`c-${a.connection}-burn`, a.connection, b, now)}<figcaption>${esc(burnDownText(b))}</figcaption>`
         : `<div class="none">No budget yet: no worker has served ${name} today.</div>`;
