@@ -1,6 +1,6 @@
 import { type ConnectionActivity, type ConnectionState, HELD_STATES } from '../ops/connection-activity.js';
 import { formatCount, formatUtc } from '../ops/format.js';
-import type { ImportStatus } from '../ops/status.js';
+import { hasFinished, type ImportStatus } from '../ops/status.js';
 import type { LastVerification } from '../ops/verify.js';
 import { burnDownSvg, burnDownText, leadsPerMinuteSvg, leadsPerMinuteText } from './charts.js';
 import { esc } from './escape.js';
@@ -379,10 +379,18 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
         .join('')
     : '<tr><td colspan="6" class="empty">No dead-lettered rows.</td></tr>';
   const id = esc(s.importId);
-  const actions = actionsEnabled
-    ? `<div class="actions"><button data-action="/api/imports/${encodeURIComponent(s.importId)}/dlq/retry">Retry dead-lettered rows</button>
-<button data-action="/api/imports/${encodeURIComponent(s.importId)}/cancel" data-confirm="Cancel every unprocessed row of this import?">Cancel import</button></div>`
-    : '';
+  // Only what can do something: Retry while the dead-letter queue holds rows of the import (a finished import's
+  // too: that is when they are retried), Cancel until the import has finished (nothing is left to cancel then).
+  const buttons = [
+    d.deadLetters.length > 0
+      ? `<button data-action="/api/imports/${encodeURIComponent(s.importId)}/dlq/retry" data-role="retry">Retry dead-lettered rows</button>`
+      : '',
+    hasFinished(s)
+      ? ''
+      : `<button data-action="/api/imports/${encodeURIComponent(s.importId)}/cancel" data-role="cancel" data-confirm="Cancel every unprocessed row of this import?">Cancel import</button>`,
+  ].filter(Boolean);
+  const actions =
+    actionsEnabled && buttons.length > 0 ? `<div class="actions">${buttons.join('\n')}</div>` : '';
   return layout(
     s.fileName || s.importId,
     `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${esc(s.state)}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>${
@@ -501,6 +509,8 @@ async function poll(target) {
     const jobsNote = document.getElementById('jobs-note'); if (jobsNote) jobsNote.hidden = !(data.rowsPerJob > 1);
     document.getElementById('updated').textContent = 'updated ' + new Date(data.generatedAt).toISOString().slice(11, 19) + ' UTC';
   } else {
+    // As the server's hasFinished: once the import has finished, nothing is left to cancel.
+    if (['completed', 'cancelled', 'failed'].includes(data.state) && data.pending === 0) document.querySelector('button[data-role="cancel"]')?.remove();
     for (const f of document.querySelectorAll('[data-field]')) {
       const k = f.dataset.field;
       if (k === 'state') { f.className = 'badge s-' + data.state; f.textContent = LABEL[data.state] || data.state; }

@@ -100,6 +100,15 @@ export interface ImportStatus {
   error?: string;
 }
 
+/**
+ * Whether an import has finished: it ended (completed, cancelled, or its producer failed) and no row is pending.
+ * Nothing is left to cancel then (`cancelImport` changes nothing); a cancelled or failed import with rows still
+ * pending (in flight when it was cancelled, or enqueued before the producer failed) has not.
+ */
+export function hasFinished(s: Pick<ImportStatus, 'state' | 'pending'>): boolean {
+  return (s.state === 'completed' || s.state === 'cancelled' || s.state === 'failed') && s.pending === 0;
+}
+
 /** The flags that hold back a connection's rows (the `default` connection's when none is named). */
 export async function readControlFlags(
   ctx: OpsContext,
