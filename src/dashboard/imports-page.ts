@@ -44,7 +44,7 @@ a{color:var(--accent)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
 .s-running,.s-reading{background:#e8f0fe;color:#1f57c3}
 .s-completed{background:#e3f5ec;color:var(--ok)}
-.s-waiting-for-budget,.s-paused,.s-stalled{background:#fff1dc;color:var(--warn)}
+.s-waiting-for-budget,.s-paused,.s-stalled,.s-waiting-for-reimport{background:#fff1dc;color:var(--warn)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
 /* Not .bar: that is the leads-per-minute chart's <rect class="bar">, whose height CSS would override. */
@@ -117,7 +117,12 @@ export function layout(
 }
 
 /** States whose row shows its reason under the badge (the page's script is given the same list). */
-const SUB_STATES: readonly ImportStatus['state'][] = ['waiting-for-budget', 'blocked', 'stalled'];
+const SUB_STATES: readonly ImportStatus['state'][] = [
+  'waiting-for-budget',
+  'blocked',
+  'stalled',
+  'waiting-for-reimport',
+];
 /** The reason under the badge: the state text without the state's own name in front ("blocked: …", "stalled: …"). */
 const subText = (s: Pick<ImportStatus, 'state' | 'stateText'>) =>
   s.stateText.startsWith(`${s.state}: `) ? s.stateText.slice(s.state.length + 2) : s.stateText;
@@ -129,6 +134,7 @@ const STATE_LABEL: Record<ImportStatus['state'], string> = {
   'waiting-for-budget': 'waiting for budget',
   blocked: 'blocked',
   paused: 'paused',
+  'waiting-for-reimport': 'waiting for re-run',
   completed: 'completed',
   cancelled: 'cancelled',
   failed: 'failed',
