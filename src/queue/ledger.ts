@@ -578,6 +578,14 @@ export class ImportLedger {
     return connection;
   }
 
+  /** The import's connection: `default` for a record from before connections, or for an import that is gone. */
+  async connectionOf(importId: string): Promise<string> {
+    const resolved = await this.resolve(importId);
+    if (typeof resolved === 'string') return resolved;
+    if (resolved === undefined) return DEFAULT_CONNECTION;
+    return (await this.redis.hget(this.keys.import(importId), 'connection')) || DEFAULT_CONNECTION;
+  }
+
   /** {@link resolve} for many imports in one round trip (those not found stay unknown). */
   async resolveMany(importIds: string[]): Promise<void> {
     if (!this.keys.cluster) return;
