@@ -30,6 +30,7 @@ export {
   type MappingSpec,
   waitForImport,
 } from './producer/index.js';
+export { ImportFollowLostError } from './producer/wait.js';
 export type { DeadLetterJobData } from './queue/dead-letter.js';
 export type { LeadJobData, LeadJobResult } from './queue/job-data.js';
 export { ImportLedger, type ImportRecord, type RowOutcome } from './queue/ledger.js';

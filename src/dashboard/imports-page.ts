@@ -1,6 +1,6 @@
-import type { ConnectionActivity, ConnectionState } from '../ops/connection-activity.js';
+import { type ConnectionActivity, type ConnectionState, HELD_STATES } from '../ops/connection-activity.js';
 import { formatCount, formatUtc } from '../ops/format.js';
-import type { ImportStatus } from '../ops/status.js';
+import { hasFinished, type ImportStatus } from '../ops/status.js';
 import type { LastVerification } from '../ops/verify.js';
 import { burnDownSvg, burnDownText, leadsPerMinuteSvg, leadsPerMinuteText } from './charts.js';
 import { esc } from './escape.js';
@@ -44,7 +44,7 @@ a{color:var(--accent)}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
 .s-running,.s-reading{background:#e8f0fe;color:#1f57c3}
 .s-completed{background:#e3f5ec;color:var(--ok)}
-.s-waiting-for-budget,.s-paused,.s-stalled{background:#fff1dc;color:var(--warn)}
+.s-waiting-for-budget,.s-paused,.s-stalled,.s-waiting-for-reimport{background:#fff1dc;color:var(--warn)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
 /* Not .bar: that is the leads-per-minute chart's <rect class="bar">, whose height CSS would override. */
@@ -117,7 +117,12 @@ export function layout(
 }
 
 /** States whose row shows its reason under the badge (the page's script is given the same list). */
-const SUB_STATES: readonly ImportStatus['state'][] = ['waiting-for-budget', 'blocked', 'stalled'];
+const SUB_STATES: readonly ImportStatus['state'][] = [
+  'waiting-for-budget',
+  'blocked',
+  'stalled',
+  'waiting-for-reimport',
+];
 /** The reason under the badge: the state text without the state's own name in front ("blocked: …", "stalled: …"). */
 const subText = (s: Pick<ImportStatus, 'state' | 'stateText'>) =>
   s.stateText.startsWith(`${s.state}: `) ? s.stateText.slice(s.state.length + 2) : s.stateText;
@@ -129,6 +134,7 @@ const STATE_LABEL: Record<ImportStatus['state'], string> = {
   'waiting-for-budget': 'waiting for budget',
   blocked: 'blocked',
   paused: 'paused',
+  'waiting-for-reimport': 'waiting for re-run',
   completed: 'completed',
   cancelled: 'cancelled',
   failed: 'failed',
@@ -232,13 +238,16 @@ export function connectionCardsHtml(
     .map((a) => {
       const name = esc(a.connection);
       const b = a.budget;
-      const verdict = b
-        ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
-            b.projection.verdict === 'runs-out'
-              ? b.projection.text.replace(/ at .*$/, '')
-              : VERDICT_LABEL[b.projection.verdict],
-          )}</span>`
-        : '';
+      // Blocked, paused or starved, nothing is sent: its budget "lasts the day" only because nothing spends it, and
+      // the card's state badge already says why. A spent budget is still said: it holds the rows back too.
+      const verdict =
+        b && !(HELD_STATES.includes(a.state) && b.projection.verdict !== 'spent')
+          ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
+              b.projection.verdict === 'runs-out'
+                ? b.projection.text.replace(/ at .*$/, '')
+                : VERDICT_LABEL[b.projection.verdict],
+            )}</span>`
+          : '';
       const burn = b
         ? `${burnDownSvg(`c-${a.connection}-burn`, a.connection, b, now)}<figcaption>${esc(burnDownText(b))}</figcaption>`
         : `<div class="none">No budget yet: no worker has served ${name} today.</div>`;
@@ -292,9 +301,10 @@ export function renderImportsPage(
     o.connection === null
       ? 'No imports yet. Start one with <code>lead-importer import FILE</code>.'
       : `No imports into ${esc(o.connection)} yet. Start one with <code>lead-importer import FILE --connection ${esc(o.connection)}</code>.`;
-  const rows = o.imports.length
-    ? groupedRows(o)
-    : `<tr><td colspan="${IMPORT_COLUMNS}" class="empty">${empty}</td></tr>`;
+  const emptyRow = `<tr><td colspan="${IMPORT_COLUMNS}" class="empty">${empty}</td></tr>`;
+  // The empty row is also kept in a <template>: the page's script shows it when the last import goes (aged out,
+  // deleted), in the server's words.
+  const rows = o.imports.length ? groupedRows(o) : emptyRow;
   const query = o.connection === null ? '' : `?connection=${encodeURIComponent(o.connection)}`;
   const poll = `/api/imports${query}`;
   const cards = activity.length
@@ -305,6 +315,7 @@ export function renderImportsPage(
     `<h1>Imports${o.connection === null ? '' : ` <span class="sub">into ${esc(o.connection)}</span>`}</h1>${connectionFilterHtml(o)}${noticeHtml(o.notice)}${stripHtml(o)}
 ${cards}
 <div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead()}<tbody>${rows}</tbody></table></div>
+<template id="imports-empty">${emptyRow}</template>
 <footer>Refreshes every 2 s (charts every 10 s) · Budget runs out at the rate of the last 15 min · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
     nonce,
   );
@@ -374,10 +385,18 @@ export function renderImportDetail(d: ImportDetail, nonce: string, actionsEnable
         .join('')
     : '<tr><td colspan="6" class="empty">No dead-lettered rows.</td></tr>';
   const id = esc(s.importId);
-  const actions = actionsEnabled
-    ? `<div class="actions"><button data-action="/api/imports/${encodeURIComponent(s.importId)}/dlq/retry">Retry dead-lettered rows</button>
-<button data-action="/api/imports/${encodeURIComponent(s.importId)}/cancel" data-confirm="Cancel every unprocessed row of this import?">Cancel import</button></div>`
-    : '';
+  // Only what can do something: Retry while the dead-letter queue holds rows of the import (a finished import's
+  // too: that is when they are retried), Cancel until the import has finished (nothing is left to cancel then).
+  const buttons = [
+    d.deadLetters.length > 0
+      ? `<button data-action="/api/imports/${encodeURIComponent(s.importId)}/dlq/retry" data-role="retry">Retry dead-lettered rows</button>`
+      : '',
+    hasFinished(s)
+      ? ''
+      : `<button data-action="/api/imports/${encodeURIComponent(s.importId)}/cancel" data-role="cancel" data-confirm="Cancel every unprocessed row of this import?">Cancel import</button>`,
+  ].filter(Boolean);
+  const actions =
+    actionsEnabled && buttons.length > 0 ? `<div class="actions">${buttons.join('\n')}</div>` : '';
   return layout(
     s.fileName || s.importId,
     `<h1>${esc(s.fileName || s.importId)} <span class="badge s-${esc(s.state)}" data-field="state">${esc(STATE_LABEL[s.state])}</span></h1>${
@@ -474,13 +493,19 @@ function drawRows(body, data) {
   }
   body.replaceChildren(...rows);
 }
+function drawEmpty(body) {
+  if (body.rows.length === 1 && body.querySelector('td.empty')) return;
+  const empty = document.getElementById('imports-empty');
+  body.replaceChildren(...(empty ? [empty.content.cloneNode(true)] : []));
+}
 async function poll(target) {
   const res = await fetch(target.dataset.poll, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error('HTTP ' + res.status);
   const data = await res.json();
   if (target.id === 'imports') {
-    // No imports: the server's 'No imports yet' row stays, but the notice, tiles and time below still refresh.
-    if (data.imports.length > 0) drawRows(target.tBodies[0], data);
+    // No imports (none yet, or the last one aged out or was deleted): the server's 'No imports yet' row, from its
+    // <template>, in place of any rows shown before.
+    if (data.imports.length > 0) drawRows(target.tBodies[0], data); else drawEmpty(target.tBodies[0]);
     const notice = document.getElementById('notice'); notice.textContent = data.notice || ''; notice.hidden = !data.notice;
     notice.classList.toggle('bad', !!data.notice && data.notice.startsWith('Blocked'));
     const tiles = { workers: fmt(data.workers), queued: fmt(data.rows.queued), active: fmt(data.rows.active), rowsPerJob: String(data.rowsPerJob),
@@ -490,6 +515,8 @@ async function poll(target) {
     const jobsNote = document.getElementById('jobs-note'); if (jobsNote) jobsNote.hidden = !(data.rowsPerJob > 1);
     document.getElementById('updated').textContent = 'updated ' + new Date(data.generatedAt).toISOString().slice(11, 19) + ' UTC';
   } else {
+    // As the server's hasFinished: once the import has finished, nothing is left to cancel.
+    if (['completed', 'cancelled', 'failed'].includes(data.state) && data.pending === 0) document.querySelector('button[data-role="cancel"]')?.remove();
     for (const f of document.querySelectorAll('[data-field]')) {
       const k = f.dataset.field;
       if (k === 'state') { f.className = 'badge s-' + data.state; f.textContent = LABEL[data.state] || data.state; }

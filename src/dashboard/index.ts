@@ -20,7 +20,7 @@ import {
   createOpsContext,
   type OpsContext,
 } from '../ops/ops-context.js';
-import { getStatus, type StatusFilter } from '../ops/status.js';
+import { getStatus, hasFinished, type StatusFilter } from '../ops/status.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
@@ -317,12 +317,27 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     res.json({ message: 'Resumed.' });
   });
   app.post('/api/imports/:id/cancel', async (req, res) => {
+    const status = await getStatus(ctx, req.params.id);
+    if (hasFinished(status)) {
+      // Said, not answered with "Cancelled 0 rows": the page offers no Cancel here, so this is a stale page or a script.
+      res.status(409).json({
+        error: `Import ${status.importId} has finished (${status.state}, no row pending): there is nothing to cancel.`,
+      });
+      return;
+    }
     const s = await cancelImport(ctx, req.params.id);
     log.info({ importId: s.importId, cancelled: s.cancelled }, 'Import cancelled from the dashboard');
     res.json({ ...s, message: `Cancelled ${s.cancelled} rows (${s.inFlight} in flight finish).` });
   });
   app.post('/api/imports/:id/dlq/retry', async (req, res) => {
+    await getStatus(ctx, req.params.id); // 404 for an unknown import, not "nothing to retry"
     const s = await retryDeadLetters(ctx, { importId: req.params.id });
+    if (s.requeued + s.stale + s.busy + s.refused === 0) {
+      res.status(409).json({
+        error: `Import ${req.params.id} has no dead-lettered rows in the dead-letter queue: there is nothing to retry.`,
+      });
+      return;
+    }
     log.info(
       { importId: req.params.id, requeued: s.requeued, stale: s.stale, busy: s.busy, refused: s.refused },
       'Dead-lettered rows retried from the dashboard',

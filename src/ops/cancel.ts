@@ -67,18 +67,19 @@ async function cancelRow(
   if (UNSTARTED.has(state)) {
     // 0 when a worker locked it between the two calls: then it is in flight.
     if ((await queue.remove(id)) !== 1) return 'inFlight';
+    // Its job is gone, but the row may still be run: a row split out of a chunk job (its own job, `cpKey`) is run by
+    // that chunk when it runs again (it runs each of its rows that has no job of its own), which may take it between
+    // the removal and the move below. Moved without the lease check, the row was reported cancelled while that
+    // runner went on to create its lead (Cancelled → Created).
   } else if (state !== 'unknown') {
     // active, or completed/failed and about to be recorded by its worker.
     return state === 'active' ? 'inFlight' : 'skipped';
-  } else {
-    // No job of its own (a row of a chunk job, LEAD_IMPORTER_ROWS_PER_JOB): in flight while a runner holds its lease.
-    // A row of a chunk that has not reached it is cancelled here, and the chunk skips it (it takes only Pending
-    // rows). The lease is checked in the same step as the move: checked before it, a runner taking the row in
-    // between went on to create its lead, and the row was reported cancelled.
-    const moved = await ctx.ledger.recordCancelledUnlessLeased(importId, line);
-    if (moved.fenced) return 'inFlight';
-    return moved.applied ? 'cancelled' : 'skipped';
   }
-  const moved = await ctx.ledger.recordCancelled(importId, line);
+  // No job (any more, or of its own: a row of a chunk job, LEAD_IMPORTER_ROWS_PER_JOB): in flight while a runner
+  // holds its lease. A row no runner has taken is cancelled here, and no runner takes it after (they take only
+  // Pending rows). The lease is checked in the same step as the move: checked before it, a runner taking the row in
+  // between went on to create its lead, and the row was reported cancelled.
+  const moved = await ctx.ledger.recordCancelledUnlessLeased(importId, line);
+  if (moved.fenced) return 'inFlight';
   return moved.applied ? 'cancelled' : 'skipped';
 }

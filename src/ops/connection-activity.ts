@@ -200,7 +200,7 @@ const MAX_TOKENS_PER_ROW =
       Math.max(TOKEN_COSTS['persons.add'], TOKEN_COSTS['persons.get'] + TOKEN_COSTS['persons.update']));
 
 /** States in which nothing is sent until a person acts (a token fixed, a `resume`, a worker started). */
-const HELD_STATES: readonly ConnectionState[] = ['blocked', 'paused', 'starved'];
+export const HELD_STATES: readonly ConnectionState[] = ['blocked', 'paused', 'starved'];
 
 /** Tokens a minute in words; below 1 with a decimal, so a slow trickle never reads as "0 tokens/min". */
 function rateText(tokensPerMinute: number): string {

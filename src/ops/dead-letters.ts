@@ -2,8 +2,10 @@ import type { Job } from 'bullmq';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
+import { DeadLetterIndex } from '../queue/dead-letter-index.js';
 import { LEAD_JOB_NAME, turnOf } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, leadJobOptions, leadPriority } from '../queue/job-options.js';
+import { jobsExist } from '../queue/jobs-exist.js';
 import { RowState } from '../queue/ledger.js';
 import { jobIdFor, parseRowJobId } from '../queue/names.js';
 import { ImportConnectionError } from './import-connection-error.js';
@@ -117,25 +119,38 @@ export async function* deadLetterJobs(
 }
 
 /**
- * One connection's DLQ jobs by state, as `getJobCounts` counts the whole shared DLQ. Cheap enough for a page that
- * refreshes every 2 s: the jobs' ids name their import, so no job is read, only each import's record once.
+ * One connection's DLQ jobs by state, as `getJobCounts` counts the whole shared DLQ; polled every 2 s by each viewer
+ * of a page about one connection. From the connections' {@link DeadLetterIndex} while it adds up to the DLQ's own
+ * counts (an `SCARD` per connection, whatever the DLQ holds; DLQ jobs are never processed, so every one waits). When it
+ * does not (entries written before the index existed, or an add or removal between its two steps), by reading every
+ * entry's id and its import's connection, as before, and the index is healed from what that read found.
  */
 export async function countDeadLettersOf(
   ctx: OpsContext,
   connection: string,
   connections: ImportConnections = new ImportConnections(ctx),
 ): Promise<Record<string, number>> {
+  const index = new DeadLetterIndex(ctx.redis, ctx.prefix);
+  const whole = await ctx.deadLetterQueue.getJobCounts(...DLQ_STATES);
+  const dlqTotal = Object.values(whole).reduce((a, b) => a + b, 0);
+  const indexed = await index.countIfWhole(connection, dlqTotal);
+  if (indexed !== undefined) return { waiting: indexed, paused: 0, prioritized: 0, delayed: 0 };
   const counts: Record<string, number> = {};
+  const seen = new Map<string, Set<string>>();
   await Promise.all(
     DLQ_STATES.map(async (state) => {
       const ids = await ctx.deadLetterQueue.getRanges([state], 0, -1, true);
       let n = 0;
       for (const id of new Set(ids)) {
-        if ((await connections.of(parseJobId(id).importId)) === connection) n++;
+        const of = await connections.of(parseJobId(id).importId);
+        if (!seen.has(of)) seen.set(of, new Set());
+        seen.get(of)?.add(id);
+        if (of === connection) n++;
       }
       counts[state] = n;
     }),
   );
+  await index.heal(seen, (ids) => jobsExist(ctx.deadLetterQueue, ids));
   return counts;
 }
 
@@ -300,8 +315,10 @@ async function retryOne(
   if (rowState === RowState.DeadLettered && existingLive) return 'busy';
 
   const moved = await ctx.ledger.recordRequeued(importId, line);
+  const index = new DeadLetterIndex(ctx.redis, ctx.prefix);
   if (!moved.applied && moved.previous !== RowState.Pending) {
     // The row is created, cancelled or gone: the DLQ entry is left over. Drop it, re-run nothing.
+    await index.remove(connection, entry.id ?? id);
     await entry.remove();
     return 'stale';
   }
@@ -317,6 +334,8 @@ async function retryOne(
       delay: RETRY_HOLD_MS,
     });
   }
+  // Out of the index first: cut short after it, the entry stays in the DLQ unindexed, and a re-run removes it.
+  await index.remove(connection, entry.id ?? id);
   await entry.remove();
   if ((await job.getState()) === 'delayed') {
     await job.promote().catch(() => {}); // already picked up or promoted: nothing to do
@@ -330,7 +349,11 @@ async function retryOne(
  */
 export async function purgeDeadLetters(ctx: OpsContext, filter: DeadLetterFilter & { importId: string }) {
   let removed = 0;
-  for await (const entry of deadLetterJobs(ctx, filter)) {
+  const connections = new ImportConnections(ctx);
+  const index = new DeadLetterIndex(ctx.redis, ctx.prefix);
+  for await (const entry of deadLetterJobs(ctx, filter, connections)) {
+    // Out of the index first (see DeadLetterIndex).
+    await index.remove(await connections.of(entry.data.importId), entry.id ?? '');
     await entry.remove();
     removed++;
   }

@@ -17,6 +17,8 @@ import type { BudgetSnapshot, OpsContext } from './ops-context.js';
  * - `waiting-for-budget`: today's token budget is spent; workers resume at the reset;
  * - `blocked`: workers stopped on an error only a person can fix (e.g. a rejected API token);
  * - `paused`: an operator ran `lead-importer pause`;
+ * - `waiting-for-reimport`: its pending rows are the ones `verify --repair` put back (their leads were gone): they
+ *   have no job, and wait for the import to be run again with its file ({@link awaitsReimport});
  * - `completed`: nothing pending; `cancelled`: an operator cancelled it; `failed`: the producer failed.
  */
 export type ImportDisplayState =
@@ -26,6 +28,7 @@ export type ImportDisplayState =
   | 'waiting-for-budget'
   | 'blocked'
   | 'paused'
+  | 'waiting-for-reimport'
   | 'completed'
   | 'cancelled'
   | 'failed';
@@ -98,6 +101,15 @@ export interface ImportStatus {
   createdAt: number;
   updatedAt: number;
   error?: string;
+}
+
+/**
+ * Whether an import has finished: it ended (completed, cancelled, or its producer failed) and no row is pending.
+ * Nothing is left to cancel then (`cancelImport` changes nothing); a cancelled or failed import with rows still
+ * pending (in flight when it was cancelled, or enqueued before the producer failed) has not.
+ */
+export function hasFinished(s: Pick<ImportStatus, 'state' | 'pending'>): boolean {
+  return (s.state === 'completed' || s.state === 'cancelled' || s.state === 'failed') && s.pending === 0;
 }
 
 /** The flags that hold back a connection's rows (the `default` connection's when none is named). */
@@ -225,9 +237,10 @@ export function describeImport(
         now,
       });
   // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
-  // a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running). The
+  // rows put back by verify --repair until the import is run again, a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running). The
   // tokens its rows will spend are the same either way.
-  const waitsForPerson = state === 'blocked' || state === 'paused' || state === 'stalled';
+  const waitsForPerson =
+    state === 'blocked' || state === 'paused' || state === 'stalled' || state === 'waiting-for-reimport';
   const eta = waitsForPerson ? null : estimate;
   const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
   const total = Math.max(record.rows, finished + record.pending);
@@ -279,6 +292,7 @@ function displayState(
   if (record.state === 'failed') return 'failed';
   if (record.state === 'cancelled') return 'cancelled';
   if (record.state !== 'reading' && record.pending === 0) return 'completed';
+  if (awaitsReimport(record)) return 'waiting-for-reimport';
   if (flags.blockedReason) return 'blocked';
   if (flags.paused) return 'paused';
   if (flags.budgetWaitUntil && flags.budgetWaitUntil > now) return 'waiting-for-budget';
@@ -297,8 +311,26 @@ function displayState(
   return 'running';
 }
 
+/**
+ * Whether the import's pending rows are only the ones `verify --repair` put back, which have no job: nothing was
+ * written to the record since (a re-run of the import writes its counters first, a row's outcome moves `updatedAt`
+ * too). `verify --repair` refuses an import with pending rows, so right after it every pending row is one of those.
+ */
+export function awaitsReimport(
+  record: Pick<ImportRecord, 'state' | 'pending' | 'updatedAt' | 'reimportNeededAt'>,
+): boolean {
+  return (
+    record.reimportNeededAt !== undefined &&
+    record.pending > 0 &&
+    record.state === 'enqueued' &&
+    record.updatedAt <= record.reimportNeededAt
+  );
+}
+
 function stateText(state: ImportDisplayState, record: ImportRecord, flags: ControlFlags): string {
   switch (state) {
+    case 'waiting-for-reimport':
+      return `waiting for a re-run: ${record.pending} row${record.pending === 1 ? '' : 's'} put back by verify --repair (lead gone); \`lead-importer import ${record.fileName || 'FILE'} --import-id ${record.importId}${record.connection === DEFAULT_CONNECTION ? '' : ` --connection ${record.connection}`}\``;
     case 'waiting-for-budget':
       return `waiting for budget until ${formatUtc(flags.budgetWaitUntil ?? 0)}`;
     case 'blocked':

@@ -634,6 +634,8 @@ export async function repairImport(
     // Not finished any more: the rows wait for a re-run of the import to re-add their jobs.
     const record = await ctx.ledger.getImport(importId);
     if (record?.state === 'completed') await ctx.ledger.setState(importId, 'enqueued');
+    // No job runs them: `status` and the dashboard say they wait for a re-run, not an ETA of seconds.
+    await ctx.ledger.markAwaitingReimport(importId);
   }
   return summary;
 }

@@ -131,6 +131,12 @@ export interface ImportRecord extends ImportMeta, Record<Counter, number> {
   updatedAt: number;
   /** Set when the producer failed or an operator note applies. */
   error?: string;
+  /**
+   * When `verify --repair` last put rows whose lead was gone back to pending ({@link ImportLedger.markAwaitingReimport}).
+   * Such rows have no job: they wait for a re-run of the import. Any later write to the record (the re-run's
+   * counters first of all) moves `updatedAt` past it, which ends the wait (see `awaitsReimport` in ops/status.ts).
+   */
+  reimportNeededAt?: number;
 }
 
 /** Details of a row's terminal outcome, stored compactly (short keys) per line. */
@@ -572,6 +578,14 @@ export class ImportLedger {
     return connection;
   }
 
+  /** The import's connection: `default` for a record from before connections, or for an import that is gone. */
+  async connectionOf(importId: string): Promise<string> {
+    const resolved = await this.resolve(importId);
+    if (typeof resolved === 'string') return resolved;
+    if (resolved === undefined) return DEFAULT_CONNECTION;
+    return (await this.redis.hget(this.keys.import(importId), 'connection')) || DEFAULT_CONNECTION;
+  }
+
   /** {@link resolve} for many imports in one round trip (those not found stay unknown). */
   async resolveMany(importIds: string[]): Promise<void> {
     if (!this.keys.cluster) return;
@@ -753,6 +767,18 @@ export class ImportLedger {
    */
   async recordLeadMissing(importId: string, line: number): Promise<TransitionResult> {
     return this.transition(importId, line, RowState.Pending, [RowState.Created], undefined);
+  }
+
+  /**
+   * Says that the import's pending rows are ones `verify --repair` put back ({@link recordLeadMissing}), with no job:
+   * only a re-run of the import re-adds them. Written after those moves, so that it is not older than `updatedAt`;
+   * the next write to the record (the re-run's counters, or any row's outcome) is newer, and ends it.
+   */
+  async markAwaitingReimport(importId: string): Promise<void> {
+    await this.resolve(importId);
+    const key = this.keys.import(importId);
+    const updatedAt = Number(await this.redis.hget(key, 'updatedAt')) || 0;
+    await this.redis.hset(key, 'reimportNeededAt', Math.max(Date.now(), updatedAt));
   }
 
   /** Pending → Cancelled (the row's job was removed before it ran). */
@@ -1014,6 +1040,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
     updatedAt: num('updatedAt'),
     state: (raw.state as ImportState) ?? 'reading',
     error: raw.error,
+    ...(num('reimportNeededAt') > 0 ? { reimportNeededAt: num('reimportNeededAt') } : {}),
     ...counters,
     pending: Math.max(0, counters.enqueued - counters.created - counters.deadLettered - counters.cancelled),
   };

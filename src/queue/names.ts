@@ -285,6 +285,17 @@ export function keysFor(prefix: string, scope: KeyScope = { cluster: false }) {
       cluster
         ? `${ofConnection(connection)}:rate:${hour}`
         : `${prefix}:rate:${assertConnectionName(connection)}:${hour}`,
+    /**
+     * Set of the dead-letter queue's entries (their job ids, `jobIdFor`) whose import goes to `connection`: what a page
+     * about one connection counts, without reading the whole shared DLQ (`DeadLetterIndex`). On a cluster, in the
+     * connection's slot, beside its imports' keys.
+     */
+    deadLetterIndex: (connection: string) =>
+      cluster
+        ? `${ofConnection(connection)}:dlq:index`
+        : `${prefix}:dlq:index:${assertConnectionName(connection)}`,
+    /** Set of the connections that have a {@link deadLetterIndex}, whose counts add up to the whole DLQ's. */
+    deadLetterIndexed: `${shared}:dlq:indexed`,
     /** Worker heartbeats: sorted set of worker id by last-seen ms. */
     workers: `${shared}:workers`,
     /**

@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import { isPipedriveError } from '../pipedrive/errors.js';
 import { DEAD_LETTER_JOB_NAME, type DeadLetterJobData } from '../queue/dead-letter.js';
+import type { DeadLetterIndex } from '../queue/dead-letter-index.js';
 import type { LeadJobData } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
 import { RowLeaseLostError } from './errors.js';
@@ -29,6 +30,8 @@ export class DeadLetterWriter {
   constructor(
     private readonly dlq: Queue<DeadLetterJobData>,
     private readonly ledger: ImportLedger,
+    /** Each connection's entries, kept beside the DLQ (see dead-letter-index.ts). */
+    private readonly index: DeadLetterIndex,
   ) {}
 
   /**
@@ -66,6 +69,9 @@ export class DeadLetterWriter {
       removeOnComplete: false,
       removeOnFail: false,
     });
+    // After the add, so the index never names an entry the DLQ lacks; a crash in between: the row runs again, and
+    // its add (same id) and this are redone.
+    await this.index.add(await this.ledger.connectionOf(data.importId), job.id!);
     const transition = await this.ledger.recordDeadLettered(
       data.importId,
       data.line,

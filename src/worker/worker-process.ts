@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from '../logging/logger.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { createRedis, duplicateRedis, isClusterRedis, redactRedisUrl } from '../queue/connection.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
+import { DeadLetterIndex } from '../queue/dead-letter-index.js';
 import { DurableWrites } from '../queue/durable-writes.js';
 import { ImportLedger } from '../queue/ledger.js';
 import {
@@ -196,7 +197,7 @@ export class LeadWorkerProcess {
         ttlMs: options.lockDurationMs ?? 30_000,
       }),
       durable: this.durable,
-      deadLetters: new DeadLetterWriter(this.dlq, ledger),
+      deadLetters: new DeadLetterWriter(this.dlq, ledger, new DeadLetterIndex(redis, prefix)),
       permits: new ConcurrencyPermits(options.concurrency ?? 8),
       started: this.started,
       tuning: options,

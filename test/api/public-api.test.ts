@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as api from '../../src/index.js';
 import {
   createLeadWorker,
+  ImportFollowLostError,
   ImportLedger,
   importCsv,
   loadConfig,
@@ -11,6 +13,7 @@ import {
   startSandbox,
   waitForImport,
 } from '../../src/index.js';
+import { ImportFollowLostError as WaitsImportFollowLostError } from '../../src/producer/wait.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const redis = testRedis();
@@ -57,5 +60,12 @@ describe('the programmatic API (import from "pipedrive-lead-importer")', () => {
     const leads = await client.listLeads();
     expect(leads.items.map((l) => l.title).sort()).toEqual(['Compiler deal', 'Engine deal']);
     expect(leads.items.every((l) => l.origin_id === summary.importId)).toBe(true);
+  });
+
+  it('exports the error waitForImport throws when Redis stays away, so embedders can catch it by class', () => {
+    expect(api.ImportFollowLostError).toBe(WaitsImportFollowLostError);
+    const lost = new ImportFollowLostError('imp-1', 31_000, new Error('ECONNREFUSED'));
+    expect(lost).toBeInstanceOf(Error);
+    expect(lost).toMatchObject({ name: 'ImportFollowLostError', importId: 'imp-1', outageMs: 31_000 });
   });
 });

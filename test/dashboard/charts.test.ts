@@ -146,6 +146,38 @@ describe('connection cards', () => {
     expect(none.match(/<svg /g)).toHaveLength(1);
   });
 
+  it('say a blocked, paused or starved connection is held, not that its budget lasts the day', () => {
+    // As readConnectionActivity builds it for a held connection: its rate is not projected forward.
+    const held = (state: ConnectionActivity['state']) => {
+      const budget = buildBurnDown({
+        now,
+        budget: { total: 30_000, limit: 27_000, used: 12_000, left: 15_000, resetsAt },
+        minutes: { from: resetsAt - 24 * 60 * MIN, tokens: Array(721).fill(200) },
+        pending: 38,
+        state,
+      });
+      return card({ state, stateText: `${state}: why`, budget });
+    };
+    for (const state of ['blocked', 'paused', 'starved'] as const) {
+      const html = connectionCardsHtml([held(state)], now, true);
+      expect(html).toContain(`<span class="badge c-${state}" data-state="${state}">${state}</span>`);
+      expect(html).not.toContain('budget lasts the day');
+      expect(html).not.toContain('data-verdict');
+    }
+    // Nothing spent recently: the projection lasts the day without being held, and the card still says only paused.
+    const quiet = card({ state: 'paused', stateText: 'paused', budget: burnDown(12_000, 0) });
+    expect(quiet.budget?.projection.verdict).toBe('lasts-the-day');
+    expect(connectionCardsHtml([quiet], now, true)).not.toContain('budget lasts the day');
+    // A spent budget still says so: it holds the rows back as well.
+    const spent = card({ state: 'blocked', stateText: 'blocked: 401', budget: burnDown(27_000, 200) });
+    expect(connectionCardsHtml([spent], now, true)).toContain('data-verdict="spent">budget spent</span>');
+    // Any other state keeps its verdict.
+    const idle = card({ state: 'idle', stateText: 'idle', budget: burnDown(12_000, 0) });
+    expect(connectionCardsHtml([idle], now, true)).toContain(
+      'data-verdict="lasts-the-day">budget lasts the day</span>',
+    );
+  });
+
   it('escape every value they print, even where a number belongs', () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const b = burnDown(12_000, 200);

@@ -130,7 +130,9 @@ describe('the imports page per connection, on `lead-importer dashboard`', () => 
 
     expect(globexCard).toContain('<span class="badge c-blocked" data-state="blocked">blocked</span>');
     expect(globexCard).toContain('blocked: Pipedrive rejected the API token (401) · 12 queued, 0 in flight');
-    expect(globexCard).toContain('data-verdict="lasts-the-day">budget lasts the day</span>');
+    // Blocked, its budget is not said to last the day: nothing is sent, and the state badge says why.
+    expect(globexCard).not.toContain('data-verdict');
+    expect(globexCard).not.toContain('budget lasts the day');
     expect(globexCard).toContain(
       'Spent 5,000 of 80,000 tokens today, 75,000 left (20,000 of the company&#39;s 100,000 kept in reserve)',
     );

@@ -153,6 +153,52 @@ describe('dashboard with credentials', () => {
     expect(bullBoard.queues.find((q) => q.name === 'lead-import-dlq')?.readOnlyMode).toBe(true);
     expect(bullBoard.queues.find((q) => q.name === 'lead-import')?.readOnlyMode).toBe(true);
   });
+
+  it('offers Cancel only until an import has finished, Retry only while it has dead-lettered rows, and refuses them otherwise', async () => {
+    const headers = { authorization: basic(AUTH.user, AUTH.password) };
+    const post = async (path: string) => {
+      const res = await fetch(`${dashboard.url}${path}`, { method: 'POST', headers });
+      return { status: res.status, body: (await res.json()) as { error?: string; message?: string } };
+    };
+    const buttons = async (id: string) => {
+      const html = await (await fetch(`${dashboard.url}/imports/${id}`, { headers })).text();
+      return [...html.matchAll(/<button [^>]*data-role="(\w+)"/g)].map((m) => m[1]);
+    };
+    // Finished with a dead-lettered row: retrying it is what is left to do; cancelling does nothing.
+    await seedImport(ctx, 'done-dlq', [ROWS[0]!, ROWS[2]!]);
+    // Finished, every row created: nothing to do.
+    await seedImport(ctx, 'done-clean', [ROWS[0]!]);
+    // Running, with a dead-lettered row: both.
+    await seedImport(ctx, 'running', ROWS);
+    expect(await buttons('running')).toEqual(['retry', 'cancel']);
+    expect(await buttons('done-dlq')).toEqual(['retry']);
+    expect(await buttons('done-clean')).toEqual([]);
+
+    const cancelDone = await post('/api/imports/done-clean/cancel');
+    expect(cancelDone.status).toBe(409);
+    expect(cancelDone.body.error).toBe(
+      'Import done-clean has finished (completed, no row pending): there is nothing to cancel.',
+    );
+    expect((await ctx.ledger.getImport('done-clean'))?.state).toBe('enqueued');
+    const retryNone = await post('/api/imports/done-clean/dlq/retry');
+    expect(retryNone.status).toBe(409);
+    expect(retryNone.body.error).toBe(
+      'Import done-clean has no dead-lettered rows in the dead-letter queue: there is nothing to retry.',
+    );
+    expect((await post('/api/imports/nope/dlq/retry')).status).toBe(404);
+    expect((await post('/api/imports/nope/cancel')).status).toBe(404);
+
+    // A finished import's dead-lettered row can still be retried; then it is pending again, and cancellable.
+    expect(await post('/api/imports/done-dlq/dlq/retry')).toMatchObject({
+      status: 200,
+      body: { requeued: 1 },
+    });
+    expect(await buttons('done-dlq')).toEqual(['cancel']);
+    expect(await post('/api/imports/done-dlq/cancel')).toMatchObject({ status: 200, body: { cancelled: 1 } });
+    // Cancelled with nothing pending: finished.
+    expect(await buttons('done-dlq')).toEqual([]);
+    expect((await post('/api/imports/done-dlq/cancel')).status).toBe(409);
+  });
 });
 
 describe('/metrics and /healthz', () => {

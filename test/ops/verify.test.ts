@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderImportDetail } from '../../src/dashboard/imports-page.js';
 import { readImportDetail } from '../../src/dashboard/overview.js';
+import { getStatus } from '../../src/ops/status.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { PipedriveRateLimitError } from '../../src/pipedrive/errors.js';
 import { RowState } from '../../src/queue/ledger.js';
@@ -273,11 +274,30 @@ describe('lead-importer verify', () => {
         pending: 1,
         state: 'enqueued',
       });
+
+      // The row put back has no job: only a re-run of the import creates its lead, so no ETA of seconds, and not
+      // "running" (then "stalled: is a worker running?") either.
+      const status = await runCli(['status', 'ver-1'], env());
+      expect(status.stdout).not.toMatch(/ETA/);
+      expect(status.stdout).toContain(
+        'Import ver-1 (leads.csv): waiting for a re-run: 1 row put back by verify --repair (lead gone); `lead-importer import leads.csv --import-id ver-1`\n',
+      );
+      const statusJson = JSON.parse((await runCli(['status', 'ver-1', '--json'], env())).stdout);
+      expect(statusJson).toMatchObject({
+        state: 'waiting-for-reimport',
+        pending: 1,
+        etaMs: null,
+        etaText: null,
+      });
+      const later = await getStatus(ctx, 'ver-1', Date.now() + 60 * 60_000);
+      expect(later).toMatchObject({ state: 'waiting-for-reimport', etaMs: null });
     });
 
     it('a re-run of the same import re-creates the missing lead, and then Pipedrive matches the ledger', async () => {
       const again = await runCli(['import', file, '--import-id', 'ver-1', '--json'], env());
       expect(JSON.parse(again.stdout)).toMatchObject({ enqueued: 0, alreadyImported: 8, requeued: 1 });
+      // Its job is back: it runs like any other row.
+      expect((await getStatus(ctx, 'ver-1')).state).not.toBe('waiting-for-reimport');
       await work('ver-1');
       const d = await leadOf(5);
       expect(d.leadId).not.toBe(planted.deletedLead);

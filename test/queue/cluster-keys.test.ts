@@ -57,6 +57,7 @@ function keysOfConnection(connection: string): string[] {
     keys.window(limiterId, 'search'),
     keys.connectionControl(connection),
     keys.connectionMetrics(connection),
+    keys.deadLetterIndex(connection),
     ...bull,
     `${queuePrefix(PREFIX, connection, true)}:${queue}:${jobIdFor(importId, 3)}`,
   ];
