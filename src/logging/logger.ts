@@ -73,7 +73,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
       serializers: {
         [ERROR_KEY]: (err: unknown) =>
-          redactValue(REDACTION, ERROR_KEY, pino.stdSerializers.err(err as Error)),
+          redactValue(REDACTION, ERROR_KEY, withoutCommandArgs(pino.stdSerializers.err(err as Error))),
       },
       base: { pid: process.pid },
     },
@@ -87,6 +87,28 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return child.call(this, redactFields(REDACTION, bindings, ERROR_KEY), childOptions);
   } as typeof child;
   return logger;
+}
+
+/**
+ * An ioredis error carries the command it answered, arguments included (`command: { name: 'auth', args: [password] }`
+ * when Redis refuses the password: a worker logged the password of `REDIS_URL` on every reconnect). Arguments can
+ * also be job data or other secrets: kept out of every error logged, its causes and the errors it gathers too.
+ */
+function withoutCommandArgs<T>(value: T, depth = 0): T {
+  if (typeof value !== 'object' || value === null || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((v) => withoutCommandArgs(v, depth + 1)) as T;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    let replaced: unknown = inner;
+    if (key === 'command' && typeof inner === 'object' && inner !== null && 'args' in inner)
+      replaced = { ...inner, args: '[redacted]' };
+    else if (typeof inner === 'object' && inner !== null) replaced = withoutCommandArgs(inner, depth + 1);
+    if (replaced !== inner) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[key] = replaced;
+    }
+  }
+  return (copy ?? value) as T;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { startPrivateRedis } from '../../src/dev/private-redis.js';
 import { createLogger, REDACT_PATHS } from '../../src/logging/logger.js';
 import { redactFields, redactionPlan } from '../../src/logging/redaction.js';
 
@@ -98,5 +100,41 @@ describe('log redaction', () => {
     expect(redactFields(plan, fields, 'err')).toBe(fields);
     const redacted = redactFields(plan, { ...fields, token: 'secret' }, 'err');
     expect(redacted).toEqual({ ...fields, token: '[redacted]' });
+  });
+});
+
+describe('a Redis error logged', () => {
+  it('leaves out the arguments of the command it answered: a refused password is not written', async () => {
+    const server = await startPrivateRedis();
+    const admin = new Redis(server.url);
+    const client = new Redis(server.url.replace('redis://', 'redis://:Wr%40ngPW%3Axyz@'), {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      await admin.config('SET', 'requirepass', 'S3cretRedisPW');
+      const errors: unknown[] = [];
+      client.on('error', (err: unknown) => errors.push(err));
+      await client.connect().catch(() => {});
+      const refused = errors.find((e) => (e as { command?: { name?: string } }).command?.name === 'auth');
+      // What ioredis hands over: the AUTH command and its arguments, the password in clear.
+      expect((refused as { command: { args: string[] } }).command.args).toContain('Wr@ngPW:xyz');
+      const out = capture();
+      const logger = createLogger({ destination: out.stream });
+      logger.error({ err: refused }, 'Worker lost Redis');
+      logger.error({ err: new Error('Could not start', { cause: refused }) }, 'Worker stopped');
+      const [line, wrapped] = out.lines();
+      expect(out.lines()).toHaveLength(2);
+      expect(JSON.stringify(out.lines())).not.toContain('Wr@ngPW');
+      expect(line?.err).toMatchObject({ command: { name: 'auth', args: '[redacted]' } });
+      expect(JSON.stringify(wrapped)).toContain('WRONGPASS');
+      expect(String((line?.err as { message?: string } | undefined)?.message)).toMatch(/WRONGPASS/);
+    } finally {
+      client.disconnect();
+      await admin.config('SET', 'requirepass', '').catch(() => {});
+      admin.disconnect();
+      await server.stop();
+    }
   });
 });
