@@ -91,7 +91,10 @@ describe('an import under chaos', () => {
     expect(figures.budgetSpentForMs).toBeGreaterThan(0);
     expect(figures.rateLimited).toBeGreaterThan(0);
     expect(figures.faultsInjected.error + figures.faultsInjected.reset).toBeGreaterThan(0);
-    expect(figures.deadLettered).toBeGreaterThan(0);
+    // The operator deleted an organization the import uses: its rows find it gone and create it again, where they
+    // were all dead-lettered before (test/worker/gone-contacts.test.ts); nothing else here dead-letters a row.
+    expect(run.result.events.some((e) => /deleted in Pipedrive by an operator/.test(e.what))).toBe(true);
+    expect(figures.deadLettered).toBe(0);
     expect(figures.rejected).toBeGreaterThan(0);
     expect(figures.sandboxNotes).toBeGreaterThan(0);
   });
