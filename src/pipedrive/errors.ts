@@ -269,16 +269,33 @@ export function isRetryable(err: unknown): boolean {
   return false;
 }
 
-/** Replaces each secret (and any `api_token=` query value or bearer token) in `text` with `[redacted]`. */
+/**
+ * Replaces each secret in `text` with `[redacted]`, as written and as a URL or a form encodes it (a token server that
+ * echoes the request body: `refresh_token=123%3A456%3Aabc…`), in any case; and any value of `api_token=`,
+ * `refresh_token=`, `client_secret=`, `access_token=` or `code=`, and any bearer token.
+ */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text;
   for (const secret of secrets) {
     // Very short strings would redact ordinary words; real tokens are 40+ characters.
-    if (secret && secret.length >= 8) out = out.split(secret).join(REDACTED);
+    if (!secret || secret.length < 8) continue;
+    const forms = new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ]);
+    for (const form of forms) out = out.replace(new RegExp(escapeRegExp(form), 'gi'), REDACTED);
   }
   return out
-    .replace(/(api_token=)[^&\s"'<>]+/gi, `$1${REDACTED}`)
+    .replace(
+      /(?<![a-z_])((?:api_token|refresh_token|client_secret|access_token|code)=)[^&\s"'<>]+/gi,
+      `$1${REDACTED}`,
+    )
     .replace(/(bearer\s+)[A-Za-z0-9._~+/:=-]{8,}/gi, `$1${REDACTED}`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 interface ParsedBody {

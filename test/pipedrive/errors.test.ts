@@ -270,6 +270,20 @@ describe('redactSecrets', () => {
     expect(redactSecrets('Authorization: Bearer v1u:AQIBAHjabcdef')).toBe('Authorization: Bearer [redacted]');
   });
 
+  it('removes a secret a token server echoes encoded, in another case, or as a form value', () => {
+    // Pipedrive's refresh tokens hold colons, which a form body encodes.
+    const refresh = '123456:7654321:abcdef0123456789abcdef';
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh }).toString();
+    expect(body).toContain('123456%3A7654321%3A');
+    for (const echoed of [body, body.toUpperCase(), `invalid_grant for ${encodeURIComponent(refresh)}`]) {
+      const out = redactSecrets(echoed, [refresh]);
+      expect(out.toLowerCase()).not.toContain('abcdef0123456789');
+    }
+    expect(redactSecrets('client_secret=s3cr3t-value&code=abc123456&errorCode=401')).toBe(
+      'client_secret=[redacted]&code=[redacted]&errorCode=401',
+    );
+  });
+
   it('leaves very short "secrets" alone rather than shredding the text', () => {
     expect(redactSecrets('a plain sentence', ['a'])).toBe('a plain sentence');
   });
