@@ -14,7 +14,16 @@ import { type ImportLedger, RowState } from '../queue/ledger.js';
 import { chunkJobIdFor, jobIdFor } from '../queue/names.js';
 import type { RowReject } from './row-validator.js';
 
+/** A rejected row's cell is kept this long for `report`: a note, Pipedrive's longest text, fits. */
+export const MAX_KEPT_CELL_CHARS = 65_536;
+/** Characters of rejected rows' cells an import run keeps in full before it keeps {@link MAX_SPARE_CELL_CHARS} a cell. */
+export const MAX_KEPT_REJECT_CHARS = 32 * 1024 * 1024;
+/** A rejected row's cell is kept this long once the run has kept {@link MAX_KEPT_REJECT_CHARS}. */
+export const MAX_SPARE_CELL_CHARS = 1024;
+
 export interface EnqueuerOptions {
+  /** Characters of rejected rows' cells kept whole before {@link MAX_SPARE_CELL_CHARS} a cell. @defaultValue {@link MAX_KEPT_REJECT_CHARS} */
+  maxKeptRejectChars?: number;
   queue: Queue<LeadQueueJobData>;
   ledger: ImportLedger;
   importId: string;
@@ -134,8 +143,27 @@ export class LeadEnqueuer {
 
   /** Buffers a rejected row; returns a promise only when a batch was sent. */
   reject(line: number, reject: RowReject, cells: string[]): Promise<void> | undefined {
-    this.batch.rejects.push({ line, reject, cells });
+    this.batch.rejects.push({ line, reject, cells: this.keptCells(cells) });
     return this.buffered() >= this.batchSize ? this.flush() : undefined;
+  }
+
+  /** Characters of rejected rows' cells the ledger has been given so far by this run. */
+  private keptRejectChars = 0;
+
+  /**
+   * What the ledger keeps of a rejected row's cells, for `report` (`--rejects` writes them whole, from the file): each
+   * cell at most {@link MAX_KEPT_CELL_CHARS}, which every field Pipedrive takes fits, and, once this run has kept
+   * {@link MAX_KEPT_REJECT_CHARS} of them, {@link MAX_SPARE_CELL_CHARS}. A cut cell says so at its end. Every import
+   * shares the Redis: 600 rejected rows of one 900,000-character cell each took 550 MB of it.
+   */
+  private keptCells(cells: string[]): string[] {
+    const whole = this.options.maxKeptRejectChars ?? MAX_KEPT_REJECT_CHARS;
+    const max = this.keptRejectChars < whole ? MAX_KEPT_CELL_CHARS : MAX_SPARE_CELL_CHARS;
+    const kept = cells.map((c) =>
+      c.length > max ? `${c.slice(0, max)}… [cut: ${c.length - max} more characters in the file]` : c,
+    );
+    for (const c of kept) this.keptRejectChars += c.length;
+    return kept;
   }
 
   /** The index of the chunk a row goes in (k > 1): turns `c × k + 1` … `(c + 1) × k` make chunk c. */
