@@ -536,6 +536,15 @@ export function createRowValidator(
         problem(column, value, 'is not a phone number (it has no digits); fix the cell or clear it');
         return undefined;
       }
+      // Excel writes a long number in a General-format column as it shows it: 4155550123 → 4.15555E+09.
+      if (/^\+?\d(?:[.,]\d+)?E\+?\d{1,2}$/i.test(value)) {
+        problem(
+          column,
+          value,
+          'is a number in scientific notation, as Excel writes a long number, and its last digits are lost; format the column as Text (or Number without decimals) in the workbook and save it as CSV again: the file no longer holds the number',
+        );
+        return undefined;
+      }
       if (value.length > MAX_TEXT) {
         problem(column, '', `has ${value.length} characters; Pipedrive takes at most ${MAX_TEXT}`);
         return undefined;

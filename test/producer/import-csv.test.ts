@@ -519,6 +519,35 @@ describe('importCsv', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('rejects a phone number Excel wrote in scientific notation (its last digits are lost), and keeps the others', async () => {
+    const { run } = setup();
+    // A phone column in Excel's General format, saved as CSV: 4155550123 is written as shown, 4.15555E+09
+    // (a German Excel: 4,91301E+11). The number cannot be recovered from the file.
+    const file = tempFile(
+      'excel-phones.csv',
+      [
+        'Name,Email,Company,Phone,Mobile',
+        'Ada One,ada@example.com,A,4.15555E+09,+1 415 555 0123',
+        'Bob Two,bob@example.com,B,+1 415 555 0124,"4,91301E+11"',
+        'Cy Three,cy@example.com,C,415.555.0125,+14155550125',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [
+        2,
+        'Phone',
+        '"4.15555E+09" is a number in scientific notation, as Excel writes a long number, and its last digits are lost',
+      ],
+      [
+        3,
+        'Mobile',
+        '"4,91301E+11" is a number in scientific notation, as Excel writes a long number, and its last digits are lost',
+      ],
+    ]);
+    expect(summary.firstRejects[0]?.reason).toMatch(/format the column as Text/);
+  });
+
   it('refuses duplicate column names, naming both', async () => {
     const { run } = setup();
     const error = await run(fixture('duplicate-headers.csv')).catch((e: unknown) => e);
