@@ -72,6 +72,18 @@ const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
 /** A date without a year: Google's `--11-30`, Mailchimp's `11/30`. */
 const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
 /** What systems put in a required field that has no value: it is no value. */
+/**
+ * Names in which `?` stands for letters: alone, or within a word, before a letter or another `?`
+ * (`????`, `Gda?sk`, `?ukasz`); not in a link's query (`/?leak=`) nor ending a word (`Why? Labs`).
+ */
+const LOST_LETTERS = /^\?+$|(?<=^|[\s\p{L}])\?(?=[?\p{L}])/u;
+const LOST_LETTER_FIELDS: FieldPath[] = [
+  'person.name',
+  'person.first_name',
+  'person.middle_name',
+  'person.last_name',
+  'organization.name',
+];
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
  * What starts the totals row a spreadsheet user adds under a list (`Total`, `Grand total:`,
@@ -176,6 +188,18 @@ export function createRowValidator(
         '',
         `has ${orgName.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
       );
+    }
+
+    // A code page's stand-in for a character it lacks: Excel's plain "CSV" writes `?` for each one.
+    for (const path of LOST_LETTER_FIELDS) {
+      const value = cell(path);
+      if (LOST_LETTERS.test(value)) {
+        problem(
+          at(path),
+          value,
+          'has question marks where letters were (the program that wrote the file had no code for them); save it as "CSV UTF-8" (or "Unicode Text") and import that file',
+        );
+      }
     }
 
     // Person: name, emails, phones.

@@ -519,6 +519,41 @@ describe('importCsv', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('rejects names whose letters the exporting code page turned into question marks, and keeps real question marks', async () => {
+    const { run } = setup();
+    // Excel's plain "CSV" type writes the Windows code page (Windows-1252 here) and a "?" for each
+    // character it lacks: Анна Смирнова at Северный Ветер arrives as ???? ???????? at ???????? ?????.
+    const file = tempFile(
+      'excel-ansi.csv',
+      [
+        'First Name,Last Name,Email,Company,Notes',
+        'Zoe,Orsted,zoe@example.com,Angstrom AB,Any questions? Call her.',
+        '????,????????,anna@example.com,???????? ?????,',
+        'Lukasz,Nowak,lukasz@example.com,Zak?ady Gda?skie,',
+        'Li,?,li@example.com,Why? Labs,',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [
+        3,
+        'First Name',
+        '"????" has question marks where letters were (the program that wrote the file had no code for them)',
+      ],
+      [
+        4,
+        'Company',
+        '"Zak?ady Gda?skie" has question marks where letters were (the program that wrote the file had no code for them)',
+      ],
+      [
+        5,
+        'Last Name',
+        '"?" has question marks where letters were (the program that wrote the file had no code for them)',
+      ],
+    ]);
+    expect(summary.firstRejects[0]?.reason).toMatch(/save it as "CSV UTF-8"/);
+  });
+
   it('rejects a phone number Excel wrote in scientific notation (its last digits are lost), and keeps the others', async () => {
     const { run } = setup();
     // A phone column in Excel's General format, saved as CSV: 4155550123 is written as shown, 4.15555E+09
