@@ -275,6 +275,8 @@ export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
     }
     return dayFirst ? checkedDate(year, b, a) : checkedDate(year, a, b);
   }
+  const named = monthNameDate(text);
+  if (named) return named;
   if (/^\d{5}(\.\d+)?$/.test(text)) {
     const serial = Number(text);
     // 1954..2119: a plausible close date, and not some other number.
@@ -283,6 +285,47 @@ export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
     }
   }
   return fail('is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY, MM/DD/YYYY)');
+}
+
+const MONTH_NAMES = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+/** English month names and their abbreviations (`mar`, `sept`), to the month's number. */
+const MONTHS: ReadonlyMap<string, number> = new Map([
+  ...MONTH_NAMES.map((name, i) => [name, i + 1] as const),
+  ...MONTH_NAMES.map((name, i) => [name.slice(0, 3), i + 1] as const),
+  ['sept', 9],
+]);
+const MONTH = '([a-z]{3,9})\\.?';
+const DAY = '(\\d{1,2})(?:st|nd|rd|th)?';
+const WEEKDAY = '(?:[a-z]{3,9}\\.?,?\\s+)?';
+const TIME = '(?:,?\\s+(?:at\\s+)?\\d{1,2}:\\d{2}(?::\\d{2})?\\s*(?:[ap]m)?)?';
+const DAY_MONTH_YEAR = new RegExp(`^${WEEKDAY}${DAY}[-\\s]${MONTH}[-\\s,]\\s*(\\d{4}|\\d{2})${TIME}$`, 'i');
+const MONTH_DAY_YEAR = new RegExp(`^${WEEKDAY}${MONTH}\\s+${DAY},?\\s+(\\d{4})${TIME}$`, 'i');
+
+/**
+ * A date with an English month name, as spreadsheets and tools show one: Excel's `31-Mar-25` and
+ * long dates (`Monday, March 31, 2025`), Google Sheets, Notion and Airtable (`March 31, 2025 6:13 PM`).
+ * The name says which part is the month, so these are never ambiguous.
+ */
+function monthNameDate(text: string): Parsed<string> | undefined {
+  const dmy = DAY_MONTH_YEAR.exec(text);
+  const mdy = dmy ? undefined : MONTH_DAY_YEAR.exec(text);
+  const [day, name, year] = dmy ? [dmy[1], dmy[2], dmy[3]] : mdy ? [mdy[2], mdy[1], mdy[3]] : [];
+  const month = name ? MONTHS.get(name.toLowerCase()) : undefined;
+  if (!day || !year || month === undefined) return undefined;
+  return checkedDate(year.length === 2 ? 2000 + Number(year) : Number(year), month, Number(day));
 }
 
 function checkedDate(year: number, month: number, day: number): Parsed<string> {
