@@ -71,7 +71,13 @@ const MULTI_VALUE = /\s+:::\s+/;
 const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
 /** A date without a year: Google's `--11-30`, Mailchimp's `11/30`. */
 const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
-/** What systems put in a required field that has no value: it is no value. */
+/**
+ * Excel's error values, which a CSV holds where a formula failed (a VLOOKUP that found nothing: `#N/A`),
+ * in English and in the languages of the header tables (German `#NV`, `#BEZUG!`; French `#VALEUR!`;
+ * Spanish `#¡REF!`…).
+ */
+const EXCEL_ERROR =
+  /^#(?:N\/A|NV|N\/D|REF!|BEZUG!|¡REF!|VALUE!|WERT!|VALEUR!|¡VALOR!|VALOR!|NAME\?|NOM\?|¿NOMBRE\?|NOME\?|DIV\/0!|¡DIV\/0!|NUM!|ZAHL!|NOMBRE!|¡NUM!|NULL!|NUL!|¡NULO!|NULO!|SPILL!|ÜBERLAUF!|CALC!|BERECHNUNG!|GETTING_DATA)$/i;
 /**
  * Names in which `?` stands for letters: alone, or within a word, before a letter or another `?`
  * (`????`, `Gda?sk`, `?ukasz`); not in a link's query (`/?leak=`) nor ending a word (`Why? Labs`).
@@ -84,6 +90,7 @@ const LOST_LETTER_FIELDS: FieldPath[] = [
   'person.last_name',
   'organization.name',
 ];
+/** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
  * What starts the totals row a spreadsheet user adds under a list (`Total`, `Grand total:`,
@@ -134,6 +141,7 @@ export function createRowValidator(
 ) {
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
+  const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
 
   return function validateRow(line: number, fileCells: string[]): RowResult {
     // Values are read without a spreadsheet's protective `'` (`'+49 30 …` is a phone number); the
@@ -145,6 +153,20 @@ export function createRowValidator(
         reject: {
           column: header[summary.index] as string,
           reason: `${quote(summary.label)} starts a summary row (a spreadsheet's totals), not a lead; delete the line from the file`,
+        },
+      };
+    }
+    // A formula that failed leaves its error value where the data should be: no field can take it.
+    const failed = importedColumns.filter((i) => EXCEL_ERROR.test((cells[i] ?? '').trim()));
+    if (failed.length) {
+      const reasons = failed.map(
+        (i, k) =>
+          `${k ? `column "${header[i]}": ` : ''}${quote((cells[i] ?? '').trim())} is the error value of an Excel formula that failed, not a value`,
+      );
+      return {
+        reject: {
+          column: header[failed[0] as number] as string,
+          reason: `${reasons.join('; also ')}; fix the formula (or clear the cell) in the sheet and export it again`,
         },
       };
     }

@@ -554,6 +554,27 @@ describe('importCsv', () => {
     expect(summary.firstRejects[0]?.reason).toMatch(/save it as "CSV UTF-8"/);
   });
 
+  it("rejects a cell holding Excel's error value of a failed formula (#N/A, #REF!, German #NV), in imported columns only", async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'vlookup.csv',
+      [
+        'Name,Email,Company,Deal value,Lookup helper',
+        'Ada One,ada@example.com,#N/A,1000,x',
+        'Bob Two,bob@example.com,Two Ltd,#VALUE!,x',
+        'Cy Three,cy@example.com,#NV,,x',
+        'Di Four,di@example.com,Four Ltd,2000,#REF!',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [2, 'Company', '"#N/A" is the error value of an Excel formula that failed, not a value'],
+      [3, 'Deal value', '"#VALUE!" is the error value of an Excel formula that failed, not a value'],
+      [4, 'Company', '"#NV" is the error value of an Excel formula that failed, not a value'],
+    ]);
+    expect(summary.firstRejects[0]?.reason).toMatch(/fix the formula/);
+  });
+
   it('rejects a phone number Excel wrote in scientific notation (its last digits are lost), and keeps the others', async () => {
     const { run } = setup();
     // A phone column in Excel's General format, saved as CSV: 4155550123 is written as shown, 4.15555E+09
