@@ -226,6 +226,11 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'directphone',
     'directdial',
     'phone1',
+    // A CRM's "Work Number" beside its "Mobile Number".
+    'worknumber',
+    'officenumber',
+    'businessnumber',
+    'directnumber',
     // de, fr, es/it, pt, nl
     'telefon',
     'telefonnummer',
@@ -272,7 +277,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'mobiel',
     'mobielnummer',
   ],
-  'person.phone:home': ['homephone', 'telefonprivat', 'privattelefon'],
+  'person.phone:home': ['homephone', 'homenumber', 'telefonprivat', 'privattelefon'],
   'person.phone:other': ['otherphone', 'phone2', 'phone3'],
   // Not German `Titel`: an academic title (Dr., Prof.) there, which Pipedrive persons have no field for.
   'person.job_title': [
@@ -347,6 +352,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companydomain',
     'websiteurl',
     'domain',
+    'domainname',
     // de, fr, es, it
     'webseite',
     'internetseite',
@@ -358,7 +364,15 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   ],
   'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
   // `sector` is Spanish and Dutch too; `Branche` German and Dutch.
-  'organization.industry': ['industry', 'sector', 'branche', 'secteur', 'industrie', 'settore'],
+  'organization.industry': [
+    'industry',
+    'companyindustry',
+    'sector',
+    'branche',
+    'secteur',
+    'industrie',
+    'settore',
+  ],
   'organization.employee_count': [
     'employees',
     'employeecount',

@@ -486,6 +486,30 @@ describe('matchColumns', () => {
     });
   });
 
+  it('reads "… Number" phone columns like "… Phone", and a company\'s industry and domain by those words', () => {
+    // As sales tools name them (a CRM's "Work Number" beside its "Mobile Number"; "Domain name", "Company Industry").
+    const plan = matchColumns({
+      header: [
+        'Full Name',
+        'Email',
+        'Work Number',
+        'Mobile Number',
+        'Home Number',
+        'Company',
+        'Company Industry',
+        'Domain name',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'Work Number': 'person.phone:work',
+      'Mobile Number': 'person.phone:mobile',
+      'Home Number': 'person.phone:home',
+      'Company Industry': 'organization.industry',
+      'Domain name': 'organization.website',
+    });
+  });
+
   it('takes numbered email and phone columns (Email 1, Phone 1), the first as the primary', () => {
     const plan = matchColumns({
       header: ['First Name', 'Last Name', 'Email 1', 'Email 2', 'Phone 1', 'Phone 2', 'Company Name'],
