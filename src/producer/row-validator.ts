@@ -156,6 +156,16 @@ export function createRowValidator(
         },
       };
     }
+    // The header again, as two exports joined one after the other have it.
+    const filled = cells.flatMap((c, i) => (c.trim() ? [i] : []));
+    if (filled.length >= 2 && filled.every((i) => sameHeader(cells[i] as string, header[i]))) {
+      return {
+        reject: {
+          reason:
+            'repeats the header line (files joined one after the other?), not a lead; delete the line from the file',
+        },
+      };
+    }
     // A formula that failed leaves its error value where the data should be: no field can take it.
     const failed = importedColumns.filter((i) => EXCEL_ERROR.test((cells[i] ?? '').trim()));
     if (failed.length) {
@@ -710,6 +720,10 @@ export function createRowValidator(
  * Note content is HTML in Pipedrive (`POST /v1/notes`, "subject to sanitization"): the plain text
  * of the file is escaped, so `<b>` stays text, and its line breaks become `<br>`.
  */
+function sameHeader(cell: string, name: string | undefined): boolean {
+  return name !== undefined && cell.trim().toLowerCase() === name.trim().toLowerCase();
+}
+
 export function noteHtml(plain: string): string {
   return plain
     .replace(/&/g, '&amp;')

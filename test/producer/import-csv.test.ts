@@ -554,6 +554,27 @@ describe('importCsv', () => {
     expect(summary.firstRejects[0]?.reason).toMatch(/save it as "CSV UTF-8"/);
   });
 
+  it('rejects the header line repeated inside the file (two exports joined), never a person called "Name"', async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'joined.csv',
+      [
+        'Name,Company,Notes',
+        'Ada One,One Ltd,first export',
+        'Name,Company,Notes',
+        'Bob Two,Two Ltd,second export',
+        'name, company ,',
+        'Name,Name Ltd,A person called Name is fine',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.reason.split(';')[0]])).toEqual([
+      [3, 'repeats the header line (files joined one after the other?), not a lead'],
+      [5, 'repeats the header line (files joined one after the other?), not a lead'],
+    ]);
+    expect(summary.valid).toBe(3);
+  });
+
   it("rejects a cell holding Excel's error value of a failed formula (#N/A, #REF!, German #NV), in imported columns only", async () => {
     const { run } = setup();
     const file = tempFile(
