@@ -149,7 +149,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const toRow = (event: ParsedEvent): CsvRow | undefined => {
     if (event.error) return { line: event.line, cells: fitCells(event.cells, width), error: event.error };
     const cells = event.cells;
-    if (cells.every((c) => c.trim() === '')) return undefined;
+    // Blank, or the end-of-file mark (Ctrl-Z) DOS-era programs write after the last line.
+    if (cells.every((c) => c.replaceAll('\x1a', '').trim() === '')) return undefined;
     // Trailing empty cells beyond the header are harmless (Excel pads rows to its widest one),
     // and so is text under an unnamed trailing column (it maps to nothing).
     let n = cells.length;

@@ -85,6 +85,13 @@ describe('openCsv', () => {
     expect(good).toEqual([...Array.from({ length: 50 }, (_, i) => i + 3), 54]);
   });
 
+  it('reads the end-of-file mark (Ctrl-Z) that DOS-era programs write after the last line as no row', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-csv-')), 'dos.csv');
+    writeFileSync(path, 'Name,Email,Company\r\nAnn Lee,ann@example.com,Lee Ltd\r\n\x1a');
+    const { rows } = await readAll(path);
+    expect(rows).toEqual([{ line: 2, cells: ['Ann Lee', 'ann@example.com', 'Lee Ltd'] }]);
+  });
+
   it('honours an Excel "sep=" line and the --delimiter and --encoding overrides', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-csv-'));
     const sep = join(dir, 'sep.csv');
