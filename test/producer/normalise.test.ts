@@ -110,6 +110,18 @@ describe('parseDate', () => {
     ['March 3, 2025 6:13 PM', undefined, '2025-03-03'],
     ['Sept. 3rd, 2025', undefined, '2025-09-03'],
     ['3 sep 2025 14:05', undefined, '2025-09-03'],
+    // …and in the languages of the header tables.
+    ['31. März 2025', undefined, '2025-03-31'],
+    ['Montag, 31. März 2025', undefined, '2025-03-31'],
+    ['31-Mrz-25', undefined, '2025-03-31'],
+    ['1er mars 2025', undefined, '2025-03-01'],
+    ['lundi 31 mars 2025', undefined, '2025-03-31'],
+    ['31 de marzo de 2025', undefined, '2025-03-31'],
+    ['31 maart 2025', undefined, '2025-03-31'],
+    ['31-mrt-25', undefined, '2025-03-31'],
+    ['31 marzo 2025', undefined, '2025-03-31'],
+    ['31 de março de 2025', undefined, '2025-03-31'],
+    ['3 déc. 2025', undefined, '2025-12-03'],
   ] as const)('reads %j (%s) as %s', (cell, order, date) => {
     expect(parseDate(cell, order)).toEqual({ value: date });
   });
