@@ -90,6 +90,9 @@ const LOST_LETTER_FIELDS: FieldPath[] = [
   'person.last_name',
   'organization.name',
 ];
+/** Characters that show nothing and are no part of a value: zero-width spaces and joiners, word joiner, BOM. */
+const INVISIBLE = /[\u200b-\u200d\u2060\ufeff]/;
+const INVISIBLE_ENDS = /^(?:\s*[\u200b-\u200d\u2060\ufeff])+|(?:[\u200b-\u200d\u2060\ufeff]\s*)+$/g;
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
@@ -144,9 +147,13 @@ export function createRowValidator(
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
 
   return function validateRow(line: number, fileCells: string[]): RowResult {
-    // Values are read without a spreadsheet's protective `'` (`'+49 30 …` is a phone number); the
-    // job keeps `fileCells`, what the file had, for the report and the DLQ export.
-    const cells = fileCells.some((c) => c.startsWith("'")) ? fileCells.map(stripProtectiveQuote) : fileCells;
+    // Values are read without the invisible characters a cell pasted from a web page brings at its
+    // ends (a zero-width space) and without a spreadsheet's protective `'` (`'+49 30 …` is a phone
+    // number); the job keeps `fileCells`, what the file had, for the report and the DLQ export.
+    const visible = fileCells.some((c) => INVISIBLE.test(c))
+      ? fileCells.map((c) => c.replace(INVISIBLE_ENDS, ''))
+      : fileCells;
+    const cells = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
     const summary = summaryRowLabel(cells);
     if (summary) {
       return {
@@ -776,7 +783,11 @@ function parseCount(
 
 function quote(value: string): string {
   const short = value.length > 60 ? `${value.slice(0, 57)}…` : value;
-  return JSON.stringify(short);
+  // What shows nothing is shown as its code, or the message would name a value that looks right.
+  return JSON.stringify(short).replace(
+    /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

@@ -554,6 +554,26 @@ describe('importCsv', () => {
     expect(summary.firstRejects[0]?.reason).toMatch(/save it as "CSV UTF-8"/);
   });
 
+  it('drops the invisible characters copied from web pages around a value, and shows one inside a value it rejects', async () => {
+    const { run, jobs } = setup();
+    // A zero-width space (U+200B) or word joiner (U+2060) comes along when a cell is pasted from a web page.
+    const file = tempFile(
+      'pasted.csv',
+      [
+        'Name,Email,Company',
+        'Ada One\u200b,ada@example.com\u200b,\u2060One Ltd',
+        'Bob Two,bob@exam\u200bple.com,Two Ltd',
+      ].join('\r\n'),
+    );
+    const summary = await run(file);
+    expect(
+      (await jobs()).map((j) => [j.data.person?.name, j.data.person?.email, j.data.organization?.name]),
+    ).toEqual([['Ada One', 'ada@example.com', 'One Ltd']]);
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [3, 'Email', '"bob@exam\\u200bple.com" is not an email address'],
+    ]);
+  });
+
   it('rejects the header line repeated inside the file (two exports joined), never a person called "Name"', async () => {
     const { run } = setup();
     const file = tempFile(
