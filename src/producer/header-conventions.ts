@@ -1295,11 +1295,37 @@ const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
   pipeline: 'ignore: a deal pipeline: a lead has none',
 };
 
+/**
+ * What Pipedrive counts and dates for a person or organization itself (its deals, activities, emails,
+ * people): an export has them as columns, and no account has a field to take them.
+ */
+const PIPEDRIVE_CONTACT_FIGURES: Record<string, Meaning> = Object.fromEntries(
+  [
+    'people',
+    'opendeals',
+    'closeddeals',
+    'wondeals',
+    'lostdeals',
+    'totalactivities',
+    'doneactivities',
+    'activitiestodo',
+    'nextactivitydate',
+    'lastactivitydate',
+    'emailmessagescount',
+    'lastemailreceived',
+    'lastemailsent',
+  ].map((name) => [
+    name,
+    'ignore: a figure Pipedrive counts for the contact in the exporting account (its deals, activities, emails, people); it follows from what is imported',
+  ]),
+);
+
 /** Field names of Pipedrive's export headers, per entity, normalised. Others are custom fields by name. */
 export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = {
   lead: PIPEDRIVE_LEAD_FIELDS,
   deal: PIPEDRIVE_LEAD_FIELDS,
   person: {
+    ...PIPEDRIVE_CONTACT_FIGURES,
     name: 'person.name',
     firstname: 'person.first_name',
     lastname: 'person.last_name',
@@ -1323,6 +1349,7 @@ export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = 
     visibleto: "ignore: the person's visibility (the lead's is used)",
   },
   organization: {
+    ...PIPEDRIVE_CONTACT_FIGURES,
     name: 'organization.name',
     address: 'organization.address',
     website: 'organization.website',

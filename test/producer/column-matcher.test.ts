@@ -205,6 +205,29 @@ describe('matchColumns', () => {
     );
   });
 
+  it('leaves out the counts and dates Pipedrive keeps for a contact (People, Open deals…), without asking for a field', () => {
+    const plan = matchColumns({
+      header: [
+        'Organization - Name',
+        'Organization - People',
+        'Organization - Open deals',
+        'Organization - Won deals',
+        'Organization - Done activities',
+        'Organization - Last activity date',
+        'Person - Name',
+        'Person - Email messages count',
+        'Person - Closed deals',
+      ],
+      spec: {},
+      catalogue: new FieldCatalogue({ lead: [], person: [], organization: [] }),
+    });
+    for (const s of plan.skipped) {
+      expect(s.reason, s.header).toMatch(/Pipedrive counts/);
+      expect(s.reason, s.header).not.toMatch(/create an? (organization|person) field/);
+    }
+    expect(plan.skipped).toHaveLength(7);
+  });
+
   it('reads a bare Title by its values: job titles next to a person, else the lead title, and says which', () => {
     const header = ['Title', 'Name', 'Email', 'Company'];
     const jobs = matchColumns({
