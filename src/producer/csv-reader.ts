@@ -149,7 +149,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const toRow = (event: ParsedEvent): CsvRow | undefined => {
     if (event.error) return { line: event.line, cells: fitCells(event.cells, width), error: event.error };
     const cells = event.cells;
-    if (cells.every((c) => c.trim() === '')) return undefined;
+    // Blank, or the end-of-file mark (Ctrl-Z) DOS-era programs write after the last line.
+    if (cells.every((c) => c.replaceAll('\x1a', '').trim() === '')) return undefined;
     // Trailing empty cells beyond the header are harmless (Excel pads rows to its widest one),
     // and so is text under an unnamed trailing column (it maps to nothing).
     let n = cells.length;
@@ -319,6 +320,8 @@ class EventReader {
 async function fileSize(path: string, name: string): Promise<number> {
   try {
     const s = await stat(path);
+    // A Numbers document saved as a package is a folder.
+    if (s.isDirectory() && /\.numbers$/i.test(name)) throw new CsvFormatError(numbersDocument(name));
     if (!s.isFile()) throw new CsvFormatError(`${name} is not a file.`);
     return s.size;
   } catch (err) {
@@ -356,11 +359,55 @@ function hasBom(sample: Uint8Array): boolean {
 function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
   const zip = sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04;
   const ole = sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0;
-  if (zip || ole) {
+  if (!zip && !ole) return;
+  // Each of these is a ZIP archive; the names of its first entries tell them apart.
+  const entries = zip ? zipEntryNames(sample) : [];
+  if (entries[0] === 'mimetype' && /application\/vnd\.oasis\.opendocument/.test(latin1(sample, 30, 120))) {
     throw new CsvFormatError(
-      `${name} is an Excel workbook, not a CSV file. Open it and save it as "CSV UTF-8 (comma delimited)", then import the .csv file.`,
+      `${name} is a LibreOffice or OpenOffice spreadsheet (.ods), not a CSV file. Open it and use File > Save As… with the file type "Text CSV (.csv)", then import the .csv file.`,
     );
   }
+  if (/\.numbers$/i.test(name) || entries.some((e) => e.startsWith('Index/') || e === 'Index.zip')) {
+    throw new CsvFormatError(numbersDocument(name));
+  }
+  const csv = entries.find((e) => /\.(csv|txt)$/i.test(e));
+  if (csv && !entries.some((e) => e === '[Content_Types].xml' || e.startsWith('xl/'))) {
+    throw new CsvFormatError(
+      `${name} is a ZIP archive (it holds ${csv}), not a CSV file. Unzip it and import the CSV file inside.`,
+    );
+  }
+  throw new CsvFormatError(
+    `${name} is an Excel workbook, not a CSV file. Open it and save it as "CSV UTF-8 (comma delimited)", then import the .csv file.`,
+  );
+}
+
+function numbersDocument(name: string): string {
+  return `${name} is an Apple Numbers document, not a CSV file. Open it in Numbers and use File > Export To > CSV…, then import the .csv file.`;
+}
+
+/** The names of the ZIP local file headers found one after the other from the sample's start. */
+function zipEntryNames(sample: Uint8Array): string[] {
+  const view = new DataView(sample.buffer, sample.byteOffset, sample.byteLength);
+  const names: string[] = [];
+  let at = 0;
+  while (at + 30 <= sample.length && view.getUint32(at, true) === 0x04034b50 && names.length < 20) {
+    const nameLength = view.getUint16(at + 26, true);
+    const extraLength = view.getUint16(at + 28, true);
+    if (at + 30 + nameLength > sample.length) break;
+    names.push(latin1(sample, at + 30, nameLength));
+    // With a data descriptor (flag bit 3) the size is not in the header: the next entry cannot be found.
+    if (view.getUint16(at + 6, true) & 0x08) break;
+    at += 30 + nameLength + extraLength + view.getUint32(at + 18, true);
+  }
+  return names;
+}
+
+function latin1(bytes: Uint8Array, start: number, length: number): string {
+  return Buffer.from(
+    bytes.buffer,
+    bytes.byteOffset + start,
+    Math.max(0, Math.min(length, bytes.length - start)),
+  ).toString('latin1');
 }
 
 function assertText(text: string, name: string, encoding: CsvEncoding): void {

@@ -226,6 +226,11 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'directphone',
     'directdial',
     'phone1',
+    // A CRM's "Work Number" beside its "Mobile Number".
+    'worknumber',
+    'officenumber',
+    'businessnumber',
+    'directnumber',
     // de, fr, es/it, pt, nl
     'telefon',
     'telefonnummer',
@@ -272,7 +277,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'mobiel',
     'mobielnummer',
   ],
-  'person.phone:home': ['homephone', 'telefonprivat', 'privattelefon'],
+  'person.phone:home': ['homephone', 'homenumber', 'telefonprivat', 'privattelefon'],
   'person.phone:other': ['otherphone', 'phone2', 'phone3'],
   // Not German `Titel`: an academic title (Dr., Prof.) there, which Pipedrive persons have no field for.
   'person.job_title': [
@@ -347,6 +352,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companydomain',
     'websiteurl',
     'domain',
+    'domainname',
     // de, fr, es, it
     'webseite',
     'internetseite',
@@ -358,7 +364,15 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   ],
   'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
   // `sector` is Spanish and Dutch too; `Branche` German and Dutch.
-  'organization.industry': ['industry', 'sector', 'branche', 'secteur', 'industrie', 'settore'],
+  'organization.industry': [
+    'industry',
+    'companyindustry',
+    'sector',
+    'branche',
+    'secteur',
+    'industrie',
+    'settore',
+  ],
   'organization.employee_count': [
     'employees',
     'employeecount',
@@ -1281,11 +1295,37 @@ const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
   pipeline: 'ignore: a deal pipeline: a lead has none',
 };
 
+/**
+ * What Pipedrive counts and dates for a person or organization itself (its deals, activities, emails,
+ * people): an export has them as columns, and no account has a field to take them.
+ */
+const PIPEDRIVE_CONTACT_FIGURES: Record<string, Meaning> = Object.fromEntries(
+  [
+    'people',
+    'opendeals',
+    'closeddeals',
+    'wondeals',
+    'lostdeals',
+    'totalactivities',
+    'doneactivities',
+    'activitiestodo',
+    'nextactivitydate',
+    'lastactivitydate',
+    'emailmessagescount',
+    'lastemailreceived',
+    'lastemailsent',
+  ].map((name) => [
+    name,
+    'ignore: a figure Pipedrive counts for the contact in the exporting account (its deals, activities, emails, people); it follows from what is imported',
+  ]),
+);
+
 /** Field names of Pipedrive's export headers, per entity, normalised. Others are custom fields by name. */
 export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = {
   lead: PIPEDRIVE_LEAD_FIELDS,
   deal: PIPEDRIVE_LEAD_FIELDS,
   person: {
+    ...PIPEDRIVE_CONTACT_FIGURES,
     name: 'person.name',
     firstname: 'person.first_name',
     lastname: 'person.last_name',
@@ -1309,6 +1349,7 @@ export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = 
     visibleto: "ignore: the person's visibility (the lead's is used)",
   },
   organization: {
+    ...PIPEDRIVE_CONTACT_FIGURES,
     name: 'organization.name',
     address: 'organization.address',
     website: 'organization.website',

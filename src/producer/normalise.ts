@@ -275,6 +275,8 @@ export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
     }
     return dayFirst ? checkedDate(year, b, a) : checkedDate(year, a, b);
   }
+  const named = monthNameDate(text);
+  if (named) return named;
   if (/^\d{5}(\.\d+)?$/.test(text)) {
     const serial = Number(text);
     // 1954..2119: a plausible close date, and not some other number.
@@ -283,6 +285,148 @@ export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
     }
   }
   return fail('is not a date; write it as YYYY-MM-DD (or DD/MM/YYYY, MM/DD/YYYY)');
+}
+
+/** Month names in English and the languages of the header tables, January first. */
+const MONTH_NAMES: readonly (readonly string[])[] = [
+  [
+    'january',
+    'february',
+    'march',
+    'april',
+    'may',
+    'june',
+    'july',
+    'august',
+    'september',
+    'october',
+    'november',
+    'december',
+  ],
+  [
+    'januar',
+    'februar',
+    'märz',
+    'april',
+    'mai',
+    'juni',
+    'juli',
+    'august',
+    'september',
+    'oktober',
+    'november',
+    'dezember',
+  ],
+  [
+    'janvier',
+    'février',
+    'mars',
+    'avril',
+    'mai',
+    'juin',
+    'juillet',
+    'août',
+    'septembre',
+    'octobre',
+    'novembre',
+    'décembre',
+  ],
+  [
+    'enero',
+    'febrero',
+    'marzo',
+    'abril',
+    'mayo',
+    'junio',
+    'julio',
+    'agosto',
+    'septiembre',
+    'octubre',
+    'noviembre',
+    'diciembre',
+  ],
+  [
+    'januari',
+    'februari',
+    'maart',
+    'april',
+    'mei',
+    'juni',
+    'juli',
+    'augustus',
+    'september',
+    'oktober',
+    'november',
+    'december',
+  ],
+  [
+    'gennaio',
+    'febbraio',
+    'marzo',
+    'aprile',
+    'maggio',
+    'giugno',
+    'luglio',
+    'agosto',
+    'settembre',
+    'ottobre',
+    'novembre',
+    'dicembre',
+  ],
+  [
+    'janeiro',
+    'fevereiro',
+    'março',
+    'abril',
+    'maio',
+    'junho',
+    'julho',
+    'agosto',
+    'setembro',
+    'outubro',
+    'novembro',
+    'dezembro',
+  ],
+];
+const plainLetters = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+const MONTH_WORDS = MONTH_NAMES.flatMap((names) =>
+  names.map((name, i) => [plainLetters(name), i + 1] as const),
+);
+/** Abbreviations that are not the start of the name: German `Mrz`, Dutch `mrt`. */
+const MONTH_ABBREVIATIONS: Record<string, number> = { mrz: 3, mrt: 3 };
+
+/** The month a name or abbreviation (3 letters or more) names, in any of those languages; undefined if none or several. */
+function monthOf(word: string): number | undefined {
+  const key = plainLetters(word);
+  if (Object.hasOwn(MONTH_ABBREVIATIONS, key)) return MONTH_ABBREVIATIONS[key];
+  if (key.length < 3) return undefined;
+  const months = new Set(MONTH_WORDS.filter(([name]) => name.startsWith(key)).map(([, month]) => month));
+  return months.size === 1 ? [...months][0] : undefined;
+}
+
+const MONTH = '(\\p{L}{3,10})\\.?';
+const DAY = '(\\d{1,2})(?:st|nd|rd|th|er|\\.)?';
+const WEEKDAY = '(?:\\p{L}{2,13}\\.?,?\\s+)?';
+const TIME = '(?:,?\\s+(?:at\\s+|um\\s+|à\\s+)?\\d{1,2}[:h]\\d{2}(?::\\d{2})?\\s*(?:[ap]\\.?m\\.?)?)?';
+const DAY_MONTH_YEAR = new RegExp(
+  `^${WEEKDAY}${DAY}[-\\s]+(?:de\\s+)?${MONTH}[-\\s,]+(?:de\\s+)?(\\d{4}|\\d{2})${TIME}$`,
+  'iu',
+);
+const MONTH_DAY_YEAR = new RegExp(`^${WEEKDAY}${MONTH}\\s+${DAY},?\\s+(\\d{4})${TIME}$`, 'iu');
+
+/**
+ * A date with a month name, as spreadsheets and tools show one: Excel's `31-Mar-25` and long dates
+ * (`Monday, March 31, 2025`, `Montag, 31. März 2025`, `31 de marzo de 2025`), Google Sheets, Notion
+ * and Airtable (`March 31, 2025 6:13 PM`). The name says which part is the month, so these are never
+ * ambiguous.
+ */
+function monthNameDate(text: string): Parsed<string> | undefined {
+  const dmy = DAY_MONTH_YEAR.exec(text);
+  const mdy = dmy ? undefined : MONTH_DAY_YEAR.exec(text);
+  const [day, name, year] = dmy ? [dmy[1], dmy[2], dmy[3]] : mdy ? [mdy[2], mdy[1], mdy[3]] : [];
+  const month = name ? monthOf(name) : undefined;
+  if (!day || !year || month === undefined) return undefined;
+  return checkedDate(year.length === 2 ? 2000 + Number(year) : Number(year), month, Number(day));
 }
 
 function checkedDate(year: number, month: number, day: number): Parsed<string> {

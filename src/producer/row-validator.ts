@@ -71,6 +71,28 @@ const MULTI_VALUE = /\s+:::\s+/;
 const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
 /** A date without a year: Google's `--11-30`, Mailchimp's `11/30`. */
 const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
+/**
+ * Excel's error values, which a CSV holds where a formula failed (a VLOOKUP that found nothing: `#N/A`),
+ * in English and in the languages of the header tables (German `#NV`, `#BEZUG!`; French `#VALEUR!`;
+ * Spanish `#¡REF!`…).
+ */
+const EXCEL_ERROR =
+  /^#(?:N\/A|NV|N\/D|REF!|BEZUG!|¡REF!|VALUE!|WERT!|VALEUR!|¡VALOR!|VALOR!|NAME\?|NOM\?|¿NOMBRE\?|NOME\?|DIV\/0!|¡DIV\/0!|NUM!|ZAHL!|NOMBRE!|¡NUM!|NULL!|NUL!|¡NULO!|NULO!|SPILL!|ÜBERLAUF!|CALC!|BERECHNUNG!|GETTING_DATA)$/i;
+/**
+ * Names in which `?` stands for letters: alone, or within a word, before a letter or another `?`
+ * (`????`, `Gda?sk`, `?ukasz`); not in a link's query (`/?leak=`) nor ending a word (`Why? Labs`).
+ */
+const LOST_LETTERS = /^\?+$|(?<=^|[\s\p{L}])\?(?=[?\p{L}])/u;
+const LOST_LETTER_FIELDS: FieldPath[] = [
+  'person.name',
+  'person.first_name',
+  'person.middle_name',
+  'person.last_name',
+  'organization.name',
+];
+/** Characters that show nothing and are no part of a value: zero-width spaces and joiners, word joiner, BOM. */
+const INVISIBLE = /[\u200b-\u200d\u2060\ufeff]/;
+const INVISIBLE_ENDS = /^(?:\s*[\u200b-\u200d\u2060\ufeff])+|(?:[\u200b-\u200d\u2060\ufeff]\s*)+$/g;
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
@@ -122,17 +144,46 @@ export function createRowValidator(
 ) {
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
+  const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
 
   return function validateRow(line: number, fileCells: string[]): RowResult {
-    // Values are read without a spreadsheet's protective `'` (`'+49 30 …` is a phone number); the
-    // job keeps `fileCells`, what the file had, for the report and the DLQ export.
-    const cells = fileCells.some((c) => c.startsWith("'")) ? fileCells.map(stripProtectiveQuote) : fileCells;
+    // Values are read without the invisible characters a cell pasted from a web page brings at its
+    // ends (a zero-width space) and without a spreadsheet's protective `'` (`'+49 30 …` is a phone
+    // number); the job keeps `fileCells`, what the file had, for the report and the DLQ export.
+    const visible = fileCells.some((c) => INVISIBLE.test(c))
+      ? fileCells.map((c) => c.replace(INVISIBLE_ENDS, ''))
+      : fileCells;
+    const cells = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
     const summary = summaryRowLabel(cells);
     if (summary) {
       return {
         reject: {
           column: header[summary.index] as string,
           reason: `${quote(summary.label)} starts a summary row (a spreadsheet's totals), not a lead; delete the line from the file`,
+        },
+      };
+    }
+    // The header again, as two exports joined one after the other have it.
+    const filled = cells.flatMap((c, i) => (c.trim() ? [i] : []));
+    if (filled.length >= 2 && filled.every((i) => sameHeader(cells[i] as string, header[i]))) {
+      return {
+        reject: {
+          reason:
+            'repeats the header line (files joined one after the other?), not a lead; delete the line from the file',
+        },
+      };
+    }
+    // A formula that failed leaves its error value where the data should be: no field can take it.
+    const failed = importedColumns.filter((i) => EXCEL_ERROR.test((cells[i] ?? '').trim()));
+    if (failed.length) {
+      const reasons = failed.map(
+        (i, k) =>
+          `${k ? `column "${header[i]}": ` : ''}${quote((cells[i] ?? '').trim())} is the error value of an Excel formula that failed, not a value`,
+      );
+      return {
+        reject: {
+          column: header[failed[0] as number] as string,
+          reason: `${reasons.join('; also ')}; fix the formula (or clear the cell) in the sheet and export it again`,
         },
       };
     }
@@ -176,6 +227,18 @@ export function createRowValidator(
         '',
         `has ${orgName.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
       );
+    }
+
+    // A code page's stand-in for a character it lacks: Excel's plain "CSV" writes `?` for each one.
+    for (const path of LOST_LETTER_FIELDS) {
+      const value = cell(path);
+      if (LOST_LETTERS.test(value)) {
+        problem(
+          at(path),
+          value,
+          'has question marks where letters were (the program that wrote the file had no code for them); save it as "CSV UTF-8" (or "Unicode Text") and import that file',
+        );
+      }
     }
 
     // Person: name, emails, phones.
@@ -543,6 +606,15 @@ export function createRowValidator(
         problem(column, value, 'is not a phone number (it has no digits); fix the cell or clear it');
         return undefined;
       }
+      // Excel writes a long number in a General-format column as it shows it: 4155550123 → 4.15555E+09.
+      if (/^\+?\d(?:[.,]\d+)?E\+?\d{1,2}$/i.test(value)) {
+        problem(
+          column,
+          value,
+          'is a number in scientific notation, as Excel writes a long number, and its last digits are lost; format the column as Text (or Number without decimals) in the workbook and save it as CSV again: the file no longer holds the number',
+        );
+        return undefined;
+      }
       if (value.length > MAX_TEXT) {
         problem(column, '', `has ${value.length} characters; Pipedrive takes at most ${MAX_TEXT}`);
         return undefined;
@@ -662,6 +734,10 @@ export function createRowValidator(
  * Note content is HTML in Pipedrive (`POST /v1/notes`, "subject to sanitization"): the plain text
  * of the file is escaped, so `<b>` stays text, and its line breaks become `<br>`.
  */
+function sameHeader(cell: string, name: string | undefined): boolean {
+  return name !== undefined && cell.trim().toLowerCase() === name.trim().toLowerCase();
+}
+
 export function noteHtml(plain: string): string {
   return plain
     .replace(/&/g, '&amp;')
@@ -714,7 +790,11 @@ function parseCount(
 
 function quote(value: string): string {
   const short = value.length > 60 ? `${value.slice(0, 57)}…` : value;
-  return JSON.stringify(short);
+  // What shows nothing is shown as its code, or the message would name a value that looks right.
+  return JSON.stringify(short).replace(
+    /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

@@ -205,6 +205,29 @@ describe('matchColumns', () => {
     );
   });
 
+  it('leaves out the counts and dates Pipedrive keeps for a contact (People, Open deals…), without asking for a field', () => {
+    const plan = matchColumns({
+      header: [
+        'Organization - Name',
+        'Organization - People',
+        'Organization - Open deals',
+        'Organization - Won deals',
+        'Organization - Done activities',
+        'Organization - Last activity date',
+        'Person - Name',
+        'Person - Email messages count',
+        'Person - Closed deals',
+      ],
+      spec: {},
+      catalogue: new FieldCatalogue({ lead: [], person: [], organization: [] }),
+    });
+    for (const s of plan.skipped) {
+      expect(s.reason, s.header).toMatch(/Pipedrive counts/);
+      expect(s.reason, s.header).not.toMatch(/create an? (organization|person) field/);
+    }
+    expect(plan.skipped).toHaveLength(7);
+  });
+
   it('reads a bare Title by its values: job titles next to a person, else the lead title, and says which', () => {
     const header = ['Title', 'Name', 'Email', 'Company'];
     const jobs = matchColumns({
@@ -483,6 +506,30 @@ describe('matchColumns', () => {
       Email: 'person.email:work',
       'Personal email': 'person.email:home',
       'Secondary email': 'person.email:other',
+    });
+  });
+
+  it('reads "… Number" phone columns like "… Phone", and a company\'s industry and domain by those words', () => {
+    // As sales tools name them (a CRM's "Work Number" beside its "Mobile Number"; "Domain name", "Company Industry").
+    const plan = matchColumns({
+      header: [
+        'Full Name',
+        'Email',
+        'Work Number',
+        'Mobile Number',
+        'Home Number',
+        'Company',
+        'Company Industry',
+        'Domain name',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'Work Number': 'person.phone:work',
+      'Mobile Number': 'person.phone:mobile',
+      'Home Number': 'person.phone:home',
+      'Company Industry': 'organization.industry',
+      'Domain name': 'organization.website',
     });
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,13 @@ describe('openCsv', () => {
     expect(good).toEqual([...Array.from({ length: 50 }, (_, i) => i + 3), 54]);
   });
 
+  it('reads the end-of-file mark (Ctrl-Z) that DOS-era programs write after the last line as no row', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-csv-')), 'dos.csv');
+    writeFileSync(path, 'Name,Email,Company\r\nAnn Lee,ann@example.com,Lee Ltd\r\n\x1a');
+    const { rows } = await readAll(path);
+    expect(rows).toEqual([{ line: 2, cells: ['Ann Lee', 'ann@example.com', 'Lee Ltd'] }]);
+  });
+
   it('honours an Excel "sep=" line and the --delimiter and --encoding overrides', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-csv-'));
     const sep = join(dir, 'sep.csv');
@@ -107,4 +114,59 @@ describe('openCsv', () => {
     expect((error as Error).message).toContain(name);
     expect((error as Error).message).toContain(message);
   });
+
+  it.each([
+    // What each program writes: an .xlsx holds [Content_Types].xml and xl/…; an OpenDocument sheet starts
+    // with its mimetype; a Numbers document holds Index/…; a zip of exports (LinkedIn's data archive) holds CSVs.
+    [
+      'leads.xlsx',
+      { '[Content_Types].xml': '<Types/>', 'xl/workbook.xml': '<workbook/>' },
+      'is an Excel workbook',
+    ],
+    [
+      'leads.ods',
+      { mimetype: 'application/vnd.oasis.opendocument.spreadsheet', 'content.xml': '<office/>' },
+      'is a LibreOffice or OpenOffice spreadsheet (.ods), not a CSV file. Open it and use File > Save As… with the file type "Text CSV (.csv)"',
+    ],
+    [
+      'leads.numbers',
+      { 'Index/Document.iwa': 'x', 'Metadata/Properties.plist': 'x' },
+      'is an Apple Numbers document, not a CSV file. Open it in Numbers and use File > Export To > CSV…',
+    ],
+    [
+      'Basic_LinkedInDataExport.zip',
+      { 'Connections.csv': 'First Name,Last Name', 'Profile.csv': 'x' },
+      'is a ZIP archive (it holds Connections.csv), not a CSV file. Unzip it and import the CSV file inside',
+    ],
+  ])('says what %s is and how to get a CSV file from it', async (name, entries, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-zip-'));
+    const path = join(dir, name);
+    writeFileSync(path, zipOf(entries));
+    const error = await openCsv(path, { displayName: name }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CsvFormatError);
+    expect((error as Error).message).toContain(`${name} ${message}`);
+  });
+
+  it('says that a Numbers document saved as a package (a folder) is not a CSV file', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-zip-')), 'leads.numbers');
+    mkdirSync(path);
+    const error = await openCsv(path, { displayName: 'leads.numbers' }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('leads.numbers is an Apple Numbers document, not a CSV file.');
+  });
 });
+
+/** A ZIP archive of stored (uncompressed) entries, in order: enough for the first bytes to be real. */
+function zipOf(entries: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, text] of Object.entries(entries)) {
+    const data = Buffer.from(text);
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt32LE(data.length, 18);
+    header.writeUInt32LE(data.length, 22);
+    header.writeUInt16LE(Buffer.byteLength(name), 26);
+    parts.push(header, Buffer.from(name), data);
+  }
+  return Buffer.concat(parts);
+}

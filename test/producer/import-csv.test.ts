@@ -555,6 +555,132 @@ describe('importCsv', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('rejects names whose letters the exporting code page turned into question marks, and keeps real question marks', async () => {
+    const { run } = setup();
+    // Excel's plain "CSV" type writes the Windows code page (Windows-1252 here) and a "?" for each
+    // character it lacks: Анна Смирнова at Северный Ветер arrives as ???? ???????? at ???????? ?????.
+    const file = tempFile(
+      'excel-ansi.csv',
+      [
+        'First Name,Last Name,Email,Company,Notes',
+        'Zoe,Orsted,zoe@example.com,Angstrom AB,Any questions? Call her.',
+        '????,????????,anna@example.com,???????? ?????,',
+        'Lukasz,Nowak,lukasz@example.com,Zak?ady Gda?skie,',
+        'Li,?,li@example.com,Why? Labs,',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [
+        3,
+        'First Name',
+        '"????" has question marks where letters were (the program that wrote the file had no code for them)',
+      ],
+      [
+        4,
+        'Company',
+        '"Zak?ady Gda?skie" has question marks where letters were (the program that wrote the file had no code for them)',
+      ],
+      [
+        5,
+        'Last Name',
+        '"?" has question marks where letters were (the program that wrote the file had no code for them)',
+      ],
+    ]);
+    expect(summary.firstRejects[0]?.reason).toMatch(/save it as "CSV UTF-8"/);
+  });
+
+  it('drops the invisible characters copied from web pages around a value, and shows one inside a value it rejects', async () => {
+    const { run, jobs } = setup();
+    // A zero-width space (U+200B) or word joiner (U+2060) comes along when a cell is pasted from a web page.
+    const file = tempFile(
+      'pasted.csv',
+      [
+        'Name,Email,Company',
+        'Ada One\u200b,ada@example.com\u200b,\u2060One Ltd',
+        'Bob Two,bob@exam\u200bple.com,Two Ltd',
+      ].join('\r\n'),
+    );
+    const summary = await run(file);
+    expect(
+      (await jobs()).map((j) => [j.data.person?.name, j.data.person?.email, j.data.organization?.name]),
+    ).toEqual([['Ada One', 'ada@example.com', 'One Ltd']]);
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [3, 'Email', '"bob@exam\\u200bple.com" is not an email address'],
+    ]);
+  });
+
+  it('rejects the header line repeated inside the file (two exports joined), never a person called "Name"', async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'joined.csv',
+      [
+        'Name,Company,Notes',
+        'Ada One,One Ltd,first export',
+        'Name,Company,Notes',
+        'Bob Two,Two Ltd,second export',
+        'name, company ,',
+        'Name,Name Ltd,A person called Name is fine',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.reason.split(';')[0]])).toEqual([
+      [3, 'repeats the header line (files joined one after the other?), not a lead'],
+      [5, 'repeats the header line (files joined one after the other?), not a lead'],
+    ]);
+    expect(summary.valid).toBe(3);
+  });
+
+  it("rejects a cell holding Excel's error value of a failed formula (#N/A, #REF!, German #NV), in imported columns only", async () => {
+    const { run } = setup();
+    const file = tempFile(
+      'vlookup.csv',
+      [
+        'Name,Email,Company,Deal value,Lookup helper',
+        'Ada One,ada@example.com,#N/A,1000,x',
+        'Bob Two,bob@example.com,Two Ltd,#VALUE!,x',
+        'Cy Three,cy@example.com,#NV,,x',
+        'Di Four,di@example.com,Four Ltd,2000,#REF!',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [2, 'Company', '"#N/A" is the error value of an Excel formula that failed, not a value'],
+      [3, 'Deal value', '"#VALUE!" is the error value of an Excel formula that failed, not a value'],
+      [4, 'Company', '"#NV" is the error value of an Excel formula that failed, not a value'],
+    ]);
+    expect(summary.firstRejects[0]?.reason).toMatch(/fix the formula/);
+  });
+
+  it('rejects a phone number Excel wrote in scientific notation (its last digits are lost), and keeps the others', async () => {
+    const { run } = setup();
+    // A phone column in Excel's General format, saved as CSV: 4155550123 is written as shown, 4.15555E+09
+    // (a German Excel: 4,91301E+11). The number cannot be recovered from the file.
+    const file = tempFile(
+      'excel-phones.csv',
+      [
+        'Name,Email,Company,Phone,Mobile',
+        'Ada One,ada@example.com,A,4.15555E+09,+1 415 555 0123',
+        'Bob Two,bob@example.com,B,+1 415 555 0124,"4,91301E+11"',
+        'Cy Three,cy@example.com,C,415.555.0125,+14155550125',
+      ].join('\r\n'),
+    );
+    const summary = await run(file, { dryRun: true });
+    expect(summary.firstRejects.map((r) => [r.line, r.column, r.reason.split(';')[0]])).toEqual([
+      [
+        2,
+        'Phone',
+        '"4.15555E+09" is a number in scientific notation, as Excel writes a long number, and its last digits are lost',
+      ],
+      [
+        3,
+        'Mobile',
+        '"4,91301E+11" is a number in scientific notation, as Excel writes a long number, and its last digits are lost',
+      ],
+    ]);
+    expect(summary.firstRejects[0]?.reason).toMatch(/format the column as Text/);
+  });
+
   it('refuses duplicate column names, naming both', async () => {
     const { run } = setup();
     const error = await run(fixture('duplicate-headers.csv')).catch((e: unknown) => e);

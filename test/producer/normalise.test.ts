@@ -98,6 +98,30 @@ describe('parseDate', () => {
     ['3/4/25', 'MDY', '2025-03-04'],
     ['45747', undefined, '2025-03-31'],
     ['45747.5', undefined, '2025-03-31'],
+    // Month names, as spreadsheets and tools show dates: Excel's d-mmm-yy and long date, Google Sheets,
+    // Notion and Airtable's "friendly" dates, with a time after some of them.
+    ['31-Mar-25', undefined, '2025-03-31'],
+    ['31-Mar-2025', undefined, '2025-03-31'],
+    ['31 March 2025', undefined, '2025-03-31'],
+    ['Monday, 31 March 2025', undefined, '2025-03-31'],
+    ['Mar 31, 2025', undefined, '2025-03-31'],
+    ['March 31, 2025', undefined, '2025-03-31'],
+    ['Monday, March 31, 2025', undefined, '2025-03-31'],
+    ['March 3, 2025 6:13 PM', undefined, '2025-03-03'],
+    ['Sept. 3rd, 2025', undefined, '2025-09-03'],
+    ['3 sep 2025 14:05', undefined, '2025-09-03'],
+    // …and in the languages of the header tables.
+    ['31. März 2025', undefined, '2025-03-31'],
+    ['Montag, 31. März 2025', undefined, '2025-03-31'],
+    ['31-Mrz-25', undefined, '2025-03-31'],
+    ['1er mars 2025', undefined, '2025-03-01'],
+    ['lundi 31 mars 2025', undefined, '2025-03-31'],
+    ['31 de marzo de 2025', undefined, '2025-03-31'],
+    ['31 maart 2025', undefined, '2025-03-31'],
+    ['31-mrt-25', undefined, '2025-03-31'],
+    ['31 marzo 2025', undefined, '2025-03-31'],
+    ['31 de março de 2025', undefined, '2025-03-31'],
+    ['3 déc. 2025', undefined, '2025-12-03'],
   ] as const)('reads %j (%s) as %s', (cell, order, date) => {
     expect(parseDate(cell, order)).toEqual({ value: date });
   });
@@ -106,12 +130,17 @@ describe('parseDate', () => {
     expect(parseDate('03/04/2025').error).toContain('--date-format');
   });
 
-  it.each([['2025-02-30'], ['31/31/2025'], ['next week'], ['12345'], ['2025-13-01']])(
-    'refuses %j',
-    (cell) => {
-      expect(parseDate(cell).error).toBeDefined();
-    },
-  );
+  it.each([
+    ['2025-02-30'],
+    ['31/31/2025'],
+    ['next week'],
+    ['12345'],
+    ['2025-13-01'],
+    ['Feb 30, 2025'],
+    ['Mayday 3, 2025'],
+  ])('refuses %j', (cell) => {
+    expect(parseDate(cell).error).toBeDefined();
+  });
 
   it('understands the usual spellings of --date-format', () => {
     expect(parseDateOrder('DD/MM/YYYY')).toBe('DMY');

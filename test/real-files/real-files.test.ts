@@ -91,6 +91,8 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Excel for Windows, a German sheet', 'excel-windows-de', {}],
   // French headers, where Nom beside Prénom is the surname.
   ['Excel for Windows, a French sheet (CSV UTF-8)', 'excel-windows-fr', {}],
+  // UTF-16 and tabs; a failed VLOOKUP's #N/A and a phone in scientific notation are rejected with their reasons.
+  ['Excel for Windows, Unicode Text', 'excel-unicode-text', {}],
 ];
 
 /**
