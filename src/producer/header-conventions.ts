@@ -312,7 +312,15 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'datadenascimento',
   ],
   'person.marketing_status': ['marketingstatus', 'emailmarketingstatus', 'subscriptionstatus'],
-  'person.email_opt_out': ['emailoptout', 'optedout', 'hasoptedoutofemail', 'donotemail', 'unsubscribed'],
+  'person.email_opt_out': [
+    'emailoptout',
+    'optedout',
+    'hasoptedoutofemail',
+    'donotemail',
+    'unsubscribed',
+    // HubSpot's hs_email_optout
+    'unsubscribedfromallemail',
+  ],
   'person.postal_address': ['homeaddress', 'postaladdress', 'mailingaddress'],
   'organization.name': [
     'company',

@@ -533,6 +533,17 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads HubSpot's opt-out column, Unsubscribed from all email, as the person's email opt-out", () => {
+    // HubSpot's property hs_email_optout: an opt-out left out was lost (its consent, where the account has Campaigns).
+    const plan = matchColumns({
+      header: ['First Name', 'Last Name', 'Email', 'Unsubscribed from all email', 'Marketing contact status'],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({ 'Unsubscribed from all email': 'person.email_opt_out' });
+    // Whether HubSpot may market to the contact (its billing), not the person's consent: left out.
+    expect(fields(plan)['Marketing contact status']).toBe('-');
+  });
+
   it('takes numbered email and phone columns (Email 1, Phone 1), the first as the primary', () => {
     const plan = matchColumns({
       header: ['First Name', 'Last Name', 'Email 1', 'Email 2', 'Phone 1', 'Phone 2', 'Company Name'],
