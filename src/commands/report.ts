@@ -20,7 +20,8 @@ followed by the row's original columns for rows that are rejected, dead-lettered
 The file is UTF-8 with BOM and safe to open in Excel.
 
 Options:
-  --out FILE.csv       where to write the report (required; overwritten)
+  --out FILE.csv       where to write the report (required; a regular file, replaced, or a new
+                       one: not a link, a device, a FIFO or standard output)
   --connection NAME    refuse unless the import went to this connection
 
 Example:

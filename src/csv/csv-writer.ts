@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { startsLikeFormula } from './formula-start.js';
-import { checkOutputPath, type OutputPathOptions } from './output-path.js';
+import { checkOutputPath, kindOf, type OutputPathOptions } from './output-path.js';
 import { OutputPathError } from './output-path-error.js';
 
 /**
@@ -43,7 +43,8 @@ export type CsvWriterOptions = OutputPathOptions;
  * Rows go to a temporary file in the target's directory, which `close()` flushes to disk and
  * renames over the target: a crash or an error mid-way leaves the old file (or none) and never a
  * half one, and the target is only ever replaced whole. {@link checkOutputPath} refuses a path
- * that is one of the inputs, so the file being read can never be truncated.
+ * that is one of the inputs, so the file being read can never be truncated, and anything but a regular
+ * file or a new name (a device, a FIFO, a symlink), which the rename would replace.
  */
 export class CsvWriter {
   private rows = 0;
@@ -57,6 +58,7 @@ export class CsvWriter {
     private readonly temp: string,
     private readonly handle: FileHandle,
     private readonly stream: WriteStream,
+    private readonly option: string,
   ) {
     // Without a listener a write error (disk full) would be an uncaught 'error' event.
     stream.on('error', (err) => {
@@ -89,7 +91,7 @@ export class CsvWriter {
       );
     }
     const stream = handle.createWriteStream({ encoding: 'utf8', flush: true });
-    const writer = new CsvWriter(path, target, temp, handle, stream);
+    const writer = new CsvWriter(path, target, temp, handle, stream, options.option ?? 'output');
     stream.write('\uFEFF');
     stream.write(formatCsvRow(header));
     return writer;
@@ -115,13 +117,35 @@ export class CsvWriter {
         // `flush`: the data is on disk (fsync) before the rename makes it the target.
         this.stream.end();
         await finished(this.stream);
-        await rename(this.temp, this.target);
+        await this.checkTargetStill();
+        try {
+          await rename(this.temp, this.target);
+        } catch (err) {
+          const { code, message } = err as NodeJS.ErrnoException;
+          throw new OutputPathError(
+            `${this.option} ${this.path}: cannot replace it (${code ?? message}); choose a path you can write to.`,
+          );
+        }
       } catch (err) {
         await this.discard();
         throw err;
       }
     })();
     return this.ending;
+  }
+
+  /**
+   * The target is still what {@link checkOutputPath} accepted: absent or a regular file. Whoever can write
+   * to its directory could have put a FIFO, a device or a symlink there meanwhile; the rename would replace
+   * it (a link itself, never what it names), so this narrows the window rather than closing it.
+   */
+  private async checkTargetStill(): Promise<void> {
+    const now = await lstat(this.target).catch(() => undefined);
+    if (now && !now.isFile()) {
+      throw new OutputPathError(
+        `${this.option} ${this.path} is now ${kindOf(now)}, not a regular file: it was left as it is and the CSV not written. Give the path of a regular file.`,
+      );
+    }
   }
 
   /** Drops what was written: the target stays as it was. Idempotent. */

@@ -52,6 +52,8 @@ export interface StartRedisOptions {
   dir?: string;
   /** Give up (and stop the child) when the server is not ready within this many ms. @defaultValue 10000 */
   startTimeoutMs?: number;
+  /** Require this password (`requirepass`); the returned `url` does not carry it. */
+  requirePass?: string;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function startPrivateRedis(options: StartRedisOptions = {}): Promis
     options.appendOnly ? 'yes' : 'no',
     '--appendfsync',
     'everysec',
+    ...(options.requirePass ? ['--requirepass', options.requirePass] : []),
   ];
   let child: ChildProcess;
   try {

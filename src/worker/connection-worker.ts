@@ -370,7 +370,8 @@ export class ConnectionWorker {
 
     this.ready = this.start();
     this.ready.catch((err: unknown) => {
-      if (!this.shutdown.signal.aborted) this.logger.error({ err }, 'Worker could not start');
+      if (!this.shutdown.signal.aborted && !this.isClosing)
+        this.logger.error({ err }, 'Worker could not start');
     });
   }
 
@@ -967,6 +968,11 @@ export class LeadBullWorker extends Worker<LeadJobData, LeadJobResult> {
   abandonRedis(): Promise<void> {
     void this.lockManager.close();
     (this as unknown as { stalledCheckStopper?: () => void }).stalledCheckStopper?.();
+    // Its blocking connection too, even one never ready (Redis not reached at start): forced, it is dropped, not
+    // quit, which would wait for Redis. Ours (`connection`) is shared and only marked closed.
+    const blocking = (this as unknown as { blockingConnection?: { close(force: boolean): Promise<void> } })
+      .blockingConnection;
+    void blocking?.close(true).catch(() => {});
     return this.connection.close(true);
   }
 }

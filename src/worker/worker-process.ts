@@ -80,6 +80,9 @@ function errorText(err: unknown): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
+/** How long a shutdown before Redis answered waits for the parts to close (at most the drain timeout). */
+const STOP_BEFORE_REDIS_MS = 2_000;
+
 /**
  * Resolves once `redis` is ready, however long Redis is down: a worker that a supervisor starts
  * during a Redis restart must survive it as a running worker does (the worker connection
@@ -140,6 +143,8 @@ export class LeadWorkerProcess {
   private readonly keys: ReturnType<typeof keysFor>;
   /** Aborted once the connections are closed: ends a wait for Redis at start. */
   private readonly shutdown = new AbortController();
+  /** Redis answered at start; until then no row can have been taken, and a shutdown need not drain. */
+  private reachedRedis = false;
   private updating: Promise<unknown> = Promise.resolve();
   private closing: Promise<WorkerCloseResult> | undefined;
 
@@ -212,6 +217,9 @@ export class LeadWorkerProcess {
         signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
       ),
     ]);
+    // A shutdown that began before Redis answered has dropped the clients: nothing more may start.
+    if (signal.aborted) throw signal.reason;
+    this.reachedRedis = true;
     await this.forgetEarlierDownEntries();
     await this.heartbeat.start();
     await this.describeDurability();
@@ -431,7 +439,46 @@ export class LeadWorkerProcess {
    * Idempotent; runs every step even if one fails.
    */
   close(): Promise<WorkerCloseResult> {
-    this.closing ??= (async () => {
+    this.closing ??= this.reachedRedis ? this.drainAndClose() : this.closeBeforeRedis();
+    return this.closing;
+  }
+
+  /**
+   * A shutdown while still waiting for Redis at start (down, not up yet, a wrong password): no row was taken, so
+   * there is nothing to drain, and nothing Redis could answer. The clients are dropped first, which ends every
+   * wait on them and their reconnect timers: with a wrong password each step used to fail at once, nothing dropped
+   * them, and their reconnecting kept the process alive after "Worker stopped"; with Redis down the steps waited
+   * for the whole drain timeout. Then each part is closed, within {@link STOP_BEFORE_REDIS_MS}.
+   */
+  private async closeBeforeRedis(): Promise<WorkerCloseResult> {
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    this.restartTimers.clear();
+    const workers = [...this.served.values(), ...this.stopping];
+    const budgetMs = Math.min(STOP_BEFORE_REDIS_MS, this.options.drainTimeoutMs ?? 30_000);
+    const steps = new ShutdownSteps(Date.now() + budgetMs, this.logger);
+    // Closing before the start is aborted: a connection whose start then fails knows it was stopped, not broken.
+    const closed = Promise.all(workers.map((w) => w.close(steps, Date.now())));
+    this.shutdown.abort(new Error('Worker is shutting down'));
+    this.redis.disconnect();
+    await Promise.all(workers.map((w) => w.abandon()));
+    await closed;
+    await steps.run('startup', () => this.started.catch(() => {}));
+    // No heartbeat step: it starts only once Redis answered, and its stop (a ZREM) would wait for Redis.
+    await steps.run('durable writes', () => this.durable.close());
+    await steps.run('metrics', () => this.metrics.close());
+    await steps.run('queues', () => this.dlq.close());
+    // Whatever a step reconnected is dropped again.
+    await Promise.all(workers.map((w) => w.abandon()));
+    this.redis.disconnect();
+    this.logger.info(
+      steps.cut.length ? { cutShort: [...new Set(steps.cut)] } : {},
+      'Shutdown before Redis was reached: no row had been taken',
+    );
+    return { handedBack: true, stranded: 0 };
+  }
+
+  private drainAndClose(): Promise<WorkerCloseResult> {
+    return (async () => {
       const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
       const { deadline, abortAt } = this.deadlines();
       const steps = new ShutdownSteps(deadline, this.logger);
@@ -470,7 +517,6 @@ export class LeadWorkerProcess {
         this.logger.warn({ failures: steps.failed.length }, 'Worker closed with errors');
       return { handedBack: stranded === 0, stranded };
     })();
-    return this.closing;
   }
 
   /** Says once how intents are protected on this Redis, so an operator can see what a machine crash would cost. */

@@ -1,4 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +29,9 @@ const redis = testRedis();
 const ctx = testOps(redis);
 
 /** `lead-importer …` as its own process: an unhandled 'error' event would end it, not the test run. */
-function cli(args: string[]): Promise<ProcessResult> {
+function cli(args: string[], cwd = REPO): Promise<ProcessResult> {
   return runNode([...cliNodeArgs(), ...args], {
-    cwd: REPO,
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       REDIS_URL: testRedisUrl(),
@@ -75,5 +89,71 @@ describe('output paths of import --rejects, report --out and dlq export --out', 
     expect(run.stderr).toMatch(
       /--out \/missing-dir\/failed\.csv: the directory \/missing-dir does not exist/,
     );
+  });
+
+  it('report --out refuses a character device, which stays one (skipped where mknod is not allowed)', async (t) => {
+    const device = join(scratch, 'nulldev');
+    try {
+      execFileSync('mknod', [device, 'c', '1', '3'], { stdio: 'ignore' });
+    } catch {
+      t.skip(); // mknod needs root (CAP_MKNOD)
+    }
+    const run = await cli(['report', 'out-1', '--out', device]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/--out .*nulldev is a character device, not a regular file/);
+    expect(lstatSync(device).isCharacterDevice()).toBe(true);
+  });
+
+  it('dlq export --out and import --rejects refuse a FIFO, which stays one', async () => {
+    const fifo = join(scratch, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const run = await cli(['dlq', 'export', '--import', 'out-1', '--out', fifo]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/--out .*pipe\.csv is a FIFO \(named pipe\), not a regular file/);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+
+    const input = join(scratch, 'fifo-input.csv');
+    writeFileSync(input, CSV);
+    const rejects = await cli(['import', input, '--dry-run', '--offline', '--rejects', fifo]);
+    expect(rejects.code, rejects.stderr).toBe(2);
+    expect(rejects.stderr).toMatch(/--rejects .*pipe\.csv is a FIFO/);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it("report --out refuses a symlink, another user's in a sticky world-writable directory or one's own", async () => {
+    const victim = join(scratch, 'victim');
+    mkdirSync(victim);
+    const precious = join(victim, 'precious.txt');
+    writeFileSync(precious, 'root only\n');
+    const shared = join(scratch, 'shared-tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777); // like /tmp
+    const evil = join(shared, 'evil.csv');
+    symlinkSync(precious, evil);
+    // Owned by nobody, as if another user had planted it (only root may give a file away).
+    if (process.getuid?.() === 0) lchownSync(evil, 65534, 65534);
+    const own = join(scratch, 'own-link.csv');
+    symlinkSync(precious, own);
+    for (const link of [evil, own]) {
+      const run = await cli(['report', 'out-1', '--out', link]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(
+        /--out .*\.csv is a symbolic link .*precious\.txt.*give the path of the file itself/i,
+      );
+      expect(readFileSync(precious, 'utf8')).toBe('root only\n');
+      expect(readlinkSync(link)).toBe(precious);
+    }
+    expect(statSync(precious).mode & 0o777).not.toBe(0o600);
+  });
+
+  it('report --out /dev/stdout and --out - are refused (the summary goes to stdout) with exit 2, no stack', async () => {
+    const here = mkdtempSync(join(scratch, 'cwd-'));
+    for (const out of ['/dev/stdout', '-']) {
+      const run = await cli(['report', 'out-1', '--out', out], here);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/--out (\/dev\/stdout|-): .*standard output.*give a file name/);
+      expect(run.stderr).not.toMatch(/unexpected error|ENOENT/);
+    }
+    expect(existsSync(join(here, '-'))).toBe(false);
   });
 });

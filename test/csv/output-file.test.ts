@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import {
-  existsSync,
   linkSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -87,16 +88,39 @@ describe('CSV output files', () => {
     expect(readdirSync(here)).toEqual(['rejects.csv']);
   });
 
-  it('writes through a symlinked output to the file it points at', async () => {
+  it('refuses a symlinked output, leaving the link and the file it points at as they were', async () => {
     const here = dir('symlink-out');
     const real = join(here, 'real.csv');
     writeFileSync(real, 'old\n');
     symlinkSync(real, join(here, 'out.csv'));
-    const writer = await CsvWriter.create(join(here, 'out.csv'), ['n'], { option: '--out' });
-    await writer.write([1]);
-    await writer.close();
-    expect(readFileSync(real, 'utf8')).toBe('\uFEFFn\r\n1\r\n');
-    expect(existsSync(join(here, 'out.csv'))).toBe(true);
-    expect(readFileSync(join(here, 'out.csv'), 'utf8')).toBe('\uFEFFn\r\n1\r\n');
+    symlinkSync(join(here, 'gone.csv'), join(here, 'dangling.csv'));
+    for (const link of ['out.csv', 'dangling.csv']) {
+      const opening = CsvWriter.create(join(here, link), ['n'], { option: '--out' });
+      await expect(opening, link).rejects.toBeInstanceOf(UsageError);
+      await expect(opening, link).rejects.toThrow(/is a symbolic link .*give the path of the file itself/i);
+    }
+    expect(readFileSync(real, 'utf8')).toBe('old\n');
+    expect(lstatSync(join(here, 'out.csv')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(here).sort()).toEqual(['dangling.csv', 'out.csv', 'real.csv']);
+  });
+
+  it('does not replace a target that became a FIFO or a symlink while the file was written', async () => {
+    const here = dir('swapped');
+    const real = join(here, 'real.csv');
+    writeFileSync(real, 'keep\n');
+    for (const swap of [
+      (out: string) => execFileSync('mkfifo', [out]),
+      (out: string) => symlinkSync(real, out),
+    ]) {
+      const out = join(here, 'out.csv');
+      rmSync(out, { force: true });
+      const writer = await CsvWriter.create(out, ['n'], { option: '--out' });
+      await writer.write([1]);
+      swap(out);
+      await expect(writer.close()).rejects.toThrow(/--out .*out\.csv is now a (FIFO|symbolic link)/);
+      expect(lstatSync(out).isFile()).toBe(false);
+      expect(readdirSync(here).sort()).toEqual(['out.csv', 'real.csv']);
+    }
+    expect(readFileSync(real, 'utf8')).toBe('keep\n');
   });
 });
