@@ -546,8 +546,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A setting's value as a message quotes it (settings only: secrets never reach here). */
+/** A value quoted in a message, unless it looks like a token pasted on the wrong line. */
 function shown(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+  if (typeof value !== 'string') return JSON.stringify(value) ?? String(value);
+  return LOOKS_LIKE_SECRET_NOT_PATH.test(value.trim())
+    ? 'a value that looks like a secret (not shown)'
+    : `"${value}"`;
 }
 
 /** `Acme Corp` → `acme-corp`: what a connection name the rules accept could be. */

@@ -219,6 +219,17 @@ describe('the connections file', () => {
       'connections.yaml:4:11: connection "acme": plan must be one of lite, growth, premium, ultimate, got "gold".',
     ],
     [
+      // A token pasted on the wrong line is not quoted back (a terminal, a CI log).
+      'an API token where the plan belongs',
+      acme('api_token_env: X', 'plan: 0123456789abcdef0123456789abcdef01234567'),
+      'connections.yaml:4:11: connection "acme": plan must be one of lite, growth, premium, ultimate, got a value that looks like a secret (not shown).',
+    ],
+    [
+      'a refresh token where the daily tokens belong',
+      acme('api_token_env: X', 'daily_tokens: "12345:67890:0123456789abcdef0123456789abcdef"'),
+      'connections.yaml:4:19: connection "acme": daily_tokens must be a whole number ≥ 1, got a value that looks like a secret (not shown).',
+    ],
+    [
       'no seats',
       acme('api_token_env: X', 'seats: 0'),
       'connections.yaml:4:12: connection "acme": seats must be a whole number ≥ 1, got 0.',
