@@ -19,6 +19,21 @@ function createdIds(outcome: RowOutcome | undefined): { organizationId?: number;
  * merging one in Pipedrive made every later row of it refused (400: "Organization with id 1 does not exist"): all
  * 300 rows of a trial import dead-lettered, and a `dlq retry` met the same cached id again.
  */
+/** A sandbox, and a worker of one row at a time on a fresh prefix, warming the cache as `warmCache` says. */
+async function running(warmCache: 'never' | 'always') {
+  const sandbox = await testSandbox({ limits: false });
+  const prefix = uniquePrefix();
+  const worker = createLeadWorker({
+    redisUrl: testRedisUrl(),
+    prefix,
+    pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+    rateLimit: false,
+    concurrency: 1,
+    warmCache,
+  });
+  return { sandbox, prefix, worker, ledger: new ImportLedger(redis, prefix) };
+}
+
 describe.each([
   ['never', 1],
   ['always', 10],
@@ -26,17 +41,7 @@ describe.each([
   'a contact deleted in Pipedrive after the cache learned it (warm cache %s, %i rows a job)',
   (warmCache, rowsPerJob) => {
     it('is found gone, forgotten and resolved again: the rows are created, none dead-lettered, no id reused', async () => {
-      const sandbox = await testSandbox({ limits: false });
-      const prefix = uniquePrefix();
-      const worker = createLeadWorker({
-        redisUrl: testRedisUrl(),
-        prefix,
-        pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
-        rateLimit: false,
-        concurrency: 1,
-        warmCache,
-      });
-      const ledger = new ImportLedger(redis, prefix);
+      const { sandbox, prefix, worker, ledger } = await running(warmCache);
       const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
       const api = (method: string, path: string) =>
         fetch(`${sandbox.url}/api/v2${path}`, { method, headers: { 'x-api-token': sandbox.apiToken } });
@@ -94,17 +99,7 @@ describe.each([
     });
 
     it('merged into another of its name (its duplicate kept): the survivor is found, nothing created again', async () => {
-      const sandbox = await testSandbox({ limits: false });
-      const prefix = uniquePrefix();
-      const worker = createLeadWorker({
-        redisUrl: testRedisUrl(),
-        prefix,
-        pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
-        rateLimit: false,
-        concurrency: 1,
-        warmCache,
-      });
-      const ledger = new ImportLedger(redis, prefix);
+      const { sandbox, prefix, worker, ledger } = await running(warmCache);
       const call = async (method: string, path: string, body?: unknown) =>
         (await fetch(`${sandbox.url}/api/v2${path}`, {
           method,
