@@ -508,9 +508,23 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
      * later row of it would be refused the same way, a `dlq retry` too. So each contact the row reused is read
      * (1 token each); one that is gone leaves the cache and the checkpoint, and the row goes again at once to find
      * it anew or create it. Twice at most per row (its organization, then its person); a refusal this does not
-     * explain is dead-lettered.
+     * explain is dead-lettered, and so is the row when the look itself fails (a 5xx, a 429): thrown from here, on
+     * the row's last attempt BullMQ would fail its job without a dead-letter entry; `dlq retry` looks again.
      */
     async function forgetGoneContacts(err: unknown): Promise<boolean> {
+      try {
+        return await forgetGone(err);
+      } catch (lookErr) {
+        if (isRowLeaseLostError(lookErr)) return leaseLost();
+        logger.warn(
+          { importId: data.importId, line: data.line, errorClass: errorClassOf(lookErr) },
+          `Import ${data.importId} line ${data.line}: could not check whether its contacts are still in Pipedrive; dead-lettering the row`,
+        );
+        return false;
+      }
+    }
+
+    async function forgetGone(err: unknown): Promise<boolean> {
       if (cp.leadId !== undefined || (cp.contactRechecks ?? 0) >= 2 || !lease) return false;
       const row = { organization: data.organization, person: data.person };
       let gone = false;

@@ -1,3 +1,5 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { ImportLedger, type RowOutcome } from '../../src/queue/ledger.js';
@@ -14,19 +16,15 @@ function createdIds(outcome: RowOutcome | undefined): { organizationId?: number;
   return outcome;
 }
 
-/**
- * The shared contact cache maps a company's organizations and persons to their ids for good. Someone deleting or
- * merging one in Pipedrive made every later row of it refused (400: "Organization with id 1 does not exist"): all
- * 300 rows of a trial import dead-lettered, and a `dlq retry` met the same cached id again.
- */
 /** A sandbox, and a worker of one row at a time on a fresh prefix, warming the cache as `warmCache` says. */
-async function running(warmCache: 'never' | 'always') {
+async function running(warmCache: 'never' | 'always', via?: (sandboxUrl: string) => Promise<string>) {
   const sandbox = await testSandbox({ limits: false });
   const prefix = uniquePrefix();
   const worker = createLeadWorker({
     redisUrl: testRedisUrl(),
     prefix,
-    pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+    pipedrive: { baseUrl: via ? await via(sandbox.url) : sandbox.url, apiToken: sandbox.apiToken },
+    retry: { callRetries: 0, callRetryMinMs: 5, callRetryMaxMs: 10 },
     rateLimit: false,
     concurrency: 1,
     warmCache,
@@ -34,6 +32,11 @@ async function running(warmCache: 'never' | 'always') {
   return { sandbox, prefix, worker, ledger: new ImportLedger(redis, prefix) };
 }
 
+/**
+ * The shared contact cache maps a company's organizations and persons to their ids for good. Someone deleting or
+ * merging one in Pipedrive made every later row of it refused (400: "Organization with id 1 does not exist"): all
+ * 300 rows of a trial import dead-lettered, and a `dlq retry` met the same cached id again.
+ */
 describe.each([
   ['never', 1],
   ['always', 10],
@@ -149,3 +152,64 @@ describe.each([
     });
   },
 );
+
+describe('a contact found refused whose check fails too', () => {
+  it('dead-letters the row on its last attempt, with the refusal, rather than failing its job with no entry', async () => {
+    // Pipedrive, except that reading an organization answers 503: the check of the reused contact fails.
+    let proxy: Server | undefined;
+    const via = async (target: string) => {
+      const server = createServer((req, res) => {
+        if (req.method === 'GET' && /^\/api\/v2\/organizations\/\d+/.test(req.url ?? '')) {
+          res.writeHead(503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ success: false, error: 'Service unavailable' }));
+          return;
+        }
+        const upstream = request(
+          `${target}${req.url}`,
+          { method: req.method, headers: req.headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      });
+      proxy = server;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    const { sandbox, prefix, worker, ledger } = await running('never', via);
+    const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
+    try {
+      const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
+      await enqueueImport(redis, prefix, 'imp-first', jobsFor('imp-first', [{ org: 'Acme', person: ann }]));
+      await finished(ledger, 'imp-first');
+      const org = createdIds((await ledger.outcomes('imp-first', [2]))[0]).organizationId;
+      await fetch(`${sandbox.url}/api/v2/organizations/${org}`, {
+        method: 'DELETE',
+        headers: { 'x-api-token': sandbox.apiToken },
+      });
+      const bob = { name: 'Bob Ray', email: 'bob@acme.example.com' };
+      await enqueueImport(
+        redis,
+        prefix,
+        'imp-second',
+        jobsFor('imp-second', [{ org: 'Acme', person: bob }]),
+        {
+          attempts: 1,
+        },
+      );
+      expect(await finished(ledger, 'imp-second', 30_000)).toMatchObject({ created: 0, deadLettered: 1 });
+      const [entry] = await dlq.getJobs(['waiting']);
+      expect(entry?.data).toMatchObject({
+        importId: 'imp-second',
+        line: 2,
+        errorClass: 'PipedriveValidationError',
+      });
+    } finally {
+      await Promise.all([worker.close(), dlq.close()]);
+      await sandbox.close();
+      await new Promise((resolve) => proxy?.close(resolve));
+    }
+  });
+});
