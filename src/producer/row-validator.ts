@@ -164,8 +164,7 @@ export function createRowValidator(
       };
     }
     // The header again, as two exports joined one after the other have it.
-    const filled = cells.flatMap((c, i) => (c.trim() ? [i] : []));
-    if (filled.length >= 2 && filled.every((i) => sameHeader(cells[i] as string, header[i]))) {
+    if (repeatsHeader(cells, header)) {
       return {
         reject: {
           reason:
@@ -731,13 +730,25 @@ export function createRowValidator(
 }
 
 /**
+ * The row holds the header again (two exports joined one after the other): at least two cells filled, each the
+ * header's name of its column. Stops at the first cell that is not, so a lead's row costs a comparison or two.
+ */
+function repeatsHeader(cells: readonly string[], header: readonly string[]): boolean {
+  let filled = 0;
+  for (const [i, cell] of cells.entries()) {
+    const value = cell.trim();
+    if (value === '') continue;
+    const name = header[i];
+    if (name === undefined || value.toLowerCase() !== name.trim().toLowerCase()) return false;
+    filled++;
+  }
+  return filled >= 2;
+}
+
+/**
  * Note content is HTML in Pipedrive (`POST /v1/notes`, "subject to sanitization"): the plain text
  * of the file is escaped, so `<b>` stays text, and its line breaks become `<br>`.
  */
-function sameHeader(cell: string, name: string | undefined): boolean {
-  return name !== undefined && cell.trim().toLowerCase() === name.trim().toLowerCase();
-}
-
 export function noteHtml(plain: string): string {
   return plain
     .replace(/&/g, '&amp;')
