@@ -545,8 +545,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A setting's value as a message quotes it (settings only: secrets never reach here). */
-/** A value quoted in a message, unless it looks like a token pasted on the wrong line. */
+/**
+ * A setting's value as a message quotes it (settings only: secrets never reach here), unless it looks like a token
+ * pasted on the wrong line.
+ */
 function shown(value: unknown): string {
   if (typeof value !== 'string') return JSON.stringify(value) ?? String(value);
   return LOOKS_LIKE_SECRET_NOT_PATH.test(value.trim())

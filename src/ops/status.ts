@@ -237,8 +237,8 @@ export function describeImport(
         now,
       });
   // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
-  // rows put back by verify --repair until the import is run again, a stalled import until a worker serves it (the limits' figure, seconds, read as if it were running). The
-  // tokens its rows will spend are the same either way.
+  // rows put back by verify --repair until the import is run again, a stalled import until a worker serves it (the
+  // limits' figure, seconds, read as if it were running). The tokens its rows will spend are the same either way.
   const waitsForPerson =
     state === 'blocked' || state === 'paused' || state === 'stalled' || state === 'waiting-for-reimport';
   const eta = waitsForPerson ? null : estimate;
