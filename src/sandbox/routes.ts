@@ -38,7 +38,7 @@ export interface RouteContext {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   version: ApiVersion;
   /** Path after the version prefix, e.g. `/leads/:id`. */
   path: string;
@@ -662,6 +662,21 @@ export const ROUTES: readonly Route[] = [
     },
   },
   {
+    // SPEC-v1 mergePersons: `id` is merged into `merge_with_id`, whose data wins; the sandbox answers the ids.
+    method: 'PUT',
+    version: 'v1',
+    path: '/persons/:id/merge',
+    cost: 40,
+    handle: (ctx) => merge(ctx, (id, withId) => ctx.store.mergePersons(id, withId)),
+  },
+  {
+    method: 'PUT',
+    version: 'v1',
+    path: '/organizations/:id/merge',
+    cost: 40,
+    handle: (ctx) => merge(ctx, (id, withId) => ctx.store.mergeOrganizations(id, withId)),
+  },
+  {
     method: 'DELETE',
     version: 'v2',
     path: '/persons/:id',
@@ -685,6 +700,19 @@ export const ROUTES: readonly Route[] = [
     },
   },
 ];
+
+/** A merge route: `merge_with_id` an integer other than the path's id, both contacts there and not deleted. */
+function merge(ctx: RouteContext, apply: (id: number, withId: number) => { id: number } | undefined): Reply {
+  const id = idParam(ctx);
+  if (id === undefined) return badRequest('id must be an integer');
+  const withId = (ctx.body as { merge_with_id?: unknown } | null)?.merge_with_id;
+  if (typeof withId !== 'number' || !Number.isInteger(withId) || withId <= 0) {
+    return badRequest('merge_with_id must be a positive integer');
+  }
+  if (withId === id) return badRequest('Cannot merge an item with itself');
+  const survivor = apply(id, withId);
+  return survivor ? ok({ id: survivor.id, merge_what_id: id }) : entityNotFound();
+}
 
 export interface RouteMatch {
   route: Route;

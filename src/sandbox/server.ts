@@ -459,7 +459,7 @@ export class Sandbox {
 
     let body: unknown;
     let bodyError: Reply | undefined;
-    if (method === 'POST' || method === 'PATCH') {
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       try {
         const raw = await readBody(req);
         if (raw.length > 0) {
@@ -479,10 +479,7 @@ export class Sandbox {
       }
     }
 
-    const fault = this.faults.decide(
-      this.options,
-      method === 'POST' || method === 'PATCH' || method === 'DELETE',
-    );
+    const fault = this.faults.decide(this.options, method !== 'GET');
     if (fault.kind !== 'none') {
       entry.fault = fault.kind;
       entry.afterWrite = fault.afterWrite;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
+  ContactDetail,
   Currency,
   DealField,
   Lead,
@@ -67,6 +68,13 @@ export function fold(value: string): string {
 
 function noteKey(leadId: string, content: string): string {
   return `${leadId}\u0000${content}`;
+}
+
+/** The survivor's contact details, then the other's it lacks (folded), none of those primary. */
+function unionDetails(kept: ContactDetail[], other: ContactDetail[]): ContactDetail[] {
+  const seen = new Set(kept.map((d) => fold(d.value)));
+  const added = other.filter((d) => !seen.has(fold(d.value))).map((d) => ({ ...d, primary: false }));
+  return [...kept, ...added];
 }
 
 function leadKey(lead: Lead): string {
@@ -454,6 +462,93 @@ export class SandboxStore {
     removeFromIndex(this.organizationsByName, fold(stored.data.name), id);
     this.deletedOrganizations++;
     return true;
+  }
+
+  /**
+   * `PUT /v1/persons/{id}/merge`: `id` is merged into `withId`, whose data wins a conflict (SPEC-v1 mergePersons:
+   * "the person that will not be overwritten"). The survivor gains the other's emails and phones it lacks (as
+   * non-primary) and any field it leaves empty; the other's leads and notes move to it; the other is deleted.
+   * Undefined when either is unknown or deleted, or both are one.
+   */
+  mergePersons(id: number, withId: number): Person | undefined {
+    const gone = this.persons.get(id)?.data;
+    const survivor = this.persons.get(withId)?.data;
+    if (!gone || !survivor || gone.is_deleted || survivor.is_deleted || id === withId) return undefined;
+    const write: PersonWrite = {
+      emails: unionDetails(survivor.emails, gone.emails),
+      phones: unionDetails(survivor.phones, gone.phones),
+    };
+    for (const key of ['first_name', 'last_name', 'org_id', 'notes', 'job_title', 'birthday'] as const) {
+      if (survivor[key] == null && gone[key] != null) Object.assign(write, { [key]: gone[key] });
+    }
+    if (survivor.postal_address == null && gone.postal_address != null)
+      write.postal_address = gone.postal_address;
+    this.relinkLeads(this.leadsByPerson, id, withId, 'person_id');
+    this.relinkNotes(this.notesByPerson, id, withId, 'person_id');
+    this.deletePerson(id);
+    return this.updatePerson(withId, write);
+  }
+
+  /**
+   * `PUT /v1/organizations/{id}/merge`: `id` is merged into `withId`; the other's persons, leads and notes move to
+   * the survivor, and the other is deleted. Undefined when either is unknown or deleted, or both are one.
+   */
+  mergeOrganizations(id: number, withId: number): Organization | undefined {
+    const gone = this.organizations.get(id)?.data;
+    const survivor = this.organizations.get(withId)?.data;
+    if (!gone || !survivor || gone.is_deleted || survivor.is_deleted || id === withId) return undefined;
+    for (const { data: p } of this.persons.values()) {
+      if (p.org_id === id && !p.is_deleted) this.updatePerson(p.id, { org_id: withId });
+    }
+    this.relinkLeads(this.leadsByOrganization, id, withId, 'organization_id');
+    this.relinkNotes(this.notesByOrganization, id, withId, 'org_id');
+    this.deleteOrganization(id);
+    const write: OrganizationWrite = {};
+    for (const key of [
+      'address',
+      'website',
+      'linkedin',
+      'industry',
+      'annual_revenue',
+      'employee_count',
+    ] as const) {
+      if (survivor[key] == null && gone[key] != null) Object.assign(write, { [key]: gone[key] });
+    }
+    return this.updateOrganization(withId, write);
+  }
+
+  /** Points the leads of `from` (by `index`) at `to`, keeping the indexes (duplicate counts) in step. */
+  private relinkLeads(
+    index: Map<number, Set<string>>,
+    from: number,
+    to: number,
+    field: 'person_id' | 'organization_id',
+  ): void {
+    for (const leadId of [...(index.get(from) ?? [])]) {
+      const stored = this.leads.get(leadId);
+      if (!stored) continue;
+      removeFromIndex(this.leadsByKey, leadKey(stored.data), leadId);
+      removeFromIndex(index, from, leadId);
+      stored.data[field] = to;
+      addToIndex(index, to, leadId);
+      addToIndex(this.leadsByKey, leadKey(stored.data), leadId);
+      stored.data.update_time = isoWithMs(this.now());
+    }
+  }
+
+  private relinkNotes(
+    index: Map<number, Set<number>>,
+    from: number,
+    to: number,
+    field: 'person_id' | 'org_id',
+  ): void {
+    for (const noteId of [...(index.get(from) ?? [])]) {
+      const note = this.notes.get(noteId);
+      if (!note) continue;
+      removeFromIndex(index, from, noteId);
+      note[field] = to;
+      addToIndex(index, to, noteId);
+    }
   }
 
   get activePersonCount(): number {

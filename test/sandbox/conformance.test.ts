@@ -303,6 +303,20 @@ describe('sandbox responses conform to the Pipedrive OpenAPI specs', () => {
     await check('v1', 'GET', '/notes/{id}', api.get(`/v1/notes/${leadNote.body.data.id}`), 200);
     await check('v1', 'DELETE', '/notes/{id}', api.del(`/v1/notes/${leadNote.body.data.id}`), 200);
 
+    await check(
+      'v1',
+      'PUT',
+      '/persons/{id}/merge',
+      api.put(`/v1/persons/${await api.person('Jane D.', 'jd@acme.test')}/merge`, { merge_with_id: 1 }),
+      200,
+    );
+    await check(
+      'v1',
+      'PUT',
+      '/organizations/{id}/merge',
+      api.put(`/v1/organizations/${await api.org('ACME')}/merge`, { merge_with_id: orgId }),
+      200,
+    );
     await check('v1', 'DELETE', '/leads/{id}', api.del(`/v1/leads/${leadId}`), 200);
     await check('v2', 'DELETE', '/persons/{id}', api.del('/api/v2/persons/2'), 200);
     await check('v2', 'DELETE', '/organizations/{id}', api.del('/api/v2/organizations/2'), 200);

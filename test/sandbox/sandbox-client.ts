@@ -37,6 +37,7 @@ export function sandboxClient(sandbox: RunningSandbox, token = sandbox.apiToken)
     call,
     get: (path: string, options?: CallOptions) => call('GET', path, options),
     post: (path: string, body: unknown, options?: CallOptions) => call('POST', path, { ...options, body }),
+    put: (path: string, body: unknown, options?: CallOptions) => call('PUT', path, { ...options, body }),
     patch: (path: string, body: unknown, options?: CallOptions) => call('PATCH', path, { ...options, body }),
     del: (path: string, options?: CallOptions) => call('DELETE', path, options),
     /** Creates an organization and returns its id. */

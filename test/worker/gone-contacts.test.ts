@@ -101,39 +101,45 @@ describe.each([
       }
     });
 
-    it('merged into another of its name (its duplicate kept): the survivor is found, nothing created again', async () => {
+    it('merged in Pipedrive into a duplicate: the survivor is found, nothing created again', async () => {
       const { sandbox, prefix, worker, ledger } = await running(warmCache);
       const call = async (method: string, path: string, body?: unknown) =>
-        (await fetch(`${sandbox.url}/api/v2${path}`, {
+        (await fetch(`${sandbox.url}/api${path}`, {
           method,
           headers: { 'x-api-token': sandbox.apiToken, 'content-type': 'application/json' },
           ...(body ? { body: JSON.stringify(body) } : {}),
         }).then((r) => r.json())) as { data: { id: number } };
       try {
-        // The company holds Globex twice; someone merges the one the importer used into the other.
-        const one = (await call('POST', '/organizations', { name: 'Globex' })).data.id;
-        const two = (await call('POST', '/organizations', { name: 'Globex' })).data.id;
+        // The company holds Globex twice, and Cy Ng twice under another address; someone merges the ones the
+        // importer used into the others (Pipedrive's merge: the survivor takes the other's addresses).
+        const one = (await call('POST', '/v2/organizations', { name: 'Globex' })).data.id;
+        const two = (await call('POST', '/v2/organizations', { name: 'Globex' })).data.id;
+        const cyKept = (
+          await call('POST', '/v2/persons', {
+            name: 'Cy Ng',
+            emails: [{ value: 'cy.ng@home.example', primary: true }],
+          })
+        ).data.id;
         const cy = { name: 'Cy Ng', email: 'cy@globex.example.com' };
         await enqueueImport(
           redis,
           prefix,
           'imp-first',
           jobsFor('imp-first', [{ org: 'Globex', person: cy }]),
-          {
-            rowsPerJob,
-          },
+          { rowsPerJob },
         );
         await finished(ledger, 'imp-first');
-        const used = createdIds((await ledger.outcomes('imp-first', [2]))[0]).organizationId;
-        expect(used).toBe(one);
-        await call('DELETE', `/organizations/${one}`);
+        const used = createdIds((await ledger.outcomes('imp-first', [2]))[0]);
+        expect(used.organizationId).toBe(one);
+        await call('PUT', `/v1/organizations/${one}/merge`, { merge_with_id: two });
+        await call('PUT', `/v1/persons/${used.personId}/merge`, { merge_with_id: cyKept });
 
         await enqueueImport(
           redis,
           prefix,
           'imp-second',
           jobsFor('imp-second', [
-            { org: 'Globex', person: { name: 'Di Ho', email: 'di@globex.example.com' } },
+            { org: 'Globex', person: cy },
             { org: 'Globex', person: { name: 'Ed Ko', email: 'ed@globex.example.com' } },
           ]),
           { rowsPerJob },
@@ -141,10 +147,12 @@ describe.each([
         expect(await finished(ledger, 'imp-second')).toMatchObject({ created: 2, deadLettered: 0 });
         const rows = (await ledger.outcomes('imp-second', [2, 3])).map(createdIds);
         expect(rows.map((r) => r.organizationId)).toEqual([two, two]);
-        const exported = (await (await fetch(`${sandbox.url}/_sandbox/export`)).json()) as {
-          organizations: { id: number; is_deleted: boolean }[];
-        };
+        expect(rows[0]?.personId).toBe(cyKept);
+        const exported = sandbox.export();
         expect(exported.organizations.filter((o) => !o.is_deleted).map((o) => o.id)).toEqual([two]);
+        expect(exported.persons.filter((p) => !p.is_deleted && p.name === 'Cy Ng').map((p) => p.id)).toEqual([
+          cyKept,
+        ]);
       } finally {
         await worker.close();
         await sandbox.close();
