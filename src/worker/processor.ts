@@ -508,20 +508,47 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
      * later row of it would be refused the same way, a `dlq retry` too. So each contact the row reused is read
      * (1 token each); one that is gone leaves the cache and the checkpoint, and the row goes again at once to find
      * it anew or create it. Twice at most per row (its organization, then its person); a refusal this does not
-     * explain is dead-lettered, and so is the row when the look itself fails (a 5xx, a 429): thrown from here, on
-     * the row's last attempt BullMQ would fail its job without a dead-letter entry; `dlq retry` looks again.
+     * explain is dead-lettered. When the look itself fails, see {@link lookFailed}.
      */
     async function forgetGoneContacts(err: unknown): Promise<boolean> {
       try {
         return await forgetGone(err);
       } catch (lookErr) {
-        if (isRowLeaseLostError(lookErr)) return leaseLost();
-        logger.warn(
-          { importId: data.importId, line: data.line, errorClass: errorClassOf(lookErr) },
-          `Import ${data.importId} line ${data.line}: could not check whether its contacts are still in Pipedrive; dead-lettering the row`,
-        );
-        return false;
+        return lookFailed(lookErr, err);
       }
+    }
+
+    /**
+     * The look at the row's contacts failed: that says nothing about them. A 429, a spent budget, a rejected token
+     * or a shutdown goes the way it goes for any call (the row waits and comes back without spending an attempt,
+     * and looks again); a 5xx or a dropped connection spends an attempt, as any call's would. Only what ends the row
+     * (a look refused for good, or its last attempt) dead-letters it, with Pipedrive's refusal: thrown from here on
+     * the last attempt, BullMQ would fail its job with no dead-letter entry. `dlq retry` looks again. (A 429 on the
+     * look used to dead-letter the row at once: the chaos run's Lite squeeze did that to one row in two runs.)
+     */
+    async function lookFailed(lookErr: unknown, refusal: unknown): Promise<never> {
+      if (isRowLeaseLostError(lookErr)) return leaseLost();
+      const waits =
+        isRateLimitError(lookErr) ||
+        isBudgetSpentError(lookErr) ||
+        (isPermissionError(lookErr) && lookErr.blockedByEdge) ||
+        isAuthError(lookErr) ||
+        isPaymentRequiredError(lookErr) ||
+        isRowRestartError(lookErr) ||
+        signal.aborted ||
+        isAbortedError(lookErr);
+      if (waits) return handleFailure(lookErr);
+      const final =
+        isValidationError(lookErr) ||
+        isNotFoundError(lookErr) ||
+        isPermissionError(lookErr) ||
+        attempt >= maxAttempts;
+      logger.warn(
+        { importId: data.importId, line: data.line, errorClass: errorClassOf(lookErr), attempt },
+        `Import ${data.importId} line ${data.line}: could not check whether its contacts are still in Pipedrive; ${final ? 'dead-lettering the row' : 'will retry'}`,
+      );
+      if (final) return deadLetter(refusal);
+      throw lookErr;
     }
 
     async function forgetGone(err: unknown): Promise<boolean> {

@@ -161,53 +161,73 @@ describe.each([
   },
 );
 
+/**
+ * Pipedrive behind a proxy that answers `status` to the first `times` reads of an organization (the check of a
+ * reused contact), and passes everything else through.
+ */
+function failingLooks(status: number, times: number) {
+  let proxy: Server | undefined;
+  let failed = 0;
+  const via = async (target: string) => {
+    const server = createServer((req, res) => {
+      if (req.method === 'GET' && /^\/api\/v2\/organizations\/\d+/.test(req.url ?? '') && failed < times) {
+        failed++;
+        res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
+        res.end(
+          JSON.stringify({ success: false, error: status === 429 ? 'Too many requests' : 'Unavailable' }),
+        );
+        return;
+      }
+      const upstream = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    proxy = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  return {
+    via,
+    get failed() {
+      return failed;
+    },
+    close: () => new Promise((resolve) => proxy?.close(resolve)),
+  };
+}
+
+/** Imports Ann at Acme, deletes Acme in Pipedrive, then imports Bob at Acme with `attempts`: the second import. */
+async function bobAfterAcmeDeleted(look: ReturnType<typeof failingLooks>, attempts: number) {
+  const { sandbox, prefix, worker, ledger } = await running('never', look.via);
+  const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
+  await enqueueImport(redis, prefix, 'imp-first', jobsFor('imp-first', [{ org: 'Acme', person: ann }]));
+  await finished(ledger, 'imp-first');
+  const org = createdIds((await ledger.outcomes('imp-first', [2]))[0]).organizationId;
+  await fetch(`${sandbox.url}/api/v2/organizations/${org}`, {
+    method: 'DELETE',
+    headers: { 'x-api-token': sandbox.apiToken },
+  });
+  const bob = { name: 'Bob Ray', email: 'bob@acme.example.com' };
+  await enqueueImport(redis, prefix, 'imp-second', jobsFor('imp-second', [{ org: 'Acme', person: bob }]), {
+    attempts,
+  });
+  const record = await finished(ledger, 'imp-second', 30_000);
+  const close = async () => {
+    await worker.close();
+    await sandbox.close();
+    await look.close();
+  };
+  return { record, prefix, sandbox, close };
+}
+
 describe('a contact found refused whose check fails too', () => {
   it('dead-letters the row on its last attempt, with the refusal, rather than failing its job with no entry', async () => {
-    // Pipedrive, except that reading an organization answers 503: the check of the reused contact fails.
-    let proxy: Server | undefined;
-    const via = async (target: string) => {
-      const server = createServer((req, res) => {
-        if (req.method === 'GET' && /^\/api\/v2\/organizations\/\d+/.test(req.url ?? '')) {
-          res.writeHead(503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ success: false, error: 'Service unavailable' }));
-          return;
-        }
-        const upstream = request(
-          `${target}${req.url}`,
-          { method: req.method, headers: req.headers },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        );
-        req.pipe(upstream);
-      });
-      proxy = server;
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    };
-    const { sandbox, prefix, worker, ledger } = await running('never', via);
+    const look = failingLooks(503, Number.POSITIVE_INFINITY);
+    const { record, prefix, close } = await bobAfterAcmeDeleted(look, 1);
     const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
     try {
-      const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
-      await enqueueImport(redis, prefix, 'imp-first', jobsFor('imp-first', [{ org: 'Acme', person: ann }]));
-      await finished(ledger, 'imp-first');
-      const org = createdIds((await ledger.outcomes('imp-first', [2]))[0]).organizationId;
-      await fetch(`${sandbox.url}/api/v2/organizations/${org}`, {
-        method: 'DELETE',
-        headers: { 'x-api-token': sandbox.apiToken },
-      });
-      const bob = { name: 'Bob Ray', email: 'bob@acme.example.com' };
-      await enqueueImport(
-        redis,
-        prefix,
-        'imp-second',
-        jobsFor('imp-second', [{ org: 'Acme', person: bob }]),
-        {
-          attempts: 1,
-        },
-      );
-      expect(await finished(ledger, 'imp-second', 30_000)).toMatchObject({ created: 0, deadLettered: 1 });
+      expect(record).toMatchObject({ created: 0, deadLettered: 1 });
       const [entry] = await dlq.getJobs(['waiting']);
       expect(entry?.data).toMatchObject({
         importId: 'imp-second',
@@ -215,9 +235,32 @@ describe('a contact found refused whose check fails too', () => {
         errorClass: 'PipedriveValidationError',
       });
     } finally {
-      await Promise.all([worker.close(), dlq.close()]);
-      await sandbox.close();
-      await new Promise((resolve) => proxy?.close(resolve));
+      await dlq.close();
+      await close();
+    }
+  });
+
+  it('waits out a 429 on the check without spending an attempt, looks again and creates the row', async () => {
+    // One attempt: a row that spent it on the 429 would be dead-lettered (it was, in a chaos run's Lite squeeze).
+    const look = failingLooks(429, 1);
+    const { record, sandbox, close } = await bobAfterAcmeDeleted(look, 1);
+    try {
+      expect(look.failed).toBe(1);
+      expect(record).toMatchObject({ created: 1, deadLettered: 0 });
+      expect(sandbox.state()).toMatchObject({ duplicateOrganizations: 0, duplicatePersons: 0 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('retries a row whose check met a 5xx while attempts remain, and creates it', async () => {
+    const look = failingLooks(503, 1);
+    const { record, close } = await bobAfterAcmeDeleted(look, 2);
+    try {
+      expect(look.failed).toBe(1);
+      expect(record).toMatchObject({ created: 1, deadLettered: 0 });
+    } finally {
+      await close();
     }
   });
 });
