@@ -22,17 +22,19 @@ export const command: Command = {
 
   dlq list [--import ID] [--error-class C] [--connection NAME] [--json]
       rows in the dead-letter queue with their errors (all imports unless --import)
-  dlq export --import ID --out failed.csv [--error-class C]
+  dlq export --import ID --out failed.csv [--error-class C] [--connection NAME] [--json]
       the rows' original columns plus error_class, error_message, http_status and line:
       fix the file and import it again (UTF-8 with BOM, safe to open in Excel)
-  dlq retry [--import ID] [--error-class C] [--connection NAME]
+  dlq retry [--import ID] [--error-class C] [--connection NAME] [--json]
       put the rows back on their connection's queue with fresh attempts (steps that succeeded
       are not redone); a row whose stored data does not pass validation is refused and stays (exit 3)
-  dlq purge --import ID
+  dlq purge --import ID [--error-class C] [--connection NAME] [--json]
       delete the import's DLQ entries (the rows stay counted as dead-lettered)
 
   --connection NAME   only rows of imports into this connection (PIPEDRIVE_CONNECTIONS_FILE);
                       with --import, refuse unless the import went there
+  --json              print JSON on stdout: list an array of entries; export {"importId","out","rows"};
+                      retry {"requeued","stale","busy","refused","refusals"}; purge {"importId","removed"}
 
 Examples:
   lead-importer dlq list --import leads-3f2a9c
@@ -54,6 +56,7 @@ Examples:
     const importId = stringOption(args, 'import');
     const errorClass = stringOption(args, 'error-class');
     const out = stringOption(args, 'out');
+    const json = args.values.json === true;
     if ((action === 'export' || action === 'purge') && !importId) {
       throw new UsageError(`dlq ${action} needs --import ID (see \`lead-importer dlq list\`).`);
     }
@@ -66,9 +69,7 @@ Examples:
       switch (action) {
         case 'list': {
           const entries = await listDeadLetters(ctx, { importId, errorClass, connection });
-          io.stdout.write(
-            args.values.json ? `${JSON.stringify(entries)}\n` : formatEntries(entries, connection),
-          );
+          io.stdout.write(json ? `${JSON.stringify(entries)}\n` : formatEntries(entries, connection));
           return ExitCode.Ok;
         }
         case 'export': {
@@ -78,11 +79,19 @@ Examples:
             errorClass,
             connection,
           });
-          io.stdout.write(`Wrote ${formatCount(result.rows)} dead-lettered rows to ${result.out}.\n`);
+          io.stdout.write(
+            json
+              ? `${JSON.stringify({ importId, out: result.out, rows: result.rows })}\n`
+              : `Wrote ${formatCount(result.rows)} dead-lettered rows to ${result.out}.\n`,
+          );
           return ExitCode.Ok;
         }
         case 'retry': {
           const s = await retryDeadLetters(ctx, { importId, errorClass, connection });
+          if (json) {
+            io.stdout.write(`${JSON.stringify(s)}\n`);
+            return s.refused ? ExitCode.RowsFailed : ExitCode.Ok;
+          }
           io.stdout.write(
             `Re-queued ${formatCount(s.requeued)} rows with fresh attempts.${s.stale ? ` Removed ${formatCount(s.stale)} stale entries of rows that had already finished.` : ''}\n`,
           );
@@ -110,6 +119,10 @@ Examples:
         }
         case 'purge': {
           const { removed } = await purgeDeadLetters(ctx, { importId: importId!, errorClass, connection });
+          if (json) {
+            io.stdout.write(`${JSON.stringify({ importId, removed })}\n`);
+            return ExitCode.Ok;
+          }
           io.stdout.write(
             `Removed ${formatCount(removed)} entries from the dead-letter queue (the rows stay counted as dead-lettered).\n`,
           );

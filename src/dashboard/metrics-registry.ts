@@ -192,7 +192,7 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
   );
   add(
     'lead_importer_contacts_total',
-    'Persons and organizations: created, reused, or reused and filled (--update-contacts fill-empty).',
+    "Persons and organizations: created, or reused; filled counts reused ones updated with a row's values (one an earlier row of the import created, or with --update-contacts fill-empty one that existed before).",
     'counter',
     (s) =>
       (

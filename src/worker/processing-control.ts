@@ -162,14 +162,18 @@ export class ProcessingControl {
   }
 
   async waitForBudget(untilMs: number, used: number, limit: number): Promise<void> {
-    const reason = `daily token budget spent (${used.toLocaleString('en')} of ${limit.toLocaleString('en')} tokens)`;
     const control = this.controlKey;
     const current = Number(await this.redis.hget(control, 'budgetWaitUntil')) || 0;
+    const announce = this.announcedBudgetUntil !== untilMs;
+    // Pipedrive's own daily 429 ends the day whatever our count says (the company's other integrations spend the
+    // same budget): "spent (2,043 of 27,000 tokens)" alone read as a contradiction. Read once per wait, not per row.
+    const reason =
+      current < untilMs || announce ? await this.budgetSpentReason(used, limit) : 'daily token budget spent';
     if (current < untilMs) {
       await this.redis.hset(control, { budgetWaitUntil: untilMs, budgetWaitReason: reason });
     }
     await this.holdQueue(untilMs - Date.now());
-    if (this.announcedBudgetUntil !== untilMs) {
+    if (announce) {
       this.announcedBudgetUntil = untilMs;
       this.options.logger.warn(
         { untilMs, used, limit },
@@ -177,6 +181,18 @@ export class ProcessingControl {
       );
     }
     this.startBudgetProbe();
+  }
+
+  private async budgetSpentReason(used: number, limit: number): Promise<string> {
+    const ours = `${used.toLocaleString('en')} of ${limit.toLocaleString('en')} tokens`;
+    const byServer = await this.options
+      .governor()
+      ?.status()
+      .then((s) => s.exhaustedByServer)
+      .catch(() => false);
+    return byServer
+      ? `Pipedrive answered that the company's daily token budget is spent (its other integrations spend it too; this tool's own count: ${ours})`
+      : `daily token budget spent (${ours})`;
   }
 
   /** A rejected token: stop this connection in this process, pause its queue for everyone, say why once. */

@@ -124,6 +124,28 @@ const TRUSTED_MISS_AGE_MS = 5000;
  */
 export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
   const { ledger, resolver, leadWriter, noteWriter, filler, warmer, logger, metrics } = deps;
+  /**
+   * The line an operator tails the log for: a row's outcome that completed its import (its last pending row), with
+   * the import's totals. Once per import: only the step that ends the last pending row says so. A failed read loses
+   * the line, never the row.
+   */
+  const logImportCompleted = async (importId: string): Promise<void> => {
+    const r = await ledger.getImport(importId).catch(() => null);
+    if (!r) return;
+    logger.info(
+      {
+        importId,
+        rows: r.rows,
+        created: r.created,
+        rejected: r.rejected,
+        deadLettered: r.deadLettered,
+        cancelled: r.cancelled,
+        tokensUsed: r.tokensUsed,
+        durationMs: Date.now() - r.createdAt,
+      },
+      `Import ${importId} completed: rows ${r.rows} = created ${r.created} + rejected ${r.rejected} + dead-lettered ${r.deadLettered} + cancelled ${r.cancelled}; ${r.tokensUsed} tokens`,
+    );
+  };
   /** Each import's company, recorded (or read) once per process: one round trip per import, not per row. */
   const importCompanies = new RecentMap<string, Promise<number>>();
   const companyOf = (importId: string, companyId: number): Promise<number> => {
@@ -388,6 +410,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         },
         `Created lead ${result.leadId} for import ${data.importId} line ${data.line} (person ${describe(result.personId, result.personCreated)}, organization ${describe(result.organizationId, result.organizationCreated)}; ${Date.now() - started} ms, attempt ${attempt} of ${maxAttempts})`,
       );
+      if (transition.completedImport) await logImportCompleted(data.importId);
       return result;
     } catch (err) {
       return await handleFailure(err);
@@ -593,8 +616,9 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
 
     async function deadLetter(err: unknown, reason?: string): Promise<never> {
       if (!lease) return leaseLost();
+      let completedImport: boolean | undefined;
       try {
-        await deps.deadLetters.write(job, err, attempt, reason, lease);
+        ({ completedImport } = await deps.deadLetters.write(job, err, attempt, reason, lease));
       } catch (writeErr) {
         if (isRowLeaseLostError(writeErr)) return leaseLost();
         throw writeErr;
@@ -612,6 +636,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         },
         `Dead-lettered import ${data.importId} line ${data.line}: ${errorClassOf(err)} (attempt ${attempt} of ${maxAttempts})`,
       );
+      if (completedImport) await logImportCompleted(data.importId);
       throw new UnrecoverableError(message);
     }
 

@@ -143,3 +143,43 @@ describe('lead-importer pause, resume and cancel', () => {
     expect((await runCli(['cancel', 'nope'], env())).code).toBe(2);
   });
 });
+
+describe('lead-importer dlq export, retry and purge --json', () => {
+  // Last in the file: seeding dead-lettered rows runs a BullMQ worker on the lead queue, which would take the rows
+  // other tests left waiting there.
+  it('print one JSON object each, as DESIGN.md lists --json for every dlq action', async () => {
+    await seedImport(ctx, 'cli-json', [
+      {
+        line: 2,
+        cells: ['Ed', 'ed@example.com', 'Acme'],
+        outcome: 'dead-lettered',
+        errorClass: 'PipedriveServerError',
+        httpStatus: 502,
+        message: 'Bad gateway',
+      },
+      {
+        line: 3,
+        cells: ['Flo', 'flo@example.com', 'Acme'],
+        outcome: 'dead-lettered',
+        errorClass: 'PipedriveValidationError',
+        httpStatus: 400,
+        message: 'Bad value',
+      },
+    ]);
+    const out = join(tmpdir(), `${ctx.prefix}-cli-json-failed.csv`);
+    const exported = await runCli(['dlq', 'export', '--import', 'cli-json', '--out', out, '--json'], env());
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual({ importId: 'cli-json', out, rows: 2 });
+
+    const retried = await runCli(
+      ['dlq', 'retry', '--import', 'cli-json', '--error-class', 'PipedriveServerError', '--json'],
+      env(),
+    );
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toEqual({ requeued: 1, stale: 0, busy: 0, refused: 0, refusals: [] });
+
+    const purged = await runCli(['dlq', 'purge', '--import', 'cli-json', '--json'], env());
+    expect(purged.code).toBe(0);
+    expect(JSON.parse(purged.stdout)).toEqual({ importId: 'cli-json', removed: 1 });
+  });
+});
