@@ -104,9 +104,21 @@ describe('limits', () => {
     await worker.waitForLine(/Waiting for budget until/);
     const control = await readControl(redis, prefix);
     expect(describeControl(control)).toMatch(/^waiting for budget until \d{4}-\d\d-\d\d 00:00 UTC$/);
-    // It stays put: while the budget is spent nothing is written to Pipedrive (the budget probe reads
-    // users/me) and nothing fails. The ledger is read after that second, not at the line: the outcomes of
-    // the last rows written before it may still be on their way to it.
+    // Rows admitted before the budget ran out may still be on the wire, and their outcomes on their way to the
+    // ledger, when the line is logged: let them land (no write for 300 ms, the ledger counting what the sandbox holds).
+    const writes = () => sandbox.requests().filter((r) => r.method !== 'GET').length;
+    await eventually(
+      async () => {
+        const before = writes();
+        await new Promise((r) => setTimeout(r, 300));
+        return (
+          writes() === before && (await ledger.getImport('imp-budget'))!.created === sandbox.state().leads
+        );
+      },
+      { what: 'the rows written before the wait to land' },
+    );
+    // Then it stays put: while the budget is spent nothing is written to Pipedrive (the budget probe reads
+    // users/me) and nothing fails.
     const leadsAtWait = sandbox.state().leads;
     const requestsAtWait = sandbox.requests().length;
     await new Promise((r) => setTimeout(r, 1000));
