@@ -28,10 +28,24 @@ export interface CsvReadOptions {
   chunkBytes?: number;
 }
 
-/** One data row: its cells (exactly one per header column), or why it could not be read. */
+/**
+ * One data row: its cells (exactly one per header column), or why it could not be read. `fields` is
+ * set when the line had fewer fields than the header (see {@link MIN_PADDED_FIELDS}): how many it had.
+ */
 export type CsvRow =
-  | { line: number; cells: string[]; error?: undefined }
-  | { line: number; cells: string[]; error: string; column?: string };
+  | { line: number; cells: string[]; error?: undefined; column?: undefined; fields?: number }
+  | { line: number; cells: string[]; error: string; column?: string; fields?: number };
+
+/**
+ * A line with fewer fields than the header is read with its missing last cells empty when it has at
+ * least this many fields: Excel leaves out the separators of the empty cells at the end of a row
+ * (for rows after the 16th; the Stata FAQ "How Excel writes empty cells", Microsoft's KB "Column
+ * delimiters not added for blank cells"), so such rows are short. A line holding one value and no
+ * separator at all is not read that way: it is more often a title, a note or a piece of a value
+ * broken by a line break that is not in quotes than a lead with one column filled. Whether two short
+ * lines are in fact one row broken in two is decided with the row validator (short-rows.ts).
+ */
+export const MIN_PADDED_FIELDS = 2;
 
 export interface CsvFile {
   encoding: CsvEncoding;
@@ -163,10 +177,26 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       }
       return { line: event.line, cells: fitted };
     }
+    if (n < width && n >= MIN_PADDED_FIELDS) {
+      // Excel's short row: the missing cells are the last ones, and empty.
+      const fitted = fitCells(cells, width);
+      const unreadable = unreadableCell(fitted, detected.encoding);
+      if (unreadable) {
+        return {
+          line: event.line,
+          cells: fitted,
+          column: header[unreadable.index],
+          error: unreadable.error,
+          fields: n,
+        };
+      }
+      return { line: event.line, cells: fitted, fields: n };
+    }
     return {
       line: event.line,
       cells: fitCells(cells, width),
       error: `has ${n} field${n === 1 ? '' : 's'} but the header has ${width}; check this line for a missing or extra ${delimiterWord(sep)}, or a value containing ${delimiterWord(sep)} that is not in quotes`,
+      ...(n < width ? { fields: n } : {}),
     };
   };
   // Lines of one cell after a blank line at the end of the file, one of them saying what a report
