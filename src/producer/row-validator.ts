@@ -120,6 +120,15 @@ function summaryRowLabel(cells: readonly string[]): { index: number; label: stri
   return others.every((c) => FIGURE.test(c.trim())) ? { index, label } : undefined;
 }
 
+/** `="text"`: a formula whose value is the text in quotes (no quote inside it). */
+const FORMULA_TEXT = /^="([^"]*)"$/;
+
+/** The text of Excel's `="…"` formula; any other cell as it is. */
+function formulaText(cell: string): string {
+  const m = FORMULA_TEXT.exec(cell);
+  return m ? (m[1] as string) : cell;
+}
+
 /** Apollo's stand-in for an email not revealed yet. */
 const LOCKED_EMAIL = /^email_not_unlocked@/i;
 
@@ -153,7 +162,10 @@ export function createRowValidator(
     const visible = fileCells.some((c) => INVISIBLE.test(c))
       ? fileCells.map((c) => c.replace(INVISIBLE_ENDS, ''))
       : fileCells;
-    const cells = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
+    const unquoted = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
+    // Excel's formula for text, `="0049170…"`, which programs write to keep a number's leading zeros: its
+    // text (a phone, a zip code, an id). Any other formula is text as written, never run.
+    const cells = unquoted.some((c) => c.startsWith('="')) ? unquoted.map(formulaText) : unquoted;
     const summary = summaryRowLabel(cells);
     if (summary) {
       return {

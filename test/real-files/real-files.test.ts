@@ -97,6 +97,8 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Excel for Windows, US, short rows', 'excel-windows-us-short-rows', {}],
   // A note's line break that is not in quotes splits its row in two: both lines rejected, never two leads.
   ['A script that never quotes', 'script-unquoted-break', {}],
+  // Phones and zip codes as Excel's formula for text, ="0049…", unquoted and quoted: their text.
+  ["A web application's CSV for Excel", 'web-formula-text', {}],
 ];
 
 /**
