@@ -287,7 +287,7 @@ export function createRowValidator(
     const lead: LeadFields = { title: '' };
     const valueCell = cell('lead.value');
     if (valueCell) {
-      const parsed = parseAmount(valueCell);
+      const parsed = parseAmount(valueCell, mapping.decimalMark);
       if (parsed.error !== undefined) problem(at('lead.value'), valueCell, parsed.error);
       else {
         const currencyCell = cell('lead.currency');
@@ -510,7 +510,7 @@ export function createRowValidator(
     }
     const revenueCell = cell('organization.annual_revenue');
     if (revenueCell) {
-      const parsed = parseAmount(revenueCell);
+      const parsed = parseAmount(revenueCell, mapping.decimalMark);
       if (parsed.error !== undefined) problem(at('organization.annual_revenue'), revenueCell, parsed.error);
       else organization.annual_revenue = parsed.value.amount;
     }
@@ -886,13 +886,13 @@ function convertCustom(
     case undefined:
       return { values: {} };
     case 'double': {
-      const parsed = parseAmount(raw);
+      const parsed = parseAmount(raw, mapping.decimalMark);
       return parsed.error !== undefined
         ? { error: 'is not a number' }
         : { values: { [key]: parsed.value.amount } };
     }
     case 'monetary': {
-      const parsed = parseAmount(raw);
+      const parsed = parseAmount(raw, mapping.decimalMark);
       if (parsed.error !== undefined) return { error: parsed.error };
       const currency = parsed.value.currency ?? defaultCurrency;
       if (currency && mapping.currencyCodes && !mapping.currencyCodes.has(currency)) {
