@@ -8,7 +8,7 @@
  *   DD/MM/YYYY (the mapping says so), labels, owners, marketing channels and custom fields;
  * - 8 rows the producer rejects, each for a reason it explains: a bad email, no person and no
  *   company, an impossible date, an unknown label, an owner who is not a user, an unknown
- *   segment, a malformed quote, a wrong number of fields;
+ *   segment, a malformed quote, a comma that is not in quotes (one field too many);
  * - 4 rows owned by a user whom the demo deactivates before the worker starts: Pipedrive
  *   refuses them, and they land in the dead-letter queue.
  */
@@ -136,7 +136,11 @@ const bad: [number, string[] | string][] = [
   [160, ['Sam', 'Owner', 'sam@bluehabor.example', '', 'Blue Harbor Ltd', '', '', '', '', 'nobody@example.com', '', '', '', '', '', '', '']],
   [203, ['Uma', 'Tier', 'uma@greenbridge.example', '', 'Green Bridge Ltd', '3000', 'GBP', '', '', '', '', '', 'Gigantic', '', '', '', '']],
   [240, 'Vic,Quote,vic@rapidsignal.example,,"Rapid Signal Ltd,1500,EUR,,,,,,,,,,'],
-  [266, 'Wes,Short,wes@silverorchard.example'],
+  // A company name with a comma, not in quotes: one field too many (a short row would be read, as Excel writes them).
+  [
+    266,
+    ['Wes', 'Comma', 'wes@silverorchard.example', '', 'Silver Orchard, Inc.', '600', 'EUR', '', '', '', '', '', '', '', '', '', 'Orchard tour'].join(','),
+  ],
 ];
 const lines = [header.map(quote).join(','), ...rows.map((r) => r.map(quote).join(','))];
 for (const [index, row] of bad.sort((a, b) => b[0] - a[0])) {

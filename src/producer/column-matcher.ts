@@ -5,6 +5,7 @@ import {
   GENERIC_ADDRESS,
   GENERIC_HEADERS,
   GENERIC_IGNORED,
+  GENERIC_PATTERNS,
   JOB_TITLE_WORDS,
   type Meaning,
   normaliseHeaderName,
@@ -245,6 +246,19 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     if (AMBIGUOUS_NAME_HEADERS.includes(name)) {
       nameColumns.push(index);
       return;
+    }
+    for (const pattern of GENERIC_PATTERNS) {
+      const m = pattern.match.exec(name);
+      if (m) {
+        candidates.push({
+          index,
+          meaning: pattern.meaning(m, has),
+          tier: TIER.generic,
+          rank: contactRank(pattern.meaning(m, has), name, index) ?? index,
+          reason: `auto: well-known header "${h}"`,
+        });
+        return;
+      }
     }
     for (const [meaning, synonyms] of Object.entries(GENERIC_HEADERS)) {
       if (synonyms.includes(name)) {

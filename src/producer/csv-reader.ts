@@ -28,10 +28,24 @@ export interface CsvReadOptions {
   chunkBytes?: number;
 }
 
-/** One data row: its cells (exactly one per header column), or why it could not be read. */
+/**
+ * One data row: its cells (exactly one per header column), or why it could not be read. `fields` is
+ * set when the line had fewer fields than the header (see {@link MIN_PADDED_FIELDS}): how many it had.
+ */
 export type CsvRow =
-  | { line: number; cells: string[]; error?: undefined }
-  | { line: number; cells: string[]; error: string; column?: string };
+  | { line: number; cells: string[]; error?: undefined; column?: undefined; fields?: number }
+  | { line: number; cells: string[]; error: string; column?: string; fields?: number };
+
+/**
+ * A line with fewer fields than the header is read with its missing last cells empty when it has at
+ * least this many fields: Excel leaves out the separators of the empty cells at the end of a row
+ * (for rows after the 16th; the Stata FAQ "How Excel writes empty cells", Microsoft's KB "Column
+ * delimiters not added for blank cells"), so such rows are short. A line holding one value and no
+ * separator at all is not read that way: it is more often a title, a note or a piece of a value
+ * broken by a line break that is not in quotes than a lead with one column filled. Whether two short
+ * lines are in fact one row broken in two is decided with the row validator (short-rows.ts).
+ */
+export const MIN_PADDED_FIELDS = 2;
 
 export interface CsvFile {
   encoding: CsvEncoding;
@@ -163,10 +177,26 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       }
       return { line: event.line, cells: fitted };
     }
+    if (n < width && n >= MIN_PADDED_FIELDS) {
+      // Excel's short row: the missing cells are the last ones, and empty.
+      const fitted = fitCells(cells, width);
+      const unreadable = unreadableCell(fitted, detected.encoding);
+      if (unreadable) {
+        return {
+          line: event.line,
+          cells: fitted,
+          column: header[unreadable.index],
+          error: unreadable.error,
+          fields: n,
+        };
+      }
+      return { line: event.line, cells: fitted, fields: n };
+    }
     return {
       line: event.line,
       cells: fitCells(cells, width),
       error: `has ${n} field${n === 1 ? '' : 's'} but the header has ${width}; check this line for a missing or extra ${delimiterWord(sep)}, or a value containing ${delimiterWord(sep)} that is not in quotes`,
+      ...(n < width ? { fields: n } : {}),
     };
   };
   // Lines of one cell after a blank line at the end of the file, one of them saying what a report
@@ -450,6 +480,53 @@ async function* normaliseLineEndings(chunks: AsyncIterable<string>): AsyncGenera
   if (carry) yield '\n';
 }
 
+/** A partial last line longer than this is passed on as it is rather than held for the next chunk. */
+const MAX_HELD_LINE = 64 * 1024;
+
+/**
+ * Excel's formula for text, `="00491701234567"`, as programs write it to keep a number's leading zeros
+ * or its digits (Excel would show `491701234567` or `4.91702E+11`): the value is the text in quotes. Not
+ * in quotes as a whole, it is a `"` inside an unquoted value to CSV, and the line would be refused; so an
+ * unquoted field that is exactly `="…"` (no quote, delimiter or line break inside) is written here as
+ * the same field in quotes, `"=""…"""`, the form a program that quotes such a field writes. The row
+ * validator then reads `="…"` as the text inside (row-validator.ts); every other formula stays text as
+ * written. Inside a quoted value a quote is always doubled, so `="…"` followed by a delimiter cannot be
+ * found there. Whole lines are rewritten (where a field starts is known), the last partial line held back.
+ */
+async function* quoteFormulaText(chunks: AsyncIterable<string>, delimiter: string): AsyncGenerator<string> {
+  const d = delimiter.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  const field = new RegExp(`(^|[${d}\\n])="([^"\\n${d}]+)"(?=[${d}\\n]|$)`, 'g');
+  let held = '';
+  let atLineStart = true;
+  const rewrite = (text: string, final: boolean): string =>
+    text.indexOf('="') === -1
+      ? text
+      : text.replace(field, (match: string, before: string, inner: string, offset: number) => {
+          if (before === '' && (offset !== 0 || !atLineStart)) return match;
+          if (!final && offset + match.length === text.length) return match;
+          return `${before}"=""${inner}"""`;
+        });
+  for await (const chunk of chunks) {
+    const text = held + chunk;
+    const lf = text.lastIndexOf('\n');
+    if (lf === -1 && text.length <= MAX_HELD_LINE) {
+      held = text;
+      continue;
+    }
+    const cut = lf === -1 ? text.length : lf + 1;
+    const out = rewrite(text.slice(0, cut), false);
+    atLineStart = lf !== -1;
+    held = text.slice(cut);
+    yield out;
+    if (held.length > MAX_HELD_LINE) {
+      yield rewrite(held, false);
+      atLineStart = false;
+      held = '';
+    }
+  }
+  if (held) yield rewrite(held, true);
+}
+
 function countBreaks(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
@@ -641,7 +718,9 @@ async function* parseEventBatches(
       yield chunk;
     }
   }
-  const chunks = normaliseLineEndings(decodeChunks(counted(), encoding))[Symbol.asyncIterator]();
+  const chunks = quoteFormulaText(normaliseLineEndings(decodeChunks(counted(), encoding)), delimiter)[
+    Symbol.asyncIterator
+  ]();
   let next: Restart | undefined = { base: 0, text: '' };
   try {
     while (next) {

@@ -480,6 +480,27 @@ export const GENERIC_ADDRESS: Record<
   country: ['country', 'countryregion', 'land', 'pays', 'país', 'pais', 'paese'],
 };
 
+/**
+ * Numbered contact columns in any file, as Google Contacts names them (`E-mail 1 - Value` beside
+ * `E-mail 1 - Label`; its older export and others write `Type`, with or without the ` - `): a header
+ * that says this much means the same wherever the file comes from, also when the rest of the file is
+ * not Google's (a sheet a user keeps under Google's names, a CRM that copied them).
+ */
+export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
+  {
+    match: /^(email|phone)(\d+)value$/,
+    meaning: (m, has) =>
+      `person.${m[1]}@${has(`${m[1]}${m[2]}label`) ?? has(`${m[1]}${m[2]}type`) ?? ''}`.replace(/@$/, ''),
+  },
+  {
+    match: /^(email|phone)(\d+)(label|type)$/,
+    meaning: (m, has) =>
+      has(`${m[1]}${m[2]}value`)
+        ? 'ignore: the label of the column beside it'
+        : `ignore: a label of ${m[1] === 'email' ? 'an email' : 'a phone'} ${m[2]}, which the file has no value column for`,
+  },
+];
+
 /** Columns no Pipedrive field takes, wherever they come from, with the reason the dry run gives. */
 export const GENERIC_IGNORED: Record<string, string> = {
   id: 'a record id of the system the file comes from',

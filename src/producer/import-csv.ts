@@ -28,6 +28,7 @@ import { printMapping } from './mapping-printer.js';
 import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
 import { type DateOrder, parseDateOrder } from './normalise.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
+import { type CheckedRow, ShortRowCheck } from './short-rows.js';
 import { WriteSettle } from './write-settle.js';
 
 export interface ImportCsvOptions {
@@ -457,40 +458,61 @@ async function importPass(
       await enqueuer?.reject(line, reject, cells);
     };
 
+    // Short lines (Excel's rows without their trailing empty cells) are read padded; the check tells
+    // them from a row broken in two by a line break that is not in quotes (short-rows.ts).
+    const shortRows = new ShortRowCheck(csv.header, validate);
+    let padded = 0;
+    const paddedLines: number[] = [];
+    /** Counts and enqueues (or rejects) one row; a promise only when it has to wait (Redis: backpressure). */
+    const take = ({ row, result }: CheckedRow): Promise<void> | undefined => {
+      rows++;
+      // A line the reader could not read is rejected with its reason, unless the short-row check found
+      // it to be a piece of a broken row (its result then says so).
+      if (result && 'reject' in result) return onReject(row.line, row.cells, result.reject);
+      if (row.error !== undefined || !result) {
+        return onReject(row.line, row.cells, {
+          ...(row.column !== undefined ? { column: row.column } : {}),
+          reason: row.error ?? 'cannot be read',
+        });
+      }
+      if (row.fields !== undefined) {
+        padded++;
+        if (paddedLines.length < 5) paddedLines.push(row.line);
+      }
+      valid++;
+      // Its turn among the valid rows makes its queue priority: deterministic for the same file.
+      result.ok.turn = valid;
+      if (result.ok.note) notes++;
+      for (const w of result.warnings ?? []) {
+        const key = `${w.column}\u0000${w.message}`;
+        const entry = rowWarnings.get(key) ?? { ...w, lines: [], count: 0 };
+        entry.count++;
+        if (entry.lines.length < 5) entry.lines.push(row.line);
+        rowWarnings.set(key, entry);
+      }
+      if (result.personKey) persons.add(result.personKey);
+      // Distinct emails are for the dry run's report; the worker needs persons and organizations.
+      if (options.dryRun && result.ok.person?.email) emails.add(result.ok.person.email);
+      if (result.organizationKey) organizations.add(result.organizationKey);
+      // Only a full batch returns a promise (the wait for Redis: backpressure).
+      return enqueuer?.add(result.ok);
+    };
+
     try {
       for await (const batch of csv.rowBatches()) {
         for (const row of batch) {
-          rows++;
-          if (row.error !== undefined) {
-            await onReject(row.line, row.cells, {
-              ...(row.column !== undefined ? { column: row.column } : {}),
-              reason: row.error,
+          if (row.fields === undefined && shortRows.idle) {
+            const waiting = take({
+              row,
+              ...(row.error === undefined ? { result: validate(row.line, row.cells) } : {}),
             });
+            if (waiting) await waiting;
             continue;
           }
-          const result = validate(row.line, row.cells);
-          if ('reject' in result) {
-            await onReject(row.line, row.cells, result.reject);
-            continue;
+          for (const checked of shortRows.push(row)) {
+            const waiting = take(checked);
+            if (waiting) await waiting;
           }
-          valid++;
-          // Its turn among the valid rows makes its queue priority: deterministic for the same file.
-          result.ok.turn = valid;
-          if (result.ok.note) notes++;
-          for (const w of result.warnings ?? []) {
-            const key = `${w.column}\u0000${w.message}`;
-            const entry = rowWarnings.get(key) ?? { ...w, lines: [], count: 0 };
-            entry.count++;
-            if (entry.lines.length < 5) entry.lines.push(row.line);
-            rowWarnings.set(key, entry);
-          }
-          if (result.personKey) persons.add(result.personKey);
-          // Distinct emails are for the dry run's report; the worker needs persons and organizations.
-          if (options.dryRun && result.ok.person?.email) emails.add(result.ok.person.email);
-          if (result.organizationKey) organizations.add(result.organizationKey);
-          // Only a full batch returns a promise (the wait for Redis: backpressure).
-          const sending = enqueuer?.add(result.ok);
-          if (sending) await sending;
         }
         const now = Date.now();
         if (now >= nextProgressAt) {
@@ -506,8 +528,17 @@ async function importPass(
           });
         }
       }
+      for (const checked of shortRows.flush()) {
+        const waiting = take(checked);
+        if (waiting) await waiting;
+      }
       const counts = await enqueuer?.finish();
       report(true);
+      if (padded > 0) {
+        warnings.push(
+          `${formatCount(padded)} row${padded === 1 ? '' : 's'} (line ${paddedLines.join(', ')}${padded > paddedLines.length ? ', …' : ''}) had fewer fields than the header, as Excel writes a row whose last cells are empty: the missing last cells were read as empty. (Two short lines that make one row only when joined, a value broken by a line break that is not in quotes, are rejected instead.)`,
+        );
+      }
       for (const w of rowWarnings.values()) {
         warnings.push(
           `${w.count} row${w.count === 1 ? '' : 's'} (line ${w.lines.join(', ')}${w.count > w.lines.length ? ', …' : ''}): column "${w.column}" ${w.message}.`,

@@ -7,7 +7,9 @@ import { customConstants, type MappingSpec } from './mapping-spec.js';
 import {
   currencyNameKey,
   type DateOrder,
+  type DecimalMark,
   inferDateOrder,
+  inferDecimalMark,
   normaliseCurrency,
   parseDateOrder,
   parseVisibility,
@@ -168,6 +170,8 @@ export interface ResolvedMapping {
   /** Template placeholders bound to column indexes (named fields resolve at render time). */
   templateColumns: Map<string, number>;
   dateOrder?: DateOrder;
+  /** The file's decimal separator, when its amounts (or its US dates) tell: decides what `1.500` is. */
+  decimalMark?: DecimalMark;
   groupsPlan: boolean;
   /** Lookups (undefined offline). */
   usersByEmail?: Map<string, number>;
@@ -528,6 +532,32 @@ export function resolveMapping(
     }
   }
 
+  // What `1.500` means: 1.5 in a file whose amounts have a decimal point (1,234.56), 1500 where they
+  // have a decimal comma (1.234,56), and 1500 (thousands, as money rarely has three decimals) when nothing
+  // tells. Month-first dates (12/31/2026) are the US's, and so is the decimal point then.
+  let decimalMark: DecimalMark | undefined;
+  if (options.sample) {
+    const amountColumns = [
+      columns['lead.value'],
+      columns['organization.annual_revenue'],
+      ...customMatches.map((c) => c.column),
+    ].filter((c): c is number => c !== undefined);
+    const inferred = inferDecimalMark(
+      options.sample.flatMap((row) => amountColumns.map((c) => row[c] ?? '')),
+    );
+    if (inferred) {
+      decimalMark = inferred.mark;
+      plan.notes.push(
+        `Amounts read with "${inferred.mark}" as the decimal separator (the file has "${inferred.example}"), so ${inferred.mark === '.' ? '"1.500" is 1.5 and "1,500" is 1500' : '"1,500" is 1.5 and "1.500" is 1500'}.`,
+      );
+    } else if (dateOrder === 'MDY' && !options.dateOrder && amountColumns.length > 0) {
+      decimalMark = '.';
+      plan.notes.push(
+        'Amounts read with "." as the decimal separator, as the file\'s month-first dates are US ones: "1.500" is 1.5 and "1,500" is 1500.',
+      );
+    }
+  }
+
   const titleTemplate = options.titleTemplate ?? defaults.title_template;
   const templateColumns = new Map<string, number>();
   if (titleTemplate !== undefined) {
@@ -597,6 +627,7 @@ export function resolveMapping(
     ...(titleTemplate !== undefined ? { titleTemplate } : {}),
     templateColumns,
     ...(dateOrder ? { dateOrder } : {}),
+    ...(decimalMark ? { decimalMark } : {}),
     groupsPlan,
     ...(usersByEmail ? { usersByEmail } : {}),
     ...(usersByName ? { usersByName } : {}),

@@ -83,13 +83,44 @@ export interface Amount {
   currency?: string;
 }
 
+/** The decimal separator of a file's amounts: `.` (1,234.56, US and UK) or `,` (1.234,56, most of Europe). */
+export type DecimalMark = '.' | ',';
+
+/**
+ * How a file writes its amounts, from the amounts themselves: `1,234.56` or `99.5` can only have a
+ * decimal point, `1.234,56` or `99,5` only a decimal comma. Undefined when none tells (`1.500`, `45000`),
+ * or when they disagree. It decides what a lone separator before three digits means (`1.500`: 1.5 with a
+ * decimal point, 1500 with a decimal comma), which alone reads both ways.
+ */
+export function inferDecimalMark(
+  values: Iterable<string>,
+): { mark: DecimalMark; example: string } | undefined {
+  let point: string | undefined;
+  let comma: string | undefined;
+  for (const value of values) {
+    const text = value.replace(/[^\d.,]/g, '');
+    if (!/^\d/.test(text)) continue;
+    const lastDot = text.lastIndexOf('.');
+    const lastComma = text.lastIndexOf(',');
+    let mark: DecimalMark | undefined;
+    if (lastDot !== -1 && lastComma !== -1) mark = lastDot > lastComma ? '.' : ',';
+    else if (/^\d+[.,]\d{1,2}$/.test(text)) mark = lastDot !== -1 ? '.' : ',';
+    if (mark === '.') point ??= value.trim();
+    if (mark === ',') comma ??= value.trim();
+  }
+  if (point && !comma) return { mark: '.', example: point };
+  if (comma && !point) return { mark: ',', example: comma };
+  return undefined;
+}
+
 /**
  * Reads money as people write it: `1234.5`, `1,234.50`, `1.234,50`, `$1,234`, `EUR 1 234,50`,
  * `1 234,50 €`, `1'234.50`, `(1,234)` is refused (negative). The decimal separator is the last of
  * `.`/`,` when both appear; a single separator followed by exactly three digits is a thousands
- * separator (money rarely has three decimals).
+ * separator (money rarely has three decimals), unless `mark`, the file's decimal separator (see
+ * {@link inferDecimalMark}), is that one: in a file of `1,234.56` amounts, `1.500` is 1.5.
  */
-export function parseAmount(cell: string): Parsed<Amount> {
+export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   let text = cell.trim().replace(/[\u00a0\u202f\u2009]/g, ' ');
   if (text === '') return fail('is empty');
   let currency: string | undefined;
@@ -133,7 +164,8 @@ export function parseAmount(cell: string): Parsed<Amount> {
   if (dots && commas) decimal = text.lastIndexOf('.') > text.lastIndexOf(',') ? '.' : ',';
   else if (dots + commas === 1) {
     const sep = dots ? '.' : ',';
-    decimal = text.length - text.indexOf(sep) - 1 === 3 ? undefined : sep;
+    // Three digits after it: thousands, unless the file's amounts say this is their decimal separator.
+    decimal = text.length - text.indexOf(sep) - 1 === 3 && sep !== mark ? undefined : sep;
   }
   const [intPart, fraction] = decimal ? splitLast(text, decimal) : [text, undefined];
   if (/[.,]/.test(intPart)) {

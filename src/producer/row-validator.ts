@@ -120,6 +120,15 @@ function summaryRowLabel(cells: readonly string[]): { index: number; label: stri
   return others.every((c) => FIGURE.test(c.trim())) ? { index, label } : undefined;
 }
 
+/** `="text"`: a formula whose value is the text in quotes (no quote inside it). */
+const FORMULA_TEXT = /^="([^"]*)"$/;
+
+/** The text of Excel's `="…"` formula; any other cell as it is. */
+function formulaText(cell: string): string {
+  const m = FORMULA_TEXT.exec(cell);
+  return m ? (m[1] as string) : cell;
+}
+
 /** Apollo's stand-in for an email not revealed yet. */
 const LOCKED_EMAIL = /^email_not_unlocked@/i;
 
@@ -153,7 +162,10 @@ export function createRowValidator(
     const visible = fileCells.some((c) => INVISIBLE.test(c))
       ? fileCells.map((c) => c.replace(INVISIBLE_ENDS, ''))
       : fileCells;
-    const cells = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
+    const unquoted = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
+    // Excel's formula for text, `="0049170…"`, which programs write to keep a number's leading zeros: its
+    // text (a phone, a zip code, an id). Any other formula is text as written, never run.
+    const cells = unquoted.some((c) => c.startsWith('="')) ? unquoted.map(formulaText) : unquoted;
     const summary = summaryRowLabel(cells);
     if (summary) {
       return {
@@ -275,7 +287,7 @@ export function createRowValidator(
     const lead: LeadFields = { title: '' };
     const valueCell = cell('lead.value');
     if (valueCell) {
-      const parsed = parseAmount(valueCell);
+      const parsed = parseAmount(valueCell, mapping.decimalMark);
       if (parsed.error !== undefined) problem(at('lead.value'), valueCell, parsed.error);
       else {
         const currencyCell = cell('lead.currency');
@@ -498,7 +510,7 @@ export function createRowValidator(
     }
     const revenueCell = cell('organization.annual_revenue');
     if (revenueCell) {
-      const parsed = parseAmount(revenueCell);
+      const parsed = parseAmount(revenueCell, mapping.decimalMark);
       if (parsed.error !== undefined) problem(at('organization.annual_revenue'), revenueCell, parsed.error);
       else organization.annual_revenue = parsed.value.amount;
     }
@@ -874,13 +886,13 @@ function convertCustom(
     case undefined:
       return { values: {} };
     case 'double': {
-      const parsed = parseAmount(raw);
+      const parsed = parseAmount(raw, mapping.decimalMark);
       return parsed.error !== undefined
         ? { error: 'is not a number' }
         : { values: { [key]: parsed.value.amount } };
     }
     case 'monetary': {
-      const parsed = parseAmount(raw);
+      const parsed = parseAmount(raw, mapping.decimalMark);
       if (parsed.error !== undefined) return { error: parsed.error };
       const currency = parsed.value.currency ?? defaultCurrency;
       if (currency && mapping.currencyCodes && !mapping.currencyCodes.has(currency)) {

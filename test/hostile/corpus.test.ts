@@ -187,11 +187,15 @@ const CORPUS: Record<string, Outcome> = {
     ],
   },
   'ten-thousand-columns.csv': {
-    enqueued: [2, 3].map((line, i) => [
-      line,
-      [...(i === 0 ? ada : alan), ...Array.from({ length: 9997 }, (_, k) => `v${k + 4}`)],
-    ]),
-    rejects: [{ line: 4, reason: /has 3 fields but the header has 10000/ }],
+    enqueued: [
+      ...[2, 3].map((line, i): [number, string[]] => [
+        line,
+        [...(i === 0 ? ada : alan), ...Array.from({ length: 9997 }, (_, k) => `v${k + 4}`)],
+      ]),
+      // Three fields under 10,000 columns: a short row, as Excel writes one, its missing last cells empty.
+      [4, [...grace, ...Array<string>(9997).fill('')]],
+    ],
+    rejects: [],
   },
 };
 

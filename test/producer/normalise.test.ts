@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emailsInCell,
+  inferDecimalMark,
   normaliseCurrency,
   normaliseEmail,
   parseAmount,
@@ -217,5 +218,23 @@ describe('phonesInCell', () => {
 
   it('keeps a number with an extension whole', () => {
     expect(phonesInCell('+1 555 0100, ext. 12')).toEqual(['+1 555 0100, ext. 12']);
+  });
+});
+
+describe('the decimal separator of a file', () => {
+  it('is told by amounts that read one way only, and decides what a lone separator before three digits is', () => {
+    expect(inferDecimalMark(['1.500', '1,234.56', '45000'])).toEqual({ mark: '.', example: '1,234.56' });
+    expect(inferDecimalMark(['$99.5'])).toEqual({ mark: '.', example: '$99.5' });
+    expect(inferDecimalMark(['1.500', '1.234,56 €'])).toEqual({ mark: ',', example: '1.234,56 €' });
+    expect(inferDecimalMark(['12,5'])).toEqual({ mark: ',', example: '12,5' });
+    // Nothing tells, or the amounts disagree: no decision (a lone separator before three digits stays thousands).
+    expect(inferDecimalMark(['1.500', '25.000', '45000', ''])).toBeUndefined();
+    expect(inferDecimalMark(['1,234.56', '1.234,56'])).toBeUndefined();
+    expect(parseAmount('1.500')).toEqual({ value: { amount: 1500 } });
+    expect(parseAmount('1.500', '.')).toEqual({ value: { amount: 1.5 } });
+    expect(parseAmount('1,500', '.')).toEqual({ value: { amount: 1500 } });
+    expect(parseAmount('1,500', ',')).toEqual({ value: { amount: 1.5 } });
+    expect(parseAmount('1.500', ',')).toEqual({ value: { amount: 1500 } });
+    expect(parseAmount('1.234,56', '.')).toEqual({ value: { amount: 1234.56 } });
   });
 });

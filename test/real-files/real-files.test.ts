@@ -93,6 +93,12 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Excel for Windows, a French sheet (CSV UTF-8)', 'excel-windows-fr', {}],
   // UTF-16 and tabs; a failed VLOOKUP's #N/A and a phone in scientific notation are rejected with their reasons.
   ['Excel for Windows, Unicode Text', 'excel-unicode-text', {}],
+  // Rows after the 16th without the separators of their empty last cells: each read with them empty.
+  ['Excel for Windows, US, short rows', 'excel-windows-us-short-rows', {}],
+  // A note's line break that is not in quotes splits its row in two: both lines rejected, never two leads.
+  ['A script that never quotes', 'script-unquoted-break', {}],
+  // Phones and zip codes as Excel's formula for text, ="0049…", unquoted and quoted: their text.
+  ["A web application's CSV for Excel", 'web-formula-text', {}],
 ];
 
 /**
