@@ -160,15 +160,31 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const rawWidth = rawHeader.length;
 
   let closed = false;
+  /**
+   * How many cells a row may have when those beyond the header's columns are empty: as many as the header line
+   * (Excel pads the rows it writes in full, the header among them, to its widest row), or as the first row (a
+   * program that ends every line with a separator). Set at the first row. A row with more is not padding: a value
+   * with a separator not in quotes moved every value after it one column to the right, into columns whose empty
+   * last cell hid it.
+   */
+  let padWidth: number | undefined;
   const toRow = (event: ParsedEvent): CsvRow | undefined => {
     if (event.error) return { line: event.line, cells: fitCells(event.cells, width), error: event.error };
     const cells = event.cells;
     // Blank, or the end-of-file mark (Ctrl-Z) DOS-era programs write after the last line.
     if (cells.every((c) => c.replaceAll('\x1a', '').trim() === '')) return undefined;
+    padWidth ??= Math.max(rawWidth, cells.length);
     // Trailing empty cells beyond the header are harmless (Excel pads rows to its widest one),
     // and so is text under an unnamed trailing column (it maps to nothing).
     let n = cells.length;
     while (n > width && cells[n - 1]?.trim() === '') n--;
+    if (n === width && cells.length > padWidth) {
+      return {
+        line: event.line,
+        cells: fitCells(cells, width),
+        error: `has ${cells.length} fields, more than the header's ${width}${padWidth > width ? ` and the ${padWidth} of the lines above` : ''}, the last empty: a value containing ${delimiterWord(sep)} that is not in quotes moves every value after it one column to the right; put that value in quotes`,
+      };
+    }
     if (n === width || (n > width && cells.length <= rawWidth)) {
       const fitted = fitCells(cells, width);
       const unreadable = unreadableCell(fitted, detected.encoding);

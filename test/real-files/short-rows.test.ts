@@ -97,3 +97,49 @@ describe('short lines', () => {
     ]);
   });
 });
+
+/**
+ * Lines with more fields than the header, the extra ones empty. Padding, when every line has them (Excel pads the
+ * rows it writes in full to its widest, the header among them; some programs end every line with a separator). A
+ * value with a separator not in quotes, when one line has more than the rest: its values after it sit one column
+ * to the right, and the empty last cell used to hide that, so the row landed with its job title as its note.
+ */
+describe('long lines', () => {
+  const WIDE = 'Name,Email,Company,Job title,Notes';
+
+  it('rejects a line that a separator not in quotes made one field longer, its last cell empty', async () => {
+    const summary = await dryRun('unquoted-comma.csv', [
+      WIDE,
+      'Ann Lee,ann@example.com,Lee Co,CEO,Met at expo',
+      'Cy Fox,cy@example.com,Fox, Inc,CTO,',
+    ]);
+    expect(summary).toMatchObject({ rows: 2, valid: 1, rejected: 1 });
+    expect(summary.firstRejects[0]).toMatchObject({ line: 3 });
+    expect(summary.firstRejects[0]?.reason).toBe(
+      'has 6 fields, more than the header\'s 5, the last empty: a value containing "," that is not in quotes moves every value after it one column to the right; put that value in quotes',
+    );
+  });
+
+  it('reads a file whose every line ends with a separator, and still finds the line with one more', async () => {
+    const summary = await dryRun('trailing-separator.csv', [
+      WIDE,
+      'Ann Lee,ann@example.com,Lee Co,CEO,Met at expo,',
+      'Bob Ray,bob@example.com,Ray Co,CTO,,',
+      'Cy Fox,cy@example.com,Fox, Inc,CTO,,',
+    ]);
+    expect(summary).toMatchObject({ rows: 3, valid: 2, rejected: 1 });
+    expect(summary.firstRejects[0]?.line).toBe(4);
+    expect(summary.firstRejects[0]?.reason).toContain(
+      "more than the header's 5 and the 6 of the lines above",
+    );
+  });
+
+  it("reads Excel's padding up to the header line's own width", async () => {
+    const summary = await dryRun('excel-padded.csv', [
+      `${WIDE},,`,
+      'Ann Lee,ann@example.com,Lee Co,CEO,Met at expo,,',
+      'Bob Ray,bob@example.com,Ray Co,,,,',
+    ]);
+    expect(summary).toMatchObject({ rows: 2, valid: 2, rejected: 0 });
+  });
+});
