@@ -617,6 +617,16 @@ export function createRowValidator(
         problem(column, value, 'is not a phone number (it has no digits); fix the cell or clear it');
         return undefined;
       }
+      // A formula saved as its text (`=A2*1`, `=SUM(B2)`; Excel's `="0049…"` was read as its text above): not a
+      // number anyone can call, and a digit in it is not enough.
+      if (value.startsWith('=')) {
+        problem(
+          column,
+          value,
+          'is a spreadsheet formula, not a phone number; in the workbook copy the column and paste it as values, then save it as CSV again',
+        );
+        return undefined;
+      }
       // Excel writes a long number in a General-format column as it shows it: 4155550123 → 4.15555E+09.
       if (/^\+?\d(?:[.,]\d+)?E\+?\d{1,2}$/i.test(value)) {
         problem(

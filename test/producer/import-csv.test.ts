@@ -663,6 +663,8 @@ describe('importCsv', () => {
         'Ada One,ada@example.com,A,4.15555E+09,+1 415 555 0123',
         'Bob Two,bob@example.com,B,+1 415 555 0124,"4,91301E+11"',
         'Cy Three,cy@example.com,C,415.555.0125,+14155550125',
+        // A formula kept as text is no number; Excel's formula for text is (its text).
+        'Di Four,di@example.com,D,=B5*1,"=""+14155550126"""',
       ].join('\r\n'),
     );
     const summary = await run(file, { dryRun: true });
@@ -677,6 +679,7 @@ describe('importCsv', () => {
         'Mobile',
         '"4,91301E+11" is a number in scientific notation, as Excel writes a long number, and its last digits are lost',
       ],
+      [5, 'Phone', '"=B5*1" is a spreadsheet formula, not a phone number'],
     ]);
     expect(summary.firstRejects[0]?.reason).toMatch(/format the column as Text/);
   });

@@ -46,7 +46,7 @@ describe("Excel's formula for text", () => {
     ]);
   });
 
-  it('gives the text inside as the value of phones, zip codes and names; another formula stays as written', async () => {
+  it('gives the text inside as the value of phones, zip codes and names; another formula as a phone is refused', async () => {
     const file = join(dir, 'import.csv');
     writeFileSync(file, `${FILE}\r\n`);
     const sandbox = await startSandbox({ port: 0, limits: false });
@@ -59,8 +59,14 @@ describe("Excel's formula for text", () => {
         PIPEDRIVE_API_TOKEN: sandbox.apiToken,
       });
       const summary = await importCsv({ file, config, redis, mapping: join(dir, 'mapping.yaml') });
-      expect(summary).toMatchObject({ rows: 5, enqueued: 4, rejected: 1 });
-      expect(summary.firstRejects[0]).toMatchObject({ line: 4 });
+      expect(summary).toMatchObject({ rows: 5, enqueued: 3, rejected: 2 });
+      expect(summary.firstRejects.map((r) => [r.line, r.column])).toEqual([
+        [4, undefined],
+        [5, 'Phone'],
+      ]);
+      expect(summary.firstRejects[1]?.reason).toContain(
+        '"=SUM(A1:A2)" is a spreadsheet formula, not a phone number',
+      );
       const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
       const rows = (await queue.getJobs(['prioritized'], 0, -1))
         .flatMap((job) => (isChunkJobData(job.data) ? job.data.rows : [job.data]))
@@ -71,7 +77,6 @@ describe("Excel's formula for text", () => {
       ).toEqual([
         [2, 'Anna Berg', '00491701234567', '01067'],
         [3, 'Bo Li', '00441234567', '02138'],
-        [5, 'Dee Ox', '=SUM(A1:A2)', '007'],
         [6, 'Eve Fay', undefined, undefined],
       ]);
       // The job keeps the cells as the file had them (for the report and the dead-letter export).
