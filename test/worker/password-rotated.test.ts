@@ -29,7 +29,6 @@ const withPassword = (password: string) => server.url.replace('redis://', `redis
 
 describe('a running worker whose Redis password is changed under it', () => {
   it('says Redis refuses its password, and on SIGTERM exits within the drain timeout, its row kept in Redis', async () => {
-    // Every Pipedrive call takes 20 s: the row is still in flight when the password changes.
     const sandbox = await testSandbox({ limits: false });
     const prefix = uniquePrefix('rot');
     const admin = new Redis(withPassword(OLD_PASSWORD), { maxRetriesPerRequest: null });
@@ -45,7 +44,9 @@ describe('a running worker whose Redis password is changed under it', () => {
         prefix: queuePrefix(prefix, 'default', false),
       });
       try {
-        await worker.waitForLine(/Intents:/);
+        // Taking rows (its start, which asks Pipedrive, is over) before Pipedrive slows down.
+        await worker.waitForLine(/processing lead-import/);
+        // Every Pipedrive call takes 20 s from now: the row is still in flight when the password changes.
         sandbox.configure({ latencyMs: 20_000 });
         await enqueueImport(admin, prefix, 'imp-rot', jobsFor('imp-rot', [{ org: 'Rotate Ltd' }]));
         await expect.poll(() => queue.getActiveCount(), { timeout: 20_000, interval: 200 }).toBe(1);
