@@ -1,5 +1,6 @@
 import { type Logger, silentLogger } from '../logging/logger.js';
 import { errorFromResponse, type ResponseErrorInput, unusableResponseError } from './errors.js';
+import { JsonShapeError, parseBoundedJson } from './json-shape.js';
 import { type OAuthOptions, OAuthTokenProvider } from './oauth.js';
 import { ENDPOINTS } from './token-costs.js';
 import { createTransport, type RawResponse, type Send, type Transport } from './transport.js';
@@ -43,6 +44,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_SOCKETS = 16;
 const DEFAULT_USER_AGENT = 'pipedrive-lead-importer';
+const checkBaseUrl = 'Check PIPEDRIVE_BASE_URL points at Pipedrive.';
 
 export interface PipedriveClientOptions {
   /**
@@ -456,8 +458,13 @@ export class PipedriveClient implements PipedriveApi {
     const fail = (reason: string): Error => unusableResponseError({ ...context(), reason });
     let parsed: unknown;
     try {
-      parsed = JSON.parse(response.bodyText);
-    } catch {
+      parsed = parseBoundedJson(response.bodyText);
+    } catch (err) {
+      if (err instanceof JsonShapeError) {
+        throw fail(
+          `the body was not parsed: ${err.message}, which no Pipedrive answer does. ${checkBaseUrl}`,
+        );
+      }
       throw fail(response.bodyText.trim() === '' ? 'the body is empty' : 'the body is not JSON');
     }
     if (!isRecord(parsed)) throw fail('the body is not a JSON object');

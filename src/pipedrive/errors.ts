@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { parseBoundedJson } from './json-shape.js';
 import {
   type HeaderSource,
   parseRateLimitHeaders,
@@ -323,7 +324,8 @@ export function parseErrorBody(bodyText: string, contentType: string | null = nu
   }
   let json: unknown;
   try {
-    json = JSON.parse(trimmed);
+    // An error body nested deep or holding a myriad of objects is not Pipedrive's: read as text, not built.
+    json = parseBoundedJson(trimmed);
   } catch {
     return { kind: 'text' };
   }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import { errorFromResponse, PipedriveAuthError, redactSecrets, unusableResponseError } from './errors.js';
+import { JsonShapeError, parseBoundedJson } from './json-shape.js';
 import { parseRateLimitHeaders } from './rate-limit.js';
 import type { Send } from './transport.js';
 
@@ -178,9 +179,13 @@ export class OAuthTokenProvider {
 
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(response.bodyText) as Record<string, unknown>;
-    } catch {
-      throw unusableResponseError({ ...context, reason: 'the token response is not JSON' });
+      body = parseBoundedJson(response.bodyText) as Record<string, unknown>;
+    } catch (err) {
+      const reason =
+        err instanceof JsonShapeError
+          ? `the token response was not parsed: ${err.message}. Check PIPEDRIVE_OAUTH_TOKEN_URL points at Pipedrive.`
+          : 'the token response is not JSON';
+      throw unusableResponseError({ ...context, reason });
     }
     const accessToken = body?.access_token;
     if (typeof accessToken !== 'string' || accessToken === '') {

@@ -809,7 +809,7 @@ export class ConnectionWorker {
       const abortTimer = setTimeout(
         () => {
           this.logger.warn(
-            `In-flight rows did not finish within ${abortAt - startedAt} ms; aborting them (they go back to the queue)`,
+            `In-flight rows did not finish within ${Math.max(0, Math.round(abortAt - startedAt))} ms; aborting them (they go back to the queue)`,
           );
           this.shutdown.abort(new Error('Worker is shutting down'));
         },

@@ -84,6 +84,16 @@ function errorText(err: unknown): string {
 const STOP_BEFORE_REDIS_MS = 2_000;
 
 /**
+ * Whether Redis refused the client's credentials: `WRONGPASS` (a wrong password or ACL user), `NOAUTH` (a password
+ * is now required). ioredis reports it as an `error` on each reconnect and keeps trying; no command of the client
+ * is answered until the credentials are right again.
+ */
+function isAuthRefusal(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^(WRONGPASS|NOAUTH)\b/.test(message);
+}
+
+/**
  * Resolves once `redis` is ready, however long Redis is down: a worker that a supervisor starts
  * during a Redis restart must survive it as a running worker does (the worker connection
  * reconnects forever). Says once that it waits, naming the URL without its password.
@@ -145,6 +155,11 @@ export class LeadWorkerProcess {
   private readonly shutdown = new AbortController();
   /** Redis answered at start; until then no row can have been taken, and a shutdown need not drain. */
   private reachedRedis = false;
+  /**
+   * Since when Redis has refused this worker's credentials after it had accepted them (its password rotated, its
+   * ACL user changed): no row can end or go back to the queue meanwhile. Undefined while it accepts them.
+   */
+  private redisRefusedAt: number | undefined;
   private updating: Promise<unknown> = Promise.resolve();
   private closing: Promise<WorkerCloseResult> | undefined;
 
@@ -162,6 +177,7 @@ export class LeadWorkerProcess {
         : createRedis(options.redisUrl, 'worker'),
     );
     this.redis = redis;
+    this.watchCredentials(redis, options.redisUrl);
     this.keys = keysFor(prefix, keyScope(redis));
     // Connect before BullMQ sees the client: it waits for a connecting client to become ready, but
     // gives up for good on one whose first connect() fails (Redis down or restarting at start).
@@ -223,6 +239,26 @@ export class LeadWorkerProcess {
     await this.forgetEarlierDownEntries();
     await this.heartbeat.start();
     await this.describeDurability();
+  }
+
+  /**
+   * Says once, clearly, when Redis starts refusing the credentials it had accepted (ioredis's own error repeats on
+   * every reconnect, with a stack), and when it accepts them again. Neither line carries the password.
+   */
+  private watchCredentials(redis: Redis, url: string): void {
+    redis.on('error', (err: unknown) => {
+      if (!this.reachedRedis || this.redisRefusedAt !== undefined || !isAuthRefusal(err)) return;
+      this.redisRefusedAt = Date.now();
+      this.logger.error(
+        { reason: (err as Error).message },
+        `Redis at ${redactRedisUrl(url)} refuses this worker's password now (it was accepted before: rotated, or its ACL user changed): no row can end or go back to the queue until REDIS_URL has the current password. The rows it holds stay in Redis, locked until their lock expires, then another worker resumes them.`,
+      );
+    });
+    redis.on('ready', () => {
+      if (this.redisRefusedAt === undefined) return;
+      this.redisRefusedAt = undefined;
+      this.logger.info("Redis accepts this worker's password again");
+    });
   }
 
   /**
@@ -426,6 +462,12 @@ export class LeadWorkerProcess {
 
   private deadlines(): { deadline: number; abortAt: number } {
     const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
+    if (this.refusesCredentials()) {
+      // Nothing Redis would answer: rows are aborted at once (their writes cannot go through, and waiting for them
+      // only held the process past its drain timeout), the parts get the time a stop before Redis gets.
+      const now = Date.now();
+      return { deadline: now + Math.min(STOP_BEFORE_REDIS_MS, drainTimeoutMs), abortAt: now };
+    }
     const deadline = Date.now() + drainTimeoutMs;
     // The end of the drain timeout (5 s, or a third of a short one) is kept for aborted rows to
     // go back to the queue and for the connections to close.
@@ -441,6 +483,11 @@ export class LeadWorkerProcess {
   close(): Promise<WorkerCloseResult> {
     this.closing ??= this.reachedRedis ? this.drainAndClose() : this.closeBeforeRedis();
     return this.closing;
+  }
+
+  /** Redis refuses the worker's credentials now (and the shared client is not connected with them). */
+  private refusesCredentials(): boolean {
+    return this.redisRefusedAt !== undefined && this.redis.status !== 'ready';
   }
 
   /**
@@ -480,6 +527,7 @@ export class LeadWorkerProcess {
   private drainAndClose(): Promise<WorkerCloseResult> {
     return (async () => {
       const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
+      const refused = this.refusesCredentials();
       const { deadline, abortAt } = this.deadlines();
       const steps = new ShutdownSteps(deadline, this.logger);
       for (const timer of this.restartTimers) clearTimeout(timer);
@@ -501,7 +549,19 @@ export class LeadWorkerProcess {
         // first tell BullMQ not to move the jobs that end when their Redis calls fail.
         await Promise.all(workers.map((w) => w.abandon()));
         this.redis.disconnect();
-        if (stranded > 0) {
+        if (refused) {
+          const lockDurationMs = this.options.lockDurationMs ?? 30_000;
+          this.logger.error(
+            {
+              stranded,
+              cutShort: cut,
+              refusedSince: new Date(this.redisRefusedAt ?? Date.now()).toISOString(),
+            },
+            stranded > 0
+              ? `Shutdown: Redis refuses this worker's password, so the ${stranded} in-flight row${stranded === 1 ? '' : 's'} could not be handed back. They stay in Redis, locked until their lock expires (${lockDurationMs} ms), then a worker with the current password resumes them from their checkpoints.`
+              : "Shutdown: Redis refuses this worker's password; connections dropped (no row was in flight)",
+          );
+        } else if (stranded > 0) {
           this.logger.error(
             { stranded, cutShort: cut, drainTimeoutMs },
             `Shutdown: ${stranded} in-flight row${stranded === 1 ? '' : 's'} could not be handed back: Redis did not answer within the ${drainTimeoutMs} ms drain timeout. They stay locked until their lock expires, then another worker resumes them from their checkpoints.`,
