@@ -14,6 +14,7 @@ import {
   leadQueueName,
   queuePrefix,
 } from '../queue/names.js';
+import { quietAfterClose } from '../queue/quiet-connection.js';
 import { readBudget as readWorkersBudget } from '../worker/budget-reader.js';
 
 /** What the budget governor knows about today's Pipedrive token budget. */
@@ -108,6 +109,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
       });
       // A command connection fails fast; queue errors surface as rejected calls, not as crashes.
       queue.on('error', () => {});
+      quietAfterClose(queue);
       leadQueues.set(connection, queue);
     }
     return queue;
@@ -123,6 +125,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
         prefix: deadLetterPrefix(prefix, scope.cluster),
       });
       deadLetterQueue.on('error', () => {});
+      quietAfterClose(deadLetterQueue);
     }
     return deadLetterQueue;
   };

@@ -16,6 +16,7 @@ import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '.
 import { ImportLedger, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
+import { quietAfterClose } from '../queue/quiet-connection.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -355,6 +356,7 @@ async function importPass(
       });
       // A command connection fails fast: errors surface as rejected calls, not as 'error' events.
       queue.on('error', () => {});
+      quietAfterClose(queue);
       cleanups.push(() => queue?.close());
       const { record } = await ledger.createImport({
         importId,

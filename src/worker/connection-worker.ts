@@ -27,6 +27,7 @@ import {
 } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
 import { leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
+import { quietAfterClose } from '../queue/quiet-connection.js';
 import { RecentMap } from '../queue/recent-map.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
 import { AdoptionBook } from './adoption-book.js';
@@ -249,7 +250,7 @@ export class ConnectionWorker {
     setMaxListeners(shared.permits.total * 2 + MAX_ROWS_PER_JOB + 10, this.shutdown.signal);
     // On a Redis Cluster the queue's keys carry the connection's hash tag, as the connection's own keys do.
     this.bullPrefix = queuePrefix(prefix, connection.name, isClusterRedis(redis));
-    this.queue = new Queue(this.queueName, { connection: redis, prefix: this.bullPrefix });
+    this.queue = quietAfterClose(new Queue(this.queueName, { connection: redis, prefix: this.bullPrefix }));
     this.rowsPerJob = Math.max(1, tuning.rowsPerJob ?? DEFAULT_ROWS_PER_JOB);
 
     const onResponse = (event: ResponseEvent) => {
@@ -317,6 +318,7 @@ export class ConnectionWorker {
         name: shared.workerId,
       },
     );
+    quietAfterClose(this.worker);
     this.worker.on('error', (err) => this.logger.error({ err }, 'Worker error'));
     this.worker.on('active', (job) => {
       const data = job.data as LeadQueueJobData;

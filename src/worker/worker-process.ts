@@ -17,6 +17,7 @@ import {
   keysFor,
   parseDownEntryField,
 } from '../queue/names.js';
+import { quietAfterClose } from '../queue/quiet-connection.js';
 import { batchWritesPerTick } from '../queue/send-together.js';
 import { ConcurrencyPermits } from './concurrency-permits.js';
 import {
@@ -186,10 +187,12 @@ export class LeadWorkerProcess {
       : connectPatiently(redis, options.redisUrl, this.logger);
     const ledger = new ImportLedger(redis, prefix);
     this.metrics = new MetricsRecorder(redis, prefix, WORKER_METRICS_FLUSH_MS);
-    this.dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, {
-      connection: redis,
-      prefix: deadLetterPrefix(prefix, isClusterRedis(redis)),
-    });
+    this.dlq = quietAfterClose(
+      new Queue<DeadLetterJobData>(DLQ_QUEUE, {
+        connection: redis,
+        prefix: deadLetterPrefix(prefix, isClusterRedis(redis)),
+      }),
+    );
     this.durable = new DurableWrites(redis, keysFor(prefix, keyScope(redis)).durableTick, {
       mode: options.intentDurability ?? 'auto',
       replicas: options.intentReplicas ?? 0,
