@@ -234,9 +234,15 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       }
       const held = taken;
       // A row enqueued in a chunk: its checkpoint is the one stored under its own key, whichever job wrote it
-      // (the job's data holds what its producer or splitter knew, older or the same).
+      // (the job's data holds what its producer or splitter knew, older or the same). Taken whole, not laid over
+      // the job's: what the row dropped since (a contact found gone, an intent whose create was refused) stays
+      // dropped. Merged, a row split out of its chunk got a deleted organization back from its job's data at every
+      // run, until its rechecks ran out and the refusal dead-lettered it (the power-loss chaos run, one row in two).
       const stored = taken.storedCheckpoint;
       if (stored) {
+        for (const field of Object.keys(cp) as (keyof JobCheckpoint)[]) {
+          if (field !== 'firstAttemptAt') delete cp[field];
+        }
         Object.assign(cp, stored);
         // What a dead-letter entry or a split-out job copies: the row's intents must travel with it.
         job.data = { ...data, checkpoint: { ...cp } };
