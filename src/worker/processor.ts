@@ -534,10 +534,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     /**
      * A write Pipedrive refused may name a contact the row reused from the shared cache that is gone since — someone
      * deleted it, or merged it into another: "Organization with id 1 does not exist", or a 404 on its update. Every
-     * later row of it would be refused the same way, a `dlq retry` too. So each contact the row reused is read
+     * later row of it would be refused the same way, a `dlq retry` too. So each contact the row links is read
      * (1 token each); one that is gone leaves the cache and the checkpoint, and the row goes again at once to find
      * it anew or create it. Twice at most per row (its organization, then its person); a refusal this does not
-     * explain is dead-lettered. When the look itself fails, see {@link lookFailed}.
+     * explain is dead-lettered. When the look itself fails, see {@link lookFailed}. A contact the row created itself
+     * is read too: someone may delete it before the row's next write (an operator cleaning up as the import runs, as
+     * the chaos run's does), and the row was dead-lettered for it.
      */
     async function forgetGoneContacts(err: unknown): Promise<boolean> {
       try {
@@ -584,14 +586,15 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       if (cp.leadId !== undefined || (cp.contactRechecks ?? 0) >= 2 || !lease) return false;
       const row = { organization: data.organization, person: data.person };
       let gone = false;
-      if (cp.organizationId !== undefined && !cp.organizationCreated) {
+      if (cp.organizationId !== undefined) {
         if (await resolver.forgetIfGone('org', cp.organizationId, row, undefined, ctx)) {
           gone = true;
           cp.organizationId = undefined;
+          cp.organizationCreated = undefined;
           cp.organizationFilled = undefined;
         }
       }
-      if (cp.personId !== undefined && !cp.personCreated) {
+      if (cp.personId !== undefined) {
         const org =
           cp.organizationId !== undefined && data.organization
             ? { id: cp.organizationId, name: data.organization.name }
@@ -599,6 +602,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         if (await resolver.forgetIfGone('person', cp.personId, row, org, ctx)) {
           gone = true;
           cp.personId = undefined;
+          cp.personCreated = undefined;
           cp.personFilled = undefined;
         }
       }

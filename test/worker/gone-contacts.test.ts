@@ -2,9 +2,11 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { PipedriveClient } from '../../src/pipedrive/client.js';
+import type { PipedriveApi } from '../../src/pipedrive/types.js';
 import { ImportLedger, type RowOutcome } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE } from '../../src/queue/names.js';
-import { createLeadWorker } from '../../src/worker/index.js';
+import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { enqueueImport, finished, jobsFor, testSandbox } from './helpers.js';
 
@@ -17,7 +19,11 @@ function createdIds(outcome: RowOutcome | undefined): { organizationId?: number;
 }
 
 /** A sandbox, and a worker of one row at a time on a fresh prefix, warming the cache as `warmCache` says. */
-async function running(warmCache: 'never' | 'always', via?: (sandboxUrl: string) => Promise<string>) {
+async function running(
+  warmCache: 'never' | 'always',
+  via?: (sandboxUrl: string) => Promise<string>,
+  createClient?: LeadWorkerOptions['createClient'],
+) {
   const sandbox = await testSandbox({ limits: false });
   const prefix = uniquePrefix();
   const worker = createLeadWorker({
@@ -28,6 +34,7 @@ async function running(warmCache: 'never' | 'always', via?: (sandboxUrl: string)
     rateLimit: false,
     concurrency: 1,
     warmCache,
+    ...(createClient ? { createClient } : {}),
   });
   return { sandbox, prefix, worker, ledger: new ImportLedger(redis, prefix) };
 }
@@ -321,6 +328,58 @@ describe('a row split out of its chunk that finds its organization gone', () => 
       await Promise.all([worker.close(), dlq.close()]);
       await sandbox.close();
       await burst.close();
+    }
+  });
+});
+
+/**
+ * An operator may delete an organization the moment the import creates it (the chaos run's does): the row that
+ * created it was refused its next write ("Organization with id 1 does not exist") and dead-lettered, since only the
+ * contacts a row reused were looked at.
+ */
+describe('an organization the row created, deleted before the row links it', () => {
+  it('is found gone, forgotten and created again: the row is created, none dead-lettered, nothing doubled', async () => {
+    let gone: number | undefined;
+    // The first organization created is deleted as soon as Pipedrive answers, before the row creates its person.
+    const deleteFirstOrganization: LeadWorkerOptions['createClient'] = (options) => {
+      const client = new PipedriveClient(options);
+      return new Proxy(client, {
+        get(target, property, receiver) {
+          if (property === 'addOrganization') {
+            return async (...args: Parameters<PipedriveApi['addOrganization']>) => {
+              const org = await target.addOrganization(...args);
+              if (gone === undefined) {
+                gone = org.id;
+                await fetch(`${options.baseUrl}/api/v2/organizations/${org.id}`, {
+                  method: 'DELETE',
+                  headers: { 'x-api-token': options.apiToken as string },
+                });
+              }
+              return org;
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }) as PipedriveApi;
+    };
+    const { sandbox, prefix, worker, ledger } = await running('never', undefined, deleteFirstOrganization);
+    try {
+      const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
+      await enqueueImport(redis, prefix, 'imp', jobsFor('imp', [{ org: 'Acme', person: ann }]));
+      expect(await finished(ledger, 'imp', 30_000)).toMatchObject({ created: 1, deadLettered: 0 });
+      expect(gone).toBeDefined();
+      const row = createdIds((await ledger.outcomes('imp', [2]))[0]);
+      expect(row.organizationId).not.toBe(gone);
+      const exported = sandbox.export();
+      expect(exported.organizations.filter((o) => !o.is_deleted).map((o) => o.id)).toEqual([
+        row.organizationId,
+      ]);
+      expect(exported.persons.filter((p) => !p.is_deleted).map((p) => p.id)).toEqual([row.personId]);
+      expect(exported.leads).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await sandbox.close();
     }
   });
 });
