@@ -234,9 +234,15 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       }
       const held = taken;
       // A row enqueued in a chunk: its checkpoint is the one stored under its own key, whichever job wrote it
-      // (the job's data holds what its producer or splitter knew, older or the same).
+      // (the job's data holds what its producer or splitter knew, older or the same). Taken whole, not laid over
+      // the job's: what the row dropped since (a contact found gone, an intent whose create was refused) stays
+      // dropped. Merged, a row split out of its chunk got a deleted organization back from its job's data at every
+      // run, until its rechecks ran out and the refusal dead-lettered it (the power-loss chaos run, one row in two).
       const stored = taken.storedCheckpoint;
       if (stored) {
+        for (const field of Object.keys(cp) as (keyof JobCheckpoint)[]) {
+          if (field !== 'firstAttemptAt') delete cp[field];
+        }
         Object.assign(cp, stored);
         // What a dead-letter entry or a split-out job copies: the row's intents must travel with it.
         job.data = { ...data, checkpoint: { ...cp } };
@@ -528,10 +534,12 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
     /**
      * A write Pipedrive refused may name a contact the row reused from the shared cache that is gone since — someone
      * deleted it, or merged it into another: "Organization with id 1 does not exist", or a 404 on its update. Every
-     * later row of it would be refused the same way, a `dlq retry` too. So each contact the row reused is read
+     * later row of it would be refused the same way, a `dlq retry` too. So each contact the row links is read
      * (1 token each); one that is gone leaves the cache and the checkpoint, and the row goes again at once to find
      * it anew or create it. Twice at most per row (its organization, then its person); a refusal this does not
-     * explain is dead-lettered. When the look itself fails, see {@link lookFailed}.
+     * explain is dead-lettered. When the look itself fails, see {@link lookFailed}. A contact the row created itself
+     * is read too: someone may delete it before the row's next write (an operator cleaning up as the import runs, as
+     * the chaos run's does), and the row was dead-lettered for it.
      */
     async function forgetGoneContacts(err: unknown): Promise<boolean> {
       try {
@@ -578,14 +586,15 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       if (cp.leadId !== undefined || (cp.contactRechecks ?? 0) >= 2 || !lease) return false;
       const row = { organization: data.organization, person: data.person };
       let gone = false;
-      if (cp.organizationId !== undefined && !cp.organizationCreated) {
+      if (cp.organizationId !== undefined) {
         if (await resolver.forgetIfGone('org', cp.organizationId, row, undefined, ctx)) {
           gone = true;
           cp.organizationId = undefined;
+          cp.organizationCreated = undefined;
           cp.organizationFilled = undefined;
         }
       }
-      if (cp.personId !== undefined && !cp.personCreated) {
+      if (cp.personId !== undefined) {
         const org =
           cp.organizationId !== undefined && data.organization
             ? { id: cp.organizationId, name: data.organization.name }
@@ -593,6 +602,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         if (await resolver.forgetIfGone('person', cp.personId, row, org, ctx)) {
           gone = true;
           cp.personId = undefined;
+          cp.personCreated = undefined;
           cp.personFilled = undefined;
         }
       }

@@ -2,9 +2,11 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { PipedriveClient } from '../../src/pipedrive/client.js';
+import type { PipedriveApi } from '../../src/pipedrive/types.js';
 import { ImportLedger, type RowOutcome } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE } from '../../src/queue/names.js';
-import { createLeadWorker } from '../../src/worker/index.js';
+import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { enqueueImport, finished, jobsFor, testSandbox } from './helpers.js';
 
@@ -17,7 +19,11 @@ function createdIds(outcome: RowOutcome | undefined): { organizationId?: number;
 }
 
 /** A sandbox, and a worker of one row at a time on a fresh prefix, warming the cache as `warmCache` says. */
-async function running(warmCache: 'never' | 'always', via?: (sandboxUrl: string) => Promise<string>) {
+async function running(
+  warmCache: 'never' | 'always',
+  via?: (sandboxUrl: string) => Promise<string>,
+  createClient?: LeadWorkerOptions['createClient'],
+) {
   const sandbox = await testSandbox({ limits: false });
   const prefix = uniquePrefix();
   const worker = createLeadWorker({
@@ -28,6 +34,7 @@ async function running(warmCache: 'never' | 'always', via?: (sandboxUrl: string)
     rateLimit: false,
     concurrency: 1,
     warmCache,
+    ...(createClient ? { createClient } : {}),
   });
   return { sandbox, prefix, worker, ledger: new ImportLedger(redis, prefix) };
 }
@@ -166,11 +173,19 @@ describe.each([
  * reused contact), and passes everything else through.
  */
 function failingLooks(status: number, times: number) {
+  return failingCalls(status, times, 'GET', /^\/api\/v2\/organizations\/\d+/);
+}
+
+/**
+ * Pipedrive behind a proxy that answers `status` to the first `times` calls of `method` on a path `path` matches
+ * (`failNext`: to as many more from then on), and passes everything else through.
+ */
+function failingCalls(status: number, times: number, method: string, path: RegExp) {
   let proxy: Server | undefined;
   let failed = 0;
   const via = async (target: string) => {
     const server = createServer((req, res) => {
-      if (req.method === 'GET' && /^\/api\/v2\/organizations\/\d+/.test(req.url ?? '') && failed < times) {
+      if (req.method === method && path.test(req.url ?? '') && failed < times) {
         failed++;
         res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
         res.end(
@@ -192,6 +207,9 @@ function failingLooks(status: number, times: number) {
     via,
     get failed() {
       return failed;
+    },
+    failNext(n: number) {
+      times = failed + n;
     },
     close: () => new Promise((resolve) => proxy?.close(resolve)),
   };
@@ -261,6 +279,107 @@ describe('a contact found refused whose check fails too', () => {
       expect(record).toMatchObject({ created: 1, deadLettered: 0 });
     } finally {
       await close();
+    }
+  });
+});
+
+/**
+ * A row of a chunk that a 429 sends back is split out into a job of its own, whose data keeps the checkpoint the row
+ * had then; from there on the row's checkpoint is the one under its own key. The row's run took that one laid over
+ * the job's, so a contact it had dropped as gone came back from the job's copy at every run: the chaos run's power-loss
+ * describe dead-lettered such a row ("Organization with id 4 does not exist") once its two rechecks were spent.
+ */
+describe('a row split out of its chunk that finds its organization gone', () => {
+  it('resolves it anew once, not the gone id again from its job: created, none dead-lettered, nothing doubled', async () => {
+    const burst = failingCalls(429, 0, 'POST', /^\/(api\/)?v1\/leads/);
+    const { sandbox, prefix, worker, ledger } = await running('never', burst.via);
+    const dlq = new Queue(DLQ_QUEUE, { connection: redis, prefix });
+    try {
+      const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
+      await enqueueImport(redis, prefix, 'imp-first', jobsFor('imp-first', [{ org: 'Acme', person: ann }]));
+      expect(await finished(ledger, 'imp-first')).toMatchObject({ created: 1 });
+      const oldOrg = createdIds((await ledger.outcomes('imp-first', [2]))[0]).organizationId as number;
+      await fetch(`${sandbox.url}/api/v2/organizations/${oldOrg}`, {
+        method: 'DELETE',
+        headers: { 'x-api-token': sandbox.apiToken },
+      });
+      // The row's first lead create meets a 429 (its organization and person resolved from the cache by then).
+      burst.failNext(1);
+      await enqueueImport(
+        redis,
+        prefix,
+        'imp-second',
+        jobsFor('imp-second', [{ title: 'Deal Acme again', org: 'Acme', person: ann }]),
+        { rowsPerJob: 10 },
+      );
+      const record = await finished(ledger, 'imp-second', 30_000);
+      expect(burst.failed).toBe(1);
+      expect(record).toMatchObject({ created: 1, deadLettered: 0 });
+      expect(await dlq.count()).toBe(0);
+      const row = createdIds((await ledger.outcomes('imp-second', [2]))[0]);
+      expect(row.organizationId).not.toBe(oldOrg);
+      const exported = sandbox.export();
+      expect(exported.organizations.filter((o) => !o.is_deleted).map((o) => o.id)).toEqual([
+        row.organizationId,
+      ]);
+      expect(exported.leads.filter((l) => l.title === 'Deal Acme again')).toHaveLength(1);
+      expect(sandbox.state()).toMatchObject({ duplicateOrganizations: 0, duplicatePersons: 0 });
+    } finally {
+      await Promise.all([worker.close(), dlq.close()]);
+      await sandbox.close();
+      await burst.close();
+    }
+  });
+});
+
+/**
+ * An operator may delete an organization the moment the import creates it (the chaos run's does): the row that
+ * created it was refused its next write ("Organization with id 1 does not exist") and dead-lettered, since only the
+ * contacts a row reused were looked at.
+ */
+describe('an organization the row created, deleted before the row links it', () => {
+  it('is found gone, forgotten and created again: the row is created, none dead-lettered, nothing doubled', async () => {
+    let gone: number | undefined;
+    // The first organization created is deleted as soon as Pipedrive answers, before the row creates its person.
+    const deleteFirstOrganization: LeadWorkerOptions['createClient'] = (options) => {
+      const client = new PipedriveClient(options);
+      return new Proxy(client, {
+        get(target, property, receiver) {
+          if (property === 'addOrganization') {
+            return async (...args: Parameters<PipedriveApi['addOrganization']>) => {
+              const org = await target.addOrganization(...args);
+              if (gone === undefined) {
+                gone = org.id;
+                await fetch(`${options.baseUrl}/api/v2/organizations/${org.id}`, {
+                  method: 'DELETE',
+                  headers: { 'x-api-token': options.apiToken as string },
+                });
+              }
+              return org;
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }) as PipedriveApi;
+    };
+    const { sandbox, prefix, worker, ledger } = await running('never', undefined, deleteFirstOrganization);
+    try {
+      const ann = { name: 'Ann Lee', email: 'ann@acme.example.com' };
+      await enqueueImport(redis, prefix, 'imp', jobsFor('imp', [{ org: 'Acme', person: ann }]));
+      expect(await finished(ledger, 'imp', 30_000)).toMatchObject({ created: 1, deadLettered: 0 });
+      expect(gone).toBeDefined();
+      const row = createdIds((await ledger.outcomes('imp', [2]))[0]);
+      expect(row.organizationId).not.toBe(gone);
+      const exported = sandbox.export();
+      expect(exported.organizations.filter((o) => !o.is_deleted).map((o) => o.id)).toEqual([
+        row.organizationId,
+      ]);
+      expect(exported.persons.filter((p) => !p.is_deleted).map((p) => p.id)).toEqual([row.personId]);
+      expect(exported.leads).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await sandbox.close();
     }
   });
 });
