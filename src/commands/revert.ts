@@ -14,9 +14,11 @@ export const command: Command = {
 
 Deletes the leads import ID created, in the Pipedrive company it went to (its connection's
 URL and credentials). With --include-contacts, also the persons and organizations it created —
-never ones it found in Pipedrive and reused. Calls go through the workers' rate limiter and
-that company's daily budget. Without --yes it only prints what it would delete and
-what that costs, and deletes nothing. Safe to run again: it resumes where it stopped.
+never ones it found in Pipedrive and reused. It does not check whether anything made since
+uses those (a later import's leads, a deal someone made from a lead): run it before others use
+them. Calls go through the workers' rate limiter and that company's daily budget. Without --yes
+it only prints what it would delete and what that costs, and deletes nothing. Safe to run
+again: it resumes where it stopped.
 Credentials that now belong to another company than the import went to are refused (exit 2):
 person, organization and note ids are numbers every company has.
 
