@@ -810,8 +810,11 @@ export class ConnectionWorker {
       });
       const abortTimer = setTimeout(
         () => {
+          // No time given at all (Redis refuses the worker's password: nothing could end): the process says why.
           this.logger.warn(
-            `In-flight rows did not finish within ${Math.max(0, Math.round(abortAt - startedAt))} ms; aborting them (they go back to the queue)`,
+            abortAt <= startedAt
+              ? 'Aborting in-flight rows at once'
+              : `In-flight rows did not finish within ${Math.round(abortAt - startedAt)} ms; aborting them (they go back to the queue)`,
           );
           this.shutdown.abort(new Error('Worker is shutting down'));
         },
