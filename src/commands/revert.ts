@@ -14,11 +14,11 @@ export const command: Command = {
 
 Deletes the leads import ID created, in the Pipedrive company it went to (its connection's
 URL and credentials). With --include-contacts, also the persons and organizations it created —
-never ones it found in Pipedrive and reused. It does not check whether anything made since
-uses those (a later import's leads, a deal someone made from a lead): run it before others use
-them. Calls go through the workers' rate limiter and that company's daily budget. Without --yes
-it only prints what it would delete and what that costs, and deletes nothing. Safe to run
-again: it resumes where it stopped.
+never ones it found in Pipedrive and reused, nor ones a lead or person made since uses (another
+import's leads; a deal someone made from a lead is not checked). Calls go through the
+workers' rate limiter and that company's daily budget. Without --yes it only prints what it
+would delete and what that costs, and deletes nothing. Safe to run again: it resumes where it
+stopped.
 Credentials that now belong to another company than the import went to are refused (exit 2):
 person, organization and note ids are numbers every company has.
 
@@ -94,6 +94,12 @@ Examples:
           );
           for (const f of result.failed.slice(0, 20))
             io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${printable(f.error)}\n`);
+          const kept = result.inUse;
+          if (kept.persons + kept.organizations > 0) {
+            io.stdout.write(
+              `Kept ${formatCount(kept.persons)} persons and ${formatCount(kept.organizations)} organizations it created: leads or persons made since use them.\n`,
+            );
+          }
           if (result.contactsSkipped)
             io.stderr.write('Persons and organizations were kept because some leads remain.\n');
           if (result.budgetSpentUntil) {

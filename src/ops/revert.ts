@@ -46,7 +46,10 @@ export interface RevertPlanOptions {
 export type GuardedCall = <T>(operation: Operation, fn: (options: CallOptions) => Promise<T>) => Promise<T>;
 
 export interface RevertOptions extends RevertPlanOptions {
-  api: Pick<PipedriveApi, 'deleteLead' | 'deleteNote' | 'deletePerson' | 'deleteOrganization'>;
+  api: Pick<
+    PipedriveApi,
+    'deleteLead' | 'deleteNote' | 'deletePerson' | 'deleteOrganization' | 'listLeads' | 'listPersons'
+  >;
   call: GuardedCall;
   /** Deletes in flight at once (the limiter spaces them). @defaultValue 4 */
   concurrency?: number;
@@ -62,6 +65,8 @@ export interface RevertSummary {
   budgetSpentUntil?: number;
   /** Contacts were not deleted because some leads could not be. */
   contactsSkipped: boolean;
+  /** Contacts it created that were kept, as something made since uses them (see `unused` in revert.ts). */
+  inUse: { persons: number; organizations: number };
 }
 
 export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): Promise<RevertPlan> {
@@ -106,8 +111,8 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   const tokens =
     notes.length * TOKEN_COSTS['notes.delete'] +
     leads.length * TOKEN_COSTS['leads.delete'] +
-    contacts.persons.length * TOKEN_COSTS['persons.delete'] +
-    contacts.organizations.length * TOKEN_COSTS['organizations.delete'];
+    contacts.persons.length * (TOKEN_COSTS['persons.delete'] + PERSON_CHECK_TOKENS) +
+    contacts.organizations.length * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS);
   const calls = notes.length + leads.length + contacts.persons.length + contacts.organizations.length;
   return {
     importId,
@@ -147,6 +152,7 @@ export async function revertImport(
     alreadyGone: 0,
     failed: [],
     contactsSkipped: false,
+    inUse: { persons: 0, organizations: 0 },
   };
   const total = p.notes.length + p.leads.length + p.persons.length + p.organizations.length;
   let progressed = 0;
@@ -188,21 +194,82 @@ export async function revertImport(
     if (summary.failed.length > 0 || summary.budgetSpentUntil !== undefined) {
       summary.contactsSkipped = true;
     } else {
-      await run('person', p.persons, 'persons.delete', (id, o) => options.api.deletePerson(id, o), 'persons');
+      const persons = await unused(options, summary, 'person', p.persons);
+      await run('person', persons, 'persons.delete', (id, o) => options.api.deletePerson(id, o), 'persons');
+      // After the persons: one of them kept links its organization, which then stays too.
+      const organizations =
+        summary.budgetSpentUntil === undefined
+          ? await unused(options, summary, 'organization', p.organizations)
+          : [];
       await run(
         'organization',
-        p.organizations,
+        organizations,
         'organizations.delete',
         (id, o) => options.api.deleteOrganization(id, o),
         'organizations',
       );
       // The workers' contact cache still maps match keys to these ids; a later import must not
       // link a lead to a deleted contact, so forget them (it re-finds or re-creates them).
-      await forgetCachedContacts(ctx, 'person', p.persons);
-      await forgetCachedContacts(ctx, 'org', p.organizations);
+      await forgetCachedContacts(ctx, 'person', persons);
+      await forgetCachedContacts(ctx, 'org', organizations);
     }
   }
   return summary;
+}
+
+/** Tokens to check that nothing made since uses a person the import created: a page of its leads. */
+const PERSON_CHECK_TOKENS = TOKEN_COSTS['leads.list'];
+/** The same for an organization: a page of its leads and one of its persons. */
+const ORGANIZATION_CHECK_TOKENS = TOKEN_COSTS['leads.list'] + TOKEN_COSTS['persons.list'];
+
+/**
+ * The contacts among `ids` (created by the import) that nothing left uses, once the import's own leads are gone: no
+ * lead names it (another import's, which found it in the workers' shared contact cache, or one made by hand), and
+ * for an organization no person is in it. Deleting a used one left those pointing at a deleted contact: `revert
+ * A --include-contacts` deleted the organization import B's leads had since reused. One list page each
+ * ({@link PERSON_CHECK_TOKENS}, {@link ORGANIZATION_CHECK_TOKENS}); a contact whose check fails is kept and listed as
+ * failed, and a spent budget stops the checks (the next run checks again). Deals are not read: a deal someone made
+ * from one of the import's leads keeps nothing, nor does an archived lead (`GET /v1/leads` lists only leads not
+ * archived).
+ */
+async function unused(
+  options: RevertOptions,
+  summary: RevertSummary,
+  kind: 'person' | 'organization',
+  ids: number[],
+): Promise<number[]> {
+  const free: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length && summary.budgetSpentUntil === undefined) {
+      const id = ids[next++]!;
+      try {
+        const leads = await options.call('leads.list', (o) =>
+          options.api.listLeads(
+            kind === 'person' ? { person_id: id, limit: 1 } : { organization_id: id, limit: 1 },
+            o,
+          ),
+        );
+        let used = leads.items.length > 0;
+        if (!used && kind === 'organization') {
+          const persons = await options.call('persons.list', (o) =>
+            options.api.listPersons({ org_id: id, limit: 1 }, o),
+          );
+          used = persons.items.length > 0;
+        }
+        if (used) summary.inUse[kind === 'person' ? 'persons' : 'organizations']++;
+        else free.push(id);
+      } catch (err) {
+        if (isBudgetSpentError(err)) {
+          summary.budgetSpentUntil = err.untilMs;
+          return;
+        }
+        summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  return free.sort((a, b) => a - b);
 }
 
 /** Removes cache entries (every company's) that point at the given contact ids. */
@@ -233,7 +300,9 @@ export function describePlan(p: RevertPlan, includeContacts: boolean): string {
     `Cost: ${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
   ];
   if (includeContacts) {
-    lines.push(`${p.reusedContactsKept} persons and organizations it only reused stay untouched.`);
+    lines.push(
+      `${p.reusedContactsKept} persons and organizations it only reused stay untouched, and so does each it created that a lead or person made since uses (the cost includes checking that).`,
+    );
   } else {
     lines.push(
       'Persons and organizations stay (add --include-contacts to delete the ones this import created).',
