@@ -225,6 +225,11 @@ export class ConnectionWorker {
   private readonly awaitingMove = new Set<string>();
   /** BullMQ's own blocking connection, so a shutdown that Redis does not answer can drop it too. */
   private blockingClient: { disconnect(): void } | undefined;
+
+  /** Rows it holds now, running or waiting for their job's move: what a shutdown Redis cannot answer strands. */
+  get rowsHeld(): number {
+    return this.inFlight + this.awaitingMove.size;
+  }
   private closing: Promise<ConnectionCloseResult> | undefined;
 
   /** {@link close} was called: the process stopped this connection (a reload, a shutdown), whatever came of it. */

@@ -536,8 +536,13 @@ export class LeadWorkerProcess {
       for (const timer of this.restartTimers) clearTimeout(timer);
       this.restartTimers.clear();
       const workers = [...this.served.values(), ...this.stopping];
+      // Refused, no row it holds can be moved, whether or not BullMQ's close then ends in time.
+      const held = refused ? workers.reduce((sum, w) => sum + w.rowsHeld, 0) : 0;
       const results = await Promise.all(workers.map((w) => w.close(steps, abortAt)));
-      const stranded = results.reduce((sum, r) => sum + r.stranded, 0);
+      const stranded = Math.max(
+        held,
+        results.reduce((sum, r) => sum + r.stranded, 0),
+      );
       this.shutdown.abort(new Error('Worker is shutting down'));
       await steps.run('startup', () => this.started.catch(() => {}));
       await steps.run('heartbeat', () => this.heartbeat.stop());
@@ -547,7 +552,9 @@ export class LeadWorkerProcess {
       await steps.run('queues', () => this.dlq.close());
       await steps.run('redis', () => this.redis.quit());
       const cut = [...new Set(steps.cut)];
-      if (cut.length) {
+      // Refused, the steps may fail at once (WRONGPASS) rather than run out of time, and the clients would go on
+      // reconnecting: the process stayed up after "Worker stopped" until the test's 15-s wait ended (CI, once).
+      if (cut.length || refused) {
         // Nothing may keep the process alive now: drop the sockets and their reconnect timers, and
         // first tell BullMQ not to move the jobs that end when their Redis calls fail.
         await Promise.all(workers.map((w) => w.abandon()));
