@@ -65,6 +65,10 @@ Options:
                          (fields: organization, name, first_name, last_name, email, phone, or a
                          column name in braces; default: "<organization> lead", else "<name> lead")
   --date-format FMT      DD/MM/YYYY or MM/DD/YYYY, for dates like 03/04/2025
+  --decimal , | .        the decimal separator of the file's amounts, for amounts like 1.500:
+                         with , it is 1500 (1.234,56), with . it is 1.5 (1,234.56) (default:
+                         from the file's other amounts, else its month-first dates, else 1500;
+                         the dry run says which and why)
   --currency CODE        currency of amounts that name none (default: the mapping's, else the
                          Pipedrive user's default currency)
   --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 | macintosh (Mac Roman)
@@ -101,6 +105,7 @@ Examples:
     rejects: { type: 'string' },
     'title-template': { type: 'string' },
     'date-format': { type: 'string' },
+    decimal: { type: 'string' },
     currency: { type: 'string' },
     encoding: { type: 'string' },
     delimiter: { type: 'string' },
@@ -126,6 +131,7 @@ Examples:
       ...optional('rejectsFile', str('rejects')),
       ...optional('titleTemplate', str('title-template')),
       ...optional('dateFormat', str('date-format')),
+      ...optional('decimal', str('decimal')),
       ...optional('currency', str('currency')),
       ...optional('encoding', str('encoding')),
       ...optional('delimiter', str('delimiter')),

@@ -27,7 +27,7 @@ import { mapFile } from './map-file.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
 import { printMapping } from './mapping-printer.js';
 import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
-import { type DateOrder, parseDateOrder } from './normalise.js';
+import { type DateOrder, type DecimalMark, parseDateOrder, parseDecimalMark } from './normalise.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
 import { type CheckedRow, ShortRowCheck } from './short-rows.js';
 import { WriteSettle } from './write-settle.js';
@@ -60,6 +60,12 @@ export interface ImportCsvOptions {
   titleTemplate?: string;
   /** `DD/MM/YYYY` or `MM/DD/YYYY` for ambiguous dates. */
   dateFormat?: string;
+  /**
+   * The decimal separator of the file's amounts, `,` or `.`: what a lone separator before three digits
+   * means (`1.500`: 1500 with `,`, 1.5 with `.`). @defaultValue inferred from the file's other amounts
+   * (and its dates), else thousands
+   */
+  decimal?: string;
   /**
    * `fill-empty`: a person or organization that exists in Pipedrive already gets the row's values
    * in the fields where it has none (never overwriting). @defaultValue `never`: existing contacts
@@ -274,6 +280,7 @@ async function importPass(
   const encoding = options.encoding !== undefined ? encodingOption(options.encoding) : undefined;
   const delimiter = options.delimiter !== undefined ? delimiterOption(options.delimiter) : undefined;
   const dateOrder = options.dateFormat !== undefined ? dateFormatOption(options.dateFormat) : undefined;
+  const decimalMark = options.decimal !== undefined ? decimalOption(options.decimal) : undefined;
   if (options.importId !== undefined) importIdOption(options.importId);
   if (options.priority !== undefined) priorityOption(options.priority);
   if (options.offline && !options.dryRun) {
@@ -327,6 +334,7 @@ async function importPass(
       mappingName,
       displayName,
       ...(dateOrder ? { dateOrder } : {}),
+      ...(decimalMark ? { decimalMark } : {}),
     });
     const described = describeMapping(mapping);
 
@@ -661,7 +669,7 @@ export async function hashFile(path: string): Promise<string> {
 export function defaultImportId(
   fileHash: string,
   spec: MappingSpec,
-  options: Pick<ImportCsvOptions, 'titleTemplate' | 'dateFormat' | 'currency' | 'connection'>,
+  options: Pick<ImportCsvOptions, 'titleTemplate' | 'dateFormat' | 'decimal' | 'currency' | 'connection'>,
   csv: Pick<CsvFile, 'encoding' | 'delimiter'>,
 ): string {
   const connection = options.connection ?? DEFAULT_CONNECTION;
@@ -671,6 +679,10 @@ export function defaultImportId(
     spec: sortKeys(spec),
     titleTemplate: options.titleTemplate ?? null,
     dateFormat: options.dateFormat ?? null,
+    // Only when given, so the ids of imports made without it stay what they were.
+    ...(options.decimal !== undefined
+      ? { decimal: parseDecimalMark(options.decimal) ?? options.decimal }
+      : {}),
     currency: options.currency ?? null,
     encoding: csv.encoding,
     delimiter: csv.delimiter,
@@ -714,6 +726,15 @@ function dateFormatOption(value: string): DateOrder {
   const order = parseDateOrder(value);
   if (!order) throw new UsageError(`--date-format must be DD/MM/YYYY or MM/DD/YYYY, got "${value}".`);
   return order;
+}
+
+function decimalOption(value: string): DecimalMark {
+  const mark = parseDecimalMark(value);
+  if (!mark)
+    throw new UsageError(
+      `--decimal must be , or . (the separator before the cents in the file's amounts: , for 1.234,56 and . for 1,234.56), got "${value}".`,
+    );
+  return mark;
 }
 
 function priorityOption(value: number): void {

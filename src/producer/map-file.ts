@@ -18,7 +18,7 @@ import {
   resolveMapping,
 } from './mapping.js';
 import type { MappingSpec } from './mapping-spec.js';
-import type { DateOrder } from './normalise.js';
+import type { DateOrder, DecimalMark } from './normalise.js';
 import { loadReferenceData, referenceDataCost } from './reference-data.js';
 
 /** Rows the column reading looks at (a bare `Title`'s values, the file's date format). */
@@ -34,6 +34,8 @@ export interface MapFileOptions
   /** The company whose users, labels and fields the mapping is bound to. */
   connection: ConnectionConfig;
   dateOrder?: DateOrder;
+  /** The file's decimal separator (`--decimal`), instead of inferring it from the amounts. */
+  decimalMark?: DecimalMark;
 }
 
 export interface MappedFile {
@@ -80,6 +82,7 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
     groupsPlan: connection.plan === 'premium' || connection.plan === 'ultimate',
     ...(options.titleTemplate !== undefined ? { titleTemplate: options.titleTemplate } : {}),
     ...(options.dateOrder ? { dateOrder: options.dateOrder } : {}),
+    ...(options.decimalMark ? { decimalMark: options.decimalMark } : {}),
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
   });
   return { mapping, referenceTokens, ...(companyId !== undefined ? { companyId } : {}) };

@@ -116,6 +116,8 @@ export interface ResolveOptions {
   headerSource?: string;
   titleTemplate?: string;
   dateOrder?: DateOrder;
+  /** The file's decimal separator as the user gave it (`--decimal`): no inference from the amounts. */
+  decimalMark?: DecimalMark;
   currency?: string;
   /** Premium/Ultimate: visibility groups (changes what "company" means). */
   groupsPlan?: boolean;
@@ -534,9 +536,14 @@ export function resolveMapping(
 
   // What `1.500` means: 1.5 in a file whose amounts have a decimal point (1,234.56), 1500 where they
   // have a decimal comma (1.234,56), and 1500 (thousands, as money rarely has three decimals) when nothing
-  // tells. Month-first dates (12/31/2026) are the US's, and so is the decimal point then.
-  let decimalMark: DecimalMark | undefined;
-  if (options.sample) {
+  // tells. Month-first dates (12/31/2026) are the US's, and so is the decimal point then. The user's word
+  // (--decimal) beats all of it: a file can be read wrongly (US dates beside European amounts) or not at all.
+  let decimalMark = options.decimalMark;
+  if (decimalMark) {
+    plan.notes.push(
+      `Amounts read with "${decimalMark}" as the decimal separator (--decimal), so ${decimalMark === '.' ? '"1.500" is 1.5 and "1,500" is 1500' : '"1,500" is 1.5 and "1.500" is 1500'}.`,
+    );
+  } else if (options.sample) {
     const amountColumns = [
       columns['lead.value'],
       columns['organization.annual_revenue'],
@@ -548,12 +555,12 @@ export function resolveMapping(
     if (inferred) {
       decimalMark = inferred.mark;
       plan.notes.push(
-        `Amounts read with "${inferred.mark}" as the decimal separator (the file has "${inferred.example}"), so ${inferred.mark === '.' ? '"1.500" is 1.5 and "1,500" is 1500' : '"1,500" is 1.5 and "1.500" is 1500'}.`,
+        `Amounts read with "${inferred.mark}" as the decimal separator (the file has "${inferred.example}"), so ${inferred.mark === '.' ? '"1.500" is 1.5 and "1,500" is 1500' : '"1,500" is 1.5 and "1.500" is 1500'}; pass --decimal to read them otherwise.`,
       );
     } else if (dateOrder === 'MDY' && !options.dateOrder && amountColumns.length > 0) {
       decimalMark = '.';
       plan.notes.push(
-        'Amounts read with "." as the decimal separator, as the file\'s month-first dates are US ones: "1.500" is 1.5 and "1,500" is 1500.',
+        'Amounts read with "." as the decimal separator, as the file\'s month-first dates are US ones: "1.500" is 1.5 and "1,500" is 1500; pass --decimal , to read them otherwise.',
       );
     }
   }

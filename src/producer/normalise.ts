@@ -86,6 +86,12 @@ export interface Amount {
 /** The decimal separator of a file's amounts: `.` (1,234.56, US and UK) or `,` (1.234,56, most of Europe). */
 export type DecimalMark = '.' | ',';
 
+/** `--decimal`: `,` or `.` (spaces around it ignored); undefined for anything else. */
+export function parseDecimalMark(value: string): DecimalMark | undefined {
+  const v = value.trim();
+  return v === '.' || v === ',' ? v : undefined;
+}
+
 /**
  * How a file writes its amounts, from the amounts themselves: `1,234.56` or `99.5` can only have a
  * decimal point, `1.234,56` or `99,5` only a decimal comma. Undefined when none tells (`1.500`, `45000`),
