@@ -8,6 +8,7 @@ import {
   currencyNameKey,
   type DateOrder,
   type DecimalMark,
+  firstAmbiguousAmount,
   inferDateOrder,
   inferDecimalMark,
   normaliseCurrency,
@@ -549,9 +550,9 @@ export function resolveMapping(
       columns['organization.annual_revenue'],
       ...customMatches.map((c) => c.column),
     ].filter((c): c is number => c !== undefined);
-    const inferred = inferDecimalMark(
-      options.sample.flatMap((row) => amountColumns.map((c) => row[c] ?? '')),
-    );
+    const amounts = options.sample.flatMap((row) => amountColumns.map((c) => row[c] ?? ''));
+    const inferred = inferDecimalMark(amounts);
+    const ambiguous = firstAmbiguousAmount(amounts);
     if (inferred) {
       decimalMark = inferred.mark;
       plan.notes.push(
@@ -561,6 +562,12 @@ export function resolveMapping(
       decimalMark = '.';
       plan.notes.push(
         'Amounts read with "." as the decimal separator, as the file\'s month-first dates are US ones: "1.500" is 1.5 and "1,500" is 1500; pass --decimal , to read them otherwise.',
+      );
+    } else if (ambiguous) {
+      // Read as thousands, which is right more often than not; but say so, since the user may mean otherwise.
+      const { example, separator, asThousands, asDecimal } = ambiguous;
+      plan.notes.push(
+        `Amounts such as "${example}" read as ${asThousands}, "${separator}" a thousands separator, as nothing in the file tells its decimal separator; pass --decimal ${separator} to read them as ${asDecimal}.`,
       );
     }
   }

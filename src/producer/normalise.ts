@@ -120,6 +120,26 @@ export function inferDecimalMark(
 }
 
 /**
+ * The first amount that reads both ways (`1.500`, `€1,500`: one separator, three digits after it, at most three
+ * before), for a file whose decimal separator nothing tells: with no mark it is read as thousands (`asThousands`),
+ * and the user may mean the other (`asDecimal`, the amount with `separator` as the decimal mark).
+ */
+export function firstAmbiguousAmount(
+  values: Iterable<string>,
+): { example: string; separator: DecimalMark; asThousands: number; asDecimal: number } | undefined {
+  for (const value of values) {
+    const text = value.replace(/[^\d.,]/g, '');
+    if (!/^\d{1,3}[.,]\d{3}$/.test(text)) continue;
+    const separator: DecimalMark = text.includes('.') ? '.' : ',';
+    const asThousands = parseAmount(value).value?.amount;
+    const asDecimal = parseAmount(value, separator).value?.amount;
+    if (asThousands !== undefined && asDecimal !== undefined && asThousands !== asDecimal)
+      return { example: value.trim(), separator, asThousands, asDecimal };
+  }
+  return undefined;
+}
+
+/**
  * Reads money as people write it: `1234.5`, `1,234.50`, `1.234,50`, `$1,234`, `EUR 1 234,50`,
  * `1 234,50 €`, `1'234.50`, `(1,234)` is refused (negative). The decimal separator is the last of
  * `.`/`,` when both appear; a single separator followed by exactly three digits is a thousands

@@ -105,6 +105,14 @@ describe('import --decimal', () => {
     expect(inferred.out).toContain('pass --decimal , to read them otherwise');
   });
 
+  it('says in the dry run how it read an amount that reads both ways when nothing tells, and how to read it otherwise', async () => {
+    const { code, out } = await cli([NOTHING_TELLS, '--dry-run']);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      'Amounts such as "1.500" read as 1500, "." a thousands separator, as nothing in the file tells its decimal separator; pass --decimal . to read them as 1.5.',
+    );
+  });
+
   it('makes a re-run with the option a new import, not rows already imported', async () => {
     const prefix = uniquePrefix('dec');
     const first = JSON.parse((await cli([NOTHING_TELLS, '--json'], prefix)).out);

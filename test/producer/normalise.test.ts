@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emailsInCell,
+  firstAmbiguousAmount,
   inferDecimalMark,
   normaliseCurrency,
   normaliseEmail,
@@ -236,5 +237,15 @@ describe('the decimal separator of a file', () => {
     expect(parseAmount('1,500', ',')).toEqual({ value: { amount: 1.5 } });
     expect(parseAmount('1.500', ',')).toEqual({ value: { amount: 1500 } });
     expect(parseAmount('1.234,56', '.')).toEqual({ value: { amount: 1234.56 } });
+  });
+
+  it('finds the first amount that reads both ways, for a file where nothing tells', () => {
+    expect(firstAmbiguousAmount(['45000', '1.500.000', '1234.567', '', ' €1,500 ', '2.500'])).toEqual({
+      example: '€1,500',
+      separator: ',',
+      asThousands: 1500,
+      asDecimal: 1.5,
+    });
+    expect(firstAmbiguousAmount(['12.5', '1.500.000', 'n/a 1.500 x'])).toBeUndefined();
   });
 });
