@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readlink, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { OutputPathError } from './output-path-error.js';
+import { untrustedSymlinkOn } from './protected-symlinks.js';
 
 export interface OutputPathOptions {
   /** The flag that named the path, for messages. @defaultValue `output` */
@@ -31,6 +32,13 @@ const STANDARD_STREAM = /^(-|\/dev\/(stdin|stdout|stderr|fd\/\d+)|\/proc\/(self|
  * swapped, or point through a directory someone else can change, between the check and the rename.
  * The kernel's own guard (fs.protected_symlinks) does not apply to a link resolved in user space.
  * Refusing the link costs the operator only giving the real path, which the message names.
+ *
+ * A link among the directories of the path is followed, as the kernel follows it, unless
+ * `fs.protected_symlinks` would not: one in a sticky, world-writable directory (like /tmp) that
+ * belongs to neither the user running the command nor the directory's owner (see
+ * {@link untrustedSymlinkOn}). Its owner can point it at any directory the user can write to, and the
+ * sysctl is off in many containers; a link the user or the directory's owner made cannot be swapped by
+ * others there, since the sticky bit lets only them remove it.
  */
 export async function checkOutputPath(path: string, options: OutputPathOptions = {}): Promise<string> {
   const option = options.option ?? 'output';
@@ -41,6 +49,14 @@ export async function checkOutputPath(path: string, options: OutputPathOptions =
     );
   }
   const target = resolve(path);
+  // First: every look below goes through the path's directories, and would follow such a link already.
+  const uid = process.geteuid?.();
+  const planted = uid === undefined ? undefined : await untrustedSymlinkOn(dirname(target), uid);
+  if (planted) {
+    throw fail(
+      `: ${planted.link} is a symbolic link in ${planted.directory}, a sticky directory anyone can write to, and belongs to uid ${planted.linkUid}: neither you (uid ${uid}) nor the directory's owner (uid ${planted.directoryUid}). It is not followed, as Linux's fs.protected_symlinks would not follow it: whoever made it can point it at any directory you can write to. Give a path that does not go through the link (the directory's own path), or have the link removed.`,
+    );
+  }
   // The path itself (the link, when it is one) and what it resolves to.
   const entry = await look(target, lstat);
   const existing = entry?.isSymbolicLink() ? await look(target, stat) : entry;

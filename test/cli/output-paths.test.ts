@@ -6,6 +6,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -145,6 +146,28 @@ describe('output paths of import --rejects, report --out and dlq export --out', 
     }
     expect(statSync(precious).mode & 0o777).not.toBe(0o600);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "report --out refuses a path through another user's link in a sticky world-writable directory, exit 2",
+    async () => {
+      const target = join(scratch, 'root-only');
+      mkdirSync(target);
+      const shared = join(scratch, 'sticky-tmp');
+      mkdirSync(shared);
+      chmodSync(shared, 0o1777); // like /tmp
+      const planted = join(shared, 'reports');
+      symlinkSync(target, planted);
+      lchownSync(planted, 12345, 12345); // as if another user had made it (only root may give a file away)
+      const run = await cli(['report', 'out-1', '--out', join(planted, 'report.csv')]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(
+        `--out ${planted}/report.csv: ${planted} is a symbolic link in ${shared}, a sticky directory anyone can write to, and belongs to uid 12345`,
+      );
+      expect(run.stderr).toContain('Give a path that does not go through the link');
+      expect(run.stderr).not.toMatch(/Unhandled|at .*\.ts:\d+/);
+      expect(readdirSync(target)).toEqual([]);
+    },
+  );
 
   it('report --out /dev/stdout and --out - are refused (the summary goes to stdout) with exit 2, no stack', async () => {
     const here = mkdtempSync(join(scratch, 'cwd-'));

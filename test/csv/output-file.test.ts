@@ -1,7 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
+  lchownSync,
   linkSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -122,5 +126,87 @@ describe('CSV output files', () => {
       expect(readdirSync(here).sort()).toEqual(['out.csv', 'real.csv']);
     }
     expect(readFileSync(real, 'utf8')).toBe('keep\n');
+  });
+});
+
+/**
+ * A link among the directories of an output path, judged as Linux's fs.protected_symlinks judges it (the sysctl
+ * is 0 in many containers, this one included). Another user's link needs root to make (`lchown`): skipped without.
+ */
+describe('symbolic links among the directories of an output path', () => {
+  const OTHER = 12345;
+  const asRoot = process.geteuid?.() === 0;
+
+  /** A sticky directory like /tmp (mode `mode`, owned by `owner`), and a real directory the links lead to. */
+  function setting(mode = 0o1777, owner = 0) {
+    const here = dir('parent-links');
+    const shared = join(here, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, mode);
+    if (owner !== 0) chownSync(shared, owner, owner);
+    const real = join(here, 'real');
+    mkdirSync(join(real, 'sub'), { recursive: true });
+    /** A link `name` in the shared directory to `to`, owned by `uid`. */
+    const link = (name: string, to: string, uid: number) => {
+      const path = join(shared, name);
+      symlinkSync(to, path);
+      lchownSync(path, uid, uid);
+      return path;
+    };
+    return { here, shared, real, link };
+  }
+
+  async function written(out: string): Promise<string> {
+    const writer = await CsvWriter.create(out, ['n'], { option: '--out' });
+    await writer.write([1]);
+    await writer.close();
+    return readFileSync(out, 'utf8');
+  }
+
+  it.skipIf(!asRoot)(
+    "refuses another user's link in a sticky world-writable directory, naming it and the fix; writes nothing",
+    async () => {
+      const { shared, real, link } = setting();
+      const planted = link('reports', real, OTHER);
+      for (const out of [join(planted, 'report.csv'), join(planted, 'sub', 'report.csv')]) {
+        const opening = CsvWriter.create(out, ['n'], { option: '--out' });
+        await expect(opening, out).rejects.toBeInstanceOf(UsageError);
+        await expect(opening, out).rejects.toThrow(
+          `--out ${out}: ${planted} is a symbolic link in ${shared}, a sticky directory anyone can write to, and belongs to uid ${OTHER}: neither you (uid 0) nor the directory's owner (uid 0). It is not followed, as Linux's fs.protected_symlinks would not follow it: whoever made it can point it at any directory you can write to. Give a path that does not go through the link (the directory's own path), or have the link removed.`,
+        );
+      }
+      expect(readdirSync(real)).toEqual(['sub']);
+      expect(readdirSync(join(real, 'sub'))).toEqual([]);
+    },
+  );
+
+  it.skipIf(!asRoot)(
+    'refuses such a link reached through a link of its own, and through a relative one with ..',
+    async () => {
+      const { here, real, link } = setting();
+      const planted = link('reports', real, OTHER);
+      // Trusted links (the user's own) whose targets go through the planted one.
+      const mine = join(here, 'mine');
+      symlinkSync(planted, mine);
+      const relative = link('relative', '../shared/reports/sub', 0);
+      for (const out of [join(mine, 'report.csv'), join(relative, 'report.csv')]) {
+        await expect(CsvWriter.create(out, ['n'], { option: '--out' }), out).rejects.toThrow(
+          `${planted} is a symbolic link in`,
+        );
+      }
+      expect(readdirSync(join(real, 'sub'))).toEqual([]);
+    },
+  );
+
+  it.skipIf(!asRoot).each([
+    ["the user's own link in a sticky world-writable directory", 0o1777, 0, 0],
+    ["the directory owner's link there", 0o1777, OTHER, OTHER],
+    ["another user's link in a world-writable directory without the sticky bit", 0o777, 0, OTHER],
+    ["another user's link in a sticky directory only its owner can write to", 0o1755, 0, OTHER],
+  ])('follows %s, as the kernel would', async (_name, mode, dirOwner, linkOwner) => {
+    const { real, link } = setting(mode, dirOwner);
+    const followed = link('reports', real, linkOwner);
+    expect(await written(join(followed, 'sub', 'report.csv'))).toBe('\uFEFFn\r\n1\r\n');
+    expect(readdirSync(join(real, 'sub'))).toEqual(['report.csv']);
   });
 });
