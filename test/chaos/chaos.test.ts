@@ -50,7 +50,9 @@ const SHORT_RUN: Omit<ChaosOptions, 'seed' | 'workDir' | 'redisCrash'> = {
 
 /** Runs one short chaos run before the describe's tests; its logs stay when a check failed. */
 function chaosRun(options: Pick<ChaosOptions, 'seed' | 'redisCrash' | 'rowsPerJob'>) {
-  const workDir = mkdtempSync(join(tmpdir(), 'lpi-chaos-test-'));
+  // Made in beforeAll, not here: this runs when the file is collected, and a describe whose tests `-t` filters out
+  // runs neither hook, so a directory made here was left behind empty.
+  let workDir: string | undefined;
   const run = {} as {
     result: ChaosResult;
     /** What happened when, and where the logs are: the message of a failed check. */
@@ -64,11 +66,12 @@ function chaosRun(options: Pick<ChaosOptions, 'seed' | 'redisCrash' | 'rowsPerJo
     ].join('\n');
   run.failed = (name) => run.result.checks.filter((c) => c.name === name && !c.ok).map((c) => c.detail);
   beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'lpi-chaos-test-'));
     run.result = await runChaos({ ...SHORT_RUN, ...options, workDir });
   }, 300_000);
   afterAll(() => {
     // Both runs expect no row dead-lettered: one that was keeps its logs and its DLQ too.
-    if (run.result?.ok && run.result.figures.deadLettered === 0)
+    if (workDir && run.result?.ok && run.result.figures.deadLettered === 0)
       rmSync(workDir, { recursive: true, force: true });
   });
   return run;
