@@ -9,7 +9,7 @@ import {
   validatePerson,
   validatePersonUpdate,
 } from './contact-validation.js';
-import { validateDealV1, validateDealV2 } from './deal-validation.js';
+import { dealPlacement, validateDealV1, validateDealV2 } from './deal-validation.js';
 import { dealV1Body } from './deal-view.js';
 import {
   badRequest,
@@ -34,7 +34,7 @@ import {
 } from './search.js';
 import { fold, type SandboxStore, type Stored, type StoredNote } from './store.js';
 import { parseTimestamp } from './time.js';
-import { UUID_RE, validateLead } from './validation.js';
+import { fail, isObject, run, UUID_RE, validateLead } from './validation.js';
 
 export type ApiVersion = 'v1' | 'v2';
 
@@ -320,6 +320,28 @@ function listDeals(ctx: RouteContext): Reply {
       (stageId === undefined || d.stage_id === stageId),
     { deleted: statuses?.has('deleted') === true },
   );
+}
+
+/** `POST /api/v2/leads/{id}/convert/deal`: `stage_id` or `pipeline_id`, nothing else (`additionalProperties: false`). */
+function convertLead(ctx: RouteContext): Reply {
+  const leadId = ctx.params[0] ?? '';
+  if (!UUID_RE.test(leadId)) return badRequest('id must be a lead UUID');
+  const body = ctx.body ?? {};
+  const v = run(() => {
+    if (!isObject(body)) fail('Request body must be a JSON object');
+    const extra = Object.keys(body).filter((k) => k !== 'stage_id' && k !== 'pipeline_id');
+    if (extra.length > 0)
+      fail(`Unknown properties ${extra.join(', ')}: only stage_id and pipeline_id are taken`);
+    for (const key of ['stage_id', 'pipeline_id'] as const) {
+      const id = body[key];
+      if (id !== undefined && (typeof id !== 'number' || !Number.isInteger(id)))
+        fail(`${key} must be an integer`);
+    }
+    return dealPlacement(body.stage_id as number | undefined, body.pipeline_id as number | undefined);
+  });
+  if (!v.ok) return badRequest(v.message);
+  const conversion = ctx.store.convertLead(leadId, v.value);
+  return conversion ? ok({ conversion_id: conversion.conversion_id }, null) : entityNotFound();
 }
 
 function idParam(ctx: RouteContext): number | undefined {
@@ -797,6 +819,27 @@ export const ROUTES: readonly Route[] = [
       const id = idParam(ctx);
       if (id === undefined) return badRequest('id must be an integer');
       return ctx.store.deleteDeal(id) ? ok({ id }) : dealNotFound();
+    },
+  },
+  // Lead → deal conversion (SPEC-v2, BETA)
+  { method: 'POST', version: 'v2', path: '/leads/:id/convert/deal', cost: 40, handle: convertLead },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/leads/:id/convert/status/:conversion_id',
+    cost: 1,
+    handle: (ctx) => {
+      const [leadId = '', conversionId = ''] = ctx.params;
+      const c = ctx.store.conversions.get(conversionId);
+      if (!c || c.lead_id !== leadId) return entityNotFound();
+      return ok(
+        {
+          conversion_id: c.conversion_id,
+          status: c.status,
+          ...(c.deal_id !== undefined ? { deal_id: c.deal_id } : {}),
+        },
+        null,
+      );
     },
   },
   {

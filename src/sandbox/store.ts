@@ -20,7 +20,7 @@ import type {
   VisibleToV2,
 } from '../pipedrive/types.js';
 import type { OrganizationWrite, PersonWrite } from './contact-validation.js';
-import type { DealInput } from './deal-validation.js';
+import { type DealInput, v2FromV1CustomFields } from './deal-validation.js';
 import type { NoteInput } from './note-validation.js';
 import type { SandboxPlan } from './options.js';
 import {
@@ -109,6 +109,15 @@ export interface SandboxExport {
 /** A note as stored; `GET /v1/notes` adds the related `person`, `organization` and `user` on the way out. */
 export type StoredNote = Omit<Note, 'person' | 'organization' | 'user' | 'deal' | 'project'>;
 
+/** A lead's conversion into a deal (`POST /api/v2/leads/{id}/convert/deal`), kept for its status endpoint. */
+export interface LeadConversion {
+  conversion_id: string;
+  lead_id: string;
+  status: 'completed' | 'failed';
+  /** Set when completed. */
+  deal_id?: number;
+}
+
 /** A contact's deals by status: deleted deals are not counted. */
 export interface DealCounts {
   open: number;
@@ -137,6 +146,8 @@ export class SandboxStore {
   readonly notes = new Map<number, StoredNote>();
   /** By id; a deleted deal stays, marked (soft delete, SPEC-v2 `DELETE /deals/{id}`). */
   readonly deals = new Map<number, Stored<Deal>>();
+  /** Lead conversions by conversion id. */
+  readonly conversions = new Map<string, LeadConversion>();
 
   /** Non-deleted persons by folded email. */
   readonly personsByEmail = new Map<string, Set<number>>();
@@ -206,6 +217,7 @@ export class SandboxStore {
       this.notesByDeal,
       this.notesByLeadContent,
       this.deals,
+      this.conversions,
       this.dealsByPerson,
       this.dealsByOrganization,
       this.personsByEmail,
@@ -538,6 +550,64 @@ export class SandboxStore {
       if (status === 'open' || status === 'won' || status === 'lost') counts[status]++;
     }
     return counts;
+  }
+
+  /**
+   * `POST /api/v2/leads/{id}/convert/deal`, done at once (Pipedrive runs it as a job; its status endpoint then
+   * answers `completed`): a deal with the lead's title, contacts, owner, value and custom fields, in the given
+   * stage or pipeline; the lead's notes move to the deal ("Related entities … are transferred"), and "the lead is
+   * marked as deleted" (gone, as a deleted lead is here). A lead whose person or organization was deleted since
+   * cannot become a deal: that conversion `failed`, and the lead stays. Undefined for an unknown lead.
+   */
+  convertLead(leadId: string, place: { pipelineId: number; stageId: number }): LeadConversion | undefined {
+    const lead = this.leads.get(leadId)?.data;
+    if (!lead) return undefined;
+    const conversion: LeadConversion = { conversion_id: randomUUID(), lead_id: leadId, status: 'failed' };
+    this.conversions.set(conversion.conversion_id, conversion);
+    const gone = (map: Map<number, Stored<{ is_deleted: boolean }>>, id: number | null) =>
+      id !== null && map.get(id)?.data.is_deleted !== false;
+    if (gone(this.persons, lead.person_id) || gone(this.organizations, lead.organization_id))
+      return conversion;
+    const custom: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(lead)) if (this.dealFieldsByKey.has(key)) custom[key] = value;
+    const deal = this.addDeal(
+      {
+        title: lead.title,
+        ownerId: lead.owner_id,
+        personId: lead.person_id,
+        orgId: lead.organization_id,
+        ...place,
+        value: lead.value?.amount ?? 0,
+        currency: lead.value?.currency,
+        status: 'open',
+        probability: null,
+        lostReason: null,
+        visibleTo: Number(lead.visible_to) as VisibleToV2,
+        expectedCloseDate: lead.expected_close_date,
+        labelIds: [],
+        isArchived: false,
+        originId: lead.origin_id,
+        channel: lead.channel,
+        channelId: lead.channel_id,
+        customFields: v2FromV1CustomFields(this, custom),
+      },
+      lead.origin,
+    );
+    for (const noteId of [...(this.notesByLead.get(leadId) ?? [])]) {
+      const note = this.notes.get(noteId)!;
+      removeFromIndex(this.notesByLead, leadId, noteId);
+      removeFromIndex(this.notesByLeadContent, noteKey(leadId, note.content), noteId);
+      this.notesOnLeads--;
+      note.lead_id = null;
+      note.pinned_to_deal_flag = note.pinned_to_lead_flag === true;
+      note.pinned_to_lead_flag = false;
+      note.deal_id = deal.id;
+      addToIndex(this.notesByDeal, deal.id, noteId);
+    }
+    this.deleteLead(leadId);
+    conversion.status = 'completed';
+    conversion.deal_id = deal.id;
+    return conversion;
   }
 
   /** Soft delete (SPEC-v2: "Marks a person as deleted"). False when unknown or already deleted. */

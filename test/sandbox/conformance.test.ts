@@ -332,7 +332,7 @@ describe('sandbox responses conform to the Pipedrive OpenAPI specs', () => {
       api.put(`/v1/organizations/${await api.org('ACME')}/merge`, { merge_with_id: orgId }),
       200,
     );
-    // Deals (v2, and the deprecated v1), their counts on contacts, a note on a deal.
+    // Deals (v2, and the deprecated v1), their counts on contacts, a note on a deal, a lead made into a deal.
     const fullDeal = await api.post('/api/v2/deals', {
       title: 'Full deal',
       person_id: fullPersonId,
@@ -399,9 +399,35 @@ describe('sandbox responses conform to the Pipedrive OpenAPI specs', () => {
       api.post('/v1/notes', { content: 'On the deal', deal_id: fullDealId, pinned_to_deal_flag: 1 }),
       200,
     );
+    const converted = api.post(`/api/v2/leads/${leadId}/convert/deal`, { pipeline_id: 2 });
+    await check('v2', 'POST', '/leads/{id}/convert/deal', converted, 200);
+    const conversionId = (await converted).body.data.conversion_id as string;
+    await check(
+      'v2',
+      'GET',
+      '/leads/{id}/convert/status/{conversion_id}',
+      api.get(`/api/v2/leads/${leadId}/convert/status/${conversionId}`),
+      200,
+    );
+    await check(
+      'v2',
+      'POST',
+      '/leads/{id}/convert/deal',
+      api.post('/api/v2/leads/00000000-0000-4000-8000-000000000000/convert/deal', {}),
+      404,
+    );
+    await check(
+      'v2',
+      'GET',
+      '/leads/{id}/convert/status/{conversion_id}',
+      api.get(`/api/v2/leads/${leadId}/convert/status/00000000-0000-4000-8000-000000000000`),
+      404,
+    );
     await check('v2', 'DELETE', '/deals/{id}', api.del(`/api/v2/deals/${fullDealId}`), 200);
 
-    await check('v1', 'DELETE', '/leads/{id}', api.del(`/v1/leads/${leadId}`), 200);
+    // The converted lead is gone; a second lead to delete.
+    const lastLead = await api.post('/v1/leads', { title: 'Last lead', person_id: 1 });
+    await check('v1', 'DELETE', '/leads/{id}', api.del(`/v1/leads/${lastLead.body.data.id}`), 200);
     await check('v2', 'DELETE', '/persons/{id}', api.del('/api/v2/persons/2'), 200);
     await check('v2', 'DELETE', '/organizations/{id}', api.del('/api/v2/organizations/2'), 200);
 

@@ -1,14 +1,15 @@
 /**
  * Deals in the sandbox: created through v2 (and the deprecated v1), read, listed, deleted; counted on the persons and
- * organizations they name (`include_fields`), linked from notes. `revert --include-contacts`
+ * organizations they name (`include_fields`), linked from notes, and made from leads. `revert --include-contacts`
  * reads those counts before it deletes a contact, so they must be what Pipedrive would answer.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { LEAD_LABEL_IDS, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { sandboxClient } from './sandbox-client.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const V1_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let sandbox: RunningSandbox;
 let api: ReturnType<typeof sandboxClient>;
@@ -346,6 +347,83 @@ describe('notes on deals', () => {
     expect(sandbox.export().notes[0]).toMatchObject({ deal_id: id });
     await api.del(`/api/v2/deals/${id}`);
     expect400(await api.post('/v1/notes', { content: 'x', deal_id: id }), new RegExp(`Deal with id ${id}`));
+  });
+});
+
+describe('lead → deal conversion (v2, BETA)', () => {
+  it('makes a deal of the lead (40 tokens), moves its notes to it and deletes the lead; the status says which deal', async () => {
+    const org = await api.org('Acme');
+    const person = await api.person('Ana', 'ana@acme.test', org);
+    const lead = (
+      await api.post('/v1/leads', {
+        title: 'Ana lead',
+        person_id: person,
+        organization_id: org,
+        value: { amount: 900, currency: 'USD' },
+        label_ids: [LEAD_LABEL_IDS.hot],
+        owner_id: 2,
+      })
+    ).body.data;
+    const note = (await api.post('/v1/notes', { content: 'Met', lead_id: lead.id, pinned_to_lead_flag: 1 }))
+      .body.data;
+
+    const started = await costOf(() => api.post(`/api/v2/leads/${lead.id}/convert/deal`, { stage_id: 2 }));
+    expect(started.cost).toBe(40);
+    expect(started.result.status).toBe(200);
+    const conversionId = started.result.body.data.conversion_id;
+    expect(conversionId).toMatch(UUID);
+    expect(started.result.body.additional_data).toBeNull();
+
+    const status = await costOf(() => api.get(`/api/v2/leads/${lead.id}/convert/status/${conversionId}`));
+    expect(status.cost).toBe(1);
+    expect(status.result.body.data).toEqual({
+      conversion_id: conversionId,
+      status: 'completed',
+      deal_id: expect.any(Number),
+    });
+    const dealId = status.result.body.data.deal_id;
+    expect((await api.get(`/api/v2/deals/${dealId}`)).body.data).toMatchObject({
+      title: 'Ana lead',
+      person_id: person,
+      org_id: org,
+      owner_id: 2,
+      value: 900,
+      currency: 'USD',
+      stage_id: 2,
+      status: 'open',
+    });
+    expect((await api.get(`/v1/leads/${lead.id}`)).status).toBe(404);
+    expect(sandbox.export().notes).toEqual([
+      expect.objectContaining({ id: note.id, lead_id: null, deal_id: dealId, pinned_to_deal_flag: true }),
+    ]);
+    // The person now has a deal.
+    const counted = await api.get(`/api/v2/persons/${person}?include_fields=open_deals_count`);
+    expect(counted.body.data.open_deals_count).toBe(1);
+  });
+
+  it('answers 404 for an unknown lead or conversion, and 400 for a body it does not take', async () => {
+    const unknown = await api.post('/api/v2/leads/00000000-0000-4000-8000-000000000000/convert/deal', {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ success: false, error: 'Entity was not found' });
+    const lead = (await api.post('/v1/leads', { title: 'L', person_id: await api.person('Ana') })).body.data;
+    expect400(await api.post(`/api/v2/leads/${lead.id}/convert/deal`, { title: 'x' }), /only stage_id/);
+    expect400(await api.post(`/api/v2/leads/${lead.id}/convert/deal`, { stage_id: 99 }), /stage_id 99/);
+    const status = await api.get(
+      `/api/v2/leads/${lead.id}/convert/status/00000000-0000-4000-8000-000000000000`,
+    );
+    expect(status.status).toBe(404);
+    expect((await api.get(`/v1/leads/${lead.id}`)).status).toBe(200);
+  });
+
+  it('fails (and keeps the lead) when the lead’s person was deleted since', async () => {
+    const person = await api.person('Ana');
+    const lead = (await api.post('/v1/leads', { title: 'L', person_id: person })).body.data;
+    await api.del(`/api/v2/persons/${person}`);
+    const id = (await api.post(`/api/v2/leads/${lead.id}/convert/deal`, undefined)).body.data.conversion_id;
+    const status = await api.get(`/api/v2/leads/${lead.id}/convert/status/${id}`);
+    expect(status.body.data).toEqual({ conversion_id: id, status: 'failed' });
+    expect((await api.get(`/v1/leads/${lead.id}`)).status).toBe(200);
+    expect(sandbox.state().deals).toBe(0);
   });
 });
 
