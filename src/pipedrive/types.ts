@@ -310,6 +310,12 @@ export interface ContactDealCounts {
   participant_closed_deals_count?: number;
 }
 
+/** The deal counts an organization takes in `include_fields`: a person's, without the participant ones. */
+export type OrganizationDealCountField = Exclude<
+  keyof ContactDealCounts,
+  'participant_open_deals_count' | 'participant_closed_deals_count'
+>;
+
 /** A note (SPEC-v1 `Note`): HTML content attached to a lead, person, organization or deal. */
 export interface Note {
   id: number;
@@ -526,6 +532,11 @@ export interface SearchQuery<F extends string> {
 }
 
 export interface ListContactsQuery {
+  /**
+   * Only these contacts, at most 100 (SPEC-v2 `ids`); those that do not exist, are deleted or are not visible are
+   * left out of the answer.
+   */
+  ids?: number[];
   limit?: number;
   cursor?: string;
   updated_since?: string;
@@ -585,11 +596,16 @@ export interface PipedriveApi {
     query: SearchQuery<'address' | 'custom_fields' | 'notes' | 'name'>,
     options?: CallOptions,
   ): Promise<CursorPage<SearchResult<OrganizationSearchItem>>>;
+  /** v2 `GET /api/v2/persons`; `include_fields` adds the named counts to each person. */
   listPersons(
-    query?: ListContactsQuery & { org_id?: number },
+    query?: ListContactsQuery & { org_id?: number; include_fields?: (keyof ContactDealCounts)[] },
     options?: CallOptions,
-  ): Promise<CursorPage<Person>>;
-  listOrganizations(query?: ListContactsQuery, options?: CallOptions): Promise<CursorPage<Organization>>;
+  ): Promise<CursorPage<Person & ContactDealCounts>>;
+  /** v2 `GET /api/v2/organizations`; `include_fields` adds the named counts (persons' participant counts excepted). */
+  listOrganizations(
+    query?: ListContactsQuery & { include_fields?: OrganizationDealCountField[] },
+    options?: CallOptions,
+  ): Promise<CursorPage<Organization & ContactDealCounts>>;
   deletePerson(id: number, options?: CallOptions): Promise<{ id: number }>;
   deleteOrganization(id: number, options?: CallOptions): Promise<{ id: number }>;
 }
