@@ -1,11 +1,12 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { isNotFoundError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import type { CallOptions, Operation, PipedriveApi } from '../pipedrive/types.js';
+import type { CallOptions, ContactDealCounts, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { scanKeys } from '../queue/connection.js';
 import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 import { formatDuration } from './eta.js';
+import { formatCount } from './format.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { OpsContext } from './ops-context.js';
@@ -26,7 +27,10 @@ export interface RevertPlan {
   organizations: number[];
   /** Already deleted by an earlier, interrupted revert. */
   alreadyDone: number;
-  /** Tokens the deletes cost (notes and leads 6, persons and organizations 3 each). */
+  /**
+   * Tokens the deletes cost (notes and leads 6, persons and organizations 3 each), and the checks that nothing made
+   * since uses the contacts (see `unused`): at most this, as a contact found in use is kept and not checked further.
+   */
   tokens: number;
   /** At the earliest, under the burst limit. */
   estimatedMs: number;
@@ -48,7 +52,13 @@ export type GuardedCall = <T>(operation: Operation, fn: (options: CallOptions) =
 export interface RevertOptions extends RevertPlanOptions {
   api: Pick<
     PipedriveApi,
-    'deleteLead' | 'deleteNote' | 'deletePerson' | 'deleteOrganization' | 'listLeads' | 'listPersons'
+    | 'deleteLead'
+    | 'deleteNote'
+    | 'deletePerson'
+    | 'deleteOrganization'
+    | 'listLeads'
+    | 'listPersons'
+    | 'listOrganizations'
   >;
   call: GuardedCall;
   /** Deletes in flight at once (the limiter spaces them). @defaultValue 4 */
@@ -67,6 +77,20 @@ export interface RevertSummary {
   contactsSkipped: boolean;
   /** Contacts it created that were kept, as something made since uses them (see `unused` in revert.ts). */
   inUse: { persons: number; organizations: number };
+  /** Each contact counted in `inUse`, with what was found using it. */
+  kept: KeptContact[];
+}
+
+/**
+ * What keeps a contact the import created: a deal names it (open, won or lost, made by hand or from a lead), a lead
+ * names it (another import's, or one made by hand), or, for an organization, a person is in it.
+ */
+export type InUseReason = 'deals' | 'leads' | 'persons';
+
+export interface KeptContact {
+  kind: 'person' | 'organization';
+  id: number;
+  reason: InUseReason;
 }
 
 export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): Promise<RevertPlan> {
@@ -112,7 +136,9 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
     notes.length * TOKEN_COSTS['notes.delete'] +
     leads.length * TOKEN_COSTS['leads.delete'] +
     contacts.persons.length * (TOKEN_COSTS['persons.delete'] + PERSON_CHECK_TOKENS) +
-    contacts.organizations.length * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS);
+    dealCheckTokens('person', contacts.persons.length) +
+    contacts.organizations.length * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS) +
+    dealCheckTokens('organization', contacts.organizations.length);
   const calls = notes.length + leads.length + contacts.persons.length + contacts.organizations.length;
   return {
     importId,
@@ -136,10 +162,8 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
  * the organizations it created — never contacts it found and reused. Every call goes through
  * `call` (the worker's budget governor and rate limiter). Each delete is remembered, so a
  * re-run after a failure or a spent budget resumes; a 404 counts as already gone.
- * Contacts are only deleted when all leads are gone, so nothing of ours still points at them.
- *
- * Caveat: a contact this import created may since have been used by other leads (another
- * import, or a person); Pipedrive soft-deletes it for 30 days.
+ * Contacts are only deleted when all leads are gone, so nothing of ours still points at them, and only
+ * when nothing made since uses them: no deal, lead or (for an organization) person (see `unused`).
  */
 export async function revertImport(
   ctx: OpsContext,
@@ -153,6 +177,7 @@ export async function revertImport(
     failed: [],
     contactsSkipped: false,
     inUse: { persons: 0, organizations: 0 },
+    kept: [],
   };
   const total = p.notes.length + p.leads.length + p.persons.length + p.organizations.length;
   let progressed = 0;
@@ -217,20 +242,66 @@ export async function revertImport(
   return summary;
 }
 
-/** Tokens to check that nothing made since uses a person the import created: a page of its leads. */
+/** Tokens to check that no lead made since names a person the import created: a page of its leads. */
 const PERSON_CHECK_TOKENS = TOKEN_COSTS['leads.list'];
 /** The same for an organization: a page of its leads and one of its persons. */
 const ORGANIZATION_CHECK_TOKENS = TOKEN_COSTS['leads.list'] + TOKEN_COSTS['persons.list'];
 
 /**
+ * Contacts one deal check covers: a v2 list takes up to 100 `ids` (SPEC-v2 `GET /persons`, `GET /organizations`).
+ *
+ * Why the deals are counted this way: `GET /api/v2/persons?ids=…&include_fields=open_deals_count,…` (and the same
+ * for organizations) costs 10 tokens for up to 100 contacts, and its counts go by status, so open, won and lost deals
+ * are all seen and deleted ones are not. `GET /api/v2/deals?person_id=` (or `org_id=`) costs the same 10 tokens for
+ * one contact, 100 times as much for a large import, and lists only deals not archived; the v1
+ * `GET /v1/persons/{id}/deals` costs 20 for one and is deprecated (x-token-cost in both specs).
+ */
+const IDS_PER_DEAL_CHECK = 100;
+
+/** Tokens to check `count` contacts for deals: one v2 list page per {@link IDS_PER_DEAL_CHECK}. */
+function dealCheckTokens(kind: 'person' | 'organization', count: number): number {
+  return (
+    Math.ceil(count / IDS_PER_DEAL_CHECK) *
+    TOKEN_COSTS[kind === 'person' ? 'persons.list' : 'organizations.list']
+  );
+}
+
+/** Deal counts a person's check asks for: every status, and the deals it takes part in. */
+const PERSON_DEAL_COUNTS: (keyof ContactDealCounts)[] = [
+  'open_deals_count',
+  'closed_deals_count',
+  'won_deals_count',
+  'lost_deals_count',
+  'participant_open_deals_count',
+  'participant_closed_deals_count',
+];
+/** An organization's: every status (organizations have no participant counts). */
+const ORGANIZATION_DEAL_COUNTS = [
+  'open_deals_count',
+  'closed_deals_count',
+  'won_deals_count',
+  'lost_deals_count',
+] as const;
+
+/** Deals naming the contact, by the counts Pipedrive answered; undefined when it answered none of them. */
+function dealsOf(item: ContactDealCounts, fields: readonly (keyof ContactDealCounts)[]): number | undefined {
+  const counts = fields.map((f) => item[f]).filter((n): n is number => typeof n === 'number');
+  return counts.length === 0 ? undefined : counts.reduce((a, b) => a + b, 0);
+}
+
+/**
  * The contacts among `ids` (created by the import) that nothing left uses, once the import's own leads are gone: no
- * lead names it (another import's, which found it in the workers' shared contact cache, or one made by hand), and
- * for an organization no person is in it. Deleting a used one left those pointing at a deleted contact: `revert
- * A --include-contacts` deleted the organization import B's leads had since reused. One list page each
- * ({@link PERSON_CHECK_TOKENS}, {@link ORGANIZATION_CHECK_TOKENS}); a contact whose check fails is kept and listed as
- * failed, and a spent budget stops the checks (the next run checks again). Deals are not read: a deal someone made
- * from one of the import's leads keeps nothing, nor does an archived lead (`GET /v1/leads` lists only leads not
- * archived).
+ * deal names it (open, won or lost: one someone made, or one a lead became), no lead names it (another import's,
+ * which found it in the workers' shared contact cache, or one made by hand), and for an organization no person is in
+ * it. Deleting a used one left those pointing at a deleted contact: `revert A --include-contacts` deleted the
+ * organization import B's leads had since reused.
+ *
+ * First the deals, for up to 100 contacts a call ({@link IDS_PER_DEAL_CHECK}); then, for each contact no deal
+ * names, a page of its leads ({@link PERSON_CHECK_TOKENS}, {@link ORGANIZATION_CHECK_TOKENS}). A contact is kept
+ * at the first check that finds it in use, and counted with that reason. A contact whose check fails is kept and
+ * listed as failed, and a spent budget stops the checks (the next run checks again). A contact the deal check does
+ * not answer for (deleted since, or not visible to the token's user) goes on to the lead check and its delete.
+ * Archived leads are not read (`GET /v1/leads` lists only leads not archived).
  */
 async function unused(
   options: RevertOptions,
@@ -238,11 +309,18 @@ async function unused(
   kind: 'person' | 'organization',
   ids: number[],
 ): Promise<number[]> {
+  const keep = (id: number, reason: InUseReason) => {
+    summary.inUse[kind === 'person' ? 'persons' : 'organizations']++;
+    summary.kept.push({ kind, id, reason });
+  };
+  const fail = (id: number, err: unknown) =>
+    summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
+  const withoutDeals = await withoutDealsOf(options, summary, kind, ids, keep, fail);
   const free: number[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < ids.length && summary.budgetSpentUntil === undefined) {
-      const id = ids[next++]!;
+    while (next < withoutDeals.length && summary.budgetSpentUntil === undefined) {
+      const id = withoutDeals[next++]!;
       try {
         const leads = await options.call('leads.list', (o) =>
           options.api.listLeads(
@@ -250,26 +328,76 @@ async function unused(
             o,
           ),
         );
-        let used = leads.items.length > 0;
-        if (!used && kind === 'organization') {
+        if (leads.items.length > 0) {
+          keep(id, 'leads');
+          continue;
+        }
+        if (kind === 'organization') {
           const persons = await options.call('persons.list', (o) =>
             options.api.listPersons({ org_id: id, limit: 1 }, o),
           );
-          used = persons.items.length > 0;
+          if (persons.items.length > 0) {
+            keep(id, 'persons');
+            continue;
+          }
         }
-        if (used) summary.inUse[kind === 'person' ? 'persons' : 'organizations']++;
-        else free.push(id);
+        free.push(id);
       } catch (err) {
         if (isBudgetSpentError(err)) {
           summary.budgetSpentUntil = err.untilMs;
           return;
         }
-        summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
+        fail(id, err);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   return free.sort((a, b) => a - b);
+}
+
+/**
+ * The contacts among `ids` no deal names, after keeping (`keep`) those a deal names. One v2 list call per 100; a
+ * failed call keeps its contacts (`fail`), and so does an answer without the counts asked for.
+ */
+async function withoutDealsOf(
+  options: RevertOptions,
+  summary: RevertSummary,
+  kind: 'person' | 'organization',
+  ids: number[],
+  keep: (id: number, reason: InUseReason) => void,
+  fail: (id: number, err: unknown) => void,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < ids.length && summary.budgetSpentUntil === undefined; i += IDS_PER_DEAL_CHECK) {
+    const chunk = ids.slice(i, i + IDS_PER_DEAL_CHECK);
+    const query = { ids: chunk, limit: IDS_PER_DEAL_CHECK };
+    try {
+      const page =
+        kind === 'person'
+          ? await options.call('persons.list', (o) =>
+              options.api.listPersons({ ...query, include_fields: PERSON_DEAL_COUNTS }, o),
+            )
+          : await options.call('organizations.list', (o) =>
+              options.api.listOrganizations({ ...query, include_fields: [...ORGANIZATION_DEAL_COUNTS] }, o),
+            );
+      const fields = kind === 'person' ? PERSON_DEAL_COUNTS : ORGANIZATION_DEAL_COUNTS;
+      const deals = new Map(page.items.map((item) => [item.id, dealsOf(item, fields)]));
+      for (const id of chunk) {
+        const count = deals.get(id);
+        if (count === undefined && deals.has(id)) {
+          fail(id, new Error(`Pipedrive answered the ${kind} without its deal counts (include_fields)`));
+        } else if (count !== undefined && count > 0) keep(id, 'deals');
+        else out.push(id);
+      }
+    } catch (err) {
+      if (isBudgetSpentError(err)) {
+        summary.budgetSpentUntil = err.untilMs;
+        break;
+      }
+      for (const id of chunk) fail(id, err);
+    }
+  }
+  return out;
 }
 
 /** Removes cache entries (every company's) that point at the given contact ids. */
@@ -290,18 +418,49 @@ async function forgetCachedContacts(ctx: OpsContext, kind: 'org' | 'person', ids
   }
 }
 
+/**
+ * The line saying which contacts the import created were kept, and why, e.g. `Kept 2 persons and 1 organizations it
+ * created, as something made since uses them: deals name 1 persons and 1 organizations; leads name 1 persons.`
+ * Empty when none was kept.
+ */
+export function describeKept(summary: Pick<RevertSummary, 'inUse' | 'kept'>): string {
+  const { persons, organizations } = summary.inUse;
+  if (persons + organizations === 0) return '';
+  const counted = (reason: InUseReason) => {
+    const of = (kind: KeptContact['kind']) =>
+      summary.kept.filter((k) => k.reason === reason && k.kind === kind).length;
+    return [
+      [of('person'), 'persons'],
+      [of('organization'), 'organizations'],
+    ]
+      .filter(([n]) => (n as number) > 0)
+      .map(([n, what]) => `${formatCount(n as number)} ${what}`)
+      .join(' and ');
+  };
+  const reasons = [
+    ['deals name', counted('deals')],
+    ['leads name', counted('leads')],
+    ['persons are in', counted('persons')],
+  ]
+    .filter(([, what]) => what !== '')
+    .map(([verb, what]) => `${verb} ${what}`);
+  return `Kept ${formatCount(persons)} persons and ${formatCount(organizations)} organizations it created, as something made since uses them: ${reasons.join('; ')}.\n`;
+}
+
 /** The dry-run text of `revert` without `--yes`. */
 export function describePlan(p: RevertPlan, includeContacts: boolean): string {
   const parts = [`${p.leads.length} leads`];
   if (p.notes.length) parts.push(`their ${p.notes.length} notes`);
   if (includeContacts) parts.push(`${p.persons.length} persons`, `${p.organizations.length} organizations`);
+  // A contact found in use is kept, so neither checked further nor deleted: the checks make the cost an upper bound.
+  const checked = includeContacts && p.persons.length + p.organizations.length > 0;
   const lines = [
     `Reverting import ${p.importId}${p.connection === DEFAULT_CONNECTION ? '' : ` (connection ${p.connection})`} would delete ${parts.join(', ')} it created.`,
-    `Cost: ${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
+    `Cost: ${checked ? 'at most ' : ''}${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
   ];
   if (includeContacts) {
     lines.push(
-      `${p.reusedContactsKept} persons and organizations it only reused stay untouched, and so does each it created that a lead or person made since uses (the cost includes checking that).`,
+      `${p.reusedContactsKept} persons and organizations it only reused stay untouched, and so does each it created that a deal, lead or person made since uses (the cost includes checking that).`,
     );
   } else {
     lines.push(

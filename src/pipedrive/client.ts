@@ -10,6 +10,7 @@ import type {
   AddOrganizationBody,
   AddPersonBody,
   CallOptions,
+  ContactDealCounts,
   Currency,
   CursorPage,
   DealField,
@@ -24,6 +25,7 @@ import type {
   OffsetPage,
   Operation,
   Organization,
+  OrganizationDealCountField,
   OrganizationSearchItem,
   Person,
   PersonSearchItem,
@@ -330,14 +332,17 @@ export class PipedriveClient implements PipedriveApi {
   }
 
   listPersons(
-    query: ListContactsQuery & { org_id?: number } = {},
+    query: ListContactsQuery & { org_id?: number; include_fields?: (keyof ContactDealCounts)[] } = {},
     options?: CallOptions,
-  ): Promise<CursorPage<Person>> {
-    return this.#cursorPage<Person>('persons.list', { ...query }, options);
+  ): Promise<CursorPage<Person & ContactDealCounts>> {
+    return this.#cursorPage<Person & ContactDealCounts>('persons.list', { ...query }, options);
   }
 
-  listOrganizations(query: ListContactsQuery = {}, options?: CallOptions): Promise<CursorPage<Organization>> {
-    return this.#cursorPage<Organization>('organizations.list', { ...query }, options);
+  listOrganizations(
+    query: ListContactsQuery & { include_fields?: OrganizationDealCountField[] } = {},
+    options?: CallOptions,
+  ): Promise<CursorPage<Organization & ContactDealCounts>> {
+    return this.#cursorPage<Organization & ContactDealCounts>('organizations.list', { ...query }, options);
   }
 
   deletePerson(id: number, options?: CallOptions): Promise<{ id: number }> {

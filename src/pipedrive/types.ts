@@ -252,6 +252,70 @@ export type UpdateOrganizationBody = {
     : AddOrganizationBody[K] | null;
 };
 
+/** Where a deal stands: open, or closed as won or lost; `deleted` once deleted (SPEC-v2 `GET /deals` `status`). */
+export type DealStatus = 'open' | 'won' | 'lost' | 'deleted';
+
+/**
+ * A deal as API v2 answers it (SPEC-v2 `DealItem`). The importer never writes deals; it reads how many a contact
+ * has before `revert --include-contacts` deletes the contact (see {@link ContactDealCounts}).
+ */
+export interface Deal {
+  id: number;
+  title: string;
+  creator_user_id: number;
+  owner_id: number;
+  person_id: number | null;
+  org_id: number | null;
+  pipeline_id: number;
+  stage_id: number;
+  value: number;
+  currency: string;
+  add_time: string;
+  update_time: string;
+  stage_change_time: string | null;
+  is_deleted: boolean;
+  is_archived: boolean;
+  archive_time: string | null;
+  status: DealStatus;
+  probability: number | null;
+  lost_reason: string | null;
+  visible_to: VisibleToV2;
+  close_time: string | null;
+  won_time: string | null;
+  lost_time: string | null;
+  expected_close_date: string | null;
+  label_ids: number[];
+  origin: string;
+  origin_id: string | null;
+  channel: number | null;
+  channel_id: string | null;
+  arr: number | null;
+  mrr: number | null;
+  acv: number | null;
+  custom_fields: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/**
+ * The deal counts `include_fields` adds to a v2 person or organization (SPEC-v2 `GET /persons`,
+ * `GET /organizations`): deals linked to it by status (closed = won + lost; deleted deals are not counted), and
+ * for a person the deals it takes part in as a participant.
+ */
+export interface ContactDealCounts {
+  open_deals_count?: number;
+  closed_deals_count?: number;
+  won_deals_count?: number;
+  lost_deals_count?: number;
+  participant_open_deals_count?: number;
+  participant_closed_deals_count?: number;
+}
+
+/** The deal counts an organization takes in `include_fields`: a person's, without the participant ones. */
+export type OrganizationDealCountField = Exclude<
+  keyof ContactDealCounts,
+  'participant_open_deals_count' | 'participant_closed_deals_count'
+>;
+
 /** A note (SPEC-v1 `Note`): HTML content attached to a lead, person, organization or deal. */
 export interface Note {
   id: number;
@@ -468,6 +532,11 @@ export interface SearchQuery<F extends string> {
 }
 
 export interface ListContactsQuery {
+  /**
+   * Only these contacts, at most 100 (SPEC-v2 `ids`); those that do not exist, are deleted or are not visible are
+   * left out of the answer.
+   */
+  ids?: number[];
   limit?: number;
   cursor?: string;
   updated_since?: string;
@@ -527,11 +596,16 @@ export interface PipedriveApi {
     query: SearchQuery<'address' | 'custom_fields' | 'notes' | 'name'>,
     options?: CallOptions,
   ): Promise<CursorPage<SearchResult<OrganizationSearchItem>>>;
+  /** v2 `GET /api/v2/persons`; `include_fields` adds the named counts to each person. */
   listPersons(
-    query?: ListContactsQuery & { org_id?: number },
+    query?: ListContactsQuery & { org_id?: number; include_fields?: (keyof ContactDealCounts)[] },
     options?: CallOptions,
-  ): Promise<CursorPage<Person>>;
-  listOrganizations(query?: ListContactsQuery, options?: CallOptions): Promise<CursorPage<Organization>>;
+  ): Promise<CursorPage<Person & ContactDealCounts>>;
+  /** v2 `GET /api/v2/organizations`; `include_fields` adds the named counts (persons' participant counts excepted). */
+  listOrganizations(
+    query?: ListContactsQuery & { include_fields?: OrganizationDealCountField[] },
+    options?: CallOptions,
+  ): Promise<CursorPage<Organization & ContactDealCounts>>;
   deletePerson(id: number, options?: CallOptions): Promise<{ id: number }>;
   deleteOrganization(id: number, options?: CallOptions): Promise<{ id: number }>;
 }

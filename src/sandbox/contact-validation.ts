@@ -198,7 +198,11 @@ function customValue(store: SandboxStore, field: PipedriveField, where: string, 
   }
 }
 
-function customFields(
+/**
+ * A v2 `custom_fields` object checked against a field catalogue (persons', organizations', or deals' for a v2 deal):
+ * keys the catalogue does not know, and standard fields, are ignored; `null` clears a field.
+ */
+export function customFields(
   store: SandboxStore,
   catalogue: ReadonlyMap<string, PipedriveField>,
   raw: unknown,

@@ -34,6 +34,9 @@ export const leadNotFound = (): Reply => error(404, 'requested lead not found', 
 /** 404 of `GET/DELETE /v1/notes/{id}`; the spec documents no 404 body, so this follows the v1 pattern (inferred). */
 export const noteNotFound = (): Reply => error(404, 'Note not found', 'Object was not found.');
 
+/** 404 of `GET/DELETE /v1/deals/{id}`; the spec documents no 404 body, so this follows the v1 pattern (inferred). */
+export const dealNotFound = (): Reply => error(404, 'Deal not found', 'Object was not found.');
+
 /** 404 of v2 entity endpoints (SPEC-v2). */
 export const entityNotFound = (): Reply => error(404, 'Entity was not found', 'Object was not found.');
 

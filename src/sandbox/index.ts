@@ -38,6 +38,7 @@ export {
   ORGANIZATION_LABEL_OPTIONS,
   PERSON_FIELD_KEYS,
   PERSON_LABEL_OPTIONS,
+  PIPELINES,
   PREFERRED_LANGUAGE_OPTIONS,
   PRODUCTS_USED_OPTIONS,
   SEGMENT_OPTIONS,
@@ -58,7 +59,7 @@ export interface RunningSandbox {
   close(): Promise<void>;
   /** The same object as `GET /_sandbox/state`. */
   state(): SandboxState;
-  /** Every stored person, organization (deleted ones included), lead and note. */
+  /** Every stored person, organization and deal (deleted ones included), lead and note. */
   export(): SandboxExport;
   /** Empties data (notes included), limits, counters and the request log; re-seeds faults. */
   reset(): void;

@@ -2,9 +2,9 @@
  * Validation of `POST /v1/notes` (SPEC-v1 `addNote`): `content` is required, and so is one of
  * `lead_id`, `person_id`, `org_id`, `deal_id` (or `project_id`). What the spec leaves open and the
  * sandbox chooses:
- * - A linked lead must exist, and a linked person or organization must exist and not be deleted
- *   (400 otherwise, like a lead's links). The sandbox has no deals or projects, so `deal_id` and
- *   `project_id` always name something that does not exist.
+ * - A linked lead must exist, and a linked person, organization or deal must exist and not be deleted
+ *   (400 otherwise, like a lead's links). The sandbox has no projects, so `project_id` always names
+ *   something that does not exist.
  * - Content is HTML that Pipedrive "sanitises on the back-end", by rules it does not publish. The
  *   sandbox removes `<script>` elements and keeps everything else as sent, so a client cannot
  *   assume its content comes back byte for byte.
@@ -19,12 +19,14 @@ export interface NoteInput {
   leadId: string | null;
   personId: number | null;
   orgId: number | null;
+  dealId: number | null;
   userId: number | undefined;
   /** `YYYY-MM-DD HH:MM:SS` (UTC), when given. */
   addTime: string | undefined;
   pinnedToLead: boolean;
   pinnedToPerson: boolean;
   pinnedToOrganization: boolean;
+  pinnedToDeal: boolean;
 }
 
 const SCRIPT_ELEMENT = /<script\b[^>]*>[\s\S]*?<\/script\s*>/gi;
@@ -76,11 +78,14 @@ export function validateNote(store: SandboxStore, body: unknown): Validation<Not
       const o = store.organizations.get(orgId);
       if (!o || o.data.is_deleted) fail(`Organization with id ${orgId} does not exist`);
     }
-    for (const key of ['deal_id', 'project_id'] as const) {
-      const id = link(body, key);
-      if (id !== null) fail(`${key === 'deal_id' ? 'Deal' : 'Project'} with id ${id} does not exist`);
+    const dealId = link(body, 'deal_id');
+    if (dealId !== null) {
+      const d = store.deals.get(dealId);
+      if (!d || d.data.is_deleted) fail(`Deal with id ${dealId} does not exist`);
     }
-    if (leadId === null && personId === null && orgId === null) {
+    const projectId = link(body, 'project_id');
+    if (projectId !== null) fail(`Project with id ${projectId} does not exist`);
+    if (leadId === null && personId === null && orgId === null && dealId === null) {
       fail('A note must be attached to something: give lead_id, person_id, org_id or deal_id');
     }
 
@@ -104,11 +109,13 @@ export function validateNote(store: SandboxStore, body: unknown): Validation<Not
       leadId,
       personId,
       orgId,
+      dealId,
       userId,
       addTime,
       pinnedToLead: flag(body, 'pinned_to_lead_flag', 'lead_id'),
       pinnedToPerson: flag(body, 'pinned_to_person_flag', 'person_id'),
       pinnedToOrganization: flag(body, 'pinned_to_organization_flag', 'org_id'),
+      pinnedToDeal: flag(body, 'pinned_to_deal_flag', 'deal_id'),
     };
   });
 }

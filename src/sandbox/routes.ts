@@ -2,14 +2,25 @@
  * The Pipedrive endpoints the sandbox answers, each with its token cost (`x-token-cost` in
  * SPEC-v1/SPEC-v2, pipedrive-api.md §3.3) and handler.
  */
-import type { Lead, Organization, Person, PipedriveField } from '../pipedrive/types.js';
+import type { Deal, DealStatus, Lead, Organization, Person, PipedriveField } from '../pipedrive/types.js';
 import {
   validateOrganization,
   validateOrganizationUpdate,
   validatePerson,
   validatePersonUpdate,
 } from './contact-validation.js';
-import { badRequest, entityNotFound, leadNotFound, noteNotFound, ok, type Reply } from './envelopes.js';
+import { dealPlacement, validateDealV1, validateDealV2 } from './deal-validation.js';
+import { dealV1Body } from './deal-view.js';
+import {
+  badRequest,
+  dealNotFound,
+  entityNotFound,
+  leadNotFound,
+  noteNotFound,
+  ok,
+  type Reply,
+} from './envelopes.js';
+import { parseIncludeFields, withIncludedFields } from './include-fields.js';
 import { validateNote } from './note-validation.js';
 import type { ResolvedOptions } from './options.js';
 import {
@@ -23,7 +34,7 @@ import {
 } from './search.js';
 import { fold, type SandboxStore, type Stored, type StoredNote } from './store.js';
 import { parseTimestamp } from './time.js';
-import { UUID_RE, validateLead } from './validation.js';
+import { fail, isObject, run, UUID_RE, validateLead } from './validation.js';
 
 export type ApiVersion = 'v1' | 'v2';
 
@@ -200,10 +211,16 @@ function isKeysetCursor(v: unknown): v is KeysetCursor {
   );
 }
 
-function listContacts<T extends Person | Organization>(
+/**
+ * A v2 cursor-paged list (persons, organizations, deals): `ids`, `owner_id`, `updated_since`/`until`, `sort_by`,
+ * `sort_direction`, `limit` and `cursor`, then `filter`. Deleted items are left out unless `filter` takes them
+ * (`deleted: true`, for a deal list asking for status `deleted`); `view` shapes each item on the page.
+ */
+function listEntities<T extends Person | Organization | Deal>(
   ctx: RouteContext,
   source: Map<number, Stored<T>>,
   filter: (item: T) => boolean,
+  options: { deleted?: boolean; view?: (item: T) => unknown } = {},
 ): Reply {
   const q = ctx.query;
   const limit = intParam(q, 'limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT;
@@ -236,7 +253,7 @@ function listContacts<T extends Person | Organization>(
   const rows: Stored<T>[] = [];
   for (const s of source.values()) {
     const item = s.data;
-    if (item.is_deleted) continue;
+    if (item.is_deleted && !options.deleted) continue;
     if (ids && !ids.has(item.id)) continue;
     if (ownerId !== undefined && item.owner_id !== ownerId) continue;
     if (since !== undefined && s.updatedAt < since) continue;
@@ -258,10 +275,73 @@ function listContacts<T extends Person | Organization>(
     rows.length > limit && last
       ? encodeCursor({ field: sortBy, fieldValue: keyOf(last), sortDirection: direction, id: last.data.id })
       : null;
+  const view = options.view ?? ((item: T) => item);
   return ok(
-    page.map((s) => s.data),
+    page.map((s) => view(s.data)),
     { next_cursor: next },
   );
+}
+
+/** The `include_fields` of a v2 person or organization request, or a 400 for a name it does not take. */
+function includeFields(ctx: RouteContext, kind: 'person' | 'organization'): string[] {
+  const parsed = parseIncludeFields(ctx.query.get('include_fields'), kind, ctx.options.campaigns);
+  if ('error' in parsed) throw new QueryError(parsed.error);
+  return parsed.fields;
+}
+
+const DEAL_STATUSES: readonly DealStatus[] = ['open', 'won', 'lost', 'deleted'];
+
+/** `GET /api/v2/deals`: deals not archived, not deleted unless `status` names `deleted`. */
+function listDeals(ctx: RouteContext): Reply {
+  const q = ctx.query;
+  const personId = intParam(q, 'person_id');
+  const orgId = intParam(q, 'org_id');
+  const pipelineId = intParam(q, 'pipeline_id');
+  const stageId = intParam(q, 'stage_id');
+  const rawStatus = q.get('status');
+  let statuses: Set<string> | undefined;
+  if (rawStatus !== null && rawStatus !== '') {
+    statuses = new Set(rawStatus.split(',').map((v) => v.trim()));
+    for (const v of statuses) {
+      if (!DEAL_STATUSES.includes(v as DealStatus)) {
+        throw new QueryError(`status must be a comma-separated list of ${DEAL_STATUSES.join(', ')}`);
+      }
+    }
+  }
+  return listEntities(
+    ctx,
+    ctx.store.deals,
+    (d) =>
+      !d.is_archived &&
+      (statuses ? statuses.has(d.status) : d.status !== 'deleted') &&
+      (personId === undefined || d.person_id === personId) &&
+      (orgId === undefined || d.org_id === orgId) &&
+      (pipelineId === undefined || d.pipeline_id === pipelineId) &&
+      (stageId === undefined || d.stage_id === stageId),
+    { deleted: statuses?.has('deleted') === true },
+  );
+}
+
+/** `POST /api/v2/leads/{id}/convert/deal`: `stage_id` or `pipeline_id`, nothing else (`additionalProperties: false`). */
+function convertLead(ctx: RouteContext): Reply {
+  const leadId = ctx.params[0] ?? '';
+  if (!UUID_RE.test(leadId)) return badRequest('id must be a lead UUID');
+  const body = ctx.body ?? {};
+  const v = run(() => {
+    if (!isObject(body)) fail('Request body must be a JSON object');
+    const extra = Object.keys(body).filter((k) => k !== 'stage_id' && k !== 'pipeline_id');
+    if (extra.length > 0)
+      fail(`Unknown properties ${extra.join(', ')}: only stage_id and pipeline_id are taken`);
+    for (const key of ['stage_id', 'pipeline_id'] as const) {
+      const id = body[key];
+      if (id !== undefined && (typeof id !== 'number' || !Number.isInteger(id)))
+        fail(`${key} must be an integer`);
+    }
+    return dealPlacement(body.stage_id as number | undefined, body.pipeline_id as number | undefined);
+  });
+  if (!v.ok) return badRequest(v.message);
+  const conversion = ctx.store.convertLead(leadId, v.value);
+  return conversion ? ok({ conversion_id: conversion.conversion_id }, null) : entityNotFound();
 }
 
 function idParam(ctx: RouteContext): number | undefined {
@@ -309,7 +389,6 @@ function listNotes(ctx: RouteContext): Reply {
   const personId = intParam(q, 'person_id');
   const orgId = intParam(q, 'org_id');
   const userId = intParam(q, 'user_id');
-  // The sandbox has no deals, so a deal filter matches nothing.
   const dealId = intParam(q, 'deal_id');
   const order = noteOrder(q.get('sort'));
   const ids =
@@ -319,11 +398,13 @@ function listNotes(ctx: RouteContext): Reply {
         ? store.notesByPerson.get(personId)
         : orgId !== undefined
           ? store.notesByOrganization.get(orgId)
-          : undefined;
+          : dealId !== undefined
+            ? store.notesByDeal.get(dealId)
+            : undefined;
   const source = ids ? [...ids].map((id) => store.notes.get(id)!) : [...store.notes.values()];
   const items = source.filter(
     (n) =>
-      dealId === undefined &&
+      (dealId === undefined || n.deal_id === dealId) &&
       (leadId === undefined || n.lead_id === leadId) &&
       (personId === undefined || n.person_id === personId) &&
       (orgId === undefined || n.org_id === orgId) &&
@@ -594,7 +675,10 @@ export const ROUTES: readonly Route[] = [
     cost: 10,
     handle: guarded((ctx) => {
       const orgId = intParam(ctx.query, 'org_id');
-      return listContacts(ctx, ctx.store.persons, (p) => orgId === undefined || p.org_id === orgId);
+      const fields = includeFields(ctx, 'person');
+      return listEntities(ctx, ctx.store.persons, (p) => orgId === undefined || p.org_id === orgId, {
+        view: (p) => withIncludedFields(ctx.store, 'person', p, fields),
+      });
     }),
   },
   {
@@ -602,7 +686,12 @@ export const ROUTES: readonly Route[] = [
     version: 'v2',
     path: '/organizations',
     cost: 10,
-    handle: guarded((ctx) => listContacts(ctx, ctx.store.organizations, () => true)),
+    handle: guarded((ctx) => {
+      const fields = includeFields(ctx, 'organization');
+      return listEntities(ctx, ctx.store.organizations, () => true, {
+        view: (o) => withIncludedFields(ctx.store, 'organization', o, fields),
+      });
+    }),
   },
   {
     method: 'GET',
@@ -642,23 +731,115 @@ export const ROUTES: readonly Route[] = [
     version: 'v2',
     path: '/persons/:id',
     cost: 1,
-    handle: (ctx) => {
+    handle: guarded((ctx) => {
       const id = idParam(ctx);
       if (id === undefined) return badRequest('id must be an integer');
+      const fields = includeFields(ctx, 'person');
       const p = ctx.store.persons.get(id);
-      return p ? ok(p.data) : entityNotFound();
-    },
+      return p ? ok(withIncludedFields(ctx.store, 'person', p.data, fields)) : entityNotFound();
+    }),
   },
   {
     method: 'GET',
     version: 'v2',
     path: '/organizations/:id',
     cost: 1,
+    handle: guarded((ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const fields = includeFields(ctx, 'organization');
+      const o = ctx.store.organizations.get(id);
+      return o ? ok(withIncludedFields(ctx.store, 'organization', o.data, fields)) : entityNotFound();
+    }),
+  },
+  // Deals (v2; the v1 ones are deprecated in SPEC-v1 and still served)
+  {
+    method: 'POST',
+    version: 'v2',
+    path: '/deals',
+    cost: 5,
+    handle: (ctx) => {
+      const v = validateDealV2(ctx.store, ctx.body);
+      return v.ok ? ok(ctx.store.addDeal(v.value)) : badRequest(v.message);
+    },
+  },
+  { method: 'GET', version: 'v2', path: '/deals', cost: 10, handle: guarded(listDeals) },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/deals/:id',
+    cost: 1,
     handle: (ctx) => {
       const id = idParam(ctx);
       if (id === undefined) return badRequest('id must be an integer');
-      const o = ctx.store.organizations.get(id);
-      return o ? ok(o.data) : entityNotFound();
+      const d = ctx.store.deals.get(id);
+      return d ? ok(d.data) : entityNotFound();
+    },
+  },
+  {
+    method: 'DELETE',
+    version: 'v2',
+    path: '/deals/:id',
+    cost: 3,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      return ctx.store.deleteDeal(id) ? ok({ id }) : entityNotFound();
+    },
+  },
+  {
+    method: 'POST',
+    version: 'v1',
+    path: '/deals',
+    cost: 10,
+    handle: (ctx) => {
+      const v = validateDealV1(ctx.store, ctx.body);
+      if (!v.ok) return badRequest(v.message);
+      return { status: 201, body: dealV1Body(ctx.store, ctx.store.addDeal(v.value)) };
+    },
+  },
+  {
+    method: 'GET',
+    version: 'v1',
+    path: '/deals/:id',
+    cost: 2,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const d = ctx.store.deals.get(id);
+      return d ? { status: 200, body: dealV1Body(ctx.store, d.data) } : dealNotFound();
+    },
+  },
+  {
+    method: 'DELETE',
+    version: 'v1',
+    path: '/deals/:id',
+    cost: 6,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      return ctx.store.deleteDeal(id) ? ok({ id }) : dealNotFound();
+    },
+  },
+  // Lead → deal conversion (SPEC-v2, BETA)
+  { method: 'POST', version: 'v2', path: '/leads/:id/convert/deal', cost: 40, handle: convertLead },
+  {
+    method: 'GET',
+    version: 'v2',
+    path: '/leads/:id/convert/status/:conversion_id',
+    cost: 1,
+    handle: (ctx) => {
+      const [leadId = '', conversionId = ''] = ctx.params;
+      const c = ctx.store.conversions.get(conversionId);
+      if (!c || c.lead_id !== leadId) return entityNotFound();
+      return ok(
+        {
+          conversion_id: c.conversion_id,
+          status: c.status,
+          ...(c.deal_id !== undefined ? { deal_id: c.deal_id } : {}),
+        },
+        null,
+      );
     },
   },
   {

@@ -137,6 +137,33 @@ export function seedCurrencies(): Currency[] {
   }));
 }
 
+/**
+ * The company's pipelines and their stages, in order (Pipedrive's default pipeline and a second one). A deal sits in
+ * one stage, and its pipeline follows from the stage; without either it goes to the first stage of the first
+ * pipeline (SPEC-v1/v2 `addDeal`). The sandbox serves no pipeline or stage endpoints.
+ */
+export const PIPELINES = [
+  {
+    id: 1,
+    name: 'Sales pipeline',
+    stages: [
+      { id: 1, name: 'Qualified' },
+      { id: 2, name: 'Contact made' },
+      { id: 3, name: 'Demo scheduled' },
+      { id: 4, name: 'Proposal made' },
+      { id: 5, name: 'Negotiations started' },
+    ],
+  },
+  {
+    id: 2,
+    name: 'Partners',
+    stages: [
+      { id: 6, name: 'Introduced' },
+      { id: 7, name: 'Agreement' },
+    ],
+  },
+] as const;
+
 /** Keys of the seeded custom deal fields (40-hex, as Pipedrive generates them). */
 export const CUSTOM_FIELD_KEYS = {
   leadScore: 'a1f3c9e27b4d5086e1f2a3b4c5d6e7f809112233',

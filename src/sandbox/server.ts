@@ -59,6 +59,8 @@ export interface SandboxState {
   notes: number;
   /** Surplus notes sharing lead and content. */
   duplicateNotes: number;
+  /** Deals not deleted. */
+  deals: number;
   faultsInjected: { error: number; timeout: number; reset: number; afterWrite: number };
 }
 
@@ -247,6 +249,7 @@ export class Sandbox {
       deletedOrganizations: s.organizations.size - s.activeOrganizationCount,
       notes: s.notes.size,
       duplicateNotes: s.duplicateNotes(),
+      deals: s.activeDealCount,
       faultsInjected: { ...this.faults.injected },
     };
   }
@@ -637,6 +640,7 @@ export class Sandbox {
       ['persons', data(store.persons.values())],
       ['organizations', data(store.organizations.values())],
       ['leads', data(store.leads.values())],
+      ['deals', data(store.deals.values())],
       ['notes', notes()],
     ];
     let first = true;

@@ -1,12 +1,13 @@
 /**
  * The sandbox company's data, in memory, with the indexes that keep every lookup O(1): email →
- * persons, lower-cased name → persons and organizations, person/organization → leads, a
- * title+person+organization key → leads (for duplicate counts), and lead/person/organization → notes.
+ * persons, lower-cased name → persons and organizations, person/organization → leads and deals, a
+ * title+person+organization key → leads (for duplicate counts), and lead/person/organization/deal → notes.
  */
 import { randomUUID } from 'node:crypto';
 import type {
   ContactDetail,
   Currency,
+  Deal,
   DealField,
   Lead,
   LeadLabel,
@@ -19,6 +20,7 @@ import type {
   VisibleToV2,
 } from '../pipedrive/types.js';
 import type { OrganizationWrite, PersonWrite } from './contact-validation.js';
+import { type DealInput, v2FromV1CustomFields } from './deal-validation.js';
 import type { NoteInput } from './note-validation.js';
 import type { SandboxPlan } from './options.js';
 import {
@@ -98,12 +100,30 @@ export interface SandboxExport {
   persons: Person[];
   organizations: Organization[];
   leads: Lead[];
+  /** Every deal (deleted ones included, marked), as `GET /api/v2/deals/{id}` shows it. */
+  deals: Deal[];
   /** Every stored note (deleted ones are gone), as `GET /v1/notes/{id}` shows it. */
   notes: Note[];
 }
 
 /** A note as stored; `GET /v1/notes` adds the related `person`, `organization` and `user` on the way out. */
 export type StoredNote = Omit<Note, 'person' | 'organization' | 'user' | 'deal' | 'project'>;
+
+/** A lead's conversion into a deal (`POST /api/v2/leads/{id}/convert/deal`), kept for its status endpoint. */
+export interface LeadConversion {
+  conversion_id: string;
+  lead_id: string;
+  status: 'completed' | 'failed';
+  /** Set when completed. */
+  deal_id?: number;
+}
+
+/** A contact's deals by status: deleted deals are not counted. */
+export interface DealCounts {
+  open: number;
+  won: number;
+  lost: number;
+}
 
 export class SandboxStore {
   readonly users = new Map<number, User>();
@@ -124,6 +144,10 @@ export class SandboxStore {
   readonly leads = new Map<string, Stored<Lead>>();
   /** By id, in id order (the default order of `GET /v1/notes`). */
   readonly notes = new Map<number, StoredNote>();
+  /** By id; a deleted deal stays, marked (soft delete, SPEC-v2 `DELETE /deals/{id}`). */
+  readonly deals = new Map<number, Stored<Deal>>();
+  /** Lead conversions by conversion id. */
+  readonly conversions = new Map<string, LeadConversion>();
 
   /** Non-deleted persons by folded email. */
   readonly personsByEmail = new Map<string, Set<number>>();
@@ -139,6 +163,10 @@ export class SandboxStore {
   readonly notesByLead = new Map<string, Set<number>>();
   readonly notesByPerson = new Map<number, Set<number>>();
   readonly notesByOrganization = new Map<number, Set<number>>();
+  readonly notesByDeal = new Map<number, Set<number>>();
+  /** Deals (deleted ones too) by the person and by the organization they name. */
+  readonly dealsByPerson = new Map<number, Set<number>>();
+  readonly dealsByOrganization = new Map<number, Set<number>>();
   /** lead id + content → note ids, for duplicate counts. */
   private readonly notesByLeadContent = new Map<string, Set<number>>();
   private notesOnLeads = 0;
@@ -146,6 +174,7 @@ export class SandboxStore {
   private nextPersonId = 1;
   private nextOrganizationId = 1;
   private nextNoteId = 1;
+  private nextDealId = 1;
   private seq = 0;
   private deletedPersons = 0;
   private deletedOrganizations = 0;
@@ -172,7 +201,7 @@ export class SandboxStore {
     return this.users.get(ME_USER_ID)!;
   }
 
-  /** Drops every person, organization, lead and note; seed data stays. Ids restart at 1. */
+  /** Drops every person, organization, lead, deal and note; seed data stays. Ids restart at 1. */
   clear(): void {
     // Labels an admin added go; the seeded ones come back.
     this.leadLabels.clear();
@@ -185,7 +214,12 @@ export class SandboxStore {
       this.notesByLead,
       this.notesByPerson,
       this.notesByOrganization,
+      this.notesByDeal,
       this.notesByLeadContent,
+      this.deals,
+      this.conversions,
+      this.dealsByPerson,
+      this.dealsByOrganization,
       this.personsByEmail,
       this.personsByPhone,
       this.personsByName,
@@ -199,6 +233,7 @@ export class SandboxStore {
     this.nextPersonId = 1;
     this.nextOrganizationId = 1;
     this.nextNoteId = 1;
+    this.nextDealId = 1;
     this.notesOnLeads = 0;
     this.seq = 0;
     this.deletedPersons = 0;
@@ -377,7 +412,7 @@ export class SandboxStore {
     const note: StoredNote = {
       id: this.nextNoteId++,
       user_id: userId,
-      deal_id: null,
+      deal_id: input.dealId,
       person_id: input.personId,
       org_id: input.orgId,
       lead_id: input.leadId,
@@ -387,7 +422,7 @@ export class SandboxStore {
       update_time: v1DateTime(at),
       active_flag: true,
       pinned_to_lead_flag: input.pinnedToLead,
-      pinned_to_deal_flag: false,
+      pinned_to_deal_flag: input.pinnedToDeal,
       pinned_to_organization_flag: input.pinnedToOrganization,
       pinned_to_person_flag: input.pinnedToPerson,
       pinned_to_project_flag: false,
@@ -401,6 +436,7 @@ export class SandboxStore {
     }
     if (note.person_id !== null) addToIndex(this.notesByPerson, note.person_id, note.id);
     if (note.org_id !== null) addToIndex(this.notesByOrganization, note.org_id, note.id);
+    if (note.deal_id !== null) addToIndex(this.notesByDeal, note.deal_id, note.id);
     return note;
   }
 
@@ -416,6 +452,7 @@ export class SandboxStore {
     }
     if (note.person_id !== null) removeFromIndex(this.notesByPerson, note.person_id, id);
     if (note.org_id !== null) removeFromIndex(this.notesByOrganization, note.org_id, id);
+    if (note.deal_id !== null) removeFromIndex(this.notesByDeal, note.deal_id, id);
     return true;
   }
 
@@ -423,10 +460,11 @@ export class SandboxStore {
   noteView(note: StoredNote): Note {
     const person = note.person_id !== null ? this.persons.get(note.person_id)?.data : undefined;
     const org = note.org_id !== null ? this.organizations.get(note.org_id)?.data : undefined;
+    const deal = note.deal_id !== null ? this.deals.get(note.deal_id)?.data : undefined;
     const user = this.users.get(note.user_id);
     return {
       ...note,
-      deal: null,
+      deal: deal ? { title: deal.title } : null,
       person: person ? { name: person.name } : null,
       organization: org ? { name: org.name } : null,
       project: null,
@@ -437,6 +475,139 @@ export class SandboxStore {
   /** Surplus notes sharing lead and content (the importer's retries must not add a lead's note twice). */
   duplicateNotes(): number {
     return this.notesOnLeads - this.notesByLeadContent.size;
+  }
+
+  addDeal(input: DealInput, origin = 'API'): Deal {
+    const at = this.now();
+    const time = rfc3339(at);
+    const closed = input.status === 'won' || input.status === 'lost';
+    const deleted = input.status === 'deleted';
+    const deal: Deal = {
+      id: this.nextDealId++,
+      title: input.title,
+      creator_user_id: ME_USER_ID,
+      owner_id: input.ownerId ?? ME_USER_ID,
+      person_id: input.personId,
+      org_id: input.orgId,
+      pipeline_id: input.pipelineId,
+      stage_id: input.stageId,
+      value: input.value,
+      currency: input.currency ?? this.me.default_currency,
+      add_time: time,
+      update_time: time,
+      stage_change_time: null,
+      is_deleted: deleted,
+      is_archived: input.isArchived,
+      archive_time: input.isArchived ? time : null,
+      status: input.status,
+      probability: input.probability,
+      lost_reason: input.lostReason,
+      visible_to: input.visibleTo ?? this.defaultVisibility(),
+      close_time: closed ? time : null,
+      won_time: input.status === 'won' ? time : null,
+      lost_time: input.status === 'lost' ? time : null,
+      local_won_date: input.status === 'won' ? time.slice(0, 10) : null,
+      local_lost_date: input.status === 'lost' ? time.slice(0, 10) : null,
+      local_close_date: closed ? time.slice(0, 10) : null,
+      expected_close_date: input.expectedCloseDate,
+      label_ids: input.labelIds,
+      origin,
+      origin_id: input.originId,
+      channel: input.channel,
+      channel_id: input.channelId,
+      arr: null,
+      mrr: null,
+      acv: null,
+      custom_fields: mergeCustomFields({}, input.customFields),
+    };
+    this.deals.set(deal.id, this.stamp(deal, at));
+    if (deal.person_id !== null) addToIndex(this.dealsByPerson, deal.person_id, deal.id);
+    if (deal.org_id !== null) addToIndex(this.dealsByOrganization, deal.org_id, deal.id);
+    return deal;
+  }
+
+  /**
+   * Soft delete (SPEC-v2: "Marks a deal as deleted. After 30 days, the deal will be permanently deleted"): the deal
+   * stays, with `is_deleted` and status `deleted`, and no longer counts among its contacts' deals. False when
+   * unknown or already deleted.
+   */
+  deleteDeal(id: number): boolean {
+    const stored = this.deals.get(id);
+    if (!stored || stored.data.is_deleted) return false;
+    const at = this.now();
+    stored.data.is_deleted = true;
+    stored.data.status = 'deleted';
+    stored.data.update_time = rfc3339(at);
+    stored.updatedAt = at;
+    return true;
+  }
+
+  /** The deals (not deleted) that name a person or an organization, by status. */
+  dealCounts(kind: 'person' | 'organization', id: number): DealCounts {
+    const counts: DealCounts = { open: 0, won: 0, lost: 0 };
+    for (const dealId of (kind === 'person' ? this.dealsByPerson : this.dealsByOrganization).get(id) ?? []) {
+      const status = this.deals.get(dealId)?.data.status;
+      if (status === 'open' || status === 'won' || status === 'lost') counts[status]++;
+    }
+    return counts;
+  }
+
+  /**
+   * `POST /api/v2/leads/{id}/convert/deal`, done at once (Pipedrive runs it as a job; its status endpoint then
+   * answers `completed`): a deal with the lead's title, contacts, owner, value and custom fields, in the given
+   * stage or pipeline; the lead's notes move to the deal ("Related entities … are transferred"), and "the lead is
+   * marked as deleted" (gone, as a deleted lead is here). A lead whose person or organization was deleted since
+   * cannot become a deal: that conversion `failed`, and the lead stays. Undefined for an unknown lead.
+   */
+  convertLead(leadId: string, place: { pipelineId: number; stageId: number }): LeadConversion | undefined {
+    const lead = this.leads.get(leadId)?.data;
+    if (!lead) return undefined;
+    const conversion: LeadConversion = { conversion_id: randomUUID(), lead_id: leadId, status: 'failed' };
+    this.conversions.set(conversion.conversion_id, conversion);
+    const gone = (map: Map<number, Stored<{ is_deleted: boolean }>>, id: number | null) =>
+      id !== null && map.get(id)?.data.is_deleted !== false;
+    if (gone(this.persons, lead.person_id) || gone(this.organizations, lead.organization_id))
+      return conversion;
+    const custom: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(lead)) if (this.dealFieldsByKey.has(key)) custom[key] = value;
+    const deal = this.addDeal(
+      {
+        title: lead.title,
+        ownerId: lead.owner_id,
+        personId: lead.person_id,
+        orgId: lead.organization_id,
+        ...place,
+        value: lead.value?.amount ?? 0,
+        currency: lead.value?.currency,
+        status: 'open',
+        probability: null,
+        lostReason: null,
+        visibleTo: Number(lead.visible_to) as VisibleToV2,
+        expectedCloseDate: lead.expected_close_date,
+        labelIds: [],
+        isArchived: false,
+        originId: lead.origin_id,
+        channel: lead.channel,
+        channelId: lead.channel_id,
+        customFields: v2FromV1CustomFields(this, custom),
+      },
+      lead.origin,
+    );
+    for (const noteId of [...(this.notesByLead.get(leadId) ?? [])]) {
+      const note = this.notes.get(noteId)!;
+      removeFromIndex(this.notesByLead, leadId, noteId);
+      removeFromIndex(this.notesByLeadContent, noteKey(leadId, note.content), noteId);
+      this.notesOnLeads--;
+      note.lead_id = null;
+      note.pinned_to_deal_flag = note.pinned_to_lead_flag === true;
+      note.pinned_to_lead_flag = false;
+      note.deal_id = deal.id;
+      addToIndex(this.notesByDeal, deal.id, noteId);
+    }
+    this.deleteLead(leadId);
+    conversion.status = 'completed';
+    conversion.deal_id = deal.id;
+    return conversion;
   }
 
   /** Soft delete (SPEC-v2: "Marks a person as deleted"). False when unknown or already deleted. */
@@ -467,7 +638,7 @@ export class SandboxStore {
   /**
    * `PUT /v1/persons/{id}/merge`: `id` is merged into `withId`, whose data wins a conflict (SPEC-v1 mergePersons:
    * "the person that will not be overwritten"). The survivor gains the other's emails and phones it lacks (as
-   * non-primary) and any field it leaves empty; the other's leads and notes move to it; the other is deleted.
+   * non-primary) and any field it leaves empty; the other's leads, deals and notes move to it; the other is deleted.
    * Undefined when either is unknown or deleted, or both are one.
    */
   mergePersons(id: number, withId: number): Person | undefined {
@@ -484,13 +655,14 @@ export class SandboxStore {
     if (survivor.postal_address == null && gone.postal_address != null)
       write.postal_address = gone.postal_address;
     this.relinkLeads(this.leadsByPerson, id, withId, 'person_id');
+    this.relinkDeals(this.dealsByPerson, id, withId, 'person_id');
     this.relinkNotes(this.notesByPerson, id, withId, 'person_id');
     this.deletePerson(id);
     return this.updatePerson(withId, write);
   }
 
   /**
-   * `PUT /v1/organizations/{id}/merge`: `id` is merged into `withId`; the other's persons, leads and notes move to
+   * `PUT /v1/organizations/{id}/merge`: `id` is merged into `withId`; the other's persons, leads, deals and notes move to
    * the survivor, and the other is deleted. Undefined when either is unknown or deleted, or both are one.
    */
   mergeOrganizations(id: number, withId: number): Organization | undefined {
@@ -501,6 +673,7 @@ export class SandboxStore {
       if (p.org_id === id && !p.is_deleted) this.updatePerson(p.id, { org_id: withId });
     }
     this.relinkLeads(this.leadsByOrganization, id, withId, 'organization_id');
+    this.relinkDeals(this.dealsByOrganization, id, withId, 'org_id');
     this.relinkNotes(this.notesByOrganization, id, withId, 'org_id');
     this.deleteOrganization(id);
     const write: OrganizationWrite = {};
@@ -536,6 +709,25 @@ export class SandboxStore {
     }
   }
 
+  /** Points the deals of `from` (by `index`) at `to`. */
+  private relinkDeals(
+    index: Map<number, Set<number>>,
+    from: number,
+    to: number,
+    field: 'person_id' | 'org_id',
+  ): void {
+    const at = this.now();
+    for (const dealId of [...(index.get(from) ?? [])]) {
+      const stored = this.deals.get(dealId);
+      if (!stored) continue;
+      removeFromIndex(index, from, dealId);
+      stored.data[field] = to;
+      addToIndex(index, to, dealId);
+      stored.data.update_time = rfc3339(at);
+      stored.updatedAt = at;
+    }
+  }
+
   private relinkNotes(
     index: Map<number, Set<number>>,
     from: number,
@@ -553,6 +745,12 @@ export class SandboxStore {
 
   get activePersonCount(): number {
     return this.persons.size - this.deletedPersons;
+  }
+
+  get activeDealCount(): number {
+    let count = 0;
+    for (const { data } of this.deals.values()) if (!data.is_deleted) count++;
+    return count;
   }
 
   get activeOrganizationCount(): number {
@@ -590,6 +788,7 @@ export class SandboxStore {
       persons: [...this.persons.values()].map((s) => structuredClone(s.data)),
       organizations: [...this.organizations.values()].map((s) => structuredClone(s.data)),
       leads: [...this.leads.values()].map((s) => structuredClone(s.data)),
+      deals: [...this.deals.values()].map((s) => structuredClone(s.data)),
       notes: [...this.notes.values()].map((n) => this.noteView(n)),
     };
   }

@@ -102,6 +102,29 @@ function customFieldValue(store: SandboxStore, key: string, value: unknown): unk
   }
 }
 
+/**
+ * v1 custom fields of a lead or a deal: deal-field keys at the root of the body, a monetary one with its currency
+ * under `<key>_currency` (the user's default currency when not sent). Unknown keys are ignored; known ones are
+ * checked and come back under the same keys.
+ */
+export function v1CustomFields(store: SandboxStore, body: Record<string, unknown>): Record<string, unknown> {
+  const customFields: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(body)) {
+    if (CUSTOM_KEY_RE.test(key) && store.dealFieldsByKey.has(key)) {
+      customFields[key] = customFieldValue(store, key, v);
+      const field = store.dealFieldsByKey.get(key);
+      if (field?.field_type === 'monetary' && v !== null) {
+        const cur = body[`${key}_currency`] ?? store.me.default_currency;
+        if (typeof cur !== 'string' || !store.currencyCodes.has(cur)) {
+          fail(`${key}_currency must be a currency of this company`);
+        }
+        customFields[`${key}_currency`] = cur;
+      }
+    }
+  }
+  return customFields;
+}
+
 /** `POST /v1/leads` (pipedrive-api.md §4.1). Unknown custom-field keys are ignored; known ones are checked. */
 export function validateLead(store: SandboxStore, body: unknown): Validation<LeadInput> {
   return run(() => {
@@ -178,20 +201,7 @@ export function validateLead(store: SandboxStore, body: unknown): Validation<Lea
       channel = body.channel;
     }
 
-    const customFields: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(body)) {
-      if (CUSTOM_KEY_RE.test(key) && store.dealFieldsByKey.has(key)) {
-        customFields[key] = customFieldValue(store, key, v);
-        const field = store.dealFieldsByKey.get(key);
-        if (field?.field_type === 'monetary' && v !== null) {
-          const cur = body[`${key}_currency`] ?? store.me.default_currency;
-          if (typeof cur !== 'string' || !store.currencyCodes.has(cur)) {
-            fail(`${key}_currency must be a currency of this company`);
-          }
-          customFields[`${key}_currency`] = cur;
-        }
-      }
-    }
+    const customFields = v1CustomFields(store, body);
 
     return {
       title,

@@ -77,7 +77,7 @@ describe('revert --include-contacts of an import whose contacts a later import u
     expect(code).toBe(0);
     expect(stdout).toBe(
       'Deleted 2 leads, 1 persons and 1 organizations of import imp-a.\n' +
-        'Kept 1 persons and 1 organizations it created: leads or persons made since use them.\n',
+        'Kept 1 persons and 1 organizations it created, as something made since uses them: leads name 1 persons and 1 organizations.\n',
     );
 
     const after = sandbox.export();

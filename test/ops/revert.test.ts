@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
+import { TOKEN_COSTS } from '../../src/pipedrive/token-costs.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { createLeadWorker, type LeadWorker } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
@@ -105,18 +106,23 @@ describe('lead-importer revert', () => {
     const { code, stdout } = await runCli(['revert', 'rev-1', '--include-contacts'], env());
     expect(code).toBe(0);
     expect(stdout).toContain('would delete 3 leads, their 2 notes, 2 persons, 1 organizations it created');
-    // 3 leads × 6 + 2 notes × 6 + 3 contacts × 3 to delete, and to check nothing made since uses them: a page of
-    // leads for each (20) and of persons for the organization (10).
-    expect(stdout).toContain('Cost: 109 tokens');
+    // 3 leads × 6 + 2 notes × 6 + 3 contacts × 3 to delete, and to check nothing made since uses them: the deals of
+    // the persons (one call, 10) and of the organization (10), a page of leads for each (20) and of persons for the
+    // organization (10). At most: a contact found in use would be neither checked further nor deleted.
+    expect(stdout).toContain('Cost: at most 129 tokens');
     expect(stdout).toContain('2 persons and organizations it only reused stay untouched');
     expect(sandbox.state().requests).toBe(before);
   });
 
   it('with --yes deletes the leads and created contacts and leaves reused contacts alone', async () => {
+    const charged = sandbox.state().tokensUsed;
     const { code, stdout, stderr } = await runCli(['revert', 'rev-1', '--include-contacts', '--yes'], env());
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe('Deleted 3 leads (and 2 notes), 2 persons and 1 organizations of import rev-1.\n');
+    // Nothing was in use, so every check ran and every contact was deleted: Pipedrive charged what the plan showed,
+    // and the users/me call that checks the credentials before anything is deleted.
+    expect(sandbox.state().tokensUsed - charged).toBe(129 + TOKEN_COSTS['users.me']);
 
     const after = sandbox.export();
     expect(after.leads.filter((l) => !l.is_deleted)).toEqual([]);

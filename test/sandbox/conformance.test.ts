@@ -74,10 +74,25 @@ const KNOWN_SPEC_GAPS: Gap[] = [
     reason: 'v2 organization: an organization without address has address null; the spec omits nullable',
   },
   {
-    endpoint: /^v2 GET \/(persons|organizations|leads)(\/search)? 200$/,
+    endpoint: /^v2 GET \/(persons|organizations|leads|deals)(\/search)? 200$/,
     pointer: /^\/additional_data\/next_cursor$/,
     reason:
       'v2 cursor paging: next_cursor is null on the last page (DOCS-pagination); the spec types it string',
+  },
+  {
+    endpoint: /^v2 (POST|GET) \/deals(\/\{id\})? 200$/,
+    pointer: /^\/data(\/\d+)?\/(person_id|org_id|stage_change_time|won_time|lost_time|expected_close_date)$/,
+    reason:
+      'v2 deal: what is unset is null, as in v2 persons (a deal names a person or an organization, not always both; ' +
+      'an open deal has no won or lost time); the spec omits nullable',
+  },
+  {
+    endpoint: /^v1 (POST \/deals 201|GET \/deals\/\{id\} 200)$/,
+    pointer:
+      /^\/data\/(person_id|org_id|person_name|org_name|label|stage_change_time|won_time|first_won_time|lost_time|expected_close_date|next_activity_(date|time|subject|type|duration|note)|last_(incoming|outgoing)_mail_time)$/,
+    reason:
+      'v1 deal: what is unset is null, as in other v1 objects (no person or organization, no label, no activity or ' +
+      'mail, an open deal has no won or lost time); the spec omits nullable',
   },
   {
     endpoint: /^v2 GET \/persons\/search 200$/,
@@ -317,7 +332,102 @@ describe('sandbox responses conform to the Pipedrive OpenAPI specs', () => {
       api.put(`/v1/organizations/${await api.org('ACME')}/merge`, { merge_with_id: orgId }),
       200,
     );
-    await check('v1', 'DELETE', '/leads/{id}', api.del(`/v1/leads/${leadId}`), 200);
+    // Deals (v2, and the deprecated v1), their counts on contacts, a note on a deal, a lead made into a deal.
+    const fullDeal = await api.post('/api/v2/deals', {
+      title: 'Full deal',
+      person_id: fullPersonId,
+      org_id: fullOrgId,
+      value: 1200,
+      currency: 'USD',
+      status: 'lost',
+      lost_reason: 'Price',
+      probability: 40,
+      expected_close_date: '2026-12-31',
+    });
+    await check('v2', 'POST', '/deals', Promise.resolve(fullDeal), 200);
+    const fullDealId = fullDeal.body.data.id as number;
+    await check(
+      'v2',
+      'POST',
+      '/deals',
+      api.post('/api/v2/deals', { title: 'Bare deal', org_id: orgId }),
+      200,
+    );
+    await check('v2', 'GET', '/deals', api.get('/api/v2/deals'), 200);
+    await check('v2', 'GET', '/deals', api.get(`/api/v2/deals?person_id=${fullPersonId}&limit=1`), 200);
+    await check('v2', 'GET', '/deals/{id}', api.get(`/api/v2/deals/${fullDealId}`), 200);
+    const v1Deal = await api.post('/v1/deals', {
+      title: 'V1 deal',
+      person_id: fullPersonId,
+      org_id: fullOrgId,
+      value: '300',
+      status: 'won',
+    });
+    await check('v1', 'POST', '/deals', Promise.resolve(v1Deal), 201);
+    await check('v1', 'POST', '/deals', api.post('/v1/deals', { title: 'Bare v1 deal', person_id: 1 }), 201);
+    await check('v1', 'GET', '/deals/{id}', api.get(`/v1/deals/${v1Deal.body.data.id}`), 200);
+    await check('v1', 'DELETE', '/deals/{id}', api.del(`/v1/deals/${v1Deal.body.data.id}`), 200);
+    const dealCounts =
+      'open_deals_count,closed_deals_count,won_deals_count,lost_deals_count,related_open_deals_count,notes_count';
+    await check(
+      'v2',
+      'GET',
+      '/persons',
+      api.get(
+        `/api/v2/persons?ids=${fullPersonId},1&include_fields=${dealCounts},participant_open_deals_count,next_activity_id`,
+      ),
+      200,
+    );
+    await check(
+      'v2',
+      'GET',
+      '/organizations',
+      api.get(`/api/v2/organizations?ids=${fullOrgId},${orgId}&include_fields=${dealCounts},people_count`),
+      200,
+    );
+    await check(
+      'v2',
+      'GET',
+      '/persons/{id}',
+      api.get(`/api/v2/persons/${fullPersonId}?include_fields=${dealCounts}`),
+      200,
+    );
+    await check(
+      'v1',
+      'POST',
+      '/notes',
+      api.post('/v1/notes', { content: 'On the deal', deal_id: fullDealId, pinned_to_deal_flag: 1 }),
+      200,
+    );
+    const converted = api.post(`/api/v2/leads/${leadId}/convert/deal`, { pipeline_id: 2 });
+    await check('v2', 'POST', '/leads/{id}/convert/deal', converted, 200);
+    const conversionId = (await converted).body.data.conversion_id as string;
+    await check(
+      'v2',
+      'GET',
+      '/leads/{id}/convert/status/{conversion_id}',
+      api.get(`/api/v2/leads/${leadId}/convert/status/${conversionId}`),
+      200,
+    );
+    await check(
+      'v2',
+      'POST',
+      '/leads/{id}/convert/deal',
+      api.post('/api/v2/leads/00000000-0000-4000-8000-000000000000/convert/deal', {}),
+      404,
+    );
+    await check(
+      'v2',
+      'GET',
+      '/leads/{id}/convert/status/{conversion_id}',
+      api.get(`/api/v2/leads/${leadId}/convert/status/00000000-0000-4000-8000-000000000000`),
+      404,
+    );
+    await check('v2', 'DELETE', '/deals/{id}', api.del(`/api/v2/deals/${fullDealId}`), 200);
+
+    // The converted lead is gone; a second lead to delete.
+    const lastLead = await api.post('/v1/leads', { title: 'Last lead', person_id: 1 });
+    await check('v1', 'DELETE', '/leads/{id}', api.del(`/v1/leads/${lastLead.body.data.id}`), 200);
     await check('v2', 'DELETE', '/persons/{id}', api.del('/api/v2/persons/2'), 200);
     await check('v2', 'DELETE', '/organizations/{id}', api.del('/api/v2/organizations/2'), 200);
 

@@ -657,7 +657,7 @@ describe('notes (v1)', () => {
     ],
     ['a person that does not exist', { content: 'x', person_id: 999 }, /Person with id 999/],
     ['an organization that does not exist', { content: 'x', org_id: 999 }, /Organization with id 999/],
-    ['a deal (the sandbox has none)', { content: 'x', deal_id: 1 }, /Deal with id 1/],
+    ['a deal that does not exist', { content: 'x', deal_id: 1 }, /Deal with id 1/],
     [
       'a pin without its lead',
       { content: 'x', PERSON: true, pinned_to_lead_flag: 1 },
