@@ -19,8 +19,9 @@ won or lost, including one a lead was converted into), a lead (another import's)
 in an organization. It reads that first (10 tokens per 100 contacts for deals, then 20 per
 contact for leads and 10 per organization for persons), keeps what is in use, and says why.
 Archived leads are not read. Calls go through the workers' rate limiter and that company's
-daily budget. Without --yes it only prints what it would delete and what that costs at most,
-and deletes nothing. Safe to run again: it resumes where it stopped.
+daily budget. Without --yes it only prints what it would delete and what that costs at most
+(the GET /users/me that checks the credentials first included), and deletes nothing. Safe to
+run again: it resumes where it stopped.
 Credentials that now belong to another company than the import went to are refused (exit 2):
 person, organization and note ids are numbers every company has.
 

@@ -28,11 +28,14 @@ export interface RevertPlan {
   /** Already deleted by an earlier, interrupted revert. */
   alreadyDone: number;
   /**
-   * Tokens the deletes cost (notes and leads 6, persons and organizations 3 each), and the checks that nothing made
-   * since uses the contacts (see `unused`): at most this, as a contact found in use is kept and not checked further.
+   * Tokens the run spends at most: `GET /users/me` (2: `--yes` checks the credentials before anything is deleted),
+   * the deletes (notes and leads 6, persons and organizations 3 each), and the checks that nothing made since uses
+   * the contacts (see `unused`). At most, as a contact found in use is kept and not checked further.
    */
   tokens: number;
-  /** At the earliest, under the burst limit. */
+  /** Pipedrive calls the run makes at most: those {@link tokens} counts. */
+  calls: number;
+  /** At the earliest, with {@link calls} under the burst limit. */
   estimatedMs: number;
   /** Reused persons and organizations that stay (for the message). */
   reusedContactsKept: number;
@@ -132,14 +135,12 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   const contacts = options.includeContacts
     ? { persons: pick(persons, 'p'), organizations: pick(organizations, 'o') }
     : { persons: [], organizations: [] };
-  const tokens =
-    notes.length * TOKEN_COSTS['notes.delete'] +
-    leads.length * TOKEN_COSTS['leads.delete'] +
-    contacts.persons.length * (TOKEN_COSTS['persons.delete'] + PERSON_CHECK_TOKENS) +
-    dealCheckTokens('person', contacts.persons.length) +
-    contacts.organizations.length * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS) +
-    dealCheckTokens('organization', contacts.organizations.length);
-  const calls = notes.length + leads.length + contacts.persons.length + contacts.organizations.length;
+  const { tokens, calls } = revertCost(
+    leads.length,
+    notes.length,
+    contacts.persons.length,
+    contacts.organizations.length,
+  );
   return {
     importId,
     connection: record.connection,
@@ -149,11 +150,42 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
     ...contacts,
     alreadyDone,
     tokens,
+    calls,
     estimatedMs: Math.round((calls / (ctx.limitsOf(record.connection).burstPer2s / 2)) * 1000),
     reusedContactsKept:
       [...reusedPersons].filter((id) => !persons.has(id)).length +
       [...reusedOrganizations].filter((id) => !organizations.has(id)).length,
   };
+}
+
+/**
+ * The calls `revert --yes` makes at most, and their tokens: `GET /users/me` first (the credentials' check, always
+ * made), each note's and lead's delete, and for each person and organization its checks (see `unused`) and its
+ * delete.
+ */
+function revertCost(
+  leads: number,
+  notes: number,
+  persons: number,
+  organizations: number,
+): { tokens: number; calls: number } {
+  const tokens =
+    TOKEN_COSTS['users.me'] +
+    leads * TOKEN_COSTS['leads.delete'] +
+    notes * TOKEN_COSTS['notes.delete'] +
+    persons * (TOKEN_COSTS['persons.delete'] + PERSON_CHECK_TOKENS) +
+    dealCheckTokens('person', persons) +
+    organizations * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS) +
+    dealCheckTokens('organization', organizations);
+  const calls =
+    1 +
+    leads +
+    notes +
+    persons * (1 + PERSON_CHECK_CALLS) +
+    Math.ceil(persons / IDS_PER_DEAL_CHECK) +
+    organizations * (1 + ORGANIZATION_CHECK_CALLS) +
+    Math.ceil(organizations / IDS_PER_DEAL_CHECK);
+  return { tokens, calls };
 }
 
 /**
@@ -244,8 +276,10 @@ export async function revertImport(
 
 /** Tokens to check that no lead made since names a person the import created: a page of its leads. */
 const PERSON_CHECK_TOKENS = TOKEN_COSTS['leads.list'];
+const PERSON_CHECK_CALLS = 1;
 /** The same for an organization: a page of its leads and one of its persons. */
 const ORGANIZATION_CHECK_TOKENS = TOKEN_COSTS['leads.list'] + TOKEN_COSTS['persons.list'];
+const ORGANIZATION_CHECK_CALLS = 2;
 
 /**
  * Contacts one deal check covers: a v2 list takes up to 100 `ids` (SPEC-v2 `GET /persons`, `GET /organizations`).
@@ -456,7 +490,7 @@ export function describePlan(p: RevertPlan, includeContacts: boolean): string {
   const checked = includeContacts && p.persons.length + p.organizations.length > 0;
   const lines = [
     `Reverting import ${p.importId}${p.connection === DEFAULT_CONNECTION ? '' : ` (connection ${p.connection})`} would delete ${parts.join(', ')} it created.`,
-    `Cost: ${checked ? 'at most ' : ''}${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
+    `Cost: ${checked ? 'at most ' : ''}${p.tokens.toLocaleString('en-US')} tokens of the daily budget (${TOKEN_COSTS['users.me']} of them to check the credentials first), at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
   ];
   if (includeContacts) {
     lines.push(

@@ -74,6 +74,7 @@ async function revertPersons(persons: number[], pipedrive: ReturnType<typeof scr
     organizations: [],
     alreadyDone: 0,
     tokens: 0,
+    calls: 0,
     estimatedMs: 0,
     reusedContactsKept: 0,
   };
