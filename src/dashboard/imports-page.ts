@@ -32,9 +32,12 @@ h1{font-size:20px;margin:4px 0 16px}
 .notice.bad{background:#fdecea;border-color:#f1b0aa;color:#8a1f16}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:auto}
 table{border-collapse:collapse;width:100%}
-th,td{padding:10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
+th,td{padding:10px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+/* Numbers never break; their headings may ("Reused contacts", "Dead-lettered" on one line each were 155 and 136 px
+   wide): a 50-million-row import's counts beside them pushed the ETA out of sight at 1,280 px. */
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{white-space:nowrap}
 tr:last-child td{border-bottom:0}
 /* An import id may be 64 characters with nowhere to break (--import-id): unbroken, it and the file name set the
    File column's width and push the ETA out of sight at 1,280 px. */
@@ -48,7 +51,7 @@ a{color:var(--accent)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
 /* Not .bar: that is the leads-per-minute chart's <rect class="bar">, whose height CSS would override. */
-.progress{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
+.progress{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:80px}
 .progress>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
 .s-completed-bar>span{background:#19a974}
 .pct{font-size:12px;color:var(--muted);margin-top:3px;font-variant-numeric:tabular-nums}
