@@ -85,6 +85,8 @@ nav.filters a.active{font-weight:650;color:var(--ink)}
 .c-idle{background:#eef0f3;color:var(--idle)}
 .v-lasts-the-day{background:#e3f5ec;color:var(--ok)}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+/* A phone: one chart under the other. Side by side each was 150 px wide for a 320-unit drawing, its labels 5 px high. */
+@media (max-width:700px){.charts{grid-template-columns:1fr}}
 .charts figure{margin:0}
 .charts figcaption{color:var(--muted);font-size:12px;margin-top:2px}
 .charts .none{color:var(--muted);font-size:13px;padding:24px 0}

@@ -107,6 +107,25 @@ describe('the imports page’s layout in a real browser', () => {
     }
   });
 
+  it('fits the charts of a card one above the other at a phone’s width, their labels as large as on a desktop', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await page.goto(`${dashboard.url}/`);
+      const figures = await page
+        .locator('article[data-connection="acme"] .charts figure')
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+      expect(figures).toHaveLength(2);
+      // Side by side, each chart was 150 px wide for a 320-unit drawing: its 10-px labels drawn 5 px high.
+      expect(figures[1]!.top).toBeGreaterThanOrEqual(figures[0]!.bottom);
+      const labelHeights = await page
+        .locator('article[data-connection="acme"] svg.chart text')
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+      expect(Math.min(...labelHeights)).toBeGreaterThanOrEqual(10);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows every column at 1,280 px beside an import of 50 million rows and a blocked connection’s reason', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {
