@@ -46,7 +46,8 @@ export function burnDownText(b: BudgetBurnDown): string {
 /**
  * Today's budget: tokens spent since the budget day began (solid line, filled below), the importer's limit
  * (dashed) with the reserve above it (shaded band up to the company's daily tokens), now (a thin vertical
- * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset (none
+ * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset, or to where
+ * the rows queued have spent the most they can (none
  * when nothing is queued or in flight: a finished import's rate is not projected; none either while the
  * connection is blocked, paused or starved, when nothing is sent).
  */
@@ -77,8 +78,12 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
   }
   const p = b.projection;
   if (p.verdict !== 'spent' && p.tokensPerMinute > 0 && !p.nothingQueued && !p.held) {
-    const endAt = p.runsOutAt ?? b.resetsAt;
-    const endUsed = p.runsOutAt ? b.limit : b.used + (p.tokensPerMinute * (b.resetsAt - now)) / 60_000;
+    // To the run-out, else to the reset or to where the rows queued have spent all they can, if that comes first:
+    // a line going on at the rate past what they need would cross the limit beside "lasts the day".
+    const toReset = (p.tokensPerMinute * (b.resetsAt - now)) / 60_000;
+    const spendable = Math.min(toReset, p.queuedTokensAtMost ?? Number.POSITIVE_INFINITY);
+    const endAt = p.runsOutAt ?? now + (spendable / p.tokensPerMinute) * 60_000;
+    const endUsed = p.runsOutAt ? b.limit : b.used + spendable;
     parts.push(
       `<line class="projection" x1="${c(x(now))}" y1="${c(y(b.used))}" x2="${c(x(endAt))}" y2="${c(y(endUsed))}"/>`,
     );

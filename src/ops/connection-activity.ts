@@ -52,6 +52,11 @@ export interface BudgetProjection {
   /** Epoch ms when the budget runs out at that rate (`runs-out` only). */
   runsOutAt: number | null;
   /**
+   * The most the connection's rows waiting, delayed or in flight can spend (72 tokens a row at most); null when the
+   * rows are not known. The projection stops there: spending ends with the rows.
+   */
+  queuedTokensAtMost: number | null;
+  /**
    * The connection has no rows waiting, delayed or in flight: the recent rate was a finished import's, and is
    * not projected forward (no dotted line on the chart).
    */
@@ -137,7 +142,15 @@ export function projectBudget(input: {
   const { now, left, resetsAt, windowTokens, windowMinutes } = input;
   const tokensPerMinute = windowMinutes > 0 ? windowTokens / windowMinutes : 0;
   const rate = rateText(tokensPerMinute);
-  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false, held: false };
+  const queuedAtMost = input.pending === undefined ? null : input.pending * MAX_TOKENS_PER_ROW;
+  const base = {
+    tokensPerMinute,
+    windowMinutes,
+    runsOutAt: null,
+    queuedTokensAtMost: queuedAtMost,
+    nothingQueued: false,
+    held: false,
+  };
   // The workers call the budget spent when what is left cannot pay for the next row (the governor's
   // `used + cost > limit`), not only at 0: a card must not say "budget spent" and "runs out ≈ …" at once.
   if (left <= 0 || input.state === 'budget-spent') {
@@ -168,8 +181,7 @@ export function projectBudget(input: {
   }
   // The rate says when the budget would end if spending went on; the rows queued say whether it can: an import
   // about to finish must not read "runs out ≈ 19:27" with 48,000 tokens left and 50 rows to go.
-  const queuedAtMost = input.pending === undefined ? undefined : input.pending * MAX_TOKENS_PER_ROW;
-  if (queuedAtMost !== undefined && queuedAtMost <= left) {
+  if (queuedAtMost !== null && queuedAtMost <= left) {
     return {
       ...base,
       verdict: 'lasts-the-day',

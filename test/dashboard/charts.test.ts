@@ -91,6 +91,31 @@ describe('the burn-down chart', () => {
   });
 });
 
+describe('the burn-down chart of a connection whose queued rows cannot spend what is left', () => {
+  it('ends the projection where those rows would have spent all they can, below the limit, as its verdict says', () => {
+    // 3,000 spent, 200 a minute; 50 rows queued need at most 3,600 tokens of the 24,000 left: it lasts the day.
+    const from = resetsAt - 24 * 60 * MIN;
+    const b = buildBurnDown({
+      now,
+      budget: { total: 30_000, limit: 27_000, used: 3_000, left: 24_000, resetsAt },
+      minutes: { from, tokens: Array.from({ length: 721 }, (_, i) => (i >= 660 && i < 720 ? 200 : 0)) },
+      pending: 50,
+      state: 'running',
+    });
+    expect(b.projection.verdict).toBe('lasts-the-day');
+    expect(b.projection.text).toMatch(/^lasts the day: the 50 rows queued need at most 3,600 tokens/);
+    const svg = burnDownSvg('c-acme-burn', 'acme', b, now);
+    const [limitY] = attr(svg, 'limit', 'y1');
+    // The dotted line went on at 200 a minute to the reset, 147,000 tokens: through the limit to the chart's top,
+    // a run-out drawn beside a "budget lasts the day" badge. It ends at 6,600 tokens, 18 minutes from now.
+    const [y2] = attr(svg, 'projection', 'y2');
+    expect(y2).toBeGreaterThan(limitY!);
+    expect(y2).toBe(88);
+    expect(attr(svg, 'projection', 'x2')[0]).toBeCloseTo(40 + ((12 + 18 / 60) / 24) * 270, 0);
+    expect(svg).not.toContain('class="runs-out"');
+  });
+});
+
 describe('the leads per minute chart', () => {
   it('draws a bar per minute with leads, the current minute apart, on a round scale', () => {
     const counts = Array.from({ length: 60 }, () => 0);

@@ -54,6 +54,7 @@ describe('projectBudget: when today’s budget runs out at the recent rate', () 
     expect(projectBudget({ ...ending, pending: 50 })).toMatchObject({
       verdict: 'lasts-the-day',
       runsOutAt: null,
+      queuedTokensAtMost: 3_600,
       text: 'lasts the day: the 50 rows queued need at most 3,600 tokens (350 tokens/min over the last 15 min)',
     });
     // 678 rows may cost 48,816: more than is left, so the rate decides.
