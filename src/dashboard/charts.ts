@@ -92,10 +92,11 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
   parts.push(
     `<line class="now" x1="${c(x(now))}" x2="${c(x(now))}" y1="${c(PAD.top)}" y2="${c(bottom)}"/>`,
     `<line class="axis" x1="${c(PAD.left)}" x2="${c(PAD.left + PLOT_W)}" y1="${c(bottom)}" y2="${c(bottom)}"/>`,
-    // Axis labels: the budget day's start, middle and reset; 0, the limit and the daily tokens.
+    // Axis labels: the budget day's start (with its zone: a reader elsewhere would take it for local time), middle
+    // and reset; 0, the limit and the daily tokens.
     ...[0, 0.5, 1].map(
       (f, i) =>
-        `<text class="tick" x="${c(PAD.left + f * PLOT_W)}" y="${c(H - 6)}" text-anchor="${['start', 'middle', 'end'][i]}">${esc(hhmm(start + f * DAY_MS))}</text>`,
+        `<text class="tick" x="${c(PAD.left + f * PLOT_W)}" y="${c(H - 6)}" text-anchor="${['start', 'middle', 'end'][i]}">${esc(`${hhmm(start + f * DAY_MS)}${i === 0 ? ' UTC' : ''}`)}</text>`,
     ),
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(bottom)}" text-anchor="end">0</text>`,
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(y(b.limit) + 4)}" text-anchor="end">${esc(compact(b.limit))}</text>`,
@@ -143,7 +144,7 @@ export function leadsPerMinuteSvg(id: string, connection: string, l: LeadsPerMin
     // The unit inside the plot: "300/min" outside it is wider than the margin (its first digit was cut off).
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(PAD.top + 8)}" text-anchor="end">${esc(compact(max))}</text>`,
     `<text class="tick" x="${c(PAD.left + 3)}" y="${c(PAD.top + 8)}" text-anchor="start">leads/min</text>`,
-    `<text class="tick" x="${c(PAD.left)}" y="${c(H - 6)}" text-anchor="start">${esc(hhmm(l.from))}</text>`,
+    `<text class="tick" x="${c(PAD.left)}" y="${c(H - 6)}" text-anchor="start">${esc(`${hhmm(l.from)} UTC`)}</text>`,
     `<text class="tick" x="${c(PAD.left + PLOT_W / 2)}" y="${c(H - 6)}" text-anchor="middle">${esc(hhmm(l.from + 30 * 60_000))}</text>`,
     `<text class="tick" x="${c(PAD.left + PLOT_W)}" y="${c(H - 6)}" text-anchor="end">now</text>`,
   ].join('');

@@ -116,6 +116,18 @@ describe('the burn-down chart of a connection whose queued rows cannot spend wha
   });
 });
 
+describe('the charts’ time axes', () => {
+  it('say their times are UTC, which a reader in another time zone would otherwise take for local times', () => {
+    const burn = burnDownSvg('b', 'acme', burnDown(12_000, 200), now);
+    const ticks = (svg: string) =>
+      [...svg.matchAll(/<text class="tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    // The axis read "00:00 · 12:00 · 00:00" and "11:01 · 11:31 · now" with no zone, in a browser in Los Angeles.
+    expect(ticks(burn)).toContain('00:00 UTC');
+    const perMinute = leadsPerMinuteSvg('l', 'acme', leads(Array.from({ length: 60 }, () => 1)));
+    expect(ticks(perMinute)).toContain('11:01 UTC');
+  });
+});
+
 describe('the leads per minute chart', () => {
   it('draws a bar per minute with leads, the current minute apart, on a round scale', () => {
     const counts = Array.from({ length: 60 }, () => 0);
