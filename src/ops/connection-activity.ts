@@ -22,7 +22,7 @@ export const BURN_DOWN_STEP_MINUTES = 10;
  * - `rate-limited`: its calls wait after a 429 (burst, search or daily window);
  * - `edge-backoff`: its calls wait after an edge block (an HTML 403 from Pipedrive's CDN);
  * - `budget-spent`: today's budget is spent; rows wait for the next budget day;
- * - `starved`: rows are queued but nothing was sent to Pipedrive for {@link STARVED_AFTER_MINUTES} minutes;
+ * - `starved`: rows have waited {@link STARVED_AFTER_MINUTES} minutes and nothing was sent to Pipedrive in them;
  * - `running`: rows are being imported;
  * - `idle`: nothing queued.
  */
@@ -328,6 +328,11 @@ export interface StateInput {
   recentTokens: number;
   /** Leads per minute over the last {@link STARVED_AFTER_MINUTES} minutes, for the running line. */
   leadsPerMinute: number;
+  /**
+   * Since when its rows have waited unchanged ({@link RowCounts.waitingSince}): starved only once they have waited
+   * {@link STARVED_AFTER_MINUTES} minutes, as an import is stalled. Unknown: from nothing sent alone.
+   */
+  waitingSince?: number;
 }
 
 const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
@@ -363,7 +368,13 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
       stateText: `budget spent: rows wait until ${formatUtc(s.budget.resetsAt)}`,
     };
   }
-  if (work > 0 && s.recentLeads === 0 && s.recentTokens === 0) {
+  // As an import's stalled: the rows have waited that long, since they were enqueued or last moved, and since any
+  // 429 pause or budget wait ended (a new import's first minutes, or the first minutes of a budget day, are not).
+  const waited =
+    s.waitingSince === undefined ||
+    s.now - Math.max(s.waitingSince, s.control.rateLimitedUntil ?? 0, s.control.budgetWaitUntil ?? 0) >=
+      STARVED_AFTER_MINUTES * MINUTE_MS;
+  if (work > 0 && s.recentLeads === 0 && s.recentTokens === 0 && waited) {
     return {
       state: 'starved',
       stateText: `starved: rows queued, nothing sent to Pipedrive in the last ${STARVED_AFTER_MINUTES} min`,
@@ -398,7 +409,7 @@ async function readOne(
   ctx: OpsContext,
   connection: string,
   now: number,
-  { queued, active }: RowCounts,
+  { queued, active, waitingSince }: RowCounts,
 ): Promise<ConnectionActivity> {
   const queue = ctx.leadQueueOf(connection);
   const [budget, control, queuePaused] = await Promise.all([
@@ -426,6 +437,7 @@ async function readOne(
     recentLeads,
     recentTokens: recent(minutes.tokens),
     leadsPerMinute: recentLeads / elapsed,
+    ...(waitingSince === undefined ? {} : { waitingSince }),
   });
   const burnDown = figures
     ? buildBurnDown({ now, budget: figures, minutes, pending: queued + active, state: state.state })

@@ -35,7 +35,7 @@ describe('the imports page overview', () => {
       // The same rows as a read of its own (which reads the counts itself).
       counts.mockClear();
       expect(await readRowCounts(ctx, ['default'])).toEqual(
-        new Map([['default', { queued: 25, active: 0 }]]),
+        new Map([['default', { queued: 25, active: 0, waitingSince: expect.any(Number) }]]),
       );
       expect(counts).toHaveBeenCalledTimes(1);
     } finally {
