@@ -244,9 +244,12 @@ export function connectionCardsHtml(
       const name = esc(a.connection);
       const b = a.budget;
       // Blocked, paused or starved, nothing is sent: its budget "lasts the day" only because nothing spends it, and
-      // the card's state badge already says why. A spent budget is still said: it holds the rows back too.
+      // the card's state badge already says why. A spent budget is still said (it holds the rows back too), once:
+      // the state `budget-spent` says it already.
       const verdict =
-        b && !(HELD_STATES.includes(a.state) && b.projection.verdict !== 'spent')
+        b &&
+        a.state !== 'budget-spent' &&
+        !(HELD_STATES.includes(a.state) && b.projection.verdict !== 'spent')
           ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
               b.projection.verdict === 'runs-out'
                 ? b.projection.text.replace(/ at .*$/, '')

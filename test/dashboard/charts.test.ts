@@ -208,6 +208,17 @@ describe('connection cards', () => {
     // A spent budget still says so: it holds the rows back as well.
     const spent = card({ state: 'blocked', stateText: 'blocked: 401', budget: burnDown(27_000, 200) });
     expect(connectionCardsHtml([spent], now, true)).toContain('data-verdict="spent">budget spent</span>');
+    // Spent as its state says: said once. The card showed "budget spent" twice, side by side.
+    const waiting = card({
+      state: 'budget-spent',
+      stateText: 'budget spent: rows wait until 2026-12-02 00:00 UTC',
+      budget: burnDown(27_000, 200),
+    });
+    const once = connectionCardsHtml([waiting], now, true);
+    expect(once).toContain(
+      '<span class="badge c-budget-spent" data-state="budget-spent">budget spent</span>',
+    );
+    expect(once.match(/>budget spent<\/span>/g)).toHaveLength(1);
     // Any other state keeps its verdict.
     const idle = card({ state: 'idle', stateText: 'idle', budget: burnDown(12_000, 0) });
     expect(connectionCardsHtml([idle], now, true)).toContain(
