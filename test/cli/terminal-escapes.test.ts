@@ -66,4 +66,20 @@ describe('what commands print from files and answers', () => {
     expect(missing.stderr).toContain('gone?[2J.csv');
     expect(missing.stderr).not.toMatch(CONTROL);
   });
+
+  it('status shows a line break in a file name as ?, so the name cannot add a row or a line of its own', async () => {
+    await seedImport(ctx, 'nl-1', [
+      { line: 2, cells: ['Ana', 'ana@example.com', 'Acme'], outcome: 'pending' },
+    ]);
+    // A file may be named with a line break (`touch $'a\nb.csv'`): this one forges a finished import's row.
+    const forged = 'leads.csv\nnl-2       leads.csv  completed  100%  500   500      0         0    0';
+    await redis.hset(ctx.keys.import('nl-1'), 'fileName', forged);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: ctx.prefix };
+    const table = await runCli(['status'], env);
+    expect(table.stdout).toContain('leads.csv?nl-2       leads.csv  completed');
+    expect(table.stdout).not.toMatch(/^nl-2 /m);
+    const one = await runCli(['status', 'nl-1'], env);
+    expect(one.stdout).toContain('Import nl-1 (leads.csv?nl-2       leads.csv  completed');
+    expect(one.stdout.split('\n')[1]).toMatch(/^ {2}rows 1 = created 0/);
+  });
 });
