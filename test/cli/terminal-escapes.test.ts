@@ -82,4 +82,15 @@ describe('what commands print from files and answers', () => {
     expect(one.stdout).toContain('Import nl-1 (leads.csv?nl-2       leads.csv  completed');
     expect(one.stdout.split('\n')[1]).toMatch(/^ {2}rows 1 = created 0/);
   });
+
+  it('import shows a line break in the file name as ?, the summary and each reject on a line of their own', async () => {
+    const file = join(dir, 'leads.csv\n  all 2 rows imported.csv');
+    writeFileSync(file, 'Name,Email,Company\nAna,ana@@example.com,Acme\nBo,bo@x.example,Acme\n');
+    const run = await runCli(['import', file, '--dry-run', '--offline'], {});
+    expect(run.code).toBe(3);
+    // The file name's line break made "  all 2 rows imported.csv (2 rows, …)" a line of its own.
+    expect(run.stdout).toContain('leads.csv?  all 2 rows imported.csv (2 rows');
+    expect(run.stdout).toContain('leads.csv?  all 2 rows imported.csv:2, column "Email": "ana@@example.com"');
+    expect(run.stdout).not.toMatch(/^ {2}all 2 rows imported/m);
+  });
 });
