@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { DeadLetterEntry } from '../ops/dead-letters.js';
-import { countDeadLettersOf, listDeadLetters } from '../ops/dead-letters.js';
+import { countDeadLettersOf, firstDeadLettersOf } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { QUEUED, type RowCounts, readRowCounts } from '../ops/row-counts.js';
@@ -168,8 +168,8 @@ export async function readImportDetail(
   limit = 500,
 ): Promise<ImportDetail> {
   const status = await getStatus(ctx, importId);
-  const [all, verification] = await Promise.all([
-    listDeadLetters(ctx, { importId }),
+  const [dead, verification] = await Promise.all([
+    firstDeadLettersOf(ctx, importId, limit),
     readLastVerification(ctx, importId),
   ]);
   const mapping = (await ctx.ledger.getImport(importId))?.mapping as
@@ -178,8 +178,8 @@ export async function readImportDetail(
     | undefined;
   return {
     status,
-    deadLetters: all.slice(0, limit),
-    moreDeadLetters: Math.max(0, all.length - limit),
+    deadLetters: dead.entries,
+    moreDeadLetters: Math.max(0, dead.total - dead.entries.length),
     showConnections: servesManyCompanies(ctx.connections),
     verification,
     // Imports recorded before the mapping said why have no columns list: nothing to show.
