@@ -112,7 +112,7 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
 /** Leads per minute's description, in words. */
 export function leadsPerMinuteText(l: LeadsPerMinute): string {
   const last = l.counts.length >= 2 ? l.counts[l.counts.length - 2]! : 0;
-  return `${formatCount(l.total)} leads created in the last hour; at most ${formatCount(l.peak)} in a minute; ${formatCount(last)} in the last full minute.`;
+  return `${formatCount(l.total)} ${l.total === 1 ? 'lead' : 'leads'} created in the last hour; at most ${formatCount(l.peak)} in a minute; ${formatCount(last)} in the last full minute.`;
 }
 
 /** A round axis maximum at or above `n`: 1, 2, 5, 10, 20, 50, … */

@@ -185,7 +185,7 @@ export function projectBudget(input: {
     return {
       ...base,
       verdict: 'lasts-the-day',
-      text: `lasts the day: the ${formatCount(input.pending ?? 0)} rows queued need at most ${formatCount(queuedAtMost)} tokens (${rate} over the last ${formatMinutes(windowMinutes)})`,
+      text: `lasts the day: the ${formatCount(input.pending ?? 0)} ${input.pending === 1 ? 'row queued needs' : 'rows queued need'} at most ${formatCount(queuedAtMost)} tokens (${rate} over the last ${formatMinutes(windowMinutes)})`,
     };
   }
   const runsOutAt = now + (left / tokensPerMinute) * MINUTE_MS;

@@ -150,6 +150,14 @@ describe('the leads per minute chart', () => {
     );
   });
 
+  it('says one lead, not "1 leads", in the words a screen reader reads', () => {
+    const one = Array.from({ length: 60 }, () => 0);
+    one[58] = 1;
+    expect(leadsPerMinuteText(leads(one))).toBe(
+      '1 lead created in the last hour; at most 1 in a minute; 1 in the last full minute.',
+    );
+  });
+
   it('rounds its scale and labels', () => {
     expect([0, 1, 2, 3, 7, 10, 11, 37, 120, 999].map(niceCeiling)).toEqual([
       1, 1, 2, 5, 10, 10, 20, 50, 200, 1000,

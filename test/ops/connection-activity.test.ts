@@ -58,6 +58,9 @@ describe('projectBudget: when today’s budget runs out at the recent rate', () 
       queuedTokensAtMost: 3_600,
       text: 'lasts the day: the 50 rows queued need at most 3,600 tokens (350 tokens/min over the last 15 min)',
     });
+    expect(projectBudget({ ...ending, pending: 1 }).text).toBe(
+      'lasts the day: the 1 row queued needs at most 72 tokens (350 tokens/min over the last 15 min)',
+    );
     // 678 rows may cost 48,816: more than is left, so the rate decides.
     expect(projectBudget({ ...ending, pending: 678 }).verdict).toBe('runs-out');
     expect(projectBudget({ ...ending, pending: 677 }).verdict).toBe('lasts-the-day');
