@@ -258,7 +258,12 @@ export function connectionCardsHtml(
           : '';
       const burn = b
         ? `${burnDownSvg(`c-${a.connection}-burn`, a.connection, b, now)}<figcaption>${esc(burnDownText(b))}</figcaption>`
-        : `<div class="none">No budget yet: no worker has served ${name} today.</div>`;
+        : `<div class="none">${
+            // Blocked before its first call succeeded: a worker tried, and the credentials were refused.
+            a.state === 'blocked'
+              ? `No budget yet: Pipedrive has refused ${name}’s credentials since the worker started.`
+              : `No budget yet: no worker has served ${name} today.`
+          }</div>`;
       const heading = named
         ? `<a href="/?connection=${encodeURIComponent(a.connection)}">${name}</a>`
         : 'Today';

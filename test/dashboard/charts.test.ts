@@ -189,6 +189,17 @@ describe('connection cards', () => {
     const none = connectionCardsHtml([card({ budget: null, state: 'idle', stateText: 'idle' })], now, true);
     expect(none).toContain('No budget yet: no worker has served acme today.');
     expect(none.match(/<svg /g)).toHaveLength(1);
+    // Blocked from the start: its worker did try, and Pipedrive refused the credentials (it said no worker had served
+    // it, which reads as a missing worker, the starved connection's trouble).
+    const refused = connectionCardsHtml(
+      [card({ budget: null, state: 'blocked', stateText: 'blocked: Pipedrive rejected the API token' })],
+      now,
+      true,
+    );
+    expect(refused).toContain(
+      'No budget yet: Pipedrive has refused acme’s credentials since the worker started.',
+    );
+    expect(refused).not.toContain('no worker has served');
   });
 
   it('say a blocked, paused or starved connection is held, not that its budget lasts the day', () => {
