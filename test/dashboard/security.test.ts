@@ -361,6 +361,27 @@ describe('import ids in paths', () => {
     expect((await fetch(`${dashboard.url}/imports/path-1`, { headers: auth })).status).toBe(200);
   });
 
+  it('a record whose connection name no connection can have makes a page fail, not the dashboard', async () => {
+    // Only a hand-edited record holds one (the producer takes configured names only). Its read threw while the
+    // read of its control hash was under way, and that read's rejection went unhandled: Node ended the dashboard.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    await seedImport(ctx, 'bad-conn', ROWS.slice(0, 1));
+    await redis.hset(ctx.keys.import('bad-conn'), 'connection', 'BAD"name');
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await fetch(`${dashboard.url}/`, { headers: auth })).status).toBe(503);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect(unhandled).toEqual([]);
+      expect((await fetch(`${dashboard.url}/healthz`)).status).toBeGreaterThan(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await redis.hset(ctx.keys.import('bad-conn'), 'connection', 'default');
+    }
+  });
+
   it('answer a failed read of a page as JSON, with its content type', async () => {
     // A record Redis holds as another type: the read fails after the page's headers were set.
     await redis.set(ctx.keys.import('broken-1'), 'not a hash');
