@@ -117,11 +117,14 @@ export async function readControlFlags(
   ctx: OpsContext,
   connection: string = DEFAULT_CONNECTION,
 ): Promise<ControlFlags> {
+  // First, before any read is under way: it throws for a name no connection can have (a record edited by hand), and
+  // a throw in the list below would leave the reads already started with no one to take their rejection.
+  const queue = ctx.leadQueueOf(connection);
   const [pausedAt, state, queuePaused] = await Promise.all([
     ctx.redis.hget(ctx.keys.control, 'paused'),
     // The connection's hash as the workers read it (worker/control.ts): one parser of its fields.
     readControl(ctx.redis, ctx.prefix, connection),
-    ctx.leadQueueOf(connection).isPaused(),
+    queue.isPaused(),
   ]);
   return {
     paused: queuePaused,
