@@ -10,10 +10,14 @@ function everyLeadQueue(ctx: OpsContext) {
 /**
  * Stops processing for every worker at once, on every connection's queue (BullMQ's pause is global): active jobs
  * finish, nothing new starts. The time is kept in the `control` hash for `status` and the dashboard.
+ *
+ * The flag goes first and the queues follow (and `resumeAll` clears it first): a worker lifting its own pause
+ * (a token that works again, `ProcessingControl.clearAuthBlock`) resumes its queue and then reads the flag,
+ * pausing the queue again if it is set, so a pause racing it is never undone.
  */
 export async function pauseAll(ctx: OpsContext, now = Date.now()): Promise<ControlFlags> {
-  await Promise.all(everyLeadQueue(ctx).map((q) => q.pause()));
   await ctx.redis.hset(ctx.keys.control, 'paused', now);
+  await Promise.all(everyLeadQueue(ctx).map((q) => q.pause()));
   return readControlFlags(ctx);
 }
 
@@ -22,7 +26,7 @@ export async function pauseAll(ctx: OpsContext, now = Date.now()): Promise<Contr
  * a worker clears it after a call succeeds; the returned flags show it.
  */
 export async function resumeAll(ctx: OpsContext): Promise<ControlFlags> {
-  await Promise.all(everyLeadQueue(ctx).map((q) => q.resume()));
   await ctx.redis.hdel(ctx.keys.control, 'paused');
+  await Promise.all(everyLeadQueue(ctx).map((q) => q.resume()));
   return readControlFlags(ctx);
 }

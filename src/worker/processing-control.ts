@@ -228,8 +228,14 @@ export class ProcessingControl {
     let operatorPaused = false;
     if (state.pausedBy === 'auth') {
       // An operator's `pause` since the block holds this queue too: `resume` will resume it, not a working token.
-      operatorPaused = (await this.redis.hget(this.keys.control, 'paused')) !== null;
-      if (!operatorPaused) await this.options.queue.resume();
+      // The queue is left as the operator's flag says, read again after: `pause` and `resume` set their flag before
+      // they act on the queues, so one racing this is either seen by the second read (and followed) or acts after.
+      const paused = async () => (await this.redis.hget(this.keys.control, 'paused')) !== null;
+      for (let tries = 0; tries < 5; tries++) {
+        operatorPaused = await paused();
+        await (operatorPaused ? this.options.queue.pause() : this.options.queue.resume());
+        if ((await paused()) === operatorPaused) break;
+      }
       await this.redis.hdel(this.controlKey, 'pausedBy');
     }
     this.options.logger.info(
