@@ -17,6 +17,7 @@ import { ImportLedger, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
+import { workersServing } from '../queue/workers-serving.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -241,21 +242,6 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     ...(last.workersServing !== undefined ? { workersServing: last.workersServing } : {}),
     durationMs: Date.now() - started,
   };
-}
-
-/**
- * How many worker processes serve `queue` now, or undefined where Redis will not say. BullMQ answers a Redis without
- * `CLIENT LIST` with one made-up client, which is not a worker.
- */
-async function workersOn(queue: Queue<LeadQueueJobData>): Promise<number | undefined> {
-  try {
-    const workers = await queue.getWorkers();
-    // A client BullMQ read from `CLIENT LIST` carries its address (`addr`); its stand-in where the command is
-    // unknown carries only a name.
-    return workers.every((w) => 'addr' in w) ? workers.length : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
@@ -579,7 +565,7 @@ async function importPass(
       }
       // Every write above on disk, on the server the import began on; or another pass.
       const settled = await settle?.settle();
-      const workersServing = queue && state && state !== 'completed' ? await workersOn(queue) : undefined;
+      const serving = queue && state && state !== 'completed' ? await workersServing(queue) : undefined;
 
       const leads = options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0);
       const estimate = estimateImport({
@@ -628,7 +614,7 @@ async function importPass(
         referenceTokens,
         ...(state ? { state } : {}),
         ...(reverted > 0 ? { reverted } : {}),
-        ...(workersServing !== undefined ? { workersServing } : {}),
+        ...(serving !== undefined ? { workersServing: serving } : {}),
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,
         durationMs: Date.now() - started,
