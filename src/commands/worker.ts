@@ -14,8 +14,10 @@ import { clientOptionsForConnection } from '../pipedrive/client-options-from-con
 import { isPipedriveError } from '../pipedrive/errors.js';
 import { parseResetUtc } from '../worker/budget-day.js';
 import {
+  type ConnectionChange,
   type LeadWorkerOptions,
   LeadWorkerProcess,
+  tokenFingerprint,
   type WarmCacheMode,
   type WorkerCloseResult,
   type WorkerConnection,
@@ -211,6 +213,7 @@ export function connectionsToServe(
     budgetReserve: overrides.budgetReserve ?? connection.budgetReserve,
     budgetResetUtc: overrides.budgetResetUtc ?? connection.budgetResetUtc,
     connectionsFile: config.connectionsFile,
+    ...(connection.secretVariables.length > 0 ? { secretVariables: connection.secretVariables } : {}),
   }));
   return { connections, served, missing, unusable };
 }
@@ -337,6 +340,65 @@ export function workerOptionsFromArgs(
   };
 }
 
+/** Something a reload did not change that the operator should know about, on one connection. */
+interface ReloadNote {
+  connection: string;
+  text: string;
+}
+
+/**
+ * What a reload tells beyond its changes, each a warning: a connection the file now defines that this worker does not
+ * serve (`--connections` leaves it out: nothing takes its rows unless another worker does); a connection started with
+ * the base URL and credentials of one the file no longer defines (renamed: its imports stay with the old name, and the
+ * new one does not take their rows: said when rows were pending); a blocked connection whose token comes from an environment variable, which a
+ * reload cannot read again.
+ */
+export function reloadNotes(
+  config: Config,
+  previous: Config,
+  names: readonly string[] | undefined,
+  before: ReadonlyMap<string, WorkerConnection>,
+  changes: readonly ConnectionChange[],
+  served: ReadonlyMap<string, { isBlocked: boolean; connection: WorkerConnection }>,
+): ReloadNote[] {
+  const notes: ReloadNote[] = [];
+  if (names) {
+    for (const name of config.connections.keys()) {
+      if (names.includes(name) || previous.connections.has(name)) continue;
+      notes.push({
+        connection: name,
+        text: `SIGHUP: connection ${name} is new in ${config.connectionsFile ?? 'the configuration'}, but this worker serves only ${names.join(', ')} (--connections): it does not take ${name}'s rows. Serve it with another worker, or add it to this one's --connections and restart it.`,
+      });
+    }
+  }
+  const sameCompany = (a: WorkerConnection, b: WorkerConnection) =>
+    a.pipedrive.baseUrl === b.pipedrive.baseUrl &&
+    tokenFingerprint(a.pipedrive) === tokenFingerprint(b.pipedrive);
+  for (const { connection: gone, change, pendingRows } of changes) {
+    const old = before.get(gone);
+    // Said when rows are left behind: a rename of an idle connection loses nothing.
+    if (change !== 'stopped' || !pendingRows || !old || config.connections.has(gone)) continue;
+    for (const { connection: added, change: addedChange } of changes) {
+      const now = served.get(added)?.connection;
+      if (addedChange !== 'started' || !now || !sameCompany(old, now)) continue;
+      notes.push({
+        connection: added,
+        text: `SIGHUP: connection ${added} has the base URL and credentials connection ${gone} had: renamed? An import stays with the connection it was made with, so ${gone}'s ${pendingRows} pending row${pendingRows === 1 ? ' is' : 's are'} kept on its queue and ${added} does not take them. To finish them, name it ${gone} again and send SIGHUP (or define both); to drop them, \`lead-importer cancel ID\` (\`lead-importer status --connection ${gone}\` lists them).`,
+      });
+    }
+  }
+  for (const [name, worker] of served) {
+    const variables = worker.connection.secretVariables ?? [];
+    if (!worker.isBlocked || variables.length === 0 || changes.some((c) => c.connection === name)) continue;
+    const shown = variables.filter((v) => /^[A-Z_][A-Z0-9_]*$/.test(v));
+    notes.push({
+      connection: name,
+      text: `SIGHUP: connection ${name} stays blocked (Pipedrive rejected its credentials): they come from ${shown.length > 0 ? `the environment variable${shown.length === 1 ? '' : 's'} ${shown.join(', ')}` : 'environment variables'}, which this process read when it started and a reload does not read again. Restart the worker with the new value, or put the secret in a file, name it in the connection's entry (api_token_file, or the oauth *_file keys) and send SIGHUP.`,
+    });
+  }
+  return notes;
+}
+
 export const command: Command = {
   name: 'worker',
   summary: 'process import jobs: find or create contacts, add leads',
@@ -397,6 +459,7 @@ export const command: Command = {
     }
 
     // SIGHUP: read the connections file (and the token files it names) again, and serve what it says now.
+    let known = plan.config;
     const reload = async () => {
       let next: ReturnType<typeof connectionsToServe>;
       let config: Config;
@@ -425,7 +488,7 @@ export const command: Command = {
           `SIGHUP: connection ${unusable.connection} cannot ${running ? 'be reloaded; it keeps running as it was' : 'start'}; the other connections are applied. ${unusable.reason}`,
         );
       }
-      const before = new Set(worker.connections.keys());
+      const before = new Map([...worker.connections].map(([name, w]) => [name, w.connection]));
       const changes = await worker.update(
         next.connections,
         next.unusable.map((u) => u.connection),
@@ -434,7 +497,10 @@ export const command: Command = {
         config,
         changes.filter((c) => c.change !== 'stopped' && !before.has(c.connection)).map((c) => c.connection),
       );
-      if (changes.length === 0 && next.unusable.length === 0)
+      const said = reloadNotes(config, known, plan.names, before, changes, worker.connections);
+      for (const note of said) logger.warn({ connection: note.connection }, note.text);
+      known = config;
+      if (changes.length === 0 && next.unusable.length === 0 && said.length === 0)
         logger.info('SIGHUP: the connections are unchanged');
     };
     let reloading = Promise.resolve();

@@ -97,6 +97,8 @@ class ConnectionsFileReader {
   private readonly name: string;
   private readonly lines = new LineCounter();
   private doc: ReturnType<typeof parseDocument> | undefined;
+  /** The variables the connection being read takes its secrets from (names only). */
+  private secretVariables: string[] = [];
   private readonly env: Record<string, string | undefined>;
   private readonly insecureHosts: InsecureHosts;
 
@@ -229,6 +231,7 @@ class ConnectionsFileReader {
     this.unknownKeys(value, path, CONNECTION_KEYS, who);
     const key = (k: string): Path => [...path, k];
     const definedIn = this.at(this.offset(path, 'key'));
+    this.secretVariables = [];
 
     const url = checkPipedriveUrl(this.string(value.base_url, key('base_url'), who) ?? DEFAULT_BASE_URL, {
       subject: `${this.at(this.offset(key('base_url'), 'value'))}: ${who}: base_url`,
@@ -280,6 +283,7 @@ class ConnectionsFileReader {
           ...new Set([url.insecureOrigin, tokenUrl?.insecureOrigin].filter((o): o is string => !!o)),
         ],
         definedIn,
+        secretVariables: [...this.secretVariables],
       },
       credentials,
     );
@@ -359,6 +363,7 @@ class ConnectionsFileReader {
         );
       }
       const shown = QUOTABLE_ENV_NAME.test(name) ? name : `the variable ${key} names`;
+      this.secretVariables.push(name);
       const secret = this.env[name]?.trim();
       if (!secret) {
         return {

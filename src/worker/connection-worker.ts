@@ -81,6 +81,11 @@ export interface WorkerConnection {
   budgetResetUtc?: string;
   /** The connections file that defines it; without one, the `PIPEDRIVE_*` variables do (what a 401 tells the operator to fix). */
   connectionsFile?: string;
+  /**
+   * Names of the environment variables its secrets come from (`api_token_env`, OAuth `*_env`): a rejected token is
+   * then fixed by restarting the workers, since SIGHUP cannot read a variable again. @defaultValue `[]`
+   */
+  secretVariables?: readonly string[];
 }
 
 /**
@@ -232,6 +237,11 @@ export class ConnectionWorker {
   }
   private closing: Promise<ConnectionCloseResult> | undefined;
 
+  /** Pipedrive rejected this connection's credentials here (401/402): it takes no rows until they work. */
+  get isBlocked(): boolean {
+    return this.control.isLocallyBlocked;
+  }
+
   /** {@link close} was called: the process stopped this connection (a reload, a shutdown), whatever came of it. */
   get isClosing(): boolean {
     return this.closing !== undefined;
@@ -358,6 +368,7 @@ export class ConnectionWorker {
       prefix,
       connection: connection.name,
       connectionsFile: connection.connectionsFile,
+      secretVariables: connection.secretVariables,
       auth: connection.auth,
       queue: this.queue,
       governor: () => this.governor,

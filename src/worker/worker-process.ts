@@ -70,7 +70,15 @@ export interface ConnectionChange {
    * credentials or limits changed, or it had failed to start.
    */
   change: 'started' | 'stopped' | 'restarted';
+  /**
+   * For `stopped`: rows of its imports still pending, kept on its queue until a worker serves it again. Absent when
+   * none are (or the ledger could not be read).
+   */
+  pendingRows?: number;
 }
+
+/** Imports, most recent first, a stopped connection's pending rows are looked for in (the ledger has no index by connection). */
+const STOPPED_IMPORTS_SCANNED = 500;
 
 /** Failures of a connection's worker less than this apart (ms) count as in a row for the restart's back-off. */
 const RUN_FAILURES_IN_A_ROW_MS = 10 * 60_000;
@@ -449,18 +457,64 @@ export class LeadWorkerProcess {
       }
       this.serve(connection);
     }
-    for (const { connection, change } of changes) {
+    for (const entry of changes) {
+      const { connection, change } = entry;
       const queue = this.served.get(connection)?.queueName;
+      if (change === 'stopped') {
+        const pendingRows = await this.logStopped(connection);
+        if (pendingRows) entry.pendingRows = pendingRows;
+        continue;
+      }
       this.logger.info(
         { connection, change },
         change === 'started'
           ? `Connection ${connection}: started (${queue})`
-          : change === 'restarted'
-            ? `Connection ${connection}: restarted (its credentials or limits changed, or it had not started)`
-            : `Connection ${connection}: stopped (no longer served; its rows wait on its queue)`,
+          : `Connection ${connection}: restarted (its credentials or limits changed, or it had not started)`,
       );
     }
     return changes;
+  }
+
+  /**
+   * Says that a connection is no longer served, and what that leaves behind: its imports' pending rows stay on its
+   * queue (never sent elsewhere, never dead-lettered for it) until a worker serves the connection again, under the
+   * same name. A warning naming the imports and how to finish or drop them when rows are left: the operator who
+   * removed or renamed it in the file must learn that they wait.
+   */
+  private async logStopped(connection: string): Promise<number | undefined> {
+    let waiting: { importId: string; fileName: string; pending: number }[] | undefined;
+    try {
+      waiting = (await this.parts.ledger.listImports(STOPPED_IMPORTS_SCANNED))
+        .filter((r) => r.connection === connection && r.pending > 0)
+        .map(({ importId, fileName, pending }) => ({ importId, fileName, pending }));
+    } catch (err) {
+      this.logger.debug({ err, connection }, 'Could not read the imports of a stopped connection');
+    }
+    if (waiting?.length === 0) {
+      this.logger.info(
+        { connection, change: 'stopped' },
+        `Connection ${connection}: stopped (no longer served; none of its rows are pending)`,
+      );
+      return 0;
+    }
+    const rows = waiting?.reduce((sum, w) => sum + w.pending, 0);
+    const named = (w: { importId: string; fileName: string }) =>
+      `${w.importId} (${w.fileName || 'unknown file'})`;
+    const kept = !waiting
+      ? 'Its pending rows, if any, are kept on its queue'
+      : waiting.length === 1
+        ? `${rows} pending row${rows === 1 ? '' : 's'} of import ${named(waiting[0]!)} are kept on its queue`
+        : `${rows} pending rows of imports ${waiting
+            .slice(0, 5)
+            .map((w) => `${named(w)}: ${w.pending}`)
+            .join(', ')}${waiting.length > 5 ? ` and ${waiting.length - 5} more` : ''} are kept on its queue`;
+    const cancel =
+      waiting?.length === 1 ? `lead-importer cancel ${waiting[0]!.importId}` : 'lead-importer cancel ID';
+    this.logger.warn(
+      { connection, change: 'stopped', ...(waiting ? { pendingRows: rows, imports: waiting } : {}) },
+      `Connection ${connection}: stopped (no longer served). ${kept}: no worker takes them until one serves ${connection} again, under that name (define it in the connections file and send SIGHUP). To drop them instead: ${cancel}.`,
+    );
+    return rows;
   }
 
   private deadlines(): { deadline: number; abortAt: number } {
