@@ -13,7 +13,13 @@ import {
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionMetrics } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
-import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } from '../pipedrive/errors.js';
+import {
+  isAuthError,
+  isPaymentRequiredError,
+  isPipedriveError,
+  isRateLimitError,
+  isRetryable,
+} from '../pipedrive/errors.js';
 import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
 import { isClusterRedis } from '../queue/connection.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
@@ -113,6 +119,22 @@ export function connectionDigest(connection: WorkerConnection): string {
     )
     .digest('hex')
     .slice(0, 16);
+}
+
+/**
+ * The one line saying a connection cannot start, naming it, why, and what to check: a Pipedrive that answered, but not
+ * as a company's API (a 404 from a wrong base_url, a 4xx), is a mistake in its base_url. Without a name beyond
+ * `default` and no connections file, as it always read.
+ */
+function cannotStartMessage(connection: WorkerConnection, err: unknown): string {
+  if (connection.name === DEFAULT_CONNECTION && connection.connectionsFile === undefined)
+    return 'Worker could not start';
+  const why = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+  const hint =
+    isPipedriveError(err) && !isRetryable(err)
+      ? ` Check its base_url (${connection.pipedrive.baseUrl}: https://yourcompany.pipedrive.com or https://api.pipedrive.com) in ${connection.connectionsFile ?? 'the connections file'}, then send the worker SIGHUP.`
+      : '';
+  return `Connection ${connection.name} cannot start: ${why}.${hint} Its rows wait on its queue; the process's other connections go on.`;
 }
 
 /** The process's parts a connection's workers share with the other connections'. */
@@ -389,7 +411,7 @@ export class ConnectionWorker {
     this.ready = this.start();
     this.ready.catch((err: unknown) => {
       if (!this.shutdown.signal.aborted && !this.isClosing)
-        this.logger.error({ err }, 'Worker could not start');
+        this.logger.error({ err }, cannotStartMessage(connection, err));
     });
   }
 
