@@ -470,7 +470,7 @@ export const command: Command = {
         const message = err instanceof Error ? err.message : String(err);
         logger.error(
           { reason: message },
-          `SIGHUP: the connections could not be read again; the ${worker.connections.size} running connection${worker.connections.size === 1 ? ' is' : 's are'} kept as they were. ${message}`,
+          `SIGHUP: the connections could not be read again; the ${worker.connections.size} running connection${worker.connections.size === 1 ? ' is kept as it was' : 's are kept as they were'}. ${message}`,
         );
         return;
       }

@@ -3,7 +3,7 @@
  * gained that `--connections` leaves out, and a blocked connection whose token a reload cannot read again (an
  * environment variable).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,13 @@ describe('a reload', () => {
       worker.proc.kill('SIGHUP');
       await worker.waitForLine(/the connections are unchanged/);
       expect(worker.lines.filter((l) => l.includes('connection b is new'))).toHaveLength(1);
+      // A save in two writes, caught between them: the file is empty; the running connection is kept, and said so.
+      writeFileSync(file, '');
+      worker.proc.kill('SIGHUP');
+      const kept = await worker.waitForLine(/could not be read again/);
+      expect(JSON.parse(kept).msg).toBe(
+        `SIGHUP: the connections could not be read again; the 1 running connection is kept as it was. ${file}: the connections file is empty (saved halfway, or truncated?). It must hold connections: with one entry per company (see the README, "Many companies").`,
+      );
       expect(await worker.stop()).toBe(0);
     } finally {
       await worker.stop();
