@@ -245,10 +245,14 @@ class ConnectionsFileReader {
   private connection(name: string, value: unknown): ConnectionConfig {
     const path = ['connections', name];
     if (!CONNECTION_NAME.test(name)) {
+      // A token pasted a line too far out (under `api_token_env:`, one indent short) becomes a connection's name.
+      const secret = LOOKS_LIKE_SECRET_NOT_PATH.test(name.trim());
       throw this.error(
         path,
         'key',
-        `connection name "${name}" must be 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or digit: it becomes part of Redis keys and queue names. Rename it, e.g. "${suggestName(name)}".`,
+        secret
+          ? 'a connection name here looks like a secret (not shown): a token or key pasted into the file, where a name belongs? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file.'
+          : `connection name "${name}" must be 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or digit: it becomes part of Redis keys and queue names. Rename it, e.g. "${suggestName(name)}".`,
       );
     }
     if (RESERVED_CONNECTION_NAMES.includes(name)) {
@@ -512,7 +516,9 @@ class ConnectionsFileReader {
         'key',
         secretHome
           ? `${who}: ${k} is not a key of the connections file: secrets are never written in it. Put the secret in an environment variable or a file and reference it with ${secretHome}. (The value is not shown.)`
-          : `${who}: unknown key "${k}".${didYouMean(k, allowed)} Valid keys: ${allowed.join(', ')}.`,
+          : LOOKS_LIKE_SECRET_NOT_PATH.test(k.trim())
+            ? `${who}: a key here looks like a secret (not shown): a token or key pasted into the file? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file. Valid keys: ${allowed.join(', ')}.`
+            : `${who}: unknown key "${k}".${didYouMean(k, allowed)} Valid keys: ${allowed.join(', ')}.`,
       );
     }
   }

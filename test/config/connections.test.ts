@@ -317,6 +317,16 @@ describe('the connections file', () => {
       'connections.yaml:5:5: the connections file is not valid YAML: Map keys must be unique: connection "acme": "plan" is given twice (first at connections.yaml:4:5). Keep one.',
     ],
     [
+      'a token pasted where a connection name belongs',
+      `${acme('api_token_env: X')}  0123456789abcdef0123456789abcdef01234567:\n`,
+      'connections.yaml:4:3: a connection name here looks like a secret (not shown): a token or key pasted into the file, where a name belongs? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file.',
+    ],
+    [
+      'a token pasted where a key belongs',
+      acme('api_token_env: X', '0123456789abcdef0123456789abcdef01234567: 1'),
+      'connections.yaml:4:5: connection "acme": a key here looks like a secret (not shown): a token or key pasted into the file? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file. Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
+    ],
+    [
       'a key one letter off a valid one',
       acme('api_token_env: X', 'daily_token: 5000'),
       'connections.yaml:4:5: connection "acme": unknown key "daily_token". Did you mean daily_tokens? Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
