@@ -137,6 +137,31 @@ function cannotStartMessage(connection: WorkerConnection, err: unknown): string 
   return `Connection ${connection.name} cannot start: ${why}.${hint} Its rows wait on its queue; the process's other connections go on.`;
 }
 
+/**
+ * What differs between a connection's settings before and after a reload, for its "restarted" line: URLs (which the
+ * configuration checks never carry credentials or a query string), plan, budget and timeout as they read, and
+ * only whether the credentials changed (never what they are).
+ */
+export function connectionDifferences(before: WorkerConnection, after: WorkerConnection): string[] {
+  const said: string[] = [];
+  const changed = <T>(what: string, a: T, b: T, unit = '') => {
+    if (a !== b) said.push(`${what} ${String(a ?? 'default')}${unit} → ${String(b ?? 'default')}${unit}`);
+  };
+  changed('base URL', before.pipedrive.baseUrl, after.pipedrive.baseUrl);
+  changed('OAuth token URL', before.pipedrive.oauth?.tokenUrl, after.pipedrive.oauth?.tokenUrl);
+  changed('auth', before.auth ?? 'api_token', after.auth ?? 'api_token');
+  const secretOf = (c: WorkerConnection) =>
+    `${tokenFingerprint(c.pipedrive)}:${c.pipedrive.oauth ? createHash('sha256').update(c.pipedrive.oauth.clientSecret).digest('hex') : ''}`;
+  if ((before.auth ?? 'api_token') === (after.auth ?? 'api_token') && secretOf(before) !== secretOf(after))
+    said.push(after.pipedrive.oauth ? 'OAuth credentials changed' : 'API token changed');
+  changed('plan', before.plan ?? 'lite', after.plan ?? 'lite');
+  changed('daily tokens', before.dailyTokens, after.dailyTokens);
+  changed('budget reserve', before.budgetReserve, after.budgetReserve);
+  changed('budget reset', before.budgetResetUtc, after.budgetResetUtc, ' UTC');
+  changed('timeout', before.pipedrive.timeoutMs, after.pipedrive.timeoutMs, ' ms');
+  return said;
+}
+
 /** The process's parts a connection's workers share with the other connections'. */
 export interface SharedWorkerParts {
   redis: Redis;

@@ -23,6 +23,7 @@ import { ConcurrencyPermits } from './concurrency-permits.js';
 import {
   type ConnectionCloseResult,
   ConnectionWorker,
+  connectionDifferences,
   connectionDigest,
   type SharedWorkerParts,
   type WorkerConnection,
@@ -87,6 +88,15 @@ const RUN_FAILURES_IN_A_ROW_MS = 10 * 60_000;
 function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** A URL's scheme, host and port (never a path, user or query), or undefined. */
+function originOf(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How long a shutdown before Redis answered waits for the parts to close (at most the drain timeout). */
@@ -436,6 +446,8 @@ export class LeadWorkerProcess {
     const wanted = new Map(connections.map((c) => [c.name, c]));
     const changes: ConnectionChange[] = [];
     const stops: Promise<unknown>[] = [];
+    /** Why each restarted connection restarts, for its line. */
+    const why = new Map<string, { said: string[]; newOrigin: boolean }>();
     for (const [name, worker] of this.served) {
       const next = wanted.get(name);
       if (!next && keep.has(name)) continue;
@@ -443,6 +455,13 @@ export class LeadWorkerProcess {
         changes.push({ connection: name, change: 'stopped' });
         stops.push(this.stop(name).then(() => this.clearDown(name)));
       } else if (connectionDigest(next) !== worker.digest || this.failed.has(worker)) {
+        const said = connectionDifferences(worker.connection, next);
+        if (this.failed.has(worker))
+          said.push(this.downSince.has(name) ? 'it was down' : 'it had not started');
+        why.set(name, {
+          said,
+          newOrigin: originOf(worker.connection.pipedrive.baseUrl) !== originOf(next.pipedrive.baseUrl),
+        });
         changes.push({ connection: name, change: 'restarted' });
         stops.push(this.stop(name));
       }
@@ -465,11 +484,17 @@ export class LeadWorkerProcess {
         if (pendingRows) entry.pendingRows = pendingRows;
         continue;
       }
-      this.logger.info(
+      if (change === 'started') {
+        this.logger.info({ connection, change }, `Connection ${connection}: started (${queue})`);
+        continue;
+      }
+      const { said = [], newOrigin = false } = why.get(connection) ?? {};
+      // Its credentials now go to another host: worth a look if nobody meant it (a connections file edited by
+      // someone else, a copy-paste from another company's entry).
+      (newOrigin ? this.logger.warn : this.logger.info).call(
+        this.logger,
         { connection, change },
-        change === 'started'
-          ? `Connection ${connection}: started (${queue})`
-          : `Connection ${connection}: restarted (its credentials or limits changed, or it had not started)`,
+        `Connection ${connection}: restarted (${said.length > 0 ? said.join('; ') : 'its credentials or limits changed'})${newOrigin ? `: its credentials now go to ${originOf(this.served.get(connection)?.connection.pipedrive.baseUrl) ?? 'another host'}` : ''}`,
       );
     }
     return changes;
