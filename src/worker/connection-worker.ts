@@ -58,6 +58,7 @@ import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { DurabilityGate } from './durability-gate.js';
 import { EpochReconciler } from './epoch-reconciler.js';
 import { isDelayedError, isRequeueError } from './errors.js';
+import { type ForeignImport, ImportsOfAnotherCompanyError } from './imports-of-another-company-error.js';
 import type { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
 import { NoteWriter } from './note-writer.js';
@@ -122,6 +123,12 @@ export function connectionDigest(connection: WorkerConnection): string {
 }
 
 /**
+ * Waiting job ids (per state) whose imports a starting connection checks belong to its company: enough to see every
+ * import waiting on it in practice (each import's first rows wait first), a bounded read for a queue of millions.
+ */
+const IDS_LOOKED_AT_FOR_COMPANY = 5000;
+
+/**
  * The one line saying a connection cannot start, naming it, why, and what to check: a Pipedrive that answered, but not
  * as a company's API (a 404 from a wrong base_url, a 4xx), is a mistake in its base_url. Without a name beyond
  * `default` and no connections file, as it always read.
@@ -129,12 +136,20 @@ export function connectionDigest(connection: WorkerConnection): string {
 function cannotStartMessage(connection: WorkerConnection, err: unknown): string {
   if (connection.name === DEFAULT_CONNECTION && connection.connectionsFile === undefined)
     return 'Worker could not start';
-  const why = (err instanceof Error ? err.message : String(err)).replace(/\.+$/, '');
+  // Errors that name the connection themselves (`Connection "acme": …`) are not made to name it twice.
+  const why = (err instanceof Error ? err.message : String(err))
+    .replace(/\.+$/, '')
+    .replace(`Connection "${connection.name}": `, '');
   const hint =
     isPipedriveError(err) && !isRetryable(err)
       ? ` Check its base_url (${connection.pipedrive.baseUrl}: https://yourcompany.pipedrive.com or https://api.pipedrive.com) in ${connection.connectionsFile ?? 'the connections file'}, then send the worker SIGHUP.`
       : '';
-  return `Connection ${connection.name} cannot start: ${why}.${hint} Its rows wait on its queue; the process's other connections go on.`;
+  // That error says where the rows are already.
+  const rest =
+    err instanceof ImportsOfAnotherCompanyError
+      ? "The process's other connections go on."
+      : "Its rows wait on its queue; the process's other connections go on.";
+  return `Connection ${connection.name} cannot start: ${why}.${hint} ${rest}`;
 }
 
 /**
@@ -630,6 +645,41 @@ export class ConnectionWorker {
     }
   }
 
+  /**
+   * Throws {@link ImportsOfAnotherCompanyError} when rows waiting on the connection's queue belong to imports recorded
+   * for another company than its credentials' (`companyId`): its entry now names another company. Before a single row
+   * is taken, so a mistake in the file dead-letters nothing; the rows processor's own check still refuses any row of
+   * such an import that comes later (an import not among those looked at, one made while it runs).
+   */
+  private async refuseImportsOfAnotherCompany(companyId: number): Promise<void> {
+    const ids = await this.queue.getRanges(
+      ['prioritized', 'wait', 'paused', 'delayed'],
+      0,
+      IDS_LOOKED_AT_FOR_COMPANY - 1,
+    );
+    const importIds = new Set<string>();
+    for (const id of ids) {
+      const importId = /^(.+)-c?\d+$/.exec(id)?.[1];
+      if (importId) importIds.add(importId);
+    }
+    const foreign: ForeignImport[] = [];
+    const records = await Promise.all([...importIds].map((id) => this.shared.ledger.getImport(id)));
+    for (const record of records) {
+      if (!record || record.pending === 0 || record.connection !== this.name) continue;
+      const { importId } = record;
+      if (record.companyId !== undefined && record.companyId !== companyId) {
+        foreign.push({
+          importId,
+          fileName: record.fileName,
+          companyId: record.companyId,
+          pending: record.pending,
+        });
+      }
+    }
+    if (foreign.length > 0)
+      throw new ImportsOfAnotherCompanyError(this.name, companyId, foreign, this.connection.connectionsFile);
+  }
+
   /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company's id. */
   private async identify(): Promise<number> {
     const { tuning } = this.shared;
@@ -700,6 +750,7 @@ export class ConnectionWorker {
           });
     this.limiter = limiter;
     const companyId = await this.identify();
+    await this.refuseImportsOfAnotherCompany(companyId);
     const companyKey = `c${companyId}`;
     // The call that named the company went out before any admission: it counts in the token's window.
     await recordUnadmittedCall(redis, limiter.windowFor('call'));

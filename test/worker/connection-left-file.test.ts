@@ -1,7 +1,8 @@
 /**
  * An operator edits the connections file while imports run and sends the worker SIGHUP: a connection with rows
- * waiting is renamed, then named back. Its rows must be kept (not sent elsewhere, not dead-lettered, not doubled),
- * and the operator told, by the worker and by `status`, that they wait and how to finish or drop them.
+ * waiting is renamed, then named back; another's entry is pasted over with a second company's URL and token, then
+ * fixed. Its rows must be kept (not sent elsewhere, not dead-lettered, not doubled), and the operator told, by the
+ * worker and by `status`, that they wait and how to finish or drop them.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,54 @@ describe('a connection renamed in the file while its rows wait', () => {
       expect(await finished(ledger, 'imp-b', 60_000)).toMatchObject({ created: 40, deadLettered: 0 });
       expect(b.state()).toMatchObject({ leads: 40, duplicateLeads: 0, duplicatePersons: 0 });
       expect(a.state().leads).toBe(0);
+      expect(await worker.stop()).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  }, 120_000);
+
+  it("refuses to start a connection whose entry now names another company's URL and token: its rows wait, none dead-lettered", async () => {
+    const [a, b] = await Promise.all([
+      testSandbox({ plan: 'lite', companyId: 3111, apiToken: 'token-a', latencyMs: 60 }),
+      testSandbox({ plan: 'lite', companyId: 3112, apiToken: 'token-b', latencyMs: 60 }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-left-file-'));
+    writeFileSync(join(dir, 'a.token'), 'token-a\n');
+    writeFileSync(join(dir, 'b.token'), 'token-b\n');
+    const entry = (bUrl: string, bToken: string) =>
+      `connections:\n  a:\n    base_url: ${a.url}\n    api_token_file: a.token\n    plan: lite\n  b:\n    base_url: ${bUrl}\n    api_token_file: ${bToken}\n    plan: lite\n`;
+    const file = join(dir, 'connections.yaml');
+    writeFileSync(file, entry(b.url, 'b.token'));
+    const prefix = uniquePrefix('left-file');
+    const ledger = new ImportLedger(redis, prefix);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: file };
+    const worker = spawnWorker(env, [...FAST_WORKER_FLAGS, '--concurrency', '2']);
+    try {
+      await worker.waitForLine(/Serving 2 connections: a, b/);
+      await enqueueImport(redis, prefix, 'imp-b', jobsFor('imp-b', rowsOf('b', 40)), { connection: 'b' });
+      await eventually(async () => b.state().leads >= 3, { what: 'b to create its first leads' });
+
+      // b's entry copied from a's: a's URL and token file.
+      writeFileSync(file, entry(a.url, 'a.token'));
+      worker.proc.kill('SIGHUP');
+      const line = await worker.waitForLine(/Connection b cannot start/);
+      const logged = JSON.parse(line) as { level: number; msg: string };
+      expect(logged.level).toBe(50);
+      expect(logged.msg).toMatch(
+        /^Connection b cannot start: its credentials belong to Pipedrive company 3111, but import imp-b \(imp-b\.csv, \d+ pending\) went to company 3112\. Nothing was sent and nothing dead-lettered: the rows wait on its queue\. If its entry in .+ is wrong \(another company's base_url or token\), fix it and send the worker SIGHUP; if b is meant to go to company 3111 now, drop those rows first \(lead-importer cancel imp-b\), then send SIGHUP\. The process's other connections go on\.$/,
+      );
+      expect(line).not.toContain('token-a');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(a.state().leads).toBe(0);
+      expect((await ledger.getImport('imp-b'))?.deadLettered).toBe(0);
+      expect(worker.lines.some((l) => l.includes('Dead-lettered'))).toBe(false);
+
+      // The entry fixed: b finishes its rows in its own company, each once.
+      writeFileSync(file, entry(b.url, 'b.token'));
+      worker.proc.kill('SIGHUP');
+      expect(await finished(ledger, 'imp-b', 60_000)).toMatchObject({ created: 40, deadLettered: 0 });
+      expect(b.state()).toMatchObject({ leads: 40, duplicateLeads: 0, duplicatePersons: 0 });
+      expect(a.state()).toMatchObject({ leads: 0, persons: 0, organizations: 0 });
       expect(await worker.stop()).toBe(0);
     } finally {
       await worker.stop();
