@@ -51,6 +51,8 @@ export interface ConnectionSettings {
    * token is fixed by a restart rather than SIGHUP. @defaultValue `[]`
    */
   readonly secretVariables?: readonly string[];
+  /** Paths (resolved) of the files the connection's secrets come from: what `worker --watch` watches. @defaultValue `[]` */
+  readonly secretFiles?: readonly string[];
 }
 
 /** The secrets of a connection, read from the environment or from files when the configuration is loaded. */
@@ -87,6 +89,7 @@ export class ConnectionConfig implements ConnectionSettings {
   readonly insecureHttpOrigins: readonly string[];
   readonly definedIn: string;
   readonly secretVariables: readonly string[];
+  readonly secretFiles: readonly string[];
 
   constructor(settings: ConnectionSettings, credentials: ConnectionCredentials) {
     this.name = settings.name;
@@ -101,6 +104,7 @@ export class ConnectionConfig implements ConnectionSettings {
     this.insecureHttpOrigins = Object.freeze([...settings.insecureHttpOrigins]);
     this.definedIn = settings.definedIn;
     this.secretVariables = Object.freeze([...(settings.secretVariables ?? [])]);
+    this.secretFiles = Object.freeze([...(settings.secretFiles ?? [])]);
     SECRETS.set(
       this,
       Object.freeze({

@@ -99,6 +99,8 @@ class ConnectionsFileReader {
   private doc: ReturnType<typeof parseDocument> | undefined;
   /** The variables the connection being read takes its secrets from (names only). */
   private secretVariables: string[] = [];
+  /** The files it takes them from (resolved paths). */
+  private secretFiles: string[] = [];
   private readonly env: Record<string, string | undefined>;
   private readonly insecureHosts: InsecureHosts;
 
@@ -270,6 +272,7 @@ class ConnectionsFileReader {
     const key = (k: string): Path => [...path, k];
     const definedIn = this.at(this.offset(path, 'key'));
     this.secretVariables = [];
+    this.secretFiles = [];
 
     const url = checkPipedriveUrl(this.string(value.base_url, key('base_url'), who) ?? DEFAULT_BASE_URL, {
       subject: `${this.at(this.offset(key('base_url'), 'value'))}: ${who}: base_url`,
@@ -322,6 +325,7 @@ class ConnectionsFileReader {
         ],
         definedIn,
         secretVariables: [...this.secretVariables],
+        secretFiles: [...this.secretFiles],
       },
       credentials,
     );
@@ -417,6 +421,7 @@ class ConnectionsFileReader {
     }
     // Relative paths are read from the connections file's folder, wherever the command runs.
     const file = resolve(dirname(resolve(this.path)), value.trim());
+    this.secretFiles.push(file);
     let text: string;
     try {
       text = readSecretFile(file);
