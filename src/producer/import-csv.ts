@@ -13,7 +13,7 @@ import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis, isClusterRedis, RedisUnavailableError } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
-import { ImportLedger, type ImportState } from '../queue/ledger.js';
+import { ImportLedger, type ImportRecord, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
@@ -244,6 +244,46 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   };
 }
 
+/** Imports, newest first, looked at for the same file sent to the same company through another connection. */
+const SAME_FILE_IMPORTS_SCANNED = 500;
+
+/**
+ * The newest import of the same file (same bytes) through another connection that created or still has rows, of the
+ * same Pipedrive company when both companies are known (any company when this one is not). The default import id
+ * includes the connection, so a connection renamed in the file gives the same file a new import — and creates its
+ * leads again in the same company. Cancelled imports, and ones that created nothing, do not count.
+ */
+async function sameFileElsewhere(
+  ledger: ImportLedger,
+  wanted: { importId: string; fileHash: string; connection: string; companyId: number | undefined },
+): Promise<ImportRecord | undefined> {
+  const records = await ledger.listImports(SAME_FILE_IMPORTS_SCANNED);
+  return records.find(
+    (r) =>
+      r.importId !== wanted.importId &&
+      r.fileHash === wanted.fileHash &&
+      r.connection !== wanted.connection &&
+      r.state !== 'cancelled' &&
+      r.created - r.reverted + r.pending > 0 &&
+      (wanted.companyId === undefined || r.companyId === undefined || r.companyId === wanted.companyId),
+  );
+}
+
+/** What an earlier import of the same file did, and why a new one would do it again. */
+function sameFileText(
+  earlier: ImportRecord,
+  displayName: string,
+  connection: string,
+  companyId: number | undefined,
+): string {
+  const company =
+    companyId !== undefined && earlier.companyId === companyId
+      ? `into the same Pipedrive company (${companyId})`
+      : `through connection ${earlier.connection}${earlier.companyId !== undefined ? ` (company ${earlier.companyId})` : ''}, which may be the same Pipedrive company`;
+  const done = `${earlier.created - earlier.reverted} lead${earlier.created - earlier.reverted === 1 ? '' : 's'} created${earlier.pending > 0 ? `, ${earlier.pending} rows pending` : ''}`;
+  return `${displayName} was imported before ${company}, as import ${earlier.importId} (connection ${earlier.connection}: ${done}): a new import through ${connection} creates those leads again.`;
+}
+
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
 export const MAX_PASSES = 3;
 
@@ -352,6 +392,24 @@ async function importPass(
       queue.on('error', () => {});
       quietAfterClose(queue);
       cleanups.push(() => queue?.close());
+      if ((await ledger.getImport(importId)) === null) {
+        const earlier = await sameFileElsewhere(ledger, {
+          importId,
+          fileHash,
+          connection: connection.name,
+          companyId,
+        });
+        if (earlier) {
+          const text = sameFileText(earlier, displayName, connection.name, companyId);
+          // Known to be the same company, and nothing asked for a second import: refused before anything is written.
+          if (options.importId === undefined && companyId !== undefined) {
+            throw new UsageError(
+              `${text} If ${connection.name} is ${earlier.connection} renamed, name it ${earlier.connection} again in the connections file and run the import with --connection ${earlier.connection} to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
+            );
+          }
+          warnings.push(text);
+        }
+      }
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
