@@ -248,10 +248,11 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
 const SAME_FILE_IMPORTS_SCANNED = 500;
 
 /**
- * The newest import of the same file (same bytes) through another connection that created or still has rows, of the
- * same Pipedrive company when both companies are known (any company when this one is not). The default import id
- * includes the connection, so a connection renamed in the file gives the same file a new import — and creates its
- * leads again in the same company. Cancelled imports, and ones that created nothing, do not count.
+ * The newest other import of the same file (same bytes) that created or still has rows, of the same Pipedrive
+ * company when both companies are known (any company when this one is not). The default import id includes the
+ * connection, so a connection renamed in the file gives the same file a new import — and creates its leads again in
+ * the same company; so does another --import-id or mapping through the same connection. Cancelled imports, and ones
+ * that created nothing, do not count.
  */
 async function sameFileElsewhere(
   ledger: ImportLedger,
@@ -262,7 +263,6 @@ async function sameFileElsewhere(
     (r) =>
       r.importId !== wanted.importId &&
       r.fileHash === wanted.fileHash &&
-      r.connection !== wanted.connection &&
       r.state !== 'cancelled' &&
       r.created - r.reverted + r.pending > 0 &&
       (wanted.companyId === undefined || r.companyId === undefined || r.companyId === wanted.companyId),
@@ -277,11 +277,13 @@ function sameFileText(
   companyId: number | undefined,
 ): string {
   const company =
-    companyId !== undefined && earlier.companyId === companyId
-      ? `into the same Pipedrive company (${companyId})`
-      : `through connection ${earlier.connection}${earlier.companyId !== undefined ? ` (company ${earlier.companyId})` : ''}, which may be the same Pipedrive company`;
+    earlier.connection === connection
+      ? `through ${connection}`
+      : companyId !== undefined && earlier.companyId === companyId
+        ? `into the same Pipedrive company (${companyId})`
+        : `through connection ${earlier.connection}${earlier.companyId !== undefined ? ` (company ${earlier.companyId})` : ''}, which may be the same Pipedrive company`;
   const done = `${earlier.created - earlier.reverted} lead${earlier.created - earlier.reverted === 1 ? '' : 's'} created${earlier.pending > 0 ? `, ${earlier.pending} rows pending` : ''}`;
-  return `${displayName} was imported before ${company}, as import ${earlier.importId} (connection ${earlier.connection}: ${done}): a new import through ${connection} creates those leads again.`;
+  return `${displayName} was imported before ${company}, as import ${earlier.importId} (connection ${earlier.connection}: ${done}): a new import ${earlier.connection === connection ? 'of it' : `through ${connection}`} creates those leads again.`;
 }
 
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
@@ -401,8 +403,13 @@ async function importPass(
         });
         if (earlier) {
           const text = sameFileText(earlier, displayName, connection.name, companyId);
-          // Known to be the same company, and nothing asked for a second import: refused before anything is written.
-          if (options.importId === undefined && companyId !== undefined) {
+          // Another connection known to be of the same company, and nothing asked for a second import: refused before
+          // anything is written. Through the same connection a new id was asked for (--import-id, another mapping).
+          if (
+            options.importId === undefined &&
+            companyId !== undefined &&
+            earlier.connection !== connection.name
+          ) {
             throw new UsageError(
               `${text} If ${connection.name} is ${earlier.connection} renamed, name it ${earlier.connection} again in the connections file and run the import with --connection ${earlier.connection} to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
             );

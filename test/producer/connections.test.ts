@@ -129,6 +129,17 @@ describe('one file through two connections of one company (a connection renamed)
     expect(again.warnings).toContain(
       `leads.csv was imported before into the same Pipedrive company (5101), as import ${first.importId} (connection acme: 0 leads created, 2 rows pending): a new import through acme-renamed creates those leads again.`,
     );
+    // A new id through the same connection: warned too, naming the newest earlier import.
+    const third = await importCsv({
+      file,
+      config,
+      redis,
+      connection: 'acme-renamed',
+      importId: 'acme-third',
+    });
+    expect(third.warnings).toContain(
+      'leads.csv was imported before through acme-renamed, as import acme-again (connection acme-renamed: 0 leads created, 2 rows pending): a new import of it creates those leads again.',
+    );
     // Another company is not concerned.
     const intoGlobex = await importCsv({ file, config, redis, connection: 'globex' });
     expect(intoGlobex.warnings.filter((w) => w.includes('imported before'))).toEqual([]);
