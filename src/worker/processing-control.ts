@@ -361,9 +361,9 @@ export function blockReason(
   if (auth === 'oauth') {
     return fromVariables
       ? 'Pipedrive refused the OAuth credentials. Re-authorize the app and set the new PIPEDRIVE_OAUTH_REFRESH_TOKEN (or fix PIPEDRIVE_OAUTH_CLIENT_ID and PIPEDRIVE_OAUTH_CLIENT_SECRET), then start a worker with them; processing resumes by itself.'
-      : `Pipedrive refused the OAuth credentials of connection "${connection}". Re-authorize the app and put the new refresh token where its entry in ${connectionsFile ?? 'the connections file'} names it (or fix the client id and secret there), then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+      : `Pipedrive refused the OAuth credentials of connection "${connection}". Re-authorize the app and put the new refresh token where its entry in ${connectionsFile ?? 'the connections file'} names it (or fix the client id and secret there), then send the workers SIGHUP (or restart them; a worker started with --watch reads it by itself); processing resumes by itself.`;
   }
   return fromVariables
     ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
-    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token that its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token that its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them; a worker started with --watch reads it by itself); processing resumes by itself.`;
 }

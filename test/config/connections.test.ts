@@ -584,6 +584,12 @@ describe('the connections a worker serves', () => {
     expect(fromFile?.connectionsFile).toBe(path);
     const reason = blockReason('default', 'auth', fromFile?.connectionsFile);
     expect(reason).toContain(`Fix the token that its entry in ${path} names, then send the workers SIGHUP`);
+    expect(reason).toContain('a worker started with --watch reads it by itself');
+    // Its token in a variable: a reload cannot read it again, so the fix is a restart (or a file).
+    const fromVariable = blockReason('default', 'auth', path, 'api_token', fromFile?.secretVariables);
+    expect(fromVariable).toContain(
+      'Its token comes from the environment variable OLD_TOKEN, which a running worker read when it started and cannot read again (SIGHUP does not): restart the workers',
+    );
     expect(reason).not.toContain('PIPEDRIVE_API_TOKEN');
 
     const [fromEnv] = workerPlanFromArgs(
