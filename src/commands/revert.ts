@@ -5,7 +5,7 @@ import { formatCount, formatUtc, printable } from '../ops/format.js';
 import { connectionSettings, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { ImportCompanyError } from '../ops/import-company-error.js';
 import { withOps } from '../ops/ops-context.js';
-import { describeKept, describePlan, planRevert, revertImport } from '../ops/revert.js';
+import { describeKept, describeKeptNotes, describePlan, planRevert, revertImport } from '../ops/revert.js';
 
 export const command: Command = {
   name: 'revert',
@@ -13,14 +13,18 @@ export const command: Command = {
   help: `Usage: lead-importer revert ID [--include-contacts] [--yes] [--json] [--connection NAME]
 
 Deletes the leads import ID created, in the Pipedrive company it went to (its connection's
-URL and credentials). With --include-contacts, also the persons and organizations it created —
+URL and credentials), then their notes: a note only once revert deleted its lead, and only
+while it is still on that lead (read first, 2 tokens). So a note stays, and is counted, when its
+lead was gone before (converted into a deal, which holds the note now, or deleted by hand), or
+when someone moved it. With --include-contacts, also the persons and organizations it created —
 never ones it found in Pipedrive and reused, nor ones something made since uses: a deal (open,
 won or lost, including one a lead was converted into), a lead (another import's), or a person
 in an organization. It reads that first (10 tokens per 100 contacts for deals, then 20 per
 contact for leads and 10 per organization for persons), keeps what is in use, and says why.
 Archived leads are not read. Calls go through the workers' rate limiter and that company's
-daily budget. Without --yes it only prints what it would delete and what that costs at most,
-and deletes nothing. Safe to run again: it resumes where it stopped.
+daily budget. Without --yes it only prints what it would delete and what that costs at most
+(the GET /users/me that checks the credentials first included), and deletes nothing. Safe to
+run again: it resumes where it stopped, even after a crash between a delete and its record.
 Credentials that now belong to another company than the import went to are refused (exit 2):
 person, organization and note ids are numbers every company has.
 
@@ -96,6 +100,7 @@ Examples:
           );
           for (const f of result.failed.slice(0, 20))
             io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${printable(f.error)}\n`);
+          io.stdout.write(describeKeptNotes(result.notesKept));
           io.stdout.write(describeKept(result));
           if (result.contactsSkipped)
             io.stderr.write('Persons and organizations were kept because some leads remain.\n');

@@ -46,7 +46,8 @@ export function burnDownText(b: BudgetBurnDown): string {
 /**
  * Today's budget: tokens spent since the budget day began (solid line, filled below), the importer's limit
  * (dashed) with the reserve above it (shaded band up to the company's daily tokens), now (a thin vertical
- * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset (none
+ * line), and the projection from the recent rate (dotted) to where it meets the limit, or to the reset, or to where
+ * the rows queued have spent the most they can (none
  * when nothing is queued or in flight: a finished import's rate is not projected; none either while the
  * connection is blocked, paused or starved, when nothing is sent).
  */
@@ -77,8 +78,12 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
   }
   const p = b.projection;
   if (p.verdict !== 'spent' && p.tokensPerMinute > 0 && !p.nothingQueued && !p.held) {
-    const endAt = p.runsOutAt ?? b.resetsAt;
-    const endUsed = p.runsOutAt ? b.limit : b.used + (p.tokensPerMinute * (b.resetsAt - now)) / 60_000;
+    // To the run-out, else to the reset or to where the rows queued have spent all they can, if that comes first:
+    // a line going on at the rate past what they need would cross the limit beside "lasts the day".
+    const toReset = (p.tokensPerMinute * (b.resetsAt - now)) / 60_000;
+    const spendable = Math.min(toReset, p.queuedTokensAtMost ?? Number.POSITIVE_INFINITY);
+    const endAt = p.runsOutAt ?? now + (spendable / p.tokensPerMinute) * 60_000;
+    const endUsed = p.runsOutAt ? b.limit : b.used + spendable;
     parts.push(
       `<line class="projection" x1="${c(x(now))}" y1="${c(y(b.used))}" x2="${c(x(endAt))}" y2="${c(y(endUsed))}"/>`,
     );
@@ -87,10 +92,11 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
   parts.push(
     `<line class="now" x1="${c(x(now))}" x2="${c(x(now))}" y1="${c(PAD.top)}" y2="${c(bottom)}"/>`,
     `<line class="axis" x1="${c(PAD.left)}" x2="${c(PAD.left + PLOT_W)}" y1="${c(bottom)}" y2="${c(bottom)}"/>`,
-    // Axis labels: the budget day's start, middle and reset; 0, the limit and the daily tokens.
+    // Axis labels: the budget day's start (with its zone: a reader elsewhere would take it for local time), middle
+    // and reset; 0, the limit and the daily tokens.
     ...[0, 0.5, 1].map(
       (f, i) =>
-        `<text class="tick" x="${c(PAD.left + f * PLOT_W)}" y="${c(H - 6)}" text-anchor="${['start', 'middle', 'end'][i]}">${esc(hhmm(start + f * DAY_MS))}</text>`,
+        `<text class="tick" x="${c(PAD.left + f * PLOT_W)}" y="${c(H - 6)}" text-anchor="${['start', 'middle', 'end'][i]}">${esc(`${hhmm(start + f * DAY_MS)}${i === 0 ? ' UTC' : ''}`)}</text>`,
     ),
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(bottom)}" text-anchor="end">0</text>`,
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(y(b.limit) + 4)}" text-anchor="end">${esc(compact(b.limit))}</text>`,
@@ -106,7 +112,7 @@ export function burnDownSvg(id: string, connection: string, b: BudgetBurnDown, n
 /** Leads per minute's description, in words. */
 export function leadsPerMinuteText(l: LeadsPerMinute): string {
   const last = l.counts.length >= 2 ? l.counts[l.counts.length - 2]! : 0;
-  return `${formatCount(l.total)} leads created in the last hour; at most ${formatCount(l.peak)} in a minute; ${formatCount(last)} in the last full minute.`;
+  return `${formatCount(l.total)} ${l.total === 1 ? 'lead' : 'leads'} created in the last hour; at most ${formatCount(l.peak)} in a minute; ${formatCount(last)} in the last full minute.`;
 }
 
 /** A round axis maximum at or above `n`: 1, 2, 5, 10, 20, 50, … */
@@ -138,7 +144,7 @@ export function leadsPerMinuteSvg(id: string, connection: string, l: LeadsPerMin
     // The unit inside the plot: "300/min" outside it is wider than the margin (its first digit was cut off).
     `<text class="tick" x="${c(PAD.left - 4)}" y="${c(PAD.top + 8)}" text-anchor="end">${esc(compact(max))}</text>`,
     `<text class="tick" x="${c(PAD.left + 3)}" y="${c(PAD.top + 8)}" text-anchor="start">leads/min</text>`,
-    `<text class="tick" x="${c(PAD.left)}" y="${c(H - 6)}" text-anchor="start">${esc(hhmm(l.from))}</text>`,
+    `<text class="tick" x="${c(PAD.left)}" y="${c(H - 6)}" text-anchor="start">${esc(`${hhmm(l.from)} UTC`)}</text>`,
     `<text class="tick" x="${c(PAD.left + PLOT_W / 2)}" y="${c(H - 6)}" text-anchor="middle">${esc(hhmm(l.from + 30 * 60_000))}</text>`,
     `<text class="tick" x="${c(PAD.left + PLOT_W)}" y="${c(H - 6)}" text-anchor="end">now</text>`,
   ].join('');

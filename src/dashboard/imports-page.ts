@@ -32,9 +32,12 @@ h1{font-size:20px;margin:4px 0 16px}
 .notice.bad{background:#fdecea;border-color:#f1b0aa;color:#8a1f16}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:auto}
 table{border-collapse:collapse;width:100%}
-th,td{padding:10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
+th,td{padding:10px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.4px;background:#fafbfc}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+/* Numbers never break; their headings may ("Reused contacts", "Dead-lettered" on one line each were 155 and 136 px
+   wide): a 50-million-row import's counts beside them pushed the ETA out of sight at 1,280 px. */
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{white-space:nowrap}
 tr:last-child td{border-bottom:0}
 /* An import id may be 64 characters with nowhere to break (--import-id): unbroken, it and the file name set the
    File column's width and push the ETA out of sight at 1,280 px. */
@@ -48,7 +51,7 @@ a{color:var(--accent)}
 .s-blocked,.s-failed{background:#fdecea;color:var(--bad)}
 .s-cancelled{background:#eef0f3;color:var(--idle)}
 /* Not .bar: that is the leads-per-minute chart's <rect class="bar">, whose height CSS would override. */
-.progress{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:120px}
+.progress{height:8px;background:#edf0f4;border-radius:99px;overflow:hidden;min-width:80px}
 .progress>span{display:block;height:100%;background:linear-gradient(90deg,#2f6fed,#4f8df7);transition:width .6s ease}
 .s-completed-bar>span{background:#19a974}
 .pct{font-size:12px;color:var(--muted);margin-top:3px;font-variant-numeric:tabular-nums}
@@ -82,6 +85,8 @@ nav.filters a.active{font-weight:650;color:var(--ink)}
 .c-idle{background:#eef0f3;color:var(--idle)}
 .v-lasts-the-day{background:#e3f5ec;color:var(--ok)}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+/* A phone: one chart under the other. Side by side each was 150 px wide for a 320-unit drawing, its labels 5 px high. */
+@media (max-width:700px){.charts{grid-template-columns:1fr}}
 .charts figure{margin:0}
 .charts figcaption{color:var(--muted);font-size:12px;margin-top:2px}
 .charts .none{color:var(--muted);font-size:13px;padding:24px 0}
@@ -239,9 +244,12 @@ export function connectionCardsHtml(
       const name = esc(a.connection);
       const b = a.budget;
       // Blocked, paused or starved, nothing is sent: its budget "lasts the day" only because nothing spends it, and
-      // the card's state badge already says why. A spent budget is still said: it holds the rows back too.
+      // the card's state badge already says why. A spent budget is still said (it holds the rows back too), once:
+      // the state `budget-spent` says it already.
       const verdict =
-        b && !(HELD_STATES.includes(a.state) && b.projection.verdict !== 'spent')
+        b &&
+        a.state !== 'budget-spent' &&
+        !(HELD_STATES.includes(a.state) && b.projection.verdict !== 'spent')
           ? `<span class="badge v-${esc(b.projection.verdict)}" data-verdict="${esc(b.projection.verdict)}">${esc(
               b.projection.verdict === 'runs-out'
                 ? b.projection.text.replace(/ at .*$/, '')
@@ -250,7 +258,12 @@ export function connectionCardsHtml(
           : '';
       const burn = b
         ? `${burnDownSvg(`c-${a.connection}-burn`, a.connection, b, now)}<figcaption>${esc(burnDownText(b))}</figcaption>`
-        : `<div class="none">No budget yet: no worker has served ${name} today.</div>`;
+        : `<div class="none">${
+            // Blocked before its first call succeeded: a worker tried, and the credentials were refused.
+            a.state === 'blocked'
+              ? `No budget yet: Pipedrive has refused ${name}’s credentials since the worker started.`
+              : `No budget yet: no worker has served ${name} today.`
+          }</div>`;
       const heading = named
         ? `<a href="/?connection=${encodeURIComponent(a.connection)}">${name}</a>`
         : 'Today';

@@ -22,6 +22,7 @@ import {
 } from '../ops/ops-context.js';
 import { getStatus, hasFinished, type StatusFilter } from '../ops/status.js';
 import { connectRedis, createRedis } from '../queue/connection.js';
+import { isImportId } from '../queue/names.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
 import { checkHealth, publicHealth } from './health.js';
@@ -222,6 +223,12 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     next();
   });
 
+  // `:id` is the client's text, and an import's record is the key `…:imp:<id>`: an id with a `:` would name the import's
+  // other keys (`x:states`), read as a record. One the producer cannot have given is not found, without asking Redis.
+  app.param('id', (_req, _res, next, id: string) => {
+    next(isImportId(id) ? undefined : new ImportNotFoundError(id, ctx.prefix));
+  });
+
   const serverAdapter = new ExpressAdapter().setBasePath('/queues');
   createBullBoard({
     queues: [
@@ -360,8 +367,10 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
       return void res.type('text/plain').send(`${err.message}\n`);
     }
     log.error({ err, path: req.path }, 'Dashboard request failed');
+    // A page has set text/html before its read failed: the answer is JSON, and says so.
     res
       .status(503)
+      .type('json')
       .json({ error: 'Could not read the queues (is Redis reachable?). See the dashboard log.' });
   });
   return app;

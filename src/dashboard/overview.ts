@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { DeadLetterEntry } from '../ops/dead-letters.js';
-import { countDeadLettersOf, listDeadLetters } from '../ops/dead-letters.js';
+import { countDeadLettersOf, firstDeadLettersOf } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { QUEUED, type RowCounts, readRowCounts } from '../ops/row-counts.js';
@@ -20,6 +20,7 @@ export interface Overview {
   generatedAt: number;
   /** One line when something holds imports back (paused; a connection blocked or waiting for budget). */
   notice: string | null;
+  /** An operator's `pause` holds the connections shown (not a worker's own pause of a blocked connection's queue). */
   paused: boolean;
   workers: number;
   /** The shown connection's budget today (the only connection's, without a filter); null when unknown. */
@@ -99,7 +100,7 @@ export async function readOverview(
       now,
       showConnections,
     ),
-    paused: flags.some((f) => f.paused),
+    paused: flags.some(operatorPaused),
     workers,
     budget,
     queues: { lead, deadLetter },
@@ -110,6 +111,15 @@ export async function readOverview(
     connection: filter.connection ?? null,
     showConnections,
   };
+}
+
+/**
+ * Whether an operator's `pause` holds the connection: the pause flag, or its queue paused while no block explains it.
+ * A worker whose token is rejected pauses its connection's queue itself (and resumes it once the token works): that
+ * is the block, which `lead-importer resume` does not lift.
+ */
+function operatorPaused(f: ControlFlags): boolean {
+  return f.pausedAt !== undefined || (f.paused && !f.blockedReason);
 }
 
 /**
@@ -127,7 +137,7 @@ function noticeOf(
   const blocked = flags
     .filter(([, f]) => f.blockedReason)
     .map(([c, f]) => `Blocked${who(c)}: ${f.blockedReason}`);
-  const paused = flags.some(([, f]) => f.paused)
+  const paused = flags.some(([, f]) => operatorPaused(f))
     ? ['Paused: no worker starts new rows until `lead-importer resume`.']
     : [];
   const waiting = flags
@@ -158,8 +168,8 @@ export async function readImportDetail(
   limit = 500,
 ): Promise<ImportDetail> {
   const status = await getStatus(ctx, importId);
-  const [all, verification] = await Promise.all([
-    listDeadLetters(ctx, { importId }),
+  const [dead, verification] = await Promise.all([
+    firstDeadLettersOf(ctx, importId, limit),
     readLastVerification(ctx, importId),
   ]);
   const mapping = (await ctx.ledger.getImport(importId))?.mapping as
@@ -168,8 +178,8 @@ export async function readImportDetail(
     | undefined;
   return {
     status,
-    deadLetters: all.slice(0, limit),
-    moreDeadLetters: Math.max(0, all.length - limit),
+    deadLetters: dead.entries,
+    moreDeadLetters: Math.max(0, dead.total - dead.entries.length),
     showConnections: servesManyCompanies(ctx.connections),
     verification,
     // Imports recorded before the mapping said why have no columns list: nothing to show.

@@ -22,7 +22,7 @@ export const BURN_DOWN_STEP_MINUTES = 10;
  * - `rate-limited`: its calls wait after a 429 (burst, search or daily window);
  * - `edge-backoff`: its calls wait after an edge block (an HTML 403 from Pipedrive's CDN);
  * - `budget-spent`: today's budget is spent; rows wait for the next budget day;
- * - `starved`: rows are queued but nothing was sent to Pipedrive for {@link STARVED_AFTER_MINUTES} minutes;
+ * - `starved`: rows have waited {@link STARVED_AFTER_MINUTES} minutes and nothing was sent to Pipedrive in them;
  * - `running`: rows are being imported;
  * - `idle`: nothing queued.
  */
@@ -51,6 +51,11 @@ export interface BudgetProjection {
   windowMinutes: number;
   /** Epoch ms when the budget runs out at that rate (`runs-out` only). */
   runsOutAt: number | null;
+  /**
+   * The most the connection's rows waiting, delayed or in flight can spend (72 tokens a row at most); null when the
+   * rows are not known. The projection stops there: spending ends with the rows.
+   */
+  queuedTokensAtMost: number | null;
   /**
    * The connection has no rows waiting, delayed or in flight: the recent rate was a finished import's, and is
    * not projected forward (no dotted line on the chart).
@@ -137,7 +142,15 @@ export function projectBudget(input: {
   const { now, left, resetsAt, windowTokens, windowMinutes } = input;
   const tokensPerMinute = windowMinutes > 0 ? windowTokens / windowMinutes : 0;
   const rate = rateText(tokensPerMinute);
-  const base = { tokensPerMinute, windowMinutes, runsOutAt: null, nothingQueued: false, held: false };
+  const queuedAtMost = input.pending === undefined ? null : input.pending * MAX_TOKENS_PER_ROW;
+  const base = {
+    tokensPerMinute,
+    windowMinutes,
+    runsOutAt: null,
+    queuedTokensAtMost: queuedAtMost,
+    nothingQueued: false,
+    held: false,
+  };
   // The workers call the budget spent when what is left cannot pay for the next row (the governor's
   // `used + cost > limit`), not only at 0: a card must not say "budget spent" and "runs out ≈ …" at once.
   if (left <= 0 || input.state === 'budget-spent') {
@@ -168,12 +181,11 @@ export function projectBudget(input: {
   }
   // The rate says when the budget would end if spending went on; the rows queued say whether it can: an import
   // about to finish must not read "runs out ≈ 19:27" with 48,000 tokens left and 50 rows to go.
-  const queuedAtMost = input.pending === undefined ? undefined : input.pending * MAX_TOKENS_PER_ROW;
-  if (queuedAtMost !== undefined && queuedAtMost <= left) {
+  if (queuedAtMost !== null && queuedAtMost <= left) {
     return {
       ...base,
       verdict: 'lasts-the-day',
-      text: `lasts the day: the ${formatCount(input.pending ?? 0)} rows queued need at most ${formatCount(queuedAtMost)} tokens (${rate} over the last ${formatMinutes(windowMinutes)})`,
+      text: `lasts the day: the ${formatCount(input.pending ?? 0)} ${input.pending === 1 ? 'row queued needs' : 'rows queued need'} at most ${formatCount(queuedAtMost)} tokens (${rate} over the last ${formatMinutes(windowMinutes)})`,
     };
   }
   const runsOutAt = now + (left / tokensPerMinute) * MINUTE_MS;
@@ -316,6 +328,11 @@ export interface StateInput {
   recentTokens: number;
   /** Leads per minute over the last {@link STARVED_AFTER_MINUTES} minutes, for the running line. */
   leadsPerMinute: number;
+  /**
+   * Since when its rows have waited unchanged ({@link RowCounts.waitingSince}): starved only once they have waited
+   * {@link STARVED_AFTER_MINUTES} minutes, as an import is stalled. Unknown: from nothing sent alone.
+   */
+  waitingSince?: number;
 }
 
 const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
@@ -351,7 +368,13 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
       stateText: `budget spent: rows wait until ${formatUtc(s.budget.resetsAt)}`,
     };
   }
-  if (work > 0 && s.recentLeads === 0 && s.recentTokens === 0) {
+  // As an import's stalled: the rows have waited that long, since they were enqueued or last moved, and since any
+  // 429 pause or budget wait ended (a new import's first minutes, or the first minutes of a budget day, are not).
+  const waited =
+    s.waitingSince === undefined ||
+    s.now - Math.max(s.waitingSince, s.control.rateLimitedUntil ?? 0, s.control.budgetWaitUntil ?? 0) >=
+      STARVED_AFTER_MINUTES * MINUTE_MS;
+  if (work > 0 && s.recentLeads === 0 && s.recentTokens === 0 && waited) {
     return {
       state: 'starved',
       stateText: `starved: rows queued, nothing sent to Pipedrive in the last ${STARVED_AFTER_MINUTES} min`,
@@ -386,7 +409,7 @@ async function readOne(
   ctx: OpsContext,
   connection: string,
   now: number,
-  { queued, active }: RowCounts,
+  { queued, active, waitingSince }: RowCounts,
 ): Promise<ConnectionActivity> {
   const queue = ctx.leadQueueOf(connection);
   const [budget, control, queuePaused] = await Promise.all([
@@ -414,6 +437,7 @@ async function readOne(
     recentLeads,
     recentTokens: recent(minutes.tokens),
     leadsPerMinute: recentLeads / elapsed,
+    ...(waitingSince === undefined ? {} : { waitingSince }),
   });
   const burnDown = figures
     ? buildBurnDown({ now, budget: figures, minutes, pending: queued + active, state: state.state })

@@ -92,6 +92,8 @@ export async function* deadLetterJobs(
   ctx: OpsContext,
   filter: DeadLetterFilter = {},
   connections: ImportConnections = new ImportConnections(ctx),
+  /** Told how many entries match the filter's import and connection, before the first is read. */
+  onListed?: (entries: number) => void,
 ): AsyncGenerator<Job<DeadLetterJobData>> {
   if (filter.importId) {
     const record = await ctx.ledger.getImport(filter.importId);
@@ -110,6 +112,7 @@ export async function* deadLetterJobs(
     rows = rows.filter((r) => wanted.has(r.importId));
   }
   rows.sort((a, b) => (a.importId === b.importId ? a.line - b.line : a.importId < b.importId ? -1 : 1));
+  onListed?.(rows.length);
   for (let i = 0; i < rows.length; i += PAGE) {
     const jobs = await Promise.all(rows.slice(i, i + PAGE).map((r) => ctx.deadLetterQueue.getJob(r.id)));
     for (const job of jobs) {
@@ -183,6 +186,28 @@ export async function listDeadLetters(
     entries.push(toEntry(job.data, await connections.of(job.data.importId)));
   }
   return entries;
+}
+
+/**
+ * An import's first `limit` dead-lettered rows by line, and how many entries it has in all, reading only the ones
+ * returned: an import whose every row failed may have hundreds of thousands, and a page shows 500.
+ */
+export async function firstDeadLettersOf(
+  ctx: OpsContext,
+  importId: string,
+  limit: number,
+): Promise<{ entries: DeadLetterEntry[]; total: number }> {
+  const entries: DeadLetterEntry[] = [];
+  let total = 0;
+  if (limit <= 0) return { entries, total };
+  const connections = new ImportConnections(ctx);
+  for await (const job of deadLetterJobs(ctx, { importId }, connections, (n) => {
+    total = n;
+  })) {
+    entries.push(toEntry(job.data, await connections.of(job.data.importId)));
+    if (entries.length >= limit) break;
+  }
+  return { entries, total };
 }
 
 export const DLQ_EXPORT_COLUMNS = ['error_class', 'error_message', 'http_status', 'line'] as const;

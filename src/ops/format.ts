@@ -30,7 +30,10 @@ export function formatUtc(ms: number): string {
 /** The human-readable `status ID` block. */
 export function formatStatus(s: ImportStatus): string {
   const lines = [
-    `Import ${s.importId} (${s.fileName || 'unknown file'}${s.connection === DEFAULT_CONNECTION ? '' : `, connection ${s.connection}`}${s.priority === 1 ? '' : `, priority ${s.priority}`}): ${s.stateText}`,
+    // One line: the file name (and the state text, which may quote it) are the user's text, a line break included.
+    printable(
+      `Import ${s.importId} (${s.fileName || 'unknown file'}${s.connection === DEFAULT_CONNECTION ? '' : `, connection ${s.connection}`}${s.priority === 1 ? '' : `, priority ${s.priority}`}): ${s.stateText}`,
+    ),
     `  rows ${formatCount(s.rows)} = created ${formatCount(s.created)}${s.reverted > 0 ? ` (${formatCount(s.reverted)} reverted)` : ''} + rejected ${formatCount(s.rejected)} + dead-lettered ${formatCount(s.deadLettered)} + cancelled ${formatCount(s.cancelled)} + pending ${formatCount(s.pending)}${s.balanced || s.state === 'reading' ? '' : '  (does not add up: report this)'}`,
     `  progress ${Math.floor(s.progress * 100)}%   persons created ${formatCount(s.createdPersons)}, reused ${formatCount(s.reusedPersons)}   organizations created ${formatCount(s.createdOrganizations)}, reused ${formatCount(s.reusedOrganizations)}${s.createdNotes || s.failedNotes ? `   notes ${formatCount(s.createdNotes)}${s.failedNotes ? ` (${formatCount(s.failedNotes)} refused: see the report)` : ''}` : ''}`,
     `  tokens spent ${formatCount(s.tokensUsed)}${s.pending > 0 ? `, about ${formatCount(s.tokensRemaining)} to go` : ''}${s.budget ? `   budget left today ${formatCount(s.budget.left)} of ${formatCount(s.budget.limit)}` : ''}`,
@@ -96,8 +99,12 @@ export function formatStatusTable(list: ImportStatus[], connection?: string): st
   )}${why.length > 0 ? printableLines(`\n${why.join('\n')}\n`) : ''}`;
 }
 
-/** A plain, left-aligned text table. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * A plain, left-aligned text table. Each cell is one line: a line break in one (a file name, a message) would start a
+ * row of its own, in whatever words the file's author chose.
+ */
+export function table(header: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map((c) => printable(c)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

@@ -11,7 +11,16 @@ export type RowOutcome = (typeof ROW_OUTCOMES)[number];
  */
 export type ImportTotals = Map<
   string,
-  { imports: Record<string, number>; rows: Record<RowOutcome, number>; rowsPerJob: number }
+  {
+    imports: Record<string, number>;
+    rows: Record<RowOutcome, number>;
+    rowsPerJob: number;
+    /**
+     * Since when the connection's rows have waited unchanged: the earliest last change (created or updated) of its
+     * imports with pending rows (every finished row updates its import); null when none has pending rows.
+     */
+    waitingSince: number | null;
+  }
 >;
 
 /** Every import's state and row counts, summed by connection: one pipelined read of the records' counters. */
@@ -27,6 +36,8 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
     'deadLettered',
     'cancelled',
     'rowsPerJob',
+    'createdAt',
+    'updatedAt',
   ] as const;
   const totals: ImportTotals = new Map();
   for (let i = 0; i < ids.length; i += 1000) {
@@ -60,6 +71,7 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
           imports: {},
           rows: { created: 0, rejected: 0, dead_lettered: 0, cancelled: 0, pending: 0 },
           rowsPerJob: 1,
+          waitingSince: null,
         };
         totals.set(connection, t);
       }
@@ -72,7 +84,11 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
       // As the ledger derives it: enqueued − created − deadLettered − cancelled.
       const pending = Math.max(0, n('enqueued') - n('created') - n('deadLettered') - n('cancelled'));
       t.rows.pending += pending;
-      if (pending > 0) t.rowsPerJob = Math.max(t.rowsPerJob, Number(raw.rowsPerJob) || 1);
+      if (pending > 0) {
+        t.rowsPerJob = Math.max(t.rowsPerJob, Number(raw.rowsPerJob) || 1);
+        const lastChange = Math.max(Number(raw.createdAt) || 0, Number(raw.updatedAt) || 0);
+        t.waitingSince = t.waitingSince === null ? lastChange : Math.min(t.waitingSince, lastChange);
+      }
     }
   }
   return totals;

@@ -1,7 +1,7 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { isNotFoundError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import type { CallOptions, ContactDealCounts, Operation, PipedriveApi } from '../pipedrive/types.js';
+import type { CallOptions, ContactDealCounts, Note, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { scanKeys } from '../queue/connection.js';
 import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
@@ -20,22 +20,55 @@ export interface RevertPlan {
   /** The company the import went to, when its record names it (see `ImportMeta.companyId`). */
   companyId?: number;
   leads: string[];
-  /** Notes this import attached to its leads (deleted first: Pipedrive may keep a deleted lead's notes). */
-  notes: number[];
+  /**
+   * Notes this import attached to its leads, each deleted after its own lead, and only while still on it (see
+   * {@link revertImport}).
+   */
+  notes: RevertNote[];
+  /** Notes an earlier, interrupted revert kept, by reason. */
+  notesKept: NotesKept;
   /** Persons this import created (empty without `includeContacts`). */
   persons: number[];
   organizations: number[];
   /** Already deleted by an earlier, interrupted revert. */
   alreadyDone: number;
   /**
-   * Tokens the deletes cost (notes and leads 6, persons and organizations 3 each), and the checks that nothing made
-   * since uses the contacts (see `unused`): at most this, as a contact found in use is kept and not checked further.
+   * Tokens the run spends at most: `GET /users/me` (2: `--yes` checks the credentials before anything is deleted),
+   * the deletes (notes and leads 6, persons and organizations 3 each), reading each note before its delete (2), and
+   * the checks that nothing made since uses the contacts (see `unused`). At most, as a note whose lead was gone is
+   * not read, and a contact found in use is kept and not checked further.
    */
   tokens: number;
-  /** At the earliest, under the burst limit. */
+  /** Pipedrive calls the run makes at most: those {@link tokens} counts. */
+  calls: number;
+  /** At the earliest, with {@link calls} under the burst limit. */
   estimatedMs: number;
   /** Reused persons and organizations that stay (for the message). */
   reusedContactsKept: number;
+}
+
+/** A note the import attached to one of its leads, and what the row linked: its lead, the lead's contacts. */
+export interface RevertNote {
+  id: number;
+  leadId: string;
+  personId?: number;
+  organizationId?: number;
+}
+
+/**
+ * Why revert left a note the import added: `leadGone`, its lead was gone before revert sent anything for it
+ * (converted into a deal, which holds the note now, or deleted by hand), so the note is not touched; `moved`, the
+ * note is on something else than its lead now (a deal, another lead, a contact or project).
+ */
+export interface NotesKept {
+  leadGone: number;
+  moved: number;
+}
+
+export interface KeptNote {
+  id: number;
+  leadId: string;
+  reason: keyof NotesKept;
 }
 
 export interface RevertPlanOptions {
@@ -53,6 +86,7 @@ export interface RevertOptions extends RevertPlanOptions {
   api: Pick<
     PipedriveApi,
     | 'deleteLead'
+    | 'getNote'
     | 'deleteNote'
     | 'deletePerson'
     | 'deleteOrganization'
@@ -79,6 +113,10 @@ export interface RevertSummary {
   inUse: { persons: number; organizations: number };
   /** Each contact counted in `inUse`, with what was found using it. */
   kept: KeptContact[];
+  /** Notes of the import this run left in place, by reason. */
+  notesKept: NotesKept;
+  /** Each note counted in `notesKept`. */
+  keptNotes: KeptNote[];
 }
 
 /**
@@ -100,7 +138,8 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   ImportConnectionError.check(record, options.connection);
   const done = new Set(await ctx.redis.smembers(ctx.keys.reverted(importId)));
   const leads: string[] = [];
-  const notes: number[] = [];
+  const notes: RevertNote[] = [];
+  const notesKept: NotesKept = { leadGone: 0, moved: 0 };
   const persons = new Set<number>();
   const organizations = new Set<number>();
   const reusedPersons = new Set<number>();
@@ -114,7 +153,16 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
       else leads.push(o.leadId);
       if (o.noteId !== undefined) {
         if (done.has(`n:${o.noteId}`)) alreadyDone++;
-        else notes.push(o.noteId);
+        else if (done.has(`lg:${o.leadId}`)) notesKept.leadGone++;
+        else if (done.has(`nm:${o.noteId}`)) notesKept.moved++;
+        else {
+          notes.push({
+            id: o.noteId,
+            leadId: o.leadId,
+            ...(o.personId !== undefined ? { personId: o.personId } : {}),
+            ...(o.organizationId !== undefined ? { organizationId: o.organizationId } : {}),
+          });
+        }
       }
       // Only the row that created a contact says so; later rows of the same import reuse it.
       if (o.personId !== undefined) (o.personCreated ? persons : reusedPersons).add(o.personId);
@@ -132,23 +180,23 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
   const contacts = options.includeContacts
     ? { persons: pick(persons, 'p'), organizations: pick(organizations, 'o') }
     : { persons: [], organizations: [] };
-  const tokens =
-    notes.length * TOKEN_COSTS['notes.delete'] +
-    leads.length * TOKEN_COSTS['leads.delete'] +
-    contacts.persons.length * (TOKEN_COSTS['persons.delete'] + PERSON_CHECK_TOKENS) +
-    dealCheckTokens('person', contacts.persons.length) +
-    contacts.organizations.length * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS) +
-    dealCheckTokens('organization', contacts.organizations.length);
-  const calls = notes.length + leads.length + contacts.persons.length + contacts.organizations.length;
+  const { tokens, calls } = revertCost(
+    leads.length,
+    notes.length,
+    contacts.persons.length,
+    contacts.organizations.length,
+  );
   return {
     importId,
     connection: record.connection,
     ...(record.companyId !== undefined ? { companyId: record.companyId } : {}),
     leads,
     notes,
+    notesKept,
     ...contacts,
     alreadyDone,
     tokens,
+    calls,
     estimatedMs: Math.round((calls / (ctx.limitsOf(record.connection).burstPer2s / 2)) * 1000),
     reusedContactsKept:
       [...reusedPersons].filter((id) => !persons.has(id)).length +
@@ -157,12 +205,55 @@ export async function planRevert(ctx: OpsContext, options: RevertPlanOptions): P
 }
 
 /**
- * Deletes what an import created, in the company it went to (`api` must be that connection's client; the
- * revert command builds it from the plan's `connection`): its leads' notes and its leads, then (with `includeContacts`) the persons, then
- * the organizations it created — never contacts it found and reused. Every call goes through
- * `call` (the worker's budget governor and rate limiter). Each delete is remembered, so a
- * re-run after a failure or a spent budget resumes; a 404 counts as already gone.
- * Contacts are only deleted when all leads are gone, so nothing of ours still points at them, and only
+ * The calls `revert --yes` makes at most, and their tokens: `GET /users/me` first (the credentials' check, always
+ * made), each lead's delete, each note's read and delete, and for each person and organization its checks (see
+ * `unused`) and its delete.
+ */
+function revertCost(
+  leads: number,
+  notes: number,
+  persons: number,
+  organizations: number,
+): { tokens: number; calls: number } {
+  const tokens =
+    TOKEN_COSTS['users.me'] +
+    leads * TOKEN_COSTS['leads.delete'] +
+    notes * (TOKEN_COSTS['notes.get'] + TOKEN_COSTS['notes.delete']) +
+    persons * (TOKEN_COSTS['persons.delete'] + PERSON_CHECK_TOKENS) +
+    dealCheckTokens('person', persons) +
+    organizations * (TOKEN_COSTS['organizations.delete'] + ORGANIZATION_CHECK_TOKENS) +
+    dealCheckTokens('organization', organizations);
+  const calls =
+    1 +
+    leads +
+    2 * notes +
+    persons * (1 + PERSON_CHECK_CALLS) +
+    Math.ceil(persons / IDS_PER_DEAL_CHECK) +
+    organizations * (1 + ORGANIZATION_CHECK_CALLS) +
+    Math.ceil(organizations / IDS_PER_DEAL_CHECK);
+  return { tokens, calls };
+}
+
+/**
+ * Deletes what an import created, in the company it went to (`api` must be that connection's client; the revert
+ * command builds it from the plan's `connection`): its leads, then their notes, then (with `includeContacts`) the
+ * persons, then the organizations it created — never contacts it found and reused. Every call goes through `call`
+ * (the worker's budget governor and rate limiter). Each step is remembered, so a re-run after a failure, a crash or a
+ * spent budget resumes; a 404 counts as already gone.
+ *
+ * A note goes only after its own lead, and only while it is still on that lead: the note of a lead converted into a
+ * deal since the import is on the deal now ("Related entities (notes, …) are transferred", SPEC-v2
+ * convertLeadToDeal), and deleting it by id destroyed a salesperson's note on a live deal; so did deleting a note
+ * someone had moved. So the leads go first. A lead that was gone before revert sent anything for it (converted, or
+ * deleted by hand) keeps its note, unread and untouched: no token spent. The note of a lead revert deleted (in this
+ * run or an earlier one) is read (2 tokens) and deleted only if it is still on its lead and nothing else (see
+ * {@link stillOnItsLead}). A lead whose delete may have been sent before (a retry of this run, or a run that stopped
+ * before it remembered the answer: `ls:` in the ledger) and that answers 404 may have been deleted by revert itself:
+ * its note is read too, and the note tells. What Pipedrive does to a lead's notes when the lead is deleted is
+ * undocumented (SPEC-v1 deleteLead: "Deletes a specific lead"; a converted lead is "marked as deleted"): revert
+ * assumes they may stay (it deletes its own) and may go (a note answering 404 counts as gone).
+ *
+ * Contacts are only deleted when all leads and notes are gone, so nothing of ours still points at them, and only
  * when nothing made since uses them: no deal, lead or (for an organization) person (see `unused`).
  */
 export async function revertImport(
@@ -178,61 +269,130 @@ export async function revertImport(
     contactsSkipped: false,
     inUse: { persons: 0, organizations: 0 },
     kept: [],
+    notesKept: { leadGone: 0, moved: 0 },
+    keptNotes: [],
   };
   const total = p.notes.length + p.leads.length + p.persons.length + p.organizations.length;
   let progressed = 0;
-  const run = async <I extends string | number>(
-    kind: 'note' | 'lead' | 'person' | 'organization',
-    ids: I[],
-    operation: Operation,
-    del: (id: I, o: CallOptions) => Promise<unknown>,
-    counter: keyof RevertSummary['deleted'],
+  const remember = async (tag: string) => ctx.ledger.markReverted(p.importId, tag);
+  const stepDone = () => options.onProgress?.(++progressed, total);
+  const fail = (kind: RevertSummary['failed'][number]['kind'], id: string | number, err: unknown) =>
+    summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
+  /** One call: `ok`, `gone` (404), `failed` (listed in the summary) or `stop` (the budget is spent). */
+  const attempt = async (
+    kind: RevertSummary['failed'][number]['kind'],
+    id: string | number,
+    send: () => Promise<unknown>,
   ) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length && summary.budgetSpentUntil === undefined) {
-        const id = ids[next++]!;
-        try {
-          await options.call(operation, (o) => del(id, o));
-          summary.deleted[counter]++;
-        } catch (err) {
-          if (isBudgetSpentError(err)) {
-            summary.budgetSpentUntil = err.untilMs;
-            return;
-          }
-          if (!isNotFoundError(err)) {
-            summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
-            continue;
-          }
-          summary.alreadyGone++;
-        }
-        await ctx.ledger.markReverted(p.importId, `${kind[0]}:${id}`);
-        options.onProgress?.(++progressed, total);
+    try {
+      await send();
+      return 'ok' as const;
+    } catch (err) {
+      if (isBudgetSpentError(err)) {
+        summary.budgetSpentUntil = err.untilMs;
+        return 'stop' as const;
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+      if (isNotFoundError(err)) return 'gone' as const;
+      fail(kind, id, err);
+      return 'failed' as const;
+    }
   };
-  await run('note', p.notes, 'notes.delete', (id, o) => options.api.deleteNote(id, o), 'notes');
-  if (summary.budgetSpentUntil !== undefined) return summary;
-  await run('lead', p.leads, 'leads.delete', (id, o) => options.api.deleteLead(id, o), 'leads');
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+
+  // Leads whose note may go: revert deleted them (or may have, see above). The plan's notes of leads not in
+  // `p.leads` are of leads an earlier run deleted; those of leads gone before revert came are not in the plan (`lg:`).
+  const leadsOfThisRun = new Set(p.leads);
+  const deletedLeads = new Set<string>();
+  const goneBefore = new Set<string>();
+  await inPool(p.leads, concurrency, summary, async (id) => {
+    let sends = 0;
+    let firstSend = false;
+    const outcome = await attempt('lead', id, () =>
+      options.call('leads.delete', async (o) => {
+        // Right before the request leaves (after admission): a later 404 is then known to follow a send of ours.
+        if (sends++ === 0) firstSend = await remember(`ls:${id}`);
+        return options.api.deleteLead(id, o);
+      }),
+    );
+    if (outcome === 'stop' || outcome === 'failed') return;
+    if (outcome === 'ok') {
+      summary.deleted.leads++;
+      deletedLeads.add(id);
+    } else {
+      summary.alreadyGone++;
+      if (firstSend && sends === 1) {
+        await remember(`lg:${id}`);
+        goneBefore.add(id);
+      } else deletedLeads.add(id);
+    }
+    await remember(`l:${id}`);
+    stepDone();
+  });
+
+  const keepNote = (n: RevertNote, reason: keyof NotesKept) => {
+    summary.notesKept[reason]++;
+    summary.keptNotes.push({ id: n.id, leadId: n.leadId, reason });
+  };
+  const notes: RevertNote[] = [];
+  for (const n of p.notes) {
+    if (goneBefore.has(n.leadId)) {
+      keepNote(n, 'leadGone');
+      stepDone();
+    } else if (!leadsOfThisRun.has(n.leadId) || deletedLeads.has(n.leadId)) notes.push(n);
+    // Otherwise its lead's delete failed or was not reached: the note waits for the next run.
+  }
+  if (summary.budgetSpentUntil === undefined) {
+    await inPool(notes, concurrency, summary, async (n) => {
+      let note: Note | undefined;
+      const read = await attempt('note', n.id, async () => {
+        note = await options.call('notes.get', (o) => options.api.getNote(n.id, o));
+      });
+      if (read === 'stop' || read === 'failed') return;
+      if (read === 'ok' && note && !stillOnItsLead(note, n)) {
+        keepNote(n, 'moved');
+        await remember(`nm:${n.id}`);
+        stepDone();
+        return;
+      }
+      const outcome =
+        read === 'gone'
+          ? read
+          : await attempt('note', n.id, () =>
+              options.call('notes.delete', (o) => options.api.deleteNote(n.id, o)),
+            );
+      if (outcome === 'stop' || outcome === 'failed') return;
+      if (outcome === 'ok') summary.deleted.notes++;
+      else summary.alreadyGone++;
+      await remember(`n:${n.id}`);
+      stepDone();
+    });
+  }
+
   if (p.persons.length + p.organizations.length > 0) {
     if (summary.failed.length > 0 || summary.budgetSpentUntil !== undefined) {
       summary.contactsSkipped = true;
     } else {
+      const deleteEach = (kind: 'person' | 'organization', ids: number[]) =>
+        inPool(ids, concurrency, summary, async (id) => {
+          const outcome = await attempt(kind, id, () =>
+            kind === 'person'
+              ? options.call('persons.delete', (o) => options.api.deletePerson(id, o))
+              : options.call('organizations.delete', (o) => options.api.deleteOrganization(id, o)),
+          );
+          if (outcome === 'stop' || outcome === 'failed') return;
+          if (outcome === 'ok') summary.deleted[kind === 'person' ? 'persons' : 'organizations']++;
+          else summary.alreadyGone++;
+          await remember(`${kind[0]}:${id}`);
+          stepDone();
+        });
       const persons = await unused(options, summary, 'person', p.persons);
-      await run('person', persons, 'persons.delete', (id, o) => options.api.deletePerson(id, o), 'persons');
+      await deleteEach('person', persons);
       // After the persons: one of them kept links its organization, which then stays too.
       const organizations =
         summary.budgetSpentUntil === undefined
           ? await unused(options, summary, 'organization', p.organizations)
           : [];
-      await run(
-        'organization',
-        organizations,
-        'organizations.delete',
-        (id, o) => options.api.deleteOrganization(id, o),
-        'organizations',
-      );
+      await deleteEach('organization', organizations);
       // The workers' contact cache still maps match keys to these ids; a later import must not
       // link a lead to a deleted contact, so forget them (it re-finds or re-creates them).
       await forgetCachedContacts(ctx, 'person', persons);
@@ -242,10 +402,44 @@ export async function revertImport(
   return summary;
 }
 
+/**
+ * Runs `step` for each item, `concurrency` at a time (the limiter spaces the calls), until the items run out or the
+ * budget is spent (`summary.budgetSpentUntil`).
+ */
+async function inPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  summary: Pick<RevertSummary, 'budgetSpentUntil'>,
+  step: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && summary.budgetSpentUntil === undefined) await step(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/**
+ * Whether a note is still where the import put it: on its lead, and on nothing else but that lead's person and
+ * organization (Pipedrive may show a lead's note on them too: whether it links them is undocumented). A note on a
+ * deal (its lead converted into one), another lead, another contact or a project is someone's now, and stays.
+ */
+function stillOnItsLead(note: Note, ours: RevertNote): boolean {
+  return (
+    note.lead_id === ours.leadId &&
+    note.deal_id === null &&
+    (note.project_id ?? null) === null &&
+    (note.person_id === null || note.person_id === ours.personId) &&
+    (note.org_id === null || note.org_id === ours.organizationId)
+  );
+}
+
 /** Tokens to check that no lead made since names a person the import created: a page of its leads. */
 const PERSON_CHECK_TOKENS = TOKEN_COSTS['leads.list'];
+const PERSON_CHECK_CALLS = 1;
 /** The same for an organization: a page of its leads and one of its persons. */
 const ORGANIZATION_CHECK_TOKENS = TOKEN_COSTS['leads.list'] + TOKEN_COSTS['persons.list'];
+const ORGANIZATION_CHECK_CALLS = 2;
 
 /**
  * Contacts one deal check covers: a v2 list takes up to 100 `ids` (SPEC-v2 `GET /persons`, `GET /organizations`).
@@ -447,17 +641,43 @@ export function describeKept(summary: Pick<RevertSummary, 'inUse' | 'kept'>): st
   return `Kept ${formatCount(persons)} persons and ${formatCount(organizations)} organizations it created, as something made since uses them: ${reasons.join('; ')}.\n`;
 }
 
+/**
+ * The line saying which notes of the import's leads were kept, and why, e.g. `Kept 2 notes it added: 1 as its lead
+ * was gone before revert came (…); 1 as it is on something else than its lead now (…).` Empty when none was kept.
+ */
+export function describeKeptNotes(kept: NotesKept): string {
+  if (kept.leadGone + kept.moved === 0) return '';
+  const reasons = [];
+  if (kept.leadGone > 0) {
+    reasons.push(
+      `${formatCount(kept.leadGone)} as its lead was gone before revert came (converted into a deal, which holds the note now, or deleted by hand)`,
+    );
+  }
+  if (kept.moved > 0) {
+    reasons.push(
+      `${formatCount(kept.moved)} as it is on something else than its lead now (the deal its lead became, or where someone moved it)`,
+    );
+  }
+  return `Kept ${formatCount(kept.leadGone + kept.moved)} notes it added: ${reasons.join('; ')}.\n`;
+}
+
 /** The dry-run text of `revert` without `--yes`. */
 export function describePlan(p: RevertPlan, includeContacts: boolean): string {
   const parts = [`${p.leads.length} leads`];
   if (p.notes.length) parts.push(`their ${p.notes.length} notes`);
   if (includeContacts) parts.push(`${p.persons.length} persons`, `${p.organizations.length} organizations`);
-  // A contact found in use is kept, so neither checked further nor deleted: the checks make the cost an upper bound.
-  const checked = includeContacts && p.persons.length + p.organizations.length > 0;
+  // A note whose lead is found gone is not read, and a contact found in use is neither checked further nor deleted:
+  // the reads and checks make the cost an upper bound.
+  const upperBound = p.notes.length > 0 || (includeContacts && p.persons.length + p.organizations.length > 0);
   const lines = [
     `Reverting import ${p.importId}${p.connection === DEFAULT_CONNECTION ? '' : ` (connection ${p.connection})`} would delete ${parts.join(', ')} it created.`,
-    `Cost: ${checked ? 'at most ' : ''}${p.tokens.toLocaleString('en-US')} tokens of the daily budget, at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
+    `Cost: ${upperBound ? 'at most ' : ''}${p.tokens.toLocaleString('en-US')} tokens of the daily budget (${TOKEN_COSTS['users.me']} of them to check the credentials first), at least ${formatDuration(p.estimatedMs)} at the burst limit.`,
   ];
+  if (p.notes.length > 0) {
+    lines.push(
+      'Leads go first; a note goes after its lead, only if revert deleted that lead and the note is still on it (read first, 2 tokens): the note of a lead converted into a deal or deleted by hand since, or of one someone moved, stays.',
+    );
+  }
   if (includeContacts) {
     lines.push(
       `${p.reusedContactsKept} persons and organizations it only reused stay untouched, and so does each it created that a deal, lead or person made since uses (the cost includes checking that).`,
@@ -468,6 +688,14 @@ export function describePlan(p: RevertPlan, includeContacts: boolean): string {
     );
   }
   if (p.alreadyDone > 0) lines.push(`${p.alreadyDone} were deleted by an earlier revert run.`);
+  const keptEarlier = [
+    [p.notesKept.leadGone, 'as its lead was gone before revert came'],
+    [p.notesKept.moved, 'as it is on something else than its lead'],
+  ] as const;
+  if (keptEarlier.some(([n]) => n > 0)) {
+    const reasons = keptEarlier.filter(([n]) => n > 0).map(([n, why]) => `${formatCount(n)} ${why}`);
+    lines.push(`Notes an earlier revert run kept stay: ${reasons.join('; ')}.`);
+  }
   lines.push('Nothing was deleted. Run again with --yes to delete.');
   return `${lines.join('\n')}\n`;
 }

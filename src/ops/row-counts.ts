@@ -1,13 +1,15 @@
 import { isChunkJobData, type LeadQueueJobData } from '../queue/job-data.js';
 import { RowState } from '../queue/ledger.js';
 import { parseRowJobId } from '../queue/names.js';
-import { importTotals } from './import-totals.js';
+import { type ImportTotals, importTotals } from './import-totals.js';
 import type { OpsContext } from './ops-context.js';
 
 /** A connection's rows not yet finished: waiting in its queue, and in flight (their job is active). */
 export interface RowCounts {
   queued: number;
   active: number;
+  /** Since when its rows have waited unchanged ({@link ImportTotals}' `waitingSince`); absent when none is pending. */
+  waitingSince?: number;
 }
 
 /** Where a queued row waits: its own job, or a chunk job. */
@@ -43,7 +45,8 @@ export async function readRowCounts(
       const t = pending.get(c);
       const jobs = QUEUED.reduce((sum, s) => sum + (queuedJobs[i]![s] ?? 0), 0);
       const queued = Math.min(Math.max(0, (t?.rows.pending ?? 0) - inFlight), jobs * (t?.rowsPerJob ?? 1));
-      return [c, { queued, active: inFlight }];
+      const waitingSince = t?.waitingSince ?? null;
+      return [c, { queued, active: inFlight, ...(waitingSince === null ? {} : { waitingSince }) }];
     }),
   );
 }

@@ -132,12 +132,15 @@ export async function readControlFlags(
   connection: string = DEFAULT_CONNECTION,
   options: { checkServed?: boolean } = {},
 ): Promise<ControlFlags> {
+  // First, before any read is under way: it throws for a name no connection can have (a record edited by hand), and
+  // a throw in the list below would leave the reads already started with no one to take their rejection.
+  const queue = ctx.leadQueueOf(connection);
   const [pausedAt, state, queuePaused, workers] = await Promise.all([
     ctx.redis.hget(ctx.keys.control, 'paused'),
     // The connection's hash as the workers read it (worker/control.ts): one parser of its fields.
     readControl(ctx.redis, ctx.prefix, connection),
-    ctx.leadQueueOf(connection).isPaused(),
-    options.checkServed ? workersServing(ctx.leadQueueOf(connection)) : undefined,
+    queue.isPaused(),
+    options.checkServed ? workersServing(queue) : undefined,
   ]);
   return {
     paused: queuePaused,

@@ -287,6 +287,10 @@ export class PipedriveClient implements PipedriveApi {
     return this.#offsetPage<Note>('notes.list', { ...query }, options);
   }
 
+  getNote(id: number, options?: CallOptions): Promise<Note> {
+    return this.#object<Note>('notes.get', { id }, options);
+  }
+
   /** Pipedrive answers `data: true`; anything else means the note was not deleted. */
   async deleteNote(id: number, options?: CallOptions): Promise<void> {
     const { envelope, fail } = await this.#call('notes.delete', { id }, options);

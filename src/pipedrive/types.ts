@@ -21,6 +21,7 @@ export type Operation =
   | 'organizationFields.list'
   | 'notes.add'
   | 'notes.list'
+  | 'notes.get'
   | 'notes.delete'
   | 'persons.add'
   | 'persons.get'
@@ -581,6 +582,7 @@ export interface PipedriveApi {
   ): Promise<OffsetPage<PipedriveField>>;
   addNote(body: AddNoteBody, options?: CallOptions): Promise<Note>;
   listNotes(query: ListNotesQuery, options?: CallOptions): Promise<OffsetPage<Note>>;
+  getNote(id: number, options?: CallOptions): Promise<Note>;
   deleteNote(id: number, options?: CallOptions): Promise<void>;
   addPerson(body: AddPersonBody, options?: CallOptions): Promise<Person>;
   getPerson(id: number, options?: CallOptions): Promise<Person>;

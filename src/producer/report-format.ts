@@ -5,9 +5,12 @@ import { describeDelimiter } from './delimiter.js';
 import type { LookupPlan } from './estimate.js';
 import type { ImportProgress, ImportSummary } from './import-csv.js';
 
-/** `leads.csv:42, column "Email": "bob@" is not an email address; fix the cell or clear it` */
+/**
+ * `leads.csv:42, column "Email": "bob@" is not an email address; fix the cell or clear it`, on one line: the file
+ * name and the cell a reason quotes may hold line breaks.
+ */
 export function formatReject(file: string, r: { line: number; column?: string; reason: string }): string {
-  return `${file}:${r.line}${r.column ? `, column "${r.column}"` : ''}: ${r.reason}`;
+  return printable(`${file}:${r.line}${r.column ? `, column "${r.column}"` : ''}: ${r.reason}`);
 }
 
 /** One progress line: `leads.csv  42% · 12,345 rows · 8,901 rows/s · 3 rejected`. */
@@ -24,7 +27,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   const out: string[] = [];
   const encoding = `${s.encoding}, ${describeDelimiter(s.delimiter)}-separated`;
   out.push(
-    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}${s.connection === DEFAULT_CONNECTION ? '' : ` into ${s.connection}`}: ${s.file} (${formatCount(s.rows)} rows, ${encoding})`,
+    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}${s.connection === DEFAULT_CONNECTION ? '' : ` into ${s.connection}`}: ${printable(s.file)} (${formatCount(s.rows)} rows, ${encoding})`,
   );
   if (s.dryRun) {
     out.push(`  valid             ${formatCount(s.valid)}`);

@@ -233,15 +233,16 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return { -1, 0 } end
 ${TRANSITION_LUA}`;
 
 /*
- * Remembers something `revert` deleted (ARGV[1]: `l:{leadId}`, `n:{noteId}`, `p:…`, `o:…`) in the import's reverted
- * set (KEYS[1]); a lead remembered for the first time counts on the record (KEYS[2]) as reverted, in the same step,
- * so a revert run again (or two at once) never counts a lead twice.
+ * Remembers what `revert` did (ARGV[1], a tag: see `markReverted`) in the import's reverted set (KEYS[1]); a lead
+ * remembered gone for the first time (`l:`) counts on the record (KEYS[2]) as reverted, in the same step, so a revert
+ * run again (or two at once) never counts a lead twice. Answers 1 when the tag is new.
  */
 const MARK_REVERTED_LUA = `
-if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and string.sub(ARGV[1], 1, 2) == 'l:' then
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+if added == 1 and string.sub(ARGV[1], 1, 2) == 'l:' then
   redis.call('HINCRBY', KEYS[2], 'reverted', 1)
 end
-return 0
+return added
 `;
 
 /*
@@ -811,12 +812,17 @@ export class ImportLedger {
   }
 
   /**
-   * Remembers what `revert` deleted (`l:{leadId}`, `n:{noteId}`, `p:{personId}`, `o:{orgId}`), so a re-run resumes,
-   * and counts a lead the first time as `reverted` on the record (status and report show the rows as reverted).
+   * Remembers what `revert` did, so a re-run resumes: gone (deleted, or found gone) `l:{leadId}`, `n:{noteId}`,
+   * `p:{personId}`, `o:{orgId}`; a lead's delete sent `ls:{leadId}`; a lead gone before revert sent anything for it
+   * `lg:{leadId}`; a note kept as it moved off its lead `nm:{noteId}`. Counts a lead the first time as `reverted` on
+   * the record (status and report show the rows as reverted). True when the tag was not there yet.
    */
-  async markReverted(importId: string, tag: string): Promise<void> {
+  async markReverted(importId: string, tag: string): Promise<boolean> {
     await this.resolve(importId);
-    await this.redis.ledgerMarkReverted(this.keys.reverted(importId), this.keys.import(importId), tag);
+    return (
+      (await this.redis.ledgerMarkReverted(this.keys.reverted(importId), this.keys.import(importId), tag)) ===
+      1
+    );
   }
 
   /** Lead ids `revert` deleted. */

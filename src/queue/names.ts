@@ -59,6 +59,11 @@ export function chunkJobIdFor(importId: string, chunkIndex: number): string {
 
 const IMPORT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** Whether `value` can be an import id ({@link assertImportId}'s rule). */
+export function isImportId(value: string): boolean {
+  return IMPORT_ID.test(value);
+}
+
 /** Import ids become part of Redis keys and job ids: letters, digits, `_`, `.`, `-`, at most 64. */
 export function assertImportId(importId: string): string {
   if (!IMPORT_ID.test(importId)) {

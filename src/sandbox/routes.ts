@@ -21,7 +21,7 @@ import {
   type Reply,
 } from './envelopes.js';
 import { parseIncludeFields, withIncludedFields } from './include-fields.js';
-import { validateNote } from './note-validation.js';
+import { validateNote, validateNoteUpdate } from './note-validation.js';
 import type { ResolvedOptions } from './options.js';
 import {
   LEAD_SEARCH_FIELDS,
@@ -605,6 +605,21 @@ export const ROUTES: readonly Route[] = [
       if (id === undefined) return badRequest('id must be an integer');
       const note = ctx.store.notes.get(id);
       return note ? ok(ctx.store.noteView(note)) : noteNotFound();
+    },
+  },
+  {
+    // SPEC-v1 updateNote; `null` detaches a link (the sandbox's choice: see note-validation.ts).
+    method: 'PUT',
+    version: 'v1',
+    path: '/notes/:id',
+    cost: 10,
+    handle: (ctx) => {
+      const id = idParam(ctx);
+      if (id === undefined) return badRequest('id must be an integer');
+      const note = ctx.store.notes.get(id);
+      if (!note) return noteNotFound();
+      const v = validateNoteUpdate(ctx.store, ctx.body, note);
+      return v.ok ? ok(ctx.store.noteView(ctx.store.updateNote(id, v.value)!)) : badRequest(v.message);
     },
   },
   {

@@ -21,7 +21,7 @@ import type {
 } from '../pipedrive/types.js';
 import type { OrganizationWrite, PersonWrite } from './contact-validation.js';
 import { type DealInput, v2FromV1CustomFields } from './deal-validation.js';
-import type { NoteInput } from './note-validation.js';
+import type { NoteChange, NoteInput } from './note-validation.js';
 import type { SandboxPlan } from './options.js';
 import {
   COMPANY,
@@ -429,14 +429,35 @@ export class SandboxStore {
       last_update_user_id: userId,
     };
     this.notes.set(note.id, note);
-    if (note.lead_id !== null) {
-      addToIndex(this.notesByLead, note.lead_id, note.id);
-      addToIndex(this.notesByLeadContent, noteKey(note.lead_id, note.content), note.id);
-      this.notesOnLeads++;
-    }
-    if (note.person_id !== null) addToIndex(this.notesByPerson, note.person_id, note.id);
-    if (note.org_id !== null) addToIndex(this.notesByOrganization, note.org_id, note.id);
-    if (note.deal_id !== null) addToIndex(this.notesByDeal, note.deal_id, note.id);
+    this.indexNote(note);
+    return note;
+  }
+
+  /**
+   * `PUT /v1/notes/{id}`: the content, links and pins the change gives; a link set to null is detached and
+   * loses its pin. Undefined for an unknown note.
+   */
+  updateNote(id: number, change: NoteChange): StoredNote | undefined {
+    const note = this.notes.get(id);
+    if (!note) return undefined;
+    this.unindexNote(note);
+    if (change.content !== undefined) note.content = change.content;
+    if (change.leadId !== undefined) note.lead_id = change.leadId;
+    if (change.personId !== undefined) note.person_id = change.personId;
+    if (change.orgId !== undefined) note.org_id = change.orgId;
+    if (change.dealId !== undefined) note.deal_id = change.dealId;
+    if (change.pinnedToLead !== undefined) note.pinned_to_lead_flag = change.pinnedToLead;
+    if (change.pinnedToPerson !== undefined) note.pinned_to_person_flag = change.pinnedToPerson;
+    if (change.pinnedToOrganization !== undefined)
+      note.pinned_to_organization_flag = change.pinnedToOrganization;
+    if (change.pinnedToDeal !== undefined) note.pinned_to_deal_flag = change.pinnedToDeal;
+    if (note.lead_id === null) note.pinned_to_lead_flag = false;
+    if (note.person_id === null) note.pinned_to_person_flag = false;
+    if (note.org_id === null) note.pinned_to_organization_flag = false;
+    if (note.deal_id === null) note.pinned_to_deal_flag = false;
+    note.update_time = v1DateTime(this.now());
+    note.last_update_user_id = ME_USER_ID;
+    this.indexNote(note);
     return note;
   }
 
@@ -445,15 +466,30 @@ export class SandboxStore {
     const note = this.notes.get(id);
     if (!note) return false;
     this.notes.delete(id);
+    this.unindexNote(note);
+    return true;
+  }
+
+  private indexNote(note: StoredNote): void {
     if (note.lead_id !== null) {
-      removeFromIndex(this.notesByLead, note.lead_id, id);
-      removeFromIndex(this.notesByLeadContent, noteKey(note.lead_id, note.content), id);
+      addToIndex(this.notesByLead, note.lead_id, note.id);
+      addToIndex(this.notesByLeadContent, noteKey(note.lead_id, note.content), note.id);
+      this.notesOnLeads++;
+    }
+    if (note.person_id !== null) addToIndex(this.notesByPerson, note.person_id, note.id);
+    if (note.org_id !== null) addToIndex(this.notesByOrganization, note.org_id, note.id);
+    if (note.deal_id !== null) addToIndex(this.notesByDeal, note.deal_id, note.id);
+  }
+
+  private unindexNote(note: StoredNote): void {
+    if (note.lead_id !== null) {
+      removeFromIndex(this.notesByLead, note.lead_id, note.id);
+      removeFromIndex(this.notesByLeadContent, noteKey(note.lead_id, note.content), note.id);
       this.notesOnLeads--;
     }
-    if (note.person_id !== null) removeFromIndex(this.notesByPerson, note.person_id, id);
-    if (note.org_id !== null) removeFromIndex(this.notesByOrganization, note.org_id, id);
-    if (note.deal_id !== null) removeFromIndex(this.notesByDeal, note.deal_id, id);
-    return true;
+    if (note.person_id !== null) removeFromIndex(this.notesByPerson, note.person_id, note.id);
+    if (note.org_id !== null) removeFromIndex(this.notesByOrganization, note.org_id, note.id);
+    if (note.deal_id !== null) removeFromIndex(this.notesByDeal, note.deal_id, note.id);
   }
 
   /** A note as v1 answers it: the related person, organization and author by name (null when not linked). */

@@ -233,11 +233,18 @@ export class ProcessingControl {
     const state = await readControl(this.options.redis, this.options.prefix, this.connection);
     if (state.blockedKind !== 'auth') return;
     await this.redis.hdel(this.controlKey, 'blockedReason', 'blockedKind', 'blockedAt');
+    let operatorPaused = false;
     if (state.pausedBy === 'auth') {
-      await this.options.queue.resume();
+      // An operator's `pause` since the block holds this queue too: `resume` will resume it, not a working token.
+      operatorPaused = (await this.redis.hget(this.keys.control, 'paused')) !== null;
+      if (!operatorPaused) await this.options.queue.resume();
       await this.redis.hdel(this.controlKey, 'pausedBy');
     }
-    this.options.logger.info('Pipedrive accepts the token: block lifted, processing resumes');
+    this.options.logger.info(
+      operatorPaused
+        ? 'Pipedrive accepts the token: block lifted; processing stays paused until `lead-importer resume`'
+        : 'Pipedrive accepts the token: block lifted, processing resumes',
+    );
   }
 
   async close(): Promise<void> {

@@ -66,4 +66,31 @@ describe('what commands print from files and answers', () => {
     expect(missing.stderr).toContain('gone?[2J.csv');
     expect(missing.stderr).not.toMatch(CONTROL);
   });
+
+  it('status shows a line break in a file name as ?, so the name cannot add a row or a line of its own', async () => {
+    await seedImport(ctx, 'nl-1', [
+      { line: 2, cells: ['Ana', 'ana@example.com', 'Acme'], outcome: 'pending' },
+    ]);
+    // A file may be named with a line break (`touch $'a\nb.csv'`): this one forges a finished import's row.
+    const forged = 'leads.csv\nnl-2       leads.csv  completed  100%  500   500      0         0    0';
+    await redis.hset(ctx.keys.import('nl-1'), 'fileName', forged);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: ctx.prefix };
+    const table = await runCli(['status'], env);
+    expect(table.stdout).toContain('leads.csv?nl-2       leads.csv  completed');
+    expect(table.stdout).not.toMatch(/^nl-2 /m);
+    const one = await runCli(['status', 'nl-1'], env);
+    expect(one.stdout).toContain('Import nl-1 (leads.csv?nl-2       leads.csv  completed');
+    expect(one.stdout.split('\n')[1]).toMatch(/^ {2}rows 1 = created 0/);
+  });
+
+  it('import shows a line break in the file name as ?, the summary and each reject on a line of their own', async () => {
+    const file = join(dir, 'leads.csv\n  all 2 rows imported.csv');
+    writeFileSync(file, 'Name,Email,Company\nAna,ana@@example.com,Acme\nBo,bo@x.example,Acme\n');
+    const run = await runCli(['import', file, '--dry-run', '--offline'], {});
+    expect(run.code).toBe(3);
+    // The file name's line break made "  all 2 rows imported.csv (2 rows, …)" a line of its own.
+    expect(run.stdout).toContain('leads.csv?  all 2 rows imported.csv (2 rows');
+    expect(run.stdout).toContain('leads.csv?  all 2 rows imported.csv:2, column "Email": "ana@@example.com"');
+    expect(run.stdout).not.toMatch(/^ {2}all 2 rows imported/m);
+  });
 });

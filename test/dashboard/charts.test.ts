@@ -91,6 +91,43 @@ describe('the burn-down chart', () => {
   });
 });
 
+describe('the burn-down chart of a connection whose queued rows cannot spend what is left', () => {
+  it('ends the projection where those rows would have spent all they can, below the limit, as its verdict says', () => {
+    // 3,000 spent, 200 a minute; 50 rows queued need at most 3,600 tokens of the 24,000 left: it lasts the day.
+    const from = resetsAt - 24 * 60 * MIN;
+    const b = buildBurnDown({
+      now,
+      budget: { total: 30_000, limit: 27_000, used: 3_000, left: 24_000, resetsAt },
+      minutes: { from, tokens: Array.from({ length: 721 }, (_, i) => (i >= 660 && i < 720 ? 200 : 0)) },
+      pending: 50,
+      state: 'running',
+    });
+    expect(b.projection.verdict).toBe('lasts-the-day');
+    expect(b.projection.text).toMatch(/^lasts the day: the 50 rows queued need at most 3,600 tokens/);
+    const svg = burnDownSvg('c-acme-burn', 'acme', b, now);
+    const [limitY] = attr(svg, 'limit', 'y1');
+    // The dotted line went on at 200 a minute to the reset, 147,000 tokens: through the limit to the chart's top,
+    // a run-out drawn beside a "budget lasts the day" badge. It ends at 6,600 tokens, 18 minutes from now.
+    const [y2] = attr(svg, 'projection', 'y2');
+    expect(y2).toBeGreaterThan(limitY!);
+    expect(y2).toBe(88);
+    expect(attr(svg, 'projection', 'x2')[0]).toBeCloseTo(40 + ((12 + 18 / 60) / 24) * 270, 0);
+    expect(svg).not.toContain('class="runs-out"');
+  });
+});
+
+describe('the charts’ time axes', () => {
+  it('say their times are UTC, which a reader in another time zone would otherwise take for local times', () => {
+    const burn = burnDownSvg('b', 'acme', burnDown(12_000, 200), now);
+    const ticks = (svg: string) =>
+      [...svg.matchAll(/<text class="tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    // The axis read "00:00 · 12:00 · 00:00" and "11:01 · 11:31 · now" with no zone, in a browser in Los Angeles.
+    expect(ticks(burn)).toContain('00:00 UTC');
+    const perMinute = leadsPerMinuteSvg('l', 'acme', leads(Array.from({ length: 60 }, () => 1)));
+    expect(ticks(perMinute)).toContain('11:01 UTC');
+  });
+});
+
 describe('the leads per minute chart', () => {
   it('draws a bar per minute with leads, the current minute apart, on a round scale', () => {
     const counts = Array.from({ length: 60 }, () => 0);
@@ -110,6 +147,14 @@ describe('the leads per minute chart', () => {
     );
     expect(leadsPerMinuteText(leads(Array(60).fill(0)))).toBe(
       '0 leads created in the last hour; at most 0 in a minute; 0 in the last full minute.',
+    );
+  });
+
+  it('says one lead, not "1 leads", in the words a screen reader reads', () => {
+    const one = Array.from({ length: 60 }, () => 0);
+    one[58] = 1;
+    expect(leadsPerMinuteText(leads(one))).toBe(
+      '1 lead created in the last hour; at most 1 in a minute; 1 in the last full minute.',
     );
   });
 
@@ -144,6 +189,17 @@ describe('connection cards', () => {
     const none = connectionCardsHtml([card({ budget: null, state: 'idle', stateText: 'idle' })], now, true);
     expect(none).toContain('No budget yet: no worker has served acme today.');
     expect(none.match(/<svg /g)).toHaveLength(1);
+    // Blocked from the start: its worker did try, and Pipedrive refused the credentials (it said no worker had served
+    // it, which reads as a missing worker, the starved connection's trouble).
+    const refused = connectionCardsHtml(
+      [card({ budget: null, state: 'blocked', stateText: 'blocked: Pipedrive rejected the API token' })],
+      now,
+      true,
+    );
+    expect(refused).toContain(
+      'No budget yet: Pipedrive has refused acme’s credentials since the worker started.',
+    );
+    expect(refused).not.toContain('no worker has served');
   });
 
   it('say a blocked, paused or starved connection is held, not that its budget lasts the day', () => {
@@ -171,6 +227,17 @@ describe('connection cards', () => {
     // A spent budget still says so: it holds the rows back as well.
     const spent = card({ state: 'blocked', stateText: 'blocked: 401', budget: burnDown(27_000, 200) });
     expect(connectionCardsHtml([spent], now, true)).toContain('data-verdict="spent">budget spent</span>');
+    // Spent as its state says: said once. The card showed "budget spent" twice, side by side.
+    const waiting = card({
+      state: 'budget-spent',
+      stateText: 'budget spent: rows wait until 2026-12-02 00:00 UTC',
+      budget: burnDown(27_000, 200),
+    });
+    const once = connectionCardsHtml([waiting], now, true);
+    expect(once).toContain(
+      '<span class="badge c-budget-spent" data-state="budget-spent">budget spent</span>',
+    );
+    expect(once.match(/>budget spent<\/span>/g)).toHaveLength(1);
     // Any other state keeps its verdict.
     const idle = card({ state: 'idle', stateText: 'idle', budget: burnDown(12_000, 0) });
     expect(connectionCardsHtml([idle], now, true)).toContain(

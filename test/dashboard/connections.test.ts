@@ -124,6 +124,35 @@ describe('the imports page of a deployment serving several companies', () => {
     }
   });
 
+  it('does not call a connection paused whose queue its worker paused on a rejected token, nor ask for `resume`', async () => {
+    // As the worker blocks a connection (processing-control.ts blockForAuth): the reason, and its queue paused by it.
+    const control = ctx.keys.connectionControl('acme');
+    await redis.hset(control, {
+      blockedReason: 'Pipedrive rejected the API token',
+      blockedKind: 'auth',
+      pausedBy: 'auth',
+    });
+    await ctx.leadQueueOf('acme').pause();
+    try {
+      const { body } = await json('/api/imports');
+      // It said "· Paused: no worker starts new rows until `lead-importer resume`." too: nobody had paused anything,
+      // and `resume` does not unblock a token.
+      expect(body.notice).toBe('Blocked (acme): Pipedrive rejected the API token');
+      expect(body.paused).toBe(false);
+      // An operator's pause is still said beside the block.
+      await redis.hset(ctx.keys.control, 'paused', Date.now());
+      await Promise.all(['default', 'globex'].map((c) => ctx.leadQueueOf(c).pause()));
+      expect((await json('/api/imports')).body.notice).toBe(
+        'Blocked (acme): Pipedrive rejected the API token · Paused: no worker starts new rows until `lead-importer resume`.',
+      );
+      expect((await json('/api/imports?connection=globex')).body.paused).toBe(true);
+    } finally {
+      await Promise.all(['default', 'acme', 'globex'].map((c) => ctx.leadQueueOf(c).resume()));
+      await redis.hdel(ctx.keys.control, 'paused');
+      await redis.hdel(control, 'blockedReason', 'blockedKind', 'pausedBy');
+    }
+  });
+
   it('names a blocked connection and another waiting for its budget, both in the one notice', async () => {
     const until = Date.parse('2099-01-02T00:00:00Z');
     await redis.hset(ctx.keys.connectionControl('acme'), 'blockedReason', 'Pipedrive rejected the API token');

@@ -25,6 +25,11 @@ const ctx = createOpsContext({
 });
 /** 64 characters with no hyphen or space: nowhere a browser would break it on its own. */
 const LONG_ID = `tradeshow2026${'x'.repeat(51)}`;
+/** An import of 50 million rows (its counters set on the record, not made row by row). */
+const HUGE_ID = 'crm-migration';
+/** A worker's words for a rejected token (blockReason): long, with the connections file's path in it. */
+const BLOCKED_REASON =
+  'Pipedrive rejected the API token of connection "globex" (401). Fix the token that its entry in /etc/lead-importer/connections.yaml names, then send the workers SIGHUP (or restart them); processing resumes by itself.';
 let dashboard: Dashboard;
 let browser: Browser;
 
@@ -34,6 +39,20 @@ beforeAll(async () => {
   await seedImport(ctx, LONG_ID, [{ line: 2, cells: ['A', 'a@x.example', 'X'], outcome: 'pending' }], {
     connection: 'acme',
   });
+  await seedImport(ctx, HUGE_ID, [{ line: 2, cells: ['A', 'a@y.example', 'Y'], outcome: 'pending' }], {
+    connection: 'acme',
+  });
+  await ctx.ledger.setCounters(HUGE_ID, {
+    rows: 50_000_000,
+    enqueued: 49_876_544,
+    rejected: 123_456,
+    created: 23_456_789,
+    deadLettered: 1_234_567,
+    reusedPersons: 12_345_678,
+    reusedOrganizations: 9_876_543,
+    tokensUsed: 987_654_321,
+  });
+  await redis.hset(ctx.keys.connectionControl('globex'), 'blockedReason', BLOCKED_REASON);
   dashboard = await startDashboard({
     redis,
     prefix: ctx.prefix,
@@ -83,6 +102,50 @@ describe('the imports page’s layout in a real browser', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       const card = await page.locator('article[data-connection="acme"]').boundingBox();
       expect((card?.x ?? 0) + (card?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(390);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('fits the charts of a card one above the other at a phone’s width, their labels as large as on a desktop', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await page.goto(`${dashboard.url}/`);
+      const figures = await page
+        .locator('article[data-connection="acme"] .charts figure')
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+      expect(figures).toHaveLength(2);
+      // Side by side, each chart was 150 px wide for a 320-unit drawing: its 10-px labels drawn 5 px high.
+      expect(figures[1]!.top).toBeGreaterThanOrEqual(figures[0]!.bottom);
+      const labelHeights = await page
+        .locator('article[data-connection="acme"] svg.chart text')
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+      expect(Math.min(...labelHeights)).toBeGreaterThanOrEqual(10);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows every column at 1,280 px beside an import of 50 million rows and a blocked connection’s reason', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(`${dashboard.url}/`);
+      expect(await page.locator(`tr[data-import="${HUGE_ID}"] td.n`).first().textContent()).toBe(
+        '50,000,000',
+      );
+      const fits = await page.locator('#imports').evaluate((table) => {
+        const card = table.parentElement as HTMLElement;
+        const eta = table.querySelector('thead th:last-child') as HTMLElement;
+        return {
+          table: table.scrollWidth,
+          card: card.clientWidth,
+          etaRight: eta.getBoundingClientRect().right,
+          cardRight: card.getBoundingClientRect().right,
+        };
+      });
+      // The headings did not wrap ("REUSED CONTACTS" 155 px wide): the ETA column was cut off at the card's edge.
+      expect(fits.table, JSON.stringify(fits)).toBeLessThanOrEqual(fits.card);
+      expect(fits.etaRight, JSON.stringify(fits)).toBeLessThanOrEqual(fits.cardRight + 0.5);
     } finally {
       await page.close();
     }

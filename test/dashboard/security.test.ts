@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { jobIdFor } from '../../src/queue/names.js';
 import { testRedis } from '../helpers/redis.js';
 import { type SeedRow, seedImport, testOps } from '../ops/seed.js';
@@ -318,5 +319,78 @@ describe('the import detail page with hostile values', () => {
       '<td>&lt;img src=x onerror=alert(1)&gt; Email</td><td><code>person.email:work</code></td>',
     );
     expect(html).toContain('<td>&lt;iframe src=x&gt;</td>');
+  });
+});
+
+describe('import ids in paths', () => {
+  const ctx = testOps(redis);
+  let dashboard: Dashboard;
+  const logged: string[] = [];
+  const auth = { authorization: basic(AUTH.user, AUTH.password) };
+  beforeAll(async () => {
+    await seedImport(ctx, 'path-1', ROWS);
+    dashboard = await startDashboard({
+      redis,
+      prefix: ctx.prefix,
+      limits,
+      port: 0,
+      auth: AUTH,
+      logger: createLogger({ destination: { write: (line: string) => void logged.push(line) } }),
+    });
+  });
+  afterAll(async () => {
+    await dashboard.close();
+    await ctx.close();
+  });
+
+  it('are 404 when no import can have them, without reading the import’s other keys as its record', async () => {
+    // `path-1:states` names the import's row states (a string): read as its record, every request failed with
+    // WRONGTYPE, answered "Could not read the queues (is Redis reachable?)" and logged an error with its stack.
+    for (const [method, path] of [
+      ['GET', '/imports/path-1:states'],
+      ['GET', '/api/imports/path-1:states'],
+      ['POST', '/api/imports/path-1:states/cancel'],
+      ['POST', '/api/imports/path-1:states/dlq/retry'],
+      ['GET', `/imports/${'x'.repeat(65)}`],
+    ] as const) {
+      const res = await fetch(`${dashboard.url}${path}`, { method, headers: auth });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(await res.text()).toMatch(/No import \\?"/);
+    }
+    expect(logged).toEqual([]);
+    expect((await fetch(`${dashboard.url}/imports/path-1`, { headers: auth })).status).toBe(200);
+  });
+
+  it('a record whose connection name no connection can have makes a page fail, not the dashboard', async () => {
+    // Only a hand-edited record holds one (the producer takes configured names only). Its read threw while the
+    // read of its control hash was under way, and that read's rejection went unhandled: Node ended the dashboard.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    await seedImport(ctx, 'bad-conn', ROWS.slice(0, 1));
+    await redis.hset(ctx.keys.import('bad-conn'), 'connection', 'BAD"name');
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await fetch(`${dashboard.url}/`, { headers: auth })).status).toBe(503);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect(unhandled).toEqual([]);
+      expect((await fetch(`${dashboard.url}/healthz`)).status).toBeGreaterThan(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await redis.hset(ctx.keys.import('bad-conn'), 'connection', 'default');
+    }
+  });
+
+  it('answer a failed read of a page as JSON, with its content type', async () => {
+    // A record Redis holds as another type: the read fails after the page's headers were set.
+    await redis.set(ctx.keys.import('broken-1'), 'not a hash');
+    const res = await fetch(`${dashboard.url}/imports/broken-1`, { headers: auth });
+    expect(res.status).toBe(503);
+    // It said text/html (set for the page before the read) over a JSON body.
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({
+      error: 'Could not read the queues (is Redis reachable?). See the dashboard log.',
+    });
   });
 });

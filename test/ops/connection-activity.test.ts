@@ -13,6 +13,7 @@ import { budgetFromWorkers, createOpsContext } from '../../src/ops/ops-context.j
 import { keysFor } from '../../src/queue/names.js';
 import { seedTwoCompanies } from '../dashboard/two-companies.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
+import { seedImport } from './seed.js';
 
 const MIN = 60_000;
 const at = (iso: string) => Date.parse(iso);
@@ -54,8 +55,12 @@ describe('projectBudget: when today’s budget runs out at the recent rate', () 
     expect(projectBudget({ ...ending, pending: 50 })).toMatchObject({
       verdict: 'lasts-the-day',
       runsOutAt: null,
+      queuedTokensAtMost: 3_600,
       text: 'lasts the day: the 50 rows queued need at most 3,600 tokens (350 tokens/min over the last 15 min)',
     });
+    expect(projectBudget({ ...ending, pending: 1 }).text).toBe(
+      'lasts the day: the 1 row queued needs at most 72 tokens (350 tokens/min over the last 15 min)',
+    );
     // 678 rows may cost 48,816: more than is left, so the rate decides.
     expect(projectBudget({ ...ending, pending: 678 }).verdict).toBe('runs-out');
     expect(projectBudget({ ...ending, pending: 677 }).verdict).toBe('lasts-the-day');
@@ -180,6 +185,35 @@ describe('readConnectionActivity: the projection follows the connection’s stat
     } finally {
       await ctx.leadQueueOf('acme').resume();
     }
+  });
+});
+
+describe('readConnectionActivity: starved only once rows have waited 5 minutes unserved', () => {
+  const redis = testRedis();
+  const limits = { burstPer2s: 20, dailyTokens: 30_000 };
+  const ctx = createOpsContext({
+    redis,
+    prefix: uniquePrefix('starved'),
+    limits,
+    connectionLimits: new Map([['initech', limits]]),
+  });
+  afterAll(() => ctx.close());
+
+  it('says running while a new import waits for its first call, starved once it has waited 5 minutes', async () => {
+    const pending = (i: number) => ({
+      line: 2 + i,
+      cells: [`P${i}`, `p${i}@initech.example`, 'Initech'],
+      outcome: 'pending' as const,
+    });
+    await seedImport(ctx, 'initech-new', [0, 1, 2].map(pending), { connection: 'initech' });
+    const now = Date.now();
+    const [fresh] = await readConnectionActivity(ctx, ['initech'], now);
+    expect(fresh?.queued).toBe(3);
+    expect(fresh?.state).toBe('running');
+    // Nothing changed in the import for 6 minutes, and nothing was sent: no worker serves it.
+    await redis.hset(ctx.keys.import('initech-new'), { createdAt: now - 6 * MIN, updatedAt: now - 6 * MIN });
+    const [later] = await readConnectionActivity(ctx, ['initech'], now);
+    expect(later?.state).toBe('starved');
   });
 });
 
@@ -327,6 +361,24 @@ describe('connectionState: what holds a connection back, in words', () => {
       stateText: 'idle: nothing queued',
     });
     expect(state({ queuePaused: true }).state).toBe('paused');
+  });
+
+  it('not starved before its rows have waited 5 minutes: an import just started, or a budget wait just over', () => {
+    const quiet = { recentLeads: 0, recentTokens: 0, leadsPerMinute: 0 };
+    // Enqueued a minute ago, nothing sent yet: the card said "starved: … nothing sent to Pipedrive in the last 5 min"
+    // while the import's own row said running (stalled comes after 5 minutes without a change).
+    expect(state({ ...quiet, waitingSince: now - 60_000 })).toEqual({
+      state: 'running',
+      stateText: 'running: 0 leads/min over the last 5 min',
+    });
+    expect(state({ ...quiet, waitingSince: now - 5 * 60_000 }).state).toBe('starved');
+    // The budget day began a minute ago: the rows waited for it, they were not left unserved.
+    const waitedForBudget = { ...quiet, waitingSince: now - 3_600_000 };
+    expect(state({ ...waitedForBudget, control: { budgetWaitUntil: now - 60_000 } }).state).toBe('running');
+    expect(state({ ...waitedForBudget, control: { rateLimitedUntil: now - 60_000 } }).state).toBe('running');
+    expect(state({ ...waitedForBudget, control: { budgetWaitUntil: now - 5 * 60_000 } }).state).toBe(
+      'starved',
+    );
   });
 });
 

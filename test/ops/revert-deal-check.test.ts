@@ -26,6 +26,9 @@ function scripted(answer: (ids: number[]) => Counted[] | Error) {
   const listQueries: { ids?: number[]; include_fields?: string[]; limit?: number }[] = [];
   const api: RevertOptions['api'] = {
     deleteLead: async (id) => ({ id }),
+    getNote: async () => {
+      throw new Error('the import had no notes');
+    },
     deleteNote: async () => {},
     deletePerson: async (id) => {
       calls.push(`DELETE person ${id}`);
@@ -70,10 +73,12 @@ async function revertPersons(persons: number[], pipedrive: ReturnType<typeof scr
     connection: 'default',
     leads: [],
     notes: [],
+    notesKept: { leadGone: 0, moved: 0 },
     persons,
     organizations: [],
     alreadyDone: 0,
     tokens: 0,
+    calls: 0,
     estimatedMs: 0,
     reusedContactsKept: 0,
   };

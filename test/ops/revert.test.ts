@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
-import { TOKEN_COSTS } from '../../src/pipedrive/token-costs.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { createLeadWorker, type LeadWorker } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
@@ -101,28 +100,44 @@ describe('lead-importer revert', () => {
     expect(status.state).toBe('completed');
   });
 
+  let plan: { tokens: number; calls: number; estimatedMs: number };
+
   it('without --yes shows what it would delete and what it costs, and deletes nothing', async () => {
     const before = sandbox.state().requests;
     const { code, stdout } = await runCli(['revert', 'rev-1', '--include-contacts'], env());
     expect(code).toBe(0);
     expect(stdout).toContain('would delete 3 leads, their 2 notes, 2 persons, 1 organizations it created');
-    // 3 leads × 6 + 2 notes × 6 + 3 contacts × 3 to delete, and to check nothing made since uses them: the deals of
-    // the persons (one call, 10) and of the organization (10), a page of leads for each (20) and of persons for the
-    // organization (10). At most: a contact found in use would be neither checked further nor deleted.
-    expect(stdout).toContain('Cost: at most 129 tokens');
+    // users/me (2), which --yes always calls to check the credentials first; 3 leads × 6; 2 notes × (2 to read, 6 to
+    // delete); 3 contacts × 3 to delete, and to check nothing made since uses them: the deals of the persons (one
+    // call, 10) and of the organization (10), a page of leads for each (20) and of persons for the organization (10).
+    // At most: a note whose lead is gone is not read, a contact found in use is neither checked further nor deleted.
+    expect(stdout).toContain(
+      'Cost: at most 135 tokens of the daily budget (2 of them to check the credentials first)',
+    );
     expect(stdout).toContain('2 persons and organizations it only reused stay untouched');
+    expect(stdout).toContain(
+      'a note goes after its lead, only if revert deleted that lead and the note is still on it',
+    );
     expect(sandbox.state().requests).toBe(before);
+    plan = JSON.parse((await runCli(['revert', 'rev-1', '--include-contacts', '--json'], env())).stdout).plan;
+    expect(plan.tokens).toBe(135);
+    // users/me, 3 lead deletes, 2 × (note read + delete), 2 deal checks, 3 lead pages, 1 person page, 3 deletes.
+    expect(plan.calls).toBe(1 + 3 + 4 + 2 + 3 + 1 + 3);
+    // Lite: 20 calls per 2 s.
+    expect(plan.estimatedMs).toBe(plan.calls * 100);
   });
 
   it('with --yes deletes the leads and created contacts and leaves reused contacts alone', async () => {
-    const charged = sandbox.state().tokensUsed;
+    const before = sandbox.state();
     const { code, stdout, stderr } = await runCli(['revert', 'rev-1', '--include-contacts', '--yes'], env());
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe('Deleted 3 leads (and 2 notes), 2 persons and 1 organizations of import rev-1.\n');
-    // Nothing was in use, so every check ran and every contact was deleted: Pipedrive charged what the plan showed,
-    // and the users/me call that checks the credentials before anything is deleted.
-    expect(sandbox.state().tokensUsed - charged).toBe(129 + TOKEN_COSTS['users.me']);
+    // Nothing was in use and no note had moved, so every read and check ran and everything was deleted: Pipedrive
+    // charged what the plan showed, users/me included, for as many calls as it counted.
+    const now = sandbox.state();
+    expect(now.tokensUsed - before.tokensUsed).toBe(plan.tokens);
+    expect(now.requests - now.rateLimited - (before.requests - before.rateLimited)).toBe(plan.calls);
 
     const after = sandbox.export();
     expect(after.leads.filter((l) => !l.is_deleted)).toEqual([]);

@@ -200,6 +200,7 @@ describe('request shape', () => {
     await client.getPersonFields();
     await client.getOrganizationFields();
     await client.addNote({ content: 'x', person_id: 1 });
+    await client.getNote(1);
     await client.deleteNote(1);
     await client.getPerson(1);
     await client.updatePerson(1, { job_title: 'CEO' });
@@ -209,6 +210,7 @@ describe('request shape', () => {
       ['personFields.list', 'GET', 20],
       ['organizationFields.list', 'GET', 20],
       ['notes.add', 'POST', 10],
+      ['notes.get', 'GET', 2],
       ['notes.delete', 'DELETE', 6],
       ['persons.get', 'GET', 1],
       ['persons.update', 'PATCH', 5],

@@ -750,6 +750,45 @@ describe('notes (v1)', () => {
     expect(sandbox.state().notes).toBe(0);
   });
 
+  it('moves a note from its lead to a deal with PUT for 10 tokens (null detaches a link), and keeps it attached to something', async () => {
+    const { leadId, personId } = await leadFor();
+    const id = (
+      await api.post('/v1/notes', { content: 'Call back', lead_id: leadId, pinned_to_lead_flag: 1 })
+    ).body.data.id;
+    const deal = (await api.post('/api/v2/deals', { title: 'Big one', person_id: personId })).body.data.id;
+    let res: Awaited<ReturnType<typeof api.put>> | undefined;
+    expect(
+      await costOf(async () => {
+        res = await api.put(`/v1/notes/${id}`, { deal_id: deal, lead_id: null });
+      }),
+    ).toBe(10);
+    expect(res?.status).toBe(200);
+    expect(res?.body.data).toMatchObject({
+      id,
+      content: 'Call back',
+      lead_id: null,
+      deal_id: deal,
+      pinned_to_lead_flag: false,
+      deal: { title: 'Big one' },
+    });
+    expect((await api.get(`/v1/notes?lead_id=${leadId}`)).body.data).toEqual([]);
+    expect((await api.get(`/v1/notes?deal_id=${deal}`)).body.data.map((n: { id: number }) => n.id)).toEqual([
+      id,
+    ]);
+    expect((await api.get(`/v1/notes/${id}`)).body.data).toMatchObject({ lead_id: null, deal_id: deal });
+
+    const edited = await api.put(`/v1/notes/${id}`, { content: 'Called <script>x</script>back' });
+    expect(edited.body.data).toMatchObject({ content: 'Called back', deal_id: deal });
+    expect400(await api.put(`/v1/notes/${id}`, { deal_id: null }), /must stay attached/);
+    expect400(await api.put(`/v1/notes/${id}`, { lead_id: '12' }), /lead_id must be a lead UUID/);
+    expect400(
+      await api.put(`/v1/notes/${id}`, { pinned_to_lead_flag: 1 }),
+      /pinned_to_lead_flag needs lead_id/,
+    );
+    expect((await api.put('/v1/notes/999', { content: 'x' })).status).toBe(404);
+    expect((await api.get(`/v1/notes/${id}`)).body.data).toMatchObject({ lead_id: null, deal_id: deal });
+  });
+
   it('keeps a lead’s notes when the lead is deleted (the importer’s revert deletes them itself)', async () => {
     const { leadId } = await leadFor();
     await api.post('/v1/notes', { content: 'x', lead_id: leadId });

@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { pauseAll, resumeAll } from '../../src/ops/control.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
 import type { DeadLetterJobData } from '../../src/queue/dead-letter.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, LEAD_QUEUE } from '../../src/queue/names.js';
@@ -97,6 +99,39 @@ describe('rows that keep failing', () => {
       await Promise.all([worker.close(), leadQueue.close(), dlq.close()]);
       await second?.close();
       await first.close();
+    }
+  });
+
+  it('keeps an operator’s pause when its token works again: the queue stays paused until `resume`', async () => {
+    const sandbox = await startSandbox({ port: 0, limits: false, latencyMs: 20 });
+    const prefix = uniquePrefix();
+    const rows = Array.from({ length: 20 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 3}` }));
+    await enqueueImport(redis, prefix, 'imp-held', jobsFor('imp-held', rows));
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 100, dailyTokens: 1_000_000 } });
+    const worker = workerFor(prefix, sandbox.url, { concurrency: 1 });
+    const leadQueue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+    try {
+      await worker.ready;
+      await eventually(async () => sandbox.state().leads >= 2);
+      // The token is regenerated: the worker blocks the connection and pauses its queue itself.
+      sandbox.setApiToken('regenerated-token');
+      await eventually(async () => (await readControl(redis, prefix)).blockedReason, { what: 'the block' });
+      // Meanwhile the operator pauses everything (an incident), then the token is given back.
+      await pauseAll(ops);
+      sandbox.setApiToken('sandbox-token');
+      await eventually(async () => (await readControl(redis, prefix)).blockedReason === undefined, {
+        what: 'the block to lift',
+      });
+      // Lifting the block resumed the queue it had paused, and with it this connection's rows, under the pause.
+      const leadsAtLift = sandbox.state().leads;
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await leadQueue.isPaused()).toBe(true);
+      expect(sandbox.state().leads).toBe(leadsAtLift);
+      await resumeAll(ops);
+      await eventually(async () => sandbox.state().leads >= 20, { what: 'every lead after resume' });
+    } finally {
+      await Promise.all([worker.close(), leadQueue.close(), ops.close()]);
+      await sandbox.close();
     }
   });
 });
