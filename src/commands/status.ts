@@ -11,7 +11,8 @@ export const command: Command = {
   help: `Usage: lead-importer status [ID] [--json] [--limit N] [--connection NAME]
 
 Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
-paused, stalled: no row finished in 5 min, completed, cancelled, failed), rows = created +
+paused, stalled: no worker serves its connection for 30 s, or no row finished in 5 min,
+completed, cancelled, failed), rows = created +
 rejected + dead-lettered + cancelled + pending, contacts created and reused, tokens spent,
 budget left today and an ETA. Without ID, lists the most recent imports (with their
 connection, once there are several companies).
@@ -41,10 +42,10 @@ Examples:
       async (ctx) => {
         const connection = await connectionFilter(ctx, config, connectionName);
         if (importId) {
-          const status = await getStatus(ctx, importId, Date.now(), { connection });
+          const status = await getStatus(ctx, importId, Date.now(), { connection, checkServed: true });
           io.stdout.write(args.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
         } else {
-          const list = await listStatuses(ctx, limit, Date.now(), { connection });
+          const list = await listStatuses(ctx, limit, Date.now(), { connection, checkServed: true });
           io.stdout.write(
             args.values.json ? `${JSON.stringify(list)}\n` : formatStatusTable(list, connection),
           );

@@ -13,9 +13,12 @@ import { createLogger, flushLogger } from '../logging/logger.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { isPipedriveError } from '../pipedrive/errors.js';
 import { parseResetUtc } from '../worker/budget-day.js';
+import { ConnectionsWatch } from '../worker/connections-watch.js';
 import {
+  type ConnectionChange,
   type LeadWorkerOptions,
   LeadWorkerProcess,
+  tokenFingerprint,
   type WarmCacheMode,
   type WorkerCloseResult,
   type WorkerConnection,
@@ -40,7 +43,9 @@ SIGHUP: read the connections file (and the token files it names) again: start ne
 connections, drain removed ones, restart those whose credentials or limits changed; a file
 that does not validate is reported and the running connections are kept; a connection whose
 secret cannot be read is reported alone (a running one keeps its old credentials) and the
-rest of the file is applied.
+rest of the file is applied. --watch does the same by itself when the connections file or a
+secret file it names changes (an editor's save, a rotated Kubernetes secret), once the files
+have held still for one more look.
 
 Options:
   --connections a,b            serve only these connections of the file         [all of them]
@@ -58,6 +63,8 @@ Options:
                                connection served   [the connection's, or PIPEDRIVE_BUDGET_RESET_UTC or 00:00]
   --drain-timeout-ms MS        the whole shutdown takes at most this long; in-flight
                                rows are aborted 5 s before its end                  [30000]
+  --watch                      reload when the connections file or a secret file it names
+                               changes, as SIGHUP does (needs PIPEDRIVE_CONNECTIONS_FILE)
 
 Tuning (mostly for tests and benchmarks):
   --call-retries N             extra tries of a call after a 5xx/network error/timeout  [2]
@@ -72,6 +79,7 @@ Tuning (mostly for tests and benchmarks):
   --cache-freshness-ms MS      trust a listed contact cache this long                 [60000]
   --control-poll-ms MS         look at the shared control flags this often             [2000]
   --heartbeat-interval-ms MS   heartbeat period (the dashboard's /healthz)             [5000]
+  --watch-interval-ms MS       with --watch, how often the files are looked at         [2000]
   --intent-replicas N          replicas that must hold a create's intent before it is sent
                                (WAIT; Redis with failover) [REDIS_INTENT_REPLICAS, 1 with a
                                Sentinel URL, else 0]
@@ -111,6 +119,7 @@ const NUMBER_FLAGS = [
   'control-poll-ms',
   'heartbeat-interval-ms',
   'intent-replicas',
+  'watch-interval-ms',
 ] as const;
 
 function numberFlag(
@@ -211,6 +220,7 @@ export function connectionsToServe(
     budgetReserve: overrides.budgetReserve ?? connection.budgetReserve,
     budgetResetUtc: overrides.budgetResetUtc ?? connection.budgetResetUtc,
     connectionsFile: config.connectionsFile,
+    ...(connection.secretVariables.length > 0 ? { secretVariables: connection.secretVariables } : {}),
   }));
   return { connections, served, missing, unusable };
 }
@@ -230,6 +240,8 @@ export interface WorkerPlan {
   config: Config;
   /** Connections to serve whose secret cannot be read: logged, not served (never all of them). */
   unusable: UnusableConnection[];
+  /** `--watch`: reload when the connections file or a secret file it names changes, looking this often. */
+  watch?: { intervalMs: number };
 }
 
 function intentDurabilityFlag(args: ParsedArgs): 'auto' | 'off' | undefined {
@@ -305,7 +317,18 @@ export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string 
     const value = numberFlag(args, flag, { min: flag.endsWith('-ms') ? 1 : 0 });
     if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
   }
-  return { process: options, connections, names, overrides, config, unusable };
+  let watch: WorkerPlan['watch'];
+  if (args.values.watch === true) {
+    if (!config.connectionsFile) {
+      throw new UsageError(
+        `--watch watches the connections file, and ${CONNECTIONS_FILE_VAR} is not set: the PIPEDRIVE_* variables cannot change under a running process. Set ${CONNECTIONS_FILE_VAR}, or leave --watch out.`,
+      );
+    }
+    watch = { intervalMs: numberFlag(args, 'watch-interval-ms', { min: 100 }) ?? 2000 };
+  } else if (args.values['watch-interval-ms'] !== undefined) {
+    throw new UsageError('--watch-interval-ms goes with --watch.');
+  }
+  return { process: options, connections, names, overrides, config, unusable, ...(watch ? { watch } : {}) };
 }
 
 /**
@@ -337,6 +360,66 @@ export function workerOptionsFromArgs(
   };
 }
 
+/** Something a reload did not change that the operator should know about, on one connection. */
+interface ReloadNote {
+  connection: string;
+  text: string;
+}
+
+/**
+ * What a reload tells beyond its changes, each a warning: a connection the file now defines that this worker does not
+ * serve (`--connections` leaves it out: nothing takes its rows unless another worker does); a connection started with
+ * the base URL and credentials of one the file no longer defines (renamed: its imports stay with the old name, and the
+ * new one does not take their rows: said when rows were pending); a blocked connection whose token comes from an environment variable, which a
+ * reload cannot read again.
+ */
+export function reloadNotes(
+  label: string,
+  config: Config,
+  previous: Config,
+  names: readonly string[] | undefined,
+  before: ReadonlyMap<string, WorkerConnection>,
+  changes: readonly ConnectionChange[],
+  served: ReadonlyMap<string, { isBlocked: boolean; connection: WorkerConnection }>,
+): ReloadNote[] {
+  const notes: ReloadNote[] = [];
+  if (names) {
+    for (const name of config.connections.keys()) {
+      if (names.includes(name) || previous.connections.has(name)) continue;
+      notes.push({
+        connection: name,
+        text: `${label}: connection ${name} is new in ${config.connectionsFile ?? 'the configuration'}, but this worker serves only ${names.join(', ')} (--connections): it does not take ${name}'s rows. Serve it with another worker, or add it to this one's --connections and restart it.`,
+      });
+    }
+  }
+  const sameCompany = (a: WorkerConnection, b: WorkerConnection) =>
+    a.pipedrive.baseUrl === b.pipedrive.baseUrl &&
+    tokenFingerprint(a.pipedrive) === tokenFingerprint(b.pipedrive);
+  for (const { connection: gone, change, pendingRows } of changes) {
+    const old = before.get(gone);
+    // Said when rows are left behind: a rename of an idle connection loses nothing.
+    if (change !== 'stopped' || !pendingRows || !old || config.connections.has(gone)) continue;
+    for (const { connection: added, change: addedChange } of changes) {
+      const now = served.get(added)?.connection;
+      if (addedChange !== 'started' || !now || !sameCompany(old, now)) continue;
+      notes.push({
+        connection: added,
+        text: `${label}: connection ${added} has the base URL and credentials connection ${gone} had: renamed? An import stays with the connection it was made with, so ${gone}'s ${pendingRows} pending row${pendingRows === 1 ? ' is' : 's are'} kept on its queue and ${added} does not take them. To finish them, name it ${gone} again and send SIGHUP (or define both); to drop them, \`lead-importer cancel ID\` (\`lead-importer status --connection ${gone}\` lists them).`,
+      });
+    }
+  }
+  for (const [name, worker] of served) {
+    const variables = worker.connection.secretVariables ?? [];
+    if (!worker.isBlocked || variables.length === 0 || changes.some((c) => c.connection === name)) continue;
+    const shown = variables.filter((v) => /^[A-Z_][A-Z0-9_]*$/.test(v));
+    notes.push({
+      connection: name,
+      text: `${label}: connection ${name} stays blocked (Pipedrive rejected its credentials): they come from ${shown.length > 0 ? `the environment variable${shown.length === 1 ? '' : 's'} ${shown.join(', ')}` : 'environment variables'}, which this process read when it started and a reload does not read again. Restart the worker with the new value, or put the secret in a file, name it in the connection's entry (api_token_file, or the oauth *_file keys) and send SIGHUP.`,
+    });
+  }
+  return notes;
+}
+
 export const command: Command = {
   name: 'worker',
   summary: 'process import jobs: find or create contacts, add leads',
@@ -348,6 +431,7 @@ export const command: Command = {
     'budget-reset-utc': { type: 'string' },
     'no-rate-limit': { type: 'boolean' },
     'intent-durability': { type: 'string' },
+    watch: { type: 'boolean' },
   },
   async run(args, io) {
     const plan = workerPlanFromArgs(args, io.env);
@@ -396,8 +480,11 @@ export const command: Command = {
       );
     }
 
-    // SIGHUP: read the connections file (and the token files it names) again, and serve what it says now.
-    const reload = async () => {
+    // SIGHUP (or, with --watch, a change of the files): read the connections file (and the token files it names)
+    // again, and serve what it says now. `label` starts each line the reload logs.
+    let known = plan.config;
+    let watch: ConnectionsWatch | undefined;
+    const reload = async (label: string) => {
       let next: ReturnType<typeof connectionsToServe>;
       let config: Config;
       try {
@@ -407,14 +494,14 @@ export const command: Command = {
         const message = err instanceof Error ? err.message : String(err);
         logger.error(
           { reason: message },
-          `SIGHUP: the connections could not be read again; the ${worker.connections.size} running connection${worker.connections.size === 1 ? ' is' : 's are'} kept as they were. ${message}`,
+          `${label}: the connections could not be read again; the ${worker.connections.size} running connection${worker.connections.size === 1 ? ' is kept as it was' : 's are kept as they were'}. ${message}`,
         );
         return;
       }
       for (const name of next.missing) {
         logger.warn(
           { connection: name },
-          `SIGHUP: connection ${name}, named by --connections, is no longer defined; it is no longer served`,
+          `${label}: connection ${name}, named by --connections, is no longer defined; it is no longer served`,
         );
       }
       // One whose secret cannot be read now is reported; if it runs, it keeps running as it was.
@@ -422,10 +509,10 @@ export const command: Command = {
         const running = worker.connections.has(unusable.connection);
         logger.error(
           { connection: unusable.connection },
-          `SIGHUP: connection ${unusable.connection} cannot ${running ? 'be reloaded; it keeps running as it was' : 'start'}; the other connections are applied. ${unusable.reason}`,
+          `${label}: connection ${unusable.connection} cannot ${running ? 'be reloaded; it keeps running as it was' : 'start'}; the other connections are applied. ${unusable.reason}`,
         );
       }
-      const before = new Set(worker.connections.keys());
+      const before = new Map([...worker.connections].map(([name, w]) => [name, w.connection]));
       const changes = await worker.update(
         next.connections,
         next.unusable.map((u) => u.connection),
@@ -434,17 +521,45 @@ export const command: Command = {
         config,
         changes.filter((c) => c.change !== 'stopped' && !before.has(c.connection)).map((c) => c.connection),
       );
-      if (changes.length === 0 && next.unusable.length === 0)
-        logger.info('SIGHUP: the connections are unchanged');
+      const said = reloadNotes(label, config, known, plan.names, before, changes, worker.connections);
+      for (const note of said) logger.warn({ connection: note.connection }, note.text);
+      known = config;
+      if (changes.length === 0 && next.unusable.length === 0 && said.length === 0)
+        logger.info(`${label}: the connections are unchanged`);
     };
     let reloading = Promise.resolve();
-    const onHangup = () => {
-      logger.info('SIGHUP received: reading the connections again');
+    const reloadOn = (label: string, received: string) => {
+      logger.info(received);
       reloading = reloading
-        .then(reload)
-        .catch((err: unknown) => logger.error({ err }, 'SIGHUP: reload failed'));
+        .then(() => reload(label))
+        .catch((err: unknown) => logger.error({ err }, `${label}: reload failed`))
+        // What was just read is what the watch compares with next (a SIGHUP after an edit is not followed by a
+        // second reload of the same edit).
+        .then(() => watch?.sync())
+        .catch(() => {});
     };
+    const onHangup = () => reloadOn('SIGHUP', 'SIGHUP received: reading the connections again');
     process.on('SIGHUP', onHangup);
+    if (plan.watch) {
+      const files = () => [
+        ...(known.connectionsFile ? [known.connectionsFile] : []),
+        ...[...known.connections.values()].flatMap((c) => c.secretFiles),
+      ];
+      watch = new ConnectionsWatch({
+        paths: files,
+        intervalMs: plan.watch.intervalMs,
+        onChange: () =>
+          reloadOn(
+            'Reload (files changed)',
+            'The connections file or a secret file it names changed: reading the connections again',
+          ),
+      });
+      await watch.start();
+      logger.info(
+        { files: files(), intervalMs: plan.watch.intervalMs },
+        `Watching ${known.connectionsFile} and the ${files().length - 1} secret file${files().length === 2 ? '' : 's'} it names: a change is applied once they hold still for ${plan.watch.intervalMs} ms (SIGHUP still works)`,
+      );
+    }
 
     let signals = 0;
     const stopped = new Promise<WorkerCloseResult | undefined>((resolve) => {
@@ -459,6 +574,7 @@ export const command: Command = {
         }
         logger.info(`${signal} received: finishing in-flight rows (send it again to force)`);
         process.off('SIGHUP', onHangup);
+        watch?.stop();
         worker.close().then(resolve, () => resolve(undefined));
       };
       process.on('SIGTERM', onSignal);
@@ -485,6 +601,7 @@ export const command: Command = {
     const outcome = await Promise.race([stopped.then(() => 'stopped' as const), failed]);
     if (outcome !== 'stopped' && signals === 0) {
       process.off('SIGHUP', onHangup);
+      watch?.stop();
       await worker.close();
       await flushLogger(logger);
       throw outcome;

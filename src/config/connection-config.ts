@@ -45,6 +45,14 @@ export interface ConnectionSettings {
   readonly insecureHttpOrigins: readonly string[];
   /** Where the connection is defined, for messages: `the PIPEDRIVE_* variables` or `connections.yaml:4:3`. */
   readonly definedIn: string;
+  /**
+   * Names (never values) of the environment variables the connection's secrets come from (`api_token_env`, the
+   * OAuth `*_env` keys): a running process read them when it started and cannot read them again, so a rejected
+   * token is fixed by a restart rather than SIGHUP. @defaultValue `[]`
+   */
+  readonly secretVariables?: readonly string[];
+  /** Paths (resolved) of the files the connection's secrets come from: what `worker --watch` watches. @defaultValue `[]` */
+  readonly secretFiles?: readonly string[];
 }
 
 /** The secrets of a connection, read from the environment or from files when the configuration is loaded. */
@@ -80,6 +88,8 @@ export class ConnectionConfig implements ConnectionSettings {
   readonly budgetResetUtc: string;
   readonly insecureHttpOrigins: readonly string[];
   readonly definedIn: string;
+  readonly secretVariables: readonly string[];
+  readonly secretFiles: readonly string[];
 
   constructor(settings: ConnectionSettings, credentials: ConnectionCredentials) {
     this.name = settings.name;
@@ -93,6 +103,8 @@ export class ConnectionConfig implements ConnectionSettings {
     this.budgetResetUtc = settings.budgetResetUtc;
     this.insecureHttpOrigins = Object.freeze([...settings.insecureHttpOrigins]);
     this.definedIn = settings.definedIn;
+    this.secretVariables = Object.freeze([...(settings.secretVariables ?? [])]);
+    this.secretFiles = Object.freeze([...(settings.secretFiles ?? [])]);
     SECRETS.set(
       this,
       Object.freeze({

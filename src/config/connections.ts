@@ -97,6 +97,10 @@ class ConnectionsFileReader {
   private readonly name: string;
   private readonly lines = new LineCounter();
   private doc: ReturnType<typeof parseDocument> | undefined;
+  /** The variables the connection being read takes its secrets from (names only). */
+  private secretVariables: string[] = [];
+  /** The files it takes them from (resolved paths). */
+  private secretFiles: string[] = [];
   private readonly env: Record<string, string | undefined>;
   private readonly insecureHosts: InsecureHosts;
 
@@ -157,6 +161,13 @@ class ConnectionsFileReader {
         `The connections file ${this.path} (${CONNECTIONS_FILE_VAR}) must end in .yaml, .yml or .json, so it is read as what it is.`,
       );
     }
+    if (text.trim() === '') {
+      // An editor that writes in two steps (truncate, then write) leaves an empty file for a moment: a reload that
+      // reads it then keeps the connections it has, and says what the file held.
+      throw new ConfigError(
+        `${this.path}: the connections file is empty (saved halfway, or truncated?). It must hold connections: with one entry per company (see the README, "Many companies").`,
+      );
+    }
     // Messages never quote the file's text (yaml's own "pretty" errors would): it might hold a pasted secret.
     const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     const syntax = doc.errors[0];
@@ -166,10 +177,18 @@ class ConnectionsFileReader {
       } catch (err) {
         const at = /position (\d+)/.exec((err as Error).message);
         const offset = syntax?.pos[0] ?? (at ? Number(at[1]) : undefined);
+        const comma = offset === undefined ? -1 : trailingComma(text, offset);
         throw new ConfigError(
-          `${this.at(offset)}: the connections file is not valid JSON. Fix it there (or write it as YAML, in a .yaml file).`,
+          comma >= 0
+            ? `${this.at(comma)}: the connections file is not valid JSON: a comma before ${text[offset!]} (JSON allows none after the last item). Remove the comma there.`
+            : `${this.at(offset)}: the connections file is not valid JSON. Fix it there (or write it as YAML, in a .yaml file).`,
         );
       }
+    }
+    if (syntax?.code === 'DUPLICATE_KEY') {
+      throw new ConfigError(
+        `${this.at(syntax.pos[0])}: the connections file is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: Map keys must be unique: ${this.duplicateKey(text, syntax.pos[0])}`,
+      );
     }
     if (syntax) {
       const kind = ext === '.json' ? 'JSON' : 'YAML';
@@ -206,13 +225,36 @@ class ConnectionsFileReader {
     }
   }
 
+  /**
+   * What a duplicate key at `offset` is, and where it was first given: the same connection defined twice (one
+   * would silently replace the other), or a key given twice in one place. The key is quoted only when it cannot be a
+   * pasted secret.
+   */
+  private duplicateKey(text: string, offset: number): string {
+    // Parsed again without the check, to find both keys where they are written.
+    const loose = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+    const found = findDuplicate(loose.contents, offset);
+    if (!found) return 'a key is given twice in one map. Keep one.';
+    const { key, first, path } = found;
+    const name = LOOKS_LIKE_SECRET_NOT_PATH.test(key) ? 'a key (not shown)' : `"${key}"`;
+    if (path.length === 1 && path[0] === 'connections') {
+      return `connection ${name} is defined twice (first at ${this.at(first)}): one would silently replace the other. Keep one entry, or rename one.`;
+    }
+    const where = path[0] === 'connections' && path[1] !== undefined ? `connection "${path[1]}": ` : '';
+    return `${where}${name} is given twice (first at ${this.at(first)}). Keep one.`;
+  }
+
   private connection(name: string, value: unknown): ConnectionConfig {
     const path = ['connections', name];
     if (!CONNECTION_NAME.test(name)) {
+      // A token pasted a line too far out (under `api_token_env:`, one indent short) becomes a connection's name.
+      const secret = LOOKS_LIKE_SECRET_NOT_PATH.test(name.trim());
       throw this.error(
         path,
         'key',
-        `connection name "${name}" must be 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or digit: it becomes part of Redis keys and queue names. Rename it, e.g. "${suggestName(name)}".`,
+        secret
+          ? 'a connection name here looks like a secret (not shown): a token or key pasted into the file, where a name belongs? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file.'
+          : `connection name "${name}" must be 1 to 32 lower-case letters, digits, "_" or "-", starting with a letter or digit: it becomes part of Redis keys and queue names. Rename it, e.g. "${suggestName(name)}".`,
       );
     }
     if (RESERVED_CONNECTION_NAMES.includes(name)) {
@@ -229,6 +271,8 @@ class ConnectionsFileReader {
     this.unknownKeys(value, path, CONNECTION_KEYS, who);
     const key = (k: string): Path => [...path, k];
     const definedIn = this.at(this.offset(path, 'key'));
+    this.secretVariables = [];
+    this.secretFiles = [];
 
     const url = checkPipedriveUrl(this.string(value.base_url, key('base_url'), who) ?? DEFAULT_BASE_URL, {
       subject: `${this.at(this.offset(key('base_url'), 'value'))}: ${who}: base_url`,
@@ -280,6 +324,8 @@ class ConnectionsFileReader {
           ...new Set([url.insecureOrigin, tokenUrl?.insecureOrigin].filter((o): o is string => !!o)),
         ],
         definedIn,
+        secretVariables: [...this.secretVariables],
+        secretFiles: [...this.secretFiles],
       },
       credentials,
     );
@@ -359,6 +405,7 @@ class ConnectionsFileReader {
         );
       }
       const shown = QUOTABLE_ENV_NAME.test(name) ? name : `the variable ${key} names`;
+      this.secretVariables.push(name);
       const secret = this.env[name]?.trim();
       if (!secret) {
         return {
@@ -374,6 +421,7 @@ class ConnectionsFileReader {
     }
     // Relative paths are read from the connections file's folder, wherever the command runs.
     const file = resolve(dirname(resolve(this.path)), value.trim());
+    this.secretFiles.push(file);
     let text: string;
     try {
       text = readSecretFile(file);
@@ -473,7 +521,9 @@ class ConnectionsFileReader {
         'key',
         secretHome
           ? `${who}: ${k} is not a key of the connections file: secrets are never written in it. Put the secret in an environment variable or a file and reference it with ${secretHome}. (The value is not shown.)`
-          : `${who}: unknown key "${k}". Valid keys: ${allowed.join(', ')}.`,
+          : LOOKS_LIKE_SECRET_NOT_PATH.test(k.trim())
+            ? `${who}: a key here looks like a secret (not shown): a token or key pasted into the file? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file. Valid keys: ${allowed.join(', ')}.`
+            : `${who}: unknown key "${k}".${didYouMean(k, allowed)} Valid keys: ${allowed.join(', ')}.`,
       );
     }
   }
@@ -564,4 +614,63 @@ function suggestName(name: string): string {
     .replace(/^[-_]+|-+$/g, '')
     .slice(0, 32);
   return s === '' ? 'acme' : s;
+}
+
+/**
+ * Where the comma is that makes JSON.parse fail at `offset` (a `}` or `]` right after a comma and white space), or -1:
+ * editors and hand edits leave one after a connection's last setting.
+ */
+function trailingComma(text: string, offset: number): number {
+  if (text[offset] !== '}' && text[offset] !== ']') return -1;
+  let i = offset - 1;
+  while (i >= 0 && /\s/.test(text[i]!)) i--;
+  return text[i] === ',' ? i : -1;
+}
+
+/** The key given twice whose second place is at `offset`, where it was first given, and the path of its map. */
+function findDuplicate(
+  node: unknown,
+  offset: number,
+  path: readonly string[] = [],
+): { key: string; first: number; path: readonly string[] } | undefined {
+  if (!isMap(node)) return undefined;
+  const seen = new Map<string, number>();
+  for (const pair of node.items) {
+    if (!isScalar(pair.key)) continue;
+    const key = String(pair.key.value);
+    const at = pair.key.range?.[0];
+    const earlier = seen.get(key);
+    if (at === offset && earlier !== undefined) return { key, first: earlier, path };
+    if (at !== undefined && earlier === undefined) seen.set(key, at);
+    const inner = findDuplicate(pair.value, offset, [...path, key]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/** ` Did you mean daily_tokens?` for a key one or two edits from a valid one (a typo), else nothing. */
+function didYouMean(key: string, allowed: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const d = editDistance(key.toLowerCase(), candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best === undefined || key.length < 4 ? '' : ` Did you mean ${best}?`;
+}
+
+/** Levenshtein distance, for short keys. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }

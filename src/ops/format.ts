@@ -77,7 +77,11 @@ export function formatStatusTable(list: ImportStatus[], connection?: string): st
     formatCount(s.pending),
     new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' '),
   ]);
-  return table(
+  // A stalled import says why under the table (its state text), once per reason: the table has no room for it.
+  const why = [
+    ...new Set(list.filter((s) => s.state === 'stalled').map((s) => `${s.importId}: ${s.stateText}`)),
+  ];
+  return `${table(
     [
       'IMPORT',
       ...(withConnection ? ['CONNECTION'] : []),
@@ -92,7 +96,7 @@ export function formatStatusTable(list: ImportStatus[], connection?: string): st
       'STARTED (UTC)',
     ],
     rows,
-  );
+  )}${why.length > 0 ? printableLines(`\n${why.join('\n')}\n`) : ''}`;
 }
 
 /**

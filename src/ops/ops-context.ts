@@ -63,6 +63,8 @@ export interface OpsContext {
   readonly leadQueue: Queue<LeadJobData>;
   /** The configured connections, in the configuration's order (`default` alone without a connections file). */
   readonly connections: readonly string[];
+  /** The connections file that defines {@link OpsContext.connections} (`PIPEDRIVE_CONNECTIONS_FILE`), if any. */
+  readonly connectionsFile?: string | undefined;
   /**
    * A connection's lead queue, opened on first use and closed with the context. Any valid name works, configured
    * or not: an import's rows stay on its queue after its connection leaves the file.
@@ -94,6 +96,8 @@ export interface OpsContextOptions {
   readBudget?: BudgetReader;
   /** Disconnect `redis` on close. @defaultValue false */
   ownsRedis?: boolean;
+  /** The connections file the configuration was read from, if any (what messages name). */
+  connectionsFile?: string | undefined;
 }
 
 export function createOpsContext(options: OpsContextOptions): OpsContext {
@@ -140,6 +144,7 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
       return leadQueueOf(DEFAULT_CONNECTION);
     },
     connections: [...connectionLimits.keys()],
+    connectionsFile: options.connectionsFile,
     leadQueueOf,
     get deadLetterQueue() {
       return deadLetterQueueOnce();
@@ -200,6 +205,7 @@ export async function openOps(
     connectionLimits: limitsByConnection(config),
     readBudget: readBudget === 'from-workers' ? budgetFromWorkers(redis, config.redisPrefix) : readBudget,
     ownsRedis: true,
+    connectionsFile: config.connectionsFile,
   });
 }
 

@@ -1,5 +1,7 @@
 import { type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
+import { CONNECTIONS_FILE_VAR } from '../config/connections.js';
 import type { ImportRecord } from '../queue/ledger.js';
+import { workersServing } from '../queue/workers-serving.js';
 import { msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
 import { estimateEta, formatDuration } from './eta.js';
@@ -40,6 +42,13 @@ export type ImportDisplayState =
 export const STALLED_AFTER_MINUTES = STARVED_AFTER_MINUTES;
 
 /**
+ * How long an import with pending rows may go without a row finishing, while no worker takes rows from its
+ * connection's queue, before it shows as stalled (when the status was asked to look: {@link StatusFilter.checkServed}).
+ * Longer than a connection's restart on a reload or a supervisor's restart of a worker, so that neither shows.
+ */
+export const UNSERVED_AFTER_MS = 30_000;
+
+/**
  * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
  * the budget wait in the connection's own (`connectionControl`, which is `control` for `default`), as
  * worker/control.ts's `readControl` reads them for the workers.
@@ -52,6 +61,11 @@ export interface ControlFlags {
   budgetWaitUntil?: number;
   /** Every call of the connection waits until then (after a 429 or an edge block). */
   rateLimitedUntil?: number;
+  /**
+   * Worker processes taking rows from the connection's queue now ({@link workersServing}); undefined when not asked
+   * ({@link StatusFilter.checkServed}) or when Redis does not list its clients.
+   */
+  workersServing?: number;
 }
 
 export interface ImportStatus {
@@ -116,15 +130,17 @@ export function hasFinished(s: Pick<ImportStatus, 'state' | 'pending'>): boolean
 export async function readControlFlags(
   ctx: OpsContext,
   connection: string = DEFAULT_CONNECTION,
+  options: { checkServed?: boolean } = {},
 ): Promise<ControlFlags> {
   // First, before any read is under way: it throws for a name no connection can have (a record edited by hand), and
   // a throw in the list below would leave the reads already started with no one to take their rejection.
   const queue = ctx.leadQueueOf(connection);
-  const [pausedAt, state, queuePaused] = await Promise.all([
+  const [pausedAt, state, queuePaused, workers] = await Promise.all([
     ctx.redis.hget(ctx.keys.control, 'paused'),
     // The connection's hash as the workers read it (worker/control.ts): one parser of its fields.
     readControl(ctx.redis, ctx.prefix, connection),
     queue.isPaused(),
+    options.checkServed ? workersServing(queue) : undefined,
   ]);
   return {
     paused: queuePaused,
@@ -133,12 +149,20 @@ export async function readControlFlags(
     blockedAt: state.blockedAt,
     budgetWaitUntil: state.budgetWaitUntil,
     rateLimitedUntil: state.rateLimitedUntil,
+    ...(workers !== undefined ? { workersServing: workers } : {}),
   };
 }
 
 export interface StatusFilter {
   /** Only imports into this connection; every connection's when omitted. */
   connection?: string;
+  /**
+   * Also ask Redis which workers take rows from each import's connection queue (one `CLIENT LIST` per connection),
+   * so that an import no worker serves shows as stalled after {@link UNSERVED_AFTER_MS} — at once when its connection
+   * is not in the configuration any more (removed from the connections file, or renamed) — with what to do, rather
+   * than as running for {@link STALLED_AFTER_MINUTES} minutes. @defaultValue false
+   */
+  checkServed?: boolean;
 }
 
 /**
@@ -155,7 +179,7 @@ export async function getStatus(
   if (!record) throw new ImportNotFoundError(importId, ctx.prefix);
   ImportConnectionError.check(record, filter.connection);
   const [flags, budget] = await Promise.all([
-    readControlFlags(ctx, record.connection),
+    readControlFlags(ctx, record.connection, filter),
     ctx.readBudget(record.connection),
   ]);
   return describeImport(ctx, record, flags, budget, now);
@@ -174,7 +198,7 @@ export async function listStatuses(
   const records = await recentImports(ctx, limit, filter);
   const connections = [...new Set(records.map((r) => r.connection))];
   const [flags, budgets] = await Promise.all([
-    Promise.all(connections.map((c) => readControlFlags(ctx, c))),
+    Promise.all(connections.map((c) => readControlFlags(ctx, c, filter))),
     Promise.all(connections.map((c) => ctx.readBudget(c))),
   ]);
   const of = (connection: string) => connections.indexOf(connection);
@@ -218,13 +242,19 @@ export async function recentImports(
 }
 
 export function describeImport(
-  ctx: Pick<OpsContext, 'limitsOf'>,
+  ctx: Pick<OpsContext, 'limitsOf'> & Partial<Pick<OpsContext, 'connections' | 'connectionsFile'>>,
   record: ImportRecord,
   flags: ControlFlags,
   budget: BudgetSnapshot | null,
   now: number,
 ): ImportStatus {
-  const state = displayState(record, flags, budget, now);
+  // Known only when the workers were asked about: a configuration without the connection says nothing on its own
+  // (another worker's file may define it), but with no worker on its queue it is why nothing moves.
+  const undefinedHere =
+    flags.workersServing === 0 &&
+    ctx.connections !== undefined &&
+    !ctx.connections.includes(record.connection);
+  const state = displayState(record, flags, budget, now, undefinedHere);
   const ended = state === 'completed' || state === 'cancelled' || state === 'failed';
   const estimate = ended
     ? null
@@ -254,7 +284,7 @@ export function describeImport(
     rowsPerJob: record.rowsPerJob,
     fileName: record.fileName,
     state,
-    stateText: stateText(state, record, flags),
+    stateText: stateText(state, record, flags, undefinedHere ? (ctx.connectionsFile ?? null) : undefined),
     rows: record.rows,
     enqueued: record.enqueued,
     rejected: record.rejected,
@@ -291,6 +321,7 @@ function displayState(
   flags: ControlFlags,
   budget: BudgetSnapshot | null,
   now: number,
+  undefinedHere: boolean,
 ): ImportDisplayState {
   if (record.state === 'failed') return 'failed';
   if (record.state === 'cancelled') return 'cancelled';
@@ -311,6 +342,10 @@ function displayState(
   // A spent budget holds the rows too (the workers' wait flag may not be set yet).
   const budgetSpent = budget !== null && budget.left <= 0;
   if (!budgetSpent && now - lastChange >= STALLED_AFTER_MINUTES * 60_000) return 'stalled';
+  // No worker takes its connection's rows: nothing will move until one does. At once when the configuration no longer
+  // defines the connection (removed or renamed in the file: the workers reading it stopped serving it).
+  if (flags.workersServing === 0 && (undefinedHere || now - lastChange >= UNSERVED_AFTER_MS))
+    return 'stalled';
   return 'running';
 }
 
@@ -330,7 +365,16 @@ export function awaitsReimport(
   );
 }
 
-function stateText(state: ImportDisplayState, record: ImportRecord, flags: ControlFlags): string {
+/**
+ * `undefinedIn`: the connection is not defined by this configuration and no worker serves it: the connections file
+ * read (null without one).
+ */
+function stateText(
+  state: ImportDisplayState,
+  record: ImportRecord,
+  flags: ControlFlags,
+  undefinedIn?: string | null,
+): string {
   switch (state) {
     case 'waiting-for-reimport':
       return `waiting for a re-run: ${record.pending} row${record.pending === 1 ? '' : 's'} put back by verify --repair (lead gone); \`lead-importer import ${record.fileName || 'FILE'} --import-id ${record.importId}${record.connection === DEFAULT_CONNECTION ? '' : ` --connection ${record.connection}`}\``;
@@ -347,12 +391,35 @@ function stateText(state: ImportDisplayState, record: ImportRecord, flags: Contr
     case 'reading':
       return 'reading the file';
     case 'stalled':
-      return `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min; ${
-        record.connection === DEFAULT_CONNECTION
-          ? 'is a worker running? (`lead-importer worker`)'
-          : `is a worker serving ${record.connection}? (\`lead-importer worker\`)`
-      }`;
+      return stalledText(record, flags, undefinedIn);
     default:
       return state;
   }
+}
+
+/** Why a stalled import does not move, and what to do, as precisely as the status knows. */
+function stalledText(
+  record: ImportRecord,
+  flags: ControlFlags,
+  undefinedIn: string | null | undefined,
+): string {
+  const { connection, importId } = record;
+  const rows = `${record.pending} pending row${record.pending === 1 ? '' : 's'}`;
+  if (undefinedIn !== undefined) {
+    const where =
+      undefinedIn === null
+        ? `this configuration (${CONNECTIONS_FILE_VAR} is not set: the PIPEDRIVE_* variables define only ${DEFAULT_CONNECTION})`
+        : undefinedIn;
+    return `stalled: connection ${connection} is not defined in ${where}, and no worker serves it: its ${rows} are kept on its queue. Removed or renamed? Define it again as ${connection} and send the workers SIGHUP, or drop them: \`lead-importer cancel ${importId}\``;
+  }
+  if (flags.workersServing === 0) {
+    return connection === DEFAULT_CONNECTION
+      ? `stalled: no worker is running: its ${rows} are kept on the queue. Start one: \`lead-importer worker\``
+      : `stalled: no worker serves connection ${connection}: its ${rows} are kept on its queue. Start one (\`lead-importer worker\`), or add ${connection} to a worker's --connections`;
+  }
+  return `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min; ${
+    connection === DEFAULT_CONNECTION
+      ? 'is a worker running? (`lead-importer worker`)'
+      : `is a worker serving ${connection}? (\`lead-importer worker\`)`
+  }`;
 }

@@ -13,10 +13,11 @@ import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis, isClusterRedis, RedisUnavailableError } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
-import { ImportLedger, type ImportState } from '../queue/ledger.js';
+import { ImportLedger, type ImportRecord, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
+import { workersServing } from '../queue/workers-serving.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -243,19 +244,46 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
   };
 }
 
+/** Imports, newest first, looked at for the same file sent to the same company through another connection. */
+const SAME_FILE_IMPORTS_SCANNED = 500;
+
 /**
- * How many worker processes serve `queue` now, or undefined where Redis will not say. BullMQ answers a Redis without
- * `CLIENT LIST` with one made-up client, which is not a worker.
+ * The newest other import of the same file (same bytes) that created or still has rows, of the same Pipedrive
+ * company when both companies are known (any company when this one is not). The default import id includes the
+ * connection, so a connection renamed in the file gives the same file a new import — and creates its leads again in
+ * the same company; so does another --import-id or mapping through the same connection. Cancelled imports, and ones
+ * that created nothing, do not count.
  */
-async function workersOn(queue: Queue<LeadQueueJobData>): Promise<number | undefined> {
-  try {
-    const workers = await queue.getWorkers();
-    // A client BullMQ read from `CLIENT LIST` carries its address (`addr`); its stand-in where the command is
-    // unknown carries only a name.
-    return workers.every((w) => 'addr' in w) ? workers.length : undefined;
-  } catch {
-    return undefined;
-  }
+async function sameFileElsewhere(
+  ledger: ImportLedger,
+  wanted: { importId: string; fileHash: string; connection: string; companyId: number | undefined },
+): Promise<ImportRecord | undefined> {
+  const records = await ledger.listImports(SAME_FILE_IMPORTS_SCANNED);
+  return records.find(
+    (r) =>
+      r.importId !== wanted.importId &&
+      r.fileHash === wanted.fileHash &&
+      r.state !== 'cancelled' &&
+      r.created - r.reverted + r.pending > 0 &&
+      (wanted.companyId === undefined || r.companyId === undefined || r.companyId === wanted.companyId),
+  );
+}
+
+/** What an earlier import of the same file did, and why a new one would do it again. */
+function sameFileText(
+  earlier: ImportRecord,
+  displayName: string,
+  connection: string,
+  companyId: number | undefined,
+): string {
+  const company =
+    earlier.connection === connection
+      ? `through ${connection}`
+      : companyId !== undefined && earlier.companyId === companyId
+        ? `into the same Pipedrive company (${companyId})`
+        : `through connection ${earlier.connection}${earlier.companyId !== undefined ? ` (company ${earlier.companyId})` : ''}, which may be the same Pipedrive company`;
+  const done = `${earlier.created - earlier.reverted} lead${earlier.created - earlier.reverted === 1 ? '' : 's'} created${earlier.pending > 0 ? `, ${earlier.pending} rows pending` : ''}`;
+  return `${displayName} was imported before ${company}, as import ${earlier.importId} (connection ${earlier.connection}: ${done}): a new import ${earlier.connection === connection ? 'of it' : `through ${connection}`} creates those leads again.`;
 }
 
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
@@ -366,6 +394,29 @@ async function importPass(
       queue.on('error', () => {});
       quietAfterClose(queue);
       cleanups.push(() => queue?.close());
+      if ((await ledger.getImport(importId)) === null) {
+        const earlier = await sameFileElsewhere(ledger, {
+          importId,
+          fileHash,
+          connection: connection.name,
+          companyId,
+        });
+        if (earlier) {
+          const text = sameFileText(earlier, displayName, connection.name, companyId);
+          // Another connection known to be of the same company, and nothing asked for a second import: refused before
+          // anything is written. Through the same connection a new id was asked for (--import-id, another mapping).
+          if (
+            options.importId === undefined &&
+            companyId !== undefined &&
+            earlier.connection !== connection.name
+          ) {
+            throw new UsageError(
+              `${text} If ${connection.name} is ${earlier.connection} renamed, name it ${earlier.connection} again in the connections file and run the import with --connection ${earlier.connection} to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
+            );
+          }
+          warnings.push(text);
+        }
+      }
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
@@ -579,7 +630,7 @@ async function importPass(
       }
       // Every write above on disk, on the server the import began on; or another pass.
       const settled = await settle?.settle();
-      const workersServing = queue && state && state !== 'completed' ? await workersOn(queue) : undefined;
+      const serving = queue && state && state !== 'completed' ? await workersServing(queue) : undefined;
 
       const leads = options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0);
       const estimate = estimateImport({
@@ -628,7 +679,7 @@ async function importPass(
         referenceTokens,
         ...(state ? { state } : {}),
         ...(reverted > 0 ? { reverted } : {}),
-        ...(workersServing !== undefined ? { workersServing } : {}),
+        ...(serving !== undefined ? { workersServing: serving } : {}),
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,
         durationMs: Date.now() - started,

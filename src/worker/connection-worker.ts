@@ -13,7 +13,13 @@ import {
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionMetrics } from '../metrics/recorder.js';
 import { PipedriveClient, type PipedriveClientOptions } from '../pipedrive/client.js';
-import { isAuthError, isPaymentRequiredError, isRateLimitError, isRetryable } from '../pipedrive/errors.js';
+import {
+  isAuthError,
+  isPaymentRequiredError,
+  isPipedriveError,
+  isRateLimitError,
+  isRetryable,
+} from '../pipedrive/errors.js';
 import type { Operation, PipedriveApi, RateLimitInfo, ResponseEvent } from '../pipedrive/types.js';
 import { isClusterRedis } from '../queue/connection.js';
 import type { DurableWrites } from '../queue/durable-writes.js';
@@ -52,6 +58,7 @@ import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { DurabilityGate } from './durability-gate.js';
 import { EpochReconciler } from './epoch-reconciler.js';
 import { isDelayedError, isRequeueError } from './errors.js';
+import { type ForeignImport, ImportsOfAnotherCompanyError } from './imports-of-another-company-error.js';
 import type { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
 import { NoteWriter } from './note-writer.js';
@@ -81,6 +88,11 @@ export interface WorkerConnection {
   budgetResetUtc?: string;
   /** The connections file that defines it; without one, the `PIPEDRIVE_*` variables do (what a 401 tells the operator to fix). */
   connectionsFile?: string;
+  /**
+   * Names of the environment variables its secrets come from (`api_token_env`, OAuth `*_env`): a rejected token is
+   * then fixed by restarting the workers, since SIGHUP cannot read a variable again. @defaultValue `[]`
+   */
+  secretVariables?: readonly string[];
 }
 
 /**
@@ -108,6 +120,61 @@ export function connectionDigest(connection: WorkerConnection): string {
     )
     .digest('hex')
     .slice(0, 16);
+}
+
+/**
+ * Waiting job ids (per state) whose imports a starting connection checks belong to its company: enough to see every
+ * import waiting on it in practice (each import's first rows wait first), a bounded read for a queue of millions.
+ */
+const IDS_LOOKED_AT_FOR_COMPANY = 5000;
+
+/**
+ * The one line saying a connection cannot start, naming it, why, and what to check: a Pipedrive that answered, but not
+ * as a company's API (a 404 from a wrong base_url, a 4xx), is a mistake in its base_url. Without a name beyond
+ * `default` and no connections file, as it always read.
+ */
+function cannotStartMessage(connection: WorkerConnection, err: unknown): string {
+  if (connection.name === DEFAULT_CONNECTION && connection.connectionsFile === undefined)
+    return 'Worker could not start';
+  // Errors that name the connection themselves (`Connection "acme": …`) are not made to name it twice.
+  const why = (err instanceof Error ? err.message : String(err))
+    .replace(/\.+$/, '')
+    .replace(`Connection "${connection.name}": `, '');
+  const hint =
+    isPipedriveError(err) && !isRetryable(err)
+      ? ` Check its base_url (${connection.pipedrive.baseUrl}: https://yourcompany.pipedrive.com or https://api.pipedrive.com) in ${connection.connectionsFile ?? 'the connections file'}, then send the worker SIGHUP.`
+      : '';
+  // That error says where the rows are already.
+  const rest =
+    err instanceof ImportsOfAnotherCompanyError
+      ? "The process's other connections go on."
+      : "Its rows wait on its queue; the process's other connections go on.";
+  return `Connection ${connection.name} cannot start: ${why}.${hint} ${rest}`;
+}
+
+/**
+ * What differs between a connection's settings before and after a reload, for its "restarted" line: URLs (which the
+ * configuration checks never carry credentials or a query string), plan, budget and timeout as they read, and
+ * only whether the credentials changed (never what they are).
+ */
+export function connectionDifferences(before: WorkerConnection, after: WorkerConnection): string[] {
+  const said: string[] = [];
+  const changed = <T>(what: string, a: T, b: T, unit = '') => {
+    if (a !== b) said.push(`${what} ${String(a ?? 'default')}${unit} → ${String(b ?? 'default')}${unit}`);
+  };
+  changed('base URL', before.pipedrive.baseUrl, after.pipedrive.baseUrl);
+  changed('OAuth token URL', before.pipedrive.oauth?.tokenUrl, after.pipedrive.oauth?.tokenUrl);
+  changed('auth', before.auth ?? 'api_token', after.auth ?? 'api_token');
+  const secretOf = (c: WorkerConnection) =>
+    `${tokenFingerprint(c.pipedrive)}:${c.pipedrive.oauth ? createHash('sha256').update(c.pipedrive.oauth.clientSecret).digest('hex') : ''}`;
+  if ((before.auth ?? 'api_token') === (after.auth ?? 'api_token') && secretOf(before) !== secretOf(after))
+    said.push(after.pipedrive.oauth ? 'OAuth credentials changed' : 'API token changed');
+  changed('plan', before.plan ?? 'lite', after.plan ?? 'lite');
+  changed('daily tokens', before.dailyTokens, after.dailyTokens);
+  changed('budget reserve', before.budgetReserve, after.budgetReserve);
+  changed('budget reset', before.budgetResetUtc, after.budgetResetUtc, ' UTC');
+  changed('timeout', before.pipedrive.timeoutMs, after.pipedrive.timeoutMs, ' ms');
+  return said;
 }
 
 /** The process's parts a connection's workers share with the other connections'. */
@@ -231,6 +298,11 @@ export class ConnectionWorker {
     return this.inFlight + this.awaitingMove.size;
   }
   private closing: Promise<ConnectionCloseResult> | undefined;
+
+  /** Pipedrive rejected this connection's credentials here (401/402): it takes no rows until they work. */
+  get isBlocked(): boolean {
+    return this.control.isLocallyBlocked;
+  }
 
   /** {@link close} was called: the process stopped this connection (a reload, a shutdown), whatever came of it. */
   get isClosing(): boolean {
@@ -358,6 +430,7 @@ export class ConnectionWorker {
       prefix,
       connection: connection.name,
       connectionsFile: connection.connectionsFile,
+      secretVariables: connection.secretVariables,
       auth: connection.auth,
       queue: this.queue,
       governor: () => this.governor,
@@ -378,7 +451,7 @@ export class ConnectionWorker {
     this.ready = this.start();
     this.ready.catch((err: unknown) => {
       if (!this.shutdown.signal.aborted && !this.isClosing)
-        this.logger.error({ err }, 'Worker could not start');
+        this.logger.error({ err }, cannotStartMessage(connection, err));
     });
   }
 
@@ -572,6 +645,41 @@ export class ConnectionWorker {
     }
   }
 
+  /**
+   * Throws {@link ImportsOfAnotherCompanyError} when rows waiting on the connection's queue belong to imports recorded
+   * for another company than its credentials' (`companyId`): its entry now names another company. Before a single row
+   * is taken, so a mistake in the file dead-letters nothing; the rows processor's own check still refuses any row of
+   * such an import that comes later (an import not among those looked at, one made while it runs).
+   */
+  private async refuseImportsOfAnotherCompany(companyId: number): Promise<void> {
+    const ids = await this.queue.getRanges(
+      ['prioritized', 'wait', 'paused', 'delayed'],
+      0,
+      IDS_LOOKED_AT_FOR_COMPANY - 1,
+    );
+    const importIds = new Set<string>();
+    for (const id of ids) {
+      const importId = /^(.+)-c?\d+$/.exec(id)?.[1];
+      if (importId) importIds.add(importId);
+    }
+    const foreign: ForeignImport[] = [];
+    const records = await Promise.all([...importIds].map((id) => this.shared.ledger.getImport(id)));
+    for (const record of records) {
+      if (!record || record.pending === 0 || record.connection !== this.name) continue;
+      const { importId } = record;
+      if (record.companyId !== undefined && record.companyId !== companyId) {
+        foreign.push({
+          importId,
+          fileName: record.fileName,
+          companyId: record.companyId,
+          pending: record.pending,
+        });
+      }
+    }
+    if (foreign.length > 0)
+      throw new ImportsOfAnotherCompanyError(this.name, companyId, foreign, this.connection.connectionsFile);
+  }
+
   /** Checks the token until it works (a 401 blocks the connection meanwhile); returns the company's id. */
   private async identify(): Promise<number> {
     const { tuning } = this.shared;
@@ -642,6 +750,7 @@ export class ConnectionWorker {
           });
     this.limiter = limiter;
     const companyId = await this.identify();
+    await this.refuseImportsOfAnotherCompany(companyId);
     const companyKey = `c${companyId}`;
     // The call that named the company went out before any admission: it counts in the token's window.
     await recordUnadmittedCall(redis, limiter.windowFor('call'));

@@ -68,6 +68,8 @@ export interface ProcessingControlOptions {
   connection?: string;
   /** The connections file that defines the connection, if any: a 401 tells the operator to fix its entry there. */
   connectionsFile?: string | undefined;
+  /** Environment variables the connection's secrets come from (names): a 401 then says to restart, not SIGHUP. */
+  secretVariables?: readonly string[] | undefined;
   /** How the connection signs in: what a rejection tells the operator to fix. @defaultValue `api_token` */
   auth?: AuthKind | undefined;
   /** The connection's lead queue. */
@@ -200,7 +202,13 @@ export class ProcessingControl {
     const wasBlocked = this.locallyBlocked;
     this.locallyBlocked = true;
     if (!wasBlocked) await this.options.onLocalBlock(true);
-    const reason = blockReason(this.connection, kind, this.options.connectionsFile, this.options.auth);
+    const reason = blockReason(
+      this.connection,
+      kind,
+      this.options.connectionsFile,
+      this.options.auth,
+      this.options.secretVariables,
+    );
     const control = this.controlKey;
     const first = await this.redis.hsetnx(control, 'blockedReason', reason);
     await this.redis.hset(control, { blockedKind: 'auth', blockedAt: Date.now() });
@@ -344,17 +352,31 @@ export function blockReason(
   kind: 'auth' | 'payment',
   connectionsFile?: string,
   auth: AuthKind = 'api_token',
+  secretVariables: readonly string[] = [],
 ): string {
   if (kind === 'payment') {
     return `Pipedrive says the company account${connection === DEFAULT_CONNECTION ? '' : ` of connection "${connection}"`} is not open (402: trial over or unpaid). Processing resumes once the account works again.`;
   }
   const fromVariables = connection === DEFAULT_CONNECTION && connectionsFile === undefined;
+  const file = connectionsFile ?? 'the connections file';
+  if (!fromVariables && secretVariables.length > 0) {
+    // SIGHUP re-reads the file and the files it names, never the environment: a running process keeps the values
+    // its variables had when it started. Saying "send SIGHUP" here sent operators round in circles.
+    const names = secretVariables.filter((n) => /^[A-Z_][A-Z0-9_]*$/.test(n));
+    const variables =
+      names.length === 0
+        ? 'environment variables'
+        : `the environment variable${names.length === 1 ? '' : 's'} ${names.join(', ')}`;
+    return auth === 'oauth'
+      ? `Pipedrive refused the OAuth credentials of connection "${connection}". Re-authorize the app. Its credentials come from ${variables}, which a running worker read when it started and cannot read again (SIGHUP does not): restart the workers with the new values, or move them to files (the oauth *_file keys of its entry in ${file}) and send the workers SIGHUP; processing resumes by itself.`
+      : `Pipedrive rejected the API token of connection "${connection}" (401). Its token comes from ${variables}, which a running worker read when it started and cannot read again (SIGHUP does not): restart the workers with the new token there, or write it in a file, name that file with api_token_file in its entry in ${file} and send the workers SIGHUP; processing resumes by itself.`;
+  }
   if (auth === 'oauth') {
     return fromVariables
       ? 'Pipedrive refused the OAuth credentials. Re-authorize the app and set the new PIPEDRIVE_OAUTH_REFRESH_TOKEN (or fix PIPEDRIVE_OAUTH_CLIENT_ID and PIPEDRIVE_OAUTH_CLIENT_SECRET), then start a worker with them; processing resumes by itself.'
-      : `Pipedrive refused the OAuth credentials of connection "${connection}". Re-authorize the app and put the new refresh token where its entry in ${connectionsFile ?? 'the connections file'} names it (or fix the client id and secret there), then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+      : `Pipedrive refused the OAuth credentials of connection "${connection}". Re-authorize the app and put the new refresh token where its entry in ${connectionsFile ?? 'the connections file'} names it (or fix the client id and secret there), then send the workers SIGHUP (or restart them; a worker started with --watch reads it by itself); processing resumes by itself.`;
   }
   return fromVariables
     ? 'Pipedrive rejected the API token (401). Set a valid PIPEDRIVE_API_TOKEN (or OAuth credentials) and start a worker with it; processing resumes by itself.'
-    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token that its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them); processing resumes by itself.`;
+    : `Pipedrive rejected the API token of connection "${connection}" (401). Fix the token that its entry in ${connectionsFile ?? 'the connections file'} names, then send the workers SIGHUP (or restart them; a worker started with --watch reads it by itself); processing resumes by itself.`;
 }

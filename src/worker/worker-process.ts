@@ -23,6 +23,7 @@ import { ConcurrencyPermits } from './concurrency-permits.js';
 import {
   type ConnectionCloseResult,
   ConnectionWorker,
+  connectionDifferences,
   connectionDigest,
   type SharedWorkerParts,
   type WorkerConnection,
@@ -70,7 +71,15 @@ export interface ConnectionChange {
    * credentials or limits changed, or it had failed to start.
    */
   change: 'started' | 'stopped' | 'restarted';
+  /**
+   * For `stopped`: rows of its imports still pending, kept on its queue until a worker serves it again. Absent when
+   * none are (or the ledger could not be read).
+   */
+  pendingRows?: number;
 }
+
+/** Imports, most recent first, a stopped connection's pending rows are looked for in (the ledger has no index by connection). */
+const STOPPED_IMPORTS_SCANNED = 500;
 
 /** Failures of a connection's worker less than this apart (ms) count as in a row for the restart's back-off. */
 const RUN_FAILURES_IN_A_ROW_MS = 10 * 60_000;
@@ -79,6 +88,15 @@ const RUN_FAILURES_IN_A_ROW_MS = 10 * 60_000;
 function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** A URL's scheme, host and port (never a path, user or query), or undefined. */
+function originOf(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How long a shutdown before Redis answered waits for the parts to close (at most the drain timeout). */
@@ -428,6 +446,8 @@ export class LeadWorkerProcess {
     const wanted = new Map(connections.map((c) => [c.name, c]));
     const changes: ConnectionChange[] = [];
     const stops: Promise<unknown>[] = [];
+    /** Why each restarted connection restarts, for its line. */
+    const why = new Map<string, { said: string[]; newOrigin: boolean }>();
     for (const [name, worker] of this.served) {
       const next = wanted.get(name);
       if (!next && keep.has(name)) continue;
@@ -435,6 +455,13 @@ export class LeadWorkerProcess {
         changes.push({ connection: name, change: 'stopped' });
         stops.push(this.stop(name).then(() => this.clearDown(name)));
       } else if (connectionDigest(next) !== worker.digest || this.failed.has(worker)) {
+        const said = connectionDifferences(worker.connection, next);
+        if (this.failed.has(worker))
+          said.push(this.downSince.has(name) ? 'it was down' : 'it had not started');
+        why.set(name, {
+          said,
+          newOrigin: originOf(worker.connection.pipedrive.baseUrl) !== originOf(next.pipedrive.baseUrl),
+        });
         changes.push({ connection: name, change: 'restarted' });
         stops.push(this.stop(name));
       }
@@ -449,18 +476,70 @@ export class LeadWorkerProcess {
       }
       this.serve(connection);
     }
-    for (const { connection, change } of changes) {
+    for (const entry of changes) {
+      const { connection, change } = entry;
       const queue = this.served.get(connection)?.queueName;
-      this.logger.info(
+      if (change === 'stopped') {
+        const pendingRows = await this.logStopped(connection);
+        if (pendingRows) entry.pendingRows = pendingRows;
+        continue;
+      }
+      if (change === 'started') {
+        this.logger.info({ connection, change }, `Connection ${connection}: started (${queue})`);
+        continue;
+      }
+      const { said = [], newOrigin = false } = why.get(connection) ?? {};
+      // Its credentials now go to another host: worth a look if nobody meant it (a connections file edited by
+      // someone else, a copy-paste from another company's entry).
+      (newOrigin ? this.logger.warn : this.logger.info).call(
+        this.logger,
         { connection, change },
-        change === 'started'
-          ? `Connection ${connection}: started (${queue})`
-          : change === 'restarted'
-            ? `Connection ${connection}: restarted (its credentials or limits changed, or it had not started)`
-            : `Connection ${connection}: stopped (no longer served; its rows wait on its queue)`,
+        `Connection ${connection}: restarted (${said.length > 0 ? said.join('; ') : 'its credentials or limits changed'})${newOrigin ? `: its credentials now go to ${originOf(this.served.get(connection)?.connection.pipedrive.baseUrl) ?? 'another host'}` : ''}`,
       );
     }
     return changes;
+  }
+
+  /**
+   * Says that a connection is no longer served, and what that leaves behind: its imports' pending rows stay on its
+   * queue (never sent elsewhere, never dead-lettered for it) until a worker serves the connection again, under the
+   * same name. A warning naming the imports and how to finish or drop them when rows are left: the operator who
+   * removed or renamed it in the file must learn that they wait.
+   */
+  private async logStopped(connection: string): Promise<number | undefined> {
+    let waiting: { importId: string; fileName: string; pending: number }[] | undefined;
+    try {
+      waiting = (await this.parts.ledger.listImports(STOPPED_IMPORTS_SCANNED))
+        .filter((r) => r.connection === connection && r.pending > 0)
+        .map(({ importId, fileName, pending }) => ({ importId, fileName, pending }));
+    } catch (err) {
+      this.logger.debug({ err, connection }, 'Could not read the imports of a stopped connection');
+    }
+    if (waiting?.length === 0) {
+      this.logger.info(
+        { connection, change: 'stopped' },
+        `Connection ${connection}: stopped (no longer served; none of its rows are pending)`,
+      );
+      return 0;
+    }
+    const rows = waiting?.reduce((sum, w) => sum + w.pending, 0);
+    const named = (w: { importId: string; fileName: string }) =>
+      `${w.importId} (${w.fileName || 'unknown file'})`;
+    const kept = !waiting
+      ? 'Its pending rows, if any, are kept on its queue'
+      : waiting.length === 1
+        ? `${rows} pending row${rows === 1 ? '' : 's'} of import ${named(waiting[0]!)} are kept on its queue`
+        : `${rows} pending rows of imports ${waiting
+            .slice(0, 5)
+            .map((w) => `${named(w)}: ${w.pending}`)
+            .join(', ')}${waiting.length > 5 ? ` and ${waiting.length - 5} more` : ''} are kept on its queue`;
+    const cancel =
+      waiting?.length === 1 ? `lead-importer cancel ${waiting[0]!.importId}` : 'lead-importer cancel ID';
+    this.logger.warn(
+      { connection, change: 'stopped', ...(waiting ? { pendingRows: rows, imports: waiting } : {}) },
+      `Connection ${connection}: stopped (no longer served). ${kept}: no worker takes them until one serves ${connection} again, under that name (define it in the connections file and send SIGHUP). To drop them instead: ${cancel}.`,
+    );
+    return rows;
   }
 
   private deadlines(): { deadline: number; abortAt: number } {

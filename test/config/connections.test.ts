@@ -62,7 +62,7 @@ function problem(content: string, name = 'connections.yaml', env: Record<string,
     load(path, env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message.replace(path, name);
+    return (err as Error).message.replaceAll(path, name);
   }
   throw new Error(`loadConfig accepted:\n${content}`);
 }
@@ -181,7 +181,7 @@ describe('the connections file', () => {
     [
       'a key at the top that is not connections',
       'connection:\n  acme: {}\n',
-      'connections.yaml:1:1: the file: unknown key "connection". Valid keys: connections.',
+      'connections.yaml:1:1: the file: unknown key "connection". Did you mean connections? Valid keys: connections.',
     ],
     [
       'no connections',
@@ -309,7 +309,27 @@ describe('the connections file', () => {
     [
       'the same connection twice',
       `${acme('api_token_env: X')}  acme:\n    api_token_env: Y\n`,
-      /^connections\.yaml:4:3: the connections file is not valid YAML: Map keys must be unique/,
+      'connections.yaml:4:3: the connections file is not valid YAML: Map keys must be unique: connection "acme" is defined twice (first at connections.yaml:2:3): one would silently replace the other. Keep one entry, or rename one.',
+    ],
+    [
+      'a key twice in one connection',
+      acme('api_token_env: X', 'plan: lite', 'plan: growth'),
+      'connections.yaml:5:5: the connections file is not valid YAML: Map keys must be unique: connection "acme": "plan" is given twice (first at connections.yaml:4:5). Keep one.',
+    ],
+    [
+      'a token pasted where a connection name belongs',
+      `${acme('api_token_env: X')}  0123456789abcdef0123456789abcdef01234567:\n`,
+      'connections.yaml:4:3: a connection name here looks like a secret (not shown): a token or key pasted into the file, where a name belongs? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file.',
+    ],
+    [
+      'a token pasted where a key belongs',
+      acme('api_token_env: X', '0123456789abcdef0123456789abcdef01234567: 1'),
+      'connections.yaml:4:5: connection "acme": a key here looks like a secret (not shown): a token or key pasted into the file? Remove it; secrets are referenced with api_token_env or api_token_file, never written in the file. Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
+    ],
+    [
+      'a key one letter off a valid one',
+      acme('api_token_env: X', 'daily_token: 5000'),
+      'connections.yaml:4:5: connection "acme": unknown key "daily_token". Did you mean daily_tokens? Valid keys: base_url, api_token_env, api_token_file, oauth, plan, seats, daily_tokens, budget_reserve, budget_reset_utc, timeout_ms.',
     ],
   ])('refuses %s, naming the file, line, column, connection, key and fix', (_what, content, message) => {
     const text = problem(content);
@@ -318,9 +338,18 @@ describe('the connections file', () => {
   });
 
   it('refuses JSON that does not parse, a file of another kind and a file that is not there', () => {
-    expect(
-      problem('{\n  "connections": {\n    "acme": { "api_token_env": "X", }\n  }\n}\n', 'c.json'),
-    ).toMatch(/^c\.json(:\d+:\d+)?: the connections file is not valid JSON\. Fix it there/);
+    // A comma after the last item, the usual hand edit: where the comma is, not where JSON.parse gave up.
+    expect(problem('{\n  "connections": {\n    "acme": { "api_token_env": "X", }\n  }\n}\n', 'c.json')).toBe(
+      'c.json:3:35: the connections file is not valid JSON: a comma before } (JSON allows none after the last item). Remove the comma there.',
+    );
+    expect(problem('{\n  "connections": {\n    "acme": { "api_token_env" "X" }\n  }\n}\n', 'c.json')).toMatch(
+      /^c\.json(:\d+:\d+)?: the connections file is not valid JSON\. Fix it there/,
+    );
+    // Empty: what an editor's two-step save (truncate, then write) leaves for a moment.
+    expect(problem('', 'connections.yaml')).toBe(
+      'connections.yaml: the connections file is empty (saved halfway, or truncated?). It must hold connections: with one entry per company (see the README, "Many companies").',
+    );
+    expect(problem('\n  \n', 'c.json')).toMatch(/^c\.json: the connections file is empty/);
     expect(problem(acme('api_token_env: X'), 'connections.txt')).toMatch(
       /must end in \.yaml, \.yml or \.json, so it is read as what it is\.$/,
     );
@@ -330,7 +359,9 @@ describe('the connections file', () => {
     // A key twice is valid to JSON.parse, not to the file: called JSON all the same.
     expect(
       problem('{"connections": {"acme": {"api_token_env": "X"}, "acme": {"api_token_env": "Y"}}}', 'c.json'),
-    ).toMatch(/^c\.json:1:50: the connections file is not valid JSON: Map keys must be unique/);
+    ).toBe(
+      'c.json:1:50: the connections file is not valid JSON: Map keys must be unique: connection "acme" is defined twice (first at c.json:1:18): one would silently replace the other. Keep one entry, or rename one.',
+    );
     const folder = join(dir(), 'connections.yaml');
     mkdirSync(folder);
     expect(() => loadConfig({ PIPEDRIVE_CONNECTIONS_FILE: folder })).toThrow(
@@ -553,6 +584,12 @@ describe('the connections a worker serves', () => {
     expect(fromFile?.connectionsFile).toBe(path);
     const reason = blockReason('default', 'auth', fromFile?.connectionsFile);
     expect(reason).toContain(`Fix the token that its entry in ${path} names, then send the workers SIGHUP`);
+    expect(reason).toContain('a worker started with --watch reads it by itself');
+    // Its token in a variable: a reload cannot read it again, so the fix is a restart (or a file).
+    const fromVariable = blockReason('default', 'auth', path, 'api_token', fromFile?.secretVariables);
+    expect(fromVariable).toContain(
+      'Its token comes from the environment variable OLD_TOKEN, which a running worker read when it started and cannot read again (SIGHUP does not): restart the workers',
+    );
     expect(reason).not.toContain('PIPEDRIVE_API_TOKEN');
 
     const [fromEnv] = workerPlanFromArgs(

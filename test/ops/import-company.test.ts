@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeadLetters } from '../../src/ops/dead-letters.js';
 import { PipedriveClient } from '../../src/pipedrive/client.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { createLeadWorker } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
-import { workUntilFinished } from '../worker/helpers.js';
+import { finished, workUntilFinished } from '../worker/helpers.js';
 import { runCli } from './run-cli.js';
 import { testOps } from './seed.js';
 
@@ -27,6 +28,13 @@ const env = (sandbox: RunningSandbox) => ({
   PIPEDRIVE_BASE_URL: sandbox.url,
   PIPEDRIVE_API_TOKEN: sandbox.apiToken,
 });
+
+/** A connections file with one connection, `late`, on `sandbox` (its token in LATE_TOKEN). */
+function lateConnections(sandbox: RunningSandbox): string {
+  const file = join(dir, 'connections.yaml');
+  writeFileSync(file, `connections:\n  late:\n    base_url: ${sandbox.url}\n    api_token_env: LATE_TOKEN\n`);
+  return file;
+}
 
 /** Runs one in-process worker with a company's credentials until the import has no pending row. */
 function work(sandbox: RunningSandbox, importId: string): Promise<void> {
@@ -82,13 +90,56 @@ describe("an import's company", () => {
     expect(await ctx.ledger.getImport('co-2')).toMatchObject({ companyId: 111 });
 
     const before = other.export();
-    await work(other, 'co-2');
-    expect(await ctx.ledger.getImport('co-2')).toMatchObject({ deadLettered: 1, created: 0, companyId: 111 });
+    // A worker with the other company's credentials, started while co-2's row waits: it does not start (nothing sent,
+    // nothing dead-lettered: the connection's entry is what is wrong, and fixing it finishes the row).
+    const refused = createLeadWorker({
+      redisUrl: testRedisUrl(),
+      prefix: ctx.prefix,
+      concurrency: 1,
+      warmCache: 'never',
+      pipedrive: { baseUrl: other.url, apiToken: other.apiToken },
+    });
+    try {
+      await expect(refused.ready).rejects.toThrow(
+        'Connection "default": its credentials belong to Pipedrive company 222, but import co-2 (valued.csv, 1 pending) went to company 111. Nothing was sent and nothing dead-lettered',
+      );
+    } finally {
+      await refused.close();
+    }
+    expect(await ctx.ledger.getImport('co-2')).toMatchObject({ deadLettered: 0, pending: 1, companyId: 111 });
     expect(other.export()).toEqual(before);
-    const [entry] = await listDeadLetters(ctx, { importId: 'co-2' });
+
+    // One already running when the row comes sends nothing either: the row is dead-lettered, saying why.
+    const running = createLeadWorker({
+      redisUrl: testRedisUrl(),
+      prefix: ctx.prefix,
+      concurrency: 1,
+      warmCache: 'never',
+      pipedrive: { baseUrl: other.url, apiToken: other.apiToken },
+      connection: 'late',
+    });
+    try {
+      await running.ready;
+      const late = join(dir, 'late.csv');
+      writeFileSync(late, 'Title,Name,Email,Company,Value\nDeal C,Cy Carr,cy@acme.example,Acme,900\n');
+      const lateRun = await runCli(
+        ['import', late, '--import-id', 'co-late', '--json', '--connection', 'late'],
+        { ...env(first), PIPEDRIVE_CONNECTIONS_FILE: lateConnections(first), LATE_TOKEN: first.apiToken },
+      );
+      expect(JSON.parse(lateRun.stdout)).toMatchObject({ enqueued: 1 });
+      expect(await finished(ctx.ledger, 'co-late', 30_000)).toMatchObject({
+        deadLettered: 1,
+        created: 0,
+        companyId: 111,
+      });
+    } finally {
+      await running.close();
+    }
+    expect(other.export()).toEqual(before);
+    const [entry] = await listDeadLetters(ctx, { importId: 'co-late' });
     expect(entry).toMatchObject({ errorClass: 'ImportCompanyMismatchError' });
     expect(entry?.message).toContain(
-      "Import co-2 goes to Pipedrive company 111, but this worker's credentials for its connection belong to company 222: nothing was sent.",
+      "Import co-late goes to Pipedrive company 111, but this worker's credentials for its connection belong to company 222: nothing was sent.",
     );
   });
 

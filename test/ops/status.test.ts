@@ -1,8 +1,11 @@
+import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKENS_PER_ROW, estimateEta, formatDuration } from '../../src/ops/eta.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
 import { getStatus, listStatuses } from '../../src/ops/status.js';
+import { leadQueueName } from '../../src/queue/names.js';
 import { readControl } from '../../src/worker/control.js';
-import { testRedis } from '../helpers/redis.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { type SeedRow, seedImport, testOps } from './seed.js';
 
 const redis = testRedis();
@@ -10,6 +13,17 @@ const contexts: ReturnType<typeof testOps>[] = [];
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close()));
 });
+/** Polls `read` until it returns `want` (the workers' client names show in CLIENT LIST once connected). */
+async function eventually<T>(read: () => Promise<T>, want: T, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let got = await read();
+  while (got !== want && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    got = await read();
+  }
+  expect(got).toBe(want);
+}
+
 function ops() {
   const ctx = testOps(redis);
   contexts.push(ctx);
@@ -138,6 +152,68 @@ describe('getStatus', () => {
     // A row finishing makes it running again.
     await redis.hset(ctx.keys.import('st-4'), 'updatedAt', later - 1000);
     expect(await getStatus(ctx, 'st-4', later)).toMatchObject({ state: 'running' });
+  });
+
+  it('says stalled at once, naming the file and the fix, when no worker serves a connection the file no longer defines', async () => {
+    // The operator removed (or renamed) acme in the file and the workers reloaded it: its import's rows are kept
+    // on its queue, and nothing will take them. Said at once, not "running" with an ETA for five minutes.
+    const ctx = createOpsContext({
+      redis,
+      prefix: uniquePrefix('ops'),
+      limits: { burstPer2s: 20, dailyTokens: 30_000 },
+      connectionLimits: new Map([['globex', { burstPer2s: 20, dailyTokens: 30_000 }]]),
+      connectionsFile: '/etc/lead-importer/connections.yaml',
+    });
+    contexts.push(ctx);
+    await seedImport(ctx, 'st-gone', rows, { connection: 'acme' });
+    const s = await getStatus(ctx, 'st-gone', Date.now(), { checkServed: true });
+    expect(s).toMatchObject({
+      state: 'stalled',
+      stateText:
+        'stalled: connection acme is not defined in /etc/lead-importer/connections.yaml, and no worker serves it: its 2 pending rows are kept on its queue. Removed or renamed? Define it again as acme and send the workers SIGHUP, or drop them: `lead-importer cancel st-gone`',
+      etaMs: null,
+    });
+    expect((await listStatuses(ctx, 20, Date.now(), { checkServed: true }))[0]?.state).toBe('stalled');
+    // A worker elsewhere (its own file still defines acme) takes its rows: running.
+    const worker = new Worker(leadQueueName('acme'), null, { connection: redis, prefix: ctx.prefix });
+    try {
+      await worker.waitUntilReady();
+      await eventually(
+        async () => (await getStatus(ctx, 'st-gone', Date.now(), { checkServed: true })).state,
+        'running',
+      );
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('says stalled, naming the connection, once no worker has served it for 30 s', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-unserved', rows, { connection: 'default' });
+    const { updatedAt } = await getStatus(ctx, 'st-unserved');
+    const served = { checkServed: true };
+    // A worker restarting its connection (a reload) leaves the queue for a moment: still running.
+    expect(await getStatus(ctx, 'st-unserved', updatedAt + 10_000, served)).toMatchObject({
+      state: 'running',
+    });
+    expect(await getStatus(ctx, 'st-unserved', updatedAt + 30_000, served)).toMatchObject({
+      state: 'stalled',
+      stateText:
+        'stalled: no worker is running: its 2 pending rows are kept on the queue. Start one: `lead-importer worker`',
+      etaMs: null,
+    });
+    // Not asked about the workers, the status says what it said before.
+    expect(await getStatus(ctx, 'st-unserved', updatedAt + 30_000)).toMatchObject({ state: 'running' });
+    const worker = new Worker(leadQueueName('default'), null, { connection: redis, prefix: ctx.prefix });
+    try {
+      await worker.waitUntilReady();
+      await eventually(
+        async () => (await getStatus(ctx, 'st-unserved', updatedAt + 30_000, served)).state,
+        'running',
+      );
+    } finally {
+      await worker.close();
+    }
   });
 
   it('calls an import with nothing pending completed', async () => {

@@ -35,9 +35,11 @@ const CSV = [
 ].join('\n');
 
 beforeAll(async () => {
+  // Distinct company ids: two companies, as in production (sandboxes that keep the default id are one company, and
+  // the same file through two connections of one company is refused: it would create its leads twice).
   [acme, globex] = await Promise.all([
-    startSandbox({ port: 0, apiToken: 'acme-token' }),
-    startSandbox({ port: 0, apiToken: 'globex-token', plan: 'growth', seats: 3 }),
+    startSandbox({ port: 0, apiToken: 'acme-token', companyId: 5101 }),
+    startSandbox({ port: 0, apiToken: 'globex-token', plan: 'growth', seats: 3, companyId: 5102 }),
   ]);
   const admin = new PipedriveClient({ baseUrl: globex.url, apiToken: 'globex-token' });
   const res = await fetch(`${globex.url}/api/v1/leadLabels`, {
@@ -94,6 +96,56 @@ function setup() {
   const close = () => Promise.all(queues.map((q) => q.close()));
   return { prefix, env, config, ledger: new ImportLedger(redis, prefix), jobsOn, close };
 }
+
+describe('one file through two connections of one company (a connection renamed)', () => {
+  it('is refused before anything is written, naming the earlier import and both ways on; --import-id imports it again, warned', async () => {
+    const { env, ledger, jobsOn, close } = setup();
+    const renamedFile = join(dir, 'renamed.yaml');
+    writeFileSync(
+      renamedFile,
+      `connections:\n  acme:\n    base_url: ${acme.url}\n    api_token_env: ACME_PIPEDRIVE_TOKEN\n  acme-renamed:\n    base_url: ${acme.url}\n    api_token_env: ACME_PIPEDRIVE_TOKEN\n  globex:\n    base_url: ${globex.url}\n    api_token_file: globex-token\n`,
+    );
+    const config = loadConfig({ ...env, PIPEDRIVE_CONNECTIONS_FILE: renamedFile });
+    const file = join(dir, 'leads.csv');
+    const first = await importCsv({ file, config, redis, connection: 'acme' });
+    // The operator renamed acme to acme-renamed in the file and runs the import again under the new name: its
+    // default id is another (it includes the connection), and its rows would be created in Acme a second time.
+    const refused = importCsv({ file, config, redis, connection: 'acme-renamed' });
+    await expect(refused).rejects.toThrow(
+      `leads.csv was imported before into the same Pipedrive company (5101), as import ${first.importId} (connection acme: 0 leads created, 2 rows pending): a new import through acme-renamed creates those leads again. If acme-renamed is acme renamed, name it acme again in the connections file and run the import with --connection acme to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
+    );
+    expect((await ledger.listImports()).map((r) => r.importId)).toEqual([first.importId]);
+    expect(await jobsOn('acme-renamed')).toEqual([]);
+
+    // Asked for by name: a second import, with the same words as a warning.
+    const again = await importCsv({
+      file,
+      config,
+      redis,
+      connection: 'acme-renamed',
+      importId: 'acme-again',
+    });
+    expect(again).toMatchObject({ importId: 'acme-again', enqueued: 2 });
+    expect(again.warnings).toContain(
+      `leads.csv was imported before into the same Pipedrive company (5101), as import ${first.importId} (connection acme: 0 leads created, 2 rows pending): a new import through acme-renamed creates those leads again.`,
+    );
+    // A new id through the same connection: warned too, naming the newest earlier import.
+    const third = await importCsv({
+      file,
+      config,
+      redis,
+      connection: 'acme-renamed',
+      importId: 'acme-third',
+    });
+    expect(third.warnings).toContain(
+      'leads.csv was imported before through acme-renamed, as import acme-again (connection acme-renamed: 0 leads created, 2 rows pending): a new import of it creates those leads again.',
+    );
+    // Another company is not concerned.
+    const intoGlobex = await importCsv({ file, config, redis, connection: 'globex' });
+    expect(intoGlobex.warnings.filter((w) => w.includes('imported before'))).toEqual([]);
+    await close();
+  });
+});
 
 describe('one file into two companies', () => {
   it('is two imports, each on its connection’s queue, with a record that names it', async () => {

@@ -109,6 +109,51 @@ describe('a connection that cannot start', () => {
     }
   }, 30_000);
 
+  it('names a connection whose base_url answers but not as Pipedrive, with the URL and the fix, and serves the others', async () => {
+    const good = await testSandbox({ plan: 'lite', companyId: 2021, apiToken: 'token-good' });
+    const notPipedrive = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<html>Not found</html>');
+    });
+    await new Promise<void>((resolve) => notPipedrive.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(notPipedrive.address() as AddressInfo).port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-partial-'));
+    const file = connectionsFile(dir, [
+      { name: 'good', url: good.url },
+      { name: 'wrong', url },
+    ]);
+    const prefix = uniquePrefix('partial');
+    const ledger = new ImportLedger(redis, prefix);
+    await enqueueImport(redis, prefix, 'imp-good', jobsFor('imp-good', rowsOf('good', 6)), {
+      connection: 'good',
+    });
+    const worker = spawnWorker(
+      {
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: prefix,
+        PIPEDRIVE_CONNECTIONS_FILE: file,
+        GOOD_TOKEN: 'token-good',
+        WRONG_TOKEN: 'token-wrong',
+      },
+      FAST_WORKER_FLAGS,
+    );
+    try {
+      const line = await worker.waitForLine(/Connection wrong cannot start/);
+      const logged = JSON.parse(line) as { level: number; connection: string; msg: string };
+      expect(logged).toMatchObject({ level: 50, connection: 'wrong' });
+      expect(logged.msg).toContain(
+        'Connection wrong cannot start: Pipedrive rejected GET /api/v1/users/me with 404',
+      );
+      expect(logged.msg).toContain(`Check its base_url (${url}: https://yourcompany.pipedrive.com or`);
+      expect(logged.msg).toContain(`in ${file}, then send the worker SIGHUP.`);
+      expect(line).not.toContain('token-wrong');
+      expect(await finished(ledger, 'imp-good', 60_000)).toMatchObject({ created: 6, deadLettered: 0 });
+      expect(await worker.stop()).toBe(0);
+    } finally {
+      await worker.stop();
+      notPipedrive.close();
+    }
+  }, 60_000);
+
   it('on SIGHUP, a new connection that can start is started beside one that cannot', async () => {
     const [a, b] = await Promise.all([
       testSandbox({ plan: 'lite', companyId: 2011, apiToken: 'token-a' }),
