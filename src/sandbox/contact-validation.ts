@@ -23,7 +23,7 @@ import type {
 } from '../pipedrive/types.js';
 import type { SandboxStore } from './store.js';
 import { isCalendarDate, isRfc3339 } from './time.js';
-import { fail, isInteger, isObject, owner, run, type Validation } from './validation.js';
+import { fail, isInteger, isObject, mustExist, owner, run, type Validation } from './validation.js';
 
 /** What one person write sets, under the API's names; a key is present only when the body sent it. */
 export interface PersonWrite {
@@ -304,8 +304,7 @@ function organizationLink(store: SandboxStore, body: Body, update: boolean): num
   const v = body.org_id;
   if (v === null) return update ? null : undefined;
   if (!isInteger(v)) fail(`org_id must be an integer, got ${shown(v)}`);
-  const org = store.organizations.get(v);
-  if (!org || org.data.is_deleted) fail(`Organization with id ${v} does not exist`);
+  mustExist(store, 'organization', v);
   return v;
 }
 

@@ -24,6 +24,7 @@ import {
   fail,
   isInteger,
   isObject,
+  mustExist,
   optionalInteger,
   owner,
   run,
@@ -81,14 +82,8 @@ function links(store: SandboxStore, body: Body): { personId: number | null; orgI
   if (personId === null && orgId === null) {
     fail('A deal must be linked to a person or an organization: give person_id or org_id');
   }
-  if (personId !== null) {
-    const p = store.persons.get(personId);
-    if (!p || p.data.is_deleted) fail(`Person with id ${personId} does not exist`);
-  }
-  if (orgId !== null) {
-    const o = store.organizations.get(orgId);
-    if (!o || o.data.is_deleted) fail(`Organization with id ${orgId} does not exist`);
-  }
+  if (personId !== null) mustExist(store, 'person', personId);
+  if (orgId !== null) mustExist(store, 'organization', orgId);
   return { personId, orgId };
 }
 

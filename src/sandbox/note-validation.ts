@@ -16,7 +16,7 @@
 
 import type { SandboxStore, StoredNote } from './store.js';
 import { isV1DateTime } from './time.js';
-import { fail, isInteger, isObject, run, UUID_RE, type Validation } from './validation.js';
+import { fail, isInteger, isObject, mustExist, run, UUID_RE, type Validation } from './validation.js';
 
 export interface NoteInput {
   content: string;
@@ -73,20 +73,11 @@ function contactLinks(
   body: Record<string, unknown>,
 ): { personId: number | null; orgId: number | null; dealId: number | null } {
   const personId = link(body, 'person_id');
-  if (personId !== null) {
-    const p = store.persons.get(personId);
-    if (!p || p.data.is_deleted) fail(`Person with id ${personId} does not exist`);
-  }
+  if (personId !== null) mustExist(store, 'person', personId);
   const orgId = link(body, 'org_id');
-  if (orgId !== null) {
-    const o = store.organizations.get(orgId);
-    if (!o || o.data.is_deleted) fail(`Organization with id ${orgId} does not exist`);
-  }
+  if (orgId !== null) mustExist(store, 'organization', orgId);
   const dealId = link(body, 'deal_id');
-  if (dealId !== null) {
-    const d = store.deals.get(dealId);
-    if (!d || d.data.is_deleted) fail(`Deal with id ${dealId} does not exist`);
-  }
+  if (dealId !== null) mustExist(store, 'deal', dealId);
   const projectId = link(body, 'project_id');
   if (projectId !== null) fail(`Project with id ${projectId} does not exist`);
   return { personId, orgId, dealId };

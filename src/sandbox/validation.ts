@@ -36,6 +36,24 @@ export function fail(message: string): never {
   throw new Invalid(message);
 }
 
+/**
+ * Fails with Pipedrive's message unless the person, organization or deal `id` names exists and is not deleted: what
+ * a lead, a deal, a note or a person links to.
+ */
+export function mustExist(store: SandboxStore, kind: 'person' | 'organization' | 'deal', id: number): void {
+  const found =
+    kind === 'person'
+      ? store.persons.get(id)
+      : kind === 'organization'
+        ? store.organizations.get(id)
+        : store.deals.get(id);
+  if (!found || found.data.is_deleted) {
+    fail(
+      `${kind === 'person' ? 'Person' : kind === 'organization' ? 'Organization' : 'Deal'} with id ${id} does not exist`,
+    );
+  }
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -138,14 +156,8 @@ export function validateLead(store: SandboxStore, body: unknown): Validation<Lea
     if (personId === null && organizationId === null) {
       fail('A lead must be linked to a person or an organization: give person_id or organization_id');
     }
-    if (personId !== null) {
-      const p = store.persons.get(personId);
-      if (!p || p.data.is_deleted) fail(`Person with id ${personId} does not exist`);
-    }
-    if (organizationId !== null) {
-      const o = store.organizations.get(organizationId);
-      if (!o || o.data.is_deleted) fail(`Organization with id ${organizationId} does not exist`);
-    }
+    if (personId !== null) mustExist(store, 'person', personId);
+    if (organizationId !== null) mustExist(store, 'organization', organizationId);
 
     let value: LeadInput['value'] = null;
     if (body.value !== undefined && body.value !== null) {
