@@ -57,6 +57,11 @@ export function chunkJobIdFor(importId: string, chunkIndex: number): string {
   return `${importId}-c${chunkIndex}`;
 }
 
+/** The import of a row's job ({@link jobIdFor}) or a chunk's ({@link chunkJobIdFor}); undefined for any other id. */
+export function importIdOfJobId(id: string): string | undefined {
+  return /^(.+)-c?\d+$/.exec(id)?.[1];
+}
+
 const IMPORT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Whether `value` can be an import id ({@link assertImportId}'s rule). */

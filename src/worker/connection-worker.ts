@@ -32,7 +32,7 @@ import {
   MAX_ROWS_PER_JOB,
 } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
-import { leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
+import { importIdOfJobId, leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
 import { RecentMap } from '../queue/recent-map.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
@@ -659,7 +659,7 @@ export class ConnectionWorker {
     );
     const importIds = new Set<string>();
     for (const id of ids) {
-      const importId = /^(.+)-c?\d+$/.exec(id)?.[1];
+      const importId = importIdOfJobId(id);
       if (importId) importIds.add(importId);
     }
     const foreign: ForeignImport[] = [];
