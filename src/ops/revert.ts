@@ -511,41 +511,34 @@ async function unused(
     summary.failed.push({ kind, id, error: err instanceof Error ? err.message : String(err) });
   const withoutDeals = await withoutDealsOf(options, summary, kind, ids, keep, fail);
   const free: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < withoutDeals.length && summary.budgetSpentUntil === undefined) {
-      const id = withoutDeals[next++]!;
-      try {
-        const leads = await options.call('leads.list', (o) =>
-          options.api.listLeads(
-            kind === 'person' ? { person_id: id, limit: 1 } : { organization_id: id, limit: 1 },
-            o,
-          ),
+  await inPool(withoutDeals, Math.max(1, options.concurrency ?? 4), summary, async (id) => {
+    try {
+      const leads = await options.call('leads.list', (o) =>
+        options.api.listLeads(
+          kind === 'person' ? { person_id: id, limit: 1 } : { organization_id: id, limit: 1 },
+          o,
+        ),
+      );
+      if (leads.items.length > 0) {
+        keep(id, 'leads');
+        return;
+      }
+      if (kind === 'organization') {
+        const persons = await options.call('persons.list', (o) =>
+          options.api.listPersons({ org_id: id, limit: 1 }, o),
         );
-        if (leads.items.length > 0) {
-          keep(id, 'leads');
-          continue;
-        }
-        if (kind === 'organization') {
-          const persons = await options.call('persons.list', (o) =>
-            options.api.listPersons({ org_id: id, limit: 1 }, o),
-          );
-          if (persons.items.length > 0) {
-            keep(id, 'persons');
-            continue;
-          }
-        }
-        free.push(id);
-      } catch (err) {
-        if (isBudgetSpentError(err)) {
-          summary.budgetSpentUntil = err.untilMs;
+        if (persons.items.length > 0) {
+          keep(id, 'persons');
           return;
         }
-        fail(id, err);
       }
+      free.push(id);
+    } catch (err) {
+      // A spent budget stops every check (`inPool` takes no more); the next run checks again.
+      if (isBudgetSpentError(err)) summary.budgetSpentUntil = err.untilMs;
+      else fail(id, err);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  });
   return free.sort((a, b) => a - b);
 }
 
