@@ -71,7 +71,8 @@ Options:
                          the dry run says which and why)
   --currency CODE        currency of amounts that name none (default: the mapping's, else the
                          Pipedrive user's default currency)
-  --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 | macintosh (Mac Roman)
+  --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 | macintosh (Mac Roman) |
+                         windows-1250 (Central European) | windows-1251 (Cyrillic)
                          (default: detected; a file that fits two is refused until you choose)
   --delimiter D          , | ; | tab | "|" (default: detected from the header line)
 

@@ -16,12 +16,29 @@
  * letter such as ÿ) can lose a point to the other. So a decision needs a clear lead (`MARGIN`, and
  * two to one), and without one the import asks rather than guesses. CR-only line endings add a
  * point for Mac Roman.
+ *
+ * Two more code pages come from Excel's plain "CSV" on Windows in other locales, and neither is
+ * told by these scores alone:
+ *
+ * - Windows-1251 (Cyrillic): its letters sit where Windows-1252 has its accented letters, capitals
+ *   at 0xC0–0xDF and small letters at 0xE0–0xFF in both, so "Анна" reads "Àííà", a word of one case
+ *   pattern. What gives it away is that such words hold no ASCII letter at all: Latin text has a
+ *   few accents among plain letters ("Müller"), Cyrillic text whole words of bytes ≥ 0x80. Words made
+ *   only of them, with few words mixing them with ASCII letters, decide Windows-1251.
+ * - Windows-1250 (Central European) shares most accented letters with Windows-1252 and puts its own
+ *   where Windows-1252 has symbols: "Łódź" reads "£ódŸ", "Żółw" "¯ó³w". It is scored like the
+ *   other two, against each of them, and taken only when it clearly beats both; on a tie (German,
+ *   French: the same letters in both) Windows-1252 stays. Czech and Hungarian letters (ř, ě, ő) are
+ *   letters in Windows-1252 too ("Dvoøák"): a file with no Polish letter, ť or ľ reads as
+ *   Windows-1252, and `--encoding windows-1250` says otherwise.
  */
 import { MAC_ROMAN_HIGH } from './mac-roman.js';
+import { CP1250_HIGH } from './windows-1250.js';
+import { CP1251_HIGH } from './windows-1251.js';
 import { CP1252_HIGH } from './windows-1252.js';
 
 /** The single-byte encodings told apart by evidence (a Latin-1 file is read as Windows-1252). */
-export type SingleByteEncoding = 'windows-1252' | 'macintosh';
+export type SingleByteEncoding = 'windows-1252' | 'macintosh' | 'windows-1250' | 'windows-1251';
 
 /** Points one reading must lead by before it is taken. */
 const MARGIN = 3;
@@ -113,6 +130,15 @@ function reading(encoding: SingleByteEncoding, high: (byte: number) => string): 
 
 const WINDOWS_1252 = reading('windows-1252', (b) => CP1252_HIGH[b] ?? String.fromCharCode(b));
 const MAC_ROMAN = reading('macintosh', (b) => MAC_ROMAN_HIGH[b - 0x80] as string);
+const WINDOWS_1250 = reading('windows-1250', (b) => CP1250_HIGH[b - 0x80] as string);
+const WINDOWS_1251 = reading('windows-1251', (b) => CP1251_HIGH[b - 0x80] as string);
+
+/**
+ * Words written only in bytes ≥ 0x80 (Cyrillic in Windows-1251) before Windows-1251 is taken, and
+ * how many times the words mixing such bytes with ASCII letters they must outnumber.
+ */
+const MIN_CYRILLIC_WORDS = 2;
+const CYRILLIC_TO_MIXED = 3;
 
 const isLetter = (c: number) => c === LOWER || c === UPPER || c === CASELESS;
 const isWordChar = (c: number) => isLetter(c) || c === DIGIT;
@@ -249,6 +275,10 @@ export interface Ambiguity {
 export class EncodingEvidence {
   private forWindows = 0;
   private forMac = 0;
+  /** Windows-1250 against Windows-1252 and against Mac Roman: points each side wins. */
+  private readonly central = { overWindows: 0, underWindows: 0, overMac: 0, underMac: 0 };
+  /** Words of two or more Windows-1251 letters: all bytes ≥ 0x80, or mixed with ASCII letters. */
+  private readonly words = { highOnly: 0, mixed: 0 };
   private shown: ShownLine | undefined;
 
   /** @param crOnlyLineEnds the file has CR line breaks and no LF: a hint for Mac Roman */
@@ -258,15 +288,49 @@ export class EncodingEvidence {
   add(bytes: Uint8Array, firstLine: number): void {
     for (let i = 0; i < bytes.length; i++) {
       if ((bytes[i] as number) < 0x80) continue;
-      const d = scoreAt(WINDOWS_1252, bytes, i) - scoreAt(MAC_ROMAN, bytes, i);
+      const windows = scoreAt(WINDOWS_1252, bytes, i);
+      const mac = scoreAt(MAC_ROMAN, bytes, i);
+      const d = windows - mac;
       if (d > 0) this.forWindows += d;
       else this.forMac -= d;
+      const central = scoreAt(WINDOWS_1250, bytes, i);
+      if (central > windows) this.central.overWindows += central - windows;
+      else this.central.underWindows += windows - central;
+      if (central > mac) this.central.overMac += central - mac;
+      else this.central.underMac += mac - central;
       this.shown ??= shownLine(bytes, i, firstLine);
     }
+    this.countWords(bytes);
+  }
+
+  /** Counts the words of two or more letters (in Windows-1251) that hold a byte ≥ 0x80. */
+  private countWords(bytes: Uint8Array): void {
+    const k = WINDOWS_1251.classes;
+    let length = 0;
+    let high = 0;
+    const endWord = () => {
+      if (length >= 2 && high > 0) {
+        if (high === length) this.words.highOnly++;
+        else this.words.mixed++;
+      }
+      length = 0;
+      high = 0;
+    };
+    for (const b of bytes) {
+      if (isLetter(k[b] as number)) {
+        length++;
+        if (b >= 0x80) high++;
+      } else endWord();
+    }
+    endWord();
   }
 
   /** The reading that clearly wins: by `MARGIN` points and by two to one; else undefined. */
   verdict(): SingleByteEncoding | undefined {
+    const { highOnly, mixed } = this.words;
+    if (highOnly >= MIN_CYRILLIC_WORDS && highOnly >= CYRILLIC_TO_MIXED * mixed) return 'windows-1251';
+    const c = this.central;
+    if (clearLead(c.overWindows, c.underWindows) && clearLead(c.overMac, c.underMac)) return 'windows-1250';
     const windows = this.forWindows;
     const mac = this.forMac + (this.crOnlyLineEnds ? CR_ONLY_HINT : 0);
     if (windows - mac >= MARGIN && windows >= 2 * mac) return 'windows-1252';
@@ -285,6 +349,11 @@ export class EncodingEvidence {
       readings: order.map((r) => ({ encoding: r.encoding, text: decodeForDisplay(r, field) })),
     };
   }
+}
+
+/** Points `won` beat `lost` by: `MARGIN` and two to one. */
+function clearLead(won: number, lost: number): boolean {
+  return won - lost >= MARGIN && won >= 2 * lost;
 }
 
 function shownLine(bytes: Uint8Array, i: number, firstLine: number): ShownLine {

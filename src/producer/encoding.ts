@@ -1,7 +1,8 @@
 /**
  * Text encodings of real-world CSV exports: UTF-8 (with or without BOM), UTF-16 LE/BE (Excel's
- * "Unicode text"), Windows-1252 (Excel on Windows, older CRMs) and Mac Roman (Excel for Mac's
- * "CSV (Macintosh)"). Detected from the bytes; `--encoding` overrides. Where the bytes fit both
+ * "Unicode text"), Windows-1252 (Excel on Windows, older CRMs), Mac Roman (Excel for Mac's
+ * "CSV (Macintosh)"), and Windows-1250 and Windows-1251 (Excel's "CSV" on Windows in Central
+ * European and Cyrillic locales). Detected from the bytes; `--encoding` overrides. Where the bytes fit both
  * single-byte encodings equally well, detection stops the import and asks: an import that guessed
  * would put mojibake ("Zo‘ ¯rsted" for "Zoë Ørsted") into Pipedrive without a word.
  */
@@ -10,9 +11,18 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { countLineBreaks, EncodingEvidence, type SingleByteEncoding } from './encoding-evidence.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
 import { decodeMacRoman } from './mac-roman.js';
+import { decodeWindows1250 } from './windows-1250.js';
+import { decodeWindows1251 } from './windows-1251.js';
 import { decodeWindows1252 } from './windows-1252.js';
 
-export type CsvEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'macintosh';
+export type CsvEncoding =
+  | 'utf-8'
+  | 'utf-16le'
+  | 'utf-16be'
+  | 'windows-1252'
+  | 'macintosh'
+  | 'windows-1250'
+  | 'windows-1251';
 
 export const CSV_ENCODINGS: readonly CsvEncoding[] = [
   'utf-8',
@@ -20,6 +30,8 @@ export const CSV_ENCODINGS: readonly CsvEncoding[] = [
   'utf-16be',
   'windows-1252',
   'macintosh',
+  'windows-1250',
+  'windows-1251',
 ];
 
 export interface DetectedEncoding {
@@ -43,6 +55,8 @@ export function parseEncodingName(name: string): CsvEncoding | undefined {
   if (['windows1252', 'cp1252', 'latin1', 'iso88591', 'ansi'].includes(n)) return 'windows-1252';
   // cp10000 is Windows' code page number for Mac Roman.
   if (['macintosh', 'mac', 'macroman', 'xmacroman', 'macosroman', 'cp10000'].includes(n)) return 'macintosh';
+  if (['windows1250', 'cp1250', 'xcp1250'].includes(n)) return 'windows-1250';
+  if (['windows1251', 'cp1251', 'xcp1251'].includes(n)) return 'windows-1251';
   return undefined;
 }
 
@@ -209,6 +223,8 @@ function decide(evidence: EncodingEvidence, displayName: string): DetectedEncodi
 const ENCODING_LABELS: Record<SingleByteEncoding, string> = {
   'windows-1252': 'Windows-1252',
   macintosh: 'Mac Roman (macintosh)',
+  'windows-1250': 'Windows-1250',
+  'windows-1251': 'Windows-1251',
 };
 
 /** CR line breaks and no LF anywhere: classic Mac OS, and Excel for Mac's "CSV (Macintosh)". */
@@ -347,6 +363,8 @@ export function createChunkDecoder(encoding: CsvEncoding): ChunkDecoder {
   // Single-byte: a chunk boundary never splits a character, so nothing is carried.
   if (encoding === 'windows-1252') return { decode: decodeWindows1252, end: () => '' };
   if (encoding === 'macintosh') return { decode: decodeMacRoman, end: () => '' };
+  if (encoding === 'windows-1250') return { decode: decodeWindows1250, end: () => '' };
+  if (encoding === 'windows-1251') return { decode: decodeWindows1251, end: () => '' };
   // ignoreBOM false: the decoder drops a leading BOM itself.
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
   return {

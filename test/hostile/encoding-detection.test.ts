@@ -10,6 +10,8 @@ import { detectEncoding, detectFileEncoding, parseEncodingName } from '../../src
 import { AmbiguousEncodingError, CsvFormatError } from '../../src/producer/errors.js';
 import { importCsv } from '../../src/producer/import-csv.js';
 import { formatSummary } from '../../src/producer/report-format.js';
+import { CP1250_HIGH } from '../../src/producer/windows-1250.js';
+import { CP1251_HIGH } from '../../src/producer/windows-1251.js';
 import {
   ACCENTED_ROWS,
   HOSTILE_DIR,
@@ -62,6 +64,51 @@ describe('encoding detection of files that mix encodings', () => {
     expect(detectEncoding(latin1('Nom;Société\nHélène Lefèvre;Café Crème\n')).encoding).toBe('windows-1252');
     const cp1252 = readFileSync(join(import.meta.dirname, '../fixtures/csv/windows-1252.csv'));
     expect(detectEncoding(cp1252).encoding).toBe('windows-1252');
+  });
+});
+
+/** Text in a code page whose bytes 0x80–0xFF are `high`. */
+function codePage(text: string, high: string): Buffer {
+  return Buffer.from(
+    [...text].map((c) => {
+      if (c < '\u0080') return c.charCodeAt(0);
+      const i = high.indexOf(c);
+      if (i === -1) throw new Error(`${c} is not in the code page`);
+      return 0x80 + i;
+    }),
+  );
+}
+
+describe("Excel's plain CSV in other Windows locales", () => {
+  it('reads Cyrillic (Windows-1251) as Cyrillic, not as the Latin letters at the same bytes', () => {
+    expect(
+      detectEncoding(codePage('Name;Company\nАнна Смирнова;ООО «Ромашка»\n', CP1251_HIGH)).encoding,
+    ).toBe('windows-1251');
+    expect(detectEncoding(codePage('Name\nОлена Коваленко, Київ\n', CP1251_HIGH)).encoding).toBe(
+      'windows-1251',
+    );
+  });
+
+  it('reads Polish (Windows-1250) as Polish, where Windows-1252 has symbols (£ukasz, ¯ó³w)', () => {
+    expect(
+      detectEncoding(codePage('Name;City\nŁukasz Wróbel;Łódź\nZofia Żółw;Wrocław\n', CP1250_HIGH)).encoding,
+    ).toBe('windows-1250');
+  });
+
+  it('keeps Western European text, whose letters are the same in Windows-1250, as Windows-1252', () => {
+    for (const text of [
+      'Name;Firma\nJürgen Weiß;Großhandel Müller GmbH\n',
+      'Nom;Société\nHélène Lefèvre;Crème brûlée à la carte\n',
+      'Nombre;Empresa\nJosé Núñez;Logística Año Nuevo, ¿sí?\n',
+      'Name;Company\nZoë Ørsted;Ångström AB, £500\n',
+    ]) {
+      expect(detectEncoding(latin1(text)).encoding, text).toBe('windows-1252');
+    }
+  });
+
+  it('takes the code pages by their usual names', () => {
+    expect(parseEncodingName('cp1251')).toBe('windows-1251');
+    expect(parseEncodingName('Windows-1250')).toBe('windows-1250');
   });
 });
 

@@ -71,6 +71,9 @@ function encode(text: string, encoding: CsvEncoding, bom: boolean): Buffer {
       return encodeCp1252(text);
     case 'macintosh':
       return encodeMacRoman(text);
+    case 'windows-1250':
+    case 'windows-1251':
+      throw new Error(`${encoding} text is not generated here (see test/property/encoding.property.test.ts)`);
   }
 }
 
@@ -275,7 +278,9 @@ describe('encoding detection', () => {
           });
           await csv?.close();
           if (ascii) expect(csv?.encoding).toBe('utf-8');
-          else if (csv) expect(['windows-1252', 'macintosh']).toContain(csv.encoding);
+          // Noise, not text: any single-byte reading will do, as long as it is one of them.
+          else if (csv)
+            expect(['windows-1252', 'macintosh', 'windows-1250', 'windows-1251']).toContain(csv.encoding);
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },

@@ -99,6 +99,10 @@ const SYSTEMS: [string, string, Setup][] = [
   ['A script that never quotes', 'script-unquoted-break', {}],
   // Phones and zip codes as Excel's formula for text, ="0049…", unquoted and quoted: their text.
   ["A web application's CSV for Excel", 'web-formula-text', {}],
+  // Excel's plain "CSV" on Russian Windows writes Windows-1251: read as Windows-1252, Анна became Àííà.
+  ['Excel for Windows, Russian locale (Windows-1251)', 'excel-windows-ru', {}],
+  // Polish and Czech Windows write Windows-1250: the import stopped, offering two wrong encodings.
+  ['Excel for Windows, Polish locale (Windows-1250)', 'excel-windows-pl', {}],
 ];
 
 /**
