@@ -10,6 +10,8 @@
  * as ROMAN.TXT maps them; 0xF0 is the Apple logo, U+F8FF in the private use area.
  */
 
+import { singleByteDecoder } from './single-byte.js';
+
 /* Code points of bytes 0x80–0xFF, sixteen per row, in ROMAN.TXT's order. */
 const MAC_ROMAN_CODE_POINTS = [
   // 0x80: Ä Å Ç É Ñ Ö Ü á à â ä ã å ç é è
@@ -41,11 +43,5 @@ const MAC_ROMAN_CODE_POINTS = [
 /** The characters of bytes 0x80–0xFF: `MAC_ROMAN_HIGH[byte - 0x80]`. */
 export const MAC_ROMAN_HIGH: string = String.fromCharCode(...MAC_ROMAN_CODE_POINTS);
 
-/**
- * Decodes Mac Roman bytes. One byte is one character, so a chunk boundary never splits one: any
- * chunking of the input decodes to the same text.
- */
-export function decodeMacRoman(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  return text.replace(/[\u0080-\u00ff]/g, (c) => MAC_ROMAN_HIGH[c.charCodeAt(0) - 0x80] as string);
-}
+/** Decodes Mac Roman bytes (see {@link singleByteDecoder}). */
+export const decodeMacRoman: (bytes: Uint8Array) => string = singleByteDecoder(MAC_ROMAN_HIGH);

@@ -10,6 +10,8 @@
  * decodes them; `·` marks them below.
  */
 
+import { singleByteDecoder } from './single-byte.js';
+
 /* Code points of bytes 0x80–0xFF, sixteen per row. */
 const CP1250_CODE_POINTS = [
   // 0x80: € · ‚ · „ … † ‡ · ‰ Š ‹ Ś Ť Ž Ź
@@ -41,8 +43,5 @@ const CP1250_CODE_POINTS = [
 /** The characters of bytes 0x80–0xFF: `CP1250_HIGH[byte - 0x80]`. */
 export const CP1250_HIGH: string = String.fromCharCode(...CP1250_CODE_POINTS);
 
-/** Decodes Windows-1250 bytes; single-byte, so any chunking of the input decodes the same. */
-export function decodeWindows1250(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  return text.replace(/[\u0080-\u00ff]/g, (c) => CP1250_HIGH[c.charCodeAt(0) - 0x80] as string);
-}
+/** Decodes Windows-1250 bytes (see {@link singleByteDecoder}). */
+export const decodeWindows1250: (bytes: Uint8Array) => string = singleByteDecoder(CP1250_HIGH);

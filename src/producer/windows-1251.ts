@@ -10,6 +10,8 @@
  * The one undefined byte, 0x98, stays a C1 control, as the WHATWG Encoding Standard decodes it.
  */
 
+import { singleByteDecoder } from './single-byte.js';
+
 /* Code points of bytes 0x80–0xFF, sixteen per row. */
 const CP1251_CODE_POINTS = [
   // 0x80: Ђ Ѓ ‚ ѓ „ … † ‡ € ‰ Љ ‹ Њ Ќ Ћ Џ
@@ -41,8 +43,5 @@ const CP1251_CODE_POINTS = [
 /** The characters of bytes 0x80–0xFF: `CP1251_HIGH[byte - 0x80]`. */
 export const CP1251_HIGH: string = String.fromCharCode(...CP1251_CODE_POINTS);
 
-/** Decodes Windows-1251 bytes; single-byte, so any chunking of the input decodes the same. */
-export function decodeWindows1251(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  return text.replace(/[\u0080-\u00ff]/g, (c) => CP1251_HIGH[c.charCodeAt(0) - 0x80] as string);
-}
+/** Decodes Windows-1251 bytes (see {@link singleByteDecoder}). */
+export const decodeWindows1251: (bytes: Uint8Array) => string = singleByteDecoder(CP1251_HIGH);
