@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -32,6 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A CSV of `rows` leads (title and organization), `tag` in every title so two files differ. */

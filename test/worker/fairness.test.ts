@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { importCsv } from '../../src/producer/index.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
@@ -10,6 +10,7 @@ import { eventually, FAST_WORKER_FLAGS, spawnWorker, testSandbox, workerEnv } fr
 
 const redis = testRedis();
 const dir = mkdtempSync(join(tmpdir(), 'lpi-fairness-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function leadsFile(name: string, rows: number): string {
   const path = join(dir, `${name}.csv`);
