@@ -25,6 +25,7 @@ import { connectRedis, createRedis } from '../queue/connection.js';
 import { isImportId } from '../queue/names.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
+import { bullBoardPageOffline } from './bull-board-page.js';
 import { boundBullBoardPaging } from './bull-board-paging.js';
 import { checkHealth, publicHealth } from './health.js';
 import { connectionCardsHtml, renderImportDetail, renderImportsPage } from './imports-page.js';
@@ -258,7 +259,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     res.set('Content-Security-Policy', BULL_BOARD_CSP);
     next();
   });
-  app.use('/queues', boundBullBoardPaging());
+  app.use('/queues', boundBullBoardPaging(), bullBoardPageOffline());
   app.use('/queues', bullBoard);
 
   const registry = createMetricsRegistry(ctx, workerFreshMs);

@@ -154,6 +154,12 @@ describe('dashboard security headers', () => {
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+    // Nothing from another host: its Google Fonts stylesheet link is taken out of the page, deep links' too.
+    for (const path of ['/queues', '/queues/queue/lead-import']) {
+      const html = (await raw(open.url, path)).body;
+      expect(html, path).toContain('static/css/');
+      expect(html, path).not.toMatch(/(?:href|src)\s*=\s*["']?(?:https?:)?\/\//i);
+    }
     const script = /src="(static\/js\/[^"]+\.js)"/.exec(page.body)?.[1];
     expect(script).toBeDefined();
     const asset = await raw(open.url, `/queues/${script}`);
