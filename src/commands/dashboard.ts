@@ -26,7 +26,10 @@ connection (SIGHUP, which makes workers re-read the file, only logs a line here)
 
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
-and listens on loopback only; a non-loopback --host is refused. Beyond loopback, serve it
+and listens on loopback only; a non-loopback --host is refused. A script acts through the API
+with the header no other site's page can send: curl -u USER:PASS -X POST
+-H 'X-Lead-Importer: 1' http://127.0.0.1:3000/api/pause (or resume, imports/ID/cancel,
+imports/ID/dlq/retry). Beyond loopback, serve it
 through TLS (an SSH tunnel or a TLS proxy): see docs/security.md. With a password on a
 non-loopback --host it warns once at start that the password crosses plain HTTP, unless
 --behind-tls says TLS (or the host's loopback) is the only way in.

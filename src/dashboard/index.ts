@@ -33,6 +33,7 @@ import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { readImportDetail, readOverview, servesManyCompanies } from './overview.js';
+import { ACTION_HEADER, isSameOriginWrite } from './same-origin-write.js';
 import { BULL_BOARD_CSP, securityHeaders } from './security-headers.js';
 
 export interface DashboardOptions {
@@ -216,12 +217,17 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
           'bull-board is read-only here: use the imports page or `lead-importer pause|resume|cancel|dlq`.',
       });
     }
-    // Browsers send Basic credentials with any request to this origin; accept writes only from our own pages.
+    // Browsers send Basic credentials with any request to this origin: accept writes only from our own pages and from
+    // clients that are not browsers (isSameOriginWrite says how it tells).
     if (!auth)
       return void res
         .status(403)
         .json({ error: 'Read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions.' });
-    if (!sameOrigin(req)) return void res.status(403).json({ error: 'Cross-site request refused.' });
+    if (!isSameOriginWrite(req)) {
+      return void res.status(403).json({
+        error: `Cross-site request refused: the dashboard's actions are taken from its own pages, or from a script that sends the header ${ACTION_HEADER}: 1 (docs/security.md).`,
+      });
+    }
     next();
   });
 
@@ -397,15 +403,4 @@ function page(res: Response): string {
   );
   res.type('html');
   return nonce;
-}
-
-function sameOrigin(req: Request): boolean {
-  if (req.get('sec-fetch-site') === 'cross-site') return false;
-  const origin = req.get('origin');
-  if (!origin) return true; // not a browser form/fetch from another page (curl, bull-board's same-origin XHR)
-  try {
-    return new URL(origin).host === req.get('host');
-  } catch {
-    return false;
-  }
 }
