@@ -65,6 +65,7 @@ Options:
       prefix: config.redisPrefix,
       limits: limitsFromConfig(config),
       connectionLimits: limitsByConnection(config),
+      connectionsFile: config.connectionsFile,
       host,
       port,
       auth: user && password ? { user, password } : undefined,

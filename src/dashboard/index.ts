@@ -50,6 +50,8 @@ export interface DashboardOptions {
    * filters by and bull-board shows the queues of. @defaultValue `default` alone, with `limits`
    */
   connectionLimits?: ReadonlyMap<string, AccountLimits>;
+  /** The connections file `connectionLimits` were read from (`PIPEDRIVE_CONNECTIONS_FILE`), if any: what pages name. */
+  connectionsFile?: string | undefined;
   /** @defaultValue `127.0.0.1` */
   host?: string;
   /** 0 picks a free port. @defaultValue 3000 */
@@ -121,6 +123,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     limits: options.limits,
     ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
     readBudget: options.readBudget ?? budgetFromWorkers(redis, options.prefix),
+    connectionsFile: options.connectionsFile,
   });
   let port = 0;
   const app = buildApp(ctx, {
@@ -306,7 +309,8 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     res.type('html').send(connectionCardsHtml(activity, now, servesManyCompanies(ctx.connections)));
   });
   app.get('/api/imports/:id', async (req, res) => {
-    res.json(await getStatus(ctx, req.params.id));
+    // As the page's first paint (readImportDetail) and `status`: stalled when no worker serves the import.
+    res.json(await getStatus(ctx, req.params.id, Date.now(), { checkServed: true }));
   });
   app.get('/', async (req, res) => {
     const filter = connectionFilter(req);
