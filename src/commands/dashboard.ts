@@ -21,12 +21,16 @@ Serves, until Ctrl-C:
   /healthz    200 when Redis answers, a worker was seen in the last 30 s and none has a
               connection down (its worker failed: connectionsDown names it), else 503
 
-It reads PIPEDRIVE_CONNECTIONS_FILE when it starts: restart it after adding or removing a
-connection (SIGHUP, which makes workers re-read the file, only logs a line here).
+It reads PIPEDRIVE_CONNECTIONS_FILE again when the file changes (it looks at its modification
+time on each request) or on SIGHUP: a connection added or removed shows without a restart. A
+file that cannot be used is logged and the connections shown stay as they were.
 
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (retry, cancel, pause). Without them the dashboard is read-only
-and listens on loopback only; a non-loopback --host is refused. Beyond loopback, serve it
+and listens on loopback only; a non-loopback --host is refused. A script acts through the API
+with the header no other site's page can send: curl -u USER:PASS -X POST
+-H 'X-Lead-Importer: 1' http://127.0.0.1:3000/api/pause (or resume, imports/ID/cancel,
+imports/ID/dlq/retry). Beyond loopback, serve it
 through TLS (an SSH tunnel or a TLS proxy): see docs/security.md. With a password on a
 non-loopback --host it warns once at start that the password crosses plain HTTP, unless
 --behind-tls says TLS (or the host's loopback) is the only way in.
@@ -62,6 +66,12 @@ Options:
       prefix: config.redisPrefix,
       limits: limitsFromConfig(config),
       connectionLimits: limitsByConnection(config),
+      connectionsFile: config.connectionsFile,
+      // Names and limits only: the secrets a fresh read of the file resolves are dropped with the rest of it.
+      reloadConnections: () => {
+        const fresh = loadConfig(io.env);
+        return { limits: limitsFromConfig(fresh), connectionLimits: limitsByConnection(fresh) };
+      },
       host,
       port,
       auth: user && password ? { user, password } : undefined,
@@ -69,12 +79,18 @@ Options:
     });
     // Every signal is listened for before the line that says it is up: whoever reads it may signal at once.
     const stop = listenForStop();
-    // Node's default for SIGHUP is to exit: an operator reloading every process after editing the connections
-    // file (the workers' SIGHUP) would take the dashboard down. It reads the file only when it starts, and says so.
-    const onHangup = () =>
-      logger.warn(
-        'SIGHUP: the dashboard reads the connections only when it starts and keeps serving the ones it started with; restart it to show connections added or removed since',
-      );
+    // Node's default for SIGHUP is to exit: an operator reloading every process after editing the connections file
+    // (the workers' SIGHUP) would take the dashboard down. Here it reads the file again, as the workers do.
+    const onHangup = () => {
+      if (!config.connectionsFile) {
+        logger.info('SIGHUP: no connections file (PIPEDRIVE_CONNECTIONS_FILE) to read again');
+        return;
+      }
+      logger.info('SIGHUP received: reading the connections file again');
+      void dashboard
+        .reloadConnections()
+        .catch((err: unknown) => logger.error({ err }, 'SIGHUP: reload failed'));
+    };
     process.on('SIGHUP', onHangup);
     const plainHttp = plainHttpWarning(host, dashboard.actionsEnabled, args.values['behind-tls'] === true);
     if (plainHttp) logger.warn({ host }, plainHttp);

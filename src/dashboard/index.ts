@@ -17,6 +17,7 @@ import {
   type AccountLimits,
   type BudgetReader,
   budgetFromWorkers,
+  type ConnectionsNow,
   createOpsContext,
   type OpsContext,
 } from '../ops/ops-context.js';
@@ -25,12 +26,16 @@ import { connectRedis, createRedis } from '../queue/connection.js';
 import { isImportId } from '../queue/names.js';
 import { type BasicAuthCredentials, basicAuth } from './basic-auth.js';
 import { assertSafeBinding } from './bind-policy.js';
+import { bullBoardPageOffline } from './bull-board-page.js';
+import { boundBullBoardPaging } from './bull-board-paging.js';
+import { ConnectionsFollower, type FollowResult } from './connections-follower.js';
 import { checkHealth, publicHealth } from './health.js';
 import { connectionCardsHtml, renderImportDetail, renderImportsPage } from './imports-page.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { readImportDetail, readOverview, servesManyCompanies } from './overview.js';
+import { ACTION_HEADER, isSameOriginWrite } from './same-origin-write.js';
 import { BULL_BOARD_CSP, securityHeaders } from './security-headers.js';
 
 export interface DashboardOptions {
@@ -47,6 +52,14 @@ export interface DashboardOptions {
    * filters by and bull-board shows the queues of. @defaultValue `default` alone, with `limits`
    */
   connectionLimits?: ReadonlyMap<string, AccountLimits>;
+  /** The connections file `connectionLimits` were read from (`PIPEDRIVE_CONNECTIONS_FILE`), if any: what pages name. */
+  connectionsFile?: string | undefined;
+  /**
+   * Reads `connectionsFile` again (names and limits: `limitsFromConfig` and `limitsByConnection` of a fresh
+   * `loadConfig`). With it, each request first looks whether the file changed (one `stat`) and, if so, shows the
+   * connections it holds now ({@link ConnectionsFollower}). Without it, the connections are the ones given.
+   */
+  reloadConnections?: () => ConnectionsNow;
   /** @defaultValue `127.0.0.1` */
   host?: string;
   /** 0 picks a free port. @defaultValue 3000 */
@@ -70,6 +83,11 @@ export interface Dashboard {
   url: string;
   /** True when state-changing actions are enabled (credentials configured). */
   actionsEnabled: boolean;
+  /**
+   * Reads the connections file again whatever its modification time says (SIGHUP); undefined without a file to
+   * follow ({@link DashboardOptions.reloadConnections}).
+   */
+  reloadConnections(): Promise<FollowResult | undefined>;
   /** Stops listening and closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -112,20 +130,36 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
     redis = await connectRedis(ownedRedis, options.redisUrl);
   }
+  const follower =
+    options.connectionsFile && options.reloadConnections
+      ? new ConnectionsFollower({
+          file: options.connectionsFile,
+          initial: {
+            limits: options.limits,
+            connectionLimits: options.connectionLimits ?? new Map([[DEFAULT_CONNECTION, options.limits]]),
+          },
+          load: options.reloadConnections,
+          logger: log,
+        })
+      : undefined;
+  await follower?.start();
   const ctx = createOpsContext({
     redis,
     prefix: options.prefix,
     limits: options.limits,
     ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
+    ...(follower ? { liveConnections: () => follower.current() } : {}),
     readBudget: options.readBudget ?? budgetFromWorkers(redis, options.prefix),
+    connectionsFile: options.connectionsFile,
   });
   let port = 0;
-  const app = buildApp(ctx, {
+  const { app, showQueues } = buildApp(ctx, {
     auth,
     workerFreshMs,
     log,
     port: () => port,
     throttle: auth ? new LoginThrottle(options.loginThrottle) : undefined,
+    follower,
   });
 
   const server = createServer(app);
@@ -146,6 +180,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   return {
     url: `http://${shownHost}:${address.port}`,
     actionsEnabled: !!auth,
+    async reloadConnections() {
+      if (!follower) return undefined;
+      const result = await follower.look(true);
+      if (result === 'reloaded') showQueues();
+      return result;
+    },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -175,9 +215,10 @@ interface AppOptions {
   /** The port listened on (known once listening), for the `Host` check. */
   port: () => number;
   throttle: LoginThrottle | undefined;
+  follower: ConnectionsFollower | undefined;
 }
 
-function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }: AppOptions) {
+function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, follower }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -214,14 +255,26 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
           'bull-board is read-only here: use the imports page or `lead-importer pause|resume|cancel|dlq`.',
       });
     }
-    // Browsers send Basic credentials with any request to this origin; accept writes only from our own pages.
+    // Browsers send Basic credentials with any request to this origin: accept writes only from our own pages and from
+    // clients that are not browsers (isSameOriginWrite says how it tells).
     if (!auth)
       return void res
         .status(403)
         .json({ error: 'Read-only: set DASHBOARD_USER and DASHBOARD_PASSWORD to enable actions.' });
-    if (!sameOrigin(req)) return void res.status(403).json({ error: 'Cross-site request refused.' });
+    if (!isSameOriginWrite(req)) {
+      return void res.status(403).json({
+        error: `Cross-site request refused: the dashboard's actions are taken from its own pages, or from a script that sends the header ${ACTION_HEADER}: 1 (docs/security.md).`,
+      });
+    }
     next();
   });
+  // A changed connections file is read before the request is answered (one `stat` when it has not changed).
+  if (follower) {
+    app.use(async (_req, _res, next) => {
+      if ((await follower.look()) === 'reloaded') showQueues();
+      next();
+    });
+  }
 
   // `:id` is the client's text, and an import's record is the key `…:imp:<id>`: an id with a `:` would name the import's
   // other keys (`x:states`), read as a record. One the producer cannot have given is not found, without asking Redis.
@@ -230,26 +283,28 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
   });
 
   const serverAdapter = new ExpressAdapter().setBasePath('/queues');
-  createBullBoard({
-    queues: [
-      // The configured connections' queues only (`default` alone without a connections file): a `default` queue
-      // no worker serves would show empty and "No workers" beside the real ones.
-      ...ctx.connections.map(
-        (connection) =>
-          new BullMQAdapter(ctx.leadQueueOf(connection), {
-            readOnlyMode: true,
-            description: `one job per CSV row${connection === DEFAULT_CONNECTION ? '' : ` of connection ${connection}`} (read-only here: use the CLI or the imports page)`,
-          }),
-      ),
-      new BullMQAdapter(ctx.deadLetterQueue, {
-        readOnlyMode: true,
-        description:
-          'rows that could not be imported (read-only here: use `lead-importer dlq` or the imports page)',
-      }),
-    ],
+  // The configured connections' queues only (`default` alone without a connections file): a `default` queue no worker
+  // serves would show empty and "No workers" beside the real ones. Listed again when the connections file changes.
+  const queueAdapters = () => [
+    ...ctx.connections.map(
+      (connection) =>
+        new BullMQAdapter(ctx.leadQueueOf(connection), {
+          readOnlyMode: true,
+          description: `one job per CSV row${connection === DEFAULT_CONNECTION ? '' : ` of connection ${connection}`} (read-only here: use the CLI or the imports page)`,
+        }),
+    ),
+    new BullMQAdapter(ctx.deadLetterQueue, {
+      readOnlyMode: true,
+      description:
+        'rows that could not be imported (read-only here: use `lead-importer dlq` or the imports page)',
+    }),
+  ];
+  const board = createBullBoard({
+    queues: queueAdapters(),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'lead-importer', miscLinks: [{ text: 'Imports', url: '/' }] } },
   });
+  const showQueues = () => board.replaceQueues(queueAdapters());
   // bull-board serves from an Express app of its own, which would announce itself in X-Powered-By.
   const bullBoard = serverAdapter.getRouter() as express.Express;
   bullBoard.disable('x-powered-by');
@@ -257,6 +312,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     res.set('Content-Security-Policy', BULL_BOARD_CSP);
     next();
   });
+  app.use('/queues', boundBullBoardPaging(), bullBoardPageOffline());
   app.use('/queues', bullBoard);
 
   const registry = createMetricsRegistry(ctx, workerFreshMs);
@@ -297,7 +353,8 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
     res.type('html').send(connectionCardsHtml(activity, now, servesManyCompanies(ctx.connections)));
   });
   app.get('/api/imports/:id', async (req, res) => {
-    res.json(await getStatus(ctx, req.params.id));
+    // As the page's first paint (readImportDetail) and `status`: stalled when no worker serves the import.
+    res.json(await getStatus(ctx, req.params.id, Date.now(), { checkServed: true }));
   });
   app.get('/', async (req, res) => {
     const filter = connectionFilter(req);
@@ -373,7 +430,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle }:
       .type('json')
       .json({ error: 'Could not read the queues (is Redis reachable?). See the dashboard log.' });
   });
-  return app;
+  return { app, showQueues };
 }
 
 /** A `?connection=` the deployment does not serve: a 400 naming the ones it does. */
@@ -394,15 +451,4 @@ function page(res: Response): string {
   );
   res.type('html');
   return nonce;
-}
-
-function sameOrigin(req: Request): boolean {
-  if (req.get('sec-fetch-site') === 'cross-site') return false;
-  const origin = req.get('origin');
-  if (!origin) return true; // not a browser form/fetch from another page (curl, bull-board's same-origin XHR)
-  try {
-    return new URL(origin).host === req.get('host');
-  } catch {
-    return false;
-  }
 }

@@ -72,7 +72,8 @@ export async function readOverview(
   // Read once: shown by state, and counted in rows by readRowCounts.
   const jobCounts = Promise.all(shown.map((c) => ctx.leadQueueOf(c).getJobCounts(...COUNTED)));
   const [imports, flags, workers, budget, leadCounts, deadLetter, rowCounts] = await Promise.all([
-    listStatuses(ctx, limit, now, filter),
+    // Asked which workers serve each connection, as `status` is: an import no worker serves shows stalled, and why.
+    listStatuses(ctx, limit, now, { ...filter, checkServed: true }),
     Promise.all(shown.map((c) => readControlFlags(ctx, c))),
     countLiveWorkers(ctx, workerFreshMs, now),
     budgetOf === undefined ? null : ctx.readBudget(budgetOf),
@@ -167,7 +168,7 @@ export async function readImportDetail(
   importId: string,
   limit = 500,
 ): Promise<ImportDetail> {
-  const status = await getStatus(ctx, importId);
+  const status = await getStatus(ctx, importId, Date.now(), { checkServed: true });
   const [dead, verification] = await Promise.all([
     firstDeadLettersOf(ctx, importId, limit),
     readLastVerification(ctx, importId),

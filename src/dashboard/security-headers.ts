@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { bullBoardPageOffline } from './bull-board-page.js';
 
 /** CSP of every answer that is not one of our pages (JSON, text, metrics, 401): nothing may load or run. */
 export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -8,8 +9,9 @@ export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri
  * every violation): its scripts and styles are files under `/queues/static`, it styles elements inline
  * (`style=` attributes and a `<style>` in the loading screen, hence `'unsafe-inline'` for styles only), sets
  * `<base href="/queues/">`, and calls its JSON API on this origin. No eval, no inline script (its config is a
- * JSON data block, which CSP does not run). Google Fonts, which its page links, stay blocked: an ops page
- * showing lead data makes no third-party requests, and the system font is fine.
+ * JSON data block, which CSP does not run). Nothing from other hosts: an ops page showing lead data makes no
+ * third-party requests. The Google Fonts stylesheet its page links is taken out of the page
+ * ({@link bullBoardPageOffline}), so the browser neither asks for it nor logs its refusal; the system font is fine.
  */
 export const BULL_BOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +

@@ -98,6 +98,17 @@ export interface OpsContextOptions {
   ownsRedis?: boolean;
   /** The connections file the configuration was read from, if any (what messages name). */
   connectionsFile?: string | undefined;
+  /**
+   * The connections as they are now, asked each time they are used, in place of `limits` and `connectionLimits`: for
+   * a long-running reader (the dashboard) that reads its connections file again when it changes.
+   */
+  liveConnections?: () => ConnectionsNow;
+}
+
+/** The connections a context serves: the `default` connection's limits and every configured connection's. */
+export interface ConnectionsNow {
+  limits: AccountLimits;
+  connectionLimits: ReadonlyMap<string, AccountLimits>;
 }
 
 export function createOpsContext(options: OpsContextOptions): OpsContext {
@@ -133,7 +144,13 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     }
     return deadLetterQueue;
   };
-  const connectionLimits = options.connectionLimits ?? new Map([[DEFAULT_CONNECTION, options.limits]]);
+  const fixed: ConnectionsNow = {
+    limits: options.limits,
+    connectionLimits: options.connectionLimits ?? new Map([[DEFAULT_CONNECTION, options.limits]]),
+  };
+  const now = options.liveConnections ?? (() => fixed);
+  // The names, listed again only when the connections changed (they are read on every page).
+  let named: { from: ReadonlyMap<string, AccountLimits>; names: readonly string[] } | undefined;
   let closing: Promise<void> | undefined;
   return {
     redis,
@@ -143,14 +160,24 @@ export function createOpsContext(options: OpsContextOptions): OpsContext {
     get leadQueue() {
       return leadQueueOf(DEFAULT_CONNECTION);
     },
-    connections: [...connectionLimits.keys()],
+    get connections() {
+      const { connectionLimits } = now();
+      if (named?.from !== connectionLimits)
+        named = { from: connectionLimits, names: [...connectionLimits.keys()] };
+      return named.names;
+    },
     connectionsFile: options.connectionsFile,
     leadQueueOf,
     get deadLetterQueue() {
       return deadLetterQueueOnce();
     },
-    limits: options.limits,
-    limitsOf: (connection) => connectionLimits.get(connection) ?? options.limits,
+    get limits() {
+      return now().limits;
+    },
+    limitsOf: (connection) => {
+      const { limits, connectionLimits } = now();
+      return connectionLimits.get(connection) ?? limits;
+    },
     readBudget: options.readBudget ?? (async () => null),
     close() {
       closing ??= (async () => {

@@ -45,7 +45,9 @@ describe('a signal the moment a command says it is up', () => {
 
   it('SIGHUP (the workers’ reload signal) leaves the dashboard serving; a SIGTERM then ends it with 0', async () => {
     const dashboard = signalledOnLine(['dashboard', '--port', '0'], 'SIGHUP', 'Dashboard at');
-    const said = await dashboard.waitFor(/SIGHUP: the dashboard reads the connections only when it starts/);
+    const said = await dashboard.waitFor(
+      /SIGHUP: no connections file \(PIPEDRIVE_CONNECTIONS_FILE\) to read again/,
+    );
     expect(said, dashboard.output()).not.toBeNull();
     expect(dashboard.running()).toBe(true);
     dashboard.kill('SIGTERM');

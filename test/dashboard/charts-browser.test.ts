@@ -182,7 +182,9 @@ describe('the connections’ charts in a real browser', () => {
       });
       const expected = {
         badge: 'stalled',
-        reason: 'no row finished in the last 5 min; is a worker serving acme? (`lead-importer worker`)',
+        // No worker runs here: the page asks the workers, as `status` does.
+        reason:
+          "no worker serves connection acme: its 30 pending rows are kept on its queue. Start one (`lead-importer worker`), or add acme to a worker's --connections",
         eta: '—',
       };
       expect(await read()).toEqual(expected);

@@ -186,7 +186,8 @@ describe('the imports page of a deployment serving several companies', () => {
       const html = await (await fetch(`${dashboard.url}/?connection=globex`)).text();
       const row = html.slice(html.indexOf('data-import="imp-globex"'));
       expect(row.slice(0, row.indexOf('</tr>'))).toMatch(
-        /<span class="badge s-stalled"[^>]*>stalled<\/span><div class="sub">no row finished in the last 5 min; is a worker serving globex\? \(`lead-importer worker`\)<\/div>/,
+        // No worker runs here: the page asks the workers, as `status` does, and says so rather than asking.
+        /<span class="badge s-stalled"[^>]*>stalled<\/span><div class="sub">no worker serves connection globex: its 3 pending rows are kept on its queue. Start one \(`lead-importer worker`\), or add globex to a worker&#39;s --connections<\/div>/,
       );
     } finally {
       await redis.hset(key, { createdAt: before[0]!, updatedAt: before[1]! });

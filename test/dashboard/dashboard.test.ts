@@ -135,7 +135,8 @@ describe('dashboard with credentials', () => {
   });
 
   it('lets an authenticated operator act, and refuses the same request from another site', async () => {
-    const headers = { authorization: basic(AUTH.user, AUTH.password) };
+    // As a script acts (curl -H 'X-Lead-Importer: 1'): no Origin, the header no cross-site form can send.
+    const headers = { authorization: basic(AUTH.user, AUTH.password), 'x-lead-importer': '1' };
     const forged = await fetch(`${dashboard.url}/api/imports/dash-2/cancel`, {
       method: 'POST',
       headers: { ...headers, origin: 'https://evil.example' },
@@ -155,7 +156,7 @@ describe('dashboard with credentials', () => {
   });
 
   it('offers Cancel only until an import has finished, Retry only while it has dead-lettered rows, and refuses them otherwise', async () => {
-    const headers = { authorization: basic(AUTH.user, AUTH.password) };
+    const headers = { authorization: basic(AUTH.user, AUTH.password), 'x-lead-importer': '1' };
     const post = async (path: string) => {
       const res = await fetch(`${dashboard.url}${path}`, { method: 'POST', headers });
       return { status: res.status, body: (await res.json()) as { error?: string; message?: string } };

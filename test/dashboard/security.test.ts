@@ -154,6 +154,12 @@ describe('dashboard security headers', () => {
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+    // Nothing from another host: its Google Fonts stylesheet link is taken out of the page, deep links' too.
+    for (const path of ['/queues', '/queues/queue/lead-import']) {
+      const html = (await raw(open.url, path)).body;
+      expect(html, path).toContain('static/css/');
+      expect(html, path).not.toMatch(/(?:href|src)\s*=\s*["']?(?:https?:)?\/\//i);
+    }
     const script = /src="(static\/js\/[^"]+\.js)"/.exec(page.body)?.[1];
     expect(script).toBeDefined();
     const asset = await raw(open.url, `/queues/${script}`);
@@ -326,7 +332,7 @@ describe('import ids in paths', () => {
   const ctx = testOps(redis);
   let dashboard: Dashboard;
   const logged: string[] = [];
-  const auth = { authorization: basic(AUTH.user, AUTH.password) };
+  const auth = { authorization: basic(AUTH.user, AUTH.password), 'x-lead-importer': '1' };
   beforeAll(async () => {
     await seedImport(ctx, 'path-1', ROWS);
     dashboard = await startDashboard({
@@ -392,5 +398,67 @@ describe('import ids in paths', () => {
     expect(await res.json()).toEqual({
       error: 'Could not read the queues (is Redis reachable?). See the dashboard log.',
     });
+  });
+});
+
+describe('state-changing requests', () => {
+  const ctx = testOps(redis);
+  let dashboard: Dashboard;
+  const auth = basic(AUTH.user, AUTH.password);
+  beforeAll(async () => {
+    dashboard = await startDashboard({ redis, prefix: ctx.prefix, limits, port: 0, auth: AUTH });
+  });
+  afterAll(async () => {
+    await resumeFrom(dashboard.url);
+    await dashboard.close();
+    await ctx.close();
+  });
+  const resumeFrom = (url: string) =>
+    raw(url, '/api/resume', { method: 'POST', headers: { authorization: auth, 'x-lead-importer': '1' } });
+  const pause = (headers: Record<string, string>) =>
+    raw(dashboard.url, '/api/pause', { method: 'POST', headers: { authorization: auth, ...headers } });
+  const host = () => new URL(dashboard.url).host;
+
+  it('refuses what a page on another site can make a browser send with the operator’s Basic credentials', async () => {
+    const forged: [string, Record<string, string>][] = [
+      // A cross-site or same-site (another subdomain's) form or fetch, as a browser labels it.
+      ['cross-site', { 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' }],
+      ['same-site', { 'sec-fetch-site': 'same-site', origin: 'https://other.example' }],
+      ['same-site, our Origin claimed', { 'sec-fetch-site': 'same-site', origin: `http://${host()}` }],
+      ['another Origin', { origin: 'https://evil.example' }],
+      ['an opaque Origin (sandboxed frame, data: URL)', { origin: 'null' }],
+      ['an Origin that is not a URL', { origin: 'evil' }],
+      // A browser that sends no Origin on a form POST: a simple form body, nothing a form cannot send.
+      ['no Origin, a form body', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['no Origin, a text/plain form body', { 'content-type': 'text/plain' }],
+      ['no Origin, a multipart form body', { 'content-type': 'multipart/form-data; boundary=x' }],
+      ['no Origin, no body', {}],
+      ['no Origin, another Referer', { referer: 'https://evil.example/page', 'x-lead-importer': '1' }],
+    ];
+    for (const [label, headers] of forged) {
+      const res = await pause(headers);
+      expect(res.status, label).toBe(403);
+      expect(res.body, label).toMatch(/Cross-site request refused/);
+    }
+    expect(await ctx.leadQueue.isPaused()).toBe(false);
+  });
+
+  it('accepts our own page’s fetch, and a script’s request that says it is one (curl -H "X-Lead-Importer: 1")', async () => {
+    const accepted: [string, Record<string, string>][] = [
+      [
+        'our page (Chromium)',
+        { origin: `http://${host()}`, 'sec-fetch-site': 'same-origin', 'x-lead-importer': '1' },
+      ],
+      ['our page, an older browser', { origin: `http://${host()}` }],
+      ['curl with the header', { 'x-lead-importer': '1' }],
+      ['a JSON client', { 'content-type': 'application/json' }],
+      ['curl with our own Referer', { 'x-lead-importer': '1', referer: `http://${host()}/imports/x` }],
+    ];
+    for (const [label, headers] of accepted) {
+      const res = await pause(headers);
+      expect(res.status, label).toBe(200);
+      expect(await ctx.leadQueue.isPaused(), label).toBe(true);
+      expect((await resumeFrom(dashboard.url)).status, label).toBe(200);
+    }
   });
 });
