@@ -6,11 +6,13 @@
  *     (`importCsv` as a dry run, offline: everything but Redis), in this process;
  *  2. enqueue end to end: `lead-importer import FILE --json` as a child process (ledger + queue),
  *     run as shipped (`bin/lead-importer.js` → dist/, built first if src/ is newer), its peak RSS
- *     (`VmHWM`) sampled from /proc, Redis `used_memory` per waiting job after it;
- *  3. raw `addBulk` of the same jobs (same data shape and size, same batch size and batches in
- *     flight, no parsing, no ledger): the ceiling the producer is measured against.
+ *     (`VmHWM`) sampled from /proc, Redis `used_memory` per waiting row after it;
+ *  3. raw `addBulk` of the same jobs (same data shape and size, the same rows per job as the producer's
+ *     `LEAD_IMPORTER_ROWS_PER_JOB`, same batch size and batches in flight, no parsing, no ledger): the
+ *     ceiling the producer is measured against.
  *
- * Targets (issue #3): end to end ≥ 70 % of raw addBulk, peak RSS ≤ 200 MB, ≤ 1 KB per waiting job.
+ * Targets (issue #3): end to end ≥ 70 % of raw addBulk, peak RSS ≤ 200 MB, ≤ 1 KB per waiting row. Memory is
+ * per row, not per BullMQ job: a job holds `LEAD_IMPORTER_ROWS_PER_JOB` rows (10 by default).
  *
  *   npm run bench:producer                     # 1,000,000 rows
  *   npm run bench:producer -- --rows 100000    # quick
@@ -21,15 +23,20 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Queue } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
 import { loadConfig } from '../src/config/config.js';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { openCsv } from '../src/producer/csv-reader.js';
 import { importCsv } from '../src/producer/import-csv.js';
 import { mapColumns } from '../src/producer/mapping.js';
 import { createRowValidator } from '../src/producer/row-validator.js';
-import { LEAD_JOB_NAME, type LeadJobData } from '../src/queue/job-data.js';
-import { leadJobOptions, leadPriority } from '../src/queue/job-options.js';
+import {
+  LEAD_CHUNK_JOB_NAME,
+  LEAD_JOB_NAME,
+  type LeadJobData,
+  type LeadQueueJobData,
+} from '../src/queue/job-data.js';
+import { leadChunkJobOptions, leadJobOptions, leadPriority } from '../src/queue/job-options.js';
 import { LEAD_QUEUE } from '../src/queue/names.js';
 import { buildDistIfStale } from '../test/setup/build-dist.js';
 import { spawnCli } from './lib/cli-process.js';
@@ -70,6 +77,7 @@ const env = {
   LOG_LEVEL: 'silent',
 };
 const config = loadConfig(env);
+const ROWS_PER_JOB = config.rowsPerJob;
 
 try {
   const file = join(dir, 'leads.csv');
@@ -94,13 +102,13 @@ try {
     const r = await rawAddBulk(templates);
     if (!raw || r.rate > raw.rate) raw = r;
   }
-  const { rate: enqueueRate, durationMs, peakRss, bytesPerJob, waiting } = best as Enqueued;
+  const { rate: enqueueRate, durationMs, peakRss, bytesPerRow, waiting } = best as Enqueued;
   const rawRate = (raw as Raw).rate;
 
-  // Bytes per waiting job by hash encoding: BullMQ's job hash holds `data` and `opts`, both longer
+  // Bytes per waiting row by hash encoding: BullMQ's job hash holds `data` and `opts`, both longer
   // than Redis's default `hash-max-listpack-value 64`, so each job is a full hash table.
-  const stockBytes = await bytesPerJobWith(templates, '64');
-  const listpackBytes = await bytesPerJobWith(templates, '1024');
+  const stockBytes = await bytesPerRowWith(templates, '64');
+  const listpackBytes = await bytesPerRowWith(templates, '1024');
 
   const rows = [
     {
@@ -124,7 +132,7 @@ try {
     },
   ];
   printTable(
-    `Producer, ${ROWS.toLocaleString('en-US')} rows (${toMiB(fileBytes)} MiB), batches of ${BATCH}, ${IN_FLIGHT} in flight`,
+    `Producer, ${ROWS.toLocaleString('en-US')} rows (${toMiB(fileBytes)} MiB), ${ROWS_PER_JOB} rows per job, batches of ${BATCH} rows, ${IN_FLIGHT} in flight`,
     rows,
   );
   const ratio = enqueueRate / rawRate;
@@ -142,22 +150,26 @@ try {
       met: peakRss <= 200e6,
     },
     {
-      measure: 'Redis memory per waiting job',
-      value: `${Math.round(bytesPerJob)} B`,
+      measure: 'Redis memory per waiting row',
+      value: `${Math.round(bytesPerRow)} B`,
       target: '≤ 1 KB',
-      met: bytesPerJob <= 1024,
+      met: bytesPerRow <= 1024,
     },
   ];
   printTable('Targets', targets);
-  printTable('Redis bytes per waiting job by hash encoding (20,000 jobs of the same data)', [
-    { 'hash-max-listpack-value': '64 (Redis default)', 'bytes/job': stockBytes },
-    { 'hash-max-listpack-value': '1024', 'bytes/job': listpackBytes },
-  ]);
+  printTable(
+    `Redis bytes per waiting row by hash encoding (20,000 rows of the same data, ${ROWS_PER_JOB} per job)`,
+    [
+      { 'hash-max-listpack-value': '64 (Redis default)', 'bytes/row': stockBytes },
+      { 'hash-max-listpack-value': '1024', 'bytes/row': listpackBytes },
+    ],
+  );
   writeResults('producer-throughput', {
     machine: machineInfo(),
     rows: ROWS,
     fileBytes,
     batchSize: BATCH,
+    rowsPerJob: ROWS_PER_JOB,
     producerNodeOptions: values['node-options'] || null,
     inFlight: IN_FLIGHT,
     repeat: REPEAT,
@@ -170,9 +182,9 @@ try {
     redisCpuUsPerRowEndToEnd: Math.round((best as Enqueued).redisCpuUsPerRow),
     redisCpuUsPerRowRaw: Math.round((raw as Raw).redisCpuUsPerRow),
     producerPeakRssBytes: peakRss,
-    redisBytesPerWaitingJob: Math.round(bytesPerJob),
+    redisBytesPerWaitingRow: Math.round(bytesPerRow),
     waitingJobs: waiting,
-    redisBytesPerJobByEncoding: {
+    redisBytesPerRowByEncoding: {
       'hash-max-listpack-value 64 (default)': stockBytes,
       'hash-max-listpack-value 1024': listpackBytes,
     },
@@ -193,7 +205,8 @@ interface Enqueued {
   redisCpuUsPerRow: number;
   durationMs: number;
   peakRss: number;
-  bytesPerJob: number;
+  bytesPerRow: number;
+  /** Jobs waiting after the import (chunks of {@link ROWS_PER_JOB} rows). */
   waiting: number;
 }
 
@@ -229,7 +242,7 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
     redisCpuUsPerRow: (redisCpuMs * 1000) / summary.enqueued,
     durationMs: summary.durationMs,
     peakRss: sampler.results()[0]?.peakRssBytes ?? 0,
-    bytesPerJob: (memoryAfter.usedBytes - memoryBefore.usedBytes) / waiting,
+    bytesPerRow: (memoryAfter.usedBytes - memoryBefore.usedBytes) / summary.enqueued,
     waiting,
   };
 }
@@ -237,19 +250,14 @@ async function enqueueEndToEnd(file: string): Promise<Enqueued> {
 /** `addBulk` of jobs like the producer's (re-numbered copies of real ones), same batching. */
 async function rawAddBulk(templates: LeadJobData[]): Promise<Raw> {
   await redis.flushall();
-  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+  const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
   await queue.waitUntilReady();
   const redisCpuBefore = readProcStats(redisServer.process.pid as number)?.cpuMs ?? 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const inFlight: Promise<unknown>[] = [];
   for (let start = 0; start < ROWS; start += BATCH) {
-    const jobs = [];
-    for (let line = start + 2; line < Math.min(start + BATCH, ROWS) + 2; line++) {
-      const data = { ...(templates[line % templates.length] as LeadJobData), importId: 'raw', line };
-      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('raw', line, leadPriority(line - 1)) });
-    }
-    inFlight.push(queue.addBulk(jobs));
+    inFlight.push(queue.addBulk(jobsOf(templates, 'raw', start, Math.min(start + BATCH, ROWS))));
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
   }
   await Promise.all(inFlight);
@@ -266,22 +274,56 @@ interface Raw {
   redisCpuUsPerRow: number;
 }
 
-/** `used_memory` per job after adding 20,000 jobs, with the given `hash-max-listpack-value`. */
-async function bytesPerJobWith(templates: LeadJobData[], listpackValue: string): Promise<number> {
+/**
+ * The jobs the producer would add for rows `from` … `to - 1` (0-based) of an import: one per row, or chunks of
+ * {@link ROWS_PER_JOB} rows (`from` a multiple of it), made of re-numbered copies of `templates`.
+ */
+function jobsOf(
+  templates: LeadJobData[],
+  importId: string,
+  from: number,
+  to: number,
+): { name: string; data: LeadQueueJobData; opts: JobsOptions }[] {
+  const row = (i: number): LeadJobData => ({
+    ...(templates[i % templates.length] as LeadJobData),
+    importId,
+    line: i + 2,
+    turn: i + 1,
+  });
+  const jobs: { name: string; data: LeadQueueJobData; opts: JobsOptions }[] = [];
+  if (ROWS_PER_JOB === 1) {
+    for (let i = from; i < to; i++) {
+      jobs.push({
+        name: LEAD_JOB_NAME,
+        data: row(i),
+        opts: leadJobOptions(importId, i + 2, leadPriority(i + 1)),
+      });
+    }
+    return jobs;
+  }
+  for (let first = from; first < to; first += ROWS_PER_JOB) {
+    const chunk = first / ROWS_PER_JOB;
+    const rows: LeadJobData[] = [];
+    for (let i = first; i < Math.min(first + ROWS_PER_JOB, to); i++) rows.push(row(i));
+    jobs.push({
+      name: LEAD_CHUNK_JOB_NAME,
+      data: { v: 1 as const, importId, chunk, rows },
+      opts: leadChunkJobOptions(importId, chunk, leadPriority(first + 1)),
+    });
+  }
+  return jobs;
+}
+
+/** `used_memory` per row after adding 20,000 rows, with the given `hash-max-listpack-value`. */
+async function bytesPerRowWith(templates: LeadJobData[], listpackValue: string): Promise<number> {
   await redis.flushall();
   await redis.config('SET', 'hash-max-listpack-value', listpackValue);
-  const queue = new Queue<LeadJobData>(LEAD_QUEUE, { connection: redis, prefix });
+  const queue = new Queue<LeadQueueJobData>(LEAD_QUEUE, { connection: redis, prefix });
   await queue.waitUntilReady();
   const before = (await redisMemory(redis)).usedBytes;
   const n = 20_000;
-  for (let start = 0; start < n; start += BATCH) {
-    const jobs = [];
-    for (let line = start + 2; line < start + BATCH + 2; line++) {
-      const data = { ...(templates[line % templates.length] as LeadJobData), importId: 'mem', line };
-      jobs.push({ name: LEAD_JOB_NAME, data, opts: leadJobOptions('mem', line, leadPriority(line - 1)) });
-    }
-    await queue.addBulk(jobs);
-  }
+  for (let start = 0; start < n; start += BATCH)
+    await queue.addBulk(jobsOf(templates, 'mem', start, start + BATCH));
   const bytes = Math.round(((await redisMemory(redis)).usedBytes - before) / n);
   await queue.close();
   await redis.config('SET', 'hash-max-listpack-value', '64');
