@@ -90,8 +90,12 @@ export interface RevertOptions extends RevertPlanOptions {
 }
 
 export interface RevertSummary extends LeadsThenNotesTally {
+  /** What this run deleted. A lead gone before revert came is not in it, but in `leadsGoneBefore`. */
   deleted: { notes: number; leads: number; persons: number; organizations: number };
-  /** Gone already (404): deleted by hand or by an earlier run. */
+  /**
+   * Gone already (404) after a delete revert may have sent itself (a retry, an earlier run that stopped before it
+   * recorded the answer), and notes, persons and organizations found gone.
+   */
   alreadyGone: number;
   failed: { kind: 'note' | 'lead' | 'person' | 'organization'; id: string | number; error: string }[];
   /** Contacts were not deleted because some leads could not be. */
@@ -279,7 +283,6 @@ export async function revertImport(
     { api: options.api, call: options.call, concurrency, remember, onStep: stepDone },
     summary,
   );
-  summary.alreadyGone += summary.leadsGoneBefore;
 
   if (p.persons.length + p.organizations.length > 0) {
     if (summary.failed.length > 0 || summary.budgetSpentUntil !== undefined) {
