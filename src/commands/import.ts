@@ -29,7 +29,8 @@ why. A spreadsheet's totals row (Total, Sum… and figures) is rejected, never i
 Rejected rows are reported with their line, column and how to fix them, and are never sent to
 Pipedrive. What it reads from Pipedrive (owners, labels, currencies, fields) waits for room in the
 token's burst window beside the workers' calls and counts in the company's daily budget (the dry
-run's reads do neither: it touches no Redis).
+run's reads do neither; it writes nothing to Redis, and reads the imports there to say what the
+real run would about a file imported before: refused, exit 2, warned or resumed).
 
 Running the same command again enqueues nothing new (the import id comes from the file's content
 and the mapping); after a crash it resumes where it stopped.

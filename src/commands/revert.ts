@@ -25,6 +25,8 @@ Archived leads are not read. Calls go through the workers' rate limiter and that
 daily budget. Without --yes it only prints what it would delete and what that costs at most
 (the GET /users/me that checks the credentials first included), and deletes nothing. Safe to
 run again: it resumes where it stopped, even after a crash between a delete and its record.
+A lead already gone when revert came (converted into a deal, or deleted by hand) is not counted
+as deleted: the output, status and report say so apart.
 Credentials that now belong to another company than the import went to are refused (exit 2):
 person, organization and note ids are numbers every company has.
 
@@ -98,6 +100,12 @@ Examples:
           io.stdout.write(
             `Deleted ${formatCount(d.leads)} leads${d.notes ? ` (and ${formatCount(d.notes)} notes)` : ''}${includeContacts ? `, ${formatCount(d.persons)} persons and ${formatCount(d.organizations)} organizations` : ''} of import ${importId}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}.\n`,
           );
+          // Not deleted by revert: say so, rather than count them as reverted (a converted lead is a live deal).
+          if (result.leadsGoneBefore) {
+            io.stdout.write(
+              `${formatCount(result.leadsGoneBefore)} of its leads ${result.leadsGoneBefore === 1 ? 'was' : 'were'} gone before revert came (converted into a deal, or deleted by hand): not deleted by revert.\n`,
+            );
+          }
           for (const f of result.failed.slice(0, 20))
             io.stderr.write(`Could not delete ${f.kind} ${f.id}: ${printable(f.error)}\n`);
           io.stdout.write(describeKeptNotes(result.notesKept));

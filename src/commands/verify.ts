@@ -36,7 +36,10 @@ The result is kept on the import (the dashboard's import page shows the last one
 Credentials that now belong to another company than the import went to are refused (exit 2).
 
 --repair, after --yes (without it, it says what it would do and changes nothing):
-  - deletes the duplicate leads and notes (6 tokens each), never the lead or note a row records;
+  - deletes the duplicate leads (6 tokens each), then the duplicate notes, as revert does: each
+    note only while it is still on its lead (read first, 2 tokens, then 6 to delete), so the note
+    of a duplicate lead converted into a deal since, or one someone moved, stays; never the lead or
+    note a row records;
   - puts each row whose lead is missing back to pending. Its lead is created again by running the
     import again with the same file: lead-importer import FILE --import-id ID enqueues only rows
     that are pending without a job. (Why not at once: a created row's cells are not kept in Redis,

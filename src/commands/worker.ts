@@ -24,6 +24,7 @@ import {
   type WorkerConnection,
   type WorkerProcessOptions,
 } from '../worker/index.js';
+import { applyTheFile } from '../worker/reload-hint.js';
 
 const HELP = `Usage: lead-importer worker [--connections a,b] [options]
 
@@ -325,6 +326,7 @@ export function workerPlanFromArgs(args: ParsedArgs, env: Record<string, string 
       );
     }
     watch = { intervalMs: numberFlag(args, 'watch-interval-ms', { min: 100 }) ?? 2000 };
+    options.watchesConnectionsFile = true;
   } else if (args.values['watch-interval-ms'] !== undefined) {
     throw new UsageError('--watch-interval-ms goes with --watch.');
   }
@@ -381,6 +383,8 @@ export function reloadNotes(
   before: ReadonlyMap<string, WorkerConnection>,
   changes: readonly ConnectionChange[],
   served: ReadonlyMap<string, { isBlocked: boolean; connection: WorkerConnection }>,
+  /** The worker applies the file by itself (`--watch`): the notes say to save it, not to send SIGHUP. */
+  watching = false,
 ): ReloadNote[] {
   const notes: ReloadNote[] = [];
   if (names) {
@@ -404,7 +408,7 @@ export function reloadNotes(
       if (addedChange !== 'started' || !now || !sameCompany(old, now)) continue;
       notes.push({
         connection: added,
-        text: `${label}: connection ${added} has the base URL and credentials connection ${gone} had: renamed? An import stays with the connection it was made with, so ${gone}'s ${pendingRows} pending row${pendingRows === 1 ? ' is' : 's are'} kept on its queue and ${added} does not take them. To finish them, name it ${gone} again and send SIGHUP (or define both); to drop them, \`lead-importer cancel ID\` (\`lead-importer status --connection ${gone}\` lists them).`,
+        text: `${label}: connection ${added} has the base URL and credentials connection ${gone} had: renamed? An import stays with the connection it was made with, so ${gone}'s ${pendingRows} pending row${pendingRows === 1 ? ' is' : 's are'} kept on its queue and ${added} does not take them. To finish them, name it ${gone} again (or define both) and ${applyTheFile(watching)}; to drop them, \`lead-importer cancel ID\` (\`lead-importer status --connection ${gone}\` lists them).`,
       });
     }
   }
@@ -414,7 +418,7 @@ export function reloadNotes(
     const shown = variables.filter((v) => /^[A-Z_][A-Z0-9_]*$/.test(v));
     notes.push({
       connection: name,
-      text: `${label}: connection ${name} stays blocked (Pipedrive rejected its credentials): they come from ${shown.length > 0 ? `the environment variable${shown.length === 1 ? '' : 's'} ${shown.join(', ')}` : 'environment variables'}, which this process read when it started and a reload does not read again. Restart the worker with the new value, or put the secret in a file, name it in the connection's entry (api_token_file, or the oauth *_file keys) and send SIGHUP.`,
+      text: `${label}: connection ${name} stays blocked (Pipedrive rejected its credentials): they come from ${shown.length > 0 ? `the environment variable${shown.length === 1 ? '' : 's'} ${shown.join(', ')}` : 'environment variables'}, which this process read when it started and a reload does not read again. Restart the worker with the new value, or put the secret in a file, name it in the connection's entry (api_token_file, or the oauth *_file keys) and ${applyTheFile(watching)}.`,
     });
   }
   return notes;
@@ -521,7 +525,16 @@ export const command: Command = {
         config,
         changes.filter((c) => c.change !== 'stopped' && !before.has(c.connection)).map((c) => c.connection),
       );
-      const said = reloadNotes(label, config, known, plan.names, before, changes, worker.connections);
+      const said = reloadNotes(
+        label,
+        config,
+        known,
+        plan.names,
+        before,
+        changes,
+        worker.connections,
+        plan.watch !== undefined,
+      );
       for (const note of said) logger.warn({ connection: note.connection }, note.text);
       known = config;
       if (changes.length === 0 && next.unusable.length === 0 && said.length === 0)

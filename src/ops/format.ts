@@ -34,16 +34,28 @@ export function formatStatus(s: ImportStatus): string {
     printable(
       `Import ${s.importId} (${s.fileName || 'unknown file'}${s.connection === DEFAULT_CONNECTION ? '' : `, connection ${s.connection}`}${s.priority === 1 ? '' : `, priority ${s.priority}`}): ${s.stateText}`,
     ),
-    `  rows ${formatCount(s.rows)} = created ${formatCount(s.created)}${s.reverted > 0 ? ` (${formatCount(s.reverted)} reverted)` : ''} + rejected ${formatCount(s.rejected)} + dead-lettered ${formatCount(s.deadLettered)} + cancelled ${formatCount(s.cancelled)} + pending ${formatCount(s.pending)}${s.balanced || s.state === 'reading' ? '' : '  (does not add up: report this)'}`,
+    `  rows ${formatCount(s.rows)} = created ${formatCount(s.created)}${s.reverted > 0 ? ` (${formatCount(s.reverted)} reverted${s.revertFoundGone > 0 ? `, ${formatCount(s.revertFoundGone)} of them gone before revert came` : ''})` : ''} + rejected ${formatCount(s.rejected)} + dead-lettered ${formatCount(s.deadLettered)} + cancelled ${formatCount(s.cancelled)} + pending ${formatCount(s.pending)}${s.balanced || s.state === 'reading' ? '' : '  (does not add up: report this)'}`,
     `  progress ${Math.floor(s.progress * 100)}%   persons created ${formatCount(s.createdPersons)}, reused ${formatCount(s.reusedPersons)}   organizations created ${formatCount(s.createdOrganizations)}, reused ${formatCount(s.reusedOrganizations)}${s.createdNotes || s.failedNotes ? `   notes ${formatCount(s.createdNotes)}${s.failedNotes ? ` (${formatCount(s.failedNotes)} refused: see the report)` : ''}` : ''}`,
     `  tokens spent ${formatCount(s.tokensUsed)}${s.pending > 0 ? `, about ${formatCount(s.tokensRemaining)} to go` : ''}${s.budget ? `   budget left today ${formatCount(s.budget.left)} of ${formatCount(s.budget.limit)}` : ''}`,
   ];
   if (s.etaMs !== null)
     lines.push(`  ETA ${formatDuration(s.etaMs)} at the earliest (burst limit and budget)`);
-  if (s.reverted > 0)
+  if (s.reverted > 0) {
+    const deleted = s.reverted - s.revertFoundGone;
+    const found = s.revertFoundGone;
     lines.push(
-      `  ${formatCount(s.reverted)} of its leads were deleted by \`lead-importer revert\`; running the import again does not create them again`,
+      `  ${[
+        deleted > 0
+          ? `${formatCount(deleted)} of its leads ${deleted === 1 ? 'was' : 'were'} deleted by \`lead-importer revert\``
+          : '',
+        found > 0
+          ? `${deleted > 0 ? '' : 'of its leads, '}${formatCount(found)} ${found === 1 ? 'was' : 'were'} gone before revert came (converted into a deal, or deleted by hand)`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(', and ')}; running the import again does not create them again`,
     );
+  }
   if (s.alreadyImported > 0)
     // Counted when the import was run again: rows an earlier run had enqueued, finished or not (a row still queued
     // then is not imported, so it must not be said to be).

@@ -74,6 +74,7 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
     // A reverted row stays Created in the ledger; its lead is gone, and a report calling it created would send the
     // reader to a deleted lead.
     const reverted = await ctx.ledger.revertedLeads(importId);
+    const goneBefore = await ctx.ledger.leadsGoneBeforeRevert(importId);
     const chunks =
       record.rowsPerJob > 1
         ? new ChunkCells(ctx.leadQueueOf(record.connection), importId, record.rowsPerJob, snapshot)
@@ -90,7 +91,9 @@ export async function writeReport(ctx: OpsContext, options: ReportOptions): Prom
         const wasReverted = outcome.state === 'created' && reverted.has(outcome.leadId);
         summary.byOutcome[wasReverted ? 'reverted' : outcome.state]++;
         await writer.write([
-          ...(wasReverted ? revertedColumns(line, outcome) : outcomeColumns(line, outcome)),
+          ...(wasReverted
+            ? revertedColumns(line, outcome, goneBefore.has(outcome.leadId))
+            : outcomeColumns(line, outcome)),
           ...fitToHeader(input, header.length),
         ]);
       }
@@ -228,11 +231,20 @@ function outcomeColumns(line: number, outcome: RowOutcome): unknown[] {
   }
 }
 
-/** A created row whose lead `revert` deleted: its ids as they were, for the record, and what became of them. */
-function revertedColumns(line: number, outcome: RowOutcome & { state: 'created' }): unknown[] {
+/**
+ * A created row whose lead `revert` deleted, or found gone before it came: its ids as they were, for the record, and
+ * what became of them.
+ */
+function revertedColumns(
+  line: number,
+  outcome: RowOutcome & { state: 'created' },
+  goneBefore: boolean,
+): unknown[] {
   const columns = outcomeColumns(line, outcome);
   columns[1] = 'reverted';
-  columns[columns.length - 1] = 'the lead was deleted by lead-importer revert';
+  columns[columns.length - 1] = goneBefore
+    ? 'the lead was gone before lead-importer revert came (converted into a deal, or deleted by hand)'
+    : 'the lead was deleted by lead-importer revert';
   return columns;
 }
 

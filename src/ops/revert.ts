@@ -1,7 +1,7 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { isNotFoundError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import type { CallOptions, ContactDealCounts, Note, Operation, PipedriveApi } from '../pipedrive/types.js';
+import type { CallOptions, ContactDealCounts, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { scanKeys } from '../queue/connection.js';
 import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
@@ -9,6 +9,15 @@ import { formatDuration } from './eta.js';
 import { formatCount } from './format.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
+import {
+  deleteLeadsThenNotes,
+  emptyTally,
+  inPool,
+  type KeptNote,
+  type LeadNote,
+  type LeadsThenNotesTally,
+  type NotesKept,
+} from './leads-then-notes.js';
 import type { OpsContext } from './ops-context.js';
 import { linesInState, readRowStates } from './row-scan.js';
 
@@ -48,28 +57,8 @@ export interface RevertPlan {
 }
 
 /** A note the import attached to one of its leads, and what the row linked: its lead, the lead's contacts. */
-export interface RevertNote {
-  id: number;
-  leadId: string;
-  personId?: number;
-  organizationId?: number;
-}
-
-/**
- * Why revert left a note the import added: `leadGone`, its lead was gone before revert sent anything for it
- * (converted into a deal, which holds the note now, or deleted by hand), so the note is not touched; `moved`, the
- * note is on something else than its lead now (a deal, another lead, a contact or project).
- */
-export interface NotesKept {
-  leadGone: number;
-  moved: number;
-}
-
-export interface KeptNote {
-  id: number;
-  leadId: string;
-  reason: keyof NotesKept;
-}
+export type RevertNote = LeadNote;
+export type { KeptNote, NotesKept };
 
 export interface RevertPlanOptions {
   importId: string;
@@ -100,23 +89,21 @@ export interface RevertOptions extends RevertPlanOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface RevertSummary {
+export interface RevertSummary extends LeadsThenNotesTally {
+  /** What this run deleted. A lead gone before revert came is not in it, but in `leadsGoneBefore`. */
   deleted: { notes: number; leads: number; persons: number; organizations: number };
-  /** Gone already (404): deleted by hand or by an earlier run. */
+  /**
+   * Gone already (404) after a delete revert may have sent itself (a retry, an earlier run that stopped before it
+   * recorded the answer), and notes, persons and organizations found gone.
+   */
   alreadyGone: number;
   failed: { kind: 'note' | 'lead' | 'person' | 'organization'; id: string | number; error: string }[];
-  /** Set when the daily budget ran out: run revert again after this time (ms epoch). */
-  budgetSpentUntil?: number;
   /** Contacts were not deleted because some leads could not be. */
   contactsSkipped: boolean;
   /** Contacts it created that were kept, as something made since uses them (see `unused` in revert.ts). */
   inUse: { persons: number; organizations: number };
   /** Each contact counted in `inUse`, with what was found using it. */
   kept: KeptContact[];
-  /** Notes of the import this run left in place, by reason. */
-  notesKept: NotesKept;
-  /** Each note counted in `notesKept`. */
-  keptNotes: KeptNote[];
 }
 
 /**
@@ -241,17 +228,9 @@ function revertCost(
  * (the worker's budget governor and rate limiter). Each step is remembered, so a re-run after a failure, a crash or a
  * spent budget resumes; a 404 counts as already gone.
  *
- * A note goes only after its own lead, and only while it is still on that lead: the note of a lead converted into a
- * deal since the import is on the deal now ("Related entities (notes, …) are transferred", SPEC-v2
- * convertLeadToDeal), and deleting it by id destroyed a salesperson's note on a live deal; so did deleting a note
- * someone had moved. So the leads go first. A lead that was gone before revert sent anything for it (converted, or
- * deleted by hand) keeps its note, unread and untouched: no token spent. The note of a lead revert deleted (in this
- * run or an earlier one) is read (2 tokens) and deleted only if it is still on its lead and nothing else (see
- * {@link stillOnItsLead}). A lead whose delete may have been sent before (a retry of this run, or a run that stopped
- * before it remembered the answer: `ls:` in the ledger) and that answers 404 may have been deleted by revert itself:
- * its note is read too, and the note tells. What Pipedrive does to a lead's notes when the lead is deleted is
- * undocumented (SPEC-v1 deleteLead: "Deletes a specific lead"; a converted lead is "marked as deleted"): revert
- * assumes they may stay (it deletes its own) and may go (a note answering 404 counts as gone).
+ * A note goes only after its own lead, and only while it is still on that lead: a lead converted into a deal since
+ * has its note on the deal now, and a note someone moved is theirs (see {@link deleteLeadsThenNotes}, which
+ * `verify --repair` shares). A lead gone before revert came keeps its note, unread.
  *
  * Contacts are only deleted when all leads and notes are gone, so nothing of ours still points at them, and only
  * when nothing made since uses them: no deal, lead or (for an organization) person (see `unused`).
@@ -263,14 +242,11 @@ export async function revertImport(
 ): Promise<RevertSummary> {
   const p = plan ?? (await planRevert(ctx, options));
   const summary: RevertSummary = {
+    ...emptyTally(),
     deleted: { notes: 0, leads: 0, persons: 0, organizations: 0 },
-    alreadyGone: 0,
-    failed: [],
     contactsSkipped: false,
     inUse: { persons: 0, organizations: 0 },
     kept: [],
-    notesKept: { leadGone: 0, moved: 0 },
-    keptNotes: [],
   };
   const total = p.notes.length + p.leads.length + p.persons.length + p.organizations.length;
   let progressed = 0;
@@ -299,74 +275,14 @@ export async function revertImport(
   };
   const concurrency = Math.max(1, options.concurrency ?? 4);
 
-  // Leads whose note may go: revert deleted them (or may have, see above). The plan's notes of leads not in
-  // `p.leads` are of leads an earlier run deleted; those of leads gone before revert came are not in the plan (`lg:`).
-  const leadsOfThisRun = new Set(p.leads);
-  const deletedLeads = new Set<string>();
-  const goneBefore = new Set<string>();
-  await inPool(p.leads, concurrency, summary, async (id) => {
-    let sends = 0;
-    let firstSend = false;
-    const outcome = await attempt('lead', id, () =>
-      options.call('leads.delete', async (o) => {
-        // Right before the request leaves (after admission): a later 404 is then known to follow a send of ours.
-        if (sends++ === 0) firstSend = await remember(`ls:${id}`);
-        return options.api.deleteLead(id, o);
-      }),
-    );
-    if (outcome === 'stop' || outcome === 'failed') return;
-    if (outcome === 'ok') {
-      summary.deleted.leads++;
-      deletedLeads.add(id);
-    } else {
-      summary.alreadyGone++;
-      if (firstSend && sends === 1) {
-        await remember(`lg:${id}`);
-        goneBefore.add(id);
-      } else deletedLeads.add(id);
-    }
-    await remember(`l:${id}`);
-    stepDone();
-  });
-
-  const keepNote = (n: RevertNote, reason: keyof NotesKept) => {
-    summary.notesKept[reason]++;
-    summary.keptNotes.push({ id: n.id, leadId: n.leadId, reason });
-  };
-  const notes: RevertNote[] = [];
-  for (const n of p.notes) {
-    if (goneBefore.has(n.leadId)) {
-      keepNote(n, 'leadGone');
-      stepDone();
-    } else if (!leadsOfThisRun.has(n.leadId) || deletedLeads.has(n.leadId)) notes.push(n);
-    // Otherwise its lead's delete failed or was not reached: the note waits for the next run.
-  }
-  if (summary.budgetSpentUntil === undefined) {
-    await inPool(notes, concurrency, summary, async (n) => {
-      let note: Note | undefined;
-      const read = await attempt('note', n.id, async () => {
-        note = await options.call('notes.get', (o) => options.api.getNote(n.id, o));
-      });
-      if (read === 'stop' || read === 'failed') return;
-      if (read === 'ok' && note && !stillOnItsLead(note, n)) {
-        keepNote(n, 'moved');
-        await remember(`nm:${n.id}`);
-        stepDone();
-        return;
-      }
-      const outcome =
-        read === 'gone'
-          ? read
-          : await attempt('note', n.id, () =>
-              options.call('notes.delete', (o) => options.api.deleteNote(n.id, o)),
-            );
-      if (outcome === 'stop' || outcome === 'failed') return;
-      if (outcome === 'ok') summary.deleted.notes++;
-      else summary.alreadyGone++;
-      await remember(`n:${n.id}`);
-      stepDone();
-    });
-  }
+  // The plan's notes of leads not in `p.leads` are of leads an earlier run deleted; those of leads gone before revert
+  // came are not in the plan (`lg:`).
+  await deleteLeadsThenNotes(
+    p.leads,
+    p.notes,
+    { api: options.api, call: options.call, concurrency, remember, onStep: stepDone },
+    summary,
+  );
 
   if (p.persons.length + p.organizations.length > 0) {
     if (summary.failed.length > 0 || summary.budgetSpentUntil !== undefined) {
@@ -400,38 +316,6 @@ export async function revertImport(
     }
   }
   return summary;
-}
-
-/**
- * Runs `step` for each item, `concurrency` at a time (the limiter spaces the calls), until the items run out or the
- * budget is spent (`summary.budgetSpentUntil`).
- */
-async function inPool<T>(
-  items: readonly T[],
-  concurrency: number,
-  summary: Pick<RevertSummary, 'budgetSpentUntil'>,
-  step: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && summary.budgetSpentUntil === undefined) await step(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
-/**
- * Whether a note is still where the import put it: on its lead, and on nothing else but that lead's person and
- * organization (Pipedrive may show a lead's note on them too: whether it links them is undocumented). A note on a
- * deal (its lead converted into one), another lead, another contact or a project is someone's now, and stays.
- */
-function stillOnItsLead(note: Note, ours: RevertNote): boolean {
-  return (
-    note.lead_id === ours.leadId &&
-    note.deal_id === null &&
-    (note.project_id ?? null) === null &&
-    (note.person_id === null || note.person_id === ours.personId) &&
-    (note.org_id === null || note.org_id === ours.organizationId)
-  );
 }
 
 /** Tokens to check that no lead made since names a person the import created: a page of its leads. */

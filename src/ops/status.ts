@@ -85,8 +85,10 @@ export interface ImportStatus {
   rejected: number;
   alreadyImported: number;
   created: number;
-  /** Of the created rows, those whose lead `revert` deleted (their rows still count as created). */
+  /** Of the created rows, those whose lead `revert` deleted or found gone (their rows still count as created). */
   reverted: number;
+  /** Of `reverted`, the leads that were gone before revert came (converted into a deal, or deleted by hand). */
+  revertFoundGone: number;
   deadLettered: number;
   cancelled: number;
   pending: number;
@@ -291,6 +293,7 @@ export function describeImport(
     alreadyImported: record.alreadyImported,
     created: record.created,
     reverted: record.reverted,
+    revertFoundGone: record.revertFoundGone,
     deadLettered: record.deadLettered,
     cancelled: record.cancelled,
     pending: record.pending,

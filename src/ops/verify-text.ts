@@ -92,7 +92,7 @@ export function describeRepair(
   const deletes = p.leads.length + p.notes.length;
   const what = [
     deletes
-      ? `delete ${plural(p.leads.length, 'duplicate lead')} and ${plural(p.notes.length, 'note')} (${formatCount(p.tokens)} tokens)`
+      ? `delete ${plural(p.leads.length, 'duplicate lead')} and ${plural(p.notes.length, 'note')} (${p.notes.length ? 'at most ' : ''}${formatCount(p.tokens)} tokens${p.notes.length ? ': leads first, then each note only while it is still on its lead, read first' : ''})`
       : '',
     p.lines.length ? `put ${plural(p.lines.length, 'row')} whose lead is missing back to pending` : '',
   ]
@@ -105,6 +105,26 @@ export function describeRepair(
     lines.push(
       `Repaired: deleted ${plural(d.leads, 'duplicate lead')} and ${plural(d.notes, 'note')}${result.alreadyGone ? ` (${formatCount(result.alreadyGone)} were already gone)` : ''}; ${plural(result.requeued.length, 'row')} back to pending. Spent ${formatCount(result.tokensUsed)} tokens.`,
     );
+    if (result.leadsGoneBefore) {
+      lines.push(
+        `${plural(result.leadsGoneBefore, 'duplicate lead was', 'duplicate leads were')} gone before the repair (converted into a deal, or deleted by hand): not deleted by it.`,
+      );
+    }
+    const kept = result.notesKept.leadGone + result.notesKept.moved;
+    if (kept) {
+      lines.push(
+        `Kept ${plural(kept, 'note')} of ours: ${[
+          result.notesKept.leadGone
+            ? `${formatCount(result.notesKept.leadGone)} as its lead was gone before (converted into a deal, which holds the note now, or deleted by hand)`
+            : '',
+          result.notesKept.moved
+            ? `${formatCount(result.notesKept.moved)} as it is on something else than its lead now (a deal, another lead)`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; ')}.`,
+      );
+    }
     for (const f of result.failed.slice(0, SHOWN))
       lines.push(`  could not delete ${f.kind} ${f.id}: ${f.error}`);
     if (result.budgetSpentUntil) {

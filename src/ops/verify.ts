@@ -3,10 +3,16 @@ import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import type { CallOptions, Lead, Note, OffsetPage, Operation, PipedriveApi } from '../pipedrive/types.js';
 import { RowState } from '../queue/ledger.js';
 import { rfc3339 } from '../worker/contact-keys.js';
-import { isBudgetSpentError } from '../worker/errors.js';
 import { plainText } from '../worker/note-writer.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
+import {
+  deleteLeadsThenNotes,
+  emptyTally,
+  type LeadNote,
+  type LeadOrNoteOutcome,
+  type LeadsThenNotesTally,
+} from './leads-then-notes.js';
 import type { OpsContext } from './ops-context.js';
 import type { GuardedCall } from './revert.js';
 import { linesInState, readRowStates } from './row-scan.js';
@@ -522,22 +528,39 @@ async function checkNotes(
 
 /** What `--repair` would do, and what it costs. */
 export interface RepairPlan {
-  /** Copies of recorded notes, and our notes on duplicate leads (deleted first). */
-  notes: number[];
-  /** Duplicate leads: copies of a lead a row records (the recorded one stays). */
+  /**
+   * Our notes on duplicate leads, and copies of a recorded note on its lead: each deleted after its lead (a duplicate)
+   * is, or with its lead staying (a recorded one), and only while still on that lead (see `deleteLeadsThenNotes`).
+   */
+  notes: LeadNote[];
+  /** Duplicate leads: copies of a lead a row records (the recorded one stays). Deleted first. */
   leads: string[];
   /** Rows whose lead is missing: back to pending, for a re-run of the import to create again. */
   lines: number[];
-  /** Tokens of the deletes (6 each). */
+  /**
+   * Tokens at most: 6 a lead's delete, 2 a note's read and 6 its delete (at most: a note of a duplicate lead found gone
+   * before, converted or deleted by hand, is not read).
+   */
   tokens: number;
   /** What creating the missing rows' leads again costs, at the least (10 per lead, 10 per note). */
   reimportTokens: number;
 }
 
 export function planRepair(report: VerifyReport, prepared: PreparedVerify): RepairPlan {
-  const notes = [
-    ...report.duplicateNotes.map((n) => n.noteId),
-    ...report.duplicates.flatMap((d) => d.noteIds),
+  const byLine = new Map(prepared.rows.map((r) => [r.line, r]));
+  const contacts = (personId: number | null | undefined, organizationId: number | null | undefined) => ({
+    ...(personId != null ? { personId } : {}),
+    ...(organizationId != null ? { organizationId } : {}),
+  });
+  const notes: LeadNote[] = [
+    ...report.duplicateNotes.map((n) => ({
+      id: n.noteId,
+      leadId: n.leadId,
+      ...contacts(byLine.get(n.line)?.personId, byLine.get(n.line)?.organizationId),
+    })),
+    ...report.duplicates.flatMap((d) =>
+      d.noteIds.map((id) => ({ id, leadId: d.leadId, ...contacts(d.personId, d.organizationId) })),
+    ),
   ];
   const leads = report.duplicates.map((d) => d.leadId);
   const lines = report.missing.map((m) => m.line);
@@ -546,35 +569,33 @@ export function planRepair(report: VerifyReport, prepared: PreparedVerify): Repa
     notes,
     leads,
     lines,
-    tokens: notes.length * TOKEN_COSTS['notes.delete'] + leads.length * TOKEN_COSTS['leads.delete'],
+    tokens:
+      notes.length * (TOKEN_COSTS['notes.get'] + TOKEN_COSTS['notes.delete']) +
+      leads.length * TOKEN_COSTS['leads.delete'],
     reimportTokens:
       lines.length * TOKEN_COSTS['leads.add'] +
       lines.filter((l) => missingWithNote.has(l)).length * TOKEN_COSTS['notes.add'],
   };
 }
 
-export interface RepairSummary {
-  deleted: { notes: number; leads: number };
-  /** Deletes answered 404: gone already. */
-  alreadyGone: number;
+export interface RepairSummary extends LeadsThenNotesTally {
   /** Lines put back to pending. */
   requeued: number[];
-  failed: { kind: 'note' | 'lead'; id: string | number; error: string }[];
-  /** Set when the daily budget ran out: run again after this time (ms epoch). */
-  budgetSpentUntil?: number;
   tokensUsed: number;
 }
 
 export interface RepairOptions {
-  api: Pick<PipedriveApi, 'deleteLead' | 'deleteNote'>;
+  api: Pick<PipedriveApi, 'deleteLead' | 'getNote' | 'deleteNote'>;
   call: GuardedCall;
   onAction?: (line: string) => void;
 }
 
 /**
- * Deletes the duplicates this import created (their notes first: Pipedrive may keep a deleted lead's notes),
- * keeping each lead and note a row records, and puts rows whose lead is missing back to pending
- * (`Created → Pending` in the ledger). Only what {@link verifyImport} found: run it on a fresh report.
+ * Deletes the duplicates this import created, as `revert` deletes its leads ({@link deleteLeadsThenNotes}): the
+ * duplicate leads first, then each note of ours, only while it is still on its lead (read first): the note of a
+ * duplicate lead someone converted into a deal since is on the deal now, and stays, as does one someone moved. Each
+ * lead and note a row records stays. Then puts rows whose lead is missing back to pending (`Created → Pending` in the
+ * ledger). Only what {@link verifyImport} found: run it on a fresh report.
  */
 export async function repairImport(
   ctx: OpsContext,
@@ -582,48 +603,36 @@ export async function repairImport(
   plan: RepairPlan,
   options: RepairOptions,
 ): Promise<RepairSummary> {
-  const summary: RepairSummary = {
-    deleted: { notes: 0, leads: 0 },
-    alreadyGone: 0,
-    requeued: [],
-    failed: [],
-    tokensUsed: 0,
-  };
+  const summary: RepairSummary = { ...emptyTally(), requeued: [], tokensUsed: 0 };
   const say = options.onAction ?? (() => {});
-  const remove = async <I extends string | number>(
-    kind: 'note' | 'lead',
-    id: I,
-    operation: Operation,
-    del: (o: CallOptions) => Promise<unknown>,
-  ): Promise<boolean> => {
+  /** The guarded call, counting what Pipedrive charges (a 404 is an answer too). */
+  const call: GuardedCall = async (operation, fn) => {
     try {
-      await options.call(operation, del);
+      const result = await options.call(operation, fn);
       summary.tokensUsed += TOKEN_COSTS[operation];
-      summary.deleted[kind === 'note' ? 'notes' : 'leads']++;
-      say(`deleted duplicate ${kind} ${id}`);
+      return result;
     } catch (err) {
-      if (isBudgetSpentError(err)) {
-        summary.budgetSpentUntil = err.untilMs;
-        return false;
-      }
-      if (isNotFoundError(err)) {
-        summary.tokensUsed += TOKEN_COSTS[operation];
-        summary.alreadyGone++;
-        say(`${kind} ${id} was already gone`);
-      } else {
-        const error = err instanceof Error ? err.message : String(err);
-        summary.failed.push({ kind, id, error });
-        say(`could not delete ${kind} ${id}: ${error}`);
-      }
+      if (isNotFoundError(err)) summary.tokensUsed += TOKEN_COSTS[operation];
+      throw err;
     }
-    return true;
   };
-  for (const id of plan.notes) {
-    if (!(await remove('note', id, 'notes.delete', (o) => options.api.deleteNote(id, o)))) return summary;
-  }
-  for (const id of plan.leads) {
-    if (!(await remove('lead', id, 'leads.delete', (o) => options.api.deleteLead(id, o)))) return summary;
-  }
+  const line = (kind: 'lead' | 'note', id: string | number, outcome: LeadOrNoteOutcome, detail?: string) => {
+    if (outcome === 'deleted') return `deleted duplicate ${kind} ${id}`;
+    if (outcome === 'failed') return `could not delete ${kind} ${id}: ${detail}`;
+    if (outcome === 'goneBefore')
+      return `${kind} ${id} was gone before (converted into a deal, or deleted by hand): its notes stay`;
+    if (outcome === 'gone') return `${kind} ${id} was already gone`;
+    return detail === 'moved'
+      ? `kept note ${id}: it is on something else than its lead now (a deal, another lead)`
+      : `kept note ${id}: its lead was gone before (converted into a deal, which holds the note now, or deleted by hand)`;
+  };
+  await deleteLeadsThenNotes(
+    plan.leads,
+    plan.notes,
+    { api: options.api, call, concurrency: 1, onOutcome: (...a) => say(line(...a)) },
+    summary,
+  );
+  if (summary.budgetSpentUntil !== undefined) return summary;
   for (const line of plan.lines) {
     if ((await ctx.ledger.recordLeadMissing(importId, line)).applied) {
       summary.requeued.push(line);

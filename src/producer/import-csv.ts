@@ -9,6 +9,8 @@ import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { formatCount } from '../ops/format.js';
+import { PipedriveClient } from '../pipedrive/client.js';
+import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import { connectRedis, createRedis, isClusterRedis, RedisUnavailableError } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
@@ -286,6 +288,151 @@ function sameFileText(
   return `${displayName} was imported before ${company}, as import ${earlier.importId} (connection ${earlier.connection}: ${done}): a new import ${earlier.connection === connection ? 'of it' : `through ${connection}`} creates those leads again.`;
 }
 
+interface ImportIdentity {
+  importId: string;
+  fileHash: string;
+  connection: string;
+  companyId: number | undefined;
+}
+
+/**
+ * A new import of a file imported before (see {@link sameFileElsewhere}): refused (a {@link UsageError}) when it goes
+ * through another connection of the same company and nothing asked for a second import, else the warning to give
+ * (the same connection with a new id: --import-id, another mapping), or undefined.
+ */
+async function sameFileCheck(
+  ledger: ImportLedger,
+  wanted: ImportIdentity,
+  options: Pick<ImportCsvOptions, 'importId'>,
+  displayName: string,
+): Promise<string | undefined> {
+  const earlier = await sameFileElsewhere(ledger, wanted);
+  if (!earlier) return undefined;
+  const { connection, companyId } = wanted;
+  const text = sameFileText(earlier, displayName, connection, companyId);
+  // Another connection known to be of the same company, and nothing asked for a second import: refused before
+  // anything is written. Through the same connection a new id was asked for (--import-id, another mapping).
+  if (options.importId === undefined && companyId !== undefined && earlier.connection !== connection) {
+    throw new UsageError(
+      `${text} If ${connection} is ${earlier.connection} renamed, name it ${earlier.connection} again in the connections file and run the import with --connection ${earlier.connection} to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
+    );
+  }
+  return text;
+}
+
+/** An import that exists already, run again: refused when it is another connection's or cancelled; else warnings. */
+function existingImportCheck(
+  record: ImportRecord,
+  wanted: Pick<ImportIdentity, 'fileHash' | 'connection'>,
+  options: Pick<ImportCsvOptions, 'priority'>,
+  displayName: string,
+): string[] {
+  const { importId } = record;
+  if (record.connection !== wanted.connection) {
+    // Only an explicit --import-id gets here (the default id includes the connection).
+    throw new UsageError(
+      `Import ${importId} goes to connection "${record.connection}", not "${wanted.connection}": pass another --import-id to import ${displayName} into "${wanted.connection}".`,
+    );
+  }
+  if (record.state === 'cancelled') {
+    throw new UsageError(
+      `Import ${importId} was cancelled; pass another --import-id to import ${displayName} again.`,
+    );
+  }
+  const warnings: string[] = [];
+  if (record.fileHash !== wanted.fileHash) {
+    // Only an explicit --import-id gets here (the default id includes the hash): the user
+    // fixed the file in place to continue an import. Rows are matched by line number.
+    warnings.push(
+      `${displayName} differs from the file import ${importId} started with (${record.fileName}); rows are matched by line number, and lines already enqueued are not enqueued again.`,
+    );
+  }
+  if (options.priority !== undefined && record.priority !== options.priority) {
+    warnings.push(
+      `Import ${importId} keeps priority ${record.priority}, the one it started with (--priority ${options.priority} applies to new imports only).`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * The dry run's identity with the company named: the real run learns it from `users/me` (its reference reads always
+ * make that call), a dry run's reads do not. Asked (2 tokens) only when it decides something: an earlier import of the
+ * same file through another connection, of a known company; offline or without credentials it stays unknown (then
+ * the dry run warns where the real run may refuse).
+ */
+async function withCompany(
+  wanted: ImportIdentity,
+  ledger: ImportLedger,
+  options: ImportCsvOptions,
+): Promise<ImportIdentity> {
+  if (wanted.companyId !== undefined || options.offline) return wanted;
+  const earlier = await sameFileElsewhere(ledger, wanted);
+  if (!earlier || earlier.connection === wanted.connection || earlier.companyId === undefined) return wanted;
+  const connection = connectionOf(options.config, wanted.connection);
+  if (!connection.hasCredentials) return wanted;
+  try {
+    const me = await (
+      options.pipedrive ?? new PipedriveClient(clientOptionsForConnection(connection))
+    ).getCurrentUser();
+    return { ...wanted, companyId: me.company_id };
+  } catch {
+    // The dry run's reference reads would have said what is wrong with the credentials; here, only a warning is lost.
+    return wanted;
+  }
+}
+
+/** How long a dry run waits for Redis before it reports what it could not check. */
+const DRY_RUN_REDIS_DEADLINE_MS = 5_000;
+
+/**
+ * The dry run's look at the imports in Redis (reads only): what the real run would refuse or warn about this file and
+ * import id, and, for an import that exists already, that the real run only goes on with it. Redis out of reach is
+ * not the dry run's failure: it says what it could not check.
+ */
+async function dryRunImportChecks(
+  config: Config,
+  options: ImportCsvOptions,
+  wanted: ImportIdentity,
+  displayName: string,
+): Promise<string[]> {
+  let redis = options.redis;
+  let own: Redis | undefined;
+  try {
+    if (!redis) {
+      own = createRedis(config.redisUrl, 'command');
+      own.on('error', () => {});
+      // A dry run does not wait long for a Redis it only reads: it says what it could not check instead.
+      redis = await connectRedis(own, config.redisUrl, DRY_RUN_REDIS_DEADLINE_MS);
+    }
+  } catch (err) {
+    own?.disconnect();
+    const why = err instanceof Error ? err.message : String(err);
+    return [
+      `Could not check whether ${displayName} was imported before (Redis: ${why}): the real run refuses the same file sent to the same Pipedrive company through another connection.`,
+    ];
+  }
+  try {
+    const ledger = new ImportLedger(redis, config.redisPrefix);
+    const record = await ledger.getImport(wanted.importId);
+    if (record === null) {
+      const said = await sameFileCheck(
+        ledger,
+        await withCompany(wanted, ledger, options),
+        options,
+        displayName,
+      );
+      return said ? [said] : [];
+    }
+    return [
+      ...existingImportCheck(record, wanted, options, displayName),
+      `Import ${wanted.importId} exists already (${formatCount(record.created)} created, ${formatCount(record.pending)} pending): the real run goes on with it and enqueues only the rows it has not enqueued yet.`,
+    ];
+  } finally {
+    own?.disconnect();
+  }
+}
+
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
 export const MAX_PASSES = 3;
 
@@ -380,6 +527,18 @@ async function importPass(
     });
 
     const warnings: string[] = [];
+    if (options.dryRun) {
+      // What the real run would say about this file and import id: refused (the same file into the same company
+      // through another connection, an import cancelled or of another connection) or warned.
+      warnings.push(
+        ...(await dryRunImportChecks(
+          config,
+          options,
+          { importId, fileHash, connection: connection.name, companyId },
+          displayName,
+        )),
+      );
+    }
     let priority = options.priority ?? IMPORT_PRIORITY_DEFAULT;
     let ledger: ImportLedger | undefined;
     let enqueuer: LeadEnqueuer | undefined;
@@ -395,27 +554,13 @@ async function importPass(
       quietAfterClose(queue);
       cleanups.push(() => queue?.close());
       if ((await ledger.getImport(importId)) === null) {
-        const earlier = await sameFileElsewhere(ledger, {
-          importId,
-          fileHash,
-          connection: connection.name,
-          companyId,
-        });
-        if (earlier) {
-          const text = sameFileText(earlier, displayName, connection.name, companyId);
-          // Another connection known to be of the same company, and nothing asked for a second import: refused before
-          // anything is written. Through the same connection a new id was asked for (--import-id, another mapping).
-          if (
-            options.importId === undefined &&
-            companyId !== undefined &&
-            earlier.connection !== connection.name
-          ) {
-            throw new UsageError(
-              `${text} If ${connection.name} is ${earlier.connection} renamed, name it ${earlier.connection} again in the connections file and run the import with --connection ${earlier.connection} to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
-            );
-          }
-          warnings.push(text);
-        }
+        const said = await sameFileCheck(
+          ledger,
+          { importId, fileHash, connection: connection.name, companyId },
+          options,
+          displayName,
+        );
+        if (said) warnings.push(said);
       }
       const { record } = await ledger.createImport({
         importId,
@@ -432,29 +577,9 @@ async function importPass(
         header: csv.header,
         createdAt: Date.now(),
       });
-      if (record.connection !== connection.name) {
-        // Only an explicit --import-id gets here (the default id includes the connection).
-        throw new UsageError(
-          `Import ${importId} goes to connection "${record.connection}", not "${connection.name}": pass another --import-id to import ${displayName} into "${connection.name}".`,
-        );
-      }
-      if (record.state === 'cancelled') {
-        throw new UsageError(
-          `Import ${importId} was cancelled; pass another --import-id to import ${displayName} again.`,
-        );
-      }
-      if (record.fileHash !== fileHash) {
-        // Only an explicit --import-id gets here (the default id includes the hash): the user
-        // fixed the file in place to continue an import. Rows are matched by line number.
-        warnings.push(
-          `${displayName} differs from the file import ${importId} started with (${record.fileName}); rows are matched by line number, and lines already enqueued are not enqueued again.`,
-        );
-      }
-      if (options.priority !== undefined && record.priority !== options.priority) {
-        warnings.push(
-          `Import ${importId} keeps priority ${record.priority}, the one it started with (--priority ${options.priority} applies to new imports only).`,
-        );
-      }
+      warnings.push(
+        ...existingImportCheck(record, { fileHash, connection: connection.name }, options, displayName),
+      );
       priority = record.priority;
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
       enqueuer = new LeadEnqueuer({

@@ -75,6 +75,11 @@ export const COUNTERS = [
    * counts them, and a re-run of the import does not create them again): this says how many of them are gone.
    */
   'reverted',
+  /**
+   * Of `reverted`, the leads that were gone before revert sent anything for them (converted into a deal, or deleted
+   * by hand): revert found them gone, it did not delete them.
+   */
+  'revertFoundGone',
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 
@@ -235,12 +240,16 @@ ${TRANSITION_LUA}`;
 /*
  * Remembers what `revert` did (ARGV[1], a tag: see `markReverted`) in the import's reverted set (KEYS[1]); a lead
  * remembered gone for the first time (`l:`) counts on the record (KEYS[2]) as reverted, in the same step, so a revert
- * run again (or two at once) never counts a lead twice. Answers 1 when the tag is new.
+ * run again (or two at once) never counts a lead twice; one remembered as gone before revert came (`lg:`, written
+ * first) counts as `revertFoundGone` too. Answers 1 when the tag is new.
  */
 const MARK_REVERTED_LUA = `
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 if added == 1 and string.sub(ARGV[1], 1, 2) == 'l:' then
   redis.call('HINCRBY', KEYS[2], 'reverted', 1)
+  if redis.call('SISMEMBER', KEYS[1], 'lg:' .. string.sub(ARGV[1], 3)) == 1 then
+    redis.call('HINCRBY', KEYS[2], 'revertFoundGone', 1)
+  end
 end
 return added
 `;
@@ -825,11 +834,20 @@ export class ImportLedger {
     );
   }
 
-  /** Lead ids `revert` deleted. */
+  /** Lead ids `revert` deleted, or found gone (see {@link leadsGoneBeforeRevert}). */
   async revertedLeads(importId: string): Promise<Set<string>> {
+    return new Set((await this.revertTags(importId, 'l:')).map((t) => t.slice(2)));
+  }
+
+  /** Lead ids that were gone before `revert` sent anything for them (converted into a deal, or deleted by hand). */
+  async leadsGoneBeforeRevert(importId: string): Promise<Set<string>> {
+    return new Set((await this.revertTags(importId, 'lg:')).map((t) => t.slice(3)));
+  }
+
+  private async revertTags(importId: string, prefix: string): Promise<string[]> {
     await this.resolve(importId);
     const tags = await this.redis.smembers(this.keys.reverted(importId));
-    return new Set(tags.filter((t) => t.startsWith('l:')).map((t) => t.slice(2)));
+    return tags.filter((t) => t.startsWith(prefix));
   }
 
   /** State and details of the given lines, in the order asked. */

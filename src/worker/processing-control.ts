@@ -95,7 +95,7 @@ export interface ProcessingControlOptions {
  *   control hash ("waiting for budget until …"); one worker probes now and then and reopens
  *   early when Pipedrive's budget is back (its day may start at another hour than ours);
  * - a rejected token (401, or 402 for an unpaid account): the queue is paused, `blockedReason`
- *   set ("blocked: …"), one fatal log line; nothing is dead-lettered. A worker whose token works
+ *   set ("blocked: …"), one error log line; nothing is dead-lettered. A worker whose token works
  *   (at start, or on its periodic probe) clears the block and resumes the queue.
  */
 export class ProcessingControl {
@@ -217,7 +217,8 @@ export class ProcessingControl {
       await this.redis.hset(control, 'pausedBy', 'auth');
     }
     const detail = err instanceof Error ? err.message : String(err);
-    if (first === 1) this.options.logger.fatal({ detail }, `Processing paused: ${reason}`);
+    // Error, not fatal: the process goes on (other connections, the probe) and resumes by itself on a good token.
+    if (first === 1) this.options.logger.error({ detail }, `Processing paused: ${reason}`);
     else if (!wasBlocked)
       this.options.logger.warn({ detail }, 'This worker’s token is rejected too; it waits');
     this.startAuthProbe();
@@ -341,7 +342,7 @@ export class ProcessingControl {
 }
 
 /**
- * Why a connection is blocked, for `status`, the imports page and the one fatal log line. `default` without a
+ * Why a connection is blocked, for `status`, the imports page and the one error log line. `default` without a
  * connections file keeps the words today's operators know; a named connection (or `default` defined in a
  * connections file) says which company and how its workers pick up a fixed token (SIGHUP re-reads the
  * connections file and the files it names). An OAuth connection is told to re-authorize, not to fix an API token:

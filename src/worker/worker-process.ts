@@ -32,6 +32,7 @@ import { DeadLetterWriter } from './dead-letter-writer.js';
 import { Heartbeat } from './heartbeat.js';
 import { KeyLocks } from './key-lock.js';
 import type { LeadWorkerOptions } from './options.js';
+import { applyTheFile } from './reload-hint.js';
 import { RowLeases } from './row-lease.js';
 import { ShutdownSteps } from './shutdown-steps.js';
 
@@ -49,7 +50,13 @@ export const WORKER_METRICS_FLUSH_MS = 5000;
 export type WorkerProcessOptions = Omit<
   LeadWorkerOptions,
   'pipedrive' | 'plan' | 'auth' | 'dailyTokens' | 'budgetReserve' | 'budgetResetUtc' | 'connection'
->;
+> & {
+  /**
+   * The process applies the connections file when it changes (`worker --watch`), not only on SIGHUP: its messages
+   * say to save the file rather than send a signal. @defaultValue false
+   */
+  watchesConnectionsFile?: boolean;
+};
 
 /** How a worker's shutdown ended. */
 export interface WorkerCloseResult {
@@ -537,7 +544,7 @@ export class LeadWorkerProcess {
       waiting?.length === 1 ? `lead-importer cancel ${waiting[0]!.importId}` : 'lead-importer cancel ID';
     this.logger.warn(
       { connection, change: 'stopped', ...(waiting ? { pendingRows: rows, imports: waiting } : {}) },
-      `Connection ${connection}: stopped (no longer served). ${kept}: no worker takes them until one serves ${connection} again, under that name (define it in the connections file and send SIGHUP). To drop them instead: ${cancel}.`,
+      `Connection ${connection}: stopped (no longer served). ${kept}: no worker takes them until one serves ${connection} again, under that name (define it in the connections file and ${applyTheFile(this.options.watchesConnectionsFile)}). To drop them instead: ${cancel}.`,
     );
     return rows;
   }

@@ -110,8 +110,9 @@ describe('revert --include-contacts of an import whose contacts deals name', () 
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe(
-      // Cy's lead became a deal, so it was gone already.
-      'Deleted 4 leads, 2 persons and 1 organizations of import imp-deals (1 were already gone).\n' +
+      // Cy's lead became a deal, so it was gone already: not deleted by revert, and said so.
+      'Deleted 4 leads, 2 persons and 1 organizations of import imp-deals.\n' +
+        '1 of its leads was gone before revert came (converted into a deal, or deleted by hand): not deleted by revert.\n' +
         'Kept 3 persons and 4 organizations it created, as something made since uses them: ' +
         'deals name 3 persons and 2 organizations; persons are in 2 organizations.\n',
     );

@@ -6,6 +6,9 @@
  * is not touched. Revert says how many notes it kept and why, and keeps to that when interrupted (a spent budget, a
  * lost response, a crash between a delete and its record) and run again.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGuardedPipedrive } from '../../src/ops/guarded-pipedrive.js';
 import { type RevertOptions, revertImport } from '../../src/ops/revert.js';
@@ -153,7 +156,8 @@ describe('revert of an import whose leads and notes someone worked on since', ()
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toBe(
-      'Deleted 3 leads (and 1 notes) of import imp-kept (2 were already gone).\n' +
+      'Deleted 3 leads (and 1 notes) of import imp-kept.\n' +
+        '2 of its leads were gone before revert came (converted into a deal, or deleted by hand): not deleted by revert.\n' +
         'Kept 4 notes it added: 2 as its lead was gone before revert came (converted into a deal, which holds the ' +
         'note now, or deleted by hand); 2 as it is on something else than its lead now (the deal its lead became, ' +
         'or where someone moved it).\n',
@@ -173,6 +177,38 @@ describe('revert of an import whose leads and notes someone worked on since', ()
     const leads = new Set(sandbox.export().leads.map((l) => l.id));
     expect(Object.values(r).filter((row) => leads.has(row.leadId))).toEqual([]);
     expect(sandbox.export().leads.filter((l) => l.title === 'Di by hand')).toHaveLength(1);
+  });
+
+  it('afterwards, status and report tell the leads revert deleted from those gone before it came', async () => {
+    const r = rows['imp-kept']!;
+    const text = await runCli(['status', 'imp-kept'], env());
+    expect(text.stdout).toMatch(
+      /rows 5 = created 5 \(5 reverted, 2 of them gone before revert came\) \+ rejected 0/,
+    );
+    expect(text.stdout).toContain(
+      '  3 of its leads were deleted by `lead-importer revert`, and 2 were gone before revert came (converted into a deal, or deleted by hand); running the import again does not create them again\n',
+    );
+    const json = JSON.parse((await runCli(['status', 'imp-kept', '--json'], env())).stdout);
+    expect(json).toMatchObject({ created: 5, reverted: 5, revertFoundGone: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-revert-notes-'));
+    try {
+      const out = join(dir, 'report.csv');
+      expect((await runCli(['report', 'imp-kept', '--out', out], env())).code).toBe(0);
+      const byLine = new Map(
+        readFileSync(out, 'utf8')
+          .trim()
+          .split(/\r?\n/)
+          .slice(1)
+          .map((l) => [Number(l.split(',')[0]), l]),
+      );
+      expect(byLine.get(r.Ana!.line)).toContain('the lead was deleted by lead-importer revert');
+      for (const name of ['Bo', 'Eve'])
+        expect(byLine.get(r[name]!.line)).toContain(
+          'the lead was gone before lead-importer revert came (converted into a deal, or deleted by hand)',
+        );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('remembers the notes it kept: a second run reads none of them again, and says so', async () => {
@@ -228,7 +264,8 @@ describe('revert interrupted, then run again', () => {
     const first = await revertImport(ctx, { importId: 'imp-budget', concurrency: 1, ...budgeted(2) });
     expect(first).toMatchObject({
       deleted: { leads: 1, notes: 0 },
-      alreadyGone: 1,
+      leadsGoneBefore: 1,
+      alreadyGone: 0,
       notesKept: { leadGone: 1, moved: 0 },
       keptNotes: [{ id: r.Bo!.noteId, leadId: r.Bo!.leadId, reason: 'leadGone' }],
     });
@@ -312,9 +349,11 @@ describe('revert interrupted, then run again', () => {
       });
       expect(lost).toBe(true);
       // The retry of Ana's delete heard 404, yet her note is hers, still on her lead: read, and deleted.
+      // Bo's lead (converted) was gone before revert came; Ana's answered 404 to the retry of a delete revert sent.
       expect(first).toMatchObject({
         deleted: { leads: 0, notes: 1 },
-        alreadyGone: 2,
+        leadsGoneBefore: 1,
+        alreadyGone: 1,
         notesKept: { leadGone: 1, moved: 0 },
         failed: [{ kind: 'lead', id: r.Cy!.leadId, error: 'killed' }],
       });
@@ -329,6 +368,8 @@ describe('revert interrupted, then run again', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout).result).toMatchObject({
       deleted: { leads: 0, notes: 1 },
+      // Cy's lead answered 404 to a delete revert had sent before: not gone before revert came.
+      leadsGoneBefore: 0,
       alreadyGone: 1,
       notesKept: { leadGone: 0, moved: 0 },
       failed: [],

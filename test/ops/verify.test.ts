@@ -226,7 +226,7 @@ describe('lead-importer verify', () => {
       expect(stdout).toContain(`lead ${planted.duplicateLead} copies line 2's lead`);
       expect(stdout).toContain(`note ${planted.duplicateNote} on line 4's lead`);
       expect(stdout).toContain(
-        '--repair would delete 1 duplicate lead and 2 notes (18 tokens), and put 1 row whose lead is missing back to pending; it asks for --yes first.',
+        '--repair would delete 1 duplicate lead and 2 notes (at most 22 tokens: leads first, then each note only while it is still on its lead, read first), and put 1 row whose lead is missing back to pending; it asks for --yes first.',
       );
     });
 
@@ -247,11 +247,11 @@ describe('lead-importer verify', () => {
         alreadyGone: 0,
         requeued: [5],
         failed: [],
-        tokensUsed: 18,
+        tokensUsed: 22,
       });
       expect(json.repaired).toBe(4);
-      // 42 to verify, 18 to delete (and 2 for /users/me).
-      expect(charged).toBe(42 + 18 + 2);
+      // 42 to verify; 6 to delete the lead, 2 to read and 6 to delete each note (and 2 for /users/me).
+      expect(charged).toBe(42 + 22 + 2);
       // The unrecorded lead stays: no row says it is the import's to delete.
       expect(code).toBe(3);
 

@@ -65,6 +65,8 @@ describe('a connection renamed in the file while its rows wait', () => {
         `${stop.pendingRows} pending rows of import imp-b (imp-b.csv) are kept on its queue`,
       );
       expect(stop.msg).toContain('To drop them instead: lead-importer cancel imp-b.');
+      // Started without --watch: only SIGHUP makes it read the file again.
+      expect(stop.msg).toContain('(define it in the connections file and send SIGHUP)');
       const hint = await worker.waitForLine(
         /connection b2 has the base URL and credentials connection b had/,
       );

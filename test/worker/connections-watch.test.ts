@@ -10,7 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { rowsOf } from '../helpers/three-companies.js';
-import { enqueueImport, FAST_WORKER_FLAGS, finished, jobsFor, spawnWorker, testSandbox } from './helpers.js';
+import {
+  enqueueImport,
+  eventually,
+  FAST_WORKER_FLAGS,
+  finished,
+  jobsFor,
+  spawnWorker,
+  testSandbox,
+} from './helpers.js';
 
 const redis = testRedis();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,6 +102,46 @@ describe('worker --watch', () => {
       await worker.stop();
     }
   }, 120_000);
+
+  it('tells how to bring back a connection it stopped in words that fit --watch: save the file, not send SIGHUP', async () => {
+    // 60 ms a call, Lite: most of b's 30 rows still wait when b is renamed.
+    const b = await testSandbox({ plan: 'lite', companyId: 3311, apiToken: 'token-b', latencyMs: 60 });
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-watch-stop-'));
+    writeFileSync(join(dir, 'b.token'), 'token-b\n');
+    const entry = (name: string) =>
+      `  ${name}:\n    base_url: ${b.url}\n    api_token_file: b.token\n    plan: lite\n    timeout_ms: 2000\n`;
+    const file = join(dir, 'connections.yaml');
+    writeFileSync(file, `connections:\n${entry('b')}`);
+    const prefix = uniquePrefix('watch');
+    const worker = spawnWorker(
+      { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PIPEDRIVE_CONNECTIONS_FILE: file },
+      [...FAST_WORKER_FLAGS, '--watch', '--watch-interval-ms', '200'],
+    );
+    try {
+      await worker.waitForLine(/Watching .*connections\.yaml/);
+      await enqueueImport(redis, prefix, 'imp-w', jobsFor('imp-w', rowsOf('w', 30)), { connection: 'b' });
+      await eventually(async () => b.state().leads >= 2, { what: 'b to create its first leads' });
+      writeFileSync(join(dir, '.connections.yaml.swp'), `connections:\n${entry('b2')}`);
+      renameSync(join(dir, '.connections.yaml.swp'), file);
+      const stopped = JSON.parse(await worker.waitForLine(/Connection b: stopped/, 10_000)) as {
+        msg: string;
+      };
+      expect(stopped.msg).toContain(
+        'under that name (define it in the connections file and save it; this worker, started with --watch, applies it by itself).',
+      );
+      expect(stopped.msg).not.toContain('SIGHUP');
+      const renamed = await worker.waitForLine(
+        /connection b2 has the base URL and credentials connection b had/,
+      );
+      expect(renamed).toContain(
+        'To finish them, name it b again (or define both) and save it; this worker, started with --watch, applies it by itself;',
+      );
+      expect(renamed).not.toContain('SIGHUP');
+      expect(await worker.stop()).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
 
   it('needs a connections file', async () => {
     const worker = spawnWorker(

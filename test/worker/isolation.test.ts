@@ -65,9 +65,12 @@ describe('one worker process serving three companies', () => {
       await eventually(() => queues.c!.isPaused(), { what: "C's queue to pause" });
       const control = await readControl(redis, prefix, 'c');
       expect(control.blockedReason).toMatch(/rejected the API token of connection "c" \(401\).*SIGHUP/);
-      const fatal = worker.lines.filter((l) => l.includes('"level":60'));
-      expect(fatal).toHaveLength(1);
-      expect(fatal[0]).not.toContain('token-c');
+      const paused = worker.lines.filter((l) => l.includes('Processing paused'));
+      expect(paused).toHaveLength(1);
+      // An error, not fatal: the process goes on serving A and B.
+      expect(JSON.parse(paused[0]!)).toMatchObject({ level: 50, connection: 'c' });
+      expect(worker.lines.filter((l) => l.includes('"level":60'))).toEqual([]);
+      expect(paused[0]).not.toContain('token-c');
       // A's flags and queue were never touched by B's budget or C's token.
       expect(await readControl(redis, prefix, 'a')).toEqual({});
       expect(await readControl(redis, prefix, 'default')).toEqual({});

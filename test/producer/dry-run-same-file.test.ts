@@ -1,0 +1,97 @@
+/**
+ * `import --dry-run` said nothing of a file imported before: the real run refuses the same file sent to the same
+ * Pipedrive company through another connection (exit 2), warns when it goes through the same connection under a new
+ * id, and goes on with an import that exists. A dry run now reads the imports in Redis (nothing written) and says
+ * what the real run would; with Redis out of reach it says what it could not check, and still validates the file.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { runCli } from '../ops/run-cli.js';
+
+const redis = testRedis();
+let sandbox: RunningSandbox;
+let dir: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, apiToken: 'acme-token', companyId: 5201 });
+  dir = mkdtempSync(join(tmpdir(), 'lpi-dry-same-'));
+  writeFileSync(
+    join(dir, 'connections.yaml'),
+    `connections:\n  acme:\n    base_url: ${sandbox.url}\n    api_token_env: ACME_TOKEN\n  acme-renamed:\n    base_url: ${sandbox.url}\n    api_token_env: ACME_TOKEN\n`,
+  );
+  // A Labels column: the producer reads the account (users/me names the company), as most real files make it do.
+  writeFileSync(
+    join(dir, 'leads.csv'),
+    'Name,Email,Company,Labels\nAna Ames,ana@acme.example,Acme,Hot\nBo Berg,bo@acme.example,Acme,Warm\n',
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('import --dry-run of a file imported before', () => {
+  it('says what the real run would: refused through another connection of the company, warned or resumed otherwise', async () => {
+    const prefix = uniquePrefix('dry');
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    };
+    const file = join(dir, 'leads.csv');
+    const first = await runCli(['import', file, '--connection', 'acme', '--json'], env);
+    expect(first.code).toBe(0);
+    const { importId } = JSON.parse(first.stdout) as { importId: string };
+
+    const real = await runCli(['import', file, '--connection', 'acme-renamed'], env);
+    expect(real.code).toBe(2);
+    const dry = await runCli(['import', file, '--connection', 'acme-renamed', '--dry-run'], env);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain(
+      `leads.csv was imported before into the same Pipedrive company (5201), as import ${importId} (connection acme: 0 leads created, 2 rows pending)`,
+    );
+    expect(dry.stderr).toBe(real.stderr);
+
+    const again = await runCli(
+      ['import', file, '--connection', 'acme-renamed', '--import-id', 'again', '--dry-run', '--json'],
+      env,
+    );
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).warnings).toContain(
+      `leads.csv was imported before into the same Pipedrive company (5201), as import ${importId} (connection acme: 0 leads created, 2 rows pending): a new import through acme-renamed creates those leads again.`,
+    );
+
+    const resumed = await runCli(['import', file, '--connection', 'acme', '--dry-run'], env);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(
+      `Import ${importId} exists already (0 created, 2 pending): the real run goes on with it and enqueues only the rows it has not enqueued yet.`,
+    );
+    // Nothing written by the dry runs.
+    expect((await new ImportLedger(redis, prefix).listImports()).map((r) => r.importId)).toEqual([importId]);
+  });
+
+  it('still validates the file when Redis is out of reach, and says what it could not check', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const dry = await runCli(['import', join(dir, 'leads.csv'), '--connection', 'acme', '--dry-run'], {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Warning: Could not check whether leads.csv was imported before (Redis: ');
+  }, 20_000);
+});
