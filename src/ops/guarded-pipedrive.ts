@@ -20,7 +20,9 @@ import {
 import { isBudgetSpentError } from '../worker/errors.js';
 import { DEFAULT_RETRY } from '../worker/options.js';
 import { PipedriveGateway } from '../worker/pipedrive-gateway.js';
-import type { GuardedCall } from './revert.js';
+
+/** Runs one Pipedrive call through the worker's path: budget admission, burst spacing, 429 handling. */
+export type GuardedCall = <T>(operation: Operation, fn: (options: CallOptions) => Promise<T>) => Promise<T>;
 
 export interface GuardedPipedriveOptions {
   redis: Redis;

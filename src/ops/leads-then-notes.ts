@@ -1,7 +1,7 @@
 import { isNotFoundError } from '../pipedrive/errors.js';
 import type { Note, PipedriveApi } from '../pipedrive/types.js';
 import { isBudgetSpentError } from '../worker/errors.js';
-import type { GuardedCall } from './revert.js';
+import type { GuardedCall } from './guarded-pipedrive.js';
 
 /** A note the import attached to a lead, and what the row linked: the lead, the lead's contacts. */
 export interface LeadNote {

@@ -7,6 +7,7 @@ import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
 import { formatDuration } from './eta.js';
 import { formatCount } from './format.js';
+import type { GuardedCall } from './guarded-pipedrive.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import {
@@ -67,9 +68,6 @@ export interface RevertPlanOptions {
   /** Refuse unless the import went to this connection (`--connection NAME`). @defaultValue any */
   connection?: string;
 }
-
-/** Runs one Pipedrive call through the worker's path: budget admission, burst spacing, 429 handling. */
-export type GuardedCall = <T>(operation: Operation, fn: (options: CallOptions) => Promise<T>) => Promise<T>;
 
 export interface RevertOptions extends RevertPlanOptions {
   api: Pick<

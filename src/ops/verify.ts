@@ -4,6 +4,7 @@ import type { CallOptions, Lead, Note, OffsetPage, Operation, PipedriveApi } fro
 import { RowState } from '../queue/ledger.js';
 import { rfc3339 } from '../worker/contact-keys.js';
 import { plainText } from '../worker/note-writer.js';
+import type { GuardedCall } from './guarded-pipedrive.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import {
@@ -14,7 +15,6 @@ import {
   type LeadsThenNotesTally,
 } from './leads-then-notes.js';
 import type { OpsContext } from './ops-context.js';
-import type { GuardedCall } from './revert.js';
 import { linesInState, readRowStates } from './row-scan.js';
 
 /**
