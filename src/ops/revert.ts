@@ -1,7 +1,7 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { isNotFoundError } from '../pipedrive/errors.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import type { CallOptions, ContactDealCounts, Operation, PipedriveApi } from '../pipedrive/types.js';
+import type { ContactDealCounts, PipedriveApi } from '../pipedrive/types.js';
 import { scanKeys } from '../queue/connection.js';
 import { RowState } from '../queue/ledger.js';
 import { isBudgetSpentError } from '../worker/errors.js';
