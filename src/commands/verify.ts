@@ -66,7 +66,9 @@ Options:
   --by STRATEGY   since | contacts | row (default since)
   --connection NAME  refuse unless the import went to this connection
   --json          print one JSON object: {"importId","leadsChecked","missing","unrecorded",
-                  "duplicates","duplicateNotes","repaired","tokensUsed",…} with every finding
+                  "duplicates","duplicateNotes","repaired","tokensUsed",…} with every finding;
+                  {"importId","complete":false,"budgetSpentUntil","plan"} when the day's
+                  budget ran out before it finished (exit 1)
 
 Exit codes: 0 Pipedrive matches the ledger (or --repair --yes fixed everything found);
 3 something was found and remains (without --repair --yes, or unrecorded leads);
@@ -134,6 +136,12 @@ Examples:
           io.stderr.write(
             `Today's token budget is spent before the verification could finish; run it again after ${formatUtc(err.untilMs)}.\n`,
           );
+          // A script reading --json gets one object either way: this one says the verification did not finish.
+          if (json) {
+            io.stdout.write(
+              `${JSON.stringify({ importId, complete: false, budgetSpentUntil: new Date(err.untilMs).toISOString(), plan })}\n`,
+            );
+          }
           return ExitCode.Failure;
         }
         const repairPlan = planRepair(report, prepared);

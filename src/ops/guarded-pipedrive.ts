@@ -187,12 +187,21 @@ async function callThrough<T>(
   useReserve: boolean,
 ): Promise<T> {
   let force = false;
+  let refusedByPipedrive = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return await gateway.call(operation, { tokens: 0 }, fn, { force });
     } catch (err) {
+      if (isRateLimitError(err) && err.scope === 'daily' && !refusedByPipedrive) {
+        // Pipedrive says the day's budget is spent, and the gateway has marked it so: the next admission answers
+        // with the governor's BudgetSpentError, which names the end of the budget day, as when our own count ran
+        // out. The reserve is no use once Pipedrive itself refuses.
+        refusedByPipedrive = true;
+        force = false;
+        continue;
+      }
       if (isRateLimitError(err) && err.scope !== 'daily' && attempt < MAX_BURST_RETRIES) continue;
-      if (useReserve && !force && isBudgetSpentError(err)) {
+      if (useReserve && !force && !refusedByPipedrive && isBudgetSpentError(err)) {
         force = true;
         continue;
       }

@@ -390,4 +390,22 @@ describe('lead-importer verify', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No import "nope"');
   });
+
+  it('--json still prints one JSON object when the budget runs out before the verification ends', async () => {
+    const before = sandbox.state().tokensUsedToday;
+    // Last in the file: the spent budget stays on this company's record in Redis until the next budget day.
+    // Pipedrive's daily budget ends after GET /users/me (2 tokens) and the first list (20): the second is refused.
+    sandbox.configure({ limits: true, dailyTokens: before + 22 });
+    try {
+      const run = await runCli(['verify', 'ver-1', '--json'], env());
+      expect(run.code).toBe(1);
+      const json = JSON.parse(run.stdout);
+      expect(json).toMatchObject({ importId: 'ver-1', complete: false });
+      expect(Date.parse(json.budgetSpentUntil)).toBeGreaterThan(Date.now());
+      expect(run.stderr).toMatch(/budget is spent before the verification could finish; run it again after/);
+    } finally {
+      sandbox.configure({ dailyTokens: undefined });
+      await sandbox.newDay?.();
+    }
+  });
 });
