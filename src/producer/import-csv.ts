@@ -10,13 +10,20 @@ import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { formatCount } from '../ops/format.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
-import { connectRedis, createRedis, isClusterRedis, RedisUnavailableError } from '../queue/connection.js';
+import {
+  connectRedis,
+  createRedis,
+  isClusterRedis,
+  RedisUnavailableError,
+  redactRedisUrl,
+} from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
 import { ImportLedger, type ImportRecord, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
+import { isTransientRedisError } from '../queue/transient-redis-error.js';
 import { workersServing } from '../queue/workers-serving.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
@@ -690,6 +697,13 @@ async function importPass(
         const message = err instanceof Error ? err.message : String(err);
         await ledger.setState(importId, 'failed', message).catch(() => undefined);
       }
+      // Redis gone mid-file (restarted, killed, network): a usage-level exit 2 that says what to do, not ioredis's
+      // "max retries per request" as an unexpected error. What reached Redis stays; the same command goes on.
+      if (redis && isTransientRedisError(err)) {
+        throw new RedisUnavailableError(
+          `Lost Redis at ${redactRedisUrl(config.redisUrl)} while import ${importId} was being enqueued, after ${formatCount(rows)} row${rows === 1 ? '' : 's'} of ${displayName} (${redisLostReason(err as Error)}). Rows already enqueued are kept; once Redis is back, run the same import command again to enqueue the rest (nothing is enqueued twice).`,
+        );
+      }
       throw err;
     }
   } finally {
@@ -701,6 +715,13 @@ async function importPass(
       }
     }
   }
+}
+
+/** Why Redis is away, in words: ioredis's own ("Reached the max retries per request limit…") names an option, not the cause. */
+function redisLostReason(err: Error): string {
+  return /max retries per request|Connection is closed|Stream isn't writeable/.test(err.message)
+    ? 'the connection was lost'
+    : err.message;
 }
 
 /** sha256 of the file's bytes, streamed (fast: a first pass before parsing). */
