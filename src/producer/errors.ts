@@ -32,3 +32,20 @@ export class AmbiguousEncodingError extends CsvFormatError {
 export class MappingError extends UsageError {
   override name = 'MappingError';
 }
+
+/**
+ * The operator stopped the import (Ctrl-C, SIGTERM) while the file was being read: the rows read so far are enqueued,
+ * the import is marked failed with this message, and the same command run again enqueues the rest. The CLI exits
+ * 128 + the signal's number (130 for Ctrl-C), as a shell reports a command a signal stopped.
+ */
+export class ImportInterruptedError extends Error {
+  override name = 'ImportInterruptedError';
+
+  constructor(
+    message: string,
+    /** The signal that stopped it. */
+    readonly signal: NodeJS.Signals,
+  ) {
+    super(message);
+  }
+}

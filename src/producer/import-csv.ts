@@ -30,6 +30,7 @@ import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { CSV_ENCODINGS, type CsvEncoding, parseEncodingName } from './encoding.js';
 import { LeadEnqueuer } from './enqueuer.js';
+import { ImportInterruptedError } from './errors.js';
 import { type Estimate, estimateImport } from './estimate.js';
 import { mapFile } from './map-file.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
@@ -92,6 +93,12 @@ export interface ImportCsvOptions {
   redis?: Redis;
   /** The Pipedrive API to read reference data from. @defaultValue a client of the connection */
   pipedrive?: PipedriveApi;
+  /**
+   * Stops the read between two batches of rows (the CLI aborts it on SIGINT or SIGTERM, with the signal as reason):
+   * the rows read so far are enqueued, the import is marked failed, and an {@link ImportInterruptedError} says how far
+   * it got and to run the same import again.
+   */
+  signal?: AbortSignal;
   /** Called about every `progressIntervalMs` while reading, and once at the end. */
   onProgress?: (progress: ImportProgress) => void;
   /** @defaultValue 250 */
@@ -568,6 +575,15 @@ async function importPass(
 
     try {
       for await (const batch of csv.rowBatches()) {
+        if (options.signal?.aborted) {
+          // Every row the ledger was given gets its job before the process ends: a re-run then has none to add back.
+          await enqueuer?.stop();
+          const signal = typeof options.signal.reason === 'string' ? options.signal.reason : 'SIGINT';
+          throw new ImportInterruptedError(
+            `interrupted (${signal}) after ${formatCount(rows)} row${rows === 1 ? '' : 's'} of ${displayName}${enqueuer ? `, ${formatCount(enqueuer.counts.enqueued)} of them enqueued by this run` : ''}. Run the same import command again to enqueue the rest: rows already enqueued are not enqueued twice.`,
+            signal as NodeJS.Signals,
+          );
+        }
         for (const row of batch) {
           if (row.fields === undefined && shortRows.idle) {
             const waiting = take({
