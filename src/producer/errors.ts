@@ -31,6 +31,17 @@ export class AmbiguousEncodingError extends CsvFormatError {
 /** The mapping cannot be used: unknown column or Pipedrive field, bad option, bad default. Exit 2. */
 export class MappingError extends UsageError {
   override name = 'MappingError';
+
+  constructor(
+    message: string,
+    /**
+     * Where in the mapping file the mistake is (`['lead', 'valeu']`): a mapping file's loader turns it into
+     * `mapping.yaml:7:3:` at the start of the message (`locateMappingError`).
+     */
+    readonly path?: readonly (string | number)[],
+  ) {
+    super(message);
+  }
 }
 
 /**

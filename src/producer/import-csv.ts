@@ -35,7 +35,7 @@ import { type Estimate, estimateImport } from './estimate.js';
 import { mapFile } from './map-file.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
 import { printMapping } from './mapping-printer.js';
-import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
+import { checkMappingSpec, loadMappingFile, locateMappingErrors, type MappingSpec } from './mapping-spec.js';
 import { type DateOrder, type DecimalMark, parseDateOrder, parseDecimalMark } from './normalise.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
 import { type CheckedRow, ShortRowCheck } from './short-rows.js';
@@ -369,15 +369,19 @@ async function importPass(
           ...(options.redis ? {} : { url: config.redisUrl }),
         })
       : undefined;
-    const { mapping, referenceTokens, companyId } = await mapFile(csv, spec, {
-      ...options,
-      ...(redis ? { redis } : {}),
-      connection,
-      mappingName,
-      displayName,
-      ...(dateOrder ? { dateOrder } : {}),
-      ...(decimalMark ? { decimalMark } : {}),
-    });
+    // A mistake the file's header or Pipedrive reveals (a column the file lacks, a custom field the company lacks)
+    // is named at its line and column in the mapping file, as the file's own checks are.
+    const { mapping, referenceTokens, companyId } = await locateMappingErrors(spec, () =>
+      mapFile(csv, spec, {
+        ...options,
+        ...(redis ? { redis } : {}),
+        connection,
+        mappingName,
+        displayName,
+        ...(dateOrder ? { dateOrder } : {}),
+        ...(decimalMark ? { decimalMark } : {}),
+      }),
+    );
     const described = describeMapping(mapping);
 
     const fileHash = await hashFile(options.file);
