@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -149,6 +151,27 @@ describe('lead-importer import', () => {
     expect(code).toBe(2);
     expect(err).toContain(message);
     expect(err).not.toContain('    at ');
+  });
+
+  it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
+    const gz = join(dir, 'leads.csv');
+    writeFileSync(gz, gzipSync(readFileSync(fixture('quoted.csv'))));
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    for (const [file, message] of [
+      [
+        gz,
+        'leads.csv is gzip-compressed, not a CSV file. Decompress it first (`gzip -dc leads.csv > leads.csv`)',
+      ],
+      ['-', 'import does not read standard input ("-"): it reads a file more than once'],
+      [fifo, 'pipe.csv is not a regular file (a pipe or a device): import reads a file more than once'],
+      [dir, 'is a directory, not a CSV file; name the file inside it.'],
+    ] as const) {
+      const { code, err } = await cli([file, '--dry-run', '--offline']);
+      expect(err).toContain(message);
+      expect(code).toBe(2);
+    }
   });
 
   it('exits 2 when the mapping names a custom field Pipedrive does not have', async () => {
