@@ -9,5 +9,14 @@ export const ExitCode = {
   Usage: 2,
   /** Finished, but some rows were rejected or dead-lettered. */
   RowsFailed: 3,
+  /** Stopped by Ctrl-C (SIGINT, 128 + 2) before the end: `import` reading the file, or `import --wait` following it. */
+  Interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15), likewise. */
+  Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The exit code of a command a signal stopped before its end, as a shell reports it: 128 + the signal's number. */
+export function stoppedBy(signal: NodeJS.Signals): ExitCode {
+  return signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
+}

@@ -1,11 +1,13 @@
-import type { Command, CommandIO } from '../cli/command.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import type { Command, CommandIO, ParsedArgs } from '../cli/command.js';
+import { ExitCode, stoppedBy } from '../cli/exit-codes.js';
+import { listenForStop } from '../cli/stop-signals.js';
 import { connectionOf, insecureHttpWarning, loadConfig } from '../config/config.js';
 import type { ConnectionConfig } from '../config/connection-config.js';
 import { UsageError } from '../errors/usage-error.js';
 import { formatStatus } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { getStatus, type ImportStatus } from '../ops/status.js';
+import { ImportInterruptedError } from '../producer/errors.js';
 import { type ImportProgress, type ImportSummary, importCsv } from '../producer/import-csv.js';
 import { formatProgress, formatSummary } from '../producer/report-format.js';
 import { ImportFollowLostError, waitForImport } from '../producer/wait.js';
@@ -60,6 +62,7 @@ Options:
                          have none (never overwriting; 1–6 tokens per existing contact)
   --offline              with --dry-run: call no Pipedrive endpoint (names stay unresolved)
   --wait                 follow the import until every row is created or dead-lettered
+                         (Ctrl-C stops waiting, not the import: exit 130)
   --json                 print one JSON object (importId, rows, enqueued, rejected, alreadyImported, …)
   --rejects FILE.csv     write rejected rows: original columns plus line, column and reason
   --title-template TPL   lead title when no title column, e.g. "{organization} – {name}"
@@ -83,8 +86,12 @@ PIPEDRIVE_DAILY_TOKENS (for the estimate). LEAD_IMPORTER_ROWS_PER_JOB=k (1–100
 import's valid rows go k consecutive rows per BullMQ job (fewer Redis commands and less worker CPU
 per lead; each row still runs, retries and is dead-lettered on its own); kept with the import.
 
+Ctrl-C (or SIGTERM) while the file is read enqueues what was read and stops; run the same command
+again for the rest. With --wait it stops waiting; the import goes on.
+
 Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
-3 some rows were rejected (or, with --wait, dead-lettered).
+3 some rows were rejected (or, with --wait, dead-lettered); 130 (143 for SIGTERM) stopped before
+the end: reading the file, or --wait with rows still pending.
 
 Examples:
   lead-importer import leads.csv --dry-run
@@ -114,16 +121,37 @@ Examples:
   },
   positionals: [1, 1],
   async run(args, io) {
-    const config = loadConfig(io.env);
-    const v = args.values;
-    const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
-    const connection = connectionOf(config, str('connection'));
-    const priority = priorityFlag(str('priority'));
-    const insecure = v.offline === true ? undefined : insecureHttpWarning(config, connection);
-    if (insecure) io.stderr.write(`Warning: ${insecure}\n`);
-    const file = args.positionals[0] as string;
-    const progress = createProgressPrinter(io);
-    const summary = await importCsv({
+    // The first Ctrl-C or SIGTERM stops the read between two batches (what was read is enqueued, the import says
+    // how far it got) or the following with --wait; a second one stops the process at once (Node's default).
+    const stop = listenForStop();
+    const stopping = new AbortController();
+    void stop.received.then((signal) => stopping.abort(signal));
+    try {
+      return await importAndFollow(args, io, stopping.signal);
+    } catch (err) {
+      if (!(err instanceof ImportInterruptedError)) throw err;
+      io.stderr.write(`lead-importer import: ${err.message}\n`);
+      return stoppedBy(err.signal);
+    } finally {
+      stop.cancel();
+    }
+  },
+};
+
+/** The command's work: import the file, then, with --wait, follow it; `stop` aborts on the first SIGINT or SIGTERM. */
+async function importAndFollow(args: ParsedArgs, io: CommandIO, stop: AbortSignal): Promise<ExitCode> {
+  const config = loadConfig(io.env);
+  const v = args.values;
+  const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
+  const connection = connectionOf(config, str('connection'));
+  const priority = priorityFlag(str('priority'));
+  const insecure = v.offline === true ? undefined : insecureHttpWarning(config, connection);
+  if (insecure) io.stderr.write(`Warning: ${insecure}\n`);
+  const file = args.positionals[0] as string;
+  const progress = createProgressPrinter(io);
+  let summary: ImportSummary;
+  try {
+    summary = await importCsv({
       file,
       config,
       connection: connection.name,
@@ -141,38 +169,42 @@ Examples:
       dryRun: v['dry-run'] === true || v['print-mapping'] === true,
       offline: v.offline === true,
       onProgress: (p) => progress.update(summaryName(file), p),
+      signal: stop,
     });
+  } finally {
     progress.done();
-    const noSecret = summary.dryRun ? undefined : credentialsProblem(connection);
-    if (noSecret) {
-      // The producer needs no secret (it reads the file and queues rows), and workers may hold it on another
-      // host; but where they read the same configuration, these rows would wait for ever without a word.
-      io.stderr.write(
-        `Warning: connection "${connection.name}" has no Pipedrive credentials here: ${noSecret} Workers need them to process these rows; where they run with the secret set, nothing is wrong.\n`,
-      );
-    }
+  }
+  const noSecret = summary.dryRun ? undefined : credentialsProblem(connection);
+  if (noSecret) {
+    // The producer needs no secret (it reads the file and queues rows), and workers may hold it on another
+    // host; but where they read the same configuration, these rows would wait for ever without a word.
+    io.stderr.write(
+      `Warning: connection "${connection.name}" has no Pipedrive credentials here: ${noSecret} Workers need them to process these rows; where they run with the secret set, nothing is wrong.\n`,
+    );
+  }
 
-    if (v['print-mapping'] === true) {
-      io.stderr.write(formatSummary(summary));
-      io.stdout.write(summary.mappingFile);
-      return summary.rejected > 0 ? ExitCode.RowsFailed : ExitCode.Ok;
-    }
-    let final: ImportStatus | undefined;
-    if (v.wait === true && !summary.dryRun) {
-      if (!v.json) io.stdout.write(formatSummary(summary, { waiting: true }));
-      final = await follow(config, summary, io);
-    }
-    if (v.json) {
-      io.stdout.write(`${JSON.stringify(toJson(summary, final))}\n`);
-    } else if (final) {
-      io.stdout.write(`\n${formatStatus(final)}`);
-    } else {
-      io.stdout.write(formatSummary(summary));
-    }
-    const failed = summary.rejected > 0 || (final?.deadLettered ?? 0) > 0;
-    return failed ? ExitCode.RowsFailed : ExitCode.Ok;
-  },
-};
+  if (v['print-mapping'] === true) {
+    io.stderr.write(formatSummary(summary));
+    io.stdout.write(summary.mappingFile);
+    return summary.rejected > 0 ? ExitCode.RowsFailed : ExitCode.Ok;
+  }
+  let final: ImportStatus | undefined;
+  if (v.wait === true && !summary.dryRun) {
+    if (!v.json) io.stdout.write(formatSummary(summary, { waiting: true }));
+    final = await follow(config, summary, io, stop);
+  }
+  if (v.json) {
+    io.stdout.write(`${JSON.stringify(toJson(summary, final))}\n`);
+  } else if (final) {
+    io.stdout.write(`\n${formatStatus(final)}`);
+  } else {
+    io.stdout.write(formatSummary(summary));
+  }
+  // Stopped waiting with rows still pending: not finished, so not 0 (a script's `import --wait && next` must stop).
+  if (final && final.pending > 0 && stop.aborted) return stoppedBy(stop.reason as NodeJS.Signals);
+  const failed = summary.rejected > 0 || (final?.deadLettered ?? 0) > 0;
+  return failed ? ExitCode.RowsFailed : ExitCode.Ok;
+}
 
 /** Why the connection cannot call Pipedrive from this process (a variable not set, a file missing), if it cannot. */
 function credentialsProblem(connection: ConnectionConfig): string | undefined {
@@ -251,11 +283,9 @@ async function follow(
   config: ReturnType<typeof loadConfig>,
   summary: ImportSummary,
   io: CommandIO,
+  stop: AbortSignal,
 ): Promise<ImportStatus> {
   const tty = Boolean(io.stderr.isTTY);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
   try {
     return await withOps(
       config,
@@ -263,7 +293,7 @@ async function follow(
         let lastPlainAt = 0;
         let status: ImportStatus | undefined;
         const finished = await waitForImport(ctx.ledger, summary.importId, {
-          signal: controller.signal,
+          signal: stop,
           onUpdate: async () => {
             status = await getStatus(ctx, summary.importId);
             const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
@@ -275,7 +305,7 @@ async function follow(
           },
         });
         if (tty) io.stderr.write('\n');
-        if (controller.signal.aborted && finished.pending > 0) {
+        if (stop.aborted && finished.pending > 0) {
           io.stderr.write(
             `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
           );
@@ -293,7 +323,5 @@ async function follow(
     throw new RedisUnavailableError(
       `Cannot reach Redis at ${redactRedisUrl(config.redisUrl)}: ${err.message}. Stopped waiting; the import goes on in the workers. Follow it with \`lead-importer status ${summary.importId}\` once Redis is back.`,
     );
-  } finally {
-    process.off('SIGINT', onSignal);
   }
 }

@@ -14,7 +14,7 @@ import {
   SOURCE_SYSTEMS,
   type SourceSystem,
 } from './header-conventions.js';
-import { explicitAssignments, type MappingSpec } from './mapping-spec.js';
+import { explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -124,6 +124,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     if (index === -1) {
       throw new MappingError(
         `${where}: ${a.where} is mapped to column "${a.column}", which the file does not have; its columns are ${headerList}.`,
+        mappingPath(a.where),
       );
     }
     if (

@@ -368,11 +368,23 @@ async function fileSize(path: string, name: string): Promise<number> {
     const s = await stat(path);
     // A Numbers document saved as a package is a folder.
     if (s.isDirectory() && /\.numbers$/i.test(name)) throw new CsvFormatError(numbersDocument(name));
-    if (!s.isFile()) throw new CsvFormatError(`${name} is not a file.`);
+    if (s.isDirectory())
+      throw new CsvFormatError(`${name} is a directory, not a CSV file; name the file inside it.`);
+    if (!s.isFile()) {
+      // A pipe, /dev/stdin or a device: read once, it cannot be read again.
+      throw new CsvFormatError(
+        `${name} is not a regular file (a pipe or a device): import reads a file more than once (its bytes name the import, so that running the same command again resumes it), which a pipe cannot give. Save it to a file first (e.g. \`cat … > leads.csv\`), then import that file.`,
+      );
+    }
     return s.size;
   } catch (err) {
     if (err instanceof CsvFormatError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && path === '-') {
+      throw new CsvFormatError(
+        'import does not read standard input ("-"): it reads a file more than once (its bytes name the import, so that running the same command again resumes it). Save the input to a file first (e.g. `… > leads.csv`), then import that file.',
+      );
+    }
     if (code === 'ENOENT') throw new CsvFormatError(`${name} does not exist; check the path.`);
     if (code === 'EACCES') throw new CsvFormatError(`${name} cannot be read: permission denied.`);
     throw new CsvFormatError(`${name} cannot be read: ${(err as Error).message}`);
@@ -403,6 +415,12 @@ function hasBom(sample: Uint8Array): boolean {
 }
 
 function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
+  // gzip's magic number (RFC 1952 §2.3.1): a compressed export, given as it was downloaded.
+  if (sample[0] === 0x1f && sample[1] === 0x8b) {
+    throw new CsvFormatError(
+      `${name} is gzip-compressed, not a CSV file. Decompress it first (\`gzip -dc ${name} > leads.csv\`), then import the CSV file.`,
+    );
+  }
   const zip = sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04;
   const ole = sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0;
   if (!zip && !ole) return;

@@ -192,6 +192,17 @@ export class LeadEnqueuer {
     return this.counts;
   }
 
+  /**
+   * Sends what is buffered but the chunk still being filled, and waits for every batch: for a read stopped midway
+   * (Ctrl-C). That chunk's rows are not in the ledger yet, so the re-run forms the chunk whole rather than adding the
+   * rest of its rows one job each.
+   */
+  async stop(): Promise<EnqueueCounts> {
+    this.open = [];
+    this.openIndex = -1;
+    return this.finish();
+  }
+
   private async flush(): Promise<void> {
     if (this.failure) throw this.failure;
     const batch = this.batch;

@@ -31,4 +31,32 @@ export class AmbiguousEncodingError extends CsvFormatError {
 /** The mapping cannot be used: unknown column or Pipedrive field, bad option, bad default. Exit 2. */
 export class MappingError extends UsageError {
   override name = 'MappingError';
+
+  constructor(
+    message: string,
+    /**
+     * Where in the mapping file the mistake is (`['lead', 'valeu']`): a mapping file's loader turns it into
+     * `mapping.yaml:7:3:` at the start of the message (`locateMappingError`).
+     */
+    readonly path?: readonly (string | number)[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The operator stopped the import (Ctrl-C, SIGTERM) while the file was being read: the rows read so far are enqueued,
+ * the import is marked failed with this message, and the same command run again enqueues the rest. The CLI exits
+ * 128 + the signal's number (130 for Ctrl-C), as a shell reports a command a signal stopped.
+ */
+export class ImportInterruptedError extends Error {
+  override name = 'ImportInterruptedError';
+
+  constructor(
+    message: string,
+    /** The signal that stopped it. */
+    readonly signal: NodeJS.Signals,
+  ) {
+    super(message);
+  }
 }

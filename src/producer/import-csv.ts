@@ -12,24 +12,32 @@ import { formatCount } from '../ops/format.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
-import { connectRedis, createRedis, isClusterRedis, RedisUnavailableError } from '../queue/connection.js';
+import {
+  connectRedis,
+  createRedis,
+  isClusterRedis,
+  RedisUnavailableError,
+  redactRedisUrl,
+} from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
 import { ImportLedger, type ImportRecord, type ImportState } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
+import { isTransientRedisError } from '../queue/transient-redis-error.js';
 import { workersServing } from '../queue/workers-serving.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { CSV_ENCODINGS, type CsvEncoding, parseEncodingName } from './encoding.js';
 import { LeadEnqueuer } from './enqueuer.js';
+import { ImportInterruptedError } from './errors.js';
 import { type Estimate, estimateImport } from './estimate.js';
 import { mapFile } from './map-file.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
 import { printMapping } from './mapping-printer.js';
-import { checkMappingSpec, loadMappingFile, type MappingSpec } from './mapping-spec.js';
+import { checkMappingSpec, loadMappingFile, locateMappingErrors, type MappingSpec } from './mapping-spec.js';
 import { type DateOrder, type DecimalMark, parseDateOrder, parseDecimalMark } from './normalise.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
 import { type CheckedRow, ShortRowCheck } from './short-rows.js';
@@ -87,6 +95,12 @@ export interface ImportCsvOptions {
   redis?: Redis;
   /** The Pipedrive API to read reference data from. @defaultValue a client of the connection */
   pipedrive?: PipedriveApi;
+  /**
+   * Stops the read between two batches of rows (the CLI aborts it on SIGINT or SIGTERM, with the signal as reason):
+   * the rows read so far are enqueued, the import is marked failed, and an {@link ImportInterruptedError} says how far
+   * it got and to run the same import again.
+   */
+  signal?: AbortSignal;
   /** Called about every `progressIntervalMs` while reading, and once at the end. */
   onProgress?: (progress: ImportProgress) => void;
   /** @defaultValue 250 */
@@ -502,15 +516,19 @@ async function importPass(
           ...(options.redis ? {} : { url: config.redisUrl }),
         })
       : undefined;
-    const { mapping, referenceTokens, companyId } = await mapFile(csv, spec, {
-      ...options,
-      ...(redis ? { redis } : {}),
-      connection,
-      mappingName,
-      displayName,
-      ...(dateOrder ? { dateOrder } : {}),
-      ...(decimalMark ? { decimalMark } : {}),
-    });
+    // A mistake the file's header or Pipedrive reveals (a column the file lacks, a custom field the company lacks)
+    // is named at its line and column in the mapping file, as the file's own checks are.
+    const { mapping, referenceTokens, companyId } = await locateMappingErrors(spec, () =>
+      mapFile(csv, spec, {
+        ...options,
+        ...(redis ? { redis } : {}),
+        connection,
+        mappingName,
+        displayName,
+        ...(dateOrder ? { dateOrder } : {}),
+        ...(decimalMark ? { decimalMark } : {}),
+      }),
+    );
     const described = describeMapping(mapping);
 
     const fileHash = await hashFile(options.file);
@@ -686,6 +704,15 @@ async function importPass(
 
     try {
       for await (const batch of csv.rowBatches()) {
+        if (options.signal?.aborted) {
+          // Every row the ledger was given gets its job before the process ends: a re-run then has none to add back.
+          await enqueuer?.stop();
+          const signal = typeof options.signal.reason === 'string' ? options.signal.reason : 'SIGINT';
+          throw new ImportInterruptedError(
+            `interrupted (${signal}) after ${formatCount(rows)} row${rows === 1 ? '' : 's'} of ${displayName}${enqueuer ? `, ${formatCount(enqueuer.counts.enqueued)} of them enqueued by this run` : ''}. Run the same import command again to enqueue the rest: rows already enqueued are not enqueued twice.`,
+            signal as NodeJS.Signals,
+          );
+        }
         for (const row of batch) {
           if (row.fields === undefined && shortRows.idle) {
             const waiting = take({
@@ -815,6 +842,13 @@ async function importPass(
         const message = err instanceof Error ? err.message : String(err);
         await ledger.setState(importId, 'failed', message).catch(() => undefined);
       }
+      // Redis gone mid-file (restarted, killed, network): a usage-level exit 2 that says what to do, not ioredis's
+      // "max retries per request" as an unexpected error. What reached Redis stays; the same command goes on.
+      if (redis && isTransientRedisError(err)) {
+        throw new RedisUnavailableError(
+          `Lost Redis at ${redactRedisUrl(config.redisUrl)} while import ${importId} was being enqueued, after ${formatCount(rows)} row${rows === 1 ? '' : 's'} of ${displayName} (${redisLostReason(err as Error)}). Rows already enqueued are kept; once Redis is back, run the same import command again to enqueue the rest (nothing is enqueued twice).`,
+        );
+      }
       throw err;
     }
   } finally {
@@ -826,6 +860,13 @@ async function importPass(
       }
     }
   }
+}
+
+/** Why Redis is away, in words: ioredis's own ("Reached the max retries per request limit…") names an option, not the cause. */
+function redisLostReason(err: Error): string {
+  return /max retries per request|Connection is closed|Stream isn't writeable/.test(err.message)
+    ? 'the connection was lost'
+    : err.message;
 }
 
 /** sha256 of the file's bytes, streamed (fast: a first pass before parsing). */

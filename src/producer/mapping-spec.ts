@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { MappingError } from './errors.js';
 import {
   ADDRESS_PARTS,
@@ -152,14 +152,82 @@ export async function loadMappingFile(path: string): Promise<MappingSpec> {
     );
   }
   let data: unknown;
+  const lines = new LineCounter();
+  // JSON is YAML too: one parser gives the position of every key in either.
+  const doc = parseDocument(text, { lineCounter: lines });
   try {
-    data = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    if (extname(path).toLowerCase() === '.json') data = JSON.parse(text);
+    else if (doc.errors.length > 0) throw doc.errors[0];
+    else data = doc.toJS();
   } catch (err) {
     throw new MappingError(
       `${name} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
     );
   }
-  return checkMappingSpec(data ?? {}, name);
+  const source: MappingSource = { name, doc, lines };
+  let spec: MappingSpec;
+  try {
+    spec = checkMappingSpec(data ?? {}, name);
+  } catch (err) {
+    throw locatedError(source, err);
+  }
+  sources.set(spec, source);
+  return spec;
+}
+
+interface MappingSource {
+  /** The name its errors start with. */
+  name: string;
+  doc: ReturnType<typeof parseDocument>;
+  lines: LineCounter;
+}
+
+/** Where each mapping {@link loadMappingFile} returned was read from, for {@link locateMappingErrors}. */
+const sources = new WeakMap<MappingSpec, MappingSource>();
+
+/**
+ * Runs `fn`, which uses `spec`; a {@link MappingError} it throws with a path into the file `spec` was read from gets
+ * that place, `mapping.yaml:7:3:` in place of `mapping.yaml:`, at the start of its message, as an editor or a
+ * compiler names it. A mapping given as an object has no file: its errors stay as they are.
+ */
+export async function locateMappingErrors<T>(spec: MappingSpec, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const source = sources.get(spec);
+    throw source ? locatedError(source, err) : err;
+  }
+}
+
+function locatedError(source: MappingSource, err: unknown): unknown {
+  const { name } = source;
+  if (!(err instanceof MappingError) || !err.path || !err.message.startsWith(`${name}:`)) return err;
+  const offset = keyOffset(source.doc.contents, err.path);
+  if (offset === undefined) return err;
+  const { line, col } = source.lines.linePos(offset);
+  return new MappingError(`${name}:${line}:${col}:${err.message.slice(name.length + 1)}`, err.path);
+}
+
+/** Where the last key of `path` is written (its value, for a list item); the nearest enclosing one when not there. */
+function keyOffset(node: unknown, path: readonly (string | number)[]): number | undefined {
+  let at: number | undefined = (node as Node | null)?.range?.[0];
+  let current: unknown = node;
+  for (const step of path) {
+    if (isMap(current)) {
+      const pair = current.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === step);
+      if (!pair) return at;
+      at = (pair.key as Node).range?.[0] ?? at;
+      current = pair.value;
+    } else if (current && typeof step === 'number' && Array.isArray((current as { items?: unknown }).items)) {
+      const item = (current as { items: unknown[] }).items[step] as Node | undefined;
+      if (!item) return at;
+      at = item.range?.[0] ?? at;
+      current = item;
+    } else {
+      return at;
+    }
+  }
+  return at;
 }
 
 /** Validates the shape of a mapping (unknown keys are refused with the valid ones listed). */
@@ -173,7 +241,7 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
     const value = data[key];
     if (value === undefined || value === null) continue;
     if (!isObject(value)) throw new MappingError(`${name}: "${key}" must be a map of field: column.`);
-    unknownKeys(value, allowed, `${name}: ${key}`);
+    unknownKeys(value, allowed, `${name}: ${key}`, [key]);
     (spec as Record<string, unknown>)[key] = value;
   }
   for (const section of Object.keys(CUSTOM_SECTIONS) as (keyof typeof CUSTOM_SECTIONS)[]) {
@@ -191,6 +259,7 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
       if (!okColumn && !okObject) {
         throw new MappingError(
           `${name}: ${section}."${field}" must be a column name, or { column: NAME } or { value: CONSTANT }.`,
+          [section, field],
         );
       }
     }
@@ -215,11 +284,14 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
   const defaults = data.defaults;
   if (defaults !== undefined && defaults !== null) {
     if (!isObject(defaults)) throw new MappingError(`${name}: defaults must be a map.`);
-    unknownKeys(defaults, DEFAULT_KEYS, `${name}: defaults`);
+    unknownKeys(defaults, DEFAULT_KEYS, `${name}: defaults`, ['defaults']);
     spec.defaults = defaults as MappingDefaults;
   }
   if (data.auto !== undefined) {
-    if (typeof data.auto !== 'boolean') throw new MappingError(`${name}: auto must be true or false.`);
+    if (typeof data.auto !== 'boolean')
+      throw new MappingError(`${name}: auto must be true or false, got ${JSON.stringify(data.auto)}.`, [
+        'auto',
+      ]);
     spec.auto = data.auto;
   }
   explicitAssignments(spec, name);
@@ -249,7 +321,10 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
   const out: Assignment[] = [];
   const column = (value: unknown, where: string): string => {
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new MappingError(`${name}: ${where} must be a column name (text), got ${JSON.stringify(value)}.`);
+      throw new MappingError(
+        `${name}: ${where} must be a column name (text), got ${JSON.stringify(value)}.`,
+        mappingPath(where),
+      );
     }
     return value;
   };
@@ -373,6 +448,13 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
   }
 }
 
+/** The path into the mapping file of an entry as messages name it: `person.email[0].column`, `custom_fields."Segment"`. */
+export function mappingPath(where: string): (string | number)[] {
+  return [...where.matchAll(/"([^"]*)"|\[(\d+)\]|([^.[\]"]+)/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[1] ?? m[3] ?? ''),
+  );
+}
+
 /** The constants the mapping file gives custom fields. */
 export function customConstants(spec: MappingSpec): CustomConstant[] {
   const out: CustomConstant[] = [];
@@ -389,12 +471,38 @@ function toList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+function unknownKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  where: string,
+  path: readonly (string | number)[] = [],
+): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
-      throw new MappingError(`${where}: unknown key "${key}"; valid keys are ${allowed.join(', ')}.`);
+      const near = allowed.find((a) => editDistance(a, key.toLowerCase()) <= 2);
+      throw new MappingError(
+        `${where}: unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; valid keys are ${allowed.join(', ')}.`,
+        [...path, key],
+      );
     }
   }
+}
+
+/** Levenshtein distance, for a key's likely spelling. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -448,10 +448,14 @@ export function resolveMapping(
   if (currencyText !== undefined) {
     const parsed = normaliseCurrency(String(currencyText));
     if (parsed.value === undefined)
-      throw new MappingError(`${where}: default currency "${currencyText}" ${parsed.error}.`);
+      throw new MappingError(`${where}: default currency "${currencyText}" ${parsed.error}.`, [
+        'defaults',
+        'currency',
+      ]);
     if (currencyCodes && !currencyCodes.has(parsed.value)) {
       throw new MappingError(
         `${where}: default currency ${parsed.value} is not one of the company's currencies (${[...currencyCodes].join(', ')}).`,
+        ['defaults', 'currency'],
       );
     }
     resolvedDefaults.currency = parsed.value;
@@ -470,6 +474,7 @@ export function resolveMapping(
       if (id === undefined) {
         throw new MappingError(
           `${where}: default owner "${defaults.owner}" is not an active user of the company; users: ${[...usersByEmail.keys()].join(', ')}.`,
+          ['defaults', 'owner'],
         );
       }
       resolvedDefaults.ownerId = id;
@@ -486,6 +491,7 @@ export function resolveMapping(
         if (!id) {
           throw new MappingError(
             `${where}: default label "${n}" does not exist in Pipedrive; labels: ${[...(reference?.labels ?? [])].map((l) => l.name).join(', ')}. Create it in Pipedrive or fix the name.`,
+            ['defaults', 'labels'],
           );
         }
         return id;
@@ -495,7 +501,10 @@ export function resolveMapping(
   if (defaults.visible_to !== undefined) {
     const parsed = parseVisibility(String(defaults.visible_to), groupsPlan);
     if (parsed.error !== undefined)
-      throw new MappingError(`${where}: default visible_to "${defaults.visible_to}" ${parsed.error}.`);
+      throw new MappingError(`${where}: default visible_to "${defaults.visible_to}" ${parsed.error}.`, [
+        'defaults',
+        'visible_to',
+      ]);
     resolvedDefaults.visibleTo = parsed.value;
   }
   if (defaults.channel !== undefined) {
@@ -505,6 +514,7 @@ export function resolveMapping(
       if (id === undefined) {
         throw new MappingError(
           `${where}: default channel "${defaults.channel}" is not one of the company's marketing channels (${(channelField?.options ?? []).map((o) => o.label).join(', ')}).`,
+          ['defaults', 'channel'],
         );
       }
       resolvedDefaults.channel = id;
@@ -518,6 +528,7 @@ export function resolveMapping(
     if (!dateOrder)
       throw new MappingError(
         `${where}: date_format "${defaults.date_format}" must be DD/MM/YYYY or MM/DD/YYYY.`,
+        ['defaults', 'date_format'],
       );
   }
   if (!dateOrder && options.sample) {
@@ -744,6 +755,7 @@ function resolveCustomFields(
         entity === 'lead'
           ? `${where}: custom field "${entry.name}" does not exist in Pipedrive (lead custom fields are deal fields); known custom fields: ${known.join(', ') || 'none'}.`
           : `${where}: ${section}: ${entity} custom field "${entry.name}" does not exist in Pipedrive; known custom ${entity} fields: ${known.join(', ') || 'none'}.`,
+        [entity === 'lead' ? 'custom_fields' : section, entry.name],
       );
     }
     return bindField(base, field, where);

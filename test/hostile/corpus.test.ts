@@ -85,7 +85,7 @@ const CORPUS: Record<string, Outcome> = {
   'nul-bytes.csv': { refused: /nul-bytes\.csv is not a text CSV file/ },
   'random-bytes.csv': { refused: notText },
   'png-header.csv': { refused: notText },
-  'gzipped.csv': { refused: notText },
+  'gzipped.csv': { refused: /gzipped\.csv is gzip-compressed, not a CSV file\. Decompress it first/ },
   'zip-archive.csv': {
     refused: /zip-archive\.csv is an Excel workbook, not a CSV file\. Open it and save it as/,
   },
@@ -241,7 +241,7 @@ describe('the hostile corpus through `lead-importer import`', () => {
 
   it.concurrent.each([
     // Messages name a file by its base name.
-    ['/dev/zero', /: zero is not a file\./],
+    ['/dev/zero', /: zero is not a regular file \(a pipe or a device\)/],
     ['a missing file', /nowhere\.csv does not exist; check the path/],
   ] as const)(
     'refuses %s with one clear error (exit 2), never reading forever',

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
@@ -151,13 +153,74 @@ describe('lead-importer import', () => {
     expect(err).not.toContain('    at ');
   });
 
+  it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
+    const gz = join(dir, 'leads.csv');
+    writeFileSync(gz, gzipSync(readFileSync(fixture('quoted.csv'))));
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    for (const [file, message] of [
+      [
+        gz,
+        'leads.csv is gzip-compressed, not a CSV file. Decompress it first (`gzip -dc leads.csv > leads.csv`)',
+      ],
+      ['-', 'import does not read standard input ("-"): it reads a file more than once'],
+      [fifo, 'pipe.csv is not a regular file (a pipe or a device): import reads a file more than once'],
+      [dir, 'is a directory, not a CSV file; name the file inside it.'],
+    ] as const) {
+      const { code, err } = await cli([file, '--dry-run', '--offline']);
+      expect(err).toContain(message);
+      expect(code).toBe(2);
+    }
+  });
+
   it('exits 2 when the mapping names a custom field Pipedrive does not have', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-cli-'));
     const mapping = join(dir, 'mapping.yaml');
     writeFileSync(mapping, 'custom_fields:\n  Favourite colour: Notes\n');
     const { code, err } = await cli([fixture('quoted.csv'), '--mapping', mapping]);
     expect(code).toBe(2);
-    expect(err).toContain('mapping.yaml: custom field "Favourite colour" does not exist in Pipedrive');
+    expect(err).toContain('mapping.yaml:2:3: custom field "Favourite colour" does not exist in Pipedrive');
+  });
+
+  it.each([
+    [
+      'a misspelt section',
+      'leed:\n  title: Name\n',
+      'mapping.yaml:1:1: unknown key "leed" (did you mean "lead"?); valid keys are lead,',
+    ],
+    [
+      'a misspelt field',
+      'lead:\n  title: Name\n  valeu: Value\n',
+      'mapping.yaml:3:3: lead: unknown key "valeu" (did you mean "value"?); valid keys are title, value,',
+    ],
+    [
+      'a column the file does not have',
+      'person:\n  name: Name\n  email:\n    - { column: E-mial, label: work }\n',
+      'mapping.yaml:4:7: person.email[0] is mapped to column "E-mial", which the file does not have; its columns are',
+    ],
+    [
+      'a value of the wrong type',
+      '# start\nauto: maybe\n',
+      'mapping.yaml:2:1: auto must be true or false, got "maybe".',
+    ],
+    [
+      'a list where a column belongs',
+      'organization:\n  name: [Company, Name]\n',
+      'mapping.yaml:2:3: organization.name must be a column name (text), got ["Company","Name"].',
+    ],
+    [
+      'a default owner the company does not have',
+      'defaults:\n  currency: EUR\n  owner: nobody@example.com\n',
+      'mapping.yaml:3:3: default owner "nobody@example.com" is not an active user of the company; users:',
+    ],
+  ])('names the mapping file, line and column of %s, and the fix', async (_, text, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-cli-'));
+    const mapping = join(dir, 'mapping.yaml');
+    writeFileSync(mapping, text);
+    const { code, err } = await cli([fixture('quoted.csv'), '--mapping', mapping, '--dry-run']);
+    expect(err).toContain(`lead-importer import: ${message}`);
+    expect(code).toBe(2);
   });
 
   it('with --wait follows the import until the workers have created every lead', async () => {

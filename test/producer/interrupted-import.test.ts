@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startPrivateRedis } from '../../src/dev/private-redis.js';
+import { ImportLedger } from '../../src/queue/ledger.js';
+import { LEAD_QUEUE } from '../../src/queue/names.js';
+import { spawnCli } from '../helpers/cli-process.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+/** An import the operator interrupts, or whose Redis goes away, while the producer streams a big file. */
+
+const dir = mkdtempSync(join(tmpdir(), 'lpi-interrupted-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A file big enough that the producer is still reading it seconds after it started. */
+function bigFile(name: string, rows: number): string {
+  const file = join(dir, name);
+  const lines = ['Name,Email,Company'];
+  for (let i = 0; i < rows; i++) lines.push(`Person ${i},p${i}@example.com,Company ${i % 500}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** Polls until the import has at least `rows` rows enqueued. */
+async function enqueuedAtLeast(redis: Redis, prefix: string, importId: string, rows: number): Promise<void> {
+  const ledger = new ImportLedger(redis, prefix);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (((await ledger.getImport(importId))?.enqueued ?? 0) >= rows) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`import ${importId} never reached ${rows} enqueued rows`);
+}
+
+describe('an import whose Redis goes away mid-file', () => {
+  it('exits 2 naming Redis, the import and how far it got, and says to run the same command again', async () => {
+    const server = await startPrivateRedis();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: null, retryStrategy: () => null });
+    redis.on('error', () => {});
+    try {
+      const file = bigFile('redis-lost.csv', 150_000);
+      const importId = 'redis-lost';
+      const producer = spawnCli(['import', file, '--import-id', importId], {
+        REDIS_URL: server.url,
+        REDIS_PREFIX: 'lost',
+        LOG_LEVEL: 'silent',
+      });
+      await enqueuedAtLeast(redis, 'lost', importId, 2_000);
+      server.process.kill('SIGKILL');
+      const code = await producer.exited;
+      const out = producer.output();
+      // Documented: 2 for Redis unreachable; not 1 with ioredis's "max retries per request limit".
+      expect(out).not.toMatch(/unexpected error|maxRetriesPerRequest/);
+      expect(out).toMatch(
+        /Lost Redis at redis:\/\/127\.0\.0\.1:\d+ while import redis-lost was being enqueued, after [\d,]+ rows of redis-lost\.csv/,
+      );
+      expect(out).toMatch(/run the same import command again/);
+      expect(code).toBe(2);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describe('an import the operator stops mid-file', () => {
+  const redis = testRedis();
+  const ROWS = 150_000;
+  const file = bigFile('stopped.csv', ROWS);
+
+  it('on Ctrl-C or SIGTERM enqueues what it read, says how far it got and exits 130 or 143; the same command then enqueues the rest, each row once', async () => {
+    const prefix = uniquePrefix('stop');
+    const importId = 'stopped';
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
+    const ledger = new ImportLedger(redis, prefix);
+    for (const [signal, code, depth] of [
+      ['SIGINT', 130, 2_000],
+      ['SIGTERM', 143, 40_000],
+    ] as const) {
+      const producer = spawnCli(['import', file, '--import-id', importId], env);
+      await enqueuedAtLeast(redis, prefix, importId, depth);
+      producer.kill(signal);
+      expect(await producer.exited).toBe(code);
+      expect(producer.output()).toMatch(
+        new RegExp(
+          `lead-importer import: interrupted \\(${signal}\\) after [\\d,]+ rows of stopped\\.csv, [\\d,]+ of them enqueued by this run\\. Run the same import command again to enqueue the rest`,
+        ),
+      );
+      const record = await ledger.getImport(importId);
+      // `status` shows it as stopped, with the way on, rather than "reading the file" for ever.
+      expect(record?.state).toBe('failed');
+      expect(record?.error).toMatch(new RegExp(`^interrupted \\(${signal}\\)`));
+      expect(record?.enqueued).toBeLessThan(ROWS);
+    }
+
+    const last = spawnCli(['import', file, '--import-id', importId, '--json'], env);
+    expect(await last.exited).toBe(0);
+    const summary = JSON.parse(last.output().trim().split('\n').at(-1) ?? '{}');
+    // What the stopped runs read had its jobs: nothing to add back as lost.
+    expect(summary.requeued).toBe(0);
+    expect(summary.enqueued + summary.alreadyImported).toBe(ROWS);
+    expect(summary.state).toBe('enqueued');
+    const queue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
+    try {
+      const counts = await queue.getJobCounts('prioritized', 'waiting');
+      // Ten rows a job (the default): every row once.
+      expect((counts.prioritized ?? 0) + (counts.waiting ?? 0)).toBe(ROWS / 10);
+    } finally {
+      await queue.close();
+    }
+    expect((await ledger.getImport(importId))?.pending).toBe(ROWS);
+  }, 180_000);
+
+  it('--wait stopped by Ctrl-C while rows are pending exits 130, not 0: the import is not finished', async () => {
+    const prefix = uniquePrefix('waitstop');
+    const small = bigFile('wait-stopped.csv', 20);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
+    // No worker: the rows stay pending.
+    const waiting = spawnCli(['import', small, '--import-id', 'wait-stopped', '--wait'], env);
+    expect(await waiting.waitFor(/Waiting for workers/)).not.toBeNull();
+    waiting.kill('SIGINT');
+    expect(await waiting.exited).toBe(130);
+    expect(waiting.output()).toMatch(/Stopped waiting; the import goes on/);
+  }, 60_000);
+});
