@@ -362,7 +362,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
   app.get('/api/imports', async (req, res) => {
-    res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req)));
+    res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req), fromOf(req)));
   });
   /** The connections a page or answer is about: the filtered one, or every configured one. */
   const shownConnections = (filter: StatusFilter) =>
@@ -386,7 +386,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
   app.get('/', async (req, res) => {
     const filter = connectionFilter(req);
     const [overview, activity] = await Promise.all([
-      readOverview(ctx, workerFreshMs, undefined, filter),
+      readOverview(ctx, workerFreshMs, undefined, filter, fromOf(req)),
       readConnectionActivity(ctx, shownConnections(filter)),
     ]);
     const nonce = page(res);
@@ -462,6 +462,12 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     res.status(503).type('json').json(REDIS_UNAVAILABLE_BODY);
   });
   return { app, showQueues };
+}
+
+/** `?from=N`: the page of older imports ("show older"); anything but a whole number ≥ 0 is the newest. */
+function fromOf(req: Request): number {
+  const n = Number(req.query.from);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 /** A `?connection=` the deployment does not serve: a 400 naming the ones it does. */
