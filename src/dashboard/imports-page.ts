@@ -319,7 +319,12 @@ export function renderImportsPage(
   // deleted), in the server's words.
   const rows = o.imports.length ? groupedRows(o) : emptyRow;
   const query = o.connection === null ? '' : `?connection=${encodeURIComponent(o.connection)}`;
-  const poll = `/api/imports${query}`;
+  const poll = `/api/imports${query}${o.from > 0 ? `${query ? '&' : '?'}from=${o.from}` : ''}`;
+  // A connection's imports are looked for among the newest of all: older ones are a link away.
+  const older =
+    o.olderFrom === null || o.connection === null
+      ? ''
+      : `\n<p class="sub" id="older">Only the newest imports of every connection were looked through for ${esc(o.connection)}: <a href="/?connection=${encodeURIComponent(o.connection)}&amp;from=${o.olderFrom}">show older</a></p>`;
   const cards = activity.length
     ? `<section class="conns" id="connections" data-refresh="${esc(`/fragments/connections${query}`)}" aria-label="Connections">${connectionCardsHtml(activity, o.generatedAt, showConnection)}</section>`
     : '';
@@ -328,7 +333,7 @@ export function renderImportsPage(
     `<h1>Imports${o.connection === null ? '' : ` <span class="sub">into ${esc(o.connection)}</span>`}</h1>${connectionFilterHtml(o)}${noticeHtml(o.notice)}${stripHtml(o)}
 ${cards}
 <div class="card"><table id="imports" data-poll="${esc(poll)}"${showConnection ? ' data-connections="1"' : ''}>${tableHead()}<tbody>${rows}</tbody></table></div>
-<template id="imports-empty">${emptyRow}</template>
+<template id="imports-empty">${emptyRow}</template>${older}
 <footer>Refreshes every 2 s (charts every 10 s) · Budget runs out at the rate of the last 15 min · ETA is the earliest the plan's burst limit and today's budget allow · <span id="updated">updated ${esc(new Date(o.generatedAt).toISOString().slice(11, 19))} UTC</span></footer>`,
     nonce,
   );

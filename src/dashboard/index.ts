@@ -35,6 +35,15 @@ import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { loopbackHostOnly } from './loopback-host-only.js';
 import { createMetricsRegistry } from './metrics-registry.js';
 import { readImportDetail, readOverview, servesManyCompanies } from './overview.js';
+import {
+  answerWithin,
+  cleanServerErrors,
+  DASHBOARD_COMMAND_TIMEOUT_MS,
+  REDIS_UNAVAILABLE_BODY,
+  REQUEST_DEADLINE_MS,
+  RedisNotReadyError,
+  requireRedisReady,
+} from './redis-outage.js';
 import { ACTION_HEADER, isSameOriginWrite } from './same-origin-write.js';
 import { BULL_BOARD_CSP, securityHeaders } from './security-headers.js';
 
@@ -116,8 +125,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let redis = options.redis;
   if (!redis) {
     if (!options.redisUrl) throw new TypeError('startDashboard needs redisUrl or redis');
-    // Fail fast per request (pages and /healthz answer at once when Redis is down), reconnect forever.
-    ownedRedis = createRedis(options.redisUrl, 'command', { retryStrategy: (n) => Math.min(n * 200, 2_000) });
+    // Fail fast per request (pages and /healthz answer at once when Redis is down), reconnect forever; a Redis that
+    // holds the socket open and answers nothing (SIGSTOP) fails a command after DASHBOARD_COMMAND_TIMEOUT_MS.
+    ownedRedis = createRedis(options.redisUrl, 'command', {
+      retryStrategy: (n) => Math.min(n * 200, 2_000),
+      commandTimeout: DASHBOARD_COMMAND_TIMEOUT_MS,
+    });
     // One line per outage, not one per reconnect attempt.
     let down = false;
     ownedRedis.on('error', (err) => {
@@ -223,6 +236,8 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(securityHeaders());
+  // Every request is answered, in bounded time, whatever Redis does meanwhile (stopped, partitioned, restarting).
+  app.use(answerWithin(REQUEST_DEADLINE_MS, log));
   if (!auth) app.use(loopbackHostOnly(port));
 
   // Liveness probes carry no credentials: the answer holds no names (which connections are down: /api/health).
@@ -276,6 +291,17 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     });
   }
 
+  // While Redis is not ready every request that reads it is answered 503 at once, bull-board's API as ours. Not
+  // /api/health (it says what is down), nor bull-board's page and its files (the page then shows its API's 503).
+  const redisReady = requireRedisReady(ctx.redis);
+  app.use((req, res, next) => {
+    const path = req.path.toLowerCase();
+    const bullBoardUi =
+      (path === '/queues' || path.startsWith('/queues/')) && !path.startsWith('/queues/api/');
+    if (bullBoardUi || path === '/api/health') return next();
+    redisReady(req, res, next);
+  });
+
   // `:id` is the client's text, and an import's record is the key `…:imp:<id>`: an id with a `:` would name the import's
   // other keys (`x:states`), read as a record. One the producer cannot have given is not found, without asking Redis.
   app.param('id', (_req, _res, next, id: string) => {
@@ -313,6 +339,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     next();
   });
   app.use('/queues', boundBullBoardPaging(), bullBoardPageOffline());
+  app.use('/queues/api', cleanServerErrors(log));
   app.use('/queues', bullBoard);
 
   const registry = createMetricsRegistry(ctx, workerFreshMs);
@@ -335,7 +362,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
   app.get('/api/imports', async (req, res) => {
-    res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req)));
+    res.json(await readOverview(ctx, workerFreshMs, undefined, connectionFilter(req), fromOf(req)));
   });
   /** The connections a page or answer is about: the filtered one, or every configured one. */
   const shownConnections = (filter: StatusFilter) =>
@@ -359,7 +386,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
   app.get('/', async (req, res) => {
     const filter = connectionFilter(req);
     const [overview, activity] = await Promise.all([
-      readOverview(ctx, workerFreshMs, undefined, filter),
+      readOverview(ctx, workerFreshMs, undefined, filter, fromOf(req)),
       readConnectionActivity(ctx, shownConnections(filter)),
     ]);
     const nonce = page(res);
@@ -413,6 +440,13 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // Answered already (the request's deadline passed): what failed since has no one to tell.
+    if (res.headersSent)
+      return void log.debug({ err, path: req.path }, 'Dashboard request failed after its answer');
+    if (err instanceof RedisNotReadyError) {
+      // Said once per outage by the connection's own listener; the request is not tried.
+      return void res.status(503).set('Retry-After', '5').type('json').json(REDIS_UNAVAILABLE_BODY);
+    }
     if (err instanceof UnknownConnectionError) {
       res.status(400);
       if (req.path.startsWith('/api/')) return void res.json({ error: err.message });
@@ -425,12 +459,15 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     }
     log.error({ err, path: req.path }, 'Dashboard request failed');
     // A page has set text/html before its read failed: the answer is JSON, and says so.
-    res
-      .status(503)
-      .type('json')
-      .json({ error: 'Could not read the queues (is Redis reachable?). See the dashboard log.' });
+    res.status(503).type('json').json(REDIS_UNAVAILABLE_BODY);
   });
   return { app, showQueues };
+}
+
+/** `?from=N`: the page of older imports ("show older"); anything but a whole number ≥ 0 is the newest. */
+function fromOf(req: Request): number {
+  const n = Number(req.query.from);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 /** A `?connection=` the deployment does not serve: a 400 naming the ones it does. */

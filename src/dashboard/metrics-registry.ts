@@ -1,7 +1,7 @@
 import { type Metric, Registry } from 'prom-client';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { LATENCY_BUCKETS_MS, readMetrics } from '../metrics/recorder.js';
-import { type ImportTotals, importTotals, ROW_OUTCOMES } from '../ops/import-totals.js';
+import { type ImportTotals, ROW_OUTCOMES, sharedImportTotals } from '../ops/import-totals.js';
 import type { OpsContext } from '../ops/ops-context.js';
 import type { ImportState } from '../queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../queue/names.js';
@@ -298,7 +298,8 @@ async function takeSnapshot(ctx: OpsContext, workerFreshMs: number, many: boolea
     ctx.deadLetterQueue.getJobCounts(...JOB_STATES),
     countLiveWorkers(ctx, workerFreshMs),
     Promise.all(ctx.connections.map((c) => connectionSnapshot(ctx, c))),
-    importTotals(ctx),
+    // Shared with the imports page's polls: one read of every import record per IMPORT_TOTALS_MAX_AGE_MS.
+    sharedImportTotals(ctx),
   ]);
   return { counters, deadLetterJobs, workers, connections, imports };
 }

@@ -2,14 +2,16 @@ import { DEFAULT_CONNECTION } from '../config/config.js';
 import type { DeadLetterEntry } from '../ops/dead-letters.js';
 import { countDeadLettersOf, firstDeadLettersOf } from '../ops/dead-letters.js';
 import { formatUtc } from '../ops/format.js';
+import { sharedImportTotals } from '../ops/import-totals.js';
 import type { BudgetSnapshot, OpsContext } from '../ops/ops-context.js';
 import { QUEUED, type RowCounts, readRowCounts } from '../ops/row-counts.js';
 import {
   type ControlFlags,
+  describeImports,
   getStatus,
   type ImportStatus,
-  listStatuses,
   readControlFlags,
+  recentImportsWithin,
   type StatusFilter,
 } from '../ops/status.js';
 import { type LastVerification, readLastVerification } from '../ops/verify.js';
@@ -40,6 +42,14 @@ export interface Overview {
   connections: readonly string[];
   /** The connection the page shows (`?connection=`), or null for all. */
   connection: string | null;
+  /** Where in the imports (0 = the newest) the list starts (`?from=`, the page's "show older"). */
+  from: number;
+  /**
+   * With a connection filter: where the look for the connection's imports stopped, having read
+   * {@link OVERVIEW_SCAN_WINDOW} imports of every connection with older ones left (`?from=` this shows them); null
+   * when nothing is left unread.
+   */
+  olderFrom: number | null;
   /**
    * Whether the page names each import's connection: once the deployment serves more than the one `default`
    * company (a single-company page looks as it always did).
@@ -51,6 +61,13 @@ export interface Overview {
 export function servesManyCompanies(connections: readonly string[]): boolean {
   return !(connections.length === 1 && connections[0] === DEFAULT_CONNECTION);
 }
+
+/**
+ * Imports of every connection a filtered page reads at most per poll, newest first: the ledger keeps no index by
+ * connection, and without a bound a connection with few imports among many read every import ever kept on each poll
+ * (30,000 imports: 1.3 s, `bench:dashboard-many-imports`). Older ones are a "show older" away (`?from=`).
+ */
+export const OVERVIEW_SCAN_WINDOW = 1_000;
 
 // Every state readRowCounts counts as queued, and more.
 const COUNTED = [...QUEUED, 'active', 'failed'] as const;
@@ -64,6 +81,7 @@ export async function readOverview(
   workerFreshMs: number,
   limit = 50,
   filter: StatusFilter = {},
+  from = 0,
 ): Promise<Overview> {
   const now = Date.now();
   const shown = filter.connection !== undefined ? [filter.connection] : ctx.connections;
@@ -71,19 +89,23 @@ export async function readOverview(
   const budgetOf = filter.connection ?? (ctx.connections.length === 1 ? ctx.connections[0] : undefined);
   // Read once: shown by state, and counted in rows by readRowCounts.
   const jobCounts = Promise.all(shown.map((c) => ctx.leadQueueOf(c).getJobCounts(...COUNTED)));
-  const [imports, flags, workers, budget, leadCounts, deadLetter, rowCounts] = await Promise.all([
-    // Asked which workers serve each connection, as `status` is: an import no worker serves shows stalled, and why.
-    listStatuses(ctx, limit, now, { ...filter, checkServed: true }),
-    Promise.all(shown.map((c) => readControlFlags(ctx, c))),
-    countLiveWorkers(ctx, workerFreshMs, now),
-    budgetOf === undefined ? null : ctx.readBudget(budgetOf),
-    jobCounts,
-    // The DLQ is shared by every connection: one connection's page counts its imports' entries only.
-    filter.connection === undefined
-      ? ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized')
-      : countDeadLettersOf(ctx, filter.connection),
-    readRowCounts(ctx, shown, jobCounts),
-  ]);
+  const listed = recentImportsWithin(ctx, limit, filter, OVERVIEW_SCAN_WINDOW, from);
+  const [imports, flags, workers, budget, leadCounts, deadLetter, rowCounts, { olderFrom }] =
+    await Promise.all([
+      // Asked which workers serve each connection, as `status` is: an import no worker serves shows stalled, and why.
+      listed.then(({ records }) => describeImports(ctx, records, now, { ...filter, checkServed: true })),
+      Promise.all(shown.map((c) => readControlFlags(ctx, c))),
+      countLiveWorkers(ctx, workerFreshMs, now),
+      budgetOf === undefined ? null : ctx.readBudget(budgetOf),
+      jobCounts,
+      // The DLQ is shared by every connection: one connection's page counts its imports' entries only.
+      filter.connection === undefined
+        ? ctx.deadLetterQueue.getJobCounts('waiting', 'paused', 'delayed', 'prioritized')
+        : countDeadLettersOf(ctx, filter.connection),
+      // The totals of every import: read once per IMPORT_TOTALS_MAX_AGE_MS for every tab and scrape.
+      readRowCounts(ctx, shown, jobCounts, sharedImportTotals(ctx)),
+      listed,
+    ]);
   const rows: RowCounts = { queued: 0, active: 0 };
   for (const counts of rowCounts.values()) {
     rows.queued += counts.queued;
@@ -110,6 +132,8 @@ export async function readOverview(
     imports,
     connections: ctx.connections,
     connection: filter.connection ?? null,
+    from,
+    olderFrom,
     showConnections,
   };
 }

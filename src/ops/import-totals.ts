@@ -93,3 +93,40 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
   }
   return totals;
 }
+
+/**
+ * How long the dashboard reuses one {@link importTotals} read, in ms. Every poll of every open imports page (each 2 s)
+ * and every scrape of `/metrics` wants the totals, and a read of them reads every import record ever kept: with
+ * 30,000 imports about half a second of Redis' time. Reused, that read is paid once per this span whatever the
+ * number of tabs and scrapers; what it feeds moves slowly anyway (rows queued and their wait: a row's own job count,
+ * read live, bounds the queued figure, so a queue that empties shows empty at once).
+ *
+ * Why not running totals kept by the ledger: an import's pending rows move in five Lua scripts and two plain writes
+ * (the producer's `setCounters` sets absolute values), and the waiting-since and rows-per-job figures are a minimum
+ * and a maximum over the imports with pending rows, which no counter keeps; an index of those imports, added to in
+ * the same step as each write that raises an import's pending rows, is the sound way, and is left for a change of
+ * the ledger's scripts of its own.
+ */
+export const IMPORT_TOTALS_MAX_AGE_MS = 10_000;
+
+const shared = new WeakMap<OpsContext, { at: number; totals: Promise<ImportTotals> }>();
+
+/**
+ * {@link importTotals}, read at most once per `maxAgeMs` for a context (a read under way is shared, and one that
+ * failed is not kept): for the dashboard's polls and scrapes.
+ */
+export function sharedImportTotals(
+  ctx: OpsContext,
+  maxAgeMs = IMPORT_TOTALS_MAX_AGE_MS,
+  now = Date.now(),
+): Promise<ImportTotals> {
+  const kept = shared.get(ctx);
+  if (kept && now - kept.at < maxAgeMs) return kept.totals;
+  const totals = importTotals(ctx);
+  const entry = { at: now, totals };
+  shared.set(ctx, entry);
+  totals.catch(() => {
+    if (shared.get(ctx) === entry) shared.delete(ctx);
+  });
+  return totals;
+}

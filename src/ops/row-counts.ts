@@ -33,9 +33,11 @@ export async function readRowCounts(
    * caller reads them anyway, as the imports page does: read once, not twice.
    */
   jobCounts?: Promise<readonly Record<string, number>[]>,
+  /** The import totals when the caller has them (the dashboard's `sharedImportTotals`). @defaultValue read now */
+  totals?: Promise<ImportTotals>,
 ): Promise<Map<string, RowCounts>> {
   const [pending, active, queuedJobs] = await Promise.all([
-    importTotals(ctx),
+    totals ?? importTotals(ctx),
     Promise.all(connections.map((c) => rowsInFlight(ctx, c))),
     jobCounts ?? Promise.all(connections.map((c) => ctx.leadQueueOf(c).getJobCounts(...QUEUED))),
   ]);

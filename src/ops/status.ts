@@ -197,7 +197,16 @@ export async function listStatuses(
   now = Date.now(),
   filter: StatusFilter = {},
 ): Promise<ImportStatus[]> {
-  const records = await recentImports(ctx, limit, filter);
+  return describeImports(ctx, await recentImports(ctx, limit, filter), now, filter);
+}
+
+/** The status of each record, with its connection's flags and budget (read once per connection). */
+export async function describeImports(
+  ctx: OpsContext,
+  records: readonly ImportRecord[],
+  now: number,
+  filter: StatusFilter = {},
+): Promise<ImportStatus[]> {
   const connections = [...new Set(records.map((r) => r.connection))];
   const [flags, budgets] = await Promise.all([
     Promise.all(connections.map((c) => readControlFlags(ctx, c, filter))),
@@ -230,17 +239,75 @@ export async function recentImports(
   limit: number,
   filter: StatusFilter = {},
 ): Promise<ImportRecord[]> {
-  if (filter.connection === undefined) return ctx.ledger.listImports(limit);
-  // The ledger keeps no index by connection: read newest first until enough match.
-  const found: ImportRecord[] = [];
-  for (let start = 0; found.length < limit; start += LIST_PAGE) {
-    const ids = await ctx.redis.zrevrange(ctx.keys.imports, start, start + LIST_PAGE - 1);
+  return (await recentImportsWithin(ctx, limit, filter)).records;
+}
+
+/** What {@link recentImportsWithin} found. */
+export interface RecentImports {
+  records: ImportRecord[];
+  /**
+   * Where in the index (0 = the newest import) the scan stopped with imports left unread, because it had read
+   * `scanAtMost` of them: older imports of the connection may be there. Null when every import was read, or
+   * `limit` were found.
+   */
+  olderFrom: number | null;
+}
+
+/**
+ * {@link recentImports}, reading at most `scanAtMost` entries of the index from `from` (0 = the newest import): with a
+ * connection filter the ledger keeps no index by connection, so a connection with few recent imports (or none)
+ * would read every import ever kept. Without a filter it reads `limit` from `from`.
+ */
+export async function recentImportsWithin(
+  ctx: OpsContext,
+  limit: number,
+  filter: StatusFilter = {},
+  scanAtMost = Number.POSITIVE_INFINITY,
+  from = 0,
+): Promise<RecentImports> {
+  if (filter.connection === undefined) {
+    const ids = await ctx.redis.zrevrange(ctx.keys.imports, from, from + limit - 1);
     const records = await Promise.all(ids.map((id) => ctx.ledger.getImport(id)));
+    return { records: records.filter((r): r is ImportRecord => r !== null), olderFrom: null };
+  }
+  const found: ImportRecord[] = [];
+  const end = from + scanAtMost;
+  for (let start = from; found.length < limit; start += LIST_PAGE) {
+    if (start >= end) {
+      // Stopped by the bound: say so only when older imports remain.
+      const more = await ctx.redis.zrevrange(ctx.keys.imports, start, start);
+      return { records: found, olderFrom: more.length > 0 ? start : null };
+    }
+    const ids = await ctx.redis.zrevrange(ctx.keys.imports, start, Math.min(start + LIST_PAGE, end) - 1);
+    const connections = await connectionsOf(ctx, ids);
+    // Only the records of the connection are read whole.
+    const records = await Promise.all(
+      ids.map((id, i) => (connections[i] === filter.connection ? ctx.ledger.getImport(id) : null)),
+    );
     for (const r of records)
       if (r && r.connection === filter.connection && found.length < limit) found.push(r);
-    if (ids.length < LIST_PAGE) break;
+    if (ids.length < Math.min(LIST_PAGE, end - start)) break;
   }
-  return found;
+  return { records: found, olderFrom: null };
+}
+
+/** Each import's connection (`default` for a record from before connections; null for one gone): one round trip. */
+async function connectionsOf(ctx: OpsContext, ids: readonly string[]): Promise<(string | null)[]> {
+  if (ids.length === 0) return [];
+  if (ctx.keys.cluster) {
+    // The index by import (`imports:connection`) is what a cluster keeps; the record may say otherwise only if
+    // edited by hand, and the record read afterwards is checked again.
+    const connections = await ctx.redis.hmget(ctx.keys.importConnections, ...ids);
+    return connections.map((c) => c || DEFAULT_CONNECTION);
+  }
+  const pipeline = ctx.redis.pipeline();
+  for (const id of ids) pipeline.hmget(ctx.keys.import(id), 'importId', 'connection');
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, values]) => {
+    if (err) throw err;
+    const [importId, connection] = values as (string | null)[];
+    return importId ? connection || DEFAULT_CONNECTION : null;
+  });
 }
 
 export function describeImport(

@@ -11,6 +11,8 @@ export interface DashboardProcess {
   readonly url: string;
   /** SIGTERM, then its exit code once it has exited (null if a signal ended it). */
   stop(): Promise<number | null>;
+  /** Whether it is still running (not exited, not ended by a signal). */
+  running(): boolean;
   /** SIGKILL, for a test's last clean-up. */
   kill(): void;
   /** What it wrote to stdout and stderr so far (all of it once {@link stop} has returned). */
@@ -51,6 +53,7 @@ export async function startDashboardProcess(
       }
       return child.exitCode;
     },
+    running: () => child.exitCode === null && child.signalCode === null,
     kill() {
       child.kill('SIGKILL');
     },

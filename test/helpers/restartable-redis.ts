@@ -22,6 +22,9 @@ export async function restartableRedis() {
   client.on('error', () => {});
   onTestFinished(async () => {
     client.disconnect();
+    // A frozen server would never take the SIGTERM.
+    if (server.process.exitCode === null && server.process.signalCode === null)
+      server.process.kill('SIGCONT');
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -33,6 +36,25 @@ export async function restartableRedis() {
       await server.stop();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       server = await startPrivateRedis({ appendOnly: true, port, dir });
+    },
+    /** SIGKILL, as a crash would: the server is gone until {@link start}. */
+    async kill() {
+      if (server.process.exitCode !== null || server.process.signalCode !== null) return;
+      const exited = new Promise((r) => server.process.once('exit', r));
+      server.process.kill('SIGKILL');
+      await exited;
+    },
+    /** Starts it again on the same port and data (after {@link kill}), with `requirePass` if given. */
+    async start(options: { requirePass?: string } = {}) {
+      server = await startPrivateRedis({ appendOnly: true, port, dir, ...options });
+    },
+    /** SIGSTOP: the socket stays open and nothing answers (a frozen VM, a long fork on a big data set). */
+    freeze() {
+      server.process.kill('SIGSTOP');
+    },
+    /** SIGCONT after {@link freeze}. */
+    thaw() {
+      server.process.kill('SIGCONT');
     },
     /** The size of the AOF's newest increment now: what a power loss may cut it back to. */
     aofSize(): AofPoint {
