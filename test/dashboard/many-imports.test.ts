@@ -32,7 +32,7 @@ describe('imports page with more imports than it looks through per poll', () => 
       });
       pipeline.zadd(ctx.keys.imports, createdAt, importId);
     };
-    OTHERS.forEach((id, i) => record(id, 'other', 1_000 + i));
+    for (const [i, id] of OTHERS.entries()) record(id, 'other', 1_000 + i);
     for (let i = 0; i < OVERVIEW_SCAN_WINDOW + 5; i++) record(`def-${i}`, 'default', 10_000 + i);
     await pipeline.exec();
     dashboard = await startDashboard({
