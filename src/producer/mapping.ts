@@ -823,11 +823,21 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
         reason: c.reason,
       };
     }),
-    notImported: m.plan.skipped.map((s) => ({
-      column: s.header,
-      reason: s.reason,
-      ...(s.unrecognised ? { unrecognised: true as const } : {}),
-    })),
+    notImported: m.plan.skipped.map((s) => {
+      // A column only the title template reads is understood, not one "no field is named like": the import must
+      // not warn about it (and advise cancelling), as it did for examples/mapping.yaml's {Interest}.
+      const placeholder = [...m.templateColumns].find(([, index]) => index === s.index)?.[0];
+      if (placeholder !== undefined)
+        return {
+          column: s.header,
+          reason: `no field of its own; read into the lead title ({${placeholder}} in the title template)`,
+        };
+      return {
+        column: s.header,
+        reason: s.reason,
+        ...(s.unrecognised ? { unrecognised: true as const } : {}),
+      };
+    }),
     notes: m.plan.notes,
     constants: Object.fromEntries(
       custom.filter((f) => f.constant !== undefined).map((f) => [`custom.${f.entity}:${f.name}`, f.constant]),
