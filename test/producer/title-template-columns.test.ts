@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchColumns } from '../../src/producer/column-matcher.js';
 import { describeMapping, resolveMapping } from '../../src/producer/mapping.js';
+import { printMapping } from '../../src/producer/mapping-printer.js';
 import type { MappingSpec } from '../../src/producer/mapping-spec.js';
 
 // examples/mapping.yaml puts the Interest column into each lead's title ("{organization} – {name}: {Interest}");
@@ -21,6 +22,13 @@ describe('a column the title template uses', () => {
     expect(interest?.reason).toMatch(/title template/);
     // A column nothing uses is still named, so a file whose headers were not understood is not taken for complete.
     expect(d.notImported.find((c) => c.column === 'Shoe size')?.unrecognised).toBe(true);
+  });
+
+  it('is not commented as "no Pipedrive field is named like it" in --print-mapping output', () => {
+    const spec: MappingSpec = { defaults: { title_template: '{organization} – {name}: {Interest}' } };
+    const printed = printMapping(resolveMapping(spec, header, matchColumns({ header, spec }), undefined), spec);
+    expect(printed).toMatch(/^# {3}"Interest": .*title template/m);
+    expect(printed).toMatch(/^# {3}"Shoe size": no standard field is named like it/m);
   });
 
   it('is not reported either when --title-template names it', () => {
