@@ -26,7 +26,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
 const USAGE = `Usage: lead-importer <command> [options]
 
 Commands:
-  import FILE        read a CSV, validate it and enqueue one job per row (--dry-run to estimate)
+  import FILE        read a CSV, validate it and enqueue its valid rows (--dry-run to estimate)
   worker             process import jobs: find or create contacts, add leads
   status [ID]        counts and state of one import (or a list of recent imports)
   report ID          one line per input row: outcome and Pipedrive ids

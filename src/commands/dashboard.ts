@@ -16,7 +16,7 @@ Serves, until Ctrl-C:
   /           imports by connection: each company's state, budget burn-down and leads per
               minute as charts; each import's progress, counts, tokens, ETA (refreshes itself)
   /api/connections   the per-company figures as JSON ([?connection=NAME])
-  /queues     bull-board for lead-import and lead-import-dlq
+  /queues     bull-board: each connection's queue (lead-import, lead-import-NAME) and lead-import-dlq
   /metrics    Prometheus metrics, summed over every worker process (read from Redis)
   /healthz    200 when Redis answers, a worker was seen in the last 30 s and none has a
               connection down (its worker failed: connectionsDown names it), else 503

@@ -18,7 +18,7 @@ const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
 
 export const command: Command = {
   name: 'import',
-  summary: 'read a CSV, validate it and enqueue one job per row (--dry-run to estimate)',
+  summary: 'read a CSV, validate it and enqueue its valid rows (--dry-run to estimate)',
   help: `Usage: lead-importer import FILE [options]
 
 Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues

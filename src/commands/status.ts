@@ -12,7 +12,7 @@ export const command: Command = {
 
 Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
 paused, stalled: no worker serves its connection for 30 s, or no row finished in 5 min,
-completed, cancelled, failed), rows = created +
+waiting for a re-run of rows verify --repair put back, completed, cancelled, failed), rows = created +
 rejected + dead-lettered + cancelled + pending, contacts created and reused, tokens spent,
 budget left today and an ETA. Without ID, lists the most recent imports (with their
 connection, once there are several companies).

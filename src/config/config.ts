@@ -114,8 +114,11 @@ function readInt(env: Env, name: string, fallback: number, min = 0): number {
 }
 
 function readRowsPerJob(env: Env): number {
-  const value = readInt(env, ROWS_PER_JOB_VAR, DEFAULT_ROWS_PER_JOB, 1);
-  if (value > MAX_ROWS_PER_JOB) {
+  const raw = env[ROWS_PER_JOB_VAR];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_ROWS_PER_JOB;
+  const value = Number(raw);
+  // One message with the whole range for every bad value: readInt's "≥ 1" for 0 said nothing of the upper bound.
+  if (!Number.isInteger(value) || value < 1 || value > MAX_ROWS_PER_JOB) {
     throw new ConfigError(
       `${ROWS_PER_JOB_VAR} must be a whole number from 1 to ${MAX_ROWS_PER_JOB} (rows per BullMQ job), got "${env[ROWS_PER_JOB_VAR]}". Fix or unset ${ROWS_PER_JOB_VAR}.`,
     );

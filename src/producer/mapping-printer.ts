@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { ColumnMatch } from './column-matcher.js';
-import type { ResolvedMapping } from './mapping.js';
+import { columnsNotImported, type ResolvedMapping } from './mapping.js';
 import type { MappingSpec } from './mapping-spec.js';
 
 /**
@@ -107,9 +107,10 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
     }
   }
 
-  if (m.plan.skipped.length) {
+  const notImported = columnsNotImported(m);
+  if (notImported.length) {
     out.push('', '# Not imported (to import one, add it above under its field):');
-    for (const s of m.plan.skipped) out.push(`#   ${q(s.header)}: ${comment(s.reason)}`);
+    for (const c of notImported) out.push(`#   ${q(c.column)}: ${comment(c.reason)}`);
   }
   if (spec.defaults && Object.keys(spec.defaults).length) {
     out.push('', stringify({ defaults: spec.defaults }).trimEnd());

@@ -823,17 +823,32 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
         reason: c.reason,
       };
     }),
-    notImported: m.plan.skipped.map((s) => ({
-      column: s.header,
-      reason: s.reason,
-      ...(s.unrecognised ? { unrecognised: true as const } : {}),
-    })),
+    notImported: columnsNotImported(m),
     notes: m.plan.notes,
     constants: Object.fromEntries(
       custom.filter((f) => f.constant !== undefined).map((f) => [`custom.${f.entity}:${f.name}`, f.constant]),
     ),
     defaults,
   };
+}
+
+/**
+ * The columns a mapping leaves out, each with its reason; `unrecognised` when no field is named like it. A column
+ * only the title template reads is understood, not one "no field is named like": the import must not warn about it
+ * (and advise cancelling), as it did for examples/mapping.yaml's `{Interest}`.
+ */
+export function columnsNotImported(
+  m: ResolvedMapping,
+): { column: string; reason: string; unrecognised?: true }[] {
+  return m.plan.skipped.map((s) => {
+    const placeholder = [...m.templateColumns].find(([, index]) => index === s.index)?.[0];
+    if (placeholder !== undefined)
+      return {
+        column: s.header,
+        reason: `no field of its own; read into the lead title ({${placeholder}} in the title template)`,
+      };
+    return { column: s.header, reason: s.reason, ...(s.unrecognised ? { unrecognised: true as const } : {}) };
+  });
 }
 
 function describeTarget(t: Target, m: ResolvedMapping): string {

@@ -24,6 +24,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: '100' }).rowsPerJob).toBe(100);
     for (const bad of ['0', '101', '2.5', 'ten']) {
       expect(() => loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: bad })).toThrow(ConfigError);
+      // Every bad value gets the whole range: "≥ 1" for 0 sent operators to 500, which then said "1 to 100".
+      expect(() => loadConfig({ LEAD_IMPORTER_ROWS_PER_JOB: bad })).toThrow(/from 1 to 100/);
     }
   });
 
