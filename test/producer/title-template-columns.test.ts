@@ -26,7 +26,10 @@ describe('a column the title template uses', () => {
 
   it('is not commented as "no Pipedrive field is named like it" in --print-mapping output', () => {
     const spec: MappingSpec = { defaults: { title_template: '{organization} – {name}: {Interest}' } };
-    const printed = printMapping(resolveMapping(spec, header, matchColumns({ header, spec }), undefined), spec);
+    const printed = printMapping(
+      resolveMapping(spec, header, matchColumns({ header, spec }), undefined),
+      spec,
+    );
     expect(printed).toMatch(/^# {3}"Interest": .*title template/m);
     expect(printed).toMatch(/^# {3}"Shoe size": no standard field is named like it/m);
   });
