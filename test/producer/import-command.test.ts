@@ -138,6 +138,25 @@ describe('lead-importer import', () => {
     );
   });
 
+  it('gives the API time as a range in the same two cases as the tokens, not the worst case alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-estimate-'));
+    const file = join(dir, 'leads2000.csv');
+    const lines = ['Name,Email,Company'];
+    for (let i = 0; i < 2_000; i++) lines.push(`Person ${i},p${i}@example.com,Company ${i % 300}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { code, out } = await cli([file, '--dry-run', '--offline'], { PIPEDRIVE_PLAN: 'growth' });
+    expect(code).toBe(0);
+    expect(out).toContain(
+      '20,020 if every contact exists and listing them is cheap, up to 77,500 if all are new',
+    );
+    // Growth: 40 calls per 2 s, 90% of it used. Best: 2,000 leads and a list page of each kind (2,002 calls) is
+    // 2 min; worst: 2,300 searches (10 per 2 s: 460 s) is 8 min. Before, only "8 min at the burst limit" of an
+    // import the sandbox ran in 3.6 min (its contacts were new, found by listing).
+    expect(out).toContain(
+      'API time          2 min to 8 min at the burst limit (2,002 requests if every contact exists, up to 6,600 if all are searched for and created)',
+    );
+  });
+
   it.each([
     [['does-not-exist.csv'], 'does-not-exist.csv does not exist'],
     [[fixture('duplicate-headers.csv')], 'duplicate column names'],
