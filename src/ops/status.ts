@@ -1,6 +1,6 @@
 import { type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
 import { CONNECTIONS_FILE_VAR } from '../config/connections.js';
-import type { ImportRecord } from '../queue/ledger.js';
+import { type ImportRecord, PRODUCER_HEARTBEAT_MS } from '../queue/ledger.js';
 import { workersServing } from '../queue/workers-serving.js';
 import { msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
@@ -47,6 +47,14 @@ export const STALLED_AFTER_MINUTES = STARVED_AFTER_MINUTES;
  * Longer than a connection's restart on a reload or a supervisor's restart of a worker, so that neither shows.
  */
 export const UNSERVED_AFTER_MS = 30_000;
+
+/**
+ * How long a reading import's producer may go without marking it alive before `status` says it stopped (killed with
+ * SIGKILL, its machine lost): 30 of its beats ({@link PRODUCER_HEARTBEAT_MS}). The beat runs on a timer of its own, so
+ * a producer held up by a slow Redis or disk, or reading a huge file, keeps beating; only a Redis that answers nothing
+ * for a minute (then `status` is held up too) or a stopped process goes this long without one.
+ */
+export const PRODUCER_SILENT_AFTER_MS = 30 * PRODUCER_HEARTBEAT_MS;
 
 /**
  * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
@@ -286,7 +294,13 @@ export function describeImport(
     rowsPerJob: record.rowsPerJob,
     fileName: record.fileName,
     state,
-    stateText: stateText(state, record, flags, undefinedHere ? (ctx.connectionsFile ?? null) : undefined),
+    stateText: stateText(
+      state,
+      record,
+      flags,
+      now,
+      undefinedHere ? (ctx.connectionsFile ?? null) : undefined,
+    ),
     rows: record.rows,
     enqueued: record.enqueued,
     rejected: record.rejected,
@@ -329,6 +343,7 @@ function displayState(
   if (record.state === 'failed') return 'failed';
   if (record.state === 'cancelled') return 'cancelled';
   if (record.state !== 'reading' && record.pending === 0) return 'completed';
+  if (producerStopped(record, now)) return 'stalled';
   if (awaitsReimport(record)) return 'waiting-for-reimport';
   if (flags.blockedReason) return 'blocked';
   if (flags.paused) return 'paused';
@@ -350,6 +365,22 @@ function displayState(
   if (flags.workersServing === 0 && (undefinedHere || now - lastChange >= UNSERVED_AFTER_MS))
     return 'stalled';
   return 'running';
+}
+
+/**
+ * Whether the import is `reading` but its producer stopped marking it alive ({@link PRODUCER_SILENT_AFTER_MS}): killed
+ * (SIGKILL, the OOM killer, a machine lost) without the chance to mark it failed. A record without the mark (a
+ * producer from before it) is not judged.
+ */
+export function producerStopped(
+  record: Pick<ImportRecord, 'state' | 'producerSeenAt'>,
+  now: number,
+): boolean {
+  return (
+    record.state === 'reading' &&
+    record.producerSeenAt !== undefined &&
+    now - record.producerSeenAt >= PRODUCER_SILENT_AFTER_MS
+  );
 }
 
 /**
@@ -376,6 +407,7 @@ function stateText(
   state: ImportDisplayState,
   record: ImportRecord,
   flags: ControlFlags,
+  now: number,
   undefinedIn?: string | null,
 ): string {
   switch (state) {
@@ -394,7 +426,7 @@ function stateText(
     case 'reading':
       return 'reading the file';
     case 'stalled':
-      return stalledText(record, flags, undefinedIn);
+      return stalledText(record, flags, undefinedIn, now);
     default:
       return state;
   }
@@ -405,8 +437,13 @@ function stalledText(
   record: ImportRecord,
   flags: ControlFlags,
   undefinedIn: string | null | undefined,
+  now: number,
 ): string {
   const { connection, importId } = record;
+  if (producerStopped(record, now)) {
+    const silentS = Math.round((now - (record.producerSeenAt ?? now)) / 1000);
+    return `stalled: the producer stopped while reading the file (no progress for ${silentS} s): run the same import command again (\`lead-importer import ${record.fileName || 'FILE'} …\` with the same options; it goes on where it stopped, nothing is enqueued twice)`;
+  }
   const rows = `${record.pending} pending row${record.pending === 1 ? '' : 's'}`;
   if (undefinedIn !== undefined) {
     const where =

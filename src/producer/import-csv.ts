@@ -21,7 +21,7 @@ import {
 } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
-import { ImportLedger, type ImportRecord, type ImportState } from '../queue/ledger.js';
+import { ImportLedger, type ImportRecord, type ImportState, PRODUCER_HEARTBEAT_MS } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
@@ -600,6 +600,7 @@ async function importPass(
       );
       priority = record.priority;
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
+      cleanups.push(beatWhileReading(ledger, importId));
       enqueuer = new LeadEnqueuer({
         queue,
         ledger,
@@ -860,6 +861,28 @@ async function importPass(
       }
     }
   }
+}
+
+/**
+ * Marks the import alive now and every {@link PRODUCER_HEARTBEAT_MS} until the returned stop is called: a timer of its
+ * own, so that a read held up by Redis (backpressure) or a slow disk still beats; one beat at a time, failures ignored
+ * (the reads and writes of the import report Redis's).
+ */
+function beatWhileReading(ledger: ImportLedger, importId: string): () => void {
+  let beating: Promise<void> | undefined;
+  const beat = () => {
+    if (beating) return;
+    beating = ledger
+      .markProducerAlive(importId)
+      .catch(() => undefined)
+      .finally(() => {
+        beating = undefined;
+      });
+  };
+  beat();
+  const timer = setInterval(beat, PRODUCER_HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Why Redis is away, in words: ioredis's own ("Reached the max retries per request limit…") names an option, not the cause. */

@@ -5,7 +5,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis } from '../../src/dev/private-redis.js';
-import { ImportLedger } from '../../src/queue/ledger.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
+import { getStatus, listStatuses, PRODUCER_SILENT_AFTER_MS } from '../../src/ops/status.js';
+import { ImportLedger, PRODUCER_HEARTBEAT_MS } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { spawnCli } from '../helpers/cli-process.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -125,4 +127,46 @@ describe('an import the operator stops mid-file', () => {
     expect(await waiting.exited).toBe(130);
     expect(waiting.output()).toMatch(/Stopped waiting; the import goes on/);
   }, 60_000);
+});
+
+describe('an import whose producer is killed mid-file', () => {
+  const redis = testRedis();
+
+  it('shows in status and on the imports page as stopped, with what to do, once it has not beaten for a minute; not while it reads', async () => {
+    const prefix = uniquePrefix('killed');
+    const importId = 'killed';
+    const file = bigFile('killed.csv', 400_000);
+    const producer = spawnCli(['import', file, '--import-id', importId], {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'silent',
+    });
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
+    try {
+      await enqueuedAtLeast(redis, prefix, importId, 2_000);
+      // Alive: it beats on a timer of its own, whatever its batches wait on.
+      await new Promise((r) => setTimeout(r, PRODUCER_HEARTBEAT_MS + 500));
+      expect(producer.running()).toBe(true);
+      const alive = await getStatus(ops, importId);
+      expect(alive.state).toBe('reading');
+      expect(alive.stateText).toBe('reading the file');
+      producer.kill('SIGKILL');
+      await producer.exited;
+      const killedAt = Date.now();
+      expect((await getStatus(ops, importId, killedAt)).state).toBe('reading');
+      // Before: "reading the file" for ever, with an ETA.
+      const later = killedAt + PRODUCER_SILENT_AFTER_MS + 1_000;
+      const stopped = await getStatus(ops, importId, later);
+      expect(stopped.state).toBe('stalled');
+      expect(stopped.stateText).toMatch(
+        /^stalled: the producer stopped while reading the file \(no progress for (6[0-9]|7[0-9]) s\): run the same import command again \(`lead-importer import killed\.csv …` with the same options/,
+      );
+      expect(stopped.etaText).toBeNull();
+      const [listed] = await listStatuses(ops, 1, later);
+      expect(listed?.stateText).toBe(stopped.stateText);
+    } finally {
+      if (producer.running()) producer.kill('SIGKILL');
+      await ops.close();
+    }
+  }, 120_000);
 });
