@@ -89,7 +89,8 @@ per lead; each row still runs, retries and is dead-lettered on its own); kept wi
 Ctrl-C (or SIGTERM) while the file is read enqueues what was read and stops; run the same command
 again for the rest. With --wait it stops waiting; the import goes on.
 
-Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
+Exit codes: 0 ok; 2 usage, configuration, unreadable or empty file (a header with no data rows
+too: the dry run warns, the import creates nothing), bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered); 130 (143 for SIGTERM) stopped before
 the end: reading the file, or --wait with rows still pending.
 

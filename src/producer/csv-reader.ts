@@ -61,6 +61,8 @@ export interface CsvFile {
   footer(): { line: number; text: string }[];
   /** The first `n` data rows' cells, without consuming them (to read a column by its values). */
   sampleRows(n: number): Promise<string[][]>;
+  /** Whether a data row (readable or not) follows the header, without consuming it: false for a header-only file. */
+  hasRows(): Promise<boolean>;
   /** Data rows in file order; blank lines are skipped. Call once (this or `rowBatches`). */
   rows(): AsyncGenerator<CsvRow>;
   /** The same rows in batches (one per chunk read): fewer awaits for a million rows. */
@@ -273,6 +275,9 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     async sampleRows(n: number) {
       const events = await reader.peek(n);
       return events.filter((e) => !e.error).map((e) => fitCells(e.cells, width));
+    },
+    async hasRows() {
+      return (await reader.peek(1)).length > 0;
     },
     rows,
     rowBatches,

@@ -32,7 +32,7 @@ import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { CSV_ENCODINGS, type CsvEncoding, parseEncodingName } from './encoding.js';
 import { LeadEnqueuer } from './enqueuer.js';
-import { ImportInterruptedError } from './errors.js';
+import { CsvFormatError, ImportInterruptedError } from './errors.js';
 import { type Estimate, estimateImport } from './estimate.js';
 import { mapFile } from './map-file.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
@@ -545,6 +545,19 @@ async function importPass(
     });
 
     const warnings: string[] = [];
+    // A header and nothing else (an export whose filter matched nothing, the wrong file): refused before anything is
+    // written, as an empty file is; the dry run says so, and still shows the mapping (--print-mapping from a header).
+    if (!(await csv.hasRows())) {
+      const none = `${displayName} has a header line (line ${csv.headerLine}) but no data rows: nothing to import`;
+      if (!options.dryRun) {
+        throw new CsvFormatError(
+          `${none}. Check that it is the file you meant, or export it again with its rows (a filter that matched nothing?); no import was created.`,
+        );
+      }
+      warnings.push(
+        `${none}. The real import refuses it (exit 2) and creates no import. The mapping below is read from the header alone: with no values to look at, a column is mapped by its name and its neighbours only (e.g. a "Title" beside a person's columns reads as the job title).`,
+      );
+    }
     if (options.dryRun) {
       // What the real run would say about this file and import id: refused (the same file into the same company
       // through another connection, an import cancelled or of another connection) or warned.

@@ -172,6 +172,28 @@ describe('lead-importer import', () => {
     expect(err).not.toContain('    at ');
   });
 
+  it('warns in a dry run that a header-only file has no data rows, and the import exits 2 creating nothing, as for an empty file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-header-only-'));
+    const file = join(dir, 'header-only.csv');
+    writeFileSync(file, 'Name,Email,Company,Title\n\n');
+    const prefix = uniquePrefix('header-only');
+    const dry = await cli([file, '--dry-run', '--offline'], {}, prefix);
+    // Before: exit 0, "0 rows", no warning, and "Title" taken for the job title with nothing said.
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(
+      'Warning: header-only.csv has a header line (line 1) but no data rows: nothing to import. The real import refuses it (exit 2) and creates no import. The mapping below is read from the header alone',
+    );
+    const real = await cli([file, '--import-id', 'header-only'], {}, prefix);
+    expect(real.code).toBe(2);
+    expect(real.err).toContain(
+      'header-only.csv has a header line (line 1) but no data rows: nothing to import. Check that it is the file you meant',
+    );
+    expect(real.err).not.toContain('    at ');
+    const status = await command(['status', 'header-only'], {}, prefix);
+    expect(status.code).toBe(2);
+    expect(status.err).toContain('No import "header-only"');
+  });
+
   it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
     const gz = join(dir, 'leads.csv');
