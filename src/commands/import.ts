@@ -296,7 +296,8 @@ async function follow(
         const finished = await waitForImport(ctx.ledger, summary.importId, {
           signal: stop,
           onUpdate: async () => {
-            status = await getStatus(ctx, summary.importId);
+            // Asks Redis which workers serve the queue, as `status` does: with none, the line says so at once.
+            status = await getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
             const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
             if (tty) io.stderr.write(`\r\x1b[2K${line}`);
             else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
@@ -311,7 +312,7 @@ async function follow(
             `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
           );
         }
-        return status ?? getStatus(ctx, summary.importId);
+        return status ?? getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
       },
       undefined,
       // Reconnect for as long as it follows (a command client gives up after a few tries): a restart or a

@@ -120,6 +120,11 @@ export interface ImportStatus {
   budget: BudgetSnapshot | null;
   blockedReason?: string;
   budgetWaitUntil?: number;
+  /**
+   * Worker processes taking rows from the import's connection queue now, when the status was asked to look
+   * ({@link StatusFilter.checkServed}); with none, a running import says so at once, and has no ETA.
+   */
+  workersServing?: number;
   /** `rows = created + rejected + deadLettered + cancelled + pending` (always true once reading is done). */
   balanced: boolean;
   createdAt: number;
@@ -282,8 +287,15 @@ export function describeImport(
   // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
   // rows put back by verify --repair until the import is run again, a stalled import until a worker serves it (the
   // limits' figure, seconds, read as if it were running). The tokens its rows will spend are the same either way.
+  // Rows pending and no worker on the queue: not stalled yet (a worker restarting shows so for a moment:
+  // UNSERVED_AFTER_MS), but no ETA, and the state text says so at once.
+  const unserved = state === 'running' && flags.workersServing === 0;
   const waitsForPerson =
-    state === 'blocked' || state === 'paused' || state === 'stalled' || state === 'waiting-for-reimport';
+    unserved ||
+    state === 'blocked' ||
+    state === 'paused' ||
+    state === 'stalled' ||
+    state === 'waiting-for-reimport';
   const eta = waitsForPerson ? null : estimate;
   const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
   const total = Math.max(record.rows, finished + record.pending);
@@ -326,6 +338,7 @@ export function describeImport(
     budget,
     blockedReason: flags.blockedReason,
     budgetWaitUntil: flags.budgetWaitUntil,
+    ...(flags.workersServing !== undefined ? { workersServing: flags.workersServing } : {}),
     balanced: record.rows === finished + record.pending,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -427,6 +440,13 @@ function stateText(
       return 'reading the file';
     case 'stalled':
       return stalledText(record, flags, undefinedIn, now);
+    case 'running':
+      if (flags.workersServing === 0) {
+        return record.connection === DEFAULT_CONNECTION
+          ? 'running, but no worker is running: its rows wait on the queue. Start one: `lead-importer worker`'
+          : `running, but no worker serves connection ${record.connection}: its rows wait on its queue. Start one (\`lead-importer worker\`), or add ${record.connection} to a worker's --connections`;
+      }
+      return state;
     default:
       return state;
   }

@@ -87,12 +87,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   } else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
   else if (s.enqueued + s.requeued > 0) {
     // With `--wait` the command follows the import itself: telling the user to follow it is not true.
-    out.push(
-      '',
-      opts.waiting
-        ? `Waiting for workers to finish it (Ctrl-C stops waiting; the import goes on, \`lead-importer status ${s.importId}\` follows it)…`
-        : nextStep(s),
-    );
+    out.push('', opts.waiting ? waitingText(s) : nextStep(s));
   }
   return printableLines(`${out.join('\n')}\n`);
 }
@@ -203,6 +198,17 @@ function describeLookup(kind: string, plan: LookupPlan): string {
     return `${kind} listed in ${plan.requests} pages (${formatCount(plan.tokens)} tokens)`;
   const search = `${formatCount(plan.requests)} ${kind} searches (${formatCount(plan.tokens)} tokens)`;
   return plan.atMost ? `at most ${search}, fewer tokens if listing the company's ${kind} costs less` : search;
+}
+
+/** `--wait`'s opening line: what it waits for, and that nothing will move until a worker is started when none serves. */
+function waitingText(s: ImportSummary): string {
+  const stop = `Ctrl-C stops waiting; the import goes on, \`lead-importer status ${s.importId}\` follows it`;
+  if (s.workersServing === 0) {
+    const none =
+      s.connection === DEFAULT_CONNECTION ? 'No worker is running' : `No worker serves ${s.connection}`;
+    return `${none}: the rows wait on the queue until one is started (\`lead-importer worker\`${s.connection === DEFAULT_CONNECTION ? '' : ` with ${s.connection} in its --connections`}). Waiting for one to finish them (${stop})…`;
+  }
+  return `Waiting for workers to finish it (${stop})…`;
 }
 
 /** What to do once the rows are queued: start a worker only when none serves the import's connection. */

@@ -116,6 +116,25 @@ describe('an import the operator stops mid-file', () => {
     expect((await ledger.getImport(importId))?.pending).toBe(ROWS);
   }, 180_000);
 
+  it('--wait says at once that no worker is running, in its opening summary and its progress line, with no ETA', async () => {
+    const prefix = uniquePrefix('waitnone');
+    const small = bigFile('wait-none.csv', 20);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
+    const waiting = spawnCli(['import', small, '--import-id', 'wait-none', '--wait'], env);
+    // Before: "Waiting for workers to finish it", then "running · … · ETA 6 s" until 30 s had passed.
+    expect(await waiting.waitFor(/pending 20/, 10_000)).not.toBeNull();
+    waiting.kill('SIGINT');
+    expect(await waiting.exited).toBe(130);
+    const out = waiting.output();
+    expect(out).toContain(
+      'No worker is running: the rows wait on the queue until one is started (`lead-importer worker`). Waiting for one to finish them',
+    );
+    expect(out).toContain(
+      'wait-none: running, but no worker is running: its rows wait on the queue. Start one: `lead-importer worker` · created 0 · dead-lettered 0 · pending 20',
+    );
+    expect(out).not.toContain('ETA');
+  }, 60_000);
+
   it('--wait stopped by Ctrl-C while rows are pending exits 130, not 0: the import is not finished', async () => {
     const prefix = uniquePrefix('waitstop');
     const small = bigFile('wait-stopped.csv', 20);
