@@ -215,6 +215,25 @@ describe('lead-importer import', () => {
     }
   });
 
+  it('suggests the column an ignore entry or a --title-template placeholder likely means', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-cli-'));
+    const mapping = join(dir, 'mapping.yaml');
+    writeFileSync(mapping, 'ignore:\n  - Note\n');
+    const ignored = await cli([fixture('quoted.csv'), '--mapping', mapping, '--dry-run', '--offline']);
+    expect(ignored.out).toContain('ignore: the file has no column "Note" (did you mean "Notes"?).');
+    const flag = await cli([
+      fixture('quoted.csv'),
+      '--title-template',
+      '{Compnay}',
+      '--dry-run',
+      '--offline',
+    ]);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toContain(
+      '--title-template: title template placeholder {Compnay} is neither a field (organization, name, first_name, last_name, email, phone) nor a column ("Name", "Email", "Company", "Notes") (did you mean "Company"?).',
+    );
+  });
+
   it('exits 2 when the mapping names a custom field Pipedrive does not have', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-cli-'));
     const mapping = join(dir, 'mapping.yaml');
@@ -238,7 +257,17 @@ describe('lead-importer import', () => {
     [
       'a column the file does not have',
       'person:\n  name: Name\n  email:\n    - { column: E-mial, label: work }\n',
-      'mapping.yaml:4:7: person.email[0] is mapped to column "E-mial", which the file does not have; its columns are',
+      'mapping.yaml:4:7: person.email[0] is mapped to column "E-mial", which the file does not have (did you mean "Email"?); its columns are',
+    ],
+    [
+      'a column both mapped and listed under ignore',
+      'person:\n  name: Name\nignore:\n  - Notes\n  - name\n',
+      'mapping.yaml:5:5: column "name" is both mapped and listed under ignore; keep one.',
+    ],
+    [
+      'a title template placeholder that is neither a field nor a column',
+      'defaults:\n  currency: EUR\n  title_template: "{organisation} – {Note}"\n',
+      'mapping.yaml:3:3: defaults.title_template: title template placeholder {organisation} is neither a field (organization, name, first_name, last_name, email, phone) nor a column ("Name", "Email", "Company", "Notes") (did you mean "organization"?).',
     ],
     [
       'a value of the wrong type',
