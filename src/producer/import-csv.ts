@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -447,6 +448,9 @@ async function dryRunImportChecks(
   }
 }
 
+/** How often the producer checks that the file it reads is still the one it hashed (a `stat`). */
+const FILE_CHECK_INTERVAL_MS = 2_000;
+
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
 export const MAX_PASSES = 3;
 
@@ -531,7 +535,25 @@ async function importPass(
     );
     const described = describeMapping(mapping);
 
+    // The hash names the import, and the rows come from the reader opened before it: the file must be the same
+    // through both, and through the read (checked again every 2 s and at the end: a file still being written
+    // would give an import named by some of its bytes and rows of others, and its next run, of the finished
+    // file, a new import that enqueues every row again).
+    const beforeHash = await stat(options.file);
     const fileHash = await hashFile(options.file);
+    const hashed = await stat(options.file);
+    const fileChange = (now: { size: number; mtimeMs: number }, from = hashed) =>
+      now.size !== from.size || now.mtimeMs !== from.mtimeMs
+        ? `${displayName} changed while it was being read (${formatCount(from.size)} → ${formatCount(now.size)} bytes${now.size === from.size ? ', modified' : ''}): is something still writing it?`
+        : undefined;
+    const changedEarly =
+      fileChange(beforeHash) ??
+      (csv.size !== hashed.size ? fileChange(hashed, { ...hashed, size: csv.size }) : undefined);
+    if (changedEarly) {
+      throw new CsvFormatError(
+        `${changedEarly} Nothing was enqueued. Wait until the file is complete, then run the same command again.`,
+      );
+    }
     if (sameBytesAs !== undefined && fileHash !== sameBytesAs) {
       throw new UsageError(
         `${displayName} changed while it was being imported, and Redis restarted meanwhile: the rows Redis lost cannot be read again from it. Put the file back as it was and run the same import command again (rows already enqueued are not enqueued twice).`,
@@ -657,6 +679,19 @@ async function importPass(
     const interval = options.progressIntervalMs ?? 250;
     let nextProgressAt = Date.now() + interval;
     let nextLedgerUpdateAt = Date.now() + 2_000;
+    let nextFileCheckAt = Date.now() + FILE_CHECK_INTERVAL_MS;
+    /** Stops the import, what was read enqueued, when the file is not the one hashed any more (see `fileChange`). */
+    const stopIfChanged = async () => {
+      const changed = fileChange(await stat(options.file));
+      if (!changed) return;
+      const enqueued = enqueuer ? (await enqueuer.stop()).enqueued : 0;
+      const how = `${formatCount(rows)} row${rows === 1 ? '' : 's'} read${enqueuer ? `, ${formatCount(enqueued)} enqueued` : ''}`;
+      throw new CsvFormatError(
+        options.dryRun
+          ? `${changed} Stopped after ${how}. Wait until the file is complete, then run the dry run again.`
+          : `${changed} Import ${importId} stopped after ${how}. Once the file is complete, go on with this import: \`lead-importer import ${displayName} --import-id ${importId}\` with the same options (rows are matched by line number; those enqueued are not enqueued again). Run without --import-id, the finished file would be a new import and every row would be enqueued again.`,
+      );
+    };
     const report = (done: boolean) =>
       options.onProgress?.({
         rowsRead: rows,
@@ -746,6 +781,10 @@ async function importPass(
           nextProgressAt = now + interval;
           report(false);
         }
+        if (now >= nextFileCheckAt) {
+          nextFileCheckAt = now + FILE_CHECK_INTERVAL_MS;
+          await stopIfChanged();
+        }
         if (ledger && now >= nextLedgerUpdateAt) {
           nextLedgerUpdateAt = now + 2_000;
           await ledger.setCounters(importId, {
@@ -759,6 +798,7 @@ async function importPass(
         const waiting = take(checked);
         if (waiting) await waiting;
       }
+      await stopIfChanged();
       const counts = await enqueuer?.finish();
       report(true);
       if (padded > 0) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -188,4 +188,44 @@ describe('an import whose producer is killed mid-file', () => {
       await ops.close();
     }
   }, 120_000);
+});
+
+describe('a file that changes while it is imported', () => {
+  const redis = testRedis();
+
+  it('stops with exit 2 saying so and how to go on with the same import; going on enqueues each row once', async () => {
+    const prefix = uniquePrefix('changing');
+    const ROWS = 600_000;
+    const file = bigFile('changing.csv', ROWS);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
+    const producer = spawnCli(['import', file, '--json'], env);
+    const ledger = new ImportLedger(redis, prefix);
+    let importId: string | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!importId && Date.now() < deadline) {
+      importId = (await ledger.listImports(1))[0]?.importId;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!importId) throw new Error('the import never started');
+    await enqueuedAtLeast(redis, prefix, importId, 2_000);
+    // Whatever wrote it was not done: 1,000 more rows.
+    const more: string[] = [];
+    for (let i = ROWS; i < ROWS + 1_000; i++) more.push(`Person ${i},p${i}@example.com,Company ${i % 500}`);
+    appendFileSync(file, `${more.join('\n')}\n`);
+    // Before: exit 0 with the rows of the grown file under the id of the bytes hashed before, so that the next run, of
+    // the same finished file, was another import and enqueued all 601,000 rows again.
+    expect(await producer.exited).toBe(2);
+    const out = producer.output();
+    expect(out).toMatch(
+      new RegExp(
+        `changing\\.csv changed while it was being read \\([\\d,]+ → [\\d,]+ bytes\\): is something still writing it\\? Import ${importId} stopped after [\\d,]+ rows read, [\\d,]+ enqueued\\. Once the file is complete, go on with this import: \`lead-importer import changing\\.csv --import-id ${importId}\``,
+      ),
+    );
+    expect((await ledger.getImport(importId))?.state).toBe('failed');
+    const again = spawnCli(['import', file, '--import-id', importId, '--json'], env);
+    expect(await again.exited).toBe(0);
+    const summary = JSON.parse(again.output().trim().split('\n').at(-1) ?? '{}');
+    expect(summary.enqueued + summary.alreadyImported).toBe(ROWS + 1_000);
+    expect((await ledger.getImport(importId))?.pending).toBe(ROWS + 1_000);
+  }, 180_000);
 });
