@@ -194,6 +194,27 @@ describe('lead-importer import', () => {
     expect(status.err).toContain('No import "header-only"');
   });
 
+  it('refuses a file of one line with no line break, naming file and line and what to check; a long data line is one reject', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-one-line-'));
+    // 8 MiB here; bench figures: a 2 GB file of one line is refused in 2.5 s within 116 MB, and a header followed
+    // by a 2 GB line is read to its end (one reject, exit 3) in 14 s within 166 MB.
+    const oneLine = join(dir, 'one-line.csv');
+    writeFileSync(oneLine, 'abcdefghij,'.repeat(800_000));
+    const refused = await cli([oneLine, '--dry-run', '--offline']);
+    expect(refused.code).toBe(2);
+    // Before: "(is longer than 1 MiB, the longest row this tool reads; shorten its values …)", of a header.
+    expect(refused.err).toContain(
+      'one-line.csv:1: the header line cannot be read: it runs on for more than 1 MiB without a line break. A CSV file starts with a short line naming the columns, then one line per lead: check that one-line.csv is the export you meant',
+    );
+    expect(refused.err).not.toContain('shorten its values');
+    const longRow = join(dir, 'long-row.csv');
+    writeFileSync(longRow, `Name,Email\nAda,ada@example.com\n${'abcdefghij,'.repeat(800_000)}`);
+    const read = await cli([longRow, '--dry-run', '--offline']);
+    expect(read.code).toBe(3);
+    expect(read.out).toContain('long-row.csv:3: is longer than 1 MiB, the longest row this tool reads');
+    expect(read.out).toMatch(/valid\s+1\n/);
+  });
+
   it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
     const gz = join(dir, 'leads.csv');
