@@ -141,7 +141,7 @@ describe('an import the operator stops mid-file', () => {
     const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
     // No worker: the rows stay pending.
     const waiting = spawnCli(['import', small, '--import-id', 'wait-stopped', '--wait'], env);
-    expect(await waiting.waitFor(/Waiting for workers/)).not.toBeNull();
+    expect(await waiting.waitFor(/Waiting for one to finish them/)).not.toBeNull();
     waiting.kill('SIGINT');
     expect(await waiting.exited).toBe(130);
     expect(waiting.output()).toMatch(/Stopped waiting; the import goes on/);
