@@ -274,9 +274,11 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
   }
   if (data.ignore !== undefined && data.ignore !== null) {
     const list = typeof data.ignore === 'string' ? [data.ignore] : data.ignore;
-    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string' && c.trim() !== '')) {
+    const bad = Array.isArray(list) ? list.findIndex((c) => typeof c !== 'string' || c.trim() === '') : -1;
+    if (!Array.isArray(list) || bad !== -1) {
       throw new MappingError(
-        `${name}: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status].`,
+        `${name}: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]${bad === -1 ? '' : `; entry ${bad + 1} is ${JSON.stringify((list as unknown[])[bad]) ?? 'empty'}`}.`,
+        bad === -1 ? ['ignore'] : ['ignore', bad],
       );
     }
     spec.ignore = list as string[];

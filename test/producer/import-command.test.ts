@@ -281,6 +281,11 @@ describe('lead-importer import', () => {
       'mapping.yaml:4:7: person.email[0] is mapped to column "E-mial", which the file does not have (did you mean "Email"?); its columns are',
     ],
     [
+      'an ignore entry that is not a column name',
+      'ignore:\n  - Notes\n  - 42\n',
+      'mapping.yaml:3:5: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]; entry 2 is 42.',
+    ],
+    [
       'a column both mapped and listed under ignore',
       'person:\n  name: Name\nignore:\n  - Notes\n  - name\n',
       'mapping.yaml:5:5: column "name" is both mapped and listed under ignore; keep one.',
