@@ -89,7 +89,8 @@ per lead; each row still runs, retries and is dead-lettered on its own); kept wi
 Ctrl-C (or SIGTERM) while the file is read enqueues what was read and stops; run the same command
 again for the rest. With --wait it stops waiting; the import goes on.
 
-Exit codes: 0 ok; 2 usage, configuration, unreadable file, bad mapping or Redis unreachable;
+Exit codes: 0 ok; 2 usage, configuration, unreadable or empty file (a header with no data rows
+too: the dry run warns, the import creates nothing), bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered); 130 (143 for SIGTERM) stopped before
 the end: reading the file, or --wait with rows still pending.
 
@@ -295,7 +296,8 @@ async function follow(
         const finished = await waitForImport(ctx.ledger, summary.importId, {
           signal: stop,
           onUpdate: async () => {
-            status = await getStatus(ctx, summary.importId);
+            // Asks Redis which workers serve the queue, as `status` does: with none, the line says so at once.
+            status = await getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
             const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
             if (tty) io.stderr.write(`\r\x1b[2K${line}`);
             else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
@@ -310,7 +312,7 @@ async function follow(
             `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
           );
         }
-        return status ?? getStatus(ctx, summary.importId);
+        return status ?? getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
       },
       undefined,
       // Reconnect for as long as it follows (a command client gives up after a few tries): a restart or a

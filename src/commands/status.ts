@@ -11,8 +11,9 @@ export const command: Command = {
   help: `Usage: lead-importer status [ID] [--json] [--limit N] [--connection NAME]
 
 Shows one import: its state (reading, running, waiting for budget until …, blocked: reason,
-paused, stalled: no worker serves its connection for 30 s, or no row finished in 5 min,
-waiting for a re-run of rows verify --repair put back, completed, cancelled, failed), rows = created +
+paused, stalled: no worker serves its connection for 30 s, no row finished in 5 min, or the
+producer stopped while reading the file (killed: no sign of it for 60 s), waiting for a re-run of
+rows verify --repair put back, completed, cancelled, failed), rows = created +
 rejected + dead-lettered + cancelled + pending, contacts created and reused, tokens spent,
 budget left today and an ETA. Without ID, lists the most recent imports (with their
 connection, once there are several companies).

@@ -1,6 +1,6 @@
 import { type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
 import { CONNECTIONS_FILE_VAR } from '../config/connections.js';
-import type { ImportRecord } from '../queue/ledger.js';
+import { type ImportRecord, PRODUCER_HEARTBEAT_MS } from '../queue/ledger.js';
 import { workersServing } from '../queue/workers-serving.js';
 import { msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
@@ -47,6 +47,14 @@ export const STALLED_AFTER_MINUTES = STARVED_AFTER_MINUTES;
  * Longer than a connection's restart on a reload or a supervisor's restart of a worker, so that neither shows.
  */
 export const UNSERVED_AFTER_MS = 30_000;
+
+/**
+ * How long a reading import's producer may go without marking it alive before `status` says it stopped (killed with
+ * SIGKILL, its machine lost): 30 of its beats ({@link PRODUCER_HEARTBEAT_MS}). The beat runs on a timer of its own, so
+ * a producer held up by a slow Redis or disk, or reading a huge file, keeps beating; only a Redis that answers nothing
+ * for a minute (then `status` is held up too) or a stopped process goes this long without one.
+ */
+export const PRODUCER_SILENT_AFTER_MS = 30 * PRODUCER_HEARTBEAT_MS;
 
 /**
  * The flags workers and operators share: `paused` (every connection) in the `control` hash; the blocked reason and
@@ -112,6 +120,11 @@ export interface ImportStatus {
   budget: BudgetSnapshot | null;
   blockedReason?: string;
   budgetWaitUntil?: number;
+  /**
+   * Worker processes taking rows from the import's connection queue now, when the status was asked to look
+   * ({@link StatusFilter.checkServed}); with none, a running import says so at once, and has no ETA.
+   */
+  workersServing?: number;
   /** `rows = created + rejected + deadLettered + cancelled + pending` (always true once reading is done). */
   balanced: boolean;
   createdAt: number;
@@ -341,8 +354,15 @@ export function describeImport(
   // No ETA while it waits for a person: a blocked connection until its token is fixed, a paused queue until resumed,
   // rows put back by verify --repair until the import is run again, a stalled import until a worker serves it (the
   // limits' figure, seconds, read as if it were running). The tokens its rows will spend are the same either way.
+  // Rows pending and no worker on the queue: not stalled yet (a worker restarting shows so for a moment:
+  // UNSERVED_AFTER_MS), but no ETA, and the state text says so at once.
+  const unserved = state === 'running' && flags.workersServing === 0;
   const waitsForPerson =
-    state === 'blocked' || state === 'paused' || state === 'stalled' || state === 'waiting-for-reimport';
+    unserved ||
+    state === 'blocked' ||
+    state === 'paused' ||
+    state === 'stalled' ||
+    state === 'waiting-for-reimport';
   const eta = waitsForPerson ? null : estimate;
   const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
   const total = Math.max(record.rows, finished + record.pending);
@@ -353,7 +373,13 @@ export function describeImport(
     rowsPerJob: record.rowsPerJob,
     fileName: record.fileName,
     state,
-    stateText: stateText(state, record, flags, undefinedHere ? (ctx.connectionsFile ?? null) : undefined),
+    stateText: stateText(
+      state,
+      record,
+      flags,
+      now,
+      undefinedHere ? (ctx.connectionsFile ?? null) : undefined,
+    ),
     rows: record.rows,
     enqueued: record.enqueued,
     rejected: record.rejected,
@@ -379,6 +405,7 @@ export function describeImport(
     budget,
     blockedReason: flags.blockedReason,
     budgetWaitUntil: flags.budgetWaitUntil,
+    ...(flags.workersServing !== undefined ? { workersServing: flags.workersServing } : {}),
     balanced: record.rows === finished + record.pending,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -396,6 +423,7 @@ function displayState(
   if (record.state === 'failed') return 'failed';
   if (record.state === 'cancelled') return 'cancelled';
   if (record.state !== 'reading' && record.pending === 0) return 'completed';
+  if (producerStopped(record, now)) return 'stalled';
   if (awaitsReimport(record)) return 'waiting-for-reimport';
   if (flags.blockedReason) return 'blocked';
   if (flags.paused) return 'paused';
@@ -417,6 +445,22 @@ function displayState(
   if (flags.workersServing === 0 && (undefinedHere || now - lastChange >= UNSERVED_AFTER_MS))
     return 'stalled';
   return 'running';
+}
+
+/**
+ * Whether the import is `reading` but its producer stopped marking it alive ({@link PRODUCER_SILENT_AFTER_MS}): killed
+ * (SIGKILL, the OOM killer, a machine lost) without the chance to mark it failed. A record without the mark (a
+ * producer from before it) is not judged.
+ */
+export function producerStopped(
+  record: Pick<ImportRecord, 'state' | 'producerSeenAt'>,
+  now: number,
+): boolean {
+  return (
+    record.state === 'reading' &&
+    record.producerSeenAt !== undefined &&
+    now - record.producerSeenAt >= PRODUCER_SILENT_AFTER_MS
+  );
 }
 
 /**
@@ -443,6 +487,7 @@ function stateText(
   state: ImportDisplayState,
   record: ImportRecord,
   flags: ControlFlags,
+  now: number,
   undefinedIn?: string | null,
 ): string {
   switch (state) {
@@ -461,7 +506,14 @@ function stateText(
     case 'reading':
       return 'reading the file';
     case 'stalled':
-      return stalledText(record, flags, undefinedIn);
+      return stalledText(record, flags, undefinedIn, now);
+    case 'running':
+      if (flags.workersServing === 0) {
+        return record.connection === DEFAULT_CONNECTION
+          ? 'running, but no worker is running: its rows wait on the queue. Start one: `lead-importer worker`'
+          : `running, but no worker serves connection ${record.connection}: its rows wait on its queue. Start one (\`lead-importer worker\`), or add ${record.connection} to a worker's --connections`;
+      }
+      return state;
     default:
       return state;
   }
@@ -472,8 +524,13 @@ function stalledText(
   record: ImportRecord,
   flags: ControlFlags,
   undefinedIn: string | null | undefined,
+  now: number,
 ): string {
   const { connection, importId } = record;
+  if (producerStopped(record, now)) {
+    const silentS = Math.round((now - (record.producerSeenAt ?? now)) / 1000);
+    return `stalled: the producer stopped while reading the file (no progress for ${silentS} s): run the same import command again (\`lead-importer import ${record.fileName || 'FILE'} …\` with the same options; it goes on where it stopped, nothing is enqueued twice)`;
+  }
   const rows = `${record.pending} pending row${record.pending === 1 ? '' : 's'}`;
   if (undefinedIn !== undefined) {
     const where =

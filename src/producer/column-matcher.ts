@@ -14,7 +14,7 @@ import {
   SOURCE_SYSTEMS,
   type SourceSystem,
 } from './header-conventions.js';
-import { explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
+import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -123,7 +123,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     const index = indexOf(a.column);
     if (index === -1) {
       throw new MappingError(
-        `${where}: ${a.where} is mapped to column "${a.column}", which the file does not have; its columns are ${headerList}.`,
+        `${where}: ${a.where} is mapped to column "${a.column}", which the file does not have${didYouMean(a.column, header)}; its columns are ${headerList}.`,
         mappingPath(a.where),
       );
     }
@@ -133,7 +133,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       indexOf(a.target.labelColumn) === -1
     ) {
       throw new MappingError(
-        `${where}: ${a.where} takes its labels from column "${a.target.labelColumn}", which the file does not have; its columns are ${headerList}.`,
+        `${where}: ${a.where} takes its labels from column "${a.target.labelColumn}", which the file does not have${didYouMean(a.target.labelColumn, header)}; its columns are ${headerList}.`,
+        mappingPath(a.where),
       );
     }
     matches.push({
@@ -147,15 +148,17 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     if (!isMultiColumn(a.target)) slots.set(targetSlot(a.target), index);
     handled.add(index);
   }
-  for (const column of spec.ignore ?? []) {
+  for (const [i, column] of (spec.ignore ?? []).entries()) {
     const index = indexOf(column);
     if (index === -1) {
-      notes.push(`ignore: the file has no column "${column}".`);
+      // A note, not an error: one ignore list may serve exports whose columns differ.
+      notes.push(`ignore: the file has no column "${column}"${didYouMean(column, header)}.`);
       continue;
     }
     if (handled.has(index)) {
       throw new MappingError(
         `${where}: column "${column}" is both mapped and listed under ignore; keep one.`,
+        ['ignore', i],
       );
     }
     skipped.push({ index, header: header[index] as string, reason: `listed under ignore in ${where}` });

@@ -61,6 +61,8 @@ export interface CsvFile {
   footer(): { line: number; text: string }[];
   /** The first `n` data rows' cells, without consuming them (to read a column by its values). */
   sampleRows(n: number): Promise<string[][]>;
+  /** Whether a data row (readable or not) follows the header, without consuming it: false for a header-only file. */
+  hasRows(): Promise<boolean>;
   /** Data rows in file order; blank lines are skipped. Call once (this or `rowBatches`). */
   rows(): AsyncGenerator<CsvRow>;
   /** The same rows in batches (one per chunk read): fewer awaits for a million rows. */
@@ -147,6 +149,13 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   if (first.line > headerLineNumber) {
     throw new CsvFormatError(
       `${name}:${headerLineNumber}: the header line was read as part of the lines before it (a quote opened before line ${headerLineNumber} is not closed); remove the lines above the header or close the quote.`,
+    );
+  }
+  if (first.error === describeLongLine(maxRecordBytes)) {
+    // Shortening values is no help here: a file whose first line runs on for megabytes (a 2 GB file of one line
+    // is read to 1 MiB and refused, in bounded memory) is not the CSV export of leads it was taken for.
+    throw new CsvFormatError(
+      `${name}:${first.line}: the header line cannot be read: it runs on for more than ${byteLimit(maxRecordBytes)} without a line break. A CSV file starts with a short line naming the columns, then one line per lead: check that ${name} is the export you meant (not one written as a single line, or another kind of file), or export it again.`,
     );
   }
   if (first.error) {
@@ -273,6 +282,9 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     async sampleRows(n: number) {
       const events = await reader.peek(n);
       return events.filter((e) => !e.error).map((e) => fitCells(e.cells, width));
+    },
+    async hasRows() {
+      return (await reader.peek(1)).length > 0;
     },
     rows,
     rowBatches,
@@ -700,12 +712,14 @@ class CsvSegment {
   }
 }
 
+function byteLimit(maxRecordBytes: number): string {
+  return maxRecordBytes >= 1024 * 1024
+    ? `${Math.round(maxRecordBytes / 1024 / 1024)} MiB`
+    : `${maxRecordBytes} bytes`;
+}
+
 function describeLongLine(maxRecordBytes: number): string {
-  const limit =
-    maxRecordBytes >= 1024 * 1024
-      ? `${Math.round(maxRecordBytes / 1024 / 1024)} MiB`
-      : `${maxRecordBytes} bytes`;
-  return `is longer than ${limit}, the longest row this tool reads; shorten its values (Pipedrive keeps at most 255 characters of a text field)`;
+  return `is longer than ${byteLimit(maxRecordBytes)}, the longest row this tool reads; shorten its values (Pipedrive keeps at most 255 characters of a text field)`;
 }
 
 function describeCsvError(code: string, spansLines: boolean): string {

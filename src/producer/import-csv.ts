@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,7 +22,7 @@ import {
 } from '../queue/connection.js';
 import type { LeadQueueJobData } from '../queue/job-data.js';
 import { IMPORT_PRIORITY_DEFAULT, IMPORT_PRIORITY_MAX, importStartTurn } from '../queue/job-options.js';
-import { ImportLedger, type ImportRecord, type ImportState } from '../queue/ledger.js';
+import { ImportLedger, type ImportRecord, type ImportState, PRODUCER_HEARTBEAT_MS } from '../queue/ledger.js';
 import { assertImportId, leadQueueName, queuePrefix } from '../queue/names.js';
 import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
@@ -32,7 +33,7 @@ import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { CSV_ENCODINGS, type CsvEncoding, parseEncodingName } from './encoding.js';
 import { LeadEnqueuer } from './enqueuer.js';
-import { ImportInterruptedError } from './errors.js';
+import { CsvFormatError, ImportInterruptedError } from './errors.js';
 import { type Estimate, estimateImport } from './estimate.js';
 import { mapFile } from './map-file.js';
 import { describeMapping, type MappingDescription } from './mapping.js';
@@ -447,6 +448,9 @@ async function dryRunImportChecks(
   }
 }
 
+/** How often the producer checks that the file it reads is still the one it hashed (a `stat`). */
+const FILE_CHECK_INTERVAL_MS = 2_000;
+
 /** Passes over the file before an import whose Redis keeps restarting under it fails. */
 export const MAX_PASSES = 3;
 
@@ -531,7 +535,25 @@ async function importPass(
     );
     const described = describeMapping(mapping);
 
+    // The hash names the import, and the rows come from the reader opened before it: the file must be the same
+    // through both, and through the read (checked again every 2 s and at the end: a file still being written
+    // would give an import named by some of its bytes and rows of others, and its next run, of the finished
+    // file, a new import that enqueues every row again).
+    const beforeHash = await stat(options.file);
     const fileHash = await hashFile(options.file);
+    const hashed = await stat(options.file);
+    const fileChange = (now: { size: number; mtimeMs: number }, from = hashed) =>
+      now.size !== from.size || now.mtimeMs !== from.mtimeMs
+        ? `${displayName} changed while it was being read (${formatCount(from.size)} → ${formatCount(now.size)} bytes${now.size === from.size ? ', modified' : ''}): is something still writing it?`
+        : undefined;
+    const changedEarly =
+      fileChange(beforeHash) ??
+      (csv.size !== hashed.size ? fileChange(hashed, { ...hashed, size: csv.size }) : undefined);
+    if (changedEarly) {
+      throw new CsvFormatError(
+        `${changedEarly} Nothing was enqueued. Wait until the file is complete, then run the same command again.`,
+      );
+    }
     if (sameBytesAs !== undefined && fileHash !== sameBytesAs) {
       throw new UsageError(
         `${displayName} changed while it was being imported, and Redis restarted meanwhile: the rows Redis lost cannot be read again from it. Put the file back as it was and run the same import command again (rows already enqueued are not enqueued twice).`,
@@ -545,6 +567,19 @@ async function importPass(
     });
 
     const warnings: string[] = [];
+    // A header and nothing else (an export whose filter matched nothing, the wrong file): refused before anything is
+    // written, as an empty file is; the dry run says so, and still shows the mapping (--print-mapping from a header).
+    if (!(await csv.hasRows())) {
+      const none = `${displayName} has a header line (line ${csv.headerLine}) but no data rows: nothing to import`;
+      if (!options.dryRun) {
+        throw new CsvFormatError(
+          `${none}. Check that it is the file you meant, or export it again with its rows (a filter that matched nothing?); no import was created.`,
+        );
+      }
+      warnings.push(
+        `${none}. The real import refuses it (exit 2) and creates no import. The mapping below is read from the header alone: with no values to look at, a column is mapped by its name and its neighbours only (e.g. a "Title" beside a person's columns reads as the job title).`,
+      );
+    }
     if (options.dryRun) {
       // What the real run would say about this file and import id: refused (the same file into the same company
       // through another connection, an import cancelled or of another connection) or warned.
@@ -600,6 +635,7 @@ async function importPass(
       );
       priority = record.priority;
       if (record.state === 'failed') await ledger.setState(importId, 'reading');
+      cleanups.push(beatWhileReading(ledger, importId));
       enqueuer = new LeadEnqueuer({
         queue,
         ledger,
@@ -643,6 +679,19 @@ async function importPass(
     const interval = options.progressIntervalMs ?? 250;
     let nextProgressAt = Date.now() + interval;
     let nextLedgerUpdateAt = Date.now() + 2_000;
+    let nextFileCheckAt = Date.now() + FILE_CHECK_INTERVAL_MS;
+    /** Stops the import, what was read enqueued, when the file is not the one hashed any more (see `fileChange`). */
+    const stopIfChanged = async () => {
+      const changed = fileChange(await stat(options.file));
+      if (!changed) return;
+      const enqueued = enqueuer ? (await enqueuer.stop()).enqueued : 0;
+      const how = `${formatCount(rows)} row${rows === 1 ? '' : 's'} read${enqueuer ? `, ${formatCount(enqueued)} enqueued` : ''}`;
+      throw new CsvFormatError(
+        options.dryRun
+          ? `${changed} Stopped after ${how}. Wait until the file is complete, then run the dry run again.`
+          : `${changed} Import ${importId} stopped after ${how}. Once the file is complete, go on with this import: \`lead-importer import ${displayName} --import-id ${importId}\` with the same options (rows are matched by line number; those enqueued are not enqueued again). Run without --import-id, the finished file would be a new import and every row would be enqueued again.`,
+      );
+    };
     const report = (done: boolean) =>
       options.onProgress?.({
         rowsRead: rows,
@@ -732,6 +781,10 @@ async function importPass(
           nextProgressAt = now + interval;
           report(false);
         }
+        if (now >= nextFileCheckAt) {
+          nextFileCheckAt = now + FILE_CHECK_INTERVAL_MS;
+          await stopIfChanged();
+        }
         if (ledger && now >= nextLedgerUpdateAt) {
           nextLedgerUpdateAt = now + 2_000;
           await ledger.setCounters(importId, {
@@ -745,6 +798,7 @@ async function importPass(
         const waiting = take(checked);
         if (waiting) await waiting;
       }
+      await stopIfChanged();
       const counts = await enqueuer?.finish();
       report(true);
       if (padded > 0) {
@@ -860,6 +914,28 @@ async function importPass(
       }
     }
   }
+}
+
+/**
+ * Marks the import alive now and every {@link PRODUCER_HEARTBEAT_MS} until the returned stop is called: a timer of its
+ * own, so that a read held up by Redis (backpressure) or a slow disk still beats; one beat at a time, failures ignored
+ * (the reads and writes of the import report Redis's).
+ */
+function beatWhileReading(ledger: ImportLedger, importId: string): () => void {
+  let beating: Promise<void> | undefined;
+  const beat = () => {
+    if (beating) return;
+    beating = ledger
+      .markProducerAlive(importId)
+      .catch(() => undefined)
+      .finally(() => {
+        beating = undefined;
+      });
+  };
+  beat();
+  const timer = setInterval(beat, PRODUCER_HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Why Redis is away, in words: ioredis's own ("Reached the max retries per request limit…") names an option, not the cause. */

@@ -274,9 +274,11 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
   }
   if (data.ignore !== undefined && data.ignore !== null) {
     const list = typeof data.ignore === 'string' ? [data.ignore] : data.ignore;
-    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string' && c.trim() !== '')) {
+    const bad = Array.isArray(list) ? list.findIndex((c) => typeof c !== 'string' || c.trim() === '') : -1;
+    if (!Array.isArray(list) || bad !== -1) {
       throw new MappingError(
-        `${name}: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status].`,
+        `${name}: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]${bad === -1 ? '' : `; entry ${bad + 1} is ${JSON.stringify((list as unknown[])[bad]) ?? 'empty'}`}.`,
+        bad === -1 ? ['ignore'] : ['ignore', bad],
       );
     }
     spec.ignore = list as string[];
@@ -479,17 +481,35 @@ function unknownKeys(
 ): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
-      const near = allowed.find((a) => editDistance(a, key.toLowerCase()) <= 2);
       throw new MappingError(
-        `${where}: unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; valid keys are ${allowed.join(', ')}.`,
+        `${where}: unknown key "${key}"${didYouMean(key, allowed)}; valid keys are ${allowed.join(', ')}.`,
         [...path, key],
       );
     }
   }
 }
 
-/** Levenshtein distance, for a key's likely spelling. */
+/**
+ * ` (did you mean "Email"?)` when one of `candidates` is a likely spelling of `wanted` (case, spaces, a letter or two
+ * off: at most 2 edits, or a quarter of the name for long ones), else the empty string: for a mapping's keys, and for
+ * the columns and fields it names.
+ */
+export function didYouMean(wanted: string, candidates: readonly string[]): string {
+  // Compared as letters and digits only: "E-mial" is one swap from "Email".
+  const bare = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  const key = bare(wanted);
+  const limit = Math.max(2, Math.floor(key.length / 4));
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = editDistance(bare(name), key);
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best ? ` (did you mean "${best.name}"?)` : '';
+}
+
+/** Edit distance with two swapped letters as one edit (optimal string alignment), for a name's likely spelling. */
 function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -499,7 +519,10 @@ function editDistance(a: string, b: string): number {
         (current[j - 1] ?? 0) + 1,
         (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        current[j] = Math.min(current[j] ?? 0, (before[j - 2] ?? 0) + 1);
     }
+    before = previous;
     previous = current;
   }
   return previous[b.length] ?? 0;

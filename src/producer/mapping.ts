@@ -3,7 +3,7 @@ import { type ColumnMatch, type ColumnPlan, matchColumns } from './column-matche
 import { MappingError } from './errors.js';
 import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
 import { normaliseHeaderName } from './header-conventions.js';
-import { customConstants, type MappingSpec } from './mapping-spec.js';
+import { customConstants, didYouMean, type MappingSpec } from './mapping-spec.js';
 import {
   currencyNameKey,
   type DateOrder,
@@ -586,10 +586,15 @@ export function resolveMapping(
   const titleTemplate = options.titleTemplate ?? defaults.title_template;
   const templateColumns = new Map<string, number>();
   if (titleTemplate !== undefined) {
+    // Named where it was written: the flag, or the mapping file's defaults.title_template (at its line and column).
+    const fromFlag = options.titleTemplate !== undefined;
+    const templateAt = fromFlag ? '--title-template' : `${where}: defaults.title_template`;
+    const templatePath = fromFlag ? undefined : ['defaults', 'title_template'];
     const placeholders = [...titleTemplate.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!.trim());
     if (placeholders.length === 0) {
       throw new MappingError(
-        `Title template "${titleTemplate}" has no placeholder; use fields like {organization} and {name}, or column names in braces.`,
+        `${templateAt}: title template "${titleTemplate}" has no placeholder; use fields like {organization} and {name}, or column names in braces.`,
+        templatePath,
       );
     }
     for (const p of placeholders) {
@@ -597,7 +602,8 @@ export function resolveMapping(
       const index = header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(p));
       if (index === -1) {
         throw new MappingError(
-          `Title template placeholder {${p}} is neither a field (${TEMPLATE_FIELDS.join(', ')}) nor a column (${headerList}).`,
+          `${templateAt}: title template placeholder {${p}} is neither a field (${TEMPLATE_FIELDS.join(', ')}) nor a column (${headerList})${didYouMean(p, [...TEMPLATE_FIELDS, ...header])}.`,
+          templatePath,
         );
       }
       templateColumns.set(p, index);

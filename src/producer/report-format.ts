@@ -2,7 +2,7 @@ import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
 import { formatCount, printable, printableLines, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
-import type { LookupPlan } from './estimate.js';
+import type { Estimate, LookupPlan } from './estimate.js';
 import type { ImportProgress, ImportSummary } from './import-csv.js';
 
 /**
@@ -87,12 +87,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   } else if (s.state === 'completed') out.push('', 'Every row of this import is finished.');
   else if (s.enqueued + s.requeued > 0) {
     // With `--wait` the command follows the import itself: telling the user to follow it is not true.
-    out.push(
-      '',
-      opts.waiting
-        ? `Waiting for workers to finish it (Ctrl-C stops waiting; the import goes on, \`lead-importer status ${s.importId}\` follows it)…`
-        : nextStep(s),
-    );
+    out.push('', opts.waiting ? waitingText(s) : nextStep(s));
   }
   return printableLines(`${out.join('\n')}\n`);
 }
@@ -166,7 +161,7 @@ function formatDryRun(s: ImportSummary): string[] {
       : []),
     `  contacts lookup   ${describeLookup('persons', e.persons)}; ${describeLookup('organizations', e.organizations)}`,
     `  tokens            ${formatCount(e.minTokens)} if every contact exists${e.persons.atMost || e.organizations.atMost ? ' and listing them is cheap' : ''}, up to ${formatCount(e.maxTokens)} if all are new (5 per person or organization created)`,
-    `  API time          ${formatDuration(e.apiTimeMs)} at the burst limit (${formatCount(e.requests)} requests at most)`,
+    apiTimeLine(e),
     `  daily budget      ${formatCount(e.usableTokensPerDay)} tokens usable per day (after a 10% reserve for other integrations)`,
     e.days === 1
       ? "  → fits in one day's budget"
@@ -176,6 +171,19 @@ function formatDryRun(s: ImportSummary): string[] {
     `  (this dry run spent ${s.referenceTokens} tokens on reference data)`,
   );
   return out;
+}
+
+/**
+ * The API time as the tokens line puts it, a range in the same two cases: a best case alone reads as a promise, a
+ * worst case alone (every contact searched for) said 8 min of an import that took 3.6.
+ */
+function apiTimeLine(e: Estimate): string {
+  const label = '  API time          ';
+  if (e.minRequests === e.requests && e.minApiTimeMs === e.apiTimeMs)
+    return `${label}${formatDuration(e.apiTimeMs)} at the burst limit (${formatCount(e.requests)} requests)`;
+  const best = formatDuration(e.minApiTimeMs);
+  const worst = formatDuration(e.apiTimeMs);
+  return `${label}${best === worst ? best : `${best} to ${worst}`} at the burst limit (${formatCount(e.minRequests)} requests if every contact exists, up to ${formatCount(e.requests)} if all are searched for and created)`;
 }
 
 function indent(text: string): string[] {
@@ -190,6 +198,17 @@ function describeLookup(kind: string, plan: LookupPlan): string {
     return `${kind} listed in ${plan.requests} pages (${formatCount(plan.tokens)} tokens)`;
   const search = `${formatCount(plan.requests)} ${kind} searches (${formatCount(plan.tokens)} tokens)`;
   return plan.atMost ? `at most ${search}, fewer tokens if listing the company's ${kind} costs less` : search;
+}
+
+/** `--wait`'s opening line: what it waits for, and that nothing will move until a worker is started when none serves. */
+function waitingText(s: ImportSummary): string {
+  const stop = `Ctrl-C stops waiting; the import goes on, \`lead-importer status ${s.importId}\` follows it`;
+  if (s.workersServing === 0) {
+    const none =
+      s.connection === DEFAULT_CONNECTION ? 'No worker is running' : `No worker serves ${s.connection}`;
+    return `${none}: the rows wait on the queue until one is started (\`lead-importer worker\`${s.connection === DEFAULT_CONNECTION ? '' : ` with ${s.connection} in its --connections`}). Waiting for one to finish them (${stop})…`;
+  }
+  return `Waiting for workers to finish it (${stop})…`;
 }
 
 /** What to do once the rows are queued: start a worker only when none serves the import's connection. */

@@ -50,6 +50,13 @@ export type RowState = (typeof RowState)[keyof typeof RowState];
 
 export type ImportState = 'reading' | 'enqueued' | 'completed' | 'cancelled' | 'failed';
 
+/**
+ * How often a producer marks its import's record alive while it reads the file ({@link ImportLedger.markProducerAlive}):
+ * on a timer of its own, not after each batch, so that a batch waiting on a slow Redis (backpressure) or a slow disk
+ * still beats. `status` tells a producer that stopped (SIGKILL, a machine lost) from one reading by it.
+ */
+export const PRODUCER_HEARTBEAT_MS = 2_000;
+
 /** Counters kept on the import record. */
 export const COUNTERS = [
   'rows',
@@ -136,6 +143,11 @@ export interface ImportRecord extends ImportMeta, Record<Counter, number> {
   updatedAt: number;
   /** Set when the producer failed or an operator note applies. */
   error?: string;
+  /**
+   * When the producer last marked the import alive while reading it ({@link PRODUCER_HEARTBEAT_MS}); unset for
+   * records of producers from before the mark.
+   */
+  producerSeenAt?: number;
   /**
    * When `verify --repair` last put rows whose lead was gone back to pending ({@link ImportLedger.markAwaitingReimport}).
    * Such rows have no job: they wait for a re-run of the import. Any later write to the record (the re-run's
@@ -652,6 +664,21 @@ export class ImportLedger {
     await this.redis.hset(this.keys.import(importId), fields);
   }
 
+  /**
+   * The producer's heartbeat: records that it still reads the import's file. Only the one field, and only on a record
+   * that exists (a beat late after a purge must not bring back a record of one field); `updatedAt` stays what the
+   * rows' outcomes make it.
+   */
+  async markProducerAlive(importId: string, at = Date.now()): Promise<void> {
+    await this.resolve(importId);
+    await this.redis.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'producerSeenAt', ARGV[1]) end",
+      1,
+      this.keys.import(importId),
+      at,
+    );
+  }
+
   /** Sets absolute counter values (the producer's totals, e.g. `rows`). */
   async setCounters(importId: string, values: Partial<Record<Counter, number>>): Promise<void> {
     await this.resolve(importId);
@@ -1065,6 +1092,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
     state: (raw.state as ImportState) ?? 'reading',
     error: raw.error,
     ...(num('reimportNeededAt') > 0 ? { reimportNeededAt: num('reimportNeededAt') } : {}),
+    ...(num('producerSeenAt') > 0 ? { producerSeenAt: num('producerSeenAt') } : {}),
     ...counters,
     pending: Math.max(0, counters.enqueued - counters.created - counters.deadLettered - counters.cancelled),
   };

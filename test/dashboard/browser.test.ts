@@ -1,9 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'bullmq';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
+import { leadQueueName } from '../../src/queue/names.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { enqueue, seedImport, testOps } from '../ops/seed.js';
@@ -14,6 +16,8 @@ const redis = testRedis();
 const ctx = testOps(redis);
 let dashboard: Dashboard;
 let browser: Browser;
+/** A worker on the running import's queue (taking no job itself): with none, the page says none serves it, no ETA. */
+let serving: Worker | undefined;
 
 const cells = (i: number) => [`Person ${i}`, `p${i}@example.com`, `Company ${i % 7}`];
 
@@ -63,6 +67,8 @@ beforeAll(async () => {
   await ctx.ledger.setCounters('trade-show-2026', { rows: 62 });
   await redis.hset(ctx.keys.import('trade-show-2026'), 'fileName', 'trade-show-2026.csv');
   await redis.zadd(ctx.keys.workers, Date.now(), 'worker-a', Date.now(), 'worker-b');
+  serving = new Worker(leadQueueName('default'), null, { connection: redis, prefix: ctx.prefix });
+  await serving.waitUntilReady();
   dashboard = await startDashboard({
     redis,
     prefix: ctx.prefix,
@@ -74,6 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await serving?.close();
   await browser?.close();
   await dashboard?.close();
   await ctx.close();

@@ -71,7 +71,9 @@ const CORPUS: Record<string, Outcome> = {
   'empty.csv': { refused: /empty\.csv is empty: expected a header line/ },
   'bom-only.csv': { refused: /bom-only\.csv (is empty|has no header line)/ },
   'blank-lines-only.csv': { refused: /blank-lines-only\.csv has no header line/ },
-  'header-only.csv': { enqueued: [], rejects: [] },
+  'header-only.csv': {
+    refused: /header-only\.csv has a header line \(line 1\) but no data rows: nothing to import/,
+  },
   'duplicate-headers.csv': {
     refused:
       /duplicate-headers\.csv:1: duplicate column names "Email" \(column 2\) and "EMAIL" \(column 4\); rename one/,

@@ -50,6 +50,20 @@ describe('estimateImport', () => {
     expect(e.totalTimeMs).toBeGreaterThan(24 * 3600 * 1000);
   });
 
+  it('times the best case as its tokens count it: no search and no create when listing is cheap', () => {
+    const e = estimateImport({
+      leads: 2_000,
+      distinctPersons: 2_000,
+      distinctOrganizations: 300,
+      burstPer2s: 40,
+      dailyTokens: 1e9,
+    });
+    expect(e.minRequests).toBe(2_002);
+    expect(e.minApiTimeMs).toBe(Math.ceil((2_002 / 18) * 1000));
+    expect(e.requests).toBe(6_600);
+    expect(e.apiTimeMs).toBe(460_000);
+  });
+
   it('paces searches at 10 per 2 s even when the plan allows more requests', () => {
     const e = estimateImport({
       leads: 100,

@@ -138,6 +138,25 @@ describe('lead-importer import', () => {
     );
   });
 
+  it('gives the API time as a range in the same two cases as the tokens, not the worst case alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-estimate-'));
+    const file = join(dir, 'leads2000.csv');
+    const lines = ['Name,Email,Company'];
+    for (let i = 0; i < 2_000; i++) lines.push(`Person ${i},p${i}@example.com,Company ${i % 300}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { code, out } = await cli([file, '--dry-run', '--offline'], { PIPEDRIVE_PLAN: 'growth' });
+    expect(code).toBe(0);
+    expect(out).toContain(
+      '20,020 if every contact exists and listing them is cheap, up to 77,500 if all are new',
+    );
+    // Growth: 40 calls per 2 s, 90% of it used. Best: 2,000 leads and a list page of each kind (2,002 calls) is
+    // 2 min; worst: 2,300 searches (10 per 2 s: 460 s) is 8 min. Before, only "8 min at the burst limit" of an
+    // import the sandbox ran in 3.6 min (its contacts were new, found by listing).
+    expect(out).toContain(
+      'API time          2 min to 8 min at the burst limit (2,002 requests if every contact exists, up to 6,600 if all are searched for and created)',
+    );
+  });
+
   it.each([
     [['does-not-exist.csv'], 'does-not-exist.csv does not exist'],
     [[fixture('duplicate-headers.csv')], 'duplicate column names'],
@@ -151,6 +170,49 @@ describe('lead-importer import', () => {
     expect(code).toBe(2);
     expect(err).toContain(message);
     expect(err).not.toContain('    at ');
+  });
+
+  it('warns in a dry run that a header-only file has no data rows, and the import exits 2 creating nothing, as for an empty file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-header-only-'));
+    const file = join(dir, 'header-only.csv');
+    writeFileSync(file, 'Name,Email,Company,Title\n\n');
+    const prefix = uniquePrefix('header-only');
+    const dry = await cli([file, '--dry-run', '--offline'], {}, prefix);
+    // Before: exit 0, "0 rows", no warning, and "Title" taken for the job title with nothing said.
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(
+      'Warning: header-only.csv has a header line (line 1) but no data rows: nothing to import. The real import refuses it (exit 2) and creates no import. The mapping below is read from the header alone',
+    );
+    const real = await cli([file, '--import-id', 'header-only'], {}, prefix);
+    expect(real.code).toBe(2);
+    expect(real.err).toContain(
+      'header-only.csv has a header line (line 1) but no data rows: nothing to import. Check that it is the file you meant',
+    );
+    expect(real.err).not.toContain('    at ');
+    const status = await command(['status', 'header-only'], {}, prefix);
+    expect(status.code).toBe(2);
+    expect(status.err).toContain('No import "header-only"');
+  });
+
+  it('refuses a file of one line with no line break, naming file and line and what to check; a long data line is one reject', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-one-line-'));
+    // 8 MiB here; bench figures: a 2 GB file of one line is refused in 2.5 s within 116 MB, and a header followed
+    // by a 2 GB line is read to its end (one reject, exit 3) in 14 s within 166 MB.
+    const oneLine = join(dir, 'one-line.csv');
+    writeFileSync(oneLine, 'abcdefghij,'.repeat(800_000));
+    const refused = await cli([oneLine, '--dry-run', '--offline']);
+    expect(refused.code).toBe(2);
+    // Before: "(is longer than 1 MiB, the longest row this tool reads; shorten its values …)", of a header.
+    expect(refused.err).toContain(
+      'one-line.csv:1: the header line cannot be read: it runs on for more than 1 MiB without a line break. A CSV file starts with a short line naming the columns, then one line per lead: check that one-line.csv is the export you meant',
+    );
+    expect(refused.err).not.toContain('shorten its values');
+    const longRow = join(dir, 'long-row.csv');
+    writeFileSync(longRow, `Name,Email\nAda,ada@example.com\n${'abcdefghij,'.repeat(800_000)}`);
+    const read = await cli([longRow, '--dry-run', '--offline']);
+    expect(read.code).toBe(3);
+    expect(read.out).toContain('long-row.csv:3: is longer than 1 MiB, the longest row this tool reads');
+    expect(read.out).toMatch(/valid\s+1\n/);
   });
 
   it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
@@ -172,6 +234,25 @@ describe('lead-importer import', () => {
       expect(err).toContain(message);
       expect(code).toBe(2);
     }
+  });
+
+  it('suggests the column an ignore entry or a --title-template placeholder likely means', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-cli-'));
+    const mapping = join(dir, 'mapping.yaml');
+    writeFileSync(mapping, 'ignore:\n  - Note\n');
+    const ignored = await cli([fixture('quoted.csv'), '--mapping', mapping, '--dry-run', '--offline']);
+    expect(ignored.out).toContain('ignore: the file has no column "Note" (did you mean "Notes"?).');
+    const flag = await cli([
+      fixture('quoted.csv'),
+      '--title-template',
+      '{Compnay}',
+      '--dry-run',
+      '--offline',
+    ]);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toContain(
+      '--title-template: title template placeholder {Compnay} is neither a field (organization, name, first_name, last_name, email, phone) nor a column ("Name", "Email", "Company", "Notes") (did you mean "Company"?).',
+    );
   });
 
   it('exits 2 when the mapping names a custom field Pipedrive does not have', async () => {
@@ -197,7 +278,22 @@ describe('lead-importer import', () => {
     [
       'a column the file does not have',
       'person:\n  name: Name\n  email:\n    - { column: E-mial, label: work }\n',
-      'mapping.yaml:4:7: person.email[0] is mapped to column "E-mial", which the file does not have; its columns are',
+      'mapping.yaml:4:7: person.email[0] is mapped to column "E-mial", which the file does not have (did you mean "Email"?); its columns are',
+    ],
+    [
+      'an ignore entry that is not a column name',
+      'ignore:\n  - Notes\n  - 42\n',
+      'mapping.yaml:3:5: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]; entry 2 is 42.',
+    ],
+    [
+      'a column both mapped and listed under ignore',
+      'person:\n  name: Name\nignore:\n  - Notes\n  - name\n',
+      'mapping.yaml:5:5: column "name" is both mapped and listed under ignore; keep one.',
+    ],
+    [
+      'a title template placeholder that is neither a field nor a column',
+      'defaults:\n  currency: EUR\n  title_template: "{organisation} – {Note}"\n',
+      'mapping.yaml:3:3: defaults.title_template: title template placeholder {organisation} is neither a field (organization, name, first_name, last_name, email, phone) nor a column ("Name", "Email", "Company", "Notes") (did you mean "organization"?).',
     ],
     [
       'a value of the wrong type',

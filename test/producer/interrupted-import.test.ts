@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis } from '../../src/dev/private-redis.js';
-import { ImportLedger } from '../../src/queue/ledger.js';
+import { createOpsContext } from '../../src/ops/ops-context.js';
+import { getStatus, listStatuses, PRODUCER_SILENT_AFTER_MS } from '../../src/ops/status.js';
+import { ImportLedger, PRODUCER_HEARTBEAT_MS } from '../../src/queue/ledger.js';
 import { LEAD_QUEUE } from '../../src/queue/names.js';
 import { spawnCli } from '../helpers/cli-process.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -114,15 +116,116 @@ describe('an import the operator stops mid-file', () => {
     expect((await ledger.getImport(importId))?.pending).toBe(ROWS);
   }, 180_000);
 
+  it('--wait says at once that no worker is running, in its opening summary and its progress line, with no ETA', async () => {
+    const prefix = uniquePrefix('waitnone');
+    const small = bigFile('wait-none.csv', 20);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
+    const waiting = spawnCli(['import', small, '--import-id', 'wait-none', '--wait'], env);
+    // Before: "Waiting for workers to finish it", then "running · … · ETA 6 s" until 30 s had passed.
+    expect(await waiting.waitFor(/pending 20/, 10_000)).not.toBeNull();
+    waiting.kill('SIGINT');
+    expect(await waiting.exited).toBe(130);
+    const out = waiting.output();
+    expect(out).toContain(
+      'No worker is running: the rows wait on the queue until one is started (`lead-importer worker`). Waiting for one to finish them',
+    );
+    expect(out).toContain(
+      'wait-none: running, but no worker is running: its rows wait on the queue. Start one: `lead-importer worker` · created 0 · dead-lettered 0 · pending 20',
+    );
+    expect(out).not.toContain('ETA');
+  }, 60_000);
+
   it('--wait stopped by Ctrl-C while rows are pending exits 130, not 0: the import is not finished', async () => {
     const prefix = uniquePrefix('waitstop');
     const small = bigFile('wait-stopped.csv', 20);
     const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
     // No worker: the rows stay pending.
     const waiting = spawnCli(['import', small, '--import-id', 'wait-stopped', '--wait'], env);
-    expect(await waiting.waitFor(/Waiting for workers/)).not.toBeNull();
+    expect(await waiting.waitFor(/Waiting for one to finish them/)).not.toBeNull();
     waiting.kill('SIGINT');
     expect(await waiting.exited).toBe(130);
     expect(waiting.output()).toMatch(/Stopped waiting; the import goes on/);
   }, 60_000);
+});
+
+describe('an import whose producer is killed mid-file', () => {
+  const redis = testRedis();
+
+  it('shows in status and on the imports page as stopped, with what to do, once it has not beaten for a minute; not while it reads', async () => {
+    const prefix = uniquePrefix('killed');
+    const importId = 'killed';
+    const file = bigFile('killed.csv', 400_000);
+    const producer = spawnCli(['import', file, '--import-id', importId], {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'silent',
+    });
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
+    try {
+      await enqueuedAtLeast(redis, prefix, importId, 2_000);
+      // Alive: it beats on a timer of its own, whatever its batches wait on.
+      await new Promise((r) => setTimeout(r, PRODUCER_HEARTBEAT_MS + 500));
+      expect(producer.running()).toBe(true);
+      const alive = await getStatus(ops, importId);
+      expect(alive.state).toBe('reading');
+      expect(alive.stateText).toBe('reading the file');
+      producer.kill('SIGKILL');
+      await producer.exited;
+      const killedAt = Date.now();
+      expect((await getStatus(ops, importId, killedAt)).state).toBe('reading');
+      // Before: "reading the file" for ever, with an ETA.
+      const later = killedAt + PRODUCER_SILENT_AFTER_MS + 1_000;
+      const stopped = await getStatus(ops, importId, later);
+      expect(stopped.state).toBe('stalled');
+      expect(stopped.stateText).toMatch(
+        /^stalled: the producer stopped while reading the file \(no progress for (6[0-9]|7[0-9]) s\): run the same import command again \(`lead-importer import killed\.csv …` with the same options/,
+      );
+      expect(stopped.etaText).toBeNull();
+      const [listed] = await listStatuses(ops, 1, later);
+      expect(listed?.stateText).toBe(stopped.stateText);
+    } finally {
+      if (producer.running()) producer.kill('SIGKILL');
+      await ops.close();
+    }
+  }, 120_000);
+});
+
+describe('a file that changes while it is imported', () => {
+  const redis = testRedis();
+
+  it('stops with exit 2 saying so and how to go on with the same import; going on enqueues each row once', async () => {
+    const prefix = uniquePrefix('changing');
+    const ROWS = 600_000;
+    const file = bigFile('changing.csv', ROWS);
+    const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
+    const producer = spawnCli(['import', file, '--json'], env);
+    const ledger = new ImportLedger(redis, prefix);
+    let importId: string | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!importId && Date.now() < deadline) {
+      importId = (await ledger.listImports(1))[0]?.importId;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!importId) throw new Error('the import never started');
+    await enqueuedAtLeast(redis, prefix, importId, 2_000);
+    // Whatever wrote it was not done: 1,000 more rows.
+    const more: string[] = [];
+    for (let i = ROWS; i < ROWS + 1_000; i++) more.push(`Person ${i},p${i}@example.com,Company ${i % 500}`);
+    appendFileSync(file, `${more.join('\n')}\n`);
+    // Before: exit 0 with the rows of the grown file under the id of the bytes hashed before, so that the next run, of
+    // the same finished file, was another import and enqueued all 601,000 rows again.
+    expect(await producer.exited).toBe(2);
+    const out = producer.output();
+    expect(out).toMatch(
+      new RegExp(
+        `changing\\.csv changed while it was being read \\([\\d,]+ → [\\d,]+ bytes\\): is something still writing it\\? Import ${importId} stopped after [\\d,]+ rows read, [\\d,]+ enqueued\\. Once the file is complete, go on with this import: \`lead-importer import changing\\.csv --import-id ${importId}\``,
+      ),
+    );
+    expect((await ledger.getImport(importId))?.state).toBe('failed');
+    const again = spawnCli(['import', file, '--import-id', importId, '--json'], env);
+    expect(await again.exited).toBe(0);
+    const summary = JSON.parse(again.output().trim().split('\n').at(-1) ?? '{}');
+    expect(summary.enqueued + summary.alreadyImported).toBe(ROWS + 1_000);
+    expect((await ledger.getImport(importId))?.pending).toBe(ROWS + 1_000);
+  }, 180_000);
 });
