@@ -23,23 +23,36 @@ export type ImportTotals = Map<
   }
 >;
 
-/** Every import's state and row counts, summed by connection: one pipelined read of the records' counters. */
-export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
-  const ids = await ctx.redis.zrange(ctx.keys.imports, 0, -1);
-  const fields = [
-    'connection',
-    'state',
-    'rows',
-    'enqueued',
-    'created',
-    'rejected',
-    'deadLettered',
-    'cancelled',
-    'rowsPerJob',
-    'createdAt',
-    'updatedAt',
-  ] as const;
-  const totals: ImportTotals = new Map();
+/** What the totals need of one import record. */
+interface ImportEntry {
+  connection: string;
+  state: string;
+  created: number;
+  rejected: number;
+  deadLettered: number;
+  cancelled: number;
+  pending: number;
+  rowsPerJob: number;
+  lastChange: number;
+}
+
+const FIELDS = [
+  'connection',
+  'state',
+  'rows',
+  'enqueued',
+  'created',
+  'rejected',
+  'deadLettered',
+  'cancelled',
+  'rowsPerJob',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+/** The records of `ids`, read 1,000 at a time (one pipeline each; one read per import on a cluster). */
+async function readEntries(ctx: OpsContext, ids: readonly string[]): Promise<Map<string, ImportEntry>> {
+  const entries = new Map<string, ImportEntry>();
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
     let replies: [Error | null, unknown][];
@@ -49,7 +62,7 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
       replies = await Promise.all(
         chunk.map(async (id): Promise<[Error | null, unknown]> => {
           try {
-            return [null, await ctx.redis.hmget(ctx.keys.import(id), ...fields)];
+            return [null, await ctx.redis.hmget(ctx.keys.import(id), ...FIELDS)];
           } catch (err) {
             return [err as Error, null];
           }
@@ -57,41 +70,61 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
       );
     } else {
       const pipeline = ctx.redis.pipeline();
-      for (const id of chunk) pipeline.hmget(ctx.keys.import(id), ...fields);
+      for (const id of chunk) pipeline.hmget(ctx.keys.import(id), ...FIELDS);
       replies = (await pipeline.exec()) ?? [];
     }
-    for (const [err, values] of replies) {
-      if (err || !Array.isArray(values)) continue;
-      const raw = Object.fromEntries(fields.map((f, j) => [f, values[j] as string | null]));
+    replies.forEach(([err, values], j) => {
+      if (err || !Array.isArray(values)) return;
+      const raw = Object.fromEntries(FIELDS.map((f, k) => [f, values[k] as string | null]));
       const n = (f: (typeof COUNTERS)[number]) => Number(raw[f] ?? 0) || 0;
-      const connection = raw.connection || DEFAULT_CONNECTION;
-      let t = totals.get(connection);
-      if (!t) {
-        t = {
-          imports: {},
-          rows: { created: 0, rejected: 0, dead_lettered: 0, cancelled: 0, pending: 0 },
-          rowsPerJob: 1,
-          waitingSince: null,
-        };
-        totals.set(connection, t);
-      }
-      const state = raw.state ?? 'reading';
-      t.imports[state] = (t.imports[state] ?? 0) + 1;
-      t.rows.created += n('created');
-      t.rows.rejected += n('rejected');
-      t.rows.dead_lettered += n('deadLettered');
-      t.rows.cancelled += n('cancelled');
-      // As the ledger derives it: enqueued − created − deadLettered − cancelled.
-      const pending = Math.max(0, n('enqueued') - n('created') - n('deadLettered') - n('cancelled'));
-      t.rows.pending += pending;
-      if (pending > 0) {
-        t.rowsPerJob = Math.max(t.rowsPerJob, Number(raw.rowsPerJob) || 1);
-        const lastChange = Math.max(Number(raw.createdAt) || 0, Number(raw.updatedAt) || 0);
-        t.waitingSince = t.waitingSince === null ? lastChange : Math.min(t.waitingSince, lastChange);
-      }
+      entries.set(chunk[j]!, {
+        connection: raw.connection || DEFAULT_CONNECTION,
+        state: raw.state ?? 'reading',
+        created: n('created'),
+        rejected: n('rejected'),
+        deadLettered: n('deadLettered'),
+        cancelled: n('cancelled'),
+        // As the ledger derives it: enqueued − created − deadLettered − cancelled.
+        pending: Math.max(0, n('enqueued') - n('created') - n('deadLettered') - n('cancelled')),
+        rowsPerJob: Number(raw.rowsPerJob) || 1,
+        lastChange: Math.max(Number(raw.createdAt) || 0, Number(raw.updatedAt) || 0),
+      });
+    });
+  }
+  return entries;
+}
+
+/** The entries summed by connection. */
+function sumEntries(entries: Iterable<ImportEntry>): ImportTotals {
+  const totals: ImportTotals = new Map();
+  for (const e of entries) {
+    let t = totals.get(e.connection);
+    if (!t) {
+      t = {
+        imports: {},
+        rows: { created: 0, rejected: 0, dead_lettered: 0, cancelled: 0, pending: 0 },
+        rowsPerJob: 1,
+        waitingSince: null,
+      };
+      totals.set(e.connection, t);
+    }
+    t.imports[e.state] = (t.imports[e.state] ?? 0) + 1;
+    t.rows.created += e.created;
+    t.rows.rejected += e.rejected;
+    t.rows.dead_lettered += e.deadLettered;
+    t.rows.cancelled += e.cancelled;
+    t.rows.pending += e.pending;
+    if (e.pending > 0) {
+      t.rowsPerJob = Math.max(t.rowsPerJob, e.rowsPerJob);
+      t.waitingSince = t.waitingSince === null ? e.lastChange : Math.min(t.waitingSince, e.lastChange);
     }
   }
   return totals;
+}
+
+/** Every import's state and row counts, summed by connection: one pipelined read of the records' counters. */
+export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
+  return sumEntries((await readEntries(ctx, await ctx.redis.zrange(ctx.keys.imports, 0, -1))).values());
 }
 
 /**
@@ -109,24 +142,50 @@ export async function importTotals(ctx: OpsContext): Promise<ImportTotals> {
  */
 export const IMPORT_TOTALS_MAX_AGE_MS = 10_000;
 
-const shared = new WeakMap<OpsContext, { at: number; totals: Promise<ImportTotals> }>();
+/** Imports in these states change no more by themselves (a re-run or a repair starts them again). */
+const SETTLED = new Set(['completed', 'cancelled', 'failed']);
+
+interface Snapshot {
+  at: number;
+  /** Every import's entry as of `at`, in a read under way until it resolves. */
+  entries: Promise<Map<string, ImportEntry>>;
+}
+
+const shared = new WeakMap<OpsContext, Snapshot>();
 
 /**
- * {@link importTotals}, read at most once per `maxAgeMs` for a context (a read under way is shared, and one that
- * failed is not kept): for the dashboard's polls and scrapes.
+ * {@link importTotals} for the dashboard's polls and scrapes, whose cost does not grow with the imports kept: every
+ * import is read at most once per `maxAgeMs` for a context (a read under way is shared, one that failed is not
+ * kept), and each call in between reads again only the imports of that read that were still moving (pending rows,
+ * or not completed, cancelled or failed) and those created since. So pending rows are as of now, as the rows in
+ * flight a caller reads beside them are: with pending rows 10 s old, rows finishing made the queued figure (pending
+ * less in flight) go up. An import that settled and then starts again (a re-run, `verify --repair`) counts as
+ * settled until the next full read.
  */
-export function sharedImportTotals(
+export async function sharedImportTotals(
   ctx: OpsContext,
   maxAgeMs = IMPORT_TOTALS_MAX_AGE_MS,
   now = Date.now(),
 ): Promise<ImportTotals> {
   const kept = shared.get(ctx);
-  if (kept && now - kept.at < maxAgeMs) return kept.totals;
-  const totals = importTotals(ctx);
-  const entry = { at: now, totals };
-  shared.set(ctx, entry);
-  totals.catch(() => {
-    if (shared.get(ctx) === entry) shared.delete(ctx);
-  });
-  return totals;
+  if (!kept || now - kept.at >= maxAgeMs) {
+    const ids = ctx.redis.zrange(ctx.keys.imports, 0, -1);
+    const entry: Snapshot = { at: now, entries: ids.then((list) => readEntries(ctx, list)) };
+    shared.set(ctx, entry);
+    entry.entries.catch(() => {
+      if (shared.get(ctx) === entry) shared.delete(ctx);
+    });
+    return sumEntries((await entry.entries).values());
+  }
+  const snapshot = await kept.entries;
+  const moving = [...snapshot].filter(([, e]) => e.pending > 0 || !SETTLED.has(e.state)).map(([id]) => id);
+  // Imports are scored by their creation time: those created since the snapshot (a little before, for clock skew).
+  const since = await ctx.redis.zrangebyscore(ctx.keys.imports, kept.at - 60_000, '+inf');
+  const fresh = await readEntries(ctx, [...new Set([...moving, ...since])]);
+  return sumEntries(
+    [...snapshot]
+      .filter(([id]) => !fresh.has(id))
+      .map(([, e]) => e)
+      .concat([...fresh.values()]),
+  );
 }
