@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError } from './config-error.js';
@@ -141,13 +141,19 @@ class ConnectionsFileReader {
   private parse(): unknown {
     let text: string;
     try {
-      text = readFileSync(this.path, 'utf8');
+      // As a secret file is read: the dashboard reads this file again on any request once `stat` says it changed, and
+      // the workers on SIGHUP, so a FIFO put in its place (readFileSync waits for a writer with the event loop held:
+      // every page, /healthz included, unanswered) or /dev/zero must not block or fill the process.
+      text = readBoundedFile(this.path, MAX_CONNECTIONS_FILE_BYTES);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why: Record<string, string> = {
         EISDIR: 'it is a folder. Name the file in it, e.g. connections.yaml',
         EACCES: 'permission denied. Make it readable by the user this command runs as',
         EPERM: 'permission denied. Make it readable by the user this command runs as',
+        [NOT_A_FILE]:
+          'it is not a regular file (a FIFO, a device or a socket). Write the connections in a file',
+        [TOO_LARGE]: `it is over ${MAX_CONNECTIONS_FILE_BYTES / 1024 / 1024} MiB, far past any list of connections. Name the right file`,
       };
       throw new ConfigError(
         code === 'ENOENT'
@@ -574,17 +580,26 @@ const TOO_LARGE = 'ETOOLARGE';
  * `/dev/zero` or a huge file cannot fill that worker's memory. Throws with `code` set.
  */
 function readSecretFile(file: string): string {
+  return readBoundedFile(file, MAX_SECRET_FILE_BYTES);
+}
+
+/** A connections file lists a few companies: a megabyte is thousands of them. */
+const MAX_CONNECTIONS_FILE_BYTES = 1024 * 1024;
+
+/** Reads a regular file (a symlink to one included) of at most `max` bytes without blocking on what it is. */
+function readBoundedFile(file: string, max: number): string {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = fstatSync(fd);
     const fail = (code: string) => Object.assign(new Error(`${file}: ${code}`), { code });
+    if (stats.isDirectory()) throw fail('EISDIR');
     if (!stats.isFile()) throw fail(NOT_A_FILE);
-    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+    const buffer = Buffer.alloc(max + 1);
     let length = 0;
     for (let n = 1; n > 0 && length < buffer.length; length += n) {
       n = readSync(fd, buffer, length, buffer.length - length, null);
     }
-    if (length > MAX_SECRET_FILE_BYTES) throw fail(TOO_LARGE);
+    if (length > max) throw fail(TOO_LARGE);
     return buffer.toString('utf8', 0, length);
   } finally {
     closeSync(fd);

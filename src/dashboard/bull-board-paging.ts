@@ -19,19 +19,26 @@ const BOUNDS: readonly (readonly [name: string, max: number])[] = [
  * its bound is lowered to it before bull-board reads the query. bull-board checks only that they are whole numbers
  * of at least 1, and reads `jobsPerPage` jobs of the queue (of each of its states, for "latest") into memory and
  * into one JSON answer: `?jobsPerPage=100000000` on a 50-million-row import read every job. Anything else (not a
- * number, repeated, below 1) is left for bull-board to refuse with its 400.
+ * number, below 1) is left for bull-board to refuse with its 400. A name given more than once is refused here with a
+ * 400: Express keeps only the first 1,000 parameters of a query (node:querystring's maxKeys) where `URLSearchParams`
+ * reads them all, so `…998 others…&jobsPerPage=100000&jobsPerPage=1` looked repeated here (left alone) and reached
+ * bull-board as the single value 100000, which read every job.
  *
  * Rewrites `req.url`, which Express parses `req.query` from, so bull-board's own app sees the bounded value.
  */
 export function boundBullBoardPaging() {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const q = req.url.indexOf('?');
     if (q >= 0) {
       const params = new URLSearchParams(req.url.slice(q + 1));
       let changed = false;
       for (const [name, max] of BOUNDS) {
         const values = params.getAll(name);
-        if (values.length !== 1) continue;
+        if (values.length > 1) {
+          res.status(400).json({ error: `The query names ${name} more than once: give it once (1-${max}).` });
+          return;
+        }
+        if (values.length === 0) continue;
         const n = Number(values[0]);
         if (Number.isInteger(n) && n > max) {
           params.set(name, String(max));

@@ -52,6 +52,18 @@ describe("bull-board's page size", () => {
     expect(leadQueue(upper.body).jobs).toHaveLength(50);
   });
 
+  it('cannot be asked for past the 1,000 query parameters Express reads', async () => {
+    // Express parses the first 1,000 parameters only: with 999 before it, the first jobsPerPage is the last one it
+    // keeps, and the second one (past the limit) made the bound take the query for a repeated name and leave it alone.
+    const filler = Array.from({ length: 997 }, (_, i) => `x${i}=`).join('&');
+    const res = await fetch(
+      `${dashboard.url}/queues/api/queues?activeQueue=lead-import&status=prioritized&${filler}&jobsPerPage=100000&jobsPerPage=1`,
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { queues?: BoardQueue[] };
+    expect(body.queues).toBeUndefined();
+  });
+
   it('leaves a page size that is not one whole number to bull-board, which refuses it', async () => {
     for (const query of ['jobsPerPage=10&jobsPerPage=100000', 'jobsPerPage=0', 'jobsPerPage=abc']) {
       expect((await board(`activeQueue=lead-import&${query}`)).status, query).toBe(400);

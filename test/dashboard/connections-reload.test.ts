@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,5 +133,17 @@ describe('lead-importer dashboard, when its connections file changes', () => {
       expect(dashboard.output()).not.toContain(secret);
       for (const body of seen) expect(body).not.toContain(secret);
     }
+  });
+
+  it("keeps answering when a FIFO takes the file's place (read without blocking, and refused)", async () => {
+    // readFileSync on a FIFO waits for a writer with the event loop held: every request, /healthz included, hung.
+    execFileSync('mkfifo', [`${file}.fifo`]);
+    renameSync(`${file}.fifo`, file);
+    const res = await fetch(`${url}/api/imports`, { signal: AbortSignal.timeout(5_000) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { connections: string[] }).connections).toEqual(['acme', 'globex']);
+    expect(await dashboard.waitFor(/is not a regular file \(a FIFO, a device or a socket\)/)).not.toBeNull();
+    save(`connections:\n${acme}`);
+    expect(await shown()).toEqual(['acme']);
   });
 });
