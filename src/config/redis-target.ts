@@ -258,5 +258,16 @@ export function parseRedisTarget(url: string, variable = 'REDIS_URL'): RedisTarg
       `${variable}: TLS to Sentinel (rediss+sentinel://) is not supported; use redis+sentinel:// on a trusted network, or a TLS proxy.`,
     );
   }
+  // ioredis decodes the user name and password itself and throws a bare "URI malformed" on a stray %: say which.
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    parsed = undefined; // not for us to judge: ioredis reads forms URL does not
+  }
+  if (parsed) {
+    decode(parsed.username, variable, 'user name');
+    decode(parsed.password, variable, 'password');
+  }
   return { kind: 'standalone', url };
 }

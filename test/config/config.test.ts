@@ -114,6 +114,19 @@ describe('loadConfig: where Redis is', () => {
     );
   });
 
+  it('refuses a REDIS_URL whose password or user name has a stray %, saying which and how to write it (not "URI malformed")', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://:50%off@redis.internal:6379' })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_URL: 'redis://:50%off@redis.internal:6379' })).toThrow(
+      'REDIS_URL: the password is not validly percent-encoded (write % as %25).',
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://bad%zzuser:pw@redis.internal:6379' })).toThrow(
+      /the user name is not/,
+    );
+    expect(loadConfig({ REDIS_URL: 'redis://:50%25off@redis.internal:6379' }).redisUrl).toBe(
+      'redis://:50%25off@redis.internal:6379',
+    );
+  });
+
   it('builds one redis+sentinel:// URL from REDIS_SENTINELS and REDIS_SENTINEL_NAME (port 26379 when left out)', () => {
     const config = loadConfig({
       REDIS_SENTINELS: ' 10.0.0.1:26380, 10.0.0.2 ,[::1]:26381',
