@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { type CliProcess, spawnCli } from '../helpers/cli-process.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { FAST_WORKER_FLAGS, spawnWorker, testSandbox, workerEnv } from '../worker/helpers.js';
+import { eventually, FAST_WORKER_FLAGS, spawnWorker, testSandbox, workerEnv } from '../worker/helpers.js';
 
 /**
  * The producer stopped mid-file (Ctrl-C, and killed outright) while a worker is already taking its chunks, then run
@@ -60,23 +60,22 @@ describe('a producer stopped mid-file while a worker takes its rows', () => {
     const sandbox = await testSandbox({ limits: false, dailyTokens: 100_000_000 });
     const prefix = uniquePrefix('stopwork');
     const importId = 'stop-work';
-    const env = workerEnv(testRedisUrl(), prefix, sandbox.url, {
-      LOG_LEVEL: 'warn',
-      PIPEDRIVE_DAILY_TOKENS: '100000000',
-    });
+    const env = workerEnv(testRedisUrl(), prefix, sandbox.url, { PIPEDRIVE_DAILY_TOKENS: '100000000' });
     const ledger = new ImportLedger(redis, prefix);
     // Ten rows a job (the default): the stops land on half-filled chunks, and the worker takes whole ones meanwhile.
     const worker = spawnWorker(env, [...FAST_WORKER_FLAGS, '--concurrency', '8', '--no-rate-limit']);
+    await worker.waitForLine(/processing lead-import/);
     const args = ['import', file, '--import-id', importId, '--title-template', '{name}', '--json'];
     try {
       for (const [signal, depth] of [
         ['SIGINT', 300],
         ['SIGKILL', 1_000],
       ] as const) {
-        const producer = spawnCli(args, env);
+        const producer = spawnCli(args, { ...env, LOG_LEVEL: 'warn' });
         await enqueuedAtLeast(ledger, importId, depth, producer);
-        // The worker is taking this import's chunks while the producer is stopped.
-        expect(sandbox.state().leads).toBeGreaterThan(0);
+        // The worker is taking this import's chunks when the producer is stopped.
+        await eventually(async () => sandbox.state().leads > 0 || !producer.running(), { intervalMs: 10 });
+        expect(producer.running(), producer.output()).toBe(true);
         producer.kill(signal);
         const code = await producer.exited;
         if (signal === 'SIGINT') {
@@ -88,7 +87,7 @@ describe('a producer stopped mid-file while a worker takes its rows', () => {
         expect((await ledger.getImport(importId))?.enqueued).toBeLessThan(valid.length);
       }
 
-      const last = spawnCli(args, env);
+      const last = spawnCli(args, { ...env, LOG_LEVEL: 'warn' });
       expect(await last.exited, last.output()).toBe(3);
       const summary = JSON.parse(last.output().trim().split('\n').at(-1) ?? '{}');
       expect(summary).toMatchObject({ rows: ROWS, valid: valid.length, rejected });
@@ -125,7 +124,7 @@ describe('a producer stopped mid-file while a worker takes its rows', () => {
 
       // `report`: one line per row of the file, each created or rejected.
       const out = join(dir, 'report.csv');
-      const report = spawnCli(['report', importId, '--out', out], env);
+      const report = spawnCli(['report', importId, '--out', out], { ...env, LOG_LEVEL: 'warn' });
       expect(await report.exited, report.output()).toBe(0);
       expect(report.output()).toContain('Wrote 60,000 rows');
       expect(report.output()).toContain('(2,000 created, 58,000 rejected)');
