@@ -318,11 +318,11 @@ interface ImportIdentity {
 async function sameFileCheck(
   ledger: ImportLedger,
   wanted: ImportIdentity,
-  options: Pick<ImportCsvOptions, 'importId'>,
+  options: Pick<ImportCsvOptions, 'importId' | 'file'>,
   displayName: string,
 ): Promise<string | undefined> {
   const earlier = await sameFileElsewhere(ledger, wanted);
-  if (!earlier) return undefined;
+  if (!earlier) return grownFileCheck(ledger, wanted, options, displayName);
   const { connection, companyId } = wanted;
   const text = sameFileText(earlier, displayName, connection, companyId);
   // Another connection known to be of the same company, and nothing asked for a second import: refused before
@@ -330,6 +330,58 @@ async function sameFileCheck(
   if (options.importId === undefined && companyId !== undefined && earlier.connection !== connection) {
     throw new UsageError(
       `${text} If ${connection} is ${earlier.connection} renamed, name it ${earlier.connection} again in the connections file and run the import with --connection ${earlier.connection} to go on with that one; to import the file again anyway, pass --import-id with a new id.`,
+    );
+  }
+  return text;
+}
+
+/**
+ * The newest import, through the same connection, of an earlier state of this file: rows appended since (a list that
+ * grew, an export run again later). Its first `fileSize` bytes hash to that import's hash, so its lines are that
+ * import's lines, and a new import (the default id names the whole file's bytes) would create their leads again.
+ * Imports of the same file name only, and each prefix length hashed once.
+ */
+async function grownFrom(
+  ledger: ImportLedger,
+  wanted: ImportIdentity,
+  file: string,
+  displayName: string,
+): Promise<ImportRecord | undefined> {
+  const size = (await stat(file)).size;
+  const hashes = new Map<number, string>();
+  for (const r of await ledger.listImports(SAME_FILE_IMPORTS_SCANNED)) {
+    if (r.importId === wanted.importId || r.connection !== wanted.connection || r.fileName !== displayName)
+      continue;
+    if (r.state === 'cancelled' || r.created - r.reverted + r.pending <= 0) continue;
+    if (!(r.fileSize > 0 && r.fileSize < size) || r.fileHash === '') continue;
+    let hash = hashes.get(r.fileSize);
+    if (hash === undefined) {
+      hash = await hashFile(file, r.fileSize);
+      hashes.set(r.fileSize, hash);
+    }
+    if (hash === r.fileHash) return r;
+  }
+  return undefined;
+}
+
+/**
+ * A file that is an earlier import's file with rows added: refused (a {@link UsageError}) unless an import id was
+ * given, saying how to add only the new rows (`--import-id` of that import: lines are matched by number); with one,
+ * the warning.
+ */
+async function grownFileCheck(
+  ledger: ImportLedger,
+  wanted: ImportIdentity,
+  options: Pick<ImportCsvOptions, 'importId' | 'file'>,
+  displayName: string,
+): Promise<string | undefined> {
+  const earlier = await grownFrom(ledger, wanted, options.file, displayName);
+  if (!earlier) return undefined;
+  const leads = earlier.created - earlier.reverted;
+  const text = `${displayName} is the file of import ${earlier.importId} with rows added after it (its first ${formatCount(earlier.fileSize)} bytes are that import's file, which created ${formatCount(leads)} lead${leads === 1 ? '' : 's'}${earlier.pending > 0 ? ` and has ${formatCount(earlier.pending)} rows pending` : ''}): a new import creates those leads again.`;
+  if (options.importId === undefined) {
+    throw new UsageError(
+      `${text} To add only the new rows, run the same command with --import-id ${earlier.importId} (rows are matched by line number: lines already enqueued are not enqueued again). To import every row again anyway, pass --import-id with a new id.`,
     );
   }
   return text;
@@ -946,9 +998,10 @@ function redisLostReason(err: Error): string {
 }
 
 /** sha256 of the file's bytes, streamed (fast: a first pass before parsing). */
-export async function hashFile(path: string): Promise<string> {
+export async function hashFile(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+  const range = bytes === undefined ? {} : { start: 0, end: bytes - 1 };
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, ...range }))
     hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

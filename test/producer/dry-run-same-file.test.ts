@@ -4,7 +4,7 @@
  * id, and goes on with an import that exists. A dry run now reads the imports in Redis (nothing written) and says
  * what the real run would; with Redis out of reach it says what it could not check, and still validates the file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,4 +94,42 @@ describe('import --dry-run of a file imported before', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('Warning: Could not check whether leads.csv was imported before (Redis: ');
   }, 20_000);
+});
+
+describe('import of a file that grew since an earlier import of it', () => {
+  it('is refused by default (its leads would be created again) and goes on with the earlier import under its id', async () => {
+    const prefix = uniquePrefix('grown');
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    };
+    const file = join(dir, 'growing.csv');
+    writeFileSync(file, 'Name,Email,Company\nAna Ames,ana@acme.example,Acme\nBo Berg,bo@acme.example,Acme\n');
+    const first = await runCli(['import', file, '--connection', 'acme', '--json'], env);
+    expect(first.code).toBe(0);
+    const { importId } = JSON.parse(first.stdout) as { importId: string };
+    // The list grew: a third row appended, as an export run again later or a sheet saved again writes it.
+    appendFileSync(file, 'Cy Chen,cy@beta.example,Beta\n');
+
+    for (const args of [[], ['--dry-run']]) {
+      const again = await runCli(['import', file, '--connection', 'acme', ...args], env);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(
+        `growing.csv is the file of import ${importId} with rows added after it`,
+      );
+      expect(again.stderr).toContain(`run the same command with --import-id ${importId}`);
+    }
+    const ledger = new ImportLedger(redis, prefix);
+    expect((await ledger.listImports(10)).map((r) => r.importId)).toEqual([importId]);
+
+    const resumed = await runCli(
+      ['import', file, '--connection', 'acme', '--import-id', importId, '--json'],
+      env,
+    );
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ importId, rows: 3, enqueued: 1, alreadyImported: 2 });
+    expect(await ledger.getImport(importId)).toMatchObject({ rows: 3, pending: 3 });
+  });
 });
