@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { editDistance } from '../errors/edit-distance.js';
 import { ConfigError } from './config-error.js';
 import {
   CONNECTION_NAME,
@@ -675,17 +676,4 @@ function didYouMean(key: string, allowed: readonly string[]): string {
     }
   }
   return best === undefined || key.length < 4 ? '' : ` Did you mean ${best}?`;
-}
-
-/** Levenshtein distance, for short keys. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
 }

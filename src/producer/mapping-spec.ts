@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { editDistance } from '../errors/edit-distance.js';
 import { MappingError } from './errors.js';
 import {
   ADDRESS_PARTS,
@@ -505,27 +506,6 @@ export function didYouMean(wanted: string, candidates: readonly string[]): strin
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
   }
   return best ? ` (did you mean "${best.name}"?)` : '';
-}
-
-/** Edit distance with two swapped letters as one edit (optimal string alignment), for a name's likely spelling. */
-function editDistance(a: string, b: string): number {
-  let before: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        current[j] = Math.min(current[j] ?? 0, (before[j - 2] ?? 0) + 1);
-    }
-    before = previous;
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
