@@ -271,19 +271,27 @@ const SAME_FILE_IMPORTS_SCANNED = 500;
  * the same company; so does another --import-id or mapping through the same connection. Cancelled imports, and ones
  * that created nothing, do not count.
  */
-async function sameFileElsewhere(
-  ledger: ImportLedger,
+function sameFileElsewhere(
+  records: readonly ImportRecord[],
   wanted: { importId: string; fileHash: string; connection: string; companyId: number | undefined },
-): Promise<ImportRecord | undefined> {
-  const records = await ledger.listImports(SAME_FILE_IMPORTS_SCANNED);
+): ImportRecord | undefined {
   return records.find(
     (r) =>
       r.importId !== wanted.importId &&
       r.fileHash === wanted.fileHash &&
-      r.state !== 'cancelled' &&
-      r.created - r.reverted + r.pending > 0 &&
+      leadsAtStake(r) &&
       (wanted.companyId === undefined || r.companyId === undefined || r.companyId === wanted.companyId),
   );
+}
+
+/** An import whose leads a new import of its file would create again: not cancelled, with leads or rows pending. */
+function leadsAtStake(r: ImportRecord): boolean {
+  return r.state !== 'cancelled' && r.created - r.reverted + r.pending > 0;
+}
+
+/** The imports {@link sameFileElsewhere} and {@link grownFrom} look among: the newest, of every connection. */
+function recentImports(ledger: ImportLedger): Promise<ImportRecord[]> {
+  return ledger.listImports(SAME_FILE_IMPORTS_SCANNED);
 }
 
 /** What an earlier import of the same file did, and why a new one would do it again. */
@@ -321,8 +329,9 @@ async function sameFileCheck(
   options: Pick<ImportCsvOptions, 'importId' | 'file'>,
   displayName: string,
 ): Promise<string | undefined> {
-  const earlier = await sameFileElsewhere(ledger, wanted);
-  if (!earlier) return grownFileCheck(ledger, wanted, options, displayName);
+  const records = await recentImports(ledger);
+  const earlier = sameFileElsewhere(records, wanted);
+  if (!earlier) return grownFileCheck(records, wanted, options, displayName);
   const { connection, companyId } = wanted;
   const text = sameFileText(earlier, displayName, connection, companyId);
   // Another connection known to be of the same company, and nothing asked for a second import: refused before
@@ -342,17 +351,17 @@ async function sameFileCheck(
  * Imports of the same file name only, and each prefix length hashed once.
  */
 async function grownFrom(
-  ledger: ImportLedger,
+  records: readonly ImportRecord[],
   wanted: ImportIdentity,
   file: string,
   displayName: string,
 ): Promise<ImportRecord | undefined> {
   const size = (await stat(file)).size;
   const hashes = new Map<number, string>();
-  for (const r of await ledger.listImports(SAME_FILE_IMPORTS_SCANNED)) {
+  for (const r of records) {
     if (r.importId === wanted.importId || r.connection !== wanted.connection || r.fileName !== displayName)
       continue;
-    if (r.state === 'cancelled' || r.created - r.reverted + r.pending <= 0) continue;
+    if (!leadsAtStake(r)) continue;
     if (!(r.fileSize > 0 && r.fileSize < size) || r.fileHash === '') continue;
     let hash = hashes.get(r.fileSize);
     if (hash === undefined) {
@@ -370,12 +379,12 @@ async function grownFrom(
  * the warning.
  */
 async function grownFileCheck(
-  ledger: ImportLedger,
+  records: readonly ImportRecord[],
   wanted: ImportIdentity,
   options: Pick<ImportCsvOptions, 'importId' | 'file'>,
   displayName: string,
 ): Promise<string | undefined> {
-  const earlier = await grownFrom(ledger, wanted, options.file, displayName);
+  const earlier = await grownFrom(records, wanted, options.file, displayName);
   if (!earlier) return undefined;
   const leads = earlier.created - earlier.reverted;
   const text = `${displayName} is the file of import ${earlier.importId} with rows added after it (its first ${formatCount(earlier.fileSize)} bytes are that import's file, which created ${formatCount(leads)} lead${leads === 1 ? '' : 's'}${earlier.pending > 0 ? ` and has ${formatCount(earlier.pending)} rows pending` : ''}): a new import creates those leads again.`;
@@ -434,7 +443,7 @@ async function withCompany(
   options: ImportCsvOptions,
 ): Promise<ImportIdentity> {
   if (wanted.companyId !== undefined || options.offline) return wanted;
-  const earlier = await sameFileElsewhere(ledger, wanted);
+  const earlier = sameFileElsewhere(await recentImports(ledger), wanted);
   if (!earlier || earlier.connection === wanted.connection || earlier.companyId === undefined) return wanted;
   const connection = connectionOf(options.config, wanted.connection);
   if (!connection.hasCredentials) return wanted;
