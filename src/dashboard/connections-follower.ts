@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { fileSignature } from '../config/file-signature.js';
 import type { Logger } from '../logging/logger.js';
 import type { ConnectionsNow } from '../ops/ops-context.js';
 
@@ -88,13 +88,7 @@ export class ConnectionsFollower {
     return [...c.connectionLimits.keys()].join(', ');
   }
 
-  /** The file as the path names it now (a symlink followed), or why it cannot be looked at. Content is not read. */
-  private async signature(): Promise<string> {
-    try {
-      const s = await stat(this.options.file, { bigint: true });
-      return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code ?? 'error';
-    }
+  private signature(): Promise<string> {
+    return fileSignature(this.options.file);
   }
 }

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { fileSignature } from '../config/file-signature.js';
 
 export interface ConnectionsWatchOptions {
   /** The files to watch now: the connections file and the secret files it names (asked again at every look). */
@@ -82,16 +82,7 @@ export class ConnectionsWatch {
    */
   private async signature(): Promise<string> {
     const paths = [...new Set(this.options.paths())].sort();
-    const parts = await Promise.all(
-      paths.map(async (path) => {
-        try {
-          const s = await stat(path, { bigint: true });
-          return `${path}\t${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-        } catch (err) {
-          return `${path}\t${(err as NodeJS.ErrnoException).code ?? 'error'}`;
-        }
-      }),
-    );
+    const parts = await Promise.all(paths.map(async (path) => `${path}\t${await fileSignature(path)}`));
     return parts.join('\n');
   }
 }
