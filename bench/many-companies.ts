@@ -119,6 +119,10 @@ try {
       values['latency-jitter-ms'],
       '--seed',
       String(seed + i),
+      // The request log is a ring (10,000 by default): room for every wave's requests (≈ 1.5 a lead, up to 5 while
+      // contacts are created), or wave 1's are gone by the end of a long run and its windows read from a part.
+      '--request-log-size',
+      String(Math.max(10_000, rows * waves * 5)),
     ]);
     sandboxes.set(name, sandbox);
     sampler.add(`sandbox ${name}`, sandbox.process.pid);

@@ -41,6 +41,7 @@ Options:
   --ratelimit-reset-unit U   seconds | milliseconds: unit of x-ratelimit-reset
                              (undocumented by Pipedrive; its example reads as s) [seconds]
   --max-ignored-429 N        429s in a row before the HTML 403 block (0 = never)  [50]
+  --request-log-size N       API requests GET /_sandbox/requests keeps            [10000]
   --budget-reset-hour-utc H  UTC hour of "server midnight"                        [0]
   --oauth-client-id ID       OAuth client id for POST /oauth/token                [sandbox-client]
   --oauth-client-secret S    OAuth client secret                                  [sandbox-secret]
@@ -137,6 +138,7 @@ export function sandboxOptionsFromArgs(args: ParsedArgs): SandboxOptions {
     oneOf<RateLimitResetUnit>(args, 'ratelimit-reset-unit', ['seconds', 'milliseconds']),
   );
   set('maxIgnored429', num(args, 'max-ignored-429', { integer: true }));
+  set('requestLogSize', num(args, 'request-log-size', { integer: true }));
   set('budgetResetHourUtc', num(args, 'budget-reset-hour-utc', { integer: true, max: 23 }));
   set(
     'leadListPagination',
@@ -180,6 +182,7 @@ export const command: Command = {
     'search-lag-ms': { type: 'string' },
     'ratelimit-reset-unit': { type: 'string' },
     'max-ignored-429': { type: 'string' },
+    'request-log-size': { type: 'string' },
     'budget-reset-hour-utc': { type: 'string' },
     'oauth-client-id': { type: 'string' },
     'oauth-client-secret': { type: 'string' },

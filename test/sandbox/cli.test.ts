@@ -63,6 +63,7 @@ describe('lead-importer sandbox', () => {
         'no-limits': true,
         'no-campaigns': true,
         'search-lag-ms': '2000',
+        'request-log-size': '50000',
         'oauth-client-id': 'cid',
       },
       positionals: [],
@@ -82,6 +83,7 @@ describe('lead-importer sandbox', () => {
       limits: false,
       campaigns: false,
       searchLagMs: 2000,
+      requestLogSize: 50_000,
       oauth: { clientId: 'cid' },
     });
   });
@@ -92,6 +94,7 @@ describe('lead-importer sandbox', () => {
     [['--seats', '0'], /--seats must be at least 1/],
     [['--port', 'http'], /--port must be a non-negative integer/],
     [['--latency'], /Unknown option/],
+    [['--request-log-size', '1.5'], /--request-log-size must be a non-negative integer/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const t = io();
     expect(await main(['sandbox', ...args], t.io)).toBe(2);
