@@ -106,6 +106,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Bitrix24's leads export from a Russian portal: `"value";` cells (a trailing `;` on every line), Russian
   // headers, a patronymic that belongs in the full name, currencies by their Russian names.
   ['Bitrix24 leads, Russian portal', 'bitrix24-leads-ru', {}],
+  // Its contacts export from an on-premise installation not in UTF-8: Windows-1251, no BOM; no lead columns.
+  ['Bitrix24 contacts, Windows-1251', 'bitrix24-contacts-ru-1251', {}],
   // A sheet typed with Russian headers (Имя, Отчество, Фамилия, Компания…), saved as Windows-1251: it stopped with exit 2.
   ['Excel for Windows, a Russian sheet (Windows-1251)', 'excel-windows-ru-native', {}],
   // A sheet typed with Polish headers (Imię, Nazwisko, Firma, Wartość…), saved as Windows-1250: it stopped with exit 2.
