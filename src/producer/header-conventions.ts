@@ -53,6 +53,12 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'subject',
     'opportunity',
     'opportunityname',
+    // ru, uk, pl, cs (not a bare `Название`, `Nazwa`, `Název`: the name of a thing, as often the company's)
+    'названиелида',
+    'названиесделки',
+    'назваліда',
+    'nazwaleada',
+    'názevleadu',
   ],
   'lead.value': [
     'value',
@@ -70,6 +76,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'valor',
     'waarde',
     'valore',
+    // ru, uk, pl, cs
+    'сумма',
+    'суммасделки',
+    'бюджет',
+    'сума',
+    'wartość',
+    'wartosc',
+    'kwota',
+    'hodnota',
+    'částka',
   ],
   'lead.currency': [
     'currency',
@@ -82,6 +98,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'moneda',
     'valuta',
     'moeda',
+    // ru/uk, pl, cs
+    'валюта',
+    'waluta',
+    'měna',
   ],
   'lead.expected_close_date': [
     'expectedclosedate',
@@ -94,6 +114,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'datedecloture',
     'fechadecierre',
     'sluitingsdatum',
+    // ru, pl, cs
+    'датазакрытия',
+    'datazamknięcia',
+    'datumuzavření',
   ],
   'lead.owner': ['owner', 'owneremail', 'leadowner', 'leadowneremail', 'assignedto', 'salesrep'],
   'lead.labels': ['labels', 'label', 'tags', 'tag', 'leadlabels'],
@@ -132,6 +156,28 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'opmerking',
     'notities',
     'commenti',
+    // ru
+    'комментарий',
+    'комментарии',
+    'примечание',
+    'примечания',
+    'заметки',
+    // uk
+    'коментар',
+    'коментарі',
+    'примітка',
+    'примітки',
+    // pl
+    'uwagi',
+    'uwaga',
+    'notatki',
+    'notatka',
+    'komentarz',
+    'komentarze',
+    // cs
+    'poznámka',
+    'poznámky',
+    'komentář',
   ],
   // A bare name column (`Name`, `Nom`, `Nombre`, `Nome`, `Naam`) is not here: in German, French,
   // Spanish and Italian forms it is often the surname or the given name, so the matcher reads it
@@ -150,6 +196,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'nomecompleto',
     'volledigenaam',
     'ansprechpartner',
+    // ru (`ФИО`: surname, given name, patronymic in one cell, kept as written), uk, pl, cs
+    'фио',
+    'полноеимя',
+    'контактноелицо',
+    'піб',
+    'контактнаособа',
+    'imięinazwisko',
+    'imieinazwisko',
+    'jménoapříjmení',
+    'celéjméno',
   ],
   'person.first_name': [
     'firstname',
@@ -163,10 +219,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'voornaam',
     'nombredepila',
     'primeironome',
+    // cs (a bare `Jméno`, like `Имя`, `Ім'я` and `Imię`, is read from its neighbours: AMBIGUOUS_NAME_HEADERS)
+    'křestníjméno',
   ],
   // Dutch names keep their particle apart (`Jan` `van` `Dijk`): it belongs in the full name, between
   // first and last name, where a middle name goes.
-  'person.middle_name': ['tussenvoegsel', 'tussenvoegsels'],
+  // A Russian or Ukrainian patronymic (`Отчество`, `По батькові`) likewise: Pipedrive has no field for
+  // it, and dropping it loses how the person is addressed (`Анна Сергеевна`), so it goes into the full
+  // name in the order Russian prose writes a name, `Анна Сергеевна Смирнова`; first and last name stay
+  // the given name and the surname, which is what sorting and greetings by first name need.
+  'person.middle_name': ['tussenvoegsel', 'tussenvoegsels', 'отчество', 'побатькові'],
   'person.last_name': [
     'lastname',
     'surname',
@@ -184,6 +246,11 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'apellido',
     'cognome',
     'sobrenome',
+    // ru, uk, pl, cs
+    'фамилия',
+    'прізвище',
+    'nazwisko',
+    'příjmení',
   ],
   'person.email:work': [
     'email',
@@ -205,6 +272,17 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'correoelectronico',
     'emailadres',
     'indirizzoemail',
+    // ru, uk, pl, cs (not a bare `Почта`/`Пошта`, which is as often the postal address)
+    'электроннаяпочта',
+    'элпочта',
+    'адресэлектроннойпочты',
+    'емейл',
+    'имейл',
+    'електроннапошта',
+    'адресаелектронноїпошти',
+    'adresemail',
+    'adresemailowy',
+    'emailováadresa',
   ],
   'person.email:home': ['homeemail', 'personalemail', 'privateemail'],
   'person.email:other': [
@@ -246,6 +324,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // German Outlook and address lists name the kind after the word: `Telefon geschäftlich`, `Telefon/privat`.
     'telefongeschäftlich',
     'telefonberuflich',
+    // ru, uk (`Телефон` is `telefon`'s letters in Cyrillic), pl, cs
+    'телефон',
+    'номертелефона',
+    'рабочийтелефон',
+    'тел',
+    'номертелефону',
+    'робочийтелефон',
+    'numertelefonu',
+    'telefonsłużbowy',
+    'telefonníčíslo',
   ],
   'person.phone:mobile': [
     'mobile',
@@ -276,8 +364,28 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'cellulare',
     'mobiel',
     'mobielnummer',
+    // ru, uk, pl, cs
+    'мобильный',
+    'мобильныйтелефон',
+    'сотовый',
+    'сотовыйтелефон',
+    'мобільний',
+    'мобільнийтелефон',
+    'telefonkomórkowy',
+    'komórka',
+    'komórkowy',
+    'mobilnítelefon',
   ],
-  'person.phone:home': ['homephone', 'homenumber', 'telefonprivat', 'privattelefon'],
+  'person.phone:home': [
+    'homephone',
+    'homenumber',
+    'telefonprivat',
+    'privattelefon',
+    // ru, uk, pl
+    'домашнийтелефон',
+    'домашнійтелефон',
+    'telefondomowy',
+  ],
   'person.phone:other': ['otherphone', 'phone2', 'phone3'],
   // Not German `Titel`: an academic title (Dr., Prof.) there, which Pipedrive persons have no field for.
   'person.job_title': [
@@ -296,6 +404,12 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'puesto',
     'functie',
     'ruolo',
+    // ru, uk, pl, cs
+    'должность',
+    'посада',
+    'stanowisko',
+    'pozice',
+    'funkce',
   ],
   'person.birthday': [
     'birthday',
@@ -310,6 +424,11 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'datadinascita',
     'geboortedatum',
     'datadenascimento',
+    // ru, uk, pl, cs
+    'датарождения',
+    'датанародження',
+    'dataurodzenia',
+    'datumnarození',
   ],
   'person.marketing_status': ['marketingstatus', 'emailmarketingstatus', 'subscriptionstatus'],
   'person.email_opt_out': [
@@ -350,6 +469,23 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'azienda',
     'società',
     'societa',
+    // ru
+    'компания',
+    'организация',
+    'названиекомпании',
+    'названиеорганизации',
+    // uk
+    'компанія',
+    'організація',
+    'назвакомпанії',
+    // pl (`Firma` is above; not a bare `Nazwa`, the name of anything)
+    'nazwafirmy',
+    'organizacja',
+    // cs (`Firma/Společnost`, as a Czech sheet heads it)
+    'společnost',
+    'firmaspolečnost',
+    'názevfirmy',
+    'názevspolečnosti',
   ],
   'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
   'organization.website': [
@@ -369,6 +505,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'sitioweb',
     'paginaweb',
     'sitoweb',
+    // ru, uk, pl, cs
+    'сайт',
+    'вебсайт',
+    'корпоративныйсайт',
+    'вебсайткомпании',
+    'stronawww',
+    'stronainternetowa',
+    'www',
+    'webovástránka',
+    'webovéstránky',
   ],
   'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
   // `sector` is Spanish and Dutch too; `Branche` German and Dutch.
@@ -398,7 +544,21 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
  * beside a surname column (Spanish `Nombre` + `Apellidos`, Italian `Nome` + `Cognome`) the given
  * name; and the full name again wherever its values hold the other column's.
  */
-export const AMBIGUOUS_NAME_HEADERS: readonly string[] = ['name', 'nom', 'nombre', 'nome', 'naam'];
+export const AMBIGUOUS_NAME_HEADERS: readonly string[] = [
+  'name',
+  'nom',
+  'nombre',
+  'nome',
+  'naam',
+  // Russian `Имя`, Ukrainian `Ім'я` (with either apostrophe), Polish `Imię`, Czech `Jméno`: the given
+  // name beside a surname column (`Имя` + `Фамилия`), but a form with one name field gets full names in it.
+  'имя',
+  'імя',
+  'імʼя',
+  'imię',
+  'imie',
+  'jméno',
+];
 
 /**
  * Address parts without an owner in their name (`City`): the organization's when the file names
@@ -410,7 +570,8 @@ export const GENERIC_ADDRESS: Record<
 > = {
   // In German, French, Spanish, Italian, Portuguese and Dutch after the English names. Left out
   // on purpose: Italian `Via` (English "via", a channel) and `CAP` (English "cap"), Spanish and
-  // Portuguese `Estado` (also a status), French `Département` (also a company's department).
+  // Portuguese `Estado` (also a status), French `Département` (also a company's department),
+  // `Kraj` (Polish for country, Czech for region).
   whole: [
     'address',
     'fulladdress',
@@ -422,6 +583,10 @@ export const GENERIC_ADDRESS: Record<
     'endereço',
     'endereco',
     'adres',
+    // ru, uk, cs (Polish `Adres` is the Dutch word above)
+    'адрес',
+    'адреса',
+    'adresa',
   ],
   street: [
     'street',
@@ -436,6 +601,13 @@ export const GENERIC_ADDRESS: Record<
     'rue',
     'calle',
     'straat',
+    // Bitrix24's address form: `Улица, номер дома`, then `Квартира, офис, комната, этаж`.
+    'улицаномердома',
+    'квартираофискомнатаэтаж',
+    'улица',
+    'вулиця',
+    'ulica',
+    'ulice',
   ],
   city: [
     'city',
@@ -450,6 +622,15 @@ export const GENERIC_ADDRESS: Record<
     'cidade',
     'plaats',
     'woonplaats',
+    // ru, uk, pl, cs
+    'город',
+    'населенныйпункт',
+    'населённыйпункт',
+    'місто',
+    'miasto',
+    'miejscowość',
+    'město',
+    'obec',
   ],
   state: [
     'state',
@@ -464,6 +645,9 @@ export const GENERIC_ADDRESS: Record<
     'provincia',
     'regione',
     'provincie',
+    'регион',
+    'область',
+    'województwo',
   ],
   postal_code: [
     'zip',
@@ -476,8 +660,14 @@ export const GENERIC_ADDRESS: Record<
     'codepostal',
     'códigopostal',
     'codigopostal',
+    'индекс',
+    'почтовыйиндекс',
+    'поштовийіндекс',
+    'kodpocztowy',
+    'psč',
   ],
-  country: ['country', 'countryregion', 'land', 'pays', 'país', 'pais', 'paese'],
+  // Not `Kraj`: the country in Polish, a region in Czech.
+  country: ['country', 'countryregion', 'land', 'pays', 'país', 'pais', 'paese', 'страна', 'країна', 'země'],
 };
 
 /**
@@ -522,6 +712,11 @@ export const GENERIC_IGNORED: Record<string, string> = {
   leadstatus:
     'a lead status: a Pipedrive lead has none (it is open until converted); map it to a custom field to keep it',
   status: 'a status: a Pipedrive lead has none; map it to a custom field to keep it',
+  статус: 'a status: a Pipedrive lead has none; map it to a custom field to keep it',
+  стадия: 'a stage: a Pipedrive lead has none; map it to a custom field to keep it',
+  обращение: 'a salutation: Pipedrive persons have no salutation field',
+  ответственный:
+    "a user of the system the file comes from: map it (lead: { owner: … }) when the names are your Pipedrive users'",
 };
 
 /** Source systems, most distinctive first (the best score wins; ties go to the earlier one). */
@@ -1271,6 +1466,93 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Contact Accuracy Score': "ignore: ZoomInfo's confidence in the record",
       'Contact Accuracy Grade': "ignore: ZoomInfo's confidence in the record",
     },
+  },
+  {
+    // Bitrix24 CRM's CSV export of leads and contacts (CRM > Leads or Contacts > ⚙ > Export to CSV), in
+    // the portal's language; these are a Russian portal's. A lead is a person with a company name.
+    id: 'bitrix24',
+    name: 'Bitrix24',
+    fingerprint: {
+      названиелида: 4,
+      рабочийemail: 2,
+      частныйemail: 2,
+      emailдлярассылок: 2,
+      телефондлярассылок: 2,
+      ответственный: 2,
+      возможнаясумма: 2,
+      дополнительноостадии: 2,
+      дополнительноостатусе: 2,
+      дополнительнообисточнике: 2,
+      корпоративныйсайт: 2,
+      типконтакта: 2,
+      доступендлявсех: 2,
+      рабочийтелефон: 1,
+      мобильныйтелефон: 1,
+    },
+    minScore: 5,
+    columns: {
+      ID: 'ignore: the Bitrix24 record id',
+      'Название лида': 'lead.title',
+      Обращение: 'ignore: a salutation (г-н, г-жа): Pipedrive persons have no salutation field',
+      Имя: 'person.first_name',
+      // The patronymic goes into the full name, `Анна Сергеевна Смирнова` (see GENERIC_HEADERS).
+      Отчество: 'person.middle_name',
+      Фамилия: 'person.last_name',
+      'Полное имя': 'person.name',
+      'Дата рождения': 'person.birthday',
+      'Рабочий телефон': 'person.phone:work',
+      'Мобильный телефон': 'person.phone:mobile',
+      'Домашний телефон': 'person.phone:home',
+      'Другой телефон': 'person.phone:other',
+      'Телефон для рассылок': 'person.phone:other',
+      'Номер факса': 'ignore: a fax number: not imported',
+      'Номер пейджера': 'ignore: a pager number: not imported',
+      'Рабочий e-mail': 'person.email:work',
+      'Частный e-mail': 'person.email:home',
+      'E-mail для рассылок': 'person.email:other',
+      'Другой e-mail': 'person.email:other',
+      'Корпоративный сайт': 'organization.website',
+      'Название компании': 'organization.name',
+      // A contacts export names the contact's company here.
+      Компания: 'organization.name',
+      Должность: 'person.job_title',
+      Комментарий: 'lead.note',
+      'Возможная сумма': 'lead.value',
+      Сумма: 'lead.value',
+      // Bitrix24 writes the currency's name (`Российский рубль`), which the currency reading knows.
+      Валюта: 'lead.currency',
+      Стадия: 'ignore: the Bitrix24 lead stage: a Pipedrive lead has none (it is open until converted)',
+      Статус: 'ignore: the Bitrix24 lead status: a Pipedrive lead has none (it is open until converted)',
+      'Дополнительно о стадии': 'ignore: a comment on the Bitrix24 stage',
+      'Дополнительно о статусе': 'ignore: a comment on the Bitrix24 status',
+      Источник:
+        "ignore: the Bitrix24 source: Pipedrive's source channel takes its own options; map it (lead: { channel: Источник }) if the names match",
+      'Дополнительно об источнике': 'ignore: a comment on the Bitrix24 source',
+      'Тип контакта':
+        'ignore: the Bitrix24 contact type (client, supplier…): Pipedrive persons have no such field',
+      Ответственный:
+        "ignore: a Bitrix24 user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      'Кем создан': 'ignore: a Bitrix24 user',
+      'Кем изменен': 'ignore: a Bitrix24 user',
+      'Связанный пользователь': 'ignore: a Bitrix24 user',
+      'Доступен для всех': "ignore: Bitrix24 visibility (the lead's visibility is the account's default)",
+      'Дата создания': "ignore: Bitrix24's creation date: Pipedrive sets its own",
+      'Дата изменения': "ignore: Bitrix24's last change",
+      // A product row per line; Pipedrive leads have no products (the amount is in Возможная сумма).
+      Товар: 'ignore: a product of the lead: Pipedrive leads have no products',
+      Цена: 'ignore: a product price: Pipedrive leads have no products',
+      Количество: 'ignore: a product quantity: Pipedrive leads have no products',
+      Район: "ignore: a district: Pipedrive's address has no such part",
+    },
+    patterns: [
+      {
+        // `Контакт Telegram`, `Страница ВКонтакте`, `Личная страница`, `Микроблог Twitter`, `Другой сайт`…
+        match:
+          /^(контакт|страница|микроблог|личнаястраница|другойсайт|другойконтакт|онлайнчат|комментарииinstagram)/,
+        meaning: () =>
+          'ignore: a messenger or social page of the person: Pipedrive persons have no such field; map it to a custom person field to keep it',
+      },
+    ],
   },
 ];
 

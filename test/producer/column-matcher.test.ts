@@ -5,6 +5,7 @@ import { MappingError } from '../../src/producer/errors.js';
 import { FieldCatalogue } from '../../src/producer/field-catalogue.js';
 import { SOURCE_SYSTEMS } from '../../src/producer/header-conventions.js';
 import { findHeader } from '../../src/producer/header-finder.js';
+import { assertNamesContact } from '../../src/producer/mapping.js';
 import { parseTarget, targetText } from '../../src/producer/targets.js';
 
 /** `{ header: field }` of a plan, with `-` for columns not imported. */
@@ -411,6 +412,200 @@ describe('matchColumns', () => {
     // English words too ("via LinkedIn"); Spanish `Estado` is also a status.
     const plan = matchColumns({ header: ['Titel', 'Vorname', 'Nachname', 'Via', 'CAP', 'Estado'], spec: {} });
     expect(fields(plan)).toMatchObject({ Titel: '-', Via: '-', CAP: '-', Estado: '-' });
+  });
+
+  it('reads the header names of Russian, Ukrainian, Polish and Czech sheets', () => {
+    // As users type them in Excel (the files stopped with exit 2: no column for the person's name).
+    const read = (header: string) => fields(matchColumns({ header: header.split(';'), spec: {} }));
+    expect(read('Имя;Фамилия;Компания;Email;Телефон;Должность;Город;Комментарий')).toEqual({
+      Имя: 'person.first_name',
+      Фамилия: 'person.last_name',
+      Компания: 'organization.name',
+      Email: 'person.email:work',
+      Телефон: 'person.phone:work',
+      Должность: 'person.job_title',
+      Город: 'organization.address.city',
+      Комментарий: 'lead.note',
+    });
+    expect(read('Imię;Nazwisko;Firma;E-mail;Telefon;Stanowisko;Miasto;Uwagi')).toEqual({
+      Imię: 'person.first_name',
+      Nazwisko: 'person.last_name',
+      Firma: 'organization.name',
+      'E-mail': 'person.email:work',
+      Telefon: 'person.phone:work',
+      Stanowisko: 'person.job_title',
+      Miasto: 'organization.address.city',
+      Uwagi: 'lead.note',
+    });
+    expect(read('Jméno;Příjmení;Firma/Společnost;E-mail;Telefon;Pozice;Město;Poznámka')).toEqual({
+      Jméno: 'person.first_name',
+      Příjmení: 'person.last_name',
+      'Firma/Společnost': 'organization.name',
+      'E-mail': 'person.email:work',
+      Telefon: 'person.phone:work',
+      Pozice: 'person.job_title',
+      Město: 'organization.address.city',
+      Poznámka: 'lead.note',
+    });
+    // Ukrainian `Ім'я` with a typewriter apostrophe or the letter apostrophe ʼ (U+02BC).
+    for (const name of ["Ім'я", 'Імʼя', 'Ім’я']) {
+      expect(read(`${name};Прізвище;Компанія;Посада;Телефон;Примітка`)).toEqual({
+        [name]: 'person.first_name',
+        Прізвище: 'person.last_name',
+        Компанія: 'organization.name',
+        Посада: 'person.job_title',
+        Телефон: 'person.phone:work',
+        Примітка: 'lead.note',
+      });
+    }
+    // The full name in one column, the patronymic, mobile phones, amounts, currencies, dates, websites.
+    expect(
+      read(
+        'ФИО;Мобильный телефон;Электронная почта;Организация;Сайт;Сумма;Валюта;Дата закрытия;Адрес;Страна',
+      ),
+    ).toEqual({
+      ФИО: 'person.name',
+      'Мобильный телефон': 'person.phone:mobile',
+      'Электронная почта': 'person.email:work',
+      Организация: 'organization.name',
+      Сайт: 'organization.website',
+      Сумма: 'lead.value',
+      Валюта: 'lead.currency',
+      'Дата закрытия': 'lead.expected_close_date',
+      Адрес: 'organization.address',
+      Страна: 'organization.address.country',
+    });
+    expect(read('Imię i nazwisko;Telefon komórkowy;Adres e-mail;Wartość;Waluta;Kod pocztowy')).toEqual({
+      'Imię i nazwisko': 'person.name',
+      'Telefon komórkowy': 'person.phone:mobile',
+      'Adres e-mail': 'person.email:work',
+      Wartość: 'lead.value',
+      Waluta: 'lead.currency',
+      'Kod pocztowy': 'person.postal_address.postal_code',
+    });
+    expect(read('Jméno a příjmení;Mobilní telefon;Hodnota;Měna;PSČ;Země')).toEqual({
+      'Jméno a příjmení': 'person.name',
+      'Mobilní telefon': 'person.phone:mobile',
+      Hodnota: 'lead.value',
+      Měna: 'lead.currency',
+      PSČ: 'person.postal_address.postal_code',
+      Země: 'person.postal_address.country',
+    });
+    expect(read('ПІБ;Електронна пошта;Мобільний телефон')).toEqual({
+      ПІБ: 'person.name',
+      'Електронна пошта': 'person.email:work',
+      'Мобільний телефон': 'person.phone:mobile',
+    });
+  });
+
+  it('keeps a Russian or Ukrainian patronymic in the full name, between given name and surname', () => {
+    for (const [first, middle, last] of [
+      ['Имя', 'Отчество', 'Фамилия'],
+      ["Ім'я", 'По батькові', 'Прізвище'],
+    ] as const) {
+      expect(fields(matchColumns({ header: [last, first, middle, 'Email'], spec: {} }))).toMatchObject({
+        [first]: 'person.first_name',
+        [middle]: 'person.middle_name',
+        [last]: 'person.last_name',
+      });
+    }
+  });
+
+  it('reads a lone Имя, Imię or Jméno as the full name, as a one-field form fills it', () => {
+    for (const name of ['Имя', 'Imię', 'Jméno']) {
+      expect(fields(matchColumns({ header: [name, 'E-mail', 'Telefon'], spec: {} }))[name]).toBe(
+        'person.name',
+      );
+    }
+  });
+
+  it('leaves out Slavic header names that could mean two things, as columns no field is named like', () => {
+    // Polish `Nazwa`, Russian `Название`, Czech `Název` (the name of a thing: a company, a product, a
+    // deal); Russian `Контакт` (a contact person, or a phone or email to reach one); Russian `Почта`
+    // (e-mail, or the postal address); `Kraj` (the country in Polish, a region in Czech).
+    const header = ['Nazwa', 'Название', 'Název', 'Контакт', 'Почта', 'Kraj', 'E-mail'];
+    const plan = matchColumns({ header, spec: {} });
+    expect(fields(plan)).toEqual({
+      Nazwa: '-',
+      Название: '-',
+      Název: '-',
+      Контакт: '-',
+      Почта: '-',
+      Kraj: '-',
+      'E-mail': 'person.email:work',
+    });
+    expect(plan.skipped.every((s) => s.unrecognised)).toBe(true);
+    // A Polish sheet whose only name column is `Nazwa` stops with the message that names it and --mapping.
+    const polish = ['Nazwa', 'Telefon', 'Miasto'];
+    expect(() => assertNamesContact(matchColumns({ header: polish, spec: {} }), polish)).toThrow(
+      /No column names a person or an organization \(columns: "Nazwa", "Telefon", "Miasto"\).*--mapping/,
+    );
+  });
+
+  it('reads a Bitrix24 export by its Russian headers: leads and contacts', () => {
+    const leads = matchColumns({
+      header: [
+        'ID',
+        'Название лида',
+        'Имя',
+        'Отчество',
+        'Фамилия',
+        'Рабочий телефон',
+        'Мобильный телефон',
+        'Рабочий e-mail',
+        'Частный e-mail',
+        'Название компании',
+        'Комментарий',
+        'Стадия',
+        'Возможная сумма',
+        'Валюта',
+        'Ответственный',
+        'Контакт Telegram',
+      ],
+      spec: {},
+    });
+    expect(leads.system?.id).toBe('bitrix24');
+    expect(fields(leads)).toEqual({
+      ID: '-',
+      'Название лида': 'lead.title',
+      Имя: 'person.first_name',
+      Отчество: 'person.middle_name',
+      Фамилия: 'person.last_name',
+      'Рабочий телефон': 'person.phone:work',
+      'Мобильный телефон': 'person.phone:mobile',
+      'Рабочий e-mail': 'person.email:work',
+      'Частный e-mail': 'person.email:home',
+      'Название компании': 'organization.name',
+      Комментарий: 'lead.note',
+      Стадия: '-',
+      'Возможная сумма': 'lead.value',
+      Валюта: 'lead.currency',
+      Ответственный: '-',
+      'Контакт Telegram': '-',
+    });
+    expect(leads.skipped.some((s) => s.unrecognised)).toBe(false);
+    // A contacts export: the company is `Компания`, and `Тип контакта` says what the contact is to the firm.
+    const contacts = matchColumns({
+      header: [
+        'ID',
+        'Имя',
+        'Фамилия',
+        'Компания',
+        'Должность',
+        'Тип контакта',
+        'Рабочий телефон',
+        'Рабочий e-mail',
+        'Источник',
+        'Ответственный',
+      ],
+      spec: {},
+    });
+    expect(contacts.system?.id).toBe('bitrix24');
+    expect(fields(contacts)).toMatchObject({
+      Компания: 'organization.name',
+      'Тип контакта': '-',
+      Источник: '-',
+    });
   });
 
   it('reads a bare Name beside a first-name column as the last name, unless its values are full names', () => {

@@ -72,6 +72,12 @@ describe('normaliseCurrency', () => {
     expect(normaliseCurrency('US Dollar').value).toBe('USD');
     expect(normaliseCurrency('Hong Kong Dollar', new Map([['hongkongdollar', 'HKD']])).value).toBe('HKD');
     expect(normaliseCurrency('Moon Dollar').error).toMatch(/not a currency code/);
+    // Bitrix24 writes the currency's name in the portal's language; Polish and Czech sheets their own.
+    expect(normaliseCurrency('Российский рубль').value).toBe('RUB');
+    expect(normaliseCurrency('Евро').value).toBe('EUR');
+    expect(normaliseCurrency('Доллар США').value).toBe('USD');
+    expect(normaliseCurrency('Złoty').value).toBe('PLN');
+    expect(normaliseCurrency('Česká koruna').value).toBe('CZK');
   });
 
   it('upper-cases codes and knows common symbols', () => {

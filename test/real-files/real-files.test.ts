@@ -103,6 +103,15 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Excel for Windows, Russian locale (Windows-1251)', 'excel-windows-ru', {}],
   // Polish and Czech Windows write Windows-1250: the import stopped, offering two wrong encodings.
   ['Excel for Windows, Polish locale (Windows-1250)', 'excel-windows-pl', {}],
+  // Bitrix24's leads export from a Russian portal: `"value";` cells (a trailing `;` on every line), Russian
+  // headers, a patronymic that belongs in the full name, currencies by their Russian names.
+  ['Bitrix24 leads, Russian portal', 'bitrix24-leads-ru', {}],
+  // Its contacts export from an on-premise installation not in UTF-8: Windows-1251, no BOM; no lead columns.
+  ['Bitrix24 contacts, Windows-1251', 'bitrix24-contacts-ru-1251', {}],
+  // A sheet typed with Russian headers (Имя, Отчество, Фамилия, Компания…), saved as Windows-1251: it stopped with exit 2.
+  ['Excel for Windows, a Russian sheet (Windows-1251)', 'excel-windows-ru-native', {}],
+  // A sheet typed with Polish headers (Imię, Nazwisko, Firma, Wartość…), saved as Windows-1250: it stopped with exit 2.
+  ['Excel for Windows, a Polish sheet (Windows-1250)', 'excel-windows-pl-native', {}],
 ];
 
 /**
