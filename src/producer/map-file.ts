@@ -1,4 +1,4 @@
-import { type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
+import { ConfigError, type ConnectionConfig, DEFAULT_CONNECTION } from '../config/config.js';
 import { connectionSettings, type GuardedPipedrive, openGuardedPipedrive } from '../ops/guarded-pipedrive.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
@@ -27,7 +27,7 @@ const SAMPLE_ROWS = 50;
 export interface MapFileOptions
   extends Pick<
     ImportCsvOptions,
-    'config' | 'pipedrive' | 'offline' | 'currency' | 'titleTemplate' | 'redis'
+    'config' | 'pipedrive' | 'offline' | 'currency' | 'titleTemplate' | 'redis' | 'dryRun'
   > {
   displayName: string;
   mappingName: string;
@@ -88,6 +88,24 @@ export async function mapFile(csv: CsvFile, spec: MappingSpec, options: MapFileO
   return { mapping, referenceTokens, ...(companyId !== undefined ? { companyId } : {}) };
 }
 
+const READ_NAMES: Record<Exclude<keyof ReferenceNeeds, 'catalogueOptional'>, string> = {
+  currentUser: "your user's default currency (for amounts without one)",
+  users: 'its users (for owners)',
+  labels: 'its lead labels',
+  currencies: 'its currencies (for the amounts)',
+  dealFields: 'its lead and deal fields',
+  personFields: 'its person fields',
+  organizationFields: 'its organization fields',
+};
+
+/** What the reads `wanted` fetch, in words: "its currencies (for the amounts) and its person fields". */
+function wantedReads(wanted: Omit<ReferenceNeeds, 'catalogueOptional'>): string {
+  const names = (Object.keys(READ_NAMES) as (keyof typeof READ_NAMES)[])
+    .filter((k) => wanted[k])
+    .map((k) => READ_NAMES[k]);
+  return names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 /** The reference data, and the tokens its reads cost. */
 async function loadReference(
   options: MapFileOptions,
@@ -100,6 +118,17 @@ async function loadReference(
   // Without credentials, lists wanted only to match custom fields by name are skipped.
   if (!options.pipedrive) {
     if (catalogueOptional && !connection.hasCredentials) return nothing;
+    if (options.dryRun && !connection.hasCredentials) {
+      // A dry run on a laptop: say what this file's mapping wanted from Pipedrive, and how to check it without.
+      try {
+        connection.requireCredentials();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        throw new ConfigError(
+          `${err.message} The dry run reads ${wantedReads(wanted)} from Pipedrive for this file's mapping; to check the file without Pipedrive, add --offline (those names then stay unresolved).`,
+        );
+      }
+    }
     connection.requireCredentials();
   }
   let guarded: GuardedPipedrive | undefined;
