@@ -10,6 +10,7 @@ import { isAscii } from 'node:buffer';
 import { type FileHandle, open } from 'node:fs/promises';
 import { countLineBreaks, EncodingEvidence, type SingleByteEncoding } from './encoding-evidence.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
+import { isKnownHeader } from './header-conventions.js';
 import { decodeMacRoman } from './mac-roman.js';
 import { decodeWindows1250 } from './windows-1250.js';
 import { decodeWindows1251 } from './windows-1251.js';
@@ -85,7 +86,7 @@ export function detectEncoding(
   if (unicode) return unicode;
   const evidence = new EncodingEvidence(hasCrOnlyLineEnds(sample));
   evidence.add(sample, 1);
-  return decide(evidence, displayName);
+  return decide(evidence, displayName, sample);
 }
 
 export interface DetectFileEncodingOptions {
@@ -154,7 +155,7 @@ export async function detectFileEncoding(
         chunkBytes,
       );
     }
-    return decide(evidence, displayName);
+    return decide(evidence, displayName, sample);
   } catch (err) {
     if (err instanceof CsvFormatError) throw err;
     throw new CsvFormatError(`${displayName} cannot be read: ${(err as Error).message}`);
@@ -202,10 +203,20 @@ function detectUtf8(bytes: Uint8Array, ended: boolean): DetectedEncoding | undef
   }
 }
 
-function decide(evidence: EncodingEvidence, displayName: string): DetectedEncoding {
+/**
+ * The evidence's verdict, or a question (an {@link AmbiguousEncodingError}) when it has none. `start` is the file's
+ * first bytes: where its header names read as column names this importer knows in Windows-1250 and not in the
+ * reading the text's bytes chose ({@link headerPrefersWindows1250}), Windows-1250 is taken.
+ */
+function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Array): DetectedEncoding {
   const verdict = evidence.verdict();
+  if (verdict === 'windows-1252' && headerPrefersWindows1250(start))
+    return { encoding: 'windows-1250', bom: false };
   if (verdict) return { encoding: verdict, bom: false };
   const ambiguity = evidence.ambiguity();
+  if (ambiguity?.readings.some((r) => r.encoding === 'windows-1250') && headerPrefersWindows1250(start)) {
+    return { encoding: 'windows-1250', bom: false };
+  }
   const candidates: SingleByteEncoding[] = ambiguity?.readings.map((r) => r.encoding) ?? [
     'windows-1252',
     'macintosh',
@@ -218,6 +229,45 @@ function decide(evidence: EncodingEvidence, displayName: string): DetectedEncodi
     candidates,
     ambiguity?.line,
   );
+}
+
+/** Lines at the start of a file that may hold its header (a preamble such as LinkedIn's, or `sep=;`, before it). */
+const HEADER_LINES_EXAMINED = 20;
+
+/**
+ * Czech and Slovak letters of Windows-1250 are letters in Windows-1252 too ("Dvořák" reads "Dvoøák", "Město"
+ * "Mìsto"), so the text's bytes alone keep Windows-1252 (see encoding-evidence.ts), and so do Polish words
+ * without ł, ś or ź ("Imię" reads "Imiê"). A header typed in those languages tells them apart: "Příjmení" and
+ * "Město" are column names this importer knows, "Pøíjmení" and "Mìsto" are not. True when some line among the
+ * first {@link HEADER_LINES_EXAMINED} has more cells that are known column names read as Windows-1250 than read as
+ * Windows-1252 (only cells with a byte ≥ 0x80 can differ).
+ */
+function headerPrefersWindows1250(start: Uint8Array): boolean {
+  let from = 0;
+  for (let line = 0; line < HEADER_LINES_EXAMINED && from < start.length; line++) {
+    let end = from;
+    while (end < start.length && start[end] !== 0x0a && start[end] !== 0x0d) end++;
+    const bytes = start.subarray(from, end);
+    if (
+      bytes.some((b) => b >= 0x80) &&
+      knownCells(decodeWindows1250(bytes)) > knownCells(decodeWindows1252(bytes))
+    ) {
+      return true;
+    }
+    from = end + 1;
+    if (start[end] === 0x0d && start[from] === 0x0a) from++;
+  }
+  return false;
+}
+
+/** How many of a line's cells (split on any usual delimiter, quotes dropped) are column names this importer knows. */
+function knownCells(line: string): number {
+  let known = 0;
+  for (const cell of line.split(/[;,\t|]/)) {
+    const name = cell.trim().replace(/^"|"$/g, '');
+    if (/[^\x00-\x7f]/.test(name) && isKnownHeader(name)) known++;
+  }
+  return known;
 }
 
 const ENCODING_LABELS: Record<SingleByteEncoding, string> = {

@@ -95,12 +95,35 @@ describe("Excel's plain CSV in other Windows locales", () => {
     ).toBe('windows-1250');
   });
 
+  it('reads Czech (Windows-1250) by its header, where every byte is a letter in Windows-1252 too (Dvoøák)', () => {
+    const rows = 'Jiří;Dvořák;Město Brno\nKateřina;Nováková;Plzeň\n';
+    // Without a header in Czech, the bytes alone keep Windows-1252: the limit the README states.
+    expect(detectEncoding(codePage(`First Name;Last Name;Company\n${rows}`, CP1250_HIGH)).encoding).toBe(
+      'windows-1252',
+    );
+    expect(detectEncoding(codePage(`Jméno;Příjmení;Firma\n${rows}`, CP1250_HIGH)).encoding).toBe(
+      'windows-1250',
+    );
+    // After a preamble line, quoted, comma-separated; and a Polish header whose only Polish letter is ę.
+    expect(
+      detectEncoding(codePage(`sep=,\n"Jméno","Příjmení","Město"\n${rows.replaceAll(';', ',')}`, CP1250_HIGH))
+        .encoding,
+    ).toBe('windows-1250');
+    expect(detectEncoding(codePage('Imię;Nazwisko;Miasto\nAnna;Nowak;Poznań\n', CP1250_HIGH)).encoding).toBe(
+      'windows-1250',
+    );
+  });
+
   it('keeps Western European text, whose letters are the same in Windows-1250, as Windows-1252', () => {
     for (const text of [
       'Name;Firma\nJürgen Weiß;Großhandel Müller GmbH\n',
       'Nom;Société\nHélène Lefèvre;Crème brûlée à la carte\n',
       'Nombre;Empresa\nJosé Núñez;Logística Año Nuevo, ¿sí?\n',
       'Name;Company\nZoë Ørsted;Ångström AB, £500\n',
+      // Headers in those languages, whose accents Windows-1250 reads otherwise (ñ as ń, è as č, à as ŕ).
+      'Nombre;Compañía;Teléfono;Dirección\nJosé Núñez;Logística Año Nuevo;+34 91 555 01 23;Calle Mayor 1\n',
+      'Prénom;Société;Téléphone;Commentaire\nHélène;Crème à la carte;+33 1 55 55 01 23;Très intéressée\n',
+      'Nome;Città;Attività\nNiccolò;Forlì;Caffè\n',
     ]) {
       expect(detectEncoding(latin1(text)).encoding, text).toBe('windows-1252');
     }
