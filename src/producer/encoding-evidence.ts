@@ -31,7 +31,8 @@
  *   French: the same letters in both) Windows-1252 stays. Czech and Hungarian letters (ř, ě, ő) are
  *   letters in Windows-1252 too ("Dvoøák"): a file with no Polish letter, ť or ľ reads as
  *   Windows-1252 here, unless its header's column names are known words only as Windows-1250
- *   (encoding.ts, `headerPrefersWindows1250`); else `--encoding windows-1250` says otherwise.
+ *   (encoding.ts, `headerPrefersWindows1250`); words that pair letters no Western language pairs
+ *   ("Jiøí", `czechLineIn1252`) make the import ask; else `--encoding windows-1250` says otherwise.
  */
 import { MAC_ROMAN_HIGH } from './mac-roman.js';
 import { CP1250_HIGH } from './windows-1250.js';

@@ -212,6 +212,16 @@ function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Arr
   const verdict = evidence.verdict();
   if (verdict === 'windows-1252' && headerPrefersWindows1250(start))
     return { encoding: 'windows-1250', bom: false };
+  if (verdict === 'windows-1252') {
+    const czech = czechLineIn1252(start);
+    if (czech) {
+      throw new AmbiguousEncodingError(
+        `${displayName}: cannot tell the text encoding: line ${czech.line} reads "${czech.as1252}" as Windows-1252 and "${czech.as1250}" as Windows-1250 (Czech or Slovak). Open the file and check which is right, then pass --encoding windows-1250 or --encoding windows-1252 (or save it as "CSV UTF-8").`,
+        ['windows-1250', 'windows-1252'],
+        czech.line,
+      );
+    }
+  }
   if (verdict) return { encoding: verdict, bom: false };
   const ambiguity = evidence.ambiguity();
   if (ambiguity?.readings.some((r) => r.encoding === 'windows-1250') && headerPrefersWindows1250(start)) {
@@ -259,6 +269,56 @@ function headerPrefersWindows1250(start: Uint8Array): boolean {
   }
   return false;
 }
+
+/**
+ * Czech and Slovak words in Windows-1250 that Windows-1252 reads as one Western letter beside another no Western
+ * language puts with it: ř as ø, ě as ì, č as è, ň as ò, ů as ù, in a word with í, á, ý or ú ("Jiøí", "Dvoøák",
+ * "krásnì", "Èerný"). Danish and Norwegian write ø, Italian ì, è, ò, ù, French è, but none of them beside í, á, ý or
+ * ú. Rare in Western text, not impossible (a Faroese name, a typo): such words make the import ask, not switch.
+ */
+const CZECH_IN_1252 = /(?=\p{L}*[øØìÌèÈòÒùÙ])(?=\p{L}*[íáýúÍÁÝÚ])\p{L}+/gu;
+
+/** Letters of Czech and Slovak beyond ASCII: a word read as Windows-1250 that holds any other is not theirs. */
+const CZECH_SLOVAK_LETTERS = /^[a-zA-ZáäčďéěíĺľňóôŕřšťúůýžÁÄČĎÉĚÍĹĽŇÓÔŔŘŠŤÚŮÝŽ]+$/;
+/** Such words, in the file's first bytes, before the import asks: more than one, so a lone odd name does not. */
+const CZECH_WORDS_NEEDED = 2;
+
+/**
+ * The first line among the file's first bytes with a word of {@link CZECH_IN_1252} that reads as a Czech or Slovak
+ * word in Windows-1250, in both readings, when the bytes hold {@link CZECH_WORDS_NEEDED} such words.
+ */
+function czechLineIn1252(start: Uint8Array): { line: number; as1252: string; as1250: string } | undefined {
+  let first: { line: number; as1252: string; as1250: string } | undefined;
+  let words = 0;
+  let from = 0;
+  for (let line = 1; from < start.length; line++) {
+    let end = from;
+    while (end < start.length && start[end] !== 0x0a && start[end] !== 0x0d) end++;
+    const bytes = start.subarray(from, end);
+    if (bytes.some((b) => b >= 0x80)) {
+      const as1252 = decodeWindows1252(bytes);
+      const as1250 = decodeWindows1250(bytes);
+      // One byte is one character in both, so a word is at the same offsets in the two readings.
+      for (const m of as1252.matchAll(CZECH_IN_1252)) {
+        if (!CZECH_SLOVAK_LETTERS.test(as1250.slice(m.index, m.index + m[0].length))) continue;
+        words++;
+        first ??= { line, as1252: shown(as1252), as1250: shown(as1250) };
+      }
+      if (first && words >= CZECH_WORDS_NEEDED) return first;
+    }
+    from = end + 1;
+    if (start[end] === 0x0d && start[from] === 0x0a) from++;
+  }
+  return undefined;
+}
+
+/** A line as the question shows it: its first {@link MAX_SHOWN_LINE_CHARACTERS} characters. */
+function shown(line: string): string {
+  return line.length > MAX_SHOWN_LINE_CHARACTERS ? `${line.slice(0, MAX_SHOWN_LINE_CHARACTERS)}…` : line;
+}
+
+/** Characters of a line shown in the question {@link czechLineIn1252} leads to. */
+const MAX_SHOWN_LINE_CHARACTERS = 200;
 
 /** How many of a line's cells (split on any usual delimiter, quotes dropped) are column names this importer knows. */
 function knownCells(line: string): number {
