@@ -62,7 +62,8 @@ Options:
                          have none (never overwriting; 1–6 tokens per existing contact)
   --offline              with --dry-run: call no Pipedrive endpoint (names stay unresolved)
   --wait                 follow the import until every row is created or dead-lettered
-                         (Ctrl-C stops waiting, not the import: exit 130)
+                         (Ctrl-C stops waiting, not the import: exit 130); not with --dry-run
+                         or --print-mapping (exit 2: they enqueue nothing to follow)
   --json                 print one JSON object (importId, rows, enqueued, rejected, alreadyImported, …)
   --rejects FILE.csv     write rejected rows: original columns plus line, column and reason
   --title-template TPL   lead title when no title column, e.g. "{organization} – {name}"
@@ -141,8 +142,16 @@ Examples:
 
 /** The command's work: import the file, then, with --wait, follow it; `stop` aborts on the first SIGINT or SIGTERM. */
 async function importAndFollow(args: ParsedArgs, io: CommandIO, stop: AbortSignal): Promise<ExitCode> {
-  const config = loadConfig(io.env);
   const v = args.values;
+  // Before anything is read: a dry run enqueues nothing, so --wait would follow nothing (and was silently ignored).
+  const dryFlag =
+    v['print-mapping'] === true ? '--print-mapping' : v['dry-run'] === true ? '--dry-run' : undefined;
+  if (v.wait === true && dryFlag) {
+    throw new UsageError(
+      `--wait goes with an import, not with ${dryFlag}: a dry run enqueues nothing, so there is nothing to follow. Run the import without ${dryFlag} to follow it with --wait.`,
+    );
+  }
+  const config = loadConfig(io.env);
   const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
   const connection = connectionOf(config, str('connection'));
   const priority = priorityFlag(str('priority'));
