@@ -769,7 +769,11 @@ async function importPass(
         ...existingImportCheck(record, { fileHash, connection: connection.name }, options, displayName),
       );
       priority = record.priority;
-      if (record.state === 'failed') await ledger.setState(importId, 'reading');
+      if (record.state === 'failed') {
+        // Alive first: the failed run's last beat, reading again, would show this run as stopped until its first beat.
+        await ledger.markProducerAlive(importId);
+        await ledger.setState(importId, 'reading');
+      }
       cleanups.push(beatWhileReading(ledger, importId));
       enqueuer = new LeadEnqueuer({
         queue,
