@@ -93,7 +93,8 @@ again for the rest. With --wait it stops waiting; the import goes on.
 Exit codes: 0 ok; 2 usage, configuration, unreadable or empty file (a header with no data rows
 too: the dry run warns, the import creates nothing), bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered); 130 (143 for SIGTERM) stopped before
-the end: reading the file, or --wait with rows still pending.
+the end: reading the file, or --wait with rows still pending; also for a signal after the work, as
+the summary is printed.
 
 Examples:
   lead-importer import leads.csv --dry-run
@@ -129,7 +130,10 @@ Examples:
     const stopping = new AbortController();
     void stop.received.then((signal) => stopping.abort(signal));
     try {
-      return await importAndFollow(args, io, stopping.signal);
+      const code = await importAndFollow(args, io, stopping.signal);
+      // A signal after the read (as the summary was printed, or as --wait saw the last row finish): the user asked
+      // to stop, and a script's `import && next` must stop too; the documented code, as for one during the read.
+      return stopping.signal.aborted ? stoppedBy(stopping.signal.reason as NodeJS.Signals) : code;
     } catch (err) {
       if (!(err instanceof ImportInterruptedError)) throw err;
       io.stderr.write(`lead-importer import: ${err.message}\n`);
