@@ -747,6 +747,9 @@ async function importPass(
           { importId, fileHash, connection: connection.name, companyId },
           options,
           displayName,
+          // No reference read named the company (a mapping that needs none): asked, as the dry run does, only when a
+          // grown file's earlier import is another connection's, so that the dry run and the import decide alike.
+          () => companyOfConnection(options, connection.name),
         );
         if (said) warnings.push(said);
       }

@@ -211,6 +211,37 @@ describe('import of a file that grew, saved under another name', () => {
   });
 });
 
+describe('import of a grown file through another connection, with no column that makes it read the account', () => {
+  it('is refused by the real run as by the dry run: the company is asked when an import of another connection matched', async () => {
+    const prefix = uniquePrefix('grownplain');
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    };
+    const labelled = 'Name,Email,Company,Labels\nAna Ames,ana@acme.example,Acme,Hot\n';
+    writeFileSync(join(dir, 'plain-1.csv'), labelled);
+    writeFileSync(join(dir, 'plain-2.csv'), `${labelled}Bo Berg,bo@acme.example,Acme,Warm\n`);
+    const first = await runCli(['import', join(dir, 'plain-1.csv'), '--connection', 'acme', '--json'], env);
+    expect(first.code).toBe(0);
+    const { importId } = JSON.parse(first.stdout) as { importId: string };
+    // A mapping that leaves Labels out: nothing in the file makes the real run read the account (users/me).
+    const mapping = join(dir, 'no-labels.yaml');
+    writeFileSync(mapping, 'ignore: [Labels]\n');
+    for (const args of [[], ['--dry-run']]) {
+      const again = await runCli(
+        ['import', join(dir, 'plain-2.csv'), '--connection', 'acme-renamed', '--mapping', mapping, ...args],
+        env,
+      );
+      expect(again.code, again.stdout + again.stderr).toBe(2);
+      expect(again.stderr).toContain(
+        `plain-2.csv is the file of import ${importId} (plain-1.csv), through connection acme,`,
+      );
+    }
+  });
+});
+
 describe('prefixHashes', () => {
   it('gives what hashFile gives for every prefix, in one read, across the read chunks', async () => {
     const file = join(dir, 'prefixes.bin');
