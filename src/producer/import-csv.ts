@@ -507,9 +507,9 @@ async function withCompany(
 }
 
 /**
- * The connection's Pipedrive company (`users/me`, 2 tokens); undefined offline, without credentials, or on failure.
- * A dry run's reads go outside the workers' windows: a burst limit just hit (an import a moment before) is waited out
- * once, when it asks for no more than a few seconds.
+ * The connection's Pipedrive company (`users/me`, 2 tokens), for a check the reference reads did not name it for;
+ * undefined offline, without credentials, or on failure. The call goes outside the workers' windows (as a dry run's
+ * reads do): a burst limit just hit (an import a moment before) is waited out once, when it asks for a few seconds.
  */
 async function companyOfConnection(options: ImportCsvOptions, name: string): Promise<number | undefined> {
   if (options.offline) return undefined;
