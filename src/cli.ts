@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from './cli/command.js';
-import { ExitCode, UsageError } from './cli/exit-codes.js';
+import { ExitCode, stoppedBy, UsageError } from './cli/exit-codes.js';
 import { ConfigError } from './config/config.js';
 import { printableLines } from './ops/format.js';
 import { RedisUnavailableError } from './queue/connection.js';
@@ -117,11 +117,26 @@ export function runAsProcess(): void {
     process.exitCode = ExitCode.Failure;
   };
   process.once('beforeExit', stalled);
+  // A SIGINT or SIGTERM that no command listens for (one that does not, or one done and closing its connections,
+  // e.g. `import` after its summary) ends the process at once with the documented code, 130 or 143, not by the
+  // signal (no exit code at all for a parent process or a supervisor). Listening from the start, before any
+  // command's own listener (so it runs first, and leaves the signal to it): a signal that reached a command's
+  // listener as it stopped listening is delivered here, not lost. Signal listeners keep nothing alive.
+  const unheard = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    process.exit(stoppedBy(signal));
+  };
+  process.on('SIGINT', unheard);
+  process.on('SIGTERM', unheard);
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
       settled = true;
       process.off('beforeExit', stalled);
       process.exitCode = code;
+      // Once nothing is left to do, exit from here rather than by Node's own end, which closes the signal listeners
+      // first: a signal in those last milliseconds would end the process by the signal after all (as it did for most
+      // of the SIGINTs sent as `import` printed its summary). pino's flush on `exit` still runs.
+      process.once('beforeExit', () => process.exit());
     },
   );
 }

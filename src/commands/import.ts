@@ -63,7 +63,8 @@ Options:
                          have none (never overwriting; 1–6 tokens per existing contact)
   --offline              with --dry-run: call no Pipedrive endpoint (names stay unresolved)
   --wait                 follow the import until every row is created or dead-lettered
-                         (Ctrl-C stops waiting, not the import: exit 130)
+                         (Ctrl-C stops waiting, not the import: exit 130); not with --dry-run
+                         or --print-mapping (exit 2: they enqueue nothing to follow)
   --json                 print one JSON object (importId, rows, enqueued, rejected, alreadyImported, …)
   --rejects FILE.csv     write rejected rows: original columns plus line, column and reason
   --title-template TPL   lead title when no title column, e.g. "{organization} – {name}"
@@ -93,7 +94,8 @@ again for the rest. With --wait it stops waiting; the import goes on.
 Exit codes: 0 ok; 2 usage, configuration, unreadable or empty file (a header with no data rows
 too: the dry run warns, the import creates nothing), bad mapping or Redis unreachable;
 3 some rows were rejected (or, with --wait, dead-lettered); 130 (143 for SIGTERM) stopped before
-the end: reading the file, or --wait with rows still pending.
+the end: reading the file, or --wait with rows still pending; also for a signal after the work, as
+the summary is printed.
 
 Examples:
   lead-importer import leads.csv --dry-run
@@ -129,7 +131,10 @@ Examples:
     const stopping = new AbortController();
     void stop.received.then((signal) => stopping.abort(signal));
     try {
-      return await importAndFollow(args, io, stopping.signal);
+      const code = await importAndFollow(args, io, stopping.signal);
+      // A signal after the read (as the summary was printed, or as --wait saw the last row finish): the user asked
+      // to stop, and a script's `import && next` must stop too; the documented code, as for one during the read.
+      return stopping.signal.aborted ? stoppedBy(stopping.signal.reason as NodeJS.Signals) : code;
     } catch (err) {
       if (!(err instanceof ImportInterruptedError)) throw err;
       io.stderr.write(`lead-importer import: ${err.message}\n`);
@@ -142,8 +147,16 @@ Examples:
 
 /** The command's work: import the file, then, with --wait, follow it; `stop` aborts on the first SIGINT or SIGTERM. */
 async function importAndFollow(args: ParsedArgs, io: CommandIO, stop: AbortSignal): Promise<ExitCode> {
-  const config = loadConfig(io.env);
   const v = args.values;
+  // Before anything is read: a dry run enqueues nothing, so --wait would follow nothing (and was silently ignored).
+  const dryFlag =
+    v['print-mapping'] === true ? '--print-mapping' : v['dry-run'] === true ? '--dry-run' : undefined;
+  if (v.wait === true && dryFlag) {
+    throw new UsageError(
+      `--wait goes with an import, not with ${dryFlag}: a dry run enqueues nothing, so there is nothing to follow. Run the import without ${dryFlag} to follow it with --wait.`,
+    );
+  }
+  const config = loadConfig(io.env);
   const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
   const connection = connectionOf(config, str('connection'));
   const priority = priorityFlag(str('priority'));

@@ -12,6 +12,7 @@ import { MetricsRecorder } from '../metrics/recorder.js';
 import { formatCount } from '../ops/format.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
+import { PipedriveRateLimitError } from '../pipedrive/errors.js';
 import type { PipedriveApi } from '../pipedrive/types.js';
 import {
   connectRedis,
@@ -328,10 +329,11 @@ async function sameFileCheck(
   wanted: ImportIdentity,
   options: Pick<ImportCsvOptions, 'importId' | 'file'>,
   displayName: string,
+  companyOf?: () => Promise<number | undefined>,
 ): Promise<string | undefined> {
   const records = await recentImports(ledger);
   const earlier = sameFileElsewhere(records, wanted);
-  if (!earlier) return grownFileCheck(records, wanted, options, displayName);
+  if (!earlier) return grownFileCheck(records, wanted, options, displayName, companyOf);
   const { connection, companyId } = wanted;
   const text = sameFileText(earlier, displayName, connection, companyId);
   // Another connection known to be of the same company, and nothing asked for a second import: refused before
@@ -345,52 +347,107 @@ async function sameFileCheck(
 }
 
 /**
- * The newest import, through the same connection, of an earlier state of this file: rows appended since (a list that
- * grew, an export run again later). Its first `fileSize` bytes hash to that import's hash, so its lines are that
- * import's lines, and a new import (the default id names the whole file's bytes) would create their leads again.
- * Imports of the same file name only, and each prefix length hashed once.
+ * The newest import of an earlier state of this file: rows appended since (a list that grew, an export run again later
+ * and saved under a new name beside the old one). Its first `fileSize` bytes hash to that import's hash, so its lines
+ * are that import's lines, and a new import (the default id names the whole file's bytes) would create their leads
+ * again. Imports of the same connection, and of another connection of the same Pipedrive company (both companies
+ * known); whatever their file's name. The file is read once, up to the largest candidate size (see
+ * {@link prefixHashes}). `companyOf`: the company when `wanted` does not know it (the dry run asks only when an import
+ * of another connection of a known company matched).
  */
 async function grownFrom(
   records: readonly ImportRecord[],
   wanted: ImportIdentity,
   file: string,
-  displayName: string,
+  companyOf?: () => Promise<number | undefined>,
 ): Promise<ImportRecord | undefined> {
   const size = (await stat(file)).size;
-  const hashes = new Map<number, string>();
-  for (const r of records) {
-    if (r.importId === wanted.importId || r.connection !== wanted.connection || r.fileName !== displayName)
-      continue;
-    if (!leadsAtStake(r)) continue;
-    if (!(r.fileSize > 0 && r.fileSize < size) || r.fileHash === '') continue;
-    let hash = hashes.get(r.fileSize);
-    if (hash === undefined) {
-      hash = await hashFile(file, r.fileSize);
-      hashes.set(r.fileSize, hash);
+  const candidates = records.filter(
+    (r) =>
+      r.importId !== wanted.importId &&
+      leadsAtStake(r) &&
+      r.fileSize > 0 &&
+      r.fileSize < size &&
+      r.fileHash !== '' &&
+      (r.connection === wanted.connection ||
+        (r.companyId !== undefined && (wanted.companyId === undefined || r.companyId === wanted.companyId))),
+  );
+  if (candidates.length === 0) return undefined;
+  const hashes = await prefixHashes(
+    file,
+    candidates.map((r) => r.fileSize),
+  );
+  let companyId = wanted.companyId;
+  let asked = companyId !== undefined;
+  for (const r of candidates) {
+    if (hashes.get(r.fileSize) !== r.fileHash) continue;
+    if (r.connection === wanted.connection) return r;
+    if (!asked && companyOf) {
+      asked = true;
+      companyId = await companyOf();
     }
-    if (hash === r.fileHash) return r;
+    if (companyId !== undefined && r.companyId === companyId) return r;
   }
   return undefined;
 }
 
 /**
+ * sha256 (hex, as {@link hashFile} gives it) of the file's first `sizes` bytes, each size: one read of the file, up to
+ * the largest, through one hash, its state copied at each size (`hash.copy()`), so that 500 earlier imports cost one
+ * read of the file, not 500.
+ */
+export async function prefixHashes(path: string, sizes: readonly number[]): Promise<Map<number, string>> {
+  const bounds = [...new Set(sizes)].filter((n) => n > 0).sort((a, b) => a - b);
+  const hashes = new Map<number, string>();
+  if (bounds.length === 0) return hashes;
+  const hash = createHash('sha256');
+  let at = 0;
+  let next = 0;
+  const end = bounds[bounds.length - 1] as number;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, start: 0, end: end - 1 })) {
+    let buf = chunk as Buffer;
+    while (next < bounds.length && at + buf.length >= (bounds[next] as number)) {
+      const take = (bounds[next] as number) - at;
+      hash.update(buf.subarray(0, take));
+      at += take;
+      buf = buf.subarray(take);
+      hashes.set(at, hash.copy().digest('hex'));
+      next++;
+    }
+    if (buf.length > 0) {
+      hash.update(buf);
+      at += buf.length;
+    }
+  }
+  return hashes;
+}
+
+/**
  * A file that is an earlier import's file with rows added: refused (a {@link UsageError}) unless an import id was
- * given, saying how to add only the new rows (`--import-id` of that import: lines are matched by number); with one,
- * the warning.
+ * given, saying how to add only the new rows (`--import-id` of that import, and its connection: lines are matched by
+ * number); with one, the warning.
  */
 async function grownFileCheck(
   records: readonly ImportRecord[],
   wanted: ImportIdentity,
   options: Pick<ImportCsvOptions, 'importId' | 'file'>,
   displayName: string,
+  companyOf?: () => Promise<number | undefined>,
 ): Promise<string | undefined> {
-  const earlier = await grownFrom(records, wanted, options.file, displayName);
+  const earlier = await grownFrom(records, wanted, options.file, companyOf);
   if (!earlier) return undefined;
   const leads = earlier.created - earlier.reverted;
-  const text = `${displayName} is the file of import ${earlier.importId} with rows added after it (its first ${formatCount(earlier.fileSize)} bytes are that import's file, which created ${formatCount(leads)} lead${leads === 1 ? '' : 's'}${earlier.pending > 0 ? ` and has ${formatCount(earlier.pending)} rows pending` : ''}): a new import creates those leads again.`;
+  const named = earlier.fileName !== displayName ? ` (${earlier.fileName})` : '';
+  const through =
+    earlier.connection !== wanted.connection ? `, through connection ${earlier.connection},` : '';
+  const text = `${displayName} is the file of import ${earlier.importId}${named}${through} with rows added after it (its first ${formatCount(earlier.fileSize)} bytes are that import's file, which created ${formatCount(leads)} lead${leads === 1 ? '' : 's'}${earlier.pending > 0 ? ` and has ${formatCount(earlier.pending)} rows pending` : ''}): a new import creates those leads again.`;
   if (options.importId === undefined) {
+    const how =
+      earlier.connection !== wanted.connection
+        ? `with --connection ${earlier.connection} --import-id ${earlier.importId}`
+        : `with --import-id ${earlier.importId}`;
     throw new UsageError(
-      `${text} To add only the new rows, run the same command with --import-id ${earlier.importId} (rows are matched by line number: lines already enqueued are not enqueued again). To import every row again anyway, pass --import-id with a new id.`,
+      `${text} To add only the new rows, run the same command ${how} (rows are matched by line number: lines already enqueued are not enqueued again). To import every row again anyway, pass --import-id with a new id.`,
     );
   }
   return text;
@@ -445,16 +502,31 @@ async function withCompany(
   if (wanted.companyId !== undefined || options.offline) return wanted;
   const earlier = sameFileElsewhere(await recentImports(ledger), wanted);
   if (!earlier || earlier.connection === wanted.connection || earlier.companyId === undefined) return wanted;
-  const connection = connectionOf(options.config, wanted.connection);
-  if (!connection.hasCredentials) return wanted;
-  try {
-    const me = await (
-      options.pipedrive ?? new PipedriveClient(clientOptionsForConnection(connection))
-    ).getCurrentUser();
-    return { ...wanted, companyId: me.company_id };
-  } catch {
-    // The dry run's reference reads would have said what is wrong with the credentials; here, only a warning is lost.
-    return wanted;
+  const companyId = await companyOfConnection(options, wanted.connection);
+  return companyId === undefined ? wanted : { ...wanted, companyId };
+}
+
+/**
+ * The connection's Pipedrive company (`users/me`, 2 tokens), for a check the reference reads did not name it for;
+ * undefined offline, without credentials, or on failure. The call goes outside the workers' windows (as a dry run's
+ * reads do): a burst limit just hit (an import a moment before) is waited out once, when it asks for a few seconds.
+ */
+async function companyOfConnection(options: ImportCsvOptions, name: string): Promise<number | undefined> {
+  if (options.offline) return undefined;
+  const connection = connectionOf(options.config, name);
+  if (!connection.hasCredentials) return undefined;
+  const api = options.pipedrive ?? new PipedriveClient(clientOptionsForConnection(connection));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await api.getCurrentUser()).company_id;
+    } catch (err) {
+      if (attempt === 1 && err instanceof PipedriveRateLimitError && err.retryAfterMs <= 5_000) {
+        await new Promise((resolve) => setTimeout(resolve, err.retryAfterMs));
+        continue;
+      }
+      // The dry run's reference reads would have said what is wrong with the credentials; here, only a warning is lost.
+      return undefined;
+    }
   }
 }
 
@@ -497,6 +569,8 @@ async function dryRunImportChecks(
         await withCompany(wanted, ledger, options),
         options,
         displayName,
+        // A grown file of another connection's import decides something only in a known company: asked then.
+        () => companyOfConnection(options, wanted.connection),
       );
       return said ? [said] : [];
     }
@@ -673,6 +747,9 @@ async function importPass(
           { importId, fileHash, connection: connection.name, companyId },
           options,
           displayName,
+          // No reference read named the company (a mapping that needs none): asked, as the dry run does, only when a
+          // grown file's earlier import is another connection's, so that the dry run and the import decide alike.
+          () => companyOfConnection(options, connection.name),
         );
         if (said) warnings.push(said);
       }
@@ -695,7 +772,11 @@ async function importPass(
         ...existingImportCheck(record, { fileHash, connection: connection.name }, options, displayName),
       );
       priority = record.priority;
-      if (record.state === 'failed') await ledger.setState(importId, 'reading');
+      if (record.state === 'failed') {
+        // Alive first: the failed run's last beat, reading again, would show this run as stopped until its first beat.
+        await ledger.markProducerAlive(importId);
+        await ledger.setState(importId, 'reading');
+      }
       cleanups.push(beatWhileReading(ledger, importId));
       enqueuer = new LeadEnqueuer({
         queue,

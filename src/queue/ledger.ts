@@ -144,8 +144,8 @@ export interface ImportRecord extends ImportMeta, Record<Counter, number> {
   /** Set when the producer failed or an operator note applies. */
   error?: string;
   /**
-   * When the producer last marked the import alive while reading it ({@link PRODUCER_HEARTBEAT_MS}); unset for
-   * records of producers from before the mark.
+   * When the producer last marked the import alive while reading it ({@link PRODUCER_HEARTBEAT_MS}), first when it
+   * created the record; unset for records of producers from before the mark.
    */
   producerSeenAt?: number;
   /**
@@ -582,6 +582,9 @@ export class ImportLedger {
       createdAt: meta.createdAt,
       updatedAt: meta.createdAt,
       state: 'reading',
+      // The producer's first sign of life: one killed before its first beat (right after this write) shows as
+      // stopped as one killed mid-file does (a record without the mark is not judged).
+      producerSeenAt: meta.createdAt,
     };
   }
 

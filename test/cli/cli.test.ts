@@ -35,4 +35,14 @@ describe('lead-importer CLI', () => {
     expect(await main(['status', '--bogus'], c.io)).toBe(2);
     expect(c.err()).toContain('--bogus');
   });
+
+  it('refuses import --wait with --dry-run or --print-mapping (exit 2, naming both), before reading the file', async () => {
+    for (const dry of ['--dry-run', '--print-mapping']) {
+      const c = capture();
+      // The file does not exist: the usage error comes first.
+      expect(await main(['import', 'no-such-file.csv', dry, '--wait'], c.io)).toBe(2);
+      expect(c.err()).toContain(`--wait goes with an import, not with ${dry}`);
+      expect(c.out()).toBe('');
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashFile, prefixHashes } from '../../src/producer/import-csv.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -131,5 +132,125 @@ describe('import of a file that grew since an earlier import of it', () => {
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ importId, rows: 3, enqueued: 1, alreadyImported: 2 });
     expect(await ledger.getImport(importId)).toMatchObject({ rows: 3, pending: 3 });
+  });
+});
+
+describe('import of a file that grew, saved under another name', () => {
+  // A monthly export saved beside last month's: leads-2026-12.csv is leads-2026-11.csv with rows added.
+  const november =
+    'Name,Email,Company,Labels\nAna Ames,ana@acme.example,Acme,Hot\nBo Berg,bo@acme.example,Acme,Warm\n';
+  const december = `${november}Cy Chen,cy@beta.example,Beta,Hot\n`;
+
+  it('is refused through the same connection, naming the earlier file; the dry run says the same', async () => {
+    const prefix = uniquePrefix('grownname');
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    };
+    writeFileSync(join(dir, 'leads-2026-11.csv'), november);
+    writeFileSync(join(dir, 'leads-2026-12.csv'), december);
+    const first = await runCli(
+      ['import', join(dir, 'leads-2026-11.csv'), '--connection', 'acme', '--json'],
+      env,
+    );
+    expect(first.code).toBe(0);
+    const { importId } = JSON.parse(first.stdout) as { importId: string };
+
+    for (const args of [[], ['--dry-run']]) {
+      const again = await runCli(
+        ['import', join(dir, 'leads-2026-12.csv'), '--connection', 'acme', ...args],
+        env,
+      );
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(
+        `leads-2026-12.csv is the file of import ${importId} (leads-2026-11.csv) with rows added after it`,
+      );
+      expect(again.stderr).toContain(`run the same command with --import-id ${importId} (`);
+    }
+    expect((await new ImportLedger(redis, prefix).listImports(10)).map((r) => r.importId)).toEqual([
+      importId,
+    ]);
+  });
+
+  it('is refused through another connection of the same company, saying which connection goes on with it', async () => {
+    const prefix = uniquePrefix('grownconn');
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    };
+    writeFileSync(join(dir, 'nov.csv'), november);
+    writeFileSync(join(dir, 'dec.csv'), december);
+    const first = await runCli(['import', join(dir, 'nov.csv'), '--connection', 'acme', '--json'], env);
+    expect(first.code).toBe(0);
+    const { importId } = JSON.parse(first.stdout) as { importId: string };
+
+    const real = await runCli(['import', join(dir, 'dec.csv'), '--connection', 'acme-renamed'], env);
+    expect(real.code).toBe(2);
+    expect(real.stderr).toContain(
+      `dec.csv is the file of import ${importId} (nov.csv), through connection acme, with rows added after it`,
+    );
+    expect(real.stderr).toContain(`run the same command with --connection acme --import-id ${importId} (`);
+    const dry = await runCli(
+      ['import', join(dir, 'dec.csv'), '--connection', 'acme-renamed', '--dry-run'],
+      env,
+    );
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toBe(real.stderr);
+
+    // The hint works: the earlier import goes on with the one new row.
+    const resumed = await runCli(
+      ['import', join(dir, 'dec.csv'), '--connection', 'acme', '--import-id', importId, '--json'],
+      env,
+    );
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ importId, rows: 3, enqueued: 1, alreadyImported: 2 });
+  });
+});
+
+describe('import of a grown file through another connection, with no column that makes it read the account', () => {
+  it('is refused by the real run as by the dry run: the company is asked when an import of another connection matched', async () => {
+    const prefix = uniquePrefix('grownplain');
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_CONNECTIONS_FILE: join(dir, 'connections.yaml'),
+      ACME_TOKEN: 'acme-token',
+    };
+    const labelled = 'Name,Email,Company,Labels\nAna Ames,ana@acme.example,Acme,Hot\n';
+    writeFileSync(join(dir, 'plain-1.csv'), labelled);
+    writeFileSync(join(dir, 'plain-2.csv'), `${labelled}Bo Berg,bo@acme.example,Acme,Warm\n`);
+    const first = await runCli(['import', join(dir, 'plain-1.csv'), '--connection', 'acme', '--json'], env);
+    expect(first.code).toBe(0);
+    const { importId } = JSON.parse(first.stdout) as { importId: string };
+    // A mapping that leaves Labels out: nothing in the file makes the real run read the account (users/me).
+    const mapping = join(dir, 'no-labels.yaml');
+    writeFileSync(mapping, 'ignore: [Labels]\n');
+    for (const args of [[], ['--dry-run']]) {
+      const again = await runCli(
+        ['import', join(dir, 'plain-2.csv'), '--connection', 'acme-renamed', '--mapping', mapping, ...args],
+        env,
+      );
+      expect(again.code, again.stdout + again.stderr).toBe(2);
+      expect(again.stderr).toContain(
+        `plain-2.csv is the file of import ${importId} (plain-1.csv), through connection acme,`,
+      );
+    }
+  });
+});
+
+describe('prefixHashes', () => {
+  it('gives what hashFile gives for every prefix, in one read, across the read chunks', async () => {
+    const file = join(dir, 'prefixes.bin');
+    const mb = 1024 * 1024;
+    const bytes = Buffer.alloc(3 * mb + 17);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 11)) & 0xff;
+    writeFileSync(file, bytes);
+    const sizes = [1, 100, mb - 1, mb, mb + 1, 2 * mb, 2 * mb, 3 * mb + 16, 3 * mb + 17];
+    const hashes = await prefixHashes(file, sizes);
+    for (const size of sizes) expect(hashes.get(size), `${size} bytes`).toBe(await hashFile(file, size));
   });
 });

@@ -190,6 +190,47 @@ describe('an import whose producer is killed mid-file', () => {
   }, 120_000);
 });
 
+describe('an import whose producer is killed right after it wrote the import record', () => {
+  const redis = testRedis();
+
+  it('shows as stopped a minute later, as one killed mid-file does: the record is its first sign of life', async () => {
+    const prefix = uniquePrefix('killedearly');
+    const importId = 'killed-early';
+    const file = bigFile('killed-early.csv', 10);
+    // The fault holds the producer after createImport, before its heartbeat's first beat (see the fixture).
+    const producer = spawnCli(
+      ['import', file, '--import-id', importId],
+      { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' },
+      ['--import', join(import.meta.dirname, '../fixtures/faults/pause-after-import-record.ts')],
+    );
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 20, dailyTokens: 30_000 } });
+    try {
+      expect(
+        await producer.waitFor(/LPI_FAULT: paused after the import record/, 60_000),
+        producer.output(),
+      ).not.toBeNull();
+      producer.kill('SIGKILL');
+      await producer.exited;
+      const killedAt = Date.now();
+      const record = await new ImportLedger(redis, prefix).getImport(importId);
+      expect(record).toMatchObject({ state: 'reading', enqueued: 0 });
+      expect((await getStatus(ops, importId, killedAt)).stateText).toBe('reading the file');
+      // Before: "reading the file" for ever (a record without a beat was not judged).
+      const later = killedAt + PRODUCER_SILENT_AFTER_MS + 1_000;
+      const stopped = await getStatus(ops, importId, later);
+      expect(stopped.state).toBe('stalled');
+      expect(stopped.stateText).toMatch(
+        /^stalled: the producer stopped while reading the file \(no progress for (6[0-9]|7[0-9]) s\): run the same import command again \(`lead-importer import killed-early\.csv …`/,
+      );
+      const [listed] = await listStatuses(ops, 1, later);
+      expect(listed?.stateText).toBe(stopped.stateText);
+    } finally {
+      if (producer.running()) producer.kill('SIGKILL');
+      await ops.close();
+    }
+  }, 120_000);
+});
+
 describe('a file that changes while it is imported', () => {
   const redis = testRedis();
 
