@@ -276,7 +276,9 @@ function headerPrefersWindows1250(start: Uint8Array): boolean {
  * "krásnì", "Èerný"). Danish and Norwegian write ø, Italian ì, è, ò, ù, French è, but none of them beside í, á, ý or
  * ú. Rare in Western text, not impossible (a Faroese name, a typo): such words make the import ask, not switch.
  */
-const CZECH_IN_1252 = /(?=\p{L}*[øØìÌèÈòÒùÙ])(?=\p{L}*[íáýúÍÁÝÚ])\p{L}+/gu;
+const CZECH_IN_1252 = { odd: /[øØìÌèÈòÒùÙ]/, beside: /[íáýúÍÁÝÚ]/ };
+/** Words: runs of letters, matched once each (a test per word, not per position: linear in a long run). */
+const WORDS = /\p{L}+/gu;
 
 /** Letters of Czech and Slovak beyond ASCII: a word read as Windows-1250 that holds any other is not theirs. */
 const CZECH_SLOVAK_LETTERS = /^[a-zA-ZáäčďéěíĺľňóôŕřšťúůýžÁÄČĎÉĚÍĹĽŇÓÔŔŘŠŤÚŮÝŽ]+$/;
@@ -299,7 +301,8 @@ function czechLineIn1252(start: Uint8Array): { line: number; as1252: string; as1
       const as1252 = decodeWindows1252(bytes);
       const as1250 = decodeWindows1250(bytes);
       // One byte is one character in both, so a word is at the same offsets in the two readings.
-      for (const m of as1252.matchAll(CZECH_IN_1252)) {
+      for (const m of as1252.matchAll(WORDS)) {
+        if (!CZECH_IN_1252.odd.test(m[0]) || !CZECH_IN_1252.beside.test(m[0])) continue;
         if (!CZECH_SLOVAK_LETTERS.test(as1250.slice(m.index, m.index + m[0].length))) continue;
         words++;
         first ??= { line, as1252: shown(as1252), as1250: shown(as1250) };
