@@ -228,7 +228,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   // it, and dropping it loses how the person is addressed (`Анна Сергеевна`), so it goes into the full
   // name in the order Russian prose writes a name, `Анна Сергеевна Смирнова`; first and last name stay
   // the given name and the surname, which is what sorting and greetings by first name need.
-  'person.middle_name': ['tussenvoegsel', 'tussenvoegsels', 'отчество', 'побатькові'],
+  // A plain `Middle Name` (a web form's, a purchased list's) goes there too, as Google's and Outlook's do: "Jane A.
+  // Doe" arrives whole, first and last name still "Jane" and "Doe".
+  'person.middle_name': [
+    'middlename',
+    'middleinitial',
+    'tussenvoegsel',
+    'tussenvoegsels',
+    'отчество',
+    'побатькові',
+  ],
   'person.last_name': [
     'lastname',
     'surname',
@@ -698,7 +707,6 @@ export const GENERIC_IGNORED: Record<string, string> = {
   salutation: 'a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
   prefix: 'a name prefix: Pipedrive persons have no salutation field',
   suffix: 'a name suffix: Pipedrive persons have no such field',
-  middlename: 'a middle name: Pipedrive keeps first and last name',
   anrede: 'a salutation (Herr, Frau): Pipedrive persons have no salutation field',
   civilité: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
   civilite: 'a salutation (M., Mme): Pipedrive persons have no salutation field',

@@ -511,6 +511,20 @@ describe('matchColumns', () => {
     }
   });
 
+  it("keeps a plain Middle Name in the full name, as Google's and Outlook's exports do, not dropped", () => {
+    const plan = matchColumns({
+      header: ['First Name', 'Middle Name', 'Last Name', 'Email'],
+      spec: {},
+      sample: [['Jane', 'A.', 'Doe', 'jane@example.com']],
+    });
+    expect(fields(plan)).toMatchObject({
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+    });
+    expect(plan.skipped.map((s) => s.header)).not.toContain('Middle Name');
+  });
+
   it('reads a lone Имя, Imię or Jméno as the full name, as a one-field form fills it', () => {
     for (const name of ['Имя', 'Imię', 'Jméno']) {
       expect(fields(matchColumns({ header: [name, 'E-mail', 'Telefon'], spec: {} }))[name]).toBe(
