@@ -86,6 +86,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'kwota',
     'hodnota',
     'částka',
+    // hu
+    'érték',
+    'összeg',
   ],
   'lead.currency': [
     'currency',
@@ -102,6 +105,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'валюта',
     'waluta',
     'měna',
+    // hu
+    'pénznem',
   ],
   'lead.expected_close_date': [
     'expectedclosedate',
@@ -178,6 +183,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'poznámka',
     'poznámky',
     'komentář',
+    // hu
+    'megjegyzés',
+    'megjegyzések',
   ],
   // A bare name column (`Name`, `Nom`, `Nombre`, `Nome`, `Naam`) is not here: in German, French,
   // Spanish and Italian forms it is often the surname or the given name, so the matcher reads it
@@ -206,6 +214,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'imieinazwisko',
     'jménoapříjmení',
     'celéjméno',
+    // hu
+    'teljesnév',
   ],
   'person.first_name': [
     'firstname',
@@ -221,6 +231,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'primeironome',
     // cs (a bare `Jméno`, like `Имя`, `Ім'я` and `Imię`, is read from its neighbours: AMBIGUOUS_NAME_HEADERS)
     'křestníjméno',
+    // hu
+    'keresztnév',
+    'utónév',
   ],
   // Dutch names keep their particle apart (`Jan` `van` `Dijk`): it belongs in the full name, between
   // first and last name, where a middle name goes.
@@ -260,6 +273,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'прізвище',
     'nazwisko',
     'příjmení',
+    // hu
+    'vezetéknév',
+    'családnév',
   ],
   'person.email:work': [
     'email',
@@ -292,6 +308,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'adresemail',
     'adresemailowy',
     'emailováadresa',
+    // hu
+    'emailcím',
   ],
   'person.email:home': ['homeemail', 'personalemail', 'privateemail'],
   'person.email:other': [
@@ -343,6 +361,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'numertelefonu',
     'telefonsłużbowy',
     'telefonníčíslo',
+    // hu
+    'telefonszám',
   ],
   'person.phone:mobile': [
     'mobile',
@@ -384,6 +404,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'komórka',
     'komórkowy',
     'mobilnítelefon',
+    // hu
+    'mobilszám',
+    'mobiltelefonszám',
   ],
   'person.phone:home': [
     'homephone',
@@ -419,6 +442,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'stanowisko',
     'pozice',
     'funkce',
+    // hu
+    'beosztás',
+    'munkakör',
+    'pozíció',
   ],
   'person.birthday': [
     'birthday',
@@ -495,6 +522,11 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'firmaspolečnost',
     'názevfirmy',
     'názevspolečnosti',
+    // hu
+    'cég',
+    'cégnév',
+    'vállalat',
+    'vállalatnév',
   ],
   'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
   'organization.website': [
@@ -524,6 +556,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'www',
     'webovástránka',
     'webovéstránky',
+    // hu
+    'weboldal',
+    'honlap',
   ],
   'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
   // `sector` is Spanish and Dutch too; `Branche` German and Dutch.
@@ -640,6 +675,9 @@ export const GENERIC_ADDRESS: Record<
     'miejscowość',
     'město',
     'obec',
+    // hu
+    'város',
+    'település',
   ],
   state: [
     'state',
@@ -674,9 +712,23 @@ export const GENERIC_ADDRESS: Record<
     'поштовийіндекс',
     'kodpocztowy',
     'psč',
+    // hu
+    'irányítószám',
   ],
   // Not `Kraj`: the country in Polish, a region in Czech.
-  country: ['country', 'countryregion', 'land', 'pays', 'país', 'pais', 'paese', 'страна', 'країна', 'země'],
+  country: [
+    'country',
+    'countryregion',
+    'land',
+    'pays',
+    'país',
+    'pais',
+    'paese',
+    'страна',
+    'країна',
+    'země',
+    'ország',
+  ],
 };
 
 /**

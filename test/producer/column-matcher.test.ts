@@ -511,6 +511,29 @@ describe('matchColumns', () => {
     }
   });
 
+  it('reads a sheet typed in Hungarian (family name first, as Hungarians write it)', () => {
+    const header = [
+      'Vezetéknév',
+      'Keresztnév',
+      'Cég',
+      'E-mail cím',
+      'Telefonszám',
+      'Beosztás',
+      'Város',
+      'Megjegyzés',
+    ];
+    expect(fields(matchColumns({ header, spec: {} }))).toEqual({
+      Vezetéknév: 'person.last_name',
+      Keresztnév: 'person.first_name',
+      Cég: 'organization.name',
+      'E-mail cím': 'person.email:work',
+      Telefonszám: 'person.phone:work',
+      Beosztás: 'person.job_title',
+      Város: 'organization.address.city',
+      Megjegyzés: 'lead.note',
+    });
+  });
+
   it("keeps a plain Middle Name in the full name, as Google's and Outlook's exports do, not dropped", () => {
     const plan = matchColumns({
       header: ['First Name', 'Middle Name', 'Last Name', 'Email'],
