@@ -236,7 +236,7 @@ describe('a file that changes while it is imported', () => {
 
   it('stops with exit 2 saying so and how to go on with the same import; going on enqueues each row once', async () => {
     const prefix = uniquePrefix('changing');
-    const ROWS = 600_000;
+    const ROWS = 200_000;
     const file = bigFile('changing.csv', ROWS);
     const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' };
     const producer = spawnCli(['import', file, '--json'], env);
