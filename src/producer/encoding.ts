@@ -210,13 +210,12 @@ function detectUtf8(bytes: Uint8Array, ended: boolean): DetectedEncoding | undef
  */
 function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Array): DetectedEncoding {
   const verdict = evidence.verdict();
-  if (verdict === 'windows-1252' && headerPrefersWindows1250(start))
-    return { encoding: 'windows-1250', bom: false };
   if (verdict === 'windows-1252') {
+    if (headerPrefersWindows1250(start)) return { encoding: 'windows-1250', bom: false };
     const czech = czechLineIn1252(start);
     if (czech) {
       throw new AmbiguousEncodingError(
-        `${displayName}: cannot tell the text encoding: line ${czech.line} reads "${czech.as1252}" as Windows-1252 and "${czech.as1250}" as Windows-1250 (Czech or Slovak). Open the file and check which is right, then pass --encoding windows-1250 or --encoding windows-1252 (or save it as "CSV UTF-8").`,
+        `${displayName}: cannot tell the text encoding: line ${czech.line} reads "${shownLine(czech.as1252)}" as Windows-1252 and "${shownLine(czech.as1250)}" as Windows-1250 (Czech or Slovak). Open the file and check which is right, then pass --encoding windows-1250 or --encoding windows-1252 (or save it as "CSV UTF-8").`,
         ['windows-1250', 'windows-1252'],
         czech.line,
       );
@@ -253,21 +252,36 @@ const HEADER_LINES_EXAMINED = 20;
  * Windows-1252 (only cells with a byte ≥ 0x80 can differ).
  */
 function headerPrefersWindows1250(start: Uint8Array): boolean {
-  let from = 0;
-  for (let line = 0; line < HEADER_LINES_EXAMINED && from < start.length; line++) {
-    let end = from;
-    while (end < start.length && start[end] !== 0x0a && start[end] !== 0x0d) end++;
-    const bytes = start.subarray(from, end);
-    if (
-      bytes.some((b) => b >= 0x80) &&
-      knownCells(decodeWindows1250(bytes)) > knownCells(decodeWindows1252(bytes))
-    ) {
-      return true;
-    }
-    from = end + 1;
-    if (start[end] === 0x0d && start[from] === 0x0a) from++;
+  for (const { line, as1252, as1250 } of accentedLines(start)) {
+    if (line > HEADER_LINES_EXAMINED) return false;
+    if (knownCells(as1250) > knownCells(as1252)) return true;
   }
   return false;
+}
+
+/** A line of a file's first bytes that holds a byte ≥ 0x80 (numbered from 1), read as Windows-1252 and -1250. */
+interface AccentedLine {
+  line: number;
+  as1252: string;
+  as1250: string;
+}
+
+/**
+ * The lines of `bytes` (CR, LF or CRLF) that hold a byte ≥ 0x80, in both readings. One byte is one character in
+ * both, so a character is at the same offset in the two.
+ */
+function* accentedLines(bytes: Uint8Array): Generator<AccentedLine> {
+  let from = 0;
+  for (let line = 1; from < bytes.length; line++) {
+    let end = from;
+    while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
+    const text = bytes.subarray(from, end);
+    if (text.some((b) => b >= 0x80)) {
+      yield { line, as1252: decodeWindows1252(text), as1250: decodeWindows1250(text) };
+    }
+    from = end + 1;
+    if (bytes[end] === 0x0d && bytes[from] === 0x0a) from++;
+  }
 }
 
 /**
@@ -289,34 +303,23 @@ const CZECH_WORDS_NEEDED = 2;
  * The first line among the file's first bytes with a word of {@link CZECH_IN_1252} that reads as a Czech or Slovak
  * word in Windows-1250, in both readings, when the bytes hold {@link CZECH_WORDS_NEEDED} such words.
  */
-function czechLineIn1252(start: Uint8Array): { line: number; as1252: string; as1250: string } | undefined {
-  let first: { line: number; as1252: string; as1250: string } | undefined;
+function czechLineIn1252(start: Uint8Array): AccentedLine | undefined {
+  let first: AccentedLine | undefined;
   let words = 0;
-  let from = 0;
-  for (let line = 1; from < start.length; line++) {
-    let end = from;
-    while (end < start.length && start[end] !== 0x0a && start[end] !== 0x0d) end++;
-    const bytes = start.subarray(from, end);
-    if (bytes.some((b) => b >= 0x80)) {
-      const as1252 = decodeWindows1252(bytes);
-      const as1250 = decodeWindows1250(bytes);
-      // One byte is one character in both, so a word is at the same offsets in the two readings.
-      for (const m of as1252.matchAll(WORDS)) {
-        if (!CZECH_IN_1252.odd.test(m[0]) || !CZECH_IN_1252.beside.test(m[0])) continue;
-        if (!CZECH_SLOVAK_LETTERS.test(as1250.slice(m.index, m.index + m[0].length))) continue;
-        words++;
-        first ??= { line, as1252: shown(as1252), as1250: shown(as1250) };
-      }
-      if (first && words >= CZECH_WORDS_NEEDED) return first;
+  for (const accented of accentedLines(start)) {
+    for (const m of accented.as1252.matchAll(WORDS)) {
+      if (!CZECH_IN_1252.odd.test(m[0]) || !CZECH_IN_1252.beside.test(m[0])) continue;
+      if (!CZECH_SLOVAK_LETTERS.test(accented.as1250.slice(m.index, m.index + m[0].length))) continue;
+      words++;
+      first ??= accented;
     }
-    from = end + 1;
-    if (start[end] === 0x0d && start[from] === 0x0a) from++;
+    if (first && words >= CZECH_WORDS_NEEDED) return first;
   }
   return undefined;
 }
 
 /** A line as the question shows it: its first {@link MAX_SHOWN_LINE_CHARACTERS} characters. */
-function shown(line: string): string {
+function shownLine(line: string): string {
   return line.length > MAX_SHOWN_LINE_CHARACTERS ? `${line.slice(0, MAX_SHOWN_LINE_CHARACTERS)}…` : line;
 }
 
