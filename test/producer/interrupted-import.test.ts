@@ -27,6 +27,25 @@ function bigFile(name: string, rows: number): string {
 }
 
 /** Polls until the import has at least `rows` rows enqueued. */
+/**
+ * A killed producer's import, judged a little over a minute after `killedAt`: stalled, with `stateText` as `expected`,
+ * and listed the same way. Returns its status.
+ */
+async function expectStoppedAMinuteLater(
+  ops: ReturnType<typeof createOpsContext>,
+  importId: string,
+  killedAt: number,
+  expected: RegExp,
+): Promise<Awaited<ReturnType<typeof getStatus>>> {
+  const later = killedAt + PRODUCER_SILENT_AFTER_MS + 1_000;
+  const stopped = await getStatus(ops, importId, later);
+  expect(stopped.state).toBe('stalled');
+  expect(stopped.stateText).toMatch(expected);
+  const [listed] = await listStatuses(ops, 1, later);
+  expect(listed?.stateText).toBe(stopped.stateText);
+  return stopped;
+}
+
 async function enqueuedAtLeast(redis: Redis, prefix: string, importId: string, rows: number): Promise<void> {
   const ledger = new ImportLedger(redis, prefix);
   const deadline = Date.now() + 60_000;
@@ -174,15 +193,13 @@ describe('an import whose producer is killed mid-file', () => {
       const killedAt = Date.now();
       expect((await getStatus(ops, importId, killedAt)).state).toBe('reading');
       // Before: "reading the file" for ever, with an ETA.
-      const later = killedAt + PRODUCER_SILENT_AFTER_MS + 1_000;
-      const stopped = await getStatus(ops, importId, later);
-      expect(stopped.state).toBe('stalled');
-      expect(stopped.stateText).toMatch(
+      const stopped = await expectStoppedAMinuteLater(
+        ops,
+        importId,
+        killedAt,
         /^stalled: the producer stopped while reading the file \(no progress for (6[0-9]|7[0-9]) s\): run the same import command again \(`lead-importer import killed\.csv …` with the same options/,
       );
       expect(stopped.etaText).toBeNull();
-      const [listed] = await listStatuses(ops, 1, later);
-      expect(listed?.stateText).toBe(stopped.stateText);
     } finally {
       if (producer.running()) producer.kill('SIGKILL');
       await ops.close();
@@ -216,14 +233,12 @@ describe('an import whose producer is killed right after it wrote the import rec
       expect(record).toMatchObject({ state: 'reading', enqueued: 0 });
       expect((await getStatus(ops, importId, killedAt)).stateText).toBe('reading the file');
       // Before: "reading the file" for ever (a record without a beat was not judged).
-      const later = killedAt + PRODUCER_SILENT_AFTER_MS + 1_000;
-      const stopped = await getStatus(ops, importId, later);
-      expect(stopped.state).toBe('stalled');
-      expect(stopped.stateText).toMatch(
+      await expectStoppedAMinuteLater(
+        ops,
+        importId,
+        killedAt,
         /^stalled: the producer stopped while reading the file \(no progress for (6[0-9]|7[0-9]) s\): run the same import command again \(`lead-importer import killed-early\.csv …`/,
       );
-      const [listed] = await listStatuses(ops, 1, later);
-      expect(listed?.stateText).toBe(stopped.stateText);
     } finally {
       if (producer.running()) producer.kill('SIGKILL');
       await ops.close();
