@@ -212,12 +212,13 @@ function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Arr
   const verdict = evidence.verdict();
   if (verdict === 'windows-1252') {
     if (headerPrefersWindows1250(start)) return { encoding: 'windows-1250', bom: false };
-    const czech = czechLineIn1252(start);
-    if (czech) {
+    const central = centralEuropeanLineIn1252(start);
+    if (central) {
+      const { line, as1252, as1250 } = central.at;
       throw new AmbiguousEncodingError(
-        `${displayName}: cannot tell the text encoding: line ${czech.line} reads "${shownLine(czech.as1252)}" as Windows-1252 and "${shownLine(czech.as1250)}" as Windows-1250 (Czech or Slovak). Open the file and check which is right, then pass --encoding windows-1250 or --encoding windows-1252 (or save it as "CSV UTF-8").`,
+        `${displayName}: cannot tell the text encoding: line ${line} reads "${shownLine(as1252)}" as Windows-1252 and "${shownLine(as1250)}" as Windows-1250 (${central.language}). Open the file and check which is right, then pass --encoding windows-1250 or --encoding windows-1252 (or save it as "CSV UTF-8").`,
         ['windows-1250', 'windows-1252'],
-        czech.line,
+        line,
       );
     }
   }
@@ -285,35 +286,59 @@ function* accentedLines(bytes: Uint8Array): Generator<AccentedLine> {
 }
 
 /**
- * Czech and Slovak words in Windows-1250 that Windows-1252 reads as one Western letter beside another no Western
- * language puts with it: ř as ø, ě as ì, č as è, ň as ò, ů as ù, in a word with í, á, ý or ú ("Jiøí", "Dvoøák",
- * "krásnì", "Èerný"). Danish and Norwegian write ø, Italian ì, è, ò, ù, French è, but none of them beside í, á, ý or
- * ú. Rare in Western text, not impossible (a Faroese name, a typo): such words make the import ask, not switch.
+ * Words of a language written in Windows-1250 that Windows-1252 reads as one Western letter beside another no Western
+ * language puts with it, and that hold only the language's letters when read as Windows-1250. Rare in Western text,
+ * not impossible (a Faroese name, a typo): such words make the import ask, not switch.
+ *
+ * - Czech and Slovak: ř as ø, ě as ì, č as è, ň as ò, ů as ù, in a word with í, á, ý or ú ("Jiøí", "Dvoøák",
+ *   "krásnì", "Èerný"). Danish and Norwegian write ø, Italian ì, è, ò, ù, French è, but none of them beside í, á, ý or
+ *   ú.
+ * - Hungarian: ő as õ, ű as û, in a word with á, í, ó, ú, ö or ü ("Kõvári", "Építõ", "Fõvárosi"). Portuguese and
+ *   Estonian write õ, French û, but not beside those (é is left out: French writes "sûreté"); Portuguese words with
+ *   õ hold ã or ç as well ("Simões", "Soluções"), and Estonian ones ä, which are not Hungarian letters. Hungarian
+ *   words with ő or ű and none of those vowels ("Erdős", "Szűcs") do not tell.
  */
-const CZECH_IN_1252 = { odd: /[øØìÌèÈòÒùÙ]/, beside: /[íáýúÍÁÝÚ]/ };
+const READ_AS_1252: readonly { language: string; odd: RegExp; beside: RegExp; letters: RegExp }[] = [
+  {
+    language: 'Czech or Slovak',
+    odd: /[øØìÌèÈòÒùÙ]/,
+    beside: /[íáýúÍÁÝÚ]/,
+    letters: /^[a-zA-ZáäčďéěíĺľňóôŕřšťúůýžÁÄČĎÉĚÍĹĽŇÓÔŔŘŠŤÚŮÝŽ]+$/,
+  },
+  {
+    language: 'Hungarian',
+    odd: /[õÕûÛ]/,
+    beside: /[áíóúöüÁÍÓÚÖÜ]/,
+    letters: /^[a-zA-ZáéíóöőúüűÁÉÍÓÖŐÚÜŰ]+$/,
+  },
+];
 /** Words: runs of letters, matched once each (a test per word, not per position: linear in a long run). */
 const WORDS = /\p{L}+/gu;
 
-/** Letters of Czech and Slovak beyond ASCII: a word read as Windows-1250 that holds any other is not theirs. */
-const CZECH_SLOVAK_LETTERS = /^[a-zA-ZáäčďéěíĺľňóôŕřšťúůýžÁÄČĎÉĚÍĹĽŇÓÔŔŘŠŤÚŮÝŽ]+$/;
-/** Such words, in the file's first bytes, before the import asks: more than one, so a lone odd name does not. */
-const CZECH_WORDS_NEEDED = 2;
+/** Different such words, in the file's first bytes, before the import asks: more than one, so a lone odd name does not. */
+const WORDS_NEEDED = 2;
 
 /**
- * The first line among the file's first bytes with a word of {@link CZECH_IN_1252} that reads as a Czech or Slovak
- * word in Windows-1250, in both readings, when the bytes hold {@link CZECH_WORDS_NEEDED} such words.
+ * The first line among the file's first bytes with a word of {@link READ_AS_1252}, in both readings, and the word's
+ * language, when the bytes hold {@link WORDS_NEEDED} different words of that language.
  */
-function czechLineIn1252(start: Uint8Array): AccentedLine | undefined {
-  let first: AccentedLine | undefined;
-  let words = 0;
+function centralEuropeanLineIn1252(start: Uint8Array): { at: AccentedLine; language: string } | undefined {
+  const found = READ_AS_1252.map(() => ({
+    first: undefined as AccentedLine | undefined,
+    words: new Set<string>(),
+  }));
   for (const accented of accentedLines(start)) {
     for (const m of accented.as1252.matchAll(WORDS)) {
-      if (!CZECH_IN_1252.odd.test(m[0]) || !CZECH_IN_1252.beside.test(m[0])) continue;
-      if (!CZECH_SLOVAK_LETTERS.test(accented.as1250.slice(m.index, m.index + m[0].length))) continue;
-      words++;
-      first ??= accented;
+      READ_AS_1252.forEach(({ odd, beside, letters }, i) => {
+        if (!odd.test(m[0]) || !beside.test(m[0])) return;
+        if (!letters.test(accented.as1250.slice(m.index, m.index + m[0].length))) return;
+        const seen = found[i] as (typeof found)[number];
+        seen.words.add(m[0]);
+        seen.first ??= accented;
+      });
     }
-    if (first && words >= CZECH_WORDS_NEEDED) return first;
+    const i = found.findIndex((f) => f.words.size >= WORDS_NEEDED);
+    if (i >= 0) return { at: found[i]?.first as AccentedLine, language: READ_AS_1252[i]?.language as string };
   }
   return undefined;
 }
@@ -323,7 +348,7 @@ function shownLine(line: string): string {
   return line.length > MAX_SHOWN_LINE_CHARACTERS ? `${line.slice(0, MAX_SHOWN_LINE_CHARACTERS)}…` : line;
 }
 
-/** Characters of a line shown in the question {@link czechLineIn1252} leads to. */
+/** Characters of a line shown in the question {@link centralEuropeanLineIn1252} leads to. */
 const MAX_SHOWN_LINE_CHARACTERS = 200;
 
 /** How many of a line's cells (split on any usual delimiter, quotes dropped) are column names this importer knows. */

@@ -131,6 +131,28 @@ describe("Excel's plain CSV in other Windows locales", () => {
     );
   });
 
+  it('asks about Hungarian (Windows-1250), whose ő and ű Windows-1252 reads as õ and û (Kõvári, Építõ)', () => {
+    // Hungarian letters other than ő and ű are the same bytes in both, and so is a header typed in Hungarian.
+    const file = 'Vezetéknév;Keresztnév;Cég\nKővári;Győző;Építő Kft.\nErdős;Dezső;Fővárosi Műszaki Zrt.\n';
+    const asked = (() => {
+      try {
+        detectEncoding(codePage(file, CP1250_HIGH));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(asked).toBeInstanceOf(AmbiguousEncodingError);
+    expect((asked as AmbiguousEncodingError).candidates).toEqual(['windows-1250', 'windows-1252']);
+    expect((asked as Error).message).toContain(
+      'line 2 reads "Kõvári;Gyõzõ;Építõ Kft." as Windows-1252 and "Kővári;Győző;Építő Kft." as Windows-1250 (Hungarian)',
+    );
+    // One such word is not enough, however often it comes ("Kõvári" in every row).
+    expect(
+      detectEncoding(codePage('Vezetéknév;Keresztnév\nKővári;Anna\nKővári;Béla\nKővári;Csaba\n', CP1250_HIGH))
+        .encoding,
+    ).toBe('windows-1252');
+  });
+
   it('keeps Western European text, whose letters are the same in Windows-1250, as Windows-1252', () => {
     for (const text of [
       'Name;Firma\nJürgen Weiß;Großhandel Müller GmbH\n',
@@ -143,6 +165,10 @@ describe("Excel's plain CSV in other Windows locales", () => {
       'Nome;Città;Attività\nNiccolò;Forlì;Caffè\n',
       // Danish ø, Italian ì and French è, many times, never beside í, á, ý or ú in one word.
       'Name;Company;City\nSøren Ørsted;Høj Ærø ApS;København\nNiccolò Bellì;Così è;Forlì\nHélène Lefèvre;Élève Crème;Sèvres\nJosé Núñez;Camión Azúcar;Málaga\n',
+      // Portuguese and Estonian õ and French û, beside the letters those languages put with them.
+      'Nome;Empresa;Cidade\nConceição Simões;Soluções e Informações Lda;Guimarães\nJoão Magalhães;Comunicações Órgãos;Póvoa\n',
+      'Nimi;Firma;Linn\nTõnu Põder;Jõelähtme Mõisaküla OÜ;Võru\nMärt Sõõrd;Pärnu;Kõrgessaare\n',
+      'Nom;Société;Ville\nJérôme Dûment;Sûreté Crème brûlée;Mâcon\nAimée Fûtée;Goûtée;Nîmes\n',
     ]) {
       expect(detectEncoding(latin1(text)).encoding, text).toBe('windows-1252');
     }
