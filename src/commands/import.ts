@@ -23,7 +23,7 @@ export const command: Command = {
 
 Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
 one job per 10 valid rows (LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
-Encoding (UTF-8, UTF-16, Windows-1252, -1250 and -1251, Mac Roman), delimiter (, ; tab |), line
+Encoding (UTF-8, UTF-16, Windows-1252, -1250 and -1251, Mac Roman, DOS 850), delimiter (, ; tab |), line
 endings and lines before the header are detected. Columns map themselves from the header conventions of Salesforce,
 HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo,
 Bitrix24 (Russian) and Pipedrive's own exports, and from well-known headers (also in German, French,
@@ -78,7 +78,8 @@ Options:
   --currency CODE        currency of amounts that name none (default: the mapping's, else the
                          Pipedrive user's default currency)
   --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 | macintosh (Mac Roman) |
-                         windows-1250 (Central European) | windows-1251 (Cyrillic)
+                         windows-1250 (Central European) | windows-1251 (Cyrillic) |
+                         cp850 (DOS: Excel's "CSV (MS-DOS)"; cp437 files read alike)
                          (default: detected; a file that fits two is refused until you choose)
   --delimiter D          , | ; | tab | "|" (default: detected from the header line)
 

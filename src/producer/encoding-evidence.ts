@@ -32,15 +32,26 @@
  *   letters in Windows-1252 too ("Dvoøák"): a file with no Polish letter, ť or ľ reads as
  *   Windows-1252 here, unless its header's column names are known words only as Windows-1250
  *   (encoding.ts, `headerPrefersWindows1250`); words that pair letters no Western language pairs
- *   ("Jiøí", `czechLineIn1252`) make the import ask; else `--encoding windows-1250` says otherwise.
+ *   ("Jiøí", `centralEuropeanLineIn1252`) make the import ask; else `--encoding windows-1250` says otherwise.
+ *
+ * One more comes from a choice in Excel's "Save As" list: "CSV (MS-DOS)" writes the OEM code page (850 in Western
+ * Europe, 437 in the US; read alike, see cp850.ts), whose accented letters sit at 0x80–0xA5, where Windows-1252 has
+ * punctuation and holes ("Ren‚") and Mac Roman capitals ("RenÇ", "MÅller"). It is scored against both and taken
+ * when it clearly beats both. Where it ties with Mac Roman (0x87–0x8D and 0x93–0x98 are small letters in both: Mac
+ * Roman's "ñ" is code page 850's "û"), CRLF line ends, which DOS and Windows write and Excel for Mac's
+ * "CSV (Macintosh)" does not, make the import ask; with LF or CR, Mac Roman stays, as before code page 850 was known.
  */
+import { CP850_HIGH } from './cp850.js';
 import { MAC_ROMAN_HIGH } from './mac-roman.js';
 import { CP1250_HIGH } from './windows-1250.js';
 import { CP1251_HIGH } from './windows-1251.js';
 import { CP1252_HIGH } from './windows-1252.js';
 
+/** How a file's lines end (see `lineEnds` in encoding.ts). */
+export type LineEnds = 'cr' | 'crlf' | 'lf';
+
 /** The single-byte encodings told apart by evidence (a Latin-1 file is read as Windows-1252). */
-export type SingleByteEncoding = 'windows-1252' | 'macintosh' | 'windows-1250' | 'windows-1251';
+export type SingleByteEncoding = 'windows-1252' | 'macintosh' | 'windows-1250' | 'windows-1251' | 'cp850';
 
 /** Points one reading must lead by before it is taken. */
 const MARGIN = 3;
@@ -120,20 +131,21 @@ interface Reading {
 function reading(encoding: SingleByteEncoding, high: (byte: number) => string): Reading {
   const charOf = (byte: number) => (byte < 0x80 ? String.fromCharCode(byte) : high(byte));
   const classes = new Uint8Array(256);
-  const rare = new Uint8Array(256);
+  const rareAt = new Uint8Array(256);
   const loneWord = new Uint8Array(256);
   for (let b = 0; b < 256; b++) {
     classes[b] = classify(charOf(b));
-    rare[b] = RARE_LETTERS.includes(charOf(b)) ? 1 : 0;
+    rareAt[b] = RARE_LETTERS.includes(charOf(b)) ? 1 : 0;
     loneWord[b] = LONE_WORD_LETTERS.includes(charOf(b)) ? 1 : 0;
   }
-  return { encoding, classes, rare, charOf, loneWord };
+  return { encoding, classes, rare: rareAt, charOf, loneWord };
 }
 
 const WINDOWS_1252 = reading('windows-1252', (b) => CP1252_HIGH[b] ?? String.fromCharCode(b));
 const MAC_ROMAN = reading('macintosh', (b) => MAC_ROMAN_HIGH[b - 0x80] as string);
 const WINDOWS_1250 = reading('windows-1250', (b) => CP1250_HIGH[b - 0x80] as string);
 const WINDOWS_1251 = reading('windows-1251', (b) => CP1251_HIGH[b - 0x80] as string);
+const DOS = reading('cp850', (b) => CP850_HIGH[b - 0x80] as string);
 
 /**
  * Words written only in bytes ≥ 0x80 (Cyrillic in Windows-1251) before Windows-1251 is taken, and
@@ -279,12 +291,23 @@ export class EncodingEvidence {
   private forMac = 0;
   /** Windows-1250 against Windows-1252 and against Mac Roman: points each side wins. */
   private readonly central = { overWindows: 0, underWindows: 0, overMac: 0, underMac: 0 };
+  /** Code page 850 against Windows-1252 and against Mac Roman, the same way. */
+  private readonly dos = { overWindows: 0, underWindows: 0, overMac: 0, underMac: 0 };
+  /** Each reading's points summed over every byte scored: which two the question shows, best first. */
+  private readonly totals = { windows: 0, mac: 0, dos: 0 };
   /** Words of two or more Windows-1251 letters: all bytes ≥ 0x80, or mixed with ASCII letters. */
   private readonly words = { highOnly: 0, mixed: 0 };
   private shown: ShownLine | undefined;
 
-  /** @param crOnlyLineEnds the file has CR line breaks and no LF: a hint for Mac Roman */
-  constructor(private readonly crOnlyLineEnds: boolean) {}
+  private readonly crOnlyLineEnds: boolean;
+
+  /**
+   * @param lineEnds how the file's lines end: CR only is a hint for Mac Roman; CRLF, what DOS and Windows write, keeps
+   * a reading code page 850 ties with from being taken for Mac Roman
+   */
+  constructor(private readonly lineEnds: LineEnds) {
+    this.crOnlyLineEnds = lineEnds === 'cr';
+  }
 
   /** Scores the bytes ≥ 0x80 of `bytes`, whose first byte is on line `firstLine`. */
   add(bytes: Uint8Array, firstLine: number): void {
@@ -295,11 +318,12 @@ export class EncodingEvidence {
       const d = windows - mac;
       if (d > 0) this.forWindows += d;
       else this.forMac -= d;
-      const central = scoreAt(WINDOWS_1250, bytes, i);
-      if (central > windows) this.central.overWindows += central - windows;
-      else this.central.underWindows += windows - central;
-      if (central > mac) this.central.overMac += central - mac;
-      else this.central.underMac += mac - central;
+      rival(this.central, scoreAt(WINDOWS_1250, bytes, i), windows, mac);
+      const dos = scoreAt(DOS, bytes, i);
+      rival(this.dos, dos, windows, mac);
+      this.totals.windows += windows;
+      this.totals.mac += mac;
+      this.totals.dos += dos;
       this.shown ??= shownLine(bytes, i, firstLine);
     }
     this.countWords(bytes);
@@ -331,26 +355,55 @@ export class EncodingEvidence {
   verdict(): SingleByteEncoding | undefined {
     const { highOnly, mixed } = this.words;
     if (highOnly >= MIN_CYRILLIC_WORDS && highOnly >= CYRILLIC_TO_MIXED * mixed) return 'windows-1251';
+    const d = this.dos;
+    if (clearLead(d.overWindows, d.underWindows) && clearLead(d.overMac, d.underMac)) return 'cp850';
     const c = this.central;
     if (clearLead(c.overWindows, c.underWindows) && clearLead(c.overMac, c.underMac)) return 'windows-1250';
     const windows = this.forWindows;
     const mac = this.forMac + (this.crOnlyLineEnds ? CR_ONLY_HINT : 0);
-    if (windows - mac >= MARGIN && windows >= 2 * mac) return 'windows-1252';
-    if (mac - windows >= MARGIN && mac >= 2 * windows) return 'macintosh';
+    if (windows - mac >= MARGIN && windows >= 2 * mac) {
+      return this.lineEnds === 'crlf' && d.overWindows >= d.underWindows ? undefined : 'windows-1252';
+    }
+    if (mac - windows >= MARGIN && mac >= 2 * windows) {
+      // Mac Roman's "ñ" is code page 850's "û": with the line ends of DOS, a tie is a question.
+      return this.lineEnds === 'crlf' && d.overMac >= d.underMac ? undefined : 'macintosh';
+    }
     return undefined;
   }
 
-  /** The first line with a byte ≥ 0x80, in both readings (the field around that byte). */
+  /**
+   * The first line with a byte ≥ 0x80 (the field around that byte), in the two readings of Windows-1252, Mac Roman and
+   * code page 850 that scored best, the better first (on a tie, in that order).
+   */
   ambiguity(): Ambiguity | undefined {
     if (!this.shown) return undefined;
-    const macFirst = this.forMac + (this.crOnlyLineEnds ? CR_ONLY_HINT : 0) > this.forWindows;
-    const order = macFirst ? [MAC_ROMAN, WINDOWS_1252] : [WINDOWS_1252, MAC_ROMAN];
+    const mac = this.totals.mac + (this.crOnlyLineEnds ? CR_ONLY_HINT : 0);
+    const ranked = [
+      { r: WINDOWS_1252, points: this.totals.windows },
+      { r: MAC_ROMAN, points: mac },
+      { r: DOS, points: this.totals.dos },
+    ].sort((a, b) => b.points - a.points);
     const field = fieldAround(this.shown.bytes);
     return {
       line: this.shown.line,
-      readings: order.map((r) => ({ encoding: r.encoding, text: decodeForDisplay(r, field) })),
+      readings: ranked
+        .slice(0, 2)
+        .map(({ r }) => ({ encoding: r.encoding, text: decodeForDisplay(r, field) })),
     };
   }
+}
+
+/** Adds one byte's scores of a rival reading (`score`) against Windows-1252's and Mac Roman's to its tally. */
+function rival(
+  tally: { overWindows: number; underWindows: number; overMac: number; underMac: number },
+  score: number,
+  windows: number,
+  mac: number,
+): void {
+  if (score > windows) tally.overWindows += score - windows;
+  else tally.underWindows += windows - score;
+  if (score > mac) tally.overMac += score - mac;
+  else tally.underMac += mac - score;
 }
 
 /** Points `won` beat `lost` by: `MARGIN` and two to one. */

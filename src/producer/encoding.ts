@@ -1,14 +1,20 @@
 /**
  * Text encodings of real-world CSV exports: UTF-8 (with or without BOM), UTF-16 LE/BE (Excel's
  * "Unicode text"), Windows-1252 (Excel on Windows, older CRMs), Mac Roman (Excel for Mac's
- * "CSV (Macintosh)"), and Windows-1250 and Windows-1251 (Excel's "CSV" on Windows in Central
- * European and Cyrillic locales). Detected from the bytes; `--encoding` overrides. Where the bytes fit both
+ * "CSV (Macintosh)"), Windows-1250 and Windows-1251 (Excel's "CSV" on Windows in Central
+ * European and Cyrillic locales), and code page 850 (Excel's "CSV (MS-DOS)"). Detected from the bytes; `--encoding` overrides. Where the bytes fit both
  * single-byte encodings equally well, detection stops the import and asks: an import that guessed
  * would put mojibake ("Zo‘ ¯rsted" for "Zoë Ørsted") into Pipedrive without a word.
  */
 import { isAscii } from 'node:buffer';
 import { type FileHandle, open } from 'node:fs/promises';
-import { countLineBreaks, EncodingEvidence, type SingleByteEncoding } from './encoding-evidence.js';
+import { decodeCp850 } from './cp850.js';
+import {
+  countLineBreaks,
+  EncodingEvidence,
+  type LineEnds,
+  type SingleByteEncoding,
+} from './encoding-evidence.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
 import { isKnownHeader } from './header-conventions.js';
 import { decodeMacRoman } from './mac-roman.js';
@@ -23,7 +29,8 @@ export type CsvEncoding =
   | 'windows-1252'
   | 'macintosh'
   | 'windows-1250'
-  | 'windows-1251';
+  | 'windows-1251'
+  | 'cp850';
 
 export const CSV_ENCODINGS: readonly CsvEncoding[] = [
   'utf-8',
@@ -33,6 +40,7 @@ export const CSV_ENCODINGS: readonly CsvEncoding[] = [
   'macintosh',
   'windows-1250',
   'windows-1251',
+  'cp850',
 ];
 
 export interface DetectedEncoding {
@@ -58,6 +66,9 @@ export function parseEncodingName(name: string): CsvEncoding | undefined {
   if (['macintosh', 'mac', 'macroman', 'xmacroman', 'macosroman', 'cp10000'].includes(n)) return 'macintosh';
   if (['windows1250', 'cp1250', 'xcp1250'].includes(n)) return 'windows-1250';
   if (['windows1251', 'cp1251', 'xcp1251'].includes(n)) return 'windows-1251';
+  // DOS code pages: 437 (US) is read as 850, which has every Latin letter it has (see cp850.ts).
+  if (['cp850', 'ibm850', '850', 'dos850', 'cp437', 'ibm437', '437', 'dos437', 'msdos', 'dos'].includes(n))
+    return 'cp850';
   return undefined;
 }
 
@@ -84,7 +95,7 @@ export function detectEncoding(
 ): DetectedEncoding {
   const unicode = detectFromStart(sample) ?? detectUtf8(sample, wholeFile);
   if (unicode) return unicode;
-  const evidence = new EncodingEvidence(hasCrOnlyLineEnds(sample));
+  const evidence = new EncodingEvidence(lineEnds(sample));
   evidence.add(sample, 1);
   return decide(evidence, displayName, sample);
 }
@@ -143,7 +154,7 @@ export async function detectFileEncoding(
     }
     const utf8 = detectUtf8(window, windowIsEnd);
     if (utf8) return utf8;
-    const evidence = new EncodingEvidence(hasCrOnlyLineEnds(sample));
+    const evidence = new EncodingEvidence(lineEnds(sample));
     const end = windowIsEnd ? window.length : completeLinesEnd(window) || window.length;
     evidence.add(window.subarray(0, end), line);
     if (!windowIsEnd && !evidence.verdict()) {
@@ -366,11 +377,18 @@ const ENCODING_LABELS: Record<SingleByteEncoding, string> = {
   macintosh: 'Mac Roman (macintosh)',
   'windows-1250': 'Windows-1250',
   'windows-1251': 'Windows-1251',
+  cp850: 'DOS code page 850 (cp850)',
 };
 
-/** CR line breaks and no LF anywhere: classic Mac OS, and Excel for Mac's "CSV (Macintosh)". */
-function hasCrOnlyLineEnds(bytes: Uint8Array): boolean {
-  return bytes.includes(0x0d) && !bytes.includes(0x0a);
+/**
+ * How the file's lines end: `cr` when it has CR line breaks and no LF anywhere (classic Mac OS, and Excel for Mac's
+ * "CSV (Macintosh)"), `crlf` when its first line break is CRLF (Windows and DOS), else `lf`.
+ */
+function lineEnds(bytes: Uint8Array): LineEnds {
+  if (bytes.includes(0x0d) && !bytes.includes(0x0a)) return 'cr';
+  const cr = bytes.indexOf(0x0d);
+  const lf = bytes.indexOf(0x0a);
+  return cr !== -1 && lf === cr + 1 ? 'crlf' : 'lf';
 }
 
 /** Where the last complete line of `bytes` ends (0 when there is no line break). */
@@ -506,6 +524,7 @@ export function createChunkDecoder(encoding: CsvEncoding): ChunkDecoder {
   if (encoding === 'macintosh') return { decode: decodeMacRoman, end: () => '' };
   if (encoding === 'windows-1250') return { decode: decodeWindows1250, end: () => '' };
   if (encoding === 'windows-1251') return { decode: decodeWindows1251, end: () => '' };
+  if (encoding === 'cp850') return { decode: decodeCp850, end: () => '' };
   // ignoreBOM false: the decoder drops a leading BOM itself.
   const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
   return {

@@ -85,7 +85,7 @@ export interface ImportCsvOptions {
    * are linked as they are.
    */
   updateContacts?: 'never' | 'fill-empty';
-  /** Overrides encoding detection: utf-8, utf-16le, utf-16be, windows-1252, macintosh, windows-1250, windows-1251. */
+  /** Overrides encoding detection: utf-8, utf-16le, utf-16be, windows-1252, macintosh, windows-1250, windows-1251, cp850. */
   encoding?: string;
   /** Overrides delimiter detection: `,` `;` `|` `tab`. */
   delimiter?: string;

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { loadConfig } from '../../src/config/config.js';
+import { CP850_HIGH } from '../../src/producer/cp850.js';
 import { type CsvReadOptions, type CsvRow, openCsv } from '../../src/producer/csv-reader.js';
 import { detectEncoding, detectFileEncoding, parseEncodingName } from '../../src/producer/encoding.js';
 import { AmbiguousEncodingError, CsvFormatError } from '../../src/producer/errors.js';
@@ -287,6 +288,31 @@ describe('Mac Roman (Excel for Mac) and Windows-1252', () => {
     expect(mac.rows[1]?.cells).toEqual(['Jonas König', 'jonas@example.de', 'Bau GmbH']);
     const windows = await readRows(hostile('ambiguous-single-byte.csv'), { encoding: 'windows-1252' });
     expect(windows.rows[1]?.cells[0]).toBe('Jonas Kšnig');
+  });
+
+  it('imports Excel\'s "CSV (MS-DOS)" (code page 850, or 437 in the US) as cp850, where Windows-1252 reads "Ren‚" and Mac Roman "RenÇ"', {
+    timeout: 120_000,
+  }, async () => {
+    // As Excel for Windows writes it: CRLF, commas, quotes only where needed, no BOM.
+    const text =
+      'First Name,Last Name,Company,E-mail Address\r\n' +
+      'René,Müller,"Société Générale, Zürich",rene@example.com\r\n' +
+      'José,Núñez,Logística Año S.L.,jose@example.com\r\n' +
+      'François,Lefèvre,Crème & Fils SARL,francois@example.com\r\n';
+    const path = join(generatedDir, 'excel-ms-dos.csv');
+    writeFileSync(path, codePage(text, CP850_HIGH));
+    const run = await runImport(path);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.summary).toMatchObject({ encoding: 'cp850', rows: 3, enqueued: 3, rejected: 0 });
+    const jobs = await takeEnqueuedJobs(redis, run.prefix);
+    expect(jobs.map((j) => j.cells)).toEqual([
+      ['René', 'Müller', 'Société Générale, Zürich', 'rene@example.com'],
+      ['José', 'Núñez', 'Logística Año S.L.', 'jose@example.com'],
+      ['François', 'Lefèvre', 'Crème & Fils SARL', 'francois@example.com'],
+    ]);
+    // Code page 437 writes these letters with the same bytes; `--encoding cp437` names it.
+    expect(parseEncodingName('cp437')).toBe('cp850');
+    expect(parseEncodingName('IBM850')).toBe('cp850');
   });
 
   it('imports the file with --encoding macintosh through the CLI, which lists macintosh in its help', {
