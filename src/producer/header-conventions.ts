@@ -1813,6 +1813,78 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       timestamp: 'ignore: when PhantomBuster ran',
     },
   },
+  {
+    // Copper's People export: each email, phone, social profile and website beside a `… Type` column saying
+    // its kind (work, personal, mobile, other); custom fields as `<Name> cf_<id>`.
+    id: 'copper',
+    name: 'Copper',
+    fingerprint: {
+      phonenumbertype: 3,
+      emailtype: 2,
+      socialtype: 3,
+      websitetype: 2,
+      ownedby: 2,
+      contacttype: 2,
+      interactioncount: 3,
+      inactivedays: 3,
+      companyid: 1,
+    },
+    minScore: 6,
+    columns: {
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Prefix: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
+      Title: 'person.job_title',
+      Details: 'lead.note',
+      Company: 'organization.name',
+      'Company Id': 'ignore: the Copper record id of the company',
+      'Owned By':
+        "ignore: a Copper user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      // A person's record in Copper has its own address.
+      Street: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      'Postal Code': 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      'Contact Type': "ignore: Copper's contact type (Potential Customer, Current Customer…)",
+      // Copper writes a tag with the time it was added (`expo-1736200218434`): not the account's lead labels.
+      Tags: 'ignore: Copper tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Last Contacted': "ignore: Copper's last contact date",
+      'Inactive Days': 'ignore: a figure Copper counts; it follows from what is imported',
+      'Interaction Count': 'ignore: a figure Copper counts; it follows from what is imported',
+      'Created At': "ignore: Copper's creation date: Pipedrive sets its own",
+      'Updated At': "ignore: Copper's last change",
+      Email: 'person.email@Email Type',
+      'Email Type': 'ignore: the kind of the email beside it',
+      'Phone Number': 'person.phone@Phone Number Type',
+      'Phone Number Type': 'ignore: the kind of the phone beside it',
+      Social: 'ignore: a social profile of the person: Pipedrive persons have no such field',
+      'Social Type': 'ignore: the kind of the profile beside it',
+      Website: "ignore: the person's website: Pipedrive persons have none",
+      'Website Type': 'ignore: the kind of the website beside it',
+    },
+    patterns: [
+      { match: /^email(\d+)$/, meaning: (m) => `person.email@Email ${m[1]} Type` },
+      { match: /^phonenumber(\d+)$/, meaning: (m) => `person.phone@Phone Number ${m[1]} Type` },
+      {
+        match: /^(email|phonenumber|social|website)\d+type$/,
+        meaning: () => 'ignore: the kind of the value beside it',
+      },
+      {
+        match: /^(social|website)\d+$/,
+        meaning: () =>
+          'ignore: a social profile or website of the person: Pipedrive persons have no such field',
+      },
+      {
+        // Custom fields: `Account Type cf_675914`.
+        match: /cf\d+$/,
+        meaning: () =>
+          'ignore: a custom field of the Copper account: map it to a Pipedrive custom field (custom_fields, person_custom_fields) to keep it',
+      },
+    ],
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

@@ -122,6 +122,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Seamless.AI', 'seamless-ai-contacts', {}],
   // A Sales Navigator search exported by PhantomBuster: camelCase names, no email or phone.
   ['PhantomBuster Sales Navigator export', 'phantombuster-sales-navigator', {}],
+  // Copper's people export: each email and phone beside a "… Type" column (work, personal, mobile, other), and
+  // Copper tags that are not the account's lead labels.
+  ['Copper', 'copper-people', {}],
 ];
 
 /**
