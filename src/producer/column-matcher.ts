@@ -610,6 +610,10 @@ function containsWord(text: string, word: string): boolean {
   return w.trim() !== '' && norm(text).includes(w);
 }
 
+/** A salutation as a Title column holds it: `Ms.`, `Dr`, `Prof.`, `Herr`, `Mme`. */
+const SALUTATION =
+  /^(mr|mrs|ms|miss|mx|dr|prof|sir|madam|herr|frau|mme|mlle|m|sr|sra|srta|dott|dr\.? med)\.?$/i;
+
 interface TitleContext {
   sample: readonly (readonly string[])[];
   personContext: boolean;
@@ -633,6 +637,14 @@ function readTitle(
     .slice(0, 50);
   const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v)).length;
   const examples = values.slice(0, 2).map((v) => JSON.stringify(v.length > 30 ? `${v.slice(0, 29)}…` : v));
+  // Keap, Outlook and many sheets call the salutation `Title`: neither a job nor a lead title.
+  if (values.length > 0 && values.filter((v) => SALUTATION.test(v)).length * 2 > values.length) {
+    return {
+      meaning: 'ignore: salutations (Mr., Ms., Dr.): Pipedrive persons have no salutation field',
+      reason: '',
+      note: `"${header}" holds salutations, e.g. ${examples.join(', ')}: left out (Pipedrive persons have no salutation field); if it is the job title, write person: { job_title: ${header} } in the mapping file.`,
+    };
+  }
   const asJob = (why: string) => ({
     meaning: ctx.jobTitleMapped ? `ignore: another column is the job title` : 'person.job_title',
     reason: `auto: "${header}" ${why}`,

@@ -744,9 +744,18 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
       `person.${m[1]}@${has(`${m[1]}${m[2]}label`) ?? has(`${m[1]}${m[2]}type`) ?? ''}`.replace(/@$/, ''),
   },
   {
+    // `Phone 1` beside `Phone 1 Type` (Keap, lead lists, vCard converters): the kind is the Type column's, per row;
+    // without one, the first is the primary (work) and the others other.
+    match: /^(email|phone)(\d+)$/,
+    meaning: (m, has) => {
+      const label = has(`${m[1]}${m[2]}type`) ?? has(`${m[1]}${m[2]}label`);
+      return label ? `person.${m[1]}@${label}` : `person.${m[1]}:${m[2] === '1' ? 'work' : 'other'}`;
+    },
+  },
+  {
     match: /^(email|phone)(\d+)(label|type)$/,
     meaning: (m, has) =>
-      has(`${m[1]}${m[2]}value`)
+      (has(`${m[1]}${m[2]}value`) ?? has(`${m[1]}${m[2]}`))
         ? 'ignore: the label of the column beside it'
         : `ignore: a label of ${m[1] === 'email' ? 'an email' : 'a phone'} ${m[2]}, which the file has no value column for`,
   },
