@@ -1894,6 +1894,71 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       },
     ],
   },
+  {
+    // Keap's (Infusionsoft's) contacts export, in its field names: `Title` is the salutation, `Job Title` the
+    // job; each `Phone N` beside its `Phone N Type` and `Phone N Ext`; billing, shipping and other addresses.
+    id: 'keap',
+    name: 'Keap',
+    fingerprint: {
+      personnotes: 3,
+      persontype: 3,
+      billingaddressstreet1: 3,
+      billingaddresszipfour: 3,
+      phone1ext: 2,
+      spousename: 2,
+      lastupdated: 1,
+    },
+    minScore: 6,
+    columns: {
+      Id: 'ignore: the Keap record id',
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Nickname: 'ignore: a nickname: not imported',
+      Title: 'ignore: a salutation (Mr., Ms., Dr.): Pipedrive persons have no salutation field',
+      Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
+      Company: 'organization.name',
+      'Job Title': 'person.job_title',
+      Email: 'person.email:work',
+      'Email 2': 'person.email:other',
+      'Email 3': 'person.email:other',
+      // The contact's own address; the shipping and other addresses are left out.
+      'Billing Address Street 1': 'person.postal_address.street',
+      'Billing Address Street 2': 'person.postal_address.street',
+      'Billing Address City': 'person.postal_address.city',
+      'Billing Address State': 'person.postal_address.state',
+      'Billing Address Postal Code': 'person.postal_address.postal_code',
+      'Billing Address Country': 'person.postal_address.country',
+      'Billing Address Zip Four': 'ignore: the ZIP+4 suffix: the postal code is imported',
+      Birthday: 'person.birthday',
+      Anniversary: 'ignore: an anniversary: Pipedrive persons have no such field',
+      'Spouse Name': 'ignore: Pipedrive persons have no such field',
+      Website: 'organization.website',
+      'Person Notes': 'lead.note',
+      'Person Type': "ignore: Keap's contact type (Prospect, Customer…)",
+      'Lead Source':
+        "ignore: the Keap lead source: Pipedrive's source channel takes its own options; map it (lead: { channel: Lead Source }) if the names match",
+      Tags: 'ignore: Keap tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Time Zone': 'ignore: a time zone: Pipedrive persons have no such field',
+      'Date Created': "ignore: Keap's creation date: Pipedrive sets its own",
+      'Last Updated': "ignore: Keap's last change",
+      'Created By': 'ignore: a Keap user',
+      'Last Updated By': 'ignore: a Keap user',
+      Owner:
+        "ignore: a Keap user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+    },
+    patterns: [
+      {
+        match: /^phone(\d+)ext$/,
+        meaning: () => 'ignore: a phone extension: Pipedrive phones have no extension',
+      },
+      { match: /^fax\d+(type)?$/, meaning: () => 'ignore: a fax number: not imported' },
+      {
+        match: /^(shipping|other)address/,
+        meaning: () => "ignore: a second address: the billing address is the contact's",
+      },
+    ],
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

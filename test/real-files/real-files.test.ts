@@ -125,6 +125,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Copper's people export: each email and phone beside a "… Type" column (work, personal, mobile, other), and
   // Copper tags that are not the account's lead labels.
   ['Copper', 'copper-people', {}],
+  // Keap (Infusionsoft): Title is the salutation beside Job Title, each Phone N beside its Phone N Type, tags.
+  ['Keap', 'keap-contacts', {}],
 ];
 
 /**
