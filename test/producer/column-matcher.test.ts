@@ -829,6 +829,31 @@ describe('matchColumns', () => {
     expect(skipped.get('Phone 1 Type')).toBe('the label of the column beside it');
   });
 
+  it('reads headers that all start with an entity word, as Freshsales writes them (Contact : First name), by the words after it', () => {
+    const header = [
+      'Contact : id',
+      'Contact : First name',
+      'Contact : Last name',
+      'Contact : Job title',
+      'Contact : Mobile',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(fields(plan)).toMatchObject({
+      'Contact : id': '-',
+      'Contact : First name': 'person.first_name',
+      'Contact : Last name': 'person.last_name',
+      'Contact : Job title': 'person.job_title',
+      'Contact : Mobile': 'person.phone:mobile',
+    });
+    // A mapping file may name the column either way.
+    const mapped = matchColumns({ header, spec: { person: { name: 'First name' } } as never });
+    expect(mapped.matches.find((m) => m.source === 'mapping')?.header).toBe('Contact : First name');
+    // One header with a colon in it is just a header.
+    expect(
+      fields(matchColumns({ header: ['Name', 'Email', 'Note: internal'], spec: {} }))['Note: internal'],
+    ).toBe('-');
+  });
+
   it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
     const persons = matchColumns({
       header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],
