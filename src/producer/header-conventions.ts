@@ -1959,6 +1959,48 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       },
     ],
   },
+  {
+    // Freshsales's (Freshworks CRM's) contacts export: every header is `Contact : <field label>`; they are
+    // matched here without that word (see withoutEntityPrefix in column-matcher.ts).
+    id: 'freshsales',
+    name: 'Freshsales',
+    fingerprint: {
+      salesaccounts: 4,
+      salesowneremail: 3,
+      lifecyclestage: 1,
+      zipcode: 1,
+      emails: 1,
+      work: 1,
+    },
+    minScore: 5,
+    columns: {
+      id: 'ignore: the Freshsales record id',
+      'First name': 'person.first_name',
+      'Last name': 'person.last_name',
+      'Job title': 'person.job_title',
+      Emails: 'person.email:work',
+      Work: 'person.phone:work',
+      Mobile: 'person.phone:mobile',
+      'Sales accounts': 'organization.name',
+      'Sales account': 'organization.name',
+      // The contact's own address: `Address` is its street.
+      Address: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      Zipcode: 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      'Lifecycle stage': "ignore: Freshsales's lifecycle stage: a Pipedrive lead has none",
+      Status: "ignore: Freshsales's contact status: a Pipedrive lead has none",
+      Tags: 'ignore: Freshsales tags: map them (lead: { labels: … }) when this account has lead labels of the same names',
+      Owner:
+        "ignore: a Freshsales user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      'Sales owner email':
+        "ignore: a Freshsales user's email: map it (lead: { owner: … }) when the emails are your Pipedrive users'",
+      'Lead source': "ignore: the Freshsales lead source: Pipedrive's source channel takes its own options",
+      'Created at': "ignore: Freshsales's creation date: Pipedrive sets its own",
+      'Updated at': "ignore: Freshsales's last change",
+    },
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

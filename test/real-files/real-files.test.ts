@@ -127,6 +127,8 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Copper', 'copper-people', {}],
   // Keap (Infusionsoft): Title is the salutation beside Job Title, each Phone N beside its Phone N Type, tags.
   ['Keap', 'keap-contacts', {}],
+  // Freshsales: every header is "Contact : <field>"; none was recognised and the import stopped with exit 2.
+  ['Freshsales', 'freshsales-contacts', {}],
 ];
 
 /**
