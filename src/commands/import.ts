@@ -26,8 +26,9 @@ one job per 10 valid rows (LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worke
 Encoding (UTF-8, UTF-16, Windows-1252, -1250 and -1251, Mac Roman, DOS 850), delimiter (, ; tab |), line
 endings and lines before the header are detected. Columns map themselves from the header conventions of Salesforce,
 HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo,
-Bitrix24 (Russian) and Pipedrive's own exports, and from well-known headers (also in German, French,
-Spanish, Portuguese, Dutch, Italian, Russian, Ukrainian, Polish, Czech and Hungarian); the dry run shows each
+Bitrix24 (Russian), Lusha, Seamless.AI, PhantomBuster's Sales Navigator export, Copper, Keap,
+Freshsales and Pipedrive's own exports, and from well-known headers (also in German, French, Spanish,
+Portuguese, Dutch, Italian, Russian, Ukrainian, Polish, Czech and Hungarian); the dry run shows each
 column's field and why. A spreadsheet's totals row (Total, Sum… and figures) is rejected, never imported as a lead.
 Rejected rows are reported with their line, column and how to fix them, and are never sent to
 Pipedrive. What it reads from Pipedrive (owners, labels, currencies, fields) waits for room in the

@@ -104,12 +104,18 @@ const LINKED_ORGANIZATION_RANK = 100_000;
 export function matchColumns(options: MatchOptions): ColumnPlan {
   const { header, spec } = options;
   const where = options.mappingName ?? 'mapping';
-  const names = header.map(normaliseHeaderName);
+  // Headers read without the entity word every one of them starts with (Freshsales: `Contact : First name`).
+  const names = withoutEntityPrefix(header).map(normaliseHeaderName);
+  const fullNames = header.map(normaliseHeaderName);
   const has = (normalised: string): string | undefined => {
     const i = names.indexOf(normalised);
     return i === -1 ? undefined : header[i];
   };
-  const indexOf = (column: string): number => names.indexOf(normaliseHeaderName(column));
+  // A mapping file may name a column as the file writes it or without its entity word.
+  const indexOf = (column: string): number => {
+    const i = fullNames.indexOf(normaliseHeaderName(column));
+    return i === -1 ? names.indexOf(normaliseHeaderName(column)) : i;
+  };
   const headerList = header.map((h) => `"${h}"`).join(', ');
 
   const matches: ColumnMatch[] = [];
@@ -460,6 +466,23 @@ function contactRank(meaning: Meaning, name: string, index: number): number | un
   return name.includes('primary') ? -1 : index;
 }
 
+/**
+ * The headers without the entity word that most of them start with, as Freshsales writes its exports
+ * (`Contact : First name`, `Contact : Emails`): the words after it are the field's name. Headers
+ * without it, and files where no one word starts most headers, are kept as they are.
+ */
+export function withoutEntityPrefix(header: readonly string[]): string[] {
+  const prefixOf = (h: string) => /^\s*(\p{L}[\p{L} ]{0,30}?)\s+:\s+\S/u.exec(h)?.[1]?.toLowerCase();
+  const counts = new Map<string, number>();
+  for (const h of header) {
+    const p = prefixOf(h);
+    if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  const [prefix, count] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (!prefix || (count ?? 0) < Math.max(3, header.length * 0.8)) return [...header];
+  return header.map((h) => (prefixOf(h) === prefix ? h.slice(h.indexOf(':') + 1).trim() : h));
+}
+
 /** The system whose typical headers the file has most of (at least its threshold). */
 export function detectSystem(
   header: readonly string[],
@@ -610,6 +633,10 @@ function containsWord(text: string, word: string): boolean {
   return w.trim() !== '' && norm(text).includes(w);
 }
 
+/** A salutation as a Title column holds it: `Ms.`, `Dr`, `Prof.`, `Herr`, `Mme`. */
+const SALUTATION =
+  /^(mr|mrs|ms|miss|mx|dr|prof|sir|madam|herr|frau|mme|mlle|m|sr|sra|srta|dott|dr\.? med)\.?$/i;
+
 interface TitleContext {
   sample: readonly (readonly string[])[];
   personContext: boolean;
@@ -633,6 +660,14 @@ function readTitle(
     .slice(0, 50);
   const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v)).length;
   const examples = values.slice(0, 2).map((v) => JSON.stringify(v.length > 30 ? `${v.slice(0, 29)}…` : v));
+  // Keap, Outlook and many sheets call the salutation `Title`: neither a job nor a lead title.
+  if (values.length > 0 && values.filter((v) => SALUTATION.test(v)).length * 2 > values.length) {
+    return {
+      meaning: 'ignore: salutations (Mr., Ms., Dr.): Pipedrive persons have no salutation field',
+      reason: '',
+      note: `"${header}" holds salutations, e.g. ${examples.join(', ')}: left out (Pipedrive persons have no salutation field); if it is the job title, write person: { job_title: ${header} } in the mapping file.`,
+    };
+  }
   const asJob = (why: string) => ({
     meaning: ctx.jobTitleMapped ? `ignore: another column is the job title` : 'person.job_title',
     reason: `auto: "${header}" ${why}`,

@@ -744,9 +744,18 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
       `person.${m[1]}@${has(`${m[1]}${m[2]}label`) ?? has(`${m[1]}${m[2]}type`) ?? ''}`.replace(/@$/, ''),
   },
   {
+    // `Phone 1` beside `Phone 1 Type` (Keap, lead lists, vCard converters): the kind is the Type column's, per row;
+    // without one, the first is the primary (work) and the others other.
+    match: /^(email|phone)(\d+)$/,
+    meaning: (m, has) => {
+      const label = has(`${m[1]}${m[2]}type`) ?? has(`${m[1]}${m[2]}label`);
+      return label ? `person.${m[1]}@${label}` : `person.${m[1]}:${m[2] === '1' ? 'work' : 'other'}`;
+    },
+  },
+  {
     match: /^(email|phone)(\d+)(label|type)$/,
     meaning: (m, has) =>
-      has(`${m[1]}${m[2]}value`)
+      (has(`${m[1]}${m[2]}value`) ?? has(`${m[1]}${m[2]}`))
         ? 'ignore: the label of the column beside it'
         : `ignore: a label of ${m[1] === 'email' ? 'an email' : 'a phone'} ${m[2]}, which the file has no value column for`,
   },
@@ -778,6 +787,11 @@ export const GENERIC_IGNORED: Record<string, string> = {
   ответственный:
     "a user of the system the file comes from: map it (lead: { owner: … }) when the names are your Pipedrive users'",
 };
+
+/** `Email 1` … `Email 10`, as Seamless.AI numbers its columns. */
+function numbered(base: string, meaning: (n: number) => Meaning): Record<string, Meaning> {
+  return Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${base} ${i + 1}`, meaning(i + 1)]));
+}
 
 /** Source systems, most distinctive first (the best score wins; ties go to the earlier one). */
 export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
@@ -1613,6 +1627,379 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
           'ignore: a messenger or social page of the person: Pipedrive persons have no such field; map it to a custom person field to keep it',
       },
     ],
+  },
+  {
+    // Lusha's contacts export: its field names (Email 1, Phone 1, Direct Phone 1, Mobile 1…), the contact's
+    // country and city, the company's size as a range.
+    id: 'lusha',
+    name: 'Lusha',
+    fingerprint: {
+      lushauser: 5,
+      directphone1: 2,
+      mobile1: 2,
+      contactlinkedinurl: 2,
+      contactcountry: 1,
+      companymainindustry: 2,
+      companydomain: 1,
+    },
+    minScore: 5,
+    columns: {
+      'Full Name': 'person.name',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Job Title': 'person.job_title',
+      Seniority: "ignore: Lusha's seniority level: map it to a custom person field to keep it",
+      Department: "ignore: Lusha's department: map it to a custom person field to keep it",
+      'Email 1': 'person.email:work',
+      'Email 2': 'person.email:other',
+      // Lusha: a number it could not tag as mobile or direct.
+      'Phone 1': 'person.phone:work',
+      'Phone 2': 'person.phone:work',
+      'Direct Phone 1': 'person.phone:work',
+      'Direct Phone 2': 'person.phone:work',
+      'Mobile 1': 'person.phone:mobile',
+      'Mobile 2': 'person.phone:mobile',
+      'Other Phone 1': 'person.phone:other',
+      'Other Phone 2': 'person.phone:other',
+      'Contact LinkedIn URL':
+        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      'Contact City': 'person.postal_address.city',
+      'Contact State': 'person.postal_address.state',
+      'Contact Country': 'person.postal_address.country',
+      'Contact Continent': 'ignore: a continent: the country says where',
+      'Contact Country ISO 2': 'ignore: the country again, as a code',
+      'Company Name': 'organization.name',
+      'Company Domain': 'organization.website',
+      'Company Website': 'organization.website',
+      'Company Main Industry': 'organization.industry',
+      'Company Industry': 'organization.industry',
+      'Company Sub Industry': 'ignore: a finer industry than the one Pipedrive keeps',
+      'Company LinkedIn URL': 'organization.linkedin',
+      'Company City': 'organization.address.city',
+      'Company State': 'organization.address.state',
+      'Company Country': 'organization.address.country',
+      'Lusha User': 'ignore: the Lusha user who exported the contact',
+    },
+  },
+  {
+    // Seamless.AI's contacts export: ten numbered emails and phones, each with Seamless's confidence beside
+    // it; the contact's location and the company's apart.
+    id: 'seamless-ai',
+    name: 'Seamless.AI',
+    fingerprint: {
+      contactliprofileurl: 4,
+      companynamecleaned: 3,
+      email1totalai: 3,
+      contactphone1: 2,
+      companystaffcount: 2,
+      researchdate: 2,
+      seamlessusername: 3,
+    },
+    minScore: 5,
+    columns: {
+      'Research Date': 'ignore: when Seamless researched the contact',
+      'Contact Full Name': 'person.name',
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Title: 'person.job_title',
+      Department: "ignore: Seamless's department: map it to a custom person field to keep it",
+      Seniority: "ignore: Seamless's seniority: map it to a custom person field to keep it",
+      'Company Name': 'organization.name',
+      'Company Name - Cleaned':
+        'ignore: the company name without its legal form, for email templates (Company Name is the name)',
+      Website: 'organization.website',
+      'Company Website Domain': 'organization.website',
+      List: 'ignore: a Seamless list',
+      Lists: 'ignore: Seamless lists',
+      // The same address as Email 1, which Seamless also writes.
+      'Primary Email': 'person.email:work',
+      Intel: 'ignore: a Seamless page',
+      'Contact LI Profile URL':
+        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      'Personal Email': 'person.email:home',
+      'Personal Email 2': 'person.email:home',
+      'Personal Email 3': 'person.email:home',
+      'Contact Mobile Phone': 'person.phone:mobile',
+      'Contact Location': 'ignore: the city and country again, in one cell',
+      'Contact City': 'person.postal_address.city',
+      'Contact State': 'person.postal_address.state',
+      'Contact Post Code': 'person.postal_address.postal_code',
+      'Contact Country': 'person.postal_address.country',
+      'Contact State Abbr': 'ignore: the state again, abbreviated',
+      'Contact County': "ignore: a county: Pipedrive's address has no such part",
+      'Contact Country (Alpha 2)': 'ignore: the country again, as a code',
+      'Contact Country (Alpha 3)': 'ignore: the country again, as a code',
+      'Contact Country - Numeric': 'ignore: the country again, as a code',
+      'Company Location': 'organization.address',
+      'Company Street 1': 'organization.address.street',
+      'Company Street 2': 'organization.address.street',
+      'Company Street 3': 'organization.address.street',
+      'Company City': 'organization.address.city',
+      'Company State': 'organization.address.state',
+      'Company Post Code': 'organization.address.postal_code',
+      'Company Country': 'organization.address.country',
+      'Company State Abbr': 'ignore: the state again, abbreviated',
+      'Company County': "ignore: a county: Pipedrive's address has no such part",
+      'Company Country (Alpha 2)': 'ignore: the country again, as a code',
+      'Company Country (Alpha 3)': 'ignore: the country again, as a code',
+      'Company Country - Numeric': 'ignore: the country again, as a code',
+      'Company Annual Revenue': 'organization.annual_revenue',
+      'Company Revenue Range': 'ignore: a range, not an amount',
+      'Company Description': "ignore: the company's own description",
+      'Company Founded Date': 'ignore: the founding year: Pipedrive organizations have no such field',
+      'Company Industry': 'organization.industry',
+      'Company LI Profile Url': 'organization.linkedin',
+      'Company LinkedIn ID': 'ignore: a LinkedIn id',
+      'Company Staff Count': 'organization.employee_count',
+      'Company Staff Count Range': 'ignore: a range (Company Staff Count has the number)',
+      'Seamless Username': 'ignore: the Seamless user who researched the contact',
+      // `Email 1` is the address Seamless rates best, the others its next guesses; `Contact Phone N` the
+      // person's lines (their order in the file is kept: explicit entries, where a pattern would rank them apart).
+      ...numbered('Email', (n) => (n === 1 ? 'person.email:work' : 'person.email:other')),
+      ...numbered('Contact Phone', () => 'person.phone:work'),
+      ...numbered('Contact Mobile Phone', () => 'person.phone:mobile'),
+      ...numbered(
+        'Company Phone',
+        () => "ignore: the company's switchboard: Pipedrive organizations have no phone field",
+      ),
+    },
+    patterns: [
+      { match: /validation$/, meaning: () => "ignore: Seamless's verdict on the address" },
+      { match: /totalai$/, meaning: () => "ignore: Seamless's confidence in the value" },
+    ],
+  },
+  {
+    // A LinkedIn Sales Navigator search, exported by PhantomBuster's "Sales Navigator Search Export": its
+    // camelCase names, no email or phone.
+    id: 'phantombuster-sales-navigator',
+    name: 'PhantomBuster Sales Navigator export',
+    fingerprint: {
+      regularcompanyurl: 4,
+      vmid: 3,
+      linkedinprofileurl: 1,
+      durationinrole: 2,
+      durationincompany: 2,
+      connectiondegree: 2,
+      sharedconnectionscount: 2,
+      isopenlink: 2,
+    },
+    minScore: 6,
+    columns: {
+      fullName: 'person.name',
+      name: 'ignore: the full name again (fullName)',
+      firstName: 'person.first_name',
+      lastName: 'person.last_name',
+      title: 'person.job_title',
+      companyName: 'organization.name',
+      regularCompanyUrl: 'organization.linkedin',
+      industry: 'organization.industry',
+      profileUrl: 'ignore: a Sales Navigator page of the person',
+      linkedInProfileUrl:
+        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      defaultProfileUrl:
+        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      companyId: 'ignore: a LinkedIn id',
+      companyUrl: 'ignore: a Sales Navigator page of the company (regularCompanyUrl is its LinkedIn page)',
+      vmid: 'ignore: a LinkedIn id',
+      summary: "ignore: the profile's About text",
+      titleDescription: "ignore: the profile's description of the role",
+      location: "ignore: LinkedIn's free-text location (a city or an area), not an address",
+      companyLocation: "ignore: LinkedIn's free-text location of the company, not an address",
+      durationInRole: "ignore: LinkedIn's time in role",
+      durationInCompany: "ignore: LinkedIn's time at the company",
+      pastExperienceCompanyName: 'ignore: a past employer',
+      pastExperienceCompanyUrl: 'ignore: a past employer',
+      pastExperienceCompanyTitle: 'ignore: a past role',
+      pastExperienceDate: 'ignore: a past role',
+      pastExperienceDuration: 'ignore: a past role',
+      connectionDegree: "ignore: LinkedIn's connection degree",
+      profileImageUrl: "ignore: the profile's picture",
+      sharedConnectionsCount: "ignore: LinkedIn's shared connections",
+      isPremium: 'ignore: a LinkedIn flag',
+      isOpenLink: 'ignore: a LinkedIn flag',
+      query: 'ignore: the Sales Navigator search the row came from',
+      timestamp: 'ignore: when PhantomBuster ran',
+    },
+  },
+  {
+    // Copper's People export: each email, phone, social profile and website beside a `… Type` column saying
+    // its kind (work, personal, mobile, other); custom fields as `<Name> cf_<id>`.
+    id: 'copper',
+    name: 'Copper',
+    fingerprint: {
+      phonenumbertype: 3,
+      emailtype: 2,
+      socialtype: 3,
+      websitetype: 2,
+      ownedby: 2,
+      contacttype: 2,
+      interactioncount: 3,
+      inactivedays: 3,
+      companyid: 1,
+    },
+    minScore: 6,
+    columns: {
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Prefix: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
+      Title: 'person.job_title',
+      Details: 'lead.note',
+      Company: 'organization.name',
+      'Company Id': 'ignore: the Copper record id of the company',
+      'Owned By':
+        "ignore: a Copper user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      // A person's record in Copper has its own address.
+      Street: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      'Postal Code': 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      'Contact Type': "ignore: Copper's contact type (Potential Customer, Current Customer…)",
+      // Copper writes a tag with the time it was added (`expo-1736200218434`): not the account's lead labels.
+      Tags: 'ignore: Copper tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Last Contacted': "ignore: Copper's last contact date",
+      'Inactive Days': 'ignore: a figure Copper counts; it follows from what is imported',
+      'Interaction Count': 'ignore: a figure Copper counts; it follows from what is imported',
+      'Created At': "ignore: Copper's creation date: Pipedrive sets its own",
+      'Updated At': "ignore: Copper's last change",
+      Email: 'person.email@Email Type',
+      'Email Type': 'ignore: the kind of the email beside it',
+      'Phone Number': 'person.phone@Phone Number Type',
+      'Phone Number Type': 'ignore: the kind of the phone beside it',
+      Social: 'ignore: a social profile of the person: Pipedrive persons have no such field',
+      'Social Type': 'ignore: the kind of the profile beside it',
+      Website: "ignore: the person's website: Pipedrive persons have none",
+      'Website Type': 'ignore: the kind of the website beside it',
+    },
+    patterns: [
+      { match: /^email(\d+)$/, meaning: (m) => `person.email@Email ${m[1]} Type` },
+      { match: /^phonenumber(\d+)$/, meaning: (m) => `person.phone@Phone Number ${m[1]} Type` },
+      {
+        match: /^(email|phonenumber|social|website)\d+type$/,
+        meaning: () => 'ignore: the kind of the value beside it',
+      },
+      {
+        match: /^(social|website)\d+$/,
+        meaning: () =>
+          'ignore: a social profile or website of the person: Pipedrive persons have no such field',
+      },
+      {
+        // Custom fields: `Account Type cf_675914`.
+        match: /cf\d+$/,
+        meaning: () =>
+          'ignore: a custom field of the Copper account: map it to a Pipedrive custom field (custom_fields, person_custom_fields) to keep it',
+      },
+    ],
+  },
+  {
+    // Keap's (Infusionsoft's) contacts export, in its field names: `Title` is the salutation, `Job Title` the
+    // job; each `Phone N` beside its `Phone N Type` and `Phone N Ext`; billing, shipping and other addresses.
+    id: 'keap',
+    name: 'Keap',
+    fingerprint: {
+      personnotes: 3,
+      persontype: 3,
+      billingaddressstreet1: 3,
+      billingaddresszipfour: 3,
+      phone1ext: 2,
+      spousename: 2,
+      lastupdated: 1,
+    },
+    minScore: 6,
+    columns: {
+      Id: 'ignore: the Keap record id',
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Nickname: 'ignore: a nickname: not imported',
+      Title: 'ignore: a salutation (Mr., Ms., Dr.): Pipedrive persons have no salutation field',
+      Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
+      Company: 'organization.name',
+      'Job Title': 'person.job_title',
+      Email: 'person.email:work',
+      'Email 2': 'person.email:other',
+      'Email 3': 'person.email:other',
+      // The contact's own address; the shipping and other addresses are left out.
+      'Billing Address Street 1': 'person.postal_address.street',
+      'Billing Address Street 2': 'person.postal_address.street',
+      'Billing Address City': 'person.postal_address.city',
+      'Billing Address State': 'person.postal_address.state',
+      'Billing Address Postal Code': 'person.postal_address.postal_code',
+      'Billing Address Country': 'person.postal_address.country',
+      'Billing Address Zip Four': 'ignore: the ZIP+4 suffix: the postal code is imported',
+      Birthday: 'person.birthday',
+      Anniversary: 'ignore: an anniversary: Pipedrive persons have no such field',
+      'Spouse Name': 'ignore: Pipedrive persons have no such field',
+      Website: 'organization.website',
+      'Person Notes': 'lead.note',
+      'Person Type': "ignore: Keap's contact type (Prospect, Customer…)",
+      'Lead Source':
+        "ignore: the Keap lead source: Pipedrive's source channel takes its own options; map it (lead: { channel: Lead Source }) if the names match",
+      Tags: 'ignore: Keap tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Time Zone': 'ignore: a time zone: Pipedrive persons have no such field',
+      'Date Created': "ignore: Keap's creation date: Pipedrive sets its own",
+      'Last Updated': "ignore: Keap's last change",
+      'Created By': 'ignore: a Keap user',
+      'Last Updated By': 'ignore: a Keap user',
+      Owner:
+        "ignore: a Keap user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+    },
+    patterns: [
+      {
+        match: /^phone(\d+)ext$/,
+        meaning: () => 'ignore: a phone extension: Pipedrive phones have no extension',
+      },
+      { match: /^fax\d+(type)?$/, meaning: () => 'ignore: a fax number: not imported' },
+      {
+        match: /^(shipping|other)address/,
+        meaning: () => "ignore: a second address: the billing address is the contact's",
+      },
+    ],
+  },
+  {
+    // Freshsales's (Freshworks CRM's) contacts export: every header is `Contact : <field label>`; they are
+    // matched here without that word (see withoutEntityPrefix in column-matcher.ts).
+    id: 'freshsales',
+    name: 'Freshsales',
+    fingerprint: {
+      salesaccounts: 4,
+      salesowneremail: 3,
+      lifecyclestage: 1,
+      zipcode: 1,
+      emails: 1,
+      work: 1,
+    },
+    minScore: 5,
+    columns: {
+      id: 'ignore: the Freshsales record id',
+      'First name': 'person.first_name',
+      'Last name': 'person.last_name',
+      'Job title': 'person.job_title',
+      Emails: 'person.email:work',
+      Work: 'person.phone:work',
+      Mobile: 'person.phone:mobile',
+      'Sales accounts': 'organization.name',
+      'Sales account': 'organization.name',
+      // The contact's own address: `Address` is its street.
+      Address: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      Zipcode: 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      'Lifecycle stage': "ignore: Freshsales's lifecycle stage: a Pipedrive lead has none",
+      Status: "ignore: Freshsales's contact status: a Pipedrive lead has none",
+      Tags: 'ignore: Freshsales tags: map them (lead: { labels: … }) when this account has lead labels of the same names',
+      Owner:
+        "ignore: a Freshsales user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      'Sales owner email':
+        "ignore: a Freshsales user's email: map it (lead: { owner: … }) when the emails are your Pipedrive users'",
+      'Lead source': "ignore: the Freshsales lead source: Pipedrive's source channel takes its own options",
+      'Created at': "ignore: Freshsales's creation date: Pipedrive sets its own",
+      'Updated at': "ignore: Freshsales's last change",
+    },
   },
 ];
 

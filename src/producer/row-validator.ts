@@ -558,7 +558,9 @@ export function createRowValidator(
       const p: PersonFields = { name: fullName || (email as string) };
       const first = cell('person.first_name');
       const last = cell('person.last_name');
-      if (!cell('person.name') && first && last) {
+      // Also beside a full-name column: given the full name alone, Pipedrive splits "Priya K. Raman" at its first
+      // space, and the file says the surname is "Raman" (lead databases write the full name and its parts).
+      if (first && last) {
         p.first_name = first;
         p.last_name = last;
       }

@@ -260,6 +260,22 @@ describe('matchColumns', () => {
     expect(fields(both)).toMatchObject({ Title: 'person.job_title', 'Deal name': 'lead.title' });
   });
 
+  it('leaves out a bare Title that holds salutations (Ms., Dr.), as Keap and many sheets write it: never the lead title', () => {
+    const plan = matchColumns({
+      header: ['First Name', 'Last Name', 'Title', 'Company', 'Job Title'],
+      spec: {},
+      sample: [
+        ['Zoë', 'Ørsted', 'Ms.', 'Ångström AB', 'Head of Procurement'],
+        ['Priya', 'Raman', 'Dr.', 'Northwind', 'VP Operations'],
+        ['Ingrid', 'Dahl', '', '', ''],
+        ['Erik', 'Lindqvist', 'Mr', 'Ångström AB', 'Plant Manager'],
+      ],
+    });
+    expect(fields(plan)).toMatchObject({ Title: '-', 'Job Title': 'person.job_title' });
+    expect(plan.skipped.find((c) => c.header === 'Title')?.reason).toMatch(/salutation/);
+    expect(plan.notes.join()).toMatch(/"Title" holds salutations/);
+  });
+
   it('reads the header names of German, French, Spanish, Dutch, Italian and Portuguese sheets', () => {
     const german = matchColumns({
       header:
@@ -787,6 +803,55 @@ describe('matchColumns', () => {
       'Phone 1': 'person.phone:work',
       'Phone 2': 'person.phone:other',
     });
+  });
+
+  it('takes the kind of a numbered phone or email from its "Phone 1 Type" column, as Keap and lead lists write it', () => {
+    const plan = matchColumns({
+      header: [
+        'First Name',
+        'Last Name',
+        'Email',
+        'Phone 1',
+        'Phone 1 Type',
+        'Phone 2',
+        'Phone 2 Type',
+        'Phone 3',
+      ],
+      spec: {},
+    });
+    const target = (h: string) => plan.matches.find((m) => m.header === h)?.target;
+    expect(target('Phone 1')).toMatchObject({ field: 'phone', labelColumn: 'Phone 1 Type' });
+    expect(target('Phone 2')).toMatchObject({ field: 'phone', labelColumn: 'Phone 2 Type' });
+    // Without a Type column beside it, a numbered column keeps the kind its number gives.
+    expect(target('Phone 3')).toMatchObject({ field: 'phone', label: 'other' });
+    expect(target('Phone 3')).not.toHaveProperty('labelColumn');
+    const skipped = new Map(plan.skipped.map((c) => [c.header, c.reason]));
+    expect(skipped.get('Phone 1 Type')).toBe('the label of the column beside it');
+  });
+
+  it('reads headers that all start with an entity word, as Freshsales writes them (Contact : First name), by the words after it', () => {
+    const header = [
+      'Contact : id',
+      'Contact : First name',
+      'Contact : Last name',
+      'Contact : Job title',
+      'Contact : Mobile',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(fields(plan)).toMatchObject({
+      'Contact : id': '-',
+      'Contact : First name': 'person.first_name',
+      'Contact : Last name': 'person.last_name',
+      'Contact : Job title': 'person.job_title',
+      'Contact : Mobile': 'person.phone:mobile',
+    });
+    // A mapping file may name the column either way.
+    const mapped = matchColumns({ header, spec: { person: { name: 'First name' } } as never });
+    expect(mapped.matches.find((m) => m.source === 'mapping')?.header).toBe('Contact : First name');
+    // One header with a colon in it is just a header.
+    expect(
+      fields(matchColumns({ header: ['Name', 'Email', 'Note: internal'], spec: {} }))['Note: internal'],
+    ).toBe('-');
   });
 
   it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {

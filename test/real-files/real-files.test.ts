@@ -115,6 +115,20 @@ const SYSTEMS: [string, string, Setup][] = [
   // A Czech sheet in Windows-1250 with no Polish letter: only its Czech header tells it from Windows-1252, as which
   // it was read ("Jiøí Dvoøák", and "Pøíjmení" no column name, so the surname was dropped) with exit 0.
   ['Excel for Windows, a Czech sheet (Windows-1250)', 'excel-windows-cs-native', {}],
+  // Lusha's field names: read as Apollo's (by Seniority), its Direct Phone, Mobile and contact location were dropped.
+  ['Lusha', 'lusha-contacts', {}],
+  // Seamless.AI: ten numbered emails and phones with a confidence beside each; its phones, addresses, head count,
+  // revenue and company LinkedIn page were dropped.
+  ['Seamless.AI', 'seamless-ai-contacts', {}],
+  // A Sales Navigator search exported by PhantomBuster: camelCase names, no email or phone.
+  ['PhantomBuster Sales Navigator export', 'phantombuster-sales-navigator', {}],
+  // Copper's people export: each email and phone beside a "… Type" column (work, personal, mobile, other), and
+  // Copper tags that are not the account's lead labels.
+  ['Copper', 'copper-people', {}],
+  // Keap (Infusionsoft): Title is the salutation beside Job Title, each Phone N beside its Phone N Type, tags.
+  ['Keap', 'keap-contacts', {}],
+  // Freshsales: every header is "Contact : <field>"; none was recognised and the import stopped with exit 2.
+  ['Freshsales', 'freshsales-contacts', {}],
 ];
 
 /**
