@@ -239,7 +239,8 @@ function scoreAt(r: Reading, bytes: Uint8Array, i: number): number {
       return !isWordChar(p) && isSpace(n) ? 2 : openScore(p, n);
     case EN_DASH:
     case EM_DASH:
-      if ((isSpace(p) && isSpace(n)) || (p === DIGIT && n === DIGIT)) return 2;
+      // Between spaces, or a cell's whole text (the placeholder of an empty value: `,—,`); or a range, 9–5.
+      if ((!isWordChar(p) && !isWordChar(n)) || (p === DIGIT && n === DIGIT)) return 2;
       // An em dash joins words without spaces in English typography; an en dash rarely does.
       if (isLetter(p) && isLetter(n)) return c === EM_DASH ? 2 : 1;
       return 0;

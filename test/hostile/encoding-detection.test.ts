@@ -154,6 +154,17 @@ describe("Excel's plain CSV in other Windows locales", () => {
     ).toBe('windows-1252');
   });
 
+  it('reads a Windows-1252 file whose empty cells hold a dash as Windows-1252, where Mac Roman reads the dash as "ó"', () => {
+    // Before: Mac Roman, the dash scoring nothing between commas and Mac Roman's "ó" a one-letter word; every row's
+    // phone "ó" was then rejected.
+    for (const dash of [0x97, 0x96]) {
+      // Windows-1252's em dash (0x97) and en dash (0x96).
+      const rows = Array.from({ length: 6 }, (_, i) => `Person ${i},Company ${i},\x00\r\n`).join('');
+      const bytes = latin1(`Name,Company,Phone\r\n${rows}`).map((b) => (b === 0 ? dash : b));
+      expect(detectEncoding(bytes).encoding, dash.toString(16)).toBe('windows-1252');
+    }
+  });
+
   it('keeps Western European text, whose letters are the same in Windows-1250, as Windows-1252', () => {
     for (const text of [
       'Name;Firma\nJürgen Weiß;Großhandel Müller GmbH\n',
