@@ -1614,6 +1614,58 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       },
     ],
   },
+  {
+    // Zoom's webinar reports (Attendee report, Registration report), the attendees' table: registration
+    // form answers (Organization, Job Title, Questions & Comments…) beside Zoom's own attendance columns.
+    id: 'zoom-webinar',
+    name: 'Zoom webinar report',
+    fingerprint: {
+      timeinsessionminutes: 3,
+      usernameoriginalname: 3,
+      approvalstatus: 2,
+      registrationtime: 2,
+      jointime: 1,
+      leavetime: 1,
+      isguest: 1,
+      attended: 1,
+      countryregionname: 1,
+    },
+    minScore: 5,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Email: 'person.email:work',
+      Phone: 'person.phone:work',
+      Organization: 'organization.name',
+      'Job Title': 'person.job_title',
+      Industry: 'organization.industry',
+      // What the registrant asked when signing up: for whoever calls them.
+      'Questions & Comments': 'lead.note',
+      Address: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      'State/Province': 'person.postal_address.state',
+      'Zip/Postal Code': 'person.postal_address.postal_code',
+      'Country/Region': 'person.postal_address.country',
+      'No. of Employees': 'ignore: a range (1-20, 21-50…), not a count',
+      'Purchasing Time Frame':
+        'ignore: a registration answer with no Pipedrive field: map it to a lead custom field to keep it',
+      'Role in Purchase Process':
+        'ignore: a registration answer with no Pipedrive field: map it to a person custom field to keep it',
+      Attended: 'ignore: whether the registrant joined the webinar',
+      'User Name (Original Name)':
+        'ignore: the name shown in the webinar (First Name and Last Name are the registered name)',
+      'User Name': 'ignore: the name shown in the webinar (First Name and Last Name are the registered name)',
+      'Registration Time': 'ignore: when the person registered in Zoom: Pipedrive sets its own dates',
+      'Approval Status': "ignore: Zoom's registration approval",
+      'Join Time': 'ignore: webinar attendance',
+      'Leave Time': 'ignore: webinar attendance',
+      'Time in Session (minutes)': 'ignore: webinar attendance',
+      'Is Guest': "ignore: whether the viewer was signed in to a Zoom account of the host's",
+      'Country/Region Name': "ignore: where Zoom placed the viewer's connection, not an address",
+      'Source Name':
+        "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
+    },
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

@@ -123,6 +123,18 @@ function formatDryRun(s: ImportSummary): string[] {
       `Skipped before the header (line ${s.preamble.map((p) => p.line).join(', ')}): ${s.preamble.map((p) => JSON.stringify(p.text)).join(', ')}`,
     );
   }
+  if (s.table) {
+    out.push(
+      '',
+      `Read the table "${printable(s.table.text)}" (its name on line ${s.table.line}, its header on line ${s.table.line + 1}) of a report of several tables.`,
+    );
+  }
+  for (const t of s.tablesAfter) {
+    out.push(
+      '',
+      `Skipped after the data: the table "${printable(t.title)}" (${t.lastLine > t.line ? `lines ${t.line}–${t.lastLine}` : `line ${t.line}`}), not the one imported; to import it, save it as a file of its own.`,
+    );
+  }
   if (s.footer.length) {
     out.push(
       '',

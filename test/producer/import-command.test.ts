@@ -215,6 +215,20 @@ describe('lead-importer import', () => {
     expect(read.out).toMatch(/valid\s+1\n/);
   });
 
+  it('names the table it read in a report of several tables, and the table after it that it skipped', async () => {
+    const zoom = join(import.meta.dirname, '../fixtures/real-exports/zoom-webinar-attendees.csv');
+    const { code, out } = await cli([zoom, '--dry-run', '--offline']);
+    // Before: exit 3, the "Other Attended" table's name, header and row rejected as three malformed rows.
+    expect(code).toBe(0);
+    expect(out).toMatch(/valid\s+6\n\s+rejected\s+0\n/);
+    expect(out).toContain(
+      'Read the table "Attendee Details" (its name on line 11, its header on line 12) of a report of several tables.',
+    );
+    expect(out).toContain(
+      'Skipped after the data: the table "Other Attended" (lines 20–22), not the one imported; to import it, save it as a file of its own.',
+    );
+  });
+
   it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
     const gz = join(dir, 'leads.csv');

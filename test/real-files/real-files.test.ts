@@ -115,6 +115,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // A Czech sheet in Windows-1250 with no Polish letter: only its Czech header tells it from Windows-1252, as which
   // it was read ("Jiøí Dvoøák", and "Pøíjmení" no column name, so the surname was dropped) with exit 0.
   ['Excel for Windows, a Czech sheet (Windows-1250)', 'excel-windows-cs-native', {}],
+  // A report of named tables (summary, hosts, panelists, attendees, viewers who did not register): the attendees
+  // are the leads; the "Other Attended" table after them was read as three rejected rows (exit 3).
+  ['Zoom webinar attendee report', 'zoom-webinar-attendees', {}],
 ];
 
 /**
@@ -178,6 +181,11 @@ describe('real lead files, whole', () => {
       ).toEqual(rejected.map((r) => r.line));
       for (const [i, r] of rejected.entries()) expect(summary.firstRejects[i]?.reason).toContain(r.words);
       expect(summary.rows).toBe(lines.length + rejected.length);
+      if (file === 'zoom-webinar-attendees') {
+        // The viewers who joined without registering (a name each, no email) are a table of their own, skipped and named.
+        expect(summary.table?.text).toBe('Attendee Details');
+        expect(summary.tablesAfter.map((t) => t.title)).toEqual(['Other Attended']);
+      }
       // Columns that should land nowhere are reported as not imported, each with its reason.
       const skipped = new Map(summary.mapping.notImported.map((c) => [c.column, c.reason]));
       for (const column of Object.keys(notImported)) {
