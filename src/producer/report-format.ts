@@ -96,7 +96,7 @@ function formatDryRun(s: ImportSummary): string[] {
   const m = s.mapping;
   const out: string[] = [
     m.system
-      ? `Mapping (column → Pipedrive field), for a ${m.system} file:`
+      ? `Mapping (column → Pipedrive field), for ${/^[AEIOU]/.test(m.system) ? 'an' : 'a'} ${m.system} file:`
       : 'Mapping (column → Pipedrive field):',
   ];
   out.push(

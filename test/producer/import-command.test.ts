@@ -229,6 +229,18 @@ describe('lead-importer import', () => {
     );
   });
 
+  it("names the system an Eventbrite attendee report comes from, and why a ticket's price is no lead value", async () => {
+    const file = join(import.meta.dirname, '../fixtures/real-exports/eventbrite-attendees.csv');
+    const { code, out } = await cli([file, '--dry-run', '--offline']);
+    expect(code).toBe(0);
+    // Before: "for a Eventbrite…" (a system named with a vowel first read "a Outlook" too).
+    expect(out).toContain(
+      'Mapping (column → Pipedrive field), for an Eventbrite attendee report (recognised by',
+    );
+    expect(out).toContain('"Total Paid": what the ticket cost, not what the lead may be worth');
+    expect(out).toMatch(/Work Address 1\s+organization\.address\.street/);
+  });
+
   it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
     const gz = join(dir, 'leads.csv');

@@ -118,6 +118,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // A report of named tables (summary, hosts, panelists, attendees, viewers who did not register): the attendees
   // are the leads; the "Other Attended" table after them was read as three rejected rows (exit 3).
   ['Zoom webinar attendee report', 'zoom-webinar-attendees', {}],
+  // One row per ticket: home and work addresses (dropped before, exit 0), and a ticket's price that is no lead value.
+  ['Eventbrite attendee report', 'eventbrite-attendees', {}],
 ];
 
 /**
