@@ -120,6 +120,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Zoom webinar attendee report', 'zoom-webinar-attendees', {}],
   // One row per ticket: home and work addresses (dropped before, exit 0), and a ticket's price that is no lead value.
   ['Eventbrite attendee report', 'eventbrite-attendees', {}],
+  // A lead-list base: multiple-select tags as lead labels (the account has the base's "Expo 2026"), a currency
+  // field (€45,000.00), a collaborator field naming the Pipedrive users. It landed whole before this file was added.
+  ['Airtable grid view', 'airtable-leads', { labels: ['Expo 2026'] }],
 ];
 
 /**
