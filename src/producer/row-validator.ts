@@ -19,6 +19,7 @@ import type {
 } from './mapping.js';
 import {
   emailsInCell,
+  linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
   normaliseEmail,
@@ -229,8 +230,25 @@ export function createRowValidator(
       return undefined;
     };
 
+    /**
+     * A name cell that links a page of another table (Notion's relation: `Ångström AB (https://www.notion.so/…)`)
+     * names it by its title; one that links several names no one of them.
+     */
+    const nameCell = (path: FieldPath, what: string): string => {
+      const value = cell(path);
+      const titles = linkedPageTitles(value);
+      if (!titles) return value;
+      if (titles.length === 1) return titles[0] as string;
+      problem(
+        at(path),
+        '',
+        `links ${titles.length} pages (${titles.map(quote).join(', ')}) where a lead has one ${what}; keep one of them in this cell`,
+      );
+      return '';
+    };
+
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
-    const orgCell = cell('organization.name');
+    const orgCell = nameCell('organization.name', 'organization');
     const orgName = PLACEHOLDERS.has(orgCell.toLowerCase()) ? '' : orgCell;
     if (orgName.length > MAX_TEXT) {
       problem(
@@ -257,7 +275,7 @@ export function createRowValidator(
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const fullName =
-      cell('person.name') ||
+      nameCell('person.name', 'person') ||
       [cell('person.first_name'), cell('person.middle_name'), cell('person.last_name')]
         .filter(Boolean)
         .join(' ');

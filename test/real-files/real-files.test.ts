@@ -123,6 +123,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // A lead-list base: multiple-select tags as lead labels (the account has the base's "Expo 2026"), a currency
   // field (€45,000.00), a collaborator field naming the Pipedrive users. It landed whole before this file was added.
   ['Airtable grid view', 'airtable-leads', { labels: ['Expo 2026'] }],
+  // Company a relation: each page's title and its link, "Ångström AB (https://www.notion.so/2d5a…)", became the
+  // organization's name. Dates spelled out ("April 30, 2026"), tags joined by ", ".
+  ['Notion database', 'notion-leads', { labels: ['Expo 2026'] }],
 ];
 
 /**
