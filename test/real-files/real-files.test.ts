@@ -126,6 +126,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Company a relation: each page's title and its link, "Ångström AB (https://www.notion.so/2d5a…)", became the
   // organization's name. Dates spelled out ("April 30, 2026"), tags joined by ", ".
   ['Notion database', 'notion-leads', { labels: ['Expo 2026'] }],
+  // LibreOffice's Text CSV saves cells as shown: "45.000,00 €" in quotes between commas, dates as 30.04.26.
+  ['LibreOffice Calc, a German sheet (Text CSV)', 'libreoffice-calc-de', {}],
 ];
 
 /**
