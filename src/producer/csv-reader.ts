@@ -64,6 +64,8 @@ export interface CsvFile {
    * is under one; the tables after it are not read (see `tablesAfter`).
    */
   title?: { line: number; text: string };
+  /** Named tables before the header's (a report's summary, its hosts and panelists): each its name, first and last line. */
+  tablesBefore: { title: string; line: number; lastLine: number }[];
   /** Named tables after the rows (another name over another header), skipped once the rows are read: each its name, first and last line. */
   tablesAfter(): { title: string; line: number; lastLine: number }[];
   /** The first `n` data rows' cells, without consuming them (to read a column by its values). */
@@ -335,6 +337,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     preamble: found.preamble,
     footer: () => footer,
     ...(found.title ? { title: found.title } : {}),
+    tablesBefore: found.tablesBefore ?? [],
     tablesAfter: () => tablesAfter,
     async sampleRows(n: number) {
       const events = await reader.peek(n);

@@ -16,6 +16,8 @@ export interface FoundHeader {
    * name and header after the rows is where the table ends.
    */
   title?: { line: number; text: string };
+  /** With `title`: the named tables before it, each its name, first and last line (a report's summary, its hosts…). */
+  tablesBefore?: { title: string; line: number; lastLine: number }[];
 }
 
 /** Table names that say the table lists the people who signed up: the one to import from a report of several. */
@@ -96,11 +98,20 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   }
   const above = chosen.index - 1;
   const title = above >= 0 ? onlyName(lines[above] as string, chosen.delimiter) : undefined;
+  if (title === undefined) return { index: chosen.index, delimiter: chosen.delimiter, preamble };
+  // The tables before this one, each from its name to the line before the next table's name.
+  const before = tables.filter((t) => t.index - 1 < above);
+  const tablesBefore = before.map((t, k) => {
+    let last = (k + 1 < before.length ? (before[k + 1] as { index: number }).index - 1 : above) - 1;
+    while (last > t.index && (lines[last] as string).trim() === '') last--;
+    return { title: t.title, line: t.index, lastLine: last + 1 };
+  });
   return {
     index: chosen.index,
     delimiter: chosen.delimiter,
     preamble,
-    ...(title !== undefined ? { title: { line: above + 1, text: title } } : {}),
+    title: { line: above + 1, text: title },
+    ...(tablesBefore.length ? { tablesBefore } : {}),
   };
 }
 

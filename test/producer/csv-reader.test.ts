@@ -178,6 +178,10 @@ describe('a report of several named tables (a webinar report: hosts, panelists, 
     const { csv, rows } = await readAll(path);
     expect(csv.headerLine).toBe(7);
     expect(csv.title).toEqual({ line: 6, text: 'Attendee Details' });
+    expect(csv.tablesBefore).toEqual([
+      { title: 'Attendee Report', line: 1, lastLine: 2 },
+      { title: 'Host Details', line: 3, lastLine: 5 },
+    ]);
     expect(csv.header).toEqual(['First Name', 'Last Name', 'Email', 'Organization', 'Join Time']);
     expect(rows.map((r) => [r.line, r.cells[0], r.error])).toEqual([
       [8, 'Zoë', undefined],

@@ -221,6 +221,11 @@ describe('lead-importer import', () => {
     // Before: exit 3, the "Other Attended" table's name, header and row rejected as three malformed rows.
     expect(code).toBe(0);
     expect(out).toMatch(/valid\s+6\n\s+rejected\s+0\n/);
+    // The tables before it by name (a real report's panelists ran to 75 lines, each listed before).
+    expect(out).toContain(
+      'Skipped before the header: the tables "Attendee Report" (lines 1–4), "Host Details" (lines 5–7), "Panelist Details" (lines 8–10), not the one imported.',
+    );
+    expect(out).not.toContain('Skipped before the header (line');
     expect(out).toContain(
       'Read the table "Attendee Details" (its name on line 11, its header on line 12) of a report of several tables.',
     );
