@@ -31,6 +31,11 @@ export interface SourceSystem {
   columns: Record<string, Meaning>;
   /** Numbered columns (`E-mail 2 - Value`): a pattern over the normalised header. */
   patterns?: readonly ColumnPattern[];
+  /**
+   * Set when the system writes a row per session, not per person (a webinar viewer who rejoined has two rows): why
+   * a person's later rows repeat the first. The importer makes one lead per email, from its first row.
+   */
+  rowPerSession?: string;
 }
 
 export interface ColumnPattern {
@@ -1681,6 +1686,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // form answers (Organization, Job Title, Questions & Comments…) beside Zoom's own attendance columns.
     id: 'zoom-webinar',
     name: 'Zoom webinar report',
+    rowPerSession: 'Zoom writes a row for each time a viewer joined the webinar',
     fingerprint: {
       timeinsessionminutes: 3,
       usernameoriginalname: 3,

@@ -116,7 +116,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // it was read ("Jiøí Dvoøák", and "Pøíjmení" no column name, so the surname was dropped) with exit 0.
   ['Excel for Windows, a Czech sheet (Windows-1250)', 'excel-windows-cs-native', {}],
   // A report of named tables (summary, hosts, panelists, attendees, viewers who did not register): the attendees
-  // are the leads; the "Other Attended" table after them was read as three rejected rows (exit 3).
+  // are the leads; the "Other Attended" table after them was read as three rejected rows (exit 3). A viewer who
+  // rejoined has a row per session: one lead, the later rows rejected naming the first.
   ['Zoom webinar attendee report', 'zoom-webinar-attendees', {}],
   // One row per ticket: home and work addresses (dropped before, exit 0), and a ticket's price that is no lead value.
   ['Eventbrite attendee report', 'eventbrite-attendees', {}],
