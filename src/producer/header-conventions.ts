@@ -32,10 +32,11 @@ export interface SourceSystem {
   /** Numbered columns (`E-mail 2 - Value`): a pattern over the normalised header. */
   patterns?: readonly ColumnPattern[];
   /**
-   * Set when the system writes a row per session, not per person (a webinar viewer who rejoined has two rows): why
-   * a person's later rows repeat the first. The importer makes one lead per email, from its first row.
+   * Set when the system writes a row per occurrence, not per person (a webinar viewer who rejoined, a ticket
+   * bought for someone whose details were not asked): why a person's later rows repeat the first. The importer
+   * makes one lead per email, from its first row, and rejects the later ones naming it.
    */
-  rowPerSession?: string;
+  repeatsPerson?: string;
 }
 
 export interface ColumnPattern {
@@ -1624,6 +1625,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // registration answers (the order form's contact fields, then the organizer's own questions).
     id: 'eventbrite',
     name: 'Eventbrite attendee report',
+    repeatsPerson:
+      "Eventbrite writes a row for each ticket, the buyer's details on each when the organizer asked only the buyer's",
     fingerprint: {
       attendee: 3,
       orderdate: 1,
@@ -1686,7 +1689,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // form answers (Organization, Job Title, Questions & Comments…) beside Zoom's own attendance columns.
     id: 'zoom-webinar',
     name: 'Zoom webinar report',
-    rowPerSession: 'Zoom writes a row for each time a viewer joined the webinar',
+    repeatsPerson: 'Zoom writes a row for each time a viewer joined the webinar',
     fingerprint: {
       timeinsessionminutes: 3,
       usernameoriginalname: 3,

@@ -156,9 +156,9 @@ export function createRowValidator(
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
-  // A report with a row per session (a webinar viewer who rejoined has a row each time): one lead per person, from
-  // their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee.
-  const sessions = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id)?.rowPerSession;
+  // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
+  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee.
+  const sessions = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id)?.repeatsPerson;
   const firstRowOf = sessions ? new Map<string, number>() : undefined;
   if (!firstRowOf || !sessions) return validateRow;
   return function validateSession(line: number, fileCells: string[]): RowResult {
