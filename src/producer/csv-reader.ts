@@ -245,13 +245,17 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const tablesAfter: { title: string; line: number; lastLine: number }[] = [];
   let nameLine: ParsedEvent | undefined;
   let after: { title: string; line: number; lastLine: number } | undefined;
+  // A name is a short line (`Other Attended,`): a row of this table with only its first cell filled has all its cells.
   const nameOf = (event: ParsedEvent): string | undefined =>
-    event.error || !found.title ? undefined : nameIn(event.cells);
+    event.error || !found.title || event.cells.length >= rawWidth ? undefined : nameIn(event.cells);
   const startsTable = (event: ParsedEvent): boolean => {
     if (event.error) return false;
     const filled = event.cells.filter((c) => c.trim() !== '');
     if (filled.length < 2) return false;
-    return event.cells.length !== rawWidth || filled.every((c) => !/[\d@]/.test(c));
+    return (
+      event.cells.length !== rawWidth ||
+      (filled.length === event.cells.length && filled.every((c) => !/[\d@]/.test(c)))
+    );
   };
   async function* rowBatches(): AsyncGenerator<CsvRow[]> {
     for await (const events of reader.rest()) {

@@ -197,9 +197,9 @@ describe('a report of several named tables (a webinar report: hosts, panelists, 
       'Attendee Details,',
       '"Attended","First Name","Last Name","Email"',
       '"Yes","Zoë","Ørsted","zoe@angstrom.example"',
-      // A row with only its first cell filled is still a row: no table follows it.
+      // A row with only its first cell filled is still a row, even before a row without a digit or an @.
       '"Yes","","",""',
-      '"No","Ingrid","Dahl","ingrid@example.net"',
+      '"No","Ingrid","Dahl",""',
       'Other Attended,',
       '"User Name","Join Time","Time in Session (minutes)"',
       '"iPhone de Lucía","Mar 12, 2026 4:20 PM",11',
