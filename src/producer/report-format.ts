@@ -134,7 +134,8 @@ function formatDryRun(s: ImportSummary): string[] {
       `Skipped before the header: the table${s.tablesBefore.length > 1 ? 's' : ''} ${s.tablesBefore.map((t) => `"${printable(t.title)}" (${span(t)})`).join(', ')}, not the one imported.`,
     );
   }
-  if (s.table) {
+  // (A file of one table under a name is no report of several: the name is among the lines skipped before the header.)
+  if (s.table && (s.tablesBefore.length > 0 || s.tablesAfter.length > 0)) {
     out.push(
       '',
       `Read the table "${printable(s.table.text)}" (its name on line ${s.table.line}, its header on line ${s.table.line + 1}) of a report of several tables.`,

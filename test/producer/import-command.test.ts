@@ -238,6 +238,16 @@ describe('lead-importer import', () => {
     );
   });
 
+  it('does not call a file of one table under a name a report of several tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-titled-'));
+    const file = join(dir, 'titled.csv');
+    writeFileSync(file, 'Leads\nName,Email,Company\nZoë Ørsted,zoe@angstrom.example,Ångström AB\n');
+    const { code, out } = await cli([file, '--dry-run', '--offline']);
+    expect(code).toBe(0);
+    expect(out).toContain('Skipped before the header (line 1): "Leads"');
+    expect(out).not.toContain('report of several tables');
+  });
+
   it("names the system an Eventbrite attendee report comes from, and why a ticket's price is no lead value", async () => {
     const file = join(import.meta.dirname, '../fixtures/real-exports/eventbrite-attendees.csv');
     const { code, out } = await cli([file, '--dry-run', '--offline']);
