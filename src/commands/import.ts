@@ -24,11 +24,12 @@ export const command: Command = {
 Reads FILE (a CSV export from Excel, Google Sheets, a CRM…), validates every row and enqueues
 one job per 10 valid rows (LEAD_IMPORTER_ROWS_PER_JOB) for \`lead-importer worker\`.
 Encoding (UTF-8, UTF-16, Windows-1252, -1250 and -1251, Mac Roman, DOS 850), delimiter (, ; tab |), line
-endings and lines before the header are detected. Columns map themselves from the header conventions of Salesforce,
-HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo,
-Bitrix24 (Russian), Lusha, Seamless.AI, PhantomBuster's Sales Navigator export, Copper, Keap,
-Freshsales and Pipedrive's own exports, and from well-known headers (also in German, French, Spanish,
-Portuguese, Dutch, Italian, Russian, Ukrainian, Polish, Czech and Hungarian); the dry run shows each
+endings and lines before the header are detected; in a report of several named tables (Zoom's webinar
+reports) the attendees' or registrants' table is read. Columns map themselves from the header conventions of
+Salesforce, HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo,
+Bitrix24 (Russian), Lusha, Seamless.AI, PhantomBuster's Sales Navigator export, Copper, Keap, Freshsales,
+Zoom webinar reports, Eventbrite and Pipedrive's own exports, and from well-known headers (also in German, French,
+Spanish, Portuguese, Dutch, Italian, Russian, Ukrainian, Polish, Czech and Hungarian); the dry run shows each
 column's field and why. A spreadsheet's totals row (Total, Sum… and figures) is rejected, never imported as a lead.
 Rejected rows are reported with their line, column and how to fix them, and are never sent to
 Pipedrive. What it reads from Pipedrive (owners, labels, currencies, fields) waits for room in the

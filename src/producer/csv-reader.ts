@@ -9,7 +9,7 @@ import {
   detectFileEncoding,
 } from './encoding.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
-import { findHeader } from './header-finder.js';
+import { findHeader, nameIn } from './header-finder.js';
 
 export interface CsvReadOptions {
   /** Name used in messages. @defaultValue the path */
@@ -59,6 +59,15 @@ export interface CsvFile {
   preamble: { line: number; text: string }[];
   /** Lines after the data, skipped once the rows are read (a Salesforce report's footer). */
   footer(): { line: number; text: string }[];
+  /**
+   * The table's name in a report of several named tables (Zoom's `Attendee Details,`), when the header
+   * is under one; the tables after it are not read (see `tablesAfter`).
+   */
+  title?: { line: number; text: string };
+  /** Named tables before the header's (a report's summary, its hosts and panelists): each its name, first and last line. */
+  tablesBefore: { title: string; line: number; lastLine: number }[];
+  /** Named tables after the rows (another name over another header), skipped once the rows are read: each its name, first and last line. */
+  tablesAfter(): { title: string; line: number; lastLine: number }[];
   /** The first `n` data rows' cells, without consuming them (to read a column by its values). */
   sampleRows(n: number): Promise<string[][]>;
   /** Whether a data row (readable or not) follows the header, without consuming it: false for a header-only file. */
@@ -230,26 +239,62 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const footer: { line: number; text: string }[] = [];
   let held: { event: ParsedEvent; text: string }[] = [];
   let lastLine = first.line;
+  // In a report of named tables (the header under its name), a line holding only a name, then a line of
+  // two or more fields that is no row of this table (another width, or names without a digit or an @),
+  // start the next table: it and everything after it are not this table's rows.
+  const tablesAfter: { title: string; line: number; lastLine: number }[] = [];
+  let nameLine: ParsedEvent | undefined;
+  let after: { title: string; line: number; lastLine: number } | undefined;
+  // A name is a short line (`Other Attended,`): a row of this table with only its first cell filled has all its cells.
+  const nameOf = (event: ParsedEvent): string | undefined =>
+    event.error || !found.title || event.cells.length >= rawWidth ? undefined : nameIn(event.cells);
+  const startsTable = (event: ParsedEvent): boolean => {
+    if (event.error) return false;
+    const filled = event.cells.filter((c) => c.trim() !== '');
+    if (filled.length < 2) return false;
+    return (
+      event.cells.length !== rawWidth ||
+      (filled.length === event.cells.length && filled.every((c) => !/[\d@]/.test(c)))
+    );
+  };
   async function* rowBatches(): AsyncGenerator<CsvRow[]> {
     for await (const events of reader.rest()) {
       if (closed) return;
       const rows: CsvRow[] = [];
       for (const event of events) {
-        const text = event.cells[0]?.trim() ?? '';
-        const oneCell = width > 1 && !event.error && event.cells.length === 1 && text !== '';
-        if (oneCell && (held.length > 0 || event.line > lastLine + 1) && held.length < MAX_FOOTER_LINES) {
-          held.push({ event, text });
-          lastLine = event.line;
+        if (after) {
+          after.lastLine = event.line;
           continue;
         }
-        if (held.length) rows.push(...releaseHeld());
-        const row = toRow(event);
-        if (row) {
-          rows.push(row);
-          lastLine = event.line;
+        if (nameLine) {
+          const pending = nameLine;
+          nameLine = undefined;
+          if (startsTable(event)) {
+            after = { title: nameOf(pending) as string, line: pending.line, lastLine: event.line };
+            tablesAfter.push(after);
+            continue;
+          }
+          take(pending, rows);
         }
+        if (nameOf(event) !== undefined) {
+          nameLine = event;
+          continue;
+        }
+        take(event, rows);
       }
       if (rows.length) yield rows;
+    }
+    if (nameLine) {
+      // A name alone on the last line: an empty table's when written as one (`Other Attended,`), else
+      // whatever a last line of one value is (a footer's, or a row).
+      if (nameLine.cells.length > 1) {
+        tablesAfter.push({ title: nameOf(nameLine) as string, line: nameLine.line, lastLine: nameLine.line });
+      } else {
+        const rows: CsvRow[] = [];
+        take(nameLine, rows);
+        if (rows.length) yield rows;
+      }
+      nameLine = undefined;
     }
     if (held.some((h) => FOOTER_TEXT.test(h.text))) {
       footer.push(
@@ -261,6 +306,22 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       held = [];
     } else if (held.length) {
       yield releaseHeld();
+    }
+  }
+  /** One line of the table: a row, or held as a possible footer line. */
+  function take(event: ParsedEvent, rows: CsvRow[]): void {
+    const text = event.cells[0]?.trim() ?? '';
+    const oneCell = width > 1 && !event.error && event.cells.length === 1 && text !== '';
+    if (oneCell && (held.length > 0 || event.line > lastLine + 1) && held.length < MAX_FOOTER_LINES) {
+      held.push({ event, text });
+      lastLine = event.line;
+      return;
+    }
+    if (held.length) rows.push(...releaseHeld());
+    const row = toRow(event);
+    if (row) {
+      rows.push(row);
+      lastLine = event.line;
     }
   }
   function releaseHeld(): CsvRow[] {
@@ -279,9 +340,18 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     headerLine: first.line,
     preamble: found.preamble,
     footer: () => footer,
+    ...(found.title ? { title: found.title } : {}),
+    tablesBefore: found.tablesBefore ?? [],
+    tablesAfter: () => tablesAfter,
     async sampleRows(n: number) {
       const events = await reader.peek(n);
-      return events.filter((e) => !e.error).map((e) => fitCells(e.cells, width));
+      // Not the rows of a table after this one.
+      const end = events.findIndex(
+        (e, i) => nameOf(e) !== undefined && events[i + 1] && startsTable(events[i + 1] as ParsedEvent),
+      );
+      return (end >= 0 ? events.slice(0, end) : events)
+        .filter((e) => !e.error)
+        .map((e) => fitCells(e.cells, width));
     },
     async hasRows() {
       return (await reader.peek(1)).length > 0;

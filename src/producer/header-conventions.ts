@@ -31,6 +31,12 @@ export interface SourceSystem {
   columns: Record<string, Meaning>;
   /** Numbered columns (`E-mail 2 - Value`): a pattern over the normalised header. */
   patterns?: readonly ColumnPattern[];
+  /**
+   * Set when the system writes a row per occurrence, not per person (a webinar viewer who rejoined, a ticket
+   * bought for someone whose details were not asked): why a person's later rows repeat the first. The importer
+   * makes one lead per email, from its first row, and rejects the later ones naming it.
+   */
+  repeatsPerson?: string;
 }
 
 export interface ColumnPattern {
@@ -1999,6 +2005,123 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Lead source': "ignore: the Freshsales lead source: Pipedrive's source channel takes its own options",
       'Created at': "ignore: Freshsales's creation date: Pipedrive sets its own",
       'Updated at': "ignore: Freshsales's last change",
+    },
+  },
+  {
+    // Eventbrite's attendee report: one row per ticket; the order's money beside the attendee's
+    // registration answers (the order form's contact fields, then the organizer's own questions).
+    id: 'eventbrite',
+    name: 'Eventbrite attendee report',
+    repeatsPerson:
+      "Eventbrite writes a row for each ticket, the buyer's details on each when the organizer asked only the buyer's",
+    fingerprint: {
+      attendee: 3,
+      orderdate: 1,
+      ordertype: 2,
+      tickettype: 1,
+      pricetier: 2,
+      eventbritefees: 4,
+      eventbritepaymentprocessing: 4,
+      attendeestatus: 2,
+      feespaid: 1,
+    },
+    minScore: 5,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Email: 'person.email:work',
+      'Job Title': 'person.job_title',
+      Company: 'organization.name',
+      'Cell Phone': 'person.phone:mobile',
+      'Work Phone': 'person.phone:work',
+      'Home Phone': 'person.phone:home',
+      Website: 'organization.website',
+      'Birth Date': 'person.birthday',
+      'Home Address 1': 'person.postal_address.street',
+      'Home Address 2': 'person.postal_address.street',
+      'Home City': 'person.postal_address.city',
+      'Home State': 'person.postal_address.state',
+      'Home Zip': 'person.postal_address.postal_code',
+      'Home Country': 'person.postal_address.country',
+      'Work Address 1': 'organization.address.street',
+      'Work Address 2': 'organization.address.street',
+      'Work City': 'organization.address.city',
+      'Work State': 'organization.address.state',
+      'Work Zip': 'organization.address.postal_code',
+      'Work Country': 'organization.address.country',
+      Prefix: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      Suffix: 'ignore: a name suffix: Pipedrive persons have no suffix field',
+      Gender: 'ignore: no Pipedrive person field',
+      Blog: 'ignore: no Pipedrive person field',
+      'Order #': 'ignore: the Eventbrite order id',
+      'Order Date': 'ignore: when the ticket was ordered: Pipedrive sets its own dates',
+      Quantity: 'ignore: tickets in the order',
+      'Price Tier': "ignore: the ticket's price tier",
+      'Ticket Type':
+        'ignore: the ticket bought: map it to a lead custom field, or use it for labels with a mapping file',
+      'Attendee #': 'ignore: the Eventbrite attendee id',
+      Group: 'ignore: an Eventbrite group registration',
+      'Order Type': 'ignore: how the order was paid',
+      // What the ticket cost is no estimate of what the lead is worth.
+      Currency: 'ignore: the currency of what was paid for the ticket',
+      'Total Paid': 'ignore: what the ticket cost, not what the lead may be worth',
+      'Fees Paid': 'ignore: ticket fees',
+      'Eventbrite Fees': 'ignore: ticket fees',
+      'Eventbrite Payment Processing': 'ignore: ticket fees',
+      'Attendee Status': "ignore: the ticket's state (Attending, Checked In, Refunded…)",
+    },
+  },
+  {
+    // Zoom's webinar reports (Attendee report, Registration report), the attendees' table: registration
+    // form answers (Organization, Job Title, Questions & Comments…) beside Zoom's own attendance columns.
+    id: 'zoom-webinar',
+    name: 'Zoom webinar report',
+    repeatsPerson: 'Zoom writes a row for each time a viewer joined the webinar',
+    fingerprint: {
+      timeinsessionminutes: 3,
+      usernameoriginalname: 3,
+      approvalstatus: 2,
+      registrationtime: 2,
+      jointime: 1,
+      leavetime: 1,
+      isguest: 1,
+      attended: 1,
+      countryregionname: 1,
+    },
+    minScore: 5,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Email: 'person.email:work',
+      Phone: 'person.phone:work',
+      Organization: 'organization.name',
+      'Job Title': 'person.job_title',
+      Industry: 'organization.industry',
+      // What the registrant asked when signing up: for whoever calls them.
+      'Questions & Comments': 'lead.note',
+      Address: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      'State/Province': 'person.postal_address.state',
+      'Zip/Postal Code': 'person.postal_address.postal_code',
+      'Country/Region': 'person.postal_address.country',
+      'No. of Employees': 'ignore: a range (1-20, 21-50…), not a count',
+      'Purchasing Time Frame':
+        'ignore: a registration answer with no Pipedrive field: map it to a lead custom field to keep it',
+      'Role in Purchase Process':
+        'ignore: a registration answer with no Pipedrive field: map it to a person custom field to keep it',
+      Attended: 'ignore: whether the registrant joined the webinar',
+      'User Name (Original Name)':
+        'ignore: the name shown in the webinar (First Name and Last Name are the registered name)',
+      'User Name': 'ignore: the name shown in the webinar (First Name and Last Name are the registered name)',
+      'Registration Time': 'ignore: when the person registered in Zoom: Pipedrive sets its own dates',
+      'Approval Status': "ignore: Zoom's registration approval",
+      'Join Time': 'ignore: webinar attendance',
+      'Leave Time': 'ignore: webinar attendance',
+      'Time in Session (minutes)': 'ignore: webinar attendance',
+      'Is Guest': "ignore: whether the viewer was signed in to a Zoom account of the host's",
+      'Country/Region Name': "ignore: where Zoom placed the viewer's connection, not an address",
+      'Source Name':
+        "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
     },
   },
 ];

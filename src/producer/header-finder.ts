@@ -10,7 +10,20 @@ export interface FoundHeader {
   delimiter: string;
   /** Lines before the header (1-based line numbers, text shortened), for the dry run to name. */
   preamble: { line: number; text: string }[];
+  /**
+   * The table's name when a line holding only a name (`Attendee Details,`) sits directly above the
+   * header: a report of several tables, each under its name (Zoom's webinar reports). Another such
+   * name and header after the rows is where the table ends.
+   */
+  title?: { line: number; text: string };
+  /** With `title`: the named tables before it, each its name, first and last line (a report's summary, its hosts…). */
+  tablesBefore?: { title: string; line: number; lastLine: number }[];
 }
+
+/** Table names that say the table lists the people who signed up: the one to import from a report of several. */
+const PEOPLE_TABLE = /\b(attendees?|registrants?|registrations?|participants?|contacts?|leads?)\b/i;
+/** Tables of a report that are not its audience, whatever else their name says. */
+const NOT_PEOPLE_TABLE = /\b(hosts?|panelists?|other|polls?|q\s*&\s*a|surveys?)\b/i;
 
 /**
  * Finds the header in the first lines of a file, skipping what some systems write before it:
@@ -39,6 +52,7 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   }
   const first = candidates[0];
   if (!first) return { index: 0, delimiter: delimiter ?? sepDelimiter ?? ',', preamble: [] };
+  const tables = namedTables(lines, delimiter ?? sepDelimiter ?? first.delimiter);
 
   const knownCount = (c: { cells: string[] }) => c.cells.filter((cell) => isKnownHeader(cell)).length;
   // A first line of two or more fields is the header, as it always was, unless it names nothing
@@ -46,7 +60,24 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   // before the real header). A first line of one field (`Notes:`, a report's name) is skipped
   // for the first line that names known columns, or else has as many fields as the line after it.
   let chosen = first;
-  if (first.cells.length >= 2) {
+  // A report of several named tables (a summary, then `Host Details,`, `Panelist Details,`,
+  // `Attendee Details,` each over its own header): the attendees' table, wherever it is.
+  // (The report's own name, `Attendee Report,` over `Report Generated:,…`, names no column: not a table of people.)
+  const knownIn = (t: { index: number; delimiter: string }) =>
+    splitLine(lines[t.index] as string, t.delimiter).filter((cell) => isKnownHeader(cell)).length;
+  const people =
+    tables.length >= 2
+      ? tables
+          .filter((t) => PEOPLE_TABLE.test(t.title) && !NOT_PEOPLE_TABLE.test(t.title) && knownIn(t) >= 2)
+          .sort((a, b) => knownIn(b) - knownIn(a))[0]
+      : undefined;
+  if (people) {
+    chosen = {
+      index: people.index,
+      delimiter: people.delimiter,
+      cells: splitLine(lines[people.index] as string, people.delimiter),
+    };
+  } else if (first.cells.length >= 2) {
     if (knownCount(first) === 0) chosen = candidates.find((c) => knownCount(c) >= 3) ?? first;
   } else {
     chosen =
@@ -65,7 +96,55 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
     const text = (lines[i] as string).trim();
     if (text !== '') preamble.push({ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text });
   }
-  return { index: chosen.index, delimiter: chosen.delimiter, preamble };
+  const above = chosen.index - 1;
+  const title = above >= 0 ? onlyName(lines[above] as string, chosen.delimiter) : undefined;
+  if (title === undefined) return { index: chosen.index, delimiter: chosen.delimiter, preamble };
+  // The tables before this one, each from its name to the line before the next table's name.
+  const before = tables.filter((t) => t.index - 1 < above);
+  const tablesBefore = before.map((t, k) => {
+    let last = (k + 1 < before.length ? (before[k + 1] as { index: number }).index - 1 : above) - 1;
+    while (last > t.index && (lines[last] as string).trim() === '') last--;
+    return { title: t.title, line: t.index, lastLine: last + 1 };
+  });
+  return {
+    index: chosen.index,
+    delimiter: chosen.delimiter,
+    preamble,
+    title: { line: above + 1, text: title },
+    ...(tablesBefore.length ? { tablesBefore } : {}),
+  };
+}
+
+/**
+ * The text of a line that holds only a name: one non-empty cell, the first (`Host Details,`), and no
+ * digit (not a row's lone value such as a date or an amount).
+ */
+export function onlyName(line: string, delimiter: string): string | undefined {
+  return nameIn(splitLine(line, delimiter));
+}
+
+/** {@link onlyName} of a line read into cells. */
+export function nameIn(cells: readonly string[]): string | undefined {
+  const name = cells[0]?.trim() ?? '';
+  if (name === '' || /\d/.test(name) || cells.slice(1).some((c) => c.trim() !== '')) return undefined;
+  return name;
+}
+
+/** Named tables in the sample: a line holding only a name, directly above a line of two or more fields. */
+function namedTables(
+  lines: readonly string[],
+  delimiter: string | undefined,
+): { title: string; index: number; delimiter: string }[] {
+  const out: { title: string; index: number; delimiter: string }[] = [];
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const next = lines[i + 1] as string;
+    const d = delimiter ?? detectDelimiter(next);
+    const title = onlyName(lines[i] as string, d);
+    if (title === undefined) continue;
+    if (splitLine(next, d).filter((c) => c !== '').length >= 2)
+      out.push({ title, index: i + 1, delimiter: d });
+  }
+  return out;
 }
 
 /** Cells of one line, honouring quotes (a line of the sample; values spanning lines are rare here). */

@@ -159,6 +159,12 @@ export interface ImportSummary {
   preamble: { line: number; text: string }[];
   /** Lines after the data that were skipped (a Salesforce report's footer). */
   footer: { line: number; text: string }[];
+  /** The imported table's name in a report of several named tables (Zoom's `Attendee Details`). */
+  table?: { line: number; text: string };
+  /** Named tables before the imported one, not read (Zoom's summary, `Host Details`…): each its name, first and last line. */
+  tablesBefore: { title: string; line: number; lastLine: number }[];
+  /** Named tables after the rows, not read (Zoom's `Other Attended`): each its name, first and last line. */
+  tablesAfter: { title: string; line: number; lastLine: number }[];
   /** The mapping as a mapping file (YAML) to start from: `--print-mapping`. */
   mappingFile: string;
   /** Rows enqueued by this run. */
@@ -1008,6 +1014,9 @@ async function importPass(
         notes,
         preamble: csv.preamble,
         footer: csv.footer(),
+        ...(csv.title ? { table: csv.title } : {}),
+        tablesBefore: csv.tablesBefore,
+        tablesAfter: csv.tablesAfter(),
         mappingFile: printMapping(mapping, spec),
         enqueued: counts?.enqueued ?? 0,
         alreadyImported: counts?.alreadyImported ?? 0,

@@ -589,3 +589,22 @@ export function splitList(cell: string): string[] {
     .filter(Boolean);
   return [...new Set(items)];
 }
+
+/** One linked page as Notion's CSV export writes it: its title, a space, its link in parentheses. */
+const LINKED_PAGE = /(.+?) \((?:https?:\/\/)?(?:www\.)?notion\.(?:so|site)\/[^\s()]*\)(?:,\s*|$)/y;
+
+/**
+ * The titles of the pages a cell links to, as Notion's CSV export writes a relation property:
+ * `Ångström AB (https://www.notion.so/2d5a4e63bf2381519b98c81833668844)`, several joined by `, `.
+ * Undefined when the cell is not such a list (whatever else it holds, it is read as it is).
+ */
+export function linkedPageTitles(cell: string): string[] | undefined {
+  const titles: string[] = [];
+  LINKED_PAGE.lastIndex = 0;
+  while (LINKED_PAGE.lastIndex < cell.length) {
+    const m = LINKED_PAGE.exec(cell);
+    if (!m) return undefined;
+    titles.push((m[1] as string).trim());
+  }
+  return titles.length ? titles : undefined;
+}

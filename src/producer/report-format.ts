@@ -96,7 +96,7 @@ function formatDryRun(s: ImportSummary): string[] {
   const m = s.mapping;
   const out: string[] = [
     m.system
-      ? `Mapping (column → Pipedrive field), for a ${m.system} file:`
+      ? `Mapping (column → Pipedrive field), for ${/^[AEIOU]/.test(m.system) ? 'an' : 'a'} ${m.system} file:`
       : 'Mapping (column → Pipedrive field):',
   ];
   out.push(
@@ -117,10 +117,34 @@ function formatDryRun(s: ImportSummary): string[] {
     out.push('', 'Check these readings:');
     for (const note of m.notes) out.push(`  ${printable(note)}`);
   }
-  if (s.preamble.length) {
+  const span = (t: { line: number; lastLine: number }) =>
+    t.lastLine > t.line ? `lines ${t.line}–${t.lastLine}` : `line ${t.line}`;
+  // A report of named tables: the tables before the imported one by name, not line by line.
+  const firstTable = s.tablesBefore[0]?.line;
+  const loose = firstTable === undefined ? s.preamble : s.preamble.filter((p) => p.line < firstTable);
+  if (loose.length) {
     out.push(
       '',
-      `Skipped before the header (line ${s.preamble.map((p) => p.line).join(', ')}): ${s.preamble.map((p) => JSON.stringify(p.text)).join(', ')}`,
+      `Skipped before the header (line ${loose.map((p) => p.line).join(', ')}): ${loose.map((p) => JSON.stringify(p.text)).join(', ')}`,
+    );
+  }
+  if (s.tablesBefore.length) {
+    out.push(
+      '',
+      `Skipped before the header: the table${s.tablesBefore.length > 1 ? 's' : ''} ${s.tablesBefore.map((t) => `"${printable(t.title)}" (${span(t)})`).join(', ')}, not the one imported.`,
+    );
+  }
+  // (A file of one table under a name is no report of several: the name is among the lines skipped before the header.)
+  if (s.table && (s.tablesBefore.length > 0 || s.tablesAfter.length > 0)) {
+    out.push(
+      '',
+      `Read the table "${printable(s.table.text)}" (its name on line ${s.table.line}, its header on line ${s.table.line + 1}) of a report of several tables.`,
+    );
+  }
+  for (const t of s.tablesAfter) {
+    out.push(
+      '',
+      `Skipped after the data: the table "${printable(t.title)}" (${span(t)}), not the one imported; to import it, save it as a file of its own.`,
     );
   }
   if (s.footer.length) {

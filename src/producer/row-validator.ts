@@ -9,6 +9,7 @@ import type {
 } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { optionKey } from './field-catalogue.js';
+import { SOURCE_SYSTEMS } from './header-conventions.js';
 import type {
   AddressColumns,
   ContactColumn,
@@ -19,6 +20,7 @@ import type {
 } from './mapping.js';
 import {
   emailsInCell,
+  linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
   normaliseEmail,
@@ -154,8 +156,30 @@ export function createRowValidator(
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
+  // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
+  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee.
+  const sessions = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id)?.repeatsPerson;
+  const firstRowOf = sessions ? new Map<string, number>() : undefined;
+  if (!firstRowOf || !sessions) return validateRow;
+  return function validateSession(line: number, fileCells: string[]): RowResult {
+    const result = validateRow(line, fileCells);
+    const key = 'ok' in result ? result.personKey : undefined;
+    if (!key?.startsWith('e:')) return result;
+    const first = firstRowOf.get(key);
+    if (first === undefined) {
+      firstRowOf.set(key, line);
+      return result;
+    }
+    const column = mapping.emails[0]?.column;
+    return {
+      reject: {
+        ...(column !== undefined ? { column: header[column] as string } : {}),
+        reason: `${quote(key.slice(2))} is on line ${first} too: ${sessions}; one lead per person, from line ${first}`,
+      },
+    };
+  };
 
-  return function validateRow(line: number, fileCells: string[]): RowResult {
+  function validateRow(line: number, fileCells: string[]): RowResult {
     // Values are read without the invisible characters a cell pasted from a web page brings at its
     // ends (a zero-width space) and without a spreadsheet's protective `'` (`'+49 30 …` is a phone
     // number); the job keeps `fileCells`, what the file had, for the report and the DLQ export.
@@ -229,8 +253,25 @@ export function createRowValidator(
       return undefined;
     };
 
+    /**
+     * A name cell that links a page of another table (Notion's relation: `Ångström AB (https://www.notion.so/…)`)
+     * names it by its title; one that links several names no one of them.
+     */
+    const nameCell = (path: FieldPath, what: string): string => {
+      const value = cell(path);
+      const titles = linkedPageTitles(value);
+      if (!titles) return value;
+      if (titles.length === 1) return titles[0] as string;
+      problem(
+        at(path),
+        '',
+        `links ${titles.length} pages (${titles.map(quote).join(', ')}) where a lead has one ${what}; keep one of them in this cell`,
+      );
+      return '';
+    };
+
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
-    const orgCell = cell('organization.name');
+    const orgCell = nameCell('organization.name', 'organization');
     const orgName = PLACEHOLDERS.has(orgCell.toLowerCase()) ? '' : orgCell;
     if (orgName.length > MAX_TEXT) {
       problem(
@@ -257,7 +298,7 @@ export function createRowValidator(
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const fullName =
-      cell('person.name') ||
+      nameCell('person.name', 'person') ||
       [cell('person.first_name'), cell('person.middle_name'), cell('person.last_name')]
         .filter(Boolean)
         .join(' ');
@@ -750,7 +791,7 @@ export function createRowValidator(
       }
       return noteHtml(plain);
     }
-  };
+  }
 }
 
 /**

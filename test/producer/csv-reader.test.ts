@@ -155,6 +155,75 @@ describe('openCsv', () => {
   });
 });
 
+describe('a report of several named tables (a webinar report: hosts, panelists, attendees…)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lpi-tables-'));
+  const write = (name: string, lines: string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+
+  it("reads the attendees' table, even after a hosts' table whose header names the same columns", async () => {
+    const path = write('report.csv', [
+      'Attendee Report,',
+      'Report Generated:,"Mar 12, 2026 6:05 PM"',
+      'Host Details,',
+      'First Name,Last Name,Email,Join Time',
+      'Maria,Schmidt,maria@vendor.example,"Mar 12, 2026 15:51:08"',
+      'Attendee Details,',
+      '"First Name","Last Name","Email","Organization","Join Time"',
+      '"Zoë","Ørsted","zoe@angstrom.example","Ångström AB","Mar 12, 2026 16:01:12"',
+      '"Ingrid","Dahl","ingrid@example.net","","--"',
+    ]);
+    const { csv, rows } = await readAll(path);
+    expect(csv.headerLine).toBe(7);
+    expect(csv.title).toEqual({ line: 6, text: 'Attendee Details' });
+    expect(csv.tablesBefore).toEqual([
+      { title: 'Attendee Report', line: 1, lastLine: 2 },
+      { title: 'Host Details', line: 3, lastLine: 5 },
+    ]);
+    expect(csv.header).toEqual(['First Name', 'Last Name', 'Email', 'Organization', 'Join Time']);
+    expect(rows.map((r) => [r.line, r.cells[0], r.error])).toEqual([
+      [8, 'Zoë', undefined],
+      [9, 'Ingrid', undefined],
+    ]);
+  });
+
+  it('ends the rows where the next named table starts, and names what it skipped', async () => {
+    const path = write('other.csv', [
+      'Host Details,',
+      'Attended,User Name,Email',
+      'Yes,Maria Schmidt,maria@vendor.example',
+      'Attendee Details,',
+      '"Attended","First Name","Last Name","Email"',
+      '"Yes","Zoë","Ørsted","zoe@angstrom.example"',
+      // A row with only its first cell filled is still a row, even before a row without a digit or an @.
+      '"Yes","","",""',
+      '"No","Ingrid","Dahl",""',
+      'Other Attended,',
+      '"User Name","Join Time","Time in Session (minutes)"',
+      '"iPhone de Lucía","Mar 12, 2026 4:20 PM",11',
+    ]);
+    const { csv, rows } = await readAll(path);
+    expect(rows.map((r) => r.line)).toEqual([6, 7, 8]);
+    expect(rows.every((r) => r.error === undefined)).toBe(true);
+    expect(csv.tablesAfter()).toEqual([{ title: 'Other Attended', line: 9, lastLine: 11 }]);
+  });
+
+  it('reads a one-value line and a shorter line after it as rows in a file of one table', async () => {
+    const path = write('plain.csv', [
+      'Name,Email,Company,Phone',
+      'Zoë Ørsted,zoe@angstrom.example,Ångström AB,+46 8 555 012 34',
+      'Notes,,,',
+      'Ingrid Dahl,ingrid@example.net',
+    ]);
+    const { csv, rows } = await readAll(path);
+    expect(csv.title).toBeUndefined();
+    expect(rows.map((r) => r.line)).toEqual([2, 3, 4]);
+    expect(csv.tablesAfter()).toEqual([]);
+  });
+});
+
 /** A ZIP archive of stored (uncompressed) entries, in order: enough for the first bytes to be real. */
 function zipOf(entries: Record<string, string>): Buffer {
   const parts: Buffer[] = [];

@@ -215,6 +215,55 @@ describe('lead-importer import', () => {
     expect(read.out).toMatch(/valid\s+1\n/);
   });
 
+  it('names the table it read in a report of several tables, and the table after it that it skipped', async () => {
+    const zoom = join(import.meta.dirname, '../fixtures/real-exports/zoom-webinar-attendees.csv');
+    const { code, out } = await cli([zoom, '--dry-run', '--offline']);
+    // Before: the "Other Attended" table's name, header and row rejected as three malformed rows. Now the one reject
+    // is Zoë's second session (she rejoined): one lead per person.
+    expect(code).toBe(3);
+    expect(out).toMatch(/valid\s+6\n\s+rejected\s+1\n/);
+    expect(out).toContain(
+      'zoom-webinar-attendees.csv:14, column "Email": "zoe.orsted@angstrom.example.com" is on line 13 too: Zoom writes a row for each time a viewer joined the webinar; one lead per person, from line 13',
+    );
+    // The tables before it by name (a real report's panelists ran to 75 lines, each listed before).
+    expect(out).toContain(
+      'Skipped before the header: the tables "Attendee Report" (lines 1–4), "Host Details" (lines 5–7), "Panelist Details" (lines 8–10), not the one imported.',
+    );
+    expect(out).not.toContain('Skipped before the header (line');
+    expect(out).toContain(
+      'Read the table "Attendee Details" (its name on line 11, its header on line 12) of a report of several tables.',
+    );
+    expect(out).toContain(
+      'Skipped after the data: the table "Other Attended" (lines 21–23), not the one imported; to import it, save it as a file of its own.',
+    );
+  });
+
+  it('does not call a file of one table under a name a report of several tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-titled-'));
+    const file = join(dir, 'titled.csv');
+    writeFileSync(file, 'Leads\nName,Email,Company\nZoë Ørsted,zoe@angstrom.example,Ångström AB\n');
+    const { code, out } = await cli([file, '--dry-run', '--offline']);
+    expect(code).toBe(0);
+    expect(out).toContain('Skipped before the header (line 1): "Leads"');
+    expect(out).not.toContain('report of several tables');
+  });
+
+  it("names the system an Eventbrite attendee report comes from, and why a ticket's price is no lead value", async () => {
+    const file = join(import.meta.dirname, '../fixtures/real-exports/eventbrite-attendees.csv');
+    const { code, out } = await cli([file, '--dry-run', '--offline']);
+    // The second ticket of Priya's order repeats her (the organizer asked only the buyer): rejected, one lead.
+    expect(code).toBe(3);
+    expect(out).toContain(
+      'eventbrite-attendees.csv:6, column "Email": "priya.raman@northwind.example.org" is on line 5 too: Eventbrite writes a row for each ticket',
+    );
+    // Before: "for a Eventbrite…" (a system named with a vowel first read "a Outlook" too).
+    expect(out).toContain(
+      'Mapping (column → Pipedrive field), for an Eventbrite attendee report (recognised by',
+    );
+    expect(out).toContain('"Total Paid": what the ticket cost, not what the lead may be worth');
+    expect(out).toMatch(/Work Address 1\s+organization\.address\.street/);
+  });
+
   it('exits 2 naming what was given by mistake instead of a CSV file, and what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-inputs-'));
     const gz = join(dir, 'leads.csv');

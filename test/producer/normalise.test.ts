@@ -3,6 +3,7 @@ import {
   emailsInCell,
   firstAmbiguousAmount,
   inferDecimalMark,
+  linkedPageTitles,
   normaliseCurrency,
   normaliseEmail,
   parseAmount,
@@ -253,5 +254,31 @@ describe('the decimal separator of a file', () => {
       asDecimal: 1.5,
     });
     expect(firstAmbiguousAmount(['12.5', '1.500.000', 'n/a 1.500 x'])).toBeUndefined();
+  });
+});
+
+describe('linkedPageTitles', () => {
+  it.each([
+    ['Ångström AB (https://www.notion.so/2d5a4e63bf2381519b98c81833668844)', ['Ångström AB']],
+    [
+      'Acme (Europe) Ltd (https://www.notion.so/Acme-Europe-Ltd-2d5a4e63bf2381519b98c81833668844)',
+      ['Acme (Europe) Ltd'],
+    ],
+    [
+      'A & B (https://www.notion.so/2d5a4e63bf2381519b98c81833668844), C, Inc. (https://notion.so/2d5a4e63bf238168af99d85e20bfb76f)',
+      ['A & B', 'C, Inc.'],
+    ],
+  ])('reads %j as the titles of the pages it links', (cell, titles) => {
+    expect(linkedPageTitles(cell)).toEqual(titles);
+  });
+
+  it.each([
+    'Ångström AB',
+    'Acme (Europe) Ltd',
+    'Acme (https://acme.example.com)',
+    'Ångström AB (https://www.notion.so/2d5a4e63bf2381519b98c81833668844) and more',
+    '',
+  ])('leaves %j as it is: no linked page', (cell) => {
+    expect(linkedPageTitles(cell)).toBeUndefined();
   });
 });

@@ -115,6 +115,20 @@ const SYSTEMS: [string, string, Setup][] = [
   // A Czech sheet in Windows-1250 with no Polish letter: only its Czech header tells it from Windows-1252, as which
   // it was read ("Jiøí Dvoøák", and "Pøíjmení" no column name, so the surname was dropped) with exit 0.
   ['Excel for Windows, a Czech sheet (Windows-1250)', 'excel-windows-cs-native', {}],
+  // A report of named tables (summary, hosts, panelists, attendees, viewers who did not register): the attendees
+  // are the leads; the "Other Attended" table after them was read as three rejected rows (exit 3). A viewer who
+  // rejoined has a row per session: one lead, the later rows rejected naming the first.
+  ['Zoom webinar attendee report', 'zoom-webinar-attendees', {}],
+  // One row per ticket: home and work addresses (dropped before, exit 0), and a ticket's price that is no lead value.
+  ['Eventbrite attendee report', 'eventbrite-attendees', {}],
+  // A lead-list base: multiple-select tags as lead labels (the account has the base's "Expo 2026"), a currency
+  // field (€45,000.00), a collaborator field naming the Pipedrive users. It landed whole before this file was added.
+  ['Airtable grid view', 'airtable-leads', { labels: ['Expo 2026'] }],
+  // Company a relation: each page's title and its link, "Ångström AB (https://www.notion.so/2d5a…)", became the
+  // organization's name. Dates spelled out ("April 30, 2026"), tags joined by ", ".
+  ['Notion database', 'notion-leads', { labels: ['Expo 2026'] }],
+  // LibreOffice's Text CSV saves cells as shown: "45.000,00 €" in quotes between commas, dates as 30.04.26.
+  ['LibreOffice Calc, a German sheet (Text CSV)', 'libreoffice-calc-de', {}],
   // Lusha's field names: read as Apollo's (by Seniority), its Direct Phone, Mobile and contact location were dropped.
   ['Lusha', 'lusha-contacts', {}],
   // Seamless.AI: ten numbered emails and phones with a confidence beside each; its phones, addresses, head count,
@@ -192,6 +206,11 @@ describe('real lead files, whole', () => {
       ).toEqual(rejected.map((r) => r.line));
       for (const [i, r] of rejected.entries()) expect(summary.firstRejects[i]?.reason).toContain(r.words);
       expect(summary.rows).toBe(lines.length + rejected.length);
+      if (file === 'zoom-webinar-attendees') {
+        // The viewers who joined without registering (a name each, no email) are a table of their own, skipped and named.
+        expect(summary.table?.text).toBe('Attendee Details');
+        expect(summary.tablesAfter.map((t) => t.title)).toEqual(['Other Attended']);
+      }
       // Columns that should land nowhere are reported as not imported, each with its reason.
       const skipped = new Map(summary.mapping.notImported.map((c) => [c.column, c.reason]));
       for (const column of Object.keys(notImported)) {
