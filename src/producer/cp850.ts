@@ -1,8 +1,10 @@
 /**
  * Code page 850 ("DOS Latin 1", IBM850), the OEM code page of Windows in Western European locales: what Excel's
- * "CSV (MS-DOS)" type (on Windows; "MS-DOS Comma Separated" on Mac) and Outlook's "Comma Separated Values (DOS)"
- * export write, where the plain "CSV" types write Windows-1252. Users pick it from the list by mistake; read as
- * Windows-1252 or Mac Roman, "René Müller" becomes "Ren‚ M\u0081ller" or "RenÇ MÅller". Bytes 0x00–0x7F are ASCII;
+ * "CSV (MS-DOS)" type writes (on Windows; "MS-DOS Comma Separated" on Mac), where its plain "CSV" writes
+ * Windows-1252 (superuser.com question 385265, "What's the difference between CSV (MS-DOS), CSV (Macintosh) and
+ * CSV (Comma delimited)": the DOS one uses the old PC code page, usually 437, the US one; 850 in Western Europe). Outlook's "Comma Separated Values (DOS)" export, by its name, likely the same (unconfirmed). Users pick it
+ * from the list by mistake; read as Windows-1252 or Mac Roman, "René Müller" becomes "Ren‚ M\u0081ller" or
+ * "RenÇ MÅller". Bytes 0x00–0x7F are ASCII;
  * 0x80–0xFF follow IBM's table as Unicode publishes it:
  * https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/PC/CP850.TXT
  *
