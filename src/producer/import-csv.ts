@@ -9,7 +9,7 @@ import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { formatCount } from '../ops/format.js';
+import { formatCount, printable } from '../ops/format.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { PipedriveRateLimitError } from '../pipedrive/errors.js';
@@ -953,6 +953,14 @@ async function importPass(
         warnings.push(
           `${formatCount(padded)} row${padded === 1 ? '' : 's'} (line ${paddedLines.join(', ')}${padded > paddedLines.length ? ', …' : ''}) had fewer fields than the header, as Excel writes a row whose last cells are empty: the missing last cells were read as empty. (Two short lines that make one row only when joined, a value broken by a line break that is not in quotes, are rejected instead.)`,
         );
+      }
+      // The dry run names them in its reading of the file; an import says so once its rows are in.
+      if (!options.dryRun) {
+        for (const t of csv.tablesAfter()) {
+          warnings.push(
+            `the table "${printable(t.title)}" (line${t.lastLine > t.line ? `s ${t.line}–${t.lastLine}` : ` ${t.line}`}) after the one imported was not read: to import its rows too, save that table as a file of its own and import it.`,
+          );
+        }
       }
       for (const w of rowWarnings.values()) {
         warnings.push(

@@ -236,6 +236,14 @@ describe('lead-importer import', () => {
     expect(out).toContain(
       'Skipped after the data: the table "Other Attended" (lines 21–23), not the one imported; to import it, save it as a file of its own.',
     );
+
+    // The import itself says it too, once: its people (viewers who did not register) are not imported.
+    const run = await cli([zoom]);
+    expect(run.code, run.err).toBe(3);
+    expect(run.out).toContain(
+      'Warning: the table "Other Attended" (lines 21–23) after the one imported was not read: to import its rows too, save that table as a file of its own and import it.',
+    );
+    expect(run.out).not.toContain('Skipped after the data');
   });
 
   it('does not call a file of one table under a name a report of several tables', async () => {
