@@ -37,9 +37,10 @@
  * One more comes from a choice in Excel's "Save As" list: "CSV (MS-DOS)" writes the OEM code page (850 in Western
  * Europe, 437 in the US; read alike, see cp850.ts), whose accented letters sit at 0x80–0xA5, where Windows-1252 has
  * punctuation and holes ("Ren‚") and Mac Roman capitals ("RenÇ", "MÅller"). It is scored against both and taken
- * when it clearly beats both. Where it ties with Mac Roman (0x87–0x8D and 0x93–0x98 are small letters in both: Mac
- * Roman's "ñ" is code page 850's "û"), CRLF line ends, which DOS and Windows write and Excel for Mac's
- * "CSV (Macintosh)" does not, make the import ask; with LF or CR, Mac Roman stays, as before code page 850 was known.
+ * when it clearly beats both. Where it ties with the reading that would win (0x87–0x8D and 0x93–0x98 are small
+ * letters in Mac Roman too: Mac Roman's "ñ" is code page 850's "û"; Windows-1252's "Ž" is its "Ä" in a word of
+ * capitals), CRLF line ends, which DOS and Windows write and Excel for Mac's "CSV (Macintosh)" does not, make the
+ * import ask; with LF or CR, that reading stays, as before code page 850 was known.
  */
 import { CP850_HIGH } from './cp850.js';
 import { MAC_ROMAN_HIGH } from './mac-roman.js';
@@ -131,14 +132,14 @@ interface Reading {
 function reading(encoding: SingleByteEncoding, high: (byte: number) => string): Reading {
   const charOf = (byte: number) => (byte < 0x80 ? String.fromCharCode(byte) : high(byte));
   const classes = new Uint8Array(256);
-  const rareAt = new Uint8Array(256);
+  const rare = new Uint8Array(256);
   const loneWord = new Uint8Array(256);
   for (let b = 0; b < 256; b++) {
     classes[b] = classify(charOf(b));
-    rareAt[b] = RARE_LETTERS.includes(charOf(b)) ? 1 : 0;
+    rare[b] = RARE_LETTERS.includes(charOf(b)) ? 1 : 0;
     loneWord[b] = LONE_WORD_LETTERS.includes(charOf(b)) ? 1 : 0;
   }
-  return { encoding, classes, rare: rareAt, charOf, loneWord };
+  return { encoding, classes, rare, charOf, loneWord };
 }
 
 const WINDOWS_1252 = reading('windows-1252', (b) => CP1252_HIGH[b] ?? String.fromCharCode(b));
@@ -300,14 +301,15 @@ export class EncodingEvidence {
   private readonly words = { highOnly: 0, mixed: 0 };
   private shown: ShownLine | undefined;
 
-  private readonly crOnlyLineEnds: boolean;
-
   /**
    * @param lineEnds how the file's lines end: CR only is a hint for Mac Roman; CRLF, what DOS and Windows write, keeps
-   * a reading code page 850 ties with from being taken for Mac Roman
+   * a reading code page 850 ties with from being taken for Windows-1252 or Mac Roman
    */
-  constructor(private readonly lineEnds: LineEnds) {
-    this.crOnlyLineEnds = lineEnds === 'cr';
+  constructor(private readonly lineEnds: LineEnds) {}
+
+  /** Mac Roman's points beyond the bytes': the hint of CR-only line ends. */
+  private get macHint(): number {
+    return this.lineEnds === 'cr' ? CR_ONLY_HINT : 0;
   }
 
   /** Scores the bytes ≥ 0x80 of `bytes`, whose first byte is on line `firstLine`. */
@@ -361,7 +363,7 @@ export class EncodingEvidence {
     const c = this.central;
     if (clearLead(c.overWindows, c.underWindows) && clearLead(c.overMac, c.underMac)) return 'windows-1250';
     const windows = this.forWindows;
-    const mac = this.forMac + (this.crOnlyLineEnds ? CR_ONLY_HINT : 0);
+    const mac = this.forMac + this.macHint;
     if (windows - mac >= MARGIN && windows >= 2 * mac) {
       return this.lineEnds === 'crlf' && d.overWindows >= d.underWindows ? undefined : 'windows-1252';
     }
@@ -378,7 +380,7 @@ export class EncodingEvidence {
    */
   ambiguity(): Ambiguity | undefined {
     if (!this.shown) return undefined;
-    const mac = this.totals.mac + (this.crOnlyLineEnds ? CR_ONLY_HINT : 0);
+    const mac = this.totals.mac + this.macHint;
     const ranked = [
       { r: WINDOWS_1252, points: this.totals.windows },
       { r: MAC_ROMAN, points: mac },
