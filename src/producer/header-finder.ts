@@ -63,20 +63,15 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   // A report of several named tables (a summary, then `Host Details,`, `Panelist Details,`,
   // `Attendee Details,` each over its own header): the attendees' table, wherever it is.
   // (The report's own name, `Attendee Report,` over `Report Generated:,…`, names no column: not a table of people.)
-  const knownIn = (t: { index: number; delimiter: string }) =>
-    splitLine(lines[t.index] as string, t.delimiter).filter((cell) => isKnownHeader(cell)).length;
   const people =
     tables.length >= 2
       ? tables
-          .filter((t) => PEOPLE_TABLE.test(t.title) && !NOT_PEOPLE_TABLE.test(t.title) && knownIn(t) >= 2)
-          .sort((a, b) => knownIn(b) - knownIn(a))[0]
+          .map((t) => ({ ...t, known: knownCount(t) }))
+          .filter((t) => PEOPLE_TABLE.test(t.title) && !NOT_PEOPLE_TABLE.test(t.title) && t.known >= 2)
+          .sort((a, b) => b.known - a.known)[0]
       : undefined;
   if (people) {
-    chosen = {
-      index: people.index,
-      delimiter: people.delimiter,
-      cells: splitLine(lines[people.index] as string, people.delimiter),
-    };
+    chosen = people;
   } else if (first.cells.length >= 2) {
     if (knownCount(first) === 0) chosen = candidates.find((c) => knownCount(c) >= 3) ?? first;
   } else {
@@ -130,19 +125,22 @@ export function nameIn(cells: readonly string[]): string | undefined {
   return name;
 }
 
-/** Named tables in the sample: a line holding only a name, directly above a line of two or more fields. */
+/**
+ * Named tables in the sample: a line holding only a name, directly above a line of two or more fields (the table's
+ * header: its index, delimiter and cells).
+ */
 function namedTables(
   lines: readonly string[],
   delimiter: string | undefined,
-): { title: string; index: number; delimiter: string }[] {
-  const out: { title: string; index: number; delimiter: string }[] = [];
+): { title: string; index: number; delimiter: string; cells: string[] }[] {
+  const out: { title: string; index: number; delimiter: string; cells: string[] }[] = [];
   for (let i = 0; i + 1 < lines.length; i++) {
     const next = lines[i + 1] as string;
     const d = delimiter ?? detectDelimiter(next);
     const title = onlyName(lines[i] as string, d);
     if (title === undefined) continue;
-    if (splitLine(next, d).filter((c) => c !== '').length >= 2)
-      out.push({ title, index: i + 1, delimiter: d });
+    const cells = splitLine(next, d);
+    if (cells.filter((c) => c !== '').length >= 2) out.push({ title, index: i + 1, delimiter: d, cells });
   }
   return out;
 }
