@@ -17,6 +17,11 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
+/** Where a run of lines is, as messages name it: `line 4`, `lines 4–9`. */
+export function lineSpan(t: { line: number; lastLine: number }): string {
+  return t.lastLine > t.line ? `lines ${t.line}–${t.lastLine}` : `line ${t.line}`;
+}
+
 /** `12,345` */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');

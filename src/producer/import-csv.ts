@@ -9,7 +9,7 @@ import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
 import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { formatCount, printable } from '../ops/format.js';
+import { formatCount, lineSpan, printable } from '../ops/format.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { PipedriveRateLimitError } from '../pipedrive/errors.js';
@@ -958,7 +958,7 @@ async function importPass(
       if (!options.dryRun) {
         for (const t of csv.tablesAfter()) {
           warnings.push(
-            `the table "${printable(t.title)}" (line${t.lastLine > t.line ? `s ${t.line}–${t.lastLine}` : ` ${t.line}`}) after the one imported was not read: to import its rows too, save that table as a file of its own and import it.`,
+            `the table "${printable(t.title)}" (${lineSpan(t)}) after the one imported was not read: to import its rows too, save that table as a file of its own and import it.`,
           );
         }
       }

@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
-import { formatCount, printable, printableLines, table } from '../ops/format.js';
+import { formatCount, lineSpan, printable, printableLines, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
 import type { Estimate, LookupPlan } from './estimate.js';
 import type { ImportProgress, ImportSummary } from './import-csv.js';
@@ -117,8 +117,6 @@ function formatDryRun(s: ImportSummary): string[] {
     out.push('', 'Check these readings:');
     for (const note of m.notes) out.push(`  ${printable(note)}`);
   }
-  const span = (t: { line: number; lastLine: number }) =>
-    t.lastLine > t.line ? `lines ${t.line}–${t.lastLine}` : `line ${t.line}`;
   // A report of named tables: the tables before the imported one by name, not line by line.
   const firstTable = s.tablesBefore[0]?.line;
   const loose = firstTable === undefined ? s.preamble : s.preamble.filter((p) => p.line < firstTable);
@@ -131,7 +129,7 @@ function formatDryRun(s: ImportSummary): string[] {
   if (s.tablesBefore.length) {
     out.push(
       '',
-      `Skipped before the header: the table${s.tablesBefore.length > 1 ? 's' : ''} ${s.tablesBefore.map((t) => `"${printable(t.title)}" (${span(t)})`).join(', ')}, not the one imported.`,
+      `Skipped before the header: the table${s.tablesBefore.length > 1 ? 's' : ''} ${s.tablesBefore.map((t) => `"${printable(t.title)}" (${lineSpan(t)})`).join(', ')}, not the one imported.`,
     );
   }
   // (A file of one table under a name is no report of several: the name is among the lines skipped before the header.)
@@ -144,7 +142,7 @@ function formatDryRun(s: ImportSummary): string[] {
   for (const t of s.tablesAfter) {
     out.push(
       '',
-      `Skipped after the data: the table "${printable(t.title)}" (${span(t)}), not the one imported; to import it, save it as a file of its own.`,
+      `Skipped after the data: the table "${printable(t.title)}" (${lineSpan(t)}), not the one imported; to import it, save it as a file of its own.`,
     );
   }
   if (s.footer.length) {
