@@ -40,8 +40,8 @@ Commands:
   demo               sandbox + worker + example import, end to end
 
 Run \`lead-importer <command> --help\` for a command's options.
-Exit codes: 0 ok, 1 unexpected failure, 2 usage or configuration error, 3 some rows rejected or dead-lettered,
-130 / 143 stopped by Ctrl-C / SIGTERM before the end.`;
+Exit codes: 0 ok, 1 unexpected failure, 2 usage or configuration error, 3 some rows rejected or dead-lettered
+(a person's later rows in a Zoom or Eventbrite report do not count), 130 / 143 stopped by Ctrl-C / SIGTERM before the end.`;
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;

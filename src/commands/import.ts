@@ -204,7 +204,7 @@ async function importAndFollow(args: ParsedArgs, io: CommandIO, stop: AbortSigna
   if (v['print-mapping'] === true) {
     io.stderr.write(formatSummary(summary));
     io.stdout.write(summary.mappingFile);
-    return summary.rejected > 0 ? ExitCode.RowsFailed : ExitCode.Ok;
+    return failedRows(summary) > 0 ? ExitCode.RowsFailed : ExitCode.Ok;
   }
   let final: ImportStatus | undefined;
   if (v.wait === true && !summary.dryRun) {
@@ -220,8 +220,16 @@ async function importAndFollow(args: ParsedArgs, io: CommandIO, stop: AbortSigna
   }
   // Stopped waiting with rows still pending: not finished, so not 0 (a script's `import --wait && next` must stop).
   if (final && final.pending > 0 && stop.aborted) return stoppedBy(stop.reason as NodeJS.Signals);
-  const failed = summary.rejected > 0 || (final?.deadLettered ?? 0) > 0;
+  const failed = failedRows(summary) > 0 || (final?.deadLettered ?? 0) > 0;
   return failed ? ExitCode.RowsFailed : ExitCode.Ok;
+}
+
+/**
+ * Rejected rows that failed: not those that only repeat a person of a report with a row per visit (a Zoom viewer who
+ * rejoined), whose lead comes from the person's first row.
+ */
+function failedRows(summary: ImportSummary): number {
+  return summary.rejected - summary.repeated;
 }
 
 /** Why the connection cannot call Pipedrive from this process (a variable not set, a file missing), if it cannot. */

@@ -186,6 +186,11 @@ export interface ImportSummary {
    */
   readded: number;
   rejected: number;
+  /**
+   * Of the rejected rows, those that only repeat a person of a report with a row per visit or ticket (a Zoom viewer
+   * who rejoined): the person's lead comes from their first row, so these are not failures (the exit code is not 3).
+   */
+  repeated: number;
   distinctPersons: number;
   /** Distinct emails: counted by a dry run only (for its report); absent from a real import's summary. */
   distinctEmails?: number;
@@ -824,6 +829,7 @@ async function importPass(
       { column: string; message: string; lines: number[]; count: number }
     >();
     let rejected = 0;
+    let repeated = 0;
     const interval = options.progressIntervalMs ?? 250;
     let nextProgressAt = Date.now() + interval;
     let nextLedgerUpdateAt = Date.now() + 2_000;
@@ -852,6 +858,7 @@ async function importPass(
 
     const onReject = async (line: number, cells: string[], reject: RowReject) => {
       rejected++;
+      if (reject.repeatOf !== undefined) repeated++;
       if (firstRejects.length < maxRejects) firstRejects.push({ line, ...reject });
       const column = reject.column ?? '(row)';
       rejectsByColumn[column] = (rejectsByColumn[column] ?? 0) + 1;
@@ -1033,6 +1040,7 @@ async function importPass(
         requeued: counts?.requeued ?? 0,
         readded: 0,
         rejected,
+        repeated,
         distinctPersons: persons.count,
         ...(options.dryRun ? { distinctEmails: emails.count } : {}),
         distinctOrganizations: organizations.count,

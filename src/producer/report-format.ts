@@ -49,6 +49,11 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
     }
   }
   out.push(`  rejected          ${formatCount(s.rejected)}`);
+  if (s.repeated > 0) {
+    out.push(
+      `    of them ${formatCount(s.repeated)} a person's later row${s.repeated === 1 ? '' : 's'}: one lead per person, not a failure (the exit code is not 3 for ${s.repeated === 1 ? 'it' : 'them'})`,
+    );
+  }
   if (s.firstRejects.length > 0) {
     out.push(
       '',

@@ -38,6 +38,11 @@ export interface RowReject {
   column?: string;
   /** What is wrong and how to fix it, e.g. `"bob@" is not an email address; fix the cell or clear it`. */
   reason: string;
+  /**
+   * The line of the person's first row, when this row is rejected only because it repeats that person in a report
+   * with a row per visit or ticket (`repeatsPerson`): the person's lead comes from that line, so nothing failed.
+   */
+  repeatOf?: number;
 }
 
 export type RowResult =
@@ -175,6 +180,7 @@ export function createRowValidator(
       reject: {
         ...(column !== undefined ? { column: header[column] as string } : {}),
         reason: `${quote(key.slice(2))} is on line ${first} too: ${sessions}; one lead per person, from line ${first}`,
+        repeatOf: first,
       },
     };
   };

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
@@ -44,5 +45,23 @@ describe('lead-importer CLI', () => {
       expect(c.err()).toContain(`--wait goes with an import, not with ${dry}`);
       expect(c.out()).toBe('');
     }
+  });
+
+  it('exits 0 when the only rows rejected repeat a person in a report with a row per visit, 3 for any other reject', async () => {
+    const exports = join(import.meta.dirname, '../fixtures/real-exports');
+    // A Zoom viewer who rejoined has a row per session: one lead from the first, the later row rejected naming it.
+    const zoom = capture();
+    expect(
+      await main(['import', join(exports, 'zoom-webinar-attendees.csv'), '--dry-run', '--offline'], zoom.io),
+    ).toBe(0);
+    expect(zoom.out()).toMatch(/rejected +1\n/);
+    expect(zoom.out()).toMatch(/of them 1 a person's later row: one lead per person, not a failure/);
+    expect(zoom.out()).toContain('is on line 13 too');
+    // The user's sum under the list is a row that is wrong: exit 3 as before.
+    const excel = capture();
+    expect(
+      await main(['import', join(exports, 'excel-windows-eu.csv'), '--dry-run', '--offline'], excel.io),
+    ).toBe(3);
+    expect(excel.out()).not.toContain("a person's later row");
   });
 });

@@ -206,6 +206,9 @@ describe('real lead files, whole', () => {
       ).toEqual(rejected.map((r) => r.line));
       for (const [i, r] of rejected.entries()) expect(summary.firstRejects[i]?.reason).toContain(r.words);
       expect(summary.rows).toBe(lines.length + rejected.length);
+      // A person's later rows in a report with a row per visit or ticket are rejected naming the first, and counted
+      // apart: they are not failures (the import's exit code is not 3 for them).
+      expect(summary.repeated).toBe(rejected.filter((r) => /is on line \d+ too/.test(r.words)).length);
       if (file === 'zoom-webinar-attendees') {
         // The viewers who joined without registering (a name each, no email) are a table of their own, skipped and named.
         expect(summary.table?.text).toBe('Attendee Details');
