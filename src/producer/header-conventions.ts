@@ -2124,6 +2124,68 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
         "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
     },
   },
+  {
+    // Meta's lead ads (Facebook and Instagram Instant Forms), downloaded from Leads Center, Business Suite or Ads
+    // Manager: a TSV in UTF-16 whatever the link says. Meta's own columns (the lead, the ad, the form), then a
+    // column per question of the form: its prefill questions under fixed keys (`full_name`, `work_email`,
+    // `phone_number`, `company_name`…), its own questions under their text in snake case
+    // (`what_is_your_budget?`), then `inbox_url` and `lead_status`.
+    id: 'meta-lead-ads',
+    name: 'Meta lead ads export',
+    fingerprint: {
+      isorganic: 4,
+      adsetid: 3,
+      inboxurl: 3,
+      adsetname: 2,
+      formid: 2,
+      formname: 2,
+      adid: 1,
+      adname: 1,
+      campaignid: 1,
+      campaignname: 1,
+      createdtime: 1,
+      platform: 1,
+      leadstatus: 1,
+    },
+    minScore: 6,
+    columns: {
+      full_name: 'person.name',
+      first_name: 'person.first_name',
+      last_name: 'person.last_name',
+      // `email` is prefilled with the Facebook account's address; `work_email` is a question of its own.
+      work_email: 'person.email:work',
+      email: 'person.email:home',
+      work_phone_number: 'person.phone:work',
+      phone_number: 'person.phone:mobile',
+      company_name: 'organization.name',
+      job_title: 'person.job_title',
+      // Prefilled from the person's profile: where they live, not where the company is.
+      street_address: 'person.postal_address.street',
+      city: 'person.postal_address.city',
+      state: 'person.postal_address.state',
+      province: 'person.postal_address.state',
+      zip_code: 'person.postal_address.postal_code',
+      post_code: 'person.postal_address.postal_code',
+      country: 'person.postal_address.country',
+      id: "ignore: Meta's lead id (l:…)",
+      created_time: 'ignore: when the form was sent: Pipedrive sets its own dates',
+      ad_id: "ignore: the ad's id",
+      ad_name: 'ignore: the ad that brought the lead: map it to a lead custom field to keep it',
+      adset_id: "ignore: the ad set's id",
+      adset_name: "ignore: the ad's ad set: map it to a lead custom field to keep it",
+      campaign_id: "ignore: the campaign's id",
+      campaign_name: 'ignore: the campaign that brought the lead: map it to a lead custom field to keep it',
+      form_id: "ignore: the form's id",
+      form_name: 'ignore: the form the lead sent: map it to a lead custom field to keep it',
+      is_organic: 'ignore: whether the lead came without an ad (from the Page)',
+      platform: 'ignore: fb or ig, where the form was sent',
+      inbox_url: "ignore: a link to the conversation in Meta's inbox",
+      lead_status: "ignore: the lead's state in Meta's Leads Center",
+    },
+    // Every other column is a question of the form: what the lead answered goes into the lead's note, for whoever
+    // calls them (a Pipedrive field named like the question takes it instead).
+    patterns: [{ match: /./, meaning: () => 'lead.note' }],
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

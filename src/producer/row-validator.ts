@@ -214,6 +214,17 @@ export function createRowValidator(
         },
       };
     }
+    // Meta's Lead Ads Testing Tool sends a lead whose answers are placeholders (`<test lead: dummy data for
+    // full_name>`, the email `test@meta.com`); a download of the form's leads has it among the real ones.
+    const placeholder = importedColumns.find((i) => META_TEST_LEAD.test(cells[i] ?? ''));
+    if (placeholder !== undefined) {
+      return {
+        reject: {
+          column: header[placeholder] as string,
+          reason: `${quote((cells[placeholder] ?? '').trim())} is a placeholder of Meta's Lead Ads Testing Tool: the row is a test lead, not a lead`,
+        },
+      };
+    }
     // A formula that failed leaves its error value where the data should be: no field can take it.
     const failed = importedColumns.filter((i) => EXCEL_ERROR.test((cells[i] ?? '').trim()));
     if (failed.length) {
@@ -661,7 +672,9 @@ export function createRowValidator(
     }
 
     function checkedPhone(column: number, raw: string): string | undefined {
-      const value = raw.trim();
+      // Meta's lead exports write `p:+34612345678` (the `p:` keeps a spreadsheet from reading the number as a
+      // formula or an amount); a link copied from a web page, `tel:+34…`. Neither prefix is part of the number.
+      const value = raw.trim().replace(PHONE_SCHEME, '');
       if (!/\d/.test(value)) {
         problem(column, value, 'is not a phone number (it has no digits); fix the cell or clear it');
         return undefined;
@@ -782,10 +795,12 @@ export function createRowValidator(
         .map((i) => ({ header: header[i] as string, text: (cells[i] ?? '').replace(/\r\n?/g, '\n').trim() }))
         .filter((p) => p.text !== '');
       if (parts.length === 0 && noteExtras.length === 0) return undefined;
+      // One note column is the note, unless it is a form's question: an answer is kept under its question.
+      const only = parts.length === 1 && mapping.noteColumns.length === 1 ? parts[0] : undefined;
       const fromColumns =
-        parts.length === 1 && mapping.noteColumns.length === 1
-          ? (parts[0] as { text: string }).text
-          : parts.map((p) => `${p.header}:\n${p.text}`).join('\n\n');
+        only && !isQuestion(only.header)
+          ? only.text
+          : parts.map((p) => `${noteHeading(p.header)}:\n${p.text}`).join('\n\n');
       const plain = [fromColumns, noteExtras.join('\n')].filter((p) => p !== '').join('\n\n');
       if (plain.length > MAX_NOTE) {
         problem(
@@ -814,6 +829,28 @@ function repeatsHeader(cells: readonly string[], header: readonly string[]): boo
     filled++;
   }
   return filled >= 2;
+}
+
+/** A value Meta's Lead Ads Testing Tool fills a test lead's answers with. */
+const META_TEST_LEAD = /^\s*<?test lead: dummy data for /i;
+
+/** `p:` (Meta's lead exports) or `tel:` (a link) before a number. */
+const PHONE_SCHEME = /^(?:p|tel):\s*(?=[+(\d])/i;
+
+/**
+ * A column's header as a heading in the lead's note: a question written in snake case, as Meta's lead exports name
+ * a form's own questions (`what_is_your_budget?`), reads as the question (`What is your budget?`); any other
+ * header is kept as it is.
+ */
+export function noteHeading(header: string): string {
+  if (!header.includes('_') || /\p{Lu}|\s/u.test(header)) return header;
+  const words = header.replace(/_+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A header that asks something (`Budget?`, `what_is_your_budget?`) or names a form's field in snake case. */
+function isQuestion(header: string): boolean {
+  return header.trim().endsWith('?') || noteHeading(header) !== header;
 }
 
 /**

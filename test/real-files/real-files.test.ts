@@ -143,6 +143,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Keap', 'keap-contacts', {}],
   // Freshsales: every header is "Contact : <field>"; none was recognised and the import stopped with exit 2.
   ['Freshsales', 'freshsales-contacts', {}],
+  // Meta lead ads (a TSV in UTF-16): phones were imported as "p:+34612345678", the form's own questions were left
+  // out, the city went to the company's address, and the Testing Tool's lead became a person "<test lead: …>".
+  ['Meta lead ads', 'meta-lead-ads', {}],
 ];
 
 /**
