@@ -28,8 +28,10 @@ import {
   parseBoolean,
   parseDate,
   parseVisibility,
+  phoneExtension,
   phonesInCell,
   splitList,
+  withExtension,
 } from './normalise.js';
 import { contactLabelOf } from './targets.js';
 
@@ -628,21 +630,52 @@ export function createRowValidator(
       const out: (ContactValue & { starred: boolean })[] = [];
       for (const c of list) {
         const raw = read(c.column);
-        if (raw === '') continue;
+        const extensionCell = read(c.extensionColumn);
+        if (raw === '') {
+          if (extensionCell !== '' && c.extensionColumn !== undefined) {
+            warnings.push({
+              column: header[c.extensionColumn] as string,
+              message: `has an extension but column "${header[c.column]}" has no number: the extension is left out`,
+            });
+          }
+          continue;
+        }
         const labelCell = c.labelColumn !== undefined ? read(c.labelColumn) : '';
         const label = labelCell ? contactLabelOf(labelCell) : c.label;
         // Google marks the preferred value's label with a star: `* Work`.
         const starred = labelCell.startsWith('*');
         const cellParts = raw.split(c.list ? /\s*[;,]\s*|\s+:::\s+/ : MULTI_VALUE);
-        for (const part of cellParts.flatMap(kind === 'email' ? emailsInCell : phonesInCell)) {
-          if (part === '' || (kind === 'email' && LOCKED_EMAIL.test(part))) continue;
-          const value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
+        const parts = cellParts
+          .flatMap(kind === 'email' ? emailsInCell : phonesInCell)
+          .filter((part) => part !== '' && !(kind === 'email' && LOCKED_EMAIL.test(part)));
+        const extension = extensionCell === '' ? undefined : checkedExtension(c, extensionCell, parts.length);
+        for (const part of parts) {
+          let value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
+          if (value !== undefined && extension !== undefined) value = withExtension(value, extension);
           if (value !== undefined && !out.some((o) => o.value === value)) out.push({ value, label, starred });
         }
       }
       const starred = out.findIndex((o) => o.starred);
       if (starred > 0) out.unshift(...out.splice(starred, 1));
       return out.map(({ value, label }) => ({ value, label }));
+    }
+
+    /** A phone column's extension cell, to add to its one number; checked as a phone cell is (a bad one rejects the row). */
+    function checkedExtension(c: ContactColumn, cell: string, numbers: number): string | undefined {
+      const column = c.extensionColumn as number;
+      const parsed = phoneExtension(cell);
+      if (parsed.error !== undefined) {
+        problem(column, cell, parsed.error);
+        return undefined;
+      }
+      if (numbers > 1) {
+        warnings.push({
+          column: header[column] as string,
+          message: `has an extension but column "${header[c.column]}" holds several numbers and does not say whose it is: the extension is left out`,
+        });
+        return undefined;
+      }
+      return parsed.value;
     }
 
     function checkedEmail(column: number, value: string): string | undefined {
