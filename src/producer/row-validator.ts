@@ -1,4 +1,5 @@
 import { stripProtectiveQuote } from '../csv/protective-quote.js';
+import { formatCount } from '../ops/format.js';
 import type {
   AddressFields,
   ContactValue,
@@ -63,7 +64,19 @@ export interface RowWarning {
 export interface RowValidatorOptions {
   /** `fill-empty`: existing contacts get the row's values where they have none. */
   updateContacts?: 'fill-empty';
+  /** Distinct emails the repeated-person check holds at most. @defaultValue {@link REPEATED_PERSON_CHECK_LIMIT} */
+  repeatedPersonLimit?: number;
 }
+
+/**
+ * Distinct emails the repeated-person check of a report with a row per occurrence (Zoom, Eventbrite) holds: about
+ * 100 bytes each, so 20 MB at most, however many millions of people a file names. Past it, the people held are
+ * still checked and the others are imported row by row, and the import says so.
+ */
+export const REPEATED_PERSON_CHECK_LIMIT = 200_000;
+
+/** Turns one CSV row into job data or a reject; `notes()`: what the import should say once, after the last row. */
+export type RowValidator = ((line: number, fileCells: string[]) => RowResult) & { notes(): string[] };
 
 /** Pipedrive's limit for text fields (pipedrive-api.md §9.6). */
 const MAX_TEXT = 255;
@@ -154,22 +167,35 @@ export function createRowValidator(
   mapping: ResolvedMapping,
   importId: string,
   options: RowValidatorOptions = {},
-) {
+): RowValidator {
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
   // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
-  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee.
-  const sessions = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id)?.repeatsPerson;
+  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee,
+  // up to a limit: a file of millions of people must not grow it without end.
+  const system = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id);
+  const sessions = system?.repeatsPerson;
   const firstRowOf = sessions ? new Map<string, number>() : undefined;
-  if (!firstRowOf || !sessions) return validateRow;
-  return function validateSession(line: number, fileCells: string[]): RowResult {
+  if (!firstRowOf || !sessions) return Object.assign(validateRow, { notes: () => [] });
+  const limit = options.repeatedPersonLimit ?? REPEATED_PERSON_CHECK_LIMIT;
+  let full = false;
+  const notes = () =>
+    full
+      ? [
+          `the check for people repeated in this ${system.name} (one lead per person, from their first row) covered only the first ${formatCount(limit)} people: a later person on several rows gets a lead for each row.`,
+        ]
+      : [];
+  return Object.assign(validateSession, { notes });
+
+  function validateSession(line: number, fileCells: string[]): RowResult {
     const result = validateRow(line, fileCells);
     const key = 'ok' in result ? result.personKey : undefined;
-    if (!key?.startsWith('e:')) return result;
+    if (!key?.startsWith('e:') || !firstRowOf || !sessions) return result;
     const first = firstRowOf.get(key);
     if (first === undefined) {
-      firstRowOf.set(key, line);
+      if (firstRowOf.size < limit) firstRowOf.set(key, line);
+      else full = true;
       return result;
     }
     const column = mapping.emails[0]?.column;
@@ -179,7 +205,7 @@ export function createRowValidator(
         reason: `${quote(key.slice(2))} is on line ${first} too: ${sessions}; one lead per person, from line ${first}`,
       },
     };
-  };
+  }
 
   function validateRow(line: number, fileCells: string[]): RowResult {
     // Values are read without the invisible characters a cell pasted from a web page brings at its
