@@ -471,7 +471,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   );
   for (const { index, phone } of extensionColumns) {
     const h = header[index] as string;
-    const named = phones.find((m) => names[m.index] === phone);
+    const named = phones.find((m) => names[m.index] === phone || names[m.index] === `${phone}phone`);
     const lone = GENERIC_PHONE_NAMES.includes(phone);
     const to = named ?? (lone && phones.length === 1 ? phones[0] : undefined);
     let reason: string;
@@ -481,7 +481,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     } else if (to) {
       reason = `a phone extension for "${to.header}", which takes its extension from "${to.target.extensionColumn}" already`;
     } else if (!lone) {
-      const other = has(phone);
+      const other = has(phone) ?? has(`${phone}phone`);
       reason = other
         ? `a phone extension of "${other}", which is not imported as a phone number`
         : `a phone extension, and the file has no phone column "${h.replace(/[\s._-]*(ext|extn|extension)\.?(\s*(no|number)\.?)?\s*$/i, '')}" for it`;

@@ -769,12 +769,13 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
 
 /**
  * A phone's extension in a column of its own, wherever the file comes from: a phone column's name with `Ext`,
- * `Extn` or `Extension` after it (Keap's `Phone 1 Ext`, a sheet's `Work Phone Ext.`), or one alone (`Ext`,
- * `Extension`, `Phone Ext`). `phone` is the normalised name before that word (`phone1`, `workphone`; `''` alone),
- * undefined when the header is no extension: that name must end in `phone` (and a number) or be a column's. The column matcher joins it to the phone column it names, or to the
- * file's one phone column, and the row validator adds it to that number (`… ext. 89`): Pipedrive's phone is
- * free text and has no extension of its own. `has` tells whether the file has a column (so `Text` or `Next`, whose
- * `T` or `N` no column is named, are not extensions).
+ * `Extn` or `Extension` after it (Keap's `Phone 1 Ext`, a sheet's `Work Phone Ext.`), after the word before
+ * `Phone` (Act!'s `Business Extension` beside `Business Phone`), or alone (`Ext`, `Extension`, `Phone Ext`).
+ * `phone` is the normalised name before that word (`phone1`, `workphone`, `business`; `''` alone), undefined when
+ * the header is no extension: that name must end in `phone` (and a number) or be a column's, with `phone` or
+ * without (`has` tells whether the file has a column; `Text` or `Next`, whose `T` or `N` no column is named, are no
+ * extensions). The column matcher joins it to the phone column it names, or to the file's one phone column, and
+ * the row validator adds it to that number (`… ext. 89`): Pipedrive's phone is free text, with no extension field.
  */
 export function extensionHeader(
   normalised: string,
@@ -783,11 +784,12 @@ export function extensionHeader(
   const m = /^(.*?)(?:ext|extn|extension)(?:no|number)?$/.exec(normalised);
   if (!m) return undefined;
   const phone = m[1] as string;
-  return GENERIC_PHONE_NAMES.includes(phone) ||
+  const named =
+    GENERIC_PHONE_NAMES.includes(phone) ||
     /(phone|phonenumber)\d*$/.test(phone) ||
-    has(phone) !== undefined
-    ? { phone }
-    : undefined;
+    has(phone) !== undefined ||
+    has(`${phone}phone`) !== undefined;
+  return named ? { phone } : undefined;
 }
 
 /** What an extension column's name says before `Ext` when it names no phone column in particular: `Phone Ext`. */

@@ -61,6 +61,8 @@ describe('an extension column, matched to its phone', () => {
     ['Phone', 'Phone Extension'],
     ['Phone 1', 'Phone 1 Extension'],
     ['Direct Phone', 'Direct Phone Ext'],
+    // Act!'s field names: the extension named after the word before Phone.
+    ['Business Phone', 'Business Extension'],
   ])('attaches "%s" and "%s"', (phone, ext) => {
     const p = plan(['Name', 'Email', 'Mobile', phone, ext]);
     expect(p.target(phone)).toMatchObject({ field: 'phone', extensionColumn: ext });
@@ -83,6 +85,14 @@ describe('an extension column, matched to its phone', () => {
     expect(reason).toContain('"Telephone"');
     expect(reason).toContain('"Mobile"');
     expect(reason).toContain('extension_column');
+  });
+
+  it('leaves out the extension of a column that is not imported as a phone (a fax), naming it', () => {
+    const p = plan(['Name', 'Email', 'Business Phone', 'Business Extension', 'Fax Phone', 'Fax Extension']);
+    expect(p.target('Business Phone')).toMatchObject({ extensionColumn: 'Business Extension' });
+    expect(p.skipped.get('Fax Extension')).toBe(
+      'a phone extension of "Fax Phone", which is not imported as a phone number',
+    );
   });
 
   it('leaves out an extension column when the file has no phone column, saying so', () => {
