@@ -471,7 +471,10 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   );
   for (const { index, phone } of extensionColumns) {
     const h = header[index] as string;
-    const named = phones.find((m) => names[m.index] === phone || names[m.index] === `${phone}phone`);
+    // A lone `Extension` names no column, not even one called `Phone`.
+    const named = phone
+      ? phones.find((m) => names[m.index] === phone || names[m.index] === `${phone}phone`)
+      : undefined;
     const lone = GENERIC_PHONE_NAMES.includes(phone);
     const to = named ?? (lone && phones.length === 1 ? phones[0] : undefined);
     let reason: string;

@@ -77,15 +77,18 @@ describe('an extension column, matched to its phone', () => {
     },
   );
 
-  it('leaves out a lone Extension beside several phone columns, naming them and how to say which', () => {
-    const p = plan(['Name', 'Email', 'Telephone', 'Mobile', 'Extension']);
-    expect(p.target('Telephone')).not.toHaveProperty('extensionColumn');
-    expect(p.target('Mobile')).not.toHaveProperty('extensionColumn');
-    const reason = p.skipped.get('Extension') ?? '';
-    expect(reason).toContain('"Telephone"');
-    expect(reason).toContain('"Mobile"');
-    expect(reason).toContain('extension_column');
-  });
+  it.each(['Telephone', 'Phone'])(
+    'leaves out a lone Extension beside "%s" and Mobile, naming them and how to say which',
+    (phone) => {
+      const p = plan(['Name', 'Email', phone, 'Mobile', 'Extension']);
+      expect(p.target(phone)).not.toHaveProperty('extensionColumn');
+      expect(p.target('Mobile')).not.toHaveProperty('extensionColumn');
+      const reason = p.skipped.get('Extension') ?? '';
+      expect(reason).toContain(`"${phone}"`);
+      expect(reason).toContain('"Mobile"');
+      expect(reason).toContain('extension_column');
+    },
+  );
 
   it('leaves out the extension of a column that is not imported as a phone (a fax), naming it', () => {
     const p = plan(['Name', 'Email', 'Business Phone', 'Business Extension', 'Fax Phone', 'Fax Extension']);
