@@ -2,10 +2,12 @@ import { MappingError } from './errors.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
   AMBIGUOUS_NAME_HEADERS,
+  extensionHeader,
   GENERIC_ADDRESS,
   GENERIC_HEADERS,
   GENERIC_IGNORED,
   GENERIC_PATTERNS,
+  GENERIC_PHONE_NAMES,
   JOB_TITLE_WORDS,
   type Meaning,
   normaliseHeaderName,
@@ -143,6 +145,13 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         mappingPath(a.where),
       );
     }
+    const extension = a.target.entity === 'person' ? a.target.extensionColumn : undefined;
+    if (extension !== undefined && indexOf(extension) === -1) {
+      throw new MappingError(
+        `${where}: ${a.where} takes its extensions from column "${extension}", which the file does not have${didYouMean(extension, header)}; its columns are ${headerList}.`,
+        mappingPath(a.where),
+      );
+    }
     matches.push({
       index,
       header: header[index] as string,
@@ -152,6 +161,14 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       order: matches.length,
     });
     if (!isMultiColumn(a.target)) slots.set(targetSlot(a.target), index);
+    handled.add(index);
+  }
+  // The extension columns it names are read with their phones (their numbers' ends), not on their own.
+  for (const m of [...matches]) {
+    if (m.target.entity !== 'person' || m.target.extensionColumn === undefined) continue;
+    const index = indexOf(m.target.extensionColumn);
+    if (handled.has(index)) continue;
+    skipped.push({ index, header: header[index] as string, reason: extensionReason(m.header) });
     handled.add(index);
   }
   for (const [i, column] of (spec.ignore ?? []).entries()) {
@@ -194,6 +211,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
 
   const candidates: Candidate[] = [];
   const titleColumns: number[] = [];
+  const extensionColumns: { index: number; phone: string }[] = [];
   const nameColumns: number[] = [];
   const addressColumns: { index: number; part: AddressPart | 'whole' }[] = [];
   const unmatched: number[] = [];
@@ -248,6 +266,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           return;
         }
       }
+    }
+    const extension = extensionHeader(name, has);
+    if (extension) {
+      extensionColumns.push({ index, phone: extension.phone });
+      return;
     }
     if (name === 'title') {
       titleColumns.push(index);
@@ -440,6 +463,40 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       order: c.tier * 100_000 + c.rank,
     });
   }
+  // 6. Extension columns join the phone column their name gives (`Phone 1 Ext`), else the file's one phone column;
+  // with several and no name to choose by, none (a guess could put a desk's extension on a mobile).
+  const phones = matches.filter(
+    (m): m is ColumnMatch & { target: { entity: 'person' } } =>
+      m.target.entity === 'person' && m.target.field === 'phone',
+  );
+  for (const { index, phone } of extensionColumns) {
+    const h = header[index] as string;
+    // A lone `Extension` names no column, not even one called `Phone`.
+    const named = phone
+      ? phones.find((m) => names[m.index] === phone || names[m.index] === `${phone}phone`)
+      : undefined;
+    const lone = GENERIC_PHONE_NAMES.includes(phone);
+    const to = named ?? (lone && phones.length === 1 ? phones[0] : undefined);
+    let reason: string;
+    if (to && to.target.extensionColumn === undefined) {
+      to.target.extensionColumn = h;
+      reason = extensionReason(to.header);
+    } else if (to) {
+      reason = `a phone extension for "${to.header}", which takes its extension from "${to.target.extensionColumn}" already`;
+    } else if (!lone) {
+      const other = has(phone) ?? has(`${phone}phone`);
+      reason = other
+        ? `a phone extension of "${other}", which is not imported as a phone number`
+        : `a phone extension, and the file has no phone column "${h.replace(/[\s._-]*(ext|extn|extension)\.?(\s*(no|number)\.?)?\s*$/i, '')}" for it`;
+    } else if (phones.length === 0) {
+      reason = 'a phone extension, and the file has no phone column to add it to';
+    } else {
+      const list = phones.map((m) => `"${m.header}"`).join(', ');
+      reason = `a phone extension, but the file has ${phones.length} phone columns (${list}) and this name does not say whose it is; to keep it, name it in the mapping file: person: { phone: [{ column: ${phones[0]?.header}, extension_column: ${h} }] }`;
+    }
+    skipped.push({ index, header: h, reason });
+  }
+
   const wantsCatalogue = !options.catalogue && (unmatched.length > 0 || system?.id === 'pipedrive');
   return finish(system, wantsCatalogue);
 
@@ -454,6 +511,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       ...(wants ? { wantsCatalogue: true } : {}),
     };
   }
+}
+
+/** What the dry run says of an extension column read with its phone. */
+function extensionReason(phoneHeader: string): string {
+  return `the extension of "${phoneHeader}": added to its number ("… ext. 89"), as Pipedrive's phones have no extension field`;
 }
 
 /**

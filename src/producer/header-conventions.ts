@@ -767,6 +767,41 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
   },
 ];
 
+/**
+ * A phone's extension in a column of its own, wherever the file comes from: a phone column's name with `Ext`,
+ * `Extn` or `Extension` after it (Keap's `Phone 1 Ext`, a sheet's `Work Phone Ext.`), after the word before
+ * `Phone` (Act!'s `Business Extension` beside `Business Phone`), or alone (`Ext`, `Extension`, `Phone Ext`).
+ * `phone` is the normalised name before that word (`phone1`, `workphone`, `business`; `''` alone), undefined when
+ * the header is no extension: that name must end in `phone` (and a number) or be a column's, with `phone` or
+ * without (`has` tells whether the file has a column; `Text` or `Next`, whose `T` or `N` no column is named, are no
+ * extensions). The column matcher joins it to the phone column it names, or to the file's one phone column, and
+ * the row validator adds it to that number (`… ext. 89`): Pipedrive's phone is free text, with no extension field.
+ */
+export function extensionHeader(
+  normalised: string,
+  has: (normalised: string) => string | undefined,
+): { phone: string } | undefined {
+  const m = /^(.*?)(?:ext|extn|extension)(?:no|number)?$/.exec(normalised);
+  if (!m) return undefined;
+  const phone = m[1] as string;
+  const named =
+    GENERIC_PHONE_NAMES.includes(phone) ||
+    /(phone|phonenumber)\d*$/.test(phone) ||
+    has(phone) !== undefined ||
+    has(`${phone}phone`) !== undefined;
+  return named ? { phone } : undefined;
+}
+
+/** What an extension column's name says before `Ext` when it names no phone column in particular: `Phone Ext`. */
+export const GENERIC_PHONE_NAMES: readonly string[] = [
+  '',
+  'phone',
+  'phonenumber',
+  'telephone',
+  'telephonenumber',
+  'tel',
+];
+
 /** Columns no Pipedrive field takes, wherever they come from, with the reason the dry run gives. */
 export const GENERIC_IGNORED: Record<string, string> = {
   id: 'a record id of the system the file comes from',
@@ -1902,7 +1937,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
   },
   {
     // Keap's (Infusionsoft's) contacts export, in its field names: `Title` is the salutation, `Job Title` the
-    // job; each `Phone N` beside its `Phone N Type` and `Phone N Ext`; billing, shipping and other addresses.
+    // job; each `Phone N` beside its `Phone N Type` and `Phone N Ext` (the extension joins its number: see
+    // extensionHeader); billing, shipping and other addresses.
     id: 'keap',
     name: 'Keap',
     fingerprint: {
@@ -1954,10 +1990,6 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
         "ignore: a Keap user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
     },
     patterns: [
-      {
-        match: /^phone(\d+)ext$/,
-        meaning: () => 'ignore: a phone extension: Pipedrive phones have no extension',
-      },
       { match: /^fax\d+(type)?$/, meaning: () => 'ignore: a fax number: not imported' },
       {
         match: /^(shipping|other)address/,

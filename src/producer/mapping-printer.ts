@@ -52,9 +52,10 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       if (!list.length) continue;
       out.push(`  ${field}:`);
       for (const c of list) {
-        const t = c.target as { label?: string; labelColumn?: string };
+        const t = c.target as { label?: string; labelColumn?: string; extensionColumn?: string };
         const label = t.labelColumn ? `, label_column: ${q(t.labelColumn)}` : `, label: ${t.label ?? 'work'}`;
-        out.push(`    - { column: ${q(c.header)}${label} }  # ${comment(c.reason)}`);
+        const extension = t.extensionColumn ? `, extension_column: ${q(t.extensionColumn)}` : '';
+        out.push(`    - { column: ${q(c.header)}${label}${extension} }  # ${comment(c.reason)}`);
       }
     }
     for (const c of matches) {

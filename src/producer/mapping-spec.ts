@@ -25,6 +25,8 @@ export interface LabelledColumn {
   label?: ContactLabel;
   /** A column holding each row's label (Google's `E-mail 1 - Label`: `* Work`, `Home`…). */
   label_column?: ColumnName;
+  /** Phones only: a column holding each number's extension (Keap's `Phone 1 Ext`), added as `… ext. 89`. */
+  extension_column?: ColumnName;
 }
 
 /**
@@ -353,13 +355,23 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
       for (const [i, item] of toList(value).entries()) {
         const where = `person.${field}${Array.isArray(value) ? `[${i}]` : ''}`;
         if (isObject(item)) {
-          unknownKeys(item, ['column', 'label', 'label_column'], `${name}: ${where}`);
+          unknownKeys(
+            item,
+            field === 'phone'
+              ? ['column', 'label', 'label_column', 'extension_column']
+              : ['column', 'label', 'label_column'],
+            `${name}: ${where}`,
+          );
           const label = item.label;
           if (label !== undefined && !(CONTACT_LABELS as readonly unknown[]).includes(label)) {
             throw new MappingError(`${name}: ${where}.label must be one of ${CONTACT_LABELS.join(', ')}.`);
           }
           const labelColumn =
             item.label_column !== undefined ? column(item.label_column, `${where}.label_column`) : undefined;
+          const extensionColumn =
+            item.extension_column !== undefined
+              ? column(item.extension_column, `${where}.extension_column`)
+              : undefined;
           out.push({
             column: column(item.column, `${where}.column`),
             target: {
@@ -367,6 +379,7 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
               field,
               ...(label ? { label: label as ContactLabel } : {}),
               ...(labelColumn ? { labelColumn } : {}),
+              ...(extensionColumn ? { extensionColumn } : {}),
             },
             where,
           });

@@ -97,6 +97,8 @@ export interface ContactColumn {
   column: number;
   label: ContactLabel;
   labelColumn?: number;
+  /** Phones: a column holding the number's extension, added to its end (`… ext. 89`). */
+  extensionColumn?: number;
   /** The cell may hold several values, separated by `;` or `,`. */
   list?: boolean;
 }
@@ -383,10 +385,17 @@ export function resolveMapping(
         t.labelColumn !== undefined
           ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(t.labelColumn as string))
           : -1;
+      const extensionColumn =
+        t.extensionColumn !== undefined
+          ? header.findIndex(
+              (h) => normaliseHeaderName(h) === normaliseHeaderName(t.extensionColumn as string),
+            )
+          : -1;
       (t.field === 'email' ? emails : phones).push({
         column: m.index,
         label: t.label ?? 'work',
         ...(labelColumn !== -1 ? { labelColumn } : {}),
+        ...(extensionColumn !== -1 ? { extensionColumn } : {}),
         ...(t.list ? { list: true } : {}),
       });
     } else if (t.entity === 'person' && t.field === 'postal_address') {
@@ -859,9 +868,14 @@ export function columnsNotImported(
 
 function describeTarget(t: Target, m: ResolvedMapping): string {
   const text = targetText(t);
-  if (t.entity === 'person' && t.labelColumn !== undefined) return `${text} (label from "${t.labelColumn}")`;
-  if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone') && !t.label)
-    return `${text}:work`;
+  if (t.entity !== 'person') return text;
+  const from = [
+    ...(t.labelColumn !== undefined ? [`label from "${t.labelColumn}"`] : []),
+    ...(t.extensionColumn !== undefined ? [`extension from "${t.extensionColumn}"`] : []),
+  ];
+  if (from.length)
+    return `${t.labelColumn === undefined && !t.label ? `${text}:work` : text} (${from.join(', ')})`;
+  if ((t.field === 'email' || t.field === 'phone') && !t.label) return `${text}:work`;
   void m;
   return text;
 }

@@ -54,6 +54,41 @@ export function phonesInCell(cell: string): string[] {
   return parts.length > 1 && parts.every(isNumber) ? parts : [cell];
 }
 
+/** Digits an extension has at most: office systems use 2–6, and ten leaves room without taking a second number. */
+export const MAX_EXTENSION_DIGITS = 10;
+
+/**
+ * A phone extension as its own column holds it (Keap's `Phone 1 Ext`): digits, written bare or after
+ * `x`, `ext`, `ext.` or `#`. Anything else (a word, a formula, a second number) is not one.
+ */
+export function phoneExtension(cell: string): Parsed<string> {
+  const digits = cell
+    .trim()
+    .replace(/^(?:ext(?:ension)?\.?|x|#)\s*/i, '')
+    .trim();
+  if (!/^\d+$/.test(digits)) {
+    return fail('is not a phone extension (digits only, e.g. 89); fix the cell or clear it');
+  }
+  if (digits.length > MAX_EXTENSION_DIGITS) {
+    return fail(
+      `has ${digits.length} digits, not an extension (at most ${MAX_EXTENSION_DIGITS}); fix the cell or clear it`,
+    );
+  }
+  return ok(digits);
+}
+
+/** The ways a number already ends in its extension: `x89`, `ext 89`, `Ext. 89`, `extension 89`, `#89`, `;ext=89` (RFC 3966). */
+const NUMBER_WITH_EXTENSION = /(?:(?<![a-z])(?:x|ext(?:ension)?\.?)|#|;ext=)\s*\d+\s*$/i;
+
+/**
+ * The number with its extension at its end, `+1 555 123 4567 ext. 89`, as Pipedrive's free-text phone
+ * keeps it; a number that ends in an extension already is left as it is (never two).
+ */
+export function withExtension(number: string, extension: string): string {
+  if (NUMBER_WITH_EXTENSION.test(number)) return number;
+  return `${number} ext. ${extension}`;
+}
+
 /** Currency symbols that name one currency without doubt. `$` alone is taken as USD. */
 const CURRENCY_SYMBOLS: Record<string, string> = {
   $: 'USD',

@@ -1,4 +1,5 @@
 import { stripProtectiveQuote } from '../csv/protective-quote.js';
+import { formatCount } from '../ops/format.js';
 import type {
   AddressFields,
   ContactValue,
@@ -28,8 +29,10 @@ import {
   parseBoolean,
   parseDate,
   parseVisibility,
+  phoneExtension,
   phonesInCell,
   splitList,
+  withExtension,
 } from './normalise.js';
 import { contactLabelOf } from './targets.js';
 
@@ -66,7 +69,19 @@ export interface RowWarning {
 export interface RowValidatorOptions {
   /** `fill-empty`: existing contacts get the row's values where they have none. */
   updateContacts?: 'fill-empty';
+  /** Distinct emails the repeated-person check holds at most. @defaultValue {@link REPEATED_PERSON_CHECK_LIMIT} */
+  repeatedPersonLimit?: number;
 }
+
+/**
+ * Distinct emails the repeated-person check of a report with a row per occurrence (Zoom, Eventbrite) holds: about
+ * 100 bytes each, so 20 MB at most, however many millions of people a file names. Past it, the people held are
+ * still checked and the others are imported row by row, and the import says so.
+ */
+export const REPEATED_PERSON_CHECK_LIMIT = 200_000;
+
+/** Turns one CSV row into job data or a reject; `notes()`: what the import should say once, after the last row. */
+export type RowValidator = ((line: number, fileCells: string[]) => RowResult) & { notes(): string[] };
 
 /** Pipedrive's limit for text fields (pipedrive-api.md §9.6). */
 const MAX_TEXT = 255;
@@ -157,22 +172,35 @@ export function createRowValidator(
   mapping: ResolvedMapping,
   importId: string,
   options: RowValidatorOptions = {},
-) {
+): RowValidator {
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
   // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
-  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee.
-  const sessions = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id)?.repeatsPerson;
+  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee,
+  // up to a limit: a file of millions of people must not grow it without end.
+  const system = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id);
+  const sessions = system?.repeatsPerson;
   const firstRowOf = sessions ? new Map<string, number>() : undefined;
-  if (!firstRowOf || !sessions) return validateRow;
-  return function validateSession(line: number, fileCells: string[]): RowResult {
+  if (!firstRowOf || !sessions) return Object.assign(validateRow, { notes: () => [] });
+  const limit = options.repeatedPersonLimit ?? REPEATED_PERSON_CHECK_LIMIT;
+  let full = false;
+  const notes = () =>
+    full
+      ? [
+          `the check for people repeated in this ${system.name} (one lead per person, from their first row) covered only the first ${formatCount(limit)} people: a later person on several rows gets a lead for each row.`,
+        ]
+      : [];
+  return Object.assign(validateSession, { notes });
+
+  function validateSession(line: number, fileCells: string[]): RowResult {
     const result = validateRow(line, fileCells);
     const key = 'ok' in result ? result.personKey : undefined;
-    if (!key?.startsWith('e:')) return result;
+    if (!key?.startsWith('e:') || !firstRowOf || !sessions) return result;
     const first = firstRowOf.get(key);
     if (first === undefined) {
-      firstRowOf.set(key, line);
+      if (firstRowOf.size < limit) firstRowOf.set(key, line);
+      else full = true;
       return result;
     }
     const column = mapping.emails[0]?.column;
@@ -183,7 +211,7 @@ export function createRowValidator(
         repeatOf: first,
       },
     };
-  };
+  }
 
   function validateRow(line: number, fileCells: string[]): RowResult {
     // Values are read without the invisible characters a cell pasted from a web page brings at its
@@ -645,21 +673,52 @@ export function createRowValidator(
       const out: (ContactValue & { starred: boolean })[] = [];
       for (const c of list) {
         const raw = read(c.column);
-        if (raw === '') continue;
+        const extensionCell = read(c.extensionColumn);
+        if (raw === '') {
+          if (extensionCell !== '' && c.extensionColumn !== undefined) {
+            warnings.push({
+              column: header[c.extensionColumn] as string,
+              message: `has an extension but column "${header[c.column]}" has no number: the extension is left out`,
+            });
+          }
+          continue;
+        }
         const labelCell = c.labelColumn !== undefined ? read(c.labelColumn) : '';
         const label = labelCell ? contactLabelOf(labelCell) : c.label;
         // Google marks the preferred value's label with a star: `* Work`.
         const starred = labelCell.startsWith('*');
         const cellParts = raw.split(c.list ? /\s*[;,]\s*|\s+:::\s+/ : MULTI_VALUE);
-        for (const part of cellParts.flatMap(kind === 'email' ? emailsInCell : phonesInCell)) {
-          if (part === '' || (kind === 'email' && LOCKED_EMAIL.test(part))) continue;
-          const value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
+        const parts = cellParts
+          .flatMap(kind === 'email' ? emailsInCell : phonesInCell)
+          .filter((part) => part !== '' && !(kind === 'email' && LOCKED_EMAIL.test(part)));
+        const extension = extensionCell === '' ? undefined : checkedExtension(c, extensionCell, parts.length);
+        for (const part of parts) {
+          let value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
+          if (value !== undefined && extension !== undefined) value = withExtension(value, extension);
           if (value !== undefined && !out.some((o) => o.value === value)) out.push({ value, label, starred });
         }
       }
       const starred = out.findIndex((o) => o.starred);
       if (starred > 0) out.unshift(...out.splice(starred, 1));
       return out.map(({ value, label }) => ({ value, label }));
+    }
+
+    /** A phone column's extension cell, to add to its one number; checked as a phone cell is (a bad one rejects the row). */
+    function checkedExtension(c: ContactColumn, cell: string, numbers: number): string | undefined {
+      const column = c.extensionColumn as number;
+      const parsed = phoneExtension(cell);
+      if (parsed.error !== undefined) {
+        problem(column, cell, parsed.error);
+        return undefined;
+      }
+      if (numbers > 1) {
+        warnings.push({
+          column: header[column] as string,
+          message: `has an extension but column "${header[c.column]}" holds several numbers and does not say whose it is: the extension is left out`,
+        });
+        return undefined;
+      }
+      return parsed.value;
     }
 
     function checkedEmail(column: number, value: string): string | undefined {

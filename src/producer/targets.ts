@@ -73,6 +73,8 @@ export type Target =
       label?: ContactLabel;
       /** Email and phone: a column whose cell holds each row's label (Google's `E-mail 1 - Label`). */
       labelColumn?: string;
+      /** Phone: a column whose cell holds the number's extension (Keap's `Phone 1 Ext`), added to its end. */
+      extensionColumn?: string;
       /** Email and phone: a cell may hold several, separated by `;` or `,` (HubSpot's additional emails). */
       list?: boolean;
       /** Postal address: one part of it (`City`); without a part, the whole address in one cell. */

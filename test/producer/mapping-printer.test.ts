@@ -42,13 +42,15 @@ describe('--print-mapping', () => {
           m.plan.matches
             .map(
               (c) =>
-                `${c.header} → ${targetText(c.target)}${'labelColumn' in c.target && c.target.labelColumn ? ` @${c.target.labelColumn}` : ''}`,
+                `${c.header} → ${targetText(c.target)}${'labelColumn' in c.target && c.target.labelColumn ? ` @${c.target.labelColumn}` : ''}${'extensionColumn' in c.target && c.target.extensionColumn ? ` ext ${c.target.extensionColumn}` : ''}`,
             )
             .sort();
         expect(reading(again)).toEqual(reading(auto));
         // Primary email and phone stay first.
         expect(again.emails.map((e) => e.column)).toEqual(auto.emails.map((e) => e.column));
         expect(again.phones.map((e) => e.column)).toEqual(auto.phones.map((e) => e.column));
+        // Each phone keeps the column its extension comes from (Keap's Phone 1 Ext).
+        expect(again.phones.map((e) => e.extensionColumn)).toEqual(auto.phones.map((e) => e.extensionColumn));
         // Every column left out is named, with its reason, as a comment.
         for (const s of auto.plan.skipped)
           expect(text).toContain(`#   ${JSON.stringify(s.header)}: ${s.reason}`);

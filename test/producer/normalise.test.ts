@@ -11,8 +11,10 @@ import {
   parseDate,
   parseDateOrder,
   parseVisibility,
+  phoneExtension,
   phonesInCell,
   splitList,
+  withExtension,
 } from '../../src/producer/normalise.js';
 
 describe('normaliseEmail', () => {
@@ -280,5 +282,49 @@ describe('linkedPageTitles', () => {
     '',
   ])('leaves %j as it is: no linked page', (cell) => {
     expect(linkedPageTitles(cell)).toBeUndefined();
+  });
+});
+
+describe('phoneExtension', () => {
+  it.each([
+    ['89', '89'],
+    [' 0123 ', '0123'],
+    ['x89', '89'],
+    ['Ext. 89', '89'],
+    ['ext 89', '89'],
+    ['#89', '89'],
+    ['1234567890', '1234567890'],
+  ])('reads %j as the extension %j', (cell, ext) => {
+    expect(phoneExtension(cell)).toEqual({ value: ext });
+  });
+
+  it.each([
+    ['abc', 'is not a phone extension'],
+    ['=HYPERLINK("tel:89","89")', 'is not a phone extension'],
+    ['12-34', 'is not a phone extension'],
+    ['123456789012345678901234567890', 'has 30 digits'],
+    ['12345678901', 'has 11 digits'],
+  ])('refuses %j, saying why', (cell, words) => {
+    expect(phoneExtension(cell).error).toContain(words);
+  });
+});
+
+describe('withExtension', () => {
+  it('appends the extension to the number in the form people write it', () => {
+    expect(withExtension('+1 555 123 4567', '89')).toBe('+1 555 123 4567 ext. 89');
+  });
+
+  it.each([
+    '+1 555 123 4567 x89',
+    '+1 555 123 4567 x 89',
+    '555-1234x89',
+    '+1 555 123 4567 ext 89',
+    '+1 555 123 4567 Ext. 89',
+    '+1 555 0100, ext. 12',
+    'tel:+1-555-123-4567;ext=89',
+    '+1 555 123 4567 #89',
+    '+49 30 1234567 extension 89',
+  ])('leaves %j as it is: it has an extension already', (number) => {
+    expect(withExtension(number, '89')).toBe(number);
   });
 });

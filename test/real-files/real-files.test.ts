@@ -139,7 +139,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Copper's people export: each email and phone beside a "… Type" column (work, personal, mobile, other), and
   // Copper tags that are not the account's lead labels.
   ['Copper', 'copper-people', {}],
-  // Keap (Infusionsoft): Title is the salutation beside Job Title, each Phone N beside its Phone N Type, tags.
+  // Keap (Infusionsoft): Title is the salutation beside Job Title, each Phone N beside its Phone N Type, tags; a
+  // Phone N Ext was left out (Pipedrive's phone has no extension field): it ends its number now, "… ext. 12".
   ['Keap', 'keap-contacts', {}],
   // Freshsales: every header is "Contact : <field>"; none was recognised and the import stopped with exit 2.
   ['Freshsales', 'freshsales-contacts', {}],
@@ -216,6 +217,12 @@ describe('real lead files, whole', () => {
         // The viewers who joined without registering (a name each, no email) are a table of their own, skipped and named.
         expect(summary.table?.text).toBe('Attendee Details');
         expect(summary.tablesAfter.map((t) => t.title)).toEqual(['Other Attended']);
+      }
+      if (file === 'keap-contacts') {
+        // An extension beside no number costs the row nothing; the import says it was left out.
+        expect(summary.warnings).toContain(
+          '1 row (line 5): column "Phone 2 Ext" has an extension but column "Phone 2" has no number: the extension is left out.',
+        );
       }
       // Columns that should land nowhere are reported as not imported, each with its reason.
       const skipped = new Map(summary.mapping.notImported.map((c) => [c.column, c.reason]));

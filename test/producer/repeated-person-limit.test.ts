@@ -1,0 +1,82 @@
+/**
+ * A report that writes a row per occurrence (Zoom: a row each time a viewer joined) makes one lead per email, from its
+ * first row: the validator keeps each email's first line. That map is bounded: past the limit it stops adding emails
+ * (those it holds are still checked), and says once that the check covered only the first people.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { importCsv } from '../../src/producer/import-csv.js';
+import { mapColumns } from '../../src/producer/mapping.js';
+import {
+  createRowValidator,
+  REPEATED_PERSON_CHECK_LIMIT,
+  type RowResult,
+} from '../../src/producer/row-validator.js';
+
+const ZOOM = [
+  'Attended',
+  'User Name (Original Name)',
+  'Email',
+  'Time in Session (minutes)',
+  'Approval Status',
+];
+const row = (name: string, email: string) => ['Yes', name, email, '12', 'approved'];
+const rejected = (r: RowResult) => 'reject' in r;
+
+describe('the repeated-person check of a report with a row per occurrence', () => {
+  it('holds 200,000 people by default', () => {
+    expect(REPEATED_PERSON_CHECK_LIMIT).toBe(200_000);
+  });
+
+  it('stops adding people at its limit, still checks those it holds, and says so once', () => {
+    const mapping = mapColumns({}, ZOOM, undefined);
+    expect(mapping.plan.system?.id).toBe('zoom-webinar');
+    const validate = createRowValidator(mapping, 'imp', { repeatedPersonLimit: 2 });
+    expect(validate.notes()).toEqual([]);
+    expect(rejected(validate(2, row('Ada', 'ada@example.org')))).toBe(false);
+    expect(rejected(validate(3, row('Bo', 'bo@example.org')))).toBe(false);
+    // A third person: imported, but no longer held.
+    expect(rejected(validate(4, row('Cy', 'cy@example.org')))).toBe(false);
+    expect(rejected(validate(5, row('Cy', 'cy@example.org')))).toBe(false);
+    // The people held are still checked.
+    const again = validate(6, row('Ada', 'ada@example.org'));
+    expect(again).toMatchObject({ reject: { column: 'Email' } });
+    expect('reject' in again && again.reject.reason).toContain('is on line 2 too');
+    expect(validate.notes()).toEqual([
+      'the check for people repeated in this Zoom webinar report (one lead per person, from their first row) covered only the first 2 people: a later person on several rows gets a lead for each row.',
+    ]);
+  });
+
+  it('says nothing under its limit, nor for a file that is not such a report', () => {
+    const zoom = createRowValidator(mapColumns({}, ZOOM, undefined), 'imp', { repeatedPersonLimit: 5 });
+    zoom(2, row('Ada', 'ada@example.org'));
+    zoom(3, row('Ada', 'ada@example.org'));
+    expect(zoom.notes()).toEqual([]);
+    const plain = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'imp', {
+      repeatedPersonLimit: 1,
+    });
+    plain(2, ['Ada', 'ada@example.org']);
+    plain(3, ['Bo', 'bo@example.org']);
+    expect(plain.notes()).toEqual([]);
+  });
+});
+
+describe('import --dry-run of such a report past the limit', () => {
+  it('says once, among its warnings, that the check covered only the first people', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'repeated-person-')), 'zoom.csv');
+    const rows = [row('Ada', 'ada@example.org'), row('Bo', 'bo@example.org'), row('Cy', 'cy@example.org')];
+    writeFileSync(file, [ZOOM, ...rows, row('Cy', 'cy@example.org')].map((r) => r.join(',')).join('\n'));
+    const summary = await importCsv({
+      file,
+      config: loadConfig({ REDIS_URL: 'redis://127.0.0.1:1' }),
+      dryRun: true,
+      offline: true,
+      repeatedPersonLimit: 2,
+    });
+    expect(summary.valid).toBe(4);
+    expect(summary.warnings.filter((w) => w.includes('covered only the first 2 people'))).toHaveLength(1);
+  });
+});
