@@ -203,6 +203,8 @@ export function createRowValidator(
       else full = true;
       return result;
     }
+    // The same line again: the short-row check validates a short line alone, then joined with the next (short-rows.ts).
+    if (first === line) return result;
     const column = mapping.emails[0]?.column;
     return {
       reject: {

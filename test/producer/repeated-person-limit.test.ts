@@ -80,3 +80,34 @@ describe('import --dry-run of such a report past the limit', () => {
     expect(summary.warnings.filter((w) => w.includes('covered only the first 2 people'))).toHaveLength(1);
   });
 });
+
+describe('a row of such a report broken by an unquoted line break', () => {
+  it('is found and rejected as one broken row, not taken as a repeat of its own line', async () => {
+    // `Questions & Comments` in the middle: its line break splits the row into two short lines.
+    const header = [
+      'Attended',
+      'User Name (Original Name)',
+      'Email',
+      'Questions & Comments',
+      'Time in Session (minutes)',
+    ];
+    const lines = [
+      header.join(','),
+      'Yes,Ada,ada@example.org,Is there an API?',
+      'And a sandbox?,12',
+      'Yes,Bo,bo@example.org,,7',
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), 'repeated-person-')), 'zoom.csv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const summary = await importCsv({
+      file,
+      config: loadConfig({ REDIS_URL: 'redis://127.0.0.1:1' }),
+      dryRun: true,
+      offline: true,
+    });
+    expect(summary.firstRejects.map((r) => r.line)).toEqual([2, 3]);
+    for (const r of summary.firstRejects) expect(r.reason).toContain('are one row broken by a line break');
+    expect(summary.repeated).toBe(0);
+    expect(summary.valid).toBe(1);
+  });
+});
