@@ -2,6 +2,7 @@ import { MappingError } from './errors.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
   AMBIGUOUS_NAME_HEADERS,
+  asksQuestion,
   extensionHeader,
   GENERIC_ADDRESS,
   GENERIC_HEADERS,
@@ -343,6 +344,16 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         header: h,
         reason: `named like custom fields of ${found.map((f) => f!.entity).join(' and ')}: say which in the mapping file (custom_fields, person_custom_fields or organization_custom_fields)`,
         unrecognised: true,
+      });
+    } else if (asksQuestion(h)) {
+      // A form's question (Google Forms, Typeform, Jotform write each as a column under its text): what the lead
+      // answered is for whoever calls them.
+      candidates.push({
+        index,
+        meaning: 'lead.note',
+        tier: TIER.generic,
+        rank: index,
+        reason: "auto: a form's question: the answers go into the lead's note, under the question",
       });
     } else {
       skipped.push({

@@ -16,6 +16,11 @@ export function normaliseHeaderName(name: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
+/** A header that asks a question (`What is your budget?`, Typeform's `<strong>Budget?</strong>`, `¿Presupuesto?`). */
+export function asksQuestion(header: string): boolean {
+  return /[?？]$/.test(header.replace(/<[^>]*>/g, '').trim());
+}
+
 /** What a column means: a target in text form, or `ignore: why`. A label column is named after `@`. */
 export type Meaning = string;
 
@@ -819,6 +824,8 @@ export const GENERIC_IGNORED: Record<string, string> = {
   createdate: "the source system's creation date: Pipedrive sets its own",
   modifiedtime: "the source system's last change: Pipedrive sets its own",
   lastmodifieddate: "the source system's last change: Pipedrive sets its own",
+  // Google Forms' response sheet: when the form was sent.
+  timestamp: 'when the row was written (a form response, a tool run): Pipedrive sets its own dates',
   leadstatus:
     'a lead status: a Pipedrive lead has none (it is open until converted); map it to a custom field to keep it',
   status: 'a status: a Pipedrive lead has none; map it to a custom field to keep it',
@@ -2154,6 +2161,24 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Country/Region Name': "ignore: where Zoom placed the viewer's connection, not an address",
       'Source Name':
         "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
+    },
+  },
+  {
+    // Typeform's Results > Responses > Download (CSV): `#` (the response's token), a column per question under its
+    // text (its formatting in HTML tags: `<strong>…</strong>`), a Contact Info question as `First name`, `Last name`,
+    // `Phone number`, `Email`, `Company`, then Typeform's own columns. The questions go to the lead's note (a
+    // header that asks, column-matcher.ts); the contact columns map by their names.
+    id: 'typeform',
+    name: 'Typeform responses download',
+    fingerprint: { startdateutc: 3, submitdateutc: 3, networkid: 3, stagedateutc: 2, responsetype: 2 },
+    minScore: 6,
+    columns: {
+      'Start Date (UTC)': 'ignore: when the form was opened',
+      'Submit Date (UTC)': 'ignore: when the form was sent: Pipedrive sets its own dates',
+      'Stage Date (UTC)': "ignore: Typeform's stage date",
+      'Network ID': "ignore: Typeform's id of the network the form was sent from",
+      'Response Type': "ignore: completed or partial (a partial response's answers are kept as far as they go)",
+      Tags: "ignore: Typeform's tags of the response, not the account's lead labels",
     },
   },
   {

@@ -10,7 +10,7 @@ import type {
 } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { optionKey } from './field-catalogue.js';
-import { SOURCE_SYSTEMS } from './header-conventions.js';
+import { asksQuestion, SOURCE_SYSTEMS } from './header-conventions.js';
 import type {
   AddressColumns,
   ContactColumn,
@@ -904,14 +904,16 @@ const PHONE_SCHEME = /^(?:p|tel):\s*(?=[+(\d])/i;
  * header is kept as it is.
  */
 export function noteHeading(header: string): string {
-  if (!header.includes('_') || /\p{Lu}|\s/u.test(header)) return header;
-  const words = header.replace(/_+/g, ' ').trim();
+  // Typeform writes a question's formatting into its column name: `<strong>Budget?</strong>`.
+  const text = header.includes('<') ? header.replace(/<[^>]*>/g, '').trim() : header;
+  if (!text.includes('_') || /\p{Lu}|\s/u.test(text)) return text;
+  const words = text.replace(/_+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** A header that asks something (`Budget?`, `what_is_your_budget?`) or names a form's field in snake case. */
 function isQuestion(header: string): boolean {
-  return header.trim().endsWith('?') || noteHeading(header) !== header;
+  return asksQuestion(header) || noteHeading(header) !== header;
 }
 
 /**

@@ -147,6 +147,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Meta lead ads (a TSV in UTF-16): phones were imported as "p:+34612345678", the form's own questions were left
   // out, the city went to the company's address, and the Testing Tool's lead became a person "<test lead: …>".
   ['Meta lead ads', 'meta-lead-ads', {}],
+  // Form tools write a column per question under its text: the answers were left out ("no standard field").
+  ['Typeform', 'typeform-responses', {}],
+  ['Google Forms', 'google-forms-responses', {}],
 ];
 
 /**
