@@ -18,7 +18,7 @@ export function normaliseHeaderName(name: string): string {
 
 /** A header that asks a question (`What is your budget?`, Typeform's `<strong>Budget?</strong>`, `¿Presupuesto?`). */
 export function asksQuestion(header: string): boolean {
-  return /[?？]$/.test(header.replace(/<[^>]*>/g, '').trim());
+  return /[?？]$/.test(header.replace(/<[^<>]*>/g, '').trim());
 }
 
 /** What a column means: a target in text form, or `ignore: why`. A label column is named after `@`. */

@@ -905,7 +905,7 @@ const PHONE_SCHEME = /^(?:p|tel):\s*(?=[+(\d])/i;
  */
 export function noteHeading(header: string): string {
   // Typeform writes a question's formatting into its column name: `<strong>Budget?</strong>`.
-  const text = header.includes('<') ? header.replace(/<[^>]*>/g, '').trim() : header;
+  const text = header.includes('<') ? header.replace(/<[^<>]*>/g, '').trim() : header;
   if (!text.includes('_') || /\p{Lu}|\s/u.test(text)) return text;
   const words = text.replace(/_+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
