@@ -2177,7 +2177,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Submit Date (UTC)': 'ignore: when the form was sent: Pipedrive sets its own dates',
       'Stage Date (UTC)': "ignore: Typeform's stage date",
       'Network ID': "ignore: Typeform's id of the network the form was sent from",
-      'Response Type': "ignore: completed or partial (a partial response's answers are kept as far as they go)",
+      'Response Type':
+        "ignore: completed or partial (a partial response's answers are kept as far as they go)",
       Tags: "ignore: Typeform's tags of the response, not the account's lead labels",
     },
   },
