@@ -378,6 +378,11 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'person.phone:mobile': [
     'mobile',
     'mobilephone',
+    // The number texts go to: Brevo's (Sendinblue's) `SMS` attribute, and its `WHATSAPP`.
+    'sms',
+    'smsnumber',
+    'whatsapp',
+    'whatsappnumber',
     'cell',
     'cellphone',
     'mobilenumber',
@@ -486,6 +491,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'unsubscribed',
     // HubSpot's hs_email_optout
     'unsubscribedfromallemail',
+    // Brevo's (Sendinblue's) `EMAIL_BLACKLISTED`: the contact unsubscribed or was blocked
+    'emailblacklisted',
   ],
   'person.postal_address': ['homeaddress', 'postaladdress', 'mailingaddress'],
   'organization.name': [

@@ -100,6 +100,23 @@ describe('matchColumns', () => {
     );
   });
 
+  it("reads Brevo's contact attributes: SMS and WHATSAPP are mobile numbers, EMAIL_BLACKLISTED the opt-out", () => {
+    // Brevo (Sendinblue) names a contact's attributes in capitals: the phone a text goes to is `SMS`.
+    const plan = matchColumns({
+      header: ['EMAIL', 'FIRSTNAME', 'LASTNAME', 'SMS', 'WHATSAPP', 'COMPANY', 'EMAIL_BLACKLISTED'],
+      spec: {},
+    });
+    expect(fields(plan)).toEqual({
+      EMAIL: 'person.email:work',
+      FIRSTNAME: 'person.first_name',
+      LASTNAME: 'person.last_name',
+      SMS: 'person.phone:mobile',
+      WHATSAPP: 'person.phone:mobile',
+      COMPANY: 'organization.name',
+      EMAIL_BLACKLISTED: 'person.email_opt_out',
+    });
+  });
+
   it("reads Outlook's Title as a salutation it leaves out, and its Business address as the organization's", () => {
     const plan = matchColumns({
       header: [
