@@ -420,7 +420,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     notes.push(reading.note);
   }
   if (addressColumns.length > 0) {
-    const toOrganization = hasTarget('organization.name');
+    // Columns named for the company's address (`Company City`) leave the ownerless ones to the person.
+    const organizationNamed = candidates.some((c) => c.meaning.startsWith('organization.address'));
+    const toOrganization = hasTarget('organization.name') && !organizationNamed;
     const entity = toOrganization ? 'organization' : 'person';
     const field = toOrganization ? 'address' : 'postal_address';
     for (const { index, part } of addressColumns) {
@@ -436,7 +438,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     notes.push(
       toOrganization
         ? `${columns} read as the organization's address (the file names an organization); for the person's postal address write person: { postal_address: … } in the mapping file.`
-        : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
+        : organizationNamed
+          ? `${columns} read as the person's postal address (the organization's address has columns of its own); for the organization's write organization: { address: … } in the mapping file.`
+          : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
     );
   }
 

@@ -143,6 +143,12 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'lead.channel_id': ['channelid', 'sourcechannelid'],
   'lead.origin_id': ['originid'],
   'lead.note': [
+    // a web form's free text (Contact Form 7's `Your Message`)
+    'message',
+    'yourmessage',
+    'inquiry',
+    'enquiry',
+    'additionalinformation',
     'notes',
     'note',
     'description',
@@ -332,6 +338,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'alternateemail',
   ],
   'person.phone:work': [
+    // purchased lists and web forms
+    'directline',
+    'telephonenumber',
+    'workphonenumber',
     'phone',
     'phonenumber',
     'telephone',
@@ -376,6 +386,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'telefonszám',
   ],
   'person.phone:mobile': [
+    // purchased lists and web forms
+    'cellnumber',
+    'cellphonenumber',
+    'phonenumbermobile',
     'mobile',
     'mobilephone',
     // The number texts go to: Brevo's (Sendinblue's) `SMS` attribute, and its `WHATSAPP`.
@@ -434,7 +448,15 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'домашнійтелефон',
     'telefondomowy',
   ],
-  'person.phone:other': ['otherphone', 'phone2', 'phone3'],
+  'person.phone:other': [
+    'otherphone',
+    'phone2',
+    'phone3',
+    'secondaryphone',
+    'alternatephone',
+    'alternativephone',
+    'additionalphone',
+  ],
   // Not German `Titel`: an academic title (Dr., Prof.) there, which Pipedrive persons have no field for.
   'person.job_title': [
     'jobtitle',
@@ -547,6 +569,23 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'vállalatnév',
   ],
   'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
+  // The company's address in parts, named for it (`Company City`: a purchased list's person beside their company).
+  'organization.address.street': [
+    'companystreet',
+    'companystreetaddress',
+    'companyaddress1',
+    'companyaddressline1',
+  ],
+  'organization.address.city': ['companycity', 'organizationcity', 'accountcity'],
+  'organization.address.state': ['companystate', 'companyregion', 'companyprovince', 'organizationstate'],
+  'organization.address.postal_code': [
+    'companyzip',
+    'companyzipcode',
+    'companypostalcode',
+    'companypostcode',
+    'organizationpostalcode',
+  ],
+  'organization.address.country': ['companycountry', 'organizationcountry', 'accountcountry'],
   'organization.website': [
     'website',
     'web',
@@ -655,6 +694,10 @@ export const GENERIC_ADDRESS: Record<
     'streetaddress',
     'address1',
     'addressline1',
+    // Joined after line 1 (`Address Line 2`: a suite, a floor).
+    'address2',
+    'addressline2',
+    'street2',
     'road',
     'straße',
     'strasse',
@@ -826,6 +869,14 @@ export const GENERIC_IGNORED: Record<string, string> = {
   civilite: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
   tratamiento: 'a salutation (Sr., Sra.): Pipedrive persons have no salutation field',
   fax: 'a fax number: not imported',
+  companyphone:
+    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
+  hqphone:
+    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
+  companyhqphone:
+    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
+  switchboard:
+    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
   createddate: "the source system's creation date: Pipedrive sets its own",
   createdtime: "the source system's creation date: Pipedrive sets its own",
   createdate: "the source system's creation date: Pipedrive sets its own",

@@ -117,6 +117,47 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads a purchased list's and a web form's columns: direct lines, cell numbers, the company's address apart", () => {
+    const plan = matchColumns({
+      header: [
+        'Full Name',
+        'Email',
+        'Direct Line',
+        'Cell Number',
+        'Secondary Phone',
+        'HQ Phone',
+        'Company',
+        'Address Line 1',
+        'Address Line 2',
+        'City',
+        'Company City',
+        'Company Country',
+        'Your Message',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toEqual({
+      'Full Name': 'person.name',
+      Email: 'person.email:work',
+      'Direct Line': 'person.phone:work',
+      'Cell Number': 'person.phone:mobile',
+      'Secondary Phone': 'person.phone:other',
+      // Pipedrive organizations have no phone field: left out, saying so.
+      'HQ Phone': '-',
+      Company: 'organization.name',
+      // `Company City` names the company's: the ownerless parts are the person's.
+      'Address Line 1': 'person.postal_address.street',
+      'Address Line 2': 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      'Company City': 'organization.address.city',
+      'Company Country': 'organization.address.country',
+      'Your Message': 'lead.note',
+    });
+    expect(plan.skipped.find((s) => s.header === 'HQ Phone')?.reason).toContain(
+      'organizations have no phone field',
+    );
+  });
+
   it("reads Outlook's Title as a salutation it leaves out, and its Business address as the organization's", () => {
     const plan = matchColumns({
       header: [
