@@ -147,6 +147,55 @@ describe('openCsv', () => {
     expect((error as Error).message).toContain(`${name} ${message}`);
   });
 
+  it.each([
+    // Older CRMs and report tools save an "Excel" download as a web page with an .xls name.
+    [
+      'report.xls',
+      Buffer.from(
+        '\ufeff<html xmlns:o="urn:schemas-microsoft-com:office:office">\n<body><table><tr><td>Name</td><td>Email</td></tr></table></body></html>\n',
+      ),
+      'is a web page (HTML), not a CSV file',
+    ],
+    [
+      'report-utf16.xls',
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('<!DOCTYPE html>\r\n<html><body><table><tr><td>Name</td></tr></table>', 'utf16le'),
+      ]),
+      'is a web page (HTML), not a CSV file',
+    ],
+    // Excel 2003's "XML Spreadsheet", which Excel opens from an .xls name too.
+    [
+      'leads.xls',
+      Buffer.from(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">\n',
+      ),
+      'is an Excel XML spreadsheet, not a CSV file',
+    ],
+    [
+      'leads.csv',
+      Buffer.from('{"data":[{"name":"Ada","email":"ada@example.com"}]}\n'),
+      'is JSON, not a CSV file',
+    ],
+    ['leads.json', Buffer.from('[\n  {"name": "Ada"}\n]\n'), 'is JSON, not a CSV file'],
+  ])(
+    'says what %s is and how to get a CSV file from it, rather than fail on its first quote',
+    async (name, bytes, message) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'lpi-notcsv-')), name);
+      writeFileSync(path, bytes);
+      const error = await openCsv(path, { displayName: name }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CsvFormatError);
+      expect((error as Error).message).toContain(`${name} ${message}`);
+    },
+  );
+
+  it('reads a CSV whose first header cell starts with a bracket or a brace as a CSV', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-notcsv-')), 'brackets.csv');
+    writeFileSync(path, '[Name],{Email}\nAda,ada@example.com\n');
+    const { csv } = await readAll(path);
+    expect(csv.header).toEqual(['[Name]', '{Email}']);
+  });
+
   it('says that a Numbers document saved as a package (a folder) is not a CSV file', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'lpi-zip-')), 'leads.numbers');
     mkdirSync(path);
