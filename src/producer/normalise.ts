@@ -35,7 +35,8 @@ export function normaliseEmail(cell: string): Parsed<string> {
 export function emailsInCell(cell: string): string[] {
   if (cell.includes('<')) return [cell];
   const parts = cell.split(/[\s,;]+/).filter(Boolean);
-  return parts.length > 1 ? parts : [cell];
+  // One address with a list's separator left after it (`a@x.com;`, as a list joined by hand ends) is that address.
+  return parts.length > 0 ? parts : [cell];
 }
 
 /** Digits a phone number has at least; fewer after a `,` is an extension or a note, not a second number. */

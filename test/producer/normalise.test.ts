@@ -215,6 +215,12 @@ describe('emailsInCell', () => {
     expect(emailsInCell('a@example.com')).toEqual(['a@example.com']);
     expect(emailsInCell('Doe, Jane <jane@example.com>')).toEqual(['Doe, Jane <jane@example.com>']);
   });
+
+  it('drops the separator a list left after its last address (`a@example.com;`)', () => {
+    expect(emailsInCell('a@example.com;')).toEqual(['a@example.com']);
+    expect(emailsInCell('a@example.com, ')).toEqual(['a@example.com']);
+    expect(emailsInCell('; a@example.com')).toEqual(['a@example.com']);
+  });
 });
 
 describe('phonesInCell', () => {
