@@ -210,13 +210,21 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   if (text.startsWith('-') || text.startsWith('('))
     return fail('is negative; a lead value must be 0 or more');
   text = text.replace(/^\+/, '');
+  // Thousands and millions as sales sheets shorten them: `5k`, `50 k€`, `£2.5m`, `$1.5MM`, `2,5 Mio. €`, `30 Tsd. €`.
+  const short = AMOUNT_MULTIPLIER.exec(text);
+  const multiplier = short ? MULTIPLIERS[(short[1] as string).toLowerCase()] : undefined;
+  if (short && multiplier !== undefined) {
+    const base = parseAmount(text.slice(0, short.index).trim(), mark);
+    if (base.error !== undefined || base.value.currency !== undefined) return fail(AMOUNT_FORMAT);
+    const amount = Math.round(base.value.amount * multiplier * 100) / 100;
+    return ok(currency ? { amount, currency } : { amount });
+  }
   // Java and spreadsheets write big numbers in scientific notation (Salesforce Data Loader: 3.8E7).
   if (/^\d+(?:\.\d+)?[eE][+]?\d{1,3}$/.test(text)) {
     const amount = Number(text);
     if (Number.isFinite(amount)) return ok(currency ? { amount, currency } : { amount });
   }
-  const notAmount =
-    'is not an amount; write it like 1234.50, 1,234.50 or 1.234,50 (optionally with a currency code)';
+  const notAmount = AMOUNT_FORMAT;
   // Spaces and apostrophes only ever group thousands (1 234,50 / 1'234.50).
   if (/^\d{1,3}(?:[ ']\d{3})+(?:[.,]\d+)?$/.test(text)) text = text.replace(/[ ']/g, '');
   if (!/^\d[\d.,]*$/.test(text) || /[.,]$/.test(text)) return fail(notAmount);
@@ -233,16 +241,37 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   if (/[.,]/.test(intPart)) {
     const thousands = decimal === '.' ? ',' : decimal === ',' ? '.' : dots ? '.' : ',';
     const groups = intPart.split(thousands);
+    // India groups lakhs and crores by two digits above the thousands: 12,34,56,789.
+    const indian = thousands === ',' && /^\d{1,2}(?:,\d{2})+,\d{3}$/.test(intPart);
     const badGroups =
-      /[.,]/.test(intPart.replaceAll(thousands, '')) ||
-      (groups[0] ?? '').length > 3 ||
-      groups.slice(1).some((g) => g.length !== 3);
+      !indian &&
+      (/[.,]/.test(intPart.replaceAll(thousands, '')) ||
+        (groups[0] ?? '').length > 3 ||
+        groups.slice(1).some((g) => g.length !== 3));
     if (badGroups) return fail(notAmount);
   }
   const amount = Number(intPart.replace(/[.,]/g, '') + (fraction !== undefined ? `.${fraction}` : ''));
   if (!Number.isFinite(amount)) return fail(notAmount);
   return ok(currency ? { amount, currency } : { amount });
 }
+
+const AMOUNT_FORMAT =
+  'is not an amount; write it like 1234.50, 1,234.50 or 1.234,50 (optionally with a currency code)';
+
+/** A shortened amount's word after its number: `k`, `M`, `MM`, `Mio.`, `Tsd.`, `bn`, `Mrd.`. */
+const AMOUNT_MULTIPLIER = /(?<=[\d\s])(k|mm|m|tsd\.?|mio\.?|bn|mrd\.?)$/i;
+const MULTIPLIERS: Record<string, number> = {
+  k: 1e3,
+  'tsd.': 1e3,
+  tsd: 1e3,
+  m: 1e6,
+  mm: 1e6,
+  mio: 1e6,
+  'mio.': 1e6,
+  bn: 1e9,
+  mrd: 1e9,
+  'mrd.': 1e9,
+};
 
 function splitLast(text: string, sep: string): [string, string] {
   const i = text.lastIndexOf(sep);

@@ -59,11 +59,36 @@ describe('parseAmount', () => {
     ['1.234.567,89', 1234567.89, undefined],
     ['1\u00a0234,50', 1234.5, undefined],
     ['5000', 5000, undefined],
+    // Thousands and millions as sales sheets shorten them.
+    ['5k', 5000, undefined],
+    ['$5K', 5000, 'USD'],
+    ['€1.2k', 1200, 'EUR'],
+    ['50 k€', 50000, 'EUR'],
+    ['1,2 M€', 1200000, 'EUR'],
+    ['£2.5m', 2500000, 'GBP'],
+    ['$1.5MM', 1500000, 'USD'],
+    ['2,5 Mio. €', 2500000, 'EUR'],
+    ['30 Tsd. €', 30000, 'EUR'],
+    ['USD 1.25bn', 1250000000, 'USD'],
+    // India's grouping: lakhs and crores.
+    ['₹1,00,000', 100000, 'INR'],
+    ['INR 12,34,56,789.50', 123456789.5, 'INR'],
   ])('reads %j as %d %s', (cell, amount, currency) => {
     expect(parseAmount(cell)).toEqual({ value: currency ? { amount, currency } : { amount } });
   });
 
-  it.each([['abc'], ['12a'], ['12abc'], ['1,23,4'], ['-5'], ['1.2.3,4,5'], ['12,']])('refuses %j', (cell) => {
+  it.each([
+    ['abc'],
+    ['12a'],
+    ['12abc'],
+    ['1,23,4'],
+    ['-5'],
+    ['1.2.3,4,5'],
+    ['12,'],
+    ['k'],
+    ['5kk'],
+    ['1,00,00'],
+  ])('refuses %j', (cell) => {
     expect(parseAmount(cell).error).toBeDefined();
   });
 });
