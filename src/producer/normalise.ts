@@ -214,8 +214,10 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   const short = AMOUNT_MULTIPLIER.exec(text);
   const multiplier = short ? MULTIPLIERS[(short[1] as string).toLowerCase()] : undefined;
   if (short && multiplier !== undefined) {
-    const base = parseAmount(text.slice(0, short.index).trim(), mark);
-    if (base.error !== undefined || base.value.currency !== undefined) return fail(AMOUNT_FORMAT);
+    const number = text.slice(0, short.index).trim();
+    // One word only (`5 k k` is no amount), and no second currency.
+    const base = AMOUNT_MULTIPLIER.test(number) ? undefined : parseAmount(number, mark);
+    if (base?.value === undefined || base.value.currency !== undefined) return fail(AMOUNT_FORMAT);
     const amount = Math.round(base.value.amount * multiplier * 100) / 100;
     return ok(currency ? { amount, currency } : { amount });
   }

@@ -87,6 +87,8 @@ describe('parseAmount', () => {
     ['12,'],
     ['k'],
     ['5kk'],
+    ['5 k k'],
+    ['5 M k'],
     ['1,00,00'],
   ])('refuses %j', (cell) => {
     expect(parseAmount(cell).error).toBeDefined();
