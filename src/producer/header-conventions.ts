@@ -2398,8 +2398,16 @@ export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = 
     label:
       'ignore: person labels of the exporting account: map them (person: { labels: … }) when this account has the same labels',
     marketingstatus: 'person.marketing_status',
+    // A German account's names (`Person - E-Mail-Adresse - Büro`): Pipedrive writes them in the account's language.
+    vorname: 'person.first_name',
+    nachname: 'person.last_name',
+    emailadresse: 'person.email',
+    telefon: 'person.phone',
+    telefonnummer: 'person.phone',
+    geburtstag: 'person.birthday',
     // A persons export names the person's organization only here.
     organization: 'organization.name',
+    organisation: 'organization.name',
     owner: "ignore: the person's owner in the exporting account (the lead's owner is used)",
     id: 'ignore: the id in the exporting account',
     notes: 'ignore: contact-sync notes of the person',

@@ -165,8 +165,16 @@ export function contactLabelOf(text: string): ContactLabel {
     .replace(/^\s*\*\s*/, '')
     .trim()
     .toLowerCase();
-  if (/^(work|business|office|direct|main|company|corporate|job|primary|pref)/.test(word)) return 'work';
-  if (/^(home|personal|private|house)/.test(word)) return 'home';
-  if (/^(mobile|cell|handy|iphone|gsm)/.test(word)) return 'mobile';
+  // English, then the words German, French, Spanish, Italian and Dutch accounts and address books write.
+  if (
+    /^(work|business|office|direct|main|company|corporate|job|primary|pref|büro|buero|arbeit|geschäftlich|geschaeftlich|dienstlich|firma|travail|bureau|professionnel|trabajo|oficina|lavoro|ufficio|werk|kantoor|zakelijk)/.test(
+      word,
+    )
+  )
+    return 'work';
+  if (/^(home|personal|private|house|privat|zuhause|domicile|privé|prive|casa|particular|thuis)/.test(word))
+    return 'home';
+  if (/^(mobile|cell|handy|iphone|gsm|mobil|portable|móvil|movil|celular|cellulare|mobiel)/.test(word))
+    return 'mobile';
   return 'other';
 }

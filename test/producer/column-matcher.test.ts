@@ -912,6 +912,35 @@ describe('matchColumns', () => {
     ).toBe('-');
   });
 
+  it("reads a German Pipedrive account's headers (Vorname, E-Mail-Adresse - Büro) offline, as an English account's", () => {
+    // Pipedrive writes its field and label names in the account's language: an agency moving a German client's
+    // contacts into another account gets these.
+    const plan = matchColumns({
+      header: [
+        'Person - Vorname',
+        'Person - Nachname',
+        'Person - E-Mail-Adresse - Büro',
+        'Person - E-Mail-Adresse - Privat',
+        'Person - Telefon - Mobil',
+        'Person - Telefon - Büro',
+        'Person - Organisation',
+        'Organisation - Name',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('pipedrive');
+    expect(fields(plan)).toEqual({
+      'Person - Vorname': 'person.first_name',
+      'Person - Nachname': 'person.last_name',
+      'Person - E-Mail-Adresse - Büro': 'person.email:work',
+      'Person - E-Mail-Adresse - Privat': 'person.email:home',
+      'Person - Telefon - Mobil': 'person.phone:mobile',
+      'Person - Telefon - Büro': 'person.phone:work',
+      'Person - Organisation': '-',
+      'Organisation - Name': 'organization.name',
+    });
+  });
+
   it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
     const persons = matchColumns({
       header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],
