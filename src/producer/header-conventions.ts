@@ -172,6 +172,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'commentaires',
     // es/pt, nl, it
     'notas',
+    'comentarios',
+    'comentario',
     'observaciones',
     'observações',
     'opmerkingen',
@@ -635,8 +637,30 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'noofemployees',
     'companysize',
     'headcount',
+    // de, fr, es, it, nl (German `Mitarbeiter` alone is left out: it is also a staff member's name)
+    'mitarbeiteranzahl',
+    'anzahlmitarbeiter',
+    'effectif',
+    'effectifs',
+    'empleados',
+    'númerodeempleados',
+    'numerodeempleados',
+    'dipendenti',
+    'numerodipendenti',
+    'aantalmedewerkers',
   ],
-  'organization.annual_revenue': ['annualrevenue', 'revenue'],
+  'organization.annual_revenue': [
+    'annualrevenue',
+    'revenue',
+    // de, fr, es, it, nl
+    'umsatz',
+    'jahresumsatz',
+    'chiffredaffaires',
+    'facturación',
+    'facturacion',
+    'fatturato',
+    'omzet',
+  ],
 };
 
 /**

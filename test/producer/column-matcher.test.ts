@@ -158,6 +158,29 @@ describe('matchColumns', () => {
     );
   });
 
+  it("reads a company's revenue and headcount, and comments, under their German, French and Spanish names", () => {
+    const fieldsOf = (header: string[]) => fields(matchColumns({ header, spec: {} }));
+    expect(
+      fieldsOf(['Vorname', 'Nachname', 'Firma', 'Umsatz', 'Anzahl Mitarbeiter', 'Mitarbeiter']),
+    ).toMatchObject({
+      Umsatz: 'organization.annual_revenue',
+      'Anzahl Mitarbeiter': 'organization.employee_count',
+      // A staff member's name as often as a headcount: left out.
+      Mitarbeiter: '-',
+    });
+    expect(fieldsOf(['Prénom', 'Nom', 'Société', "Chiffre d'affaires", 'Effectif'])).toMatchObject({
+      "Chiffre d'affaires": 'organization.annual_revenue',
+      Effectif: 'organization.employee_count',
+    });
+    expect(
+      fieldsOf(['Nombre', 'Apellidos', 'Empresa', 'Facturación', 'Empleados', 'Comentarios']),
+    ).toMatchObject({
+      Facturación: 'organization.annual_revenue',
+      Empleados: 'organization.employee_count',
+      Comentarios: 'lead.note',
+    });
+  });
+
   it("reads Outlook's Title as a salutation it leaves out, and its Business address as the organization's", () => {
     const plan = matchColumns({
       header: [
