@@ -345,6 +345,15 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         reason: `named like custom fields of ${found.map((f) => f!.entity).join(' and ')}: say which in the mapping file (custom_fields, person_custom_fields or organization_custom_fields)`,
         unrecognised: true,
       });
+    } else if (askedField(h)) {
+      // A form that asks for a contact's field in a question of its own (Typeform: "What's your email?").
+      candidates.push({
+        index,
+        meaning: askedField(h) as Meaning,
+        tier: TIER.generic,
+        rank: index,
+        reason: `auto: a form's question asking for ${askedField(h)?.split(':')[0]}`,
+      });
     } else if (asksQuestion(h)) {
       // A form's question (Google Forms, Typeform, Jotform write each as a column under its text): what the lead
       // answered is for whoever calls them.
@@ -761,3 +770,31 @@ function readTitle(
     note: `"${header}" read as the lead's title (its values do not look like job titles${examples.length ? `: ${examples.join(', ')}` : ''}); if it is the person's job title, write person: { job_title: ${header} } in the mapping file.`,
   };
 }
+
+/**
+ * `What's your email?`, `And your last name?`, `Your phone number`: a form's question that asks for one of the
+ * contact's own fields, by a name the generic headers know. Only fields that take any text (names, emails, phones,
+ * job title, company, website): an answer to "What's your budget?" is no amount to read, so it stays in the note.
+ */
+function askedField(header: string): Meaning | undefined {
+  const text = header.replace(/<[^<>]*>/g, '').trim();
+  if (WORKS_FOR.test(text)) return 'organization.name';
+  const asked = ASKED_FOR.exec(text);
+  if (!asked) return undefined;
+  const name = normaliseHeaderName(asked[1] as string);
+  if (name === 'name' || name === 'fullname') return 'person.name';
+  for (const [meaning, synonyms] of Object.entries(GENERIC_HEADERS)) {
+    if (synonyms.includes(name) && ASKABLE.test(meaning)) return meaning;
+  }
+  return undefined;
+}
+
+const ASKED_FOR =
+  /^(?:and\s+)?(?:(?:what(?:'|’)?s|what is|which is)\s+|(?:please\s+)?(?:enter|share|give us|tell us|type|provide)\s+|(?:may|can|could) we (?:have|get)\s+)?your\s+([^?？.:]{1,40}?)\s*[?？.:]?\s*$/i;
+
+/** `What company do you work for?`, `Where do you work?` */
+const WORKS_FOR =
+  /^(?:(?:what|which) (?:company|organi[sz]ation|business|firm) do you (?:work (?:for|at|with)|represent)|where do you work)\s*[?？]?$/i;
+
+const ASKABLE =
+  /^(?:person\.(?:name|first_name|last_name|email|phone|job_title)|organization\.(?:name|website))(?::|$)/;

@@ -181,6 +181,36 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads a form's questions that ask for the contact's own fields as those fields, any other question as the note", () => {
+    // A Typeform or Google Form without a contact block: each field is a question of its own.
+    const plan = matchColumns({
+      header: [
+        "What's your first name?",
+        'And your last name?',
+        'What’s your email address?',
+        'Your phone number',
+        'What company do you work for?',
+        '<strong>What is your job title?</strong>',
+        "What's your budget?",
+        'How many employees does your company have?',
+        'Which company referred you?',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toEqual({
+      "What's your first name?": 'person.first_name',
+      'And your last name?': 'person.last_name',
+      'What’s your email address?': 'person.email:work',
+      'Your phone number': 'person.phone:work',
+      'What company do you work for?': 'organization.name',
+      '<strong>What is your job title?</strong>': 'person.job_title',
+      // An answer that is no amount to read, and questions about something else: the note.
+      "What's your budget?": 'lead.note',
+      'How many employees does your company have?': 'lead.note',
+      'Which company referred you?': 'lead.note',
+    });
+  });
+
   it("reads Outlook's Title as a salutation it leaves out, and its Business address as the organization's", () => {
     const plan = matchColumns({
       header: [
