@@ -219,6 +219,7 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
     const base = AMOUNT_MULTIPLIER.test(number) ? undefined : parseAmount(number, mark);
     if (base?.value === undefined || base.value.currency !== undefined) return fail(AMOUNT_FORMAT);
     const amount = Math.round(base.value.amount * multiplier * 100) / 100;
+    if (!Number.isFinite(amount)) return fail(AMOUNT_FORMAT);
     return ok(currency ? { amount, currency } : { amount });
   }
   // Java and spreadsheets write big numbers in scientific notation (Salesforce Data Loader: 3.8E7).

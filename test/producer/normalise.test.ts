@@ -89,6 +89,7 @@ describe('parseAmount', () => {
     ['5kk'],
     ['5 k k'],
     ['5 M k'],
+    ['1e308k'],
     ['1,00,00'],
   ])('refuses %j', (cell) => {
     expect(parseAmount(cell).error).toBeDefined();
