@@ -772,8 +772,8 @@ function readTitle(
 }
 
 /**
- * `What's your email?`, `And your last name?`, `Your phone number`: a form's question that asks for one of the
- * contact's own fields, by a name the generic headers know. Only fields that take any text (names, emails, phones,
+ * `What's your email?`, `And your last name?`, `Your phone number`, Contact Form 7's `your-email`: a form's question
+ * (or field) that asks for one of the contact's own fields, by a name the generic headers know. Only fields that take any text (names, emails, phones,
  * job title, company, website): an answer to "What's your budget?" is no amount to read, so it stays in the note.
  */
 function askedField(header: string): Meaning | undefined {
@@ -790,7 +790,7 @@ function askedField(header: string): Meaning | undefined {
 }
 
 const ASKED_FOR =
-  /^(?:and\s+)?(?:(?:what(?:'|’)?s|what is|which is)\s+|(?:please\s+)?(?:enter|share|give us|tell us|type|provide)\s+|(?:may|can|could) we (?:have|get)\s+)?your\s+([^?？.:]{1,40}?)\s*[?？.:]?\s*$/i;
+  /^(?:and\s+)?(?:(?:what(?:'|’)?s|what is|which is)\s+|(?:please\s+)?(?:enter|share|give us|tell us|type|provide)\s+|(?:may|can|could) we (?:have|get)\s+)?your[\s_-]+([^?？.:]{1,40}?)\s*[?？.:]?\s*$/i;
 
 /** `What company do you work for?`, `Where do you work?` */
 const WORKS_FOR =

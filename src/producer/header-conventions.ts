@@ -62,6 +62,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'dealname',
     'dealtitle',
     'subject',
+    // Contact Form 7's default form: `your-subject` beside `your-name`, `your-email`, `your-message`.
+    'yoursubject',
     'opportunity',
     'opportunityname',
     // ru, uk, pl, cs (not a bare `Название`, `Nazwa`, `Název`: the name of a thing, as often the company's)

@@ -211,6 +211,29 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads Contact Form 7's field names (your-name, your-email…) as a web form's contact, subject and message", () => {
+    const plan = matchColumns({
+      header: [
+        'your-name',
+        'your-email',
+        'your-phone',
+        'your-company',
+        'your-subject',
+        'your-message',
+        'Date',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'your-name': 'person.name',
+      'your-email': 'person.email:work',
+      'your-phone': 'person.phone:work',
+      'your-company': 'organization.name',
+      'your-subject': 'lead.title',
+      'your-message': 'lead.note',
+    });
+  });
+
   it("reads Outlook's Title as a salutation it leaves out, and its Business address as the organization's", () => {
     const plan = matchColumns({
       header: [
