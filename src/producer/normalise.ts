@@ -258,6 +258,23 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   return ok(currency ? { amount, currency } : { amount });
 }
 
+/**
+ * A band or a bound where one amount goes (`10k–50k €`, `10,000 - 50,000`, `< 10k`, `up to 5000`, `5000+`, `~5000`):
+ * what a web form's budget question and a lead database's revenue band hold. Not a negative amount (`-500`).
+ */
+export function isAmountRange(cell: string): boolean {
+  const t = cell.trim();
+  if (!/\d/.test(t) || t.length > 100) return false;
+  if (
+    /^(?:[<>≤≥~≈]|(?:up to|under|over|less than|more than|at least|approx\.?|about|bis|ab|über|unter|max\.?|min\.?)\s)/i.test(
+      t,
+    )
+  )
+    return true;
+  if (/\d\s*\+\s*\D{0,4}$/.test(t)) return true;
+  return /\d[^-–—\d]{0,6}\s*(?:[-–—]|\bto\b|\bbis\b)\s*\D{0,4}\d/i.test(t);
+}
+
 const AMOUNT_FORMAT =
   'is not an amount; write it like 1234.50, 1,234.50 or 1.234,50 (optionally with a currency code)';
 

@@ -21,6 +21,7 @@ import type {
 } from './mapping.js';
 import {
   emailsInCell,
+  isAmountRange,
   linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
@@ -273,6 +274,18 @@ export function createRowValidator(
     const warnings: RowWarning[] = [];
     /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
     const noteExtras: string[] = [];
+    /**
+     * A band where one amount goes (a form's budget, a lead database's revenue band): as a headcount range, an
+     * optional field must not cost the lead. It goes to the note, and the summary counts it per column.
+     */
+    const keepRange = (path: FieldPath, value: string, what: string) => {
+      const column = header[at(path) as number] as string;
+      noteExtras.push(`${column}: ${value}`);
+      warnings.push({
+        column,
+        message: `has ${quote(value)}, a range: Pipedrive keeps the one ${what}, so the row is imported without it and the range is kept in the lead's note (write one amount in the file to have it set)`,
+      });
+    };
     const read = (index: number | undefined): string =>
       index === undefined ? '' : (cells[index] ?? '').trim();
     const cell = (path: FieldPath): string => read(at(path));
@@ -376,8 +389,10 @@ export function createRowValidator(
     const valueCell = cell('lead.value');
     if (valueCell) {
       const parsed = parseAmount(valueCell, mapping.decimalMark);
-      if (parsed.error !== undefined) problem(at('lead.value'), valueCell, parsed.error);
-      else {
+      if (parsed.error !== undefined) {
+        if (isAmountRange(valueCell)) keepRange('lead.value', valueCell, 'value a lead has');
+        else problem(at('lead.value'), valueCell, parsed.error);
+      } else {
         const currencyCell = cell('lead.currency');
         let currency = parsed.value.currency;
         if (currencyCell) {
@@ -599,8 +614,10 @@ export function createRowValidator(
     const revenueCell = cell('organization.annual_revenue');
     if (revenueCell) {
       const parsed = parseAmount(revenueCell, mapping.decimalMark);
-      if (parsed.error !== undefined) problem(at('organization.annual_revenue'), revenueCell, parsed.error);
-      else organization.annual_revenue = parsed.value.amount;
+      if (parsed.error === undefined) organization.annual_revenue = parsed.value.amount;
+      else if (isAmountRange(revenueCell))
+        keepRange('organization.annual_revenue', revenueCell, "amount an organization's revenue has");
+      else problem(at('organization.annual_revenue'), revenueCell, parsed.error);
     }
     const orgLabels = optionIds('organization.labels', mapping.organizationLabels, 'organization label');
     if (orgLabels) organization.label_ids = orgLabels;

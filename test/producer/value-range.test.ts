@@ -1,0 +1,41 @@
+/**
+ * A web form's budget and a lead database's revenue are often ranges ("10k–50k €", "$1M - $10M", "< 10k"): Pipedrive
+ * keeps one number, and picking one would invent it. As with a headcount range, an optional field must not cost the
+ * lead: the row is imported without it, the range is kept in the lead's note, and the summary counts it.
+ */
+import { describe, expect, it } from 'vitest';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator, type RowResult } from '../../src/producer/row-validator.js';
+
+const header = ['Name', 'Email', 'Company', 'Budget', 'Currency', 'Annual Revenue'];
+const validate = createRowValidator(mapColumns({}, header, undefined), 'imp');
+const row = (budget: string, revenue = '') =>
+  validate(2, ['Ada Lovelace', 'ada@example.com', 'Analytical Ltd', budget, 'EUR', revenue]);
+const ok = (r: RowResult) => {
+  if (!('ok' in r)) throw new Error(`rejected: ${r.reject.reason}`);
+  return r;
+};
+
+describe('a range where one amount goes', () => {
+  it.each(['10k–50k €', '10,000 - 50,000', '< 10k', '> 50k €', 'up to 5000', '5000+', '~5000', '€10k-€50k'])(
+    'imports the row without a value and keeps %j in the note',
+    (budget) => {
+      const r = ok(row(budget));
+      expect(r.ok.lead.value).toBeUndefined();
+      expect(r.ok.note).toContain(`Budget: ${budget.replace('<', '&lt;').replace('>', '&gt;')}`);
+      expect(r.warnings?.[0]).toMatchObject({ column: 'Budget' });
+      expect(r.warnings?.[0]?.message).toContain('a range');
+    },
+  );
+
+  it("does the same for a company's revenue given as a band ($1M - $10M)", () => {
+    const r = ok(row('5000', '$1M - $10M'));
+    expect(r.ok.lead.value).toEqual({ amount: 5000, currency: 'EUR' });
+    expect(r.ok.organization?.annual_revenue).toBeUndefined();
+    expect(r.ok.note).toContain('Annual Revenue: $1M - $10M');
+  });
+
+  it('still rejects what is neither an amount nor a range, and a negative amount', () => {
+    for (const budget of ['lots', '-500', '12abc']) expect('reject' in row(budget), budget).toBe(true);
+  });
+});
