@@ -129,6 +129,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     '',
   );
   assertText(sampleText, name, detected.encoding);
+  assertNotMarkup(sampleText, name);
 
   const lines = sampleText.split('\n');
   if (!lines.some((l) => l.trim() !== '')) {
@@ -505,10 +506,7 @@ function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
   }
   const zip = sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04;
   const ole = sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0;
-  if (!zip && !ole) {
-    assertNotMarkup(sample, name);
-    return;
-  }
+  if (!zip && !ole) return;
   // Each of these is a ZIP archive; the names of its first entries tell them apart.
   const entries = zip ? zipEntryNames(sample) : [];
   if (entries[0] === 'mimetype' && /application\/vnd\.oasis\.opendocument/.test(latin1(sample, 30, 120))) {
@@ -533,9 +531,10 @@ function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
 /**
  * A text file that is no CSV: a web page (older CRMs and report tools save an "Excel" download as HTML with an .xls
  * name), Excel 2003's XML Spreadsheet, or JSON. Each would otherwise fail on its first `"` with a message about quotes.
+ * Read from the sample as decoded (its byte order mark gone), in whatever encoding the file has.
  */
-function assertNotMarkup(sample: Uint8Array, name: string): void {
-  const start = leadingText(sample).trimStart();
+function assertNotMarkup(sampleText: string, name: string): void {
+  const start = sampleText.slice(0, 1024).trimStart();
   const saveAsCsv =
     'Open it in Excel and save it as "CSV UTF-8 (comma delimited)", then import the .csv file.';
   if (
@@ -554,17 +553,6 @@ function assertNotMarkup(sample: Uint8Array, name: string): void {
       `${name} is JSON, not a CSV file. Export the records as CSV from the system they come from, then import the .csv file.`,
     );
   }
-}
-
-/** The sample's first kilobyte as text, without its byte order mark (UTF-16 decoded as such). */
-function leadingText(sample: Uint8Array): string {
-  const head = Buffer.from(sample.buffer, sample.byteOffset, Math.min(sample.length, 1024));
-  // Whole UTF-16 units only (swap16 takes an even length).
-  const units = head.subarray(2, 2 + ((head.length - 2) & ~1));
-  if (head[0] === 0xff && head[1] === 0xfe) return units.toString('utf16le');
-  if (head[0] === 0xfe && head[1] === 0xff) return Buffer.from(units).swap16().toString('utf16le');
-  const text = head.toString('latin1');
-  return text.startsWith('\xef\xbb\xbf') ? text.slice(3) : text;
 }
 
 function numbersDocument(name: string): string {
