@@ -212,7 +212,8 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   text = text.replace(/^\+/, '');
   // Thousands and millions as sales sheets shorten them: `5k`, `50 k€`, `£2.5m`, `$1.5MM`, `2,5 Mio. €`, `30 Tsd. €`.
   const short = AMOUNT_MULTIPLIER.exec(text);
-  const multiplier = short ? MULTIPLIERS[(short[1] as string).toLowerCase()] : undefined;
+  // `Mio.` and `Mio` alike.
+  const multiplier = short ? MULTIPLIERS[(short[1] as string).toLowerCase().replace(/\.$/, '')] : undefined;
   if (short && multiplier !== undefined) {
     const number = text.slice(0, short.index).trim();
     // One word only (`5 k k` is no amount), and no second currency.
@@ -227,10 +228,9 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
     const amount = Number(text);
     if (Number.isFinite(amount)) return ok(currency ? { amount, currency } : { amount });
   }
-  const notAmount = AMOUNT_FORMAT;
   // Spaces and apostrophes only ever group thousands (1 234,50 / 1'234.50).
   if (/^\d{1,3}(?:[ ']\d{3})+(?:[.,]\d+)?$/.test(text)) text = text.replace(/[ ']/g, '');
-  if (!/^\d[\d.,]*$/.test(text) || /[.,]$/.test(text)) return fail(notAmount);
+  if (!/^\d[\d.,]*$/.test(text) || /[.,]$/.test(text)) return fail(AMOUNT_FORMAT);
   const dots = text.split('.').length - 1;
   const commas = text.split(',').length - 1;
   let decimal: '.' | ',' | undefined;
@@ -251,10 +251,10 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
       (/[.,]/.test(intPart.replaceAll(thousands, '')) ||
         (groups[0] ?? '').length > 3 ||
         groups.slice(1).some((g) => g.length !== 3));
-    if (badGroups) return fail(notAmount);
+    if (badGroups) return fail(AMOUNT_FORMAT);
   }
   const amount = Number(intPart.replace(/[.,]/g, '') + (fraction !== undefined ? `.${fraction}` : ''));
-  if (!Number.isFinite(amount)) return fail(notAmount);
+  if (!Number.isFinite(amount)) return fail(AMOUNT_FORMAT);
   return ok(currency ? { amount, currency } : { amount });
 }
 
@@ -282,15 +282,12 @@ const AMOUNT_FORMAT =
 const AMOUNT_MULTIPLIER = /(?<=[\d\s])(k|mm|m|tsd\.?|mio\.?|bn|mrd\.?)$/i;
 const MULTIPLIERS: Record<string, number> = {
   k: 1e3,
-  'tsd.': 1e3,
   tsd: 1e3,
   m: 1e6,
   mm: 1e6,
   mio: 1e6,
-  'mio.': 1e6,
   bn: 1e9,
   mrd: 1e9,
-  'mrd.': 1e9,
 };
 
 function splitLast(text: string, sep: string): [string, string] {
