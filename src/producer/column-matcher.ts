@@ -16,6 +16,7 @@ import {
   PIPEDRIVE_EXPORT_FIELDS,
   SOURCE_SYSTEMS,
   type SourceSystem,
+  withoutTags,
 } from './header-conventions.js';
 import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
 import {
@@ -329,6 +330,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     const found = (['lead', 'person', 'organization'] as const)
       .map((of) => options.catalogue?.custom(of, h))
       .filter((f) => f !== undefined);
+    const asked = found.length === 0 ? askedField(h) : undefined;
     if (found.length === 1) {
       const f = found[0]!;
       candidates.push({
@@ -345,14 +347,14 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         reason: `named like custom fields of ${found.map((f) => f!.entity).join(' and ')}: say which in the mapping file (custom_fields, person_custom_fields or organization_custom_fields)`,
         unrecognised: true,
       });
-    } else if (askedField(h)) {
+    } else if (asked) {
       // A form that asks for a contact's field in a question of its own (Typeform: "What's your email?").
       candidates.push({
         index,
-        meaning: askedField(h) as Meaning,
+        meaning: asked,
         tier: TIER.generic,
         rank: index,
-        reason: `auto: a form's question asking for ${askedField(h)?.split(':')[0]}`,
+        reason: `auto: a form's question asking for ${asked.split(':')[0]}`,
       });
     } else if (asksQuestion(h)) {
       // A form's question (Google Forms, Typeform, Jotform write each as a column under its text): what the lead
@@ -773,11 +775,12 @@ function readTitle(
 
 /**
  * `What's your email?`, `And your last name?`, `Your phone number`, Contact Form 7's `your-email`: a form's question
- * (or field) that asks for one of the contact's own fields, by a name the generic headers know. Only fields that take any text (names, emails, phones,
- * job title, company, website): an answer to "What's your budget?" is no amount to read, so it stays in the note.
+ * (or field) that asks for one of the contact's own fields, by a name the generic headers know. Only fields that
+ * take any text (names, emails, phones, job title, company, website): an answer to "What's your budget?" is no
+ * amount to read, so it stays in the note.
  */
 function askedField(header: string): Meaning | undefined {
-  const text = header.replace(/<[^<>]*>/g, '').trim();
+  const text = withoutTags(header);
   if (WORKS_FOR.test(text)) return 'organization.name';
   const asked = ASKED_FOR.exec(text);
   if (!asked) return undefined;

@@ -18,7 +18,15 @@ export function normaliseHeaderName(name: string): string {
 
 /** A header that asks a question (`What is your budget?`, Typeform's `<strong>Budget?</strong>`, `¿Presupuesto?`). */
 export function asksQuestion(header: string): boolean {
-  return /[?？]$/.test(header.replace(/<[^<>]*>/g, '').trim());
+  return /[?？]$/.test(withoutTags(header));
+}
+
+/**
+ * A header without the formatting tags a form tool writes into it (Typeform: `<strong>Budget?</strong>`), trimmed.
+ * Each tag ends at the next `<` at the latest, so a header of a million `<` takes one pass.
+ */
+export function withoutTags(header: string): string {
+  return (header.includes('<') ? header.replace(/<[^<>]*>/g, '') : header).trim();
 }
 
 /** What a column means: a target in text form, or `ignore: why`. A label column is named after `@`. */

@@ -10,7 +10,7 @@ import type {
 } from '../queue/job-data.js';
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { optionKey } from './field-catalogue.js';
-import { asksQuestion, SOURCE_SYSTEMS } from './header-conventions.js';
+import { asksQuestion, SOURCE_SYSTEMS, withoutTags } from './header-conventions.js';
 import type {
   AddressColumns,
   ContactColumn,
@@ -922,7 +922,7 @@ const PHONE_SCHEME = /^(?:p|tel):\s*(?=[+(\d])/i;
  */
 export function noteHeading(header: string): string {
   // Typeform writes a question's formatting into its column name: `<strong>Budget?</strong>`.
-  const text = header.includes('<') ? header.replace(/<[^<>]*>/g, '').trim() : header;
+  const text = header.includes('<') ? withoutTags(header) : header;
   if (!text.includes('_') || /\p{Lu}|\s/u.test(text)) return text;
   const words = text.replace(/_+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
