@@ -275,15 +275,16 @@ export function createRowValidator(
     /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
     const noteExtras: string[] = [];
     /**
-     * A band where one amount goes (a form's budget, a lead database's revenue band): as a headcount range, an
-     * optional field must not cost the lead. It goes to the note, and the summary counts it per column.
+     * A range where Pipedrive keeps one value (a company's size, a form's budget, a lead database's revenue band):
+     * as with an unknown industry, an optional field must not cost the lead. It goes to the note, and the summary
+     * counts it per column. `keeps`: what Pipedrive keeps; `one`: what to write instead.
      */
-    const keepRange = (path: FieldPath, value: string, what: string) => {
+    const keepRange = (path: FieldPath, value: string, keeps: string, one: string) => {
       const column = header[at(path) as number] as string;
       noteExtras.push(`${column}: ${value}`);
       warnings.push({
         column,
-        message: `has ${quote(value)}, a range: Pipedrive keeps the one ${what}, so the row is imported without it and the range is kept in the lead's note (write one amount in the file to have it set)`,
+        message: `has ${quote(value)}, a range: Pipedrive keeps ${keeps}, so the row is imported without it and the range is kept in the lead's note (write one ${one} in the file to have it set)`,
       });
     };
     const read = (index: number | undefined): string =>
@@ -390,7 +391,8 @@ export function createRowValidator(
     if (valueCell) {
       const parsed = parseAmount(valueCell, mapping.decimalMark);
       if (parsed.error !== undefined) {
-        if (isAmountRange(valueCell)) keepRange('lead.value', valueCell, 'value a lead has');
+        if (isAmountRange(valueCell))
+          keepRange('lead.value', valueCell, 'the one value a lead has', 'amount');
         else problem(at('lead.value'), valueCell, parsed.error);
       } else {
         const currencyCell = cell('lead.currency');
@@ -599,14 +601,8 @@ export function createRowValidator(
       const parsed = parseCount(employeesCell);
       if ('range' in parsed) {
         // LinkedIn and lead databases give company sizes as ranges ("11-50"): Pipedrive keeps one number, and
-        // picking one would invent it. As with an unknown industry, an optional field must not cost the lead:
-        // it goes to the note, and the summary counts it per value.
-        const column = header[at('organization.employee_count') as number] as string;
-        noteExtras.push(`${column}: ${employeesCell}`);
-        warnings.push({
-          column,
-          message: `has ${quote(employeesCell)}, a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set)`,
-        });
+        // picking one would invent it.
+        keepRange('organization.employee_count', employeesCell, 'one number of employees', 'number');
       } else if (parsed.error !== undefined)
         problem(at('organization.employee_count'), employeesCell, parsed.error);
       else organization.employee_count = parsed.value;
@@ -616,7 +612,12 @@ export function createRowValidator(
       const parsed = parseAmount(revenueCell, mapping.decimalMark);
       if (parsed.error === undefined) organization.annual_revenue = parsed.value.amount;
       else if (isAmountRange(revenueCell))
-        keepRange('organization.annual_revenue', revenueCell, "amount an organization's revenue has");
+        keepRange(
+          'organization.annual_revenue',
+          revenueCell,
+          "the one amount an organization's revenue has",
+          'amount',
+        );
       else problem(at('organization.annual_revenue'), revenueCell, parsed.error);
     }
     const orgLabels = optionIds('organization.labels', mapping.organizationLabels, 'organization label');
