@@ -891,6 +891,9 @@ export const GENERIC_PHONE_NAMES: readonly string[] = [
   'tel',
 ];
 
+const COMPANY_PHONE =
+  "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it";
+
 /** Columns no Pipedrive field takes, wherever they come from, with the reason the dry run gives. */
 export const GENERIC_IGNORED: Record<string, string> = {
   id: 'a record id of the system the file comes from',
@@ -903,14 +906,10 @@ export const GENERIC_IGNORED: Record<string, string> = {
   civilite: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
   tratamiento: 'a salutation (Sr., Sra.): Pipedrive persons have no salutation field',
   fax: 'a fax number: not imported',
-  companyphone:
-    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
-  hqphone:
-    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
-  companyhqphone:
-    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
-  switchboard:
-    "the company's main number: Pipedrive organizations have no phone field; map it to an organization custom field to keep it",
+  companyphone: COMPANY_PHONE,
+  hqphone: COMPANY_PHONE,
+  companyhqphone: COMPANY_PHONE,
+  switchboard: COMPANY_PHONE,
   createddate: "the source system's creation date: Pipedrive sets its own",
   createdtime: "the source system's creation date: Pipedrive sets its own",
   createdate: "the source system's creation date: Pipedrive sets its own",
