@@ -1,21 +1,9 @@
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { capturedIo } from '../ops/run-cli.js';
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  return { io: { stdout, stderr, env: {} }, out: () => out, err: () => err };
-}
+const capture = () => capturedIo();
 
 describe('lead-importer CLI', () => {
   it('lists the commands and exit codes on --help', async () => {

@@ -1,10 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 import { createLeadWorker } from '../../src/worker/index.js';
 import { uniquePrefix } from '../helpers/redis.js';
 import { restartableRedis } from '../helpers/restartable-redis.js';
+import { capturedIo } from '../ops/run-cli.js';
 import { eventually } from '../worker/helpers.js';
 
 const fixture = (name: string) => new URL(`../fixtures/csv/${name}`, import.meta.url).pathname;
@@ -20,29 +20,18 @@ describe('import --wait', () => {
   it('rides through a Redis restart mid-wait (longer than a command client retries) and exits 0 once the import completes', async () => {
     const redis = await restartableRedis();
     const prefix = uniquePrefix('wait-restart');
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c) => {
-      out += c;
+    const c = capturedIo({
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
     });
-    stderr.on('data', (c) => {
-      err += c;
-    });
-    const waiting = main(['import', fixture('quoted.csv'), '--import-id', 'ride', '--wait'], {
-      stdout,
-      stderr,
-      env: {
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: prefix,
-        PIPEDRIVE_BASE_URL: sandbox.url,
-        PIPEDRIVE_API_TOKEN: sandbox.apiToken,
-      },
-    });
+    const waiting = main(['import', fixture('quoted.csv'), '--import-id', 'ride', '--wait'], c.io);
     // Enqueued, and no worker yet: the command says it is following the import. (Before it says so it is still
     // writing the import, which a lost Redis stops with exit 2 and the advice to run it again: not this case.)
-    await eventually(async () => out.includes('Ctrl-C stops waiting'), { what: 'the command to be waiting' });
+    await eventually(async () => c.out().includes('Ctrl-C stops waiting'), {
+      what: 'the command to be waiting',
+    });
     // Away for 3 s: a command client gives up after a few tries in about 1 s.
     await redis.restart(3_000);
     const worker = createLeadWorker({
@@ -54,10 +43,12 @@ describe('import --wait', () => {
     });
     try {
       const code = await waiting;
-      expect(err).not.toMatch(/unexpected error/);
-      expect(code, err).toBe(0);
-      expect(out).toMatch(/rows 4 = created 4 \+ rejected 0 \+ dead-lettered 0 \+ cancelled 0 \+ pending 0/);
-      expect(out).toMatch(/completed/);
+      expect(c.err()).not.toMatch(/unexpected error/);
+      expect(code, c.err()).toBe(0);
+      expect(c.out()).toMatch(
+        /rows 4 = created 4 \+ rejected 0 \+ dead-lettered 0 \+ cancelled 0 \+ pending 0/,
+      );
+      expect(c.out()).toMatch(/completed/);
     } finally {
       await worker.close();
     }

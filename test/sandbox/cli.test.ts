@@ -1,21 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { command, sandboxOptionsFromArgs } from '../../src/commands/sandbox.js';
+import { capturedIo } from '../ops/run-cli.js';
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => {
-    out += c;
-  });
-  stderr.on('data', (c) => {
-    err += c;
-  });
-  return { io: { stdout, stderr, env: {} }, out: () => out, err: () => err };
-}
+const io = () => capturedIo();
 
 const FLAGS = [
   '--port',
