@@ -373,6 +373,12 @@ export function resolveMapping(
   let organizationAddress: AddressColumns | undefined;
   let websiteLabelColumn: number | undefined;
   const customMatches: { of: Entity; name: string; column: number }[] = [];
+  /** The index of the column a target names beside its own (a label's, an extension's), if the file has it. */
+  const columnNamed = (name: string | undefined): number | undefined => {
+    if (name === undefined) return undefined;
+    const index = header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(name));
+    return index === -1 ? undefined : index;
+  };
   const byOrder = [...plan.matches].sort((a, b) => a.order - b.order);
   for (const m of byOrder) {
     const t = m.target;
@@ -381,21 +387,13 @@ export function resolveMapping(
     } else if (t.entity === 'lead' && t.field === 'note') {
       if (!keptInNote.some((k) => k.column === m.index)) noteColumns.push(m.index);
     } else if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone')) {
-      const labelColumn =
-        t.labelColumn !== undefined
-          ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(t.labelColumn as string))
-          : -1;
-      const extensionColumn =
-        t.extensionColumn !== undefined
-          ? header.findIndex(
-              (h) => normaliseHeaderName(h) === normaliseHeaderName(t.extensionColumn as string),
-            )
-          : -1;
+      const labelColumn = columnNamed(t.labelColumn);
+      const extensionColumn = columnNamed(t.extensionColumn);
       (t.field === 'email' ? emails : phones).push({
         column: m.index,
         label: t.label ?? 'work',
-        ...(labelColumn !== -1 ? { labelColumn } : {}),
-        ...(extensionColumn !== -1 ? { extensionColumn } : {}),
+        ...(labelColumn !== undefined ? { labelColumn } : {}),
+        ...(extensionColumn !== undefined ? { extensionColumn } : {}),
         ...(t.list ? { list: true } : {}),
       });
     } else if (t.entity === 'person' && t.field === 'postal_address') {
@@ -404,12 +402,7 @@ export function resolveMapping(
       organizationAddress = withColumn(organizationAddress, t.part ?? 'whole', m.index);
     } else {
       columns[targetSlot(t) as FieldPath] = m.index;
-      if (t.entity === 'organization' && t.labelColumn !== undefined) {
-        const labelColumn = header.findIndex(
-          (h) => normaliseHeaderName(h) === normaliseHeaderName(t.labelColumn as string),
-        );
-        if (labelColumn !== -1) websiteLabelColumn = labelColumn;
-      }
+      if (t.entity === 'organization') websiteLabelColumn = columnNamed(t.labelColumn) ?? websiteLabelColumn;
     }
   }
   noteColumns.sort((a, b) => a - b);
