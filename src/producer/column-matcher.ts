@@ -128,9 +128,21 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   const slots = new Map<string, number>();
   const handled = new Set<number>();
 
+  // A name the file has more than once (a form asking `Any comments?` in two sections), listed as often under the
+  // note (or another field of several columns): each listing takes the next column of that name.
+  const nextColumnOf = (column: string, target: Target): number => {
+    const index = indexOf(column);
+    if (index === -1 || !handled.has(index) || !isMultiColumn(target)) return index;
+    const key = normaliseHeaderName(column);
+    const next = (fullNames[index] === key ? fullNames : names).findIndex(
+      (n, i) => n === key && !handled.has(i),
+    );
+    return next === -1 ? index : next;
+  };
+
   // 1. What the mapping file says.
   for (const a of explicitAssignments(spec, where)) {
-    const index = indexOf(a.column);
+    const index = nextColumnOf(a.column, a.target);
     if (index === -1) {
       throw new MappingError(
         `${where}: ${a.where} is mapped to column "${a.column}", which the file does not have${didYouMean(a.column, header)}; its columns are ${headerList}.`,

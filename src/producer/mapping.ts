@@ -246,7 +246,10 @@ export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOpti
  * Throws when two header names are the same once normalised (`Email` and `e-mail`) and one of
  * them is imported: which one a mapping file or a reader means is then unclear. Two columns of
  * one name that are both left out (Pipedrive's deals export has a custom `Deal - Status` beside
- * the built-in one) harm nothing.
+ * the built-in one) harm nothing; nor do two that both go into the lead's note (a form that asks
+ * `Any comments?` in two sections): each answer is kept under its question, in the file's order,
+ * and a mapping file lists the name twice. Two `Email` columns stay refused: the second may be
+ * someone else's (a form's "your manager" section), and a person's fields say who the lead is.
  */
 export function assertDistinctHeader(
   header: string[],
@@ -254,7 +257,13 @@ export function assertDistinctHeader(
   headerLine: number,
   plan?: Pick<ColumnPlan, 'matches'>,
 ): void {
-  const imported = new Set(plan ? plan.matches.map((m) => m.index) : header.keys());
+  const imported = new Map<number, ColumnMatch | undefined>(
+    plan ? plan.matches.map((m) => [m.index, m]) : [...header.keys()].map((i) => [i, undefined]),
+  );
+  const noted = (i: number) => {
+    const m = imported.get(i);
+    return m !== undefined && m.target.entity === 'lead' && m.target.field === 'note';
+  };
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   header.forEach((h, i) => {
@@ -262,7 +271,7 @@ export function assertDistinctHeader(
     if (!key) return;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
-    else if (imported.has(first) || imported.has(i))
+    else if ((imported.has(first) || imported.has(i)) && !(noted(first) && noted(i)))
       duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
   });
   if (duplicates.length > 0) {

@@ -746,6 +746,51 @@ describe('importCsv', () => {
     expect(summary.mapping.notImported.filter((c) => c.column === 'Deal - Status')).toHaveLength(2);
   });
 
+  it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'form.csv',
+      [
+        'Timestamp,Full name,Email,Any comments?,Would you like a demo?,Any comments?',
+        '2026/11/30 9:15:02 AM GMT+1,Ann Lee,ann@lee.example.com,Great talk,Yes,Call after 3pm',
+        '2026/11/30 9:20:41 AM GMT+1,Bo Chen,bo@chen.example.com,,No,Only the second',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 2, valid: 2, rejected: 0 });
+    expect(summary.mapping.columns.filter((c) => c.column === 'Any comments?').map((c) => c.field)).toEqual([
+      'lead.note',
+      'lead.note',
+    ]);
+    const byName = new Map((await jobs()).map((j) => [j.data.person?.name, j.data]));
+    expect(byName.get('Ann Lee')?.note).toBe(
+      'Any comments?:<br>Great talk<br><br>Would you like a demo?:<br>Yes<br><br>Any comments?:<br>Call after 3pm',
+    );
+    expect(byName.get('Bo Chen')?.note).toBe(
+      'Would you like a demo?:<br>No<br><br>Any comments?:<br>Only the second',
+    );
+  });
+
+  it('still refuses a name twice when a person field takes it, or a mapping file names it for one column', async () => {
+    const { run } = setup();
+    const names = tempFile(
+      'names.csv',
+      ['First Name,Last Name,Email,First Name', 'Ann,Lee,ann@lee.example.com,', ''].join('\n'),
+    );
+    await expect(run(names, { dryRun: true })).rejects.toThrow(
+      'names.csv:1: duplicate column names "First Name" (column 1) and "First Name" (column 4); rename one',
+    );
+    const form = tempFile(
+      'form.csv',
+      ['Full name,Email,Any comments?,Any comments?', 'Ann Lee,ann@lee.example.com,a,b', ''].join('\n'),
+    );
+    const ignoring = tempFile('ignore.yaml', 'ignore: ["Any comments?"]\n');
+    await expect(run(form, { dryRun: true, mapping: ignoring })).rejects.toThrow(
+      'form.csv:1: duplicate column names "Any comments?" (column 3) and "Any comments?" (column 4)',
+    );
+  });
+
   it('in a dry run, validates and estimates without touching Redis', async () => {
     const { run, prefix } = setup();
     const summary = await run(fixture('contacts.csv'), { dryRun: true });

@@ -27,6 +27,16 @@ describe('--print-mapping', () => {
     ]);
   });
 
+  it('lists a question the file asks twice as often, and each listing reads its own column back', () => {
+    const header = ['Full name', 'Email', 'Any comments?', 'Budget', 'Any comments?'];
+    const auto = mapColumns({}, header, undefined);
+    const spec = checkMappingSpec(parseYaml(printMapping(auto, {})), 'printed.yaml');
+    const notes = (m: typeof auto) =>
+      m.plan.matches.filter((c) => c.target.entity === 'lead' && c.target.field === 'note');
+    expect(notes(auto).map((c) => c.index)).toEqual([2, 4]);
+    expect(notes(mapColumns(spec, header, undefined)).map((c) => c.index)).toEqual([2, 4]);
+  });
+
   it.each(files)(
     'writes a mapping file that, read back, maps %s the same way, column for column',
     async (file) => {
