@@ -445,7 +445,15 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   if (addressColumns.length > 0) {
     // Columns named for the company's address (`Company City`) leave the ownerless ones to the person.
     const organizationNamed = candidates.some((c) => c.meaning.startsWith('organization.address'));
-    const toOrganization = hasTarget('organization.name') && !organizationNamed;
+    // The file's system placed its other address parts (a Salesforce report's `City` is the company's): a part it
+    // did not name (`Country/Region`) joins them, so one address is never split between person and company.
+    const placedBySystem = systemAddress(candidates);
+    const joins =
+      placedBySystem !== undefined &&
+      addressColumns.every((a) => a.part !== 'whole' && !placedBySystem.parts.has(a.part));
+    const toOrganization = joins
+      ? placedBySystem.entity === 'organization'
+      : hasTarget('organization.name') && !organizationNamed;
     const entity = toOrganization ? 'organization' : 'person';
     const field = toOrganization ? 'address' : 'postal_address';
     for (const { index, part } of addressColumns) {
@@ -459,11 +467,13 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     }
     const columns = addressColumns.map((a) => `"${header[a.index]}"`).join(', ');
     notes.push(
-      toOrganization
-        ? `${columns} read as the organization's address (the file names an organization); for the person's postal address write person: { postal_address: … } in the mapping file.`
-        : organizationNamed
-          ? `${columns} read as the person's postal address (the organization's address has columns of its own); for the organization's write organization: { address: … } in the mapping file.`
-          : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
+      joins
+        ? `${columns} read as part of the ${toOrganization ? "organization's address" : "person's postal address"}, with the file's other address columns; for the ${toOrganization ? "person's postal address write person: { postal_address: … }" : "organization's write organization: { address: … }"} in the mapping file.`
+        : toOrganization
+          ? `${columns} read as the organization's address (the file names an organization); for the person's postal address write person: { postal_address: … } in the mapping file.`
+          : organizationNamed
+            ? `${columns} read as the person's postal address (the organization's address has columns of its own); for the organization's write organization: { address: … } in the mapping file.`
+            : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
     );
   }
 
@@ -813,3 +823,23 @@ const WORKS_FOR =
 
 const ASKABLE =
   /^(?:person\.(?:name|first_name|last_name|email|phone|job_title)|organization\.(?:name|website))(?::|$)/;
+
+/**
+ * Where the conventions of the file's system put its address parts: one entity and the parts it has, or undefined
+ * when they name none or split them between the person and the company (ZoomInfo's `Person City`, `Company City`).
+ */
+function systemAddress(
+  candidates: readonly Candidate[],
+): { entity: 'person' | 'organization'; parts: Set<AddressPart | 'whole'> } | undefined {
+  const entities = new Set<'person' | 'organization'>();
+  const parts = new Set<AddressPart | 'whole'>();
+  for (const c of candidates) {
+    if (c.tier !== TIER.system) continue;
+    const m = /^(organization)\.address(?:\.(\w+))?$|^(person)\.postal_address(?:\.(\w+))?$/.exec(c.meaning);
+    if (!m) continue;
+    entities.add(m[1] ? 'organization' : 'person');
+    parts.add((m[2] ?? m[4] ?? 'whole') as AddressPart | 'whole');
+  }
+  const [entity] = entities;
+  return entities.size === 1 && entity ? { entity, parts } : undefined;
+}

@@ -158,6 +158,87 @@ describe('matchColumns', () => {
     );
   });
 
+  it("puts an address part the file's system does not name with the parts it does: one address, never split", () => {
+    // A Salesforce report's City, State/Province and Zip are the company's; a Country/Region added to the report
+    // (or written by another tool) was read as the person's.
+    const report = matchColumns({
+      header: [
+        'Lead ID',
+        'First Name',
+        'Last Name',
+        'Email',
+        'Company / Account',
+        'City',
+        'State/Province',
+        'Zip/Postal Code',
+        'Country/Region',
+      ],
+      spec: {},
+    });
+    expect(report.system?.id).toBe('salesforce-report');
+    expect(fields(report)).toMatchObject({
+      City: 'organization.address.city',
+      'State/Province': 'organization.address.state',
+      'Zip/Postal Code': 'organization.address.postal_code',
+      'Country/Region': 'organization.address.country',
+    });
+    expect(report.notes.join('\n')).toContain(
+      `"Country/Region" read as part of the organization's address, with the file's other address columns`,
+    );
+    // HubSpot's City and State/Region are the contact's; a ZIP Code property beside them too, company or not.
+    const contacts = matchColumns({
+      header: [
+        'Record ID',
+        'First Name',
+        'Last Name',
+        'Email',
+        'Company Name',
+        'City',
+        'State/Region',
+        'ZIP Code',
+        'Lifecycle Stage',
+        'Contact owner',
+      ],
+      spec: {},
+    });
+    expect(contacts.system?.id).toBe('hubspot');
+    expect(fields(contacts)).toMatchObject({
+      City: 'person.postal_address.city',
+      'State/Region': 'person.postal_address.state',
+      'ZIP Code': 'person.postal_address.postal_code',
+    });
+  });
+
+  it("reads the person's address parts named for them (Person City, Contact Zip, Mailing Country), the ownerless ones as the company's", () => {
+    const plan = matchColumns({
+      header: [
+        'First Name',
+        'Last Name',
+        'Email',
+        'Company',
+        'Company URL',
+        'Person City',
+        'Contact Post Code',
+        'Mailing Country',
+        'City',
+        'Country',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toEqual({
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Email: 'person.email:work',
+      Company: 'organization.name',
+      'Company URL': 'organization.website',
+      'Person City': 'person.postal_address.city',
+      'Contact Post Code': 'person.postal_address.postal_code',
+      'Mailing Country': 'person.postal_address.country',
+      City: 'organization.address.city',
+      Country: 'organization.address.country',
+    });
+  });
+
   it("reads a company's revenue and headcount, and comments, under their German, French and Spanish names", () => {
     const fieldsOf = (header: string[]) => fields(matchColumns({ header, spec: {} }));
     expect(
