@@ -99,6 +99,19 @@ const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
  * in English and in the languages of the header tables (German `#NV`, `#BEZUG!`; French `#VALEUR!`;
  * Spanish `#¡REF!`…).
  */
+/**
+ * A cell that says it has no value, as people and programs write it: `N/A`, `n.a.`, `-`, `none`, `unknown`, `TBD`,
+ * `?`; R's `NA`, a database's `NULL` and MySQL's `\\N`. Read as empty: a company called "n/a" would gather every
+ * such row's person, and a phone of `N/A` rejected its whole lead.
+ */
+const NO_VALUE =
+  /^(?:n\/a|n\.\s?a\.?|na|not applicable|not available|not provided|none|null|nil|\\n|unknown|tbd|tba|-+|–|—|\?)$/i;
+/**
+ * `NA` and `Na` are names too (the Korean surname Na): in a name column, only the forms no one is called. (A name
+ * of question marks is no placeholder: Excel wrote them for letters its code page lacks, and that is rejected.)
+ */
+const NO_VALUE_IN_NAME =
+  /^(?:n\/a|n\.\s?a\.|not applicable|not available|not provided|null|\\n|unknown|-+|–|—)$/i;
 const EXCEL_ERROR =
   /^#(?:N\/A|NV|N\/D|REF!|BEZUG!|¡REF!|VALUE!|WERT!|VALEUR!|¡VALOR!|VALOR!|NAME\?|NOM\?|¿NOMBRE\?|NOME\?|DIV\/0!|¡DIV\/0!|NUM!|ZAHL!|NOMBRE!|¡NUM!|NULL!|NUL!|¡NULO!|NULO!|SPILL!|ÜBERLAUF!|CALC!|BERECHNUNG!|GETTING_DATA)$/i;
 /**
@@ -177,6 +190,14 @@ export function createRowValidator(
   const { columns, header, defaults } = mapping;
   const at = (path: FieldPath) => columns[path];
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
+  // A note keeps an answer as written (`Any allergies?` `None`); a name column takes fewer placeholders.
+  const noteColumns = new Set(mapping.noteColumns);
+  const names = new Set(
+    (['person.name', 'person.first_name', 'person.middle_name', 'person.last_name'] as const).map(at),
+  );
+  const blankable = importedColumns
+    .filter((i) => !noteColumns.has(i))
+    .map((i) => ({ index: i, pattern: names.has(i) ? NO_VALUE_IN_NAME : NO_VALUE }));
   // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
   // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee,
   // up to a limit: a file of millions of people must not grow it without end.
@@ -226,7 +247,15 @@ export function createRowValidator(
     const unquoted = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
     // Excel's formula for text, `="0049170…"`, which programs write to keep a number's leading zeros: its
     // text (a phone, a zip code, an id). Any other formula is text as written, never run.
-    const cells = unquoted.some((c) => c.startsWith('="')) ? unquoted.map(formulaText) : unquoted;
+    const written = unquoted.some((c) => c.startsWith('="')) ? unquoted.map(formulaText) : unquoted;
+    // `N/A`, `-`, `NULL` where a value would be: no value, counted per column in the summary.
+    const blanks = blankable.filter(({ index, pattern }) => {
+      const value = written[index];
+      return value !== undefined && value !== '' && value.length <= 16 && pattern.test(value.trim());
+    });
+    const cells = blanks.length
+      ? written.map((c, i) => (blanks.some((b) => b.index === i) ? '' : c))
+      : written;
     const summary = summaryRowLabel(cells);
     if (summary) {
       return {
@@ -271,7 +300,10 @@ export function createRowValidator(
       };
     }
     const problems: RowReject[] = [];
-    const warnings: RowWarning[] = [];
+    const warnings: RowWarning[] = blanks.map(({ index }) => ({
+      column: header[index] as string,
+      message: `has ${quote((written[index] ?? '').trim())}, which says there is no value: read as empty`,
+    }));
     /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
     const noteExtras: string[] = [];
     /**

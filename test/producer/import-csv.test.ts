@@ -746,6 +746,43 @@ describe('importCsv', () => {
     expect(summary.mapping.notImported.filter((c) => c.column === 'Deal - Status')).toHaveLength(2);
   });
 
+  it("reads N/A, -, NULL, R's NA and MySQL's \\N as no value: no company called n/a, no lead lost to a phone of N/A", async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'placeholders.csv',
+      [
+        'First Name,Last Name,Email,Phone,Company,Website,Any allergies?',
+        'Ann,Lee,ann@lee.example.com,N/A,n/a,-,None',
+        'Ji-woo,Na,jiwoo@na.example.com,NA,NULL,\\N,',
+        'Bo,Chen,bo@chen.example.com,+44 20 7946 0958,Unknown,—,N/A',
+        'Cy,N/A,cy@diaz.example.com,,Diaz Ltd,diaz.example.com,',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 4, valid: 4, rejected: 0 });
+    const rows = (await jobs()).map((j) => j.data);
+    expect(
+      rows.map((d) => [d.person?.name, d.organization?.name, d.organization?.website, d.person?.phone]),
+    ).toEqual([
+      ['Ann Lee', undefined, undefined, undefined],
+      // The Korean surname Na is a name; NA in the phone column is R's missing value.
+      ['Ji-woo Na', undefined, undefined, undefined],
+      ['Bo Chen', undefined, undefined, '+44 20 7946 0958'],
+      ['Cy', 'Diaz Ltd', 'diaz.example.com', undefined],
+    ]);
+    // A form's answer is kept as written.
+    expect(rows[0]?.note).toBe('Any allergies?:<br>None');
+    expect(rows[2]?.note).toBe('Any allergies?:<br>N/A');
+    expect(summary.warnings).toEqual(
+      expect.arrayContaining([
+        '1 row (line 2): column "Phone" has "N/A", which says there is no value: read as empty.',
+        '1 row (line 2): column "Company" has "n/a", which says there is no value: read as empty.',
+        '1 row (line 5): column "Last Name" has "N/A", which says there is no value: read as empty.',
+      ]),
+    );
+  });
+
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
     const { run, jobs } = setup();
     const file = tempFile(
