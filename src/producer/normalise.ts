@@ -18,6 +18,8 @@ export function normaliseEmail(cell: string): Parsed<string> {
   const angle = /<([^<>]+)>\s*$/.exec(text);
   if (angle?.[1]) text = angle[1].trim();
   text = text.replace(/^mailto:/i, '').toLowerCase();
+  // The full stop of a sentence the address was copied from, or the brackets around it: `(ana@example.com).`
+  if (/^[([]|[).\]]$/.test(text)) text = text.replace(/^[([]+|[)\].]+$/g, '');
   if (/[,;\s]/.test(text) && text.split(/[,;\s]+/).filter(Boolean).length > 1) {
     return fail('holds more than one email address; keep one per row');
   }
@@ -28,13 +30,16 @@ export function normaliseEmail(cell: string): Parsed<string> {
 }
 
 /**
- * A person's several addresses in one cell, as CRMs export them (`a@x.com, b@y.com`; `;` or spaces
- * between them): each address alone, to be checked one by one. A cell with `<` (`Doe, Jane
+ * A person's several addresses in one cell, as CRMs export them (`a@x.com, b@y.com`; `;`, spaces
+ * or a `/` between them): each address alone, to be checked one by one. A cell with `<` (`Doe, Jane
  * <jane@x.com>`) is one address.
  */
 export function emailsInCell(cell: string): string[] {
   if (cell.includes('<')) return [cell];
-  const parts = cell.split(/[\s,;]+/).filter(Boolean);
+  // `/`, `|` or `&` between two addresses, spaced or not (`a@x.com / b@y.com`, `a@x.com/b@y.com`), is a list's too.
+  const parts = cell
+    .split(/[\s,;]+|(?<=@[^\s/|&@]+)[/|&](?=[^\s/|&@]+@)/)
+    .filter((p) => p !== '' && !/^[/|&]$/.test(p));
   // One address with a list's separator left after it (`a@x.com;`, as a list joined by hand ends) is that address.
   return parts.length > 0 ? parts : [cell];
 }

@@ -249,6 +249,22 @@ describe('emailsInCell', () => {
     expect(emailsInCell('a@example.com, ')).toEqual(['a@example.com']);
     expect(emailsInCell('; a@example.com')).toEqual(['a@example.com']);
   });
+
+  it('splits two addresses joined by a slash, a bar or an ampersand; a slash within an address stays', () => {
+    expect(emailsInCell('ed@example.com / ed.fox@gmail.com')).toEqual(['ed@example.com', 'ed.fox@gmail.com']);
+    expect(emailsInCell('ed@example.com/ed.fox@gmail.com')).toEqual(['ed@example.com', 'ed.fox@gmail.com']);
+    expect(emailsInCell('a@x.example | b@y.example')).toEqual(['a@x.example', 'b@y.example']);
+    expect(emailsInCell('a@x.example & b@y.example')).toEqual(['a@x.example', 'b@y.example']);
+    expect(emailsInCell('dept/sales@example.com')).toEqual(['dept/sales@example.com']);
+  });
+
+  it('reads an address out of the full stop or brackets it was copied with', () => {
+    expect(normaliseEmail('DI@EXAMPLE.COM.')).toEqual({ value: 'di@example.com' });
+    expect(normaliseEmail('(ana@example.com)')).toEqual({ value: 'ana@example.com' });
+    expect(normaliseEmail('[ana@example.com].')).toEqual({ value: 'ana@example.com' });
+    expect(normaliseEmail('a.@example.com').error).toMatch(/is not an email address/);
+    expect(normaliseEmail('(@example.com)').error).toMatch(/is not an email address/);
+  });
 });
 
 describe('phonesInCell', () => {
