@@ -610,9 +610,13 @@ export function createRowValidator(
     if (orgAddress) organization.address = orgAddress;
     const website = webAddress('organization.website');
     const siteKind = read(mapping.websiteLabelColumn);
-    if (website && (!siteKind || contactLabelOf(siteKind) === 'work')) organization.website = website;
     const linkedin = webAddress('organization.linkedin');
     if (linkedin) organization.linkedin = linkedin;
+    if (website && (!siteKind || contactLabelOf(siteKind) === 'work')) {
+      // A scraped list gives a company's LinkedIn page as its website: Pipedrive has a field for that page.
+      if (!LINKEDIN_COMPANY.test(website)) organization.website = website;
+      else if (!linkedin) organization.linkedin = website;
+    }
     const industryCell = cell('organization.industry');
     if (industryCell && mapping.industries) {
       const id = mapping.industries.byLabel.get(optionKey(industryCell));
@@ -941,6 +945,9 @@ function repeatsHeader(cells: readonly string[], header: readonly string[]): boo
   }
   return filled >= 2;
 }
+
+/** A company's LinkedIn page (`https://www.linkedin.com/company/acme/`, `linkedin.com/company/acme`). */
+const LINKEDIN_COMPANY = /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:company|school|showcase)\//i;
 
 /** A value Meta's Lead Ads Testing Tool fills a test lead's answers with. */
 const META_TEST_LEAD = /^\s*<?test lead: dummy data for /i;

@@ -783,6 +783,28 @@ describe('importCsv', () => {
     );
   });
 
+  it("sets a company's LinkedIn page given as its website as the organization's LinkedIn, not its website", async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'scraped.csv',
+      [
+        'Name,Email,Company,Website,Company LinkedIn',
+        'Ann Lee,ann@lee.example.com,Lee Ltd,https://www.linkedin.com/company/lee-ltd/,',
+        'Bo Chen,bo@chen.example.com,Chen AG,linkedin.com/company/chen-ag,https://www.linkedin.com/company/chen/',
+        'Cy Diaz,cy@diaz.example.com,Diaz SA,diaz.example.com,',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+    expect((await jobs()).map((j) => [j.data.organization?.website, j.data.organization?.linkedin])).toEqual([
+      [undefined, 'https://www.linkedin.com/company/lee-ltd/'],
+      // The LinkedIn column says which page; the website column's is not the company's website either.
+      [undefined, 'https://www.linkedin.com/company/chen/'],
+      ['diaz.example.com', undefined],
+    ]);
+  });
+
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
     const { run, jobs } = setup();
     const file = tempFile(

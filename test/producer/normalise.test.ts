@@ -268,6 +268,16 @@ describe('emailsInCell', () => {
 });
 
 describe('phonesInCell', () => {
+  it('splits numbers set apart by a spaced slash or bar, and keeps a German area code set apart by one', () => {
+    expect(phonesInCell('+33 6 12 34 56 78 / +33 1 23 45 67 89')).toEqual([
+      '+33 6 12 34 56 78',
+      '+33 1 23 45 67 89',
+    ]);
+    expect(phonesInCell('0171 1234567 | 030 1234567')).toEqual(['0171 1234567', '030 1234567']);
+    expect(phonesInCell('030 / 1234567')).toEqual(['030 / 1234567']);
+    expect(phonesInCell('06151/123456')).toEqual(['06151/123456']);
+  });
+
   it('splits a cell of several numbers when each part has the digits of one', () => {
     expect(phonesInCell('+46 8 555 010 10, +46 70 555 01 01')).toEqual([
       '+46 8 555 010 10',
