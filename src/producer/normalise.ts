@@ -112,9 +112,25 @@ const CURRENCY_SYMBOLS: Record<string, string> = {
   R$: 'BRL',
   C$: 'CAD',
   A$: 'AUD',
+  NZ$: 'NZD',
+  HK$: 'HKD',
+  S$: 'SGD',
+  MX$: 'MXN',
+  'JP¥': 'JPY',
+  'CN¥': 'CNY',
+  円: 'JPY',
+  元: 'CNY',
+  'Fr.': 'CHF',
   Fr: 'CHF',
   kr: 'SEK',
 };
+
+/** Signs of more than one currency: the yen's and the yuan's. */
+const AMBIGUOUS_SIGNS = ['¥', '￥'];
+/** A currency's common name that is no ISO code (China's renminbi). */
+const CODE_ALIASES: Record<string, string> = { RMB: 'CNY' };
+/** An estimate's mark before the amount: `~5000`, `≈ 5000`, `ca. 5000`, `approx. 5000`, `circa 5000`. */
+const APPROXIMATELY = /^(?:~|≈|ca\.|approx\.?|circa)\s*/i;
 
 /** Longest first, so `US$` wins over `$`. */
 const SYMBOLS_LONGEST_FIRST = Object.entries(CURRENCY_SYMBOLS).sort((a, b) => b[0].length - a[0].length);
@@ -196,9 +212,24 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   const code = /^([A-Z]{3}|[A-Za-z]{3}\s)\s*(?=[-+\d.,])|(?<=[\d.,])(?:\s+([A-Za-z]{3})|([A-Z]{3}))$/.exec(
     text,
   );
+  const sign = AMBIGUOUS_SIGNS.find((c) => text.startsWith(c) || text.endsWith(c));
   if (code) {
-    currency = (code[1] ?? code[2] ?? code[3])?.trim().toUpperCase();
+    const named = (code[1] ?? code[2] ?? code[3])?.trim().toUpperCase() as string;
+    currency = CODE_ALIASES[named] ?? named;
     text = text.replace(code[0], '').trim();
+    // A symbol beside the code (`$5,000.00 USD`, `¥500,000 JPY`): the code says which; `$` serves many dollars.
+    const symbol = SYMBOLS_LONGEST_FIRST.find(([s]) => text.startsWith(s) || text.endsWith(s));
+    const other = symbol ? undefined : sign;
+    if (symbol && symbol[0] !== '$' && symbol[1] !== currency) {
+      return fail(`names two currencies (${symbol[0]} and ${currency}); keep one`);
+    }
+    const beside = symbol?.[0] ?? other;
+    if (beside)
+      text = (text.startsWith(beside) ? text.slice(beside.length) : text.slice(0, -beside.length)).trim();
+  } else if (sign) {
+    return fail(
+      `has "${sign}", the sign of both the Japanese yen and the Chinese yuan; write JPY or CNY with the amount`,
+    );
   } else {
     for (const [symbol, iso] of SYMBOLS_LONGEST_FIRST) {
       if (text.startsWith(symbol)) {
@@ -213,9 +244,11 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
       }
     }
   }
+  text = text.replace(APPROXIMATELY, '');
   if (text.startsWith('-') || text.startsWith('('))
     return fail('is negative; a lead value must be 0 or more');
-  text = text.replace(/^\+/, '');
+  // Swiss whole francs: `5'000.–`, `5'000.-`.
+  text = text.replace(/^\+/, '').replace(/(?<=\d)[.,][–-]{1,2}$/, '');
   // Thousands and millions as sales sheets shorten them: `5k`, `50 k€`, `£2.5m`, `$1.5MM`, `2,5 Mio. €`, `30 Tsd. €`.
   const short = AMOUNT_MULTIPLIER.exec(text);
   // `Mio.` and `Mio` alike.
@@ -265,7 +298,7 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
 }
 
 /**
- * A band or a bound where one amount goes (`10k–50k €`, `10,000 - 50,000`, `< 10k`, `up to 5000`, `5000+`, `~5000`):
+ * A band or a bound where one amount goes (`10k–50k €`, `10,000 - 50,000`, `< 10k`, `up to 5000`, `5000+`, `~5k–10k`):
  * what a web form's budget question and a lead database's revenue band hold. Not a negative amount (`-500`).
  */
 export function isAmountRange(cell: string): boolean {

@@ -73,6 +73,22 @@ describe('parseAmount', () => {
     // India's grouping: lakhs and crores.
     ['₹1,00,000', 100000, 'INR'],
     ['INR 12,34,56,789.50', 123456789.5, 'INR'],
+    // A symbol and a code that agree, as reports write them; `$` beside any dollar's code.
+    ['$5,000.00 USD', 5000, 'USD'],
+    ['$5,000 CAD', 5000, 'CAD'],
+    ['¥500,000 JPY', 500000, 'JPY'],
+    ['JP¥500,000', 500000, 'JPY'],
+    ['500,000円', 500000, 'JPY'],
+    ['RMB 5000', 5000, 'CNY'],
+    ['HK$ 12,000', 12000, 'HKD'],
+    // Swiss whole francs.
+    ["CHF 5'000.–", 5000, 'CHF'],
+    ["Fr. 5'000.-", 5000, 'CHF'],
+    // An estimate's mark: a lead's value is one anyway.
+    ['~5000', 5000, undefined],
+    ['ca. 5.000 €', 5000, 'EUR'],
+    ['approx. 5000', 5000, undefined],
+    ['≈ 5k', 5000, undefined],
   ])('reads %j as %d %s', (cell, amount, currency) => {
     expect(parseAmount(cell)).toEqual({ value: currency ? { amount, currency } : { amount } });
   });
@@ -91,8 +107,17 @@ describe('parseAmount', () => {
     ['5 M k'],
     ['1e308k'],
     ['1,00,00'],
+    ['~-5'],
+    ['5-'],
   ])('refuses %j', (cell) => {
     expect(parseAmount(cell).error).toBeDefined();
+  });
+
+  it('says which currencies a cell names when it names two, or one sign serves two', () => {
+    expect(parseAmount('€5.000 USD').error).toBe('names two currencies (€ and USD); keep one');
+    expect(parseAmount('¥500,000').error).toBe(
+      'has "¥", the sign of both the Japanese yen and the Chinese yuan; write JPY or CNY with the amount',
+    );
   });
 });
 

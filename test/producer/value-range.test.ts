@@ -17,16 +17,28 @@ const ok = (r: RowResult) => {
 };
 
 describe('a range where one amount goes', () => {
-  it.each(['10k–50k €', '10,000 - 50,000', '< 10k', '> 50k €', 'up to 5000', '5000+', '~5000', '€10k-€50k'])(
-    'imports the row without a value and keeps %j in the note',
-    (budget) => {
-      const r = ok(row(budget));
-      expect(r.ok.lead.value).toBeUndefined();
-      expect(r.ok.note).toContain(`Budget: ${budget.replace('<', '&lt;').replace('>', '&gt;')}`);
-      expect(r.warnings?.[0]).toMatchObject({ column: 'Budget' });
-      expect(r.warnings?.[0]?.message).toContain('a range');
-    },
-  );
+  it.each([
+    '10k–50k €',
+    '10,000 - 50,000',
+    '< 10k',
+    '> 50k €',
+    'up to 5000',
+    '5000+',
+    '~5k–10k',
+    '€10k-€50k',
+  ])('imports the row without a value and keeps %j in the note', (budget) => {
+    const r = ok(row(budget));
+    expect(r.ok.lead.value).toBeUndefined();
+    expect(r.ok.note).toContain(`Budget: ${budget.replace('<', '&lt;').replace('>', '&gt;')}`);
+    expect(r.warnings?.[0]).toMatchObject({ column: 'Budget' });
+    expect(r.warnings?.[0]?.message).toContain('a range');
+  });
+
+  it("reads an estimate (~5000, ca. 5.000 €) as its amount: a lead's value is one anyway", () => {
+    expect(ok(row('~5000')).ok.lead.value).toEqual({ amount: 5000, currency: 'EUR' });
+    expect(ok(row('ca. 5.000 €')).ok.lead.value).toEqual({ amount: 5000, currency: 'EUR' });
+    expect(ok(row('~5000')).warnings ?? []).toEqual([]);
+  });
 
   it("does the same for a company's revenue given as a band ($1M - $10M)", () => {
     const r = ok(row('5000', '$1M - $10M'));
