@@ -443,6 +443,19 @@ const DAY_MS = 86_400_000;
  * `DD/MM/YYYY` or `MM/DD/YYYY` (also with `.` or `-`; two-digit years are 20xx), and Excel
  * serial numbers (`45747` = 2025-03-31). A date like `03/04/2025` needs `order`.
  */
+/**
+ * A month or a quarter where one day goes (`March 2027`, `2027-03`, `Q1 2027`, `2027 Q1`, `H2 2027`): what a
+ * sheet's expected close date often holds. Not a date of its own: `parseDate` refuses it.
+ */
+export function isDatePeriod(cell: string): boolean {
+  const t = cell.trim();
+  if (/^(?:[QH][1-4]|[1-4]Q)\s*[/-]?\s*(?:FY\s*)?\d{4}$|^(?:FY\s*)?\d{4}\s*[/-]?\s*[QH][1-4]$/i.test(t))
+    return /^[^H]*$|H[12]/i.test(t);
+  if (/^\d{4}[-/.](?:0?[1-9]|1[0-2])$|^(?:0?[1-9]|1[0-2])[-/.]\d{4}$/.test(t)) return true;
+  // A month's name and a four-digit year (`March 2027`, `Mär. 2027`, `mars 2027`): a date once a day is put before it.
+  return /^\p{L}[\p{L}.]*,?\s+\d{4}$/u.test(t) && parseDate(`1 ${t.replace(',', '')}`).error === undefined;
+}
+
 export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
   const text = cell.trim();
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);

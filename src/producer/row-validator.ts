@@ -22,6 +22,7 @@ import type {
 import {
   emailsInCell,
   isAmountRange,
+  isDatePeriod,
   linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
@@ -461,8 +462,11 @@ export function createRowValidator(
     const closeCell = cell('lead.expected_close_date');
     if (closeCell) {
       const parsed = parseDate(closeCell, mapping.dateOrder);
-      if (parsed.error !== undefined) problem(at('lead.expected_close_date'), closeCell, parsed.error);
-      else lead.expected_close_date = parsed.value;
+      if (parsed.error === undefined) lead.expected_close_date = parsed.value;
+      // `March 2027`, `Q1 2027`: a period, where Pipedrive keeps a day; choosing one would put words in the file's mouth.
+      else if (isDatePeriod(closeCell))
+        keepRange('lead.expected_close_date', closeCell, 'one day as the expected close date', 'date');
+      else problem(at('lead.expected_close_date'), closeCell, parsed.error);
     }
     const ownerCell = cell('lead.owner');
     let ownerId = defaults.ownerId;

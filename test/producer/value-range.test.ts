@@ -51,3 +51,25 @@ describe('a range where one amount goes', () => {
     for (const budget of ['lots', '-500', '12abc']) expect('reject' in row(budget), budget).toBe(true);
   });
 });
+
+describe('a month or a quarter where the expected close date goes', () => {
+  const closeHeader = ['Name', 'Email', 'Expected close date'];
+  const validateClose = createRowValidator(mapColumns({}, closeHeader, undefined), 'imp');
+  const close = (cell: string) => validateClose(2, ['Ada Lovelace', 'ada@example.com', cell]);
+
+  it.each(['March 2027', 'Q1 2027', '2027-03', 'H2 2027', 'Mär. 2027'])(
+    'imports the row without the date and keeps %j in the note',
+    (cell) => {
+      const r = ok(close(cell));
+      expect(r.ok.lead.expected_close_date).toBeUndefined();
+      expect(r.ok.note).toBe(`Expected close date: ${cell}`);
+      expect(r.warnings?.[0]?.message).toContain('Pipedrive keeps one day as the expected close date');
+    },
+  );
+
+  it('still reads a day, and still rejects what is neither a day nor a period', () => {
+    expect(ok(close('2027-03-31')).ok.lead.expected_close_date).toBe('2027-03-31');
+    expect(close('soon')).toMatchObject({ reject: { column: 'Expected close date' } });
+    expect(close('Q5 2027')).toMatchObject({ reject: { column: 'Expected close date' } });
+  });
+});
