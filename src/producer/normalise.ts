@@ -29,6 +29,28 @@ export function normaliseEmail(cell: string): Parsed<string> {
   return ok(text);
 }
 
+/** A mailbox's name that says there is none: `noemail@acme.com`, `none@…`, `unknown@…`. */
+const NO_MAILBOX =
+  /^(?:no[-_.]?e?-?mail(?:[-_.]?address)?|none|nobody|null|nil|unknown|n[/.]?a|dummy|fake|invalid|notprovided|not[-_.]provided|noaddress|no[-_.]?address)$/;
+/** Names a sheet fills a missing address with, made of these on both sides: `test@test.com`, `no@email.com`, `x@x.com`. */
+const FILLER_WORD =
+  /^(?:no|na|x+|test|email|e-?mail|mail|none|noemail|nomail|unknown|example|domain|address|abc|asdf|fake|dummy|invalid)$/;
+
+/**
+ * An address a sheet writes where a person has none: a mailbox named for no one (`noemail@acme.com`,
+ * `none@none.com`), or filler on both sides (`no@email.com`, `test@test.com`, `x@x.com`). It reaches no one, and since
+ * a person is found by their address, every row that has it would become one person. `info@acme.com` is a real
+ * mailbox and stays.
+ */
+export function isPlaceholderEmail(cell: string): boolean {
+  const text = cell.trim().toLowerCase();
+  const at = text.lastIndexOf('@');
+  if (at <= 0 || text.length > 64) return false;
+  const local = text.slice(0, at);
+  const domainName = text.slice(at + 1).split('.')[0] ?? '';
+  return NO_MAILBOX.test(local) || (FILLER_WORD.test(local) && FILLER_WORD.test(domainName));
+}
+
 /**
  * A person's several addresses in one cell, as CRMs export them (`a@x.com, b@y.com`; `;`, spaces
  * or a `/` between them): each address alone, to be checked one by one. A cell with `<` (`Doe, Jane

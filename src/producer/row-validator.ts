@@ -23,6 +23,7 @@ import {
   emailsInCell,
   isAmountRange,
   isDatePeriod,
+  isPlaceholderEmail,
   linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
@@ -196,9 +197,18 @@ export function createRowValidator(
   const names = new Set(
     (['person.name', 'person.first_name', 'person.middle_name', 'person.last_name'] as const).map(at),
   );
+  const emailColumns = new Set(mapping.emails.map((e) => e.column));
+  const says = (pattern: RegExp) => (value: string) => value.length <= 16 && pattern.test(value.trim());
   const blankable = importedColumns
     .filter((i) => !noteColumns.has(i))
-    .map((i) => ({ index: i, pattern: names.has(i) ? NO_VALUE_IN_NAME : NO_VALUE }));
+    .map((i) => ({
+      index: i,
+      blank: names.has(i)
+        ? says(NO_VALUE_IN_NAME)
+        : emailColumns.has(i)
+          ? (value: string) => says(NO_VALUE)(value) || isPlaceholderEmail(value)
+          : says(NO_VALUE),
+    }));
   // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
   // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee,
   // up to a limit: a file of millions of people must not grow it without end.
@@ -250,9 +260,9 @@ export function createRowValidator(
     // text (a phone, a zip code, an id). Any other formula is text as written, never run.
     const written = unquoted.some((c) => c.startsWith('="')) ? unquoted.map(formulaText) : unquoted;
     // `N/A`, `-`, `NULL` where a value would be: no value, counted per column in the summary.
-    const blanks = blankable.filter(({ index, pattern }) => {
+    const blanks = blankable.filter(({ index, blank }) => {
       const value = written[index];
-      return value !== undefined && value !== '' && value.length <= 16 && pattern.test(value.trim());
+      return value !== undefined && value !== '' && blank(value);
     });
     const cells = blanks.length
       ? written.map((c, i) => (blanks.some((b) => b.index === i) ? '' : c))
@@ -303,7 +313,9 @@ export function createRowValidator(
     const problems: RowReject[] = [];
     const warnings: RowWarning[] = blanks.map(({ index }) => ({
       column: header[index] as string,
-      message: `has ${quote((written[index] ?? '').trim())}, which says there is no value: read as empty`,
+      message: (written[index] ?? '').includes('@')
+        ? `has ${quote((written[index] ?? '').trim())}, an address written where there is none (it reaches no one, and would make every such row one person): read as empty`
+        : `has ${quote((written[index] ?? '').trim())}, which says there is no value: read as empty`,
     }));
     /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
     const noteExtras: string[] = [];

@@ -783,6 +783,33 @@ describe('importCsv', () => {
     );
   });
 
+  it('reads an address written where there is none (noemail@acme.com, test@test.com) as no address: each row its own person', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'trade-show.csv',
+      [
+        'Name,Email,Company',
+        'Ann Lee,noemail@acme.example,Acme',
+        'Bo Chen,noemail@acme.example,Acme',
+        'Cy Diaz,test@test.com,Diaz Ltd',
+        'Di Ek,info@ek.example,Ek AB',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 4, valid: 4, rejected: 0 });
+    expect((await jobs()).map((j) => [j.data.person?.name, j.data.person?.email])).toEqual([
+      ['Ann Lee', undefined],
+      ['Bo Chen', undefined],
+      ['Cy Diaz', undefined],
+      // A shared mailbox is a real address.
+      ['Di Ek', 'info@ek.example'],
+    ]);
+    expect(summary.warnings).toContain(
+      '2 rows (line 2, 3): column "Email" has "noemail@acme.example", an address written where there is none (it reaches no one, and would make every such row one person): read as empty.',
+    );
+  });
+
   it("sets a company's LinkedIn page given as its website as the organization's LinkedIn, not its website", async () => {
     const { run, jobs } = setup();
     const file = tempFile(

@@ -3,6 +3,7 @@ import {
   emailsInCell,
   firstAmbiguousAmount,
   inferDecimalMark,
+  isPlaceholderEmail,
   linkedPageTitles,
   normaliseCurrency,
   normaliseEmail,
@@ -281,6 +282,30 @@ describe('emailsInCell', () => {
     expect(emailsInCell('a@x.example | b@y.example')).toEqual(['a@x.example', 'b@y.example']);
     expect(emailsInCell('a@x.example & b@y.example')).toEqual(['a@x.example', 'b@y.example']);
     expect(emailsInCell('dept/sales@example.com')).toEqual(['dept/sales@example.com']);
+  });
+
+  it('tells an address written where there is none from a real one, shared mailboxes included', () => {
+    for (const filler of [
+      'noemail@acme.com',
+      'no-email@acme.com',
+      'none@none.com',
+      'no@email.com',
+      'test@test.com',
+      'x@x.com',
+      'unknown@unknown.com',
+      'n/a@acme.com',
+    ])
+      expect(isPlaceholderEmail(filler), filler).toBe(true);
+    for (const real of [
+      'info@acme.com',
+      'test@acme.com',
+      'john@email.com',
+      'no@acme.com',
+      'sales@example.com',
+      'noreply@acme.com',
+      'ana@none.com',
+    ])
+      expect(isPlaceholderEmail(real), real).toBe(false);
   });
 
   it('reads an address out of the full stop or brackets it was copied with', () => {
