@@ -209,27 +209,61 @@ export function createRowValidator(
           ? (value: string) => says(NO_VALUE)(value) || isPlaceholderEmail(value)
           : says(NO_VALUE),
     }));
-  // A report with a row per occurrence (a webinar viewer who rejoined has a row each time): one lead per person,
-  // from their first row; the others are rejected naming it. Emails only, so the map holds one entry per attendee,
-  // up to a limit: a file of millions of people must not grow it without end.
+  // Each address's first row, up to a limit: a file of millions of people must not grow it without end. A report
+  // with a row per occurrence (a webinar viewer who rejoined has a row each time) gets one lead per person, from
+  // their first row; the others are rejected naming it (the map keeps each address, to name it). In any other file,
+  // an address a later row gives to another name (a purchased list's info@ for three people) is said, as a person is
+  // found by address; that map keeps numbers only (the address's and the name's hashes, the line): about 8 MB at the
+  // limit where addresses would take 40.
   const system = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id);
   const sessions = system?.repeatsPerson;
-  const firstRowOf = sessions ? new Map<string, number>() : undefined;
-  if (!firstRowOf || !sessions) return Object.assign(validateRow, { notes: () => [] });
+  const firstRowOf = new Map<string, number>();
+  const firstNameOf = new Map<number, number>();
   const limit = options.repeatedPersonLimit ?? REPEATED_PERSON_CHECK_LIMIT;
   let full = false;
   const notes = () =>
-    full
-      ? [
-          `the check for people repeated in this ${system.name} (one lead per person, from their first row) covered only the first ${formatCount(limit)} people: a later person on several rows gets a lead for each row.`,
-        ]
-      : [];
-  return Object.assign(validateSession, { notes });
+    !full
+      ? []
+      : sessions
+        ? [
+            `the check for people repeated in this ${system.name} (one lead per person, from their first row) covered only the first ${formatCount(limit)} people: a later person on several rows gets a lead for each row.`,
+          ]
+        : [
+            `the check for an address that rows give to different names covered only the first ${formatCount(limit)} addresses.`,
+          ];
+  return Object.assign(sessions ? validateSession : validateShared, { notes });
+
+  function validateShared(line: number, fileCells: string[]): RowResult {
+    const result = validateRow(line, fileCells);
+    if (!('ok' in result) || !result.personKey?.startsWith('e:')) return result;
+    const name = organizationKey(result.ok.person?.name ?? '');
+    const key = hash53(result.personKey);
+    // The name's hash above the line's 27 bits: one number a row.
+    const mark = (name ? hash53(name) % 2 ** 26 : 0) * 2 ** 27 + (line % 2 ** 27);
+    const seen = firstNameOf.get(key);
+    if (seen === undefined) {
+      if (firstNameOf.size < limit) firstNameOf.set(key, mark);
+      else full = true;
+      return result;
+    }
+    // The same line again (short-rows.ts validates a short line alone, then joined with the next), a row without a
+    // name, or the same name: nothing to say.
+    const column = mapping.emails[0]?.column;
+    if (seen % 2 ** 27 === mark % 2 ** 27 || mark < 2 ** 27 || seen < 2 ** 27 || column === undefined)
+      return result;
+    if (Math.floor(seen / 2 ** 27) === Math.floor(mark / 2 ** 27)) return result;
+    const warning = {
+      column: header[column] as string,
+      message:
+        "has an address an earlier row gives to another name: a person is found by address, so these rows' leads go to the first row's person (give each person an address of their own, or clear it, to keep them apart)",
+    };
+    return { ...result, warnings: [...(result.warnings ?? []), warning] };
+  }
 
   function validateSession(line: number, fileCells: string[]): RowResult {
     const result = validateRow(line, fileCells);
     const key = 'ok' in result ? result.personKey : undefined;
-    if (!key?.startsWith('e:') || !firstRowOf || !sessions) return result;
+    if (!key?.startsWith('e:') || !sessions) return result;
     const first = firstRowOf.get(key);
     if (first === undefined) {
       if (firstRowOf.size < limit) firstRowOf.set(key, line);
@@ -313,8 +347,9 @@ export function createRowValidator(
     const problems: RowReject[] = [];
     const warnings: RowWarning[] = blanks.map(({ index }) => ({
       column: header[index] as string,
+      // One message for every such address (`noemail@` at each company's domain): one line of the summary.
       message: (written[index] ?? '').includes('@')
-        ? `has ${quote((written[index] ?? '').trim())}, an address written where there is none (it reaches no one, and would make every such row one person): read as empty`
+        ? 'has an address written where there is none (noemail@…, test@test.com): it reaches no one, and would make every such row one person: read as empty'
         : `has ${quote((written[index] ?? '').trim())}, which says there is no value: read as empty`,
     }));
     /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
@@ -1173,4 +1208,19 @@ function convertCustom(
       }
       return { values: { [key]: raw } };
   }
+}
+
+/**
+ * A 53-bit hash of a text (two 32-bit FNV-1a lanes): a key a number holds, with about one collision in 10^16 pairs,
+ * where the text itself would cost its bytes.
+ */
+function hash53(text: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
 }

@@ -806,7 +806,7 @@ describe('importCsv', () => {
       ['Di Ek', 'info@ek.example'],
     ]);
     expect(summary.warnings).toContain(
-      '2 rows (line 2, 3): column "Email" has "noemail@acme.example", an address written where there is none (it reaches no one, and would make every such row one person): read as empty.',
+      '3 rows (line 2, 3, 4): column "Email" has an address written where there is none (noemail@…, test@test.com): it reaches no one, and would make every such row one person: read as empty.',
     );
   });
 

@@ -50,7 +50,7 @@ describe('the repeated-person check of a report with a row per occurrence', () =
     ]);
   });
 
-  it('says nothing under its limit, nor for a file that is not such a report', () => {
+  it('says nothing under its limit; past it, in a file that is not such a report, names the check for shared addresses', () => {
     const zoom = createRowValidator(mapColumns({}, ZOOM, undefined), 'imp', { repeatedPersonLimit: 5 });
     zoom(2, row('Ada', 'ada@example.org'));
     zoom(3, row('Ada', 'ada@example.org'));
@@ -59,8 +59,29 @@ describe('the repeated-person check of a report with a row per occurrence', () =
       repeatedPersonLimit: 1,
     });
     plain(2, ['Ada', 'ada@example.org']);
-    plain(3, ['Bo', 'bo@example.org']);
     expect(plain.notes()).toEqual([]);
+    plain(3, ['Bo', 'bo@example.org']);
+    // Past the limit a shared address is no longer told, and the summary says so; no row is rejected for it.
+    expect(plain(4, ['Cy', 'bo@example.org'])).not.toHaveProperty('reject');
+    expect(plain.notes()).toEqual([
+      'the check for an address that rows give to different names covered only the first 1 addresses.',
+    ]);
+  });
+
+  it('tells a later row that gives an address to another name, and keeps its lead', () => {
+    const plain = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'imp');
+    expect(plain(2, ['Ana Ruiz', 'info@acme.example'])).not.toHaveProperty('warnings');
+    // The same person again (case and accents aside) is no news.
+    expect(plain(3, ['ana ruiz', 'info@acme.example'])).not.toHaveProperty('warnings');
+    const other = plain(4, ['Bo Chen', 'INFO@acme.example']);
+    expect(other).toHaveProperty('ok');
+    expect('ok' in other && other.warnings).toEqual([
+      {
+        column: 'Email',
+        message:
+          "has an address an earlier row gives to another name: a person is found by address, so these rows' leads go to the first row's person (give each person an address of their own, or clear it, to keep them apart)",
+      },
+    ]);
   });
 });
 
