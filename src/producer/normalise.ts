@@ -29,9 +29,9 @@ export function normaliseEmail(cell: string): Parsed<string> {
   return ok(text);
 }
 
-/** A mailbox's name that says there is none: `noemail@acme.com`, `none@…`, `unknown@…`. */
+/** A mailbox's name that says there is none: `noemail@acme.com`, `none@…`, `unknown@…` (not `na@` or `nil@`: initials, a name). */
 const NO_MAILBOX =
-  /^(?:no[-_.]?e?-?mail(?:[-_.]?address)?|none|nobody|null|nil|unknown|n[/.]?a|dummy|fake|invalid|notprovided|not[-_.]provided|noaddress|no[-_.]?address)$/;
+  /^(?:no[-_.]?e?-?mail(?:[-_.]?address)?|none|nobody|null|unknown|n\/a|dummy|fake|invalid|notprovided|not[-_.]provided|noaddress|no[-_.]?address)$/;
 /** Names a sheet fills a missing address with, made of these on both sides: `test@test.com`, `no@email.com`, `x@x.com`. */
 const FILLER_WORD =
   /^(?:no|na|x+|test|email|e-?mail|mail|none|noemail|nomail|unknown|example|domain|address|abc|asdf|fake|dummy|invalid)$/;

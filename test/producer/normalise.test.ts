@@ -304,6 +304,9 @@ describe('emailsInCell', () => {
       'sales@example.com',
       'noreply@acme.com',
       'ana@none.com',
+      // Initials and a name.
+      'na@acme.com',
+      'nil@acme.com',
     ])
       expect(isPlaceholderEmail(real), real).toBe(false);
   });
