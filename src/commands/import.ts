@@ -81,7 +81,8 @@ Options:
                          Pipedrive user's default currency)
   --encoding ENC         utf-8 | utf-16le | utf-16be | windows-1252 | macintosh (Mac Roman) |
                          windows-1250 (Central European) | windows-1251 (Cyrillic) |
-                         cp850 (DOS: Excel's "CSV (MS-DOS)"; cp437 files read alike)
+                         cp850 (DOS: Excel's "CSV (MS-DOS)"; cp437 files read alike) |
+                         shift_jis (cp932) | gb18030 (GBK, cp936) | euc-kr (cp949) | big5 (cp950)
                          (default: detected; a file that fits two is refused until you choose)
   --delimiter D          , | ; | tab | "|" (default: detected from the header line)
 

@@ -2,7 +2,8 @@
  * Text encodings of real-world CSV exports: UTF-8 (with or without BOM), UTF-16 LE/BE (Excel's
  * "Unicode text"), Windows-1252 (Excel on Windows, older CRMs), Mac Roman (Excel for Mac's
  * "CSV (Macintosh)"), Windows-1250 and Windows-1251 (Excel's "CSV" on Windows in Central
- * European and Cyrillic locales), and code page 850 (Excel's "CSV (MS-DOS)"). Detected from the bytes; `--encoding` overrides. Where the bytes fit both
+ * European and Cyrillic locales), code page 850 (Excel's "CSV (MS-DOS)"), and Shift_JIS, GBK, EUC-KR and Big5 (Excel's
+ * "CSV" in Japanese, Chinese and Korean locales). Detected from the bytes; `--encoding` overrides. Where the bytes fit both
  * single-byte encodings equally well, detection stops the import and asks: an import that guessed
  * would put mojibake ("Zo‘ ¯rsted" for "Zoë Ørsted") into Pipedrive without a word.
  */
@@ -30,7 +31,16 @@ export type CsvEncoding =
   | 'macintosh'
   | 'windows-1250'
   | 'windows-1251'
-  | 'cp850';
+  | 'cp850'
+  | CjkEncoding;
+
+/**
+ * Excel's "CSV" on Windows in Japanese, Simplified Chinese, Korean and Traditional Chinese locales: code pages 932,
+ * 936, 949 and 950, as the WHATWG decoders Node has read them (Shift_JIS is Windows-31J; GB18030 reads GBK; EUC-KR
+ * is Windows-949).
+ */
+export type CjkEncoding = 'shift_jis' | 'gb18030' | 'euc-kr' | 'big5';
+const CJK_ENCODINGS: readonly CjkEncoding[] = ['shift_jis', 'gb18030', 'euc-kr', 'big5'];
 
 export const CSV_ENCODINGS: readonly CsvEncoding[] = [
   'utf-8',
@@ -41,6 +51,7 @@ export const CSV_ENCODINGS: readonly CsvEncoding[] = [
   'windows-1250',
   'windows-1251',
   'cp850',
+  ...CJK_ENCODINGS,
 ];
 
 export interface DetectedEncoding {
@@ -69,6 +80,10 @@ export function parseEncodingName(name: string): CsvEncoding | undefined {
   // DOS code pages: 437 (US) is read as 850, which has every Latin letter it has (see cp850.ts).
   if (['cp850', 'ibm850', '850', 'dos850', 'cp437', 'ibm437', '437', 'dos437', 'msdos', 'dos'].includes(n))
     return 'cp850';
+  if (['shiftjis', 'sjis', 'cp932', 'windows31j', 'mskanji', 'xsjis', '932'].includes(n)) return 'shift_jis';
+  if (['gb18030', 'gbk', 'gb2312', 'cp936', 'euccn', '936'].includes(n)) return 'gb18030';
+  if (['euckr', 'cp949', 'uhc', 'windows949', 'ksc56011987', '949'].includes(n)) return 'euc-kr';
+  if (['big5', 'cp950', 'big5hkscs', '950'].includes(n)) return 'big5';
   return undefined;
 }
 
@@ -220,7 +235,19 @@ function detectUtf8(bytes: Uint8Array, ended: boolean): DetectedEncoding | undef
  * reading the text's bytes chose ({@link headerPrefersWindows1250}), Windows-1250 is taken.
  */
 function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Array): DetectedEncoding {
+  const cjk = headerPrefersCjk(start) ?? textPrefersCjk(start);
+  if (cjk) return { encoding: cjk, bom: false };
   const verdict = evidence.verdict();
+  // Bytes that read cleanly as Chinese (or Korean) text are no Western file: ask rather than import mojibake.
+  const asianReadings = cjkReadings(start);
+  if (verdict && asianReadings.length > 0) {
+    const candidates = [...asianReadings, verdict];
+    throw new AmbiguousEncodingError(
+      `${displayName}: cannot tell the text encoding: it reads as ${asianReadings.map((a) => `${CJK_LANGUAGES[a]} (${a})`).join(', ')} and as ${ENCODING_LABELS[verdict]}. Open the file to check which is right, then pass ${candidates.map((c) => `--encoding ${c}`).join(' or ')} (or save it as "CSV UTF-8").`,
+      candidates,
+      undefined,
+    );
+  }
   if (verdict === 'windows-1252') {
     if (headerPrefersWindows1250(start)) return { encoding: 'windows-1250', bom: false };
     const central = centralEuropeanLineIn1252(start);
@@ -245,11 +272,112 @@ function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Arr
   const shown = ambiguity
     ? `line ${ambiguity.line} reads ${ambiguity.readings.map((r) => `"${r.text}" as ${ENCODING_LABELS[r.encoding]}`).join(' and ')}. Open the file and check which is right`
     : 'it reads as Windows-1252 and as Mac Roman alike. Open the file to check which is right';
+  const asian = cjkReadings(start);
+  const orAsian = asian.length
+    ? `; if it is ${asian.map((a) => CJK_LANGUAGES[a]).join(' or ')} text, pass ${asian.map((a) => `--encoding ${a}`).join(' or ')}`
+    : '';
   throw new AmbiguousEncodingError(
-    `${displayName}: cannot tell the text encoding: ${shown}, then pass ${candidates.map((c) => `--encoding ${c}`).join(' or ')} (or save it as "CSV UTF-8").`,
+    `${displayName}: cannot tell the text encoding: ${shown}, then pass ${candidates.map((c) => `--encoding ${c}`).join(' or ')}${orAsian} (or save it as "CSV UTF-8").`,
     candidates,
     ambiguity?.line,
   );
+}
+
+const CJK_LANGUAGES: Record<CjkEncoding, string> = {
+  shift_jis: 'Japanese',
+  gb18030: 'Simplified Chinese',
+  'euc-kr': 'Korean',
+  big5: 'Traditional Chinese',
+};
+
+/** Kana, CJK ideographs, Hangul, CJK punctuation and full-width forms (not half-width katakana). */
+const CJK_CHAR = /[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60\uffe0-\uffe6]/gu;
+
+/**
+ * The CJK encodings `start` decodes in without an invalid byte, its non-ASCII text then being CJK (at least six
+ * such characters, nine in ten of the non-ASCII ones), when its high bytes stand side by side as CJK text's do: what to offer when the single-byte readings do not decide.
+ */
+function cjkReadings(start: Uint8Array): CjkEncoding[] {
+  const bytes = start.subarray(0, completeLinesEnd(start) || start.length);
+  // CJK text is two bytes a character, high bytes side by side; Western accents stand alone between ASCII letters
+  // ("Jürgen"), and a short line of them can read as valid GBK all the same.
+  if (pairedHighBytes(bytes) < 0.7) return [];
+  return CJK_ENCODINGS.filter((encoding) => {
+    let text: string;
+    try {
+      text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+    } catch {
+      return false;
+    }
+    const nonAscii = text.match(/[^\x00-\x7f]/gu)?.length ?? 0;
+    const cjk = text.match(CJK_CHAR)?.length ?? 0;
+    return cjk >= 6 && cjk >= 0.9 * nonAscii;
+  });
+}
+
+/** The share of bytes ≥ 0x80 that have another beside them. */
+function pairedHighBytes(bytes: Uint8Array): number {
+  let high = 0;
+  let paired = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if ((bytes[i] as number) < 0x80) continue;
+    high++;
+    if ((bytes[i - 1] ?? 0) >= 0x80 || (bytes[i + 1] ?? 0) >= 0x80) paired++;
+  }
+  return high === 0 ? 0 : paired / high;
+}
+
+/**
+ * Japanese or Korean told by its own script: Shift_JIS whose reading has kana in one CJK character of ten (Japanese
+ * writes every sentence with them; Chinese and Korean bytes read as Shift_JIS give half-width katakana instead, or
+ * fail), or EUC-KR whose reading is Hangul in four of five (Chinese bytes read as Windows-949 give as much Hanja as
+ * Hangul). Chinese alone is not told from its bytes here (GBK or Big5): it is asked.
+ */
+function textPrefersCjk(start: Uint8Array): CjkEncoding | undefined {
+  for (const encoding of cjkReadings(start)) {
+    const text = new TextDecoder(encoding).decode(start.subarray(0, completeLinesEnd(start) || start.length));
+    const cjk = text.match(CJK_CHAR)?.length ?? 0;
+    const own = text.match(encoding === 'shift_jis' ? /[\u3041-\u30ff]/gu : /[\uac00-\ud7a3]/gu)?.length ?? 0;
+    if (encoding === 'shift_jis' && own >= 0.1 * cjk) return encoding;
+    if (encoding === 'euc-kr' && own >= 0.8 * cjk) return encoding;
+  }
+  return undefined;
+}
+
+/**
+ * A CJK encoding in which some line among the first {@link HEADER_LINES_EXAMINED} has at least two cells that are
+ * column names this importer knows (`名前`, `メールアドレス` in Shift_JIS), more than any single-byte reading of it
+ * has: Excel's CSV in a Japanese, Chinese or Korean locale. The bytes alone would read as Windows-1251 or 1252
+ * letters as well.
+ */
+function headerPrefersCjk(start: Uint8Array): CjkEncoding | undefined {
+  let from = 0;
+  for (let line = 1; from < start.length && line <= HEADER_LINES_EXAMINED; line++) {
+    let end = from;
+    while (end < start.length && start[end] !== 0x0a && start[end] !== 0x0d) end++;
+    const bytes = start.subarray(from, end);
+    from = end + 1;
+    if (start[end] === 0x0d && start[from] === 0x0a) from++;
+    if (!bytes.some((b) => b >= 0x80)) continue;
+    const singleByte = Math.max(
+      knownCells(decodeWindows1252(bytes)),
+      knownCells(decodeWindows1250(bytes)),
+      knownCells(decodeWindows1251(bytes)),
+    );
+    let best: { encoding: CjkEncoding; known: number } | undefined;
+    for (const encoding of CJK_ENCODINGS) {
+      let text: string;
+      try {
+        text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+      } catch {
+        continue;
+      }
+      const known = knownCells(text);
+      if (known >= 2 && known > singleByte && known > (best?.known ?? 0)) best = { encoding, known };
+    }
+    if (best) return best.encoding;
+  }
+  return undefined;
 }
 
 /** Lines at the start of a file that may hold its header (a preamble such as LinkedIn's, or `sep=;`, before it). */

@@ -215,6 +215,13 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // hu
     'megjegyzés',
     'megjegyzések',
+    // ja, zh, ko
+    '備考',
+    'メモ',
+    '备注',
+    '備註',
+    '비고',
+    '메모',
   ],
   // A bare name column (`Name`, `Nom`, `Nombre`, `Nome`, `Naam`) is not here: in German, French,
   // Spanish and Italian forms it is often the surname or the given name, so the matcher reads it
@@ -245,6 +252,17 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'celéjméno',
     // hu
     'teljesnév',
+    // ja, zh, ko
+    '名前',
+    '氏名',
+    'お名前',
+    '担当者名',
+    '姓名',
+    '联系人',
+    '聯絡人',
+    '이름',
+    '성명',
+    '담당자',
   ],
   'person.first_name': [
     'firstname',
@@ -263,6 +281,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // hu
     'keresztnév',
     'utónév',
+    // ja, zh, ko
+    '名',
   ],
   // Dutch names keep their particle apart (`Jan` `van` `Dijk`): it belongs in the full name, between
   // first and last name, where a middle name goes.
@@ -305,6 +325,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // hu
     'vezetéknév',
     'családnév',
+    // ja, zh, ko
+    '姓',
+    '성',
   ],
   'person.email:work': [
     'email',
@@ -339,6 +362,18 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'emailováadresa',
     // hu
     'emailcím',
+    // ja, zh, ko
+    'メールアドレス',
+    'メール',
+    'eメール',
+    '電子メール',
+    '电子邮件',
+    '电子邮箱',
+    '邮箱',
+    '電子郵件',
+    '이메일',
+    '이메일주소',
+    '전자우편',
   ],
   'person.email:home': ['homeemail', 'personalemail', 'privateemail'],
   'person.email:other': [
@@ -396,6 +431,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'telefonníčíslo',
     // hu
     'telefonszám',
+    // ja, zh, ko
+    '電話番号',
+    '電話',
+    '会社電話',
+    '电话',
+    '电话号码',
+    '電話號碼',
+    '전화번호',
+    '전화',
+    '회사전화',
   ],
   'person.phone:mobile': [
     // purchased lists and web forms
@@ -449,6 +494,17 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // hu
     'mobilszám',
     'mobiltelefonszám',
+    // ja, zh, ko
+    '携帯電話',
+    '携帯電話番号',
+    '携帯',
+    '手机',
+    '手机号',
+    '手机号码',
+    '手機',
+    '휴대폰',
+    '휴대전화',
+    '핸드폰',
   ],
   'person.phone:home': [
     'homephone',
@@ -496,6 +552,14 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'beosztás',
     'munkakör',
     'pozíció',
+    // ja, zh, ko
+    '役職',
+    '肩書',
+    '职位',
+    '職位',
+    '职务',
+    '직책',
+    '직위',
   ],
   'person.birthday': [
     'birthday',
@@ -579,6 +643,19 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'cégnév',
     'vállalat',
     'vállalatnév',
+    // ja, zh, ko
+    '会社名',
+    '会社',
+    '企業名',
+    '法人名',
+    '社名',
+    '公司',
+    '公司名称',
+    '公司名稱',
+    '企业名称',
+    '회사명',
+    '회사',
+    '기업명',
   ],
   'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
   // The company's address in parts, named for it (`Company City`: a purchased list's person beside their company).
@@ -650,6 +727,13 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // hu
     'weboldal',
     'honlap',
+    // ja, zh, ko
+    'ウェブサイト',
+    'ホームページ',
+    '网站',
+    '網站',
+    '웹사이트',
+    '홈페이지',
   ],
   'organization.linkedin': ['companylinkedin', 'companylinkedinurl', 'companylinkedinprofile'],
   // `sector` is Spanish and Dutch too; `Branche` German and Dutch.
@@ -744,6 +828,10 @@ export const GENERIC_ADDRESS: Record<
     'адрес',
     'адреса',
     'adresa',
+    // ja, zh, ko
+    '住所',
+    '地址',
+    '주소',
   ],
   street: [
     'street',
@@ -795,6 +883,10 @@ export const GENERIC_ADDRESS: Record<
     // hu
     'város',
     'település',
+    // ja, zh, ko
+    '市区町村',
+    '城市',
+    '도시',
   ],
   state: [
     'state',
@@ -812,6 +904,10 @@ export const GENERIC_ADDRESS: Record<
     'регион',
     'область',
     'województwo',
+    // ja, zh, ko
+    '都道府県',
+    '省份',
+    '시도',
   ],
   postal_code: [
     'zip',
@@ -831,6 +927,11 @@ export const GENERIC_ADDRESS: Record<
     'psč',
     // hu
     'irányítószám',
+    // ja, zh, ko
+    '郵便番号',
+    '邮编',
+    '邮政编码',
+    '우편번호',
   ],
   // Not `Kraj`: the country in Polish, a region in Czech.
   country: [
@@ -845,6 +946,11 @@ export const GENERIC_ADDRESS: Record<
     'країна',
     'země',
     'ország',
+    // ja, zh, ko
+    '国',
+    '国名',
+    '国家',
+    '국가',
   ],
 };
 

@@ -429,3 +429,54 @@ function catchError(run: () => unknown): Error | undefined {
   }
   return undefined;
 }
+
+describe("Excel's CSV in Japanese, Chinese and Korean locales (code pages 932, 936, 949)", () => {
+  const csvFixture = (name: string) => join(import.meta.dirname, '../fixtures/csv', name);
+
+  it.each([
+    [
+      'ja-shift-jis.csv',
+      'shift_jis',
+      ['山田 太郎', 'taro@example.jp', '株式会社サンプル', '03-1234-5678', '営業部長'],
+    ],
+    [
+      'zh-gbk.csv',
+      'gb18030',
+      ['王小明', 'xiaoming@example.cn', '北京示例科技有限公司', '010-12345678', '销售经理'],
+    ],
+    ['ko-euc-kr.csv', 'euc-kr', ['김민수', 'minsu@example.kr', '주식회사 샘플', '02-1234-5678', '영업부장']],
+  ])('reads %s as %s by its header in that language', async (file, encoding, cells) => {
+    const read = await readRows(csvFixture(file));
+    expect(read.encoding).toBe(encoding);
+    expect(read.rows[0]?.cells).toEqual(cells);
+  });
+
+  it('reads Japanese and Korean under an English header by their own script (kana, Hangul)', async () => {
+    const ja = await readRows(csvFixture('ja-shift-jis-english-header.csv'));
+    expect(ja.encoding).toBe('shift_jis');
+    expect(ja.rows.map((r) => r.cells[2])).toEqual(['株式会社サンプル', '有限会社テスト']);
+    const ko = await readRows(csvFixture('ko-euc-kr-english-header.csv'));
+    expect(ko.encoding).toBe('euc-kr');
+    expect(ko.rows[0]?.cells).toEqual(['김민수', 'minsu@example.kr', '주식회사 샘플']);
+  });
+
+  it('asks about Chinese under an English header, which reads as Cyrillic letters too, rather than import mojibake', async () => {
+    const asked = await readRows(csvFixture('zh-gbk-english-header.csv')).catch((e: unknown) => e);
+    expect(asked).toBeInstanceOf(AmbiguousEncodingError);
+    expect((asked as AmbiguousEncodingError).candidates[0]).toBe('gb18030');
+    expect((asked as Error).message).toContain('it reads as Simplified Chinese (gb18030)');
+    expect((asked as Error).message).toContain('--encoding gb18030');
+    const chosen = await readRows(csvFixture('zh-gbk-english-header.csv'), { encoding: 'gb18030' });
+    expect(chosen.rows[0]?.cells).toEqual(['王小明', 'xiaoming@example.cn', '北京示例科技有限公司']);
+  });
+
+  it("takes Windows' and Excel's names of these code pages for --encoding", () => {
+    expect(parseEncodingName('cp932')).toBe('shift_jis');
+    expect(parseEncodingName('Shift_JIS')).toBe('shift_jis');
+    expect(parseEncodingName('GBK')).toBe('gb18030');
+    expect(parseEncodingName('cp936')).toBe('gb18030');
+    expect(parseEncodingName('EUC-KR')).toBe('euc-kr');
+    expect(parseEncodingName('cp949')).toBe('euc-kr');
+    expect(parseEncodingName('Big5')).toBe('big5');
+  });
+});

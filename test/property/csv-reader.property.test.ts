@@ -74,6 +74,10 @@ function encode(text: string, encoding: CsvEncoding, bom: boolean): Buffer {
     case 'windows-1250':
     case 'windows-1251':
     case 'cp850':
+    case 'shift_jis':
+    case 'gb18030':
+    case 'euc-kr':
+    case 'big5':
       throw new Error(`${encoding} text is not generated here (see test/property/encoding.property.test.ts)`);
   }
 }
