@@ -59,6 +59,8 @@ export function isPlaceholderEmail(cell: string): boolean {
 export function emailsInCell(cell: string): string[] {
   if (cell.includes('<')) return [cell];
   // `/`, `|` or `&` between two addresses, spaced or not (`a@x.com / b@y.com`, `a@x.com/b@y.com`), is a list's too.
+  // One address alone (the common cell) is that address: no split, no array to filter.
+  if (!/[\s,;/|&]/.test(cell)) return [cell];
   const parts = cell
     .split(/[\s,;]+|(?<=@[^\s/|&@]+)[/|&](?=[^\s/|&@]+@)/)
     .filter((p) => p !== '' && !/^[/|&]$/.test(p));

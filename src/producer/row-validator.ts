@@ -82,6 +82,11 @@ export interface RowValidatorOptions {
  * still checked and the others are imported row by row, and the import says so.
  */
 export const REPEATED_PERSON_CHECK_LIMIT = 200_000;
+/**
+ * Addresses the check for one address given to different names keeps, in any file: 100,000 take 4 MiB (a table of
+ * numbers), which keeps the producer of a 1,000,000-row file under its 200 MB.
+ */
+export const SHARED_ADDRESS_CHECK_LIMIT = 100_000;
 
 /** Turns one CSV row into job data or a reject; `notes()`: what the import should say once, after the last row. */
 export type RowValidator = ((line: number, fileCells: string[]) => RowResult) & { notes(): string[] };
@@ -114,6 +119,8 @@ const NO_VALUE =
  */
 const NO_VALUE_IN_NAME =
   /^(?:n\/a|n\.\s?a\.|not applicable|not available|not provided|null|\\n|unknown|-+|–|—)$/i;
+/** The first characters a {@link NO_VALUE} cell can start with, as char codes (a space or tab before it too). */
+const PLACEHOLDER_START = new Set([...' \tnNuUtT?\\-–—'].map((c) => c.charCodeAt(0)));
 const EXCEL_ERROR =
   /^#(?:N\/A|NV|N\/D|REF!|BEZUG!|¡REF!|VALUE!|WERT!|VALEUR!|¡VALOR!|VALOR!|NAME\?|NOM\?|¿NOMBRE\?|NOME\?|DIV\/0!|¡DIV\/0!|NUM!|ZAHL!|NOMBRE!|¡NUM!|NULL!|NUL!|¡NULO!|NULO!|SPILL!|ÜBERLAUF!|CALC!|BERECHNUNG!|GETTING_DATA)$/i;
 /**
@@ -198,28 +205,30 @@ export function createRowValidator(
     (['person.name', 'person.first_name', 'person.middle_name', 'person.last_name'] as const).map(at),
   );
   const emailColumns = new Set(mapping.emails.map((e) => e.column));
-  const says = (pattern: RegExp) => (value: string) => value.length <= 16 && pattern.test(value.trim());
+  // Only a cell that starts as a placeholder can (`N/A`, `-`, `NULL`, `unknown`, `TBD`, `?`, `\N`, or a space): a
+  // character's test before the pattern's, on every imported cell of every row.
+  const says = (pattern: RegExp) => (value: string) =>
+    value.length <= 16 && PLACEHOLDER_START.has(value.charCodeAt(0)) && pattern.test(value.trim());
+  const noValue = says(NO_VALUE);
+  const noAddress = (value: string) => noValue(value) || isPlaceholderEmail(value);
   const blankable = importedColumns
     .filter((i) => !noteColumns.has(i))
     .map((i) => ({
       index: i,
-      blank: names.has(i)
-        ? says(NO_VALUE_IN_NAME)
-        : emailColumns.has(i)
-          ? (value: string) => says(NO_VALUE)(value) || isPlaceholderEmail(value)
-          : says(NO_VALUE),
+      blank: names.has(i) ? says(NO_VALUE_IN_NAME) : emailColumns.has(i) ? noAddress : noValue,
     }));
   // Each address's first row, up to a limit: a file of millions of people must not grow it without end. A report
   // with a row per occurrence (a webinar viewer who rejoined has a row each time) gets one lead per person, from
   // their first row; the others are rejected naming it (the map keeps each address, to name it). In any other file,
   // an address a later row gives to another name (a purchased list's info@ for three people) is said, as a person is
-  // found by address; that map keeps numbers only (the address's and the name's hashes, the line): about 8 MB at the
-  // limit where addresses would take 40.
+  // found by address; that table keeps numbers only (the address's and the name's hashes, the line): 4 MiB at its
+  // limit, where a Map of them took 17 and one of the addresses 38.
   const system = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id);
   const sessions = system?.repeatsPerson;
   const firstRowOf = new Map<string, number>();
-  const firstNameOf = new Map<number, number>();
-  const limit = options.repeatedPersonLimit ?? REPEATED_PERSON_CHECK_LIMIT;
+  const limit =
+    options.repeatedPersonLimit ?? (sessions ? REPEATED_PERSON_CHECK_LIMIT : SHARED_ADDRESS_CHECK_LIMIT);
+  const firstNameOf = new NumberTable();
   let full = false;
   const notes = () =>
     !full
@@ -237,7 +246,7 @@ export function createRowValidator(
     const result = validateRow(line, fileCells);
     if (!('ok' in result) || !result.personKey?.startsWith('e:')) return result;
     const name = organizationKey(result.ok.person?.name ?? '');
-    const key = hash53(result.personKey);
+    const key = hash53(result.personKey) + 1;
     // The name's hash above the line's 27 bits: one number a row.
     const mark = (name ? hash53(name) % 2 ** 26 : 0) * 2 ** 27 + (line % 2 ** 27);
     const seen = firstNameOf.get(key);
@@ -1223,4 +1232,44 @@ function hash53(text: string): number {
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
   return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+}
+
+/**
+ * Numbers by number (an address's 53-bit hash: its row's mark), in typed arrays with open addressing: 16 bytes a
+ * slot, grown by doubling while at most half full. A `Map` of the same numbers boxes each, four times the memory.
+ */
+class NumberTable {
+  #keys = new Float64Array(1024);
+  #values = new Float64Array(1024);
+  size = 0;
+
+  get(key: number): number | undefined {
+    const slot = this.#find(key);
+    return this.#keys[slot] === 0 ? undefined : this.#values[slot];
+  }
+
+  set(key: number, value: number): void {
+    if ((this.size + 1) * 2 > this.#keys.length) this.#grow();
+    const slot = this.#find(key);
+    if (this.#keys[slot] === 0) this.size++;
+    this.#keys[slot] = key;
+    this.#values[slot] = value;
+  }
+
+  /** Its slot, or the empty one where it would go. Key 0 stands for empty, so a key is never 0 (hash53 + 1). */
+  #find(key: number): number {
+    const mask = this.#keys.length - 1;
+    let slot = (key % 2 ** 31) & mask;
+    while (this.#keys[slot] !== 0 && this.#keys[slot] !== key) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    this.#keys = new Float64Array(keys.length * 2);
+    this.#values = new Float64Array(keys.length * 2);
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i] as number, values[i] as number);
+  }
 }

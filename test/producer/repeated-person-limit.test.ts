@@ -68,6 +68,20 @@ describe('the repeated-person check of a report with a row per occurrence', () =
     ]);
   });
 
+  it('tells it among thousands of addresses, and only it', () => {
+    const plain = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'imp');
+    const told: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const r = plain(i + 2, [`Person ${i}`, `p${i}@example.org`]);
+      if ('ok' in r && r.warnings) told.push(i + 2);
+    }
+    for (const i of [0, 2500, 4999]) {
+      const r = plain(6000 + i, [`Someone Else ${i}`, `p${i}@example.org`]);
+      if ('ok' in r && r.warnings) told.push(6000 + i);
+    }
+    expect(told).toEqual([6000, 8500, 10999]);
+  });
+
   it('tells a later row that gives an address to another name, and keeps its lead', () => {
     const plain = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'imp');
     expect(plain(2, ['Ana Ruiz', 'info@acme.example'])).not.toHaveProperty('warnings');
