@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { stripProtectiveQuote } from '../csv/protective-quote.js';
 import { formatCount } from '../ops/format.js';
 import type {
@@ -1220,12 +1221,20 @@ function convertCustom(
 }
 
 /**
- * A 53-bit hash of a text (two 32-bit FNV-1a lanes): a key a number holds, with about one collision in 10^16 pairs,
- * where the text itself would cost its bytes.
+ * Each process's own start for {@link hash53}: a file written to collide in the table (addresses sent through a
+ * web form, say) cannot know it, so it cannot make every lookup walk the whole table.
+ */
+const HASH_SEED = randomBytes(8);
+const SEED_A = HASH_SEED.readUInt32LE(0);
+const SEED_B = HASH_SEED.readUInt32LE(4);
+
+/**
+ * A 53-bit hash of a text (two 32-bit FNV-1a lanes from a random start): a key a number holds, with about one
+ * collision in 10^16 pairs, where the text itself would cost its bytes.
  */
 function hash53(text: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ text.length;
+  let a = 0x811c9dc5 ^ SEED_A;
+  let b = 0x01000193 ^ SEED_B ^ text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
