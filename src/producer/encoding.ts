@@ -235,11 +235,12 @@ function detectUtf8(bytes: Uint8Array, ended: boolean): DetectedEncoding | undef
  * reading the text's bytes chose ({@link headerPrefersWindows1250}), Windows-1250 is taken.
  */
 function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Array): DetectedEncoding {
-  const cjk = headerPrefersCjk(start) ?? textPrefersCjk(start);
+  const readings = cjkReadings(start);
+  const cjk = headerPrefersCjk(start) ?? textPrefersCjk(readings);
   if (cjk) return { encoding: cjk, bom: false };
   const verdict = evidence.verdict();
   // Bytes that read cleanly as Chinese (or Korean) text are no Western file: ask rather than import mojibake.
-  const asianReadings = cjkReadings(start);
+  const asianReadings = readings.map((r) => r.encoding);
   if (verdict && asianReadings.length > 0) {
     const candidates = [...asianReadings, verdict];
     throw new AmbiguousEncodingError(
@@ -272,9 +273,8 @@ function decide(evidence: EncodingEvidence, displayName: string, start: Uint8Arr
   const shown = ambiguity
     ? `line ${ambiguity.line} reads ${ambiguity.readings.map((r) => `"${r.text}" as ${ENCODING_LABELS[r.encoding]}`).join(' and ')}. Open the file and check which is right`
     : 'it reads as Windows-1252 and as Mac Roman alike. Open the file to check which is right';
-  const asian = cjkReadings(start);
-  const orAsian = asian.length
-    ? `; if it is ${asian.map((a) => CJK_LANGUAGES[a]).join(' or ')} text, pass ${asian.map((a) => `--encoding ${a}`).join(' or ')}`
+  const orAsian = asianReadings.length
+    ? `; if it is ${asianReadings.map((a) => CJK_LANGUAGES[a]).join(' or ')} text, pass ${asianReadings.map((a) => `--encoding ${a}`).join(' or ')}`
     : '';
   throw new AmbiguousEncodingError(
     `${displayName}: cannot tell the text encoding: ${shown}, then pass ${candidates.map((c) => `--encoding ${c}`).join(' or ')}${orAsian} (or save it as "CSV UTF-8").`,
@@ -297,21 +297,21 @@ const CJK_CHAR = /[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff01-\u
  * The CJK encodings `start` decodes in without an invalid byte, its non-ASCII text then being CJK (at least six
  * such characters, nine in ten of the non-ASCII ones), when its high bytes stand side by side as CJK text's do: what to offer when the single-byte readings do not decide.
  */
-function cjkReadings(start: Uint8Array): CjkEncoding[] {
+function cjkReadings(start: Uint8Array): { encoding: CjkEncoding; text: string }[] {
   const bytes = start.subarray(0, completeLinesEnd(start) || start.length);
   // CJK text is two bytes a character, high bytes side by side; Western accents stand alone between ASCII letters
   // ("Jürgen"), and a short line of them can read as valid GBK all the same.
   if (pairedHighBytes(bytes) < 0.7) return [];
-  return CJK_ENCODINGS.filter((encoding) => {
+  return CJK_ENCODINGS.flatMap((encoding) => {
     let text: string;
     try {
       text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
     } catch {
-      return false;
+      return [];
     }
     const nonAscii = text.match(/[^\x00-\x7f]/gu)?.length ?? 0;
     const cjk = text.match(CJK_CHAR)?.length ?? 0;
-    return cjk >= 6 && cjk >= 0.9 * nonAscii;
+    return cjk >= 6 && cjk >= 0.9 * nonAscii ? [{ encoding, text }] : [];
   });
 }
 
@@ -333,9 +333,10 @@ function pairedHighBytes(bytes: Uint8Array): number {
  * fail), or EUC-KR whose reading is Hangul in four of five (Chinese bytes read as Windows-949 give as much Hanja as
  * Hangul). Chinese alone is not told from its bytes here (GBK or Big5): it is asked.
  */
-function textPrefersCjk(start: Uint8Array): CjkEncoding | undefined {
-  for (const encoding of cjkReadings(start)) {
-    const text = new TextDecoder(encoding).decode(start.subarray(0, completeLinesEnd(start) || start.length));
+function textPrefersCjk(
+  readings: readonly { encoding: CjkEncoding; text: string }[],
+): CjkEncoding | undefined {
+  for (const { encoding, text } of readings) {
     const cjk = text.match(CJK_CHAR)?.length ?? 0;
     const own = text.match(encoding === 'shift_jis' ? /[\u3041-\u30ff]/gu : /[\uac00-\ud7a3]/gu)?.length ?? 0;
     if (encoding === 'shift_jis' && own >= 0.1 * cjk) return encoding;
@@ -351,19 +352,9 @@ function textPrefersCjk(start: Uint8Array): CjkEncoding | undefined {
  * letters as well.
  */
 function headerPrefersCjk(start: Uint8Array): CjkEncoding | undefined {
-  let from = 0;
-  for (let line = 1; from < start.length && line <= HEADER_LINES_EXAMINED; line++) {
-    let end = from;
-    while (end < start.length && start[end] !== 0x0a && start[end] !== 0x0d) end++;
-    const bytes = start.subarray(from, end);
-    from = end + 1;
-    if (start[end] === 0x0d && start[from] === 0x0a) from++;
-    if (!bytes.some((b) => b >= 0x80)) continue;
-    const singleByte = Math.max(
-      knownCells(decodeWindows1252(bytes)),
-      knownCells(decodeWindows1250(bytes)),
-      knownCells(decodeWindows1251(bytes)),
-    );
+  for (const { line, bytes, as1252, as1250 } of accentedLines(start)) {
+    if (line > HEADER_LINES_EXAMINED) return undefined;
+    const singleByte = Math.max(knownCells(as1252), knownCells(as1250), knownCells(decodeWindows1251(bytes)));
     let best: { encoding: CjkEncoding; known: number } | undefined;
     for (const encoding of CJK_ENCODINGS) {
       let text: string;
@@ -402,6 +393,7 @@ function headerPrefersWindows1250(start: Uint8Array): boolean {
 /** A line of a file's first bytes that holds a byte ≥ 0x80 (numbered from 1), read as Windows-1252 and -1250. */
 interface AccentedLine {
   line: number;
+  bytes: Uint8Array;
   as1252: string;
   as1250: string;
 }
@@ -417,7 +409,7 @@ function* accentedLines(bytes: Uint8Array): Generator<AccentedLine> {
     while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
     const text = bytes.subarray(from, end);
     if (text.some((b) => b >= 0x80)) {
-      yield { line, as1252: decodeWindows1252(text), as1250: decodeWindows1250(text) };
+      yield { line, bytes: text, as1252: decodeWindows1252(text), as1250: decodeWindows1250(text) };
     }
     from = end + 1;
     if (bytes[end] === 0x0d && bytes[from] === 0x0a) from++;

@@ -103,11 +103,6 @@ const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
 /** A date without a year: Google's `--11-30`, Mailchimp's `11/30`. */
 const NO_YEAR_DATE = /^(--\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2})$/;
 /**
- * Excel's error values, which a CSV holds where a formula failed (a VLOOKUP that found nothing: `#N/A`),
- * in English and in the languages of the header tables (German `#NV`, `#BEZUG!`; French `#VALEUR!`;
- * Spanish `#¡REF!`…).
- */
-/**
  * A cell that says it has no value, as people and programs write it: `N/A`, `n.a.`, `-`, `none`, `unknown`, `TBD`,
  * `?`; R's `NA`, a database's `NULL` and MySQL's `\\N`. Read as empty: a company called "n/a" would gather every
  * such row's person, and a phone of `N/A` rejected its whole lead.
@@ -122,6 +117,11 @@ const NO_VALUE_IN_NAME =
   /^(?:n\/a|n\.\s?a\.|not applicable|not available|not provided|null|\\n|unknown|-+|–|—)$/i;
 /** The first characters a {@link NO_VALUE} cell can start with, as char codes (a space or tab before it too). */
 const PLACEHOLDER_START = new Set([...' \tnNuUtT?\\-–—'].map((c) => c.charCodeAt(0)));
+/**
+ * Excel's error values, which a CSV holds where a formula failed (a VLOOKUP that found nothing: `#N/A`),
+ * in English and in the languages of the header tables (German `#NV`, `#BEZUG!`; French `#VALEUR!`;
+ * Spanish `#¡REF!`…).
+ */
 const EXCEL_ERROR =
   /^#(?:N\/A|NV|N\/D|REF!|BEZUG!|¡REF!|VALUE!|WERT!|VALEUR!|¡VALOR!|VALOR!|NAME\?|NOM\?|¿NOMBRE\?|NOME\?|DIV\/0!|¡DIV\/0!|NUM!|ZAHL!|NOMBRE!|¡NUM!|NULL!|NUL!|¡NULO!|NULO!|SPILL!|ÜBERLAUF!|CALC!|BERECHNUNG!|GETTING_DATA)$/i;
 /**
