@@ -150,14 +150,32 @@ const CURRENCY_SYMBOLS: Record<string, string> = {
 };
 
 /** Signs of more than one currency: the yen's and the yuan's. */
-const AMBIGUOUS_SIGNS = ['¥', '￥'];
+const YEN_OR_YUAN = ['JPY', 'CNY'];
+/** Other currencies a sign above also serves, beside a code that says which (`NOK 500 kr`). */
+const ALSO_WRITTEN: Record<string, string[]> = { kr: ['NOK', 'DKK', 'ISK'] };
 /** A currency's common name that is no ISO code (China's renminbi). */
 const CODE_ALIASES: Record<string, string> = { RMB: 'CNY' };
 /** An estimate's mark before the amount: `~5000`, `≈ 5000`, `ca. 5000`, `approx. 5000`, `circa 5000`. */
 const APPROXIMATELY = /^(?:~|≈|ca\.|approx\.?|circa)\s*/i;
 
-/** Longest first, so `US$` wins over `$`. */
-const SYMBOLS_LONGEST_FIRST = Object.entries(CURRENCY_SYMBOLS).sort((a, b) => b[0].length - a[0].length);
+/** Every sign and the currencies it may stand for, longest first, so `US$` wins over `$` and `JP¥` over `¥`. */
+type Sign = [sign: string, currencies: string[]];
+const SIGNS_LONGEST_FIRST: Sign[] = [
+  ...Object.entries(CURRENCY_SYMBOLS).map(
+    ([sign, iso]): Sign => [sign, [iso, ...(ALSO_WRITTEN[sign] ?? [])]],
+  ),
+  ['¥', YEN_OR_YUAN] satisfies Sign,
+  ['￥', YEN_OR_YUAN] satisfies Sign,
+].sort((a, b) => b[0].length - a[0].length);
+
+/** The currency sign `text` starts or ends with, the currencies it may stand for, and the text without it. */
+function signAtEnds(text: string): { sign: string; currencies: string[]; rest: string } | undefined {
+  for (const [sign, currencies] of SIGNS_LONGEST_FIRST) {
+    if (text.startsWith(sign)) return { sign, currencies, rest: text.slice(sign.length).trim() };
+    if (text.endsWith(sign)) return { sign, currencies, rest: text.slice(0, -sign.length).trim() };
+  }
+  return undefined;
+}
 
 export interface Amount {
   amount: number;
@@ -236,37 +254,24 @@ export function parseAmount(cell: string, mark?: DecimalMark): Parsed<Amount> {
   const code = /^([A-Z]{3}|[A-Za-z]{3}\s)\s*(?=[-+\d.,])|(?<=[\d.,])(?:\s+([A-Za-z]{3})|([A-Z]{3}))$/.exec(
     text,
   );
-  const sign = AMBIGUOUS_SIGNS.find((c) => text.startsWith(c) || text.endsWith(c));
   if (code) {
     const named = (code[1] ?? code[2] ?? code[3])?.trim().toUpperCase() as string;
     currency = CODE_ALIASES[named] ?? named;
     text = text.replace(code[0], '').trim();
-    // A symbol beside the code (`$5,000.00 USD`, `¥500,000 JPY`): the code says which; `$` serves many dollars.
-    const symbol = SYMBOLS_LONGEST_FIRST.find(([s]) => text.startsWith(s) || text.endsWith(s));
-    const other = symbol ? undefined : sign;
-    if (symbol && symbol[0] !== '$' && symbol[1] !== currency) {
-      return fail(`names two currencies (${symbol[0]} and ${currency}); keep one`);
-    }
-    const beside = symbol?.[0] ?? other;
-    if (beside)
-      text = (text.startsWith(beside) ? text.slice(beside.length) : text.slice(0, -beside.length)).trim();
-  } else if (sign) {
-    return fail(
-      `has "${sign}", the sign of both the Japanese yen and the Chinese yuan; write JPY or CNY with the amount`,
-    );
-  } else {
-    for (const [symbol, iso] of SYMBOLS_LONGEST_FIRST) {
-      if (text.startsWith(symbol)) {
-        currency = iso;
-        text = text.slice(symbol.length).trim();
-        break;
-      }
-      if (text.endsWith(symbol)) {
-        currency = iso;
-        text = text.slice(0, -symbol.length).trim();
-        break;
-      }
-    }
+  }
+  const beside = signAtEnds(text);
+  if (beside && currency) {
+    // A sign beside the code (`$5,000.00 USD`, `¥500,000 JPY`): the code says which; `$` serves many dollars.
+    if (beside.sign !== '$' && !beside.currencies.includes(currency))
+      return fail(`names two currencies (${beside.sign} and ${currency}); keep one`);
+    text = beside.rest;
+  } else if (beside) {
+    if (beside.currencies === YEN_OR_YUAN)
+      return fail(
+        `has "${beside.sign}", the sign of both the Japanese yen and the Chinese yuan; write JPY or CNY with the amount`,
+      );
+    currency = beside.currencies[0];
+    text = beside.rest;
   }
   text = text.replace(APPROXIMATELY, '');
   if (text.startsWith('-') || text.startsWith('('))

@@ -80,6 +80,10 @@ describe('parseAmount', () => {
     ['¥500,000 JPY', 500000, 'JPY'],
     ['JP¥500,000', 500000, 'JPY'],
     ['500,000円', 500000, 'JPY'],
+    ['500,000 JP¥', 500000, 'JPY'],
+    ['￥3,000 CNY', 3000, 'CNY'],
+    ['NOK 5 000 kr', 5000, 'NOK'],
+    ['5 000 kr', 5000, 'SEK'],
     ['RMB 5000', 5000, 'CNY'],
     ['HK$ 12,000', 12000, 'HKD'],
     // Swiss whole francs.
@@ -116,6 +120,8 @@ describe('parseAmount', () => {
 
   it('says which currencies a cell names when it names two, or one sign serves two', () => {
     expect(parseAmount('€5.000 USD').error).toBe('names two currencies (€ and USD); keep one');
+    expect(parseAmount('¥500,000 USD').error).toBe('names two currencies (¥ and USD); keep one');
+    expect(parseAmount('USD 500 €').error).toBe('names two currencies (€ and USD); keep one');
     expect(parseAmount('¥500,000').error).toBe(
       'has "¥", the sign of both the Japanese yen and the Chinese yuan; write JPY or CNY with the amount',
     );
