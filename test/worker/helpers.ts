@@ -284,8 +284,11 @@ export interface WorkerProcess {
   /** Every line the process printed (stdout and stderr). */
   readonly lines: string[];
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** Sends a signal and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Sends a signal and resolves with the exit code. A worker still running `graceMs` later is SIGKILLed (resolving
+   * null) and its last lines printed: a test's `finally` then ends, and its own failure is the one reported.
+   */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
   readonly exited: Promise<number | null>;
 }
 
@@ -355,10 +358,20 @@ export function spawnWorker(
         });
       });
     },
-    async stop(signal = 'SIGTERM') {
+    async stop(signal = 'SIGTERM', graceMs = 20_000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return exited;
       proc.kill(signal);
-      return exited;
+      const timer = setTimeout(() => {
+        console.error(
+          `The worker had not exited ${graceMs} ms after ${signal}; SIGKILL. Its last lines:\n${lines.slice(-20).join('\n')}`,
+        );
+        proc.kill('SIGKILL');
+      }, graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
