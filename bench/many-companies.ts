@@ -47,7 +47,13 @@ import { type CliProcess, spawnCli } from './lib/cli-process.js';
 import { importDone, until } from './lib/companies.js';
 import { type LeadsCsv, writeLeadsCsv } from './lib/leads-csv.js';
 import { admittedAt, pacingBreakdown } from './lib/pacing.js';
-import { machineBusyShare, ProcSampler, readMachineCpu, readProcStats } from './lib/proc-stats.js';
+import {
+  machineBusyShare,
+  ProcSampler,
+  readMachineCpu,
+  readProcStats,
+  readThreadCpu,
+} from './lib/proc-stats.js';
 import { commandStats, commandStatsDelta, watchCommands } from './lib/redis-breakdown.js';
 import { benchRedis, countSent, withoutOwn } from './lib/redis-stats.js';
 import { machineInfo, printTable, toMiB, writeResults } from './lib/report.js';
@@ -181,6 +187,7 @@ try {
     const ownBefore = new Map(own);
     const statsBefore = await commandStats(redis);
     const cpuStartMs = readProcStats(w.pid)?.cpuMs ?? 0;
+    const threadsStart = readThreadCpu(w.pid);
     const startedAt = performance.now();
     const startedAtEpoch = Date.now();
     /** When each producer exited: its rows all enqueued, so from then on the worker has all its work. */
@@ -248,6 +255,7 @@ try {
     );
     const allSeconds = (performance.now() - startedAt) / 1000;
     const cpuEndMs = readProcStats(w.pid)?.cpuMs ?? 0;
+    const threadsEnd = readThreadCpu(w.pid);
     const ownInWave = new Map([...own].map(([k, n]) => [k, n - (ownBefore.get(k) ?? 0)]));
     const byCommand = withoutOwn(commandStatsDelta(statsBefore, await commandStats(redis)), ownInWave);
     return {
@@ -260,6 +268,10 @@ try {
       marks,
       cpuStartMs,
       cpuEndMs,
+      threads: {
+        mainMs: (threadsEnd?.mainMs ?? 0) - (threadsStart?.mainMs ?? 0),
+        otherMs: (threadsEnd?.otherMs ?? 0) - (threadsStart?.otherMs ?? 0),
+      },
       byCommand,
     };
   };
@@ -365,6 +377,9 @@ try {
     'CPU ms/request': workerCpuMs / (requestsPerLead * leads),
     [`CPU ms/lead after ${warmS} s`]: cpuPerLeadFrom(marks.afterWarm, workerCpuEndMs, leads),
     'CPU ms/lead 2nd half': cpuPerLeadFrom(marks.secondHalf, workerCpuEndMs, leads),
+    // JavaScript runs on the main thread; V8 compiles hot code and collects garbage on the others.
+    'main thread ms/lead': first.threads.mainMs / leads,
+    'other threads ms/lead': first.threads.otherMs / leads,
     'worker CPU share': workerCpuMs / 1000 / allSeconds,
     // Its `write` system calls (/proc/<pid>/io): one per Redis round trip, HTTP request or log flush.
     'worker writes/lead': ((workerProc.writeCalls ?? 0) - writesBefore) / leads,
@@ -471,6 +486,8 @@ interface WaveRun {
   marks: { afterWarm?: CpuMark; secondHalf?: CpuMark };
   cpuStartMs: number;
   cpuEndMs: number;
+  /** The worker's CPU over the wave on its main thread (JavaScript) and on its others (V8's compiling and GC). */
+  threads: { mainMs: number; otherMs: number };
   /** Redis commands by name over the wave, the benchmark's own left out. */
   byCommand: [string, number][];
 }
@@ -520,6 +537,8 @@ function waveTotals(run: WaveRun, wave: number, logs: Map<string, RequestLogEntr
     'worker CPU ms/lead': cpuMs / leads,
     'CPU ms/request': cpuMs / requests,
     'CPU ms/lead 2nd half': cpuPerLeadFrom(run.marks.secondHalf, run.cpuEndMs, leads),
+    'main thread ms/lead': run.threads.mainMs / leads,
+    'other threads ms/lead': run.threads.otherMs / leads,
     'Redis cmds/lead': run.byCommand.reduce((s, [, n]) => s + n, 0) / leads,
     'min window used': Math.min(...used),
     'min once enqueued': Math.min(...usedOnceEnqueued),

@@ -4,7 +4,7 @@
  * alone, because the machine is shared and wall time is noisy.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of `utime`/`stime` (almost always 100 on Linux). */
 const CLOCK_TICKS_PER_S = (() => {
@@ -162,4 +162,31 @@ export function readMachineCpu(): MachineCpu {
 export function machineBusyShare(from: MachineCpu, to: MachineCpu): number {
   const total = to.totalMs - from.totalMs;
   return total > 0 ? (to.busyMs - from.busyMs) / total : 0;
+}
+
+/**
+ * A process's CPU split by thread, from `/proc/<pid>/task/*`: its main thread (where JavaScript runs) and all the
+ * others (for Node: V8's helpers, which compile optimised code and mark and scavenge the heap, and libuv's pool).
+ * Null when the process has exited.
+ */
+export function readThreadCpu(pid: number): { mainMs: number; otherMs: number } | null {
+  try {
+    let mainMs = 0;
+    let otherMs = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // the thread ended between the listing and the read
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+      if (Number(tid) === pid) mainMs += ms;
+      else otherMs += ms;
+    }
+    return { mainMs, otherMs };
+  } catch {
+    return null;
+  }
 }
