@@ -12,6 +12,7 @@ import {
   JOB_TITLE_WORDS,
   type Meaning,
   normaliseHeaderName,
+  PERSON_LINKEDIN,
   PIPEDRIVE_EXPORT_ENTITIES,
   PIPEDRIVE_EXPORT_FIELDS,
   SOURCE_SYSTEMS,
@@ -19,6 +20,7 @@ import {
   withoutTags,
 } from './header-conventions.js';
 import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
+import { LINKEDIN_COMPANY_PAGE } from './normalise.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -40,6 +42,11 @@ export interface ColumnMatch {
   reason: string;
   /** Among columns of one multi-column field (emails, phones, notes): lower comes first (the primary). */
   order: number;
+  /**
+   * A column no field takes whose values go into the lead's note after `label` (a person's LinkedIn profile as
+   * `LinkedIn: https://…`), and why, for the dry run.
+   */
+  keptInNote?: { label: string; why: string };
 }
 
 /** A column that is not imported, and why. */
@@ -368,6 +375,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         rank: index,
         reason: `auto: a form's question asking for ${asked.split(':')[0]}`,
       });
+    } else if (LINKEDIN_HEADER.test(names[index] as string)) {
+      candidates.push(readLinkedIn(index, h, options.sample ?? []));
     } else if (asksQuestion(h)) {
       // A form's question (Google Forms, Typeform, Jotform write each as a column under its text): what the lead
       // answered is for whoever calls them.
@@ -485,7 +494,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       skipped.push({ index: c.index, header: h, reason: c.meaning.slice('ignore:'.length).trim() });
       continue;
     }
-    const { target, labelColumn } = parseMeaning(c.meaning);
+    const { target, labelColumn, keptInNote } = parseMeaning(c.meaning);
     if ((target.entity === 'person' || target.entity === 'organization') && labelColumn !== undefined) {
       target.labelColumn = labelColumn;
     }
@@ -507,8 +516,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       header: h,
       target,
       source: 'auto',
-      reason: c.reason,
+      reason: keptInNote ? `${c.reason}; ${keptInNote.why}, so it goes into the lead's note` : c.reason,
       order: c.tier * 100_000 + c.rank,
+      ...(keptInNote ? { keptInNote } : {}),
     });
   }
   // 6. Extension columns join the phone column their name gives (`Phone 1 Ext`), else the file's one phone column;
@@ -615,7 +625,14 @@ export function detectSystem(
 }
 
 /** `person.email:other*@E-mail 1 - Label`: a target, `*` for several values in a cell, `@` a label column. */
-function parseMeaning(meaning: Meaning): { target: Target; labelColumn?: string } {
+function parseMeaning(meaning: Meaning): {
+  target: Target;
+  labelColumn?: string;
+  keptInNote?: { label: string; why: string };
+} {
+  const kept = KEPT_IN_NOTE.exec(meaning);
+  if (kept)
+    return { target: { entity: 'lead', field: 'note' }, keptInNote: { label: kept[1]!, why: kept[2]! } };
   const at = meaning.indexOf('@');
   let text = at === -1 ? meaning : meaning.slice(0, at);
   const list = text.endsWith('*');
@@ -624,6 +641,9 @@ function parseMeaning(meaning: Meaning): { target: Target; labelColumn?: string 
   if (list && target.entity === 'person') target.list = true;
   return at === -1 ? { target } : { target, labelColumn: meaning.slice(at + 1) };
 }
+
+/** `note(LinkedIn): why`: a column whose values go into the lead's note after the label (header-conventions.ts). */
+const KEPT_IN_NOTE = /^note\(([^)]+)\):\s*(.+)$/;
 
 /** `Person - Email - Work` → entity, field and the rest, for Pipedrive's own exports. */
 export function pipedriveExportParts(
@@ -741,6 +761,37 @@ function containsWord(text: string, word: string): boolean {
       .join(' ')} `;
   const w = norm(word);
   return w.trim() !== '' && norm(text).includes(w);
+}
+
+/** A LinkedIn column that does not say whose (`LinkedIn`, `LinkedIn URL`, `Person Linkedin Url`): not a company's. */
+const LINKEDIN_HEADER =
+  /^(?!.*(?:company|companies|organi[sz]ation|account|business|firm))(?:.*linkedin.*|li(?:profile)?url)$/;
+
+/**
+ * A LinkedIn column that does not say whose: a lead list's is the person's profile (`linkedin.com/in/…`), kept in the
+ * lead's note; a column of company pages (`linkedin.com/company/…`) is the organization's LinkedIn.
+ */
+function readLinkedIn(index: number, header: string, sample: readonly (readonly string[])[]): Candidate {
+  const values = sample
+    .map((row) => (row[index] ?? '').trim())
+    .filter((v) => v !== '')
+    .slice(0, 50);
+  if (values.length > 0 && values.every((v) => LINKEDIN_COMPANY_PAGE.test(v))) {
+    return {
+      index,
+      meaning: 'organization.linkedin',
+      tier: TIER.generic,
+      rank: index,
+      reason: `auto: "${header}" holds companies' LinkedIn pages`,
+    };
+  }
+  return {
+    index,
+    meaning: PERSON_LINKEDIN,
+    tier: TIER.generic,
+    rank: index,
+    reason: `auto: "${header}" holds a person's LinkedIn profile`,
+  };
 }
 
 /** A salutation as a Title column holds it: `Ms.`, `Dr`, `Prof.`, `Herr`, `Mme`. */

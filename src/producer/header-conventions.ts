@@ -3,7 +3,8 @@
  * The column matcher (column-matcher.ts) reads these tables; nothing else in them is code.
  *
  * Each entry's value is a target in the text form of targets.ts (`person.email:home`,
- * `organization.address.city`) or `ignore: <why>`, which the dry run prints for the column.
+ * `organization.address.city`), `ignore: <why>`, which the dry run prints for the column, or `note(<label>): <why>`:
+ * no field takes it, so each value is kept in the lead's note after the label ({@link PERSON_LINKEDIN}).
  * Headers compare as {@link normaliseHeaderName} leaves them (`Company / Account` = `companyaccount`).
  * Sources for each table are in test/fixtures/real-exports/README.md.
  */
@@ -29,8 +30,18 @@ export function withoutTags(header: string): string {
   return (header.includes('<') ? header.replace(/<[^<>]*>/g, '') : header).trim();
 }
 
-/** What a column means: a target in text form, or `ignore: why`. A label column is named after `@`. */
+/**
+ * What a column means: a target in text form, `ignore: why` or `note(label): why`. A label column is named after `@`.
+ */
 export type Meaning = string;
+
+/**
+ * A person's LinkedIn profile: Pipedrive persons have no field for it, and a salesperson calling the lead wants it,
+ * so each row's profile goes into the lead's note as `LinkedIn: https://www.linkedin.com/in/…`, whatever the column's
+ * name (LinkedIn's own export calls it `URL`).
+ */
+export const PERSON_LINKEDIN: Meaning =
+  'note(LinkedIn): Pipedrive persons have no LinkedIn field (map it to a custom person field to have it as a field)';
 
 export interface SourceSystem {
   id: string;
@@ -1381,8 +1392,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       '# Employees': 'organization.employee_count',
       Industry: 'organization.industry',
       Keywords: 'ignore: Apollo keywords',
-      'Person Linkedin Url':
-        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      'Person Linkedin Url': PERSON_LINKEDIN,
       Website: 'organization.website',
       'Company Linkedin Url': 'organization.linkedin',
       'Facebook Url': 'ignore: not imported',
@@ -1421,7 +1431,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     columns: {
       'First Name': 'person.first_name',
       'Last Name': 'person.last_name',
-      URL: 'ignore: the LinkedIn profile: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      URL: PERSON_LINKEDIN,
       // The member's sign-up address, usually a private one.
       'Email Address': 'person.email:other',
       Company: 'organization.name',
@@ -1800,8 +1810,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Revenue Range (in USD)': 'ignore: a range, not an amount',
       'Employee Range': 'ignore: a range (Employees has the number)',
       'Primary Industry': 'organization.industry',
-      'LinkedIn Contact Profile URL':
-        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      'LinkedIn Contact Profile URL': PERSON_LINKEDIN,
       'ZoomInfo Contact Profile URL': 'ignore: a ZoomInfo page',
       'ZoomInfo Company Profile URL': 'ignore: a ZoomInfo page',
       'Contact Accuracy Score': "ignore: ZoomInfo's confidence in the record",
@@ -1928,8 +1937,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Mobile 2': 'person.phone:mobile',
       'Other Phone 1': 'person.phone:other',
       'Other Phone 2': 'person.phone:other',
-      'Contact LinkedIn URL':
-        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      'Contact LinkedIn URL': PERSON_LINKEDIN,
       'Contact City': 'person.postal_address.city',
       'Contact State': 'person.postal_address.state',
       'Contact Country': 'person.postal_address.country',
@@ -1982,8 +1990,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       // The same address as Email 1, which Seamless also writes.
       'Primary Email': 'person.email:work',
       Intel: 'ignore: a Seamless page',
-      'Contact LI Profile URL':
-        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      'Contact LI Profile URL': PERSON_LINKEDIN,
       'Personal Email': 'person.email:home',
       'Personal Email 2': 'person.email:home',
       'Personal Email 3': 'person.email:home',
@@ -2062,10 +2069,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       regularCompanyUrl: 'organization.linkedin',
       industry: 'organization.industry',
       profileUrl: 'ignore: a Sales Navigator page of the person',
-      linkedInProfileUrl:
-        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
-      defaultProfileUrl:
-        'ignore: Pipedrive persons have no LinkedIn field; map it to a custom person field to keep it',
+      linkedInProfileUrl: PERSON_LINKEDIN,
+      defaultProfileUrl: 'ignore: the same LinkedIn profile as linkedInProfileUrl, by its id',
       companyId: 'ignore: a LinkedIn id',
       companyUrl: 'ignore: a Sales Navigator page of the company (regularCompanyUrl is its LinkedIn page)',
       vmid: 'ignore: a LinkedIn id',

@@ -143,10 +143,11 @@ export interface ResolvedMapping {
   /** Columns whose text becomes the lead's note (several join under their headers). */
   noteColumns: number[];
   /**
-   * Columns named like a standard field this account lacks (marketing status without Campaigns): each value goes to
-   * the end of the lead's note under the column's name, with a warning saying `why`.
+   * Columns whose values go to the end of the lead's note after a label: one named like a standard field this account
+   * lacks (marketing status without Campaigns), under the column's name and with a warning saying `why`; one no
+   * field takes by design (a person's LinkedIn profile), after its `label` and without a warning.
    */
-  keptInNote: { column: number; why: string }[];
+  keptInNote: { column: number; why: string; label?: string }[];
   /** The organization's website is taken only where this column's cell says it is a work site. */
   websiteLabelColumn?: number;
   personAddress?: AddressColumns;
@@ -355,6 +356,7 @@ export function resolveMapping(
   const kept: ColumnMatch[] = [];
   const keptInNote: ResolvedMapping['keptInNote'] = [];
   for (const m of plan.matches) {
+    if (m.keptInNote) keptInNote.push({ column: m.index, why: m.keptInNote.why, label: m.keptInNote.label });
     const missing = missingStandardField(m.target, catalogue);
     if (missing === undefined) {
       kept.push(m);

@@ -120,6 +120,10 @@ export function withExtension(number: string, extension: string): string {
   return `${number} ext. ${extension}`;
 }
 
+/** A company's LinkedIn page (`https://www.linkedin.com/company/acme/`, `linkedin.com/company/acme`). */
+export const LINKEDIN_COMPANY_PAGE =
+  /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:company|school|showcase)\//i;
+
 /** Currency symbols that name one currency without doubt. `$` alone is taken as USD. */
 const CURRENCY_SYMBOLS: Record<string, string> = {
   $: 'USD',

@@ -25,6 +25,7 @@ import {
   isAmountRange,
   isDatePeriod,
   isPlaceholderEmail,
+  LINKEDIN_COMPANY_PAGE,
   linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
@@ -675,7 +676,7 @@ export function createRowValidator(
     if (linkedin) organization.linkedin = linkedin;
     if (website && (!siteKind || contactLabelOf(siteKind) === 'work')) {
       // A scraped list gives a company's LinkedIn page as its website: Pipedrive has a field for that page.
-      if (!LINKEDIN_COMPANY.test(website)) organization.website = website;
+      if (!LINKEDIN_COMPANY_PAGE.test(website)) organization.website = website;
       else if (!linkedin) organization.linkedin = website;
     }
     const industryCell = cell('organization.industry');
@@ -721,12 +722,13 @@ export function createRowValidator(
     if (orgLabels) organization.label_ids = orgLabels;
     const orgCustom = customValues(mapping.organizationCustomFields);
     if (orgCustom) organization.custom_fields = orgCustom;
-    for (const { column: index, why } of mapping.keptInNote) {
+    for (const { column: index, why, label } of mapping.keptInNote) {
       const value = read(index);
       if (value === '') continue;
       const column = header[index] as string;
-      noteExtras.push(`${column}: ${value}`);
-      warnings.push({ column, message: `has a value, but ${why}: it is kept in the lead's note` });
+      noteExtras.push(`${label ?? column}: ${value}`);
+      if (label === undefined)
+        warnings.push({ column, message: `has a value, but ${why}: it is kept in the lead's note` });
     }
 
     const note = noteOf();
@@ -1006,9 +1008,6 @@ function repeatsHeader(cells: readonly string[], header: readonly string[]): boo
   }
   return filled >= 2;
 }
-
-/** A company's LinkedIn page (`https://www.linkedin.com/company/acme/`, `linkedin.com/company/acme`). */
-const LINKEDIN_COMPANY = /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:company|school|showcase)\//i;
 
 /** A value Meta's Lead Ads Testing Tool fills a test lead's answers with. */
 const META_TEST_LEAD = /^\s*<?test lead: dummy data for /i;

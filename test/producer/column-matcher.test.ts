@@ -35,6 +35,9 @@ describe('the header conventions', () => {
       for (const [header, meaning] of Object.entries(system.columns)) {
         if (meaning.startsWith('ignore:')) {
           expect(meaning.length, `${system.id} ${header}`).toBeGreaterThan('ignore: '.length + 5);
+        } else if (meaning.startsWith('note(')) {
+          // Kept in the lead's note after a label, saying why.
+          expect(meaning, `${system.id} ${header}`).toMatch(/^note\([^)]+\): .{5,}/);
         } else {
           // `*`: several values in a cell; `@`: the column holding each row's label.
           const target = (meaning.split('@')[0] as string).replace(/\*$/, '');
@@ -442,6 +445,42 @@ describe('matchColumns', () => {
       expect(s.reason, s.header).not.toMatch(/create an? (organization|person) field/);
     }
     expect(plan.skipped).toHaveLength(7);
+  });
+
+  it("reads a LinkedIn column by its values: a person's profile kept in the note, company pages the organization's", () => {
+    const header = ['Name', 'Email', 'LinkedIn URL'];
+    const people = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['A', 'a@x.io', 'https://www.linkedin.com/in/a'],
+        ['B', 'b@x.io', ''],
+      ],
+    });
+    expect(fields(people)['LinkedIn URL']).toBe('lead.note');
+    expect(people.matches.find((m) => m.header === 'LinkedIn URL')?.keptInNote?.label).toBe('LinkedIn');
+    const pages = matchColumns({
+      header,
+      spec: {},
+      sample: [['A', 'a@x.io', 'linkedin.com/company/x']],
+    });
+    expect(fields(pages)['LinkedIn URL']).toBe('organization.linkedin');
+    // A custom person field the account named like the column takes it.
+    const custom = matchColumns({
+      header,
+      spec: {},
+      sample: [['A', 'a@x.io', 'https://www.linkedin.com/in/a']],
+      catalogue: new FieldCatalogue({
+        lead: [],
+        person: [field('d'.repeat(40), 'LinkedIn URL', 'varchar', true)],
+        organization: [],
+      }),
+    });
+    expect(fields(custom)['LinkedIn URL']).toBe('custom.person:LinkedIn URL');
+    // A company's LinkedIn column is never a person's.
+    expect(fields(matchColumns({ header: ['Name', 'Company LinkedIn'], spec: {} }))['Company LinkedIn']).toBe(
+      'organization.linkedin',
+    );
   });
 
   it('reads a bare Title by its values: job titles next to a person, else the lead title, and says which', () => {

@@ -832,6 +832,60 @@ describe('importCsv', () => {
     ]);
   });
 
+  it("keeps a person's LinkedIn profile in the lead's note, and a column of company pages as the organization's", async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'people.csv',
+      [
+        'Name,Email,Company,LinkedIn,Notes',
+        'Ann Lee,ann@lee.example.com,Lee Ltd,https://www.linkedin.com/in/annlee/,Met at the fair',
+        'Bo Chen,bo@chen.example.com,Chen AG,linkedin.com/in/bo-chen,',
+        'Cy Diaz,cy@diaz.example.com,Diaz SA,,',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+    expect(summary.mapping.columns.find((c) => c.column === 'LinkedIn')?.field).toBe('lead.note');
+    expect((await jobs()).map((j) => j.data.note)).toEqual([
+      'Met at the fair<br><br>LinkedIn: https://www.linkedin.com/in/annlee/',
+      'LinkedIn: linkedin.com/in/bo-chen',
+      undefined,
+    ]);
+    // Kept as the column says, not a problem of the row's.
+    expect(summary.warnings.filter((w) => w.includes('LinkedIn'))).toEqual([]);
+
+    // An Apollo export names its person's profile `Person Linkedin Url`, and its company's page a column of its own.
+    const apollo = tempFile(
+      'apollo.csv',
+      [
+        'First Name,Last Name,Title,Company,Email,Person Linkedin Url,Company Linkedin Url,Seniority,Departments',
+        'Dee,Eko,CTO,Eko Inc,dee@eko.example.com,http://www.linkedin.com/in/dee-eko,http://www.linkedin.com/company/eko,c_suite,engineering',
+        '',
+      ].join('\n'),
+    );
+    const second = setup();
+    await second.run(apollo);
+    const [dee] = (await second.jobs()).map((j) => j.data);
+    expect(dee?.note).toBe('LinkedIn: http://www.linkedin.com/in/dee-eko');
+    expect(dee?.organization?.linkedin).toBe('http://www.linkedin.com/company/eko');
+
+    // A LinkedIn column of company pages is the organization's LinkedIn.
+    const pages = tempFile(
+      'companies.csv',
+      [
+        'Name,Email,Company,LinkedIn URL',
+        'Fay Gu,fay@gu.example.com,Gu GmbH,https://de.linkedin.com/company/gu-gmbh',
+        '',
+      ].join('\n'),
+    );
+    const third = setup();
+    await third.run(pages);
+    const [fay] = (await third.jobs()).map((j) => j.data);
+    expect(fay?.organization?.linkedin).toBe('https://de.linkedin.com/company/gu-gmbh');
+    expect(fay?.note).toBeUndefined();
+  });
+
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
     const { run, jobs } = setup();
     const file = tempFile(
