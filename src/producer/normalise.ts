@@ -472,11 +472,6 @@ const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
 const DAY_MS = 86_400_000;
 
 /**
- * Reads a date as `YYYY-MM-DD`: ISO (`2025-03-31`, with or without a time), `YYYY/MM/DD`,
- * `DD/MM/YYYY` or `MM/DD/YYYY` (also with `.` or `-`; two-digit years are 20xx), and Excel
- * serial numbers (`45747` = 2025-03-31). A date like `03/04/2025` needs `order`.
- */
-/**
  * A month or a quarter where one day goes (`March 2027`, `2027-03`, `Q1 2027`, `2027 Q1`, `H2 2027`): what a
  * sheet's expected close date often holds. Not a date of its own: `parseDate` refuses it.
  */
@@ -489,6 +484,12 @@ export function isDatePeriod(cell: string): boolean {
   return /^\p{L}[\p{L}.]*,?\s+\d{4}$/u.test(t) && parseDate(`1 ${t.replace(',', '')}`).error === undefined;
 }
 
+/**
+ * Reads a date as `YYYY-MM-DD`: ISO (`2025-03-31`, with or without a time), `YYYY/MM/DD`,
+ * `DD/MM/YYYY` or `MM/DD/YYYY` (also with `.` or `-`; two-digit years are 20xx), and Excel
+ * serial numbers (`45747` = 2025-03-31), and ISO's basic format
+ * (`20250331`, as SAP and databases export dates). A date like `03/04/2025` needs `order`.
+ */
 export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
   const text = cell.trim();
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
@@ -515,6 +516,8 @@ export function parseDate(cell: string, order?: DateOrder): Parsed<string> {
   }
   const named = monthNameDate(text);
   if (named) return named;
+  m = /^((?:19|20)\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (m) return checkedDate(Number(m[1]), Number(m[2]), Number(m[3]));
   if (/^\d{5}(\.\d+)?$/.test(text)) {
     const serial = Number(text);
     // 1954..2119: a plausible close date, and not some other number.

@@ -193,6 +193,9 @@ describe('parseDate', () => {
     ['31 marzo 2025', undefined, '2025-03-31'],
     ['31 de março de 2025', undefined, '2025-03-31'],
     ['3 déc. 2025', undefined, '2025-12-03'],
+    // ISO 8601's basic format, as SAP and database exports write dates.
+    ['20250331', undefined, '2025-03-31'],
+    ['19991231', undefined, '1999-12-31'],
   ] as const)('reads %j (%s) as %s', (cell, order, date) => {
     expect(parseDate(cell, order)).toEqual({ value: date });
   });
@@ -209,6 +212,11 @@ describe('parseDate', () => {
     ['2025-13-01'],
     ['Feb 30, 2025'],
     ['Mayday 3, 2025'],
+    // Eight digits that are no year-first date, or no date at all.
+    ['20251301'],
+    ['20250230'],
+    ['31032025'],
+    ['12345678'],
   ])('refuses %j', (cell) => {
     expect(parseDate(cell).error).toBeDefined();
   });
