@@ -120,6 +120,34 @@ export function withExtension(number: string, extension: string): string {
   return `${number} ext. ${extension}`;
 }
 
+/** Words before a surname that belong to it (`van der Berg`, `de la Cruz`, `von Trapp`, `bin Said`). */
+const SURNAME_PARTICLES = new Set(
+  'van von der den de del della di da das dos do du la le ten ter zu af av bin ibn al el st st.'.split(' '),
+);
+/** What follows a name's comma when the name is not "Last, First": a suffix, a degree, a company's legal form. */
+const AFTER_NAME_COMMA =
+  /^(?:jr|sr|ii|iii|iv|v|vi|phd|md|mba|cpa|esq|dds|dmd|rn|pe|cfa|jd|llm|msc|bsc|ma|ba|mph|facs|inc|llc|ltd|gmbh|co|corp|sa|ag|bv|nv|plc|llp|lp|sas|sarl|srl|spa|ab|as|oy|kg|pty|limited|company|group)\.?$/i;
+const NAME_WORD = /^\p{L}[\p{L}\p{M}'’-]*\.?$/u;
+
+/**
+ * A name written "Last, First" (`Doe, Jane`, `van der Berg, Anna M.`), as directories and Outlook show display
+ * names: its surname and given names, or undefined for any other name. Given "Doe, Jane" Pipedrive would take
+ * "Doe," as the first name. Read only where nothing else fits: one comma, one surname (its particles allowed)
+ * before it, one to three given names after it, and not a suffix, a degree or a company's form (`Jane Doe, PhD`,
+ * `Smith, Jr.`, `Acme, Inc.`); `Jane Doe, Acme` and `García Márquez, Gabriel` are left as written.
+ */
+export function lastCommaFirst(name: string): { first: string; last: string } | undefined {
+  const parts = name.split(',');
+  if (parts.length !== 2) return undefined;
+  const before = (parts[0] as string).trim().split(/\s+/);
+  const after = (parts[1] as string).trim().split(/\s+/);
+  if (after.length < 1 || after.length > 3 || before.length < 1) return undefined;
+  if (!before.every((w) => NAME_WORD.test(w)) || !after.every((w) => NAME_WORD.test(w))) return undefined;
+  if (before.slice(0, -1).some((w) => !SURNAME_PARTICLES.has(w.toLowerCase()))) return undefined;
+  if (AFTER_NAME_COMMA.test(after[0] as string)) return undefined;
+  return { first: after.join(' '), last: before.join(' ') };
+}
+
 /** A company's LinkedIn page (`https://www.linkedin.com/company/acme/`, `linkedin.com/company/acme`). */
 export const LINKEDIN_COMPANY_PAGE =
   /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:company|school|showcase)\//i;

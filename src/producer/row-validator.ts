@@ -26,6 +26,7 @@ import {
   isDatePeriod,
   isPlaceholderEmail,
   LINKEDIN_COMPANY_PAGE,
+  lastCommaFirst,
   linkedPageTitles,
   nonWebScheme,
   normaliseCurrency,
@@ -449,8 +450,16 @@ export function createRowValidator(
     const emails = contactValues(mapping.emails, 'email');
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
+    const nameText = nameCell('person.name', 'person');
+    const lastFirst = nameText ? lastCommaFirst(nameText) : undefined;
+    if (lastFirst) {
+      warnings.push({
+        column: header[at('person.name') as number] as string,
+        message: 'is written "Last, First": sent as "First Last", with the first and last name set',
+      });
+    }
     const fullName =
-      nameCell('person.name', 'person') ||
+      (lastFirst ? `${lastFirst.first} ${lastFirst.last}` : nameText) ||
       [cell('person.first_name'), cell('person.middle_name'), cell('person.last_name')]
         .filter(Boolean)
         .join(' ');
@@ -768,6 +777,9 @@ export function createRowValidator(
       if (first && last) {
         p.first_name = first;
         p.last_name = last;
+      } else if (lastFirst) {
+        p.first_name = lastFirst.first;
+        p.last_name = lastFirst.last;
       }
       if (email) p.email = email;
       if (phones[0]) p.phone = phones[0].value;

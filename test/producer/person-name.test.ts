@@ -29,4 +29,45 @@ describe("a person's name", () => {
     expect(person).toMatchObject({ name: 'Priya K. Raman' });
     expect(person).not.toHaveProperty('last_name');
   });
+
+  it('reads a name written "Last, First" (a directory\'s or Outlook\'s display name) as First Last, the parts set', () => {
+    // Given "Doe, Jane" alone, Pipedrive would make "Doe," the first name.
+    expect(personOf(['Name', 'Email'], ['Doe, Jane', 'jane@example.org'])).toMatchObject({
+      name: 'Jane Doe',
+      first_name: 'Jane',
+      last_name: 'Doe',
+    });
+    expect(personOf(['Name', 'Email'], ['van der Berg, Anna M.', 'anna@example.org'])).toMatchObject({
+      name: 'Anna M. van der Berg',
+      first_name: 'Anna M.',
+      last_name: 'van der Berg',
+    });
+    expect(personOf(['Name', 'Email'], ["O'Brien-Smith, Seán", 'sean@example.org'])).toMatchObject({
+      name: "Seán O'Brien-Smith",
+    });
+    const result = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'names')(2, [
+      'Doe, Jane',
+      'jane@example.org',
+    ]);
+    expect('ok' in result && result.warnings?.map((w) => w.message)).toEqual([
+      'is written "Last, First": sent as "First Last", with the first and last name set',
+    ]);
+  });
+
+  it.each([
+    ['Jane Doe, PhD'],
+    ['John Smith, Jr.'],
+    ['Smith, Jr.'],
+    ['Henry Ford, III'],
+    ['Acme, Inc.'],
+    ['Jane Doe, Acme'],
+    ['Doe, Jane, Acme'],
+    ['García Márquez, Gabriel'],
+    ['Doe,Jane Marie Ann Beth'],
+    ['Doe, 42'],
+  ])('leaves %j as it is written', (name) => {
+    const person = personOf(['Name', 'Email'], [name, 'x@example.org']);
+    expect(person?.name).toBe(name);
+    expect(person).not.toHaveProperty('first_name');
+  });
 });
