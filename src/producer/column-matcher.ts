@@ -180,6 +180,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       source: 'mapping',
       reason: `mapping file (${a.where})`,
       order: matches.length,
+      ...(a.noteLabel ? { keptInNote: { label: a.noteLabel, why: 'the mapping file labels it' } } : {}),
     });
     if (!isMultiColumn(a.target)) slots.set(targetSlot(a.target), index);
     handled.add(index);

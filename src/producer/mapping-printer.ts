@@ -32,10 +32,13 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       if (c.target.entity !== 'lead' || c.target.field === 'note') continue;
       out.push(line('  ', c.target.field, q(c.header), c.reason));
     }
-    if (notes.length === 1) out.push(line('  ', 'note', q(notes[0]!.header), notes[0]!.reason));
+    // A column kept at the note's end after a label (a person's LinkedIn profile) is written with its label.
+    const entry = (c: ColumnMatch) =>
+      c.keptInNote ? `{ column: ${q(c.header)}, label: ${q(c.keptInNote.label)} }` : q(c.header);
+    if (notes.length === 1) out.push(line('  ', 'note', entry(notes[0]!), notes[0]!.reason));
     else if (notes.length > 1) {
       out.push('  note:');
-      for (const c of notes) out.push(`    - ${q(c.header)}  # ${comment(c.reason)}`);
+      for (const c of notes) out.push(`    - ${entry(c)}  # ${comment(c.reason)}`);
     }
   }
 

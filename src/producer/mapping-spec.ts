@@ -42,7 +42,7 @@ export type AddressSpec = ColumnName | Partial<Record<AddressPart | 'full', Colu
  * (`examples/mapping.yaml` has them all):
  *
  * ```yaml
- * lead: { title: Opportunity, value: Deal size, labels: Tags, note: [Description, Comments] }
+ * lead: { title: Opportunity, value: Deal size, labels: Tags, note: [Description, { column: URL, label: LinkedIn }] }
  * person:
  *   first_name: First name
  *   email: [Email, { column: Private email, label: home }]
@@ -60,7 +60,8 @@ export type AddressSpec = ColumnName | Partial<Record<AddressPart | 'full', Colu
  */
 export interface MappingSpec {
   lead?: Partial<Record<Exclude<(typeof LEAD_FIELDS)[number], 'note'>, ColumnName>> & {
-    note?: ColumnName | ColumnName[];
+    /** Columns whose text makes the note; one with a `label` goes to its end as `label: value` (`LinkedIn: …`). */
+    note?: NoteColumn | NoteColumn[];
   };
   person?: Partial<
     Record<Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>, ColumnName>
@@ -304,9 +305,14 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
 }
 
 /** One column the mapping file assigns to a field. */
+/** A note column, or one kept at the note's end after a label. */
+export type NoteColumn = ColumnName | { column: ColumnName; label?: string };
+
 export interface Assignment {
   column: ColumnName;
   target: Target;
+  /** A note column the mapping file labels: its values go to the note's end as `label: value`. */
+  noteLabel?: string;
   /** Where the mapping file says it, for messages: `person.email`, `custom_fields."Segment"`. */
   where: string;
 }
@@ -336,11 +342,25 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
   for (const [field, value] of Object.entries(spec.lead ?? {})) {
     if (field === 'note') {
       for (const [i, c] of toList(value).entries()) {
-        out.push({
-          column: column(c, `lead.note${Array.isArray(value) ? `[${i}]` : ''}`),
-          target: { entity: 'lead', field: 'note' },
-          where: 'lead.note',
-        });
+        const where = `lead.note${Array.isArray(value) ? `[${i}]` : ''}`;
+        if (isObject(c)) {
+          unknownKeys(c, ['column', 'label'], `${name}: ${where}`);
+          const label = c.label;
+          if (label !== undefined && (typeof label !== 'string' || !/^[^\r\n:]{1,50}$/.test(label.trim()))) {
+            throw new MappingError(
+              `${name}: ${where}.label must be a short text without a colon or a line break (the note's line reads "label: value"), got ${JSON.stringify(label)}.`,
+              mappingPath(`${where}.label`),
+            );
+          }
+          out.push({
+            column: column(c.column, `${where}.column`),
+            target: { entity: 'lead', field: 'note' },
+            where: 'lead.note',
+            ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),
+          });
+          continue;
+        }
+        out.push({ column: column(c, where), target: { entity: 'lead', field: 'note' }, where: 'lead.note' });
       }
     } else {
       out.push({

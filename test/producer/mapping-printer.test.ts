@@ -61,6 +61,11 @@ describe('--print-mapping', () => {
         expect(again.phones.map((e) => e.column)).toEqual(auto.phones.map((e) => e.column));
         // Each phone keeps the column its extension comes from (Keap's Phone 1 Ext).
         expect(again.phones.map((e) => e.extensionColumn)).toEqual(auto.phones.map((e) => e.extensionColumn));
+        // The note's columns, and those kept at its end after a label (a person's LinkedIn profile), stay so.
+        expect(again.noteColumns).toEqual(auto.noteColumns);
+        expect(again.keptInNote.map((k) => [k.column, k.label])).toEqual(
+          auto.keptInNote.map((k) => [k.column, k.label]),
+        );
         // Every column left out is named, with its reason, as a comment.
         for (const s of auto.plan.skipped)
           expect(text).toContain(`#   ${JSON.stringify(s.header)}: ${s.reason}`);

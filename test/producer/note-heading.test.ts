@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asksQuestion } from '../../src/producer/header-conventions.js';
-import { noteHeading } from '../../src/producer/row-validator.js';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator, noteHeading } from '../../src/producer/row-validator.js';
 
 describe('noteHeading', () => {
   it('reads a question written in snake case (Meta lead exports) as the question', () => {
@@ -23,5 +24,32 @@ describe('noteHeading', () => {
     const hostile = `${'<'.repeat(1_000_000)}?`;
     expect(asksQuestion(hostile)).toBe(true);
     expect(noteHeading(hostile)).toBe(hostile);
+  });
+});
+
+describe('a labelled note column in the mapping file', () => {
+  const header = ['Name', 'Email', 'Notes', 'Profile'];
+  const cells = ['Ann Lee', 'ann@example.org', 'Met at the fair', 'https://www.linkedin.com/in/annlee'];
+
+  it("goes to the note's end after its label, the note's own text first", () => {
+    const mapping = mapColumns(
+      { lead: { note: ['Notes', { column: 'Profile', label: 'LinkedIn' }] } },
+      header,
+      undefined,
+    );
+    const result = createRowValidator(mapping, 'labelled')(2, cells);
+    expect('ok' in result && result.ok.note).toBe(
+      'Met at the fair<br><br>LinkedIn: https://www.linkedin.com/in/annlee',
+    );
+  });
+
+  it('refuses a label that would not read as one (a colon, a line break, not text) and an unknown key', () => {
+    for (const label of ['Linked: In', 'Linked\nIn', 42, ''])
+      expect(() =>
+        mapColumns({ lead: { note: [{ column: 'Profile', label } as never] } }, header, undefined),
+      ).toThrow(/lead\.note\[0\]\.label must be a short text without a colon or a line break/);
+    expect(() =>
+      mapColumns({ lead: { note: { column: 'Profile', heading: 'X' } as never } }, header, undefined),
+    ).toThrow(/unknown key "heading"/);
   });
 });
