@@ -9,6 +9,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { type FileHandle, open } from 'node:fs/promises';
+import { COMMON_HANZI } from './common-hanzi.js';
 import { decodeCp850 } from './cp850.js';
 import {
   countLineBreaks,
@@ -331,7 +332,7 @@ function pairedHighBytes(bytes: Uint8Array): number {
  * Japanese or Korean told by its own script: Shift_JIS whose reading has kana in one CJK character of ten (Japanese
  * writes every sentence with them; Chinese and Korean bytes read as Shift_JIS give half-width katakana instead, or
  * fail), or EUC-KR whose reading is Hangul in four of five (Chinese bytes read as Windows-949 give as much Hanja as
- * Hangul). Chinese alone is not told from its bytes here (GBK or Big5): it is asked.
+ * Hangul). Chinese by the characters it is made of ({@link chinesePreferred}).
  */
 function textPrefersCjk(
   readings: readonly { encoding: CjkEncoding; text: string }[],
@@ -342,7 +343,39 @@ function textPrefersCjk(
     if (encoding === 'shift_jis' && own >= 0.1 * cjk) return encoding;
     if (encoding === 'euc-kr' && own >= 0.8 * cjk) return encoding;
   }
-  return undefined;
+  return chinesePreferred(readings);
+}
+
+/** Fewer ideographs than this tell too little to choose by: the import asks. */
+const MIN_IDEOGRAPHS = 8;
+
+/**
+ * GBK (Simplified) or Big5 (Traditional), told by the characters each reading gives: real Chinese text is mostly
+ * {@link COMMON_HANZI} (a lead list 88–89 %), while bytes of one code page read in the other (or Chinese read as
+ * Windows-1251's Cyrillic, or Russian read as GBK) give characters from all over the table (4–8 %). The reading
+ * with at least {@link MIN_IDEOGRAPHS} ideographs, two in five of them common, and twice the share of any other
+ * wins; otherwise none does, and the import asks.
+ */
+function chinesePreferred(
+  readings: readonly { encoding: CjkEncoding; text: string }[],
+): CjkEncoding | undefined {
+  const scored = readings
+    .filter((r) => r.encoding === 'gb18030' || r.encoding === 'big5')
+    .map(({ encoding, text }) => {
+      const ideographs = text.match(/[\u4e00-\u9fff]/gu) ?? [];
+      let common = 0;
+      for (const c of ideographs) if (COMMON_HANZI.has(c)) common++;
+      return {
+        encoding,
+        ideographs: ideographs.length,
+        share: ideographs.length ? common / ideographs.length : 0,
+      };
+    })
+    .sort((a, b) => b.share - a.share);
+  const [best, next] = scored;
+  if (!best || best.ideographs < MIN_IDEOGRAPHS || best.share < 0.4) return undefined;
+  if (next && next.share * 2 > best.share) return undefined;
+  return best.encoding;
 }
 
 /**

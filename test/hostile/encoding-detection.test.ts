@@ -460,14 +460,40 @@ describe("Excel's CSV in Japanese, Chinese and Korean locales (code pages 932, 9
     expect(ko.rows[0]?.cells).toEqual(['김민수', 'minsu@example.kr', '주식회사 샘플']);
   });
 
-  it('asks about Chinese under an English header, which reads as Cyrillic letters too, rather than import mojibake', async () => {
-    const asked = await readRows(csvFixture('zh-gbk-english-header.csv')).catch((e: unknown) => e);
+  it('reads Chinese under an English header by its common characters: GBK (Simplified) or Big5 (Traditional)', async () => {
+    // Names, companies, titles and cities as a lead list holds them. Each file's bytes also decode in the other code
+    // page (and in Windows-1251, as Cyrillic letters), as characters no name or company is made of.
+    const gbk = await readRows(csvFixture('zh-gbk-english-header-list.csv'));
+    expect(gbk.encoding).toBe('gb18030');
+    expect(gbk.rows[1]?.cells).toEqual([
+      '王芳',
+      'wf@example.cn',
+      '阿里巴巴(中国)网络技术有限公司',
+      '采购经理',
+      '杭州市',
+    ]);
+    const big5 = await readRows(csvFixture('zh-big5-english-header.csv'));
+    expect(big5.encoding).toBe('big5');
+    expect(big5.rows[0]?.cells).toEqual([
+      '陳志明',
+      'cm@example.tw',
+      '台灣積體電路製造股份有限公司',
+      '業務經理',
+      '新竹市',
+    ]);
+    const one = await readRows(csvFixture('zh-gbk-english-header.csv'));
+    expect(one.encoding).toBe('gb18030');
+    expect(one.rows[0]?.cells).toEqual(['王小明', 'xiaoming@example.cn', '北京示例科技有限公司']);
+  });
+
+  it('asks about a little Chinese under an English header, which reads as Cyrillic letters too, rather than import mojibake', async () => {
+    const asked = await readRows(csvFixture('zh-gbk-english-header-short.csv')).catch((e: unknown) => e);
     expect(asked).toBeInstanceOf(AmbiguousEncodingError);
     expect((asked as AmbiguousEncodingError).candidates[0]).toBe('gb18030');
     expect((asked as Error).message).toContain('it reads as Simplified Chinese (gb18030)');
     expect((asked as Error).message).toContain('--encoding gb18030');
-    const chosen = await readRows(csvFixture('zh-gbk-english-header.csv'), { encoding: 'gb18030' });
-    expect(chosen.rows[0]?.cells).toEqual(['王小明', 'xiaoming@example.cn', '北京示例科技有限公司']);
+    const chosen = await readRows(csvFixture('zh-gbk-english-header-short.csv'), { encoding: 'gb18030' });
+    expect(chosen.rows[0]?.cells).toEqual(['王小明', 'xm@example.cn', '华为公司']);
   });
 
   it("takes Windows' and Excel's names of these code pages for --encoding", () => {
