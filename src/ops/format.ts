@@ -116,16 +116,31 @@ export function formatStatusTable(list: ImportStatus[], connection?: string): st
   )}${why.length > 0 ? printableLines(`\n${why.join('\n')}\n`) : ''}`;
 }
 
+/** East Asian wide and full-width characters (CJK, Hangul, kana, full-width forms, emoji): two columns of a terminal. */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+/** A combining mark (the `̈` of a decomposed `ë`): no column of its own. */
+const COMBINING = /\p{M}/u;
+
+/** How many columns of a terminal `text` takes: a wide character two, a combining mark none, any other one. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const c of text) width += WIDE.test(c) ? 2 : COMBINING.test(c) ? 0 : 1;
+  return width;
+}
+
 /**
  * A plain, left-aligned text table. Each cell is one line: a line break in one (a file name, a message) would start a
  * row of its own, in whatever words the file's author chose.
  */
 export function table(header: string[], rawRows: string[][]): string {
   const rows = rawRows.map((r) => r.map((c) => printable(c)));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) =>
+    Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))),
+  );
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(c))))
       .join('  ')
       .trimEnd();
   return printableLines(`${[line(header), ...rows.map(line)].join('\n')}\n`);
