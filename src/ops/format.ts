@@ -134,14 +134,15 @@ export function displayWidth(text: string): number {
  * row of its own, in whatever words the file's author chose.
  */
 export function table(header: string[], rawRows: string[][]): string {
-  const rows = rawRows.map((r) => r.map((c) => printable(c)));
-  const widths = header.map((h, i) =>
-    Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))),
+  // Each cell with its width on a terminal, measured once.
+  const measured = [header, ...rawRows.map((r) => r.map((c) => printable(c)))].map((r) =>
+    r.map((text) => ({ text, width: displayWidth(text) })),
   );
-  const line = (cells: string[]) =>
+  const widths = header.map((_, i) => Math.max(...measured.map((r) => r[i]?.width ?? 0)));
+  const line = (cells: { text: string; width: number }[]) =>
     cells
-      .map((c, i) => c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(c))))
+      .map((c, i) => c.text + ' '.repeat(Math.max(0, (widths[i] ?? 0) - c.width)))
       .join('  ')
       .trimEnd();
-  return printableLines(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+  return printableLines(`${measured.map(line).join('\n')}\n`);
 }

@@ -764,6 +764,14 @@ function containsWord(text: string, word: string): boolean {
   return w.trim() !== '' && norm(text).includes(w);
 }
 
+/** A column's first 50 filled values in the sample rows, trimmed: what a reading by values goes by. */
+function sampleValues(sample: readonly (readonly string[])[], index: number): string[] {
+  return sample
+    .map((row) => (row[index] ?? '').trim())
+    .filter((v) => v !== '')
+    .slice(0, 50);
+}
+
 /** A LinkedIn column that does not say whose (`LinkedIn`, `LinkedIn URL`, `Person Linkedin Url`): not a company's. */
 const LINKEDIN_HEADER =
   /^(?!.*(?:company|companies|organi[sz]ation|account|business|firm))(?:.*linkedin.*|li(?:profile)?url)$/;
@@ -773,10 +781,7 @@ const LINKEDIN_HEADER =
  * lead's note; a column of company pages (`linkedin.com/company/…`) is the organization's LinkedIn.
  */
 function readLinkedIn(index: number, header: string, sample: readonly (readonly string[])[]): Candidate {
-  const values = sample
-    .map((row) => (row[index] ?? '').trim())
-    .filter((v) => v !== '')
-    .slice(0, 50);
+  const values = sampleValues(sample, index);
   if (values.length > 0 && values.every((v) => LINKEDIN_COMPANY_PAGE.test(v))) {
     return {
       index,
@@ -816,10 +821,7 @@ function readTitle(
   header: string,
   ctx: TitleContext,
 ): { meaning: Meaning; reason: string; note: string } {
-  const values = ctx.sample
-    .map((row) => (row[index] ?? '').trim())
-    .filter((v) => v !== '')
-    .slice(0, 50);
+  const values = sampleValues(ctx.sample, index);
   const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v)).length;
   const examples = values.slice(0, 2).map((v) => JSON.stringify(v.length > 30 ? `${v.slice(0, 29)}…` : v));
   // Keap, Outlook and many sheets call the salutation `Title`: neither a job nor a lead title.

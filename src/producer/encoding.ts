@@ -304,16 +304,21 @@ function cjkReadings(start: Uint8Array): { encoding: CjkEncoding; text: string }
   // ("Jürgen"), and a short line of them can read as valid GBK all the same.
   if (pairedHighBytes(bytes) < 0.7) return [];
   return CJK_ENCODINGS.flatMap((encoding) => {
-    let text: string;
-    try {
-      text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
-    } catch {
-      return [];
-    }
+    const text = decodeStrictly(encoding, bytes);
+    if (text === undefined) return [];
     const nonAscii = text.match(/[^\x00-\x7f]/gu)?.length ?? 0;
     const cjk = text.match(CJK_CHAR)?.length ?? 0;
     return cjk >= 6 && cjk >= 0.9 * nonAscii ? [{ encoding, text }] : [];
   });
+}
+
+/** `bytes` read in `encoding`, or undefined where a byte is invalid in it. */
+function decodeStrictly(encoding: CjkEncoding, bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The share of bytes ≥ 0x80 that have another beside them. */
@@ -390,12 +395,8 @@ function headerPrefersCjk(start: Uint8Array): CjkEncoding | undefined {
     const singleByte = Math.max(knownCells(as1252), knownCells(as1250), knownCells(decodeWindows1251(bytes)));
     let best: { encoding: CjkEncoding; known: number } | undefined;
     for (const encoding of CJK_ENCODINGS) {
-      let text: string;
-      try {
-        text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
-      } catch {
-        continue;
-      }
+      const text = decodeStrictly(encoding, bytes);
+      if (text === undefined) continue;
       const known = knownCells(text);
       if (known >= 2 && known > singleByte && known > (best?.known ?? 0)) best = { encoding, known };
     }

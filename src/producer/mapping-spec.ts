@@ -304,10 +304,10 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
   return spec;
 }
 
-/** One column the mapping file assigns to a field. */
 /** A note column, or one kept at the note's end after a label. */
 export type NoteColumn = ColumnName | { column: ColumnName; label?: string };
 
+/** One column the mapping file assigns to a field. */
 export interface Assignment {
   column: ColumnName;
   target: Target;

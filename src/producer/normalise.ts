@@ -141,7 +141,7 @@ export function lastCommaFirst(name: string): { first: string; last: string } | 
   if (parts.length !== 2) return undefined;
   const before = (parts[0] as string).trim().split(/\s+/);
   const after = (parts[1] as string).trim().split(/\s+/);
-  if (after.length < 1 || after.length > 3 || before.length < 1) return undefined;
+  if (after.length > 3) return undefined;
   if (!before.every((w) => NAME_WORD.test(w)) || !after.every((w) => NAME_WORD.test(w))) return undefined;
   if (before.slice(0, -1).some((w) => !SURNAME_PARTICLES.has(w.toLowerCase()))) return undefined;
   if (AFTER_NAME_COMMA.test(after[0] as string)) return undefined;
