@@ -43,6 +43,18 @@ export type Meaning = string;
 export const PERSON_LINKEDIN: Meaning =
   'note(LinkedIn): Pipedrive persons have no LinkedIn field (map it to a custom person field to have it as a field)';
 
+/**
+ * A free-text location (`Greater Stockholm Metropolitan Area`, `Lyon, France`), as LinkedIn, its scrapers and lead
+ * lists write a person's: not an address Pipedrive could place, but what the caller wants to see (a time zone, a
+ * language), so it is kept in the lead's note as `Location: …`.
+ */
+export const PERSON_LOCATION: Meaning =
+  'note(Location): a free-text location (a city or an area), not an address (map it to person: { postal_address: … } when it holds addresses)';
+
+/** A LinkedIn headline (`Head of Sales at Ångström AB | Nordic SaaS`): no field takes it, the caller reads it first. */
+export const PERSON_HEADLINE: Meaning =
+  "note(Headline): the person's LinkedIn headline: Pipedrive persons have no such field";
+
 export interface SourceSystem {
   id: string;
   /** As the dry run names it: `Salesforce report`. */
@@ -234,6 +246,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     '비고',
     '메모',
   ],
+  [PERSON_LOCATION]: ['location', 'personlocation', 'contactlocation', 'linkedinlocation'],
+  [PERSON_HEADLINE]: ['headline', 'linkedinheadline', 'profileheadline'],
   // A bare name column (`Name`, `Nom`, `Nombre`, `Nome`, `Naam`) is not here: in German, French,
   // Spanish and Italian forms it is often the surname or the given name, so the matcher reads it
   // from the columns beside it (see AMBIGUOUS_NAME_HEADERS).
@@ -1383,9 +1397,9 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       Departments: 'ignore: Apollo departments: map it to a custom person field to keep it',
       'Sub Departments': 'ignore: Apollo departments: map it to a custom person field to keep it',
       'Contact Owner':
-        "ignore: a Apollo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+        "ignore: an Apollo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
       'Account Owner':
-        "ignore: a Apollo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+        "ignore: an Apollo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
       Stage: 'ignore: the Apollo stage: a Pipedrive lead has none',
       Lists: 'ignore: Apollo lists',
       'Last Contacted': "ignore: Apollo's last contact date",
@@ -2076,7 +2090,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       vmid: 'ignore: a LinkedIn id',
       summary: "ignore: the profile's About text",
       titleDescription: "ignore: the profile's description of the role",
-      location: "ignore: LinkedIn's free-text location (a city or an area), not an address",
+      location: PERSON_LOCATION,
       companyLocation: "ignore: LinkedIn's free-text location of the company, not an address",
       durationInRole: "ignore: LinkedIn's time in role",
       durationInCompany: "ignore: LinkedIn's time at the company",

@@ -886,6 +886,36 @@ describe('importCsv', () => {
     expect(fay?.note).toBeUndefined();
   });
 
+  it("keeps a person's free-text location and LinkedIn headline in the lead's note, each under its label", async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'scraped.csv',
+      [
+        'full_name,work_email,company_name,headline,location,linkedin_url,Notes',
+        'Ann Lee,ann@lee.example.com,Lee Ltd,Head of Sales at Lee Ltd,Greater Stockholm Metropolitan Area,https://www.linkedin.com/in/annlee,Met at the fair',
+        'Bo Chen,bo@chen.example.com,Chen AG,,"Lyon, Auvergne-Rhône-Alpes, France",,',
+        'Cy Diaz,cy@diaz.example.com,Diaz SA,,,,',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+    const field = (column: string) => summary.mapping.columns.find((c) => c.column === column)?.field;
+    expect([field('headline'), field('location')]).toEqual(['lead.note', 'lead.note']);
+    expect((await jobs()).map((j) => j.data.note)).toEqual([
+      'Met at the fair<br><br>Headline: Head of Sales at Lee Ltd<br>Location: Greater Stockholm Metropolitan Area<br>LinkedIn: https://www.linkedin.com/in/annlee',
+      'Location: Lyon, Auvergne-Rhône-Alpes, France',
+      undefined,
+    ]);
+    // Not an address: Pipedrive would try to place "Greater Stockholm Metropolitan Area" on a map.
+    expect((await jobs()).map((j) => j.data.person?.postal_address)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(summary.warnings.filter((w) => /location|headline/i.test(w))).toEqual([]);
+  });
+
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
     const { run, jobs } = setup();
     const file = tempFile(
