@@ -1080,24 +1080,30 @@ function fillFromWhole(whole: string, parts: Record<string, string>): void {
   }
 }
 
-/** A whole number of people: `250`, `1,200`, `10000+`; or a range (`51-200`, `1,001-5,000`), which is not one. */
+/**
+ * A whole number of people: `250`, `1,200`, `10000+`, `5K`; or a range (`51-200`, `1,001-5,000`, Hunter's `251-1K`),
+ * which is not one.
+ */
 function parseCount(
   cell: string,
 ): { value: number; error?: undefined } | { error: string } | { range: true; error?: undefined } {
   // LinkedIn writes sizes with their unit ("11-50 employees", "10,001+ employees") and a one-person company as
-  // "Self-employed".
-  if (/^self[-\s]?employed$/i.test(cell.trim())) return { value: 1 };
+  // "Self-employed"; Snov.io as "Self".
+  if (/^self(?:[-\s]?employed)?$/i.test(cell.trim())) return { value: 1 };
   const text = cell
     .trim()
     .replace(/\s*employees?$/i, '')
     .replace(/\+$/, '');
-  if (/^\d[\d,.\s]*\s*[-–]\s*\d[\d,.\s]*$/.test(text)) return { range: true };
+  if (COUNT_RANGE.test(text)) return { range: true };
   const parsed = parseAmount(text);
   if (parsed.error !== undefined || !Number.isInteger(parsed.value.amount) || parsed.value.currency) {
     return { error: 'is not a whole number of employees' };
   }
   return { value: parsed.value.amount };
 }
+
+/** `51-200`, `1,001 – 5,000`, `251-1K`, `1K-5K`, `10 to 50`: a bound, a dash or `to`, a bound. */
+const COUNT_RANGE = /^\d[\d,.\s]*[kKmM]?\s*(?:[-–—]|\bto\b)\s*\d[\d,.\s]*[kKmM]?$/;
 
 function quote(value: string): string {
   const short = value.length > 60 ? `${value.slice(0, 57)}…` : value;

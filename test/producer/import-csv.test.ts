@@ -427,11 +427,17 @@ describe('importCsv', () => {
         'Di Eng,Dico,Self-employed',
         'Ed Fox,Edco,250',
         'Flo Gil,Floco,about fifty',
+        // Hunter's buckets, and Snov.io's one-person company.
+        'Gus Ho,Gusco,251-1K',
+        'Hal Ito,Halco,1K-5K',
+        'Ida Jo,Idaco,100K+',
+        'Jo Kim,Joco,Self',
+        'Kit Lo,Kitco,10 to 50',
       ].join('\n'),
     );
     const summary = await run(file);
     // A value that is no number at all is still the file's mistake to fix.
-    expect(summary).toMatchObject({ rows: 6, valid: 5, rejected: 1 });
+    expect(summary).toMatchObject({ rows: 11, valid: 10, rejected: 1 });
     expect(summary.firstRejects[0]).toMatchObject({ line: 7, column: 'Company Size' });
     const byName = new Map((await jobs()).map((j) => [j.data.person?.name, j.data]));
     expect(byName.get('Ann Lee')?.organization).toEqual({ name: 'Acme' });
@@ -441,9 +447,19 @@ describe('importCsv', () => {
     expect(byName.get('Di Eng')?.organization?.employee_count).toBe(1);
     expect(byName.get('Ed Fox')?.organization?.employee_count).toBe(250);
     expect(byName.get('Ed Fox')?.note).toBeUndefined();
+    expect(byName.get('Gus Ho')?.note).toBe('Company Size: 251-1K');
+    expect(byName.get('Hal Ito')?.note).toBe('Company Size: 1K-5K');
+    expect(byName.get('Ida Jo')?.organization?.employee_count).toBe(100000);
+    expect(byName.get('Jo Kim')?.organization?.employee_count).toBe(1);
+    expect(byName.get('Kit Lo')?.note).toBe('Company Size: 10 to 50');
+    const range = (line: number, value: string) =>
+      `1 row (line ${line}): column "Company Size" has "${value}", a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set).`;
     expect(summary.warnings).toEqual([
-      `1 row (line 2): column "Company Size" has "11-50", a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set).`,
-      `1 row (line 3): column "Company Size" has "1,001-5,000 employees", a range: Pipedrive keeps one number of employees, so the row is imported without it and the range is kept in the lead's note (write one number in the file to have it set).`,
+      range(2, '11-50'),
+      range(3, '1,001-5,000 employees'),
+      range(8, '251-1K'),
+      range(9, '1K-5K'),
+      range(12, '10 to 50'),
     ]);
   });
 
