@@ -963,7 +963,7 @@ async function importPass(
       report(true);
       if (padded > 0) {
         warnings.push(
-          `${formatCount(padded)} row${padded === 1 ? '' : 's'} (line ${paddedLines.join(', ')}${padded > paddedLines.length ? ', …' : ''}) had fewer fields than the header, as Excel writes a row whose last cells are empty: the missing last cells were read as empty. (Two short lines that make one row only when joined, a value broken by a line break that is not in quotes, are rejected instead.)`,
+          `${formatCount(padded)} row${padded === 1 ? '' : 's'} (line${paddedLines.length === 1 ? '' : 's'} ${paddedLines.join(', ')}${padded > paddedLines.length ? ', …' : ''}) had fewer fields than the header, as Excel writes a row whose last cells are empty: the missing last cells were read as empty. (Two short lines that make one row only when joined, a value broken by a line break that is not in quotes, are rejected instead.)`,
         );
       }
       // The dry run names them in its reading of the file; an import says so once its rows are in.
@@ -976,7 +976,7 @@ async function importPass(
       }
       for (const w of rowWarnings.values()) {
         warnings.push(
-          `${w.count} row${w.count === 1 ? '' : 's'} (line ${w.lines.join(', ')}${w.count > w.lines.length ? ', …' : ''}): column "${w.column}" ${w.message}.`,
+          `${w.count} row${w.count === 1 ? '' : 's'} (line${w.lines.length === 1 ? '' : 's'} ${w.lines.join(', ')}${w.count > w.lines.length ? ', …' : ''}): column "${w.column}" ${w.message}.`,
         );
       }
       // What the validator says once of the whole file (a check it could not take to every row).

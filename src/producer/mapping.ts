@@ -357,6 +357,18 @@ export function resolveMapping(
   const keptInNote: ResolvedMapping['keptInNote'] = [];
   for (const m of plan.matches) {
     if (m.keptInNote) keptInNote.push({ column: m.index, why: m.keptInNote.why, label: m.keptInNote.label });
+    const foreign = m.source === 'auto' ? foreignNames(m, reference, options.sample) : undefined;
+    if (foreign !== undefined) {
+      // Another system's tags or users (a Hunter file's `Tags`, its `Owner`): each row would be refused for naming
+      // what this company does not have. What they say is kept in the note instead, as an unknown industry is.
+      kept.push({
+        ...m,
+        target: { entity: 'lead', field: 'note' },
+        reason: `${m.reason}; ${foreign}, so its values go into the lead's note`,
+      });
+      keptInNote.push({ column: m.index, why: foreign });
+      continue;
+    }
     const missing = missingStandardField(m.target, catalogue);
     if (missing === undefined) {
       kept.push(m);
@@ -739,6 +751,55 @@ function missingStandardField(target: Target, catalogue: FieldCatalogue | undefi
   return catalogue.hasStandard(standard.entity, standard.key) === false
     ? `this Pipedrive account has no ${standard.what}`
     : undefined;
+}
+
+/**
+ * Why a column found by its name (`Tags`, `Owner`) is not this company's lead labels or users: none of the names in
+ * the sample rows is one (the words to say so), or undefined when one is, or when that cannot be told (offline, or
+ * no value in the sample). A column with some names the company has is its own: a row naming another is a mistake
+ * to fix, and is refused as such.
+ */
+function foreignNames(
+  m: ColumnMatch,
+  reference: ReferenceData | undefined,
+  sample: readonly (readonly string[])[] | undefined,
+): string | undefined {
+  const slot = targetSlot(m.target);
+  const kind =
+    slot === 'lead.labels' && reference?.labels
+      ? {
+          names: reference.labels.map((l) => l.name),
+          what: 'a lead label',
+          known: (n: string) => reference.labels?.some((l) => optionKey(l.name) === optionKey(n)) === true,
+        }
+      : slot === 'lead.owner' && reference?.users
+        ? {
+            names: reference.users.filter((u) => u.active_flag !== false).map((u) => u.name),
+            what: 'an active Pipedrive user',
+            // A user who left, or an address at the company's own domain, is still the company's: refused per row.
+            known: (n: string) =>
+              reference.users?.some((u) => {
+                const value = n.toLowerCase();
+                const email = u.email.toLowerCase();
+                return (
+                  email === value ||
+                  u.name.trim().toLowerCase() === value ||
+                  (value.includes('@') && value.split('@').pop() === email.split('@').pop())
+                );
+              }) === true,
+          }
+        : undefined;
+  if (!kind || !sample) return undefined;
+  const values = sample.flatMap((row) => {
+    const cell = (row[m.index] ?? '').trim();
+    return cell === '' ? [] : slot === 'lead.labels' ? splitList(cell) : [cell];
+  });
+  if (values.length === 0 || values.some(kind.known)) return undefined;
+  const examples = [...new Set(values)].slice(0, 3).map((v) => `"${v}"`);
+  const theirs = kind.names.length
+    ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
+    : '';
+  return `none of its values (${examples.join(', ')}${new Set(values).size > 3 ? ', …' : ''}) is ${kind.what} of this company${theirs}, as in a file from another system`;
 }
 
 function uniqueByName(users: User[]): Map<string, number> {

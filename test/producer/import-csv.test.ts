@@ -373,7 +373,7 @@ describe('importCsv', () => {
     expect(byName.get('Ed Fox')?.note).toBe('Met at the fair<br><br>Industry: IT Services and IT Consulting');
     expect(byName.get('Flo Gil')?.note).toBe('Industry: information technology &amp; services');
     expect(summary.warnings).toEqual([
-      `2 rows (line 6, 8): column "Industry" has "IT Services and IT Consulting", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
+      `2 rows (lines 6, 8): column "Industry" has "IT Services and IT Consulting", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
       `1 row (line 7): column "Industry" has "information technology & services", none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set).`,
     ]);
   });
@@ -401,7 +401,7 @@ describe('importCsv', () => {
       expect(byName.get('Bo Chen')?.note).toBe('Marketing status: Subscribed');
       expect(byName.get('Cy Diaz')?.note).toBeUndefined();
       expect(summary.warnings).toEqual([
-        `2 rows (line 2, 3): column "Marketing status" has a value, but this Pipedrive account has no marketing status field (it comes with Campaigns): it is kept in the lead's note.`,
+        `2 rows (lines 2, 3): column "Marketing status" has a value, but this Pipedrive account has no marketing status field (it comes with Campaigns): it is kept in the lead's note.`,
       ]);
       const column = summary.mapping.columns.find((m) => m.column === 'Marketing status');
       expect(column?.field).toBe('lead.note');
@@ -822,7 +822,7 @@ describe('importCsv', () => {
       ['Di Ek', 'info@ek.example'],
     ]);
     expect(summary.warnings).toContain(
-      '3 rows (line 2, 3, 4): column "Email" has an address written where there is none (noemail@…, test@test.com): it reaches no one, and would make every such row one person: read as empty.',
+      '3 rows (lines 2, 3, 4): column "Email" has an address written where there is none (noemail@…, test@test.com): it reaches no one, and would make every such row one person: read as empty.',
     );
   });
 
@@ -930,6 +930,60 @@ describe('importCsv', () => {
       undefined,
     ]);
     expect(summary.warnings.filter((w) => /location|headline/i.test(w))).toEqual([]);
+  });
+
+  it("keeps another system's tags and owners in the note when none of them is this company's, and refuses a stray one", async () => {
+    const { run, jobs } = setup();
+    // A Hunter or ActiveCampaign export: its tags and owners are that tool's, not the company's labels and users.
+    const file = tempFile(
+      'hunter.csv',
+      [
+        'First name,Last name,Email address,Company,Owner,Tags',
+        'Ann,Lee,ann@lee.example.com,Lee Ltd,Astrid Berg,"nordics-expo, priority"',
+        'Bo,Chen,bo@chen.example.com,Chen AG,Astrid Berg,',
+        'Cy,Diaz,cy@diaz.example.com,Diaz SA,,webinar-feb',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+    const field = (column: string) => summary.mapping.columns.find((c) => c.column === column)?.field;
+    expect([field('Owner'), field('Tags')]).toEqual(['lead.note', 'lead.note']);
+    const data = (await jobs()).map((j) => j.data);
+    expect(data.map((d) => d.note)).toEqual([
+      'Owner: Astrid Berg<br>Tags: nordics-expo, priority',
+      'Owner: Astrid Berg',
+      'Tags: webinar-feb',
+    ]);
+    expect(data.map((d) => [d.lead.owner_id, d.lead.label_ids])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(
+        /^2 rows \(lines 2, 3\): column "Owner" has a value, but none of its values \("Astrid Berg"\) is an active Pipedrive user of this company \(Sandy Admin, .*\), as in a file from another system: it is kept in the lead's note\.$/,
+      ),
+      expect.stringMatching(
+        /^2 rows \(lines 2, 4\): column "Tags" has a value, but none of its values \("nordics-expo", "priority", "webinar-feb"\) is a lead label of this company \(Hot, Warm, Cold\)/,
+      ),
+    ]);
+
+    // A column that names the company's labels and users is theirs: a row naming another is refused, as before.
+    const own = tempFile(
+      'own.csv',
+      [
+        'Name,Email,Company,Owner,Tags',
+        'Di Eng,di@eng.example.com,Eng BV,olivia@sandbox.example,Hot',
+        'Ed Fox,ed@fox.example.com,Fox SA,Astrid Berg,webinar-feb',
+        '',
+      ].join('\n'),
+    );
+    const second = setup();
+    const result = await second.run(own);
+    expect(result).toMatchObject({ rows: 2, valid: 1, rejected: 1 });
+    expect(result.firstRejects[0]?.reason).toMatch(/"Astrid Berg" is not an active Pipedrive user/);
+    expect(result.firstRejects[0]?.reason).toMatch(/"webinar-feb" is not a lead label/);
   });
 
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {

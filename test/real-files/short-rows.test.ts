@@ -34,7 +34,7 @@ describe('short lines', () => {
     ]);
     expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
     expect(summary.warnings.join('\n')).toContain(
-      '2 rows (line 3, 4) had fewer fields than the header, as Excel writes a row whose last cells are empty',
+      '2 rows (lines 3, 4) had fewer fields than the header, as Excel writes a row whose last cells are empty',
     );
   });
 
