@@ -317,6 +317,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     }
     for (const [meaning, synonyms] of Object.entries(GENERIC_HEADERS)) {
       if (synonyms.includes(name)) {
+        const ids = meaning === 'organization.name' ? recordIds(options.sample ?? [], index) : undefined;
+        if (ids) {
+          skipped.push({ index, header: h, reason: ids });
+          return;
+        }
         candidates.push({
           index,
           meaning,
@@ -770,6 +775,19 @@ function sampleValues(sample: readonly (readonly string[])[], index: number): st
     .map((row) => (row[index] ?? '').trim())
     .filter((v) => v !== '')
     .slice(0, 50);
+}
+
+/** A UUID (`0196f3a2-7c1e-7d3a-9b8e-3c2f1a0b9d4e`) or a long hexadecimal id (a MongoDB ObjectId). */
+const RECORD_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$/i;
+
+/**
+ * Why a column named like a company's name is not one: every value in the sample is a record id (Instantly's
+ * `organization` is the workspace's UUID; its `company_name` names the company). Undefined when one value is not.
+ */
+function recordIds(sample: readonly (readonly string[])[], index: number): string | undefined {
+  const values = sampleValues(sample, index);
+  if (values.length === 0 || !values.every((v) => RECORD_ID.test(v))) return undefined;
+  return `its values are record ids, not names (${JSON.stringify(values[0])}): map it in a mapping file if they are names`;
 }
 
 /** A LinkedIn column that does not say whose (`LinkedIn`, `LinkedIn URL`, `Person Linkedin Url`): not a company's. */

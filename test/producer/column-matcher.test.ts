@@ -447,6 +447,40 @@ describe('matchColumns', () => {
     expect(plan.skipped).toHaveLength(7);
   });
 
+  it("does not take a column of record ids for the company's name (Instantly's organization is its workspace)", () => {
+    const header = ['email', 'organization', 'company_name'];
+    const uuid = '0196f3a2-7c1e-7d00-9a41-3b5c2e8d1f00';
+    const instantly = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['a@x.io', uuid, 'Ångström AB'],
+        ['b@x.io', uuid, ''],
+      ],
+    });
+    expect(fields(instantly).company_name).toBe('organization.name');
+    expect(fields(instantly).organization).toBe('-');
+    expect(instantly.skipped.find((s) => s.header === 'organization')?.reason).toMatch(
+      /record ids, not names/,
+    );
+    // A MongoDB ObjectId is an id too; one real name in the column makes it names.
+    const mongo = matchColumns({
+      header: ['email', 'company'],
+      spec: {},
+      sample: [['a@x.io', '65a1f0c2e4b0a1b2c3d4e5f6']],
+    });
+    expect(fields(mongo).company).toBe('-');
+    const named = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        ['a@x.io', uuid, ''],
+        ['b@x.io', 'Acme', ''],
+      ],
+    });
+    expect(fields(named).organization).toBe('organization.name');
+  });
+
   it("reads a LinkedIn column by its values: a person's profile kept in the note, company pages the organization's", () => {
     const header = ['Name', 'Email', 'LinkedIn URL'];
     const people = matchColumns({
