@@ -49,6 +49,22 @@ export interface ColumnMatch {
   keptInNote?: { label: string; why: string };
 }
 
+/** A header that says its emails are work addresses (`Work Email`, `Business e-mail`, `E-Mail geschäftlich`). */
+const SAYS_WORK =
+  /work|business|office|corporate|company|professional|arbeit|gesch[aä]ft|dienst|firm|travail|trabajo|lavoro|werk|zakelijk|bedrijf|służbow|рабоч/;
+
+/**
+ * Whether an email column leaves whose addresses they are unsaid: a bare `Email` read as work addresses by default,
+ * or a mapping file's column written without a label. Its addresses at a free-mail provider (gmail.com) are then
+ * labelled home, as they are the person's own.
+ */
+export function emailKindUnsaid(m: ColumnMatch): boolean {
+  const t = m.target;
+  if (t.entity !== 'person' || t.field !== 'email' || t.labelColumn !== undefined) return false;
+  if (m.source === 'mapping') return t.label === undefined;
+  return t.label === 'work' && !SAYS_WORK.test(normaliseHeaderName(m.header));
+}
+
 /** A column that is not imported, and why. */
 export interface SkippedColumn {
   index: number;

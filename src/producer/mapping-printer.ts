@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { ColumnMatch } from './column-matcher.js';
+import { type ColumnMatch, emailKindUnsaid } from './column-matcher.js';
 import { columnsNotImported, type ResolvedMapping } from './mapping.js';
 import type { MappingSpec } from './mapping-spec.js';
 
@@ -56,7 +56,12 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       out.push(`  ${field}:`);
       for (const c of list) {
         const t = c.target as { label?: string; labelColumn?: string; extensionColumn?: string };
-        const label = t.labelColumn ? `, label_column: ${q(t.labelColumn)}` : `, label: ${t.label ?? 'work'}`;
+        // Without a label, as the column does not say whose: read back, its free-mail addresses are still home.
+        const label = t.labelColumn
+          ? `, label_column: ${q(t.labelColumn)}`
+          : emailKindUnsaid(c)
+            ? ''
+            : `, label: ${t.label ?? 'work'}`;
         const extension = t.extensionColumn ? `, extension_column: ${q(t.extensionColumn)}` : '';
         out.push(`    - { column: ${q(c.header)}${label}${extension} }  # ${comment(c.reason)}`);
       }

@@ -1,5 +1,5 @@
 import type { Currency, DealField, LeadLabel, User } from '../pipedrive/types.js';
-import { type ColumnMatch, type ColumnPlan, matchColumns } from './column-matcher.js';
+import { type ColumnMatch, type ColumnPlan, emailKindUnsaid, matchColumns } from './column-matcher.js';
 import { MappingError } from './errors.js';
 import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
 import { normaliseHeaderName } from './header-conventions.js';
@@ -101,6 +101,8 @@ export interface ContactColumn {
   extensionColumn?: number;
   /** The cell may hold several values, separated by `;` or `,`. */
   list?: boolean;
+  /** The column does not say whose addresses they are: one at a free-mail provider (gmail.com) is labelled home. */
+  freeMailHome?: boolean;
 }
 
 /** An address: one column with all of it, parts in columns of their own (street lines in several), or both. */
@@ -371,7 +373,11 @@ export function resolveMapping(
     }
     const missing = missingStandardField(m.target, catalogue);
     if (missing === undefined) {
-      kept.push(m);
+      kept.push(
+        emailKindUnsaid(m) && !m.reason.includes(FREE_MAIL_REASON)
+          ? { ...m, reason: `${m.reason}; ${FREE_MAIL_REASON}` }
+          : m,
+      );
       continue;
     }
     if (m.source === 'mapping')
@@ -418,6 +424,7 @@ export function resolveMapping(
         ...(labelColumn !== undefined ? { labelColumn } : {}),
         ...(extensionColumn !== undefined ? { extensionColumn } : {}),
         ...(t.list ? { list: true } : {}),
+        ...(emailKindUnsaid(m) ? { freeMailHome: true } : {}),
       });
     } else if (t.entity === 'person' && t.field === 'postal_address') {
       personAddress = withColumn(personAddress, t.part ?? 'whole', m.index);
@@ -752,6 +759,9 @@ function missingStandardField(target: Target, catalogue: FieldCatalogue | undefi
     ? `this Pipedrive account has no ${standard.what}`
     : undefined;
 }
+
+/** What the dry run says of an email column that does not say whose addresses they are. */
+const FREE_MAIL_REASON = 'an address at a free-mail provider (gmail.com, outlook.com…) is labelled home';
 
 /**
  * Why a column found by its name (`Tags`, `Owner`) is not this company's lead labels or users: none of the names in

@@ -806,3 +806,93 @@ export function linkedPageTitles(cell: string): string[] | undefined {
   }
   return titles.length ? titles : undefined;
 }
+
+/**
+ * Free-mail providers: an address there is a person's own, not their employer's. Exact domains, and the big
+ * providers' country domains (`yahoo.co.uk`, `hotmail.fr`, `gmx.de`).
+ */
+const FREE_MAIL_DOMAINS = new Set([
+  'gmail.com',
+  'googlemail.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'msn.com',
+  'aol.com',
+  'protonmail.com',
+  'protonmail.ch',
+  'proton.me',
+  'pm.me',
+  'tutanota.com',
+  'tuta.io',
+  'fastmail.com',
+  'hey.com',
+  'mail.com',
+  'zoho.com',
+  'comcast.net',
+  'verizon.net',
+  'att.net',
+  'sbcglobal.net',
+  'bellsouth.net',
+  'cox.net',
+  'charter.net',
+  'shaw.ca',
+  'rogers.com',
+  'sympatico.ca',
+  'btinternet.com',
+  'sky.com',
+  'virginmedia.com',
+  'talktalk.net',
+  'bigpond.com',
+  'web.de',
+  't-online.de',
+  'freenet.de',
+  'arcor.de',
+  'posteo.de',
+  'mailbox.org',
+  'bluewin.ch',
+  'orange.fr',
+  'wanadoo.fr',
+  'free.fr',
+  'laposte.net',
+  'sfr.fr',
+  'neuf.fr',
+  'libero.it',
+  'virgilio.it',
+  'tiscali.it',
+  'alice.it',
+  'terra.com.br',
+  'uol.com.br',
+  'bol.com.br',
+  'wp.pl',
+  'o2.pl',
+  'onet.pl',
+  'interia.pl',
+  'seznam.cz',
+  'centrum.cz',
+  'email.cz',
+  'mail.ru',
+  'bk.ru',
+  'list.ru',
+  'inbox.ru',
+  'rambler.ru',
+  'ya.ru',
+  'ukr.net',
+  'qq.com',
+  '163.com',
+  '126.com',
+  'sina.com',
+  'sohu.com',
+  'naver.com',
+  'hanmail.net',
+  'daum.net',
+  'rediffmail.com',
+]);
+const FREE_MAIL_FAMILIES =
+  /^(?:yahoo|ymail|rocketmail|hotmail|outlook|live|windowslive|gmx|yandex)\.(?:com|net|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})$/;
+
+/** Whether an address is at a free-mail provider (`jane@gmail.com`, `jane@yahoo.co.uk`). */
+export function isFreeMail(address: string): boolean {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return FREE_MAIL_DOMAINS.has(domain) || FREE_MAIL_FAMILIES.test(domain);
+}

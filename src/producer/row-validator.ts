@@ -24,6 +24,7 @@ import {
   emailsInCell,
   isAmountRange,
   isDatePeriod,
+  isFreeMail,
   isPlaceholderEmail,
   LINKEDIN_COMPANY_PAGE,
   lastCommaFirst,
@@ -826,7 +827,10 @@ export function createRowValidator(
         for (const part of parts) {
           let value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
           if (value !== undefined && extension !== undefined) value = withExtension(value, extension);
-          if (value !== undefined && !out.some((o) => o.value === value)) out.push({ value, label, starred });
+          if (value !== undefined && !out.some((o) => o.value === value)) {
+            const own = kind === 'email' && c.freeMailHome && !labelCell && isFreeMail(value);
+            out.push({ value, label: own ? 'home' : label, starred });
+          }
         }
       }
       const starred = out.findIndex((o) => o.starred);

@@ -986,6 +986,55 @@ describe('importCsv', () => {
     expect(result.firstRejects[0]?.reason).toMatch(/"webinar-feb" is not a lead label/);
   });
 
+  it('labels an address at a free-mail provider home when the column does not say whose addresses they are', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'mixed.csv',
+      [
+        'Name,Email,Work Email,Company',
+        'Ann Lee,ann.lee@gmail.com,ann@lee.example.com,Lee Ltd',
+        'Bo Chen,bo@chen.example.com,bo.chen@outlook.com,Chen AG',
+        'Cy Diaz,cy.diaz@yahoo.co.uk,,',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+    expect(summary.mapping.columns.find((c) => c.column === 'Email')?.reason).toMatch(
+      /free-mail provider .* is labelled home/,
+    );
+    const emails = (await jobs()).map((j) => j.data.person?.emails ?? j.data.person?.email);
+    expect(emails).toEqual([
+      [
+        { value: 'ann.lee@gmail.com', label: 'home' },
+        { value: 'ann@lee.example.com', label: 'work' },
+      ],
+      [
+        { value: 'bo@chen.example.com', label: 'work' },
+        // The column says work: so it is, whoever hosts it.
+        { value: 'bo.chen@outlook.com', label: 'work' },
+      ],
+      [{ value: 'cy.diaz@yahoo.co.uk', label: 'home' }],
+    ]);
+
+    // A mapping file's label is kept as written; a column written without one is read as the bare Email is.
+    const second = setup();
+    await second.run(file, {
+      mapping: {
+        person: { name: 'Name', email: [{ column: 'Email', label: 'work' }, 'Work Email'] },
+        auto: false,
+      },
+    });
+    // One work address is sent as the person's `email`, without a label (Pipedrive's default is work).
+    const labels = (p: { email?: string; emails?: { label: string }[] } | undefined) =>
+      p?.emails?.map((e) => e.label) ?? (p?.email ? ['work'] : []);
+    expect((await second.jobs()).map((j) => labels(j.data.person))).toEqual([
+      ['work', 'work'],
+      ['work', 'home'],
+      ['work'],
+    ]);
+  });
+
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
     const { run, jobs } = setup();
     const file = tempFile(

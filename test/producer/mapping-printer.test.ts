@@ -6,7 +6,7 @@ import { openCsv } from '../../src/producer/csv-reader.js';
 import { mapColumns } from '../../src/producer/mapping.js';
 import { printMapping } from '../../src/producer/mapping-printer.js';
 import { checkMappingSpec } from '../../src/producer/mapping-spec.js';
-import { targetText } from '../../src/producer/targets.js';
+import { type Target, targetText } from '../../src/producer/targets.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/real-exports');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.csv'));
@@ -37,6 +37,10 @@ describe('--print-mapping', () => {
     expect(notes(mapColumns(spec, header, undefined)).map((c) => c.index)).toEqual([2, 4]);
   });
 
+  /** An email column written without a label is read as work addresses (with those at a free-mail provider home). */
+  const withDefaultLabel = (t: Target): Target =>
+    t.entity === 'person' && t.field === 'email' && !t.labelColumn ? { ...t, label: t.label ?? 'work' } : t;
+
   it.each(files)(
     'writes a mapping file that, read back, maps %s the same way, column for column',
     async (file) => {
@@ -52,12 +56,14 @@ describe('--print-mapping', () => {
           m.plan.matches
             .map(
               (c) =>
-                `${c.header} → ${targetText(c.target)}${'labelColumn' in c.target && c.target.labelColumn ? ` @${c.target.labelColumn}` : ''}${'extensionColumn' in c.target && c.target.extensionColumn ? ` ext ${c.target.extensionColumn}` : ''}`,
+                `${c.header} → ${targetText(withDefaultLabel(c.target))}${'labelColumn' in c.target && c.target.labelColumn ? ` @${c.target.labelColumn}` : ''}${'extensionColumn' in c.target && c.target.extensionColumn ? ` ext ${c.target.extensionColumn}` : ''}`,
             )
             .sort();
         expect(reading(again)).toEqual(reading(auto));
-        // Primary email and phone stay first.
-        expect(again.emails.map((e) => e.column)).toEqual(auto.emails.map((e) => e.column));
+        // Primary email and phone stay first; an email column that does not say whose addresses they are is still
+        // written without a label, so its free-mail addresses are still labelled home.
+        const emails = (m: typeof auto) => m.emails.map((e) => [e.column, e.label, e.freeMailHome ?? false]);
+        expect(emails(again)).toEqual(emails(auto));
         expect(again.phones.map((e) => e.column)).toEqual(auto.phones.map((e) => e.column));
         // Each phone keeps the column its extension comes from (Keap's Phone 1 Ext).
         expect(again.phones.map((e) => e.extensionColumn)).toEqual(auto.phones.map((e) => e.extensionColumn));
