@@ -131,6 +131,12 @@ const SYSTEMS: [string, string, Setup][] = [
   ['LibreOffice Calc, a German sheet (Text CSV)', 'libreoffice-calc-de', {}],
   // Lusha's field names: read as Apollo's (by Seniority), its Direct Phone, Mobile and contact location were dropped.
   ['Lusha', 'lusha-contacts', {}],
+  // Hunter's Leads export: its size buckets ("251-1K") rejected the row; its Owner and Tags (Hunter's own users and
+  // tags) were read as Pipedrive owners and lead labels, which rejected every row once Pipedrive was reachable.
+  ['Hunter', 'hunter-leads', {}],
+  // lemlist's campaign export: the icebreaker (the personal opening line) was dropped, and its camelCase status
+  // columns were "no standard field".
+  ['lemlist', 'lemlist-campaign-leads', {}],
   // Seamless.AI: ten numbered emails and phones with a confidence beside each; its phones, addresses, head count,
   // revenue and company LinkedIn page were dropped.
   ['Seamless.AI', 'seamless-ai-contacts', {}],
