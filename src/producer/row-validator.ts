@@ -264,7 +264,16 @@ export function createRowValidator(
     const column = mapping.emails[0]?.column;
     if (seen % 2 ** 27 === mark % 2 ** 27 || mark < 2 ** 27 || seen < 2 ** 27 || column === undefined)
       return result;
-    if (Math.floor(seen / 2 ** 27) === Math.floor(mark / 2 ** 27)) return result;
+    if (Math.floor(seen / 2 ** 27) === Math.floor(mark / 2 ** 27)) {
+      // The same person again (a list exported twice, a contact in two campaigns): a lead of its own, as asked, said.
+      const again = {
+        column: header[column] as string,
+        // One message for every such row: one line of the summary, with the count and the first lines.
+        message:
+          "has the address and name of an earlier row's person: each such row makes another lead for them (remove the repeated rows to have one lead per person)",
+      };
+      return { ...result, warnings: [...(result.warnings ?? []), again] };
+    }
     const warning = {
       column: header[column] as string,
       message:

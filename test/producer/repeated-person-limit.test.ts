@@ -85,8 +85,18 @@ describe('the repeated-person check of a report with a row per occurrence', () =
   it('tells a later row that gives an address to another name, and keeps its lead', () => {
     const plain = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'imp');
     expect(plain(2, ['Ana Ruiz', 'info@acme.example'])).not.toHaveProperty('warnings');
-    // The same person again (case and accents aside) is no news.
-    expect(plain(3, ['ana ruiz', 'info@acme.example'])).not.toHaveProperty('warnings');
+    // The same person again (case and accents aside) keeps its lead too, but is said: a list exported twice, or a
+    // contact in two campaigns, gives a person a lead per row.
+    const again = plain(3, ['ana ruiz', 'info@acme.example']);
+    expect('ok' in again && again.warnings).toEqual([
+      {
+        column: 'Email',
+        message:
+          "has the address and name of an earlier row's person: each such row makes another lead for them (remove the repeated rows to have one lead per person)",
+      },
+    ]);
+    // The first row's line again (a short line validated alone, then joined with the next) is not a repeat.
+    expect(plain(2, ['Ana Ruiz', 'info@acme.example'])).not.toHaveProperty('warnings');
     const other = plain(4, ['Bo Chen', 'INFO@acme.example']);
     expect(other).toHaveProperty('ok');
     expect('ok' in other && other.warnings).toEqual([
