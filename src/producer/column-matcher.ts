@@ -20,7 +20,7 @@ import {
   withoutTags,
 } from './header-conventions.js';
 import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
-import { LINKEDIN_COMPANY_PAGE } from './normalise.js';
+import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE } from './normalise.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -342,7 +342,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           index,
           meaning,
           tier: TIER.generic,
-          rank: index,
+          // `Company industry` beside `Industry` (Snov.io's, the person's) is the company's.
+          rank: meaning === 'organization.industry' && name !== 'industry' ? -1 : index,
           reason: `auto: well-known header "${h}"`,
         });
         return;
@@ -409,6 +410,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         rank: index,
         reason: "auto: a form's question: the answers go into the lead's note, under the question",
       });
+    } else if (holdsLinkedIn(options.sample ?? [], index)) {
+      // `Social URL`, `Profile`: named like nothing, but every value is a LinkedIn page.
+      candidates.push(readLinkedIn(index, h, options.sample ?? []));
     } else {
       skipped.push({
         index,
@@ -791,6 +795,14 @@ function sampleValues(sample: readonly (readonly string[])[], index: number): st
     .map((row) => (row[index] ?? '').trim())
     .filter((v) => v !== '')
     .slice(0, 50);
+}
+
+/** Whether every value of a column in the sample is a LinkedIn profile or company page (at least one value). */
+function holdsLinkedIn(sample: readonly (readonly string[])[], index: number): boolean {
+  const values = sampleValues(sample, index);
+  return (
+    values.length > 0 && values.every((v) => LINKEDIN_PERSON_PROFILE.test(v) || LINKEDIN_COMPANY_PAGE.test(v))
+  );
 }
 
 /** A UUID (`0196f3a2-7c1e-7d3a-9b8e-3c2f1a0b9d4e`) or a long hexadecimal id (a MongoDB ObjectId). */

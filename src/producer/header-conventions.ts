@@ -765,6 +765,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'organization.industry': [
     'industry',
     'companyindustry',
+    'organizationindustry',
+    'organisationindustry',
+    'accountindustry',
     'sector',
     'branche',
     'secteur',

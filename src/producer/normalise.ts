@@ -152,6 +152,9 @@ export function lastCommaFirst(name: string): { first: string; last: string } | 
 export const LINKEDIN_COMPANY_PAGE =
   /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:company|school|showcase)\//i;
 
+/** A person's public LinkedIn profile (`https://www.linkedin.com/in/jane-doe`, the older `linkedin.com/pub/…`). */
+export const LINKEDIN_PERSON_PROFILE = /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:in|pub)\//i;
+
 /** Currency symbols that name one currency without doubt. `$` alone is taken as USD. */
 const CURRENCY_SYMBOLS: Record<string, string> = {
   $: 'USD',

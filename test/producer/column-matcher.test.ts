@@ -447,6 +447,49 @@ describe('matchColumns', () => {
     expect(plan.skipped).toHaveLength(7);
   });
 
+  it("reads a column named like nothing by its LinkedIn values, and a company's industry before a bare Industry", () => {
+    const plan = matchColumns({
+      header: [
+        'Full name',
+        'Email',
+        'Industry',
+        'Company industry',
+        'Social URL',
+        'Company social URL',
+        'Website',
+      ],
+      spec: {},
+      sample: [
+        [
+          'A',
+          'a@x.io',
+          'Logistics',
+          'Manufacturing',
+          'https://www.linkedin.com/in/a',
+          'linkedin.com/company/x',
+          'x.io',
+        ],
+        ['B', 'b@x.io', '', '', 'https://se.linkedin.com/in/b/', '', ''],
+      ],
+    });
+    const f = fields(plan);
+    expect(f['Social URL']).toBe('lead.note');
+    expect(plan.matches.find((m) => m.header === 'Social URL')?.keptInNote?.label).toBe('LinkedIn');
+    expect(f['Company social URL']).toBe('organization.linkedin');
+    expect(f['Company industry']).toBe('organization.industry');
+    expect(f.Industry).toBe('-');
+    // One value that is not a LinkedIn page: the column stays unknown.
+    const mixed = matchColumns({
+      header: ['Name', 'Email', 'Profile'],
+      spec: {},
+      sample: [
+        ['A', 'a@x.io', 'https://www.linkedin.com/in/a'],
+        ['B', 'b@x.io', 'https://twitter.com/b'],
+      ],
+    });
+    expect(fields(mixed).Profile).toBe('-');
+  });
+
   it("does not take a column of record ids for the company's name (Instantly's organization is its workspace)", () => {
     const header = ['email', 'organization', 'company_name'];
     const uuid = '0196f3a2-7c1e-7d00-9a41-3b5c2e8d1f00';
