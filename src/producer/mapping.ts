@@ -805,7 +805,10 @@ function foreignNames(
     return cell === '' ? [] : slot === 'lead.labels' ? splitList(cell) : [cell];
   });
   if (values.length === 0 || values.some(kind.known)) return undefined;
-  const examples = [...new Set(values)].slice(0, 3).map((v) => `"${v}"`);
+  // Quoted as JSON, and cut: a cell's control characters reach no terminal, a long one no summary.
+  const examples = [...new Set(values)]
+    .slice(0, 3)
+    .map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v));
   const theirs = kind.names.length
     ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
     : '';

@@ -939,35 +939,38 @@ describe('importCsv', () => {
       'hunter.csv',
       [
         'First name,Last name,Email address,Company,Owner,Tags',
-        'Ann,Lee,ann@lee.example.com,Lee Ltd,Astrid Berg,"nordics-expo, priority"',
+        'Ann,Lee,ann@lee.example.com,Lee Ltd,Astrid Berg,"nordics-expo, \u001b[2Jwipe"',
         'Bo,Chen,bo@chen.example.com,Chen AG,Astrid Berg,',
+        // A tag with a terminal escape, and a long one: quoted and cut where the warning names them.
+        `Di,Eng,di@eng.example.com,Eng BV,,"${'x'.repeat(500)}, priority"`,
         'Cy,Diaz,cy@diaz.example.com,Diaz SA,,webinar-feb',
         '',
       ].join('\n'),
     );
     const summary = await run(file);
-    expect(summary).toMatchObject({ rows: 3, valid: 3, rejected: 0 });
+    expect(summary).toMatchObject({ rows: 4, valid: 4, rejected: 0 });
     const field = (column: string) => summary.mapping.columns.find((c) => c.column === column)?.field;
     expect([field('Owner'), field('Tags')]).toEqual(['lead.note', 'lead.note']);
     const data = (await jobs()).map((j) => j.data);
     expect(data.map((d) => d.note)).toEqual([
-      'Owner: Astrid Berg<br>Tags: nordics-expo, priority',
+      'Owner: Astrid Berg<br>Tags: nordics-expo, \u001b[2Jwipe',
       'Owner: Astrid Berg',
+      `Tags: ${'x'.repeat(500)}, priority`,
       'Tags: webinar-feb',
     ]);
-    expect(data.map((d) => [d.lead.owner_id, d.lead.label_ids])).toEqual([
-      [undefined, undefined],
-      [undefined, undefined],
-      [undefined, undefined],
-    ]);
+    expect(data.map((d) => [d.lead.owner_id, d.lead.label_ids])).toEqual(
+      Array.from({ length: 4 }, () => [undefined, undefined]),
+    );
     expect(summary.warnings).toEqual([
       expect.stringMatching(
         /^2 rows \(lines 2, 3\): column "Owner" has a value, but none of its values \("Astrid Berg"\) is an active Pipedrive user of this company \(Sandy Admin, .*\), as in a file from another system: it is kept in the lead's note\.$/,
       ),
       expect.stringMatching(
-        /^2 rows \(lines 2, 4\): column "Tags" has a value, but none of its values \("nordics-expo", "priority", "webinar-feb"\) is a lead label of this company \(Hot, Warm, Cold\)/,
+        /^3 rows \(lines 2, 4, 5\): column "Tags" has a value, but none of its values \("nordics-expo", "\\u001b\[2Jwipe", "x{39}…", …\) is a lead label of this company \(Hot, Warm, Cold\)/,
       ),
     ]);
+    // The escape is named as JSON writes it, never as the character a terminal obeys.
+    expect(summary.warnings.join('\n')).not.toContain('\u001b');
 
     // A column that names the company's labels and users is theirs: a row naming another is refused, as before.
     const own = tempFile(
