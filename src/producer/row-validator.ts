@@ -1103,6 +1103,8 @@ function parseCount(
   // LinkedIn writes sizes with their unit ("11-50 employees", "10,001+ employees") and a one-person company as
   // "Self-employed"; Snov.io as "Self".
   if (/^self(?:[-\s]?employed)?$/i.test(cell.trim())) return { value: 1 };
+  // `10,001-50,000 employees` is the longest a size is written.
+  if (cell.length > 64) return { error: 'is not a whole number of employees' };
   const text = cell
     .trim()
     .replace(/\s*employees?$/i, '')
@@ -1115,8 +1117,11 @@ function parseCount(
   return { value: parsed.value.amount };
 }
 
-/** `51-200`, `1,001 – 5,000`, `251-1K`, `1K-5K`, `10 to 50`: a bound, a dash or `to`, a bound. */
-const COUNT_RANGE = /^\d[\d,.\s]*[kKmM]?\s*(?:[-–—]|\bto\b)\s*\d[\d,.\s]*[kKmM]?$/;
+/**
+ * `51-200`, `1,001 – 5,000`, `251-1K`, `1K-5K`, `10 to 50`: a bound, a dash or `to`, a bound. Each run of spaces has
+ * one way to be read, so a cell of a million spaces is refused in one pass.
+ */
+const COUNT_RANGE = /^\d+(?:[,.\s]\d+)*\s*(?:[kKmM]\s*)?(?:[-–—]|to)\s*\d+(?:[,.\s]\d+)*(?:\s*[kKmM])?$/;
 
 function quote(value: string): string {
   const short = value.length > 60 ? `${value.slice(0, 57)}…` : value;
