@@ -11,6 +11,7 @@ import {
   firstAmbiguousAmount,
   inferDateOrder,
   inferDecimalMark,
+  namesLastFirst,
   normaliseCurrency,
   parseDateOrder,
   parseVisibility,
@@ -195,6 +196,8 @@ export interface ResolvedMapping {
   channelNames?: string[];
   /** Whether Pipedrive was consulted (false with --offline). */
   online: boolean;
+  /** The name column is written "Last, First" throughout: two surnames before the comma are read so too. */
+  namesLastFirst?: true;
 }
 
 /** Placeholders a title template can use besides column names. */
@@ -700,8 +703,17 @@ export function resolveMapping(
     ...(channelsByName ? { channelsByName } : {}),
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
+    ...(columns['person.name'] !== undefined &&
+    namesLastFirst(sampleOf(options.sample, columns['person.name']))
+      ? { namesLastFirst: true }
+      : {}),
     online,
   };
+}
+
+/** A column's filled values in the sample rows, trimmed. */
+function sampleOf(sample: readonly (readonly string[])[] | undefined, index: number): string[] {
+  return (sample ?? []).map((row) => (row[index] ?? '').trim()).filter((v) => v !== '');
 }
 
 function withColumn(

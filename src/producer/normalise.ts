@@ -136,16 +136,36 @@ const NAME_WORD = /^\p{L}[\p{L}\p{M}'’-]*\.?$/u;
  * before it, one to three given names after it, and not a suffix, a degree or a company's form (`Jane Doe, PhD`,
  * `Smith, Jr.`, `Acme, Inc.`); `Jane Doe, Acme` and `García Márquez, Gabriel` are left as written.
  */
-export function lastCommaFirst(name: string): { first: string; last: string } | undefined {
+export function lastCommaFirst(
+  name: string,
+  options: { surnames?: 'one' | 'several' } = {},
+): { first: string; last: string } | undefined {
   const parts = name.split(',');
   if (parts.length !== 2) return undefined;
   const before = (parts[0] as string).trim().split(/\s+/);
   const after = (parts[1] as string).trim().split(/\s+/);
   if (after.length > 3) return undefined;
   if (!before.every((w) => NAME_WORD.test(w)) || !after.every((w) => NAME_WORD.test(w))) return undefined;
-  if (before.slice(0, -1).some((w) => !SURNAME_PARTICLES.has(w.toLowerCase()))) return undefined;
+  // Two surnames (`García Márquez, Gabriel`) only where the whole column is written so (see namesLastFirst).
+  if (options.surnames === 'several') {
+    if (before.filter((w) => !SURNAME_PARTICLES.has(w.toLowerCase())).length > 3) return undefined;
+  } else if (before.slice(0, -1).some((w) => !SURNAME_PARTICLES.has(w.toLowerCase()))) return undefined;
   if (AFTER_NAME_COMMA.test(after[0] as string)) return undefined;
   return { first: after.join(' '), last: before.join(' ') };
+}
+
+/**
+ * Whether a name column is written "Last, First" throughout (a directory's or Outlook's display names), from its
+ * first values: most hold a comma, every one that does reads as "Last, First" with up to three surnames, and at
+ * least two read so with one surname (`Doe, Jane`), which nothing else writes. Then `García Márquez, Gabriel` in it
+ * is Gabriel García Márquez; in a column of `Jane Doe, Acme`, where no value has one surname before the comma, it
+ * stays as written.
+ */
+export function namesLastFirst(values: readonly string[]): boolean {
+  const withComma = values.filter((v) => v.includes(','));
+  if (withComma.length < 2 || withComma.length < values.length * 0.8) return false;
+  if (!withComma.every((v) => lastCommaFirst(v, { surnames: 'several' }))) return false;
+  return withComma.filter((v) => lastCommaFirst(v)).length >= 2;
 }
 
 /** A company's LinkedIn page (`https://www.linkedin.com/company/acme/`, `linkedin.com/company/acme`). */

@@ -461,7 +461,9 @@ export function createRowValidator(
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const nameText = nameCell('person.name', 'person');
-    const lastFirst = nameText ? lastCommaFirst(nameText) : undefined;
+    const lastFirst = nameText
+      ? lastCommaFirst(nameText, { surnames: mapping.namesLastFirst ? 'several' : 'one' })
+      : undefined;
     if (lastFirst) {
       warnings.push({
         column: header[at('person.name') as number] as string,

@@ -71,3 +71,52 @@ describe("a person's name", () => {
     expect(person).not.toHaveProperty('first_name');
   });
 });
+
+describe('a name column written "Last, First" throughout', () => {
+  const header = ['Name', 'Email'];
+  const validate = (rows: string[][]) => {
+    const validator = createRowValidator(mapColumns({}, header, undefined, { sample: rows }), 'names');
+    return rows.map((cells, i) => {
+      const result = validator(i + 2, cells);
+      if (!('ok' in result)) throw new Error(JSON.stringify(result));
+      return result.ok.person;
+    });
+  };
+
+  it('reads two surnames before the comma too, as the rest of the column shows the order', () => {
+    // An Outlook or directory export of a Spanish-speaking team: "Apellidos, Nombre".
+    const people = validate([
+      ['Doe, Jane', 'jane@example.org'],
+      ['García Márquez, Gabriel', 'gabo@example.org'],
+      ['Núñez, José', 'jose@example.org'],
+      ['de la Cruz Pérez, María José', 'maria@example.org'],
+    ]);
+    expect(people.map((p) => [p?.name, p?.first_name, p?.last_name])).toEqual([
+      ['Jane Doe', 'Jane', 'Doe'],
+      ['Gabriel García Márquez', 'Gabriel', 'García Márquez'],
+      ['José Núñez', 'José', 'Núñez'],
+      ['María José de la Cruz Pérez', 'María José', 'de la Cruz Pérez'],
+    ]);
+  });
+
+  it('leaves names as written where the column is not so: a name and a company, or one such name alone', () => {
+    const companies = validate([
+      ['Jane Doe, Acme', 'jane@example.org'],
+      ['García Márquez, Gabriel', 'gabo@example.org'],
+      ['Bo Chen, Chen AG', 'bo@example.org'],
+    ]);
+    expect(companies.map((p) => p?.name)).toEqual([
+      'Jane Doe, Acme',
+      'García Márquez, Gabriel',
+      'Bo Chen, Chen AG',
+    ]);
+    // Most names without a comma: the one with two surnames is not read by the column.
+    const mixed = validate([
+      ['Jane Doe', 'jane@example.org'],
+      ['Bo Chen', 'bo@example.org'],
+      ['Doe, John', 'john@example.org'],
+      ['García Márquez, Gabriel', 'gabo@example.org'],
+    ]);
+    expect(mixed.map((p) => p?.name)).toEqual(['Jane Doe', 'Bo Chen', 'John Doe', 'García Márquez, Gabriel']);
+  });
+});
