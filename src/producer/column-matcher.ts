@@ -790,7 +790,7 @@ function containsWord(text: string, word: string): boolean {
 }
 
 /** A column's first 50 filled values in the sample rows, trimmed: what a reading by values goes by. */
-function sampleValues(sample: readonly (readonly string[])[], index: number): string[] {
+export function sampleValues(sample: readonly (readonly string[])[], index: number): string[] {
   return sample
     .map((row) => (row[index] ?? '').trim())
     .filter((v) => v !== '')

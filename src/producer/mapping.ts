@@ -1,5 +1,11 @@
 import type { Currency, DealField, LeadLabel, User } from '../pipedrive/types.js';
-import { type ColumnMatch, type ColumnPlan, emailKindUnsaid, matchColumns } from './column-matcher.js';
+import {
+  type ColumnMatch,
+  type ColumnPlan,
+  emailKindUnsaid,
+  matchColumns,
+  sampleValues,
+} from './column-matcher.js';
 import { MappingError } from './errors.js';
 import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
 import { normaliseHeaderName } from './header-conventions.js';
@@ -704,16 +710,11 @@ export function resolveMapping(
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
     ...(columns['person.name'] !== undefined &&
-    namesLastFirst(sampleOf(options.sample, columns['person.name']))
+    namesLastFirst(sampleValues(options.sample ?? [], columns['person.name']))
       ? { namesLastFirst: true }
       : {}),
     online,
   };
-}
-
-/** A column's filled values in the sample rows, trimmed. */
-function sampleOf(sample: readonly (readonly string[])[] | undefined, index: number): string[] {
-  return (sample ?? []).map((row) => (row[index] ?? '').trim()).filter((v) => v !== '');
 }
 
 function withColumn(
@@ -812,10 +813,9 @@ function foreignNames(
           }
         : undefined;
   if (!kind || !sample) return undefined;
-  const values = sample.flatMap((row) => {
-    const cell = (row[m.index] ?? '').trim();
-    return cell === '' ? [] : slot === 'lead.labels' ? splitList(cell) : [cell];
-  });
+  const values = sampleValues(sample, m.index).flatMap((cell) =>
+    slot === 'lead.labels' ? splitList(cell) : [cell],
+  );
   if (values.length === 0 || values.some(kind.known)) return undefined;
   // Quoted as JSON, and cut: a cell's control characters reach no terminal, a long one no summary.
   const examples = [...new Set(values)]
