@@ -524,6 +524,19 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     if ((target.entity === 'person' || target.entity === 'organization') && labelColumn !== undefined) {
       target.labelColumn = labelColumn;
     }
+    // One LinkedIn line in the note: a second column of profiles (Evaboot's `Linkedin URL Unique ID` beside its
+    // public URL) is the same person's.
+    const labelled = keptInNote ? `note(${keptInNote.label})` : undefined;
+    const before = labelled === 'note(LinkedIn)' ? slots.get(labelled) : undefined;
+    if (before !== undefined) {
+      skipped.push({
+        index: c.index,
+        header: h,
+        reason: `the person's LinkedIn profile again ("${header[before]}" gives it)`,
+      });
+      continue;
+    }
+    if (labelled === 'note(LinkedIn)') slots.set(labelled, c.index);
     const slot = targetSlot(target);
     if (!isMultiColumn(target)) {
       const taken = slots.get(slot);

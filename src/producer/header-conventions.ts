@@ -364,6 +364,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'mail',
     // Numbered columns (`Email 1`, `Email 2`, as lead lists and purchased data write them): the first is the primary.
     'email1',
+    // A second work address is still one (Kaspr's `Work Email 2`).
+    'workemail2',
+    'workemail3',
     // de (`E-Mail-Adresse`), fr (`Adresse e-mail`, `Courriel`), es, nl, it
     'emailadresse',
     'adresseemail',
@@ -405,6 +408,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'secondaryemail',
     'email2',
     'email3',
+    // Kaspr's personal addresses beside its work ones: not said to be home, so other.
+    'directemail',
+    'directemail2',
     'otheremail',
     'alternativeemail',
     'alternateemail',
@@ -554,6 +560,12 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'person.job_title': [
     'jobtitle',
     'position',
+    // Sales Navigator exports (Evaboot's `Current Job`, older `Prospect Position`)
+    'currentjob',
+    'currentjobtitle',
+    'currenttitle',
+    'currentposition',
+    'prospectposition',
     'designation',
     'jobrole',
     'role',
@@ -682,7 +694,16 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     '회사',
     '기업명',
   ],
-  'organization.address': ['companyaddress', 'organizationaddress', 'businessaddress'],
+  'organization.address': [
+    'companyaddress',
+    'organizationaddress',
+    'businessaddress',
+    // Evaboot's `Company Headquarters (Full Address)`
+    'companyheadquarters',
+    'companyheadquartersfulladdress',
+    'headquartersaddress',
+    'hqaddress',
+  ],
   // The company's address in parts, named for it (`Company City`: a purchased list's person beside their company).
   'organization.address.street': [
     'companystreet',
@@ -768,6 +789,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'organizationindustry',
     'organisationindustry',
     'accountindustry',
+    'industries',
+    'companyindustries',
     'sector',
     'branche',
     'secteur',
@@ -775,6 +798,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'settore',
   ],
   'organization.employee_count': [
+    // Evaboot's exact count (its `Company Employee Range` beside it is left out)
+    'companyemployeeexactcount',
+    'employeeexactcount',
+    'exactemployeecount',
     'employees',
     'employeecount',
     'numberofemployees',

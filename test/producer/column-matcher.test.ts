@@ -490,6 +490,58 @@ describe('matchColumns', () => {
     expect(fields(mixed).Profile).toBe('-');
   });
 
+  it('reads Sales Navigator and prospecting exports: current job, HQ address, exact head count, one LinkedIn line', () => {
+    // Evaboot's Sales Navigator export, Kaspr's two kinds of email.
+    const header = [
+      'Full Name',
+      'Email',
+      'Linkedin URL Public',
+      'Linkedin URL Unique ID',
+      'Current Job',
+      'Company Name',
+      'Company Headquarters (Full Address)',
+      'Company Industries',
+      'Company Employee Range',
+      'Company Employee Exact Count',
+      'Work Email 2',
+      'Direct Email',
+    ];
+    const plan = matchColumns({
+      header,
+      spec: {},
+      sample: [
+        [
+          'Zoë Ørsted',
+          'zoe@x.io',
+          'https://www.linkedin.com/in/zoe-orsted',
+          'https://www.linkedin.com/in/ACwAAA123',
+          'Head of Procurement',
+          'Ångström AB',
+          'Kungsgatan 1, 111 43 Stockholm, Sweden',
+          'Machinery Manufacturing',
+          '51-200',
+          '120',
+          'z.orsted@x.io',
+          'zoe@example.net',
+        ],
+      ],
+    });
+    const f = fields(plan);
+    expect(f).toMatchObject({
+      'Current Job': 'person.job_title',
+      'Linkedin URL Public': 'lead.note',
+      'Linkedin URL Unique ID': '-',
+      'Company Headquarters (Full Address)': 'organization.address',
+      'Company Industries': 'organization.industry',
+      'Company Employee Exact Count': 'organization.employee_count',
+      'Work Email 2': 'person.email:work',
+      'Direct Email': 'person.email:other',
+    });
+    expect(plan.skipped.find((s) => s.header === 'Linkedin URL Unique ID')?.reason).toBe(
+      'the person\'s LinkedIn profile again ("Linkedin URL Public" gives it)',
+    );
+  });
+
   it("does not take a column of record ids for the company's name (Instantly's organization is its workspace)", () => {
     const header = ['email', 'organization', 'company_name'];
     const uuid = '0196f3a2-7c1e-7d00-9a41-3b5c2e8d1f00';
