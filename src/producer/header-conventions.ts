@@ -403,7 +403,22 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     '이메일주소',
     '전자우편',
   ],
-  'person.email:home': ['homeemail', 'personalemail', 'privateemail'],
+  'person.email:home': [
+    'homeemail',
+    'personalemail',
+    'privateemail',
+    'homeemailaddress',
+    'personalemailaddress',
+    'privateemailaddress',
+  ],
+  // A column named in the plural holds several values a cell (Outreach's `Emails`, `Mobile Phones`), joined by `,`
+  // or `;`.
+  'person.email:work*': ['emails', 'emailaddresses', 'workemails'],
+  'person.email:home*': ['personalemails', 'homeemails'],
+  'person.phone:work*': ['phones', 'phonenumbers', 'workphones', 'workphonenumbers'],
+  'person.phone:mobile*': ['mobilephones', 'mobiles', 'cellphones', 'mobilephonenumbers'],
+  'person.phone:home*': ['homephones'],
+  'person.phone:other*': ['otherphones'],
   'person.email:other': [
     'secondaryemail',
     'email2',
@@ -412,6 +427,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'directemail',
     'directemail2',
     'otheremail',
+    'secondaryemailaddress',
+    'otheremailaddress',
     'alternativeemail',
     'alternateemail',
   ],
@@ -621,6 +638,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'person.email_opt_out': [
     'emailoptout',
     'optedout',
+    'emailoptedout',
+    'optedoutofemail',
     'hasoptedoutofemail',
     'donotemail',
     'unsubscribed',
@@ -705,22 +724,34 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'hqaddress',
   ],
   // The company's address in parts, named for it (`Company City`: a purchased list's person beside their company).
+  // Salesloft's `Work City` beside the person's `City`.
   'organization.address.street': [
+    'workstreet',
+    'workaddress1',
     'companystreet',
     'companystreetaddress',
     'companyaddress1',
     'companyaddressline1',
   ],
-  'organization.address.city': ['companycity', 'organizationcity', 'accountcity'],
-  'organization.address.state': ['companystate', 'companyregion', 'companyprovince', 'organizationstate'],
+  'organization.address.city': ['companycity', 'organizationcity', 'accountcity', 'workcity'],
+  'organization.address.state': [
+    'companystate',
+    'companyregion',
+    'companyprovince',
+    'organizationstate',
+    'workstate',
+  ],
   'organization.address.postal_code': [
+    'workzip',
+    'workzipcode',
+    'workpostalcode',
     'companyzip',
     'companyzipcode',
     'companypostalcode',
     'companypostcode',
     'organizationpostalcode',
   ],
-  'organization.address.country': ['companycountry', 'organizationcountry', 'accountcountry'],
+  'organization.address.country': ['companycountry', 'organizationcountry', 'accountcountry', 'workcountry'],
   // The person's, named for them (`Person City`, `Contact City`, a Salesforce contact's `Mailing City`): the
   // ownerless parts beside them are the company's.
   'person.postal_address.street': ['personstreet', 'contactstreet', 'mailingstreet'],
@@ -750,6 +781,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'homepage',
     'companydomain',
     'websiteurl',
+    'websiteurl1',
     'domain',
     'domainname',
     // de, fr, es, it

@@ -1038,6 +1038,35 @@ describe('importCsv', () => {
     ]);
   });
 
+  it("reads plural contact columns as several values a cell, and a person's City beside the company's Work City", async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'prospects.csv',
+      [
+        'First Name,Last Name,Company,Emails,Mobile Phones,Personal Email Address,City,Country,Work City,Work Country,Email Opted Out',
+        'Ann,Lee,Lee Ltd,"ann@lee.example.com, ann.lee@gmail.com","+46 70 123 45 67; +46 70 765 43 21",ann@example.net,Uppsala,Sweden,Stockholm,Sweden,false',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 1, valid: 1, rejected: 0 });
+    const [ann] = (await jobs()).map((j) => j.data);
+    expect(ann?.person?.emails).toEqual([
+      { value: 'ann@lee.example.com', label: 'work' },
+      { value: 'ann.lee@gmail.com', label: 'home' },
+      { value: 'ann@example.net', label: 'home' },
+    ]);
+    expect(ann?.person?.phones).toEqual([
+      { value: '+46 70 123 45 67', label: 'mobile' },
+      { value: '+46 70 765 43 21', label: 'mobile' },
+    ]);
+    expect(ann?.person?.postal_address).toMatchObject({ locality: 'Uppsala', country: 'Sweden' });
+    expect(ann?.organization?.address).toMatchObject({ locality: 'Stockholm', country: 'Sweden' });
+    expect(summary.mapping.columns.find((c) => c.column === 'Email Opted Out')?.field).toBe(
+      'person.email_opt_out',
+    );
+  });
+
   it('imports a form that asks one question in two sections: both answers in the note, each under the question', async () => {
     const { run, jobs } = setup();
     const file = tempFile(
