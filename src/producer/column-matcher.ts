@@ -413,6 +413,14 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     } else if (holdsLinkedIn(options.sample ?? [], index)) {
       // `Social URL`, `Profile`: named like nothing, but every value is a LinkedIn page.
       candidates.push(readLinkedIn(index, h, options.sample ?? []));
+    } else if (options.sample?.length && sampleValues(options.sample, index).length === 0) {
+      // Clay's `Find people`, a form's unused field: what it is matters less than that it holds nothing.
+      skipped.push({
+        index,
+        header: h,
+        reason: `empty in the first ${options.sample.length === 1 ? 'row' : `${options.sample.length} rows`}, and no field is named like it`,
+        unrecognised: true,
+      });
     } else {
       skipped.push({
         index,

@@ -542,6 +542,20 @@ describe('matchColumns', () => {
     );
   });
 
+  it('says a column named like nothing is empty when the rows read hold nothing in it (Clay\'s "Find people")', () => {
+    const plan = matchColumns({
+      header: ['Find people', 'Full Name', 'Email', 'Seats'],
+      spec: {},
+      sample: [
+        ['', 'A', 'a@x.io', '5'],
+        ['', 'B', 'b@x.io', ''],
+      ],
+    });
+    const reason = (h: string) => plan.skipped.find((s) => s.header === h)?.reason;
+    expect(reason('Find people')).toBe('empty in the first 2 rows, and no field is named like it');
+    expect(reason('Seats')).toMatch(/^no standard field is named like it/);
+  });
+
   it("does not take a column of record ids for the company's name (Instantly's organization is its workspace)", () => {
     const header = ['email', 'organization', 'company_name'];
     const uuid = '0196f3a2-7c1e-7d00-9a41-3b5c2e8d1f00';
