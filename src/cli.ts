@@ -137,9 +137,22 @@ export function runAsProcess(): void {
       // first: a signal in those last milliseconds would end the process by the signal after all (as it did for most
       // of the SIGINTs sent as `import` printed its summary). pino's flush on `exit` still runs.
       process.once('beforeExit', () => process.exit());
+      // The command is done and has closed what it opened; a client that still holds the event loop (a Redis Cluster
+      // connection's reconnect, once in a loaded test run: "Worker stopped", then 20 s without an exit) must not keep
+      // a finished process up for a supervisor to kill. Unref'd: it only fires when something else lingers.
+      setTimeout(() => {
+        if (process.env.LOG_LEVEL === 'debug')
+          process.stderr.write(
+            `lead-importer: exiting ${EXIT_LINGER_MS} ms after the command ended: a handle was still open\n`,
+          );
+        process.exit();
+      }, EXIT_LINGER_MS).unref();
     },
   );
 }
+
+/** How long a finished command's process may wait for its last handles to close before it exits anyway. */
+const EXIT_LINGER_MS = 5_000;
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry) runAsProcess();
