@@ -592,7 +592,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       const other = has(phone) ?? has(`${phone}phone`);
       reason = other
         ? `a phone extension of "${other}", which is not imported as a phone number`
-        : `a phone extension, and the file has no phone column "${h.replace(/[\s._-]*(ext|extn|extension)\.?(\s*(no|number)\.?)?\s*$/i, '')}" for it`;
+        : `a phone extension, and the file has no phone column "${h.replace(/(?<![\s._-])[\s._-]*(?:ext|extn|extension)\.?(?:\s*(?:no|number)\.?)?\s*$/i, '')}" for it`;
     } else if (phones.length === 0) {
       reason = 'a phone extension, and the file has no phone column to add it to';
     } else {
@@ -696,7 +696,7 @@ const KEPT_IN_NOTE = /^note\(([^)]+)\):\s*(.+)$/;
 export function pipedriveExportParts(
   header: string,
 ): { entity: string; field: string; rest?: string } | undefined {
-  const parts = header.split(/\s+-\s+/);
+  const parts = header.split(/(?<!\s)\s+-\s+/);
   if (parts.length < 2) return undefined;
   const entity = PIPEDRIVE_EXPORT_ENTITIES[normaliseHeaderName(parts[0] as string)];
   if (!entity) return undefined;

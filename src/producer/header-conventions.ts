@@ -2793,7 +2793,7 @@ export function isKnownHeader(name: string): boolean {
   }
   const n = normaliseHeaderName(name);
   if (knownHeaders.has(n)) return true;
-  const entity = name.split(/\s+-\s+/);
+  const entity = name.split(/(?<!\s)\s+-\s+/);
   return (
     entity.length >= 2 && PIPEDRIVE_EXPORT_ENTITIES[normaliseHeaderName(entity[0] as string)] !== undefined
   );

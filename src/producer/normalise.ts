@@ -62,7 +62,7 @@ export function emailsInCell(cell: string): string[] {
   // One address alone (the common cell) is that address: no split, no array to filter.
   if (!/[\s,;/|&]/.test(cell)) return [cell];
   const parts = cell
-    .split(/[\s,;]+|(?<=@[^\s/|&@]+)[/|&](?=[^\s/|&@]+@)/)
+    .split(/[\s,;]+|[/|&](?<=@[^\s/|&@]+[/|&])(?=[^\s/|&@]+@)/)
     .filter((p) => p !== '' && !/^[/|&]$/.test(p));
   // One address with a list's separator left after it (`a@x.com;`, as a list joined by hand ends) is that address.
   return parts.length > 0 ? parts : [cell];
@@ -78,7 +78,7 @@ const MIN_PHONE_DIGITS = 6;
  */
 export function phonesInCell(cell: string): string[] {
   const parts = cell
-    .split(/\s*[,;]\s*|\s+[/|]\s+/)
+    .split(/(?:(?<!\s)\s+)?[,;]\s*|(?<!\s)\s+[/|]\s+/)
     .map((p) => p.trim())
     .filter(Boolean);
   const isNumber = (p: string) => (p.match(/\d/g) ?? []).length >= MIN_PHONE_DIGITS;
@@ -528,7 +528,9 @@ const DAY_MS = 86_400_000;
  */
 export function isDatePeriod(cell: string): boolean {
   const t = cell.trim();
-  if (/^(?:[QH][1-4]|[1-4]Q)\s*[/-]?\s*(?:FY\s*)?\d{4}$|^(?:FY\s*)?\d{4}\s*[/-]?\s*[QH][1-4]$/i.test(t))
+  if (
+    /^(?:[QH][1-4]|[1-4]Q)\s*(?:[/-]\s*)?(?:FY\s*)?\d{4}$|^(?:FY\s*)?\d{4}\s*(?:[/-]\s*)?[QH][1-4]$/i.test(t)
+  )
     return /^[^H]*$|H[12]/i.test(t);
   if (/^\d{4}[-/.](?:0?[1-9]|1[0-2])$|^(?:0?[1-9]|1[0-2])[-/.]\d{4}$/.test(t)) return true;
   // A month's name and a four-digit year (`March 2027`, `Mär. 2027`, `mars 2027`): a date once a day is put before it.

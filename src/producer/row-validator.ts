@@ -100,7 +100,11 @@ const MAX_TEXT = 255;
 /** Pipedrive's long text ("text" fields, notes): up to 65k characters. */
 const MAX_NOTE = 65_535;
 /** Google Contacts puts several values of one kind in one cell, joined by ` ::: `. */
-const MULTI_VALUE = /\s+:::\s+/;
+// Each pattern that splits or trims at spaces reads a run of them one way (`(?<!\s)` before a run), never two: a cell
+// of a million spaces must cost a pass, not its square (test/hostile/backtracking.test.ts).
+const MULTI_VALUE = /(?<!\s)\s+:::\s+/;
+/** A list column's separators (Outreach's `Emails`): `;`, `,` or Google's ` ::: `. */
+const LIST_SEPARATOR = /(?:(?<!\s)\s+)?[;,]\s*|(?<!\s)\s+:::\s+/;
 /** Outlook writes an unset date as 0/0/00. */
 const EMPTY_DATE = /^0{1,2}[/.-]0{1,2}[/.-]0{2,4}$/;
 /** A date without a year: Google's `--11-30`, Mailchimp's `11/30`. */
@@ -141,7 +145,23 @@ const LOST_LETTER_FIELDS: FieldPath[] = [
 ];
 /** Characters that show nothing and are no part of a value: zero-width spaces and joiners, word joiner, BOM. */
 const INVISIBLE = /[\u200b-\u200d\u2060\ufeff]/;
-const INVISIBLE_ENDS = /^(?:\s*[\u200b-\u200d\u2060\ufeff])+|(?:[\u200b-\u200d\u2060\ufeff]\s*)+$/g;
+/** Spaces and invisibles before a cell's text, up to its last invisible one there. */
+const LEADING_INVISIBLES = /^[\s\u200b-\u200d\u2060\ufeff]*[\u200b-\u200d\u2060\ufeff]/;
+/** The run of spaces and invisibles that ends a cell. */
+const TRAILING_RUN = /(?<![\s\u200b-\u200d\u2060\ufeff])[\s\u200b-\u200d\u2060\ufeff]+$/;
+
+/**
+ * A cell without the invisible characters at its ends (and the spaces between them and the end), its other spaces
+ * kept: ` \u200b Jane \u200b ` is ` Jane `. Two linear steps; the one pattern this was took time exponential in the
+ * invisibles between two letters (`a` + 40 BOMs + `x`: hours).
+ */
+function withoutInvisibleEnds(cell: string): string {
+  const text = cell.replace(LEADING_INVISIBLES, '');
+  const tail = TRAILING_RUN.exec(text);
+  if (!tail) return text;
+  const first = tail[0].search(INVISIBLE);
+  return first === -1 ? text : text.slice(0, tail.index + first);
+}
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
@@ -150,10 +170,10 @@ const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—
  * cell or not (`Total: 12`).
  */
 const SUMMARY_LABEL =
-  /^((grand\s+|sub-?)?totals?|sum|count|summe|gesamt(summe)?|somme|totaal|totale|summa|yhteensä)\s*[:=]?\s*([^\p{L}]*\d[^\p{L}]*)?$/iu;
+  /^(?:(?:grand\s+|sub-?)?totals?|sum|count|summe|gesamt(?:summe)?|somme|totaal|totale|summa|yhteensä)(?:\s*(?:[:=]\s*)?|[^\p{L}\d]*\d[^\p{L}]*)$/iu;
 
 /** A sum or a count: digits with the signs, separators and currency marks amounts carry. */
-const FIGURE = /^[^\p{L}]*\d[^\p{L}]*$|^[\p{Lu}]{3}\s*[-\d.,\s]+$|^[-\d.,\s]+\s*[\p{Lu}]{3}$/u;
+const FIGURE = /^[^\p{L}\d]*\d[^\p{L}]*$|^\p{Lu}{3}[-\d.,\s]+$|^[-\d.,\s]+\p{Lu}{3}$/u;
 
 /**
  * A totals row: its first filled cell says `Total` (or the like) and every other filled cell is a
@@ -309,7 +329,7 @@ export function createRowValidator(
     // ends (a zero-width space) and without a spreadsheet's protective `'` (`'+49 30 …` is a phone
     // number); the job keeps `fileCells`, what the file had, for the report and the DLQ export.
     const visible = fileCells.some((c) => INVISIBLE.test(c))
-      ? fileCells.map((c) => c.replace(INVISIBLE_ENDS, ''))
+      ? fileCells.map(withoutInvisibleEnds)
       : fileCells;
     const unquoted = visible.some((c) => c.startsWith("'")) ? visible.map(stripProtectiveQuote) : visible;
     // Excel's formula for text, `="0049170…"`, which programs write to keep a number's leading zeros: its
@@ -830,7 +850,7 @@ export function createRowValidator(
         const label = labelCell ? contactLabelOf(labelCell) : c.label;
         // Google marks the preferred value's label with a star: `* Work`.
         const starred = labelCell.startsWith('*');
-        const cellParts = raw.split(c.list ? /\s*[;,]\s*|\s+:::\s+/ : MULTI_VALUE);
+        const cellParts = raw.split(c.list ? LIST_SEPARATOR : MULTI_VALUE);
         const parts = cellParts
           .flatMap(kind === 'email' ? emailsInCell : phonesInCell)
           .filter((part) => part !== '' && !(kind === 'email' && LOCKED_EMAIL.test(part)));
@@ -914,7 +934,7 @@ export function createRowValidator(
       if (!spec) return undefined;
       const join = (columns: number[] | undefined) =>
         (columns ?? [])
-          .map((i) => read(i).replace(/\s*\r?\n\s*/g, ', '))
+          .map((i) => read(i).replace(/(?<!\s)\s*\r?\n\s*/g, ', '))
           .filter(Boolean)
           .join(', ');
       const parts: Record<'route' | 'locality' | 'admin_area_level_1' | 'postal_code' | 'country', string> = {
@@ -1084,7 +1104,7 @@ function fillFromWhole(whole: string, parts: Record<string, string>): void {
       .filter(Boolean)
       .map((v) => v.toLowerCase()),
   );
-  const pieces = whole.split(/\s*,\s*/).filter((p) => p && !known.has(p.toLowerCase()));
+  const pieces = whole.split(/(?:(?<!\s)\s+)?,\s*/).filter((p) => p && !known.has(p.toLowerCase()));
   if (pieces.length < 2 || known.size === 0) return;
   if (!parts.route) parts.route = pieces.shift() as string;
   if (!parts.postal_code) {
@@ -1168,11 +1188,11 @@ function renderTitle(
   });
   const title = rendered
     // An empty placeholder takes one neighbouring separator with it.
-    .replace(/\s*[-–—|:,/·•]?\s*\u0000\s*[-–—|:,/·•]?\s*/g, (m) =>
+    .replace(/(?:(?<!\s)\s+)?(?:[-–—|:,/·•]\s*)?\u0000\s*(?:[-–—|:,/·•]\s*)?/g, (m) =>
       /^\s*[-–—|:,/·•]/.test(m) && /[-–—|:,/·•]\s*$/.test(m) ? ' – ' : ' ',
     )
     .replace(/\s+/g, ' ')
-    .replace(/^[\s\-–—|:,/·•]+|[\s\-–—|:,/·•]+$/g, '');
+    .replace(/^[\s\-–—|:,/·•]+|(?<![\s\-–—|:,/·•])[\s\-–—|:,/·•]+$/g, '');
   return title || fallback;
 }
 
