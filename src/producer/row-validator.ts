@@ -198,6 +198,9 @@ function formulaText(cell: string): string {
   return m ? (m[1] as string) : cell;
 }
 
+/** Problems a rejected row's reason names at most. */
+const MAX_REASONS = 10;
+
 /** Apollo's stand-in for an email not revealed yet. */
 const LOCKED_EMAIL = /^email_not_unlocked@/i;
 
@@ -776,11 +779,17 @@ export function createRowValidator(
 
     if (problems.length > 0) {
       const [first, ...rest] = problems as [RowReject, ...RowReject[]];
-      const more = rest.map((p) => (p.column ? `column "${p.column}": ${p.reason}` : p.reason));
+      // A reason names a few problems: a cell of 500,000 words that are no addresses is one problem each, and the
+      // reason (kept in Redis, the report and the rejects file) would be 38 MB.
+      const more = rest
+        .slice(0, MAX_REASONS - 1)
+        .map((p) => (p.column ? `column "${p.column}": ${p.reason}` : p.reason));
+      const unsaid = rest.length - more.length;
       return {
         reject: {
           ...(first.column ? { column: first.column } : {}),
-          reason: [first.reason, ...more].join('; also '),
+          reason:
+            [first.reason, ...more].join('; also ') + (unsaid ? `; and ${formatCount(unsaid)} more` : ''),
         },
       };
     }

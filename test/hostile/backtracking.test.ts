@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator } from '../../src/producer/row-validator.js';
 import { runNode } from '../helpers/run-process.js';
 
 const SCRIPT = resolve(import.meta.dirname, '../fixtures/hostile/backtracking-cells.ts');
@@ -26,4 +28,14 @@ describe('cells shaped to make a pattern backtrack (a supplied file is an attack
     expect(outcomes['spaces in a company size']).toBe('reject');
     expect(outcomes['spaces in header cells']).toBe('ok');
   }, 90_000);
+
+  it('name a few of a row’s problems, not each of a cell’s 100,000 words that are no address', () => {
+    const validate = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'words');
+    const result = validate(2, ['Ann Lee', Array.from({ length: 100_000 }, (_, i) => `w${i}`).join(' ')]);
+    expect(result).toHaveProperty('reject');
+    const reason = 'reject' in result ? result.reject.reason : '';
+    expect(reason.split('; also ')).toHaveLength(10);
+    expect(reason).toMatch(/; and 99,990 more$/);
+    expect(reason.length).toBeLessThan(2_000);
+  });
 });
