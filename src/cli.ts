@@ -143,7 +143,7 @@ export function runAsProcess(): void {
       setTimeout(() => {
         if (process.env.LOG_LEVEL === 'debug')
           process.stderr.write(
-            `lead-importer: exiting ${EXIT_LINGER_MS} ms after the command ended: a handle was still open\n`,
+            `lead-importer: exiting ${EXIT_LINGER_MS} ms after the command ended; still open: ${process.getActiveResourcesInfo().join(', ')}\n`,
           );
         process.exit();
       }, EXIT_LINGER_MS).unref();
