@@ -204,7 +204,24 @@ export interface ResolvedMapping {
   online: boolean;
   /** The name column is written "Last, First" throughout: two surnames before the comma are read so too. */
   namesLastFirst?: true;
+  /**
+   * A column where the tool that found the addresses says whether they work (Hunter's `Verification status`,
+   * lemlist's `emailStatus`): not imported, but a row whose address it calls invalid is said.
+   */
+  emailStatusColumn?: number;
 }
+
+/** Headers of the columns where a prospecting tool says whether the primary address works. */
+const EMAIL_STATUS_HEADERS = new Set([
+  'emailstatus',
+  'emailverificationstatus',
+  'emailverification',
+  'verificationstatus',
+  'emailquality',
+  'emaildeliverability',
+  'deliverability',
+  'emailvalidity',
+]);
 
 /** Placeholders a title template can use besides column names. */
 export const TEMPLATE_FIELDS = ['organization', 'name', 'first_name', 'last_name', 'email', 'phone'];
@@ -669,6 +686,9 @@ export function resolveMapping(
     return { name: field.name, byLabel: field.options, labels: field.optionLabels ?? [] };
   };
 
+  const emailStatusColumn = emails.length
+    ? header.findIndex((h) => EMAIL_STATUS_HEADERS.has(normaliseHeaderName(h)))
+    : -1;
   return {
     header,
     plan,
@@ -709,6 +729,7 @@ export function resolveMapping(
     ...(channelsByName ? { channelsByName } : {}),
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
+    ...(emailStatusColumn >= 0 ? { emailStatusColumn } : {}),
     ...(columns['person.name'] !== undefined &&
     namesLastFirst(sampleValues(options.sample ?? [], columns['person.name']))
       ? { namesLastFirst: true }

@@ -198,6 +198,13 @@ function formulaText(cell: string): string {
   return m ? (m[1] as string) : cell;
 }
 
+/**
+ * What prospecting tools write of an address that does not work (Hunter `invalid`, lemlist `undeliverable`, Snov.io
+ * `not valid`, a bounce); `risky`, `accept_all`, `unknown` and `webmail` may still work, and are not said.
+ */
+const BAD_EMAIL_STATUS =
+  /^(?:invalid|not[\s_-]?valid|undeliverable|bounced?|hard[\s_-]?bounced?|disposable|spam[\s_-]?trap)$/i;
+
 /** Problems a rejected row's reason names at most. */
 const MAX_REASONS = 10;
 
@@ -483,6 +490,15 @@ export function createRowValidator(
     const emails = contactValues(mapping.emails, 'email');
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
+    const emailStatus = read(mapping.emailStatusColumn);
+    if (email && BAD_EMAIL_STATUS.test(emailStatus)) {
+      // The tool that found the address says it bounces: imported as given (the file is the user's), but said, as
+      // emailing it from Pipedrive would harm the sender's reputation.
+      warnings.push({
+        column: header[mapping.emailStatusColumn as number] as string,
+        message: `says ${quote(emailStatus)} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
+      });
+    }
     const nameText = nameCell('person.name', 'person');
     const lastFirst = nameText
       ? lastCommaFirst(nameText, { surnames: mapping.namesLastFirst ? 'several' : 'one' })
