@@ -53,6 +53,9 @@ export interface ColumnMatch {
 const SAYS_WORK =
   /work|business|office|corporate|company|professional|arbeit|gesch[aä]ft|dienst|firm|travail|trabajo|lavoro|werk|zakelijk|bedrijf|służbow|рабоч/;
 
+/** What the dry run says of an email column that does not say whose addresses they are. */
+const FREE_MAIL_REASON = 'an address at a free-mail provider (gmail.com, outlook.com…) is labelled home';
+
 /**
  * Whether an email column leaves whose addresses they are unsaid: a bare `Email` read as work addresses by default,
  * or a mapping file's column written without a label. Its addresses at a free-mail provider (gmail.com) are then
@@ -606,6 +609,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   return finish(system, wantsCatalogue);
 
   function finish(detected: DetectedSystem | undefined, wants: boolean): ColumnPlan {
+    for (const m of matches) if (emailKindUnsaid(m)) m.reason += `; ${FREE_MAIL_REASON}`;
     matches.sort((a, b) => a.index - b.index);
     skipped.sort((a, b) => a.index - b.index);
     return {

@@ -399,11 +399,7 @@ export function resolveMapping(
     }
     const missing = missingStandardField(m.target, catalogue);
     if (missing === undefined) {
-      kept.push(
-        emailKindUnsaid(m) && !m.reason.includes(FREE_MAIL_REASON)
-          ? { ...m, reason: `${m.reason}; ${FREE_MAIL_REASON}` }
-          : m,
-      );
+      kept.push(m);
       continue;
     }
     if (m.source === 'mapping')
@@ -793,9 +789,6 @@ function missingStandardField(target: Target, catalogue: FieldCatalogue | undefi
     ? `this Pipedrive account has no ${standard.what}`
     : undefined;
 }
-
-/** What the dry run says of an email column that does not say whose addresses they are. */
-const FREE_MAIL_REASON = 'an address at a free-mail provider (gmail.com, outlook.com…) is labelled home';
 
 /**
  * Why a column found by its name (`Tags`, `Owner`) is not this company's lead labels or users: none of the names in
