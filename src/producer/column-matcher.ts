@@ -713,10 +713,20 @@ function pipedriveExportMeaning(
   catalogue: FieldCatalogue | undefined,
 ): Meaning {
   let parts = exported;
+  if (parts.entity === 'activity') {
+    return 'ignore: an activity: this tool creates leads, not activities (add them in Pipedrive, or map the column to the note)';
+  }
   const table = PIPEDRIVE_EXPORT_FIELDS[parts.entity] ?? {};
   // Address subfields read `City/town/village/locality of Address` (or `Organization - Address - City…`).
   const of = /^(.+) of (address|postal address)$/i.exec(parts.field);
   if (of) parts = { ...parts, field: of[2] as string, rest: of[1] as string };
+  // Pipedrive's sample import spreadsheet says an address's kind in brackets: `Person - Email (Work)`.
+  const kind = /^([^()]+?)\s*\(([^()]+)\)$/.exec(parts.field);
+  if (kind && !parts.rest && table[normaliseHeaderName(parts.field)] === undefined) {
+    if (table[normaliseHeaderName(kind[1] as string)] !== undefined) {
+      parts = { ...parts, field: kind[1] as string, rest: kind[2] as string };
+    }
+  }
   const field = normaliseHeaderName(parts.field);
   const meaning = table[field];
   if (meaning !== undefined) {

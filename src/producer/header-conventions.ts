@@ -1,6 +1,8 @@
+import { contactLabelOf } from './targets.js';
+
 /**
  * How real systems name their export columns, as data: which header means which Pipedrive field.
- * The column matcher (column-matcher.ts) reads these tables; nothing else in them is code.
+ * The column matcher (column-matcher.ts) reads these tables; the only code in them reads a header's pattern.
  *
  * Each entry's value is a target in the text form of targets.ts (`person.email:home`,
  * `organization.address.city`), `ignore: <why>`, which the dry run prints for the column, or `note(<label>): <why>`:
@@ -1041,6 +1043,53 @@ export const GENERIC_ADDRESS: Record<
   ],
 };
 
+/** An email column's word, normalised, that a kind can follow (`Email (Work)`, `E-Mail-Adresse (privat)`). */
+const KIND_EMAIL_WORDS = [
+  'email',
+  'emailaddress',
+  'mail',
+  'emailadresse',
+  'courriel',
+  'correo',
+  'correoelectronico',
+];
+/** A phone column's word, normalised, that a kind can follow (`Phone (Mobile)`, `Telefon (geschäftlich)`). */
+const KIND_PHONE_WORDS = [
+  'phone',
+  'phonenumber',
+  'telephone',
+  'telephonenumber',
+  'tel',
+  'telefon',
+  'telefonnummer',
+  'téléphone',
+  'teléfono',
+  'telefono',
+];
+/** The kinds they can say, as `contactLabelOf` reads them. */
+const CONTACT_KIND_WORDS = [
+  'work',
+  'business',
+  'office',
+  'direct',
+  'main',
+  'primary',
+  'home',
+  'personal',
+  'private',
+  'privat',
+  'mobile',
+  'cell',
+  'cellular',
+  'other',
+  'geschäftlich',
+  'büro',
+  'dienstlich',
+  'travail',
+  'bureau',
+  'portable',
+];
+
 /**
  * Numbered contact columns in any file, as Google Contacts names them (`E-mail 1 - Value` beside
  * `E-mail 1 - Label`; its older export and others write `Type`, with or without the ` - `): a header
@@ -1060,6 +1109,20 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
     meaning: (m, has) => {
       const label = has(`${m[1]}${m[2]}type`) ?? has(`${m[1]}${m[2]}label`);
       return label ? `person.${m[1]}@${label}` : `person.${m[1]}:${m[2] === '1' ? 'work' : 'other'}`;
+    },
+  },
+  {
+    // The kind after the word, in brackets or after a dash: `Email (Work)`, `Email Address (Home)`, `Phone (Mobile)`,
+    // `Telephone - Office` (Pipedrive's sample import spreadsheet, Capsule, templates). Before the word (`Work Email`)
+    // is in GENERIC_HEADERS.
+    match: new RegExp(
+      `^(?:(${KIND_EMAIL_WORDS.join('|')})|(${KIND_PHONE_WORDS.join('|')}))(${CONTACT_KIND_WORDS.join('|')})$`,
+    ),
+    meaning: (m) => {
+      const label = contactLabelOf(m[3] as string);
+      return m[1] !== undefined
+        ? `person.email:${label === 'mobile' ? 'other' : label}`
+        : `person.phone:${label}`;
     },
   },
   {
@@ -2632,16 +2695,21 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */
-export const PIPEDRIVE_EXPORT_ENTITIES: Record<string, 'lead' | 'deal' | 'person' | 'organization' | 'note'> =
-  {
-    lead: 'lead',
-    deal: 'deal',
-    person: 'person',
-    organization: 'organization',
-    organisation: 'organization',
-    note: 'note',
-    notes: 'note',
-  };
+export const PIPEDRIVE_EXPORT_ENTITIES: Record<
+  string,
+  'lead' | 'deal' | 'person' | 'organization' | 'note' | 'activity'
+> = {
+  lead: 'lead',
+  deal: 'deal',
+  person: 'person',
+  organization: 'organization',
+  organisation: 'organization',
+  note: 'note',
+  notes: 'note',
+  // Pipedrive's sample import spreadsheet has `Activity - Subject*` and `Activity - Due date`.
+  activity: 'activity',
+  activities: 'activity',
+};
 
 const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
   title: 'lead.title',

@@ -424,6 +424,64 @@ describe('matchColumns', () => {
     );
   });
 
+  it("reads Pipedrive's sample import spreadsheet: the address's kind in brackets, activities left out with why", () => {
+    // The spreadsheet Pipedrive links from its import guide (test/fixtures/real-exports/README.md).
+    const plan = matchColumns({
+      header: [
+        'Person - Name*',
+        'Person - Phone',
+        'Person - Email (Work)',
+        'Person - Email (Home)',
+        'Person - Phone (Mobile)',
+        'Organization - Name*',
+        'Deal - Title',
+        'Activity - Subject*',
+        'Activity - Due date',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('pipedrive');
+    expect(fields(plan)).toMatchObject({
+      'Person - Name*': 'person.name',
+      'Person - Email (Work)': 'person.email:work',
+      'Person - Email (Home)': 'person.email:home',
+      'Person - Phone (Mobile)': 'person.phone:mobile',
+      'Organization - Name*': 'organization.name',
+      'Activity - Subject*': '-',
+    });
+    expect(plan.skipped.find((s) => s.header === 'Activity - Due date')?.reason).toMatch(
+      /an activity: this tool creates leads, not activities/,
+    );
+  });
+
+  it('reads the kind after an email or phone word, in brackets or after a dash, in any file', () => {
+    const plan = matchColumns({
+      header: [
+        'Name',
+        'Email (Work)',
+        'Email Address (Home)',
+        'Email - Personal',
+        'E-mail (privat)',
+        'Phone Number (Work)',
+        'Phone (Mobile)',
+        'Telephone (Office)',
+        'Telefon (geschäftlich)',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toEqual({
+      Name: 'person.name',
+      'Email (Work)': 'person.email:work',
+      'Email Address (Home)': 'person.email:home',
+      'Email - Personal': 'person.email:home',
+      'E-mail (privat)': 'person.email:home',
+      'Phone Number (Work)': 'person.phone:work',
+      'Phone (Mobile)': 'person.phone:mobile',
+      'Telephone (Office)': 'person.phone:work',
+      'Telefon (geschäftlich)': 'person.phone:work',
+    });
+  });
+
   it('leaves out the counts and dates Pipedrive keeps for a contact (People, Open deals…), without asking for a field', () => {
     const plan = matchColumns({
       header: [
