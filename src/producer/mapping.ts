@@ -19,6 +19,8 @@ import {
   inferDecimalMark,
   namesLastFirst,
   normaliseCurrency,
+  parseAmount,
+  parseDate,
   parseDateOrder,
   parseVisibility,
   splitList,
@@ -385,7 +387,10 @@ export function resolveMapping(
   const keptInNote: ResolvedMapping['keptInNote'] = [];
   for (const m of plan.matches) {
     if (m.keptInNote) keptInNote.push({ column: m.index, why: m.keptInNote.why, label: m.keptInNote.label });
-    const foreign = m.source === 'auto' ? foreignNames(m, reference, options.sample) : undefined;
+    const foreign =
+      m.source === 'auto'
+        ? (foreignNames(m, reference, options.sample) ?? unfitForCustomField(m, catalogue, options.sample))
+        : undefined;
     if (foreign !== undefined) {
       // Another system's tags or users (a Hunter file's `Tags`, its `Owner`): each row would be refused for naming
       // what this company does not have. What they say is kept in the note instead, as an unknown industry is.
@@ -839,6 +844,44 @@ function foreignNames(
     ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
     : '';
   return `none of its values (${examples.join(', ')}${new Set(values).size > 3 ? ', …' : ''}) is ${kind.what} of this company${theirs}, as in a file from another system`;
+}
+
+/**
+ * Why a column found by its name alone (`Segment`, `Lead score`, like the account's custom fields) holds what that
+ * field cannot take: none of the values in the sample rows is one of its options, a number or a date as the field
+ * is. Undefined when one fits (the column is that field, and a row with another value is a mistake to fix, refused
+ * as such), when the field takes any text, or offline. Another system's segments and scores are kept in the note.
+ */
+function unfitForCustomField(
+  m: ColumnMatch,
+  catalogue: FieldCatalogue | undefined,
+  sample: readonly (readonly string[])[] | undefined,
+): string | undefined {
+  if (m.target.entity !== 'custom' || !catalogue || !sample) return undefined;
+  const field = catalogue.custom(m.target.of, m.target.name);
+  if (!field) return undefined;
+  const option = (v: string) => field.options?.has(optionKey(v)) === true;
+  const fits: ((v: string) => boolean) | undefined =
+    field.type === 'enum'
+      ? option
+      : field.type === 'set'
+        ? (v) => splitList(v).every(option)
+        : field.type === 'double' || field.type === 'monetary'
+          ? (v) => parseAmount(v).error === undefined
+          : field.type === 'date'
+            ? (v) => parseDate(v, 'DMY').error === undefined || parseDate(v, 'MDY').error === undefined
+            : undefined;
+  if (!fits) return undefined;
+  const values = sampleValues(sample, m.index);
+  if (values.length === 0 || values.some(fits)) return undefined;
+  const examples = [...new Set(values)]
+    .slice(0, 3)
+    .map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v));
+  const what =
+    field.type === 'enum' || field.type === 'set'
+      ? `an option of the ${m.target.of === 'lead' ? 'lead (deal)' : m.target.of} field "${field.name}"`
+      : `${field.type === 'date' ? 'a date' : 'a number'}, as the ${m.target.of === 'lead' ? 'lead (deal)' : m.target.of} field "${field.name}" takes`;
+  return `none of its values (${examples.join(', ')}${new Set(values).size > 3 ? ', …' : ''}) is ${what}, as in a file from another system`;
 }
 
 function uniqueByName(users: User[]): Map<string, number> {

@@ -989,6 +989,49 @@ describe('importCsv', () => {
     expect(result.firstRejects[0]?.reason).toMatch(/"webinar-feb" is not a lead label/);
   });
 
+  it("keeps another system's values in the note when a column named like a custom field holds none that field takes", async () => {
+    const { run, jobs } = setup();
+    // Intercom-style data: its Segment, Lead score and Preferred language are its own, not the company's fields'.
+    const file = tempFile(
+      'other-system.csv',
+      [
+        'Name,Email,Company,Segment,Lead score,Preferred language,Tier',
+        'Priya Raman,priya@northwind.example.org,Northwind,Retail,High,en,Gold',
+        'Ola Berg,ola@berg.example.org,Berg AB,Wholesale,Low,sv,Silver',
+        'Kim Ek,kim@ek.example.org,Ek AB,Retail,High,en,Platinum',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    expect(summary).toMatchObject({ rows: 3, valid: 2, rejected: 1 });
+    const field = (column: string) => summary.mapping.columns.find((c) => c.column === column)?.field;
+    expect(['Segment', 'Lead score', 'Preferred language'].map(field)).toEqual([
+      'lead.note',
+      'lead.note',
+      'lead.note',
+    ]);
+    const data = (await jobs()).map((j) => j.data);
+    expect(data.map((d) => d.note)).toEqual([
+      'Segment: Retail<br>Lead score: High<br>Preferred language: en',
+      'Segment: Wholesale<br>Lead score: Low<br>Preferred language: sv',
+    ]);
+    expect(summary.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /column "Segment" has a value, but none of its values \("Retail", "Wholesale"\) is an option of the lead \(deal\) field "Segment", as in a file from another system: it is kept in the lead's note\.$/,
+        ),
+        expect.stringMatching(
+          /column "Lead score" .* is a number, as the lead \(deal\) field "Lead score" takes/,
+        ),
+      ]),
+    );
+    // Tier names one of the company's options (Gold): the column is that field, and a row naming another is refused.
+    expect(field('Tier')).toMatch(/^custom.organization:Tier /);
+    expect(summary.firstRejects.map((r) => [r.line, r.reason])).toEqual([
+      [4, expect.stringMatching(/"Platinum" is not an option of "Tier"/)],
+    ]);
+  });
+
   it('labels an address at a free-mail provider home when the column does not say whose addresses they are', async () => {
     const { run, jobs } = setup();
     const file = tempFile(
