@@ -636,7 +636,15 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'dataurodzenia',
     'datumnarození',
   ],
-  'person.marketing_status': ['marketingstatus', 'emailmarketingstatus', 'subscriptionstatus'],
+  'person.marketing_status': [
+    'marketingstatus',
+    'emailmarketingstatus',
+    'subscriptionstatus',
+    'emailsubscriptionstatus',
+    // Wix's contacts export, Klaviyo's profiles export
+    'emailsubscriberstatus',
+    'emailmarketingconsent',
+  ],
   'person.email_opt_out': [
     'emailoptout',
     'optedout',
@@ -647,6 +655,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'unsubscribed',
     // HubSpot's hs_email_optout
     'unsubscribedfromallemail',
+    // Intercom's users export
+    'unsubscribedfromemails',
     // Brevo's (Sendinblue's) `EMAIL_BLACKLISTED`: the contact unsubscribed or was blocked
     'emailblacklisted',
   ],

@@ -218,6 +218,17 @@ const MARKETING_STATUS: Record<string, NonNullable<PersonFields['marketing_statu
   archived: 'archived',
   optedin: 'subscribed',
   optedout: 'unsubscribed',
+  // Mailchimp's and Klaviyo's statuses, Wix's: asked but not confirmed, never asked, or only sent receipts.
+  doubleoptin: 'subscribed',
+  confirmed: 'subscribed',
+  pending: 'no_consent',
+  transactional: 'no_consent',
+  neversubscribed: 'no_consent',
+  notsubscribed: 'no_consent',
+  nonsubscribed: 'no_consent',
+  notset: 'no_consent',
+  // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to.
+  cleaned: 'archived',
 };
 
 /**
@@ -707,11 +718,14 @@ export function createRowValidator(
     if (statusCell) {
       const status = MARKETING_STATUS[statusCell.toLowerCase().replace(/[^a-z]/g, '')];
       if (!status) {
-        problem(
-          at('person.marketing_status'),
-          statusCell,
-          'is not a marketing status; use subscribed, unsubscribed, no consent or archived',
-        );
+        // Each mailing tool has statuses of its own: one Pipedrive has no word for must not cost the lead. It is
+        // kept in the note, and the summary says so per value.
+        const column = header[at('person.marketing_status') as number] as string;
+        noteExtras.push(`${column}: ${statusCell}`);
+        warnings.push({
+          column,
+          message: `has ${quote(statusCell)}, not a marketing status Pipedrive knows (subscribed, unsubscribed, no consent, archived): the row is imported without one and the value is kept in the lead's note`,
+        });
       } else person.marketing_status = status;
     }
     const optOutCell = cell('person.email_opt_out');
