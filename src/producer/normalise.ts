@@ -85,6 +85,27 @@ export function phonesInCell(cell: string): string[] {
   return parts.length > 1 && parts.every(isNumber) ? parts : [cell];
 }
 
+/**
+ * A number written in other digits (Arabic-Indic `٩٧١`, Persian `۰۹۱۲`, Devanagari, full-width `１２３` as Japanese
+ * and Chinese sheets type them) in ASCII digits, with full-width `＋`, `－` and brackets as their ASCII selves: what
+ * a dialer and Pipedrive's search read. Text in ASCII is returned as it is.
+ */
+export function withAsciiDigits(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return text.normalize('NFKC').replace(/\p{Nd}/gu, (digit) => {
+    if (digit >= '0' && digit <= '9') return digit;
+    // Unicode's decimal digits come in runs of ten, 0 to 9 (some runs abut): a digit's value is how far it
+    // stands from its run's start, modulo ten.
+    let cp = digit.codePointAt(0) as number;
+    let distance = 0;
+    while (/\p{Nd}/u.test(String.fromCodePoint(cp - 1))) {
+      cp--;
+      distance++;
+    }
+    return String(distance % 10);
+  });
+}
+
 /** Digits an extension has at most: office systems use 2–6, and ten leaves room without taking a second number. */
 export const MAX_EXTENSION_DIGITS = 10;
 

@@ -39,6 +39,7 @@ import {
   phoneExtension,
   phonesInCell,
   splitList,
+  withAsciiDigits,
   withExtension,
 } from './normalise.js';
 import { contactLabelOf } from './targets.js';
@@ -889,7 +890,9 @@ export function createRowValidator(
         const label = labelCell ? contactLabelOf(labelCell) : c.label;
         // Google marks the preferred value's label with a star: `* Work`.
         const starred = labelCell.startsWith('*');
-        const cellParts = raw.split(c.list ? LIST_SEPARATOR : MULTI_VALUE);
+        const cellParts = (kind === 'phone' ? withAsciiDigits(raw) : raw).split(
+          c.list ? LIST_SEPARATOR : MULTI_VALUE,
+        );
         const parts = cellParts
           .flatMap(kind === 'email' ? emailsInCell : phonesInCell)
           .filter((part) => part !== '' && !(kind === 'email' && LOCKED_EMAIL.test(part)));
