@@ -415,15 +415,16 @@ export function isAmountRange(cell: string): boolean {
     )
   )
     return true;
-  if (/\d\s*\+\s*\D{0,4}$/.test(t)) return true;
+  // `5,000+`, and a shortened open bucket: `$1B+`, `10M+`, `5 Mio.+` (ZoomInfo's and Apollo's revenue ranges).
+  if (/\d\s*(?:[a-z]{1,3}\.?\s*)?\+\s*\D{0,4}$/i.test(t)) return true;
   return /\d[^-–—\d]{0,6}\s*(?:[-–—]|\bto\b|\bbis\b)\s*\D{0,4}\d/i.test(t);
 }
 
 const AMOUNT_FORMAT =
   'is not an amount; write it like 1234.50, 1,234.50 or 1.234,50 (optionally with a currency code)';
 
-/** A shortened amount's word after its number: `k`, `M`, `MM`, `Mio.`, `Tsd.`, `bn`, `Mrd.`. */
-const AMOUNT_MULTIPLIER = /(?<=[\d\s])(k|mm|m|tsd\.?|mio\.?|bn|mrd\.?)$/i;
+/** A shortened amount's word after its number: `k`, `M`, `MM`, `Mio.`, `Tsd.`, `bn`, `B`, `Mrd.`. */
+const AMOUNT_MULTIPLIER = /(?<=[\d\s])(k|mm|m|tsd\.?|mio\.?|bn|b|mrd\.?)$/i;
 const MULTIPLIERS: Record<string, number> = {
   k: 1e3,
   tsd: 1e3,
@@ -431,6 +432,7 @@ const MULTIPLIERS: Record<string, number> = {
   mm: 1e6,
   mio: 1e6,
   bn: 1e9,
+  b: 1e9,
   mrd: 1e9,
 };
 

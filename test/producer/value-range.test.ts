@@ -47,8 +47,18 @@ describe('a range where one amount goes', () => {
     expect(r.ok.note).toContain('Annual Revenue: $1M - $10M');
   });
 
+  it("keeps a revenue's open bucket written short ($1B+, 10M+) in the note, and reads $1B as a billion", () => {
+    for (const revenue of ['$1B+', '10M+', '5 Mio.+']) {
+      const r = ok(row('5000', revenue));
+      expect(r.ok.organization?.annual_revenue, revenue).toBeUndefined();
+      expect(r.ok.note).toContain(`Annual Revenue: ${revenue}`);
+    }
+    expect(ok(row('5000', '$1B')).ok.organization?.annual_revenue).toBe(1e9);
+  });
+
   it('still rejects what is neither an amount nor a range, and a negative amount', () => {
-    for (const budget of ['lots', '-500', '12abc']) expect('reject' in row(budget), budget).toBe(true);
+    for (const budget of ['lots', '-500', '12abc', 'B2B', 'abc+'])
+      expect('reject' in row(budget), budget).toBe(true);
   });
 });
 
