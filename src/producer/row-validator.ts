@@ -163,6 +163,13 @@ function withoutInvisibleEnds(cell: string): string {
   const first = tail[0].search(INVISIBLE);
   return first === -1 ? text : text.slice(0, tail.index + first);
 }
+/**
+ * What LinkedIn and its scrapers give as the company of someone who works for no company (`Self-employed`,
+ * `Freelance`, `Retired`, and the same in German, French, Spanish, Portuguese, Italian and Dutch): as an
+ * organization it would gather every freelancer of the file.
+ */
+const NO_COMPANY =
+  /^(?:self[\s-]?employed|freelancer?|freelance consultant|independent(?: consultant| contractor)?|retired|student|unemployed|open to work|selbstst[äa]ndig|freiberufler(?:in)?|freiberuflich|ind[ée]pendante?|travailleur ind[ée]pendant|aut[óo]nom[oa]|trabajador aut[óo]nomo|aut[ôo]nom[oa]|libero professionista|zzp(?:'er)?|zelfstandige)$/i;
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
@@ -477,7 +484,16 @@ export function createRowValidator(
 
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
     const orgCell = nameCell('organization.name', 'organization');
-    const orgName = PLACEHOLDERS.has(orgCell.toLowerCase()) ? '' : orgCell;
+    const noCompany = orgCell.length <= 40 && NO_COMPANY.test(orgCell.trim());
+    if (noCompany) {
+      const column = header[at('organization.name') as number] as string;
+      noteExtras.push(`${column}: ${orgCell}`);
+      warnings.push({
+        column,
+        message: `has ${quote(orgCell)}, which names no company: the lead is the person's alone and the value is kept in the lead's note`,
+      });
+    }
+    const orgName = noCompany || PLACEHOLDERS.has(orgCell.toLowerCase()) ? '' : orgCell;
     if (orgName.length > MAX_TEXT) {
       problem(
         at('organization.name'),

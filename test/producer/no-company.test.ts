@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator } from '../../src/producer/row-validator.js';
+
+describe('a company cell that names no company', () => {
+  it("makes no organization of LinkedIn's Self-employed or Freelance: the lead is the person's, the value in the note", () => {
+    const header = ['First Name', 'Last Name', 'Email', 'Company'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'nocompany');
+    const rows = [
+      ['Ingrid', 'Dahl', 'ingrid@dahl.example', 'Self-employed'],
+      ['Marco', 'Rossi', 'marco@rossi.example', 'Freelance'],
+      ['Jonas', 'Weber', 'jonas@weber.example', 'Selbstständig'],
+      ['Ana', 'Ruiz', 'ana@ruiz.example', 'Autónoma'],
+      // A company whose name starts so is one.
+      ['Kim', 'Ek', 'kim@ek.example', 'Freelance Labs AB'],
+    ];
+    const results = rows.map((cells, i) => validate(i + 2, cells));
+    expect(results.map((r) => ('ok' in r ? (r.ok.organization?.name ?? null) : 'rejected'))).toEqual([
+      null,
+      null,
+      null,
+      null,
+      'Freelance Labs AB',
+    ]);
+    const first = results[0];
+    expect(first && 'ok' in first ? [first.ok.note, first.ok.lead.title] : undefined).toEqual([
+      'Company: Self-employed',
+      'Ingrid Dahl lead',
+    ]);
+    expect(first && 'ok' in first ? first.warnings?.map((w) => w.message) : undefined).toEqual([
+      'has "Self-employed", which names no company: the lead is the person\'s alone and the value is kept in the lead\'s note',
+    ]);
+  });
+});
