@@ -492,7 +492,7 @@ function stateText(
 ): string {
   switch (state) {
     case 'waiting-for-reimport':
-      return `waiting for a re-run: ${record.pending} row${record.pending === 1 ? '' : 's'} put back by verify --repair (lead gone); \`lead-importer import ${record.fileName || 'FILE'} --import-id ${record.importId}${record.connection === DEFAULT_CONNECTION ? '' : ` --connection ${record.connection}`}\``;
+      return `waiting for a re-run: ${record.pending} row${record.pending === 1 ? '' : 's'} put back by verify --repair (lead gone); \`lead-importer import ${record.fileName || 'FILE'} --import-id ${record.importId}${record.connection === DEFAULT_CONNECTION ? '' : ` --connection ${record.connection}`}\`, with the --mapping file and options of its first run`;
     case 'waiting-for-budget':
       return `waiting for budget until ${formatUtc(flags.budgetWaitUntil ?? 0)}`;
     case 'blocked':

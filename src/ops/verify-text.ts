@@ -134,7 +134,7 @@ export function describeRepair(
     }
     if (result.requeued.length) {
       lines.push(
-        `To create their leads again, run the import again with the file it started with: ${reimport}` +
+        `To create their leads again, run the import again with the file, the --mapping file and the options it started with: ${reimport} --mapping …` +
           ` — only rows that are pending without a job are enqueued (about ${formatCount(p.reimportTokens)} tokens, more where a contact must be found).`,
       );
     }

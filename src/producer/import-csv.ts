@@ -472,8 +472,17 @@ function existingImportCheck(
   wanted: Pick<ImportIdentity, 'fileHash' | 'connection'>,
   options: Pick<ImportCsvOptions, 'priority'>,
   displayName: string,
+  mapping: MappingDescription,
 ): string[] {
   const { importId } = record;
+  const changed = mappingChanges(record.mapping, mapping);
+  if (changed.length > 0) {
+    // Only an explicit --import-id gets here (the default id includes the mapping file and the options): its rows
+    // would be read unlike those already imported (`verify --repair`'s re-run without the import's --mapping).
+    throw new UsageError(
+      `Import ${importId} was made with another mapping: ${changed.slice(0, 3).join('; ')}${changed.length > 3 ? `; and ${changed.length - 3} more` : ''}. Run it again with the --mapping file and options of its first run (\`lead-importer status ${importId} --json\` shows its mapping), or pass another --import-id to import ${displayName} as a new import.`,
+    );
+  }
   if (record.connection !== wanted.connection) {
     // Only an explicit --import-id gets here (the default id includes the connection).
     throw new UsageError(
@@ -499,6 +508,33 @@ function existingImportCheck(
     );
   }
   return warnings;
+}
+
+/**
+ * How a run's mapping differs from the one an import was made with, in words (`column "Title": lead.title then,
+ * lead.note now`): the field of each column, the constants and the defaults. The reasons are left out (they may
+ * quote the sample rows of a file fixed in place). Empty when they agree, or when the record has none to compare.
+ */
+function mappingChanges(recorded: unknown, now: MappingDescription): string[] {
+  if (!recorded || typeof recorded !== 'object') return [];
+  const before = recorded as Partial<MappingDescription>;
+  if (!Array.isArray(before.columns)) return [];
+  const fieldsBefore = new Map(before.columns.map((c) => [c.column, c.field]));
+  const fieldsNow = new Map(now.columns.map((c) => [c.column, c.field]));
+  const changes: string[] = [];
+  for (const column of new Set([...fieldsBefore.keys(), ...fieldsNow.keys()])) {
+    const then = fieldsBefore.get(column) ?? 'not imported';
+    const field = fieldsNow.get(column) ?? 'not imported';
+    if (then !== field) changes.push(`column ${JSON.stringify(column)}: ${then} then, ${field} now`);
+  }
+  for (const [what, a, b] of [
+    ['constants', before.constants, now.constants],
+    ['defaults', before.defaults, now.defaults],
+  ] as const) {
+    if (JSON.stringify(sortKeys(a ?? {})) !== JSON.stringify(sortKeys(b ?? {})))
+      changes.push(`its ${what} differ`);
+  }
+  return changes;
 }
 
 /**
@@ -556,6 +592,7 @@ async function dryRunImportChecks(
   options: ImportCsvOptions,
   wanted: ImportIdentity,
   displayName: string,
+  mapping: MappingDescription,
 ): Promise<string[]> {
   let redis = options.redis;
   let own: Redis | undefined;
@@ -588,7 +625,7 @@ async function dryRunImportChecks(
       return said ? [said] : [];
     }
     return [
-      ...existingImportCheck(record, wanted, options, displayName),
+      ...existingImportCheck(record, wanted, options, displayName, mapping),
       `Import ${wanted.importId} exists already (${formatCount(record.created)} created, ${formatCount(record.pending)} pending): the real run goes on with it and enqueues only the rows it has not enqueued yet.`,
     ];
   } finally {
@@ -740,6 +777,7 @@ async function importPass(
           options,
           { importId, fileHash, connection: connection.name, companyId },
           displayName,
+          described,
         )),
       );
     }
@@ -785,7 +823,13 @@ async function importPass(
         createdAt: Date.now(),
       });
       warnings.push(
-        ...existingImportCheck(record, { fileHash, connection: connection.name }, options, displayName),
+        ...existingImportCheck(
+          record,
+          { fileHash, connection: connection.name },
+          options,
+          displayName,
+          described,
+        ),
       );
       priority = record.priority;
       if (record.state === 'failed') {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
+import { UsageError } from '../../src/errors/usage-error.js';
 import { MappingError } from '../../src/producer/errors.js';
 import { type ImportCsvOptions, importCsv } from '../../src/producer/import-csv.js';
 import { RedisUnavailableError } from '../../src/queue/connection.js';
@@ -461,6 +462,29 @@ describe('importCsv', () => {
       range(9, '1K-5K'),
       range(12, '10 to 50'),
     ]);
+  });
+
+  it('refuses to go on with an import under another mapping (a re-run without its --mapping), naming what differs', async () => {
+    const { run, jobs } = setup();
+    const file = tempFile(
+      'remap.csv',
+      ['Name,Email,Company,Topic', 'Ann Lee,ann@lee.example.com,Lee Ltd,Data migration', ''].join('\n'),
+    );
+    const mapping = { lead: { title: 'Topic' } };
+    const first = await run(file, { importId: 'remap-1', mapping });
+    expect(first).toMatchObject({ rows: 1, valid: 1 });
+    // `verify --repair`'s re-run as it was printed, without the mapping file: the rows it enqueued read otherwise.
+    const again = await run(file, { importId: 'remap-1' }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(UsageError);
+    expect((again as Error).message).toMatch(
+      /^Import remap-1 was made with another mapping: column "Topic": lead\.title then, not imported now; its defaults differ\. Run it again with the --mapping file and options of its first run/,
+    );
+    // The dry run says the same, and the same mapping goes on with the import.
+    expect(await run(file, { importId: 'remap-1', dryRun: true }).catch((e: unknown) => e)).toBeInstanceOf(
+      UsageError,
+    );
+    expect(await run(file, { importId: 'remap-1', mapping })).toMatchObject({ rows: 1, enqueued: 0 });
+    expect((await jobs()).map((j) => j.data.lead.title)).toEqual(['Data migration']);
   });
 
   it('stops with a clear error for an unknown custom field, label or column, before enqueuing anything', async () => {
