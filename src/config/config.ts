@@ -21,6 +21,7 @@ import {
 } from './pipedrive-url.js';
 import { type AuthKind, dailyTokenBudget, PLANS } from './plans.js';
 import { readRedisUrl } from './redis-url.js';
+import { shownValue } from './shown-value.js';
 
 export { ConfigError } from './config-error.js';
 export {
@@ -108,7 +109,9 @@ function readInt(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be a whole number ≥ ${min}, got "${raw}". Fix or unset ${name}.`);
+    throw new ConfigError(
+      `${name} must be a whole number ≥ ${min}, got ${shownValue(raw, env)}. Fix or unset ${name}.`,
+    );
   }
   return value;
 }
@@ -120,7 +123,7 @@ function readRowsPerJob(env: Env): number {
   // One message with the whole range for every bad value: readInt's "≥ 1" for 0 said nothing of the upper bound.
   if (!Number.isInteger(value) || value < 1 || value > MAX_ROWS_PER_JOB) {
     throw new ConfigError(
-      `${ROWS_PER_JOB_VAR} must be a whole number from 1 to ${MAX_ROWS_PER_JOB} (rows per BullMQ job), got "${env[ROWS_PER_JOB_VAR]}". Fix or unset ${ROWS_PER_JOB_VAR}.`,
+      `${ROWS_PER_JOB_VAR} must be a whole number from 1 to ${MAX_ROWS_PER_JOB} (rows per BullMQ job), got ${shownValue(raw, env)}. Fix or unset ${ROWS_PER_JOB_VAR}.`,
     );
   }
   return value;
@@ -143,7 +146,9 @@ function readFraction(env: Env, name: string, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0 || value >= 1) {
-    throw new ConfigError(`${name} must be a fraction from 0 to below 1 (e.g. 0.1 for 10 %), got "${raw}".`);
+    throw new ConfigError(
+      `${name} must be a fraction from 0 to below 1 (e.g. 0.1 for 10 %), got ${shownValue(raw, env)}.`,
+    );
   }
   return value;
 }
@@ -152,7 +157,11 @@ function readUtcTime(env: Env, name: string, fallback: string): string {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(raw);
-  if (!match) throw new ConfigError(`${name} must be a UTC time of day as HH:MM (e.g. 00:00), got "${raw}".`);
+  if (!match) {
+    throw new ConfigError(
+      `${name} must be a UTC time of day as HH:MM (e.g. 00:00), got ${shownValue(raw, env)}.`,
+    );
+  }
   return `${match[1]!.padStart(2, '0')}:${match[2]}`;
 }
 
@@ -160,7 +169,9 @@ function readEnum<T extends string>(env: Env, name: string, allowed: readonly T[
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}".`);
+    throw new ConfigError(
+      `${name} must be one of ${allowed.join(', ')}, got ${shownValue(env[name] ?? '', env)}.`,
+    );
   }
   return raw as T;
 }
@@ -286,13 +297,13 @@ export function loadConfig(env: Env = process.env): Config {
   const redisPrefix = env.REDIS_PREFIX?.trim() || 'lpi';
   if (redisPrefix.includes(':')) {
     throw new ConfigError(
-      `REDIS_PREFIX must not contain ":" (BullMQ uses it as a separator), got "${redisPrefix}".`,
+      `REDIS_PREFIX must not contain ":" (BullMQ uses it as a separator), got ${shownValue(redisPrefix, env)}.`,
     );
   }
   const redisUrl = readRedisUrl(env);
   if (redisUrl.startsWith('redis+cluster:') && /[{}]/.test(redisPrefix)) {
     throw new ConfigError(
-      `REDIS_PREFIX must not contain "{" or "}" on a Redis Cluster: the importer adds its own hash tags (one per connection), got "${redisPrefix}".`,
+      `REDIS_PREFIX must not contain "{" or "}" on a Redis Cluster: the importer adds its own hash tags (one per connection), got ${shownValue(redisPrefix, env)}.`,
     );
   }
   const config: Config = {

@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error.js';
 import { isLoopbackHost } from './loopback-host.js';
+import { mayBeSecret, shownValue } from './shown-value.js';
 
 /** The variable that lets plain HTTP carry credentials beyond loopback (a rehearsal against a remote sandbox). */
 export const ALLOW_INSECURE_HTTP_VAR = 'PIPEDRIVE_ALLOW_INSECURE_HTTP';
@@ -16,7 +17,7 @@ export function readInsecureHosts(env: Record<string, string | undefined>): Inse
   const bad = hosts.find((h) => !/^[a-z0-9._:-]+$/.test(h));
   if (bad !== undefined) {
     throw new ConfigError(
-      `${ALLOW_INSECURE_HTTP_VAR} must be 1 or a comma-separated list of host names (e.g. sandbox), got "${env[ALLOW_INSECURE_HTTP_VAR]}".`,
+      `${ALLOW_INSECURE_HTTP_VAR} must be 1 or a comma-separated list of host names (e.g. sandbox), got ${shownValue(env[ALLOW_INSECURE_HTTP_VAR] ?? '', env)}.`,
     );
   }
   return new Set(hosts);
@@ -59,8 +60,7 @@ export function checkPipedriveUrl(
   } catch {
     // A value that is not a URL may still carry a secret (`acme.pipedrive.com?api_token=…`, `me:pw@host`), or be
     // one pasted in the wrong place (a long run of letters and digits, no dot nor slash).
-    const shown =
-      /[?#@]/.test(raw) || /^[\w:-]{20,}$/.test(raw) ? 'a value that is not one (not shown)' : `"${raw}"`;
+    const shown = /[?#@=]/.test(raw) || mayBeSecret(raw) ? 'a value that is not one (not shown)' : `"${raw}"`;
     throw new ConfigError(`${subject} must be a URL such as ${example}, got ${shown}.`);
   }
   const url = parsed.toString().replace(/\/+$/, '');
@@ -69,32 +69,34 @@ export function checkPipedriveUrl(
   if (parsed.username || parsed.password) {
     // fetch refuses such a URL with an error that quotes it, password and all.
     throw new ConfigError(
-      `${subject} must not contain a user name or password (user:password@), got "${origin}": ${rule.credentialsHint}.`,
+      `${subject} must not contain a user name or password (user:password@), got ${shownValue(origin)}: ${rule.credentialsHint}.`,
     );
   }
   if (parsed.search || parsed.hash || /[?#]/.test(raw)) {
     // Requests would drop them, but messages quote the URL: Pipedrive's old `?api_token=…` would be printed.
     throw new ConfigError(
-      `${subject} must not contain a query string or fragment (?… or #…), got "${origin}${parsed.pathname.replace(/\/+$/, '')}" followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. ${example}; ${rule.credentialsHint}.`,
+      `${subject} must not contain a query string or fragment (?… or #…), got ${shownValue(`${origin}${parsed.pathname.replace(/\/+$/, '')}`)} followed by one (not shown): the URL is a scheme, a host and at most a path, e.g. ${example}; ${rule.credentialsHint}.`,
     );
   }
   const path = parsed.pathname.replace(/\/+$/, '');
   const apiPath = rule.apiBase ? API_PATH_END.exec(path) : null;
   if (apiPath) {
     throw new ConfigError(
-      `${subject} is the company's address without the API's path, e.g. ${example}: the importer adds /api/v1 and /api/v2 itself. Drop "${apiPath[0]}" from its end (got "${origin}${path}").`,
+      `${subject} is the company's address without the API's path, e.g. ${example}: the importer adds /api/v1 and /api/v2 itself. Drop "${apiPath[0]}" from its end (got ${shownValue(`${origin}${path}`)}).`,
     );
   }
   if (parsed.protocol === 'https:') return { url };
   if (parsed.protocol !== 'http:') {
-    throw new ConfigError(`${subject} must be an https:// URL such as ${example}, got "${origin}".`);
+    throw new ConfigError(
+      `${subject} must be an https:// URL such as ${example}, got ${shownValue(origin)}.`,
+    );
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   if (isLoopbackHost(host)) return { url };
   const allowed = rule.insecureHosts;
   if (allowed === 'any' || allowed.has(host)) return { url, insecureOrigin: origin };
   throw new ConfigError(
-    `${subject} must use https:// (got "${origin}"): over plain HTTP the API token and lead data cross the network unencrypted. ` +
-      `Use https:// (e.g. ${example}); plain HTTP is accepted only for loopback (127.0.0.1, localhost, ::1), or, for a rehearsal against a sandbox on another host, with ${ALLOW_INSECURE_HTTP_VAR}=${host}.`,
+    `${subject} must use https:// (got ${shownValue(origin)}): over plain HTTP the API token and lead data cross the network unencrypted. ` +
+      `Use https:// (e.g. ${example}); plain HTTP is accepted only for loopback (127.0.0.1, localhost, ::1), or, for a rehearsal against a sandbox on another host, with ${ALLOW_INSECURE_HTTP_VAR}=${mayBeSecret(host) ? 'HOST' : host}.`,
   );
 }

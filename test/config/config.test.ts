@@ -192,3 +192,48 @@ describe('loadConfig: where Redis is', () => {
     }
   });
 });
+
+describe('a secret typed into the wrong variable', () => {
+  const token = '3f9c1e0b7a5d4c2e8f6a1b3c5d7e9f0a2b4c6d8e';
+  const refused = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error(`accepted ${JSON.stringify(env)}`);
+  };
+
+  it.each([
+    'PIPEDRIVE_SEATS',
+    'PIPEDRIVE_PLAN',
+    'PIPEDRIVE_TIMEOUT_MS',
+    'PIPEDRIVE_DAILY_TOKENS',
+    'PIPEDRIVE_BUDGET_RESERVE',
+    'PIPEDRIVE_BUDGET_RESET_UTC',
+    'LOG_LEVEL',
+    'WORKER_CONCURRENCY',
+    'LEAD_IMPORTER_ROWS_PER_JOB',
+    'REDIS_INTENT_DURABILITY',
+  ])('is not quoted back by the error about %s', (name) => {
+    const message = refused({ [name]: token });
+    expect(message).toContain(name);
+    expect(message).toContain('not shown: it may be a secret');
+    expect(message).not.toContain(token.slice(0, 12));
+  });
+
+  it('is not quoted back from a base URL, in quotes as an env file keeps them or after api_token=', () => {
+    for (const url of [`"${token}"`, `api_token=${token}`, `http://${token}`]) {
+      const message = refused({ PIPEDRIVE_BASE_URL: url, PIPEDRIVE_ALLOW_INSECURE_HTTP: '' });
+      expect(message).toContain('PIPEDRIVE_BASE_URL');
+      expect(message, url).not.toContain(token.slice(0, 12));
+    }
+  });
+
+  it('nor is a short password, where another variable holds it; a plain mistake is still quoted', () => {
+    const message = refused({ DASHBOARD_PASSWORD: 'hunter2!x', PIPEDRIVE_SEATS: 'hunter2!x' });
+    expect(message).not.toContain('hunter2');
+    expect(refused({ PIPEDRIVE_SEATS: 'five' })).toContain('got "five"');
+  });
+});
