@@ -1,7 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { editDistance } from '../errors/edit-distance.js';
+import { NOT_A_FILE, readBoundedFile, TOO_LARGE } from './bounded-file.js';
 import { ConfigError } from './config-error.js';
 import {
   CONNECTION_NAME,
@@ -570,8 +570,6 @@ class ConnectionsFileReader {
 
 /** A secret file holds one token or key: anything larger is not one. */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
-const NOT_A_FILE = 'ENOTREGULAR';
-const TOO_LARGE = 'ETOOLARGE';
 
 /**
  * Reads a secret file without trusting what stands at its path, which whoever may replace that one file controls
@@ -586,26 +584,6 @@ function readSecretFile(file: string): string {
 
 /** A connections file lists a few companies: a megabyte is thousands of them. */
 const MAX_CONNECTIONS_FILE_BYTES = 1024 * 1024;
-
-/** Reads a regular file (a symlink to one included) of at most `max` bytes without blocking on what it is. */
-function readBoundedFile(file: string, max: number): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stats = fstatSync(fd);
-    const fail = (code: string) => Object.assign(new Error(`${file}: ${code}`), { code });
-    if (stats.isDirectory()) throw fail('EISDIR');
-    if (!stats.isFile()) throw fail(NOT_A_FILE);
-    const buffer = Buffer.alloc(max + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) {
-      n = readSync(fd, buffer, length, buffer.length - length, null);
-    }
-    if (length > max) throw fail(TOO_LARGE);
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

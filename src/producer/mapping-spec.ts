@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { NOT_A_FILE, readBoundedFile, TOO_LARGE } from '../config/bounded-file.js';
 import { editDistance } from '../errors/edit-distance.js';
 import { MappingError } from './errors.js';
 import {
@@ -141,18 +141,28 @@ const CUSTOM_SECTIONS: Record<
   organization_custom_fields: 'organization',
 };
 
+/** A mapping names a file's columns: a few KiB, a few hundred for a file of thousands of columns. */
+const MAX_MAPPING_FILE_BYTES = 4 * 1024 * 1024;
+
 /** Reads and checks a mapping file (`.yaml`, `.yml` or `.json`). Throws {@link MappingError}. */
 export async function loadMappingFile(path: string): Promise<MappingSpec> {
   const name = basename(path);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Not blocking on a FIFO (the import would wait, deaf to Ctrl-C, for a writer), nor filling memory from /dev/zero.
+    text = readBoundedFile(path, MAX_MAPPING_FILE_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new MappingError(
       code === 'ENOENT'
         ? `Mapping file ${path} does not exist.`
-        : `Cannot read mapping file ${path}: ${(err as Error).message}`,
+        : code === 'EISDIR'
+          ? `Mapping file ${path} is a folder: name the mapping file in it (e.g. mapping.yaml).`
+          : code === NOT_A_FILE
+            ? `Mapping file ${path} is not a regular file (a FIFO, a device or a socket): write the mapping in a file.`
+            : code === TOO_LARGE
+              ? `Mapping file ${path} is over ${MAX_MAPPING_FILE_BYTES / 1024 / 1024} MiB, far past any mapping: name the right file.`
+              : `Cannot read mapping file ${path}: ${(err as Error).message}`,
     );
   }
   let data: unknown;
