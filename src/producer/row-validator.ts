@@ -170,6 +170,29 @@ function withoutInvisibleEnds(cell: string): string {
  */
 const NO_COMPANY =
   /^(?:self[\s-]?employed|freelancer?|freelance consultant|independent(?: consultant| contractor)?|retired|student|unemployed|open to work|selbstst[äa]ndig|freiberufler(?:in)?|freiberuflich|ind[ée]pendante?|travailleur ind[ée]pendant|aut[óo]nom[oa]|trabajador aut[óo]nomo|aut[ôo]nom[oa]|libero professionista|zzp(?:'er)?|zelfstandige)$/i;
+/**
+ * Fields Pipedrive shows on one line (names, titles): a cell a spreadsheet wrapped (`Multi` newline `Line Inc`) is
+ * joined with spaces, as an organization named with a line break in it would be a second one beside the first.
+ */
+const SINGLE_LINE = new Set<FieldPath>([
+  'person.name',
+  'person.first_name',
+  'person.middle_name',
+  'person.last_name',
+  'person.job_title',
+  'organization.name',
+  'lead.title',
+]);
+
+/** A cell's lines joined with a space, each trimmed (a split, not a pattern: linear in any cell). */
+function oneLine(value: string): string {
+  return value
+    .split(/[\r\n]/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
+}
+
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
@@ -440,7 +463,10 @@ export function createRowValidator(
     };
     const read = (index: number | undefined): string =>
       index === undefined ? '' : (cells[index] ?? '').trim();
-    const cell = (path: FieldPath): string => read(at(path));
+    const cell = (path: FieldPath): string => {
+      const value = read(at(path));
+      return SINGLE_LINE.has(path) && /[\r\n]/.test(value) ? oneLine(value) : value;
+    };
     const problem = (index: number | undefined, value: string, message: string) => {
       problems.push({
         ...(index !== undefined ? { column: header[index] } : {}),

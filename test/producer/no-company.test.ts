@@ -32,3 +32,21 @@ describe('a company cell that names no company', () => {
     ]);
   });
 });
+
+describe('a name or title a spreadsheet wrapped over lines', () => {
+  it('is joined with spaces, as Pipedrive shows it on one line; a note keeps its lines', () => {
+    const header = ['Name', 'Email', 'Company', 'Job Title', 'Notes'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'lines');
+    const r = validate(2, [
+      'Ada\nLovelace',
+      'ada@example.com',
+      'Multi\r\nLine  Inc\n',
+      'Head of\nEngines',
+      'one\ntwo',
+    ]);
+    expect(
+      'ok' in r ? [r.ok.person?.name, r.ok.organization?.name, r.ok.person?.job_title, r.ok.lead.title] : r,
+    ).toEqual(['Ada Lovelace', 'Multi Line  Inc', 'Head of Engines', 'Multi Line  Inc lead']);
+    expect('ok' in r ? r.ok.note : undefined).toContain('one');
+  });
+});
