@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,7 +196,8 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     say(`\n$ lead-importer dlq list --import ${importId}`);
     await main(['dlq', 'list', '--import', importId], demoIo);
 
-    const reportPath = join(tmpdir(), `lead-importer-${importId}-report.csv`);
+    // In a folder of its own: a fixed name in /tmp is one another user of the machine can take first.
+    const reportPath = join(mkdtempSync(join(tmpdir(), 'lead-importer-demo-')), `${importId}-report.csv`);
     say(`\n$ lead-importer report ${importId} --out ${reportPath}`);
     await main(['report', importId, '--out', reportPath], demoIo);
 
@@ -207,11 +208,11 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
         `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} ${pipedrive.rateLimited === 1 ? 'request' : 'requests'} answered 429.`,
     );
     say(`Per-row report: ${reportPath}`);
-    say(
-      `(Commands against this demo's Redis need ${privateRedis ? `REDIS_URL=${redisUrl}` : 'your Redis settings'} REDIS_PREFIX=lpi-demo.)`,
-    );
-
     if (!options.exitWhenDone) {
+      // Only while it runs: with --exit its private Redis is gone when the command ends.
+      say(
+        `(While the demo runs, commands against its Redis need ${privateRedis ? `REDIS_URL=${redisUrl}` : 'your Redis settings'} REDIS_PREFIX=lpi-demo.)`,
+      );
       // Listened for before the line that invites it: a stop signal right after it still cleans up.
       const stop = listenForStop();
       say(`\nThe dashboard stays open at ${dashboard.url}/ — press Ctrl-C to stop the demo.`);

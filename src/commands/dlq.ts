@@ -169,7 +169,7 @@ function formatEntries(entries: DeadLetterEntry[], connection: string | undefine
     'ATTEMPTS',
     'MESSAGE',
   ];
-  return `${table(head, rows)}${formatCount(entries.length)} rows (${totals})\n`;
+  return `${table(head, rows)}${formatCount(entries.length)} row${entries.length === 1 ? '' : 's'} (${totals})\n`;
 }
 
 function oneLine(text: string, max: number): string {

@@ -13,7 +13,7 @@ export const command: Command = {
 
 Writes one line per input row, in input order (blank lines and rows whose every cell is empty,
 such as ",,,,", are skipped by \`import\` and counted nowhere: not in the report, not in \`status\`):
-  line, outcome (created | rejected | dead-lettered | cancelled | pending), lead_id, note_id,
+  line, outcome (created | reverted | rejected | dead-lettered | cancelled | pending), lead_id, note_id,
   person_id, organization_id, person (created | reused), organization (created | reused), error,
 followed by the row's original columns for rows that are rejected, dead-lettered or pending
 (created rows keep only their ids in Redis; join on "line" with your file for the rest).

@@ -316,7 +316,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
       (connection) =>
         new BullMQAdapter(ctx.leadQueueOf(connection), {
           readOnlyMode: true,
-          description: `one job per CSV row${connection === DEFAULT_CONNECTION ? '' : ` of connection ${connection}`} (read-only here: use the CLI or the imports page)`,
+          description: `jobs of CSV rows (up to LEAD_IMPORTER_ROWS_PER_JOB each, 10 by default)${connection === DEFAULT_CONNECTION ? '' : ` of connection ${connection}`} (read-only here: use the CLI or the imports page)`,
         }),
     ),
     new BullMQAdapter(ctx.deadLetterQueue, {
@@ -418,7 +418,10 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     }
     const s = await cancelImport(ctx, req.params.id);
     log.info({ importId: s.importId, cancelled: s.cancelled }, 'Import cancelled from the dashboard');
-    res.json({ ...s, message: `Cancelled ${s.cancelled} rows (${s.inFlight} in flight finish).` });
+    res.json({
+      ...s,
+      message: `Cancelled ${s.cancelled} row${s.cancelled === 1 ? '' : 's'} (${s.inFlight} in flight finish).`,
+    });
   });
   app.post('/api/imports/:id/dlq/retry', async (req, res) => {
     await getStatus(ctx, req.params.id); // 404 for an unknown import, not "nothing to retry"

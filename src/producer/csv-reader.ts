@@ -500,8 +500,13 @@ function hasBom(sample: Uint8Array): boolean {
 function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
   // gzip's magic number (RFC 1952 §2.3.1): a compressed export, given as it was downloaded.
   if (sample[0] === 0x1f && sample[1] === 0x8b) {
+    // Never the file's own name: `gzip -dc leads.csv > leads.csv` empties the file before gzip reads it.
+    const csv =
+      /\.gz$/i.test(name) && name.length > 3
+        ? name.slice(0, -3)
+        : name.replace(/(?:\.csv)?$/i, '-decompressed.csv');
     throw new CsvFormatError(
-      `${name} is gzip-compressed, not a CSV file. Decompress it first (\`gzip -dc ${name} > leads.csv\`), then import the CSV file.`,
+      `${name} is gzip-compressed, not a CSV file. Decompress it first (\`gzip -dc ${name} > ${csv}\`), then import ${csv}.`,
     );
   }
   const zip = sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04;

@@ -27,7 +27,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   const out: string[] = [];
   const encoding = `${s.encoding}, ${describeDelimiter(s.delimiter)}-separated`;
   out.push(
-    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}${s.connection === DEFAULT_CONNECTION ? '' : ` into ${s.connection}`}: ${printable(s.file)} (${formatCount(s.rows)} rows, ${encoding})`,
+    `${s.dryRun ? 'Dry run of import' : 'Import'} ${s.importId}${s.connection === DEFAULT_CONNECTION ? '' : ` into ${s.connection}`}: ${printable(s.file)} (${formatCount(s.rows)} row${s.rows === 1 ? '' : 's'}, ${encoding})`,
   );
   if (s.dryRun) {
     out.push(`  valid             ${formatCount(s.valid)}`);

@@ -283,7 +283,7 @@ describe('lead-importer import', () => {
     for (const [file, message] of [
       [
         gz,
-        'leads.csv is gzip-compressed, not a CSV file. Decompress it first (`gzip -dc leads.csv > leads.csv`)',
+        'leads.csv is gzip-compressed, not a CSV file. Decompress it first (`gzip -dc leads.csv > leads-decompressed.csv`), then import leads-decompressed.csv.',
       ],
       ['-', 'import does not read standard input ("-"): it reads a file more than once'],
       [fifo, 'pipe.csv is not a regular file (a pipe or a device): import reads a file more than once'],
