@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
+import { DLQ_EXPORT_COLUMNS } from '../csv/own-columns.js';
 import type { DeadLetterJobData } from '../queue/dead-letter.js';
 import { DeadLetterIndex } from '../queue/dead-letter-index.js';
 import { LEAD_JOB_NAME, turnOf } from '../queue/job-data.js';
@@ -210,7 +211,7 @@ export async function firstDeadLettersOf(
   return { entries, total };
 }
 
-export const DLQ_EXPORT_COLUMNS = ['error_class', 'error_message', 'http_status', 'line'] as const;
+export { DLQ_EXPORT_COLUMNS };
 
 export interface ExportOptions extends DeadLetterFilter {
   importId: string;

@@ -1,3 +1,4 @@
+import { DLQ_EXPORT_COLUMNS, REJECTS_COLUMNS } from '../csv/own-columns.js';
 import { MappingError } from './errors.js';
 import type { FieldCatalogue } from './field-catalogue.js';
 import {
@@ -119,6 +120,19 @@ interface Candidate {
 
 /** Tiers: the file's own words (Pipedrive's `Entity - Field`), then a recognised system, then any file, then custom field names. */
 const TIER = { pipedrive: 0, system: 1, generic: 2, custom: 3 } as const;
+/** The columns this tool's own files add after a row's, and why an import of such a file leaves them out. */
+const OWN_OUTPUT_COLUMNS: readonly { columns: readonly string[]; reason: string }[] = [
+  {
+    columns: REJECTS_COLUMNS,
+    reason:
+      "lead-importer's rejects file (--rejects): where and why the row was rejected, not the row's data",
+  },
+  {
+    columns: DLQ_EXPORT_COLUMNS,
+    reason: "lead-importer's dead-letter export (dlq export): why the row failed, not the row's data",
+  },
+];
+
 /** Ranks a linked organization's or person's name (`Person - Organization`) after the entity's own `- Name`. */
 const LINKED_ORGANIZATION_RANK = 100_000;
 
@@ -235,7 +249,17 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     return finish(undefined, false);
   }
 
-  // 2. What the headers say.
+  // 2. What the headers say. First this tool's own columns, which its rejects file (`--rejects`) and dead-letter export
+  // (`dlq export`) add after the row's: a fixed file imported again brings them along.
+  for (const own of OWN_OUTPUT_COLUMNS) {
+    const at = header.length - own.columns.length;
+    if (at < 1 || !own.columns.every((c, i) => header[at + i] === c && !handled.has(at + i))) continue;
+    own.columns.forEach((_, i) => {
+      skipped.push({ index: at + i, header: header[at + i] as string, reason: own.reason });
+      handled.add(at + i);
+    });
+    break;
+  }
   const pipedriveEvidence = names.filter((_, i) => pipedriveExportParts(header[i] as string) !== undefined);
   const system: DetectedSystem | undefined =
     pipedriveEvidence.length >= 2

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { burstLimitPer2s, type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
 import { CsvWriter } from '../csv/csv-writer.js';
 import { checkOutputPath } from '../csv/output-path.js';
+import { REJECTS_COLUMNS } from '../csv/own-columns.js';
 import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { formatCount, lineSpan, printable } from '../ops/format.js';
@@ -857,7 +858,7 @@ async function importPass(
     if (options.rejectsFile) {
       rejectsWriter = await CsvWriter.create(
         options.rejectsFile,
-        [...csv.header, 'line', 'column', 'reason'],
+        [...csv.header, ...REJECTS_COLUMNS],
         rejectsOutput,
       );
       const writer = rejectsWriter;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DLQ_EXPORT_COLUMNS, REJECTS_COLUMNS } from '../../src/csv/own-columns.js';
 import type { DealField } from '../../src/pipedrive/types.js';
 import { type ColumnPlan, matchColumns } from '../../src/producer/column-matcher.js';
 import { MappingError } from '../../src/producer/errors.js';
@@ -454,6 +455,23 @@ describe('matchColumns', () => {
     );
   });
 
+  it('leaves out the columns its own rejects file and dead-letter export add, as theirs, not as unknown data', () => {
+    for (const own of [REJECTS_COLUMNS, DLQ_EXPORT_COLUMNS]) {
+      const plan = matchColumns({ header: ['Name', 'Email', 'Company', ...own], spec: {} });
+      expect(fields(plan)).toMatchObject({
+        Name: 'person.name',
+        Email: 'person.email:work',
+        Company: 'organization.name',
+      });
+      expect(
+        plan.skipped.map((s) => [s.header, s.unrecognised ?? false, /^lead-importer's /.test(s.reason)]),
+      ).toEqual(own.map((c) => [c, false, true]));
+    }
+    // A file's own `Reason` column elsewhere than at the end is the file's: not left out as ours.
+    const plan = matchColumns({ header: ['Name', 'line', 'column', 'reason', 'Email'], spec: {} });
+    expect(plan.skipped.filter((s) => /^lead-importer's /.test(s.reason))).toEqual([]);
+  });
+
   it('reads the kind after an email or phone word, in brackets or after a dash, in any file', () => {
     const plan = matchColumns({
       header: [
@@ -469,7 +487,7 @@ describe('matchColumns', () => {
       ],
       spec: {},
     });
-    expect(fields(plan)).toEqual({
+    expect(fields(plan)).toMatchObject({
       Name: 'person.name',
       'Email (Work)': 'person.email:work',
       'Email Address (Home)': 'person.email:home',
