@@ -1045,6 +1045,16 @@ export function createRowValidator(
           whole = '';
         }
       }
+      // `Address` beside `City`, `State`, `Zip` (lead lists, HubSpot's street `Address`, Klaviyo's `Address 1`) is the
+      // street line: the whole address is all of them, which is what Pipedrive shows and places on its map.
+      if (whole && !parts.route && (parts.locality || parts.postal_code || parts.admin_area_level_1)) {
+        const lower = whole.toLowerCase();
+        const named = [parts.locality, parts.postal_code].filter(Boolean);
+        if (!named.some((p) => lower.includes(p.toLowerCase()))) {
+          parts.route = whole;
+          whole = '';
+        }
+      }
       if (whole) fillFromWhole(whole, parts);
       const value =
         whole ||
