@@ -120,6 +120,37 @@ interface Candidate {
 
 /** Tiers: the file's own words (Pipedrive's `Entity - Field`), then a recognised system, then any file, then custom field names. */
 const TIER = { pipedrive: 0, system: 1, generic: 2, custom: 3 } as const;
+/**
+ * An address part under the address's name (`Default Address City` and `Default Address Province Code`, Shopify's
+ * customers export; `Address City`, Stripe's; `Address 1 - Street`, Wix's; `Primary Address Street`, SugarCRM's): the
+ * part, or `company` / `phone` for the company and the number Shopify keeps with the address. Undefined otherwise.
+ */
+function prefixedAddressPart(name: string): AddressPart | 'company' | 'phone' | undefined {
+  // The first address only (`Address 1 - …`): a second one's parts joined to it would make neither.
+  const m = /^(?:defaultaddress|primaryaddress|address)1?(\D.*)$/.exec(name);
+  if (!m) return undefined;
+  const rest = m[1] as string;
+  if (rest === 'company' || rest === 'companyname') return 'company';
+  if (rest === 'phone') return 'phone';
+  const extra: Record<string, AddressPart> = {
+    line1: 'street',
+    line2: 'street',
+    street: 'street',
+    streetline2: 'street',
+    address1: 'street',
+    address2: 'street',
+    provincecode: 'state',
+    province: 'state',
+    statecode: 'state',
+    countrycode: 'country',
+  };
+  if (Object.hasOwn(extra, rest)) return extra[rest];
+  for (const part of ['city', 'state', 'postal_code', 'country'] as const) {
+    if (GENERIC_ADDRESS[part].includes(rest)) return part;
+  }
+  return undefined;
+}
+
 /** The columns this tool's own files add after a row's, and why an import of such a file leaves them out. */
 const OWN_OUTPUT_COLUMNS: readonly { columns: readonly string[]; reason: string }[] = [
   {
@@ -384,6 +415,21 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         addressColumns.push({ index, part });
         return;
       }
+    }
+    const prefixed = prefixedAddressPart(name);
+    if (prefixed === 'company' || prefixed === 'phone') {
+      candidates.push({
+        index,
+        meaning: prefixed === 'company' ? 'organization.name' : 'person.phone:work',
+        tier: TIER.generic,
+        rank: index,
+        reason: `auto: well-known header "${h}" (the ${prefixed} of the contact's address)`,
+      });
+      return;
+    }
+    if (prefixed) {
+      addressColumns.push({ index, part: prefixed });
+      return;
     }
     const ignored = Object.hasOwn(GENERIC_IGNORED, name) ? GENERIC_IGNORED[name] : undefined;
     if (ignored) {

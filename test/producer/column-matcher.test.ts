@@ -472,6 +472,68 @@ describe('matchColumns', () => {
     expect(plan.skipped.filter((s) => /^lead-importer's /.test(s.reason))).toEqual([]);
   });
 
+  it("reads an address's parts under the address's name: Shopify's Default Address …, Stripe's Address …, Wix's first", () => {
+    const shopify = matchColumns({
+      header: [
+        'First Name',
+        'Last Name',
+        'Email',
+        'Default Address Company',
+        'Default Address Address1',
+        'Default Address City',
+        'Default Address Province Code',
+        'Default Address Country Code',
+        'Default Address Zip',
+        'Default Address Phone',
+      ],
+      spec: {},
+    });
+    expect(fields(shopify)).toMatchObject({
+      'Default Address Company': 'organization.name',
+      'Default Address Address1': 'organization.address.street',
+      'Default Address City': 'organization.address.city',
+      'Default Address Province Code': 'organization.address.state',
+      'Default Address Country Code': 'organization.address.country',
+      'Default Address Zip': 'organization.address.postal_code',
+      'Default Address Phone': 'person.phone:work',
+    });
+    const stripe = matchColumns({
+      header: [
+        'Email',
+        'Name',
+        'Address Line1',
+        'Address City',
+        'Address State',
+        'Address Zip',
+        'Address Country',
+      ],
+      spec: {},
+    });
+    expect(fields(stripe)).toMatchObject({
+      'Address Line1': 'person.postal_address.street',
+      'Address City': 'person.postal_address.city',
+      'Address Country': 'person.postal_address.country',
+    });
+    // A second address's parts are not joined to the first's.
+    const wix = matchColumns({
+      header: [
+        'First Name',
+        'Email 1',
+        'Address 1 - Street',
+        'Address 1 - City',
+        'Address 2 - Street',
+        'Address 2 - City',
+      ],
+      spec: {},
+    });
+    expect(fields(wix)).toMatchObject({
+      'Address 1 - Street': 'person.postal_address.street',
+      'Address 1 - City': 'person.postal_address.city',
+      'Address 2 - Street': '-',
+      'Address 2 - City': '-',
+    });
+  });
+
   it('reads the kind after an email or phone word, in brackets or after a dash, in any file', () => {
     const plan = matchColumns({
       header: [
