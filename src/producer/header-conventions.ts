@@ -108,6 +108,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   ],
   'lead.value': [
     'value',
+    // Odoo's CRM pipeline export
+    'expectedrevenue',
     'amount',
     'dealvalue',
     'leadvalue',
@@ -156,6 +158,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   ],
   'lead.expected_close_date': [
     'expectedclosedate',
+    // Odoo's CRM pipeline export
+    'expectedclosing',
     'closedate',
     'closingdate',
     'expectedclose',

@@ -1111,7 +1111,10 @@ export function createRowValidator(
 
     function noteOf(): string | undefined {
       const parts = mapping.noteColumns
-        .map((i) => ({ header: header[i] as string, text: (cells[i] ?? '').replace(/\r\n?/g, '\n').trim() }))
+        .map((i) => ({
+          header: header[i] as string,
+          text: richTextAsPlain((cells[i] ?? '').replace(/\r\n?/g, '\n')).trim(),
+        }))
         .filter((p) => p.text !== '');
       if (parts.length === 0 && noteExtras.length === 0) return undefined;
       // One note column is the note, unless it is a form's question: an answer is kept under its question.
@@ -1172,6 +1175,32 @@ export function noteHeading(header: string): string {
 /** A header that asks something (`Budget?`, `what_is_your_budget?`) or names a form's field in snake case. */
 function isQuestion(header: string): boolean {
   return asksQuestion(header) || noteHeading(header) !== header;
+}
+
+/** A cell a rich-text field exported as HTML (Odoo's `Notes`: `<p>Met at expo</p><p>Call in Q3</p>`). */
+const RICH_TEXT = /^\s*<(?:p|div|br|span|ul|ol|h[1-6]|b|strong|em|i)\b[^<>]{0,200}>/i;
+const HTML_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  '#39': "'",
+};
+
+/**
+ * A note cell a rich-text field exported as HTML, as its plain text: paragraphs and line breaks as lines, other tags
+ * dropped, the common entities read. Escaped again as every note is ({@link noteHtml}), so Pipedrive shows the text,
+ * not `&lt;p&gt;`, and no tag of the file's reaches it. A cell that does not start with a tag is left as it is.
+ */
+export function richTextAsPlain(cell: string): string {
+  if (!RICH_TEXT.test(cell)) return cell;
+  return cell
+    .replace(/<(?:br\s*\/?|\/(?:p|div|li|h[1-6]))>/gi, '\n')
+    .replace(/<[^<>]*>/g, '')
+    .replace(/&(amp|lt|gt|quot|apos|nbsp|#39);/g, (_, name: string) => HTML_ENTITIES[name] as string)
+    .replace(/\n{3,}/g, '\n\n');
 }
 
 /**
