@@ -210,7 +210,14 @@ class ConnectionsFileReader {
     }
     this.doc = doc;
     this.textKeysOnly(doc.get('connections'));
-    return doc.toJS({ maxAliasCount: 100 });
+    try {
+      return doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // yaml's guard against an alias that expands without end (a "billion laughs" file).
+      throw new ConfigError(
+        `${this.path}: the connections file uses aliases (*name) too many times over (${(err as Error).message.split('\n')[0]}). Write each connection's settings out.`,
+      );
+    }
   }
 
   /**

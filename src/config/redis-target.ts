@@ -263,7 +263,14 @@ export function parseRedisTarget(url: string, variable = 'REDIS_URL'): RedisTarg
   try {
     parsed = new URL(url.trim());
   } catch {
-    parsed = undefined; // not for us to judge: ioredis reads forms URL does not
+    // A redis:// URL that is not one (a port over 65535 or not a number): ioredis would throw a bare "Invalid URL" at
+    // the first command. Other forms (a host:port, a socket's path) are ioredis' to read.
+    if (/^rediss?:\/\//i.test(url.trim())) {
+      throw new RedisTargetError(
+        `${variable} is not a valid URL (is its port a number up to 65535?): write it as redis://[:password@]host:port[/db] (the value is not shown: it may hold a password).`,
+      );
+    }
+    parsed = undefined;
   }
   if (parsed) {
     decode(parsed.username, variable, 'user name');

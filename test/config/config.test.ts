@@ -237,3 +237,19 @@ describe('a secret typed into the wrong variable', () => {
     expect(refused({ PIPEDRIVE_SEATS: 'five' })).toContain('got "five"');
   });
 });
+
+describe('a redis:// URL that is not one', () => {
+  it('is a configuration error naming the variable, without its password', () => {
+    for (const url of ['redis://:s3cret-pw@127.0.0.1:99999', 'redis://:s3cret-pw@127.0.0.1:notaport']) {
+      let message = '';
+      try {
+        loadConfig({ REDIS_URL: url });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message, url).toMatch(/^REDIS_URL is not a valid URL \(is its port a number up to 65535\?\)/);
+      expect(message).not.toContain('s3cret');
+    }
+  });
+});

@@ -680,3 +680,22 @@ describe('the connections a worker serves', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('a connections file of aliases that expand without end ("billion laughs")', () => {
+  it('is a configuration error (exit 2) that says what to do, not an unexpected one', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'connections:',
+      '  acme:',
+      '    api_token_env: ACME_PIPEDRIVE_TOKEN',
+      '    notes: *d',
+      '',
+    ].join('\n');
+    expect(problem(bomb)).toMatch(
+      /^connections\.yaml: the connections file uses aliases \(\*name\) too many times over/,
+    );
+  });
+});
