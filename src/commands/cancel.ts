@@ -11,10 +11,12 @@ export const command: Command = {
   summary: "drop an import's unprocessed rows",
   help: `Usage: lead-importer cancel ID [--json] [--connection NAME]
 
-Removes the import's waiting and delayed jobs (from its connection's queue); their rows are
-reported as cancelled, so
-rows = created + rejected + dead-lettered + cancelled + pending still holds. Rows a worker is
-processing right now finish normally. Safe to run again.
+Cancels the import's rows that no worker has started: they are reported as cancelled, so
+rows = created + rejected + dead-lettered + cancelled + pending still holds, and nothing more of
+them reaches Pipedrive. A job of one row is removed from the queue; a job of several rows
+(LEAD_IMPORTER_ROWS_PER_JOB, 10 by default) stays in it until a worker takes it and ends it
+without a call (while the queue is paused, bull-board and /metrics still count it). Rows a
+worker is processing right now finish normally. Safe to run again.
 
 Options:
   --json               print the summary as JSON

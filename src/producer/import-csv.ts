@@ -10,7 +10,7 @@ import { checkOutputPath } from '../csv/output-path.js';
 import { REJECTS_COLUMNS } from '../csv/own-columns.js';
 import { UsageError } from '../errors/usage-error.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { formatCount, lineSpan, printable } from '../ops/format.js';
+import { formatCount, formatUtc, lineSpan, printable } from '../ops/format.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { clientOptionsForConnection } from '../pipedrive/client-options-from-config.js';
 import { PipedriveRateLimitError } from '../pipedrive/errors.js';
@@ -30,6 +30,7 @@ import { nextLeadPriority } from '../queue/queue-head.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
 import { isTransientRedisError } from '../queue/transient-redis-error.js';
 import { workersServing } from '../queue/workers-serving.js';
+import { readControl } from '../worker/control.js';
 import { type CsvFile, openCsv } from './csv-reader.js';
 import { parseDelimiterOption } from './delimiter.js';
 import { DistinctCounter } from './distinct-counter.js';
@@ -220,6 +221,8 @@ export interface ImportSummary {
    * refusing `CLIENT`, a managed Redis without it).
    */
   workersServing?: number;
+  /** What holds the rows back while workers serve the connection: a pause, a block, a spent budget. */
+  heldBack?: string;
   rejectsFile?: string;
   /** Things the user should know that did not stop the import. */
   warnings: string[];
@@ -264,7 +267,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
         : `Redis restarted while this import was being written (${server}) and lost some of it (a power loss or a failover loses the last second): the file was read again and the ${formatCount(added)} row${added === 1 ? '' : 's'} Redis no longer had ${added === 1 ? 'was' : 'were'} added again.`,
     );
   }
-  const { restart: _, workersServing: __, ...summary } = first;
+  const { restart: _, workersServing: __, heldBack: ___, ...summary } = first;
   return {
     ...summary,
     readded,
@@ -272,6 +275,7 @@ export async function importCsv(options: ImportCsvOptions): Promise<ImportSummar
     warnings,
     ...(last.state ? { state: last.state } : {}),
     ...(last.workersServing !== undefined ? { workersServing: last.workersServing } : {}),
+    ...(last.heldBack !== undefined ? { heldBack: last.heldBack } : {}),
     durationMs: Date.now() - started,
   };
 }
@@ -1052,6 +1056,10 @@ async function importPass(
       // Every write above on disk, on the server the import began on; or another pass.
       const settled = await settle?.settle();
       const serving = queue && state && state !== 'completed' ? await workersServing(queue) : undefined;
+      const heldBack =
+        queue && redis && serving !== undefined && serving > 0
+          ? await heldBackBy(queue, redis, config.redisPrefix, connection.name)
+          : undefined;
 
       const leads = options.dryRun ? valid : (counts?.enqueued ?? 0) + (counts?.requeued ?? 0);
       const estimate = estimateImport({
@@ -1105,6 +1113,7 @@ async function importPass(
         ...(state ? { state } : {}),
         ...(reverted > 0 ? { reverted } : {}),
         ...(serving !== undefined ? { workersServing: serving } : {}),
+        ...(heldBack !== undefined ? { heldBack } : {}),
         ...(options.rejectsFile ? { rejectsFile: options.rejectsFile } : {}),
         warnings,
         durationMs: Date.now() - started,
@@ -1140,6 +1149,25 @@ async function importPass(
  * own, so that a read held up by Redis (backpressure) or a slow disk still beats; one beat at a time, failures ignored
  * (the reads and writes of the import report Redis's).
  */
+/**
+ * What holds the connection's rows back right now, in words for the summary's next step (`the queue is paused: run
+ * \`lead-importer resume\``), or undefined: workers serving it take them at once.
+ */
+async function heldBackBy(
+  queue: Queue<LeadQueueJobData>,
+  redis: Redis,
+  prefix: string,
+  connection: string,
+): Promise<string | undefined> {
+  const [paused, control] = await Promise.all([queue.isPaused(), readControl(redis, prefix, connection)]);
+  if (paused) return 'the queue is paused: they start after `lead-importer resume`';
+  if (control.blockedReason) return `the connection is blocked (${control.blockedReason})`;
+  if (control.budgetWaitUntil !== undefined && control.budgetWaitUntil > Date.now()) {
+    return `the daily budget is spent: they wait until ${formatUtc(control.budgetWaitUntil)}`;
+  }
+  return undefined;
+}
+
 function beatWhileReading(ledger: ImportLedger, importId: string): () => void {
   let beating: Promise<void> | undefined;
   const beat = () => {

@@ -248,5 +248,7 @@ function nextStep(s: ImportSummary): string {
   if (n === 0)
     return `No worker ${named ? `serves ${s.connection}` : 'is running'} yet: run \`lead-importer worker\` to process the rows; ${follow}.`;
   const who = n === 1 ? 'A worker' : `${formatCount(n)} workers`;
+  if (s.heldBack)
+    return `${who}${named ? ` serving ${s.connection}` : ''} will process the rows, but ${s.heldBack}; ${follow}.`;
   return `${who}${named ? ` serving ${s.connection}` : ''} will process the rows; ${follow}.`;
 }

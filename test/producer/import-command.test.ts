@@ -428,6 +428,12 @@ describe('lead-importer import', () => {
       expect(served.out).not.toContain('Next: run');
       const json = await cli([fixture('quoted.csv'), '--import-id', 'next-json', '--json'], {}, prefix);
       expect(JSON.parse(json.out)).toMatchObject({ workersServing: 1 });
+      // Paused, the worker takes nothing: the next step says so, and how the rows start.
+      expect((await command(['pause'], {}, prefix)).code).toBe(0);
+      const paused = await cli([fixture('quoted.csv'), '--import-id', 'next-paused'], {}, prefix);
+      expect(paused.out).toContain(
+        'A worker will process the rows, but the queue is paused: they start after `lead-importer resume`; follow with `lead-importer status next-paused`.',
+      );
     } finally {
       await worker.close();
     }
