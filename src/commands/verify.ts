@@ -180,6 +180,7 @@ Examples:
               repair,
               fileName: plan.fileName,
               connection: plan.connection,
+              ...(plan.readArgs !== undefined ? { readArgs: plan.readArgs } : {}),
               result,
             }),
           );

@@ -146,3 +146,29 @@ export function table(header: string[], rawRows: string[][]): string {
       .trimEnd();
   return printableLines(`${measured.map(line).join('\n')}\n`);
 }
+
+/** A word or a path as a POSIX shell reads it back. */
+export function shellQuote(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The command that runs an import again (after `verify --repair` put rows whose lead was gone back to pending): its
+ * file, id and connection, and the options its first run read the file with when the record keeps them
+ * (`ImportMeta.readArgs`; `known: false` for records from before, which the caller says to add).
+ */
+export function reimportCommand(r: {
+  importId: string;
+  fileName: string;
+  connection: string;
+  readArgs?: string[];
+}): { command: string; known: boolean } {
+  const parts = [
+    'lead-importer import',
+    r.fileName ? shellQuote(r.fileName) : 'FILE',
+    `--import-id ${r.importId}`,
+    ...(r.connection !== 'default' ? [`--connection ${r.connection}`] : []),
+    ...(r.readArgs ?? []).map(shellQuote),
+  ];
+  return { command: parts.join(' '), known: r.readArgs !== undefined };
+}

@@ -5,7 +5,7 @@ import { workersServing } from '../queue/workers-serving.js';
 import { msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
 import { estimateEta, formatDuration } from './eta.js';
-import { formatUtc } from './format.js';
+import { formatUtc, reimportCommand } from './format.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
@@ -492,7 +492,7 @@ function stateText(
 ): string {
   switch (state) {
     case 'waiting-for-reimport':
-      return `waiting for a re-run: ${record.pending} row${record.pending === 1 ? '' : 's'} put back by verify --repair (lead gone); \`lead-importer import ${record.fileName || 'FILE'} --import-id ${record.importId}${record.connection === DEFAULT_CONNECTION ? '' : ` --connection ${record.connection}`}\`, with the --mapping file and options of its first run`;
+      return `waiting for a re-run: ${record.pending} row${record.pending === 1 ? '' : 's'} put back by verify --repair (lead gone); \`${reimportCommand(record).command}\`${record.readArgs === undefined ? ', with the --mapping file and options of its first run' : ''}`;
     case 'waiting-for-budget':
       return `waiting for budget until ${formatUtc(flags.budgetWaitUntil ?? 0)}`;
     case 'blocked':

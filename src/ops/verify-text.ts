@@ -1,4 +1,4 @@
-import { formatCount, formatUtc, printableLines } from './format.js';
+import { formatCount, formatUtc, printableLines, reimportCommand } from './format.js';
 import type { RepairPlan, RepairSummary, VerifyPlan, VerifyReport } from './verify.js';
 
 /** Lines of each kind printed; the rest are counted (`--json` has them all). */
@@ -86,7 +86,13 @@ export function describeVerifyReport(r: VerifyReport): string {
 export function describeRepair(
   r: VerifyReport,
   p: RepairPlan,
-  options: { repair: boolean; fileName: string; connection: string; result?: RepairSummary },
+  options: {
+    repair: boolean;
+    fileName: string;
+    connection: string;
+    readArgs?: string[];
+    result?: RepairSummary;
+  },
 ): string {
   const lines: string[] = [];
   const deletes = p.leads.length + p.notes.length;
@@ -98,7 +104,8 @@ export function describeRepair(
   ]
     .filter(Boolean)
     .join(', and ');
-  const reimport = `lead-importer import ${options.fileName ? shellQuote(options.fileName) : 'FILE'} --import-id ${r.importId}${options.connection !== 'default' ? ` --connection ${options.connection}` : ''}`;
+  const again = reimportCommand({ importId: r.importId, ...options });
+  const reimport = again.known ? again.command : `${again.command} --mapping …`;
   const result = options.result;
   if (result) {
     const d = result.deleted;
@@ -134,7 +141,7 @@ export function describeRepair(
     }
     if (result.requeued.length) {
       lines.push(
-        `To create their leads again, run the import again with the file, the --mapping file and the options it started with: ${reimport} --mapping …` +
+        `To create their leads again, run the import again with the file${again.known ? ' and the options' : ', the --mapping file and the options'} it started with: ${reimport}` +
           ` — only rows that are pending without a job are enqueued (about ${formatCount(p.reimportTokens)} tokens, more where a contact must be found).`,
       );
     }
@@ -152,9 +159,4 @@ export function describeRepair(
     );
   }
   return lines.length ? printableLines(`${lines.join('\n')}\n`) : '';
-}
-
-/** A file name as a shell reads it back. */
-function shellQuote(name: string): string {
-  return /^[\w./@%+=:,-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`;
 }

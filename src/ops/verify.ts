@@ -82,6 +82,8 @@ export interface VerifyPlan {
   /** The company the import went to, when its record names it (see `ImportMeta.companyId`). */
   companyId?: number;
   fileName: string;
+  /** The options the import's first run read its file with (`ImportMeta.readArgs`), for the re-run it prints. */
+  readArgs?: string[];
   strategy: VerifyStrategy;
   /** Rows recorded as created, whose lead is looked for. */
   leads: number;
@@ -245,6 +247,7 @@ export async function prepareVerify(ctx: OpsContext, options: VerifyOptions): Pr
       connection: record.connection,
       ...(record.companyId !== undefined ? { companyId: record.companyId } : {}),
       fileName: record.fileName,
+      ...(record.readArgs !== undefined ? { readArgs: record.readArgs } : {}),
       strategy,
       leads: rows.length,
       reverted: rows.length - live.length,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { burstLimitPer2s, type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.js';
@@ -824,6 +824,7 @@ async function importPass(
         fileSize: csv.size,
         fileHash,
         mapping: described,
+        ...(readArgsOf(options) ? { readArgs: readArgsOf(options) } : {}),
         header: csv.header,
         createdAt: Date.now(),
       });
@@ -1149,6 +1150,22 @@ async function importPass(
  * own, so that a read held up by Redis (backpressure) or a slow disk still beats; one beat at a time, failures ignored
  * (the reads and writes of the import report Redis's).
  */
+/**
+ * The options that shape how the file is read and mapped, as `import` arguments (see `ImportMeta.readArgs`); undefined
+ * when the mapping is an object given in code, which no argument can name.
+ */
+function readArgsOf(options: ImportCsvOptions): string[] | undefined {
+  if (options.mapping !== undefined && typeof options.mapping !== 'string') return undefined;
+  const args: string[] = [];
+  if (typeof options.mapping === 'string') args.push('--mapping', resolvePath(options.mapping));
+  if (options.titleTemplate !== undefined) args.push('--title-template', options.titleTemplate);
+  if (options.dateFormat !== undefined) args.push('--date-format', options.dateFormat);
+  if (options.decimal !== undefined) args.push('--decimal', options.decimal);
+  if (options.currency !== undefined) args.push('--currency', options.currency);
+  if (options.encoding !== undefined) args.push('--encoding', options.encoding);
+  return args;
+}
+
 /**
  * What holds the connection's rows back right now, in words for the summary's next step (`the queue is paused: run
  * \`lead-importer resume\``), or undefined: workers serving it take them at once.

@@ -127,6 +127,13 @@ export interface ImportMeta {
   fileHash: string;
   /** The resolved mapping, as shown by `--dry-run`. */
   mapping: unknown;
+  /**
+   * The options `import` was given that shape how the file is read and mapped (`--mapping` with its absolute path,
+   * `--title-template`, `--date-format`, `--decimal`, `--currency`, `--encoding`), as arguments: what a re-run of the
+   * import (after `verify --repair`) passes again. @defaultValue unset (records from before, and imports made from code
+   * with a mapping object): not known
+   */
+  readArgs?: string[];
   /** Header cells as read from the file (job data keeps only cells, in this order). */
   header: string[];
   createdAt: number;
@@ -578,6 +585,7 @@ export class ImportLedger {
       fileSize: meta.fileSize,
       fileHash: meta.fileHash,
       mapping: JSON.stringify(meta.mapping ?? null),
+      ...(meta.readArgs !== undefined ? { readArgs: JSON.stringify(meta.readArgs) } : {}),
       header: JSON.stringify(meta.header),
       createdAt: meta.createdAt,
       updatedAt: meta.createdAt,
@@ -1089,6 +1097,7 @@ function parseRecord(raw: Record<string, string>): ImportRecord {
     fileSize: num('fileSize'),
     fileHash: raw.fileHash ?? '',
     mapping: raw.mapping ? JSON.parse(raw.mapping) : null,
+    ...(raw.readArgs ? { readArgs: JSON.parse(raw.readArgs) as string[] } : {}),
     header: raw.header ? (JSON.parse(raw.header) as string[]) : [],
     createdAt: num('createdAt'),
     updatedAt: num('updatedAt'),

@@ -280,7 +280,7 @@ describe('lead-importer verify', () => {
       const status = await runCli(['status', 'ver-1'], env());
       expect(status.stdout).not.toMatch(/ETA/);
       expect(status.stdout).toContain(
-        'Import ver-1 (leads.csv): waiting for a re-run: 1 row put back by verify --repair (lead gone); `lead-importer import leads.csv --import-id ver-1`, with the --mapping file and options of its first run\n',
+        'Import ver-1 (leads.csv): waiting for a re-run: 1 row put back by verify --repair (lead gone); `lead-importer import leads.csv --import-id ver-1`\n',
       );
       const statusJson = JSON.parse((await runCli(['status', 'ver-1', '--json'], env())).stdout);
       expect(statusJson).toMatchObject({

@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { UsageError } from '../../src/errors/usage-error.js';
+import { reimportCommand } from '../../src/ops/format.js';
 import { MappingError } from '../../src/producer/errors.js';
 import { type ImportCsvOptions, importCsv } from '../../src/producer/import-csv.js';
 import { RedisUnavailableError } from '../../src/queue/connection.js';
@@ -465,7 +466,7 @@ describe('importCsv', () => {
   });
 
   it('refuses to go on with an import under another mapping (a re-run without its --mapping), naming what differs', async () => {
-    const { run, jobs } = setup();
+    const { run, jobs, ledger } = setup();
     const file = tempFile(
       'remap.csv',
       ['Name,Email,Company,Topic', 'Ann Lee,ann@lee.example.com,Lee Ltd,Data migration', ''].join('\n'),
@@ -485,6 +486,16 @@ describe('importCsv', () => {
     );
     expect(await run(file, { importId: 'remap-1', mapping })).toMatchObject({ rows: 1, enqueued: 0 });
     expect((await jobs()).map((j) => j.data.lead.title)).toEqual(['Data migration']);
+
+    // Given as a file, the mapping and the reading options are kept with the import: the re-run `verify --repair` and
+    // `status` print names them, so that it reads the file as the first run did.
+    const mappingFile = tempFile('remap mapping.yaml', 'lead:\n  title: Topic\n');
+    await run(file, { importId: 'remap-2', mapping: mappingFile, dateFormat: 'DD/MM/YYYY' });
+    const record = await ledger.getImport('remap-2');
+    expect(record?.readArgs).toEqual(['--mapping', mappingFile, '--date-format', 'DD/MM/YYYY']);
+    expect(reimportCommand(record!).command).toBe(
+      `lead-importer import remap.csv --import-id remap-2 --mapping '${mappingFile}' --date-format DD/MM/YYYY`,
+    );
   });
 
   it('stops with a clear error for an unknown custom field, label or column, before enqueuing anything', async () => {
