@@ -820,7 +820,8 @@ export function createRowValidator(
         keepRange('organization.employee_count', employeesCell, 'one number of employees', 'number');
       } else if (parsed.error !== undefined)
         problem(at('organization.employee_count'), employeesCell, parsed.error);
-      else organization.employee_count = parsed.value;
+      // A company of no one is a CRM's empty number field (Vtiger's, SugarCRM's `0.00000000`), not a head count.
+      else if (parsed.value > 0) organization.employee_count = parsed.value;
     }
     const revenueCell = cell('organization.annual_revenue');
     if (revenueCell) {

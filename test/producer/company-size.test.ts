@@ -24,3 +24,13 @@ describe('a company size cell', () => {
     }
   });
 });
+
+describe('a head count of 0', () => {
+  it("is a CRM's empty number field (Vtiger's 0.00000000), left out rather than set", () => {
+    const validate = createRowValidator(mapColumns({}, ['Name', 'Company', 'Employees'], undefined), 'zero');
+    for (const zero of ['0', '0.00000000']) {
+      const r = validate(2, ['Ann Lee', 'Lee Ltd', zero]);
+      expect('ok' in r ? r.ok.organization : r.reject.reason, zero).toEqual({ name: 'Lee Ltd' });
+    }
+  });
+});
