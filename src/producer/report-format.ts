@@ -39,7 +39,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
     // said to be queued, not imported.
     if (s.alreadyQueued > 0) {
       out.push(
-        `  already queued    ${formatCount(s.alreadyQueued)} (by an earlier run; not finished yet)${s.requeued ? `, ${formatCount(s.requeued)} of them re-queued: their jobs had been lost` : ''}`,
+        `  already queued    ${formatCount(s.alreadyQueued)} (by an earlier run; not finished yet)${s.requeued ? `, ${formatCount(s.requeued)} of them queued again now: pending without a job (put back by verify --repair, or their jobs were lost)` : ''}`,
       );
     }
     if (s.alreadyFinished > 0) {
