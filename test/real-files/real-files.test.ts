@@ -82,6 +82,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Dynamics 365', 'dynamics-365-leads', {}],
   ['ZoomInfo', 'zoominfo-contacts', {}],
   ['Pipedrive persons export', 'pipedrive-persons-export', {}],
+  // Pipedrive's sample import spreadsheet: `Person - Email (Work)` was an unknown person field (every email lost), its
+  // HTML note showed its tags.
+  ['Pipedrive sample import spreadsheet', 'pipedrive-sample-import', {}],
   // The user's sum under the list is rejected with its reason, never a lead called "Total".
   ['Excel for Windows, European locale', 'excel-windows-eu', {}],
   // A row is a company: no person; the one without a name is rejected with its reason.
