@@ -121,6 +121,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'betrag',
     'valeur',
     'montant',
+    // es (Spain): an invoice's or an offer's amount
+    'importe',
     'valor',
     'waarde',
     'valore',
@@ -261,6 +263,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'fullname',
     'contact',
     'contactname',
+    // Calendly's invitees export
+    'inviteename',
     'personname',
     'person',
     'contactperson',
@@ -296,6 +300,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     '담당자',
   ],
   'person.first_name': [
+    // Calendly's invitees export
+    'inviteefirstname',
     'firstname',
     'givenname',
     'forename',
@@ -332,6 +338,7 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'побатькові',
   ],
   'person.last_name': [
+    'inviteelastname',
     'lastname',
     'surname',
     'familyname',
@@ -365,6 +372,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'emailaddress',
     'workemail',
     'contactemail',
+    'inviteeemail',
+    // RocketReach's
+    'recommendedprofessionalemail',
     'primaryemail',
     'businessemail',
     'mail',
@@ -447,6 +457,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'phonenumber',
     'telephone',
     'tel',
+    'contactphone',
+    'contactnumber',
+    'phoneno',
     'workphone',
     'businessphone',
     'officephone',
@@ -497,6 +510,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     '회사전화',
   ],
   'person.phone:mobile': [
+    // Calendly's invitees export: the number its text reminders go to
+    'textremindernumber',
     // purchased lists and web forms
     'cellnumber',
     'cellphonenumber',
@@ -677,6 +692,10 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companyaccount',
     'org',
     'employer',
+    // LinkedIn scrapers, Bullhorn, RocketReach (`current_employer`), Stripe's customers (`Business Name`)
+    'currentcompany',
+    'currentemployer',
+    'businessname',
     // de
     'firma',
     'firmenname',

@@ -534,6 +534,45 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads Calendly's invitees export, RocketReach's columns and other common names for the company and phone", () => {
+    const calendly = matchColumns({
+      header: [
+        'Invitee Name',
+        'Invitee First Name',
+        'Invitee Last Name',
+        'Invitee Email',
+        'Text Reminder Number',
+        'Event Type Name',
+      ],
+      spec: {},
+    });
+    expect(fields(calendly)).toMatchObject({
+      'Invitee Name': 'person.name',
+      'Invitee First Name': 'person.first_name',
+      'Invitee Last Name': 'person.last_name',
+      'Invitee Email': 'person.email:work',
+      'Text Reminder Number': 'person.phone:mobile',
+    });
+    const others = matchColumns({
+      header: ['Contact Name', 'Contact Email', 'Contact Phone', 'Current Company', 'Importe'],
+      spec: {},
+    });
+    expect(fields(others)).toMatchObject({
+      'Contact Phone': 'person.phone:work',
+      'Current Company': 'organization.name',
+      Importe: 'lead.value',
+    });
+    const rocketReach = matchColumns({
+      header: ['name', 'current_employer', 'recommended_professional_email', 'Phone No.'],
+      spec: {},
+    });
+    expect(fields(rocketReach)).toMatchObject({
+      current_employer: 'organization.name',
+      recommended_professional_email: 'person.email:work',
+      'Phone No.': 'person.phone:work',
+    });
+  });
+
   it('reads the kind after an email or phone word, in brackets or after a dash, in any file', () => {
     const plan = matchColumns({
       header: [
