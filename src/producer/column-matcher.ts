@@ -11,6 +11,7 @@ import {
   GENERIC_PATTERNS,
   GENERIC_PHONE_NAMES,
   JOB_TITLE_WORDS,
+  JOB_TITLE_WORDS_ELSEWHERE,
   type Meaning,
   normaliseHeaderName,
   PERSON_LINKEDIN,
@@ -973,7 +974,7 @@ function readTitle(
   ctx: TitleContext,
 ): { meaning: Meaning; reason: string; note: string } {
   const values = sampleValues(ctx.sample, index);
-  const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v)).length;
+  const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v) || JOB_TITLE_WORDS_ELSEWHERE.test(v)).length;
   const examples = values.slice(0, 2).map((v) => JSON.stringify(v.length > 30 ? `${v.slice(0, 29)}…` : v));
   // Keap, Outlook and many sheets call the salutation `Title`: neither a job nor a lead title.
   if (values.length > 0 && values.filter((v) => SALUTATION.test(v)).length * 2 > values.length) {

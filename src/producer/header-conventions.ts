@@ -2874,6 +2874,14 @@ export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = 
 export const JOB_TITLE_WORDS =
   /\b(ceo|cto|cfo|coo|cmo|cio|cro|cpo|ciso|vp|svp|evp|avp|chief|president|vice|director|head|manager|mgr|engineer|developer|founder|co-?founder|owner|partner|officer|lead|specialist|analyst|consultant|coordinator|executive|assistant|associate|representative|rep|administrator|admin|architect|designer|recruiter|accountant|advisor|adviser|professor|teacher|scientist|researcher|intern|principal|senior|sr|junior|jr|staff|buyer|controller|strategist|marketer|product|sales|marketing|operations|procurement|purchasing|account|business|development|technical|technician|agent|broker|attorney|lawyer|counsel|nurse|doctor|physician|editor|writer|journalist|student|chair|chairman|chairwoman|secretary|treasurer|trustee|board|member|supervisor|foreman|clerk|cashier|operator|programmer|tester|qa|devops|sre|ux|ui|hr|it|pm)\b/i;
 
+/**
+ * The same in the languages of the header tables (French `Gérant`, German `Geschäftsführer` and its compounds
+ * `Vertriebsleiter`, Spanish `Gerente`, Italian `Titolare`, Dutch `Eigenaar`, Polish `Prezes`, Czech `Jednatel`,
+ * Russian `Директор`): whole words, or a German compound's last part. Letters of any script count as a word's.
+ */
+export const JOB_TITLE_WORDS_ELSEWHERE =
+  /(?<![\p{L}\p{N}])(?:gérante?|directeur|directrice|responsable|ingénieure?|cheffe?|présidente?|fondat(?:eur|rice)|associée?|commerciale?|geschäftsführer(?:in)?|inhaber(?:in)?|vorstand|prokurist(?:in)?|vertrieb|einkauf|gerente|jefe|jefa|ingenier[oa]|presidente|fundador(?:a)?|soci[oa]|consultor(?:a)?|direttore|direttrice|amministratore|titolare|responsabile|bestuurder|eigenaar|adviseur|dyrektor|kierownik|prezes|właściciel|ředitel(?:ka)?|jednatel(?:ka)?|vedoucí|директор|руководитель|менеджер|начальник|инженер|владелец)(?![\p{L}\p{N}])|(?:leiter|leiterin|führer|führerin|direktor|direktorin|ingenieur|ingenieurin|berater|beraterin|referent|referentin)(?![\p{L}\p{N}])/iu;
+
 let knownHeaders: Set<string> | undefined;
 
 /**

@@ -832,6 +832,21 @@ describe('matchColumns', () => {
       sample: [['Website', 'A', 'a@x.io', 'X', 'D']],
     });
     expect(fields(both)).toMatchObject({ Title: 'person.job_title', 'Deal name': 'lead.title' });
+    // Job titles in French, German (a compound's last part too), Spanish, Polish and Russian are job titles.
+    for (const titles of [
+      ['Gérant', 'Directrice commerciale'],
+      ['Geschäftsführer', 'Vertriebsleiterin'],
+      ['Gerente general', 'Jefa de compras'],
+      ['Prezes zarządu', 'Kierownik sprzedaży'],
+      ['Генеральный директор', 'Руководитель отдела'],
+    ]) {
+      const plan = matchColumns({
+        header,
+        spec: {},
+        sample: titles.map((t, i) => [t, `P${i}`, `p${i}@x.io`, 'X']),
+      });
+      expect(fields(plan).Title, titles.join()).toBe('person.job_title');
+    }
   });
 
   it('leaves out a bare Title that holds salutations (Ms., Dr.), as Keap and many sheets write it: never the lead title', () => {
