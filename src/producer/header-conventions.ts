@@ -1123,6 +1123,19 @@ const CONTACT_KIND_WORDS = [
   'portable',
 ];
 
+/** The column naming the row's `n`th person (`Name 2`, `First Name 2`), as the file writes it, if it has one. */
+function secondPersonName(n: string, has: (normalised: string) => string | undefined): string | undefined {
+  for (const name of ['name', 'fullname', 'firstname', 'contactname', 'contact']) {
+    const header = has(`${name}${n}`);
+    if (header) return header;
+  }
+  return undefined;
+}
+
+/** Why a second person's columns are left out. */
+const SECOND_PERSON = (nameColumn: string) =>
+  `a second person's, beside "${nameColumn}": a lead has one person; import them from a file of their own (their name, email and phone in the columns of the first)`;
+
 /**
  * Numbered contact columns in any file, as Google Contacts names them (`E-mail 1 - Value` beside
  * `E-mail 1 - Label`; its older export and others write `Type`, with or without the ` - `): a header
@@ -1140,6 +1153,9 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
     // without one, the first is the primary (work) and the others other.
     match: /^(email|phone)(\d+)$/,
     meaning: (m, has) => {
+      // Beside `Name 2` (two people in a row: a couple, a company's second contact) it is the second person's.
+      const person = m[2] === '1' ? undefined : secondPersonName(m[2] as string, has);
+      if (person) return `ignore: ${SECOND_PERSON(person)}`;
       const label = has(`${m[1]}${m[2]}type`) ?? has(`${m[1]}${m[2]}label`);
       return label ? `person.${m[1]}@${label}` : `person.${m[1]}:${m[2] === '1' ? 'work' : 'other'}`;
     },
@@ -1157,6 +1173,12 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
         ? `person.email:${label === 'mobile' ? 'other' : label}`
         : `person.phone:${label}`;
     },
+  },
+  {
+    // `Name 2`, `First Name 2`: a second person in the row, whom a lead (one person) cannot take.
+    match: /^(name|fullname|firstname|lastname|contactname|contact)([2-9])$/,
+    meaning: () =>
+      'ignore: a second person in the row: a lead has one person; import them from a file of their own (their name, email and phone in the columns of the first)',
   },
   {
     match: /^(email|phone)(\d+)(label|type)$/,

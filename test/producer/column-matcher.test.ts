@@ -573,6 +573,25 @@ describe('matchColumns', () => {
     });
   });
 
+  it("leaves out a second person's columns (Name 2 beside Email 2): never another person's address on the first", () => {
+    const plan = matchColumns({
+      header: ['First Name', 'Last Name', 'Email', 'Company', 'Name 2', 'Email 2', 'Phone 2'],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      Email: 'person.email:work',
+      'Name 2': '-',
+      'Email 2': '-',
+      'Phone 2': '-',
+    });
+    expect(plan.skipped.find((s) => s.header === 'Email 2')?.reason).toMatch(
+      /^a second person's, beside "Name 2"/,
+    );
+    // Without a second name, Email 2 is the person's other address, as before.
+    const one = matchColumns({ header: ['Name', 'Email', 'Email 2'], spec: {} });
+    expect(fields(one)).toMatchObject({ 'Email 2': 'person.email:other' });
+  });
+
   it('reads the kind after an email or phone word, in brackets or after a dash, in any file', () => {
     const plan = matchColumns({
       header: [
