@@ -28,7 +28,7 @@ endings and lines before the header are detected; in a report of several named t
 reports) the attendees' or registrants' table is read. Columns map themselves from the header conventions of
 Salesforce, HubSpot, Zoho, Apollo, LinkedIn, Google Contacts, Outlook, Mailchimp, Dynamics 365, Close, ZoomInfo,
 Bitrix24 (Russian), Lusha, Seamless.AI, PhantomBuster's Sales Navigator export, Copper, Keap, Freshsales,
-Zoom webinar reports, Eventbrite and Pipedrive's own exports, and from well-known headers (also in German, French,
+Zoom webinar reports, Eventbrite, Microsoft Forms and Pipedrive's own exports, and from well-known headers (also in German, French,
 Spanish, Portuguese, Dutch, Italian, Russian, Ukrainian, Polish, Czech and Hungarian); the dry run shows each
 column's field and why. A spreadsheet's totals row (Total, Sum… and figures) is rejected, never imported as a lead.
 Rejected rows are reported with their line, column and how to fix them, and are never sent to

@@ -2686,6 +2686,25 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Microsoft Forms' responses (Responses > Open in Excel, saved as CSV): `ID`, `Start time`, `Completion time`,
+    // `Email`, `Name`, `Last modified time`, then a column per question. `Email` and `Name` are the respondent's
+    // Microsoft 365 account: `anonymous` on a form anyone can fill in (every row was refused for it), the colleague
+    // who filled it in otherwise (who became the lead's person). A lead form asks for the lead's own in questions.
+    id: 'microsoft-forms',
+    name: 'Microsoft Forms responses',
+    fingerprint: { starttime: 2, completiontime: 3, lastmodifiedtime: 2 },
+    minScore: 5,
+    columns: {
+      ID: "ignore: the response's number in the form",
+      'Start time': 'ignore: when the form was opened',
+      'Completion time': 'ignore: when the form was sent: Pipedrive sets its own dates',
+      'Last modified time': 'ignore: when the response was last changed',
+      Email:
+        "ignore: the respondent's Microsoft 365 account (anonymous on a form anyone can fill in), not the lead: the form's own questions give the lead's email",
+      Name: "ignore: the respondent's Microsoft 365 account, not the lead: the form's own questions give the lead's name",
+    },
+  },
+  {
     // Meta's lead ads (Facebook and Instagram Instant Forms), downloaded from Leads Center, Business Suite or Ads
     // Manager: a TSV in UTF-16 whatever the link says. Meta's own columns (the lead, the ad, the form), then a
     // column per question of the form: its prefill questions under fixed keys (`full_name`, `work_email`,

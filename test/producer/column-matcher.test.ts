@@ -592,6 +592,34 @@ describe('matchColumns', () => {
     expect(fields(one)).toMatchObject({ 'Email 2': 'person.email:other' });
   });
 
+  it("reads Microsoft Forms' responses: the respondent's account (anonymous, or a colleague) is not the lead", () => {
+    const plan = matchColumns({
+      header: [
+        'ID',
+        'Start time',
+        'Completion time',
+        'Email',
+        'Name',
+        'Last modified time',
+        'Full name',
+        'Work email',
+        'Company',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('microsoft-forms');
+    expect(fields(plan)).toMatchObject({
+      Email: '-',
+      Name: '-',
+      'Full name': 'person.name',
+      'Work email': 'person.email:work',
+      Company: 'organization.name',
+    });
+    expect(plan.skipped.find((s) => s.header === 'Email')?.reason).toMatch(
+      /respondent's Microsoft 365 account/,
+    );
+  });
+
   it('reads the kind after an email or phone word, in brackets or after a dash, in any file', () => {
     const plan = matchColumns({
       header: [
