@@ -265,6 +265,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'contactname',
     // Calendly's invitees export
     'inviteename',
+    // HubSpot's deals export: `Zoë Ørsted (zoe@angstrom.example.com)` (the row validator takes the address too)
+    'associatedcontact',
     'personname',
     'person',
     'contactperson',
@@ -692,6 +694,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companyaccount',
     'org',
     'employer',
+    // HubSpot's deals export
+    'associatedcompany',
     // LinkedIn scrapers, Bullhorn, RocketReach (`current_employer`), Stripe's customers (`Business Name`)
     'currentcompany',
     'currentemployer',

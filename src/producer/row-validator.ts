@@ -193,6 +193,9 @@ function oneLine(value: string): string {
     .join(' ');
 }
 
+/** A contact named with the address: `Zoë Ørsted (zoe@angstrom.example.com)`, then maybe `; …` (HubSpot's deals). */
+const NAME_WITH_EMAIL = /^([^();]+?)\s*\(([^()\s;@]+@[^()\s;]+)\)(?=\s*(?:;|$))/;
+
 /** What systems put in a required field that has no value: it is no value. */
 const PLACEHOLDERS = new Set(['[not provided]', 'not provided', 'n/a', '-', '—', 'none', 'null', 'unknown']);
 /**
@@ -542,6 +545,27 @@ export function createRowValidator(
 
     // Person: name, emails, phones.
     const emails = contactValues(mapping.emails, 'email');
+    // HubSpot's deals export names the deal's contact with the address: `Zoë Ørsted (zoe@angstrom.example.com)`,
+    // several separated by `;`. The first is the lead's person (its address one of theirs); the others go to the note.
+    let personCell = nameCell('person.name', 'person');
+    const named = personCell.length <= MAX_TEXT ? NAME_WITH_EMAIL.exec(personCell) : null;
+    if (named) {
+      const column = header[at('person.name') as number] as string;
+      const others = personCell.slice(named[0].length).replace(/^\s*;\s*/, '');
+      if (others !== '') {
+        noteExtras.push(`${column}: ${others}`);
+        warnings.push({
+          column,
+          message:
+            "names several contacts: the first is the lead's person, the others are kept in the lead's note",
+        });
+      }
+      personCell = (named[1] as string).trim();
+      const address = normaliseEmail(named[2] as string);
+      if (address.value !== undefined && !emails.some((e) => e.value === address.value)) {
+        emails.push({ value: address.value, label: 'work' });
+      }
+    }
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const emailStatus = read(mapping.emailStatusColumn);
@@ -553,7 +577,7 @@ export function createRowValidator(
         message: `says ${quote(emailStatus)} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
       });
     }
-    const nameText = nameCell('person.name', 'person');
+    const nameText = personCell;
     const lastFirst = nameText
       ? lastCommaFirst(nameText, { surnames: mapping.namesLastFirst ? 'several' : 'one' })
       : undefined;
