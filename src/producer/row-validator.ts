@@ -941,6 +941,10 @@ export function createRowValidator(
     /** The values of email or phone columns, deduplicated, the primary first. */
     function contactValues(list: ContactColumn[], kind: 'email' | 'phone'): ContactValue[] {
       const out: (ContactValue & { starred: boolean })[] = [];
+      /** Email cells that hold no address: the row's problem only when no other column gives it one. */
+      const unreadable: { column: number; cell: string; error: string }[] = [];
+      /** The columns that gave an address. */
+      const gave = new Set<number>();
       for (const c of list) {
         const raw = read(c.column);
         const extensionCell = read(c.extensionColumn);
@@ -965,13 +969,42 @@ export function createRowValidator(
           .filter((part) => part !== '' && !(kind === 'email' && LOCKED_EMAIL.test(part)));
         const extension = extensionCell === '' ? undefined : checkedExtension(c, extensionCell, parts.length);
         for (const part of parts) {
+          if (kind === 'email') {
+            const parsed = normaliseEmail(part);
+            if (parsed.error !== undefined) {
+              if (!unreadable.some((u) => u.column === c.column)) {
+                unreadable.push({
+                  column: c.column,
+                  cell: raw,
+                  error: `${quote(part)} ${parsed.error.replace(/;.*$/, '')}`,
+                });
+              }
+              continue;
+            }
+          }
           let value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
           if (value !== undefined && extension !== undefined) value = withExtension(value, extension);
           if (value !== undefined && !out.some((o) => o.value === value)) {
             const own = kind === 'email' && c.freeMailHome && !labelCell && isFreeMail(value);
             out.push({ value, label: own ? 'home' : label, starred });
+            gave.add(c.column);
           }
         }
+      }
+      for (const u of unreadable) {
+        if (![...gave].some((column) => column !== u.column)) {
+          // No address from another column: a typo among a cell's addresses (`dan@x.com, d2@`) is to be fixed, and a
+          // row with no address cannot be found again by it.
+          for (const part of emailsInCell(u.cell)) checkedEmail(u.column, part);
+          continue;
+        }
+        // A second column's note (`see notes`, `n.a. - ask`) beside a good address: the row is not lost for it.
+        const column = header[u.column] as string;
+        noteExtras.push(`${column}: ${u.cell}`);
+        warnings.push({
+          column,
+          message: `holds no email address (${u.error}): the row is imported with its other address, and the cell is kept in the lead's note`,
+        });
       }
       const starred = out.findIndex((o) => o.starred);
       if (starred > 0) out.unshift(...out.splice(starred, 1));
