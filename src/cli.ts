@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from './cli/command.js';
 import { ExitCode, stoppedBy, UsageError } from './cli/exit-codes.js';
 import { ConfigError } from './config/config.js';
+import { editDistance } from './errors/edit-distance.js';
 import { printableLines } from './ops/format.js';
 import { RedisUnavailableError } from './queue/connection.js';
 
@@ -75,8 +76,28 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     }
     return await command.run(parsed, io);
   } catch (err) {
-    return reportError(err, name, io);
+    return reportError(unknownOptionError(err, command.options) ?? err, name, io);
   }
+}
+
+/**
+ * Node's message for an unknown flag (`Unknown option '--bogus'. To specify a positional argument starting with a '-',
+ * place it at the end of the command after '--', as in '-- "--bogus"`, its quotes unbalanced) as one line that names
+ * the flag and the command's nearest one; undefined for any other error.
+ */
+function unknownOptionError(
+  err: unknown,
+  options: Record<string, unknown> | undefined,
+): UsageError | undefined {
+  if ((err as { code?: string } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  const flag = /Unknown option '([^']*)'/.exec((err as Error).message)?.[1];
+  if (flag === undefined) return undefined;
+  const nearest = Object.keys(options ?? {})
+    .map((o) => `--${o}`)
+    .map((o) => ({ o, d: editDistance(flag, o) }))
+    .filter(({ d }) => d <= 2)
+    .sort((a, b) => a.d - b.d)[0]?.o;
+  return new UsageError(`Unknown option ${flag}${nearest ? ` (did you mean ${nearest}?)` : ''}.`);
 }
 
 function reportError(err: unknown, name: string, io: CommandIO): number {

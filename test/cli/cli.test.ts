@@ -23,6 +23,12 @@ describe('lead-importer CLI', () => {
     const c = capture();
     expect(await main(['status', '--bogus'], c.io)).toBe(2);
     expect(c.err()).toContain('--bogus');
+    // In one line of its own, with the nearest flag the command has: not Node's text with its unbalanced quote.
+    const typo = capture();
+    expect(await main(['import', 'leads.csv', '--dryrun'], typo.io)).toBe(2);
+    expect(typo.err()).toBe(
+      'lead-importer import: Unknown option --dryrun (did you mean --dry-run?).\nRun `lead-importer import --help` for usage.\n',
+    );
   });
 
   it('refuses import --wait with --dry-run or --print-mapping (exit 2, naming both), before reading the file', async () => {
