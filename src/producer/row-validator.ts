@@ -452,18 +452,24 @@ export function createRowValidator(
     /** Values with no Pipedrive field to go to, kept at the end of the lead's note (`Industry: …`). */
     const noteExtras: string[] = [];
     /**
-     * A range where Pipedrive keeps one value (a company's size, a form's budget, a lead database's revenue band):
-     * as with an unknown industry, an optional field must not cost the lead. It goes to the note, and the summary
-     * counts it per column. `keeps`: what Pipedrive keeps; `one`: what to write instead.
+     * A value no field takes as it is (an unknown industry, another tool's status, a range): an optional field must
+     * not cost the lead. It goes to the note under its column's name, and the summary says `message` of the column.
      */
-    const keepRange = (path: FieldPath, value: string, keeps: string, one: string) => {
-      const column = header[at(path) as number] as string;
+    const keepInNote = (index: number, value: string, message: string) => {
+      const column = header[index] as string;
       noteExtras.push(`${column}: ${value}`);
-      warnings.push({
-        column,
-        message: `has ${quote(value)}, a range: Pipedrive keeps ${keeps}, so the row is imported without it and the range is kept in the lead's note (write one ${one} in the file to have it set)`,
-      });
+      warnings.push({ column, message });
     };
+    /**
+     * A range where Pipedrive keeps one value (a company's size, a form's budget, a lead database's revenue band),
+     * counted per column in the summary. `keeps`: what Pipedrive keeps; `one`: what to write instead.
+     */
+    const keepRange = (path: FieldPath, value: string, keeps: string, one: string) =>
+      keepInNote(
+        at(path) as number,
+        value,
+        `has ${quote(value)}, a range: Pipedrive keeps ${keeps}, so the row is imported without it and the range is kept in the lead's note (write one ${one} in the file to have it set)`,
+      );
     const read = (index: number | undefined): string =>
       index === undefined ? '' : (cells[index] ?? '').trim();
     const cell = (path: FieldPath): string => {
@@ -515,12 +521,11 @@ export function createRowValidator(
     const orgCell = nameCell('organization.name', 'organization');
     const noCompany = orgCell.length <= 40 && NO_COMPANY.test(orgCell.trim());
     if (noCompany) {
-      const column = header[at('organization.name') as number] as string;
-      noteExtras.push(`${column}: ${orgCell}`);
-      warnings.push({
-        column,
-        message: `has ${quote(orgCell)}, which names no company: the lead is the person's alone and the value is kept in the lead's note`,
-      });
+      keepInNote(
+        at('organization.name') as number,
+        orgCell,
+        `has ${quote(orgCell)}, which names no company: the lead is the person's alone and the value is kept in the lead's note`,
+      );
     }
     const orgName = noCompany || PLACEHOLDERS.has(orgCell.toLowerCase()) ? '' : orgCell;
     if (orgName.length > MAX_TEXT) {
@@ -550,15 +555,13 @@ export function createRowValidator(
     let personCell = nameCell('person.name', 'person');
     const named = personCell.length <= MAX_TEXT ? NAME_WITH_EMAIL.exec(personCell) : null;
     if (named) {
-      const column = header[at('person.name') as number] as string;
       const others = personCell.slice(named[0].length).replace(/^\s*;\s*/, '');
       if (others !== '') {
-        noteExtras.push(`${column}: ${others}`);
-        warnings.push({
-          column,
-          message:
-            "names several contacts: the first is the lead's person, the others are kept in the lead's note",
-        });
+        keepInNote(
+          at('person.name') as number,
+          others,
+          "names several contacts: the first is the lead's person, the others are kept in the lead's note",
+        );
       }
       personCell = (named[1] as string).trim();
       const address = normaliseEmail(named[2] as string);
@@ -787,12 +790,11 @@ export function createRowValidator(
       if (!status) {
         // Each mailing tool has statuses of its own: one Pipedrive has no word for must not cost the lead. It is
         // kept in the note, and the summary says so per value.
-        const column = header[at('person.marketing_status') as number] as string;
-        noteExtras.push(`${column}: ${statusCell}`);
-        warnings.push({
-          column,
-          message: `has ${quote(statusCell)}, not a marketing status Pipedrive knows (subscribed, unsubscribed, no consent, archived): the row is imported without one and the value is kept in the lead's note`,
-        });
+        keepInNote(
+          at('person.marketing_status') as number,
+          statusCell,
+          `has ${quote(statusCell)}, not a marketing status Pipedrive knows (subscribed, unsubscribed, no consent, archived): the row is imported without one and the value is kept in the lead's note`,
+        );
       } else person.marketing_status = status;
     }
     const optOutCell = cell('person.email_opt_out');
@@ -827,12 +829,11 @@ export function createRowValidator(
         // Each CRM names industries its own way (LinkedIn's "IT Services and IT Consulting"): a
         // value the account has no option for must not cost the lead. It goes to the note, and the
         // summary counts it per value, so the user can add the option or fix the file.
-        const column = header[at('organization.industry') as number] as string;
-        noteExtras.push(`${column}: ${industryCell}`);
-        warnings.push({
-          column,
-          message: `has ${quote(industryCell)}, none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set)`,
-        });
+        keepInNote(
+          at('organization.industry') as number,
+          industryCell,
+          `has ${quote(industryCell)}, none of the account's industries: the row is imported without an industry and the value is kept in the lead's note (add the option in Pipedrive to have it set)`,
+        );
       } else organization.industry = Number(id);
     }
     const employeesCell = cell('organization.employee_count');
@@ -969,7 +970,9 @@ export function createRowValidator(
           .filter((part) => part !== '' && !(kind === 'email' && LOCKED_EMAIL.test(part)));
         const extension = extensionCell === '' ? undefined : checkedExtension(c, extensionCell, parts.length);
         for (const part of parts) {
+          let value: string | undefined;
           if (kind === 'email') {
+            // Read once: a problem only once no other column gives the row an address (below).
             const parsed = normaliseEmail(part);
             if (parsed.error !== undefined) {
               if (!unreadable.some((u) => u.column === c.column)) {
@@ -981,8 +984,8 @@ export function createRowValidator(
               }
               continue;
             }
-          }
-          let value = kind === 'email' ? checkedEmail(c.column, part) : checkedPhone(c.column, part);
+            value = parsed.value;
+          } else value = checkedPhone(c.column, part);
           if (value !== undefined && extension !== undefined) value = withExtension(value, extension);
           if (value !== undefined && !out.some((o) => o.value === value)) {
             const own = kind === 'email' && c.freeMailHome && !labelCell && isFreeMail(value);
@@ -999,12 +1002,11 @@ export function createRowValidator(
           continue;
         }
         // A second column's note (`see notes`, `n.a. - ask`) beside a good address: the row is not lost for it.
-        const column = header[u.column] as string;
-        noteExtras.push(`${column}: ${u.cell}`);
-        warnings.push({
-          column,
-          message: `holds no email address (${u.error}): the row is imported with its other address, and the cell is kept in the lead's note`,
-        });
+        keepInNote(
+          u.column,
+          u.cell,
+          `holds no email address (${u.error}): the row is imported with its other address, and the cell is kept in the lead's note`,
+        );
       }
       const starred = out.findIndex((o) => o.starred);
       if (starred > 0) out.unshift(...out.splice(starred, 1));
