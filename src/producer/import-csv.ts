@@ -812,6 +812,7 @@ async function importPass(
         );
         if (said) warnings.push(said);
       }
+      const readArgs = readArgsOf(options);
       const { record } = await ledger.createImport({
         importId,
         connection: connection.name,
@@ -824,7 +825,7 @@ async function importPass(
         fileSize: csv.size,
         fileHash,
         mapping: described,
-        ...(readArgsOf(options) ? { readArgs: readArgsOf(options) } : {}),
+        ...(readArgs ? { readArgs } : {}),
         header: csv.header,
         createdAt: Date.now(),
       });

@@ -836,14 +836,20 @@ function foreignNames(
     slot === 'lead.labels' ? splitList(cell) : [cell],
   );
   if (values.length === 0 || values.some(kind.known)) return undefined;
-  // Quoted as JSON, and cut: a cell's control characters reach no terminal, a long one no summary.
-  const examples = [...new Set(values)]
-    .slice(0, 3)
-    .map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v));
   const theirs = kind.names.length
     ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
     : '';
-  return `none of its values (${examples.join(', ')}${new Set(values).size > 3 ? ', …' : ''}) is ${kind.what} of this company${theirs}, as in a file from another system`;
+  return `none of its values (${someOf(values)}) is ${kind.what} of this company${theirs}, as in a file from another system`;
+}
+
+/**
+ * Up to three of a column's distinct values, for a message: quoted as JSON and cut, so a cell's control characters
+ * reach no terminal and a long one no summary; `…` when there are more.
+ */
+function someOf(values: readonly string[]): string {
+  const distinct = [...new Set(values)];
+  const examples = distinct.slice(0, 3).map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v));
+  return `${examples.join(', ')}${distinct.length > 3 ? ', …' : ''}`;
 }
 
 /**
@@ -874,14 +880,12 @@ function unfitForCustomField(
   if (!fits) return undefined;
   const values = sampleValues(sample, m.index);
   if (values.length === 0 || values.some(fits)) return undefined;
-  const examples = [...new Set(values)]
-    .slice(0, 3)
-    .map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v));
+  const named = `the ${m.target.of === 'lead' ? 'lead (deal)' : m.target.of} field "${field.name}"`;
   const what =
     field.type === 'enum' || field.type === 'set'
-      ? `an option of the ${m.target.of === 'lead' ? 'lead (deal)' : m.target.of} field "${field.name}"`
-      : `${field.type === 'date' ? 'a date' : 'a number'}, as the ${m.target.of === 'lead' ? 'lead (deal)' : m.target.of} field "${field.name}" takes`;
-  return `none of its values (${examples.join(', ')}${new Set(values).size > 3 ? ', …' : ''}) is ${what}, as in a file from another system`;
+      ? `an option of ${named}`
+      : `${field.type === 'date' ? 'a date' : 'a number'}, as ${named} takes`;
+  return `none of its values (${someOf(values)}) is ${what}, as in a file from another system`;
 }
 
 function uniqueByName(users: User[]): Map<string, number> {
