@@ -133,24 +133,22 @@ function prefixedAddressPart(name: string): AddressPart | 'company' | 'phone' | 
   const rest = m[1] as string;
   if (rest === 'company' || rest === 'companyname') return 'company';
   if (rest === 'phone') return 'phone';
-  const extra: Record<string, AddressPart> = {
-    line1: 'street',
-    line2: 'street',
-    street: 'street',
-    streetline2: 'street',
-    address1: 'street',
-    address2: 'street',
-    provincecode: 'state',
-    province: 'state',
-    statecode: 'state',
-    countrycode: 'country',
-  };
-  if (Object.hasOwn(extra, rest)) return extra[rest];
-  for (const part of ['city', 'state', 'postal_code', 'country'] as const) {
+  if (Object.hasOwn(ADDRESS_PART_AFTER_NAME, rest)) return ADDRESS_PART_AFTER_NAME[rest];
+  for (const part of ['street', 'city', 'state', 'postal_code', 'country'] as const) {
     if (GENERIC_ADDRESS[part].includes(rest)) return part;
   }
   return undefined;
 }
+
+/** The parts' words after an address's name that no column is named alone (`Address Line1`, `Province Code`). */
+const ADDRESS_PART_AFTER_NAME: Record<string, AddressPart> = {
+  line1: 'street',
+  line2: 'street',
+  streetline2: 'street',
+  provincecode: 'state',
+  statecode: 'state',
+  countrycode: 'country',
+};
 
 /** The columns this tool's own files add after a row's, and why an import of such a file leaves them out. */
 const OWN_OUTPUT_COLUMNS: readonly { columns: readonly string[]; reason: string }[] = [
