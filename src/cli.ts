@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from './cli/command.js';
 import { ExitCode, stoppedBy, UsageError } from './cli/exit-codes.js';
 import { ConfigError } from './config/config.js';
-import { editDistance } from './errors/edit-distance.js';
+import { nearest } from './errors/edit-distance.js';
 import { printableLines } from './ops/format.js';
 import { RedisUnavailableError } from './queue/connection.js';
 
@@ -92,12 +92,12 @@ function unknownOptionError(
   if ((err as { code?: string } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
   const flag = /Unknown option '([^']*)'/.exec((err as Error).message)?.[1];
   if (flag === undefined) return undefined;
-  const nearest = Object.keys(options ?? {})
-    .map((o) => `--${o}`)
-    .map((o) => ({ o, d: editDistance(flag, o) }))
-    .filter(({ d }) => d <= 2)
-    .sort((a, b) => a.d - b.d)[0]?.o;
-  return new UsageError(`Unknown option ${flag}${nearest ? ` (did you mean ${nearest}?)` : ''}.`);
+  const near = nearest(
+    flag,
+    Object.keys(options ?? {}).map((o) => `--${o}`),
+    2,
+  );
+  return new UsageError(`Unknown option ${flag}${near ? ` (did you mean ${near}?)` : ''}.`);
 }
 
 function reportError(err: unknown, name: string, io: CommandIO): number {

@@ -1,6 +1,6 @@
 import { dirname, extname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
-import { editDistance } from '../errors/edit-distance.js';
+import { nearest } from '../errors/edit-distance.js';
 import { NOT_A_FILE, readBoundedFile, TOO_LARGE } from './bounded-file.js';
 import { ConfigError } from './config-error.js';
 import {
@@ -651,14 +651,6 @@ function findDuplicate(
 
 /** ` Did you mean daily_tokens?` for a key one or two edits from a valid one (a typo), else nothing. */
 function didYouMean(key: string, allowed: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of allowed) {
-    const d = editDistance(key.toLowerCase(), candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
+  const best = nearest(key, allowed, 2, (name) => name.toLowerCase());
   return best === undefined || key.length < 4 ? '' : ` Did you mean ${best}?`;
 }

@@ -21,3 +21,27 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/**
+ * The candidate nearest to `wanted` within `limit` edits, the first of equals; undefined when none is that near.
+ * `key` is what is compared of each name (lower case, or letters and digits only). The "did you mean" of the CLI's
+ * flags, the connections file's keys and the mapping file's names and columns.
+ */
+export function nearest(
+  wanted: string,
+  candidates: readonly string[],
+  limit: number,
+  key: (name: string) => string = (name) => name,
+): string | undefined {
+  const target = key(wanted);
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(key(candidate), target);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}

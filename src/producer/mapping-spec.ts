@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { NOT_A_FILE, readBoundedFile, TOO_LARGE } from '../config/bounded-file.js';
-import { editDistance } from '../errors/edit-distance.js';
+import { nearest } from '../errors/edit-distance.js';
 import { MappingError } from './errors.js';
 import {
   ADDRESS_PARTS,
@@ -541,14 +541,8 @@ function unknownKeys(
 export function didYouMean(wanted: string, candidates: readonly string[]): string {
   // Compared as letters and digits only: "E-mial" is one swap from "Email".
   const bare = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
-  const key = bare(wanted);
-  const limit = Math.max(2, Math.floor(key.length / 4));
-  let best: { name: string; distance: number } | undefined;
-  for (const name of candidates) {
-    const distance = editDistance(bare(name), key);
-    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best ? ` (did you mean "${best.name}"?)` : '';
+  const best = nearest(wanted, candidates, Math.max(2, Math.floor(bare(wanted).length / 4)), bare);
+  return best !== undefined ? ` (did you mean "${best}"?)` : '';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
