@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/producer/csv-reader.js';
 import { mapColumns } from '../../src/producer/mapping.js';
+import { isPlaceholderEmail } from '../../src/producer/normalise.js';
 import { createRowValidator } from '../../src/producer/row-validator.js';
 import { CONTACT_LABELS } from '../../src/producer/targets.js';
 
@@ -135,7 +136,9 @@ describe('emails and phones in labelled columns', () => {
           const expected: { value: string; label: string }[] = [];
           columns.forEach((c, i) => {
             const value = cells[i] as string;
-            if (c.kind === kind && value && !expected.some((e) => e.value === value)) {
+            // A sheet's filler (`x@na.example`, `test@test.example`) is read as no address, by design (normalise.ts).
+            const filler = kind === 'email' && isPlaceholderEmail(value);
+            if (c.kind === kind && value && !filler && !expected.some((e) => e.value === value)) {
               expected.push({ value, label: c.label });
             }
           });
