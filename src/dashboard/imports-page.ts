@@ -73,13 +73,13 @@ nav.filters a.active{font-weight:650;color:var(--ink)}
 /* min(): at a phone's width a card is as wide as the page, not 600 px and cut off. */
 .conns{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(600px,100%),1fr));gap:12px;margin-bottom:16px}
 .conn-card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--line);border-radius:10px;padding:12px 14px}
-.conn-card.conn-blocked{border-left-color:var(--bad)}
+.conn-card.conn-blocked,.conn-card.conn-failing{border-left-color:var(--bad)}
 .conn-card.conn-paused,.conn-card.conn-rate-limited,.conn-card.conn-edge-backoff,.conn-card.conn-budget-spent,.conn-card.conn-starved{border-left-color:var(--warn)}
 .conn-card.conn-running{border-left-color:var(--accent)}
 .conn-head{display:flex;align-items:center;gap:8px;flex-wrap:wrap}
 .conn-head h2{margin:0;font-size:16px}
 .conn-state{margin:6px 0 8px;color:var(--muted);font-size:13px}
-.c-blocked,.v-spent{background:#fdecea;color:var(--bad)}
+.c-blocked,.c-failing,.v-spent{background:#fdecea;color:var(--bad)}
 .c-paused,.c-rate-limited,.c-edge-backoff,.c-budget-spent,.c-starved,.v-runs-out{background:#fff1dc;color:var(--warn)}
 .c-running{background:#e8f0fe;color:#1f57c3}
 .c-idle{background:#eef0f3;color:var(--idle)}
@@ -222,6 +222,7 @@ const CONNECTION_STATE_LABEL: Record<ConnectionState, string> = {
   paused: 'paused',
   'rate-limited': 'rate-limited (429)',
   'edge-backoff': 'edge back-off (403)',
+  failing: 'failing (5xx, no answer)',
   'budget-spent': 'budget spent',
   starved: 'starved',
   running: 'running',

@@ -1,7 +1,7 @@
 import { type MinuteCounts, readMinuteCounts } from '../metrics/recorder.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
-import { type ControlState, readControl } from '../worker/control.js';
-import { formatCount, formatUtc } from './format.js';
+import { type ControlState, failingNow, readControl } from '../worker/control.js';
+import { failingText, formatCount, formatUtc } from './format.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
 import { type RowCounts, readRowCounts } from './row-counts.js';
 
@@ -21,6 +21,8 @@ export const BURN_DOWN_STEP_MINUTES = 10;
  * - `paused`: an operator paused the queues (`lead-importer pause`);
  * - `rate-limited`: its calls wait after a 429 (burst, search or daily window);
  * - `edge-backoff`: its calls wait after an edge block (an HTML 403 from Pipedrive's CDN);
+ * - `failing`: every call a worker made for a while failed (5xx answers, or none: Pipedrive or the way to it is
+ *   down); the workers retry with back-off;
  * - `budget-spent`: today's budget is spent; rows wait for the next budget day;
  * - `starved`: rows have waited {@link STARVED_AFTER_MINUTES} minutes and nothing was sent to Pipedrive in them;
  * - `running`: rows are being imported;
@@ -31,6 +33,7 @@ export type ConnectionState =
   | 'paused'
   | 'rate-limited'
   | 'edge-backoff'
+  | 'failing'
   | 'budget-spent'
   | 'starved'
   | 'running'
@@ -355,6 +358,12 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
     const scope = s.control.rateLimitScope ? ` (${s.control.rateLimitScope})` : '';
     return { state: 'rate-limited', stateText: `paused after a 429${scope} until ${clock(until)}` };
   }
+  const failing = failingNow(s.control, s.now);
+  if (failing)
+    return {
+      state: 'failing',
+      stateText: `failing: ${failingText(failing)}; the workers retry with back-off`,
+    };
   const waitUntil = s.control.budgetWaitUntil;
   if (waitUntil && waitUntil > s.now) {
     return {

@@ -172,3 +172,8 @@ export function reimportCommand(r: {
   ];
   return { command: parts.join(' '), known: r.readArgs !== undefined };
 }
+
+/** "every call to Pipedrive has failed since 04:15:02 UTC (the latest: 500 Internal Server Error to GET /api/v1/users/me)" */
+export function failingText(failing: { since: number; reason: string }): string {
+  return `every call to Pipedrive has failed since ${new Date(failing.since).toISOString().slice(11, 19)} UTC (the latest: ${failing.reason})`;
+}

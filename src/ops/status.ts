@@ -2,10 +2,10 @@ import { type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.
 import { CONNECTIONS_FILE_VAR } from '../config/connections.js';
 import { type ImportRecord, PRODUCER_HEARTBEAT_MS } from '../queue/ledger.js';
 import { workersServing } from '../queue/workers-serving.js';
-import { msOrUndefined, readControl } from '../worker/control.js';
+import { failingNow, msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
 import { estimateEta, formatDuration } from './eta.js';
-import { formatUtc, reimportCommand } from './format.js';
+import { failingText, formatUtc, reimportCommand } from './format.js';
 import { ImportConnectionError } from './import-connection-error.js';
 import { ImportNotFoundError } from './import-not-found-error.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
@@ -69,6 +69,10 @@ export interface ControlFlags {
   budgetWaitUntil?: number;
   /** Every call of the connection waits until then (after a 429 or an edge block). */
   rateLimitedUntil?: number;
+  /** A worker's calls have all failed since then (5xx, no answer); the latest at `failingAt` (worker/control.ts). */
+  failingSince?: number;
+  failingAt?: number;
+  failingReason?: string;
   /**
    * Worker processes taking rows from the connection's queue now ({@link workersServing}); undefined when not asked
    * ({@link StatusFilter.checkServed}) or when Redis does not list its clients.
@@ -121,6 +125,13 @@ export interface ImportStatus {
   blockedReason?: string;
   budgetWaitUntil?: number;
   /**
+   * Every call to Pipedrive has failed since then (5xx answers, or none), as the workers found it in the last two
+   * minutes; `failingReason` names the latest ("500 Internal Server Error to POST /api/v1/leads"). The rows are
+   * retried with back-off meanwhile; the import has no ETA.
+   */
+  failingSince?: number;
+  failingReason?: string;
+  /**
    * Worker processes taking rows from the import's connection queue now, when the status was asked to look
    * ({@link StatusFilter.checkServed}); with none, a running import says so at once, and has no ETA.
    */
@@ -164,6 +175,9 @@ export async function readControlFlags(
     blockedAt: state.blockedAt,
     budgetWaitUntil: state.budgetWaitUntil,
     rateLimitedUntil: state.rateLimitedUntil,
+    failingSince: state.failingSince,
+    failingAt: state.failingAt,
+    failingReason: state.failingReason,
     ...(workers !== undefined ? { workersServing: workers } : {}),
   };
 }
@@ -363,7 +377,9 @@ export function describeImport(
     state === 'paused' ||
     state === 'stalled' ||
     state === 'waiting-for-reimport';
-  const eta = waitsForPerson ? null : estimate;
+  // Nor while Pipedrive fails every call: the limits' figure would read as if rows were moving.
+  const failing = state === 'running' || state === 'stalled' ? failingNow(flags, now) : undefined;
+  const eta = waitsForPerson || failing ? null : estimate;
   const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
   const total = Math.max(record.rows, finished + record.pending);
   return {
@@ -405,6 +421,7 @@ export function describeImport(
     budget,
     blockedReason: flags.blockedReason,
     budgetWaitUntil: flags.budgetWaitUntil,
+    ...(failing ? { failingSince: failing.since, failingReason: failing.reason } : {}),
     ...(flags.workersServing !== undefined ? { workersServing: flags.workersServing } : {}),
     balanced: record.rows === finished + record.pending,
     createdAt: record.createdAt,
@@ -513,6 +530,11 @@ function stateText(
           ? 'running, but no worker is running: its rows wait on the queue. Start one: `lead-importer worker`'
           : `running, but no worker serves connection ${record.connection}: its rows wait on its queue. Start one (\`lead-importer worker\`), or add ${record.connection} to a worker's --connections`;
       }
+      {
+        const failing = failingNow(flags, now);
+        if (failing)
+          return `running, but ${failingText(failing)}: the workers retry with back-off, and a row whose attempts run out goes to the dead-letter queue`;
+      }
       return state;
     default:
       return state;
@@ -543,6 +565,10 @@ function stalledText(
     return connection === DEFAULT_CONNECTION
       ? `stalled: no worker is running: its ${rows} are kept on the queue. Start one: \`lead-importer worker\``
       : `stalled: no worker serves connection ${connection}: its ${rows} are kept on its queue. Start one (\`lead-importer worker\`), or add ${connection} to a worker's --connections`;
+  }
+  const failing = failingNow(flags, now);
+  if (failing) {
+    return `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min, and ${failingText(failing)}: the workers retry with back-off. Is Pipedrive down (https://status.pipedrive.com), or the way to it from the workers (proxy, firewall, DNS)?`;
   }
   return `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min; ${
     connection === DEFAULT_CONNECTION

@@ -134,6 +134,7 @@ export function createTransport(options: TransportOptions): Transport {
         method,
         path,
         status: 0,
+        failure: progress.failure,
         durationMs: performance.now() - startedAt,
         tokenCost,
         rateLimit: {},

@@ -620,6 +620,11 @@ export interface ResponseEvent {
   path: string;
   /** HTTP status; 0 when no response arrived (network error or timeout). */
   status: number;
+  /**
+   * Why no response arrived (status 0 only): `aborted` by the caller (a shutdown, a row's job ending), `invalid` when
+   * the request could not be built; `timeout` and `network` are Pipedrive or the way to it.
+   */
+  failure?: 'timeout' | 'aborted' | 'network' | 'invalid';
   durationMs: number;
   /** Tokens this call costs by the cost table (what Pipedrive charges for it). */
   tokenCost: number;

@@ -32,7 +32,14 @@ import {
   MAX_ROWS_PER_JOB,
 } from '../queue/job-data.js';
 import type { ImportLedger } from '../queue/ledger.js';
-import { importIdOfJobId, leadQueueName, queuePrefix, rememberImportConnection } from '../queue/names.js';
+import {
+  importIdOfJobId,
+  keyScope,
+  keysFor,
+  leadQueueName,
+  queuePrefix,
+  rememberImportConnection,
+} from '../queue/names.js';
 import { quietAfterClose } from '../queue/quiet-connection.js';
 import { RecentMap } from '../queue/recent-map.js';
 import { RedisEpoch } from '../queue/redis-epoch.js';
@@ -58,6 +65,7 @@ import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { DurabilityGate } from './durability-gate.js';
 import { EpochReconciler } from './epoch-reconciler.js';
 import { isDelayedError, isRequeueError } from './errors.js';
+import { FAILING_FIELDS, FailureStreak } from './failure-streak.js';
 import { type ForeignImport, ImportsOfAnotherCompanyError } from './imports-of-another-company-error.js';
 import type { KeyLocks } from './key-lock.js';
 import { LeadWriter } from './lead-writer.js';
@@ -250,6 +258,8 @@ export class ConnectionWorker {
   /** Aborted when the connection stops: reaches every in-flight row and wait of this connection. */
   private readonly shutdown = new AbortController();
   private readonly lastRateLimit = new Map<Operation, RateLimitInfo>();
+  /** Every call failing for a while (5xx, no answer): shown to operators until one is answered. */
+  private readonly failures: FailureStreak;
   private readonly dailyCorrection: NodeJS.Timeout;
   /** The daily-token headers of the latest response, applied to the count once a second. */
   private latestDaily: RateLimitInfo | undefined;
@@ -330,7 +340,15 @@ export class ConnectionWorker {
     this.queue = quietAfterClose(new Queue(this.queueName, { connection: redis, prefix: this.bullPrefix }));
     this.rowsPerJob = Math.max(1, tuning.rowsPerJob ?? DEFAULT_ROWS_PER_JOB);
 
+    const controlKey = keysFor(prefix, keyScope(redis)).connectionControl(connection.name);
+    this.failures = new FailureStreak({
+      publish: (fields) => redis.hset(controlKey, fields),
+      clear: () => redis.hdel(controlKey, ...FAILING_FIELDS),
+      logger: this.logger,
+      afterMs: tuning.failingAfterMs,
+    });
     const onResponse = (event: ResponseEvent) => {
+      this.failures.observe(event);
       // Rejected calls (429) are assumed free; everything else is charged in metrics as in the governor.
       shared.metrics.recordCall(
         event.operation,
@@ -944,6 +962,7 @@ export class ConnectionWorker {
       await steps.run('rate limiter', () => this.limiter?.close());
       await steps.run('queues', () => this.queue.close());
       this.api.close?.();
+      await steps.run('failing calls', () => this.failures.close());
       return { stranded };
     })();
     return this.closing;

@@ -18,6 +18,8 @@ import { keyScope, keysFor } from '../queue/names.js';
  * | `budgetWaitReason`  | one sentence, e.g. "daily token budget spent (27,000 of 27,000)"          |
  * | `rateLimitedUntil`  | ms epoch: every call waits until then (after a 429 or an edge block)      |
  * | `rateLimitScope`    | `burst`, `search`, `daily` or `edge`                                       |
+ * | `failingSince`      | ms epoch: every call of a worker has failed since then (5xx, no answer)    |
+ * | `failingAt`, `failingReason` | the latest such failure, and what it was (`FailureStreak`)        |
  * | `companyKey`, `budgetDailyTokens`, `budgetReserve`, `budgetResetUtc` | where the budget is kept (`readBudget`) |
  */
 export interface ControlState {
@@ -29,6 +31,27 @@ export interface ControlState {
   budgetWaitReason?: string;
   rateLimitedUntil?: number;
   rateLimitScope?: string;
+  /** A worker's calls have all failed since then (5xx, no answer), the latest at `failingAt`: {@link failingNow}. */
+  failingSince?: number;
+  failingAt?: number;
+  failingReason?: string;
+}
+
+/** A published streak of failures older than this is a stopped worker's, not news. */
+export const FAILING_FRESH_MS = 2 * 60_000;
+
+/**
+ * The failures a connection's workers published, when the latest is recent ({@link FAILING_FRESH_MS}): "since 04:15:02
+ * UTC (latest: 500 Internal Server Error to GET /api/v1/users/me)"; undefined otherwise.
+ */
+export function failingNow(
+  state: Pick<ControlState, 'failingSince' | 'failingAt' | 'failingReason'>,
+  now: number,
+): { since: number; reason: string } | undefined {
+  const { failingSince, failingAt, failingReason } = state;
+  if (failingSince === undefined || failingAt === undefined || !failingReason) return undefined;
+  if (now - failingAt > FAILING_FRESH_MS) return undefined;
+  return { since: failingSince, reason: failingReason };
 }
 
 /** A connection's flags (`default`'s when none is named). */
@@ -50,6 +73,11 @@ export async function readControl(
   const rateLimitedUntil = msOrUndefined(raw.rateLimitedUntil);
   if (rateLimitedUntil !== undefined) state.rateLimitedUntil = rateLimitedUntil;
   if (raw.rateLimitScope) state.rateLimitScope = raw.rateLimitScope;
+  const failingSince = msOrUndefined(raw.failingSince);
+  if (failingSince !== undefined) state.failingSince = failingSince;
+  const failingAt = msOrUndefined(raw.failingAt);
+  if (failingAt !== undefined) state.failingAt = failingAt;
+  if (raw.failingReason) state.failingReason = raw.failingReason;
   return state;
 }
 

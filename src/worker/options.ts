@@ -86,6 +86,11 @@ export interface LeadWorkerOptions {
   maxRateLimitRequeues?: number;
   /** Pause after Cloudflare's HTML 403 before anyone calls again, in ms. @defaultValue 60000 */
   edgeBlockBackoffMs?: number;
+  /**
+   * After this long of every call failing (5xx, no answer), the connection is shown as failing in `status` and on
+   * the imports page, until a call is answered. @defaultValue 5000
+   */
+  failingAfterMs?: number;
   /** While the budget is spent or the token rejected, look again this often (ms). @defaultValue 300000 budget, 60000 auth */
   budgetProbeIntervalMs?: number;
   authProbeIntervalMs?: number;

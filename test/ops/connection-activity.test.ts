@@ -319,6 +319,22 @@ describe('connectionState: what holds a connection back, in words', () => {
     ).toEqual({ state: 'blocked', stateText: 'blocked: Pipedrive rejected the API token' });
   });
 
+  it('failing while the workers find every call failing, until their report is two minutes old', () => {
+    const control = {
+      failingSince: now - 90_000,
+      failingAt: now - 1_000,
+      failingReason: 'no answer to GET /api/v1/users/me (connection refused, reset or closed)',
+    };
+    expect(state({ control })).toEqual({
+      state: 'failing',
+      stateText:
+        'failing: every call to Pipedrive has failed since 09:58:30 UTC (the latest: no answer to GET /api/v1/users/me (connection refused, reset or closed)); the workers retry with back-off',
+    });
+    // A 429 pause says more (the calls wait); a block more still.
+    expect(state({ control: { ...control, rateLimitedUntil: now + 7_000 } }).state).toBe('rate-limited');
+    expect(state({ control: { ...control, failingAt: now - 2 * 60_000 - 1 } }).state).toBe('running');
+  });
+
   it('a 429 pause and an edge back-off, until when', () => {
     expect(state({ control: { rateLimitedUntil: now + 7_000, rateLimitScope: 'burst' } })).toEqual({
       state: 'rate-limited',

@@ -103,6 +103,47 @@ describe('getStatus', () => {
     });
   });
 
+  it('says every call to Pipedrive fails, with no ETA, while the workers find it so, and forgets a stale report', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'st-6', rows);
+    const since = Date.UTC(2026, 11, 5, 4, 15, 2);
+    await redis.hset(ctx.keys.control, {
+      failingSince: since,
+      failingAt: Date.now() - 1000,
+      failingReason: '503 Service Unavailable to POST /api/v1/leads',
+    });
+    try {
+      expect(await getStatus(ctx, 'st-6')).toMatchObject({
+        state: 'running',
+        stateText:
+          'running, but every call to Pipedrive has failed since 04:15:02 UTC (the latest: 503 Service Unavailable to POST /api/v1/leads): the workers retry with back-off, and a row whose attempts run out goes to the dead-letter queue',
+        failingSince: since,
+        failingReason: '503 Service Unavailable to POST /api/v1/leads',
+        etaMs: null,
+      });
+      // Stalled as well: why, and where to look.
+      await redis.hset(
+        ctx.keys.import('st-6'),
+        'updatedAt',
+        Date.now() - 6 * 60_000,
+        'createdAt',
+        Date.now() - 7 * 60_000,
+      );
+      expect((await getStatus(ctx, 'st-6')).stateText).toMatch(
+        /^stalled: no row finished in the last 5 min, and every call to Pipedrive has failed since 04:15:02 UTC .*status\.pipedrive\.com/,
+      );
+      // A report no worker renewed for minutes (its worker stopped) is not news.
+      await redis.hset(ctx.keys.import('st-6'), 'updatedAt', Date.now(), 'createdAt', Date.now());
+      await redis.hset(ctx.keys.control, 'failingAt', Date.now() - 3 * 60_000);
+      const stale = await getStatus(ctx, 'st-6');
+      expect(stale).toMatchObject({ state: 'running', stateText: 'running' });
+      expect(stale.etaMs).toBeGreaterThan(0);
+      expect(stale).not.toHaveProperty('failingReason');
+    } finally {
+      await redis.hdel(ctx.keys.control, 'failingSince', 'failingAt', 'failingReason');
+    }
+  });
+
   it('ignores a time in the control hash that is not a number, as the workers do', async () => {
     const ctx = ops();
     await seedImport(ctx, 'st-5', rows);

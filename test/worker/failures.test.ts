@@ -1,7 +1,9 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { readConnectionActivity } from '../../src/ops/connection-activity.js';
 import { pauseAll, resumeAll } from '../../src/ops/control.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
+import { getStatus } from '../../src/ops/status.js';
 import type { DeadLetterJobData } from '../../src/queue/dead-letter.js';
 import { ImportLedger } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, LEAD_QUEUE } from '../../src/queue/names.js';
@@ -9,7 +11,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import { readControl } from '../../src/worker/control.js';
 import { createLeadWorker, type LeadWorkerOptions } from '../../src/worker/index.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
-import { enqueueImport, eventually, jobsFor, testSandbox } from './helpers.js';
+import { enqueueImport, eventually, finished, jobsFor, testSandbox } from './helpers.js';
 
 const redis = testRedis();
 
@@ -70,6 +72,43 @@ describe('rows that keep failing', () => {
       expect((await ledger.outcomes('imp-down', [2]))[0]).toMatchObject({ state: 'dead-lettered' });
     } finally {
       await Promise.all([worker.close(), leadQueue.close(), dlq.close()]);
+    }
+  });
+
+  it('tells status and the imports page that every call fails, while Pipedrive is down, and forgets it once it answers', async () => {
+    // Down from the start: the worker's start-up check (GET /users/me) itself gets 5xx answers, so no row even starts.
+    const sandbox = await testSandbox({ limits: false, faultRate: 1, faultAfterWriteRatio: 0, seed: 5 });
+    const prefix = uniquePrefix();
+    const rows = Array.from({ length: 6 }, (_, i) => ({ title: `Deal ${i}`, org: `Org ${i % 2}` }));
+    await enqueueImport(redis, prefix, 'imp-outage', jobsFor('imp-outage', rows));
+    const ops = createOpsContext({ redis, prefix, limits: { burstPer2s: 100, dailyTokens: 1_000_000 } });
+    const worker = workerFor(prefix, sandbox.url, { failingAfterMs: 300 });
+    try {
+      const status = await eventually(
+        async () => {
+          const s = await getStatus(ops, 'imp-outage');
+          return s.failingReason ? s : undefined;
+        },
+        { what: 'the failing calls in status' },
+      );
+      expect(status.stateText).toMatch(
+        /^running, but every call to Pipedrive has failed since \d\d:\d\d:\d\d UTC \(the latest: 5\d\d [A-Za-z ]+ to GET \/api\/v1\/users\/me\): the workers retry/,
+      );
+      expect(status.etaMs).toBeNull();
+      const [activity] = await readConnectionActivity(ops, ['default']);
+      expect(activity?.state).toBe('failing');
+      // Pipedrive is back: the report goes with the next answer, and every row lands.
+      sandbox.configure({ faultRate: 0 });
+      await worker.ready;
+      await eventually(async () => (await readControl(redis, prefix)).failingReason === undefined, {
+        what: 'the report to go',
+      });
+      const record = await finished(new ImportLedger(redis, prefix), 'imp-outage');
+      expect(record).toMatchObject({ created: 6, deadLettered: 0, pending: 0 });
+      expect((await getStatus(ops, 'imp-outage')).stateText).toBe('completed');
+    } finally {
+      await worker.close();
+      await ops.close();
     }
   });
 
