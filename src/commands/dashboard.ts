@@ -28,7 +28,8 @@ file that cannot be used is logged and the connections shown stay as they were.
 Security: set DASHBOARD_USER and DASHBOARD_PASSWORD to require HTTP Basic auth (all but
 /healthz) and to enable actions (cancel an import, retry its dead-lettered rows; pause and resume
 through the API). Without them the dashboard is read-only
-and listens on loopback only; a non-loopback --host is refused. A script acts through the API
+and listens on loopback only; a non-loopback --host is refused, and so is a password of
+fewer than 12 characters there. A script acts through the API
 with the header no other site's page can send: curl -u USER:PASS -X POST
 -H 'X-Lead-Importer: 1' http://127.0.0.1:3000/api/pause (or resume, imports/ID/cancel,
 imports/ID/dlq/retry). Beyond loopback, serve it

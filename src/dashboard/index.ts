@@ -117,7 +117,7 @@ export interface Dashboard {
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
   const auth = options.auth?.user && options.auth.password ? options.auth : undefined;
-  assertSafeBinding(host, !!auth);
+  assertSafeBinding(host, auth?.password);
   const log = options.logger ?? silentLogger;
   const workerFreshMs = options.workerFreshMs ?? 30_000;
 

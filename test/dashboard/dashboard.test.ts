@@ -57,6 +57,36 @@ describe('dashboard without credentials', () => {
     expect(cli.stderr).toContain('Set DASHBOARD_USER and DASHBOARD_PASSWORD');
   });
 
+  it('refuses a short password beyond loopback, naming its length and never the password', async () => {
+    await expect(
+      startDashboard({
+        redis,
+        prefix: ctx.prefix,
+        limits,
+        host: '0.0.0.0',
+        port: 0,
+        auth: { user: 'ops', password: 'hunter2hunt' },
+      }),
+    ).rejects.toThrow(/on 0\.0\.0\.0 with a DASHBOARD_PASSWORD of 11 characters: .*at least 12/);
+    const cli = await runCli(['dashboard', '--host', '0.0.0.0', '--port', '0'], {
+      REDIS_URL: testRedisUrl(),
+      DASHBOARD_USER: 'ops',
+      DASHBOARD_PASSWORD: 'päßwörd',
+    });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('of 7 characters');
+    expect(cli.stderr + cli.stdout).not.toContain('päßwörd');
+    // On loopback (an SSH tunnel's end) it is the operator's call.
+    const local = await startDashboard({
+      redis,
+      prefix: ctx.prefix,
+      limits,
+      port: 0,
+      auth: { user: 'ops', password: 'pw' },
+    });
+    await local.close();
+  });
+
   it('serves the imports page with the import, its counts and escaped text', async () => {
     const res = await fetch(`${dashboard.url}/`);
     expect(res.status).toBe(200);
