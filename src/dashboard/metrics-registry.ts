@@ -5,6 +5,7 @@ import { type ImportTotals, ROW_OUTCOMES, sharedImportTotals } from '../ops/impo
 import type { OpsContext } from '../ops/ops-context.js';
 import type { ImportState } from '../queue/ledger.js';
 import { DLQ_QUEUE, leadQueueName } from '../queue/names.js';
+import { failingNow, readControl } from '../worker/control.js';
 import { countLiveWorkers } from './health.js';
 import { servesManyCompanies } from './overview.js';
 
@@ -21,6 +22,8 @@ interface ConnectionSnapshot {
   jobs: Record<string, number>;
   paused: boolean;
   blocked: boolean;
+  /** Its workers find every call to Pipedrive failing (5xx, no answer): worker/control.ts `failingNow`. */
+  failing: boolean;
   budget: { limit: number; left: number } | null;
 }
 
@@ -154,6 +157,13 @@ export function createMetricsRegistry(ctx: OpsContext, workerFreshMs: number): R
     'gauge',
     (s) =>
       s.connections.map(({ connection, blocked }) => ({ labels: by(connection), value: blocked ? 1 : 0 })),
+  );
+  add(
+    'lead_importer_pipedrive_failing',
+    "1 while a connection's workers find every call to Pipedrive failing (5xx answers or none, for 5 s or more; `status` says since when and the latest).",
+    'gauge',
+    (s) =>
+      s.connections.map(({ connection, failing }) => ({ labels: by(connection), value: failing ? 1 : 0 })),
   );
   add(
     'lead_importer_imports',
@@ -321,11 +331,19 @@ async function workerCounters(ctx: OpsContext, many: boolean): Promise<Map<strin
 
 async function connectionSnapshot(ctx: OpsContext, connection: string): Promise<ConnectionSnapshot> {
   const queue = ctx.leadQueueOf(connection);
-  const [jobs, paused, blockedReason, budget] = await Promise.all([
+  const [jobs, paused, control, budget] = await Promise.all([
     queue.getJobCounts(...JOB_STATES),
     queue.isPaused(),
-    ctx.redis.hget(ctx.keys.connectionControl(connection), 'blockedReason'),
+    readControl(ctx.redis, ctx.prefix, connection),
     ctx.readBudget(connection),
   ]);
-  return { connection, queue: leadQueueName(connection), jobs, paused, blocked: !!blockedReason, budget };
+  return {
+    connection,
+    queue: leadQueueName(connection),
+    jobs,
+    paused,
+    blocked: !!control.blockedReason,
+    failing: failingNow(control, Date.now()) !== undefined,
+    budget,
+  };
 }

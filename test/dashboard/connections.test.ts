@@ -3,6 +3,7 @@ import { type Dashboard, startDashboard } from '../../src/dashboard/index.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
 import { DEAD_LETTER_JOB_NAME } from '../../src/queue/dead-letter.js';
+import { FAILING_FIELDS } from '../../src/worker/failure-streak.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 import { jobData, type SeedRow, seedImport } from '../ops/seed.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
@@ -235,6 +236,17 @@ describe('the imports page of a deployment serving several companies', () => {
 
   it('/metrics labels what is per connection', async () => {
     await redis.hset(ctx.keys.connectionControl('globex'), 'blockedReason', 'x');
+    // acme's workers found every call failing a second ago; globex's report is a stopped worker's, minutes old.
+    await redis.hset(ctx.keys.connectionControl('acme'), {
+      failingSince: Date.now() - 60_000,
+      failingAt: Date.now() - 1000,
+      failingReason: '503 Service Unavailable to POST /api/v1/leads',
+    });
+    await redis.hset(ctx.keys.connectionControl('globex'), {
+      failingSince: Date.now() - 600_000,
+      failingAt: Date.now() - 300_000,
+      failingReason: '503 Service Unavailable to POST /api/v1/leads',
+    });
     try {
       const { samples } = parsePrometheusText(await (await fetch(`${dashboard.url}/metrics`)).text());
       const value = (name: string, labels: Record<string, string>) => sampleValue(samples, name, labels);
@@ -255,6 +267,8 @@ describe('the imports page of a deployment serving several companies', () => {
       expect(value('lead_importer_queue_jobs', { queue: 'lead-import-dlq', state: 'waiting' })).toBe(0);
       expect(value('lead_importer_blocked', { connection: 'globex' })).toBe(1);
       expect(value('lead_importer_blocked', { connection: 'acme' })).toBe(0);
+      expect(value('lead_importer_pipedrive_failing', { connection: 'acme' })).toBe(1);
+      expect(value('lead_importer_pipedrive_failing', { connection: 'globex' })).toBe(0);
       expect(value('lead_importer_queue_paused', { connection: 'acme' })).toBe(0);
       expect(value('lead_importer_imports', { connection: 'acme', state: 'enqueued' })).toBe(1);
       expect(value('lead_importer_imports', { connection: 'acme', state: 'completed' })).toBe(0);
@@ -262,7 +276,8 @@ describe('the imports page of a deployment serving several companies', () => {
       expect(value('lead_importer_import_rows', { connection: 'globex', outcome: 'created' })).toBe(1);
       expect(value('lead_importer_import_rows', { connection: 'default', outcome: 'pending' })).toBe(1);
     } finally {
-      await redis.hdel(ctx.keys.connectionControl('globex'), 'blockedReason');
+      await redis.hdel(ctx.keys.connectionControl('globex'), 'blockedReason', ...FAILING_FIELDS);
+      await redis.hdel(ctx.keys.connectionControl('acme'), ...FAILING_FIELDS);
     }
   });
 
