@@ -95,8 +95,19 @@ export function formatStatusTable(list: ImportStatus[], connection?: string): st
     new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' '),
   ]);
   // A stalled import says why under the table (its state text), once per reason: the table has no room for it.
+  // So does a connection whose calls all fail (its running imports' rows retry meanwhile), once per connection.
+  const failing = list.flatMap((s) =>
+    s.state === 'running' && s.failingSince !== undefined && s.failingReason !== undefined
+      ? [
+          `${withConnection ? `${s.connection}: e` : 'E'}${failingText({ since: s.failingSince, reason: s.failingReason }).slice(1)}: the workers retry with back-off`,
+        ]
+      : [],
+  );
   const why = [
-    ...new Set(list.filter((s) => s.state === 'stalled').map((s) => `${s.importId}: ${s.stateText}`)),
+    ...new Set([
+      ...failing,
+      ...list.filter((s) => s.state === 'stalled').map((s) => `${s.importId}: ${s.stateText}`),
+    ]),
   ];
   return `${table(
     [

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOKENS_PER_ROW, estimateEta, formatDuration } from '../../src/ops/eta.js';
+import { formatStatusTable } from '../../src/ops/format.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
 import { getStatus, listStatuses } from '../../src/ops/status.js';
 import { leadQueueName } from '../../src/queue/names.js';
@@ -121,6 +122,11 @@ describe('getStatus', () => {
         failingReason: '503 Service Unavailable to POST /api/v1/leads',
         etaMs: null,
       });
+      // The list of imports says it under its table, as it does a stalled import's reason.
+      const table = formatStatusTable(await listStatuses(ctx));
+      expect(table).toContain(
+        '\nEvery call to Pipedrive has failed since 04:15:02 UTC (the latest: 503 Service Unavailable to POST /api/v1/leads): the workers retry with back-off\n',
+      );
       // Stalled as well: why, and where to look.
       await redis.hset(
         ctx.keys.import('st-6'),
