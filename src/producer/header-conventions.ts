@@ -2155,6 +2155,58 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Cognism's list export: the person's City, State and Country, the company's Street and Zip Code (Cognism's own
+    // field definitions), Seniority and Job Function beside the person's LinkedIn URL as in Apollo's export, which
+    // its headers were read as before.
+    id: 'cognism',
+    name: 'Cognism',
+    fingerprint: {
+      jobfunction: 3,
+      officephone: 2,
+      directphone: 2,
+      zipcode: 1,
+      personlinkedinurl: 1,
+      companylinkedinurl: 1,
+    },
+    minScore: 6,
+    columns: {
+      'Full Name': 'person.name',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Job Title': 'person.job_title',
+      Seniority: "ignore: Cognism's seniority level: map it to a custom person field to keep it",
+      'Job Function': "ignore: Cognism's job function: map it to a custom person field to keep it",
+      'Management Level': "ignore: Cognism's management level: map it to a custom person field to keep it",
+      Email: 'person.email:work',
+      'Mobile Phone': 'person.phone:mobile',
+      'Direct Phone': 'person.phone:work',
+      // The person's office number, as Cognism defines it (often the company's switchboard).
+      'Office Phone': 'person.phone:work',
+      'Person LinkedIn URL': PERSON_LINKEDIN,
+      'LinkedIn URL': PERSON_LINKEDIN,
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      Country: 'person.postal_address.country',
+      'Company Name': 'organization.name',
+      Website: 'organization.website',
+      'Company Website': 'organization.website',
+      'Company Domain': 'organization.website',
+      'Company LinkedIn URL': 'organization.linkedin',
+      Industry: 'organization.industry',
+      'Company Industry': 'organization.industry',
+      'Company Size': 'organization.employee_count',
+      'Company Revenue': 'organization.annual_revenue',
+      // Cognism: "Street: Company's street address", "Zip Code: Company's Zip code".
+      Street: 'organization.address.street',
+      'Zip Code': 'organization.address.postal_code',
+      'Company Street': 'organization.address.street',
+      'Company City': 'organization.address.city',
+      'Company State': 'organization.address.state',
+      'Company Zip Code': 'organization.address.postal_code',
+      'Company Country': 'organization.address.country',
+    },
+  },
+  {
     // Seamless.AI's contacts export: ten numbered emails and phones, each with Seamless's confidence beside
     // it; the contact's location and the company's apart.
     id: 'seamless-ai',

@@ -352,6 +352,54 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads Cognism's export as Cognism's, not Apollo's: its Street and Zip Code are the company's", () => {
+    const header = [
+      'First Name',
+      'Last Name',
+      'Job Title',
+      'Seniority',
+      'Job Function',
+      'Email',
+      'Mobile Phone',
+      'Direct Phone',
+      'Office Phone',
+      'Person LinkedIn URL',
+      'City',
+      'State',
+      'Country',
+      'Company Name',
+      'Website',
+      'Company LinkedIn URL',
+      'Street',
+      'Zip Code',
+      'Company City',
+      'Company Country',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('cognism');
+    expect(fields(plan)).toMatchObject({
+      City: 'person.postal_address.city',
+      Street: 'organization.address.street',
+      'Zip Code': 'organization.address.postal_code',
+      'Company City': 'organization.address.city',
+      'Office Phone': 'person.phone:work',
+      'Job Function': '-',
+    });
+    // Apollo's own export (Seniority and the LinkedIn URLs, no Job Function or office lines) stays Apollo's.
+    const apollo = matchColumns({
+      header: [
+        'First Name',
+        'Title',
+        'Seniority',
+        'Departments',
+        'Person Linkedin Url',
+        'Company Linkedin Url',
+      ],
+      spec: {},
+    });
+    expect(apollo.system?.id).toBe('apollo');
+  });
+
   it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
     const plan = matchColumns({
       header: [

@@ -159,6 +159,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Form tools write a column per question under its text: the answers were left out ("no standard field").
   ['Typeform', 'typeform-responses', {}],
   ['Google Forms', 'google-forms-responses', {}],
+  // Cognism: read as Apollo's (by Seniority and the LinkedIn URLs); its Street and Zip Code, which Cognism defines as
+  // the company's, went into the person's address.
+  ['Cognism', 'cognism-contacts', {}],
 ];
 
 /**
