@@ -250,7 +250,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   const nameOf = (event: ParsedEvent): string | undefined =>
     event.error || !found.title || event.cells.length >= rawWidth ? undefined : nameIn(event.cells);
   const startsTable = (event: ParsedEvent): boolean => {
-    if (event.error) return false;
+    if (event.error || headerAgain(event)) return false;
     const filled = event.cells.filter((c) => c.trim() !== '');
     if (filled.length < 2) return false;
     return (
@@ -258,6 +258,11 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       (filled.length === event.cells.length && filled.every((c) => !/[\d@]/.test(c)))
     );
   };
+  // The table's own header again under a name is not another table but the next section of this one (monday.com
+  // writes each group of a board so: its title, the header, its items): its rows are read (section-titles.ts).
+  const headerAgain = (event: ParsedEvent): boolean =>
+    event.cells.length === rawWidth &&
+    event.cells.every((c, i) => c.trim().toLowerCase() === (rawHeader[i] ?? '').trim().toLowerCase());
   async function* rowBatches(): AsyncGenerator<CsvRow[]> {
     for await (const events of reader.rest()) {
       if (closed) return;

@@ -44,6 +44,7 @@ import { printMapping } from './mapping-printer.js';
 import { checkMappingSpec, loadMappingFile, locateMappingErrors, type MappingSpec } from './mapping-spec.js';
 import { type DateOrder, type DecimalMark, parseDateOrder, parseDecimalMark } from './normalise.js';
 import { createRowValidator, type RowReject } from './row-validator.js';
+import { SectionTitleCheck } from './section-titles.js';
 import { type CheckedRow, ShortRowCheck } from './short-rows.js';
 import { WriteSettle } from './write-settle.js';
 
@@ -195,6 +196,11 @@ export interface ImportSummary {
    * who rejoined): the person's lead comes from their first row, so these are not failures (the exit code is not 3).
    */
   repeated: number;
+  /**
+   * Of the rejected rows, the lines that are the sheet's layout, not data (a section's title and the header repeated
+   * under it, as monday.com writes each group of a board): not failures either.
+   */
+  layout?: number;
   distinctPersons: number;
   /** Distinct emails: counted by a dry run only (for its report); absent from a real import's summary. */
   distinctEmails?: number;
@@ -886,6 +892,7 @@ async function importPass(
     >();
     let rejected = 0;
     let repeated = 0;
+    let layout = 0;
     const interval = options.progressIntervalMs ?? 250;
     let nextProgressAt = Date.now() + interval;
     let nextLedgerUpdateAt = Date.now() + 2_000;
@@ -915,6 +922,7 @@ async function importPass(
     const onReject = async (line: number, cells: string[], reject: RowReject) => {
       rejected++;
       if (reject.repeatOf !== undefined) repeated++;
+      if (reject.layout) layout++;
       if (firstRejects.length < maxRejects) firstRejects.push({ line, ...reject });
       const column = reject.column ?? '(row)';
       rejectsByColumn[column] = (rejectsByColumn[column] ?? 0) + 1;
@@ -961,6 +969,16 @@ async function importPass(
       // Only a full batch returns a promise (the wait for Redis: backpressure).
       return enqueuer?.add(result.ok);
     };
+    // A section's title (monday.com's group) is held until the next row, which says whether it is one.
+    const sections = new SectionTitleCheck(csv.header);
+    const takeAll = (checked: CheckedRow[]): Promise<void> | undefined => {
+      for (let i = 0; i < checked.length; i++) {
+        const waiting = take(checked[i] as CheckedRow);
+        if (waiting) return waiting.then(() => takeAll(checked.slice(i + 1)));
+      }
+      return undefined;
+    };
+    const decide = (checked: CheckedRow): Promise<void> | undefined => takeAll(sections.push(checked));
 
     try {
       for await (const batch of csv.rowBatches()) {
@@ -975,7 +993,7 @@ async function importPass(
         }
         for (const row of batch) {
           if (row.fields === undefined && shortRows.idle) {
-            const waiting = take({
+            const waiting = decide({
               row,
               ...(row.error === undefined ? { result: validate(row.line, row.cells) } : {}),
             });
@@ -983,7 +1001,7 @@ async function importPass(
             continue;
           }
           for (const checked of shortRows.push(row)) {
-            const waiting = take(checked);
+            const waiting = decide(checked);
             if (waiting) await waiting;
           }
         }
@@ -1006,9 +1024,11 @@ async function importPass(
         }
       }
       for (const checked of shortRows.flush()) {
-        const waiting = take(checked);
+        const waiting = decide(checked);
         if (waiting) await waiting;
       }
+      const lastHeld = takeAll(sections.flush());
+      if (lastHeld) await lastHeld;
       await stopIfChanged();
       const counts = await enqueuer?.finish();
       report(true);
@@ -1103,6 +1123,7 @@ async function importPass(
         readded: 0,
         rejected,
         repeated,
+        ...(layout ? { layout } : {}),
         distinctPersons: persons.count,
         ...(options.dryRun ? { distinctEmails: emails.count } : {}),
         distinctOrganizations: organizations.count,

@@ -54,6 +54,11 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
       `    of them ${formatCount(s.repeated)} a person's later row${s.repeated === 1 ? '' : 's'}: one lead per person, not a failure (the exit code is not 3 for ${s.repeated === 1 ? 'it' : 'them'})`,
     );
   }
+  if (s.layout) {
+    out.push(
+      `    of them ${formatCount(s.layout)} the sheet's layout (a section's title, the header under it): not a failure (the exit code is not 3 for ${s.layout === 1 ? 'it' : 'them'})`,
+    );
+  }
   if (s.firstRejects.length > 0) {
     out.push(
       '',

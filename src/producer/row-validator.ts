@@ -54,6 +54,11 @@ export interface RowReject {
    * with a row per visit or ticket (`repeatsPerson`): the person's lead comes from that line, so nothing failed.
    */
   repeatOf?: number;
+  /**
+   * Set when the line is the sheet's layout, not a row of data (a section's title and the header repeated under it, as
+   * monday.com writes each group of a board): nothing failed.
+   */
+  layout?: true;
 }
 
 export type RowResult =
@@ -1201,7 +1206,7 @@ export function createRowValidator(
  * The row holds the header again (two exports joined one after the other): at least two cells filled, each the
  * header's name of its column. Stops at the first cell that is not, so a lead's row costs a comparison or two.
  */
-function repeatsHeader(cells: readonly string[], header: readonly string[]): boolean {
+export function repeatsHeader(cells: readonly string[], header: readonly string[]): boolean {
   let filled = 0;
   for (const [i, cell] of cells.entries()) {
     const value = cell.trim();
@@ -1328,7 +1333,7 @@ function parseCount(
  */
 const COUNT_RANGE = /^\d+(?:[,.\s]\d+)*\s*(?:[kKmM]\s*)?(?:[-–—]|to)\s*\d+(?:[,.\s]\d+)*(?:\s*[kKmM])?$/;
 
-function quote(value: string): string {
+export function quote(value: string): string {
   const short = value.length > 60 ? `${value.slice(0, 57)}…` : value;
   // What shows nothing is shown as its code, or the message would name a value that looks right.
   return JSON.stringify(short).replace(

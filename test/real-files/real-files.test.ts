@@ -162,6 +162,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Cognism: read as Apollo's (by Seniority and the LinkedIn URLs); its Street and Zip Code, which Cognism defines as
   // the company's, went into the person's address.
   ['Cognism', 'cognism-contacts', {}],
+  // A monday.com board: each group's title on a line of its own, then the header again; the titles of the groups after
+  // the first became leads ("Qualified lead", a person named "Qualified"), and each header again a failed row.
+  ['monday.com board', 'monday-board', {}],
 ];
 
 /**

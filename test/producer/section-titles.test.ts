@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { RowResult } from '../../src/producer/row-validator.js';
+import { SectionTitleCheck } from '../../src/producer/section-titles.js';
+import type { CheckedRow } from '../../src/producer/short-rows.js';
+
+const header = ['Name', 'Email', 'Company'];
+const ok: RowResult = { ok: {} as never };
+const row = (line: number, cells: string[]): CheckedRow => ({ row: { line, cells }, result: ok });
+
+describe("a section title (monday.com: a group's name on a line of its own, then the header again)", () => {
+  it('is rejected with the header under it, as the layout, not a failed row', () => {
+    const check = new SectionTitleCheck(header);
+    expect(check.push(row(8, ['Qualified', '', '']))).toEqual([]);
+    const [title, again] = check.push(row(9, ['Name', 'Email', 'Company']));
+    expect(title?.row.line).toBe(8);
+    expect(title?.result).toMatchObject({
+      reject: {
+        column: 'Name',
+        layout: true,
+        reason: expect.stringContaining('"Qualified" is the title of the section'),
+      },
+    });
+    expect(again?.result).toMatchObject({ reject: { layout: true } });
+    const next = row(10, ['Priya Raman', 'priya@example.org', 'Northwind']);
+    expect(check.push(next)).toEqual([next]);
+  });
+
+  it("is only that: a row with one value and no header after it keeps its own fate, in the file's order", () => {
+    const check = new SectionTitleCheck(header);
+    const alone = row(2, ['Ingrid Dahl', '', '']);
+    const next = row(3, ['Zoë Ørsted', 'zoe@example.com', 'Ångström AB']);
+    expect(check.push(alone)).toEqual([]);
+    expect(check.push(next)).toEqual([alone, next]);
+    const last = row(4, ['François Müller', '', '']);
+    expect(check.push(last)).toEqual([]);
+    expect(check.flush()).toEqual([last]);
+  });
+});
