@@ -944,3 +944,42 @@ export function isFreeMail(address: string): boolean {
   const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
   return FREE_MAIL_DOMAINS.has(domain) || FREE_MAIL_FAMILIES.test(domain);
 }
+
+/** A salutation or an academic or professional title before a name: `Dr.`, `Prof.`, `Mr`, `Ms.` (one or several). */
+const TITLE_BEFORE = /^(?:(?:dr|prof|mr|mrs|ms|mx|miss)\.?\s+)+(?=\S)/i;
+/**
+ * Degrees after a name, with or without a comma: `PhD`, `Ph.D.`, `MBA`, `MD` (capitals only: `Md` starts names),
+ * `DPhil`, `MSc`, `CPA`, `Esq.`. Not `Jr.` or `III`, which are part of the name.
+ */
+const DEGREES_AFTER =
+  /(?<=\S)(?:\s*,?\s+(?:[Pp][Hh]\.?\s?[Dd]\.?|MBA|M\.?D\.?|D[Pp]hil|MSc|M\.Sc\.|CPA|Esq\.?))+\s*$/;
+
+/**
+ * A name without the title before it and the degrees after it (`Dr. Priya Raman, PhD` → `Priya Raman`): Pipedrive
+ * persons have no field for them, and given them in the name it would greet "Dr." as the first name. `removed` says what
+ * was left out, for the warning; a name that is only a title is left as it is.
+ */
+export function withoutNameTitles(
+  name: string,
+  where: 'whole' | 'first' | 'last' = 'whole',
+): { name: string; removed: string[] } {
+  let rest = name;
+  const removed: string[] = [];
+  if (where !== 'last') {
+    const before = TITLE_BEFORE.exec(rest);
+    if (before) {
+      removed.push(before[0].trim());
+      rest = rest.slice(before[0].length);
+    }
+  }
+  if (where !== 'first') {
+    const after = DEGREES_AFTER.exec(rest);
+    // In a whole name, what follows a comma is left as written (`Jane Doe, PhD` as `Jane Doe, Acme`: the "Last, First"
+    // reading decides about those); a last-name column's `Raman, PhD` is a degree.
+    if (after && !(where === 'whole' && after[0].includes(','))) {
+      removed.push(after[0].replace(/^\s*,?\s*/, '').trim());
+      rest = rest.slice(0, after.index).trim();
+    }
+  }
+  return { name: rest, removed };
+}

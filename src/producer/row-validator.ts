@@ -41,6 +41,7 @@ import {
   splitList,
   withAsciiDigits,
   withExtension,
+  withoutNameTitles,
 } from './normalise.js';
 import { contactLabelOf } from './targets.js';
 
@@ -585,7 +586,22 @@ export function createRowValidator(
         message: `says ${quote(emailStatus)} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
       });
     }
-    const nameText = personCell;
+    // `Dr. Priya Raman, PhD`: the person is Priya Raman (Pipedrive has no field for the title or the degree).
+    const untitled = (path: FieldPath, where: 'whole' | 'first' | 'last', value: string): string => {
+      if (value === '') return value;
+      const { name, removed } = withoutNameTitles(value, where);
+      if (removed.length) {
+        warnings.push({
+          column: header[at(path) as number] as string,
+          message:
+            "has a title or a degree with the name (Dr., Prof., Ms., PhD, MBA): left out of the person's name, as Pipedrive persons have no field for it",
+        });
+      }
+      return name;
+    };
+    const nameText = untitled('person.name', 'whole', personCell);
+    const firstName = untitled('person.first_name', 'first', cell('person.first_name'));
+    const lastName = untitled('person.last_name', 'last', cell('person.last_name'));
     const lastFirst = nameText
       ? lastCommaFirst(nameText, { surnames: mapping.namesLastFirst ? 'several' : 'one' })
       : undefined;
@@ -597,9 +613,7 @@ export function createRowValidator(
     }
     const fullName =
       (lastFirst ? `${lastFirst.first} ${lastFirst.last}` : nameText) ||
-      [cell('person.first_name'), cell('person.middle_name'), cell('person.last_name')]
-        .filter(Boolean)
-        .join(' ');
+      [firstName, cell('person.middle_name'), lastName].filter(Boolean).join(' ');
     if (fullName.length > MAX_TEXT) {
       problem(
         at(at('person.name') !== undefined ? 'person.name' : 'person.first_name'),
@@ -915,8 +929,8 @@ export function createRowValidator(
     }
     if (fullName || email) {
       const p: PersonFields = { name: fullName || (email as string) };
-      const first = cell('person.first_name');
-      const last = cell('person.last_name');
+      const first = firstName;
+      const last = lastName;
       // Also beside a full-name column: given the full name alone, Pipedrive splits "Priya K. Raman" at its first
       // space, and the file says the surname is "Raman" (lead databases write the full name and its parts).
       if (first && last) {

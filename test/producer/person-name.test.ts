@@ -120,3 +120,30 @@ describe('a name column written "Last, First" throughout', () => {
     expect(mixed.map((p) => p?.name)).toEqual(['Jane Doe', 'Bo Chen', 'John Doe', 'García Márquez, Gabriel']);
   });
 });
+
+describe('a title or a degree written with the name', () => {
+  it('is left out of the name and its parts, and said', () => {
+    // Given "Dr. Priya Raman PhD", Pipedrive would greet "Dr." as the first name.
+    expect(personOf(['Name', 'Email'], ['Dr. Priya Raman PhD', 'p@example.org'])).toMatchObject({
+      name: 'Priya Raman',
+    });
+    expect(
+      personOf(['First Name', 'Last Name', 'Email'], ['Prof. Dr. François', 'Müller, MBA', 'f@example.org']),
+    ).toMatchObject({ name: 'François Müller', first_name: 'François', last_name: 'Müller' });
+    const result = createRowValidator(mapColumns({}, ['Name', 'Email'], undefined), 'names')(2, [
+      'Ms Zoë Ørsted',
+      'z@example.com',
+    ]);
+    expect(result).toMatchObject({
+      ok: { person: { name: 'Zoë Ørsted' } },
+      warnings: [{ column: 'Name', message: expect.stringContaining('title or a degree') }],
+    });
+  });
+
+  it('leaves names that only look like one as written', () => {
+    // `Md` starts Bangladeshi names; `Jr.` is part of the name; a name that is only a title stays.
+    for (const name of ['Md Rahim Uddin', 'José Núñez Jr.', 'Dr.', 'Drew Barrymore', 'Missy Elliott']) {
+      expect(personOf(['Name', 'Email'], [name, 'x@example.org'])).toMatchObject({ name });
+    }
+  });
+});
