@@ -983,3 +983,13 @@ export function withoutNameTitles(
   }
   return { name: rest, removed };
 }
+
+/** The names a company's shared mailbox goes by (`info@`, `sales@`, `kontakt@`): nobody's own address. */
+const ROLE_MAILBOX =
+  /^(?:info|contact|contacts|hello|sales|office|admin|support|enquiries|enquiry|inquiries|inquiry|team|mail|kontakt|post|service|marketing|press|hr|jobs|careers|billing|accounts|reception|general)$/i;
+
+/** An address of a company's shared mailbox (`info@angstrom.example.com`), not of a person. */
+export function isRoleAddress(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  return at > 0 && ROLE_MAILBOX.test(address.slice(0, at));
+}

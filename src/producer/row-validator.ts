@@ -26,6 +26,7 @@ import {
   isDatePeriod,
   isFreeMail,
   isPlaceholderEmail,
+  isRoleAddress,
   LINKEDIN_COMPANY_PAGE,
   lastCommaFirst,
   linkedPageTitles,
@@ -893,6 +894,22 @@ export function createRowValidator(
         warnings.push({ column, message: `has a value, but ${why}: it is kept in the lead's note` });
     }
 
+    // A company's shared mailbox (info@, sales@) on a row that names no person (a company list, Crunchbase's `Contact
+    // Email`): the organization's address, not a person called "info@…". Pipedrive organizations have no email field,
+    // so the address, and the row's phones, which have no person to go to, are kept in the lead's note.
+    const companyMailbox =
+      fullName === '' && orgName !== '' && emails.length > 0 && emails.every((e) => isRoleAddress(e.value));
+    if (companyMailbox) {
+      for (const c of [...mapping.emails, ...mapping.phones]) {
+        const value = read(c.column);
+        if (value === '') continue;
+        keepInNote(
+          c.column,
+          value,
+          "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
+        );
+      }
+    }
     const note = noteOf();
 
     if (problems.length > 0) {
@@ -927,7 +944,7 @@ export function createRowValidator(
       // No organization on this row: an address the file gives organizations is the person's own.
       person.postal_address = orgAddress;
     }
-    if (fullName || email) {
+    if ((fullName || email) && !companyMailbox) {
       const p: PersonFields = { name: fullName || (email as string) };
       const first = firstName;
       const last = lastName;

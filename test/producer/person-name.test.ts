@@ -147,3 +147,24 @@ describe('a title or a degree written with the name', () => {
     }
   });
 });
+
+describe("a company's shared mailbox on a row that names no person (a company list: Crunchbase's Contact Email)", () => {
+  const header = ['Organization Name', 'Contact Email', 'Phone Number'];
+  const validate = createRowValidator(mapColumns({}, header, undefined), 'names');
+
+  it('is no person named "info@…": the lead is the organization\'s, the address and phone in its note', () => {
+    const result = validate(2, ['Ångström AB', 'info@angstrom.example.com', '+46 8 555 010 00']);
+    if (!('ok' in result)) throw new Error(JSON.stringify(result));
+    expect(result.ok.person).toBeUndefined();
+    expect(result.ok.organization?.name).toBe('Ångström AB');
+    expect(result.ok.note).toContain('Contact Email: info@angstrom.example.com');
+    expect(result.ok.note).toContain('Phone Number: +46 8 555 010 00');
+  });
+
+  it("keeps a person's own address, and a mailbox where there is no organization, as before", () => {
+    const own = validate(2, ['Ångström AB', 'zoe.orsted@angstrom.example.com', '']);
+    expect('ok' in own && own.ok.person?.name).toBe('zoe.orsted@angstrom.example.com');
+    const alone = validate(3, ['', 'info@example.net', '']);
+    expect('ok' in alone && alone.ok.person?.email).toBe('info@example.net');
+  });
+});
