@@ -197,6 +197,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'comment',
     'remarks',
     'memo',
+    // Insightly's and Highrise's free text about the contact
+    'background',
     // de
     'bemerkungen',
     'bemerkung',
@@ -1147,6 +1149,13 @@ const SECOND_PERSON = (nameColumn: string) =>
  * not Google's (a sheet a user keeps under Google's names, a CRM that copied them).
  */
 export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
+  {
+    // Numbered tag columns (Insightly's `Tag 1`, `Tag 2`…): the exporting system's tags, one a column. No single lead
+    // field takes several columns of labels, and they need not be the account's: each is kept in the lead's note.
+    match: /^tag(\d+)$/,
+    meaning: (m) =>
+      `note(Tag ${m[1]}): a tag of the system the file comes from, one of several columns, which need not be the account's lead labels (map one of them to lead: { labels: … } if they are)`,
+  },
   {
     match: /^(email|phone)(\d+)value$/,
     meaning: (m, has) =>
