@@ -246,6 +246,22 @@ describe('lead-importer import', () => {
     expect(run.out).not.toContain('Skipped after the data');
   });
 
+  it("reads a monday.com board's groups as one table: each later group's title and header are its layout, not failures", async () => {
+    const board = join(import.meta.dirname, '../fixtures/real-exports/monday-board.csv');
+    const { code, out } = await cli([board, '--dry-run', '--offline']);
+    // Before: exit 3, a lead per group title ("Contacted"), and the last group ("Won", past Excel's 16th row, a line of
+    // one value) skipped as another table of a report, its items with it.
+    expect(code).toBe(0);
+    expect(out).toMatch(/valid\s+7\n\s+rejected\s+6\n/);
+    expect(out).toContain(
+      "of them 6 the sheet's layout (a section's title, the header under it): not a failure",
+    );
+    expect(out).toContain(
+      'monday-board.csv:19, column "Name": "Won" is the title of the section below it (the header repeats on line 20)',
+    );
+    expect(out).not.toContain('Skipped after the data');
+  });
+
   it('does not call a file of one table under a name a report of several tables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-titled-'));
     const file = join(dir, 'titled.csv');
