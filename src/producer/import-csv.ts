@@ -198,7 +198,7 @@ export interface ImportSummary {
   repeated: number;
   /**
    * Of the rejected rows, the lines that are the sheet's layout, not data (a section's title and the header repeated
-   * under it, as monday.com writes each group of a board): not failures either.
+   * under it, an item's subitems, as monday.com writes a board): not failures either.
    */
   layout?: number;
   distinctPersons: number;

@@ -56,7 +56,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   }
   if (s.layout) {
     out.push(
-      `    of them ${formatCount(s.layout)} the sheet's layout (a section's title, the header under it): not a failure (the exit code is not 3 for ${s.layout === 1 ? 'it' : 'them'})`,
+      `    of them ${formatCount(s.layout)} the sheet's layout (a group's title, the header again, subitems): not a failure (the exit code is not 3 for ${s.layout === 1 ? 'it' : 'them'})`,
     );
   }
   if (s.firstRejects.length > 0) {

@@ -57,8 +57,8 @@ export interface RowReject {
    */
   repeatOf?: number;
   /**
-   * Set when the line is the sheet's layout, not a row of data (a section's title and the header repeated under it, as
-   * monday.com writes each group of a board): nothing failed.
+   * Set when the line is the sheet's layout, not a row of data (a section's title and the header repeated under it, an
+   * item's subitems, as monday.com writes a board): nothing failed.
    */
   layout?: true;
 }

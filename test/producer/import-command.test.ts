@@ -252,12 +252,16 @@ describe('lead-importer import', () => {
     // Before: exit 3, a lead per group title ("Contacted"), and the last group ("Won", past Excel's 16th row, a line of
     // one value) skipped as another table of a report, its items with it.
     expect(code).toBe(0);
-    expect(out).toMatch(/valid\s+7\n\s+rejected\s+6\n/);
+    expect(out).toMatch(/valid\s+7\n\s+rejected\s+8\n/);
     expect(out).toContain(
-      "of them 6 the sheet's layout (a section's title, the header under it): not a failure",
+      "of them 8 the sheet's layout (a group's title, the header again, subitems): not a failure",
     );
     expect(out).toContain(
-      'monday-board.csv:19, column "Name": "Won" is the title of the section below it (the header repeats on line 20)',
+      'monday-board.csv:21, column "Name": "Won" is the title of the section below it (the header repeats on line 22)',
+    );
+    // A subitem (a task under François's item) is no lead either.
+    expect(out).toContain(
+      'monday-board.csv:8, column "Subitems": "Send the offer" is a subitem of the item on line 5',
     );
     expect(out).not.toContain('Skipped after the data');
   });

@@ -36,3 +36,38 @@ describe("a section title (monday.com: a group's name on a line of its own, then
     expect(check.flush()).toEqual([last]);
   });
 });
+
+describe("an item's subitems (monday.com: under their own header, a column to the right)", () => {
+  const board = ['Name', 'Subitems', 'Status', 'Email'];
+
+  it('are the layout, header and rows, up to the next item', () => {
+    const check = new SectionTitleCheck(board);
+    const item = row(5, ['François Müller', '', 'New', 'f@example.com']);
+    expect(check.push(item)).toEqual([item]);
+    const [header] = check.push(row(7, ['Subitems', 'Name', 'Owner', '']));
+    expect(header?.result).toMatchObject({
+      reject: {
+        layout: true,
+        reason: expect.stringContaining('the header of the subitems of the item on line 5'),
+      },
+    });
+    const [task] = check.push(row(8, ['', 'Send the offer', 'Marc Dubois', '']));
+    expect(task?.result).toMatchObject({
+      reject: {
+        column: 'Subitems',
+        layout: true,
+        reason: expect.stringContaining('"Send the offer" is a subitem'),
+      },
+    });
+    const next = row(9, ['Priya Raman', '', 'New', 'p@example.org']);
+    expect(check.push(next)).toEqual([next]);
+  });
+
+  it('are only those: a row with an empty first cell and no subitems header above keeps its own fate', () => {
+    const check = new SectionTitleCheck(board);
+    const item = row(2, ['Zoë Ørsted', '', 'New', 'z@example.com']);
+    const noName = row(3, ['', '', 'New', 'ingrid@example.net']);
+    expect(check.push(item)).toEqual([item]);
+    expect(check.push(noName)).toEqual([noName]);
+  });
+});
