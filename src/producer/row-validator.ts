@@ -592,11 +592,11 @@ export function createRowValidator(
       if (value === '') return value;
       const { name, removed } = withoutNameTitles(value, where);
       if (removed.length) {
-        warnings.push({
-          column: header[at(path) as number] as string,
-          message:
-            "has a title or a degree with the name (Dr., Prof., Ms., PhD, MBA): left out of the person's name, as Pipedrive persons have no field for it",
-        });
+        keepInNote(
+          at(path) as number,
+          value,
+          `has ${removed.map(quote).join(' and ')} with the name: the person is ${quote(name)} (Pipedrive persons have no field for a title or a degree, and would greet "Dr." as the first name), and the name as written is kept in the lead's note`,
+        );
       }
       return name;
     };

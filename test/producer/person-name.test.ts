@@ -136,8 +136,10 @@ describe('a title or a degree written with the name', () => {
     ]);
     expect(result).toMatchObject({
       ok: { person: { name: 'Zoë Ørsted' } },
-      warnings: [{ column: 'Name', message: expect.stringContaining('title or a degree') }],
+      warnings: [{ column: 'Name', message: expect.stringContaining('"Ms" with the name') }],
     });
+    // Nothing is lost: the name as written goes to the lead's note.
+    expect('ok' in result && result.ok.note).toContain('Name: Ms Zoë Ørsted');
   });
 
   it('leaves names that only look like one as written', () => {
