@@ -948,11 +948,43 @@ export function isFreeMail(address: string): boolean {
 /** A salutation or an academic or professional title before a name: `Dr.`, `Prof.`, `Mr`, `Ms.` (one or several). */
 const TITLE_BEFORE = /^(?:(?:dr|prof|mr|mrs|ms|mx|miss)\.?\s+)+(?=\S)/i;
 /**
- * Degrees after a name, with or without a comma: `PhD`, `Ph.D.`, `MBA`, `MD` (capitals only: `Md` starts names),
- * `DPhil`, `MSc`, `CPA`, `Esq.`. Not `Jr.` or `III`, which are part of the name.
+ * A degree at the very end of a text: `PhD`, `Ph.D.`, `MBA`, `MD` (capitals only: `Md` starts names), `DPhil`, `MSc`,
+ * `CPA`, `Esq.`. Not `Jr.` or `III`, which are part of the name. Tried on a text's last few characters only
+ * ({@link degreesAfter}): from every position of a long cell, a pattern for "spaces, a comma, spaces, a degree" took
+ * time in the square of the cell's spaces (a name cell of 200,000 spaces: 26 s).
  */
-const DEGREES_AFTER =
-  /(?<=\S)(?:\s*,?\s+(?:[Pp][Hh]\.?\s?[Dd]\.?|MBA|M\.?D\.?|D[Pp]hil|MSc|M\.Sc\.|CPA|Esq\.?))+\s*$/;
+const DEGREE_AT_END = /(?:[Pp][Hh]\.?\s?[Dd]\.?|MBA|M\.?D\.?|D[Pp]hil|MSc|M\.Sc\.|CPA|Esq\.?)$/;
+/** The longest degree {@link DEGREE_AT_END} reads (`Ph. D.`), and room to spare. */
+const DEGREE_TAIL = 8;
+
+/**
+ * The degrees after a name (`Raman, PhD MBA` → `Raman`, `PhD`, `MBA`): each after a space, the first after the name
+ * and an optional comma. From the end, in time linear in the text's length.
+ */
+function degreesAfter(text: string): { rest: string; degrees: string[]; comma: boolean } {
+  let rest = text.trimEnd();
+  const degrees: string[] = [];
+  let comma = false;
+  for (;;) {
+    const tail = rest.slice(-DEGREE_TAIL);
+    const found = DEGREE_AT_END.exec(tail);
+    if (!found) break;
+    const start = rest.length - tail.length + found.index;
+    // After a space, with a name before it.
+    if (start === 0 || !/\s/.test(rest[start - 1] as string)) break;
+    let before = rest.slice(0, start).trimEnd();
+    let afterComma = false;
+    if (before.endsWith(',')) {
+      afterComma = true;
+      before = before.slice(0, -1).trimEnd();
+    }
+    if (before === '') break;
+    degrees.unshift(found[0]);
+    comma ||= afterComma;
+    rest = before;
+  }
+  return { rest, degrees, comma };
+}
 
 /**
  * A name without the title before it and the degrees after it (`Dr. Priya Raman, PhD` → `Priya Raman`): Pipedrive
@@ -973,12 +1005,12 @@ export function withoutNameTitles(
     }
   }
   if (where !== 'first') {
-    const after = DEGREES_AFTER.exec(rest);
+    const after = degreesAfter(rest);
     // In a whole name, what follows a comma is left as written (`Jane Doe, PhD` as `Jane Doe, Acme`: the "Last, First"
     // reading decides about those); a last-name column's `Raman, PhD` is a degree.
-    if (after && !(where === 'whole' && after[0].includes(','))) {
-      removed.push(after[0].replace(/^\s*,?\s*/, '').trim());
-      rest = rest.slice(0, after.index).trim();
+    if (after.degrees.length > 0 && !(where === 'whole' && after.comma)) {
+      removed.push(after.degrees.join(' '));
+      rest = after.rest;
     }
   }
   return { name: rest, removed };
