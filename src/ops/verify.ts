@@ -25,12 +25,13 @@ import { linesInState, readRowStates } from './row-scan.js';
  * - **missing**: a row recorded as created whose lead Pipedrive no longer has (`GET /v1/leads/{id}` answers
  *   404; a lead that is only archived is not missing);
  * - **unrecorded**: a lead of this import (its `origin_id`) that no row records, and that duplicates none;
- * - **duplicates**: a lead of this import with the title (any case), person and organization of a lead a row
- *   records: what a create sent twice leaves (the sandbox's `duplicateLeads` rule); and a note on a recorded
+ * - **duplicates**: a lead of this import with the title (any case), person, organization and `origin_id` of a lead
+ *   a row records: what a create sent twice leaves (the sandbox's `duplicateLeads` rule); and a note on a recorded
  *   lead with the text of the note the row recorded, beyond that one.
  *
- * "Of this import" means `origin_id` = the import id (the worker's default), or the `origin_id` a recorded
- * lead of the import carries (a mapping may set its own), and added after the import started.
+ * "Of this import" means `origin_id` = the import id and a row's line (`imp-…:12`, the worker's default; the import id
+ * alone before), or the `origin_id` a recorded lead of the import carries (a mapping may set its own), and added after
+ * the import started.
  *
  * How it finds them, at the lowest token cost (pipedrive-api.md §3.3):
  * - `since` (the default): `GET /v1/leads?updated_since=<the import's start>`, 20 tokens per 500 leads. It
@@ -294,8 +295,13 @@ function keep(lead: Lead): SeenLead {
   return { id, title, person_id, organization_id, origin_id, add_time, is_archived };
 }
 
-const leadKey = (l: Pick<Lead, 'title' | 'person_id' | 'organization_id'>) =>
-  `${(l.title ?? '').trim().toLowerCase()}\u0000${l.person_id ?? ''}\u0000${l.organization_id ?? ''}`;
+/**
+ * What two copies of one row's lead share: its title (any case), person, organization and `origin_id`, which names the
+ * row since leads carry it (`imp-…:12`, worker/lead-writer.ts `leadOriginOf`): two rows' leads alike in all else are no
+ * copies of each other. (Before, the import id alone: such twins looked like copies, and `--repair` deleted one.)
+ */
+const leadKey = (l: Pick<Lead, 'title' | 'person_id' | 'organization_id' | 'origin_id'>) =>
+  `${(l.title ?? '').trim().toLowerCase()}\u0000${l.person_id ?? ''}\u0000${l.organization_id ?? ''}\u0000${l.origin_id ?? ''}`;
 
 /** v1 notes write `YYYY-MM-DD HH:MM:SS` in UTC. */
 const noteTime = (t: string) => Date.parse(`${t.replace(' ', 'T')}Z`);
@@ -435,7 +441,7 @@ export async function verifyImport(
       !recorded.has(l.id) &&
       !revertedLeads.has(l.id) &&
       l.origin_id &&
-      origins.has(l.origin_id) &&
+      (origins.has(l.origin_id) || l.origin_id.startsWith(`${plan.importId}:`)) &&
       Date.parse(l.add_time) >= plan.sinceMs,
   );
   const recordedByKey = new Map<string, RecordedRow>();

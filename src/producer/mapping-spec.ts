@@ -103,7 +103,7 @@ export interface MappingDefaults {
   visible_to?: string | number;
   /** Marketing channel (a name) of every lead without a channel column. */
   channel?: string;
-  /** `origin_id` of every lead. @defaultValue the import id */
+  /** `origin_id` of every lead. @defaultValue the import id and the row's line, `imp-3f2a9c41d0e7:12` */
   origin_id?: string;
   /** `{organization} – {name}`; placeholders are fields or column names. */
   title_template?: string;

@@ -965,7 +965,7 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
   if (d.labelNames.length) defaults.labels = d.labelNames;
   if (d.visibleTo) defaults.visible_to = d.visibleTo;
   if (d.channelName) defaults.channel = d.channel ? `${d.channelName} (${d.channel})` : d.channelName;
-  defaults.origin_id = d.originId ?? 'the import id';
+  defaults.origin_id = d.originId ?? "the import id and the row's line (imp-…:12)";
   defaults.title =
     m.titleTemplate ??
     (m.columns['lead.title'] !== undefined ? 'the title column' : '{organization} lead, else {name} lead');

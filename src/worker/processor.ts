@@ -316,6 +316,7 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
         await completeContacts(org?.id);
         const target = {
           importId: data.importId,
+          line: data.line,
           lead: data.lead,
           personId: cp.personId,
           organizationId: cp.organizationId,

@@ -59,7 +59,11 @@ describe('the programmatic API (import from "pipedrive-lead-importer")', () => {
     const client = new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.apiToken });
     const leads = await client.listLeads();
     expect(leads.items.map((l) => l.title).sort()).toEqual(['Compiler deal', 'Engine deal']);
-    expect(leads.items.every((l) => l.origin_id === summary.importId)).toBe(true);
+    // Each names the import and its row's line.
+    expect(leads.items.map((l) => l.origin_id).sort()).toEqual([
+      `${summary.importId}:2`,
+      `${summary.importId}:3`,
+    ]);
   });
 
   it('exports the error waitForImport throws when Redis stays away, so embedders can catch it by class', () => {

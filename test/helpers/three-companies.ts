@@ -61,7 +61,12 @@ export function onlyItsOwn(sandbox: RunningSandbox, importId: string, tag: strin
   const data = sandbox.export();
   return {
     leads: data.leads.length,
-    foreignLeads: data.leads.filter((l) => l.origin_id !== importId || !l.title.startsWith(`${tag} `)).length,
+    // The import's origin: its id, and the row's line when the worker set it (`imp-…:12`).
+    foreignLeads: data.leads.filter(
+      (l) =>
+        (l.origin_id !== importId && !l.origin_id?.startsWith(`${importId}:`)) ||
+        !l.title.startsWith(`${tag} `),
+    ).length,
     foreignPersons: data.persons.filter((p) => !p.emails.every((e) => e.value.endsWith(`@${tag}.example`)))
       .length,
     foreignOrganizations: data.organizations.filter((o) => !o.name.startsWith(`${tag} `)).length,

@@ -77,7 +77,8 @@ describe('verify --repair on duplicates someone worked on after the verification
         title,
         person_id: o.personId,
         organization_id: o.organizationId,
-        origin_id: 'rep-1',
+        // The origin the row's own create sent: the import id and the row's line.
+        origin_id: `rep-1:${title === 'Deal A' ? 2 : 3}`,
       });
       return { leadId: lead.id, noteId: (await client.addNote({ content: note, lead_id: lead.id })).id };
     };

@@ -150,13 +150,14 @@ describe('lead-importer verify', () => {
       // Missing: someone deleted line 5's lead.
       await byHand(() => client.deleteLead(d.leadId));
       planted.deletedLead = d.leadId;
-      // A duplicate of line 2's lead (a create sent twice), with a copy of line 2's note on it.
+      // A duplicate of line 2's lead (a create sent twice: the same origin, which names the row), with a copy of
+      // line 2's note on it.
       const copy = await byHand(() =>
         client.addLead({
           title: 'Deal A',
           person_id: a.personId,
           organization_id: a.organizationId,
-          origin_id: 'ver-1',
+          origin_id: 'ver-1:2',
         }),
       );
       planted.duplicateLead = copy.id;
@@ -167,7 +168,8 @@ describe('lead-importer verify', () => {
       planted.duplicateNote = (
         await byHand(() => client.addNote({ content: 'Wants a demo', lead_id: c.leadId }))
       ).id;
-      // A lead with the import's origin_id on a person no row names: no row records it.
+      // A lead with the import's origin_id (the import id alone, as leads carried it before origins named the row) on
+      // a person no row names: no row records it.
       const zed = await byHand(() =>
         client.addPerson({ name: 'Zed Zero', emails: [{ value: 'zed@else.example' }] }),
       );

@@ -256,7 +256,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       if (!leadIds.has(o.leadId)) recordedLeadsMissing++;
     }
     const leadsNotRecorded = exported.leads.filter(
-      (l) => l.origin_id === importId && !recorded.has(l.id),
+      (l) => (l.origin_id === importId || l.origin_id?.startsWith(`${importId}:`)) && !recorded.has(l.id),
     ).length;
     const state = sandbox.state();
     let afterRepair: FailoverFigures['afterRepair'] = null;
