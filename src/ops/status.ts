@@ -379,7 +379,13 @@ export function describeImport(
     state === 'waiting-for-reimport';
   // Nor while Pipedrive fails every call: the limits' figure would read as if rows were moving.
   const failing = state === 'running' || state === 'stalled' ? failingNow(flags, now) : undefined;
-  const eta = waitsForPerson || failing ? null : estimate;
+  const waited = waitsForPerson || failing ? null : estimate;
+  // While the workers wait for budget, no row moves before the wait ends, whatever the budget snapshot says (a
+  // process that reads none, as `import --wait` may, took the burst limit's minutes for the ETA).
+  const eta =
+    waited && flags.budgetWaitUntil !== undefined && flags.budgetWaitUntil > now && waited.ms > 0
+      ? { ...waited, ms: Math.max(waited.ms, flags.budgetWaitUntil - now), limitedByBudget: true }
+      : waited;
   const finished = record.created + record.rejected + record.deadLettered + record.cancelled;
   const total = Math.max(record.rows, finished + record.pending);
   return {

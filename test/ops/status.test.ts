@@ -97,6 +97,8 @@ describe('getStatus', () => {
       stateText: 'waiting for budget until 2030-01-02 00:00 UTC',
       budgetWaitUntil: until,
     });
+    // No row moves before the wait ends: the ETA is at least that far off (the limits alone said seconds).
+    expect((await getStatus(ctx, 'st-2')).etaMs).toBeGreaterThanOrEqual(until - Date.now());
     await redis.hset(ctx.keys.control, 'blockedReason', 'Pipedrive rejected the API token (401)');
     expect(await getStatus(ctx, 'st-2')).toMatchObject({
       stateText: 'blocked: Pipedrive rejected the API token (401)',
