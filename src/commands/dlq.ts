@@ -25,16 +25,19 @@ export const command: Command = {
   dlq export --import ID --out failed.csv [--error-class C] [--connection NAME] [--json]
       the rows' original columns plus error_class, error_message, http_status and line:
       fix the file and import it again (UTF-8 with BOM, safe to open in Excel)
-  dlq retry [--import ID] [--error-class C] [--connection NAME] [--json]
+  dlq retry [--import ID] [--error-class C] [--connection NAME] [--include-exported] [--json]
       put the rows back on their connection's queue with fresh attempts (steps that succeeded
-      are not redone); a row whose stored data does not pass validation is refused and stays (exit 3)
+      are not redone); a row whose stored data does not pass validation is refused and stays (exit 3);
+      so is a row \`dlq export\` wrote to a file since it failed, which may have been fixed and
+      imported again (retrying it would create its lead twice): --include-exported retries it anyway
   dlq purge --import ID [--error-class C] [--connection NAME] [--json]
       delete the import's DLQ entries (the rows stay counted as dead-lettered)
 
   --connection NAME   only rows of imports into this connection (PIPEDRIVE_CONNECTIONS_FILE);
                       with --import, refuse unless the import went there
   --json              print JSON on stdout: list an array of entries; export {"importId","out","rows"};
-                      retry {"requeued","stale","busy","refused","refusals"}; purge {"importId","removed"}
+                      retry {"requeued","stale","busy","refused","refusals","exported","exports"};
+                      purge {"importId","removed"}
 
 Examples:
   lead-importer dlq list --import leads-3f2a9c
@@ -45,6 +48,7 @@ Examples:
     'error-class': { type: 'string' },
     connection: { type: 'string' },
     out: { type: 'string' },
+    'include-exported': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   positionals: [1, 1],
@@ -87,10 +91,11 @@ Examples:
           return ExitCode.Ok;
         }
         case 'retry': {
-          const s = await retryDeadLetters(ctx, { importId, errorClass, connection });
+          const includeExported = args.values['include-exported'] === true;
+          const s = await retryDeadLetters(ctx, { importId, errorClass, connection, includeExported });
           if (json) {
             io.stdout.write(`${JSON.stringify(s)}\n`);
-            return s.refused ? ExitCode.RowsFailed : ExitCode.Ok;
+            return s.refused || s.exported ? ExitCode.RowsFailed : ExitCode.Ok;
           }
           io.stdout.write(
             `Re-queued ${formatCount(s.requeued)} rows with fresh attempts.${s.stale ? ` Removed ${formatCount(s.stale)} stale entries of rows that had already finished.` : ''}\n`,
@@ -98,6 +103,19 @@ Examples:
           if (s.busy) {
             io.stderr.write(
               `${formatCount(s.busy)} rows are still being dead-lettered by a worker; run the command again in a few seconds.\n`,
+            );
+          }
+          if (s.exported) {
+            const when = s.exports
+              .map(
+                (e) =>
+                  `  ${e.importId}: ${formatCount(e.rows)} row${e.rows === 1 ? '' : 's'}, exported ${new Date(e.at).toISOString().slice(0, 16).replace('T', ' ')} UTC\n`,
+              )
+              .join('');
+            io.stderr.write(
+              `Left ${formatCount(s.exported)} rows in the dead-letter queue that \`dlq export\` wrote to a file since they failed:\n${when}` +
+                'If that file, fixed, was imported again, their leads exist now and retrying them would create them twice: remove them with `lead-importer dlq purge --import ID`. ' +
+                'If it was not, retry them with --include-exported.\n',
             );
           }
           if (s.refused) {
@@ -115,7 +133,7 @@ Examples:
             );
             return ExitCode.RowsFailed;
           }
-          return ExitCode.Ok;
+          return s.exported ? ExitCode.RowsFailed : ExitCode.Ok;
         }
         case 'purge': {
           const { removed } = await purgeDeadLetters(ctx, { importId: importId!, errorClass, connection });

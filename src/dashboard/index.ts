@@ -426,9 +426,14 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
   app.post('/api/imports/:id/dlq/retry', async (req, res) => {
     await getStatus(ctx, req.params.id); // 404 for an unknown import, not "nothing to retry"
     const s = await retryDeadLetters(ctx, { importId: req.params.id });
+    const exported = s.exported
+      ? ` Left ${s.exported} that \`dlq export\` wrote to a file since they failed: if that file, fixed, was imported again, retrying them would create their leads twice (\`lead-importer dlq purge --import ${req.params.id}\` removes them; \`lead-importer dlq retry --import ${req.params.id} --include-exported\` retries them).`
+      : '';
     if (s.requeued + s.stale + s.busy + s.refused === 0) {
       res.status(409).json({
-        error: `Import ${req.params.id} has no dead-lettered rows in the dead-letter queue: there is nothing to retry.`,
+        error: s.exported
+          ? `Import ${req.params.id} has nothing to retry here.${exported}`
+          : `Import ${req.params.id} has no dead-lettered rows in the dead-letter queue: there is nothing to retry.`,
       });
       return;
     }
@@ -439,7 +444,7 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
     const refused = s.refused
       ? ` Refused ${s.refused} whose data does not pass validation (first: line ${s.refusals[0]?.line}: ${s.refusals[0]?.reason}); \`lead-importer dlq retry --import ${req.params.id}\` lists them.`
       : '';
-    res.json({ ...s, message: `Re-queued ${s.requeued} rows.${refused}` });
+    res.json({ ...s, message: `Re-queued ${s.requeued} rows.${refused}${exported}` });
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

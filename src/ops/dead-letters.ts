@@ -233,9 +233,11 @@ export async function exportDeadLetters(
   const writer = await CsvWriter.create(options.out, [...record.header, ...DLQ_EXPORT_COLUMNS], {
     option: '--out',
   });
+  const lines: number[] = [];
   try {
     for await (const job of deadLetterJobs(ctx, options)) {
       const d = job.data;
+      lines.push(d.line);
       await writer.write([
         ...fitToHeader(d.job.cells, record.header.length),
         d.errorClass,
@@ -250,6 +252,13 @@ export async function exportDeadLetters(
     throw err;
   }
   await writer.close();
+  // Written to a file a user fixes and imports again: `dlq retry` must then not re-run these rows as well.
+  const exportedAt = Date.now();
+  const key = ctx.keys.deadLettersExported(options.importId);
+  for (let i = 0; i < lines.length; i += 1000) {
+    const batch = lines.slice(i, i + 1000);
+    await ctx.redis.hset(key, Object.fromEntries(batch.map((line) => [line, exportedAt])));
+  }
   return { out: options.out, rows: writer.rowCount };
 }
 
@@ -270,6 +279,13 @@ export interface RetrySummary {
   busy: number;
   /** Rows whose data does not pass validation (see `replay-check.ts`): left dead-lettered and in the DLQ. */
   refused: number;
+  /**
+   * Rows `dlq export` wrote to a file after they failed (the file may have been fixed and imported again, which
+   * created their leads): left dead-lettered and in the DLQ unless {@link RetryOptions.includeExported}.
+   */
+  exported: number;
+  /** The imports of the rows left as exported, and when the latest export of each was written. */
+  exports: { importId: string; rows: number; at: number }[];
   /** The first {@link MAX_REFUSALS_LISTED} refused rows, with the reason. */
   refusals: RefusedReplay[];
 }
@@ -299,13 +315,37 @@ const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wai
  * 3. remove the DLQ entry;
  * 4. promote the job so it runs now. Had we crashed before this, it runs when the hold ends.
  */
-export async function retryDeadLetters(
-  ctx: OpsContext,
-  filter: DeadLetterFilter = {},
-): Promise<RetrySummary> {
-  const summary: RetrySummary = { requeued: 0, stale: 0, busy: 0, refused: 0, refusals: [] };
+export interface RetryOptions extends DeadLetterFilter {
+  /** Also rows `dlq export` wrote to a file since they failed (whose fixed file may have been imported again). */
+  includeExported?: boolean;
+}
+
+export async function retryDeadLetters(ctx: OpsContext, filter: RetryOptions = {}): Promise<RetrySummary> {
+  const summary: RetrySummary = {
+    requeued: 0,
+    stale: 0,
+    busy: 0,
+    refused: 0,
+    refusals: [],
+    exported: 0,
+    exports: [],
+  };
   const connections = new ImportConnections(ctx);
+  const exportsOf = new Map<string, { importId: string; rows: number; at: number }>();
   for await (const entry of deadLetterJobs(ctx, filter, connections)) {
+    if (!filter.includeExported) {
+      const { importId, line, lastAttemptAt } = entry.data;
+      const at = Number(await ctx.redis.hget(ctx.keys.deadLettersExported(importId), String(line)));
+      // Exported since it last failed: the export holds this failure (one before a later retry does not count).
+      if (Number.isFinite(at) && at > 0 && at >= (lastAttemptAt ?? 0)) {
+        summary.exported++;
+        const seen = exportsOf.get(importId) ?? { importId, rows: 0, at };
+        seen.rows++;
+        seen.at = Math.max(seen.at, at);
+        exportsOf.set(importId, seen);
+        continue;
+      }
+    }
     const reason = replayProblem(entry.id ?? '', entry.data);
     if (reason !== undefined) {
       summary.refused++;
@@ -319,6 +359,7 @@ export async function retryDeadLetters(
       await retryOne(ctx, entry, await connections.of(importId), await connections.turnsOf(importId))
     ]++;
   }
+  summary.exports = [...exportsOf.values()];
   return summary;
 }
 

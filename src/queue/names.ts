@@ -207,6 +207,11 @@ export function keysFor(prefix: string, scope: KeyScope = { cluster: false }) {
     outcomes: (importId: string) => `${ofImport(importId)}:imp:${importId}:out`,
     /** Hash line → JSON `{ cells }` of rejected rows' original cells (for the report and --rejects). */
     rejectCells: (importId: string) => `${ofImport(importId)}:imp:${importId}:rejcells`,
+    /**
+     * Hash line → ms epoch when `dlq export` wrote the row's dead-lettered entry to a file: `dlq retry` leaves such
+     * rows, whose fixed file may have been imported again, unless told otherwise.
+     */
+    deadLettersExported: (importId: string) => `${ofImport(importId)}:imp:${importId}:dlqexported`,
     /** Set of what `lead-importer revert` deleted (`l:{leadId}`, `p:{personId}`, `o:{orgId}`), so a re-run resumes. */
     reverted: (importId: string) => `${ofImport(importId)}:imp:${importId}:reverted`,
     /** Worker-side per-company caches and locks (issue #4). */

@@ -117,8 +117,17 @@ describe('lead-importer dlq', () => {
   });
 
   it('retries, keeping rows = created + rejected + deadLettered + cancelled + pending', async () => {
-    const retry = await runCli(['dlq', 'retry', '--import', 'cli-1'], env());
+    // The row was exported above (to be fixed and imported again): a retry leaves it, saying why and what to do.
+    const left = await runCli(['dlq', 'retry', '--import', 'cli-1'], env());
+    expect(left.code).toBe(3);
+    expect(left.stdout).toBe('Re-queued 0 rows with fresh attempts.\n');
+    expect(left.stderr).toMatch(
+      /^Left 1 rows in the dead-letter queue that `dlq export` wrote to a file since they failed:\n {2}cli-1: 1 row, exported \d{4}-\d\d-\d\d \d\d:\d\d UTC\n.*retrying them would create them twice: remove them with `lead-importer dlq purge --import ID`\. If it was not, retry them with --include-exported\.\n$/s,
+    );
+    expect(await balance(ctx, 'cli-1')).toMatchObject({ deadLettered: 1 });
+    const retry = await runCli(['dlq', 'retry', '--import', 'cli-1', '--include-exported'], env());
     expect(retry.stdout).toBe('Re-queued 1 rows with fresh attempts.\n');
+    expect(retry.code).toBe(0);
     expect(await balance(ctx, 'cli-1')).toMatchObject({ rows: 4, sum: 4, deadLettered: 0, pending: 2 });
     expect((await runCli(['dlq', 'list', '--json'], env())).stdout).toBe('[]\n');
   });
@@ -171,12 +180,39 @@ describe('lead-importer dlq export, retry and purge --json', () => {
     expect(exported.code).toBe(0);
     expect(JSON.parse(exported.stdout)).toEqual({ importId: 'cli-json', out, rows: 2 });
 
-    const retried = await runCli(
+    const left = await runCli(
       ['dlq', 'retry', '--import', 'cli-json', '--error-class', 'PipedriveServerError', '--json'],
       env(),
     );
+    expect(left.code).toBe(3);
+    expect(JSON.parse(left.stdout)).toMatchObject({
+      requeued: 0,
+      exported: 1,
+      exports: [{ importId: 'cli-json', rows: 1, at: expect.any(Number) }],
+    });
+    const retried = await runCli(
+      [
+        'dlq',
+        'retry',
+        '--import',
+        'cli-json',
+        '--error-class',
+        'PipedriveServerError',
+        '--include-exported',
+        '--json',
+      ],
+      env(),
+    );
     expect(retried.code).toBe(0);
-    expect(JSON.parse(retried.stdout)).toEqual({ requeued: 1, stale: 0, busy: 0, refused: 0, refusals: [] });
+    expect(JSON.parse(retried.stdout)).toEqual({
+      requeued: 1,
+      stale: 0,
+      busy: 0,
+      refused: 0,
+      refusals: [],
+      exported: 0,
+      exports: [],
+    });
 
     const purged = await runCli(['dlq', 'purge', '--import', 'cli-json', '--json'], env());
     expect(purged.code).toBe(0);

@@ -123,7 +123,15 @@ describe('dlq retry', () => {
 
     const summary = await retryDeadLetters(ctx, { importId: 'imp-r' });
 
-    expect(summary).toEqual({ requeued: 2, stale: 0, busy: 0, refused: 0, refusals: [] });
+    expect(summary).toEqual({
+      requeued: 2,
+      stale: 0,
+      busy: 0,
+      refused: 0,
+      refusals: [],
+      exported: 0,
+      exports: [],
+    });
     expect(await balance(ctx, 'imp-r')).toMatchObject({ rows: 5, sum: 5, deadLettered: 0, pending: 3 });
     expect(await ctx.ledger.rowStates('imp-r', [3, 5])).toEqual([RowState.Pending, RowState.Pending]);
     expect(await ctx.deadLetterQueue.count()).toBe(0);
@@ -172,9 +180,29 @@ describe('dlq retry', () => {
       busy: 0,
       refused: 0,
       refusals: [],
+      exported: 0,
+      exports: [],
     });
     expect((await listDeadLetters(ctx, { importId: 'imp-c' })).map((e) => e.line)).toEqual([3]);
     expect(await balance(ctx, 'imp-c')).toMatchObject({ sum: 5, deadLettered: 1, pending: 2 });
+  });
+
+  it('leaves rows `dlq export` wrote to a file since they failed: their fixed file may have been imported again', async () => {
+    const ctx = ops();
+    await seedImport(ctx, 'imp-e', ROWS);
+    const out = join(tmpdir(), `${ctx.prefix}-exported.csv`);
+    expect((await exportDeadLetters(ctx, { importId: 'imp-e', out })).rows).toBe(2);
+    const left = await retryDeadLetters(ctx, { importId: 'imp-e' });
+    expect(left).toMatchObject({ requeued: 0, exported: 2, exports: [{ importId: 'imp-e', rows: 2 }] });
+    // Nothing moved: both rows still dead-lettered and in the queue.
+    expect(await balance(ctx, 'imp-e')).toMatchObject({ sum: 5, deadLettered: 2, pending: 1 });
+    expect((await listDeadLetters(ctx, { importId: 'imp-e' })).map((e) => e.line)).toEqual([3, 5]);
+    // Asked for, they go back.
+    expect(await retryDeadLetters(ctx, { importId: 'imp-e', includeExported: true })).toMatchObject({
+      requeued: 2,
+      exported: 0,
+    });
+    expect(await balance(ctx, 'imp-e')).toMatchObject({ sum: 5, deadLettered: 0, pending: 3 });
   });
 
   it('finishes a retry that was interrupted after the ledger moved, without doubling the row', async () => {
@@ -206,6 +234,8 @@ describe('dlq retry', () => {
       busy: 0,
       refused: 0,
       refusals: [],
+      exported: 0,
+      exports: [],
     });
     expect(await ctx.leadQueue.getJobState(jobIdFor('imp-s', 3))).toBe('failed');
     expect(await balance(ctx, 'imp-s')).toMatchObject({ sum: 5, created: 2, deadLettered: 1 });
