@@ -10,6 +10,7 @@ import {
   isPermissionError,
   isRateLimitError,
   isValidationError,
+  PipedriveError,
   type PipedriveRateLimitError,
 } from '../pipedrive/errors.js';
 import type { Lead } from '../pipedrive/types.js';
@@ -724,9 +725,14 @@ export function createLeadProcessor(deps: LeadProcessorDeps): LeadProcessor {
       if (isValidationError(err) || isNotFoundError(err) || isPermissionError(err)) return deadLetter(err);
       if (err instanceof ImportCompanyMismatchError) return deadLetter(err);
       if (attempt >= maxAttempts) return deadLetter(err);
+      // Which call and what came back (never the body: Pipedrive's messages may quote the row's values).
+      const call =
+        err instanceof PipedriveError
+          ? ` (${err.method} ${err.path}: ${err.status === 0 ? 'no answer' : err.status})`
+          : '';
       logger.info(
         { importId: data.importId, line: data.line, errorClass: errorClassOf(err), attempt },
-        `Import ${data.importId} line ${data.line} failed (attempt ${attempt} of ${maxAttempts}): ${errorClassOf(err)}; will retry`,
+        `Import ${data.importId} line ${data.line} failed (attempt ${attempt} of ${maxAttempts}): ${errorClassOf(err)}${call}; will retry`,
       );
       throw err;
     }

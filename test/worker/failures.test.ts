@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging/logger.js';
 import { readConnectionActivity } from '../../src/ops/connection-activity.js';
 import { pauseAll, resumeAll } from '../../src/ops/control.js';
 import { createOpsContext } from '../../src/ops/ops-context.js';
@@ -42,7 +43,11 @@ describe('rows that keep failing', () => {
         backoffMs: 10,
       },
     );
-    const worker = workerFor(prefix, sandbox.url, { warmCache: 'never' });
+    const lines: string[] = [];
+    const worker = workerFor(prefix, sandbox.url, {
+      warmCache: 'never',
+      logger: createLogger({ destination: { write: (line: string) => lines.push(line) } }),
+    });
     const ledger = new ImportLedger(redis, prefix);
     const leadQueue = new Queue(LEAD_QUEUE, { connection: redis, prefix });
     const dlq = new Queue<DeadLetterJobData>(DLQ_QUEUE, { connection: redis, prefix });
@@ -69,6 +74,10 @@ describe('rows that keep failing', () => {
       expect(entry!.data.lastAttemptAt).toBeGreaterThanOrEqual(entry!.data.firstAttemptAt);
       const failed = await eventually(async () => (await leadQueue.getJobs(['failed']))[0]);
       expect(failed.attemptsMade).toBe(2);
+      // The retry's log line names the call and what came back, so an operator tailing it sees an outage for one.
+      expect(lines.join('')).toMatch(
+        /line 2 failed \(attempt 1 of 2\): PipedriveServerError \((GET|POST) \/api\/v\d\/[a-z/]+: 5\d\d\); will retry/,
+      );
       expect((await ledger.outcomes('imp-down', [2]))[0]).toMatchObject({ state: 'dead-lettered' });
     } finally {
       await Promise.all([worker.close(), leadQueue.close(), dlq.close()]);
