@@ -95,17 +95,19 @@ export function formatStatusTable(list: ImportStatus[], connection?: string): st
     new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' '),
   ]);
   // A stalled import says why under the table (its state text), once per reason: the table has no room for it.
-  // So does a connection whose calls all fail (its running imports' rows retry meanwhile), once per connection.
-  const failing = list.flatMap((s) =>
-    s.state === 'running' && s.failingSince !== undefined && s.failingReason !== undefined
+  // So does a running import held back by what its connection meets (no worker serves it, every call to Pipedrive
+  // fails: "running, but …"), once per connection: the STATE column alone reads `running`.
+  const RUNNING_BUT = 'running, but ';
+  const heldBack = list.flatMap((s) =>
+    s.state === 'running' && s.stateText.startsWith(RUNNING_BUT)
       ? [
-          `${withConnection ? `${s.connection}: e` : 'E'}${failingText({ since: s.failingSince, reason: s.failingReason }).slice(1)}: the workers retry with back-off`,
+          `${withConnection ? `${s.connection}: ` : ''}${s.stateText.charAt(RUNNING_BUT.length).toUpperCase()}${s.stateText.slice(RUNNING_BUT.length + 1)}`,
         ]
       : [],
   );
   const why = [
     ...new Set([
-      ...failing,
+      ...heldBack,
       ...list.filter((s) => s.state === 'stalled').map((s) => `${s.importId}: ${s.stateText}`),
     ]),
   ];

@@ -127,7 +127,7 @@ describe('getStatus', () => {
       // The list of imports says it under its table, as it does a stalled import's reason.
       const table = formatStatusTable(await listStatuses(ctx));
       expect(table).toContain(
-        '\nEvery call to Pipedrive has failed since 04:15:02 UTC (the latest: 503 Service Unavailable to POST /api/v1/leads): the workers retry with back-off\n',
+        '\nEvery call to Pipedrive has failed since 04:15:02 UTC (the latest: 503 Service Unavailable to POST /api/v1/leads): the workers retry with back-off, and a row whose attempts run out goes to the dead-letter queue\n',
       );
       // Stalled as well: why, and where to look.
       await redis.hset(
@@ -245,6 +245,10 @@ describe('getStatus', () => {
     expect(await getStatus(ctx, 'st-unserved', updatedAt + 10_000, served)).toMatchObject({
       state: 'running',
     });
+    // The list of imports says why under its table, as the import's own status does.
+    expect(formatStatusTable(await listStatuses(ctx, 20, updatedAt + 10_000, served))).toContain(
+      '\nNo worker is running: its rows wait on the queue. Start one: `lead-importer worker`\n',
+    );
     expect(await getStatus(ctx, 'st-unserved', updatedAt + 30_000, served)).toMatchObject({
       state: 'stalled',
       stateText:
