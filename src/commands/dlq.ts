@@ -8,7 +8,7 @@ import {
   purgeDeadLetters,
   retryDeadLetters,
 } from '../ops/dead-letters.js';
-import { formatCount, printable, table } from '../ops/format.js';
+import { formatCount, formatUtc, printable, table } from '../ops/format.js';
 import { withOps } from '../ops/ops-context.js';
 import { connectionFilter } from '../ops/status.js';
 
@@ -109,7 +109,7 @@ Examples:
             const when = s.exports
               .map(
                 (e) =>
-                  `  ${e.importId}: ${formatCount(e.rows)} row${e.rows === 1 ? '' : 's'}, exported ${new Date(e.at).toISOString().slice(0, 16).replace('T', ' ')} UTC\n`,
+                  `  ${e.importId}: ${formatCount(e.rows)} row${e.rows === 1 ? '' : 's'}, exported ${formatUtc(e.at)}\n`,
               )
               .join('');
             io.stderr.write(

@@ -1,7 +1,7 @@
 import { type MinuteCounts, readMinuteCounts } from '../metrics/recorder.js';
 import { TOKEN_COSTS } from '../pipedrive/token-costs.js';
 import { type ControlState, failingNow, readControl } from '../worker/control.js';
-import { failingText, formatCount, formatUtc } from './format.js';
+import { failingText, formatClockUtc, formatCount, formatUtc } from './format.js';
 import type { BudgetSnapshot, OpsContext } from './ops-context.js';
 import { type RowCounts, readRowCounts } from './row-counts.js';
 
@@ -338,8 +338,6 @@ export interface StateInput {
   waitingSince?: number;
 }
 
-const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
-
 /** The connection's state and the line that says it, most urgent first (see {@link ConnectionState}). Pure. */
 export function connectionState(s: StateInput): { state: ConnectionState; stateText: string } {
   const work = s.queued + s.active;
@@ -352,11 +350,11 @@ export function connectionState(s: StateInput): { state: ConnectionState; stateT
     if (s.control.rateLimitScope === 'edge') {
       return {
         state: 'edge-backoff',
-        stateText: `backing off after an edge block (HTML 403) until ${clock(until)}`,
+        stateText: `backing off after an edge block (HTML 403) until ${formatClockUtc(until)}`,
       };
     }
     const scope = s.control.rateLimitScope ? ` (${s.control.rateLimitScope})` : '';
-    return { state: 'rate-limited', stateText: `paused after a 429${scope} until ${clock(until)}` };
+    return { state: 'rate-limited', stateText: `paused after a 429${scope} until ${formatClockUtc(until)}` };
   }
   const failing = failingNow(s.control, s.now);
   if (failing)

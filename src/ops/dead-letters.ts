@@ -332,10 +332,20 @@ export async function retryDeadLetters(ctx: OpsContext, filter: RetryOptions = {
   };
   const connections = new ImportConnections(ctx);
   const exportsOf = new Map<string, { importId: string; rows: number; at: number }>();
+  // Each import's export marks, read once (one HGETALL per import, not a read per row).
+  const marksOf = new Map<string, Promise<Record<string, string>>>();
+  const exportedAt = async (importId: string, line: number): Promise<number> => {
+    let marks = marksOf.get(importId);
+    if (!marks) {
+      marks = ctx.redis.hgetall(ctx.keys.deadLettersExported(importId));
+      marksOf.set(importId, marks);
+    }
+    return Number((await marks)[line] ?? 0);
+  };
   for await (const entry of deadLetterJobs(ctx, filter, connections)) {
     if (!filter.includeExported) {
       const { importId, line, lastAttemptAt } = entry.data;
-      const at = Number(await ctx.redis.hget(ctx.keys.deadLettersExported(importId), String(line)));
+      const at = await exportedAt(importId, line);
       // Exported since it last failed: the export holds this failure (one before a later retry does not count).
       if (Number.isFinite(at) && at > 0 && at >= (lastAttemptAt ?? 0)) {
         summary.exported++;

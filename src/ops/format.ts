@@ -1,4 +1,5 @@
 import { DEFAULT_CONNECTION } from '../config/config.js';
+import type { Failing } from '../worker/control.js';
 import { formatDuration } from './eta.js';
 import type { ImportStatus } from './status.js';
 
@@ -30,6 +31,11 @@ export function formatCount(n: number): string {
 /** `2026-05-15 00:00 UTC` (the worker's format for budget waits). */
 export function formatUtc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** `04:15:02 UTC`: a time today, to the second (a 429 pause's end, the first of a run of failed calls). */
+export function formatClockUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 }
 
 /** The human-readable `status ID` block. */
@@ -187,6 +193,6 @@ export function reimportCommand(r: {
 }
 
 /** "every call to Pipedrive has failed since 04:15:02 UTC (the latest: 500 Internal Server Error to GET /api/v1/users/me)" */
-export function failingText(failing: { since: number; reason: string }): string {
-  return `every call to Pipedrive has failed since ${new Date(failing.since).toISOString().slice(11, 19)} UTC (the latest: ${failing.reason})`;
+export function failingText(failing: Failing): string {
+  return `every call to Pipedrive has failed since ${formatClockUtc(failing.since)} (the latest: ${failing.reason})`;
 }

@@ -2,7 +2,7 @@ import { type Config, connectionOf, DEFAULT_CONNECTION } from '../config/config.
 import { CONNECTIONS_FILE_VAR } from '../config/connections.js';
 import { type ImportRecord, PRODUCER_HEARTBEAT_MS } from '../queue/ledger.js';
 import { workersServing } from '../queue/workers-serving.js';
-import { failingNow, msOrUndefined, readControl } from '../worker/control.js';
+import { type Failing, failingNow, msOrUndefined, readControl } from '../worker/control.js';
 import { STARVED_AFTER_MINUTES } from './connection-activity.js';
 import { estimateEta, formatDuration } from './eta.js';
 import { failingText, formatUtc, reimportCommand } from './format.js';
@@ -378,7 +378,8 @@ export function describeImport(
     state === 'stalled' ||
     state === 'waiting-for-reimport';
   // Nor while Pipedrive fails every call: the limits' figure would read as if rows were moving.
-  const failing = state === 'running' || state === 'stalled' ? failingNow(flags, now) : undefined;
+  const failing: Failing | undefined =
+    state === 'running' || state === 'stalled' ? failingNow(flags, now) : undefined;
   const waited = waitsForPerson || failing ? null : estimate;
   // While the workers wait for budget, no row moves before the wait ends, whatever the budget snapshot says (a
   // process that reads none, as `import --wait` may, took the burst limit's minutes for the ETA).
@@ -400,6 +401,7 @@ export function describeImport(
       record,
       flags,
       now,
+      failing,
       undefinedHere ? (ctx.connectionsFile ?? null) : undefined,
     ),
     rows: record.rows,
@@ -506,11 +508,13 @@ export function awaitsReimport(
  * `undefinedIn`: the connection is not defined by this configuration and no worker serves it: the connections file
  * read (null without one).
  */
+/** `failing`: every call to Pipedrive failing, as {@link failingNow} read it for a running or stalled import. */
 function stateText(
   state: ImportDisplayState,
   record: ImportRecord,
   flags: ControlFlags,
   now: number,
+  failing: Failing | undefined,
   undefinedIn?: string | null,
 ): string {
   switch (state) {
@@ -529,18 +533,15 @@ function stateText(
     case 'reading':
       return 'reading the file';
     case 'stalled':
-      return stalledText(record, flags, undefinedIn, now);
+      return stalledText(record, flags, undefinedIn, now, failing);
     case 'running':
       if (flags.workersServing === 0) {
         return record.connection === DEFAULT_CONNECTION
           ? 'running, but no worker is running: its rows wait on the queue. Start one: `lead-importer worker`'
           : `running, but no worker serves connection ${record.connection}: its rows wait on its queue. Start one (\`lead-importer worker\`), or add ${record.connection} to a worker's --connections`;
       }
-      {
-        const failing = failingNow(flags, now);
-        if (failing)
-          return `running, but ${failingText(failing)}: the workers retry with back-off, and a row whose attempts run out goes to the dead-letter queue`;
-      }
+      if (failing)
+        return `running, but ${failingText(failing)}: the workers retry with back-off, and a row whose attempts run out goes to the dead-letter queue`;
       return state;
     default:
       return state;
@@ -553,6 +554,7 @@ function stalledText(
   flags: ControlFlags,
   undefinedIn: string | null | undefined,
   now: number,
+  failing: Failing | undefined,
 ): string {
   const { connection, importId } = record;
   if (producerStopped(record, now)) {
@@ -572,7 +574,6 @@ function stalledText(
       ? `stalled: no worker is running: its ${rows} are kept on the queue. Start one: \`lead-importer worker\``
       : `stalled: no worker serves connection ${connection}: its ${rows} are kept on its queue. Start one (\`lead-importer worker\`), or add ${connection} to a worker's --connections`;
   }
-  const failing = failingNow(flags, now);
   if (failing) {
     return `stalled: no row finished in the last ${STALLED_AFTER_MINUTES} min, and ${failingText(failing)}: the workers retry with back-off. Is Pipedrive down (https://status.pipedrive.com), or the way to it from the workers (proxy, firewall, DNS)?`;
   }

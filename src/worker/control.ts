@@ -37,6 +37,12 @@ export interface ControlState {
   failingReason?: string;
 }
 
+/** Since when every call of a connection's workers has failed, and the latest failure. */
+export interface Failing {
+  since: number;
+  reason: string;
+}
+
 /** A published streak of failures older than this is a stopped worker's, not news. */
 export const FAILING_FRESH_MS = 2 * 60_000;
 
@@ -47,7 +53,7 @@ export const FAILING_FRESH_MS = 2 * 60_000;
 export function failingNow(
   state: Pick<ControlState, 'failingSince' | 'failingAt' | 'failingReason'>,
   now: number,
-): { since: number; reason: string } | undefined {
+): Failing | undefined {
   const { failingSince, failingAt, failingReason } = state;
   if (failingSince === undefined || failingAt === undefined || !failingReason) return undefined;
   if (now - failingAt > FAILING_FRESH_MS) return undefined;
