@@ -17,7 +17,12 @@ export class SectionTitleCheck {
   /** The last line that started with a value: the item a subitems header belongs to. */
   private lastItem: number | undefined;
 
-  constructor(private readonly header: readonly string[]) {}
+  /** The header's names as a subitems header is compared with them (trimmed, any case), made once. */
+  private readonly names: readonly string[];
+
+  constructor(private readonly header: readonly string[]) {
+    this.names = header.map((h) => h.trim().toLowerCase());
+  }
 
   /** Takes the next row; returns the rows (this one or the one held) whose fate is decided. */
   push(checked: CheckedRow): CheckedRow[] {
@@ -100,8 +105,8 @@ export class SectionTitleCheck {
   private subitemsHeader(cells: readonly string[]): boolean {
     const a = (cells[0] ?? '').trim().toLowerCase();
     const b = (cells[1] ?? '').trim().toLowerCase();
-    const name = (i: number) => (this.header[i] ?? '').trim().toLowerCase();
-    return a !== '' && a !== name(0) && b === name(0) && this.header.some((_, i) => i > 0 && name(i) === a);
+    const first = this.names[0] ?? '';
+    return a !== '' && a !== first && b === first && this.names.some((n, i) => i > 0 && n === a);
   }
 
   /**
