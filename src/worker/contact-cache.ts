@@ -30,6 +30,21 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
 end
 return 0`;
 
+/**
+ * KEYS[1] the cache, KEYS[2..] each listed contact's creation lock; ARGV: its match key and id, in the same order.
+ * Sets a key not yet known, unless its lock holds an intent (`token|intentAt`, see KeyLocks): a create under way or
+ * lost. The row that wrote it, or whoever takes its lock next, finds the contact by listing and records it as the
+ * import's; listed into the cache first, the next row took it from there as one that existed before.
+ */
+const ADD_LISTED_LUA = `
+for i = 2, #KEYS do
+  local lock = redis.call('GET', KEYS[i])
+  if not (lock and string.find(lock, '|', 1, true)) then
+    redis.call('HSETNX', KEYS[1], ARGV[2 * i - 3], ARGV[2 * i - 2])
+  end
+end
+return 0`;
+
 export interface CacheMeta {
   /** When a full listing of the company's contacts finished: from then on a miss means "absent". */
   completeAt?: number;
@@ -155,16 +170,19 @@ export class ContactCache {
 
   /**
    * Adds listed contacts without replacing a key already known: when a company holds two
-   * contacts with one email, the first one seen (lowest id, listings go by id) keeps winning.
+   * contacts with one email, the first one seen (lowest id, listings go by id) keeps winning. A key whose creation
+   * lock holds an intent is left out ({@link ADD_LISTED_LUA}): the contact may be one a row created and lost the
+   * answer of, which that row must find as its own (`revert --include-contacts` left such contacts as reused).
    */
   async addListed(kind: ContactKind, entries: Iterable<[string, number]>): Promise<void> {
-    const multi = this.redis.multi();
-    let n = 0;
+    const locks: string[] = [];
+    const args: (string | number)[] = [];
     for (const [matchKey, id] of entries) {
-      multi.hsetnx(this.key(kind), matchKey, id);
-      n++;
+      locks.push(this.keys.lock(this.companyKey, kind, matchKey));
+      args.push(matchKey, id);
     }
-    if (n > 0) await multi.exec();
+    if (locks.length > 0)
+      await this.redis.eval(ADD_LISTED_LUA, 1 + locks.length, this.key(kind), ...locks, ...args);
   }
 
   async meta(kind: ContactKind): Promise<CacheMeta> {
