@@ -28,10 +28,8 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** `2026-05-15 00:00 UTC` (the worker's format for budget waits). */
-export function formatUtc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
+/** `2026-05-15 00:00 UTC`: the worker's format for budget waits, the same in what status prints. */
+export { formatUtc } from '../worker/control.js';
 
 /** `04:15:02 UTC`: a time today, to the second (a 429 pause's end, the first of a run of failed calls). */
 export function formatClockUtc(ms: number): string {
