@@ -12,8 +12,8 @@ import { createLogger } from '../logging/logger.js';
 import { limitsFromConfig } from '../ops/ops-context.js';
 import { waitForImport } from '../producer/wait.js';
 import { connectRedis, createRedis, redactRedisUrl } from '../queue/connection.js';
-import { ImportLedger } from '../queue/ledger.js';
-import { startSandbox } from '../sandbox/index.js';
+import { ImportLedger, type ImportRecord } from '../queue/ledger.js';
+import { type SandboxState, startSandbox } from '../sandbox/index.js';
 import { createLeadWorker } from '../worker/index.js';
 import { workerOptionsFromArgs } from './worker.js';
 
@@ -180,7 +180,7 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
     const redis = await connectRedis(createRedis(redisUrl, 'command'), redisUrl);
     cleanups.push(async () => redis.disconnect());
     let lastLineAt = 0;
-    await waitForImport(new ImportLedger(redis, config.redisPrefix), importId, {
+    const record = await waitForImport(new ImportLedger(redis, config.redisPrefix), importId, {
       intervalMs: 500,
       onUpdate: (r) => {
         if (Date.now() - lastLineAt < 3000) return;
@@ -208,6 +208,13 @@ async function runDemo(options: DemoOptions, io: CommandIO): Promise<ExitCode> {
         `${pipedrive.tokensUsed} tokens spent, ${pipedrive.rateLimited} ${pipedrive.rateLimited === 1 ? 'request' : 'requests'} answered 429.`,
     );
     say(`Per-row report: ${reportPath}`);
+    // The demo is also the check CI runs end to end (and `scripts/node-versions.sh` under each Node major): it ends in
+    // failure when a row was doubled or lost, not only when a command failed.
+    const wrong = demoMismatches(record, pipedrive);
+    if (wrong.length > 0) {
+      say(`\nSomething is wrong: ${wrong.join('; ')}. Please report it with this output.`);
+      return ExitCode.Failure;
+    }
     if (!options.exitWhenDone) {
       // Only while it runs: with --exit its private Redis is gone when the command ends.
       say(
@@ -248,4 +255,33 @@ async function startDashboardOnFreePort(
 function relativeToCwd(path: string): string {
   const cwd = `${process.cwd()}/`;
   return path.startsWith(cwd) ? path.slice(cwd.length) : path;
+}
+
+/**
+ * What the sandbox and the ledger say that must not be: a lead, person, organization or note made twice; leads in
+ * Pipedrive other than those the ledger recorded as created; rows neither created, rejected, dead-lettered nor
+ * cancelled.
+ */
+export function demoMismatches(
+  record: Pick<ImportRecord, 'rows' | 'created' | 'rejected' | 'deadLettered' | 'cancelled' | 'pending'>,
+  pipedrive: Pick<
+    SandboxState,
+    'leads' | 'duplicateLeads' | 'duplicatePersons' | 'duplicateOrganizations' | 'duplicateNotes'
+  >,
+): string[] {
+  const wrong: string[] = [];
+  const doubled = [
+    ['leads', pipedrive.duplicateLeads],
+    ['persons', pipedrive.duplicatePersons],
+    ['organizations', pipedrive.duplicateOrganizations],
+    ['notes', pipedrive.duplicateNotes],
+  ].filter(([, n]) => (n as number) > 0);
+  if (doubled.length > 0)
+    wrong.push(`duplicates in the sandbox (${doubled.map(([k, n]) => `${n} ${k}`).join(', ')})`);
+  if (pipedrive.leads !== record.created)
+    wrong.push(`the sandbox holds ${pipedrive.leads} leads, the import recorded ${record.created} created`);
+  const accounted = record.created + record.rejected + record.deadLettered + record.cancelled;
+  if (record.pending !== 0 || accounted !== record.rows)
+    wrong.push(`${record.rows} rows, ${accounted} of them accounted for, ${record.pending} pending`);
+  return wrong;
 }
