@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -464,6 +464,15 @@ function buildApp(ctx: OpsContext, { auth, workerFreshMs, log, port, throttle, f
       res.status(404);
       if (req.path.startsWith('/api/')) return void res.json({ error: err.message });
       return void res.type('text/plain').send(`${err.message}\n`);
+    }
+    // What the request itself got wrong, as Express says (a malformed %-escape in the path, 400): the request's fault,
+    // not an outage, and nothing to log as an error. The message is a fixed one: Express's quotes the path.
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500) {
+      const error = `${STATUS_CODES[status] ?? 'Bad request'}: ${status === 400 ? 'the address is not valid (a malformed %-escape?)' : 'the request was refused'}.`;
+      res.status(status);
+      if (req.path.startsWith('/api/')) return void res.json({ error });
+      return void res.type('text/plain').send(`${error}\n`);
     }
     log.error({ err, path: req.path }, 'Dashboard request failed');
     // A page has set text/html before its read failed: the answer is JSON, and says so.

@@ -115,6 +115,18 @@ describe('dashboard without credentials', () => {
     expect((await fetch(`${dashboard.url}/api/imports/nope`)).status).toBe(404);
   });
 
+  it('answers a malformed %-escape in the address with 400, not as a Redis outage (503)', async () => {
+    const page = await fetch(`${dashboard.url}/imports/%E0%A4%A`);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await page.text()).toBe('Bad Request: the address is not valid (a malformed %-escape?).\n');
+    const api = await fetch(`${dashboard.url}/api/imports/%ff`);
+    expect(api.status).toBe(400);
+    expect(await api.json()).toEqual({
+      error: 'Bad Request: the address is not valid (a malformed %-escape?).',
+    });
+  });
+
   it('is read-only: no action, ours or bull-board’s, changes anything', async () => {
     expect((await fetch(`${dashboard.url}/api/pause`, { method: 'POST' })).status).toBe(403);
     const clean = await fetch(`${dashboard.url}/queues/api/queues/lead-import-dlq/clean/waiting`, {
