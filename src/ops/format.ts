@@ -166,8 +166,22 @@ export function table(header: string[], rawRows: string[][]): string {
 
 /** A word or a path as a POSIX shell reads it back. */
 export function shellQuote(word: string): string {
-  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+  if (/^[\w./@%+=:,-]+$/.test(word)) return word;
+  // A control character (a line break in a file's name) as an escape in `$'…'` (bash, zsh): the command stays one
+  // line to copy, and a name cannot print a line of its own (a fake one) into another operator's output.
+  if (CONTROL.test(word)) {
+    return `$'${word.replace(/[\\'\u0000-\u001f\u007f-\u009f]/g, (c) => {
+      const code = c.charCodeAt(0);
+      if (c === '\\' || c === "'") return `\\${c}`;
+      return code < 0x80
+        ? `\\x${code.toString(16).padStart(2, '0')}`
+        : `\\u${code.toString(16).padStart(4, '0')}`;
+    })}'`;
+  }
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The command that runs an import again (after `verify --repair` put rows whose lead was gone back to pending): its

@@ -1,4 +1,4 @@
-import { formatCount, formatUtc, printableLines, reimportCommand } from './format.js';
+import { formatCount, formatUtc, printable, printableLines, reimportCommand } from './format.js';
 import type { RepairPlan, RepairSummary, VerifyPlan, VerifyReport } from './verify.js';
 
 /** Lines of each kind printed; the rest are counted (`--json` has them all). */
@@ -9,7 +9,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} 
 /** What `verify` is about to read and what it costs, printed before any call. */
 export function describeVerifyPlan(p: VerifyPlan): string {
   const lines = [
-    `Import ${p.importId}${p.fileName ? ` (${p.fileName})` : ''}${p.connection !== 'default' ? `, connection ${p.connection}` : ''}: ${plural(p.leads, 'lead')} recorded as created${p.notes ? ` (${formatCount(p.notes)} with a note)` : ''}, on ${plural(p.contacts, 'person or organization', 'persons and organizations')}${p.reverted ? `; ${formatCount(p.reverted)} deleted by revert are not looked for` : ''}.`,
+    `Import ${p.importId}${p.fileName ? ` (${printable(p.fileName)})` : ''}${p.connection !== 'default' ? `, connection ${p.connection}` : ''}: ${plural(p.leads, 'lead')} recorded as created${p.notes ? ` (${formatCount(p.notes)} with a note)` : ''}, on ${plural(p.contacts, 'person or organization', 'persons and organizations')}${p.reverted ? `; ${formatCount(p.reverted)} deleted by revert are not looked for` : ''}.`,
     `Estimated cost: ${p.minTokens === p.maxTokens ? `${formatCount(p.minTokens)} tokens` : `${formatCount(p.minTokens)} tokens at the least, ${formatCount(p.maxTokens)} at the most`}${p.strategy === 'row' ? '' : ', plus 2 per recorded lead no listing shows (to tell a deleted lead from an archived one)'}.`,
     `  leads: ${p.why}.`,
     ...(p.notesWhy ? [`  notes: ${p.notesWhy}.`] : []),
