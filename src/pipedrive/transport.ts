@@ -135,6 +135,9 @@ export function createTransport(options: TransportOptions): Transport {
         path,
         status: 0,
         failure: progress.failure,
+        ...(typeof (cause as { code?: unknown } | null)?.code === 'string'
+          ? { errorCode: (cause as { code: string }).code }
+          : {}),
         durationMs: performance.now() - startedAt,
         tokenCost,
         rateLimit: {},

@@ -625,6 +625,8 @@ export interface ResponseEvent {
    * the request could not be built; `timeout` and `network` are Pipedrive or the way to it.
    */
   failure?: 'timeout' | 'aborted' | 'network' | 'invalid';
+  /** A `network` failure's system error code, when it had one: `ENOTFOUND`, `ECONNREFUSED`, `ECONNRESET`… */
+  errorCode?: string;
   durationMs: number;
   /** Tokens this call costs by the cost table (what Pipedrive charges for it). */
   tokenCost: number;

@@ -98,7 +98,27 @@ export function failureReason(event: ResponseEvent): string | undefined | null {
   if (status !== 0) return undefined;
   if (event.failure === 'timeout') return `no answer to ${method} ${path} in time (timeout)`;
   if (event.failure === 'network' || event.failure === undefined) {
-    return `no answer to ${method} ${path} (connection refused, reset or closed)`;
+    return `no answer to ${method} ${path} (${networkFailure(event.errorCode)})`;
   }
   return null;
+}
+
+/** Why a call got no answer, from its system error code: where to look first (DNS, a firewall, the server). */
+function networkFailure(code: string | undefined): string {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `its host name did not resolve: ${code}`;
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `connection reset: ${code}`;
+    case 'ETIMEDOUT':
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return `not reachable: ${code}`;
+    default:
+      return `connection refused, reset or closed${code ? `: ${code}` : ''}`;
+  }
 }

@@ -10,6 +10,8 @@ import {
   PipedriveResponseTooLargeError,
   PipedriveTimeoutError,
 } from '../../src/pipedrive/errors.js';
+import type { ResponseEvent } from '../../src/pipedrive/types.js';
+import { failureReason } from '../../src/worker/failure-streak.js';
 import { failureOf } from './canned-server.js';
 
 const TOKEN = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -128,6 +130,30 @@ describe('connections', () => {
 });
 
 describe('what a failure says about the request', () => {
+  it('names why no answer came (a host name that does not resolve, a refused connection) to the failing-calls report', async () => {
+    const events: ResponseEvent[] = [];
+    const onResponse = (e: ResponseEvent) => events.push(e);
+    // `.invalid` never resolves (RFC 2606); a port just freed refuses. Time for a resolver that is slow to say so.
+    await failureOf(
+      client('http://lead-importer-test.invalid', { onResponse, timeoutMs: 30_000 }).addLead({ title: 'x' }),
+    );
+    const closed = await httpServer(() => {});
+    const { url } = closed;
+    await closed.close();
+    running.splice(running.indexOf(closed), 1);
+    await failureOf(client(url, { onResponse }).addLead({ title: 'x' }));
+    expect(events.map((e) => [e.status, e.failure])).toEqual([
+      [0, 'network'],
+      [0, 'network'],
+    ]);
+    expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(events[0]?.errorCode);
+    expect(failureReason(events[0]!)).toBe(
+      `no answer to POST /api/v1/leads (its host name did not resolve: ${events[0]?.errorCode})`,
+    );
+    expect(events[1]?.errorCode).toBe('ECONNREFUSED');
+    expect(failureReason(events[1]!)).toBe('no answer to POST /api/v1/leads (connection refused)');
+  }, 40_000);
+
   it('a reset after the request arrived: outcome unknown, retryable', async () => {
     const server = await httpServer((req) => {
       req.resume();
