@@ -1226,7 +1226,9 @@ function beatWhileReading(ledger: ImportLedger, importId: string): () => void {
 
 /** Why Redis is away, in words: ioredis's own ("Reached the max retries per request limit…") names an option, not the cause. */
 function redisLostReason(err: Error): string {
-  return /max retries per request|Connection is closed|Stream isn't writeable/.test(err.message)
+  return /max retries per request|Connection is closed|Stream isn't writeable|aborted due to connection close/.test(
+    err.message,
+  )
     ? 'the connection was lost'
     : err.message;
 }

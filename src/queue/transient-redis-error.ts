@@ -14,6 +14,8 @@ const TRANSIENT_MESSAGES = [
   'Reached the max retries per request limit',
   'Failed to refresh slots cache',
   'Cluster is disconnected',
+  // A pipeline's or transaction's commands after those answered when the connection closed (ioredis's AbortError).
+  'Command aborted due to connection close',
 ];
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
