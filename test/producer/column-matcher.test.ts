@@ -400,6 +400,80 @@ describe('matchColumns', () => {
     expect(apollo.system?.id).toBe('apollo');
   });
 
+  it("reads Brevo's contacts export: LANDLINE_NUMBER is the office line, CITY and COUNTRY the contact's", () => {
+    const header = [
+      'CONTACT ID',
+      'EMAIL',
+      'FIRSTNAME',
+      'LASTNAME',
+      'SMS',
+      'LANDLINE_NUMBER',
+      'WHATSAPP',
+      'JOB_TITLE',
+      'COMPANY_NAME',
+      'CITY',
+      'COUNTRY',
+      'NOTES',
+      'EMAIL_BLACKLISTED',
+      'SMS_BLACKLISTED',
+      'ADDED_TIME',
+      'MODIFIED_TIME',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('brevo');
+    expect(fields(plan)).toMatchObject({
+      SMS: 'person.phone:mobile',
+      LANDLINE_NUMBER: 'person.phone:work',
+      CITY: 'person.postal_address.city',
+      COUNTRY: 'person.postal_address.country',
+      COMPANY_NAME: 'organization.name',
+      EMAIL_BLACKLISTED: 'person.email_opt_out',
+      SMS_BLACKLISTED: '-',
+    });
+    // A file made for Brevo's import (its template's attribute names, too few for Brevo's export) keeps the landline.
+    const template = matchColumns({
+      header: ['CONTACT ID', 'EMAIL', 'FIRSTNAME', 'LASTNAME', 'SMS', 'LANDLINE_NUMBER', 'WHATSAPP'],
+      spec: {},
+    });
+    expect(fields(template)).toMatchObject({ LANDLINE_NUMBER: 'person.phone:work' });
+  });
+
+  it("reads Klaviyo's profiles: the address is the profile's (two street lines), its phone the SMS number", () => {
+    const header = [
+      'Email',
+      'Phone Number',
+      'First Name',
+      'Last Name',
+      'Organization',
+      'Title',
+      'Address',
+      'Address 2',
+      'City',
+      'State / Region',
+      'Country',
+      'Zip Code',
+      'Source',
+      'Email Marketing Consent',
+      'SMS Consent',
+      'Klaviyo ID',
+      'Profile Created On',
+      'Date Added',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('klaviyo');
+    expect(fields(plan)).toMatchObject({
+      'Phone Number': 'person.phone:mobile',
+      Title: 'person.job_title',
+      Address: 'person.postal_address.street',
+      'Address 2': 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      'State / Region': 'person.postal_address.state',
+      'Zip Code': 'person.postal_address.postal_code',
+      'Email Marketing Consent': 'person.marketing_status',
+      'Klaviyo ID': '-',
+    });
+  });
+
   it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
     const plan = matchColumns({
       header: [

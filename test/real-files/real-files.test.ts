@@ -165,6 +165,12 @@ const SYSTEMS: [string, string, Setup][] = [
   // A monday.com board: each group's title on a line of its own, then the header again; the titles of the groups after
   // the first became leads ("Qualified lead", a person named "Qualified"), and each header again a failed row.
   ['monday.com board', 'monday-board', {}],
+  // Brevo's contacts export: `;`-separated UPPERCASE attributes; its LANDLINE_NUMBER (the office line) was not imported,
+  // and its contacts' CITY and COUNTRY went to the company's address.
+  ['Brevo', 'brevo-contacts', {}],
+  // Klaviyo's profiles: the profile's own address went to the company's, `Address 2` as its street and `Address` read
+  // as a whole address.
+  ['Klaviyo', 'klaviyo-profiles', {}],
 ];
 
 /**
