@@ -171,6 +171,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Klaviyo's profiles: the profile's own address went to the company's, `Address 2` as its street and `Address` read
   // as a whole address.
   ['Klaviyo', 'klaviyo-profiles', {}],
+  // A lead sheet typed in Google Sheets and downloaded as CSV: cells as shown (€45,000.00, 30/04/2026), two emails and
+  // two phones typed in one cell, a company-only row whose name formula gives a lone space.
+  ['Google Sheets download', 'google-sheets-leads', {}],
 ];
 
 /**
