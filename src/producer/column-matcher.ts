@@ -558,6 +558,15 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     notes.push(reading.note);
   }
   if (addressColumns.length > 0) {
+    // `Address` beside `Address 2` (Klaviyo's profiles, a typed sheet) is the first street line, not a whole address:
+    // read as one, the second line became the street and the first was searched for a city and a postal code.
+    const lineOf = (a: { index: number }) => normaliseHeaderName(header[a.index] ?? '');
+    if (
+      addressColumns.some((a) => a.part === 'street' && SECOND_STREET_LINES.has(lineOf(a))) &&
+      !addressColumns.some((a) => a.part === 'street' && !SECOND_STREET_LINES.has(lineOf(a)))
+    ) {
+      for (const a of addressColumns) if (a.part === 'whole' && lineOf(a) === 'address') a.part = 'street';
+    }
     // Columns named for the company's address (`Company City`) leave the ownerless ones to the person.
     const organizationNamed = candidates.some((c) => c.meaning.startsWith('organization.address'));
     // The file's system placed its other address parts (a Salesforce report's `City` is the company's): a part it
@@ -820,6 +829,9 @@ function pipedriveExportMeaning(
   if (entity === 'lead') return 'lead.note';
   return `ignore: a field of the exporting account this account does not have: create ${entity === 'organization' ? 'an organization' : 'a person'} field "${parts.field}" in Pipedrive to import it, or list the column under ignore`;
 }
+
+/** Street columns that are the second line of a street (a suite, a floor): `Address 2`, `Address Line 2`. */
+const SECOND_STREET_LINES = new Set(['address2', 'addressline2', 'street2']);
 
 /** Pipedrive's address subfield names (`City/town/village/locality`, `ZIP/Postal code`…). */
 function addressPartOf(text: string): AddressPart | 'whole' | undefined {

@@ -59,3 +59,27 @@ describe('an Address column beside City, State and Zip', () => {
     ).toMatchObject({ value: '123 Main St, Springfield, IL 62701', locality: 'Springfield' });
   });
 });
+
+describe('an Address column beside Address 2', () => {
+  it("is the first street line, the second joined after it (a typed sheet's, Shopify's, Klaviyo's)", () => {
+    const header = ['Name', 'Company', 'Email', 'Address', 'Address 2', 'City', 'Postcode', 'Country'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'addr2');
+    const r = validate(2, [
+      'François Müller',
+      'Müller & Fils SARL',
+      'fm@muller.example.org',
+      '12 Rue de la République',
+      'Bâtiment B',
+      'Lyon',
+      '69002',
+      'France',
+    ]);
+    expect('ok' in r ? r.ok.organization?.address : r.reject.reason).toEqual({
+      value: '12 Rue de la République, Bâtiment B, Lyon, 69002, France',
+      route: '12 Rue de la République, Bâtiment B',
+      locality: 'Lyon',
+      postal_code: '69002',
+      country: 'France',
+    });
+  });
+});
