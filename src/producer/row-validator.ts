@@ -576,6 +576,9 @@ export function createRowValidator(
         emails.push({ value: address.value, label: 'work' });
       }
     }
+    // A company's own row (a Zendesk Sell or Close lead is a person or a company): its name column holds the
+    // company's name, which names no person; the lead is the organization's.
+    if (personCell !== '' && orgName !== '' && sameName(personCell, orgName)) personCell = '';
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const emailStatus = read(mapping.emailStatusColumn);
@@ -907,6 +910,18 @@ export function createRowValidator(
           c.column,
           value,
           "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
+        );
+      }
+    } else if (fullName === '' && emails.length === 0 && orgName !== '') {
+      // A company's own row (no name, no email) with a phone: its switchboard, which no person takes and Pipedrive
+      // organizations have no field for. Dropped, the lead would have no number to call.
+      for (const c of mapping.phones) {
+        const value = read(c.column);
+        if (value === '') continue;
+        keepInNote(
+          c.column,
+          value,
+          "is a phone on a row that names no person (the company's own row): Pipedrive organizations have no phone field, so it is kept in the lead's note",
         );
       }
     }
@@ -1356,6 +1371,12 @@ function parseCount(
     return { error: 'is not a whole number of employees' };
   }
   return { value: parsed.value.amount };
+}
+
+/** Two names written alike, case and spacing aside: `Núñez Logística S.L.` and `núñez  logística s.l.`. */
+function sameName(a: string, b: string): boolean {
+  const plain = (t: string) => t.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return plain(a) === plain(b);
 }
 
 /**

@@ -50,3 +50,26 @@ describe('a name or title a spreadsheet wrapped over lines', () => {
     expect('ok' in r ? r.ok.note : undefined).toContain('one');
   });
 });
+
+describe("a company's own row", () => {
+  it("makes no person of a name column that holds the company's name, and keeps its phone in the note", () => {
+    // A typed sheet or a CRM whose leads are a person or a company (Zendesk Sell, Close): the company's row has its
+    // name in Name and no first or last name, and its switchboard in Phone.
+    const header = ['Name', 'First Name', 'Last Name', 'Company', 'Email', 'Phone'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'companyrow');
+    const r = validate(2, ['Núñez Logística S.L.', '', '', 'Núñez  logística S.L.', '', '+34 912 345 678']);
+    expect('ok' in r ? [r.ok.person, r.ok.organization?.name, r.ok.note, r.ok.lead.title] : r).toEqual([
+      undefined,
+      'Núñez  logística S.L.',
+      'Phone: +34 912 345 678',
+      'Núñez  logística S.L. lead',
+    ]);
+    // A person's row keeps its person and phone.
+    const p = validate(3, ['José Núñez', 'José', 'Núñez', 'Núñez Logística S.L.', '', '+34 612 345 678']);
+    expect('ok' in p ? [p.ok.person?.name, p.ok.person?.phone, p.ok.note] : p).toEqual([
+      'José Núñez',
+      '+34 612 345 678',
+      undefined,
+    ]);
+  });
+});
