@@ -474,6 +474,44 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads Zendesk Sell's leads: its Owner and Tags are Sell's own users and tags", () => {
+    const header = [
+      'Name',
+      'Id',
+      'First Name',
+      'Last Name',
+      'Company Name',
+      'Title',
+      'Email',
+      'Phone',
+      'Mobile',
+      'Street',
+      'City',
+      'Region',
+      'Zip',
+      'Country',
+      'Status',
+      'Source',
+      'Owner',
+      'Tags',
+      'Description',
+      'Created At',
+      'Updated At',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('zendesk-sell');
+    expect(fields(plan)).toMatchObject({
+      Name: 'person.name',
+      'Company Name': 'organization.name',
+      Title: 'person.job_title',
+      Mobile: 'person.phone:mobile',
+      Description: 'lead.note',
+      Owner: '-',
+      Tags: '-',
+      Status: '-',
+    });
+  });
+
   it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
     const plan = matchColumns({
       header: [

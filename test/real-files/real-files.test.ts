@@ -174,6 +174,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // A lead sheet typed in Google Sheets and downloaded as CSV: cells as shown (€45,000.00, 30/04/2026), two emails and
   // two phones typed in one cell, a company-only row whose name formula gives a lone space.
   ['Google Sheets download', 'google-sheets-leads', {}],
+  // Zendesk Sell's leads: a lead is a person or a company, and a company lead (Name the company's, no first or last name)
+  // became a person named after the company; Sell's Owner and Tags rejected every row that had them.
+  ['Zendesk Sell leads', 'zendesk-sell-leads', {}],
 ];
 
 /**
