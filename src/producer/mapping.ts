@@ -211,7 +211,16 @@ export interface ResolvedMapping {
    * lemlist's `emailStatus`): not imported, but a row whose address it calls invalid is said.
    */
   emailStatusColumn?: number;
+  /**
+   * A column that says of each row whether it is a person or an organization (Capsule's `Type`, in a list of people
+   * and organisations): a row it calls an organization's has the organization's name in the name column, and no
+   * person.
+   */
+  recordKindColumn?: number;
 }
+
+/** Headers of a column saying whether a row is a person or an organization. */
+const RECORD_KIND_HEADERS = new Set(['type', 'contacttype', 'partytype', 'recordtype', 'kind']);
 
 /** Headers of the columns where a prospecting tool says whether the primary address works. */
 const EMAIL_STATUS_HEADERS = new Set([
@@ -690,6 +699,16 @@ export function resolveMapping(
   const emailStatusColumn = emails.length
     ? header.findIndex((h) => EMAIL_STATUS_HEADERS.has(normaliseHeaderName(h)))
     : -1;
+  const mapped = new Set(Object.values(columns));
+  const recordKindColumn =
+    columns['person.name'] !== undefined
+      ? header.findIndex((h, i) => !mapped.has(i) && RECORD_KIND_HEADERS.has(normaliseHeaderName(h)))
+      : -1;
+  const kindSkipped = plan.skipped.find((k) => k.index === recordKindColumn);
+  if (kindSkipped) {
+    kindSkipped.reason = `says whether a row is a person's or an organization's: on an organization's row, "${header[columns['person.name'] as number]}" is the organization's name and the row has no person`;
+    delete kindSkipped.unrecognised;
+  }
   return {
     header,
     plan,
@@ -731,6 +750,7 @@ export function resolveMapping(
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
     ...(emailStatusColumn >= 0 ? { emailStatusColumn } : {}),
+    ...(recordKindColumn >= 0 ? { recordKindColumn } : {}),
     ...(columns['person.name'] !== undefined &&
     namesLastFirst(sampleValues(options.sample ?? [], columns['person.name']))
       ? { namesLastFirst: true }

@@ -525,7 +525,11 @@ export function createRowValidator(
     };
 
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
-    const orgCell = nameCell('organization.name', 'organization');
+    // A list of people and organizations (Capsule's `Type`): an organization's row names it in the name column.
+    const organizationRow = ORGANIZATION_KINDS.test(read(mapping.recordKindColumn));
+    const orgCell =
+      nameCell('organization.name', 'organization') ||
+      (organizationRow ? nameCell('person.name', 'organization') : '');
     const noCompany = orgCell.length <= 40 && NO_COMPANY.test(orgCell.trim());
     if (noCompany) {
       keepInNote(
@@ -901,7 +905,10 @@ export function createRowValidator(
     // Email`): the organization's address, not a person called "info@…". Pipedrive organizations have no email field,
     // so the address, and the row's phones, which have no person to go to, are kept in the lead's note.
     const companyMailbox =
-      fullName === '' && orgName !== '' && emails.length > 0 && emails.every((e) => isRoleAddress(e.value));
+      fullName === '' &&
+      orgName !== '' &&
+      emails.length > 0 &&
+      (organizationRow || emails.every((e) => isRoleAddress(e.value)));
     if (companyMailbox) {
       for (const c of [...mapping.emails, ...mapping.phones]) {
         const value = read(c.column);
@@ -909,7 +916,9 @@ export function createRowValidator(
         keepInNote(
           c.column,
           value,
-          "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
+          organizationRow
+            ? `is the organization's: column "${header[mapping.recordKindColumn as number]}" says the row is an organization's, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
+            : "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
         );
       }
     } else if (fullName === '' && emails.length === 0 && orgName !== '') {
@@ -1372,6 +1381,9 @@ function parseCount(
   }
   return { value: parsed.value.amount };
 }
+
+/** What a record-kind column (Capsule's `Type`) says of an organization's row. */
+const ORGANIZATION_KINDS = /^\s*(organi[sz]ation|organisme|company|account|business)\s*$/i;
 
 /** Two names written alike, case and spacing aside: `Núñez Logística S.L.` and `núñez  logística s.l.`. */
 function sameName(a: string, b: string): boolean {

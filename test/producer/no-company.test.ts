@@ -73,3 +73,38 @@ describe("a company's own row", () => {
     ]);
   });
 });
+
+describe('a list of people and organizations (a Type column)', () => {
+  it("reads an organization's row as the organization's: its name in Name, no person, its email and phone in the note", () => {
+    // Capsule's People & Organisations: one file, each row's Type says which it is.
+    const header = ['Type', 'Name', 'First Name', 'Last Name', 'Organisation', 'Work Email', 'Work Phone'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'kinds');
+    const org = validate(2, [
+      'Organisation',
+      'Northwind Traders Ltd',
+      '',
+      '',
+      '',
+      'northwind.hq@example.org',
+      '',
+    ]);
+    expect('ok' in org ? [org.ok.person, org.ok.organization?.name, org.ok.note] : org).toEqual([
+      undefined,
+      'Northwind Traders Ltd',
+      'Work Email: northwind.hq@example.org',
+    ]);
+    const person = validate(3, [
+      'Person',
+      'Priya Raman',
+      'Priya',
+      'Raman',
+      'Northwind Traders Ltd',
+      'priya.raman@northwind.example.org',
+      '+44 117 496 0123',
+    ]);
+    expect('ok' in person ? [person.ok.person?.name, person.ok.organization?.name] : person).toEqual([
+      'Priya Raman',
+      'Northwind Traders Ltd',
+    ]);
+  });
+});
