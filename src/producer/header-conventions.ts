@@ -199,6 +199,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'memo',
     // Insightly's and Highrise's free text about the contact
     'background',
+    // Capsule's description of a person or an organisation
+    'about',
     // de
     'bemerkungen',
     'bemerkung',

@@ -177,6 +177,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Zendesk Sell's leads: a lead is a person or a company, and a company lead (Name the company's, no first or last name)
   // became a person named after the company; Sell's Owner and Tags rejected every row that had them.
   ['Zendesk Sell leads', 'zendesk-sell-leads', {}],
+  // Capsule's people and organisations in one file: an organisation's row (its name in Name, its Type "Organisation")
+  // became a person named after the organisation.
+  ['Capsule CRM', 'capsule-parties', {}],
 ];
 
 /**
