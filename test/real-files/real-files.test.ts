@@ -180,6 +180,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Capsule's people and organisations in one file: an organisation's row (its name in Name, its Type "Organisation")
   // became a person named after the organisation.
   ['Capsule CRM', 'capsule-parties', {}],
+  // Apple Numbers with "Include table names": the table's name above its header, its footer row's sum under the rows.
+  // It landed whole before this file was added.
+  ['Apple Numbers, Export To CSV', 'apple-numbers-leads', {}],
 ];
 
 /**
