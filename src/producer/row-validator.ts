@@ -580,9 +580,19 @@ export function createRowValidator(
         emails.push({ value: address.value, label: 'work' });
       }
     }
-    // A company's own row (a Zendesk Sell or Close lead is a person or a company): its name column holds the
-    // company's name, which names no person; the lead is the organization's.
-    if (personCell !== '' && orgName !== '' && sameName(personCell, orgName)) personCell = '';
+    // A company's own row (a Zendesk Sell lead is a person or a company; Capsule's organisations): its name column
+    // holds the company's name and its first- and last-name columns are empty; no person is called that, the lead is
+    // the organization's. (A sole trader's row, `Ingrid Dahl` at `Ingrid Dahl`, has its first and last name, or comes
+    // from a file without those columns, and keeps its person.)
+    const namesParts = at('person.first_name') !== undefined || at('person.last_name') !== undefined;
+    const companyNamed =
+      personCell !== '' &&
+      orgName !== '' &&
+      namesParts &&
+      cell('person.first_name') === '' &&
+      cell('person.last_name') === '' &&
+      sameName(personCell, orgName);
+    if (companyNamed || (organizationRow && sameName(personCell, orgName))) personCell = '';
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const emailStatus = read(mapping.emailStatusColumn);
@@ -908,7 +918,7 @@ export function createRowValidator(
       fullName === '' &&
       orgName !== '' &&
       emails.length > 0 &&
-      (organizationRow || emails.every((e) => isRoleAddress(e.value)));
+      (organizationRow || companyNamed || emails.every((e) => isRoleAddress(e.value)));
     if (companyMailbox) {
       for (const c of [...mapping.emails, ...mapping.phones]) {
         const value = read(c.column);
@@ -916,8 +926,10 @@ export function createRowValidator(
         keepInNote(
           c.column,
           value,
-          organizationRow
-            ? `is the organization's: column "${header[mapping.recordKindColumn as number]}" says the row is an organization's, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
+          organizationRow || companyNamed
+            ? organizationRow
+              ? `is the organization's: column "${header[mapping.recordKindColumn as number]}" says the row is an organization's, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
+              : `is the organization's: the row's name is its organization's (${quote(orgName)}) and it has no first or last name, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
             : "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
         );
       }

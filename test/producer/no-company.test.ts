@@ -64,6 +64,32 @@ describe("a company's own row", () => {
       'Phone: +34 912 345 678',
       'Núñez  logística S.L. lead',
     ]);
+    // The company's address that is no shared mailbox is the company's too: no person called by it.
+    const mailed = validate(4, [
+      'Núñez Logística S.L.',
+      '',
+      '',
+      'Núñez Logística S.L.',
+      'nunez.hq@example.com',
+      '',
+    ]);
+    expect('ok' in mailed ? [mailed.ok.person, mailed.ok.note] : mailed).toEqual([
+      undefined,
+      'Email: nunez.hq@example.com',
+    ]);
+    // A sole trader whose company is their name keeps the person: with a first and last name, or in a file without
+    // those columns.
+    const sole = validate(5, ['Ingrid Dahl', 'Ingrid', 'Dahl', 'Ingrid Dahl', 'ingrid@dahl.example', '']);
+    expect('ok' in sole ? [sole.ok.person?.name, sole.ok.organization?.name] : sole).toEqual([
+      'Ingrid Dahl',
+      'Ingrid Dahl',
+    ]);
+    const short = createRowValidator(mapColumns({}, ['Name', 'Company', 'Email'], undefined), 'sole')(2, [
+      'Ingrid Dahl',
+      'Ingrid Dahl',
+      'ingrid@dahl.example',
+    ]);
+    expect('ok' in short ? short.ok.person?.name : short).toBe('Ingrid Dahl');
     // A person's row keeps its person and phone.
     const p = validate(3, ['José Núñez', 'José', 'Núñez', 'Núñez Logística S.L.', '', '+34 612 345 678']);
     expect('ok' in p ? [p.ok.person?.name, p.ok.person?.phone, p.ok.note] : p).toEqual([
