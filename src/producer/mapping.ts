@@ -221,6 +221,9 @@ export interface ResolvedMapping {
 
 /** Headers of a column saying whether a row is a person or an organization. */
 const RECORD_KIND_HEADERS = new Set(['type', 'contacttype', 'partytype', 'recordtype', 'kind']);
+/** The values of such a column: a person's or an organization's row (Capsule writes `Person` and `Organisation`). */
+const RECORD_KINDS = /^(person|people|individual|contact|organi[sz]ation|organisme|company)$/i;
+const ORGANIZATION_KIND = /^(organi[sz]ation|organisme|company)$/i;
 
 /** Headers of the columns where a prospecting tool says whether the primary address works. */
 const EMAIL_STATUS_HEADERS = new Set([
@@ -700,9 +703,15 @@ export function resolveMapping(
     ? header.findIndex((h) => EMAIL_STATUS_HEADERS.has(normaliseHeaderName(h)))
     : -1;
   const mapped = new Set(Object.values(columns));
+  // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that
+  // is a customer type (`Prospect`, `Business` for B2B) must not turn a person's row into an organization's.
   const recordKindColumn =
     columns['person.name'] !== undefined
-      ? header.findIndex((h, i) => !mapped.has(i) && RECORD_KIND_HEADERS.has(normaliseHeaderName(h)))
+      ? header.findIndex((h, i) => {
+          if (mapped.has(i) || !RECORD_KIND_HEADERS.has(normaliseHeaderName(h))) return false;
+          const values = sampleValues(options.sample ?? [], i);
+          return values.every((v) => RECORD_KINDS.test(v)) && values.some((v) => ORGANIZATION_KIND.test(v));
+        })
       : -1;
   const kindSkipped = plan.skipped.find((k) => k.index === recordKindColumn);
   if (kindSkipped) {

@@ -1395,7 +1395,7 @@ function parseCount(
 }
 
 /** What a record-kind column (Capsule's `Type`) says of an organization's row. */
-const ORGANIZATION_KINDS = /^\s*(organi[sz]ation|organisme|company|account|business)\s*$/i;
+const ORGANIZATION_KINDS = /^\s*(organi[sz]ation|organisme|company)\s*$/i;
 
 /** Two names written alike, case and spacing aside: `Núñez Logística S.L.` and `núñez  logística s.l.`. */
 function sameName(a: string, b: string): boolean {

@@ -104,33 +104,45 @@ describe('a list of people and organizations (a Type column)', () => {
   it("reads an organization's row as the organization's: its name in Name, no person, its email and phone in the note", () => {
     // Capsule's People & Organisations: one file, each row's Type says which it is.
     const header = ['Type', 'Name', 'First Name', 'Last Name', 'Organisation', 'Work Email', 'Work Phone'];
-    const validate = createRowValidator(mapColumns({}, header, undefined), 'kinds');
-    const org = validate(2, [
-      'Organisation',
-      'Northwind Traders Ltd',
-      '',
-      '',
-      '',
-      'northwind.hq@example.org',
-      '',
-    ]);
+    const rows = [
+      ['Organisation', 'Northwind Traders Ltd', '', '', '', 'northwind.hq@example.org', ''],
+      [
+        'Person',
+        'Priya Raman',
+        'Priya',
+        'Raman',
+        'Northwind Traders Ltd',
+        'priya.raman@northwind.example.org',
+        '+44 117 496 0123',
+      ],
+    ];
+    const validate = createRowValidator(mapColumns({}, header, undefined, { sample: rows }), 'kinds');
+    const org = validate(2, rows[0]!);
     expect('ok' in org ? [org.ok.person, org.ok.organization?.name, org.ok.note] : org).toEqual([
       undefined,
       'Northwind Traders Ltd',
       'Work Email: northwind.hq@example.org',
     ]);
-    const person = validate(3, [
-      'Person',
-      'Priya Raman',
-      'Priya',
-      'Raman',
-      'Northwind Traders Ltd',
-      'priya.raman@northwind.example.org',
-      '+44 117 496 0123',
-    ]);
+    const person = validate(3, rows[1]!);
     expect('ok' in person ? [person.ok.person?.name, person.ok.organization?.name] : person).toEqual([
       'Priya Raman',
       'Northwind Traders Ltd',
+    ]);
+  });
+
+  it('leaves a Type column alone whose values say something else (B2B or B2C, a customer type)', () => {
+    // "Company" among other kinds of customer: a person's row with no company stays a person's.
+    const header = ['Type', 'Name', 'Company', 'Email'];
+    const rows = [
+      ['Company', 'Ana Silva', '', 'ana.silva@example.com'],
+      ['Consumer', 'Bo Berg', '', 'bo@example.net'],
+      ['Company', 'Cy Chen', 'Chen Trading', 'cy@chen.example'],
+    ];
+    const validate = createRowValidator(mapColumns({}, header, undefined, { sample: rows }), 'b2b');
+    const ana = validate(2, rows[0]!);
+    expect('ok' in ana ? [ana.ok.person?.name, ana.ok.organization?.name] : ana).toEqual([
+      'Ana Silva',
+      undefined,
     ]);
   });
 });
