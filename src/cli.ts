@@ -101,8 +101,12 @@ function unknownOptionError(
 }
 
 function reportError(err: unknown, name: string, io: CommandIO): number {
-  // Messages quote file names, headers and Pipedrive's answers: no escape sequence of theirs reaches the terminal.
-  const message = printableLines(err instanceof Error ? err.message : String(err));
+  // Messages quote file names, headers and Pipedrive's answers: no escape sequence of theirs reaches the terminal, and
+  // a line break in one (a path typed with one, a file's name) starts an indented line, never one of the tool's own.
+  const message = printableLines(err instanceof Error ? err.message : String(err)).replace(
+    /\n(?!$)/g,
+    '\n  ',
+  );
   const code = (err as { code?: string } | null)?.code;
   if (
     err instanceof UsageError ||

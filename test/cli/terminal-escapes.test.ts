@@ -93,4 +93,14 @@ describe('what commands print from files and answers', () => {
     expect(run.stdout).toContain('leads.csv?  all 2 rows imported.csv:2, column "Email": "ana@@example.com"');
     expect(run.stdout).not.toMatch(/^ {2}all 2 rows imported/m);
   });
+  it('an error message quoting a path with a line break prints it as an indented line, never as one of its own', async () => {
+    // A path as a script or a shared folder may hand it over: the part after the break must not read as the tool's.
+    const fake = 'Import imp-1: completed, 0 rejected';
+    const run = await runCli(['import', join(dir, `nofile\n${fake}\n.csv`), '--dry-run', '--offline'], {});
+    expect(run.code).toBe(2);
+    const lines = run.stderr.split('\n');
+    expect(lines[0]).toMatch(/^lead-importer import: /);
+    expect(lines).toContain(`  ${fake}`);
+    expect(lines.filter((l) => l.startsWith(fake))).toEqual([]);
+  });
 });
