@@ -159,6 +159,9 @@ printTable(
     lost: r.figures.rows - r.figures.created - r.figures.rejected - r.figures.deadLettered,
     'dup leads': r.figures.duplicateLeads,
     'dup persons': r.figures.duplicatePersons,
+    // What `revert --include-contacts` would delete against what the sandbox holds (it held none before).
+    'persons held/recorded': `${r.figures.sandboxPersons}/${r.figures.createdPersons}`,
+    'orgs held/recorded': `${r.figures.sandboxOrganizations}/${r.figures.createdOrganizations}`,
     'dup orgs': r.figures.duplicateOrganizations,
     notes: r.figures.sandboxNotes,
     'dup notes': r.figures.duplicateNotes,

@@ -108,6 +108,9 @@ export interface ChaosFigures {
   sandboxLeads: number;
   sandboxPersons: number;
   sandboxOrganizations: number;
+  /** Persons and organizations the import recorded as created by its rows (the rest it reused). */
+  createdPersons: number;
+  createdOrganizations: number;
   duplicateLeads: number;
   duplicatePersons: number;
   duplicateOrganizations: number;
@@ -366,6 +369,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       sandboxLeads: state.leads,
       sandboxPersons: state.persons,
       sandboxOrganizations: state.organizations,
+      createdPersons: record?.createdPersons ?? 0,
+      createdOrganizations: record?.createdOrganizations ?? 0,
       duplicateLeads: state.duplicateLeads,
       duplicatePersons: state.duplicatePersons,
       duplicateOrganizations: state.duplicateOrganizations,
