@@ -2501,6 +2501,53 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Dropcontact's enriched file: the columns the team uploaded, then Dropcontact's, named as its API's enriched
+    // record (developer.dropcontact.com): names with their capitals and accents put right, the company's legal name,
+    // `www.linkedin.com/in/…`. Its cleaned columns are read before the team's own (`Prénom`, `Société`), which then
+    // say which of Dropcontact's fills their field. With its SIREN option, the French registry's data: the
+    // establishment's address (`siret_address`, `siret_zip`, `siret_city`), head count, NAF activity.
+    id: 'dropcontact',
+    name: 'Dropcontact enriched file',
+    fingerprint: {
+      qualification: 2,
+      nbemployees: 2,
+      naf5code: 2,
+      naf5des: 2,
+      siretaddress: 2,
+      companylinkedin: 1,
+      mobilephone: 1,
+      civility: 1,
+      job: 1,
+    },
+    minScore: 6,
+    columns: {
+      civility: 'ignore: a salutation (Mr, Mrs): Pipedrive persons have no salutation field',
+      first_name: 'person.first_name',
+      last_name: 'person.last_name',
+      full_name: 'person.name',
+      email: 'person.email:work',
+      qualification: "ignore: Dropcontact's verdict on the email (nominative@pro, catch_all@pro…)",
+      // "Find the phone number of the company" (Dropcontact's API documentation).
+      phone: `ignore: ${COMPANY_PHONE}`,
+      mobile_phone: 'person.phone:mobile',
+      job: 'person.job_title',
+      company: 'organization.name',
+      website: 'organization.website',
+      linkedin: PERSON_LINKEDIN,
+      company_linkedin: 'organization.linkedin',
+      siren: 'ignore: a French company registry number (SIREN)',
+      siret: 'ignore: a French establishment registry number (SIRET)',
+      siret_address: 'organization.address.street',
+      siret_zip: 'organization.address.postal_code',
+      siret_city: 'organization.address.city',
+      country: 'organization.address.country',
+      vat: "ignore: the company's VAT number: map it to an organization custom field to keep it",
+      nb_employees: 'organization.employee_count',
+      naf5_code: 'ignore: the French activity code (naf5_des is its label)',
+      naf5_des: 'organization.industry',
+    },
+  },
+  {
     // Copper's People export: each email, phone, social profile and website beside a `… Type` column saying
     // its kind (work, personal, mobile, other); custom fields as `<Name> cf_<id>`.
     id: 'copper',

@@ -183,6 +183,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Apple Numbers with "Include table names": the table's name above its header, its footer row's sum under the rows.
   // It landed whole before this file was added.
   ['Apple Numbers, Export To CSV', 'apple-numbers-leads', {}],
+  // Dropcontact's enriched file: the team's columns as uploaded, then Dropcontact's (named as its API's record).
+  ['Dropcontact enriched file', 'dropcontact-enriched', {}],
 ];
 
 /**
