@@ -185,6 +185,8 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Apple Numbers, Export To CSV', 'apple-numbers-leads', {}],
   // Dropcontact's enriched file: the team's columns as uploaded, then Dropcontact's (named as its API's record).
   ['Dropcontact enriched file', 'dropcontact-enriched', {}],
+  // Evaboot's Sales Navigator export: the public profile URL beside its id URL, the exact head count beside its range.
+  ['Evaboot Sales Navigator export', 'evaboot-sales-navigator', {}],
 ];
 
 /**
