@@ -75,6 +75,11 @@ export interface SourceSystem {
    * makes one lead per email, from its first row, and rejects the later ones naming it.
    */
   repeatsPerson?: string;
+  /**
+   * The column (as the system writes it) where the system says whether each row's address works, when its name says
+   * nothing of email (Dropcontact's `qualification`): not imported, but a row whose address it calls bad is said.
+   */
+  emailStatus?: string;
 }
 
 export interface ColumnPattern {
@@ -2508,6 +2513,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // establishment's address (`siret_address`, `siret_zip`, `siret_city`), head count, NAF activity.
     id: 'dropcontact',
     name: 'Dropcontact enriched file',
+    emailStatus: 'qualification',
     fingerprint: {
       qualification: 2,
       nbemployees: 2,

@@ -8,7 +8,7 @@ import {
 } from './column-matcher.js';
 import { MappingError } from './errors.js';
 import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
-import { normaliseHeaderName } from './header-conventions.js';
+import { normaliseHeaderName, SOURCE_SYSTEMS } from './header-conventions.js';
 import { customConstants, didYouMean, type MappingSpec } from './mapping-spec.js';
 import {
   currencyNameKey,
@@ -699,8 +699,16 @@ export function resolveMapping(
     return { name: field.name, byLabel: field.options, labels: field.optionLabels ?? [] };
   };
 
+  // The file's system may name its own (Dropcontact's `qualification`).
+  const systemStatus = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.emailStatus;
   const emailStatusColumn = emails.length
-    ? header.findIndex((h) => EMAIL_STATUS_HEADERS.has(normaliseHeaderName(h)))
+    ? header.findIndex((h) => {
+        const name = normaliseHeaderName(h);
+        return (
+          EMAIL_STATUS_HEADERS.has(name) ||
+          (systemStatus !== undefined && name === normaliseHeaderName(systemStatus))
+        );
+      })
     : -1;
   const mapped = new Set(Object.values(columns));
   // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that

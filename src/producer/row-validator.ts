@@ -245,6 +245,13 @@ function formulaText(cell: string): string {
  */
 const BAD_EMAIL_STATUS =
   /^(?:invalid|not[\s_-]?valid|undeliverable|bounced?|hard[\s_-]?bounced?|disposable|spam[\s_-]?trap)$/i;
+/**
+ * Dropcontact's qualification, `localpart@domain` (developer.dropcontact.com, Enriched record): an address that does
+ * not exist (`invalid`, `invalide`), whose owner asked not to be contacted (`Do_Not_Contact`, `Ne_Pas_Contacter`), or
+ * at a disposable or invalid domain; `nominative@pro`, `catch_all@pro`, `generic@pro` may still work.
+ */
+const BAD_QUALIFICATION =
+  /^(?:invalide?|do[\s_-]?not[\s_-]?contact|ne[\s_-]?pas[\s_-]?contacter)@|@(?:jetable|disposable|invalid[\s_-]?domain|domaine[\s_-]?invalide)$/i;
 
 /** Problems a rejected row's reason names at most. */
 const MAX_REASONS = 10;
@@ -596,7 +603,7 @@ export function createRowValidator(
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const emailStatus = read(mapping.emailStatusColumn);
-    if (email && BAD_EMAIL_STATUS.test(emailStatus)) {
+    if (email && (BAD_EMAIL_STATUS.test(emailStatus) || BAD_QUALIFICATION.test(emailStatus))) {
       // The tool that found the address says it bounces: imported as given (the file is the user's), but said, as
       // emailing it from Pipedrive would harm the sender's reputation.
       warnings.push({

@@ -39,4 +39,44 @@ describe("a prospecting tool's verification of each address", () => {
       [],
     ]);
   });
+
+  it("reads Dropcontact's qualification of each address: one that does not exist, or whose owner asked not to be contacted, is said", () => {
+    // Dropcontact's enriched file: `qualification` is `localpart@domain` (developer.dropcontact.com, Enriched record).
+    const header = [
+      'first_name',
+      'last_name',
+      'email',
+      'qualification',
+      'job',
+      'company',
+      'nb_employees',
+      'civility',
+    ];
+    const mapping = mapColumns({}, header, undefined);
+    expect(mapping.plan.system?.id).toBe('dropcontact');
+    const validate = createRowValidator(mapping, 'dropcontact');
+    const rows = [
+      ['Ann', 'Lee', 'ann@lee.example.com', 'nominative@pro'],
+      ['Bo', 'Chen', 'bo@chen.example.com', 'invalid@pro'],
+      ['Cy', 'Diaz', 'cy@diaz.example.com', 'Do_Not_Contact@pro'],
+      ['Di', 'Eng', 'di@eng.example.com', 'Ne_Pas_Contacter@pro'],
+      ['Ed', 'Fox', 'ed@fox.example.com', 'catch_all@pro'],
+      ['Flo', 'Gil', 'flo@gil.example.com', 'nominatif@domaine invalide'],
+    ].map((cells) => [...cells, 'CEO', 'Acme', '10', 'Mr']);
+    const said = rows.map((cells, i) => {
+      const r = validate(i + 2, cells);
+      return 'ok' in r ? (r.warnings ?? []).map((w) => `${w.column}: ${w.message}`) : ['rejected'];
+    });
+    const says = (q: string) => [
+      `qualification: says "${q}" of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
+    ];
+    expect(said).toEqual([
+      [],
+      says('invalid@pro'),
+      says('Do_Not_Contact@pro'),
+      says('Ne_Pas_Contacter@pro'),
+      [],
+      says('nominatif@domaine invalide'),
+    ]);
+  });
 });

@@ -264,6 +264,12 @@ describe('real lead files, whole', () => {
           '1 row (line 5): column "Phone 2 Ext" has an extension but column "Phone 2" has no number: the extension is left out.',
         );
       }
+      if (file === 'dropcontact-enriched') {
+        // Dropcontact's qualification of the address: its owner asked not to be contacted.
+        expect(summary.warnings).toContain(
+          '1 row (line 9): column "qualification" says "Do_Not_Contact@pro" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row).',
+        );
+      }
       // Columns that should land nowhere are reported as not imported, each with its reason.
       const skipped = new Map(summary.mapping.notImported.map((c) => [c.column, c.reason]));
       for (const column of Object.keys(notImported)) {
