@@ -22,7 +22,7 @@ import {
   withoutTags,
 } from './header-conventions.js';
 import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
-import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE } from './normalise.js';
+import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE, normaliseEmail } from './normalise.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -485,6 +485,16 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     } else if (holdsLinkedIn(options.sample ?? [], index)) {
       // `Social URL`, `Profile`: named like nothing, but every value is a LinkedIn page.
       candidates.push(readLinkedIn(index, h, options.sample ?? []));
+    } else if (!NAMES_SOMEONE_ELSE.test(h) && holdsEmails(options.sample ?? [], index)) {
+      // A Clay table's enrichment column, named after its action (`Find work email`), or a formula column named as
+      // its author chose (`Final Email`): named like nothing, but every value is an email address (the person's).
+      candidates.push({
+        index,
+        meaning: 'person.email:work',
+        tier: TIER.generic,
+        rank: index,
+        reason: `auto: "${h}" holds email addresses`,
+      });
     } else if (options.sample?.length && sampleValues(options.sample, index).length === 0) {
       // Clay's `Find people`, a form's unused field: what it is matters less than that it holds nothing.
       skipped.push({
@@ -911,6 +921,16 @@ export function sampleValues(sample: readonly (readonly string[])[], index: numb
     .map((row) => (row[index] ?? '').trim())
     .filter((v) => v !== '')
     .slice(0, 50);
+}
+
+/** A header naming someone other than the row's person (`Created by`, `Sales rep`): its addresses are not theirs. */
+const NAMES_SOMEONE_ELSE =
+  /\b(?:by|owner|users?|assigned|assignee|reps?|agent|manager|creator|author|sender|referr?er|colleague|cc|bcc)\b/i;
+
+/** Whether every value of a column in the sample is one email address (at least one value). */
+function holdsEmails(sample: readonly (readonly string[])[], index: number): boolean {
+  const values = sampleValues(sample, index);
+  return values.length > 0 && values.every((v) => normaliseEmail(v).error === undefined);
 }
 
 /** Whether every value of a column in the sample is a LinkedIn profile or company page (at least one value). */

@@ -940,6 +940,44 @@ describe('matchColumns', () => {
     expect(reason('Seats')).toMatch(/^no standard field is named like it/);
   });
 
+  it("reads a column named like nothing by its email addresses (Clay's enrichment columns: Find work email, Final Email)", () => {
+    // A Clay table: an enrichment column is named after its action (`Find work email`), a formula column as its
+    // author chose (`Final Email`).
+    const plan = matchColumns({
+      header: ['Full Name', 'Company Name', 'Find work email', 'Final Email', 'Notes on call'],
+      spec: {},
+      sample: [
+        ['A B', 'X', 'a.b@x.example.com', 'a.b@x.example.com', 'Call back'],
+        ['C D', '', '', 'c.d@example.net', ''],
+      ],
+    });
+    const f = fields(plan);
+    expect(f['Find work email']).toBe('person.email:work');
+    expect(f['Final Email']).toBe('person.email:work');
+    expect(plan.matches.find((m) => m.header === 'Final Email')?.reason).toBe(
+      'auto: "Final Email" holds email addresses; an address at a free-mail provider (gmail.com, outlook.com…) is labelled home',
+    );
+    expect(f['Notes on call']).toBe('-');
+    // One value that is no address: the column stays unknown.
+    const mixed = matchColumns({
+      header: ['Name', 'Contact'],
+      spec: {},
+      sample: [
+        ['A', 'a@x.io'],
+        ['B', '+46 70 555 01 23'],
+      ],
+    });
+    expect(fields(mixed).Contact).toBe('-');
+    // Addresses of someone other than the row's person: not the person's.
+    const others = matchColumns({
+      header: ['Name', 'Email', 'Created by', 'Account manager'],
+      spec: {},
+      sample: [['A', 'a@x.io', 'maria@our.example.com', 'jon@our.example.com']],
+    });
+    expect(fields(others)['Created by']).toBe('-');
+    expect(fields(others)['Account manager']).toBe('-');
+  });
+
   it("does not take a column of record ids for the company's name (Instantly's organization is its workspace)", () => {
     const header = ['email', 'organization', 'company_name'];
     const uuid = '0196f3a2-7c1e-7d00-9a41-3b5c2e8d1f00';

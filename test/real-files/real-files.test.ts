@@ -187,6 +187,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Dropcontact enriched file', 'dropcontact-enriched', {}],
   // Evaboot's Sales Navigator export: the public profile URL beside its id URL, the exact head count beside its range.
   ['Evaboot Sales Navigator export', 'evaboot-sales-navigator', {}],
+  // A Clay people table: its enrichment column named after its action ("Find work email") and a formula column of the
+  // address found ("Final Email") were named like nothing, and the addresses in them were not imported.
+  ['Clay table', 'clay-people', {}],
 ];
 
 /**
