@@ -169,7 +169,7 @@ export function shellQuote(word: string): string {
   if (/^[\w./@%+=:,-]+$/.test(word)) return word;
   // A control character (a line break in a file's name) as an escape in `$'…'` (bash, zsh): the command stays one
   // line to copy, and a name cannot print a line of its own (a fake one) into another operator's output.
-  if (CONTROL.test(word)) {
+  if (printable(word) !== word) {
     return `$'${word.replace(/[\\'\u0000-\u001f\u007f-\u009f]/g, (c) => {
       const code = c.charCodeAt(0);
       if (c === '\\' || c === "'") return `\\${c}`;
@@ -180,8 +180,6 @@ export function shellQuote(word: string): string {
   }
   return `'${word.replaceAll("'", "'\\''")}'`;
 }
-
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The command that runs an import again (after `verify --repair` put rows whose lead was gone back to pending): its

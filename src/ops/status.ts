@@ -505,10 +505,10 @@ export function awaitsReimport(
 }
 
 /**
+ * `failing`: every call to Pipedrive failing, as {@link failingNow} read it for a running or stalled import.
  * `undefinedIn`: the connection is not defined by this configuration and no worker serves it: the connections file
  * read (null without one).
  */
-/** `failing`: every call to Pipedrive failing, as {@link failingNow} read it for a running or stalled import. */
 function stateText(
   state: ImportDisplayState,
   record: ImportRecord,

@@ -223,7 +223,8 @@ export interface ResolvedMapping {
 const RECORD_KIND_HEADERS = new Set(['type', 'contacttype', 'partytype', 'recordtype', 'kind']);
 /** The values of such a column: a person's or an organization's row (Capsule writes `Person` and `Organisation`). */
 const RECORD_KINDS = /^(person|people|individual|contact|organi[sz]ation|organisme|company)$/i;
-const ORGANIZATION_KIND = /^(organi[sz]ation|organisme|company)$/i;
+/** What such a column says of an organization's row (its cell as read, spaces around it allowed). */
+export const ORGANIZATION_KIND = /^\s*(organi[sz]ation|organisme|company)\s*$/i;
 
 /** Headers of the columns where a prospecting tool says whether the primary address works. */
 const EMAIL_STATUS_HEADERS = new Set([

@@ -12,13 +12,14 @@ import type {
 import { organizationKey, personKey } from '../queue/match-keys.js';
 import { optionKey } from './field-catalogue.js';
 import { asksQuestion, SOURCE_SYSTEMS, withoutTags } from './header-conventions.js';
-import type {
-  AddressColumns,
-  ContactColumn,
-  FieldPath,
-  OptionLookup,
-  ResolvedCustomField,
-  ResolvedMapping,
+import {
+  type AddressColumns,
+  type ContactColumn,
+  type FieldPath,
+  type OptionLookup,
+  ORGANIZATION_KIND,
+  type ResolvedCustomField,
+  type ResolvedMapping,
 } from './mapping.js';
 import {
   emailsInCell,
@@ -533,7 +534,7 @@ export function createRowValidator(
 
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
     // A list of people and organizations (Capsule's `Type`): an organization's row names it in the name column.
-    const organizationRow = ORGANIZATION_KINDS.test(read(mapping.recordKindColumn));
+    const organizationRow = ORGANIZATION_KIND.test(read(mapping.recordKindColumn));
     const orgCell =
       nameCell('organization.name', 'organization') ||
       (organizationRow ? nameCell('person.name', 'organization') : '');
@@ -1400,9 +1401,6 @@ function parseCount(
   }
   return { value: parsed.value.amount };
 }
-
-/** What a record-kind column (Capsule's `Type`) says of an organization's row. */
-const ORGANIZATION_KINDS = /^\s*(organi[sz]ation|organisme|company)\s*$/i;
 
 /** Two names written alike, case and spacing aside: `Núñez Logística S.L.` and `núñez  logística s.l.`. */
 function sameName(a: string, b: string): boolean {
