@@ -7,7 +7,8 @@
 #   scripts/node-versions.sh            # 22 and 24
 #   scripts/node-versions.sh 24         # one major
 #
-# Exit status: 0 when the demo passed under every version it could fetch, 1 when it failed under one. A version whose
+# Exit status: 0 when the demo passed under every version it could fetch, 1 when it failed under one, 2 for an
+# argument that is not a major version number. A version whose
 # binary cannot be fetched (no registry, a platform without one) is said loudly and skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,11 @@ platform="node-$(node -p 'process.platform')-$(node -p 'process.arch')"
 
 failed=()
 for major in "${majors[@]}"; do
+  # A major is a number: it names a folder this script empties (rm -rf "$cache/$major").
+  if ! [[ $major =~ ^[0-9]+$ ]]; then
+    echo "node-versions: \"$major\" is not a Node.js major version (22, 24)" >&2
+    exit 2
+  fi
   dir="$cache/$major"
   if [ ! -x "$dir/package/bin/node" ]; then
     rm -rf "$dir" && mkdir -p "$dir"
