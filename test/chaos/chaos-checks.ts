@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ImportLedger, type RowOutcome } from '../../src/queue/ledger.js';
+import { type CreatedOutcome, ImportLedger, type RowOutcome } from '../../src/queue/ledger.js';
 import { DLQ_QUEUE, LEAD_QUEUE } from '../../src/queue/names.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import type { ChaosFile, ChaosRow } from './chaos-file.js';
@@ -254,24 +254,43 @@ export async function checkChaosRun(input: ChaosCheckInput): Promise<ChaosCheck[
     );
   }
 
-  // 5b. Every person Pipedrive holds (it held none before) is one the import recorded as created, so `revert
-  // --include-contacts` deletes them all. A person a killed worker created, listed into the cache before its row came
-  // back, was counted as reused (2 or 3 of some 710 a run at 2,000 rows before e723e22). A row dead-lettered after its
-  // person's create was lost may leave one unrecorded; a power loss may lose what a row recorded, so there the counts
-  // are only said.
-  {
+  // 5b. Every person and organization Pipedrive holds (it held none before) is one a row recorded as created, so
+  // `revert --include-contacts` deletes them all; and every one a row recorded as created is there (the operator's
+  // deleted organization aside). A person a killed worker created, listed into the cache before its row came back,
+  // was counted as reused (2 or 3 of some 710 a run at 2,000 rows before e723e22). A row dead-lettered after its
+  // contact's create was lost may leave one unrecorded; a power loss may lose what a row recorded, so there the
+  // counts are only said.
+  for (const [kind, held, recordedOf] of [
+    ['person', data.persons, (o: CreatedOutcome) => (o.personCreated ? o.personId : undefined)],
+    [
+      'organization',
+      data.organizations,
+      (o: CreatedOutcome) => (o.organizationCreated ? o.organizationId : undefined),
+    ],
+  ] as const) {
     const problems: unknown[] = [];
-    const held = data.persons.filter((p) => !p.is_deleted).length;
-    const recorded = record?.createdPersons ?? 0;
-    const dead = record?.deadLettered ?? 0;
-    if (input.crash?.mode !== 'power-loss' && (held < recorded || held > recorded + dead))
-      problems.push(
-        `${held} persons in Pipedrive, ${recorded} recorded as created by the import (${dead} rows dead-lettered)`,
-      );
+    const live = new Set(held.filter((c) => !c.is_deleted).map((c) => c.id));
+    const deletedByHand = new Set(held.filter((c) => c.is_deleted).map((c) => c.id));
+    const recorded = new Set<number>();
+    for (const { outcome } of inState('created')) {
+      const id = outcome.state === 'created' ? recordedOf(outcome) : undefined;
+      if (id !== undefined) recorded.add(id);
+    }
+    const unrecorded = [...live].filter((id) => !recorded.has(id));
+    const missing = [...recorded].filter((id) => !live.has(id) && !deletedByHand.has(id));
+    const dead = inState('dead-lettered').length;
+    if (input.crash?.mode !== 'power-loss') {
+      if (unrecorded.length > dead)
+        problems.push(
+          `${unrecorded.length} ${kind}s in Pipedrive no row recorded as created (${dead} rows dead-lettered): ${examples(unrecorded)}`,
+        );
+      if (missing.length)
+        problems.push(`${kind}s recorded as created but not in Pipedrive: ${examples(missing)}`);
+    }
     check(
-      'every person in Pipedrive is one the import recorded as created',
+      `every ${kind} in Pipedrive is one the import recorded as created`,
       problems,
-      `${held} persons, ${recorded} recorded as created`,
+      `${live.size} ${kind}s, ${recorded.size} recorded as created${unrecorded.length ? ` (${unrecorded.length} not, ${dead} rows dead-lettered)` : ''}${deletedByHand.size ? `, ${deletedByHand.size} deleted by hand` : ''}`,
     );
   }
 
