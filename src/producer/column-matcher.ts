@@ -22,7 +22,7 @@ import {
   withoutTags,
 } from './header-conventions.js';
 import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
-import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE, normaliseEmail } from './normalise.js';
+import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE, normaliseEmail, plainLetters } from './normalise.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -49,6 +49,12 @@ export interface ColumnMatch {
    * `LinkedIn: https://…`), and why, for the dry run.
    */
   keptInNote?: { label: string; why: string };
+  /**
+   * A second column for a one-column field (the team's `Company` beside an enrichment's `company`, `Account Name`
+   * beside `Company`), or a second LinkedIn profile for the note: a row takes it where the columns before it (these)
+   * are empty, so no row loses a value it has.
+   */
+  fallbackOf?: number[];
 }
 
 /** A header that says its emails are work addresses (`Work Email`, `Business e-mail`, `E-Mail geschäftlich`). */
@@ -196,6 +202,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   const skipped: SkippedColumn[] = [];
   const notes: string[] = [];
   const slots = new Map<string, number>();
+  /** One-column fields the mapping file gave a column. */
+  const chosen = new Set<string>();
   const handled = new Set<number>();
 
   // A name the file has more than once (a form asking `Any comments?` in two sections), listed as often under the
@@ -211,6 +219,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   };
 
   // 1. What the mapping file says.
+  /** The columns of each entry so far (a field's list: the next is read where these are empty). */
+  const listed = new Map<string, number[]>();
   for (const a of explicitAssignments(spec, where)) {
     const index = nextColumnOf(a.column, a.target);
     if (index === -1) {
@@ -241,11 +251,16 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       header: header[index] as string,
       target: a.target,
       source: 'mapping',
-      reason: `mapping file (${a.where})`,
+      reason: `mapping file (${a.where})${a.fallback ? `; in a row where ${(listed.get(a.where) ?? []).map((i) => `"${header[i]}"`).join(', ')} ${(listed.get(a.where) ?? []).length > 1 ? 'are' : 'is'} empty` : ''}`,
       order: matches.length,
       ...(a.noteLabel ? { keptInNote: { label: a.noteLabel, why: 'the mapping file labels it' } } : {}),
+      ...(a.fallback ? { fallbackOf: [...(listed.get(a.where) ?? [])] } : {}),
     });
-    if (!isMultiColumn(a.target)) slots.set(targetSlot(a.target), index);
+    listed.set(a.where, [...(listed.get(a.where) ?? []), index]);
+    if (!isMultiColumn(a.target) && !a.fallback) {
+      slots.set(targetSlot(a.target), index);
+      chosen.add(targetSlot(a.target));
+    }
     handled.add(index);
   }
   // The extension columns it names are read with their phones (their numbers' ends), not on their own.
@@ -517,19 +532,28 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
 
   // 4. Readings that depend on the rest of the file.
   // A bare name column first: what it becomes (a first or last name) counts as a person's column below.
-  const columnOf = (text: string): number | undefined => {
+  const columnOf = (text: string, tier?: number): number | undefined => {
     const slot = targetSlot(parseTarget(text));
     const mapped = matches.find((m) => targetSlot(m.target) === slot);
     if (mapped) return mapped.index;
     return candidates
-      .filter((c) => !c.meaning.startsWith('ignore:') && targetSlot(parseMeaning(c.meaning).target) === slot)
+      .filter(
+        (c) =>
+          !c.meaning.startsWith('ignore:') &&
+          (tier === undefined || c.tier === tier) &&
+          targetSlot(parseMeaning(c.meaning).target) === slot,
+      )
       .sort((a, b) => a.tier - b.tier || a.rank - b.rank)[0]?.index;
   };
   for (const index of nameColumns) {
-    const first = columnOf('person.first_name');
-    const last = columnOf('person.last_name');
+    // Beside the columns named as plainly as it (the team's `Prénom` and `Nom` in an enriched file whose system adds
+    // `first_name` and `last_name`), where there are any: those are the ones it pairs with.
+    const plain = [columnOf('person.first_name', TIER.generic), columnOf('person.last_name', TIER.generic)];
+    const all = [columnOf('person.first_name'), columnOf('person.last_name')];
+    const [first, last] = plain.some((i) => i !== undefined) ? plain : all;
     const reading = readName(index, header[index] as string, {
       sample: options.sample ?? [],
+      ...(plain.some((i, k) => i !== all[k]) ? { systemNamesOwn: true } : {}),
       first: first === undefined ? undefined : { index: first, header: header[first] as string },
       last: last === undefined ? undefined : { index: last, header: header[last] as string },
     });
@@ -612,6 +636,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   }
 
   // 5. Assign: a single-column field goes to the best candidate; the others are left out, saying why.
+  let linkedIn: number[] | undefined;
   candidates.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.index - b.index);
   for (const c of candidates) {
     const h = header[c.index] as string;
@@ -626,20 +651,45 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     // One LinkedIn line in the note: a second column of profiles (Evaboot's `Linkedin URL Unique ID` beside its
     // public URL) is the same person's.
     const labelled = keptInNote ? `note(${keptInNote.label})` : undefined;
-    const before = labelled === 'note(LinkedIn)' ? slots.get(labelled) : undefined;
-    if (before !== undefined) {
+    const profiles = labelled === 'note(LinkedIn)' ? (linkedIn ??= []) : undefined;
+    // A second one whose values are not the first's (Evaboot's `Linkedin URL Unique ID`, the profile's id) is left out.
+    if (profiles?.length && !profiles.every((i) => sameValues(options.sample, i, c.index))) {
       skipped.push({
         index: c.index,
         header: h,
-        reason: `the person's LinkedIn profile again ("${header[before]}" gives it)`,
+        reason: `the person's LinkedIn profile again ("${header[profiles[0] as number]}" gives it)`,
       });
       continue;
     }
-    if (labelled === 'note(LinkedIn)') slots.set(labelled, c.index);
+    if (profiles?.length && keptInNote) {
+      matches.push({
+        index: c.index,
+        header: h,
+        target,
+        source: 'auto',
+        reason: `${c.reason}; the person's LinkedIn profile again, for a row where ${profiles.map((i) => `"${header[i]}"`).join(', ')} ${profiles.length > 1 ? 'are' : 'is'} empty`,
+        order: c.tier * 100_000 + c.rank,
+        keptInNote,
+        fallbackOf: [...profiles],
+      });
+      profiles.push(c.index);
+      continue;
+    }
+    profiles?.push(c.index);
     const slot = targetSlot(target);
+    let fallbackOf: number[] | undefined;
     if (!isMultiColumn(target)) {
       const taken = slots.get(slot);
-      if (taken !== undefined) {
+      // Behind a column found by its name, a second one fills the field where the first is empty in a row; behind
+      // the mapping file's choice, it stays out (the file said which column, and can list both).
+      if (
+        taken !== undefined &&
+        !chosen.has(slot) &&
+        takesFallback(target) &&
+        sameValues(options.sample, taken, c.index)
+      ) {
+        fallbackOf = matches.filter((m) => targetSlot(m.target) === slot).map((m) => m.index);
+      } else if (taken !== undefined) {
         skipped.push({
           index: c.index,
           header: h,
@@ -647,16 +697,21 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         });
         continue;
       }
-      slots.set(slot, c.index);
+      if (fallbackOf === undefined) slots.set(slot, c.index);
     }
     matches.push({
       index: c.index,
       header: h,
       target,
       source: 'auto',
-      reason: keptInNote ? `${c.reason}; ${keptInNote.why}, so it goes into the lead's note` : c.reason,
+      reason: keptInNote
+        ? `${c.reason}; ${keptInNote.why}, so it goes into the lead's note`
+        : fallbackOf !== undefined
+          ? `${c.reason}; in a row where ${fallbackOf.map((i) => `"${header[i]}"`).join(', ')} ${fallbackOf.length > 1 ? 'are' : 'is'} empty`
+          : c.reason,
       order: c.tier * 100_000 + c.rank,
       ...(keptInNote ? { keptInNote } : {}),
+      ...(fallbackOf !== undefined ? { fallbackOf } : {}),
     });
   }
   // 6. Extension columns join the phone column their name gives (`Phone 1 Ext`), else the file's one phone column;
@@ -861,6 +916,8 @@ interface NameContext {
   first?: { index: number; header: string };
   /** The column that fills the person's last name, if any does. */
   last?: { index: number; header: string };
+  /** `first` and `last` are the file's plainly named columns, beside which its system names its own. */
+  systemNamesOwn?: true;
 }
 
 /**
@@ -894,12 +951,43 @@ function readName(
       note: `"${header}" read as the person's full name (its values hold the ${otherPart} names of "${other.header}", e.g. ${example}); if it is the ${part}, write person: { ${ctx.first ? 'last_name' : 'first_name'}: ${header} } in the mapping file.`,
     };
   }
-  const why = `beside "${other.header}" (${otherPart} names) with no ${otherPart === 'first' ? 'last' : 'first'}-name column`;
+  const why = `beside "${other.header}" (${otherPart} names) with no ${otherPart === 'first' ? 'last' : 'first'}-name column${ctx.systemNamesOwn ? " named as plainly (the ones the file's system adds are its own)" : ''}`;
   return {
     meaning: ctx.first ? 'person.last_name' : 'person.first_name',
     reason: `auto: "${header}" is the ${part}: ${why}`,
     note: `"${header}" read as the person's ${part} (it stands ${why}${pairs.length ? ', and its values do not hold those names' : ''}); if it holds full names, write person: { name: ${header} } in the mapping file.`,
   };
+}
+
+/**
+ * Whether a second column for this field can fill it in a row where the first is empty: a one-column field of the
+ * lead, person or organization. Not an address part (two addresses' parts would make one that is neither) nor a
+ * website read with its label column.
+ */
+function takesFallback(target: Target): boolean {
+  if (target.entity === 'custom') return false;
+  if (target.entity === 'lead') return target.field !== 'note';
+  if (target.field === 'postal_address' || target.field === 'address') return false;
+  return !(target.entity === 'organization' && target.labelColumn !== undefined);
+}
+
+/**
+ * Whether two columns hold the same values where a sample row fills both (the team's `Angstrom` and the enrichment's
+ * `Ångström AB`, `MULLER` and `Müller`), in at least half such rows; true with none to compare. A `Contact` of email
+ * addresses beside `Name`, a person's `Industry` beside the company's, are not the same field's values.
+ */
+function sameValues(sample: readonly (readonly string[])[] | undefined, a: number, b: number): boolean {
+  // Letters no accent makes (`Ø`, `Æ`, `ß`) spelt as a team types them without one.
+  const fold = (s: string) => plainLetters(s.replace(/ø/gi, 'o').replace(/æ/gi, 'ae').replace(/ß/g, 'ss'));
+  const pairs = (sample ?? [])
+    .map((row) => [fold((row[a] ?? '').trim()), fold((row[b] ?? '').trim())] as const)
+    .filter(([x, y]) => x !== '' && y !== '')
+    .slice(0, 50);
+  // One inside the other as whole words, the shorter of three letters at least (`A` is in `a@x.io`).
+  const inside = (long: string, short: string) =>
+    short.replace(/[^\p{L}\p{N}]/gu, '').length >= 3 && containsWord(long, short);
+  const same = pairs.filter(([x, y]) => (x.length >= y.length ? inside(x, y) : inside(y, x)));
+  return same.length * 2 >= pairs.length;
 }
 
 /** Whether `text` has `word` in it as whole words, case- and accent-spacing-insensitively: "Anna Schmidt" has "anna". */

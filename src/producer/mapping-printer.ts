@@ -23,18 +23,41 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
   const comment = (text: string) => text.replace(/[\r\n\u2028\u2029]+/g, ' ');
   const line = (indent: string, key: string, value: string, why: string) =>
     `${indent}${key}: ${value}  # ${comment(why)}`;
+  // One-column fields: a field read from a column and, where it is empty, the next (`name: [full_name, Name]`).
+  const single = (indent: string, list: ColumnMatch[], value: (c: ColumnMatch) => string) => {
+    const byField = new Map<string, ColumnMatch[]>();
+    for (const c of list) {
+      const field = (c.target as { field: string }).field;
+      byField.set(field, [...(byField.get(field) ?? []), c]);
+    }
+    for (const [field, columns] of byField) {
+      if (columns.length === 1) out.push(line(indent, field, value(columns[0]!), columns[0]!.reason));
+      else {
+        out.push(`${indent}${field}:`);
+        for (const c of columns.sort((a, b) => a.order - b.order))
+          out.push(`${indent}  - ${value(c)}  # ${comment(c.reason)}`);
+      }
+    }
+  };
 
   const lead = byField('lead');
   if (lead.length) {
     out.push('lead:');
-    const notes = lead.filter((c) => c.target.entity === 'lead' && c.target.field === 'note');
-    for (const c of lead) {
-      if (c.target.entity !== 'lead' || c.target.field === 'note') continue;
-      out.push(line('  ', c.target.field, q(c.header), c.reason));
-    }
+    // A second LinkedIn profile column, read where the first is empty, is written in the first's entry.
+    const allNotes = lead.filter((c) => c.target.entity === 'lead' && c.target.field === 'note');
+    const notes = allNotes.filter((c) => !c.fallbackOf);
+    const behind = (c: ColumnMatch) => allNotes.filter((f) => f.fallbackOf?.[0] === c.index);
+    single(
+      '  ',
+      lead.filter((c) => c.target.entity === 'lead' && c.target.field !== 'note'),
+      (c) => q(c.header),
+    );
     // A column kept at the note's end after a label (a person's LinkedIn profile) is written with its label.
-    const entry = (c: ColumnMatch) =>
-      c.keptInNote ? `{ column: ${q(c.header)}, label: ${q(c.keptInNote.label)} }` : q(c.header);
+    const entry = (c: ColumnMatch) => {
+      const more = behind(c);
+      const columns = more.length ? `[${[c, ...more].map((m) => q(m.header)).join(', ')}]` : q(c.header);
+      return c.keptInNote ? `{ column: ${columns}, label: ${q(c.keptInNote.label)} }` : q(c.header);
+    };
     if (notes.length === 1) out.push(line('  ', 'note', entry(notes[0]!), notes[0]!.reason));
     else if (notes.length > 1) {
       out.push('  note:');
@@ -66,17 +89,16 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
         out.push(`    - { column: ${q(c.header)}${label}${extension} }  # ${comment(c.reason)}`);
       }
     }
+    const fields: ColumnMatch[] = [];
     for (const c of matches) {
       const t = c.target as { field: string; part?: string };
       if (t.field === 'email' || t.field === 'phone') continue;
-      if (t.field === addressField) {
-        address.push(c);
-        continue;
-      }
-      const labelColumn = (c.target as { labelColumn?: string }).labelColumn;
-      const value = labelColumn ? `{ column: ${q(c.header)}, label_column: ${q(labelColumn)} }` : q(c.header);
-      out.push(line('  ', t.field, value, c.reason));
+      (t.field === addressField ? address : fields).push(c);
     }
+    single('  ', fields, (c) => {
+      const labelColumn = (c.target as { labelColumn?: string }).labelColumn;
+      return labelColumn ? `{ column: ${q(c.header)}, label_column: ${q(labelColumn)} }` : q(c.header);
+    });
     if (address.length === 1 && !(address[0]!.target as { part?: string }).part) {
       out.push(line('  ', addressField, q(address[0]!.header), address[0]!.reason));
     } else if (address.length) {

@@ -59,23 +59,27 @@ export type AddressSpec = ColumnName | Partial<Record<AddressPart | 'full', Colu
  * ```
  */
 export interface MappingSpec {
-  lead?: Partial<Record<Exclude<(typeof LEAD_FIELDS)[number], 'note'>, ColumnName>> & {
+  /** A one-column field may list several columns: a row takes the first that is not empty. */
+  lead?: Partial<Record<Exclude<(typeof LEAD_FIELDS)[number], 'note'>, ColumnName | ColumnName[]>> & {
     /** Columns whose text makes the note; one with a `label` goes to its end as `label: value` (`LinkedIn: …`). */
     note?: NoteColumn | NoteColumn[];
   };
   person?: Partial<
-    Record<Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>, ColumnName>
+    Record<
+      Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>,
+      ColumnName | ColumnName[]
+    >
   > & {
     email?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
     phone?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
     postal_address?: AddressSpec;
   };
   organization?: Partial<
-    Record<Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address' | 'website'>, ColumnName>
+    Record<Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address' | 'website'>, ColumnName | ColumnName[]>
   > & {
     address?: AddressSpec;
     /** Or `{ column, label_column }`: only a site whose label (Google's `Website 1 - Label`) says Work. */
-    website?: ColumnName | { column: ColumnName; label_column?: ColumnName };
+    website?: ColumnName | ColumnName[] | { column: ColumnName; label_column?: ColumnName };
   };
   /** Deal/lead custom fields by Pipedrive name (or 40-hex key): a column, or `{ value }` for a constant. */
   custom_fields?: CustomFieldsSpec;
@@ -315,7 +319,7 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
 }
 
 /** A note column, or one kept at the note's end after a label. */
-export type NoteColumn = ColumnName | { column: ColumnName; label?: string };
+export type NoteColumn = ColumnName | { column: ColumnName | ColumnName[]; label?: string };
 
 /** One column the mapping file assigns to a field. */
 export interface Assignment {
@@ -325,6 +329,8 @@ export interface Assignment {
   noteLabel?: string;
   /** Where the mapping file says it, for messages: `person.email`, `custom_fields."Segment"`. */
   where: string;
+  /** A later column of a one-column field's list (`name: [Full name, Name]`): read where the ones before are empty. */
+  fallback?: true;
 }
 
 /** A constant the mapping file gives a custom field (`{ value: … }`). */
@@ -349,6 +355,14 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
     }
     return value;
   };
+  // A one-column field may name several columns, read in turn: a row takes the first that is not empty.
+  const single = (value: unknown, field: string, target: Target): Assignment[] =>
+    toList(value).map((c, i) => ({
+      column: column(c, `${field}${Array.isArray(value) ? `[${i}]` : ''}`),
+      target,
+      where: field,
+      ...(i > 0 ? { fallback: true as const } : {}),
+    }));
   for (const [field, value] of Object.entries(spec.lead ?? {})) {
     if (field === 'note') {
       for (const [i, c] of toList(value).entries()) {
@@ -362,22 +376,27 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
               mappingPath(`${where}.label`),
             );
           }
-          out.push({
-            column: column(c.column, `${where}.column`),
-            target: { entity: 'lead', field: 'note' },
-            where: 'lead.note',
-            ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),
-          });
+          // Several columns under one label (`column: [LinkedIn, Profile URL]`): a row's first that is not empty.
+          for (const [k, name] of toList(c.column).entries()) {
+            out.push({
+              column: column(name, `${where}.column${Array.isArray(c.column) ? `[${k}]` : ''}`),
+              target: { entity: 'lead', field: 'note' },
+              where: Array.isArray(c.column) ? `${where}.column` : 'lead.note',
+              ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),
+              ...(k > 0 ? { fallback: true as const } : {}),
+            });
+          }
           continue;
         }
         out.push({ column: column(c, where), target: { entity: 'lead', field: 'note' }, where: 'lead.note' });
       }
     } else {
-      out.push({
-        column: column(value, `lead.${field}`),
-        target: { entity: 'lead', field: field as Exclude<(typeof LEAD_FIELDS)[number], 'note'> },
-        where: `lead.${field}`,
-      });
+      out.push(
+        ...single(value, `lead.${field}`, {
+          entity: 'lead',
+          field: field as Exclude<(typeof LEAD_FIELDS)[number], 'note'>,
+        }),
+      );
     }
   }
   for (const [field, value] of Object.entries(spec.person ?? {})) {
@@ -420,14 +439,12 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
     } else if (field === 'postal_address') {
       out.push(...addressAssignments(value, 'person', name));
     } else {
-      out.push({
-        column: column(value, `person.${field}`),
-        target: {
+      out.push(
+        ...single(value, `person.${field}`, {
           entity: 'person',
-          field: field as Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone'>,
-        },
-        where: `person.${field}`,
-      });
+          field: field as Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>,
+        }),
+      );
     }
   }
   for (const [field, value] of Object.entries(spec.organization ?? {})) {
@@ -446,14 +463,12 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
         where: 'organization.website',
       });
     } else {
-      out.push({
-        column: column(value, `organization.${field}`),
-        target: {
+      out.push(
+        ...single(value, `organization.${field}`, {
           entity: 'organization',
           field: field as Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address'>,
-        },
-        where: `organization.${field}`,
-      });
+        }),
+      );
     }
   }
   for (const [section, of] of Object.entries(CUSTOM_SECTIONS) as [keyof typeof CUSTOM_SECTIONS, Entity][]) {

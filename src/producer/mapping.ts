@@ -148,6 +148,8 @@ export interface ResolvedMapping {
   plan: ColumnPlan;
   /** Column of each field one column fills. */
   columns: Partial<Record<FieldPath, number>>;
+  /** Columns read in turn for a field where its column is empty in a row (`Account Name` behind `Company`). */
+  fallbacks: Partial<Record<FieldPath, number[]>>;
   /** Email and phone columns, the primary first. */
   emails: ContactColumn[];
   phones: ContactColumn[];
@@ -158,7 +160,7 @@ export interface ResolvedMapping {
    * lacks (marketing status without Campaigns), under the column's name and with a warning saying `why`; one no
    * field takes by design (a person's LinkedIn profile), after its `label` and without a warning.
    */
-  keptInNote: { column: number; why: string; label?: string }[];
+  keptInNote: { column: number; why: string; label?: string; unlessFilled?: number[] }[];
   /** The organization's website is taken only where this column's cell says it is a work site. */
   websiteLabelColumn?: number;
   personAddress?: AddressColumns;
@@ -399,7 +401,14 @@ export function resolveMapping(
   const kept: ColumnMatch[] = [];
   const keptInNote: ResolvedMapping['keptInNote'] = [];
   for (const m of plan.matches) {
-    if (m.keptInNote) keptInNote.push({ column: m.index, why: m.keptInNote.why, label: m.keptInNote.label });
+    if (m.keptInNote) {
+      keptInNote.push({
+        column: m.index,
+        why: m.keptInNote.why,
+        label: m.keptInNote.label,
+        ...(m.fallbackOf ? { unlessFilled: m.fallbackOf } : {}),
+      });
+    }
     const foreign =
       m.source === 'auto'
         ? (foreignNames(m, reference, options.sample) ?? unfitForCustomField(m, catalogue, options.sample))
@@ -435,6 +444,7 @@ export function resolveMapping(
   plan.skipped.sort((a, b) => a.index - b.index);
 
   const columns: Partial<Record<FieldPath, number>> = {};
+  const fallbacks: Partial<Record<FieldPath, number[]>> = {};
   const emails: ContactColumn[] = [];
   const phones: ContactColumn[] = [];
   const noteColumns: number[] = [];
@@ -471,7 +481,10 @@ export function resolveMapping(
     } else if (t.entity === 'organization' && t.field === 'address') {
       organizationAddress = withColumn(organizationAddress, t.part ?? 'whole', m.index);
     } else {
-      columns[targetSlot(t) as FieldPath] = m.index;
+      const path = targetSlot(t) as FieldPath;
+      // A fallback whose field's first column went elsewhere (into the note) takes its place.
+      if (m.fallbackOf && columns[path] !== undefined) (fallbacks[path] ??= []).push(m.index);
+      else columns[path] = m.index;
       if (t.entity === 'organization') websiteLabelColumn = columnNamed(t.labelColumn) ?? websiteLabelColumn;
     }
   }
@@ -711,7 +724,7 @@ export function resolveMapping(
         );
       })
     : -1;
-  const mapped = new Set(Object.values(columns));
+  const mapped = new Set([...Object.values(columns), ...Object.values(fallbacks).flat()]);
   // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that
   // is a customer type (`Prospect`, `Business` for B2B) must not turn a person's row into an organization's.
   const recordKindColumn =
@@ -731,6 +744,7 @@ export function resolveMapping(
     header,
     plan,
     columns,
+    fallbacks,
     emails,
     phones,
     noteColumns,

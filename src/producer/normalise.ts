@@ -705,7 +705,8 @@ const MONTH_NAMES: readonly (readonly string[])[] = [
     'dezembro',
   ],
 ];
-const plainLetters = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+/** A word without its accents, lower-cased: `Ångström` is `angstrom`. */
+export const plainLetters = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 const MONTH_WORDS = MONTH_NAMES.flatMap((names) =>
   names.map((name, i) => [plainLetters(name), i + 1] as const),
 );

@@ -291,12 +291,28 @@ export function createRowValidator(
   options: RowValidatorOptions = {},
 ): RowValidator {
   const { columns, header, defaults } = mapping;
-  const at = (path: FieldPath) => columns[path];
+  // The column each field is read from in the row at hand: where a field's column is empty, the first of its
+  // fallbacks that is not (`Account Name` where `Company` is empty), so errors name the column the value came from.
+  const fallbacks = Object.entries(mapping.fallbacks ?? {}) as [FieldPath, number[]][];
+  let rowColumns = columns;
+  const at = (path: FieldPath) => rowColumns[path];
+  const columnsOf = (cells: readonly string[]): Partial<Record<FieldPath, number>> => {
+    let chosen = columns;
+    for (const [path, list] of fallbacks) {
+      const first = columns[path];
+      if (first !== undefined && (cells[first] ?? '').trim() !== '') continue;
+      const filled = list.find((i) => (cells[i] ?? '').trim() !== '');
+      if (filled !== undefined) chosen = { ...chosen, [path]: filled };
+    }
+    return chosen;
+  };
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
   // A note keeps an answer as written (`Any allergies?` `None`); a name column takes fewer placeholders.
   const noteColumns = new Set(mapping.noteColumns);
   const names = new Set(
-    (['person.name', 'person.first_name', 'person.middle_name', 'person.last_name'] as const).map(at),
+    (['person.name', 'person.first_name', 'person.middle_name', 'person.last_name'] as const).flatMap(
+      (path) => [columns[path], ...(mapping.fallbacks?.[path] ?? [])],
+    ),
   );
   const emailColumns = new Set(mapping.emails.map((e) => e.column));
   // Only a cell that starts as a placeholder can (`N/A`, `-`, `NULL`, `unknown`, `TBD`, `?`, `\N`, or a space): a
@@ -413,6 +429,7 @@ export function createRowValidator(
     const cells = blanks.length
       ? written.map((c, i) => (blanks.some((b) => b.index === i) ? '' : c))
       : written;
+    rowColumns = fallbacks.length ? columnsOf(cells) : columns;
     const summary = summaryRowLabel(cells);
     if (summary) {
       return {
@@ -798,6 +815,8 @@ export function createRowValidator(
         name: fullName || email || '',
         email: email ?? '',
         phone: phones[0]?.value ?? '',
+        first_name: read(at('person.first_name')),
+        last_name: read(at('person.last_name')),
       });
     if (lead.title.length > MAX_TEXT) {
       problem(
@@ -910,9 +929,10 @@ export function createRowValidator(
     if (orgLabels) organization.label_ids = orgLabels;
     const orgCustom = customValues(mapping.organizationCustomFields);
     if (orgCustom) organization.custom_fields = orgCustom;
-    for (const { column: index, why, label } of mapping.keptInNote) {
+    for (const { column: index, why, label, unlessFilled } of mapping.keptInNote) {
       const value = read(index);
-      if (value === '') continue;
+      // A second column of the same (a LinkedIn profile) only where the ones before it are empty.
+      if (value === '' || unlessFilled?.some((i) => read(i) !== '')) continue;
       const column = header[index] as string;
       noteExtras.push(`${label ?? column}: ${value}`);
       if (label === undefined)
@@ -1431,7 +1451,14 @@ export function quote(value: string): string {
 function renderTitle(
   mapping: ResolvedMapping,
   cells: string[],
-  fields: { organization: string; name: string; email: string; phone: string },
+  fields: {
+    organization: string;
+    name: string;
+    email: string;
+    phone: string;
+    first_name: string;
+    last_name: string;
+  },
 ): string {
   const fallback = `${fields.organization || fields.name} lead`;
   if (!mapping.titleTemplate) return fallback;
@@ -1440,8 +1467,8 @@ function renderTitle(
     name: fields.name,
     email: fields.email,
     phone: fields.phone,
-    first_name: cellOf(mapping, cells, 'person.first_name'),
-    last_name: cellOf(mapping, cells, 'person.last_name'),
+    first_name: fields.first_name,
+    last_name: fields.last_name,
   };
   const rendered = mapping.titleTemplate.replace(/\{([^{}]+)\}/g, (_, key: string) => {
     const k = key.trim();
@@ -1463,11 +1490,6 @@ function renderTitle(
     .replace(/\s+/g, ' ')
     .replace(/^[\s\-–—|:,/·•]+|(?<![\s\-–—|:,/·•])[\s\-–—|:,/·•]+$/g, '');
   return title || fallback;
-}
-
-function cellOf(mapping: ResolvedMapping, cells: string[], path: FieldPath): string {
-  const i = mapping.columns[path];
-  return i === undefined ? '' : (cells[i] ?? '').trim();
 }
 
 type Converted = { values: Record<string, unknown> } | { error: string };

@@ -1712,12 +1712,14 @@ describe('matchColumns', () => {
       'Person - E-Mail-Adresse - Privat': 'person.email:home',
       'Person - Telefon - Mobil': 'person.phone:mobile',
       'Person - Telefon - Büro': 'person.phone:work',
-      'Person - Organisation': '-',
+      'Person - Organisation': 'organization.name',
       'Organisation - Name': 'organization.name',
     });
+    // The organization's own name first; the person's organization where it is empty in a row.
+    expect(plan.matches.find((m) => m.header === 'Person - Organisation')?.fallbackOf).toEqual([7]);
   });
 
-  it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
+  it("reads a Pipedrive persons export's organization from Person - Organization, after Organization - Name where it is there", () => {
     const persons = matchColumns({
       header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],
       spec: {},
@@ -1729,11 +1731,13 @@ describe('matchColumns', () => {
     });
     expect(fields(both)).toMatchObject({
       'Organization - Name': 'organization.name',
-      'Lead - Organization': '-',
+      'Lead - Organization': 'organization.name',
     });
+    expect(both.matches.find((m) => m.header === 'Organization - Name')?.fallbackOf).toBeUndefined();
+    expect(both.matches.find((m) => m.header === 'Lead - Organization')?.fallbackOf).toEqual([3]);
   });
 
-  it("reads a Pipedrive deals export's contact person from Deal - Contact person, unless Person - Name is there", () => {
+  it("reads a Pipedrive deals export's contact person from Deal - Contact person, after Person - Name where it is there", () => {
     const deals = matchColumns({
       header: ['Deal - Title', 'Deal - Value', 'Deal - Organization', 'Deal - Contact person'],
       spec: {},
@@ -1746,7 +1750,11 @@ describe('matchColumns', () => {
       header: ['Deal - Title', 'Deal - Contact person', 'Person - Name', 'Person - Email - Work'],
       spec: {},
     });
-    expect(fields(both)).toMatchObject({ 'Person - Name': 'person.name', 'Deal - Contact person': '-' });
+    expect(fields(both)).toMatchObject({
+      'Person - Name': 'person.name',
+      'Deal - Contact person': 'person.name',
+    });
+    expect(both.matches.find((m) => m.header === 'Deal - Contact person')?.fallbackOf).toEqual([2]);
   });
 
   it('lets the mapping file override a reading, and ignore columns', () => {
@@ -1759,11 +1767,49 @@ describe('matchColumns', () => {
     expect(plan.skipped.find((s) => s.header === 'Notes')?.reason).toMatch(/listed under ignore/);
   });
 
-  it('leaves out a second column for a one-column field, naming the first', () => {
-    const plan = matchColumns({ header: ['Company', 'Organization', 'Email'], spec: {} });
-    expect(plan.skipped.find((s) => s.header === 'Organization')?.reason).toBe(
+  it('reads a second column for a one-column field where the first is empty, unless their values differ', () => {
+    // Before, the second was left out for the whole file: a row with only `Organization` filled lost its company.
+    const plan = matchColumns({
+      header: ['Company', 'Organization', 'Email'],
+      spec: {},
+      sample: [
+        ['Ångström AB', 'Angstrom', 'a@x.io'],
+        ['', 'Northwind', 'b@x.io'],
+      ],
+    });
+    const second = plan.matches.find((s) => s.header === 'Organization');
+    expect(second?.target).toEqual({ entity: 'organization', field: 'name' });
+    expect(second?.fallbackOf).toEqual([0]);
+    expect(second?.reason).toBe('auto: well-known header "Organization"; in a row where "Company" is empty');
+    // Where rows fill both with different values, the second is something else (here a person's industry beside
+    // the company's; a `Contact` of addresses beside `Name`): left out, naming the first.
+    const differ = matchColumns({
+      header: ['Name', 'Contact', 'Company industry', 'Industry'],
+      spec: {},
+      sample: [['Ada Lovelace', 'ada@x.io', 'Machinery', 'Logistics']],
+    });
+    expect(differ.skipped.find((s) => s.header === 'Contact')?.reason).toBe(
+      'would fill person.name, which "Name" fills already',
+    );
+    expect(differ.skipped.find((s) => s.header === 'Industry')?.reason).toBe(
+      'would fill organization.industry, which "Company industry" fills already',
+    );
+    // Behind the mapping file's column, a second stays out: the file can list both (`name: [Company, Organization]`).
+    const chosen = matchColumns({
+      header: ['Company', 'Organization'],
+      spec: { organization: { name: 'Company' } },
+    });
+    expect(chosen.skipped.find((s) => s.header === 'Organization')?.reason).toBe(
       'would fill organization.name, which "Company" fills already',
     );
+    const listed = matchColumns({
+      header: ['Company', 'Organization'],
+      spec: { organization: { name: ['Company', 'Organization'] } },
+    });
+    expect(listed.matches.find((s) => s.header === 'Organization')).toMatchObject({
+      fallbackOf: [0],
+      reason: 'mapping file (organization.name); in a row where "Company" is empty',
+    });
   });
 
   it('matches a column to a custom field by its name, online', () => {

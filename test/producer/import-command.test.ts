@@ -380,9 +380,10 @@ describe('lead-importer import', () => {
       'mapping.yaml:2:1: auto must be true or false, got "maybe".',
     ],
     [
-      'a list where a column belongs',
-      'organization:\n  name: [Company, Name]\n',
-      'mapping.yaml:2:3: organization.name must be a column name (text), got ["Company","Name"].',
+      // A list of columns is one (a row takes the first filled); what is in it must be column names.
+      'a number in a list of columns',
+      'organization:\n  name: [Company, 12]\n',
+      'mapping.yaml:2:19: organization.name[1] must be a column name (text), got 12.',
     ],
     [
       'a default owner the company does not have',

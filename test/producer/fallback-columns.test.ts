@@ -1,0 +1,106 @@
+/**
+ * Two columns for one field (the team's `Société` beside an enrichment's `company`, `Account Name` beside `Company`):
+ * a row takes the second where the first is empty, so a row the enrichment could not fill keeps what the team typed.
+ */
+import { describe, expect, it } from 'vitest';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator, type RowResult } from '../../src/producer/row-validator.js';
+
+const ok = (r: RowResult | undefined) => (r && 'ok' in r ? r.ok : undefined);
+
+describe('a second column for a field', () => {
+  // Dropcontact's enriched file: the team's columns as typed, then Dropcontact's, cleaned.
+  const header = [
+    'Prénom',
+    'Nom',
+    'Société',
+    'URL LinkedIn',
+    'first_name',
+    'last_name',
+    'full_name',
+    'email',
+  ];
+  const header2 = [
+    ...header,
+    'company',
+    'linkedin',
+    'qualification',
+    'nb_employees',
+    'naf5_code',
+    'siret_address',
+  ];
+  const enriched = [
+    'zoe',
+    'orsted',
+    'Angstrom',
+    'https://www.linkedin.com/in/zoe-orsted/',
+    'Zoë',
+    'Ørsted',
+    'Zoë Ørsted',
+    'zoe@angstrom.example.com',
+    'Ångström AB',
+    'www.linkedin.com/in/zoe-orsted',
+    'nominative@pro',
+    '240',
+    '',
+    '',
+  ];
+  const unenriched = [
+    'marco',
+    'bianchi',
+    'Ferri Srl',
+    'https://www.linkedin.com/in/marco-bianchi/',
+    ...Array(10).fill(''),
+  ];
+
+  it("fills a field from the team's column in a row the enrichment left empty, and from the enrichment's elsewhere", () => {
+    const mapping = mapColumns({}, header2, undefined, { sample: [enriched, unenriched] });
+    expect(mapping.plan.system?.id).toBe('dropcontact');
+    const validate = createRowValidator(mapping, 'fallback');
+    const [first, second] = [validate(2, enriched), validate(3, unenriched)].map(ok);
+    expect(first?.person).toMatchObject({ name: 'Zoë Ørsted', first_name: 'Zoë', last_name: 'Ørsted' });
+    expect(first?.organization?.name).toBe('Ångström AB');
+    // One LinkedIn line: Dropcontact's, the team's being the same profile.
+    expect(first?.note).toBe('LinkedIn: www.linkedin.com/in/zoe-orsted');
+    // Before, the team's columns were left out for the whole file: this row had no person, company or profile.
+    expect(second?.person).toMatchObject({
+      name: 'marco bianchi',
+      first_name: 'marco',
+      last_name: 'bianchi',
+    });
+    expect(second?.organization?.name).toBe('Ferri Srl');
+    expect(second?.note).toBe('LinkedIn: https://www.linkedin.com/in/marco-bianchi/');
+  });
+
+  it('names the column a refused value came from', () => {
+    const mapping = mapColumns({}, ['Name', 'Email', 'Employees', 'Headcount'], undefined, {
+      sample: [['Ada', 'ada@x.io', '120', '120']],
+    });
+    const validate = createRowValidator(mapping, 'fallback');
+    const refused = validate(3, ['Bo', 'bo@x.io', '', 'about twelve']);
+    const reasons = 'ok' in refused ? refused.warnings : [refused.reject];
+    expect(JSON.stringify(reasons)).toContain('Headcount');
+    expect(ok(validate(4, ['Cy', 'cy@x.io', '', '35']))?.organization).toBeUndefined();
+  });
+
+  it('reads a mapping file that lists columns for one field, the first filled winning', () => {
+    const mapping = mapColumns(
+      {
+        auto: false,
+        person: { name: ['Full name', 'Name'], email: 'Email' },
+        organization: { name: ['A', 'B'] },
+      },
+      ['Full name', 'Name', 'Email', 'A', 'B'],
+      undefined,
+    );
+    const validate = createRowValidator(mapping, 'fallback');
+    expect(ok(validate(2, ['Ada Lovelace', 'Ada', 'ada@x.io', '', 'Analytical Ltd']))).toMatchObject({
+      person: { name: 'Ada Lovelace' },
+      organization: { name: 'Analytical Ltd' },
+    });
+    expect(ok(validate(3, ['', 'Bo Ek', 'bo@x.io', 'Ek AB', 'Other']))).toMatchObject({
+      person: { name: 'Bo Ek' },
+      organization: { name: 'Ek AB' },
+    });
+  });
+});
