@@ -636,7 +636,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   }
 
   // 5. Assign: a single-column field goes to the best candidate; the others are left out, saying why.
-  let linkedIn: number[] | undefined;
+  /** The person's LinkedIn profile columns so far: one line in the note. */
+  const linkedIn: number[] = [];
   candidates.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.index - b.index);
   for (const c of candidates) {
     const h = header[c.index] as string;
@@ -651,7 +652,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     // One LinkedIn line in the note: a second column of profiles (Evaboot's `Linkedin URL Unique ID` beside its
     // public URL) is the same person's.
     const labelled = keptInNote ? `note(${keptInNote.label})` : undefined;
-    const profiles = labelled === 'note(LinkedIn)' ? (linkedIn ??= []) : undefined;
+    const profiles = labelled === 'note(LinkedIn)' ? linkedIn : undefined;
     // A second one whose values are not the first's (Evaboot's `Linkedin URL Unique ID`, the profile's id) is left out.
     if (profiles?.length && !profiles.every((i) => sameValues(options.sample, i, c.index))) {
       skipped.push({

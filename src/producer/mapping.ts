@@ -483,7 +483,8 @@ export function resolveMapping(
     } else {
       const path = targetSlot(t) as FieldPath;
       // A fallback whose field's first column went elsewhere (into the note) takes its place.
-      if (m.fallbackOf && columns[path] !== undefined) (fallbacks[path] ??= []).push(m.index);
+      if (m.fallbackOf && columns[path] !== undefined)
+        fallbacks[path] = [...(fallbacks[path] ?? []), m.index];
       else columns[path] = m.index;
       if (t.entity === 'organization') websiteLabelColumn = columnNamed(t.labelColumn) ?? websiteLabelColumn;
     }
