@@ -609,9 +609,12 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     const joins =
       placedBySystem !== undefined &&
       addressColumns.every((a) => a.part !== 'whole' && !placedBySystem.parts.has(a.part));
+    // A form (a header that asks: LinkedIn's lead gen forms, a HubSpot form's submissions) asks its respondent where
+    // they are: its `Country/Region` is the person's, even beside the company they typed.
+    const form = header.some((h) => asksQuestion(h));
     const toOrganization = joins
       ? placedBySystem.entity === 'organization'
-      : hasTarget('organization.name') && !organizationNamed;
+      : hasTarget('organization.name') && !organizationNamed && !form;
     const entity = toOrganization ? 'organization' : 'person';
     const field = toOrganization ? 'address' : 'postal_address';
     for (const { index, part } of addressColumns) {
@@ -631,7 +634,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           ? `${columns} read as the organization's address (the file names an organization); for the person's postal address write person: { postal_address: … } in the mapping file.`
           : organizationNamed
             ? `${columns} read as the person's postal address (the organization's address has columns of its own); for the organization's write organization: { address: … } in the mapping file.`
-            : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
+            : form && hasTarget('organization.name')
+              ? `${columns} read as the person's postal address (a form asks its respondent where they are); for the organization's address write organization: { address: … } in the mapping file.`
+              : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
     );
   }
 

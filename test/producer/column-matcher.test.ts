@@ -243,6 +243,25 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads a form's ownerless address as the respondent's, beside the company they typed (LinkedIn lead gen, HubSpot forms)", () => {
+    const header = ['First Name', 'Last Name', 'Email Address', 'Company Name', 'City', 'Country/Region'];
+    const form = matchColumns({ header: [...header, 'What can we help with?'], spec: {} });
+    expect(fields(form)).toMatchObject({
+      'Company Name': 'organization.name',
+      City: 'person.postal_address.city',
+      'Country/Region': 'person.postal_address.country',
+      'What can we help with?': 'lead.note',
+    });
+    expect(form.notes.join('\n')).toContain(
+      `"City", "Country/Region" read as the person's postal address (a form asks its respondent where they are)`,
+    );
+    // The same columns in a list that asks nothing: the company's address, as before.
+    expect(fields(matchColumns({ header, spec: {} }))).toMatchObject({
+      City: 'organization.address.city',
+      'Country/Region': 'organization.address.country',
+    });
+  });
+
   it("reads a company's revenue and headcount, and comments, under their German, French and Spanish names", () => {
     const fieldsOf = (header: string[]) => fields(matchColumns({ header, spec: {} }));
     expect(
