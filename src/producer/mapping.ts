@@ -849,10 +849,10 @@ function missingStandardField(target: Target, catalogue: FieldCatalogue | undefi
 }
 
 /**
- * Why a column found by its name (`Tags`, `Owner`) is not this company's lead labels or users: none of the names in
- * the sample rows is one (the words to say so), or undefined when one is, or when that cannot be told (offline, or
- * no value in the sample). A column with some names the company has is its own: a row naming another is a mistake
- * to fix, and is refused as such.
+ * Why a column found by its name (`Tags`, `Owner`) is not this company's lead labels or users: fewer than half of the
+ * distinct names in the sample rows are (the words to say so), or undefined when at least half are, or when that
+ * cannot be told (offline, or no value in the sample). A column mostly of names the company has is its own: a row
+ * naming another is a mistake to fix, and is refused as such.
  */
 function foreignNames(
   m: ColumnMatch,
@@ -888,11 +888,15 @@ function foreignNames(
   const values = sampleValues(sample, m.index).flatMap((cell) =>
     slot === 'lead.labels' ? splitList(cell) : [cell],
   );
-  if (values.length === 0 || values.some(kind.known)) return undefined;
+  // One of a marketing tool's tags that happens to be a label's name (`hot` beside `webinar-nov`, `newsletter`) does not
+  // make the column this company's: its other rows would each be refused. Its own when most distinct names are known.
+  const distinct = [...new Set(values)];
+  if (distinct.length === 0 || distinct.filter(kind.known).length * 2 >= distinct.length) return undefined;
   const theirs = kind.names.length
     ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
     : '';
-  return `none of its values (${someOf(values)}) is ${kind.what} of this company${theirs}, as in a file from another system`;
+  const none = distinct.some(kind.known) ? 'most of its values' : 'none of its values';
+  return `${none} (${someOf(values)}) ${distinct.some(kind.known) ? 'are not' : 'is'} ${kind.what} of this company${theirs}, as in a file from another system`;
 }
 
 /**

@@ -1024,6 +1024,39 @@ describe('importCsv', () => {
     expect(result.firstRejects[0]?.reason).toMatch(/"webinar-feb" is not a lead label/);
   });
 
+  it("keeps a marketing tool's tags in the note when only one of them happens to be a label's name", async () => {
+    const { run, jobs } = setup();
+    // ActiveCampaign-style tags: `hot` is also a lead label's name, but the column is the tool's, not the company's.
+    const file = tempFile(
+      'tags.csv',
+      [
+        'First name,Last name,Email address,Company,Tags',
+        'Ann,Lee,ann@lee.example.com,Lee Ltd,"webinar-nov, hot"',
+        'Bo,Chen,bo@chen.example.com,Chen AG,salon-lyon',
+        'Cy,Diaz,cy@diaz.example.com,Diaz SA,newsletter',
+        'Di,Eng,di@eng.example.com,Eng BV,webinar-nov',
+        '',
+      ].join('\n'),
+    );
+    const summary = await run(file);
+    // Read as the company's labels, three rows of four were refused for a tag that is no label.
+    expect(summary).toMatchObject({ rows: 4, valid: 4, rejected: 0 });
+    expect(summary.mapping.columns.find((c) => c.column === 'Tags')?.field).toBe('lead.note');
+    const data = (await jobs()).map((j) => j.data);
+    expect(data.map((d) => d.note)).toEqual([
+      'Tags: webinar-nov, hot',
+      'Tags: salon-lyon',
+      'Tags: newsletter',
+      'Tags: webinar-nov',
+    ]);
+    expect(data.map((d) => d.lead.label_ids)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(
+        /^4 rows \(lines 2, 3, 4, 5\): column "Tags" has a value, but most of its values \("webinar-nov", "hot", "salon-lyon", …\) are not a lead label of this company \(Hot, Warm, Cold\)/,
+      ),
+    ]);
+  });
+
   it("keeps another system's values in the note when a column named like a custom field holds none that field takes", async () => {
     const { run, jobs } = setup();
     // Intercom-style data: its Segment, Lead score and Preferred language are its own, not the company's fields'.
