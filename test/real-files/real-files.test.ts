@@ -190,6 +190,11 @@ const SYSTEMS: [string, string, Setup][] = [
   // A Clay people table: its enrichment column named after its action ("Find work email") and a formula column of the
   // address found ("Final Email") were named like nothing, and the addresses in them were not imported.
   ['Clay table', 'clay-people', {}],
+  // LinkedIn Lead Gen Forms, "Download leads": the member's prefilled profile fields, a question of the form's own and
+  // LinkedIn's campaign and form columns.
+  ['LinkedIn Lead Gen Forms', 'linkedin-lead-gen-forms', {}],
+  // A HubSpot form's submissions export: the form's field labels, a question of its own, the page and the date.
+  ['HubSpot form submissions', 'hubspot-form-submissions', {}],
 ];
 
 /**
