@@ -2318,6 +2318,33 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // ActiveCampaign's contacts export (Contacts > Export, CSV; header names unconfirmed, see the fixtures' section 65):
+    // a contact is a person, its address fields (custom fields by their titles) the person's; its account (formerly
+    // "organization") the company; tags, dates and the sign-up's IP ActiveCampaign's own.
+    id: 'activecampaign',
+    name: 'ActiveCampaign',
+    fingerprint: { datecreated: 2, dateupdated: 2, ipaddress: 2, account: 2 },
+    minScore: 8,
+    columns: {
+      Email: 'person.email:work',
+      Phone: 'person.phone:work',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Account: 'organization.name',
+      Organization: 'organization.name',
+      'Job Title': 'person.job_title',
+      Address: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      'Zip Code': 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      Tags: 'ignore: ActiveCampaign tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Date Created': "ignore: ActiveCampaign's creation date: Pipedrive sets its own",
+      'Date Updated': "ignore: ActiveCampaign's last change",
+      'IP Address': 'ignore: the IP address the contact signed up from',
+    },
+  },
+  {
     // Zendesk Sell's leads, a Smart List exported to CSV: a lead is "a Person or Company" (a company's lead has its
     // name in Name and no first or last name), the record id in the second column, Sell's own users and tags.
     id: 'zendesk-sell',

@@ -262,6 +262,38 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads ActiveCampaign's contacts export: its Account the company, its Country the contact's, its tags its own", () => {
+    const plan = matchColumns({
+      header: [
+        'Email',
+        'First Name',
+        'Last Name',
+        'Phone',
+        'Account',
+        'Tags',
+        'Date Created',
+        'Date Updated',
+        'IP Address',
+        'Country',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('activecampaign');
+    expect(fields(plan)).toMatchObject({
+      Account: 'organization.name',
+      Country: 'person.postal_address.country',
+      Tags: '-',
+      'Date Created': '-',
+      'IP Address': '-',
+    });
+    // Gravity Forms' entries export begins the same way, with no Account: not ActiveCampaign's.
+    const gravity = matchColumns({
+      header: ['Entry #', 'Date Created', 'Date Updated', 'IP Address', 'Name', 'Email'],
+      spec: {},
+    });
+    expect(gravity.system?.id).not.toBe('activecampaign');
+  });
+
   it("reads a company's revenue and headcount, and comments, under their German, French and Spanish names", () => {
     const fieldsOf = (header: string[]) => fields(matchColumns({ header, spec: {} }));
     expect(

@@ -195,6 +195,8 @@ const SYSTEMS: [string, string, Setup][] = [
   ['LinkedIn Lead Gen Forms', 'linkedin-lead-gen-forms', {}],
   // A HubSpot form's submissions export: the form's field labels, a question of its own, the page and the date.
   ['HubSpot form submissions', 'hubspot-form-submissions', {}],
+  // ActiveCampaign's contacts export: its account, its tags, the sign-up's IP, custom fields under their titles.
+  ['ActiveCampaign contacts', 'activecampaign-contacts', {}],
 ];
 
 /**
