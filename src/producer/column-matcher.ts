@@ -609,9 +609,16 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     const joins =
       placedBySystem !== undefined &&
       addressColumns.every((a) => a.part !== 'whole' && !placedBySystem.parts.has(a.part));
-    // A form (a header that asks: LinkedIn's lead gen forms, a HubSpot form's submissions) asks its respondent where
-    // they are: its `Country/Region` is the person's, even beside the company they typed.
-    const form = header.some((h) => asksQuestion(h));
+    // A form (a header that asks in a sentence: LinkedIn's lead gen forms, a HubSpot form's submissions) asks its
+    // respondent where they are: its `Country/Region` is the person's, even beside the company they typed. A sales
+    // sheet's flag (`Contacted?`, `Decision maker?`) asks too, but makes no form of the sheet.
+    const form = header.some(
+      (h) =>
+        asksQuestion(h) &&
+        withoutTags(h)
+          .split(/[\s_]+/)
+          .filter(Boolean).length >= 3,
+    );
     const toOrganization = joins
       ? placedBySystem.entity === 'organization'
       : hasTarget('organization.name') && !organizationNamed && !form;

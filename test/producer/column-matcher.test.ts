@@ -255,11 +255,13 @@ describe('matchColumns', () => {
     expect(form.notes.join('\n')).toContain(
       `"City", "Country/Region" read as the person's postal address (a form asks its respondent where they are)`,
     );
-    // The same columns in a list that asks nothing: the company's address, as before.
-    expect(fields(matchColumns({ header, spec: {} }))).toMatchObject({
-      City: 'organization.address.city',
-      'Country/Region': 'organization.address.country',
-    });
+    // The same columns in a list that asks nothing, or only a sales sheet's flag: the company's address, as before.
+    for (const list of [header, [...header, 'Contacted?', 'Decision maker?']]) {
+      expect(fields(matchColumns({ header: list, spec: {} }))).toMatchObject({
+        City: 'organization.address.city',
+        'Country/Region': 'organization.address.country',
+      });
+    }
   });
 
   it("reads ActiveCampaign's contacts export: its Account the company, its Country the contact's, its tags its own", () => {
