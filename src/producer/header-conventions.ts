@@ -442,7 +442,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   // or `;`.
   'person.email:work*': ['emails', 'emailaddresses', 'workemails'],
   'person.email:home*': ['personalemails', 'homeemails'],
-  'person.phone:work*': ['phones', 'phonenumbers', 'workphones', 'workphonenumbers'],
+  // Outreach's `Voip Phones`: a desk line by its technology, not a mobile or a home one.
+  'person.phone:work*': ['phones', 'phonenumbers', 'workphones', 'workphonenumbers', 'voipphones'],
   'person.phone:mobile*': ['mobilephones', 'mobiles', 'cellphones', 'mobilephonenumbers'],
   'person.phone:home*': ['homephones'],
   'person.phone:other*': ['otherphones'],
@@ -2713,6 +2714,55 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
         meaning: () => "ignore: a second address: the billing address is the contact's",
       },
     ],
+  },
+  {
+    // Outreach's prospects export (test/fixtures/real-exports/README.md, 67): the prospect's attributes under their
+    // labels, each list of addresses or numbers in one cell; `Address City`… is the prospect's own address ("the
+    // prospect's city", Outreach's API), not the account's; stage, owner and tags are Outreach's.
+    id: 'outreach',
+    name: 'Outreach',
+    fingerprint: {
+      voipphones: 3,
+      personalnote1: 3,
+      workphones: 1,
+      mobilephones: 1,
+      homephones: 1,
+      otherphones: 1,
+      addresszip: 1,
+      addressstreet: 1,
+      stage: 1,
+    },
+    minScore: 6,
+    columns: {
+      'First Name': 'person.first_name',
+      'Middle Name': 'person.middle_name',
+      'Last Name': 'person.last_name',
+      Title: 'person.job_title',
+      Occupation: "ignore: Outreach's occupation beside the job title (Title)",
+      Company: 'organization.name',
+      Emails: 'person.email:work*',
+      'Work Phones': 'person.phone:work*',
+      'Mobile Phones': 'person.phone:mobile*',
+      'Home Phones': 'person.phone:home*',
+      'Voip Phones': 'person.phone:work*',
+      'Other Phones': 'person.phone:other*',
+      'Address Street': 'person.postal_address.street',
+      'Address Street 2': 'person.postal_address.street',
+      'Address City': 'person.postal_address.city',
+      'Address State': 'person.postal_address.state',
+      'Address Zip': 'person.postal_address.postal_code',
+      'Address Country': 'person.postal_address.country',
+      'LinkedIn URL': PERSON_LINKEDIN,
+      'Time Zone': "ignore: the prospect's time zone: Pipedrive persons have no such field",
+      Stage:
+        "ignore: the prospect's stage in Outreach (Cold Lead, Approaching, Replied…): map it to a custom field to keep it",
+      Owner:
+        "ignore: an Outreach user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      Tags: 'ignore: Outreach tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Personal Note 1': 'lead.note',
+      'Personal Note 2': 'lead.note',
+      Source: 'ignore: how the prospect came into Outreach',
+    },
   },
   {
     // Hunter.io's Leads export (test/fixtures/real-exports/README.md, 49): the person's own address in City…Country,

@@ -565,6 +565,44 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads Outreach's prospects: the Address columns are the prospect's own, its stage, owner and tags Outreach's", () => {
+    const header = [
+      'First Name',
+      'Last Name',
+      'Title',
+      'Company',
+      'Emails',
+      'Work Phones',
+      'Mobile Phones',
+      'Home Phones',
+      'Voip Phones',
+      'Other Phones',
+      'Address Street',
+      'Address City',
+      'Address Zip',
+      'Address Country',
+      'Stage',
+      'Owner',
+      'Tags',
+      'Personal Note 1',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('outreach');
+    expect(fields(plan)).toMatchObject({
+      Company: 'organization.name',
+      Emails: 'person.email:work',
+      'Voip Phones': 'person.phone:work',
+      'Address Street': 'person.postal_address.street',
+      'Address City': 'person.postal_address.city',
+      'Address Zip': 'person.postal_address.postal_code',
+      'Address Country': 'person.postal_address.country',
+      'Personal Note 1': 'lead.note',
+      Stage: '-',
+      Owner: '-',
+      Tags: '-',
+    });
+  });
+
   it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
     const plan = matchColumns({
       header: [
