@@ -197,6 +197,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['HubSpot form submissions', 'hubspot-form-submissions', {}],
   // ActiveCampaign's contacts export: its account, its tags, the sign-up's IP, custom fields under their titles.
   ['ActiveCampaign contacts', 'activecampaign-contacts', {}],
+  // Outreach's prospects: its `Address City`… (the prospect's own, as Outreach defines them) went to the company's
+  // address, `Voip Phones` and `Personal Note 1` were dropped, and its Owner and Tags were taken for Pipedrive's.
+  ['Outreach prospects', 'outreach-prospects', {}],
 ];
 
 /**
