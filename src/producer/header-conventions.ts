@@ -2765,6 +2765,56 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Salesloft's people export (test/fixtures/real-exports/README.md, 68): the person's own City, State and Country
+    // beside the Work City… of their company; seniority, stage, cadence, owner and tags are Salesloft's.
+    id: 'salesloft',
+    name: 'Salesloft',
+    fingerprint: {
+      jobseniority: 3,
+      personstage: 3,
+      cadence: 2,
+      donotcontact: 2,
+      workcity: 1,
+      workcountry: 1,
+      secondaryemailaddress: 1,
+      personalemailaddress: 1,
+      twitterhandle: 1,
+    },
+    minScore: 6,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Email Address': 'person.email:work',
+      'Secondary Email Address': 'person.email:other',
+      'Personal Email Address': 'person.email:home',
+      Phone: 'person.phone:work',
+      'Mobile Phone': 'person.phone:mobile',
+      'Home Phone': 'person.phone:home',
+      Title: 'person.job_title',
+      'Job Seniority':
+        "ignore: Salesloft's seniority level (director, manager…): map it to a custom person field to keep it",
+      'Company Name': 'organization.name',
+      Account: 'organization.name',
+      'Company Website': 'organization.website',
+      'Company Industry': 'organization.industry',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      Country: 'person.postal_address.country',
+      'Work City': 'organization.address.city',
+      'Work State': 'organization.address.state',
+      'Work Country': 'organization.address.country',
+      'LinkedIn URL': PERSON_LINKEDIN,
+      'Twitter Handle': 'ignore: a Twitter handle: Pipedrive persons have no such field',
+      'Do Not Contact':
+        "ignore: Salesloft's do-not-contact flag: Pipedrive has no such field (its marketing status covers email campaigns only)",
+      'Person Stage': "ignore: the person's stage in Salesloft: map it to a custom field to keep it",
+      Owner:
+        "ignore: a Salesloft user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      Tags: 'ignore: Salesloft tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      Cadence: 'ignore: the Salesloft cadence the person is on',
+    },
+  },
+  {
     // Hunter.io's Leads export (test/fixtures/real-exports/README.md, 49): the person's own address in City…Country,
     // the company's country apart; its scores, statuses and dates are Hunter's.
     id: 'hunter',

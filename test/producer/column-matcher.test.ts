@@ -603,6 +603,40 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads Salesloft's people: its Owner, Tags, stage and cadence are Salesloft's, City the person's beside Work City", () => {
+    const header = [
+      'First Name',
+      'Last Name',
+      'Email Address',
+      'Secondary Email Address',
+      'Personal Email Address',
+      'Phone',
+      'Title',
+      'Job Seniority',
+      'Company Name',
+      'City',
+      'Country',
+      'Work City',
+      'Work Country',
+      'Do Not Contact',
+      'Person Stage',
+      'Owner',
+      'Tags',
+      'Cadence',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('salesloft');
+    expect(fields(plan)).toMatchObject({
+      'Personal Email Address': 'person.email:home',
+      City: 'person.postal_address.city',
+      'Work City': 'organization.address.city',
+      Owner: '-',
+      Tags: '-',
+      'Person Stage': '-',
+      Cadence: '-',
+    });
+  });
+
   it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
     const plan = matchColumns({
       header: [
