@@ -200,6 +200,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Outreach's prospects: its `Address City`… (the prospect's own, as Outreach defines them) went to the company's
   // address, `Voip Phones` and `Personal Note 1` were dropped, and its Owner and Tags were taken for Pipedrive's.
   ['Outreach prospects', 'outreach-prospects', {}],
+  // Salesloft's people: its Owner and Tags (Salesloft's users and tags) were taken for Pipedrive's lead owner and
+  // labels, which rejected every row naming one.
+  ['Salesloft people', 'salesloft-people', {}],
 ];
 
 /**
