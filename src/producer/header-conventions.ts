@@ -57,6 +57,10 @@ export const PERSON_LOCATION: Meaning =
 export const PERSON_HEADLINE: Meaning =
   "note(Headline): the person's LinkedIn headline: Pipedrive persons have no such field";
 
+/** The personal opening line a cold-email campaign wrote for the lead: kept in the lead's note under its column's name. */
+export const PERSONAL_OPENING_LINE: Meaning =
+  "note(Personalization): the campaign's personal opening line for the lead: no field takes it";
+
 export interface SourceSystem {
   id: string;
   /** As the dry run names it: `Salesforce report`. */
@@ -265,6 +269,15 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   ],
   [PERSON_LOCATION]: ['location', 'personlocation', 'contactlocation', 'linkedinlocation'],
   [PERSON_HEADLINE]: ['headline', 'linkedinheadline', 'profileheadline'],
+  // A cold-email tool's personal opening line for the lead (Instantly's `personalization`, a sheet's `Icebreaker`): what
+  // the caller should read before calling, as lemlist's `icebreaker`.
+  [PERSONAL_OPENING_LINE]: [
+    'personalization',
+    'personalisation',
+    'personalizedline',
+    'personalisedline',
+    'icebreaker',
+  ],
   // A bare name column (`Name`, `Nom`, `Nombre`, `Nome`, `Naam`) is not here: in German, French,
   // Spanish and Italian forms it is often the surname or the given name, so the matcher reads it
   // from the columns beside it (see AMBIGUOUS_NAME_HEADERS).
@@ -2812,6 +2825,41 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
         "ignore: a Salesloft user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
       Tags: 'ignore: Salesloft tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
       Cadence: 'ignore: the Salesloft cadence the person is on',
+    },
+  },
+  {
+    // Instantly.ai's campaign leads export (test/fixtures/real-exports/README.md, 69): the lead's fields under the API's
+    // names, its statuses as Instantly's numbers, `organization` the workspace's id.
+    id: 'instantly',
+    name: 'Instantly',
+    fingerprint: {
+      personalization: 3,
+      ltintereststatus: 3,
+      emailopencount: 2,
+      emailreplycount: 2,
+      emailclickcount: 1,
+      timestampcreated: 1,
+      verificationstatus: 1,
+    },
+    minScore: 6,
+    columns: {
+      personalization: PERSONAL_OPENING_LINE,
+      website: 'organization.website',
+      company_domain: 'organization.website',
+      campaign: 'ignore: the Instantly campaign id',
+      status:
+        "ignore: the lead's state in the Instantly campaign (1 active, 3 completed, -1 bounced…): map it to a custom field to keep it",
+      lt_interest_status:
+        "ignore: Instantly's interest status (1 interested, 2 meeting booked…), as a number",
+      verification_status:
+        "ignore: Instantly's verification of the address (1 verified, -1 invalid, -2 risky…), as a number",
+      email_open_count: "ignore: the campaign's count of opened emails",
+      email_reply_count: "ignore: the campaign's count of replies",
+      email_click_count: "ignore: the campaign's count of clicks",
+      timestamp_created: "ignore: Instantly's creation date: Pipedrive sets its own",
+      timestamp_updated: "ignore: Instantly's last change",
+      timestamp_last_contact: "ignore: Instantly's last contact date",
+      assigned_to: 'ignore: the Instantly user the lead is assigned to, by id',
     },
   },
   {

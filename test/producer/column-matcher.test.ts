@@ -637,6 +637,38 @@ describe('matchColumns', () => {
     });
   });
 
+  it("keeps a campaign's personal opening line (Instantly's personalization) in the note, and Instantly's counts out", () => {
+    const header = [
+      'email',
+      'first_name',
+      'last_name',
+      'company_name',
+      'website',
+      'company_domain',
+      'personalization',
+      'status',
+      'lt_interest_status',
+      'verification_status',
+      'email_open_count',
+      'email_reply_count',
+      'timestamp_created',
+    ];
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('instantly');
+    expect(fields(plan)).toMatchObject({
+      personalization: 'lead.note',
+      website: 'organization.website',
+      lt_interest_status: '-',
+      email_open_count: '-',
+    });
+    expect(plan.matches.find((m) => m.header === 'personalization')?.keptInNote?.label).toBe(
+      'Personalization',
+    );
+    // In any file: a sheet's Personalization or Icebreaker column is the opening line, kept in the note.
+    const sheet = matchColumns({ header: ['Name', 'Email', 'Personalization'], spec: {} });
+    expect(fields(sheet).Personalization).toBe('lead.note');
+  });
+
   it('reads Google Contacts: numbered emails and phones take their labels from the column beside them', () => {
     const plan = matchColumns({
       header: [
