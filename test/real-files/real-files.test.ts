@@ -203,6 +203,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Salesloft's people: its Owner and Tags (Salesloft's users and tags) were taken for Pipedrive's lead owner and
   // labels, which rejected every row naming one.
   ['Salesloft people', 'salesloft-people', {}],
+  // Instantly's campaign leads: the campaign's personal opening line for each lead (`personalization`) was dropped.
+  ['Instantly campaign leads', 'instantly-leads', {}],
 ];
 
 /**
