@@ -84,6 +84,11 @@ export interface SourceSystem {
    * nothing of email (Dropcontact's `qualification`): not imported, but a row whose address it calls bad is said.
    */
   emailStatus?: string;
+  /**
+   * What the system writes in its email status column of an address that does not work, when it is not a word the
+   * importer knows (Instantly's `-1`), and what that means.
+   */
+  invalidEmailStatus?: { values: readonly string[]; meaning: string };
 }
 
 export interface ColumnPattern {
@@ -2832,6 +2837,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // names, its statuses as Instantly's numbers, `organization` the workspace's id.
     id: 'instantly',
     name: 'Instantly',
+    // Its lead schema's verification_status: 1 verified, -1 invalid, -2 risky (may still work: not said, as Hunter's).
+    invalidEmailStatus: { values: ['-1'], meaning: 'invalid' },
     fingerprint: {
       personalization: 3,
       ltintereststatus: 3,

@@ -621,12 +621,18 @@ export function createRowValidator(
     const phones = contactValues(mapping.phones, 'phone');
     const email = emails[0]?.value;
     const emailStatus = read(mapping.emailStatusColumn);
-    if (email && (BAD_EMAIL_STATUS.test(emailStatus) || BAD_QUALIFICATION.test(emailStatus))) {
+    const systemSays = system?.invalidEmailStatus?.values.includes(emailStatus)
+      ? ` (${system.name}: ${system.invalidEmailStatus.meaning})`
+      : undefined;
+    if (
+      email &&
+      (BAD_EMAIL_STATUS.test(emailStatus) || BAD_QUALIFICATION.test(emailStatus) || systemSays !== undefined)
+    ) {
       // The tool that found the address says it bounces: imported as given (the file is the user's), but said, as
       // emailing it from Pipedrive would harm the sender's reputation.
       warnings.push({
         column: header[mapping.emailStatusColumn as number] as string,
-        message: `says ${quote(emailStatus)} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
+        message: `says ${quote(emailStatus)}${systemSays ?? ''} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
       });
     }
     // `Dr. Priya Raman, PhD`: the person is Priya Raman (Pipedrive has no field for the title or the degree).

@@ -79,4 +79,34 @@ describe("a prospecting tool's verification of each address", () => {
       says('nominatif@domaine invalide'),
     ]);
   });
+
+  it("reads Instantly's numeric verification status: -1 (invalid) is said, risky and pending are not", () => {
+    // Instantly's lead schema: verification_status 1 verified, 11 pending, -1 invalid, -2 risky, -3 catch all.
+    const header = [
+      'email',
+      'first_name',
+      'company_name',
+      'personalization',
+      'lt_interest_status',
+      'verification_status',
+      'email_open_count',
+      'email_reply_count',
+    ];
+    const mapping = mapColumns({}, header, undefined);
+    expect(mapping.plan.system?.id).toBe('instantly');
+    const validate = createRowValidator(mapping, 'instantly');
+    const said = ['1', '-1', '-2', '11', '-3'].map((status, i) => {
+      const r = validate(i + 2, [`p${i}@x.example.com`, 'P', 'X AB', '', '0', status, '0', '0']);
+      return 'ok' in r ? (r.warnings ?? []).map((w) => `${w.column}: ${w.message}`) : ['rejected'];
+    });
+    expect(said).toEqual([
+      [],
+      [
+        'verification_status: says "-1" (Instantly: invalid) of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row)',
+      ],
+      [],
+      [],
+      [],
+    ]);
+  });
 });
