@@ -48,7 +48,7 @@ export interface ColumnMatch {
    * A column no field takes whose values go into the lead's note after `label` (a person's LinkedIn profile as
    * `LinkedIn: https://…`), and why, for the dry run.
    */
-  keptInNote?: { label: string; why: string };
+  keptInNote?: { label: string; why: string; flag?: true };
   /**
    * A second column for a one-column field (the team's `Company` beside an enrichment's `company`, `Account Name`
    * beside `Company`), or a second LinkedIn profile for the note: a row takes it where the columns before it (these)
@@ -253,7 +253,15 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       source: 'mapping',
       reason: `mapping file (${a.where})${a.fallback ? `; in a row where ${(listed.get(a.where) ?? []).map((i) => `"${header[i]}"`).join(', ')} ${(listed.get(a.where) ?? []).length > 1 ? 'are' : 'is'} empty` : ''}`,
       order: matches.length,
-      ...(a.noteLabel ? { keptInNote: { label: a.noteLabel, why: 'the mapping file labels it' } } : {}),
+      ...(a.noteLabel
+        ? {
+            keptInNote: {
+              label: a.noteLabel,
+              why: a.noteFlag ? 'the mapping file says it is a flag' : 'the mapping file labels it',
+              ...(a.noteFlag ? { flag: true as const } : {}),
+            },
+          }
+        : {}),
       ...(a.fallback ? { fallbackOf: [...(listed.get(a.where) ?? [])] } : {}),
     });
     listed.set(a.where, [...(listed.get(a.where) ?? []), index]);
@@ -718,7 +726,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       target,
       source: 'auto',
       reason: keptInNote
-        ? `${c.reason}; ${keptInNote.why}, so it goes into the lead's note`
+        ? `${c.reason}; ${keptInNote.why}, so ${keptInNote.flag ? "where it is set (true, yes, 1) the lead's note says so" : "it goes into the lead's note"}`
         : fallbackOf !== undefined
           ? `${c.reason}; in a row where ${fallbackOf.map((i) => `"${header[i]}"`).join(', ')} ${fallbackOf.length > 1 ? 'are' : 'is'} empty`
           : c.reason,
@@ -835,11 +843,15 @@ export function detectSystem(
 function parseMeaning(meaning: Meaning): {
   target: Target;
   labelColumn?: string;
-  keptInNote?: { label: string; why: string };
+  keptInNote?: { label: string; why: string; flag?: true };
 } {
   const kept = KEPT_IN_NOTE.exec(meaning);
-  if (kept)
-    return { target: { entity: 'lead', field: 'note' }, keptInNote: { label: kept[1]!, why: kept[2]! } };
+  if (kept) {
+    return {
+      target: { entity: 'lead', field: 'note' },
+      keptInNote: { label: kept[2]!, why: kept[3]!, ...(kept[1] === 'flag' ? { flag: true as const } : {}) },
+    };
+  }
   const at = meaning.indexOf('@');
   let text = at === -1 ? meaning : meaning.slice(0, at);
   const list = text.endsWith('*');
@@ -849,8 +861,11 @@ function parseMeaning(meaning: Meaning): {
   return at === -1 ? { target } : { target, labelColumn: meaning.slice(at + 1) };
 }
 
-/** `note(LinkedIn): why`: a column whose values go into the lead's note after the label (header-conventions.ts). */
-const KEPT_IN_NOTE = /^note\(([^)]+)\):\s*(.+)$/;
+/**
+ * `note(LinkedIn): why`: a column whose values go into the lead's note after the label; `flag(Do not call): why`: one
+ * whose set values (`true`, `yes`, `1`) do, with a warning (header-conventions.ts).
+ */
+const KEPT_IN_NOTE = /^(note|flag)\(([^)]+)\):\s*(.+)$/;
 
 /** `Person - Email - Work` → entity, field and the rest, for Pipedrive's own exports. */
 export function pipedriveExportParts(

@@ -57,6 +57,16 @@ export const PERSON_LOCATION: Meaning =
 export const PERSON_HEADLINE: Meaning =
   "note(Headline): the person's LinkedIn headline: Pipedrive persons have no such field";
 
+/**
+ * A flag that the person asked not to be called, or contacted at all (Salesforce's `DoNotCall`, Salesloft's `Do Not
+ * Contact`): Pipedrive has no such field. Where it is set, the lead's note says so for whoever calls, and the summary
+ * counts the rows; where it is not (`false`, empty), nothing.
+ */
+export const DO_NOT_CALL: Meaning =
+  'flag(Do not call): the person asked not to be called: Pipedrive has no such field';
+export const DO_NOT_CONTACT: Meaning =
+  'flag(Do not contact): the person asked not to be contacted: Pipedrive has no such field (its marketing status is for email campaigns)';
+
 /** The personal opening line a cold-email campaign wrote for the lead: kept in the lead's note under its column's name. */
 export const PERSONAL_OPENING_LINE: Meaning =
   "note(Personalization): the campaign's personal opening line for the lead: no field takes it";
@@ -274,6 +284,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   ],
   [PERSON_LOCATION]: ['location', 'personlocation', 'contactlocation', 'linkedinlocation'],
   [PERSON_HEADLINE]: ['headline', 'linkedinheadline', 'profileheadline'],
+  [DO_NOT_CALL]: ['donotcall', 'dnc', 'donotphone', 'donotcallflag'],
+  [DO_NOT_CONTACT]: ['donotcontact', 'dncstatus'],
   // A cold-email tool's personal opening line for the lead (Instantly's `personalization`, a sheet's `Icebreaker`): what
   // the caller should read before calling, as lemlist's `icebreaker`.
   [PERSONAL_OPENING_LINE]: [
@@ -2823,8 +2835,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Work Country': 'organization.address.country',
       'LinkedIn URL': PERSON_LINKEDIN,
       'Twitter Handle': 'ignore: a Twitter handle: Pipedrive persons have no such field',
-      'Do Not Contact':
-        "ignore: Salesloft's do-not-contact flag: Pipedrive has no such field (its marketing status covers email campaigns only)",
+      'Do Not Contact': DO_NOT_CONTACT,
       'Person Stage': "ignore: the person's stage in Salesloft: map it to a custom field to keep it",
       Owner:
         "ignore: a Salesloft user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",

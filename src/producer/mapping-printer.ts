@@ -56,7 +56,8 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
     const entry = (c: ColumnMatch) => {
       const more = behind(c);
       const columns = more.length ? `[${[c, ...more].map((m) => q(m.header)).join(', ')}]` : q(c.header);
-      return c.keptInNote ? `{ column: ${columns}, label: ${q(c.keptInNote.label)} }` : q(c.header);
+      const flag = c.keptInNote?.flag ? ', flag: true' : '';
+      return c.keptInNote ? `{ column: ${columns}, label: ${q(c.keptInNote.label)}${flag} }` : q(c.header);
     };
     if (notes.length === 1) out.push(line('  ', 'note', entry(notes[0]!), notes[0]!.reason));
     else if (notes.length > 1) {

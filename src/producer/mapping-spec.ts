@@ -319,7 +319,7 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
 }
 
 /** A note column, or one kept at the note's end after a label. */
-export type NoteColumn = ColumnName | { column: ColumnName | ColumnName[]; label?: string };
+export type NoteColumn = ColumnName | { column: ColumnName | ColumnName[]; label?: string; flag?: boolean };
 
 /** One column the mapping file assigns to a field. */
 export interface Assignment {
@@ -327,6 +327,8 @@ export interface Assignment {
   target: Target;
   /** A note column the mapping file labels: its values go to the note's end as `label: value`. */
   noteLabel?: string;
+  /** A labelled note column of a yes/no flag (`Do not call`): only a set value goes to the note, and is said. */
+  noteFlag?: true;
   /** Where the mapping file says it, for messages: `person.email`, `custom_fields."Segment"`. */
   where: string;
   /** A later column of a one-column field's list (`name: [Full name, Name]`): read where the ones before are empty. */
@@ -368,7 +370,13 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
       for (const [i, c] of toList(value).entries()) {
         const where = `lead.note${Array.isArray(value) ? `[${i}]` : ''}`;
         if (isObject(c)) {
-          unknownKeys(c, ['column', 'label'], `${name}: ${where}`);
+          unknownKeys(c, ['column', 'label', 'flag'], `${name}: ${where}`);
+          if (c.flag !== undefined && (typeof c.flag !== 'boolean' || typeof c.label !== 'string')) {
+            throw new MappingError(
+              `${name}: ${where}.flag must be true or false, beside a label (a flag's set values go to the note as "label: value"), got ${JSON.stringify(c.flag)}.`,
+              mappingPath(`${where}.flag`),
+            );
+          }
           const label = c.label;
           if (label !== undefined && (typeof label !== 'string' || !/^[^\r\n:]{1,50}$/.test(label.trim()))) {
             throw new MappingError(
@@ -383,6 +391,7 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
               target: { entity: 'lead', field: 'note' },
               where: Array.isArray(c.column) ? `${where}.column` : 'lead.note',
               ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),
+              ...(c.flag === true ? { noteFlag: true as const } : {}),
               ...(k > 0 ? { fallback: true as const } : {}),
             });
           }

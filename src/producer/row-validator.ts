@@ -935,11 +935,22 @@ export function createRowValidator(
     if (orgLabels) organization.label_ids = orgLabels;
     const orgCustom = customValues(mapping.organizationCustomFields);
     if (orgCustom) organization.custom_fields = orgCustom;
-    for (const { column: index, why, label, unlessFilled } of mapping.keptInNote) {
+    for (const { column: index, why, label, unlessFilled, flag } of mapping.keptInNote) {
       const value = read(index);
       // A second column of the same (a LinkedIn profile) only where the ones before it are empty.
       if (value === '' || unlessFilled?.some((i) => read(i) !== '')) continue;
       const column = header[index] as string;
+      if (flag) {
+        // A do-not-call flag: said where set (or where it says something else than yes or no), never where it is not.
+        const set = parseBoolean(value);
+        if (set.error === undefined && !set.value) continue;
+        noteExtras.push(`${label ?? column}: ${value}`);
+        warnings.push({
+          column,
+          message: `says ${quote(value)}: ${why.split(':')[0]}; the lead is imported and its note says so for whoever calls`,
+        });
+        continue;
+      }
       noteExtras.push(`${label ?? column}: ${value}`);
       if (label === undefined)
         warnings.push({ column, message: `has a value, but ${why}: it is kept in the lead's note` });

@@ -36,9 +36,9 @@ describe('the header conventions', () => {
       for (const [header, meaning] of Object.entries(system.columns)) {
         if (meaning.startsWith('ignore:')) {
           expect(meaning.length, `${system.id} ${header}`).toBeGreaterThan('ignore: '.length + 5);
-        } else if (meaning.startsWith('note(')) {
-          // Kept in the lead's note after a label, saying why.
-          expect(meaning, `${system.id} ${header}`).toMatch(/^note\([^)]+\): .{5,}/);
+        } else if (meaning.startsWith('note(') || meaning.startsWith('flag(')) {
+          // Kept in the lead's note after a label (a flag only where set), saying why.
+          expect(meaning, `${system.id} ${header}`).toMatch(/^(?:note|flag)\([^)]+\): .{5,}/);
         } else {
           // `*`: several values in a cell; `@`: the column holding each row's label.
           const target = (meaning.split('@')[0] as string).replace(/\*$/, '');
