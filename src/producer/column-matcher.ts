@@ -21,7 +21,13 @@ import {
   type SourceSystem,
   withoutTags,
 } from './header-conventions.js';
-import { didYouMean, explicitAssignments, type MappingSpec, mappingPath } from './mapping-spec.js';
+import {
+  didYouMean,
+  explicitAssignments,
+  MAX_FALLBACKS,
+  type MappingSpec,
+  mappingPath,
+} from './mapping-spec.js';
 import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE, normaliseEmail, plainLetters } from './normalise.js';
 import {
   type AddressPart,
@@ -222,6 +228,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   /** The columns of each entry so far (a field's list: the next is read where these are empty). */
   const listed = new Map<string, number[]>();
   for (const a of explicitAssignments(spec, where)) {
+    // The entry a list's column belongs to (`person.name` of `person.name[1]`).
+    const list = a.where.replace(/\[\d+\]$/, '');
     const index = nextColumnOf(a.column, a.target);
     if (index === -1) {
       throw new MappingError(
@@ -251,7 +259,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       header: header[index] as string,
       target: a.target,
       source: 'mapping',
-      reason: `mapping file (${a.where})${a.fallback ? `; in a row where ${(listed.get(a.where) ?? []).map((i) => `"${header[i]}"`).join(', ')} ${(listed.get(a.where) ?? []).length > 1 ? 'are' : 'is'} empty` : ''}`,
+      reason: `mapping file (${a.where})${a.fallback ? `; in a row where ${(listed.get(list) ?? []).map((i) => `"${header[i]}"`).join(', ')} ${(listed.get(list) ?? []).length > 1 ? 'are' : 'is'} empty` : ''}`,
       order: matches.length,
       ...(a.noteLabel
         ? {
@@ -262,9 +270,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
             },
           }
         : {}),
-      ...(a.fallback ? { fallbackOf: [...(listed.get(a.where) ?? [])] } : {}),
+      ...(a.fallback ? { fallbackOf: [...(listed.get(list) ?? [])] } : {}),
     });
-    listed.set(a.where, [...(listed.get(a.where) ?? []), index]);
+    listed.set(list, [...(listed.get(list) ?? []), index]);
     if (!isMultiColumn(a.target) && !a.fallback) {
       slots.set(targetSlot(a.target), index);
       chosen.add(targetSlot(a.target));
@@ -619,14 +627,17 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       addressColumns.every((a) => a.part !== 'whole' && !placedBySystem.parts.has(a.part));
     // A form (a header that asks in a sentence: LinkedIn's lead gen forms, a HubSpot form's submissions) asks its
     // respondent where they are: its `Country/Region` is the person's, even beside the company they typed. A sales
-    // sheet's flag (`Contacted?`, `Decision maker?`) asks too, but makes no form of the sheet.
-    const form = header.some(
-      (h) =>
-        asksQuestion(h) &&
-        withoutTags(h)
-          .split(/[\s_]+/)
-          .filter(Boolean).length >= 3,
-    );
+    // sheet's flag (`Contacted?`, `Follow up needed?`) asks too, but makes no form of the sheet: a form's export also
+    // says when each answer came in, or from which form or page.
+    const form =
+      header.some((h) => FORM_MARKER.test(normaliseHeaderName(h))) &&
+      header.some(
+        (h) =>
+          asksQuestion(h) &&
+          withoutTags(h)
+            .split(/[\s_]+/)
+            .filter(Boolean).length >= 3,
+      );
     const toOrganization = joins
       ? placedBySystem.entity === 'organization'
       : hasTarget('organization.name') && !organizationNamed && !form;
@@ -658,6 +669,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   // 5. Assign: a single-column field goes to the best candidate; the others are left out, saying why.
   /** The person's LinkedIn profile columns so far: one line in the note. */
   const linkedIn: number[] = [];
+  /** Each one-column field's columns so far (found by name): the first fills it, the next where those are empty. */
+  const readers = new Map<string, number[]>();
+  /** `in a row where "A" is empty`: what a fallback column waits for. */
+  const emptyIn = (columns: readonly number[]) =>
+    `in a row where ${columns.map((i) => `"${header[i]}"`).join(', ')} ${columns.length > 1 ? 'are' : 'is'} empty`;
   candidates.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.index - b.index);
   for (const c of candidates) {
     const h = header[c.index] as string;
@@ -673,22 +689,28 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     // public URL) is the same person's.
     const labelled = keptInNote ? `note(${keptInNote.label})` : undefined;
     const profiles = labelled === 'note(LinkedIn)' ? linkedIn : undefined;
-    // A second one whose values are not the first's (Evaboot's `Linkedin URL Unique ID`, the profile's id) is left out.
-    if (profiles?.length && !profiles.every((i) => sameValues(options.sample, i, c.index))) {
+    // A second one whose values are not the first's (Evaboot's `Linkedin URL Unique ID`, the profile's id) is left out,
+    // as is one past the few a field reads in turn.
+    const first = profiles?.[0];
+    if (
+      profiles &&
+      first !== undefined &&
+      (profiles.length > MAX_FALLBACKS || !sameValues(options.sample, first, c.index))
+    ) {
       skipped.push({
         index: c.index,
         header: h,
-        reason: `the person's LinkedIn profile again ("${header[profiles[0] as number]}" gives it)`,
+        reason: `the person's LinkedIn profile again ("${header[first]}" gives it)`,
       });
       continue;
     }
-    if (profiles?.length && keptInNote) {
+    if (profiles && first !== undefined && keptInNote) {
       matches.push({
         index: c.index,
         header: h,
         target,
         source: 'auto',
-        reason: `${c.reason}; the person's LinkedIn profile again, for a row where ${profiles.map((i) => `"${header[i]}"`).join(', ')} ${profiles.length > 1 ? 'are' : 'is'} empty`,
+        reason: `${c.reason}; the person's LinkedIn profile again, for ${emptyIn(profiles)}`,
         order: c.tier * 100_000 + c.rank,
         keptInNote,
         fallbackOf: [...profiles],
@@ -703,13 +725,16 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       const taken = slots.get(slot);
       // Behind a column found by its name, a second one fills the field where the first is empty in a row; behind
       // the mapping file's choice, it stays out (the file said which column, and can list both).
+      const before = readers.get(slot) ?? [];
       if (
         taken !== undefined &&
         !chosen.has(slot) &&
+        before.length <= MAX_FALLBACKS &&
         takesFallback(target) &&
+        !matches.some((m) => m.index === taken && hasLabelColumn(m.target)) &&
         sameValues(options.sample, taken, c.index)
       ) {
-        fallbackOf = matches.filter((m) => targetSlot(m.target) === slot).map((m) => m.index);
+        fallbackOf = [...before];
       } else if (taken !== undefined) {
         skipped.push({
           index: c.index,
@@ -719,6 +744,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         continue;
       }
       if (fallbackOf === undefined) slots.set(slot, c.index);
+      readers.set(slot, [...before, c.index]);
     }
     matches.push({
       index: c.index,
@@ -728,7 +754,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       reason: keptInNote
         ? `${c.reason}; ${keptInNote.why}, so ${keptInNote.flag ? "where it is set (true, yes, 1) the lead's note says so" : "it goes into the lead's note"}`
         : fallbackOf !== undefined
-          ? `${c.reason}; in a row where ${fallbackOf.map((i) => `"${header[i]}"`).join(', ')} ${fallbackOf.length > 1 ? 'are' : 'is'} empty`
+          ? `${c.reason}; ${emptyIn(fallbackOf)}`
           : c.reason,
       order: c.tier * 100_000 + c.rank,
       ...(keptInNote ? { keptInNote } : {}),
@@ -987,6 +1013,18 @@ function readName(
   };
 }
 
+/** Whether a target takes its label from a column of its own (a website read with its `Website 1 - Type`). */
+function hasLabelColumn(target: Target): boolean {
+  return (target.entity === 'person' || target.entity === 'organization') && target.labelColumn !== undefined;
+}
+
+/**
+ * A column only a form's export has: when the answer came in (Google Forms' `Timestamp`, Typeform's `Submit Date
+ * (UTC)`, LinkedIn's `Lead Submitted At (UTC)`, HubSpot's `Conversion Date`), or from which form or page.
+ */
+const FORM_MARKER =
+  /^(?:timestamp|formname|formid|conversion(?:date|page)|(?:lead)?submi(?:tted|ssion|t)(?:at|on|date|time|id)?(?:utc)?|(?:submitdate|entrydate|completiontime)(?:utc)?|responsetype)$/;
+
 /**
  * Whether a second column for this field can fill it in a row where the first is empty: a one-column field of the
  * lead, person or organization. Not an address part (two addresses' parts would make one that is neither) nor a
@@ -1001,8 +1039,9 @@ function takesFallback(target: Target): boolean {
 
 /**
  * Whether two columns hold the same values where a sample row fills both (the team's `Angstrom` and the enrichment's
- * `Ångström AB`, `MULLER` and `Müller`), in at least half such rows; true with none to compare. A `Contact` of email
- * addresses beside `Name`, a person's `Industry` beside the company's, are not the same field's values.
+ * `Ångström AB`, `MULLER` and `Müller`), in at least half such rows, and in one at least: a `Contact` of email
+ * addresses beside `Name`, a person's `Industry` beside the company's, a column filled only where the other is empty,
+ * are not known to be the same field's values.
  */
 function sameValues(sample: readonly (readonly string[])[] | undefined, a: number, b: number): boolean {
   // Letters no accent makes (`Ø`, `Æ`, `ß`) spelt as a team types them without one.
@@ -1015,7 +1054,7 @@ function sameValues(sample: readonly (readonly string[])[] | undefined, a: numbe
   const inside = (long: string, short: string) =>
     short.replace(/[^\p{L}\p{N}]/gu, '').length >= 3 && containsWord(long, short);
   const same = pairs.filter(([x, y]) => (x.length >= y.length ? inside(x, y) : inside(y, x)));
-  return same.length * 2 >= pairs.length;
+  return pairs.length > 0 && same.length * 2 >= pairs.length;
 }
 
 /** Whether `text` has `word` in it as whole words, case- and accent-spacing-insensitively: "Anna Schmidt" has "anna". */

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { printable } from '../ops/format.js';
 import { type ColumnMatch, emailKindUnsaid } from './column-matcher.js';
 import { columnsNotImported, type ResolvedMapping } from './mapping.js';
 import type { MappingSpec } from './mapping-spec.js';
@@ -20,7 +21,8 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
   const byField = (entity: string) => m.plan.matches.filter((c) => c.target.entity === entity);
   const q = (text: string) => JSON.stringify(text);
   // A comment ends at the line's end: a header with a line break in it must not write YAML.
-  const comment = (text: string) => text.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  // And a header's control characters (an escape sequence) are not written to the terminal.
+  const comment = (text: string) => printable(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
   const line = (indent: string, key: string, value: string, why: string) =>
     `${indent}${key}: ${value}  # ${comment(why)}`;
   // One-column fields: a field read from a column and, where it is empty, the next (`name: [full_name, Name]`).

@@ -322,6 +322,9 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
 export type NoteColumn = ColumnName | { column: ColumnName | ColumnName[]; label?: string; flag?: boolean };
 
 /** One column the mapping file assigns to a field. */
+/** Columns a one-column field reads in turn after its first, at most (found by name, or a mapping file's list). */
+export const MAX_FALLBACKS = 4;
+
 export interface Assignment {
   column: ColumnName;
   target: Target;
@@ -358,13 +361,31 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
     return value;
   };
   // A one-column field may name several columns, read in turn: a row takes the first that is not empty.
-  const single = (value: unknown, field: string, target: Target): Assignment[] =>
-    toList(value).map((c, i) => ({
-      column: column(c, `${field}${Array.isArray(value) ? `[${i}]` : ''}`),
-      target,
-      where: field,
-      ...(i > 0 ? { fallback: true as const } : {}),
-    }));
+  const single = (value: unknown, field: string, target: Target): Assignment[] => {
+    const list = toList(value);
+    inTurn(list, field);
+    return list.map((c, i) => {
+      const where = `${field}${Array.isArray(value) ? `[${i}]` : ''}`;
+      return { column: column(c, where), target, where, ...(i > 0 ? { fallback: true as const } : {}) };
+    });
+  };
+  /** A list of columns read in turn: one at least, a few at most, each once. */
+  const inTurn = (list: unknown[], where: string) => {
+    const problem =
+      list.length === 0
+        ? 'lists no column'
+        : list.length > MAX_FALLBACKS + 1
+          ? `lists ${list.length} columns, more than the ${MAX_FALLBACKS + 1} a field reads in turn`
+          : list.findIndex((c, i) => list.indexOf(c) !== i) !== -1
+            ? `lists column ${JSON.stringify(list.find((c, i) => list.indexOf(c) !== i))} twice`
+            : undefined;
+    if (problem) {
+      throw new MappingError(
+        `${name}: ${where} ${problem}; give a column name, or a list of the columns a row takes the first filled of.`,
+        mappingPath(where),
+      );
+    }
+  };
   for (const [field, value] of Object.entries(spec.lead ?? {})) {
     if (field === 'note') {
       for (const [i, c] of toList(value).entries()) {
@@ -385,11 +406,21 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
             );
           }
           // Several columns under one label (`column: [LinkedIn, Profile URL]`): a row's first that is not empty.
+          if (Array.isArray(c.column)) {
+            inTurn(c.column, `${where}.column`);
+            if (typeof label !== 'string') {
+              throw new MappingError(
+                `${name}: ${where} lists columns read in turn without a label: give it a label (the note's line reads "label: value"), or list each column as a note of its own.`,
+                mappingPath(`${where}.column`),
+              );
+            }
+          }
           for (const [k, name] of toList(c.column).entries()) {
+            const at = `${where}.column${Array.isArray(c.column) ? `[${k}]` : ''}`;
             out.push({
-              column: column(name, `${where}.column${Array.isArray(c.column) ? `[${k}]` : ''}`),
+              column: column(name, at),
               target: { entity: 'lead', field: 'note' },
-              where: Array.isArray(c.column) ? `${where}.column` : 'lead.note',
+              where: Array.isArray(c.column) ? at : 'lead.note',
               ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),
               ...(c.flag === true ? { noteFlag: true as const } : {}),
               ...(k > 0 ? { fallback: true as const } : {}),

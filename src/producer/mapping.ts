@@ -622,6 +622,8 @@ export function resolveMapping(
     const dateColumns = [
       columns['lead.expected_close_date'],
       columns['person.birthday'],
+      ...(fallbacks['lead.expected_close_date'] ?? []),
+      ...(fallbacks['person.birthday'] ?? []),
       ...customMatches.map((c) => c.column),
     ].filter((c): c is number => c !== undefined);
     const inferred = inferDateOrder(options.sample.flatMap((row) => dateColumns.map((c) => row[c] ?? '')));
@@ -646,6 +648,8 @@ export function resolveMapping(
     const amountColumns = [
       columns['lead.value'],
       columns['organization.annual_revenue'],
+      ...(fallbacks['lead.value'] ?? []),
+      ...(fallbacks['organization.annual_revenue'] ?? []),
       ...customMatches.map((c) => c.column),
     ].filter((c): c is number => c !== undefined);
     const amounts = options.sample.flatMap((row) => amountColumns.map((c) => row[c] ?? ''));
@@ -897,7 +901,9 @@ function foreignNames(
     ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
     : '';
   const none = distinct.some(kind.known) ? 'most of its values' : 'none of its values';
-  return `${none} (${someOf(values)}) ${distinct.some(kind.known) ? 'are not' : 'is'} ${kind.what} of this company${theirs}, as in a file from another system`;
+  // The examples are the names the company does not have: its own would contradict the message.
+  const unknown = values.filter((v) => !kind.known(v));
+  return `${none} (${someOf(unknown)}) ${distinct.some(kind.known) ? 'are not' : 'is'} ${kind.what} of this company${theirs}, as in a file from another system`;
 }
 
 /**

@@ -245,7 +245,11 @@ describe('matchColumns', () => {
 
   it("reads a form's ownerless address as the respondent's, beside the company they typed (LinkedIn lead gen, HubSpot forms)", () => {
     const header = ['First Name', 'Last Name', 'Email Address', 'Company Name', 'City', 'Country/Region'];
-    const form = matchColumns({ header: [...header, 'What can we help with?'], spec: {} });
+    // A form's export also says when each answer came in (LinkedIn's `Lead Submitted At (UTC)`).
+    const form = matchColumns({
+      header: [...header, 'What can we help with?', 'Lead Submitted At (UTC)'],
+      spec: {},
+    });
     expect(fields(form)).toMatchObject({
       'Company Name': 'organization.name',
       City: 'person.postal_address.city',
@@ -255,8 +259,13 @@ describe('matchColumns', () => {
     expect(form.notes.join('\n')).toContain(
       `"City", "Country/Region" read as the person's postal address (a form asks its respondent where they are)`,
     );
-    // The same columns in a list that asks nothing, or only a sales sheet's flag: the company's address, as before.
-    for (const list of [header, [...header, 'Contacted?', 'Decision maker?']]) {
+    // The same columns in a list that asks nothing, or only a sales sheet's flag (even one asked in a sentence, with
+    // no time of submission beside it): the company's address, as before.
+    for (const list of [
+      header,
+      [...header, 'Contacted?', 'Decision maker?'],
+      [...header, 'Follow up needed?'],
+    ]) {
       expect(fields(matchColumns({ header: list, spec: {} }))).toMatchObject({
         City: 'organization.address.city',
         'Country/Region': 'organization.address.country',
@@ -1869,14 +1878,12 @@ describe('matchColumns', () => {
       'Person - E-Mail-Adresse - Privat': 'person.email:home',
       'Person - Telefon - Mobil': 'person.phone:mobile',
       'Person - Telefon - Büro': 'person.phone:work',
-      'Person - Organisation': 'organization.name',
+      'Person - Organisation': '-',
       'Organisation - Name': 'organization.name',
     });
-    // The organization's own name first; the person's organization where it is empty in a row.
-    expect(plan.matches.find((m) => m.header === 'Person - Organisation')?.fallbackOf).toEqual([7]);
   });
 
-  it("reads a Pipedrive persons export's organization from Person - Organization, after Organization - Name where it is there", () => {
+  it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
     const persons = matchColumns({
       header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],
       spec: {},
@@ -1888,13 +1895,19 @@ describe('matchColumns', () => {
     });
     expect(fields(both)).toMatchObject({
       'Organization - Name': 'organization.name',
-      'Lead - Organization': 'organization.name',
+      'Lead - Organization': '-',
     });
-    expect(both.matches.find((m) => m.header === 'Organization - Name')?.fallbackOf).toBeUndefined();
-    expect(both.matches.find((m) => m.header === 'Lead - Organization')?.fallbackOf).toEqual([3]);
+    // Where the first rows show them naming the same organization, the lead's fills a row without the other.
+    const filled = matchColumns({
+      header: ['Lead - Title', 'Lead - Organization', 'Person - Name', 'Organization - Name'],
+      spec: {},
+      sample: [['Deal', 'Acme AB', 'Ann Lee', 'Acme AB']],
+    });
+    expect(filled.matches.find((m) => m.header === 'Organization - Name')?.fallbackOf).toBeUndefined();
+    expect(filled.matches.find((m) => m.header === 'Lead - Organization')?.fallbackOf).toEqual([3]);
   });
 
-  it("reads a Pipedrive deals export's contact person from Deal - Contact person, after Person - Name where it is there", () => {
+  it("reads a Pipedrive deals export's contact person from Deal - Contact person, unless Person - Name is there", () => {
     const deals = matchColumns({
       header: ['Deal - Title', 'Deal - Value', 'Deal - Organization', 'Deal - Contact person'],
       spec: {},
@@ -1907,11 +1920,7 @@ describe('matchColumns', () => {
       header: ['Deal - Title', 'Deal - Contact person', 'Person - Name', 'Person - Email - Work'],
       spec: {},
     });
-    expect(fields(both)).toMatchObject({
-      'Person - Name': 'person.name',
-      'Deal - Contact person': 'person.name',
-    });
-    expect(both.matches.find((m) => m.header === 'Deal - Contact person')?.fallbackOf).toEqual([2]);
+    expect(fields(both)).toMatchObject({ 'Person - Name': 'person.name', 'Deal - Contact person': '-' });
   });
 
   it('lets the mapping file override a reading, and ignore columns', () => {
@@ -1965,8 +1974,30 @@ describe('matchColumns', () => {
     });
     expect(listed.matches.find((s) => s.header === 'Organization')).toMatchObject({
       fallbackOf: [0],
-      reason: 'mapping file (organization.name); in a row where "Company" is empty',
+      reason: 'mapping file (organization.name[1]); in a row where "Company" is empty',
     });
+    // A column filled only where the first is empty (a `Contact` of addresses and numbers under `Full Name`) shows
+    // nothing of being the same field: left out, as before.
+    const disjoint = matchColumns({
+      header: ['Full Name', 'Contact', 'Company'],
+      spec: {},
+      sample: [
+        ['Anna Schmidt', '', 'Acme'],
+        ['', 'bob@globex.example.com', 'Globex'],
+        ['', '+49 170 1234567', 'Umbrella'],
+      ],
+    });
+    expect(disjoint.skipped.find((s) => s.header === 'Contact')?.reason).toBe(
+      'would fill person.name, which "Full Name" fills already',
+    );
+    // A field reads five columns in turn at most: a sixth is left out (a header of thousands cannot make each reason
+    // name thousands).
+    const many = ['Company', 'Organization', 'Organisation', 'Account', 'Account Name', 'Company Name'];
+    const capped = matchColumns({ header: many, spec: {}, sample: [many.map(() => 'Acme AB')] });
+    expect(capped.matches.filter((m) => m.target.entity === 'organization').length).toBe(5);
+    expect(capped.skipped.map((s) => s.reason)).toEqual([
+      'would fill organization.name, which "Company" fills already',
+    ]);
   });
 
   it('matches a column to a custom field by its name, online', () => {

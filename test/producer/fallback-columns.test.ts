@@ -3,7 +3,9 @@
  * a row takes the second where the first is empty, so a row the enrichment could not fill keeps what the team typed.
  */
 import { describe, expect, it } from 'vitest';
+import { matchColumns } from '../../src/producer/column-matcher.js';
 import { mapColumns } from '../../src/producer/mapping.js';
+import { checkMappingSpec } from '../../src/producer/mapping-spec.js';
 import { createRowValidator, type RowResult } from '../../src/producer/row-validator.js';
 
 const ok = (r: RowResult | undefined) => (r && 'ok' in r ? r.ok : undefined);
@@ -102,5 +104,45 @@ describe('a second column for a field', () => {
       person: { name: 'Bo Ek' },
       organization: { name: 'Ek AB' },
     });
+  });
+
+  it('refuses a list of columns that lists none, one twice, more than five, or note columns without a label', () => {
+    const refused = (spec: unknown) => {
+      try {
+        checkMappingSpec(spec, 'mapping.yaml');
+        return 'accepted';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(refused({ organization: { name: [] } })).toMatch(
+      /^mapping.yaml: organization.name lists no column;/,
+    );
+    expect(refused({ organization: { name: ['Company', 'Company'] } })).toMatch(
+      /lists column "Company" twice/,
+    );
+    expect(refused({ person: { name: ['A', 'B', 'C', 'D', 'E', 'F'] } })).toMatch(
+      /person.name lists 6 columns, more than the 5 a field reads in turn/,
+    );
+    expect(refused({ lead: { note: [{ column: ['Notes', 'Company'] }] } })).toMatch(
+      /lead.note\[0\] lists columns read in turn without a label/,
+    );
+    expect(refused({ lead: { note: [{ column: ['LinkedIn', 'Profile'], label: 'LinkedIn' }] } })).toBe(
+      'accepted',
+    );
+  });
+
+  it('reads at most five columns of LinkedIn profiles in turn, and says so briefly, however many the file has', () => {
+    // A hostile header: 2,000 columns of the same profile took minutes to map and made reasons of megabytes.
+    const header = ['Name', 'Email', ...Array.from({ length: 2000 }, (_, i) => `Col${i}`)];
+    const row = ['Ann', 'ann@x.io', ...header.slice(2).map(() => 'https://www.linkedin.com/in/ann')];
+    const plan = matchColumns({ header, spec: {}, sample: [row, row] });
+    const profiles = plan.matches.filter((m) => m.keptInNote?.label === 'LinkedIn');
+    expect(profiles.length).toBe(5);
+    expect(Math.max(...plan.matches.map((m) => m.reason.length))).toBeLessThan(400);
+    expect(
+      plan.skipped.filter((s) => s.reason === 'the person\'s LinkedIn profile again ("Col0" gives it)')
+        .length,
+    ).toBe(1995);
   });
 });
