@@ -282,7 +282,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     '비고',
     '메모',
   ],
-  [PERSON_LOCATION]: ['location', 'personlocation', 'contactlocation', 'linkedinlocation'],
+  // Attio's `Primary location` of a person (a location attribute; the text its export writes is unconfirmed: the
+  // fixtures README, 76).
+  [PERSON_LOCATION]: ['location', 'personlocation', 'contactlocation', 'linkedinlocation', 'primarylocation'],
   [PERSON_HEADLINE]: ['headline', 'linkedinheadline', 'profileheadline'],
   [DO_NOT_CALL]: ['donotcall', 'dnc', 'donotphone', 'donotcallflag'],
   [DO_NOT_CONTACT]: ['donotcontact', 'dncstatus'],
@@ -391,6 +393,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // fr, nl
     'nomdefamille',
     'achternaam',
+    // nl-BE (Teamleader, a Flemish sheet): the family name
+    'familienaam',
     // es, it, pt (not `apelido`: the surname in Portugal, a nickname in Brazil)
     'apellidos',
     'apellido',
@@ -594,6 +598,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'cellulare',
     'mobiel',
     'mobielnummer',
+    // Belgium, in Dutch and in French: a mobile is a `GSM` (Teamleader's column)
+    'gsm',
+    'gsmnummer',
     // ru, uk, pl, cs
     'мобильный',
     'мобильныйтелефон',
@@ -1040,6 +1047,8 @@ export const GENERIC_ADDRESS: Record<
     'cidade',
     'plaats',
     'woonplaats',
+    // nl-BE: the municipality, as Belgian addresses name the city
+    'gemeente',
     // ru, uk, pl, cs
     'город',
     'населенныйпункт',
@@ -1296,6 +1305,8 @@ export const GENERIC_IGNORED: Record<string, string> = {
   civilité: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
   civilite: 'a salutation (M., Mme): Pipedrive persons have no salutation field',
   tratamiento: 'a salutation (Sr., Sra.): Pipedrive persons have no salutation field',
+  aanspreking: 'a salutation (Mevrouw, Mijnheer): Pipedrive persons have no salutation field',
+  aanhef: 'a salutation (Mevrouw, Mijnheer): Pipedrive persons have no salutation field',
   fax: 'a fax number: not imported',
   companyphone: COMPANY_PHONE,
   hqphone: COMPANY_PHONE,
@@ -1304,6 +1315,9 @@ export const GENERIC_IGNORED: Record<string, string> = {
   createddate: "the source system's creation date: Pipedrive sets its own",
   createdtime: "the source system's creation date: Pipedrive sets its own",
   createdate: "the source system's creation date: Pipedrive sets its own",
+  // Attio's `Created at` and `Updated at`.
+  createdat: "the source system's creation date: Pipedrive sets its own",
+  updatedat: "the source system's last change: Pipedrive sets its own",
   modifiedtime: "the source system's last change: Pipedrive sets its own",
   lastmodifieddate: "the source system's last change: Pipedrive sets its own",
   // Google Forms' response sheet: when the form was sent.
@@ -2305,6 +2319,34 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       OPT_IN: "ignore: Brevo's opt-in flag",
       ADDED_TIME: "ignore: Brevo's creation date: Pipedrive sets its own",
       MODIFIED_TIME: "ignore: Brevo's last change",
+    },
+  },
+  {
+    // Teamleader Focus's contacts export from an account in Dutch (test/fixtures/real-exports/README.md, 77; the
+    // header as written there is unconfirmed): a contact's address is the contact's own (the company has its own in
+    // the companies export), its tags, language and gender are Teamleader's.
+    id: 'teamleader',
+    name: 'Teamleader Focus',
+    fingerprint: {
+      toegevoegdop: 3,
+      aanspreking: 2,
+      familienaam: 2,
+      taal: 1,
+      geslacht: 1,
+      gsm: 1,
+      gemeente: 1,
+    },
+    minScore: 7,
+    columns: {
+      ID: 'ignore: the Teamleader contact id',
+      Straat: 'person.postal_address.street',
+      Postcode: 'person.postal_address.postal_code',
+      Gemeente: 'person.postal_address.city',
+      Land: 'person.postal_address.country',
+      Taal: "ignore: the contact's language in Teamleader (en, fr, nl): map it to a custom person field to keep it",
+      Geslacht: "ignore: the contact's gender: Pipedrive persons have no such field",
+      Tags: 'ignore: Teamleader tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Toegevoegd op': "ignore: Teamleader's creation date: Pipedrive sets its own",
     },
   },
   {

@@ -205,6 +205,12 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Salesloft people', 'salesloft-people', {}],
   // Instantly's campaign leads: the campaign's personal opening line for each lead (`personalization`) was dropped.
   ['Instantly campaign leads', 'instantly-leads', {}],
+  // Attio's people: several addresses and numbers in one cell (", "), the person's `Primary location` (dropped before:
+  // it is kept in the note as a location), the record id and Attio's own dates.
+  ['Attio people', 'attio-people', {}],
+  // Teamleader Focus in Dutch, `;` and Windows-1252: its Flemish `Familienaam` (the last name), `GSM` and `Gemeente`
+  // were dropped, the contact's own address went to the company's, and its tags were taken for lead labels.
+  ['Teamleader Focus contacts (Dutch)', 'teamleader-contacts-nl', {}],
 ];
 
 /**
