@@ -734,6 +734,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   'person.postal_address': ['homeaddress', 'postaladdress', 'mailingaddress'],
   'organization.name': [
     'company',
+    // folk's `Companies`: the person's companies, the first the primary (a person has one in most rows)
+    'companies',
     'organization',
     'organisation',
     'account',
@@ -1318,6 +1320,9 @@ export const GENERIC_IGNORED: Record<string, string> = {
   // Attio's `Created at` and `Updated at`.
   createdat: "the source system's creation date: Pipedrive sets its own",
   updatedat: "the source system's last change: Pipedrive sets its own",
+  // fr: Sellsy's, Axonaut's… `Date de création`
+  datedecréation: "the source system's creation date: Pipedrive sets its own",
+  datedecreation: "the source system's creation date: Pipedrive sets its own",
   modifiedtime: "the source system's last change: Pipedrive sets its own",
   lastmodifieddate: "the source system's last change: Pipedrive sets its own",
   // Google Forms' response sheet: when the form was sent.
@@ -1328,6 +1333,11 @@ export const GENERIC_IGNORED: Record<string, string> = {
   статус: 'a status: a Pipedrive lead has none; map it to a custom field to keep it',
   стадия: 'a stage: a Pipedrive lead has none; map it to a custom field to keep it',
   обращение: 'a salutation: Pipedrive persons have no salutation field',
+  // fr: the user a record belongs to (Sellsy's `Propriétaire`), a user of that system
+  propriétaire:
+    "a user of the system the file comes from: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+  proprietaire:
+    "a user of the system the file comes from: map it (lead: { owner: … }) when the names are your Pipedrive users'",
   ответственный:
     "a user of the system the file comes from: map it (lead: { owner: … }) when the names are your Pipedrive users'",
 };
@@ -3005,6 +3015,19 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       status:
         "ignore: the lead's status in the lemlist campaign (interested, done…): a Pipedrive lead has none; map it to a custom field to keep it",
       _id: 'ignore: the lemlist lead id',
+    },
+  },
+  {
+    // folk CRM, a group's people exported (test/fixtures/real-exports/README.md, 78; the header as written there is
+    // unconfirmed): its native fields are lists (`Emails`, `Phones`, `Addresses`, `Urls`, `Companies`, the first
+    // value the primary); `Addresses` are the person's own, written whole; `Groups` are folk's.
+    id: 'folk',
+    name: 'folk',
+    fingerprint: { addresses: 2, urls: 2, companies: 2, groups: 2, emails: 1, phones: 1, fullname: 1 },
+    minScore: 8,
+    columns: {
+      Addresses: 'person.postal_address',
+      Groups: 'ignore: the folk groups the person is in (a group is a list of contacts, not a lead label)',
     },
   },
   {

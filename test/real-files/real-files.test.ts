@@ -211,6 +211,11 @@ const SYSTEMS: [string, string, Setup][] = [
   // Teamleader Focus in Dutch, `;` and Windows-1252: its Flemish `Familienaam` (the last name), `GSM` and `Gemeente`
   // were dropped, the contact's own address went to the company's, and its tags were taken for lead labels.
   ['Teamleader Focus contacts (Dutch)', 'teamleader-contacts-nl', {}],
+  // folk's people: lists in one cell; its `Companies` and `Addresses` were dropped (no organization on any lead).
+  ['folk people', 'folk-people', {}],
+  // Sellsy's contacts in French, `;` and Windows-1252: it landed whole but for `Propriétaire` and `Date de création`,
+  // which were "no standard field".
+  ['Sellsy contacts (French)', 'sellsy-contacts-fr', {}],
 ];
 
 /**

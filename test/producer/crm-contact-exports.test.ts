@@ -49,3 +49,46 @@ describe("Attio's people export", () => {
     expect(mapping.plan.skipped.find((c) => c.header === 'Created at')?.reason).toMatch(/creation date/);
   });
 });
+
+describe("folk's people export (lists in one cell)", () => {
+  const header = [
+    'First name',
+    'Last name',
+    'Full name',
+    'Companies',
+    'Emails',
+    'Phones',
+    'Addresses',
+    'Urls',
+    'Groups',
+  ];
+
+  it("takes Companies as the organization and Addresses as the person's own address", () => {
+    const mapping = mapColumns({}, header, undefined);
+    const r = createRowValidator(mapping, 'folk')(2, [
+      'Zoë',
+      'Ørsted',
+      'Zoë Ørsted',
+      'Ångström AB',
+      'zoe.orsted@angstrom.example.com, zoe.orsted@gmail.com',
+      '+46 8 555 010 42',
+      'Storgatan 12, 114 55 Stockholm, Sweden',
+      'https://www.linkedin.com/in/zoe-orsted-example',
+      'Leads, Nordics',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.organization?.name).toBe('Ångström AB');
+    expect(JSON.stringify(r.ok.person)).toContain('Storgatan 12, 114 55 Stockholm, Sweden');
+    expect(JSON.stringify(r.ok.organization)).not.toContain('Storgatan');
+    expect(mapping.plan.skipped.find((c) => c.header === 'Groups')?.reason).toMatch(/folk groups/);
+  });
+});
+
+describe("a French CRM's owner and creation date (Sellsy's contacts export)", () => {
+  it('are left out as the source system\'s user and date, not "no standard field"', () => {
+    const header = ['Prénom', 'Nom', 'Email', 'Propriétaire', 'Date de création'];
+    const skipped = mapColumns({}, header, undefined).plan.skipped;
+    expect(skipped.find((c) => c.header === 'Propriétaire')?.reason).toMatch(/a user of the system/);
+    expect(skipped.find((c) => c.header === 'Date de création')?.reason).toMatch(/creation date/);
+  });
+});
