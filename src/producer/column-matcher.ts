@@ -381,10 +381,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       }
       for (const pattern of table.patterns ?? []) {
         const m = pattern.match.exec(name);
-        if (m) {
+        const meaning = m ? pattern.meaning(m, has) : undefined;
+        if (m && meaning !== undefined) {
           candidates.push({
             index,
-            meaning: pattern.meaning(m, has),
+            meaning,
             tier: TIER.system,
             rank: 100 + Number(/\d+/.exec(name)?.[0] ?? 0),
             reason: `auto: ${system.name} "${h}"`,
@@ -408,12 +409,13 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     }
     for (const pattern of GENERIC_PATTERNS) {
       const m = pattern.match.exec(name);
-      if (m) {
+      const meaning = m ? pattern.meaning(m, has) : undefined;
+      if (m && meaning !== undefined) {
         candidates.push({
           index,
-          meaning: pattern.meaning(m, has),
+          meaning,
           tier: TIER.generic,
-          rank: contactRank(pattern.meaning(m, has), name, index) ?? index,
+          rank: contactRank(meaning, name, index) ?? index,
           reason: `auto: well-known header "${h}"`,
         });
         return;
@@ -628,16 +630,17 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     // A form (a header that asks in a sentence: LinkedIn's lead gen forms, a HubSpot form's submissions) asks its
     // respondent where they are: its `Country/Region` is the person's, even beside the company they typed. A sales
     // sheet's flag (`Contacted?`, `Follow up needed?`) asks too, but makes no form of the sheet: a form's export also
-    // says when each answer came in, or from which form or page.
+    // says when each answer came in, or from which form or page. A form tool's export (its system says so) is one.
     const form =
-      header.some((h) => FORM_MARKER.test(normaliseHeaderName(h))) &&
-      header.some(
-        (h) =>
-          asksQuestion(h) &&
-          withoutTags(h)
-            .split(/[\s_]+/)
-            .filter(Boolean).length >= 3,
-      );
+      table?.form === true ||
+      (header.some((h) => FORM_MARKER.test(normaliseHeaderName(h))) &&
+        header.some(
+          (h) =>
+            asksQuestion(h) &&
+            withoutTags(h)
+              .split(/[\s_]+/)
+              .filter(Boolean).length >= 3,
+        ));
     const toOrganization = joins
       ? placedBySystem.entity === 'organization'
       : hasTarget('organization.name') && !organizationNamed && !form;

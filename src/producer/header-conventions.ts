@@ -99,13 +99,25 @@ export interface SourceSystem {
    * importer knows (Instantly's `-1`), and what that means.
    */
   invalidEmailStatus?: { values: readonly string[]; meaning: string };
+  /**
+   * Set when the system's rows are a form's entries: the form asked its respondent, so its address columns that name
+   * no owner are the person's, also beside the company they typed.
+   */
+  form?: true;
 }
 
 export interface ColumnPattern {
   match: RegExp;
-  /** `has(normalised header)` tells whether the file has a column (to find a companion label column). */
-  meaning: (m: RegExpExecArray, has: (normalised: string) => string | undefined) => Meaning;
+  /**
+   * `has(normalised header)` tells whether the file has a column (to find a companion label column). Undefined when
+   * the column is not what the pattern is for after all (its companions are missing): it is read as any other.
+   */
+  meaning: (m: RegExpExecArray, has: (normalised: string) => string | undefined) => Meaning | undefined;
 }
+
+/** Why a form's consent box is left out. */
+export const CONSENT_BOX =
+  "a form's consent box: what the person agreed to (a privacy notice, or emails) is the form's text, so it does not set Pipedrive's marketing status, whose `subscribed` lets Campaigns email them (map it to person: { marketing_status: … } when it is consent to marketing emails)";
 
 /**
  * Headers any file may use, for a field each (the first column found wins a single-column field).
@@ -211,6 +223,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     // a web form's free text (Contact Form 7's `Your Message`)
     'message',
     'yourmessage',
+    // WPForms' Simple Contact Form
+    'commentormessage',
+    'questionsorcomments',
     'inquiry',
     'enquiry',
     'additionalinformation',
@@ -1202,6 +1217,24 @@ const SECOND_PERSON = (nameColumn: string) =>
  */
 export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
   {
+    // A form's name field, a column per part under the field's label: Gravity Forms' `Name (First)`, `Name (Last)`,
+    // WPForms' `Name: First` (both `namefirst` once normalised), with the prefix and suffix a Gravity Forms export adds.
+    match: /^(?:your|full|contact|customer|client)?name(first|middle|last|prefix|suffix)$/,
+    meaning: (m) =>
+      m[1] === 'prefix'
+        ? 'ignore: a name prefix (Mr., Dr.): Pipedrive persons have no salutation field'
+        : m[1] === 'suffix'
+          ? 'ignore: a name suffix: Pipedrive persons have no such field'
+          : `person.${m[1]}_name`,
+  },
+  {
+    // A form's consent box (`Consent`, WPForms' `GDPR Agreement`, `Privacy Policy`): what the person agreed to is the
+    // form's text (a privacy notice, or emails), not the column's name, and Pipedrive's marketing status `subscribed`
+    // lets Campaigns email them, so it is never guessed. Not `Email Marketing Consent` (a status, Klaviyo's).
+    match: /^(?:consent|gdpr|privacy|marketingconsent)/,
+    meaning: () => `ignore: ${CONSENT_BOX}`,
+  },
+  {
     // Numbered tag columns (Insightly's `Tag 1`, `Tag 2`…): the exporting system's tags, one a column. No single lead
     // field takes several columns of labels, and they need not be the account's: each is kept in the lead's note.
     match: /^tag(\d+)$/,
@@ -1325,6 +1358,12 @@ export const GENERIC_IGNORED: Record<string, string> = {
   datedecreation: "the source system's creation date: Pipedrive sets its own",
   modifiedtime: "the source system's last change: Pipedrive sets its own",
   lastmodifieddate: "the source system's last change: Pipedrive sets its own",
+  // What a web form records of its visitor (Gravity Forms, WPForms: `User Agent`, `User IP`, `Source Url`).
+  useragent: "the visitor's browser, as the form recorded it: no field takes it",
+  userip: "the visitor's IP address: no field takes it",
+  ipaddress: 'an IP address: no field takes it',
+  sourceurl: 'the page the form was sent from: map it to a lead custom field to keep it',
+  pageurl: 'the page the form was sent from: map it to a lead custom field to keep it',
   // Google Forms' response sheet: when the form was sent.
   timestamp: 'when the row was written (a form response, a tool run): Pipedrive sets its own dates',
   leadstatus:
@@ -3187,6 +3226,93 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Country/Region Name': "ignore: where Zoom placed the viewer's connection, not an address",
       'Source Name':
         "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
+    },
+  },
+  {
+    // Gravity Forms (WordPress), Forms > Import/Export > Export Entries: the fields ticked, each input of a field of
+    // several under `Label (Input)` (`Name (First)`, `Address (City)`, `Consent (Consent)`), then Gravity Forms' own
+    // entry columns (GFExport::add_default_export_fields). Every value quoted, a UTF-8 BOM, LF line ends.
+    id: 'gravity-forms',
+    name: 'Gravity Forms entries export',
+    fingerprint: {
+      createdbyuserid: 4,
+      sourceurl: 2,
+      entrydate: 2,
+      userip: 2,
+      postid: 2,
+      entryid: 1,
+      dateupdated: 1,
+      useragent: 1,
+      transactionid: 1,
+      paymentamount: 1,
+      paymentdate: 1,
+      paymentstatus: 1,
+    },
+    minScore: 5,
+    form: true,
+    columns: {
+      'Created By (User Id)': 'ignore: the WordPress user who sent the form (empty for a visitor)',
+      'Entry Id': "ignore: Gravity Forms' id of the entry",
+      'Entry Date': 'ignore: when the form was sent: Pipedrive sets its own dates',
+      'Date Updated': 'ignore: when the entry was last changed',
+      'Source Url': 'ignore: the page the form was sent from: map it to a lead custom field to keep it',
+      'Transaction Id': 'ignore: a payment taken with the form, not the lead',
+      'Payment Amount': "ignore: a payment taken with the form, not the lead's value",
+      'Payment Date': 'ignore: a payment taken with the form, not the lead',
+      'Payment Status': 'ignore: a payment taken with the form, not the lead',
+      'Post Id': 'ignore: the WordPress post the form created',
+      'User Agent': "ignore: the visitor's browser, as the form recorded it: no field takes it",
+      'User IP': "ignore: the visitor's IP address: no field takes it",
+    },
+    patterns: [
+      {
+        // A consent field under any label (`Newsletter (Consent)`): `Checked` or `Not Checked`, the box's text and its
+        // description, three columns side by side.
+        match: /^(.+?)(consent|text|description)$/,
+        meaning: (m, has) =>
+          !has(`${m[1]}consent`) || !has(`${m[1]}text`)
+            ? undefined
+            : m[2] === 'consent'
+              ? `ignore: ${CONSENT_BOX}`
+              : `ignore: the ${m[2]} of the consent box beside it`,
+      },
+    ],
+  },
+  {
+    // WPForms (WordPress), WPForms > Tools > Export > Export Entries (CSV): the form's fields under their labels, a
+    // Name or Address field a column per part (`Name: First`, `Address: City`), then the "Additional Information"
+    // ticked. PHP's fputcsv, no BOM; every value that starts with `=`, `-`, `+` or `@` gets a `'` before it.
+    id: 'wpforms',
+    name: 'WPForms entries export',
+    fingerprint: {
+      uniquegenerateduserid: 4,
+      entrynotes: 3,
+      viewed: 2,
+      starred: 2,
+      entrydate: 2,
+      userip: 2,
+      entryid: 1,
+      useragent: 1,
+      geolocationdetails: 2,
+      paymentgatewayinformation: 2,
+    },
+    minScore: 5,
+    form: true,
+    columns: {
+      'Entry ID': "ignore: WPForms' id of the entry",
+      'Entry Date': 'ignore: when the form was sent: Pipedrive sets its own dates',
+      // The site's team's notes on the entry (`November 11, 2026 9:10 am, Maria Schmidt: Called back…`): for whoever
+      // works the lead next.
+      'Entry Notes': 'lead.note',
+      Type: "ignore: the entry's type in WPForms (completed, partial, spam)",
+      Viewed: 'ignore: whether someone opened the entry in WordPress',
+      Starred: 'ignore: whether someone starred the entry in WordPress',
+      'User Agent': "ignore: the visitor's browser, as the form recorded it: no field takes it",
+      'User IP': "ignore: the visitor's IP address: no field takes it",
+      'Unique Generated User ID': "ignore: WPForms' id of the visitor's browser",
+      'Geolocation Details': "ignore: where the visitor's IP address places them, not an address they gave",
+      'Payment Status': 'ignore: a payment taken with the form, not the lead',
+      'Payment Gateway Information': 'ignore: a payment taken with the form, not the lead',
     },
   },
   {

@@ -1,0 +1,122 @@
+/**
+ * Web form tools' entries exports (Gravity Forms, WPForms): a field of several inputs a column per input under the
+ * field's label, a consent box, and what the tool records of its visitor (fixtures' sections 70 and 71).
+ */
+import { describe, expect, it } from 'vitest';
+import { type ColumnPlan, matchColumns } from '../../src/producer/column-matcher.js';
+import { targetText } from '../../src/producer/targets.js';
+
+/** `{ header: field }` of a plan, with `- reason` for columns not imported. */
+function fields(plan: ColumnPlan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of plan.matches) out[m.header] = targetText(m.target);
+  for (const s of plan.skipped) out[s.header] = `- ${s.reason}`;
+  return out;
+}
+
+function plan(header: string[], sample: string[][] = []): Record<string, string> {
+  return fields(matchColumns({ header, spec: {}, sample, mappingName: 'mapping' }));
+}
+
+describe("a form's entries", () => {
+  it("read a name field by its parts: Gravity Forms' `Name (First)`, WPForms' `Name: First`", () => {
+    const gravity = plan([
+      'Name (Prefix)',
+      'Name (First)',
+      'Name (Middle)',
+      'Name (Last)',
+      'Name (Suffix)',
+      'Email',
+    ]);
+    expect(gravity).toMatchObject({
+      'Name (First)': 'person.first_name',
+      'Name (Middle)': 'person.middle_name',
+      'Name (Last)': 'person.last_name',
+    });
+    expect(gravity['Name (Prefix)']).toMatch(/^- a name prefix .*salutation/);
+    expect(gravity['Name (Suffix)']).toMatch(/^- a name suffix/);
+    expect(plan(['Your Name: First', 'Your Name: Last', 'Email'])).toMatchObject({
+      'Your Name: First': 'person.first_name',
+      'Your Name: Last': 'person.last_name',
+    });
+  });
+
+  it("leave a consent box out, whatever its label, and never read it as the person's marketing status", () => {
+    const gravity = plan([
+      'Email',
+      'Newsletter (Consent)',
+      'Newsletter (Text)',
+      'Newsletter (Description)',
+      'Entry Id',
+      'Entry Date',
+      'Created By (User Id)',
+      'Source Url',
+      'User IP',
+    ]);
+    expect(gravity['Newsletter (Consent)']).toMatch(/^- a form's consent box: .*marketing status/);
+    expect(gravity['Newsletter (Text)']).toBe('- the text of the consent box beside it');
+    expect(gravity['Newsletter (Description)']).toBe('- the description of the consent box beside it');
+    // WPForms' GDPR Agreement holds the agreement's text where ticked; any file's `Consent`, `Privacy Policy`.
+    for (const header of ['GDPR Agreement', 'Consent', 'Privacy Policy', 'Marketing Consent']) {
+      expect(plan(['Email', header])[header], header).toMatch(/^- a form's consent box/);
+    }
+    // A mailing tool's consent status is one (Klaviyo's, and any file's, `Email Marketing Consent`).
+    expect(plan(['Email', 'Email Marketing Consent'])['Email Marketing Consent']).toBe(
+      'person.marketing_status',
+    );
+  });
+
+  it("read a form's columns that are no consent, named like one's parts, as any other", () => {
+    // Beside Gravity Forms' own columns, a field of the form ending in `description` is not a consent's.
+    const gravity = plan(['Email', 'Description', 'Entry Id', 'Created By (User Id)', 'Source Url']);
+    expect(gravity.Description).toBe('lead.note');
+  });
+
+  it("keep WPForms' `Comment or Message` and the site team's `Entry Notes` in the lead's note", () => {
+    const wpforms = plan([
+      'Name: First',
+      'Name: Last',
+      'Email',
+      'Comment or Message',
+      'Entry ID',
+      'Entry Date',
+      'Entry Notes',
+      'Viewed',
+      'Starred',
+      'User Agent',
+      'User IP',
+      'Unique Generated User ID',
+    ]);
+    expect(wpforms['Comment or Message']).toBe('lead.note');
+    expect(wpforms['Entry Notes']).toBe('lead.note');
+    expect(wpforms.Viewed).toMatch(/^- whether someone opened the entry/);
+  });
+
+  it("read a form tool's address as the respondent's, beside the company they typed, without a question", () => {
+    const wpforms = plan([
+      'Email',
+      'Company',
+      'Address: Address Line 1',
+      'Address: City',
+      'Address: Country',
+      'Entry ID',
+      'Entry Date',
+      'Entry Notes',
+      'Unique Generated User ID',
+    ]);
+    expect(wpforms).toMatchObject({
+      Company: 'organization.name',
+      'Address: Address Line 1': 'person.postal_address.street',
+      'Address: City': 'person.postal_address.city',
+      'Address: Country': 'person.postal_address.country',
+    });
+  });
+
+  it('leave out what a form records of its visitor, in any file, each with its reason', () => {
+    const any = plan(['Email', 'Company', 'User Agent', 'User IP', 'IP Address', 'Page URL']);
+    expect(any['User Agent']).toMatch(/^- the visitor's browser/);
+    expect(any['User IP']).toMatch(/^- the visitor's IP address/);
+    expect(any['IP Address']).toMatch(/^- an IP address/);
+    expect(any['Page URL']).toMatch(/^- the page the form was sent from/);
+  });
+});
