@@ -216,6 +216,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Sellsy's contacts in French, `;` and Windows-1252: it landed whole but for `Propriétaire` and `Date de création`,
   // which were "no standard field".
   ['Sellsy contacts (French)', 'sellsy-contacts-fr', {}],
+  ['Gravity Forms', 'gravity-forms-entries', {}],
+  ['WPForms', 'wpforms-entries', {}],
 ];
 
 /**
