@@ -3316,6 +3316,20 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Tally's submissions downloaded as CSV: `Submission ID`, `Respondent ID`, `Submitted at` (`2024-08-11 23:25:40`),
+    // then a column per question under its text (public scripts that read such downloads: fixtures' section 72).
+    id: 'tally',
+    name: 'Tally submissions download',
+    fingerprint: { respondentid: 3, submissionid: 2, submittedat: 2 },
+    minScore: 7,
+    form: true,
+    columns: {
+      'Submission ID': "ignore: Tally's id of the submission",
+      'Respondent ID': "ignore: Tally's id of the respondent (their browser)",
+      'Submitted at': 'ignore: when the form was sent: Pipedrive sets its own dates',
+    },
+  },
+  {
     // Typeform's Results > Responses > Download (CSV): `#` (the response's token), a column per question under its
     // text (its formatting in HTML tags: `<strong>…</strong>`), a Contact Info question as `First name`, `Last name`,
     // `Phone number`, `Email`, `Company`, then Typeform's own columns. The questions go to the lead's note (a

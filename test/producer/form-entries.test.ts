@@ -112,6 +112,13 @@ describe("a form's entries", () => {
     });
   });
 
+  it("leave out Tally's own columns, each with its reason", () => {
+    const tally = plan(['Submission ID', 'Respondent ID', 'Submitted at', 'Full name', 'Work email']);
+    expect(tally['Submission ID']).toBe("- Tally's id of the submission");
+    expect(tally['Respondent ID']).toMatch(/^- Tally's id of the respondent/);
+    expect(tally['Submitted at']).toMatch(/^- when the form was sent/);
+  });
+
   it('leave out what a form records of its visitor, in any file, each with its reason', () => {
     const any = plan(['Email', 'Company', 'User Agent', 'User IP', 'IP Address', 'Page URL']);
     expect(any['User Agent']).toMatch(/^- the visitor's browser/);
