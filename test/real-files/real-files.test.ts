@@ -218,6 +218,7 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Sellsy contacts (French)', 'sellsy-contacts-fr', {}],
   ['Gravity Forms', 'gravity-forms-entries', {}],
   ['WPForms', 'wpforms-entries', {}],
+  ['Tally', 'tally-submissions', {}],
 ];
 
 /**
