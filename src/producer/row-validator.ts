@@ -278,6 +278,11 @@ const MARKETING_STATUS: Record<string, NonNullable<PersonFields['marketing_statu
   notset: 'no_consent',
   // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to.
   cleaned: 'archived',
+  // A form's consent box (Gravity Forms' `Checked` / `Not Checked`, WPForms' one-box `Checked`), read only where a
+  // mapping file says the box is consent to marketing emails: the importer never guesses it (header-conventions.ts).
+  checked: 'subscribed',
+  notchecked: 'no_consent',
+  unchecked: 'no_consent',
 };
 
 /**

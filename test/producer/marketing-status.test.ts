@@ -40,6 +40,26 @@ describe("a mailing tool's subscription status", () => {
     ]);
   });
 
+  it("reads a form's consent box as the marketing status where the mapping file says it is one, and only there", () => {
+    const header = ['Name (First)', 'Name (Last)', 'Email', 'Consent (Consent)', 'Consent (Text)'];
+    const rows = [
+      ['Ann', 'Lee', 'ann@lee.example.com', 'Checked', 'Send me product news by email.'],
+      ['Bo', 'Ek', 'bo@ek.example.com', 'Not Checked', 'Send me product news by email.'],
+    ];
+    const status = (mapping: ReturnType<typeof mapColumns>) => {
+      const validate = createRowValidator(mapping, 'consent');
+      return rows.map((cells, i) => {
+        const r = validate(i + 2, cells);
+        return 'ok' in r ? r.ok.person?.marketing_status : 'rejected';
+      });
+    };
+    // Gravity Forms' consent box, as the file alone says it: what was agreed to is the box's text, so no status.
+    expect(status(mapColumns({}, header, undefined))).toEqual([undefined, undefined]);
+    // The mapping file says the box is consent to marketing emails.
+    const mapped = mapColumns({ person: { marketing_status: 'Consent (Consent)' } }, header, undefined);
+    expect(status(mapped)).toEqual(['subscribed', 'no_consent']);
+  });
+
   it("reads Klaviyo's consent and Intercom's unsubscribe columns by their names: an opt-out is not lost", () => {
     const mapping = mapColumns(
       {},
