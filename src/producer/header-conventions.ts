@@ -3330,6 +3330,31 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Jotform's submissions downloaded as CSV: `Submission Date`, a column per field under its label, then `Submission
+    // IP`, `Submission URL`, `Submission Edit URL`, `Last Update Date`, `Submission ID` (public code that reads such
+    // files: fixtures' section 73).
+    id: 'jotform',
+    name: 'Jotform submissions download',
+    fingerprint: {
+      submissionediturl: 4,
+      submissionip: 3,
+      lastupdatedate: 2,
+      submissionurl: 2,
+      submissiondate: 1,
+      submissionid: 1,
+    },
+    minScore: 6,
+    form: true,
+    columns: {
+      'Submission Date': 'ignore: when the form was sent: Pipedrive sets its own dates',
+      'Submission IP': "ignore: the visitor's IP address: no field takes it",
+      'Submission URL': "ignore: the submission's link in Jotform",
+      'Submission Edit URL': 'ignore: the link to edit the submission in Jotform',
+      'Last Update Date': 'ignore: when the submission was last edited',
+      'Submission ID': "ignore: Jotform's id of the submission",
+    },
+  },
+  {
     // Typeform's Results > Responses > Download (CSV): `#` (the response's token), a column per question under its
     // text (its formatting in HTML tags: `<strong>…</strong>`), a Contact Info question as `First name`, `Last name`,
     // `Phone number`, `Email`, `Company`, then Typeform's own columns. The questions go to the lead's note (a

@@ -119,6 +119,24 @@ describe("a form's entries", () => {
     expect(tally['Submitted at']).toMatch(/^- when the form was sent/);
   });
 
+  it("leave out Jotform's own columns, each with its reason", () => {
+    const jotform = plan([
+      'Submission Date',
+      'Name',
+      'E-mail',
+      'Submission IP',
+      'Submission URL',
+      'Submission Edit URL',
+      'Last Update Date',
+      'Submission ID',
+    ]);
+    expect(jotform).toMatchObject({ Name: 'person.name', 'E-mail': 'person.email:work' });
+    expect(jotform['Submission Date']).toMatch(/^- when the form was sent/);
+    expect(jotform['Submission IP']).toMatch(/^- the visitor's IP address/);
+    expect(jotform['Submission Edit URL']).toMatch(/^- the link to edit the submission/);
+    expect(jotform['Submission ID']).toBe("- Jotform's id of the submission");
+  });
+
   it('leave out what a form records of its visitor, in any file, each with its reason', () => {
     const any = plan(['Email', 'Company', 'User Agent', 'User IP', 'IP Address', 'Page URL']);
     expect(any['User Agent']).toMatch(/^- the visitor's browser/);
