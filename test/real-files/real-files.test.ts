@@ -219,6 +219,7 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Gravity Forms', 'gravity-forms-entries', {}],
   ['WPForms', 'wpforms-entries', {}],
   ['Tally', 'tally-submissions', {}],
+  ['Jotform', 'jotform-submissions', {}],
 ];
 
 /**
