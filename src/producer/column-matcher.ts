@@ -685,6 +685,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       continue;
     }
     const { target, labelColumn, keptInNote } = parseMeaning(c.meaning);
+    // `note(*)`: the column's own name is the label (a consent box's `Privacy Policy: I agree`).
+    if (keptInNote?.label === '*') keptInNote.label = h;
     if ((target.entity === 'person' || target.entity === 'organization') && labelColumn !== undefined) {
       target.labelColumn = labelColumn;
     }

@@ -115,9 +115,12 @@ export interface ColumnPattern {
   meaning: (m: RegExpExecArray, has: (normalised: string) => string | undefined) => Meaning | undefined;
 }
 
-/** Why a form's consent box is left out. */
-export const CONSENT_BOX =
-  "a form's consent box: what the person agreed to (a privacy notice, or emails) is the form's text, so it does not set Pipedrive's marketing status, whose `subscribed` lets Campaigns email them (map it to person: { marketing_status: … } when it is consent to marketing emails)";
+/**
+ * A form's consent box: kept at the end of the lead's note under its own name, as the record of what the person
+ * ticked, and never read as the marketing status (`note(*)`: the column's header is the label).
+ */
+export const CONSENT_BOX: Meaning =
+  "note(*): a form's consent box, kept as the record of what the person ticked: what they agreed to (a privacy notice, or emails) is the form's text, and Pipedrive's marketing status `subscribed` would let Campaigns email them (map it to person: { marketing_status: … } when it is consent to marketing emails)";
 
 /**
  * Headers any file may use, for a field each (the first column found wins a single-column field).
@@ -1232,7 +1235,7 @@ export const GENERIC_PATTERNS: readonly ColumnPattern[] = [
     // form's text (a privacy notice, or emails), not the column's name, and Pipedrive's marketing status `subscribed`
     // lets Campaigns email them, so it is never guessed. Not `Email Marketing Consent` (a status, Klaviyo's).
     match: /^(?:consent|gdpr|privacy|marketingconsent)/,
-    meaning: () => `ignore: ${CONSENT_BOX}`,
+    meaning: () => CONSENT_BOX,
   },
   {
     // Numbered tag columns (Insightly's `Tag 1`, `Tag 2`…): the exporting system's tags, one a column. No single lead
@@ -3273,7 +3276,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
           !has(`${m[1]}consent`) || !has(`${m[1]}text`)
             ? undefined
             : m[2] === 'consent'
-              ? `ignore: ${CONSENT_BOX}`
+              ? CONSENT_BOX
               : `ignore: the ${m[2]} of the consent box beside it`,
       },
     ],

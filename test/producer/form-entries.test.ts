@@ -41,8 +41,8 @@ describe("a form's entries", () => {
     });
   });
 
-  it("leave a consent box out, whatever its label, and never read it as the person's marketing status", () => {
-    const gravity = plan([
+  it("keep a consent box in the note under its own name, whatever its label, never as the person's marketing status", () => {
+    const header = [
       'Email',
       'Newsletter (Consent)',
       'Newsletter (Text)',
@@ -52,13 +52,23 @@ describe("a form's entries", () => {
       'Created By (User Id)',
       'Source Url',
       'User IP',
-    ]);
-    expect(gravity['Newsletter (Consent)']).toMatch(/^- a form's consent box: .*marketing status/);
+    ];
+    const gravity = plan(header);
+    // The record of what the person ticked: `Newsletter (Consent): Checked` at the end of the note.
+    const kept = (p: ColumnPlan, h: string) => p.matches.find((m) => m.header === h)?.keptInNote?.label;
+    const whole = matchColumns({ header, spec: {}, sample: [], mappingName: 'mapping' });
+    expect(gravity['Newsletter (Consent)']).toBe('lead.note');
+    expect(kept(whole, 'Newsletter (Consent)')).toBe('Newsletter (Consent)');
+    expect(whole.matches.find((m) => m.header === 'Newsletter (Consent)')?.reason).toMatch(
+      /a form's consent box, kept as the record of what the person ticked: .*marketing status/,
+    );
     expect(gravity['Newsletter (Text)']).toBe('- the text of the consent box beside it');
     expect(gravity['Newsletter (Description)']).toBe('- the description of the consent box beside it');
     // WPForms' GDPR Agreement holds the agreement's text where ticked; any file's `Consent`, `Privacy Policy`.
-    for (const header of ['GDPR Agreement', 'Consent', 'Privacy Policy', 'Marketing Consent']) {
-      expect(plan(['Email', header])[header], header).toMatch(/^- a form's consent box/);
+    for (const h of ['GDPR Agreement', 'Consent', 'Privacy Policy', 'Marketing Consent']) {
+      const p = matchColumns({ header: ['Email', h], spec: {}, sample: [], mappingName: 'mapping' });
+      expect(fields(p)[h], h).toBe('lead.note');
+      expect(kept(p, h), h).toBe(h);
     }
     // A mailing tool's consent status is one (Klaviyo's, and any file's, `Email Marketing Consent`).
     expect(plan(['Email', 'Email Marketing Consent'])['Email Marketing Consent']).toBe(
