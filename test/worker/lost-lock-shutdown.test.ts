@@ -46,6 +46,7 @@ describe('a worker that lost the lock of a row it finished', () => {
         expect(sandbox.state()).toMatchObject({ leads: 1, duplicateLeads: 0 });
 
         // A second row is running when Redis freezes: it cannot be handed back, and it alone is this worker's.
+        const enqueuedAt = Date.now();
         await enqueueImport(
           redis,
           prefix,
@@ -53,6 +54,13 @@ describe('a worker that lost the lock of a row it finished', () => {
           jobsFor('imp-next', [{ title: 'Deal 2', org: 'Org 2' }]),
         );
         await started('the second row to start', lost.id);
+        // Running, not only taken: it has called Pipedrive (each call 1 s, and it has more to make). Active in Redis
+        // alone, the worker may not have begun it yet on a loaded machine (CI, once: the shutdown then found no row
+        // in flight and exited 0).
+        await eventually(
+          async () => sandbox.requests().some((e) => e.at >= enqueuedAt && !e.path.startsWith('/_sandbox')),
+          { what: 'the second row to call Pipedrive' },
+        );
         redisServer.process.kill('SIGSTOP');
         worker.proc.kill('SIGTERM');
         expect(await worker.exited).toBe(1);
