@@ -224,6 +224,10 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     return next === -1 ? index : next;
   };
 
+  /** `in a row where "A" is empty`: what a fallback column waits for. */
+  const emptyIn = (columns: readonly number[]) =>
+    `in a row where ${columns.map((i) => `"${header[i]}"`).join(', ')} ${columns.length > 1 ? 'are' : 'is'} empty`;
+
   // 1. What the mapping file says.
   /** The columns of each entry so far (a field's list: the next is read where these are empty). */
   const listed = new Map<string, number[]>();
@@ -259,7 +263,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       header: header[index] as string,
       target: a.target,
       source: 'mapping',
-      reason: `mapping file (${a.where})${a.fallback ? `; in a row where ${(listed.get(list) ?? []).map((i) => `"${header[i]}"`).join(', ')} ${(listed.get(list) ?? []).length > 1 ? 'are' : 'is'} empty` : ''}`,
+      reason: `mapping file (${a.where})${a.fallback ? `; ${emptyIn(listed.get(list) ?? [])}` : ''}`,
       order: matches.length,
       ...(a.noteLabel
         ? {
@@ -674,9 +678,6 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   const linkedIn: number[] = [];
   /** Each one-column field's columns so far (found by name): the first fills it, the next where those are empty. */
   const readers = new Map<string, number[]>();
-  /** `in a row where "A" is empty`: what a fallback column waits for. */
-  const emptyIn = (columns: readonly number[]) =>
-    `in a row where ${columns.map((i) => `"${header[i]}"`).join(', ')} ${columns.length > 1 ? 'are' : 'is'} empty`;
   candidates.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.index - b.index);
   for (const c of candidates) {
     const h = header[c.index] as string;
@@ -1039,7 +1040,7 @@ function takesFallback(target: Target): boolean {
   if (target.entity === 'custom') return false;
   if (target.entity === 'lead') return target.field !== 'note';
   if (target.field === 'postal_address' || target.field === 'address') return false;
-  return !(target.entity === 'organization' && target.labelColumn !== undefined);
+  return !hasLabelColumn(target);
 }
 
 /**

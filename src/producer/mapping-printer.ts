@@ -27,12 +27,12 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
     `${indent}${key}: ${value}  # ${comment(why)}`;
   // One-column fields: a field read from a column and, where it is empty, the next (`name: [full_name, Name]`).
   const single = (indent: string, list: ColumnMatch[], value: (c: ColumnMatch) => string) => {
-    const byField = new Map<string, ColumnMatch[]>();
+    const columnsOf = new Map<string, ColumnMatch[]>();
     for (const c of list) {
       const field = (c.target as { field: string }).field;
-      byField.set(field, [...(byField.get(field) ?? []), c]);
+      columnsOf.set(field, [...(columnsOf.get(field) ?? []), c]);
     }
-    for (const [field, columns] of byField) {
+    for (const [field, columns] of columnsOf) {
       if (columns.length === 1) out.push(line(indent, field, value(columns[0]!), columns[0]!.reason));
       else {
         out.push(`${indent}${field}:`);

@@ -321,10 +321,10 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
 /** A note column, or one kept at the note's end after a label. */
 export type NoteColumn = ColumnName | { column: ColumnName | ColumnName[]; label?: string; flag?: boolean };
 
-/** One column the mapping file assigns to a field. */
 /** Columns a one-column field reads in turn after its first, at most (found by name, or a mapping file's list). */
 export const MAX_FALLBACKS = 4;
 
+/** One column the mapping file assigns to a field. */
 export interface Assignment {
   column: ColumnName;
   target: Target;
@@ -371,13 +371,14 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
   };
   /** A list of columns read in turn: one at least, a few at most, each once. */
   const inTurn = (list: unknown[], where: string) => {
+    const twice = list.findIndex((c, i) => list.indexOf(c) !== i);
     const problem =
       list.length === 0
         ? 'lists no column'
         : list.length > MAX_FALLBACKS + 1
           ? `lists ${list.length} columns, more than the ${MAX_FALLBACKS + 1} a field reads in turn`
-          : list.findIndex((c, i) => list.indexOf(c) !== i) !== -1
-            ? `lists column ${JSON.stringify(list.find((c, i) => list.indexOf(c) !== i))} twice`
+          : twice !== -1
+            ? `lists column ${JSON.stringify(list[twice])} twice`
             : undefined;
     if (problem) {
       throw new MappingError(
@@ -415,10 +416,10 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
               );
             }
           }
-          for (const [k, name] of toList(c.column).entries()) {
+          for (const [k, listed] of toList(c.column).entries()) {
             const at = `${where}.column${Array.isArray(c.column) ? `[${k}]` : ''}`;
             out.push({
-              column: column(name, at),
+              column: column(listed, at),
               target: { entity: 'lead', field: 'note' },
               where: Array.isArray(c.column) ? at : 'lead.note',
               ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),

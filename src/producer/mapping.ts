@@ -900,10 +900,10 @@ function foreignNames(
   const theirs = kind.names.length
     ? ` (${kind.names.slice(0, 5).join(', ')}${kind.names.length > 5 ? ', …' : ''})`
     : '';
-  const none = distinct.some(kind.known) ? 'most of its values' : 'none of its values';
+  const some = distinct.some(kind.known);
   // The examples are the names the company does not have: its own would contradict the message.
   const unknown = values.filter((v) => !kind.known(v));
-  return `${none} (${someOf(unknown)}) ${distinct.some(kind.known) ? 'are not' : 'is'} ${kind.what} of this company${theirs}, as in a file from another system`;
+  return `${some ? 'most of its values' : 'none of its values'} (${someOf(unknown)}) ${some ? 'are not' : 'is'} ${kind.what} of this company${theirs}, as in a file from another system`;
 }
 
 /**

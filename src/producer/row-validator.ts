@@ -298,7 +298,7 @@ export function createRowValidator(
   const { columns, header, defaults } = mapping;
   // The column each field is read from in the row at hand: where a field's column is empty, the first of its
   // fallbacks that is not (`Account Name` where `Company` is empty), so errors name the column the value came from.
-  const fallbacks = Object.entries(mapping.fallbacks ?? {}) as [FieldPath, number[]][];
+  const fallbacks = Object.entries(mapping.fallbacks) as [FieldPath, number[]][];
   let rowColumns = columns;
   const at = (path: FieldPath) => rowColumns[path];
   const columnsOf = (cells: readonly string[]): Partial<Record<FieldPath, number>> => {
@@ -316,7 +316,7 @@ export function createRowValidator(
   const noteColumns = new Set(mapping.noteColumns);
   const names = new Set(
     (['person.name', 'person.first_name', 'person.middle_name', 'person.last_name'] as const).flatMap(
-      (path) => [columns[path], ...(mapping.fallbacks?.[path] ?? [])],
+      (path) => [columns[path], ...(mapping.fallbacks[path] ?? [])],
     ),
   );
   const emailColumns = new Set(mapping.emails.map((e) => e.column));
