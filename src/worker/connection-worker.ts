@@ -64,7 +64,7 @@ import { ContactResolver } from './contact-resolver.js';
 import type { DeadLetterWriter } from './dead-letter-writer.js';
 import { DurabilityGate } from './durability-gate.js';
 import { EpochReconciler } from './epoch-reconciler.js';
-import { isDelayedError, isRequeueError } from './errors.js';
+import { isDelayedError } from './errors.js';
 import { FAILING_FIELDS, FailureStreak } from './failure-streak.js';
 import { type ForeignImport, ImportsOfAnotherCompanyError } from './imports-of-another-company-error.js';
 import type { KeyLocks } from './key-lock.js';
@@ -294,8 +294,10 @@ export class ConnectionWorker {
   private inFlight = 0;
   /**
    * Rows whose processing ended but whose job BullMQ has not yet moved (completed, failed, retried): with Redis
-   * gone, such a row is as stranded as one still running. A row that asked to be re-queued (`RateLimitError`) or
-   * delayed itself is not counted. A row leaves it when BullMQ is done with its job, moved or not
+   * gone, such a row is as stranded as one still running. A row that asked to be re-queued (`RateLimitError`, as
+   * one still waiting for its permit at a shutdown does) counts too: BullMQ moves it back to the queue, and with
+   * Redis frozen that move never happens, its lock held until it expires. A row that delayed itself (it moved its
+   * own job) is not counted. A row leaves it when BullMQ is done with its job, moved or not
    * ({@link LeadBullWorker.onJobDone}): a job whose lock was lost is never moved by this process, and kept here it
    * would count as stranded at every later shutdown.
    */
@@ -507,7 +509,8 @@ export class ConnectionWorker {
       try {
         return await this.runRow(processor, job, token, signal);
       } catch (err) {
-        if (isDelayedError(err) || isRequeueError(err)) moves = false;
+        // A delayed row moved itself; a re-queued one (`RateLimitError`) is moved back by BullMQ, which needs Redis.
+        if (isDelayedError(err)) moves = false;
         throw err;
       }
     } finally {
