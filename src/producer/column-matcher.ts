@@ -4,6 +4,8 @@ import type { FieldCatalogue } from './field-catalogue.js';
 import {
   AMBIGUOUS_NAME_HEADERS,
   asksQuestion,
+  DO_NOT_CALL,
+  DO_NOT_CONTACT,
   extensionHeader,
   GENERIC_ADDRESS,
   GENERIC_HEADERS,
@@ -54,7 +56,7 @@ export interface ColumnMatch {
    * A column no field takes whose values go into the lead's note after `label` (a person's LinkedIn profile as
    * `LinkedIn: https://…`), and why, for the dry run.
    */
-  keptInNote?: { label: string; why: string; flag?: true };
+  keptInNote?: { label: string; why: string; flag?: string };
   /**
    * A second column for a one-column field (the team's `Company` beside an enrichment's `company`, `Account Name`
    * beside `Company`), or a second LinkedIn profile for the note: a row takes it where the columns before it (these)
@@ -270,7 +272,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
             keptInNote: {
               label: a.noteLabel,
               why: a.noteFlag ? 'the mapping file says it is a flag' : 'the mapping file labels it',
-              ...(a.noteFlag ? { flag: true as const } : {}),
+              ...(a.noteFlag ? { flag: flagMeaning(a.noteLabel) } : {}),
             },
           }
         : {}),
@@ -875,13 +877,17 @@ export function detectSystem(
 function parseMeaning(meaning: Meaning): {
   target: Target;
   labelColumn?: string;
-  keptInNote?: { label: string; why: string; flag?: true };
+  keptInNote?: { label: string; why: string; flag?: string };
 } {
   const kept = KEPT_IN_NOTE.exec(meaning);
   if (kept) {
     return {
       target: { entity: 'lead', field: 'note' },
-      keptInNote: { label: kept[2]!, why: kept[3]!, ...(kept[1] === 'flag' ? { flag: true as const } : {}) },
+      keptInNote: {
+        label: kept[2]!,
+        why: kept[3]!,
+        ...(kept[1] === 'flag' ? { flag: kept[3]!.split(':')[0]!.trim() } : {}),
+      },
     };
   }
   const at = meaning.indexOf('@');
@@ -898,6 +904,22 @@ function parseMeaning(meaning: Meaning): {
  * whose set values (`true`, `yes`, `1`) do, with a warning (header-conventions.ts).
  */
 const KEPT_IN_NOTE = /^(note|flag)\(([^)]+)\):\s*(.+)$/;
+
+/** What a set flag of the built-in ones says, by its label in the note (`Do not call`): the person asked not to be… */
+const FLAG_MEANINGS = new Map(
+  [DO_NOT_CALL, DO_NOT_CONTACT].flatMap((meaning) => {
+    const kept = parseMeaning(meaning).keptInNote;
+    return kept?.flag ? [[kept.label.toLowerCase(), kept.flag] as const] : [];
+  }),
+);
+
+/**
+ * What a set value of a mapping file's flag says in the row's warning: a built-in flag's meaning where the label is
+ * one of theirs (as `--print-mapping` writes them), else the flag's own label.
+ */
+function flagMeaning(label: string): string {
+  return FLAG_MEANINGS.get(label.trim().toLowerCase()) ?? `the mapping file's flag "${label}" is set`;
+}
 
 /** `Person - Email - Work` → entity, field and the rest, for Pipedrive's own exports. */
 export function pipedriveExportParts(

@@ -160,7 +160,14 @@ export interface ResolvedMapping {
    * lacks (marketing status without Campaigns), under the column's name and with a warning saying `why`; one no
    * field takes by design (a person's LinkedIn profile), after its `label` and without a warning.
    */
-  keptInNote: { column: number; why: string; label?: string; unlessFilled?: number[]; flag?: true }[];
+  keptInNote: {
+    column: number;
+    why: string;
+    label?: string;
+    unlessFilled?: number[];
+    /** A yes/no column, in the note only where set; what a set value says, for the row's warning. */
+    flag?: string;
+  }[];
   /** The organization's website is taken only where this column's cell says it is a work site. */
   websiteLabelColumn?: number;
   personAddress?: AddressColumns;
@@ -406,7 +413,7 @@ export function resolveMapping(
         column: m.index,
         why: m.keptInNote.why,
         label: m.keptInNote.label,
-        ...(m.keptInNote.flag ? { flag: true as const } : {}),
+        ...(m.keptInNote.flag ? { flag: m.keptInNote.flag } : {}),
         ...(m.fallbackOf ? { unlessFilled: m.fallbackOf } : {}),
       });
     }

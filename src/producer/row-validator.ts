@@ -952,7 +952,7 @@ export function createRowValidator(
         noteExtras.push(`${label ?? column}: ${value}`);
         warnings.push({
           column,
-          message: `says ${quote(value)}: ${why.split(':')[0]}; the lead is imported and its note says so for whoever calls`,
+          message: `says ${quote(value)}: ${flag}; the lead is imported and its note says so for whoever calls`,
         });
         continue;
       }

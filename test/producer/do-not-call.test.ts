@@ -52,12 +52,32 @@ describe('a do-not-call flag', () => {
     expect(printed).toContain('{ column: "DoNotCall", label: "Do not call", flag: true }');
     const again = mapColumns(checkMappingSpec(parseYaml(printed), 'printed.yaml'), header, undefined);
     const validate = createRowValidator(again, 'dnc');
-    expect(rows.slice(0, 2).map((cells, i) => noteAndWarnings(validate(i + 2, cells))[0])).toEqual([
-      'Do not call: true',
-      null,
+    // Read back, the flag says what it said before, not that a mapping file made it one.
+    expect(rows.slice(0, 2).map((cells, i) => noteAndWarnings(validate(i + 2, cells)))).toEqual([
+      [
+        'Do not call: true',
+        [
+          'DoNotCall: says "true": the person asked not to be called; the lead is imported and its note says so for whoever calls',
+        ],
+      ],
+      [null, []],
     ]);
     expect(() => checkMappingSpec({ lead: { note: [{ column: 'DoNotCall', flag: true }] } })).toThrow(
       /flag must be true or false, beside a label/,
     );
+  });
+
+  it("of the mapping file's own, under a label of its own, says the label is set", () => {
+    const spec = checkMappingSpec(
+      { lead: { note: [{ column: 'DoNotCall', label: 'Opted out of calls', flag: true }] } },
+      'mapping.yaml',
+    );
+    const validate = createRowValidator(mapColumns(spec, header, undefined), 'dnc');
+    expect(noteAndWarnings(validate(2, rows[0]!))).toEqual([
+      'Opted out of calls: true',
+      [
+        'DoNotCall: says "true": the mapping file\'s flag "Opted out of calls" is set; the lead is imported and its note says so for whoever calls',
+      ],
+    ]);
   });
 });
