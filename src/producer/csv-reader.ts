@@ -514,6 +514,12 @@ function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
       `${name} is gzip-compressed, not a CSV file. Decompress it first (\`gzip -dc ${name} > ${csv}\`), then import ${csv}.`,
     );
   }
+  // A PDF (`%PDF-`, ISO 32000-1 §7.5.2): a purchased list or a printed report, sent as a document.
+  if (latin1(sample, 0, 5) === '%PDF-') {
+    throw new CsvFormatError(
+      `${name} is a PDF document, not a CSV file: its rows cannot be read reliably. Ask whoever sent it for the list as CSV (or export it as CSV from the system it comes from), then import the .csv file.`,
+    );
+  }
   const zip = sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04;
   const ole = sample[0] === 0xd0 && sample[1] === 0xcf && sample[2] === 0x11 && sample[3] === 0xe0;
   if (!zip && !ole) return;
@@ -540,7 +546,7 @@ function assertNotSpreadsheet(sample: Uint8Array, name: string): void {
 
 /**
  * A text file that is no CSV: a web page (older CRMs and report tools save an "Excel" download as HTML with an .xls
- * name), Excel 2003's XML Spreadsheet, or JSON. Each would otherwise fail on its first `"` with a message about quotes.
+ * name), Excel 2003's XML Spreadsheet, rich text (RTF) or JSON. Each would otherwise fail on its first `"` with a message about quotes.
  * Read from the sample as decoded (its byte order mark gone), in whatever encoding the file has.
  */
 function assertNotMarkup(sampleText: string, name: string): void {
@@ -556,6 +562,13 @@ function assertNotMarkup(sampleText: string, name: string): void {
   if (/^<(?:!doctype\s+html|html\b|table\b|head\b|body\b|meta\b)/i.test(start)) {
     throw new CsvFormatError(
       `${name} is a web page (HTML), not a CSV file: some systems save a report as a web page with an Excel name. ${saveAsCsv}`,
+    );
+  }
+  // Rich text: TextEdit (a Mac's default editor) saves a typed list as RTF unless made plain text first, and a
+  // `.csv` name typed in its Save dialog does not change that.
+  if (/^\{\\rtf/.test(start)) {
+    throw new CsvFormatError(
+      `${name} is a rich-text document (RTF), not a CSV file: TextEdit and WordPad save rich text unless told otherwise. In TextEdit choose Format > Make Plain Text, then save it again with the encoding "Unicode (UTF-8)"; in WordPad save it as "Text Document"; then import the file.`,
     );
   }
   if (/^(?:\{\s*"|\[\s*[{["\d\]])/.test(start)) {

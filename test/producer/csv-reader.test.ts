@@ -178,6 +178,23 @@ describe('openCsv', () => {
       'is JSON, not a CSV file',
     ],
     ['leads.json', Buffer.from('[\n  {"name": "Ada"}\n]\n'), 'is JSON, not a CSV file'],
+    // TextEdit's default: rich text, even under a .csv name.
+    [
+      'leads.csv',
+      Buffer.from(
+        '{\\rtf1\\ansi\\ansicpg1252\\cocoartf2761\n{\\fonttbl\\f0\\fswiss\\fcharset0 Helvetica;}\n\\f0\\fs24 Name,Email\\\nAda,ada@example.com}',
+      ),
+      'is a rich-text document (RTF), not a CSV file',
+    ],
+    [
+      'list.pdf',
+      Buffer.concat([
+        Buffer.from('%PDF-1.7\n%'),
+        Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]),
+        Buffer.from('\n1 0 obj\n'),
+      ]),
+      'is a PDF document, not a CSV file',
+    ],
   ])(
     'says what %s is and how to get a CSV file from it, rather than fail on its first quote',
     async (name, bytes, message) => {
