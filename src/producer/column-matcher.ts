@@ -19,6 +19,8 @@ import {
   PERSON_LINKEDIN,
   PIPEDRIVE_EXPORT_ENTITIES,
   PIPEDRIVE_EXPORT_FIELDS,
+  PIPEDRIVE_LIST_EXPORT_CREATED,
+  PIPEDRIVE_LIST_EXPORT_VISIBLE_TO,
   SOURCE_SYSTEMS,
   type SourceSystem,
   withoutTags,
@@ -328,6 +330,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     break;
   }
   const pipedriveEvidence = names.filter((_, i) => pipedriveExportParts(header[i] as string) !== undefined);
+  // One list's export writes its entity's fields without the prefix (`Nome`, `Telefone - Trabalho`).
+  const listEntity = pipedriveEvidence.length >= 2 ? undefined : pipedriveListEntity(header);
   const system: DetectedSystem | undefined =
     pipedriveEvidence.length >= 2
       ? {
@@ -335,7 +339,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           name: 'Pipedrive export',
           evidence: header.filter((h) => pipedriveExportParts(h) !== undefined).slice(0, 4),
         }
-      : detectSystem(header, names);
+      : listEntity
+        ? { id: 'pipedrive', name: 'Pipedrive export', evidence: listEntity.evidence }
+        : detectSystem(header, names);
   const table = system ? SOURCE_SYSTEMS.find((s) => s.id === system.id) : undefined;
   const tableEntries = table
     ? Object.entries(table.columns).map(([h, m], rank) => [normaliseHeaderName(h), m, h, rank] as const)
@@ -350,7 +356,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   header.forEach((h, index) => {
     if (handled.has(index)) return;
     const name = names[index] as string;
-    const exported = pipedriveExportParts(h);
+    const exported =
+      pipedriveExportParts(h) ?? (listEntity ? unprefixedPipedriveParts(h, listEntity.entity) : undefined);
     if (exported && system?.id === 'pipedrive') {
       const meaning = pipedriveExportMeaning(exported, options.catalogue);
       // `Person - Organization` (a lead's or deal's too) names the linked organization, and a deal's
@@ -933,14 +940,47 @@ export function pipedriveExportParts(
   return { entity, field: parts[1] as string, ...(rest ? { rest } : {}) };
 }
 
-function pipedriveExportMeaning(
-  exported: { entity: string; field: string; rest?: string },
-  catalogue: FieldCatalogue | undefined,
-): Meaning {
+/**
+ * The entity of a Pipedrive export of one list, whose columns have no `Entity - ` prefix: named by its creation-time
+ * column (`Pessoa criada`, `Lead created`) beside `Visible to`. Undefined for any other file.
+ */
+export function pipedriveListEntity(
+  header: readonly string[],
+): { entity: 'lead' | 'deal' | 'person' | 'organization'; evidence: string[] } | undefined {
+  const names = header.map(normaliseHeaderName);
+  const created = names.findIndex((n) => Object.hasOwn(PIPEDRIVE_LIST_EXPORT_CREATED, n));
+  const visible = names.findIndex((n) => PIPEDRIVE_LIST_EXPORT_VISIBLE_TO.includes(n));
+  if (created === -1 || visible === -1) return undefined;
+  return {
+    entity: PIPEDRIVE_LIST_EXPORT_CREATED[names[created] as string] as
+      | 'lead'
+      | 'deal'
+      | 'person'
+      | 'organization',
+    evidence: [header[created] as string, header[visible] as string],
+  };
+}
+
+/**
+ * A column of such a list as `Entity - Field - Rest`, when the entity's fields include it: the others (the account's
+ * custom fields, `Linkedin`) are read as any file's columns are.
+ */
+function unprefixedPipedriveParts(
+  header: string,
+  entity: string,
+): { entity: string; field: string; rest?: string } | undefined {
+  const [field, ...rest] = header.trim().split(/(?<!\s)\s+-\s+/);
+  const parts = { entity, field: field as string, ...(rest.length ? { rest: rest.join(' - ') } : {}) };
+  return knownPipedriveMeaning(parts) === undefined ? undefined : parts;
+}
+
+/** What Pipedrive's own name of a field means, when its tables know it (else the account's fields decide). */
+function knownPipedriveMeaning(exported: {
+  entity: string;
+  field: string;
+  rest?: string;
+}): Meaning | undefined {
   let parts = exported;
-  if (parts.entity === 'activity') {
-    return 'ignore: an activity: this tool creates leads, not activities (add them in Pipedrive, or map the column to the note)';
-  }
   const table = PIPEDRIVE_EXPORT_FIELDS[parts.entity] ?? {};
   // Address subfields read `City/town/village/locality of Address` (or `Organization - Address - City…`).
   const of = /^(.+) of (address|postal address)$/i.exec(parts.field);
@@ -953,18 +993,28 @@ function pipedriveExportMeaning(
     }
   }
   const field = normaliseHeaderName(parts.field);
-  const meaning = table[field];
-  if (meaning !== undefined) {
-    if (meaning === 'person.email' || meaning === 'person.phone') {
-      return parts.rest ? `${meaning}:${contactLabelOf(parts.rest)}` : `${meaning}:work`;
-    }
-    if ((meaning === 'organization.address' || meaning === 'person.postal_address') && parts.rest) {
-      const part = addressPartOf(parts.rest);
-      if (part === undefined) return `ignore: a part of the address Pipedrive keeps in the whole address`;
-      return part === 'whole' ? meaning : `${meaning}.${part}`;
-    }
-    return meaning;
+  const meaning = Object.hasOwn(table, field) ? table[field] : undefined;
+  if (meaning === undefined) return undefined;
+  if (meaning === 'person.email' || meaning === 'person.phone') {
+    return parts.rest ? `${meaning}:${contactLabelOf(parts.rest)}` : `${meaning}:work`;
   }
+  if ((meaning === 'organization.address' || meaning === 'person.postal_address') && parts.rest) {
+    const part = addressPartOf(parts.rest);
+    if (part === undefined) return `ignore: a part of the address Pipedrive keeps in the whole address`;
+    return part === 'whole' ? meaning : `${meaning}.${part}`;
+  }
+  return meaning;
+}
+
+function pipedriveExportMeaning(
+  parts: { entity: string; field: string; rest?: string },
+  catalogue: FieldCatalogue | undefined,
+): Meaning {
+  if (parts.entity === 'activity') {
+    return 'ignore: an activity: this tool creates leads, not activities (add them in Pipedrive, or map the column to the note)';
+  }
+  const known = knownPipedriveMeaning(parts);
+  if (known !== undefined) return known;
   const entity: Entity =
     parts.entity === 'person' ? 'person' : parts.entity === 'organization' ? 'organization' : 'lead';
   const custom = catalogue?.custom(entity, parts.field);

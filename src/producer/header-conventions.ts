@@ -1174,6 +1174,7 @@ const KIND_PHONE_WORDS = [
   'téléphone',
   'teléfono',
   'telefono',
+  'telefone',
 ];
 /** The kinds they can say, as `contactLabelOf` reads them. */
 const CONTACT_KIND_WORDS = [
@@ -1197,6 +1198,17 @@ const CONTACT_KIND_WORDS = [
   'travail',
   'bureau',
   'portable',
+  'domicile',
+  'autre',
+  // pt (a Brazilian Pipedrive account's `Telefone - Trabalho`, `E-mail - Residencial`), de (`Telefon - Mobil`)
+  'trabalho',
+  'residencial',
+  'celular',
+  'outros',
+  'outro',
+  'mobil',
+  'sonstiger',
+  'sonstige',
 ];
 
 /** The column naming the row's `n`th person (`Name 2`, `First Name 2`), as the file writes it, if it has one. */
@@ -3474,7 +3486,35 @@ export const PIPEDRIVE_EXPORT_ENTITIES: Record<
   // Pipedrive's sample import spreadsheet has `Activity - Subject*` and `Activity - Due date`.
   activity: 'activity',
   activities: 'activity',
+  // Pipedrive writes them in the account's language: pt-BR (`Pessoa - Nome`, `Organização - Nome`, `Negócio - Título`),
+  // fr (`Personne - Prénom`, `Organisation - Nom`); de keeps `Person`, `Organisation` and `Deal`.
+  pessoa: 'person',
+  organização: 'organization',
+  negócio: 'deal',
+  atividade: 'activity',
+  nota: 'note',
+  personne: 'person',
+  affaire: 'deal',
 };
+
+/**
+ * Pipedrive's export of one list (People, Organizations, Leads, Deals) writes the entity's own fields without the
+ * `Person - ` prefix (`"ID","Nome","Telefone - Trabalho",…,"Pessoa criada"` from a Brazilian account): a column naming
+ * the entity's creation time, beside `Visible to`, tells which entity the file's columns are. The English names are
+ * read by analogy with the prefixed export (`Lead - Lead created`).
+ */
+export const PIPEDRIVE_LIST_EXPORT_CREATED: Record<string, 'lead' | 'deal' | 'person' | 'organization'> = {
+  personcreated: 'person',
+  organizationcreated: 'organization',
+  leadcreated: 'lead',
+  dealcreated: 'deal',
+  pessoacriada: 'person',
+  organizaçãocriada: 'organization',
+  leadcriadoem: 'lead',
+  negóciocriadoem: 'deal',
+};
+/** The `Visible to` column every such list has, in the languages of {@link PIPEDRIVE_LIST_EXPORT_CREATED}. */
+export const PIPEDRIVE_LIST_EXPORT_VISIBLE_TO: readonly string[] = ['visibleto', 'visívelpara'];
 
 const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
   title: 'lead.title',
@@ -3512,6 +3552,39 @@ const PIPEDRIVE_LEAD_FIELDS: Record<string, Meaning> = {
   status: 'ignore: a deal status: a lead has none',
   stage: 'ignore: a deal stage: a lead has none',
   pipeline: 'ignore: a deal pipeline: a lead has none',
+  // pt-BR, as a Brazilian account's Leads and Deals exports name them
+  título: 'lead.title',
+  valor: 'lead.value',
+  moeda: 'lead.currency',
+  moedadevalor: 'lead.currency',
+  etiquetas: 'lead.labels',
+  etiqueta: 'lead.labels',
+  datadefechamentoesperada: 'lead.expected_close_date',
+  proprietário:
+    "ignore: a user of the exporting account: map it (lead: { owner: … }) when the names are this account's users",
+  criadopor: 'ignore: who created it in the exporting account',
+  fonte: 'ignore: the lead source, set by Pipedrive (API for imported leads)',
+  origem: 'ignore: how the lead reached the exporting account (API leads get the source API)',
+  iddeorigem: 'ignore: an id of the exporting account',
+  canaldeorigem:
+    "ignore: the exporting account's source channel: map it (lead: { channel: … }) when this account has the same channels",
+  iddocanaldeorigem: 'lead.channel_id',
+  pessoadecontato: 'person.name',
+  iddapessoadecontato: 'ignore: an id of the exporting account',
+  organização: 'organization.name',
+  iddaorganização: 'ignore: an id of the exporting account',
+  leadcriadoem: "ignore: the exporting account's creation date",
+  negóciocriadoem: "ignore: the exporting account's creation date",
+  atualizadoem: "ignore: the exporting account's last change",
+  horáriodoarquivamento: 'ignore: archived leads are imported as open leads',
+  statusdearquivamento: 'ignore: archived leads are imported as open leads',
+  visto: 'ignore: whether a user of the exporting account has opened the lead',
+  visívelpara:
+    "ignore: the visibility in the exporting account, in its language (this account's default is used)",
+  próximaatividade: 'ignore: activities are not imported',
+  próximaatividadeem: 'ignore: activities are not imported',
+  funil: 'ignore: a deal pipeline: a lead has none',
+  etapa: 'ignore: a deal stage: a lead has none',
 };
 
 /**
@@ -3533,6 +3606,20 @@ const PIPEDRIVE_CONTACT_FIGURES: Record<string, Meaning> = Object.fromEntries(
     'emailmessagescount',
     'lastemailreceived',
     'lastemailsent',
+    // pt-BR
+    'pessoas',
+    'negóciosemaberto',
+    'negóciosganhos',
+    'negóciosperdidos',
+    'negóciosfechados',
+    'totaldeatividades',
+    'atividadesconcluídas',
+    'atividadesparafazer',
+    'próximaatividadeem',
+    'datadaúltimaatividade',
+    'númerodemensagensdeemail',
+    'últimoemailrecebido',
+    'últimoemailenviado',
   ].map((name) => [
     name,
     'ignore: a figure Pipedrive counts for the contact in the exporting account (its deals, activities, emails, people); it follows from what is imported',
@@ -3574,6 +3661,30 @@ export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = 
     addtime: "ignore: the exporting account's creation date",
     updatetime: "ignore: the exporting account's last change",
     visibleto: "ignore: the person's visibility (the lead's is used)",
+    // pt-BR (a Brazilian account's People export): `Nome` is the whole name, as `Name` is, beside `Primeiro nome` and
+    // `Sobrenome`.
+    nome: 'person.name',
+    primeironome: 'person.first_name',
+    sobrenome: 'person.last_name',
+    telefone: 'person.phone',
+    cargo: 'person.job_title',
+    etiqueta:
+      'ignore: person labels of the exporting account: map them (person: { labels: … }) when this account has the same labels',
+    etiquetas:
+      'ignore: person labels of the exporting account: map them (person: { labels: … }) when this account has the same labels',
+    organização: 'organization.name',
+    iddaorganização: 'ignore: an id of the exporting account',
+    proprietário: "ignore: the person's owner in the exporting account (the lead's owner is used)",
+    pessoacriada: "ignore: the exporting account's creation date",
+    atualizadoem: "ignore: the exporting account's last change",
+    visívelpara: "ignore: the person's visibility (the lead's is used)",
+    fotodeperfil: "ignore: the id of the person's picture in the exporting account",
+    // fr (`Personne - Nom` is the whole name too; the family name is `Nom de famille`)
+    nom: 'person.name',
+    prénom: 'person.first_name',
+    nomdefamille: 'person.last_name',
+    téléphone: 'person.phone',
+    propriétaire: "ignore: the person's owner in the exporting account (the lead's owner is used)",
   },
   organization: {
     ...PIPEDRIVE_CONTACT_FIGURES,
@@ -3595,6 +3706,20 @@ export const PIPEDRIVE_EXPORT_FIELDS: Record<string, Record<string, Meaning>> = 
     addtime: "ignore: the exporting account's creation date",
     updatetime: "ignore: the exporting account's last change",
     visibleto: "ignore: the organization's visibility (the lead's is used)",
+    // pt-BR, fr
+    nome: 'organization.name',
+    endereço: 'organization.address',
+    etiqueta:
+      'ignore: organization labels of the exporting account: map them (organization: { labels: … }) when this account has the same labels',
+    etiquetas:
+      'ignore: organization labels of the exporting account: map them (organization: { labels: … }) when this account has the same labels',
+    proprietário: "ignore: the organization's owner in the exporting account (the lead's owner is used)",
+    organizaçãocriada: "ignore: the exporting account's creation date",
+    atualizadoem: "ignore: the exporting account's last change",
+    visívelpara: "ignore: the organization's visibility (the lead's is used)",
+    fotodeperfil: "ignore: the id of the organization's picture in the exporting account",
+    nom: 'organization.name',
+    adresse: 'organization.address',
   },
   note: { content: 'lead.note', note: 'lead.note', notes: 'lead.note', text: 'lead.note' },
 };

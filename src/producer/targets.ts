@@ -165,14 +165,19 @@ export function contactLabelOf(text: string): ContactLabel {
     .replace(/^\s*\*\s*/, '')
     .trim()
     .toLowerCase();
-  // English, then the words German, French, Spanish, Italian and Dutch accounts and address books write.
+  // English, then the words German, French, Spanish, Portuguese, Italian and Dutch accounts and address books write
+  // (a Brazilian Pipedrive account's `Telefone - Trabalho`, `E-mail - Residencial`).
   if (
-    /^(work|business|office|direct|main|company|corporate|job|primary|pref|büro|buero|arbeit|geschäftlich|geschaeftlich|dienstlich|firma|travail|bureau|professionnel|trabajo|oficina|lavoro|ufficio|werk|kantoor|zakelijk)/.test(
+    /^(work|business|office|direct|main|company|corporate|job|primary|pref|büro|buero|arbeit|geschäftlich|geschaeftlich|dienstlich|firma|travail|bureau|professionnel|trabajo|trabalho|oficina|escritório|escritorio|lavoro|ufficio|werk|kantoor|zakelijk)/.test(
       word,
     )
   )
     return 'work';
-  if (/^(home|personal|private|house|privat|zuhause|domicile|privé|prive|casa|particular|thuis)/.test(word))
+  if (
+    /^(home|personal|private|house|privat|zuhause|domicile|privé|prive|casa|particular|residencial|residência|residencia|pessoal|thuis)/.test(
+      word,
+    )
+  )
     return 'home';
   if (/^(mobile|cell|handy|iphone|gsm|mobil|portable|móvil|movil|celular|cellulare|mobiel)/.test(word))
     return 'mobile';

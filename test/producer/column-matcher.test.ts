@@ -1883,6 +1883,145 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads a Brazilian Pipedrive account's People export, whose columns have no `Pessoa - ` prefix", () => {
+    // The export of one list writes the entity's fields under their names in the account's language (a real
+    // `people-….csv` from a pt-BR account): `Nome` is the whole name beside `Primeiro nome` and `Sobrenome`.
+    const plan = matchColumns({
+      header: [
+        'ID',
+        'Nome',
+        'Etiqueta',
+        'Telefone - Trabalho',
+        'Telefone - Residencial',
+        'Telefone - Celular',
+        'Telefone - Outros',
+        'E-mail - Trabalho',
+        'E-mail - Residencial',
+        'E-mail - Outros',
+        'Pessoa criada',
+        'Organização',
+        'ID da organização',
+        'Proprietário',
+        'Negócios em aberto',
+        'Visível para',
+        'Primeiro nome',
+        'Sobrenome',
+        'Linkedin',
+        'Cargo',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('pipedrive');
+    expect(fields(plan)).toEqual({
+      ID: '-',
+      Nome: 'person.name',
+      Etiqueta: '-',
+      'Telefone - Trabalho': 'person.phone:work',
+      'Telefone - Residencial': 'person.phone:home',
+      'Telefone - Celular': 'person.phone:mobile',
+      'Telefone - Outros': 'person.phone:other',
+      'E-mail - Trabalho': 'person.email:work',
+      'E-mail - Residencial': 'person.email:home',
+      'E-mail - Outros': 'person.email:other',
+      'Pessoa criada': '-',
+      Organização: 'organization.name',
+      'ID da organização': '-',
+      Proprietário: '-',
+      'Negócios em aberto': '-',
+      'Visível para': '-',
+      'Primeiro nome': 'person.first_name',
+      Sobrenome: 'person.last_name',
+      // The account's custom field, read as any file's column.
+      Linkedin: 'lead.note',
+      Cargo: 'person.job_title',
+    });
+    // Its Leads export: the lead's own fields, the linked person and organization by name.
+    const leads = matchColumns({
+      header: [
+        'ID',
+        'Título',
+        'Etiquetas',
+        'Proprietário',
+        'Pessoa de contato',
+        'Organização',
+        'Lead criado em',
+        'Valor',
+        'Moeda',
+        'Data de fechamento esperada',
+        'Visível para',
+      ],
+      spec: {},
+    });
+    expect(fields(leads)).toMatchObject({
+      Título: 'lead.title',
+      Etiquetas: 'lead.labels',
+      Proprietário: '-',
+      'Pessoa de contato': 'person.name',
+      Organização: 'organization.name',
+      Valor: 'lead.value',
+      Moeda: 'lead.currency',
+      'Data de fechamento esperada': 'lead.expected_close_date',
+    });
+    // `Visible to` alone is no Pipedrive export.
+    expect(matchColumns({ header: ['Name', 'Email', 'Visible to'], spec: {} }).system).toBeUndefined();
+  });
+
+  it("reads a Brazilian or French Pipedrive account's prefixed names: `Personne - Nom` is the whole name", () => {
+    const pt = matchColumns({
+      header: [
+        'Negócio - Título',
+        'Negócio - Valor',
+        'Pessoa - Nome',
+        'Pessoa - Cargo',
+        'Pessoa - E-mail - Trabalho',
+        'Pessoa - Telefone - Celular',
+        'Organização - Nome',
+        'Organização - Endereço',
+      ],
+      spec: {},
+    });
+    expect(pt.system?.id).toBe('pipedrive');
+    expect(fields(pt)).toEqual({
+      'Negócio - Título': 'lead.title',
+      'Negócio - Valor': 'lead.value',
+      'Pessoa - Nome': 'person.name',
+      'Pessoa - Cargo': 'person.job_title',
+      'Pessoa - E-mail - Trabalho': 'person.email:work',
+      'Pessoa - Telefone - Celular': 'person.phone:mobile',
+      'Organização - Nome': 'organization.name',
+      'Organização - Endereço': 'organization.address',
+    });
+    const fr = matchColumns({
+      header: ['Personne - Nom', 'Personne - Prénom', 'Personne - Nom de famille', 'Organisation - Nom'],
+      spec: {},
+    });
+    expect(fields(fr)).toEqual({
+      'Personne - Nom': 'person.name',
+      'Personne - Prénom': 'person.first_name',
+      'Personne - Nom de famille': 'person.last_name',
+      'Organisation - Nom': 'organization.name',
+    });
+  });
+
+  it('reads the kind after a Portuguese or German contact column in any file (`Telefone - Trabalho`, `Telefon - Mobil`)', () => {
+    const plan = matchColumns({
+      header: [
+        'Nome',
+        'E-mail - Residencial',
+        'Telefone - Trabalho',
+        'Telefone - Celular',
+        'Telefon - Mobil',
+      ],
+      spec: {},
+    });
+    expect(fields(plan)).toMatchObject({
+      'E-mail - Residencial': 'person.email:home',
+      'Telefone - Trabalho': 'person.phone:work',
+      'Telefone - Celular': 'person.phone:mobile',
+      'Telefon - Mobil': 'person.phone:mobile',
+    });
+  });
+
   it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
     const persons = matchColumns({
       header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],

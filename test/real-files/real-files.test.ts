@@ -220,6 +220,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['WPForms', 'wpforms-entries', {}],
   ['Tally', 'tally-submissions', {}],
   ['Jotform', 'jotform-submissions', {}],
+  // Pipedrive's People export from an account in Portuguese (Brazil): its fields under Portuguese names, without the
+  // `Pessoa - ` prefix. Every phone, the organization and the home address's label were lost.
+  ['Pipedrive people (Portuguese, Brazil)', 'pipedrive-people-pt-br', {}],
 ];
 
 /**
