@@ -762,6 +762,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'organisationname',
     'accountname',
     'companyaccount',
+    // Salesforce's `Company / Account` in a German user's report
+    'firmaaccount',
     'org',
     'employer',
     // HubSpot's deals export
@@ -1416,6 +1418,10 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       noofemployees: 1,
       rating: 1,
       leadid: 2,
+      // A report run by a user whose language is German: Salesforce writes its labels in that language.
+      firmaaccount: 4,
+      leadinhaber: 1,
+      leadquelle: 1,
     },
     minScore: 4,
     columns: {
@@ -1456,6 +1462,31 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Last Activity': "ignore: Salesforce's last activity date",
       'Unread By Owner': 'ignore: a Salesforce flag',
       Converted: 'ignore: a Salesforce flag',
+      // The labels a German user's report has (`Firma/Account`, `Lead-Inhaber`, `Erstelldatum`): its `Titel` is the
+      // lead's job title, not the academic title a German sheet's `Titel` is; its address is the company's, as above.
+      'Lead-Inhaber':
+        "ignore: a Salesforce user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names or emails are your Pipedrive users'",
+      'Erstellt von': 'ignore: a Salesforce user',
+      Anrede: 'ignore: a salutation (Herr, Frau): Pipedrive persons have no salutation field',
+      Vorname: 'person.first_name',
+      Nachname: 'person.last_name',
+      Titel: 'person.job_title',
+      'Firma/Account': 'organization.name',
+      Firma: 'organization.name',
+      Telefon: 'person.phone:work',
+      Mobiltelefon: 'person.phone:mobile',
+      Straße: 'organization.address.street',
+      Ort: 'organization.address.city',
+      PLZ: 'organization.address.postal_code',
+      Land: 'organization.address.country',
+      Branche: 'organization.industry',
+      Beschreibung: 'lead.note',
+      'Lead-Quelle':
+        'ignore: the Salesforce lead source: Pipedrive\'s source channel takes its own options; map it (lead: { channel: "Lead-Quelle" }) if the names match',
+      Erstelldatum: "ignore: Salesforce's creation date: Pipedrive sets its own",
+      'Erstellt am': "ignore: Salesforce's creation date: Pipedrive sets its own",
+      'Letzte Aktivität': "ignore: Salesforce's last activity date",
+      'Zuletzt geändert am': "ignore: Salesforce's last change",
     },
   },
   {

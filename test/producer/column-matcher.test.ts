@@ -2022,6 +2022,47 @@ describe('matchColumns', () => {
     });
   });
 
+  it("reads a German user's Salesforce report: `Firma/Account` is the organization, `Titel` the job title", () => {
+    const plan = matchColumns({
+      header: [
+        'Lead-Inhaber',
+        'Anrede',
+        'Vorname',
+        'Nachname',
+        'Titel',
+        'Firma/Account',
+        'E-Mail',
+        'Ort',
+        'Land',
+        'Lead-Quelle',
+        'Lead-Status',
+        'Erstelldatum',
+        'Lead-ID',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('salesforce-report');
+    expect(fields(plan)).toEqual({
+      'Lead-Inhaber': '-',
+      Anrede: '-',
+      Vorname: 'person.first_name',
+      Nachname: 'person.last_name',
+      Titel: 'person.job_title',
+      'Firma/Account': 'organization.name',
+      'E-Mail': 'person.email:work',
+      Ort: 'organization.address.city',
+      Land: 'organization.address.country',
+      'Lead-Quelle': '-',
+      'Lead-Status': '-',
+      Erstelldatum: '-',
+      'Lead-ID': '-',
+    });
+    // A German sheet's `Titel` (Dr., Prof.) is still no job title.
+    expect(
+      fields(matchColumns({ header: ['Titel', 'Vorname', 'Nachname', 'Firma'], spec: {} })).Titel,
+    ).not.toBe('person.job_title');
+  });
+
   it("reads a Pipedrive persons export's organization from Person - Organization, unless Organization - Name is there", () => {
     const persons = matchColumns({
       header: ['Person - Name', 'Person - Organization', 'Person - Email - Work'],

@@ -223,6 +223,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Pipedrive's People export from an account in Portuguese (Brazil): its fields under Portuguese names, without the
   // `Pessoa - ` prefix. Every phone, the organization and the home address's label were lost.
   ['Pipedrive people (Portuguese, Brazil)', 'pipedrive-people-pt-br', {}],
+  // A Salesforce lead report run by a German user: `Firma/Account` (the organization) and `Titel` (the job title) were
+  // "no standard field", so no lead had an organization and its city and country went to the person.
+  ['Salesforce report (German)', 'salesforce-report-de', {}],
 ];
 
 /**
