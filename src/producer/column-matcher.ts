@@ -541,6 +541,20 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         rank: index,
         reason: `auto: "${h}" holds email addresses`,
       });
+    } else if (
+      listEntity &&
+      (listEntity.entity === 'lead' || listEntity.entity === 'deal') &&
+      options.catalogue
+    ) {
+      // A lead field of the exporting account this one lacks, in a Leads or Deals export without prefixes: its text
+      // is kept in the lead's note, as a prefixed export's (`Lead - Budget`) is.
+      candidates.push({
+        index,
+        meaning: 'lead.note',
+        tier: TIER.pipedrive,
+        rank: index,
+        reason: `auto: Pipedrive export "${h}": this account has no such field, so its text goes into the lead's note`,
+      });
     } else if (options.sample?.length && sampleValues(options.sample, index).length === 0) {
       // Clay's `Find people`, a form's unused field: what it is matters less than that it holds nothing.
       skipped.push({

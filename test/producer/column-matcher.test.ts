@@ -1966,6 +1966,24 @@ describe('matchColumns', () => {
     expect(matchColumns({ header: ['Name', 'Email', 'Visible to'], spec: {} }).system).toBeUndefined();
   });
 
+  it("keeps a lead custom field of an unprefixed Leads export in the lead's note, as a prefixed export's", () => {
+    const header = [
+      'ID',
+      'Título',
+      'Pessoa de contato',
+      'Lead criado em',
+      'Visível para',
+      '[SDR] Resumo da Ligação',
+    ];
+    const catalogue = new FieldCatalogue({ lead: [], person: [], organization: [] });
+    expect(fields(matchColumns({ header, spec: {}, catalogue }))['[SDR] Resumo da Ligação']).toBe(
+      'lead.note',
+    );
+    // A People export's unknown column is the account's custom person field: no note for it.
+    const people = ['ID', 'Nome', 'Pessoa criada', 'Visível para', '[IC] Origem'];
+    expect(fields(matchColumns({ header: people, spec: {}, catalogue }))['[IC] Origem']).toBe('-');
+  });
+
   it("reads a Brazilian or French Pipedrive account's prefixed names: `Personne - Nom` is the whole name", () => {
     const pt = matchColumns({
       header: [

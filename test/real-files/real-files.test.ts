@@ -226,6 +226,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // A Salesforce lead report run by a German user: `Firma/Account` (the organization) and `Titel` (the job title) were
   // "no standard field", so no lead had an organization and its city and country went to the person.
   ['Salesforce report (German)', 'salesforce-report-de', {}],
+  // The same account's Leads export: the lead's own fields without the `Lead - ` prefix.
+  ['Pipedrive leads (Portuguese, Brazil)', 'pipedrive-leads-pt-br', { labels: ['Hot'] }],
 ];
 
 /**
