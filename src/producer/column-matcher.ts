@@ -1048,6 +1048,8 @@ const SECOND_STREET_LINES = new Set(['address2', 'addressline2', 'street2']);
 function addressPartOf(text: string): AddressPart | 'whole' | undefined {
   const t = text.toLowerCase();
   if (/full|combined|formatted/.test(t)) return 'whole';
+  // `District/sublocality` is a part of the city (Berlin's Mitte), not the city `City/town/village/locality` names.
+  if (/district|sublocality/.test(t)) return undefined;
   if (/city|town|locality/.test(t)) return 'city';
   if (/zip|postal/.test(t)) return 'postal_code';
   if (/state|county|region|province/.test(t)) return 'state';

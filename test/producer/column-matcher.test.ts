@@ -1966,6 +1966,26 @@ describe('matchColumns', () => {
     expect(matchColumns({ header: ['Name', 'Email', 'Visible to'], spec: {} }).system).toBeUndefined();
   });
 
+  it("reads a Pipedrive export's address parts: the district is not the city", () => {
+    const header = [
+      'Person - Name',
+      'Organization - Name',
+      'Organization - Address',
+      'Organization - Street/road name of Address',
+      'Organization - District/sublocality of Address',
+      'Organization - City/town/village/locality of Address',
+      'Organization - State/county of Address',
+      'Organization - ZIP/Postal code of Address',
+      'Organization - Country of Address',
+    ];
+    expect(fields(matchColumns({ header, spec: {} }))).toMatchObject({
+      'Organization - Street/road name of Address': 'organization.address.street',
+      'Organization - District/sublocality of Address': '-',
+      'Organization - City/town/village/locality of Address': 'organization.address.city',
+      'Organization - State/county of Address': 'organization.address.state',
+    });
+  });
+
   it("keeps a lead custom field of an unprefixed Leads export in the lead's note, as a prefixed export's", () => {
     const header = [
       'ID',
