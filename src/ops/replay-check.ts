@@ -84,7 +84,15 @@ const CHECKPOINT_FLAGS = new Set([
 const CUSTOM_FIELD_KEY = /^[0-9a-f]{40}(?:_currency)?$/;
 const CONTACT_LABELS = ['work', 'home', 'mobile', 'other'];
 const MARKETING_STATUSES = ['no_consent', 'unsubscribed', 'subscribed', 'archived'];
-const ADDRESS_PARTS = ['value', 'route', 'locality', 'admin_area_level_1', 'postal_code', 'country'];
+const ADDRESS_PARTS = [
+  'value',
+  'route',
+  'street_number',
+  'locality',
+  'admin_area_level_1',
+  'postal_code',
+  'country',
+];
 /** A note's HTML: the producer refuses text over 65,535 characters; escaping can grow it a few times. */
 const MAX_NOTE_HTML = 6 * 65_535;
 

@@ -150,7 +150,7 @@ function prefixedAddressPart(name: string): AddressPart | 'company' | 'phone' | 
   if (rest === 'company' || rest === 'companyname') return 'company';
   if (rest === 'phone') return 'phone';
   if (Object.hasOwn(ADDRESS_PART_AFTER_NAME, rest)) return ADDRESS_PART_AFTER_NAME[rest];
-  for (const part of ['street', 'city', 'state', 'postal_code', 'country'] as const) {
+  for (const part of ['street', 'street_number', 'city', 'state', 'postal_code', 'country'] as const) {
     if (GENERIC_ADDRESS[part].includes(rest)) return part;
   }
   return undefined;
@@ -916,7 +916,8 @@ function parseMeaning(meaning: Meaning): {
   const list = text.endsWith('*');
   if (list) text = text.slice(0, -1);
   const target = parseTarget(text);
-  if (list && target.entity === 'person') target.list = true;
+  if (list && (target.entity === 'person' || (target.entity === 'organization' && target.field === 'name')))
+    target.list = true;
   return at === -1 ? { target } : { target, labelColumn: meaning.slice(at + 1) };
 }
 

@@ -1004,7 +1004,7 @@ export const AMBIGUOUS_NAME_HEADERS: readonly string[] = [
  * an organization, else the person's. A full address in one column (`Address`) likewise.
  */
 export const GENERIC_ADDRESS: Record<
-  'street' | 'city' | 'state' | 'postal_code' | 'country' | 'whole',
+  'street' | 'street_number' | 'city' | 'state' | 'postal_code' | 'country' | 'whole',
   readonly string[]
 > = {
   // In German, French, Spanish, Italian, Portuguese and Dutch after the English names. Left out
@@ -1055,6 +1055,24 @@ export const GENERIC_ADDRESS: Record<
     'вулиця',
     'ulica',
     'ulice',
+  ],
+  // The house number in a column of its own, beside the street (Teamleader's `Rue` + `Numéro de la rue`, a German
+  // sheet's `Straße` + `Hausnummer`): Pipedrive keeps it as the address's street number.
+  street_number: [
+    'streetnumber',
+    'housenumber',
+    'hausnummer',
+    'hausnr',
+    'huisnummer',
+    'huisnr',
+    'numérodelarue',
+    'numéroderue',
+    'numerodelarue',
+    'numeroderue',
+    'númerodelacalle',
+    'numerodelacalle',
+    'numerocivico',
+    'номердома',
   ],
   city: [
     'city',
@@ -2417,12 +2435,16 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
-    // Teamleader Focus's contacts export from an account in Dutch (test/fixtures/real-exports/README.md, 77; the
-    // header as written there is unconfirmed): a contact's address is the contact's own (the company has its own in
-    // the companies export), its tags, language and gender are Teamleader's.
+    // Teamleader Focus's contacts export (Contacts > Export, an Excel file), its labels in the account's language
+    // (test/fixtures/real-exports/README.md: 77 Dutch, unconfirmed; 84 French, a real account's header): a contact's
+    // address is the contact's own (the company has its own in the companies export), its street and house number
+    // apart; `Entreprises` names every company the contact is linked to (`, ` between them, Teamleader's help centre);
+    // its tags, language, gender, invoicing and dates are Teamleader's. `Teamleader ID` is written so in every language
+    // (its import matches a contact by that title only).
     id: 'teamleader',
     name: 'Teamleader Focus',
     fingerprint: {
+      teamleaderid: 4,
       toegevoegdop: 3,
       aanspreking: 2,
       familienaam: 2,
@@ -2430,9 +2452,21 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       geslacht: 1,
       gsm: 1,
       gemeente: 1,
+      optincourriersmarketing: 3,
+      optinmarketingmails: 3,
+      nombredeminutesnonfacturées: 3,
+      créditsprépayésrestants: 3,
+      traçageprospects: 3,
+      numérodelarue: 2,
+      dateajoutée: 2,
+      sousfonction: 2,
+      décideur: 2,
+      listedesprix: 1,
+      entreprises: 1,
     },
     minScore: 7,
     columns: {
+      'Teamleader ID': 'ignore: the Teamleader contact id',
       ID: 'ignore: the Teamleader contact id',
       Straat: 'person.postal_address.street',
       Postcode: 'person.postal_address.postal_code',
@@ -2442,6 +2476,47 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       Geslacht: "ignore: the contact's gender: Pipedrive persons have no such field",
       Tags: 'ignore: Teamleader tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
       'Toegevoegd op': "ignore: Teamleader's creation date: Pipedrive sets its own",
+      // An account in French.
+      Rue: 'person.postal_address.street',
+      'Numéro de la rue': 'person.postal_address.street_number',
+      'Code postal': 'person.postal_address.postal_code',
+      Ville: 'person.postal_address.city',
+      Province: 'person.postal_address.state',
+      Pays: 'person.postal_address.country',
+      // Every company the contact is linked to: the first is the lead's organization, the others go to the note.
+      Entreprises: 'organization.name*',
+      Société: 'organization.name',
+      'Sous-fonction':
+        "ignore: the contact's second function at the company: Pipedrive persons have one job title",
+      Décideur: "ignore: Teamleader's decision-maker flag: map it to a custom person field to keep it",
+      Langue:
+        "ignore: the contact's language in Teamleader (en, fr, nl): map it to a custom person field to keep it",
+      Genre: "ignore: the contact's gender: Pipedrive persons have no such field",
+      'Opt-in courriers marketing':
+        "ignore: Teamleader's opt-in for marketing mails, 1 or 0: map it (person: { marketing_status: … }) when it is consent to this account's emails",
+      Actif: 'ignore: whether the contact is active in Teamleader (a deactivated customer is 0)',
+      'Numéro de TVA du contact': "ignore: the contact's VAT number: Pipedrive persons have no such field",
+      "Numéro d'identification national (Siret)":
+        'ignore: a company registration number: Pipedrive persons have no such field',
+      'Liste des prix': "ignore: Teamleader's invoicing (the contact's price list)",
+      'Nombre de minutes non facturées': "ignore: Teamleader's time tracking (minutes not invoiced yet)",
+      'Crédits prépayés restants': "ignore: Teamleader's invoicing (prepaid credits left)",
+      'Conditions de paiement': "ignore: Teamleader's invoicing (the contact's payment terms)",
+      'Total à facturer': "ignore: Teamleader's invoicing (the amount still to invoice)",
+      'Taux horaire': "ignore: Teamleader's invoicing (the contact's hourly rate)",
+      'N° Compte IBAN': 'ignore: bank details: Pipedrive has no field for them',
+      'Code BIC': 'ignore: bank details: Pipedrive has no field for them',
+      'ID externe': "ignore: the contact's id in another system of yours",
+      'Traçage prospects': "ignore: Teamleader's lead tracking (website visits)",
+      'Dernière activité': "ignore: Teamleader's last activity date",
+      'Dernier rendez-vous': "ignore: Teamleader's last meeting date",
+      'Date ajoutée': "ignore: Teamleader's creation date: Pipedrive sets its own",
+      'Dernière modification': "ignore: Teamleader's last change",
+      // The same fields in English, as Teamleader's help centre names them (support.focus.teamleader.eu).
+      'Opt-in marketing mails':
+        "ignore: Teamleader's opt-in for marketing mails, 1 or 0: map it (person: { marketing_status: … }) when it is consent to this account's emails",
+      'Background information': 'lead.note',
+      Companies: 'organization.name*',
     },
   },
   {

@@ -150,6 +150,11 @@ export interface ResolvedMapping {
   columns: Partial<Record<FieldPath, number>>;
   /** Columns read in turn for a field where its column is empty in a row (`Account Name` behind `Company`). */
   fallbacks: Partial<Record<FieldPath, number[]>>;
+  /**
+   * Organization name columns whose cell may name several companies (Teamleader's `Entreprises`, each company the
+   * contact is linked to): the first is the lead's organization, the others are kept in the lead's note.
+   */
+  organizationLists?: number[];
   /** Email and phone columns, the primary first. */
   emails: ContactColumn[];
   phones: ContactColumn[];
@@ -456,6 +461,7 @@ export function resolveMapping(
   const emails: ContactColumn[] = [];
   const phones: ContactColumn[] = [];
   const noteColumns: number[] = [];
+  const organizationLists: number[] = [];
   let personAddress: AddressColumns | undefined;
   let organizationAddress: AddressColumns | undefined;
   let websiteLabelColumn: number | undefined;
@@ -490,6 +496,7 @@ export function resolveMapping(
       organizationAddress = withColumn(organizationAddress, t.part ?? 'whole', m.index);
     } else {
       const path = targetSlot(t) as FieldPath;
+      if (t.entity === 'organization' && t.list) organizationLists.push(m.index);
       // A fallback whose field's first column went elsewhere (into the note) takes its place.
       if (m.fallbackOf && columns[path] !== undefined)
         fallbacks[path] = [...(fallbacks[path] ?? []), m.index];
@@ -758,6 +765,7 @@ export function resolveMapping(
     plan,
     columns,
     fallbacks,
+    ...(organizationLists.length ? { organizationLists } : {}),
     emails,
     phones,
     noteColumns,

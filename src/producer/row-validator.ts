@@ -557,9 +557,24 @@ export function createRowValidator(
     // Organization (Salesforce's Web-to-Lead writes "[not provided]" in the required Company).
     // A list of people and organizations (Capsule's `Type`): an organization's row names it in the name column.
     const organizationRow = ORGANIZATION_KIND.test(read(mapping.recordKindColumn));
-    const orgCell =
+    let orgCell =
       nameCell('organization.name', 'organization') ||
       (organizationRow ? nameCell('person.name', 'organization') : '');
+    // A cell naming every company the person is linked to (Teamleader's `Entreprises`: `Müller & Fils SARL, Club Export
+    // Rhône-Alpes`): the first is the lead's organization, the others are kept in the note, as a name cell's second
+    // contact is.
+    const orgColumn = at('organization.name');
+    if (orgColumn !== undefined && mapping.organizationLists?.includes(orgColumn)) {
+      const [first, ...others] = companyNames(orgCell);
+      if (first !== undefined && others.length) {
+        keepInNote(
+          orgColumn,
+          others.join(', '),
+          "names several companies: the first is the lead's organization, the others are kept in the lead's note",
+        );
+        orgCell = first;
+      }
+    }
     const noCompany = orgCell.length <= 40 && NO_COMPANY.test(orgCell.trim());
     if (noCompany) {
       keepInNote(
@@ -1238,9 +1253,19 @@ export function createRowValidator(
         }
       }
       if (whole) fillFromWhole(whole, parts);
+      // The house number in a column of its own (Teamleader's `Numéro de la rue`): Pipedrive's street number, and in the
+      // address's line beside the street, in the file's order of the two columns (`Storgatan` then `12`: `Storgatan 12`).
+      const streetNumber = join(spec.street_number);
+      const numberFirst = (spec.street_number?.[0] ?? 0) < (spec.street?.[0] ?? Number.POSITIVE_INFINITY);
+      const streetLine =
+        streetNumber && parts.route && !writesNumber(parts.route, streetNumber)
+          ? numberFirst
+            ? `${streetNumber} ${parts.route}`
+            : `${parts.route} ${streetNumber}`
+          : parts.route || streetNumber;
       const value =
         whole ||
-        [parts.route, parts.locality, parts.admin_area_level_1, parts.postal_code, parts.country]
+        [streetLine, parts.locality, parts.admin_area_level_1, parts.postal_code, parts.country]
           .filter(Boolean)
           .join(', ');
       if (value === '') return undefined;
@@ -1255,6 +1280,7 @@ export function createRowValidator(
       const out: AddressFields = { value };
       for (const [key, v] of Object.entries(parts))
         if (v) (out as unknown as Record<string, string>)[key] = v;
+      if (streetNumber) out.street_number = streetNumber;
       return out;
     }
 
@@ -1333,6 +1359,28 @@ export function repeatsHeader(cells: readonly string[], header: readonly string[
     filled++;
   }
   return filled >= 2;
+}
+
+/** A legal form alone (`Inc.`, `Ltd`, `GmbH`): after a comma it ends the company's name, it names no company of its own. */
+const LEGAL_FORM_ALONE =
+  /^(?:inc|ltd|llc|llp|lp|plc|corp|co|gmbh|ag|kg|sa|sas|sarl|srl|spa|bv|nv|ab|as|asa|oy|oyj|kft|limited|incorporated)\.?$/i;
+
+/** The companies a cell names, `,` or `;` between them; a legal form after a comma stays with its name (`Acme, Inc.`). */
+function companyNames(cell: string): string[] {
+  const names: string[] = [];
+  for (const piece of cell.split(LIST_SEPARATOR)) {
+    const name = piece.trim();
+    if (name === '') continue;
+    if (names.length && LEGAL_FORM_ALONE.test(name)) names[names.length - 1] += `, ${name}`;
+    else names.push(name);
+  }
+  return names;
+}
+
+/** A street that has its house number written in already, first or last (`12 Storgatan`, `Storgatan 12`). */
+function writesNumber(street: string, number: string): boolean {
+  const words = street.split(/[\s,]+/).filter(Boolean);
+  return words[0] === number || words.at(-1) === number;
 }
 
 /** A value Meta's Lead Ads Testing Tool fills a test lead's answers with. */

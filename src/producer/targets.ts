@@ -59,7 +59,8 @@ export const CONTACT_LABELS = ['work', 'home', 'mobile', 'other'] as const;
 export type ContactLabel = (typeof CONTACT_LABELS)[number];
 
 /** Parts of an address a file may spread over several columns. */
-export const ADDRESS_PARTS = ['street', 'city', 'state', 'postal_code', 'country'] as const;
+/** `street_number`: the house number, where a file keeps it apart from the street (`Rue` + `Numéro de la rue`). */
+export const ADDRESS_PARTS = ['street', 'street_number', 'city', 'state', 'postal_code', 'country'] as const;
 export type AddressPart = (typeof ADDRESS_PARTS)[number];
 
 export type Entity = 'lead' | 'person' | 'organization';
@@ -84,6 +85,8 @@ export type Target =
       entity: 'organization';
       field: OrganizationField;
       part?: AddressPart;
+      /** Name: a cell may name several companies (Teamleader's `Entreprises`); the first is the organization. */
+      list?: boolean;
       /** Website: a column whose cell says what kind of site it is; only a work site is the organization's. */
       labelColumn?: string;
     }

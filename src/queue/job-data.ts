@@ -32,6 +32,8 @@ export interface ContactValue {
 export interface AddressFields {
   value: string;
   route?: string;
+  /** The house number, where the file keeps it apart from the street (Pipedrive's own part of an address). */
+  street_number?: string;
   locality?: string;
   admin_area_level_1?: string;
   postal_code?: string;

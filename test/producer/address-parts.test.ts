@@ -83,3 +83,47 @@ describe('an Address column beside Address 2', () => {
     });
   });
 });
+
+describe('a house number in a column of its own', () => {
+  it("is the address's street number, written beside the street in the file's order", () => {
+    // A German sheet: `Straße`, then `Hausnummer`.
+    const header = ['Vorname', 'Nachname', 'E-Mail', 'Straße', 'Hausnummer', 'PLZ', 'Ort'];
+    const r = createRowValidator(mapColumns({}, header, undefined), 'hausnummer')(2, [
+      'Anna',
+      'Schmidt',
+      'anna@schmidt.example.de',
+      'Hauptstraße',
+      '5a',
+      '10115',
+      'Berlin',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.person?.postal_address).toEqual({
+      value: 'Hauptstraße 5a, Berlin, 10115',
+      route: 'Hauptstraße',
+      street_number: '5a',
+      locality: 'Berlin',
+      postal_code: '10115',
+    });
+  });
+
+  it('comes first where its column does, and is not written twice where the street has it already', () => {
+    const header = ['Name', 'Email', 'House number', 'Street', 'City'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'house-number');
+    const addressOf = (cells: string[]) => {
+      const r = validate(2, cells);
+      return 'ok' in r ? r.ok.person?.postal_address : r.reject.reason;
+    };
+    expect(addressOf(['John Smith', 'john@smith.example', '123', 'Main St', 'Springfield'])).toMatchObject({
+      value: '123 Main St, Springfield',
+      route: 'Main St',
+      street_number: '123',
+    });
+    expect(
+      addressOf(['John Smith', 'john@smith.example', '123', '123 Main St', 'Springfield']),
+    ).toMatchObject({
+      value: '123 Main St, Springfield',
+      street_number: '123',
+    });
+  });
+});

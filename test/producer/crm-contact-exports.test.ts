@@ -92,3 +92,108 @@ describe("a French CRM's owner and creation date (Sellsy's contacts export)", ()
     expect(skipped.find((c) => c.header === 'Date de création')?.reason).toMatch(/creation date/);
   });
 });
+
+describe("Teamleader Focus's contacts export from an account in French", () => {
+  // A real account's header (test/fixtures/real-exports/README.md, 84), its first columns and its companies.
+  const header = [
+    'Teamleader ID',
+    'Prénom',
+    'Nom de famille',
+    'Rue',
+    'Numéro de la rue',
+    'Code postal',
+    'Ville',
+    'Opt-in courriers marketing',
+    'Pays',
+    'Langue',
+    'Adresse e-mail',
+    'Tags',
+    'Entreprises',
+    'Société',
+    'Fonction',
+    'Décideur',
+    'Date ajoutée',
+  ];
+  // The rows read ahead show `Société` naming the first of `Entreprises`: it is read where `Entreprises` is empty.
+  const sample = [
+    ['', 'Zoë', 'Ørsted', '', '', '', '', '', '', '', '', '', 'Ångström AB', 'Ångström AB'],
+    [
+      '',
+      'Priya',
+      'Raman',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'Northwind Traders Ltd, Expo Bristol',
+      'Northwind Traders Ltd',
+    ],
+  ];
+  const mapping = mapColumns({}, header, undefined, { sample });
+  // A validator per row: a second row of the same person would be said as a repeat.
+  const validate = (line: number, cells: string[]) =>
+    createRowValidator(mapping, 'teamleader-fr')(line, cells);
+  const row = (companies: string, company: string) => [
+    '5c1f0d6e-7a2b-4c3d-9e8f-000000018232',
+    'François',
+    'Müller',
+    'rue de la République',
+    '8',
+    '69002',
+    'Lyon',
+    '0',
+    'FR',
+    'fr',
+    'francois.muller@muller-fils.example.org',
+    'salon, vip',
+    companies,
+    company,
+    'Directeur commercial',
+    '1',
+    '2025-03-14',
+  ];
+
+  it("is recognised: the contact's own address, its street number, its tags and opt-in left out with their reasons", () => {
+    expect(mapping.plan.system?.id).toBe('teamleader');
+    const r = validate(2, row('Müller & Fils SARL', 'Müller & Fils SARL'));
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.person?.postal_address).toEqual({
+      value: 'rue de la République 8, Lyon, 69002, FR',
+      route: 'rue de la République',
+      street_number: '8',
+      locality: 'Lyon',
+      postal_code: '69002',
+      country: 'FR',
+    });
+    expect(r.ok.organization?.name).toBe('Müller & Fils SARL');
+    const skipped = new Map(mapping.plan.skipped.map((c) => [c.header, c.reason]));
+    expect(skipped.get('Tags')).toMatch(/Teamleader tags/);
+    expect(skipped.get('Opt-in courriers marketing')).toMatch(/marketing_status/);
+    expect(skipped.get('Teamleader ID')).toMatch(/contact id/);
+  });
+
+  it("takes the first of the contact's companies for the organization and keeps the others in the note", () => {
+    const r = validate(
+      2,
+      row('Müller & Fils SARL, Club Export Rhône-Alpes; Acme, Inc.', 'Müller & Fils SARL'),
+    );
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.organization?.name).toBe('Müller & Fils SARL');
+    expect(r.ok.note).toBe('Entreprises: Club Export Rhône-Alpes, Acme, Inc.');
+    expect(r.warnings?.map((w) => `${w.column}: ${w.message}`)).toContain(
+      "Entreprises: names several companies: the first is the lead's organization, the others are kept in the lead's note",
+    );
+  });
+
+  it('reads Société where Entreprises is empty', () => {
+    const r = validate(2, row('', 'Müller & Fils SARL'));
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.organization?.name).toBe('Müller & Fils SARL');
+    expect(r.ok.note).toBeUndefined();
+  });
+});

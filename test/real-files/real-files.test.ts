@@ -228,6 +228,10 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Salesforce report (German)', 'salesforce-report-de', {}],
   // The same account's Leads export: the lead's own fields without the `Lead - ` prefix.
   ['Pipedrive leads (Portuguese, Brazil)', 'pipedrive-leads-pt-br', { labels: ['Hot'] }],
+  // Teamleader Focus in French (a real account's header), saved from Excel as CSV UTF-8: it was not recognised, so the
+  // contact's address went to the company's, `Numéro de la rue` and `Entreprises` were dropped (no organization where
+  // `Société` was empty), and its tags were taken for lead labels.
+  ['Teamleader Focus contacts (French)', 'teamleader-contacts-fr', {}],
 ];
 
 /**
