@@ -100,6 +100,11 @@ export interface SourceSystem {
    */
   invalidEmailStatus?: { values: readonly string[]; meaning: string };
   /**
+   * A column of the system's own, apart from its email status, whose value says the address bounced (Instantly's lead
+   * `status`, `-1`): the row is imported as given and said, as one whose email status calls its address invalid.
+   */
+  bouncedStatus?: { column: string; values: readonly string[]; meaning: string };
+  /**
    * Set when the system's rows are a form's entries: the form asked its respondent, so its address columns that name
    * no owner are the person's, also beside the company they typed.
    */
@@ -3062,6 +3067,9 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     name: 'Instantly',
     // Its lead schema's verification_status: 1 verified, -1 invalid, -2 risky (may still work: not said, as Hunter's).
     invalidEmailStatus: { values: ['-1'], meaning: 'invalid' },
+    // Its lead schema's status: 1 active, 2 paused, 3 completed, -1 bounced, -2 unsubscribed, -3 skipped. A bounce is
+    // an email the campaign sent that the address's server sent back.
+    bouncedStatus: { column: 'status', values: ['-1'], meaning: 'bounced' },
     fingerprint: {
       personalization: 3,
       ltintereststatus: 3,
@@ -3078,7 +3086,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       company_domain: 'organization.website',
       campaign: 'ignore: the Instantly campaign id',
       status:
-        "ignore: the lead's state in the Instantly campaign (1 active, 3 completed, -1 bounced…): map it to a custom field to keep it",
+        "ignore: the lead's state in the Instantly campaign (1 active, 3 completed, -1 bounced…): map it to a custom field to keep it; a row it calls bounced is said",
       lt_interest_status:
         "ignore: Instantly's interest status (1 interested, 2 meeting booked…), as a number",
       verification_status:

@@ -225,6 +225,8 @@ export interface ResolvedMapping {
    * lemlist's `emailStatus`): not imported, but a row whose address it calls invalid is said.
    */
   emailStatusColumn?: number;
+  /** The system's column whose value says the row's address bounced (Instantly's lead `status`, `-1`). */
+  bouncedStatusColumn?: number;
   /**
    * A column that says of each row whether it is a person or an organization (Capsule's `Type`, in a list of people
    * and organisations): a row it calls an organization's has the organization's name in the name column, and no
@@ -744,6 +746,11 @@ export function resolveMapping(
         );
       })
     : -1;
+  const bounced = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.bouncedStatus;
+  const bouncedStatusColumn =
+    emails.length && bounced
+      ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(bounced.column))
+      : -1;
   const mapped = new Set([...Object.values(columns), ...Object.values(fallbacks).flat()]);
   // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that
   // is a customer type (`Prospect`, `Business` for B2B) must not turn a person's row into an organization's.
@@ -803,6 +810,7 @@ export function resolveMapping(
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
     ...(emailStatusColumn >= 0 ? { emailStatusColumn } : {}),
+    ...(bouncedStatusColumn >= 0 ? { bouncedStatusColumn } : {}),
     ...(recordKindColumn >= 0 ? { recordKindColumn } : {}),
     ...(columns['person.name'] !== undefined &&
     namesLastFirst(sampleValues(options.sample ?? [], columns['person.name']))

@@ -655,6 +655,14 @@ export function createRowValidator(
         message: `says ${quote(emailStatus)}${systemSays ?? ''} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
       });
     }
+    // The campaign's own record that the address bounced (Instantly's lead `status` -1): said as an invalid one is.
+    const bouncedStatus = read(mapping.bouncedStatusColumn);
+    if (email && bouncedStatus !== '' && system?.bouncedStatus?.values.includes(bouncedStatus)) {
+      warnings.push({
+        column: header[mapping.bouncedStatusColumn as number] as string,
+        message: `says ${quote(bouncedStatus)} (${system.name}: ${system.bouncedStatus.meaning}) of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
+      });
+    }
     // `Dr. Priya Raman, PhD`: the person is Priya Raman (Pipedrive has no field for the title or the degree).
     const untitled = (path: FieldPath, where: 'whole' | 'first' | 'last', value: string): string => {
       if (value === '') return value;

@@ -109,4 +109,35 @@ describe("a prospecting tool's verification of each address", () => {
       [],
     ]);
   });
+
+  it("reads Instantly's lead status: -1 (the campaign's email bounced) is said, the other states are not", () => {
+    // Instantly's lead schema: status 1 active, 2 paused, 3 completed, -1 bounced, -2 unsubscribed, -3 skipped.
+    const header = [
+      'email',
+      'first_name',
+      'company_name',
+      'status',
+      'personalization',
+      'lt_interest_status',
+      'verification_status',
+    ];
+    const mapping = mapColumns({}, header, undefined);
+    expect(mapping.plan.system?.id).toBe('instantly');
+    const validate = createRowValidator(mapping, 'instantly-status');
+    const said = ['1', '-1', '3', '-2', ''].map((status, i) => {
+      const r = validate(i + 2, [`p${i}@x.example.com`, 'P', 'X AB', status, '', '0', '1']);
+      if (!('ok' in r)) return ['rejected'];
+      expect(r.ok.person?.email).toBe(`p${i}@x.example.com`);
+      return (r.warnings ?? []).map((w) => `${w.column}: ${w.message}`);
+    });
+    expect(said).toEqual([
+      [],
+      [
+        'status: says "-1" (Instantly: bounced) of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row)',
+      ],
+      [],
+      [],
+      [],
+    ]);
+  });
 });

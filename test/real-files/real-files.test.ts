@@ -315,6 +315,12 @@ describe('real lead files, whole', () => {
           '1 row (line 9): column "qualification" says "Do_Not_Contact@pro" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row).',
         );
       }
+      if (file === 'instantly-leads') {
+        // The campaign's own record that the address bounced (the lead's status -1).
+        expect(summary.warnings).toContain(
+          '1 row (line 7): column "status" says "-1" (Instantly: bounced) of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row).',
+        );
+      }
       // Columns that should land nowhere are reported as not imported, each with its reason.
       const skipped = new Map(summary.mapping.notImported.map((c) => [c.column, c.reason]));
       for (const column of Object.keys(notImported)) {
