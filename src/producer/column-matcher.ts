@@ -65,6 +65,8 @@ export interface ColumnMatch {
    * are empty, so no row loses a value it has.
    */
   fallbackOf?: number[];
+  /** A note column kept under its header even when it is the note's only one (a form's own field: `Interested in`). */
+  headed?: true;
 }
 
 /** A header that says its emails are work addresses (`Work Email`, `Business e-mail`, `E-Mail geschäftlich`). */
@@ -133,6 +135,7 @@ interface Candidate {
   tier: number;
   rank: number;
   reason: string;
+  headed?: true;
 }
 
 /** Tiers: the file's own words (Pipedrive's `Entity - Field`), then a recognised system, then any file, then custom field names. */
@@ -555,6 +558,17 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         rank: index,
         reason: `auto: Pipedrive export "${h}": this account has no such field, so its text goes into the lead's note`,
       });
+    } else if (table?.form && system) {
+      // A form tool's export: after the tool's own columns, each is one of the form's fields under its label (a
+      // checkbox field's `Interested in`, its choices in one cell): what the respondent answered, for whoever calls.
+      candidates.push({
+        index,
+        meaning: 'lead.note',
+        tier: TIER.generic,
+        rank: index,
+        reason: `auto: a field of the form (${system.name}): the answers go into the lead's note, under its name`,
+        headed: true,
+      });
     } else if (options.sample?.length && sampleValues(options.sample, index).length === 0) {
       // Clay's `Find people`, a form's unused field: what it is matters less than that it holds nothing.
       skipped.push({
@@ -788,6 +802,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       order: c.tier * 100_000 + c.rank,
       ...(keptInNote ? { keptInNote } : {}),
       ...(fallbackOf !== undefined ? { fallbackOf } : {}),
+      ...(c.headed ? { headed: true as const } : {}),
     });
   }
   // 6. Extension columns join the phone column their name gives (`Phone 1 Ext`), else the file's one phone column;

@@ -3434,6 +3434,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       // works the lead next.
       'Entry Notes': 'lead.note',
       Type: "ignore: the entry's type in WPForms (completed, partial, spam)",
+      // Before 1.8 (WPForms 1.7.3 to 1.7.x): the entry's status under this title.
+      'Entry Status': "ignore: the entry's state in WPForms (completed, partial, abandoned)",
       Viewed: 'ignore: whether someone opened the entry in WordPress',
       Starred: 'ignore: whether someone starred the entry in WordPress',
       'User Agent': "ignore: the visitor's browser, as the form recorded it: no field takes it",

@@ -160,6 +160,8 @@ export interface ResolvedMapping {
   phones: ContactColumn[];
   /** Columns whose text becomes the lead's note (several join under their headers). */
   noteColumns: number[];
+  /** Note columns kept under their header even alone (a form's own field: `Interested in`). */
+  headedNotes?: number[];
   /**
    * Columns whose values go to the end of the lead's note after a label: one named like a standard field this account
    * lacks (marketing status without Campaigns), under the column's name and with a warning saying `why`; one no
@@ -464,6 +466,7 @@ export function resolveMapping(
   const phones: ContactColumn[] = [];
   const noteColumns: number[] = [];
   const organizationLists: number[] = [];
+  const headedNotes: number[] = [];
   let personAddress: AddressColumns | undefined;
   let organizationAddress: AddressColumns | undefined;
   let websiteLabelColumn: number | undefined;
@@ -481,6 +484,7 @@ export function resolveMapping(
       customMatches.push({ of: t.of, name: t.name, column: m.index });
     } else if (t.entity === 'lead' && t.field === 'note') {
       if (!keptInNote.some((k) => k.column === m.index)) noteColumns.push(m.index);
+      if (m.headed) headedNotes.push(m.index);
     } else if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone')) {
       const labelColumn = columnNamed(t.labelColumn);
       const extensionColumn = columnNamed(t.extensionColumn);
@@ -776,6 +780,7 @@ export function resolveMapping(
     emails,
     phones,
     noteColumns,
+    ...(headedNotes.length ? { headedNotes } : {}),
     keptInNote,
     ...(websiteLabelColumn !== undefined ? { websiteLabelColumn } : {}),
     ...(personAddress ? { personAddress } : {}),

@@ -1328,17 +1328,20 @@ export function createRowValidator(
     function noteOf(): string | undefined {
       const parts = mapping.noteColumns
         .map((i) => ({
+          index: i,
           header: header[i] as string,
           text: richTextAsPlain((cells[i] ?? '').replace(/\r\n?/g, '\n')).trim(),
         }))
         .filter((p) => p.text !== '');
       if (parts.length === 0 && noteExtras.length === 0) return undefined;
-      // One note column is the note, unless it is a form's question: an answer is kept under its question.
+      // One note column is the note, unless it is a form's question or field: an answer is kept under its question.
       const only = parts.length === 1 && mapping.noteColumns.length === 1 ? parts[0] : undefined;
       const fromColumns =
-        only && !isQuestion(only.header)
+        only && !isQuestion(only.header) && !mapping.headedNotes?.includes(only.index)
           ? only.text
-          : parts.map((p) => `${noteHeading(p.header)}:\n${p.text}`).join('\n\n');
+          : choicesTogether(parts, mapping.headedNotes)
+              .map((p) => `${noteHeading(p.header)}:\n${p.text}`)
+              .join('\n\n');
       const plain = [fromColumns, noteExtras.join('\n')].filter((p) => p !== '').join('\n\n');
       if (plain.length > MAX_NOTE) {
         problem(
@@ -1367,6 +1370,33 @@ export function repeatsHeader(cells: readonly string[], header: readonly string[
     filled++;
   }
   return filled >= 2;
+}
+
+/** A form's column of one choice of a field (WPForms' `Interested in: Demo`): the field's label, the choice. */
+const CHOICE_COLUMN = /^(.+?):\s+(\S.*)$/;
+
+/**
+ * A form's note blocks with the ticked choices of a field written a column per choice (WPForms since 1.8.5: `Interested
+ * in: Demo`, its cell the choice, or `Checked` where the field has one) as one block under the field's label, a choice
+ * a line, as the form showed them; any other block as it is.
+ */
+function choicesTogether(
+  parts: readonly { index: number; header: string; text: string }[],
+  formFields: readonly number[] | undefined,
+): { header: string; text: string }[] {
+  const blocks: { header: string; text: string; field?: string }[] = [];
+  for (const p of parts) {
+    const choice = formFields?.includes(p.index) ? CHOICE_COLUMN.exec(p.header) : null;
+    const [, field, option] = choice ?? [];
+    if (field && option && (sameName(p.text, option) || /^checked$/i.test(p.text))) {
+      const last = blocks.at(-1);
+      if (last?.field === field) last.text += `\n${option}`;
+      else blocks.push({ header: field, text: option, field });
+      continue;
+    }
+    blocks.push(p);
+  }
+  return blocks;
 }
 
 /** A legal form alone (`Inc.`, `Ltd`, `GmbH`): after a comma it ends the company's name, it names no company of its own. */

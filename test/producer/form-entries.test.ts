@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type ColumnPlan, matchColumns } from '../../src/producer/column-matcher.js';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator } from '../../src/producer/row-validator.js';
 import { targetText } from '../../src/producer/targets.js';
 
 /** `{ header: field }` of a plan, with `- reason` for columns not imported. */
@@ -153,5 +155,106 @@ describe("a form's entries", () => {
     expect(any['User IP']).toMatch(/^- the visitor's IP address/);
     expect(any['IP Address']).toMatch(/^- an IP address/);
     expect(any['Page URL']).toMatch(/^- the page the form was sent from/);
+  });
+
+  it("keep a form's own fields in the note under their labels: a WPForms checkbox field's choices, a line each", () => {
+    // WPForms before 1.8.5 (fixtures' section 85): a column per field; a Checkboxes field's choices in one cell.
+    const header = [
+      'Name',
+      'Email',
+      'Interested in',
+      'Comment or Message',
+      'Entry ID',
+      'Entry Date',
+      'Entry Notes',
+      'Entry Status',
+      'Viewed',
+      'Starred',
+      'Unique Generated User ID',
+    ];
+    const read = plan(header);
+    expect(read['Interested in']).toBe('lead.note');
+    expect(read['Entry Status']).toMatch(/^- the entry's state in WPForms/);
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'wpforms-1-7');
+    const r = validate(2, [
+      'Zoë Ørsted',
+      'zoe@angstrom.example.com',
+      'Demo\nPricing\nTraining',
+      'Can we talk on Monday?',
+      '39',
+      'November 10, 2022 2:32 pm',
+      '',
+      'Completed',
+      'No',
+      'No',
+      '9b0e4c1a-7f2d-4e8b-a3c6-000000000041',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.person?.name).toBe('Zoë Ørsted');
+    expect(r.ok.note).toBe(
+      'Interested in:<br>Demo<br>Pricing<br>Training<br><br>Comment or Message:<br>Can we talk on Monday?',
+    );
+  });
+
+  it("keep a form's own field under its label even where it is the note's only column", () => {
+    // A Tally form whose one field past the contact's has no question mark: `Best time to call` alone says nothing.
+    const header = [
+      'Submission ID',
+      'Respondent ID',
+      'Submitted at',
+      'Full name',
+      'Email',
+      'Best time to call',
+    ];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'tally-budget');
+    const r = validate(2, [
+      'mRkE4Z',
+      'a1B2c3',
+      '2024-08-11 23:25:40',
+      'Ingrid Dahl',
+      'ingrid@dahl.example.no',
+      'Mornings',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.note).toBe('Best time to call:<br>Mornings');
+  });
+
+  it('keep a WPForms checkbox field written a column per choice as one block of the ticked choices under its label', () => {
+    // WPForms since 1.8.5: `<label>: <choice>`, the choice where ticked; a field of one choice writes `Checked`.
+    const header = [
+      'Name: First',
+      'Name: Last',
+      'Email',
+      'Interested in: Demo',
+      'Interested in: Pricing',
+      'Interested in: Training',
+      'Call me back: Yes, call me',
+      'Comment or Message',
+      'Entry ID',
+      'Entry Notes',
+      'Viewed',
+      'Starred',
+      'Unique Generated User ID',
+    ];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'wpforms-choices');
+    const r = validate(2, [
+      'Zoë',
+      'Ørsted',
+      'zoe@angstrom.example.com',
+      'Demo',
+      '',
+      'Training',
+      'Checked',
+      'Monday works.',
+      '87',
+      '',
+      'Yes',
+      'No',
+      '5f1c0a3e-8d2b-4c7e-9a41-2b6d3e9f0c11',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.note).toBe(
+      'Interested in:<br>Demo<br>Training<br><br>Call me back:<br>Yes, call me<br><br>Comment or Message:<br>Monday works.',
+    );
   });
 });

@@ -232,6 +232,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // contact's address went to the company's, `Numéro de la rue` and `Entreprises` were dropped (no organization where
   // `Société` was empty), and its tags were taken for lead labels.
   ['Teamleader Focus contacts (French)', 'teamleader-contacts-fr', {}],
+  // WPForms before 1.8.5: a Name field in one `Name` column, an address in one cell, a checkbox field's choices in one
+  // cell a line each; that field (`Interested in`) was "no standard field": every respondent's choices were dropped.
+  ['WPForms 1.7', 'wpforms-entries-1-7', {}],
 ];
 
 /**
