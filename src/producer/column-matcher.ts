@@ -862,13 +862,19 @@ function extensionReason(phoneHeader: string): string {
 }
 
 /**
+ * A phone column that calls itself the primary one: Outlook's `Primary Phone`, German `Haupttelefon`, French
+ * `Téléphone principal`, Spanish `Teléfono principal`, Dutch `Hoofdtelefoon`.
+ */
+const PRIMARY_CONTACT = /primary|^(?:haupttelefon|hoofdtelefoon)$|^(?:téléphone|teléfono)principal$/;
+
+/**
  * Emails and phones keep the file's column order (the primary first in every export we know), but
  * a column that calls itself primary (Outlook's `Primary Phone`) comes first. Other fields
  * return undefined: the convention table's order decides which of two columns fills them.
  */
 function contactRank(meaning: Meaning, name: string, index: number): number | undefined {
   if (!/^person\.(email|phone)\b/.test(meaning)) return undefined;
-  return name.includes('primary') ? -1 : index;
+  return PRIMARY_CONTACT.test(name) ? -1 : index;
 }
 
 /**

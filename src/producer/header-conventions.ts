@@ -1426,6 +1426,373 @@ function numbered(base: string, meaning: (n: number) => Meaning): Record<string,
   return Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${base} ${i + 1}`, meaning(i + 1)]));
 }
 
+/** Outlook's CSV export (Windows), its English header names (README 8). */
+const OUTLOOK_COLUMNS: Record<string, Meaning> = {
+  Title: "ignore: Outlook's Title is a salutation (Mr., Dr.), not a job title",
+  'First Name': 'person.first_name',
+  'Middle Name': 'person.middle_name',
+  'Last Name': 'person.last_name',
+  Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
+  'E-mail Address': 'person.email:work',
+  'E-mail 2 Address': 'person.email:other',
+  'E-mail 3 Address': 'person.email:other',
+  'Primary Phone': 'person.phone:other',
+  'Business Phone': 'person.phone:work',
+  'Business Phone 2': 'person.phone:work',
+  'Company Main Phone': 'person.phone:work',
+  Callback: 'person.phone:other',
+  'Mobile Phone': 'person.phone:mobile',
+  'Home Phone': 'person.phone:home',
+  'Home Phone 2': 'person.phone:home',
+  'Other Phone': 'person.phone:other',
+  'Car Phone': 'person.phone:other',
+  'Job Title': 'person.job_title',
+  Company: 'organization.name',
+  'Business Street': 'organization.address.street',
+  'Business Street 2': 'organization.address.street',
+  'Business Street 3': 'organization.address.street',
+  'Business City': 'organization.address.city',
+  'Business State': 'organization.address.state',
+  'Business Postal Code': 'organization.address.postal_code',
+  'Business Country/Region': 'organization.address.country',
+  'Home Street': 'person.postal_address.street',
+  'Home Street 2': 'person.postal_address.street',
+  'Home Street 3': 'person.postal_address.street',
+  'Home City': 'person.postal_address.city',
+  'Home State': 'person.postal_address.state',
+  'Home Postal Code': 'person.postal_address.postal_code',
+  'Home Country/Region': 'person.postal_address.country',
+  'Web Page': 'organization.website',
+  Birthday: 'person.birthday',
+  Notes: 'lead.note',
+  Categories: "ignore: Outlook's categories, not lead labels",
+  Department: 'ignore: a department: map it to a custom person field to keep it',
+};
+
+const OUTLOOK_PATTERNS: readonly ColumnPattern[] = [
+  {
+    match: /^(email\d*(type|displayname)|emailtype|emaildisplayname)$/,
+    meaning: () => "ignore: Outlook's email type or display name",
+  },
+  {
+    match: /fax$|^(pager|radiophone|telex|ttytddphone|isdn|assistantsphone)$/,
+    meaning: () => 'ignore: a phone Pipedrive persons do not keep',
+  },
+  {
+    match:
+      /^(other(street\d?|city|state|postalcode|countryregion|addresspobox)|(business|home)addresspobox)$/,
+    meaning: () => 'ignore: a further address line Pipedrive does not keep',
+  },
+  {
+    match:
+      /yomi$|^(officelocation|managersname|assistantsname|spouse|schools|hobby|location|anniversary|initials|gender|language|mileage|priority|private|sensitivity|billinginformation|directoryserver|accountdebug|account|governmentidnumber|organizationalidnumber|profession|referredby|children|keywords|user\d|internetfreebusy|personalwebpage|imaddress)$/,
+    meaning: () => 'ignore: an Outlook field Pipedrive persons do not keep',
+  },
+];
+
+/**
+ * Outlook's CSV export names its columns in the language of the user's Outlook (README 87): each English header with
+ * its German, French, Spanish and Dutch names, as Microsoft Exchange's own importer of these files lists them. A
+ * localised column means what its English one does. Names a language leaves in English are left out (the English
+ * entries read them), as are the few Exchange's table does not list.
+ */
+const OUTLOOK_NAMES: Record<string, { de?: string; fr?: string; es?: string; nl?: string }> = {
+  Title: { de: 'Anrede', nl: 'Titel' },
+  'First Name': { de: 'Vorname', fr: 'Prénom', es: 'Nombre', nl: 'Voornaam' },
+  'Middle Name': {
+    de: 'Weitere Vornamen',
+    fr: 'Deuxième prénom',
+    es: 'Segundo nombre',
+    nl: 'Middelste naam',
+  },
+  'Last Name': { de: 'Nachname', fr: 'Nom', es: 'Apellidos', nl: 'Achternaam' },
+  Suffix: { fr: 'Suffixe', nl: 'Achtervoegsel' },
+  Company: { de: 'Firma', fr: 'Société', es: 'Organización', nl: 'Bedrijf' },
+  Department: { de: 'Abteilung', fr: 'Service', nl: 'Afdeling' },
+  'Job Title': { de: 'Position', es: 'Puesto', nl: 'Functie' },
+  'Business Street': {
+    de: 'Straße geschäftlich',
+    fr: 'Rue (bureau)',
+    es: 'Calle del trabajo',
+    nl: 'Werkadres, straat',
+  },
+  'Business Street 2': {
+    de: 'Straße geschäftlich 2',
+    fr: 'Rue (bureau) 2',
+    es: 'Calle del trabajo 2',
+    nl: 'Werkadres 2, straat',
+  },
+  'Business Street 3': {
+    de: 'Straße geschäftlich 3',
+    fr: 'Rue (bureau) 3',
+    es: 'Calle del trabajo 3',
+    nl: 'Werkadres 3, straat',
+  },
+  'Business City': {
+    de: 'Ort geschäftlich',
+    fr: 'Ville (bureau)',
+    es: 'Ciudad de trabajo',
+    nl: 'Werkadres, plaats',
+  },
+  'Business State': {
+    de: 'Region geschäftlich',
+    fr: 'Dép/Région (bureau)',
+    es: 'Provincia o estado de trabajo',
+    nl: 'Werkadres, provincie',
+  },
+  'Business Postal Code': {
+    de: 'Postleitzahl geschäftlich',
+    fr: 'Code postal (bureau)',
+    es: 'Código postal del trabajo',
+    nl: 'Werkadres, postcode',
+  },
+  'Business Country/Region': {
+    de: 'Land/Region geschäftlich',
+    fr: 'Pays/Région (bureau)',
+    es: 'País o región del trabajo',
+    nl: 'Land/regio (werk)',
+  },
+  'Home Street': { de: 'Straße privat', fr: 'Rue (domicile)', nl: 'Huisadres, straat' },
+  'Home Street 2': { de: 'Straße privat 2', fr: 'Rue (domicile) 2', nl: 'Huisadres, straat 2' },
+  'Home Street 3': { de: 'Straße privat 3', fr: 'Rue (domicile) 3', nl: 'Huisadres, straat 3' },
+  'Home City': { de: 'Ort privat', fr: 'Ville (domicile)', nl: 'Huisadres, plaats' },
+  'Home State': { de: 'Bundesland/Kanton privat', fr: 'Dép/Région (domicile)', nl: 'Huisadres, provincie' },
+  'Home Postal Code': { de: 'Postleitzahl privat', fr: 'Code postal (domicile)', nl: 'Huisadres, postcode' },
+  'Home Country/Region': {
+    de: 'Land/Region privat',
+    fr: 'Pays/Région (domicile)',
+    es: 'País o región del domicilio',
+    nl: 'Land/regio (thuis)',
+  },
+  'Other Street': { de: 'Weitere Straße', fr: 'Rue (autre)', es: 'Otra calle', nl: 'Ander adres, straat' },
+  'Other Street 2': {
+    de: 'Weitere Straße 2',
+    fr: 'Rue (autre) 2',
+    es: 'Otra calle 2',
+    nl: 'Ander adres, straat 2',
+  },
+  'Other Street 3': {
+    de: 'Weitere Straße 3',
+    fr: 'Rue (autre) 3',
+    es: 'Otra calle 3',
+    nl: 'Ander adres, straat 3',
+  },
+  'Other City': { de: 'Weiterer Ort', fr: 'Ville (autre)', es: 'Otra ciudad', nl: 'Ander adres, plaats' },
+  'Other State': {
+    de: 'Weiteres/r Bundesland/Kanton',
+    fr: 'Dép/Région (autre)',
+    es: 'Otra provincia o estado',
+    nl: 'Ander adres, provincie',
+  },
+  'Other Postal Code': {
+    de: 'Weitere Postleitzahl',
+    fr: 'Code postal (autre)',
+    es: 'Otro código postal',
+    nl: 'Ander adres, postcode',
+  },
+  'Other Country/Region': {
+    de: 'Weiteres/e Land/Region',
+    fr: 'Pays/Région (autre)',
+    es: 'Otro país o región',
+    nl: 'Land/regio (anders)',
+  },
+  "Assistant's Phone": {
+    de: 'Telefon Assistent',
+    fr: "Téléphone de l'assistant(e)",
+    nl: 'Telefoon assistent',
+  },
+  'Business Fax': { de: 'Fax geschäftlich', fr: 'Télécopie (bureau)', nl: 'Fax op werk' },
+  'Business Phone': {
+    de: 'Telefon geschäftlich',
+    fr: 'Téléphone (bureau)',
+    es: 'Teléfono del trabajo',
+    nl: 'Telefoon op werk',
+  },
+  'Business Phone 2': { de: 'Telefon geschäftlich 2', fr: 'Téléphone 2 (bureau)', nl: 'Telefoon op werk 2' },
+  Callback: { de: 'Rückmeldung', fr: 'Rappel', es: 'Devolución de llamada', nl: 'Terugbellen' },
+  'Car Phone': { de: 'Autotelefon', fr: 'Téléphone (voiture)', nl: 'Autotelefoon' },
+  'Company Main Phone': {
+    de: 'Telefon Firma',
+    fr: 'Téléphone société',
+    es: 'Número de centralita de la organización',
+    nl: 'Hoofdtelefoon bedrijf',
+  },
+  'Home Fax': { de: 'Fax privat', fr: 'Télécopie (domicile)', nl: 'Fax thuis' },
+  'Home Phone': { de: 'Telefon privat', fr: 'Téléphone (domicile)', es: 'Particular', nl: 'Telefoon thuis' },
+  'Home Phone 2': { de: 'Telefon privat 2', fr: 'Téléphone 2 (domicile)', nl: 'Telefoon thuis 2' },
+  ISDN: { fr: 'RNIS' },
+  'Mobile Phone': { de: 'Mobiltelefon', fr: 'Tél. mobile', nl: 'Mobiele telefoon' },
+  'Other Fax': { de: 'Weiteres Fax', fr: 'Télécopie (autre)', es: 'Otro fax', nl: 'Andere fax' },
+  'Other Phone': {
+    de: 'Weiteres Telefon',
+    fr: 'Téléphone (autre)',
+    es: 'Otro teléfono',
+    nl: 'Andere telefoon',
+  },
+  Pager: { fr: 'Récepteur de radiomessagerie' },
+  'Primary Phone': {
+    de: 'Haupttelefon',
+    fr: 'Téléphone principal',
+    es: 'Teléfono principal',
+    nl: 'Hoofdtelefoon',
+  },
+  // German's `Mobiltelefon 2` is this field too: see OUTLOOK_OWN_NAMES.
+  'Radio Phone': { fr: 'Radio téléphone', es: 'Radioteléfono', nl: 'Radiotelefoon' },
+  'TTY/TDD Phone': {
+    de: 'Telefon für Hörbehinderte',
+    fr: 'Téléphone TDD/TTY',
+    es: 'Número de teletipo',
+    nl: 'Teksttelefoon',
+  },
+  Telex: { fr: 'Télex', es: 'Télex' },
+  Account: { de: 'Konto', fr: 'Compte' },
+  Anniversary: { de: 'Jahrestag', fr: 'Anniversaire de mariage ou fête', nl: 'Speciale datum' },
+  "Assistant's Name": { de: 'Name Assistent', fr: "Nom de l'assistant(e)", nl: 'Naam assistent' },
+  'Billing Information': {
+    de: 'Abrechnungsinformation',
+    fr: 'Informations facturation',
+    es: 'Facturación',
+    nl: 'Factuurinformatie',
+  },
+  // French `Anniversaire` is the birthday; the anniversary is `Anniversaire de mariage ou fête`.
+  Birthday: { de: 'Geburtstag', fr: 'Anniversaire', nl: 'Verjaardag' },
+  'Business Address PO Box': {
+    de: 'Postfach geschäftlich',
+    fr: 'B.P. professionnelle',
+    es: 'Apartado postal de la dirección del trabajo',
+    nl: 'Werkadres, postbusnummer',
+  },
+  Categories: { de: 'Kategorien', fr: 'Catégories', es: 'Categorías', nl: 'Categorieën' },
+  Children: { de: 'Kinder', fr: 'Enfants', es: 'Hijos', nl: 'Kinderen' },
+  'Directory Server': { de: 'Verzeichnisserver', fr: "Serveur d'annuaire" },
+  'E-mail Address': { de: 'E-Mail-Adresse', fr: 'Adresse de messagerie', nl: 'E-mailadres' },
+  'E-mail Type': { de: 'E-Mail-Typ', fr: 'Type de messagerie', nl: 'E-mailtype' },
+  'E-mail Display Name': {
+    de: 'E-Mail: Angezeigter Name',
+    fr: "Nom complet de l'adresse de messagerie",
+    es: 'Nombre de pantalla de correo electrónico',
+    nl: 'Weergavenaam voor e-mail',
+  },
+  'E-mail 2 Address': {
+    de: 'E-Mail 2: Adresse',
+    fr: 'Adresse de messagerie 2',
+    es: 'Dirección de correo electrónico 2',
+    nl: 'E-mailadres 2',
+  },
+  'E-mail 2 Type': {
+    de: 'E-Mail 2: Typ',
+    fr: 'Type de messagerie 2',
+    es: 'Tipo de correo electrónico 2',
+    nl: 'E-mailtype 2',
+  },
+  'E-mail 2 Display Name': {
+    de: 'E-Mail 2: Angezeigter Name',
+    fr: "Nom complet de l'adresse de messagerie 2",
+    es: 'Nombre de pantalla de correo electrónico 2',
+    nl: 'E-mail, weergegeven naam 2',
+  },
+  'E-mail 3 Address': {
+    de: 'E-Mail 3: Adresse',
+    fr: 'Adresse de messagerie 3',
+    es: 'Dirección del correo electrónico 3',
+    nl: 'E-mailadres 3',
+  },
+  'E-mail 3 Type': {
+    de: 'E-Mail 3: Typ',
+    fr: 'Type de messagerie 3',
+    es: 'Tipo de correo electrónico 3',
+    nl: 'E-mailtype 3',
+  },
+  'E-mail 3 Display Name': {
+    de: 'E-Mail 3: Angezeigter Name',
+    fr: "Nom complet de l'adresse de messagerie 3",
+    es: 'Nombre de pantalla de correo electrónico 3',
+    nl: 'E-mail, weergegeven naam 3',
+  },
+  Gender: { de: 'Geschlecht', fr: 'Sexe', es: 'Género', nl: 'Geslacht' },
+  'Government ID Number': { de: 'Regierungsnr.', fr: 'Code gouvernement', nl: 'Sofinummer' },
+  Hobby: { fr: 'Passe-temps', es: 'Aficiones', nl: "Hobby's" },
+  'Home Address PO Box': {
+    de: 'Postfach privat',
+    fr: 'Boîte postale du domicile',
+    es: 'Apartado postal de la dirección personal',
+    nl: 'Huisadres, postbusnummer',
+  },
+  Initials: { de: 'Initialen', fr: 'Initiales', nl: 'Initialen' },
+  'Internet Free Busy': {
+    de: 'Internet-Frei/Gebucht',
+    fr: 'Disponibilité Internet',
+    nl: 'Internet Beschikbaarheidsinfo',
+  },
+  Keywords: { de: 'Stichwörter', fr: 'Mots clés' },
+  Language: { de: 'Sprache', fr: 'Langue' },
+  // German `Ort` (a place) is the contact's free-text location, not a city: that is `Ort geschäftlich` or `Ort privat`.
+  Location: { de: 'Ort', fr: 'Emplacement', nl: 'Locatie' },
+  "Manager's Name": {
+    de: 'Name des/der Vorgesetzten',
+    fr: 'Responsable',
+    es: 'Nombre del director',
+    nl: 'Naam manager',
+  },
+  Mileage: { de: 'Reisekilometer', fr: 'Kilométrage', es: 'Kilometraje', nl: 'Reisafstand' },
+  Notes: { de: 'Notizen', nl: 'Notities' },
+  'Office Location': { de: 'Büro', fr: 'Bureau', nl: 'Kantoorlocatie' },
+  'Organizational ID Number': { de: 'Organisationsnr.', fr: "Numéro d'identification de l'organisation" },
+  'Other Address PO Box': {
+    de: 'Weiteres Postfach',
+    fr: 'Autre boîte postale',
+    es: 'Otro apartado postal',
+    nl: 'Ander adres, postbusnummer',
+  },
+  Priority: { de: 'Priorität', fr: 'Priorité', es: 'Prioridad', nl: 'Prioriteit' },
+  Private: { de: 'Privat', fr: 'Privé' },
+  Profession: { de: 'Beruf', es: 'Profesión', nl: 'Beroep' },
+  'Referred By': { de: 'Empfohlen von', fr: 'Recommandé par' },
+  Sensitivity: {
+    de: 'Vertraulichkeit',
+    fr: 'Critère de diffusion',
+    es: 'Confidencialidad',
+    nl: 'Gevoeligheid',
+  },
+  Spouse: { de: 'Partner', fr: 'Conjoint(e)', nl: 'Partner' },
+  'User 1': { de: 'Benutzer 1', fr: 'Utilisateur 1', es: 'Usuario 1', nl: 'Gebruiker 1' },
+  'User 2': { de: 'Benutzer 2', fr: 'Utilisateur 2', es: 'Usuario 2', nl: 'Gebruiker 2' },
+  'User 3': { de: 'Benutzer 3', fr: 'Utilisateur 3', es: 'Usuario 3', nl: 'Gebruiker 3' },
+  'User 4': { de: 'Benutzer 4', fr: 'Utilisateur 4', es: 'Usuario 4', nl: 'Gebruiker 4' },
+  'Web Page': { de: 'Webseite', fr: 'Page Web', es: 'Página web', nl: 'Webpagina' },
+};
+
+/** Localised names that mean more than their English field's. */
+const OUTLOOK_OWN_NAMES: Record<string, Meaning> = {
+  // The field English calls `Radio Phone` is `Mobiltelefon 2` ("mobile phone 2") in German Outlook, and German users
+  // keep their contacts' second mobile number in it.
+  'Mobiltelefon 2': 'person.phone:mobile',
+  Ort: "ignore: Outlook's Ort is the contact's free-text location (English Location), not a city: the cities are in Ort geschäftlich and Ort privat",
+};
+
+/** What an English Outlook header means, by the table or its patterns. */
+function outlookMeaning(english: string): Meaning | undefined {
+  if (Object.hasOwn(OUTLOOK_COLUMNS, english)) return OUTLOOK_COLUMNS[english];
+  const name = normaliseHeaderName(english);
+  for (const pattern of OUTLOOK_PATTERNS) {
+    const m = pattern.match.exec(name);
+    const meaning = m ? pattern.meaning(m, () => undefined) : undefined;
+    if (meaning !== undefined) return meaning;
+  }
+  return undefined;
+}
+
+/** The localised headers of {@link OUTLOOK_NAMES}, each meaning what its English one does. */
+function outlookLocalised(): Record<string, Meaning> {
+  const columns: Record<string, Meaning> = {};
+  for (const [english, names] of Object.entries(OUTLOOK_NAMES)) {
+    const meaning = outlookMeaning(english);
+    if (meaning === undefined) throw new Error(`Outlook's "${english}" has no meaning`);
+    for (const name of Object.values(names)) columns[name] = meaning;
+  }
+  return { ...columns, ...OUTLOOK_OWN_NAMES };
+}
+
 /** Source systems, most distinctive first (the best score wins; ties go to the earlier one). */
 export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
   {
@@ -1924,69 +2291,30 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       officelocation: 2,
       managersname: 3,
       assistantsname: 3,
+      // Outlook in German, French, Spanish and Dutch (OUTLOOK_NAMES).
+      email2adresse: 3,
+      emailangezeigtername: 3,
+      straßegeschäftlich: 3,
+      straßeprivat: 3,
+      landregiongeschäftlich: 3,
+      adressedemessagerie2: 3,
+      nomcompletdeladressedemessagerie: 3,
+      ruebureau: 3,
+      ruedomicile: 3,
+      paysrégionbureau: 3,
+      direccióndecorreoelectrónico2: 3,
+      nombredepantalladecorreoelectrónico: 3,
+      calledeltrabajo: 3,
+      paísoregióndeltrabajo: 3,
+      emailadres2: 3,
+      weergavenaamvooremail: 3,
+      werkadresstraat: 3,
+      huisadresstraat: 3,
+      landregiowerk: 3,
     },
     minScore: 5,
-    columns: {
-      Title: "ignore: Outlook's Title is a salutation (Mr., Dr.), not a job title",
-      'First Name': 'person.first_name',
-      'Middle Name': 'person.middle_name',
-      'Last Name': 'person.last_name',
-      Suffix: 'ignore: a name suffix: Pipedrive persons have no such field',
-      'E-mail Address': 'person.email:work',
-      'E-mail 2 Address': 'person.email:other',
-      'E-mail 3 Address': 'person.email:other',
-      'Primary Phone': 'person.phone:other',
-      'Business Phone': 'person.phone:work',
-      'Business Phone 2': 'person.phone:work',
-      'Company Main Phone': 'person.phone:work',
-      Callback: 'person.phone:other',
-      'Mobile Phone': 'person.phone:mobile',
-      'Home Phone': 'person.phone:home',
-      'Home Phone 2': 'person.phone:home',
-      'Other Phone': 'person.phone:other',
-      'Car Phone': 'person.phone:other',
-      'Job Title': 'person.job_title',
-      Company: 'organization.name',
-      'Business Street': 'organization.address.street',
-      'Business Street 2': 'organization.address.street',
-      'Business Street 3': 'organization.address.street',
-      'Business City': 'organization.address.city',
-      'Business State': 'organization.address.state',
-      'Business Postal Code': 'organization.address.postal_code',
-      'Business Country/Region': 'organization.address.country',
-      'Home Street': 'person.postal_address.street',
-      'Home Street 2': 'person.postal_address.street',
-      'Home Street 3': 'person.postal_address.street',
-      'Home City': 'person.postal_address.city',
-      'Home State': 'person.postal_address.state',
-      'Home Postal Code': 'person.postal_address.postal_code',
-      'Home Country/Region': 'person.postal_address.country',
-      'Web Page': 'organization.website',
-      Birthday: 'person.birthday',
-      Notes: 'lead.note',
-      Categories: "ignore: Outlook's categories, not lead labels",
-      Department: 'ignore: a department: map it to a custom person field to keep it',
-    },
-    patterns: [
-      {
-        match: /^(email\d*(type|displayname)|emailtype|emaildisplayname)$/,
-        meaning: () => "ignore: Outlook's email type or display name",
-      },
-      {
-        match: /fax$|^(pager|radiophone|telex|ttytddphone|isdn|assistantsphone)$/,
-        meaning: () => 'ignore: a phone Pipedrive persons do not keep',
-      },
-      {
-        match:
-          /^(other(street\d?|city|state|postalcode|countryregion|addresspobox)|(business|home)addresspobox)$/,
-        meaning: () => 'ignore: a further address line Pipedrive does not keep',
-      },
-      {
-        match:
-          /yomi$|^(officelocation|managersname|assistantsname|spouse|schools|hobby|location|anniversary|initials|gender|language|mileage|priority|private|sensitivity|billinginformation|directoryserver|accountdebug|account|governmentidnumber|organizationalidnumber|profession|referredby|children|keywords|user\d|internetfreebusy|personalwebpage|imaddress)$/,
-        meaning: () => 'ignore: an Outlook field Pipedrive persons do not keep',
-      },
-    ],
+    columns: { ...OUTLOOK_COLUMNS, ...outlookLocalised() },
+    patterns: OUTLOOK_PATTERNS,
   },
   {
     id: 'mailchimp',

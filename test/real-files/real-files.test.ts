@@ -235,6 +235,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // WPForms before 1.8.5: a Name field in one `Name` column, an address in one cell, a checkbox field's choices in one
   // cell a line each; that field (`Interested in`) was "no standard field": every respondent's choices were dropped.
   ['WPForms 1.7', 'wpforms-entries-1-7', {}],
+  // Outlook in German: its localised headers were not known, so the addresses, the second email and most phones were
+  // dropped and its free-text `Ort` (the contact's location) was taken for the company's city.
+  ['Outlook (German)', 'outlook-contacts-de', {}],
 ];
 
 /**
