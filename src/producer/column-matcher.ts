@@ -384,6 +384,25 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       return;
     }
     if (table && system) {
+      const repeated = Object.entries(table.repeated ?? {}).find(
+        ([r]) => normaliseHeaderName(r) === name,
+      )?.[1];
+      const occurrences = repeated ? names.filter((n) => n === name).length : 0;
+      if (repeated && occurrences === 1) {
+        titleColumns.push(index);
+        return;
+      }
+      if (repeated) {
+        const nth = names.slice(0, index).filter((n) => n === name).length;
+        candidates.push({
+          index,
+          meaning: repeated[Math.min(nth, repeated.length - 1)] as Meaning,
+          tier: TIER.system,
+          rank: index,
+          reason: `auto: ${system.name} "${h}" (column ${nth + 1} of ${occurrences} so named)`,
+        });
+        return;
+      }
       const entry = tableEntries.find(([n]) => n === name);
       if (entry) {
         candidates.push({

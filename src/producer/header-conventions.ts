@@ -84,6 +84,11 @@ export interface SourceSystem {
   /** Numbered columns (`E-mail 2 - Value`): a pattern over the normalised header. */
   patterns?: readonly ColumnPattern[];
   /**
+   * Headers the system writes more than once, each time for another field: their meanings in the order the columns
+   * come (French Outlook's two `Titre`). A file with only one such column reads it by its values, as a bare `Title`.
+   */
+  repeated?: Record<string, readonly Meaning[]>;
+  /**
    * Set when the system writes a row per occurrence, not per person (a webinar viewer who rejoined, a ticket
    * bought for someone whose details were not asked): why a person's later rows repeat the first. The importer
    * makes one lead per email, from its first row, and rejects the later ones naming it.
@@ -1770,6 +1775,14 @@ const OUTLOOK_OWN_NAMES: Record<string, Meaning> = {
   Ort: "ignore: Outlook's Ort is the contact's free-text location (English Location), not a city: the cities are in Ort geschäftlich and Ort privat",
 };
 
+/**
+ * French Outlook writes `Titre` twice: the salutation (English `Title`) before the first name, and the job title after
+ * the company and department. In that order; a file with one `Titre` is read by its values, as a bare `Title` is.
+ */
+const OUTLOOK_REPEATED: Record<string, readonly Meaning[]> = {
+  Titre: ["ignore: Outlook's first Titre is a salutation (M., Mme), not a job title", 'person.job_title'],
+};
+
 /** What an English Outlook header means, by the table or its patterns. */
 function outlookMeaning(english: string): Meaning | undefined {
   if (Object.hasOwn(OUTLOOK_COLUMNS, english)) return OUTLOOK_COLUMNS[english];
@@ -2314,6 +2327,7 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
     minScore: 5,
     columns: { ...OUTLOOK_COLUMNS, ...outlookLocalised() },
+    repeated: OUTLOOK_REPEATED,
     patterns: OUTLOOK_PATTERNS,
   },
   {

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { printable } from '../ops/format.js';
 import { type ColumnMatch, emailKindUnsaid } from './column-matcher.js';
+import { normaliseHeaderName, SOURCE_SYSTEMS } from './header-conventions.js';
 import { columnsNotImported, type ResolvedMapping } from './mapping.js';
 import type { MappingSpec } from './mapping-spec.js';
 
@@ -11,18 +12,32 @@ import type { MappingSpec } from './mapping-spec.js';
  * the file lists is what is imported, and deleting a line leaves that column out.
  */
 export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
+  // A comment ends at the line's end: a header with a line break in it must not write YAML.
+  // And a header's control characters (an escape sequence) are not written to the terminal.
+  const comment = (text: string) => printable(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
   const out: string[] = [
     '# A mapping file to start from: fix what is wrong, then import with --mapping FILE.',
     '# Every line says why the column was read that way. Delete a line to leave its column out.',
   ];
   if (m.plan.system) out.push(`# The header was recognised as ${m.plan.system.name}.`);
+  // A name the file writes twice for two fields (French Outlook's `Titre`), read by the system's order: a mapping file
+  // that names it could mean either column, and is refused.
+  const system = SOURCE_SYSTEMS.find((s) => s.id === m.plan.system?.id);
+  const repeated = new Set(Object.keys(system?.repeated ?? {}).map(normaliseHeaderName));
+  const named = (h: string) =>
+    m.header.filter((other) => normaliseHeaderName(other) === normaliseHeaderName(h));
+  const twice = m.plan.matches.filter(
+    (c) => repeated.has(normaliseHeaderName(c.header)) && named(c.header).length > 1,
+  );
+  for (const h of new Set(twice.map((c) => c.header))) {
+    out.push(
+      `# "${comment(h)}" names ${named(h).length} columns, read in ${m.plan.system?.name ?? 'the file'}'s order: a mapping file that names it is refused, as it could mean either. Rename the one to import in the file, or delete its line and "auto: false" to have them read so again.`,
+    );
+  }
   out.push('auto: false', '');
 
   const byField = (entity: string) => m.plan.matches.filter((c) => c.target.entity === entity);
   const q = (text: string) => JSON.stringify(text);
-  // A comment ends at the line's end: a header with a line break in it must not write YAML.
-  // And a header's control characters (an escape sequence) are not written to the terminal.
-  const comment = (text: string) => printable(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
   const line = (indent: string, key: string, value: string, why: string) =>
     `${indent}${key}: ${value}  # ${comment(why)}`;
   // One-column fields: a field read from a column and, where it is empty, the next (`name: [full_name, Name]`).

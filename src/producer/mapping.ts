@@ -312,12 +312,15 @@ export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOpti
  * `Any comments?` in two sections): each answer is kept under its question, in the file's order,
  * and a mapping file lists the name twice. Two `Email` columns stay refused: the second may be
  * someone else's (a form's "your manager" section), and a person's fields say who the lead is.
+ * Nor does a name the file's system writes twice, each time for another field (French Outlook's
+ * `Titre`: the salutation, then the job title), read by that system's order: a mapping file that
+ * names one of them is refused, as it could mean either.
  */
 export function assertDistinctHeader(
   header: string[],
   fileName: string,
   headerLine: number,
-  plan?: Pick<ColumnPlan, 'matches'>,
+  plan?: Pick<ColumnPlan, 'matches' | 'system'>,
 ): void {
   const imported = new Map<number, ColumnMatch | undefined>(
     plan ? plan.matches.map((m) => [m.index, m]) : [...header.keys()].map((i) => [i, undefined]),
@@ -326,6 +329,9 @@ export function assertDistinctHeader(
     const m = imported.get(i);
     return m !== undefined && m.target.entity === 'lead' && m.target.field === 'note';
   };
+  const system = plan?.system && SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id);
+  const repeated = new Set(Object.keys(system?.repeated ?? {}).map(normaliseHeaderName));
+  const byOrder = (i: number) => imported.get(i)?.source !== 'mapping';
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   header.forEach((h, i) => {
@@ -333,6 +339,7 @@ export function assertDistinctHeader(
     if (!key) return;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
+    else if (plan && repeated.has(key) && byOrder(first) && byOrder(i)) return;
     else if ((imported.has(first) || imported.has(i)) && !(noted(first) && noted(i)))
       duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
   });

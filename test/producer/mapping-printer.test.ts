@@ -37,6 +37,24 @@ describe('--print-mapping', () => {
     expect(notes(mapColumns(spec, header, undefined)).map((c) => c.index)).toEqual([2, 4]);
   });
 
+  it('says a name French Outlook writes twice (Titre) cannot be named in the mapping file it writes, and what to do', () => {
+    const header = [
+      'Titre',
+      'Prénom',
+      'Nom',
+      'Société',
+      'Titre',
+      'Rue (bureau)',
+      'Rue (domicile)',
+      'Adresse de messagerie 2',
+    ];
+    const printed = printMapping(mapColumns({}, header, undefined), {});
+    expect(printed).toContain(
+      '# "Titre" names 2 columns, read in Outlook\'s order: a mapping file that names it is refused',
+    );
+    expect(printed).toContain('job_title: "Titre"');
+  });
+
   /** An email column written without a label is read as work addresses (with those at a free-mail provider home). */
   const withDefaultLabel = (t: Target): Target =>
     t.entity === 'person' && t.field === 'email' && !t.labelColumn ? { ...t, label: t.label ?? 'work' } : t;

@@ -1,10 +1,10 @@
 /**
- * Outlook's contacts export in the user's Outlook language (test/fixtures/real-exports/README.md, 87): its
+ * Outlook's contacts export in the user's Outlook language (test/fixtures/real-exports/README.md, 87 and 88): its
  * localised headers mean what the English ones do.
  */
 import { describe, expect, it } from 'vitest';
 import { type ColumnPlan, matchColumns } from '../../src/producer/column-matcher.js';
-import { mapColumns } from '../../src/producer/mapping.js';
+import { assertDistinctHeader, mapColumns } from '../../src/producer/mapping.js';
 import { createRowValidator } from '../../src/producer/row-validator.js';
 import { targetText } from '../../src/producer/targets.js';
 
@@ -99,6 +99,84 @@ describe("Outlook's contacts export in German", () => {
     const r = validate(2, cells);
     if (!('ok' in r)) throw new Error(JSON.stringify(r));
     expect(r.ok.person?.phones?.map((p) => p.value)).toEqual(['+49 711 5550 100', '+49 711 5550 123']);
+  });
+});
+
+describe("Outlook's contacts export in French", () => {
+  const header = [
+    'Titre',
+    'Prénom',
+    'Nom',
+    'Société',
+    'Service',
+    'Titre',
+    'Rue (bureau)',
+    'Ville (bureau)',
+    'Pays/Région (bureau)',
+    'Rue (domicile)',
+    'Téléphone (bureau)',
+    'Tél. mobile',
+    'Adresse de messagerie',
+    "Nom complet de l'adresse de messagerie",
+    'Adresse de messagerie 2',
+    'Anniversaire',
+    'Anniversaire de mariage ou fête',
+    'Catégories',
+    'Notes',
+    'Emplacement',
+  ];
+
+  it('reads its first Titre as the salutation it leaves out and the second as the job title', () => {
+    const plan = matchColumns({ header, spec: {} });
+    expect(plan.system?.id).toBe('outlook');
+    expect(byColumn(plan, header)).toEqual([
+      '-',
+      'person.first_name',
+      'person.last_name',
+      'organization.name',
+      '-',
+      'person.job_title',
+      'organization.address.street',
+      'organization.address.city',
+      'organization.address.country',
+      'person.postal_address.street',
+      'person.phone:work',
+      'person.phone:mobile',
+      'person.email:work',
+      '-',
+      'person.email:other',
+      'person.birthday',
+      '-',
+      '-',
+      'lead.note',
+      '-',
+    ]);
+    expect(plan.skipped.find((s) => s.index === 0)?.reason).toMatch(/salutation/);
+    // Two columns of one name are no ambiguity here: Outlook's order says which is which.
+    expect(() => assertDistinctHeader(header, 'contacts.csv', 1, plan)).not.toThrow();
+  });
+
+  it('refuses a mapping file that names Titre, which could mean either column', () => {
+    const plan = matchColumns({ header, spec: { person: { job_title: 'Titre' } } });
+    expect(() => assertDistinctHeader(header, 'contacts.csv', 1, plan)).toThrow(
+      /duplicate column names "Titre"/,
+    );
+  });
+
+  it('reads a lone Titre by its values, as a bare Title', () => {
+    const lone = header.filter((_, i) => i !== 5);
+    const salutations = matchColumns({
+      header: lone,
+      spec: {},
+      sample: [lone.map((h) => (h === 'Titre' ? 'Mme' : ''))],
+    });
+    expect(salutations.skipped.find((s) => s.header === 'Titre')?.reason).toMatch(/salutation/);
+    const jobs = matchColumns({
+      header: lone,
+      spec: {},
+      sample: [lone.map((h) => (h === 'Titre' ? 'Directrice commerciale' : h === 'Prénom' ? 'Hélène' : ''))],
+    });
+    expect(jobs.matches.find((m) => m.header === 'Titre')?.target).toMatchObject({ field: 'job_title' });
   });
 });
 

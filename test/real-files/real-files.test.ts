@@ -238,6 +238,8 @@ const SYSTEMS: [string, string, Setup][] = [
   // Outlook in German: its localised headers were not known, so the addresses, the second email and most phones were
   // dropped and its free-text `Ort` (the contact's location) was taken for the company's city.
   ['Outlook (German)', 'outlook-contacts-de', {}],
+  // Outlook in French: its two `Titre` (the salutation, then the job title), and its headers, were not known.
+  ['Outlook (French)', 'outlook-contacts-fr', {}],
 ];
 
 /**
