@@ -2286,6 +2286,23 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
           /^(website|relation|event|im|customfield|externalid|location|hobby|sensitivity|priority|subject|language|billinginformation|directoryserver|mileage|occupation|initials|gender|photo|phonetic)/,
         meaning: () => 'ignore: not a Pipedrive person or organization field',
       },
+      // The older export's (README 89): the Japanese readings of the names (`Yomi Name`, `Given Name Yomi`…),
+      // `Short Name`, `Maiden Name`, and the organization's parts no Pipedrive field takes.
+      {
+        match: /yomi|^(shortname|maidenname)$/,
+        meaning: () =>
+          'ignore: another form of a name (its Japanese reading, a short or maiden name): Pipedrive keeps one name',
+      },
+      {
+        match: /^organization\d+(type|symbol|jobdescription)$/,
+        meaning: () =>
+          "ignore: the kind, stock symbol or job description of the person's organization: no Pipedrive field",
+      },
+      {
+        match: /^organization\d+location$/,
+        meaning: () =>
+          'ignore: where in the organization the person sits (an office, a floor), not an address',
+      },
     ],
   },
   {

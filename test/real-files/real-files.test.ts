@@ -240,6 +240,9 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Outlook (German)', 'outlook-contacts-de', {}],
   // Outlook in French: its two `Titre` (the salutation, then the job title), and its headers, were not known.
   ['Outlook (French)', 'outlook-contacts-fr', {}],
+  // Google Contacts' older export (UTF-16, `Given Name`, `E-mail 1 - Type`): it landed whole; its organization's
+  // location, symbol and the names' readings were "no standard field".
+  ['Google Contacts (older export)', 'google-contacts-legacy', {}],
 ];
 
 /**
