@@ -1091,6 +1091,7 @@ function addressPartOf(text: string): AddressPart | 'whole' | undefined {
   if (/full|combined|formatted/.test(t)) return 'whole';
   // `District/sublocality` is a part of the city (Berlin's Mitte), not the city `City/town/village/locality` names.
   if (/district|sublocality/.test(t)) return undefined;
+  if (/house number|street number/.test(t)) return 'street_number';
   if (/city|town|locality/.test(t)) return 'city';
   if (/zip|postal/.test(t)) return 'postal_code';
   if (/state|county|region|province/.test(t)) return 'state';

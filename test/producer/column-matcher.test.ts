@@ -1966,11 +1966,12 @@ describe('matchColumns', () => {
     expect(matchColumns({ header: ['Name', 'Email', 'Visible to'], spec: {} }).system).toBeUndefined();
   });
 
-  it("reads a Pipedrive export's address parts: the district is not the city", () => {
+  it("reads a Pipedrive export's address parts: the district is not the city, the house number is the street's", () => {
     const header = [
       'Person - Name',
       'Organization - Name',
       'Organization - Address',
+      'Organization - House number of Address',
       'Organization - Street/road name of Address',
       'Organization - District/sublocality of Address',
       'Organization - City/town/village/locality of Address',
@@ -1979,6 +1980,7 @@ describe('matchColumns', () => {
       'Organization - Country of Address',
     ];
     expect(fields(matchColumns({ header, spec: {} }))).toMatchObject({
+      'Organization - House number of Address': 'organization.address.street_number',
       'Organization - Street/road name of Address': 'organization.address.street',
       'Organization - District/sublocality of Address': '-',
       'Organization - City/town/village/locality of Address': 'organization.address.city',
