@@ -318,7 +318,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     header.forEach((h, index) => {
       if (!handled.has(index)) skipped.push({ index, header: h, reason: `not in ${where} (auto: false)` });
     });
-    return finish(undefined, false);
+    // The file's system still says how to read its rows, whoever maps the columns: a webinar's or a ticket
+    // report's row per occurrence (one lead per person), its own column of email statuses.
+    const read = matchColumns({ ...options, spec: {} });
+    keepFileReadings(matches, read);
+    return finish(read.system, false);
   }
 
   // 2. What the headers say. First this tool's own columns, which its rejects file (`--rejects`) and dead-letter export
@@ -859,6 +863,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   }
 
   const wantsCatalogue = !options.catalogue && (unmatched.length > 0 || system?.id === 'pipedrive');
+  if (matches.some((m) => m.source === 'mapping'))
+    keepFileReadings(matches, matchColumns({ ...options, spec: {} }));
   return finish(system, wantsCatalogue);
 
   function finish(detected: DetectedSystem | undefined, wants: boolean): ColumnPlan {
@@ -872,6 +878,23 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       notes,
       ...(wants ? { wantsCatalogue: true } : {}),
     };
+  }
+}
+
+/**
+ * A column a mapping file sends where the file's own reading sends it keeps how that reading reads its cells: a
+ * Teamleader `Entreprises` cell of several companies (the first the organization, the others in the note), a form
+ * tool's field under its label (WPForms' `Interested in: Demo` columns, one block of ticked choices). So a mapping
+ * written by `--print-mapping` and read back makes the rows the automatic reading made.
+ */
+function keepFileReadings(matches: ColumnMatch[], read: ColumnPlan): void {
+  const byIndex = new Map(read.matches.map((m) => [m.index, m]));
+  for (const m of matches) {
+    const auto = byIndex.get(m.index);
+    if (m.source !== 'mapping' || !auto || targetSlot(auto.target) !== targetSlot(m.target)) continue;
+    if (auto.headed) m.headed = true;
+    if (auto.target.entity === 'organization' && auto.target.list && m.target.entity === 'organization')
+      m.target = { ...m.target, list: true };
   }
 }
 
