@@ -533,6 +533,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         reason: `named like custom fields of ${found.map((f) => f!.entity).join(' and ')}: say which in the mapping file (custom_fields, person_custom_fields or organization_custom_fields)`,
         unrecognised: true,
       });
+    } else if (SECRET_HEADER.test(h)) {
+      // Whatever else would take it (a form's field, a question, an account's lead field kept in the note).
+      skipped.push({ index, header: h, reason: SECRET_REASON });
     } else if (asked) {
       // A form that asks for a contact's field in a question of its own (Typeform: "What's your email?").
       candidates.push({
@@ -1238,6 +1241,16 @@ export function sampleValues(sample: readonly (readonly string[])[], index: numb
 }
 
 /** A header naming someone other than the row's person (`Created by`, `Sales rep`): its addresses are not theirs. */
+/**
+ * A column named like a secret or a personal identifier (a form's `Password`, `Credit Card Number`, `Social Security
+ * Number`, `IBAN`): never imported unless a mapping file says where, not even into the lead's note, where every user
+ * of the account would read it. A form tool's export sends its unnamed fields to the note, so the name decides.
+ */
+const SECRET_HEADER =
+  /\b(?:password|passwort|passwd|passcode|wachtwoord|contrase[ñn]a|senha|has[łl]o|pin|cvv2?|cvc2?|iban|ssn)\b|mot de passe|credit ?card|card ?number|kreditkarte|carte (?:bancaire|de cr[ée]dit)|tarjeta de cr[ée]dito|security code|social security|sécurité sociale|sozialversicherung|national insurance|national id|steuer-?id|passport|reisepass|passeport|pasaporte/i;
+const SECRET_REASON =
+  'named like a secret or a personal identifier (a password, a card, bank or ID number): never imported, not even into the note; map it in a mapping file if it must be';
+
 const NAMES_SOMEONE_ELSE =
   /\b(?:by|owner|users?|assigned|assignee|reps?|agent|manager|creator|author|sender|referr?er|colleague|cc|bcc)\b/i;
 

@@ -196,6 +196,69 @@ describe("a form's entries", () => {
     );
   });
 
+  it('never put a field named like a secret or an identifier in the note: a password, a card, bank or ID number', () => {
+    const header = [
+      'Name',
+      'Email',
+      'Password',
+      'Credit Card Number',
+      'CVV',
+      'IBAN',
+      'Social Security Number',
+      'Passport No.',
+      'What is your PIN?',
+      'Interested in',
+      'Entry ID',
+      'Entry Date',
+      'Entry Notes',
+      'Viewed',
+      'Starred',
+      'Unique Generated User ID',
+    ];
+    const read = plan(header);
+    for (const secret of header.slice(2, 9)) expect(read[secret], secret).toMatch(/^- named like a secret/);
+    expect(read['Interested in']).toBe('lead.note');
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'wpforms-secrets');
+    const r = validate(2, [
+      'Jane Doe',
+      'jane@acme.example.com',
+      'hunter2',
+      '4111 1111 1111 1111',
+      '123',
+      'DE89 3704 0044 0532 0130 00',
+      '078-05-1120',
+      'X1234567',
+      '0000',
+      'Demo',
+      '5',
+      'January 1, 2024 9:00 am',
+      '',
+      'No',
+      'No',
+      'abc',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.note).toBe('Interested in:<br>Demo');
+    // A name that merely contains such a word is no secret.
+    expect(
+      plan([
+        'Name',
+        'Email',
+        'Expo pass type',
+        'Pinterest',
+        'Entry ID',
+        'Entry Date',
+        'Entry Notes',
+        'Viewed',
+        'Starred',
+        'Unique Generated User ID',
+      ]),
+    ).toMatchObject({
+      'Expo pass type': 'lead.note',
+      Pinterest: 'lead.note',
+    });
+  });
+
   it("keep a form's own field under its label even where it is the note's only column", () => {
     // A Tally form whose one field past the contact's has no question mark: `Best time to call` alone says nothing.
     const header = [
