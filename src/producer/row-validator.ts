@@ -565,8 +565,25 @@ export function createRowValidator(
     // contact is.
     const orgColumn = at('organization.name');
     if (orgColumn !== undefined && mapping.organizationLists?.includes(orgColumn)) {
+      // A column of one company filled in the same row (Teamleader's `Société`) names the organization: a company's own
+      // name may hold a comma (`Müller, Schmidt & Partner`), which the list's cell cannot tell from its separator.
+      const single = (mapping.fallbacks['organization.name'] ?? [])
+        .filter((i) => !mapping.organizationLists?.includes(i))
+        .map((i) => ({ index: i, value: read(i).trim() }))
+        .find((c) => c.value !== '');
       const [first, ...others] = companyNames(orgCell);
-      if (first !== undefined && others.length) {
+      const same = (a: string | undefined, b: string) =>
+        a !== undefined && a.toLowerCase() === b.toLowerCase();
+      // Where it names the list's first, the list reads as the list's separator says: the others are the note's.
+      if (single && !same(first, single.value)) {
+        if (!same(orgCell.trim(), single.value))
+          keepInNote(
+            orgColumn,
+            orgCell,
+            `names the companies the person is linked to: the lead's organization is the one "${header[single.index]}" names, and this cell is kept in the lead's note`,
+          );
+        orgCell = single.value;
+      } else if (first !== undefined && others.length) {
         keepInNote(
           orgColumn,
           others.join(', '),
@@ -1401,7 +1418,7 @@ function choicesTogether(
 
 /** A legal form alone (`Inc.`, `Ltd`, `GmbH`): after a comma it ends the company's name, it names no company of its own. */
 const LEGAL_FORM_ALONE =
-  /^(?:inc|ltd|llc|llp|lp|plc|corp|co|gmbh|ag|kg|sa|sas|sarl|srl|spa|bv|nv|ab|as|asa|oy|oyj|kft|limited|incorporated)\.?$/i;
+  /^(?:inc|ltd|llc|llp|lp|plc|corp|co|gmbh|ag|kg|gmbhcokg|ev|sa|sas|sarl|srl|spa|sl|sro|bv|bvba|nv|ab|as|asa|oy|oyj|kft|kk|ptyltd|limited|incorporated)$/i;
 
 /** The companies a cell names, `,` or `;` between them; a legal form after a comma stays with its name (`Acme, Inc.`). */
 function companyNames(cell: string): string[] {
@@ -1409,7 +1426,9 @@ function companyNames(cell: string): string[] {
   for (const piece of cell.split(LIST_SEPARATOR)) {
     const name = piece.trim();
     if (name === '') continue;
-    if (names.length && LEGAL_FORM_ALONE.test(name)) names[names.length - 1] += `, ${name}`;
+    // Written with or without dots and spaces: `S.A.`, `L.L.C.`, `s.r.o.`, `GmbH & Co. KG`.
+    if (names.length && LEGAL_FORM_ALONE.test(name.replace(/[.\s&]/g, '')))
+      names[names.length - 1] += `, ${name}`;
     else names.push(name);
   }
   return names;

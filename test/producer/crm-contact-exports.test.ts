@@ -178,15 +178,38 @@ describe("Teamleader Focus's contacts export from an account in French", () => {
   });
 
   it("takes the first of the contact's companies for the organization and keeps the others in the note", () => {
-    const r = validate(
-      2,
-      row('Müller & Fils SARL, Club Export Rhône-Alpes; Acme, Inc.', 'Müller & Fils SARL'),
-    );
+    const r = validate(2, row('Müller & Fils SARL, Club Export Rhône-Alpes; Acme, Inc.', ''));
     if (!('ok' in r)) throw new Error(JSON.stringify(r));
     expect(r.ok.organization?.name).toBe('Müller & Fils SARL');
     expect(r.ok.note).toBe('Entreprises: Club Export Rhône-Alpes, Acme, Inc.');
     expect(r.warnings?.map((w) => `${w.column}: ${w.message}`)).toContain(
       "Entreprises: names several companies: the first is the lead's organization, the others are kept in the lead's note",
+    );
+  });
+
+  it('keeps a legal form written with dots with its name: S.A., L.L.C., s.r.o., GmbH & Co. KG', () => {
+    const r = validate(2, row('Dupont, S.A., Nováková, s.r.o., Schulz GmbH, GmbH & Co. KG', ''));
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.organization?.name).toBe('Dupont, S.A.');
+    expect(r.ok.note).toBe('Entreprises: Nováková, s.r.o., Schulz GmbH, GmbH &amp; Co. KG');
+  });
+
+  it("takes Société where it is filled: a company's name may hold a comma, which the list cannot tell apart", () => {
+    // The whole name in both: one company, nothing in the note.
+    const one = validate(2, row('Müller, Schmidt & Partner', 'Müller, Schmidt & Partner'));
+    if (!('ok' in one)) throw new Error(JSON.stringify(one));
+    expect(one.ok.organization?.name).toBe('Müller, Schmidt & Partner');
+    expect(one.ok.note).toBeUndefined();
+    // More companies than Société's: Société's is the organization, the cell kept whole in the note.
+    const more = validate(
+      2,
+      row('Müller, Schmidt & Partner, Club Export Rhône-Alpes', 'Müller, Schmidt & Partner'),
+    );
+    if (!('ok' in more)) throw new Error(JSON.stringify(more));
+    expect(more.ok.organization?.name).toBe('Müller, Schmidt & Partner');
+    expect(more.ok.note).toBe('Entreprises: Müller, Schmidt &amp; Partner, Club Export Rhône-Alpes');
+    expect(more.warnings?.map((w) => `${w.column}: ${w.message}`)).toContain(
+      'Entreprises: names the companies the person is linked to: the lead\'s organization is the one "Société" names, and this cell is kept in the lead\'s note',
     );
   });
 
