@@ -1023,7 +1023,7 @@ export function pipedriveExportParts(
 
 /**
  * The entity of a Pipedrive export of one list, whose columns have no `Entity - ` prefix: named by its creation-time
- * column (`Pessoa criada`, `Lead created`) beside `Visible to`. Undefined for any other file.
+ * column (`Pessoa criada`, `Lead created`) beside `Visible to` and its `ID`. Undefined for any other file.
  */
 export function pipedriveListEntity(
   header: readonly string[],
@@ -1031,7 +1031,8 @@ export function pipedriveListEntity(
   const names = header.map(normaliseHeaderName);
   const created = names.findIndex((n) => Object.hasOwn(PIPEDRIVE_LIST_EXPORT_CREATED, n));
   const visible = names.findIndex((n) => PIPEDRIVE_LIST_EXPORT_VISIBLE_TO.includes(n));
-  if (created === -1 || visible === -1) return undefined;
+  // And its record id (`ID`, the first column): a sheet of one's own with `Visible to` and `Lead created` is no export.
+  if (created === -1 || visible === -1 || !names.includes('id')) return undefined;
   return {
     entity: PIPEDRIVE_LIST_EXPORT_CREATED[names[created] as string] as
       | 'lead'

@@ -1962,8 +1962,15 @@ describe('matchColumns', () => {
       Moeda: 'lead.currency',
       'Data de fechamento esperada': 'lead.expected_close_date',
     });
-    // `Visible to` alone is no Pipedrive export.
+    // `Visible to` alone is no Pipedrive export; nor is a sheet of one's own with it and `Lead created`, without the
+    // export's record id: its `Title` is still read by its values, its `Owner` still the lead's owner.
     expect(matchColumns({ header: ['Name', 'Email', 'Visible to'], spec: {} }).system).toBeUndefined();
+    const own = ['Title', 'Name', 'Email', 'Organization', 'Owner', 'Visible to', 'Lead created'];
+    expect(matchColumns({ header: own, spec: {} }).system).toBeUndefined();
+    expect(
+      matchColumns({ header: ['ID', ...own], spec: {} }).system?.id,
+      'the same with the record id of the export',
+    ).toBe('pipedrive');
   });
 
   it("reads a Pipedrive export's address parts: the district is not the city, the house number is the street's", () => {
