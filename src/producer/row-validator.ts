@@ -1306,6 +1306,26 @@ export function createRowValidator(
       for (const [key, v] of Object.entries(parts))
         if (v) (out as unknown as Record<string, string>)[key] = v;
       if (streetNumber) out.street_number = streetNumber;
+      // Each part is a field of Pipedrive's too, beside a whole address that may be short (a 300-digit house number).
+      const partColumns: [keyof AddressFields, number[] | undefined][] = [
+        ['route', spec.street],
+        ['street_number', spec.street_number],
+        ['locality', spec.city],
+        ['admin_area_level_1', spec.state],
+        ['postal_code', spec.postal_code],
+        ['country', spec.country],
+      ];
+      for (const [key, columns] of partColumns) {
+        const v = out[key];
+        if (v !== undefined && v.length > MAX_TEXT) {
+          problem(
+            columns?.[0] ?? spec.whole?.[0],
+            '',
+            `has ${v.length} characters; Pipedrive takes at most ${MAX_TEXT}`,
+          );
+          return undefined;
+        }
+      }
       return out;
     }
 

@@ -126,4 +126,19 @@ describe('a house number in a column of its own', () => {
       street_number: '123',
     });
   });
+
+  it('longer than Pipedrive takes rejects the row naming its column, even beside a short whole address', () => {
+    const header = ['Name', 'Email', 'Company', 'Address', 'House number'];
+    const r = createRowValidator(mapColumns({}, header, undefined), 'house-number-long')(2, [
+      'John Smith',
+      'john@smith.example',
+      'Acme',
+      '1 Main St, Springfield, 12345',
+      '9'.repeat(300),
+    ]);
+    expect('reject' in r && r.reject).toMatchObject({
+      column: 'House number',
+      reason: expect.stringMatching(/has 300 characters; Pipedrive takes at most 255/),
+    });
+  });
 });
