@@ -227,10 +227,11 @@ async function importAndFollow(args: ParsedArgs, io: CommandIO, stop: AbortSigna
 
 /**
  * Rejected rows that failed: not those that only repeat a person of a report with a row per visit (a Zoom viewer who
- * rejoined), whose lead comes from the person's first row, nor the sheet's layout (a section's title and header).
+ * rejoined), whose lead comes from the person's first row, nor the sheet's layout (a section's title and header), nor
+ * the file owner's own side (a Teams meeting's organizer).
  */
 function failedRows(summary: ImportSummary): number {
-  return summary.rejected - summary.repeated - (summary.layout ?? 0);
+  return summary.rejected - summary.repeated - (summary.layout ?? 0) - (summary.ownSide ?? 0);
 }
 
 /** Why the connection cannot call Pipedrive from this process (a variable not set, a file missing), if it cannot. */

@@ -110,6 +110,12 @@ export interface SourceSystem {
    */
   bouncedStatus?: { column: string; values: readonly string[]; meaning: string };
   /**
+   * A column of the system's own whose value marks a row of the file owner's own side, which the report lists beside
+   * the people it is about (a Teams meeting's `Role` `Organizer`): the row is no lead, and is rejected saying so.
+   * Values are compared in any case.
+   */
+  ownSideRows?: { column: string; values: readonly string[]; meaning: string };
+  /**
    * Set when the system's rows are a form's entries: the form asked its respondent, so its address columns that name
    * no owner are the person's, also beside the company they typed.
    */
@@ -3714,6 +3720,38 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Country/Region Name': "ignore: where Zoom placed the viewer's connection, not an address",
       'Source Name':
         "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
+    },
+  },
+  {
+    // Microsoft Teams, a meeting's or webinar's attendance report downloaded as CSV: UTF-16LE, tab-separated, in
+    // numbered sections (`1. Summary`, `2. Participants`, `3. In-Meeting activities`); the participants' table is read.
+    id: 'teams-attendance',
+    name: 'Microsoft Teams attendance report',
+    fingerprint: {
+      participantidupn: 4,
+      inmeetingduration: 3,
+      firstjoin: 2,
+      lastleave: 2,
+      role: 1,
+    },
+    minScore: 5,
+    ownSideRows: {
+      column: 'Role',
+      values: ['Organizer', 'Co-organizer'],
+      meaning: "the meeting's organizer",
+    },
+    columns: {
+      Name: 'person.name',
+      Email: 'person.email:work',
+      'Participant ID (UPN)':
+        'ignore: the Microsoft 365 sign-in name of the participant (the Email again for most; the account, not an address to write to)',
+      Role: 'ignore: the role in the meeting (Organizer, Presenter, Attendee), not a job title',
+      'First Join': 'ignore: meeting attendance (when the participant first joined)',
+      'Last Leave': 'ignore: meeting attendance (when the participant last left)',
+      'In-Meeting Duration': 'ignore: meeting attendance (how long the participant stayed)',
+      'Join Time': 'ignore: meeting attendance',
+      'Leave Time': 'ignore: meeting attendance',
+      Duration: 'ignore: meeting attendance',
     },
   },
   {

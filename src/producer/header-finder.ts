@@ -52,7 +52,11 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   }
   const first = candidates[0];
   if (!first) return { index: 0, delimiter: delimiter ?? sepDelimiter ?? ',', preamble: [] };
-  const tables = namedTables(lines, delimiter ?? sepDelimiter ?? first.delimiter);
+  // A first line of one field (a report's name, `1. Summary`) says nothing of the delimiter: each table's header does.
+  const tables = namedTables(
+    lines,
+    delimiter ?? sepDelimiter ?? (first.cells.length >= 2 ? first.delimiter : undefined),
+  );
 
   const knownCount = (c: { cells: string[] }) => c.cells.filter((cell) => isKnownHeader(cell)).length;
   // A first line of two or more fields is the header, as it always was, unless it names nothing
@@ -112,16 +116,25 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
 
 /**
  * The text of a line that holds only a name: one non-empty cell, the first (`Host Details,`), and no
- * digit (not a row's lone value such as a date or an amount).
+ * digit (not a row's lone value such as a date or an amount) but a section's number before a word
+ * (`2. Participants`, as Microsoft Teams numbers the sections of its attendance report).
  */
 export function onlyName(line: string, delimiter: string): string | undefined {
   return nameIn(splitLine(line, delimiter));
 }
 
+/** A section's number before its name: `2. `, `3) ` (then a letter, so not a date such as `3.4.2026`). */
+const SECTION_NUMBER = /^\d{1,2}[.)]\s+(?=\p{L})/u;
+
 /** {@link onlyName} of a line read into cells. */
 export function nameIn(cells: readonly string[]): string | undefined {
   const name = cells[0]?.trim() ?? '';
-  if (name === '' || /\d/.test(name) || cells.slice(1).some((c) => c.trim() !== '')) return undefined;
+  if (
+    name === '' ||
+    /\d/.test(name.replace(SECTION_NUMBER, '')) ||
+    cells.slice(1).some((c) => c.trim() !== '')
+  )
+    return undefined;
   return name;
 }
 

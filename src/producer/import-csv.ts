@@ -201,6 +201,11 @@ export interface ImportSummary {
    * under it, an item's subitems, as monday.com writes a board): not failures either.
    */
   layout?: number;
+  /**
+   * Of the rejected rows, those of the file owner's own side that the report lists beside its people (a Teams
+   * meeting's organizer): no leads, and not failures either.
+   */
+  ownSide?: number;
   distinctPersons: number;
   /** Distinct emails: counted by a dry run only (for its report); absent from a real import's summary. */
   distinctEmails?: number;
@@ -893,6 +898,7 @@ async function importPass(
     let rejected = 0;
     let repeated = 0;
     let layout = 0;
+    let ownSide = 0;
     const interval = options.progressIntervalMs ?? 250;
     let nextProgressAt = Date.now() + interval;
     let nextLedgerUpdateAt = Date.now() + 2_000;
@@ -923,6 +929,7 @@ async function importPass(
       rejected++;
       if (reject.repeatOf !== undefined) repeated++;
       if (reject.layout) layout++;
+      if (reject.ownSide) ownSide++;
       if (firstRejects.length < maxRejects) firstRejects.push({ line, ...reject });
       const column = reject.column ?? '(row)';
       rejectsByColumn[column] = (rejectsByColumn[column] ?? 0) + 1;
@@ -1124,6 +1131,7 @@ async function importPass(
         rejected,
         repeated,
         ...(layout ? { layout } : {}),
+        ...(ownSide ? { ownSide } : {}),
         distinctPersons: persons.count,
         ...(options.dryRun ? { distinctEmails: emails.count } : {}),
         distinctOrganizations: organizations.count,

@@ -229,6 +229,8 @@ export interface ResolvedMapping {
   emailStatusColumn?: number;
   /** The system's column whose value says the row's address bounced (Instantly's lead `status`, `-1`). */
   bouncedStatusColumn?: number;
+  /** The system's column whose value marks a row of the file owner's own side (Teams' `Role`, `Organizer`). */
+  ownSideColumn?: number;
   /**
    * A column that says of each row whether it is a person or an organization (Capsule's `Type`, in a list of people
    * and organisations): a row it calls an organization's has the organization's name in the name column, and no
@@ -762,6 +764,10 @@ export function resolveMapping(
     emails.length && bounced
       ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(bounced.column))
       : -1;
+  const ownSide = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.ownSideRows;
+  const ownSideColumn = ownSide
+    ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(ownSide.column))
+    : -1;
   const mapped = new Set([...Object.values(columns), ...Object.values(fallbacks).flat()]);
   // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that
   // is a customer type (`Prospect`, `Business` for B2B) must not turn a person's row into an organization's.
@@ -823,6 +829,7 @@ export function resolveMapping(
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
     ...(emailStatusColumn >= 0 ? { emailStatusColumn } : {}),
     ...(bouncedStatusColumn >= 0 ? { bouncedStatusColumn } : {}),
+    ...(ownSideColumn >= 0 ? { ownSideColumn } : {}),
     ...(recordKindColumn >= 0 ? { recordKindColumn } : {}),
     ...(columns['person.name'] !== undefined &&
     namesLastFirst(sampleValues(options.sample ?? [], columns['person.name']))

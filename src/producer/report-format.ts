@@ -59,6 +59,11 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
       `    of them ${formatCount(s.layout)} the sheet's layout (a group's title, the header again, subitems): not a failure (the exit code is not 3 for ${s.layout === 1 ? 'it' : 'them'})`,
     );
   }
+  if (s.ownSide) {
+    out.push(
+      `    of them ${formatCount(s.ownSide)} your own side (a meeting's organizer), which the report lists beside its people: no lead, not a failure (the exit code is not 3 for ${s.ownSide === 1 ? 'it' : 'them'})`,
+    );
+  }
   if (s.firstRejects.length > 0) {
     out.push(
       '',

@@ -62,6 +62,11 @@ export interface RowReject {
    * item's subitems, as monday.com writes a board): nothing failed.
    */
   layout?: true;
+  /**
+   * Set when the row is the file owner's own side, which the system's report lists beside the people it is about (a
+   * Teams meeting's organizer among its participants): no lead, and nothing failed.
+   */
+  ownSide?: true;
 }
 
 export type RowResult =
@@ -463,6 +468,19 @@ export function createRowValidator(
           reason: `${quote((cells[placeholder] ?? '').trim())} is a placeholder of Meta's Lead Ads Testing Tool: the row is a test lead, not a lead`,
         },
       };
+    }
+    // The file owner's own side, listed beside the people the report is about (a Teams meeting's organizer): no lead.
+    if (mapping.ownSideColumn !== undefined && system?.ownSideRows) {
+      const role = (cells[mapping.ownSideColumn] ?? '').trim();
+      if (role !== '' && system.ownSideRows.values.some((v) => v.toLowerCase() === role.toLowerCase())) {
+        return {
+          reject: {
+            column: header[mapping.ownSideColumn] as string,
+            reason: `${quote(role)} is ${system.ownSideRows.meaning} (${system.name}): your own side, not a lead`,
+            ownSide: true,
+          },
+        };
+      }
     }
     // A formula that failed leaves its error value where the data should be: no field can take it.
     const failed = importedColumns.filter((i) => EXCEL_ERROR.test((cells[i] ?? '').trim()));

@@ -243,6 +243,10 @@ const SYSTEMS: [string, string, Setup][] = [
   // Google Contacts' older export (UTF-16, `Given Name`, `E-mail 1 - Type`): it landed whole; its organization's
   // location, symbol and the names' readings were "no standard field".
   ['Google Contacts (older export)', 'google-contacts-legacy', {}],
+  // Teams' attendance report (UTF-16, tabs, numbered sections): `2. Participants` was not seen as a table's name, so
+  // the `3. In-Meeting activities` table was read as its rows (rejected, and a second lead per person); `Role` was the
+  // job title, and the meeting's organizer (the seller) a lead.
+  ['Microsoft Teams attendance report', 'teams-attendance', {}],
 ];
 
 /**
