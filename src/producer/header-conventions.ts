@@ -3755,6 +3755,41 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // Webex Meetings, a meeting's participants downloaded as CSV (`participant-….csv`): UTF-16, tab-separated, a row
+    // each time someone joined, the meeting's name and times repeated on every row.
+    id: 'webex-participants',
+    name: 'Webex meeting participants report',
+    repeatsPerson: 'Webex writes a row for each time a participant joined the meeting',
+    fingerprint: {
+      attendanceduration: 3,
+      attendeeemail: 2,
+      connectiontype: 2,
+      meetingstarttime: 1,
+      meetingendtime: 1,
+      meetingname: 1,
+      jointime: 1,
+      leavetime: 1,
+    },
+    minScore: 5,
+    ownSideRows: { column: 'Role', values: ['Host', 'Cohost', 'Co-host'], meaning: "the meeting's host" },
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Name: 'person.name',
+      'Display Name': 'person.name',
+      'Attendee Email': 'person.email:work',
+      'Meeting Name': 'ignore: the meeting the report is about, the same on every row',
+      'Meeting Start Time': 'ignore: when the meeting started, the same on every row',
+      'Meeting End Time': 'ignore: when the meeting ended, the same on every row',
+      'Session Name': 'ignore: the meeting the report is about, the same on every row',
+      Role: 'ignore: the role in the meeting (Host, Attendee…), not a job title',
+      'Join Time': 'ignore: meeting attendance (when the participant joined)',
+      'Leave Time': 'ignore: meeting attendance (when the participant left)',
+      'Attendance Duration': 'ignore: meeting attendance (how long the participant stayed)',
+      'Connection Type': 'ignore: how the participant joined (the desktop app, a browser, a phone)',
+    },
+  },
+  {
     // Gravity Forms (WordPress), Forms > Import/Export > Export Entries: the fields ticked, each input of a field of
     // several under `Label (Input)` (`Name (First)`, `Address (City)`, `Consent (Consent)`), then Gravity Forms' own
     // entry columns (GFExport::add_default_export_fields). Every value quoted, a UTF-8 BOM, LF line ends.

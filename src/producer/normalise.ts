@@ -32,6 +32,8 @@ export function normaliseEmail(cell: string): Parsed<string> {
 /** A mailbox's name that says there is none: `noemail@acme.com`, `none@…`, `unknown@…` (not `na@` or `nil@`: initials, a name). */
 const NO_MAILBOX =
   /^(?:no[-_.]?e?-?mail(?:[-_.]?address)?|none|nobody|null|unknown|n\/a|dummy|fake|invalid|notprovided|not[-_.]provided|noaddress|no[-_.]?address)$/;
+/** Domains under a top-level name that is never delegated on the internet (RFC 6761): no mail reaches them. */
+const NO_INTERNET_NAME = /(?:^|\.)(?:localhost|invalid)$/;
 /** Names a sheet fills a missing address with, made of these on both sides: `test@test.com`, `no@email.com`, `x@x.com`. */
 const FILLER_WORD =
   /^(?:no|na|x+|test|email|e-?mail|mail|none|noemail|nomail|unknown|example|domain|address|abc|asdf|fake|dummy|invalid)$/;
@@ -40,12 +42,15 @@ const FILLER_WORD =
  * An address a sheet writes where a person has none: a mailbox named for no one (`noemail@acme.com`,
  * `none@none.com`), or filler on both sides (`no@email.com`, `test@test.com`, `x@x.com`). It reaches no one, and since
  * a person is found by their address, every row that has it would become one person. `info@acme.com` is a real
- * mailbox and stays.
+ * mailbox and stays. An address under a name reserved never to be on the internet (`.localhost`, `.invalid`, RFC 6761)
+ * is one a system made up for someone who gave none (Webex's `…@guest.webex.localhost` for a guest).
  */
 export function isPlaceholderEmail(cell: string): boolean {
   const text = cell.trim().toLowerCase();
   const at = text.lastIndexOf('@');
-  if (at <= 0 || text.length > 64) return false;
+  if (at <= 0) return false;
+  if (NO_INTERNET_NAME.test(text.slice(at + 1))) return true;
+  if (text.length > 64) return false;
   const local = text.slice(0, at);
   const domainName = text.slice(at + 1).split('.')[0] ?? '';
   return NO_MAILBOX.test(local) || (FILLER_WORD.test(local) && FILLER_WORD.test(domainName));

@@ -247,6 +247,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // the `3. In-Meeting activities` table was read as its rows (rejected, and a second lead per person); `Role` was the
   // job title, and the meeting's organizer (the seller) a lead.
   ['Microsoft Teams attendance report', 'teams-attendance', {}],
+  // Webex's participants report (UTF-16, tabs, a row per join): a participant who rejoined got a lead per join, and a
+  // guest's made-up `…@guest.webex.localhost` address was imported as theirs.
+  ['Webex meeting participants report', 'webex-participants', {}],
 ];
 
 /**
