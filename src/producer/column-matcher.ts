@@ -949,7 +949,8 @@ export function detectSystem(
     let score = 0;
     const evidence: string[] = [];
     names.forEach((n, i) => {
-      const weight = system.fingerprint[n];
+      // Own names only: a column named `Constructor` is no evidence (it found Object's, and the score became text).
+      const weight = Object.hasOwn(system.fingerprint, n) ? system.fingerprint[n] : undefined;
       if (weight) {
         score += weight;
         evidence.push(header[i] as string);

@@ -301,6 +301,8 @@ export function createRowValidator(
   options: RowValidatorOptions = {},
 ): RowValidator {
   const { columns, header, defaults } = mapping;
+  /** A form's fields kept under their labels (a set: a form export may have thousands, read for every row). */
+  const headedNotes: ReadonlySet<number> = new Set(mapping.headedNotes ?? []);
   // The column each field is read from in the row at hand: where a field's column is empty, the first of its
   // fallbacks that is not (`Account Name` where `Company` is empty), so errors name the column the value came from.
   const fallbacks = Object.entries(mapping.fallbacks) as [FieldPath, number[]][];
@@ -1392,9 +1394,9 @@ export function createRowValidator(
       // One note column is the note, unless it is a form's question or field: an answer is kept under its question.
       const only = parts.length === 1 && mapping.noteColumns.length === 1 ? parts[0] : undefined;
       const fromColumns =
-        only && !isQuestion(only.header) && !mapping.headedNotes?.includes(only.index)
+        only && !isQuestion(only.header) && !headedNotes.has(only.index)
           ? only.text
-          : choicesTogether(parts, mapping.headedNotes)
+          : choicesTogether(parts, headedNotes)
               .map((p) => `${noteHeading(p.header)}:\n${p.text}`)
               .join('\n\n');
       const plain = [fromColumns, noteExtras.join('\n')].filter((p) => p !== '').join('\n\n');
@@ -1437,11 +1439,11 @@ const CHOICE_COLUMN = /^(.+?):\s+(\S.*)$/;
  */
 function choicesTogether(
   parts: readonly { index: number; header: string; text: string }[],
-  formFields: readonly number[] | undefined,
+  formFields: ReadonlySet<number>,
 ): { header: string; text: string }[] {
   const blocks: { header: string; text: string; field?: string }[] = [];
   for (const p of parts) {
-    const choice = formFields?.includes(p.index) ? CHOICE_COLUMN.exec(p.header) : null;
+    const choice = formFields.has(p.index) ? CHOICE_COLUMN.exec(p.header) : null;
     const [, field, option] = choice ?? [];
     if (field && option && (sameName(p.text, option) || /^checked$/i.test(p.text))) {
       const last = blocks.at(-1);

@@ -1973,6 +1973,14 @@ describe('matchColumns', () => {
     ).toBe('pipedrive');
   });
 
+  it('recognises a system whatever else the file names: a column `Constructor` or `__proto__` is no evidence', () => {
+    const header = ['Record ID', 'First Name', 'Last Name', 'Email', 'Lifecycle Stage', 'Contact owner'];
+    expect(matchColumns({ header, spec: {} }).system?.id).toBe('hubspot');
+    expect(
+      matchColumns({ header: [...header, 'Constructor', '__proto__', 'toString'], spec: {} }).system?.id,
+    ).toBe('hubspot');
+  });
+
   it("reads a Pipedrive export's address parts: the district is not the city, the house number is the street's", () => {
     const header = [
       'Person - Name',
