@@ -205,7 +205,10 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     return i === -1 ? undefined : header[i];
   };
   // A mapping file may name a column as the file writes it or without its entity word.
+  // The column written as named first (`A- Emails` beside `A Emails`, one name once normalised), else by its name.
   const indexOf = (column: string): number => {
+    const written = header.findIndex((h) => h.trim().toLowerCase() === column.trim().toLowerCase());
+    if (written !== -1) return written;
     const i = fullNames.indexOf(normaliseHeaderName(column));
     return i === -1 ? names.indexOf(normaliseHeaderName(column)) : i;
   };
@@ -407,7 +410,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         });
         return;
       }
-      const entry = tableEntries.find(([n]) => n === name);
+      // `A- Emails` beside `A Emails` (one name once normalised): the entry written as the header, else any.
+      const entry =
+        tableEntries.find(([n, , w]) => n === name && w === h) ?? tableEntries.find(([n]) => n === name);
       if (entry) {
         candidates.push({
           index,

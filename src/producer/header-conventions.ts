@@ -116,6 +116,12 @@ export interface SourceSystem {
    */
   ownSideRows?: { column: string; values: readonly string[]; meaning: string };
   /**
+   * Email columns the system fills by the grade it gives their addresses, when a grade is below the addresses it
+   * verified (RocketReach's `B Emails`), with what that grade means. The addresses are imported; a row whose first
+   * address is of such a grade (it has no better one) is said, as a row whose email status calls its address bad.
+   */
+  gradedEmails?: Record<string, string>;
+  /**
    * Set when the system's rows are a form's entries: the form asked its respondent, so its address columns that name
    * no owner are the person's, also beside the company they typed.
    */
@@ -3463,6 +3469,70 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       timestamp_updated: "ignore: Instantly's last change",
       timestamp_last_contact: "ignore: Instantly's last contact date",
       assigned_to: 'ignore: the Instantly user the lead is assigned to, by id',
+    },
+  },
+  {
+    // RocketReach's people export (test/fixtures/real-exports/README.md, 94): the employer's columns named
+    // `Employer …`, the person's location in City…Country, its addresses in columns by kind (`Recommended …`) and by
+    // grade (`A Emails`, `A- Emails`, `B Emails`: RocketReach validated A and A-, several a cell).
+    id: 'rocketreach',
+    name: 'RocketReach',
+    fingerprint: {
+      recommendedemail: 2,
+      recommendedworkemail: 3,
+      recommendedpersonalemail: 3,
+      aemails: 3,
+      bemails: 2,
+      employerdomain: 2,
+      employerwebsite: 1,
+      employerlinkedin: 1,
+      employerprimaryindustry: 3,
+      emaillookupstatus: 3,
+    },
+    minScore: 6,
+    columns: {
+      'Profile ID': 'ignore: the RocketReach profile id',
+      Name: 'person.name',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      Title: 'person.job_title',
+      Employer: 'organization.name',
+      'Employer Website': 'organization.website',
+      'Employer Domain': 'organization.website',
+      'Employer LinkedIn': 'organization.linkedin',
+      'Employer Primary Industry': 'organization.industry',
+      // Where the person is (the employer's address is not in the export): its parts, then the same in one text.
+      City: 'person.postal_address.city',
+      Region: 'person.postal_address.state',
+      'Postal Code': 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      Location: "ignore: the person's city, region and country again, in one text (City…Country have them)",
+      // The address RocketReach recommends first, then by kind, then every address by its grade.
+      'Recommended Email': 'person.email:work',
+      'Recommended Work Email': 'person.email:work',
+      'Recommended Personal Email': 'person.email:home',
+      'A Emails': 'person.email:work*',
+      'A- Emails': 'person.email:work*',
+      'B Emails': 'person.email:work*',
+      'Mobile Phone': 'person.phone:mobile',
+      Phone: 'person.phone:work',
+      'Office Phone': 'person.phone:work',
+      'Other Phones': 'person.phone:other*',
+      LinkedIn: PERSON_LINKEDIN,
+      Seniority: "ignore: RocketReach's seniority level: map it to a custom person field to keep it",
+      Department: "ignore: RocketReach's department: map it to a custom person field to keep it",
+      'Years of Experience':
+        "ignore: years since the person's first job: map it to a custom person field to keep it",
+      'Skills & Endorsements':
+        "ignore: the person's LinkedIn skills: map it to a custom person field to keep it",
+      Tags: 'ignore: RocketReach tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      Notes: 'lead.note',
+      'Email Lookup Status':
+        "ignore: the state of RocketReach's lookup of the profile (complete…), not of an address",
+      'Lookup Time': 'ignore: when RocketReach looked the profile up',
+    },
+    gradedEmails: {
+      'B Emails': 'grade B, below the A and A- addresses it validated',
     },
   },
   {

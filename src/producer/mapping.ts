@@ -8,7 +8,7 @@ import {
 } from './column-matcher.js';
 import { MappingError } from './errors.js';
 import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
-import { normaliseHeaderName, SOURCE_SYSTEMS } from './header-conventions.js';
+import { GENERIC_PHONE_NAMES, normaliseHeaderName, SOURCE_SYSTEMS } from './header-conventions.js';
 import { customConstants, didYouMean, type MappingSpec } from './mapping-spec.js';
 import {
   currencyNameKey,
@@ -112,6 +112,11 @@ export interface ContactColumn {
   list?: boolean;
   /** The column does not say whose addresses they are: one at a free-mail provider (gmail.com) is labelled home. */
   freeMailHome?: boolean;
+  /**
+   * A bare `Phone` column, labelled work for want of a kind: a number it shares with a column that says its kind
+   * (`Mobile Phone`) takes that column's label.
+   */
+  kindUnsaid?: boolean;
 }
 
 /** An address: one column with all of it, parts in columns of their own (street lines in several), or both. */
@@ -231,6 +236,8 @@ export interface ResolvedMapping {
   bouncedStatusColumn?: number;
   /** The system's column whose value marks a row of the file owner's own side (Teams' `Role`, `Organizer`). */
   ownSideColumn?: number;
+  /** The system's email columns named by a grade below the addresses it verified (RocketReach's `B Emails`). */
+  gradedEmailColumns?: { column: number; meaning: string }[];
   /**
    * A column that says of each row whether it is a person or an organization (Capsule's `Type`, in a list of people
    * and organisations): a row it calls an organization's has the organization's name in the name column, and no
@@ -337,8 +344,9 @@ export function assertDistinctHeader(
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   header.forEach((h, i) => {
-    const key = normaliseHeaderName(h);
-    if (!key) return;
+    const name = normaliseHeaderName(h);
+    if (!name) return;
+    const key = `${name}${gradeSigns(h)}`;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
     else if (plan && repeated.has(key) && byOrder(first) && byOrder(i)) return;
@@ -350,6 +358,14 @@ export function assertDistinctHeader(
       `${fileName}:${headerLine}: duplicate column names ${duplicates.join(', ')}; rename one of each pair so every column has its own name.`,
     );
   }
+}
+
+/**
+ * The `+` and `-` signs a header's words end with (`A- Emails`, `Age 18+`): a grade or a bound, not punctuation, so
+ * `A Emails` and `A- Emails` are two columns (RocketReach's grades), where `E-mail` is `Email`.
+ */
+function gradeSigns(header: string): string {
+  return (header.match(/(?<=[\p{L}\p{N}])[+-]+(?=\s|$)/gu) ?? []).join(' ');
 }
 
 /**
@@ -504,6 +520,12 @@ export function resolveMapping(
         ...(extensionColumn !== undefined ? { extensionColumn } : {}),
         ...(t.list ? { list: true } : {}),
         ...(emailKindUnsaid(m) ? { freeMailHome: true } : {}),
+        ...(t.field === 'phone' &&
+        m.source !== 'mapping' &&
+        t.label === 'work' &&
+        GENERIC_PHONE_NAMES.includes(normaliseHeaderName(m.header))
+          ? { kindUnsaid: true }
+          : {}),
       });
     } else if (t.entity === 'person' && t.field === 'postal_address') {
       personAddress = withColumn(personAddress, t.part ?? 'whole', m.index);
@@ -768,6 +790,13 @@ export function resolveMapping(
   const ownSideColumn = ownSide
     ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(ownSide.column))
     : -1;
+  const graded = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.gradedEmails ?? {};
+  const gradedEmailColumns = Object.entries(graded).flatMap(([name, meaning]) => {
+    const column = emails.find(
+      (e) => normaliseHeaderName(header[e.column] ?? '') === normaliseHeaderName(name),
+    )?.column;
+    return column === undefined ? [] : [{ column, meaning }];
+  });
   const mapped = new Set([...Object.values(columns), ...Object.values(fallbacks).flat()]);
   // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that
   // is a customer type (`Prospect`, `Business` for B2B) must not turn a person's row into an organization's.
@@ -830,6 +859,7 @@ export function resolveMapping(
     ...(emailStatusColumn >= 0 ? { emailStatusColumn } : {}),
     ...(bouncedStatusColumn >= 0 ? { bouncedStatusColumn } : {}),
     ...(ownSideColumn >= 0 ? { ownSideColumn } : {}),
+    ...(gradedEmailColumns.length ? { gradedEmailColumns } : {}),
     ...(recordKindColumn >= 0 ? { recordKindColumn } : {}),
     ...(columns['person.name'] !== undefined &&
     namesLastFirst(sampleValues(options.sample ?? [], columns['person.name']))

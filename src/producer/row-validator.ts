@@ -700,6 +700,20 @@ export function createRowValidator(
         message: `says ${quote(bouncedStatus)} (${system.name}: ${system.bouncedStatus.meaning}) of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
       });
     }
+    // An address of a grade below the ones the system verified (RocketReach's `B Emails`), and no better one: said, as
+    // one whose email status calls it bad is.
+    const graded =
+      email === undefined
+        ? undefined
+        : mapping.gradedEmailColumns?.find((g) =>
+            emailsInCell(read(g.column)).some((part) => normaliseEmail(part).value === email),
+          );
+    if (graded && system) {
+      warnings.push({
+        column: header[graded.column] as string,
+        message: `has the row's first address, ${quote(email as string)} (${system.name}: ${graded.meaning}), and no better one: it is imported as given (clear it in the file not to have it, or remove the row)`,
+      });
+    }
     // `Dr. Priya Raman, PhD`: the person is Priya Raman (Pipedrive has no field for the title or the degree).
     const untitled = (path: FieldPath, where: 'whole' | 'first' | 'last', value: string): string => {
       if (value === '') return value;
@@ -1123,7 +1137,7 @@ export function createRowValidator(
 
     /** The values of email or phone columns, deduplicated, the primary first. */
     function contactValues(list: ContactColumn[], kind: 'email' | 'phone'): ContactValue[] {
-      const out: (ContactValue & { starred: boolean })[] = [];
+      const out: (ContactValue & { starred: boolean; unsaid?: true })[] = [];
       /** Email cells that hold no address: the row's problem only when no other column gives it one. */
       const unreadable: { column: number; cell: string; error: string }[] = [];
       /** The columns that gave an address. */
@@ -1169,10 +1183,20 @@ export function createRowValidator(
             value = parsed.value;
           } else value = checkedPhone(c.column, part);
           if (value !== undefined && extension !== undefined) value = withExtension(value, extension);
-          if (value !== undefined && !out.some((o) => o.value === value)) {
+          const same = value === undefined ? undefined : out.find((o) => o.value === value);
+          if (value !== undefined && same === undefined) {
             const own = kind === 'email' && c.freeMailHome && !labelCell && isFreeMail(value);
-            out.push({ value, label: own ? 'home' : label, starred });
+            out.push({
+              value,
+              label: own ? 'home' : label,
+              starred,
+              ...(c.kindUnsaid ? { unsaid: true } : {}),
+            });
             gave.add(c.column);
+          } else if (same?.unsaid && !c.kindUnsaid && !labelCell) {
+            // A bare `Phone`'s number that `Mobile Phone` has too is a mobile number.
+            same.label = label;
+            delete same.unsaid;
           }
         }
       }

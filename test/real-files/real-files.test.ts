@@ -250,6 +250,10 @@ const SYSTEMS: [string, string, Setup][] = [
   // Webex's participants report (UTF-16, tabs, a row per join): a participant who rejoined got a lead per join, and a
   // guest's made-up `…@guest.webex.localhost` address was imported as theirs.
   ['Webex meeting participants report', 'webex-participants', {}],
+  // RocketReach: the addresses in its grade columns (`A Emails`, `A- Emails`) were dropped; the employer's domain,
+  // website and industry were "no standard field", the person's City…Country taken for the company's address, a bare
+  // `Phone` that is the mobile's number labelled work.
+  ['RocketReach people', 'rocketreach-people', {}],
 ];
 
 /**
@@ -331,6 +335,12 @@ describe('real lead files, whole', () => {
         // Dropcontact's qualification of the address: its owner asked not to be contacted.
         expect(summary.warnings).toContain(
           '1 row (line 9): column "qualification" says "Do_Not_Contact@pro" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row).',
+        );
+      }
+      if (file === 'rocketreach-people') {
+        // RocketReach validated none of the row's addresses: the one it recommends is graded B.
+        expect(summary.warnings).toContain(
+          '1 row (line 3): column "B Emails" has the row\'s first address, "francois.muller@muller-fils.example.org" (RocketReach: grade B, below the A and A- addresses it validated), and no better one: it is imported as given (clear it in the file not to have it, or remove the row).',
         );
       }
       if (file === 'instantly-leads') {
