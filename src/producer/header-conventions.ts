@@ -855,6 +855,9 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'companyheadquartersfulladdress',
     'headquartersaddress',
     'hqaddress',
+    // Crunchbase's `Headquarters Location` (`Munich, Bayern, Germany`): where the company is, as text
+    'headquarterslocation',
+    'hqlocation',
   ],
   // The company's address in parts, named for it (`Company City`: a purchased list's person beside their company).
   // Salesloft's `Work City` beside the person's `City`.
@@ -3469,6 +3472,60 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       timestamp_updated: "ignore: Instantly's last change",
       timestamp_last_contact: "ignore: Instantly's last contact date",
       assigned_to: 'ignore: the Instantly user the lead is assigned to, by id',
+    },
+  },
+  {
+    // Crunchbase's companies export (a search's "Export to CSV", test/fixtures/real-exports/README.md, 95): a row per
+    // company, no person; its contact email and phone number are the company's own.
+    id: 'crunchbase-companies',
+    name: 'Crunchbase',
+    fingerprint: {
+      organizationnameurl: 4,
+      cbrankcompany: 4,
+      headquarterslocation: 1,
+      estimatedrevenuerange: 1,
+      operatingstatus: 1,
+      totalfundingamountinusd: 2,
+      numberoffundingrounds: 1,
+      top5investors: 2,
+    },
+    minScore: 6,
+    columns: {
+      'Organization Name': 'organization.name',
+      'Organization Name URL': "ignore: the company's Crunchbase page",
+      'Primary Industry': 'organization.industry',
+      'Primary Industry URL': "ignore: the industry's Crunchbase page",
+      Industries: 'organization.industry',
+      'Headquarters Location': 'organization.address',
+      Description: 'lead.note',
+      'Full Description':
+        "ignore: the company's long description (Description has its summary, kept in the note)",
+      'CB Rank (Company)': "ignore: Crunchbase's rank of the company",
+      'Estimated Revenue Range': "ignore: a range, not an amount (Pipedrive's annual revenue is one)",
+      'Operating Status': 'ignore: whether the company is active or closed',
+      'Founded Date': 'ignore: when the company was founded: Pipedrive organizations have no such field',
+      'Company Type': 'ignore: for profit or non-profit',
+      'Number of Employees': 'organization.employee_count',
+      Website: 'organization.website',
+      LinkedIn: 'organization.linkedin',
+      Twitter: "ignore: the company's Twitter page: Pipedrive organizations have no such field",
+      Facebook: "ignore: the company's Facebook page: Pipedrive organizations have no such field",
+      // The company's, not a person's: the row names none.
+      'Contact Email':
+        "note(Contact email): the company's general address, no person's: Pipedrive organizations have no email field",
+      'Phone Number':
+        "note(Phone): the company's main number, no person's line: Pipedrive organizations have no phone field",
+      Founders: "note(Founders): the company's founders, by name: no field takes them",
+      'Number of Funding Rounds': "ignore: Crunchbase's funding data",
+      'Total Funding Amount': "ignore: Crunchbase's funding data",
+      'Total Funding Amount Currency': "ignore: Crunchbase's funding data",
+      'Total Funding Amount (in USD)': "ignore: Crunchbase's funding data",
+      'Last Funding Date': "ignore: Crunchbase's funding data",
+      'Last Funding Type': "ignore: Crunchbase's funding data",
+      'Last Funding Amount': "ignore: Crunchbase's funding data",
+      'Top 5 Investors': "ignore: Crunchbase's funding data",
+      'Lead Investors': "ignore: Crunchbase's funding data",
+      Stage: "ignore: Crunchbase's funding stage",
     },
   },
   {

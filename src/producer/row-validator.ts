@@ -1047,14 +1047,17 @@ export function createRowValidator(
       for (const c of [...mapping.emails, ...mapping.phones]) {
         const value = read(c.column);
         if (value === '') continue;
+        const isPhone = mapping.phones.includes(c);
         keepInNote(
           c.column,
           value,
-          organizationRow || companyNamed
-            ? organizationRow
-              ? `is the organization's: column "${header[mapping.recordKindColumn as number]}" says the row is an organization's, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
-              : `is the organization's: the row's name is its organization's (${quote(orgName)}) and it has no first or last name, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
-            : "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
+          !(organizationRow || companyNamed) && isPhone
+            ? "is the company's phone on a row whose address is its shared mailbox (info@, sales@…) and that names no person: no person's line, and Pipedrive organizations have no phone field, so it is kept in the lead's note"
+            : organizationRow || companyNamed
+              ? organizationRow
+                ? `is the organization's: column "${header[mapping.recordKindColumn as number]}" says the row is an organization's, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
+                : `is the organization's: the row's name is its organization's (${quote(orgName)}) and it has no first or last name, so the lead is the organization's and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email or phone field)`
+              : "is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
         );
       }
     } else if (fullName === '' && emails.length === 0 && orgName !== '') {

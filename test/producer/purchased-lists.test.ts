@@ -82,4 +82,51 @@ describe('purchased lead lists', () => {
       { value: '+46 70 555 01 23', label: 'mobile' },
     ]);
   });
+
+  it("keeps a company list's contact email and phone in the note, never as a person's (Crunchbase)", () => {
+    const header = [
+      'Organization Name',
+      'Organization Name URL',
+      'Headquarters Location',
+      'CB Rank (Company)',
+      'Contact Email',
+      'Phone Number',
+      'Top 5 Investors',
+    ];
+    const mapping = mapColumns({}, header, undefined);
+    expect(mapping.plan.system?.id).toBe('crunchbase-companies');
+    const validate = createRowValidator(mapping, 'crunchbase');
+    const r = validate(2, [
+      'Ångström AB',
+      'https://www.crunchbase.com/organization/angstrom-ab',
+      'Stockholm, Stockholms Lan, Sweden',
+      '12,345',
+      'anna.berg@angstrom.example.com',
+      '+46 8 555 010 00',
+      'Northzone',
+    ]);
+    if (!('ok' in r)) throw new Error('rejected');
+    expect(r.ok.person).toBeUndefined();
+    expect(r.ok.organization?.address).toEqual({ value: 'Stockholm, Stockholms Lan, Sweden' });
+    expect(r.ok.note).toBe('Contact email: anna.berg@angstrom.example.com<br>Phone: +46 8 555 010 00');
+  });
+
+  it("reads any file's Headquarters Location as the company's address", () => {
+    const mapping = mapColumns({}, ['Company', 'Headquarters Location', 'Email'], undefined);
+    expect(mapping.plan.matches.find((m) => m.header === 'Headquarters Location')?.target).toMatchObject({
+      entity: 'organization',
+      field: 'address',
+    });
+  });
+
+  it("says a shared mailbox's row's phone is the company's, not a mailbox", () => {
+    const validate = createRowValidator(mapColumns({}, ['Company', 'Email', 'Phone'], undefined), 'x');
+    const r = validate(2, ['Ångström AB', 'info@angstrom.example.com', '+46 8 555 010 00']);
+    if (!('ok' in r)) throw new Error('rejected');
+    expect(r.ok.person).toBeUndefined();
+    expect((r.warnings ?? []).map((w) => `${w.column}: ${w.message}`)).toEqual([
+      "Email: is a company's shared mailbox's (info@, sales@…) on a row that names no person: the lead is the organization's, and the row's addresses and phones are kept in the lead's note (Pipedrive organizations have no email field)",
+      "Phone: is the company's phone on a row whose address is its shared mailbox (info@, sales@…) and that names no person: no person's line, and Pipedrive organizations have no phone field, so it is kept in the lead's note",
+    ]);
+  });
 });

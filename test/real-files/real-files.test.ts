@@ -254,6 +254,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // website and industry were "no standard field", the person's City…Country taken for the company's address, a bare
   // `Phone` that is the mobile's number labelled work.
   ['RocketReach people', 'rocketreach-people', {}],
+  // Crunchbase companies: a named contact email made a person of the company's address with its switchboard as their
+  // work line; the headquarters' location, founders and the company's description's context were dropped.
+  ['Crunchbase companies', 'crunchbase-companies', {}],
 ];
 
 /**
