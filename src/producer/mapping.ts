@@ -521,7 +521,6 @@ export function resolveMapping(
         ...(t.list ? { list: true } : {}),
         ...(emailKindUnsaid(m) ? { freeMailHome: true } : {}),
         ...(t.field === 'phone' &&
-        m.source !== 'mapping' &&
         t.label === 'work' &&
         GENERIC_PHONE_NAMES.includes(normaliseHeaderName(m.header))
           ? { kindUnsaid: true }
