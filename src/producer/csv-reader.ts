@@ -248,7 +248,9 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   let after: { title: string; line: number; lastLine: number } | undefined;
   // A name is a short line (`Other Attended,`): a row of this table with only its first cell filled has all its cells.
   const nameOf = (event: ParsedEvent): string | undefined =>
-    event.error || !found.title || event.cells.length >= rawWidth ? undefined : nameIn(event.cells);
+    event.error || !found.title || event.cells.length >= rawWidth
+      ? undefined
+      : nameIn(event.cells, found.numberedSections);
   const startsTable = (event: ParsedEvent): boolean => {
     if (event.error || headerAgain(event)) return false;
     const filled = event.cells.filter((c) => c.trim() !== '');

@@ -18,6 +18,8 @@ export interface FoundHeader {
   title?: { line: number; text: string };
   /** With `title`: the named tables before it, each its name, first and last line (a report's summary, its hosts…). */
   tablesBefore?: { title: string; line: number; lastLine: number }[];
+  /** With `title`: the report numbers its sections (`1. Summary`, `2. Participants`): a numbered name is a name too. */
+  numberedSections?: true;
 }
 
 /** Table names that say the table lists the people who signed up: the one to import from a report of several. */
@@ -53,9 +55,11 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   const first = candidates[0];
   if (!first) return { index: 0, delimiter: delimiter ?? sepDelimiter ?? ',', preamble: [] };
   // A first line of one field (a report's name, `1. Summary`) says nothing of the delimiter: each table's header does.
+  const numbered = numberedSections(lines);
   const tables = namedTables(
     lines,
     delimiter ?? sepDelimiter ?? (first.cells.length >= 2 ? first.delimiter : undefined),
+    numbered,
   );
 
   const knownCount = (c: { cells: string[] }) => c.cells.filter((cell) => isKnownHeader(cell)).length;
@@ -96,7 +100,7 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
     if (text !== '') preamble.push({ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text });
   }
   const above = chosen.index - 1;
-  const title = above >= 0 ? onlyName(lines[above] as string, chosen.delimiter) : undefined;
+  const title = above >= 0 ? onlyName(lines[above] as string, chosen.delimiter, numbered) : undefined;
   if (title === undefined) return { index: chosen.index, delimiter: chosen.delimiter, preamble };
   // The tables before this one, each from its name to the line before the next table's name.
   const before = tables.filter((t) => t.index - 1 < above);
@@ -110,6 +114,7 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
     delimiter: chosen.delimiter,
     preamble,
     title: { line: above + 1, text: title },
+    ...(numbered ? { numberedSections: true as const } : {}),
     ...(tablesBefore.length ? { tablesBefore } : {}),
   };
 }
@@ -119,19 +124,32 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
  * digit (not a row's lone value such as a date or an amount) but a section's number before a word
  * (`2. Participants`, as Microsoft Teams numbers the sections of its attendance report).
  */
-export function onlyName(line: string, delimiter: string): string | undefined {
-  return nameIn(splitLine(line, delimiter));
+export function onlyName(line: string, delimiter: string, numbered = false): string | undefined {
+  return nameIn(splitLine(line, delimiter), numbered);
 }
 
 /** A section's number before its name: `2. `, `3) ` (then a letter, so not a date such as `3.4.2026`). */
 const SECTION_NUMBER = /^\d{1,2}[.)]\s+(?=\p{L})/u;
 
-/** {@link onlyName} of a line read into cells. */
-export function nameIn(cells: readonly string[]): string | undefined {
+/**
+ * A report that numbers its sections: two lines or more of a numbered name alone (`1. Summary`, `2. Participants`).
+ * One such line over a sheet (`1. Contacts`) is a sheet's title, whose number says nothing of tables after it: read as a
+ * table's name, it turned a later short row into the next table's name and the rows after it were lost.
+ */
+function numberedSections(lines: readonly string[]): boolean {
+  let count = 0;
+  for (const line of lines) if (NUMBERED_NAME_LINE.test(line) && ++count >= 2) return true;
+  return false;
+}
+
+const NUMBERED_NAME_LINE = /^\s*"?\d{1,2}[.)]\s+\p{L}[^\t,;"]*"?[\t,;\s]*$/u;
+
+/** {@link onlyName} of a line read into cells; `numbered`: a section's number before the name is allowed. */
+export function nameIn(cells: readonly string[], numbered = false): string | undefined {
   const name = cells[0]?.trim() ?? '';
   if (
     name === '' ||
-    /\d/.test(name.replace(SECTION_NUMBER, '')) ||
+    /\d/.test(numbered ? name.replace(SECTION_NUMBER, '') : name) ||
     cells.slice(1).some((c) => c.trim() !== '')
   )
     return undefined;
@@ -145,12 +163,13 @@ export function nameIn(cells: readonly string[]): string | undefined {
 function namedTables(
   lines: readonly string[],
   delimiter: string | undefined,
+  numbered: boolean,
 ): { title: string; index: number; delimiter: string; cells: string[] }[] {
   const out: { title: string; index: number; delimiter: string; cells: string[] }[] = [];
   for (let i = 0; i + 1 < lines.length; i++) {
     const next = lines[i + 1] as string;
     const d = delimiter ?? detectDelimiter(next);
-    const title = onlyName(lines[i] as string, d);
+    const title = onlyName(lines[i] as string, d, numbered);
     if (title === undefined) continue;
     const cells = splitLine(next, d);
     if (cells.filter((c) => c !== '').length >= 2) out.push({ title, index: i + 1, delimiter: d, cells });

@@ -61,10 +61,41 @@ describe("Teams' attendance report, its numbered sections", () => {
   });
 
   it("takes a section's number before a word as part of a name, not a date or an amount", () => {
-    expect(nameIn(['2. Participants'])).toBe('2. Participants');
-    expect(nameIn(['3) In-Meeting Activities', ''])).toBe('3) In-Meeting Activities');
-    expect(nameIn(['3.4.2026'])).toBeUndefined();
-    expect(nameIn(['12. 500 EUR'])).toBeUndefined();
+    expect(nameIn(['2. Participants'], true)).toBe('2. Participants');
+    expect(nameIn(['3) In-Meeting Activities', ''], true)).toBe('3) In-Meeting Activities');
+    expect(nameIn(['3.4.2026'], true)).toBeUndefined();
+    expect(nameIn(['12. 500 EUR'], true)).toBeUndefined();
+    // Only in a report that numbers its sections (two such lines or more).
+    expect(nameIn(['2. Participants'])).toBeUndefined();
+  });
+
+  it("reads every row of a sheet under one numbered title (`1. Contacts`): a short row is no next table's name", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-numbered-')), 'contacts.csv');
+    writeFileSync(
+      path,
+      [
+        '1. Contacts,,,',
+        'Name,Company,Title,City',
+        'Anna Berg,Acme,CTO,Oslo',
+        'John Smith,,',
+        'Jane Doe,Globex,CEO,Berlin',
+        'Ola Nordmann,Initech,CFO,Bergen',
+        'Kari Hansen,Umbrella,COO,Trondheim',
+        '',
+      ].join('\n'),
+    );
+    const csv = await openCsv(path, {});
+    const rows: CsvRow[] = [];
+    for await (const row of csv.rows()) rows.push(row);
+    expect(csv.header).toEqual(['Name', 'Company', 'Title', 'City']);
+    expect(rows.map((r) => r.cells[0])).toEqual([
+      'Anna Berg',
+      'John Smith',
+      'Jane Doe',
+      'Ola Nordmann',
+      'Kari Hansen',
+    ]);
+    expect(csv.tablesAfter()).toEqual([]);
   });
 });
 
