@@ -1250,11 +1250,13 @@ export function sampleValues(sample: readonly (readonly string[])[], index: numb
 /** A header naming someone other than the row's person (`Created by`, `Sales rep`): its addresses are not theirs. */
 /**
  * A column named like a secret or a personal identifier (a form's `Password`, `Credit Card Number`, `Social Security
- * Number`, `IBAN`): never imported unless a mapping file says where, not even into the lead's note, where every user
- * of the account would read it. A form tool's export sends its unnamed fields to the note, so the name decides.
+ * Number`, `IBAN`, `Passport No.`): never imported unless a mapping file says where, not even into the lead's note,
+ * where every user of the account would read it. A form tool's export sends its unnamed fields to the note, so the name
+ * decides: an identifier's name, not a topic (`Do you have a valid passport?`, `Passport Country`, `PIN Code`, an Indian
+ * postal code, stay what they were).
  */
 const SECRET_HEADER =
-  /\b(?:password|passwort|passwd|passcode|wachtwoord|contrase[ñn]a|senha|has[łl]o|pin|cvv2?|cvc2?|iban|ssn)\b|mot de passe|credit ?card|card ?number|kreditkarte|carte (?:bancaire|de cr[ée]dit)|tarjeta de cr[ée]dito|security code|social security|sécurité sociale|sozialversicherung|national insurance|national id|steuer-?id|passport|reisepass|passeport|pasaporte/i;
+  /\b(?:password|passwort|passwd|passcode|wachtwoord|contrase[ñn]a|senha|has[łl]o|cvv2?|cvc2?|iban|ssn)\b|mot de passe|card ?(?:number|no\b|nr\b|#)|kreditkartennummer|num[ée]ro de carte|n[úu]mero de tarjeta|social security|sécurité sociale|sozialversicherungs|national insurance|national id|steuer-?id|(?:passport|reisepass|passeport|pasaporte) ?(?:number|no\b|nr\b|#|nummer|num[ée]ro|n[úu]mero)|reisepassnummer/i;
 const SECRET_REASON =
   'named like a secret or a personal identifier (a password, a card, bank or ID number): never imported, not even into the note; map it in a mapping file if it must be';
 

@@ -206,7 +206,7 @@ describe("a form's entries", () => {
       'IBAN',
       'Social Security Number',
       'Passport No.',
-      'What is your PIN?',
+      'What is your password?',
       'Interested in',
       'Entry ID',
       'Entry Date',
@@ -239,6 +239,28 @@ describe("a form's entries", () => {
     ]);
     if (!('ok' in r)) throw new Error(JSON.stringify(r));
     expect(r.ok.note).toBe('Interested in:<br>Demo');
+    // A topic is no identifier: a postal code (`PIN Code` in India), a passport's country, questions about them.
+    expect(
+      plan([
+        'Name',
+        'Email',
+        'PIN Code',
+        'Passport Country',
+        'Do you have a valid passport?',
+        'Are you interested in a credit card?',
+        'Entry ID',
+        'Entry Date',
+        'Entry Notes',
+        'Viewed',
+        'Starred',
+        'Unique Generated User ID',
+      ]),
+    ).toMatchObject({
+      'PIN Code': 'lead.note',
+      'Passport Country': 'lead.note',
+      'Do you have a valid passport?': 'lead.note',
+      'Are you interested in a credit card?': 'lead.note',
+    });
     // A name that merely contains such a word is no secret.
     expect(
       plan([
