@@ -786,9 +786,13 @@ export function resolveMapping(
       ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(bounced.column))
       : -1;
   const ownSide = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.ownSideRows;
-  const ownSideColumn = ownSide
+  // Not where a mapping file imports that column as something (`Role` as the job title): the user reads it otherwise.
+  const ownSideAt = ownSide
     ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(ownSide.column))
     : -1;
+  const ownSideColumn = plan.matches.some((m) => m.index === ownSideAt && m.source === 'mapping')
+    ? -1
+    : ownSideAt;
   const graded = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.gradedEmails ?? {};
   const gradedEmailColumns = Object.entries(graded).flatMap(([name, meaning]) => {
     const column = emails.find(

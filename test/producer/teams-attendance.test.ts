@@ -11,6 +11,7 @@ import { matchColumns } from '../../src/producer/column-matcher.js';
 import { type CsvRow, openCsv } from '../../src/producer/csv-reader.js';
 import { nameIn } from '../../src/producer/header-finder.js';
 import { mapColumns } from '../../src/producer/mapping.js';
+import { checkMappingSpec } from '../../src/producer/mapping-spec.js';
 import { createRowValidator } from '../../src/producer/row-validator.js';
 
 const HEADER = [
@@ -114,5 +115,26 @@ describe("Teams' participants", () => {
     if (!('ok' in speaker)) throw new Error(JSON.stringify(speaker));
     expect(speaker.ok.person).toMatchObject({ name: 'Priya Raman', email: 'priya@northwind.example' });
     expect(speaker.ok.person?.job_title).toBeUndefined();
+  });
+});
+
+describe('a mapping file that imports Role as something', () => {
+  it("reads it so: an organizer's row is then a lead like any other, not the file owner's own side", () => {
+    const spec = checkMappingSpec(
+      { person: { name: 'Name', email: 'Email', job_title: 'Role' } },
+      'mapping.yaml',
+    );
+    const validate = createRowValidator(mapColumns(spec, HEADER, undefined), 'teams-mapped');
+    const r = validate(2, [
+      'Maria Schmidt',
+      '',
+      '',
+      '',
+      'maria@events.example',
+      'maria@events.example',
+      'Organizer',
+    ]);
+    if (!('ok' in r)) throw new Error(JSON.stringify(r));
+    expect(r.ok.person?.job_title).toBe('Organizer');
   });
 });
