@@ -19,6 +19,7 @@ import {
   PERSON_LINKEDIN,
   PIPEDRIVE_EXPORT_ENTITIES,
   PIPEDRIVE_EXPORT_FIELDS,
+  PIPEDRIVE_LIST_EXPORT_BY_ANALOGY,
   PIPEDRIVE_LIST_EXPORT_CREATED,
   PIPEDRIVE_LIST_EXPORT_VISIBLE_TO,
   SOURCE_SYSTEMS,
@@ -1037,8 +1038,11 @@ export function pipedriveListEntity(
   const names = header.map(normaliseHeaderName);
   const created = names.findIndex((n) => Object.hasOwn(PIPEDRIVE_LIST_EXPORT_CREATED, n));
   const visible = names.findIndex((n) => PIPEDRIVE_LIST_EXPORT_VISIBLE_TO.includes(n));
-  // And its record id (`ID`, the first column): a sheet of one's own with `Visible to` and `Lead created` is no export.
-  if (created === -1 || visible === -1 || !names.includes('id')) return undefined;
+  if (created === -1 || visible === -1) return undefined;
+  // English names (read by analogy) also need the export's record id (`ID`): a sheet of one's own with `Visible to` and
+  // `Lead created` is no export. Portuguese ones are the export's own words (its columns may be chosen, `ID` left out).
+  const confirmed = !PIPEDRIVE_LIST_EXPORT_BY_ANALOGY.has(names[created] as string);
+  if (!confirmed && !names.includes('id')) return undefined;
   return {
     entity: PIPEDRIVE_LIST_EXPORT_CREATED[names[created] as string] as
       | 'lead'

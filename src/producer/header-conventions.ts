@@ -4188,6 +4188,13 @@ export const PIPEDRIVE_LIST_EXPORT_CREATED: Record<string, 'lead' | 'deal' | 'pe
   leadcriadoem: 'lead',
   negóciocriadoem: 'deal',
 };
+/** Of {@link PIPEDRIVE_LIST_EXPORT_CREATED}, the names read by analogy (English), not seen in a real export. */
+export const PIPEDRIVE_LIST_EXPORT_BY_ANALOGY: ReadonlySet<string> = new Set([
+  'personcreated',
+  'organizationcreated',
+  'leadcreated',
+  'dealcreated',
+]);
 /** The `Visible to` column every such list has, in the languages of {@link PIPEDRIVE_LIST_EXPORT_CREATED}. */
 export const PIPEDRIVE_LIST_EXPORT_VISIBLE_TO: readonly string[] = ['visibleto', 'visívelpara'];
 

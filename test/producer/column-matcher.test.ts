@@ -1971,6 +1971,10 @@ describe('matchColumns', () => {
       matchColumns({ header: ['ID', ...own], spec: {} }).system?.id,
       'the same with the record id of the export',
     ).toBe('pipedrive');
+    // A Brazilian account's export whose columns were chosen without `ID`: its own words say what it is.
+    expect(
+      matchColumns({ header: ['Nome', 'Organização', 'Pessoa criada', 'Visível para'], spec: {} }).system?.id,
+    ).toBe('pipedrive');
   });
 
   it('recognises a system whatever else the file names: a column `Constructor` or `__proto__` is no evidence', () => {
