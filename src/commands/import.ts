@@ -314,43 +314,63 @@ async function follow(
   stop: AbortSignal,
 ): Promise<ImportStatus> {
   const tty = Boolean(io.stderr.isTTY);
-  try {
-    return await withOps(
-      config,
-      async (ctx) => {
-        let lastPlainAt = 0;
-        let status: ImportStatus | undefined;
-        const finished = await waitForImport(ctx.ledger, summary.importId, {
-          signal: stop,
-          onUpdate: async () => {
-            // Asks Redis which workers serve the queue, as `status` does: with none, the line says so at once.
-            status = await getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
-            const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
-            if (tty) io.stderr.write(`\r\x1b[2K${line}`);
-            else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
-              lastPlainAt = Date.now();
-              io.stderr.write(`${line}\n`);
-            }
-          },
-        });
-        if (tty) io.stderr.write('\n');
-        if (stop.aborted && finished.pending > 0) {
-          io.stderr.write(
-            `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
-          );
-        }
-        return status ?? getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
-      },
-      undefined,
-      // Reconnect for as long as it follows (a command client gives up after a few tries): a restart or a
-      // failover outlasts those, and the polls ride through it (`outageToleranceMs` bounds how long).
-      { retryStrategy: (times) => Math.min(times * 200, 2_000) },
-    );
-  } catch (err) {
-    if (!(err instanceof ImportFollowLostError)) throw err;
-    // Redis unreachable: exit 2, as every command; what was enqueued is safe and the workers carry on.
-    throw new RedisUnavailableError(
-      `Cannot reach Redis at ${redactRedisUrl(config.redisUrl)}: ${err.message}. Stopped waiting; the import goes on in the workers. Follow it with \`lead-importer status ${summary.importId}\` once Redis is back.`,
-    );
+  // Redis may go away between the enqueue and the follower's own connection (a restart, a failover): its first
+  // connect is tried again, as its polls ride through an outage, for as long as they would.
+  const connectUntil = Date.now() + FOLLOW_OUTAGE_TOLERANCE_MS;
+  let opened = false;
+  for (;;) {
+    try {
+      return await followOnce();
+    } catch (err) {
+      if (opened || !(err instanceof RedisUnavailableError) || Date.now() >= connectUntil || stop.aborted)
+        throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  async function followOnce(): Promise<ImportStatus> {
+    try {
+      return await withOps(
+        config,
+        async (ctx) => {
+          opened = true;
+          let lastPlainAt = 0;
+          let status: ImportStatus | undefined;
+          const finished = await waitForImport(ctx.ledger, summary.importId, {
+            signal: stop,
+            onUpdate: async () => {
+              // Asks Redis which workers serve the queue, as `status` does: with none, the line says so at once.
+              status = await getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
+              const line = `${summary.importId}: ${status.stateText} · created ${status.created} · dead-lettered ${status.deadLettered} · pending ${status.pending}${status.etaText ? ` · ETA ${status.etaText}` : ''}`;
+              if (tty) io.stderr.write(`\r\x1b[2K${line}`);
+              else if (Date.now() - lastPlainAt >= PLAIN_PROGRESS_INTERVAL_MS) {
+                lastPlainAt = Date.now();
+                io.stderr.write(`${line}\n`);
+              }
+            },
+          });
+          if (tty) io.stderr.write('\n');
+          if (stop.aborted && finished.pending > 0) {
+            io.stderr.write(
+              `Stopped waiting; the import goes on. Follow it with \`lead-importer status ${summary.importId}\`.\n`,
+            );
+          }
+          return status ?? getStatus(ctx, summary.importId, Date.now(), { checkServed: true });
+        },
+        undefined,
+        // Reconnect for as long as it follows (a command client gives up after a few tries): a restart or a
+        // failover outlasts those, and the polls ride through it (`outageToleranceMs` bounds how long).
+        { retryStrategy: (times) => Math.min(times * 200, 2_000) },
+      );
+    } catch (err) {
+      if (!(err instanceof ImportFollowLostError)) throw err;
+      // Redis unreachable: exit 2, as every command; what was enqueued is safe and the workers carry on.
+      throw new RedisUnavailableError(
+        `Cannot reach Redis at ${redactRedisUrl(config.redisUrl)}: ${err.message}. Stopped waiting; the import goes on in the workers. Follow it with \`lead-importer status ${summary.importId}\` once Redis is back.`,
+      );
+    }
   }
 }
+
+/** How long `--wait` tries again to reach Redis for its first poll, as long as its polls ride through an outage. */
+const FOLLOW_OUTAGE_TOLERANCE_MS = 60_000;

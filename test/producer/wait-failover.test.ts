@@ -53,4 +53,41 @@ describe('import --wait', () => {
       await worker.close();
     }
   });
+
+  it('rides through Redis being down when it starts following, and exits 0 once the import completes', async () => {
+    const redis = await restartableRedis();
+    const prefix = uniquePrefix('wait-down');
+    const c = capturedIo({
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      PIPEDRIVE_BASE_URL: sandbox.url,
+      PIPEDRIVE_API_TOKEN: sandbox.apiToken,
+    });
+    // Down as the command says it waits, before its follower connects: the rows are enqueued, Redis goes away.
+    let killed: Promise<void> | undefined;
+    c.io.stdout.on('data', () => {
+      if (!killed && c.out().includes('Ctrl-C stops waiting')) killed = redis.kill();
+    });
+    const waiting = main(['import', fixture('quoted.csv'), '--import-id', 'down', '--wait'], c.io);
+    await eventually(async () => killed !== undefined, { what: 'the command to be waiting' });
+    await killed;
+    await new Promise((r) => setTimeout(r, 2_000));
+    await redis.start();
+    const worker = createLeadWorker({
+      redisUrl: redis.url,
+      prefix,
+      pipedrive: { baseUrl: sandbox.url, apiToken: sandbox.apiToken },
+      rateLimit: false,
+      concurrency: 4,
+    });
+    try {
+      const code = await waiting;
+      expect(code, c.err()).toBe(0);
+      expect(c.out()).toMatch(
+        /rows 4 = created 4 \+ rejected 0 \+ dead-lettered 0 \+ cancelled 0 \+ pending 0/,
+      );
+    } finally {
+      await worker.close();
+    }
+  });
 });
