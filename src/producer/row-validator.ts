@@ -403,7 +403,12 @@ export function createRowValidator(
   function validateSession(line: number, fileCells: string[]): RowResult {
     const result = validateRow(line, fileCells);
     const key = 'ok' in result ? result.personKey : undefined;
-    if (!key?.startsWith('e:') || !sessions) return result;
+    // By address, or by name (and company) where the row has none: a Webex guest's made-up address is none, and a
+    // guest who rejoined has a row per join all the same.
+    if (!key || !sessions || !(key.startsWith('e:') || key.startsWith('n:'))) return result;
+    const who = key.startsWith('e:')
+      ? key.slice(2)
+      : ('ok' in result && result.ok.person?.name) || key.slice(2);
     const first = firstRowOf.get(key);
     if (first === undefined) {
       if (firstRowOf.size < limit) firstRowOf.set(key, line);
@@ -416,7 +421,7 @@ export function createRowValidator(
     return {
       reject: {
         ...(column !== undefined ? { column: header[column] as string } : {}),
-        reason: `${quote(key.slice(2))} is on line ${first} too: ${sessions}; one lead per person, from line ${first}`,
+        reason: `${quote(who)} is on line ${first} too: ${sessions}; one lead per person, from line ${first}`,
         repeatOf: first,
       },
     };

@@ -42,6 +42,21 @@ describe("Webex's participants report", () => {
     });
   });
 
+  it('makes one lead of a guest who rejoined, by name, where the address is made up', () => {
+    const validate = createRowValidator(mapColumns({}, HEADER, undefined), 'webex-guests');
+    const first = validate(2, cells('Ana Guest', 'b7e4c2a9@guest.webex.localhost', '16:02:00'));
+    if (!('ok' in first)) throw new Error(JSON.stringify(first));
+    expect(first.ok.person).toMatchObject({ name: 'Ana Guest' });
+    expect(first.ok.person?.email).toBeUndefined();
+    expect(validate(3, cells('Ana Guest', 'b7e4c2a9@guest.webex.localhost', '16:30:00'))).toMatchObject({
+      reject: { repeatOf: 2, reason: expect.stringMatching(/^"Ana Guest" is on line 2 too/) },
+    });
+    // Another guest is another lead.
+    expect(validate(4, cells('Bo Visitor', 'c1d2e3f4@guest.webex.localhost', '16:31:00'))).toHaveProperty(
+      'ok',
+    );
+  });
+
   it("leaves the meeting's name, times and the attendance out saying why, not as columns it does not know", () => {
     const plan = matchColumns({ header: HEADER, spec: {}, sample: [HEADER.map(() => 'x')] });
     expect(plan.system?.id).toBe('webex-participants');
