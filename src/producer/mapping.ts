@@ -769,8 +769,9 @@ export function resolveMapping(
     return { name: field.name, byLabel: field.options, labels: field.optionLabels ?? [] };
   };
 
-  // The file's system may name its own (Dropcontact's `qualification`).
-  const systemStatus = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.emailStatus;
+  // The file's system may name its own columns of what its rows say (Dropcontact's `qualification`).
+  const system = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id);
+  const systemStatus = system?.emailStatus;
   const emailStatusColumn = emails.length
     ? header.findIndex((h) => {
         const name = normaliseHeaderName(h);
@@ -780,21 +781,13 @@ export function resolveMapping(
         );
       })
     : -1;
-  const bounced = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.bouncedStatus;
-  const bouncedStatusColumn =
-    emails.length && bounced
-      ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(bounced.column))
-      : -1;
-  const ownSide = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.ownSideRows;
+  const bouncedStatusColumn = emails.length ? columnNamed(system?.bouncedStatus?.column) : undefined;
   // Not where a mapping file imports that column as something (`Role` as the job title): the user reads it otherwise.
-  const ownSideAt = ownSide
-    ? header.findIndex((h) => normaliseHeaderName(h) === normaliseHeaderName(ownSide.column))
-    : -1;
+  const ownSideAt = columnNamed(system?.ownSideRows?.column);
   const ownSideColumn = plan.matches.some((m) => m.index === ownSideAt && m.source === 'mapping')
-    ? -1
+    ? undefined
     : ownSideAt;
-  const graded = SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id)?.gradedEmails ?? {};
-  const gradedEmailColumns = Object.entries(graded).flatMap(([name, meaning]) => {
+  const gradedEmailColumns = Object.entries(system?.gradedEmails ?? {}).flatMap(([name, meaning]) => {
     const column = emails.find(
       (e) => normaliseHeaderName(header[e.column] ?? '') === normaliseHeaderName(name),
     )?.column;
@@ -860,8 +853,8 @@ export function resolveMapping(
     ...(reference?.labels ? { labelNames: reference.labels.map((l) => l.name) } : {}),
     ...(channelField ? { channelNames: (channelField.options ?? []).map((o) => o.label) } : {}),
     ...(emailStatusColumn >= 0 ? { emailStatusColumn } : {}),
-    ...(bouncedStatusColumn >= 0 ? { bouncedStatusColumn } : {}),
-    ...(ownSideColumn >= 0 ? { ownSideColumn } : {}),
+    ...(bouncedStatusColumn !== undefined ? { bouncedStatusColumn } : {}),
+    ...(ownSideColumn !== undefined ? { ownSideColumn } : {}),
     ...(gradedEmailColumns.length ? { gradedEmailColumns } : {}),
     ...(recordKindColumn >= 0 ? { recordKindColumn } : {}),
     ...(columns['person.name'] !== undefined &&
