@@ -714,9 +714,12 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
               .split(/[\s_]+/)
               .filter(Boolean).length >= 3,
         ));
+    // A FileMaker export that takes the company from its own table (`Companies::Company Name`): the address fields
+    // of the table exported, the contacts', are the person's (the company's would be `Companies::City`).
+    const companyTable = header.some(isCompanyTableField);
     const toOrganization = joins
       ? placedBySystem.entity === 'organization'
-      : hasTarget('organization.name') && !organizationNamed && !form;
+      : hasTarget('organization.name') && !organizationNamed && !form && !companyTable;
     const entity = toOrganization ? 'organization' : 'person';
     const field = toOrganization ? 'address' : 'postal_address';
     for (const { index, part } of addressColumns) {
@@ -736,9 +739,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           ? `${columns} read as the organization's address (the file names an organization); for the person's postal address write person: { postal_address: … } in the mapping file.`
           : organizationNamed
             ? `${columns} read as the person's postal address (the organization's address has columns of its own); for the organization's write organization: { address: … } in the mapping file.`
-            : form && hasTarget('organization.name')
-              ? `${columns} read as the person's postal address (a form asks its respondent where they are); for the organization's address write organization: { address: … } in the mapping file.`
-              : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
+            : companyTable
+              ? `${columns} read as the person's postal address (the company's fields come from a table of their own, as "${header.find(isCompanyTableField)}"); for the organization's address write organization: { address: … } in the mapping file.`
+              : form && hasTarget('organization.name')
+                ? `${columns} read as the person's postal address (a form asks its respondent where they are); for the organization's address write organization: { address: … } in the mapping file.`
+                : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
     );
   }
 
@@ -933,7 +938,8 @@ function contactRank(meaning: Meaning, name: string, index: number): number | un
  * (`Contact : First name`, `Contact : Emails`): the words after it are the field's name. Headers
  * without it, and files where no one word starts most headers, are kept as they are.
  */
-export function withoutEntityPrefix(header: readonly string[]): string[] {
+export function withoutEntityPrefix(fileHeader: readonly string[]): string[] {
+  const header = fileHeader.map(relatedFieldName);
   const prefixOf = (h: string) => /^\s*(\p{L}[\p{L} ]{0,30}?)\s+:\s+\S/u.exec(h)?.[1]?.toLowerCase();
   const counts = new Map<string, number>();
   for (const h of header) {
@@ -941,8 +947,34 @@ export function withoutEntityPrefix(header: readonly string[]): string[] {
     if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
   }
   const [prefix, count] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [];
-  if (!prefix || (count ?? 0) < Math.max(3, header.length * 0.8)) return [...header];
+  if (!prefix || (count ?? 0) < Math.max(3, header.length * 0.8)) return header;
   return header.map((h) => (prefixOf(h) === prefix ? h.slice(h.indexOf(':') + 1).trim() : h));
+}
+
+/** A FileMaker related field, `Table::Field`: a field of the record another table holds (`Companies::Website`). */
+const RELATED_FIELD = /^\s*([\p{L}\p{N}_ ]{1,40}?)\s*::\s*(\S.*)$/u;
+/** The tables a FileMaker solution keeps its companies in. */
+const COMPANY_TABLE =
+  /^(?:compan(?:y|ies)|organi[sz]ations?|accounts?|firm(?:a|en)|unternehmen|soci[ée]t[ée]s?|entreprises?|empresas?)$/i;
+
+/**
+ * What a FileMaker related field is called without its table (`Contacts::Email` is `Email`), or with the company's
+ * word where the table holds companies (`Companies::Website` is `Company Website`, `Companies::Name` `Company Name`):
+ * its export names the fields of a related record so. Other headers are returned as they are.
+ */
+function relatedFieldName(h: string): string {
+  const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
+  if (!m) return h;
+  const field = m[2] as string;
+  return COMPANY_TABLE.test((m[1] as string).trim()) && !/^(?:company|organi[sz]ation|account)\b/i.test(field)
+    ? `Company ${field}`
+    : field;
+}
+
+/** A FileMaker related field of a table of companies (`Companies::Website`). */
+function isCompanyTableField(h: string): boolean {
+  const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
+  return m !== null && COMPANY_TABLE.test((m[1] as string).trim());
 }
 
 /** The system whose typical headers the file has most of (at least its threshold). */

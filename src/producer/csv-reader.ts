@@ -177,6 +177,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   while (width > 1 && rawHeader[width - 1] === '') width--;
   const header = rawHeader.slice(0, width).map((h, i) => h || `Column ${i + 1}`);
   const rawWidth = rawHeader.length;
+  assertNamesColumns(header, name, headerLineNumber);
 
   let closed = false;
   /**
@@ -205,7 +206,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       };
     }
     if (n === width || (n > width && cells.length <= rawWidth)) {
-      const fitted = fitCells(cells, width);
+      const fitted = withLineBreaks(fitCells(cells, width));
       const unreadable = unreadableCell(fitted, detected.encoding);
       if (unreadable) {
         return { line: event.line, cells: fitted, column: header[unreadable.index], error: unreadable.error };
@@ -214,7 +215,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     }
     if (n < width && n >= MIN_PADDED_FIELDS) {
       // Excel's short row: the missing cells are the last ones, and empty.
-      const fitted = fitCells(cells, width);
+      const fitted = withLineBreaks(fitCells(cells, width));
       const unreadable = unreadableCell(fitted, detected.encoding);
       if (unreadable) {
         return {
@@ -359,7 +360,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       );
       return (end >= 0 ? events.slice(0, end) : events)
         .filter((e) => !e.error)
-        .map((e) => fitCells(e.cells, width));
+        .map((e) => withLineBreaks(fitCells(e.cells, width)));
     },
     async hasRows() {
       return (await reader.peek(1)).length > 0;
@@ -401,6 +402,35 @@ function unreadableCell(
     }
   }
   return undefined;
+}
+
+/** A whole email address: a lead's value, never what a column is called. */
+const ADDRESS_AS_NAME = /^[^\s@"<>]+@[^\s@"<>.]+(?:\.[^\s@"<>.]+)+$/;
+
+/**
+ * Refuses a file whose header line is a lead (an email address among its names): a file written without a header line
+ * (FileMaker's "Comma-Separated Text" and "Tab-Separated Text" exports, a database's dump, a bare list of addresses)
+ * would lose its first lead as the header and import the others with only what their values show (the addresses,
+ * not the names or the company).
+ */
+function assertNamesColumns(header: readonly string[], name: string, line: number): void {
+  const index = header.findIndex((h) => h.length <= 320 && ADDRESS_AS_NAME.test(h));
+  if (index === -1) return;
+  throw new CsvFormatError(
+    `${name}:${line}: the first line holds a lead, not the columns' names (column ${index + 1}, ${JSON.stringify(header[index])}, is an email address): the file has no header line. Add a line naming the columns at the top (for example First Name,Last Name,Company,Email), or export the file again with its field names (FileMaker: export as "Merge", which writes them; its comma- and tab-separated text formats do not).`,
+  );
+}
+
+/**
+ * FileMaker's line breaks in a value: its text exports (Merge, comma- and tab-separated) write a field's line break as
+ * a vertical tab and put the group separator between a repeating field's values (FileMaker Pro Help, "Merge format").
+ * Both are read as line breaks, so a note keeps its lines, a street its two lines, and a repeating `Phone` field's
+ * numbers are each a number. No other program writes either character in a CSV file.
+ */
+const FILEMAKER_BREAK = /[\v\x1d]/;
+function withLineBreaks(cells: string[]): string[] {
+  if (!cells.some((c) => FILEMAKER_BREAK.test(c))) return cells;
+  return cells.map((c) => c.replace(/[\v\x1d]/g, '\n'));
 }
 
 function delimiterWord(d: string): string {

@@ -77,13 +77,14 @@ export function emailsInCell(cell: string): string[] {
 const MIN_PHONE_DIGITS = 6;
 
 /**
- * A person's several phone numbers in one cell (`+46 8 555 010 10, +46 70 555 01 01`; or `;`, or a
+ * A person's several phone numbers in one cell (`+46 8 555 010 10, +46 70 555 01 01`; or `;`, a line break, or a
  * spaced `/` or `|`): each number alone, when every part has the digits of one; otherwise the cell as
  * it is (`030 / 1234567` is one German number, its area code set apart).
  */
 export function phonesInCell(cell: string): string[] {
   const parts = cell
-    .split(/(?:(?<!\s)\s+)?[,;]\s*|(?<!\s)\s+[/|]\s+/)
+    .split('\n')
+    .flatMap((line) => line.split(/(?:(?<!\s)\s+)?[,;]\s*|(?<!\s)\s+[/|]\s+/))
     .map((p) => p.trim())
     .filter(Boolean);
   const isNumber = (p: string) => (p.match(/\d/g) ?? []).length >= MIN_PHONE_DIGITS;

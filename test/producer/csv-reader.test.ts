@@ -92,6 +92,56 @@ describe('openCsv', () => {
     expect(rows).toEqual([{ line: 2, cells: ['Ann Lee', 'ann@example.com', 'Lee Ltd'] }]);
   });
 
+  it("reads FileMaker's line breaks in a value (a vertical tab) and between a repeating field's values (the group separator) as line breaks", async () => {
+    // FileMaker's Merge export: every value quoted, CR between records (FileMaker Pro Help, "Merge format").
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-csv-')), 'Contacts.mer');
+    writeFileSync(
+      path,
+      '"Name","Phone","Street","Notes"\r"Ann Lee","+1 555 0100\x1d+1 555 0101","1 Main St\vSuite 4","Met at the fair\vCall in May"\r',
+    );
+    const { csv, rows } = await readAll(path);
+    const cells = [
+      'Ann Lee',
+      '+1 555 0100\n+1 555 0101',
+      '1 Main St\nSuite 4',
+      'Met at the fair\nCall in May',
+    ];
+    expect(rows).toEqual([{ line: 2, cells }]);
+    // The sample the columns are read by too.
+    const again = await openCsv(path);
+    expect(await again.sampleRows(5)).toEqual([cells]);
+    await again.close();
+    await csv.close();
+  });
+
+  it.each([
+    [
+      'a FileMaker comma-separated export',
+      '"Ann","Lee","Lee Ltd","ann@example.com"\r"Bo","Ek","","bo@example.org"\r',
+      4,
+    ],
+    ['a bare list of addresses', 'ann@example.com\nbo@example.org\n', 1],
+  ])(
+    'refuses a file without a header line (%s), naming the line, the column and the fix',
+    async (_, text, column) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'lpi-csv-')), 'leads.csv');
+      writeFileSync(path, text);
+      const error = await openCsv(path, { displayName: 'leads.csv' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CsvFormatError);
+      expect((error as Error).message).toContain(
+        `leads.csv:1: the first line holds a lead, not the columns' names (column ${column}, "ann@example.com", is an email address): the file has no header line. Add a line naming the columns at the top`,
+      );
+    },
+  );
+
+  it('reads a header that names an email column in words, or a domain, as column names', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lpi-csv-')), 'leads.csv');
+    writeFileSync(path, 'Name,E-mail @ work,example.com,Email@Company\nAnn Lee,ann@example.com,x,y\n');
+    const { csv, rows } = await readAll(path);
+    expect(csv.header).toEqual(['Name', 'E-mail @ work', 'example.com', 'Email@Company']);
+    expect(rows).toHaveLength(1);
+  });
+
   it('honours an Excel "sep=" line and the --delimiter and --encoding overrides', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpi-csv-'));
     const sep = join(dir, 'sep.csv');

@@ -353,6 +353,15 @@ describe('phonesInCell', () => {
     expect(phonesInCell('+1 555 0100; +1 555 0101')).toEqual(['+1 555 0100', '+1 555 0101']);
   });
 
+  it('splits numbers on lines of their own (a cell of two lines, a FileMaker repeating field)', () => {
+    expect(phonesInCell('+1 555 0100\n+1 555 0101')).toEqual(['+1 555 0100', '+1 555 0101']);
+    expect(phonesInCell('+1 555 0100 \n\n +44 20 7946 0000, +44 7700 900123')).toEqual([
+      '+1 555 0100',
+      '+44 20 7946 0000',
+      '+44 7700 900123',
+    ]);
+  });
+
   it('keeps a number with an extension whole', () => {
     expect(phonesInCell('+1 555 0100, ext. 12')).toEqual(['+1 555 0100, ext. 12']);
   });

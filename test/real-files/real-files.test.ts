@@ -257,6 +257,10 @@ const SYSTEMS: [string, string, Setup][] = [
   // Crunchbase companies: a named contact email made a person of the company's address with its switchboard as their
   // work line; the headquarters' location, founders and the company's description's context were dropped.
   ['Crunchbase companies', 'crunchbase-companies', {}],
+  // FileMaker's Merge export: a repeating Phone field's numbers made one phone of both with a control character
+  // between them, and the repeating Email's row was rejected; notes and streets lost their line breaks (vertical
+  // tabs); `Companies::Company Name` and `Companies::Website` were "no standard field".
+  ['FileMaker Merge', 'filemaker-merge', {}],
 ];
 
 /**
