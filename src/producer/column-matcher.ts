@@ -33,7 +33,13 @@ import {
   type MappingSpec,
   mappingPath,
 } from './mapping-spec.js';
-import { LINKEDIN_COMPANY_PAGE, LINKEDIN_PERSON_PROFILE, normaliseEmail, plainLetters } from './normalise.js';
+import {
+  LINKEDIN_COMPANY_PAGE,
+  LINKEDIN_PERSON_PROFILE,
+  normaliseEmail,
+  onlyTitles,
+  plainLetters,
+} from './normalise.js';
 import {
   type AddressPart,
   contactLabelOf,
@@ -68,6 +74,12 @@ export interface ColumnMatch {
   fallbackOf?: number[];
   /** A note column kept under its header even when it is the note's only one (a form's own field: `Interested in`). */
   headed?: true;
+  /**
+   * A job title column whose cells of only a salutation or academic title (`Dr.`, `Prof. Dr.`) go to the lead's note:
+   * one found by its name or values, or a mapping file's `{ column, titles_to_note: true }`. A column the mapping file
+   * names as the job title otherwise is sent as written.
+   */
+  titlesToNote?: true;
 }
 
 /** A header that says its emails are work addresses (`Work Email`, `Business e-mail`, `E-Mail geschäftlich`). */
@@ -286,6 +298,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           }
         : {}),
       ...(a.fallback ? { fallbackOf: [...(listed.get(list) ?? [])] } : {}),
+      ...(a.titlesToNote ? { titlesToNote: true as const } : {}),
     });
     listed.set(list, [...(listed.get(list) ?? []), index]);
     if (!isMultiColumn(a.target) && !a.fallback) {
@@ -414,6 +427,26 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       // `A- Emails` beside `A Emails` (one name once normalised): the entry written as the header, else any.
       const entry =
         tableEntries.find(([n, , w]) => n === name && w === h) ?? tableEntries.find(([n]) => n === name);
+      // The system's job title holding the contact's `Dr.` (a German user's Salesforce `Titel`): salutations.
+      const salutations =
+        entry?.[1] === 'person.job_title'
+          ? readSalutations(
+              h,
+              sampleValues(options.sample ?? [], index),
+              `, though ${system.name} writes its job title there`,
+            )
+          : undefined;
+      if (salutations) {
+        candidates.push({
+          index,
+          meaning: salutations.meaning,
+          tier: TIER.system,
+          rank: index,
+          reason: `auto: ${system.name} "${h}"`,
+        });
+        notes.push(salutations.note);
+        return;
+      }
       if (entry) {
         candidates.push({
           index,
@@ -840,6 +873,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       ...(keptInNote ? { keptInNote } : {}),
       ...(fallbackOf !== undefined ? { fallbackOf } : {}),
       ...(c.headed ? { headed: true as const } : {}),
+      ...(target.entity === 'person' && target.field === 'job_title' ? { titlesToNote: true as const } : {}),
     });
   }
   // 6. Extension columns join the phone column their name gives (`Phone 1 Ext`), else the file's one phone column;
@@ -1354,9 +1388,28 @@ function readLinkedIn(index: number, header: string, sample: readonly (readonly 
   };
 }
 
-/** A salutation as a Title column holds it: `Ms.`, `Dr`, `Prof.`, `Herr`, `Mme`. */
-const SALUTATION =
-  /^(mr|mrs|ms|miss|mx|dr|prof|sir|madam|herr|frau|mme|mlle|m|sr|sra|srta|dott|dr\.? med)\.?$/i;
+/**
+ * A column whose values are mostly salutations or academic titles (`Ms.`, `Dr`, `Prof. Dr.`, `Herr`, `Mme`): Keap,
+ * Outlook and many sheets call the salutation `Title`, and a German user types the contact's `Dr.` into Salesforce's
+ * job title `Titel`. Left out, saying so; undefined where most values are something else.
+ */
+function readSalutations(
+  header: string,
+  values: readonly string[],
+  what: string,
+): { meaning: Meaning; note: string } | undefined {
+  if (values.length === 0 || values.filter((v) => onlyTitles(v)).length * 2 <= values.length)
+    return undefined;
+  const examples = values
+    .filter((v) => onlyTitles(v))
+    .slice(0, 2)
+    .map((v) => JSON.stringify(v));
+  return {
+    meaning:
+      'ignore: salutations and titles (Mr., Ms., Dr., Prof.): Pipedrive persons have no salutation field',
+    note: `"${header}" holds salutations or academic titles, e.g. ${examples.join(', ')}: left out (Pipedrive persons have no salutation field)${what}; if it is the job title, write person: { job_title: ${header} } in the mapping file.`,
+  };
+}
 
 interface TitleContext {
   sample: readonly (readonly string[])[];
@@ -1379,13 +1432,8 @@ function readTitle(
   const jobLike = values.filter((v) => JOB_TITLE_WORDS.test(v) || JOB_TITLE_WORDS_ELSEWHERE.test(v)).length;
   const examples = values.slice(0, 2).map((v) => JSON.stringify(v.length > 30 ? `${v.slice(0, 29)}…` : v));
   // Keap, Outlook and many sheets call the salutation `Title`: neither a job nor a lead title.
-  if (values.length > 0 && values.filter((v) => SALUTATION.test(v)).length * 2 > values.length) {
-    return {
-      meaning: 'ignore: salutations (Mr., Ms., Dr.): Pipedrive persons have no salutation field',
-      reason: '',
-      note: `"${header}" holds salutations, e.g. ${examples.join(', ')}: left out (Pipedrive persons have no salutation field); if it is the job title, write person: { job_title: ${header} } in the mapping file.`,
-    };
-  }
+  const salutations = readSalutations(header, values, '');
+  if (salutations) return { ...salutations, reason: '' };
   const asJob = (why: string) => ({
     meaning: ctx.jobTitleMapped ? `ignore: another column is the job title` : 'person.job_title',
     reason: `auto: "${header}" ${why}`,

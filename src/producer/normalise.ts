@@ -952,8 +952,26 @@ export function isFreeMail(address: string): boolean {
   return FREE_MAIL_DOMAINS.has(domain) || FREE_MAIL_FAMILIES.test(domain);
 }
 
-/** A salutation or an academic or professional title before a name: `Dr.`, `Prof.`, `Mr`, `Ms.` (one or several). */
-const TITLE_BEFORE = /^(?:(?:dr|prof|mr|mrs|ms|mx|miss)\.?\s+)+(?=\S)/i;
+/**
+ * A salutation or an academic or professional title written before a name, as one word or a few: `Dr.`, `Prof.`, `Mr`,
+ * `Ms.`, and as German and Austrian users write them, `Dr. med.`, `Dr.-Ing.`, `Dipl.-Ing. (FH)`, `Mag.`, `Ing.`
+ * (`Mag` and `Ing` only with their dot: names start so). Each word ends where a space, a comma or the text does, so a
+ * text is read in one pass.
+ */
+const HONORIFIC = String.raw`(?:(?:dr|prof)\.?(?:-ing\.?)?(?:\s*(?:med|dent|vet|rer|nat|pol|oec|soc|phil|jur|iur|techn|habil|h\.\s?c)\.)*|dipl\.?\s?-?\s?(?:ing|kfm|kff|psych|inf|phys|chem|math|biol)\.?(?:\s?\(fh\))?|(?:mag|ing)\.|(?:mr|mrs|ms|mx|miss)\.?)`;
+/** {@link HONORIFIC}s before a name (`Prof. Dr. Anna Huber`). */
+const TITLE_BEFORE = new RegExp(String.raw`^(?:${HONORIFIC}\s+)+(?=\S)`, 'i');
+/**
+ * A cell of salutations and titles only, as a `Title` column or a job-title column holds them where the person's
+ * title was typed: the {@link HONORIFIC}s, and salutations that stand before no name here as they could be a first
+ * name or an initial (`Herr`, `Frau`, `Sir`, `M.`, `Mme`, `Sr.`, `Dott.`).
+ */
+const TITLES_ONLY = new RegExp(
+  String.raw`^(?:(?:${HONORIFIC}|(?:sir|madam|herr|frau|hr|fr|mme|mlle|m|sr|sra|srta|dott|dra)\.?)(?:[\s,]+|$))+$`,
+  'i',
+);
+/** Longer than any run of titles and degrees (`Univ.-Prof. Dipl.-Ing. Dr. techn. … , MBA`): some other text. */
+const TITLES_MAX = 80;
 /**
  * A degree at the very end of a text: `PhD`, `Ph.D.`, `MBA`, `MD` (capitals only: `Md` starts names), `DPhil`, `MSc`,
  * `CPA`, `Esq.`. Not `Jr.` or `III`, which are part of the name. Tried on a text's last few characters only
@@ -991,6 +1009,31 @@ function degreesAfter(text: string): { rest: string; degrees: string[]; comma: b
     rest = before;
   }
   return { rest, degrees, comma };
+}
+
+/**
+ * Whether a cell is only salutations, academic titles or degrees (`Dr.`, `Prof. Dr.`, `Dipl.-Ing.`, `Herr`, `Ms.`,
+ * `Dr. rer. nat., MBA`, `PhD`): no job title. `MD` or `CPA` alone is one (a managing director, an accountant); a job
+ * title with a title in it (`Professor of Chemistry`, `Head of R&D`, `Dr. Oetker brand manager`) is one too.
+ */
+export function onlyTitles(value: string): boolean {
+  const text = value.trim();
+  if (text === '' || text.length > TITLES_MAX) return false;
+  // The degrees at the end, each after a space or a comma (`Dr. rer. nat., MBA`), or the whole cell.
+  let end = text.length;
+  const degrees: string[] = [];
+  for (;;) {
+    const tail = text.slice(Math.max(0, end - DEGREE_TAIL), end);
+    const found = DEGREE_AT_END.exec(tail);
+    if (!found) break;
+    const start = end - tail.length + found.index;
+    if (start > 0 && !/[\s,]/.test(text[start - 1] as string)) break;
+    degrees.push(found[0]);
+    end = start;
+    while (end > 0 && /[\s,]/.test(text[end - 1] as string)) end--;
+  }
+  if (end === 0) return !(degrees.length === 1 && /^(?:MD|CPA)$/.test(degrees[0] as string));
+  return TITLES_ONLY.test(text.slice(0, end));
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   nonWebScheme,
   normaliseCurrency,
   normaliseEmail,
+  onlyTitles,
   parseAmount,
   parseBoolean,
   parseDate,
@@ -319,6 +320,8 @@ export function createRowValidator(
     return chosen;
   };
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
+  /** Job title columns whose cells of only a title (`Dr.`) go to the note: found by name, or so in a mapping file. */
+  const titlesToNote = new Set(mapping.plan.matches.filter((m) => m.titlesToNote).map((m) => m.index));
   // A note keeps an answer as written (`Any allergies?` `None`); a name column takes fewer placeholders.
   const noteColumns = new Set(mapping.noteColumns);
   const names = new Set(
@@ -918,7 +921,24 @@ export function createRowValidator(
 
     // The person's and organization's other fields.
     const person: Omit<PersonFields, 'name'> = {};
-    const jobTitle = text('person.job_title');
+    let jobTitle = text('person.job_title');
+    // `Dr.` in a job title column read by its name (a German user's Salesforce `Titel`): the person's title, which
+    // Pipedrive persons have no field for, as before a name. A mapping file that names the column is obeyed, unless it
+    // says `titles_to_note: true` (as --print-mapping writes a column found by its name).
+    const jobTitleColumn = at('person.job_title');
+    if (
+      jobTitle &&
+      jobTitleColumn !== undefined &&
+      titlesToNote.has(jobTitleColumn) &&
+      onlyTitles(jobTitle)
+    ) {
+      keepInNote(
+        jobTitleColumn,
+        jobTitle,
+        `has ${quote(jobTitle)}, a salutation or academic title, not a job title: the person has no job title (Pipedrive persons have no field for a title or a degree), and the title is kept in the lead's note`,
+      );
+      jobTitle = undefined;
+    }
     if (jobTitle) person.job_title = jobTitle;
     const birthdayCell = cell('person.birthday');
     if (birthdayCell && !EMPTY_DATE.test(birthdayCell)) {
