@@ -74,12 +74,6 @@ export interface ColumnMatch {
   fallbackOf?: number[];
   /** A note column kept under its header even when it is the note's only one (a form's own field: `Interested in`). */
   headed?: true;
-  /**
-   * A job title column whose cells of only a salutation or academic title (`Dr.`, `Prof. Dr.`) go to the lead's note:
-   * one found by its name or values, or a mapping file's `{ column, titles_to_note: true }`. A column the mapping file
-   * names as the job title otherwise is sent as written.
-   */
-  titlesToNote?: true;
 }
 
 /** A header that says its emails are work addresses (`Work Email`, `Business e-mail`, `E-Mail geschäftlich`). */
@@ -298,7 +292,6 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           }
         : {}),
       ...(a.fallback ? { fallbackOf: [...(listed.get(list) ?? [])] } : {}),
-      ...(a.titlesToNote ? { titlesToNote: true as const } : {}),
     });
     listed.set(list, [...(listed.get(list) ?? []), index]);
     if (!isMultiColumn(a.target) && !a.fallback) {
@@ -873,7 +866,6 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       ...(keptInNote ? { keptInNote } : {}),
       ...(fallbackOf !== undefined ? { fallbackOf } : {}),
       ...(c.headed ? { headed: true as const } : {}),
-      ...(target.entity === 'person' && target.field === 'job_title' ? { titlesToNote: true as const } : {}),
     });
   }
   // 6. Extension columns join the phone column their name gives (`Phone 1 Ext`), else the file's one phone column;

@@ -11,9 +11,6 @@ import type { MappingSpec } from './mapping-spec.js';
  * a wrong guess is fixed once and the file reused with `--mapping`. It sets `auto: false`: what
  * the file lists is what is imported, and deleting a line leaves that column out.
  */
-/** What `titles_to_note: true` does, after the column's reason. */
-const TITLES_WHY = "; a cell of only a salutation or academic title (Dr., Prof. Dr.) goes to the lead's note";
-
 export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
   // A comment ends at the line's end: a header with a line break in it must not write YAML.
   // And a header's control characters (an escape sequence) are not written to the terminal.
@@ -116,31 +113,10 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       if (t.field === 'email' || t.field === 'phone') continue;
       (t.field === addressField ? address : fields).push(c);
     }
-    // A job title found by its name leaves a cell of only a title (`Dr.`) to the note: written so, it still does.
-    const titles = fields.filter((c) => c.titlesToNote);
-    if (titles.length === 1) {
-      out.push(
-        line(
-          '  ',
-          'job_title',
-          `{ column: ${q(titles[0]!.header)}, titles_to_note: true }`,
-          `${titles[0]!.reason}${TITLES_WHY}`,
-        ),
-      );
-    } else if (titles.length > 1) {
-      out.push('  job_title:', '    column:');
-      for (const c of titles.sort((a, b) => a.order - b.order))
-        out.push(`      - ${q(c.header)}  # ${comment(c.reason)}`);
-      out.push(`    titles_to_note: true  # ${TITLES_WHY.slice(2)}`);
-    }
-    single(
-      '  ',
-      fields.filter((c) => !c.titlesToNote),
-      (c) => {
-        const labelColumn = (c.target as { labelColumn?: string }).labelColumn;
-        return labelColumn ? `{ column: ${q(c.header)}, label_column: ${q(labelColumn)} }` : q(c.header);
-      },
-    );
+    single('  ', fields, (c) => {
+      const labelColumn = (c.target as { labelColumn?: string }).labelColumn;
+      return labelColumn ? `{ column: ${q(c.header)}, label_column: ${q(labelColumn)} }` : q(c.header);
+    });
     if (address.length === 1 && !(address[0]!.target as { part?: string }).part) {
       out.push(line('  ', addressField, q(address[0]!.header), address[0]!.reason));
     } else if (address.length) {

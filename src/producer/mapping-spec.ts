@@ -66,15 +66,10 @@ export interface MappingSpec {
   };
   person?: Partial<
     Record<
-      Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address' | 'job_title'>,
+      Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>,
       ColumnName | ColumnName[]
     >
   > & {
-    /**
-     * Or `{ column, titles_to_note: true }`: a cell that is only a salutation or academic title (`Dr.`, `Prof. Dr.`)
-     * goes to the lead's note, not the job title, as a column found by its name does (how `--print-mapping` writes it).
-     */
-    job_title?: ColumnName | ColumnName[] | { column: ColumnName | ColumnName[]; titles_to_note?: boolean };
     email?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
     phone?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
     postal_address?: AddressSpec;
@@ -339,8 +334,6 @@ export interface Assignment {
   noteFlag?: true;
   /** Where the mapping file says it, for messages: `person.email`, `custom_fields."Segment"`. */
   where: string;
-  /** A job title column whose cells of only a salutation or academic title (`Dr.`) go to the lead's note. */
-  titlesToNote?: true;
   /** A later column of a one-column field's list (`name: [Full name, Name]`): read where the ones before are empty. */
   fallback?: true;
 }
@@ -486,22 +479,6 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
       }
     } else if (field === 'postal_address') {
       out.push(...addressAssignments(value, 'person', name));
-    } else if (field === 'job_title' && isObject(value)) {
-      const title = value as Record<string, unknown>;
-      unknownKeys(title, ['column', 'titles_to_note'], `${name}: person.job_title`);
-      const toNote = title.titles_to_note;
-      if (toNote !== undefined && typeof toNote !== 'boolean') {
-        throw new MappingError(
-          `${name}: person.job_title.titles_to_note must be true or false, got ${JSON.stringify(toNote)}.`,
-          mappingPath('person.job_title.titles_to_note'),
-        );
-      }
-      for (const a of single(title.column, 'person.job_title.column', {
-        entity: 'person',
-        field: 'job_title',
-      })) {
-        out.push(toNote ? { ...a, titlesToNote: true } : a);
-      }
     } else {
       out.push(
         ...single(value, `person.${field}`, {

@@ -320,8 +320,6 @@ export function createRowValidator(
     return chosen;
   };
   const importedColumns = [...new Set(mapping.plan.matches.map((m) => m.index))];
-  /** Job title columns whose cells of only a title (`Dr.`) go to the note: found by name, or so in a mapping file. */
-  const titlesToNote = new Set(mapping.plan.matches.filter((m) => m.titlesToNote).map((m) => m.index));
   // A note keeps an answer as written (`Any allergies?` `None`); a name column takes fewer placeholders.
   const noteColumns = new Set(mapping.noteColumns);
   const names = new Set(
@@ -922,16 +920,11 @@ export function createRowValidator(
     // The person's and organization's other fields.
     const person: Omit<PersonFields, 'name'> = {};
     let jobTitle = text('person.job_title');
-    // `Dr.` in a job title column read by its name (a German user's Salesforce `Titel`): the person's title, which
-    // Pipedrive persons have no field for, as before a name. A mapping file that names the column is obeyed, unless it
-    // says `titles_to_note: true` (as --print-mapping writes a column found by its name).
+    // `Dr.` in a job title column (a German user's Salesforce `Titel`): the person's title, which Pipedrive persons
+    // have no field for, as before a name; never a job. Whoever read the column so (a mapping file too): the value
+    // is not lost but kept in the note, and a column of mostly titles is read as salutations before any row.
     const jobTitleColumn = at('person.job_title');
-    if (
-      jobTitle &&
-      jobTitleColumn !== undefined &&
-      titlesToNote.has(jobTitleColumn) &&
-      onlyTitles(jobTitle)
-    ) {
+    if (jobTitle && jobTitleColumn !== undefined && onlyTitles(jobTitle)) {
       keepInNote(
         jobTitleColumn,
         jobTitle,

@@ -53,7 +53,7 @@ describe('--print-mapping', () => {
     expect(printed).toContain(
       '# "Titre" names 2 columns, read in Outlook\'s order: a mapping file that names it is refused',
     );
-    expect(printed).toContain('job_title: { column: "Titre", titles_to_note: true }');
+    expect(printed).toContain('job_title: "Titre"');
   });
 
   /** An email column written without a label is read as work addresses (with those at a free-mail provider home). */
