@@ -4,6 +4,7 @@ import type { FieldCatalogue } from './field-catalogue.js';
 import {
   AMBIGUOUS_NAME_HEADERS,
   asksQuestion,
+  COMPANY_WORD,
   DO_NOT_CALL,
   DO_NOT_CONTACT,
   extensionHeader,
@@ -24,6 +25,7 @@ import {
   PIPEDRIVE_LIST_EXPORT_VISIBLE_TO,
   SOURCE_SYSTEMS,
   type SourceSystem,
+  STARTS_WITH_COMPANY,
   withoutTags,
 } from './header-conventions.js';
 import {
@@ -979,9 +981,6 @@ export function withoutEntityPrefix(fileHeader: readonly string[]): string[] {
 
 /** A FileMaker related field, `Table::Field`: a field of the record another table holds (`Companies::Website`). */
 const RELATED_FIELD = /^\s*([\p{L}\p{N}_ ]{1,40}?)\s*::\s*(\S.*)$/u;
-/** The tables a FileMaker solution keeps its companies in. */
-const COMPANY_TABLE =
-  /^(?:compan(?:y|ies)|organi[sz]ations?|accounts?|firm(?:a|en)|unternehmen|soci[ée]t[ée]s?|entreprises?|empresas?)$/i;
 
 /**
  * What a FileMaker related field is called without its table (`Contacts::Email` is `Email`), or with the company's
@@ -992,7 +991,7 @@ function relatedFieldName(h: string): string {
   const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
   if (!m) return h;
   const field = m[2] as string;
-  return COMPANY_TABLE.test((m[1] as string).trim()) && !/^(?:company|organi[sz]ation|account)\b/i.test(field)
+  return COMPANY_WORD.test((m[1] as string).trim()) && !STARTS_WITH_COMPANY.test(field)
     ? `Company ${field}`
     : field;
 }
@@ -1000,7 +999,7 @@ function relatedFieldName(h: string): string {
 /** A FileMaker related field of a table of companies (`Companies::Website`). */
 function isCompanyTableField(h: string): boolean {
   const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
-  return m !== null && COMPANY_TABLE.test((m[1] as string).trim());
+  return m !== null && COMPANY_WORD.test((m[1] as string).trim());
 }
 
 /** The system whose typical headers the file has most of (at least its threshold). */

@@ -9,6 +9,7 @@ import {
   detectFileEncoding,
 } from './encoding.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
+import { COMPANY_WORD, normaliseHeaderName, STARTS_WITH_COMPANY } from './header-conventions.js';
 import { findHeader, nameIn } from './header-finder.js';
 
 export interface CsvReadOptions {
@@ -57,6 +58,11 @@ export interface CsvFile {
   headerLine: number;
   /** Lines before the header, skipped (LinkedIn's notes, a report's title, Excel's `sep=`). */
   preamble: { line: number; text: string }[];
+  /**
+   * A header of two lines: the line of groups over the columns' names (`Contact,,,Company,,`), each column's group, and
+   * the names read with their group (`Company Website`).
+   */
+  headerGroups?: { line: number; names: string[]; renamed: string[] };
   /** Lines after the data, skipped once the rows are read (a Salesforce report's footer). */
   footer(): { line: number; text: string }[];
   /**
@@ -171,7 +177,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   if (first.error) {
     throw new CsvFormatError(`${name}:${first.line}: the header line cannot be read (${first.error}).`);
   }
-  const rawHeader = first.cells.map((c) => c.trim());
+  const written = first.cells.map((c) => c.trim());
+  const rawHeader = withGroups(written, found.groups?.names);
   // Trailing unnamed columns (Excel's stray trailing delimiters) are not columns.
   let width = rawHeader.length;
   while (width > 1 && rawHeader[width - 1] === '') width--;
@@ -348,6 +355,16 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     header,
     headerLine: first.line,
     preamble: found.preamble,
+    ...(found.groups
+      ? {
+          // (A column named only in the groups line, merged down both lines, is no group's and keeps its name.)
+          headerGroups: {
+            line: found.groups.line,
+            names: found.groups.names.map((g, i) => (written[i] === '' ? '' : g)),
+            renamed: header.filter((h, i) => written[i] !== '' && h !== written[i]),
+          },
+        }
+      : {}),
     footer: () => footer,
     ...(found.title ? { title: found.title } : {}),
     tablesBefore: found.tablesBefore ?? [],
@@ -402,6 +419,27 @@ function unreadableCell(
     }
   }
   return undefined;
+}
+
+/**
+ * The columns' names of a two-line header with their groups where a name alone would not say what it is: every name
+ * of a group of companies (`Company` over `Website` is `Company Website`), and a name two groups share (`Contact` and
+ * `Company` over `Name` are `Contact Name` and `Company Name`). A column named only in the groups line has that name.
+ */
+function withGroups(names: string[], groups: readonly string[] | undefined): string[] {
+  if (!groups) return names;
+  const counts = new Map<string, number>();
+  for (const n of names) {
+    const key = normaliseHeaderName(n);
+    if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return names.map((n, i) => {
+    const group = groups[i] ?? '';
+    if (group === '') return n;
+    if (n === '') return group;
+    if (COMPANY_WORD.test(group)) return STARTS_WITH_COMPANY.test(n) ? n : `Company ${n}`;
+    return (counts.get(normaliseHeaderName(n)) ?? 0) > 1 ? `${group} ${n}` : n;
+  });
 }
 
 /** A whole email address: a lead's value, never what a column is called. */

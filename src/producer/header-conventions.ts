@@ -19,6 +19,15 @@ export function normaliseHeaderName(name: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
+/**
+ * What a table or a group of columns that holds companies is called (FileMaker's `Companies::Website`, a two-line
+ * header's `Company` over `Name`, `Website`): its fields are the company's.
+ */
+export const COMPANY_WORD =
+  /^(?:compan(?:y|ies)|organi[sz]ations?|accounts?|firm(?:a|en)|unternehmen|soci[ée]t[ée]s?|entreprises?|empresas?)$/i;
+/** A field's name that says already that it is the company's (`Company Name`, `Account Website`). */
+export const STARTS_WITH_COMPANY = /^(?:company|organi[sz]ation|account)\b/i;
+
 /** A header that asks a question (`What is your budget?`, Typeform's `<strong>Budget?</strong>`, `¿Presupuesto?`). */
 export function asksQuestion(header: string): boolean {
   return /[?？]$/.test(withoutTags(header));

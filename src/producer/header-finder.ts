@@ -20,6 +20,12 @@ export interface FoundHeader {
   tablesBefore?: { title: string; line: number; lastLine: number }[];
   /** With `title`: the report numbers its sections (`1. Summary`, `2. Participants`): a numbered name is a name too. */
   numberedSections?: true;
+  /**
+   * A header of two lines: the line above the columns' names names groups of them (`Contact,,,Company,,`: Excel writes
+   * a merged cell's text in its first cell). Each column's group (empty where it has none), and the group line's
+   * number; a column whose name is only in the group line (a cell merged down both lines) has that name.
+   */
+  groups?: { line: number; names: string[] };
 }
 
 /** Table names that say the table lists the people who signed up: the one to import from a report of several. */
@@ -94,10 +100,30 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
       }) ??
       first;
   }
+  // A line of groups over the columns' names (a report's two-line header): the names are the header.
+  const groupLine = chosen;
+  const below = candidates[candidates.indexOf(chosen) + 1];
+  const groups =
+    below && below.index === chosen.index + 1 ? columnGroups(chosen.cells, below.cells) : undefined;
+  const distinctKnown = (c: { cells: string[] }) =>
+    new Set(c.cells.filter((cell) => isKnownHeader(cell))).size;
+  // The two lines read together (a column named only above, merged down both, keeps that name) name more columns.
+  const together = below && { cells: below.cells.map((c, i) => c || (chosen.cells[i] ?? '')) };
+  if (groups && together && distinctKnown(below) >= 2 && distinctKnown(together) > distinctKnown(chosen))
+    chosen = below;
+  const grouped = chosen !== groupLine;
   const preamble: FoundHeader['preamble'] = [];
-  for (let i = 0; i < chosen.index; i++) {
+  for (let i = 0; i < (grouped ? groupLine.index : chosen.index); i++) {
     const text = (lines[i] as string).trim();
     if (text !== '') preamble.push({ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text });
+  }
+  if (grouped && groups) {
+    return {
+      index: chosen.index,
+      delimiter: chosen.delimiter,
+      preamble,
+      groups: { line: groupLine.index + 1, names: groups },
+    };
   }
   const above = chosen.index - 1;
   const title = above >= 0 ? onlyName(lines[above] as string, chosen.delimiter, numbered) : undefined;
@@ -117,6 +143,40 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
     ...(numbered ? { numberedSections: true as const } : {}),
     ...(tablesBefore.length ? { tablesBefore } : {}),
   };
+}
+
+/**
+ * Each column's group when `top` is a line of groups over the line of names `names`: Excel writes a group's merged
+ * cell as its text in the first column and empty cells after it (`Contact,,,Company,,`), a sheet without merged cells
+ * repeats the group's name (`Contact,Contact,Company,Company`). Two groups at least, the names line filled where the
+ * groups line is not, and no group a value a row would have (a digit, an address). A group runs to the next one, or to
+ * a column named only in the groups line (a cell merged down both lines: `Notes` over an empty cell), which ends it.
+ * Undefined when `top` is no such line.
+ */
+function columnGroups(top: readonly string[], names: readonly string[]): string[] | undefined {
+  if (top.length < 3 || top.length !== names.length) return undefined;
+  const filled = top.filter((c) => c !== '');
+  if (filled.some((c) => /[\d@]/.test(c))) return undefined;
+  const runs = top.filter((c, i) => c !== '' && c !== top[i - 1]);
+  // Merged cells leave most of the line empty; repeated names come in runs.
+  const merged = filled.length * 2 <= top.length;
+  const repeated = filled.length === top.length && runs.length * 2 <= top.length;
+  if ((!merged && !repeated) || runs.length < 2) return undefined;
+  const named = names.filter((c) => c !== '').length;
+  if (named * 5 < names.length * 4 && !merged) return undefined;
+  const out: string[] = [];
+  let group = '';
+  top.forEach((cell, i) => {
+    if (cell !== '') group = cell;
+    // A name only in the groups line: a column of its own, and the group it would have started ends there.
+    if (names[i] === '' && cell !== '') {
+      out.push(cell);
+      group = '';
+      return;
+    }
+    out.push(group);
+  });
+  return out;
 }
 
 /**

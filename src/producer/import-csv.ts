@@ -162,6 +162,8 @@ export interface ImportSummary {
   notes: number;
   /** Lines before the header that were skipped (a report's title, LinkedIn's notes, Excel's `sep=`). */
   preamble: { line: number; text: string }[];
+  /** A header of two lines: the line of groups over the columns' names, read with them. */
+  headerGroups?: { line: number; names: string[]; renamed: string[] };
   /** Lines after the data that were skipped (a Salesforce report's footer). */
   footer: { line: number; text: string }[];
   /** The imported table's name in a report of several named tables (Zoom's `Attendee Details`). */
@@ -1117,6 +1119,7 @@ async function importPass(
         valid,
         notes,
         preamble: csv.preamble,
+        ...(csv.headerGroups ? { headerGroups: csv.headerGroups } : {}),
         footer: csv.footer(),
         ...(csv.title ? { table: csv.title } : {}),
         tablesBefore: csv.tablesBefore,

@@ -141,6 +141,14 @@ function formatDryRun(s: ImportSummary): string[] {
       `Skipped before the header (line ${loose.map((p) => p.line).join(', ')}): ${loose.map((p) => JSON.stringify(p.text)).join(', ')}`,
     );
   }
+  if (s.headerGroups) {
+    const { line, names, renamed } = s.headerGroups;
+    const list = (items: string[]) => items.map((g) => JSON.stringify(printable(g))).join(', ');
+    out.push(
+      '',
+      `A header of two lines: line ${line} names groups of columns (${list([...new Set(names.filter(Boolean))])}), line ${line + 1} the columns${renamed.length ? `; read with their group where it says whose they are: ${list(renamed)}` : ''}.`,
+    );
+  }
   if (s.tablesBefore.length) {
     out.push(
       '',

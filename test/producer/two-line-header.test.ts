@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openCsv } from '../../src/producer/csv-reader.js';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator } from '../../src/producer/row-validator.js';
+
+/** A file's rows as the import reads them: the header, and each row's job (or its rejection). */
+async function read(text: string) {
+  const path = join(mkdtempSync(join(tmpdir(), 'lpi-groups-')), 'leads.csv');
+  writeFileSync(path, text);
+  const csv = await openCsv(path);
+  const sample = await csv.sampleRows(50);
+  const mapping = mapColumns({}, csv.header, undefined, { sample });
+  const validate = createRowValidator(mapping, 'imp-groups');
+  const rows = [];
+  for await (const row of csv.rows()) rows.push(validate(row.line, row.cells));
+  return { csv, mapping, rows };
+}
+
+describe('a header of two lines (groups of columns over their names, as a report exported from Excel has)', () => {
+  it("reads the names under the groups, a company group's as the company's, and no row is the header", async () => {
+    // Excel writes a merged cell's text in its first cell: `Contact,,,Company,,`.
+    const { csv, rows } = await read(
+      'Contact,,,Company,,\nFirst Name,Last Name,Email,Company,Website,Phone\n' +
+        'Anna,Berg,anna@example.com,Acme GmbH,acme.example.com,+49 30 1234567\n',
+    );
+    expect(csv.header).toEqual([
+      'First Name',
+      'Last Name',
+      'Email',
+      'Company',
+      'Company Website',
+      'Company Phone',
+    ]);
+    expect(csv.headerLine).toBe(2);
+    expect(csv.preamble).toEqual([]);
+    expect(csv.headerGroups).toEqual({
+      line: 1,
+      names: ['Contact', 'Contact', 'Contact', 'Company', 'Company', 'Company'],
+      renamed: ['Company Website', 'Company Phone'],
+    });
+    expect(rows).toHaveLength(1);
+    const job = (rows[0] as { ok: { person: unknown; organization: unknown } }).ok;
+    expect(job.person).toMatchObject({ name: 'Anna Berg', email: 'anna@example.com' });
+    // The company's phone is not the person's (Pipedrive organizations have no phone field).
+    expect(job.person).not.toHaveProperty('phone');
+    expect(job.organization).toMatchObject({ name: 'Acme GmbH', website: 'acme.example.com' });
+  });
+
+  it("tells two groups' columns of one name apart, and keeps a column merged down both lines whole", async () => {
+    const { csv, rows } = await read(
+      'ID,Contact,,,Company,,,Notes\n,Name,Email,Phone,Name,Website,Phone,\n' +
+        '1,Anna Berg,anna@example.com,+49 170 1234567,Acme GmbH,acme.example.com,+49 30 1234567,Met at the fair\n',
+    );
+    expect(csv.header).toEqual([
+      'ID',
+      'Contact Name',
+      'Email',
+      'Contact Phone',
+      'Company Name',
+      'Company Website',
+      'Company Phone',
+      'Notes',
+    ]);
+    const job = (rows[0] as { ok: { person: unknown; organization: unknown; note?: string } }).ok;
+    expect(job.person).toMatchObject({ name: 'Anna Berg', phone: '+49 170 1234567' });
+    expect(job.organization).toMatchObject({ name: 'Acme GmbH' });
+    expect(job.note).toBe('Met at the fair');
+  });
+
+  it('reads groups written out in every column (no merged cells) the same way', async () => {
+    const { csv } = await read(
+      'Contact,Contact,Company,Company\nName,Email,Name,Website\nAnna Berg,anna@example.com,Acme GmbH,acme.example.com\n',
+    );
+    expect(csv.header).toEqual(['Contact Name', 'Email', 'Company Name', 'Company Website']);
+  });
+
+  it('leaves a one-line header, and a first row with empty cells, as they are', async () => {
+    const plain = await read(
+      'Name,Email,Company,Phone\nAnna Berg,anna@example.com,,\nBo Ek,bo@example.org,Beta AB,\n',
+    );
+    expect(plain.csv.header).toEqual(['Name', 'Email', 'Company', 'Phone']);
+    expect(plain.csv.headerGroups).toBeUndefined();
+    expect(plain.rows).toHaveLength(2);
+    // A title line over the header (one cell) is a title, not groups.
+    const titled = await read(
+      'Leads from the fair,,,\nName,Email,Company,Phone\nAnna Berg,anna@example.com,,\n',
+    );
+    expect(titled.csv.headerGroups).toBeUndefined();
+    expect(titled.csv.header).toEqual(['Name', 'Email', 'Company', 'Phone']);
+  });
+});
