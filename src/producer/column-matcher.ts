@@ -26,14 +26,18 @@ import {
   SOURCE_SYSTEMS,
   type SourceSystem,
   STARTS_WITH_COMPANY,
+  sameNameKey,
   withoutTags,
 } from './header-conventions.js';
 import {
+  type ColumnReference,
+  columnReference,
   didYouMean,
   explicitAssignments,
   MAX_FALLBACKS,
   type MappingSpec,
   mappingPath,
+  referenceText,
 } from './mapping-spec.js';
 import {
   LINKEDIN_COMPANY_PAGE,
@@ -76,6 +80,15 @@ export interface ColumnMatch {
   fallbackOf?: number[];
   /** A note column kept under its header even when it is the note's only one (a form's own field: `Interested in`). */
   headed?: true;
+  /**
+   * The mapping file names the column by its number or by which of the columns of its name it is (`{ column: 9 }`,
+   * `{ column: Titre, occurrence: 2 }`): the one of a name the file has twice it means is not in doubt.
+   */
+  pinned?: true;
+  /** The column of its labels (`label_column`), where the mapping file names it by its number or occurrence. */
+  labelColumnAt?: number;
+  /** The column of its extensions (`extension_column`), where the mapping file names it by its number or occurrence. */
+  extensionColumnAt?: number;
 }
 
 /** A header that says its emails are work addresses (`Work Email`, `Business e-mail`, `E-Mail geschäftlich`). */
@@ -222,6 +235,46 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
     return i === -1 ? names.indexOf(normaliseHeaderName(column)) : i;
   };
   const headerList = header.map((h) => `"${h}"`).join(', ');
+  /**
+   * The column a mapping file's reference names: by its name (as {@link indexOf}), by which of the columns of that
+   * name it is, or by its number; -1 when the file has no column so named. Throws a {@link MappingError} at `at` for a
+   * number or an occurrence past the file's columns, and for a number that a column is also named (`{ column: 3 }`
+   * where the file has a column `3` elsewhere), which it could mean.
+   */
+  const referenced = (ref: ColumnReference, at: string): number => {
+    if ('number' in ref) {
+      const n = ref.number;
+      if (n > header.length) {
+        throw new MappingError(
+          `${where}: ${at} names column number ${n}, but the file has ${header.length} column${header.length === 1 ? '' : 's'} (${headerList}); count from 1, the first column, or give the column's name.`,
+          mappingPath(at),
+        );
+      }
+      const named = header.findIndex((h) => normaliseHeaderName(h) === String(n));
+      if (named !== -1 && named !== n - 1) {
+        throw new MappingError(
+          `${where}: ${at} names column number ${n} ("${header[n - 1]}"), but column ${named + 1} is named "${header[named]}": write { column: "${header[named]}" } in quotes to mean that one, or { column: ${n} } beside a rename of the column named so.`,
+          mappingPath(at),
+        );
+      }
+      return n - 1;
+    }
+    if (ref.occurrence === undefined) return indexOf(ref.name);
+    const first = indexOf(ref.name);
+    if (first === -1) return -1;
+    const key = sameNameKey(header[first] as string);
+    const same = header.flatMap((h, i) => (sameNameKey(h) === key ? [i] : []));
+    // A name without its entity word (`First name` for Freshsales' `Contact : First name`) counts those columns.
+    const all = same.length > 1 ? same : names.flatMap((n, i) => (n === names[first] ? [i] : []));
+    const index = all[ref.occurrence - 1];
+    if (index === undefined) {
+      throw new MappingError(
+        `${where}: ${at} names occurrence ${ref.occurrence} of "${ref.name}", but the file has ${all.length === 1 ? 'one column so named' : `${all.length} columns so named`} (${all.map((i) => `column ${i + 1}`).join(', ')}); give an occurrence from 1 to ${all.length}, or the column's number ({ column: ${first + 1} }).`,
+        mappingPath(at),
+      );
+    }
+    return index;
+  };
 
   const matches: ColumnMatch[] = [];
   const skipped: SkippedColumn[] = [];
@@ -233,8 +286,10 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
 
   // A name the file has more than once (a form asking `Any comments?` in two sections), listed as often under the
   // note (or another field of several columns): each listing takes the next column of that name.
-  const nextColumnOf = (column: string, target: Target): number => {
-    const index = indexOf(column);
+  const nextColumnOf = (ref: ColumnReference, target: Target, at: string): number => {
+    const index = referenced(ref, at);
+    if (!('name' in ref) || ref.occurrence !== undefined) return index;
+    const column = ref.name;
     if (index === -1 || !handled.has(index) || !isMultiColumn(target)) return index;
     const key = normaliseHeaderName(column);
     const next = (fullNames[index] === key ? fullNames : names).findIndex(
@@ -253,13 +308,32 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   for (const a of explicitAssignments(spec, where)) {
     // The entry a list's column belongs to (`person.name` of `person.name[1]`).
     const list = a.where.replace(/\[\d+\]$/, '');
-    const index = nextColumnOf(a.column, a.target);
+    const index = nextColumnOf(a.column, a.target, a.where);
     if (index === -1) {
+      const asked = 'name' in a.column ? a.column.name : '';
       throw new MappingError(
-        `${where}: ${a.where} is mapped to column "${a.column}", which the file does not have${didYouMean(a.column, header)}; its columns are ${headerList}.`,
+        `${where}: ${a.where} is mapped to column ${referenceText(a.column)}, which the file does not have${didYouMean(asked, header)}; its columns are ${headerList}.`,
         mappingPath(a.where),
       );
     }
+    // A label's or an extension's column named by its number or occurrence: the target takes its name, the match where.
+    const beside = (ref: ColumnReference | undefined, at: string, what: string): number | undefined => {
+      if (ref === undefined) return undefined;
+      const found = referenced(ref, at);
+      if (found === -1) {
+        throw new MappingError(
+          `${where}: ${a.where} takes its ${what} from column ${referenceText(ref)}, which the file does not have${didYouMean('name' in ref ? ref.name : '', header)}; its columns are ${headerList}.`,
+          mappingPath(at),
+        );
+      }
+      return found;
+    };
+    const labelColumnAt = beside(a.labelAt, `${a.where}.label_column`, 'labels');
+    const extensionColumnAt = beside(a.extensionAt, `${a.where}.extension_column`, 'extensions');
+    if (labelColumnAt !== undefined && (a.target.entity === 'person' || a.target.entity === 'organization'))
+      a.target.labelColumn = header[labelColumnAt] as string;
+    if (extensionColumnAt !== undefined && a.target.entity === 'person')
+      a.target.extensionColumn = header[extensionColumnAt] as string;
     if (
       a.target.entity === 'person' &&
       a.target.labelColumn !== undefined &&
@@ -294,6 +368,9 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           }
         : {}),
       ...(a.fallback ? { fallbackOf: [...(listed.get(list) ?? [])] } : {}),
+      ...('number' in a.column || a.column.occurrence !== undefined ? { pinned: true as const } : {}),
+      ...(labelColumnAt !== undefined ? { labelColumnAt } : {}),
+      ...(extensionColumnAt !== undefined ? { extensionColumnAt } : {}),
     });
     listed.set(list, [...(listed.get(list) ?? []), index]);
     if (!isMultiColumn(a.target) && !a.fallback) {
@@ -305,21 +382,29 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   // The extension columns it names are read with their phones (their numbers' ends), not on their own.
   for (const m of [...matches]) {
     if (m.target.entity !== 'person' || m.target.extensionColumn === undefined) continue;
-    const index = indexOf(m.target.extensionColumn);
+    const index = m.extensionColumnAt ?? indexOf(m.target.extensionColumn);
     if (handled.has(index)) continue;
     skipped.push({ index, header: header[index] as string, reason: extensionReason(m.header) });
     handled.add(index);
   }
   for (const [i, column] of (spec.ignore ?? []).entries()) {
-    const index = indexOf(column);
+    const ref = columnReference(column, `ignore[${i}]`, where);
+    let index = referenced(ref, `ignore[${i}]`);
+    // A name of several columns, one of which a field takes by its number (`phone: { column: 5 }`), leaves out the other.
+    if ('name' in ref && ref.occurrence === undefined && handled.has(index)) {
+      const key = sameNameKey(header[index] as string);
+      const other = header.findIndex((h, k) => !handled.has(k) && sameNameKey(h) === key);
+      if (other !== -1) index = other;
+    }
     if (index === -1) {
       // A note, not an error: one ignore list may serve exports whose columns differ.
-      notes.push(`ignore: the file has no column "${column}"${didYouMean(column, header)}.`);
+      const asked = 'name' in ref ? ref.name : '';
+      notes.push(`ignore: the file has no column ${referenceText(ref)}${didYouMean(asked, header)}.`);
       continue;
     }
     if (handled.has(index)) {
       throw new MappingError(
-        `${where}: column "${column}" is both mapped and listed under ignore; keep one.`,
+        `${where}: column ${'name' in ref ? referenceText(ref) : `${ref.number} ("${header[index]}")`} is both mapped and listed under ignore; keep one.`,
         ['ignore', i],
       );
     }

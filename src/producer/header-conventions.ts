@@ -28,6 +28,23 @@ export const COMPANY_WORD =
 /** A field's name that says already that it is the company's (`Company Name`, `Account Website`). */
 export const STARTS_WITH_COMPANY = /^(?:company|organi[sz]ation|account)\b/i;
 
+/**
+ * What makes two headers one name, so that neither can be told from the other by it: the same once normalised
+ * (`Email`, `e-mail`), with the same `+` and `-` signs their words end with (`A- Emails` is not `A Emails`: a grade,
+ * RocketReach's, not punctuation).
+ */
+export function sameNameKey(header: string): string {
+  return `${normaliseHeaderName(header)}${gradeSigns(header)}`;
+}
+
+/**
+ * The `+` and `-` signs a header's words end with (`A- Emails`, `Age 18+`): a grade or a bound, not punctuation, so
+ * `A Emails` and `A- Emails` are two columns (RocketReach's grades), where `E-mail` is `Email`.
+ */
+function gradeSigns(header: string): string {
+  return (header.match(/(?<=[\p{L}\p{N}])[+-]+(?=\s|$)/gu) ?? []).join(' ');
+}
+
 /** A header that asks a question (`What is your budget?`, Typeform's `<strong>Budget?</strong>`, `¿Presupuesto?`). */
 export function asksQuestion(header: string): boolean {
   return /[?？]$/.test(withoutTags(header));

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { printable } from '../ops/format.js';
 import { type ColumnMatch, emailKindUnsaid } from './column-matcher.js';
-import { normaliseHeaderName, SOURCE_SYSTEMS } from './header-conventions.js';
+import { sameNameKey } from './header-conventions.js';
 import { columnsNotImported, type ResolvedMapping } from './mapping.js';
 import type { MappingSpec } from './mapping-spec.js';
 
@@ -15,29 +15,36 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
   // A comment ends at the line's end: a header with a line break in it must not write YAML.
   // And a header's control characters (an escape sequence) are not written to the terminal.
   const comment = (text: string) => printable(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
+  const q = (text: string) => JSON.stringify(text);
   const out: string[] = [
     '# A mapping file to start from: fix what is wrong, then import with --mapping FILE.',
     '# Every line says why the column was read that way. Delete a line to leave its column out.',
   ];
   if (m.plan.system) out.push(`# The header was recognised as ${m.plan.system.name}.`);
-  // A name the file writes twice for two fields (French Outlook's `Titre`), read by the system's order: a mapping file
-  // that names it could mean either column, and is refused.
-  const system = SOURCE_SYSTEMS.find((s) => s.id === m.plan.system?.id);
-  const repeated = new Set(Object.keys(system?.repeated ?? {}).map(normaliseHeaderName));
+  // A name the file gives several columns (French Outlook's two `Titre`, a sheet's two `Phone`) could mean any of them:
+  // each is written with which of them it is, `{ column: "Titre", occurrence: 2 }`.
   const named = (h: string) =>
-    m.header.filter((other) => normaliseHeaderName(other) === normaliseHeaderName(h));
-  const twice = m.plan.matches.filter(
-    (c) => repeated.has(normaliseHeaderName(c.header)) && named(c.header).length > 1,
-  );
+    m.header.flatMap((other, i) => (sameNameKey(other) === sameNameKey(h) ? [i] : []));
+  const twice = m.plan.matches.filter((c) => named(c.header).length > 1);
   for (const h of new Set(twice.map((c) => c.header))) {
     out.push(
-      `# "${comment(h)}" names ${named(h).length} columns, read in ${m.plan.system?.name ?? 'the file'}'s order: a mapping file that names it is refused, as it could mean either. Rename the one to import in the file, or delete its line and "auto: false" to have them read so again.`,
+      `# "${comment(h)}" names ${named(h).length} columns: each is written with which of them it is, { column: ${q(h)}, occurrence: 2 } for the second.`,
     );
   }
   out.push('auto: false', '');
 
   const byField = (entity: string) => m.plan.matches.filter((c) => c.target.entity === entity);
-  const q = (text: string) => JSON.stringify(text);
+  /** A column as a `column:` key's value: its name, and which of the columns of that name it is if there are more. */
+  const at = (index: number) => {
+    const h = m.header[index] as string;
+    const same = named(h);
+    return same.length > 1 ? `${q(h)}, occurrence: ${same.indexOf(index) + 1}` : q(h);
+  };
+  /** A column where the mapping file names one: its name, or `{ column: "Titre", occurrence: 2 }`. */
+  const ref = (index: number) => {
+    const written = at(index);
+    return written.includes(', occurrence: ') ? `{ column: ${written} }` : written;
+  };
   const line = (indent: string, key: string, value: string, why: string) =>
     `${indent}${key}: ${value}  # ${comment(why)}`;
   // One-column fields: a field read from a column and, where it is empty, the next (`name: [full_name, Name]`).
@@ -67,14 +74,14 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
     single(
       '  ',
       lead.filter((c) => c.target.entity === 'lead' && c.target.field !== 'note'),
-      (c) => q(c.header),
+      (c) => ref(c.index),
     );
     // A column kept at the note's end after a label (a person's LinkedIn profile) is written with its label.
     const entry = (c: ColumnMatch) => {
       const more = behind(c);
-      const columns = more.length ? `[${[c, ...more].map((m) => q(m.header)).join(', ')}]` : q(c.header);
+      const columns = more.length ? `[${[c, ...more].map((m) => ref(m.index)).join(', ')}]` : at(c.index);
       const flag = c.keptInNote?.flag ? ', flag: true' : '';
-      return c.keptInNote ? `{ column: ${columns}, label: ${q(c.keptInNote.label)}${flag} }` : q(c.header);
+      return c.keptInNote ? `{ column: ${columns}, label: ${q(c.keptInNote.label)}${flag} }` : ref(c.index);
     };
     if (notes.length === 1) out.push(line('  ', 'note', entry(notes[0]!), notes[0]!.reason));
     else if (notes.length > 1) {
@@ -98,13 +105,16 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       for (const c of list) {
         const t = c.target as { label?: string; labelColumn?: string; extensionColumn?: string };
         // Without a label, as the column does not say whose: read back, its free-mail addresses are still home.
+        // A label's or an extension's column the mapping file named by its number or occurrence is written so again.
         const label = t.labelColumn
-          ? `, label_column: ${q(t.labelColumn)}`
+          ? `, label_column: ${c.labelColumnAt !== undefined ? ref(c.labelColumnAt) : q(t.labelColumn)}`
           : emailKindUnsaid(c)
             ? ''
             : `, label: ${t.label ?? 'work'}`;
-        const extension = t.extensionColumn ? `, extension_column: ${q(t.extensionColumn)}` : '';
-        out.push(`    - { column: ${q(c.header)}${label}${extension} }  # ${comment(c.reason)}`);
+        const extension = t.extensionColumn
+          ? `, extension_column: ${c.extensionColumnAt !== undefined ? ref(c.extensionColumnAt) : q(t.extensionColumn)}`
+          : '';
+        out.push(`    - { column: ${at(c.index)}${label}${extension} }  # ${comment(c.reason)}`);
       }
     }
     const fields: ColumnMatch[] = [];
@@ -115,10 +125,11 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
     }
     single('  ', fields, (c) => {
       const labelColumn = (c.target as { labelColumn?: string }).labelColumn;
-      return labelColumn ? `{ column: ${q(c.header)}, label_column: ${q(labelColumn)} }` : q(c.header);
+      const labels = c.labelColumnAt !== undefined ? ref(c.labelColumnAt) : q(labelColumn ?? '');
+      return labelColumn ? `{ column: ${at(c.index)}, label_column: ${labels} }` : ref(c.index);
     });
     if (address.length === 1 && !(address[0]!.target as { part?: string }).part) {
-      out.push(line('  ', addressField, q(address[0]!.header), address[0]!.reason));
+      out.push(line('  ', addressField, ref(address[0]!.index), address[0]!.reason));
     } else if (address.length) {
       out.push(`  ${addressField}:`);
       const parts = new Map<string, ColumnMatch[]>();
@@ -127,10 +138,10 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
         parts.set(part, [...(parts.get(part) ?? []), c]);
       }
       for (const [part, columns] of parts) {
-        if (columns.length === 1) out.push(line('    ', part, q(columns[0]!.header), columns[0]!.reason));
+        if (columns.length === 1) out.push(line('    ', part, ref(columns[0]!.index), columns[0]!.reason));
         else {
           out.push(`    ${part}:`);
-          for (const c of columns) out.push(`      - ${q(c.header)}  # ${comment(c.reason)}`);
+          for (const c of columns) out.push(`      - ${ref(c.index)}  # ${comment(c.reason)}`);
         }
       }
     }
@@ -151,7 +162,7 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
       if (f.column !== undefined) {
         const why =
           m.plan.matches.find((c) => c.index === f.column && c.target.entity === 'custom')?.reason ?? '';
-        out.push(line('  ', q(f.name), q(m.header[f.column] as string), why || 'mapping file'));
+        out.push(line('  ', q(f.name), ref(f.column), why || 'mapping file'));
       } else out.push(`  ${q(f.name)}: { value: ${q(f.constant ?? '')} }`);
     }
   }

@@ -18,22 +18,115 @@ import {
 /** A column named in the mapping file, matched case- and punctuation-insensitively. */
 export type ColumnName = string;
 
+/**
+ * A column the mapping file names by where it is, for a name the file gives several columns (French Outlook's two
+ * `Titre`, a sheet's two `Phone`), which a name alone cannot tell apart: `{ column: 9 }`, the 9th column (1 is the
+ * first, as messages count them: "column 9"), or `{ column: Titre, occurrence: 2 }`, the second column so named.
+ * Accepted wherever a column name is. A number is never read from a name: `"9"` in quotes names a column `9`.
+ */
+export interface ColumnAt {
+  column: ColumnName | number;
+  occurrence?: number;
+}
+
+/** A column as the mapping file gives it. */
+export type ColumnRef = ColumnName | ColumnAt;
+
+/** A column reference, checked: by its name (the first so named), by its name and which of those, or by its number. */
+export type ColumnReference = { name: string; occurrence?: number } | { number: number };
+
+/** How messages name a reference: `"Titre"`, `"Titre" (occurrence 2)`, `number 9`. */
+export function referenceText(ref: ColumnReference): string {
+  return 'number' in ref
+    ? `number ${ref.number}`
+    : `"${ref.name}"${ref.occurrence !== undefined ? ` (occurrence ${ref.occurrence})` : ''}`;
+}
+
+/** A value of a mapping file, for a message: short, and a number as written (`Infinity`, not JSON's `null`). */
+function shown(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/**
+ * A column where the mapping file names one: a name, or `{ column, occurrence }` ({@link ColumnAt}). A bare number
+ * (`job_title: 9`) is refused, saying how to write either reading of it. Throws {@link MappingError} naming `where`.
+ */
+export function columnReference(value: unknown, where: string, file: string): ColumnReference {
+  if (isObject(value)) {
+    unknownKeys(value, ['column', 'occurrence'], `${file}: ${where}`, mappingPath(where));
+    return columnAt(value.column, `${where}.column`, file, value.occurrence, `${where}.occurrence`);
+  }
+  if (typeof value === 'number') {
+    throw new MappingError(
+      `${file}: ${where} is ${shown(value)}, a number: write { column: ${shown(value)} } for the column of that number (1 is the first), or "${shown(value)}" in quotes for a column named so.`,
+      mappingPath(where),
+    );
+  }
+  return columnAt(value, where, file);
+}
+
+/**
+ * The value of a `column:` key: a name, or a column's number (1 is the first), with the `occurrence` beside it (which
+ * of the columns of that name). Throws {@link MappingError} naming `where` and the fix.
+ */
+export function columnAt(
+  value: unknown,
+  where: string,
+  file: string,
+  occurrence?: unknown,
+  occurrenceWhere = where,
+): ColumnReference {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new MappingError(
+        `${file}: ${where} is ${shown(value)}, which is no column's number: columns are counted from 1 (the first), as messages count them ("column 9"); give a whole number from 1, or the column's name.`,
+        mappingPath(where),
+      );
+    }
+    if (occurrence !== undefined) {
+      throw new MappingError(
+        `${file}: ${where} gives both a column's number (${value}) and an occurrence (${shown(occurrence)}), which contradict each other: the number alone picks its column ({ column: ${value} }); an occurrence picks among the columns of one name ({ column: Phone, occurrence: 2 }).`,
+        mappingPath(occurrenceWhere),
+      );
+    }
+    return { number: value };
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new MappingError(
+      `${file}: ${where} must be a column name (text), or a column's number ({ column: 9 }, 1 is the first), got ${shown(value)}.`,
+      mappingPath(where),
+    );
+  }
+  if (occurrence === undefined) return { name: value };
+  if (typeof occurrence !== 'number' || !Number.isSafeInteger(occurrence) || occurrence < 1) {
+    throw new MappingError(
+      `${file}: ${occurrenceWhere} must be a whole number from 1 (1 is the first column named ${JSON.stringify(value)}, 2 the second), got ${shown(occurrence)}.`,
+      mappingPath(occurrenceWhere),
+    );
+  }
+  return { name: value, occurrence };
+}
+
 /** An email or phone column, with the label Pipedrive shows (work, home, mobile, other). */
 export interface LabelledColumn {
-  column: ColumnName;
+  column: ColumnName | number;
+  /** Which of the columns named `column` (a sheet's second `Phone`): see {@link ColumnAt}. */
+  occurrence?: number;
   /** @defaultValue `work` */
   label?: ContactLabel;
   /** A column holding each row's label (Google's `E-mail 1 - Label`: `* Work`, `Home`…). */
-  label_column?: ColumnName;
+  label_column?: ColumnRef;
   /** Phones only: a column holding each number's extension (Keap's `Phone 1 Ext`), added as `… ext. 89`. */
-  extension_column?: ColumnName;
+  extension_column?: ColumnRef;
 }
 
 /**
  * An address in one column, or spread over several: each part a column (street lines a list), and
  * `full` a column with the whole address beside the parts.
  */
-export type AddressSpec = ColumnName | Partial<Record<AddressPart | 'full', ColumnName | ColumnName[]>>;
+export type AddressSpec = ColumnRef | Partial<Record<AddressPart | 'full', ColumnRef | ColumnRef[]>>;
 
 /**
  * What a mapping file says, before it meets a CSV header and Pipedrive. Every section is
@@ -60,14 +153,14 @@ export type AddressSpec = ColumnName | Partial<Record<AddressPart | 'full', Colu
  */
 export interface MappingSpec {
   /** A one-column field may list several columns: a row takes the first that is not empty. */
-  lead?: Partial<Record<Exclude<(typeof LEAD_FIELDS)[number], 'note'>, ColumnName | ColumnName[]>> & {
+  lead?: Partial<Record<Exclude<(typeof LEAD_FIELDS)[number], 'note'>, ColumnRef | ColumnRef[]>> & {
     /** Columns whose text makes the note; one with a `label` goes to its end as `label: value` (`LinkedIn: …`). */
     note?: NoteColumn | NoteColumn[];
   };
   person?: Partial<
     Record<
       Exclude<(typeof PERSON_FIELDS)[number], 'email' | 'phone' | 'postal_address'>,
-      ColumnName | ColumnName[]
+      ColumnRef | ColumnRef[]
     >
   > & {
     email?: ColumnName | LabelledColumn | (ColumnName | LabelledColumn)[];
@@ -75,11 +168,11 @@ export interface MappingSpec {
     postal_address?: AddressSpec;
   };
   organization?: Partial<
-    Record<Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address' | 'website'>, ColumnName | ColumnName[]>
+    Record<Exclude<(typeof ORGANIZATION_FIELDS)[number], 'address' | 'website'>, ColumnRef | ColumnRef[]>
   > & {
     address?: AddressSpec;
     /** Or `{ column, label_column }`: only a site whose label (Google's `Website 1 - Label`) says Work. */
-    website?: ColumnName | ColumnName[] | { column: ColumnName; label_column?: ColumnName };
+    website?: ColumnRef | ColumnRef[] | (ColumnAt & { label_column?: ColumnRef });
   };
   /** Deal/lead custom fields by Pipedrive name (or 40-hex key): a column, or `{ value }` for a constant. */
   custom_fields?: CustomFieldsSpec;
@@ -88,13 +181,16 @@ export interface MappingSpec {
   /** Organization custom fields by Pipedrive name (or 40-hex key). */
   organization_custom_fields?: CustomFieldsSpec;
   /** Columns never imported, even when their header would map itself. */
-  ignore?: ColumnName[];
+  ignore?: ColumnRef[];
   defaults?: MappingDefaults;
   /** Map headers the file does not mention (from the conventions of known systems). @defaultValue true */
   auto?: boolean;
 }
 
-export type CustomFieldsSpec = Record<string, ColumnName | { column?: ColumnName; value?: string }>;
+export type CustomFieldsSpec = Record<
+  string,
+  ColumnName | { column?: ColumnName | number; occurrence?: number; value?: string }
+>;
 
 export interface MappingDefaults {
   /** Currency of amounts that name none. @defaultValue the API user's default currency */
@@ -270,13 +366,16 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
     }
     for (const [field, target] of Object.entries(custom)) {
       const okColumn = typeof target === 'string' && target.trim() !== '';
+      const column =
+        isObject(target) && (typeof target.column === 'string' || typeof target.column === 'number');
       const okObject =
         isObject(target) &&
-        Object.keys(target).every((k) => k === 'column' || k === 'value') &&
-        (typeof target.column === 'string') !== (target.value !== undefined && target.value !== null);
+        Object.keys(target).every((k) => k === 'column' || k === 'value' || k === 'occurrence') &&
+        column !== (target.value !== undefined && target.value !== null) &&
+        (column || target.occurrence === undefined);
       if (!okColumn && !okObject) {
         throw new MappingError(
-          `${name}: ${section}."${field}" must be a column name, or { column: NAME } or { value: CONSTANT }.`,
+          `${name}: ${section}."${field}" must be a column name, or { column: NAME }, { column: 9 } (the column's number) or { value: CONSTANT }.`,
           [section, field],
         );
       }
@@ -285,21 +384,35 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
       Object.entries(custom).map(([k, v]) => [
         k,
         isObject(v)
-          ? { ...(v.column ? { column: String(v.column) } : { value: String(v.value) }) }
+          ? v.column !== undefined && v.column !== null
+            ? {
+                column: v.column as string | number,
+                ...(v.occurrence !== undefined ? { occurrence: v.occurrence as number } : {}),
+              }
+            : { value: String(v.value) }
           : String(v),
       ]),
     );
   }
   if (data.ignore !== undefined && data.ignore !== null) {
-    const list = typeof data.ignore === 'string' ? [data.ignore] : data.ignore;
-    const bad = Array.isArray(list) ? list.findIndex((c) => typeof c !== 'string' || c.trim() === '') : -1;
+    const list = typeof data.ignore === 'string' || isObject(data.ignore) ? [data.ignore] : data.ignore;
+    const bad = Array.isArray(list)
+      ? list.findIndex(
+          (c) => !isObject(c) && typeof c !== 'number' && (typeof c !== 'string' || c.trim() === ''),
+        )
+      : -1;
     if (!Array.isArray(list) || bad !== -1) {
       throw new MappingError(
         `${name}: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]${bad === -1 ? '' : `; entry ${bad + 1} is ${JSON.stringify((list as unknown[])[bad]) ?? 'empty'}`}.`,
         bad === -1 ? ['ignore'] : ['ignore', bad],
       );
     }
-    spec.ignore = list as string[];
+    // A column by its number or occurrence ({ column: 9 }) is checked as where a field names one.
+    // A bare number is refused saying how to write it either way.
+    list.forEach((c, i) => {
+      if (isObject(c) || typeof c === 'number') columnReference(c, `ignore[${i}]`, name);
+    });
+    spec.ignore = list as ColumnRef[];
   }
   const defaults = data.defaults;
   if (defaults !== undefined && defaults !== null) {
@@ -319,14 +432,16 @@ export function checkMappingSpec(data: unknown, name = 'mapping'): MappingSpec {
 }
 
 /** A note column, or one kept at the note's end after a label. */
-export type NoteColumn = ColumnName | { column: ColumnName | ColumnName[]; label?: string; flag?: boolean };
+export type NoteColumn =
+  | ColumnRef
+  | { column: ColumnName | number | ColumnRef[]; occurrence?: number; label?: string; flag?: boolean };
 
 /** Columns a one-column field reads in turn after its first, at most (found by name, or a mapping file's list). */
 export const MAX_FALLBACKS = 4;
 
 /** One column the mapping file assigns to a field. */
 export interface Assignment {
-  column: ColumnName;
+  column: ColumnReference;
   target: Target;
   /** A note column the mapping file labels: its values go to the note's end as `label: value`. */
   noteLabel?: string;
@@ -336,6 +451,10 @@ export interface Assignment {
   where: string;
   /** A later column of a one-column field's list (`name: [Full name, Name]`): read where the ones before are empty. */
   fallback?: true;
+  /** The label's column (`label_column`), where the mapping file names it by its number or occurrence. */
+  labelAt?: ColumnReference;
+  /** The extension's column (`extension_column`), where the mapping file names it by its number or occurrence. */
+  extensionAt?: ColumnReference;
 }
 
 /** A constant the mapping file gives a custom field (`{ value: … }`). */
@@ -351,14 +470,14 @@ export interface CustomConstant {
  */
 export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assignment[] {
   const out: Assignment[] = [];
-  const column = (value: unknown, where: string): string => {
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new MappingError(
-        `${name}: ${where} must be a column name (text), got ${JSON.stringify(value)}.`,
-        mappingPath(where),
-      );
-    }
-    return value;
+  const column = (value: unknown, where: string): ColumnReference => columnReference(value, where, name);
+  /**
+   * A label's or an extension's column: its name as the target keeps it, or where the mapping file names it by its
+   * number or occurrence, that reference (the target takes the column's name once the header says it).
+   */
+  const besideColumn = (value: unknown, where: string): { name?: string; at?: ColumnReference } => {
+    const ref = columnReference(value, where, name);
+    return 'name' in ref && ref.occurrence === undefined ? { name: ref.name } : { at: ref };
   };
   // A one-column field may name several columns, read in turn: a row takes the first that is not empty.
   const single = (value: unknown, field: string, target: Target): Assignment[] => {
@@ -392,7 +511,7 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
       for (const [i, c] of toList(value).entries()) {
         const where = `lead.note${Array.isArray(value) ? `[${i}]` : ''}`;
         if (isObject(c)) {
-          unknownKeys(c, ['column', 'label', 'flag'], `${name}: ${where}`);
+          unknownKeys(c, ['column', 'occurrence', 'label', 'flag'], `${name}: ${where}`, mappingPath(where));
           if (c.flag !== undefined && (typeof c.flag !== 'boolean' || typeof c.label !== 'string')) {
             throw new MappingError(
               `${name}: ${where}.flag must be true or false, beside a label (a flag's set values go to the note as "label: value"), got ${JSON.stringify(c.flag)}.`,
@@ -409,6 +528,12 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
           // Several columns under one label (`column: [LinkedIn, Profile URL]`): a row's first that is not empty.
           if (Array.isArray(c.column)) {
             inTurn(c.column, `${where}.column`);
+            if (c.occurrence !== undefined) {
+              throw new MappingError(
+                `${name}: ${where}.occurrence picks among the columns of one name, and ${where}.column lists several: give each its own, column: [{ column: LinkedIn, occurrence: 2 }, URL].`,
+                mappingPath(`${where}.occurrence`),
+              );
+            }
             if (typeof label !== 'string') {
               throw new MappingError(
                 `${name}: ${where} lists columns read in turn without a label: give it a label (the note's line reads "label: value"), or list each column as a note of its own.`,
@@ -419,7 +544,9 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
           for (const [k, listed] of toList(c.column).entries()) {
             const at = `${where}.column${Array.isArray(c.column) ? `[${k}]` : ''}`;
             out.push({
-              column: column(listed, at),
+              column: Array.isArray(c.column)
+                ? column(listed, at)
+                : columnAt(listed, at, name, c.occurrence, `${where}.occurrence`),
               target: { entity: 'lead', field: 'note' },
               where: Array.isArray(c.column) ? at : 'lead.note',
               ...(typeof label === 'string' ? { noteLabel: label.trim() } : {}),
@@ -448,30 +575,33 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
           unknownKeys(
             item,
             field === 'phone'
-              ? ['column', 'label', 'label_column', 'extension_column']
-              : ['column', 'label', 'label_column'],
+              ? ['column', 'occurrence', 'label', 'label_column', 'extension_column']
+              : ['column', 'occurrence', 'label', 'label_column'],
             `${name}: ${where}`,
+            mappingPath(where),
           );
           const label = item.label;
           if (label !== undefined && !(CONTACT_LABELS as readonly unknown[]).includes(label)) {
             throw new MappingError(`${name}: ${where}.label must be one of ${CONTACT_LABELS.join(', ')}.`);
           }
           const labelColumn =
-            item.label_column !== undefined ? column(item.label_column, `${where}.label_column`) : undefined;
+            item.label_column !== undefined ? besideColumn(item.label_column, `${where}.label_column`) : {};
           const extensionColumn =
             item.extension_column !== undefined
-              ? column(item.extension_column, `${where}.extension_column`)
-              : undefined;
+              ? besideColumn(item.extension_column, `${where}.extension_column`)
+              : {};
           out.push({
-            column: column(item.column, `${where}.column`),
+            column: columnAt(item.column, `${where}.column`, name, item.occurrence, `${where}.occurrence`),
             target: {
               entity: 'person',
               field,
               ...(label ? { label: label as ContactLabel } : {}),
-              ...(labelColumn ? { labelColumn } : {}),
-              ...(extensionColumn ? { extensionColumn } : {}),
+              ...(labelColumn.name ? { labelColumn: labelColumn.name } : {}),
+              ...(extensionColumn.name ? { extensionColumn: extensionColumn.name } : {}),
             },
             where,
+            ...(labelColumn.at ? { labelAt: labelColumn.at } : {}),
+            ...(extensionColumn.at ? { extensionAt: extensionColumn.at } : {}),
           });
         } else {
           out.push({ column: column(item, where), target: { entity: 'person', field }, where });
@@ -493,15 +623,29 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
       out.push(...addressAssignments(value, 'organization', name));
     } else if (field === 'website' && isObject(value)) {
       const site = value as Record<string, unknown>;
-      unknownKeys(site, ['column', 'label_column'], `${name}: organization.website`);
+      unknownKeys(site, ['column', 'occurrence', 'label_column'], `${name}: organization.website`, [
+        'organization',
+        'website',
+      ]);
       const labelColumn =
         site.label_column !== undefined
-          ? column(site.label_column, 'organization.website.label_column')
-          : undefined;
+          ? besideColumn(site.label_column, 'organization.website.label_column')
+          : {};
       out.push({
-        column: column(site.column, 'organization.website.column'),
-        target: { entity: 'organization', field: 'website', ...(labelColumn ? { labelColumn } : {}) },
+        column: columnAt(
+          site.column,
+          'organization.website.column',
+          name,
+          site.occurrence,
+          'organization.website.occurrence',
+        ),
+        target: {
+          entity: 'organization',
+          field: 'website',
+          ...(labelColumn.name ? { labelColumn: labelColumn.name } : {}),
+        },
         where: 'organization.website',
+        ...(labelColumn.at ? { labelAt: labelColumn.at } : {}),
       });
     } else {
       out.push(
@@ -514,7 +658,13 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
   }
   for (const [section, of] of Object.entries(CUSTOM_SECTIONS) as [keyof typeof CUSTOM_SECTIONS, Entity][]) {
     for (const [field, target] of Object.entries(spec[section] ?? {})) {
-      const col = typeof target === 'string' ? target : target.column;
+      const at = `${section}."${field}"`;
+      const col =
+        typeof target === 'string'
+          ? column(target, at)
+          : target.column !== undefined
+            ? columnAt(target.column, `${at}.column`, name, target.occurrence, `${at}.occurrence`)
+            : undefined;
       if (col !== undefined) {
         out.push({
           column: col,
@@ -529,7 +679,8 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
   function addressAssignments(value: unknown, entity: 'person' | 'organization', file: string): Assignment[] {
     const field = entity === 'person' ? 'postal_address' : 'address';
     const where = `${entity}.${field}`;
-    if (typeof value === 'string') {
+    // The whole address in one column: its name, or `{ column: 9 }`.
+    if (typeof value === 'string' || typeof value === 'number' || (isObject(value) && 'column' in value)) {
       return [{ column: column(value, where), target: { entity, field } as Target, where }];
     }
     if (!isObject(value)) {
@@ -537,7 +688,7 @@ export function explicitAssignments(spec: MappingSpec, name = 'mapping'): Assign
         `${file}: ${where} must be a column name, or a map of ${[...ADDRESS_PARTS, 'full'].join(', ')} to columns.`,
       );
     }
-    unknownKeys(value, [...ADDRESS_PARTS, 'full'], `${file}: ${where}`);
+    unknownKeys(value, [...ADDRESS_PARTS, 'full'], `${file}: ${where}`, mappingPath(where));
     return Object.entries(value).flatMap(([part, columns]) =>
       toList(columns).map((c, i) => ({
         column: column(c, `${where}.${part}${Array.isArray(columns) ? `[${i}]` : ''}`),

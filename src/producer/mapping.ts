@@ -8,7 +8,12 @@ import {
 } from './column-matcher.js';
 import { MappingError } from './errors.js';
 import { type CatalogueField, FieldCatalogue, optionKey } from './field-catalogue.js';
-import { GENERIC_PHONE_NAMES, normaliseHeaderName, SOURCE_SYSTEMS } from './header-conventions.js';
+import {
+  GENERIC_PHONE_NAMES,
+  normaliseHeaderName,
+  SOURCE_SYSTEMS,
+  sameNameKey,
+} from './header-conventions.js';
 import { customConstants, didYouMean, type MappingSpec } from './mapping-spec.js';
 import {
   currencyNameKey,
@@ -323,7 +328,9 @@ export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOpti
  * someone else's (a form's "your manager" section), and a person's fields say who the lead is.
  * Nor does a name the file's system writes twice, each time for another field (French Outlook's
  * `Titre`: the salutation, then the job title), read by that system's order: a mapping file that
- * names one of them is refused, as it could mean either.
+ * names one of them by its name is refused, as it could mean either. A column the mapping file names
+ * by its number or occurrence (`{ column: 7 }`, `{ column: Titre, occurrence: 2 }`) is not in doubt:
+ * a pair whose imported columns are all so named, or left out, passes, and the message says so.
  */
 export function assertDistinctHeader(
   header: string[],
@@ -341,31 +348,29 @@ export function assertDistinctHeader(
   const system = plan?.system && SOURCE_SYSTEMS.find((s) => s.id === plan.system?.id);
   const repeated = new Set(Object.keys(system?.repeated ?? {}).map(normaliseHeaderName));
   const byOrder = (i: number) => imported.get(i)?.source !== 'mapping';
+  /** Left out, or named by its number or occurrence in the mapping file: which column it is is not in doubt. */
+  const clear = (i: number) => !imported.has(i) || imported.get(i)?.pinned === true;
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
+  const numbers: number[] = [];
   header.forEach((h, i) => {
     const name = normaliseHeaderName(h);
     if (!name) return;
-    const key = `${name}${gradeSigns(h)}`;
+    const key = sameNameKey(h);
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
     else if (plan && repeated.has(key) && byOrder(first) && byOrder(i)) return;
-    else if ((imported.has(first) || imported.has(i)) && !(noted(first) && noted(i)))
+    else if (clear(first) && clear(i)) return;
+    else if (!(noted(first) && noted(i))) {
       duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
+      numbers.push(i + 1);
+    }
   });
   if (duplicates.length > 0) {
     throw new MappingError(
-      `${fileName}:${headerLine}: duplicate column names ${duplicates.join(', ')}; rename one of each pair so every column has its own name.`,
+      `${fileName}:${headerLine}: duplicate column names ${duplicates.join(', ')}; rename one of each pair so every column has its own name, or name them by their numbers in the mapping file: { column: ${numbers[0]} } under the field it fills, or under ignore.`,
     );
   }
-}
-
-/**
- * The `+` and `-` signs a header's words end with (`A- Emails`, `Age 18+`): a grade or a bound, not punctuation, so
- * `A Emails` and `A- Emails` are two columns (RocketReach's grades), where `E-mail` is `Email`.
- */
-function gradeSigns(header: string): string {
-  return (header.match(/(?<=[\p{L}\p{N}])[+-]+(?=\s|$)/gu) ?? []).join(' ');
 }
 
 /**
@@ -511,8 +516,8 @@ export function resolveMapping(
       if (!keptInNote.some((k) => k.column === m.index)) noteColumns.push(m.index);
       if (m.headed) headedNotes.push(m.index);
     } else if (t.entity === 'person' && (t.field === 'email' || t.field === 'phone')) {
-      const labelColumn = columnNamed(t.labelColumn);
-      const extensionColumn = columnNamed(t.extensionColumn);
+      const labelColumn = m.labelColumnAt ?? columnNamed(t.labelColumn);
+      const extensionColumn = m.extensionColumnAt ?? columnNamed(t.extensionColumn);
       (t.field === 'email' ? emails : phones).push({
         column: m.index,
         label: t.label ?? 'work',
@@ -537,7 +542,8 @@ export function resolveMapping(
       if (m.fallbackOf && columns[path] !== undefined)
         fallbacks[path] = [...(fallbacks[path] ?? []), m.index];
       else columns[path] = m.index;
-      if (t.entity === 'organization') websiteLabelColumn = columnNamed(t.labelColumn) ?? websiteLabelColumn;
+      if (t.entity === 'organization')
+        websiteLabelColumn = m.labelColumnAt ?? columnNamed(t.labelColumn) ?? websiteLabelColumn;
     }
   }
   noteColumns.sort((a, b) => a - b);

@@ -362,7 +362,12 @@ describe('lead-importer import', () => {
     [
       'an ignore entry that is not a column name',
       'ignore:\n  - Notes\n  - 42\n',
-      'mapping.yaml:3:5: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]; entry 2 is 42.',
+      'mapping.yaml:3:5: ignore[1] is 42, a number: write { column: 42 } for the column of that number (1 is the first), or "42" in quotes for a column named so.',
+    ],
+    [
+      'an ignore entry that is neither a name nor a number',
+      'ignore:\n  - Notes\n  - true\n',
+      'mapping.yaml:3:5: ignore must be a list of column names, e.g. ignore: [Record ID, Lead Status]; entry 2 is true.',
     ],
     [
       'a column both mapped and listed under ignore',
@@ -383,7 +388,7 @@ describe('lead-importer import', () => {
       // A list of columns is one (a row takes the first filled); what is in it must be column names.
       'a number in a list of columns',
       'organization:\n  name: [Company, 12]\n',
-      'mapping.yaml:2:19: organization.name[1] must be a column name (text), got 12.',
+      'mapping.yaml:2:19: organization.name[1] is 12, a number: write { column: 12 } for the column of that number (1 is the first), or "12" in quotes for a column named so.',
     ],
     [
       'a default owner the company does not have',

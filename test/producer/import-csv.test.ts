@@ -740,7 +740,7 @@ describe('importCsv', () => {
     const error = await run(fixture('duplicate-headers.csv')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MappingError);
     expect((error as Error).message).toBe(
-      'duplicate-headers.csv:1: duplicate column names "Email" (column 2) and "e-mail" (column 4); rename one of each pair so every column has its own name.',
+      'duplicate-headers.csv:1: duplicate column names "Email" (column 2) and "e-mail" (column 4); rename one of each pair so every column has its own name, or name them by their numbers in the mapping file: { column: 4 } under the field it fills, or under ignore.',
     );
   });
 

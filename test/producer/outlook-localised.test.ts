@@ -159,8 +159,23 @@ describe("Outlook's contacts export in French", () => {
   it('refuses a mapping file that names Titre, which could mean either column', () => {
     const plan = matchColumns({ header, spec: { person: { job_title: 'Titre' } } });
     expect(() => assertDistinctHeader(header, 'contacts.csv', 1, plan)).toThrow(
-      /duplicate column names "Titre"/,
+      /duplicate column names "Titre".*or name them by their numbers in the mapping file: \{ column: 6 \}/,
     );
+  });
+
+  it('reads a mapping file that names the second Titre by its occurrence or its number as the job title', () => {
+    for (const job_title of [{ column: 'Titre', occurrence: 2 }, { column: 6 }]) {
+      const plan = matchColumns({ header, spec: { person: { job_title } } });
+      expect(byColumn(plan, header).slice(0, 6)).toEqual([
+        '-',
+        'person.first_name',
+        'person.last_name',
+        'organization.name',
+        '-',
+        'person.job_title',
+      ]);
+      expect(() => assertDistinctHeader(header, 'contacts.csv', 1, plan)).not.toThrow();
+    }
   });
 
   it('reads a lone Titre by its values, as a bare Title', () => {
