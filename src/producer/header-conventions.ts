@@ -4170,6 +4170,54 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // calls them (a Pipedrive field named like the question takes it instead).
     patterns: [{ match: /./, meaning: () => 'lead.note' }],
   },
+  {
+    // Constant Contact's Contacts > Export (test/fixtures/real-exports/README.md, 101): the address with its email status
+    // and permission, the opt-out record, a phone per kind, a home and a work address as `<part> - Home`/`- Work`.
+    id: 'constant-contact',
+    name: 'Constant Contact contacts export',
+    fingerprint: {
+      emailpermissionstatus: 3,
+      emailupdatesource: 2,
+      confirmedoptoutdate: 2,
+      streetaddressline1home: 2,
+      streetaddressline1work: 2,
+      emaillists: 1,
+      sourcename: 1,
+    },
+    minScore: 5,
+    columns: {
+      'Email permission status': 'person.marketing_status',
+      'Email update source': "ignore: who last changed the address's permission",
+      'Confirmed Opt-Out Date':
+        "ignore: Constant Contact's record of the opt-out (the permission status says it)",
+      'Confirmed Opt-Out Source':
+        "ignore: Constant Contact's record of the opt-out (the permission status says it)",
+      'Confirmed Opt-Out Reason':
+        "ignore: Constant Contact's record of the opt-out (the permission status says it)",
+      'Street address line 1 - Home': 'person.postal_address.street',
+      'Street address line 2 - Home': 'person.postal_address.street',
+      'City - Home': 'person.postal_address.city',
+      'State/Province - Home': 'person.postal_address.state',
+      'Zip/Postal Code - Home': 'person.postal_address.postal_code',
+      'Country - Home': 'person.postal_address.country',
+      'Street address line 1 - Work': 'organization.address.street',
+      'Street address line 2 - Work': 'organization.address.street',
+      'City - Work': 'organization.address.city',
+      'State/Province - Work': 'organization.address.state',
+      'Zip/Postal Code - Work': 'organization.address.postal_code',
+      'Country - Work': 'organization.address.country',
+      Tags: 'ignore: Constant Contact tags: map them (lead: { labels: Tags }) when this account has lead labels of the same names',
+      'Email Lists': "ignore: Constant Contact's mailing lists",
+      'Source Name': 'ignore: how the contact came to Constant Contact',
+    },
+    patterns: [
+      {
+        match: /^customfield\d+$/,
+        meaning: () =>
+          "ignore: one of the account's own fields, unnamed in the export: map it to a custom field to keep it",
+      },
+    ],
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

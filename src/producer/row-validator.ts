@@ -284,6 +284,9 @@ const MARKETING_STATUS: Record<string, NonNullable<PersonFields['marketing_statu
   notset: 'no_consent',
   // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to.
   cleaned: 'archived',
+  // Constant Contact's email permission: asked and given, assumed from a relationship (no consent asked), withdrawn.
+  explicit: 'subscribed',
+  implicit: 'no_consent',
   // A form's consent box (Gravity Forms' `Checked` / `Not Checked`, WPForms' one-box `Checked`), read only where a
   // mapping file says the box is consent to marketing emails: the importer never guesses it (header-conventions.ts).
   checked: 'subscribed',
