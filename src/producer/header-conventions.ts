@@ -4171,6 +4171,22 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     patterns: [{ match: /./, meaning: () => 'lead.note' }],
   },
   {
+    // Kit's (formerly ConvertKit) Subscribers > Export (test/fixtures/real-exports/README.md, 100): its fields under its
+    // API's names, `state` the subscriber's state in Kit, then the account's custom fields, then the tags.
+    id: 'kit',
+    name: 'Kit (ConvertKit) subscribers export',
+    // A subscriber whose address bounced: Kit no longer emails it.
+    bouncedStatus: { column: 'state', values: ['bounced'], meaning: 'the address bounced' },
+    // All four: `state` is an address's state in many files; only beside Kit's other names is it a subscriber's.
+    fingerprint: { firstname: 1, emailaddress: 1, state: 1, createdat: 1 },
+    minScore: 4,
+    columns: {
+      state: 'person.marketing_status',
+      created_at: 'ignore: when the person subscribed: Pipedrive sets its own dates',
+      tags: 'ignore: Kit tags: map them (lead: { labels: tags }) when this account has lead labels of the same names',
+    },
+  },
+  {
     // Constant Contact's Contacts > Export (test/fixtures/real-exports/README.md, 101): the address with its email status
     // and permission, the opt-out record, a phone per kind, a home and a work address as `<part> - Home`/`- Work`.
     id: 'constant-contact',

@@ -282,8 +282,15 @@ const MARKETING_STATUS: Record<string, NonNullable<PersonFields['marketing_statu
   notsubscribed: 'no_consent',
   nonsubscribed: 'no_consent',
   notset: 'no_consent',
-  // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to.
+  // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to; Kit's `bounced` likewise.
   cleaned: 'archived',
+  bounced: 'archived',
+  // Kit's subscriber states: confirmed, never confirmed, unsubscribed, marked an email as spam.
+  active: 'subscribed',
+  inactive: 'no_consent',
+  cancelled: 'unsubscribed',
+  canceled: 'unsubscribed',
+  complained: 'unsubscribed',
   // Constant Contact's email permission: asked and given, assumed from a relationship (no consent asked), withdrawn.
   explicit: 'subscribed',
   implicit: 'no_consent',

@@ -1,6 +1,6 @@
 /**
- * Mailing tools' contacts (test/fixtures/real-exports/README.md 101): Constant Contact's email permission as the
- * marketing status, its `- Home` and `- Work` addresses.
+ * Mailing tools' subscribers and contacts (test/fixtures/real-exports/README.md 100–101): Kit's subscriber `state` and
+ * Constant Contact's email permission as the marketing status, its `- Home` and `- Work` addresses.
  */
 import { describe, expect, it } from 'vitest';
 import { mapColumns } from '../../src/producer/mapping.js';
@@ -21,6 +21,27 @@ function validator(header: string[], id: string) {
     },
   };
 }
+
+describe('Kit (ConvertKit) subscribers export', () => {
+  const KIT = ['first_name', 'email_address', 'state', 'created_at', 'company', 'tags'];
+
+  it("reads `state` as the subscriber's marketing status, never as the company's address", () => {
+    const { mapping, row } = validator(KIT, 'kit');
+    expect(mapping.plan.system?.id).toBe('kit');
+    const status = (state: string) =>
+      row(2, { first_name: 'Ann', email_address: 'ann@lee.example.com', state, company: 'Lee AB' });
+    expect(status('active').person?.marketing_status).toBe('subscribed');
+    expect(status('cancelled').person?.marketing_status).toBe('unsubscribed');
+    expect(status('complained').person?.marketing_status).toBe('unsubscribed');
+    expect(status('inactive').person?.marketing_status).toBe('no_consent');
+    const bounced = status('bounced');
+    expect(bounced.person?.marketing_status).toBe('archived');
+    expect(bounced.organization?.address).toBeUndefined();
+    expect(bounced.said).toEqual([
+      'state: says "bounced" (Kit (ConvertKit) subscribers export: the address bounced) of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row)',
+    ]);
+  });
+});
 
 describe('Constant Contact contacts export', () => {
   const CC = [

@@ -261,6 +261,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // between them, and the repeating Email's row was rejected; notes and streets lost their line breaks (vertical
   // tabs); `Companies::Company Name` and `Companies::Website` were "no standard field".
   ['FileMaker Merge', 'filemaker-merge', {}],
+  // Kit subscribers: `state` (active, cancelled, bounced…) was read as the company's address state; who unsubscribed
+  // became an ordinary lead.
+  ['Kit subscribers', 'kit-subscribers', {}],
   // Constant Contact contacts: the home and work addresses and the email permission (an unsubscribe) were dropped.
   ['Constant Contact contacts', 'constant-contact-contacts', {}],
 ];
@@ -352,6 +355,11 @@ describe('real lead files, whole', () => {
           '1 row (line 3): column "B Emails" has the row\'s first address, "francois.muller@muller-fils.example.org" (RocketReach: grade B, below the A and A- addresses it validated), and no better one: it is imported as given (clear it in the file not to have it, or remove the row).',
         );
       }
+      if (file === 'kit-subscribers') {
+        expect(summary.warnings).toContain(
+          '1 row (line 5): column "state" says "bounced" (Kit (ConvertKit) subscribers export: the address bounced) of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row).',
+        );
+      }
       if (file === 'constant-contact-contacts') {
         expect(summary.warnings).toContain(
           '1 row (line 5): column "Email status" says "Bounced" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row).',
@@ -432,14 +440,24 @@ describe('real lead files, whole', () => {
         } else expect(org, `${where}: no organization`).toBeUndefined();
         checkLead(lead, want, data.notes, where, person?.name, labels);
       }
-      if (file === 'constant-contact-contacts') {
-        // Who unsubscribed is unsubscribed in Pipedrive, not a lead to email.
+      if (file === 'kit-subscribers' || file === 'constant-contact-contacts') {
+        // Who unsubscribed (Kit: cancelled, or marked an email as spam) is unsubscribed in Pipedrive, not a lead to email.
         const status = Object.fromEntries(data.persons.map((p) => [p.name, p.marketing_status]));
-        expect(status).toMatchObject({
-          'Zoë Ørsted': 'subscribed',
-          'François Müller': 'unsubscribed',
-          'Анна Смирнова': 'no_consent',
-        });
+        expect(status).toMatchObject(
+          file === 'kit-subscribers'
+            ? {
+                'Zoë Ørsted': 'subscribed',
+                'François Müller': 'unsubscribed',
+                'Ingrid Dahl': 'archived',
+                'José Núñez': 'no_consent',
+                'Priya Raman': 'unsubscribed',
+              }
+            : {
+                'Zoë Ørsted': 'subscribed',
+                'François Müller': 'unsubscribed',
+                'Анна Смирнова': 'no_consent',
+              },
+        );
       }
       if (file === 'zoho-leads') {
         // The one lead who opted out of email is unsubscribed in Pipedrive.
