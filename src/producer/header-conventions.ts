@@ -4171,6 +4171,68 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     patterns: [{ match: /./, meaning: () => 'lead.note' }],
   },
   {
+    // Calendly's Scheduled events > Export (test/fixtures/real-exports/README.md, 99): a row per invitee of each event,
+    // the booking form's questions and answers as `Question N` / `Response N` pairs (an export of several event types
+    // asks different questions in the same column), the guests the invitee added, the booking link's UTM parameters.
+    id: 'calendly',
+    name: 'Calendly events export',
+    fingerprint: {
+      inviteefirstname: 2,
+      inviteeemail: 2,
+      textremindernumber: 3,
+      eventtypename: 2,
+      canceledby: 2,
+      inviteeuuid: 2,
+      question1: 1,
+      response1: 1,
+    },
+    minScore: 6,
+    columns: {
+      Location:
+        'ignore: where the meeting takes place (a video link, a room or an address), not where the invitee is',
+      Canceled:
+        'flag(Canceled): the meeting was canceled (by the invitee or the host): the person still asked for it, and whoever calls should know',
+      'Cancellation reason': 'note(Cancellation reason): why the meeting was canceled',
+      'Canceled By': 'ignore: who canceled the meeting',
+      'Guest Email(s)':
+        "note(Guests): the people the invitee added to the meeting, not the invitee's own addresses",
+      'User Name': 'ignore: the Calendly user who hosts the event (your side, not the lead)',
+      'User Email': 'ignore: the Calendly user who hosts the event (your side, not the lead)',
+      Team: 'ignore: the Calendly team of the host',
+      'Invitee Time Zone': "ignore: the invitee's time zone",
+      'Invitee accepted marketing emails':
+        "ignore: Calendly's own marketing opt-in box: map it (person: { marketing_status: … }) when it is consent to this account's emails",
+      'Event Type Name': 'ignore: the event type booked: map it to a lead custom field to keep it',
+      'Start Date & Time': 'ignore: when the meeting is: map it to a lead custom field to keep it',
+      'End Date & Time': 'ignore: when the meeting ends',
+      'Event Created Date & Time': 'ignore: when the meeting was booked: Pipedrive sets its own dates',
+      'UTM Campaign':
+        "ignore: the booking link's UTM parameters: map them to lead custom fields to keep them",
+      'UTM Source': "ignore: the booking link's UTM parameters: map them to lead custom fields to keep them",
+      'UTM Medium': "ignore: the booking link's UTM parameters: map them to lead custom fields to keep them",
+      'UTM Term': "ignore: the booking link's UTM parameters: map them to lead custom fields to keep them",
+      'UTM Content': "ignore: the booking link's UTM parameters: map them to lead custom fields to keep them",
+      'Salesforce UUID': "ignore: Calendly's Salesforce tracking id",
+      'Event Price': 'ignore: what the invitee paid for the booking',
+      'Payment Currency': 'ignore: what the invitee paid for the booking',
+      'Invitee Reconfirmed': "ignore: Calendly's reconfirmation of the meeting",
+      'Marked as No-Show': 'ignore: the host marked the invitee absent',
+      Group: 'ignore: whether the event is a group event',
+      'Event UUID': "ignore: Calendly's id of the event",
+      'Invitee UUID': "ignore: Calendly's id of the invitee",
+      'Invitee scheduled by': 'ignore: who booked for the invitee',
+      'Scheduling method': 'ignore: how the meeting was booked',
+    },
+    // The answers go to the lead's note, each under the question its row asked (column-matcher's note headings).
+    patterns: [
+      {
+        match: /^question\d+$/,
+        meaning: () => "ignore: the booking form's question, the heading of its answer in the note",
+      },
+      { match: /^response\d+$/, meaning: () => 'lead.note' },
+    ],
+  },
+  {
     // Kit's (formerly ConvertKit) Subscribers > Export (test/fixtures/real-exports/README.md, 100): its fields under its
     // API's names, `state` the subscriber's state in Kit, then the account's custom fields, then the tags.
     id: 'kit',

@@ -173,6 +173,11 @@ export interface ResolvedMapping {
   /** Note columns kept under their header even alone (a form's own field: `Interested in`). */
   headedNotes?: number[];
   /**
+   * Note columns whose heading in the note is, row by row, another column's value: an answer's (`Response 1`) is its
+   * question's (`Question 1`), which differs between the rows of an export of several forms.
+   */
+  noteHeadings?: Record<number, number>;
+  /**
    * Columns whose values go to the end of the lead's note after a label: one named like a standard field this account
    * lacks (marketing status without Campaigns), under the column's name and with a warning saying `why`; one no
    * field takes by design (a person's LinkedIn profile), after its `label` and without a warning.
@@ -547,6 +552,14 @@ export function resolveMapping(
     }
   }
   noteColumns.sort((a, b) => a - b);
+  // A form's answers in numbered pairs (Calendly's `Question 1`, `Response 1`): each answer goes into the note under the
+  // question its own row asked, since one column holds the questions of several event types or forms.
+  const noteHeadings: Record<number, number> = {};
+  for (const i of noteColumns) {
+    const pair = ANSWER_COLUMN.exec(normaliseHeaderName(header[i] as string));
+    const question = pair ? columnNamed(`question${pair[2]}`) : undefined;
+    if (question !== undefined && !noteColumns.includes(question)) noteHeadings[i] = question;
+  }
   for (const address of [personAddress, organizationAddress]) {
     for (const list of Object.values(address ?? {})) list.sort((a, b) => a - b);
   }
@@ -825,6 +838,7 @@ export function resolveMapping(
     phones,
     noteColumns,
     ...(headedNotes.length ? { headedNotes } : {}),
+    ...(Object.keys(noteHeadings).length ? { noteHeadings } : {}),
     keptInNote,
     ...(websiteLabelColumn !== undefined ? { websiteLabelColumn } : {}),
     ...(personAddress ? { personAddress } : {}),
@@ -979,6 +993,9 @@ function foreignNames(
   const unknown = values.filter((v) => !kind.known(v));
   return `${some ? 'most of its values' : 'none of its values'} (${someOf(unknown)}) ${some ? 'are not' : 'is'} ${kind.what} of this company${theirs}, as in a file from another system`;
 }
+
+/** A numbered answer column (`Response 1`, `Answer 2`), normalised: its question is `Question <n>`. */
+const ANSWER_COLUMN = /^(response|answer)(\d+)$/;
 
 /**
  * Up to three of a column's distinct values, for a message: quoted as JSON and cut, so a cell's control characters

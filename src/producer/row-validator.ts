@@ -1439,17 +1439,22 @@ export function createRowValidator(
 
     function noteOf(): string | undefined {
       const parts = mapping.noteColumns
-        .map((i) => ({
-          index: i,
-          header: header[i] as string,
-          text: richTextAsPlain((cells[i] ?? '').replace(/\r\n?/g, '\n')).trim(),
-        }))
+        .map((i) => {
+          const question = mapping.noteHeadings?.[i];
+          const asked = question === undefined ? '' : (cells[question] ?? '').trim();
+          return {
+            index: i,
+            header: asked || (header[i] as string),
+            headed: question !== undefined,
+            text: richTextAsPlain((cells[i] ?? '').replace(/\r\n?/g, '\n')).trim(),
+          };
+        })
         .filter((p) => p.text !== '');
       if (parts.length === 0 && noteExtras.length === 0) return undefined;
       // One note column is the note, unless it is a form's question or field: an answer is kept under its question.
       const only = parts.length === 1 && mapping.noteColumns.length === 1 ? parts[0] : undefined;
       const fromColumns =
-        only && !isQuestion(only.header) && !headedNotes.has(only.index)
+        only && !only.headed && !isQuestion(only.header) && !headedNotes.has(only.index)
           ? only.text
           : choicesTogether(parts, headedNotes)
               .map((p) => `${noteHeading(p.header)}:\n${p.text}`)

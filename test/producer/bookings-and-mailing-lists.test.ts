@@ -1,5 +1,6 @@
 /**
- * Mailing tools' subscribers and contacts (test/fixtures/real-exports/README.md 100–101): Kit's subscriber `state` and
+ * A scheduling tool's bookings and two mailing tools' subscribers (test/fixtures/real-exports/README.md 99–101):
+ * Calendly's answers under the question each row asked, a canceled meeting said; Kit's subscriber `state` and
  * Constant Contact's email permission as the marketing status, its `- Home` and `- Work` addresses.
  */
 import { describe, expect, it } from 'vitest';
@@ -21,6 +22,78 @@ function validator(header: string[], id: string) {
     },
   };
 }
+
+const CALENDLY = [
+  'Invitee Name',
+  'Invitee First Name',
+  'Invitee Last Name',
+  'Invitee Email',
+  'Text Reminder Number',
+  'Event Type Name',
+  'Location',
+  'Canceled',
+  'Canceled By',
+  'Cancellation reason',
+  'Question 1',
+  'Response 1',
+  'Question 2',
+  'Response 2',
+  'Guest Email(s)',
+  'Invitee UUID',
+];
+
+describe('Calendly events export', () => {
+  it('keeps each answer under the question its own row asked, and the guests apart from the invitee', () => {
+    const { mapping, row } = validator(CALENDLY, 'calendly');
+    expect(mapping.plan.system?.id).toBe('calendly');
+    const booked = {
+      'Invitee Name': 'Ann Lee',
+      'Invitee First Name': 'Ann',
+      'Invitee Last Name': 'Lee',
+      'Invitee Email': 'ann.lee@lee.example.com',
+      'Event Type Name': 'Demo',
+      Location: 'https://meet.example.com/demo',
+      Canceled: 'false',
+    };
+    const demo = row(2, {
+      ...booked,
+      'Question 1': 'How many seats?',
+      'Response 1': '25',
+      'Question 2': 'Anything else?',
+      'Response 2': 'The Salesforce sync.\nEU hosting.',
+      'Guest Email(s)': 'bo.lee@lee.example.com',
+    });
+    // Another event type's form: the same column asked something else.
+    const call = row(3, {
+      ...booked,
+      'Question 1': 'Company website',
+      'Response 1': 'https://lee.example.com',
+    });
+    expect(demo.note).toBe(
+      'How many seats?:<br>25<br><br>Anything else?:<br>The Salesforce sync.<br>EU hosting.<br><br>Guests: bo.lee@lee.example.com',
+    );
+    expect(demo.person?.email).toBe('ann.lee@lee.example.com');
+    // One answer is still under its question, and the meeting's video link is not the invitee's location.
+    expect(call.note).toBe('Company website:<br>https://lee.example.com');
+    expect(demo.said).toEqual([]);
+  });
+
+  it('imports the invitee of a canceled meeting, and says so in the note and the summary', () => {
+    const { row } = validator(CALENDLY, 'calendly');
+    const r = row(4, {
+      'Invitee First Name': 'Ann',
+      'Invitee Last Name': 'Lee',
+      'Invitee Email': 'ann.lee@lee.example.com',
+      Canceled: 'true',
+      'Canceled By': 'Ann Lee',
+      'Cancellation reason': 'Double-booked',
+    });
+    expect(r.note).toBe('Canceled: true<br>Cancellation reason: Double-booked');
+    expect(r.said).toEqual([
+      'Canceled: says "true": the meeting was canceled (by the invitee or the host); the lead is imported and its note says so for whoever calls',
+    ]);
+  });
+});
 
 describe('Kit (ConvertKit) subscribers export', () => {
   const KIT = ['first_name', 'email_address', 'state', 'created_at', 'company', 'tags'];

@@ -261,6 +261,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // between them, and the repeating Email's row was rejected; notes and streets lost their line breaks (vertical
   // tabs); `Companies::Company Name` and `Companies::Website` were "no standard field".
   ['FileMaker Merge', 'filemaker-merge', {}],
+  // Calendly events: every answer, the guests and the cancellation were dropped, a canceled meeting's invitee unsaid,
+  // and the meeting's video link went into the note as the invitee's location.
+  ['Calendly events', 'calendly-events', {}],
   // Kit subscribers: `state` (active, cancelled, bounced…) was read as the company's address state; who unsubscribed
   // became an ordinary lead.
   ['Kit subscribers', 'kit-subscribers', {}],
@@ -353,6 +356,12 @@ describe('real lead files, whole', () => {
         // RocketReach validated none of the row's addresses: the one it recommends is graded B.
         expect(summary.warnings).toContain(
           '1 row (line 3): column "B Emails" has the row\'s first address, "francois.muller@muller-fils.example.org" (RocketReach: grade B, below the A and A- addresses it validated), and no better one: it is imported as given (clear it in the file not to have it, or remove the row).',
+        );
+      }
+      if (file === 'calendly-events') {
+        // A canceled meeting's invitee still asked for it: imported, said, and the note says so.
+        expect(summary.warnings).toContain(
+          '1 row (line 4): column "Canceled" says "true": the meeting was canceled (by the invitee or the host); the lead is imported and its note says so for whoever calls.',
         );
       }
       if (file === 'kit-subscribers') {
