@@ -1032,9 +1032,11 @@ function extensionReason(phoneHeader: string): string {
 
 /**
  * A phone column that calls itself the primary one: Outlook's `Primary Phone`, German `Haupttelefon`, French
- * `Téléphone principal`, Spanish `Teléfono principal`, Dutch `Hoofdtelefoon`.
+ * `Téléphone principal`, Spanish `Teléfono principal`, Dutch `Hoofdtelefoon`. Not one that says it is not (SuiteCRM's
+ * `Non Primary E-mails`).
  */
-const PRIMARY_CONTACT = /primary|^(?:haupttelefon|hoofdtelefoon)$|^(?:téléphone|teléfono)principal$/;
+const PRIMARY_CONTACT =
+  /(?<!non|not)primary|^(?:haupttelefon|hoofdtelefoon)$|^(?:téléphone|teléfono)principal$/;
 
 /**
  * Emails and phones keep the file's column order (the primary first in every export we know), but

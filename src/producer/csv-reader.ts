@@ -945,6 +945,10 @@ async function* parseEventBatches(
   const options: CsvParseOptions = {
     delimiter,
     record_delimiter: '\n',
+    // Spaces after a separator, before a quoted value (vtiger's header, `"Salutation", "First Name"`; Python's
+    // `skipinitialspace` files) are no part of the value: without this the `"` after them is "inside a value that
+    // is not in quotes", and the whole file is refused. Not for a tab or a space separator, which is whitespace.
+    ltrim: delimiter !== '\t' && delimiter !== ' ',
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,

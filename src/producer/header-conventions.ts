@@ -542,6 +542,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
   // or `;`.
   'person.email:work*': ['emails', 'emailaddresses', 'workemails'],
   'person.email:home*': ['personalemails', 'homeemails'],
+  // SuiteCRM's and SugarCRM's `Non Primary E-mails` (several a cell, `;` between them)
+  'person.email:other*': ['nonprimaryemails', 'otheremails', 'additionalemails'],
   // Outreach's `Voip Phones`: a desk line by its technology, not a mobile or a home one.
   'person.phone:work*': ['phones', 'phonenumbers', 'workphones', 'workphonenumbers', 'voipphones'],
   'person.phone:mobile*': ['mobilephones', 'mobiles', 'cellphones', 'mobilephonenumbers'],
@@ -561,6 +563,8 @@ export const GENERIC_HEADERS: Record<Meaning, readonly string[]> = {
     'alternateemail',
   ],
   'person.phone:work': [
+    // a CRM's first number (vtiger's `Primary Phone`)
+    'primaryphone',
     // purchased lists and web forms
     'directline',
     'telephonenumber',
@@ -3498,6 +3502,196 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       timestamp_updated: "ignore: Instantly's last change",
       timestamp_last_contact: "ignore: Instantly's last contact date",
       assigned_to: 'ignore: the Instantly user the lead is assigned to, by id',
+    },
+  },
+  {
+    // SuiteCRM's (SugarCRM Community Edition's) list view export, Leads (test/fixtures/real-exports/README.md, 96):
+    // every column of the lead under its label, the person's two addresses (`Primary Address …`, `Alt Address …`), the
+    // owner by login, SuiteCRM's ids and flags, and its map module's four columns (a geocoded `Address`).
+    id: 'suitecrm',
+    name: 'SuiteCRM',
+    fingerprint: {
+      nonprimaryemails: 4,
+      altaddressstreet: 2,
+      altaddresspostalcode: 2,
+      primaryaddresspostalcode: 1,
+      lawfulbasisdatereviewed: 2,
+      geocodestatus: 1,
+      portalapplication: 1,
+      leadsourcedescription: 1,
+      reportstoid: 1,
+    },
+    minScore: 6,
+    columns: {
+      ID: 'ignore: the SuiteCRM record id',
+      Salutation: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Job Title': 'person.job_title',
+      Title: 'person.job_title',
+      Department: "ignore: the person's department: map it to a custom person field to keep it",
+      'Account Name': 'organization.name',
+      'Account Description': "ignore: the company's description in SuiteCRM",
+      Website: 'organization.website',
+      'Email Address': 'person.email:work',
+      'Non Primary E-mails': 'person.email:other*',
+      Mobile: 'person.phone:mobile',
+      'Office Phone': 'person.phone:work',
+      'Home Phone': 'person.phone:home',
+      'Other Phone': 'person.phone:other',
+      Fax: 'ignore: a fax number: not imported',
+      // The person's, as a contact's (SuiteCRM's person template): converting the lead copies it to the contact's
+      // primary address. The other address (`Alt`) has no place: a Pipedrive person has one.
+      'Primary Address Street': 'person.postal_address.street',
+      'Primary Address City': 'person.postal_address.city',
+      'Primary Address State': 'person.postal_address.state',
+      'Primary Address Postalcode': 'person.postal_address.postal_code',
+      'Primary Address Country': 'person.postal_address.country',
+      'Alt Address Street':
+        "ignore: the person's other address: a Pipedrive person has one (Primary Address …)",
+      'Alt Address City':
+        "ignore: the person's other address: a Pipedrive person has one (Primary Address …)",
+      'Alt Address State':
+        "ignore: the person's other address: a Pipedrive person has one (Primary Address …)",
+      'Alt Address Postalcode':
+        "ignore: the person's other address: a Pipedrive person has one (Primary Address …)",
+      'Alt Address Country':
+        "ignore: the person's other address: a Pipedrive person has one (Primary Address …)",
+      Status: 'ignore: the SuiteCRM lead status: a Pipedrive lead has none (it is open until converted)',
+      'Status Description': "ignore: the SuiteCRM lead status's comment",
+      'Lead Source':
+        'ignore: the SuiteCRM lead source: Pipedrive\'s source channel takes its own options; map it (lead: { channel: "Lead Source" }) if the names match',
+      'Lead Source Description': "ignore: the SuiteCRM lead source's comment",
+      Description: 'lead.note',
+      Converted: 'ignore: a SuiteCRM flag (the lead was converted there)',
+      'Opportunity Name': 'ignore: the opportunity SuiteCRM made when it converted the lead, by name',
+      'Opportunity Amount': 'lead.value',
+      'Referred By': 'ignore: who referred the lead, by name',
+      'Campaign ID': 'ignore: a SuiteCRM campaign id',
+      'Portal Name': "ignore: the lead's login to the SuiteCRM portal",
+      'Portal Application': 'ignore: the SuiteCRM portal',
+      'Reports To ID': 'ignore: a SuiteCRM record id',
+      Assistant: "ignore: the person's assistant, by name",
+      'Assistant Phone': "ignore: the person's assistant's phone",
+      Birthdate: 'person.birthday',
+      'Contact ID': 'ignore: a SuiteCRM record id',
+      'Account ID': 'ignore: a SuiteCRM record id',
+      'Opportunity ID': 'ignore: a SuiteCRM record id',
+      'Assigned to':
+        "ignore: a SuiteCRM user's login name, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      'Assigned User': 'ignore: a SuiteCRM user id',
+      'Date Created': "ignore: SuiteCRM's creation date: Pipedrive sets its own",
+      'Date Modified': "ignore: SuiteCRM's last change",
+      'Created By': 'ignore: a SuiteCRM user id',
+      'Modified By': 'ignore: a SuiteCRM user id',
+      Deleted: 'ignore: a SuiteCRM flag (0 in an export)',
+      Photo: "ignore: the name of the person's photo file in SuiteCRM",
+      'Lawful Basis': "ignore: SuiteCRM's GDPR record of why the lead may be contacted",
+      'Lawful Basis Date Reviewed': "ignore: SuiteCRM's GDPR record",
+      'Lawful Basis Source': "ignore: SuiteCRM's GDPR record",
+      // The map module's: the primary address again, as it was geocoded, and its coordinates.
+      Address: "ignore: SuiteCRM's map module's copy of the primary address, as geocoded",
+      'Geocode Status': "ignore: SuiteCRM's map module's",
+      Latitude: "ignore: SuiteCRM's map module's",
+      Longitude: "ignore: SuiteCRM's map module's",
+    },
+  },
+  {
+    // vtiger CRM 7's list view export (modules/Vtiger/actions/ExportData.php; test/fixtures/real-exports/README.md,
+    // 97): every field of the module under its translated label. Zoho CRM began as its fork and shares labels
+    // (`Designation`, `Secondary Email`, `Created Time`); `Lead Number`, `Primary Phone`, `Last Modified By` are
+    // vtiger's.
+    id: 'vtiger',
+    name: 'vtiger CRM',
+    fingerprint: {
+      leadnumber: 4,
+      primaryphone: 3,
+      primaryemail: 2,
+      lastmodifiedby: 3,
+      pobox: 2,
+      designation: 2,
+      secondaryemail: 1,
+      createdtime: 1,
+      modifiedtime: 1,
+    },
+    minScore: 8,
+    columns: {
+      Salutation: 'ignore: a salutation (Mr., Ms.): Pipedrive persons have no salutation field',
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Lead Number': "ignore: vtiger's record number (LEA1)",
+      'Primary Phone': 'person.phone:work',
+      Company: 'organization.name',
+      'Mobile Phone': 'person.phone:mobile',
+      Designation: 'person.job_title',
+      Fax: 'ignore: a fax number: not imported',
+      'Lead Source':
+        'ignore: the vtiger lead source: Pipedrive\'s source channel takes its own options; map it (lead: { channel: "Lead Source" }) if the names match',
+      'Primary Email': 'person.email:work',
+      Industry: 'organization.industry',
+      Website: 'organization.website',
+      'Annual Revenue': 'organization.annual_revenue',
+      'Lead Status': 'ignore: the vtiger lead status: a Pipedrive lead has none (it is open until converted)',
+      'Number of Employees': 'organization.employee_count',
+      Rating:
+        "ignore: vtiger's rating of the company (Acquired, Active, Shutdown…) names no Pipedrive lead label",
+      'Secondary Email': 'person.email:other',
+      'Assigned To':
+        "ignore: a vtiger user or group, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      'Created Time': "ignore: vtiger's creation date: Pipedrive sets its own",
+      'Modified Time': "ignore: vtiger's last change",
+      'Last Modified By': 'ignore: a vtiger user',
+      'Created By': 'ignore: a vtiger user',
+      'Email Opt Out': 'person.email_opt_out',
+      'PO Box': "ignore: a PO box: Pipedrive's address has no part for it",
+      Description: 'lead.note',
+    },
+  },
+  {
+    // Odoo CRM's list view export, CSV, not import-compatible (addons/web/controllers/export.py; test/fixtures/
+    // real-exports/README.md, 98): the fields the user picked under their labels (crm.lead's strings). Its `Title` is
+    // a salutation (res.partner.title: Madam, Mister), the job title is `Job Position`.
+    id: 'odoo-crm',
+    name: 'Odoo CRM',
+    fingerprint: {
+      jobposition: 2,
+      salesperson: 2,
+      salesteam: 3,
+      expectedrevenue: 2,
+      expectedclosing: 3,
+      contactname: 1,
+      companyname: 1,
+      street2: 1,
+      probability: 1,
+      lostreason: 2,
+    },
+    minScore: 6,
+    columns: {
+      Opportunity: 'lead.title',
+      Lead: 'lead.title',
+      'Contact Name': 'person.name',
+      Title: 'ignore: a salutation (Madam, Mister, Doctor): Pipedrive persons have no salutation field',
+      'Job Position': 'person.job_title',
+      'Company Name': 'organization.name',
+      Email: 'person.email:work',
+      Phone: 'person.phone:work',
+      Mobile: 'person.phone:mobile',
+      Website: 'organization.website',
+      Salesperson:
+        "ignore: an Odoo user, who need not be a Pipedrive user: map it (lead: { owner: … }) when the names are your Pipedrive users'",
+      'Sales Team': "ignore: Odoo's sales team",
+      Stage: "ignore: Odoo's pipeline stage: a Pipedrive lead has none (it is open until converted)",
+      Tags: 'lead.labels',
+      'Expected Revenue': 'lead.value',
+      'Expected Closing': 'lead.expected_close_date',
+      Notes: 'lead.note',
+      Customer:
+        'ignore: the Odoo contact the lead is linked to, by name (Contact Name and Company Name have it)',
+      Probability: "ignore: Odoo's probability of winning",
+      Priority: "ignore: Odoo's stars",
+      'Lost Reason': "ignore: why Odoo's lead was lost",
+      'Created on': "ignore: Odoo's creation date: Pipedrive sets its own",
+      Type: 'ignore: lead or opportunity, in Odoo',
     },
   },
   {

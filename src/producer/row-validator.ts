@@ -775,8 +775,17 @@ export function createRowValidator(
       ]
         .filter((i): i is number => i !== undefined)
         .map((i) => `"${header[i]}"`);
+      const labelsAt = at('lead.labels');
+      const onlyLabels =
+        labelsAt !== undefined &&
+        read(labelsAt) !== '' &&
+        cells.every((c, i) => i === labelsAt || c.trim() === '');
       problems.unshift({
-        reason: `has no person (name or email) and no organization; fill in at least one of ${names.join(', ')}`,
+        reason: onlyLabels
+          ? // Odoo's export (not import-compatible) writes a record's first tag on its line and each further one on a
+            // line of its own, every other cell empty: the line is the row above's, not a lead.
+            `holds only "${header[labelsAt]}" (${quote(read(labelsAt))}): a further tag of the row above (Odoo's export writes each tag after a record's first on a line of its own); add it to that lead in Pipedrive, or export with "I want to update data (import-compatible export)" to have a record's tags in one cell`
+          : `has no person (name or email) and no organization; fill in at least one of ${names.join(', ')}`,
       });
     }
 
@@ -789,6 +798,9 @@ export function createRowValidator(
         if (isAmountRange(valueCell))
           keepRange('lead.value', valueCell, 'the one value a lead has', 'amount');
         else problem(at('lead.value'), valueCell, parsed.error);
+      } else if (parsed.value.amount === 0) {
+        // Nothing is no value: a CRM's amount field left empty (Odoo's Expected Revenue `0.0` on every lead without
+        // one), not a lead worth nothing to show in Pipedrive as 0.
       } else {
         const currencyCell = cell('lead.currency');
         let currency = parsed.value.currency;
@@ -1028,8 +1040,10 @@ export function createRowValidator(
     const revenueCell = cell('organization.annual_revenue');
     if (revenueCell) {
       const parsed = parseAmount(revenueCell, mapping.decimalMark);
-      if (parsed.error === undefined) organization.annual_revenue = parsed.value.amount;
-      else if (isAmountRange(revenueCell))
+      // A revenue of nothing is a CRM's empty amount field too (vtiger's `0.00000000`), not a figure to set.
+      if (parsed.error === undefined) {
+        if (parsed.value.amount !== 0) organization.annual_revenue = parsed.value.amount;
+      } else if (isAmountRange(revenueCell))
         keepRange(
           'organization.annual_revenue',
           revenueCell,

@@ -269,6 +269,17 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Kit subscribers', 'kit-subscribers', {}],
   // Constant Contact contacts: the home and work addresses and the email permission (an unsubscribe) were dropped.
   ['Constant Contact contacts', 'constant-contact-contacts', {}],
+  // SuiteCRM leads (every value quoted, CRLF, `'` before a leading `+`): the map module's geocoded `Address` became
+  // the company's address, and the addresses in `Non Primary E-mails` were dropped.
+  ['SuiteCRM leads', 'suitecrm-leads', {}],
+  // vtiger leads (a header joined with `", "`): the whole file was refused ("a \" inside a value that is not in
+  // quotes"); then read as Zoho's, its `Primary Phone` dropped, the secondary address put first, its owner's name
+  // taken for a Pipedrive user's.
+  ['vtiger leads', 'vtiger-leads', {}],
+  // Odoo CRM leads (a list view's CSV export, every value quoted, `'` before a leading `+`): `Title` (a salutation,
+  // Madam) became the job title and `Job Position` was dropped; a record's second tag, on a line of its own, was
+  // rejected asking for a name.
+  ['Odoo CRM leads', 'odoo-crm-leads', { labels: ['Trade fair'] }],
 ];
 
 /**
