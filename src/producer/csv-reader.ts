@@ -437,9 +437,21 @@ function withGroups(names: string[], groups: readonly string[] | undefined): str
     const group = groups[i] ?? '';
     if (group === '') return n;
     if (n === '') return group;
-    if (COMPANY_WORD.test(group)) return STARTS_WITH_COMPANY.test(n) ? n : `Company ${n}`;
+    // Under a company's group, only what a company has is the company's: a group runs on over the columns after it
+    // (Excel leaves the cells of a merged one empty), which may be the lead's (`Notes`, `Owner`, `Lead Source`).
+    if (COMPANY_WORD.test(group)) {
+      return STARTS_WITH_COMPANY.test(n) || !isCompanyField(n) ? n : `Company ${n}`;
+    }
     return (counts.get(normaliseHeaderName(n)) ?? 0) > 1 ? `${group} ${n}` : n;
   });
+}
+
+/** What a company has that a person has too, so a company group's column of that name is the company's. */
+const COMPANY_FIELD =
+  /^(?:name|website|web ?site|url|domain|phone(?: number)?|telephone|tel|fax|e-?mail(?: address)?|address|street|city|town|state|region|province|zip|zip code|postal code|postcode|country|industry|sector|size|employees|no\.? of employees|number of employees|revenue|annual revenue|linkedin(?: url)?|vat(?: number)?|id)$/i;
+
+function isCompanyField(name: string): boolean {
+  return COMPANY_FIELD.test(name.trim());
 }
 
 /** A whole email address: a lead's value, never what a column is called. */

@@ -112,6 +112,18 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   if (groups && together && distinctKnown(below) >= 2 && distinctKnown(together) > distinctKnown(chosen))
     chosen = below;
   const grouped = chosen !== groupLine;
+  // A line of a label and its value over the header (`Account,Acme Dental Group,,,,`, an export's account name): a
+  // line mostly empty whose next line names more of the columns, and names three at least, is no header.
+  const sparse = chosen.cells.filter((c) => c !== '').length * 2 <= chosen.cells.length;
+  if (
+    !grouped &&
+    sparse &&
+    below &&
+    below.index === chosen.index + 1 &&
+    knownCount(below) >= 3 &&
+    knownCount(below) > knownCount(chosen)
+  )
+    chosen = below;
   const preamble: FoundHeader['preamble'] = [];
   for (let i = 0; i < (grouped ? groupLine.index : chosen.index); i++) {
     const text = (lines[i] as string).trim();
@@ -148,8 +160,8 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
 /**
  * Each column's group when `top` is a line of groups over the line of names `names`: Excel writes a group's merged
  * cell as its text in the first column and empty cells after it (`Contact,,,Company,,`), a sheet without merged cells
- * repeats the group's name (`Contact,Contact,Company,Company`). Two groups at least, the names line filled where the
- * groups line is not, and no group a value a row would have (a digit, an address). A group runs to the next one, or to
+ * repeats the group's name (`Contact,Contact,Company,Company`). Two groups at least, each over two columns or more, the
+ * names line filled where the groups line is not, and no group a value a row would have (a digit, an address). A group runs to the next one, or to
  * a column named only in the groups line (a cell merged down both lines: `Notes` over an empty cell), which ends it.
  * Undefined when `top` is no such line.
  */
@@ -164,6 +176,13 @@ function columnGroups(top: readonly string[], names: readonly string[]): string[
   if ((!merged && !repeated) || runs.length < 2) return undefined;
   const named = names.filter((c) => c !== '').length;
   if (named * 5 < names.length * 4 && !merged) return undefined;
+  // A merged group spans two columns or more: a name over a single named column is a value beside its label
+  // (`Account,Acme Dental Group,,,,` over the header), not a group.
+  const single = top.some(
+    (cell, i) =>
+      cell !== '' && names[i] !== '' && (top[i + 1] !== '' || names[i + 1] === '' || i + 1 === top.length),
+  );
+  if (merged && single) return undefined;
   const out: string[] = [];
   let group = '';
   top.forEach((cell, i) => {

@@ -77,6 +77,38 @@ describe('a header of two lines (groups of columns over their names, as a report
     expect(csv.header).toEqual(['Contact Name', 'Email', 'Company Name', 'Company Website']);
   });
 
+  it("keeps the lead's columns after a company group (a merged group runs on over empty cells) as they are", async () => {
+    const { csv, rows } = await read(
+      'Contact,,,Company,,,,\nName,Email,Phone,Name,Website,Notes,Lead Source,Owner\n' +
+        'Anna Berg,anna@example.com,+1 555 0100,Acme,acme.example.com,Met at the fair,Referral,\n',
+    );
+    expect(csv.header).toEqual([
+      'Contact Name',
+      'Email',
+      'Phone',
+      'Company Name',
+      'Company Website',
+      'Notes',
+      'Lead Source',
+      'Owner',
+    ]);
+    expect((rows[0] as { ok: { note?: string } }).ok.note).toBe('Met at the fair');
+  });
+
+  it('skips a label and its value over the header (an account named above its contacts), not a group', async () => {
+    const { csv, rows } = await read(
+      'Account,Acme Dental Group,,,,\nFirst Name,Last Name,Email,Phone,Title,Notes\n' +
+        'Anna,Berg,anna@example.com,+1 555 0100,CEO,Met at the fair\n',
+    );
+    expect(csv.headerGroups).toBeUndefined();
+    expect(csv.header).toEqual(['First Name', 'Last Name', 'Email', 'Phone', 'Title', 'Notes']);
+    expect(csv.preamble).toEqual([{ line: 1, text: 'Account,Acme Dental Group,,,,' }]);
+    expect((rows[0] as { ok: { person: unknown } }).ok.person).toMatchObject({
+      first_name: 'Anna',
+      job_title: 'CEO',
+    });
+  });
+
   it('leaves a one-line header, and a first row with empty cells, as they are', async () => {
     const plain = await read(
       'Name,Email,Company,Phone\nAnna Berg,anna@example.com,,\nBo Ek,bo@example.org,Beta AB,\n',
