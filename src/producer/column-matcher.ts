@@ -1096,6 +1096,9 @@ export function detectSystem(
 ): DetectedSystem | undefined {
   let best: { system: SourceSystem; score: number; evidence: string[] } | undefined;
   for (const system of SOURCE_SYSTEMS) {
+    // Headers the system writes in its own way (Kit's `email_address`): another sheet's `Email Address` is not its.
+    if (system.headersAsWritten && !system.headersAsWritten.every((w) => header.some((h) => h.trim() === w)))
+      continue;
     let score = 0;
     const evidence: string[] = [];
     names.forEach((n, i) => {

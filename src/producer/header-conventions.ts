@@ -136,6 +136,22 @@ export interface SourceSystem {
    */
   bouncedStatus?: { column: string; values: readonly string[]; meaning: string };
   /**
+   * Words of the system's own in the column it reads as the marketing status (compared as letters only, in any case)
+   * and the status each means. Only in this system's file: the same word in another file's status column (a billing
+   * export's `Subscription Status` `active`) says nothing of consent to emails.
+   */
+  marketingStatuses?: Record<string, 'subscribed' | 'unsubscribed' | 'no_consent' | 'archived'>;
+  /**
+   * Words of that column that are no marketing status (Kit's `active`): the row is imported without one, the value
+   * kept in the note, and the warning says why.
+   */
+  noMarketingStatus?: { values: readonly string[]; why: string };
+  /**
+   * Headers the file must have exactly as the system writes them (trimmed, in the same case) to be read as its: where
+   * its fingerprint's names, normalised, are any sheet's (`First Name`, `State`, `Created At`).
+   */
+  headersAsWritten?: readonly string[];
+  /**
    * A column of the system's own whose value marks a row of the file owner's own side, which the report lists beside
    * the people it is about (a Teams meeting's `Role` `Organizer`): the row is no lead, and is rejected saying so.
    * Values are compared in any case.
@@ -4433,9 +4449,23 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     name: 'Kit (ConvertKit) subscribers export',
     // A subscriber whose address bounced: Kit no longer emails it.
     bouncedStatus: { column: 'state', values: ['bounced'], meaning: 'the address bounced' },
-    // All four: `state` is an address's state in many files; only beside Kit's other names is it a subscriber's.
+    // All four, and as Kit writes them: `State` and `Created At` beside `First Name` and `Email Address` are any US
+    // contact sheet's; only beside Kit's other names, in snake_case, is `state` a subscriber's.
     fingerprint: { firstname: 1, emailaddress: 1, state: 1, createdat: 1 },
     minScore: 4,
+    headersAsWritten: ['first_name', 'email_address', 'state', 'created_at'],
+    // Kit's subscriber states: unsubscribed, marked an email as spam, bounced. The safe direction only: a database's
+    // users table has `state` `active` too, and a marketing status `subscribed` would let Campaigns email the person.
+    marketingStatuses: {
+      cancelled: 'unsubscribed',
+      canceled: 'unsubscribed',
+      complained: 'unsubscribed',
+      bounced: 'archived',
+    },
+    noMarketingStatus: {
+      values: ['active', 'inactive'],
+      why: "Kit's subscriber state (or a users table's): not the person's consent to your marketing emails (set the marketing status in Pipedrive where you have it)",
+    },
     columns: {
       state: 'person.marketing_status',
       created_at: 'ignore: when the person subscribed: Pipedrive sets its own dates',
@@ -4457,6 +4487,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       sourcename: 1,
     },
     minScore: 5,
+    // Constant Contact's email permission: asked and given, assumed from a relationship (no consent asked).
+    marketingStatuses: { explicit: 'subscribed', implicit: 'no_consent' },
     columns: {
       'Email permission status': 'person.marketing_status',
       'Email update source': "ignore: who last changed the address's permission",

@@ -282,18 +282,10 @@ const MARKETING_STATUS: Record<string, NonNullable<PersonFields['marketing_statu
   notsubscribed: 'no_consent',
   nonsubscribed: 'no_consent',
   notset: 'no_consent',
-  // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to; Kit's `bounced` likewise.
+  // Mailchimp's `cleaned`: an address that bounced, which it no longer sends to.
   cleaned: 'archived',
-  bounced: 'archived',
-  // Kit's subscriber states: confirmed, never confirmed, unsubscribed, marked an email as spam.
-  active: 'subscribed',
-  inactive: 'no_consent',
-  cancelled: 'unsubscribed',
-  canceled: 'unsubscribed',
-  complained: 'unsubscribed',
-  // Constant Contact's email permission: asked and given, assumed from a relationship (no consent asked), withdrawn.
-  explicit: 'subscribed',
-  implicit: 'no_consent',
+  // A system's own words (Kit's `cancelled`, Constant Contact's `Explicit`) are on its SOURCE_SYSTEMS entry: read only
+  // in its file (`active` in a billing export's `Subscription Status` is no consent to emails).
   // A form's consent box (Gravity Forms' `Checked` / `Not Checked`, WPForms' one-box `Checked`), read only where a
   // mapping file says the box is consent to marketing emails: the importer never guesses it (header-conventions.ts).
   checked: 'subscribed',
@@ -975,8 +967,23 @@ export function createRowValidator(
     if (personLabels) person.label_ids = personLabels;
     const statusCell = cell('person.marketing_status');
     if (statusCell) {
-      const status = MARKETING_STATUS[statusCell.toLowerCase().replace(/[^a-z]/g, '')];
-      if (!status) {
+      const word = statusCell.toLowerCase().replace(/[^a-z]/g, '');
+      const own = system?.marketingStatuses;
+      // Own words only: a cell `constructor` is no status (it would find Object's).
+      const status =
+        own && Object.hasOwn(own, word)
+          ? own[word]
+          : Object.hasOwn(MARKETING_STATUS, word)
+            ? MARKETING_STATUS[word]
+            : undefined;
+      const none = system?.noMarketingStatus;
+      if (!status && none?.values.includes(word)) {
+        keepInNote(
+          at('person.marketing_status') as number,
+          statusCell,
+          `has ${quote(statusCell)}, ${none.why}: the row is imported without a marketing status and the value is kept in the lead's note`,
+        );
+      } else if (!status) {
         // Each mailing tool has statuses of its own: one Pipedrive has no word for must not cost the lead. It is
         // kept in the note, and the summary says so per value.
         keepInNote(

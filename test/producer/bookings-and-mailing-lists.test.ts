@@ -103,10 +103,11 @@ describe('Kit (ConvertKit) subscribers export', () => {
     expect(mapping.plan.system?.id).toBe('kit');
     const status = (state: string) =>
       row(2, { first_name: 'Ann', email_address: 'ann@lee.example.com', state, company: 'Lee AB' });
-    expect(status('active').person?.marketing_status).toBe('subscribed');
+    // `active` and `inactive` set no status: a users table's `state` says the same, and consent is never invented.
+    expect(status('active').person?.marketing_status).toBeUndefined();
     expect(status('cancelled').person?.marketing_status).toBe('unsubscribed');
     expect(status('complained').person?.marketing_status).toBe('unsubscribed');
-    expect(status('inactive').person?.marketing_status).toBe('no_consent');
+    expect(status('inactive').person?.marketing_status).toBeUndefined();
     const bounced = status('bounced');
     expect(bounced.person?.marketing_status).toBe('archived');
     expect(bounced.organization?.address).toBeUndefined();
