@@ -1481,8 +1481,7 @@ function readSalutations(
 ): { meaning: Meaning; note: string } | undefined {
   if (values.length === 0 || values.filter((v) => onlyTitles(v)).length * 2 <= values.length)
     return undefined;
-  const examples = values
-    .filter((v) => onlyTitles(v))
+  const examples = [...new Set(values.filter((v) => onlyTitles(v)))]
     .slice(0, 2)
     .map((v) => JSON.stringify(v));
   return {

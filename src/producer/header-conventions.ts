@@ -3669,24 +3669,24 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     // a salutation (res.partner.title: Madam, Mister), the job title is `Job Position`.
     id: 'odoo-crm',
     name: 'Odoo CRM',
+    // Odoo's own labels weigh 3; the rest are any sales sheet's (`Contact Name, Title, Company Name, Salesperson,
+    // Expected Revenue, Stage`) and together stay below the threshold: one of Odoo's own must be there.
     fingerprint: {
-      jobposition: 2,
-      salesperson: 2,
       salesteam: 3,
-      expectedrevenue: 2,
       expectedclosing: 3,
+      jobposition: 1,
+      salesperson: 1,
+      expectedrevenue: 1,
       contactname: 1,
       companyname: 1,
-      street2: 1,
-      probability: 1,
-      lostreason: 2,
     },
     minScore: 6,
     columns: {
       Opportunity: 'lead.title',
       Lead: 'lead.title',
       'Contact Name': 'person.name',
-      Title: 'ignore: a salutation (Madam, Mister, Doctor): Pipedrive persons have no salutation field',
+      // No `Title`: Odoo's is a salutation (Madam, Mister), read so by its values as any file's bare `Title`; a sheet
+      // taken for Odoo's whose `Title` holds job titles (CEO) keeps them.
       'Job Position': 'person.job_title',
       'Company Name': 'organization.name',
       Email: 'person.email:work',

@@ -964,10 +964,10 @@ const TITLE_BEFORE = new RegExp(String.raw`^(?:${HONORIFIC}\s+)+(?=\S)`, 'i');
 /**
  * A cell of salutations and titles only, as a `Title` column or a job-title column holds them where the person's
  * title was typed: the {@link HONORIFIC}s, and salutations that stand before no name here as they could be a first
- * name or an initial (`Herr`, `Frau`, `Sir`, `M.`, `Mme`, `Sr.`, `Dott.`).
+ * name or an initial (`Herr`, `Frau`, `Sir`, `M.`, `Mme`, `Sr.`, `Dott.`; Odoo's `Mister`).
  */
 const TITLES_ONLY = new RegExp(
-  String.raw`^(?:(?:${HONORIFIC}|(?:sir|madam|herr|frau|hr|fr|mme|mlle|m|sr|sra|srta|dott|dra)\.?)(?:[\s,]+|$))+$`,
+  String.raw`^(?:(?:${HONORIFIC}|(?:sir|madam|mister|herr|frau|hr|fr|mme|mlle|m|sr|sra|srta|dott|dra)\.?)(?:[\s,]+|$))+$`,
   'i',
 );
 /** Longer than any run of titles and degrees (`Univ.-Prof. Dipl.-Ing. Dr. techn. … , MBA`): some other text. */
