@@ -773,11 +773,14 @@ export function createRowValidator(
         read(labelsAt) !== '' &&
         cells.every((c, i) => i === labelsAt || c.trim() === '');
       problems.unshift({
-        reason: onlyLabels
-          ? // Odoo's export (not import-compatible) writes a record's first tag on its line and each further one on a
-            // line of its own, every other cell empty: the line is the row above's, not a lead.
-            `holds only "${header[labelsAt]}" (${quote(read(labelsAt))}): a further tag of the row above (Odoo's export writes each tag after a record's first on a line of its own); add it to that lead in Pipedrive, or export with "I want to update data (import-compatible export)" to have a record's tags in one cell`
-          : `has no person (name or email) and no organization; fill in at least one of ${names.join(', ')}`,
+        reason: !onlyLabels
+          ? `has no person (name or email) and no organization; fill in at least one of ${names.join(', ')}`
+          : system?.id === 'odoo-crm'
+            ? // Odoo's export (not import-compatible) writes a record's first tag on its line and each further one on
+              // a line of its own, every other cell empty: the line is the row above's, not a lead.
+              `holds only "${header[labelsAt]}" (${quote(read(labelsAt))}): a further tag of the row above (Odoo's export writes each tag after a record's first on a line of its own); add it to that lead in Pipedrive, or export with "I want to update data (import-compatible export)" to have a record's tags in one cell`
+            : // Any other file: the line is no lead, and may be the row above's label written on a line of its own.
+              `holds only "${header[labelsAt]}" (${quote(read(labelsAt))}), no person (name or email) and no organization: if it is a further label of the row above, add it to that lead in Pipedrive (or put the row's labels in one cell, comma-separated); else fill in at least one of ${names.join(', ')}`,
       });
     }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator } from '../../src/producer/row-validator.js';
 
 /** The field a column is read as, by the file's header and first values. */
 function fieldOf(header: string[], rows: string[][], column: string): string | undefined {
@@ -50,5 +51,17 @@ describe("Odoo CRM's table", () => {
       (r, i) => r.map((c, j) => (j === 1 ? ['Madam', 'Mister'][i] : c)) as string[],
     );
     expect(fieldOf(header, salutations, 'Title')).toBeUndefined();
+  });
+});
+
+describe('a line holding only a label', () => {
+  it("is not said to be Odoo's in a file that is not Odoo's", () => {
+    const header = ['Name', 'Email', 'Company', 'Tags'];
+    const mapping = mapColumns({ lead: { labels: 'Tags' } }, header, undefined);
+    expect(mapping.plan.system).toBeUndefined();
+    const r = createRowValidator(mapping, 'tags')(3, ['', '', '', 'Hot']);
+    const reason = 'reject' in r ? r.reject.reason : 'imported';
+    expect(reason).toContain('holds only "Tags" ("Hot"), no person (name or email) and no organization');
+    expect(reason).not.toContain('Odoo');
   });
 });
