@@ -964,7 +964,8 @@ const TITLE_BEFORE = new RegExp(String.raw`^(?:${HONORIFIC}\s+)+(?=\S)`, 'i');
 /**
  * A cell of salutations and titles only, as a `Title` column or a job-title column holds them where the person's
  * title was typed: the {@link HONORIFIC}s, and salutations that stand before no name here as they could be a first
- * name or an initial (`Herr`, `Frau`, `Sir`, `M.`, `Mme`, `Sr.`, `Dott.`; Odoo's `Mister`).
+ * name or an initial (`Herr`, `Frau`, `Sir`, `M.`, `Mme`, `Sr.`, `Dott.`; Odoo's `Mister`). Case aside: {@link onlyTitles}
+ * takes a word without its dot only in its own case (`Dr`, not `DR` or `HR`).
  */
 const TITLES_ONLY = new RegExp(
   String.raw`^(?:(?:${HONORIFIC}|(?:sir|madam|mister|herr|frau|hr|fr|mme|mlle|m|sr|sra|srta|dott|dra)\.?)(?:[\s,]+|$))+$`,
@@ -1033,7 +1034,17 @@ export function onlyTitles(value: string): boolean {
     while (end > 0 && /[\s,]/.test(text[end - 1] as string)) end--;
   }
   if (end === 0) return !(degrees.length === 1 && /^(?:MD|CPA)$/.test(degrees[0] as string));
-  return TITLES_ONLY.test(text.slice(0, end));
+  const titles = text.slice(0, end);
+  return TITLES_ONLY.test(titles) && titles.split(/[\s,]+/).every(writtenAsTitle);
+}
+
+/**
+ * Whether a word {@link TITLES_ONLY} read is written as people write a title: with its dot (`Hr.`, `M.`, `Sr.`,
+ * `DR.`), or without one in its own case (`Dr`, `Mr`, `Herr`, `Prof`). Without a dot, in capitals or in lower case it
+ * is some other word: `HR`, `SR`, `MS`, `M` are job titles and departments.
+ */
+function writtenAsTitle(word: string): boolean {
+  return word === '' || word.includes('.') || !(/^\p{Lu}+$/u.test(word) || /^\p{Ll}+$/u.test(word));
 }
 
 /**

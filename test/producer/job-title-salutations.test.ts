@@ -129,3 +129,60 @@ describe('a salutation or academic title in a job title column', () => {
     ]);
   });
 });
+
+describe('an abbreviation is a title only as people write one', () => {
+  it.each([
+    ['Hr.'],
+    ['Fr.'],
+    ['M.'],
+    ['Sr.'],
+    ['Sra.'],
+    ['Dr'],
+    ['Mr'],
+    ['Ms'],
+    ['Herr'],
+    ['Frau'],
+    ['Prof'],
+    ['DR.'],
+  ])('%s is a title', (title) => {
+    expect(onlyTitles(title)).toBe(true);
+  });
+
+  it.each([['HR'], ['SR'], ['MS'], ['DR'], ['M'], ['SRA'], ['FR'], ['hr'], ['ms'], ['HR, SR']])(
+    '%s is a job title or a department, not a title',
+    (title) => {
+      expect(onlyTitles(title)).toBe(false);
+    },
+  );
+
+  const people = ['First Name', 'Last Name', 'Email', 'Company'];
+  const lead = (n: number, title: string) => [`Anna${n}`, 'Berg', `anna${n}@example.com`, 'Acme', title];
+
+  it('sends a Job Title of HR as the job title, with no warning', () => {
+    // Before: "HR" warned as a salutation and went to the note; the person had no job title.
+    const header = [...people, 'Job Title'];
+    const rows = [lead(1, 'HR'), lead(2, 'CEO'), lead(3, 'Sales Manager')];
+    const v = createRowValidator(mapColumns({}, header, undefined, { sample: rows }), 'titles');
+    const out = v(2, rows[0] as string[]);
+    if (!('ok' in out)) throw new Error(JSON.stringify(out));
+    expect(out.ok.person?.job_title).toBe('HR');
+    expect(out.warnings ?? []).toEqual([]);
+  });
+
+  it('reads a Title column of HR and SR as job titles, not as salutations', () => {
+    // Before: the whole column was left out as "salutations", and a mapping file naming it the job title still lost HR.
+    const header = [...people, 'Title'];
+    const rows = [lead(1, 'HR'), lead(2, 'HR'), lead(3, 'HR'), lead(4, 'SR'), lead(5, 'Head of HR')];
+    const mapping = mapColumns({}, header, undefined, { sample: rows });
+    expect(mapping.plan.matches.find((m) => m.header === 'Title')?.target).toMatchObject({
+      field: 'job_title',
+    });
+    const v = createRowValidator(mapping, 'titles');
+    expect(
+      rows.map((cells, i) => {
+        const r = v(i + 2, cells);
+        return 'ok' in r ? r.ok.person?.job_title : 'rejected';
+      }),
+    ).toEqual(['HR', 'HR', 'HR', 'SR', 'Head of HR']);
+  });
+});
