@@ -1070,17 +1070,26 @@ export function withoutEntityPrefix(fileHeader: readonly string[]): string[] {
 const RELATED_FIELD = /^\s*([\p{L}\p{N}_ ]{1,40}?)\s*::\s*(\S.*)$/u;
 
 /**
- * What a FileMaker related field is called without its table (`Contacts::Email` is `Email`), or with the company's
- * word where the table holds companies (`Companies::Website` is `Company Website`, `Companies::Name` `Company Name`):
- * its export names the fields of a related record so. Other headers are returned as they are.
+ * What a table of the file's people is called, whose related fields are the lead person's (`Contacts::Email`). Not
+ * `Clients` or `Customers`, which hold companies as often as people, nor any other table's (`Staff::Name` is the
+ * person who looks after the contact, `Invoices::Email` where an invoice went).
+ */
+const PEOPLE_TABLE = /^(?:contacts?|people|persons?|leads?|kontakte?|personen|interessenten|prospects?)$/i;
+
+/**
+ * What a FileMaker related field is called without its table where the table holds the file's people
+ * (`Contacts::Email` is `Email`), or with the company's word where the table holds companies (`Companies::Website` is
+ * `Company Website`, `Companies::Name` `Company Name`): its export names the fields of a related record so. Another
+ * table's fields (`Staff::Name`, `Invoices::Email`) are no lead's and keep their table; other headers are returned as
+ * they are.
  */
 function relatedFieldName(h: string): string {
   const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
   if (!m) return h;
+  const table = (m[1] as string).trim();
   const field = m[2] as string;
-  return COMPANY_WORD.test((m[1] as string).trim()) && !STARTS_WITH_COMPANY.test(field)
-    ? `Company ${field}`
-    : field;
+  if (COMPANY_WORD.test(table)) return STARTS_WITH_COMPANY.test(field) ? field : `Company ${field}`;
+  return PEOPLE_TABLE.test(table) ? field : h;
 }
 
 /** A FileMaker related field of a table of companies (`Companies::Website`). */
