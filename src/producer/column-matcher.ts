@@ -117,6 +117,11 @@ export interface SkippedColumn {
   reason: string;
   /** No field is named like it: not a column the file's conventions leave out on purpose (an id, a fax). */
   unrecognised?: true;
+  /**
+   * Listed under ignore by its number or by which of the columns of its name it is (`{ column: 4 }`,
+   * `{ column: Email, occurrence: 2 }`): the one of a name the file has twice it means is not in doubt.
+   */
+  pinned?: true;
 }
 
 export interface DetectedSystem {
@@ -408,7 +413,12 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         ['ignore', i],
       );
     }
-    skipped.push({ index, header: header[index] as string, reason: `listed under ignore in ${where}` });
+    skipped.push({
+      index,
+      header: header[index] as string,
+      reason: `listed under ignore in ${where}`,
+      ...('number' in ref || ref.occurrence !== undefined ? { pinned: true as const } : {}),
+    });
     handled.add(index);
   }
   if (spec.auto === false) {

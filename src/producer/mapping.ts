@@ -335,13 +335,17 @@ export function referenceNeeds(plan: ColumnPlan, spec: MappingSpec, currencyOpti
  * `Titre`: the salutation, then the job title), read by that system's order: a mapping file that
  * names one of them by its name is refused, as it could mean either. A column the mapping file names
  * by its number or occurrence (`{ column: 7 }`, `{ column: Titre, occurrence: 2 }`) is not in doubt:
- * a pair whose imported columns are all so named, or left out, passes, and the message says so.
+ * a pair whose imported columns are all so named, or left out, passes, and the message says so. Nor
+ * is the one column of a name left when the mapping file names every other by its number or occurrence,
+ * under ignore (`ignore: [{ column: 4 }]` beside a second `Email`): read by its name or automatically,
+ * it is the only one it can be. Where one is named under a field (`phone: { column: 5 }`), the one left
+ * is passed only when the mapping file names it too: read automatically, it would fill the field unasked.
  */
 export function assertDistinctHeader(
   header: string[],
   fileName: string,
   headerLine: number,
-  plan?: Pick<ColumnPlan, 'matches' | 'system'>,
+  plan?: Pick<ColumnPlan, 'matches' | 'system'> & { skipped?: ColumnPlan['skipped'] },
 ): void {
   const imported = new Map<number, ColumnMatch | undefined>(
     plan ? plan.matches.map((m) => [m.index, m]) : [...header.keys()].map((i) => [i, undefined]),
@@ -355,6 +359,28 @@ export function assertDistinctHeader(
   const byOrder = (i: number) => imported.get(i)?.source !== 'mapping';
   /** Left out, or named by its number or occurrence in the mapping file: which column it is is not in doubt. */
   const clear = (i: number) => !imported.has(i) || imported.get(i)?.pinned === true;
+  /** Listed under ignore by its number or occurrence. */
+  const ignoredPinned = new Set((plan?.skipped ?? []).filter((s) => s.pinned).map((s) => s.index));
+  /**
+   * For each name, its columns the mapping file does not name by number or occurrence, and whether it names any
+   * under a field: then the one left must be named too (by its name), or the field may get it unasked.
+   */
+  const unpinned = new Map<string, { left: number[]; pinnedField: boolean }>();
+  header.forEach((h, i) => {
+    if (!normaliseHeaderName(h)) return;
+    const key = sameNameKey(h);
+    const entry = unpinned.get(key) ?? { left: [], pinnedField: false };
+    if (imported.get(i)?.pinned === true) entry.pinnedField = true;
+    else if (!ignoredPinned.has(i)) entry.left.push(i);
+    unpinned.set(key, entry);
+  });
+  /** The one column of a name the mapping file does not name by number or occurrence, read as it asks. */
+  const onlyOneLeft = (key: string) => {
+    const entry = unpinned.get(key);
+    if (!entry || entry.left.length > 1) return false;
+    const left = entry.left[0];
+    return !entry.pinnedField || left === undefined || !byOrder(left) || !imported.has(left);
+  };
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   const numbers: number[] = [];
@@ -366,6 +392,7 @@ export function assertDistinctHeader(
     if (first === undefined) seen.set(key, i);
     else if (plan && repeated.has(key) && byOrder(first) && byOrder(i)) return;
     else if (clear(first) && clear(i)) return;
+    else if (onlyOneLeft(key)) return;
     else if (!(noted(first) && noted(i))) {
       duplicates.push(`"${header[first]}" (column ${first + 1}) and "${h}" (column ${i + 1})`);
       numbers.push(i + 1);
@@ -373,7 +400,7 @@ export function assertDistinctHeader(
   });
   if (duplicates.length > 0) {
     throw new MappingError(
-      `${fileName}:${headerLine}: duplicate column names ${duplicates.join(', ')}; rename one of each pair so every column has its own name, or name them by their numbers in the mapping file: { column: ${numbers[0]} } under the field it fills, or under ignore.`,
+      `${fileName}:${headerLine}: duplicate column names ${duplicates.join(', ')}; rename one of each pair so every column has its own name, or name them by their numbers in the mapping file: ${numbers.map((n) => `{ column: ${n} }`).join(', ')} under the field ${numbers.length === 1 ? 'it fills' : 'each fills'}, or under ignore.`,
     );
   }
 }

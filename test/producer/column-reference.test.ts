@@ -259,6 +259,32 @@ describe('a mapping file naming one of two columns of one name', () => {
     );
   });
 
+  it('imports the one Email left when the mapping file ignores the other by its number or occurrence', async () => {
+    // Before: the refusal said to write { column: 4 } under ignore, and a mapping file that did was refused the same.
+    const header = ['Name', 'Email', 'Company', 'Email'];
+    const row = ['Anna Berg', 'anna@example.com', 'Acme', 'old@example.com'];
+    const emails = (r: RowResult) =>
+      'ok' in r ? [r.ok.person?.email, ...(r.ok.person?.emails ?? []).slice(1).map((e) => e.value)] : r;
+    for (const yaml of ['ignore: [{ column: 4 }]\n', 'ignore: [{ column: Email, occurrence: 2 }]\n']) {
+      expect(emails(imported(await mappingFile(yaml), header, row)), yaml).toEqual(['anna@example.com']);
+    }
+    // Named by its name, beside the other ignored by its number, it is the one left.
+    const byName = await mappingFile('person: { email: Email }\nignore: [{ column: 4 }]\n');
+    expect(emails(imported(byName, header, row))).toEqual(['anna@example.com']);
+    // Ignored by its name, the other is still in doubt.
+    expect(await refusal(() => imported({ ignore: ['Email'] }, header, row))).toMatch(
+      /duplicate column names/,
+    );
+  });
+
+  it("gives each pair's column number when several names are repeated", async () => {
+    const header = ['Name', 'Email', 'Phone', 'Company', 'Email', 'Phone'];
+    const row = ['Ada', 'ada@example.org', '+44 20 7946 0000', 'AE', 'b@example.org', '+44 7700 900123'];
+    expect(await refusal(() => imported({}, header, row))).toBe(
+      'sheet.csv:1: duplicate column names "Email" (column 2) and "Email" (column 5), "Phone" (column 3) and "Phone" (column 6); rename one of each pair so every column has its own name, or name them by their numbers in the mapping file: { column: 5 }, { column: 6 } under the field each fills, or under ignore.',
+    );
+  });
+
   it('refuses a number where a column is also so named elsewhere, which it could mean', async () => {
     const header = ['Name', 'Email', '1', '2025'];
     const spec = checkMappingSpec(
