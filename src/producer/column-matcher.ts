@@ -122,6 +122,11 @@ export interface SkippedColumn {
    * `{ column: Email, occurrence: 2 }`): the one of a name the file has twice it means is not in doubt.
    */
   pinned?: true;
+  /**
+   * Listed under ignore in the mapping file: its text goes nowhere, not even as a heading. (A column `auto: false`
+   * leaves out is still a heading: --print-mapping writes Calendly's questions so, as the headings of their answers.)
+   */
+  ignored?: true;
 }
 
 export interface DetectedSystem {
@@ -417,6 +422,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
       index,
       header: header[index] as string,
       reason: `listed under ignore in ${where}`,
+      ignored: true,
       ...('number' in ref || ref.occurrence !== undefined ? { pinned: true as const } : {}),
     });
     handled.add(index);

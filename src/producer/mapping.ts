@@ -580,12 +580,15 @@ export function resolveMapping(
   }
   noteColumns.sort((a, b) => a - b);
   // A form's answers in numbered pairs (Calendly's `Question 1`, `Response 1`): each answer goes into the note under the
-  // question its own row asked, since one column holds the questions of several event types or forms.
+  // question its own row asked, since one column holds the questions of several event types or forms. Not a question
+  // the mapping file leaves out: its text reaches Pipedrive in no way, and the answer keeps its own header.
   const noteHeadings: Record<number, number> = {};
+  const leftOut = new Set(plan.skipped.filter((s) => s.ignored).map((s) => s.index));
   for (const i of noteColumns) {
     const pair = ANSWER_COLUMN.exec(normaliseHeaderName(header[i] as string));
     const question = pair ? columnNamed(`question${pair[2]}`) : undefined;
-    if (question !== undefined && !noteColumns.includes(question)) noteHeadings[i] = question;
+    if (question !== undefined && !noteColumns.includes(question) && !leftOut.has(question))
+      noteHeadings[i] = question;
   }
   for (const address of [personAddress, organizationAddress]) {
     for (const list of Object.values(address ?? {})) list.sort((a, b) => a - b);

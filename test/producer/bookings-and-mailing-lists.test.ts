@@ -93,6 +93,34 @@ describe('Calendly events export', () => {
       'Canceled: says "true": the meeting was canceled (by the invitee or the host); the lead is imported and its note says so for whoever calls',
     ]);
   });
+
+  it("does not send a question the mapping file ignores: its answer goes under the answer's own header", () => {
+    // Before: the ignored `Question 1`'s text still headed the answer in the note sent to Pipedrive.
+    const header = ['Name', 'Email', 'Question 1', 'Response 1', 'Response 2'];
+    const cells = [
+      'Anna Berg',
+      'anna@example.com',
+      'What is your salary? (internal: do not share)',
+      '90k',
+      'yes',
+    ];
+    const note = (spec: object) => {
+      const r = createRowValidator(mapColumns(spec, header, undefined), 'calendly')(2, cells);
+      if (!('ok' in r)) throw new Error(JSON.stringify(r));
+      return r.ok.note ?? '';
+    };
+    const ignored = note({ lead: { note: ['Response 1'] }, ignore: ['Question 1'] });
+    expect(ignored).not.toContain('salary');
+    // The answer column alone is the note, as any note column the mapping file names.
+    expect(ignored).toBe('90k');
+    expect(note({ lead: { note: ['Response 1', 'Response 2'] }, ignore: ['Question 1'] })).toBe(
+      'Response 1:<br>90k<br><br>Response 2:<br>yes',
+    );
+    // Not left out, the question heads its answer as before.
+    expect(note({ lead: { note: ['Response 1'] } })).toContain(
+      'What is your salary? (internal: do not share):<br>90k',
+    );
+  });
 });
 
 describe('Kit (ConvertKit) subscribers export', () => {
