@@ -354,6 +354,21 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         mappingPath(a.where),
       );
     }
+    // A column is not its own labels or extensions: each row would send the value as its label (`+44 20 …` is no
+    // label), or be refused as no extension.
+    const labelColumn =
+      a.target.entity === 'person' || a.target.entity === 'organization' ? a.target.labelColumn : undefined;
+    const extensionName = a.target.entity === 'person' ? a.target.extensionColumn : undefined;
+    for (const [at, named, what, instead] of [
+      [labelColumnAt, labelColumn, 'labels', 'label: work (one label for every row)'],
+      [extensionColumnAt, extensionName, 'extensions', 'no extension_column'],
+    ] as const) {
+      if ((at ?? (named !== undefined ? indexOf(named) : -1)) !== index) continue;
+      throw new MappingError(
+        `${where}: ${a.where} takes its ${what} from column ${index + 1} ("${header[index]}"), the column it reads itself: name the column beside it that holds the ${what}, or write ${instead}.`,
+        mappingPath(`${a.where}.${what === 'labels' ? 'label_column' : 'extension_column'}`),
+      );
+    }
     const extension = a.target.entity === 'person' ? a.target.extensionColumn : undefined;
     if (extension !== undefined && indexOf(extension) === -1) {
       throw new MappingError(

@@ -252,6 +252,22 @@ describe('a mapping file naming one of two columns of one name', () => {
       { person: { name: 'Name', phone: { column: 5 } }, ignore: [{ column: 5 }] },
       'mapping.yaml: column 5 ("Phone") is both mapped and listed under ignore; keep one.',
     ],
+    [
+      // Before: accepted, each row's phone number sent as its own label.
+      "a label column that is the field's own column",
+      { person: { name: 'Name', phone: { column: 5, label_column: { column: 5 } } } },
+      'mapping.yaml: person.phone takes its labels from column 5 ("Phone"), the column it reads itself: name the column beside it that holds the labels, or write label: work (one label for every row).',
+    ],
+    [
+      "a label column named as the field's own column",
+      { person: { name: 'Name', phone: { column: 'Phone', occurrence: 1, label_column: 'Phone' } } },
+      'mapping.yaml: person.phone takes its labels from column 3 ("Phone"), the column it reads itself: name the column beside it that holds the labels, or write label: work (one label for every row).',
+    ],
+    [
+      "an extension column that is the field's own column",
+      { person: { name: 'Name', phone: { column: 3, extension_column: { column: 3 } } } },
+      'mapping.yaml: person.phone takes its extensions from column 3 ("Phone"), the column it reads itself: name the column beside it that holds the extensions, or write no extension_column.',
+    ],
   ])('refuses %s against the header', async (_what, spec, message) => {
     const checked = checkMappingSpec(spec, 'mapping.yaml');
     expect(await refusal(() => mapColumns(checked, HEADER, undefined, { mappingName: 'mapping.yaml' }))).toBe(
