@@ -467,7 +467,7 @@ function assertNamesColumns(header: readonly string[], name: string, line: numbe
   const index = header.findIndex((h) => h.length <= 320 && ADDRESS_AS_NAME.test(h));
   if (index === -1) return;
   throw new CsvFormatError(
-    `${name}:${line}: the first line holds a lead, not the columns' names (column ${index + 1}, ${JSON.stringify(header[index])}, is an email address): the file has no header line. Add a line naming the columns at the top (for example First Name,Last Name,Company,Email), or export the file again with its field names (FileMaker: export as "Merge", which writes them; its comma- and tab-separated text formats do not).`,
+    `${name}:${line}: ${line === 1 ? 'the first line' : `line ${line}, the first with values,`} holds a lead, not the columns' names (column ${index + 1}, ${JSON.stringify(header[index])}, is an email address): the file has no header line. Add a line naming the columns at the top (for example First Name,Last Name,Company,Email), or export the file again with its field names (FileMaker: export as "Merge", which writes them; its comma- and tab-separated text formats do not).`,
   );
 }
 

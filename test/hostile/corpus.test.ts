@@ -78,11 +78,11 @@ const CORPUS: Record<string, Outcome> = {
     refused:
       /duplicate-headers\.csv:1: duplicate column names "Email" \(column 2\) and "EMAIL" \(column 4\); rename one/,
   },
-  // The first line is blank as Excel writes empty rows (`,,,`), so the data row is taken as the
-  // header and the message says the first line must be the header.
+  // The first line is blank as Excel writes empty rows (`,,,`), so the data row is the first with values: it holds an
+  // email address, which no column is called, and the message says the file has no header line and how to add one.
   'delimiters-only-header.csv': {
     refused:
-      /No column names a person or an organization \(columns: "Ada Lovelace".*The first line must be the header/,
+      /line 2, the first with values, holds a lead, not the columns' names \(column 2, "ada@example\.org", is an email address\): the file has no header line\. Add a line naming the columns at the top/,
   },
   'nul-bytes.csv': { refused: /nul-bytes\.csv is not a text CSV file/ },
   'random-bytes.csv': { refused: notText },
@@ -233,12 +233,12 @@ describe('the hostile corpus through `lead-importer import`', () => {
         : `${name}: exactly the ${outcome.enqueued.length} rows read correctly enqueued, ${outcome.rejects.length} rejected with line and reason`,
   }));
 
-  it('names the file and the line it took for the header when no column names a person or an organization', {
+  it('names the file and the line it took for the header when that line holds a lead (an email address), not names', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
     const run = await runImport(pathOf('delimiters-only-header.csv'));
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/delimiters-only-header\.csv:2: No column names a person or an organization/);
+    expect(run.stderr).toMatch(/delimiters-only-header\.csv:2: line 2, the first with values, holds a lead/);
   });
 
   it.concurrent.each([
