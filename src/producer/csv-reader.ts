@@ -148,6 +148,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
 
   const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
   const counter = { bytes: 0 };
+  // A header written with spaces before its quoted names (vtiger's `"Salutation", "First Name"`).
+  const spacedQuotes = sep !== '\t' && sep !== ' ' && (lines[found.index] ?? '').split(`${sep} "`).length > 2;
   const batches = parseEventBatches(
     path,
     detected.encoding,
@@ -155,6 +157,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     maxRecordBytes,
     counter,
     options.chunkBytes,
+    spacedQuotes,
   );
   const reader = new EventReader(batches);
   let first = await reader.nextNonBlank();
@@ -953,14 +956,16 @@ async function* parseEventBatches(
   maxRecordBytes: number,
   counter: { bytes: number },
   chunkBytes = 64 * 1024,
+  spacedQuotes = false,
 ): AsyncGenerator<ParsedEvent[]> {
   const options: CsvParseOptions = {
     delimiter,
     record_delimiter: '\n',
     // Spaces after a separator, before a quoted value (vtiger's header, `"Salutation", "First Name"`; Python's
     // `skipinitialspace` files) are no part of the value: without this the `"` after them is "inside a value that
-    // is not in quotes", and the whole file is refused. Not for a tab or a space separator, which is whitespace.
-    ltrim: delimiter !== '\t' && delimiter !== ' ',
+    // is not in quotes", and the whole file is refused. Only in a file whose header is written so: elsewhere a
+    // value's leading spaces are the file's (the rows keep what the file had).
+    ltrim: spacedQuotes,
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
