@@ -5,6 +5,7 @@ import {
   AMBIGUOUS_NAME_HEADERS,
   asksQuestion,
   COMPANY_WORD,
+  companysFieldName,
   DO_NOT_CALL,
   DO_NOT_CONTACT,
   extensionHeader,
@@ -25,7 +26,6 @@ import {
   PIPEDRIVE_LIST_EXPORT_VISIBLE_TO,
   SOURCE_SYSTEMS,
   type SourceSystem,
-  STARTS_WITH_COMPANY,
   sameNameKey,
   withoutTags,
 } from './header-conventions.js';
@@ -860,10 +860,10 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         ));
     // A FileMaker export that takes the company from its own table (`Companies::Company Name`): the address fields
     // of the table exported, the contacts', are the person's (the company's would be `Companies::City`).
-    const companyTable = header.some(isCompanyTableField);
+    const companyTable = header.find(isCompanyTableField);
     const toOrganization = joins
       ? placedBySystem.entity === 'organization'
-      : hasTarget('organization.name') && !organizationNamed && !form && !companyTable;
+      : hasTarget('organization.name') && !organizationNamed && !form && companyTable === undefined;
     const entity = toOrganization ? 'organization' : 'person';
     const field = toOrganization ? 'address' : 'postal_address';
     for (const { index, part } of addressColumns) {
@@ -884,7 +884,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
           : organizationNamed
             ? `${columns} read as the person's postal address (the organization's address has columns of its own); for the organization's write organization: { address: … } in the mapping file.`
             : companyTable
-              ? `${columns} read as the person's postal address (the company's fields come from a table of their own, as "${header.find(isCompanyTableField)}"); for the organization's address write organization: { address: … } in the mapping file.`
+              ? `${columns} read as the person's postal address (the company's fields come from a table of their own, as "${companyTable}"); for the organization's address write organization: { address: … } in the mapping file.`
               : form && hasTarget('organization.name')
                 ? `${columns} read as the person's postal address (a form asks its respondent where they are); for the organization's address write organization: { address: … } in the mapping file.`
                 : `${columns} read as the person's postal address (the file names no organization); for an organization's address write organization: { address: … } in the mapping file.`,
@@ -1115,18 +1115,22 @@ const PEOPLE_TABLE = /^(?:contacts?|people|persons?|leads?|kontakte?|personen|in
  * they are.
  */
 function relatedFieldName(h: string): string {
-  const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
-  if (!m) return h;
-  const table = (m[1] as string).trim();
-  const field = m[2] as string;
-  if (COMPANY_WORD.test(table)) return STARTS_WITH_COMPANY.test(field) ? field : `Company ${field}`;
-  return PEOPLE_TABLE.test(table) ? field : h;
+  const related = relatedField(h);
+  if (!related) return h;
+  if (COMPANY_WORD.test(related.table)) return companysFieldName(related.field);
+  return PEOPLE_TABLE.test(related.table) ? related.field : h;
 }
 
 /** A FileMaker related field of a table of companies (`Companies::Website`). */
 function isCompanyTableField(h: string): boolean {
+  const related = relatedField(h);
+  return related !== undefined && COMPANY_WORD.test(related.table);
+}
+
+/** A FileMaker related field's table and field (`Companies::Website`), or undefined for another header. */
+function relatedField(h: string): { table: string; field: string } | undefined {
   const m = h.includes('::') ? RELATED_FIELD.exec(h) : null;
-  return m !== null && COMPANY_WORD.test((m[1] as string).trim());
+  return m ? { table: (m[1] as string).trim(), field: m[2] as string } : undefined;
 }
 
 /** The system whose typical headers the file has most of (at least its threshold). */

@@ -9,7 +9,7 @@ import {
   detectFileEncoding,
 } from './encoding.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
-import { COMPANY_WORD, normaliseHeaderName, STARTS_WITH_COMPANY } from './header-conventions.js';
+import { COMPANY_WORD, companysFieldName, normaliseHeaderName } from './header-conventions.js';
 import { findHeader, nameIn } from './header-finder.js';
 
 export interface CsvReadOptions {
@@ -443,7 +443,7 @@ function withGroups(names: string[], groups: readonly string[] | undefined): str
     // Under a company's group, only what a company has is the company's: a group runs on over the columns after it
     // (Excel leaves the cells of a merged one empty), which may be the lead's (`Notes`, `Owner`, `Lead Source`).
     if (COMPANY_WORD.test(group)) {
-      return STARTS_WITH_COMPANY.test(n) || !isCompanyField(n) ? n : `Company ${n}`;
+      return isCompanyField(n) ? companysFieldName(n) : n;
     }
     return (counts.get(normaliseHeaderName(n)) ?? 0) > 1 ? `${group} ${n}` : n;
   });
@@ -481,9 +481,10 @@ function assertNamesColumns(header: readonly string[], name: string, line: numbe
  * numbers are each a number. No other program writes either character in a CSV file.
  */
 const FILEMAKER_BREAK = /[\v\x1d]/;
+const FILEMAKER_BREAKS = new RegExp(FILEMAKER_BREAK.source, 'g');
 function withLineBreaks(cells: string[]): string[] {
   if (!cells.some((c) => FILEMAKER_BREAK.test(c))) return cells;
-  return cells.map((c) => c.replace(/[\v\x1d]/g, '\n'));
+  return cells.map((c) => c.replace(FILEMAKER_BREAKS, '\n'));
 }
 
 function delimiterWord(d: string): string {

@@ -26,7 +26,12 @@ export function normaliseHeaderName(name: string): string {
 export const COMPANY_WORD =
   /^(?:compan(?:y|ies)|organi[sz]ations?|accounts?|firm(?:a|en)|unternehmen|soci[ée]t[ée]s?|entreprises?|empresas?)$/i;
 /** A field's name that says already that it is the company's (`Company Name`, `Account Website`). */
-export const STARTS_WITH_COMPANY = /^(?:company|organi[sz]ation|account)\b/i;
+const STARTS_WITH_COMPANY = /^(?:company|organi[sz]ation|account)\b/i;
+
+/** A field of a company's table or group named as the company's: `Website` is `Company Website`; `Company Name` stays. */
+export function companysFieldName(field: string): string {
+  return STARTS_WITH_COMPANY.test(field) ? field : `Company ${field}`;
+}
 
 /**
  * What makes two headers one name, so that neither can be told from the other by it: the same once normalised
