@@ -10,7 +10,7 @@ import {
 } from './encoding.js';
 import { AmbiguousEncodingError, CsvFormatError } from './errors.js';
 import { COMPANY_WORD, companysFieldName, normaliseHeaderName } from './header-conventions.js';
-import { findHeader, nameIn } from './header-finder.js';
+import { clip, findHeader, nameIn } from './header-finder.js';
 
 export interface CsvReadOptions {
   /** Name used in messages. @defaultValue the path */
@@ -319,7 +319,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       footer.push(
         ...held.map((h) => ({
           line: h.event.line,
-          text: h.text.length > 80 ? `${h.text.slice(0, 79)}…` : h.text,
+          text: clip(h.text),
         })),
       );
       held = [];

@@ -127,7 +127,7 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   const preamble: FoundHeader['preamble'] = [];
   for (let i = 0; i < (grouped ? groupLine.index : chosen.index); i++) {
     const text = (lines[i] as string).trim();
-    if (text !== '') preamble.push({ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text });
+    if (text !== '') preamble.push({ line: i + 1, text: clip(text) });
   }
   if (grouped && groups) {
     return {
@@ -155,6 +155,11 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
     ...(numbered ? { numberedSections: true as const } : {}),
     ...(tablesBefore.length ? { tablesBefore } : {}),
   };
+}
+
+/** A line or a name from the file as the dry run quotes it: at most 80 characters, the cut marked with `…`. */
+export function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 /**

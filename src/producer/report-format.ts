@@ -3,6 +3,7 @@ import { formatDuration } from '../ops/eta.js';
 import { formatCount, lineSpan, printable, printableLines, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
 import type { Estimate, LookupPlan } from './estimate.js';
+import { clip } from './header-finder.js';
 import type { ImportProgress, ImportSummary } from './import-csv.js';
 
 /**
@@ -143,7 +144,12 @@ function formatDryRun(s: ImportSummary): string[] {
   }
   if (s.headerGroups) {
     const { line, names, renamed } = s.headerGroups;
-    const list = (items: string[]) => items.map((g) => JSON.stringify(printable(g))).join(', ');
+    // Whoever wrote the file chose these names: a dozen of them, each cut at 80 characters (a groups line can run to 1 MiB).
+    const list = (items: string[]) =>
+      items
+        .slice(0, 12)
+        .map((g) => JSON.stringify(printable(clip(g))))
+        .join(', ') + (items.length > 12 ? ` and ${formatCount(items.length - 12)} more` : '');
     out.push(
       '',
       `A header of two lines: line ${line} names groups of columns (${list([...new Set(names.filter(Boolean))])}), line ${line + 1} the columns${renamed.length ? `; read with their group where it says whose they are: ${list(renamed)}` : ''}.`,

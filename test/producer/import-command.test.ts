@@ -276,6 +276,26 @@ describe('lead-importer import', () => {
     expect(out).not.toContain('report of several tables');
   });
 
+  it("quotes a two-line header's groups cut to size: a groups line is the file's writer's to fill", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpi-groups-'));
+    const file = join(dir, 'groups.csv');
+    // Two real groups make it a header of two lines; the third is 50,000 characters and the rest are many.
+    const more = Array.from({ length: 20 }, (_, i) => `Group ${String.fromCharCode(65 + i)},,`).join('');
+    writeFileSync(
+      file,
+      `Contact,,,Company,,,${'Z'.repeat(50_000)},,${more.slice(0, -1)}\n` +
+        `First Name,Last Name,Email,Company,Website,Phone,Note,Other,${Array.from({ length: 40 }, (_, i) => `C${i}`).join(',')}\n` +
+        `Anna,Berg,anna@example.com,Acme GmbH,acme.example.com,+49 30 1234567,hi,x${',v'.repeat(40)}\n`,
+    );
+    const { code, out } = await cli([file, '--dry-run', '--offline']);
+    expect(code).toBe(0);
+    const line = out.split('\n').find((l) => l.startsWith('A header of two lines'));
+    // Before: every group whole, the 50,000 Zs with them (a dry run of 52 KB).
+    expect(line).toContain(`"Contact", "Company", "${'Z'.repeat(79)}…", "Group A"`);
+    expect(line).toContain('"Group I" and 11 more), line 2 the columns');
+    expect(line!.length).toBeLessThan(1_200);
+  });
+
   it("names the system an Eventbrite attendee report comes from, and why a ticket's price is no lead value", async () => {
     const file = join(import.meta.dirname, '../fixtures/real-exports/eventbrite-attendees.csv');
     const { code, out } = await cli([file, '--dry-run', '--offline']);
