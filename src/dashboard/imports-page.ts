@@ -1,5 +1,5 @@
 import { type ConnectionActivity, type ConnectionState, HELD_STATES } from '../ops/connection-activity.js';
-import { formatCount, formatUtc } from '../ops/format.js';
+import { describedColumn, formatCount, formatUtc } from '../ops/format.js';
 import { hasFinished, type ImportStatus } from '../ops/status.js';
 import type { LastVerification } from '../ops/verify.js';
 import { burnDownSvg, burnDownText, leadsPerMinuteSvg, leadsPerMinuteText } from './charts.js';
@@ -443,11 +443,14 @@ function mappingHtml(m: ImportDetail['mapping']): string {
   const rows = m.columns
     .map(
       (c) =>
-        `<tr><td>${esc(c.column)}</td><td><code>${esc(c.field)}</code></td><td class="sub">${esc(c.reason)}</td></tr>`,
+        `<tr><td>${esc(describedColumn(c, (t) => t))}</td><td><code>${esc(c.field)}</code></td><td class="sub">${esc(c.reason)}</td></tr>`,
     )
     .join('');
   const left = m.notImported
-    .map((c) => `<tr><td>${esc(c.column)}</td><td class="sub" colspan="2">${esc(c.reason)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${esc(describedColumn(c, (t) => t))}</td><td class="sub" colspan="2">${esc(c.reason)}</td></tr>`,
+    )
     .join('');
   return `<h2>Columns${m.system ? ` <span class="sub">${esc(m.system)}</span>` : ''}</h2>
 <div class="card"><table><thead><tr><th>Column</th><th>Pipedrive field</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></div>${

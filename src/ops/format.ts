@@ -18,6 +18,14 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
+/** A column of an import's mapping description as people read it: `"Phone" (column 4)` where another is named `Phone` too. */
+export function describedColumn(
+  c: { column: string; position?: number },
+  quote = (t: string) => `"${t}"`,
+): string {
+  return `${quote(c.column)}${c.position ? ` (column ${c.position})` : ''}`;
+}
+
 /** Where a run of lines is, as messages name it: `line 4`, `lines 4–9`. */
 export function lineSpan(t: { line: number; lastLine: number }): string {
   return t.lastLine > t.line ? `lines ${t.line}–${t.lastLine}` : `line ${t.line}`;

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { printable } from '../ops/format.js';
+import { describedColumn, printable } from '../ops/format.js';
 import { type ColumnMatch, emailKindUnsaid } from './column-matcher.js';
 import { sameNameKey } from './header-conventions.js';
 import { columnsNotImported, type ResolvedMapping } from './mapping.js';
@@ -170,7 +170,7 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
   const notImported = columnsNotImported(m);
   if (notImported.length) {
     out.push('', '# Not imported (to import one, add it above under its field):');
-    for (const c of notImported) out.push(`#   ${q(c.column)}: ${comment(c.reason)}`);
+    for (const c of notImported) out.push(`#   ${describedColumn(c, q)}: ${comment(c.reason)}`);
   }
   if (spec.defaults && Object.keys(spec.defaults).length) {
     out.push('', stringify({ defaults: spec.defaults }).trimEnd());

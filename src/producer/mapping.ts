@@ -1168,6 +1168,7 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
       );
       return {
         column: c.header,
+        ...repeatedAt(m.header, c.index),
         field: field
           ? `custom.${field.entity}:${field.name}${field.key ? ` (${field.key})` : ''}`
           : describeTarget(c.target, m),
@@ -1188,18 +1189,26 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
  * only the title template reads is understood, not one "no field is named like": the import must not warn about it
  * (and advise cancelling), as it did for examples/mapping.yaml's `{Interest}`.
  */
-export function columnsNotImported(
-  m: ResolvedMapping,
-): { column: string; reason: string; unrecognised?: true }[] {
+export function columnsNotImported(m: ResolvedMapping): MappingDescription['notImported'] {
   return m.plan.skipped.map((s) => {
+    const column = { column: s.header, ...repeatedAt(m.header, s.index) };
     const placeholder = [...m.templateColumns].find(([, index]) => index === s.index)?.[0];
     if (placeholder !== undefined)
       return {
-        column: s.header,
+        ...column,
         reason: `no field of its own; read into the lead title ({${placeholder}} in the title template)`,
       };
-    return { column: s.header, reason: s.reason, ...(s.unrecognised ? { unrecognised: true as const } : {}) };
+    return { ...column, reason: s.reason, ...(s.unrecognised ? { unrecognised: true as const } : {}) };
   });
+}
+
+/**
+ * A column's number (from 1) where another column has the same header, which is how a mapping file tells the two
+ * apart: without it the description's two lines of `Phone` read alike, one imported, one not.
+ */
+function repeatedAt(header: readonly string[], index: number): { position?: number } {
+  const name = header[index];
+  return header.indexOf(name as string) !== header.lastIndexOf(name as string) ? { position: index + 1 } : {};
 }
 
 function describeTarget(t: Target, m: ResolvedMapping): string {
@@ -1219,9 +1228,10 @@ function describeTarget(t: Target, m: ResolvedMapping): string {
 export interface MappingDescription {
   /** The system the header conventions were recognised from. */
   system?: string;
-  columns: { column: string; field: string; reason: string }[];
+  /** `position`: the column's number (from 1), where another column has the same header. */
+  columns: { column: string; position?: number; field: string; reason: string }[];
   /** `unrecognised`: no field is named like the column (see {@link SkippedColumn}). */
-  notImported: { column: string; reason: string; unrecognised?: true }[];
+  notImported: { column: string; position?: number; reason: string; unrecognised?: true }[];
   notes: string[];
   constants: Record<string, string | undefined>;
   defaults: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { DEFAULT_CONNECTION } from '../config/connection-config.js';
 import { formatDuration } from '../ops/eta.js';
-import { formatCount, lineSpan, printable, printableLines, table } from '../ops/format.js';
+import { describedColumn, formatCount, lineSpan, printable, printableLines, table } from '../ops/format.js';
 import { describeDelimiter } from './delimiter.js';
 import type { Estimate, LookupPlan } from './estimate.js';
 import { clip } from './header-finder.js';
@@ -87,7 +87,9 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   // for a complete import.
   const unrecognised = s.mapping.notImported.filter((c) => c.unrecognised);
   if (!s.dryRun && unrecognised.length > 0) {
-    const shown = unrecognised.slice(0, 10).map((c) => `"${printable(c.column)}"`);
+    const shown = unrecognised
+      .slice(0, 10)
+      .map((c) => describedColumn({ ...c, column: printable(c.column) }));
     out.push(
       '',
       `Warning: ${formatCount(unrecognised.length)} column${unrecognised.length === 1 ? ' was' : 's were'} not imported: no Pipedrive field is named like ${shown.join(', ')}${unrecognised.length > shown.length ? ` and ${formatCount(unrecognised.length - shown.length)} more` : ''}. If they hold data you want: \`lead-importer cancel ${s.importId}\` stops this import (\`revert\` deletes what it created), then map them in a mapping file (\`--print-mapping\` writes one to start from) and import with --mapping. \`--dry-run\` shows the mapping before anything is queued.`,
@@ -119,7 +121,7 @@ function formatDryRun(s: ImportSummary): string[] {
     ...indent(
       table(
         ['COLUMN', 'FIELD', 'WHY'],
-        m.columns.map((c) => [c.column, c.field, c.reason]),
+        m.columns.map((c) => [describedColumn(c, (t) => t), c.field, c.reason]),
       ),
     ),
   );
@@ -127,7 +129,8 @@ function formatDryRun(s: ImportSummary): string[] {
     out.push(`  ${field} = ${JSON.stringify(value)} (constant)`);
   if (m.notImported.length) {
     out.push('', 'Not imported:');
-    for (const c of m.notImported) out.push(`  "${printable(c.column)}": ${printable(c.reason)}`);
+    for (const c of m.notImported)
+      out.push(`  ${describedColumn({ ...c, column: printable(c.column) })}: ${printable(c.reason)}`);
   }
   if (m.notes.length) {
     out.push('', 'Check these readings:');

@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../src/config/config.js';
 import { openCsv } from '../../src/producer/csv-reader.js';
 import { MappingError } from '../../src/producer/errors.js';
-import { assertDistinctHeader, mapColumns } from '../../src/producer/mapping.js';
+import { importCsv } from '../../src/producer/import-csv.js';
+import { assertDistinctHeader, describeMapping, mapColumns } from '../../src/producer/mapping.js';
 import { printMapping } from '../../src/producer/mapping-printer.js';
 import { checkMappingSpec, loadMappingFile, type MappingSpec } from '../../src/producer/mapping-spec.js';
+import { formatSummary } from '../../src/producer/report-format.js';
 import { createRowValidator, type RowResult } from '../../src/producer/row-validator.js';
 
 /** A hand-made sheet with two `Phone` columns: the office's switchboard, then the person's own line. */
@@ -290,6 +293,39 @@ describe('a mapping file naming one of two columns of one name', () => {
     // Ignored by its name, the other is still in doubt.
     expect(await refusal(() => imported({ ignore: ['Email'] }, header, row))).toMatch(
       /duplicate column names/,
+    );
+  });
+
+  it('names a repeated column by its number where the dry run and the printed mapping say what each one does', async () => {
+    // Before: `Phone  person.phone:work` in the table and `"Phone": listed under ignore` below it: which one?
+    const spec = await mappingFile('person: { name: Name, phone: { column: 3 } }\nignore: [{ column: 5 }]\n');
+    const mapping = mapColumns(spec, HEADER, undefined, { mappingName: 'mapping.yaml' });
+    const described = describeMapping(mapping);
+    expect(described.columns.find((c) => c.field.startsWith('person.phone'))).toMatchObject({
+      column: 'Phone',
+      position: 3,
+    });
+    expect(described.columns.find((c) => c.column === 'Name')).not.toHaveProperty('position');
+    expect(described.notImported).toContainEqual({
+      column: 'Phone',
+      position: 5,
+      reason: 'listed under ignore in mapping.yaml',
+    });
+    const sheet = join(dir, 'sheet.csv');
+    writeFileSync(sheet, `${HEADER.join(',')}\n${ROW.join(',')}\n`);
+    const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:1', PIPEDRIVE_API_TOKEN: 'unused-offline' });
+    const summary = await importCsv({
+      file: sheet,
+      config,
+      mapping: join(dir, 'mapping.yaml'),
+      dryRun: true,
+      offline: true,
+    });
+    const out = formatSummary(summary).split('\n');
+    expect(out).toContainEqual(expect.stringMatching(/^ {2}Phone \(column 3\) +person\.phone:work /));
+    expect(out).toContain('  "Phone" (column 5): listed under ignore in mapping.yaml');
+    expect(printMapping(mapping, spec)).toContain(
+      '#   "Phone" (column 5): listed under ignore in mapping.yaml',
     );
   });
 
