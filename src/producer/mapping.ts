@@ -122,6 +122,12 @@ export interface ContactColumn {
    * (`Mobile Phone`) takes that column's label.
    */
   kindUnsaid?: boolean;
+  /**
+   * Emails: the prospecting tool's column saying whether this column's address works (Snov.io's `Email status 2` of
+   * `Email 2`, Seamless's `Email 1 Validation` of `Email 1`): an address it calls invalid is not the row's primary
+   * while another address is not called so.
+   */
+  statusColumn?: number;
 }
 
 /** An address: one column with all of it, parts in columns of their own (street lines in several), or both. */
@@ -274,6 +280,16 @@ const EMAIL_STATUS_HEADERS = new Set([
   'deliverability',
   'emailvalidity',
 ]);
+
+/** Words that make an email column's header its status column's (`Email 2` → `Email status 2`, `Email 1 Validation`). */
+const EMAIL_STATUS_WORDS = [
+  'verificationstatus',
+  'status',
+  'validation',
+  'verification',
+  'validity',
+  'deliverability',
+];
 
 /** Placeholders a title template can use besides column names. */
 export const TEMPLATE_FIELDS = ['organization', 'name', 'first_name', 'last_name', 'email', 'phone'];
@@ -842,6 +858,28 @@ export function resolveMapping(
     )?.column;
     return column === undefined ? [] : [{ column, meaning }];
   });
+  // Each address's own status column, where the file has one per address: its header is the email column's with a
+  // status word added (`Email status 2` of `Email 2`, `Email 1 Validation` of `Email 1`, `Email Status` of `Email`).
+  // Only a column no field took (a mapping file that imports one as a custom field reads it so).
+  const taken = new Set(plan.matches.map((m) => m.index));
+  for (const e of emails) {
+    const own = normaliseHeaderName(header[e.column] ?? '');
+    const statusColumn = header.findIndex(
+      (h, i) =>
+        !taken.has(i) &&
+        EMAIL_STATUS_WORDS.some((word) => {
+          const name = normaliseHeaderName(h);
+          return name.includes(word) && name.replace(word, '') === own;
+        }),
+    );
+    if (statusColumn < 0) continue;
+    e.statusColumn = statusColumn;
+    const skipped = plan.skipped.find((k) => k.index === statusColumn);
+    if (skipped?.unrecognised) {
+      skipped.reason = `says whether "${header[e.column]}"'s address works: not imported, but an address it calls invalid is not made the person's primary while the row has another, and is said`;
+      delete skipped.unrecognised;
+    }
+  }
   const mapped = new Set([...Object.values(columns), ...Object.values(fallbacks).flat()]);
   // Only a column whose values say person or organization (in the rows read ahead) and nothing else: a `Type` that
   // is a customer type (`Prospect`, `Business` for B2B) must not turn a person's row into an organization's.

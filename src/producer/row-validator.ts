@@ -684,20 +684,51 @@ export function createRowValidator(
       sameName(personCell, orgName);
     if (companyNamed || (organizationRow && sameName(personCell, orgName))) personCell = '';
     const phones = contactValues(mapping.phones, 'phone');
+    const systemSays = (status: string) =>
+      system?.invalidEmailStatus?.values.includes(status)
+        ? ` (${system.name}: ${system.invalidEmailStatus.meaning})`
+        : undefined;
+    const calledBad = (status: string) =>
+      BAD_EMAIL_STATUS.test(status) || BAD_QUALIFICATION.test(status) || systemSays(status) !== undefined;
+    // What each address's own status column says of it (Snov.io's `Email status 2` of `Email 2`): the person is found
+    // and emailed by the primary address, so one the tool calls invalid goes after any address it does not.
+    const statusOf = new Map<string, { column: number; status: string }>();
+    for (const c of mapping.emails) {
+      if (c.statusColumn === undefined) continue;
+      for (const part of emailsInCell(read(c.column))) {
+        const value = normaliseEmail(part).value;
+        if (value !== undefined && !statusOf.has(value)) {
+          statusOf.set(value, { column: c.statusColumn, status: read(c.statusColumn) });
+        }
+      }
+    }
+    const isCalledBad = (e: ContactValue) => calledBad(statusOf.get(e.value)?.status ?? '');
+    const first = emails[0];
+    if (first && isCalledBad(first) && emails.some((e) => !isCalledBad(e))) {
+      const reordered = [...emails.filter((e) => !isCalledBad(e)), ...emails.filter(isCalledBad)];
+      emails.splice(0, emails.length, ...reordered);
+      const said = statusOf.get(first.value) as { column: number; status: string };
+      warnings.push({
+        column: header[said.column] as string,
+        message: `says ${quote(said.status)}${systemSays(said.status) ?? ''} of ${quote(first.value)}: the person's primary address is ${quote((emails[0] as ContactValue).value)}, and ${quote(first.value)} is kept after it (clear it in the file not to have it)`,
+      });
+    }
     const email = emails[0]?.value;
-    const emailStatus = read(mapping.emailStatusColumn);
-    const systemSays = system?.invalidEmailStatus?.values.includes(emailStatus)
-      ? ` (${system.name}: ${system.invalidEmailStatus.meaning})`
-      : undefined;
-    if (
-      email &&
-      (BAD_EMAIL_STATUS.test(emailStatus) || BAD_QUALIFICATION.test(emailStatus) || systemSays !== undefined)
-    ) {
+    // The status of the primary address: its own column's, else the file's one status column, unless that column is
+    // another address's own.
+    const ownStatus = email === undefined ? undefined : statusOf.get(email);
+    const statusColumn =
+      ownStatus?.column ??
+      (mapping.emails.some((c) => c.statusColumn === mapping.emailStatusColumn)
+        ? undefined
+        : mapping.emailStatusColumn);
+    const emailStatus = read(statusColumn);
+    if (email && calledBad(emailStatus)) {
       // The tool that found the address says it bounces: imported as given (the file is the user's), but said, as
       // emailing it from Pipedrive would harm the sender's reputation.
       warnings.push({
-        column: header[mapping.emailStatusColumn as number] as string,
-        message: `says ${quote(emailStatus)}${systemSays ?? ''} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
+        column: header[statusColumn as number] as string,
+        message: `says ${quote(emailStatus)}${systemSays(emailStatus) ?? ''} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
       });
     }
     // The campaign's own record that the address bounced (Instantly's lead `status` -1): said as an invalid one is.

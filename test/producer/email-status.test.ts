@@ -140,4 +140,59 @@ describe("a prospecting tool's verification of each address", () => {
       [],
     ]);
   });
+
+  it("makes an address the tool calls invalid no person's primary while the row has one it does not (Snov.io's status per address)", () => {
+    // Snov.io's prospects export: each address with its own status column (valid, unknown, not valid).
+    const header = [
+      'Full name',
+      'Email',
+      'Email status',
+      'Email 2',
+      'Email status 2',
+      'Email 3',
+      'Email status 3',
+    ];
+    const mapping = mapColumns({}, header, undefined);
+    const validate = createRowValidator(mapping, 'per-address');
+    const rows = [
+      // The first address is dead: the valid second one is the primary, the dead one kept after the others.
+      [
+        'Ann Lee',
+        'al@lee.example.com',
+        'not valid',
+        'ann@lee.example.com',
+        'valid',
+        'ann@example.net',
+        'unknown',
+      ],
+      // Every address dead: imported as given, and said as before.
+      ['Bo Chen', 'bo@chen.example.com', 'not valid', 'b.chen@chen.example.com', 'invalid', '', ''],
+      // The first is fine and a later one dead: the order stays.
+      ['Cy Diaz', 'cy@diaz.example.com', 'valid', 'c@diaz.example.com', 'not valid', '', ''],
+    ];
+    const results = rows.map((cells, i) => validate(i + 2, cells));
+    const ok = results.map((r) => ('ok' in r ? r : undefined));
+    expect(ok.map((r) => r?.ok.person?.emails?.map((e) => e.value))).toEqual([
+      ['ann@lee.example.com', 'ann@example.net', 'al@lee.example.com'],
+      ['bo@chen.example.com', 'b.chen@chen.example.com'],
+      ['cy@diaz.example.com', 'c@diaz.example.com'],
+    ]);
+    expect(ok.map((r) => r?.ok.person?.email)).toEqual([
+      'ann@lee.example.com',
+      'bo@chen.example.com',
+      'cy@diaz.example.com',
+    ]);
+    expect(ok.map((r) => (r?.warnings ?? []).map((w) => `${w.column}: ${w.message}`))).toEqual([
+      [
+        'Email status: says "not valid" of "al@lee.example.com": the person\'s primary address is "ann@lee.example.com", and "al@lee.example.com" is kept after it (clear it in the file not to have it)',
+      ],
+      [
+        'Email status: says "not valid" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row)',
+      ],
+      [],
+    ]);
+    expect(mapping.plan.skipped.find((k) => k.header === 'Email status 2')?.reason).toBe(
+      'says whether "Email 2"\'s address works: not imported, but an address it calls invalid is not made the person\'s primary while the row has another, and is said',
+    );
+  });
 });
