@@ -280,6 +280,7 @@ const SYSTEMS: [string, string, Setup][] = [
   // Madam) became the job title and `Job Position` was dropped; a record's second tag, on a line of its own, was
   // rejected asking for a name.
   ['Odoo CRM leads', 'odoo-crm-leads', { labels: ['Trade fair'] }],
+  ['Snov.io prospects', 'snov-prospects', {}],
 ];
 
 /**
