@@ -280,7 +280,10 @@ const SYSTEMS: [string, string, Setup][] = [
   // Madam) became the job title and `Job Position` was dropped; a record's second tag, on a line of its own, was
   // rejected asking for a name.
   ['Odoo CRM leads', 'odoo-crm-leads', { labels: ['Trade fair'] }],
+  // Snov.io prospects (an email status column per address): the person was created under an address Snov.io calls
+  // `not valid` when a `valid` one followed it.
   ['Snov.io prospects', 'snov-prospects', {}],
+  ['Kaspr leads', 'kaspr-leads', {}],
 ];
 
 /**
