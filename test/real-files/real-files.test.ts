@@ -284,6 +284,7 @@ const SYSTEMS: [string, string, Setup][] = [
   // `not valid` when a `valid` one followed it.
   ['Snov.io prospects', 'snov-prospects', {}],
   ['Kaspr leads', 'kaspr-leads', {}],
+  ['SignalHire contacts', 'signalhire-contacts', {}],
 ];
 
 /**
