@@ -710,7 +710,7 @@ export function createRowValidator(
       const said = statusOf.get(first.value) as { column: number; status: string };
       warnings.push({
         column: header[said.column] as string,
-        message: `says ${quote(said.status)}${systemSays(said.status) ?? ''} of ${quote(first.value)}: the person's primary address is ${quote((emails[0] as ContactValue).value)}, and ${quote(first.value)} is kept after it (clear it in the file not to have it)`,
+        message: `says ${quote(said.status)}${systemSays(said.status) ?? ''} of the row's first address: the person's primary is the next address not called invalid, and the first is kept after the others (clear it in the file not to have it)`,
       });
     }
     const email = emails[0]?.value;

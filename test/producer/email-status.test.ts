@@ -184,7 +184,7 @@ describe("a prospecting tool's verification of each address", () => {
     ]);
     expect(ok.map((r) => (r?.warnings ?? []).map((w) => `${w.column}: ${w.message}`))).toEqual([
       [
-        'Email status: says "not valid" of "al@lee.example.com": the person\'s primary address is "ann@lee.example.com", and "al@lee.example.com" is kept after it (clear it in the file not to have it)',
+        'Email status: says "not valid" of the row\'s first address: the person\'s primary is the next address not called invalid, and the first is kept after the others (clear it in the file not to have it)',
       ],
       [
         'Email status: says "not valid" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row)',
