@@ -285,6 +285,10 @@ const SYSTEMS: [string, string, Setup][] = [
   ['Snov.io prospects', 'snov-prospects', {}],
   ['Kaspr leads', 'kaspr-leads', {}],
   ['SignalHire contacts', 'signalhire-contacts', {}],
+  // HubSpot contacts exported by a user whose HubSpot language is German: not read as HubSpot, so `Jobbezeichnung`,
+  // `Nachricht`, `Bundesland/Kanton`, `Land/Region` and `Anzahl der Mitarbeiter` were dropped and the contact's own
+  // address became the company's.
+  ['HubSpot contacts (German)', 'hubspot-contacts-de', {}],
 ];
 
 /**

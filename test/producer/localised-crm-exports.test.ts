@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { type ColumnPlan, matchColumns } from '../../src/producer/column-matcher.js';
+import { targetText } from '../../src/producer/targets.js';
+
+/** `{ header: field }` of a plan, with `-` for columns not imported. */
+function fields(plan: ColumnPlan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of plan.matches) out[m.header] = targetText(m.target);
+  for (const s of plan.skipped) out[s.header] = '-';
+  return out;
+}
+
+/** The reason a column is not imported. */
+function skippedReason(plan: ColumnPlan, header: string): string | undefined {
+  return plan.skipped.find((s) => s.header === header)?.reason;
+}
+
+describe('CRM exports written in the user’s language', () => {
+  it("reads a German user's HubSpot contacts export as HubSpot's: the job title, the message and the contact's own address", () => {
+    const plan = matchColumns({
+      header: [
+        'Datensatz-ID',
+        'Vorname',
+        'Nachname',
+        'E-Mail',
+        'Telefonnummer',
+        'Handynummer',
+        'Jobbezeichnung',
+        'Firmenname',
+        'Stadt',
+        'Bundesland/Kanton',
+        'PLZ',
+        'Land/Region',
+        'Anzahl der Mitarbeiter',
+        'Lifecycle-Phase',
+        'Kontaktinhaber',
+        'Nachricht',
+        'Erstellungsdatum',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('hubspot');
+    expect(fields(plan)).toEqual({
+      'Datensatz-ID': '-',
+      Vorname: 'person.first_name',
+      Nachname: 'person.last_name',
+      'E-Mail': 'person.email:work',
+      Telefonnummer: 'person.phone:work',
+      Handynummer: 'person.phone:mobile',
+      Jobbezeichnung: 'person.job_title',
+      Firmenname: 'organization.name',
+      Stadt: 'person.postal_address.city',
+      'Bundesland/Kanton': 'person.postal_address.state',
+      PLZ: 'person.postal_address.postal_code',
+      'Land/Region': 'person.postal_address.country',
+      'Anzahl der Mitarbeiter': 'organization.employee_count',
+      'Lifecycle-Phase': '-',
+      Kontaktinhaber: '-',
+      Nachricht: 'lead.note',
+      Erstellungsdatum: '-',
+    });
+    // The owner is a HubSpot login: said so, never sent to Pipedrive as an owner.
+    expect(skippedReason(plan, 'Kontaktinhaber')).toMatch(/HubSpot user/);
+  });
+});
