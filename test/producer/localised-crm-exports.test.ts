@@ -62,4 +62,73 @@ describe('CRM exports written in the user’s language', () => {
     // The owner is a HubSpot login: said so, never sent to Pipedrive as an owner.
     expect(skippedReason(plan, 'Kontaktinhaber')).toMatch(/HubSpot user/);
   });
+
+  it("reads a German user's Zoho leads export as Zoho's: `Titel` is the position, `Anrede` the salutation", () => {
+    const plan = matchColumns({
+      header: [
+        'Datensatz-ID',
+        'Lead-Eigentümer.id',
+        'Lead-Eigentümer',
+        'Unternehmen',
+        'Anrede',
+        'Vorname',
+        'Nachname',
+        'Titel',
+        'E-Mail',
+        'Telefon',
+        'Mobil',
+        'Lead-Quelle',
+        'Erstellt von.id',
+        'Erstellt von',
+        'Lead-Name',
+        'Beschreibung',
+        'Sekundäre E-Mail',
+        'E-Mail-Opt-out',
+        'Tag',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('zoho');
+    expect(fields(plan)).toEqual({
+      'Datensatz-ID': '-',
+      'Lead-Eigentümer.id': '-',
+      'Lead-Eigentümer': '-',
+      Unternehmen: 'organization.name',
+      Anrede: '-',
+      Vorname: 'person.first_name',
+      Nachname: 'person.last_name',
+      Titel: 'person.job_title',
+      'E-Mail': 'person.email:work',
+      Telefon: 'person.phone:work',
+      Mobil: 'person.phone:mobile',
+      'Lead-Quelle': '-',
+      'Erstellt von.id': '-',
+      'Erstellt von': '-',
+      'Lead-Name': 'person.name',
+      Beschreibung: 'lead.note',
+      'Sekundäre E-Mail': 'person.email:other',
+      'E-Mail-Opt-out': 'person.email_opt_out',
+      Tag: '-',
+    });
+    expect(skippedReason(plan, 'Lead-Eigentümer')).toMatch(/Zoho user/);
+  });
+
+  it('reads a Zoho export whose owner column is written `Lead-Besitzer` as Zoho’s too', () => {
+    const plan = matchColumns({
+      header: [
+        'Lead-Besitzer.id',
+        'Lead-Besitzer',
+        'Unternehmen',
+        'Vorname',
+        'Nachname',
+        'Titel',
+        'E-Mail',
+        'Erstellt von.id',
+        'Erstellt von',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('zoho');
+    expect(fields(plan)).toMatchObject({ 'Lead-Besitzer': '-', Titel: 'person.job_title' });
+  });
 });

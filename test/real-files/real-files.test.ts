@@ -289,6 +289,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // `Nachricht`, `Bundesland/Kanton`, `Land/Region` and `Anzahl der Mitarbeiter` were dropped and the contact's own
   // address became the company's.
   ['HubSpot contacts (German)', 'hubspot-contacts-de', {}],
+  // Zoho CRM leads exported in German: not read as Zoho, so `Titel` (the position) and `Beschreibung` were dropped,
+  // `Sekundäre E-Mail` became a second work address, `Tag` the lead's labels and `Lead-Name` its title.
+  ['Zoho CRM leads (German)', 'zoho-leads-de', {}],
 ];
 
 /**
@@ -490,7 +493,7 @@ describe('real lead files, whole', () => {
               },
         );
       }
-      if (file === 'zoho-leads') {
+      if (file === 'zoho-leads' || file === 'zoho-leads-de') {
         // The one lead who opted out of email is unsubscribed in Pipedrive.
         const optedOut = data.persons.filter((p) => p.marketing_status === 'unsubscribed');
         expect(optedOut.map((p) => p.name)).toHaveLength(1);
