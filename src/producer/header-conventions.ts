@@ -4206,6 +4206,60 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
   },
   {
+    // GoTo Webinar's (GoToWebinar's) Attendee and Registration reports, the attendees' table (under `Attendee Details`):
+    // GoTo's attendance columns, its `Interest Rating`, then the registration form's answers (Organization, Job Title…).
+    id: 'gotowebinar',
+    name: 'GoTo Webinar report',
+    repeatsPerson: 'GoTo Webinar writes a row for each session a registrant attended',
+    fingerprint: {
+      interestrating: 4,
+      registrationdatetime: 2,
+      timeinsession: 2,
+      jointime: 1,
+      leavetime: 1,
+      attended: 1,
+      unsubscribed: 1,
+    },
+    minScore: 5,
+    columns: {
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      'Email Address': 'person.email:work',
+      Email: 'person.email:work',
+      'Phone Number': 'person.phone:work',
+      Phone: 'person.phone:work',
+      Organization: 'organization.name',
+      'Job Title': 'person.job_title',
+      Industry: 'organization.industry',
+      // What the registrant asked when signing up: for whoever calls them.
+      'Questions & Comments': 'lead.note',
+      'Questions and Comments': 'lead.note',
+      // The registration form's address fields: the registrant's own.
+      Address: 'person.postal_address.street',
+      City: 'person.postal_address.city',
+      State: 'person.postal_address.state',
+      'Zip Code': 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      // The registrant unsubscribed from the organizer's webinar emails: an opt-out, kept as one.
+      Unsubscribed: 'person.email_opt_out',
+      'Number of Employees': 'ignore: a range (1-20, 21-50…), not a count',
+      'Purchasing Time Frame':
+        'ignore: a registration answer with no Pipedrive field: map it to a lead custom field to keep it',
+      'Role in Purchase Process':
+        'ignore: a registration answer with no Pipedrive field: map it to a person custom field to keep it',
+      Attended: 'ignore: whether the registrant joined the webinar',
+      'Interest Rating': "ignore: GoTo's score of the attendee's engagement in the session",
+      'Registration Date/Time': 'ignore: when the person registered: Pipedrive sets its own dates',
+      'Join Time': 'ignore: webinar attendance',
+      'Leave Time': 'ignore: webinar attendance',
+      'Time in Session': 'ignore: webinar attendance',
+      'Country/Region': "ignore: where GoTo placed the viewer's connection, not an address",
+      'Country/Region Name': "ignore: where GoTo placed the viewer's connection, not an address",
+      Source:
+        "ignore: the registration link's tracking source: map it to a lead custom field if the account has one",
+    },
+  },
+  {
     // Microsoft Teams, a meeting's or webinar's attendance report downloaded as CSV: UTF-16LE, tab-separated, in
     // numbered sections (`1. Summary`, `2. Participants`, `3. In-Meeting activities`); the participants' table is read.
     id: 'teams-attendance',

@@ -131,4 +131,45 @@ describe('CRM exports written in the user’s language', () => {
     expect(plan.system?.id).toBe('zoho');
     expect(fields(plan)).toMatchObject({ 'Lead-Besitzer': '-', Titel: 'person.job_title' });
   });
+
+  it("reads GoTo Webinar's attendees table: the viewer's Country/Region is no address, the questions are the note", () => {
+    const plan = matchColumns({
+      header: [
+        'Attended',
+        'Interest Rating',
+        'Last Name',
+        'First Name',
+        'Email Address',
+        'Registration Date/Time',
+        'Join Time',
+        'Leave Time',
+        'Time in Session',
+        'Unsubscribed',
+        'Country/Region',
+        'Organization',
+        'Job Title',
+        'Phone Number',
+        'Questions & Comments',
+      ],
+      spec: {},
+    });
+    expect(plan.system?.id).toBe('gotowebinar');
+    expect(fields(plan)).toEqual({
+      Attended: '-',
+      'Interest Rating': '-',
+      'Last Name': 'person.last_name',
+      'First Name': 'person.first_name',
+      'Email Address': 'person.email:work',
+      'Registration Date/Time': '-',
+      'Join Time': '-',
+      'Leave Time': '-',
+      'Time in Session': '-',
+      Unsubscribed: 'person.email_opt_out',
+      'Country/Region': '-',
+      Organization: 'organization.name',
+      'Job Title': 'person.job_title',
+      'Phone Number': 'person.phone:work',
+      'Questions & Comments': 'lead.note',
+    });
+  });
 });

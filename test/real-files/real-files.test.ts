@@ -292,6 +292,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Zoho CRM leads exported in German: not read as Zoho, so `Titel` (the position) and `Beschreibung` were dropped,
   // `Sekundäre E-Mail` became a second work address, `Tag` the lead's labels and `Lead-Name` its title.
   ['Zoho CRM leads (German)', 'zoho-leads-de', {}],
+  // GoTo Webinar's Attendee Report (a summary, hosts and panelists above `Attendee Details`): `Country/Region` (where
+  // the viewer connected from) became the company's address and `Questions & Comments` was dropped.
+  ['GoTo Webinar attendees', 'gotowebinar-attendees', {}],
 ];
 
 /**
@@ -493,8 +496,8 @@ describe('real lead files, whole', () => {
               },
         );
       }
-      if (file === 'zoho-leads' || file === 'zoho-leads-de') {
-        // The one lead who opted out of email is unsubscribed in Pipedrive.
+      if (file === 'zoho-leads' || file === 'zoho-leads-de' || file === 'gotowebinar-attendees') {
+        // The one lead who opted out of email (GoTo: unsubscribed from the organizer's emails) is unsubscribed in Pipedrive.
         const optedOut = data.persons.filter((p) => p.marketing_status === 'unsubscribed');
         expect(optedOut.map((p) => p.name)).toHaveLength(1);
       }
