@@ -1335,7 +1335,7 @@ export function createRowValidator(
     function checkedPhone(column: number, raw: string): string | undefined {
       // Meta's lead exports write `p:+34612345678` (the `p:` keeps a spreadsheet from reading the number as a
       // formula or an amount); a link copied from a web page, `tel:+34…`. Neither prefix is part of the number.
-      const value = raw.trim().replace(PHONE_SCHEME, '');
+      const value = raw.trim().replace(PHONE_SCHEME, '').replace(SPREADSHEET_TEXT_MARK, '');
       if (!/\d/.test(value)) {
         problem(column, value, 'is not a phone number (it has no digits); fix the cell or clear it');
         return undefined;
@@ -1368,16 +1368,17 @@ export function createRowValidator(
 
     function address(spec: AddressColumns | undefined): AddressFields | undefined {
       if (!spec) return undefined;
-      const join = (columns: number[] | undefined) =>
+      const join = (columns: number[] | undefined, unmarked = false) =>
         (columns ?? [])
-          .map((i) => read(i).replace(/(?<!\s)\s*\r?\n\s*/g, ', '))
+          .map((i) => (unmarked ? read(i).replace(SPREADSHEET_TEXT_MARK, '') : read(i)))
+          .map((v) => v.replace(/(?<!\s)\s*\r?\n\s*/g, ', '))
           .filter(Boolean)
           .join(', ');
       const parts: Record<'route' | 'locality' | 'admin_area_level_1' | 'postal_code' | 'country', string> = {
         route: join(spec.street),
         locality: join(spec.city),
         admin_area_level_1: join(spec.state),
-        postal_code: join(spec.postal_code),
+        postal_code: join(spec.postal_code, true),
         country: join(spec.country),
       };
       let whole = join(spec.whole);
@@ -1600,6 +1601,12 @@ const META_TEST_LEAD = /^\s*<?test lead: dummy data for /i;
 
 /** `p:` (Meta's lead exports) or `tel:` (a link) before a number. */
 const PHONE_SCHEME = /^(?:p|tel):\s*(?=[+(\d])/i;
+/**
+ * The `'` a program writes before a phone number or a zip code so that a spreadsheet keeps it as text (Shopify's
+ * `'+16175550123`, `'02134`), also where the value is not all digits (`'(617) 555-0123`, `'K1A 0B1`, `'1012 AB`), which
+ * the file-wide reading keeps as text (`'t Hooft` is a name): no phone number or postal code starts with one.
+ */
+const SPREADSHEET_TEXT_MARK = /^'(?=[^\s'])/;
 
 /**
  * A column's header as a heading in the lead's note: a question written in snake case, as Meta's lead exports name

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { mapColumns } from '../../src/producer/mapping.js';
+import { createRowValidator } from '../../src/producer/row-validator.js';
+
+/** Each row's job data, or its reject. */
+function read(header: string[], rows: string[][]) {
+  const mapping = mapColumns({}, header, undefined);
+  const validate = createRowValidator(mapping, 'shop');
+  return { mapping, rows: rows.map((cells, i) => validate(i + 2, cells)) };
+}
+
+describe("a spreadsheet's protective apostrophe before a phone number or a zip code", () => {
+  it('is never kept, also before a number written with brackets or a postcode with letters', () => {
+    // Shopify's customers export writes `'` before its numbers so that a spreadsheet keeps their zeros and the `+`.
+    const header = ['First Name', 'Last Name', 'Email', 'Address1', 'City', 'Zip', 'Phone'];
+    const { rows } = read(header, [
+      ['Jane', 'Doe', 'jane@example.com', '1 Sparks St', 'Ottawa', "'K1A 0B1", "'(613) 555-0123"],
+      ['Tom', 'Lee', 'tom@example.com', 'Damrak 1', 'Amsterdam', "'1012 AB", "'+31 20 555 0111"],
+      ['Ann', 'Bee', 'ann@example.com', '10 Downing St', 'London', "'SW1A 2AA", "'07700 900123"],
+    ]);
+    const got = rows.map((r) =>
+      'ok' in r ? [r.ok.person?.phones?.[0]?.value ?? r.ok.person?.phone, r.ok.person?.postal_address] : r,
+    );
+    expect(got).toEqual([
+      [
+        '(613) 555-0123',
+        expect.objectContaining({ postal_code: 'K1A 0B1', value: '1 Sparks St, Ottawa, K1A 0B1' }),
+      ],
+      ['+31 20 555 0111', expect.objectContaining({ postal_code: '1012 AB' })],
+      ['07700 900123', expect.objectContaining({ postal_code: 'SW1A 2AA' })],
+    ]);
+  });
+});
