@@ -4696,6 +4696,41 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       },
     ],
   },
+  {
+    // Shopify's Customers > Export (test/fixtures/real-exports/README.md, 105): a row per customer of the shop, its
+    // default address's parts (`Default Address City`; `City` before 2024), the customer's consent to the shop's
+    // marketing emails and texts, what they bought, the merchant's note and tags.
+    id: 'shopify',
+    name: 'Shopify customers export',
+    // Each generation's own names: `Accepts Email Marketing` (2022 on), `Accepts Marketing` (before), `Tax Exempt`.
+    fingerprint: {
+      acceptsemailmarketing: 3,
+      acceptsmarketing: 3,
+      acceptssmsmarketing: 2,
+      taxexempt: 2,
+      defaultaddresscompany: 1,
+      totalspent: 1,
+      totalorders: 1,
+    },
+    minScore: 5,
+    // The customer's own yes or no to the shop's marketing emails, as Shopify records it (its customer import says
+    // `yes` subscribes the customer): consent only in Shopify's file, and `no` says nothing of an unsubscribe.
+    marketingStatuses: { yes: 'subscribed', no: 'no_consent' },
+    columns: {
+      'Accepts Email Marketing': 'person.marketing_status',
+      'Accepts Marketing': 'person.marketing_status',
+      'Accepts SMS Marketing':
+        "ignore: the customer's consent to the shop's text messages: Pipedrive's marketing status is for emails",
+      'Customer ID': "ignore: Shopify's id of the customer",
+      // What the customer has bought is no estimate of a new deal's value, but whoever calls wants to know it.
+      'Total Spent': "note(Total Spent): what the customer has spent in the shop, not the lead's value",
+      'Total Orders': 'note(Total Orders): how many orders the customer has placed',
+      'Tax Exempt': 'ignore: whether the shop charges the customer tax',
+      // Before 2024 the export wrote the province and country by name and by code; the name is the address's.
+      'Province Code': "ignore: the code of the customer's province (`Province` gives its name)",
+      'Country Code': "ignore: the code of the customer's country (`Country` gives its name)",
+    },
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

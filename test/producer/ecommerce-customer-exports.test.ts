@@ -31,3 +31,92 @@ describe("a spreadsheet's protective apostrophe before a phone number or a zip c
     ]);
   });
 });
+
+describe("Shopify's customers export", () => {
+  const older = [
+    'First Name',
+    'Last Name',
+    'Email',
+    'Company',
+    'Address1',
+    'Address2',
+    'City',
+    'Province',
+    'Province Code',
+    'Country',
+    'Country Code',
+    'Zip',
+    'Phone',
+    'Accepts Marketing',
+    'Total Spent',
+    'Total Orders',
+    'Tags',
+    'Note',
+    'Tax Exempt',
+  ];
+
+  it("reads its own yes or no to marketing emails, and what the customer bought into the note, never the lead's value", () => {
+    const { mapping, rows } = read(older, [
+      [
+        'Jane',
+        'Doe',
+        'jane@example.com',
+        'Acme',
+        '1 Main St',
+        '',
+        'Boston',
+        'Massachusetts',
+        'MA',
+        'United States',
+        'US',
+        "'02134",
+        "'+16175550123",
+        'yes',
+        '1520.50',
+        '7',
+        '',
+        'Wholesale buyer',
+        'no',
+      ],
+      [
+        'Tom',
+        'Lee',
+        'tom@example.com',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        'no',
+        '0.00',
+        '0',
+        '',
+        '',
+        'no',
+      ],
+    ]);
+    expect(mapping.plan.system?.id).toBe('shopify');
+    const got = rows.map((r) =>
+      'ok' in r ? [r.ok.person?.marketing_status, r.ok.lead.value, r.ok.note] : r,
+    );
+    expect(got).toEqual([
+      ['subscribed', undefined, 'Wholesale buyer<br><br>Total Spent: 1520.50<br>Total Orders: 7'],
+      ['no_consent', undefined, 'Total Spent: 0.00<br>Total Orders: 0'],
+    ]);
+  });
+
+  it("leaves `Accepts Email Marketing` out of a file that is not Shopify's: a yes there is no consent it recorded", () => {
+    const { mapping, rows } = read(
+      ['Name', 'Email', 'Company', 'Accepts Email Marketing', 'Total Spent'],
+      [['Jane Doe', 'jane@example.com', 'Acme', 'yes', '100']],
+    );
+    expect(mapping.plan.system).toBeUndefined();
+    const r = rows[0];
+    expect(r && 'ok' in r ? r.ok.person?.marketing_status : 'rejected').toBeUndefined();
+  });
+});

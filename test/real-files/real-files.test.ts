@@ -295,6 +295,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // GoTo Webinar's Attendee Report (a summary, hosts and panelists above `Attendee Details`): `Country/Region` (where
   // the viewer connected from) became the company's address and `Questions & Comments` was dropped.
   ['GoTo Webinar attendees', 'gotowebinar-attendees', {}],
+  // Shopify customers (the 2024 header): `Accepts Email Marketing` (the customer's consent), `Total Spent` and
+  // `Total Orders` were dropped as "no standard field"; a postcode with letters after Shopify's `'` kept it.
+  ['Shopify customers', 'shopify-customers', { labels: ['VIP', 'Wholesale'] }],
 ];
 
 /**
@@ -474,6 +477,17 @@ describe('real lead files, whole', () => {
           );
         } else expect(org, `${where}: no organization`).toBeUndefined();
         checkLead(lead, want, data.notes, where, person?.name, labels);
+      }
+      if (file === 'shopify-customers') {
+        // Shopify's own yes or no to the shop's emails: yes is consent, no is none (never an unsubscribe).
+        const status = Object.fromEntries(data.persons.map((p) => [p.name, p.marketing_status]));
+        expect(status).toMatchObject({
+          'Zoë Ørsted': 'subscribed',
+          'Jordan Miller': 'no_consent',
+          'Sanne de Vries': 'no_consent',
+          'François Müller': 'subscribed',
+          'Priya Raman': 'subscribed',
+        });
       }
       if (file === 'kit-subscribers' || file === 'constant-contact-contacts') {
         // Who unsubscribed (Kit: cancelled, or marked an email as spam) is unsubscribed in Pipedrive, not a lead to email;
