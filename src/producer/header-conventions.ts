@@ -4731,6 +4731,47 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'Country Code': "ignore: the code of the customer's country (`Country` gives its name)",
     },
   },
+  {
+    // Wix's Contacts > Export (test/fixtures/real-exports/README.md, 106): a site's contacts (its customers, members,
+    // who wrote through a form), numbered emails, phones and addresses, Wix's labels, the subscription statuses.
+    id: 'wix',
+    name: 'Wix contacts export',
+    fingerprint: {
+      smssubscriberstatus: 3,
+      lastactivitydateutc0: 3,
+      createdatutc0: 2,
+      emailsubscriberstatus: 1,
+      lastactivity: 1,
+      address1type: 1,
+    },
+    minScore: 5,
+    columns: {
+      // A contact's addresses are the contact's own (Wix tags each home, billing, shipping or work): the first is the
+      // person's also beside a company; a second one's parts are never joined to it.
+      'Address 1 - Street': 'person.postal_address.street',
+      'Address 1 - Street Line 2': 'person.postal_address.street',
+      'Address 1 - City': 'person.postal_address.city',
+      'Address 1 - State/Region': 'person.postal_address.state',
+      'Address 1 - Zip': 'person.postal_address.postal_code',
+      'Address 1 - Country': 'person.postal_address.country',
+      'Address 1 - Type': "ignore: Wix's tag of the address (home, billing, shipping, work)",
+      'SMS subscriber status':
+        "ignore: the contact's consent to the site's text messages: Pipedrive's marketing status is for emails",
+      'Last Activity': "ignore: the contact's last action on the site (a form, a purchase), as Wix names it",
+      'Last Activity Date (UTC+0)': 'ignore: when the contact last acted on the site',
+      'Created At (UTC+0)': 'ignore: when the contact came to Wix: Pipedrive sets its own dates',
+      Source: 'ignore: the Wix app the contact came through (Wix Forms, Wix Stores…)',
+      Language: "ignore: the contact's language on the site: no standard field",
+    },
+    patterns: [
+      {
+        // The second and later addresses: one address per person in Pipedrive.
+        match: /^address(?:[2-9]|10)(?:type|street|streetline2|city|stateregion|zip|country)$/,
+        meaning: () =>
+          "ignore: a further address of the contact's: Pipedrive keeps one (the first, `Address 1 - …`)",
+      },
+    ],
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

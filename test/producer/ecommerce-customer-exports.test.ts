@@ -120,3 +120,56 @@ describe("Shopify's customers export", () => {
     expect(r && 'ok' in r ? r.ok.person?.marketing_status : 'rejected').toBeUndefined();
   });
 });
+
+describe("Wix's contacts export", () => {
+  const header = [
+    'First Name',
+    'Last Name',
+    'Email 1',
+    'Phone 1',
+    'Address 1 - Type',
+    'Address 1 - Street',
+    'Address 1 - City',
+    'Address 1 - Zip',
+    'Address 1 - Country',
+    'Address 2 - Street',
+    'Address 2 - City',
+    'Company',
+    'Created At (UTC+0)',
+    'Email subscriber status',
+    'SMS subscriber status',
+    'Last Activity',
+    'Last Activity Date (UTC+0)',
+  ];
+
+  it("gives the contact's first address to the person, also beside a company, and never joins the second to it", () => {
+    const { mapping, rows } = read(header, [
+      [
+        'Zoë',
+        'Ørsted',
+        'zoe@example.com',
+        '+46 8 555 012 34',
+        'Billing',
+        'Storgatan 12',
+        'Stockholm',
+        '114 55',
+        'SE',
+        'Birkagatan 9',
+        'Stockholm',
+        'Ångström AB',
+        '2026-03-04 09:12',
+        'Unsubscribed',
+        'Never subscribed',
+        'Purchased',
+        '2026-03-04 09:12',
+      ],
+    ]);
+    expect(mapping.plan.system?.id).toBe('wix');
+    const r = rows[0];
+    expect(
+      r && 'ok' in r
+        ? [r.ok.person?.postal_address?.value, r.ok.organization, r.ok.person?.marketing_status]
+        : r,
+    ).toEqual(['Storgatan 12, Stockholm, 114 55, SE', { name: 'Ångström AB' }, 'unsubscribed']);
+  });
+});

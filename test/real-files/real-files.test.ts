@@ -298,6 +298,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Shopify customers (the 2024 header): `Accepts Email Marketing` (the customer's consent), `Total Spent` and
   // `Total Orders` were dropped as "no standard field"; a postcode with letters after Shopify's `'` kept it.
   ['Shopify customers', 'shopify-customers', { labels: ['VIP', 'Wholesale'] }],
+  // Wix contacts: the contact's own (billing, home) address became the company's beside a company, and Wix's own
+  // columns (the address's tag, a second address, activity, source) were named as columns not understood.
+  ['Wix contacts', 'wix-contacts', {}],
 ];
 
 /**
@@ -477,6 +480,16 @@ describe('real lead files, whole', () => {
           );
         } else expect(org, `${where}: no organization`).toBeUndefined();
         checkLead(lead, want, data.notes, where, person?.name, labels);
+      }
+      if (file === 'wix-contacts') {
+        // Wix's own email subscription status: Subscribed, Unsubscribed, Never subscribed (no consent).
+        const status = Object.fromEntries(data.persons.map((p) => [p.name, p.marketing_status]));
+        expect(status).toMatchObject({
+          'Zoë Ørsted': 'subscribed',
+          'François Müller': 'unsubscribed',
+          'Анна Смирнова': 'no_consent',
+          'Jordan Miller': 'subscribed',
+        });
       }
       if (file === 'shopify-customers') {
         // Shopify's own yes or no to the shop's emails: yes is consent, no is none (never an unsubscribe).
