@@ -4772,6 +4772,79 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       },
     ],
   },
+  {
+    // WooCommerce's Analytics > Customers > Download (test/fixtures/real-exports/README.md, 107): the customers report,
+    // a row per customer (guests too), with what each bought; the location is the customer's billing address's.
+    id: 'woocommerce-customers-report',
+    name: 'WooCommerce customers report',
+    // The server's export writes `Sign Up`, `Total Spend`, `Postal Code`; the browser's the table's `Date registered`,
+    // `Total spend`, `Postal code` (the same once normalised).
+    fingerprint: {
+      aov: 3,
+      lastactive: 2,
+      signup: 2,
+      dateregistered: 2,
+      totalspend: 2,
+      countryregion: 1,
+      username: 1,
+    },
+    minScore: 7,
+    columns: {
+      Username: "ignore: the customer's login on the shop",
+      'Last Active': 'ignore: when the customer last ordered or logged in',
+      'Sign Up': 'ignore: when the customer registered: Pipedrive sets its own dates',
+      'Date registered': 'ignore: when the customer registered: Pipedrive sets its own dates',
+      // What the customer has bought is no estimate of a new deal's value, but whoever calls wants to know it.
+      Orders: 'note(Orders): how many orders the customer has placed',
+      'Total Spend': "note(Total Spend): what the customer has spent in the shop, not the lead's value",
+      AOV: 'ignore: the average order value, Total Spend divided by Orders',
+    },
+  },
+  {
+    // WooCommerce's customer fields under their own keys (`billing_company`, `billing_address_1`): the Customer/Order
+    // CSV Export's customers and orders exports, WordPress user exports (test/fixtures/real-exports/README.md, 107).
+    id: 'woocommerce-billing',
+    name: "WooCommerce customers (WooCommerce's billing_ fields)",
+    fingerprint: {
+      billingcompany: 2,
+      billingaddress1: 2,
+      billingpostcode: 2,
+      billingfirstname: 1,
+      billingphone: 1,
+    },
+    minScore: 6,
+    // Only as WooCommerce writes its keys: `Billing Company`, `Billing Address 1` are any order sheet's columns.
+    headersAsWritten: ['billing_company', 'billing_address_1', 'billing_postcode'],
+    columns: {
+      billing_first_name: 'person.first_name',
+      billing_last_name: 'person.last_name',
+      billing_company: 'organization.name',
+      billing_phone: 'person.phone:work',
+      // The billing address: the company's where the row names one, else the person's (as any address beside a company).
+      billing_address_1: 'organization.address.street',
+      billing_address_2: 'organization.address.street',
+      billing_city: 'organization.address.city',
+      billing_state: 'organization.address.state',
+      billing_postcode: 'organization.address.postal_code',
+      billing_country: 'organization.address.country',
+      shipping_first_name: "ignore: the name on the shipping address (the billing name is the customer's)",
+      shipping_last_name: "ignore: the name on the shipping address (the billing name is the customer's)",
+      shipping_company: "ignore: the company on the shipping address (the billing company is the customer's)",
+      shipping_phone: 'ignore: the phone of the shipping address',
+      shipping_address_1: 'ignore: the shipping address: Pipedrive keeps one address, the billing one',
+      shipping_address_2: 'ignore: the shipping address: Pipedrive keeps one address, the billing one',
+      shipping_city: 'ignore: the shipping address: Pipedrive keeps one address, the billing one',
+      shipping_state: 'ignore: the shipping address: Pipedrive keeps one address, the billing one',
+      shipping_postcode: 'ignore: the shipping address: Pipedrive keeps one address, the billing one',
+      shipping_country: 'ignore: the shipping address: Pipedrive keeps one address, the billing one',
+      customer_id: "ignore: WooCommerce's id of the customer",
+      user_login: "ignore: the customer's login on the shop",
+      user_pass: 'ignore: a password hash',
+      date_registered: 'ignore: when the customer registered: Pipedrive sets its own dates',
+      total_spent: "note(Total Spent): what the customer has spent in the shop, not the lead's value",
+      order_count: 'note(Orders): how many orders the customer has placed',
+    },
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

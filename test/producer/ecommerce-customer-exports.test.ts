@@ -173,3 +173,150 @@ describe("Wix's contacts export", () => {
     ).toEqual(['Storgatan 12, Stockholm, 114 55, SE', { name: 'Ångström AB' }, 'unsubscribed']);
   });
 });
+
+describe("WooCommerce's customers", () => {
+  it("report (Analytics > Customers): what the customer bought into the note, the location the person's", () => {
+    const { mapping, rows } = read(
+      [
+        'Name',
+        'Username',
+        'Last Active',
+        'Sign Up',
+        'Email',
+        'Orders',
+        'Total Spend',
+        'AOV',
+        'Country / Region',
+        'City',
+        'Region',
+        'Postal Code',
+      ],
+      [
+        [
+          'Jane Doe',
+          'janedoe',
+          '2026-03-04 09:12:44',
+          '2024-01-05 10:00:00',
+          'jane@example.com',
+          '7',
+          '1520.50',
+          '217.21',
+          'US',
+          'Boston',
+          'MA',
+          '02134',
+        ],
+      ],
+    );
+    expect(mapping.plan.system?.id).toBe('woocommerce-customers-report');
+    const r = rows[0];
+    expect(r && 'ok' in r ? [r.ok.note, r.ok.lead.value, r.ok.person?.postal_address?.value] : r).toEqual([
+      'Orders: 7<br>Total Spend: 1520.50',
+      undefined,
+      'Boston, MA, 02134, US',
+    ]);
+  });
+
+  it("billing_ fields: the billing company and phone, the billing address the company's or else the person's", () => {
+    const header = [
+      'customer_id',
+      'first_name',
+      'last_name',
+      'email',
+      'billing_first_name',
+      'billing_last_name',
+      'billing_company',
+      'billing_phone',
+      'billing_address_1',
+      'billing_postcode',
+      'billing_city',
+      'billing_country',
+      'shipping_address_1',
+      'shipping_city',
+      'total_spent',
+      'order_count',
+    ];
+    const { mapping, rows } = read(header, [
+      [
+        '17',
+        'Jane',
+        'Doe',
+        'jane@example.com',
+        'Jane',
+        'Doe',
+        'Acme Hardware LLC',
+        '+1 617 555 0123',
+        '12 Main St',
+        '02134',
+        'Boston',
+        'US',
+        '1 Dock Rd',
+        'Boston',
+        '1520.50',
+        '7',
+      ],
+      [
+        '18',
+        '',
+        '',
+        'tom@example.com',
+        'Tom',
+        'Lee',
+        '',
+        '+44 20 7946 0000',
+        '10 Downing St',
+        'SW1A 2AA',
+        'London',
+        'GB',
+        '',
+        '',
+        '45.00',
+        '1',
+      ],
+    ]);
+    expect(mapping.plan.system?.id).toBe('woocommerce-billing');
+    const got = rows.map((r) =>
+      'ok' in r
+        ? [
+            r.ok.person?.name,
+            r.ok.person?.phone,
+            r.ok.organization?.name,
+            r.ok.organization?.address?.value ?? r.ok.person?.postal_address?.value,
+            r.ok.note,
+          ]
+        : r,
+    );
+    expect(got).toEqual([
+      [
+        'Jane Doe',
+        '+1 617 555 0123',
+        'Acme Hardware LLC',
+        '12 Main St, Boston, 02134, US',
+        'Total Spent: 1520.50<br>Orders: 7',
+      ],
+      [
+        'Tom Lee',
+        '+44 20 7946 0000',
+        undefined,
+        '10 Downing St, London, SW1A 2AA, GB',
+        'Total Spent: 45.00<br>Orders: 1',
+      ],
+    ]);
+  });
+
+  it("billing_ fields only as WooCommerce writes them: an order sheet's `Billing Company` is any file's", () => {
+    const { mapping } = read(
+      [
+        'Name',
+        'Email',
+        'Billing Company',
+        'Billing Address 1',
+        'Billing Postcode',
+        'Billing Phone',
+        'Billing First Name',
+      ],
+      [],
+    );
+    expect(mapping.plan.system).toBeUndefined();
+  });
+});

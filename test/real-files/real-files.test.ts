@@ -301,6 +301,9 @@ const SYSTEMS: [string, string, Setup][] = [
   // Wix contacts: the contact's own (billing, home) address became the company's beside a company, and Wix's own
   // columns (the address's tag, a second address, activity, source) were named as columns not understood.
   ['Wix contacts', 'wix-contacts', {}],
+  // WooCommerce's customers report: `Orders` and `Total Spend` (what the customer bought) were dropped as "no
+  // standard field", and the report's own columns named as not understood.
+  ['WooCommerce customers report', 'woocommerce-customers', {}],
 ];
 
 /**
