@@ -180,7 +180,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   if (first.error) {
     throw new CsvFormatError(`${name}:${first.line}: the header line cannot be read (${first.error}).`);
   }
-  const written = first.cells.map((c) => c.trim());
+  const written = first.cells.map((c, i) => found.names?.[i] ?? c.trim());
   const rawHeader = withGroups(written, found.groups?.names);
   // Trailing unnamed columns (Excel's stray trailing delimiters) are not columns.
   let width = rawHeader.length;
@@ -281,6 +281,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
       if (closed) return;
       const rows: CsvRow[] = [];
       for (const event of events) {
+        // More of the header (Qualtrics' import ids under the questions): no row.
+        if (found.headerLinesAfter?.includes(event.line)) continue;
         if (after) {
           after.lastLine = event.line;
           continue;
@@ -379,7 +381,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
         (e, i) => nameOf(e) !== undefined && events[i + 1] && startsTable(events[i + 1] as ParsedEvent),
       );
       return (end >= 0 ? events.slice(0, end) : events)
-        .filter((e) => !e.error)
+        .filter((e) => !e.error && !found.headerLinesAfter?.includes(e.line))
         .map((e) => withLineBreaks(fitCells(e.cells, width)));
     },
     async hasRows() {
@@ -431,15 +433,20 @@ function unreadableCell(
  */
 function withGroups(names: string[], groups: readonly string[] | undefined): string[] {
   if (!groups) return names;
+  // A name counts as the column will be called: one named only in the groups line (SurveyMonkey's `Email Address`
+  // of the invitation's recipient) shares it with a group's (its contact question's `Email Address`).
   const counts = new Map<string, number>();
-  for (const n of names) {
-    const key = normaliseHeaderName(n);
+  names.forEach((n, i) => {
+    const key = normaliseHeaderName(n || (groups[i] ?? ''));
     if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
+  });
   return names.map((n, i) => {
     const group = groups[i] ?? '';
     if (group === '') return n;
     if (n === '') return group;
+    // A survey's answer to its question, named by its kind (SurveyMonkey's `Response`, `Open-Ended Response`): the
+    // question says what it is.
+    if (ANSWER_PLACEHOLDER.test(n)) return group;
     // Under a company's group, only what a company has is the company's: a group runs on over the columns after it
     // (Excel leaves the cells of a merged one empty), which may be the lead's (`Notes`, `Owner`, `Lead Source`).
     if (COMPANY_WORD.test(group)) {
@@ -448,6 +455,9 @@ function withGroups(names: string[], groups: readonly string[] | undefined): str
     return (counts.get(normaliseHeaderName(n)) ?? 0) > 1 ? `${group} ${n}` : n;
   });
 }
+
+/** What SurveyMonkey writes under a question whose answer is one column: the answer's kind, not its name. */
+const ANSWER_PLACEHOLDER = /^(?:response|open-ended response)$/i;
 
 /** What a company has that a person has too, so a company group's column of that name is the company's. */
 const COMPANY_FIELD =

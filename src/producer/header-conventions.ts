@@ -4845,6 +4845,84 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       order_count: 'note(Orders): how many orders the customer has placed',
     },
   },
+  {
+    // SurveyMonkey's "All responses data" export (CSV, Original View): a header of two lines (header-finder.ts), the
+    // metadata columns first, then each question's text over its answers; an email invitation's recipient in `Email
+    // Address`, `First Name`, `Last Name`, a Contact Information question's fields under their names (fixtures' 103).
+    id: 'surveymonkey',
+    name: 'SurveyMonkey responses export',
+    fingerprint: { respondentid: 3, collectorid: 3, customdata1: 2, ipaddress: 1, startdate: 1, enddate: 1 },
+    minScore: 6,
+    form: true,
+    columns: {
+      'Respondent ID': "ignore: SurveyMonkey's id of the response",
+      'Collector ID': 'ignore: the collector (web link, email invitation) the response came through',
+      'Start Date': 'ignore: when the respondent opened the survey',
+      'End Date': 'ignore: when the respondent last answered',
+      'IP Address': "ignore: the respondent's IP address: no field takes it",
+      // An email invitation's recipient, as the contact list has them (empty for a web link's respondent); `Email
+      // Address` (and the contact question's, named with its question) read as any email column, a free-mail one home.
+      'First Name': 'person.first_name',
+      'Last Name': 'person.last_name',
+      // A Contact Information question's fields: what the respondent typed.
+      Name: 'person.name',
+      Company: 'organization.name',
+      Address: 'person.postal_address.street',
+      'Address 2': 'person.postal_address.street',
+      'City/Town': 'person.postal_address.city',
+      'State/Province': 'person.postal_address.state',
+      'ZIP/Postal Code': 'person.postal_address.postal_code',
+      Country: 'person.postal_address.country',
+      'Phone Number': 'person.phone',
+    },
+    patterns: [
+      {
+        match: /^customdata\d+$/,
+        meaning: () =>
+          'ignore: a value the survey link carried (a custom variable): map it to a custom field to keep it',
+      },
+    ],
+  },
+  {
+    // Qualtrics' export of responses (CSV): three header lines (header-finder.ts), read by the second's names:
+    // `Start Date`, `Response Type`, `Recipient Email`…, then each question's text (fixtures' 104).
+    id: 'qualtrics',
+    name: 'Qualtrics responses export',
+    fingerprint: {
+      responseid: 2,
+      recordeddate: 3,
+      responsetype: 2,
+      recipientemail: 2,
+      externaldatareference: 3,
+      locationlatitude: 2,
+      distributionchannel: 3,
+    },
+    minScore: 7,
+    form: true,
+    columns: {
+      'Start Date': 'ignore: when the respondent opened the survey',
+      'End Date': 'ignore: when the respondent last answered',
+      'Response Type': "ignore: the kind of response (IP Address: a respondent's; Survey Preview, Spam…)",
+      'IP Address': "ignore: the respondent's IP address: no field takes it",
+      Progress: 'ignore: how much of the survey was answered, in per cent',
+      'Duration (in seconds)': 'ignore: how long the respondent took',
+      Finished: 'ignore: whether the respondent reached the end',
+      'Recorded Date': 'ignore: when Qualtrics recorded the response',
+      'Response ID': "ignore: Qualtrics' id of the response",
+      // An email distribution's recipient, as the contact list has them (empty for an anonymous link's respondent):
+      // before what the respondent typed, which fills in where they are empty.
+      'Recipient Last Name': 'person.last_name',
+      'Recipient First Name': 'person.first_name',
+      'Recipient Email': 'person.email',
+      'External Data Reference': "ignore: an id the distribution carried (the contact's in another system)",
+      'Location Latitude':
+        "ignore: where Qualtrics placed the respondent's IP address, not the person's address",
+      'Location Longitude':
+        "ignore: where Qualtrics placed the respondent's IP address, not the person's address",
+      'Distribution Channel': 'ignore: how the survey reached the respondent (anonymous link, email)',
+      'User Language': 'ignore: the language the survey was shown in',
+    },
+  },
 ];
 
 /** The entity words of Pipedrive's own export headers (`Person - Email - Work`). */

@@ -1,5 +1,5 @@
 import { detectDelimiter } from './delimiter.js';
-import { isKnownHeader } from './header-conventions.js';
+import { isKnownHeader, normaliseHeaderName } from './header-conventions.js';
 
 /** Lines the header finder looks through for the header. */
 const MAX_PREAMBLE_LINES = 40;
@@ -26,6 +26,13 @@ export interface FoundHeader {
    * number; a column whose name is only in the group line (a cell merged down both lines) has that name.
    */
   groups?: { line: number; names: string[] };
+  /**
+   * The columns' names where the header line's own would not do (a survey tool's question text for a field of a
+   * contact question: Qualtrics' `Your contact details - Email` is `Email`), by column; undefined keeps the written one.
+   */
+  names?: (string | undefined)[];
+  /** Lines after the header that are more of it (Qualtrics' import ids), not rows: their 1-based numbers. */
+  headerLinesAfter?: number[];
 }
 
 /** Table names that say the table lists the people who signed up: the one to import from a report of several. */
@@ -60,6 +67,8 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   }
   const first = candidates[0];
   if (!first) return { index: 0, delimiter: delimiter ?? sepDelimiter ?? ',', preamble: [] };
+  const survey = surveyHeader(lines, candidates);
+  if (survey) return survey;
   // A first line of one field (a report's name, `1. Summary`) says nothing of the delimiter: each table's header does.
   const numbered = numberedSections(lines);
   const tables = namedTables(
@@ -161,6 +170,81 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
 export function clip(text: string): string {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
+
+/** A line's cells as the header finder reads them. */
+type Candidate = { index: number; delimiter: string; cells: string[] };
+
+/**
+ * A survey tool's header of several lines, recognised by its own column names (never by common ones):
+ * - SurveyMonkey's "All responses data" export: line 1 names the metadata columns (`Respondent ID`, `Collector ID`…)
+ *   and each question's text over its first column; line 2 is empty under the metadata and names each question's
+ *   answers (`Response`, `Open-Ended Response`, a contact question's `Name`, `Email Address`…). Line 1 holds groups
+ *   over line 2's names, whatever a question's text holds (digits, `@`), so the general rule of {@link columnGroups}
+ *   is not asked.
+ * - Qualtrics' export of responses: line 1 the columns' ids (`StartDate`, `ResponseId`, `Q1_1`), line 2 their names
+ *   or questions' text, line 3 each column's import id as JSON (`{"ImportId":"QID1_1"}`). Line 2 names the columns
+ *   (ids such as `Q3` say nothing), line 1 is skipped as a line before the header, and line 3 is more of the header,
+ *   not a row. A field of a question of several (`Your contact details - First name`) is named by its field where
+ *   that is a name the importer knows.
+ */
+function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]): FoundHeader | undefined {
+  const [top, second, third] = candidates;
+  if (!top || !second || second.index !== top.index + 1 || second.cells.length !== top.cells.length)
+    return undefined;
+  const keys = new Set(top.cells.map(normaliseHeaderName));
+  const preambleOf = (upTo: number) =>
+    lines.slice(0, upTo).flatMap((line, i) => {
+      const text = line.trim();
+      return text === '' ? [] : [{ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text }];
+    });
+  if (keys.has('respondentid') && keys.has('collectorid')) {
+    // Line 2 is empty under the metadata (named on line 1 alone) and names the answers under each question.
+    const names = second.cells;
+    if (!top.cells.some((c, i) => c !== '' && names[i] === '') || !names.some((c) => c !== ''))
+      return undefined;
+    const groups: string[] = [];
+    let group = '';
+    top.cells.forEach((cell, i) => {
+      if (cell !== '') group = cell;
+      if (names[i] === '') {
+        groups.push(cell);
+        group = '';
+      } else groups.push(group);
+    });
+    return {
+      index: second.index,
+      delimiter: second.delimiter,
+      preamble: preambleOf(top.index),
+      groups: { line: top.index + 1, names: groups },
+    };
+  }
+  if (
+    third &&
+    third.index === second.index + 1 &&
+    keys.has('responseid') &&
+    keys.has('startdate') &&
+    third.cells.filter((c) => IMPORT_ID.test(c)).length * 2 > third.cells.length
+  ) {
+    const names = second.cells.map((text, i) => {
+      const id = top.cells[i] ?? '';
+      const cut = text.lastIndexOf(' - ');
+      if (!/^Q[\w.]*_\d+$/i.test(id) || cut === -1) return undefined;
+      const field = text.slice(cut + 3).trim();
+      return isKnownHeader(field) ? field : undefined;
+    });
+    return {
+      index: second.index,
+      delimiter: second.delimiter,
+      preamble: preambleOf(second.index),
+      ...(names.some((n) => n !== undefined) ? { names } : {}),
+      headerLinesAfter: [third.index + 1],
+    };
+  }
+  return undefined;
+}
+
+/** A cell of Qualtrics' third header line: the column's import id, as JSON. */
+const IMPORT_ID = /^\{\s*"ImportId"\s*:/;
 
 /**
  * Each column's group when `top` is a line of groups over the line of names `names`: Excel writes a group's merged

@@ -123,4 +123,54 @@ describe('a header of two lines (groups of columns over their names, as a report
     expect(titled.csv.headerGroups).toBeUndefined();
     expect(titled.csv.header).toEqual(['Name', 'Email', 'Company', 'Phone']);
   });
+
+  it("reads SurveyMonkey's questions over their answers, whatever their text holds, each answer by its question", async () => {
+    // The metadata named on line 1 alone (`Custom Data 1` has a digit); `Response` is the answer's kind, not its name.
+    const { csv, rows } = await read(
+      'Respondent ID,Collector ID,Email Address,Custom Data 1,Your contact information,,,Seats in 2027?\n' +
+        ',,,,Name,Company,Email Address,Response\n' +
+        '118052219061,431006802,,fair,Zoë Ørsted,Ångström AB,zoe@angstrom.example.com,11-50\n',
+    );
+    expect(csv.header).toEqual([
+      'Respondent ID',
+      'Collector ID',
+      'Email Address',
+      'Custom Data 1',
+      'Name',
+      'Company',
+      'Your contact information Email Address',
+      'Seats in 2027?',
+    ]);
+    expect(csv.headerLine).toBe(2);
+    expect(rows).toHaveLength(1);
+    const job = (rows[0] as { ok: { person: unknown; organization: unknown; note?: string } }).ok;
+    expect(job.person).toMatchObject({ name: 'Zoë Ørsted', email: 'zoe@angstrom.example.com' });
+    expect(job.organization).toMatchObject({ name: 'Ångström AB' });
+    expect(job.note).toBe('Seats in 2027?:<br>11-50');
+  });
+
+  it("reads Qualtrics' second header line as the names and its third (the import ids) as no row", async () => {
+    const { csv, rows } = await read(
+      'StartDate,ResponseId,RecipientEmail,Q1_1,Q1_2,Q2\n' +
+        'Start Date,Response ID,Recipient Email,Your details - First name,Your details - Company,How many seats?\n' +
+        '"{""ImportId"":""startDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""recipientEmail""}",' +
+        '"{""ImportId"":""QID1_1""}","{""ImportId"":""QID1_2""}","{""ImportId"":""QID2""}"\n' +
+        '2026-11-10 09:14:22,R_1Fq7cXbWzKp3aLd,zoe@angstrom.example.com,Zoë,Ångström AB,11-50\n',
+    );
+    expect(csv.header).toEqual([
+      'Start Date',
+      'Response ID',
+      'Recipient Email',
+      'First name',
+      'Company',
+      'How many seats?',
+    ]);
+    expect(csv.headerLine).toBe(2);
+    expect(csv.preamble).toEqual([{ line: 1, text: 'StartDate,ResponseId,RecipientEmail,Q1_1,Q1_2,Q2' }]);
+    expect(rows).toHaveLength(1);
+    const job = (rows[0] as { ok: { person: unknown; organization: unknown; note?: string } }).ok;
+    expect(job.person).toMatchObject({ name: 'Zoë', email: 'zoe@angstrom.example.com' });
+    expect(job.organization).toMatchObject({ name: 'Ångström AB' });
+    expect(job.note).toBe('How many seats?:<br>11-50');
+  });
 });
