@@ -304,6 +304,13 @@ const SYSTEMS: [string, string, Setup][] = [
   // WooCommerce's customers report: `Orders` and `Total Spend` (what the customer bought) were dropped as "no
   // standard field", and the report's own columns named as not understood.
   ['WooCommerce customers report', 'woocommerce-customers', {}],
+  // SurveyMonkey's "All responses data" (a header of two lines, questions over their answers): the names line was read
+  // as a row and rejected, and so were the web link's respondents ("has no person"): only the invitation's recipients
+  // were imported, without their answers' questions, and the contact question's columns were "Column 11"…"Column 19".
+  ['SurveyMonkey responses', 'surveymonkey-responses', {}],
+  // Qualtrics' export (three header lines: ids, names or questions, import ids): refused, exit 2 ("No column names a
+  // person"), its ids `Q1_1`… saying nothing of the contact questions.
+  ['Qualtrics responses', 'qualtrics-responses', {}],
 ];
 
 /**
