@@ -180,8 +180,10 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
   if (first.error) {
     throw new CsvFormatError(`${name}:${first.line}: the header line cannot be read (${first.error}).`);
   }
-  const written = first.cells.map((c, i) => found.names?.[i] ?? c.trim());
-  const rawHeader = withGroups(written, found.groups?.names);
+  const own = first.cells.map((c) => c.trim());
+  // A survey tool's header names its columns itself (header-finder.ts): its names are read with their groups already.
+  const written = own.map((c, i) => found.names?.[i] ?? c);
+  const rawHeader = found.names ? written : withGroups(written, found.groups?.names);
   // Trailing unnamed columns (Excel's stray trailing delimiters) are not columns.
   let width = rawHeader.length;
   while (width > 1 && rawHeader[width - 1] === '') width--;
@@ -365,8 +367,8 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
           // (A column named only in the groups line, merged down both lines, is no group's and keeps its name.)
           headerGroups: {
             line: found.groups.line,
-            names: found.groups.names.map((g, i) => (written[i] === '' ? '' : g)),
-            renamed: header.filter((h, i) => written[i] !== '' && h !== written[i]),
+            names: found.groups.names.map((g, i) => (own[i] === '' ? '' : g)),
+            renamed: header.filter((h, i) => own[i] !== '' && h !== own[i]),
           },
         }
       : {}),
@@ -433,20 +435,15 @@ function unreadableCell(
  */
 function withGroups(names: string[], groups: readonly string[] | undefined): string[] {
   if (!groups) return names;
-  // A name counts as the column will be called: one named only in the groups line (SurveyMonkey's `Email Address`
-  // of the invitation's recipient) shares it with a group's (its contact question's `Email Address`).
   const counts = new Map<string, number>();
-  names.forEach((n, i) => {
-    const key = normaliseHeaderName(n || (groups[i] ?? ''));
+  for (const n of names) {
+    const key = normaliseHeaderName(n);
     if (key) counts.set(key, (counts.get(key) ?? 0) + 1);
-  });
+  }
   return names.map((n, i) => {
     const group = groups[i] ?? '';
     if (group === '') return n;
     if (n === '') return group;
-    // A survey's answer to its question, named by its kind (SurveyMonkey's `Response`, `Open-Ended Response`): the
-    // question says what it is.
-    if (ANSWER_PLACEHOLDER.test(n)) return group;
     // Under a company's group, only what a company has is the company's: a group runs on over the columns after it
     // (Excel leaves the cells of a merged one empty), which may be the lead's (`Notes`, `Owner`, `Lead Source`).
     if (COMPANY_WORD.test(group)) {
@@ -455,9 +452,6 @@ function withGroups(names: string[], groups: readonly string[] | undefined): str
     return (counts.get(normaliseHeaderName(n)) ?? 0) > 1 ? `${group} ${n}` : n;
   });
 }
-
-/** What SurveyMonkey writes under a question whose answer is one column: the answer's kind, not its name. */
-const ANSWER_PLACEHOLDER = /^(?:response|open-ended response)$/i;
 
 /** What a company has that a person has too, so a company group's column of that name is the company's. */
 const COMPANY_FIELD =

@@ -4873,7 +4873,6 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       'State/Province': 'person.postal_address.state',
       'ZIP/Postal Code': 'person.postal_address.postal_code',
       Country: 'person.postal_address.country',
-      'Phone Number': 'person.phone',
     },
     patterns: [
       {

@@ -216,6 +216,15 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
       delimiter: second.delimiter,
       preamble: preambleOf(top.index),
       groups: { line: top.index + 1, names: groups },
+      names: surveyMonkeyNames(
+        top.cells,
+        names,
+        groups,
+        lines
+          .slice(second.index + 1)
+          .map((line) => splitLine(line, second.delimiter))
+          .filter((cells) => cells.length === names.length),
+      ),
     };
   }
   if (
@@ -241,6 +250,65 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
     };
   }
   return undefined;
+}
+
+/** What SurveyMonkey writes under a question whose answer is one column: the answer's kind, not its name. */
+const ANSWER_PLACEHOLDER = /^(?:response|open-ended response)$/i;
+/** A choice question's column for the respondent's own answer (`Other (please specify)`): typed, not ticked. */
+const OTHER_CHOICE = /^other\b/i;
+
+/**
+ * The columns' names of SurveyMonkey's two header lines, each question's (line 1) answers (line 2) read together:
+ * - a column named on line 1 alone (the metadata: `Respondent ID`, the recipient's `Email Address`) keeps that name;
+ * - a one-column answer (`Response`, `Open-Ended Response`) is named by its question, the note's heading for it;
+ * - a choice question's columns, a choice each (ticked: the cell holds the choice's text, as the rows show, or the
+ *   choices are no names a field is known by), are `Question: Choice`, so the ticked ones go together under the
+ *   question in the note, never read as a field (`How should we contact you?` over `Email`, `Phone`);
+ * - any other question's fields (Contact Information's `Name`, `Company`, `Email Address`…) keep their names, with
+ *   the question before a name another column has too (the contact question's `Email Address` beside the recipient's).
+ */
+function surveyMonkeyNames(
+  questions: readonly string[],
+  answers: readonly string[],
+  groups: readonly string[],
+  rows: readonly string[][],
+): string[] {
+  const out = answers.map((answer, i) => (answer === '' ? (questions[i] ?? '') : answer));
+  // Each question's columns: from a question's text on line 1 to the next (or to a column named on line 1 alone).
+  const runs: number[][] = [];
+  answers.forEach((answer, i) => {
+    if (answer === '') return;
+    if ((questions[i] ?? '') !== '' || runs.length === 0) runs.push([i]);
+    else runs.at(-1)?.push(i);
+  });
+  for (const run of runs) {
+    const question = groups[run[0] as number] ?? '';
+    const choices = run.filter((i) => !ANSWER_PLACEHOLDER.test(answers[i] as string));
+    const ticked = choices.filter((i) => !OTHER_CHOICE.test(answers[i] as string));
+    const cells = rows.flatMap((row) => ticked.map((i) => ({ i, cell: (row[i] ?? '').trim() })));
+    const isChoice =
+      ticked.length > 0 &&
+      (ticked.some((i) => !isKnownHeader(answers[i] as string)) ||
+        (cells.some((c) => c.cell !== '') &&
+          cells.every(
+            (c) =>
+              c.cell === '' || normaliseHeaderName(c.cell) === normaliseHeaderName(answers[c.i] as string),
+          )));
+    for (const i of run) {
+      const answer = answers[i] as string;
+      if (ANSWER_PLACEHOLDER.test(answer)) out[i] = question;
+      else if (isChoice) out[i] = `${question}: ${answer}`;
+    }
+  }
+  // A name two columns share: the question's field is named with its question.
+  const counts = new Map<string, number>();
+  for (const name of out)
+    counts.set(normaliseHeaderName(name), (counts.get(normaliseHeaderName(name)) ?? 0) + 1);
+  return out.map((name, i) =>
+    answers[i] !== '' && groups[i] && (counts.get(normaliseHeaderName(name)) ?? 0) > 1
+      ? `${groups[i]} ${name}`
+      : name,
+  );
 }
 
 /** A cell of Qualtrics' third header line: the column's import id, as JSON. */

@@ -173,4 +173,33 @@ describe('a header of two lines (groups of columns over their names, as a report
     expect(job.organization).toMatchObject({ name: 'Ångström AB' });
     expect(job.note).toBe('How many seats?:<br>11-50');
   });
+
+  it("reads a SurveyMonkey checkbox question's choices as its answer, never as fields named like them", async () => {
+    // `Email` and `Phone` are choices (a cell holds the choice's text where it is ticked), not the person's email and
+    // phone: read as fields, the row was rejected ("Phone" is not a phone number).
+    const { csv, rows } = await read(
+      'Respondent ID,Collector ID,Your contact information,,How should we contact you?,,Which features?,,\n' +
+        ',,Name,Email Address,Email,Phone,Pipeline,Other (please specify),\n' +
+        '118052219061,431006802,Zoë Ørsted,zoe@angstrom.example.com,Email,Phone,,Calendar sync,\n',
+    );
+    expect(csv.header).toEqual([
+      'Respondent ID',
+      'Collector ID',
+      'Name',
+      'Email Address',
+      'How should we contact you?: Email',
+      'How should we contact you?: Phone',
+      'Which features?: Pipeline',
+      'Which features?: Other (please specify)',
+    ]);
+    expect(rows).toHaveLength(1);
+    const job = (rows[0] as { ok: { person: unknown; note?: string } }).ok;
+    expect(job.person).toEqual(
+      expect.objectContaining({ name: 'Zoë Ørsted', email: 'zoe@angstrom.example.com' }),
+    );
+    expect(job.person).not.toHaveProperty('phone');
+    expect(job.note).toBe(
+      'How should we contact you?:<br>Email<br>Phone<br><br>Which features?: Other (please specify):<br>Calendar sync',
+    );
+  });
 });
