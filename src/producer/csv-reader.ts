@@ -63,6 +63,8 @@ export interface CsvFile {
    * the names read with their group (`Company Website`).
    */
   headerGroups?: { line: number; names: string[]; renamed: string[] };
+  /** Lines after the header that are more of it, not rows (Qualtrics' import ids), skipped. */
+  headerLinesAfter?: number[];
   /** Lines after the data, skipped once the rows are read (a Salesforce report's footer). */
   footer(): { line: number; text: string }[];
   /**
@@ -372,6 +374,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
           },
         }
       : {}),
+    ...(found.headerLinesAfter ? { headerLinesAfter: found.headerLinesAfter } : {}),
     footer: () => footer,
     ...(found.title ? { title: found.title } : {}),
     tablesBefore: found.tablesBefore ?? [],

@@ -235,6 +235,8 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
     third.cells.filter((c) => IMPORT_ID.test(c)).length * 2 > third.cells.length
   ) {
     const names = second.cells.map((text, i) => {
+      // A choice question's answer: `Which features? - Selected Choice` is the question's.
+      if (SELECTED_CHOICE.test(text)) return text.replace(SELECTED_CHOICE, '');
       const id = top.cells[i] ?? '';
       const cut = text.lastIndexOf(' - ');
       if (!/^Q[\w.]*_\d+$/i.test(id) || cut === -1) return undefined;
@@ -310,6 +312,9 @@ function surveyMonkeyNames(
       : name,
   );
 }
+
+/** What Qualtrics writes after a choice question's text for the choices ticked (the column beside holds `- Text`). */
+const SELECTED_CHOICE = /\s+-\s+Selected Choice$/i;
 
 /** A cell of Qualtrics' third header line: the column's import id, as JSON. */
 const IMPORT_ID = /^\{\s*"ImportId"\s*:/;

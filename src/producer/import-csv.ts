@@ -164,6 +164,8 @@ export interface ImportSummary {
   preamble: { line: number; text: string }[];
   /** A header of two lines: the line of groups over the columns' names, read with them. */
   headerGroups?: { line: number; names: string[]; renamed: string[] };
+  /** Lines after the header that are more of it (Qualtrics' import ids): skipped, no rows. */
+  headerLinesAfter?: number[];
   /** Lines after the data that were skipped (a Salesforce report's footer). */
   footer: { line: number; text: string }[];
   /** The imported table's name in a report of several named tables (Zoom's `Attendee Details`). */
@@ -1120,6 +1122,7 @@ async function importPass(
         notes,
         preamble: csv.preamble,
         ...(csv.headerGroups ? { headerGroups: csv.headerGroups } : {}),
+        ...(csv.headerLinesAfter ? { headerLinesAfter: csv.headerLinesAfter } : {}),
         footer: csv.footer(),
         ...(csv.title ? { table: csv.title } : {}),
         tablesBefore: csv.tablesBefore,

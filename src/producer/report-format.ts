@@ -145,6 +145,13 @@ function formatDryRun(s: ImportSummary): string[] {
       `Skipped before the header (line ${loose.map((p) => p.line).join(', ')}): ${loose.map((p) => JSON.stringify(p.text)).join(', ')}`,
     );
   }
+  if (s.headerLinesAfter?.length) {
+    const lines = s.headerLinesAfter;
+    out.push(
+      '',
+      `Skipped after the header (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}): more of the header (Qualtrics' import ids, {"ImportId":…}), no row${lines.length > 1 ? 's' : ''}.`,
+    );
+  }
   if (s.headerGroups) {
     const { line, names, renamed } = s.headerGroups;
     // Whoever wrote the file chose these names: a dozen of them, each cut at 80 characters (a groups line can run to 1 MiB).

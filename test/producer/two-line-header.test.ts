@@ -172,6 +172,19 @@ describe('a header of two lines (groups of columns over their names, as a report
     expect(job.person).toMatchObject({ name: 'Zoë', email: 'zoe@angstrom.example.com' });
     expect(job.organization).toMatchObject({ name: 'Ångström AB' });
     expect(job.note).toBe('How many seats?:<br>11-50');
+    expect(csv.headerLinesAfter).toEqual([3]);
+  });
+
+  it("heads a Qualtrics choice question's answers with the question, not its ' - Selected Choice'", async () => {
+    const { csv, rows } = await read(
+      'StartDate,ResponseId,RecipientEmail,Q4\n' +
+        'Start Date,Response ID,Recipient Email,Which features? - Selected Choice\n' +
+        '"{""ImportId"":""startDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""recipientEmail""}",' +
+        '"{""ImportId"":""QID4""}"\n' +
+        '2026-11-10 09:14:22,R_1Fq7cXbWzKp3aLd,zoe@angstrom.example.com,"Pipeline,Email sync"\n',
+    );
+    expect(csv.header).toEqual(['Start Date', 'Response ID', 'Recipient Email', 'Which features?']);
+    expect((rows[0] as { ok: { note?: string } }).ok.note).toBe('Which features?:<br>Pipeline,Email sync');
   });
 
   it("reads a SurveyMonkey checkbox question's choices as its answer, never as fields named like them", async () => {
