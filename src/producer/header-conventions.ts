@@ -4898,6 +4898,13 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
     },
     minScore: 7,
     form: true,
+    // The survey's owner trying it (Qualtrics' status codes: 1 preview, 2 test, 9 spam through the preview link, 17 the
+    // offline app's preview): no respondent. A response flagged `Spam` (8) is a respondent's as far as the file tells.
+    ownSideRows: {
+      column: 'Response Type',
+      values: ['Survey Preview', 'Survey Test', 'Preview Spam', 'Offline Preview', '1', '2', '9', '17'],
+      meaning: "the survey's owner trying it, a preview or test response",
+    },
     columns: {
       'Start Date': 'ignore: when the respondent opened the survey',
       'End Date': 'ignore: when the respondent last answered',

@@ -62,7 +62,7 @@ export function formatSummary(s: ImportSummary, opts: { waiting?: boolean } = {}
   }
   if (s.ownSide) {
     out.push(
-      `    of them ${formatCount(s.ownSide)} your own side (a meeting's organizer), which the report lists beside its people: no lead, not a failure (the exit code is not 3 for ${s.ownSide === 1 ? 'it' : 'them'})`,
+      `    of them ${formatCount(s.ownSide)} your own side (a meeting's organizer, a survey's preview), which the file lists beside its people: no lead, not a failure (the exit code is not 3 for ${s.ownSide === 1 ? 'it' : 'them'})`,
     );
   }
   if (s.firstRejects.length > 0) {

@@ -215,4 +215,24 @@ describe('a header of two lines (groups of columns over their names, as a report
       'How should we contact you?:<br>Email<br>Phone<br><br>Which features?: Other (please specify):<br>Calendar sync',
     );
   });
+
+  it("rejects a Qualtrics response of the survey's owner trying it (a preview) as no lead, not a failure", async () => {
+    const { rows } = await read(
+      'StartDate,Status,RecordedDate,ResponseId,RecipientEmail,Q1_1,Q1_2\n' +
+        'Start Date,Response Type,Recorded Date,Response ID,Recipient Email,Your details - First name,Your details - Email\n' +
+        '"{""ImportId"":""startDate""}","{""ImportId"":""status""}","{""ImportId"":""recordedDate""}","{""ImportId"":""_recordId""}",' +
+        '"{""ImportId"":""recipientEmail""}","{""ImportId"":""QID1_1""}","{""ImportId"":""QID1_2""}"\n' +
+        '2026-11-10 09:14:22,IP Address,2026-11-10 09:18:40,R_1Fq7cXbWzKp3aLd,,Zoë,zoe@angstrom.example.com\n' +
+        '2026-11-10 10:02:10,Survey Preview,2026-11-10 10:03:00,R_6AbTqZ0pXw2LmKd,,Maria,maria@fictional-widgets.example.com\n',
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveProperty('ok');
+    expect(rows[1]).toMatchObject({
+      reject: {
+        column: 'Response Type',
+        ownSide: true,
+        reason: expect.stringContaining("survey's owner trying it"),
+      },
+    });
+  });
 });
