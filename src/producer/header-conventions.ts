@@ -4915,6 +4915,9 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       Finished: 'ignore: whether the respondent reached the end',
       'Recorded Date': 'ignore: when Qualtrics recorded the response',
       'Response ID': "ignore: Qualtrics' id of the response",
+      // A file whose second line was deleted too names its columns by their ids (`Status`, `ExternalReference`).
+      Status: "ignore: the kind of response (IP Address: a respondent's; Survey Preview, Spam…)",
+      ExternalReference: "ignore: an id the distribution carried (the contact's in another system)",
       // An email distribution's recipient, as the contact list has them (empty for an anonymous link's respondent):
       // before what the respondent typed, which fills in where they are empty.
       'Recipient Last Name': 'person.last_name',

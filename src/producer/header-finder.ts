@@ -227,12 +227,22 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
       ),
     };
   }
-  if (
-    third &&
+  // Line 3 (the import ids, no data to whoever reads the file) may have been deleted by hand: line 2 still names
+  // `ResponseId`'s column `Response ID` and `StartDate`'s `Start Date`.
+  const importIds =
+    third !== undefined &&
     third.index === second.index + 1 &&
+    third.cells.filter((c) => IMPORT_ID.test(c)).length * 2 > third.cells.length;
+  const namedBelow = (id: string) => {
+    const at = top.cells.findIndex((c) => normaliseHeaderName(c) === id);
+    return (
+      at !== -1 && normaliseHeaderName(second.cells[at] ?? '') === id && second.cells[at] !== top.cells[at]
+    );
+  };
+  if (
     keys.has('responseid') &&
     keys.has('startdate') &&
-    third.cells.filter((c) => IMPORT_ID.test(c)).length * 2 > third.cells.length
+    (importIds || (namedBelow('responseid') && namedBelow('startdate')))
   ) {
     const names = second.cells.map((text, i) => {
       // A choice question's answer: `Which features? - Selected Choice` is the question's.
@@ -248,7 +258,7 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
       delimiter: second.delimiter,
       preamble: preambleOf(second.index),
       ...(names.some((n) => n !== undefined) ? { names } : {}),
-      headerLinesAfter: [third.index + 1],
+      ...(importIds && third ? { headerLinesAfter: [third.index + 1] } : {}),
     };
   }
   return undefined;

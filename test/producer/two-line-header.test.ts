@@ -235,4 +235,19 @@ describe('a header of two lines (groups of columns over their names, as a report
       },
     });
   });
+
+  it("reads a Qualtrics export whose third line (the import ids) was deleted by its second line's names", async () => {
+    const { csv, rows } = await read(
+      'StartDate,ResponseId,RecipientEmail,Q1_1,Q1_2\n' +
+        'Start Date,Response ID,Recipient Email,Your details - First name,Your details - Email\n' +
+        '2026-11-10 09:14:22,R_1Fq7cXbWzKp3aLd,,Zoë,zoe@angstrom.example.com\n',
+    );
+    expect(csv.header).toEqual(['Start Date', 'Response ID', 'Recipient Email', 'First name', 'Email']);
+    expect(csv.headerLinesAfter).toBeUndefined();
+    expect(rows).toHaveLength(1);
+    expect((rows[0] as { ok: { person: unknown } }).ok.person).toMatchObject({
+      name: 'Zoë',
+      email: 'zoe@angstrom.example.com',
+    });
+  });
 });
