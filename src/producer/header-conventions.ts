@@ -4221,6 +4221,8 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       unsubscribed: 1,
     },
     minScore: 5,
+    // Attended, Join Time, Leave Time and Time in Session are any attendance list's: GoTo's own score is required.
+    headersAsWritten: ['Interest Rating'],
     columns: {
       'First Name': 'person.first_name',
       'Last Name': 'person.last_name',
@@ -4713,6 +4715,9 @@ export const SOURCE_SYSTEMS: readonly SourceSystem[] = [
       totalorders: 1,
     },
     minScore: 5,
+    // Accepts Marketing, Total Spent and Total Orders are any shop's order list's; every generation of Shopify's
+    // export has Tax Exempt, which the consent below must not be read without.
+    headersAsWritten: ['Tax Exempt'],
     // The customer's own yes or no to the shop's marketing emails, as Shopify records it (its customer import says
     // `yes` subscribes the customer): consent only in Shopify's file, and `no` says nothing of an unsubscribe.
     marketingStatuses: { yes: 'subscribed', no: 'no_consent' },

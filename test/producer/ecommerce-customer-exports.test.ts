@@ -119,6 +119,35 @@ describe("Shopify's customers export", () => {
     const r = rows[0];
     expect(r && 'ok' in r ? r.ok.person?.marketing_status : 'rejected').toBeUndefined();
   });
+
+  it("is not recognised by the names any shop's sheet has: an order list's `Accepts Marketing` yes is no consent", () => {
+    // Before: Accepts Marketing (3) + Total Spent + Total Orders reached Shopify's score, and a yes subscribed the
+    // person. Every generation of Shopify's export has `Tax Exempt`, which an order list does not.
+    const header = ['Order ID', 'First Name', 'Last Name', 'Email', 'Company', 'Phone', 'Accepts Marketing'];
+    const { mapping, rows } = read(
+      [...header, 'Total Spent', 'Total Orders', 'Address', 'City', 'Zip', 'Country'],
+      [
+        [
+          '1001',
+          'Jane',
+          'Doe',
+          'jane@example.com',
+          'Acme',
+          '+1 555 0100',
+          'yes',
+          '100',
+          '2',
+          '1 Main St',
+          'Springfield',
+          '12345',
+          'US',
+        ],
+      ],
+    );
+    expect(mapping.plan.system).toBeUndefined();
+    const r = rows[0];
+    expect(r && 'ok' in r ? r.ok.person?.marketing_status : 'rejected').toBeUndefined();
+  });
 });
 
 describe("Wix's contacts export", () => {

@@ -172,4 +172,31 @@ describe('CRM exports written in the user’s language', () => {
       'Questions & Comments': 'lead.note',
     });
   });
+
+  it("does not read an event's attendance list as GoTo's without GoTo's own Interest Rating", () => {
+    // Before: Attended, Join Time, Leave Time and Time in Session (any attendance list's) made it GoTo's: the
+    // company's Country/Region was dropped as where GoTo placed the viewer, and a person's second session rejected.
+    const plan = matchColumns({
+      header: [
+        'First Name',
+        'Last Name',
+        'Email',
+        'Organization',
+        'Job Title',
+        'Address',
+        'City',
+        'State',
+        'Zip Code',
+        'Country/Region',
+        'Attended',
+        'Join Time',
+        'Leave Time',
+        'Time in Session',
+        'Source',
+      ],
+      spec: {},
+    });
+    expect(plan.system).toBeUndefined();
+    expect(fields(plan)['Country/Region']).toBe('organization.address.country');
+  });
 });
