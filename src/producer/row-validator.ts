@@ -692,22 +692,29 @@ export function createRowValidator(
       BAD_EMAIL_STATUS.test(status) || BAD_QUALIFICATION.test(status) || systemSays(status) !== undefined;
     // What each address's own status column says of it (Snov.io's `Email status 2` of `Email 2`): the person is found
     // and emailed by the primary address, so one the tool calls invalid goes after any address it does not.
-    const statusOf = new Map<string, { column: number; status: string }>();
+    const statusOf = new Map<string, { column: number; status: string; emailColumn: number }>();
     for (const c of mapping.emails) {
       if (c.statusColumn === undefined) continue;
       for (const part of emailsInCell(read(c.column))) {
         const value = normaliseEmail(part).value;
         if (value !== undefined && !statusOf.has(value)) {
-          statusOf.set(value, { column: c.statusColumn, status: read(c.statusColumn) });
+          statusOf.set(value, {
+            column: c.statusColumn,
+            status: read(c.statusColumn),
+            emailColumn: c.column,
+          });
         }
       }
     }
     const isCalledBad = (e: ContactValue) => calledBad(statusOf.get(e.value)?.status ?? '');
+    // Status columns whose invalid address the row has said already (one warning per column).
+    const saidColumns = new Set<number>();
     const first = emails[0];
     if (first && isCalledBad(first) && emails.some((e) => !isCalledBad(e))) {
       const reordered = [...emails.filter((e) => !isCalledBad(e)), ...emails.filter(isCalledBad)];
       emails.splice(0, emails.length, ...reordered);
       const said = statusOf.get(first.value) as { column: number; status: string };
+      saidColumns.add(said.column);
       warnings.push({
         column: header[said.column] as string,
         message: `says ${quote(said.status)}${systemSays(said.status) ?? ''} of the row's first address: the person's primary is the next address not called invalid, and the first is kept after the others (clear it in the file not to have it)`,
@@ -726,9 +733,22 @@ export function createRowValidator(
     if (email && calledBad(emailStatus)) {
       // The tool that found the address says it bounces: imported as given (the file is the user's), but said, as
       // emailing it from Pipedrive would harm the sender's reputation.
+      saidColumns.add(statusColumn as number);
       warnings.push({
         column: header[statusColumn as number] as string,
         message: `says ${quote(emailStatus)}${systemSays(emailStatus) ?? ''} of the row's address: it is imported as given (clear it in the file not to have it, or remove the row)`,
+      });
+    }
+    // Every other address its own status column calls invalid (Snov.io's `Email 2` beside `Email status 2`, the
+    // `Email` after a `Work Email` of a file whose `Email Status` is `Email`'s): kept after the primary, and said, as
+    // emailing it from Pipedrive would bounce too. The text names no address, so a large file's rows share one line.
+    const imported = new Set(emails.map((e) => e.value));
+    for (const [value, own] of statusOf) {
+      if (saidColumns.has(own.column) || !calledBad(own.status) || !imported.has(value)) continue;
+      saidColumns.add(own.column);
+      warnings.push({
+        column: header[own.column] as string,
+        message: `says ${quote(own.status)}${systemSays(own.status) ?? ''} of the row's address in ${quote(header[own.emailColumn] ?? '')}: it is imported as given, after the person's primary (clear it in the file not to have it)`,
       });
     }
     // The campaign's own record that the address bounced (Instantly's lead `status` -1): said as an invalid one is.

@@ -188,11 +188,70 @@ describe("a prospecting tool's verification of each address", () => {
       ],
       [
         'Email status: says "not valid" of the row\'s address: it is imported as given (clear it in the file not to have it, or remove the row)',
+        'Email status 2: says "invalid" of the row\'s address in "Email 2": it is imported as given, after the person\'s primary (clear it in the file not to have it)',
       ],
-      [],
+      [
+        'Email status 2: says "not valid" of the row\'s address in "Email 2": it is imported as given, after the person\'s primary (clear it in the file not to have it)',
+      ],
     ]);
     expect(mapping.plan.skipped.find((k) => k.header === 'Email status 2')?.reason).toBe(
       'says whether "Email 2"\'s address works: not imported, but an address it calls invalid is not made the person\'s primary while the row has another, and is said',
     );
+  });
+
+  it('says every address its own status column calls invalid, not only the first one', () => {
+    // `Email Status` is `Email`'s (the column it follows by name), not the `Work Email` before it: the row's primary is
+    // the work address, and the dead private one is imported after it, said.
+    const header = ['Name', 'Work Email', 'Email', 'Email Status'];
+    const validate = createRowValidator(mapColumns({}, header, undefined), 'work-and-private');
+    const result = validate(2, ['Anna Berg', 'anna@acme.example.com', 'anna.berg@gmail.com', 'invalid']);
+    const ok = 'ok' in result ? result : undefined;
+    expect(ok?.ok.person?.emails?.map((e) => e.value)).toEqual([
+      'anna@acme.example.com',
+      'anna.berg@gmail.com',
+    ]);
+    expect((ok?.warnings ?? []).map((w) => `${w.column}: ${w.message}`)).toEqual([
+      'Email Status: says "invalid" of the row\'s address in "Email": it is imported as given, after the person\'s primary (clear it in the file not to have it)',
+    ]);
+
+    // Snov.io: the first and third addresses dead, the second valid; both dead ones said, the text naming no address
+    // (a large file's rows share one summary line per column).
+    const snov = [
+      'Full name',
+      'Email',
+      'Email status',
+      'Email 2',
+      'Email status 2',
+      'Email 3',
+      'Email status 3',
+    ];
+    const check = createRowValidator(mapColumns({}, snov, undefined), 'snov');
+    const rows = [
+      [
+        'Ann Lee',
+        'al@lee.example.com',
+        'not valid',
+        'ann@lee.example.com',
+        'valid',
+        'a@lee.example.com',
+        'not valid',
+      ],
+      [
+        'Bo Chen',
+        'bo@chen.example.com',
+        'valid',
+        'b@chen.example.com',
+        'valid',
+        'bc@chen.example.com',
+        'not valid',
+      ],
+      // An empty address says nothing, whatever its status.
+      ['Cy Diaz', 'cy@diaz.example.com', 'valid', '', 'not valid', '', ''],
+    ];
+    const said = rows.map((cells, i) => {
+      const r = check(i + 2, cells);
+      return 'ok' in r ? (r.warnings ?? []).map((w) => w.column) : ['rejected'];
+    });
+    expect(said).toEqual([['Email status', 'Email status 3'], ['Email status 3'], []]);
   });
 });
