@@ -861,20 +861,26 @@ export function resolveMapping(
   // Each address's own status column, where the file has one per address: its header is the email column's with a
   // status word added (`Email status 2` of `Email 2`, `Email 1 Validation` of `Email 1`, `Email Status` of `Email`).
   // Only a column no field took (a mapping file that imports one as a custom field reads it so).
+  // Each header is normalised once, into the email column's name it would be the status of (the first such column
+  // wins): a header of thousands of `Email N`/`Email status N` pairs is paired in one pass, not one per email column.
   const taken = new Set(plan.matches.map((m) => m.index));
+  const statusColumnOf = new Map<string, number>();
+  header.forEach((h, i) => {
+    if (taken.has(i)) return;
+    const name = normaliseHeaderName(h);
+    for (const word of EMAIL_STATUS_WORDS) {
+      if (!name.includes(word)) continue;
+      const own = name.replace(word, '');
+      if (!statusColumnOf.has(own)) statusColumnOf.set(own, i);
+    }
+  });
+  const skippedAt = new Map<number, (typeof plan.skipped)[number]>();
+  for (const k of plan.skipped) if (!skippedAt.has(k.index)) skippedAt.set(k.index, k);
   for (const e of emails) {
-    const own = normaliseHeaderName(header[e.column] ?? '');
-    const statusColumn = header.findIndex(
-      (h, i) =>
-        !taken.has(i) &&
-        EMAIL_STATUS_WORDS.some((word) => {
-          const name = normaliseHeaderName(h);
-          return name.includes(word) && name.replace(word, '') === own;
-        }),
-    );
-    if (statusColumn < 0) continue;
+    const statusColumn = statusColumnOf.get(normaliseHeaderName(header[e.column] ?? ''));
+    if (statusColumn === undefined) continue;
     e.statusColumn = statusColumn;
-    const skipped = plan.skipped.find((k) => k.index === statusColumn);
+    const skipped = skippedAt.get(statusColumn);
     if (skipped?.unrecognised) {
       skipped.reason = `says whether "${header[e.column]}"'s address works: not imported, but an address it calls invalid is not made the person's primary while the row has another, and is said`;
       delete skipped.unrecognised;
