@@ -23,8 +23,15 @@ export function printMapping(m: ResolvedMapping, spec: MappingSpec): string {
   if (m.plan.system) out.push(`# The header was recognised as ${m.plan.system.name}.`);
   // A name the file gives several columns (French Outlook's two `Titre`, a sheet's two `Phone`) could mean any of them:
   // each is written with which of them it is, `{ column: "Titre", occurrence: 2 }`.
-  const named = (h: string) =>
-    m.header.flatMap((other, i) => (sameNameKey(other) === sameNameKey(h) ? [i] : []));
+  // Each header's key once (a header of thousands of columns asked every other column's key for each column).
+  const columnsByKey = new Map<string, number[]>();
+  m.header.forEach((other, i) => {
+    const key = sameNameKey(other);
+    const same = columnsByKey.get(key);
+    if (same) same.push(i);
+    else columnsByKey.set(key, [i]);
+  });
+  const named = (h: string) => columnsByKey.get(sameNameKey(h)) ?? [];
   const twice = m.plan.matches.filter((c) => named(c.header).length > 1);
   for (const h of new Set(twice.map((c) => c.header))) {
     out.push(
