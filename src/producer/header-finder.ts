@@ -198,9 +198,22 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
       return text === '' ? [] : [{ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text }];
     });
   if (keys.has('respondentid') && keys.has('collectorid')) {
-    // Line 2 is empty under the metadata (named on line 1 alone) and names the answers under each question.
+    // Line 2 is empty under the metadata (named on line 1 alone) and names the answers under each question. A sheet
+    // whose second header line was deleted (in Excel) has a row there: its respondent's id is no name, and the row
+    // is read as the first of the one-line header's rows.
     const names = second.cells;
-    if (!top.cells.some((c, i) => c !== '' && names[i] === '') || !names.some((c) => c !== ''))
+    const metadataSeen = new Set<string>();
+    const metadataNamed = top.cells.some((c, i) => {
+      const key = normaliseHeaderName(c);
+      if (!SURVEYMONKEY_METADATA.has(key) || metadataSeen.has(key)) return false;
+      metadataSeen.add(key);
+      return names[i] !== '';
+    });
+    if (
+      metadataNamed ||
+      !top.cells.some((c, i) => c !== '' && names[i] === '') ||
+      !names.some((c) => c !== '')
+    )
       return undefined;
     const groups: string[] = [];
     let group = '';
@@ -263,6 +276,12 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
   }
   return undefined;
 }
+
+/**
+ * SurveyMonkey's metadata columns, named on line 1 alone: line 2 is empty under each (its first column of the name: a
+ * question's text could repeat one), where a row holds the response's id, its collector, its dates.
+ */
+const SURVEYMONKEY_METADATA = new Set(['respondentid', 'collectorid', 'startdate', 'enddate', 'ipaddress']);
 
 /** What SurveyMonkey writes under a question whose answer is one column: the answer's kind, not its name. */
 const ANSWER_PLACEHOLDER = /^(?:response|open-ended response)$/i;

@@ -250,4 +250,41 @@ describe('a header of two lines (groups of columns over their names, as a report
       email: 'zoe@angstrom.example.com',
     });
   });
+
+  it('reads a SurveyMonkey sheet whose second header line was deleted as one header line, its first row a row', async () => {
+    // Line 2 is a respondent's row with empty cells: taken for the answers' names line, the first respondent was lost
+    // without a word and the columns were named by her values ("First Name: Anna").
+    const { csv, rows } = await read(
+      'Respondent ID,Collector ID,Start Date,End Date,Email Address,First Name,Last Name,Company,Comments\n' +
+        '1140000001,4000001,2026-03-01,2026-03-01,anna@acme.example.com,Anna,Berg,,\n' +
+        '1140000002,4000001,2026-03-01,2026-03-01,bob@beta.example.com,Bob,Cole,Beta Inc,great\n' +
+        '1140000003,4000001,2026-03-01,2026-03-01,cara@gamma.example.com,Cara,Dunn,Gamma LLC,\n',
+    );
+    expect(csv.header).toEqual([
+      'Respondent ID',
+      'Collector ID',
+      'Start Date',
+      'End Date',
+      'Email Address',
+      'First Name',
+      'Last Name',
+      'Company',
+      'Comments',
+    ]);
+    expect(csv.headerLine).toBe(1);
+    expect(csv.headerGroups).toBeUndefined();
+    expect(rows).toHaveLength(3);
+    expect((rows[0] as { ok: { person: unknown } }).ok.person).toMatchObject({
+      name: 'Anna Berg',
+      email: 'anna@acme.example.com',
+    });
+    // A first row with only the ids and dates filled is a row too (rejected for its missing person, with its line).
+    const sparse = await read(
+      'Respondent ID,Collector ID,Start Date,End Date,Email Address,First Name,Last Name,Company\n' +
+        '1140000001,4000001,2026-03-01,2026-03-01,,,,\n' +
+        '1140000002,4000001,2026-03-01,2026-03-01,bob@beta.example.com,Bob,Cole,Beta Inc\n',
+    );
+    expect(sparse.csv.headerLine).toBe(1);
+    expect(sparse.rows).toHaveLength(2);
+  });
 });
