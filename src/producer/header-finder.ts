@@ -171,6 +171,15 @@ export function clip(text: string): string {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
+/**
+ * A question's text as a part of a column's name (`Question: Choice`, one per choice): at most 120 characters, the cut
+ * marked with `…`. Whole, a question's text was repeated in each of its choices' names: a question of 60,000
+ * characters over 300 choices made names of 18 MB.
+ */
+function clipForName(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
 /** A line's cells as the header finder reads them. */
 type Candidate = { index: number; delimiter: string; cells: string[] };
 
@@ -328,7 +337,7 @@ function surveyMonkeyNames(
     for (const i of run) {
       const answer = answers[i] as string;
       if (ANSWER_PLACEHOLDER.test(answer)) out[i] = question;
-      else if (isChoice) out[i] = `${question}: ${answer}`;
+      else if (isChoice) out[i] = `${clipForName(question)}: ${answer}`;
     }
   }
   // A name two columns share: the question's field is named with its question.
@@ -337,7 +346,7 @@ function surveyMonkeyNames(
     counts.set(normaliseHeaderName(name), (counts.get(normaliseHeaderName(name)) ?? 0) + 1);
   return out.map((name, i) =>
     answers[i] !== '' && groups[i] && (counts.get(normaliseHeaderName(name)) ?? 0) > 1
-      ? `${groups[i]} ${name}`
+      ? `${clipForName(groups[i])} ${name}`
       : name,
   );
 }
