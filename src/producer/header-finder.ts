@@ -275,6 +275,17 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
       const field = text.slice(cut + 3).trim();
       return isKnownHeader(field) ? field : undefined;
     });
+    // A name no other column gets: two questions asking for an email (`Your contact details - Email`, `Invite a
+    // colleague - Email`) keep their whole text, rather than two columns `Email` (refused as duplicate names) or one
+    // question's field taken for the other's.
+    const counts = new Map<string, number>();
+    second.cells.forEach((text, i) => {
+      const key = normaliseHeaderName(names[i] ?? text);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    });
+    names.forEach((name, i) => {
+      if (name !== undefined && (counts.get(normaliseHeaderName(name)) ?? 0) > 1) names[i] = undefined;
+    });
     return {
       index: second.index,
       delimiter: second.delimiter,

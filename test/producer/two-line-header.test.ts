@@ -306,4 +306,31 @@ describe('a header of two lines (groups of columns over their names, as a report
     expect(job.person).toMatchObject({ name: 'Zoë Ørsted', email: 'zoe@angstrom.example.com' });
     expect(job.note).toContain('Option 3');
   });
+
+  it("keeps the whole text of two Qualtrics questions' fields of one name, neither taken for the other's", async () => {
+    // `Your contact details - Email` and `Invite a colleague - Email` both renamed `Email` made the file refused
+    // ("duplicate column names"); the respondent's own fields with no twin keep their short names.
+    const { csv, rows } = await read(
+      'StartDate,ResponseId,RecipientEmail,Q1_1,Q1_2,Q1_3,Q2_1,Q2_2\n' +
+        'Start Date,Response ID,Recipient Email,Your contact details - First name,Your contact details - Company,' +
+        'Your contact details - Email,Invite a colleague - First name,Invite a colleague - Email\n' +
+        '"{""ImportId"":""startDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""recipientEmail""}",' +
+        '"{""ImportId"":""QID1_1""}","{""ImportId"":""QID1_2""}","{""ImportId"":""QID1_3""}",' +
+        '"{""ImportId"":""QID2_1""}","{""ImportId"":""QID2_2""}"\n' +
+        '2026-03-01 10:00:00,R_abc1,anna@acme.example.com,Anna,Acme,anna@acme.example.com,Carl,carl@acme.example.com\n',
+    );
+    expect(csv.header).toEqual([
+      'Start Date',
+      'Response ID',
+      'Recipient Email',
+      'Your contact details - First name',
+      'Company',
+      'Your contact details - Email',
+      'Invite a colleague - First name',
+      'Invite a colleague - Email',
+    ]);
+    expect(rows).toHaveLength(1);
+    const job = (rows[0] as { ok: { person: { email?: unknown } } }).ok;
+    expect(JSON.stringify(job.person)).not.toContain('carl@');
+  });
 });
