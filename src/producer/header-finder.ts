@@ -268,7 +268,8 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
   ) {
     const names = second.cells.map((text, i) => {
       // A choice question's answer: `Which features? - Selected Choice` is the question's.
-      if (SELECTED_CHOICE.test(text)) return text.replace(SELECTED_CHOICE, '');
+      const question = withoutSelectedChoice(text);
+      if (question !== undefined) return question;
       const id = top.cells[i] ?? '';
       const cut = text.lastIndexOf(' - ');
       if (!/^Q[\w.]*_\d+$/i.test(id) || cut === -1) return undefined;
@@ -362,8 +363,21 @@ function surveyMonkeyNames(
   );
 }
 
-/** What Qualtrics writes after a choice question's text for the choices ticked (the column beside holds `- Text`). */
-const SELECTED_CHOICE = /\s+-\s+Selected Choice$/i;
+/**
+ * A Qualtrics choice question's text without what Qualtrics writes after it for the choices ticked (`Which features?
+ * - Selected Choice`; the column beside holds `- Text`), or undefined where the text does not end so. Read from the
+ * end, in one pass: a pattern of `\s+-\s+` took time growing with the square of a run of spaces in the text.
+ */
+function withoutSelectedChoice(text: string): string | undefined {
+  const suffix = 'selected choice';
+  if (text.length <= suffix.length || text.slice(-suffix.length).toLowerCase() !== suffix) return undefined;
+  const before = text.slice(0, -suffix.length);
+  const dash = before.trimEnd();
+  if (dash === before || !dash.endsWith('-')) return undefined;
+  const question = dash.slice(0, -1);
+  const trimmed = question.trimEnd();
+  return trimmed === question || trimmed === '' ? undefined : trimmed;
+}
 
 /** A cell of Qualtrics' third header line: the column's import id, as JSON. */
 const IMPORT_ID = /^\{\s*"ImportId"\s*:/;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/producer/csv-reader.js';
+import { findHeader } from '../../src/producer/header-finder.js';
 import { mapColumns } from '../../src/producer/mapping.js';
 import { createRowValidator } from '../../src/producer/row-validator.js';
 
@@ -332,5 +333,19 @@ describe('a header of two lines (groups of columns over their names, as a report
     expect(rows).toHaveLength(1);
     const job = (rows[0] as { ok: { person: { email?: unknown } } }).ok;
     expect(JSON.stringify(job.person)).not.toContain('carl@');
+  });
+
+  it('reads a Qualtrics line 2 cell with a long run of spaces at once (no pattern backtracking over it)', () => {
+    const spaces = `Tell us more${' '.repeat(100_000)}please`;
+    const lines = [
+      'StartDate,ResponseId,Q1,Q2',
+      `Start Date,Response ID,${spaces},Which features? - Selected Choice`,
+      '"{""ImportId"":""startDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""QID1_TEXT""}","{""ImportId"":""QID2""}"',
+    ];
+    const started = performance.now();
+    const found = findHeader(lines);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(found.names?.[3]).toBe('Which features?');
+    expect(found.names?.[2]).toBeUndefined();
   });
 });
