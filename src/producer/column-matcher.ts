@@ -956,7 +956,7 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         before.length <= MAX_FALLBACKS &&
         takesFallback(target) &&
         !matches.some((m) => m.index === taken && hasLabelColumn(m.target)) &&
-        sameValues(options.sample, taken, c.index)
+        (sameValues(options.sample, taken, c.index) || onlyFilled(options.sample, c.index, taken))
       ) {
         fallbackOf = [...before];
       } else if (taken !== undefined) {
@@ -1419,6 +1419,17 @@ function sameValues(sample: readonly (readonly string[])[] | undefined, a: numbe
     short.replace(/[^\p{L}\p{N}]/gu, '').length >= 3 && containsWord(long, short);
   const same = pairs.filter(([x, y]) => (x.length >= y.length ? inside(x, y) : inside(y, x)));
   return pairs.length > 0 && same.length * 2 >= pairs.length;
+}
+
+/**
+ * Whether the sample fills column `b` and never column `a`: a column found first by its name that the whole sample
+ * leaves empty (a survey's `Recipient Last Name` where every respondent came by the anonymous link) keeps no value from
+ * the one after it (the `Last name` each typed), which fills it where it is empty, as it would behind a column of the
+ * same values. Beside a column with values, one filled only where the other is empty is not known to be the same field's.
+ */
+function onlyFilled(sample: readonly (readonly string[])[] | undefined, b: number, a: number): boolean {
+  const rows = (sample ?? []).slice(0, 50);
+  return rows.some((row) => (row[b] ?? '').trim() !== '') && rows.every((row) => (row[a] ?? '').trim() === '');
 }
 
 /** Whether `text` has `word` in it as whole words, case- and accent-spacing-insensitively: "Anna Schmidt" has "anna". */

@@ -74,6 +74,42 @@ describe('a second column for a field', () => {
     expect(second?.note).toBe('LinkedIn: https://www.linkedin.com/in/marco-bianchi/');
   });
 
+  it('fills a field from the second column where the first is empty in the whole sample, never beside its values', () => {
+    // A sheet whose `Company` column (found first by its name) was never filled, the companies typed in
+    // `Organization`, as a survey export's recipient columns are empty for every anonymous-link respondent beside the
+    // names they typed. Before, `Organization` was left out ("would fill organization.name, which "Company" fills
+    // already") and every row lost its company.
+    const header = ['Name', 'Email', 'Company', 'Organization'];
+    const rows = [
+      ['Anna Berg', 'anna@acme.example.com', '', 'Acme GmbH'],
+      ['Bo Chen', 'bo@beta.example.com', '', 'Beta Inc'],
+    ];
+    const mapping = mapColumns({}, header, undefined, { sample: rows });
+    const validate = createRowValidator(mapping, 'imp-empty-first');
+    expect(rows.map((row, i) => ok(validate(i + 2, row))?.organization?.name)).toEqual([
+      'Acme GmbH',
+      'Beta Inc',
+    ]);
+    expect(mapping.plan.matches.find((m) => m.header === 'Organization')?.reason).toBe(
+      'auto: well-known header "Organization"; in a row where "Company" is empty',
+    );
+    // One row that fills both with different values, and the second is something else again: left out.
+    const both = matchColumns({
+      header: ['Name', 'Contact'],
+      spec: {},
+      sample: [
+        ['', 'ada@x.io'],
+        ['Bo Chen', 'bo@x.io'],
+      ],
+    });
+    expect(both.skipped.find((s) => s.header === 'Contact')?.reason).toBe(
+      'would fill person.name, which "Name" fills already',
+    );
+    // Without a sample (a header alone), nothing is known of either: the second stays out.
+    const headerOnly = matchColumns({ header: ['Company', 'Organization'], spec: {} });
+    expect(headerOnly.skipped.map((s) => s.header)).toContain('Organization');
+  });
+
   it('names the column a refused value came from', () => {
     const mapping = mapColumns({}, ['Name', 'Email', 'Employees', 'Headcount'], undefined, {
       sample: [['Ada', 'ada@x.io', '120', '120']],
