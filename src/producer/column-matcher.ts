@@ -1429,7 +1429,9 @@ function sameValues(sample: readonly (readonly string[])[] | undefined, a: numbe
  */
 function onlyFilled(sample: readonly (readonly string[])[] | undefined, b: number, a: number): boolean {
   const rows = (sample ?? []).slice(0, 50);
-  return rows.some((row) => (row[b] ?? '').trim() !== '') && rows.every((row) => (row[a] ?? '').trim() === '');
+  return (
+    rows.some((row) => (row[b] ?? '').trim() !== '') && rows.every((row) => (row[a] ?? '').trim() === '')
+  );
 }
 
 /** Whether `text` has `word` in it as whole words, case- and accent-spacing-insensitively: "Anna Schmidt" has "anna". */
