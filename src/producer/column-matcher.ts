@@ -896,6 +896,8 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   const linkedIn: number[] = [];
   /** Each one-column field's columns so far (found by name): the first fills it, the next where those are empty. */
   const readers = new Map<string, number[]>();
+  /** The columns a recognised system's own table put first for their field (a survey's `Recipient Last Name`). */
+  const systemColumns = new Set(candidates.filter((c) => c.tier === TIER.system).map((c) => c.index));
   candidates.sort((a, b) => a.tier - b.tier || a.rank - b.rank || a.index - b.index);
   for (const c of candidates) {
     const h = header[c.index] as string;
@@ -956,7 +958,11 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
         before.length <= MAX_FALLBACKS &&
         takesFallback(target) &&
         !matches.some((m) => m.index === taken && hasLabelColumn(m.target)) &&
-        (sameValues(options.sample, taken, c.index) || onlyFilled(options.sample, c.index, taken))
+        (sameValues(options.sample, taken, c.index) ||
+          (table?.form === true &&
+            systemColumns.has(taken) &&
+            c.tier !== TIER.system &&
+            onlyFilled(options.sample, c.index, before)))
       ) {
         fallbackOf = [...before];
       } else if (taken !== undefined) {
@@ -1422,16 +1428,21 @@ function sameValues(sample: readonly (readonly string[])[] | undefined, a: numbe
 }
 
 /**
- * Whether the sample fills column `b` and never column `a`: a column found first by its name that the whole sample
- * leaves empty (a survey's `Recipient Last Name` where every respondent came by the anonymous link) keeps no value from
- * the one after it (the `Last name` each typed), which fills it where it is empty, as it would behind a column of the
- * same values. Beside a column with values, one filled only where the other is empty is not known to be the same field's.
+ * Whether the sample fills column `b` and none of the columns `before` it: in a form tool's export, the tool's own
+ * column for a field that the whole sample leaves empty (a survey's `Recipient Last Name` where every respondent came by
+ * the anonymous link) keeps no value from the form's field after it (the `Last name` each typed), which fills it where
+ * it is empty, as it would behind a column of the same values. Only there: in any other file, a column filled only
+ * where another is empty is not known to be the same field's (a `Contact` of addresses beside an empty `Name`, an event
+ * list's `Role` beside an unanswered `Job Title`), and one column with values beside the empty one is compared as ever.
  */
-function onlyFilled(sample: readonly (readonly string[])[] | undefined, b: number, a: number): boolean {
+function onlyFilled(
+  sample: readonly (readonly string[])[] | undefined,
+  b: number,
+  before: readonly number[],
+): boolean {
   const rows = (sample ?? []).slice(0, 50);
-  return (
-    rows.some((row) => (row[b] ?? '').trim() !== '') && rows.every((row) => (row[a] ?? '').trim() === '')
-  );
+  const filled = (row: readonly string[], i: number) => (row[i] ?? '').trim() !== '';
+  return rows.some((row) => filled(row, b)) && rows.every((row) => before.every((i) => !filled(row, i)));
 }
 
 /** Whether `text` has `word` in it as whole words, case- and accent-spacing-insensitively: "Anna Schmidt" has "anna". */

@@ -74,40 +74,78 @@ describe('a second column for a field', () => {
     expect(second?.note).toBe('LinkedIn: https://www.linkedin.com/in/marco-bianchi/');
   });
 
-  it('fills a field from the second column where the first is empty in the whole sample, never beside its values', () => {
-    // A sheet whose `Company` column (found first by its name) was never filled, the companies typed in
-    // `Organization`, as a survey export's recipient columns are empty for every anonymous-link respondent beside the
-    // names they typed. Before, `Organization` was left out ("would fill organization.name, which "Company" fills
-    // already") and every row lost its company.
-    const header = ['Name', 'Email', 'Company', 'Organization'];
-    const rows = [
-      ['Anna Berg', 'anna@acme.example.com', '', 'Acme GmbH'],
-      ['Bo Chen', 'bo@beta.example.com', '', 'Beta Inc'],
+  it("fills a form tool's own empty column from the form's field after it, and no other file's", () => {
+    // A Qualtrics export of anonymous-link responses: its own Recipient columns (read first) are empty in every row,
+    // the names the respondents typed are the form's. Before, `First name` and `Last name` were left out ("would fill
+    // person.first_name, which "Recipient First Name" fills already") and every respondent lost their name.
+    const qualtrics = [
+      'Response Type',
+      'Recorded Date',
+      'Response ID',
+      'Recipient Last Name',
+      'Recipient First Name',
+      'Recipient Email',
+      'External Data Reference',
+      'Location Latitude',
+      'Distribution Channel',
+      'First name',
+      'Last name',
+      'Email',
     ];
-    const mapping = mapColumns({}, header, undefined, { sample: rows });
-    const validate = createRowValidator(mapping, 'imp-empty-first');
-    expect(rows.map((row, i) => ok(validate(i + 2, row))?.organization?.name)).toEqual([
-      'Acme GmbH',
-      'Beta Inc',
-    ]);
-    expect(mapping.plan.matches.find((m) => m.header === 'Organization')?.reason).toBe(
-      'auto: well-known header "Organization"; in a row where "Company" is empty',
-    );
-    // One row that fills both with different values, and the second is something else again: left out.
-    const both = matchColumns({
-      header: ['Name', 'Contact'],
-      spec: {},
-      sample: [
-        ['', 'ada@x.io'],
-        ['Bo Chen', 'bo@x.io'],
+    const anonymous = [
+      [
+        'IP Address',
+        '2026-03-01 10:05:00',
+        'R_1',
+        '',
+        '',
+        '',
+        '',
+        '52.5',
+        'anonymous',
+        'Anna',
+        'Berg',
+        'anna@acme.example.com',
       ],
-    });
-    expect(both.skipped.find((s) => s.header === 'Contact')?.reason).toBe(
+      [
+        'IP Address',
+        '2026-03-01 11:05:00',
+        'R_2',
+        '',
+        '',
+        '',
+        '',
+        '48.1',
+        'anonymous',
+        'Bo',
+        'Chen',
+        'bo@beta.example.com',
+      ],
+    ];
+    const mapping = mapColumns({}, qualtrics, undefined, { sample: anonymous });
+    expect(mapping.plan.system?.id).toBe('qualtrics');
+    const validate = createRowValidator(mapping, 'imp-anon');
+    expect(anonymous.map((row, i) => ok(validate(i + 2, row))?.person?.name)).toEqual([
+      'Anna Berg',
+      'Bo Chen',
+    ]);
+    expect(mapping.plan.matches.find((m) => m.header === 'Last name')?.reason).toBe(
+      'auto: well-known header "Last name"; in a row where "Recipient Last Name" is empty',
+    );
+    // In any other file, a column filled where an empty one of its field is not known to be that field's (the
+    // review of the first version, which took these): a Contact of addresses as the name, an event list's Role as
+    // the job title, an Organization nobody compared with the Company column.
+    const ordinary = (header: string[], rows: string[][], left: string) =>
+      matchColumns({ header, spec: {}, sample: rows }).skipped.find((s) => s.header === left)?.reason;
+    expect(ordinary(['Name', 'Email', 'Contact'], [['', 'anna@x.io', 'bob@x.io']], 'Contact')).toBe(
       'would fill person.name, which "Name" fills already',
     );
-    // Without a sample (a header alone), nothing is known of either: the second stays out.
-    const headerOnly = matchColumns({ header: ['Company', 'Organization'], spec: {} });
-    expect(headerOnly.skipped.map((s) => s.header)).toContain('Organization');
+    expect(
+      ordinary(['First Name', 'Email', 'Job Title', 'Role'], [['Anna', 'anna@x.io', '', 'Speaker']], 'Role'),
+    ).toBe('would fill person.job_title, which "Job Title" fills already');
+    expect(ordinary(['Name', 'Company', 'Organization'], [['Anna', '', 'IEEE']], 'Organization')).toBe(
+      'would fill organization.name, which "Company" fills already',
+    );
   });
 
   it('names the column a refused value came from', () => {
