@@ -232,9 +232,14 @@ export function matchColumns(options: MatchOptions): ColumnPlan {
   // Headers read without the entity word every one of them starts with (Freshsales: `Contact : First name`).
   const names = withoutEntityPrefix(header).map(normaliseHeaderName);
   const fullNames = header.map(normaliseHeaderName);
+  // The first column of each name, looked up once per name (a header of thousands of columns asks it of each).
+  const firstOfName = new Map<string, number>();
+  names.forEach((n, i) => {
+    if (!firstOfName.has(n)) firstOfName.set(n, i);
+  });
   const has = (normalised: string): string | undefined => {
-    const i = names.indexOf(normalised);
-    return i === -1 ? undefined : header[i];
+    const i = firstOfName.get(normalised);
+    return i === undefined ? undefined : header[i];
   };
   // A mapping file may name a column as the file writes it or without its entity word.
   // The column written as named first (`A- Emails` beside `A Emails`, one name once normalised), else by its name.

@@ -1200,6 +1200,7 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
     (m.columns['lead.title'] !== undefined ? 'the title column' : '{organization} lead, else {name} lead');
   if (m.dateOrder) defaults.date_format = m.dateOrder === 'DMY' ? 'DD/MM/YYYY' : 'MM/DD/YYYY';
   const custom = [...m.customFields, ...m.personCustomFields, ...m.organizationCustomFields];
+  const repeated = repeatedNames(m.header);
   return {
     ...(m.plan.system
       ? {
@@ -1212,7 +1213,7 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
       );
       return {
         column: c.header,
-        ...repeatedAt(m.header, c.index),
+        ...repeatedAt(m.header, c.index, repeated),
         field: field
           ? `custom.${field.entity}:${field.name}${field.key ? ` (${field.key})` : ''}`
           : describeTarget(c.target, m),
@@ -1234,8 +1235,9 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
  * (and advise cancelling), as it did for examples/mapping.yaml's `{Interest}`.
  */
 export function columnsNotImported(m: ResolvedMapping): MappingDescription['notImported'] {
+  const repeated = repeatedNames(m.header);
   return m.plan.skipped.map((s) => {
-    const column = { column: s.header, ...repeatedAt(m.header, s.index) };
+    const column = { column: s.header, ...repeatedAt(m.header, s.index, repeated) };
     const placeholder = [...m.templateColumns].find(([, index]) => index === s.index)?.[0];
     if (placeholder !== undefined)
       return {
@@ -1250,9 +1252,23 @@ export function columnsNotImported(m: ResolvedMapping): MappingDescription['notI
  * A column's number (from 1) where another column has the same header, which is how a mapping file tells the two
  * apart: without it the description's two lines of `Phone` read alike, one imported, one not.
  */
-function repeatedAt(header: readonly string[], index: number): { position?: number } {
-  const name = header[index];
-  return header.indexOf(name as string) !== header.lastIndexOf(name as string) ? { position: index + 1 } : {};
+function repeatedAt(
+  header: readonly string[],
+  index: number,
+  repeated: ReadonlySet<string>,
+): { position?: number } {
+  return repeated.has(header[index] as string) ? { position: index + 1 } : {};
+}
+
+/** The names a header gives more than one column, found once (a header can have thousands of columns). */
+function repeatedNames(header: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const h of header) {
+    if (seen.has(h)) repeated.add(h);
+    else seen.add(h);
+  }
+  return repeated;
 }
 
 function describeTarget(t: Target, m: ResolvedMapping): string {
