@@ -349,6 +349,21 @@ export function createRowValidator(
   // found by address; that table keeps numbers only (the address's and the name's hashes, the line): 4 MiB at its
   // limit, where a Map of them took 17 and one of the addresses 38.
   const system = SOURCE_SYSTEMS.find((s) => s.id === mapping.plan.system?.id);
+  /** The system's meaning of an email status it writes for an address that does not work (Instantly's `-1`), said after it. */
+  const systemSays = (status: string) =>
+    system?.invalidEmailStatus?.values.includes(status)
+      ? ` (${system.name}: ${system.invalidEmailStatus.meaning})`
+      : undefined;
+  const calledBad = (status: string) =>
+    BAD_EMAIL_STATUS.test(status) || BAD_QUALIFICATION.test(status) || systemSays(status) !== undefined;
+  /** The email columns with a status column of their own (Snov.io's `Email 2` beside `Email status 2`). */
+  const emailsWithStatus = mapping.emails.filter(
+    (c): c is ContactColumn & { statusColumn: number } => c.statusColumn !== undefined,
+  );
+  /** The file's one email status column, unless it is one address's own (then it says nothing of the others). */
+  const fileEmailStatusColumn = emailsWithStatus.some((c) => c.statusColumn === mapping.emailStatusColumn)
+    ? undefined
+    : mapping.emailStatusColumn;
   const sessions = system?.repeatsPerson;
   const firstRowOf = new Map<string, number>();
   const limit =
@@ -684,17 +699,10 @@ export function createRowValidator(
       sameName(personCell, orgName);
     if (companyNamed || (organizationRow && sameName(personCell, orgName))) personCell = '';
     const phones = contactValues(mapping.phones, 'phone');
-    const systemSays = (status: string) =>
-      system?.invalidEmailStatus?.values.includes(status)
-        ? ` (${system.name}: ${system.invalidEmailStatus.meaning})`
-        : undefined;
-    const calledBad = (status: string) =>
-      BAD_EMAIL_STATUS.test(status) || BAD_QUALIFICATION.test(status) || systemSays(status) !== undefined;
     // What each address's own status column says of it (Snov.io's `Email status 2` of `Email 2`): the person is found
     // and emailed by the primary address, so one the tool calls invalid goes after any address it does not.
     const statusOf = new Map<string, { column: number; status: string; emailColumn: number }>();
-    for (const c of mapping.emails) {
-      if (c.statusColumn === undefined) continue;
+    for (const c of emailsWithStatus) {
       for (const part of emailsInCell(read(c.column))) {
         const value = normaliseEmail(part).value;
         if (value !== undefined && !statusOf.has(value)) {
@@ -724,11 +732,7 @@ export function createRowValidator(
     // The status of the primary address: its own column's, else the file's one status column, unless that column is
     // another address's own.
     const ownStatus = email === undefined ? undefined : statusOf.get(email);
-    const statusColumn =
-      ownStatus?.column ??
-      (mapping.emails.some((c) => c.statusColumn === mapping.emailStatusColumn)
-        ? undefined
-        : mapping.emailStatusColumn);
+    const statusColumn = ownStatus?.column ?? fileEmailStatusColumn;
     const emailStatus = read(statusColumn);
     if (email && calledBad(emailStatus)) {
       // The tool that found the address says it bounces: imported as given (the file is the user's), but said, as
@@ -742,9 +746,9 @@ export function createRowValidator(
     // Every other address its own status column calls invalid (Snov.io's `Email 2` beside `Email status 2`, the
     // `Email` after a `Work Email` of a file whose `Email Status` is `Email`'s): kept after the primary, and said, as
     // emailing it from Pipedrive would bounce too. The text names no address, so a large file's rows share one line.
-    const imported = new Set(emails.map((e) => e.value));
+    const imported = statusOf.size > 0 ? new Set(emails.map((e) => e.value)) : undefined;
     for (const [value, own] of statusOf) {
-      if (saidColumns.has(own.column) || !calledBad(own.status) || !imported.has(value)) continue;
+      if (saidColumns.has(own.column) || !calledBad(own.status) || !imported?.has(value)) continue;
       saidColumns.add(own.column);
       warnings.push({
         column: header[own.column] as string,
