@@ -133,11 +133,7 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
     knownCount(below) > knownCount(chosen)
   )
     chosen = below;
-  const preamble: FoundHeader['preamble'] = [];
-  for (let i = 0; i < (grouped ? groupLine.index : chosen.index); i++) {
-    const text = (lines[i] as string).trim();
-    if (text !== '') preamble.push({ line: i + 1, text: clip(text) });
-  }
+  const preamble = preambleOf(lines, grouped ? groupLine.index : chosen.index);
   if (grouped && groups) {
     return {
       index: chosen.index,
@@ -166,18 +162,26 @@ export function findHeader(lines: readonly string[], delimiter?: string): FoundH
   };
 }
 
-/** A line or a name from the file as the dry run quotes it: at most 80 characters, the cut marked with `…`. */
-export function clip(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+/**
+ * A line or a name from the file as the dry run quotes it: at most 80 characters (or `max`), the cut marked with `…`.
+ */
+export function clip(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /**
- * A question's text as a part of a column's name (`Question: Choice`, one per choice): at most 120 characters, the cut
- * marked with `…`. Whole, a question's text was repeated in each of its choices' names: a question of 60,000
- * characters over 300 choices made names of 18 MB.
+ * A question's text as a part of a column's name (`Question: Choice`, one per choice): at most 120 characters. Whole, a
+ * question's text was repeated in each of its choices' names: a question of 60,000 characters over 300 choices made
+ * names of 18 MB.
  */
-function clipForName(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+const QUESTION_IN_NAME = 120;
+
+/** The lines before line `upTo` (0-based) that hold anything, as the dry run quotes them. */
+function preambleOf(lines: readonly string[], upTo: number): FoundHeader['preamble'] {
+  return lines.slice(0, upTo).flatMap((line, i) => {
+    const text = line.trim();
+    return text === '' ? [] : [{ line: i + 1, text: clip(text) }];
+  });
 }
 
 /** A line's cells as the header finder reads them. */
@@ -201,11 +205,6 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
   if (!top || !second || second.index !== top.index + 1 || second.cells.length !== top.cells.length)
     return undefined;
   const keys = new Set(top.cells.map(normaliseHeaderName));
-  const preambleOf = (upTo: number) =>
-    lines.slice(0, upTo).flatMap((line, i) => {
-      const text = line.trim();
-      return text === '' ? [] : [{ line: i + 1, text: text.length > 80 ? `${text.slice(0, 79)}…` : text }];
-    });
   if (keys.has('respondentid') && keys.has('collectorid')) {
     // Line 2 is empty under the metadata (named on line 1 alone) and names the answers under each question. A sheet
     // whose second header line was deleted (in Excel) has a row there: its respondent's id is no name, and the row
@@ -236,7 +235,7 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
     return {
       index: second.index,
       delimiter: second.delimiter,
-      preamble: preambleOf(top.index),
+      preamble: preambleOf(lines, top.index),
       groups: { line: top.index + 1, names: groups },
       names: surveyMonkeyNames(
         top.cells,
@@ -290,7 +289,7 @@ function surveyHeader(lines: readonly string[], candidates: readonly Candidate[]
     return {
       index: second.index,
       delimiter: second.delimiter,
-      preamble: preambleOf(second.index),
+      preamble: preambleOf(lines, second.index),
       ...(names.some((n) => n !== undefined) ? { names } : {}),
       ...(importIds && third ? { headerLinesAfter: [third.index + 1] } : {}),
     };
@@ -349,7 +348,7 @@ function surveyMonkeyNames(
     for (const i of run) {
       const answer = answers[i] as string;
       if (ANSWER_PLACEHOLDER.test(answer)) out[i] = question;
-      else if (isChoice) out[i] = `${clipForName(question)}: ${answer}`;
+      else if (isChoice) out[i] = `${clip(question, QUESTION_IN_NAME)}: ${answer}`;
     }
   }
   // A name two columns share: the question's field is named with its question.
@@ -358,7 +357,7 @@ function surveyMonkeyNames(
     counts.set(normaliseHeaderName(name), (counts.get(normaliseHeaderName(name)) ?? 0) + 1);
   return out.map((name, i) =>
     answers[i] !== '' && groups[i] && (counts.get(normaliseHeaderName(name)) ?? 0) > 1
-      ? `${clipForName(groups[i])} ${name}`
+      ? `${clip(groups[i], QUESTION_IN_NAME)} ${name}`
       : name,
   );
 }
