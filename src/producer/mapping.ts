@@ -1200,7 +1200,7 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
     (m.columns['lead.title'] !== undefined ? 'the title column' : '{organization} lead, else {name} lead');
   if (m.dateOrder) defaults.date_format = m.dateOrder === 'DMY' ? 'DD/MM/YYYY' : 'MM/DD/YYYY';
   const custom = [...m.customFields, ...m.personCustomFields, ...m.organizationCustomFields];
-  const repeated = repeatedNames(m.header);
+  const positionOf = positionsOfRepeated(m.header);
   return {
     ...(m.plan.system
       ? {
@@ -1213,7 +1213,7 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
       );
       return {
         column: c.header,
-        ...repeatedAt(m.header, c.index, repeated),
+        ...positionOf(c.index),
         field: field
           ? `custom.${field.entity}:${field.name}${field.key ? ` (${field.key})` : ''}`
           : describeTarget(c.target, m),
@@ -1235,9 +1235,9 @@ export function describeMapping(m: ResolvedMapping): MappingDescription {
  * (and advise cancelling), as it did for examples/mapping.yaml's `{Interest}`.
  */
 export function columnsNotImported(m: ResolvedMapping): MappingDescription['notImported'] {
-  const repeated = repeatedNames(m.header);
+  const positionOf = positionsOfRepeated(m.header);
   return m.plan.skipped.map((s) => {
-    const column = { column: s.header, ...repeatedAt(m.header, s.index, repeated) };
+    const column = { column: s.header, ...positionOf(s.index) };
     const placeholder = [...m.templateColumns].find(([, index]) => index === s.index)?.[0];
     if (placeholder !== undefined)
       return {
@@ -1249,26 +1249,18 @@ export function columnsNotImported(m: ResolvedMapping): MappingDescription['notI
 }
 
 /**
- * A column's number (from 1) where another column has the same header, which is how a mapping file tells the two
- * apart: without it the description's two lines of `Phone` read alike, one imported, one not.
+ * Each column's number (from 1) where another column has the same header, which is how a mapping file tells the two
+ * apart: without it the description's two lines of `Phone` read alike, one imported, one not. The repeated headers
+ * are found once (a header can have thousands of columns).
  */
-function repeatedAt(
-  header: readonly string[],
-  index: number,
-  repeated: ReadonlySet<string>,
-): { position?: number } {
-  return repeated.has(header[index] as string) ? { position: index + 1 } : {};
-}
-
-/** The names a header gives more than one column, found once (a header can have thousands of columns). */
-function repeatedNames(header: readonly string[]): Set<string> {
+function positionsOfRepeated(header: readonly string[]): (index: number) => { position?: number } {
   const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) repeated.add(h);
     else seen.add(h);
   }
-  return repeated;
+  return (index) => (repeated.has(header[index] as string) ? { position: index + 1 } : {});
 }
 
 function describeTarget(t: Target, m: ResolvedMapping): string {
